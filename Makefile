@@ -1,0 +1,52 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run   installs, builds the app, migrates, seeds and serves on http://localhost:8000
+#   make test  installs and runs every test (pytest on SQLite and PostgreSQL, vitest)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+PWA_DEPS := pwa/node_modules/.installed
+PWA_BUILT := pwa/dist/index.html
+PWA_SOURCES := $(shell find pwa/src pwa/public -type f 2>/dev/null) pwa/index.html pwa/vite.config.ts pwa/package-lock.json
+
+.PHONY: run test test-python test-pwa install pwa bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(INSTALLED)
+
+$(PWA_DEPS): pwa/package-lock.json
+	cd pwa && npm ci --no-audit --no-fund
+	touch $@
+
+$(PWA_BUILT): $(PWA_DEPS) $(PWA_SOURCES)
+	cd pwa && npm run build
+
+pwa: $(PWA_BUILT)
+
+run: $(INSTALLED) $(PWA_BUILT)
+	$(BIN)/motcua migrate
+	$(BIN)/motcua seed
+	$(BIN)/motcua demo
+	$(BIN)/motcua serve
+
+test: test-python test-pwa
+
+test-python: $(INSTALLED) $(PWA_BUILT)
+	$(BIN)/python -m pytest -q
+
+test-pwa: $(PWA_DEPS)
+	cd pwa && npx vitest run
+
+bench: $(INSTALLED)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) pwa/node_modules pwa/dist

@@ -1,0 +1,1 @@
+"""motcua server: the Litestar application around the `sync` protocol."""

@@ -1,0 +1,1 @@
+"""The procedure catalog: procedures, their versioned definitions and form schemas."""

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, get
+from litestar.openapi.spec import Example
+from litestar.params import Parameter
+
+from server.catalog import services
+from server.catalog.schemas import CatalogPayload, ProcedureDetail
+from server.catalog.seed import DATASET
+from server.problems import ProblemError
+from server.reference.conditional import cached_response
+from server.reference.versions import dataset_version
+
+Family = Literal[
+    "birth", "death", "marriage", "extract", "recognition", "guardianship",
+    "marital_status", "correction", "certified_copy",
+]
+_encoder = msgspec.json.Encoder()
+# Encoded bodies keyed by (dataset version, filter): built once per process per version.
+_bodies: dict[tuple[str, str], bytes] = {}
+
+
+async def _catalog_version() -> str:
+    version = await dataset_version(DATASET)
+    if version is None:
+        raise ProblemError(503, "reference_data_missing")
+    return version
+
+
+async def _current(code: str) -> services.VersionRow:
+    row = await services.current_version(code)
+    if row is None:
+        raise ProblemError(404, "unknown_procedure", detail=code)
+    return row
+
+
+class CatalogController(Controller):
+    path = "/api/catalog"
+    tags = ["reference data"]
+
+    @get("/", summary="The procedure catalog", description="Every active procedure with "
+         "its processing time, fee rule, documents and notes; forms are at /api/catalog/{code}.")
+    async def list_procedures(
+        self,
+        request: Request,
+        family: Annotated[Family | None, Parameter(description="Only this family of procedures")] = None,
+    ) -> Response[CatalogPayload]:
+        version = await _catalog_version()
+        key = (version, family or "")
+        body = _bodies.get(key)
+        if body is None:
+            body = _encoder.encode(await services.catalog(version, family))
+            if len(_bodies) > 32:
+                _bodies.clear()
+            _bodies[key] = body
+        return cached_response(request, version, body)  # type: ignore[return-value]
+
+    @get("/{code:str}", summary="One procedure with its current form schema")
+    async def get_procedure(self, request: Request, code: str) -> Response[ProcedureDetail]:
+        row = await _current(code)
+        body = _encoder.encode(services.to_detail(row))
+        return cached_response(request, row.content_hash[:32], body)  # type: ignore[return-value]
+
+    @get("/{code:str}/versions", summary="The version numbers of a procedure, oldest first")
+    async def list_versions(self, code: str) -> list[int]:
+        versions = await services.procedure_versions(code)
+        if not versions:
+            raise ProblemError(404, "unknown_procedure", detail=code)
+        return versions
+
+    @get(
+        "/{code:str}/versions/{version:int}",
+        summary="One version of a procedure, as a dossier drafted against it sees it",
+    )
+    async def get_version(
+        self,
+        request: Request,
+        code: str,
+        version: Annotated[int, Parameter(ge=1, examples=[Example(value=1)])],
+    ) -> Response[ProcedureDetail]:
+        row = await services.procedure_version(code, version)
+        if row is None:
+            if not await services.procedure_versions(code):
+                raise ProblemError(404, "unknown_procedure", detail=code)
+            raise ProblemError(404, "unknown_procedure_version", detail=f"{code} v{version}")
+        body = _encoder.encode(services.to_detail(row))
+        return cached_response(request, row.content_hash[:32], body)  # type: ignore[return-value]

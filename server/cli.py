@@ -1,0 +1,134 @@
+"""The `motcua` command."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import warnings
+from typing import Awaitable, Callable, TypeVar
+
+import click
+
+T = TypeVar("T")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"motcua: {message}", err=True)
+    sys.exit(1)
+
+
+def _run(make: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine, turning the errors a person can fix into one line."""
+    from server.catalog.loader import CatalogDataError
+    from server.database import DatabaseUnreachable
+    from server.migrate import MigrationFailed
+    from server.settings import SettingsError
+
+    try:
+        return asyncio.run(make())  # type: ignore[arg-type]
+    except (SettingsError, DatabaseUnreachable, CatalogDataError, MigrationFailed) as exc:
+        _fail(str(exc).splitlines()[0] if not isinstance(exc, MigrationFailed) else str(exc))
+        raise AssertionError("unreachable")
+
+
+def _settings():
+    from server.settings import SettingsError, load_settings
+
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        _fail(str(exc))
+
+
+async def _with_engine(settings, work):
+    from server.database import bind_engine, build_engine, close_engine, open_engine
+
+    engine = build_engine(settings)
+    bind_engine(engine)
+    await open_engine(engine, settings)
+    try:
+        return await work(engine)
+    finally:
+        await close_engine(engine)
+
+
+@click.group(help="motcua: civil-status e-services server.")
+def main() -> None:
+    # Piccolo warns on a failed connection before we report it in one line.
+    warnings.filterwarnings("ignore", module=r"piccolo\..*")
+
+
+@main.command(help="Check the settings and that the database answers.")
+def check() -> None:
+    from server.database import describe_engine, build_engine
+
+    settings = _settings()
+    click.echo(f"database: {describe_engine(build_engine(settings))}")
+    click.echo(f"data dir: {settings.data_dir}")
+    click.echo(f"base url: {settings.base_url}")
+    click.echo(f"listen:   {settings.host}:{settings.port}")
+
+    async def ping(engine):
+        return None
+
+    _run(lambda: _with_engine(settings, ping))
+    click.echo("ok: the database answers")
+
+
+@main.command(help="Apply the database migrations not yet applied.")
+def migrate() -> None:
+    from server.migrate import migrate as run_migrations
+
+    settings = _settings()
+    report = _run(lambda: _with_engine(settings, run_migrations))
+    click.echo(report.strip() or "ok")
+
+
+@main.command(help="Load reference data: communes and the procedure catalog.")
+def seed() -> None:
+    from server.seed import seed_reference_data
+
+    settings = _settings()
+    report = _run(lambda: _with_engine(
+        settings, lambda engine: seed_reference_data(engine, settings.catalog_dir)))
+    c, k = report.communes, report.catalog
+    click.echo(
+        f"communes: {c.provinces} provinces, {c.communes} communes "
+        f"(+{c.added} ~{c.changed} -{c.removed})"
+    )
+    click.echo(f"catalog: {k.procedures} procedures, new versions: {', '.join(k.new_versions) or 'none'}")
+    if k.withdrawn:
+        click.echo(f"withdrawn: {', '.join(k.withdrawn)}")
+
+
+@main.command(help="Create demo accounts for every role (new passwords on every run).")
+def demo() -> None:
+    from server.demo import create_demo_accounts
+
+    settings = _settings()
+    accounts = _run(lambda: _with_engine(settings, create_demo_accounts))
+    click.echo("Demo accounts (these passwords are shown once):")
+    for a in accounts:
+        where = f" commune {a.commune_code}" if a.commune_code else ""
+        click.echo(f"  {a.role:<9} {a.email:<24} password {a.password}   {a.full_name}{where}")
+
+
+@main.command(help="Migrate, then serve the API and the app.")
+@click.option("--host", default=None, help="Overrides MOTCUA_HOST.")
+@click.option("--port", type=int, default=None, help="Overrides MOTCUA_PORT.")
+def serve(host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from server.migrate import migrate as run_migrations
+
+    settings = _settings()
+    _run(lambda: _with_engine(settings, run_migrations))
+    host = host or settings.host
+    port = port or settings.port
+    click.echo(f"motcua: serving on http://{host}:{port} (open {settings.base_url}; API docs at /schema)")
+    uvicorn.run("server.app:create_app", factory=True, host=host, port=port,
+                proxy_headers=False, log_level="info")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""The database engine: built from settings, bound to every table, and the write
+transaction that behaves the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from server.settings import Settings
+
+# Piccolo looks its configuration up by module name.
+os.environ.setdefault("PICCOLO_CONF", "server.piccolo_conf")
+
+
+class DatabaseUnreachable(RuntimeError):
+    """The configured database cannot be reached; the message is one line."""
+
+
+def build_engine(settings: Settings) -> Engine:
+    if settings.engine == "postgres":
+        # No extensions: the schema needs none, and creating one needs privileges
+        # a hosted database may not grant.
+        return PostgresEngine(config={"dsn": settings.database_url}, extensions=())
+    return SQLiteEngine(path=str(settings.sqlite_path), timeout=settings.sqlite_busy_timeout)
+
+
+def bind_engine(engine: Engine) -> None:
+    """Point every table, and Piccolo's own migration bookkeeping, at `engine`.
+
+    Piccolo finds its engine through `piccolo_conf.DB`; the app decides the engine
+    from settings at run time, so both are set here in one place."""
+    from piccolo.apps.migrations.tables import Migration
+
+    from server import piccolo_conf
+    from server.tables import ALL_TABLES
+
+    piccolo_conf.DB = engine
+    for table in (*ALL_TABLES, Migration):
+        table._meta.db = engine
+
+
+async def prepare_sqlite(engine: Engine) -> None:
+    """WAL lets readers work while one writer writes; it is a property of the
+    file, so setting it once per start-up is enough."""
+    if isinstance(engine, SQLiteEngine):
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
+
+
+async def open_engine(engine: Engine, settings: Settings) -> None:
+    if isinstance(engine, SQLiteEngine):
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    await check_reachable(engine)
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(
+            min_size=settings.db_pool_min, max_size=settings.db_pool_max
+        )
+    else:
+        await prepare_sqlite(engine)
+
+
+async def close_engine(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+
+
+async def check_reachable(engine: Engine) -> None:
+    try:
+        await engine.run_ddl("SELECT 1")
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseUnreachable(describe_engine(engine) + f": {exc}") from None
+    except Exception as exc:  # asyncpg raises its own hierarchy for auth, db missing, ...
+        raise DatabaseUnreachable(
+            describe_engine(engine) + f": {type(exc).__name__}: {exc}"
+        ) from None
+
+
+def describe_engine(engine: Engine) -> str:
+    if isinstance(engine, PostgresEngine):
+        dsn = engine.config.get("dsn", "")
+        # Never print a password.
+        return "PostgreSQL " + _redact(dsn)
+    return f"SQLite {engine.path}"
+
+
+def _redact(dsn: str) -> str:
+    from urllib.parse import urlparse
+
+    parts = urlparse(dsn)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+    return dsn
+
+
+@asynccontextmanager
+async def write_transaction(engine: Engine) -> AsyncIterator[None]:
+    """A transaction for writes. On SQLite it takes the write lock at BEGIN
+    (IMMEDIATE): a DEFERRED transaction that later upgrades to a write fails with
+    'database is locked' instead of waiting its turn."""
+    if isinstance(engine, SQLiteEngine):
+        async with engine.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with engine.transaction():
+            yield

@@ -1,0 +1,63 @@
+"""`motcua demo`: accounts for trying every role on one machine.
+
+Passwords are new on every run and printed once; only their hashes are stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+
+import msgspec
+from piccolo.engine.base import Engine
+
+from server.database import write_transaction
+from server.identity.passwords import hash_password
+from server.identity.roles import Role
+from server.identity.tables import Account
+
+DEMO_COMMUNE = "00070"  # Phường Hoàn Kiếm, Hà Nội
+
+
+class DemoAccount(msgspec.Struct):
+    email: str
+    role: str
+    full_name: str
+    commune_code: str
+    password: str
+
+
+_PEOPLE = (
+    ("congdan@demo.example", Role.citizen, "Nguyễn Thị Lan", ""),
+    ("luudong@demo.example", Role.outreach, "Trần Văn Minh", DEMO_COMMUNE),
+    ("motcua@demo.example", Role.desk, "Lê Thu Hà", DEMO_COMMUNE),
+    ("quantri@demo.example", Role.admin, "Phạm Quốc Anh", ""),
+)
+
+
+async def create_demo_accounts(engine: Engine) -> list[DemoAccount]:
+    now = dt.datetime.now(dt.timezone.utc)
+    created = []
+    async with write_transaction(engine):
+        for email, role, name, commune in _PEOPLE:
+            password = secrets.token_urlsafe(9)
+            values = {
+                Account.full_name: name,
+                Account.role: role.value,
+                Account.commune_code: commune,
+                Account.password_hash: hash_password(password),
+                Account.activated_at: now,
+                Account.is_demo: True,
+            }
+            existing = await Account.select(Account.id).where(Account.email == email).first()
+            if existing:
+                await Account.update(values).where(Account.email == email)
+            else:
+                await Account.insert(
+                    Account(
+                        id=uuid.uuid4(), email=email, created_at=now, phone="0912345678",
+                        **{column._meta.name: value for column, value in values.items()},
+                    )
+                )
+            created.append(DemoAccount(email, role.value, name, commune, password))
+    return created

@@ -1,0 +1,1 @@
+"""Accounts, roles, sessions, devices and passkeys."""

@@ -1,0 +1,1 @@
+"""Reference data shared by every process: dataset versions and conditional GETs."""

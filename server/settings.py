@@ -1,0 +1,98 @@
+"""Settings, read once from the environment (MOTCUA_*)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import msgspec
+
+DEFAULT_BASE_URL = "http://localhost:8000"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the server cannot use."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    database_url: str
+    data_dir: Path
+    base_url: str = DEFAULT_BASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # PostgreSQL pool bounds per server process.
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+    # Seconds a SQLite writer waits for the lock before giving up.
+    sqlite_busy_timeout: float = 30.0
+    # Where the built PWA lives; served at "/".
+    pwa_dist: Path = Path(__file__).resolve().parent.parent / "pwa" / "dist"
+    # The procedure data files loaded by `motcua seed`.
+    catalog_dir: Path = Path(__file__).resolve().parent / "catalog" / "data"
+
+    @property
+    def engine(self) -> str:
+        return database_engine(self.database_url)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return sqlite_path(self.database_url)
+
+
+def database_engine(url: str) -> str:
+    scheme = urlparse(url).scheme
+    if scheme in ("postgresql", "postgres"):
+        return "postgres"
+    if scheme == "sqlite":
+        return "sqlite"
+    raise SettingsError(
+        f"MOTCUA_DATABASE_URL: unsupported scheme {scheme!r}; "
+        "use sqlite:///path/to/file.db or postgresql://user@host:port/db"
+    )
+
+
+def sqlite_path(url: str) -> Path:
+    # sqlite:///relative.db and sqlite:////absolute.db, as SQLAlchemy spells them.
+    rest = url[len("sqlite://"):]
+    if not rest.startswith("/") or rest == "/":
+        raise SettingsError(f"MOTCUA_DATABASE_URL: no file path in {url!r}")
+    return Path(rest[1:])
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}: expected an integer, got {raw!r}") from None
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    data_dir = Path(env.get("MOTCUA_DATA_DIR") or "var").resolve()
+    database_url = env.get("MOTCUA_DATABASE_URL") or f"sqlite:///{data_dir / 'motcua.db'}"
+    database_engine(database_url)  # refuse an unknown scheme early
+    base_url = (env.get("MOTCUA_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    if urlparse(base_url).scheme not in ("http", "https"):
+        raise SettingsError(f"MOTCUA_BASE_URL: expected an http(s) URL, got {base_url!r}")
+    port = _int(env, "MOTCUA_PORT", 8000)
+    if not 0 < port < 65536:
+        raise SettingsError(f"MOTCUA_PORT: {port} is not a TCP port")
+    kwargs: dict[str, object] = {}
+    if env.get("MOTCUA_PWA_DIST"):
+        kwargs["pwa_dist"] = Path(env["MOTCUA_PWA_DIST"]).resolve()
+    if env.get("MOTCUA_CATALOG_DIR"):
+        kwargs["catalog_dir"] = Path(env["MOTCUA_CATALOG_DIR"]).resolve()
+    return Settings(
+        database_url=database_url,
+        data_dir=data_dir,
+        base_url=base_url,
+        host=env.get("MOTCUA_HOST") or "127.0.0.1",
+        port=port,
+        db_pool_min=_int(env, "MOTCUA_DB_POOL_MIN", 1),
+        db_pool_max=_int(env, "MOTCUA_DB_POOL_MAX", 10),
+        **kwargs,
+    )

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import AsyncIterator
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from server.app import create_app
+from server.settings import Settings
+from tests.support import databases as dbs
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+ENGINES = [e for e in os.environ.get("MOTCUA_TEST_ENGINES", "sqlite,postgres").split(",") if e]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("sqlite-template")
+    settings = dbs.settings_for(f"sqlite:///{directory / 'motcua.db'}", directory)
+    dbs.prepare_database(settings)
+    return directory / "motcua.db"
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> str:
+    """One migrated, seeded PostgreSQL database for the whole run."""
+    problem = dbs.postgres_available()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required under CI and is not reachable: {problem}")
+        pytest.skip(f"PostgreSQL not reachable: {problem}")
+    name = dbs.create_pg_database()
+    try:
+        dbs.prepare_database(dbs.settings_for(dbs.pg_url(name), Path("/tmp")))
+        yield name
+    finally:
+        dbs.drop_pg_database(name)
+
+
+@pytest.fixture(params=ENGINES)
+def engine_kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def settings(engine_kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    data_dir = tmp_path / "data"
+    if engine_kind == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = dbs.copy_sqlite(template, data_dir)
+        return dbs.settings_for(f"sqlite:///{path}", data_dir)
+    name = request.getfixturevalue("postgres_database")
+    return dbs.settings_for(dbs.pg_url(name), data_dir)
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    # The app runs in the test's own event loop (no test-client thread), so a
+    # PostgreSQL pool opened at start-up is usable and closed at shutdown.
+    app = create_app(settings)
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as c:
+            yield c

@@ -1,0 +1,110 @@
+"""The catalog and communes over HTTP, on both databases."""
+
+from __future__ import annotations
+
+import gzip
+
+import httpx
+
+
+async def test_communes_whole_country(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/communes")
+    assert r.status_code == 200
+    body = r.json()
+    assert len(body["provinces"]) == 34
+    assert sum(len(p["communes"]) for p in body["provinces"]) == 3321
+    hanoi = next(p for p in body["provinces"] if p["code"] == "01")
+    assert hanoi["name"] == "Thành phố Hà Nội"
+    assert ["00070", "Hoàn Kiếm", "p"] in hanoi["communes"]
+    assert body["kinds"] == {"x": "xã", "p": "phường", "dk": "đặc khu"}
+    assert body["version"] and r.headers["etag"] == f'W/"{body["version"]}"'
+
+
+async def test_communes_small_when_gzipped(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/communes", headers={"Accept-Encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip"
+    compressed = len(gzip.compress(r.content, 6))
+    assert compressed < 60 * 1024, compressed
+
+
+async def test_communes_conditional_get(client: httpx.AsyncClient) -> None:
+    first = await client.get("/api/communes")
+    again = await client.get("/api/communes", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+    other = await client.get("/api/communes", headers={"If-None-Match": 'W/"stale"'})
+    assert other.status_code == 200
+
+
+async def test_catalog_lists_every_family(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/catalog")
+    assert r.status_code == 200
+    procedures = r.json()["procedures"]
+    assert len(procedures) >= 21
+    families = {p["family"] for p in procedures}
+    assert {"birth", "death", "marriage", "extract", "guardianship", "marital_status",
+            "correction", "recognition", "certified_copy"} <= families
+    for p in procedures:
+        assert p["name"]["vi"] and p["name"]["en"]
+        assert p["level"] in (3, 4)
+        assert p["version"] >= 1
+        assert "form" not in p
+    birth = next(p for p in procedures if p["code"] == "khai-sinh")
+    assert any(d["required"] for d in birth["documents"])
+
+
+async def test_catalog_filter_and_bad_parameter(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/catalog", params={"family": "death"})
+    assert r.status_code == 200
+    assert {p["family"] for p in r.json()["procedures"]} == {"death"}
+    bad = await client.get("/api/catalog", params={"family": "taxes"})
+    assert bad.status_code == 400
+    problem = bad.json()
+    assert bad.headers["content-type"].startswith("application/problem+json")
+    assert problem["status"] == 400
+    assert [e["path"] for e in problem["errors"]] == ["family"]
+
+
+async def test_procedure_detail_with_form_and_etag(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/catalog/khai-sinh")
+    assert r.status_code == 200
+    detail = r.json()
+    section_ids = [s["id"] for s in detail["form"]["sections"]]
+    assert section_ids[0] == "agency"
+    assert {"requester", "child", "mother", "father", "attachments", "contact"} <= set(section_ids)
+    again = await client.get("/api/catalog/khai-sinh", headers={"If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304
+
+
+async def test_versions_reachable(client: httpx.AsyncClient) -> None:
+    versions = (await client.get("/api/catalog/khai-sinh/versions")).json()
+    assert versions[0] == 1
+    r = await client.get("/api/catalog/khai-sinh/versions/1")
+    assert r.status_code == 200 and r.json()["version"] == 1
+
+
+async def test_unknown_procedure_is_a_problem_in_both_languages(client: httpx.AsyncClient) -> None:
+    vi = await client.get("/api/catalog/khong-co")
+    assert vi.status_code == 404
+    assert vi.json()["title"] == "Không có thủ tục này"
+    en = await client.get("/api/catalog/khong-co", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert en.json()["title"] == "No such procedure"
+    assert en.json()["type"] == "/problems/unknown_procedure"
+    missing_version = await client.get("/api/catalog/khai-sinh/versions/999")
+    assert missing_version.status_code == 404
+    assert missing_version.json()["type"] == "/problems/unknown_procedure_version"
+
+
+async def test_malformed_path_parameter_names_it(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/catalog/khai-sinh/versions/0")
+    assert r.status_code == 400
+    assert [e["path"] for e in r.json()["errors"]] == ["version"]
+
+
+async def test_health_and_openapi(client: httpx.AsyncClient) -> None:
+    health = await client.get("/health")
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    schema = await client.get("/schema/openapi.json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert "/api/catalog" in paths and "/api/communes" in paths
