@@ -1,27 +1,25 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.table import Table
+from piccolo.engine import engine_finder
 
 ID = "2026-11-21T23:06:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "One row per (procedure, version)"
 
 
-class RawProcedureVersion(Table, tablename="procedure_version"):
-    pass
-
-
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="motcua", description=DESCRIPTION)
 
+    # The engine is looked up at run time: a table class would keep the first
+    # engine it saw, and tests migrate several databases in one process.
     async def create_index():
         # Two seeds racing cannot both add the same version of a procedure.
-        await RawProcedureVersion.raw(
+        await engine_finder().run_ddl(
             "CREATE UNIQUE INDEX procedure_version_code_version "
             "ON procedure_version (procedure_code, version)"
         )
 
     async def drop_index():
-        await RawProcedureVersion.raw("DROP INDEX procedure_version_code_version")
+        await engine_finder().run_ddl("DROP INDEX procedure_version_code_version")
 
     manager.add_raw(create_index)
     manager.add_raw_backwards(drop_index)

@@ -30,6 +30,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     pwa_dist: Path = Path(__file__).resolve().parent.parent / "pwa" / "dist"
     # The procedure data files loaded by `motcua seed`.
     catalog_dir: Path = Path(__file__).resolve().parent / "catalog" / "data"
+    # Outgoing mail. No host: messages go to <data dir>/mailbox, listed at /dev/mail.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    # "none", "starttls" or "tls" (implicit TLS, usually port 465).
+    smtp_security: str = "none"
+    mail_from: str = "motcua <no-reply@localhost>"
+    # Demo officials may sign in with a password while this is on. Never in production.
+    demo_mode: bool = False
+    # Sessions end after this much inactivity, and in any case after the absolute limit.
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
 
     @property
     def engine(self) -> str:
@@ -70,6 +83,17 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name}: expected an integer, got {raw!r}") from None
 
 
+def _bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}: expected true or false, got {raw!r}")
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     data_dir = Path(env.get("MOTCUA_DATA_DIR") or "var").resolve()
@@ -86,6 +110,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         kwargs["pwa_dist"] = Path(env["MOTCUA_PWA_DIST"]).resolve()
     if env.get("MOTCUA_CATALOG_DIR"):
         kwargs["catalog_dir"] = Path(env["MOTCUA_CATALOG_DIR"]).resolve()
+    smtp_security = (env.get("MOTCUA_SMTP_SECURITY") or "none").lower()
+    if smtp_security not in ("none", "starttls", "tls"):
+        raise SettingsError(
+            f"MOTCUA_SMTP_SECURITY: expected none, starttls or tls, got {smtp_security!r}"
+        )
     return Settings(
         database_url=database_url,
         data_dir=data_dir,
@@ -94,5 +123,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         port=port,
         db_pool_min=_int(env, "MOTCUA_DB_POOL_MIN", 1),
         db_pool_max=_int(env, "MOTCUA_DB_POOL_MAX", 10),
+        smtp_host=env.get("MOTCUA_SMTP_HOST", ""),
+        smtp_port=_int(env, "MOTCUA_SMTP_PORT", 465 if smtp_security == "tls" else 25),
+        smtp_username=env.get("MOTCUA_SMTP_USERNAME", ""),
+        smtp_password=env.get("MOTCUA_SMTP_PASSWORD", ""),
+        smtp_security=smtp_security,
+        mail_from=env.get("MOTCUA_MAIL_FROM") or "motcua <no-reply@localhost>",
+        demo_mode=_bool(env, "MOTCUA_DEMO", False),
+        session_idle_minutes=_int(env, "MOTCUA_SESSION_IDLE_MINUTES", 30),
+        session_absolute_hours=_int(env, "MOTCUA_SESSION_ABSOLUTE_HOURS", 12),
         **kwargs,
     )

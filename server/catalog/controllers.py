@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.openapi.spec import Example
-from litestar.params import Parameter
+from litestar.params import Parameter, PathParameter
 
 from server.catalog import services
 from server.catalog.schemas import CatalogPayload, ProcedureDetail
@@ -18,6 +18,7 @@ Family = Literal[
     "birth", "death", "marriage", "extract", "recognition", "guardianship",
     "marital_status", "correction", "certified_copy",
 ]
+ProcedureCode = Annotated[str, PathParameter(description="Procedure code, e.g. khai-sinh", max_length=64)]
 _encoder = msgspec.json.Encoder()
 # Encoded bodies keyed by (dataset version, filter): built once per process per version.
 _bodies: dict[tuple[str, str], bytes] = {}
@@ -59,13 +60,13 @@ class CatalogController(Controller):
         return cached_response(request, version, body)  # type: ignore[return-value]
 
     @get("/{code:str}", summary="One procedure with its current form schema")
-    async def get_procedure(self, request: Request, code: str) -> Response[ProcedureDetail]:
+    async def get_procedure(self, request: Request, code: ProcedureCode) -> Response[ProcedureDetail]:
         row = await _current(code)
         body = _encoder.encode(services.to_detail(row))
         return cached_response(request, row.content_hash[:32], body)  # type: ignore[return-value]
 
     @get("/{code:str}/versions", summary="The version numbers of a procedure, oldest first")
-    async def list_versions(self, code: str) -> list[int]:
+    async def list_versions(self, code: ProcedureCode) -> list[int]:
         versions = await services.procedure_versions(code)
         if not versions:
             raise ProblemError(404, "unknown_procedure", detail=code)
@@ -78,8 +79,8 @@ class CatalogController(Controller):
     async def get_version(
         self,
         request: Request,
-        code: str,
-        version: Annotated[int, Parameter(ge=1, examples=[Example(value=1)])],
+        code: ProcedureCode,
+        version: Annotated[int, PathParameter(ge=1, examples=[Example(value=1)])],
     ) -> Response[ProcedureDetail]:
         row = await services.procedure_version(code, version)
         if row is None:

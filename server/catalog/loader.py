@@ -12,6 +12,7 @@ import msgspec
 
 from server.catalog.definition import Document, ProcedureDefinition, Text
 from sync.forms import SchemaError, parse_schema
+from sync.forms.messages import codes_without_message
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 _CODE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -105,9 +106,14 @@ def load_procedure(path: Path, fragments: dict[str, dict[str, Any]]) -> LoadedPr
             path, "code", f"{definition.code!r} must be a kebab-case slug equal to the file name"
         )
     try:
-        parse_schema(definition.form)
+        schema = parse_schema(definition.form)
     except SchemaError as exc:
         raise CatalogDataError(path, "form", str(exc)) from None
+    missing = codes_without_message(schema)
+    if missing:
+        raise CatalogDataError(path, "form.checks", f"no message for {', '.join(missing)} in sync/forms/messages.json")
+    if definition.deadline and definition.deadline.field not in schema.fields_by_path():
+        raise CatalogDataError(path, "deadline.field", f"{definition.deadline.field!r} is not a field of the form")
     if definition.fee.kind == "free_when_on_time" and definition.deadline is None:
         raise CatalogDataError(path, "fee", "free_when_on_time needs a deadline")
     if definition.processing.kind == "working_days" and not definition.processing.days:

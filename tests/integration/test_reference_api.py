@@ -50,7 +50,8 @@ async def test_catalog_lists_every_family(client: httpx.AsyncClient) -> None:
         assert p["version"] >= 1
         assert "form" not in p
     birth = next(p for p in procedures if p["code"] == "khai-sinh")
-    assert any(d["required"] for d in birth["documents"])
+    certificate = next(d for d in birth["documents"] if d["id"] == "birth_certificate")
+    assert certificate["conditional"] and certificate["path"] == "attachments.birth_certificate"
 
 
 async def test_catalog_filter_and_bad_parameter(client: httpx.AsyncClient) -> None:

@@ -1,0 +1,25 @@
+// Fill rules: applied in order, after normalizing and before validating. When a rule's
+// condition holds, each empty target receives its source's value; a target that already
+// has a value is left as the person wrote it, and an empty source fills nothing.
+// The copied value is normalized again for the target's type (a text copied into a
+// person_name has its white space collapsed), as the Python validator does.
+
+import { holds } from './conditions';
+import { normalizeValue } from './normalize';
+import type { SchemaIndex } from './schemaIndex';
+import type { FillRule, JsonValue } from './types';
+
+/** `values` holds the normalized, non-empty answers by path; it is updated in place. */
+export function applyFillRules(rules: readonly FillRule[], values: Map<string, JsonValue>, index: SchemaIndex): void {
+  const valueOf = (path: string) => values.get(path);
+  for (const rule of rules) {
+    if (!holds(rule.when, valueOf)) continue;
+    for (const { from, to } of rule.copy) {
+      const target = index.get(to);
+      const source = values.get(from);
+      if (!target || source === undefined || values.has(to)) continue;
+      const value = normalizeValue(target.field, source); // also a deep copy
+      if (value !== undefined) values.set(to, value);
+    }
+  }
+}

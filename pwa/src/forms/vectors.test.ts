@@ -1,0 +1,69 @@
+// Runs the shared vectors (tests/vectors/forms.json), which pytest runs against the
+// Python validator too: both must give the same errors, warnings and values.
+
+import { describe, expect, it } from 'vitest';
+
+import type { Answers, Issue, JsonValue, Schema, Severity } from './types';
+import { validate } from './validator';
+
+interface VectorFile {
+  reference: { provinces: string[]; communes: Record<string, string> };
+  schemas: Record<string, Schema>;
+  vectors: {
+    name: string;
+    schema: string;
+    today: string;
+    answers: Answers;
+    errors: { path: string; code: string }[];
+    warnings?: { path: string; code: string }[];
+    values?: Record<string, JsonValue>;
+  }[];
+}
+
+// A glob, not a static import, so that a missing file skips instead of failing to load.
+const found = import.meta.glob<VectorFile>('../../../tests/vectors/forms.json', {
+  import: 'default',
+  eager: true,
+});
+const file = Object.values(found)[0];
+
+type Pair = [string, string];
+
+const sorted = (pairs: Pair[]): Pair[] =>
+  [...pairs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+
+const of = (issues: Issue[], severity: Severity): Pair[] =>
+  sorted(issues.filter((i) => i.severity === severity).map((i) => [i.path, i.code]));
+
+const expected = (list: { path: string; code: string }[] | undefined): Pair[] =>
+  sorted((list ?? []).map((i) => [i.path, i.code]));
+
+if (!file) {
+  console.warn('tests/vectors/forms.json does not exist yet: the shared form vectors are skipped');
+  describe('shared form vectors', () => {
+    it.skip('tests/vectors/forms.json does not exist yet', () => {});
+  });
+} else {
+  const { reference, schemas, vectors } = file;
+  const context = { provinces: reference.provinces, communes: reference.communes };
+
+  describe('shared form vectors (tests/vectors/forms.json)', () => {
+    it('has vectors with unique names, each naming a known schema', () => {
+      expect(vectors.length).toBeGreaterThan(0);
+      expect(new Set(vectors.map((v) => v.name)).size).toBe(vectors.length);
+      for (const v of vectors) expect(Object.keys(schemas), v.name).toContain(v.schema);
+    });
+
+    for (const vector of vectors) {
+      it(vector.name, () => {
+        const schema = schemas[vector.schema] as Schema;
+        const result = validate(schema, vector.answers, { ...context, today: vector.today });
+        expect({ errors: of(result.issues, 'error'), warnings: of(result.issues, 'warning') }).toEqual({
+          errors: expected(vector.errors),
+          warnings: expected(vector.warnings),
+        });
+        if (vector.values !== undefined) expect(result.values).toEqual(vector.values);
+      });
+    }
+  });
+}

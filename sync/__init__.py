@@ -1,0 +1,1 @@
+"""motcua sync server (framework-free core)."""
