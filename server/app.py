@@ -14,6 +14,10 @@ from server.catalog.controllers import CatalogController
 from server.communes.controllers import CommunesController
 from server.database import bind_engine, build_engine, close_engine, describe_engine, open_engine
 from server.health import health
+from server.identity.captcha.controllers import CaptchaController
+from server.identity.controllers import IDENTITY_CONTROLLERS
+from server.notify.dev_mail import notify_routes
+from server.notify.worker import notify_worker
 from server.problems import EXCEPTION_HANDLERS
 from server.pwa_files import pwa_router
 from server.settings import Settings, load_settings
@@ -28,15 +32,29 @@ def create_app(settings: Settings | None = None) -> Litestar:
         bind_engine(engine)
         await open_engine(engine, settings)
         app.state.engine = engine
+        app.state.settings = settings
         app.state.engine_name = describe_engine(engine).split(" ")[0]
         try:
             yield
         finally:
             await close_engine(engine)
 
+    route_handlers: list = [
+        CatalogController,
+        CommunesController,
+        health,
+        CaptchaController,
+        *IDENTITY_CONTROLLERS,
+    ]
+    # Background loops and other per-process resources, started after the database.
+    lifespans: list = [database]
+    lifespans.append(notify_worker)
+    route_handlers.extend(notify_routes(settings))  # /dev/mail when mail stays local
+    route_handlers.append(pwa_router(settings.pwa_dist))  # last: it serves "/"
+
     return Litestar(
-        route_handlers=[CatalogController, CommunesController, health, pwa_router(settings.pwa_dist)],
-        lifespan=[database],
+        route_handlers=route_handlers,
+        lifespan=lifespans,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         compression_config=CompressionConfig(backend="gzip", minimum_size=512, gzip_compress_level=6),
         openapi_config=OpenAPIConfig(
@@ -46,6 +64,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
-        state=None,
         debug=False,
     )

@@ -22,10 +22,15 @@ def _run(make: Callable[[], Awaitable[T]]) -> T:
     from server.catalog.loader import CatalogDataError
     from server.database import DatabaseUnreachable
     from server.migrate import MigrationFailed
+    from server.problems import ProblemError
     from server.settings import SettingsError
 
     try:
         return asyncio.run(make())  # type: ignore[arg-type]
+    except ProblemError as exc:
+        details = "; ".join(f"{e.path}: {e.message}" for e in exc.errors or [])
+        _fail(f"{exc.code}{': ' + details if details else ''}")
+        raise AssertionError("unreachable")
     except (SettingsError, DatabaseUnreachable, CatalogDataError, MigrationFailed) as exc:
         _fail(str(exc).splitlines()[0] if not isinstance(exc, MigrationFailed) else str(exc))
         raise AssertionError("unreachable")
@@ -96,7 +101,8 @@ def seed() -> None:
         f"communes: {c.provinces} provinces, {c.communes} communes "
         f"(+{c.added} ~{c.changed} -{c.removed})"
     )
-    click.echo(f"catalog: {k.procedures} procedures, new versions: {', '.join(k.new_versions) or 'none'}")
+    changed = ", ".join(k.new_versions) if len(k.new_versions) <= 5 else f"{len(k.new_versions)}"
+    click.echo(f"catalog: {k.procedures} procedures, new versions: {changed or 'none'}")
     if k.withdrawn:
         click.echo(f"withdrawn: {', '.join(k.withdrawn)}")
 
@@ -111,6 +117,24 @@ def demo() -> None:
     for a in accounts:
         where = f" commune {a.commune_code}" if a.commune_code else ""
         click.echo(f"  {a.role:<9} {a.email:<24} password {a.password}   {a.full_name}{where}")
+
+
+@main.command("create-admin", help="Create an administrator and print their one-time passkey enrollment link.")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True, help="Full name")
+def create_admin(email: str, full_name: str) -> None:
+    from server.identity.enrollment import invite_official
+    from server.identity.schemas import OfficialInvite
+
+    settings = _settings()
+
+    async def work(engine):
+        invite = OfficialInvite(email=email, full_name=full_name, role="admin")
+        return await invite_official(engine, settings, None, invite, "cli")
+
+    account_id, link = _run(lambda: _with_engine(settings, work))
+    click.echo(f"administrator {email.strip().lower()} created ({account_id}).")
+    click.echo(f"Open this link within 7 days to register their passkey (it is also emailed once the server runs):\n  {link}")
 
 
 @main.command(help="Migrate, then serve the API and the app.")

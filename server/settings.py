@@ -38,6 +38,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # "none", "starttls" or "tls" (implicit TLS, usually port 465).
     smtp_security: str = "none"
     mail_from: str = "motcua <no-reply@localhost>"
+    # Tries per message before it is marked failed (retries back off up to 1 h apart).
+    mail_max_attempts: int = 20
     # Demo officials may sign in with a password while this is on. Never in production.
     demo_mode: bool = False
     # Sessions end after this much inactivity, and in any case after the absolute limit.
@@ -129,6 +131,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         smtp_password=env.get("MOTCUA_SMTP_PASSWORD", ""),
         smtp_security=smtp_security,
         mail_from=env.get("MOTCUA_MAIL_FROM") or "motcua <no-reply@localhost>",
+        mail_max_attempts=max(1, _int(env, "MOTCUA_MAIL_MAX_ATTEMPTS", 20)),
         demo_mode=_bool(env, "MOTCUA_DEMO", False),
         session_idle_minutes=_int(env, "MOTCUA_SESSION_IDLE_MINUTES", 30),
         session_absolute_hours=_int(env, "MOTCUA_SESSION_ABSOLUTE_HOURS", 12),

@@ -2,7 +2,36 @@
 
 from server.catalog.tables import Procedure, ProcedureVersion
 from server.communes.tables import Commune, Province
-from server.identity.tables import Account
+from server.audit.tables import AuditEvent
+from server.identity.captcha.tables import CaptchaChallenge
+from server.identity.tables import (
+    Account,
+    Device,
+    OneTimeToken,
+    Passkey,
+    PersonalDocument,
+    Session,
+    WebauthnChallenge,
+)
+from server.notify.tables import OutboxMessage
+from server.ratelimit.tables import RateLimitBucket
 from server.reference.tables import ReferenceDataset
 
-ALL_TABLES = (ReferenceDataset, Province, Commune, Procedure, ProcedureVersion, Account)
+ALL_TABLES = (
+    ReferenceDataset,
+    Province,
+    Commune,
+    Procedure,
+    ProcedureVersion,
+    Account,
+    Session,
+    Device,
+    Passkey,
+    WebauthnChallenge,
+    OneTimeToken,
+    PersonalDocument,
+    AuditEvent,
+    RateLimitBucket,
+    CaptchaChallenge,
+    OutboxMessage,
+)

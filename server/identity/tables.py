@@ -1,4 +1,4 @@
-from piccolo.columns import UUID, Boolean, Timestamptz, Varchar
+from piccolo.columns import UUID, BigInt, Boolean, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -22,3 +22,86 @@ class Account(Table, tablename="account"):
     # Created by `motcua demo`; such officials may sign in with a password while
     # demo mode is on.
     is_demo = Boolean(default=False)
+
+
+class Session(Table, tablename="auth_session"):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is
+    stored, so a database leak does not hand out sessions."""
+
+    token_hash = Varchar(length=64, primary_key=True)
+    account_id = UUID(index=True)
+    csrf_token = Varchar(length=64)
+    # password | passkey | enrollment
+    method = Varchar(length=16)
+    created_at = Timestamptz()
+    last_seen_at = Timestamptz()
+    expires_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
+    ip = Varchar(length=64, default="")
+    user_agent = Varchar(length=300, default="")
+
+
+class Device(Table, tablename="device"):
+    """An app install. Its credential lets a phone sync after days offline
+    without signing in again; revoking it refuses its pending sync."""
+
+    id = UUID(primary_key=True)
+    account_id = UUID(index=True)
+    name = Varchar(length=100)
+    token_hash = Varchar(length=64)
+    created_at = Timestamptz()
+    last_seen_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
+    revoked_by = UUID(null=True, default=None)
+
+
+class Passkey(Table, tablename="passkey"):
+    # base64url of the credential id
+    id = Varchar(length=1400, primary_key=True)
+    account_id = UUID(index=True)
+    public_key = Text()  # base64url of the COSE key
+    sign_count = BigInt(default=0)
+    transports = Varchar(length=200, default="")
+    aaguid = Varchar(length=36, default="")
+    name = Varchar(length=100, default="")
+    backed_up = Boolean(default=False)
+    created_at = Timestamptz()
+    last_used_at = Timestamptz(null=True, default=None)
+
+
+class WebauthnChallenge(Table, tablename="webauthn_challenge"):
+    """Challenges live in the database, not in process memory: the options and
+    the answer may reach different server processes."""
+
+    id = UUID(primary_key=True)
+    # register | authenticate | enroll
+    purpose = Varchar(length=16)
+    challenge = Varchar(length=128)
+    account_id = UUID(null=True, default=None)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class OneTimeToken(Table, tablename="one_time_token"):
+    """Activation, password-reset and enrollment links: a random 256-bit token in
+    the link, its SHA-256 here, usable once before it expires."""
+
+    token_hash = Varchar(length=64, primary_key=True)
+    # activation | password_reset | enrollment
+    purpose = Varchar(length=16)
+    account_id = UUID(index=True)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class PersonalDocument(Table, tablename="personal_document"):
+    """Reusable scans on a person's page (their ID card, …), by blob hash."""
+
+    id = UUID(primary_key=True)
+    account_id = UUID(index=True)
+    kind = Varchar(length=32)
+    label = Varchar(length=200)
+    sha256 = Varchar(length=64)
+    created_at = Timestamptz()

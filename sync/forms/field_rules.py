@@ -17,7 +17,7 @@ from .results import Context
 MAX_NAME_LENGTH = 100
 SEXES = frozenset({"male", "female"})
 _PHONE = re.compile(r"0(3[2-9]|5[25689]|7[06-9]|8[1-9]|9[0-9])[0-9]{7}")
-_EMAIL = re.compile(
+EMAIL_PATTERN = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
     r"(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+"
 )
@@ -91,7 +91,10 @@ def field_problems(field: s.Field, value: Any, ctx: Context) -> list[Problem]:
             if field.min_length is not None and len(value) < field.min_length:
                 out.append(("too_short", {"min": field.min_length}))
         case s.PersonNameField():
-            if not all(_name_char_ok(c) for c in value):
+            # at least one letter: a lone "-" or "'" is not a name
+            if not all(_name_char_ok(c) for c in value) or not any(
+                unicodedata.category(c)[0] == "L" for c in value
+            ):
                 out.append(("invalid_name", {}))
             if len(value) > MAX_NAME_LENGTH:
                 out.append(("too_long", {"max": MAX_NAME_LENGTH}))
@@ -135,7 +138,7 @@ def field_problems(field: s.Field, value: Any, ctx: Context) -> list[Problem]:
             if not _PHONE.fullmatch(value):
                 out.append(("invalid_phone", {}))
         case s.EmailField():
-            if len(value) > 254 or not _EMAIL.fullmatch(value):
+            if len(value) > 254 or not EMAIL_PATTERN.fullmatch(value):
                 out.append(("invalid_email", {}))
         case s.ProvinceField():
             if value not in ctx.provinces:

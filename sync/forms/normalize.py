@@ -14,6 +14,7 @@ WHITE_SPACE = (
 )
 _WS_RUN = re.compile(f"[{WHITE_SPACE}]+")
 _PHONE_NOISE = re.compile(f"[{WHITE_SPACE}.\\-()]")
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def clean_string(s: str) -> str:
@@ -58,7 +59,8 @@ def normalize(field_type: str, value: Any) -> Any:
     if field_type == "email":
         return normalize_email(value)
     if field_type == "nationality":
-        return value.upper()
+        # ASCII letters only: str.upper would turn "ıt" (dotless ı) into "IT"
+        return value.translate(_ASCII_UPPER)
     return value
 
 

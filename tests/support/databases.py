@@ -61,9 +61,10 @@ def postgres_available() -> str | None:
         return f"{type(exc).__name__}: {exc}"
 
 
-def create_pg_database(prefix: str = "motcua_test") -> str:
+def create_pg_database(prefix: str = "motcua_test", template: str | None = None) -> str:
     name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    clause = f' TEMPLATE "{template}"' if template else ""
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"{clause}'))
     return name
 
 

@@ -30,6 +30,7 @@ export const DEFAULT_YEAR_MIN = 1900;
 export const DEFAULT_MAX_FILES = 5;
 
 const PERSON_NAME = /^[\p{L}\p{M} '-]*$/u;
+const LETTER = /\p{L}/u; // a name needs at least one: a lone "-" or "'" is not a name
 const PHONE = /^0(3[2-9]|5[25689]|7[06-9]|8[1-9]|9[0-9])[0-9]{7}$/;
 const EMAIL =
   /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
@@ -92,7 +93,7 @@ function textIssues(field: TextField, value: string): RuleIssue[] {
 
 function personNameIssues(value: string): RuleIssue[] {
   const out: RuleIssue[] = [];
-  if (!PERSON_NAME.test(value)) out.push(issue('invalid_name'));
+  if (!PERSON_NAME.test(value) || !LETTER.test(value)) out.push(issue('invalid_name'));
   if (codePointLength(value) > PERSON_NAME_MAX_LENGTH) {
     out.push(issue('too_long', { max: PERSON_NAME_MAX_LENGTH }));
   }

@@ -6,7 +6,7 @@
 //   phone        spaces, dots, hyphens and parentheses removed; a leading "+84", or a
 //                leading "84" when the number then has 11 digits, becomes "0"
 //   email        the part after the (last) "@" lower-cased
-//   nationality  upper-cased
+//   nationality  ASCII letters upper-cased (only those: "ıt" must not become "IT")
 // Values of the wrong JSON type are kept as they are (after string normalizing) and get
 // `wrong_type` later. Empty values normalize to `undefined` (dropped).
 
@@ -60,7 +60,7 @@ export function normalizeValue(field: Field, raw: JsonValue | undefined): JsonVa
         value = normalizeEmail(value);
         break;
       case 'nationality':
-        value = value.toUpperCase();
+        value = value.replace(/[a-z]+/g, (letters) => letters.toUpperCase()); // ASCII only: not "ıt" → "IT"
         break;
       default:
         break;

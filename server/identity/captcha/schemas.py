@@ -1,0 +1,17 @@
+"""Wire shapes of the robot check."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import msgspec
+
+
+class CaptchaOut(msgspec.Struct):
+    id: uuid.UUID
+    # The picture as a data URL: "data:image/png;base64,...".
+    image: str
+    # The same characters read aloud: "/api/captcha/{id}/audio" (audio/wav).
+    audio_url: str
+    expires_at: datetime

@@ -1,0 +1,111 @@
+"""Administration of accounts: inviting officials, and their enrollment."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.params import PathParameter
+
+from server.audit.service import record
+from server.database import write_transaction
+from server.identity import links, passkeys
+from server.identity.controllers.common import client_ip, start_session, with_session_cookie
+from server.identity.devices import revoke_device
+from server.identity.enrollment import invite_official
+from server.identity.guards import admins, current_principal
+from server.identity.roles import Role
+from server.identity.schemas import (
+    DeviceInfo,
+    EnrollFinish,
+    EnrollOptionsRequest,
+    OfficialInvite,
+    OfficialInvited,
+    Profile,
+    SessionInfo,
+    WebauthnOptions,
+)
+from server.identity.tables import Account, Device
+from server.clock import utcnow
+from server.problems import ProblemError
+
+
+def _profile(a: dict) -> Profile:
+    return Profile(id=a["id"], email=a["email"], full_name=a["full_name"], phone=a["phone"],
+                   personal_id=a["personal_id"], kind=a["kind"], organisation_name=a["organisation_name"],
+                   role=a["role"], commune_code=a["commune_code"], activated_at=a["activated_at"],
+                   created_at=a["created_at"])
+
+
+class AdminAccountsController(Controller):
+    path = "/api/admin/accounts"
+    tags = ["administration"]
+    guards = [admins]
+
+    @get("/", summary="Officials I administer (all accounts for an administrator)")
+    async def list_accounts(self, request: Request) -> list[Profile]:
+        principal = await current_principal(request)
+        query = Account.select().order_by(Account.created_at)
+        if principal.role is not Role.admin:
+            query = query.where(Account.commune_code == principal.commune_code)
+        return [_profile(a) for a in await query]
+
+    @post("/officials", status_code=201, summary="Invite an official; they enroll with a passkey")
+    async def invite(self, request: Request, state: State, data: OfficialInvite) -> OfficialInvited:
+        principal = await current_principal(request)
+        account_id, _ = await invite_official(state.engine, state.settings, principal, data, client_ip(request))
+        return OfficialInvited(account_id=account_id, status="enrollment_sent")
+
+    @post("/{account_id:uuid}/devices/{device_id:uuid}/revoke", status_code=200,
+          summary="Revoke a lost device of an official I administer")
+    async def revoke_device(self, request: Request, state: State,
+                            account_id: Annotated[uuid.UUID, PathParameter()],
+                            device_id: Annotated[uuid.UUID, PathParameter()]) -> DeviceInfo:
+        principal = await current_principal(request)
+        account = await Account.select().where(Account.id == account_id).first()
+        if account is None or not principal.may_see_commune(account["commune_code"]):
+            raise ProblemError(404, "not_found", detail=str(account_id))
+        device = await Device.select().where((Device.id == device_id) & (Device.account_id == account_id)).first()
+        if device is None:
+            raise ProblemError(404, "not_found", detail=str(device_id))
+        async with write_transaction(state.engine):
+            await revoke_device(device_id, principal.account_id)
+            await record("device_revoked", actor_id=principal.account_id, target_kind="device",
+                         target_id=device_id, ip=client_ip(request), detail={"owner": str(account_id)})
+        row = await Device.select().where(Device.id == device_id).first()
+        return DeviceInfo(id=row["id"], name=row["name"], created_at=row["created_at"],
+                          last_seen_at=row["last_seen_at"], revoked_at=row["revoked_at"])
+
+
+class EnrollmentController(Controller):
+    """Reached from the emailed link; the token is the credential."""
+
+    path = "/api/auth/enroll"
+    tags = ["identity"]
+
+    @post("/options", status_code=200, summary="Start registering an official's first passkey")
+    async def options(self, state: State, data: EnrollOptionsRequest) -> WebauthnOptions:
+        account_id = await links.peek_link("enrollment", data.token)
+        account = await Account.select().where(Account.id == account_id).first()
+        async with write_transaction(state.engine):
+            challenge_id, options = await passkeys.registration_options(state.settings, account, "enroll")
+        return WebauthnOptions(challenge_id=challenge_id, options=options)
+
+    @post("/finish", status_code=200, summary="Finish enrollment: stores the passkey and signs in")
+    async def finish(self, request: Request, state: State, data: EnrollFinish) -> Response[SessionInfo]:
+        account_id = await links.peek_link("enrollment", data.token)
+        async with write_transaction(state.engine):
+            stored = await passkeys.take_challenge(data.challenge_id, "enroll")
+        async with write_transaction(state.engine):
+            await links.use_link("enrollment", data.token)
+            credential_id = await passkeys.finish_registration(
+                state.settings, account_id, stored, data.credential, data.name)
+            await Account.update({Account.activated_at: utcnow()}).where(
+                (Account.id == account_id) & Account.activated_at.is_null())
+            account = await Account.select().where(Account.id == account_id).first()
+            token, info = await start_session(request, state.settings, account, "enrollment")
+            await record("official_enrolled", actor_id=account_id, target_kind="passkey",
+                         target_id=credential_id[:64], ip=client_ip(request))
+        return with_session_cookie(state.settings, token, info)

@@ -1,0 +1,56 @@
+"""Small helpers shared by the identity controllers."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Request, Response
+
+from server.i18n import negotiate_language
+from server.identity.schemas import SessionInfo
+from server.identity.sessions import COOKIE, create_session
+from server.settings import Settings
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def request_lang(request: Request) -> str:
+    return negotiate_language(request.headers.get("accept-language"))
+
+
+async def start_session(
+    request: Request, settings: Settings, account: dict, method: str
+) -> tuple[str, SessionInfo]:
+    token, csrf = await create_session(
+        settings, account["id"], method, client_ip(request), request.headers.get("user-agent", "")
+    )
+    return token, SessionInfo(
+        account_id=account["id"], email=account["email"], full_name=account["full_name"],
+        role=account["role"], commune_code=account["commune_code"], csrf_token=csrf,
+        demo_mode=settings.demo_mode,
+    )
+
+
+def with_session_cookie(settings: Settings, token: str, body: SessionInfo) -> Response[SessionInfo]:
+    response = Response(body, status_code=200)
+    response.set_cookie(
+        COOKIE, token, httponly=True, samesite="lax", path="/",
+        secure=settings.base_url.startswith("https://"),
+        max_age=settings.session_absolute_hours * 3600,
+    )
+    return response
+
+
+def clearing_session_cookie(body: object) -> Response:
+    response = Response(body, status_code=200)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+def as_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None

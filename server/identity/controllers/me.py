@@ -1,0 +1,139 @@
+"""The personal page (trang cá nhân): profile, activity, devices, passkeys, documents."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, Request, delete, get, post
+from litestar.datastructures import State
+from litestar.params import Parameter, PathParameter
+
+from server.audit.service import AuditEntry, activity_of, record
+from server.database import write_transaction
+from server.identity import passkeys
+from server.identity.controllers.common import client_ip
+from server.identity.devices import revoke_device
+from server.identity.guards import current_principal, signed_in
+from server.identity.schemas import (
+    DeviceInfo,
+    PasskeyInfo,
+    PasskeyRegistration,
+    PersonalDocumentInfo,
+    Profile,
+    WebauthnOptions,
+)
+from server.identity.tables import Account, Device, Passkey, PersonalDocument
+from server.problems import ProblemError
+
+
+class MeController(Controller):
+    path = "/api/me"
+    tags = ["personal page"]
+    guards = [signed_in]
+
+    @get("/", summary="My profile")
+    async def profile(self, request: Request) -> Profile:
+        principal = await current_principal(request)
+        a = await Account.select().where(Account.id == principal.account_id).first()
+        return Profile(
+            id=a["id"], email=a["email"], full_name=a["full_name"], phone=a["phone"],
+            personal_id=a["personal_id"], kind=a["kind"], organisation_name=a["organisation_name"],
+            role=a["role"], commune_code=a["commune_code"], activated_at=a["activated_at"],
+            created_at=a["created_at"],
+        )
+
+    @get("/activity", summary="My activity log (nhật ký người dùng), newest first")
+    async def activity(
+        self,
+        request: Request,
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+        before: Annotated[int | None, Parameter(ge=1, description="Entries older than this id")] = None,
+    ) -> list[AuditEntry]:
+        principal = await current_principal(request)
+        return await activity_of(principal.account_id, limit, before)
+
+    @get("/devices", summary="My devices")
+    async def devices(self, request: Request) -> list[DeviceInfo]:
+        principal = await current_principal(request)
+        rows = await Device.select().where(Device.account_id == principal.account_id).order_by(
+            Device.created_at
+        )
+        return [
+            DeviceInfo(id=r["id"], name=r["name"], created_at=r["created_at"],
+                       last_seen_at=r["last_seen_at"], revoked_at=r["revoked_at"],
+                       current=r["id"] == principal.device_id)
+            for r in rows
+        ]
+
+    @post("/devices/{device_id:uuid}/revoke", status_code=200, summary="Revoke one of my devices (lost or sold)")
+    async def revoke(self, request: Request, state: State,
+                     device_id: Annotated[uuid.UUID, PathParameter()]) -> DeviceInfo:
+        principal = await current_principal(request)
+        device = await Device.select().where(
+            (Device.id == device_id) & (Device.account_id == principal.account_id)
+        ).first()
+        if device is None:
+            raise ProblemError(404, "not_found", detail=str(device_id))
+        async with write_transaction(state.engine):
+            await revoke_device(device_id, principal.account_id)
+            await record("device_revoked", actor_id=principal.account_id, target_kind="device",
+                         target_id=device_id, ip=client_ip(request), device_id=principal.device_id)
+        row = await Device.select().where(Device.id == device_id).first()
+        return DeviceInfo(id=row["id"], name=row["name"], created_at=row["created_at"],
+                          last_seen_at=row["last_seen_at"], revoked_at=row["revoked_at"])
+
+    @get("/passkeys", summary="My passkeys")
+    async def list_passkeys(self, request: Request) -> list[PasskeyInfo]:
+        principal = await current_principal(request)
+        rows = await Passkey.select().where(Passkey.account_id == principal.account_id).order_by(
+            Passkey.created_at
+        )
+        return [PasskeyInfo(id=r["id"], name=r["name"], created_at=r["created_at"],
+                            last_used_at=r["last_used_at"], backed_up=r["backed_up"]) for r in rows]
+
+    @post("/passkeys/options", status_code=200, summary="Start adding a passkey to my account")
+    async def passkey_options(self, request: Request, state: State) -> WebauthnOptions:
+        principal = await current_principal(request)
+        account = await Account.select().where(Account.id == principal.account_id).first()
+        async with write_transaction(state.engine):
+            challenge_id, options = await passkeys.registration_options(state.settings, account)
+        return WebauthnOptions(challenge_id=challenge_id, options=options)
+
+    @post("/passkeys", status_code=201, summary="Finish adding a passkey")
+    async def add_passkey(self, request: Request, state: State, data: PasskeyRegistration) -> PasskeyInfo:
+        principal = await current_principal(request)
+        async with write_transaction(state.engine):
+            stored = await passkeys.take_challenge(data.challenge_id, "register")
+        async with write_transaction(state.engine):
+            credential_id = await passkeys.finish_registration(
+                state.settings, principal.account_id, stored, data.credential, data.name)
+            await record("passkey_added", actor_id=principal.account_id, target_kind="passkey",
+                         target_id=credential_id[:64], ip=client_ip(request))
+        r = await Passkey.select().where(Passkey.id == credential_id).first()
+        return PasskeyInfo(id=r["id"], name=r["name"], created_at=r["created_at"],
+                           last_used_at=r["last_used_at"], backed_up=r["backed_up"])
+
+    @delete("/passkeys/{passkey_id:str}", status_code=204, summary="Remove one of my passkeys")
+    async def remove_passkey(self, request: Request, state: State,
+                             passkey_id: Annotated[str, PathParameter(max_length=1400)]) -> None:
+        principal = await current_principal(request)
+        async with write_transaction(state.engine):
+            mine = await Passkey.select(Passkey.id).where(Passkey.account_id == principal.account_id)
+            if passkey_id not in {p["id"] for p in mine}:
+                raise ProblemError(404, "not_found", detail=passkey_id)
+            if principal.is_official and len(mine) == 1:
+                # An official's only way in: removing it would lock them out.
+                raise ProblemError(409, "last_passkey")
+            await Passkey.delete().where(Passkey.id == passkey_id)
+            await record("passkey_removed", actor_id=principal.account_id, target_kind="passkey",
+                         target_id=passkey_id[:64], ip=client_ip(request))
+
+    @get("/documents", summary="My reusable documents (ID card scans, …)")
+    async def documents(self, request: Request) -> list[PersonalDocumentInfo]:
+        principal = await current_principal(request)
+        rows = await PersonalDocument.select().where(
+            PersonalDocument.account_id == principal.account_id
+        ).order_by(PersonalDocument.created_at)
+        return [PersonalDocumentInfo(id=r["id"], kind=r["kind"], label=r["label"],
+                                     sha256=r["sha256"], created_at=r["created_at"]) for r in rows]

@@ -1,0 +1,69 @@
+"""Device credentials: `Authorization: Device <device id>.<secret>`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from server.identity.tables import Account, Device
+from server.identity.tokens import digest, new_secret, same
+from server.problems import ProblemError
+
+SCHEME = "Device"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+async def register_device(account_id: uuid.UUID, device_id: uuid.UUID, name: str) -> str:
+    """Registers an install, or re-keys it if the same account registers it again.
+    Returns the credential, shown once."""
+    secret = new_secret()
+    now = _now()
+    existing = await Device.select().where(Device.id == device_id).first()
+    if existing is not None:
+        if existing["account_id"] != account_id:
+            raise ProblemError(409, "device_taken", detail=str(device_id))
+        if existing["revoked_at"] is not None:
+            raise ProblemError(403, "device_revoked", detail=str(device_id))
+        await Device.update(
+            {Device.token_hash: digest(secret), Device.name: name, Device.last_seen_at: now}
+        ).where(Device.id == device_id)
+    else:
+        await Device.insert(
+            Device(id=device_id, account_id=account_id, name=name, token_hash=digest(secret),
+                   created_at=now, last_seen_at=now)
+        )
+    return f"{device_id}.{secret}"
+
+
+def parse_credential(header_value: str) -> tuple[uuid.UUID, str]:
+    value = header_value[len(SCHEME):].strip()
+    device_part, _, secret = value.partition(".")
+    try:
+        return uuid.UUID(device_part), secret
+    except ValueError:
+        raise ProblemError(401, "invalid_device_credential") from None
+
+
+async def device_account(header_value: str) -> tuple[dict, dict]:
+    device_id, secret = parse_credential(header_value)
+    device = await Device.select().where(Device.id == device_id).first()
+    if device is None or not secret or not same(device["token_hash"], digest(secret)):
+        raise ProblemError(401, "invalid_device_credential")
+    if device["revoked_at"] is not None:
+        # A clear refusal: the app tells the person this phone was signed out.
+        raise ProblemError(401, "device_revoked", detail=str(device_id))
+    account = await Account.select().where(Account.id == device["account_id"]).first()
+    if account is None:
+        raise ProblemError(401, "invalid_device_credential")
+    await Device.update({Device.last_seen_at: _now()}).where(Device.id == device_id)
+    return device, account
+
+
+async def revoke_device(device_id: uuid.UUID, by: uuid.UUID) -> bool:
+    rows = await Device.update({Device.revoked_at: _now(), Device.revoked_by: by}).where(
+        (Device.id == device_id) & Device.revoked_at.is_null()
+    ).returning(Device.id)
+    return bool(rows)

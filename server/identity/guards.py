@@ -1,0 +1,96 @@
+"""Guards: every endpoint states who may call it. Cookie-authenticated writes must
+carry the session's CSRF token."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from server.identity.devices import SCHEME, device_account
+from server.identity.principal import Principal
+from server.identity.roles import Role
+from server.identity.sessions import COOKIE, CSRF_HEADER, session_account
+from server.identity.tokens import same
+from server.problems import ProblemError
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_UNSET = object()
+
+
+def _principal(account: dict, via: str, **extra: Any) -> Principal:
+    return Principal(
+        account_id=account["id"],
+        role=Role(account["role"]),
+        commune_code=account["commune_code"],
+        full_name=account["full_name"],
+        email=account["email"],
+        via=via,
+        **extra,
+    )
+
+
+async def load_principal(connection: ASGIConnection) -> Principal | None:
+    cached = connection.state.get("principal", _UNSET)
+    if cached is not _UNSET:
+        return cached  # type: ignore[return-value]
+    principal = None
+    authorization = connection.headers.get("authorization", "")
+    if authorization.startswith(SCHEME + " "):
+        device, account = await device_account(authorization)
+        principal = _principal(account, "device", device_id=device["id"])
+    else:
+        token = connection.cookies.get(COOKIE)
+        if token:
+            found = await session_account(connection.app.state.settings, token)
+            if found is not None:
+                session, account = found
+                principal = _principal(
+                    account, "session", session_hash=session["token_hash"],
+                    csrf_token=session["csrf_token"],
+                )
+    connection.state.principal = principal
+    return principal
+
+
+def _check_csrf(connection: ASGIConnection, principal: Principal) -> None:
+    if principal.via != "session" or connection.scope.get("method") in _SAFE_METHODS:
+        return
+    sent = connection.headers.get(CSRF_HEADER, "")
+    if not sent or not principal.csrf_token or not same(sent, principal.csrf_token):
+        raise ProblemError(403, "csrf_failed")
+
+
+def require(*roles: Role) -> Callable[[ASGIConnection, BaseRouteHandler], Any]:
+    """A guard admitting signed-in accounts with one of `roles`."""
+    allowed = frozenset(roles)
+
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        principal = await load_principal(connection)
+        if principal is None:
+            raise ProblemError(401, "not_signed_in")
+        _check_csrf(connection, principal)
+        if principal.role not in allowed:
+            raise ProblemError(403, "forbidden")
+
+    guard.__name__ = "require_" + "_".join(sorted(r.value for r in allowed))
+    return guard
+
+
+signed_in = require(*Role)
+officials = require(Role.outreach, Role.desk, Role.agency_admin, Role.admin)
+admins = require(Role.agency_admin, Role.admin)
+admin_only = require(Role.admin)
+
+
+async def current_principal(connection: ASGIConnection) -> Principal:
+    """Dependency for handlers behind a guard."""
+    principal = await load_principal(connection)
+    if principal is None:
+        raise ProblemError(401, "not_signed_in")
+    return principal
+
+
+async def optional_principal(connection: ASGIConnection) -> Principal | None:
+    return await load_principal(connection)

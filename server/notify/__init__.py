@@ -1,0 +1,1 @@
+"""Outgoing notifications: a transactional outbox, its templates and its delivery."""

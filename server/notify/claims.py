@@ -1,0 +1,114 @@
+"""The outbox's state changes: claim due messages under a lease, then record each
+outcome. Safe with any number of senders in any number of processes."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import datetime, timedelta
+
+import msgspec
+from piccolo.engine.base import Engine
+
+from server.database import write_transaction
+from server.notify.tables import OutboxMessage
+
+BACKOFF_BASE = 5.0
+BACKOFF_CAP = 3600.0
+M = OutboxMessage
+
+
+class Claimed(msgspec.Struct, frozen=True):
+    id: uuid.UUID
+    recipient: str
+    template: str
+    language: str
+    params: str
+    created_at: datetime
+    attempts: int  # including this one
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try after `attempts` failed ones: 5 s, 10 s, 20 s, ...
+    up to an hour, with jitter so that many processes recovering from the same
+    outage do not all retry in step."""
+    delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=delay * random.uniform(0.75, 1.0))
+
+
+def _due(now: datetime):
+    # Waiting for its time, or held under a lease that ran out (its sender died).
+    return ((M.status == "pending") & (M.next_attempt_at <= now)) | (
+        (M.status == "sending") & (M.claimed_until < now)
+    )
+
+
+async def claim(
+    engine: Engine, now: datetime, limit: int, lease: timedelta, max_attempts: int
+) -> tuple[uuid.UUID, list[Claimed]]:
+    """Take up to `limit` due messages for this sender; returns the claim token and
+    the messages. Messages whose attempts are used up are marked failed instead."""
+    token = uuid.uuid4()
+    # A plain read first: an idle outbox must not take SQLite's write lock every poll.
+    if not await M.exists().where(_due(now)):
+        return token, []
+    async with write_transaction(engine):
+        query = (
+            M.select(M.id, M.recipient, M.template, M.language, M.params, M.created_at, M.attempts)
+            .where(_due(now))
+            .order_by(M.next_attempt_at)
+            .limit(limit)
+        )
+        if engine.engine_type == "postgres":
+            # Rows another sender holds are skipped, not waited for. (SQLite: the
+            # IMMEDIATE transaction already excludes every other writer.)
+            query = query.lock_rows("UPDATE", skip_locked=True)
+        rows = await query
+        exhausted = [r["id"] for r in rows if r["attempts"] >= max_attempts]
+        taken = [r for r in rows if r["attempts"] < max_attempts]
+        if exhausted:
+            await M.update(
+                {M.status: "failed", M.claimed_until: None, M.claim_token: None,
+                 M.last_error: "the last attempt was interrupted (its lease ran out); none left"}
+            ).where(M.id.is_in(exhausted))
+        if taken:
+            await M.update(
+                {M.status: "sending", M.claimed_until: now + lease, M.claim_token: token,
+                 M.attempts: M.attempts + 1}
+            ).where(M.id.is_in([r["id"] for r in taken]))
+    return token, [
+        Claimed(
+            id=_uuid(r["id"]), recipient=r["recipient"], template=r["template"],
+            language=r["language"], params=r["params"], created_at=r["created_at"],
+            attempts=r["attempts"] + 1,
+        )
+        for r in taken
+    ]
+
+
+async def mark_sent(message_id: uuid.UUID, token: uuid.UUID, now: datetime) -> bool:
+    """False when the lease was lost to another sender (who then owns the outcome)."""
+    done = await M.update(
+        {M.status: "sent", M.sent_at: now, M.claimed_until: None, M.claim_token: None, M.last_error: ""}
+    ).where((M.id == message_id) & (M.claim_token == token)).returning(M.id)
+    return bool(done)
+
+
+async def mark_failed(
+    message_id: uuid.UUID, token: uuid.UUID, now: datetime, *, attempts: int,
+    max_attempts: int, error: str, permanent: bool,
+) -> str:
+    """Schedule the next try, or give up; returns the new status."""
+    give_up = permanent or attempts >= max_attempts
+    values: dict = {M.claimed_until: None, M.claim_token: None, M.last_error: error[:2000]}
+    if give_up:
+        values[M.status] = "failed"
+    else:
+        values[M.status] = "pending"
+        values[M.next_attempt_at] = now + backoff(attempts)
+    await M.update(values).where((M.id == message_id) & (M.claim_token == token))
+    return "failed" if give_up else "pending"
+
+
+def _uuid(value: object) -> uuid.UUID:
+    return value if type(value) is uuid.UUID else uuid.UUID(str(value))

@@ -1,0 +1,88 @@
+"""GET /dev/mail: the development mailbox in the browser. Mounted only when no
+SMTP host is configured, so it never exists where mail really leaves."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Annotated
+
+from litestar import MediaType, Router, get
+from litestar.exceptions import NotFoundException
+from litestar.params import PathParameter
+
+from server.notify.mailbox import MailboxEntry, find_entry, list_entries, mailbox_dir
+from server.settings import Settings
+
+_LINK = re.compile(r"https?://[^\s<>\"]+")
+_PAGE = """<!doctype html><html lang="en"><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}}
+table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4rem;
+text-align:left;vertical-align:top}}pre{{white-space:pre-wrap;background:#f6f6f6;padding:1rem}}</style>
+<body>{body}</body></html>"""
+
+
+def _linkify(text: str) -> str:
+    parts, last = [], 0
+    for match in _LINK.finditer(text):
+        parts.append(html.escape(text[last:match.start()]))
+        url = html.escape(match.group(0))
+        parts.append(f'<a href="{url}">{url}</a>')
+        last = match.end()
+    parts.append(html.escape(text[last:]))
+    return "".join(parts)
+
+
+def _links(entry: MailboxEntry) -> str:
+    return "<br>".join(f'<a href="{html.escape(u)}">{html.escape(u)}</a>' for u in entry.links)
+
+
+def list_page(entries: list[MailboxEntry]) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(e.date)}</td><td>{html.escape(e.recipient)}</td>"
+        f'<td><a href="/dev/mail/{html.escape(e.name)}">{html.escape(e.subject)}</a></td>'
+        f"<td>{_links(e)}</td></tr>"
+        for e in entries
+    )
+    body = (
+        f"<h1>Mailbox ({len(entries)})</h1>"
+        "<p>No SMTP host is configured: outgoing mail is kept here.</p>"
+        "<table><tr><th>Time</th><th>To</th><th>Subject</th><th>Links</th></tr>"
+        f"{rows}</table>"
+    )
+    return _PAGE.format(title="Mailbox", body=body)
+
+
+def message_page(entry: MailboxEntry) -> str:
+    body = (
+        '<p><a href="/dev/mail">&larr; Mailbox</a></p>'
+        f"<h1>{html.escape(entry.subject)}</h1>"
+        f"<p>To: {html.escape(entry.recipient)}<br>Date: {html.escape(entry.date)}</p>"
+        f"<pre>{_linkify(entry.text)}</pre>"
+    )
+    return _PAGE.format(title=html.escape(entry.subject), body=body)
+
+
+def dev_mail_router(directory: Path) -> Router:
+    @get("/", media_type=MediaType.HTML, include_in_schema=False, sync_to_thread=True)
+    def mailbox() -> str:
+        return list_page(list_entries(directory))
+
+    @get("/{name:str}", media_type=MediaType.HTML, include_in_schema=False, sync_to_thread=True)
+    def message(name: Annotated[str, PathParameter(max_length=64)]) -> str:
+        entry = find_entry(directory, name)
+        if entry is None:
+            raise NotFoundException()
+        return message_page(entry)
+
+    return Router(path="/dev/mail", route_handlers=[mailbox, message])
+
+
+def notify_routes(settings: Settings) -> list[Router]:
+    """The routes of this domain that the app mounts for these settings."""
+    if settings.smtp_host:
+        return []
+    return [dev_mail_router(mailbox_dir(settings.data_dir))]

@@ -1,0 +1,106 @@
+"""The shapes that cross module boundaries: each template's parameters, and a
+rendered message."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal, Union
+
+import msgspec
+
+Language = Literal["vi", "en"]
+TemplateName = Literal[
+    "activation",
+    "password_reset",
+    "official_enrollment",
+    "dossier_submitted",
+    "dossier_received",
+    "documents_requested",
+    "dossier_result",
+    "dossier_refused",
+]
+
+
+class _Params(msgspec.Struct, frozen=True, kw_only=True, tag_field="template"):
+    # The recipient's name for the greeting; the greeting is generic without it.
+    name: str = ""
+
+
+class ActivationParams(_Params, tag="activation", kw_only=True):
+    link: str
+    valid_hours: int = 24
+
+
+class PasswordResetParams(_Params, tag="password_reset", kw_only=True):
+    link: str
+    valid_hours: int = 1
+
+
+class OfficialEnrollmentParams(_Params, tag="official_enrollment", kw_only=True):
+    # One-time link that lets an official add a passkey.
+    link: str
+    valid_hours: int = 24
+
+
+class _DossierParams(_Params, kw_only=True):
+    code: str
+    # The procedure's name in the message's language, and a link to the dossier.
+    procedure: str = ""
+    link: str = ""
+
+
+class DossierSubmittedParams(_DossierParams, tag="dossier_submitted", kw_only=True):
+    pass
+
+
+class DossierReceivedParams(_DossierParams, tag="dossier_received", kw_only=True):
+    appointment: date
+
+
+class DocumentsRequestedParams(_DossierParams, tag="documents_requested", kw_only=True):
+    documents: list[str]
+    reason: str
+    due_date: date
+
+
+class DossierResultParams(_DossierParams, tag="dossier_result", kw_only=True):
+    pass
+
+
+class DossierRefusedParams(_DossierParams, tag="dossier_refused", kw_only=True):
+    reason: str
+
+
+EmailParams = Union[
+    ActivationParams,
+    PasswordResetParams,
+    OfficialEnrollmentParams,
+    DossierSubmittedParams,
+    DossierReceivedParams,
+    DocumentsRequestedParams,
+    DossierResultParams,
+    DossierRefusedParams,
+]
+
+
+class Rendered(msgspec.Struct, frozen=True):
+    subject: str
+    text: str
+    html: str
+
+
+def template_of(params: EmailParams) -> str:
+    """The template a parameter Struct belongs to (its msgspec tag)."""
+    return type(params).__struct_config__.tag  # type: ignore[return-value]
+
+
+_decoder = msgspec.json.Decoder(EmailParams)
+_encoder = msgspec.json.Encoder()
+
+
+def encode_params(params: EmailParams) -> str:
+    return _encoder.encode(params).decode()
+
+
+def decode_params(raw: str) -> EmailParams:
+    return _decoder.decode(raw)

@@ -1,0 +1,33 @@
+from piccolo.columns import UUID, Integer, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+
+class OutboxMessage(Table, tablename="outbox_message"):
+    """One message to send, written in the same transaction as the change it tells of."""
+
+    id = UUID(primary_key=True)
+    # email (later also sms)
+    channel = Varchar(length=8, default="email")
+    recipient = Varchar(length=254)
+    template = Varchar(length=40)
+    # vi | en
+    language = Varchar(length=2, default="vi")
+    # The template's parameters, msgspec JSON (a `server.notify.schemas.EmailParams`).
+    params = Text()
+    # pending -> sending -> sent, or back to pending with a later next_attempt_at,
+    # or failed once the attempts are used up or the recipient is refused for good.
+    status = Varchar(length=8, default="pending")
+    # Tries started so far (counted at claim time, so a sender that dies mid-send
+    # still uses one up).
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz()
+    # The lease of the process sending it; past it, another process may take over.
+    claimed_until = Timestamptz(null=True, default=None)
+    # Which claim holds the lease, so a sender whose lease was taken over cannot
+    # overwrite the new owner's outcome.
+    claim_token = UUID(null=True, default=None)
+    last_error = Text(default="")
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
+    # Caller-supplied idempotency key: a second enqueue with the same key is a no-op.
+    message_key = Varchar(length=200, null=True, default=None, unique=True)

@@ -1,0 +1,145 @@
+"""The sender: passes over the outbox that claim due messages, deliver them and
+record the outcome; and the background loop that runs them in each server process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager, suppress
+from datetime import datetime, timedelta, timezone
+from typing import AsyncIterator
+
+from litestar import Litestar
+from piccolo.engine.base import Engine
+
+from server.notify import claims
+from server.notify.compose import compose
+from server.notify.mailbox import MailboxTransport, mailbox_dir
+from server.notify.render import render
+from server.notify.schemas import decode_params
+from server.notify.smtp import SEND_TIMEOUT, SmtpTransport
+from server.notify.transport import DeliveryError, Transport
+from server.settings import Settings
+
+log = logging.getLogger("motcua.notify")
+POLL_SECONDS = 1.0
+BATCH = 10
+# How long the worker waits at shutdown for a pass under way before cancelling it.
+STOP_GRACE_SECONDS = 10.0
+# Wake-up events of the loops running in this process, one per running app.
+_wakers: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+
+
+def transport_for(settings: Settings) -> Transport:
+    if settings.smtp_host:
+        return SmtpTransport(settings)
+    return MailboxTransport(mailbox_dir(settings.data_dir), settings.base_url)
+
+
+def lease_for(limit: int) -> timedelta:
+    # Long enough for every message of the batch to time out in turn, so a slow
+    # but living sender keeps its claim; short enough that a dead one's messages
+    # are picked up again within minutes.
+    return timedelta(seconds=60 + limit * SEND_TIMEOUT)
+
+
+async def deliver_due(
+    engine: Engine,
+    settings: Settings,
+    limit: int,
+    *,
+    now: datetime | None = None,
+    transport: Transport | None = None,
+) -> int:
+    """One pass: claim up to `limit` due messages, send them, record each outcome.
+    Returns how many were sent. `engine` is the one the tables are bound to; `now`
+    (UTC) lets tests move the clock instead of waiting."""
+    clock = now or datetime.now(timezone.utc)
+    transport = transport or transport_for(settings)
+    max_attempts = settings.mail_max_attempts
+    token, batch = await claims.claim(engine, clock, limit, lease_for(limit), max_attempts)
+    sent = 0
+    broken: DeliveryError | None = None
+    for item in batch:
+        error = broken
+        if error is None:
+            try:
+                rendered = render(decode_params(item.params), item.language)  # type: ignore[arg-type]
+                message = compose(
+                    item.id, item.recipient, rendered, mail_from=settings.mail_from,
+                    lang=item.language, date=now or datetime.now(timezone.utc),
+                )
+                await transport.send(message, item.recipient)
+            except DeliveryError as exc:
+                error = exc
+                if exc.connection:
+                    # The rest of this batch would fail the same way: record it as
+                    # failed too rather than wait out a timeout for each.
+                    broken = exc
+            except Exception as exc:  # a template or data bug: never sendable as is
+                log.exception("outbox message %s cannot be rendered", item.id)
+                error = DeliveryError(f"{type(exc).__name__}: {exc}", permanent=True)
+        done_at = now or datetime.now(timezone.utc)
+        if error is None:
+            if await claims.mark_sent(item.id, token, done_at):
+                sent += 1
+            else:
+                log.warning("outbox message %s: lease lost before it was marked sent", item.id)
+            continue
+        status = await claims.mark_failed(
+            item.id, token, done_at, attempts=item.attempts, max_attempts=max_attempts,
+            error=str(error), permanent=error.permanent,
+        )
+        log.log(
+            logging.ERROR if status == "failed" else logging.WARNING,
+            "outbox message %s to %s, attempt %d: %s (now %s)",
+            item.id, item.recipient, item.attempts, error, status,
+        )
+    return sent
+
+
+def notify_now() -> None:
+    """Wake this process's senders now instead of at the next poll; call it after
+    committing a transaction that enqueued mail."""
+    for loop, event in list(_wakers):
+        loop.call_soon_threadsafe(event.set)
+
+
+async def _run(engine: Engine, settings: Settings, wake: asyncio.Event, stop: asyncio.Event) -> None:
+    transport = transport_for(settings)
+    while not stop.is_set():
+        wake.clear()
+        try:
+            sent = await deliver_due(engine, settings, BATCH, transport=transport)
+        except Exception:
+            # The database may be away for a moment; the loop must outlive it.
+            log.exception("outbox pass failed")
+            sent = 0
+        if sent == BATCH:
+            continue  # more may be waiting
+        with suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), POLL_SECONDS)
+
+
+@asynccontextmanager
+async def notify_worker(app: Litestar) -> AsyncIterator[None]:
+    """Lifespan: run the sender in the background while the app runs. Needs
+    app.state.engine and app.state.settings, so it comes after the database."""
+    wake, stop = asyncio.Event(), asyncio.Event()
+    waker = (asyncio.get_running_loop(), wake)
+    task = asyncio.create_task(_run(app.state.engine, app.state.settings, wake, stop), name="outbox")
+    _wakers.add(waker)
+    try:
+        yield
+    finally:
+        _wakers.discard(waker)
+        stop.set()
+        wake.set()
+        # Let a send under way finish and be recorded; a cut-off one is retried
+        # by whichever process finds its lease expired.
+        try:
+            await asyncio.wait_for(asyncio.shield(task), STOP_GRACE_SECONDS)
+        except TimeoutError:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task

@@ -1,0 +1,1 @@
+"""Rate limits shared by every server process, counted in the database."""

@@ -1,0 +1,67 @@
+"""Fixed-window counters in the database, so every server process counts alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import msgspec
+
+from server.problems import ProblemError
+from server.ratelimit.tables import RateLimitBucket
+
+
+class Limit(msgspec.Struct, frozen=True):
+    hits: int
+    seconds: int
+
+
+# name -> limit; keys are "<name>:<scope>:<value>", scope being ip or account.
+LIMITS: dict[str, Limit] = {
+    "signin:ip": Limit(30, 300),
+    "signin:account": Limit(10, 900),
+    "register:ip": Limit(10, 3600),
+    "activation_resend:ip": Limit(10, 3600),
+    "activation_resend:account": Limit(3, 3600),
+    "password_reset:ip": Limit(10, 3600),
+    "password_reset:account": Limit(3, 3600),
+    "lookup:ip": Limit(30, 60),
+    "captcha:ip": Limit(60, 600),
+}
+
+_UPSERT = """
+INSERT INTO rate_limit_bucket (key, window_start, hits) VALUES ({}, {}, 1)
+ON CONFLICT (key) DO UPDATE SET
+    hits = CASE WHEN rate_limit_bucket.window_start <= {} THEN 1
+                ELSE rate_limit_bucket.hits + 1 END,
+    window_start = CASE WHEN rate_limit_bucket.window_start <= {} THEN {}
+                ELSE rate_limit_bucket.window_start END
+RETURNING hits, window_start
+"""
+
+
+def _aware(value: dt.datetime | str) -> dt.datetime:
+    if isinstance(value, str):  # SQLite hands raw RETURNING values back as text
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+async def hit(name: str, value: str, now: dt.datetime | None = None) -> None:
+    """Count one attempt; raise 429 with Retry-After once the window is full."""
+    limit = LIMITS[name]
+    now = now or dt.datetime.now(dt.timezone.utc)
+    window_floor = now - dt.timedelta(seconds=limit.seconds)
+    rows = await RateLimitBucket.raw(
+        _UPSERT, f"{name}:{value}"[:200], now, window_floor, window_floor, now
+    )
+    hits, started = rows[0]["hits"], _aware(rows[0]["window_start"])
+    if hits > limit.hits:
+        retry = math.ceil((started + dt.timedelta(seconds=limit.seconds) - now).total_seconds())
+        raise ProblemError(429, "too_many_requests", headers={"Retry-After": str(max(retry, 1))})
+
+
+async def purge_stale(now: dt.datetime | None = None) -> None:
+    now = now or dt.datetime.now(dt.timezone.utc)
+    await RateLimitBucket.delete().where(
+        RateLimitBucket.window_start < now - dt.timedelta(days=1)
+    )

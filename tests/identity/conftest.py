@@ -1,0 +1,158 @@
+"""Identity flows over HTTP against a real SMTP server and the real database."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import AsyncIterator, Iterator
+
+import httpx
+import msgspec
+import pytest
+from asgi_lifespan import LifespanManager
+
+from server.app import create_app
+from server.identity.captcha.tables import CaptchaChallenge
+from server.notify.worker import deliver_due
+from server.settings import Settings
+from tests.support.authenticator import SoftAuthenticator
+from tests.support.smtp import RecordingHandler, SmtpServer
+
+ORIGIN = "http://localhost:8000"
+PASSWORD = "mật khẩu đủ dài 2026"
+LINK = re.compile(r"http://localhost:8000/[a-z-]+\?token=[A-Za-z0-9_-]+")
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer(RecordingHandler()).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def identity_settings(settings: Settings, smtp: SmtpServer) -> Settings:
+    return msgspec.structs.replace(
+        settings, smtp_host="127.0.0.1", smtp_port=smtp.port, demo_mode=True,
+        mail_from="motcua <no-reply@motcua.test>",
+    )
+
+
+class Browser:
+    """An HTTP client that behaves like the app: keeps cookies and sends the CSRF token."""
+
+    def __init__(self, client: httpx.AsyncClient, app, settings: Settings, smtp: SmtpServer) -> None:
+        self.http = client
+        self.app = app
+        self.settings = settings
+        self.smtp = smtp
+        self.csrf = ""
+
+    def headers(self) -> dict[str, str]:
+        return {"X-CSRF-Token": self.csrf} if self.csrf else {}
+
+    async def get(self, url: str, **kw) -> httpx.Response:
+        return await self.http.get(url, **kw)
+
+    async def post(self, url: str, json=None, **kw) -> httpx.Response:
+        headers = {**self.headers(), **kw.pop("headers", {})}
+        return await self.http.post(url, json=json, headers=headers, **kw)
+
+    async def delete(self, url: str, **kw) -> httpx.Response:
+        headers = {**self.headers(), **kw.pop("headers", {})}
+        return await self.http.delete(url, headers=headers, **kw)
+
+    async def captcha(self) -> tuple[str, str]:
+        r = await self.http.post("/api/captcha")
+        assert r.status_code == 201, r.text
+        challenge = r.json()["id"]
+        row = await CaptchaChallenge.select(CaptchaChallenge.answer).where(
+            CaptchaChallenge.id == uuid.UUID(challenge)).first()
+        return challenge, row["answer"]
+
+    async def register(self, email: str, **overrides) -> httpx.Response:
+        captcha_id, answer = await self.captcha()
+        body = {
+            "email": email, "full_name": "Nguyễn Văn An", "phone": "0912 345 678",
+            "personal_id": "001090012345", "password": PASSWORD,
+            "captcha_id": captcha_id, "captcha_answer": answer,
+        }
+        body.update(overrides)
+        return await self.http.post("/api/auth/register", json=body)
+
+    async def deliver_mail(self) -> None:
+        await deliver_due(self.app.state.engine, self.settings, 50)
+
+    async def mail_to(self, address: str, count: int = 1) -> list:
+        await self.deliver_mail()
+        found = [r.message for r in self.smtp.handler.received if address in r.rcpt_tos]
+        assert len(found) >= count, f"{len(found)} messages to {address}"
+        return found
+
+    async def link_in_last_mail(self, address: str) -> str:
+        message = (await self.mail_to(address))[-1]
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        match = LINK.search(text)
+        assert match, text
+        return match.group(0)
+
+    async def sign_in(self, email: str, password: str = PASSWORD) -> httpx.Response:
+        r = await self.http.post("/api/auth/login", json={"email": email, "password": password})
+        if r.status_code == 200:
+            self.csrf = r.json()["csrf_token"]
+        return r
+
+    async def activated_citizen(self, email: str) -> str:
+        r = await self.register(email)
+        assert r.status_code == 201, r.text
+        link = await self.link_in_last_mail(email)
+        token = link.split("token=")[1]
+        assert (await self.post("/api/auth/activate", {"token": token})).status_code == 200
+        assert (await self.sign_in(email)).status_code == 200
+        return r.json()["account_id"]
+
+    async def add_passkey(self, authenticator: SoftAuthenticator) -> httpx.Response:
+        options = (await self.post("/api/me/passkeys/options")).json()
+        credential = authenticator.create(options["options"], ORIGIN)
+        return await self.post("/api/me/passkeys", {"challenge_id": options["challenge_id"],
+                                                     "credential": credential, "name": "Điện thoại"})
+
+    async def passkey_sign_in(self, authenticator: SoftAuthenticator, **tamper) -> httpx.Response:
+        options = (await self.http.post("/api/auth/passkey/options")).json()
+        origin = tamper.pop("origin", ORIGIN)
+        credential = authenticator.get(options["options"], origin, **tamper)
+        r = await self.http.post("/api/auth/passkey/verify",
+                                 json={"challenge_id": options["challenge_id"], "credential": credential})
+        if r.status_code == 200:
+            self.csrf = r.json()["csrf_token"]
+        return r
+
+
+@pytest.fixture
+async def app_and_settings(identity_settings: Settings):
+    app = create_app(identity_settings)
+    async with LifespanManager(app):
+        yield app, identity_settings
+
+
+def new_browser(app, settings: Settings, smtp: SmtpServer) -> Browser:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    return Browser(httpx.AsyncClient(transport=transport, base_url=ORIGIN), app, settings, smtp)
+
+
+@pytest.fixture
+async def browser(app_and_settings, smtp: SmtpServer) -> AsyncIterator[Browser]:
+    app, settings = app_and_settings
+    b = new_browser(app, settings, smtp)
+    async with b.http:
+        yield b
+
+
+@pytest.fixture
+async def other_browser(app_and_settings, smtp: SmtpServer) -> AsyncIterator[Browser]:
+    app, settings = app_and_settings
+    b = new_browser(app, settings, smtp)
+    async with b.http:
+        yield b

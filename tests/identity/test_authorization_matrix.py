@@ -1,0 +1,128 @@
+"""Every role against every endpoint: allowed, or 401/403 — table-driven, and the
+table must name every route the app has."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+
+from server.identity.passwords import hash_password
+from server.identity.tables import Account
+from tests.identity.conftest import Browser, new_browser
+
+ROLES = ("anonymous", "citizen", "outreach", "desk", "agency_admin", "admin")
+SIGNED_IN = set(ROLES) - {"anonymous"}
+ADMINS = {"agency_admin", "admin"}
+EVERYONE = set(ROLES)
+X = uuid.UUID(int=1)
+
+# (method, path) -> roles allowed; everyone else gets 401 (anonymous) or 403.
+MATRIX: dict[tuple[str, str], set[str]] = {
+    ("GET", "/api/catalog"): EVERYONE,
+    ("GET", "/api/catalog/{code}"): EVERYONE,
+    ("GET", "/api/catalog/{code}/versions"): EVERYONE,
+    ("GET", "/api/catalog/{code}/versions/{version}"): EVERYONE,
+    ("GET", "/api/communes"): EVERYONE,
+    ("GET", "/health"): EVERYONE,
+    ("POST", "/api/captcha"): EVERYONE,
+    ("GET", "/api/captcha/{challenge_id}/audio"): EVERYONE,
+    ("POST", "/api/auth/register"): EVERYONE,
+    ("POST", "/api/auth/activate"): EVERYONE,
+    ("POST", "/api/auth/activation/resend"): EVERYONE,
+    ("POST", "/api/auth/password/forgot"): EVERYONE,
+    ("POST", "/api/auth/password/reset"): EVERYONE,
+    ("POST", "/api/auth/login"): EVERYONE,
+    ("POST", "/api/auth/passkey/options"): EVERYONE,
+    ("POST", "/api/auth/passkey/verify"): EVERYONE,
+    ("POST", "/api/auth/enroll/options"): EVERYONE,
+    ("POST", "/api/auth/enroll/finish"): EVERYONE,
+    ("GET", "/api/auth/session"): SIGNED_IN,
+    ("POST", "/api/auth/logout"): SIGNED_IN,
+    ("POST", "/api/auth/logout-everywhere"): SIGNED_IN,
+    ("GET", "/api/me"): SIGNED_IN,
+    ("GET", "/api/me/activity"): SIGNED_IN,
+    ("GET", "/api/me/devices"): SIGNED_IN,
+    ("POST", "/api/me/devices/{device_id}/revoke"): SIGNED_IN,
+    ("GET", "/api/me/passkeys"): SIGNED_IN,
+    ("POST", "/api/me/passkeys/options"): SIGNED_IN,
+    ("POST", "/api/me/passkeys"): SIGNED_IN,
+    ("DELETE", "/api/me/passkeys/{passkey_id}"): SIGNED_IN,
+    ("GET", "/api/me/documents"): SIGNED_IN,
+    ("POST", "/api/devices"): SIGNED_IN,
+    ("GET", "/api/devices/current"): SIGNED_IN,
+    ("GET", "/api/admin/accounts"): ADMINS,
+    ("POST", "/api/admin/accounts/officials"): ADMINS,
+    ("POST", "/api/admin/accounts/{account_id}/devices/{device_id}/revoke"): ADMINS,
+}
+# Pages and documents that carry no data of anyone's.
+UNGUARDED_PREFIXES = ("/schema", "/dev/mail", "/activate", "/enroll", "/reset-password", "/{file_path", "/")
+
+
+def _template(path: str) -> str:
+    # "/x/{id:uuid}" -> "/x/{id}"
+    import re
+
+    return re.sub(r"\{([a-z_]+):[a-z]+\}", r"{\1}", path)
+
+
+def _concrete(path: str) -> str:
+    return (path.replace("{code}", "khai-sinh").replace("{version}", "1")
+            .replace("{challenge_id}", str(X)).replace("{device_id}", str(X))
+            .replace("{account_id}", str(X)).replace("{passkey_id}", "abc"))
+
+
+def test_the_matrix_names_every_route(identity_settings) -> None:
+    from server.app import create_app
+
+    app = create_app(identity_settings)
+    routes = set()
+    for route in app.routes:
+        path = _template(route.path)
+        for method in route.methods - {"OPTIONS", "HEAD"}:
+            if path == "/" or path.startswith(UNGUARDED_PREFIXES[:-1]):
+                continue
+            routes.add((method, path))
+    assert routes == set(MATRIX), (routes - set(MATRIX), set(MATRIX) - routes)
+
+
+async def _sign_in_as(role: str, browser: Browser) -> None:
+    if role == "anonymous":
+        return
+    email = f"{role}-{uuid.uuid4().hex[:6]}@example.vn"
+    await Account.insert(Account(
+        id=uuid.uuid4(), email=email, full_name="Người Thử", role=role,
+        commune_code="00070" if role in ("outreach", "desk", "agency_admin") else "",
+        password_hash=hash_password("matrix password 1"), activated_at=dt.datetime.now(dt.timezone.utc),
+        created_at=dt.datetime.now(dt.timezone.utc), is_demo=True))
+    r = await browser.sign_in(email, "matrix password 1")
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_every_endpoint_for_role(role: str, app_and_settings, smtp) -> None:
+    app, settings = app_and_settings
+    browser = new_browser(app, settings, smtp)
+    async with browser.http:
+        await _sign_in_as(role, browser)
+        failures = []
+        for method, path in MATRIX:
+            allowed = role in MATRIX[(method, path)]
+            url = _concrete(path)
+            if method == "GET":
+                r = await browser.get(url)
+            elif method == "DELETE":
+                r = await browser.delete(url)
+            else:
+                r = await browser.post(url, json={})
+            if allowed and r.status_code in (401, 403) and r.json().get("type") in (
+                    "/problems/not_signed_in", "/problems/forbidden", "/problems/csrf_failed"):
+                failures.append(f"{method} {path}: {r.status_code} but {role} is allowed")
+            if not allowed:
+                expected = 401 if role == "anonymous" else 403
+                if r.status_code != expected:
+                    failures.append(f"{method} {path}: {r.status_code}, expected {expected} for {role}")
+            if "logout" in path:
+                await _sign_in_as(role, browser)  # the next check needs a session again
+        assert not failures, "\n".join(failures)

@@ -1,0 +1,106 @@
+"""With no SMTP host, mail goes to <data dir>/mailbox and is read at /dev/mail."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import AsyncIterator
+
+import httpx
+import msgspec
+import pytest
+from asgi_lifespan import LifespanManager
+
+from server.app import create_app
+from server.database import write_transaction
+from server.notify import mailbox
+from server.notify.outbox import enqueue_email
+from server.notify.schemas import ActivationParams
+from server.notify.tables import OutboxMessage
+from server.notify.worker import deliver_due, notify_now
+from server.settings import Settings
+from tests.notify.samples import RECEIVED, RECEIVED_SUBJECT_VI
+
+LINK = "http://localhost:8000/activate?t=abc&x=1"
+
+
+@pytest.fixture
+async def mail_app(settings: Settings) -> AsyncIterator[tuple]:
+    app = create_app(settings)
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as client:
+            yield app, client
+
+
+async def _wait_sent(count: int) -> None:
+    # The app's own background sender delivers; wait for its outcome, not a time.
+    for _ in range(2000):
+        if await OutboxMessage.count().where(OutboxMessage.status == "sent") >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the background sender did not deliver")
+
+
+async def test_mailbox_mode_writes_files_and_dev_mail_lists_them(mail_app, settings) -> None:
+    app, client = mail_app
+    engine = app.state.engine
+    async with write_transaction(engine):
+        first = await enqueue_email("dan@example.vn", "dossier_received", "vi", RECEIVED)
+    async with write_transaction(engine):
+        second = await enqueue_email(
+            "hoa@example.vn", "activation", "vi", ActivationParams(link=LINK, name="Nguyễn Thị Hoà")
+        )
+    notify_now()
+    await _wait_sent(2)
+
+    directory = settings.data_dir / "mailbox"
+    assert sorted(p.name for p in directory.iterdir()) == sorted([f"{first}.eml", f"{second}.eml"])
+    assert not list(directory.glob(".*"))  # no temporary file left behind
+
+    listing = await client.get("/dev/mail")
+    assert listing.status_code == 200
+    assert listing.headers["content-type"].startswith("text/html")
+    page = listing.text
+    assert "dan@example.vn" in page and "hoa@example.vn" in page
+    assert RECEIVED_SUBJECT_VI in page
+    assert 'href="http://localhost:8000/activate?t=abc&amp;x=1"' in page
+    assert f'href="/dev/mail/{first}.eml"' in page
+
+    one = await client.get(f"/dev/mail/{second}.eml")
+    assert one.status_code == 200
+    assert "Kính gửi Nguyễn Thị Hoà," in one.text
+    assert '<a href="http://localhost:8000/activate?t=abc&amp;x=1">' in one.text
+
+    assert (await client.get("/dev/mail/..%2Fmotcua.db")).status_code == 404
+    assert (await client.get("/dev/mail/00000000-0000-0000-0000-000000000000.eml")).status_code == 404
+
+
+async def test_redelivery_replaces_the_file_instead_of_adding_one(engine, settings) -> None:
+    async with write_transaction(engine):
+        message_id = await enqueue_email("dan@example.vn", "dossier_received", "en", RECEIVED)
+    assert await deliver_due(engine, settings, 10) == 1
+    # As if the process died after writing but before recording it as sent.
+    await OutboxMessage.update({OutboxMessage.status: "pending"}).where(OutboxMessage.id == message_id)
+    assert await deliver_due(engine, settings, 10) == 1
+    [entry] = mailbox.list_entries(settings.data_dir / "mailbox")
+    assert entry.name == f"{message_id}.eml"
+    assert entry.subject == "Dossier 01234260000001AK has been received"
+
+
+async def test_dev_mail_is_not_mounted_when_an_smtp_host_is_set(settings) -> None:
+    app = create_app(msgspec.structs.replace(settings, smtp_host="127.0.0.1", smtp_port=9))
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as client:
+            response = await client.get("/dev/mail")
+    assert "Mailbox (" not in response.text
+
+
+def test_the_mailbox_is_announced_once_per_process(tmp_path, monkeypatch, caplog) -> None:
+    monkeypatch.setattr(mailbox, "_announced", False)
+    with caplog.at_level(logging.WARNING, logger="motcua.notify"):
+        mailbox.MailboxTransport(tmp_path, "http://localhost:8000")
+        mailbox.MailboxTransport(tmp_path, "http://localhost:8000")
+    notes = [r for r in caplog.records if "/dev/mail" in r.getMessage()]
+    assert len(notes) == 1
