@@ -1,11 +1,10 @@
 // Fill rules: applied in order, after normalizing and before validating. When a rule's
 // condition holds, each empty target receives its source's value; a target that already
 // has a value is left as the person wrote it, and an empty source fills nothing.
-// The copied value is normalized again for the target's type (a text copied into a
-// person_name has its white space collapsed), as the Python validator does.
+// The source's normalized value is copied as is (sync/forms/README.md, fill rules),
+// exactly as the Python validator does.
 
 import { holds } from './conditions';
-import { normalizeValue } from './normalize';
 import type { SchemaIndex } from './schemaIndex';
 import type { FillRule, JsonValue } from './types';
 
@@ -18,8 +17,7 @@ export function applyFillRules(rules: readonly FillRule[], values: Map<string, J
       const target = index.get(to);
       const source = values.get(from);
       if (!target || source === undefined || values.has(to)) continue;
-      const value = normalizeValue(target.field, source); // also a deep copy
-      if (value !== undefined) values.set(to, value);
+      values.set(to, structuredClone(source));
     }
   }
 }

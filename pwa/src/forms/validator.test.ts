@@ -273,14 +273,14 @@ describe('fill rules', () => {
     expect(result.issues).toEqual([]);
   });
 
-  it('normalizes a copied value for the target type', () => {
+  it('copies the source value as is, like the Python validator', () => {
     const s: Schema = {
       sections: [
         { id: 'a', title, fields: [f({ id: 'free', type: 'text' }), f({ id: 'name', type: 'person_name' })] },
       ],
       fill_rules: [{ when: { field: 'a.free', filled: true }, copy: [{ from: 'a.free', to: 'a.name' }] }],
     };
-    expect(run(s, { 'a.free': 'Lê   Văn\tC' }).values).toEqual({ 'a.free': 'Lê   Văn\tC', 'a.name': 'Lê Văn C' });
+    expect(run(s, { 'a.free': 'Lê   Văn\tC' }).values).toEqual({ 'a.free': 'Lê   Văn\tC', 'a.name': 'Lê   Văn\tC' });
   });
 
   it('leaves a non-empty target as written, and does nothing when the condition fails', () => {
