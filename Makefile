@@ -9,8 +9,11 @@ INSTALLED := $(VENV)/.installed
 PWA_DEPS := pwa/node_modules/.installed
 PWA_BUILT := pwa/dist/index.html
 PWA_SOURCES := $(shell find pwa/src pwa/public -type f 2>/dev/null) pwa/index.html pwa/vite.config.ts pwa/package-lock.json
+# The browser tests (tests/e2e) drive Debian's Chromium; `playwright install` cannot download here.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-python test-pwa install pwa bench clean
+.PHONY: run test test-python test-pwa install pwa chromium bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +24,15 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 	touch $@
 
 install: $(INSTALLED)
+
+# A no-op once the file exists. Tries with the package lists as they are, and only
+# when that fails refreshes them (apt-get update) and tries again.
+$(CHROMIUM):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+	  || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	test -x $@
+
+chromium: $(CHROMIUM)
 
 $(PWA_DEPS): pwa/package-lock.json
 	cd pwa && npm ci --no-audit --no-fund
@@ -39,7 +51,7 @@ run: $(INSTALLED) $(PWA_BUILT)
 
 test: test-python test-pwa
 
-test-python: $(INSTALLED) $(PWA_BUILT)
+test-python: $(INSTALLED) $(PWA_BUILT) $(CHROMIUM)
 	$(BIN)/python -m pytest -q
 
 test-pwa: $(PWA_DEPS)

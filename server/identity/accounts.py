@@ -42,8 +42,7 @@ async def register(
         raise ProblemError(422, "validation_failed", errors=errors)
     email = _email_key(values["email"])
     # Committed on its own: an answer, right or wrong, spends the image.
-    async with write_transaction(engine):
-        await consume_captcha(req.captcha_id, req.captcha_answer)
+    await consume_captcha(req.captcha_id, req.captcha_answer)
     async with write_transaction(engine):
         if await account_by_email(email) is not None:
             raise ProblemError(409, "email_taken", errors=[

@@ -1,1 +1,11 @@
-"""Outgoing notifications: a transactional outbox, its templates and its delivery."""
+"""Outgoing notifications: a transactional outbox, its templates and its delivery.
+
+Use: inside the transaction that makes the change,
+    await enqueue_email(recipient, "dossier_received", lang, DossierReceivedParams(...))
+(server.notify.outbox, server.notify.schemas); after it commits, optionally
+server.notify.worker.notify_now() to send at once instead of within a second.
+
+Modules: tables (OutboxMessage), schemas (parameter Structs), outbox (enqueue),
+render + templates/ (Jinja2, vi/en, text/HTML), compose (MIME), smtp and mailbox
+(transports), claims (lease-based state changes), worker (deliver_due, the loop),
+dev_mail (/dev/mail when no SMTP host is set)."""

@@ -61,24 +61,11 @@ async def deliver_due(
     sent = 0
     broken: DeliveryError | None = None
     for item in batch:
-        error = broken
-        if error is None:
-            try:
-                rendered = render(decode_params(item.params), item.language)  # type: ignore[arg-type]
-                message = compose(
-                    item.id, item.recipient, rendered, mail_from=settings.mail_from,
-                    lang=item.language, date=now or datetime.now(timezone.utc),
-                )
-                await transport.send(message, item.recipient)
-            except DeliveryError as exc:
-                error = exc
-                if exc.connection:
-                    # The rest of this batch would fail the same way: record it as
-                    # failed too rather than wait out a timeout for each.
-                    broken = exc
-            except Exception as exc:  # a template or data bug: never sendable as is
-                log.exception("outbox message %s cannot be rendered", item.id)
-                error = DeliveryError(f"{type(exc).__name__}: {exc}", permanent=True)
+        error = broken or await _attempt(item, settings, transport, now)
+        if error is not None and error.connection:
+            # The rest of this batch would fail the same way: record it as failed
+            # too rather than wait out a timeout for each.
+            broken = error
         done_at = now or datetime.now(timezone.utc)
         if error is None:
             if await claims.mark_sent(item.id, token, done_at):
@@ -96,6 +83,28 @@ async def deliver_due(
             item.id, item.recipient, item.attempts, error, status,
         )
     return sent
+
+
+async def _attempt(
+    item: claims.Claimed, settings: Settings, transport: Transport, now: datetime | None
+) -> DeliveryError | None:
+    try:
+        rendered = render(decode_params(item.params), item.language)  # type: ignore[arg-type]
+        message = compose(
+            item.id, item.recipient, rendered, mail_from=settings.mail_from,
+            lang=item.language, date=now or datetime.now(timezone.utc),
+        )
+    except Exception as exc:  # a template or data bug: this message is never sendable
+        log.exception("outbox message %s cannot be rendered", item.id)
+        return DeliveryError(f"{type(exc).__name__}: {exc}", permanent=True)
+    try:
+        await transport.send(message, item.recipient)
+    except DeliveryError as exc:
+        return exc
+    except Exception as exc:  # e.g. the mailbox's disk is full: worth another try
+        log.exception("outbox message %s: unexpected delivery error", item.id)
+        return DeliveryError(f"{type(exc).__name__}: {exc}")
+    return None
 
 
 def notify_now() -> None:

@@ -135,3 +135,19 @@ async def test_an_interrupted_last_attempt_ends_in_failed(engine, smtp_server, s
     assert (row["status"], row["attempts"]) == ("failed", 1)
     assert "interrupted" in row["last_error"]
     assert smtp_server.handler.received == []
+
+
+async def test_a_message_that_cannot_be_rendered_fails_without_blocking_the_others(
+    engine, smtp_server, smtp_settings
+) -> None:
+    [good] = await enqueue_committed(engine, 1)
+    now = datetime.now(timezone.utc)
+    await OutboxMessage.insert(OutboxMessage(
+        recipient="broken@example.vn", template="dossier_received", language="vi",
+        params='{"template": "dossier_received"}', next_attempt_at=now, created_at=now,
+    ))
+    assert await deliver_due(engine, smtp_settings, 10, now=now) == 1
+    assert smtp_server.handler.message_ids() == [f"<{good}@localhost>"]
+    broken = await OutboxMessage.select().where(OutboxMessage.recipient == "broken@example.vn").first()
+    assert (broken["status"], broken["attempts"]) == ("failed", 1)
+    assert "code" in broken["last_error"]

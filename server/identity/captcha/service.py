@@ -10,12 +10,12 @@ downloaded at run time.
 Consuming is one counted `UPDATE ... SET used_at WHERE id AND used_at IS NULL AND
 expires_at > now RETURNING answer`: of two concurrent attempts exactly one gets the
 row back, and it is marked used before the answer is even compared, so a wrong
-answer burns the challenge too. The queries run in the caller's transaction when
-there is one (Piccolo picks it up from the context)."""
+answer burns the challenge too. It runs outside any transaction, so the mark is
+committed before the verdict is known and no rollback can hand the picture back
+for another guess."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hmac
 import logging
@@ -180,10 +180,10 @@ async def consume_captcha(challenge_id: uuid.UUID | str, answer: str) -> None:
     captcha_invalid (unknown challenge or wrong answer), captcha_expired or
     captcha_used, and a FieldError on path "captcha".
 
-    Any attempt on a live challenge uses it up, right or wrong. Inside a transaction
-    the used mark commits (or rolls back) with the caller's work, so a correct
-    answer whose registration fails can be submitted again; a wrong answer is made
-    to stick even if the caller rolls back (see `_burn_after_transaction`)."""
+    Any attempt on a live challenge uses it up, right or wrong: the mark commits on
+    its own, so call this outside a transaction."""
+    if CaptchaChallenge._meta.db.current_transaction.get() is not None:
+        raise RuntimeError("consume_captcha commits on its own; call it outside a transaction")
     cid = _parse_id(challenge_id)
     if cid is None:
         raise _refused("captcha_invalid")
@@ -201,7 +201,6 @@ async def consume_captcha(challenge_id: uuid.UUID | str, answer: str) -> None:
         raise _refused(await _why_unusable(cid))
     expected = str(rows[0]["answer"]).encode()
     if not hmac.compare_digest(normalize_answer(answer).encode(), expected):
-        _burn_after_transaction(cid, now)
         raise _refused("captcha_invalid")
 
 
@@ -216,42 +215,6 @@ async def _why_unusable(cid: uuid.UUID) -> str:
     if row["used_at"] is not None:
         return "captcha_used"
     return "captcha_expired"
-
-
-# Detached burns still running; kept referenced so they are not collected.
-_pending_burns: set[asyncio.Task[Any]] = set()
-
-
-def _burn_after_transaction(cid: uuid.UUID, now: datetime) -> None:
-    """A wrong answer inside the caller's transaction: the caller is about to roll
-    back (the ProblemError propagates), which would un-use the challenge and allow
-    guessing again on the same picture. So the mark is also written on its own
-    connection, outside the transaction. That write waits for the caller's locks
-    (the row lock on PostgreSQL, the write lock on SQLite, within the busy timeout)
-    and is a no-op if the caller committed after all."""
-    engine = CaptchaChallenge._meta.db
-    if engine.current_transaction.get() is None:
-        return  # the UPDATE above has already committed on its own
-    task = asyncio.get_running_loop().create_task(_detached_burn(cid, now))
-    _pending_burns.add(task)
-    task.add_done_callback(_pending_burns.discard)
-
-
-async def _detached_burn(cid: uuid.UUID, now: datetime) -> None:
-    # The task runs in a copy of the caller's context: forget its transaction here.
-    CaptchaChallenge._meta.db.current_transaction.set(None)
-    try:
-        await CaptchaChallenge.update({CaptchaChallenge.used_at: now}).where(
-            (CaptchaChallenge.id == cid) & CaptchaChallenge.used_at.is_null()
-        )
-    except Exception:  # logged, never raised: nobody awaits this task
-        log.exception("could not mark captcha %s used after a wrong answer", cid)
-
-
-async def settle_captcha_burns() -> None:
-    """Wait for the detached burns started so far (tests, shutdown)."""
-    while _pending_burns:
-        await asyncio.gather(*list(_pending_burns), return_exceptions=True)
 
 
 async def purge_expired_captchas(now: datetime | None = None) -> int:

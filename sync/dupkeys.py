@@ -1,0 +1,26 @@
+"""Keys that make two dossiers about the same event meet (DESIGN §4.4). A match is
+only ever flagged for an official, never merged."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from sync.text import search_key
+
+# family -> (name path, event date path, parent's id path, parent's name path)
+_EVENT_FIELDS = {
+    "birth": ("child.full_name", "child.birth_date", "mother.id_number", "mother.full_name"),
+    "death": ("deceased.full_name", "death.date", "deceased.id_number", "deceased.birth_date"),
+}
+
+
+def duplicate_key(family: str, commune_code: str, values: Mapping[str, Any]) -> str | None:
+    fields = _EVENT_FIELDS.get(family)
+    if fields is None:
+        return None
+    name_path, date_path, id_path, other_path = fields
+    name, date = values.get(name_path), values.get(date_path)
+    if not isinstance(name, str) or not isinstance(date, str):
+        return None
+    parent = values.get(id_path) or search_key(str(values.get(other_path) or ""))
+    return "|".join((family, commune_code, search_key(name), date, str(parent)))
