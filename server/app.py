@@ -13,6 +13,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from server.catalog.controllers import CatalogController
 from server.communes.controllers import CommunesController
 from server.database import bind_engine, build_engine, close_engine, describe_engine, open_engine
+from server.dossiers.controllers import LookupController, SyncController
 from server.health import health
 from server.identity.captcha.controllers import CaptchaController
 from server.identity.controllers import IDENTITY_CONTROLLERS
@@ -45,6 +46,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         health,
         CaptchaController,
         *IDENTITY_CONTROLLERS,
+        SyncController,
+        LookupController,
     ]
     # Background loops and other per-process resources, started after the database.
     lifespans: list = [database]

@@ -2,6 +2,16 @@
 
 from server.catalog.tables import Procedure, ProcedureVersion
 from server.communes.tables import Commune, Province
+from server.dossiers.tables import (
+    AppliedMutation,
+    ChangeFeed,
+    CodeCounter,
+    CodeReservation,
+    DeviceSequence,
+    Dossier,
+    DossierConflict,
+    DossierHistory,
+)
 from server.audit.tables import AuditEvent
 from server.identity.captcha.tables import CaptchaChallenge
 from server.identity.tables import (
@@ -34,4 +44,12 @@ ALL_TABLES = (
     RateLimitBucket,
     CaptchaChallenge,
     OutboxMessage,
+    Dossier,
+    DossierConflict,
+    DossierHistory,
+    DeviceSequence,
+    AppliedMutation,
+    ChangeFeed,
+    CodeCounter,
+    CodeReservation,
 )

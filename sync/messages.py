@@ -152,7 +152,7 @@ class Message(msgspec.Struct):
     text: str
 
 
-class DossierView(msgspec.Struct, omit_defaults=True):
+class DossierView(msgspec.Struct):
     """A dossier as the pull sends it: the whole current state, so applying the
     same view twice, or an older one after a newer, changes nothing."""
 
@@ -180,6 +180,9 @@ class PullResponse(msgspec.Struct):
     more: bool
     # True when the cursor was unknown: this is a full resend from the start.
     reset: bool = False
+    # True when committed changes wait for an older transaction to finish before
+    # they can be handed out in order: pull again in a moment.
+    pending: bool = False
 
 
 class ReserveRequest(msgspec.Struct, forbid_unknown_fields=True):

@@ -12,8 +12,8 @@ Fixtures:
 - `new_page`: `await new_page()` opens a page in a fresh browser context whose
   base URL is the live server's (cookies and storage of its own).
 - `artifacts`: `await artifacts.screenshot(page, "label")` saves a PNG under
-  `tests/e2e/artifacts/<test>/`; every page still open is also saved when the test
-  ends, with its console log and the server's log.
+  `tests/e2e/artifacts/<test>/`, beside the pages' console log and the server's log.
+  A test that fails also gets a screenshot of every page still open at its end.
 - `virtual_authenticator`: `await virtual_authenticator(page)` gives the page a
   CDP virtual authenticator (CTAP2, internal, resident keys, user verified).
 
@@ -108,6 +108,15 @@ class LiveServer:
             time.sleep(0.1)
 
     def start(self) -> None:
+        # The port was free when picked; if something took it since, pick another.
+        for _ in range(3):
+            if self._start():
+                return
+            self.port = free_port()
+            self.env.update(MOTCUA_PORT=str(self.port), MOTCUA_BASE_URL=self.base_url)
+        pytest.fail(f"motcua serve found no free port:\n{self.log()}")
+
+    def _start(self) -> bool:
         log = self.log_path.open("ab")
         try:
             self.process = subprocess.Popen([str(MOTCUA), "serve"], env=self.env, stdout=log,
@@ -118,11 +127,13 @@ class LiveServer:
         last = ""
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                if "address already in use" in self.log():
+                    return False
                 pytest.fail(f"motcua serve exited {self.process.returncode} at start-up:\n{self.log()}")
             try:
                 r = httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=2)
                 if r.status_code == 200 and r.json().get("status") == "ok":
-                    return
+                    return True
                 last = f"{r.status_code} {r.text}"
             except httpx.HTTPError as exc:
                 last = repr(exc)
@@ -180,7 +191,7 @@ def live_server(engine_kind: str, request: pytest.FixtureRequest, tmp_path: Path
         server.stop()
         artifacts.keep_file("server.log", server.log())
         if _failed(request):
-            print(f"--- motcua serve log ({engine_kind}, port {port}) ---\n{server.log()}")
+            print(f"--- motcua serve log ({engine_kind}, port {server.port}) ---\n{server.log()}")
 
 
 # -- failure reports and artifacts --------------------------------------------
@@ -228,7 +239,7 @@ def _slug(text: str) -> str:
 
 @pytest.fixture
 def artifacts(request: pytest.FixtureRequest) -> Iterator[Artifacts]:
-    directory = ARTIFACTS / _slug(request.node.nodeid.split("::", 1)[-1])
+    directory = ARTIFACTS / _slug(f"{request.node.path.stem}-{request.node.name}")
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
     yield Artifacts(directory)
@@ -289,7 +300,7 @@ async def new_page(browser, live_server: LiveServer, artifacts: Artifacts,
     try:
         yield open_page
     finally:
-        for i, page in enumerate(artifacts.pages, 1):
+        for i, page in enumerate(artifacts.pages if _failed(request) else [], 1):
             if not page.is_closed():
                 try:
                     await artifacts.screenshot(page, f"end-page{i}")

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, Response, post, get
+from litestar.datastructures import State
+from litestar.params import Parameter
+
+from server.dossiers.lookup import LookupRequest, LookupResult, lookup, parse_lookup_code
+from server.dossiers.pull import MAX_PAGE, pull
+from server.dossiers.push import push
+from server.dossiers.reservations import reserve_codes
+from server.dossiers.wire import decode_envelope, encode_response
+from server.identity.captcha.service import consume_captcha
+from server.identity.controllers.common import client_ip
+from server.identity.guards import current_principal, require, signed_in
+from server.identity.roles import Role
+from server.problems import FieldError, ProblemError
+from server.ratelimit.service import hit
+from sync.messages import MAX_BODY_BYTES, PullResponse, PushResponse, ReserveRequest, ReserveResponse
+
+
+async def _device_principal(request: Request):
+    principal = await current_principal(request)
+    if principal.via != "device":
+        raise ProblemError(401, "device_credential_required",
+                           detail="sync requests carry Authorization: Device <credential>")
+    return principal
+
+
+class SyncController(Controller):
+    path = "/api/sync"
+    tags = ["sync"]
+    guards = [signed_in]
+
+    @post(
+        "/push",
+        summary="Push a batch of mutations (JSON or MessagePack, answered in kind)",
+        request_max_body_size=MAX_BODY_BYTES + 1024,
+        status_code=200,
+    )
+    async def push(self, request: Request, state: State) -> Response[PushResponse]:
+        # The body is a PushEnvelope in JSON or MessagePack (see sync/README.md),
+        # decoded here because Litestar fixes one decoder per handler.
+        principal = await _device_principal(request)
+        envelope = decode_envelope(request, await request.body())
+        response = await push(state.engine, state.settings, principal, envelope)
+        return encode_response(request, response)  # type: ignore[return-value]
+
+    @get("/pull", summary="Changes visible to me since the cursor")
+    async def pull(
+        self,
+        request: Request,
+        state: State,
+        cursor: Annotated[str | None, Parameter(max_length=64, description="Opaque; omit for a full sync")] = None,
+        limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 200,
+    ) -> Response[PullResponse]:
+        principal = await _device_principal(request)
+        return encode_response(request, await pull(state.engine, principal, cursor, limit))  # type: ignore[return-value]
+
+    @post("/codes/reserve", status_code=201, guards=[require(Role.outreach)],
+          summary="Reserve dossier codes for my commune, to hand out offline")
+    async def reserve(self, request: Request, state: State, data: ReserveRequest) -> ReserveResponse:
+        principal = await _device_principal(request)
+        return await reserve_codes(state.engine, principal, data.count)
+
+
+class LookupController(Controller):
+    path = "/api/lookup"
+    tags = ["public"]
+
+    @post("/", status_code=200, summary="A dossier's status by code or receipt id (robot check required)")
+    async def lookup(self, request: Request, data: LookupRequest) -> LookupResult:
+        await hit("lookup:ip", client_ip(request))
+        if (data.code is None) == (data.id is None):
+            raise ProblemError(422, "validation_failed", errors=[
+                FieldError(path="code", code="required", message="give either code or id")])
+        # A mistyped code is caught by its check character before anything is asked.
+        code = parse_lookup_code(data.code) if data.code is not None else None
+        await consume_captcha(data.captcha_id, data.captcha_answer)
+        return await lookup(code, data.id)

@@ -1,0 +1,59 @@
+"""Codes reserved in advance by outreach devices, so a family leaves the village
+with its final dossier code even though the phone is offline."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from piccolo.engine.base import Engine
+
+from server.clock import utcnow, vn_today
+from server.database import write_transaction
+from server.dossiers.store import allocate_sequence
+from server.dossiers.tables import CodeReservation
+from server.identity.principal import Principal
+from server.problems import FieldError, ProblemError
+from sync.codes import make_code
+from sync.messages import Reservation, ReserveResponse
+
+MAX_PER_REQUEST = 200
+# Open reservations one device may hold at once.
+MAX_OPEN = 500
+# Long enough for days in a village without signal.
+LIFETIME = dt.timedelta(days=30)
+
+
+async def reserve_codes(engine: Engine, principal: Principal, count: int) -> ReserveResponse:
+    if principal.device_id is None:
+        raise ProblemError(403, "device_credential_required")
+    if not 1 <= count <= MAX_PER_REQUEST:
+        raise ProblemError(422, "validation_failed", errors=[
+            FieldError(path="count", code="out_of_range", message=f"1 to {MAX_PER_REQUEST}")])
+    commune = principal.commune_code
+    now = utcnow()
+    async with write_transaction(engine):
+        open_count = await CodeReservation.count().where(
+            (CodeReservation.device_id == principal.device_id) & CodeReservation.dossier_id.is_null()
+            & CodeReservation.released_at.is_null())
+        if open_count + count > MAX_OPEN:
+            raise ProblemError(409, "too_many_reservations", detail=f"{open_count} codes are still unused")
+        year = vn_today().year
+        first = await allocate_sequence(commune, year, count)
+        expires = now + LIFETIME
+        codes = [make_code(commune, year, first + i) for i in range(count)]
+        await CodeReservation.insert(*[
+            CodeReservation(code=code, commune_code=commune, device_id=principal.device_id,
+                            account_id=principal.account_id, reserved_at=now, expires_at=expires)
+            for code in codes])
+    return ReserveResponse(commune_code=commune, codes=[Reservation(code=c, expires_at=expires) for c in codes])
+
+
+async def release_expired(now: dt.datetime | None = None) -> int:
+    """Unused codes past their time stop counting against the device. They are never
+    issued to anyone else, so the device that holds one may still bind it."""
+    now = now or utcnow()
+    rows = await CodeReservation.update({CodeReservation.released_at: now}).where(
+        (CodeReservation.expires_at < now) & CodeReservation.dossier_id.is_null()
+        & CodeReservation.released_at.is_null()
+    ).returning(CodeReservation.code)
+    return len(rows)

@@ -1,0 +1,219 @@
+"""The sync engine's storage on Piccolo: SQLite and PostgreSQL alike, inside the
+caller's write transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import uuid
+from typing import Any
+
+import msgspec
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+
+from server.catalog.services import procedure_version
+from server.catalog.tables import Procedure as ProcedureRow
+from server.clock import vn_today
+from server.communes.tables import Commune, Province
+from server.dossiers.notifications import enqueue_submitted
+from server.dossiers.tables import (
+    ChangeFeed,
+    CodeCounter,
+    CodeReservation,
+    Dossier,
+    DossierConflict,
+    DossierHistory,
+)
+from sync.codes import make_code
+from sync.forms import Context, parse_schema
+from sync.messages import SupplementRequest
+from sync.states import State
+from sync.store import Actor, ConflictRecord, DossierRecord, Procedure
+
+_json = msgspec.json.encode
+
+
+def _decode(text: str | None) -> Any:
+    return msgspec.json.decode(text) if text else None
+
+
+def record_from_row(row: dict) -> DossierRecord:
+    return DossierRecord(
+        id=row["id"], owner_id=row["owner_id"], procedure_code=row["procedure_code"],
+        family=row["family"], schema_version=row["schema_version"], state=row["state"],
+        version=row["version"], fields=_decode(row["fields"]) or {},
+        field_versions=_decode(row["field_versions"]) or {}, commune_code=row["commune_code"],
+        code=row["code"], submitted_at=row["submitted_at"], due_date=row["due_date"],
+        appointment_date=row["appointment_date"], dup_key=row["dup_key"],
+        possible_duplicate_of=row["possible_duplicate_of"],
+        supplement=msgspec.json.decode(row["supplement"], type=SupplementRequest) if row["supplement"] else None,
+        rating_stars=row["rating_stars"], rating_comment=row["rating_comment"],
+        created_by_device=row["created_by_device"], created_at=row["created_at"], updated_at=row["updated_at"],
+    )
+
+
+def _row_values(record: DossierRecord) -> dict[str, Any]:
+    return {
+        "owner_id": record.owner_id, "procedure_code": record.procedure_code, "family": record.family,
+        "schema_version": record.schema_version, "commune_code": record.commune_code,
+        "state": int(record.state), "version": record.version, "code": record.code,
+        "fields": _json(record.fields).decode(), "field_versions": _json(record.field_versions).decode(),
+        "submitted_at": record.submitted_at, "due_date": record.due_date,
+        "appointment_date": record.appointment_date, "dup_key": record.dup_key,
+        "possible_duplicate_of": record.possible_duplicate_of,
+        "supplement": _json(record.supplement).decode() if record.supplement else None,
+        "rating_stars": record.rating_stars, "rating_comment": record.rating_comment,
+        "created_by_device": record.created_by_device, "created_at": record.created_at,
+        "updated_at": record.updated_at,
+    }
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_schema(canonical_form: str):
+    # Versions never change once written, so a parsed schema can live for the process.
+    return parse_schema(canonical_form)
+
+
+class _ContextCache:
+    communes: dict[str, str] | None = None
+    provinces: frozenset[str] = frozenset()
+
+
+class PiccoloStore:
+    """One per request; the methods run in the caller's transaction."""
+
+    def __init__(self, engine: Engine, base_url: str) -> None:
+        self.engine = engine
+        self.base_url = base_url
+        self.postgres = isinstance(engine, PostgresEngine)
+
+    async def load_for_update(self, dossier_id: uuid.UUID) -> DossierRecord | None:
+        query = Dossier.select().where(Dossier.id == dossier_id)
+        if self.postgres:
+            query = query.lock_rows("UPDATE")  # SQLite's IMMEDIATE transaction already excludes writers
+        row = await query.first()
+        return record_from_row(row) if row else None
+
+    async def insert(self, record: DossierRecord) -> None:
+        await Dossier.insert(Dossier(id=record.id, **_row_values(record)))
+
+    async def update(self, record: DossierRecord) -> None:
+        values = _row_values(record)
+        await Dossier.update({getattr(Dossier, k): v for k, v in values.items()}).where(Dossier.id == record.id)
+
+    async def procedure(self, code: str, version: int | None) -> Procedure | None:
+        if version is None:
+            row = await ProcedureRow.select(ProcedureRow.current_version).where(
+                (ProcedureRow.code == code) & (ProcedureRow.active == True)  # noqa: E712
+            ).first()
+            if row is None:
+                return None
+            version = row["current_version"]
+        found = await procedure_version(code, version)
+        if found is None:
+            return None
+        form = _json(found.definition.form).decode()
+        return Procedure(code=code, family=found.definition.family, version=version,
+                         schema=_parsed_schema(form))
+
+    async def form_context(self) -> Context:
+        if _ContextCache.communes is None:
+            rows = await Commune.select(Commune.code, Commune.province)
+            _ContextCache.communes = {r["code"]: r["province"] for r in rows}
+            _ContextCache.provinces = frozenset(r["code"] for r in await Province.select(Province.code))
+        return Context(today=vn_today(), provinces=_ContextCache.provinces, communes=_ContextCache.communes)
+
+    async def add_conflict(self, dossier_id, path, server_value, device_value, device_id) -> int:
+        rows = await DossierConflict.insert(DossierConflict(
+            dossier_id=dossier_id, path=path, server_value=_json(server_value).decode(),
+            device_value=_json(device_value).decode(), device_id=device_id,
+            created_at=dt.datetime.now(dt.timezone.utc),
+        )).returning(DossierConflict.id)
+        return rows[0]["id"]
+
+    async def get_conflict(self, dossier_id, conflict_id) -> ConflictRecord | None:
+        row = await DossierConflict.select().where(
+            (DossierConflict.id == conflict_id) & (DossierConflict.dossier_id == dossier_id)).first()
+        if row is None:
+            return None
+        return ConflictRecord(id=row["id"], dossier_id=row["dossier_id"], path=row["path"],
+                              server_value=_decode(row["server_value"]),
+                              device_value=_decode(row["device_value"]),
+                              resolved=row["resolved_at"] is not None)
+
+    async def resolve_conflict(self, conflict_id: int, value: Any, by: uuid.UUID) -> None:
+        await DossierConflict.update({
+            DossierConflict.resolved_at: dt.datetime.now(dt.timezone.utc),
+            DossierConflict.resolved_value: _json(value).decode(),
+            DossierConflict.resolved_by: by,
+        }).where(DossierConflict.id == conflict_id)
+
+    async def open_conflicts_count(self, dossier_id: uuid.UUID) -> int:
+        return await DossierConflict.count().where(
+            (DossierConflict.dossier_id == dossier_id) & DossierConflict.resolved_at.is_null())
+
+    async def add_history(self, dossier_id, actor: Actor, action, from_state, to_state, message="", detail=None) -> None:
+        await DossierHistory.insert(DossierHistory(
+            dossier_id=dossier_id, at=dt.datetime.now(dt.timezone.utc), actor_id=actor.account_id,
+            actor_role=actor.role, device_id=actor.device_id, action=action, from_state=int(from_state),
+            to_state=int(to_state), message=message, detail=_json(detail or {}).decode(),
+        ))
+
+    async def next_code(self, commune_code: str, year: int) -> str:
+        first = await allocate_sequence(commune_code, year, 1)
+        return make_code(commune_code, year, first)
+
+    async def bind_reserved_code(self, code: str, device_id: uuid.UUID, dossier_id: uuid.UUID) -> bool:
+        # A released reservation is still this device's: the code was never reissued,
+        # and the family may already hold a receipt with it.
+        rows = await CodeReservation.update({CodeReservation.dossier_id: dossier_id}).where(
+            (CodeReservation.code == code) & (CodeReservation.device_id == device_id)
+            & CodeReservation.dossier_id.is_null()
+        ).returning(CodeReservation.code)
+        return bool(rows)
+
+    async def find_duplicate(self, dup_key: str, exclude: uuid.UUID) -> uuid.UUID | None:
+        row = await Dossier.select(Dossier.id).where(
+            (Dossier.dup_key == dup_key) & (Dossier.id != exclude)
+            & Dossier.state.not_in([State.DRAFT, State.NOT_RECEIVED])
+        ).order_by(Dossier.submitted_at).first()
+        return row["id"] if row else None
+
+    async def missing_blobs(self, hashes: list[str]) -> list[str]:
+        return await missing_blobs(hashes)
+
+    async def publish(self, record: DossierRecord) -> None:
+        await publish_change(self.postgres, record)
+
+    async def submitted(self, record: DossierRecord) -> None:
+        await enqueue_submitted(record, self.base_url)
+
+
+async def missing_blobs(hashes: list[str]) -> list[str]:
+    """Hashes the server holds no verified file for. Until the attachments service
+    lands every hash is accepted; it replaces this lookup."""
+    return []
+
+
+async def allocate_sequence(commune_code: str, year: int, count: int) -> int:
+    """The first of `count` consecutive sequence numbers for the commune and year.
+    One atomic upsert: concurrent processes never get the same number."""
+    rows = await CodeCounter.raw(
+        "INSERT INTO code_counter (commune_code, year, next_value) VALUES ({}, {}, {}) "
+        "ON CONFLICT (commune_code, year) DO UPDATE SET next_value = code_counter.next_value + {} "
+        "RETURNING next_value",
+        commune_code, year, 1 + count, count,
+    )
+    return int(rows[0]["next_value"]) - count
+
+
+async def publish_change(postgres: bool, record: DossierRecord) -> None:
+    """Keep one feed row per dossier, positioned after everything before it."""
+    await ChangeFeed.delete().where(ChangeFeed.dossier_id == record.id)
+    txid = "pg_current_xact_id()::text::bigint" if postgres else "0"
+    await ChangeFeed.raw(
+        f"INSERT INTO change_feed (txid, dossier_id, owner_id, commune_code, version, at) "
+        f"VALUES ({txid}, {{}}, {{}}, {{}}, {{}}, {{}})",
+        record.id, record.owner_id, record.commune_code, record.version, dt.datetime.now(dt.timezone.utc),
+    )

@@ -1,0 +1,111 @@
+from piccolo.columns import UUID, BigInt, BigSerial, Date, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+
+class Dossier(Table, tablename="dossier"):
+    id = UUID(primary_key=True)  # minted by the device (UUIDv7)
+    owner_id = UUID(index=True)
+    procedure_code = Varchar(length=64)
+    family = Varchar(length=32)
+    schema_version = Integer()
+    commune_code = Varchar(length=5, default="", index=True)
+    state = Integer(index=True)
+    version = Integer()
+    code = Varchar(length=16, null=True, default=None, unique=True)
+    # JSON: path -> value, and path -> the version that last changed it
+    fields = Text()
+    field_versions = Text()
+    submitted_at = Timestamptz(null=True, default=None)
+    due_date = Date(null=True, default=None)
+    appointment_date = Date(null=True, default=None)
+    dup_key = Varchar(length=400, null=True, default=None, index=True)
+    possible_duplicate_of = UUID(null=True, default=None)
+    supplement = Text(null=True, default=None)  # JSON SupplementRequest
+    rating_stars = Integer(null=True, default=None)
+    rating_comment = Text(default="")
+    created_by_device = UUID(null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class DossierConflict(Table, tablename="dossier_conflict"):
+    id = Serial(primary_key=True)
+    dossier_id = UUID(index=True)
+    path = Varchar(length=200)
+    server_value = Text()  # JSON
+    device_value = Text()  # JSON
+    device_id = UUID(null=True, default=None)
+    created_at = Timestamptz()
+    resolved_at = Timestamptz(null=True, default=None)
+    resolved_value = Text(null=True, default=None)
+    resolved_by = UUID(null=True, default=None)
+
+
+class DossierHistory(Table, tablename="dossier_history"):
+    """Append-only: who did what to the dossier, when, from which device."""
+
+    id = BigSerial(primary_key=True)
+    dossier_id = UUID(index=True)
+    at = Timestamptz()
+    actor_id = UUID(null=True, default=None)
+    actor_role = Varchar(length=16, default="")
+    device_id = UUID(null=True, default=None)
+    action = Varchar(length=32)
+    from_state = Integer()
+    to_state = Integer()
+    message = Text(default="")
+    detail = Text(default="{}")
+
+
+class DeviceSequence(Table, tablename="device_sequence"):
+    """The last mutation seq applied for each device; locked while a batch applies."""
+
+    device_id = UUID(primary_key=True)
+    last_seq = BigInt(default=0)
+
+
+class AppliedMutation(Table, tablename="applied_mutation"):
+    """Each (device, seq) once, with its outcome, written in the same transaction
+    as its effect: a replay gets this outcome back and changes nothing."""
+
+    id = BigSerial(primary_key=True)
+    device_id = UUID()
+    seq = BigInt()
+    mutation_id = UUID()
+    dossier_id = UUID()
+    kind = Varchar(length=24)
+    outcome = Text()  # JSON Outcome
+    applied_at = Timestamptz()
+
+
+class ChangeFeed(Table, tablename="change_feed"):
+    """The latest change of each dossier, positioned for the pull cursor."""
+
+    id = BigSerial(primary_key=True)
+    # PostgreSQL: the writing transaction's id (pg_current_xact_id); SQLite: 0.
+    txid = BigInt(default=0, index=True)
+    dossier_id = UUID(index=True)
+    owner_id = UUID(index=True)
+    commune_code = Varchar(length=5, default="", index=True)
+    version = Integer()
+    at = Timestamptz()
+
+
+class CodeCounter(Table, tablename="code_counter"):
+    id = Serial(primary_key=True)
+    commune_code = Varchar(length=5)
+    year = Integer()
+    next_value = BigInt()
+
+
+class CodeReservation(Table, tablename="code_reservation"):
+    """A code handed to an outreach device in advance, bound when its dossier syncs."""
+
+    code = Varchar(length=16, primary_key=True)
+    commune_code = Varchar(length=5)
+    device_id = UUID(index=True)
+    account_id = UUID()
+    reserved_at = Timestamptz()
+    expires_at = Timestamptz(index=True)
+    released_at = Timestamptz(null=True, default=None)
+    dossier_id = UUID(null=True, default=None)

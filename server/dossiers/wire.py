@@ -1,0 +1,70 @@
+"""One endpoint, two encodings: Litestar picks a body decoder per handler, so push
+reads the raw body and decodes it by Content-Type with msgspec itself."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.enums import MediaType
+
+from server.problems import FieldError, ProblemError
+from sync.messages import MAX_BODY_BYTES, MAX_MUTATIONS, PAYLOAD_TYPES, PushEnvelope
+
+MSGPACK = MediaType.MESSAGEPACK.value
+_PATH = re.compile(r"at `(\$[^`]*)`")
+_json_decoder = msgspec.json.Decoder(PushEnvelope)
+_msgpack_decoder = msgspec.msgpack.Decoder(PushEnvelope)
+
+
+def wants_msgpack(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";")[0].strip() in (MSGPACK, "application/msgpack", "application/vnd.msgpack")
+
+
+def _invalid(message: str) -> ProblemError:
+    match = _PATH.search(message)
+    path = match.group(1) if match else "$"
+    return ProblemError(422, "validation_failed", detail=message,
+                        errors=[FieldError(path=path, code="invalid", message=message)])
+
+
+def decode_envelope(request: Request, body: bytes) -> PushEnvelope:
+    if len(body) > MAX_BODY_BYTES:
+        raise ProblemError(413, "payload_too_large", detail=f"at most {MAX_BODY_BYTES} bytes")
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if content_type not in ("application/json", MSGPACK, "application/msgpack", "application/vnd.msgpack"):
+        raise ProblemError(415, "unsupported_media_type", detail="application/json or " + MSGPACK)
+    decoder = _msgpack_decoder if wants_msgpack(request) else _json_decoder
+    try:
+        envelope = decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        raise _invalid(str(exc)) from None
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise ProblemError(400, "invalid_request", detail=f"malformed body: {exc}",
+                           errors=[FieldError(path="$", code="malformed", message=str(exc))]) from None
+    if len(envelope.mutations) > MAX_MUTATIONS:
+        raise ProblemError(413, "payload_too_large", detail=f"at most {MAX_MUTATIONS} mutations per batch",
+                           errors=[FieldError(path="$.mutations", code="too_many", message=str(MAX_MUTATIONS))])
+    seen = set()
+    for i, m in enumerate(envelope.mutations):
+        if m.seq < 1:
+            raise _invalid(f"seq must be 1 or more - at `$.mutations[{i}].seq`")
+        if m.seq in seen:
+            raise _invalid(f"seq {m.seq} appears twice - at `$.mutations[{i}].seq`")
+        seen.add(m.seq)
+        try:
+            msgspec.convert(m.payload, PAYLOAD_TYPES[m.kind])
+        except msgspec.ValidationError as exc:
+            inner = str(exc).replace("at `$", f"at `$.mutations[{i}].payload")
+            if "at `" not in inner:
+                inner += f" - at `$.mutations[{i}].payload`"
+            raise _invalid(inner) from None
+    return envelope
+
+
+def encode_response(request: Request, body: Any, status_code: int = 200) -> Response[bytes]:
+    if wants_msgpack(request):
+        return Response(msgspec.msgpack.encode(body), media_type=MSGPACK, status_code=status_code)
+    return Response(msgspec.json.encode(body), media_type=MediaType.JSON, status_code=status_code)

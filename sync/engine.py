@@ -1,0 +1,341 @@
+"""Applying one mutation to one dossier: the protocol's rules, over a `Store`.
+
+The caller (server/dossiers/push.py) owns the transaction, the device's sequence
+numbers and the recorded outcomes; this module decides what a mutation does."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import msgspec
+
+from sync.codes import InvalidCode, parse_code
+from sync.dupkeys import duplicate_key
+from sync.forms import Issue, render, validate
+from sync.forms.field_rules import has_json_type
+from sync.merge import merge_changes, nfc, same
+from sync.messages import (
+    MAX_TEXT,
+    PAYLOAD_TYPES,
+    AnswerSupplement,
+    Attach,
+    CreateDraft,
+    Detach,
+    EditDraft,
+    FieldConflict,
+    Mutation,
+    Outcome,
+    Rate,
+    Reason,
+    ResolveConflict,
+    Submit,
+    Withdraw,
+)
+from sync.states import DEVICE_MUTATIONS, State, label
+from sync.store import Actor, DossierRecord, Procedure, Store
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class Rejected(Exception):
+    def __init__(self, *reasons: Reason) -> None:
+        super().__init__(reasons[0].code if reasons else "rejected")
+        self.reasons = list(reasons)
+
+
+def _reason(code: str, path: str = "", message: str = "") -> Rejected:
+    return Rejected(Reason(code=code, path=path, message=message))
+
+
+def decode_payload(mutation: Mutation) -> Any:
+    """The typed payload; msgspec names the bad path, e.g. `$.changes`."""
+    return msgspec.convert(mutation.payload, PAYLOAD_TYPES[mutation.kind])
+
+
+def _text_too_long(value: Any) -> bool:
+    if isinstance(value, str):
+        return len(value) > MAX_TEXT
+    if isinstance(value, list):
+        return any(_text_too_long(v) for v in value)
+    if isinstance(value, dict):
+        return any(_text_too_long(v) for v in value.values())
+    return False
+
+
+def _check_changes(procedure: Procedure, changes: dict[str, Any], allow_attachments: bool) -> dict[str, Any]:
+    """Shape checks on edited fields (completeness waits for submission)."""
+    index = procedure.schema.fields_by_path()
+    reasons = []
+    for path, value in changes.items():
+        entry = index.get(path)
+        if entry is None:
+            reasons.append(Reason("unknown_field", f"payload.changes.{path}", path))
+            continue
+        field = entry[1]
+        if field.type == "attachment" and not allow_attachments:
+            reasons.append(Reason("use_attach", f"payload.changes.{path}", "attachments change with attach/detach"))
+        elif value is not None and not has_json_type(field, value):
+            reasons.append(Reason("wrong_type", f"payload.changes.{path}", field.type))
+        elif _text_too_long(value):
+            reasons.append(Reason("too_long", f"payload.changes.{path}", str(MAX_TEXT)))
+    if reasons:
+        raise Rejected(*reasons)
+    return {path: nfc(value) for path, value in changes.items()}
+
+
+def _set_fields(record: DossierRecord, values: dict[str, Any], version: int) -> None:
+    for path, value in values.items():
+        if value is None or value == "" or value == []:
+            record.fields.pop(path, None)
+        else:
+            record.fields[path] = value
+        record.field_versions[path] = version
+
+
+def _issue_reasons(issues: list[Issue], lang: str = "vi") -> list[Reason]:
+    return [Reason(code=i.code, path=i.path, message=render(i, lang)) for i in issues]
+
+
+class Engine:
+    def __init__(self, store: Store, actor: Actor, now: dt.datetime, today: dt.date) -> None:
+        self.store = store
+        self.actor = actor
+        self.now = now
+        self.today = today
+
+    async def apply(self, mutation: Mutation) -> Outcome:
+        try:
+            payload = decode_payload(mutation)
+            if mutation.kind == "create_draft":
+                record, status = await self._create(mutation, payload)
+                conflicts: list[FieldConflict] = []
+            else:
+                record = await self._load(mutation)
+                status, conflicts = await getattr(self, "_" + mutation.kind)(record, mutation, payload)
+        except Rejected as rejected:
+            return Outcome(seq=mutation.seq, mutation_id=mutation.id, dossier_id=mutation.dossier_id,
+                           status="rejected", reasons=rejected.reasons)
+        except msgspec.ValidationError as exc:
+            return Outcome(seq=mutation.seq, mutation_id=mutation.id, dossier_id=mutation.dossier_id,
+                           status="rejected", reasons=[Reason("invalid_payload", "payload", str(exc))])
+        return Outcome(seq=mutation.seq, mutation_id=mutation.id, dossier_id=record.id, status=status,
+                       version=record.version, state=record.state, code=record.code, conflicts=conflicts)
+
+    # -- helpers ------------------------------------------------------------
+
+    async def _load(self, mutation: Mutation) -> DossierRecord:
+        record = await self.store.load_for_update(mutation.dossier_id)
+        if record is None:
+            raise _reason("unknown_dossier", "dossier_id")
+        if record.owner_id != self.actor.account_id:
+            raise _reason("forbidden", "dossier_id", "the dossier belongs to another account")
+        if State(record.state) not in DEVICE_MUTATIONS[mutation.kind]:
+            raise _reason("not_allowed_in_state", "kind",
+                          f"{mutation.kind} is not allowed in state {record.state} ({label(record.state, 'en')})")
+        return record
+
+    async def _procedure(self, record: DossierRecord) -> Procedure:
+        procedure = await self.store.procedure(record.procedure_code, record.schema_version)
+        if procedure is None:  # versions are never deleted; only a broken database gets here
+            raise _reason("unknown_procedure", "procedure_code")
+        return procedure
+
+    async def _save(self, record: DossierRecord, action: str, from_state: int, message: str = "",
+                    detail: dict[str, str] | None = None) -> None:
+        record.updated_at = self.now
+        await self.store.update(record)
+        await self.store.add_history(record.id, self.actor, action, from_state, record.state, message, detail)
+        await self.store.publish(record)
+
+    # -- kinds --------------------------------------------------------------
+
+    async def _create(self, mutation: Mutation, payload: CreateDraft) -> tuple[DossierRecord, str]:
+        if await self.store.load_for_update(mutation.dossier_id) is not None:
+            raise _reason("already_exists", "dossier_id")
+        procedure = await self.store.procedure(payload.procedure_code, payload.schema_version)
+        if procedure is None:
+            path = "payload.schema_version" if payload.schema_version else "payload.procedure_code"
+            raise _reason("unknown_procedure", path, payload.procedure_code)
+        values = _check_changes(procedure, payload.fields, allow_attachments=False)
+        record = DossierRecord(
+            id=mutation.dossier_id, owner_id=self.actor.account_id, procedure_code=procedure.code,
+            family=procedure.family, schema_version=procedure.version, state=State.DRAFT, version=1,
+            fields={}, field_versions={}, created_by_device=self.actor.device_id,
+            created_at=self.now, updated_at=self.now,
+        )
+        _set_fields(record, values, 1)
+        record.commune_code = str(record.fields.get("agency.commune", ""))
+        await self.store.insert(record)
+        await self.store.add_history(record.id, self.actor, "create_draft", State.DRAFT, State.DRAFT)
+        await self.store.publish(record)
+        return record, "applied"
+
+    async def _edit_draft(self, record: DossierRecord, mutation: Mutation, payload: EditDraft):
+        procedure = await self._procedure(record)
+        changes = _check_changes(procedure, payload.changes, allow_attachments=False)
+        return await self._merge(record, mutation, changes, "edit_draft")
+
+    async def _merge(self, record: DossierRecord, mutation: Mutation, changes: dict[str, Any], action: str):
+        merged = merge_changes(record.fields, record.field_versions, mutation.base_version, changes)
+        effective = {p: v for p, v in merged.apply.items() if not same(record.fields.get(p), v)}
+        if not effective and not merged.conflicts:
+            return ("applied" if mutation.base_version >= record.version else "merged"), []
+        status = "applied" if mutation.base_version >= record.version else "merged"
+        from_state = record.state
+        record.version += 1
+        _set_fields(record, effective, record.version)
+        record.commune_code = str(record.fields.get("agency.commune", record.commune_code))
+        conflicts = []
+        for path, server_value, device_value in merged.conflicts:
+            conflict_id = await self.store.add_conflict(record.id, path, server_value, device_value,
+                                                        self.actor.device_id)
+            conflicts.append(FieldConflict(conflict_id, path, server_value, device_value))
+        await self._save(record, action, from_state, detail={"fields": ",".join(sorted(changes))[:500]})
+        return ("conflict" if conflicts else status), conflicts
+
+    async def _attachment_field(self, record: DossierRecord, path: str, sha256: str) -> None:
+        procedure = await self._procedure(record)
+        entry = procedure.schema.fields_by_path().get(path)
+        if entry is None or entry[1].type != "attachment":
+            raise _reason("not_an_attachment_slot", "payload.path", path)
+        if not _SHA256.match(sha256):
+            raise _reason("invalid_attachment", "payload.sha256", "64 lower-case hex digits")
+
+    async def _attach(self, record: DossierRecord, mutation: Mutation, payload: Attach):
+        await self._attachment_field(record, payload.path, payload.sha256)
+        current = list(record.fields.get(payload.path) or [])
+        if payload.sha256 in current:
+            return "applied", []
+        current.append(payload.sha256)
+        from_state = record.state
+        record.version += 1
+        _set_fields(record, {payload.path: current}, record.version)
+        await self._save(record, "attach", from_state, detail={"path": payload.path, "sha256": payload.sha256})
+        return "applied", []
+
+    async def _detach(self, record: DossierRecord, mutation: Mutation, payload: Detach):
+        await self._attachment_field(record, payload.path, payload.sha256)
+        current = list(record.fields.get(payload.path) or [])
+        if payload.sha256 not in current:
+            return "applied", []
+        current.remove(payload.sha256)
+        from_state = record.state
+        record.version += 1
+        _set_fields(record, {payload.path: current}, record.version)
+        await self._save(record, "detach", from_state, detail={"path": payload.path, "sha256": payload.sha256})
+        return "applied", []
+
+    async def _validated(self, record: DossierRecord) -> dict[str, Any]:
+        procedure = await self._procedure(record)
+        context = await self.store.form_context()
+        result = validate(procedure.schema, record.fields, msgspec.structs.replace(context, today=self.today))
+        if result.has_errors:
+            raise Rejected(*_issue_reasons(result.errors))
+        hashes = sorted({h for path, (_, f) in procedure.schema.fields_by_path().items()
+                         if f.type == "attachment" for h in result.values.get(path, [])})
+        missing = await self.store.missing_blobs(hashes)
+        if missing:
+            paths = [p for p, v in result.values.items() if isinstance(v, list) and set(v) & set(missing)]
+            raise Rejected(*[Reason("attachment_not_uploaded", p, "the file has not reached the server yet")
+                             for p in paths])
+        return result.values
+
+    async def _submit(self, record: DossierRecord, mutation: Mutation, payload: Submit):
+        if await self.store.open_conflicts_count(record.id):
+            raise _reason("unresolved_conflicts", "dossier_id")
+        values = await self._validated(record)
+        commune = str(values.get("agency.commune", ""))
+        if payload.reserved_code:
+            try:
+                code = parse_code(payload.reserved_code)
+            except InvalidCode as exc:
+                raise _reason("reserved_code_invalid", "payload.reserved_code", exc.reason) from None
+            if code[:5] != commune or not await self.store.bind_reserved_code(code, self.actor.device_id, record.id):
+                raise _reason("reserved_code_invalid", "payload.reserved_code",
+                              "not reserved to this device for this commune, or already used")
+        else:
+            code = await self.store.next_code(commune, self.today.year)
+        from_state = record.state
+        record.version += 1
+        record.fields = values
+        record.field_versions = {p: record.version for p in values}
+        record.commune_code = commune
+        record.code = code
+        record.state = State.SUBMITTED
+        record.submitted_at = self.now
+        record.dup_key = duplicate_key(record.family, commune, values)
+        if record.dup_key:
+            record.possible_duplicate_of = await self.store.find_duplicate(record.dup_key, record.id)
+        await self._save(record, "submit", from_state, detail={"code": code})
+        await self.store.submitted(record)
+        return "applied", []
+
+    async def _withdraw(self, record: DossierRecord, mutation: Mutation, payload: Withdraw):
+        if len(payload.reason) > MAX_TEXT:
+            raise _reason("too_long", "payload.reason", str(MAX_TEXT))
+        from_state = record.state
+        record.version += 1
+        record.state = State.WITHDRAWAL_REQUESTED
+        await self._save(record, "withdraw", from_state, message=nfc(payload.reason))
+        return "applied", []
+
+    async def _answer_supplement(self, record: DossierRecord, mutation: Mutation, payload: AnswerSupplement):
+        if len(payload.message) > MAX_TEXT:
+            raise _reason("too_long", "payload.message", str(MAX_TEXT))
+        procedure = await self._procedure(record)
+        changes = _check_changes(procedure, payload.changes, allow_attachments=True)
+        candidate = dict(record.fields)
+        for path, value in changes.items():
+            if value is None:
+                candidate.pop(path, None)
+            else:
+                candidate[path] = value
+        saved = record.fields
+        record.fields = candidate
+        try:
+            values = await self._validated(record)
+        finally:
+            record.fields = saved
+        from_state = record.state
+        record.version += 1
+        _set_fields(record, changes, record.version)
+        record.fields = values
+        record.state = State.PROCESSING
+        record.supplement = None
+        await self._save(record, "answer_supplement", from_state, message=nfc(payload.message))
+        return "applied", []
+
+    async def _resolve_conflict(self, record: DossierRecord, mutation: Mutation, payload: ResolveConflict):
+        conflict = await self.store.get_conflict(record.id, payload.conflict_id)
+        if conflict is None:
+            raise _reason("unknown_conflict", "payload.conflict_id")
+        if conflict.resolved:
+            return "applied", []
+        if payload.choice == "server":
+            value = conflict.server_value
+        elif payload.choice == "device":
+            value = conflict.device_value
+        else:
+            procedure = await self._procedure(record)
+            value = _check_changes(procedure, {conflict.path: payload.value}, allow_attachments=False)[conflict.path]
+        from_state = record.state
+        record.version += 1
+        _set_fields(record, {conflict.path: value}, record.version)
+        await self.store.resolve_conflict(conflict.id, value, self.actor.account_id)
+        await self._save(record, "resolve_conflict", from_state, detail={"path": conflict.path})
+        return "applied", []
+
+    async def _rate(self, record: DossierRecord, mutation: Mutation, payload: Rate):
+        if not 1 <= payload.stars <= 5:
+            raise _reason("out_of_range", "payload.stars", "1 to 5")
+        if len(payload.comment) > 1000:
+            raise _reason("too_long", "payload.comment", "1000")
+        from_state = record.state
+        record.version += 1
+        record.rating_stars = payload.stars
+        record.rating_comment = nfc(payload.comment.strip())
+        await self._save(record, "rate", from_state, message=record.rating_comment,
+                         detail={"stars": str(payload.stars)})
+        return "applied", []

@@ -1,0 +1,113 @@
+"""A protocol-level device for tests: an outbox of mutations with increasing seq,
+pushed in batches, and a pull cursor — what the PWA does, without the browser."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import uuid
+from typing import Any
+
+import httpx
+import msgspec
+
+
+def uuid7() -> uuid.UUID:
+    """Time-ordered ids, as devices mint them."""
+    ms = int(dt.datetime.now(dt.timezone.utc).timestamp() * 1000)
+    rand = uuid.uuid4().int & ((1 << 74) - 1)
+    value = (ms << 80) | (0x7 << 76) | ((rand >> 62) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
+    return uuid.UUID(int=value)
+
+
+def fake_sha256(label: str) -> str:
+    return hashlib.sha256(label.encode()).hexdigest()
+
+
+def birth_answers(today: dt.date, child: str = "Nguyễn Minh Khang", commune: str = "00070") -> dict[str, Any]:
+    """A complete ordinary birth registration, the mother asking."""
+    born = today - dt.timedelta(days=10)
+    return {
+        "agency.province": commune_province(commune),
+        "agency.commune": commune,
+        "requester.full_name": "Trần Thị Mai",
+        "requester.id_number": "001190012345",
+        "requester.residence": "Số 5 phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội",
+        "requester.relationship": "me",
+        "child.full_name": child,
+        "child.sex": "male",
+        "child.birth_date": born.isoformat(),
+        "child.birth_date_words": "Ngày mười, tháng này, năm nay",
+        "child.birth_place": "Bệnh viện Phụ sản Hà Nội",
+        "child.birth_place_kind": "co_so_y_te",
+        "child.hometown": "Hà Nội",
+        "child.ethnicity": "01",
+        "child.nationality": "VN",
+        "mother.birth_date": "1990-05-01",
+        "mother.ethnicity": "01",
+        "mother.nationality": "VN",
+        "contact.phone": "0912345678",
+        "contact.email": "mai@example.vn",
+    }
+
+
+def commune_province(commune: str) -> str:
+    return {"00070": "01", "00004": "01", "26734": "79"}[commune]
+
+
+class SyncDevice:
+    def __init__(self, http: httpx.AsyncClient, credential: str, device_id: uuid.UUID) -> None:
+        self.http = http
+        self.auth = {"Authorization": f"Device {credential}"}
+        self.device_id = device_id
+        self.seq = 0
+        self.outbox: list[dict[str, Any]] = []
+        self.cursor: str | None = None
+        self.dossiers: dict[str, dict[str, Any]] = {}
+
+    def queue(self, kind: str, dossier_id: uuid.UUID, payload: dict[str, Any] | None = None,
+              base_version: int = 0) -> dict[str, Any]:
+        self.seq += 1
+        mutation = {"seq": self.seq, "id": str(uuid7()), "dossier_id": str(dossier_id), "kind": kind,
+                    "payload": payload or {}, "base_version": base_version}
+        self.outbox.append(mutation)
+        return mutation
+
+    def body(self, mutations: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        return {"device_id": str(self.device_id), "mutations": self.outbox if mutations is None else mutations}
+
+    async def push(self, mutations: list[dict[str, Any]] | None = None, msgpack: bool = False) -> httpx.Response:
+        body = self.body(mutations)
+        if msgpack:
+            return await self.http.post("/api/sync/push", content=msgspec.msgpack.encode(body),
+                                        headers={**self.auth, "Content-Type": "application/x-msgpack"})
+        return await self.http.post("/api/sync/push", json=body, headers=self.auth)
+
+    async def sync(self) -> list[dict[str, Any]]:
+        """Push the outbox; drop what the server confirmed (principle 2)."""
+        r = await self.push()
+        assert r.status_code == 200, r.text
+        outcomes = r.json()["outcomes"]
+        confirmed = {o["seq"] for o in outcomes}
+        self.outbox = [m for m in self.outbox if m["seq"] not in confirmed]
+        return outcomes
+
+    async def pull_all(self) -> dict[str, dict[str, Any]]:
+        waits = 0
+        while True:
+            params = {"cursor": self.cursor} if self.cursor else {}
+            r = await self.http.get("/api/sync/pull", params=params, headers=self.auth)
+            assert r.status_code == 200, r.text
+            body = r.json()
+            for view in body["dossiers"]:
+                known = self.dossiers.get(view["id"])
+                if known is None or known["version"] <= view["version"]:
+                    self.dossiers[view["id"]] = view
+            self.cursor = body["cursor"]
+            if body.get("pending") and waits < 50:
+                waits += 1  # an older transaction is still open elsewhere; it ends soon
+                await asyncio.sleep(0.05)
+                continue
+            if not body["more"]:
+                return self.dossiers
