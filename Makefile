@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PWA_DEPS := pwa/node_modules/.installed
+# tus-js-client, which tests/attachments drives under Node against the tus endpoint.
+TUS_JS_DEPS := tests/tus_js/node_modules/.installed
 PWA_BUILT := pwa/dist/index.html
 PWA_SOURCES := $(shell find pwa/src pwa/public -type f 2>/dev/null) pwa/index.html pwa/vite.config.ts pwa/package-lock.json
 # The browser tests (tests/e2e) drive Debian's Chromium; `playwright install` cannot download here.
@@ -38,27 +40,32 @@ $(PWA_DEPS): pwa/package-lock.json
 	cd pwa && npm ci --no-audit --no-fund
 	touch $@
 
+$(TUS_JS_DEPS): tests/tus_js/package-lock.json
+	cd tests/tus_js && npm ci --no-audit --no-fund
+	touch $@
+
 $(PWA_BUILT): $(PWA_DEPS) $(PWA_SOURCES)
 	cd pwa && npm run build
 
 pwa: $(PWA_BUILT)
 
+# `make run` is for trying the product: demo mode is on unless MOTCUA_DEMO says otherwise.
 run: $(INSTALLED) $(PWA_BUILT)
 	$(BIN)/motcua migrate
 	$(BIN)/motcua seed
 	$(BIN)/motcua demo
-	$(BIN)/motcua serve
+	MOTCUA_DEMO=$${MOTCUA_DEMO:-1} $(BIN)/motcua serve
 
 test: test-python test-pwa
 
-test-python: $(INSTALLED) $(PWA_BUILT) $(CHROMIUM)
+test-python: $(INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(TUS_JS_DEPS)
 	$(BIN)/python -m pytest -q
 
-test-pwa: $(PWA_DEPS)
-	cd pwa && npx vitest run
+test-pwa: $(PWA_DEPS) $(PWA_BUILT)
+	cd pwa && npx vitest run && npm run typecheck && npm run budget
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) pwa/node_modules pwa/dist
+	rm -rf $(VENV) pwa/node_modules pwa/dist tests/tus_js/node_modules

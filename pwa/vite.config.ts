@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { VitePWA } from 'vite-plugin-pwa';
 
 // The form validator imports shared data from the parent repository
 // (sync/forms/reference/*.json, sync/forms/messages.json, tests/vectors/forms.json),
@@ -7,12 +8,47 @@ export default defineConfig({
   server: {
     fs: { allow: ['..'] },
   },
+  oxc: {
+    jsx: { runtime: 'automatic', importSource: 'preact' },
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
+    target: 'es2020',
   },
+  plugins: [
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: 'src',
+      filename: 'sw.ts',
+      // The app registers the worker itself (src/swRegister.ts).
+      injectRegister: false,
+      // Seen on Vite 8: an ES-module worker fails a classic registration
+      // ("ServiceWorker script evaluation failed"); an IIFE registers everywhere.
+      injectManifest: {
+        rollupFormat: 'iife',
+        globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
+      },
+      manifest: {
+        name: 'Một cửa – Hộ tịch',
+        short_name: 'Một cửa',
+        description: 'Dịch vụ công hộ tịch: khai sinh, khai tử, kết hôn — làm hồ sơ cả khi không có mạng',
+        lang: 'vi',
+        start_url: './',
+        scope: './',
+        display: 'standalone',
+        background_color: '#ffffff',
+        theme_color: '#b71c1c',
+        icons: [
+          { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: 'icons/icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+    }),
+  ],
   test: {
-    include: ['src/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
     environment: 'node',
   },
 });

@@ -10,14 +10,23 @@ from litestar.config.compression import CompressionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
+from server.admin.gate import admin_mount
+from server.attachments.controllers import attachment_controllers
+from server.attachments.lifespan import attachments
 from server.catalog.controllers import CatalogController
+from server.calendar.controllers import CalendarOverridesController
 from server.communes.controllers import CommunesController
 from server.database import bind_engine, build_engine, close_engine, describe_engine, open_engine
+from server.desk.controllers import DeskController
+from server.fees.controllers import FeesController
 from server.dossiers.controllers import LookupController, SyncController
+from server.dossiers.receipt import ReceiptController, status_link
 from server.health import health
+from server.maintenance import maintenance
 from server.identity.captcha.controllers import CaptchaController
 from server.identity.controllers import IDENTITY_CONTROLLERS
 from server.notify.dev_mail import notify_routes
+from server.notify.dev_sms import sms_routes
 from server.notify.worker import notify_worker
 from server.problems import EXCEPTION_HANDLERS
 from server.pwa_files import pwa_router
@@ -42,24 +51,35 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     route_handlers: list = [
         CatalogController,
+        FeesController,
         CommunesController,
         health,
         CaptchaController,
         *IDENTITY_CONTROLLERS,
         SyncController,
         LookupController,
+        ReceiptController,
+        status_link,
+        CalendarOverridesController,
+        DeskController,
+        *attachment_controllers(settings),  # tus uploads and blobs
     ]
     # Background loops and other per-process resources, started after the database.
     lifespans: list = [database]
     lifespans.append(notify_worker)
+    lifespans.append(maintenance)
+    lifespans.append(attachments)  # the blob store and the uploads directory
     route_handlers.extend(notify_routes(settings))  # /dev/mail when mail stays local
+    route_handlers.extend(sms_routes(settings))  # /dev/sms when SMS stay local
+    route_handlers.append(admin_mount(settings))  # piccolo-admin, admin role only (server/admin)
     route_handlers.append(pwa_router(settings.pwa_dist))  # last: it serves "/"
 
     return Litestar(
         route_handlers=route_handlers,
         lifespan=lifespans,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        compression_config=CompressionConfig(backend="gzip", minimum_size=512, gzip_compress_level=6),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=512, gzip_compress_level=6,
+                                              exclude_opt_key="skip_compression"),
         openapi_config=OpenAPIConfig(
             title="motcua",
             version="0.1.0",

@@ -105,18 +105,32 @@ def seed() -> None:
     click.echo(f"catalog: {k.procedures} procedures, new versions: {changed or 'none'}")
     if k.withdrawn:
         click.echo(f"withdrawn: {', '.join(k.withdrawn)}")
+    click.echo(f"fees: {report.fees.national} national fees (+{report.fees.added}); "
+               "provincial fees are entered at /admin")
 
 
-@main.command(help="Create demo accounts for every role (new passwords on every run).")
+@main.command(help="Create demo accounts for every role and a few dossiers (new passwords on every run).")
 def demo() -> None:
-    from server.demo import create_demo_accounts
+    from server.demo import DEMO_COMMUNE, create_demo_accounts
+    from server.demo_dossiers import create_demo_dossiers
 
     settings = _settings()
-    accounts = _run(lambda: _with_engine(settings, create_demo_accounts))
+
+    async def work(engine):
+        accounts = await create_demo_accounts(engine)
+        by_role = {a.role: a for a in accounts}
+        dossiers = await create_demo_dossiers(engine, settings, by_role["citizen"].email,
+                                              by_role["desk"].email, DEMO_COMMUNE)
+        return accounts, dossiers
+
+    accounts, dossiers = _run(lambda: _with_engine(settings, work))
     click.echo("Demo accounts (these passwords are shown once):")
     for a in accounts:
         where = f" commune {a.commune_code}" if a.commune_code else ""
         click.echo(f"  {a.role:<9} {a.email:<24} password {a.password}   {a.full_name}{where}")
+    click.echo("Demo dossiers of the citizen: " + "; ".join(dossiers))
+    if not settings.demo_mode:
+        click.echo("Officials sign in with these passwords only while MOTCUA_DEMO=1 (make run sets it).")
 
 
 @main.command("create-admin", help="Create an administrator and print their one-time passkey enrollment link.")
@@ -135,6 +149,29 @@ def create_admin(email: str, full_name: str) -> None:
     account_id, link = _run(lambda: _with_engine(settings, work))
     click.echo(f"administrator {email.strip().lower()} created ({account_id}).")
     click.echo(f"Open this link within 7 days to register their passkey (it is also emailed once the server runs):\n  {link}")
+
+
+@main.command(help="Remove blobs no dossier has referenced for 30 days (MOTCUA_BLOB_RETENTION_DAYS) and abandoned uploads.")
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
+def gc(dry_run: bool) -> None:
+    from server.attachments.gc import collect
+    from server.attachments.store import build_blob_store
+
+    settings = _settings()
+
+    async def work(engine):
+        store = build_blob_store(settings)
+        try:
+            return await collect(engine, settings, store, dry_run=dry_run)
+        finally:
+            await store.close()
+
+    r = _run(lambda: _with_engine(settings, work))
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"blobs: {verb} {r.blobs_removed} ({r.bytes_freed / 1048576:.1f} MB), "
+               f"kept {r.blobs_kept_mentioned} still named in a dossier")
+    click.echo(f"uploads: {verb} {r.uploads_removed} expired, {r.partial_files_removed} stray partial files")
+    click.echo(f"store: {verb} {r.stray_objects_removed} objects with no record")
 
 
 @main.command(help="Migrate, then serve the API and the app.")

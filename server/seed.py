@@ -12,11 +12,13 @@ from server.catalog.seed import CatalogSeedReport, seed_catalog
 from server.communes.seed import CommunesSeedReport, seed_communes
 from server.communes.source import load_source
 from server.database import write_transaction
+from server.fees.seed import FeesSeedReport, seed_fees
 
 
 class SeedReport(msgspec.Struct):
     communes: CommunesSeedReport
     catalog: CatalogSeedReport
+    fees: FeesSeedReport
 
 
 async def seed_reference_data(engine: Engine, catalog_dir: Path | None = None) -> SeedReport:
@@ -28,4 +30,5 @@ async def seed_reference_data(engine: Engine, catalog_dir: Path | None = None) -
         return SeedReport(
             communes=await seed_communes(communes),
             catalog=await seed_catalog(catalog),
+            fees=await seed_fees(),
         )

@@ -40,11 +40,32 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     mail_from: str = "motcua <no-reply@localhost>"
     # Tries per message before it is marked failed (retries back off up to 1 h apart).
     mail_max_attempts: int = 20
+    # Outgoing SMS: POST {to, text} to this gateway with the token as a bearer. No URL:
+    # messages are written to <data dir>/sms and listed at /dev/sms.
+    sms_gateway_url: str = ""
+    sms_gateway_token: str = ""
+    # Vietnamese without diacritics, in GSM-7 (one message of at most 160 characters)
+    # rather than UCS-2 (70 a message): what most Vietnamese SMS brandname routes expect.
+    sms_unaccented: bool = True
+    sms_max_attempts: int = 10
     # Demo officials may sign in with a password while this is on. Never in production.
     demo_mode: bool = False
     # Sessions end after this much inactivity, and in any case after the absolute limit.
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
+    # Attachments (server/attachments): where blobs live, and the upload limits.
+    blob_backend: str = "local"  # "local": <data dir>/blobs; "s3": an S3-compatible bucket
+    upload_chunk_size: int = 256 * 1024  # the largest tus PATCH body accepted
+    max_file_bytes: int = 10 * 1024 * 1024
+    max_dossier_bytes: int = 50 * 1024 * 1024
+    upload_expiry_hours: int = 24  # an unfinished upload idle this long is abandoned
+    blob_retention_days: int = 30  # `motcua gc` keeps unreferenced blobs this long
+    s3_bucket: str = ""
+    s3_endpoint: str = ""  # empty: AWS; else e.g. http://127.0.0.1:9000
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_prefix: str = ""
 
     @property
     def engine(self) -> str:
@@ -135,5 +156,55 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         demo_mode=_bool(env, "MOTCUA_DEMO", False),
         session_idle_minutes=_int(env, "MOTCUA_SESSION_IDLE_MINUTES", 30),
         session_absolute_hours=_int(env, "MOTCUA_SESSION_ABSOLUTE_HOURS", 12),
+        **_sms_settings(env),
+        **_attachment_settings(env),
         **kwargs,
     )
+
+
+def _attachment_settings(env: dict[str, str]) -> dict[str, object]:
+    backend = (env.get("MOTCUA_BLOB_BACKEND") or "local").strip().lower()
+    if backend not in ("local", "s3"):
+        raise SettingsError(f"MOTCUA_BLOB_BACKEND: expected local or s3, got {backend!r}")
+    chunk = _int(env, "MOTCUA_UPLOAD_CHUNK_SIZE", 256 * 1024)
+    if not 16 * 1024 <= chunk <= 64 * 1024 * 1024:
+        raise SettingsError(f"MOTCUA_UPLOAD_CHUNK_SIZE: {chunk} is outside 16 KiB to 64 MiB")
+    max_file = _int(env, "MOTCUA_MAX_FILE_BYTES", 10 * 1024 * 1024)
+    max_dossier = _int(env, "MOTCUA_MAX_DOSSIER_BYTES", 50 * 1024 * 1024)
+    if max_file < 1024 or max_dossier < max_file:
+        raise SettingsError(
+            "MOTCUA_MAX_FILE_BYTES / MOTCUA_MAX_DOSSIER_BYTES: a file may hold at least 1024 bytes "
+            f"and a dossier at least one file (got {max_file} and {max_dossier})"
+        )
+    bucket = env.get("MOTCUA_S3_BUCKET", "")
+    if backend == "s3" and not bucket:
+        raise SettingsError("MOTCUA_S3_BUCKET: required when MOTCUA_BLOB_BACKEND=s3")
+    endpoint = env.get("MOTCUA_S3_ENDPOINT", "").rstrip("/")
+    if endpoint and urlparse(endpoint).scheme not in ("http", "https"):
+        raise SettingsError(f"MOTCUA_S3_ENDPOINT: expected an http(s) URL, got {endpoint!r}")
+    return {
+        "blob_backend": backend,
+        "upload_chunk_size": chunk,
+        "max_file_bytes": max_file,
+        "max_dossier_bytes": max_dossier,
+        "upload_expiry_hours": max(1, _int(env, "MOTCUA_UPLOAD_EXPIRY_HOURS", 24)),
+        "blob_retention_days": max(1, _int(env, "MOTCUA_BLOB_RETENTION_DAYS", 30)),
+        "s3_bucket": bucket,
+        "s3_endpoint": endpoint,
+        "s3_region": env.get("MOTCUA_S3_REGION") or "us-east-1",
+        "s3_access_key_id": env.get("MOTCUA_S3_ACCESS_KEY_ID", ""),
+        "s3_secret_access_key": env.get("MOTCUA_S3_SECRET_ACCESS_KEY", ""),
+        "s3_prefix": env.get("MOTCUA_S3_PREFIX", "").strip("/"),
+    }
+
+
+def _sms_settings(env: dict[str, str]) -> dict[str, object]:
+    url = (env.get("MOTCUA_SMS_GATEWAY_URL") or "").strip()
+    if url and urlparse(url).scheme not in ("http", "https"):
+        raise SettingsError(f"MOTCUA_SMS_GATEWAY_URL: expected an http(s) URL, got {url!r}")
+    return {
+        "sms_gateway_url": url,
+        "sms_gateway_token": env.get("MOTCUA_SMS_GATEWAY_TOKEN", ""),
+        "sms_unaccented": _bool(env, "MOTCUA_SMS_UNACCENTED", True),
+        "sms_max_attempts": max(1, _int(env, "MOTCUA_SMS_MAX_ATTEMPTS", 10)),
+    }

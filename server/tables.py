@@ -11,8 +11,12 @@ from server.dossiers.tables import (
     Dossier,
     DossierConflict,
     DossierHistory,
+    DossierTask,
 )
 from server.audit.tables import AuditEvent
+from server.attachments.tables import Blob, BlobRef, BlobUploader, Upload
+from server.calendar.tables import CalendarOverride, CalendarVersion
+from server.fees.tables import ProvincialFee
 from server.identity.captcha.tables import CaptchaChallenge
 from server.identity.tables import (
     Account,
@@ -26,6 +30,10 @@ from server.identity.tables import (
 from server.notify.tables import OutboxMessage
 from server.ratelimit.tables import RateLimitBucket
 from server.reference.tables import ReferenceDataset
+# piccolo-admin's own user and session tables (mirrors of our administrators; see
+# server/admin/gate.py): created by migration m0013, bound by bind_engine like ours.
+from piccolo.apps.user.tables import BaseUser
+from piccolo_api.session_auth.tables import SessionsBase
 
 ALL_TABLES = (
     ReferenceDataset,
@@ -52,4 +60,14 @@ ALL_TABLES = (
     ChangeFeed,
     CodeCounter,
     CodeReservation,
+    DossierTask,
+    CalendarOverride,
+    CalendarVersion,
+    Blob,
+    BlobRef,
+    BlobUploader,
+    Upload,
+    ProvincialFee,
+    BaseUser,
+    SessionsBase,
 )

@@ -4,7 +4,11 @@ A change is positioned by (transaction id, change id). On PostgreSQL the reader
 only takes changes from transactions older than every transaction still running
 (the snapshot's xmin), so a change committed late by an older transaction cannot
 slip behind a cursor that has already moved on. On SQLite writers are serialized,
-so the change id alone is commit order and the transaction id is 0."""
+so the change id alone is commit order and the transaction id is 0.
+
+The cursor also names the feed's epoch, a random value fixed when the database's
+feed began: a cursor from another database (a restore, a new server) is unknown
+here and gets a full resend instead of silently missing changes."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import re
 
 import msgspec
 
-_FORMAT = re.compile(r"^v1\.([0-9a-f]{16})\.([0-9a-f]{16})$")
+_FORMAT = re.compile(r"^v1\.([0-9a-f]{8})\.([0-9a-f]{16})\.([0-9a-f]{16})$")
 
 
 class Position(msgspec.Struct, frozen=True, order=True):
@@ -23,16 +27,16 @@ class Position(msgspec.Struct, frozen=True, order=True):
 START = Position(0, 0)
 
 
-def encode_cursor(position: Position) -> str:
-    # Fixed-width hex: cursors compare as strings in the same order as positions.
-    return f"v1.{position.txid:016x}.{position.change_id:016x}"
+def encode_cursor(epoch: str, position: Position) -> str:
+    # Fixed-width hex: within an epoch, cursors compare as strings in position order.
+    return f"v1.{epoch}.{position.txid:016x}.{position.change_id:016x}"
 
 
-def decode_cursor(cursor: str | None) -> Position | None:
-    """None for a missing, unknown or damaged cursor: the caller resends everything."""
+def decode_cursor(cursor: str | None, epoch: str) -> Position | None:
+    """None for a missing, unknown, damaged or foreign cursor: the caller resends everything."""
     if not cursor:
         return None
     match = _FORMAT.match(cursor)
-    if not match:
+    if not match or match.group(1) != epoch:
         return None
-    return Position(int(match.group(1), 16), int(match.group(2), 16))
+    return Position(int(match.group(2), 16), int(match.group(3), 16))

@@ -5,6 +5,7 @@ numbers and the recorded outcomes; this module decides what a mutation does."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from typing import Any
@@ -13,10 +14,12 @@ import msgspec
 
 from sync.codes import InvalidCode, parse_code
 from sync.dupkeys import duplicate_key
+from sync.search import search_text
 from sync.forms import Issue, render, validate
 from sync.forms.field_rules import has_json_type
 from sync.merge import merge_changes, nfc, same
 from sync.messages import (
+    MAX_CHANGES,
     MAX_TEXT,
     PAYLOAD_TYPES,
     AnswerSupplement,
@@ -64,34 +67,40 @@ def _text_too_long(value: Any) -> bool:
     return False
 
 
-def _check_changes(procedure: Procedure, changes: dict[str, Any], allow_attachments: bool) -> dict[str, Any]:
+def _check_changes(procedure: Procedure, changes: dict[str, Any], allow_attachments: bool,
+                   key: str = "changes") -> dict[str, Any]:
     """Shape checks on edited fields (completeness waits for submission)."""
+    if len(changes) > MAX_CHANGES:
+        raise _reason("too_many_changes", f"payload.{key}", f"at most {MAX_CHANGES} fields per mutation")
     index = procedure.schema.fields_by_path()
     reasons = []
     for path, value in changes.items():
+        where = f"payload.{key}.{path}"
         entry = index.get(path)
         if entry is None:
-            reasons.append(Reason("unknown_field", f"payload.changes.{path}", path))
+            reasons.append(Reason("unknown_field", where, path))
             continue
         field = entry[1]
         if field.type == "attachment" and not allow_attachments:
-            reasons.append(Reason("use_attach", f"payload.changes.{path}", "attachments change with attach/detach"))
+            reasons.append(Reason("use_attach", where, "attachments change with attach/detach"))
         elif value is not None and not has_json_type(field, value):
-            reasons.append(Reason("wrong_type", f"payload.changes.{path}", field.type))
+            reasons.append(Reason("wrong_type", where, field.type))
         elif _text_too_long(value):
-            reasons.append(Reason("too_long", f"payload.changes.{path}", str(MAX_TEXT)))
+            reasons.append(Reason("too_long", where, str(MAX_TEXT)))
     if reasons:
         raise Rejected(*reasons)
     return {path: nfc(value) for path, value in changes.items()}
 
 
-def _set_fields(record: DossierRecord, values: dict[str, Any], version: int) -> None:
+def _set_fields(record: DossierRecord, values: dict[str, Any], version: int, device: Any = None) -> None:
     for path, value in values.items():
         if value is None or value == "" or value == []:
             record.fields.pop(path, None)
         else:
             record.fields[path] = value
         record.field_versions[path] = version
+        if device is not None:
+            record.field_devices[path] = str(device)
 
 
 def _issue_reasons(issues: list[Issue], lang: str = "vi") -> list[Reason]:
@@ -106,6 +115,7 @@ class Engine:
         self.today = today
 
     async def apply(self, mutation: Mutation) -> Outcome:
+        self._current: DossierRecord | None = None
         try:
             payload = decode_payload(mutation)
             if mutation.kind == "create_draft":
@@ -113,15 +123,34 @@ class Engine:
                 conflicts: list[FieldConflict] = []
             else:
                 record = await self._load(mutation)
-                status, conflicts = await getattr(self, "_" + mutation.kind)(record, mutation, payload)
+                before = copy.deepcopy(record)
+                try:
+                    status, conflicts = await getattr(self, "_" + mutation.kind)(record, mutation, payload)
+                except Rejected:
+                    # A rejection may come after the record was changed in memory (a size
+                    # limit checked as it is saved): put it back as it was.
+                    for name in record.__struct_fields__:
+                        setattr(record, name, getattr(before, name))
+                    raise
         except Rejected as rejected:
-            return Outcome(seq=mutation.seq, mutation_id=mutation.id, dossier_id=mutation.dossier_id,
-                           status="rejected", reasons=rejected.reasons)
+            return self._rejected(mutation, rejected.reasons)
         except msgspec.ValidationError as exc:
-            return Outcome(seq=mutation.seq, mutation_id=mutation.id, dossier_id=mutation.dossier_id,
-                           status="rejected", reasons=[Reason("invalid_payload", "payload", str(exc))])
+            # A malformed payload is this item's problem only: the queue moves on.
+            message = str(exc)
+            path = "payload" + message.split("at `$", 1)[1].rstrip("`") if "at `$" in message else "payload"
+            return self._rejected(mutation, [Reason("invalid_payload", path, message)])
         return Outcome(seq=mutation.seq, mutation_id=mutation.id, dossier_id=record.id, status=status,
                        version=record.version, state=record.state, code=record.code, conflicts=conflicts)
+
+    def _rejected(self, mutation: Mutation, reasons: list[Reason]) -> Outcome:
+        # The dossier's current state and version come along, so the device can
+        # show why and catch up (principle 6).
+        current = self._current
+        return Outcome(seq=mutation.seq, mutation_id=mutation.id, dossier_id=mutation.dossier_id,
+                       status="rejected", reasons=reasons,
+                       version=current.version if current else None,
+                       state=current.state if current else None,
+                       code=current.code if current else None)
 
     # -- helpers ------------------------------------------------------------
 
@@ -131,6 +160,7 @@ class Engine:
             raise _reason("unknown_dossier", "dossier_id")
         if record.owner_id != self.actor.account_id:
             raise _reason("forbidden", "dossier_id", "the dossier belongs to another account")
+        self._current = record
         if State(record.state) not in DEVICE_MUTATIONS[mutation.kind]:
             raise _reason("not_allowed_in_state", "kind",
                           f"{mutation.kind} is not allowed in state {record.state} ({label(record.state, 'en')})")
@@ -158,14 +188,14 @@ class Engine:
         if procedure is None:
             path = "payload.schema_version" if payload.schema_version else "payload.procedure_code"
             raise _reason("unknown_procedure", path, payload.procedure_code)
-        values = _check_changes(procedure, payload.fields, allow_attachments=False)
+        values = _check_changes(procedure, payload.fields, allow_attachments=False, key="fields")
         record = DossierRecord(
             id=mutation.dossier_id, owner_id=self.actor.account_id, procedure_code=procedure.code,
             family=procedure.family, schema_version=procedure.version, state=State.DRAFT, version=1,
             fields={}, field_versions={}, created_by_device=self.actor.device_id,
             created_at=self.now, updated_at=self.now,
         )
-        _set_fields(record, values, 1)
+        _set_fields(record, values, 1, self.actor.device_id)
         record.commune_code = str(record.fields.get("agency.commune", ""))
         await self.store.insert(record)
         await self.store.add_history(record.id, self.actor, "create_draft", State.DRAFT, State.DRAFT)
@@ -178,14 +208,15 @@ class Engine:
         return await self._merge(record, mutation, changes, "edit_draft")
 
     async def _merge(self, record: DossierRecord, mutation: Mutation, changes: dict[str, Any], action: str):
-        merged = merge_changes(record.fields, record.field_versions, mutation.base_version, changes)
+        merged = merge_changes(record.fields, record.field_versions, mutation.base_version, changes,
+                               record.field_devices, str(self.actor.device_id))
         effective = {p: v for p, v in merged.apply.items() if not same(record.fields.get(p), v)}
         if not effective and not merged.conflicts:
             return ("applied" if mutation.base_version >= record.version else "merged"), []
         status = "applied" if mutation.base_version >= record.version else "merged"
         from_state = record.state
         record.version += 1
-        _set_fields(record, effective, record.version)
+        _set_fields(record, effective, record.version, self.actor.device_id)
         record.commune_code = str(record.fields.get("agency.commune", record.commune_code))
         conflicts = []
         for path, server_value, device_value in merged.conflicts:
@@ -211,7 +242,7 @@ class Engine:
         current.append(payload.sha256)
         from_state = record.state
         record.version += 1
-        _set_fields(record, {payload.path: current}, record.version)
+        _set_fields(record, {payload.path: current}, record.version, self.actor.device_id)
         await self._save(record, "attach", from_state, detail={"path": payload.path, "sha256": payload.sha256})
         return "applied", []
 
@@ -223,7 +254,7 @@ class Engine:
         current.remove(payload.sha256)
         from_state = record.state
         record.version += 1
-        _set_fields(record, {payload.path: current}, record.version)
+        _set_fields(record, {payload.path: current}, record.version, self.actor.device_id)
         await self._save(record, "detach", from_state, detail={"path": payload.path, "sha256": payload.sha256})
         return "applied", []
 
@@ -265,6 +296,7 @@ class Engine:
         record.code = code
         record.state = State.SUBMITTED
         record.submitted_at = self.now
+        record.search_text = search_text(code, values)
         record.dup_key = duplicate_key(record.family, commune, values)
         if record.dup_key:
             record.possible_duplicate_of = await self.store.find_duplicate(record.dup_key, record.id)
@@ -300,7 +332,7 @@ class Engine:
             record.fields = saved
         from_state = record.state
         record.version += 1
-        _set_fields(record, changes, record.version)
+        _set_fields(record, changes, record.version, self.actor.device_id)
         record.fields = values
         record.state = State.PROCESSING
         record.supplement = None
@@ -311,8 +343,6 @@ class Engine:
         conflict = await self.store.get_conflict(record.id, payload.conflict_id)
         if conflict is None:
             raise _reason("unknown_conflict", "payload.conflict_id")
-        if conflict.resolved:
-            return "applied", []
         if payload.choice == "server":
             value = conflict.server_value
         elif payload.choice == "device":
@@ -320,9 +350,25 @@ class Engine:
         else:
             procedure = await self._procedure(record)
             value = _check_changes(procedure, {conflict.path: payload.value}, allow_attachments=False)[conflict.path]
+        current = record.fields.get(conflict.path)
+        # The field changed after the version this person decided on (another edit, or
+        # another device's resolution): their choice must not silently overwrite what
+        # they never saw (principle 5), nor be silently dropped.
+        unseen = record.field_versions.get(conflict.path, 0) > mutation.base_version and not same(current, value)
+        if conflict.resolved and not unseen:
+            return "applied", []
         from_state = record.state
         record.version += 1
-        _set_fields(record, {conflict.path: value}, record.version)
+        if unseen and (conflict.resolved or not same(current, conflict.server_value)):
+            # Settle this conflict with their choice, and keep both the newer value and
+            # the choice in a new one.
+            if not conflict.resolved:
+                await self.store.resolve_conflict(conflict.id, value, self.actor.account_id)
+            conflict_id = await self.store.add_conflict(record.id, conflict.path, current, value,
+                                                        self.actor.device_id)
+            await self._save(record, "resolve_conflict", from_state, detail={"path": conflict.path})
+            return "conflict", [FieldConflict(conflict_id, conflict.path, current, value)]
+        _set_fields(record, {conflict.path: value}, record.version, self.actor.device_id)
         await self.store.resolve_conflict(conflict.id, value, self.actor.account_id)
         await self._save(record, "resolve_conflict", from_state, detail={"path": conflict.path})
         return "applied", []

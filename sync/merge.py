@@ -36,14 +36,20 @@ def merge_changes(
     field_versions: Mapping[str, int],
     base_version: int,
     changes: Mapping[str, Any],
+    field_devices: Mapping[str, str] | None = None,
+    device: str | None = None,
 ) -> FieldMerge:
     """`field_versions[path]` is the dossier version that last changed the field;
-    a device that based its edit on that version or later saw the server's value."""
+    a device that based its edit on that version or later saw the server's value.
+    A device's later edit of a field it changed last itself is no clash: it has
+    seen its own value, even before the server confirmed it."""
     apply: dict[str, Any] = {}
     conflicts: list[tuple[str, Any, Any]] = []
+    authors = field_devices or {}
     for path, value in changes.items():
         current = fields.get(path)
-        if field_versions.get(path, 0) <= base_version or same(current, value):
+        own = device is not None and authors.get(path) == device
+        if field_versions.get(path, 0) <= base_version or own or same(current, value):
             apply[path] = value
         else:
             conflicts.append((path, current, value))

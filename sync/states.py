@@ -52,3 +52,23 @@ DEVICE_MUTATIONS: dict[str, frozenset[State]] = {
 def label(state: int, lang: str = "vi") -> str:
     vi, en = LABELS[State(state)]
     return vi if lang == "vi" else en
+
+
+# What the desk may do, by action: (states it is allowed in, the state it leads to).
+# None as the target keeps the state (a message, a duplicate decision).
+DESK_ACTIONS: dict[str, tuple[frozenset[State], State | None]] = {
+    "receive": (frozenset({State.SUBMITTED}), State.RECEIVED),
+    "refuse": (frozenset({State.SUBMITTED}), State.NOT_RECEIVED),
+    "start": (frozenset({State.RECEIVED}), State.PROCESSING),
+    "request_documents": (frozenset({State.RECEIVED, State.PROCESSING}), State.SUPPLEMENT_REQUESTED),
+    "request_fee": (frozenset({State.RECEIVED, State.PROCESSING}), State.FEE_REQUESTED),
+    "record_payment": (frozenset({State.FEE_REQUESTED}), State.PROCESSING),
+    "stop": (frozenset({State.RECEIVED, State.PROCESSING, State.SUPPLEMENT_REQUESTED,
+                        State.FEE_REQUESTED}), State.STOPPED),
+    "complete": (frozenset({State.PROCESSING}), State.DONE),
+    "return_result": (frozenset({State.DONE}), State.RETURNED),
+    "accept_withdrawal": (frozenset({State.WITHDRAWAL_REQUESTED}), State.STOPPED),
+    "message": (frozenset(set(State) - {State.DRAFT}), None),
+    "mark_duplicate": (frozenset({State.SUBMITTED}), State.NOT_RECEIVED),
+    "mark_not_duplicate": (frozenset(set(State) - {State.DRAFT}), None),
+}

@@ -22,8 +22,9 @@ class DossierRecord(msgspec.Struct, kw_only=True):
     state: int
     version: int
     fields: dict[str, Any]
-    # path -> the dossier version that last changed it
+    # path -> the dossier version that last changed it, and the device that did
     field_versions: dict[str, int]
+    field_devices: dict[str, str] = {}
     commune_code: str = ""
     code: str | None = None
     submitted_at: dt.datetime | None = None
@@ -35,6 +36,7 @@ class DossierRecord(msgspec.Struct, kw_only=True):
     rating_stars: int | None = None
     rating_comment: str = ""
     created_by_device: uuid.UUID | None = None
+    search_text: str = ""
     created_at: dt.datetime
     updated_at: dt.datetime
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from server.communes.payload import build_payload_bytes
-from server.communes.source import SourceProvince, load_source
+from server.communes.source import SourceCommune, SourceProvince, load_source
 from server.communes.tables import Commune, Province
 from server.reference.versions import content_etag, set_dataset_version
 
@@ -20,6 +20,14 @@ class CommunesSeedReport(msgspec.Struct):
     changed: int
     removed: int
     version: str
+
+
+def _default_agency(row: dict) -> str:
+    """The agency name the seed gives a commune stored as `row`."""
+    try:
+        return SourceCommune(code=row["code"], name=row["name"], kind=row["kind"]).agency_name
+    except KeyError:  # an unknown kind: treat the name as the seed's own
+        return row["agency_name"]
 
 
 async def seed_communes(source: list[SourceProvince] | None = None) -> CommunesSeedReport:
@@ -50,6 +58,9 @@ async def seed_communes(source: list[SourceProvince] | None = None) -> CommunesS
     changed = 0
     for code, row in wanted.items():
         old = existing.get(code)
+        if old is not None and old["agency_name"] != _default_agency(old):
+            # Renamed by an administrator at /admin: keep it.
+            row["agency_name"] = old["agency_name"]
         if old is not None and any(old[k] != v for k, v in row.items()):
             await Commune.update({k: v for k, v in row.items() if k != "code"}).where(
                 Commune.code == code

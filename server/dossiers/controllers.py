@@ -52,7 +52,8 @@ class SyncController(Controller):
         self,
         request: Request,
         state: State,
-        cursor: Annotated[str | None, Parameter(max_length=64, description="Opaque; omit for a full sync")] = None,
+        # Any cursor is accepted: one the server cannot use gets a full resend.
+        cursor: Annotated[str | None, Parameter(description="Opaque; omit for a full sync")] = None,
         limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 200,
     ) -> Response[PullResponse]:
         principal = await _device_principal(request)

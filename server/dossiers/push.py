@@ -13,11 +13,11 @@ from piccolo.engine.postgres import PostgresEngine
 
 from server.clock import utcnow, vn_today
 from server.database import write_transaction
-from server.dossiers.store import PiccoloStore
+from server.dossiers.batch_store import BatchStore
 from server.dossiers.tables import AppliedMutation, DeviceSequence
 from server.identity.principal import Principal
 from server.notify.worker import notify_now
-from server.problems import ProblemError
+from server.problems import FieldError, ProblemError
 from server.settings import Settings
 from sync.engine import Engine as SyncEngine
 from sync.messages import Outcome, PushEnvelope, PushResponse
@@ -49,7 +49,7 @@ async def _recorded(device_id, seqs: list[int]) -> dict[int, Outcome]:
 
 
 async def _apply_batch(engine: Engine, settings: Settings, principal: Principal, envelope: PushEnvelope) -> PushResponse:
-    store = PiccoloStore(engine, settings.base_url)
+    store = BatchStore(engine, settings.base_url)
     now = utcnow()
     actor = Actor(account_id=principal.account_id, role=principal.role.value,
                   commune_code=principal.commune_code, device_id=envelope.device_id)
@@ -58,23 +58,34 @@ async def _apply_batch(engine: Engine, settings: Settings, principal: Principal,
         last = await _lock_sequence(engine, envelope.device_id)
         replays = await _recorded(envelope.device_id, [m.seq for m in envelope.mutations if m.seq <= last])
         outcomes: list[Outcome] = []
+        applied: list[AppliedMutation] = []
         expected = None
-        for mutation in envelope.mutations:
+        for index, mutation in enumerate(envelope.mutations):
             if mutation.seq <= last:
                 recorded = replays.get(mutation.seq)
                 if recorded is not None:
+                    if recorded.mutation_id != mutation.id:
+                        # The device numbered a different change with a used seq: answering
+                        # with the old outcome would make it drop a change never applied.
+                        raise ProblemError(409, "seq_reused", detail=f"seq {mutation.seq} was used by another mutation",
+                                           errors=[FieldError(path=f"$.mutations[{index}].seq", code="seq_reused",
+                                                              message=str(recorded.mutation_id))])
                     outcomes.append(recorded)
                 continue
             if mutation.seq != last + 1:
                 expected = last + 1  # a gap: the device resends from here
                 break
             outcome = await sync.apply(mutation)
-            await AppliedMutation.insert(AppliedMutation(
+            applied.append(AppliedMutation(
                 device_id=envelope.device_id, seq=mutation.seq, mutation_id=mutation.id,
                 dossier_id=mutation.dossier_id, kind=mutation.kind,
                 outcome=msgspec.json.encode(outcome).decode(), applied_at=now))
             outcomes.append(outcome)
             last = mutation.seq
+        # Effects and recorded outcomes commit together, written once per batch.
+        await store.flush()
+        if applied:
+            await AppliedMutation.insert(*applied)
         await DeviceSequence.update({DeviceSequence.last_seq: last}).where(
             DeviceSequence.device_id == envelope.device_id)
     return PushResponse(outcomes=outcomes, last_seq=last, expected_seq=expected)

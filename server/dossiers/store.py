@@ -12,6 +12,8 @@ import msgspec
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
+from server.audit.service import record as audit
+from server.attachments.links import before_dossier_write, missing_blobs
 from server.catalog.services import procedure_version
 from server.catalog.tables import Procedure as ProcedureRow
 from server.clock import vn_today
@@ -44,12 +46,14 @@ def record_from_row(row: dict) -> DossierRecord:
         family=row["family"], schema_version=row["schema_version"], state=row["state"],
         version=row["version"], fields=_decode(row["fields"]) or {},
         field_versions=_decode(row["field_versions"]) or {}, commune_code=row["commune_code"],
+        field_devices=_decode(row["field_devices"]) or {},
         code=row["code"], submitted_at=row["submitted_at"], due_date=row["due_date"],
         appointment_date=row["appointment_date"], dup_key=row["dup_key"],
         possible_duplicate_of=row["possible_duplicate_of"],
         supplement=msgspec.json.decode(row["supplement"], type=SupplementRequest) if row["supplement"] else None,
         rating_stars=row["rating_stars"], rating_comment=row["rating_comment"],
         created_by_device=row["created_by_device"], created_at=row["created_at"], updated_at=row["updated_at"],
+        search_text=row["search_text"],
     )
 
 
@@ -59,13 +63,14 @@ def _row_values(record: DossierRecord) -> dict[str, Any]:
         "schema_version": record.schema_version, "commune_code": record.commune_code,
         "state": int(record.state), "version": record.version, "code": record.code,
         "fields": _json(record.fields).decode(), "field_versions": _json(record.field_versions).decode(),
+        "field_devices": _json(record.field_devices).decode(),
         "submitted_at": record.submitted_at, "due_date": record.due_date,
         "appointment_date": record.appointment_date, "dup_key": record.dup_key,
         "possible_duplicate_of": record.possible_duplicate_of,
         "supplement": _json(record.supplement).decode() if record.supplement else None,
         "rating_stars": record.rating_stars, "rating_comment": record.rating_comment,
         "created_by_device": record.created_by_device, "created_at": record.created_at,
-        "updated_at": record.updated_at,
+        "updated_at": record.updated_at, "search_text": record.search_text,
     }
 
 
@@ -96,9 +101,11 @@ class PiccoloStore:
         return record_from_row(row) if row else None
 
     async def insert(self, record: DossierRecord) -> None:
+        await before_dossier_write(record.id, record.fields)  # blob references and size limit
         await Dossier.insert(Dossier(id=record.id, **_row_values(record)))
 
     async def update(self, record: DossierRecord) -> None:
+        await before_dossier_write(record.id, record.fields)  # blob references and size limit
         values = _row_values(record)
         await Dossier.update({getattr(Dossier, k): v for k, v in values.items()}).where(Dossier.id == record.id)
 
@@ -120,8 +127,11 @@ class PiccoloStore:
     async def form_context(self) -> Context:
         if _ContextCache.communes is None:
             rows = await Commune.select(Commune.code, Commune.province)
+            provinces = frozenset(r["code"] for r in await Province.select(Province.code))
+            # Set both only after the last await: a concurrent request that saw the
+            # communes loaded used to read the provinces still empty ("unknown_province").
+            _ContextCache.provinces = provinces
             _ContextCache.communes = {r["code"]: r["province"] for r in rows}
-            _ContextCache.provinces = frozenset(r["code"] for r in await Province.select(Province.code))
         return Context(today=vn_today(), provinces=_ContextCache.provinces, communes=_ContextCache.communes)
 
     async def add_conflict(self, dossier_id, path, server_value, device_value, device_id) -> int:
@@ -159,6 +169,9 @@ class PiccoloStore:
             actor_role=actor.role, device_id=actor.device_id, action=action, from_state=int(from_state),
             to_state=int(to_state), message=message, detail=_json(detail or {}).decode(),
         ))
+        # Every action on a dossier is also in the audit log, with its device.
+        await audit(action, actor_id=actor.account_id, target_kind="dossier", target_id=dossier_id,
+                    device_id=actor.device_id, detail={"from": str(int(from_state)), "to": str(int(to_state))})
 
     async def next_code(self, commune_code: str, year: int) -> str:
         first = await allocate_sequence(commune_code, year, 1)
@@ -190,12 +203,6 @@ class PiccoloStore:
         await enqueue_submitted(record, self.base_url)
 
 
-async def missing_blobs(hashes: list[str]) -> list[str]:
-    """Hashes the server holds no verified file for. Until the attachments service
-    lands every hash is accepted; it replaces this lookup."""
-    return []
-
-
 async def allocate_sequence(commune_code: str, year: int, count: int) -> int:
     """The first of `count` consecutive sequence numbers for the commune and year.
     One atomic upsert: concurrent processes never get the same number."""
@@ -209,11 +216,27 @@ async def allocate_sequence(commune_code: str, year: int, count: int) -> int:
 
 
 async def publish_change(postgres: bool, record: DossierRecord) -> None:
-    """Keep one feed row per dossier, positioned after everything before it."""
-    await ChangeFeed.delete().where(ChangeFeed.dossier_id == record.id)
+    await publish_changes(postgres, [record])
+
+
+async def publish_changes(postgres: bool, records: list[DossierRecord]) -> None:
+    """Keep one feed row per dossier, positioned after everything before it.
+
+    The new rows go in before the old ones go: SQLite reuses the largest rowid
+    once it is deleted, and a reused id would sit behind a cursor that already
+    passed it. Deleting only rows older than a newer one keeps the largest in place."""
+    if not records:
+        return
     txid = "pg_current_xact_id()::text::bigint" if postgres else "0"
-    await ChangeFeed.raw(
-        f"INSERT INTO change_feed (txid, dossier_id, owner_id, commune_code, version, at) "
-        f"VALUES ({txid}, {{}}, {{}}, {{}}, {{}}, {{}})",
-        record.id, record.owner_id, record.commune_code, record.version, dt.datetime.now(dt.timezone.utc),
+    now = dt.datetime.now(dt.timezone.utc)
+    values = ", ".join(f"({txid}, {{}}, {{}}, {{}}, {{}}, {{}})" for _ in records)
+    args: list[Any] = []
+    for r in records:
+        args += [r.id, r.owner_id, r.commune_code, r.version, now]
+    rows = await ChangeFeed.raw(
+        f"INSERT INTO change_feed (txid, dossier_id, owner_id, commune_code, version, at) VALUES {values} RETURNING id",
+        *args,
     )
+    newest = [row["id"] for row in rows]
+    await ChangeFeed.delete().where(
+        ChangeFeed.dossier_id.is_in([r.id for r in records]) & ChangeFeed.id.not_in(newest))

@@ -15,6 +15,7 @@ class Dossier(Table, tablename="dossier"):
     # JSON: path -> value, and path -> the version that last changed it
     fields = Text()
     field_versions = Text()
+    field_devices = Text(default="{}")
     submitted_at = Timestamptz(null=True, default=None)
     due_date = Date(null=True, default=None)
     appointment_date = Date(null=True, default=None)
@@ -25,6 +26,30 @@ class Dossier(Table, tablename="dossier"):
     rating_comment = Text(default="")
     created_by_device = UUID(null=True, default=None)
     created_at = Timestamptz()
+    updated_at = Timestamptz()
+    # Desk work: search key (names and code, diacritics dropped), milestones, and
+    # the fee, result and return details as JSON.
+    search_text = Text(default="")
+    received_at = Timestamptz(null=True, default=None)
+    completed_at = Timestamptz(null=True, default=None)
+    returned_at = Timestamptz(null=True, default=None)
+    fee = Text(null=True, default=None)
+    result = Text(null=True, default=None)
+    # "" | "duplicate" | "not_duplicate": an official's decision on a flagged match
+    duplicate_decision = Varchar(length=16, default="")
+
+
+class DossierTask(Table, tablename="dossier_task"):
+    """A linked task of an interlinked bundle (residence registration, health
+    insurance card, …), handed to another agency and tracked to completion."""
+
+    id = Serial(primary_key=True)
+    dossier_id = UUID(index=True)
+    task = Varchar(length=32)
+    agency = Varchar(length=32)
+    # pending | handed_over | done
+    state = Varchar(length=16, default="pending")
+    reference = Varchar(length=100, default="")
     updated_at = Timestamptz()
 
 

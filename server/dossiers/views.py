@@ -14,10 +14,12 @@ from sync.messages import Conflict, DossierView, Message
 _PERSON_ROLES = {Role.citizen.value, Role.outreach.value}
 
 
-async def dossier_views(ids: list[uuid.UUID], official: bool) -> list[DossierView]:
+async def dossier_views(ids: list[uuid.UUID], official: bool, viewer: uuid.UUID | None = None) -> list[DossierView]:
     if not ids:
         return []
     rows = await Dossier.select().where(Dossier.id.is_in(ids))
+    # A draft belongs to its author's devices alone, even in an official's feed.
+    rows = [r for r in rows if r["state"] != 0 or viewer is None or r["owner_id"] == viewer]
     conflicts: dict[uuid.UUID, list[Conflict]] = {}
     for c in await DossierConflict.select().where(
         DossierConflict.dossier_id.is_in(ids) & DossierConflict.resolved_at.is_null()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -152,3 +152,19 @@ class OfficialInvite(msgspec.Struct, forbid_unknown_fields=True):
 class OfficialInvited(msgspec.Struct):
     account_id: uuid.UUID
     status: Literal["enrollment_sent"]
+
+
+class RatingInfo(msgspec.Struct):
+    dossier_id: uuid.UUID
+    code: str | None
+    procedure_code: str
+    stars: int
+    comment: str
+    at: dt.datetime
+
+
+class PersonalDocumentAdd(msgspec.Struct, forbid_unknown_fields=True):
+    # id_card | passport | residence | birth_certificate | other
+    kind: Literal["id_card", "passport", "residence", "birth_certificate", "other"]
+    label: str
+    sha256: Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]

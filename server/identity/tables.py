@@ -1,6 +1,8 @@
 from piccolo.columns import UUID, BigInt, Boolean, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
+from server.identity.roles import Role
+
 
 class Account(Table, tablename="account"):
     id = UUID(primary_key=True)
@@ -12,11 +14,11 @@ class Account(Table, tablename="account"):
     # individual | organisation
     kind = Varchar(length=16, default="individual")
     organisation_name = Varchar(length=200, default="")
-    role = Varchar(length=16, index=True)
+    role = Varchar(length=16, index=True, choices=Role)  # choices: a list at /admin
     # Officials belong to one commune; empty for citizens and administrators.
     commune_code = Varchar(length=5, default="", index=True)
     # argon2id; empty for an official who signs in with passkeys only.
-    password_hash = Varchar(length=200, default="")
+    password_hash = Varchar(length=200, default="", secret=True)  # never shown at /admin
     activated_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
     # Created by `motcua demo`; such officials may sign in with a password while

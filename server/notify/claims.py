@@ -36,26 +36,29 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=delay * random.uniform(0.75, 1.0))
 
 
-def _due(now: datetime):
-    # Waiting for its time, or held under a lease that ran out (its sender died).
-    return ((M.status == "pending") & (M.next_attempt_at <= now)) | (
-        (M.status == "sending") & (M.claimed_until < now)
+def _due(now: datetime, channel: str):
+    # Waiting for its time, or held under a lease that ran out (its sender died);
+    # each channel (email, sms) has its own senders.
+    return (M.channel == channel) & (
+        ((M.status == "pending") & (M.next_attempt_at <= now))
+        | ((M.status == "sending") & (M.claimed_until < now))
     )
 
 
 async def claim(
-    engine: Engine, now: datetime, limit: int, lease: timedelta, max_attempts: int
+    engine: Engine, now: datetime, limit: int, lease: timedelta, max_attempts: int,
+    channel: str = "email",
 ) -> tuple[uuid.UUID, list[Claimed]]:
-    """Take up to `limit` due messages for this sender; returns the claim token and
-    the messages. Messages whose attempts are used up are marked failed instead."""
+    """Take up to `limit` due messages of `channel` for this sender; returns the claim
+    token and the messages. Messages whose attempts are used up are marked failed instead."""
     token = uuid.uuid4()
     # A plain read first: an idle outbox must not take SQLite's write lock every poll.
-    if not await M.exists().where(_due(now)):
+    if not await M.exists().where(_due(now, channel)):
         return token, []
     async with write_transaction(engine):
         query = (
             M.select(M.id, M.recipient, M.template, M.language, M.params, M.created_at, M.attempts)
-            .where(_due(now))
+            .where(_due(now, channel))
             .order_by(M.next_attempt_at)
             .limit(limit)
         )

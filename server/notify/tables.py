@@ -6,7 +6,7 @@ class OutboxMessage(Table, tablename="outbox_message"):
     """One message to send, written in the same transaction as the change it tells of."""
 
     id = UUID(primary_key=True)
-    # email (later also sms)
+    # email | sms (server.notify.sms); each channel has its own senders
     channel = Varchar(length=8, default="email")
     recipient = Varchar(length=254)
     template = Varchar(length=40)

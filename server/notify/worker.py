@@ -18,6 +18,7 @@ from server.notify.mailbox import MailboxTransport, mailbox_dir
 from server.notify.render import render
 from server.notify.schemas import decode_params
 from server.notify.smtp import SEND_TIMEOUT, SmtpTransport
+from server.notify.sms import deliver_due_sms, sms_transport_for
 from server.notify.transport import DeliveryError, Transport
 from server.settings import Settings
 
@@ -51,7 +52,8 @@ async def deliver_due(
     now: datetime | None = None,
     transport: Transport | None = None,
 ) -> int:
-    """One pass: claim up to `limit` due messages, send them, record each outcome.
+    """One pass over the email channel (SMS: server.notify.sms.deliver_due_sms):
+    claim up to `limit` due messages, send them, record each outcome.
     Returns how many were sent. `engine` is the one the tables are bound to; `now`
     (UTC) lets tests move the clock instead of waiting."""
     clock = now or datetime.now(timezone.utc)
@@ -116,18 +118,28 @@ def notify_now() -> None:
 
 async def _run(engine: Engine, settings: Settings, wake: asyncio.Event, stop: asyncio.Event) -> None:
     transport = transport_for(settings)
-    while not stop.is_set():
-        wake.clear()
-        try:
-            sent = await deliver_due(engine, settings, BATCH, transport=transport)
-        except Exception:
-            # The database may be away for a moment; the loop must outlive it.
-            log.exception("outbox pass failed")
-            sent = 0
-        if sent == BATCH:
-            continue  # more may be waiting
-        with suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), POLL_SECONDS)
+    sms_transport = sms_transport_for(settings)
+    try:
+        while not stop.is_set():
+            wake.clear()
+            try:
+                sent = await deliver_due(engine, settings, BATCH, transport=transport)
+            except Exception:
+                # The database may be away for a moment; the loop must outlive it.
+                log.exception("outbox pass failed")
+                sent = 0
+            # SMS: the same outbox and claims, channel "sms", its own transport.
+            try:
+                sms_sent = await deliver_due_sms(engine, settings, BATCH, transport=sms_transport)
+            except Exception:
+                log.exception("outbox SMS pass failed")
+                sms_sent = 0
+            if sent == BATCH or sms_sent == BATCH:
+                continue  # more may be waiting
+            with suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), POLL_SECONDS)
+    finally:
+        await sms_transport.aclose()
 
 
 @asynccontextmanager

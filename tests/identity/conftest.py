@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from typing import AsyncIterator, Iterator
@@ -86,10 +87,15 @@ class Browser:
         await deliver_due(self.app.state.engine, self.settings, 50)
 
     async def mail_to(self, address: str, count: int = 1) -> list:
-        await self.deliver_mail()
-        found = [r.message for r in self.smtp.handler.received if address in r.rcpt_tos]
-        assert len(found) >= count, f"{len(found)} messages to {address}"
-        return found
+        # The app's own background sender may hold the message mid-delivery, so
+        # wait for it (bounded) rather than expect this pass to send it.
+        for _ in range(200):
+            await self.deliver_mail()
+            found = [r.message for r in self.smtp.handler.received if address in r.rcpt_tos]
+            if len(found) >= count:
+                return found
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{len(found)} messages to {address}, expected {count}")
 
     async def link_in_last_mail(self, address: str) -> str:
         message = (await self.mail_to(address))[-1]

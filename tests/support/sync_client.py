@@ -21,8 +21,35 @@ def uuid7() -> uuid.UUID:
     return uuid.UUID(int=value)
 
 
+# Stand-in attachments: hashes of labels, whose files "reached the server" (a
+# verified blob row, no bytes) before the mutation naming them is pushed, so that
+# protocol tests need not upload files. tests/attachments uploads real ones.
+_FAKE_BLOBS: set[str] = set()
+
+
 def fake_sha256(label: str) -> str:
-    return hashlib.sha256(label.encode()).hexdigest()
+    digest = hashlib.sha256(label.encode()).hexdigest()
+    _FAKE_BLOBS.add(digest)
+    return digest
+
+
+def _named_fakes(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return {value} & _FAKE_BLOBS
+    if isinstance(value, list):
+        return set().union(*(_named_fakes(v) for v in value)) if value else set()
+    if isinstance(value, dict):
+        return set().union(*(_named_fakes(v) for v in value.values())) if value else set()
+    return set()
+
+
+async def _register_fake_blobs(mutations: list[dict[str, Any]]) -> None:
+    from server.attachments.tables import Blob
+
+    now = dt.datetime.now(dt.timezone.utc)
+    for digest in sorted(_named_fakes([m.get("payload") for m in mutations])):
+        await Blob.insert(Blob(sha256=digest, size=1000, media_type="application/pdf",
+                               created_at=now)).on_conflict(action="DO NOTHING")
 
 
 def birth_answers(today: dt.date, child: str = "Nguyễn Minh Khang", commune: str = "00070") -> dict[str, Any]:
@@ -79,6 +106,7 @@ class SyncDevice:
 
     async def push(self, mutations: list[dict[str, Any]] | None = None, msgpack: bool = False) -> httpx.Response:
         body = self.body(mutations)
+        await _register_fake_blobs(body["mutations"])
         if msgpack:
             return await self.http.post("/api/sync/push", content=msgspec.msgpack.encode(body),
                                         headers={**self.auth, "Content-Type": "application/x-msgpack"})

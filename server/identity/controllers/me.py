@@ -19,12 +19,17 @@ from server.identity.schemas import (
     DeviceInfo,
     PasskeyInfo,
     PasskeyRegistration,
+    PersonalDocumentAdd,
     PersonalDocumentInfo,
     Profile,
+    RatingInfo,
     WebauthnOptions,
 )
+from server.dossiers.tables import Dossier
 from server.identity.tables import Account, Device, Passkey, PersonalDocument
-from server.problems import ProblemError
+from server.problems import FieldError, ProblemError
+from server.attachments.blobs import blob_row, may_read
+from server.clock import utcnow
 
 
 class MeController(Controller):
@@ -128,6 +133,51 @@ class MeController(Controller):
             await Passkey.delete().where(Passkey.id == passkey_id)
             await record("passkey_removed", actor_id=principal.account_id, target_kind="passkey",
                          target_id=passkey_id[:64], ip=client_ip(request))
+
+    @get("/ratings", summary="My service ratings, newest first")
+    async def ratings(self, request: Request) -> list[RatingInfo]:
+        principal = await current_principal(request)
+        rows = await Dossier.select(
+            Dossier.id, Dossier.code, Dossier.procedure_code, Dossier.rating_stars, Dossier.rating_comment,
+            Dossier.updated_at,
+        ).where((Dossier.owner_id == principal.account_id) & Dossier.rating_stars.is_not_null()).order_by(
+            Dossier.updated_at, ascending=False)
+        return [RatingInfo(dossier_id=r["id"], code=r["code"], procedure_code=r["procedure_code"],
+                           stars=r["rating_stars"], comment=r["rating_comment"], at=r["updated_at"]) for r in rows]
+
+    @post("/documents", status_code=201, summary="Keep an uploaded file as a reusable document (ID card scan, …)")
+    async def add_document(self, request: Request, state: State, data: PersonalDocumentAdd) -> PersonalDocumentInfo:
+        principal = await current_principal(request)
+        label = data.label.strip()
+        if not label or len(label) > 200:
+            raise ProblemError(422, "validation_failed", errors=[
+                FieldError(path="label", code="invalid", message="1–200 characters")])
+        # Only a file this person may read: one they uploaded, or one of their dossiers'.
+        if await blob_row(data.sha256) is None or not await may_read(principal, data.sha256):
+            raise ProblemError(422, "validation_failed", errors=[
+                FieldError(path="sha256", code="attachment_not_uploaded", message="upload the file first")])
+        async with write_transaction(state.engine):
+            document_id = uuid.uuid4()
+            now = utcnow()
+            await PersonalDocument.insert(PersonalDocument(
+                id=document_id, account_id=principal.account_id, kind=data.kind, label=label,
+                sha256=data.sha256, created_at=now))
+            await record("personal_document_added", actor_id=principal.account_id, target_kind="account",
+                         target_id=principal.account_id, ip=client_ip(request), detail={"kind": data.kind})
+        return PersonalDocumentInfo(id=document_id, kind=data.kind, label=label, sha256=data.sha256, created_at=now)
+
+    @delete("/documents/{document_id:uuid}", status_code=204, summary="Forget one of my reusable documents")
+    async def remove_document(self, request: Request, state: State,
+                              document_id: Annotated[uuid.UUID, PathParameter()]) -> None:
+        principal = await current_principal(request)
+        async with write_transaction(state.engine):
+            rows = await PersonalDocument.delete().where(
+                (PersonalDocument.id == document_id) & (PersonalDocument.account_id == principal.account_id)
+            ).returning(PersonalDocument.id)
+            if not rows:
+                raise ProblemError(404, "not_found", detail=str(document_id))
+            await record("personal_document_removed", actor_id=principal.account_id, target_kind="account",
+                         target_id=principal.account_id, ip=client_ip(request))
 
     @get("/documents", summary="My reusable documents (ID card scans, …)")
     async def documents(self, request: Request) -> list[PersonalDocumentInfo]:

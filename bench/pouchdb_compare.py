@@ -1,0 +1,237 @@
+"""motcua against pouchdb-server: the same 10,000 birth drafts, the same clients.
+
+The peer is pouchdb-server (CouchDB's replication protocol on PouchDB), installed
+from bench/package.json into bench/node_modules (`npm ci`, or `npm install` without
+a lock) when missing, and started on 127.0.0.1 on a free port, once over LevelDB in
+a temporary directory and once in memory. Each of 8 clients sends its share of the
+documents to `_bulk_docs` in batches of 100: a document is
+`{_id, procedure_code, fields}` with exactly the JSON of motcua's create_draft
+payload. motcua gets the same drafts as create_draft mutations, batches of 100,
+from 8 devices, on SQLite and PostgreSQL — and unlike the peer it validates every
+field against the form schema and records each (device, seq) outcome for
+exactly-once replay in the same transaction.
+
+Printed: documents per second for each, and motcua's rate divided by the peer's."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.common import BENCH, Report, cli, ms, percentile
+from bench.load import JSON, Stats, encode, push_job, push_once, replay_check, run_clients, summarize_problems
+from bench.push_throughput import split
+from bench.servers import available_engines, free_port, memory_of, motcua, scratch_dir
+from bench.workload import PROCEDURE, birth_fields, chunks, create_draft_payload
+from tests.support.sync_client import uuid7
+
+NODE_MODULES = BENCH / "node_modules"
+DEADLINE = 60  # seconds for one timed phase; a slower run stops there and reports its rate
+POUCHDB_BIN = NODE_MODULES / "pouchdb-server" / "bin" / "pouchdb-server"
+
+
+def install_pouchdb() -> str | None:
+    """None once pouchdb-server is installed, else why it cannot be."""
+    if POUCHDB_BIN.exists():
+        return None
+    npm = shutil.which("npm")
+    if not npm or not shutil.which("node"):
+        return "node and npm are not on PATH"
+    lock = (BENCH / "package-lock.json").exists()
+    command = [npm, "ci" if lock else "install", "--no-audit", "--no-fund"]
+    print(f"  [installing pouchdb-server: {' '.join(command[1:])} in bench/ …]", flush=True)
+    try:
+        result = subprocess.run(command, cwd=BENCH, capture_output=True, text=True, timeout=480)
+    except subprocess.TimeoutExpired:
+        return "npm did not finish within 8 minutes"
+    if result.returncode != 0 or not POUCHDB_BIN.exists():
+        tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+        return f"npm {command[1]} failed: " + " / ".join(tail)
+    return None
+
+
+class PouchServer:
+    def __init__(self, in_memory: bool) -> None:
+        self.in_memory = in_memory
+        self.port = free_port()
+        self.dir = scratch_dir("pouchdb")
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def label(self) -> str:
+        return "pouchdb-server (in memory)" if self.in_memory else "pouchdb-server (LevelDB)"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60) -> "PouchServer":
+        command = ["node", str(POUCHDB_BIN), "--host", "127.0.0.1", "--port", str(self.port),
+                   "--config", str(self.dir / "config.json"), "--no-stdout-logs"]
+        command += ["--in-memory"] if self.in_memory else ["--dir", str(self.dir / "db")]
+        (self.dir / "db").mkdir(exist_ok=True)
+        log = open(self.dir / "stdout.log", "wb")
+        self.process = subprocess.Popen(command, cwd=self.dir, stdout=log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"pouchdb-server exited: {(self.dir / 'stdout.log').read_text()[-800:]}")
+            try:
+                if httpx.get(self.base_url + "/", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("pouchdb-server did not answer in time")
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def reset_peak(self) -> None:
+        try:
+            Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")  # type: ignore[union-attr]
+        except OSError:
+            pass
+
+    def peak_rss_mb(self) -> float:
+        return memory_of(self.process.pid).get("VmHWM", 0) / 1024 if self.process else float("nan")
+
+
+def bulk_job(base_url: str, bodies: list[tuple[bytes, int]]):
+    async def job(stats: Stats) -> None:
+        async with httpx.AsyncClient(base_url=base_url, timeout=120,
+                                     headers={"Content-Type": JSON}) as http:
+            for body, count in bodies:
+                t0 = time.perf_counter()
+                r = await http.post("/bench/_bulk_docs", content=body)
+                stats.latencies.append(time.perf_counter() - t0)
+                if r.status_code != 201:
+                    stats.problems[f"HTTP {r.status_code}: {r.text[:120]}"] += 1
+                    continue
+                answers = r.json()
+                ok = sum(1 for a in answers if a.get("ok"))
+                stats.statuses.update({"ok": ok, "error": len(answers) - ok})
+                stats.items += ok
+
+    return job
+
+
+async def run_pouch(in_memory: bool, documents: int, clients: int, batch: int) -> dict:
+    server = PouchServer(in_memory).start()
+    try:
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+            r = await http.put("/bench")
+            assert r.status_code in (201, 412), r.text
+            # Warm-up, untimed: one small batch.
+            warm = [{"_id": f"warm-{k}", "procedure_code": PROCEDURE, "fields": birth_fields(90000 + k)}
+                    for k in range(clients)]
+            await http.post("/bench/_bulk_docs", json={"docs": warm})
+        jobs, start = [], 0
+        for count in split(documents, clients):
+            docs = [{"_id": str(uuid7()), **create_draft_payload(start + k)} for k in range(count)]
+            start += count
+            jobs.append(bulk_job(server.base_url, [(encode({"docs": c}), len(c)) for c in chunks(docs, batch)]))
+        server.reset_peak()
+        stats = await run_clients(jobs, DEADLINE)
+        peak = server.peak_rss_mb()
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+            stored = (await http.get("/bench")).json().get("doc_count", 0) - clients
+        return {"label": server.label, "stats": stats, "peak_mb": peak, "check": f"{stored:,} stored"}
+    finally:
+        server.stop()
+
+
+async def run_motcua(engine: str, documents: int, clients: int, batch: int) -> dict:
+    with motcua(engine) as cluster:
+        phones = await cluster.devices(clients)
+        await asyncio.gather(*[_warm(p, 90000 + k) for k, p in enumerate(phones)])
+        jobs, start = [], 0
+        for phone, count in zip(phones, split(documents, clients)):
+            mutations = [phone.mutation("create_draft", uuid7(), create_draft_payload(start + k))
+                         for k in range(count)]
+            start += count
+            batches = list(chunks(mutations, batch))
+            jobs.append(push_job(phone, [(encode(phone.envelope(b)), len(b)) for b in batches]))
+        cluster.reset_peak()
+        stats = await run_clients(jobs, DEADLINE)
+        peak = cluster.peak_rss_mb()
+        first = phones[0]
+        replay = await replay_check(first, stats.last_answer.get(str(first.device_id)))
+        applied = stats.statuses.get("applied", 0)
+        return {"label": f"motcua ({cluster.label})", "engine": engine, "stats": stats, "peak_mb": peak,
+                "check": f"{applied:,} applied, replay {'= recorded' if replay else 'DIFFERS'}"}
+
+
+async def _warm(phone, i: int) -> None:
+    await push_once(phone, [phone.mutation("create_draft", uuid7(), create_draft_payload(i))])
+
+
+async def run(quick: bool = False, documents: int = 10_000, clients: int = 8, batch: int = 100) -> Report:
+    if quick:
+        documents = 800
+    report = Report("pouchdb_compare", "motcua vs pouchdb-server (same drafts, same clients)")
+    table = report.table(
+        f"{documents:,} birth drafts, {clients} concurrent clients, batches of {batch}",
+        ["server", "documents/s", "seconds", "batch p50 ms", "batch p95 ms", "peak RSS MiB", "check"])
+    peers: list[dict] = []
+    why = install_pouchdb()
+    if why:
+        report.note(f"pouchdb-server could not be installed, so only motcua ran: {why}")
+    else:
+        for in_memory in (False, True):
+            print(f"  pouchdb_compare: pouchdb-server {'in memory' if in_memory else 'LevelDB'} …", flush=True)
+            try:
+                peers.append(await run_pouch(in_memory, documents, clients, batch))
+            except Exception as exc:  # the peer failing must not stop the suite
+                report.note(f"pouchdb-server ({'memory' if in_memory else 'LevelDB'}) failed: {exc}")
+    ours: list[dict] = []
+    for engine in available_engines():
+        print(f"  pouchdb_compare: motcua {engine} …", flush=True)
+        ours.append(await run_motcua(engine, documents, clients, batch))
+    for r in peers + ours:
+        s = r["stats"]
+        table.add(r["label"], s.rate, s.seconds, ms(percentile(s.latencies, 50)), ms(percentile(s.latencies, 95)),
+                  r["peak_mb"], r["check"])
+        if s.problems:
+            report.note(f"{r['label']}: problems: {summarize_problems(s)}")
+    if peers:
+        ratios = report.table("ratio: motcua documents/s ÷ pouchdb-server documents/s",
+                              ["motcua"] + [p["label"] for p in peers])
+        for r in ours:
+            ratios.add(r["label"], *[r["stats"].rate / p["stats"].rate for p in peers])
+        disk = peers[0]
+        best = max(ours, key=lambda r: r["stats"].rate)
+        ratio = best["stats"].rate / disk["stats"].rate
+        report.figures["ratio"] = ratio
+        report.summary = (f"best motcua {best['stats'].rate:,.0f} docs/s ({best['label']}) vs "
+                          f"{disk['label']} {disk['stats'].rate:,.0f} docs/s: ratio {ratio:.2f} "
+                          f"(target ≥ 1: {'reached' if ratio >= 1 else 'not reached'})")
+    else:
+        report.summary = "pouchdb-server not run; motcua " + ", ".join(
+            f"{r['label']} {r['stats'].rate:,.0f} docs/s" for r in ours)
+    report.note("pouchdb-server stores the JSON as given; motcua validates every field against the khai-sinh "
+                "form, normalizes text, and records each (device, seq) outcome for exactly-once replay.")
+    report.note("Durability differs in the peer's favour: LevelDB (leveldown) does not fsync its writes by "
+                "default, while motcua commits each batch durably (SQLite WAL with synchronous=FULL, SQLite's "
+                "default; PostgreSQL with fsync and synchronous_commit on).")
+    return report
+
+
+if __name__ == "__main__":
+    cli(run, __doc__ or "")

@@ -1,0 +1,68 @@
+// Names for the server's wire shapes. Everything the OpenAPI document describes comes
+// from the generated schema.d.ts (`npm run api-types`); only the push envelope is
+// written here, because /api/sync/push decodes its body itself (JSON or MessagePack)
+// and so the OpenAPI document does not describe it (sync/messages.py: PushEnvelope).
+
+import type { components } from './schema';
+
+type S = components['schemas'];
+
+export type CatalogPayload = S['CatalogPayload'];
+export type ProcedureSummary = S['ProcedureSummary'];
+export type ProcedureDetail = S['ProcedureDetail'];
+export type CommunesPayload = S['CommunesPayload'];
+export type ProvinceEntry = S['ProvinceEntry'];
+export type DossierView = S['DossierView'];
+export type PullResponse = S['PullResponse'];
+export type PushResponse = S['PushResponse'];
+export type Outcome = S['Outcome'];
+export type Reason = S['Reason'];
+export type FieldConflict = S['FieldConflict'];
+export type Conflict = S['Conflict'];
+export type SupplementRequest = S['SupplementRequest'];
+export type DossierMessage = S['Message'];
+export type SessionInfo = S['SessionInfo'];
+export type DeviceCredential = S['DeviceCredential'];
+export type CaptchaOut = S['CaptchaOut'];
+export type LookupResult = S['LookupResult'];
+export type ReserveResponse = S['ReserveResponse'];
+export type WebauthnOptions = S['WebauthnOptions'];
+export type RegisterRequest = S['RegisterRequest'];
+export type LocalizedText = S['Text'];
+
+export type MutationKind =
+  | 'create_draft'
+  | 'edit_draft'
+  | 'attach'
+  | 'detach'
+  | 'submit'
+  | 'withdraw'
+  | 'answer_supplement'
+  | 'resolve_conflict'
+  | 'rate';
+
+/** sync/messages.py: Mutation. */
+export interface Mutation {
+  seq: number;
+  id: string;
+  dossier_id: string;
+  kind: MutationKind;
+  payload: Record<string, unknown>;
+  base_version: number;
+  client_time?: string;
+}
+
+/** sync/messages.py: PushEnvelope. */
+export interface PushEnvelope {
+  device_id: string;
+  mutations: Mutation[];
+}
+
+/** An RFC 9457 problem document as server/problems.py writes it. */
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string | null;
+  errors?: { path: string; code?: string; message?: string }[] | null;
+}

@@ -1,0 +1,187 @@
+// The app's state, as signals read by the UI, and the wiring of the sync loop to the
+// browser's events. Everything is loaded from IndexedDB; the network only updates it.
+
+import { computed, signal } from '@preact/signals';
+import type { CatalogPayload, CommunesPayload, SessionInfo } from './api/types';
+import { SESSION_KEY } from './auth';
+import { database, getMeta, type DeviceRecord, type LocalDossier, type MotcuaDB, type Notice, type OutboxItem, type SyncMeta } from './db';
+import { outboxCounts, type OutboxCounts } from './outbox';
+import { createDraft } from './dossiers';
+import type { JsonValue } from './forms/types';
+import { CATALOG, COMMUNES, indexCommunes, refreshReference, storedProcedure, type CommuneIndex } from './reference';
+import { DEVICE_KEY, SYNC_KEY, SyncLoop, syncOnce, type LoopStatus } from './sync';
+import { uploadWaiting } from './uploads';
+
+export const online = signal(typeof navigator === 'undefined' ? true : navigator.onLine);
+export const dossiers = signal<LocalDossier[]>([]);
+export const outbox = signal<OutboxItem[]>([]);
+export const counts = signal<OutboxCounts>({ pending: 0, rejected: 0 });
+export const syncMeta = signal<SyncMeta>({});
+export const loopStatus = signal<LoopStatus>({ phase: 'idle', failures: 0, nextAttemptAt: null, lastReport: null, lastError: null });
+export const device = signal<DeviceRecord | null>(null);
+export const session = signal<SessionInfo | null>(null);
+export const catalog = signal<CatalogPayload | null>(null);
+export const communes = signal<CommuneIndex | null>(null);
+export const notices = signal<Notice[]>([]);
+export const waitingFiles = signal(0);
+/** true: granted; false: refused (warn); null: unknown or not asked. */
+export const persisted = signal<boolean | null>(null);
+export const ready = signal(false);
+
+export const conflictsCount = computed(() => dossiers.value.reduce((n, d) => n + (d.conflicts?.length ?? 0), 0));
+export const attention = computed(() => counts.value.rejected + conflictsCount.value + dossiers.value.filter((d) => d.state === 5 && !d.supplement_answered_at).length);
+export const unreadNotices = computed(() => notices.value.filter((n) => !n.read));
+
+let db: MotcuaDB;
+export function getDb(): MotcuaDB {
+  return db;
+}
+
+let communesVersion: string | null = null;
+
+/** Reloads what the screens show from IndexedDB. Cheap: a few hundred records at most. */
+export async function refresh(): Promise<void> {
+  const [all, items, c, meta, dev, sess, notes, blobs] = await Promise.all([
+    db.getAll('dossiers'),
+    db.getAll('outbox'),
+    outboxCounts(db),
+    getMeta<SyncMeta>(db, SYNC_KEY),
+    getMeta<DeviceRecord>(db, DEVICE_KEY),
+    getMeta<SessionInfo>(db, SESSION_KEY),
+    db.getAll('notices'),
+    db.getAll('blobs'),
+  ]);
+  all.sort((a, b) => (b.updated_at > a.updated_at ? 1 : -1));
+  dossiers.value = all;
+  outbox.value = items;
+  counts.value = c;
+  syncMeta.value = meta ?? {};
+  device.value = dev ?? null;
+  session.value = sess ?? null;
+  notices.value = notes.reverse();
+  waitingFiles.value = blobs.filter((b) => !b.uploaded).length;
+}
+
+export async function loadReference(): Promise<void> {
+  const [cat, com] = await Promise.all([db.get('reference', CATALOG), db.get('reference', COMMUNES)]);
+  if (cat) catalog.value = cat.data as CatalogPayload;
+  if (com) {
+    const payload = com.data as CommunesPayload;
+    if (payload.version !== communesVersion) {
+      communesVersion = payload.version;
+      communes.value = indexCommunes(payload);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- sync loop
+
+let loop: SyncLoop | null = null;
+let changeTimer: ReturnType<typeof setTimeout> | null = null;
+
+function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+  return locks ? (locks.request('motcua-sync', fn) as Promise<T>) : fn();
+}
+
+export function syncNow(reason = 'button'): Promise<void> {
+  return loop?.trigger(reason) ?? Promise.resolve();
+}
+
+/** A change was queued: sync soon (a short pause gathers a burst of typing into one push). */
+export function changed(): void {
+  void refresh();
+  if (changeTimer) clearTimeout(changeTimer);
+  changeTimer = setTimeout(() => void syncNow('change'), 1500);
+  void registerBackgroundSync();
+}
+
+async function registerBackgroundSync(): Promise<void> {
+  try {
+    const reg = await navigator.serviceWorker?.ready;
+    const sync = (reg as ServiceWorkerRegistration & { sync?: { register(tag: string): Promise<void> } })?.sync;
+    if (sync) await sync.register('motcua-sync');
+  } catch {
+    // Background Sync is an extra trigger only.
+  }
+}
+
+let lastReferenceRefresh = 0;
+
+export async function refreshReferenceData(force = false): Promise<void> {
+  if (!navigator.onLine) return;
+  if (!force && Date.now() - lastReferenceRefresh < 10 * 60_000) return;
+  lastReferenceRefresh = Date.now();
+  const inUse = [...new Set(dossiers.value.map((d) => d.procedure_code))];
+  await refreshReference(db, inUse);
+  await loadReference();
+}
+
+export async function startApp(): Promise<void> {
+  db = await database();
+  await refresh();
+  await loadReference();
+  ready.value = true;
+
+  loop = new SyncLoop(
+    async () => {
+      try {
+        return await syncOnce({ db, uploads: (d, dev) => uploadWaiting(d, dev) });
+      } finally {
+        await refresh();
+      }
+    },
+    {
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+      random: Math.random,
+      isOnline: () => navigator.onLine,
+      exclusive,
+    },
+    (status) => {
+      loopStatus.value = status;
+    },
+  );
+
+  window.addEventListener('online', () => {
+    online.value = true;
+    void syncNow('online');
+    void refreshReferenceData(true);
+  });
+  window.addEventListener('offline', () => {
+    online.value = false;
+    void syncNow('offline');
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') {
+      void refresh();
+      void syncNow('visible');
+    }
+  });
+  navigator.serviceWorker?.addEventListener('message', (event) => {
+    if (event.data?.type === 'sync') void syncNow('background-sync');
+    if (event.data?.type === 'synced') void refresh();
+  });
+
+  loop.start();
+  void refreshReferenceData(true);
+  void askPersistence();
+}
+
+async function askPersistence(): Promise<void> {
+  const storage = navigator.storage;
+  if (!storage?.persist) return;
+  try {
+    persisted.value = (await storage.persisted()) || (await storage.persist());
+  } catch {
+    persisted.value = false;
+  }
+}
+
+/** A new draft of a procedure, against the form version stored on the device. */
+export async function startDraft(code: string, options: { outreach?: boolean; fields?: Record<string, JsonValue> } = {}): Promise<string> {
+  const stored = await storedProcedure(db, code);
+  const d = await createDraft(db, code, stored?.version ?? null, options.fields ?? {}, { outreach: options.outreach });
+  changed();
+  return d.id;
+}

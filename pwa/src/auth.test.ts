@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { registerDevice } from './auth';
+import { getMeta, type DeviceRecord } from './db';
+import { createDraft, editAnswers } from './dossiers';
+import { markSent, pendingItems } from './outbox';
+import { freshDb } from './testing/db';
+import { DEVICE_KEY } from './sync';
+
+const SESSION = {
+  account_id: 'acc-1', email: 'lan@example.vn', full_name: 'Nguyễn Thị Lan', role: 'citizen',
+  commune_code: '', csrf_token: 'csrf', demo_mode: false,
+};
+
+function deviceServer() {
+  const calls: { headers: Headers; body: { id: string; name: string } }[] = [];
+  const fetch = async (_url: RequestInfo | URL, init?: RequestInit) => {
+    const body = JSON.parse(String(init!.body));
+    calls.push({ headers: new Headers(init!.headers), body });
+    return new Response(JSON.stringify({ device_id: body.id, credential: `${body.id}.secret${calls.length}` }), { status: 201 });
+  };
+  return { calls, fetch: fetch as typeof globalThis.fetch };
+}
+
+describe('device registration', () => {
+  it('drafts made before any sign-in keep their place; the credential is stored', async () => {
+    const db = await freshDb();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'child.full_name': 'A' });
+    const server = deviceServer();
+    const device = await registerDevice(db, SESSION, server.fetch);
+    expect(server.calls[0]!.headers.get('X-CSRF-Token')).toBe('csrf');
+    expect(device.credential).toMatch(/\.secret1$/);
+    expect(await getMeta<DeviceRecord>(db, DEVICE_KEY)).toMatchObject({ account_id: 'acc-1', credential: device.credential });
+    expect((await pendingItems(db)).map((i) => [i.seq, i.dossier_id])).toEqual([[1, d.id]]);
+    // Signing in again with the same account keeps the device.
+    await registerDevice(db, SESSION, server.fetch);
+    expect(server.calls).toHaveLength(1);
+  });
+
+  it('a new device after a refused credential renumbers what was never confirmed from 1', async () => {
+    const db = await freshDb();
+    const server = deviceServer();
+    await registerDevice(db, SESSION, server.fetch);
+    const d = await createDraft(db, 'khai-sinh', 1);
+    await markSent(db, [1]);
+    await editAnswers(db, d.id, { 'child.full_name': 'B' });
+    await db.put('outbox', { ...(await db.get('outbox', 2))!, status: 'rejected', reasons: [] });
+    await editAnswers(db, d.id, { 'child.hometown': 'Huế' });
+    await db.put('meta', { needs_sign_in: true }, 'sync');
+    await db.put('meta', 'v1.cursor', 'pull_cursor');
+    const second = await registerDevice(db, SESSION, server.fetch);
+    expect(server.calls).toHaveLength(2);
+    expect(second.device_id).not.toBe(server.calls[0]!.body.id);
+    const items = await db.getAll('outbox');
+    expect(items.map((i) => [i.seq, i.kind, i.status, !!i.sent])).toEqual([
+      [-2, 'edit_draft', 'rejected', false],
+      [1, 'create_draft', 'pending', false],
+      [2, 'edit_draft', 'pending', false],
+    ]);
+    expect(await db.get('meta', 'next_seq')).toBe(3);
+    expect(await db.get('meta', 'pull_cursor')).toBeUndefined();
+  });
+});

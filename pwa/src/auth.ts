@@ -1,0 +1,119 @@
+// Accounts on the device: sign in (password or passkey), register with the robot
+// check, and register this install as a device whose credential signs every sync
+// request. Drafting never needs any of it; syncing waits for it.
+
+import { request, type Fetch } from './api/http';
+import type { CaptchaOut, DeviceCredential, RegisterRequest, SessionInfo, WebauthnOptions } from './api/types';
+import { getMeta, setMeta, type DeviceRecord, type MotcuaDB } from './db';
+import { DEVICE_KEY, SYNC_KEY } from './sync';
+import { uuid7 } from './uuid7';
+
+export const SESSION_KEY = 'session';
+
+export function newCaptcha(fetch?: Fetch): Promise<CaptchaOut> {
+  return request<CaptchaOut>('/api/captcha', { method: 'POST', fetch });
+}
+
+export function registerAccount(body: RegisterRequest, fetch?: Fetch) {
+  return request<{ account_id: string; status: string }>('/api/auth/register', { method: 'POST', body, fetch });
+}
+
+export function passwordSignIn(email: string, password: string, fetch?: Fetch): Promise<SessionInfo> {
+  return request<SessionInfo>('/api/auth/login', { method: 'POST', body: { email, password }, fetch });
+}
+
+export async function passkeySignIn(fetch?: Fetch): Promise<SessionInfo> {
+  const { startAuthentication } = await import('@simplewebauthn/browser');
+  const { challenge_id, options } = await request<WebauthnOptions>('/api/auth/passkey/options', { method: 'POST', fetch });
+  const credential = await startAuthentication({ optionsJSON: options as never });
+  return request<SessionInfo>('/api/auth/passkey/verify', { method: 'POST', body: { challenge_id, credential }, fetch });
+}
+
+/** Adds a passkey to the signed-in account (for the next sign-in without a password). */
+export async function addPasskey(session: SessionInfo, name: string, fetch?: Fetch): Promise<void> {
+  const { startRegistration } = await import('@simplewebauthn/browser');
+  const headers = { 'X-CSRF-Token': session.csrf_token };
+  const { challenge_id, options } = await request<WebauthnOptions>('/api/me/passkeys/options', { method: 'POST', headers, fetch });
+  const credential = await startRegistration({ optionsJSON: options as never });
+  await request('/api/me/passkeys', { method: 'POST', headers, body: { challenge_id, credential, name }, fetch });
+}
+
+export function currentSession(fetch?: Fetch): Promise<SessionInfo> {
+  return request<SessionInfo>('/api/auth/session', { fetch });
+}
+
+export function deviceName(): string {
+  const ua = typeof navigator !== 'undefined' ? navigator.userAgent : '';
+  const platform = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Windows/.test(ua) ? 'Windows' : /Mac/.test(ua) ? 'Mac' : /Linux/.test(ua) ? 'Linux' : 'Thiết bị';
+  const browser = /Edg\//.test(ua) ? 'Edge' : /Chrome\//.test(ua) ? 'Chrome' : /Firefox\//.test(ua) ? 'Firefox' : /Safari\//.test(ua) ? 'Safari' : 'trình duyệt';
+  return `${browser} trên ${platform}`;
+}
+
+/**
+ * Registers this install for the signed-in account and keeps its credential. A device
+ * already registered for the same account is kept (its outbox and seq go on); another
+ * account's device is replaced only when its outbox is empty (the caller checks).
+ */
+export async function registerDevice(db: MotcuaDB, session: SessionInfo, fetch?: Fetch): Promise<DeviceRecord> {
+  const existing = await getMeta<DeviceRecord>(db, DEVICE_KEY);
+  const sync = (await getMeta<{ needs_sign_in?: boolean }>(db, SYNC_KEY)) ?? {};
+  if (existing && existing.account_id === session.account_id && !sync.needs_sign_in) {
+    await setMeta(db, SESSION_KEY, session);
+    return existing;
+  }
+  const id = uuid7();
+  const answer = await request<DeviceCredential>('/api/devices', {
+    method: 'POST',
+    fetch,
+    headers: { 'X-CSRF-Token': session.csrf_token },
+    body: { id, name: deviceName() },
+  });
+  const device: DeviceRecord = {
+    device_id: answer.device_id,
+    credential: answer.credential,
+    account_id: session.account_id,
+    email: session.email,
+    full_name: session.full_name,
+    role: session.role,
+    commune_code: session.commune_code,
+    registered_at: new Date().toISOString(),
+  };
+  // A new device starts a new seq series and a full pull; the outbox keeps its items,
+  // renumbered from 1 in their order, so nothing queued is lost.
+  const tx = db.transaction(['meta', 'outbox'], 'readwrite');
+  const all = await tx.objectStore('outbox').getAll();
+  const changed = !existing || existing.device_id !== device.device_id;
+  if (changed) {
+    await tx.objectStore('outbox').clear();
+    let seq = 1;
+    for (const item of all.filter((i) => i.status === 'pending')) await tx.objectStore('outbox').put({ ...item, seq: seq++, sent: false });
+    // Refused items stay on show, out of the way of the new numbering.
+    for (const item of all.filter((i) => i.status === 'rejected')) await tx.objectStore('outbox').put({ ...item, seq: -Math.abs(item.seq) });
+    await tx.objectStore('meta').put(seq, 'next_seq');
+    await tx.objectStore('meta').delete('pull_cursor');
+  }
+  await tx.objectStore('meta').put(device, DEVICE_KEY);
+  await tx.objectStore('meta').put({ ...sync, needs_sign_in: false, last_error: null }, SYNC_KEY);
+  await tx.objectStore('meta').put(session, SESSION_KEY);
+  await tx.done;
+  return device;
+}
+
+export async function signOutServer(session: SessionInfo | undefined, fetch?: Fetch): Promise<void> {
+  if (!session) return;
+  try {
+    await request('/api/auth/logout', { method: 'POST', headers: { 'X-CSRF-Token': session.csrf_token }, fetch });
+  } catch {
+    // Offline or already ended: the device forgets it anyway.
+  }
+}
+
+/** Removes the personal data this install holds. The caller has checked nothing waits to sync. */
+export async function forgetEverything(db: MotcuaDB): Promise<void> {
+  const stores = ['meta', 'outbox', 'dossiers', 'blobs', 'codes', 'notices'] as const;
+  const tx = db.transaction([...stores], 'readwrite');
+  const lang = await tx.objectStore('meta').get('lang');
+  for (const s of stores) await tx.objectStore(s).clear();
+  if (lang) await tx.objectStore('meta').put(lang, 'lang');
+  await tx.done;
+}

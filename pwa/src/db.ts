@@ -1,0 +1,217 @@
+// The device's IndexedDB: everything the app knows lives here first (DESIGN §4,
+// principle 1), so nothing depends on the network.
+//
+//   meta       key → value: device credential, next seq, pull cursor, sync status, session
+//   outbox     mutations waiting for the server's outcome, by seq (and rejected ones,
+//              kept so the person sees why, with their data)
+//   dossiers   the device's dossiers: its own answers plus the server's last view
+//   blobs      attachment files by SHA-256, with whether the server has them
+//   reference  catalog, procedure forms and communes with their ETags
+//   codes      dossier codes reserved for outreach work
+//   notices    in-app notices (state changes, officials' messages)
+
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type {
+  Conflict,
+  DossierMessage,
+  DossierView,
+  MutationKind,
+  Reason,
+  SupplementRequest,
+} from './api/types';
+import type { JsonValue } from './forms/types';
+
+export type Answers = Record<string, JsonValue>;
+
+export interface OutboxItem {
+  seq: number;
+  id: string;
+  dossier_id: string;
+  kind: MutationKind;
+  payload: Record<string, unknown>;
+  base_version: number;
+  client_time: string;
+  /** `pending` until the server's outcome; `rejected` then stays for the person to see. */
+  status: 'pending' | 'rejected';
+  /** Has been sent at least once: its payload never changes again (the server may hold it). */
+  sent?: boolean;
+  /** The server refused the whole batch because of this item: it is sent as a no-op in its place. */
+  voided?: Reason[];
+  /** Its draft was thrown away before it ever left: it leaves quietly once answered. */
+  discarded?: boolean;
+  reasons?: Reason[];
+  rejected_at?: string;
+}
+
+export interface LocalConflict {
+  conflict_id: number;
+  path: string;
+  server_value: unknown;
+  device_value: unknown;
+}
+
+export interface LocalDossier {
+  id: string;
+  procedure_code: string;
+  schema_version: number | null;
+  /** The device's answers: the server's fields with the device's unconfirmed changes on top. */
+  answers: Answers;
+  /** The server's dossier version this device has seen (0: never confirmed). */
+  version: number;
+  /** 0 draft, then the portal's numbering (sync/states.py). */
+  state: number;
+  /** A submit is waiting in the outbox. */
+  submit_queued?: boolean;
+  code?: string | null;
+  reserved_code?: string | null;
+  commune_code?: string;
+  submitted_at?: string | null;
+  due_date?: string | null;
+  appointment_date?: string | null;
+  supplement?: SupplementRequest | null;
+  messages?: DossierMessage[];
+  conflicts?: LocalConflict[];
+  possible_duplicate_of?: string | null;
+  supplement_answered_at?: string;
+  rating?: number;
+  /** Made in outreach mode: listed in the outreach day's work. */
+  outreach?: boolean;
+  created_at: string;
+  updated_at: string;
+  server_updated_at?: string | null;
+}
+
+export interface BlobRecord {
+  sha256: string;
+  blob: Blob;
+  type: string;
+  size: number;
+  name: string;
+  created_at: string;
+  /** The server holds a verified copy. */
+  uploaded: boolean;
+  /** A tus upload URL to resume from. */
+  upload_url?: string;
+  last_error?: string;
+}
+
+export interface RefEntry {
+  key: string;
+  etag?: string | null;
+  data: unknown;
+  fetched_at: string;
+}
+
+export interface ReservedCode {
+  code: string;
+  commune_code: string;
+  expires_at: string;
+  dossier_id?: string;
+}
+
+export interface Notice {
+  id?: number;
+  at: string;
+  dossier_id?: string;
+  vi: string;
+  en: string;
+  read: boolean;
+}
+
+export interface MotcuaSchema extends DBSchema {
+  meta: { key: string; value: unknown };
+  outbox: { key: number; value: OutboxItem; indexes: { dossier: string } };
+  dossiers: { key: string; value: LocalDossier };
+  blobs: { key: string; value: BlobRecord };
+  reference: { key: string; value: RefEntry };
+  codes: { key: string; value: ReservedCode };
+  notices: { key: number; value: Notice };
+}
+
+export type MotcuaDB = IDBPDatabase<MotcuaSchema>;
+export const DB_NAME = 'motcua';
+
+export function openDatabase(name: string = DB_NAME): Promise<MotcuaDB> {
+  const opened: Promise<MotcuaDB> = openDB<MotcuaSchema>(name, 1, {
+    upgrade(db) {
+      db.createObjectStore('meta');
+      const outbox = db.createObjectStore('outbox', { keyPath: 'seq' });
+      outbox.createIndex('dossier', 'dossier_id');
+      db.createObjectStore('dossiers', { keyPath: 'id' });
+      db.createObjectStore('blobs', { keyPath: 'sha256' });
+      db.createObjectStore('reference', { keyPath: 'key' });
+      db.createObjectStore('codes', { keyPath: 'code' });
+      db.createObjectStore('notices', { keyPath: 'id', autoIncrement: true });
+    },
+    blocking() {
+      // A newer version of the app wants to upgrade: let it.
+      void opened.then((d) => d.close());
+    },
+  });
+  return opened;
+}
+
+let db: Promise<MotcuaDB> | undefined;
+
+/** The app's database, opened once. */
+export function database(): Promise<MotcuaDB> {
+  db ??= openDatabase();
+  return db;
+}
+
+// ---------------------------------------------------------------- meta
+
+export interface DeviceRecord {
+  device_id: string;
+  credential: string;
+  account_id: string;
+  email: string;
+  full_name: string;
+  role: string;
+  commune_code: string;
+  registered_at: string;
+}
+
+export interface SyncMeta {
+  last_success_at?: string | null;
+  last_attempt_at?: string | null;
+  last_error?: string | null;
+  /** The server refused the device credential: sign in again. */
+  needs_sign_in?: boolean;
+}
+
+export async function getMeta<T>(d: MotcuaDB, key: string): Promise<T | undefined> {
+  return (await d.get('meta', key)) as T | undefined;
+}
+
+export async function setMeta(d: MotcuaDB, key: string, value: unknown): Promise<void> {
+  await d.put('meta', value, key);
+}
+
+export function viewToLocal(view: DossierView, local: LocalDossier | undefined, now: string): LocalDossier {
+  return {
+    ...(local ?? { created_at: now, answers: {} }),
+    id: view.id,
+    procedure_code: view.procedure_code,
+    schema_version: view.schema_version,
+    answers: { ...(view.fields as Answers) },
+    version: view.version,
+    state: view.state,
+    code: view.code ?? null,
+    commune_code: view.commune_code ?? '',
+    submitted_at: view.submitted_at ?? null,
+    due_date: view.due_date ?? null,
+    appointment_date: view.appointment_date ?? null,
+    supplement: view.supplement ?? null,
+    messages: view.messages ?? [],
+    conflicts: (view.conflicts ?? []).map((c: Conflict) => ({
+      conflict_id: c.id,
+      path: c.path,
+      server_value: c.server_value,
+      device_value: c.device_value,
+    })),
+    possible_duplicate_of: view.possible_duplicate_of ?? null,
+    server_updated_at: view.updated_at ?? null,
+    updated_at: now,
+  };
+}

@@ -1,0 +1,192 @@
+// What the person does to a dossier, on the device: each change updates the local
+// dossier and queues its mutation in one transaction (nothing needs the network).
+
+import type { Answers, LocalDossier, MotcuaDB } from './db';
+import type { JsonValue } from './forms/types';
+import { enqueueIn, OUTBOX_STORES, type Tx } from './outbox';
+import { uuid7 } from './uuid7';
+
+async function change<T>(db: MotcuaDB, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const tx = db.transaction([...OUTBOX_STORES], 'readwrite');
+  const result = await fn(tx);
+  await tx.done;
+  return result;
+}
+
+async function load(tx: Tx, id: string): Promise<LocalDossier> {
+  const d = await tx.objectStore('dossiers').get(id);
+  if (!d) throw new Error(`no dossier ${id}`);
+  return d;
+}
+
+const isAttachmentList = (v: unknown) => Array.isArray(v) && v.every((h) => typeof h === 'string' && /^[0-9a-f]{64}$/.test(h));
+
+export async function createDraft(
+  db: MotcuaDB,
+  procedureCode: string,
+  schemaVersion: number | null,
+  fields: Answers = {},
+  options: { outreach?: boolean; now?: Date } = {},
+): Promise<LocalDossier> {
+  const now = options.now ?? new Date();
+  return change(db, async (tx) => {
+    const d: LocalDossier = {
+      id: uuid7(now.getTime()),
+      procedure_code: procedureCode,
+      schema_version: schemaVersion,
+      answers: { ...fields },
+      version: 0,
+      state: 0,
+      created_at: now.toISOString(),
+      updated_at: now.toISOString(),
+      ...(options.outreach ? { outreach: true } : {}),
+    };
+    await tx.objectStore('dossiers').add(d);
+    await enqueueIn(
+      tx,
+      {
+        kind: 'create_draft',
+        dossier_id: d.id,
+        payload: { procedure_code: procedureCode, ...(schemaVersion ? { schema_version: schemaVersion } : {}), fields },
+      },
+      now,
+    );
+    return d;
+  });
+}
+
+/** Autosave: the changed fields (null clears one). Attachments change with attach/detach. */
+export async function editAnswers(db: MotcuaDB, id: string, changes: Record<string, JsonValue | null>, now = new Date()): Promise<LocalDossier> {
+  return change(db, async (tx) => {
+    const d = await load(tx, id);
+    const effective: Record<string, JsonValue | null> = {};
+    for (const [path, value] of Object.entries(changes)) {
+      const empty = value === null || value === '' || (Array.isArray(value) && value.length === 0);
+      const before = d.answers[path];
+      if (empty ? before === undefined : JSON.stringify(before) === JSON.stringify(value)) continue;
+      effective[path] = empty ? null : value;
+      if (empty) delete d.answers[path];
+      else d.answers[path] = value as JsonValue;
+    }
+    if (!Object.keys(effective).length) return d;
+    d.updated_at = now.toISOString();
+    await tx.objectStore('dossiers').put(d);
+    await enqueueIn(tx, { kind: 'edit_draft', dossier_id: id, payload: { changes: effective } }, now);
+    return d;
+  });
+}
+
+export async function attachFile(db: MotcuaDB, id: string, path: string, sha256: string, now = new Date()): Promise<LocalDossier> {
+  return change(db, async (tx) => {
+    const d = await load(tx, id);
+    const list = isAttachmentList(d.answers[path]) ? [...(d.answers[path] as string[])] : [];
+    if (list.includes(sha256)) return d;
+    list.push(sha256);
+    d.answers[path] = list;
+    d.updated_at = now.toISOString();
+    await tx.objectStore('dossiers').put(d);
+    await enqueueIn(tx, { kind: 'attach', dossier_id: id, payload: { path, sha256 } }, now);
+    return d;
+  });
+}
+
+export async function detachFile(db: MotcuaDB, id: string, path: string, sha256: string, now = new Date()): Promise<LocalDossier> {
+  return change(db, async (tx) => {
+    const d = await load(tx, id);
+    const list = isAttachmentList(d.answers[path]) ? (d.answers[path] as string[]) : [];
+    if (!list.includes(sha256)) return d;
+    const left = list.filter((h) => h !== sha256);
+    if (left.length) d.answers[path] = left;
+    else delete d.answers[path];
+    d.updated_at = now.toISOString();
+    await tx.objectStore('dossiers').put(d);
+    await enqueueIn(tx, { kind: 'detach', dossier_id: id, payload: { path, sha256 } }, now);
+    return d;
+  });
+}
+
+export async function submitDossier(db: MotcuaDB, id: string, reservedCode: string | null = null, now = new Date()): Promise<LocalDossier> {
+  return change(db, async (tx) => {
+    const d = await load(tx, id);
+    if (d.state !== 0 || d.submit_queued) return d;
+    d.submit_queued = true;
+    if (reservedCode) d.reserved_code = reservedCode;
+    d.updated_at = now.toISOString();
+    await tx.objectStore('dossiers').put(d);
+    await enqueueIn(tx, { kind: 'submit', dossier_id: id, payload: reservedCode ? { reserved_code: reservedCode } : {} }, now);
+    return d;
+  });
+}
+
+export type ConflictChoice = { choice: 'server' } | { choice: 'device' } | { choice: 'value'; value: JsonValue };
+
+export async function resolveConflict(db: MotcuaDB, id: string, conflictId: number, choice: ConflictChoice, now = new Date()): Promise<LocalDossier> {
+  return change(db, async (tx) => {
+    const d = await load(tx, id);
+    const conflict = (d.conflicts ?? []).find((c) => c.conflict_id === conflictId);
+    if (!conflict) return d;
+    const value = choice.choice === 'server' ? conflict.server_value : choice.choice === 'device' ? conflict.device_value : choice.value;
+    if (value === null || value === undefined) delete d.answers[conflict.path];
+    else d.answers[conflict.path] = value as JsonValue;
+    d.conflicts = (d.conflicts ?? []).filter((c) => c.conflict_id !== conflictId);
+    d.updated_at = now.toISOString();
+    await tx.objectStore('dossiers').put(d);
+    await enqueueIn(tx, { kind: 'resolve_conflict', dossier_id: id, payload: { conflict_id: conflictId, ...choice } }, now);
+    return d;
+  });
+}
+
+/** Answers a request for more documents: a message, changed fields and new files. */
+export async function answerSupplement(
+  db: MotcuaDB,
+  id: string,
+  message: string,
+  changes: Record<string, JsonValue | null>,
+  now = new Date(),
+): Promise<LocalDossier> {
+  return change(db, async (tx) => {
+    const d = await load(tx, id);
+    for (const [path, value] of Object.entries(changes)) {
+      if (value === null) delete d.answers[path];
+      else d.answers[path] = value;
+    }
+    d.supplement_answered_at = now.toISOString();
+    d.updated_at = now.toISOString();
+    await tx.objectStore('dossiers').put(d);
+    await enqueueIn(tx, { kind: 'answer_supplement', dossier_id: id, payload: { message, changes } }, now);
+    return d;
+  });
+}
+
+export async function withdrawDossier(db: MotcuaDB, id: string, reason: string, now = new Date()): Promise<void> {
+  await change(db, async (tx) => {
+    await enqueueIn(tx, { kind: 'withdraw', dossier_id: id, payload: { reason } }, now);
+  });
+}
+
+export async function rateDossier(db: MotcuaDB, id: string, stars: number, comment: string, now = new Date()): Promise<void> {
+  await change(db, async (tx) => {
+    const d = await load(tx, id);
+    d.rating = stars;
+    await tx.objectStore('dossiers').put(d);
+    await enqueueIn(tx, { kind: 'rate', dossier_id: id, payload: { stars, comment } }, now);
+  });
+}
+
+/**
+ * Deletes a draft the server has never seen (none of its mutations has left the device).
+ * Its queued items travel as no-ops so that no seq goes missing, and leave quietly.
+ */
+export async function discardDraft(db: MotcuaDB, id: string): Promise<boolean> {
+  const tx = db.transaction(['outbox', 'dossiers'], 'readwrite');
+  const items = await tx.objectStore('outbox').index('dossier').getAll(id);
+  const d = await tx.objectStore('dossiers').get(id);
+  if (!d || d.version > 0 || d.state !== 0 || items.some((i) => i.sent)) {
+    await tx.done;
+    return false;
+  }
+  for (const i of items) await tx.objectStore('outbox').put({ ...i, voided: [], discarded: true });
+  await tx.objectStore('dossiers').delete(id);
+  await tx.done;
+  return true;
+}

@@ -1,0 +1,105 @@
+// Helpers between the form schema and the screens: the validator's context, what is
+// visible and required, and how a value reads to a person.
+
+import type { CommuneIndex } from './reference';
+import { holds, validate } from './forms';
+import type { Answers, Field, JsonValue, Schema, Section, ValidationResult } from './forms/types';
+import { ETHNICITIES } from './forms/reference';
+import nationalities from '../../sync/forms/reference/nationalities.json';
+import { formatDate, lang, t, tx } from './i18n';
+
+/** Today in Asia/Ho_Chi_Minh, as the server's validator sees it. */
+export function vnToday(now = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}
+
+export function validateAnswers(schema: Schema, answers: Answers, communes: CommuneIndex | null): ValidationResult {
+  return validate(schema, answers, {
+    today: vnToday(),
+    provinces: communes?.context.provinces ?? [],
+    communes: communes?.context.communes ?? {},
+  });
+}
+
+export function sectionVisible(section: Section, values: Answers): boolean {
+  return !section.visible_when || holds(section.visible_when, (p) => values[p]);
+}
+
+export function fieldVisible(section: Section, field: Field, values: Answers): boolean {
+  return sectionVisible(section, values) && (!field.visible_when || holds(field.visible_when, (p) => values[p]));
+}
+
+export function fieldRequired(field: Field, values: Answers): boolean {
+  return field.required === true || (field.required_when !== undefined && holds(field.required_when, (p) => values[p]));
+}
+
+let regionNames: Intl.DisplayNames | null = null;
+let regionLang = '';
+export function countryName(code: string): string {
+  try {
+    if (!regionNames || regionLang !== lang.value) {
+      regionNames = new Intl.DisplayNames([lang.value === 'vi' ? 'vi' : 'en'], { type: 'region' });
+      regionLang = lang.value;
+    }
+    return regionNames.of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+export const NATIONALITIES: readonly string[] = nationalities as string[];
+export { ETHNICITIES };
+
+/** The answer as a person reads it on the review page. */
+export function valueText(field: Field, value: JsonValue | undefined, communes: CommuneIndex | null): string {
+  if (value === undefined || value === null || value === '') return '';
+  switch (field.type) {
+    case 'select':
+      return tx(field.options.find((o) => o.value === value)?.label) || String(value);
+    case 'sex':
+      return value === 'male' ? t('Nam', 'Male') : value === 'female' ? t('Nữ', 'Female') : String(value);
+    case 'ethnicity':
+      return ETHNICITIES.find((e) => e.code === value)?.name ?? String(value);
+    case 'nationality':
+      return countryName(String(value));
+    case 'province':
+      return communes?.provinces.find((p) => p.code === value)?.name ?? String(value);
+    case 'commune': {
+      const c = communes?.byCode.get(String(value));
+      return c ? `${c.label}, ${c.provinceName}` : String(value);
+    }
+    case 'checkbox':
+      return value ? t('Có', 'Yes') : t('Không', 'No');
+    case 'date':
+      return formatDate(String(value));
+    case 'attachment':
+      return Array.isArray(value) ? t(`${value.length} tệp`, `${value.length} file(s)`) : '';
+    default:
+      return String(value);
+  }
+}
+
+/** "Cùng ngày làm việc", "3 ngày làm việc (tối đa 8 …)". */
+export function processingText(p: { kind: string; days?: number | null; extended_days?: number | null; extended_when?: { vi: string; en: string } | null }): string {
+  const base = p.kind === 'same_day' ? t('Trong ngày làm việc (nhận sau 15 giờ: ngày làm việc tiếp theo)', 'The same working day (after 15:00: the next working day)') : t(`${p.days} ngày làm việc`, `${p.days} working days`);
+  if (p.extended_days) {
+    return `${base}; ${t(`tối đa ${p.extended_days} ngày làm việc`, `up to ${p.extended_days} working days`)}${p.extended_when ? ` ${t('khi', 'when')} ${tx(p.extended_when)}` : ''}`;
+  }
+  return base;
+}
+
+export function feeText(fee: { kind: string; note?: { vi: string; en: string } | null }): string {
+  const head = fee.kind === 'free' ? t('Miễn phí', 'Free') : fee.kind === 'free_when_on_time' ? t('Miễn phí nếu đúng hạn', 'Free when on time') : t('Theo mức thu của tỉnh', 'Set by the province');
+  return fee.note ? `${head}. ${tx(fee.note)}` : head;
+}
+
+/** A short title for a dossier in lists: the child's, deceased's or couple's name. */
+export function dossierTitle(answers: Answers): string {
+  const name = answers['child.full_name'] ?? answers['deceased.full_name'] ?? answers['person.full_name'] ?? answers['ward.full_name'];
+  if (typeof name === 'string' && name) return name;
+  const groom = answers['groom.full_name'];
+  const bride = answers['bride.full_name'];
+  if (groom || bride) return [groom, bride].filter(Boolean).join(' – ');
+  const requester = answers['requester.full_name'];
+  return typeof requester === 'string' ? requester : '';
+}

@@ -1,0 +1,58 @@
+// Vietnamese by default, English on request. Texts sit beside their use as t(vi, en),
+// so both languages are always written together.
+
+import { signal } from '@preact/signals';
+import type { LocalizedText } from './api/types';
+
+export type Lang = 'vi' | 'en';
+const KEY = 'motcua.lang';
+
+function initial(): Lang {
+  try {
+    const saved = globalThis.localStorage?.getItem(KEY);
+    if (saved === 'vi' || saved === 'en') return saved;
+  } catch {
+    // storage may be unavailable
+  }
+  return 'vi';
+}
+
+export const lang = signal<Lang>(initial());
+
+export function setLang(next: Lang): void {
+  lang.value = next;
+  try {
+    globalThis.localStorage?.setItem(KEY, next);
+  } catch {
+    // not persisted: fine
+  }
+  if (typeof document !== 'undefined') document.documentElement.lang = next;
+}
+
+export function t(vi: string, en: string): string {
+  return lang.value === 'vi' ? vi : en;
+}
+
+export function tx(text: LocalizedText | { vi: string; en: string } | undefined | null): string {
+  if (!text) return '';
+  return lang.value === 'vi' ? text.vi : text.en || text.vi;
+}
+
+const dateFormat = (l: Lang) => new Intl.DateTimeFormat(l === 'vi' ? 'vi-VN' : 'en-GB', { day: '2-digit', month: '2-digit', year: 'numeric' });
+const timeFormat = (l: Lang) =>
+  new Intl.DateTimeFormat(l === 'vi' ? 'vi-VN' : 'en-GB', { hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit' });
+
+/** "2026-11-21" → 21/11/2026 (calendar dates have no time zone). */
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  if (m) return `${m[3]}/${m[2]}/${m[1]}`;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : dateFormat(lang.value).format(d);
+}
+
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : timeFormat(lang.value).format(d);
+}

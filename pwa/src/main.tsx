@@ -1,0 +1,13 @@
+import { render } from 'preact';
+import { startApp } from './app';
+import { setLang, lang } from './i18n';
+import { startRouter } from './router';
+import { registerServiceWorker } from './swRegister';
+import { App } from './ui/App';
+import './style.css';
+
+setLang(lang.value);
+startRouter();
+render(<App />, document.getElementById('app')!);
+void startApp();
+registerServiceWorker();

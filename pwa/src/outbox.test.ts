@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { freshDb } from './testing/db';
+import { attachFile, createDraft, discardDraft, editAnswers, submitDossier } from './dossiers';
+import { applyPushResponse, markSent, outboxCounts, overlay, pendingItems, wireMutation } from './outbox';
+
+const SHA = 'a'.repeat(64);
+
+describe('outbox', () => {
+  it('stores a draft and its create_draft together, with seq from 1', async () => {
+    const db = await freshDb();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'agency.province': '01' });
+    const items = await pendingItems(db);
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ seq: 1, kind: 'create_draft', dossier_id: d.id, base_version: 0 });
+    expect(items[0]!.payload).toEqual({ procedure_code: 'khai-sinh', schema_version: 1, fields: { 'agency.province': '01' } });
+    expect((await db.get('dossiers', d.id))!.answers).toEqual({ 'agency.province': '01' });
+  });
+
+  it('folds unsent edits into the unsent create_draft', async () => {
+    const db = await freshDb();
+    const d = await createDraft(db, 'khai-sinh', 1);
+    await editAnswers(db, d.id, { 'child.full_name': 'Nguyễn A' });
+    await editAnswers(db, d.id, { 'child.full_name': 'Nguyễn Minh Khang', 'child.sex': 'male' });
+    await editAnswers(db, d.id, { 'child.sex': null });
+    const items = await pendingItems(db);
+    expect(items).toHaveLength(1);
+    expect(items[0]!.payload.fields).toEqual({ 'child.full_name': 'Nguyễn Minh Khang' });
+  });
+
+  it('never changes an item once sent; later edits get a new seq based on the predicted version', async () => {
+    const db = await freshDb();
+    const d = await createDraft(db, 'khai-sinh', 1);
+    await markSent(db, [1]);
+    await editAnswers(db, d.id, { 'child.full_name': 'A' });
+    await editAnswers(db, d.id, { 'child.hometown': 'Huế' });
+    const items = await pendingItems(db);
+    expect(items.map((i) => [i.seq, i.kind, i.base_version])).toEqual([
+      [1, 'create_draft', 0],
+      [2, 'edit_draft', 1],
+    ]);
+    expect(items[1]!.payload).toEqual({ changes: { 'child.full_name': 'A', 'child.hometown': 'Huế' } });
+    await markSent(db, [2]);
+    await editAnswers(db, d.id, { 'child.full_name': 'B' });
+    // create (→1) and the first edit (→2) are ahead of it: it is based on version 2.
+    expect((await pendingItems(db))[2]).toMatchObject({ seq: 3, base_version: 2 });
+  });
+
+  it('does not queue a change that changes nothing', async () => {
+    const db = await freshDb();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'child.sex': 'male' });
+    await markSent(db, [1]);
+    await editAnswers(db, d.id, { 'child.sex': 'male', 'child.hometown': '' });
+    expect(await pendingItems(db)).toHaveLength(1);
+  });
+
+  it('keeps attachments out of edits, as their own mutations, without duplicates', async () => {
+    const db = await freshDb();
+    const d = await createDraft(db, 'khai-sinh', 1);
+    await attachFile(db, d.id, 'attachments.birth_certificate', SHA);
+    await attachFile(db, d.id, 'attachments.birth_certificate', SHA);
+    const items = await pendingItems(db);
+    expect(items.map((i) => i.kind)).toEqual(['create_draft', 'attach']);
+    expect((await db.get('dossiers', d.id))!.answers['attachments.birth_certificate']).toEqual([SHA]);
+  });
+
+  it('removes confirmed items on a 200 and keeps rejected ones with their reasons', async () => {
+    const db = await freshDb();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
+    await markSent(db, [1]);
+    await editAnswers(db, d.id, { 'child.hometown': 'Huế' });
+    await submitDossier(db, d.id);
+    const applied = await applyPushResponse(db, {
+      outcomes: [
+        { seq: 1, mutation_id: 'm1', dossier_id: d.id, status: 'applied', version: 1, state: 0 },
+        { seq: 2, mutation_id: 'm2', dossier_id: d.id, status: 'applied', version: 2, state: 0 },
+        { seq: 3, mutation_id: 'm3', dossier_id: d.id, status: 'rejected', reasons: [{ code: 'required', path: 'child.full_name', message: 'Bắt buộc' }] },
+      ],
+      last_seq: 3,
+    } as never);
+    expect(applied.confirmed).toEqual([1, 2]);
+    expect(applied.rejected).toEqual([3]);
+    expect(await outboxCounts(db)).toEqual({ pending: 0, rejected: 1 });
+    const rejected = await db.get('outbox', 3);
+    expect(rejected!.reasons![0]!.path).toBe('child.full_name');
+    const local = await db.get('dossiers', d.id);
+    expect(local).toMatchObject({ version: 2, state: 0, submit_queued: false });
+    expect(local!.answers['child.hometown']).toBe('Huế');
+  });
+
+  it('a discarded unsent draft travels as a no-op and leaves quietly', async () => {
+    const db = await freshDb();
+    const keep = await createDraft(db, 'khai-tu', 1);
+    const d = await createDraft(db, 'khai-sinh', 1);
+    expect(await discardDraft(db, d.id)).toBe(true);
+    expect(await outboxCounts(db)).toEqual({ pending: 1, rejected: 0 });
+    const items = await pendingItems(db);
+    expect(wireMutation(items[1]!)).toMatchObject({ seq: 2, kind: 'edit_draft', payload: { changes: {} } });
+    await applyPushResponse(db, {
+      outcomes: [
+        { seq: 1, mutation_id: 'm1', dossier_id: keep.id, status: 'applied', version: 1, state: 0 },
+        { seq: 2, mutation_id: 'm2', dossier_id: d.id, status: 'rejected', reasons: [{ code: 'unknown_dossier', path: '', message: '' }] },
+      ],
+      last_seq: 2,
+    } as never);
+    expect(await db.getAll('outbox')).toEqual([]);
+  });
+
+  it('overlays unconfirmed changes on the server view', () => {
+    const items = [
+      { seq: 4, kind: 'edit_draft', status: 'pending', payload: { changes: { a: 1, b: null } } },
+      { seq: 5, kind: 'attach', status: 'pending', payload: { path: 'f', sha256: SHA } },
+      { seq: 6, kind: 'edit_draft', status: 'rejected', payload: { changes: { c: 3 } } },
+    ] as never;
+    expect(overlay({ a: 0, b: 2, f: ['b'.repeat(64)] }, items)).toEqual({ a: 1, f: ['b'.repeat(64), SHA] });
+  });
+});

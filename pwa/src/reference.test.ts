@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { indexCommunes, refreshCatalog, searchCommunes } from './reference';
+import { freshDb } from './testing/db';
+
+const PAYLOAD = {
+  version: 'v1',
+  kinds: { x: 'Xã', p: 'Phường', dk: 'Đặc khu' },
+  provinces: [
+    { code: '01', name: 'Thành phố Hà Nội', kind: 'tp', communes: [['00070', 'Hoàn Kiếm', 'p'], ['00004', 'Ba Đình', 'p'], ['09999', 'Hòa Lạc', 'x']] },
+    { code: '79', name: 'Thành phố Hồ Chí Minh', kind: 'tp', communes: [['26734', 'Sài Gòn', 'p'], ['27000', 'Hoà Hiệp', 'x']] },
+  ],
+} as never;
+
+describe('communes', () => {
+  const index = indexCommunes(PAYLOAD);
+
+  it('finds communes without accents, in any case, with old or new tone placement', () => {
+    expect(searchCommunes(index, 'hoan kiem').map((c) => c.code)).toEqual(['00070']);
+    expect(searchCommunes(index, 'SAI GON').map((c) => c.code)).toEqual(['26734']);
+    expect(searchCommunes(index, 'hòa lạc').map((c) => c.code)).toEqual(['09999']);
+    expect(searchCommunes(index, 'hòa').map((c) => c.code)).toEqual(['27000', '09999', '00070']);
+    expect(searchCommunes(index, 'hoà', '79').map((c) => c.code)).toEqual(['27000']);
+  });
+
+  it('gives the validator its context', () => {
+    expect(index.context.provinces).toEqual(new Set(['01', '79']));
+    expect((index.context.communes as Map<string, string>).get('26734')).toBe('79');
+    expect(index.byCode.get('00070')!.label).toBe('Phường Hoàn Kiếm');
+  });
+});
+
+describe('reference data', () => {
+  it('keeps the ETag and uses it: a 304 keeps what is stored', async () => {
+    const db = await freshDb();
+    const seen: (string | null)[] = [];
+    const fetch = async (_url: RequestInfo | URL, init?: RequestInit) => {
+      const etag = new Headers(init?.headers).get('If-None-Match');
+      seen.push(etag);
+      if (etag === 'W/"1"') return new Response(null, { status: 304 });
+      return new Response(JSON.stringify({ version: '1', procedures: [] }), { status: 200, headers: { ETag: 'W/"1"' } });
+    };
+    expect(await refreshCatalog(db, fetch as typeof globalThis.fetch)).toEqual({ version: '1', procedures: [] });
+    expect(await refreshCatalog(db, fetch as typeof globalThis.fetch)).toEqual({ version: '1', procedures: [] });
+    expect(seen).toEqual([null, 'W/"1"']);
+  });
+});

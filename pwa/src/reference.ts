@@ -1,0 +1,134 @@
+// Reference data kept on the device: the catalog, each procedure's form, and the
+// communes, stored with their ETags and refreshed with conditional GETs when online
+// (a 304 costs a few hundred bytes on 2G).
+
+import { requestRaw, type Fetch } from './api/http';
+import type { CatalogPayload, CommunesPayload, ProcedureDetail } from './api/types';
+import type { MotcuaDB, RefEntry } from './db';
+import type { ValidationContext } from './forms/types';
+import { searchKey } from './text';
+
+export const CATALOG = 'catalog';
+export const COMMUNES = 'communes';
+export const procedureKey = (code: string, version?: number | null) => (version ? `procedure:${code}@${version}` : `procedure:${code}`);
+
+/** Procedures fetched with the catalog so they can be drafted offline at once. */
+export const PREFETCH = ['khai-sinh', 'khai-tu', 'ket-hon', 'khai-sinh-luu-dong'];
+
+async function conditional(db: MotcuaDB, key: string, url: string, fetch?: Fetch): Promise<RefEntry> {
+  const known = await db.get('reference', key);
+  const response = await requestRaw(url, {
+    fetch,
+    headers: known?.etag ? { 'If-None-Match': known.etag } : {},
+  });
+  if (response.status === 304 && known) {
+    const entry = { ...known, fetched_at: new Date().toISOString() };
+    await db.put('reference', entry);
+    return entry;
+  }
+  const entry: RefEntry = { key, etag: response.headers.get('ETag'), data: await response.json(), fetched_at: new Date().toISOString() };
+  await db.put('reference', entry);
+  return entry;
+}
+
+export async function refreshCatalog(db: MotcuaDB, fetch?: Fetch): Promise<CatalogPayload> {
+  return (await conditional(db, CATALOG, '/api/catalog', fetch)).data as CatalogPayload;
+}
+
+export async function refreshCommunes(db: MotcuaDB, fetch?: Fetch): Promise<CommunesPayload> {
+  return (await conditional(db, COMMUNES, '/api/communes', fetch)).data as CommunesPayload;
+}
+
+/** The current form of a procedure, also kept under its version for drafts made with it. */
+export async function refreshProcedure(db: MotcuaDB, code: string, fetch?: Fetch): Promise<ProcedureDetail> {
+  const entry = await conditional(db, procedureKey(code), `/api/catalog/${encodeURIComponent(code)}`, fetch);
+  const detail = entry.data as ProcedureDetail;
+  await db.put('reference', { ...entry, key: procedureKey(code, detail.version) });
+  return detail;
+}
+
+export async function fetchProcedureVersion(db: MotcuaDB, code: string, version: number, fetch?: Fetch): Promise<ProcedureDetail> {
+  const entry = await conditional(db, procedureKey(code, version), `/api/catalog/${encodeURIComponent(code)}/versions/${version}`, fetch);
+  return entry.data as ProcedureDetail;
+}
+
+/** The procedure as stored: the given version when known, else the current one. */
+export async function storedProcedure(db: MotcuaDB, code: string, version?: number | null): Promise<ProcedureDetail | undefined> {
+  const exact = version ? await db.get('reference', procedureKey(code, version)) : undefined;
+  const entry = exact ?? (await db.get('reference', procedureKey(code)));
+  return entry?.data as ProcedureDetail | undefined;
+}
+
+/** Refreshes everything the app needs offline. Errors are reported, not thrown: offline is normal. */
+export async function refreshReference(db: MotcuaDB, extraCodes: readonly string[] = [], fetch?: Fetch): Promise<string[]> {
+  const problems: string[] = [];
+  const attempt = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+    } catch (error) {
+      problems.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  await attempt('catalog', () => refreshCatalog(db, fetch));
+  await attempt('communes', () => refreshCommunes(db, fetch));
+  for (const code of new Set([...PREFETCH, ...extraCodes])) await attempt(code, () => refreshProcedure(db, code, fetch));
+  return problems;
+}
+
+// ---------------------------------------------------------------- communes
+
+export interface CommuneEntry {
+  code: string;
+  name: string;
+  /** "Xã", "Phường", "Đặc khu" + name */
+  label: string;
+  province: string;
+  provinceName: string;
+  key: string;
+}
+
+export interface CommuneIndex {
+  provinces: { code: string; name: string }[];
+  communes: CommuneEntry[];
+  byCode: Map<string, CommuneEntry>;
+  context: Pick<ValidationContext, 'provinces' | 'communes'>;
+}
+
+export function indexCommunes(payload: CommunesPayload): CommuneIndex {
+  const kinds = payload.kinds as Record<string, string>;
+  const communes: CommuneEntry[] = [];
+  const provinces: { code: string; name: string }[] = [];
+  const map = new Map<string, string>();
+  for (const p of payload.provinces) {
+    provinces.push({ code: p.code, name: p.name });
+    for (const [code, name, kind] of p.communes as [string, string, string][]) {
+      const raw = kinds[kind] ?? '';
+      const kindName = raw ? raw[0]!.toUpperCase() + raw.slice(1) : '';
+      const label = kindName ? `${kindName} ${name}` : name;
+      communes.push({ code, name, label, province: p.code, provinceName: p.name, key: searchKey(`${label} ${p.name} ${code}`) });
+      map.set(code, p.code);
+    }
+  }
+  return {
+    provinces,
+    communes,
+    byCode: new Map(communes.map((c) => [c.code, c])),
+    context: { provinces: new Set(provinces.map((p) => p.code)), communes: map },
+  };
+}
+
+/** Communes whose name holds every word typed, accents and case ignored; name starts first. */
+export function searchCommunes(index: CommuneIndex, query: string, province?: string | null, limit = 30): CommuneEntry[] {
+  const words = searchKey(query).split(' ').filter(Boolean);
+  const pool = province ? index.communes.filter((c) => c.province === province) : index.communes;
+  if (!words.length) return pool.slice(0, limit);
+  const hits: { c: CommuneEntry; rank: number }[] = [];
+  for (const c of pool) {
+    if (!words.every((w) => c.key.includes(w))) continue;
+    const name = searchKey(c.name);
+    const rank = name === words.join(' ') ? 0 : name.startsWith(words[0]!) ? 1 : 2;
+    hits.push({ c, rank });
+  }
+  hits.sort((a, b) => a.rank - b.rank || a.c.name.localeCompare(b.c.name, 'vi'));
+  return hits.slice(0, limit).map((h) => h.c);
+}

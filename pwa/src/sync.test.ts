@@ -1,0 +1,297 @@
+import { describe, expect, it, vi } from 'vitest';
+import { freshDb, withDevice } from './testing/db';
+import { FakeServer } from './testing/fakeServer';
+import { createDraft, editAnswers, resolveConflict, submitDossier } from './dossiers';
+import { outboxCounts, pendingItems } from './outbox';
+import { getMeta, type SyncMeta } from './db';
+import { AuthRequired, backoffDelay, BACKOFF_CAP, EVERY_MINUTE, SyncLoop, syncOnce, SYNC_KEY, type LoopEnv } from './sync';
+
+const noSleep = async () => {};
+
+async function setup() {
+  const db = await freshDb();
+  await withDevice(db);
+  const server = new FakeServer();
+  const deps = { db, fetch: server.fetch as typeof fetch, sleep: noSleep };
+  return { db, server, deps };
+}
+
+describe('syncOnce', () => {
+  it('pushes a draft made offline, submits it and brings back its code', async () => {
+    const { db, server, deps } = await setup();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'child.full_name': 'Nguyễn Minh Khang' });
+    await editAnswers(db, d.id, { 'contact.phone': '0912345678' });
+    await submitDossier(db, d.id);
+    const report = await syncOnce(deps);
+    expect(report).toMatchObject({ pushed: 2, rejected: 0 });
+    expect(await outboxCounts(db)).toEqual({ pending: 0, rejected: 0 });
+    const local = await db.get('dossiers', d.id);
+    expect(local).toMatchObject({ state: 1, code: '0007026000000001', version: 2, submit_queued: false });
+    expect(local!.answers).toEqual({ 'child.full_name': 'Nguyễn Minh Khang', 'contact.phone': '0912345678' });
+    const meta = await getMeta<SyncMeta>(db, SYNC_KEY);
+    expect(meta!.last_success_at).toBeTruthy();
+  });
+
+  it('keeps everything when the network fails, and sends it once when it is back', async () => {
+    const { db, server, deps } = await setup();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
+    server.faults.push('network');
+    await expect(syncOnce(deps)).rejects.toThrow(/network/);
+    expect(await outboxCounts(db)).toEqual({ pending: 1, rejected: 0 });
+    expect((await getMeta<SyncMeta>(db, SYNC_KEY))!.last_error).toMatch(/network/);
+    await syncOnce(deps);
+    expect(await outboxCounts(db)).toEqual({ pending: 0, rejected: 0 });
+    expect(server.dossiers.get(d.id)!.version).toBe(1);
+  });
+
+  it('a response lost after the server applied the batch: the replay is answered from the record', async () => {
+    const { db, server, deps } = await setup();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
+    await submitDossier(db, d.id);
+    server.faults.push('lost_response');
+    await expect(syncOnce(deps)).rejects.toThrow();
+    expect(server.dossiers.get(d.id)!.state).toBe(1);
+    expect((await pendingItems(db)).every((i) => i.sent)).toBe(true);
+    await syncOnce(deps);
+    expect(await outboxCounts(db)).toEqual({ pending: 0, rejected: 0 });
+    expect((await db.get('dossiers', d.id))!.code).toBe('0007026000000001');
+    expect(server.dossiers.get(d.id)!.version).toBe(2); // applied once
+  });
+
+  it('a 5xx is not a confirmation', async () => {
+    const { db, server, deps } = await setup();
+    await createDraft(db, 'khai-sinh', 1);
+    server.faults.push('server_error');
+    await expect(syncOnce(deps)).rejects.toThrow(/500/);
+    expect(await outboxCounts(db)).toEqual({ pending: 1, rejected: 0 });
+  });
+
+  it('a rejected item does not block the queue and stays visible with its reasons', async () => {
+    const { db, server, deps } = await setup();
+    const a = await createDraft(db, 'khai-sinh', 1);
+    await submitDossier(db, a.id); // no phone: rejected
+    const b = await createDraft(db, 'khai-tu', 1, { 'contact.phone': '0912345678' });
+    await submitDossier(db, b.id);
+    const report = await syncOnce(deps);
+    expect(report).toMatchObject({ pushed: 3, rejected: 1 });
+    const rejected = (await db.getAll('outbox')).filter((i) => i.status === 'rejected');
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({ kind: 'submit', dossier_id: a.id });
+    expect(rejected[0]!.reasons![0]).toMatchObject({ code: 'required', path: 'contact.phone' });
+    expect((await db.get('dossiers', a.id))!).toMatchObject({ state: 0, submit_queued: false });
+    expect((await db.get('dossiers', b.id))!.state).toBe(1);
+  });
+
+  it('a whole batch refused for one item (422): that item is kept, sent as a no-op, the rest go', async () => {
+    const { db, server, deps } = await setup();
+    const a = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
+    await submitDossier(db, a.id);
+    server.faults.push({
+      status: 422,
+      body: { type: '/problems/validation_failed', errors: [{ path: '$.mutations[1].payload.reserved_code', code: 'invalid', message: 'bad' }] },
+    });
+    await syncOnce(deps);
+    const items = await db.getAll('outbox');
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ seq: 2, kind: 'submit', status: 'rejected' });
+    expect(items[0]!.reasons![0]!.path).toBe('$.mutations[1].payload.reserved_code');
+    expect(server.lastSeq.get('0190a000-0000-7000-8000-000000000001')).toBe(2);
+  });
+
+  it('waits for a sign-in without losing anything', async () => {
+    const db = await freshDb();
+    await createDraft(db, 'khai-sinh', 1);
+    const server = new FakeServer();
+    await expect(syncOnce({ db, fetch: server.fetch as typeof fetch })).rejects.toBeInstanceOf(AuthRequired);
+    expect(server.requests).toHaveLength(0);
+    await withDevice(db, 'wrong');
+    await expect(syncOnce({ db, fetch: server.fetch as typeof fetch })).rejects.toBeInstanceOf(AuthRequired);
+    expect((await getMeta<SyncMeta>(db, SYNC_KEY))!.needs_sign_in).toBe(true);
+    expect(await outboxCounts(db)).toEqual({ pending: 1, rejected: 0 });
+  });
+
+  it('two edits of the same field in a row are not a conflict with itself', async () => {
+    const { db, server, deps } = await setup();
+    const d = await createDraft(db, 'khai-sinh', 1);
+    await syncOnce(deps);
+    await editAnswers(db, d.id, { 'child.hometown': 'Huế' });
+    await syncOnce(deps);
+    await editAnswers(db, d.id, { 'child.hometown': 'Nam Định' });
+    await (await import('./outbox')).markSent(db, [3]);
+    await editAnswers(db, d.id, { 'child.hometown': 'Hà Nội' });
+    await syncOnce(deps);
+    expect(server.dossiers.get(d.id)!.conflicts).toEqual([]);
+    expect(server.dossiers.get(d.id)!.fields['child.hometown']).toBe('Hà Nội');
+  });
+
+  it('a clash with another device becomes a conflict the person resolves field by field', async () => {
+    const { db, server, deps } = await setup();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'child.hometown': 'Huế' });
+    await syncOnce(deps);
+    server.official(d.id, { field: ['child.hometown', 'Hải Phòng'] }); // another device of the person
+    await editAnswers(db, d.id, { 'child.hometown': 'Nam Định', 'child.birth_place': 'Nhà' });
+    const report = await syncOnce(deps);
+    expect(report.conflicts).toBe(1);
+    let local = (await db.get('dossiers', d.id))!;
+    expect(local.conflicts).toHaveLength(1);
+    expect(local.conflicts![0]).toMatchObject({ path: 'child.hometown', server_value: 'Hải Phòng', device_value: 'Nam Định' });
+    expect(local.answers['child.birth_place']).toBe('Nhà');
+    await resolveConflict(db, d.id, local.conflicts![0]!.conflict_id, { choice: 'device' });
+    await syncOnce(deps);
+    local = (await db.get('dossiers', d.id))!;
+    expect(local.conflicts).toEqual([]);
+    expect(server.dossiers.get(d.id)!.fields['child.hometown']).toBe('Nam Định');
+    expect(local.answers['child.hometown']).toBe('Nam Định');
+  });
+
+  it('pulls state changes and messages, raising notices, page by page', async () => {
+    const { db, server, deps } = await setup();
+    const ids = [];
+    for (let i = 0; i < 3; i++) {
+      const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
+      await submitDossier(db, d.id);
+      ids.push(d.id);
+    }
+    await syncOnce(deps);
+    server.official(ids[0]!, { state: 2 });
+    server.official(ids[1]!, { state: 5, message: 'Thiếu giấy chứng sinh' });
+    const report = await syncOnce(deps);
+    expect(report.notices).toBe(3);
+    const notices = await db.getAll('notices');
+    expect(notices.map((n) => n.vi)).toEqual([
+      'Hồ sơ 0007026000000001: Được tiếp nhận',
+      'Hồ sơ 0007026000000002: Yêu cầu bổ sung giấy tờ',
+      'Hồ sơ 0007026000000002: cán bộ nhắn "Thiếu giấy chứng sinh"',
+    ]);
+    expect((await db.get('dossiers', ids[1]!))!.state).toBe(5);
+    expect(server.requests.filter((r) => r.path.startsWith('/api/sync/pull')).length).toBeGreaterThan(2);
+  });
+
+  it('an older view after a newer one changes nothing, and unconfirmed edits stay on top', async () => {
+    const { db, server, deps } = await setup();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'child.hometown': 'Huế' });
+    await syncOnce(deps);
+    await editAnswers(db, d.id, { 'child.hometown': 'Vinh' });
+    server.faults.push('network');
+    await expect(syncOnce(deps)).rejects.toThrow();
+    const { applyViews } = await import('./sync');
+    await applyViews(db, [server.view(server.dossiers.get(d.id)!)], new Date());
+    expect((await db.get('dossiers', d.id))!.answers['child.hometown']).toBe('Vinh');
+    await applyViews(db, [{ ...server.view(server.dossiers.get(d.id)!), version: 0 }], new Date());
+    expect((await db.get('dossiers', d.id))!.version).toBe(1);
+  });
+
+  it('answers a request for more documents offline; the answer goes at the next sync', async () => {
+    const { db, server, deps } = await setup();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
+    await submitDossier(db, d.id);
+    await syncOnce(deps);
+    server.official(d.id, { state: 5, message: 'Bổ sung giấy chứng sinh' });
+    await syncOnce(deps);
+    const sha = 'd'.repeat(64);
+    await (await import('./dossiers')).answerSupplement(db, d.id, 'Đã chụp giấy chứng sinh', { 'attachments.birth_certificate': [sha] });
+    expect((await db.get('dossiers', d.id))!.answers['attachments.birth_certificate']).toEqual([sha]);
+    await syncOnce(deps);
+    const local = (await db.get('dossiers', d.id))!;
+    expect(local.state).toBe(4);
+    expect(server.dossiers.get(d.id)!.fields['attachments.birth_certificate']).toEqual([sha]);
+    expect(local.messages!.map((m) => m.author)).toEqual(['official', 'person']);
+  });
+
+  it('holds a submission back while its files wait to be uploaded', async () => {
+    const { db, deps } = await setup();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
+    await (await import('./dossiers')).attachFile(db, d.id, 'attachments.birth_certificate', 'c'.repeat(64));
+    await submitDossier(db, d.id);
+    const uploads = async () => ({ available: true, waiting: new Set(['c'.repeat(64)]) });
+    const report = await syncOnce({ ...deps, uploads });
+    expect(report).toMatchObject({ pushed: 2, held: 1 });
+    expect((await pendingItems(db)).map((i) => i.kind)).toEqual(['submit']);
+    const done = await syncOnce({ ...deps, uploads: async () => ({ available: true, waiting: new Set<string>() }) });
+    expect(done.pushed).toBe(1);
+  });
+});
+
+describe('SyncLoop', () => {
+  function env(online = true) {
+    const timers: { fn: () => void; ms: number }[] = [];
+    const e: LoopEnv & { online: boolean; timers: typeof timers } = {
+      online,
+      timers,
+      setTimeout: (fn, ms) => {
+        timers.push({ fn, ms });
+        return timers.length - 1;
+      },
+      clearTimeout: () => {},
+      random: () => 0.5,
+      isOnline: () => e.online,
+      exclusive: (fn) => fn(),
+    };
+    return e;
+  }
+
+  it('backs off with jitter up to a cap, and resets after a success', async () => {
+    expect(backoffDelay(1, () => 0)).toBe(1000);
+    expect(backoffDelay(1, () => 1)).toBe(2000);
+    expect(backoffDelay(4, () => 1)).toBe(16000);
+    expect(backoffDelay(50, () => 1)).toBe(BACKOFF_CAP);
+    let fail = 2;
+    const run = vi.fn(async () => {
+      if (fail-- > 0) throw new Error('500 boom');
+      return { pushed: 0, rejected: 0, conflicts: 0, pulled: 0, held: 0, notices: 0 };
+    });
+    const e = env();
+    const loop = new SyncLoop(run, e);
+    loop.start();
+    await vi.waitFor(() => expect(loop.status.failures).toBe(1));
+    expect(loop.status.phase).toBe('waiting');
+    expect(e.timers.at(-1)!.ms).toBe(1500);
+    e.timers.at(-1)!.fn();
+    await vi.waitFor(() => expect(loop.status.failures).toBe(2));
+    expect(e.timers.at(-1)!.ms).toBe(3000);
+    e.timers.at(-1)!.fn();
+    await vi.waitFor(() => expect(loop.status.phase).toBe('idle'));
+    expect(loop.status.failures).toBe(0);
+    expect(e.timers.at(-1)!.ms).toBe(EVERY_MINUTE);
+  });
+
+  it('does nothing offline, and runs when the device comes online', async () => {
+    const run = vi.fn(async () => ({ pushed: 1, rejected: 0, conflicts: 0, pulled: 0, held: 0, notices: 0 }));
+    const e = env(false);
+    const loop = new SyncLoop(run, e);
+    loop.start();
+    expect(loop.status.phase).toBe('offline');
+    expect(run).not.toHaveBeenCalled();
+    e.online = true;
+    await loop.trigger('online');
+    expect(run).toHaveBeenCalledTimes(1);
+  });
+
+  it('runs one pass at a time and once more for triggers that came meanwhile', async () => {
+    let release!: () => void;
+    const run = vi.fn(
+      () =>
+        new Promise<never>((resolve) => {
+          release = () => resolve({ pushed: 0, rejected: 0, conflicts: 0, pulled: 0, held: 0, notices: 0 } as never);
+        }),
+    );
+    const loop = new SyncLoop(run, env());
+    loop.start();
+    void loop.trigger('change');
+    void loop.trigger('change');
+    expect(run).toHaveBeenCalledTimes(1);
+    release();
+    await vi.waitFor(() => expect(run).toHaveBeenCalledTimes(2));
+  });
+
+  it('stops retrying when a sign-in is needed', async () => {
+    const run = vi.fn(async () => {
+      throw new AuthRequired('no_device');
+    });
+    const e = env();
+    const loop = new SyncLoop(run, e);
+    loop.start();
+    await vi.waitFor(() => expect(loop.status.phase).toBe('signed_out'));
+    expect(e.timers).toHaveLength(0);
+  });
+});

@@ -1,0 +1,388 @@
+// The sync loop (DESIGN §4): upload files, push the outbox in seq order, pull the
+// change feed. `syncOnce` is one pass; `SyncLoop` decides when to run it: at start, on
+// `online`, when the app becomes visible, every minute while online, on a Background
+// Sync event, and after a failure with exponential backoff and jitter.
+//
+// Nothing here needs a window: the service worker runs the same pass for Background Sync.
+
+import { ApiError, NetworkError, requestRaw, type Fetch } from './api/http';
+import type { DossierView, PullResponse, PushResponse, Reason } from './api/types';
+import {
+  getMeta,
+  setMeta,
+  viewToLocal,
+  type DeviceRecord,
+  type MotcuaDB,
+  type Notice,
+  type OutboxItem,
+  type SyncMeta,
+} from './db';
+import { applyPushResponse, markSent, overlay, pendingItems, voidItem, wireMutation } from './outbox';
+import { STATE_LABELS } from './states';
+
+export const MAX_BATCH = 100;
+export const MAX_BATCH_BYTES = 900 * 1024;
+const CURSOR_KEY = 'pull_cursor';
+export const DEVICE_KEY = 'device';
+export const SYNC_KEY = 'sync';
+
+export class AuthRequired extends Error {
+  constructor(readonly code: string) {
+    super(`sign-in required: ${code}`);
+    this.name = 'AuthRequired';
+  }
+}
+
+export interface UploadReport {
+  /** The server accepts uploads (else files wait on the device). */
+  available: boolean;
+  /** Hashes still only on the device. */
+  waiting: ReadonlySet<string>;
+}
+
+export interface SyncDeps {
+  db: MotcuaDB;
+  fetch?: Fetch;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  /** Uploads waiting files first; absent, files are not considered. */
+  uploads?: (db: MotcuaDB, device: DeviceRecord) => Promise<UploadReport>;
+}
+
+export interface SyncReport {
+  pushed: number;
+  rejected: number;
+  conflicts: number;
+  pulled: number;
+  /** Items held back because their files are not on the server yet. */
+  held: number;
+  notices: number;
+}
+
+const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function authHeader(device: DeviceRecord): Record<string, string> {
+  return { Authorization: `Device ${device.credential}` };
+}
+
+function asAuth(error: unknown): never {
+  if (error instanceof ApiError && (error.status === 401 || error.code === 'device_revoked' || error.code === 'device_mismatch')) {
+    throw new AuthRequired(error.code || String(error.status));
+  }
+  throw error;
+}
+
+function attachmentHashes(item: OutboxItem, answers: Record<string, unknown>): string[] {
+  if (item.kind !== 'submit' && item.kind !== 'answer_supplement') return [];
+  const hashes: string[] = [];
+  for (const value of Object.values(answers)) {
+    if (Array.isArray(value)) for (const v of value) if (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)) hashes.push(v);
+  }
+  return hashes;
+}
+
+/** The next batch: in seq order, within the limits, stopping before a submission whose files wait. */
+async function nextBatch(db: MotcuaDB, uploads: UploadReport | null, maxCount: number): Promise<{ items: OutboxItem[]; held: number }> {
+  const pending = await pendingItems(db);
+  const items: OutboxItem[] = [];
+  let bytes = 0;
+  for (const item of pending) {
+    if (uploads?.available && uploads.waiting.size) {
+      const d = await db.get('dossiers', item.dossier_id);
+      if (attachmentHashes(item, d?.answers ?? {}).some((h) => uploads.waiting.has(h))) {
+        return { items, held: pending.length - items.length };
+      }
+    }
+    const size = JSON.stringify(wireMutation(item)).length * 2; // UTF-16 worst case, roughly
+    if (items.length >= maxCount || (items.length && bytes + size > MAX_BATCH_BYTES)) break;
+    items.push(item);
+    bytes += size;
+  }
+  return { items, held: 0 };
+}
+
+function batchPathIndex(error: ApiError): number | null {
+  for (const e of error.problem.errors ?? []) {
+    const m = /^\$\.mutations\[(\d+)\]/.exec(e.path);
+    if (m) return Number(m[1]);
+  }
+  return null;
+}
+
+async function push(deps: SyncDeps, device: DeviceRecord, uploads: UploadReport | null, report: SyncReport): Promise<void> {
+  const { db } = deps;
+  const now = deps.now ?? (() => new Date());
+  let maxCount = MAX_BATCH;
+  for (let round = 0; round < 1000; round++) {
+    const { items, held } = await nextBatch(db, uploads, maxCount);
+    report.held = held;
+    if (!items.length) return;
+    await markSent(
+      db,
+      items.map((i) => i.seq),
+    );
+    let response: Response;
+    try {
+      response = await requestRaw('/api/sync/push', {
+        method: 'POST',
+        fetch: deps.fetch,
+        headers: authHeader(device),
+        body: { device_id: device.device_id, mutations: items.map(wireMutation) },
+      });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 413 && maxCount > 1) {
+        maxCount = Math.max(1, Math.floor(items.length / 2));
+        continue;
+      }
+      if (error instanceof ApiError && error.status === 422) {
+        // The envelope was refused because of one item: keep it for the person, send a no-op.
+        const index = batchPathIndex(error);
+        const bad = index !== null ? items[index] : items.length === 1 ? items[0] : undefined;
+        if (bad) {
+          const reasons: Reason[] = (error.problem.errors ?? []).map((e) => ({
+            code: e.code ?? 'invalid',
+            path: e.path,
+            message: e.message ?? '',
+          }));
+          await voidItem(db, bad.seq, reasons.length ? reasons : [{ code: 'invalid', path: '', message: error.problem.detail ?? '' }]);
+          continue;
+        }
+      }
+      asAuth(error);
+    }
+    const body = (await response.json()) as PushResponse;
+    const applied = await applyPushResponse(db, body, now());
+    report.pushed += applied.confirmed.length;
+    report.rejected += applied.rejected.length;
+    report.conflicts += applied.conflicts;
+    if (!body.outcomes.length) {
+      // A gap: the server expects an earlier seq than the device holds. Nothing more can go.
+      if (body.expected_seq != null) throw new Error(`the server expects seq ${body.expected_seq}`);
+      return;
+    }
+  }
+}
+
+export function stateNotice(d: { id: string; code?: string | null }, state: number, at: string): Notice {
+  const [vi, en] = STATE_LABELS[state] ?? [String(state), String(state)];
+  const name = d.code ?? d.id.slice(0, 8);
+  return { at, dossier_id: d.id, vi: `Hồ sơ ${name}: ${vi}`, en: `Dossier ${name}: ${en}`, read: false };
+}
+
+/** Applies pulled views; an older view after a newer one changes nothing. Returns the notices raised. */
+export async function applyViews(db: MotcuaDB, views: readonly DossierView[], now: Date): Promise<number> {
+  let notices = 0;
+  const at = now.toISOString();
+  const tx = db.transaction(['dossiers', 'outbox', 'notices'], 'readwrite');
+  const dossiers = tx.objectStore('dossiers');
+  for (const view of views) {
+    const local = await dossiers.get(view.id);
+    if (local && local.version > view.version) continue;
+    const pending = (await tx.objectStore('outbox').index('dossier').getAll(view.id)).filter((i) => i.status === 'pending');
+    const next = viewToLocal(view, local, at);
+    next.answers = overlay(next.answers, pending);
+    next.submit_queued = pending.some((i) => i.kind === 'submit' && !i.voided);
+    // A new request for documents wants a new answer.
+    if (view.state === 5 && local?.state !== 5) delete next.supplement_answered_at;
+    if (local) {
+      next.outreach = local.outreach;
+      next.reserved_code = local.reserved_code;
+      next.created_at = local.created_at;
+    }
+    // A state the person did not cause here, or a new message from an official, is news.
+    if (local && local.state >= 1 && view.state !== local.state) {
+      await tx.objectStore('notices').add(stateNotice(next, view.state, at));
+      notices++;
+    }
+    const before = (local?.messages ?? []).length;
+    for (const m of (view.messages ?? []).slice(before)) {
+      if (m.author !== 'official') continue;
+      const name = next.code ?? next.id.slice(0, 8);
+      await tx.objectStore('notices').add({
+        at,
+        dossier_id: view.id,
+        vi: `Hồ sơ ${name}: cán bộ nhắn "${m.text}"`,
+        en: `Dossier ${name}: message from the official "${m.text}"`,
+        read: false,
+      });
+      notices++;
+    }
+    await dossiers.put(next);
+  }
+  await tx.done;
+  return notices;
+}
+
+async function pull(deps: SyncDeps, device: DeviceRecord, report: SyncReport): Promise<void> {
+  const { db } = deps;
+  const now = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? sleepMs;
+  let waits = 0;
+  for (let page = 0; page < 10_000; page++) {
+    const cursor = await getMeta<string>(db, CURSOR_KEY);
+    const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+    let body: PullResponse;
+    try {
+      const response = await requestRaw(`/api/sync/pull${query}`, { fetch: deps.fetch, headers: authHeader(device) });
+      body = (await response.json()) as PullResponse;
+    } catch (error) {
+      asAuth(error);
+    }
+    report.notices += await applyViews(db, body.dossiers, now());
+    report.pulled += body.dossiers.length;
+    await setMeta(db, CURSOR_KEY, body.cursor);
+    if (body.pending && waits < 5) {
+      waits++; // an older transaction is still open on the server; it ends soon
+      await sleep(200 * waits);
+      continue;
+    }
+    if (!body.more) return;
+  }
+}
+
+/** One pass: files, then the outbox, then the change feed. */
+export async function syncOnce(deps: SyncDeps): Promise<SyncReport> {
+  const { db } = deps;
+  const now = deps.now ?? (() => new Date());
+  const report: SyncReport = { pushed: 0, rejected: 0, conflicts: 0, pulled: 0, held: 0, notices: 0 };
+  const device = await getMeta<DeviceRecord>(db, DEVICE_KEY);
+  if (!device) throw new AuthRequired('no_device');
+  const meta = (await getMeta<SyncMeta>(db, SYNC_KEY)) ?? {};
+  await setMeta(db, SYNC_KEY, { ...meta, last_attempt_at: now().toISOString() });
+  try {
+    const uploads = deps.uploads ? await deps.uploads(db, device) : null;
+    await push(deps, device, uploads, report);
+    await pull(deps, device, report);
+  } catch (error) {
+    const latest = (await getMeta<SyncMeta>(db, SYNC_KEY)) ?? {};
+    await setMeta(db, SYNC_KEY, {
+      ...latest,
+      last_error: error instanceof Error ? error.message : String(error),
+      needs_sign_in: error instanceof AuthRequired,
+    });
+    throw error;
+  }
+  const latest = (await getMeta<SyncMeta>(db, SYNC_KEY)) ?? {};
+  await setMeta(db, SYNC_KEY, { ...latest, last_success_at: now().toISOString(), last_error: null, needs_sign_in: false });
+  return report;
+}
+
+// ---------------------------------------------------------------- the loop
+
+export interface LoopEnv {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  random(): number;
+  isOnline(): boolean;
+  /** Runs `fn` holding a lock shared with other tabs and the service worker, when there is one. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export const EVERY_MINUTE = 60_000;
+export const BACKOFF_BASE = 2_000;
+export const BACKOFF_CAP = 5 * 60_000;
+
+/** Exponential backoff with full jitter: a random wait up to min(cap, base·2^n). */
+export function backoffDelay(failures: number, random: () => number): number {
+  const ceiling = Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** Math.max(0, failures - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+export type LoopPhase = 'idle' | 'syncing' | 'waiting' | 'offline' | 'signed_out';
+
+export interface LoopStatus {
+  phase: LoopPhase;
+  failures: number;
+  nextAttemptAt: number | null;
+  lastReport: SyncReport | null;
+  lastError: string | null;
+}
+
+export class SyncLoop {
+  private timer: unknown = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+  status: LoopStatus = { phase: 'idle', failures: 0, nextAttemptAt: null, lastReport: null, lastError: null };
+
+  constructor(
+    private readonly run: () => Promise<SyncReport>,
+    private readonly env: LoopEnv,
+    private readonly onStatus: (status: LoopStatus) => void = () => {},
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.trigger('start');
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) this.env.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Something happened that may let the outbox move (start, online, visible, a new change, …). */
+  trigger(_reason: string): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (!this.env.isOnline()) {
+      this.set({ phase: 'offline', nextAttemptAt: null });
+      return Promise.resolve();
+    }
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    if (this.timer !== null) this.env.clearTimeout(this.timer);
+    this.timer = null;
+    this.running = this.pass().finally(() => {
+      this.running = null;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        void this.trigger('again');
+      }
+    });
+    return this.running;
+  }
+
+  private set(part: Partial<LoopStatus>): void {
+    this.status = { ...this.status, ...part };
+    this.onStatus(this.status);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer !== null) this.env.clearTimeout(this.timer);
+    this.timer = this.env.setTimeout(() => {
+      this.timer = null;
+      void this.trigger('timer');
+    }, ms);
+  }
+
+  private async pass(): Promise<void> {
+    this.set({ phase: 'syncing' });
+    try {
+      const report = await this.env.exclusive(this.run);
+      this.set({ phase: 'idle', failures: 0, lastReport: report, lastError: null, nextAttemptAt: null });
+      this.schedule(EVERY_MINUTE);
+    } catch (error) {
+      if (error instanceof AuthRequired) {
+        // Nothing is lost: the outbox waits for a sign-in.
+        this.set({ phase: 'signed_out', lastError: error.code, nextAttemptAt: null });
+        return;
+      }
+      const failures = this.status.failures + 1;
+      const delay = error instanceof ApiError && error.retryAfter
+        ? Math.max(error.retryAfter * 1000, backoffDelay(failures, this.env.random))
+        : backoffDelay(failures, this.env.random);
+      const offline = error instanceof NetworkError && !this.env.isOnline();
+      this.set({
+        phase: offline ? 'offline' : 'waiting',
+        failures,
+        lastError: error instanceof Error ? error.message : String(error),
+        nextAttemptAt: Date.now() + delay,
+      });
+      this.schedule(delay);
+    }
+  }
+}

@@ -1,0 +1,223 @@
+// A small in-memory stand-in for the sync server, for unit tests: exactly-once per
+// (device, seq), field versions and conflicts as sync/merge.py decides them, codes on
+// submit, a change feed. Faults are injected per request.
+
+import type { DossierView, Outcome, PushResponse } from '../api/types';
+
+type Fields = Record<string, unknown>;
+
+interface Dossier {
+  id: string;
+  procedure_code: string;
+  state: number;
+  version: number;
+  fields: Fields;
+  fieldVersions: Record<string, number>;
+  code: string | null;
+  conflicts: { id: number; path: string; server_value: unknown; device_value: unknown; resolved: boolean }[];
+  messages: { at: string; author: 'official' | 'person'; text: string }[];
+}
+
+export type Fault = 'network' | 'lost_response' | 'server_error' | 'unauthorized' | { status: number; body: unknown };
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+export class FakeServer {
+  dossiers = new Map<string, Dossier>();
+  lastSeq = new Map<string, number>();
+  recorded = new Map<string, Outcome>();
+  feed: string[] = [];
+  faults: Fault[] = [];
+  requests: { path: string; body?: unknown }[] = [];
+  credential = 'secret';
+  private nextCode = 1;
+  private nextConflict = 1;
+
+  fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
+    const url = new URL(String(input), 'http://test');
+    const body = init.body ? JSON.parse(String(init.body)) : undefined;
+    this.requests.push({ path: url.pathname + url.search, body });
+    const fault = this.faults.shift();
+    if (fault === 'network') throw new TypeError('Failed to fetch');
+    if (fault === 'server_error') return this.json(500, { type: '/problems/internal', title: 'oops' });
+    const auth = new Headers(init.headers).get('Authorization');
+    if (fault === 'unauthorized' || auth !== `Device ${this.credential}`) {
+      return this.json(401, { type: '/problems/not_signed_in', title: 'sign in' });
+    }
+    if (fault && typeof fault === 'object') return this.json(fault.status, fault.body);
+    let response: Response;
+    if (url.pathname === '/api/sync/push') response = this.json(200, this.push(body));
+    else if (url.pathname === '/api/sync/pull') response = this.json(200, this.pull(url.searchParams.get('cursor')));
+    else response = this.json(404, { type: '/problems/not_found' });
+    if (fault === 'lost_response') throw new TypeError('connection reset');
+    return response;
+  };
+
+  private json(status: number, body: unknown): Response {
+    return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+  }
+
+  push(envelope: { device_id: string; mutations: any[] }): PushResponse {
+    let last = this.lastSeq.get(envelope.device_id) ?? 0;
+    const outcomes: Outcome[] = [];
+    let expected: number | null = null;
+    for (const m of envelope.mutations) {
+      if (m.seq <= last) {
+        const r = this.recorded.get(`${envelope.device_id}:${m.seq}`);
+        if (r) outcomes.push(r);
+        continue;
+      }
+      if (m.seq !== last + 1) {
+        expected = last + 1;
+        break;
+      }
+      const outcome = this.apply(m);
+      this.recorded.set(`${envelope.device_id}:${m.seq}`, outcome);
+      outcomes.push(outcome);
+      last = m.seq;
+    }
+    this.lastSeq.set(envelope.device_id, last);
+    return { outcomes, last_seq: last, ...(expected !== null ? { expected_seq: expected } : {}) } as PushResponse;
+  }
+
+  private apply(m: any): Outcome {
+    const base = { seq: m.seq, mutation_id: m.id, dossier_id: m.dossier_id };
+    const reject = (code: string, path = '') => ({ ...base, status: 'rejected' as const, reasons: [{ code, path, message: code }] });
+    let d = this.dossiers.get(m.dossier_id);
+    if (m.kind === 'create_draft') {
+      if (d) return reject('already_exists');
+      d = {
+        id: m.dossier_id, procedure_code: m.payload.procedure_code, state: 0, version: 1, fields: {},
+        fieldVersions: {}, code: null, conflicts: [], messages: [],
+      };
+      for (const [k, v] of Object.entries(m.payload.fields ?? {})) {
+        if (k.startsWith('bad.')) return reject('unknown_field', `payload.changes.${k}`);
+        d.fields[k] = v;
+        d.fieldVersions[k] = 1;
+      }
+      this.dossiers.set(d.id, d);
+      this.publish(d);
+      return { ...base, status: 'applied', version: 1, state: 0 };
+    }
+    if (!d) return reject('unknown_dossier', 'dossier_id');
+    const result = (status: Outcome['status'], conflicts: Outcome['conflicts'] = []) => ({
+      ...base, status, version: d!.version, state: d!.state, code: d!.code, conflicts,
+    });
+    switch (m.kind) {
+      case 'edit_draft': {
+        if (d.state !== 0) return reject('not_allowed_in_state', 'kind');
+        const apply: Fields = {};
+        const conflicts: { path: string; server: unknown; device: unknown }[] = [];
+        for (const [path, value] of Object.entries(m.payload.changes as Fields)) {
+          if (path.startsWith('bad.')) return reject('unknown_field', `payload.changes.${path}`);
+          if ((d.fieldVersions[path] ?? 0) <= m.base_version || same(d.fields[path], value)) apply[path] = value;
+          else conflicts.push({ path, server: d.fields[path], device: value });
+        }
+        const effective = Object.entries(apply).filter(([p, v]) => !same(d!.fields[p], v));
+        if (!effective.length && !conflicts.length) return result(m.base_version >= d.version ? 'applied' : 'merged');
+        const status = m.base_version >= d.version ? 'applied' : 'merged';
+        d.version++;
+        for (const [p, v] of effective) {
+          if (v === null) delete d.fields[p];
+          else d.fields[p] = v;
+          d.fieldVersions[p] = d.version;
+        }
+        const fc = conflicts.map((c) => {
+          const conflict = { id: this.nextConflict++, path: c.path, server_value: c.server, device_value: c.device, resolved: false };
+          d!.conflicts.push(conflict);
+          return { conflict_id: conflict.id, path: c.path, server_value: c.server, device_value: c.device };
+        });
+        this.publish(d);
+        return result(fc.length ? 'conflict' : status, fc);
+      }
+      case 'attach': {
+        const list = (d.fields[m.payload.path] as string[] | undefined) ?? [];
+        if (list.includes(m.payload.sha256)) return result('applied');
+        d.version++;
+        d.fields[m.payload.path] = [...list, m.payload.sha256];
+        d.fieldVersions[m.payload.path] = d.version;
+        this.publish(d);
+        return result('applied');
+      }
+      case 'resolve_conflict': {
+        const c = d.conflicts.find((x) => x.id === m.payload.conflict_id);
+        if (!c) return reject('unknown_conflict');
+        c.resolved = true;
+        d.version++;
+        const value = m.payload.choice === 'server' ? c.server_value : m.payload.choice === 'device' ? c.device_value : m.payload.value;
+        d.fields[c.path] = value;
+        d.fieldVersions[c.path] = d.version;
+        this.publish(d);
+        return result('applied');
+      }
+      case 'submit': {
+        if (d.state !== 0) return reject('not_allowed_in_state', 'kind');
+        if (d.conflicts.some((c) => !c.resolved)) return reject('unresolved_conflicts');
+        if (!d.fields['contact.phone']) return reject('required', 'contact.phone');
+        d.version++;
+        d.state = 1;
+        d.code = m.payload.reserved_code ?? `0007026${String(this.nextCode++).padStart(9, '0')}`;
+        this.publish(d);
+        return result('applied');
+      }
+      case 'answer_supplement': {
+        if (d.state !== 5) return reject('not_allowed_in_state', 'kind');
+        d.version++;
+        for (const [p, v] of Object.entries(m.payload.changes ?? {})) {
+          if (v === null) delete d.fields[p];
+          else d.fields[p] = v;
+          d.fieldVersions[p] = d.version;
+        }
+        if (m.payload.message) d.messages.push({ at: new Date().toISOString(), author: 'person', text: m.payload.message });
+        d.state = 4;
+        this.publish(d);
+        return result('applied');
+      }
+      default:
+        return reject('not_allowed_in_state', 'kind');
+    }
+  }
+
+  /** What an official does on the back office. */
+  official(id: string, change: { state?: number; message?: string; field?: [string, unknown] }): void {
+    const d = this.dossiers.get(id)!;
+    d.version++;
+    if (change.state !== undefined) d.state = change.state;
+    if (change.message) d.messages.push({ at: new Date().toISOString(), author: 'official', text: change.message });
+    if (change.field) {
+      d.fields[change.field[0]] = change.field[1];
+      d.fieldVersions[change.field[0]] = d.version;
+    }
+    this.publish(d);
+  }
+
+  private publish(d: Dossier): void {
+    this.feed.push(d.id);
+  }
+
+  view(d: Dossier): DossierView {
+    return {
+      id: d.id, procedure_code: d.procedure_code, schema_version: 1, state: d.state, version: d.version,
+      fields: { ...d.fields }, code: d.code,
+      conflicts: d.conflicts.filter((c) => !c.resolved).map((c) => ({
+        id: c.id, path: c.path, server_value: c.server_value, device_value: c.device_value, device_id: null,
+        created_at: new Date().toISOString(),
+      })),
+      messages: d.messages,
+    } as DossierView;
+  }
+
+  pull(cursor: string | null) {
+    const from = cursor ? Number(cursor) : 0;
+    const page = this.feed.slice(from, from + 2);
+    const ids = [...new Set(page)];
+    const next = from + page.length;
+    return {
+      dossiers: ids.map((id) => this.view(this.dossiers.get(id)!)),
+      cursor: String(next),
+      more: next < this.feed.length,
+      reset: false,
+      pending: false,
+    };
+  }
+}

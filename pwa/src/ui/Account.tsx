@@ -1,0 +1,219 @@
+// Sign in (password or passkey), register with the robot check, and register this
+// install as a device. Drafting never needs any of it; syncing waits for it.
+
+import { useState } from 'preact/hooks';
+import { ApiError, NetworkError } from '../api/http';
+import type { SessionInfo } from '../api/types';
+import { changed, counts, device, getDb, online, session, syncMeta, syncNow } from '../app';
+import { addPasskey, forgetEverything, passkeySignIn, passwordSignIn, registerAccount, registerDevice, signOutServer } from '../auth';
+import { t } from '../i18n';
+import { Captcha } from './Captcha';
+
+function problemText(e: unknown): string {
+  if (e instanceof NetworkError) return t('Không có mạng. Hãy thử lại khi có kết nối.', 'No connection. Try again when online.');
+  if (e instanceof ApiError) {
+    const detail = e.problem.errors?.map((x) => x.message).filter(Boolean).join('; ');
+    return [e.problem.title, detail || e.problem.detail].filter(Boolean).join(': ');
+  }
+  if (e instanceof Error && e.name === 'NotAllowedError') return t('Đã hủy xác thực bằng passkey.', 'The passkey prompt was cancelled.');
+  return e instanceof Error ? e.message : String(e);
+}
+
+async function afterSignIn(info: SessionInfo): Promise<void> {
+  const db = getDb();
+  const current = device.value;
+  if (current && current.account_id !== info.account_id && counts.value.pending > 0) {
+    throw new Error(
+      t(
+        `Máy này còn ${counts.value.pending} thay đổi của tài khoản ${current.email} chưa gửi. Hãy đăng nhập lại tài khoản đó để gửi trước.`,
+        `This device still holds ${counts.value.pending} unsent change(s) of ${current.email}. Sign in with that account first.`,
+      ),
+    );
+  }
+  if (current && current.account_id !== info.account_id) await forgetEverything(db);
+  await registerDevice(db, info);
+  changed();
+  await syncNow('signed-in');
+}
+
+function SignIn() {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function run(fn: () => Promise<SessionInfo>) {
+    setBusy(true);
+    setError(null);
+    try {
+      await afterSignIn(await fn());
+    } catch (e) {
+      setError(problemText(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form
+      class="card"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void run(() => passwordSignIn(email.trim(), password));
+      }}
+    >
+      <h2>{t('Đăng nhập', 'Sign in')}</h2>
+      <label>
+        Email
+        <input id="signin-email" type="email" autocomplete="username webauthn" value={email} onInput={(e) => setEmail((e.target as HTMLInputElement).value)} />
+      </label>
+      <label>
+        {t('Mật khẩu', 'Password')}
+        <input id="signin-password" type="password" autocomplete="current-password" value={password} onInput={(e) => setPassword((e.target as HTMLInputElement).value)} />
+      </label>
+      {error && <p class="error" role="alert">{error}</p>}
+      <div class="row">
+        <button type="submit" class="primary" disabled={busy || !online.value}>
+          {t('Đăng nhập', 'Sign in')}
+        </button>
+        <button type="button" class="secondary" disabled={busy || !online.value} onClick={() => void run(() => passkeySignIn())}>
+          {t('Đăng nhập bằng passkey', 'Sign in with a passkey')}
+        </button>
+      </div>
+      {!online.value && <p class="hint">{t('Cần có mạng để đăng nhập. Bạn vẫn làm hồ sơ được khi không có mạng.', 'Signing in needs a connection. You can still prepare dossiers offline.')}</p>}
+    </form>
+  );
+}
+
+function Register() {
+  const [form, setForm] = useState({ email: '', full_name: '', phone: '', personal_id: '', password: '' });
+  const [captchaId, setCaptchaId] = useState<string | null>(null);
+  const [answer, setAnswer] = useState('');
+  const [nonce, setNonce] = useState(0);
+  const [done, setDone] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const bind = (key: keyof typeof form) => ({
+    value: form[key],
+    onInput: (e: Event) => setForm({ ...form, [key]: (e.target as HTMLInputElement).value }),
+  });
+  if (done) {
+    return <p class="card">{t('Đã gửi thư kích hoạt. Mở email và bấm vào liên kết để kích hoạt tài khoản.', 'Activation email sent. Open it and follow the link.')}</p>;
+  }
+  return (
+    <form
+      class="card"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setError(null);
+        if (!captchaId) return;
+        try {
+          await registerAccount({ ...form, captcha_id: captchaId, captcha_answer: answer, lang: document.documentElement.lang === 'en' ? 'en' : 'vi' });
+          setDone(true);
+        } catch (err) {
+          setError(problemText(err));
+          setNonce(nonce + 1);
+        }
+      }}
+    >
+      <h2>{t('Đăng ký tài khoản', 'Create an account')}</h2>
+      <label>
+        {t('Họ và tên', 'Full name')}
+        <input autocomplete="name" {...bind('full_name')} />
+      </label>
+      <label>
+        Email
+        <input type="email" autocomplete="email" {...bind('email')} />
+      </label>
+      <label>
+        {t('Số điện thoại', 'Phone')}
+        <input type="tel" autocomplete="tel" {...bind('phone')} />
+      </label>
+      <label>
+        {t('Số định danh cá nhân', 'Personal ID number')}
+        <input inputMode="numeric" maxLength={12} {...bind('personal_id')} />
+      </label>
+      <label>
+        {t('Mật khẩu (ít nhất 10 ký tự)', 'Password (10 characters or more)')}
+        <input type="password" autocomplete="new-password" {...bind('password')} />
+      </label>
+      <Captcha onChallenge={setCaptchaId} answer={answer} onAnswer={setAnswer} nonce={nonce} />
+      {error && <p class="error" role="alert">{error}</p>}
+      <button type="submit" class="primary" disabled={!online.value || !captchaId}>
+        {t('Đăng ký', 'Register')}
+      </button>
+    </form>
+  );
+}
+
+export function AccountPage() {
+  const dev = device.value;
+  const [message, setMessage] = useState<string | null>(null);
+  if (dev && !syncMeta.value.needs_sign_in) {
+    return (
+      <div>
+        <h1>{t('Tài khoản', 'Account')}</h1>
+        <div class="card">
+          <p>
+            <strong>{dev.full_name}</strong> ({dev.email})
+          </p>
+          <p class="muted">
+            {t('Vai trò', 'Role')}: {dev.role}
+            {dev.commune_code ? ` · ${dev.commune_code}` : ''}
+          </p>
+          <p class="muted small">
+            {t('Thiết bị', 'Device')}: {dev.device_id}
+          </p>
+          {session.value && (
+            <button
+              type="button"
+              class="secondary"
+              onClick={async () => {
+                try {
+                  await addPasskey(session.value!, 'Passkey');
+                  setMessage(t('Đã thêm passkey.', 'Passkey added.'));
+                } catch (e) {
+                  setMessage(problemText(e));
+                }
+              }}
+            >
+              {t('Thêm passkey', 'Add a passkey')}
+            </button>
+          )}
+          {message && <p>{message}</p>}
+        </div>
+        <div class="card">
+          <h2>{t('Đăng xuất khỏi máy này', 'Sign out of this device')}</h2>
+          {counts.value.pending > 0 ? (
+            <p class="warning">
+              {t(
+                `Còn ${counts.value.pending} thay đổi chưa gửi. Hãy đồng bộ trước khi đăng xuất, nếu không chúng sẽ mất.`,
+                `${counts.value.pending} change(s) are not sent yet. Sync before signing out, or they are lost.`,
+              )}
+            </p>
+          ) : (
+            <p>{t('Mọi thay đổi đã được gửi. Đăng xuất sẽ xóa hồ sơ khỏi máy này (vẫn còn trên máy chủ).', 'Everything is sent. Signing out removes your dossiers from this device (they stay on the server).')}</p>
+          )}
+          <button
+            type="button"
+            class="danger"
+            onClick={async () => {
+              if (counts.value.pending > 0 && !confirm(t('Xóa cả các thay đổi chưa gửi?', 'Delete the unsent changes too?'))) return;
+              await signOutServer(session.value ?? undefined);
+              await forgetEverything(getDb());
+              changed();
+            }}
+          >
+            {t('Đăng xuất', 'Sign out')}
+          </button>
+        </div>
+      </div>
+    );
+  }
+  return (
+    <div>
+      <h1>{t('Tài khoản', 'Account')}</h1>
+      {syncMeta.value.needs_sign_in && <p class="card warn">{t('Thiết bị cần đăng nhập lại để tiếp tục đồng bộ. Dữ liệu trên máy vẫn còn.', 'Sign in again to keep syncing. Your data is still here.')}</p>}
+      <p class="muted">{t('Không cần đăng nhập để làm hồ sơ. Cần đăng nhập để gửi hồ sơ đi.', 'You can prepare dossiers without signing in; sending needs an account.')}</p>
+      <SignIn />
+      <Register />
+    </div>
+  );
+}

@@ -1,0 +1,80 @@
+import { attention, device, online, persisted, ready, unreadNotices } from '../app';
+import { lang, setLang, t } from '../i18n';
+import { route } from '../router';
+import { AccountPage } from './Account';
+import { CatalogPage, ProcedurePage } from './Catalog';
+import { DossierRoute } from './DossierPage';
+import { Home } from './Home';
+import { LookupPage } from './Lookup';
+import { OutreachPage } from './Outreach';
+import { ReceiptPage } from './Receipt';
+import { SyncBar, SyncPage } from './SyncPage';
+
+function Page() {
+  const r = route.value;
+  const [first, second, third] = r.parts;
+  switch (first) {
+    case undefined:
+      return <Home />;
+    case 'thu-tuc':
+      return second ? <ProcedurePage code={second} /> : <CatalogPage />;
+    case 'ho-so':
+      return second ? <DossierRoute id={second} sub={third} focus={r.query.get('field')} /> : <Home />;
+    case 'tai-khoan':
+      return <AccountPage />;
+    case 'tra-cuu':
+      return <LookupPage key={r.query.toString()} initialCode={r.query.get('code') ?? ''} initialId={r.query.get('id') ?? ''} />;
+    case 'luu-dong':
+      return <OutreachPage next={r.query.get('next') === '1'} />;
+    case 'bien-nhan':
+      return second ? <ReceiptPage id={second} /> : <Home />;
+    case 'dong-bo':
+      return <SyncPage />;
+    default:
+      return <p class="card">{t('Không có trang này.', 'No such page.')}</p>;
+  }
+}
+
+export function App() {
+  const dev = device.value;
+  return (
+    <>
+      <header class="top no-print">
+        <a href="#/" class="brand">
+          <img src="./icons/icon-192.png" alt="" width={28} height={28} />
+          <span>
+            {t('Một cửa', 'One-stop')}
+            <span class="long">{t(' – Hộ tịch', ' – Civil status')}</span>
+          </span>
+        </a>
+        <nav>
+          {dev?.role === 'outreach' && <a href="#/luu-dong">{t('Lưu động', 'Outreach')}</a>}
+          <a href="#/tra-cuu">{t('Tra cứu', 'Look up')}</a>
+          <a href="#/tai-khoan" data-testid="account-link">
+            {dev ? dev.full_name.split(' ').pop() : t('Đăng nhập', 'Sign in')}
+          </a>
+          <button type="button" class="link lang" onClick={() => setLang(lang.value === 'vi' ? 'en' : 'vi')} aria-label={t('Switch to English', 'Chuyển sang tiếng Việt')}>
+            {lang.value === 'vi' ? 'EN' : 'VI'}
+          </button>
+        </nav>
+      </header>
+      <div class="no-print">
+        <SyncBar />
+      </div>
+      {unreadNotices.value.length > 0 && route.value.path !== '/' && (
+        <a class="notice-bar no-print" href="#/" data-testid="notice-bar">
+          {t(`${unreadNotices.value.length} thông báo mới về hồ sơ`, `${unreadNotices.value.length} new notice(s) about your dossiers`)}
+        </a>
+      )}
+      {persisted.value === false && route.value.path === '/' && (
+        <p class="persist-note no-print">
+          {t('Trình duyệt có thể xóa dữ liệu chưa đồng bộ khi thiếu bộ nhớ. Hãy đồng bộ thường xuyên.', 'The browser may evict unsynced data when space runs low. Sync often.')}
+        </p>
+      )}
+      {!online.value && <p class="offline-note no-print">{t('Đang ngoại tuyến – bạn vẫn làm hồ sơ bình thường.', 'Offline – you can keep working.')}</p>}
+      <main id="main" data-ready={ready.value ? 'true' : 'false'} data-attention={attention.value}>
+        {ready.value ? <Page /> : <p class="muted">{t('Đang mở…', 'Opening…')}</p>}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,120 @@
+// Attachments of one form field: take a photo or choose a file; photos are shrunk on
+// the phone and kept in IndexedDB until the server has them.
+
+import { useEffect, useState } from 'preact/hooks';
+import { changed, getDb } from '../app';
+import type { BlobRecord } from '../db';
+import { attachFile, detachFile } from '../dossiers';
+import { ACCEPTED, FileRefused, storeFile } from '../files';
+import { t } from '../i18n';
+
+interface Props {
+  id: string;
+  dossierId: string;
+  path: string;
+  value: string[];
+  max?: number;
+  readOnly?: boolean;
+  /** Instead of attach/detach mutations (answering a request for documents). */
+  onLocalChange?(hashes: string[]): void;
+}
+
+function Thumb({ sha256 }: { sha256: string }) {
+  const [record, setRecord] = useState<BlobRecord | null>(null);
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    let objectUrl: string | null = null;
+    void getDb()
+      .get('blobs', sha256)
+      .then((r) => {
+        if (!r) return;
+        setRecord(r);
+        if (r.type.startsWith('image/')) {
+          objectUrl = URL.createObjectURL(r.blob);
+          setUrl(objectUrl);
+        }
+      });
+    return () => {
+      if (objectUrl) URL.revokeObjectURL(objectUrl);
+    };
+  }, [sha256]);
+  return (
+    <figure class="thumb">
+      {url ? <img src={url} alt="" /> : <div class="pdf">{record?.type === 'application/pdf' ? 'PDF' : '…'}</div>}
+      <figcaption>
+        {record ? `${Math.round(record.size / 1024)} KB` : t('Tệp ở máy khác', 'On another device')}
+        {record && (record.uploaded ? ' ✓' : ` · ${t('chờ gửi', 'waiting')}`)}
+      </figcaption>
+    </figure>
+  );
+}
+
+export function Attachments({ id, dossierId, path, value, max = 10, readOnly, onLocalChange }: Props) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function add(files: FileList | null) {
+    if (!files?.length) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const hashes = [...value];
+      for (const file of Array.from(files)) {
+        if (hashes.length >= max) break;
+        const record = await storeFile(getDb(), file);
+        if (hashes.includes(record.sha256)) continue;
+        hashes.push(record.sha256);
+        if (!onLocalChange) await attachFile(getDb(), dossierId, path, record.sha256);
+      }
+      if (onLocalChange) onLocalChange(hashes);
+      changed();
+    } catch (e) {
+      setError(
+        e instanceof FileRefused
+          ? e.message === 'pdf_too_large'
+            ? t('Tệp PDF quá lớn (tối đa 10 MB).', 'The PDF is too large (10 MB at most).')
+            : t('Chỉ nhận ảnh hoặc PDF.', 'Photos or PDF only.')
+          : t('Không đọc được tệp này.', 'This file could not be read.'),
+      );
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function remove(sha256: string) {
+    if (onLocalChange) onLocalChange(value.filter((h) => h !== sha256));
+    else await detachFile(getDb(), dossierId, path, sha256);
+    changed();
+  }
+
+  return (
+    <div class="attachments">
+      <div class="thumbs">
+        {value.map((h) => (
+          <div key={h} class="thumb-wrap">
+            <Thumb sha256={h} />
+            {!readOnly && (
+              <button type="button" class="link danger" onClick={() => void remove(h)}>
+                {t('Bỏ', 'Remove')}
+              </button>
+            )}
+          </div>
+        ))}
+      </div>
+      {!readOnly && value.length < max && (
+        <div class="row">
+          <label class="button secondary">
+            {t('Chụp ảnh', 'Take a photo')}
+            <input id={`${id}-camera`} type="file" accept="image/*" capture="environment" hidden onChange={(e) => void add((e.target as HTMLInputElement).files)} />
+          </label>
+          <label class="button secondary">
+            {t('Chọn tệp', 'Choose a file')}
+            <input id={id} type="file" accept={ACCEPTED} multiple hidden onChange={(e) => void add((e.target as HTMLInputElement).files)} />
+          </label>
+          {busy && <span class="muted">{t('Đang nén ảnh…', 'Compressing…')}</span>}
+        </div>
+      )}
+      {error && <p class="error">{error}</p>}
+    </div>
+  );
+}

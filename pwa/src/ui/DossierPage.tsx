@@ -1,0 +1,259 @@
+// A dossier after submission: its code, its state in plain words, due date, requests
+// for more documents (answered offline too), officials' messages, field conflicts.
+
+import { useState } from 'preact/hooks';
+import { changed, dossiers, getDb, outbox } from '../app';
+import type { LocalConflict, LocalDossier } from '../db';
+import { answerSupplement, discardDraft, rateDossier, resolveConflict, withdrawDossier } from '../dossiers';
+import { displayCode } from '../codes';
+import { dossierTitle } from '../formModel';
+import type { JsonValue, Schema } from '../forms/types';
+import { formatDate, formatTime, t, tx } from '../i18n';
+import { navigate } from '../router';
+import { STATE_HINTS, stateLabel } from '../states';
+import { lang } from '../i18n';
+import { Attachments } from './Attachments';
+import { DraftForm } from './DraftForm';
+import { Review } from './Review';
+import { RejectedList } from './SyncPage';
+import { useProcedure } from './useProcedure';
+
+export function DossierRoute({ id, sub, focus }: { id: string; sub?: string; focus?: string | null }) {
+  const dossier = dossiers.value.find((d) => d.id === id);
+  if (!dossier) return <p class="card">{t('Không tìm thấy hồ sơ trên máy này.', 'This dossier is not on this device.')}</p>;
+  const editable = dossier.state === 0 && !dossier.submit_queued;
+  if (editable && sub === 'xem-lai') return <Review dossier={dossier} />;
+  if (editable) {
+    return (
+      <>
+        <ConflictsCard dossier={dossier} />
+        <RejectedList dossierId={dossier.id} />
+        <DraftForm key={dossier.id} dossier={dossier} focus={focus} />
+        <DiscardDraft dossier={dossier} />
+      </>
+    );
+  }
+  return <DossierStatus dossier={dossier} />;
+}
+
+function DiscardDraft({ dossier }: { dossier: LocalDossier }) {
+  const sent = outbox.value.some((i) => i.dossier_id === dossier.id && i.sent) || dossier.version > 0;
+  if (sent) return null;
+  return (
+    <p>
+      <button
+        type="button"
+        class="link danger"
+        onClick={async () => {
+          if (!confirm(t('Xóa bản nháp này?', 'Delete this draft?'))) return;
+          if (await discardDraft(getDb(), dossier.id)) {
+            changed();
+            navigate('/', true);
+          }
+        }}
+      >
+        {t('Xóa bản nháp', 'Delete draft')}
+      </button>
+    </p>
+  );
+}
+
+function show(v: unknown): string {
+  if (v === null || v === undefined || v === '') return t('(trống)', '(empty)');
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function fieldLabel(form: Schema | undefined, path: string): string {
+  const [sid, fid] = path.split('.');
+  const section = form?.sections.find((s) => s.id === sid);
+  const field = section?.fields.find((f) => f.id === fid);
+  return field && section ? `${tx(section.title)} – ${tx(field.label)}` : path;
+}
+
+export function ConflictsCard({ dossier }: { dossier: LocalDossier }) {
+  const { procedure } = useProcedure(dossier.procedure_code, dossier.schema_version);
+  const conflicts = dossier.conflicts ?? [];
+  if (!conflicts.length) return null;
+  const form = procedure?.form as unknown as Schema | undefined;
+  async function choose(c: LocalConflict, choice: 'server' | 'device') {
+    await resolveConflict(getDb(), dossier.id, c.conflict_id, { choice });
+    changed();
+  }
+  return (
+    <div class="card warn" id="conflicts">
+      <h2>{t('Thông tin khác nhau giữa các thiết bị', 'Answers differ between devices')}</h2>
+      <p>{t('Chọn giá trị đúng cho từng mục:', 'Choose the right value for each field:')}</p>
+      {conflicts.map((c) => (
+        <div key={c.conflict_id} class="conflict">
+          <strong>{fieldLabel(form, c.path)}</strong>
+          <div class="row">
+            <button type="button" class="secondary" onClick={() => void choose(c, 'server')}>
+              {t('Giữ', 'Keep')}: {show(c.server_value)} <span class="muted">({t('đã lưu trên máy chủ', 'on the server')})</span>
+            </button>
+            <button type="button" class="secondary" onClick={() => void choose(c, 'device')}>
+              {t('Dùng', 'Use')}: {show(c.device_value)} <span class="muted">({t('từ thiết bị', 'from a device')})</span>
+            </button>
+          </div>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function SupplementCard({ dossier }: { dossier: LocalDossier }) {
+  const [message, setMessage] = useState('');
+  const [files, setFiles] = useState<string[]>([]);
+  const [path, setPath] = useState('attachments.supplement');
+  const s = dossier.supplement;
+  if (dossier.state !== 5 || !s) return null;
+  const attachmentPaths = Object.keys(dossier.answers).filter((p) => p.startsWith('attachments.'));
+  if (dossier.supplement_answered_at) {
+    return <p class="card">{t('Đã trả lời yêu cầu bổ sung; đang chờ gửi hoặc chờ cán bộ xem.', 'Answered; waiting to be sent or read.')}</p>;
+  }
+  return (
+    <div class="card warn" id="supplement">
+      <h2>{t('Yêu cầu bổ sung giấy tờ', 'More documents requested')}</h2>
+      <p>{s.reason}</p>
+      {s.documents.length > 0 && (
+        <ul>
+          {s.documents.map((d) => (
+            <li key={d}>{d}</li>
+          ))}
+        </ul>
+      )}
+      {s.due_date && <p>{t('Hạn bổ sung', 'Due')}: {formatDate(s.due_date)}</p>}
+      <label>
+        {t('Lời nhắn', 'Message')}
+        <textarea rows={3} value={message} onInput={(e) => setMessage((e.target as HTMLTextAreaElement).value)} />
+      </label>
+      <label>
+        {t('Đính kèm vào mục', 'Attach to')}
+        <select value={path} onChange={(e) => setPath((e.target as HTMLSelectElement).value)}>
+          {[...new Set([...attachmentPaths, 'attachments.residence_documents', 'attachments.id_card'])].map((p) => (
+            <option key={p} value={p}>
+              {p.replace('attachments.', '')}
+            </option>
+          ))}
+        </select>
+      </label>
+      <Attachments id="supplement-files" dossierId={dossier.id} path={path} value={files} onLocalChange={setFiles} />
+      <button
+        type="button"
+        class="primary"
+        onClick={async () => {
+          const existing = Array.isArray(dossier.answers[path]) ? (dossier.answers[path] as string[]) : [];
+          const changes: Record<string, JsonValue | null> = files.length ? { [path]: [...new Set([...existing, ...files])] } : {};
+          await answerSupplement(getDb(), dossier.id, message, changes);
+          changed();
+        }}
+      >
+        {t('Gửi bổ sung', 'Send')}
+      </button>
+    </div>
+  );
+}
+
+function RateCard({ dossier }: { dossier: LocalDossier }) {
+  const [stars, setStars] = useState(dossier.rating ?? 0);
+  if (dossier.state !== 9 && dossier.state !== 10) return null;
+  return (
+    <div class="card">
+      <h2>{t('Đánh giá dịch vụ', 'Rate the service')}</h2>
+      <div class="row stars">
+        {[1, 2, 3, 4, 5].map((n) => (
+          <button
+            key={n}
+            type="button"
+            class={n <= stars ? 'star on' : 'star'}
+            aria-label={`${n}`}
+            onClick={async () => {
+              setStars(n);
+              await rateDossier(getDb(), dossier.id, n, '');
+              changed();
+            }}
+          >
+            ★
+          </button>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+export function DossierStatus({ dossier }: { dossier: LocalDossier }) {
+  const l = lang.value;
+  const waiting = outbox.value.filter((i) => i.dossier_id === dossier.id && i.status === 'pending').length;
+  const overdue = dossier.due_date && dossier.state >= 1 && dossier.state < 9 && dossier.due_date < new Date().toISOString().slice(0, 10);
+  return (
+    <div class="dossier">
+      <h1>{dossierTitle(dossier.answers) || t('Hồ sơ', 'Dossier')}</h1>
+      <div class="card status">
+        {dossier.code ? (
+          <p class="code" data-testid="dossier-code">
+            {displayCode(dossier.code)}
+          </p>
+        ) : (
+          <p class="muted">{t('Mã hồ sơ sẽ có khi hồ sơ đến máy chủ.', 'The dossier code comes once the dossier reaches the server.')}</p>
+        )}
+        <p class="state" data-state={dossier.submit_queued ? 'queued' : String(dossier.state)}>
+          {dossier.submit_queued ? t('Đã nộp trên máy – chờ gửi đi', 'Sent on this device – waiting to go out') : stateLabel(dossier.state, l)}
+        </p>
+        {!dossier.submit_queued && <p>{STATE_HINTS[dossier.state]?.[l === 'vi' ? 0 : 1]}</p>}
+        {dossier.submitted_at && (
+          <p>
+            {t('Nộp lúc', 'Submitted')}: {formatTime(dossier.submitted_at)}
+          </p>
+        )}
+        {dossier.due_date && (
+          <p class={overdue ? 'error' : ''}>
+            {t('Hạn giải quyết', 'Due')}: {formatDate(dossier.due_date)} {overdue ? t('(quá hạn)', '(overdue)') : ''}
+          </p>
+        )}
+        {dossier.appointment_date && (
+          <p>
+            {t('Ngày hẹn trả kết quả', 'Appointment')}: {formatDate(dossier.appointment_date)}
+          </p>
+        )}
+        {waiting > 0 && <p class="muted">{t(`${waiting} thay đổi chờ gửi`, `${waiting} change(s) waiting to be sent`)}</p>}
+        <p>
+          <a href={`#/bien-nhan/${dossier.id}`}>{t('Biên nhận và mã QR', 'Receipt and QR code')}</a>
+        </p>
+      </div>
+      <RejectedList dossierId={dossier.id} />
+      <ConflictsCard dossier={dossier} />
+      <SupplementCard dossier={dossier} />
+      {(dossier.messages ?? []).length > 0 && (
+        <div class="card">
+          <h2>{t('Trao đổi', 'Messages')}</h2>
+          <ul class="messages">
+            {dossier.messages!.map((m, i) => (
+              <li key={i} class={m.author}>
+                <span class="muted small">
+                  {m.author === 'official' ? t('Cán bộ', 'Official') : t('Bạn', 'You')} · {formatTime(m.at)}
+                </span>
+                <p>{m.text}</p>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <RateCard dossier={dossier} />
+      {[1, 2, 4, 5, 6].includes(dossier.state) && (
+        <p>
+          <button
+            type="button"
+            class="link danger"
+            onClick={async () => {
+              const reason = prompt(t('Lý do rút hồ sơ?', 'Why withdraw?')) ?? null;
+              if (reason === null) return;
+              await withdrawDossier(getDb(), dossier.id, reason);
+              changed();
+            }}
+          >
+            {t('Yêu cầu rút hồ sơ', 'Ask to withdraw')}
+          </button>
+        </p>
+      )}
+    </div>
+  );
+}

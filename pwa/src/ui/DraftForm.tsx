@@ -1,0 +1,184 @@
+// Drafting: the form rendered from its schema, checked on the device by the same
+// rules as the server, saved on every change (to IndexedDB, then the outbox).
+
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { changed, communes, getDb } from '../app';
+import type { LocalDossier } from '../db';
+import { editAnswers } from '../dossiers';
+import { fieldRequired, fieldVisible, sectionVisible, validateAnswers } from '../formModel';
+import { renderIssue } from '../forms';
+import type { Issue, JsonValue, Schema } from '../forms/types';
+import type { Answers } from '../db';
+import { formatTime, lang, t, tx } from '../i18n';
+import { navigate } from '../router';
+import { FieldInput } from './FieldInput';
+import { useProcedure } from './useProcedure';
+
+const SAVE_DELAY = 400;
+
+export function issuesByPath(issues: readonly Issue[]): Map<string, Issue[]> {
+  const map = new Map<string, Issue[]>();
+  for (const issue of issues) {
+    const list = map.get(issue.path) ?? [];
+    list.push(issue);
+    map.set(issue.path, list);
+  }
+  return map;
+}
+
+export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: string | null }) {
+  const { procedure, missing } = useProcedure(dossier.procedure_code, dossier.schema_version);
+  const [answers, setAnswers] = useState<Answers>(() => ({ ...dossier.answers }));
+  const [touched, setTouched] = useState<Set<string>>(() => new Set());
+  const [savedAt, setSavedAt] = useState<string | null>(null);
+  const pending = useRef<Record<string, JsonValue | null>>({});
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  async function flush() {
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = null;
+    const changes = pending.current;
+    pending.current = {};
+    if (!Object.keys(changes).length) return;
+    await editAnswers(getDb(), dossier.id, changes);
+    setSavedAt(new Date().toISOString());
+    changed();
+  }
+
+  useEffect(() => {
+    const hide = () => void flush();
+    window.addEventListener('pagehide', hide);
+    document.addEventListener('visibilitychange', hide);
+    return () => {
+      window.removeEventListener('pagehide', hide);
+      document.removeEventListener('visibilitychange', hide);
+      void flush();
+    };
+  }, []);
+
+  // A newer server view (another device, a resolved conflict): take it when nothing is being typed.
+  useEffect(() => {
+    if (!Object.keys(pending.current).length) setAnswers({ ...dossier.answers });
+  }, [dossier.version, dossier.conflicts?.length]);
+
+  useEffect(() => {
+    if (focus && procedure) document.getElementById(`f-${focus}`)?.scrollIntoView({ block: 'center' });
+  }, [focus, procedure]);
+
+  // Attachments change through their own mutations: read them from the stored dossier.
+  const merged: Answers = useMemo(() => {
+    const out: Answers = { ...answers };
+    for (const [path, value] of Object.entries(dossier.answers)) if (Array.isArray(value)) out[path] = value;
+    for (const path of Object.keys(out)) if (Array.isArray(out[path]) && !(path in dossier.answers)) delete out[path];
+    return out;
+  }, [answers, dossier.answers]);
+
+  const schema = procedure?.form as unknown as Schema | undefined;
+  const result = useMemo(() => (schema ? validateAnswers(schema, merged, communes.value) : null), [schema, merged, communes.value]);
+  const issues = useMemo(() => issuesByPath(result?.issues ?? []), [result]);
+
+  if (missing) {
+    return (
+      <div class="card warn">
+        <p>{t('Biểu mẫu của thủ tục này chưa có trên máy. Hãy kết nối mạng để tải về một lần.', 'This procedure’s form is not on this device yet. Connect once to fetch it.')}</p>
+      </div>
+    );
+  }
+  if (!procedure || !schema || !result) return <p class="muted">{t('Đang mở biểu mẫu…', 'Opening the form…')}</p>;
+
+  function set(path: string, value: JsonValue | null, immediate = false) {
+    setAnswers((prev) => {
+      const next = { ...prev };
+      if (value === null || value === '') delete next[path];
+      else next[path] = value;
+      return next;
+    });
+    pending.current[path] = value === '' ? null : value;
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(() => void flush(), immediate ? 0 : SAVE_DELAY);
+  }
+
+  const values = result.values as Answers;
+  const visibleValues = { ...merged, ...values };
+
+  return (
+    <form
+      class="draft"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void flush().then(() => navigate(`/ho-so/${dossier.id}/xem-lai`));
+      }}
+    >
+      <h1>{tx(procedure.name)}</h1>
+      <p class="muted">
+        {t('Các mục có dấu', 'Fields marked')} <span class="req">*</span> {t('là bắt buộc. Hồ sơ được lưu trên máy sau mỗi thay đổi, cả khi không có mạng.', 'are required. The dossier is saved on this device after every change, even offline.')}
+      </p>
+      {schema.sections.map((section) => {
+        if (!sectionVisible(section, visibleValues)) return null;
+        return (
+          <fieldset key={section.id} class="section" id={`s-${section.id}`}>
+            <legend>{tx(section.title)}</legend>
+            {section.optional && <p class="hint">{t('Có thể bỏ trống cả mục này nếu thủ tục cho phép.', 'This whole section may stay empty when the procedure allows it.')}</p>}
+            {section.fields.map((field) => {
+              const path = `${section.id}.${field.id}`;
+              if (!fieldVisible(section, field, visibleValues)) return null;
+              const own = merged[path];
+              const filled = own === undefined ? values[path] : undefined;
+              const fieldIssues = touched.has(path) || own !== undefined ? (issues.get(path) ?? []).filter((i) => i.code !== 'required' || touched.has(path)) : [];
+              const required = fieldRequired(field, visibleValues);
+              const input = (
+                <FieldInput
+                  field={field}
+                  path={path}
+                  dossierId={dossier.id}
+                  value={own}
+                  filled={filled}
+                  province={field.type === 'commune' && field.province_field ? (visibleValues[field.province_field] as string | undefined) : null}
+                  invalid={fieldIssues.length > 0}
+                  onChange={(v, immediate) => set(path, v, immediate)}
+                  onBlur={() => {
+                    setTouched((prev) => new Set(prev).add(path));
+                    void flush();
+                  }}
+                  />
+              );
+              return (
+                <div key={path} class={`field field-${field.type}${fieldIssues.length ? ' has-error' : ''}`}>
+                  {field.type === 'checkbox' ? (
+                    <label class="check">
+                      {input}
+                      {tx(field.label)}
+                      {required && <span class="req"> *</span>}
+                    </label>
+                  ) : (
+                    <>
+                      <label for={`f-${path}`}>
+                        {tx(field.label)}
+                        {required && <span class="req"> *</span>}
+                      </label>
+                      {field.help && <p class="hint">{tx(field.help)}</p>}
+                      {input}
+                    </>
+                  )}
+                  {field.type === 'checkbox' && field.help && <p class="hint">{tx(field.help)}</p>}
+                  {filled !== undefined && <p class="hint filled">{t('Lấy từ thông tin người yêu cầu; sửa nếu khác.', 'Taken from the requester; change it if different.')}</p>}
+                  {fieldIssues.map((issue) => (
+                    <p key={issue.code} class={issue.severity === 'warning' ? 'warning' : 'error'}>
+                      {renderIssue(issue, lang.value)}
+                    </p>
+                  ))}
+                </div>
+              );
+            })}
+          </fieldset>
+        );
+      })}
+      <div class="actions sticky">
+        <span class="muted small">{savedAt ? t(`Đã lưu trên máy lúc ${formatTime(savedAt)}`, `Saved on this device at ${formatTime(savedAt)}`) : t('Tự động lưu trên máy', 'Saved automatically on this device')}</span>
+        <button type="submit" class="primary">
+          {t('Tiếp tục', 'Continue')}
+        </button>
+      </div>
+    </form>
+  );
+}

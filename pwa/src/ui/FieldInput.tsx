@@ -1,0 +1,161 @@
+// One form field, rendered by its type (sync/forms/README.md).
+
+import { communes } from '../app';
+import { ETHNICITIES, NATIONALITIES, countryName } from '../formModel';
+import type { Field, JsonValue } from '../forms/types';
+import { t, tx } from '../i18n';
+import { Attachments } from './Attachments';
+import { CommunePicker } from './CommunePicker';
+
+export interface FieldProps {
+  field: Field;
+  path: string;
+  dossierId: string;
+  /** What the person wrote (undefined: nothing). */
+  value: JsonValue | undefined;
+  /** A value a fill rule gives when the person wrote nothing. */
+  filled?: JsonValue | undefined;
+  /** The value of the field named by `province_field`, for communes. */
+  province?: string | null;
+  invalid?: boolean;
+  onChange(value: JsonValue | null, immediate?: boolean): void;
+  onBlur?(): void;
+}
+
+const str = (v: JsonValue | undefined) => (v === undefined || v === null ? '' : String(v));
+
+export function FieldInput(props: FieldProps) {
+  const { field, path, value, filled, invalid, onChange, onBlur } = props;
+  const id = `f-${path}`;
+  const shown = value ?? filled;
+  const common = {
+    id,
+    name: path,
+    'aria-invalid': invalid,
+    onBlur,
+  };
+  const text = (e: Event) => onChange((e.target as HTMLInputElement).value);
+  const pick = (e: Event) => onChange((e.target as HTMLSelectElement).value || null, true);
+
+  switch (field.type) {
+    case 'text':
+      return field.multiline ? (
+        <textarea {...common} rows={3} value={str(shown)} onInput={text} />
+      ) : (
+        <input {...common} type="text" value={str(shown)} onInput={text} maxLength={field.max_length ?? 255} />
+      );
+    case 'person_name':
+      return <input {...common} type="text" autocapitalize="words" autocomplete="off" value={str(shown)} onInput={text} />;
+    case 'personal_id':
+      return <input {...common} type="text" inputMode="numeric" maxLength={12} pattern="[0-9]*" value={str(shown)} onInput={text} />;
+    case 'phone':
+      return <input {...common} type="tel" autocomplete="tel" value={str(shown)} onInput={text} />;
+    case 'email':
+      return <input {...common} type="email" autocomplete="email" value={str(shown)} onInput={text} />;
+    case 'date':
+      if (field.allow_year) {
+        return (
+          <input {...common} type="text" inputMode="numeric" placeholder={t('YYYY-MM-DD hoặc chỉ năm YYYY', 'YYYY-MM-DD or just the year YYYY')} value={str(shown)} onInput={text} />
+        );
+      }
+      return <input {...common} type="date" value={str(shown)} onInput={(e) => onChange((e.target as HTMLInputElement).value || null, true)} />;
+    case 'year':
+    case 'number':
+      return (
+        <input
+          {...common}
+          type="number"
+          inputMode="numeric"
+          value={str(shown)}
+          onInput={(e) => {
+            const raw = (e.target as HTMLInputElement).value;
+            onChange(raw === '' ? null : Number(raw));
+          }}
+        />
+      );
+    case 'checkbox':
+      return (
+        <input {...common} type="checkbox" checked={shown === true} onChange={(e) => onChange((e.target as HTMLInputElement).checked, true)} />
+      );
+    case 'sex':
+      return (
+        <div class="radios" role="radiogroup" id={id}>
+          {(['male', 'female'] as const).map((v) => (
+            <label key={v}>
+              <input type="radio" name={path} value={v} checked={shown === v} onChange={() => onChange(v, true)} />
+              {v === 'male' ? t('Nam', 'Male') : t('Nữ', 'Female')}
+            </label>
+          ))}
+        </div>
+      );
+    case 'select':
+      if (field.options.length <= 5) {
+        return (
+          <div class="radios" role="radiogroup" id={id}>
+            {field.options.map((o) => (
+              <label key={o.value}>
+                <input type="radio" name={path} value={o.value} checked={shown === o.value} onChange={() => onChange(o.value, true)} />
+                {tx(o.label)}
+              </label>
+            ))}
+          </div>
+        );
+      }
+      return (
+        <select {...common} value={str(shown)} onChange={pick}>
+          <option value="">{t('— Chọn —', '— Choose —')}</option>
+          {field.options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {tx(o.label)}
+            </option>
+          ))}
+        </select>
+      );
+    case 'ethnicity':
+      return (
+        <select {...common} value={str(shown)} onChange={pick}>
+          <option value="">{t('— Chọn dân tộc —', '— Choose —')}</option>
+          {ETHNICITIES.map((e) => (
+            <option key={e.code} value={e.code}>
+              {e.name}
+            </option>
+          ))}
+        </select>
+      );
+    case 'nationality':
+      return (
+        <select {...common} value={str(shown)} onChange={pick}>
+          <option value="">{t('— Chọn quốc tịch —', '— Choose —')}</option>
+          <option value="VN">{countryName('VN')}</option>
+          {NATIONALITIES.filter((c) => c !== 'VN').map((c) => (
+            <option key={c} value={c}>
+              {countryName(c)}
+            </option>
+          ))}
+        </select>
+      );
+    case 'province':
+      return (
+        <select {...common} value={str(shown)} onChange={pick}>
+          <option value="">{t('— Chọn tỉnh, thành phố —', '— Choose a province —')}</option>
+          {(communes.value?.provinces ?? []).map((p) => (
+            <option key={p.code} value={p.code}>
+              {p.name}
+            </option>
+          ))}
+        </select>
+      );
+    case 'commune':
+      return <CommunePicker id={id} value={shown as string | undefined} province={props.province} invalid={invalid} onChange={(c) => onChange(c, true)} />;
+    case 'attachment':
+      return (
+        <Attachments
+          id={id}
+          dossierId={props.dossierId}
+          path={path}
+          value={Array.isArray(value) ? (value as string[]) : []}
+          max={field.max_files ?? 10}
+        />
+      );
+  }
+}

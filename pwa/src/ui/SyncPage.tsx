@@ -1,0 +1,136 @@
+// Sync status, always at hand: what waits, when the last sync succeeded, what needs
+// attention; the details page lists refused changes with their reasons and data.
+
+import { attention, changed, counts, device, dossiers, getDb, loopStatus, online, outbox, persisted, syncMeta, syncNow, waitingFiles } from '../app';
+import type { OutboxItem } from '../db';
+import { dismissRejected } from '../outbox';
+import { formatTime, t } from '../i18n';
+import { dossierTitle } from '../formModel';
+
+export function SyncBar() {
+  const c = counts.value;
+  const meta = syncMeta.value;
+  const phase = loopStatus.value.phase;
+  const needsSignIn = !device.value || meta.needs_sign_in || phase === 'signed_out';
+  const parts: string[] = [];
+  parts.push(online.value ? '' : t('Ngoại tuyến', 'Offline'));
+  parts.push(c.pending ? t(`${c.pending} thay đổi chờ gửi`, `${c.pending} change(s) waiting`) : t('Không có gì chờ gửi', 'Nothing waiting'));
+  if (phase === 'syncing') parts.push(t('Đang đồng bộ…', 'Syncing…'));
+  parts.push(
+    meta.last_success_at ? t(`Đồng bộ lúc ${formatTime(meta.last_success_at)}`, `Synced ${formatTime(meta.last_success_at)}`) : t('Chưa đồng bộ lần nào', 'Never synced'),
+  );
+  return (
+    <a href="#/dong-bo" class={`syncbar${attention.value ? ' attention' : ''}${online.value ? '' : ' offline'}`} data-testid="syncbar" data-pending={c.pending}>
+      <span>{parts.filter(Boolean).join(' · ')}</span>
+      {needsSignIn && c.pending > 0 && <span class="badge">{t('Đăng nhập để gửi', 'Sign in to send')}</span>}
+      {attention.value > 0 && <span class="badge danger">{t(`${attention.value} cần chú ý`, `${attention.value} need attention`)}</span>}
+    </a>
+  );
+}
+
+function kindText(item: OutboxItem): string {
+  const map: Record<string, [string, string]> = {
+    create_draft: ['Tạo hồ sơ', 'Create dossier'],
+    edit_draft: ['Sửa thông tin', 'Edit'],
+    attach: ['Đính kèm tệp', 'Attach file'],
+    detach: ['Bỏ tệp', 'Remove file'],
+    submit: ['Nộp hồ sơ', 'Submit'],
+    withdraw: ['Rút hồ sơ', 'Withdraw'],
+    answer_supplement: ['Bổ sung giấy tờ', 'Answer request'],
+    resolve_conflict: ['Chọn giá trị', 'Resolve'],
+    rate: ['Đánh giá', 'Rate'],
+  };
+  const pair = map[item.kind] ?? [item.kind, item.kind];
+  return t(pair[0], pair[1]);
+}
+
+export function RejectedList({ dossierId }: { dossierId?: string }) {
+  const items = outbox.value.filter((i) => i.status === 'rejected' && (!dossierId || i.dossier_id === dossierId));
+  if (!items.length) return null;
+  return (
+    <div class="card error-box" data-testid="rejected">
+      <h2>{t('Máy chủ không nhận các thay đổi này', 'The server refused these changes')}</h2>
+      <p class="small">{t('Dữ liệu của bạn vẫn còn trên máy. Sửa theo lý do rồi gửi lại.', 'Your data is still on this device. Fix what is said and send again.')}</p>
+      <ul>
+        {items.map((item) => {
+          const d = dossiers.value.find((x) => x.id === item.dossier_id);
+          return (
+            <li key={item.seq}>
+              <strong>{kindText(item)}</strong> — <a href={`#/ho-so/${item.dossier_id}`}>{(d && dossierTitle(d.answers)) || item.dossier_id.slice(0, 8)}</a>
+              <ul>
+                {(item.reasons ?? []).map((r, i) => (
+                  <li key={i}>
+                    {r.path && <code>{r.path}</code>} {r.message || r.code}
+                  </li>
+                ))}
+              </ul>
+              <button
+                type="button"
+                class="link"
+                onClick={async () => {
+                  await dismissRejected(getDb(), item.seq);
+                  changed();
+                }}
+              >
+                {t('Đã hiểu', 'Got it')}
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
+export function SyncPage() {
+  const pending = outbox.value.filter((i) => i.status === 'pending' && !i.discarded);
+  const status = loopStatus.value;
+  const meta = syncMeta.value;
+  return (
+    <div>
+      <h1>{t('Đồng bộ', 'Sync')}</h1>
+      <div class="card">
+        <p>{online.value ? t('Đang có mạng.', 'Online.') : t('Không có mạng: mọi thay đổi được giữ trên máy.', 'Offline: every change is kept on this device.')}</p>
+        <p>
+          {t('Lần đồng bộ thành công gần nhất', 'Last successful sync')}: <strong>{meta.last_success_at ? formatTime(meta.last_success_at) : t('chưa có', 'never')}</strong>
+        </p>
+        {status.phase === 'waiting' && status.nextAttemptAt && (
+          <p class="warning">
+            {t('Lỗi, sẽ thử lại lúc', 'Failed; next try at')} {formatTime(new Date(status.nextAttemptAt).toISOString())} ({status.lastError})
+          </p>
+        )}
+        {(!device.value || meta.needs_sign_in) && (
+          <p class="warning">
+            {t('Cần đăng nhập để gửi hồ sơ. Không có gì bị mất.', 'Sign in to send. Nothing is lost.')} <a href="#/tai-khoan">{t('Đăng nhập', 'Sign in')}</a>
+          </p>
+        )}
+        {persisted.value === false && (
+          <p class="warning">
+            {t(
+              'Trình duyệt chưa cho phép lưu trữ lâu dài: dữ liệu chưa đồng bộ có thể bị xóa khi máy thiếu bộ nhớ. Hãy cài ứng dụng vào màn hình chính và đồng bộ thường xuyên.',
+              'The browser has not granted persistent storage: unsynced data may be evicted when space runs low. Install the app to the home screen and sync often.',
+            )}
+          </p>
+        )}
+        {waitingFiles.value > 0 && <p>{t(`${waitingFiles.value} tệp đính kèm chờ gửi`, `${waitingFiles.value} file(s) waiting to upload`)}</p>}
+        <button type="button" class="primary" disabled={!online.value || status.phase === 'syncing'} onClick={() => void syncNow('button')}>
+          {status.phase === 'syncing' ? t('Đang đồng bộ…', 'Syncing…') : t('Đồng bộ ngay', 'Sync now')}
+        </button>
+      </div>
+      <RejectedList />
+      <div class="card">
+        <h2>{t(`Chờ gửi (${pending.length})`, `Waiting (${pending.length})`)}</h2>
+        <ul>
+          {pending.map((i) => {
+            const d = dossiers.value.find((x) => x.id === i.dossier_id);
+            return (
+              <li key={i.seq}>
+                #{i.seq} {kindText(i)} — {(d && dossierTitle(d.answers)) || i.dossier_id.slice(0, 8)} <span class="muted small">{formatTime(i.client_time)}</span>
+              </li>
+            );
+          })}
+        </ul>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,84 @@
+// Files travel apart from records, resumably, content-addressed, never twice
+// (DESIGN §4, principle 8): ask the server which hashes it lacks
+// (POST /api/blobs/missing {hashes} → {missing, upload_url, chunk_size}), then send
+// each with tus to `upload_url`, resuming from the stored upload URL after a cut.
+// While a server has no upload service (404), files simply wait on the device.
+
+import { ApiError, NetworkError, requestRaw, type Fetch } from './api/http';
+import type { BlobRecord, DeviceRecord, MotcuaDB } from './db';
+import type { UploadReport } from './sync';
+
+export const MISSING_URL = '/api/blobs/missing';
+export const TUS_ENDPOINT = '/api/uploads';
+
+interface Missing {
+  missing: string[];
+  upload_url?: string;
+  chunk_size?: number;
+}
+
+async function missingOnServer(hashes: string[], device: DeviceRecord, fetch?: Fetch): Promise<Missing | null> {
+  try {
+    const response = await requestRaw(MISSING_URL, {
+      method: 'POST',
+      fetch,
+      headers: { Authorization: `Device ${device.credential}` },
+      body: { hashes },
+    });
+    return (await response.json()) as Missing;
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return null;
+    throw error;
+  }
+}
+
+function tusUpload(record: BlobRecord, device: DeviceRecord, where: Missing, onUrl: (url: string) => void): Promise<void> {
+  return import('tus-js-client').then(
+    ({ Upload }) =>
+      new Promise<void>((resolve, reject) => {
+        const upload = new Upload(record.blob, {
+          endpoint: where.upload_url ?? TUS_ENDPOINT,
+          ...(record.upload_url ? { uploadUrl: record.upload_url } : {}),
+          retryDelays: [0, 2000, 5000],
+          chunkSize: Math.min(where.chunk_size ?? 256 * 1024, 256 * 1024),
+          storeFingerprintForResuming: false,
+          headers: { Authorization: `Device ${device.credential}` },
+          metadata: { sha256: record.sha256, filename: record.name, filetype: record.type },
+          onUploadUrlAvailable: () => {
+            if (upload.url) onUrl(upload.url);
+          },
+          onError: (error) => reject(error),
+          onSuccess: () => resolve(),
+        });
+        upload.start();
+      }),
+  );
+}
+
+export async function uploadWaiting(db: MotcuaDB, device: DeviceRecord, fetch?: Fetch): Promise<UploadReport> {
+  const waiting = (await db.getAll('blobs')).filter((b) => !b.uploaded);
+  if (!waiting.length) return { available: true, waiting: new Set() };
+  const answer = await missingOnServer(
+    waiting.map((b) => b.sha256),
+    device,
+    fetch,
+  );
+  if (answer === null) return { available: false, waiting: new Set(waiting.map((b) => b.sha256)) };
+  const missing = answer.missing;
+  const still = new Set<string>();
+  for (const record of waiting) {
+    if (!missing.includes(record.sha256)) {
+      await db.put('blobs', { ...record, uploaded: true, last_error: undefined });
+      continue;
+    }
+    try {
+      await tusUpload(record, device, answer, (url) => void db.put('blobs', { ...record, upload_url: url }));
+      await db.put('blobs', { ...(await db.get('blobs', record.sha256))!, uploaded: true, last_error: undefined });
+    } catch (error) {
+      still.add(record.sha256);
+      await db.put('blobs', { ...(await db.get('blobs', record.sha256))!, last_error: String(error) });
+      if (error instanceof NetworkError) break;
+    }
+  }
+  return { available: true, waiting: still };
+}

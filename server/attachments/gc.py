@@ -1,0 +1,165 @@
+"""Garbage collection (`motcua gc`): blobs no dossier has referenced for the
+retention period (30 days by default), abandoned partial uploads, and stray objects
+a crash left in the store. Safe to run from any number of processes at once:
+a blob row is removed by one conditional DELETE that re-checks the references."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import anyio
+import msgspec
+from piccolo.columns import Text, Varchar
+from piccolo.engine.base import Engine
+
+from server.attachments.store import BlobStore, blob_key, thumbnail_key
+from server.attachments.store.base import SHA256, sha256_of_key
+from server.attachments.tables import Blob, BlobUploader, Upload
+from server.attachments.uploads import UPLOAD_ID
+from server.database import write_transaction
+from server.dossiers.tables import Dossier
+from server.settings import Settings
+
+
+class GcReport(msgspec.Struct):
+    blobs_removed: int = 0
+    bytes_freed: int = 0
+    blobs_kept_mentioned: int = 0  # unreferenced in blob_ref yet named in a dossier's data
+    uploads_removed: int = 0
+    partial_files_removed: int = 0
+    stray_objects_removed: int = 0
+    dry_run: bool = False
+
+
+# What holds a blob besides a dossier's fields (blob_ref): a scan kept on a person's
+# page (personal_document). A blob none of these holds is a candidate.
+UNHELD = ("NOT EXISTS (SELECT 1 FROM blob_ref r WHERE r.sha256 = {sha}) "
+          "AND NOT EXISTS (SELECT 1 FROM personal_document p WHERE p.sha256 = {sha})")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+async def mentioned_in_dossiers(sha256: str) -> bool:
+    """Belt and braces before deleting a citizen's document: is the hash named in
+    any text column of any dossier (fields, a result, …)? A full scan, run only for
+    the few blobs about to go."""
+    columns = [c._meta.db_column_name for c in Dossier._meta.columns if isinstance(c, (Text, Varchar))]
+    where = " OR ".join(f'"{name}" LIKE {{}}' for name in columns)
+    rows = await Dossier.raw(f"SELECT 1 AS hit FROM dossier WHERE {where} LIMIT 1",
+                             *([f"%{sha256}%"] * len(columns)))
+    return bool(rows)
+
+
+async def remove_expired_uploads(uploads_dir: Path, now: dt.datetime | None = None,
+                                 dry_run: bool = False) -> tuple[int, int]:
+    """Uploads past their expiry (unfinished ones abandoned, finished ones no longer
+    needed to answer a HEAD), and partial files that have no row any more."""
+    now = now or _now()
+    rows = await Upload.select(Upload.id).where(Upload.expires_at <= now)
+    removed_rows = 0
+    for row in rows:
+        if not dry_run:
+            await Upload.delete().where((Upload.id == row["id"]) & (Upload.expires_at <= now))
+            await anyio.to_thread.run_sync(lambda: (uploads_dir / row["id"]).unlink(missing_ok=True))
+        removed_rows += 1
+
+    # Files whose row is gone (a crash between the two steps above, or a process
+    # stopped mid-creation), left alone for an hour in case a creation is under way.
+    def candidates() -> list[str]:
+        if not uploads_dir.is_dir():
+            return []
+        hour_ago = time.time() - 3600
+        return [p.name for p in uploads_dir.iterdir()
+                if UPLOAD_ID.match(p.name) and p.stat().st_mtime < hour_ago]
+
+    stray = 0
+    names = await anyio.to_thread.run_sync(candidates)
+    if names:
+        known = {r["id"] for r in await Upload.select(Upload.id).where(Upload.id.is_in(names))}
+        for name in names:
+            if name not in known:
+                if not dry_run:
+                    await anyio.to_thread.run_sync(lambda: (uploads_dir / name).unlink(missing_ok=True))
+                stray += 1
+    return removed_rows, stray
+
+
+async def collect(engine: Engine, settings: Settings, store: BlobStore, now: dt.datetime | None = None,
+                  dry_run: bool = False) -> GcReport:
+    now = now or _now()
+    report = GcReport(dry_run=dry_run)
+    report.uploads_removed, report.partial_files_removed = await remove_expired_uploads(
+        settings.data_dir / "uploads", now, dry_run)
+
+    cutoff = now - dt.timedelta(days=settings.blob_retention_days)
+    candidates = await Blob.raw(
+        f"SELECT sha256, size FROM blob b WHERE {UNHELD.format(sha='b.sha256')} "
+        "AND COALESCE(b.released_at, b.created_at) < {}", cutoff,
+    )
+    for row in candidates:
+        sha = row["sha256"]
+        if await mentioned_in_dossiers(sha):
+            report.blobs_kept_mentioned += 1
+            continue
+        if dry_run:
+            report.blobs_removed += 1
+            report.bytes_freed += int(row["size"])
+            continue
+        async with write_transaction(engine):
+            gone = await Blob.raw(
+                f"DELETE FROM blob WHERE sha256 = {{}} AND {UNHELD.format(sha='blob.sha256')} RETURNING sha256", sha)
+            if gone:
+                await BlobUploader.delete().where(BlobUploader.sha256 == sha)
+        if gone:
+            # The row goes first: from then on nobody is told the server has it.
+            await store.delete(thumbnail_key(sha))
+            await store.delete(blob_key(sha))
+            report.blobs_removed += 1
+            report.bytes_freed += int(row["size"])
+
+    # Objects with no row: a process stopped between storing a file and recording
+    # it. Not while an upload of the same hash is being finished. In batches.
+    batch: list[tuple[str, str]] = []
+
+    async def sweep(batch: list[tuple[str, str]]) -> None:
+        shas = sorted({sha for _, sha in batch})
+        known = {r["sha256"] for r in await Blob.select(Blob.sha256).where(Blob.sha256.is_in(shas))}
+        busy = {r["sha256"] for r in await Upload.select(Upload.sha256).where(
+            Upload.sha256.is_in(shas) & Upload.completed_at.is_null())}
+        for key, sha in batch:
+            if sha in known or sha in busy:
+                continue
+            if not dry_run:
+                await store.delete(key)
+            report.stray_objects_removed += 1
+
+    async for key in store.keys():
+        name = key.rsplit("/", 1)[-1]
+        sha = sha256_of_key(key) or (name[:-4] if key.startswith("thumbnails/") and name.endswith(".jpg") else None)
+        if sha is None or not SHA256.match(sha):
+            continue
+        batch.append((key, sha))
+        if len(batch) >= 500:
+            await sweep(batch)
+            batch = []
+    if batch:
+        await sweep(batch)
+    return report
+
+
+async def purge_uploads_forever(uploads_dir: Path, every_seconds: float = 900) -> None:
+    """The server processes' own loop: abandoned uploads go without waiting for gc."""
+    import asyncio
+    import logging
+
+    log = logging.getLogger("motcua.attachments")
+    while True:
+        try:
+            await remove_expired_uploads(uploads_dir)
+        except Exception:  # a failing round must not stop the loop
+            log.exception("removing expired uploads failed")
+        await asyncio.sleep(every_seconds)

@@ -1,0 +1,53 @@
+from piccolo.columns import UUID, BigInt, BigSerial, Boolean, Integer, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+
+class Blob(Table, tablename="blob"):
+    """A verified file, known by the SHA-256 of its bytes; stored once whoever sends it."""
+
+    sha256 = Varchar(length=64, primary_key=True)
+    size = BigInt()
+    media_type = Varchar(length=64)  # sniffed from the bytes, never the client's word
+    width = Integer(null=True, default=None)
+    height = Integer(null=True, default=None)
+    has_thumbnail = Boolean(default=False)  # a JPEG thumbnail is stored beside it
+    created_at = Timestamptz()
+    created_by = UUID(null=True, default=None)  # the first uploader's account
+    # When the last dossier stopped referencing it; `motcua gc` counts from here
+    # (or from created_at when no dossier ever did).
+    released_at = Timestamptz(null=True, default=None)
+
+
+class BlobRef(Table, tablename="blob_ref"):
+    """Which dossier's fields hold which hash: kept in step with every dossier write."""
+
+    id = BigSerial(primary_key=True)
+    sha256 = Varchar(length=64, index=True)
+    dossier_id = UUID(index=True)
+
+
+class BlobUploader(Table, tablename="blob_uploader"):
+    """Accounts that sent a blob's bytes: they may read it before any dossier holds it."""
+
+    id = BigSerial(primary_key=True)
+    sha256 = Varchar(length=64, index=True)
+    account_id = UUID()
+    device_id = UUID(null=True, default=None)
+    at = Timestamptz()
+
+
+class Upload(Table, tablename="upload"):
+    """A tus upload: the bytes so far live in <data dir>/uploads/<id>."""
+
+    id = Varchar(length=32, primary_key=True)  # 128 random bits, hex
+    account_id = UUID(index=True)
+    device_id = UUID(null=True, default=None)
+    sha256 = Varchar(length=64)  # declared in Upload-Metadata, checked on completion
+    length = BigInt()
+    received = BigInt(default=0)  # the tus Upload-Offset
+    media_type = Varchar(length=64, default="")  # sniffed from the first bytes
+    filename = Varchar(length=255, default="")  # the client's name, for display only
+    metadata = Text(default="")  # Upload-Metadata as sent, echoed on HEAD
+    created_at = Timestamptz()
+    expires_at = Timestamptz(index=True)
+    completed_at = Timestamptz(null=True, default=None)

@@ -1,0 +1,140 @@
+"""Wire shapes of the desk API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, Literal
+
+import msgspec
+
+from server.catalog.definition import Text
+
+
+class QueueItem(msgspec.Struct):
+    id: uuid.UUID
+    code: str | None
+    procedure_code: str
+    procedure: Text
+    state: int
+    state_label: Text
+    commune_code: str
+    # The person the dossier is about, for the official's eyes.
+    subject: str
+    submitted_at: dt.datetime | None
+    due_date: dt.date | None
+    overdue: bool
+    possible_duplicate_of: uuid.UUID | None
+
+
+class QueueResponse(msgspec.Struct):
+    items: list[QueueItem]
+    total: int
+
+
+class HistoryEntry(msgspec.Struct):
+    at: dt.datetime
+    action: str
+    from_state: int
+    to_state: int
+    actor_role: str
+    message: str
+    detail: dict[str, Any]
+
+
+class Task(msgspec.Struct):
+    task: str
+    agency: str
+    state: str
+    reference: str
+
+
+class DeskDossier(msgspec.Struct):
+    id: uuid.UUID
+    code: str | None
+    procedure_code: str
+    procedure: Text
+    level: int
+    schema_version: int
+    state: int
+    state_label: Text
+    version: int
+    commune_code: str
+    fields: dict[str, Any]
+    submitted_at: dt.datetime | None
+    received_at: dt.datetime | None
+    due_date: dt.date | None
+    appointment_date: dt.date | None
+    overdue: bool
+    possible_duplicate_of: uuid.UUID | None
+    duplicate_decision: str
+    fee: dict[str, Any] | None
+    result: dict[str, Any] | None
+    tasks: list[Task]
+    history: list[HistoryEntry]
+    rating_stars: int | None
+    rating_comment: str
+
+
+# -- actions ----------------------------------------------------------------------
+
+class Note(msgspec.Struct, forbid_unknown_fields=True):
+    """receive, start: an optional message to the person."""
+
+    message: str = ""
+
+
+class Reason(msgspec.Struct, forbid_unknown_fields=True):
+    """refuse, stop, accept_withdrawal, message: the reason is required."""
+
+    reason: str
+
+
+class RequestDocuments(msgspec.Struct, forbid_unknown_fields=True):
+    documents: list[str]
+    reason: str
+    due_date: dt.date
+
+
+class RequestFee(msgspec.Struct, forbid_unknown_fields=True):
+    amount: int  # đồng
+    # desk: paid at the one-stop desk; online: level 4, paid through a provider
+    method: Literal["desk", "online"]
+    message: str = ""
+
+
+class RecordPayment(msgspec.Struct, forbid_unknown_fields=True):
+    # The receipt number at the desk, or the provider's transaction reference.
+    reference: str
+    provider: str = "desk"
+
+
+class Complete(msgspec.Struct, forbid_unknown_fields=True):
+    # Số đăng ký in the civil-status register
+    register_number: str
+    # The result document (an uploaded blob), when issued electronically
+    result_sha256: str | None = None
+    message: str = ""
+
+
+class ReturnResult(msgspec.Struct, forbid_unknown_fields=True):
+    method: Literal["desk", "post"]
+    tracking_number: str = ""
+
+
+class MarkDuplicate(msgspec.Struct, forbid_unknown_fields=True):
+    of: uuid.UUID
+    reason: str = ""
+
+
+class TaskUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    state: Literal["handed_over", "done"]
+    reference: str = ""
+
+
+class ActionResult(msgspec.Struct):
+    id: uuid.UUID
+    state: int
+    version: int
+    due_date: dt.date | None
+    appointment_date: dt.date | None

@@ -1,0 +1,359 @@
+"""The PWA in real Chromium against a real server: installed on a first visit online,
+reopened with no network (served by its service worker), a whole birth dossier
+drafted and submitted offline, then, back online and signed in, the dossier reaches
+the server and comes back with its code. Screenshots of each screen are kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import httpx
+
+from sync.codes import parse_code
+
+CITIZEN = "congdan@demo.example"
+CODE_SHOWN = re.compile(r"^\d{4} \d{4} [0-9A-Z]{4} [0-9A-Z]{4}$")
+
+# True once the catalog, the communes and the birth form are in the app's IndexedDB.
+REFERENCE_STORED = """() => new Promise((resolve) => {
+  const open = indexedDB.open('motcua');
+  open.onerror = () => resolve(false);
+  open.onsuccess = () => {
+    const db = open.result;
+    if (!db.objectStoreNames.contains('reference')) { db.close(); resolve(false); return; }
+    const keys = db.transaction('reference').objectStore('reference').getAllKeys();
+    keys.onsuccess = () => {
+      const k = keys.result;
+      db.close();
+      resolve(k.includes('catalog') && k.includes('communes') && k.includes('procedure:khai-sinh'));
+    };
+  };
+})"""
+
+
+def demo_password(live_server, email: str) -> str:
+    out = live_server.motcua("demo").stdout
+    for line in out.splitlines():
+        if email in line:
+            return line.split("password", 1)[1].split()[0]
+    raise AssertionError(out)
+
+
+async def captcha_answer(live_server, captcha_id: str) -> str:
+    """The robot check's answer, read from the server's database (the tests' oracle)."""
+    url = live_server.env["MOTCUA_DATABASE_URL"]
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+            row = db.execute("SELECT answer FROM captcha_challenge WHERE id = ?", (captcha_id,)).fetchone()
+        return row[0]
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        return await connection.fetchval("SELECT answer FROM captcha_challenge WHERE id = $1::uuid", captcha_id)
+    finally:
+        await connection.close()
+
+
+def photo_jpeg() -> bytes:
+    """A 2400×1800 photo of a paper, as a phone camera would make it (too big on purpose)."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (2400, 1800), (250, 248, 240))
+    draw = ImageDraw.Draw(img)
+    for y in range(100, 1700, 60):
+        draw.line([(150, y), (2250, y)], fill=(40, 40, 90), width=6)
+    draw.rectangle([150, 100, 900, 500], outline=(180, 20, 20), width=12)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+async def app_ready(page):
+    from playwright.async_api import expect
+
+    await expect(page.locator("main")).to_have_attribute("data-ready", "true")
+
+
+async def open_app(page):
+    await page.set_viewport_size({"width": 412, "height": 900})
+    await page.goto("/")
+    await app_ready(page)
+
+
+async def fill_birth_form(page, today: dt.date):
+    f = lambda path: page.locator(f'[id="f-{path}"]')  # noqa: E731 - ids hold dots
+    await f("agency.province").select_option("01")
+    await f("agency.commune").fill("hoan kiem")
+    await page.get_by_role("option", name=re.compile("Phường Hoàn Kiếm")).click()
+    await f("requester.full_name").fill("Trần Thị Mai")
+    await f("requester.id_number").fill("001190012345")
+    await f("requester.residence").fill("Số 5 phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội")
+    await page.check('input[name="requester.relationship"][value="me"]')
+    await f("child.full_name").fill("Nguyễn Minh Khang")
+    await page.check('input[name="child.sex"][value="male"]')
+    await f("child.birth_date").fill((today - dt.timedelta(days=10)).isoformat())
+    await f("child.birth_date_words").fill("Ngày mười một, tháng mười một, năm hai nghìn không trăm hai mươi sáu")
+    await f("child.birth_place").fill("Bệnh viện Phụ sản Hà Nội")
+    await page.check('input[name="child.birth_place_kind"][value="co_so_y_te"]')
+    await f("child.hometown").fill("Hà Nội")
+    await f("child.ethnicity").select_option("01")
+    await f("child.nationality").select_option("VN")
+    # The mother's name, ID and residence come from the requester (fill rule).
+    await f("mother.birth_date").fill("1990-05-01")
+    await f("mother.ethnicity").select_option("01")
+    await f("mother.nationality").select_option("VN")
+    await f("attachments.birth_certificate").set_input_files(
+        {"name": "giay-chung-sinh.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()})
+    await f("contact.phone").fill("0912 345 678")
+    await f("contact.email").fill("mai@example.vn")
+    await f("contact.email").blur()
+
+
+async def test_birth_dossier_drafted_offline_gets_its_code_when_online(live_server, new_page, artifacts):
+    from playwright.async_api import expect
+
+    password = demo_password(live_server, CITIZEN)
+    page = await new_page()
+
+    # First visit, online: the worker installs and the reference data is stored.
+    await open_app(page)
+    await page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
+    await page.wait_for_function(REFERENCE_STORED, timeout=20_000, polling=250)
+    await artifacts.screenshot(page, "home-online")
+
+    # Installable: Chromium finds nothing missing in the manifest, icons or worker
+    # (a test's browser context is incognito, which Chromium names and nothing else).
+    cdp = await page.context.new_cdp_session(page)
+    installability = await cdp.send("Page.getInstallabilityErrors")
+    errors = [e["errorId"] for e in installability["installabilityErrors"] if e["errorId"] != "in-incognito"]
+    assert errors == [], installability
+    await cdp.detach()
+    manifest = httpx.get(live_server.url("/manifest.webmanifest")).json()
+    assert manifest["name"] == "Một cửa – Hộ tịch" and manifest["lang"] == "vi"
+
+    # Vietnamese by default, English on request.
+    await page.get_by_role("button", name="Switch to English").click()
+    await expect(page.get_by_role("link", name="Start a new dossier")).to_be_visible()
+    await page.get_by_role("button", name="Chuyển sang tiếng Việt").click()
+    await expect(page.get_by_role("link", name="Làm hồ sơ mới")).to_be_visible()
+
+    await page.goto("/#/thu-tuc")
+    await expect(page.get_by_role("link", name=re.compile("Đăng ký khai sinh"))).not_to_have_count(0)
+    await artifacts.screenshot(page, "catalog")
+
+    # No network at all: the app still opens, from the service worker.
+    await page.context.set_offline(True)
+    await page.goto("/#/")
+    await page.reload()
+    await app_ready(page)
+    assert await page.evaluate("navigator.serviceWorker.controller !== null")
+    assert await page.evaluate("navigator.onLine") is False
+    await expect(page.locator(".offline-note")).to_be_visible()
+    await artifacts.screenshot(page, "home-offline")
+
+    # A whole birth dossier, drafted offline.
+    await page.get_by_role("button", name="Đăng ký khai sinh").click()
+    await expect(page.locator("form.draft h1")).to_have_text("Đăng ký khai sinh")
+    today = dt.date.fromisoformat(await page.evaluate(
+        "new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Ho_Chi_Minh'}).format(new Date())"))
+    await fill_birth_form(page, today)
+    await expect(page.locator(".thumb img")).to_have_count(1, timeout=15_000)
+    await expect(page.locator('[id="f-mother.full_name"]')).to_have_value("Trần Thị Mai")
+    await artifacts.screenshot(page, "draft-form")
+    dossier_id = page.url.split("/ho-so/")[1].split("?")[0]
+
+    # The photo was shrunk on the phone: longest side 1600 px, about 300 KB at most.
+    stored = await page.evaluate("""() => new Promise((resolve) => {
+      const open = indexedDB.open('motcua');
+      open.onsuccess = () => {
+        const r = open.result.transaction('blobs').objectStore('blobs').getAll();
+        r.onsuccess = async () => {
+          const b = r.result[0];
+          const bitmap = await createImageBitmap(b.blob);
+          resolve({size: b.size, type: b.type, width: bitmap.width, height: bitmap.height, sha256: b.sha256});
+        };
+      };
+    })""")
+    assert stored["type"] == "image/jpeg" and stored["size"] <= 310 * 1024, stored
+    assert max(stored["width"], stored["height"]) <= 1600, stored
+
+    await page.get_by_role("button", name="Tiếp tục").click()
+    await expect(page.get_by_role("heading", name="Xem lại hồ sơ")).to_be_visible()
+    await expect(page.locator(".error-box")).to_have_count(0)
+    await page.locator(".promise input").check()
+    await artifacts.screenshot(page, "review")
+    await page.get_by_role("button", name="Nộp hồ sơ").click()
+    await expect(page.locator(".status .state")).to_have_text("Đã nộp trên máy – chờ gửi đi")
+    await expect(page.get_by_test_id("syncbar")).not_to_have_attribute("data-pending", "0")
+    await artifacts.screenshot(page, "submitted-offline")
+
+    # Reload while still offline: nothing is lost.
+    await page.reload()
+    await app_ready(page)
+    await expect(page.locator(".status .state")).to_have_text("Đã nộp trên máy – chờ gửi đi")
+
+    # Back online. Syncing waits for a sign-in; then everything goes and the code comes back.
+    await page.context.set_offline(False)
+    await page.goto("/#/tai-khoan")
+    await page.locator("#signin-email").fill(CITIZEN)
+    await page.locator("#signin-password").fill(password)
+    await artifacts.screenshot(page, "sign-in")
+    await page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    await expect(page.get_by_role("heading", name="Đăng xuất khỏi máy này")).to_be_visible(timeout=15_000)
+
+    await page.goto(f"/#/ho-so/{dossier_id}")
+    code = page.get_by_test_id("dossier-code")
+    await expect(code).to_have_text(CODE_SHOWN, timeout=30_000)
+    await expect(page.locator(".status .state")).to_have_text("Mới đăng ký")
+    await expect(page.get_by_test_id("syncbar")).to_have_attribute("data-pending", "0")
+    shown = (await code.text_content()).replace(" ", "")
+    assert parse_code(shown) == shown and shown.startswith("00070")
+    await artifacts.screenshot(page, "dossier-with-code")
+
+    # The receipt carries the code and a QR to the public status.
+    await page.goto(f"/#/bien-nhan/{dossier_id}")
+    await expect(page.get_by_test_id("receipt-code")).to_have_text(CODE_SHOWN)
+    await expect(page.get_by_test_id("qr").locator("svg")).to_have_count(1)
+    await artifacts.screenshot(page, "receipt")
+
+    # The public lookup checks the code on the device before asking anyone.
+    typo = shown[:-1] + ("0" if shown[-1] != "0" else "1")
+    await page.goto(f"/#/tra-cuu?code={typo}")
+    await expect(page.locator(".error").first).to_contain_text("gõ sai")
+    await page.goto(f"/#/tra-cuu?code={shown.lower()}")
+    await expect(page.locator(".hint").first).to_contain_text("✓")
+    await page.wait_for_load_state("networkidle")
+    captcha_id = await page.locator("img[data-captcha-id]").get_attribute("data-captcha-id")
+    await page.locator("#captcha-answer").fill(await captcha_answer(live_server, captcha_id))
+    await page.get_by_role("button", name="Tra cứu", exact=True).click()
+    result = page.get_by_test_id("lookup-result")
+    await expect(result.locator(".state")).to_have_text("Mới đăng ký")
+    await expect(result).to_contain_text("Hoàn Kiếm")
+    await expect(result).not_to_contain_text("Nguyễn Minh Khang")  # no names in public
+    await artifacts.screenshot(page, "lookup")
+
+
+
+OUTREACH = "luudong@demo.example"
+
+
+async def sign_in(page, email: str, password: str):
+    from playwright.async_api import expect
+
+    await page.goto("/#/tai-khoan")
+    await page.locator("#signin-email").fill(email)
+    await page.locator("#signin-password").fill(password)
+    await page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    await expect(page.get_by_role("heading", name="Đăng xuất khỏi máy này")).to_be_visible(timeout=15_000)
+
+
+async def fill_outreach_birth(page, today: dt.date, child: str, mother_id: str):
+    f = lambda path: page.locator(f'[id="f-{path}"]')  # noqa: E731
+    # The agency is the official's commune, filled in already.
+    await f("requester.full_name").fill("Lò Thị Xuân")
+    await f("requester.id_number").fill(mother_id)
+    await f("requester.residence").fill("Bản Mường, xã Hoàn Kiếm")
+    await page.check('input[name="requester.relationship"][value="me"]')
+    await f("child.full_name").fill(child)
+    await page.check('input[name="child.sex"][value="female"]')
+    await f("child.birth_date").fill((today - dt.timedelta(days=20)).isoformat())
+    await f("child.birth_date_words").fill("Ngày hai mươi, năm hai nghìn không trăm hai mươi sáu")
+    await f("child.birth_place").fill("Trạm y tế xã")
+    await page.check('input[name="child.birth_place_kind"][value="co_so_y_te"]')
+    await f("child.hometown").fill("Sơn La")
+    await f("child.ethnicity").select_option("03")
+    await f("child.nationality").select_option("VN")
+    await f("mother.birth_date").fill("1995")
+    await f("mother.ethnicity").select_option("03")
+    await f("mother.nationality").select_option("VN")
+    await f("attachments.birth_certificate").set_input_files(
+        {"name": f"{child}.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()})
+    await f("contact.phone").fill("0987654321")
+    await f("contact.phone").blur()
+
+
+async def test_outreach_registers_births_offline_with_reserved_codes(live_server, new_page, artifacts):
+    from playwright.async_api import expect
+
+    password = demo_password(live_server, OUTREACH)
+    page = await new_page()
+    await open_app(page)
+    await page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
+    await page.wait_for_function(REFERENCE_STORED, timeout=20_000, polling=250)
+    await sign_in(page, OUTREACH, password)
+
+    # Codes reserved while online, for the official's commune.
+    await page.goto("/#/luu-dong")
+    await page.get_by_role("button", name=re.compile("Giữ trước 20 mã")).click()
+    await expect(page.get_by_test_id("codes-left")).to_have_text("20")
+
+    # In the village: no network.
+    await page.context.set_offline(True)
+    today = dt.date.fromisoformat(await page.evaluate(
+        "new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Ho_Chi_Minh'}).format(new Date())"))
+    receipts = []
+    for i, (child, mother_id) in enumerate([("Lò Thị Hoa", "014195012345"), ("Lò Thị Mai", "014195067890")]):
+        if i == 0:
+            await page.get_by_role("button", name="Thêm trẻ mới").click()
+        else:
+            await page.get_by_role("link", name="Nhập trẻ tiếp theo").click()
+        await expect(page.locator("form.draft h1")).to_contain_text("lưu động")
+        await expect(page.locator(".picked")).to_contain_text("Hoàn Kiếm")
+        await fill_outreach_birth(page, today, child, mother_id)
+        await expect(page.locator(".thumb img")).to_have_count(1, timeout=15_000)
+        if i == 0:
+            await artifacts.screenshot(page, "outreach-form")
+        await page.get_by_role("button", name="Tiếp tục").click()
+        await expect(page.locator(".error-box")).to_have_count(0)
+        await page.locator(".promise input").check()
+        await page.get_by_role("button", name="Nộp hồ sơ").click()
+        receipt = page.get_by_test_id("receipt-code")
+        await expect(receipt).to_have_text(CODE_SHOWN)
+        await expect(page.get_by_test_id("qr").locator("svg")).to_have_count(1)
+        receipts.append((await receipt.text_content()).replace(" ", ""))
+        await artifacts.screenshot(page, f"outreach-receipt-{i + 1}")
+    assert len(set(receipts)) == 2 and all(parse_code(c) == c and c.startswith("00070") for c in receipts)
+
+    # Back in signal: everything goes (the loop starts on `online`; the button is one tap
+    # more), and the codes handed out in the village are the final ones.
+    await page.goto("/#/luu-dong")
+    await expect(page.get_by_test_id("codes-left")).to_have_text("18")
+    await expect(page.get_by_role("button", name="Đồng bộ tất cả")).to_be_disabled()
+    await artifacts.screenshot(page, "outreach-list-offline")
+    await page.context.set_offline(False)
+    await page.get_by_role("button", name="Đồng bộ tất cả").click()
+    await expect(page.get_by_test_id("syncbar")).to_have_attribute("data-pending", "0", timeout=30_000)
+    for code in receipts:
+        spaced = " ".join(code[i:i + 4] for i in range(0, 16, 4))
+        await expect(page.locator(".dossier-item", has_text=spaced)).to_contain_text("Mới đăng ký", timeout=15_000)
+    await artifacts.screenshot(page, "outreach-synced")
+
+
+async def test_a_citizen_adds_a_passkey_and_signs_in_with_it_on_another_browser(
+        live_server, new_page, virtual_authenticator, artifacts):
+    from playwright.async_api import expect
+
+    password = demo_password(live_server, CITIZEN)
+    page = await new_page()
+    authenticator = await virtual_authenticator(page)
+    await open_app(page)
+    await sign_in(page, CITIZEN, password)
+    await page.get_by_role("button", name="Thêm passkey").click()
+    await expect(page.get_by_text("Đã thêm passkey.")).to_be_visible(timeout=15_000)
+    credentials = await authenticator.credentials()
+    assert len(credentials) == 1 and credentials[0]["isResidentCredential"], credentials
+    await artifacts.screenshot(page, "account")
+
+    other = await new_page()
+    await (await virtual_authenticator(other)).add_credential(credentials[0])
+    await open_app(other)
+    await other.goto("/#/tai-khoan")
+    await other.get_by_role("button", name="Đăng nhập bằng passkey").click()
+    await expect(other.get_by_role("heading", name="Đăng xuất khỏi máy này")).to_be_visible(timeout=15_000)
+    await expect(other.get_by_text(CITIZEN)).to_be_visible()
+    await expect(other.get_by_test_id("syncbar")).to_contain_text("Đồng bộ lúc", timeout=15_000)

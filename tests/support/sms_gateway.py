@@ -1,0 +1,104 @@
+"""A real HTTP SMS gateway for tests: a tiny ASGI app served by uvicorn on
+127.0.0.1 in its own thread. It records every request, and can be told to answer
+the next N requests with an error status, or to hang on them past the client's
+timeout."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import uvicorn
+
+from tests.support.smtp import free_port
+
+
+@dataclass
+class GatewayRequest:
+    path: str
+    headers: dict[str, str]
+    body: dict
+    answered: int  # the status it got
+
+
+@dataclass
+class Gateway:
+    port: int = field(default_factory=free_port)
+    # The next `fail` requests get `fail_status`; the next `hang` requests are held
+    # `hang_seconds` and then get a 503 (the client has given up by then).
+    fail: int = 0
+    fail_status: int = 503
+    hang: int = 0
+    hang_seconds: float = 2.0
+    requests: list[GatewayRequest] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: uvicorn.Server | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/send"
+
+    @property
+    def delivered(self) -> list[GatewayRequest]:
+        """The requests it accepted (2xx): the SMS that went out."""
+        return [r for r in self.requests if 200 <= r.answered < 300]
+
+    def delivered_per_key(self) -> Counter:
+        return Counter(r.headers.get("idempotency-key", "") for r in self.delivered)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        try:
+            body = json.loads(b"".join(chunks) or b"{}")
+        except ValueError:
+            body = {"_invalid": True}
+        with self._lock:
+            if self.hang > 0:
+                self.hang -= 1
+                status, hang = 503, True
+            elif self.fail > 0:
+                self.fail -= 1
+                status, hang = self.fail_status, False
+            else:
+                status, hang = 200, False
+        if hang:
+            import asyncio
+
+            await asyncio.sleep(self.hang_seconds)
+        with self._lock:
+            self.requests.append(GatewayRequest(scope["path"], headers, body, status))
+        payload = json.dumps({"ok": status == 200}).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": payload})
+
+    def start(self) -> "Gateway":
+        config = uvicorn.Config(self, host="127.0.0.1", port=self.port, log_level="warning",
+                                lifespan="off", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="sms-gateway", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the test SMS gateway did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(10)
