@@ -266,7 +266,8 @@ class Engine:
             raise Rejected(*_issue_reasons(result.errors))
         hashes = sorted({h for path, (_, f) in procedure.schema.fields_by_path().items()
                          if f.type == "attachment" for h in result.values.get(path, [])})
-        missing = await self.store.missing_blobs(hashes)
+        # The owner must have sent each file's bytes; naming a hash is not holding it.
+        missing = await self.store.missing_blobs(hashes, record.owner_id)
         if missing:
             paths = [p for p, v in result.values.items() if isinstance(v, list) and set(v) & set(missing)]
             raise Rejected(*[Reason("attachment_not_uploaded", p, "the file has not reached the server yet")

@@ -15,12 +15,28 @@ from server.identity.roles import Role
 from sync.states import State
 
 
-async def lacking(hashes: list[str]) -> list[str]:
-    """Of `hashes`, those with no verified blob, in the order asked."""
+async def held_by(account_id: uuid.UUID, hashes: set[str]) -> set[str]:
+    """Of `hashes`, the verified blobs this account has sent the bytes of.
+
+    Knowing a hash proves nothing: a person who never sent a file's bytes must send
+    them (the blob is still stored once), or anyone who learnt the hash of someone's
+    ID card scan could attach it and read it."""
+    if not hashes:
+        return set()
+    rows = await BlobUploader.select(BlobUploader.sha256).where(
+        (BlobUploader.account_id == account_id) & BlobUploader.sha256.is_in(sorted(hashes)))
+    uploaded = {r["sha256"] for r in rows}
+    if not uploaded:
+        return set()
+    verified = await Blob.select(Blob.sha256).where(Blob.sha256.is_in(sorted(uploaded)))
+    return {r["sha256"] for r in verified}
+
+
+async def lacking(hashes: list[str], account_id: uuid.UUID) -> list[str]:
+    """Of `hashes`, those this account still has to send, in the order asked."""
     if not hashes:
         return []
-    rows = await Blob.select(Blob.sha256).where(Blob.sha256.is_in(sorted(set(hashes))))
-    present = {r["sha256"] for r in rows}
+    present = await held_by(account_id, set(hashes))
     seen: set[str] = set()
     out = []
     for h in hashes:
@@ -50,22 +66,20 @@ async def record_blob(engine: Engine, sha256: str, size: int, inspected: Inspect
 
 
 async def may_read(principal: Principal, sha256: str) -> bool:
-    """The owner of a dossier that holds it, the officials of that dossier's commune
-    (once it is no longer a draft), administrators, and whoever uploaded its bytes."""
+    """Whoever sent its bytes, the officials of the commune of a dossier that holds
+    it (once that dossier is no longer a draft), and administrators. Holding a
+    dossier that names the hash is not enough: naming costs nothing."""
     if principal.role is Role.admin:
         return True
     if await BlobUploader.exists().where(
         (BlobUploader.sha256 == sha256) & (BlobUploader.account_id == principal.account_id)
     ):
         return True
+    if not principal.is_official:
+        return False
     rows = await BlobRef.raw(
-        "SELECT d.owner_id, d.commune_code, d.state FROM blob_ref r JOIN dossier d ON d.id = r.dossier_id "
+        "SELECT d.commune_code, d.state FROM blob_ref r JOIN dossier d ON d.id = r.dossier_id "
         "WHERE r.sha256 = {}", sha256,
     )
-    for row in rows:
-        owner = row["owner_id"] if isinstance(row["owner_id"], uuid.UUID) else uuid.UUID(str(row["owner_id"]))
-        if owner == principal.account_id:
-            return True
-        if int(row["state"]) != State.DRAFT and principal.may_see_commune(row["commune_code"]):
-            return True
-    return False
+    return any(int(row["state"]) != State.DRAFT and principal.may_see_commune(row["commune_code"])
+               for row in rows)

@@ -238,7 +238,7 @@ def attachment_controllers(settings: Settings) -> list:
             if errors:
                 raise ProblemError(422, "validation_failed", errors=errors[:20])
             return MissingResponse(
-                missing=await lacking(data.hashes), upload_url=UPLOADS_PATH, chunk_size=chunk_size,
+                missing=await lacking(data.hashes, (await current_principal(request)).account_id), upload_url=UPLOADS_PATH, chunk_size=chunk_size,
                 max_file_bytes=settings.max_file_bytes, max_dossier_bytes=settings.max_dossier_bytes)
 
         @get("/{sha256:str}", opt=NO_COMPRESSION, summary="A file, to its owner, its commune's officials, admins")

@@ -89,13 +89,15 @@ async def before_dossier_write(dossier_id: uuid.UUID, fields: dict[str, Any],
         await Blob.update({Blob.released_at: None}).where(Blob.sha256.is_in(sorted(added)))
 
 
-async def missing_blobs(hashes: list[str]) -> list[str]:
-    """The hashes the server holds no verified file for. Called by the sync engine
-    before a submission (and an answer to a supplement request), which also may not
-    exceed the dossier size limit: that is refused here, naming the fields."""
+async def missing_blobs(hashes: list[str], account_id: uuid.UUID) -> list[str]:
+    """The hashes whose verified bytes this account has not sent. Called by the sync
+    engine before a submission (and an answer to a supplement request), which also
+    may not exceed the dossier size limit: that is refused here, naming the fields."""
+    from server.attachments.blobs import held_by  # blobs imports this module's neighbours
+
     wanted = set(hashes)
-    total, present = await known_bytes(wanted)
-    missing = sorted(wanted - present)
+    total, _ = await known_bytes(wanted)
+    missing = sorted(wanted - await held_by(account_id, wanted))
     if not missing and total > LIMITS.max_dossier_bytes:
         raise too_large({"attachments": sorted(wanted)}, wanted, total)
     return missing

@@ -193,8 +193,8 @@ class PiccoloStore:
         ).order_by(Dossier.submitted_at).first()
         return row["id"] if row else None
 
-    async def missing_blobs(self, hashes: list[str]) -> list[str]:
-        return await missing_blobs(hashes)
+    async def missing_blobs(self, hashes: list[str], account_id: uuid.UUID) -> list[str]:
+        return await missing_blobs(hashes, account_id)
 
     async def publish(self, record: DossierRecord) -> None:
         await publish_change(self.postgres, record)

@@ -12,6 +12,7 @@ from contextlib import aclosing
 import pytest
 
 from server.attachments.tables import Blob, BlobUploader
+from server.identity.tables import Account, Device
 from tests.attachments import samples
 from tests.attachments.conftest import over_tcp
 from tests.support.cut_proxy import CuttingProxy
@@ -55,18 +56,32 @@ async def test_many_cuts_still_deliver_the_file_intact(citizen: SyncDevice, live
     assert r.content == data
 
 
+async def account_of(device: SyncDevice):
+    row = await Device.select(Device.account_id).where(Device.id == device.device_id).first()
+    return row["account_id"]
+
+
 async def test_a_file_the_server_has_sends_no_content_bytes(app, citizen: SyncDevice, live: int) -> None:
     photo = samples.jpeg(1024, 768, seed=103)
     report = await TusClient(citizen.http, citizen.auth).upload_if_missing(photo)
     assert report.ok and report.body_bytes_sent == len(photo)
 
-    # The same photo from another person's phone, over the network.
-    other = await device_for(app, await make_account("citizen"))
-    async with aclosing(other.http), CuttingProxy(live) as proxy, aclosing(over_tcp(other, proxy.url)) as http:
-        again = await TusClient(http, other.auth).upload_if_missing(photo)
+    # The same photo from the same person's other phone, over the network.
+    email = (await Account.select(Account.email).where(Account.id == await account_of(citizen)).first())["email"]
+    tablet = await device_for(app, email)
+    async with aclosing(tablet.http), CuttingProxy(live) as proxy, aclosing(over_tcp(tablet, proxy.url)) as http:
+        again = await TusClient(http, tablet.auth).upload_if_missing(photo)
     assert again.ok and again.body_bytes_sent == 0
     assert proxy.body_bytes < 200  # the JSON list of one hash; no file content
     assert proxy.requests == 1  # POST /api/blobs/missing, nothing else
+
+    # Another person who only knows the hash must send the bytes (proof that they
+    # hold the file); the server still keeps one copy.
+    other = await device_for(app, await make_account("citizen"))
+    async with aclosing(other.http):
+        theirs = await TusClient(other.http, other.auth).upload_if_missing(photo)
+        assert theirs.ok and theirs.body_bytes_sent == len(photo)
+    assert await Blob.count().where(Blob.sha256 == samples.sha(photo)) == 1
 
 
 async def test_two_devices_sending_the_same_file_at_once_store_one_blob(app, citizen: SyncDevice,

@@ -43,13 +43,23 @@ def _named_fakes(value: Any) -> set[str]:
     return set()
 
 
-async def _register_fake_blobs(mutations: list[dict[str, Any]]) -> None:
-    from server.attachments.tables import Blob
+async def _register_fake_blobs(mutations: list[dict[str, Any]], device_id: uuid.UUID) -> None:
+    """As if this device had uploaded the named files: a verified blob row, and its
+    account as one that sent the bytes (naming a hash alone proves nothing)."""
+    from server.attachments.tables import Blob, BlobUploader
+    from server.identity.tables import Device
 
     now = dt.datetime.now(dt.timezone.utc)
-    for digest in sorted(_named_fakes([m.get("payload") for m in mutations])):
+    digests = sorted(_named_fakes([m.get("payload") for m in mutations]))
+    if not digests:
+        return
+    device = await Device.select(Device.account_id).where(Device.id == device_id).first()
+    for digest in digests:
         await Blob.insert(Blob(sha256=digest, size=1000, media_type="application/pdf",
                                created_at=now)).on_conflict(action="DO NOTHING")
+        if device is not None:
+            await BlobUploader.insert(BlobUploader(sha256=digest, account_id=device["account_id"],
+                                                   device_id=device_id, at=now)).on_conflict(action="DO NOTHING")
 
 
 def birth_answers(today: dt.date, child: str = "Nguyễn Minh Khang", commune: str = "00070") -> dict[str, Any]:
@@ -106,7 +116,7 @@ class SyncDevice:
 
     async def push(self, mutations: list[dict[str, Any]] | None = None, msgpack: bool = False) -> httpx.Response:
         body = self.body(mutations)
-        await _register_fake_blobs(body["mutations"])
+        await _register_fake_blobs(body["mutations"], self.device_id)
         if msgpack:
             return await self.http.post("/api/sync/push", content=msgspec.msgpack.encode(body),
                                         headers={**self.auth, "Content-Type": "application/x-msgpack"})

@@ -83,7 +83,7 @@ def dossier_batch(device: SyncDevice, rng: random.Random, commune: str = "00070"
 
 
 async def post_batch(http: httpx.AsyncClient, device: SyncDevice, mutations: list[dict]) -> httpx.Response:
-    await register_fake_blobs(mutations)  # the attached files "have reached the server"
+    await register_fake_blobs(mutations, device.device_id)  # the attached files "have reached the server"
     return await http.post("/api/sync/push", json=device.body(mutations), headers=device.auth)
 
 
