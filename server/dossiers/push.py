@@ -13,7 +13,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from server.clock import utcnow, vn_today
 from server.database import write_transaction
-from server.dossiers.batch_store import BatchStore
+from server.dossiers.batch_store import BatchStore, bulk_insert
 from server.dossiers.tables import AppliedMutation, DeviceSequence
 from server.identity.principal import Principal
 from server.notify.worker import notify_now
@@ -57,8 +57,9 @@ async def _apply_batch(engine: Engine, settings: Settings, principal: Principal,
     async with write_transaction(engine):
         last = await _lock_sequence(engine, envelope.device_id)
         replays = await _recorded(envelope.device_id, [m.seq for m in envelope.mutations if m.seq <= last])
+        await store.prefetch({m.dossier_id for m in envelope.mutations if m.seq > last})
         outcomes: list[Outcome] = []
-        applied: list[AppliedMutation] = []
+        applied: list[dict] = []
         expected = None
         for index, mutation in enumerate(envelope.mutations):
             if mutation.seq <= last:
@@ -76,7 +77,7 @@ async def _apply_batch(engine: Engine, settings: Settings, principal: Principal,
                 expected = last + 1  # a gap: the device resends from here
                 break
             outcome = await sync.apply(mutation)
-            applied.append(AppliedMutation(
+            applied.append(dict(
                 device_id=envelope.device_id, seq=mutation.seq, mutation_id=mutation.id,
                 dossier_id=mutation.dossier_id, kind=mutation.kind,
                 outcome=msgspec.json.encode(outcome).decode(), applied_at=now))
@@ -84,8 +85,7 @@ async def _apply_batch(engine: Engine, settings: Settings, principal: Principal,
             last = mutation.seq
         # Effects and recorded outcomes commit together, written once per batch.
         await store.flush()
-        if applied:
-            await AppliedMutation.insert(*applied)
+        await bulk_insert(AppliedMutation, applied)
         await DeviceSequence.update({DeviceSequence.last_seq: last}).where(
             DeviceSequence.device_id == envelope.device_id)
     return PushResponse(outcomes=outcomes, last_seq=last, expected_seq=expected)
