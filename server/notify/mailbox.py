@@ -51,10 +51,10 @@ class MailboxTransport:
 
     async def send(self, message: EmailMessage, recipient: str) -> None:
         path = self._directory / file_name(message)
-        await asyncio.to_thread(_write_atomically, path, bytes(message))
+        await asyncio.to_thread(write_atomically, path, bytes(message))
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     # A reader never sees half a message: write aside, flush, then rename over.
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")

@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
-import tempfile
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -38,6 +36,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from piccolo.engine.base import Engine
 
 from server.notify import claims
+from server.notify.mailbox import write_atomically
 from server.notify.outbox import OutsideTransaction
 from server.notify.render import TEMPLATES_DIR, en_date, vi_date
 from server.notify.schemas import (
@@ -257,25 +256,11 @@ class FileSinkTransport:
     async def send(self, message_id: uuid.UUID, to: str, text: str) -> None:
         record = SmsFile(id=message_id, to=to, text=text, written_at=datetime.now(timezone.utc))
         await asyncio.to_thread(
-            _write_atomically, self._directory / f"{message_id}.json", msgspec.json.encode(record)
+            write_atomically, self._directory / f"{message_id}.json", msgspec.json.encode(record)
         )
 
     async def aclose(self) -> None:
         return None
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def sms_transport_for(settings: Settings) -> SmsTransport:
