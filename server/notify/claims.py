@@ -115,3 +115,10 @@ async def mark_failed(
 
 def _uuid(value: object) -> uuid.UUID:
     return value if type(value) is uuid.UUID else uuid.UUID(str(value))
+
+
+def lease_for(limit: int, send_timeout: float) -> timedelta:
+    """Long enough for every message of a batch to time out in turn, so a slow but
+    living sender keeps its claim; short enough that a dead one's messages are
+    picked up again within minutes."""
+    return timedelta(seconds=60 + limit * send_timeout)

@@ -10,6 +10,7 @@ from pathlib import Path
 import msgspec
 from litestar import MediaType, Router, get
 
+from server.notify.mailbox import newest_files
 from server.notify.sms import SmsFile, sms_dir
 from server.settings import Settings
 
@@ -26,18 +27,8 @@ text-align:left;vertical-align:top}}td.text{{font-family:monospace;white-space:p
 
 def list_sms(directory: Path, limit: int = 200) -> list[SmsFile]:
     """The newest `limit` messages, newest first."""
-    if not directory.is_dir():
-        return []
-    stamped = []
-    for path in directory.iterdir():
-        if NAME.match(path.name):
-            try:
-                stamped.append((path.stat().st_mtime_ns, path))
-            except FileNotFoundError:
-                continue
-    stamped.sort(reverse=True)
     found = []
-    for _, path in stamped[:limit]:
+    for path in newest_files(directory, NAME, limit):
         try:
             found.append(_decoder.decode(path.read_bytes()))
         except (FileNotFoundError, msgspec.DecodeError):

@@ -93,19 +93,25 @@ def read_entry(path: Path) -> MailboxEntry:
     )
 
 
-def list_entries(directory: Path, limit: int = 200) -> list[MailboxEntry]:
-    """The newest `limit` messages, newest first."""
+def newest_files(directory: Path, name: re.Pattern[str], limit: int) -> list[Path]:
+    """The newest `limit` files of `directory` whose names match, newest first
+    (the dev mailbox and the dev SMS sink both list themselves this way)."""
     if not directory.is_dir():
         return []
     stamped = []
     for path in directory.iterdir():
-        if NAME.match(path.name):
+        if name.match(path.name):
             try:
                 stamped.append((path.stat().st_mtime_ns, path))
             except FileNotFoundError:  # removed meanwhile
                 continue
     stamped.sort(reverse=True)
-    return [read_entry(path) for _, path in stamped[:limit]]
+    return [path for _, path in stamped[:limit]]
+
+
+def list_entries(directory: Path, limit: int = 200) -> list[MailboxEntry]:
+    """The newest `limit` messages, newest first."""
+    return [read_entry(path) for path in newest_files(directory, NAME, limit)]
 
 
 def find_entry(directory: Path, name: str) -> MailboxEntry | None:

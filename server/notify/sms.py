@@ -26,7 +26,7 @@ import asyncio
 import logging
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal, Protocol, Union
 
@@ -271,11 +271,6 @@ def sms_transport_for(settings: Settings) -> SmsTransport:
 
 # ---------------------------------------------------------------- delivery
 
-def sms_lease_for(limit: int) -> timedelta:
-    # As for email: every request of the batch may time out in turn within the lease.
-    return timedelta(seconds=60 + limit * SEND_TIMEOUT)
-
-
 async def deliver_due_sms(
     engine: Engine,
     settings: Settings,
@@ -302,7 +297,7 @@ async def _deliver(
     clock = now or datetime.now(timezone.utc)
     max_attempts = settings.sms_max_attempts
     token, batch = await claims.claim(
-        engine, clock, limit, sms_lease_for(limit), max_attempts, channel=CHANNEL
+        engine, clock, limit, claims.lease_for(limit, SEND_TIMEOUT), max_attempts, channel=CHANNEL
     )
     sent = 0
     broken: DeliveryError | None = None

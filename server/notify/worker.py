@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import asynccontextmanager, suppress
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import AsyncIterator
 
 from litestar import Litestar
@@ -37,13 +37,6 @@ def transport_for(settings: Settings) -> Transport:
     return MailboxTransport(mailbox_dir(settings.data_dir), settings.base_url)
 
 
-def lease_for(limit: int) -> timedelta:
-    # Long enough for every message of the batch to time out in turn, so a slow
-    # but living sender keeps its claim; short enough that a dead one's messages
-    # are picked up again within minutes.
-    return timedelta(seconds=60 + limit * SEND_TIMEOUT)
-
-
 async def deliver_due(
     engine: Engine,
     settings: Settings,
@@ -59,7 +52,7 @@ async def deliver_due(
     clock = now or datetime.now(timezone.utc)
     transport = transport or transport_for(settings)
     max_attempts = settings.mail_max_attempts
-    token, batch = await claims.claim(engine, clock, limit, lease_for(limit), max_attempts)
+    token, batch = await claims.claim(engine, clock, limit, claims.lease_for(limit, SEND_TIMEOUT), max_attempts)
     sent = 0
     broken: DeliveryError | None = None
     for item in batch:

@@ -11,9 +11,14 @@ import msgspec
 from server.notify import claims
 from server.notify.claims import backoff
 from server.notify.tables import OutboxMessage
-from server.notify.worker import deliver_due, lease_for
+from server.notify.smtp import SEND_TIMEOUT
+from server.notify.worker import deliver_due
 from tests.notify.samples import enqueue_committed
 from tests.support.smtp import RecordingHandler, SmtpServer
+
+
+def lease_for(limit: int):
+    return claims.lease_for(limit, SEND_TIMEOUT)
 
 
 async def _rows() -> list[dict]:
