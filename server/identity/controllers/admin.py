@@ -12,7 +12,13 @@ from litestar.params import PathParameter
 from server.audit.service import record
 from server.database import write_transaction
 from server.identity import links, passkeys
-from server.identity.controllers.common import client_ip, start_session, with_session_cookie
+from server.identity.controllers.common import (
+    client_ip,
+    device_info,
+    profile_of,
+    start_session,
+    with_session_cookie,
+)
 from server.identity.devices import revoke_device
 from server.identity.enrollment import invite_official
 from server.identity.guards import admins, current_principal
@@ -32,13 +38,6 @@ from server.clock import utcnow
 from server.problems import ProblemError
 
 
-def _profile(a: dict) -> Profile:
-    return Profile(id=a["id"], email=a["email"], full_name=a["full_name"], phone=a["phone"],
-                   personal_id=a["personal_id"], kind=a["kind"], organisation_name=a["organisation_name"],
-                   role=a["role"], commune_code=a["commune_code"], activated_at=a["activated_at"],
-                   created_at=a["created_at"])
-
-
 class AdminAccountsController(Controller):
     path = "/api/admin/accounts"
     tags = ["administration"]
@@ -50,7 +49,7 @@ class AdminAccountsController(Controller):
         query = Account.select().order_by(Account.created_at)
         if principal.role is not Role.admin:
             query = query.where(Account.commune_code == principal.commune_code)
-        return [_profile(a) for a in await query]
+        return [profile_of(a) for a in await query]
 
     @post("/officials", status_code=201, summary="Invite an official; they enroll with a passkey")
     async def invite(self, request: Request, state: State, data: OfficialInvite) -> OfficialInvited:
@@ -75,8 +74,7 @@ class AdminAccountsController(Controller):
             await record("device_revoked", actor_id=principal.account_id, target_kind="device",
                          target_id=device_id, ip=client_ip(request), detail={"owner": str(account_id)})
         row = await Device.select().where(Device.id == device_id).first()
-        return DeviceInfo(id=row["id"], name=row["name"], created_at=row["created_at"],
-                          last_seen_at=row["last_seen_at"], revoked_at=row["revoked_at"])
+        return device_info(row)
 
 
 class EnrollmentController(Controller):

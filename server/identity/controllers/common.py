@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+import msgspec
+
 from litestar import Request, Response
 
 from server.i18n import negotiate_language
-from server.identity.schemas import SessionInfo
+from server.identity.schemas import DeviceInfo, PasskeyInfo, Profile, SessionInfo
 from server.identity.sessions import COOKIE, create_session
 from server.settings import Settings
 
@@ -54,3 +56,16 @@ def as_uuid(value: str) -> uuid.UUID | None:
         return uuid.UUID(value)
     except ValueError:
         return None
+
+
+def profile_of(account: dict) -> Profile:
+    # An account row's own columns (secrets are not fields of Profile).
+    return msgspec.convert(account, Profile)
+
+
+def device_info(row: dict, current: bool = False) -> DeviceInfo:
+    return msgspec.structs.replace(msgspec.convert(row, DeviceInfo), current=current)
+
+
+def passkey_info(row: dict) -> PasskeyInfo:
+    return msgspec.convert(row, PasskeyInfo)

@@ -7,7 +7,7 @@ from litestar.datastructures import State
 
 from server.audit.service import record
 from server.database import write_transaction
-from server.identity.controllers.common import client_ip
+from server.identity.controllers.common import client_ip, device_info
 from server.identity.devices import register_device
 from server.identity.guards import current_principal, signed_in
 from server.identity.schemas import DeviceCredential, DeviceInfo, DeviceRegistration
@@ -41,5 +41,4 @@ class DevicesController(Controller):
         if principal.device_id is None:
             raise ProblemError(400, "device_credential_required")
         r = await Device.select().where(Device.id == principal.device_id).first()
-        return DeviceInfo(id=r["id"], name=r["name"], created_at=r["created_at"],
-                          last_seen_at=r["last_seen_at"], revoked_at=r["revoked_at"], current=True)
+        return device_info(r, current=True)

@@ -12,7 +12,7 @@ from litestar.params import Parameter, PathParameter
 from server.audit.service import AuditEntry, activity_of, record
 from server.database import write_transaction
 from server.identity import passkeys
-from server.identity.controllers.common import client_ip
+from server.identity.controllers.common import client_ip, device_info, passkey_info, profile_of
 from server.identity.devices import revoke_device
 from server.identity.guards import current_principal, signed_in
 from server.identity.schemas import (
@@ -41,12 +41,7 @@ class MeController(Controller):
     async def profile(self, request: Request) -> Profile:
         principal = await current_principal(request)
         a = await Account.select().where(Account.id == principal.account_id).first()
-        return Profile(
-            id=a["id"], email=a["email"], full_name=a["full_name"], phone=a["phone"],
-            personal_id=a["personal_id"], kind=a["kind"], organisation_name=a["organisation_name"],
-            role=a["role"], commune_code=a["commune_code"], activated_at=a["activated_at"],
-            created_at=a["created_at"],
-        )
+        return profile_of(a)
 
     @get("/activity", summary="My activity log (nhật ký người dùng), newest first")
     async def activity(
@@ -64,12 +59,7 @@ class MeController(Controller):
         rows = await Device.select().where(Device.account_id == principal.account_id).order_by(
             Device.created_at
         )
-        return [
-            DeviceInfo(id=r["id"], name=r["name"], created_at=r["created_at"],
-                       last_seen_at=r["last_seen_at"], revoked_at=r["revoked_at"],
-                       current=r["id"] == principal.device_id)
-            for r in rows
-        ]
+        return [device_info(r, current=r["id"] == principal.device_id) for r in rows]
 
     @post("/devices/{device_id:uuid}/revoke", status_code=200, summary="Revoke one of my devices (lost or sold)")
     async def revoke(self, request: Request, state: State,
@@ -85,8 +75,7 @@ class MeController(Controller):
             await record("device_revoked", actor_id=principal.account_id, target_kind="device",
                          target_id=device_id, ip=client_ip(request), device_id=principal.device_id)
         row = await Device.select().where(Device.id == device_id).first()
-        return DeviceInfo(id=row["id"], name=row["name"], created_at=row["created_at"],
-                          last_seen_at=row["last_seen_at"], revoked_at=row["revoked_at"])
+        return device_info(row)
 
     @get("/passkeys", summary="My passkeys")
     async def list_passkeys(self, request: Request) -> list[PasskeyInfo]:
@@ -94,8 +83,7 @@ class MeController(Controller):
         rows = await Passkey.select().where(Passkey.account_id == principal.account_id).order_by(
             Passkey.created_at
         )
-        return [PasskeyInfo(id=r["id"], name=r["name"], created_at=r["created_at"],
-                            last_used_at=r["last_used_at"], backed_up=r["backed_up"]) for r in rows]
+        return [passkey_info(r) for r in rows]
 
     @post("/passkeys/options", status_code=200, summary="Start adding a passkey to my account")
     async def passkey_options(self, request: Request, state: State) -> WebauthnOptions:
@@ -116,8 +104,7 @@ class MeController(Controller):
             await record("passkey_added", actor_id=principal.account_id, target_kind="passkey",
                          target_id=credential_id[:64], ip=client_ip(request))
         r = await Passkey.select().where(Passkey.id == credential_id).first()
-        return PasskeyInfo(id=r["id"], name=r["name"], created_at=r["created_at"],
-                           last_used_at=r["last_used_at"], backed_up=r["backed_up"])
+        return passkey_info(r)
 
     @delete("/passkeys/{passkey_id:str}", status_code=204, summary="Remove one of my passkeys")
     async def remove_passkey(self, request: Request, state: State,
