@@ -109,3 +109,51 @@ async def write_transaction(engine: Engine) -> AsyncIterator[None]:
     else:
         async with engine.transaction():
             yield
+
+
+_PG_ROWS_PER_STATEMENT = 200  # × columns stays far below PostgreSQL's 32,767 parameters
+
+
+def _transaction_connection(engine: Engine):
+    transaction = engine.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("this statement runs inside a write transaction")
+    return transaction.connection
+
+
+async def insert_rows(engine: Engine, tablename: str, rows: list[dict], computed: dict[str, str] | None = None) -> None:
+    """Insert plain rows on the connection of the transaction in progress, straight
+    through the driver: building a statement of a few thousand parameters through
+    Piccolo's query strings cost more than the database took to run it. Values are
+    what the driver takes (on SQLite, Piccolo's registered adapters convert UUIDs
+    and datetimes as they do for its own queries). `computed` adds columns whose
+    value is an SQL expression, the same for every row."""
+    if not rows:
+        return
+    connection = _transaction_connection(engine)
+    columns = list(rows[0])
+    extra = computed or {}
+    names = ", ".join(list(extra) + columns)
+    if isinstance(engine, SQLiteEngine):
+        row_sql = ", ".join(list(extra.values()) + ["?"] * len(columns))
+        await connection.executemany(f"INSERT INTO {tablename} ({names}) VALUES ({row_sql})",
+                                     [tuple(row[c] for c in columns) for row in rows])
+        return
+    width = len(columns)
+    prefix = "".join(f"{expression}, " for expression in extra.values())
+    for start in range(0, len(rows), _PG_ROWS_PER_STATEMENT):
+        chunk = rows[start:start + _PG_ROWS_PER_STATEMENT]
+        groups = ", ".join(
+            "(" + prefix + ", ".join(f"${n * width + k + 1}" for k in range(width)) + ")" for n in range(len(chunk)))
+        await connection.execute(
+            f"INSERT INTO {tablename} ({names}) VALUES {groups}", *[row[c] for row in chunk for c in columns])
+
+
+async def execute(engine: Engine, postgres_sql: str, sqlite_sql: str, *args) -> None:
+    """One statement on the transaction's connection, written once per dialect
+    ($1… on PostgreSQL, ? on SQLite)."""
+    connection = _transaction_connection(engine)
+    if isinstance(engine, SQLiteEngine):
+        await connection.execute(sqlite_sql, args)
+    else:
+        await connection.execute(postgres_sql, *args)

@@ -105,7 +105,7 @@ async def perform(engine: Engine, settings: Settings, principal: Principal, doss
             dossier_id=record.id, at=now, actor_id=principal.account_id, actor_role=principal.role.value,
             device_id=principal.device_id, action=action, from_state=from_state, to_state=record.state,
             message=message, detail=msgspec.json.encode(detail).decode()))
-        await publish_change(store.postgres, record)
+        await publish_change(store.engine, record)
         await audit(f"desk_{action}", actor_id=principal.account_id, target_kind="dossier",
                     target_id=record.id, device_id=principal.device_id,
                     detail={"from": str(from_state), "to": str(record.state)})

@@ -43,7 +43,7 @@ async def update_task(engine: Engine, settings: Settings, principal: Principal, 
             dossier_id=dossier_id, at=now, actor_id=principal.account_id, actor_role=principal.role.value,
             action=f"task_{update.state}", from_state=record.state, to_state=record.state,
             detail=f'{{"task": "{task}"}}'))
-        await publish_change(store.postgres, record)
+        await publish_change(store.engine, record)
         await audit(f"desk_task_{update.state}", actor_id=principal.account_id, target_kind="dossier",
                     target_id=dossier_id, detail={"task": task})
     return Task(task=task, agency=row["agency"], state=update.state, reference=reference)

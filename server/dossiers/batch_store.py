@@ -16,26 +16,12 @@ import msgspec
 
 from server.attachments.links import before_dossier_write, hashes_in
 from server.audit.tables import AuditEvent
+from server.database import insert_rows
 from server.dossiers.store import PiccoloStore, _row_values, publish_changes, record_from_row
 from server.dossiers.tables import Dossier, DossierHistory
 from sync.store import Actor, DossierRecord, Procedure
 
 _json = msgspec.json.encode
-_ROWS_PER_STATEMENT = 200
-
-
-async def bulk_insert(table: type, rows: list[dict[str, Any]]) -> None:
-    """One multi-row INSERT per few hundred rows, built here: Piccolo builds each
-    row's SQL in Python, which was most of a batch's time."""
-    if not rows:
-        return
-    columns = list(rows[0])
-    row_sql = "(" + ", ".join("{}" for _ in columns) + ")"
-    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        chunk = rows[start:start + _ROWS_PER_STATEMENT]
-        sql = (f"INSERT INTO {table._meta.tablename} ({', '.join(columns)}) VALUES "
-               + ", ".join(row_sql for _ in chunk))
-        await table.raw(sql, *[row[c] for row in chunk for c in columns])
 # Procedure versions never change once written: one lookup per process.
 _procedures: dict[tuple[str, int], Procedure] = {}
 
@@ -134,14 +120,15 @@ class BatchStore(PiccoloStore):
 
     async def flush(self) -> None:
         if self._new:
-            await bulk_insert(Dossier, [{"id": i, **_row_values(self._records[i])} for i in sorted(self._new)])
+            await insert_rows(self.engine, Dossier._meta.tablename,
+                              [{"id": i, **_row_values(self._records[i])} for i in sorted(self._new)])
         for i in sorted(self._dirty):
             values = _row_values(self._records[i])
             await Dossier.update({getattr(Dossier, k): v for k, v in values.items()}).where(Dossier.id == i)
-        await bulk_insert(DossierHistory, self._history)
-        await bulk_insert(AuditEvent, self._audit)
+        await insert_rows(self.engine, DossierHistory._meta.tablename, self._history)
+        await insert_rows(self.engine, AuditEvent._meta.tablename, self._audit)
         if self._published:
-            await publish_changes(self.postgres, list(self._published.values()))
+            await publish_changes(self.engine, list(self._published.values()))
         self._new.clear()
         self._dirty.clear()
         self._history.clear()

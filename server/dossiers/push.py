@@ -12,8 +12,8 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
 from server.clock import utcnow, vn_today
-from server.database import write_transaction
-from server.dossiers.batch_store import BatchStore, bulk_insert
+from server.database import insert_rows, write_transaction
+from server.dossiers.batch_store import BatchStore
 from server.dossiers.tables import AppliedMutation, DeviceSequence
 from server.identity.principal import Principal
 from server.notify.worker import notify_now
@@ -85,7 +85,7 @@ async def _apply_batch(engine: Engine, settings: Settings, principal: Principal,
             last = mutation.seq
         # Effects and recorded outcomes commit together, written once per batch.
         await store.flush()
-        await bulk_insert(AppliedMutation, applied)
+        await insert_rows(engine, AppliedMutation._meta.tablename, applied)
         await DeviceSequence.update({DeviceSequence.last_seq: last}).where(
             DeviceSequence.device_id == envelope.device_id)
     return PushResponse(outcomes=outcomes, last_seq=last, expected_seq=expected)

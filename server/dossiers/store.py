@@ -18,9 +18,9 @@ from server.catalog.services import procedure_version
 from server.catalog.tables import Procedure as ProcedureRow
 from server.clock import vn_today
 from server.communes.tables import Commune, Province
+from server.database import execute, insert_rows
 from server.dossiers.notifications import enqueue_submitted
 from server.dossiers.tables import (
-    ChangeFeed,
     CodeCounter,
     CodeReservation,
     Dossier,
@@ -197,7 +197,7 @@ class PiccoloStore:
         return await missing_blobs(hashes, account_id)
 
     async def publish(self, record: DossierRecord) -> None:
-        await publish_change(self.postgres, record)
+        await publish_change(self.engine, record)
 
     async def submitted(self, record: DossierRecord) -> None:
         await enqueue_submitted(record, self.base_url)
@@ -215,28 +215,31 @@ async def allocate_sequence(commune_code: str, year: int, count: int) -> int:
     return int(rows[0]["next_value"]) - count
 
 
-async def publish_change(postgres: bool, record: DossierRecord) -> None:
-    await publish_changes(postgres, [record])
+async def publish_change(engine: Engine, record: DossierRecord) -> None:
+    await publish_changes(engine, [record])
 
 
-async def publish_changes(postgres: bool, records: list[DossierRecord]) -> None:
+async def publish_changes(engine: Engine, records: list[DossierRecord]) -> None:
     """Keep one feed row per dossier, positioned after everything before it.
 
     The new rows go in before the old ones go: SQLite reuses the largest rowid
     once it is deleted, and a reused id would sit behind a cursor that already
-    passed it. Deleting only rows older than a newer one keeps the largest in place."""
+    passed it. Deleting only rows older than a newer one keeps the largest in place.
+    The dossiers' rows are locked by this transaction, so no other writer adds a
+    feed row for them meanwhile: each dossier's newest row is the one just written."""
     if not records:
         return
-    txid = "pg_current_xact_id()::text::bigint" if postgres else "0"
     now = dt.datetime.now(dt.timezone.utc)
-    values = ", ".join(f"({txid}, {{}}, {{}}, {{}}, {{}}, {{}})" for _ in records)
-    args: list[Any] = []
-    for r in records:
-        args += [r.id, r.owner_id, r.commune_code, r.version, now]
-    rows = await ChangeFeed.raw(
-        f"INSERT INTO change_feed (txid, dossier_id, owner_id, commune_code, version, at) VALUES {values} RETURNING id",
-        *args,
-    )
-    newest = [row["id"] for row in rows]
-    await ChangeFeed.delete().where(
-        ChangeFeed.dossier_id.is_in([r.id for r in records]) & ChangeFeed.id.not_in(newest))
+    postgres = isinstance(engine, PostgresEngine)
+    await insert_rows(
+        engine, "change_feed",
+        [{"dossier_id": r.id, "owner_id": r.owner_id, "commune_code": r.commune_code, "version": r.version, "at": now}
+         for r in records],
+        computed={"txid": "pg_current_xact_id()::text::bigint" if postgres else "0"})
+    older = ("id < (SELECT max(newer.id) FROM change_feed newer WHERE newer.dossier_id = change_feed.dossier_id)")
+    ids = [r.id for r in records]
+    await execute(
+        engine,
+        f"DELETE FROM change_feed WHERE dossier_id = ANY($1::uuid[]) AND {older}",
+        f"DELETE FROM change_feed WHERE dossier_id IN ({', '.join('?' for _ in ids)}) AND {older}",
+        *([ids] if postgres else ids))

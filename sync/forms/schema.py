@@ -220,8 +220,22 @@ class FormSchema(Struct, frozen=True, forbid_unknown_fields=True):
     checks: tuple[Check, ...] = ()
 
     def fields_by_path(self) -> dict[str, tuple[Section, Field]]:
-        """`"section.field"` -> (section, field), in schema order."""
-        return {f"{s.id}.{f.id}": (s, f) for s in self.sections for f in s.fields}
+        """`"section.field"` -> (section, field), in schema order. Built once per
+        schema: every edit and every validation asks for it. Callers must not
+        change the dict they get."""
+        found = _INDEXES.get(id(self))
+        if found is None or found[0] is not self:
+            found = (self, {f"{s.id}.{f.id}": (s, f) for s in self.sections for f in s.fields})
+            _INDEXES[id(self)] = found
+            while len(_INDEXES) > _INDEXES_KEPT:
+                del _INDEXES[next(iter(_INDEXES))]
+        return found[1]
+
+
+# id(schema) -> (schema, index); the schema is kept so its id cannot be reused while
+# cached. Schemas are few (one per procedure version), so a small bound suffices.
+_INDEXES: dict[int, tuple[FormSchema, dict[str, tuple[Section, Field]]]] = {}
+_INDEXES_KEPT = 512
 
 
 def parse_schema(obj: Any) -> FormSchema:

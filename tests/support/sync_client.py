@@ -143,7 +143,7 @@ class SyncDevice:
                 if known is None or known["version"] <= view["version"]:
                     self.dossiers[view["id"]] = view
             self.cursor = body["cursor"]
-            if body.get("pending") and waits < 50:
+            if body.get("pending") and waits < 200:
                 waits += 1  # an older transaction is still open elsewhere; it ends soon
                 await asyncio.sleep(0.05)
                 continue
