@@ -48,6 +48,8 @@ export interface LocalConflict {
   path: string;
   server_value: unknown;
   device_value: unknown;
+  /** The device whose value clashed (absent: this device, from a push outcome). */
+  device_id?: string | null;
 }
 
 export interface LocalDossier {
@@ -209,6 +211,7 @@ export function viewToLocal(view: DossierView, local: LocalDossier | undefined, 
       path: c.path,
       server_value: c.server_value,
       device_value: c.device_value,
+      device_id: c.device_id,
     })),
     possible_duplicate_of: view.possible_duplicate_of ?? null,
     server_updated_at: view.updated_at ?? null,

@@ -3,6 +3,7 @@
 
 import type { Answers, LocalDossier, MotcuaDB } from './db';
 import type { JsonValue } from './forms/types';
+import { chosenValue } from './conflicts';
 import { enqueueIn, OUTBOX_STORES, type Tx } from './outbox';
 import { uuid7 } from './uuid7';
 
@@ -125,7 +126,7 @@ export async function resolveConflict(db: MotcuaDB, id: string, conflictId: numb
     const d = await load(tx, id);
     const conflict = (d.conflicts ?? []).find((c) => c.conflict_id === conflictId);
     if (!conflict) return d;
-    const value = choice.choice === 'server' ? conflict.server_value : choice.choice === 'device' ? conflict.device_value : choice.value;
+    const value = chosenValue(conflict, choice);
     if (value === null || value === undefined) delete d.answers[conflict.path];
     else d.answers[conflict.path] = value as JsonValue;
     d.conflicts = (d.conflicts ?? []).filter((c) => c.conflict_id !== conflictId);

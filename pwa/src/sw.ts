@@ -7,7 +7,7 @@
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { openDatabase } from './db';
-import { syncOnce } from './sync';
+import { onBackgroundSync, SYNC_TAG } from './backgroundSync';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | { url: string; revision: string | null })[] };
 
@@ -30,26 +30,19 @@ interface SyncEvent extends ExtendableEvent {
   tag: string;
 }
 
-async function backgroundSync(): Promise<void> {
-  const windows = await self.clients.matchAll({ type: 'window' });
-  if (windows.length) {
-    // An open window runs the loop (with uploads); tell it to go now.
-    for (const w of windows) w.postMessage({ type: 'sync' });
-    return;
-  }
-  const db = await openDatabase();
-  const run = () =>
-    syncOnce({
-      db,
-      // Files need a window to upload: hold back submissions whose files wait.
-      uploads: async (d) => ({ available: true, waiting: new Set((await d.getAll('blobs')).filter((b) => !b.uploaded).map((b) => b.sha256)) }),
-    });
+function exclusive<T>(fn: () => Promise<T>): Promise<T> {
   const locks = (self.navigator as WorkerNavigator & { locks?: LockManager }).locks;
-  await (locks ? locks.request('motcua-sync', run) : run());
-  db.close();
+  return locks ? (locks.request('motcua-sync', fn) as Promise<T>) : fn();
 }
 
 self.addEventListener('sync', (event) => {
   const e = event as SyncEvent;
-  if (e.tag === 'motcua-sync') e.waitUntil(backgroundSync());
+  if (e.tag !== SYNC_TAG) return;
+  e.waitUntil(
+    onBackgroundSync({
+      windows: () => self.clients.matchAll({ type: 'window' }),
+      openDb: () => openDatabase(),
+      exclusive,
+    }).then(() => undefined),
+  );
 });

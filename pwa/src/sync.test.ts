@@ -159,9 +159,9 @@ describe('syncOnce', () => {
     expect(report.notices).toBe(3);
     const notices = await db.getAll('notices');
     expect(notices.map((n) => n.vi)).toEqual([
-      'Hồ sơ 0007026000000001: Được tiếp nhận',
-      'Hồ sơ 0007026000000002: Yêu cầu bổ sung giấy tờ',
-      'Hồ sơ 0007026000000002: cán bộ nhắn "Thiếu giấy chứng sinh"',
+      'Hồ sơ 0007 0260 0000 0001: Được tiếp nhận',
+      'Hồ sơ 0007 0260 0000 0002: Yêu cầu bổ sung giấy tờ',
+      'Hồ sơ 0007 0260 0000 0002: cán bộ nhắn "Thiếu giấy chứng sinh"',
     ]);
     expect((await db.get('dossiers', ids[1]!))!.state).toBe(5);
     expect(server.requests.filter((r) => r.path.startsWith('/api/sync/pull')).length).toBeGreaterThan(2);

@@ -17,6 +17,8 @@ import {
   type OutboxItem,
   type SyncMeta,
 } from './db';
+import { displayCode } from './codes';
+import { settlePending } from './conflicts';
 import { applyPushResponse, markSent, overlay, pendingItems, voidItem, wireMutation } from './outbox';
 import { STATE_LABELS } from './states';
 
@@ -163,9 +165,14 @@ async function push(deps: SyncDeps, device: DeviceRecord, uploads: UploadReport 
   }
 }
 
+/** A dossier as a notice names it: its code as printed everywhere, else the start of its id. */
+function noticeName(d: { id: string; code?: string | null }): string {
+  return d.code ? displayCode(d.code) : d.id.slice(0, 8);
+}
+
 export function stateNotice(d: { id: string; code?: string | null }, state: number, at: string): Notice {
   const [vi, en] = STATE_LABELS[state] ?? [String(state), String(state)];
-  const name = d.code ?? d.id.slice(0, 8);
+  const name = noticeName(d);
   return { at, dossier_id: d.id, vi: `Hồ sơ ${name}: ${vi}`, en: `Dossier ${name}: ${en}`, read: false };
 }
 
@@ -181,6 +188,7 @@ export async function applyViews(db: MotcuaDB, views: readonly DossierView[], no
     const pending = (await tx.objectStore('outbox').index('dossier').getAll(view.id)).filter((i) => i.status === 'pending');
     const next = viewToLocal(view, local, at);
     next.answers = overlay(next.answers, pending);
+    settlePending(next, pending);
     next.submit_queued = pending.some((i) => i.kind === 'submit' && !i.voided);
     // A new request for documents wants a new answer.
     if (view.state === 5 && local?.state !== 5) delete next.supplement_answered_at;
@@ -197,7 +205,7 @@ export async function applyViews(db: MotcuaDB, views: readonly DossierView[], no
     const before = (local?.messages ?? []).length;
     for (const m of (view.messages ?? []).slice(before)) {
       if (m.author !== 'official') continue;
-      const name = next.code ?? next.id.slice(0, 8);
+      const name = noticeName(next);
       await tx.objectStore('notices').add({
         at,
         dossier_id: view.id,

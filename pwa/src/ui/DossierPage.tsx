@@ -2,18 +2,20 @@
 // for more documents (answered offline too), officials' messages, field conflicts.
 
 import { useState } from 'preact/hooks';
-import { changed, dossiers, getDb, outbox } from '../app';
+import { changed, device, dossiers, getDb, outbox } from '../app';
+import { typedChoice } from '../conflicts';
 import type { LocalConflict, LocalDossier } from '../db';
-import { answerSupplement, discardDraft, rateDossier, resolveConflict, withdrawDossier } from '../dossiers';
+import { answerSupplement, discardDraft, rateDossier, resolveConflict, withdrawDossier, type ConflictChoice } from '../dossiers';
 import { displayCode } from '../codes';
 import { dossierTitle } from '../formModel';
-import type { JsonValue, Schema } from '../forms/types';
+import type { Field, JsonValue, Schema } from '../forms/types';
 import { formatDate, formatTime, t, tx } from '../i18n';
 import { navigate } from '../router';
 import { STATE_HINTS, stateLabel } from '../states';
 import { lang } from '../i18n';
 import { Attachments } from './Attachments';
 import { DraftForm } from './DraftForm';
+import { FieldInput } from './FieldInput';
 import { Review } from './Review';
 import { RejectedList } from './SyncPage';
 import { useProcedure } from './useProcedure';
@@ -63,11 +65,66 @@ function show(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-function fieldLabel(form: Schema | undefined, path: string): string {
+function fieldOf(form: Schema | undefined, path: string): { field?: Field; label: string } {
   const [sid, fid] = path.split('.');
   const section = form?.sections.find((s) => s.id === sid);
   const field = section?.fields.find((f) => f.id === fid);
-  return field && section ? `${tx(section.title)} – ${tx(field.label)}` : path;
+  return { field, label: field && section ? `${tx(section.title)} – ${tx(field.label)}` : path };
+}
+
+/** Shows a value as the person wrote it: an option's label rather than its code. */
+function showValue(field: Field | undefined, v: unknown): string {
+  if (field?.type === 'select') {
+    const option = field.options.find((o) => o.value === v);
+    if (option) return tx(option.label);
+  }
+  if (field?.type === 'sex' && (v === 'male' || v === 'female')) return v === 'male' ? t('Nam', 'Male') : t('Nữ', 'Female');
+  return show(v);
+}
+
+function ConflictRow({ dossier, conflict, form }: { dossier: LocalDossier; conflict: LocalConflict; form: Schema | undefined }) {
+  const [other, setOther] = useState(false);
+  const [typed, setTyped] = useState<JsonValue | null>(null);
+  const { field, label } = fieldOf(form, conflict.path);
+  const mine = !conflict.device_id || conflict.device_id === device.value?.device_id;
+  const typedAs = typedChoice(typed);
+  const inputId = `conflict-${conflict.conflict_id}`;
+  async function choose(choice: ConflictChoice) {
+    await resolveConflict(getDb(), dossier.id, conflict.conflict_id, choice);
+    changed();
+  }
+  return (
+    <div class="conflict" data-path={conflict.path}>
+      <strong>{label}</strong>
+      <div class="row">
+        <button type="button" class="secondary" data-choice="server" onClick={() => void choose({ choice: 'server' })}>
+          {t('Giữ', 'Keep')}: {showValue(field, conflict.server_value)} <span class="muted">({t('đã lưu trên máy chủ', 'on the server')})</span>
+        </button>
+        <button type="button" class="secondary" data-choice="device" onClick={() => void choose({ choice: 'device' })}>
+          {t('Dùng', 'Use')}: {showValue(field, conflict.device_value)}{' '}
+          <span class="muted">({mine ? t('từ máy này', 'from this device') : t('từ thiết bị khác', 'from another device')})</span>
+        </button>
+        {!other && (
+          <button type="button" class="link" data-choice="value" onClick={() => setOther(true)}>
+            {t('Nhập giá trị khác', 'Type another value')}
+          </button>
+        )}
+      </div>
+      {other && (
+        <div class="conflict-other">
+          <label for={inputId}>{t('Giá trị khác', 'Another value')}</label>
+          {field && field.type !== 'attachment' && field.type !== 'commune' ? (
+            <FieldInput field={field} path={conflict.path} inputId={inputId} dossierId={dossier.id} value={typed ?? undefined} onChange={(v) => setTyped(v)} />
+          ) : (
+            <input id={inputId} type="text" value={typeof typed === 'string' ? typed : ''} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />
+          )}
+          <button type="button" class="primary" disabled={!typedAs} onClick={() => typedAs && void choose(typedAs)}>
+            {t('Dùng giá trị này', 'Use this value')}
+          </button>
+        </div>
+      )}
+    </div>
+  );
 }
 
 export function ConflictsCard({ dossier }: { dossier: LocalDossier }) {
@@ -75,26 +132,12 @@ export function ConflictsCard({ dossier }: { dossier: LocalDossier }) {
   const conflicts = dossier.conflicts ?? [];
   if (!conflicts.length) return null;
   const form = procedure?.form as unknown as Schema | undefined;
-  async function choose(c: LocalConflict, choice: 'server' | 'device') {
-    await resolveConflict(getDb(), dossier.id, c.conflict_id, { choice });
-    changed();
-  }
   return (
     <div class="card warn" id="conflicts">
       <h2>{t('Thông tin khác nhau giữa các thiết bị', 'Answers differ between devices')}</h2>
-      <p>{t('Chọn giá trị đúng cho từng mục:', 'Choose the right value for each field:')}</p>
+      <p>{t('Chọn giá trị đúng cho từng mục, hoặc nhập giá trị khác:', 'Choose the right value for each field, or type another:')}</p>
       {conflicts.map((c) => (
-        <div key={c.conflict_id} class="conflict">
-          <strong>{fieldLabel(form, c.path)}</strong>
-          <div class="row">
-            <button type="button" class="secondary" onClick={() => void choose(c, 'server')}>
-              {t('Giữ', 'Keep')}: {show(c.server_value)} <span class="muted">({t('đã lưu trên máy chủ', 'on the server')})</span>
-            </button>
-            <button type="button" class="secondary" onClick={() => void choose(c, 'device')}>
-              {t('Dùng', 'Use')}: {show(c.device_value)} <span class="muted">({t('từ thiết bị', 'from a device')})</span>
-            </button>
-          </div>
-        </div>
+        <ConflictRow key={c.conflict_id} dossier={dossier} conflict={c} form={form} />
       ))}
     </div>
   );
@@ -103,10 +146,16 @@ export function ConflictsCard({ dossier }: { dossier: LocalDossier }) {
 function SupplementCard({ dossier }: { dossier: LocalDossier }) {
   const [message, setMessage] = useState('');
   const [files, setFiles] = useState<string[]>([]);
-  const [path, setPath] = useState('attachments.supplement');
+  const [picked, setPath] = useState<string | null>(null);
+  const { procedure } = useProcedure(dossier.procedure_code, dossier.schema_version);
   const s = dossier.supplement;
   if (dossier.state !== 5 || !s) return null;
-  const attachmentPaths = Object.keys(dossier.answers).filter((p) => p.startsWith('attachments.'));
+  const form = procedure?.form as unknown as Schema | undefined;
+  // The form's attachment fields, by their names; without the form, the paths in use.
+  const attachmentPaths = form
+    ? form.sections.flatMap((sec) => sec.fields.filter((f) => f.type === 'attachment').map((f) => `${sec.id}.${f.id}`))
+    : [...new Set([...Object.keys(dossier.answers).filter((p) => p.startsWith('attachments.')), 'attachments.residence_documents', 'attachments.id_card'])];
+  const path = picked && attachmentPaths.includes(picked) ? picked : (attachmentPaths[0] ?? 'attachments.residence_documents');
   if (dossier.supplement_answered_at) {
     return <p class="card">{t('Đã trả lời yêu cầu bổ sung; đang chờ gửi hoặc chờ cán bộ xem.', 'Answered; waiting to be sent or read.')}</p>;
   }
@@ -129,9 +178,9 @@ function SupplementCard({ dossier }: { dossier: LocalDossier }) {
       <label>
         {t('Đính kèm vào mục', 'Attach to')}
         <select value={path} onChange={(e) => setPath((e.target as HTMLSelectElement).value)}>
-          {[...new Set([...attachmentPaths, 'attachments.residence_documents', 'attachments.id_card'])].map((p) => (
+          {attachmentPaths.map((p) => (
             <option key={p} value={p}>
-              {p.replace('attachments.', '')}
+              {form ? tx(fieldOf(form, p).field?.label ?? { vi: p, en: p }) : p.replace('attachments.', '')}
             </option>
           ))}
         </select>

@@ -20,17 +20,20 @@ export interface FieldProps {
   invalid?: boolean;
   onChange(value: JsonValue | null, immediate?: boolean): void;
   onBlur?(): void;
+  /** Another id (and radio group name) than `f-<path>`, for a second input of the same field on a page. */
+  inputId?: string;
 }
 
 const str = (v: JsonValue | undefined) => (v === undefined || v === null ? '' : String(v));
 
 export function FieldInput(props: FieldProps) {
   const { field, path, value, filled, invalid, onChange, onBlur } = props;
-  const id = `f-${path}`;
+  const id = props.inputId ?? `f-${path}`;
+  const name = props.inputId ?? path;
   const shown = value ?? filled;
   const common = {
     id,
-    name: path,
+    name,
     'aria-invalid': invalid,
     onBlur,
   };
@@ -82,7 +85,7 @@ export function FieldInput(props: FieldProps) {
         <div class="radios" role="radiogroup" id={id}>
           {(['male', 'female'] as const).map((v) => (
             <label key={v}>
-              <input type="radio" name={path} value={v} checked={shown === v} onChange={() => onChange(v, true)} />
+              <input type="radio" name={name} value={v} checked={shown === v} onChange={() => onChange(v, true)} />
               {v === 'male' ? t('Nam', 'Male') : t('Nữ', 'Female')}
             </label>
           ))}
@@ -94,7 +97,7 @@ export function FieldInput(props: FieldProps) {
           <div class="radios" role="radiogroup" id={id}>
             {field.options.map((o) => (
               <label key={o.value}>
-                <input type="radio" name={path} value={o.value} checked={shown === o.value} onChange={() => onChange(o.value, true)} />
+                <input type="radio" name={name} value={o.value} checked={shown === o.value} onChange={() => onChange(o.value, true)} />
                 {tx(o.label)}
               </label>
             ))}
