@@ -157,3 +157,17 @@ async def execute(engine: Engine, postgres_sql: str, sqlite_sql: str, *args) -> 
         await connection.execute(sqlite_sql, args)
     else:
         await connection.execute(postgres_sql, *args)
+
+
+async def fetch_value(engine: Engine, postgres_sql: str, sqlite_sql: str, *args):
+    """The first column of the first row of one statement on the transaction's
+    connection (None without a row)."""
+    connection = _transaction_connection(engine)
+    if isinstance(engine, SQLiteEngine):
+        async with connection.execute(sqlite_sql, args) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        # Piccolo's connections return rows as dicts.
+        return next(iter(row.values())) if isinstance(row, dict) else row[0]
+    return await connection.fetchval(postgres_sql, *args)

@@ -5,16 +5,14 @@ together."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 
 import msgspec
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
 
 from server.clock import utcnow, vn_today
-from server.database import insert_rows, write_transaction
+from server.database import execute, fetch_value, insert_rows, write_transaction
 from server.dossiers.batch_store import BatchStore
-from server.dossiers.tables import AppliedMutation, DeviceSequence
+from server.dossiers.tables import AppliedMutation
 from server.identity.principal import Principal
 from server.notify.worker import notify_now
 from server.problems import FieldError, ProblemError
@@ -27,17 +25,12 @@ _RETRYABLE = ("DeadlockDetectedError", "SerializationError", "UniqueViolationErr
 
 
 async def _lock_sequence(engine: Engine, device_id) -> int:
-    if isinstance(engine, PostgresEngine):
-        await DeviceSequence.raw(
-            "INSERT INTO device_sequence (device_id, last_seq) VALUES ({}, 0) ON CONFLICT DO NOTHING", device_id)
-        rows = await DeviceSequence.select(DeviceSequence.last_seq).where(
-            DeviceSequence.device_id == device_id).lock_rows("UPDATE")
-        return rows[0]["last_seq"]
-    row = await DeviceSequence.select(DeviceSequence.last_seq).where(DeviceSequence.device_id == device_id).first()
-    if row is None:
-        await DeviceSequence.insert(DeviceSequence(device_id=device_id, last_seq=0))
-        return 0
-    return row["last_seq"]
+    """The device's last applied seq, its row created if new and locked (on
+    PostgreSQL the upsert holds the row lock; SQLite's IMMEDIATE transaction already
+    holds the database) until the batch commits. One round trip."""
+    upsert = ("INSERT INTO device_sequence (device_id, last_seq) VALUES ({}, 0) ON CONFLICT (device_id) "
+              "DO UPDATE SET last_seq = device_sequence.last_seq RETURNING last_seq")
+    return int(await fetch_value(engine, upsert.format("$1"), upsert.format("?"), device_id))
 
 
 async def _recorded(device_id, seqs: list[int]) -> dict[int, Outcome]:
@@ -86,8 +79,8 @@ async def _apply_batch(engine: Engine, settings: Settings, principal: Principal,
         # Effects and recorded outcomes commit together, written once per batch.
         await store.flush()
         await insert_rows(engine, AppliedMutation._meta.tablename, applied)
-        await DeviceSequence.update({DeviceSequence.last_seq: last}).where(
-            DeviceSequence.device_id == envelope.device_id)
+        await execute(engine, "UPDATE device_sequence SET last_seq = $1 WHERE device_id = $2",
+                      "UPDATE device_sequence SET last_seq = ? WHERE device_id = ?", last, envelope.device_id)
     return PushResponse(outcomes=outcomes, last_seq=last, expected_seq=expected)
 
 
