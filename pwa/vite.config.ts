@@ -28,6 +28,9 @@ export default defineConfig({
       injectManifest: {
         rollupFormat: 'iife',
         globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
+        // The desk screens (src/ui/desk/, a lazy chunk) are for officials working
+        // online: citizens' phones neither precache nor download them.
+        globIgnores: ['assets/DeskScreens-*'],
       },
       manifest: {
         name: 'Một cửa – Hộ tịch',

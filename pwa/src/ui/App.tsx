@@ -3,6 +3,7 @@ import { lang, setLang, t } from '../i18n';
 import { route } from '../router';
 import { AccountPage } from './Account';
 import { CatalogPage, ProcedurePage } from './Catalog';
+import { DESK_ROLES, DeskLoader } from './DeskLoader';
 import { DossierRoute } from './DossierPage';
 import { Home } from './Home';
 import { LookupPage } from './Lookup';
@@ -28,6 +29,8 @@ function Page() {
       return <OutreachPage next={r.query.get('next') === '1'} />;
     case 'bien-nhan':
       return second ? <ReceiptPage id={second} /> : <Home />;
+    case 'mot-cua':
+      return <DeskLoader parts={r.parts.slice(1)} />;
     case 'dong-bo':
       return <SyncPage />;
     default:
@@ -49,6 +52,11 @@ export function App() {
         </a>
         <nav>
           {dev?.role === 'outreach' && <a href="#/luu-dong">{t('Lưu động', 'Outreach')}</a>}
+          {dev && DESK_ROLES.includes(dev.role) && (
+            <a href="#/mot-cua" data-testid="desk-link">
+              {t('Một cửa', 'Desk')}
+            </a>
+          )}
           <a href="#/tra-cuu">{t('Tra cứu', 'Look up')}</a>
           <a href="#/tai-khoan" data-testid="account-link">
             {dev ? dev.full_name.split(' ').pop() : t('Đăng nhập', 'Sign in')}

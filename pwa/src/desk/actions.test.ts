@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { ACTIONS, allowedActions, buildPayload, fieldOfError, initialValues, parseAmount, problemByField, providerChoices, visibleFields, type DeskAction } from './actions';
+
+const spec = (a: DeskAction) => ACTIONS.find((s) => s.action === a)!;
+
+describe('desk actions', () => {
+  it('offers what each state allows (the twin of sync/states.py DESK_ACTIONS)', () => {
+    const names = (state: number) => allowedActions(state).map((a) => a.action);
+    expect(names(1)).toEqual(['receive', 'refuse', 'message']);
+    expect(names(2)).toEqual(['start', 'request_documents', 'request_fee', 'stop', 'message']);
+    expect(names(4)).toEqual(['request_documents', 'request_fee', 'stop', 'complete', 'message']);
+    expect(names(5)).toEqual(['stop', 'message']);
+    expect(names(6)).toEqual(['record_payment', 'stop', 'message']);
+    expect(names(7)).toEqual(['accept_withdrawal', 'message']);
+    expect(names(9)).toEqual(['return_result', 'message']);
+    expect(names(10)).toEqual(['message']);
+  });
+
+  it('builds the request body from the form', () => {
+    const docs = buildPayload(spec('request_documents'), { documents: 'Giấy chứng nhận kết hôn\n\n  Sổ hộ khẩu  \n', reason: ' Cần đối chiếu ', due_date: '2026-12-01' });
+    expect(docs).toEqual({ documents: ['Giấy chứng nhận kết hôn', 'Sổ hộ khẩu'], reason: 'Cần đối chiếu', due_date: '2026-12-01' });
+    expect(buildPayload(spec('receive'), { message: '' })).toEqual({});
+    expect(buildPayload(spec('request_fee'), { amount: '8.000', method: 'desk', message: '' })).toEqual({ amount: 8000, method: 'desk' });
+    expect(buildPayload(spec('complete'), { register_number: '12/2026', result: 'C:\\fake\\kq.pdf', message: '' }, 'ab'.repeat(32))).toEqual({
+      register_number: '12/2026',
+      result_sha256: 'ab'.repeat(32),
+    });
+  });
+
+  it('sends the tracking number only when the result goes by post', () => {
+    const s = spec('return_result');
+    expect(initialValues(s)).toEqual({ method: 'desk', tracking_number: '' });
+    expect(visibleFields(s, { method: 'desk' }).map((f) => f.name)).toEqual(['method']);
+    expect(buildPayload(s, { method: 'desk', tracking_number: 'left over' })).toEqual({ method: 'desk' });
+    expect(buildPayload(s, { method: 'post', tracking_number: 'EB123456789VN' })).toEqual({ method: 'post', tracking_number: 'EB123456789VN' });
+  });
+
+  it('reads amounts written the Vietnamese way and leaves the rest to the server', () => {
+    expect(parseAmount('50.000')).toBe(50000);
+    expect(parseAmount('1 500 000')).toBe(1500000);
+    expect(parseAmount('năm nghìn')).toBe('năm nghìn');
+  });
+
+  it('puts the problem field paths back on the form fields', () => {
+    const fields = spec('request_documents').fields;
+    expect(fieldOfError({ path: 'due_date' }, fields)).toBe('due_date');
+    expect(fieldOfError({ path: '$.documents[0]' }, fields)).toBe('documents');
+    expect(fieldOfError({ path: '$', message: 'Object missing required field `reason`' }, fields)).toBe('reason');
+    expect(fieldOfError({ path: 'register_number' }, fields)).toBeNull();
+    expect(fieldOfError({ path: 'result_sha256' }, spec('complete').fields)).toBe('result');
+    const mapped = problemByField(
+      { title: 'Dữ liệu chưa hợp lệ', errors: [{ path: 'due_date', code: 'date_in_past', message: 'the date has passed' }, { path: 'other', message: 'x' }] },
+      fields,
+    );
+    expect(mapped).toEqual({ byField: { due_date: 'the date has passed' }, general: ['other: x'] });
+  });
+});
+
+describe('payment providers', () => {
+  it('offers the desk first, then what the server lists', () => {
+    const choices = providerChoices([
+      { name: 'vnpay', online: true },
+      { name: 'desk', online: false },
+      { name: 'dev', online: true },
+    ]);
+    expect(choices.map((c) => c.value)).toEqual(['desk', 'dev', 'vnpay']);
+    expect(choices[2]!.label[1]).toContain('online');
+    expect(providerChoices([]).map((c) => c.value)).toEqual(['desk']);
+  });
+});

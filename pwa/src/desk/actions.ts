@@ -1,0 +1,226 @@
+// The desk's actions as the screens offer them: which ones a state allows (the twin
+// of DESK_ACTIONS in sync/states.py; the server stays the authority and answers 409
+// otherwise), what each form asks for, the request body made from the form, and
+// the server's RFC 9457 field paths put back on the form's fields.
+
+import type { Problem } from '../api/types';
+
+export type DeskAction =
+  | 'receive'
+  | 'refuse'
+  | 'start'
+  | 'request_documents'
+  | 'request_fee'
+  | 'record_payment'
+  | 'stop'
+  | 'complete'
+  | 'return_result'
+  | 'accept_withdrawal'
+  | 'message';
+
+/** [vi, en] */
+export type Words = readonly [string, string];
+
+export type FieldKind = 'text' | 'textarea' | 'lines' | 'date' | 'amount' | 'choice' | 'file';
+
+export interface FormField {
+  name: string;
+  kind: FieldKind;
+  label: Words;
+  optional?: boolean;
+  choices?: readonly { value: string; label: Words }[];
+  /** Shown only when this holds for the form's values. */
+  when?: (values: FormValues) => boolean;
+  /** Choices the server lists (GET /api/desk/payment-providers), replacing `choices` once loaded. */
+  choicesFrom?: 'payment_providers';
+}
+
+export interface ActionSpec {
+  action: DeskAction;
+  label: Words;
+  tone: 'primary' | 'secondary' | 'danger';
+  /** The states it is allowed in. */
+  states: readonly number[];
+  fields: readonly FormField[];
+}
+
+export type FormValues = Record<string, string>;
+
+const DESK_PROVIDER = { value: 'desk', label: ['Tại bộ phận một cửa (số biên lai)', 'At the desk (receipt number)'] as Words };
+
+export interface PaymentProvider {
+  name: string;
+  online: boolean;
+}
+
+/** The providers the server accepts as choices: the desk first, then online ones by name. */
+export function providerChoices(providers: readonly PaymentProvider[]): { value: string; label: Words }[] {
+  const online = providers.filter((p) => p.name !== 'desk').sort((a, b) => a.name.localeCompare(b.name));
+  return [
+    DESK_PROVIDER,
+    ...online.map((p) => ({
+      value: p.name,
+      label: (p.online ? [`${p.name} – trực tuyến (mã giao dịch mức độ 4)`, `${p.name} – online (level-4 transaction reference)`] : [p.name, p.name]) as Words,
+    })),
+  ];
+}
+
+const MESSAGE: FormField = { name: 'message', kind: 'textarea', label: ['Lời nhắn cho người nộp (không bắt buộc)', 'Message to the applicant (optional)'], optional: true };
+const REASON: FormField = { name: 'reason', kind: 'textarea', label: ['Lý do', 'Reason'] };
+
+export const ACTIONS: readonly ActionSpec[] = [
+  { action: 'receive', label: ['Tiếp nhận', 'Receive'], tone: 'primary', states: [1], fields: [MESSAGE] },
+  { action: 'refuse', label: ['Từ chối tiếp nhận', 'Refuse'], tone: 'danger', states: [1], fields: [REASON] },
+  { action: 'start', label: ['Bắt đầu xử lý', 'Start processing'], tone: 'primary', states: [2], fields: [MESSAGE] },
+  {
+    action: 'request_documents',
+    label: ['Yêu cầu bổ sung giấy tờ', 'Request more documents'],
+    tone: 'secondary',
+    states: [2, 4],
+    fields: [
+      { name: 'documents', kind: 'lines', label: ['Giấy tờ cần bổ sung (mỗi dòng một loại)', 'Documents needed (one per line)'] },
+      REASON,
+      { name: 'due_date', kind: 'date', label: ['Hạn bổ sung', 'Due by'] },
+    ],
+  },
+  {
+    action: 'request_fee',
+    label: ['Yêu cầu nộp lệ phí', 'Request the fee'],
+    tone: 'secondary',
+    states: [2, 4],
+    fields: [
+      { name: 'amount', kind: 'amount', label: ['Số tiền (đồng)', 'Amount (đồng)'] },
+      {
+        name: 'method',
+        kind: 'choice',
+        label: ['Cách nộp', 'How to pay'],
+        choices: [
+          { value: 'desk', label: ['Tại bộ phận một cửa', 'At the desk'] },
+          { value: 'online', label: ['Trực tuyến (mức độ 4)', 'Online (level 4)'] },
+        ],
+      },
+      MESSAGE,
+    ],
+  },
+  {
+    action: 'record_payment',
+    label: ['Ghi nhận đã nộp lệ phí', 'Record the payment'],
+    tone: 'primary',
+    states: [6],
+    fields: [
+      {
+        name: 'provider',
+        kind: 'choice',
+        label: ['Nơi nộp', 'Paid'],
+        choices: [DESK_PROVIDER],
+        choicesFrom: 'payment_providers',
+      },
+      { name: 'reference', kind: 'text', label: ['Số biên lai hoặc mã giao dịch', 'Receipt number or transaction reference'] },
+    ],
+  },
+  { action: 'stop', label: ['Dừng xử lý', 'Stop processing'], tone: 'danger', states: [2, 4, 5, 6], fields: [REASON] },
+  {
+    action: 'complete',
+    label: ['Đã xử lý xong', 'Done'],
+    tone: 'primary',
+    states: [4],
+    fields: [
+      { name: 'register_number', kind: 'text', label: ['Số đăng ký (sổ hộ tịch)', 'Register number'] },
+      { name: 'result', kind: 'file', label: ['Văn bản kết quả (PDF hoặc ảnh, nếu cấp bản điện tử)', 'Result document (PDF or image, if issued electronically)'], optional: true },
+      MESSAGE,
+    ],
+  },
+  {
+    action: 'return_result',
+    label: ['Trả kết quả', 'Return the result'],
+    tone: 'primary',
+    states: [9],
+    fields: [
+      {
+        name: 'method',
+        kind: 'choice',
+        label: ['Cách trả', 'How'],
+        choices: [
+          { value: 'desk', label: ['Tại bộ phận một cửa', 'At the desk'] },
+          { value: 'post', label: ['Qua bưu chính', 'By post'] },
+        ],
+      },
+      { name: 'tracking_number', kind: 'text', label: ['Số vận đơn bưu chính', 'Postal tracking number'], when: (v) => v.method === 'post' },
+    ],
+  },
+  { action: 'accept_withdrawal', label: ['Chấp nhận rút hồ sơ', 'Accept the withdrawal'], tone: 'danger', states: [7], fields: [MESSAGE] },
+  { action: 'message', label: ['Nhắn cho người nộp', 'Message the applicant'], tone: 'secondary', states: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], fields: [{ ...REASON, label: ['Nội dung', 'Message'] }] },
+];
+
+export function allowedActions(state: number): ActionSpec[] {
+  return ACTIONS.filter((a) => a.states.includes(state));
+}
+
+/** The form's starting values: the first choice of each choice field. */
+export function initialValues(spec: ActionSpec): FormValues {
+  const values: FormValues = {};
+  for (const f of spec.fields) values[f.name] = f.kind === 'choice' ? (f.choices?.[0]?.value ?? '') : '';
+  return values;
+}
+
+export function visibleFields(spec: ActionSpec, values: FormValues): FormField[] {
+  return spec.fields.filter((f) => !f.when || f.when(values));
+}
+
+/**
+ * "50.000" or "50 000" → 50000. What is not a whole amount goes to the server as
+ * typed, which refuses it with the field's path (one place decides what is valid).
+ */
+export function parseAmount(raw: string): number | string {
+  const compact = raw.replace(/[\s.,_]/g, '');
+  return /^\d{1,12}$/.test(compact) ? Number(compact) : raw.trim();
+}
+
+/**
+ * The request body for `spec` from the form. Empty optional fields are left out
+ * (the server's defaults apply); empty required ones too, so that the server
+ * names them. `resultSha256` is the uploaded result document, if any.
+ */
+export function buildPayload(spec: ActionSpec, values: FormValues, resultSha256?: string | null): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const f of visibleFields(spec, values)) {
+    const raw = (values[f.name] ?? '').trim();
+    if (f.kind === 'file') {
+      if (resultSha256) body.result_sha256 = resultSha256;
+      continue;
+    }
+    if (!raw) continue;
+    if (f.kind === 'lines') body[f.name] = raw.split('\n').map((s) => s.trim()).filter(Boolean);
+    else if (f.kind === 'amount') body[f.name] = parseAmount(raw);
+    else body[f.name] = raw;
+  }
+  return body;
+}
+
+/**
+ * The form field a problem's error path names: "$.due_date", "due_date",
+ * "documents[0]" → the field; msgspec's "missing required field `x`" (path "$")
+ * → x. Null when it names no field of the form.
+ */
+export function fieldOfError(error: { path?: string; message?: string }, fields: readonly { name: string }[]): string | null {
+  const names = new Set(fields.map((f) => f.name));
+  const path = (error.path ?? '').replace(/^\$\.?/, '');
+  const head = path.split(/[.[]/)[0] ?? '';
+  if (names.has(head)) return head;
+  if (head === 'result_sha256' && names.has('result')) return 'result';
+  const missing = /field `([^`]+)`/.exec(error.message ?? '')?.[1];
+  return missing && names.has(missing) ? missing : null;
+}
+
+/** The problem's field errors by form field, and what names no field (shown above the form). */
+export function problemByField(problem: Problem, fields: readonly { name: string }[]): { byField: Record<string, string>; general: string[] } {
+  const byField: Record<string, string> = {};
+  const general: string[] = [];
+  for (const e of problem.errors ?? []) {
+    const field = fieldOfError(e, fields);
+    const text = e.message || e.code || '';
+    if (field) byField[field] = byField[field] ? `${byField[field]}; ${text}` : text;
+    else general.push(e.path ? `${e.path}: ${text}` : text);
+  }
+  return { byField, general };
+}
