@@ -28,6 +28,8 @@ from server.identity.controllers import IDENTITY_CONTROLLERS
 from server.notify.dev_mail import notify_routes
 from server.notify.dev_sms import sms_routes
 from server.notify.worker import notify_worker
+from server.payments.controllers import PaymentProvidersController
+from server.payments.dev import dev_payment_routes
 from server.problems import EXCEPTION_HANDLERS
 from server.pwa_files import pwa_router
 from server.settings import Settings, load_settings
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         status_link,
         CalendarOverridesController,
         DeskController,
+        PaymentProvidersController,
         *attachment_controllers(settings),  # tus uploads and blobs
     ]
     # Background loops and other per-process resources, started after the database.
@@ -71,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     lifespans.append(attachments)  # the blob store and the uploads directory
     route_handlers.extend(notify_routes(settings))  # /dev/mail when mail stays local
     route_handlers.extend(sms_routes(settings))  # /dev/sms when SMS stay local
+    route_handlers.extend(dev_payment_routes(settings))  # /dev/payments in demo mode
     route_handlers.append(admin_mount(settings))  # piccolo-admin, admin role only (server/admin)
     route_handlers.append(pwa_router(settings.pwa_dist))  # last: it serves "/"
 

@@ -101,6 +101,15 @@ TITLES: dict[str, tuple[str, str]] = {
     "unknown_action": ("Không có thao tác này", "No such action"),
     "linked_tasks_open": ("Còn việc liên thông chưa xong", "Linked tasks are not done yet"),
     "unknown_procedure_for_dossier": ("Không tìm thấy thủ tục của hồ sơ", "The dossier's procedure is missing"),
+    # payments (server/payments, server/desk/payment.py)
+    "payment_not_verified": ("Không xác nhận được khoản thanh toán", "The payment could not be confirmed"),
+    "payment_reference_used": ("Mã thanh toán đã được ghi cho hồ sơ khác", "This payment is recorded for another dossier"),
+    "payment_provider_unavailable": (
+        "Đơn vị thanh toán tạm thời không phản hồi, vui lòng thử lại sau",
+        "The payment provider is not answering, try again later",
+    ),
+    "payment_provider_error": ("Đơn vị thanh toán trả lời không hợp lệ", "The payment provider gave an invalid answer"),
+    "fee_changed": ("Lệ phí đã thay đổi", "The fee has changed"),
 }
 _BY_STATUS = {
     400: "invalid_request",

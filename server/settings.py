@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -48,6 +49,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # rather than UCS-2 (70 a message): what most Vietnamese SMS brandname routes expect.
     sms_unaccented: bool = True
     sms_max_attempts: int = 10
+    # Level-4 fees paid online: the gateway that confirms payment references (contract in
+    # server/payments/gateway.py), the provider name the desk records them under, the
+    # key and HMAC secret it knows us by, and seconds to wait for its answer. No URL:
+    # only payments at the desk (and, in demo mode, the `dev` stand-in at /dev/payments).
+    payment_gateway_url: str = ""
+    payment_provider_name: str = "gateway"
+    payment_api_key: str = ""
+    payment_api_secret: str = ""
+    payment_timeout: float = 10.0
     # Demo officials may sign in with a password while this is on. Never in production.
     demo_mode: bool = False
     # Sessions end after this much inactivity, and in any case after the absolute limit.
@@ -157,6 +167,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         session_idle_minutes=_int(env, "MOTCUA_SESSION_IDLE_MINUTES", 30),
         session_absolute_hours=_int(env, "MOTCUA_SESSION_ABSOLUTE_HOURS", 12),
         **_sms_settings(env),
+        **_payment_settings(env),
         **_attachment_settings(env),
         **kwargs,
     )
@@ -207,4 +218,31 @@ def _sms_settings(env: dict[str, str]) -> dict[str, object]:
         "sms_gateway_token": env.get("MOTCUA_SMS_GATEWAY_TOKEN", ""),
         "sms_unaccented": _bool(env, "MOTCUA_SMS_UNACCENTED", True),
         "sms_max_attempts": max(1, _int(env, "MOTCUA_SMS_MAX_ATTEMPTS", 10)),
+    }
+
+
+def _payment_settings(env: dict[str, str]) -> dict[str, object]:
+    url = (env.get("MOTCUA_PAYMENT_GATEWAY_URL") or "").strip()
+    if url and urlparse(url).scheme not in ("http", "https"):
+        raise SettingsError(f"MOTCUA_PAYMENT_GATEWAY_URL: expected an http(s) URL, got {url!r}")
+    secret = env.get("MOTCUA_PAYMENT_API_SECRET", "")
+    if url and not secret:
+        raise SettingsError("MOTCUA_PAYMENT_API_SECRET: required with MOTCUA_PAYMENT_GATEWAY_URL (requests are signed)")
+    name = (env.get("MOTCUA_PAYMENT_PROVIDER") or "gateway").strip().lower()
+    if not re.fullmatch(r"[a-z0-9_-]{1,32}", name) or name in ("desk", "dev"):
+        raise SettingsError(
+            f"MOTCUA_PAYMENT_PROVIDER: 1 to 32 of a-z, 0-9, _ and -, not desk or dev; got {name!r}")
+    raw_timeout = env.get("MOTCUA_PAYMENT_TIMEOUT") or "10"
+    try:
+        timeout = float(raw_timeout)
+    except ValueError:
+        raise SettingsError(f"MOTCUA_PAYMENT_TIMEOUT: expected seconds, got {raw_timeout!r}") from None
+    if not 0 < timeout <= 120:
+        raise SettingsError(f"MOTCUA_PAYMENT_TIMEOUT: {timeout:g} s is outside (0, 120]")
+    return {
+        "payment_gateway_url": url,
+        "payment_provider_name": name,
+        "payment_api_key": env.get("MOTCUA_PAYMENT_API_KEY", ""),
+        "payment_api_secret": secret,
+        "payment_timeout": timeout,
     }

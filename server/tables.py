@@ -28,6 +28,7 @@ from server.identity.tables import (
     WebauthnChallenge,
 )
 from server.notify.tables import OutboxMessage
+from server.payments.tables import Payment
 from server.ratelimit.tables import RateLimitBucket
 from server.reference.tables import ReferenceDataset
 # piccolo-admin's own user and session tables (mirrors of our administrators; see
@@ -68,6 +69,7 @@ ALL_TABLES = (
     BlobUploader,
     Upload,
     ProvincialFee,
+    Payment,
     BaseUser,
     SessionsBase,
 )

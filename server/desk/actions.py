@@ -17,6 +17,7 @@ from server.catalog.services import procedure_version
 from server.clock import utcnow
 from server.database import write_transaction
 from server.desk import notices
+from server.desk.payment import AlreadyRecorded, VerifiedPayment, reference_used, verify_payment
 from server.calendar.service import due_date_for
 from server.desk.schemas import (
     ActionResult,
@@ -33,6 +34,7 @@ from server.dossiers.store import PiccoloStore, publish_change, record_from_row
 from server.dossiers.tables import Dossier, DossierHistory, DossierTask
 from server.identity.principal import Principal
 from server.notify.worker import notify_now
+from server.payments import ledger
 from server.problems import FieldError, ProblemError
 from server.settings import Settings
 from sync.messages import SupplementRequest
@@ -46,6 +48,7 @@ PAYLOADS: dict[str, type] = {
     "mark_duplicate": MarkDuplicate, "mark_not_duplicate": Note,
 }
 _MAX_TEXT = 2000
+_MAX_REFERENCE = 128  # the payment table's column
 
 
 def _invalid(path: str, code: str, message: str) -> ProblemError:
@@ -69,6 +72,11 @@ def decode_action(action: str, body: bytes) -> Any:
             raise _invalid(name, "too_long", str(_MAX_TEXT))
     if isinstance(payload, Reason) and not payload.reason.strip():
         raise _invalid("reason", "required", "a reason is required")
+    if isinstance(payload, RecordPayment):
+        if not payload.reference.strip():
+            raise _invalid("reference", "required", "the receipt or transaction reference")
+        if len(payload.reference.strip()) > _MAX_REFERENCE:
+            raise _invalid("reference", "too_long", str(_MAX_REFERENCE))
     return payload
 
 
@@ -83,17 +91,36 @@ async def _load(engine: Engine, principal: Principal, dossier_id: uuid.UUID) -> 
     return record_from_row(row)
 
 
+def _ensure_allowed(action: str, state: int) -> None:
+    if State(state) not in DESK_ACTIONS[action][0]:
+        raise ProblemError(409, "not_allowed_in_state",
+                           detail=f"{action} is not allowed in state {state} ({label(state, 'en')})")
+
+
+def _result(record: DossierRecord) -> ActionResult:
+    return ActionResult(id=record.id, state=record.state, version=record.version,
+                        due_date=record.due_date, appointment_date=record.appointment_date)
+
+
 async def perform(engine: Engine, settings: Settings, principal: Principal, dossier_id: uuid.UUID,
                   action: str, payload: Any) -> ActionResult:
-    allowed, target = DESK_ACTIONS[action]
+    target = DESK_ACTIONS[action][1]
+    if action == "record_payment":
+        # Asked of the provider before the transaction (see server.desk.payment).
+        payload = await verify_payment(settings, principal, dossier_id, payload,
+                                       lambda state: _ensure_allowed(action, state))
+        if isinstance(payload, AlreadyRecorded):
+            return _result(await _load(engine, principal, dossier_id))
     async with write_transaction(engine):
         record = await _load(engine, principal, dossier_id)
-        if State(record.state) not in allowed:
-            raise ProblemError(409, "not_allowed_in_state",
-                               detail=f"{action} is not allowed in state {record.state} ({label(record.state, 'en')})")
+        if isinstance(payload, VerifiedPayment):
+            paid = payload.confirmation
+            if await ledger.holder(paid.provider, payload.scope, paid.reference) == record.id:
+                return _result(record)  # the same request, recorded meanwhile
+        _ensure_allowed(action, record.state)
         now = utcnow()
         from_state = record.state
-        message, detail = await _apply(record, action, payload, now)
+        message, detail = await _apply(record, action, payload, now, principal)
         if target is not None:
             record.state = target
         record.version += 1
@@ -111,11 +138,11 @@ async def perform(engine: Engine, settings: Settings, principal: Principal, doss
                     detail={"from": str(from_state), "to": str(record.state)})
         await notices.for_action(record, action, payload, settings.base_url)
     notify_now()
-    return ActionResult(id=record.id, state=record.state, version=record.version,
-                        due_date=record.due_date, appointment_date=record.appointment_date)
+    return _result(record)
 
 
-async def _apply(record: DossierRecord, action: str, payload: Any, now: dt.datetime) -> tuple[str, dict[str, str]]:
+async def _apply(record: DossierRecord, action: str, payload: Any, now: dt.datetime,
+                 principal: Principal) -> tuple[str, dict[str, str]]:
     """Changes to the record for `action`; returns the message for the person and details."""
     if action == "receive":
         found = await procedure_version(record.procedure_code, record.schema_version)
@@ -142,9 +169,7 @@ async def _apply(record: DossierRecord, action: str, payload: Any, now: dt.datet
             raise _invalid("amount", "too_small", "0 or more")
         return payload.message, {"amount": str(payload.amount), "method": payload.method}
     if action == "record_payment":
-        if not payload.reference.strip():
-            raise _invalid("reference", "required", "the receipt or transaction reference")
-        return "", {"reference": payload.reference, "provider": payload.provider}
+        return "", await _record_payment(record, payload, now, principal)
     if action == "complete":
         if not payload.register_number.strip():
             raise _invalid("register_number", "required", "the civil-status register number")
@@ -177,7 +202,9 @@ async def _set_desk_columns(dossier_id: uuid.UUID, action: str, payload: Any, no
     elif action == "record_payment":
         row = await Dossier.select(Dossier.fee).where(Dossier.id == dossier_id).first()
         fee = msgspec.json.decode(row["fee"]) if row and row["fee"] else {}
-        fee.update(reference=payload.reference, provider=payload.provider, paid_at=now.isoformat())
+        paid = payload.confirmation
+        fee.update(reference=paid.reference, provider=paid.provider, amount_paid=paid.amount,
+                   paid_at=(paid.paid_at or now).isoformat())
         values[Dossier.fee] = msgspec.json.encode(fee).decode()
     elif action == "complete":
         values[Dossier.completed_at] = now
@@ -196,6 +223,18 @@ async def _set_desk_columns(dossier_id: uuid.UUID, action: str, payload: Any, no
         values[Dossier.duplicate_decision] = "not_duplicate"
     if values:
         await Dossier.update(values).where(Dossier.id == dossier_id)
+
+
+async def _record_payment(record: DossierRecord, payment: VerifiedPayment, now: dt.datetime,
+                          principal: Principal) -> dict[str, str]:
+    row = await Dossier.select(Dossier.fee).where(Dossier.id == record.id).first()
+    fee = msgspec.json.decode(row["fee"]) if row and row["fee"] else {}
+    if fee.get("amount") != payment.fee_amount:  # a new fee was asked for while the provider answered
+        raise ProblemError(409, "fee_changed", detail=f"the fee is now {fee.get('amount')} đồng; verify again")
+    paid = payment.confirmation
+    if not await ledger.record(record.id, paid, payment.scope, principal.account_id, now):
+        raise reference_used(paid.reference)
+    return {"reference": paid.reference, "provider": paid.provider, "amount": str(paid.amount)}
 
 
 async def _create_tasks(record: DossierRecord, linked_tasks, now: dt.datetime) -> None:

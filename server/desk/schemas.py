@@ -104,8 +104,10 @@ class RequestFee(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class RecordPayment(msgspec.Struct, forbid_unknown_fields=True):
-    # The receipt number at the desk, or the provider's transaction reference.
+    # The receipt number at the desk, or the provider's transaction reference (≤ 128).
     reference: str
+    # "desk" (cash), or an online provider of GET /api/desk/payment-providers, which
+    # confirms the reference first (level-4 fees requested online only).
     provider: str = "desk"
 
 

@@ -78,6 +78,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/desk/dossiers/{dossier_id}/tasks/{task}"): DESK,
     ("GET", "/api/desk/reports"): DESK,
     ("GET", "/api/desk/reports.csv"): DESK,
+    ("GET", "/api/desk/payment-providers"): DESK,
     # Attachments: any signed-in account; reading a file also needs a right to it (404 otherwise).
     ("POST", "/api/blobs/missing"): SIGNED_IN,
     ("GET", "/api/blobs/{sha256}"): SIGNED_IN,
@@ -94,7 +95,7 @@ MOUNTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/admin/api/user/"): {"admin"},
 }
 # Pages and documents that carry no data of anyone's.
-UNGUARDED_PREFIXES = ("/schema", "/tra-cuu", "/dev/mail", "/dev/sms", "/activate", "/enroll", "/reset-password", "/{file_path", "/")
+UNGUARDED_PREFIXES = ("/schema", "/tra-cuu", "/dev/mail", "/dev/sms", "/dev/payments", "/activate", "/enroll", "/reset-password", "/{file_path", "/")
 
 
 def _template(path: str) -> str:

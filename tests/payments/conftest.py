@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from contextlib import aclosing
+from typing import AsyncIterator
+
+import msgspec
+import pytest
+from asgi_lifespan import LifespanManager
+
+from server.app import create_app
+from server.settings import Settings
+from tests.desk.conftest import DeskOfficial, official
+from tests.sync.conftest import device_for, make_account
+from tests.support.payment_gateway import API_KEY, API_SECRET, PaymentGateway
+from tests.support.sync_client import SyncDevice
+
+PROVIDER = "paygov"
+
+
+@pytest.fixture
+def gateway() -> PaymentGateway:
+    g = PaymentGateway().start()
+    try:
+        yield g
+    finally:
+        g.stop()
+
+
+def with_gateway(settings: Settings, gateway: PaymentGateway, **changes) -> Settings:
+    values = dict(demo_mode=True, payment_gateway_url=gateway.url, payment_provider_name=PROVIDER,
+                  payment_api_key=API_KEY, payment_api_secret=API_SECRET, payment_timeout=1.0)
+    return msgspec.structs.replace(settings, **{**values, **changes})
+
+
+@pytest.fixture
+async def app(settings: Settings, gateway: PaymentGateway):
+    # Demo mode lets test officials sign in with a password; the gateway is real.
+    app = create_app(with_gateway(settings, gateway))
+    async with LifespanManager(app):
+        yield app
+
+
+@pytest.fixture
+async def desk(app) -> AsyncIterator[DeskOfficial]:
+    d = await official(app)
+    async with aclosing(d.http):
+        yield d
+
+
+@pytest.fixture
+async def person(app) -> AsyncIterator[SyncDevice]:
+    device = await device_for(app, await make_account("citizen"))
+    async with aclosing(device.http):
+        yield device
