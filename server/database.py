@@ -111,9 +111,6 @@ async def write_transaction(engine: Engine) -> AsyncIterator[None]:
             yield
 
 
-_PG_ROWS_PER_STATEMENT = 200  # × columns stays far below PostgreSQL's 32,767 parameters
-
-
 def _transaction_connection(engine: Engine):
     transaction = engine.current_transaction.get()
     if transaction is None:
@@ -135,18 +132,15 @@ async def insert_rows(engine: Engine, tablename: str, rows: list[dict], computed
     extra = computed or {}
     names = ", ".join(list(extra) + columns)
     if isinstance(engine, SQLiteEngine):
-        row_sql = ", ".join(list(extra.values()) + ["?"] * len(columns))
-        await connection.executemany(f"INSERT INTO {tablename} ({names}) VALUES ({row_sql})",
-                                     [tuple(row[c] for c in columns) for row in rows])
-        return
-    width = len(columns)
-    prefix = "".join(f"{expression}, " for expression in extra.values())
-    for start in range(0, len(rows), _PG_ROWS_PER_STATEMENT):
-        chunk = rows[start:start + _PG_ROWS_PER_STATEMENT]
-        groups = ", ".join(
-            "(" + prefix + ", ".join(f"${n * width + k + 1}" for k in range(width)) + ")" for n in range(len(chunk)))
-        await connection.execute(
-            f"INSERT INTO {tablename} ({names}) VALUES {groups}", *[row[c] for row in chunk for c in columns])
+        placeholders = ["?"] * len(columns)
+    else:
+        placeholders = [f"${k + 1}" for k in range(len(columns))]
+    # One short statement for every row: asyncpg prepares it once per connection and
+    # sends the rows in one pipelined round trip (a multi-row VALUES text of a few
+    # hundred rows is too long for its statement cache, so it was parsed every batch).
+    row_sql = ", ".join(list(extra.values()) + placeholders)
+    await connection.executemany(f"INSERT INTO {tablename} ({names}) VALUES ({row_sql})",
+                                 [tuple(row[c] for c in columns) for row in rows])
 
 
 async def execute(engine: Engine, postgres_sql: str, sqlite_sql: str, *args) -> None:
@@ -171,3 +165,13 @@ async def fetch_value(engine: Engine, postgres_sql: str, sqlite_sql: str, *args)
         # Piccolo's connections return rows as dicts.
         return next(iter(row.values())) if isinstance(row, dict) else row[0]
     return await connection.fetchval(postgres_sql, *args)
+
+
+async def fetch_rows(engine: Engine, postgres_sql: str, sqlite_sql: str, *args) -> list[dict]:
+    """Every row of one statement on the transaction's connection, as dicts with the
+    values Piccolo's own selects give (its SQLite connections convert declared types)."""
+    connection = _transaction_connection(engine)
+    if isinstance(engine, SQLiteEngine):
+        async with connection.execute(sqlite_sql, args) as cursor:
+            return [dict(row) for row in await cursor.fetchall()]
+    return [dict(row) for row in await connection.fetch(postgres_sql, *args)]

@@ -93,14 +93,15 @@ def _check_changes(procedure: Procedure, changes: dict[str, Any], allow_attachme
 
 
 def _set_fields(record: DossierRecord, values: dict[str, Any], version: int, device: Any = None) -> None:
+    device_text = None if device is None else str(device)
     for path, value in values.items():
         if value is None or value == "" or value == []:
             record.fields.pop(path, None)
         else:
             record.fields[path] = value
         record.field_versions[path] = version
-        if device is not None:
-            record.field_devices[path] = str(device)
+        if device_text is not None:
+            record.field_devices[path] = device_text
 
 
 def _issue_reasons(issues: list[Issue], lang: str = "vi") -> list[Reason]:

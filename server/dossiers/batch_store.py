@@ -16,7 +16,7 @@ import msgspec
 
 from server.attachments.links import before_dossier_write, hashes_in
 from server.audit.tables import AuditEvent
-from server.database import insert_rows
+from server.database import fetch_rows, insert_rows
 from server.dossiers.store import PiccoloStore, _row_values, publish_changes, record_from_row
 from server.dossiers.tables import Dossier, DossierHistory
 from sync.store import Actor, DossierRecord, Procedure
@@ -44,10 +44,11 @@ class BatchStore(PiccoloStore):
         """Load (and on PostgreSQL lock) every dossier the batch names, in one query."""
         if not dossier_ids:
             return
-        query = Dossier.select().where(Dossier.id.is_in(sorted(dossier_ids)))
-        if self.postgres:
-            query = query.lock_rows("UPDATE")
-        for row in await query:
+        ids = sorted(dossier_ids)
+        rows = await fetch_rows(
+            self.engine, "SELECT * FROM dossier WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
+            f"SELECT * FROM dossier WHERE id IN ({', '.join('?' for _ in ids)})", *([ids] if self.postgres else ids))
+        for row in rows:
             record = record_from_row(row)
             self._records[record.id] = record
             self._hashes[record.id] = frozenset(hashes_in(record.fields))
