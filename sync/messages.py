@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 import msgspec
 
@@ -14,6 +14,9 @@ MAX_MUTATIONS = 100
 MAX_BODY_BYTES = 1024 * 1024
 MAX_CHANGES = 300
 MAX_TEXT = 4000
+# seq and base_version: integers a JavaScript client can hold exactly (2^53 - 1), so a
+# hostile 2^64 is refused at its path rather than carried to a BIGINT column.
+SafeInt = Annotated[int, msgspec.Meta(le=2**53 - 1)]
 
 Kind = Literal[
     "create_draft", "edit_draft", "attach", "detach", "submit", "withdraw",
@@ -82,13 +85,13 @@ PAYLOAD_TYPES: dict[str, type] = {
 
 
 class Mutation(msgspec.Struct, forbid_unknown_fields=True):
-    seq: int
+    seq: SafeInt
     id: uuid.UUID
     dossier_id: uuid.UUID
     kind: Kind
     payload: dict[str, Any]
     # The dossier version the device last saw (0 for a new draft).
-    base_version: int = 0
+    base_version: SafeInt = 0
     client_time: dt.datetime | None = None
 
 

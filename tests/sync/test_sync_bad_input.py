@@ -89,6 +89,13 @@ CASES = {
                         "application/json", 422, "validation_failed", "$.mutations[0].seq"),
     "seq zero": (lambda d: json_bytes(envelope(d, mutation(seq=0))),
                  "application/json", 422, "validation_failed", "$.mutations[0].seq"),
+    # Found by tests/hostile: integers past 2^53 were taken (and 2^64 reached the seq check).
+    "seq beyond 2^53": (lambda d: json_bytes(envelope(d, mutation(seq=2**53))),
+                        "application/json", 422, "validation_failed", "$.mutations[0].seq"),
+    "seq beyond uint64 in MessagePack": (lambda d: msgspec.msgpack.encode(envelope(d, mutation(seq=2**64 - 1))),
+                                         MSGPACK, 422, "validation_failed", "$.mutations[0].seq"),
+    "base_version beyond 2^53": (lambda d: json_bytes(envelope(d, mutation(base_version=2**70))),
+                                 "application/json", 422, "validation_failed", "$.mutations[0].base_version"),
     "mutations as an object": (lambda d: json_bytes({"device_id": str(d.device_id), "mutations": {}}),
                                "application/json", 422, "validation_failed", "$.mutations"),
     "no device_id": (lambda d: json_bytes({"mutations": []}), "application/json", 422, "validation_failed", "$"),
