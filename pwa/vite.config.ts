@@ -53,5 +53,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
     environment: 'node',
+    // The app runs tus-js-client's browser build (Blob files, pluggable HTTP stack);
+    // under Node, the package would resolve to its Node build, which takes no Blob.
+    alias: { 'tus-js-client': 'tus-js-client/lib.esm/browser/index.js' },
   },
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { registerDevice } from './auth';
+import { registerDevice, showsDossierNoticeBar } from './auth';
 import { getMeta, type DeviceRecord } from './db';
 import { createDraft, editAnswers } from './dossiers';
 import { markSent, pendingItems } from './outbox';
@@ -58,5 +58,12 @@ describe('device registration', () => {
     ]);
     expect(await db.get('meta', 'next_seq')).toBe(3);
     expect(await db.get('meta', 'pull_cursor')).toBeUndefined();
+  });
+});
+
+describe('the bar of new notices about dossiers', () => {
+  it('shows for people following their own dossiers, not for the desk', () => {
+    for (const role of [undefined, null, 'citizen', 'outreach']) expect(showsDossierNoticeBar(role)).toBe(true);
+    for (const role of ['desk', 'agency_admin', 'admin']) expect(showsDossierNoticeBar(role)).toBe(false);
   });
 });

@@ -10,6 +10,17 @@ import { uuid7 } from './uuid7';
 
 export const SESSION_KEY = 'session';
 
+/** Roles that work the desk (the server's guard on /api/desk admits the same). */
+export const DESK_ROLES: readonly string[] = ['desk', 'agency_admin', 'admin'];
+
+/**
+ * The bar "new notice about your dossiers" is for people following their own
+ * dossiers; an official's device sees the desk's queue instead, so not for them.
+ */
+export function showsDossierNoticeBar(role: string | null | undefined): boolean {
+  return !role || !DESK_ROLES.includes(role);
+}
+
 export function newCaptcha(fetch?: Fetch): Promise<CaptchaOut> {
   return request<CaptchaOut>('/api/captcha', { method: 'POST', fetch });
 }

@@ -1,10 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { freshDb, withDevice } from './testing/db';
 import { FakeServer } from './testing/fakeServer';
-import { onBackgroundSync, type BackgroundEnv } from './backgroundSync';
+import { FilesStillWaiting, onBackgroundSync, type BackgroundEnv } from './backgroundSync';
 import { openDatabase } from './db';
 import { createDraft, editAnswers, submitDossier } from './dossiers';
 import { outboxCounts, pendingItems } from './outbox';
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function photoBytes(size: number): Uint8Array {
+  return Uint8Array.from({ length: size }, (_, i) => (i * 7 + (i >> 4)) & 0xff);
+}
+
+function photoRecord(sha256: string, bytes: Uint8Array) {
+  const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' });
+  return { sha256, blob, type: 'image/jpeg', size: bytes.length, name: 'gcs.jpg', created_at: '', uploaded: false };
+}
 
 async function setup(windows: { postMessage(m: unknown): void }[] = []) {
   const db = await freshDb();
@@ -49,17 +63,68 @@ describe('the Background Sync handler', () => {
     expect(await outboxCounts(db)).toEqual({ pending: 1, rejected: 0 });
   });
 
-  it('holds back a submission whose photo is still only on the device', async () => {
+  it('uploads a photo still only on the device, then pushes the submission that waited for it', async () => {
     const { db, server, env } = await setup();
-    const sha = 'a'.repeat(64);
-    await db.put('blobs', { sha256: sha, blob: new Blob(['x']), type: 'image/jpeg', size: 1, name: 'gcs.jpg', created_at: '', uploaded: false });
+    server.chunkSize = 1000; // the photo goes in three chunks
+    const bytes = photoBytes(2500);
+    const sha = await sha256Hex(bytes);
+    await db.put('blobs', photoRecord(sha, bytes));
     const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678', 'attachments.birth_certificate': [sha] });
     await submitDossier(db, d.id);
     const report = await onBackgroundSync(env);
-    expect(report).toMatchObject({ pushed: 1, held: 1 });
+    expect(report).toMatchObject({ pushed: 2, held: 0 });
+    expect(server.blobs.get(sha)).toEqual(bytes);
+    expect(server.requests.filter((r) => r.path.startsWith('/api/uploads')).map((r) => r.method)).toEqual(['POST', 'PATCH', 'PATCH', 'PATCH']);
+    // The file went before the submission naming it.
+    const order = server.requests.map((r) => r.path);
+    expect(order.lastIndexOf('/api/uploads/1')).toBeLessThan(order.indexOf('/api/sync/push'));
+    expect(server.dossiers.get(d.id)!.state).toBe(1);
+    const local = (await db.get('dossiers', d.id))!;
+    expect(local.code).toBe(server.dossiers.get(d.id)!.code);
+    expect(local.code).toMatch(/^0007026\d{9}$/);
+    expect((await db.get('blobs', sha))!.uploaded).toBe(true);
+    expect(await outboxCounts(db)).toEqual({ pending: 0, rejected: 0 });
+  });
+
+  it('sends only the files the server lacks', async () => {
+    const { db, server, env } = await setup();
+    const bytes = photoBytes(300);
+    const sha = await sha256Hex(bytes);
+    server.blobs.set(sha, bytes); // another phone of the person sent it already
+    await db.put('blobs', photoRecord(sha, bytes));
+    const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678', 'attachments.birth_certificate': [sha] });
+    await submitDossier(db, d.id);
+    expect(await onBackgroundSync(env)).toMatchObject({ pushed: 2, held: 0 });
+    expect(server.requests.filter((r) => r.path.startsWith('/api/uploads'))).toEqual([]);
+    expect(server.dossiers.get(d.id)!.state).toBe(1);
+    expect((await db.get('blobs', sha))!.uploaded).toBe(true);
+  });
+
+  it('holds back a submission whose photo could not be sent, rejects so the browser tries again, and resumes later', async () => {
+    const { db, server, env } = await setup();
+    server.chunkSize = 1000;
+    const bytes = photoBytes(2500);
+    const sha = await sha256Hex(bytes);
+    await db.put('blobs', photoRecord(sha, bytes));
+    const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678', 'attachments.birth_certificate': [sha] });
+    await submitDossier(db, d.id);
+    // missing, create, first chunk go; then the link drops (tus retries 3 times in 7 s).
+    server.faults.push(undefined as never, undefined as never, undefined as never, 'network', 'network', 'network', 'network');
+    await expect(onBackgroundSync(env)).rejects.toThrow(FilesStillWaiting);
+    // The draft went; the submission waits; the server kept the first chunk.
     expect(server.dossiers.get(d.id)!.state).toBe(0);
     expect((await pendingItems(db)).map((i) => i.kind)).toEqual(['submit']);
-  });
+    expect(server.uploads.get('1')!.offset).toBe(1000);
+    const stored = (await db.get('blobs', sha))!;
+    expect([stored.uploaded, stored.upload_url]).toEqual([false, '/api/uploads/1']);
+
+    // The browser's next try resumes at the offset the server has, and submits.
+    server.requests.length = 0;
+    expect(await onBackgroundSync(env)).toMatchObject({ pushed: 1, held: 0 });
+    expect(server.requests.filter((r) => r.path.startsWith('/api/uploads')).map((r) => r.method)).toEqual(['HEAD', 'PATCH', 'PATCH']);
+    expect(server.blobs.get(sha)).toEqual(bytes);
+    expect(server.dossiers.get(d.id)!.state).toBe(1);
+  }, 20_000);
 
   it('a failed pass rejects, so the browser tries again later, and keeps the outbox', async () => {
     const { db, server, env } = await setup();

@@ -6,6 +6,7 @@
 
 import { ApiError, NetworkError, requestRaw, type Fetch } from './api/http';
 import type { BlobRecord, DeviceRecord, MotcuaDB } from './db';
+import { FetchHttpStack } from './fetchHttpStack';
 import type { UploadReport } from './sync';
 
 export const MISSING_URL = '/api/blobs/missing';
@@ -32,7 +33,20 @@ async function missingOnServer(hashes: string[], device: DeviceRecord, fetch?: F
   }
 }
 
-function tusUpload(record: BlobRecord, device: DeviceRecord, where: Missing, onUrl: (url: string) => void): Promise<void> {
+/** tus's own stack (XMLHttpRequest: progress within a chunk) on a page; fetch in a
+ * service worker, which has no XMLHttpRequest, or wherever a fetch is given. */
+function httpStackFor(fetch?: Fetch): FetchHttpStack | undefined {
+  return fetch || typeof XMLHttpRequest !== 'function' ? new FetchHttpStack(fetch) : undefined;
+}
+
+function tusUpload(
+  record: BlobRecord,
+  device: DeviceRecord,
+  where: Missing,
+  onUrl: (url: string) => void,
+  fetch?: Fetch,
+): Promise<void> {
+  const httpStack = httpStackFor(fetch);
   return import('tus-js-client').then(
     ({ Upload }) =>
       new Promise<void>((resolve, reject) => {
@@ -42,6 +56,7 @@ function tusUpload(record: BlobRecord, device: DeviceRecord, where: Missing, onU
           retryDelays: [0, 2000, 5000],
           chunkSize: Math.min(where.chunk_size ?? 256 * 1024, 256 * 1024),
           storeFingerprintForResuming: false,
+          ...(httpStack ? { httpStack } : {}),
           headers: { Authorization: `Device ${device.credential}` },
           metadata: { sha256: record.sha256, filename: record.name, filetype: record.type },
           onUploadUrlAvailable: () => {
@@ -72,7 +87,7 @@ export async function uploadWaiting(db: MotcuaDB, device: DeviceRecord, fetch?: 
       continue;
     }
     try {
-      await tusUpload(record, device, answer, (url) => void db.put('blobs', { ...record, upload_url: url }));
+      await tusUpload(record, device, answer, (url) => void db.put('blobs', { ...record, upload_url: url }), fetch);
       await db.put('blobs', { ...(await db.get('blobs', record.sha256))!, uploaded: true, last_error: undefined });
     } catch (error) {
       still.add(record.sha256);

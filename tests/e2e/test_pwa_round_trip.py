@@ -18,7 +18,8 @@ from typing import AsyncIterator
 
 import httpx
 
-from tests.e2e.test_pwa_offline import CITIZEN, CODE_SHOWN, REFERENCE_STORED, open_app, photo_jpeg, sign_in
+from tests.e2e.test_pwa_offline import (CITIZEN, CODE_SHOWN, REFERENCE_STORED, fill_birth_form, open_app, photo_jpeg,
+                                         sign_in)
 from tests.support.sync_client import SyncDevice, birth_answers, uuid7
 from tests.support.tus_client import TusClient
 
@@ -308,6 +309,49 @@ async def test_a_field_changed_on_two_phones_is_resolved_on_the_phone_with_a_thi
 DISPATCHED = "motcua-sync"
 
 
+async def sync_event_with_no_window(context, live_server):
+    """Brings the network back with no window of the app open, and fires the sync event.
+
+    Chromium fires the sync event the app registered once the network is back (its
+    offline emulation holds Background Sync back, as a real outage would); this also
+    fires it over CDP, so as not to depend on when Chromium decides to. Either way only
+    the worker can act. Returns a blank page and Chromium's Background Sync record."""
+    blank = await context.new_page()
+    cdp = await context.new_cdp_session(blank)
+    events: list[dict] = []
+    cdp.on("BackgroundService.backgroundServiceEventReceived",
+           lambda e: events.append(e["backgroundServiceEvent"]))
+    await cdp.send("BackgroundService.startObserving", {"service": "backgroundSync"})
+    await cdp.send("BackgroundService.setRecording", {"shouldRecord": True, "service": "backgroundSync"})
+    registrations: list[dict] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    await cdp.send("ServiceWorker.enable")
+    await context.set_offline(False)
+    for _ in range(100):
+        if any(r["scopeURL"] == live_server.url("/") and not r["isDeleted"] for r in registrations):
+            break
+        await blank.wait_for_timeout(100)
+    [registration] = [r for r in registrations if r["scopeURL"] == live_server.url("/") and not r["isDeleted"]][:1]
+    assert [p for p in context.pages if p.url.startswith(live_server.base_url)] == []
+    await cdp.send("ServiceWorker.dispatchSyncEvent", {
+        "origin": live_server.base_url, "registrationId": registration["registrationId"],
+        "tag": DISPATCHED, "lastChance": False})
+    return blank, events
+
+
+async def sync_completed(blank, events: list[dict]) -> None:
+    """Chromium's own record of Background Sync: the event went to the worker and its
+    handler finished well."""
+    succeeded = {"key": "Status", "value": "succeeded"}
+    for _ in range(50):
+        if any(e["eventName"] == "Sync completed" and succeeded in e["eventMetadata"] for e in events):
+            break
+        await blank.wait_for_timeout(100)
+    names = [e["eventName"] for e in events]
+    assert "Dispatched sync event" in names, events
+    assert any(e["eventName"] == "Sync completed" and succeeded in e["eventMetadata"] for e in events), events
+
+
 async def test_background_sync_pushes_the_outbox_with_no_window_of_the_app_open(live_server, new_page):
     from playwright.async_api import expect
 
@@ -327,31 +371,9 @@ async def test_background_sync_pushes_the_outbox_with_no_window_of_the_app_open(
         await expect(page.get_by_test_id("syncbar")).to_have_attribute("data-pending", "1")
         await page.close()
 
-        # Signal again, and no window of the app open. Chromium fires the sync event the
-        # app registered once the network is back (its offline emulation holds Background
-        # Sync back, as a real outage would); the test also fires it over CDP, so as not
-        # to depend on when Chromium decides to. Either way only the worker can act.
-        blank = await context.new_page()
-        cdp = await context.new_cdp_session(blank)
-        events: list[dict] = []
-        cdp.on("BackgroundService.backgroundServiceEventReceived",
-               lambda e: events.append(e["backgroundServiceEvent"]))
-        await cdp.send("BackgroundService.startObserving", {"service": "backgroundSync"})
-        await cdp.send("BackgroundService.setRecording", {"shouldRecord": True, "service": "backgroundSync"})
-        registrations: list[dict] = []
-        cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
-        await cdp.send("ServiceWorker.enable")
+        # Signal again, and no window of the app open: only the worker can act.
         assert (await server_view(phone2, dossier_id))["fields"]["child.hometown"] == "Huế"
-        await context.set_offline(False)
-        for _ in range(100):
-            if any(r["scopeURL"] == live_server.url("/") and not r["isDeleted"] for r in registrations):
-                break
-            await blank.wait_for_timeout(100)
-        [registration] = [r for r in registrations if r["scopeURL"] == live_server.url("/") and not r["isDeleted"]][:1]
-        assert [p for p in context.pages if p.url.startswith(live_server.base_url)] == []
-        await cdp.send("ServiceWorker.dispatchSyncEvent", {
-            "origin": live_server.base_url, "registrationId": registration["registrationId"],
-            "tag": DISPATCHED, "lastChance": False})
+        blank, events = await sync_event_with_no_window(context, live_server)
 
         # The service worker pushed the outbox on its own.
         for _ in range(150):
@@ -361,16 +383,7 @@ async def test_background_sync_pushes_the_outbox_with_no_window_of_the_app_open(
             await blank.wait_for_timeout(200)
         assert view["fields"]["child.hometown"] == "Quảng Trị", view
         assert view["version"] == 2 and view["conflicts"] == [], view
-        # Chromium's own record of Background Sync: the event went to the worker and its
-        # handler finished well.
-        succeeded = {"key": "Status", "value": "succeeded"}
-        for _ in range(50):
-            if any(e["eventName"] == "Sync completed" and succeeded in e["eventMetadata"] for e in events):
-                break
-            await blank.wait_for_timeout(100)
-        names = [e["eventName"] for e in events]
-        assert "Dispatched sync event" in names, events
-        assert any(e["eventName"] == "Sync completed" and succeeded in e["eventMetadata"] for e in events), events
+        await sync_completed(blank, events)
 
         # Reopened, the app finds its outbox empty: nothing is sent twice.
         page = await context.new_page()
@@ -378,3 +391,71 @@ async def test_background_sync_pushes_the_outbox_with_no_window_of_the_app_open(
         await expect(page.get_by_test_id("syncbar")).to_have_attribute("data-pending", "0")
         await page.goto(f"/#/ho-so/{dossier_id}")
         await expect(page.locator('[id="f-child.hometown"]')).to_have_value("Quảng Trị")
+
+
+async def test_background_sync_uploads_a_photo_and_submits_with_no_window_of_the_app_open(
+        live_server, new_page, artifacts):
+    from playwright.async_api import expect
+
+    passwords = demo_passwords(live_server)
+    page = await new_page()
+    await installed_and_signed_in(page, passwords[CITIZEN])
+    context = page.context
+
+    # A whole birth dossier, its paper photographed and submitted with no network.
+    await context.set_offline(True)
+    await page.goto("/#/")
+    await page.get_by_role("button", name="Đăng ký khai sinh").click()
+    await expect(page.locator("form.draft h1")).to_have_text("Đăng ký khai sinh")
+    await fill_birth_form(page, await vn_today(page))
+    await expect(page.locator(".thumb img")).to_have_count(1, timeout=15_000)
+    dossier_id = page.url.split("/ho-so/")[1].split("?")[0]
+    photo = await page.evaluate("""() => new Promise((resolve) => {
+      const open = indexedDB.open('motcua');
+      open.onsuccess = () => {
+        const r = open.result.transaction('blobs').objectStore('blobs').getAll();
+        r.onsuccess = () => resolve(r.result.map((b) => ({sha256: b.sha256, size: b.size, uploaded: b.uploaded})));
+      };
+    })""")
+    [photo] = photo
+    assert photo["uploaded"] is False, photo
+    await page.get_by_role("button", name="Tiếp tục").click()
+    await expect(page.get_by_role("heading", name="Xem lại hồ sơ")).to_be_visible()
+    await page.locator(".promise input").check()
+    await page.get_by_role("button", name="Nộp hồ sơ").click()
+    await expect(page.locator(".status .state")).to_have_text("Đã nộp trên máy – chờ gửi đi")
+    await expect(page.get_by_test_id("syncbar")).not_to_have_attribute("data-pending", "0")
+    await artifacts.screenshot(page, "submitted-offline")
+    await page.close()
+
+    async with other_device(live_server, CITIZEN, passwords[CITIZEN]) as phone2:
+        missing = await phone2.http.post("/api/blobs/missing", json={"hashes": [photo["sha256"]]},
+                                         headers=phone2.auth)
+        assert missing.status_code == 200 and missing.json()["missing"] == [photo["sha256"]], missing.text
+        assert dossier_id not in await phone2.pull_all()
+
+        # Network back, no window of the app: the worker sends the photo, then the dossier.
+        blank, events = await sync_event_with_no_window(context, live_server)
+        for _ in range(150):
+            view = (await phone2.pull_all()).get(dossier_id)
+            if view and view["state"] == 1:
+                break
+            await blank.wait_for_timeout(200)
+        assert view and view["state"] == 1 and view["code"], view
+        assert view["fields"]["attachments.birth_certificate"] == [photo["sha256"]], view["fields"]
+        await sync_completed(blank, events)
+
+        # The server holds the very bytes: their SHA-256 is the one the phone computed.
+        stored = await phone2.http.get(f"/api/blobs/{photo['sha256']}", headers=phone2.auth)
+        assert stored.status_code == 200, stored.text
+        assert hashlib.sha256(stored.content).hexdigest() == photo["sha256"]
+        assert len(stored.content) == photo["size"]
+
+    # Reopened, the app shows the code the server gave, and nothing waits.
+    page = await context.new_page()
+    await open_app(page)
+    await expect(page.get_by_test_id("syncbar")).to_have_attribute("data-pending", "0")
+    await page.goto(f"/#/ho-so/{dossier_id}")
+    code = view["code"]
+    await expect(page.get_by_test_id("dossier-code")).to_have_text(" ".join(code[i:i + 4] for i in range(0, 16, 4)))
+    await artifacts.screenshot(page, "code-after-background-sync")

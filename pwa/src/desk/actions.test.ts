@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ACTIONS, allowedActions, buildPayload, fieldOfError, initialValues, parseAmount, problemByField, providerChoices, visibleFields, type DeskAction } from './actions';
+import serverTable from '../../../sync/states.json';
+import { ACTIONS, allowedActions, allowedIn, buildPayload, fieldOfError, initialValues, parseAmount, problemByField, providerChoices, visibleFields, type DeskAction } from './actions';
 
 const spec = (a: DeskAction) => ACTIONS.find((s) => s.action === a)!;
 
@@ -14,6 +15,11 @@ describe('desk actions', () => {
     expect(names(7)).toEqual(['accept_withdrawal', 'message']);
     expect(names(9)).toEqual(['return_result', 'message']);
     expect(names(10)).toEqual(['message']);
+  });
+
+  it('takes the states of each action from the server table (sync/states.json)', () => {
+    for (const a of ACTIONS) expect(a.states).toEqual(serverTable.desk_actions[a.action].allowed_in);
+    expect(() => allowedIn('not_an_action')).toThrow(/no desk action/);
   });
 
   it('builds the request body from the form', () => {

@@ -1,8 +1,10 @@
-// The desk's actions as the screens offer them: which ones a state allows (the twin
-// of DESK_ACTIONS in sync/states.py; the server stays the authority and answers 409
-// otherwise), what each form asks for, the request body made from the form, and
-// the server's RFC 9457 field paths put back on the form's fields.
+// The desk's actions as the screens offer them: which ones a state allows (from
+// sync/states.json, made from DESK_ACTIONS in sync/states.py, so the two cannot
+// drift; the server stays the authority and answers 409 otherwise), what each form
+// asks for, the request body made from the form, and the server's RFC 9457 field
+// paths put back on the form's fields.
 
+import serverTable from '../../../sync/states.json';
 import type { Problem } from '../api/types';
 
 export type DeskAction =
@@ -33,6 +35,13 @@ export interface FormField {
   when?: (values: FormValues) => boolean;
   /** Choices the server lists (GET /api/desk/payment-providers), replacing `choices` once loaded. */
   choicesFrom?: 'payment_providers';
+}
+
+/** The states the server allows `action` in (sync/states.py DESK_ACTIONS). */
+export function allowedIn(action: string): readonly number[] {
+  const entry = (serverTable.desk_actions as Record<string, { allowed_in: number[] } | undefined>)[action];
+  if (!entry) throw new Error(`the server has no desk action ${action}`);
+  return entry.allowed_in;
 }
 
 export interface ActionSpec {
@@ -68,15 +77,14 @@ export function providerChoices(providers: readonly PaymentProvider[]): { value:
 const MESSAGE: FormField = { name: 'message', kind: 'textarea', label: ['Lời nhắn cho người nộp (không bắt buộc)', 'Message to the applicant (optional)'], optional: true };
 const REASON: FormField = { name: 'reason', kind: 'textarea', label: ['Lý do', 'Reason'] };
 
-export const ACTIONS: readonly ActionSpec[] = [
-  { action: 'receive', label: ['Tiếp nhận', 'Receive'], tone: 'primary', states: [1], fields: [MESSAGE] },
-  { action: 'refuse', label: ['Từ chối tiếp nhận', 'Refuse'], tone: 'danger', states: [1], fields: [REASON] },
-  { action: 'start', label: ['Bắt đầu xử lý', 'Start processing'], tone: 'primary', states: [2], fields: [MESSAGE] },
+const FORMS: readonly Omit<ActionSpec, 'states'>[] = [
+  { action: 'receive', label: ['Tiếp nhận', 'Receive'], tone: 'primary', fields: [MESSAGE] },
+  { action: 'refuse', label: ['Từ chối tiếp nhận', 'Refuse'], tone: 'danger', fields: [REASON] },
+  { action: 'start', label: ['Bắt đầu xử lý', 'Start processing'], tone: 'primary', fields: [MESSAGE] },
   {
     action: 'request_documents',
     label: ['Yêu cầu bổ sung giấy tờ', 'Request more documents'],
     tone: 'secondary',
-    states: [2, 4],
     fields: [
       { name: 'documents', kind: 'lines', label: ['Giấy tờ cần bổ sung (mỗi dòng một loại)', 'Documents needed (one per line)'] },
       REASON,
@@ -87,7 +95,6 @@ export const ACTIONS: readonly ActionSpec[] = [
     action: 'request_fee',
     label: ['Yêu cầu nộp lệ phí', 'Request the fee'],
     tone: 'secondary',
-    states: [2, 4],
     fields: [
       { name: 'amount', kind: 'amount', label: ['Số tiền (đồng)', 'Amount (đồng)'] },
       {
@@ -106,7 +113,6 @@ export const ACTIONS: readonly ActionSpec[] = [
     action: 'record_payment',
     label: ['Ghi nhận đã nộp lệ phí', 'Record the payment'],
     tone: 'primary',
-    states: [6],
     fields: [
       {
         name: 'provider',
@@ -118,12 +124,11 @@ export const ACTIONS: readonly ActionSpec[] = [
       { name: 'reference', kind: 'text', label: ['Số biên lai hoặc mã giao dịch', 'Receipt number or transaction reference'] },
     ],
   },
-  { action: 'stop', label: ['Dừng xử lý', 'Stop processing'], tone: 'danger', states: [2, 4, 5, 6], fields: [REASON] },
+  { action: 'stop', label: ['Dừng xử lý', 'Stop processing'], tone: 'danger', fields: [REASON] },
   {
     action: 'complete',
     label: ['Đã xử lý xong', 'Done'],
     tone: 'primary',
-    states: [4],
     fields: [
       { name: 'register_number', kind: 'text', label: ['Số đăng ký (sổ hộ tịch)', 'Register number'] },
       { name: 'result', kind: 'file', label: ['Văn bản kết quả (PDF hoặc ảnh, nếu cấp bản điện tử)', 'Result document (PDF or image, if issued electronically)'], optional: true },
@@ -134,7 +139,6 @@ export const ACTIONS: readonly ActionSpec[] = [
     action: 'return_result',
     label: ['Trả kết quả', 'Return the result'],
     tone: 'primary',
-    states: [9],
     fields: [
       {
         name: 'method',
@@ -148,9 +152,11 @@ export const ACTIONS: readonly ActionSpec[] = [
       { name: 'tracking_number', kind: 'text', label: ['Số vận đơn bưu chính', 'Postal tracking number'], when: (v) => v.method === 'post' },
     ],
   },
-  { action: 'accept_withdrawal', label: ['Chấp nhận rút hồ sơ', 'Accept the withdrawal'], tone: 'danger', states: [7], fields: [MESSAGE] },
-  { action: 'message', label: ['Nhắn cho người nộp', 'Message the applicant'], tone: 'secondary', states: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], fields: [{ ...REASON, label: ['Nội dung', 'Message'] }] },
+  { action: 'accept_withdrawal', label: ['Chấp nhận rút hồ sơ', 'Accept the withdrawal'], tone: 'danger', fields: [MESSAGE] },
+  { action: 'message', label: ['Nhắn cho người nộp', 'Message the applicant'], tone: 'secondary', fields: [{ ...REASON, label: ['Nội dung', 'Message'] }] },
 ];
+
+export const ACTIONS: readonly ActionSpec[] = FORMS.map((form) => ({ ...form, states: allowedIn(form.action) }));
 
 export function allowedActions(state: number): ActionSpec[] {
   return ACTIONS.filter((a) => a.states.includes(state));

@@ -1,6 +1,8 @@
 // A small in-memory stand-in for the sync server, for unit tests: exactly-once per
 // (device, seq), field versions and conflicts as sync/merge.py decides them, codes on
-// submit, a change feed. Faults are injected per request.
+// submit, a change feed, and files as server/attachments does them: which hashes are
+// missing, tus creation / HEAD / PATCH by offset, the SHA-256 checked on the last byte.
+// Faults are injected per request.
 
 import type { DossierView, Outcome, PushResponse } from '../api/types';
 
@@ -20,6 +22,28 @@ interface Dossier {
 
 export type Fault = 'network' | 'lost_response' | 'server_error' | 'unauthorized' | { status: number; body: unknown };
 
+interface TusUpload {
+  sha256: string;
+  length: number;
+  bytes: Uint8Array;
+  offset: number;
+}
+
+export const UPLOADS_PATH = '/api/uploads';
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function metadataValue(header: string | null, key: string): string | undefined {
+  for (const pair of (header ?? '').split(',')) {
+    const [k, v] = pair.trim().split(' ');
+    if (k === key && v) return atob(v);
+  }
+  return undefined;
+}
+
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export class FakeServer {
@@ -28,15 +52,22 @@ export class FakeServer {
   recorded = new Map<string, Outcome>();
   feed: string[] = [];
   faults: Fault[] = [];
-  requests: { path: string; body?: unknown }[] = [];
+  requests: { method: string; path: string; body?: unknown }[] = [];
   credential = 'secret';
+  /** Files the server holds, by SHA-256. */
+  blobs = new Map<string, Uint8Array>();
+  uploads = new Map<string, TusUpload>();
+  /** The largest chunk the server takes, as /api/blobs/missing announces it. */
+  chunkSize = 256 * 1024;
   private nextCode = 1;
+  private nextUpload = 1;
   private nextConflict = 1;
 
   fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(String(input), 'http://test');
-    const body = init.body ? JSON.parse(String(init.body)) : undefined;
-    this.requests.push({ path: url.pathname + url.search, body });
+    const raw = typeof init.body === 'string' || !init.body ? init.body : new Uint8Array(await new Response(init.body).arrayBuffer());
+    const body = typeof raw === 'string' ? JSON.parse(raw) : raw ?? undefined;
+    this.requests.push({ method: init.method ?? 'GET', path: url.pathname + url.search, body });
     const fault = this.faults.shift();
     if (fault === 'network') throw new TypeError('Failed to fetch');
     if (fault === 'server_error') return this.json(500, { type: '/problems/internal', title: 'oops' });
@@ -48,10 +79,50 @@ export class FakeServer {
     let response: Response;
     if (url.pathname === '/api/sync/push') response = this.json(200, this.push(body));
     else if (url.pathname === '/api/sync/pull') response = this.json(200, this.pull(url.searchParams.get('cursor')));
+    else if (url.pathname === '/api/blobs/missing') response = this.json(200, this.missing(body));
+    else if (url.pathname.startsWith(UPLOADS_PATH)) response = await this.tus(init.method ?? 'GET', url, new Headers(init.headers), raw);
     else response = this.json(404, { type: '/problems/not_found' });
     if (fault === 'lost_response') throw new TypeError('connection reset');
     return response;
   };
+
+  private missing(body: { hashes: string[] }) {
+    return { missing: body.hashes.filter((h) => !this.blobs.has(h)), upload_url: UPLOADS_PATH, chunk_size: this.chunkSize };
+  }
+
+  private async tus(method: string, url: URL, headers: Headers, body: unknown): Promise<Response> {
+    const tusHeaders = { 'Tus-Resumable': '1.0.0' };
+    if (method === 'POST' && url.pathname === UPLOADS_PATH) {
+      const sha256 = metadataValue(headers.get('Upload-Metadata'), 'sha256');
+      const length = Number(headers.get('Upload-Length'));
+      if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) return this.json(400, { type: '/problems/invalid_request' });
+      const id = String(this.nextUpload++);
+      this.uploads.set(id, { sha256, length, bytes: new Uint8Array(length), offset: 0 });
+      return new Response(null, { status: 201, headers: { ...tusHeaders, Location: `${UPLOADS_PATH}/${id}` } });
+    }
+    const upload = this.uploads.get(url.pathname.slice(UPLOADS_PATH.length + 1));
+    if (!upload) return this.json(404, { type: '/problems/not_found' });
+    if (method === 'HEAD') {
+      return new Response(null, {
+        status: 200,
+        headers: { ...tusHeaders, 'Upload-Offset': String(upload.offset), 'Upload-Length': String(upload.length), 'Cache-Control': 'no-store' },
+      });
+    }
+    if (method !== 'PATCH') return this.json(405, { type: '/problems/method_not_allowed' });
+    if (headers.get('Content-Type') !== 'application/offset+octet-stream') return this.json(415, { type: '/problems/unsupported_media_type' });
+    const chunk = body instanceof Uint8Array ? body : new Uint8Array();
+    if (Number(headers.get('Upload-Offset')) !== upload.offset) {
+      return this.json(409, { type: '/problems/offset_mismatch' });
+    }
+    if (chunk.length > this.chunkSize || upload.offset + chunk.length > upload.length) return this.json(413, { type: '/problems/payload_too_large' });
+    upload.bytes.set(chunk, upload.offset);
+    upload.offset += chunk.length;
+    if (upload.offset === upload.length) {
+      if ((await sha256Hex(upload.bytes)) !== upload.sha256) return this.json(422, { type: '/problems/hash_mismatch' });
+      this.blobs.set(upload.sha256, upload.bytes);
+    }
+    return new Response(null, { status: 204, headers: { ...tusHeaders, 'Upload-Offset': String(upload.offset) } });
+  }
 
   private json(status: number, body: unknown): Response {
     return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });

@@ -1,4 +1,5 @@
 import { attention, device, online, persisted, ready, unreadNotices } from '../app';
+import { showsDossierNoticeBar } from '../auth';
 import { lang, setLang, t } from '../i18n';
 import { route } from '../router';
 import { AccountPage } from './Account';
@@ -69,7 +70,7 @@ export function App() {
       <div class="no-print">
         <SyncBar />
       </div>
-      {unreadNotices.value.length > 0 && route.value.path !== '/' && (
+      {unreadNotices.value.length > 0 && route.value.path !== '/' && showsDossierNoticeBar(dev?.role) && (
         <a class="notice-bar no-print" href="#/" data-testid="notice-bar">
           {t(`${unreadNotices.value.length} thông báo mới về hồ sơ`, `${unreadNotices.value.length} new notice(s) about your dossiers`)}
         </a>

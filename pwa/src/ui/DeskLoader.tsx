@@ -5,14 +5,15 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { FunctionComponent } from 'preact';
 import { device } from '../app';
+import { DESK_ROLES } from '../auth';
 import type { DeviceRecord } from '../db';
 import { t } from '../i18n';
 
 type Screens = FunctionComponent<{ dev: DeviceRecord; parts: string[] }>;
 let loaded: Screens | null = null;
 
-/** Roles that see the desk entry (the server's guard on /api/desk admits the same). */
-export const DESK_ROLES: readonly string[] = ['desk', 'agency_admin', 'admin'];
+/** Roles that see the desk entry. */
+export { DESK_ROLES };
 
 export function DeskLoader({ parts }: { parts: string[] }) {
   const dev = device.value;

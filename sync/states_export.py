@@ -1,0 +1,42 @@
+"""`sync/states.json`: the desk's allowed actions of `states.DESK_ACTIONS`, for the PWA.
+
+states.py is the one source; the PWA (pwa/src/desk/actions.ts) imports the JSON made
+from it, and tests/unit/test_states_json.py fails when the file is stale. Remake it
+with `python -m sync.states_export`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sync.states import DESK_ACTIONS, State
+
+PATH = Path(__file__).with_name("states.json")
+
+
+def export() -> dict:
+    return {
+        "_comment": "Made from sync/states.py by `python -m sync.states_export`; do not edit.",
+        "states": {state.name.lower(): int(state) for state in State},
+        "desk_actions": {
+            action: {"allowed_in": sorted(int(s) for s in allowed), "leads_to": None if to is None else int(to)}
+            for action, (allowed, to) in DESK_ACTIONS.items()
+        },
+    }
+
+
+def render() -> str:
+    """Indented, one state or action a line, so that a change reads as a one-line diff."""
+    lines = []
+    for key, value in export().items():
+        if isinstance(value, dict):
+            inner = ",\n".join(f"    {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in value.items())
+            lines.append(f"  {json.dumps(key)}: {{\n{inner}\n  }}")
+        else:
+            lines.append(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+if __name__ == "__main__":
+    PATH.write_text(render(), encoding="utf-8")
+    print(f"wrote {PATH}")
