@@ -82,6 +82,11 @@ async def run(quick: bool = False, mutations: int = 10_000, devices: int = 8, ba
                 "same transaction; the client shares the machine's cores with the server and the database.")
     report.note("Peak RSS is VmHWM of the server process(es), reset just before the timed phase "
                 "(PostgreSQL's own processes are not counted).")
+    report.plot("Push throughput", "server", "mutations/s",
+                {"mutations/s": [(r["label"], r["stats"].rate) for r in results]}, kind="bar")
+    report.plot("Time per batch of 50", "server", "ms",
+                {"p50": [(r["label"], ms(percentile(r["stats"].latencies, 50))) for r in results],
+                 "p95": [(r["label"], ms(percentile(r["stats"].latencies, 95))) for r in results]}, kind="bar")
     pg = next((r for r in results if r["engine"] == "postgres" and r["processes"] == 1), None)
     lite = results[0]
     parts = [f"SQLite {lite['stats'].rate:,.0f} mutations/s"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+import unicodedata
 from typing import Any
 
 import msgspec
@@ -16,7 +17,7 @@ from sync.codes import InvalidCode, parse_code
 from sync.dupkeys import duplicate_key
 from sync.search import search_text
 from sync.forms import Issue, render, validate
-from sync.forms.field_rules import has_json_type
+from sync.forms.field_rules import has_json_type_of
 from sync.merge import merge_changes, nfc, same
 from sync.messages import (
     MAX_CHANGES,
@@ -69,27 +70,33 @@ def _text_too_long(value: Any) -> bool:
 
 def _check_changes(procedure: Procedure, changes: dict[str, Any], allow_attachments: bool,
                    key: str = "changes") -> dict[str, Any]:
-    """Shape checks on edited fields (completeness waits for submission)."""
+    """Shape checks on edited fields (completeness waits for submission). Returns
+    the values with their text in NFC."""
     if len(changes) > MAX_CHANGES:
         raise _reason("too_many_changes", f"payload.{key}", f"at most {MAX_CHANGES} fields per mutation")
-    index = procedure.schema.fields_by_path()
+    types = procedure.schema.types_by_path()
     reasons = []
+    values: dict[str, Any] = {}
     for path, value in changes.items():
-        where = f"payload.{key}.{path}"
-        entry = index.get(path)
-        if entry is None:
-            reasons.append(Reason("unknown_field", where, path))
-            continue
-        field = entry[1]
-        if field.type == "attachment" and not allow_attachments:
-            reasons.append(Reason("use_attach", where, "attachments change with attach/detach"))
-        elif value is not None and not has_json_type(field, value):
-            reasons.append(Reason("wrong_type", where, field.type))
+        kind = types.get(path)
+        if kind is None:
+            reasons.append(Reason("unknown_field", f"payload.{key}.{path}", path))
+        elif kind == "attachment" and not allow_attachments:
+            reasons.append(Reason("use_attach", f"payload.{key}.{path}", "attachments change with attach/detach"))
+        elif value is not None and not has_json_type_of(kind, value):
+            reasons.append(Reason("wrong_type", f"payload.{key}.{path}", kind))
+        elif isinstance(value, str):  # most answers: one length check, NFC only when needed
+            if len(value) > MAX_TEXT:
+                reasons.append(Reason("too_long", f"payload.{key}.{path}", str(MAX_TEXT)))
+            else:
+                values[path] = value if unicodedata.is_normalized("NFC", value) else nfc(value)
         elif _text_too_long(value):
-            reasons.append(Reason("too_long", where, str(MAX_TEXT)))
+            reasons.append(Reason("too_long", f"payload.{key}.{path}", str(MAX_TEXT)))
+        else:
+            values[path] = nfc(value)
     if reasons:
         raise Rejected(*reasons)
-    return {path: nfc(value) for path, value in changes.items()}
+    return values
 
 
 def _set_fields(record: DossierRecord, values: dict[str, Any], version: int, device: Any = None) -> None:

@@ -64,6 +64,11 @@ def has_json_type(field: s.Field, value: Any) -> bool:
     return _JSON_TYPE[field.type](value)
 
 
+def has_json_type_of(type_name: str, value: Any) -> bool:
+    """`has_json_type` by the field's type name (see FormSchema.types_by_path)."""
+    return _JSON_TYPE[type_name](value)
+
+
 def number_param(n: int | float) -> str | int:
     """Params are str|int: keep integers, print other numbers as JSON would."""
     if isinstance(n, float) and n.is_integer():

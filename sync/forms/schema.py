@@ -223,19 +223,35 @@ class FormSchema(Struct, frozen=True, forbid_unknown_fields=True):
         """`"section.field"` -> (section, field), in schema order. Built once per
         schema: every edit and every validation asks for it. Callers must not
         change the dict they get."""
-        found = _INDEXES.get(id(self))
-        if found is None or found[0] is not self:
-            found = (self, {f"{s.id}.{f.id}": (s, f) for s in self.sections for f in s.fields})
-            _INDEXES[id(self)] = found
-            while len(_INDEXES) > _INDEXES_KEPT:
-                del _INDEXES[next(iter(_INDEXES))]
-        return found[1]
+        return _index_of(self).fields
+
+    def types_by_path(self) -> dict[str, str]:
+        """`"section.field"` -> the field's type name, built once per schema (the
+        push path checks every edited value's JSON type against it)."""
+        return _index_of(self).types
 
 
-# id(schema) -> (schema, index); the schema is kept so its id cannot be reused while
-# cached. Schemas are few (one per procedure version), so a small bound suffices.
-_INDEXES: dict[int, tuple[FormSchema, dict[str, tuple[Section, Field]]]] = {}
+class _Index(Struct, frozen=True):
+    schema: FormSchema  # kept, so its id cannot be reused while the index is cached
+    fields: dict[str, tuple[Section, Field]]
+    types: dict[str, str]
+
+
+# id(schema) -> its index. Schemas are few (one per procedure version), so a small
+# bound suffices.
+_INDEXES: dict[int, _Index] = {}
 _INDEXES_KEPT = 512
+
+
+def _index_of(schema: FormSchema) -> _Index:
+    found = _INDEXES.get(id(schema))
+    if found is None or found.schema is not schema:
+        fields = {f"{s.id}.{f.id}": (s, f) for s in schema.sections for f in s.fields}
+        found = _Index(schema, fields, {path: f.type for path, (_, f) in fields.items()})
+        _INDEXES[id(schema)] = found
+        while len(_INDEXES) > _INDEXES_KEPT:
+            del _INDEXES[next(iter(_INDEXES))]
+    return found
 
 
 def parse_schema(obj: Any) -> FormSchema:
