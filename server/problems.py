@@ -13,6 +13,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 
+from server import outages
 from server.i18n import negotiate_language
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -59,6 +60,14 @@ TITLES: dict[str, tuple[str, str]] = {
         "The verification code has already been used, get a new one",
     ),
     "server_error": ("Lỗi máy chủ", "Server error"),
+    "storage_full": (
+        "Máy chủ tạm hết chỗ lưu trữ, vui lòng thử lại sau",
+        "The server is out of storage space for now, try again later",
+    ),
+    "database_unavailable": (
+        "Cơ sở dữ liệu tạm thời không truy cập được, vui lòng thử lại sau",
+        "The database is unavailable for a moment, try again later",
+    ),
     "not_signed_in": ("Bạn chưa đăng nhập", "You are not signed in"),
     "forbidden": ("Bạn không có quyền làm việc này", "You are not allowed to do this"),
     "csrf_failed": ("Thiếu hoặc sai mã chống giả mạo (CSRF)", "Missing or wrong CSRF token"),
@@ -204,6 +213,14 @@ def _handle_http(request: Request, exc: HTTPException) -> Response[Problem]:
 
 
 def _handle_unexpected(request: Request, exc: Exception) -> Response[Problem]:
+    retry = {"Retry-After": str(outages.RETRY_AFTER_SECONDS)}
+    if outages.storage_full(exc):
+        log.error("storage full on %s %s: %s", request.method, request.url.path, exc)
+        return problem_response(request, 507, "storage_full", headers=retry)
+    if outages.database_unavailable(exc):
+        log.warning("database unavailable on %s %s: %s: %s", request.method, request.url.path,
+                    type(exc).__name__, exc)
+        return problem_response(request, 503, "database_unavailable", headers=retry)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(request, 500, "server_error")
 

@@ -67,7 +67,8 @@ def _problem(request: Request, exc: UploadProblem | Refused | tus.TusHeaderError
         header = str(exc).split(":", 1)[0]
         return ProblemError(400, "invalid_request", detail=str(exc),
                             errors=[FieldError(path=header, code="invalid_header", message=str(exc))])
-    return ProblemError(exc.status, exc.code, detail=exc.detail, headers=exc.headers)
+    errors = [FieldError(path=exc.path, code=exc.code, message=exc.detail or exc.code)] if exc.path else None
+    return ProblemError(exc.status, exc.code, detail=exc.detail, headers=exc.headers, errors=errors)
 
 
 def _check_version(request: Request) -> None:
@@ -107,11 +108,19 @@ async def _receive_chunk(request: Request, limit: int) -> tuple[bytes, bool]:
             return bytes(body), True
 
 
-async def _append(request: Request, uploads: Uploads, principal, row: dict, offset: int) -> dict:
-    """The shared body of PATCH and creation-with-upload."""
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() != tus.OFFSET_CONTENT_TYPE:
+def _check_chunk_type(request: Request, required: bool = False) -> None:
+    """A chunk is application/offset+octet-stream (a creation may carry no body at all)."""
+    sent = request.headers.get("content-type")
+    if not sent and not required:
+        return
+    if (sent or "").split(";")[0].strip().lower() != tus.OFFSET_CONTENT_TYPE:
         raise ProblemError(415, "unsupported_media_type",
                            detail=f"Content-Type must be {tus.OFFSET_CONTENT_TYPE}")
+
+
+async def _append(request: Request, uploads: Uploads, principal, row: dict, offset: int) -> dict:
+    """The shared body of PATCH and creation-with-upload."""
+    _check_chunk_type(request, required=True)
     checksum = request.headers.get("upload-checksum")
     expected = None
     try:
@@ -120,9 +129,11 @@ async def _append(request: Request, uploads: Uploads, principal, row: dict, offs
     except tus.TusHeaderError as exc:
         raise _problem(request, exc) from None
     if row["received"] != offset:  # answer at once rather than buffer a body that cannot be used
+        # ...and close the connection: kept alive, it would carry the unread rest of the
+        # chunk across the link for nothing (a browser re-sends a cut PATCH whole).
         raise ProblemError(409, "offset_mismatch",
                            detail=f"the upload stands at offset {row['received']}, not {offset}",
-                           headers={"Upload-Offset": str(row["received"])})
+                           headers={"Upload-Offset": str(row["received"]), "Connection": "close"})
     limit = request.route_handler.resolve_request_max_body_size() or uploads.settings.upload_chunk_size
     data, whole = await _receive_chunk(request, limit)
     if expected is not None:
@@ -162,8 +173,12 @@ def attachment_controllers(settings: Settings) -> list:
         uploads = _uploads(state)
         try:
             if request.headers.get("upload-defer-length"):
-                raise UploadProblem(400, "invalid_request", "Upload-Defer-Length is not supported")
+                raise UploadProblem(400, "invalid_request", "Upload-Defer-Length is not supported",
+                                    path="Upload-Defer-Length")
             length = tus.parse_int("Upload-Length", request.headers.get("upload-length"))
+            # A body that cannot be appended is refused before the upload exists: the
+            # refusal carries no Location, so an upload made first would be an orphan.
+            _check_chunk_type(request)
             raw = request.headers.get("upload-metadata", "")
             row = await uploads.create(principal, length, tus.parse_metadata(raw), raw)
         except (UploadProblem, Refused, tus.TusHeaderError) as exc:

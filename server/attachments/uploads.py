@@ -48,12 +48,13 @@ class UploadProblem(Exception):
     """A protocol-level refusal (status, problem code, detail, extra headers)."""
 
     def __init__(self, status: int, code: str, detail: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, path: str = "") -> None:
         super().__init__(code)
         self.status = status
         self.code = code
         self.detail = detail
         self.headers = headers or {}
+        self.path = path  # the header at fault, named in the problem's errors
 
 
 def display_name(raw: bytes | None) -> str:
@@ -79,8 +80,18 @@ def _write_at(path: Path, offset: int, data: bytes) -> None:
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         os.ftruncate(fd, offset)  # drop anything a failed commit left beyond the offset
-        os.pwrite(fd, data, offset)
-        os.fsync(fd)
+        written = 0
+        try:
+            # A nearly full disk takes part of a write (a short count), then refuses
+            # the rest with ENOSPC: loop so a short write is never taken for a whole one.
+            while written < len(data):
+                written += os.pwrite(fd, data[written:], offset + written)
+            os.fsync(fd)
+        except OSError:
+            # The row keeps the old offset: make the file agree, and give the space back.
+            with suppress(OSError):
+                os.ftruncate(fd, offset)
+            raise
     finally:
         os.close(fd)
 
@@ -141,7 +152,8 @@ class Uploads:
         declared = metadata.get("sha256", b"").decode("ascii", "replace").strip().lower()
         if not SHA256.match(declared):
             raise UploadProblem(400, "invalid_request",
-                                "Upload-Metadata must carry sha256: the file's SHA-256, 64 hex digits")
+                                "Upload-Metadata must carry sha256: the file's SHA-256, 64 hex digits",
+                                path="Upload-Metadata")
         if length == 0:
             raise Refused(422, "file_empty", "Tệp rỗng (0 byte).", "The file is empty (0 bytes).")
         limit = self.settings.max_file_bytes

@@ -46,8 +46,9 @@ def server_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 class ServerProcess:
-    def __init__(self, env: dict[str, str], log_dir: Path, name: str) -> None:
+    def __init__(self, env: dict[str, str], log_dir: Path, name: str, preexec_fn=None) -> None:
         self.env = env
+        self.preexec_fn = preexec_fn  # run in the child before exec (e.g. resource limits)
         self.log_dir = log_dir
         self.name = name
         self.port = 0
@@ -69,6 +70,7 @@ class ServerProcess:
                 [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port)],
                 cwd=REPO, env={**self.env, "MOTCUA_PORT": str(self.port)},
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                preexec_fn=self.preexec_fn,
             )
         return self
 
