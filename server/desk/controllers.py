@@ -38,7 +38,7 @@ class DeskController(Controller):
         q: Annotated[str | None, Parameter(max_length=100, description="A code, or a name (accents optional)")] = None,
         commune: Annotated[str | None, Parameter(pattern=r"^[0-9]{5}$", description="Administrators only")] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        offset: Annotated[int, Parameter(ge=0, le=2**31 - 1)] = 0,  # past BIGINT is a 400, not an overflow
     ) -> QueueResponse:
         principal = await current_principal(request)
         return await queue(principal, view, procedure, state_filter, q, commune, limit, offset)

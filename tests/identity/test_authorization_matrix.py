@@ -140,33 +140,47 @@ async def _sign_in_as(role: str, browser: Browser) -> None:
     assert r.status_code == 200, r.text
 
 
+async def matrix_mismatches(http, role: str, csrf, sign_in_again) -> tuple[int, list[str]]:
+    """Every (method, path) of the matrix asked as `role` through `http` (an httpx
+    client holding the role's session cookie): how many were asked, and each answer
+    that disagrees with the table. `csrf()` gives the session's token now;
+    `sign_in_again()` restores a session after a sign-out endpoint ended it.
+    Shared with bench/load_test.py, which asks a live server while it is under load."""
+    table = {**MATRIX, **MOUNTED}
+    failures = []
+    for method, path in table:
+        allowed = role in table[(method, path)]
+        url = _concrete(path)
+        headers = {"X-CSRF-Token": csrf()} if csrf() else {}
+        if method == "GET":
+            r = await http.get(url)
+        elif method == "DELETE":
+            r = await http.delete(url, headers=headers)
+        elif method == "PUT":
+            r = await http.put(url, json={}, headers=headers)
+        elif method == "PATCH":
+            r = await http.patch(url, content=b"", headers=headers)
+        else:
+            r = await http.post(url, json={}, headers=headers)
+        kind = r.json().get("type") if r.headers.get("content-type", "").startswith("application/problem+json") else None
+        if allowed and r.status_code in (401, 403) and kind in (
+                "/problems/not_signed_in", "/problems/forbidden", "/problems/csrf_failed"):
+            failures.append(f"{method} {path}: {r.status_code} but {role} is allowed")
+        if not allowed:
+            expected = 401 if role == "anonymous" else 403
+            if r.status_code != expected:
+                failures.append(f"{method} {path}: {r.status_code}, expected {expected} for {role}")
+        if "logout" in path and role != "anonymous":
+            await sign_in_again()  # the next check needs a session again
+    return len(table), failures
+
+
 @pytest.mark.parametrize("role", ROLES)
 async def test_every_endpoint_for_role(role: str, app_and_settings, smtp) -> None:
     app, settings = app_and_settings
     browser = new_browser(app, settings, smtp)
     async with browser.http:
         await _sign_in_as(role, browser)
-        failures = []
-        for method, path in {**MATRIX, **MOUNTED}:
-            allowed = role in {**MATRIX, **MOUNTED}[(method, path)]
-            url = _concrete(path)
-            if method == "GET":
-                r = await browser.get(url)
-            elif method == "DELETE":
-                r = await browser.delete(url)
-            elif method == "PUT":
-                r = await browser.http.put(url, json={}, headers=browser.headers())
-            elif method == "PATCH":
-                r = await browser.http.patch(url, content=b"", headers=browser.headers())
-            else:
-                r = await browser.post(url, json={})
-            if allowed and r.status_code in (401, 403) and r.json().get("type") in (
-                    "/problems/not_signed_in", "/problems/forbidden", "/problems/csrf_failed"):
-                failures.append(f"{method} {path}: {r.status_code} but {role} is allowed")
-            if not allowed:
-                expected = 401 if role == "anonymous" else 403
-                if r.status_code != expected:
-                    failures.append(f"{method} {path}: {r.status_code}, expected {expected} for {role}")
-            if "logout" in path:
-                await _sign_in_as(role, browser)  # the next check needs a session again
+        _, failures = await matrix_mismatches(browser.http, role, lambda: browser.csrf,
+                                              lambda: _sign_in_as(role, browser))
         assert not failures, "\n".join(failures)

@@ -48,7 +48,8 @@ class MeController(Controller):
         self,
         request: Request,
         limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
-        before: Annotated[int | None, Parameter(ge=1, description="Entries older than this id")] = None,
+        # Bounded so a number past BIGINT is a 400 naming it, not a database overflow.
+        before: Annotated[int | None, Parameter(ge=1, le=2**53 - 1, description="Entries older than this id")] = None,
     ) -> list[AuditEntry]:
         principal = await current_principal(request)
         return await activity_of(principal.account_id, limit, before)
