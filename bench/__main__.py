@@ -14,8 +14,9 @@ import time
 import traceback
 
 from bench.common import BENCH, Report, load_span, loadavg, machine_info, print_report, render_markdown
+from bench.plots import render_plots
 
-BENCHMARKS = ["wire_bytes", "reference_payloads", "pull_latency", "push_throughput", "pouchdb_compare", "upload_throughput"]
+BENCHMARKS = ["wire_bytes", "reference_payloads", "pull_latency", "push_throughput", "pouchdb_compare", "upload_throughput", "chaos", "load_test"]
 
 
 def main() -> int:
@@ -63,6 +64,7 @@ def main() -> int:
 
     path = BENCH / "reports" / ("quick.md" if args.quick else "latest.md")
     path.parent.mkdir(exist_ok=True)
+    render_plots(reports, path.parent, path.stem)
     lines = ["# motcua benchmarks", ""]
     if args.quick:
         lines += ["_Quick run: small counts, to check that the benchmarks work; not figures to compare._", ""]

@@ -30,6 +30,18 @@ class Table:
 
 
 @dataclass
+class Plot:
+    """A chart of one report: named series of (x, y) points. Bar charts take category
+    names as x. Rendered to PNG by bench/plots.py next to the Markdown report."""
+
+    title: str
+    x_label: str
+    y_label: str
+    series: dict[str, list[tuple[Any, float]]]
+    kind: str = "line"  # "line" or "bar"
+
+
+@dataclass
 class Report:
     name: str
     title: str
@@ -41,6 +53,9 @@ class Report:
     figures: dict[str, Any] = field(default_factory=dict)
     # 1-minute load average before and after: other work on the machine shows here.
     load: str = ""
+    plots: list[Plot] = field(default_factory=list)
+    # Paths of the rendered plots, relative to the Markdown file (set by the suite).
+    plot_files: list[str] = field(default_factory=list)
 
     def table(self, title: str, headers: list[str]) -> Table:
         t = Table(title, headers)
@@ -49,6 +64,20 @@ class Report:
 
     def note(self, text: str) -> None:
         self.notes.append(text)
+
+    def plot(
+        self,
+        title: str,
+        x_label: str,
+        y_label: str,
+        series: dict[str, list[tuple[Any, float]]],
+        kind: str = "line",
+    ) -> Plot:
+        if kind not in ("line", "bar"):
+            raise ValueError(f"plot kind must be 'line' or 'bar', not {kind!r}")
+        chart = Plot(title, x_label, y_label, series, kind)
+        self.plots.append(chart)
+        return chart
 
 
 def cell(value: Any) -> str:
@@ -107,6 +136,8 @@ def render_markdown(report: Report) -> str:
         lines.append(f"- {note}")
     if report.notes:
         lines.append("")
+    for chart, path in zip(report.plots, report.plot_files):
+        lines += [f"![{chart.title}]({path})", ""]
     lines.append(f"_({report.seconds:.0f} s; 1-minute load average {report.load})_")
     lines.append("")
     return "\n".join(lines)
