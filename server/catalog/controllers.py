@@ -11,7 +11,7 @@ from server.catalog import services
 from server.catalog.schemas import CatalogPayload, ProcedureDetail
 from server.catalog.seed import DATASET
 from server.problems import ProblemError
-from server.reference.conditional import cached_response
+from server.reference.conditional import PRECOMPRESSED, cached_response
 from server.reference.versions import dataset_version
 
 Family = Literal[
@@ -43,7 +43,8 @@ class CatalogController(Controller):
     tags = ["reference data"]
 
     @get("/", summary="The procedure catalog", description="Every active procedure with "
-         "its processing time, fee rule, documents and notes; forms are at /api/catalog/{code}.")
+         "its processing time, fee rule, documents and notes; forms are at /api/catalog/{code}.",
+         opt=PRECOMPRESSED)
     async def list_procedures(
         self,
         request: Request,
@@ -59,7 +60,7 @@ class CatalogController(Controller):
             _bodies[key] = body
         return cached_response(request, version, body)  # type: ignore[return-value]
 
-    @get("/{code:str}", summary="One procedure with its current form schema")
+    @get("/{code:str}", summary="One procedure with its current form schema", opt=PRECOMPRESSED)
     async def get_procedure(self, request: Request, code: ProcedureCode) -> Response[ProcedureDetail]:
         row = await _current(code)
         body = _encoder.encode(services.to_detail(row))
@@ -75,6 +76,7 @@ class CatalogController(Controller):
     @get(
         "/{code:str}/versions/{version:int}",
         summary="One version of a procedure, as a dossier drafted against it sees it",
+        opt=PRECOMPRESSED,
     )
     async def get_version(
         self,

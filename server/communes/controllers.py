@@ -6,7 +6,7 @@ from server.communes.payload import build_payload_bytes
 from server.communes.schemas import CommunesPayload
 from server.communes.seed import DATASET
 from server.problems import ProblemError
-from server.reference.conditional import cached_response
+from server.reference.conditional import PRECOMPRESSED, cached_response
 from server.reference.versions import dataset_version
 
 # Encoded bodies by version: every process builds each version once.
@@ -25,6 +25,7 @@ class CommunesController(Controller):
             "[code, name, kind], kind x = xã, p = phường, dk = đặc khu), with a weak "
             "ETag: send If-None-Match to get 304 when nothing changed."
         ),
+        opt=PRECOMPRESSED,
     )
     async def communes(self, request: Request) -> Response[CommunesPayload]:
         version = await dataset_version(DATASET)

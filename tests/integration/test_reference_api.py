@@ -27,6 +27,22 @@ async def test_communes_small_when_gzipped(client: httpx.AsyncClient) -> None:
     assert compressed < 60 * 1024, compressed
 
 
+async def test_reference_bodies_gzipped_once_and_identical_to_plain(client: httpx.AsyncClient) -> None:
+    for path in ("/api/communes", "/api/catalog", "/api/catalog/khai-sinh"):
+        plain = await client.get(path, headers={"Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers, path
+        refused = await client.get(path, headers={"Accept-Encoding": "gzip;q=0, identity"})
+        assert "content-encoding" not in refused.headers, path
+        raw = []
+        for _ in range(2):
+            # httpx would decode for us; read the bytes as sent.
+            async with client.stream("GET", path, headers={"Accept-Encoding": "gzip"}) as r:
+                assert r.headers["content-encoding"] == "gzip" and r.headers["vary"] == "Accept-Encoding", path
+                raw.append(b"".join([chunk async for chunk in r.aiter_raw()]))
+        assert raw[0] == raw[1], path  # byte for byte the same answer each time
+        assert gzip.decompress(raw[0]) == plain.content, path
+
+
 async def test_communes_conditional_get(client: httpx.AsyncClient) -> None:
     first = await client.get("/api/communes")
     again = await client.get("/api/communes", headers={"If-None-Match": first.headers["etag"]})
