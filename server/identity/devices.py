@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from server.identity.tables import Account, Device
+from server.identity.tables import Device
 from server.identity.tokens import digest, new_secret, same
 from server.problems import ProblemError
 
@@ -50,21 +50,27 @@ def parse_credential(header_value: str) -> tuple[uuid.UUID, str]:
         raise ProblemError(401, "invalid_device_credential") from None
 
 
-async def device_account(header_value: str) -> tuple[dict, dict]:
+# The device and its account in one statement: every sync request asks this first.
+_DEVICE_ACCOUNT = (
+    "SELECT d.token_hash, d.revoked_at, d.last_seen_at, a.id, a.role, a.commune_code, a.full_name, a.email "
+    "FROM device d JOIN account a ON a.id = d.account_id WHERE d.id = {}"
+)
+
+
+async def device_account(header_value: str) -> tuple[uuid.UUID, dict]:
+    """The device id and its account's row (id, role, commune_code, full_name, email)."""
     device_id, secret = parse_credential(header_value)
-    device = await Device.select().where(Device.id == device_id).first()
-    if device is None or not secret or not same(device["token_hash"], digest(secret)):
+    rows = await Device.raw(_DEVICE_ACCOUNT, device_id)
+    found = rows[0] if rows else None
+    if found is None or not secret or not same(found["token_hash"], digest(secret)):
         raise ProblemError(401, "invalid_device_credential")
-    if device["revoked_at"] is not None:
+    if found["revoked_at"] is not None:
         # A clear refusal: the app tells the person this phone was signed out.
         raise ProblemError(401, "device_revoked", detail=str(device_id))
-    account = await Account.select().where(Account.id == device["account_id"]).first()
-    if account is None:
-        raise ProblemError(401, "invalid_device_credential")
     now = _now()
-    if now - device["last_seen_at"] >= _TOUCH_EVERY:
+    if now - found["last_seen_at"] >= _TOUCH_EVERY:
         await Device.update({Device.last_seen_at: now}).where(Device.id == device_id)
-    return device, account
+    return device_id, found
 
 
 async def revoke_device(device_id: uuid.UUID, by: uuid.UUID) -> bool:

@@ -38,8 +38,8 @@ async def load_principal(connection: ASGIConnection) -> Principal | None:
     principal = None
     authorization = connection.headers.get("authorization", "")
     if authorization.startswith(SCHEME + " "):
-        device, account = await device_account(authorization)
-        principal = _principal(account, "device", device_id=device["id"])
+        device_id, account = await device_account(authorization)
+        principal = _principal(account, "device", device_id=device_id)
     else:
         token = connection.cookies.get(COOKIE)
         if token:
