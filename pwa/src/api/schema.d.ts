@@ -109,6 +109,12 @@ export interface paths {
     /** My activity log (nhật ký người dùng), newest first */
     get: operations["ApiMeActivityActivity"];
   };
+  "/api/me/documents": {
+    /** My reusable documents (ID card scans, …) */
+    get: operations["ApiMeDocumentsDocuments"];
+    /** Keep an uploaded file as a reusable document (ID card scan, …) */
+    post: operations["ApiMeDocumentsAddDocument"];
+  };
   "/api/me/passkeys": {
     /** My passkeys */
     get: operations["ApiMePasskeysListPasskeys"];
@@ -118,10 +124,6 @@ export interface paths {
   "/api/me/devices": {
     /** My devices */
     get: operations["ApiMeDevicesDevices"];
-  };
-  "/api/me/documents": {
-    /** My reusable documents (ID card scans, …) */
-    get: operations["ApiMeDocumentsDocuments"];
   };
   "/api/me/passkeys/options": {
     /** Start adding a passkey to my account */
@@ -134,6 +136,10 @@ export interface paths {
   "/api/me/ratings": {
     /** My service ratings, newest first */
     get: operations["ApiMeRatingsRatings"];
+  };
+  "/api/me/documents/{document_id}": {
+    /** Forget one of my reusable documents */
+    delete: operations["ApiMeDocumentsDocumentIdRemoveDocument"];
   };
   "/api/me/passkeys/{passkey_id}": {
     /** Remove one of my passkeys */
@@ -230,6 +236,13 @@ export interface paths {
   "/api/desk/dossiers/{dossier_id}/tasks/{task}": {
     /** Hand a linked task over to its agency, or mark it done */
     post: operations["ApiDeskDossiersDossierIdTasksTask"];
+  };
+  "/api/desk/payment-providers": {
+    /**
+     * The payment providers record_payment accepts
+     * @description `desk`: cash at the desk, the receipt number as reference (any fee). An online provider (`online: true`) confirms a transaction reference with the provider, and pays only a level-4 procedure's fee requested with method `online`.
+     */
+    get: operations["ApiDeskPaymentProvidersProviders"];
   };
   "/api/uploads": {
     /** tus creation (and creation-with-upload): Upload-Length, Upload-Metadata with sha256 */
@@ -621,6 +634,13 @@ export interface components {
       /** @default */
       name?: string;
     };
+    /** PersonalDocumentAdd */
+    PersonalDocumentAdd: {
+      /** @enum {string} */
+      kind: "id_card" | "passport" | "residence" | "birth_certificate" | "other";
+      label: string;
+      sha256: string;
+    };
     /** PersonalDocumentInfo */
     PersonalDocumentInfo: {
       /** Format: uuid */
@@ -687,6 +707,11 @@ export interface components {
       activated_at: string | null;
       /** Format: date-time */
       created_at: string;
+    };
+    /** ProviderInfo */
+    ProviderInfo: {
+      name: string;
+      online: boolean;
     };
     /** ProvinceEntry */
     ProvinceEntry: {
@@ -1416,6 +1441,49 @@ export interface operations {
       };
     };
   };
+  /** My reusable documents (ID card scans, …) */
+  ApiMeDocumentsDocuments: {
+    responses: {
+      /** @description Request fulfilled, document follows */
+      200: {
+        headers: {
+        };
+        content: {
+          "application/json": components["schemas"]["PersonalDocumentInfo"][];
+        };
+      };
+    };
+  };
+  /** Keep an uploaded file as a reusable document (ID card scan, …) */
+  ApiMeDocumentsAddDocument: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["PersonalDocumentAdd"];
+      };
+    };
+    responses: {
+      /** @description Document created, URL follows */
+      201: {
+        headers: {
+        };
+        content: {
+          "application/json": components["schemas"]["PersonalDocumentInfo"];
+        };
+      };
+      /** @description Bad request syntax or unsupported method */
+      400: {
+        content: {
+          "application/json": {
+            status_code: number;
+            detail: string;
+            extra?: null | {
+              [key: string]: unknown;
+            } | unknown[];
+          };
+        };
+      };
+    };
+  };
   /** My passkeys */
   ApiMePasskeysListPasskeys: {
     responses: {
@@ -1472,19 +1540,6 @@ export interface operations {
       };
     };
   };
-  /** My reusable documents (ID card scans, …) */
-  ApiMeDocumentsDocuments: {
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["PersonalDocumentInfo"][];
-        };
-      };
-    };
-  };
   /** Start adding a passkey to my account */
   ApiMePasskeysOptionsPasskeyOptions: {
     responses: {
@@ -1520,6 +1575,34 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["RatingInfo"][];
+        };
+      };
+    };
+  };
+  /** Forget one of my reusable documents */
+  ApiMeDocumentsDocumentIdRemoveDocument: {
+    parameters: {
+      path: {
+        document_id: string;
+      };
+    };
+    responses: {
+      /** @description Request fulfilled, nothing follows */
+      204: {
+        headers: {
+        };
+        content: never;
+      };
+      /** @description Bad request syntax or unsupported method */
+      400: {
+        content: {
+          "application/json": {
+            status_code: number;
+            detail: string;
+            extra?: null | {
+              [key: string]: unknown;
+            } | unknown[];
+          };
         };
       };
     };
@@ -2242,6 +2325,22 @@ export interface operations {
               [key: string]: unknown;
             } | unknown[];
           };
+        };
+      };
+    };
+  };
+  /**
+   * The payment providers record_payment accepts
+   * @description `desk`: cash at the desk, the receipt number as reference (any fee). An online provider (`online: true`) confirms a transaction reference with the provider, and pays only a level-4 procedure's fee requested with method `online`.
+   */
+  ApiDeskPaymentProvidersProviders: {
+    responses: {
+      /** @description Request fulfilled, document follows */
+      200: {
+        headers: {
+        };
+        content: {
+          "application/json": components["schemas"]["ProviderInfo"][];
         };
       };
     };
