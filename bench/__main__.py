@@ -16,7 +16,8 @@ import traceback
 from bench.common import BENCH, Report, load_span, loadavg, machine_info, print_report, render_markdown
 from bench.plots import render_plots
 
-BENCHMARKS = ["wire_bytes", "reference_payloads", "pull_latency", "push_throughput", "pouchdb_compare", "upload_throughput", "chaos", "load_test"]
+BENCHMARKS = ["wire_bytes", "reference_payloads", "pull_latency", "push_throughput", "pouchdb_compare", "upload_throughput", "chaos",
+              "slow_link", "slow_link_app", "load_test"]
 
 
 def main() -> int:
