@@ -143,6 +143,23 @@ async def insert_rows(engine: Engine, tablename: str, rows: list[dict], computed
                                  [tuple(row[c] for c in columns) for row in rows])
 
 
+async def update_rows(engine: Engine, tablename: str, key: str, rows: list[dict]) -> None:
+    """Update each row (a dict holding `key` and the columns to set) by its key, with
+    one statement prepared once and run for every row, on the transaction's connection."""
+    if not rows:
+        return
+    connection = _transaction_connection(engine)
+    columns = [c for c in rows[0] if c != key]
+    if isinstance(engine, SQLiteEngine):
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        where = "?"
+    else:
+        assignments = ", ".join(f"{c} = ${k + 1}" for k, c in enumerate(columns))
+        where = f"${len(columns) + 1}"
+    await connection.executemany(f"UPDATE {tablename} SET {assignments} WHERE {key} = {where}",
+                                 [tuple(row[c] for c in columns) + (row[key],) for row in rows])
+
+
 async def execute(engine: Engine, postgres_sql: str, sqlite_sql: str, *args) -> None:
     """One statement on the transaction's connection, written once per dialect
     ($1… on PostgreSQL, ? on SQLite)."""

@@ -16,7 +16,7 @@ import msgspec
 
 from server.attachments.links import before_dossier_write, hashes_in
 from server.audit.tables import AuditEvent
-from server.database import fetch_rows, insert_rows
+from server.database import fetch_rows, insert_rows, update_rows
 from server.dossiers.store import PiccoloStore, _row_values, publish_changes, record_from_row
 from server.dossiers.tables import Dossier, DossierHistory
 from sync.store import Actor, DossierRecord, Procedure
@@ -123,9 +123,8 @@ class BatchStore(PiccoloStore):
         if self._new:
             await insert_rows(self.engine, Dossier._meta.tablename,
                               [{"id": i, **_row_values(self._records[i])} for i in sorted(self._new)])
-        for i in sorted(self._dirty):
-            values = _row_values(self._records[i])
-            await Dossier.update({getattr(Dossier, k): v for k, v in values.items()}).where(Dossier.id == i)
+        await update_rows(self.engine, Dossier._meta.tablename, "id",
+                          [{"id": i, **_row_values(self._records[i])} for i in sorted(self._dirty)])
         await insert_rows(self.engine, DossierHistory._meta.tablename, self._history)
         await insert_rows(self.engine, AuditEvent._meta.tablename, self._audit)
         if self._published:
