@@ -18,24 +18,12 @@ converged. Figures, not verdicts: the exit status says only whether it could run
 from __future__ import annotations
 
 import random
-from contextlib import asynccontextmanager
 
 from bench.common import Report, cli
 from bench.servers import BenchSetupError, Database, postgres_problem, scratch_dir
-from server.database import bind_engine, build_engine, close_engine, open_engine
+from server.database import bound_engine
 from server.settings import load_settings
 from tests.support.chaos import Chaos, ChaosPlan, render
-
-
-@asynccontextmanager
-async def bound(settings):
-    engine = build_engine(settings)
-    bind_engine(engine)
-    await open_engine(engine, settings)
-    try:
-        yield
-    finally:
-        await close_engine(engine)
 
 
 async def run(quick: bool = False) -> Report:
@@ -51,7 +39,7 @@ async def run(quick: bool = False) -> Report:
     try:
         settings = load_settings({"MOTCUA_DATABASE_URL": database.url, "MOTCUA_DATA_DIR": str(database.data_dir)})
         print(f"  chaos: seed {seed}, {plan.devices} phones × {plan.sessions} sessions …", flush=True)
-        async with bound(settings):
+        async with bound_engine(settings):
             chaos = Chaos(plan, settings, scratch_dir("chaos-logs"))
             async with chaos:
                 result = await chaos.run()

@@ -46,15 +46,10 @@ def _settings():
 
 
 async def _with_engine(settings, work):
-    from server.database import bind_engine, build_engine, close_engine, open_engine
+    from server.database import bound_engine
 
-    engine = build_engine(settings)
-    bind_engine(engine)
-    await open_engine(engine, settings)
-    try:
+    async with bound_engine(settings) as engine:
         return await work(engine)
-    finally:
-        await close_engine(engine)
 
 
 @click.group(help="motcua: civil-status e-services server.")

@@ -99,6 +99,20 @@ def _redact(dsn: str) -> str:
 
 
 @asynccontextmanager
+async def bound_engine(settings: Settings) -> AsyncIterator[Engine]:
+    """An engine for `settings`, opened and bound to every table for the block, then
+    closed: for commands, and for tests and benchmarks that read the database their
+    server processes write."""
+    engine = build_engine(settings)
+    bind_engine(engine)
+    await open_engine(engine, settings)
+    try:
+        yield engine
+    finally:
+        await close_engine(engine)
+
+
+@asynccontextmanager
 async def write_transaction(engine: Engine) -> AsyncIterator[None]:
     """A transaction for writes. On SQLite it takes the write lock at BEGIN
     (IMMEDIATE): a DEFERRED transaction that later upgrades to a write fails with

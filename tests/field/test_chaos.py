@@ -10,28 +10,15 @@ restarted. The invariants are counts, never times."""
 from __future__ import annotations
 
 import random
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 
-from server.database import bind_engine, build_engine, close_engine, open_engine
+from server.database import bound_engine
 from server.settings import Settings
 from tests.conftest import ENGINES
 from tests.support import databases as dbs
 from tests.support.chaos import Chaos, ChaosPlan, render
-
-
-@asynccontextmanager
-async def bound_engine(settings: Settings) -> AsyncIterator[None]:
-    engine = build_engine(settings)
-    bind_engine(engine)
-    await open_engine(engine, settings)
-    try:
-        yield
-    finally:
-        await close_engine(engine)
 
 
 async def run_chaos(plan: ChaosPlan, settings: Settings, tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ import msgspec
 import pytest
 
 from server.clock import vn_today
-from server.database import bind_engine, build_engine, close_engine, open_engine
+from server.database import bound_engine
 from server.dossiers.tables import AppliedMutation, Dossier, DossierHistory
 from server.migrate import migrate
 from server.seed import seed_reference_data
@@ -44,18 +44,6 @@ from tests.support.sync_client import SyncDevice, birth_answers, uuid7
 from tests.support.tus_client import TusClient
 
 CHUNK = 256 * 1024
-
-
-@asynccontextmanager
-async def bound_engine(settings: Settings) -> AsyncIterator[None]:
-    """The test's own connection to the server's database."""
-    engine = build_engine(settings)
-    bind_engine(engine)
-    await open_engine(engine, settings)
-    try:
-        yield
-    finally:
-        await close_engine(engine)
 
 
 @asynccontextmanager
@@ -223,14 +211,9 @@ async def create_database(cluster: PrivateCluster, tmp_path: Path) -> Settings:
     finally:
         await conn.close()
     settings = dbs.settings_for(cluster.url("motcua"), tmp_path / "data")
-    engine = build_engine(settings)
-    bind_engine(engine)
-    await open_engine(engine, settings)
-    try:
+    async with bound_engine(settings) as engine:
         await migrate(engine)
         await seed_reference_data(engine)
-    finally:
-        await close_engine(engine)
     return settings
 
 

@@ -26,7 +26,7 @@ import msgspec
 import pytest
 
 from server.clock import vn_today
-from server.database import bind_engine, build_engine, close_engine, open_engine
+from server.database import bound_engine
 from server.dossiers.tables import AppliedMutation, CodeReservation, DeviceSequence, Dossier, DossierHistory
 from server.settings import Settings
 from sync.codes import parse_code
@@ -38,18 +38,6 @@ from tests.support.sync_client import _register_fake_blobs as register_fake_blob
 
 CHILDREN = ("Nguyễn Minh Khang", "Lê Thị Hoa", "Phạm Gia Bảo", "Trần Ngọc Ánh", "Võ Đức Anh")
 RETRIES = 30
-
-
-@asynccontextmanager
-async def bound_engine(settings: Settings) -> AsyncIterator[None]:
-    """The test's own connection to the servers' database (never shared with them)."""
-    engine = build_engine(settings)
-    bind_engine(engine)
-    await open_engine(engine, settings)
-    try:
-        yield
-    finally:
-        await close_engine(engine)
 
 
 @asynccontextmanager
