@@ -85,6 +85,8 @@ export interface CommuneEntry {
   province: string;
   provinceName: string;
   key: string;
+  /** searchKey(name): what ranks an exact or a prefix match */
+  nameKey: string;
 }
 
 export interface CommuneIndex {
@@ -105,7 +107,10 @@ export function indexCommunes(payload: CommunesPayload): CommuneIndex {
       const raw = kinds[kind] ?? '';
       const kindName = raw ? raw[0]!.toUpperCase() + raw.slice(1) : '';
       const label = kindName ? `${kindName} ${name}` : name;
-      communes.push({ code, name, label, province: p.code, provinceName: p.name, key: searchKey(`${label} ${p.name} ${code}`) });
+      communes.push({
+        code, name, label, province: p.code, provinceName: p.name,
+        key: searchKey(`${label} ${p.name} ${code}`), nameKey: searchKey(name),
+      });
       map.set(code, p.code);
     }
   }
@@ -117,18 +122,41 @@ export function indexCommunes(payload: CommunesPayload): CommuneIndex {
   };
 }
 
-/** Communes whose name holds every word typed, accents and case ignored; name starts first. */
+const collator = new Intl.Collator('vi');
+const inNameOrder = new WeakMap<CommuneIndex, CommuneEntry[]>();
+
+/** The communes sorted by name (Vietnamese order), once per index and only when first
+ * searched: a search then walks them in display order and needs no sort per keystroke. */
+function byName(index: CommuneIndex): CommuneEntry[] {
+  let sorted = inNameOrder.get(index);
+  if (!sorted) {
+    sorted = [...index.communes].sort((a, b) => collator.compare(a.name, b.name));
+    inNameOrder.set(index, sorted);
+  }
+  return sorted;
+}
+
+/** Communes whose name holds every word typed, accents and case ignored: the name
+ * itself first, then names starting with the first word, then the rest, each by name.
+ * One pass with no sorting and no text work per commune: a key typed on a cheap
+ * phone must answer within a frame or two. */
 export function searchCommunes(index: CommuneIndex, query: string, province?: string | null, limit = 30): CommuneEntry[] {
   const words = searchKey(query).split(' ').filter(Boolean);
-  const pool = province ? index.communes.filter((c) => c.province === province) : index.communes;
-  if (!words.length) return pool.slice(0, limit);
-  const hits: { c: CommuneEntry; rank: number }[] = [];
-  for (const c of pool) {
-    if (!words.every((w) => c.key.includes(w))) continue;
-    const name = searchKey(c.name);
-    const rank = name === words.join(' ') ? 0 : name.startsWith(words[0]!) ? 1 : 2;
-    hits.push({ c, rank });
+  if (!words.length) {
+    const pool = province ? index.communes.filter((c) => c.province === province) : index.communes;
+    return pool.slice(0, limit);
   }
-  hits.sort((a, b) => a.rank - b.rank || a.c.name.localeCompare(b.c.name, 'vi'));
-  return hits.slice(0, limit).map((h) => h.c);
+  const phrase = words.join(' ');
+  const exact: CommuneEntry[] = [];
+  const starts: CommuneEntry[] = [];
+  const rest: CommuneEntry[] = [];
+  for (const c of byName(index)) {
+    if (province && c.province !== province) continue;
+    if (!words.every((w) => c.key.includes(w))) continue;
+    if (c.nameKey === phrase) exact.push(c);
+    else if (c.nameKey.startsWith(words[0]!)) {
+      if (starts.length < limit) starts.push(c);
+    } else if (rest.length < limit) rest.push(c);
+  }
+  return exact.concat(starts, rest).slice(0, limit);
 }
