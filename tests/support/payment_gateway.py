@@ -19,9 +19,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-import uvicorn
-
 from tests.support.smtp import free_port
+from tests.support.threaded_asgi import ThreadedASGI
 
 API_KEY = "motcua-test-key"
 API_SECRET = "motcua test secret: 32 bytes or more, never reused"
@@ -63,8 +62,7 @@ class PaymentGateway:
     requests: list[SeenRequest] = field(default_factory=list)
     _nonces: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
+    _runner: ThreadedASGI | None = None
 
     @property
     def url(self) -> str:
@@ -150,20 +148,9 @@ class PaymentGateway:
         await send({"type": "http.response.body", "body": payload})
 
     def start(self) -> "PaymentGateway":
-        config = uvicorn.Config(self, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="off", access_log=False)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="payment-gateway", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the test payment gateway did not start")
-            time.sleep(0.02)
+        self._runner = ThreadedASGI(self, self.port, "payment gateway").start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(10)
+        if self._runner is not None:
+            self._runner.stop()

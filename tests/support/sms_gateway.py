@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-import uvicorn
-
 from tests.support.smtp import free_port
+from tests.support.threaded_asgi import ThreadedASGI
 
 
 @dataclass
@@ -35,8 +33,7 @@ class Gateway:
     hang_seconds: float = 2.0
     requests: list[GatewayRequest] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
+    _runner: ThreadedASGI | None = None
 
     @property
     def url(self) -> str:
@@ -85,20 +82,9 @@ class Gateway:
         await send({"type": "http.response.body", "body": payload})
 
     def start(self) -> "Gateway":
-        config = uvicorn.Config(self, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="off", access_log=False)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="sms-gateway", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the test SMS gateway did not start")
-            time.sleep(0.02)
+        self._runner = ThreadedASGI(self, self.port, "SMS gateway").start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(10)
+        if self._runner is not None:
+            self._runner.stop()
