@@ -1,18 +1,14 @@
 from __future__ import annotations
 
-from contextlib import aclosing
-from typing import AsyncIterator
-
 import msgspec
 import pytest
 from asgi_lifespan import LifespanManager
 
 from server.app import create_app
 from server.settings import Settings
-from tests.desk.conftest import DeskOfficial, official
-from tests.sync.conftest import device_for, make_account
+# The desk official and the citizen come from the desk tests, served by this app.
+from tests.desk.conftest import desk, person  # noqa: F401  (fixtures)
 from tests.support.payment_gateway import API_KEY, API_SECRET, PaymentGateway
-from tests.support.sync_client import SyncDevice
 
 PROVIDER = "paygov"
 
@@ -39,16 +35,3 @@ async def app(settings: Settings, gateway: PaymentGateway):
     async with LifespanManager(app):
         yield app
 
-
-@pytest.fixture
-async def desk(app) -> AsyncIterator[DeskOfficial]:
-    d = await official(app)
-    async with aclosing(d.http):
-        yield d
-
-
-@pytest.fixture
-async def person(app) -> AsyncIterator[SyncDevice]:
-    device = await device_for(app, await make_account("citizen"))
-    async with aclosing(device.http):
-        yield device
