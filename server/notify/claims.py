@@ -3,15 +3,18 @@ outcome. Safe with any number of senders in any number of processes."""
 
 from __future__ import annotations
 
+import logging
 import random
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from typing import Awaitable, Callable
 
 import msgspec
 from piccolo.engine.base import Engine
 
 from server.database import write_transaction
 from server.notify.tables import OutboxMessage
+from server.notify.transport import DeliveryError
 
 BACKOFF_BASE = 5.0
 BACKOFF_CAP = 3600.0
@@ -122,3 +125,48 @@ def lease_for(limit: int, send_timeout: float) -> timedelta:
     living sender keeps its claim; short enough that a dead one's messages are
     picked up again within minutes."""
     return timedelta(seconds=60 + limit * send_timeout)
+
+
+async def deliver_pass(
+    engine: Engine,
+    *,
+    channel: str,
+    now: datetime | None,
+    limit: int,
+    send_timeout: float,
+    max_attempts: int,
+    attempt: Callable[[Claimed], Awaitable[DeliveryError | None]],
+    log: logging.Logger,
+    what: str,
+    shown: Callable[[str], str] = lambda recipient: recipient,
+) -> int:
+    """One pass over a channel, the same for email and SMS: claim up to `limit` due
+    messages, try each with `attempt`, record each outcome under the claim; returns
+    how many were sent. After a connection failure the rest of the batch is recorded
+    as failed too rather than each waiting out a timeout. `now` (UTC) lets tests move
+    the clock; `what` and `shown` name the message and its recipient in the log."""
+    token, batch = await claim(engine, now or datetime.now(timezone.utc), limit, lease_for(limit, send_timeout),
+                               max_attempts, channel=channel)
+    sent = 0
+    broken: DeliveryError | None = None
+    for item in batch:
+        error = broken or await attempt(item)
+        if error is not None and error.connection:
+            broken = error
+        done_at = now or datetime.now(timezone.utc)
+        if error is None:
+            if await mark_sent(item.id, token, done_at):
+                sent += 1
+            else:
+                log.warning("%s %s: lease lost before it was marked sent", what, item.id)
+            continue
+        status = await mark_failed(
+            item.id, token, done_at, attempts=item.attempts, max_attempts=max_attempts,
+            error=str(error), permanent=error.permanent,
+        )
+        log.log(
+            logging.ERROR if status == "failed" else logging.WARNING,
+            "%s %s to %s, attempt %d: %s (now %s)",
+            what, item.id, shown(item.recipient), item.attempts, error, status,
+        )
+    return sent

@@ -294,34 +294,11 @@ async def deliver_due_sms(
 async def _deliver(
     engine: Engine, settings: Settings, limit: int, now: datetime | None, transport: SmsTransport
 ) -> int:
-    clock = now or datetime.now(timezone.utc)
-    max_attempts = settings.sms_max_attempts
-    token, batch = await claims.claim(
-        engine, clock, limit, claims.lease_for(limit, SEND_TIMEOUT), max_attempts, channel=CHANNEL
+    return await claims.deliver_pass(
+        engine, channel=CHANNEL, now=now, limit=limit, send_timeout=SEND_TIMEOUT,
+        max_attempts=settings.sms_max_attempts, attempt=lambda item: _attempt(item, settings, transport),
+        log=log, what="outbox SMS", shown=_masked,
     )
-    sent = 0
-    broken: DeliveryError | None = None
-    for item in batch:
-        error = broken or await _attempt(item, settings, transport)
-        if error is not None and error.connection:
-            broken = error  # the rest of the batch would fail the same way
-        done_at = now or datetime.now(timezone.utc)
-        if error is None:
-            if await claims.mark_sent(item.id, token, done_at):
-                sent += 1
-            else:
-                log.warning("outbox SMS %s: lease lost before it was marked sent", item.id)
-            continue
-        status = await claims.mark_failed(
-            item.id, token, done_at, attempts=item.attempts, max_attempts=max_attempts,
-            error=str(error), permanent=error.permanent,
-        )
-        log.log(
-            logging.ERROR if status == "failed" else logging.WARNING,
-            "outbox SMS %s to %s, attempt %d: %s (now %s)",
-            item.id, _masked(item.recipient), item.attempts, error, status,
-        )
-    return sent
 
 
 async def _attempt(item: claims.Claimed, settings: Settings, transport: SmsTransport) -> DeliveryError | None:

@@ -49,35 +49,12 @@ async def deliver_due(
     claim up to `limit` due messages, send them, record each outcome.
     Returns how many were sent. `engine` is the one the tables are bound to; `now`
     (UTC) lets tests move the clock instead of waiting."""
-    clock = now or datetime.now(timezone.utc)
     transport = transport or transport_for(settings)
-    max_attempts = settings.mail_max_attempts
-    token, batch = await claims.claim(engine, clock, limit, claims.lease_for(limit, SEND_TIMEOUT), max_attempts)
-    sent = 0
-    broken: DeliveryError | None = None
-    for item in batch:
-        error = broken or await _attempt(item, settings, transport, now)
-        if error is not None and error.connection:
-            # The rest of this batch would fail the same way: record it as failed
-            # too rather than wait out a timeout for each.
-            broken = error
-        done_at = now or datetime.now(timezone.utc)
-        if error is None:
-            if await claims.mark_sent(item.id, token, done_at):
-                sent += 1
-            else:
-                log.warning("outbox message %s: lease lost before it was marked sent", item.id)
-            continue
-        status = await claims.mark_failed(
-            item.id, token, done_at, attempts=item.attempts, max_attempts=max_attempts,
-            error=str(error), permanent=error.permanent,
-        )
-        log.log(
-            logging.ERROR if status == "failed" else logging.WARNING,
-            "outbox message %s to %s, attempt %d: %s (now %s)",
-            item.id, item.recipient, item.attempts, error, status,
-        )
-    return sent
+    return await claims.deliver_pass(
+        engine, channel="email", now=now, limit=limit, send_timeout=SEND_TIMEOUT,
+        max_attempts=settings.mail_max_attempts, attempt=lambda item: _attempt(item, settings, transport, now),
+        log=log, what="outbox message",
+    )
 
 
 async def _attempt(
