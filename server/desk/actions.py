@@ -80,7 +80,9 @@ def decode_action(action: str, body: bytes) -> Any:
     return payload
 
 
-async def _load(engine: Engine, principal: Principal, dossier_id: uuid.UUID) -> DossierRecord:
+async def load_for_desk(engine: Engine, principal: Principal, dossier_id: uuid.UUID) -> DossierRecord:
+    """The dossier for a desk action, locked on PostgreSQL until the transaction ends;
+    404 outside the official's commune (shared with the linked tasks)."""
     query = Dossier.select().where(Dossier.id == dossier_id)
     if isinstance(engine, PostgresEngine):
         query = query.lock_rows("UPDATE")
@@ -110,9 +112,9 @@ async def perform(engine: Engine, settings: Settings, principal: Principal, doss
         payload = await verify_payment(settings, principal, dossier_id, payload,
                                        lambda state: _ensure_allowed(action, state))
         if isinstance(payload, AlreadyRecorded):
-            return _result(await _load(engine, principal, dossier_id))
+            return _result(await load_for_desk(engine, principal, dossier_id))
     async with write_transaction(engine):
-        record = await _load(engine, principal, dossier_id)
+        record = await load_for_desk(engine, principal, dossier_id)
         if isinstance(payload, VerifiedPayment):
             paid = payload.confirmation
             if await ledger.holder(paid.provider, payload.scope, paid.reference) == record.id:

@@ -10,7 +10,7 @@ from piccolo.engine.base import Engine
 from server.audit.service import record as audit
 from server.clock import utcnow
 from server.database import write_transaction
-from server.desk.actions import _load
+from server.desk.actions import load_for_desk
 from server.desk.schemas import Task, TaskUpdate
 from server.dossiers.store import PiccoloStore, publish_change
 from server.dossiers.tables import DossierHistory, DossierTask
@@ -24,7 +24,7 @@ _NEXT = {"pending": {"handed_over", "done"}, "handed_over": {"done"}, "done": se
 async def update_task(engine: Engine, settings: Settings, principal: Principal, dossier_id: uuid.UUID,
                       task: str, update: TaskUpdate) -> Task:
     async with write_transaction(engine):
-        record = await _load(engine, principal, dossier_id)
+        record = await load_for_desk(engine, principal, dossier_id)
         row = await DossierTask.select().where(
             (DossierTask.dossier_id == dossier_id) & (DossierTask.task == task)).first()
         if row is None:
