@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { indexCommunes, refreshCatalog, searchCommunes } from './reference';
+import { indexCommunes, prepareCommuneSearch, refreshCatalog, searchCommunes } from './reference';
 import { freshDb } from './testing/db';
 
 const PAYLOAD = {
@@ -20,6 +20,13 @@ describe('communes', () => {
     expect(searchCommunes(index, 'hòa lạc').map((c) => c.code)).toEqual(['09999']);
     expect(searchCommunes(index, 'hòa').map((c) => c.code)).toEqual(['27000', '09999', '00070']);
     expect(searchCommunes(index, 'hoà', '79').map((c) => c.code)).toEqual(['27000']);
+  });
+
+  it('answers the same once prepared ahead of the first key', () => {
+    const fresh = indexCommunes(PAYLOAD);
+    prepareCommuneSearch(fresh);
+    expect(searchCommunes(fresh, 'hòa').map((c) => c.code)).toEqual(['27000', '09999', '00070']);
+    expect(searchCommunes(fresh, 'h', null, 2).map((c) => c.code)).toEqual(['27000', '09999']);
   });
 
   it('gives the validator its context', () => {

@@ -125,8 +125,8 @@ export function indexCommunes(payload: CommunesPayload): CommuneIndex {
 const collator = new Intl.Collator('vi');
 const inNameOrder = new WeakMap<CommuneIndex, CommuneEntry[]>();
 
-/** The communes sorted by name (Vietnamese order), once per index and only when first
- * searched: a search then walks them in display order and needs no sort per keystroke. */
+/** The communes sorted by name (Vietnamese order), once per index: a search then walks
+ * them in display order and needs no sort per keystroke. */
 function byName(index: CommuneIndex): CommuneEntry[] {
   let sorted = inNameOrder.get(index);
   if (!sorted) {
@@ -134,6 +134,12 @@ function byName(index: CommuneIndex): CommuneEntry[] {
     inNameOrder.set(index, sorted);
   }
   return sorted;
+}
+
+/** Sorts the index for searching ahead of the first key (the sort takes longer than a
+ * frame on a slow phone); a picker calls it when the browser is idle. */
+export function prepareCommuneSearch(index: CommuneIndex): void {
+  byName(index);
 }
 
 /** Communes whose name holds every word typed, accents and case ignored: the name

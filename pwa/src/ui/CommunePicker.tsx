@@ -1,10 +1,13 @@
 // A commune picker fast over all 3,321 communes: type any part of the name, with or
 // without accents; limited to the chosen province when the form has one.
 
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { communes } from '../app';
 import { t } from '../i18n';
-import { searchCommunes } from '../reference';
+import { prepareCommuneSearch, searchCommunes } from '../reference';
+
+// Six rows show at once; twenty leave room to scroll without a key's redraw growing.
+const SHOWN = 20;
 
 interface Props {
   id: string;
@@ -19,7 +22,18 @@ export function CommunePicker({ id, value, province, invalid, onChange }: Props)
   const [open, setOpen] = useState(!value);
   const index = communes.value;
   const selected = value ? index?.byCode.get(value) : undefined;
-  const hits = useMemo(() => (index && open ? searchCommunes(index, query, province || null, 40) : []), [index, query, province, open]);
+  // Sort the communes for searching while the person is still reading the form, not on
+  // their first key.
+  useEffect(() => {
+    if (!index) return;
+    if ('requestIdleCallback' in window) {
+      const id = requestIdleCallback(() => prepareCommuneSearch(index), { timeout: 2000 });
+      return () => cancelIdleCallback(id);
+    }
+    const id = setTimeout(() => prepareCommuneSearch(index), 200);
+    return () => clearTimeout(id);
+  }, [index]);
+  const hits = useMemo(() => (index && open ? searchCommunes(index, query, province || null, SHOWN) : []), [index, query, province, open]);
 
   if (!index) {
     return <p class="hint">{t('Danh sách xã, phường chưa tải về máy. Hãy kết nối mạng một lần.', 'The commune list is not on this device yet. Connect once.')}</p>;
@@ -48,8 +62,10 @@ export function CommunePicker({ id, value, province, invalid, onChange }: Props)
         onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
       />
       <ul class="choices" role="listbox">
-        {hits.map((c) => (
-          <li key={c.code}>
+        {/* Rows keyed by position: a key rewrites the text of the rows in place rather
+            than moving and rebuilding them, which is most of a keystroke's cost. */}
+        {hits.map((c, row) => (
+          <li key={row}>
             <button
               type="button"
               role="option"
