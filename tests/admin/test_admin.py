@@ -18,7 +18,8 @@ from server.clock import VIETNAM
 from server.communes.seed import seed_communes
 from server.communes.tables import Commune
 from server.identity.tables import Account, Session
-from tests.admin.conftest import AdminClient, client_for, signed_in
+from tests.admin.conftest import AdminClient
+from tests.support.demo_accounts import client_for, signed_in
 
 TABLES = "/admin/api/tables"
 

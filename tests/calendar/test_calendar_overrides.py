@@ -18,7 +18,7 @@ from server.catalog.definition import Processing
 from server.clock import VIETNAM
 from server.database import write_transaction
 from server.settings import Settings
-from tests.calendar.conftest import signed_in
+from tests.support.demo_accounts import client_for, signed_in_as
 
 URL = "/api/admin/calendar/overrides"
 SAME_DAY = Processing(kind="same_day")
@@ -94,29 +94,20 @@ async def test_bad_dates_are_refused(admin) -> None:
 
 
 async def test_only_an_administrator_may_read_or_change_the_calendar(app) -> None:
-    import httpx
-
-    anonymous = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8000")
-    async with anonymous:
+    async with client_for(app) as anonymous:
         assert (await anonymous.get(URL)).status_code == 401
         assert (await anonymous.put(f"{URL}/2027-01-04", json={"kind": "holiday"})).status_code == 401
     for role in ("citizen", "desk", "agency_admin"):
-        client = await signed_in(app, role)
-        try:
+        async with signed_in_as(app, role) as client:
             assert (await client.get(URL)).status_code == 403, role
             assert (await client.put(f"{URL}/2027-01-04", json={"kind": "holiday"})).status_code == 403
             assert (await client.delete(f"{URL}/2027-01-04")).status_code == 403
-        finally:
-            await client.aclose()
-    admin = await signed_in(app, "admin")
-    try:
+    async with signed_in_as(app, "admin") as admin:
         token = admin.headers.pop("X-CSRF-Token")
         # A cookie-authenticated write needs the CSRF token.
         assert (await admin.put(f"{URL}/2027-01-04", json={"kind": "holiday"})).status_code == 403
         admin.headers["X-CSRF-Token"] = token
         assert (await admin.put(f"{URL}/2027-01-04", json={"kind": "holiday"})).status_code == 201
-    finally:
-        await admin.aclose()
 
 
 async def test_the_cached_copy_is_reused_until_the_version_changes(app) -> None:
