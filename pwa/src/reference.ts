@@ -136,10 +136,12 @@ function byName(index: CommuneIndex): CommuneEntry[] {
   return sorted;
 }
 
-/** Sorts the index for searching ahead of the first key (the sort takes longer than a
- * frame on a slow phone); a picker calls it when the browser is idle. */
+/** Readies the index for searching ahead of the first key: sorts it (longer than a frame
+ * on a slow phone) and runs one search, so the first key does not also wait for the
+ * engine to compile the search loop. A picker calls it when the browser is idle. */
 export function prepareCommuneSearch(index: CommuneIndex): void {
   byName(index);
+  searchCommunes(index, 'a', null, 1);
 }
 
 /** Communes whose name holds every word typed, accents and case ignored: the name

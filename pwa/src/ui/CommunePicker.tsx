@@ -8,6 +8,7 @@ import { prepareCommuneSearch, searchCommunes } from '../reference';
 
 // Six rows show at once; twenty leave room to scroll without a key's redraw growing.
 const SHOWN = 20;
+const ROWS = Array.from({ length: SHOWN }, (_, row) => row);
 
 interface Props {
   id: string;
@@ -62,23 +63,29 @@ export function CommunePicker({ id, value, province, invalid, onChange }: Props)
         onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
       />
       <ul class="choices" role="listbox">
-        {/* Rows keyed by position: a key rewrites the text of the rows in place rather
-            than moving and rebuilding them, which is most of a keystroke's cost. */}
-        {hits.map((c, row) => (
-          <li key={row}>
-            <button
-              type="button"
-              role="option"
-              onClick={() => {
-                onChange(c.code);
-                setOpen(false);
-                setQuery('');
-              }}
-            >
-              <strong>{c.label}</strong> <span class="muted">{c.provinceName}</span>
-            </button>
-          </li>
-        ))}
+        {/* Always the same rows, keyed by position: a key rewrites their text in place and
+            hides the ones it does not need, rather than building and removing rows, which
+            was most of a keystroke's cost. */}
+        {ROWS.map((row) => {
+          const c = hits[row];
+          return (
+            <li key={row} hidden={!c}>
+              {c && (
+                <button
+                  type="button"
+                  role="option"
+                  onClick={() => {
+                    onChange(c.code);
+                    setOpen(false);
+                    setQuery('');
+                  }}
+                >
+                  <strong>{c.label}</strong> <span class="muted">{c.provinceName}</span>
+                </button>
+              )}
+            </li>
+          );
+        })}
         {!hits.length && <li class="muted">{t('Không tìm thấy', 'Nothing found')}</li>}
       </ul>
       {selected && (
