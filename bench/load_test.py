@@ -42,8 +42,8 @@ on the same event loop, where locust's gevent monkey-patching would have to be
 kept apart from the asyncio set-up (devices, accounts, the matrix probe) in another
 process. The simulated users speak through aiohttp, which took about a fifth of
 httpx's client CPU per request here (0.6 ms against 3.1 ms); httpx stays for the
-set-up and the matrix probe, which share the tests' code. The client shares the machine's cores with the
-servers and PostgreSQL, so the figures are a floor."""
+set-up and the matrix probe, which share the tests' code. The client shares the
+machine's cores with the servers and PostgreSQL, so the figures are a floor."""
 
 from __future__ import annotations
 

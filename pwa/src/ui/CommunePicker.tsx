@@ -23,8 +23,8 @@ export function CommunePicker({ id, value, province, invalid, onChange }: Props)
   const [open, setOpen] = useState(!value);
   const index = communes.value;
   const selected = value ? index?.byCode.get(value) : undefined;
-  // Sort the communes for searching while the person is still reading the form, not on
-  // their first key.
+  // Ready the search (the sort, the engine's compiled loop) while the person is still
+  // reading the form, not on their first key.
   useEffect(() => {
     if (!index) return;
     if ('requestIdleCallback' in window) {
