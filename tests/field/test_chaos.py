@@ -5,10 +5,12 @@ killed with SIGKILL and restarted. At the end no draft is lost, no code is given
 twice, each mutation is applied exactly once, every phone has converged.
 
 PostgreSQL: three processes share the database. SQLite: one process, killed and
-restarted. The invariants are counts, never times."""
+restarted. The invariants are counts, never times. Each run prints its random seed;
+MOTCUA_CHAOS_SEED=<seed> replays that plan (the timings still vary)."""
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 
@@ -19,6 +21,10 @@ from server.settings import Settings
 from tests.conftest import ENGINES
 from tests.support import databases as dbs
 from tests.support.chaos import Chaos, ChaosPlan, render
+
+
+def chaos_seed() -> int:
+    return int(os.environ.get("MOTCUA_CHAOS_SEED") or random.randrange(1 << 30))
 
 
 async def run_chaos(plan: ChaosPlan, settings: Settings, tmp_path: Path) -> None:
@@ -50,7 +56,7 @@ async def test_chaos_three_processes_on_postgres(postgres_database: str, tmp_pat
     if "postgres" not in ENGINES:
         pytest.skip("PostgreSQL is not among MOTCUA_TEST_ENGINES")
     settings = dbs.settings_for(dbs.pg_url(postgres_database), tmp_path / "data")
-    plan = ChaosPlan(devices=20, processes=3, sessions=6, kills=2, seed=random.randrange(1 << 30),
+    plan = ChaosPlan(devices=20, processes=3, sessions=6, kills=2, seed=chaos_seed(),
                      cut_every=20_000)
     await run_chaos(plan, settings, tmp_path)
 
@@ -60,6 +66,6 @@ async def test_chaos_one_process_on_sqlite(sqlite_template: Path, tmp_path: Path
         pytest.skip("SQLite is not among MOTCUA_TEST_ENGINES")
     path = dbs.copy_sqlite(sqlite_template, tmp_path / "data")
     settings = dbs.settings_for(f"sqlite:///{path}", tmp_path / "data")
-    plan = ChaosPlan(devices=6, processes=1, sessions=6, kills=1, seed=random.randrange(1 << 30),
+    plan = ChaosPlan(devices=6, processes=1, sessions=6, kills=1, seed=chaos_seed(),
                      cut_every=10_000)
     await run_chaos(plan, settings, tmp_path)

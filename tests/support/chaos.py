@@ -36,11 +36,14 @@ from server.dossiers.tables import AppliedMutation, Dossier, DossierHistory
 from server.identity.devices import register_device
 from server.identity.tables import Account
 from server.settings import Settings
+from sync.forms.schema import AttachmentField
 from tests.support.cut_proxy import CuttingProxy
 from tests.support.server_process import ServerProcess, insert_accounts, server_env
 from tests.support.sync_client import birth_answers, uuid7
 
 SUBMITTED = 1
+# The khai-sinh form's birth certificate takes the attachment field's default limit.
+FILES_PER_FIELD = next(f.default for f in msgspec.structs.fields(AttachmentField) if f.name == "max_files")
 CHILDREN = ("Nguyễn Minh Khang", "Lê Thị Hoa", "Phạm Gia Bảo", "Trần Ngọc Ánh", "Võ Đức Anh")
 MODES = ("plain", "plain", "twice", "later_first", "answer_lost", "replay")
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -63,7 +66,7 @@ class OwnDossier:
     """What a phone knows it did to one dossier."""
 
     mutations: int = 0
-    attached: bool = False
+    attached: int = 0  # files attached to the birth certificate field
     submitted: bool = False
     hometown: str = "Hà Nội"
 
@@ -104,6 +107,7 @@ class ChaosResult:
     statuses: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)  # seconds, for the report only
+    refusals: list[str] = field(default_factory=list)  # the outcomes that were not "applied"
 
     @property
     def ok(self) -> bool:
@@ -177,6 +181,8 @@ class Chaos:
                 continue
             dossier = phone.rng.choice(open_drafts)
             known = phone.mine[dossier]
+            if action == "attach" and known.attached >= FILES_PER_FIELD:
+                action = "edit"  # the app takes no more files than the form allows
             if action == "edit":
                 known.hometown = f"Quê {phone.seq + 1}"
                 phone.queue("edit_draft", dossier, {"changes": {"child.hometown": known.hometown}})
@@ -184,7 +190,7 @@ class Chaos:
                 digest = uuid.uuid5(uuid.NAMESPACE_URL, f"{dossier}/{phone.seq}").hex * 2
                 hashes.append(digest)
                 phone.queue("attach", dossier, {"path": "attachments.birth_certificate", "sha256": digest})
-                known.attached = True
+                known.attached += 1
             else:
                 phone.queue("submit", dossier, {})
                 known.submitted = True
@@ -405,6 +411,8 @@ class Chaos:
                     and rows[d]["state"] == SUBMITTED and rows[d]["code"])
         mutations = sum(p.seq for p in self.phones)
         refused = sum(1 for p in self.phones for o in p.outcomes.values() if o["status"] != "applied")
+        self.result.refusals = [f"device {p.device_id} seq {seq}: {o}" for p in self.phones
+                                for seq, o in sorted(p.outcomes.items()) if o["status"] != "applied"]
         not_once = wrong_history = unconverged = unsent = 0
         for phone in self.phones:
             unsent += len(phone.outbox)
@@ -459,4 +467,5 @@ def render(result: ChaosResult) -> str:
     lines += [f"{name + ' (s)':<55} {value:>8.1f}" for name, value in result.phases.items()]
     lines += ["-- invariants (each must be 0)"]
     lines += [f"{name:<55} {value:>8}" for name, value in result.checks.items()]
+    lines += [f"refused: {line[:400]}" for line in result.refusals[:10]]
     return "\n".join(lines)
