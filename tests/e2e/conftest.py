@@ -212,6 +212,17 @@ def _failed(request: pytest.FixtureRequest) -> bool:
     return any(r.failed for r in reports.values())
 
 
+SHOW_ALL_SECTIONS = """(show) => {
+  const old = document.getElementById('artifacts-show-all');
+  if (old) old.remove();
+  if (!show) return;
+  const style = document.createElement('style');
+  style.id = 'artifacts-show-all';
+  style.textContent = '* { content-visibility: visible !important; }';
+  document.head.appendChild(style);
+}"""
+
+
 @dataclass
 class Artifacts:
     """Files a test leaves for people to look at, in tests/e2e/artifacts/<test>/."""
@@ -223,7 +234,14 @@ class Artifacts:
     async def screenshot(self, page, label: str) -> Path:
         self.count += 1
         path = self.directory / f"{self.count:02d}-{_slug(label)}.png"
-        await page.screenshot(path=str(path), full_page=True)
+        # A full-page capture takes what lies below the fold without scrolling to it, and
+        # the app's form sections skip rendering until they come near the viewport
+        # (content-visibility: auto): render everything for the picture.
+        await page.evaluate(SHOW_ALL_SECTIONS, True)
+        try:
+            await page.screenshot(path=str(path), full_page=True)
+        finally:
+            await page.evaluate(SHOW_ALL_SECTIONS, False)
         return path
 
     def keep_file(self, name: str, text: str) -> Path:
