@@ -198,7 +198,7 @@ async def type_communes(page, words: list[str]) -> tuple[list[dict], list[dict]]
 async def run(quick: bool = False) -> Report:
     from playwright.async_api import async_playwright
 
-    from tests.e2e.test_pwa_offline import REFERENCE_STORED, open_app
+    from tests.e2e.test_pwa_offline import install_app
 
     if not (REPO / "pwa" / "dist" / "index.html").exists():
         raise BenchSetupError("pwa/dist is missing: run `make pwa` first")
@@ -215,9 +215,7 @@ async def run(quick: bool = False) -> Report:
             try:
                 context = await browser.new_context(base_url=server.base_url, service_workers="allow")
                 first = await context.new_page()
-                await open_app(first)
-                await first.wait_for_function("navigator.serviceWorker.controller !== null", timeout=90_000)
-                await first.wait_for_function(REFERENCE_STORED, timeout=90_000, polling=250)
+                await install_app(first, timeout_ms=90_000)
                 await first.goto("/#/thu-tuc")
                 await first.locator(CATALOG_LINK).first.wait_for(timeout=30_000)
                 probe_full_ms = (await first.evaluate(CPU_PROBE))[0]

@@ -92,7 +92,7 @@ def upload_requests(log: str) -> dict[str, int]:
 async def session(label: str, profile: LinkProfile, emulate: bool, births: int, per_birth: int) -> dict:
     from playwright.async_api import async_playwright, expect
 
-    from tests.e2e.test_pwa_offline import CODE_SHOWN, REFERENCE_STORED, fill_outreach_birth, open_app, sign_in
+    from tests.e2e.test_pwa_offline import CODE_SHOWN, fill_outreach_birth, install_app, sign_in
 
     with motcua("sqlite") as cluster:
         server = cluster.servers[0]
@@ -103,9 +103,7 @@ async def session(label: str, profile: LinkProfile, emulate: bool, births: int, 
             try:
                 context = await browser.new_context(base_url=link.url, service_workers="allow")
                 page = await context.new_page()
-                await open_app(page)
-                await page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=90_000)
-                await page.wait_for_function(REFERENCE_STORED, timeout=90_000, polling=250)
+                await install_app(page, timeout_ms=90_000)
                 await sign_in(page, email, PASSWORD)
                 await page.goto("/#/luu-dong")
                 await page.get_by_role("button", name=re.compile("Giữ trước 20 mã")).click()

@@ -85,6 +85,14 @@ async def open_app(page):
     await app_ready(page)
 
 
+async def install_app(page, timeout_ms: int = 20_000) -> None:
+    """The first visit, online: the app opens, its worker takes control and the
+    reference data (catalog, communes) is stored for offline use."""
+    await open_app(page)
+    await page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=timeout_ms)
+    await page.wait_for_function(REFERENCE_STORED, timeout=timeout_ms, polling=250)
+
+
 async def fill_birth_form(page, today: dt.date):
     f = lambda path: page.locator(f'[id="f-{path}"]')  # noqa: E731 - ids hold dots
     await f("agency.province").select_option("01")
@@ -121,9 +129,7 @@ async def test_birth_dossier_drafted_offline_gets_its_code_when_online(live_serv
     page = await new_page()
 
     # First visit, online: the worker installs and the reference data is stored.
-    await open_app(page)
-    await page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
-    await page.wait_for_function(REFERENCE_STORED, timeout=20_000, polling=250)
+    await install_app(page)
     await artifacts.screenshot(page, "home-online")
 
     # Installable: Chromium finds nothing missing in the manifest, icons or worker
@@ -282,9 +288,7 @@ async def test_outreach_registers_births_offline_with_reserved_codes(live_server
 
     password = demo_password(live_server, OUTREACH)
     page = await new_page()
-    await open_app(page)
-    await page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
-    await page.wait_for_function(REFERENCE_STORED, timeout=20_000, polling=250)
+    await install_app(page)
     await sign_in(page, OUTREACH, password)
 
     # Codes reserved while online, for the official's commune.

@@ -18,7 +18,7 @@ from typing import AsyncIterator
 
 import httpx
 
-from tests.e2e.test_pwa_offline import (CITIZEN, CODE_SHOWN, REFERENCE_STORED, fill_birth_form, open_app, photo_jpeg,
+from tests.e2e.test_pwa_offline import (CITIZEN, CODE_SHOWN, fill_birth_form, install_app, open_app, photo_jpeg,
                                          sign_in)
 from tests.support.sync_client import SyncDevice, birth_answers, uuid7
 from tests.support.tus_client import TusClient
@@ -114,9 +114,7 @@ async def vn_today(page) -> dt.date:
 
 
 async def installed_and_signed_in(page, password: str) -> None:
-    await open_app(page)
-    await page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
-    await page.wait_for_function(REFERENCE_STORED, timeout=20_000, polling=250)
+    await install_app(page)
     await sign_in(page, CITIZEN, password)
 
 
