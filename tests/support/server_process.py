@@ -133,11 +133,11 @@ async def insert_accounts(roles: list[tuple[str, str]]) -> list[str]:
     return emails
 
 
-async def sign_in_device(base_url: str, email: str, http: httpx.AsyncClient) -> SyncDevice:
+async def sign_in_device(base_url: str, email: str, http: httpx.AsyncClient, password: str = PASSWORD) -> SyncDevice:
     """Sign in with a password, register an install, and keep only its credential;
     the returned device talks through `http` (no cookies)."""
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as browser:
-        r = await browser.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+        r = await browser.post("/api/auth/login", json={"email": email, "password": password})
         assert r.status_code == 200, r.text
         device_id = uuid.uuid4()
         r = await browser.post("/api/devices", json={"id": str(device_id), "name": "máy thử"},

@@ -1,0 +1,394 @@
+"""Fast typing into the birth registration form of the real app (Chromium) while the
+sync loop, the service worker, a second device and the page's visibility all move at
+random moments: the driver behind tests/e2e/test_typing_stress.py and
+bench/typing_stress.py.
+
+A draft is typed field by field, every text field of the form (the fields come from
+the catalog, server/catalog/data), plus its choices, in one burst. Meanwhile, unless
+the draft is a quiet one, a second task fires at random moments one of:
+
+- `sync`: a sync pass (the `online` event the app syncs on);
+- `sw`: a Background Sync registration, which makes the service worker fire `sync`
+  and tell the page;
+- `remote`: a second device of the same account (tests/support/sync_client.py) edits
+  a field this page never types (extras.extract_copies), then a sync pass pulls it;
+- `hide`: the page goes hidden and visible again (the app's visibilitychange handlers).
+
+When the draft has settled, every field's final value is compared with what was typed
+(or what the second device wrote) on the screen, in the app's IndexedDB, on the server
+and on the screen after a reload; a mismatch anywhere is a loss. Pushes
+(POST /api/sync/push) are counted per draft: a few for a form, not one per field.
+
+Everything random comes from one seed, printed; MOTCUA_TYPING_SEED replays it (the
+interleaving of typing and events also depends on timing, so a replay is close, not
+identical)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import random
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import httpx
+
+from tests.support.sync_client import SyncDevice
+
+CATALOG = Path(__file__).resolve().parents[2] / "server" / "catalog" / "data"
+PROCEDURE = "khai-sinh"
+TYPED = {"person_name", "personal_id", "text", "phone", "email", "date"}
+CHOSEN = {"select", "sex", "ethnicity", "nationality", "province"}
+REMOTE_FIELD = "extras.extract_copies"  # written only by the second device
+# Choices whose fill rules copy the requester into a parent: left out, so that every
+# value on the screen is one that was typed.
+FILLING_RELATIONSHIPS = {"me", "cha"}
+BURST_PUSHES = 5  # a form typed in one burst goes in a few pushes, not one per field
+SETTLE_SECONDS = 90
+SEED_ENV = "MOTCUA_TYPING_SEED"
+
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]
+MIDDLE = ["Văn", "Thị", "Gia", "Minh", "Ngọc", "Đức", "Thu", "Quang", "Hoài", "Bảo"]
+GIVEN = ["Hà", "Khang", "An", "Bình", "Châu", "Dũng", "Giang", "Hương", "Lan", "Phúc", "Thảo", "Yến"]
+PLACES = ["phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội", "đường Lê Lợi, phường Bến Thành, TP Hồ Chí Minh",
+          "thôn Đông, xã Mường Chiên, Sơn La", "ngõ 12 phố Huế, phường Hai Bà Trưng, Hà Nội"]
+WORDS = ["Ngày mười một, tháng mười một, năm hai nghìn không trăm hai mươi sáu",
+         "Bệnh viện Phụ sản Hà Nội", "Trạm y tế xã Mường Chiên", "Hà Nội", "Nam Định", "Thừa Thiên Huế"]
+
+IDB_DOSSIER = """(id) => new Promise((resolve, reject) => {
+  const open = indexedDB.open('motcua');
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const db = open.result;
+    const tx = db.transaction(['dossiers', 'outbox']);
+    const d = tx.objectStore('dossiers').get(id);
+    const items = tx.objectStore('outbox').getAll();
+    tx.oncomplete = () => {
+      db.close();
+      resolve({ dossier: d.result || null,
+                pending: items.result.filter((i) => i.status === 'pending').length,
+                rejected: items.result.filter((i) => i.status === 'rejected').map((i) => i.reasons) });
+    };
+  };
+})"""
+
+SET_VISIBILITY = """(state) => {
+  for (const [name, get] of [['visibilityState', () => state], ['hidden', () => state === 'hidden']]) {
+    Object.defineProperty(document, name, { configurable: true, get });
+  }
+  document.dispatchEvent(new Event('visibilitychange'));
+}"""
+
+REGISTER_SYNC = """() => navigator.serviceWorker.ready.then(async (r) => {
+  if (!r.sync) return false;
+  await r.sync.register('motcua-sync');
+  return true;
+})"""
+
+SHOWN_VALUES = """(paths) => Object.fromEntries(paths.map((p) => {
+  const el = document.getElementById('f-' + p);
+  if (!el) return [p, null];
+  if (el.getAttribute('role') === 'radiogroup') {
+    const checked = el.querySelector('input:checked');
+    return [p, checked ? checked.value : ''];
+  }
+  return [p, el.value];
+}))"""
+
+
+@dataclass
+class FormField:
+    path: str
+    type: str
+    allow_year: bool = False
+    options: list[str] = field(default_factory=list)
+
+
+def birth_form_fields() -> list[FormField]:
+    """The birth form's fields this driver fills, in the order the form shows them:
+    every typed field and every choice that is always visible, but not the commune
+    picker, files, checkboxes or the field the second device writes."""
+    from server.catalog.loader import _read_json, expand_sections, load_fragments
+
+    raw = expand_sections(_read_json(CATALOG / "procedures" / f"{PROCEDURE}.json"), load_fragments(CATALOG), CATALOG)
+    out = []
+    for section in raw["form"]["sections"]:
+        if "visible_when" in section:
+            continue
+        for f in section["fields"]:
+            path = f"{section['id']}.{f['id']}"
+            if "visible_when" in f or path == REMOTE_FIELD or f["type"] not in TYPED | CHOSEN:
+                continue
+            options = [o["value"] for o in f.get("options", [])]
+            if path == "requester.relationship":
+                options = [o for o in options if o not in FILLING_RELATIONSHIPS]
+            out.append(FormField(path, f["type"], bool(f.get("allow_year")), options))
+    return out
+
+
+def typed_value(f: FormField, rng: random.Random, today: dt.date) -> str:
+    if f.type == "person_name":
+        return f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+    if f.type == "personal_id":
+        return "001" + rng.choice("01") + f"{rng.randint(70, 99)}" + "".join(rng.choice("0123456789") for _ in range(6))
+    if f.type == "phone":
+        return "09" + "".join(rng.choice("0123456789") for _ in range(8))
+    if f.type == "email":
+        return f"nguoi{rng.randint(100, 99999)}@example.vn"
+    if f.type == "date":
+        if f.allow_year:
+            return f"19{rng.randint(70, 99)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        return (today - dt.timedelta(days=rng.randint(1, 50))).isoformat()
+    if f.path.endswith("residence"):
+        return f"Số {rng.randint(1, 200)} {rng.choice(PLACES)}"
+    return rng.choice(WORDS)
+
+
+@dataclass
+class DraftResult:
+    index: int
+    dossier_id: str
+    quiet: bool
+    fields: int
+    pushes: int
+    forced: int
+    events: Counter
+    losses: list[str]
+
+    def line(self) -> str:
+        events = ", ".join(f"{k} {v}" for k, v in sorted(self.events.items())) or "none"
+        return (f"draft {self.index + 1} {'quiet' if self.quiet else 'stirred'}: {self.fields} fields, "
+                f"{len(self.losses)} lost, {self.pushes} pushes ({self.forced} forced by events: {events})"
+                + "".join(f"\n    LOST {loss}" for loss in self.losses))
+
+
+@dataclass
+class StressResult:
+    seed: int
+    throttle: float
+    drafts: list[DraftResult] = field(default_factory=list)
+
+    @property
+    def fields(self) -> int:
+        return sum(d.fields for d in self.drafts)
+
+    @property
+    def losses(self) -> int:
+        return sum(len(d.losses) for d in self.drafts)
+
+    @property
+    def drafts_with_losses(self) -> int:
+        return sum(1 for d in self.drafts if d.losses)
+
+    def summary(self) -> str:
+        pushes = [d.pushes for d in self.drafts]
+        return (f"seed {self.seed}, CPU {self.throttle:g}× slower: {len(self.drafts)} drafts, {self.fields} fields, "
+                f"{self.losses} lost in {self.drafts_with_losses} drafts; pushes per draft "
+                f"{min(pushes)}–{max(pushes)} (mean {sum(pushes) / len(pushes):.1f})")
+
+
+def seed_from_env() -> int:
+    given = os.environ.get(SEED_ENV, "").strip()
+    return int(given) if given else random.SystemRandom().randrange(1, 10**9)
+
+
+async def second_device(base_url: str, email: str, password: str) -> tuple[SyncDevice, httpx.AsyncClient]:
+    """Another install of the same account, speaking the protocol (sign in, register)."""
+    from tests.support.server_process import sign_in_device
+
+    http = httpx.AsyncClient(base_url=base_url, timeout=60)
+    return await sign_in_device(base_url, email, http, password=password), http
+
+
+async def server_view(device: SyncDevice, dossier_id: str) -> dict[str, Any] | None:
+    return (await device.pull_all()).get(dossier_id)
+
+
+class Stirrer:
+    """Fires the random events of one draft while it is typed."""
+
+    def __init__(self, page, device: SyncDevice, dossier_id: str, rng: random.Random) -> None:
+        self.page, self.device, self.dossier_id, self.rng = page, device, dossier_id, rng
+        self.events: Counter = Counter()
+        self.forced = 0  # events after which the app syncs at once, by design
+        self.remote_value: int | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=self.rng.uniform(0.3, 2.0))
+                return
+            except asyncio.TimeoutError:
+                pass
+            await self.fire(self.rng.choice(["sync", "sw", "remote", "hide"]))
+
+    async def fire(self, kind: str) -> None:
+        page = self.page
+        if kind == "sync":
+            await page.evaluate("window.dispatchEvent(new Event('online'))")
+            self.forced += 1
+        elif kind == "sw":
+            if not await page.evaluate(REGISTER_SYNC):
+                raise AssertionError("this Chromium has no Background Sync")
+            self.forced += 1  # the worker's message may start a pass when no typing pause runs
+        elif kind == "remote":
+            view = await server_view(self.device, self.dossier_id)
+            if view is None:
+                return  # the draft has not reached the server yet
+            value = self.rng.randint(1, 9)
+            self.device.queue("edit_draft", uuid.UUID(self.dossier_id), {"changes": {REMOTE_FIELD: value}},
+                              base_version=view["version"])
+            outcomes = await self.device.sync()
+            assert outcomes and outcomes[-1]["status"] in ("applied", "merged"), outcomes
+            self.remote_value = value
+            await page.evaluate("window.dispatchEvent(new Event('online'))")  # a pass pulls it
+            self.forced += 1
+        elif kind == "hide":
+            await page.evaluate(SET_VISIBILITY, "hidden")
+            await asyncio.sleep(self.rng.uniform(0.05, 0.6))
+            await page.evaluate(SET_VISIBILITY, "visible")
+            self.forced += 1
+        self.events[kind] += 1
+
+
+async def type_field(page, f: FormField, value: str, rng: random.Random) -> None:
+    locator = page.locator(f'[id="f-{f.path}"]')
+    if f.type == "date" and not f.allow_year:
+        await locator.fill(value)  # a date input takes its value whole
+        return
+    await locator.click()
+    await page.keyboard.type(value, delay=rng.randint(5, 45))
+
+
+async def choose(page, f: FormField, rng: random.Random) -> str:
+    if f.options:  # radios
+        value = rng.choice(f.options)
+        await page.check(f'input[name="{f.path}"][value="{value}"]')
+        return value
+    if f.type == "sex":
+        value = rng.choice(["male", "female"])
+        await page.check(f'input[name="{f.path}"][value="{value}"]')
+        return value
+    locator = page.locator(f'[id="f-{f.path}"]')
+    values = [v for v in await locator.evaluate("(el) => [...el.options].map((o) => o.value)") if v]
+    value = rng.choice(values[:40])
+    await locator.select_option(value)
+    return value
+
+
+async def settle(page, device: SyncDevice, dossier_id: str) -> dict[str, Any]:
+    """Waits until nothing waits in the outbox and the device holds the server's version."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SETTLE_SECONDS
+    pulled = False
+    while True:
+        state = await page.evaluate(IDB_DOSSIER, dossier_id)
+        if state["rejected"]:
+            raise AssertionError(f"the server refused an item: {state['rejected']}")
+        if state["pending"] == 0:
+            if not pulled:
+                await page.evaluate("window.dispatchEvent(new Event('online'))")  # pull what the other device wrote
+                pulled = True
+            else:
+                view = await server_view(device, dossier_id)
+                if view and state["dossier"] and state["dossier"]["version"] >= view["version"]:
+                    return state
+        if loop.time() > deadline:
+            raise AssertionError(f"draft {dossier_id} did not settle in {SETTLE_SECONDS} s: {state}")
+        await asyncio.sleep(0.3)
+
+
+def compare(expected: dict[str, Any], got: dict[str, Any], where: str) -> list[str]:
+    out = []
+    for path, value in expected.items():
+        have = got.get(path)
+        if str(have if have is not None else "") != str(value):
+            out.append(f"{path}: {where} has {have!r}, typed {value!r}")
+    return out
+
+
+async def open_dossier(page, dossier_id: str) -> None:
+    from playwright.async_api import expect
+
+    await page.goto(f"/#/ho-so/{dossier_id}")
+    await expect(page.locator("form.draft h1")).to_have_text("Đăng ký khai sinh", timeout=30_000)
+
+
+async def one_draft(page, device: SyncDevice, index: int, quiet: bool, seed: int, today: dt.date,
+                    pushes: Callable[[], int]) -> DraftResult:
+    from playwright.async_api import expect
+
+    typing_rng = random.Random(f"{seed}:{index}:typing")
+    stir_rng = random.Random(f"{seed}:{index}:events")
+    fields = birth_form_fields()
+    before = pushes()
+    await page.goto("/#/")
+    await page.get_by_role("button", name="Đăng ký khai sinh").click()
+    await expect(page.locator("form.draft h1")).to_have_text("Đăng ký khai sinh", timeout=30_000)
+    dossier_id = page.url.split("/ho-so/")[1].split("?")[0]
+
+    stirrer = Stirrer(page, device, dossier_id, stir_rng)
+    stop = asyncio.Event()
+    stirring = None if quiet else asyncio.create_task(stirrer.run(stop))
+    expected: dict[str, Any] = {}
+    try:
+        for f in fields:
+            if f.type in CHOSEN:
+                expected[f.path] = await choose(page, f, typing_rng)
+            else:
+                expected[f.path] = typed_value(f, typing_rng, today)
+                await type_field(page, f, expected[f.path], typing_rng)
+        await page.locator("form.draft h1").click()  # the last field loses focus: saved at once
+    finally:
+        stop.set()
+        if stirring:
+            await stirring
+    if stirrer.remote_value is not None:
+        expected[REMOTE_FIELD] = stirrer.remote_value
+
+    state = await settle(page, device, dossier_id)
+    losses = compare(expected, await page.evaluate(SHOWN_VALUES, list(expected)), "the screen")
+    losses += compare(expected, state["dossier"]["answers"], "IndexedDB")
+    view = await server_view(device, dossier_id)
+    losses += compare(expected, view["fields"], "the server")
+    count = pushes() - before
+    await page.reload()
+    await open_dossier(page, dossier_id)
+    losses += compare(expected, await page.evaluate(SHOWN_VALUES, list(expected)), "the screen after reload")
+    return DraftResult(index, dossier_id, quiet, len(expected), count, stirrer.forced, stirrer.events, losses)
+
+
+async def run_typing_stress(page, base_url: str, email: str, password: str, drafts: int, seed: int,
+                            throttle: float, quiet_every: int = 4, log: Callable[[str], None] = print) -> StressResult:
+    """`page`: the app, installed and signed in as `email`. Draft 1, and every
+    `quiet_every`-th after it, is typed with no events around it."""
+    log(f"typing stress: seed {seed} (replay with {SEED_ENV}={seed}), {drafts} drafts, CPU {throttle:g}× slower")
+    device, http = await second_device(base_url, email, password)
+    count = {"push": 0}
+
+    def on_request(request) -> None:
+        if request.method == "POST" and request.url.endswith("/api/sync/push"):
+            count["push"] += 1
+
+    page.on("request", on_request)
+    cdp = await page.context.new_cdp_session(page)
+    await cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
+    today = dt.date.fromisoformat(await page.evaluate(
+        "new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Ho_Chi_Minh'}).format(new Date())"))
+    result = StressResult(seed, throttle)
+    try:
+        for i in range(drafts):
+            draft = await one_draft(page, device, i, i % quiet_every == 0, seed, today, lambda: count["push"])
+            result.drafts.append(draft)
+            log(draft.line())
+    finally:
+        page.remove_listener("request", on_request)
+        await cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+        await cdp.detach()
+        await http.aclose()
+    log(result.summary())
+    return result
