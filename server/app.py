@@ -73,8 +73,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     lifespans.append(notify_worker)
     lifespans.append(maintenance)
     lifespans.append(attachments)  # the blob store and the uploads directory
-    route_handlers.extend(notify_routes(settings))  # /dev/mail when mail stays local
-    route_handlers.extend(sms_routes(settings))  # /dev/sms when SMS stay local
+    route_handlers.extend(notify_routes(settings))  # /dev/mail: demo mode without SMTP only
+    route_handlers.extend(sms_routes(settings))  # /dev/sms: demo mode without a gateway only
     route_handlers.extend(dev_payment_routes(settings))  # /dev/payments in demo mode
     route_handlers.append(admin_mount(settings))  # piccolo-admin, admin role only (server/admin)
     route_handlers.append(pwa_router(settings.pwa_dist))  # last: it serves "/"

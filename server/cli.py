@@ -61,12 +61,15 @@ def main() -> None:
 @main.command(help="Check the settings and that the database answers.")
 def check() -> None:
     from server.database import describe_engine, build_engine
+    from server.notify.delivery import describe as describe_delivery
 
     settings = _settings()
     click.echo(f"database: {describe_engine(build_engine(settings))}")
     click.echo(f"data dir: {settings.data_dir}")
     click.echo(f"base url: {settings.base_url}")
     click.echo(f"listen:   {settings.host}:{settings.port}")
+    for channel, route in describe_delivery(settings).items():
+        click.echo(f"{channel + ':':<9} {route}")
 
     async def ping(engine):
         return None

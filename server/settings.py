@@ -31,7 +31,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     pwa_dist: Path = Path(__file__).resolve().parent.parent / "pwa" / "dist"
     # The procedure data files loaded by `motcua seed`.
     catalog_dir: Path = Path(__file__).resolve().parent / "catalog" / "data"
-    # Outgoing mail. No host: messages go to <data dir>/mailbox, listed at /dev/mail.
+    # Outgoing mail. No host: in demo mode messages go to <data dir>/mailbox, listed at
+    # /dev/mail; otherwise none is delivered (it waits in the outbox).
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_username: str = ""
@@ -42,7 +43,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Tries per message before it is marked failed (retries back off up to 1 h apart).
     mail_max_attempts: int = 20
     # Outgoing SMS: POST {to, text} to this gateway with the token as a bearer. No URL:
-    # messages are written to <data dir>/sms and listed at /dev/sms.
+    # in demo mode messages are written to <data dir>/sms and listed at /dev/sms;
+    # otherwise none is delivered (they wait in the outbox).
     sms_gateway_url: str = ""
     sms_gateway_token: str = ""
     # Vietnamese without diacritics, in GSM-7 (one message of at most 160 characters)

@@ -1,5 +1,6 @@
-"""GET /dev/mail: the development mailbox in the browser. Mounted only when no
-SMTP host is configured, so it never exists where mail really leaves."""
+"""GET /dev/mail: the development mailbox in the browser. Mounted only in demo mode
+with no SMTP host: it shows every link mailed (password resets, enrollments) to
+whoever opens it, so it never exists on a real server."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from litestar import MediaType, Router, get
 from litestar.exceptions import NotFoundException
 from litestar.params import PathParameter
 
+from server.notify.delivery import mail_route
 from server.notify.mailbox import MailboxEntry, find_entry, list_entries, mailbox_dir
 from server.settings import Settings
 
@@ -83,6 +85,6 @@ def dev_mail_router(directory: Path) -> Router:
 
 def notify_routes(settings: Settings) -> list[Router]:
     """The routes of this domain that the app mounts for these settings."""
-    if settings.smtp_host:
+    if mail_route(settings) != "mailbox":
         return []
     return [dev_mail_router(mailbox_dir(settings.data_dir))]

@@ -1,5 +1,5 @@
-"""GET /dev/sms: the SMS written to <data dir>/sms in development. Mounted only when
-no SMS gateway is configured, so it never exists where SMS really leave."""
+"""GET /dev/sms: the SMS written to <data dir>/sms in development. Mounted only in
+demo mode with no SMS gateway, so it never exists on a real server."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import msgspec
 from litestar import MediaType, Router, get
 
+from server.notify.delivery import sms_route
 from server.notify.mailbox import newest_files
 from server.notify.sms import SmsFile, sms_dir
 from server.settings import Settings
@@ -61,7 +62,7 @@ def dev_sms_router(directory: Path) -> Router:
 
 
 def sms_routes(settings: Settings) -> list[Router]:
-    """The routes the app mounts for these settings: /dev/sms without a gateway."""
-    if settings.sms_gateway_url:
+    """The routes the app mounts for these settings: /dev/sms in demo mode without a gateway."""
+    if sms_route(settings) != "files":
         return []
     return [dev_sms_router(sms_dir(settings.data_dir))]

@@ -1,5 +1,5 @@
-"""The development mailbox: with no SMTP host configured, each message is written
-as an .eml file under <data dir>/mailbox, and listed at /dev/mail."""
+"""The development mailbox: in demo mode with no SMTP host configured, each message
+is written as an .eml file under <data dir>/mailbox, and listed at /dev/mail."""
 
 from __future__ import annotations
 

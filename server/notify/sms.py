@@ -11,8 +11,9 @@ Delivery: with MOTCUA_SMS_GATEWAY_URL, an HTTP POST of JSON {"to": "+84912345678
 `Idempotency-Key: <outbox message id>` header (the same on every retry, so a gateway
 that honours it never sends one message twice). 2xx: sent. 5xx, 408, 429, a timeout
 or no connection: tried again later with backoff. Any other 4xx: failed for good
-(the gateway refuses this message). Without a gateway URL, each message is written to
-<data dir>/sms/<id>.json and listed at /dev/sms (server.notify.dev_sms).
+(the gateway refuses this message). Without a gateway URL, in demo mode only, each
+message is written to <data dir>/sms/<id>.json and listed at /dev/sms
+(server.notify.dev_sms); outside demo mode SMS wait in the outbox (server.notify.delivery).
 
 Text: templates/sms/<template>.<lang>.txt (Jinja2), one line, at most 160
 characters. With MOTCUA_SMS_UNACCENTED (the default) it is Vietnamese without
@@ -36,6 +37,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from piccolo.engine.base import Engine
 
 from server.notify import claims
+from server.notify.delivery import sms_route
 from server.notify.mailbox import write_atomically
 from server.notify.outbox import OutsideTransaction
 from server.notify.render import TEMPLATES_DIR, en_date, vi_date
@@ -263,10 +265,14 @@ class FileSinkTransport:
         return None
 
 
-def sms_transport_for(settings: Settings) -> SmsTransport:
-    if settings.sms_gateway_url:
+def sms_transport_for(settings: Settings) -> SmsTransport | None:
+    """None when SMS are not delivered at all (no gateway outside demo mode)."""
+    route = sms_route(settings)
+    if route == "gateway":
         return GatewayTransport(settings.sms_gateway_url, settings.sms_gateway_token)
-    return FileSinkTransport(sms_dir(settings.data_dir), settings.base_url)
+    if route == "files":
+        return FileSinkTransport(sms_dir(settings.data_dir), settings.base_url)
+    return None
 
 
 # ---------------------------------------------------------------- delivery
@@ -281,9 +287,12 @@ async def deliver_due_sms(
 ) -> int:
     """One pass over the SMS channel: claim up to `limit` due messages, send them,
     record each outcome; returns how many were sent. `now` (UTC) lets tests move the
-    clock; without `transport` one is made from the settings for this pass."""
+    clock; without `transport` one is made from the settings for this pass. With no
+    channel for SMS (server.notify.delivery) nothing is claimed: the messages wait."""
     own = transport is None
     transport = transport or sms_transport_for(settings)
+    if transport is None:
+        return 0
     try:
         return await _deliver(engine, settings, limit, now, transport)
     finally:

@@ -14,6 +14,7 @@ from piccolo.engine.base import Engine
 
 from server.notify import claims
 from server.notify.compose import compose
+from server.notify.delivery import announce_held, mail_route
 from server.notify.mailbox import MailboxTransport, mailbox_dir
 from server.notify.render import render
 from server.notify.schemas import decode_params
@@ -31,10 +32,14 @@ STOP_GRACE_SECONDS = 10.0
 _wakers: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
 
 
-def transport_for(settings: Settings) -> Transport:
-    if settings.smtp_host:
+def transport_for(settings: Settings) -> Transport | None:
+    """None when mail is not delivered at all (no SMTP host outside demo mode)."""
+    route = mail_route(settings)
+    if route == "smtp":
         return SmtpTransport(settings)
-    return MailboxTransport(mailbox_dir(settings.data_dir), settings.base_url)
+    if route == "mailbox":
+        return MailboxTransport(mailbox_dir(settings.data_dir), settings.base_url)
+    return None
 
 
 async def deliver_due(
@@ -48,8 +53,11 @@ async def deliver_due(
     """One pass over the email channel (SMS: server.notify.sms.deliver_due_sms):
     claim up to `limit` due messages, send them, record each outcome.
     Returns how many were sent. `engine` is the one the tables are bound to; `now`
-    (UTC) lets tests move the clock instead of waiting."""
+    (UTC) lets tests move the clock instead of waiting. With no channel for mail
+    (server.notify.delivery) nothing is claimed: the messages wait."""
     transport = transport or transport_for(settings)
+    if transport is None:
+        return 0
     return await claims.deliver_pass(
         engine, channel="email", now=now, limit=limit, send_timeout=SEND_TIMEOUT,
         max_attempts=settings.mail_max_attempts, attempt=lambda item: _attempt(item, settings, transport, now),
@@ -93,14 +101,14 @@ async def _run(engine: Engine, settings: Settings, wake: asyncio.Event, stop: as
         while not stop.is_set():
             wake.clear()
             try:
-                sent = await deliver_due(engine, settings, BATCH, transport=transport)
+                sent = await deliver_due(engine, settings, BATCH, transport=transport) if transport else 0
             except Exception:
                 # The database may be away for a moment; the loop must outlive it.
                 log.exception("outbox pass failed")
                 sent = 0
             # SMS: the same outbox and claims, channel "sms", its own transport.
             try:
-                sms_sent = await deliver_due_sms(engine, settings, BATCH, transport=sms_transport)
+                sms_sent = await deliver_due_sms(engine, settings, BATCH, transport=sms_transport) if sms_transport else 0
             except Exception:
                 log.exception("outbox SMS pass failed")
                 sms_sent = 0
@@ -109,13 +117,15 @@ async def _run(engine: Engine, settings: Settings, wake: asyncio.Event, stop: as
             with suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), POLL_SECONDS)
     finally:
-        await sms_transport.aclose()
+        if sms_transport is not None:
+            await sms_transport.aclose()
 
 
 @asynccontextmanager
 async def notify_worker(app: Litestar) -> AsyncIterator[None]:
     """Lifespan: run the sender in the background while the app runs. Needs
     app.state.engine and app.state.settings, so it comes after the database."""
+    announce_held(app.state.settings)
     wake, stop = asyncio.Event(), asyncio.Event()
     waker = (asyncio.get_running_loop(), wake)
     task = asyncio.create_task(_run(app.state.engine, app.state.settings, wake, stop), name="outbox")

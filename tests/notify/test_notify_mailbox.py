@@ -1,4 +1,5 @@
-"""With no SMTP host, mail goes to <data dir>/mailbox and is read at /dev/mail."""
+"""In demo mode with no SMTP host, mail goes to <data dir>/mailbox and is read at
+/dev/mail (outside demo mode it waits in the outbox: tests/hostile/test_dev_pages.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,12 @@ from server.settings import Settings
 from tests.notify.samples import RECEIVED, RECEIVED_SUBJECT_VI
 
 LINK = "http://localhost:8000/activate?t=abc&x=1"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Demo mode: the only one with a mailbox."""
+    return msgspec.structs.replace(settings, demo_mode=True)
 
 
 @pytest.fixture

@@ -232,7 +232,7 @@ async def test_the_email_and_sms_senders_each_take_only_their_channel(engine, sm
         await enqueue_email("nguoi@example.vn", "dossier_received", "vi", RECEIVED)
         sms_id = await enqueue_sms(PHONE, "dossier_received", "vi", RECEIVED)
     # The email sender (to the dev mailbox here) leaves the SMS alone...
-    assert await deliver_due(engine, sms_settings, 10) == 1
+    assert await deliver_due(engine, msgspec.structs.replace(sms_settings, demo_mode=True), 10) == 1
     assert [r["status"] for r in await _sms_rows()] == ["pending"]
     assert gateway.requests == []
     # ...and the SMS sender the email.
@@ -376,6 +376,7 @@ async def test_concurrent_senders_deliver_each_sms_exactly_once(engine, sms_sett
 # ------------------------------------------------------------------ in the app
 
 async def test_without_a_gateway_sms_go_to_files_listed_at_dev_sms(settings) -> None:
+    settings = msgspec.structs.replace(settings, demo_mode=True)  # no files outside demo mode
     app = create_app(settings)
     async with LifespanManager(app):
         engine = app.state.engine
@@ -403,6 +404,7 @@ async def test_without_a_gateway_sms_go_to_files_listed_at_dev_sms(settings) -> 
 
 
 async def test_dev_sms_is_not_mounted_when_a_gateway_is_configured(settings) -> None:
+    settings = msgspec.structs.replace(settings, demo_mode=True)
     app = create_app(msgspec.structs.replace(settings, sms_gateway_url="http://127.0.0.1:9/send"))
     assert not [r.path for r in app.routes if r.path.startswith("/dev/sms")]
     assert [r.path for r in create_app(settings).routes if r.path.startswith("/dev/sms")]
