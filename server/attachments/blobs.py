@@ -10,9 +10,9 @@ from piccolo.engine.base import Engine
 from server.attachments.sniff import Inspected
 from server.attachments.tables import Blob, BlobRef, BlobUploader
 from server.database import write_transaction
+from server.dossiers.access import DESK_ROLES, may_process
 from server.identity.principal import Principal
 from server.identity.roles import Role
-from sync.states import State
 
 
 async def held_by(account_id: uuid.UUID, hashes: set[str]) -> set[str]:
@@ -66,20 +66,21 @@ async def record_blob(engine: Engine, sha256: str, size: int, inspected: Inspect
 
 
 async def may_read(principal: Principal, sha256: str) -> bool:
-    """Whoever sent its bytes, the officials of the commune of a dossier that holds
-    it (once that dossier is no longer a draft), and administrators. Holding a
-    dossier that names the hash is not enough: naming costs nothing."""
+    """Whoever sent its bytes, the desk of the commune of a dossier that holds it
+    (once that dossier is no longer a draft), and administrators: the desk's right
+    to the dossier (server.dossiers.access.may_process). Holding a dossier that
+    names the hash is not enough: naming costs nothing. An outreach official reads
+    the files they sent, not those of another official's births."""
     if principal.role is Role.admin:
         return True
     if await BlobUploader.exists().where(
         (BlobUploader.sha256 == sha256) & (BlobUploader.account_id == principal.account_id)
     ):
         return True
-    if not principal.is_official:
+    if principal.role not in DESK_ROLES:
         return False
     rows = await BlobRef.raw(
         "SELECT d.commune_code, d.state FROM blob_ref r JOIN dossier d ON d.id = r.dossier_id "
         "WHERE r.sha256 = {}", sha256,
     )
-    return any(int(row["state"]) != State.DRAFT and principal.may_see_commune(row["commune_code"])
-               for row in rows)
+    return any(may_process(principal, row) for row in rows)

@@ -30,6 +30,7 @@ from server.desk.schemas import (
     RequestFee,
     ReturnResult,
 )
+from server.dossiers.access import may_process, not_found
 from server.dossiers.store import PiccoloStore, publish_change, record_from_row
 from server.dossiers.tables import Dossier, DossierHistory, DossierTask
 from server.identity.principal import Principal
@@ -82,14 +83,14 @@ def decode_action(action: str, body: bytes) -> Any:
 
 async def load_for_desk(engine: Engine, principal: Principal, dossier_id: uuid.UUID) -> DossierRecord:
     """The dossier for a desk action, locked on PostgreSQL until the transaction ends;
-    404 outside the official's commune (shared with the linked tasks)."""
+    404, as for no dossier, when the desk may not work it (another commune's, or a
+    person's draft) — shared with the linked tasks."""
     query = Dossier.select().where(Dossier.id == dossier_id)
     if isinstance(engine, PostgresEngine):
         query = query.lock_rows("UPDATE")
     row = await query.first()
-    if row is None or not principal.may_see_commune(row["commune_code"]):
-        # Another commune's dossier does not exist for this official.
-        raise ProblemError(404, "not_found", detail=str(dossier_id))
+    if row is None or not may_process(principal, row):
+        raise not_found(dossier_id)
     return record_from_row(row)
 
 
@@ -185,8 +186,10 @@ async def _apply(record: DossierRecord, action: str, payload: Any, now: dt.datet
             raise _invalid("tracking_number", "required", "the postal tracking number")
         return "", {"method": payload.method, "tracking_number": payload.tracking_number}
     if action == "mark_duplicate":
-        other = await Dossier.select(Dossier.id, Dossier.commune_code).where(Dossier.id == payload.of).first()
-        if other is None or other["id"] == record.id:
+        other = await Dossier.select(Dossier.id, Dossier.commune_code, Dossier.state).where(
+            Dossier.id == payload.of).first()
+        # A dossier the desk may not see is no dossier: the same refusal as for none.
+        if other is None or other["id"] == record.id or not may_process(principal, other):
             raise _invalid("of", "unknown_dossier", str(payload.of))
         reason = payload.reason or "Trùng với hồ sơ đã nộp trước đó."
         return reason, {"duplicate_of": str(payload.of)}

@@ -16,6 +16,7 @@ import msgspec
 
 from server.catalog.services import procedure_version
 from server.desk.schemas import RecordPayment
+from server.dossiers.access import may_process, not_found
 from server.dossiers.tables import Dossier
 from server.identity.principal import Principal
 from server.payments import ledger
@@ -62,8 +63,8 @@ async def verify_payment(settings: Settings, principal: Principal, dossier_id: u
     row = await Dossier.select(Dossier.id, Dossier.commune_code, Dossier.state, Dossier.code,
                                Dossier.procedure_code, Dossier.schema_version, Dossier.fee).where(
         Dossier.id == dossier_id).first()
-    if row is None or not principal.may_see_commune(row["commune_code"]):
-        raise ProblemError(404, "not_found", detail=str(dossier_id))
+    if row is None or not may_process(principal, row):
+        raise not_found(dossier_id)
     providers = providers_for(settings)
     provider = providers.get(payload.provider)
     if provider is None:

@@ -12,6 +12,7 @@ from server.catalog.definition import Text
 from server.catalog.services import procedure_version
 from server.clock import vn_today
 from server.desk.schemas import DeskDossier, HistoryEntry, QueueItem, QueueResponse, Task
+from server.dossiers.access import may_process, not_found
 from server.dossiers.tables import Dossier, DossierHistory, DossierTask
 from server.identity.principal import Principal
 from server.identity.roles import Role
@@ -101,8 +102,8 @@ async def queue(principal: Principal, view: View, procedure: str | None, state: 
 
 async def desk_dossier(principal: Principal, dossier_id: uuid.UUID) -> DeskDossier:
     r = await Dossier.select().where(Dossier.id == dossier_id).first()
-    if r is None or r["state"] == State.DRAFT or not principal.may_see_commune(r["commune_code"]):
-        raise ProblemError(404, "not_found", detail=str(dossier_id))
+    if r is None or not may_process(principal, r):
+        raise not_found(dossier_id)
     name, level = await _procedure_name(r["procedure_code"], r["schema_version"], {})
     history = [
         HistoryEntry(at=h["at"], action=h["action"], from_state=h["from_state"], to_state=h["to_state"],

@@ -17,9 +17,9 @@ from server.clock import utcnow
 from server.dossiers.tables import ChangeFeed
 from server.reference.tables import ReferenceDataset
 from server.reference.versions import dataset_version
+from server.dossiers.access import readable_where
 from server.dossiers.views import dossier_views, is_official
 from server.identity.principal import Principal
-from server.identity.roles import Role
 from sync.cursor import START, Position, decode_cursor, encode_cursor
 from sync.messages import PullResponse
 
@@ -38,21 +38,13 @@ async def feed_epoch(engine: Engine) -> str:
     return _epoch_cache[id(engine)]
 
 
-def _visibility(principal: Principal) -> tuple[str, list]:
-    if principal.role is Role.admin:
-        return "TRUE", []
-    if principal.role in (Role.desk, Role.agency_admin):
-        return "(owner_id = {} OR commune_code = {})", [principal.account_id, principal.commune_code]
-    return "owner_id = {}", [principal.account_id]
-
-
 async def pull(engine: Engine, principal: Principal, cursor: str | None, limit: int) -> PullResponse:
     limit = max(1, min(limit, MAX_PAGE))
     epoch = await feed_epoch(engine)
     position = decode_cursor(cursor, epoch)
     reset = position is None
     position = position or START
-    visible, args = _visibility(principal)
+    visible, args = readable_where(principal)
     if isinstance(engine, PostgresEngine):
         # One horizon for both questions: read apart, an older transaction ending in
         # between made a committed change neither handed out nor reported pending.

@@ -13,9 +13,9 @@ from litestar.response import Redirect
 from server.catalog.services import procedure_version
 from server.communes.tables import Commune
 from server.desk.queue import subject_of
+from server.dossiers.access import may_read, not_found
 from server.dossiers.tables import Dossier
 from server.identity.guards import current_principal, signed_in
-from server.problems import ProblemError
 from server.receipts import render_receipt
 from server.receipts.schemas import ReceiptData
 from sync.states import State as DossierState
@@ -28,14 +28,13 @@ class ReceiptController(Controller):
     tags = ["dossiers"]
     guards = [signed_in]
 
-    @get("/{dossier_id:uuid}/receipt.pdf", summary="The dossier's receipt as a PDF (owner, or officials of its commune)")
+    @get("/{dossier_id:uuid}/receipt.pdf", summary="The dossier's receipt as a PDF (its owner, the desk of its commune)")
     async def receipt(self, request: Request, state: State, dossier_id: uuid.UUID) -> Response[bytes]:
         principal = await current_principal(request)
         row = await Dossier.select().where(Dossier.id == dossier_id).first()
-        if row is None or row["state"] == DossierState.DRAFT or not (
-            row["owner_id"] == principal.account_id or principal.may_see_commune(row["commune_code"])
-        ):
-            raise ProblemError(404, "not_found", detail=str(dossier_id))
+        # A draft has not been handed in: there is nothing to give a receipt for.
+        if row is None or row["state"] == DossierState.DRAFT or not may_read(principal, row):
+            raise not_found(dossier_id)
         fields = msgspec.json.decode(row["fields"])
         found = await procedure_version(row["procedure_code"], row["schema_version"])
         commune = await Commune.select(Commune.agency_name).where(Commune.code == row["commune_code"]).first()
