@@ -9,7 +9,7 @@ import { outboxCounts, type OutboxCounts } from './outbox';
 import { createDraft } from './dossiers';
 import type { JsonValue } from './forms/types';
 import { CATALOG, COMMUNES, indexCommunes, refreshReference, storedProcedure, type CommuneIndex } from './reference';
-import { DEVICE_KEY, SYNC_KEY, SyncLoop, syncOnce, type LoopStatus } from './sync';
+import { DEVICE_KEY, SYNC_KEY, SYNC_LOCK, SyncLoop, syncOnce, type LoopStatus } from './sync';
 import { uploadWaiting } from './uploads';
 
 export const online = signal(typeof navigator === 'undefined' ? true : navigator.onLine);
@@ -78,10 +78,12 @@ export async function loadReference(): Promise<void> {
 
 let loop: SyncLoop | null = null;
 let changeTimer: ReturnType<typeof setTimeout> | null = null;
+/** A burst of saved changes goes in one push once typing has paused this long. */
+const TYPING_PAUSE = 1500;
 
 function exclusive<T>(fn: () => Promise<T>): Promise<T> {
   const locks = (navigator as Navigator & { locks?: LockManager }).locks;
-  return locks ? (locks.request('motcua-sync', fn) as Promise<T>) : fn();
+  return locks ? (locks.request(SYNC_LOCK, fn) as Promise<T>) : fn();
 }
 
 export function syncNow(reason = 'button'): Promise<void> {
@@ -92,8 +94,24 @@ export function syncNow(reason = 'button'): Promise<void> {
 export function changed(): void {
   void refresh();
   if (changeTimer) clearTimeout(changeTimer);
-  changeTimer = setTimeout(() => void syncNow('change'), 1500);
-  void registerBackgroundSync();
+  changeTimer = setTimeout(() => {
+    changeTimer = null;
+    // Online, the loop sends it now; offline, the browser is asked to wake the worker
+    // when the network is back, once per pause (never once per saved field: each
+    // registration online starts a pass at once, past the pause).
+    if (navigator.onLine) void syncNow('change');
+    else void registerBackgroundSync();
+  }, TYPING_PAUSE);
+}
+
+/** Work may be left when the page goes: a change waiting for its pause, or items not yet confirmed. */
+function workWaits(): boolean {
+  return changeTimer !== null || counts.value.pending > 0;
+}
+
+/** The page may go away (hidden, closed) or the network did: let the worker finish the job later. */
+function leaveToWorker(): void {
+  if (workWaits()) void registerBackgroundSync();
 }
 
 async function registerBackgroundSync(): Promise<void> {
@@ -151,19 +169,25 @@ export async function startApp(): Promise<void> {
   window.addEventListener('offline', () => {
     online.value = false;
     void syncNow('offline');
+    leaveToWorker();
   });
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') {
       void refresh();
       void syncNow('visible');
+    } else {
+      leaveToWorker();
     }
   });
+  window.addEventListener('pagehide', leaveToWorker);
   navigator.serviceWorker?.addEventListener('message', (event) => {
-    if (event.data?.type === 'sync') void syncNow('background-sync');
+    // The worker's Background Sync: while a typing pause runs, its end sends the burst.
+    if (event.data?.type === 'sync' && changeTimer === null) void syncNow('background-sync');
     if (event.data?.type === 'synced') void refresh();
   });
 
   loop.start();
+  if (!navigator.onLine) leaveToWorker();
   void refreshReferenceData(true);
   void askPersistence();
 }

@@ -190,6 +190,16 @@ export async function setMeta(d: MotcuaDB, key: string, value: unknown): Promise
   await d.put('meta', value, key);
 }
 
+/**
+ * A record's next `updated_at`: now, or just after its last one when the clock has not
+ * moved on. A dossier's stamps only grow, so a screen can tell an older read of it
+ * from a newer one.
+ */
+export function nextStamp(previous: string | undefined, now: Date): string {
+  const at = now.toISOString();
+  return previous && previous >= at ? new Date(Date.parse(previous) + 1).toISOString() : at;
+}
+
 export function viewToLocal(view: DossierView, local: LocalDossier | undefined, now: string): LocalDossier {
   return {
     ...(local ?? { created_at: now, answers: {} }),

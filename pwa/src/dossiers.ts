@@ -1,7 +1,7 @@
 // What the person does to a dossier, on the device: each change updates the local
 // dossier and queues its mutation in one transaction (nothing needs the network).
 
-import type { Answers, LocalDossier, MotcuaDB } from './db';
+import { nextStamp, type Answers, type LocalDossier, type MotcuaDB } from './db';
 import type { JsonValue } from './forms/types';
 import { chosenValue } from './conflicts';
 import { enqueueIn, OUTBOX_STORES, type Tx } from './outbox';
@@ -70,7 +70,7 @@ export async function editAnswers(db: MotcuaDB, id: string, changes: Record<stri
       else d.answers[path] = value as JsonValue;
     }
     if (!Object.keys(effective).length) return d;
-    d.updated_at = now.toISOString();
+    d.updated_at = nextStamp(d.updated_at, now);
     await tx.objectStore('dossiers').put(d);
     await enqueueIn(tx, { kind: 'edit_draft', dossier_id: id, payload: { changes: effective } }, now);
     return d;
@@ -84,7 +84,7 @@ export async function attachFile(db: MotcuaDB, id: string, path: string, sha256:
     if (list.includes(sha256)) return d;
     list.push(sha256);
     d.answers[path] = list;
-    d.updated_at = now.toISOString();
+    d.updated_at = nextStamp(d.updated_at, now);
     await tx.objectStore('dossiers').put(d);
     await enqueueIn(tx, { kind: 'attach', dossier_id: id, payload: { path, sha256 } }, now);
     return d;
@@ -99,7 +99,7 @@ export async function detachFile(db: MotcuaDB, id: string, path: string, sha256:
     const left = list.filter((h) => h !== sha256);
     if (left.length) d.answers[path] = left;
     else delete d.answers[path];
-    d.updated_at = now.toISOString();
+    d.updated_at = nextStamp(d.updated_at, now);
     await tx.objectStore('dossiers').put(d);
     await enqueueIn(tx, { kind: 'detach', dossier_id: id, payload: { path, sha256 } }, now);
     return d;
@@ -112,7 +112,7 @@ export async function submitDossier(db: MotcuaDB, id: string, reservedCode: stri
     if (d.state !== 0 || d.submit_queued) return d;
     d.submit_queued = true;
     if (reservedCode) d.reserved_code = reservedCode;
-    d.updated_at = now.toISOString();
+    d.updated_at = nextStamp(d.updated_at, now);
     await tx.objectStore('dossiers').put(d);
     await enqueueIn(tx, { kind: 'submit', dossier_id: id, payload: reservedCode ? { reserved_code: reservedCode } : {} }, now);
     return d;
@@ -130,7 +130,7 @@ export async function resolveConflict(db: MotcuaDB, id: string, conflictId: numb
     if (value === null || value === undefined) delete d.answers[conflict.path];
     else d.answers[conflict.path] = value as JsonValue;
     d.conflicts = (d.conflicts ?? []).filter((c) => c.conflict_id !== conflictId);
-    d.updated_at = now.toISOString();
+    d.updated_at = nextStamp(d.updated_at, now);
     await tx.objectStore('dossiers').put(d);
     await enqueueIn(tx, { kind: 'resolve_conflict', dossier_id: id, payload: { conflict_id: conflictId, ...choice } }, now);
     return d;
@@ -152,7 +152,7 @@ export async function answerSupplement(
       else d.answers[path] = value;
     }
     d.supplement_answered_at = now.toISOString();
-    d.updated_at = now.toISOString();
+    d.updated_at = nextStamp(d.updated_at, now);
     await tx.objectStore('dossiers').put(d);
     await enqueueIn(tx, { kind: 'answer_supplement', dossier_id: id, payload: { message, changes } }, now);
     return d;

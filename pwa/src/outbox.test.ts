@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { freshDb } from './testing/db';
 import { attachFile, createDraft, discardDraft, editAnswers, submitDossier } from './dossiers';
-import { applyPushResponse, markSent, outboxCounts, overlay, pendingItems, wireMutation } from './outbox';
+import { applyPushResponse, markSent, outboxCounts, overlay, pendingItems, takeBatch, wireMutation } from './outbox';
 
 const SHA = 'a'.repeat(64);
 
@@ -103,6 +103,62 @@ describe('outbox', () => {
       last_seq: 2,
     } as never);
     expect(await db.getAll('outbox')).toEqual([]);
+  });
+
+  it('what is sent and what is marked sent are one snapshot: a later save never joins a sent item', async () => {
+    const db = await freshDb();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'requester.full_name': 'Vũ Gia ' });
+    const { items } = await takeBatch(db, { maxCount: 100, maxBytes: 1e6 });
+    const body = items.map(wireMutation);
+    expect(body).toHaveLength(1);
+    expect((await db.getAll('outbox')).map((i) => [i.seq, i.sent])).toEqual([[1, true]]);
+    await editAnswers(db, d.id, { 'requester.full_name': 'Vũ Gia Hà', 'contact.phone': '0912345678' });
+    // The item on the wire is unchanged; the save is a new item of its own.
+    expect(wireMutation((await db.get('outbox', 1))!)).toEqual(body[0]);
+    const items2 = await pendingItems(db);
+    expect(items2.map((i) => [i.seq, i.kind, !!i.sent])).toEqual([
+      [1, 'create_draft', true],
+      [2, 'edit_draft', false],
+    ]);
+    expect(items2[1]!.payload).toEqual({ changes: { 'requester.full_name': 'Vũ Gia Hà', 'contact.phone': '0912345678' } });
+    // The server confirms what was sent: the save still waits, and still shows over the server's view.
+    await applyPushResponse(db, {
+      outcomes: [{ seq: 1, mutation_id: items[0]!.id, dossier_id: d.id, status: 'applied', version: 1, state: 0 }],
+      last_seq: 1,
+    } as never);
+    const left = await pendingItems(db);
+    expect(left.map((i) => i.seq)).toEqual([2]);
+    expect(overlay({ 'requester.full_name': 'Vũ Gia ' }, left)).toEqual({ 'requester.full_name': 'Vũ Gia Hà', 'contact.phone': '0912345678' });
+  });
+
+  it('a save racing the batch read lands in the batch or in a new item, never in between', async () => {
+    const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+    for (let delay = 0; delay < 40; delay++) {
+      const db = await freshDb();
+      const d = await createDraft(db, 'khai-sinh', 1, { 'child.hometown': 'Huế' });
+      const taking = takeBatch(db, { maxCount: 100, maxBytes: 1e6 });
+      for (let i = 0; i < delay; i++) await tick();
+      await editAnswers(db, d.id, { 'child.full_name': 'Nguyễn Minh Khang' });
+      const { items } = await taking;
+      const sent = new Map(items.map((i) => [i.seq, wireMutation(i)]));
+      const all = await db.getAll('outbox');
+      // Every item marked sent is exactly what went into the batch…
+      for (const item of all.filter((i) => i.sent)) expect(wireMutation(item)).toEqual(sent.get(item.seq));
+      // …and the save is in what was sent or in an item not sent yet.
+      const onWire = overlay({}, items);
+      const unsent = overlay({}, all.filter((i) => !i.sent));
+      expect([onWire['child.full_name'], unsent['child.full_name']], `delay ${delay}`).toContain('Nguyễn Minh Khang');
+    }
+  });
+
+  it('stamps of a dossier only grow, even when the clock does not move', async () => {
+    const db = await freshDb();
+    const at = new Date('2026-11-20T08:00:00.000Z');
+    const d = await createDraft(db, 'khai-sinh', 1, {}, { now: at });
+    const first = await editAnswers(db, d.id, { 'child.hometown': 'Huế' }, at);
+    const second = await editAnswers(db, d.id, { 'child.hometown': 'Hà Nội' }, at);
+    expect(first.updated_at > d.updated_at).toBe(true);
+    expect(second.updated_at > first.updated_at).toBe(true);
   });
 
   it('overlays unconfirmed changes on the server view', () => {

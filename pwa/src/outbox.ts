@@ -10,7 +10,7 @@
 
 import type { IDBPTransaction } from 'idb';
 import type { MutationKind, Outcome, PushResponse, Reason } from './api/types';
-import type { Answers, LocalDossier, MotcuaDB, MotcuaSchema, OutboxItem } from './db';
+import { nextStamp, type Answers, type LocalDossier, type MotcuaDB, type MotcuaSchema, type OutboxItem } from './db';
 import { uuid7 } from './uuid7';
 
 export type Tx = IDBPTransaction<MotcuaSchema, ('meta' | 'outbox' | 'dossiers')[], 'readwrite'>;
@@ -113,6 +113,49 @@ export async function outboxCounts(db: MotcuaDB): Promise<OutboxCounts> {
   };
 }
 
+export interface BatchLimits {
+  maxCount: number;
+  maxBytes: number;
+  /** An item that must wait (its files are not on the server yet); it and everything behind it stay. */
+  waits?(item: OutboxItem, dossier: LocalDossier | undefined): boolean;
+}
+
+/** An item's size on the wire, roughly (UTF-16 worst case). */
+export function wireSize(item: OutboxItem): number {
+  return JSON.stringify(wireMutation(item)).length * 2;
+}
+
+/**
+ * The next batch to send, read and marked sent in ONE transaction: the items returned
+ * are exactly what was marked, so the request built from them is exactly what the
+ * outbox holds as sent. A save that lands before takes part in the batch; one that
+ * lands after finds the item sent and queues a new one (`enqueueIn` never folds into a
+ * sent item). Reading in one transaction and marking in another would let a save in
+ * between be folded into an item, marked sent with it, never sent, and then deleted
+ * when the server confirms the item.
+ */
+export async function takeBatch(db: MotcuaDB, limits: BatchLimits): Promise<{ items: OutboxItem[]; held: number }> {
+  const tx = db.transaction(['outbox', 'dossiers'], 'readwrite');
+  const outbox = tx.objectStore('outbox');
+  const pending = (await outbox.getAll()).filter((i) => i.status === 'pending');
+  const items: OutboxItem[] = [];
+  let held = 0;
+  let bytes = 0;
+  for (const [n, item] of pending.entries()) {
+    if (limits.waits && limits.waits(item, await tx.objectStore('dossiers').get(item.dossier_id))) {
+      held = pending.length - n;
+      break;
+    }
+    const size = wireSize(item);
+    if (items.length >= limits.maxCount || (items.length && bytes + size > limits.maxBytes)) break;
+    items.push(item.sent ? item : { ...item, sent: true });
+    bytes += size;
+  }
+  for (const [n, item] of items.entries()) if (item !== pending[n]) await outbox.put(item);
+  await tx.done;
+  return { items, held };
+}
+
 /** Marks items as sent: from now on they are never changed, only answered. */
 export async function markSent(db: MotcuaDB, seqs: readonly number[]): Promise<void> {
   const tx = db.transaction('outbox', 'readwrite');
@@ -209,7 +252,7 @@ export async function applyPushResponse(
     if (d) {
       const before = d.state;
       applyOutcomeToDossier(d, o, item);
-      d.updated_at = now.toISOString();
+      d.updated_at = nextStamp(d.updated_at, now);
       await dossiers.put(d);
       if (d.state !== before) result.states.set(d.id, d.state);
     }

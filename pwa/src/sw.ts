@@ -8,6 +8,7 @@ import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { openDatabase } from './db';
 import { onBackgroundSync, SYNC_TAG } from './backgroundSync';
+import { SYNC_LOCK } from './sync';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | { url: string; revision: string | null })[] };
 
@@ -32,7 +33,7 @@ interface SyncEvent extends ExtendableEvent {
 
 function exclusive<T>(fn: () => Promise<T>): Promise<T> {
   const locks = (self.navigator as WorkerNavigator & { locks?: LockManager }).locks;
-  return locks ? (locks.request('motcua-sync', fn) as Promise<T>) : fn();
+  return locks ? (locks.request(SYNC_LOCK, fn) as Promise<T>) : fn();
 }
 
 self.addEventListener('sync', (event) => {

@@ -58,6 +58,23 @@ describe('syncOnce', () => {
     expect(server.dossiers.get(d.id)!.version).toBe(2); // applied once
   });
 
+  it('a save landing at any moment of a pass is never lost: on the server and on the device afterwards', async () => {
+    const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+    for (let delay = 0; delay < 60; delay++) {
+      const { db, server, deps } = await setup();
+      const d = await createDraft(db, 'khai-sinh', 1, { 'requester.full_name': 'Vũ Gia ' });
+      const pass = syncOnce(deps);
+      for (let i = 0; i < delay; i++) await tick();
+      await editAnswers(db, d.id, { 'requester.full_name': 'Vũ Gia Hà', 'contact.phone': '0912345678' });
+      await pass;
+      await syncOnce(deps);
+      const want = { 'requester.full_name': 'Vũ Gia Hà', 'contact.phone': '0912345678' };
+      expect(server.dossiers.get(d.id)!.fields, `delay ${delay}`).toEqual(want);
+      expect((await db.get('dossiers', d.id))!.answers, `delay ${delay}`).toEqual(want);
+      expect(await outboxCounts(db)).toEqual({ pending: 0, rejected: 0 });
+    }
+  });
+
   it('a 5xx is not a confirmation', async () => {
     const { db, server, deps } = await setup();
     await createDraft(db, 'khai-sinh', 1);

@@ -9,6 +9,7 @@ import { ApiError, NetworkError, requestRaw, type Fetch } from './api/http';
 import type { DossierView, PullResponse, PushResponse, Reason } from './api/types';
 import {
   getMeta,
+  nextStamp,
   setMeta,
   viewToLocal,
   type DeviceRecord,
@@ -19,7 +20,7 @@ import {
 } from './db';
 import { displayCode } from './codes';
 import { settlePending } from './conflicts';
-import { applyPushResponse, markSent, overlay, pendingItems, voidItem, wireMutation } from './outbox';
+import { applyPushResponse, overlay, takeBatch, voidItem, wireMutation } from './outbox';
 import { STATE_LABELS } from './states';
 
 export const MAX_BATCH = 100;
@@ -27,6 +28,8 @@ export const MAX_BATCH_BYTES = 900 * 1024;
 const CURSOR_KEY = 'pull_cursor';
 export const DEVICE_KEY = 'device';
 export const SYNC_KEY = 'sync';
+/** The Web Lock every sync pass holds, in any tab and in the service worker: one pass at a time. */
+export const SYNC_LOCK = 'motcua-sync';
 
 export class AuthRequired extends Error {
   constructor(readonly code: string) {
@@ -83,24 +86,14 @@ function attachmentHashes(item: OutboxItem, answers: Record<string, unknown>): s
   return hashes;
 }
 
-/** The next batch: in seq order, within the limits, stopping before a submission whose files wait. */
-async function nextBatch(db: MotcuaDB, uploads: UploadReport | null, maxCount: number): Promise<{ items: OutboxItem[]; held: number }> {
-  const pending = await pendingItems(db);
-  const items: OutboxItem[] = [];
-  let bytes = 0;
-  for (const item of pending) {
-    if (uploads?.available && uploads.waiting.size) {
-      const d = await db.get('dossiers', item.dossier_id);
-      if (attachmentHashes(item, d?.answers ?? {}).some((h) => uploads.waiting.has(h))) {
-        return { items, held: pending.length - items.length };
-      }
-    }
-    const size = JSON.stringify(wireMutation(item)).length * 2; // UTF-16 worst case, roughly
-    if (items.length >= maxCount || (items.length && bytes + size > MAX_BATCH_BYTES)) break;
-    items.push(item);
-    bytes += size;
-  }
-  return { items, held: 0 };
+/** The next batch, marked sent as it is read: in seq order, within the limits, stopping before a submission whose files wait. */
+function nextBatch(db: MotcuaDB, uploads: UploadReport | null, maxCount: number): Promise<{ items: OutboxItem[]; held: number }> {
+  const waiting = uploads?.available && uploads.waiting.size ? uploads.waiting : null;
+  return takeBatch(db, {
+    maxCount,
+    maxBytes: MAX_BATCH_BYTES,
+    waits: waiting ? (item, d) => attachmentHashes(item, d?.answers ?? {}).some((h) => waiting.has(h)) : undefined,
+  });
 }
 
 function batchPathIndex(error: ApiError): number | null {
@@ -119,10 +112,7 @@ async function push(deps: SyncDeps, device: DeviceRecord, uploads: UploadReport 
     const { items, held } = await nextBatch(db, uploads, maxCount);
     report.held = held;
     if (!items.length) return;
-    await markSent(
-      db,
-      items.map((i) => i.seq),
-    );
+    // The body is built from exactly the items just marked sent, in the same read.
     let response: Response;
     try {
       response = await requestRaw('/api/sync/push', {
@@ -187,6 +177,7 @@ export async function applyViews(db: MotcuaDB, views: readonly DossierView[], no
     if (local && local.version > view.version) continue;
     const pending = (await tx.objectStore('outbox').index('dossier').getAll(view.id)).filter((i) => i.status === 'pending');
     const next = viewToLocal(view, local, at);
+    next.updated_at = nextStamp(local?.updated_at, now);
     next.answers = overlay(next.answers, pending);
     settlePending(next, pending);
     next.submit_queued = pending.some((i) => i.kind === 'submit' && !i.voided);

@@ -16,6 +16,23 @@ import { useProcedure } from './useProcedure';
 
 const SAVE_DELAY = 400;
 
+type Changes = Record<string, JsonValue | null>;
+
+/** `answers` with `changes` on top (null clears a field). */
+export function withChanges(answers: Answers, changes: Changes): Answers {
+  const out: Answers = { ...answers };
+  for (const [path, value] of Object.entries(changes)) {
+    if (value === null) delete out[path];
+    else out[path] = value;
+  }
+  return out;
+}
+
+function sameAnswers(a: Answers, b: Answers): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => k in b && JSON.stringify(a[k]) === JSON.stringify(b[k]));
+}
+
 export function issuesByPath(issues: readonly Issue[]): Map<string, Issue[]> {
   const map = new Map<string, Issue[]>();
   for (const issue of issues) {
@@ -31,7 +48,12 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
   const [answers, setAnswers] = useState<Answers>(() => ({ ...dossier.answers }));
   const [touched, setTouched] = useState<Set<string>>(() => new Set());
   const [savedAt, setSavedAt] = useState<string | null>(null);
-  const pending = useRef<Record<string, JsonValue | null>>({});
+  /** Typed, not written yet. */
+  const pending = useRef<Changes>({});
+  /** Being written: until the write has committed, a record read before it lacks them. */
+  const saving = useRef<Changes>({});
+  /** The stamp of the newest record the form shows (records' stamps only grow). */
+  const shownAt = useRef(dossier.updated_at);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   async function flush() {
@@ -40,7 +62,17 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
     const changes = pending.current;
     pending.current = {};
     if (!Object.keys(changes).length) return;
-    await editAnswers(getDb(), dossier.id, changes);
+    saving.current = { ...saving.current, ...changes };
+    try {
+      const saved = await editAnswers(getDb(), dossier.id, changes);
+      if (saved.updated_at > shownAt.current) shownAt.current = saved.updated_at;
+    } catch (error) {
+      // Not written: typed again on top of whatever came since, so the next save retries it.
+      pending.current = { ...changes, ...pending.current };
+      throw error;
+    } finally {
+      for (const [path, value] of Object.entries(changes)) if (saving.current[path] === value) delete saving.current[path];
+    }
     setSavedAt(new Date().toISOString());
     changed();
   }
@@ -56,10 +88,16 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
     };
   }, []);
 
-  // A newer server view (another device, a resolved conflict): take it when nothing is being typed.
+  // A newer record (a pull, another device, a resolved conflict): take it, with what is
+  // typed or still being written on top. An older one (read before the form's last
+  // write committed) is never taken: it would show an older value, or uncheck a radio
+  // just tapped, and typing on would save a mangled value.
   useEffect(() => {
-    if (!Object.keys(pending.current).length) setAnswers({ ...dossier.answers });
-  }, [dossier.version, dossier.conflicts?.length]);
+    if (dossier.updated_at < shownAt.current) return;
+    shownAt.current = dossier.updated_at;
+    const next = withChanges(withChanges(dossier.answers, saving.current), pending.current);
+    setAnswers((prev) => (sameAnswers(prev, next) ? prev : next));
+  }, [dossier]);
 
   useEffect(() => {
     if (focus && procedure) document.getElementById(`f-${focus}`)?.scrollIntoView({ block: 'center' });
