@@ -3,10 +3,15 @@
     CCCCC YY SSSSSSSS K
     commune (5 digits) · year (2 digits) · sequence (8, Crockford base32) · check (1)
 
-The sequence is per commune and year, so codes are unique in the whole country
-while each commune counts on its own. The check character is Luhn mod 32 over the
-Crockford alphabet: every single mistyped character and most swapped neighbours
-are caught before the database is asked. Lookup forgives case, spaces, dashes and
+The server counts per commune and year, so codes are unique in the whole country
+while each commune counts on its own; but the sequence part is not the count: it is
+the count through a keyed permutation (sync/code_permutation.py), so that no one can
+count their way to other people's dossiers. This module is the layout and the
+check, which the phone shares (pwa/src/codes.ts, tests/vectors/codes.json).
+
+The check character is Luhn mod 32 over the Crockford alphabet: every single
+mistyped character and most swapped neighbours are caught before the database is
+asked. Lookup forgives case, spaces, dashes and
 the O/0, I/L/1 confusions (Crockford's alphabet has no I, L, O or U)."""
 
 from __future__ import annotations
@@ -49,6 +54,14 @@ def encode_sequence(n: int) -> str:
         n, r = divmod(n, _N)
         digits.append(ALPHABET[r])
     return "".join(reversed(digits))
+
+
+def sequence_of(code: str) -> int:
+    """The value of a well-formed code's sequence part (the inverse of encode_sequence)."""
+    value = 0
+    for char in code[7 : 7 + SEQUENCE_LENGTH]:
+        value = value * _N + _VALUE[char]
+    return value
 
 
 def make_code(commune_code: str, year: int, sequence: int) -> str:

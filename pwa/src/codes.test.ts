@@ -1,21 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { checkCharacter, displayCode, makeCode, normalizeCode, parseCode } from './codes';
+import { ALPHABET, checkCharacter, displayCode, makeCode, normalizeCode, parseCode } from './codes';
+// Made by sync/codes.py, the authority (tests/vectors/make_code_vectors.py); pytest runs
+// them too. The file's `issued` vectors are the server's alone: the phone holds no key.
+import vectors from '../../tests/vectors/codes.json';
 
-// Made by sync/codes.py (make_code), the authority.
-const FROM_PYTHON: [string, number, number, string][] = [
-  ['00070', 2026, 1, '0007026000000019'],
-  ['00070', 2026, 0, '000702600000000B'],
-  ['26734', 2025, 12345, '267342500000C1S5'],
-  ['00004', 2099, 32 ** 8 - 1, '0000499ZZZZZZZZ5'],
-  ['12345', 2026, 987654321, '123452600XDWT5HA'],
-  ['99999', 2000, 31, '99999000000000ZS'],
-  ['01234', 2026, 1024, '0123426000001000'],
-];
+type Layout = { commune: string; year: number; sequence: number; code: string };
+type Parse = { input: string; code?: string; problem?: 'format' | 'check' };
 
 describe('dossier codes', () => {
-  it.each(FROM_PYTHON)('makes the code Python makes for %s/%i/%i', (commune, year, seq, code) => {
-    expect(makeCode(commune, year, seq)).toBe(code);
-    expect(parseCode(code)).toEqual({ ok: true, code });
+  it('uses the alphabet of the shared vectors', () => {
+    expect(ALPHABET).toBe(vectors.alphabet);
+  });
+
+  it.each(vectors.layout as Layout[])('lays out $commune/$year/$sequence as Python does', (v) => {
+    expect(makeCode(v.commune, v.year, v.sequence)).toBe(v.code);
+    expect(parseCode(v.code)).toEqual({ ok: true, code: v.code });
+  });
+
+  it.each(vectors.parse as Parse[])('parses "$input" as Python does', (v) => {
+    const parsed = parseCode(v.input);
+    if (v.code !== undefined) expect(parsed).toEqual({ ok: true, code: v.code });
+    else expect(parsed).toMatchObject({ ok: false, problem: v.problem });
+  });
+
+  it('checks every code the server issued in the vectors', () => {
+    for (const v of vectors.issued) expect(parseCode(v.code)).toEqual({ ok: true, code: v.code });
   });
 
   it('computes the check character as Python does', () => {

@@ -3,6 +3,9 @@
 //     CCCCC YY SSSSSSSS K
 //     commune (5 digits) · year (2 digits) · sequence (8, Crockford base32) · check (1)
 //
+// The server alone chooses the sequence part, a keyed permutation of its counter so that
+// codes cannot be counted (sync/code_permutation.py); the phone holds no key and never
+// derives a code: it stores the ones the server reserved for it, checks and shows codes.
 // The check character is Luhn mod 32 over the Crockford alphabet, so a mistyped
 // character is caught on the device before anything is asked of the server. Input is
 // forgiven: case, spaces, dashes, dots, and the O/0, I/L/1 and U/V look-alikes.
@@ -61,6 +64,7 @@ export function encodeSequence(n: number): string {
   return out;
 }
 
+/** The code whose sequence part has this value: the layout only (tests and vectors). */
 export function makeCode(communeCode: string, year: number, sequence: number): string {
   if (!/^[0-9]{5}$/.test(communeCode)) throw new Error(`commune code ${communeCode} is not five digits`);
   const body = `${communeCode}${String(year % 100).padStart(2, '0')}${encodeSequence(sequence)}`;

@@ -9,11 +9,10 @@ from piccolo.engine.base import Engine
 
 from server.clock import utcnow, vn_today
 from server.database import write_transaction
-from server.dossiers.store import allocate_sequence
+from server.dossiers.minting import mint_codes
 from server.dossiers.tables import CodeReservation
 from server.identity.principal import Principal
 from server.problems import FieldError, ProblemError
-from sync.codes import make_code
 from sync.messages import Reservation, ReserveResponse
 
 MAX_PER_REQUEST = 200
@@ -38,9 +37,10 @@ async def reserve_codes(engine: Engine, principal: Principal, count: int) -> Res
         if open_count + count > MAX_OPEN:
             raise ProblemError(409, "too_many_reservations", detail=f"{open_count} codes are still unused")
         year = vn_today().year
-        first = await allocate_sequence(commune, year, count)
+        # A block of counters, each through the keyed permutation: the phone gets the
+        # codes themselves and never derives one (it holds no key).
+        codes = await mint_codes(commune, year, count)
         expires = now + LIFETIME
-        codes = [make_code(commune, year, first + i) for i in range(count)]
         await CodeReservation.insert(*[
             CodeReservation(code=code, commune_code=commune, device_id=principal.device_id,
                             account_id=principal.account_id, reserved_at=now, expires_at=expires)

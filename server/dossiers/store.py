@@ -19,15 +19,14 @@ from server.catalog.tables import Procedure as ProcedureRow
 from server.clock import vn_today
 from server.communes.tables import Commune, Province
 from server.database import execute, insert_rows
+from server.dossiers.minting import mint_codes
 from server.dossiers.notifications import enqueue_submitted
 from server.dossiers.tables import (
-    CodeCounter,
     CodeReservation,
     Dossier,
     DossierConflict,
     DossierHistory,
 )
-from sync.codes import make_code
 from sync.forms import Context, parse_schema
 from sync.messages import SupplementRequest
 from sync.states import State
@@ -174,8 +173,7 @@ class PiccoloStore:
                     device_id=actor.device_id, detail={"from": str(int(from_state)), "to": str(int(to_state))})
 
     async def next_code(self, commune_code: str, year: int) -> str:
-        first = await allocate_sequence(commune_code, year, 1)
-        return make_code(commune_code, year, first)
+        return (await mint_codes(commune_code, year, 1))[0]
 
     async def bind_reserved_code(self, code: str, device_id: uuid.UUID, dossier_id: uuid.UUID) -> bool:
         # A released reservation is still this device's: the code was never reissued,
@@ -201,18 +199,6 @@ class PiccoloStore:
 
     async def submitted(self, record: DossierRecord) -> None:
         await enqueue_submitted(record, self.base_url)
-
-
-async def allocate_sequence(commune_code: str, year: int, count: int) -> int:
-    """The first of `count` consecutive sequence numbers for the commune and year.
-    One atomic upsert: concurrent processes never get the same number."""
-    rows = await CodeCounter.raw(
-        "INSERT INTO code_counter (commune_code, year, next_value) VALUES ({}, {}, {}) "
-        "ON CONFLICT (commune_code, year) DO UPDATE SET next_value = code_counter.next_value + {} "
-        "RETURNING next_value",
-        commune_code, year, 1 + count, count,
-    )
-    return int(rows[0]["next_value"]) - count
 
 
 async def publish_change(engine: Engine, record: DossierRecord) -> None:

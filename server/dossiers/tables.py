@@ -91,7 +91,9 @@ class DeviceSequence(Table, tablename="device_sequence"):
 
 class AppliedMutation(Table, tablename="applied_mutation"):
     """Each (device, seq) once, with its outcome, written in the same transaction
-    as its effect: a replay gets this outcome back and changes nothing."""
+    as its effect: a replay gets this outcome back and changes nothing. A mutation
+    id is applied once per device (unique where repeat_of is null): sent again under
+    a new seq, it is recorded with `repeat_of`, the seq it was applied under."""
 
     id = BigSerial(primary_key=True)
     device_id = UUID()
@@ -101,6 +103,7 @@ class AppliedMutation(Table, tablename="applied_mutation"):
     kind = Varchar(length=24)
     outcome = Text()  # JSON Outcome
     applied_at = Timestamptz()
+    repeat_of = BigInt(null=True, default=None)
 
 
 class ChangeFeed(Table, tablename="change_feed"):
@@ -134,3 +137,12 @@ class CodeReservation(Table, tablename="code_reservation"):
     expires_at = Timestamptz(index=True)
     released_at = Timestamptz(null=True, default=None)
     dossier_id = UUID(null=True, default=None)
+
+
+class CodeKey(Table, tablename="code_key"):
+    """The one secret that permutes dossier code sequences (sync/code_permutation.py).
+    Made at first use and never changed, so that every process mints from it."""
+
+    id = Integer(primary_key=True)  # always 1: one row
+    key = Varchar(length=64, secret=True)  # 32 random bytes, hex
+    created_at = Timestamptz()
