@@ -38,6 +38,7 @@ from sync.messages import (
     Withdraw,
 )
 from sync.states import DEVICE_MUTATIONS, State, label
+from sync.storable import unstorable
 from sync.store import Actor, DossierRecord, Procedure, Store
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -54,7 +55,12 @@ def _reason(code: str, path: str = "", message: str = "") -> Rejected:
 
 
 def decode_payload(mutation: Mutation) -> Any:
-    """The typed payload; msgspec names the bad path, e.g. `$.changes`."""
+    """The typed payload; msgspec names the bad path, e.g. `$.changes`. A value no
+    column can hold (NUL in text, an integer past 64 bits, deep nesting) is this
+    mutation's fault alone, named by its path, e.g. `payload.fields.child.full_name`."""
+    found = unstorable(mutation.payload, "payload")
+    if found:
+        raise Rejected(*[Reason("invalid_payload", f.path, f.message) for f in found])
     return msgspec.convert(mutation.payload, PAYLOAD_TYPES[mutation.kind])
 
 
@@ -244,6 +250,7 @@ class Engine:
 
     async def _attach(self, record: DossierRecord, mutation: Mutation, payload: Attach):
         await self._attachment_field(record, payload.path, payload.sha256)
+        await self._require_sent({"payload.sha256": [payload.sha256]})
         current = list(record.fields.get(payload.path) or [])
         if payload.sha256 in current:
             return "applied", []
@@ -272,15 +279,24 @@ class Engine:
         result = validate(procedure.schema, record.fields, msgspec.structs.replace(context, today=self.today))
         if result.has_errors:
             raise Rejected(*_issue_reasons(result.errors))
-        hashes = sorted({h for path, (_, f) in procedure.schema.fields_by_path().items()
-                         if f.type == "attachment" for h in result.values.get(path, [])})
-        # The owner must have sent each file's bytes; naming a hash is not holding it.
-        missing = await self.store.missing_blobs(hashes, record.owner_id)
-        if missing:
-            paths = [p for p, v in result.values.items() if isinstance(v, list) and set(v) & set(missing)]
-            raise Rejected(*[Reason("attachment_not_uploaded", p, "the file has not reached the server yet")
-                             for p in paths])
+        await self._require_sent({path: result.values[path]
+                                  for path, (_, f) in procedure.schema.fields_by_path().items()
+                                  if f.type == "attachment" and result.values.get(path)})
         return result.values
+
+    async def _require_sent(self, hashes_by_path: dict[str, list[str]]) -> None:
+        """The one rule for every mutation that puts files in a dossier (attach,
+        submit, answer_supplement): this account must itself have sent each file's
+        verified bytes, from any of its devices. Naming a hash is not holding it: a
+        hash is no secret, and a dossier's files are read by its commune's officials."""
+        wanted = sorted({h for hashes in hashes_by_path.values() for h in hashes})
+        if not wanted:
+            return
+        missing = set(await self.store.missing_blobs(wanted, self.actor.account_id))
+        if missing:
+            raise Rejected(*[Reason("attachment_not_uploaded", path,
+                                    "this account has not sent the file's bytes: upload it first")
+                             for path, hashes in hashes_by_path.items() if missing & set(hashes)])
 
     async def _submit(self, record: DossierRecord, mutation: Mutation, payload: Submit):
         if await self.store.open_conflicts_count(record.id):

@@ -12,6 +12,7 @@ import msgspec
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
+from server.attachments.blobs import held_by
 from server.audit.service import record as audit
 from server.catalog.services import procedure_version
 from server.clock import utcnow
@@ -176,6 +177,9 @@ async def _apply(record: DossierRecord, action: str, payload: Any, now: dt.datet
     if action == "complete":
         if not payload.register_number.strip():
             raise _invalid("register_number", "required", "the civil-status register number")
+        # The rule of a person's attachments: only a file this account sent itself.
+        if payload.result_sha256 is not None and not await held_by(principal.account_id, {payload.result_sha256}):
+            raise _invalid("result_sha256", "attachment_not_uploaded", "upload the result document first")
         open_tasks = await DossierTask.count().where(
             (DossierTask.dossier_id == record.id) & (DossierTask.state != "done"))
         if open_tasks:

@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from server.attachments.links import before_dossier_write, hashes_in
+from server.attachments.links import before_dossier_write, hashes_in, sent_sizes, unsent_or_too_large
 from server.audit.tables import AuditEvent
 from server.database import fetch_rows, insert_rows, update_rows
 from server.dossiers.store import PiccoloStore, _row_values, publish_changes, record_from_row
@@ -39,6 +39,10 @@ class BatchStore(PiccoloStore):
         self._current_versions: dict[str, int | None] = {}
         # Ids known not to exist when the batch began (their create_draft comes next).
         self._absent: set[uuid.UUID] = set()
+        # The files the batch's account has sent, among those the batch may name.
+        self._sent_by: uuid.UUID | None = None
+        self._sent_asked: set[str] = set()
+        self._sent: dict[str, int] = {}
 
     async def prefetch(self, dossier_ids: set[uuid.UUID]) -> None:
         """Load (and on PostgreSQL lock) every dossier the batch names, in one query."""
@@ -53,6 +57,19 @@ class BatchStore(PiccoloStore):
             self._records[record.id] = record
             self._hashes[record.id] = frozenset(hashes_in(record.fields))
         self._absent = dossier_ids - set(self._records)
+
+    async def prefetch_sent(self, account_id: uuid.UUID, hashes: set[str]) -> None:
+        """Which of `hashes` (those the batch names, and those its dossiers hold) this
+        account has sent: one lookup for the batch instead of one per attach."""
+        hashes = hashes | {h for known in self._hashes.values() for h in known}
+        self._sent_by, self._sent_asked = account_id, hashes
+        self._sent = await sent_sizes(account_id, hashes) if hashes else {}
+
+    async def missing_blobs(self, hashes: list[str], account_id: uuid.UUID) -> list[str]:
+        wanted = set(hashes)
+        if account_id != self._sent_by or not wanted <= self._sent_asked:
+            return await super().missing_blobs(hashes, account_id)
+        return unsent_or_too_large(wanted, self._sent)
 
     async def load_for_update(self, dossier_id: uuid.UUID) -> DossierRecord | None:
         if dossier_id in self._records:
