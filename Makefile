@@ -13,6 +13,8 @@ PWA_BUILT := pwa/dist/index.html
 PWA_SOURCES := $(shell find pwa/src pwa/public -type f 2>/dev/null) pwa/index.html pwa/vite.config.ts pwa/package-lock.json
 # The browser tests (tests/e2e) drive Debian's Chromium; `playwright install` cannot download here.
 CHROMIUM := /usr/bin/chromium
+# The robot check's audio speaks Vietnamese through Debian's espeak-ng.
+ESPEAK := /usr/bin/espeak-ng
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test test-python test-pwa install pwa chromium bench clean
@@ -36,6 +38,11 @@ $(CHROMIUM):
 
 chromium: $(CHROMIUM)
 
+$(ESPEAK):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y espeak-ng \
+	  || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y espeak-ng; }
+	test -x $@
+
 $(PWA_DEPS): pwa/package-lock.json
 	cd pwa && npm ci --no-audit --no-fund
 	touch $@
@@ -50,7 +57,7 @@ $(PWA_BUILT): $(PWA_DEPS) $(PWA_SOURCES)
 pwa: $(PWA_BUILT)
 
 # `make run` is for trying the product: demo mode is on unless MOTCUA_DEMO says otherwise.
-run: $(INSTALLED) $(PWA_BUILT)
+run: $(INSTALLED) $(PWA_BUILT) $(ESPEAK)
 	$(BIN)/motcua migrate
 	$(BIN)/motcua seed
 	$(BIN)/motcua demo
@@ -58,7 +65,7 @@ run: $(INSTALLED) $(PWA_BUILT)
 
 test: test-python test-pwa
 
-test-python: $(INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(TUS_JS_DEPS)
+test-python: $(INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(ESPEAK) $(TUS_JS_DEPS)
 	$(BIN)/python -m pytest -q
 
 test-pwa: $(PWA_DEPS) $(PWA_BUILT)

@@ -59,6 +59,10 @@ TITLES: dict[str, tuple[str, str]] = {
         "Mã xác nhận đã được dùng, vui lòng lấy mã mới",
         "The verification code has already been used, get a new one",
     ),
+    "captcha_audio_unavailable": (
+        "Tạm thời không đọc được mã xác nhận, vui lòng nhập mã trong ảnh",
+        "The robot check cannot be read aloud right now; type the code in the picture",
+    ),
     "server_error": ("Lỗi máy chủ", "Server error"),
     "storage_full": (
         "Máy chủ tạm hết chỗ lưu trữ, vui lòng thử lại sau",

@@ -27,6 +27,8 @@ LIMITS: dict[str, Limit] = {
     "password_reset:account": Limit(3, 3600),
     "lookup:ip": Limit(30, 60),
     "captcha:ip": Limit(60, 600),
+    # Rendering a challenge's audio costs CPU (espeak-ng); a person needs it rarely.
+    "captcha_audio:ip": Limit(10, 600),
 }
 
 _UPSERT = """

@@ -1,11 +1,13 @@
 """Challenges: issue one (answer stored, picture returned), read it aloud, consume it
 once, and purge the old ones.
 
-The answer is five characters from an alphabet without look-alikes. The picture and
-the sound come from the `captcha` package: ImageCaptcha with its bundled
-DroidSansMono font, AudioCaptcha with its bundled voice files (one English
-recording per digit and letter, 8 kHz 8-bit mono), so nothing is generated or
-downloaded at run time.
+The answer is five characters from an alphabet without look-alikes. The picture
+comes from the `captcha` package (ImageCaptcha with its bundled DroidSansMono font).
+The sound is made only when asked for, by espeak-ng in Vietnamese with a different
+voice for every character (see speech.py), at most a few at a time per process and
+off the event loop; it is kept in the challenge's row, so every process serves the
+same sound and renders it once. (The package's own AudioCaptcha matched its public
+voice files closely enough for a program to read it.)
 
 Consuming is one counted `UPDATE ... SET used_at WHERE id AND used_at IS NULL AND
 expires_at > now RETURNING answer`: of two concurrent attempts exactly one gets the
@@ -26,18 +28,21 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import anyio
 import anyio.to_thread
 import msgspec
-from captcha.audio import AudioCaptcha
 from captcha.image import ImageCaptcha
 
+from server.identity.captcha.speech import SpeechUnavailable, render_wav
 from server.identity.captcha.tables import CaptchaChallenge
 from server.problems import FieldError, ProblemError
+from server.ratelimit.service import hit
 
 log = logging.getLogger("motcua.captcha")
 
-# No 0/O, no 1/I/L: what the picture shows can be typed back without guessing.
-ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+# No 0/O, 1/I/L or 2/Z: what the picture shows can be typed back without guessing.
+# No G (heard as D), F, J, W (not Vietnamese letters): what is heard can be typed too.
+ALPHABET = "3456789ABCDEHKMNPQRSTUVXY"
 ANSWER_LENGTH = 5
 TTL = timedelta(minutes=5)
 # Expired challenges are kept this long (for the record of who asked), then purged.
@@ -83,9 +88,10 @@ def normalize_answer(raw: str | None) -> str:
 # --- rendering (CPU-bound: run in a worker thread) -------------------------------
 
 _image_lock = threading.Lock()
-_audio_lock = threading.Lock()
 _image: ImageCaptcha | None = None
-_audio: AudioCaptcha | None = None
+# Audio renders at once in this process (each ~0.15 s of CPU, mostly espeak-ng); more
+# wait their turn instead of taking every core.
+_audio_renders = anyio.CapacityLimiter(2)
 
 
 def render_png(answer: str) -> bytes:
@@ -95,24 +101,6 @@ def render_png(answer: str) -> bytes:
         if _image is None:
             _image = ImageCaptcha(width=IMAGE_SIZE[0], height=IMAGE_SIZE[1])
         return _image.generate(answer, format="png").getvalue()
-
-
-def _audio_captcha() -> AudioCaptcha:
-    global _audio
-    with _audio_lock:
-        if _audio is None:
-            audio = AudioCaptcha()  # the package's own voice files
-            audio.load()
-            missing = set(ALPHABET) - set(audio.choices)
-            if missing:
-                raise RuntimeError(f"captcha voice files missing for {sorted(missing)}")
-            _audio = audio
-        return _audio
-
-
-def render_wav(answer: str) -> bytes:
-    # Read-only once loaded; pure Python, ~0.25 s for five characters.
-    return bytes(_audio_captcha().generate(answer))
 
 
 # --- challenges ------------------------------------------------------------------
@@ -153,15 +141,39 @@ async def create_captcha(client_ip: str = "") -> IssuedCaptcha:
     return IssuedCaptcha(id=challenge_id, png=png, expires_at=expires_at)
 
 
-async def captcha_audio(challenge_id: uuid.UUID | str) -> bytes:
-    """The answer of a live challenge read aloud, as a WAV file.
-    404 for an unknown id, 410 once it is used or expired."""
+async def captcha_audio(challenge_id: uuid.UUID | str, client_ip: str = "") -> bytes:
+    """The answer of a live challenge read aloud, as a WAV file: the kept one, or
+    rendered now (counted against the address's `captcha_audio:ip` limit) and kept.
+    404 for an unknown id, 410 once it is used or expired, 429 over the limit."""
     cid = _parse_id(challenge_id)
+    row = await _live_row(cid)
+    if row["audio"] is not None:
+        return bytes(row["audio"])
+    await hit("captcha_audio:ip", client_ip)
+    try:
+        wav = await anyio.to_thread.run_sync(render_wav, row["answer"], limiter=_audio_renders)
+    except SpeechUnavailable as exc:
+        log.error("robot check audio unavailable: %s", exc)
+        raise ProblemError(503, "captcha_audio_unavailable") from exc
+    # Kept only if no other request kept one first: everyone gets the same sound.
+    await CaptchaChallenge.update({CaptchaChallenge.audio: wav}).where(
+        (CaptchaChallenge.id == cid)
+        & CaptchaChallenge.audio.is_null()
+        & CaptchaChallenge.used_at.is_null()
+    )
+    kept = await _live_row(cid)
+    return bytes(kept["audio"]) if kept["audio"] is not None else wav
+
+
+async def _live_row(cid: uuid.UUID | None) -> dict[str, Any]:
     row = None
     if cid is not None:
         row = (
             await CaptchaChallenge.select(
-                CaptchaChallenge.answer, CaptchaChallenge.used_at, CaptchaChallenge.expires_at
+                CaptchaChallenge.answer,
+                CaptchaChallenge.used_at,
+                CaptchaChallenge.expires_at,
+                CaptchaChallenge.audio,
             )
             .where(CaptchaChallenge.id == cid)
             .first()
@@ -172,7 +184,7 @@ async def captcha_audio(challenge_id: uuid.UUID | str) -> bytes:
         raise ProblemError(410, "captcha_used")
     if row["expires_at"] <= utc_now():
         raise ProblemError(410, "captcha_expired")
-    return await anyio.to_thread.run_sync(render_wav, row["answer"])
+    return row
 
 
 async def consume_captcha(challenge_id: uuid.UUID | str, answer: str) -> None:
@@ -189,7 +201,7 @@ async def consume_captcha(challenge_id: uuid.UUID | str, answer: str) -> None:
         raise _refused("captcha_invalid")
     now = utc_now()
     rows = await (
-        CaptchaChallenge.update({CaptchaChallenge.used_at: now})
+        CaptchaChallenge.update({CaptchaChallenge.used_at: now, CaptchaChallenge.audio: None})
         .where(
             (CaptchaChallenge.id == cid)
             & CaptchaChallenge.used_at.is_null()
@@ -218,9 +230,13 @@ async def _why_unusable(cid: uuid.UUID) -> str:
 
 
 async def purge_expired_captchas(now: datetime | None = None) -> int:
-    """Delete challenges that expired more than a day ago; returns how many.
-    Meant to be called periodically (e.g. hourly) by the server."""
-    cutoff = (now or utc_now()) - PURGE_AFTER
+    """Delete challenges that expired more than a day ago; returns how many. The
+    sound of any expired one goes at once. Called periodically by the server."""
+    now = now or utc_now()
+    await CaptchaChallenge.update({CaptchaChallenge.audio: None}).where(
+        (CaptchaChallenge.expires_at <= now) & CaptchaChallenge.audio.is_not_null()
+    )
+    cutoff = now - PURGE_AFTER
     rows = await (
         CaptchaChallenge.delete()
         .where(CaptchaChallenge.expires_at < cutoff)

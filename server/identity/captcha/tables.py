@@ -1,4 +1,4 @@
-from piccolo.columns import UUID, Timestamptz, Varchar
+from piccolo.columns import UUID, Bytea, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -14,3 +14,7 @@ class CaptchaChallenge(Table, tablename="captcha_challenge"):
     used_at = Timestamptz(null=True, default=None)
     # Who asked for it (IPv6 text is at most 45 characters).
     client_ip = Varchar(length=45, default="")
+    # The answer read aloud (WAV), made on the first request for it and kept, so every
+    # process serves the same sound: no fresh variants to average, no second render.
+    # Cleared once the challenge is used or expired.
+    audio = Bytea(null=True, default=None)
