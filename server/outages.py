@@ -1,7 +1,9 @@
 """Which unexpected errors are passing outages rather than bugs: the disk is full,
 or the database went away (restarting, connection cut). The client is told to try
 again later (507 / 503 with Retry-After) instead of getting a 500; nothing was
-half-stored, since the request's transaction never committed."""
+half-stored, since the request's transaction never committed. And which are the
+input's fault (text or numbers the database refused, nesting past the decoder's
+limit): a 400, since resending the same request cannot help."""
 
 from __future__ import annotations
 
@@ -23,6 +25,28 @@ def storage_full(exc: BaseException) -> bool:
         return True
     # SQLite reports its own: "database or disk is full" (SQLITE_FULL).
     return isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc)
+
+
+# Input the database refused, and the decoder's limit: the sender's fault, never a 5xx.
+_ASYNCPG_UNSTORABLE = {
+    "CharacterNotInRepertoireError": ("nul_character", "text the database cannot hold (NUL)"),
+    "UntranslatableCharacterError": ("nul_character", "text the database cannot hold (NUL)"),
+    "NumericValueOutOfRangeError": ("out_of_range", "a number past what the database holds"),
+}
+
+
+def unstorable_input(exc: BaseException) -> tuple[str, str] | None:
+    """(code, message) when the request's own data caused `exc`, else None."""
+    if isinstance(exc, RecursionError):
+        return "too_deep", "the body is nested too deeply"
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    for name in names & set(_ASYNCPG_UNSTORABLE):
+        return _ASYNCPG_UNSTORABLE[name]
+    if "DataError" in names and "out of int" in str(exc):
+        return "out_of_range", "a number past what the database holds"  # asyncpg, before sending
+    if isinstance(exc, OverflowError) and "SQLite INTEGER" in str(exc):
+        return "out_of_range", "a number past what the database holds"
+    return None
 
 
 def database_unavailable(exc: BaseException) -> bool:

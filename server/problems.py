@@ -218,6 +218,15 @@ def _handle_http(request: Request, exc: HTTPException) -> Response[Problem]:
 
 def _handle_unexpected(request: Request, exc: Exception) -> Response[Problem]:
     retry = {"Retry-After": str(outages.RETRY_AFTER_SECONDS)}
+    fault = outages.unstorable_input(exc)
+    if fault:
+        # server/request_screen.py and the push engine refuse these by path first; this
+        # is the backstop, so input never earns a 5xx (a phone resends those forever).
+        log.warning("input the database refused on %s %s: %s: %s", request.method, request.url.path,
+                    type(exc).__name__, exc)
+        code, message = fault
+        return problem_response(request, 400, "invalid_request", message,
+                                [FieldError(path="$", code=code, message=message)])
     if outages.storage_full(exc):
         log.error("storage full on %s %s: %s", request.method, request.url.path, exc)
         return problem_response(request, 507, "storage_full", headers=retry)

@@ -16,6 +16,7 @@ import re
 
 import msgspec
 
+_BIGINT_MAX = 2**63 - 1
 _FORMAT = re.compile(r"^v1\.([0-9a-f]{8})\.([0-9a-f]{16})\.([0-9a-f]{16})$")
 
 
@@ -39,4 +40,7 @@ def decode_cursor(cursor: str | None, epoch: str) -> Position | None:
     match = _FORMAT.match(cursor)
     if not match or match.group(1) != epoch:
         return None
-    return Position(int(match.group(2), 16), int(match.group(3), 16))
+    position = Position(int(match.group(2), 16), int(match.group(3), 16))
+    if max(position.txid, position.change_id) > _BIGINT_MAX:
+        return None  # no BIGINT holds it: forged or damaged
+    return position

@@ -17,6 +17,7 @@ from server.identity.guards import current_principal, require, signed_in
 from server.identity.roles import Role
 from server.problems import FieldError, ProblemError
 from server.ratelimit.service import hit
+from server.request_screen import SCREENS_OWN_BODY
 from sync.messages import MAX_BODY_BYTES, PullResponse, PushResponse, ReserveRequest, ReserveResponse
 
 
@@ -38,6 +39,7 @@ class SyncController(Controller):
         summary="Push a batch of mutations (JSON or MessagePack, answered in kind)",
         request_max_body_size=MAX_BODY_BYTES + 1024,
         status_code=200,
+        opt={SCREENS_OWN_BODY: True},  # a payload no column can hold rejects its mutation only
     )
     async def push(self, request: Request, state: State) -> Response[PushResponse]:
         # The body is a PushEnvelope in JSON or MessagePack (see sync/README.md),

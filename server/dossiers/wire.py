@@ -11,6 +11,7 @@ from litestar import Request, Response
 from litestar.enums import MediaType
 
 from server.problems import FieldError, ProblemError
+from server.request_screen import too_deep
 from sync.messages import MAX_BODY_BYTES, MAX_MUTATIONS, PushEnvelope
 
 MSGPACK = MediaType.MESSAGEPACK.value
@@ -48,6 +49,8 @@ def decode_envelope(request: Request, body: bytes) -> PushEnvelope:
         envelope = decoder.decode(body)
     except msgspec.ValidationError as exc:
         raise _invalid(str(exc)) from None
+    except RecursionError:  # nested far past MAX_DEPTH: no payload of ours is
+        raise too_deep() from None
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise ProblemError(400, "invalid_request", detail=f"malformed body: {exc}",
                            errors=[FieldError(path="$", code="malformed", message=str(exc))]) from None

@@ -1,0 +1,58 @@
+"""What no database column can hold, found in a decoded JSON or MessagePack value:
+text with the NUL character (PostgreSQL text refuses U+0000), an integer past 64
+bits (BIGINT, SQLite INTEGER), or nesting deeper than any form needs. Found by path,
+so the sender is told which value to fix."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+# The deepest legitimate document is a push: envelope, mutations, mutation, payload,
+# fields, a value of a few levels. Twice that leaves room; msgspec's own limit
+# (Python's recursion limit, about 1,000) is far past it.
+MAX_DEPTH = 32
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+MAX_FOUND = 20  # enough to name the faults, not a list as long as the body
+
+NUL_MESSAGE = "text may not contain the NUL character (U+0000)"
+RANGE_MESSAGE = f"integers must lie within {INT64_MIN} and {INT64_MAX}"
+DEPTH_MESSAGE = f"nested deeper than {MAX_DEPTH} levels"
+
+
+class Unstorable(NamedTuple):
+    path: str
+    code: str  # nul_character, out_of_range, too_deep
+    message: str
+
+
+def unstorable(value: Any, root: str = "$") -> list[Unstorable]:
+    """Every fault in `value` (up to MAX_FOUND), by path: `root.key`, `root[0]`."""
+    found: list[Unstorable] = []
+    _walk(value, root, 0, found)
+    return found
+
+
+def _walk(value: Any, path: str, depth: int, found: list[Unstorable]) -> None:
+    if len(found) >= MAX_FOUND:
+        return
+    if isinstance(value, str):
+        if "\x00" in value:
+            found.append(Unstorable(path, "nul_character", NUL_MESSAGE))
+    elif isinstance(value, bool):
+        return
+    elif isinstance(value, int):
+        if not INT64_MIN <= value <= INT64_MAX:
+            found.append(Unstorable(path, "out_of_range", RANGE_MESSAGE))
+    elif isinstance(value, (dict, list)):
+        if depth >= MAX_DEPTH:  # stops here, so the walk itself never recurses far
+            found.append(Unstorable(path, "too_deep", DEPTH_MESSAGE))
+            return
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                _walk(item, f"{path}[{i}]", depth + 1, found)
+            return
+        for key, item in value.items():
+            inner = f"{path}.{key}"
+            if isinstance(key, (str, int)) and not isinstance(key, bool):
+                _walk(key, inner, MAX_DEPTH, found)  # keys are scalars (MessagePack allows ints)
+            _walk(item, inner, depth + 1, found)
