@@ -78,8 +78,11 @@ export async function loadReference(): Promise<void> {
 
 let loop: SyncLoop | null = null;
 let changeTimer: ReturnType<typeof setTimeout> | null = null;
-/** A burst of saved changes goes in one push once typing has paused this long. */
+let firstChangeAt = 0;
+/** A burst of saved changes goes in one push once typing has paused this long… */
 const TYPING_PAUSE = 1500;
+/** …or once it has waited this long since the burst's first change. */
+const TYPING_PAUSE_CAP = 20_000;
 
 function exclusive<T>(fn: () => Promise<T>): Promise<T> {
   const locks = (navigator as Navigator & { locks?: LockManager }).locks;
@@ -93,6 +96,16 @@ export function syncNow(reason = 'button'): Promise<void> {
 /** A change was queued: sync soon (a short pause gathers a burst of typing into one push). */
 export function changed(): void {
   void refresh();
+  if (changeTimer === null) firstChangeAt = Date.now();
+  armChangeTimer();
+}
+
+/** A key was typed: a push waiting for the pause waits on (but not for ever). */
+export function typing(): void {
+  if (changeTimer !== null && Date.now() - firstChangeAt < TYPING_PAUSE_CAP) armChangeTimer();
+}
+
+function armChangeTimer(): void {
   if (changeTimer) clearTimeout(changeTimer);
   changeTimer = setTimeout(() => {
     changeTimer = null;

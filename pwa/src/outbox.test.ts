@@ -5,6 +5,9 @@ import { applyPushResponse, markSent, outboxCounts, overlay, pendingItems, takeB
 
 const SHA = 'a'.repeat(64);
 
+// Node's; the app's types (DOM) do not know it.
+const nodeSetImmediate = (globalThis as unknown as { setImmediate(fn: () => void): void }).setImmediate;
+
 describe('outbox', () => {
   it('stores a draft and its create_draft together, with seq from 1', async () => {
     const db = await freshDb();
@@ -132,7 +135,7 @@ describe('outbox', () => {
   });
 
   it('a save racing the batch read lands in the batch or in a new item, never in between', async () => {
-    const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+    const tick = () => new Promise<void>((resolve) => nodeSetImmediate(resolve)); // one turn of fake-indexeddb's scheduler
     for (let delay = 0; delay < 40; delay++) {
       const db = await freshDb();
       const d = await createDraft(db, 'khai-sinh', 1, { 'child.hometown': 'Huế' });

@@ -2,7 +2,7 @@
 // rules as the server, saved on every change (to IndexedDB, then the outbox).
 
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { changed, communes, getDb } from '../app';
+import { changed, communes, getDb, typing } from '../app';
 import type { LocalDossier } from '../db';
 import { editAnswers } from '../dossiers';
 import { fieldRequired, fieldVisible, sectionVisible, validateAnswers } from '../formModel';
@@ -132,6 +132,7 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
       return next;
     });
     pending.current[path] = value === '' ? null : value;
+    typing();
     if (timer.current) clearTimeout(timer.current);
     timer.current = setTimeout(() => void flush(), immediate ? 0 : SAVE_DELAY);
   }
