@@ -6,7 +6,8 @@
 // Unsent edits are folded into the newest unsent mutation of the same dossier when it
 // is the last one in the queue (the order of mutations never changes), so a draft made
 // offline over days travels as one create_draft, not as a thousand keystrokes. An item
-// that has been sent once is never changed again: the server may have recorded it.
+// that has been sent once is never changed again: the server may have recorded it. An
+// item is marked sent in the same transaction that reads it for the wire (`takeBatch`).
 
 import type { IDBPTransaction } from 'idb';
 import type { MutationKind, Outcome, PushResponse, Reason } from './api/types';
