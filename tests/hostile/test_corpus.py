@@ -11,7 +11,14 @@ d0d0d0d0-0000-4000-8000-000000000000 is replaced by the device's own (same lengt
 so MessagePack framing holds), so the envelope gets past the device check to what
 is wrong with it.
 corpus/uploads: one JSON request each (method, path, headers, body); "setup":
-"upload" first creates a valid upload and sends the request to its Location."""
+"upload" first creates a valid upload and sends the request to its Location.
+corpus/push-rejected: push bodies whose envelope is sound but whose every mutation
+carries a payload no column can hold (NUL, an integer past 64 bits, deep nesting):
+answered 200 with each mutation rejected (`invalid_payload`), no dossier stored, so
+a phone's queue moves on. Each goes from a new device (seq 1 again).
+corpus/requests: one JSON request each (method, path, headers, body) to any other
+endpoint, sent "as" anonymous, citizen, desk (a signed-in session), device or
+outreach-device (a device credential)."""
 
 from __future__ import annotations
 
@@ -30,6 +37,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from server.attachments.tables import Blob, BlobUploader, Upload
 from server.dossiers.tables import AppliedMutation, ChangeFeed, DeviceSequence, Dossier, DossierHistory
 from server.clock import vn_today
+from tests.support.demo_accounts import client_for, signed_in
 from tests.support.sync_client import SyncDevice, _register_fake_blobs, birth_answers, fake_sha256, uuid7
 from tests.sync.conftest import app, device_for, make_account  # noqa: F401  (app: a fixture)
 
@@ -143,6 +151,76 @@ async def test_every_upload_corpus_entry_is_refused_with_a_problem(device: SyncD
         elif (change := upload_change(before, await stored_uploads(), r)):
             faults.append(f"{path.name}: {r.status_code}, yet {change}")
     assert not faults, "\n".join(faults)
+
+
+async def test_every_rejected_push_corpus_entry_rejects_its_mutations_only(app) -> None:
+    files = corpus_files("push-rejected")
+    assert len(files) >= 10
+    citizen, _, _ = await signed_in(app, "citizen")
+    faults = []
+    for path in files:
+        device = await new_device(app, citizen)
+        async with aclosing(device.http):
+            before = await stored()
+            body = path.read_bytes().replace(PLACEHOLDER, str(device.device_id).encode())
+            r = await push_raw(device, body, CONTENT_TYPES.get(path.suffix, "application/json"))
+            if r.status_code != 200:
+                faults.append(f"{path.name}: status {r.status_code}: {r.text[:300]}")
+                continue
+            decode = msgspec.msgpack.decode if path.suffix == ".msgpack" else msgspec.json.decode
+            outcomes = decode(r.content)["outcomes"]
+            reasons = {(o["status"], o["reasons"][0]["code"] if o.get("reasons") else None) for o in outcomes}
+            if not outcomes or reasons != {("rejected", "invalid_payload")}:
+                faults.append(f"{path.name}: {outcomes}")
+            # The outcomes are recorded (a resend is answered the same); nothing else is.
+            after = await stored()
+            if (after[1], after[3], after[4]) != (before[1], before[3], before[4]):
+                faults.append(f"{path.name}: a dossier was stored")
+    await citizen.aclose()
+    assert not faults, "\n".join(faults)
+
+
+async def new_device(app, session: httpx.AsyncClient) -> SyncDevice:
+    """Another install of the signed-in account (one sign-in, not one per device)."""
+    device_id = uuid.uuid4()
+    r = await session.post("/api/devices", json={"id": str(device_id), "name": "máy thử"})
+    assert r.status_code == 201, r.text
+    return SyncDevice(client_for(app), r.json()["credential"], device_id)
+
+
+async def _caller(app, who: str, device: SyncDevice) -> tuple[httpx.AsyncClient, dict[str, str]]:
+    """A client and its credentials for a `requests` entry; the caller closes the client."""
+    if who in ("citizen", "desk"):
+        client, _, _ = await signed_in(app, who)
+        return client, {}
+    if who == "device":
+        return client_for(app), device.auth
+    if who == "outreach-device":
+        outreach = await device_for(app, await make_account("outreach", "00070"))
+        return outreach.http, outreach.auth
+    return client_for(app), {}
+
+
+async def test_every_request_corpus_entry_is_refused_with_a_problem(app, device: SyncDevice) -> None:
+    files = corpus_files("requests")
+    assert len(files) >= 20
+    before = await stored()
+    faults = []
+    for path in files:
+        entry = json.loads(path.read_text())
+        request = entry["request"]
+        client, auth = await _caller(app, entry.get("as", "anonymous"), device)
+        async with aclosing(client):
+            headers = {k: v.encode() for k, v in {**auth, **request.get("headers", {})}.items()}
+            # The path as written: %00 and the like reach the server undecoded.
+            url = httpx.URL(request["path"].split("?")[0], query=request["path"].partition("?")[2].encode())
+            r = await client.request(request["method"], url, headers=headers,
+                                     content=request["body"].encode() if "body" in request else None)
+        fault = problem_fault(r)
+        if fault:
+            faults.append(f"{path.name}: {fault}")
+    assert not faults, "\n".join(faults)
+    assert await stored() == before
 
 
 # -- the mutator --------------------------------------------------------------------
