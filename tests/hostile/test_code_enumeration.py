@@ -9,6 +9,7 @@ unique, reservable in blocks and the same on every server process."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 from contextlib import AsyncExitStack, aclosing
 
@@ -17,9 +18,9 @@ import pytest
 
 from server.clock import vn_today
 from server.database import bound_engine
-from server.dossiers.tables import CodeKey, Dossier
+from server.dossiers.tables import CodeCounter, CodeKey, Dossier
 from sync.code_permutation import FLOOR, SEQUENCE_SPACE, CodeIssuer, KeyedPermutation
-from sync.codes import ALPHABET, SEQUENCE_LENGTH, InvalidCode, make_code, parse_code, sequence_of
+from sync.codes import ALPHABET, SEQUENCE_LENGTH, InvalidCode, display, make_code, parse_code, sequence_of
 from tests.support.server_process import ServerProcess, insert_accounts, server_env, sign_in_device
 from tests.support.sync_client import SyncDevice
 from tests.sync.conftest import app, citizen, device_for, make_account  # noqa: F401 (fixtures)
@@ -31,9 +32,6 @@ REAL_DOSSIERS = 6
 # Sequence values an attacker tries by counting, and steps either side of their own code.
 COUNTED = 20_000
 STEPS = 2_000
-
-
-sequence_value = sequence_of
 
 
 async def real_codes() -> set[str]:
@@ -69,12 +67,12 @@ async def test_counting_or_stepping_from_ones_own_code_hits_nothing(citizen: Syn
     assert set(own) <= real
     year = vn_today().year
     guesses = {make_code(COMMUNE, year, n) for n in range(0, COUNTED)}
-    mine = sequence_value(own[-1])
+    mine = sequence_of(own[-1])
     guesses |= {make_code(COMMUNE, year, mine + d) for d in range(-STEPS // 2, STEPS // 2 + 1)
                 if d and 0 <= mine + d < len(ALPHABET) ** SEQUENCE_LENGTH}
     assert not guesses & (real - {own[-1]}), sorted(guesses & real)
     # Two codes issued one after the other are not neighbours in the sequence space.
-    values = sorted(sequence_value(c) for c in own)
+    values = sorted(sequence_of(c) for c in own)
     assert min(b - a for a, b in zip(values, values[1:])) > STEPS, values
 
 
@@ -87,7 +85,7 @@ async def test_reserved_blocks_are_not_consecutive_and_the_server_takes_them(app
         codes = [c["code"] for c in r.json()["codes"]]
         assert len(set(codes)) == 30
         assert all(parse_code(c) == c and c.startswith(COMMUNE) for c in codes)
-        values = sorted(sequence_value(c) for c in codes)
+        values = sorted(sequence_of(c) for c in codes)
         assert min(b - a for a, b in zip(values, values[1:])) > STEPS, values
 
         # Every one of them is accepted at submit, offline, as the phone binds them.
@@ -99,6 +97,38 @@ async def test_reserved_blocks_are_not_consecutive_and_the_server_takes_them(app
             Dossier.id.is_in(dossiers))}
         assert [stored[d] for d in dossiers] == codes
 
+
+
+async def test_codes_issued_before_the_permutation_are_still_found(citizen: SyncDevice, visitor) -> None:
+    (code,) = await submit_several(citizen, 1)
+    legacy = make_code(COMMUNE, vn_today().year, 3)  # as counted before
+    await Dossier.update({Dossier.code: legacy}).where(Dossier.code == code)
+    r = await visitor.post("/api/lookup", json={"code": display(legacy).lower(), **await captcha(visitor)})
+    assert r.status_code == 200 and r.json()["code"] == legacy, r.text
+
+
+async def test_a_code_already_taken_is_passed_over_not_issued_twice(app, citizen: SyncDevice) -> None:  # noqa: F811
+    """A database restored without its key row makes a new key; the codes that key
+    would issue next are taken on purpose here, and are skipped, not a 5xx."""
+    own = await submit_several(citizen, 2)
+    await CodeKey.delete(force=True)
+    key = os.urandom(32)
+    await CodeKey.insert(CodeKey(id=1, key=key.hex(), created_at=dt.datetime.now(dt.timezone.utc)))
+    row = await CodeCounter.select(CodeCounter.next_value).where(
+        (CodeCounter.commune_code == COMMUNE) & (CodeCounter.year == vn_today().year)).first()
+    issuer = CodeIssuer(key, COMMUNE, vn_today().year)
+    after = row["next_value"]
+    taken = [issuer.code(after), issuer.code(after + 1)]
+    for old, new in zip(own, taken):
+        await Dossier.update({Dossier.code: new}).where(Dossier.code == old)
+
+    phone = await device_for(app, await make_account("outreach", COMMUNE))
+    async with aclosing(phone.http):
+        r = await reserve(phone, 3)
+        assert r.status_code == 201, r.text
+        assert [c["code"] for c in r.json()["codes"]] == [issuer.code(after + n) for n in (2, 3, 4)]
+    (fresh,) = await submit_several(citizen, 1)
+    assert fresh == issuer.code(after + 5)
 
 # -- the permutation itself ----------------------------------------------------------------
 
