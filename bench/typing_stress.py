@@ -55,9 +55,10 @@ async def run(quick: bool = False) -> Report:
             finally:
                 await browser.close()
 
-    table = report.table("drafts", ["draft", "kind", "fields", "lost", "pushes", "events (each may push at once)"])
+    table = report.table("drafts", ["draft", "kind", "fields", "lost", "pushes", "typing pauses ≥ 1.5 s",
+                                     "events (each may push at once)"])
     for d in result.drafts:
-        table.add(d.index + 1, "quiet" if d.quiet else "stirred", d.fields, len(d.losses), d.pushes,
+        table.add(d.index + 1, "quiet" if d.quiet else "stirred", d.fields, len(d.losses), d.pushes, d.pauses,
                   ", ".join(f"{k} {v}" for k, v in sorted(d.events.items())) or "none")
     quiet = [d.pushes for d in result.drafts if d.quiet]
     stirred = [d.pushes for d in result.drafts if not d.quiet]
@@ -67,7 +68,8 @@ async def run(quick: bool = False) -> Report:
     totals.add("fields lost", result.losses)
     totals.add("drafts with a loss", result.drafts_with_losses)
     totals.add("pushes per quiet draft (typed in one burst), max", max(quiet) if quiet else None)
-    totals.add(f"pushes per quiet draft, target ≤ {BURST_PUSHES}", "reached" if quiet and max(quiet) <= BURST_PUSHES else "not reached")
+    totals.add(f"pushes per quiet draft, target ≤ {BURST_PUSHES} + its typing pauses",
+               "reached" if all(d.pushes <= d.allowed_pushes for d in result.drafts if d.quiet) else "not reached")
     if stirred:
         totals.add("pushes per stirred draft, p50 / max", f"{percentile(stirred, 50):.0f} / {max(stirred)}")
     for d in result.drafts:

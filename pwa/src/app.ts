@@ -82,7 +82,7 @@ let firstChangeAt = 0;
 /** A burst of saved changes goes in one push once typing has paused this long… */
 const TYPING_PAUSE = 1500;
 /** …or once it has waited this long since the burst's first change. */
-const TYPING_PAUSE_CAP = 20_000;
+const TYPING_PAUSE_CAP = 60_000;
 
 function exclusive<T>(fn: () => Promise<T>): Promise<T> {
   const locks = (navigator as Navigator & { locks?: LockManager }).locks;

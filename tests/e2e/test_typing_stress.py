@@ -9,7 +9,7 @@ version (bench/typing_stress.py)."""
 from __future__ import annotations
 
 from tests.e2e.test_pwa_offline import CITIZEN, demo_password, install_app, sign_in
-from tests.support.typing_stress import BURST_PUSHES, run_typing_stress, seed_from_env
+from tests.support.typing_stress import run_typing_stress, seed_from_env
 
 DRAFTS = 3
 THROTTLE = 4
@@ -26,7 +26,7 @@ async def test_fast_typing_loses_no_field_and_pushes_a_few_times_per_draft(live_
 
     assert result.losses == 0, result.summary()
     for draft in result.drafts:
-        # Events like a sync pass or the page coming back may each push once, by design.
-        assert draft.pushes <= BURST_PUSHES + draft.forced, draft.line()
-        if draft.quiet:
-            assert draft.pushes <= BURST_PUSHES, draft.line()
+        # A few pushes for a form typed in one burst (BURST_PUSHES), not one per field; a
+        # pause in the typing, or an event like a sync pass or the page coming back, may
+        # each let one more go, by design.
+        assert draft.pushes <= draft.allowed_pushes, draft.line()

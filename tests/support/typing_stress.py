@@ -49,6 +49,10 @@ REMOTE_FIELD = "extras.extract_copies"  # written only by the second device
 FILLING_RELATIONSHIPS = {"me", "cha"}
 BURST_PUSHES = 5  # a form typed in one burst goes in a few pushes, not one per field
 SETTLE_SECONDS = 90
+# The app's typing pause (pwa/src/app.ts TYPING_PAUSE): a gap this long between two edits
+# lets a push go, as it should; the page's own clock tells how many the typing had
+# (on a loaded machine the driver itself may stall that long between keys).
+TYPING_PAUSE_MS = 1500
 SEED_ENV = "MOTCUA_TYPING_SEED"
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]
@@ -82,6 +86,17 @@ SET_VISIBILITY = """(state) => {
   }
   document.dispatchEvent(new Event('visibilitychange'));
 }"""
+
+WATCH_EDITS = """() => {
+  window.__edits = [];
+  if (window.__watchingEdits) return;
+  window.__watchingEdits = true;
+  for (const type of ['input', 'change']) {
+    document.addEventListener(type, () => window.__edits.push(performance.now()), true);
+  }
+}"""
+
+PAUSES = """(ms) => window.__edits.slice(1).filter((t, i) => t - window.__edits[i] >= ms).length"""
 
 REGISTER_SYNC = """() => navigator.serviceWorker.ready.then(async (r) => {
   if (!r.sync) return false;
@@ -155,14 +170,21 @@ class DraftResult:
     quiet: bool
     fields: int
     pushes: int
+    pauses: int
     forced: int
     events: Counter
     losses: list[str]
 
+    @property
+    def allowed_pushes(self) -> int:
+        """A few for the burst, one per pause in the typing, one per event that syncs at once."""
+        return BURST_PUSHES + self.pauses + self.forced
+
     def line(self) -> str:
         events = ", ".join(f"{k} {v}" for k, v in sorted(self.events.items())) or "none"
         return (f"draft {self.index + 1} {'quiet' if self.quiet else 'stirred'}: {self.fields} fields, "
-                f"{len(self.losses)} lost, {self.pushes} pushes ({self.forced} forced by events: {events})"
+                f"{len(self.losses)} lost, {self.pushes} pushes (allowed {self.allowed_pushes}: "
+                f"{self.pauses} typing pauses ≥ {TYPING_PAUSE_MS} ms, {self.forced} events: {events})"
                 + "".join(f"\n    LOST {loss}" for loss in self.losses))
 
 
@@ -330,6 +352,7 @@ async def one_draft(page, device: SyncDevice, index: int, quiet: bool, seed: int
     await page.get_by_role("button", name="Đăng ký khai sinh").click()
     await expect(page.locator("form.draft h1")).to_have_text("Đăng ký khai sinh", timeout=30_000)
     dossier_id = page.url.split("/ho-so/")[1].split("?")[0]
+    await page.evaluate(WATCH_EDITS)
 
     stirrer = Stirrer(page, device, dossier_id, stir_rng)
     stop = asyncio.Event()
@@ -349,6 +372,7 @@ async def one_draft(page, device: SyncDevice, index: int, quiet: bool, seed: int
             await stirring
     if stirrer.remote_value is not None:
         expected[REMOTE_FIELD] = stirrer.remote_value
+    pauses = await page.evaluate(PAUSES, TYPING_PAUSE_MS)
 
     state = await settle(page, device, dossier_id)
     losses = compare(expected, await page.evaluate(SHOWN_VALUES, list(expected)), "the screen")
@@ -359,7 +383,7 @@ async def one_draft(page, device: SyncDevice, index: int, quiet: bool, seed: int
     await page.reload()
     await open_dossier(page, dossier_id)
     losses += compare(expected, await page.evaluate(SHOWN_VALUES, list(expected)), "the screen after reload")
-    return DraftResult(index, dossier_id, quiet, len(expected), count, stirrer.forced, stirrer.events, losses)
+    return DraftResult(index, dossier_id, quiet, len(expected), count, pauses, stirrer.forced, stirrer.events, losses)
 
 
 async def run_typing_stress(page, base_url: str, email: str, password: str, drafts: int, seed: int,
