@@ -9,6 +9,7 @@ import copy
 import datetime as dt
 import re
 import unicodedata
+import uuid
 from typing import Any
 
 import msgspec
@@ -62,6 +63,12 @@ def decode_payload(mutation: Mutation) -> Any:
     if found:
         raise Rejected(*[Reason("invalid_payload", f.path, f.message) for f in found])
     return msgspec.convert(mutation.payload, PAYLOAD_TYPES[mutation.kind])
+
+
+def usable_id(dossier_id: uuid.UUID) -> bool:
+    """Whether a device could have minted this id: not the nil or max UUID, and of
+    the RFC 9562 variant (UUIDv7 and v4 alike)."""
+    return dossier_id.variant == uuid.RFC_4122 and dossier_id.int not in (0, 2**128 - 1)
 
 
 def _text_too_long(value: Any) -> bool:
@@ -170,10 +177,9 @@ class Engine:
 
     async def _load(self, mutation: Mutation) -> DossierRecord:
         record = await self.store.load_for_update(mutation.dossier_id)
-        if record is None:
+        if record is None or record.owner_id != self.actor.account_id:
+            # Another account's dossier is no dossier: the answer must not tell it exists.
             raise _reason("unknown_dossier", "dossier_id")
-        if record.owner_id != self.actor.account_id:
-            raise _reason("forbidden", "dossier_id", "the dossier belongs to another account")
         self._current = record
         if State(record.state) not in DEVICE_MUTATIONS[mutation.kind]:
             raise _reason("not_allowed_in_state", "kind",
@@ -196,8 +202,13 @@ class Engine:
     # -- kinds --------------------------------------------------------------
 
     async def _create(self, mutation: Mutation, payload: CreateDraft) -> tuple[DossierRecord, str]:
-        if await self.store.load_for_update(mutation.dossier_id) is not None:
-            raise _reason("already_exists", "dossier_id")
+        existing = await self.store.load_for_update(mutation.dossier_id)
+        if existing is not None and existing.owner_id == self.actor.account_id:
+            raise _reason("already_exists", "dossier_id")  # this account's own: the draft exists
+        if existing is not None or not usable_id(mutation.dossier_id):
+            # Taken by another account, or no id a device mints: the same answer, so
+            # that it cannot be told whether someone holds this id.
+            raise _reason("id_unavailable", "dossier_id", "this id cannot be used: mint a new one")
         procedure = await self.store.procedure(payload.procedure_code, payload.schema_version)
         if procedure is None:
             path = "payload.schema_version" if payload.schema_version else "payload.procedure_code"

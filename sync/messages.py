@@ -14,9 +14,15 @@ MAX_MUTATIONS = 100
 MAX_BODY_BYTES = 1024 * 1024
 MAX_CHANGES = 300
 MAX_TEXT = 4000
-# seq and base_version: integers a JavaScript client can hold exactly (2^53 - 1), so a
-# hostile 2^64 is refused at its path rather than carried to a BIGINT column.
-SafeInt = Annotated[int, msgspec.Meta(le=2**53 - 1)]
+# Integers are bounded where they are declared, by what they meet: seq (BIGINT) and
+# base_version at what a JavaScript client holds exactly (2^53 - 1), ids and
+# versions of INTEGER columns at 2^31 - 1. Out of range is refused at its path: 422
+# for the envelope, `invalid_payload` for a payload, never a database error.
+MAX_SAFE_INT = 2**53 - 1
+MAX_INT32 = 2**31 - 1
+Seq = Annotated[int, msgspec.Meta(ge=1, le=MAX_SAFE_INT)]
+Version = Annotated[int, msgspec.Meta(ge=0, le=MAX_SAFE_INT)]
+RowId = Annotated[int, msgspec.Meta(ge=1, le=MAX_INT32)]
 
 Kind = Literal[
     "create_draft", "edit_draft", "attach", "detach", "submit", "withdraw",
@@ -29,7 +35,7 @@ Sha256 = str
 class CreateDraft(msgspec.Struct, forbid_unknown_fields=True):
     procedure_code: str
     # The catalog version the device drafted against; the current one when omitted.
-    schema_version: int | None = None
+    schema_version: RowId | None = None
     fields: dict[str, Any] = {}
 
 
@@ -63,7 +69,7 @@ class AnswerSupplement(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ResolveConflict(msgspec.Struct, forbid_unknown_fields=True):
-    conflict_id: int
+    conflict_id: RowId
     # "server" keeps the value the server holds, "device" takes the device's,
     # "value" sets `value` (the person typed a third one).
     choice: Literal["server", "device", "value"]
@@ -85,13 +91,13 @@ PAYLOAD_TYPES: dict[str, type] = {
 
 
 class Mutation(msgspec.Struct, forbid_unknown_fields=True):
-    seq: SafeInt
+    seq: Seq
     id: uuid.UUID
     dossier_id: uuid.UUID
     kind: Kind
     payload: dict[str, Any]
     # The dossier version the device last saw (0 for a new draft).
-    base_version: SafeInt = 0
+    base_version: Version = 0
     client_time: dt.datetime | None = None
 
 

@@ -33,21 +33,24 @@ def draft_with(device: SyncDevice, dossier: uuid.UUID, *hashes: str) -> None:
         device.queue("attach", dossier, {"path": SLOT, "sha256": h}, 1 + i)
 
 
-async def test_submission_needs_every_attached_file_uploaded_and_verified(citizen: SyncDevice) -> None:
+async def test_a_file_is_attached_only_once_its_bytes_are_uploaded(citizen: SyncDevice) -> None:
     photo = samples.jpeg(seed=11)
     sha = samples.sha(photo)
     dossier = uuid7()
-    draft_with(citizen, dossier, sha)  # offline: attached before the file travels
-    citizen.queue("submit", dossier, {}, 2)
+    draft_with(citizen, dossier, sha)  # pushed before the file travelled: the app holds it back
+    citizen.queue("submit", dossier, {}, 1)
     created, attached, submitted = await citizen.sync()
-    assert attached["status"] == "applied"
-    assert submitted["status"] == "rejected"
-    assert submitted["reasons"][0]["code"] == "attachment_not_uploaded"
-    assert submitted["reasons"][0]["path"] == SLOT
+    assert attached["status"] == "rejected"
+    assert attached["reasons"][0]["code"] == "attachment_not_uploaded"
+    assert attached["reasons"][0]["path"] == "payload.sha256"
+    assert submitted["status"] == "rejected"  # the form's birth certificate is missing
+    assert not await BlobRef.exists().where(BlobRef.dossier_id == dossier)
 
     await upload(citizen, photo)
+    citizen.queue("attach", dossier, {"path": SLOT, "sha256": sha}, 1)
     citizen.queue("submit", dossier, {}, 2)
-    [submitted] = await citizen.sync()
+    attached, submitted = await citizen.sync()
+    assert attached["status"] == "applied", attached
     assert submitted["status"] == "applied" and submitted["state"] == 1, submitted
     assert await BlobRef.count().where((BlobRef.dossier_id == dossier) & (BlobRef.sha256 == sha)) == 1
 

@@ -139,7 +139,8 @@ async def test_someone_elses_dossier_is_rejected_and_untouched(app, citizen: Syn
     async with aclosing(stranger.http):
         stranger.queue("edit_draft", dossier, {"changes": {"child.hometown": "Huế"}}, 2)
         [outcome] = await stranger.sync()
-        assert outcome["status"] == "rejected" and outcome["reasons"][0]["code"] == "forbidden"
+        # As for no dossier at all: the answer does not tell that it exists.
+        assert outcome["status"] == "rejected" and outcome["reasons"][0]["code"] == "unknown_dossier"
         assert (await stranger.pull_all()) == {}
     row = await Dossier.select(Dossier.fields).where(Dossier.id == dossier).first()
     assert "Huế" not in row["fields"]
