@@ -218,17 +218,17 @@ describe('syncOnce', () => {
     expect(local.messages!.map((m) => m.author)).toEqual(['official', 'person']);
   });
 
-  it('holds a submission back while its files wait to be uploaded', async () => {
+  it('holds an attach and a submission back while their file waits to be uploaded', async () => {
     const { db, deps } = await setup();
     const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
     await (await import('./dossiers')).attachFile(db, d.id, 'attachments.birth_certificate', 'c'.repeat(64));
     await submitDossier(db, d.id);
     const uploads = async () => ({ available: true, waiting: new Set(['c'.repeat(64)]) });
     const report = await syncOnce({ ...deps, uploads });
-    expect(report).toMatchObject({ pushed: 2, held: 1 });
-    expect((await pendingItems(db)).map((i) => i.kind)).toEqual(['submit']);
+    expect(report).toMatchObject({ pushed: 1, held: 2 });
+    expect((await pendingItems(db)).map((i) => i.kind)).toEqual(['attach', 'submit']);
     const done = await syncOnce({ ...deps, uploads: async () => ({ available: true, waiting: new Set<string>() }) });
-    expect(done.pushed).toBe(1);
+    expect(done.pushed).toBe(2);
   });
 });
 

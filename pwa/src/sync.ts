@@ -78,6 +78,8 @@ function asAuth(error: unknown): never {
 }
 
 function attachmentHashes(item: OutboxItem, answers: Record<string, unknown>): string[] {
+  // The server takes a file into a dossier only from an account that has sent its bytes.
+  if (item.kind === 'attach') return [item.payload.sha256 as string];
   if (item.kind !== 'submit' && item.kind !== 'answer_supplement') return [];
   const hashes: string[] = [];
   for (const value of Object.values(answers)) {
@@ -86,7 +88,7 @@ function attachmentHashes(item: OutboxItem, answers: Record<string, unknown>): s
   return hashes;
 }
 
-/** The next batch, marked sent as it is read: in seq order, within the limits, stopping before a submission whose files wait. */
+/** The next batch, marked sent as it is read: in seq order, within the limits, stopping before an attach or a submission whose files wait. */
 function nextBatch(db: MotcuaDB, uploads: UploadReport | null, maxCount: number): Promise<{ items: OutboxItem[]; held: number }> {
   const waiting = uploads?.available && uploads.waiting.size ? uploads.waiting : null;
   return takeBatch(db, {
