@@ -3,9 +3,11 @@
 For each character it takes the `captcha` package's own public voice file, stretched
 to every speed the package applies (0.90 to 1.20 in steps of 0.01), and looks for it
 in the audio by normalized cross-correlation. Where to look: the five loudest
-stretches of sound, one character apart. A coarse pass at half the sample rate and
-five speeds keeps the four likeliest characters per stretch; the fine pass decides
-among them at full rate. No knowledge of the answer; only public files."""
+stretches of sound, a second apart (the package leaves one to three seconds between
+characters). A coarse pass at half the sample rate and five speeds keeps the ten
+likeliest characters per stretch; the fine pass decides among them at full rate.
+No knowledge of the answer; only public files. On the old audio it reads about 84%
+of characters and 65% of whole answers (the review's probe: 6 of 10)."""
 
 from __future__ import annotations
 
@@ -20,9 +22,9 @@ RATE = 8_000  # the voice files' rate
 FINE_SPEEDS = np.round(np.arange(0.90, 1.2001, 0.01), 2)
 COARSE_SPEEDS = (0.90, 0.975, 1.05, 1.125, 1.20)
 WINDOW = 12_000  # samples around a loud spot searched for a character
-KEEP = 6
-SMOOTH = 400
-APART = 6_500
+KEEP = 10  # characters the coarse pass hands to the fine pass
+SMOOTH = 800  # samples averaged into the loudness envelope (0.1 s)
+APART = 8_000  # samples between two characters' loud spots, at least
 
 
 def _voice_file(char: str) -> np.ndarray:
