@@ -26,7 +26,8 @@ export function newCaptcha(fetch?: Fetch): Promise<CaptchaOut> {
 }
 
 export function registerAccount(body: RegisterRequest, fetch?: Fetch) {
-  return request<{ account_id: string; status: string }>('/api/auth/register', { method: 'POST', body, fetch });
+  // The same answer whether or not the address had an account: no account id.
+  return request<{ status: string }>('/api/auth/register', { method: 'POST', body, fetch });
 }
 
 export function passwordSignIn(email: string, password: string, fetch?: Fetch): Promise<SessionInfo> {

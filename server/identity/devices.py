@@ -73,6 +73,16 @@ async def device_account(header_value: str) -> tuple[uuid.UUID, dict]:
     return device_id, found
 
 
+async def revoke_all_devices(account_id: uuid.UUID, by: uuid.UUID) -> int:
+    """Every live device of the account (a password reset, signing out everywhere):
+    their next sync is refused with device_revoked, and the app keeps what it has not
+    sent until its person signs in again and registers it anew."""
+    rows = await Device.update({Device.revoked_at: _now(), Device.revoked_by: by}).where(
+        (Device.account_id == account_id) & Device.revoked_at.is_null()
+    ).returning(Device.id)
+    return len(rows)
+
+
 async def revoke_device(device_id: uuid.UUID, by: uuid.UUID) -> bool:
     rows = await Device.update({Device.revoked_at: _now(), Device.revoked_by: by}).where(
         (Device.id == device_id) & Device.revoked_at.is_null()

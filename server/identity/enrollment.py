@@ -12,6 +12,7 @@ from server.clock import utcnow
 from server.communes.tables import Commune
 from server.database import write_transaction
 from server.identity import links
+from server.identity.free_text import chosen_name
 from server.identity.principal import Principal
 from server.identity.roles import OFFICIAL_ROLES, Role
 from server.identity.schemas import OfficialInvite
@@ -28,16 +29,16 @@ def _invalid(path: str, code: str, message: str) -> ProblemError:
 
 
 async def invite_official(
-    engine: Engine, settings: Settings, by: Principal | None, invite: OfficialInvite, ip: str
+    engine: Engine, settings: Settings, by: Principal | None, invite: OfficialInvite, ip: str,
+    *, lang: str = "en",
 ) -> tuple[uuid.UUID, str]:
     """Creates the official's account (no password) and emails the enrollment link.
-    `by` is None when the command line creates the first administrator."""
+    `by` is None when the command line creates the first administrator; `lang` is the
+    language of the refusals."""
     email = invite.email.strip().lower()
     if not EMAIL_PATTERN.fullmatch(email):
         raise _invalid("email", "invalid_email", email)
-    name = invite.full_name.strip()
-    if not name:
-        raise _invalid("full_name", "required", "required")
+    name = chosen_name("full_name", invite.full_name, lang, max_length=100)
     role = Role(invite.role)
     commune = invite.commune_code.strip()
     if role in OFFICIAL_ROLES:

@@ -84,6 +84,17 @@ admins = require(Role.agency_admin, Role.admin)
 admin_only = require(Role.admin)
 
 
+async def json_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """For session-less POSTs: the body must be declared application/json. A
+    cross-site form can send text/plain, urlencoded or multipart without a CORS
+    preflight, so accepting those would let any page sign its visitor in as someone
+    else (login CSRF) or act on their links."""
+    media_type = connection.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise ProblemError(415, "unsupported_media_type",
+                           detail=f"Content-Type: application/json expected, got {media_type or 'none'}")
+
+
 async def current_principal(connection: ASGIConnection) -> Principal:
     """Dependency for handlers behind a guard."""
     principal = await load_principal(connection)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sync.forms import Context, parse_schema, render, validate
 from server.clock import vn_today
+from server.identity.free_text import hidden_characters_error
 from server.identity.schemas import RegisterRequest
 from server.problems import FieldError
 
@@ -92,5 +93,9 @@ def check_registration(req: RegisterRequest, lang: str) -> tuple[dict, list[Fiel
         for i in result.errors
     ]
     values = {k.removeprefix("account."): v for k, v in result.values.items()}
+    # The form's text type takes any character; a name shown to officials may not hide any.
+    hidden = hidden_characters_error("organisation_name", values.get("organisation_name", ""), lang)
+    if hidden is not None:
+        errors.append(hidden)
     errors += password_errors(req.password, values.get("email", req.email), lang)
     return values, errors

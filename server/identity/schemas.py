@@ -25,7 +25,7 @@ class RegisterRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class RegisterResponse(msgspec.Struct):
-    account_id: uuid.UUID
+    # No account id: the answer is the same when the address already had an account.
     status: Literal["activation_sent"]
 
 

@@ -12,6 +12,7 @@ Language = Literal["vi", "en"]
 TemplateName = Literal[
     "activation",
     "password_reset",
+    "registration_attempt",
     "official_enrollment",
     "dossier_submitted",
     "dossier_received",
@@ -33,6 +34,13 @@ class ActivationParams(_Params, tag="activation", kw_only=True):
 
 class PasswordResetParams(_Params, tag="password_reset", kw_only=True):
     link: str
+    valid_hours: int = 1
+
+
+class RegistrationAttemptParams(_Params, tag="registration_attempt", kw_only=True):
+    # Someone registered with the address of an existing account. A password-reset
+    # link for citizens, empty for officials (they sign in with passkeys).
+    link: str = ""
     valid_hours: int = 1
 
 
@@ -74,6 +82,7 @@ class DossierRefusedParams(_DossierParams, tag="dossier_refused", kw_only=True):
 EmailParams = Union[
     ActivationParams,
     PasswordResetParams,
+    RegistrationAttemptParams,
     OfficialEnrollmentParams,
     DossierSubmittedParams,
     DossierReceivedParams,

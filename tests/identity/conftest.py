@@ -116,8 +116,9 @@ class Browser:
         link = await self.link_in_last_mail(email)
         token = link.split("token=")[1]
         assert (await self.post("/api/auth/activate", {"token": token})).status_code == 200
-        assert (await self.sign_in(email)).status_code == 200
-        return r.json()["account_id"]
+        signed_in = await self.sign_in(email)
+        assert signed_in.status_code == 200
+        return signed_in.json()["account_id"]
 
     async def add_passkey(self, authenticator: SoftAuthenticator) -> httpx.Response:
         options = (await self.post("/api/me/passkeys/options")).json()

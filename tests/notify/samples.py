@@ -19,6 +19,7 @@ from server.notify.schemas import (
     EmailParams,
     OfficialEnrollmentParams,
     PasswordResetParams,
+    RegistrationAttemptParams,
 )
 
 SAMPLES: list[EmailParams] = [
@@ -36,6 +37,7 @@ SAMPLES: list[EmailParams] = [
     ),
     DossierResultParams(code="01234260000001AK"),
     DossierRefusedParams(code="01234260000001AK", reason="Không thuộc thẩm quyền của UBND xã"),
+    RegistrationAttemptParams(link="http://localhost:8000/reset-password?token=jkl", name="Lê Văn Bình"),
 ]
 
 RECEIVED = DossierReceivedParams(code="01234260000001AK", appointment=date(2026, 11, 25))

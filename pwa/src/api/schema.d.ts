@@ -801,8 +801,6 @@ export interface components {
     };
     /** RegisterResponse */
     RegisterResponse: {
-      /** Format: uuid */
-      account_id: string;
       /** @constant */
       status: "activation_sent";
     };

@@ -16,12 +16,14 @@ from server.identity.controllers.common import (
     client_ip,
     device_info,
     profile_of,
+    request_lang,
     start_session,
     with_session_cookie,
 )
 from server.identity.devices import revoke_device
 from server.identity.enrollment import invite_official
-from server.identity.guards import admins, current_principal
+from server.identity.free_text import chosen_name
+from server.identity.guards import admins, current_principal, json_only
 from server.identity.roles import Role
 from server.identity.schemas import (
     DeviceInfo,
@@ -54,7 +56,8 @@ class AdminAccountsController(Controller):
     @post("/officials", status_code=201, summary="Invite an official; they enroll with a passkey")
     async def invite(self, request: Request, state: State, data: OfficialInvite) -> OfficialInvited:
         principal = await current_principal(request)
-        account_id, _ = await invite_official(state.engine, state.settings, principal, data, client_ip(request))
+        account_id, _ = await invite_official(state.engine, state.settings, principal, data, client_ip(request),
+                                              lang=request_lang(request))
         return OfficialInvited(account_id=account_id, status="enrollment_sent")
 
     @post("/{account_id:uuid}/devices/{device_id:uuid}/revoke", status_code=200,
@@ -83,7 +86,7 @@ class EnrollmentController(Controller):
     path = "/api/auth/enroll"
     tags = ["identity"]
 
-    @post("/options", status_code=200, summary="Start registering an official's first passkey")
+    @post("/options", status_code=200, guards=[json_only], summary="Start registering an official's first passkey")
     async def options(self, state: State, data: EnrollOptionsRequest) -> WebauthnOptions:
         account_id = await links.peek_link("enrollment", data.token)
         account = await Account.select().where(Account.id == account_id).first()
@@ -91,15 +94,16 @@ class EnrollmentController(Controller):
             challenge_id, options = await passkeys.registration_options(state.settings, account, "enroll")
         return WebauthnOptions(challenge_id=challenge_id, options=options)
 
-    @post("/finish", status_code=200, summary="Finish enrollment: stores the passkey and signs in")
+    @post("/finish", status_code=200, guards=[json_only], summary="Finish enrollment: stores the passkey and signs in")
     async def finish(self, request: Request, state: State, data: EnrollFinish) -> Response[SessionInfo]:
+        name = chosen_name("name", data.name, request_lang(request), max_length=100, required=False)
         account_id = await links.peek_link("enrollment", data.token)
         async with write_transaction(state.engine):
             stored = await passkeys.take_challenge(data.challenge_id, "enroll")
         async with write_transaction(state.engine):
             await links.use_link("enrollment", data.token)
             credential_id = await passkeys.finish_registration(
-                state.settings, account_id, stored, data.credential, data.name)
+                state.settings, account_id, stored, data.credential, name)
             await Account.update({Account.activated_at: utcnow()}).where(
                 (Account.id == account_id) & Account.activated_at.is_null())
             account = await Account.select().where(Account.id == account_id).first()

@@ -15,7 +15,8 @@ from server.identity.controllers.common import (
     start_session,
     with_session_cookie,
 )
-from server.identity.guards import current_principal, signed_in
+from server.identity.devices import revoke_all_devices
+from server.identity.guards import current_principal, json_only, signed_in
 from server.identity.principal import Principal
 from server.identity.schemas import (
     Accepted,
@@ -38,21 +39,21 @@ class AuthController(Controller):
     path = "/api/auth"
     tags = ["identity"]
 
-    @post("/register", status_code=201, summary="Register a citizen account (robot check required)")
+    @post("/register", status_code=201, guards=[json_only], summary="Register a citizen account (robot check required)")
     async def register(self, request: Request, state: State, data: RegisterRequest) -> RegisterResponse:
         ip = client_ip(request)
         await hit("register:ip", ip)
-        account_id = await accounts.register(
-            state.engine, state.settings, data, data.lang or request_lang(request), ip
-        )
-        return RegisterResponse(account_id=account_id, status="activation_sent")
+        # The same answer whether or not the address had an account (no probing);
+        # its owner is told by mail.
+        await accounts.register(state.engine, state.settings, data, data.lang or request_lang(request), ip)
+        return RegisterResponse(status="activation_sent")
 
-    @post("/activate", status_code=200, summary="Activate an account with the emailed link's token")
+    @post("/activate", status_code=200, guards=[json_only], summary="Activate an account with the emailed link's token")
     async def activate(self, request: Request, state: State, data: TokenRequest) -> Accepted:
         await accounts.activate(state.engine, data.token, client_ip(request))
         return Accepted(status="activated")
 
-    @post("/activation/resend", status_code=202, summary="Send the activation email again")
+    @post("/activation/resend", status_code=202, guards=[json_only], summary="Send the activation email again")
     async def resend_activation(self, request: Request, state: State, data: EmailRequest) -> Accepted:
         ip = client_ip(request)
         await hit("activation_resend:ip", ip)
@@ -60,7 +61,7 @@ class AuthController(Controller):
         await accounts.resend_activation(state.engine, state.settings, data.email, data.lang, ip)
         return Accepted(status="sent_if_registered")
 
-    @post("/password/forgot", status_code=202, summary="Email a password-reset link")
+    @post("/password/forgot", status_code=202, guards=[json_only], summary="Email a password-reset link")
     async def forgot_password(self, request: Request, state: State, data: EmailRequest) -> Accepted:
         ip = client_ip(request)
         await hit("password_reset:ip", ip)
@@ -68,13 +69,13 @@ class AuthController(Controller):
         await accounts.request_password_reset(state.engine, state.settings, data.email, data.lang, ip)
         return Accepted(status="sent_if_registered")
 
-    @post("/password/reset", status_code=200, summary="Set a new password with the emailed link's token")
+    @post("/password/reset", status_code=200, guards=[json_only], summary="Set a new password with the emailed link's token")
     async def reset_password(self, request: Request, state: State, data: ResetPasswordRequest) -> Accepted:
         await accounts.reset_password(state.engine, data.token, data.password,
                                       request_lang(request), client_ip(request))
         return Accepted(status="password_changed")
 
-    @post("/login", status_code=200, summary="Sign in with email and password (citizens; demo officials in demo mode)")
+    @post("/login", status_code=200, guards=[json_only], summary="Sign in with email and password (citizens; demo officials in demo mode)")
     async def login(self, request: Request, state: State, data: LoginRequest) -> Response[SessionInfo]:
         ip = client_ip(request)
         await hit("signin:ip", ip)
@@ -101,7 +102,7 @@ class AuthController(Controller):
             challenge_id, options = await passkeys.authentication_options(state.settings)
         return WebauthnOptions(challenge_id=challenge_id, options=options)
 
-    @post("/passkey/verify", status_code=200, summary="Finish a passkey sign-in")
+    @post("/passkey/verify", status_code=200, guards=[json_only], summary="Finish a passkey sign-in")
     async def passkey_verify(self, request: Request, state: State, data: PasskeyLogin) -> Response[SessionInfo]:
         ip = client_ip(request)
         async with write_transaction(state.engine):
@@ -142,12 +143,16 @@ class AuthController(Controller):
                          device_id=principal.device_id)
         return clearing_session_cookie(Accepted(status="signed_out"))
 
-    @post("/logout-everywhere", status_code=200, guards=[signed_in], summary="End every session of this account")
+    @post("/logout-everywhere", status_code=200, guards=[signed_in],
+          summary="End every session of this account and revoke every device")
     async def logout_everywhere(self, request: Request, state: State) -> Response:
         principal = await current_principal(request)
         async with write_transaction(state.engine):
             count = await revoke_all_sessions(principal.account_id)
+            # A phone's sync credential outlives its sessions: revoked too, the app keeps
+            # its unsent changes until its person signs in again.
+            devices = await revoke_all_devices(principal.account_id, by=principal.account_id)
             await record("signed_out_everywhere", actor_id=principal.account_id, target_kind="account",
                          target_id=principal.account_id, ip=client_ip(request),
-                         detail={"sessions": str(count)})
+                         detail={"sessions": str(count), "devices": str(devices)})
         return clearing_session_cookie(Accepted(status="signed_out_everywhere"))

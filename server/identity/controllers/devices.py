@@ -7,12 +7,13 @@ from litestar.datastructures import State
 
 from server.audit.service import record
 from server.database import write_transaction
-from server.identity.controllers.common import client_ip, device_info
+from server.identity.controllers.common import client_ip, device_info, request_lang
 from server.identity.devices import register_device
+from server.identity.free_text import chosen_name
 from server.identity.guards import current_principal, signed_in
 from server.identity.schemas import DeviceCredential, DeviceInfo, DeviceRegistration
 from server.identity.tables import Device
-from server.problems import FieldError, ProblemError
+from server.problems import ProblemError
 
 
 class DevicesController(Controller):
@@ -25,10 +26,7 @@ class DevicesController(Controller):
         principal = await current_principal(request)
         if principal.via != "session":
             raise ProblemError(403, "session_required")
-        name = data.name.strip()
-        if not name or len(name) > 100:
-            raise ProblemError(422, "validation_failed", errors=[
-                FieldError(path="name", code="invalid", message="1–100 characters")])
+        name = chosen_name("name", data.name, request_lang(request), max_length=100)
         async with write_transaction(state.engine):
             credential = await register_device(principal.account_id, data.id, name)
             await record("device_registered", actor_id=principal.account_id, target_kind="device",

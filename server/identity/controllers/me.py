@@ -12,8 +12,9 @@ from litestar.params import Parameter, PathParameter
 from server.audit.service import AuditEntry, activity_of, record
 from server.database import write_transaction
 from server.identity import passkeys
-from server.identity.controllers.common import client_ip, device_info, passkey_info, profile_of
+from server.identity.controllers.common import client_ip, device_info, passkey_info, profile_of, request_lang
 from server.identity.devices import revoke_device
+from server.identity.free_text import chosen_name
 from server.identity.guards import current_principal, signed_in
 from server.identity.schemas import (
     DeviceInfo,
@@ -97,11 +98,12 @@ class MeController(Controller):
     @post("/passkeys", status_code=201, summary="Finish adding a passkey")
     async def add_passkey(self, request: Request, state: State, data: PasskeyRegistration) -> PasskeyInfo:
         principal = await current_principal(request)
+        name = chosen_name("name", data.name, request_lang(request), max_length=100, required=False)
         async with write_transaction(state.engine):
             stored = await passkeys.take_challenge(data.challenge_id, "register")
         async with write_transaction(state.engine):
             credential_id = await passkeys.finish_registration(
-                state.settings, principal.account_id, stored, data.credential, data.name)
+                state.settings, principal.account_id, stored, data.credential, name)
             await record("passkey_added", actor_id=principal.account_id, target_kind="passkey",
                          target_id=credential_id[:64], ip=client_ip(request))
         r = await Passkey.select().where(Passkey.id == credential_id).first()
@@ -136,10 +138,7 @@ class MeController(Controller):
     @post("/documents", status_code=201, summary="Keep an uploaded file as a reusable document (ID card scan, …)")
     async def add_document(self, request: Request, state: State, data: PersonalDocumentAdd) -> PersonalDocumentInfo:
         principal = await current_principal(request)
-        label = data.label.strip()
-        if not label or len(label) > 200:
-            raise ProblemError(422, "validation_failed", errors=[
-                FieldError(path="label", code="invalid", message="1–200 characters")])
+        label = chosen_name("label", data.label, request_lang(request), max_length=200)
         # Only a file this person may read: one they uploaded, or one of their dossiers'.
         if await blob_row(data.sha256) is None or not await may_read(principal, data.sha256):
             raise ProblemError(422, "validation_failed", errors=[
