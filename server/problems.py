@@ -101,6 +101,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "file_damaged": ("Tệp bị hỏng hoặc chưa đầy đủ", "The file is damaged or incomplete"),
     "pdf_active_content": ("Tệp PDF chứa mã lệnh hoặc tệp nhúng", "The PDF contains scripts or embedded files"),
     "pdf_encrypted": ("Tệp PDF có mật khẩu", "The PDF is password-protected"),
+    "pdf_too_large_unpacked": ("Tệp PDF giải nén ra quá lớn", "The PDF unpacks to too much data"),
     "hash_mismatch": ("Tệp nhận được không khớp mã SHA-256 đã khai báo", "The file does not match its declared SHA-256"),
     "checksum_mismatch": ("Đoạn dữ liệu bị lỗi trên đường truyền", "The chunk was damaged in transit"),
     "offset_mismatch": ("Vị trí tải lên không khớp", "The upload offset does not match"),

@@ -72,6 +72,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_dossier_bytes: int = 50 * 1024 * 1024
     upload_expiry_hours: int = 24  # an unfinished upload idle this long is abandoned
     blob_retention_days: int = 30  # `motcua gc` keeps unreferenced blobs this long
+    # Uploaded files one process checks (decodes) at once: each may take ~100 MiB.
+    attachment_checks: int = 2
     s3_bucket: str = ""
     s3_endpoint: str = ""  # empty: AWS; else e.g. http://127.0.0.1:9000
     s3_region: str = "us-east-1"
@@ -202,6 +204,7 @@ def _attachment_settings(env: dict[str, str]) -> dict[str, object]:
         "max_dossier_bytes": max_dossier,
         "upload_expiry_hours": max(1, _int(env, "MOTCUA_UPLOAD_EXPIRY_HOURS", 24)),
         "blob_retention_days": max(1, _int(env, "MOTCUA_BLOB_RETENTION_DAYS", 30)),
+        "attachment_checks": max(1, _int(env, "MOTCUA_ATTACHMENT_CHECKS", 2)),
         "s3_bucket": bucket,
         "s3_endpoint": endpoint,
         "s3_region": env.get("MOTCUA_S3_REGION") or "us-east-1",

@@ -17,7 +17,7 @@ from server.attachments.blobs import blob_row, lacking, may_read
 from server.attachments.schemas import MissingRequest, MissingResponse
 from server.attachments.sniff import ACCEPTED, Refused
 from server.attachments.store import BlobMissing, blob_key, thumbnail_key
-from server.attachments.thumbnails import make_thumbnail
+from server.attachments.image_check import thumbnail_of
 from server.attachments.uploads import SHA256, UPLOAD_ID, UploadProblem, Uploads
 from server.i18n import negotiate_language
 from server.identity.guards import current_principal, signed_in
@@ -289,20 +289,15 @@ async def _readable(request: Request, sha256: str) -> dict:
 
 
 async def _rebuild_thumbnail(state: State, sha256: str) -> None:
-    import io
-
-    import anyio
-    from PIL import Image
-
     from server.attachments.tables import Blob
 
     data = await state.blob_store.read(blob_key(sha256))
-
-    def build() -> bytes:
-        with Image.open(io.BytesIO(data)) as image:
-            return make_thumbnail(image)
-
-    await state.blob_store.put_bytes(thumbnail_key(sha256), await anyio.to_thread.run_sync(build))
+    # In one of the process's check slots, within an upload's limits: a stored image
+    # decodes as large as a new one.
+    thumbnail = await state.uploads.check(thumbnail_of, data)
+    if thumbnail is None:
+        raise ProblemError(404, "no_thumbnail", detail="the image is too large or damaged to make a thumbnail of")
+    await state.blob_store.put_bytes(thumbnail_key(sha256), thumbnail)
     await Blob.update({Blob.has_thumbnail: True}).where(Blob.sha256 == sha256)
 
 

@@ -7,13 +7,15 @@ the name the device already filed it under; the PWA converts to JPEG before hash
 
 from __future__ import annotations
 
-import re
-import warnings
 from pathlib import Path
 
 import msgspec
 
-from server.attachments.thumbnails import make_thumbnail
+from server.attachments.image_check import inspect_image
+from server.attachments.pdf_check import inspect_pdf
+from server.attachments.refusals import Refused
+
+__all__ = ["ACCEPTED", "SNIFF_BYTES", "Inspected", "Refused", "inspect", "sniff"]
 
 # How many leading bytes `sniff` needs to decide.
 SNIFF_BYTES = 32
@@ -27,27 +29,7 @@ ACCEPTED: dict[str, str] = {
 # Pillow's names; phones save some photos as MPO (a JPEG with extra frames appended).
 _PIL_FORMATS = {"image/jpeg": {"JPEG", "MPO"}, "image/png": {"PNG"}, "image/webp": {"WEBP"}}
 
-# Sane photographs and scans of paper documents.
-MIN_SIDE = 200
-MAX_SIDE = 16384
-MAX_PIXELS = 40_000_000
-
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif"}
-
-
-class Refused(Exception):
-    """A file the server will not keep, with what to tell the person (vi, en)."""
-
-    def __init__(self, status: int, code: str, vi: str, en: str) -> None:
-        super().__init__(code)
-        self.status = status
-        self.code = code
-        self.vi = vi
-        self.en = en
-
-    def message(self, lang: str) -> str:
-        return self.vi if lang == "vi" else self.en
-
 
 _ACCEPTED_VI = "Chỉ nhận tệp PDF hoặc ảnh JPEG, PNG, WebP."
 _ACCEPTED_EN = "Only PDF files and JPEG, PNG or WebP photos are accepted."
@@ -116,74 +98,9 @@ class Inspected(msgspec.Struct, frozen=True):
     thumbnail: bytes | None = None
 
 
-def _damaged(kind_vi: str, kind_en: str) -> Refused:
-    return Refused(
-        422, "file_damaged",
-        f"Tệp {kind_vi} bị hỏng hoặc chưa tải lên trọn vẹn; hãy chọn hoặc chụp lại.",
-        f"The {kind_en} file is damaged or incomplete; choose or take it again.",
-    )
-
-
-# Names long enough never to turn up by chance in compressed binary streams.
-_PDF_ACTIVE = re.compile(rb"/(JavaScript|Launch|EmbeddedFile|RichMedia)\b")
-
-
-def _inspect_pdf(path: Path) -> Inspected:
-    size = path.stat().st_size
-    with path.open("rb") as f:
-        f.seek(max(0, size - 1024))
-        tail = f.read()
-        if b"%%EOF" not in tail:
-            raise _damaged("PDF", "PDF")
-        f.seek(0)
-        carry = b""
-        while block := f.read(1024 * 1024):
-            window = carry + block
-            if _PDF_ACTIVE.search(window):
-                raise Refused(
-                    422, "pdf_active_content",
-                    "Tệp PDF có chứa mã lệnh hoặc tệp đính kèm bên trong; hãy quét hoặc in lại thành PDF thường.",
-                    "The PDF contains scripts or embedded files; scan or print it again to a plain PDF.",
-                )
-            if b"/Encrypt" in window:
-                raise Refused(
-                    422, "pdf_encrypted",
-                    "Tệp PDF được đặt mật khẩu nên cán bộ không mở được; hãy gửi bản không mật khẩu.",
-                    "The PDF is password-protected and officials could not open it; send it without a password.",
-                )
-            carry = block[-32:]
-    return Inspected(media_type="application/pdf")
-
-
 def _inspect_image(path: Path, media_type: str) -> Inspected:
-    from PIL import Image, UnidentifiedImageError
-
     kind = ACCEPTED[media_type].upper()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                if image.format not in _PIL_FORMATS[media_type]:
-                    raise _damaged(kind, kind)
-                width, height = image.size
-                if (min(width, height) < MIN_SIDE or max(width, height) > MAX_SIDE
-                        or width * height > MAX_PIXELS):
-                    raise Refused(
-                        422, "image_dimensions",
-                        f"Ảnh {width}×{height} điểm ảnh không dùng được: cạnh ngắn cần ít nhất {MIN_SIDE}, "
-                        f"cạnh dài nhiều nhất {MAX_SIDE} và tổng không quá {MAX_PIXELS // 1_000_000} triệu điểm ảnh.",
-                        f"A {width}×{height} pixel image cannot be used: the short side needs at least "
-                        f"{MIN_SIDE} pixels, the long side at most {MAX_SIDE}, and at most "
-                        f"{MAX_PIXELS // 1_000_000} megapixels in all.",
-                    )
-                # Decoding the whole image (at reduced scale for JPEG) finds truncated
-                # and corrupt files; the thumbnail comes out of the same pass.
-                thumbnail = make_thumbnail(image)
-    except Refused:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):
-        raise _damaged(kind, kind) from None
+    width, height, thumbnail = inspect_image(path, kind, _PIL_FORMATS[media_type])
     return Inspected(media_type=media_type, width=width, height=height, thumbnail=thumbnail)
 
 
@@ -193,5 +110,6 @@ def inspect(path: Path) -> Inspected:
     with path.open("rb") as f:
         media_type = sniff(f.read(SNIFF_BYTES))
     if media_type == "application/pdf":
-        return _inspect_pdf(path)
+        inspect_pdf(path)
+        return Inspected(media_type=media_type)
     return _inspect_image(path, media_type)

@@ -101,6 +101,12 @@ def _read_head(path: Path) -> bytes:
         return f.read(SNIFF_BYTES)
 
 
+def _named(row: dict, refused: Refused) -> Refused:
+    """The refusal, saying which of the person's files it is about."""
+    refused.filename = row["filename"]
+    return refused
+
+
 class _Busy:
     """Uploads a request of this process is receiving or committing."""
 
@@ -139,6 +145,14 @@ class Uploads:
         self.expiry = dt.timedelta(hours=settings.upload_expiry_hours)
         self.busy = _Busy()
         self._finishing: dict[str, asyncio.Lock] = {}
+        # Decoding a picture takes up to ~100 MiB (image_check.DECODE_BUDGET): a
+        # process runs this many checks at once, the others wait their turn.
+        self.checks = anyio.CapacityLimiter(settings.attachment_checks)
+
+    async def check(self, work, *args):
+        """`work(*args)` (blocking: a file check or a thumbnail) in a worker thread,
+        once one of the process's check slots is free."""
+        return await anyio.to_thread.run_sync(work, *args, limiter=self.checks)
 
     def path(self, upload_id: str) -> Path:
         if not UPLOAD_ID.match(upload_id):
@@ -245,9 +259,9 @@ class Uploads:
             head = await anyio.to_thread.run_sync(_read_head, self.path(row["id"]))
             try:
                 row["media_type"] = sniff(head)
-            except Refused:
+            except Refused as refused:
                 await self.discard(row["id"])
-                raise
+                raise _named(row, refused) from None
             await Upload.update({Upload.media_type: row["media_type"]}).where(Upload.id == row["id"])
         if row["received"] == row["length"] and row["completed_at"] is None:
             row = await self.finish(row)
@@ -279,21 +293,21 @@ class Uploads:
             raise UploadProblem(404, "not_found", "the upload's bytes were lost; start a new one") from None
         if digest != sha:
             await self.discard(row["id"])
-            raise Refused(
+            raise _named(row, Refused(
                 422, "hash_mismatch",
                 "Tệp nhận được không khớp mã SHA-256 đã khai báo nên đã bị hủy; hãy gửi lại.",
                 f"The file received has SHA-256 {digest}, not the {sha} it was declared with; "
                 "it was discarded. Send it again.",
-            )
+            ))
         existing = await blob_row(sha)
         inspected = None
         has_thumbnail = False
         if existing is None:
             try:
-                inspected = await anyio.to_thread.run_sync(inspect, path)
-            except Refused:
+                inspected = await self.check(inspect, path)
+            except Refused as refused:
                 await self.discard(row["id"])
-                raise
+                raise _named(row, refused) from None
             if inspected.thumbnail:
                 await self.store.put_bytes(thumbnail_key(sha), inspected.thumbnail)
                 has_thumbnail = True

@@ -37,12 +37,28 @@ def webp(width: int = 400, height: int = 300, seed: int = 3) -> bytes:
 
 
 def pdf(size: int = 300_000, seed: int = 4) -> bytes:
-    """A PDF-shaped file of about `size` bytes (a scan's image stream is noise)."""
+    """A one-page PDF of about `size` bytes: the page is a scan, a grey image of noise
+    stored uncompressed, so the bytes neither compress nor repeat."""
+    from tests.support.pdf_builder import build_pdf, one_page, stream
+
     rng = random.Random(seed)
-    head = b"%%PDF-1.4\n1 0 obj\n<< /Length %d >>\nstream\n" % size
-    tail = b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-    body = rng.randbytes(max(0, size - len(head) - len(tail)))
-    return head + body + tail
+    width = 1000
+    height = max(1, (size - 700) // width)
+    scan = stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+                  b"/BitsPerComponent 8" % (width, height), rng.randbytes(width * height))
+    return build_pdf({**one_page(extra_page=b"/Resources << /XObject << /Im1 10 0 R >> >> /Contents 11 0 R"),
+                      10: scan, 11: stream(b"", b"q 595 0 0 842 0 0 cm /Im1 Do Q")})
+
+
+def encrypted_pdf() -> bytes:
+    """The sample PDF with a password, as a PDF printer's "protect" option saves it."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(clone_from=io.BytesIO(pdf(20_000)))
+    writer.encrypt("mat-khau", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def exe_named_pdf() -> bytes:

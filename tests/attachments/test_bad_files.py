@@ -41,8 +41,7 @@ BAD_FILES = {
     "pdf without end": (lambda: samples.pdf(20_000)[:-8], 422, "file_damaged", "PDF"),
     "pdf with script": (lambda: samples.pdf(20_000).replace(b"/Root 1 0 R", b"/OpenAction << /S /JavaScript >>"),
                         422, "pdf_active_content", "mã lệnh"),
-    "encrypted pdf": (lambda: samples.pdf(20_000).replace(b"/Root 1 0 R", b"/Encrypt 5 0 R"), 422,
-                      "pdf_encrypted", "mật khẩu"),
+    "encrypted pdf": (samples.encrypted_pdf, 422, "pdf_encrypted", "mật khẩu"),
 }
 
 

@@ -44,6 +44,7 @@ class LiveApi:
     sessions: dict[str, Session] = field(default_factory=dict)
     devices: dict[str, str] = field(default_factory=dict)
     spares: list[Session] = field(default_factory=list)
+    process: ServerProcess | None = None  # its memory can be read from /proc
 
 
 def _sign_in(url: str, email: str) -> tuple[Session, httpx.Client]:
@@ -101,7 +102,7 @@ def live_api(request: pytest.FixtureRequest) -> Iterator[LiveApi]:
         asyncio.run(server.wait_ready())
         roles = [("citizen", ""), ("outreach", COMMUNE), ("desk", COMMUNE), ("admin", "")] + [("citizen", "")] * 6
         emails = asyncio.run(_insert(settings, roles))
-        api = LiveApi(server.url, engine, settings)
+        api = LiveApi(server.url, engine, settings, process=server)
         for (role, _), email in zip(roles[:4], emails[:4]):
             api.sessions[role] = _session(server.url, email)
         api.devices["citizen"] = _device(server.url, emails[0])
