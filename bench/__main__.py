@@ -19,7 +19,7 @@ from bench.plots import render_plots
 # The figures most disturbed by other work on the machine run first; the long
 # bandwidth-bound field runs (slow links, chaos) last.
 BENCHMARKS = ["wire_bytes", "reference_payloads", "pull_latency", "push_throughput", "pouchdb_compare", "load_test",
-              "upload_throughput", "app_budget", "typing_stress", "chaos", "slow_link", "slow_link_app"]
+              "upload_throughput", "image_memory", "app_budget", "typing_stress", "chaos", "slow_link", "slow_link_app"]
 
 
 def main() -> int:

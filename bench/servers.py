@@ -395,6 +395,7 @@ class Server:
     process: subprocess.Popen | None = None
     log_path: Path | None = None
     start_seconds: float = 0.0
+    extra_env: dict[str, str] = field(default_factory=dict)  # settings for this process (MOTCUA_*)
 
     @property
     def base_url(self) -> str:
@@ -409,7 +410,8 @@ class Server:
         self.port = self.port or free_port()
         self.log_path = self.database.data_dir / f"server-{self.port}.log"
         env = _env(self.database.url, self.database.data_dir, MOTCUA_HOST="127.0.0.1",
-                   MOTCUA_PORT=str(self.port), MOTCUA_BASE_URL=f"http://127.0.0.1:{self.port}")
+                   MOTCUA_PORT=str(self.port), MOTCUA_BASE_URL=f"http://127.0.0.1:{self.port}",
+                   **self.extra_env)
         started = time.perf_counter()
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(motcua_command() + ["serve"], cwd=TREE, env=env,
@@ -508,12 +510,12 @@ class Cluster:
 
 
 @contextmanager
-def motcua(engine: str, processes: int = 1) -> Iterator[Cluster]:
+def motcua(engine: str, processes: int = 1, env: dict[str, str] | None = None) -> Iterator[Cluster]:
     database = Database.fresh(engine)
     cluster = Cluster(database)
     try:
         for _ in range(processes):
-            cluster.servers.append(Server(database).start())
+            cluster.servers.append(Server(database, extra_env=dict(env or {})).start())
         yield cluster
     except BaseException:
         # The logs go with the data dir: show what the servers said first.
