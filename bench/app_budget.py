@@ -154,7 +154,7 @@ async def cold_start(context) -> dict:
     page = await throttled_page(context)
     await page.add_init_script(CATALOG_WATCH)
     await page.goto("/#/thu-tuc", wait_until="commit")
-    await page.wait_for_function("window.__catalog && window.__catalog.painted !== null", timeout=60_000,
+    await page.wait_for_function("() => window.__catalog && window.__catalog.painted !== null", timeout=60_000,
                                  polling=100)
     mark = await page.evaluate("window.__catalog")
     nav = await page.evaluate(NAVIGATION_TIMES)
@@ -185,7 +185,7 @@ async def type_communes(page, words: list[str]) -> tuple[list[dict], list[dict]]
         for ch in word:
             n = await page.evaluate("window.__keys.length")
             await page.keyboard.type(ch)
-            await page.wait_for_function(f"window.__keys.length > {n}", timeout=30_000, polling=20)
+            await page.wait_for_function(f"() => window.__keys.length > {n}", timeout=30_000, polling=20)
             await asyncio.sleep(KEY_PAUSE_S)
         got = (await page.evaluate("window.__keys"))[base:]
         keys.extend({**k, "word": word} for k in got)

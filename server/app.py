@@ -34,6 +34,7 @@ from server.problems import EXCEPTION_HANDLERS
 from server.pwa_files import pwa_router
 from server.request_screen import ScreenRequests
 from server.runtime import settle_startup_heap
+from server.security_headers import security_headers
 from server.settings import Settings, load_settings
 
 
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[settle_startup_heap],  # after the lifespans have loaded what lasts
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[ScreenRequests()],  # NUL, 64-bit overflow, deep nesting: refused before anything reads them
+        before_send=[security_headers(settings)],  # CSP and the rest on every answer, errors and /admin too
         compression_config=CompressionConfig(backend="gzip", minimum_size=512, gzip_compress_level=6,
                                               exclude_opt_key="skip_compression"),
         openapi_config=OpenAPIConfig(

@@ -212,14 +212,17 @@ def _failed(request: pytest.FixtureRequest) -> bool:
     return any(r.failed for r in reports.values())
 
 
+# A constructed style sheet, not a <style> element: the app's Content-Security-Policy
+# refuses inline styles (and would report the screenshot as a violation).
 SHOW_ALL_SECTIONS = """(show) => {
-  const old = document.getElementById('artifacts-show-all');
-  if (old) old.remove();
-  if (!show) return;
-  const style = document.createElement('style');
-  style.id = 'artifacts-show-all';
-  style.textContent = '* { content-visibility: visible !important; }';
-  document.head.appendChild(style);
+  const sheets = document.adoptedStyleSheets.filter((s) => !s.artifactsShowAll);
+  if (show) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync('* { content-visibility: visible !important; }');
+    sheet.artifactsShowAll = true;
+    sheets.push(sheet);
+  }
+  document.adoptedStyleSheets = sheets;
 }"""
 
 

@@ -381,7 +381,7 @@ async def test_citizen_sees_no_desk_entry_and_never_loads_the_desk_chunk(live_se
     page.on("request", lambda r: fetched.append(r.url))
     await page.goto("/#/tai-khoan")
     await expect(page.locator("main")).to_have_attribute("data-ready", "true")
-    await page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
+    await page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20_000)
     await page.locator("#signin-email").fill(CITIZEN)
     await page.locator("#signin-password").fill(password)
     await page.locator("form").filter(has=page.locator("#signin-email")).get_by_role("button", name="Đăng nhập", exact=True).click()

@@ -89,7 +89,9 @@ async def install_app(page, timeout_ms: int = 20_000) -> None:
     """The first visit, online: the app opens, its worker takes control and the
     reference data (catalog, communes) is stored for offline use."""
     await open_app(page)
-    await page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=timeout_ms)
+    # A function, not an expression: Playwright evals an expression in the page,
+    # which the app's Content-Security-Policy (no 'unsafe-eval') refuses.
+    await page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=timeout_ms)
     await page.wait_for_function(REFERENCE_STORED, timeout=timeout_ms, polling=250)
 
 
