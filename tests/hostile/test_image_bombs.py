@@ -117,6 +117,24 @@ async def test_the_bomb_png_is_refused_naming_its_size_and_the_limit(citizen: Sy
     assert vi.status == 422 and "triệu điểm ảnh" in vi.problem["detail"], vi.problem
 
 
+async def test_a_bomb_stored_before_the_limits_gets_no_thumbnail_built(app, citizen: SyncDevice) -> None:
+    """The desk's thumbnail of a stored image is rebuilt when missing: under the same
+    limits as an upload, so a bomb kept before they existed is not decoded now."""
+    from server.attachments.store import blob_key, thumbnail_key
+    from server.attachments.tables import Blob
+
+    small = flat_png(800, 600, shade=33)
+    report = await TusClient(citizen.http, citizen.auth).upload(small, filename="anh.png")
+    assert report.ok, report.problem
+    digest = sha(small)
+    store = app.state.blob_store
+    await store.put_bytes(blob_key(digest), bomb())  # as if kept before the limits
+    await store.delete(thumbnail_key(digest))
+    await Blob.update({Blob.has_thumbnail: False}).where(Blob.sha256 == digest)
+    r = await citizen.http.get(f"/api/blobs/{digest}/thumbnail", headers=citizen.auth)
+    assert r.status_code == 404 and r.json()["type"] == "/problems/no_thumbnail", r.text
+
+
 @pytest.mark.parametrize("name, make, outcome", [
     ("the review's bomb, 6300×6300 PNG", bomb, "refused"),
     ("a palette PNG bomb", lambda: flat_png(6300, 6300, "P", 3), "refused"),
