@@ -30,8 +30,9 @@ MAX_SIDE = 16384
 # is no photo of a paper document.
 MAX_PIXELS = 50_000_000
 # Bytes one check may spend on decoded pixels: a 24 MP RGB PNG or progressive JPEG
-# (an A4 page scanned at 400 dpi), a 12 MP PNG with transparency. With two checks at once (the default) a process needs
-# about 200 MiB beyond its ~165 MiB at rest.
+# (an A4 page scanned at 400 dpi), a 12 MP PNG with transparency, a 6 MP WebP. With
+# two checks at once (the default) a process peaks about 180 MiB above its ~140 MiB
+# at rest (bench/image_memory.py), within the 400 MiB a process is allowed.
 DECODE_BUDGET = 96 * 1024 * 1024
 
 _JPEG = {"JPEG", "MPO"}
@@ -91,7 +92,7 @@ def _coefficient_bytes(layers: list[tuple], width: int, height: int) -> int:
     return sum(mcu_columns * h * mcu_rows * v * 128 for _, h, v, _ in layers)
 
 
-def decode_bytes(image, path: Path, width: int, height: int) -> int:
+def decode_bytes(image, source: Path | bytes, width: int, height: int) -> int:
     """About what decoding `image` allocates (for a JPEG, at the scale its draft set)."""
     w, h = image.size
     per_pixel = _STORED_BYTES.get(image.mode, 4)
@@ -105,7 +106,7 @@ def decode_bytes(image, path: Path, width: int, height: int) -> int:
         # decoder), which Pillow then copies: 16 to 17 bytes a pixel in all, measured.
         per_pixel += 13
     total = w * h * per_pixel
-    if image.format in _JPEG and (image.info.get("progressive") or _jpeg_scans(path) > 1):
+    if image.format in _JPEG and (image.info.get("progressive") or _jpeg_scans(source) > 1):
         total += _coefficient_bytes(image.layer, width, height)
     return total
 

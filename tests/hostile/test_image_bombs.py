@@ -193,3 +193,14 @@ async def test_four_worst_case_uploads_at_once_stay_within_budget(live_api: Live
     assert all(r.ok for r in reports[2:]), [r.problem for r in reports[2:]]
     assert missing == [sha(files[0]), sha(files[1])]  # the bombs were not kept
     assert peak - floor < FOUR_UPLOADS_GROWTH, f"peak {peak / MiB:.0f} MiB over a floor of {floor / MiB:.0f} MiB"
+
+
+def test_jpeg_scans_are_counted_to_the_first_image_end() -> None:
+    """libjpeg buffers a multi-scan JPEG whole, progressive or not: the check counts
+    the scans (start-of-scan markers) of the first image, skipping entropy-coded data."""
+    from server.attachments.image_check import _jpeg_scans
+    from tests.attachments import samples
+
+    assert _jpeg_scans(samples.jpeg(640, 480)) == 1
+    assert _jpeg_scans(samples.mpo()) == 1  # the appended frame is another image
+    assert _jpeg_scans(jpeg(640, 480, progressive=True)) >= 5
