@@ -146,7 +146,11 @@ def create_admin(email: str, full_name: str) -> None:
 
     account_id, link = _run(lambda: _with_engine(settings, work))
     click.echo(f"administrator {email.strip().lower()} created ({account_id}).")
-    click.echo(f"Open this link within 7 days to register their passkey (it is also emailed once the server runs):\n  {link}")
+    from server.notify.delivery import mail_route
+
+    mailed = ("NOT emailed until MOTCUA_SMTP_HOST is set: no mail is delivered" if mail_route(settings) == "held"
+              else "it is also emailed once the server runs")
+    click.echo(f"Open this link within 7 days to register their passkey ({mailed}):\n  {link}")
 
 
 @main.command(help="Remove blobs no dossier has referenced for 30 days (MOTCUA_BLOB_RETENTION_DAYS) and abandoned uploads.")

@@ -111,12 +111,16 @@ async def test_the_start_up_log_says_nothing_is_delivered(undelivered: Settings)
     assert "NO SMS IS DELIVERED" in said and "MOTCUA_SMS_GATEWAY_URL" in said, said
 
 
-def check(tmp_path: Path, **env: str) -> str:
+def motcua(tmp_path: Path, *args: str, **env: str) -> str:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_")}
-    done = subprocess.run([sys.executable, "-m", "server.cli", "check"], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "server.cli", *args], capture_output=True, text=True,
                           env={**clean, "MOTCUA_DATA_DIR": str(tmp_path), **env}, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def check(tmp_path: Path, **env: str) -> str:
+    return motcua(tmp_path, "check", **env)
 
 
 def test_motcua_check_says_where_mail_and_sms_go(tmp_path: Path) -> None:
@@ -127,3 +131,9 @@ def test_motcua_check_says_where_mail_and_sms_go(tmp_path: Path) -> None:
     assert "/dev/mail" in demo and "/dev/sms" in demo and "NOT DELIVERED" not in demo, demo
     real = check(tmp_path, MOTCUA_SMTP_HOST="mail.example.vn", MOTCUA_SMS_GATEWAY_URL="https://sms.example.vn/send")
     assert "mail:     SMTP mail.example.vn:25" in real and "sms:      gateway https://sms.example.vn/send" in real, real
+
+
+def test_create_admin_does_not_promise_a_mail_that_is_not_sent(tmp_path: Path) -> None:
+    motcua(tmp_path, "migrate")
+    out = motcua(tmp_path, "create-admin", "--email", "admin@example.vn", "--name", "Quản Trị")
+    assert "NOT emailed until MOTCUA_SMTP_HOST is set" in out and "/enroll?token=" in out, out
