@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 
 from tests.identity.conftest import (  # noqa: F401  (fixtures)
-    PASSWORD,
     Browser,
     app_and_settings,
     browser,
@@ -70,6 +69,6 @@ async def test_signing_out_everywhere_revokes_every_device(browser: Browser, oth
     await assert_sync_refused(browser, device_id, auth)
     # Signing out of one browser leaves the devices alone.
     assert (await browser.sign_in("everywhere@example.vn")).status_code == 200
-    other_id, other_auth = await registered_device(browser)
+    _, other_auth = await registered_device(browser)
     assert (await browser.post("/api/auth/logout")).status_code == 200
     assert (await browser.http.get("/api/sync/pull", headers=other_auth)).status_code == 200

@@ -20,7 +20,6 @@ import pytest
 from server.identity import passwords
 from server.identity.tables import Account
 from tests.identity.conftest import (  # noqa: F401  (fixtures)
-    PASSWORD,
     Browser,
     app_and_settings,
     browser,
