@@ -112,6 +112,21 @@ async def test_resolve_conflict_with_a_huge_conflict_id_rejects_that_mutation(de
         ("invalid_payload", "payload.schema_version")], outcomes
 
 
+async def test_ids_past_an_integer_column_reject_their_mutation(device: SyncDevice) -> None:
+    """Within int64 but past the 32-bit columns (conflict ids, schema versions): on
+    PostgreSQL the driver refused them, and the whole batch with them."""
+    dossier = uuid7()
+    device.queue("create_draft", dossier, {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())})
+    device.queue("resolve_conflict", dossier, {"conflict_id": 2**40, "choice": "server"}, base_version=1)
+    device.queue("create_draft", uuid7(), {"procedure_code": "khai-sinh", "schema_version": 2**40})
+    device.queue("create_draft", uuid7(), {"procedure_code": "khai-sinh", "schema_version": -(2**40)})
+    outcomes = await device.sync()
+    assert [o["status"] for o in outcomes] == ["applied", "rejected", "rejected", "rejected"], outcomes
+    assert [(o["reasons"][0]["code"], o["reasons"][0]["path"]) for o in outcomes[1:]] == [
+        ("invalid_payload", "payload.conflict_id"), ("invalid_payload", "payload.schema_version"),
+        ("invalid_payload", "payload.schema_version")], outcomes
+
+
 async def test_a_huge_integer_in_any_json_body_is_refused_by_its_path(app) -> None:
     """Past int64 no column holds it: refused before any handler sees it, wherever it is."""
     async with signed_in_as(app, "desk") as desk:
@@ -223,3 +238,31 @@ async def test_a_phone_with_one_bad_mutation_is_not_wedged(device: SyncDevice) -
     assert r.status_code == 200, r.text
     assert r.json()["last_seq"] == 5
     assert [o["status"] for o in r.json()["outcomes"]] == ["applied"], r.json()
+
+
+# -- every integer parameter bounded -------------------------------------------------------
+
+def _integer_schemas(schema: dict[str, Any], bounds: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The integer schemas within, each with the bounds it inherits (Litestar puts
+    those of an optional parameter beside its oneOf)."""
+    bounds = {**(bounds or {}), **{k: v for k, v in schema.items() if k in ("minimum", "maximum")}}
+    if schema.get("type") == "integer" or "integer" in (schema.get("type") or []):
+        return [{**bounds, **schema}]
+    return [s for key in ("oneOf", "anyOf", "allOf") for part in schema.get(key, [])
+            for s in _integer_schemas(part, bounds)]
+
+
+async def test_every_integer_parameter_is_bounded_within_int64(app) -> None:
+    """Query and path integers reach the database as they are (bodies are screened for
+    64-bit overflow in one place): each declares bounds a BIGINT holds, so a new
+    parameter without them fails here rather than as a 500 on PostgreSQL."""
+    async with client_for(app) as anonymous:
+        document = (await anonymous.get("/schema/openapi.json")).json()
+    unbounded = []
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                for schema in _integer_schemas(parameter.get("schema", {})):
+                    if not (-(2**63) <= schema.get("minimum", -(2**64)) and schema.get("maximum", 2**64) <= 2**63 - 1):
+                        unbounded.append(f"{method.upper()} {path} {parameter['name']}: {schema}")
+    assert not unbounded, "\n".join(unbounded)
