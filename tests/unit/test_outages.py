@@ -11,7 +11,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from server.outages import database_unavailable, storage_full
+from server.outages import database_unavailable, storage_full, unstorable_input
 from tests.support.server_process import free_port
 
 
@@ -53,3 +53,43 @@ def test_asyncpg_shutdown_errors_are_unavailable_but_a_cancelled_query_is_not() 
     assert database_unavailable(asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"))
     assert not database_unavailable(asyncpg.exceptions.QueryCanceledError("canceling statement"))
     assert not database_unavailable(asyncpg.exceptions.UniqueViolationError("duplicate key"))
+
+
+def _raised(call) -> BaseException:
+    with pytest.raises(Exception) as caught:
+        call()
+    return caught.value
+
+
+def test_input_sqlite_cannot_store_is_the_inputs_fault() -> None:
+    db = sqlite3.connect(":memory:")
+    assert unstorable_input(_raised(lambda: db.execute("SELECT ?", (2**63,)))) == (
+        "out_of_range", "a number past what the database holds")
+    deep: list = []
+    for _ in range(5000):
+        deep = [deep]
+    assert unstorable_input(_raised(lambda: repr(deep)))[0] == "too_deep"
+    assert unstorable_input(OverflowError("date value out of range")) is None
+    assert unstorable_input(_raised(lambda: db.execute("SELECT * FROM nowhere"))) is None
+
+
+async def test_input_postgres_cannot_store_is_the_inputs_fault() -> None:
+    from tests.support.databases import PG_ADMIN_URL
+
+    try:
+        connection = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+    except OSError as exc:
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    try:
+        for query, value, code in [("SELECT $1::text", "a\x00b", "nul_character"),
+                                   ("SELECT $1::int4", 2**40, "out_of_range"),
+                                   ("SELECT $1::int8", 2**63, "out_of_range"),
+                                   ("SELECT $1::int4 * 2", 2**30, "out_of_range")]:
+            with pytest.raises(Exception) as caught:
+                await connection.fetchval(query, value)
+            assert unstorable_input(caught.value) == (code, unstorable_input(caught.value)[1]), caught.value
+        with pytest.raises(Exception) as caught:
+            await connection.fetchval("SELECT * FROM nowhere")
+        assert unstorable_input(caught.value) is None
+    finally:
+        await connection.close()
