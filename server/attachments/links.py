@@ -90,23 +90,13 @@ async def before_dossier_write(dossier_id: uuid.UUID, fields: dict[str, Any],
 
 
 async def missing_blobs(hashes: list[str], account_id: uuid.UUID) -> list[str]:
-    """The hashes whose verified bytes this account has not sent (the sync engine's
-    rule for attach, submit and answer_supplement; the rule itself is `held_by`).
-    Files that would take a dossier past its size limit are refused here, naming
-    the fields."""
+    """The hashes whose verified bytes this account has not sent: the sync engine's
+    check for attach, submit and answer_supplement (the rule itself is `held_by` in
+    server/attachments/blobs.py). Files that would take a dossier past its size
+    limit are refused here, naming the fields."""
+    from server.attachments.blobs import sent_sizes  # blobs imports this module's neighbours
+
     return unsent_or_too_large(set(hashes), await sent_sizes(account_id, set(hashes)))
-
-
-async def sent_sizes(account_id: uuid.UUID, hashes: set[str]) -> dict[str, int]:
-    """Of `hashes`, the verified blobs this account has sent the bytes of, with their
-    sizes: what `missing_blobs` needs, fetched once (a push asks once per batch)."""
-    from server.attachments.blobs import held_by  # blobs imports this module's neighbours
-
-    held = await held_by(account_id, hashes)
-    if not held:
-        return {}
-    rows = await Blob.select(Blob.sha256, Blob.size).where(Blob.sha256.is_in(sorted(held)))
-    return {r["sha256"]: int(r["size"]) for r in rows}
 
 
 def unsent_or_too_large(wanted: set[str], sent: dict[str, int]) -> list[str]:

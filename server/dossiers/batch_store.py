@@ -14,7 +14,8 @@ from typing import Any
 
 import msgspec
 
-from server.attachments.links import before_dossier_write, hashes_in, sent_sizes, unsent_or_too_large
+from server.attachments.blobs import sent_sizes
+from server.attachments.links import before_dossier_write, hashes_in, unsent_or_too_large
 from server.audit.tables import AuditEvent
 from server.database import fetch_rows, insert_rows, update_rows
 from server.dossiers.store import PiccoloStore, _row_values, publish_changes, record_from_row
