@@ -14,7 +14,8 @@ import httpx
 from sync.codes import parse_code
 
 CITIZEN = "congdan@demo.example"
-CODE_SHOWN = re.compile(r"^\d{4} \d{4} [0-9A-Z]{4} [0-9A-Z]{4}$")
+# commune (5 digits) and year (2), then the permuted sequence part and the check character
+CODE_SHOWN = re.compile(r"^\d{4} \d{3}[0-9A-Z] [0-9A-Z]{4} [0-9A-Z]{4}$")
 
 # True once the catalog, the communes and the birth form are in the app's IndexedDB.
 REFERENCE_STORED = """() => new Promise((resolve) => {
