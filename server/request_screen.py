@@ -16,8 +16,9 @@ from urllib.parse import parse_qsl
 
 import msgspec
 from litestar import Request
+from litestar.handlers import ASGIRouteHandler
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.problems import FieldError, ProblemError
 from sync.storable import DEPTH_MESSAGE, NUL_MESSAGE, Unstorable, unstorable
@@ -27,6 +28,9 @@ SCREENS_OWN_BODY = "screens_own_body"
 _NOT_DECODED = ("application/offset+octet-stream", "application/octet-stream", "multipart/form-data",
                 "application/x-www-form-urlencoded")
 _MSGPACK = ("application/x-msgpack", "application/msgpack", "application/vnd.msgpack")
+# A mounted application (piccolo-admin) has no Litestar body limit of its own; what
+# it is sent is small JSON, so more than this is refused before it is buffered.
+MOUNTED_BODY_LIMIT = 1024 * 1024
 
 
 def too_deep() -> ProblemError:
@@ -72,6 +76,42 @@ def decode_any(body: bytes, msgpack: bool) -> Any:
         return None
 
 
+def too_large() -> ProblemError:
+    return ProblemError(413, "invalid_request", detail=f"the body is larger than {MOUNTED_BODY_LIMIT} bytes",
+                        errors=[FieldError(path="$", code="too_large",
+                                           message=f"at most {MOUNTED_BODY_LIMIT} bytes")])
+
+
+async def buffered_body(receive: Receive) -> tuple[bytes, Receive]:
+    """A mounted application's body read here, and a `receive` that hands it on:
+    Litestar keeps a body only for its own handlers, and a mounted app reads
+    `receive` itself."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            return b"", receive
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MOUNTED_BODY_LIMIT:
+            raise too_large()
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
 class ScreenRequests(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         if scope["type"] != "http":
@@ -86,8 +126,11 @@ class ScreenRequests(ASGIMiddleware):
             request: Request = Request(scope, receive)
             media = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if media not in _NOT_DECODED:
-                # Read once: Litestar keeps the body in the scope for the handler.
-                body = await request.body()
+                if isinstance(handler, ASGIRouteHandler):
+                    body, receive = await buffered_body(receive)
+                else:
+                    # Read once: Litestar keeps the body in the scope for the handler.
+                    body = await request.body()
                 if body:
                     found = unstorable(decode_any(body, media in _MSGPACK))
                     if found:

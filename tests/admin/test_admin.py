@@ -247,3 +247,17 @@ async def test_fee_edits_are_checked_audited_and_atomic(admin: AdminClient) -> N
     [removed] = await _audit("fee_removed")
     assert removed["target_id"] == "01/khai_sinh_qua_han" and removed["target_kind"] == "fee"
     assert (await admin.write("DELETE", url)).status_code == 405  # no bulk delete: it runs no hook
+
+
+async def test_writes_through_the_admin_are_screened_like_every_body(admin: AdminClient) -> None:
+    """The admin is a mounted application that reads its own body: the request screen
+    buffers it, refuses a NUL by name (it was a 500), and hands the rest on intact."""
+    url = f"{TABLES}/commune/00070/"
+    form = (await admin.get(url)).json()
+    r = await admin.write("PATCH", url, {**form, "agency_name": "Ủy ban\u0000"})
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["path"] == "$.agency_name"
+    r = await admin.write("PATCH", url, {**form, "agency_name": "x" * (2 * 1024 * 1024)})
+    assert r.status_code == 413, r.text
+    r = await admin.write("PATCH", url, {**form, "agency_name": "Bộ phận một cửa"})
+    assert r.status_code == 200, r.text
