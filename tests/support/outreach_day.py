@@ -8,10 +8,11 @@ for slow links:
   bytes; each file in one PATCH of at most the server's chunk size, without
   Upload-Checksum, so that after a drop the server keeps every byte that arrived
   and the upload resumes (HEAD, PATCH) from there;
-- records beside them on their own connection: every create_draft and attach at
-  once in MessagePack batches, then each birth's submit (with its reserved code) as
-  soon as its photos are on the server — the last request after the last photo is a
-  few hundred bytes;
+- records beside them on their own connection: every create_draft at once in
+  MessagePack batches, each attach as soon as its photo is on the server (the
+  server takes a file only once the account has sent its bytes), and each birth's
+  submit (with its reserved code) once all its photos are — the last request after
+  the last photo is a few hundred bytes;
 - anything cut is sent again: pushes are exactly-once on the server, uploads resume.
 
 Used by bench/slow_link.py (timed against the link's physical floor) and
@@ -153,8 +154,6 @@ class OutreachDevice:
         for birth in day:
             outbox.append(self._mutation("create_draft", birth.dossier_id,
                                          {"procedure_code": PROCEDURE, "fields": birth.answers}, 0))
-            for k, p in enumerate(birth.photos):
-                outbox.append(self._mutation("attach", birth.dossier_id, {"path": p.slot, "sha256": p.sha256}, 1 + k))
         result.photo_bytes = sum(len(p.data) for b in day for p in b.photos)
         wake = asyncio.Event()
         uploads_done = asyncio.Event()
@@ -164,6 +163,18 @@ class OutreachDevice:
                                          1 + len(birth.photos)))
             wake.set()
 
+        left = {b.dossier_id: len(b.photos) for b in day}
+
+        def arrived(birth: Birth, p: Photo) -> None:
+            """The photo is on the server: attach it, and submit once the birth's last is."""
+            outbox.append(self._mutation("attach", birth.dossier_id, {"path": p.slot, "sha256": p.sha256},
+                                         1 + birth.photos.index(p)))
+            left[birth.dossier_id] -= 1
+            if left[birth.dossier_id]:
+                wake.set()
+            else:
+                submit(birth)
+
         started = time.perf_counter()
         async with self.client(base_url) as http:
             pusher = asyncio.create_task(self._push_all(http, outbox, wake, uploads_done, result))
@@ -172,10 +183,12 @@ class OutreachDevice:
                                            result)
                 missing = set(answer["missing"])
                 chunk = answer.get("chunk_size") or 256 * 1024
-                left = {b.dossier_id: sum(p.sha256 in missing for p in b.photos) for b in day}
                 for birth in day:
-                    if not left[birth.dossier_id]:
+                    if not birth.photos:
                         submit(birth)
+                    for p in birth.photos:
+                        if p.sha256 not in missing:
+                            arrived(birth, p)
                 queue = deque((b, p) for b in day for p in b.photos if p.sha256 in missing)
                 stored: dict[str, asyncio.Event] = {}
 
@@ -188,9 +201,7 @@ class OutreachDevice:
                             stored[p.sha256] = asyncio.Event()
                             await self._upload(http, p, chunk, result)
                             stored[p.sha256].set()
-                        left[birth.dossier_id] -= 1
-                        if not left[birth.dossier_id]:
-                            submit(birth)
+                        arrived(birth, p)
 
                 await asyncio.gather(*(uploader() for _ in range(self.parallel_uploads)))
                 uploads_done.set()
