@@ -20,7 +20,7 @@ from server.attachments.store import BlobMissing, blob_key, thumbnail_key
 from server.attachments.image_check import thumbnail_of
 from server.attachments.uploads import SHA256, UPLOAD_ID, UploadProblem, Uploads
 from server.i18n import negotiate_language
-from server.identity.guards import current_principal, signed_in
+from server.identity.guards import DEVICE_CREDENTIAL, current_principal, signed_in
 from server.problems import FieldError, ProblemError
 from server.settings import Settings
 
@@ -235,13 +235,14 @@ def attachment_controllers(settings: Settings) -> list:
 
     uploads_router = Router(
         path=UPLOADS_PATH, route_handlers=[discover, create, where, append, terminate],
-        middleware=[tus_middleware], opt=NO_COMPRESSION, tags=["attachments"],
+        middleware=[tus_middleware], opt={**NO_COMPRESSION, **DEVICE_CREDENTIAL}, tags=["attachments"],
     )
 
     class BlobController(Controller):
         path = "/api/blobs"
         tags = ["attachments"]
         guards = [signed_in]
+        opt = DEVICE_CREDENTIAL
 
         @post("/missing", status_code=200,
               summary="Which of these SHA-256 hashes the server lacks: upload only those")

@@ -14,7 +14,7 @@ from server.desk.queue import View, desk_dossier, queue
 from server.desk.reports import Report, build_report, report_csv
 from server.desk.schemas import ActionResult, DeskDossier, QueueResponse, Task, TaskUpdate
 from server.desk.tasks import update_task
-from server.identity.guards import current_principal, require
+from server.identity.guards import DEVICE_CREDENTIAL, current_principal, require
 from server.identity.roles import Role
 from server.problems import ProblemError
 
@@ -26,6 +26,7 @@ class DeskController(Controller):
     path = "/api/desk"
     tags = ["desk"]
     guards = [desk_roles]
+    opt = DEVICE_CREDENTIAL  # the desk screens sign their calls with the install's credential
 
     @get("/queue", summary="The commune's dossiers, sorted by due date")
     async def queue(

@@ -13,7 +13,7 @@ from server.dossiers.reservations import reserve_codes
 from server.dossiers.wire import decode_envelope, encode_response
 from server.identity.captcha.service import consume_captcha
 from server.identity.controllers.common import client_ip
-from server.identity.guards import current_principal, require, signed_in
+from server.identity.guards import DEVICE_CREDENTIAL, current_principal, require, signed_in
 from server.identity.roles import Role
 from server.problems import FieldError, ProblemError
 from server.ratelimit.service import hit
@@ -33,6 +33,7 @@ class SyncController(Controller):
     path = "/api/sync"
     tags = ["sync"]
     guards = [signed_in]
+    opt = DEVICE_CREDENTIAL
 
     @post(
         "/push",

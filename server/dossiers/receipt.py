@@ -15,7 +15,7 @@ from server.communes.tables import Commune
 from server.desk.queue import subject_of
 from server.dossiers.access import may_read, not_found
 from server.dossiers.tables import Dossier
-from server.identity.guards import current_principal, signed_in
+from server.identity.guards import DEVICE_CREDENTIAL, current_principal, signed_in
 from server.receipts import render_receipt
 from server.receipts.schemas import ReceiptData
 from sync.states import State as DossierState
@@ -27,6 +27,7 @@ class ReceiptController(Controller):
     path = "/api/dossiers"
     tags = ["dossiers"]
     guards = [signed_in]
+    opt = DEVICE_CREDENTIAL
 
     @get("/{dossier_id:uuid}/receipt.pdf", summary="The dossier's receipt as a PDF (its owner, the desk of its commune)")
     async def receipt(self, request: Request, state: State, dossier_id: uuid.UUID) -> Response[bytes]:

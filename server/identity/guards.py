@@ -18,6 +18,19 @@ from server.problems import ProblemError
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _UNSET = object()
 
+# A device credential lives on the phone for months and needs no CSRF token, so it
+# opens only what a phone does unattended: sync, uploads, files, receipts, the desk's
+# work. Endpoints declare it with `opt=DEVICE_CREDENTIAL` (on the controller or the
+# handler); everywhere else (passkeys, devices, personal data, administration) it is
+# not a sign-in, so a credential taken from a phone cannot add a passkey or an
+# official that outlives the phone's revocation.
+DEVICE_CREDENTIAL = {"device_credential": True}
+
+
+def accepts_device_credential(connection: ASGIConnection) -> bool:
+    handler = connection.scope.get("route_handler")
+    return handler is not None and bool(handler.opt.get("device_credential"))
+
 
 def _principal(account: dict, via: str, **extra: Any) -> Principal:
     return Principal(
@@ -38,8 +51,9 @@ async def load_principal(connection: ASGIConnection) -> Principal | None:
     principal = None
     authorization = connection.headers.get("authorization", "")
     if authorization.startswith(SCHEME + " "):
-        device_id, account = await device_account(authorization)
-        principal = _principal(account, "device", device_id=device_id)
+        if accepts_device_credential(connection):
+            device_id, account = await device_account(authorization)
+            principal = _principal(account, "device", device_id=device_id)
     else:
         token = connection.cookies.get(COOKIE)
         if token:

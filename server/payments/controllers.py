@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Controller, get
 from litestar.datastructures import State
 
-from server.identity.guards import require
+from server.identity.guards import DEVICE_CREDENTIAL, require
 from server.identity.roles import Role
 from server.payments.registry import ProviderInfo, describe
 
@@ -14,6 +14,7 @@ class PaymentProvidersController(Controller):
     path = "/api/desk/payment-providers"
     tags = ["desk"]
     guards = [require(Role.desk, Role.agency_admin, Role.admin)]
+    opt = DEVICE_CREDENTIAL
 
     @get("/", summary="The payment providers record_payment accepts",
          description=("`desk`: cash at the desk, the receipt number as reference (any fee). An online "

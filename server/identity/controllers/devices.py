@@ -10,7 +10,7 @@ from server.database import write_transaction
 from server.identity.controllers.common import client_ip, device_info, request_lang
 from server.identity.devices import register_device
 from server.identity.free_text import chosen_name
-from server.identity.guards import current_principal, signed_in
+from server.identity.guards import DEVICE_CREDENTIAL, current_principal, signed_in
 from server.identity.schemas import DeviceCredential, DeviceInfo, DeviceRegistration
 from server.identity.tables import Device
 from server.problems import ProblemError
@@ -33,7 +33,7 @@ class DevicesController(Controller):
                          target_id=data.id, ip=client_ip(request), detail={"name": name})
         return DeviceCredential(device_id=data.id, credential=credential)
 
-    @get("/current", summary="The device whose credential signs this request")
+    @get("/current", opt=DEVICE_CREDENTIAL, summary="The device whose credential signs this request")
     async def current(self, request: Request) -> DeviceInfo:
         principal = await current_principal(request)
         if principal.device_id is None:

@@ -1,4 +1,6 @@
-"""The personal page (trang cá nhân): profile, activity, devices, passkeys, documents."""
+"""The personal page (trang cá nhân): profile, activity, devices, passkeys, documents.
+Only the documents (uploaded scans a phone keeps) take a device credential; the rest
+needs a browser session."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from server.identity import passkeys
 from server.identity.controllers.common import client_ip, device_info, passkey_info, profile_of, request_lang
 from server.identity.devices import revoke_device
 from server.identity.free_text import chosen_name
-from server.identity.guards import current_principal, signed_in
+from server.identity.guards import DEVICE_CREDENTIAL, current_principal, signed_in
 from server.identity.schemas import (
     DeviceInfo,
     PasskeyInfo,
@@ -135,7 +137,7 @@ class MeController(Controller):
         return [RatingInfo(dossier_id=r["id"], code=r["code"], procedure_code=r["procedure_code"],
                            stars=r["rating_stars"], comment=r["rating_comment"], at=r["updated_at"]) for r in rows]
 
-    @post("/documents", status_code=201, summary="Keep an uploaded file as a reusable document (ID card scan, …)")
+    @post("/documents", status_code=201, opt=DEVICE_CREDENTIAL, summary="Keep an uploaded file as a reusable document (ID card scan, …)")
     async def add_document(self, request: Request, state: State, data: PersonalDocumentAdd) -> PersonalDocumentInfo:
         principal = await current_principal(request)
         label = chosen_name("label", data.label, request_lang(request), max_length=200)
@@ -153,7 +155,7 @@ class MeController(Controller):
                          target_id=principal.account_id, ip=client_ip(request), detail={"kind": data.kind})
         return PersonalDocumentInfo(id=document_id, kind=data.kind, label=label, sha256=data.sha256, created_at=now)
 
-    @delete("/documents/{document_id:uuid}", status_code=204, summary="Forget one of my reusable documents")
+    @delete("/documents/{document_id:uuid}", status_code=204, opt=DEVICE_CREDENTIAL, summary="Forget one of my reusable documents")
     async def remove_document(self, request: Request, state: State,
                               document_id: Annotated[uuid.UUID, PathParameter()]) -> None:
         principal = await current_principal(request)
@@ -166,7 +168,7 @@ class MeController(Controller):
             await record("personal_document_removed", actor_id=principal.account_id, target_kind="account",
                          target_id=principal.account_id, ip=client_ip(request))
 
-    @get("/documents", summary="My reusable documents (ID card scans, …)")
+    @get("/documents", opt=DEVICE_CREDENTIAL, summary="My reusable documents (ID card scans, …)")
     async def documents(self, request: Request) -> list[PersonalDocumentInfo]:
         principal = await current_principal(request)
         rows = await PersonalDocument.select().where(
