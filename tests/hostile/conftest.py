@@ -18,6 +18,14 @@ from server.database import bind_engine, build_engine, close_engine, open_engine
 from server.identity.sessions import COOKIE
 from server.settings import Settings
 from tests.conftest import ENGINES, IN_CI
+# The identity suite's app, browsers and SMTP server, for the sign-in holes.
+from tests.identity.conftest import (  # noqa: F401  (fixtures)
+    app_and_settings,
+    browser,
+    identity_settings,
+    other_browser,
+    smtp,
+)
 from tests.support import databases as dbs
 from tests.support.server_process import PASSWORD, ServerProcess, insert_accounts, server_env
 

@@ -11,14 +11,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.identity.conftest import (  # noqa: F401  (fixtures)
-    Browser,
-    app_and_settings,
-    browser,
-    identity_settings,
-    other_browser,
-    smtp,
-)
+from tests.identity.conftest import Browser
 
 NEW_PASSWORD = "một mật khẩu mới hẳn 2026"
 

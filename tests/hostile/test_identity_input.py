@@ -16,16 +16,7 @@ import json
 import httpx
 import pytest
 
-from tests.identity.conftest import (  # noqa: F401  (fixtures)
-    ORIGIN,
-    PASSWORD,
-    Browser,
-    app_and_settings,
-    browser,
-    identity_settings,
-    other_browser,
-    smtp,
-)
+from tests.identity.conftest import ORIGIN, PASSWORD, Browser
 from tests.identity.test_officials import enroll
 from tests.support.authenticator import SoftAuthenticator
 

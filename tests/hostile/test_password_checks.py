@@ -19,14 +19,7 @@ import pytest
 
 from server.identity import passwords
 from server.identity.tables import Account
-from tests.identity.conftest import (  # noqa: F401  (fixtures)
-    Browser,
-    app_and_settings,
-    browser,
-    identity_settings,
-    other_browser,
-    smtp,
-)
+from tests.identity.conftest import Browser
 
 # How long a held verification waits for the test to release it before going on
 # regardless: only reached when the verification blocks the event loop (the test
