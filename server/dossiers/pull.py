@@ -18,7 +18,7 @@ from server.dossiers.tables import ChangeFeed
 from server.reference.tables import ReferenceDataset
 from server.reference.versions import dataset_version
 from server.dossiers.access import readable_where
-from server.dossiers.views import dossier_views, is_official
+from server.dossiers.views import dossier_views, works_the_desk
 from server.identity.principal import Principal
 from sync.cursor import START, Position, decode_cursor, encode_cursor
 from sync.messages import PullResponse
@@ -74,5 +74,5 @@ async def pull(engine: Engine, principal: Principal, cursor: str | None, limit: 
         position = Position(int(last["txid"]), int(last["id"]))
     ids = [r["dossier_id"] if isinstance(r["dossier_id"], uuid.UUID) else uuid.UUID(str(r["dossier_id"]))
            for r in rows]
-    views = await dossier_views(ids, official=is_official(principal.role), viewer=principal.account_id)
+    views = await dossier_views(ids, desk=works_the_desk(principal.role), viewer=principal.account_id)
     return PullResponse(dossiers=views, cursor=encode_cursor(epoch, position), more=more, reset=reset, pending=pending)

@@ -8,13 +8,17 @@ import msgspec
 
 from server.dossiers.store import record_from_row
 from server.dossiers.tables import Dossier, DossierConflict, DossierHistory
-from server.identity.roles import OFFICIAL_ROLES, Role
+from server.dossiers.access import DESK_ROLES
+from server.identity.roles import Role
 from sync.messages import Conflict, DossierView, Message
 
 _PERSON_ROLES = {Role.citizen.value, Role.outreach.value}
 
 
-async def dossier_views(ids: list[uuid.UUID], official: bool, viewer: uuid.UUID | None = None) -> list[DossierView]:
+async def dossier_views(ids: list[uuid.UUID], desk: bool, viewer: uuid.UUID | None = None) -> list[DossierView]:
+    """`desk`: the viewer works the desk, and is shown which dossier each may duplicate.
+    Nobody else is: an outreach official submitting a guessed birth would learn the id
+    of someone else's dossier."""
     if not ids:
         return []
     rows = await Dossier.select().where(Dossier.id.is_in(ids))
@@ -42,10 +46,10 @@ async def dossier_views(ids: list[uuid.UUID], official: bool, viewer: uuid.UUID 
             version=r.version, fields=r.fields, commune_code=r.commune_code, code=r.code,
             submitted_at=r.submitted_at, due_date=r.due_date, appointment_date=r.appointment_date,
             conflicts=conflicts.get(r.id, []), supplement=r.supplement, messages=messages.get(r.id, []),
-            possible_duplicate_of=r.possible_duplicate_of if official else None, updated_at=r.updated_at,
+            possible_duplicate_of=r.possible_duplicate_of if desk else None, updated_at=r.updated_at,
         )
     return [by_id[i] for i in ids if i in by_id]
 
 
-def is_official(role: Role) -> bool:
-    return role in OFFICIAL_ROLES or role is Role.admin
+def works_the_desk(role: Role) -> bool:
+    return role in DESK_ROLES or role is Role.admin
