@@ -42,6 +42,10 @@ _FILES = ("tệp đính kèm bên trong", "embedded files")
 _MEDIA = ("nội dung đa phương tiện hoặc 3D", "multimedia or 3D content")
 _FORMS = ("biểu mẫu gửi hoặc nạp dữ liệu", "a form that sends or loads data")
 _REMOTE = ("liên kết mở tệp khác", "links that open other files")
+_ODD_LINK = ("liên kết không phải địa chỉ web", "links that are not web addresses")
+# Where a link (/URI) may point: the web, or mail. javascript:, file:, smb: and the
+# like would run script or open local and network files in some viewers.
+_LINK_SCHEMES = ("http://", "https://", "mailto:")
 
 # Action types (/S).
 _ACTIONS = {
@@ -111,6 +115,17 @@ def _inflated_size(data: bytes, budget: int) -> int:
     return total
 
 
+def _web_link(target) -> bool:
+    """A link's target is a web or mail address (a /URI dictionary, the catalog's base
+    address, is not a target)."""
+    from pypdf.generic import DictionaryObject
+
+    if isinstance(target, DictionaryObject):
+        return True
+    text = target.decode("latin-1") if isinstance(target, bytes) else str(target)
+    return text.strip(" \t\r\n\x00").lower().startswith(_LINK_SCHEMES)
+
+
 class _Walk:
     def __init__(self, reader) -> None:
         self.reader = reader
@@ -139,6 +154,8 @@ class _Walk:
                         self.found.append(_ACTIONS[self._name(item)])
                     elif key in ("/Type", "/Subtype") and self._name(item) in _TYPES:
                         self.found.append(_TYPES[self._name(item)])
+                    elif key == "/URI" and not _web_link(self._name(item)):
+                        self.found.append(_ODD_LINK)
                     if isinstance(item, (DictionaryObject, ArrayObject)):
                         stack.append((item, depth + 1))
                 if isinstance(value, StreamObject):

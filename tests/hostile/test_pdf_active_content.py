@@ -67,6 +67,11 @@ ACTIVE: dict[str, tuple[bytes, str]] = {
         "other files"),
     "a jump into an embedded PDF": (_packed(one_page(b"/OpenAction << /S /GoToE /T << /R /C /N (x) >> >>")),
                                     "other files"),
+    "a link to javascript:": (_packed(one_page(b"/OpenAction << /S /URI /URI (javascript:app.alert\\(1\\)) >>")),
+                              "not web addresses"),
+    "a link to a local program": (
+        _packed(_annotation(b"/Subtype /Link /A << /S /URI /URI ( file:///C:/Windows/System32/calc.exe) >>")),
+        "not web addresses"),
 }
 
 MALFORMED: dict[str, bytes] = {
