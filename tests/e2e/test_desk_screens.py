@@ -23,9 +23,13 @@ import uuid
 import httpx
 
 from server.clock import vn_today
+from tests.attachments import samples
 from tests.e2e.conftest import ENROLL_LINK
 from tests.support.sync_client import SyncDevice, birth_answers, uuid7
 from tests.support.tus_client import TusClient
+
+# The result document: a real one-page PDF (the server parses every PDF it is sent).
+RESULT_PDF = samples.pdf(4_000, seed=9)
 
 CITIZEN = "congdan@demo.example"
 ADMIN_EMAIL = "quan.tri.desk@motcua.test"
@@ -279,12 +283,12 @@ async def test_desk_official_works_a_dossier_through_the_screens(live_server, ne
         await actions.locator('button[data-action="complete"]').click()
         await page.locator("#act-complete-register_number").fill("125/2026")
         await page.locator("#act-complete-result").set_input_files(
-            {"name": "trich-luc.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%motcua result\n%%EOF\n"})
+            {"name": "trich-luc.pdf", "mimeType": "application/pdf", "buffer": RESULT_PDF})
         await page.get_by_role("button", name="Xác nhận: Đã xử lý xong").click()
         await expect(page.locator(".desk-dossier")).to_have_attribute("data-state", "9")
         detail = await desk_json(page, f"/api/desk/dossiers/{first}")
         assert detail["result"]["register_number"] == "125/2026"
-        assert detail["result"]["result_sha256"] == hashlib.sha256(b"%PDF-1.4\n%motcua result\n%%EOF\n").hexdigest()
+        assert detail["result"]["result_sha256"] == hashlib.sha256(RESULT_PDF).hexdigest()
 
         # Returned by post: the tracking number is asked for by the server, then given.
         await actions.locator('button[data-action="return_result"]').click()
