@@ -3,12 +3,41 @@ transaction as the state change that causes them."""
 
 from __future__ import annotations
 
+import logging
+import re
+
 from server.catalog.services import procedure_version
+from server.identity.roles import OFFICIAL_ROLES, Role
+from server.identity.tables import Account
 from server.notify.outbox import enqueue_email
-from server.notify.sms import enqueue_sms
 from server.notify.schemas import DossierSubmittedParams
+from server.notify.sms import enqueue_sms
+from server.ratelimit.service import within
 from sync.codes import display
 from sync.store import DossierRecord
+
+log = logging.getLogger("motcua.notify")
+
+
+def _recipient_key(channel: str, recipient: str) -> str:
+    """One key per mailbox or phone however it is written (0912…, +84 912…)."""
+    if channel == "sms":
+        return "sms:" + re.sub(r"\D", "", recipient)[-9:]
+    return "email:" + recipient.strip().lower()
+
+
+async def _may_message(owner_role: Role | None, owner: str, channel: str, recipient: str) -> bool:
+    """A citizen's form may name anyone's contact: its confirmations are capped per
+    recipient and per account. Officials (invited, audited) are not capped: an outreach
+    day registers dozens of births."""
+    if owner_role in OFFICIAL_ROLES or owner_role == Role.admin:
+        return True
+    by_recipient = await within("contact_message:recipient", _recipient_key(channel, recipient))
+    by_account = await within("contact_message:account", owner)
+    if not (by_recipient and by_account):
+        log.info("dossier confirmation by %s not sent: the daily limit for this %s is reached",
+                 channel, "recipient" if not by_recipient else "account")
+    return by_recipient and by_account
 
 
 async def enqueue_submitted(record: DossierRecord, base_url: str) -> None:
@@ -21,9 +50,12 @@ async def enqueue_submitted(record: DossierRecord, base_url: str) -> None:
         name=str(record.fields.get("requester.full_name", "")),
     )
     key = f"dossier_submitted:{record.id}"
-    email = record.fields.get("contact.email")
-    if isinstance(email, str) and email:
+    email, phone = record.fields.get("contact.email"), record.fields.get("contact.phone")
+    if not (isinstance(email, str) and email) and not (isinstance(phone, str) and phone):
+        return
+    owner = await Account.select(Account.role).where(Account.id == record.owner_id).first()
+    role = Role(owner["role"]) if owner else None
+    if isinstance(email, str) and email and await _may_message(role, str(record.owner_id), "email", email):
         await enqueue_email(email, "dossier_submitted", "vi", params, key=key)
-    phone = record.fields.get("contact.phone")
-    if isinstance(phone, str) and phone:
+    if isinstance(phone, str) and phone and await _may_message(role, str(record.owner_id), "sms", phone):
         await enqueue_sms(phone, "dossier_submitted", "vi", params, key=key)

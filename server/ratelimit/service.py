@@ -29,6 +29,12 @@ LIMITS: dict[str, Limit] = {
     "captcha:ip": Limit(60, 600),
     # Rendering a challenge's audio costs CPU (espeak-ng); a person needs it rarely.
     "captcha_audio:ip": Limit(10, 600),
+    # Confirmations a citizen's submission sends to the contact its form names, which
+    # may be anyone's number or address: capped per recipient and per account a day,
+    # so dossiers cannot flood a phone or run up the SMS bill (the submission itself
+    # always goes through; the code is in the app and on the receipt).
+    "contact_message:recipient": Limit(5, 86400),
+    "contact_message:account": Limit(30, 86400),
 }
 
 _UPSERT = """
@@ -48,15 +54,27 @@ def _aware(value: dt.datetime | str) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
+async def _count(name: str, value: str, now: dt.datetime) -> tuple[int, dt.datetime]:
+    """Count one in `name`'s window for `value`: the hits so far and when the window began."""
+    window_floor = now - dt.timedelta(seconds=LIMITS[name].seconds)
+    rows = await RateLimitBucket.raw(
+        _UPSERT, f"{name}:{value}"[:200], now, window_floor, window_floor, now
+    )
+    return rows[0]["hits"], _aware(rows[0]["window_start"])
+
+
+async def within(name: str, value: str, now: dt.datetime | None = None) -> bool:
+    """Count one; whether it is still within the limit (for work that is skipped, not
+    refused, past the limit)."""
+    hits, _ = await _count(name, value, now or dt.datetime.now(dt.timezone.utc))
+    return hits <= LIMITS[name].hits
+
+
 async def hit(name: str, value: str, now: dt.datetime | None = None) -> None:
     """Count one attempt; raise 429 with Retry-After once the window is full."""
     limit = LIMITS[name]
     now = now or dt.datetime.now(dt.timezone.utc)
-    window_floor = now - dt.timedelta(seconds=limit.seconds)
-    rows = await RateLimitBucket.raw(
-        _UPSERT, f"{name}:{value}"[:200], now, window_floor, window_floor, now
-    )
-    hits, started = rows[0]["hits"], _aware(rows[0]["window_start"])
+    hits, started = await _count(name, value, now)
     if hits > limit.hits:
         retry = math.ceil((started + dt.timedelta(seconds=limit.seconds) - now).total_seconds())
         raise ProblemError(429, "too_many_requests", headers={"Retry-After": str(max(retry, 1))})
