@@ -39,9 +39,16 @@ class Report(msgspec.Struct):
     average_rating: float | None
 
 
+REPORT_YEARS = (1900, 2999)
+
 async def build_report(principal: Principal, since: dt.date, until: dt.date, commune: str | None) -> Report:
     if until < since:
         raise ProblemError(400, "invalid_parameter", detail="until is before since")
+    for name, day in (("until", until), ("since", since)):
+        # The day after `until` must exist (9999-12-31 has none): a report spans real years.
+        if not REPORT_YEARS[0] <= day.year <= REPORT_YEARS[1]:
+            raise ProblemError(400, "invalid_parameter",
+                               detail=f"{name} must be between {REPORT_YEARS[0]} and {REPORT_YEARS[1]}")
     query = Dossier.select(
         Dossier.procedure_code, Dossier.state, Dossier.commune_code, Dossier.submitted_at,
         Dossier.due_date, Dossier.completed_at, Dossier.rating_stars,
