@@ -156,6 +156,11 @@ class _Walk:
                         self.found.append(_TYPES[self._name(item)])
                     elif key == "/URI" and not _web_link(self._name(item)):
                         self.found.append(_ODD_LINK)
+                    elif key == "/S" and self._name(item) == "/Thread" and "/F" in value:
+                        self.found.append(_REMOTE)  # an article thread in another file
+                    elif key == "/FS" and self._name(item) == "/URL" and not _web_link(
+                            self._name(value.get("/F", ""))):
+                        self.found.append(_ODD_LINK)  # a file specification that is an address
                     if isinstance(item, (DictionaryObject, ArrayObject)):
                         stack.append((item, depth + 1))
                 if isinstance(value, StreamObject):

@@ -69,6 +69,11 @@ ACTIVE: dict[str, tuple[bytes, str]] = {
                                     "other files"),
     "a link to javascript:": (_packed(one_page(b"/OpenAction << /S /URI /URI (javascript:app.alert\\(1\\)) >>")),
                               "not web addresses"),
+    "a thread in another file": (
+        _packed(_annotation(b"/Subtype /Link /A << /S /Thread /F (file:///C:/x.pdf) /D 0 >>")), "other files"),
+    "a file specification that is a local address": (
+        _packed(_annotation(b"/Subtype /Link /A << /S /Thread /F << /FS /URL /F (file:///etc/passwd) >> /D 0 >>")),
+        "not web addresses"),
     "a link to a local program": (
         _packed(_annotation(b"/Subtype /Link /A << /S /URI /URI ( file:///C:/Windows/System32/calc.exe) >>")),
         "not web addresses"),
