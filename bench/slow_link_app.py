@@ -26,7 +26,6 @@ benchmark: each birth is typed into the form by Playwright, which takes seconds.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import io
 import json
 import random
@@ -92,7 +91,7 @@ def upload_requests(log: str) -> dict[str, int]:
 async def session(label: str, profile: LinkProfile, emulate: bool, births: int, per_birth: int) -> dict:
     from playwright.async_api import async_playwright, expect
 
-    from tests.e2e.test_pwa_offline import CODE_SHOWN, fill_outreach_birth, install_app, sign_in
+    from tests.e2e.test_pwa_offline import CODE_SHOWN, fill_outreach_birth, install_app, page_today, sign_in
 
     with motcua("sqlite") as cluster:
         server = cluster.servers[0]
@@ -110,8 +109,7 @@ async def session(label: str, profile: LinkProfile, emulate: bool, births: int, 
                 await expect(page.get_by_test_id("codes-left")).to_have_text("20", timeout=15_000)
 
                 await context.set_offline(True)
-                today = dt.date.fromisoformat(await page.evaluate(
-                    "new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Ho_Chi_Minh'}).format(new Date())"))
+                today = await page_today(page)
                 f = lambda path: page.locator(f'[id="f-{path}"]')  # noqa: E731 - ids hold dots
                 for i in range(births):
                     if i == 0:

@@ -6,7 +6,6 @@ violation (but for piccolo-admin's harmless probe for eval, refused). tests/host
 
 from __future__ import annotations
 
-import datetime as dt
 
 import httpx
 
@@ -18,6 +17,7 @@ from tests.e2e.test_pwa_offline import (
     demo_password,
     fill_birth_form,
     install_app,
+    page_today,
     sign_in,
 )
 from tests.support.tus_client import TusClient
@@ -60,8 +60,7 @@ async def test_the_app_works_under_its_policy_online_and_offline(live_server, ne
     await app_ready(page)
     await page.get_by_role("button", name="Đăng ký khai sinh").click()
     await expect(page.locator("form.draft h1")).to_have_text("Đăng ký khai sinh")
-    today = dt.date.fromisoformat(await page.evaluate(
-        "new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Ho_Chi_Minh'}).format(new Date())"))
+    today = await page_today(page)
     await fill_birth_form(page, today)
     await expect(page.locator(".thumb img")).to_have_count(1, timeout=15_000)
     await page.get_by_role("button", name="Tiếp tục").click()

@@ -74,6 +74,12 @@ def photo_jpeg() -> bytes:
     return out.getvalue()
 
 
+async def page_today(page) -> dt.date:
+    """Today in Việt Nam as the page's clock has it (the form checks dates against it)."""
+    return dt.date.fromisoformat(await page.evaluate(
+        "new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Ho_Chi_Minh'}).format(new Date())"))
+
+
 async def app_ready(page):
     from playwright.async_api import expect
 
@@ -168,8 +174,7 @@ async def test_birth_dossier_drafted_offline_gets_its_code_when_online(live_serv
     # A whole birth dossier, drafted offline.
     await page.get_by_role("button", name="Đăng ký khai sinh").click()
     await expect(page.locator("form.draft h1")).to_have_text("Đăng ký khai sinh")
-    today = dt.date.fromisoformat(await page.evaluate(
-        "new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Ho_Chi_Minh'}).format(new Date())"))
+    today = await page_today(page)
     await fill_birth_form(page, today)
     await expect(page.locator(".thumb img")).to_have_count(1, timeout=15_000)
     await expect(page.locator('[id="f-mother.full_name"]')).to_have_value("Trần Thị Mai")
@@ -301,8 +306,7 @@ async def test_outreach_registers_births_offline_with_reserved_codes(live_server
 
     # In the village: no network.
     await page.context.set_offline(True)
-    today = dt.date.fromisoformat(await page.evaluate(
-        "new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Ho_Chi_Minh'}).format(new Date())"))
+    today = await page_today(page)
     receipts = []
     for i, (child, mother_id) in enumerate([("Lò Thị Hoa", "014195012345"), ("Lò Thị Mai", "014195067890")]):
         if i == 0:

@@ -18,8 +18,8 @@ from typing import AsyncIterator
 
 import httpx
 
-from tests.e2e.test_pwa_offline import (CITIZEN, CODE_SHOWN, fill_birth_form, install_app, open_app, photo_jpeg,
-                                         sign_in)
+from tests.e2e.test_pwa_offline import (CITIZEN, CODE_SHOWN, fill_birth_form, install_app, open_app, page_today,
+                                         photo_jpeg, sign_in)
 from tests.support.sync_client import SyncDevice, birth_answers, uuid7
 from tests.support.tus_client import TusClient
 
@@ -109,8 +109,7 @@ async def submitted_birth(device: SyncDevice, today: dt.date) -> tuple[str, str]
 
 
 async def vn_today(page) -> dt.date:
-    return dt.date.fromisoformat(await page.evaluate(
-        "new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Ho_Chi_Minh'}).format(new Date())"))
+    return await page_today(page)
 
 
 async def installed_and_signed_in(page, password: str) -> None:

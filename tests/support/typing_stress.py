@@ -401,8 +401,9 @@ async def run_typing_stress(page, base_url: str, email: str, password: str, draf
     page.on("request", on_request)
     cdp = await page.context.new_cdp_session(page)
     await cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
-    today = dt.date.fromisoformat(await page.evaluate(
-        "new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Ho_Chi_Minh'}).format(new Date())"))
+    from tests.e2e.test_pwa_offline import page_today
+
+    today = await page_today(page)
     result = StressResult(seed, throttle)
     try:
         for i in range(drafts):
