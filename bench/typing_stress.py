@@ -17,14 +17,10 @@ MOTCUA_TYPING_SEED replays it. `--quick`: 3 drafts.
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from bench.app_budget import CHROMIUM, CHROMIUM_ARGS
 from bench.common import REPO, Report, cli, percentile
 from bench.servers import PASSWORD, BenchSetupError, motcua
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 THROTTLE = 4
 QUIET_EVERY = 4
 
