@@ -337,7 +337,7 @@ class Engine:
         if record.dup_key:
             record.possible_duplicate_of = await self.store.find_duplicate(record.dup_key, record.id)
         await self._save(record, "submit", from_state, detail={"code": code})
-        await self.store.submitted(record)
+        await self.store.submitted(record, self.actor)
         return "applied", []
 
     async def _withdraw(self, record: DossierRecord, mutation: Mutation, payload: Withdraw):

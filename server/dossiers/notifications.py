@@ -8,7 +8,6 @@ import re
 
 from server.catalog.services import procedure_version
 from server.identity.roles import OFFICIAL_ROLES, Role
-from server.identity.tables import Account
 from server.notify.outbox import enqueue_email
 from server.notify.schemas import DossierSubmittedParams
 from server.notify.sms import enqueue_sms
@@ -26,7 +25,7 @@ def _recipient_key(channel: str, recipient: str) -> str:
     return "email:" + recipient.strip().lower()
 
 
-async def _may_message(owner_role: Role | None, owner: str, channel: str, recipient: str) -> bool:
+async def _may_message(owner_role: Role, owner: str, channel: str, recipient: str) -> bool:
     """A citizen's form may name anyone's contact: its confirmations are capped per
     recipient and per account. Officials (invited, audited) are not capped: an outreach
     day registers dozens of births."""
@@ -40,8 +39,9 @@ async def _may_message(owner_role: Role | None, owner: str, channel: str, recipi
     return by_recipient and by_account
 
 
-async def enqueue_submitted(record: DossierRecord, base_url: str) -> None:
-    """The confirmation with the code, by email and SMS when the form gave them."""
+async def enqueue_submitted(record: DossierRecord, base_url: str, owner_role: Role) -> None:
+    """The confirmation with the code, by email and SMS when the form gave them.
+    `owner_role`: the submitter's (only the owner submits)."""
     found = await procedure_version(record.procedure_code, record.schema_version)
     params = DossierSubmittedParams(
         code=display(record.code or ""),
@@ -51,11 +51,8 @@ async def enqueue_submitted(record: DossierRecord, base_url: str) -> None:
     )
     key = f"dossier_submitted:{record.id}"
     email, phone = record.fields.get("contact.email"), record.fields.get("contact.phone")
-    if not (isinstance(email, str) and email) and not (isinstance(phone, str) and phone):
-        return
-    owner = await Account.select(Account.role).where(Account.id == record.owner_id).first()
-    role = Role(owner["role"]) if owner else None
-    if isinstance(email, str) and email and await _may_message(role, str(record.owner_id), "email", email):
+    owner = str(record.owner_id)
+    if isinstance(email, str) and email and await _may_message(owner_role, owner, "email", email):
         await enqueue_email(email, "dossier_submitted", "vi", params, key=key)
-    if isinstance(phone, str) and phone and await _may_message(role, str(record.owner_id), "sms", phone):
+    if isinstance(phone, str) and phone and await _may_message(owner_role, owner, "sms", phone):
         await enqueue_sms(phone, "dossier_submitted", "vi", params, key=key)

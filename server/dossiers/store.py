@@ -27,6 +27,7 @@ from server.dossiers.tables import (
     DossierConflict,
     DossierHistory,
 )
+from server.identity.roles import Role
 from sync.forms import Context, parse_schema
 from sync.messages import SupplementRequest
 from sync.states import State
@@ -197,8 +198,8 @@ class PiccoloStore:
     async def publish(self, record: DossierRecord) -> None:
         await publish_change(self.engine, record)
 
-    async def submitted(self, record: DossierRecord) -> None:
-        await enqueue_submitted(record, self.base_url)
+    async def submitted(self, record: DossierRecord, by: Actor) -> None:
+        await enqueue_submitted(record, self.base_url, Role(by.role))
 
 
 async def publish_change(engine: Engine, record: DossierRecord) -> None:
