@@ -54,3 +54,19 @@ async def test_an_outreach_official_is_not_capped(app) -> None:
         submitted = await _submit_many(official, cap + 2, **{"contact.phone": VICTIM_PHONE, "contact.email": ""})
         assert len(submitted) == cap + 2
         assert await OutboxMessage.count().where(OutboxMessage.channel == "sms") == cap + 2
+
+
+async def test_writing_the_number_or_address_another_way_does_not_escape_the_cap(citizen: SyncDevice) -> None:
+    """The cap is per phone and mailbox, not per spelling: a stranger varying how the
+    victim's number is written (spaces, +84) or the address's letter case still
+    reaches them at most `cap` times."""
+    cap = LIMITS["contact_message:recipient"].hits
+    phones = ["0987654321", "0987 654 321", "+84987654321", "+84 987 654 321"]
+    emails = ["nan.nhan@example.vn", "Nan.Nhan@example.vn", "NAN.NHAN@EXAMPLE.VN"]
+    submitted = []
+    for i in range(cap + 3):
+        submitted += await _submit_many(citizen, 1, **{"contact.phone": phones[i % len(phones)],
+                                                       "contact.email": emails[i % len(emails)]})
+    assert len(submitted) == cap + 3  # every spelling is a valid contact, and every submission went through
+    assert await OutboxMessage.count().where(OutboxMessage.channel == "sms") == cap
+    assert await OutboxMessage.count().where(OutboxMessage.channel == "email") == cap
