@@ -24,6 +24,12 @@ from sync.states import State
 DESK_ROLES = frozenset({Role.desk, Role.agency_admin})
 
 
+def works_the_desk(role: Role) -> bool:
+    """The desk's roles and administrators: who is shown the desk's flags (a possible
+    duplicate names someone else's dossier)."""
+    return role in DESK_ROLES or role is Role.admin
+
+
 def may_process(principal: Principal, dossier: Mapping[str, Any]) -> bool:
     """The desk's right: a submitted dossier of the official's commune (any, for an
     administrator). `dossier` is a row with `commune_code` and `state`."""

@@ -17,8 +17,8 @@ from server.clock import utcnow
 from server.dossiers.tables import ChangeFeed
 from server.reference.tables import ReferenceDataset
 from server.reference.versions import dataset_version
-from server.dossiers.access import readable_where
-from server.dossiers.views import dossier_views, works_the_desk
+from server.dossiers.access import readable_where, works_the_desk
+from server.dossiers.views import dossier_views
 from server.identity.principal import Principal
 from sync.cursor import START, Position, decode_cursor, encode_cursor
 from sync.messages import PullResponse

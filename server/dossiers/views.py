@@ -8,7 +8,6 @@ import msgspec
 
 from server.dossiers.store import record_from_row
 from server.dossiers.tables import Dossier, DossierConflict, DossierHistory
-from server.dossiers.access import DESK_ROLES
 from server.identity.roles import Role
 from sync.messages import Conflict, DossierView, Message
 
@@ -50,6 +49,3 @@ async def dossier_views(ids: list[uuid.UUID], desk: bool, viewer: uuid.UUID | No
         )
     return [by_id[i] for i in ids if i in by_id]
 
-
-def works_the_desk(role: Role) -> bool:
-    return role in DESK_ROLES or role is Role.admin
