@@ -60,10 +60,11 @@ DEV_POLICY = _policy("default-src 'none'", "style-src 'unsafe-inline'", "img-src
 _FAMILIES = (("/admin", ADMIN_POLICY), ("/schema", DOCS_POLICY), ("/dev", DEV_POLICY))
 
 # camera for the document photos (an <input capture> opens the camera; a future
-# getUserMedia would need it); nothing else the app uses.
+# getUserMedia would need it); nothing else the app uses. Only features browsers
+# know: an unknown one (bluetooth) is a console warning on every page.
 PERMISSIONS_POLICY = ", ".join([
     "camera=(self)", "microphone=()", "geolocation=()", "payment=()", "usb=()", "serial=()",
-    "bluetooth=()", "hid=()", "midi=()", "display-capture=()", "accelerometer=()", "gyroscope=()",
+    "hid=()", "midi=()", "display-capture=()", "accelerometer=()", "gyroscope=()",
     "magnetometer=()",
 ])
 FIXED = {
