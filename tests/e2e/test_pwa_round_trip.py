@@ -340,7 +340,10 @@ async def sync_completed(blank, events: list[dict]) -> None:
     """Chromium's own record of Background Sync: the event went to the worker and its
     handler finished well."""
     succeeded = {"key": "Status", "value": "succeeded"}
-    for _ in range(50):
+    # The handler finishes after the dossier is visible (it pulls too), and a second
+    # sync event (Chromium's own, once online) waits for the first's lock: on a busy
+    # machine that takes seconds, so wait up to 30 s for Chromium's record.
+    for _ in range(300):
         if any(e["eventName"] == "Sync completed" and succeeded in e["eventMetadata"] for e in events):
             break
         await blank.wait_for_timeout(100)
