@@ -29,12 +29,16 @@ def validate(
 
     # Normalized, non-empty answers to known paths: what conditions, fill rules and checks read.
     filled: dict[str, Any] = {}
+    # Known paths the person answered, even with an empty value: no fill rule overrides them.
+    answered: set[str] = set()
     unknown: list[str] = []
     for path, raw in answers.items():
         field = fields.get(path)
         if field is None:
             unknown.append(path)
             continue
+        if raw is not None:
+            answered.add(path)
         value = normalize(field.type, raw)
         if not is_empty(value):
             filled[path] = value
@@ -42,8 +46,9 @@ def validate(
     for rule in schema.fill_rules:
         if holds(rule.when, filled):
             for copy in rule.copy:
-                # The target receives the source's value as it is (already normalized).
-                if copy.to not in filled and copy.from_ in filled:
+                # An unanswered target receives the source's value as it is (already normalized);
+                # one the person emptied (`""`) stays empty.
+                if copy.to not in answered and copy.to not in filled and copy.from_ in filled:
                     filled[copy.to] = copy_json(filled[copy.from_])
 
     visible: dict[str, bool] = {}

@@ -708,14 +708,26 @@ def test_fill_rule_keeps_what_the_person_wrote():
     assert "mother.phone" not in result.values  # empty source fills nothing
 
 
-def test_fill_rule_blank_target_is_empty_and_gets_filled():
+def test_fill_rule_leaves_a_target_the_person_emptied_empty():
+    for emptied in ("", "   "):
+        result = validate(
+            _fill_schema(),
+            {
+                "requester.relationship": "me",
+                "requester.full_name": "Lê Thị C",
+                "mother.full_name": emptied,
+            },
+            CTX,
+        )
+        assert "mother.full_name" not in result.values
+        assert codes(result) == [("mother.full_name", "required")]
+
+
+def test_fill_rule_fills_a_null_target():
+    # null is "no answer" (a sync change of null removes the field), not an emptied one.
     result = validate(
         _fill_schema(),
-        {
-            "requester.relationship": "me",
-            "requester.full_name": "Lê Thị C",
-            "mother.full_name": "   ",
-        },
+        {"requester.relationship": "me", "requester.full_name": "Lê Thị C", "mother.full_name": None},
         CTX,
     )
     assert result.values["mother.full_name"] == "Lê Thị C"

@@ -1,6 +1,7 @@
 // Fill rules: applied in order, after normalizing and before validating. When a rule's
-// condition holds, each empty target receives its source's value; a target that already
-// has a value is left as the person wrote it, and an empty source fills nothing.
+// condition holds, each target the person never answered receives its source's value; a
+// target the person answered, even with an empty value (`""`: they cleared it), is left as
+// they wrote it, and an empty source fills nothing.
 // The source's normalized value is copied as is (sync/forms/README.md, fill rules),
 // exactly as the Python validator does.
 
@@ -8,15 +9,23 @@ import { holds } from './conditions';
 import type { SchemaIndex } from './schemaIndex';
 import type { FillRule, JsonValue } from './types';
 
-/** `values` holds the normalized, non-empty answers by path; it is updated in place. */
-export function applyFillRules(rules: readonly FillRule[], values: Map<string, JsonValue>, index: SchemaIndex): void {
+/**
+ * `values` holds the normalized, non-empty answers by path; it is updated in place.
+ * `answered` holds the known paths whose answer is not null, empty ones included.
+ */
+export function applyFillRules(
+  rules: readonly FillRule[],
+  values: Map<string, JsonValue>,
+  answered: ReadonlySet<string>,
+  index: SchemaIndex,
+): void {
   const valueOf = (path: string) => values.get(path);
   for (const rule of rules) {
     if (!holds(rule.when, valueOf)) continue;
     for (const { from, to } of rule.copy) {
       const target = index.get(to);
       const source = values.get(from);
-      if (!target || source === undefined || values.has(to)) continue;
+      if (!target || source === undefined || answered.has(to) || values.has(to)) continue;
       values.set(to, structuredClone(source));
     }
   }

@@ -55,6 +55,8 @@ export function validate(schema: Schema, answers: Answers, context: ValidationCo
 
   // 1. Normalize known paths; set unknown ones aside.
   const filled = new Map<string, JsonValue>();
+  // Known paths the person answered, even with an empty value: no fill rule overrides them.
+  const answered = new Set<string>();
   const unknown: string[] = [];
   for (const path of Object.keys(answers)) {
     const entry = index.get(path);
@@ -62,12 +64,13 @@ export function validate(schema: Schema, answers: Answers, context: ValidationCo
       unknown.push(path);
       continue;
     }
+    if (answers[path] !== null && answers[path] !== undefined) answered.add(path);
     const value = normalizeValue(entry.field, answers[path]);
     if (value !== undefined) filled.set(path, value);
   }
 
   // 2. Fill rules.
-  applyFillRules(schema.fill_rules ?? [], filled, index);
+  applyFillRules(schema.fill_rules ?? [], filled, answered, index);
   const valueOf = (path: string) => filled.get(path);
 
   // 3. Visibility.
