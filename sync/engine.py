@@ -19,6 +19,7 @@ from sync.dupkeys import duplicate_key
 from sync.search import search_text
 from sync.forms import Issue, render, validate
 from sync.forms.field_rules import has_json_type_of
+from sync.forms.normalize import is_empty, normalize
 from sync.merge import merge_changes, nfc, same
 from sync.messages import (
     MAX_CHANGES,
@@ -96,7 +97,8 @@ def _check_changes(procedure: Procedure, changes: dict[str, Any], allow_attachme
             reasons.append(Reason("unknown_field", f"payload.{key}.{path}", path))
         elif kind == "attachment" and not allow_attachments:
             reasons.append(Reason("use_attach", f"payload.{key}.{path}", "attachments change with attach/detach"))
-        elif value is not None and not has_json_type_of(kind, value):
+        elif value is not None and value != "" and not has_json_type_of(kind, value):
+            # `""` is the person's "I emptied this field", whatever its type (sync/forms/README.md).
             reasons.append(Reason("wrong_type", f"payload.{key}.{path}", kind))
         elif isinstance(value, str):  # most answers: one length check, NFC only when needed
             if len(value) > MAX_TEXT:
@@ -115,13 +117,25 @@ def _check_changes(procedure: Procedure, changes: dict[str, Any], allow_attachme
 def _set_fields(record: DossierRecord, values: dict[str, Any], version: int, device: Any = None) -> None:
     device_text = None if device is None else str(device)
     for path, value in values.items():
-        if value is None or value == "" or value == []:
+        # null removes the answer; `""` is kept: the person emptied the field, and no fill
+        # rule may fill it again (sync/forms/README.md, fill rules).
+        if value is None or value == []:
             record.fields.pop(path, None)
         else:
             record.fields[path] = value
         record.field_versions[path] = version
         if device_text is not None:
             record.field_devices[path] = device_text
+
+
+def _kept_fields(procedure: Procedure, answers: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """What a validated dossier stores: its normalized values, and `""` for each field the
+    person emptied, so that a later validation (a supplement) does not fill it again."""
+    types = procedure.schema.types_by_path()
+    emptied = {path: "" for path, raw in answers.items()
+               if raw is not None and path in types and path not in values
+               and is_empty(normalize(types[path], raw))}
+    return {**values, **emptied}
 
 
 def _issue_reasons(issues: list[Issue], lang: str = "vi") -> list[Reason]:
@@ -326,8 +340,8 @@ class Engine:
             code = await self.store.next_code(commune, self.today.year)
         from_state = record.state
         record.version += 1
-        record.fields = values
-        record.field_versions = {p: record.version for p in values}
+        record.fields = _kept_fields(await self._procedure(record), record.fields, values)
+        record.field_versions = {p: record.version for p in record.fields}
         record.commune_code = commune
         record.code = code
         record.state = State.SUBMITTED
@@ -369,7 +383,7 @@ class Engine:
         from_state = record.state
         record.version += 1
         _set_fields(record, changes, record.version, self.actor.device_id)
-        record.fields = values
+        record.fields = _kept_fields(procedure, candidate, values)
         record.state = State.PROCESSING
         record.supplement = None
         await self._save(record, "answer_supplement", from_state, message=nfc(payload.message))
