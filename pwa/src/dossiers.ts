@@ -56,13 +56,16 @@ export async function createDraft(
   });
 }
 
-/** Autosave: the changed fields (null clears one). Attachments change with attach/detach. */
+/**
+ * Autosave: the changed fields (null removes an answer; "" is the answer "emptied by the
+ * person", which no fill rule overrides). Attachments change with attach/detach.
+ */
 export async function editAnswers(db: MotcuaDB, id: string, changes: Record<string, JsonValue | null>, now = new Date()): Promise<LocalDossier> {
   return change(db, async (tx) => {
     const d = await load(tx, id);
     const effective: Record<string, JsonValue | null> = {};
     for (const [path, value] of Object.entries(changes)) {
-      const empty = value === null || value === '' || (Array.isArray(value) && value.length === 0);
+      const empty = value === null || (Array.isArray(value) && value.length === 0);
       const before = d.answers[path];
       if (empty ? before === undefined : JSON.stringify(before) === JSON.stringify(value)) continue;
       effective[path] = empty ? null : value;

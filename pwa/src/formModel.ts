@@ -21,6 +21,15 @@ export function validateAnswers(schema: Schema, answers: Answers, communes: Comm
   });
 }
 
+/**
+ * Whether a fill rule would fill `path` if the person left it unanswered: then emptying
+ * it must be recorded as the answer `""`, not as no answer (sync/forms/README.md, fill rules).
+ */
+export function filledWhenUnanswered(schema: Schema, answers: Answers, path: string, communes: CommuneIndex | null): boolean {
+  const rest: Answers = Object.fromEntries(Object.entries(answers).filter(([p]) => p !== path));
+  return validateAnswers(schema, rest, communes).values[path] !== undefined;
+}
+
 export function sectionVisible(section: Section, values: Answers): boolean {
   return !section.visible_when || holds(section.visible_when, (p) => values[p]);
 }

@@ -52,7 +52,7 @@ describe('outbox', () => {
     const db = await freshDb();
     const d = await createDraft(db, 'khai-sinh', 1, { 'child.sex': 'male' });
     await markSent(db, [1]);
-    await editAnswers(db, d.id, { 'child.sex': 'male', 'child.hometown': '' });
+    await editAnswers(db, d.id, { 'child.sex': 'male', 'child.hometown': null });
     expect(await pendingItems(db)).toHaveLength(1);
   });
 

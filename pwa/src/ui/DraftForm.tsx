@@ -5,7 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { changed, communes, getDb, typing } from '../app';
 import type { LocalDossier } from '../db';
 import { editAnswers } from '../dossiers';
-import { fieldRequired, fieldVisible, sectionVisible, validateAnswers } from '../formModel';
+import { fieldRequired, fieldVisible, filledWhenUnanswered, sectionVisible, validateAnswers } from '../formModel';
 import { renderIssue } from '../forms';
 import type { Issue, JsonValue, Schema } from '../forms/types';
 import type { Answers } from '../db';
@@ -124,14 +124,18 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
   }
   if (!procedure || !schema || !result) return <p class="muted">{t('Đang mở biểu mẫu…', 'Opening the form…')}</p>;
 
-  function set(path: string, value: JsonValue | null, immediate = false) {
+  function set(path: string, typed: JsonValue | null, immediate = false) {
+    // Emptied: no answer (null), unless a fill rule would then put the requester's value
+    // back; the person's empty is then the answer "" (it syncs, and the server agrees).
+    const emptied = typed === null || typed === '';
+    const value = emptied ? (filledWhenUnanswered(schema!, merged, path, communes.value) ? '' : null) : typed;
     setAnswers((prev) => {
       const next = { ...prev };
-      if (value === null || value === '') delete next[path];
+      if (value === null) delete next[path];
       else next[path] = value;
       return next;
     });
-    pending.current[path] = value === '' ? null : value;
+    pending.current[path] = value;
     typing();
     if (timer.current) clearTimeout(timer.current);
     timer.current = setTimeout(() => void flush(), immediate ? 0 : SAVE_DELAY);
