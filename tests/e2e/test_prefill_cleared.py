@@ -23,6 +23,18 @@ STORED_ANSWER = """([id, path]) => new Promise((resolve) => {
   };
 })"""
 
+# True once no queued change waits for the server (all of them pushed and confirmed).
+NOTHING_PENDING = """() => new Promise((resolve) => {
+  const open = indexedDB.open('motcua');
+  open.onsuccess = () => {
+    const r = open.result.transaction('outbox').objectStore('outbox').getAll();
+    r.onsuccess = () => {
+      open.result.close();
+      resolve(r.result.every((item) => item.status !== 'pending'));
+    };
+  };
+})"""
+
 
 async def stored_answer(page, dossier_id: str, path: str):
     return await page.evaluate(STORED_ANSWER, [dossier_id, path])
@@ -61,6 +73,7 @@ async def test_a_field_filled_from_the_requester_can_be_emptied_for_good(live_se
     await expect(field.locator(".error")).to_have_text("Vui lòng nhập thông tin này.")
     await page.wait_for_function(f"() => ({STORED_ANSWER})(['{dossier_id}', 'mother.residence']).then((v) => v === '')",
                                  polling=100)
+    await page.wait_for_function(NOTHING_PENDING, timeout=30_000, polling=250)
     await expect(page.get_by_test_id("syncbar")).to_have_attribute("data-pending", "0", timeout=30_000)
     await artifacts.screenshot(page, "emptied")
 
