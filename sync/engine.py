@@ -133,7 +133,7 @@ def _kept_fields(procedure: Procedure, answers: dict[str, Any], values: dict[str
     person emptied, so that a later validation (a supplement) does not fill it again."""
     types = procedure.schema.types_by_path()
     emptied = {path: "" for path, raw in answers.items()
-               if raw is not None and path in types and path not in values
+               if isinstance(raw, str) and path in types and path not in values
                and is_empty(normalize(types[path], raw))}
     return {**values, **emptied}
 
