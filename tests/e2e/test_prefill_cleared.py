@@ -62,7 +62,7 @@ async def test_a_field_filled_from_the_requester_can_be_emptied_for_good(live_se
     residence = f("mother.residence")
     await expect(residence).to_have_value(RESIDENCE)
     field = page.locator(".field", has=residence)
-    await expect(field.locator(".hint.filled")).to_be_visible()
+    await expect(field.locator(".hint.filled")).to_have_text("Lấy từ thông tin người yêu cầu; sửa hoặc xóa nếu khác.")
     await artifacts.screenshot(page, "pre-filled")
 
     # She empties it (she lives elsewhere, to be written later): it stays empty.

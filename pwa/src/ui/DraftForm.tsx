@@ -204,7 +204,7 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
                     </>
                   )}
                   {field.type === 'checkbox' && field.help && <p class="hint">{tx(field.help)}</p>}
-                  {filled !== undefined && <p class="hint filled">{t('Lấy từ thông tin người yêu cầu; sửa nếu khác.', 'Taken from the requester; change it if different.')}</p>}
+                  {filled !== undefined && <p class="hint filled">{t('Lấy từ thông tin người yêu cầu; sửa hoặc xóa nếu khác.', 'Taken from the requester; change or clear it if different.')}</p>}
                   {fieldIssues.map((issue) => (
                     <p key={issue.code} class={issue.severity === 'warning' ? 'warning' : 'error'}>
                       {renderIssue(issue, lang.value)}
