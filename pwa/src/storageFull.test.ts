@@ -19,6 +19,7 @@ describe('a full device', () => {
     const quota = new DOMException('', 'QuotaExceededError');
     expect(draftNotSavedText(quota)).toMatch(/^Máy đã hết chỗ lưu trữ: chưa lưu được nội dung vừa nhập\. Nội dung vẫn còn trên màn hình/);
     expect(draftNotSavedText(quota)).toContain('giải phóng bộ nhớ');
+    expect(draftNotSavedText(quota, ['Quê quán', 'Dân tộc'])).toMatch(/^Máy đã hết chỗ lưu trữ: chưa lưu được nội dung vừa nhập \(Quê quán, Dân tộc\)\./);
     expect(draftNotSavedText(new Error('x'))).not.toContain('hết chỗ');
     expect(fileNotSavedText('giay-chung-sinh.jpg')).toMatch(/^Máy đã hết chỗ lưu trữ: chưa lưu được tệp “giay-chung-sinh\.jpg”, hồ sơ không thay đổi\./);
   });

@@ -20,17 +20,18 @@ function whatToDo(): string {
   );
 }
 
-/** Typed answers that could not be written: they stay on screen and are saved again. */
-export function draftNotSavedText(error: unknown): string {
+/** Typed answers that could not be written (`fields`: their labels): they stay on screen and are saved again. */
+export function draftNotSavedText(error: unknown, fields: readonly string[] = []): string {
+  const which = fields.length ? ` (${fields.join(', ')})` : '';
   if (!isStorageFull(error)) {
     return t(
-      'Chưa lưu được nội dung vừa nhập. Nội dung vẫn còn trên màn hình và sẽ được lưu lại sau ít giây.',
-      'What you just typed could not be saved yet. It stays on screen and will be saved again in a few seconds.',
+      `Chưa lưu được nội dung vừa nhập${which}. Nội dung vẫn còn trên màn hình và sẽ được lưu lại sau ít giây.`,
+      `What you just typed${which} could not be saved yet. It stays on screen and will be saved again in a few seconds.`,
     );
   }
   return `${t(
-    'Máy đã hết chỗ lưu trữ: chưa lưu được nội dung vừa nhập. Nội dung vẫn còn trên màn hình và sẽ tự lưu khi máy có chỗ – đừng đóng trang này.',
-    'The phone’s storage is full: what you just typed is not saved yet. It stays on screen and is saved as soon as there is room – do not close this page.',
+    `Máy đã hết chỗ lưu trữ: chưa lưu được nội dung vừa nhập${which}. Nội dung vẫn còn trên màn hình và sẽ tự lưu khi máy có chỗ – đừng đóng trang này.`,
+    `The phone’s storage is full: what you just typed${which} is not saved yet. It stays on screen and is saved as soon as there is room – do not close this page.`,
   )} ${whatToDo()}`;
 }
 

@@ -171,7 +171,7 @@ async def test_a_field_typed_on_a_full_device_stays_on_screen_and_is_saved_once_
     await field(page, "child.hometown").fill("Hà Nội")
     await field(page, "child.hometown").blur()
     alert = page.get_by_test_id("save-error")
-    await expect(alert).to_contain_text("Máy đã hết chỗ lưu trữ: chưa lưu được nội dung vừa nhập.")
+    await expect(alert).to_contain_text("Máy đã hết chỗ lưu trữ: chưa lưu được nội dung vừa nhập (Quê quán).")
     await expect(alert).to_contain_text("Nội dung vẫn còn trên màn hình")
     await artifacts.screenshot(page, "draft-not-saved-storage-full")
     await expect(field(page, "child.hometown")).to_have_value("Hà Nội")

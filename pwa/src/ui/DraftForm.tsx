@@ -36,6 +36,13 @@ function sameAnswers(a: Answers, b: Answers): boolean {
   return keys.length === Object.keys(b).length && keys.every((k) => k in b && JSON.stringify(a[k]) === JSON.stringify(b[k]));
 }
 
+/** A field's label, for saying which ones are not saved ("section.field" paths). */
+function fieldLabel(schema: Schema, path: string): string {
+  const [sectionId, fieldId] = path.split('.', 2);
+  const field = schema.sections.find((s) => s.id === sectionId)?.fields.find((f) => f.id === fieldId);
+  return field ? tx(field.label) : path;
+}
+
 export function issuesByPath(issues: readonly Issue[]): Map<string, Issue[]> {
   const map = new Map<string, Issue[]>();
   for (const issue of issues) {
@@ -51,7 +58,8 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
   const [answers, setAnswers] = useState<Answers>(() => ({ ...dossier.answers }));
   const [touched, setTouched] = useState<Set<string>>(() => new Set());
   const [savedAt, setSavedAt] = useState<string | null>(null);
-  const [saveError, setSaveError] = useState<string | null>(null);
+  /** The last write refused, with the fields it held; null once a write succeeds. */
+  const [saveError, setSaveError] = useState<{ error: unknown; paths: string[] } | null>(null);
   /** Typed, not written yet. */
   const pending = useRef<Changes>({});
   /** Being written: until the write has committed, a record read before it lacks them. */
@@ -75,7 +83,7 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
     } catch (error) {
       // Not written: typed again on top of whatever came since, so the next save retries it.
       pending.current = { ...changes, ...pending.current };
-      setSaveError(draftNotSavedText(error));
+      setSaveError({ error, paths: Object.keys(pending.current) });
       if (mounted.current && !timer.current) timer.current = setTimeout(() => void flush(), RETRY_DELAY);
       return false;
     } finally {
@@ -226,7 +234,7 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
       <div class="actions sticky">
         {saveError && (
           <p class="error" role="alert" data-testid="save-error">
-            {saveError}
+            {draftNotSavedText(saveError.error, saveError.paths.map((path) => fieldLabel(schema, path)))}
           </p>
         )}
         <span class="muted small">{savedAt ? t(`Đã lưu trên máy lúc ${formatTime(savedAt)}`, `Saved on this device at ${formatTime(savedAt)}`) : t('Tự động lưu trên máy', 'Saved automatically on this device')}</span>
