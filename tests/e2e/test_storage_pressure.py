@@ -110,6 +110,7 @@ async def a_draft_with_a_name(page) -> None:
 async def test_a_photo_that_does_not_fit_is_refused_whole_and_the_dossier_is_unchanged(live_server, new_page, artifacts):
     from playwright.async_api import expect
 
+    password = demo_password(live_server, CITIZEN)
     page = await new_page()
     cdp = await quota_session(page, live_server)
     await install_app(page)
@@ -156,6 +157,23 @@ async def test_a_photo_that_does_not_fit_is_refused_whole_and_the_dossier_is_unc
         "1 hồ sơ và 1 tệp đính kèm chưa gửi lên máy chủ – trình duyệt có thể xóa chúng khi máy đầy bộ nhớ.")
     await expect(note.get_by_role("link", name="Đăng nhập để gửi")).to_be_visible()
     await artifacts.screenshot(page, "home-unsynced-at-risk")
+
+    # Signed in, it is all sent; the photo stays on the phone until the person makes
+    # room by removing the sent files, which works on a full phone too.
+    await sign_in(page, CITIZEN, password)
+    await page.goto("/#/dong-bo")
+    free_space = page.get_by_test_id("free-space")
+    await expect(free_space).to_contain_text("1 tệp đã gửi lên máy chủ vẫn được giữ trên máy", timeout=30_000)
+    await expect(page.get_by_test_id("at-risk-sync")).to_have_count(0)
+    await set_quota(page, cdp, live_server, 0)
+    await free_space.get_by_role("button", name="Xóa khỏi máy các tệp đã gửi").click()
+    await expect(free_space.get_by_role("status")).to_contain_text("Đã xóa khỏi máy 1 tệp đã gửi")
+    await artifacts.screenshot(page, "sent-files-removed")
+    removed = await snapshot(page)
+    assert removed["blobs"] == [], removed["blobs"]
+    assert removed["dossiers"][0]["answers"][BIRTH_CERTIFICATE] == [sha256]
+    await page.goto(f"/#/ho-so/{removed['dossiers'][0]['id']}")
+    await expect(page.locator(".thumb figcaption")).to_have_text("Không lưu trên máy này")
 
 
 async def test_a_field_typed_on_a_full_device_stays_on_screen_and_is_saved_once_there_is_room(live_server, new_page, artifacts):

@@ -43,7 +43,7 @@ function Thumb({ sha256 }: { sha256: string }) {
     <figure class="thumb">
       {url ? <img src={url} alt="" /> : <div class="pdf">{record?.type === 'application/pdf' ? 'PDF' : '…'}</div>}
       <figcaption>
-        {record ? `${Math.round(record.size / 1024)} KB` : t('Tệp ở máy khác', 'On another device')}
+        {record ? `${Math.round(record.size / 1024)} KB` : t('Không lưu trên máy này', 'Not kept on this device')}
         {record && (record.uploaded ? ' ✓' : ` · ${t('chờ gửi', 'waiting')}`)}
       </figcaption>
     </figure>

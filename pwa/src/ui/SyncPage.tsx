@@ -3,6 +3,7 @@
 
 import { attention, changed, counts, device, dossiers, getDb, loopStatus, online, outbox, persisted, syncMeta, syncNow, unsyncedWork, waitingFiles } from '../app';
 import { atRiskText } from '../atRisk';
+import { FreeSpace } from './FreeSpace';
 import type { OutboxItem } from '../db';
 import { dismissRejected } from '../outbox';
 import { formatTime, t } from '../i18n';
@@ -117,6 +118,7 @@ export function SyncPage() {
           {status.phase === 'syncing' ? t('Đang đồng bộ…', 'Syncing…') : t('Đồng bộ ngay', 'Sync now')}
         </button>
       </div>
+      <FreeSpace />
       <RejectedList />
       <div class="card">
         <h2>{t(`Chờ gửi (${pending.length})`, `Waiting (${pending.length})`)}</h2>
