@@ -21,6 +21,6 @@ describe('a full device', () => {
     expect(draftNotSavedText(quota)).toContain('giải phóng bộ nhớ');
     expect(draftNotSavedText(quota, ['Quê quán', 'Dân tộc'])).toMatch(/^Máy đã hết chỗ lưu trữ: chưa lưu được nội dung vừa nhập \(Quê quán, Dân tộc\)\./);
     expect(draftNotSavedText(new Error('x'))).not.toContain('hết chỗ');
-    expect(fileNotSavedText('giay-chung-sinh.jpg')).toMatch(/^Máy đã hết chỗ lưu trữ: chưa lưu được tệp “giay-chung-sinh\.jpg”, hồ sơ không thay đổi\./);
+    expect(fileNotSavedText('giay-chung-sinh.jpg')).toMatch(/^Máy đã hết chỗ lưu trữ: chưa lưu được tệp “giay-chung-sinh\.jpg” nên tệp chưa được đính kèm vào hồ sơ\./);
   });
 });

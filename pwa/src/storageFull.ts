@@ -35,10 +35,10 @@ export function draftNotSavedText(error: unknown, fields: readonly string[] = []
   )} ${whatToDo()}`;
 }
 
-/** A chosen file that could not be stored: the dossier is unchanged. */
+/** A chosen file that could not be stored: nothing of it is kept, it is not attached. */
 export function fileNotSavedText(fileName: string): string {
   return `${t(
-    `Máy đã hết chỗ lưu trữ: chưa lưu được tệp “${fileName}”, hồ sơ không thay đổi.`,
-    `The phone’s storage is full: “${fileName}” was not saved and the dossier is unchanged.`,
+    `Máy đã hết chỗ lưu trữ: chưa lưu được tệp “${fileName}” nên tệp chưa được đính kèm vào hồ sơ.`,
+    `The phone’s storage is full: “${fileName}” was not saved, so it is not attached to the dossier.`,
   )} ${whatToDo()} ${t('Sau đó chọn lại tệp.', 'Then choose the file again.')}`;
 }

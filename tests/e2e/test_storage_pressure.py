@@ -130,7 +130,7 @@ async def test_a_photo_that_does_not_fit_is_refused_whole_and_the_dossier_is_unc
         {"name": "giay-chung-sinh.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()})
     message = page.locator(".attachments .error")
     await expect(message).to_contain_text(
-        "Máy đã hết chỗ lưu trữ: chưa lưu được tệp “giay-chung-sinh.jpg”, hồ sơ không thay đổi.", timeout=15_000)
+        "Máy đã hết chỗ lưu trữ: chưa lưu được tệp “giay-chung-sinh.jpg” nên tệp chưa được đính kèm vào hồ sơ.", timeout=15_000)
     await expect(message).to_contain_text("giải phóng bộ nhớ")
     await artifacts.screenshot(page, "photo-refused-storage-full")
 
