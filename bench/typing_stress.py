@@ -3,7 +3,8 @@ online"): the built PWA (pwa/dist, served by `motcua serve` on SQLite) in Chromi
 (/usr/bin/chromium, Playwright), signed in and online, with the CPU slowed 4× (CDP
 `Emulation.setCPUThrottlingRate`). Birth drafts are typed fast, every text field and
 choice of the form, while sync passes, the service worker's Background Sync, a second
-device's edits pulled back and visibility changes come at random moments (the driver:
+device's edits pulled back, the desk official's messages about another dossier and
+visibility changes come at random moments (the driver:
 tests/support/typing_stress.py, shared with tests/e2e/test_typing_stress.py, which runs
 3 drafts in `make test`). Every field's final value is checked on the screen, in
 IndexedDB, on the server and after a reload; pushes (POST /api/sync/push) are counted
@@ -38,6 +39,7 @@ async def run(quick: bool = False) -> Report:
     with motcua("sqlite") as cluster:
         server = cluster.servers[0]
         [email] = cluster.database.insert_accounts(1)
+        [desk] = cluster.database.insert_accounts(1, role="desk", commune="00070")
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
@@ -46,7 +48,8 @@ async def run(quick: bool = False) -> Report:
                 await install_app(page, timeout_ms=90_000)
                 await sign_in(page, email, PASSWORD)
                 result = await run_typing_stress(page, server.base_url, email, PASSWORD, drafts=drafts,
-                                                 seed=seed_from_env(), throttle=THROTTLE, quiet_every=QUIET_EVERY)
+                                                 seed=seed_from_env(), throttle=THROTTLE, quiet_every=QUIET_EVERY,
+                                                 desk=(desk, PASSWORD))
                 await context.close()
             finally:
                 await browser.close()
@@ -63,6 +66,7 @@ async def run(quick: bool = False) -> Report:
     totals.add("fields checked (screen, IndexedDB, server, after reload)", result.fields)
     totals.add("fields lost", result.losses)
     totals.add("drafts with a loss", result.drafts_with_losses)
+    totals.add("desk messages not reaching the app", len(result.other_losses))
     totals.add("pushes per quiet draft (typed in one burst), max", max(quiet) if quiet else None)
     totals.add(f"pushes per quiet draft, target ≤ {BURST_PUSHES} + its typing pauses",
                "reached" if all(d.pushes <= d.allowed_pushes for d in result.drafts if d.quiet) else "not reached")
@@ -71,6 +75,8 @@ async def run(quick: bool = False) -> Report:
     for d in result.drafts:
         for loss in d.losses:
             report.note(f"draft {d.index + 1} LOST {loss}")
+    for loss in result.other_losses:
+        report.note(f"LOST {loss}")
     report.note(f"seed {result.seed}: MOTCUA_TYPING_SEED={result.seed} replays the same typing and events "
                 "(their interleaving also depends on timing).")
     report.figures.update({"drafts": len(result.drafts), "fields": result.fields, "lost": result.losses,

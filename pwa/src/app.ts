@@ -6,6 +6,7 @@ import type { CatalogPayload, CommunesPayload, SessionInfo } from './api/types';
 import { SESSION_KEY } from './auth';
 import { database, getMeta, type DeviceRecord, type LocalDossier, type MotcuaDB, type Notice, type OutboxItem, type SyncMeta } from './db';
 import { outboxCounts, type OutboxCounts } from './outbox';
+import { unsynced } from './atRisk';
 import { createDraft } from './dossiers';
 import type { JsonValue } from './forms/types';
 import { CATALOG, COMMUNES, indexCommunes, refreshReference, storedProcedure, type CommuneIndex } from './reference';
@@ -28,6 +29,8 @@ export const waitingFiles = signal(0);
 export const persisted = signal<boolean | null>(null);
 export const ready = signal(false);
 
+/** Dossiers and files only this device holds (at risk while storage is not persistent). */
+export const unsyncedWork = computed(() => unsynced(outbox.value, waitingFiles.value));
 export const conflictsCount = computed(() => dossiers.value.reduce((n, d) => n + (d.conflicts?.length ?? 0), 0));
 export const attention = computed(() => counts.value.rejected + conflictsCount.value + dossiers.value.filter((d) => d.state === 5 && !d.supplement_answered_at).length);
 export const unreadNotices = computed(() => notices.value.filter((n) => !n.read));

@@ -1,15 +1,30 @@
 // What the person does to a dossier, on the device: each change updates the local
 // dossier and queues its mutation in one transaction (nothing needs the network).
 
-import { nextStamp, type Answers, type LocalDossier, type MotcuaDB } from './db';
+import { nextStamp, type Answers, type BlobRecord, type LocalDossier, type MotcuaDB } from './db';
 import type { JsonValue } from './forms/types';
 import { chosenValue } from './conflicts';
 import { enqueueIn, OUTBOX_STORES, type Tx } from './outbox';
 import { uuid7 } from './uuid7';
 
 async function change<T>(db: MotcuaDB, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  const tx = db.transaction([...OUTBOX_STORES], 'readwrite');
-  const result = await fn(tx);
+  return inTransaction(db.transaction([...OUTBOX_STORES], 'readwrite'), fn);
+}
+
+/** Runs `fn` in `tx`; if it throws, the transaction is aborted so none of its writes stay. */
+async function inTransaction<X extends { abort(): void; done: Promise<void> }, T>(tx: X, fn: (tx: X) => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await fn(tx);
+  } catch (error) {
+    try {
+      tx.abort();
+    } catch {
+      // already aborted (a failed request aborts it): nothing of it was stored
+    }
+    await tx.done.catch(() => undefined);
+    throw error;
+  }
   await tx.done;
   return result;
 }
@@ -81,17 +96,32 @@ export async function editAnswers(db: MotcuaDB, id: string, changes: Record<stri
 }
 
 export async function attachFile(db: MotcuaDB, id: string, path: string, sha256: string, now = new Date()): Promise<LocalDossier> {
-  return change(db, async (tx) => {
-    const d = await load(tx, id);
-    const list = isAttachmentList(d.answers[path]) ? [...(d.answers[path] as string[])] : [];
-    if (list.includes(sha256)) return d;
-    list.push(sha256);
-    d.answers[path] = list;
-    d.updated_at = nextStamp(d.updated_at, now);
-    await tx.objectStore('dossiers').put(d);
-    await enqueueIn(tx, { kind: 'attach', dossier_id: id, payload: { path, sha256 } }, now);
-    return d;
+  return change(db, (tx) => attachIn(tx, id, path, sha256, now));
+}
+
+/**
+ * Stores a new file and attaches it in one transaction: a full device stores neither,
+ * never a file that no dossier names nor a dossier naming a file the device lacks.
+ */
+export async function attachNewFile(db: MotcuaDB, id: string, path: string, record: BlobRecord, now = new Date()): Promise<LocalDossier> {
+  const tx = db.transaction(['blobs', ...OUTBOX_STORES], 'readwrite');
+  return inTransaction(tx, async () => {
+    if (!(await tx.objectStore('blobs').get(record.sha256))) await tx.objectStore('blobs').put(record);
+    // Over more stores than Tx names, so it does all a Tx does (idb's types say otherwise).
+    return attachIn(tx as unknown as Tx, id, path, record.sha256, now);
   });
+}
+
+async function attachIn(tx: Tx, id: string, path: string, sha256: string, now: Date): Promise<LocalDossier> {
+  const d = await load(tx, id);
+  const list = isAttachmentList(d.answers[path]) ? [...(d.answers[path] as string[])] : [];
+  if (list.includes(sha256)) return d;
+  list.push(sha256);
+  d.answers[path] = list;
+  d.updated_at = nextStamp(d.updated_at, now);
+  await tx.objectStore('dossiers').put(d);
+  await enqueueIn(tx, { kind: 'attach', dossier_id: id, payload: { path, sha256 } }, now);
+  return d;
 }
 
 export async function detachFile(db: MotcuaDB, id: string, path: string, sha256: string, now = new Date()): Promise<LocalDossier> {

@@ -65,8 +65,8 @@ export async function compressImage(file: Blob): Promise<Blob> {
 
 export class FileRefused extends Error {}
 
-/** Prepares a chosen file (compressed when it is a photo) and stores it; returns its record. */
-export async function storeFile(db: MotcuaDB, file: File): Promise<BlobRecord> {
+/** Prepares a chosen file (compressed when it is a photo): its record, not stored yet. */
+export async function prepareFile(file: File): Promise<BlobRecord> {
   let blob: Blob = file;
   let name = file.name || 'anh.jpg';
   if (file.type.startsWith('image/')) {
@@ -77,11 +77,8 @@ export async function storeFile(db: MotcuaDB, file: File): Promise<BlobRecord> {
   } else {
     throw new FileRefused('unsupported_type');
   }
-  const sha256 = await sha256Hex(blob);
-  const existing = await db.get('blobs', sha256);
-  if (existing) return existing;
-  const record: BlobRecord = {
-    sha256,
+  return {
+    sha256: await sha256Hex(blob),
     blob,
     type: blob.type || file.type,
     size: blob.size,
@@ -89,6 +86,12 @@ export async function storeFile(db: MotcuaDB, file: File): Promise<BlobRecord> {
     created_at: new Date().toISOString(),
     uploaded: false,
   };
+}
+
+/** Stores a prepared file unless the device has it already; returns the stored record. */
+export async function storeBlob(db: MotcuaDB, record: BlobRecord): Promise<BlobRecord> {
+  const existing = await db.get('blobs', record.sha256);
+  if (existing) return existing;
   await db.put('blobs', record);
   return record;
 }

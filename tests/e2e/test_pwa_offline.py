@@ -34,12 +34,21 @@ REFERENCE_STORED = """() => new Promise((resolve) => {
 })"""
 
 
-def demo_password(live_server, email: str) -> str:
+def demo_passwords(live_server, *emails: str) -> list[str]:
+    """The passwords of demo accounts, from one `motcua demo` run (each run sets new ones)."""
     out = live_server.motcua("demo").stdout
+    found = {}
     for line in out.splitlines():
-        if email in line:
-            return line.split("password", 1)[1].split()[0]
-    raise AssertionError(out)
+        for email in emails:
+            if email in line:
+                found[email] = line.split("password", 1)[1].split()[0]
+    if len(found) != len(emails):
+        raise AssertionError(out)
+    return [found[e] for e in emails]
+
+
+def demo_password(live_server, email: str) -> str:
+    return demo_passwords(live_server, email)[0]
 
 
 async def captcha_answer(live_server, captcha_id: str) -> str:

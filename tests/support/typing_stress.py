@@ -12,11 +12,15 @@ the draft is a quiet one, a second task fires at random moments one of:
   and tell the page;
 - `remote`: a second device of the same account (tests/support/sync_client.py) edits
   a field this page never types (extras.extract_copies), then a sync pass pulls it;
-- `hide`: the page goes hidden and visible again (the app's visibilitychange handlers).
+- `hide`: the page goes hidden and visible again (the app's visibilitychange handlers);
+- `desk`: the commune's desk official writes to the person about a dossier the account
+  submitted before the typing began, then a sync pass pulls the message (a newer server
+  version of another dossier, and a notice, landing while the draft is typed).
 
 When the draft has settled, every field's final value is compared with what was typed
 (or what the second device wrote) on the screen, in the app's IndexedDB, on the server
-and on the screen after a reload; a mismatch anywhere is a loss. Pushes
+and on the screen after a reload; a mismatch anywhere is a loss, and so is a desk
+message that never reached the app. Pushes
 (POST /api/sync/push) are counted per draft: a few for a form, not one per field.
 
 Everything random comes from one seed, printed; MOTCUA_TYPING_SEED replays it (the
@@ -193,6 +197,7 @@ class StressResult:
     seed: int
     throttle: float
     drafts: list[DraftResult] = field(default_factory=list)
+    other_losses: list[str] = field(default_factory=list)  # outside the drafts: desk messages
 
     @property
     def fields(self) -> int:
@@ -200,7 +205,7 @@ class StressResult:
 
     @property
     def losses(self) -> int:
-        return sum(len(d.losses) for d in self.drafts)
+        return sum(len(d.losses) for d in self.drafts) + len(self.other_losses)
 
     @property
     def drafts_with_losses(self) -> int:
@@ -226,6 +231,43 @@ async def second_device(base_url: str, email: str, password: str) -> tuple[SyncD
     return await sign_in_device(base_url, email, http, password=password), http
 
 
+class DeskOfficial:
+    """The commune's desk official (a password session, as in demo mode) and the dossier
+    the account submitted, from its second device, before the typing began."""
+
+    def __init__(self, http: httpx.AsyncClient, csrf: str, dossier_id: str) -> None:
+        self.http, self.csrf, self.dossier_id = http, csrf, dossier_id
+        self.sent = 0
+
+    @classmethod
+    async def open(cls, base_url: str, desk: tuple[str, str], citizen: tuple[str, str],
+                   today: dt.date) -> "DeskOfficial":
+        from tests.e2e.test_desk_screens import Phone, scan_jpeg
+        from tests.support.sync_client import birth_answers
+
+        phone = await Phone.sign_in(base_url, *citizen)
+        try:
+            scan = await phone.upload(scan_jpeg("giay chung sinh"), "giay-chung-sinh.jpg")
+            dossier_id = await phone.submit("khai-sinh", birth_answers(today, child="Đỗ Thu Giang"),
+                                            {"attachments.birth_certificate": scan})
+        finally:
+            await phone.http.aclose()
+        http = httpx.AsyncClient(base_url=base_url, timeout=60)
+        r = await http.post("/api/auth/login", json={"email": desk[0], "password": desk[1]})
+        assert r.status_code == 200, r.text
+        return cls(http, r.json()["csrf_token"], dossier_id)
+
+    async def message(self, rng: random.Random) -> None:
+        self.sent += 1
+        text = f"Tin nhắn số {self.sent}: {rng.choice(WORDS)}"
+        r = await self.http.post(f"/api/desk/dossiers/{self.dossier_id}/actions/message",
+                                 json={"reason": text}, headers={"X-CSRF-Token": self.csrf})
+        assert r.status_code == 200, r.text
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+
 async def server_view(device: SyncDevice, dossier_id: str) -> dict[str, Any] | None:
     return (await device.pull_all()).get(dossier_id)
 
@@ -233,8 +275,9 @@ async def server_view(device: SyncDevice, dossier_id: str) -> dict[str, Any] | N
 class Stirrer:
     """Fires the random events of one draft while it is typed."""
 
-    def __init__(self, page, device: SyncDevice, dossier_id: str, rng: random.Random) -> None:
-        self.page, self.device, self.dossier_id, self.rng = page, device, dossier_id, rng
+    def __init__(self, page, device: SyncDevice, dossier_id: str, rng: random.Random,
+                 desk: DeskOfficial | None) -> None:
+        self.page, self.device, self.dossier_id, self.rng, self.desk = page, device, dossier_id, rng, desk
         self.events: Counter = Counter()
         self.forced = 0  # events after which the app syncs at once, by design
         self.remote_value: int | None = None
@@ -246,7 +289,7 @@ class Stirrer:
                 return
             except asyncio.TimeoutError:
                 pass
-            await self.fire(self.rng.choice(["sync", "sw", "remote", "hide"]))
+            await self.fire(self.rng.choice(["sync", "sw", "remote", "hide"] + (["desk"] if self.desk else [])))
 
     async def fire(self, kind: str) -> None:
         page = self.page
@@ -267,6 +310,10 @@ class Stirrer:
             outcomes = await self.device.sync()
             assert outcomes and outcomes[-1]["status"] in ("applied", "merged"), outcomes
             self.remote_value = value
+            await page.evaluate("window.dispatchEvent(new Event('online'))")  # a pass pulls it
+            self.forced += 1
+        elif kind == "desk":
+            await self.desk.message(self.rng)
             await page.evaluate("window.dispatchEvent(new Event('online'))")  # a pass pulls it
             self.forced += 1
         elif kind == "hide":
@@ -341,7 +388,7 @@ async def open_dossier(page, dossier_id: str) -> None:
 
 
 async def one_draft(page, device: SyncDevice, index: int, quiet: bool, seed: int, today: dt.date,
-                    pushes: Callable[[], int]) -> DraftResult:
+                    pushes: Callable[[], int], desk: DeskOfficial | None = None) -> DraftResult:
     from playwright.async_api import expect
 
     typing_rng = random.Random(f"{seed}:{index}:typing")
@@ -354,7 +401,7 @@ async def one_draft(page, device: SyncDevice, index: int, quiet: bool, seed: int
     dossier_id = page.url.split("/ho-so/")[1].split("?")[0]
     await page.evaluate(WATCH_EDITS)
 
-    stirrer = Stirrer(page, device, dossier_id, stir_rng)
+    stirrer = Stirrer(page, device, dossier_id, stir_rng, desk)
     stop = asyncio.Event()
     stirring = None if quiet else asyncio.create_task(stirrer.run(stop))
     expected: dict[str, Any] = {}
@@ -386,10 +433,28 @@ async def one_draft(page, device: SyncDevice, index: int, quiet: bool, seed: int
     return DraftResult(index, dossier_id, quiet, len(expected), count, pauses, stirrer.forced, stirrer.events, losses)
 
 
+async def desk_messages_seen(page, desk: DeskOfficial) -> list[str]:
+    """Waits until the app holds every message the official wrote; returns those it lacks."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SETTLE_SECONDS
+    while True:
+        await page.evaluate("window.dispatchEvent(new Event('online'))")
+        state = await page.evaluate(IDB_DOSSIER, desk.dossier_id)
+        held = [m for m in ((state["dossier"] or {}).get("messages") or []) if m.get("author") == "official"]
+        if len(held) >= desk.sent:
+            return []
+        if loop.time() > deadline:
+            return [f"desk message: the app holds {len(held)} of the official's {desk.sent} messages"]
+        await asyncio.sleep(0.5)
+
+
 async def run_typing_stress(page, base_url: str, email: str, password: str, drafts: int, seed: int,
-                            throttle: float, quiet_every: int = 4, log: Callable[[str], None] = print) -> StressResult:
+                            throttle: float, quiet_every: int = 4, log: Callable[[str], None] = print,
+                            desk: tuple[str, str] | None = None) -> StressResult:
     """`page`: the app, installed and signed in as `email`. Draft 1, and every
-    `quiet_every`-th after it, is typed with no events around it."""
+    `quiet_every`-th after it, is typed with no events around it. `desk`: the email and
+    password of the desk official of commune 00070, who writes to the person while the
+    drafts are typed."""
     log(f"typing stress: seed {seed} (replay with {SEED_ENV}={seed}), {drafts} drafts, CPU {throttle:g}× slower")
     device, http = await second_device(base_url, email, password)
     count = {"push": 0}
@@ -405,15 +470,23 @@ async def run_typing_stress(page, base_url: str, email: str, password: str, draf
 
     today = await page_today(page)
     result = StressResult(seed, throttle)
+    official = await DeskOfficial.open(base_url, desk, (email, password), today) if desk else None
     try:
         for i in range(drafts):
-            draft = await one_draft(page, device, i, i % quiet_every == 0, seed, today, lambda: count["push"])
+            draft = await one_draft(page, device, i, i % quiet_every == 0, seed, today, lambda: count["push"],
+                                    official)
             result.drafts.append(draft)
             log(draft.line())
+        if official:
+            result.other_losses += await desk_messages_seen(page, official)
+            for loss in result.other_losses:
+                log(f"LOST {loss}")
     finally:
         page.remove_listener("request", on_request)
         await cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
         await cdp.detach()
         await http.aclose()
+        if official:
+            await official.close()
     log(result.summary())
     return result

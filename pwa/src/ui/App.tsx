@@ -1,8 +1,9 @@
-import { attention, device, online, persisted, ready, unreadNotices } from '../app';
+import { attention, device, online, ready, unreadNotices } from '../app';
 import { showsDossierNoticeBar } from '../auth';
 import { lang, setLang, t } from '../i18n';
 import { route } from '../router';
 import { AccountPage } from './Account';
+import { AtRiskNote } from './AtRiskNote';
 import { CatalogPage, ProcedurePage } from './Catalog';
 import { DESK_ROLES, DeskLoader } from './DeskLoader';
 import { DossierRoute } from './DossierPage';
@@ -75,11 +76,7 @@ export function App() {
           {t(`${unreadNotices.value.length} thông báo mới về hồ sơ`, `${unreadNotices.value.length} new notice(s) about your dossiers`)}
         </a>
       )}
-      {persisted.value === false && route.value.path === '/' && (
-        <p class="persist-note no-print">
-          {t('Trình duyệt có thể xóa dữ liệu chưa đồng bộ khi thiếu bộ nhớ. Hãy đồng bộ thường xuyên.', 'The browser may evict unsynced data when space runs low. Sync often.')}
-        </p>
-      )}
+      {route.value.path === '/' && <AtRiskNote class="no-print" />}
       {!online.value && <p class="offline-note no-print">{t('Đang ngoại tuyến – bạn vẫn làm hồ sơ bình thường.', 'Offline – you can keep working.')}</p>}
       <main id="main" data-ready={ready.value ? 'true' : 'false'} data-attention={attention.value}>
         {ready.value ? <Page /> : <p class="muted">{t('Đang mở…', 'Opening…')}</p>}

@@ -4,9 +4,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { changed, getDb } from '../app';
 import type { BlobRecord } from '../db';
-import { attachFile, detachFile } from '../dossiers';
-import { ACCEPTED, FileRefused, storeFile } from '../files';
+import { attachNewFile, detachFile } from '../dossiers';
+import { ACCEPTED, FileRefused, prepareFile, storeBlob } from '../files';
 import { t } from '../i18n';
+import { fileNotSavedText, isStorageFull } from '../storageFull';
 
 interface Props {
   id: string;
@@ -42,7 +43,7 @@ function Thumb({ sha256 }: { sha256: string }) {
     <figure class="thumb">
       {url ? <img src={url} alt="" /> : <div class="pdf">{record?.type === 'application/pdf' ? 'PDF' : '…'}</div>}
       <figcaption>
-        {record ? `${Math.round(record.size / 1024)} KB` : t('Tệp ở máy khác', 'On another device')}
+        {record ? `${Math.round(record.size / 1024)} KB` : t('Không lưu trên máy này', 'Not kept on this device')}
         {record && (record.uploaded ? ' ✓' : ` · ${t('chờ gửi', 'waiting')}`)}
       </figcaption>
     </figure>
@@ -57,26 +58,32 @@ export function Attachments({ id, dossierId, path, value, max = 10, readOnly, on
     if (!files?.length) return;
     setBusy(true);
     setError(null);
+    const hashes = [...value];
+    let file: File | undefined;
     try {
-      const hashes = [...value];
-      for (const file of Array.from(files)) {
+      for (file of Array.from(files)) {
         if (hashes.length >= max) break;
-        const record = await storeFile(getDb(), file);
+        const record = await prepareFile(file);
         if (hashes.includes(record.sha256)) continue;
+        // Attached with its file in one write; an answer to a request keeps the file alone.
+        if (onLocalChange) await storeBlob(getDb(), record);
+        else await attachNewFile(getDb(), dossierId, path, record);
         hashes.push(record.sha256);
-        if (!onLocalChange) await attachFile(getDb(), dossierId, path, record.sha256);
       }
-      if (onLocalChange) onLocalChange(hashes);
-      changed();
     } catch (e) {
       setError(
-        e instanceof FileRefused
+        isStorageFull(e)
+          ? fileNotSavedText(file?.name ?? '')
+          : e instanceof FileRefused
           ? e.message === 'pdf_too_large'
             ? t('Tệp PDF quá lớn (tối đa 10 MB).', 'The PDF is too large (10 MB at most).')
             : t('Chỉ nhận ảnh hoặc PDF.', 'Photos or PDF only.')
           : t('Không đọc được tệp này.', 'This file could not be read.'),
       );
     } finally {
+      // The files stored before a failure stay attached.
+      if (onLocalChange && hashes.length > value.length) onLocalChange(hashes);
+      if (hashes.length > value.length) changed();
       setBusy(false);
     }
   }

@@ -11,10 +11,13 @@ import type { Issue, JsonValue, Schema } from '../forms/types';
 import type { Answers } from '../db';
 import { formatTime, lang, t, tx } from '../i18n';
 import { navigate } from '../router';
+import { draftNotSavedText } from '../storageFull';
 import { FieldInput } from './FieldInput';
 import { useProcedure } from './useProcedure';
 
 const SAVE_DELAY = 400;
+/** A write refused (a full device): tried again this often, keeping what was typed. */
+const RETRY_DELAY = 3000;
 
 type Changes = Record<string, JsonValue | null>;
 
@@ -33,6 +36,13 @@ function sameAnswers(a: Answers, b: Answers): boolean {
   return keys.length === Object.keys(b).length && keys.every((k) => k in b && JSON.stringify(a[k]) === JSON.stringify(b[k]));
 }
 
+/** A field's label, for saying which ones are not saved ("section.field" paths). */
+function fieldLabel(schema: Schema, path: string): string {
+  const [sectionId, fieldId] = path.split('.', 2);
+  const field = schema.sections.find((s) => s.id === sectionId)?.fields.find((f) => f.id === fieldId);
+  return field ? tx(field.label) : path;
+}
+
 export function issuesByPath(issues: readonly Issue[]): Map<string, Issue[]> {
   const map = new Map<string, Issue[]>();
   for (const issue of issues) {
@@ -48,6 +58,8 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
   const [answers, setAnswers] = useState<Answers>(() => ({ ...dossier.answers }));
   const [touched, setTouched] = useState<Set<string>>(() => new Set());
   const [savedAt, setSavedAt] = useState<string | null>(null);
+  /** The last write refused, with the fields it held; null once a write succeeds. */
+  const [saveError, setSaveError] = useState<{ error: unknown; paths: string[] } | null>(null);
   /** Typed, not written yet. */
   const pending = useRef<Changes>({});
   /** Being written: until the write has committed, a record read before it lacks them. */
@@ -55,13 +67,15 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
   /** The stamp of the newest record the form shows (records' stamps only grow). */
   const shownAt = useRef(dossier.updated_at);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const mounted = useRef(true);
 
-  async function flush() {
+  /** Writes what is typed; false when it could not (it stays typed and is tried again). */
+  async function flush(): Promise<boolean> {
     if (timer.current) clearTimeout(timer.current);
     timer.current = null;
     const changes = pending.current;
     pending.current = {};
-    if (!Object.keys(changes).length) return;
+    if (!Object.keys(changes).length) return true;
     saving.current = { ...saving.current, ...changes };
     try {
       const saved = await editAnswers(getDb(), dossier.id, changes);
@@ -69,12 +83,16 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
     } catch (error) {
       // Not written: typed again on top of whatever came since, so the next save retries it.
       pending.current = { ...changes, ...pending.current };
-      throw error;
+      setSaveError({ error, paths: Object.keys(pending.current) });
+      if (mounted.current && !timer.current) timer.current = setTimeout(() => void flush(), RETRY_DELAY);
+      return false;
     } finally {
       for (const [path, value] of Object.entries(changes)) if (saving.current[path] === value) delete saving.current[path];
     }
+    setSaveError(null);
     setSavedAt(new Date().toISOString());
     changed();
+    return true;
   }
 
   useEffect(() => {
@@ -84,6 +102,7 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
     return () => {
       window.removeEventListener('pagehide', hide);
       document.removeEventListener('visibilitychange', hide);
+      mounted.current = false;
       void flush();
     };
   }, []);
@@ -149,7 +168,7 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
       class="draft"
       onSubmit={(e) => {
         e.preventDefault();
-        void flush().then(() => navigate(`/ho-so/${dossier.id}/xem-lai`));
+        void flush().then((saved) => saved && navigate(`/ho-so/${dossier.id}/xem-lai`));
       }}
     >
       <h1>{tx(procedure.name)}</h1>
@@ -217,6 +236,11 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
         );
       })}
       <div class="actions sticky">
+        {saveError && (
+          <p class="error" role="alert" data-testid="save-error">
+            {draftNotSavedText(saveError.error, saveError.paths.map((path) => fieldLabel(schema, path)))}
+          </p>
+        )}
         <span class="muted small">{savedAt ? t(`Đã lưu trên máy lúc ${formatTime(savedAt)}`, `Saved on this device at ${formatTime(savedAt)}`) : t('Tự động lưu trên máy', 'Saved automatically on this device')}</span>
         <button type="submit" class="primary">
           {t('Tiếp tục', 'Continue')}

@@ -1,7 +1,9 @@
 // Sync status, always at hand: what waits, when the last sync succeeded, what needs
 // attention; the details page lists refused changes with their reasons and data.
 
-import { attention, changed, counts, device, dossiers, getDb, loopStatus, online, outbox, persisted, syncMeta, syncNow, waitingFiles } from '../app';
+import { attention, changed, counts, device, dossiers, getDb, loopStatus, online, outbox, persisted, syncMeta, syncNow, unsyncedWork, waitingFiles } from '../app';
+import { atRiskText } from '../atRisk';
+import { FreeSpace } from './FreeSpace';
 import type { OutboxItem } from '../db';
 import { dismissRejected } from '../outbox';
 import { formatTime, t } from '../i18n';
@@ -86,6 +88,7 @@ export function SyncPage() {
   const pending = outbox.value.filter((i) => i.status === 'pending' && !i.discarded);
   const status = loopStatus.value;
   const meta = syncMeta.value;
+  const atRisk = persisted.value === false ? atRiskText(unsyncedWork.value) : null;
   return (
     <div>
       <h1>{t('Đồng bộ', 'Sync')}</h1>
@@ -104,12 +107,10 @@ export function SyncPage() {
             {t('Cần đăng nhập để gửi hồ sơ. Không có gì bị mất.', 'Sign in to send. Nothing is lost.')} <a href="#/tai-khoan">{t('Đăng nhập', 'Sign in')}</a>
           </p>
         )}
-        {persisted.value === false && (
-          <p class="warning">
-            {t(
-              'Trình duyệt chưa cho phép lưu trữ lâu dài: dữ liệu chưa đồng bộ có thể bị xóa khi máy thiếu bộ nhớ. Hãy cài ứng dụng vào màn hình chính và đồng bộ thường xuyên.',
-              'The browser has not granted persistent storage: unsynced data may be evicted when space runs low. Install the app to the home screen and sync often.',
-            )}
+        {atRisk && (
+          <p class="warning" data-testid="at-risk-sync">
+            {atRisk}{' '}
+            {t('Hãy cài ứng dụng vào màn hình chính và đồng bộ thường xuyên.', 'Install the app to the home screen and sync often.')}
           </p>
         )}
         {waitingFiles.value > 0 && <p>{t(`${waitingFiles.value} tệp đính kèm chờ gửi`, `${waitingFiles.value} file(s) waiting to upload`)}</p>}
@@ -117,6 +118,7 @@ export function SyncPage() {
           {status.phase === 'syncing' ? t('Đang đồng bộ…', 'Syncing…') : t('Đồng bộ ngay', 'Sync now')}
         </button>
       </div>
+      <FreeSpace />
       <RejectedList />
       <div class="card">
         <h2>{t(`Chờ gửi (${pending.length})`, `Waiting (${pending.length})`)}</h2>

@@ -1,0 +1,49 @@
+// Room on a full phone: a file the server holds, which no change still waiting to be
+// sent names, can leave the device. The dossier still names it and the server keeps
+// it; only this device's copy goes.
+
+import type { BlobRecord, MotcuaDB, OutboxItem } from './db';
+
+const HASH = /^[0-9a-f]{64}$/;
+
+/** Every file hash a value names (payloads hold them alone or in lists). */
+function hashesIn(value: unknown, into: Set<string>): Set<string> {
+  if (typeof value === 'string' && HASH.test(value)) into.add(value);
+  else if (Array.isArray(value)) for (const v of value) hashesIn(v, into);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) hashesIn(v, into);
+  return into;
+}
+
+export interface Removable {
+  count: number;
+  bytes: number;
+}
+
+function removable(blobs: readonly BlobRecord[], needed: Set<string>): BlobRecord[] {
+  return blobs.filter((b) => b.uploaded && !needed.has(b.sha256));
+}
+
+function summary(records: readonly BlobRecord[]): Removable {
+  return { count: records.length, bytes: records.reduce((n, b) => n + b.size, 0) };
+}
+
+/** The files that changes still waiting for the server name. */
+function neededBy(items: readonly OutboxItem[]): Set<string> {
+  const needed = new Set<string>();
+  for (const item of items) if (item.status === 'pending') hashesIn(item.payload, needed);
+  return needed;
+}
+
+/** What removing the sent files would free. */
+export async function sentFiles(db: MotcuaDB): Promise<Removable> {
+  return summary(removable(await db.getAll('blobs'), neededBy(await db.getAll('outbox'))));
+}
+
+/** Removes the sent files from the device, in one transaction; returns what went. */
+export async function removeSentFiles(db: MotcuaDB): Promise<Removable> {
+  const tx = db.transaction(['blobs', 'outbox'], 'readwrite');
+  const gone = removable(await tx.objectStore('blobs').getAll(), neededBy(await tx.objectStore('outbox').getAll()));
+  for (const b of gone) await tx.objectStore('blobs').delete(b.sha256);
+  await tx.done;
+  return summary(gone);
+}
