@@ -92,7 +92,7 @@ async def test_a_refused_file_reaches_the_person_and_the_dossier_can_be_fixed_an
     await expect(rejected).to_contain_text("Nộp hồ sơ")
     await expect(rejected).to_contain_text(f"Tệp “{PROGRAM_NAME}” bị từ chối: Tệp này là một chương trình Windows")
     await expect(rejected).to_contain_text(f"Hồ sơ chưa được nộp vì tệp “{PROGRAM_NAME}” bị từ chối")
-    await expect(rejected).to_contain_text(FIELD)
+    await expect(rejected.locator(f"[data-path=\"{FIELD}\"]").first).to_contain_text("Giấy tờ đính kèm – Giấy chứng sinh:")
     # The sync bar tells of the refusal, not "Đồng bộ lúc …" as if all were well.
     bar = page.get_by_test_id("syncbar")
     await expect(bar).to_contain_text("mục bị từ chối – xem chi tiết")

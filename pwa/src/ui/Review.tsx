@@ -128,7 +128,8 @@ export function Review({ dossier }: { dossier: LocalDossier }) {
   );
 }
 
-function labelOf(schema: Schema, path: string): string {
+/** A field as the person knows it: "Section – Field"; the path itself when the form has no such field. */
+export function labelOf(schema: Schema, path: string): string {
   const [sid, fid] = path.split('.');
   const section = schema.sections.find((s) => s.id === sid);
   const field = section?.fields.find((f) => f.id === fid);

@@ -4,7 +4,10 @@
 import { attention, changed, counts, device, dossiers, getDb, loopStatus, online, outbox, persisted, refusedCount, refusedFiles, syncMeta, syncNow, unsyncedWork, waitingFiles } from '../app';
 import { atRiskText } from '../atRisk';
 import { FreeSpace } from './FreeSpace';
-import type { OutboxItem } from '../db';
+import type { LocalDossier, OutboxItem } from '../db';
+import type { Schema } from '../forms/types';
+import { labelOf } from './Review';
+import { useProcedure } from './useProcedure';
 import { dismissRejected } from '../outbox';
 import { formatTime, t } from '../i18n';
 import { dossierTitle } from '../formModel';
@@ -53,6 +56,24 @@ function kindText(item: OutboxItem): string {
   return t(pair[0], pair[1]);
 }
 
+/** Each reason with the field it is about, named as on the form when the form is on the device. */
+function Reasons({ item, dossier }: { item: OutboxItem; dossier: LocalDossier | undefined }) {
+  const { procedure } = useProcedure(dossier?.procedure_code, dossier?.schema_version);
+  const form = procedure?.form as unknown as Schema | undefined;
+  return (
+    <ul>
+      {(item.reasons ?? []).map((r, i) => {
+        const label = form && r.path ? labelOf(form, r.path) : r.path;
+        return (
+          <li key={i} data-path={r.path}>
+            {label && (label === r.path ? <code>{r.path}</code> : <strong>{label}:</strong>)} {r.message || r.code}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
 export function RejectedList({ dossierId }: { dossierId?: string }) {
   const items = outbox.value.filter((i) => i.status === 'rejected' && (!dossierId || i.dossier_id === dossierId));
   if (!items.length) return null;
@@ -66,13 +87,7 @@ export function RejectedList({ dossierId }: { dossierId?: string }) {
           return (
             <li key={item.seq}>
               <strong>{kindText(item)}</strong> — <a href={`#/ho-so/${item.dossier_id}`}>{(d && dossierTitle(d.answers)) || item.dossier_id.slice(0, 8)}</a>
-              <ul>
-                {(item.reasons ?? []).map((r, i) => (
-                  <li key={i}>
-                    {r.path && <code>{r.path}</code>} {r.message || r.code}
-                  </li>
-                ))}
-              </ul>
+              <Reasons item={item} dossier={d} />
               <button
                 type="button"
                 class="link"
