@@ -65,7 +65,17 @@ export async function takeBackRefused(db: MotcuaDB, now: Date): Promise<number> 
       if (d && (item.kind === 'submit' || item.kind === 'answer_supplement')) {
         // Editable again: the person fixes the files and submits (or answers) anew.
         if (item.kind === 'submit') d.submit_queued = false;
-        else delete d.supplement_answered_at;
+        else {
+          delete d.supplement_answered_at;
+          // Past the draft the form is not open to remove it: the answer leaves it out.
+          for (const [path, value] of Object.entries(d.answers)) {
+            const left = hashesIn(value).filter((h) => !bad.includes(h));
+            if (left.length !== hashesIn(value).length) {
+              if (left.length) d.answers[path] = left;
+              else delete d.answers[path];
+            }
+          }
+        }
         d.updated_at = nextStamp(d.updated_at, now);
         await tx.objectStore('dossiers').put(d);
       }

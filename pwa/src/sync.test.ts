@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { freshDb, withDevice } from './testing/db';
 import { FakeServer } from './testing/fakeServer';
-import { attachFile, createDraft, detachFile, editAnswers, resolveConflict, submitDossier } from './dossiers';
+import { answerSupplement, attachFile, createDraft, detachFile, editAnswers, resolveConflict, submitDossier } from './dossiers';
 import { sha256Hex } from './files';
 import { forgetRefusedFile } from './refused';
 import { uploadWaiting } from './uploads';
@@ -313,6 +313,32 @@ describe('a file the server refuses', () => {
     expect(local).toMatchObject({ state: 1, submit_queued: false });
     expect(local.answers[PATH]).toEqual([good]);
     expect(await outboxCounts(db)).toEqual({ pending: 0, rejected: 2 }); // the earlier reasons, until read
+  });
+
+  it('an answer to a request for documents with a refused file is taken back: the person can answer again without it', async () => {
+    const { db, server, deps } = await setup();
+    const withUploads = { ...deps, uploads: (d: typeof db, device: DeviceRecord) => uploadWaiting(d, device, server.fetch as typeof fetch) };
+    const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
+    await submitDossier(db, d.id);
+    await syncOnce(withUploads);
+    server.official(d.id, { state: 5, message: 'Bổ sung giấy chứng sinh' });
+    await syncOnce(withUploads);
+    const bad = await store(db, program, 'giay-chung-sinh.pdf');
+    server.refuses.set(bad, { status: 415, body: { type: '/problems/unsupported_file_type', detail: message, errors: [{ path: 'file', code: 'unsupported_file_type', message }] } });
+    await answerSupplement(db, d.id, 'Đã chụp', { [PATH]: [bad] });
+    await syncOnce(withUploads);
+    let local = (await db.get('dossiers', d.id))!;
+    expect(local.state).toBe(5);
+    expect(local.supplement_answered_at).toBeUndefined();
+    expect(local.answers[PATH]).toBeUndefined();
+    const rejected = (await db.getAll('outbox')).filter((i) => i.status === 'rejected');
+    expect(rejected.map((i) => [i.kind, i.reasons![0]!.path])).toEqual([['answer_supplement', PATH]]);
+    const good = await store(db, pdf, 'giay-chung-sinh-that.pdf');
+    await answerSupplement(db, d.id, 'Gửi lại', { [PATH]: [good] });
+    await syncOnce(withUploads);
+    local = (await db.get('dossiers', d.id))!;
+    expect(local.state).toBe(4);
+    expect(server.dossiers.get(d.id)!.fields[PATH]).toEqual([good]);
   });
 
   it('submitting again with the refused file still attached is taken back again, and said again', async () => {
