@@ -4,7 +4,7 @@
 import { computed, signal } from '@preact/signals';
 import type { CatalogPayload, CommunesPayload, SessionInfo } from './api/types';
 import { SESSION_KEY } from './auth';
-import { database, getMeta, type DeviceRecord, type LocalDossier, type MotcuaDB, type Notice, type OutboxItem, type SyncMeta } from './db';
+import { database, getMeta, type BlobRecord, type DeviceRecord, type LocalDossier, type MotcuaDB, type Notice, type OutboxItem, type SyncMeta } from './db';
 import { outboxCounts, type OutboxCounts } from './outbox';
 import { unsynced } from './atRisk';
 import { createDraft } from './dossiers';
@@ -25,14 +25,20 @@ export const catalog = signal<CatalogPayload | null>(null);
 export const communes = signal<CommuneIndex | null>(null);
 export const notices = signal<Notice[]>([]);
 export const waitingFiles = signal(0);
+/** Files the server refused, still on the device until the person removes them. */
+export const refusedFiles = signal<RefusedFile[]>([]);
 /** true: granted; false: refused (warn); null: unknown or not asked. */
 export const persisted = signal<boolean | null>(null);
 export const ready = signal(false);
 
 /** Dossiers and files only this device holds (at risk while storage is not persistent). */
 export const unsyncedWork = computed(() => unsynced(outbox.value, waitingFiles.value));
+export type RefusedFile = Pick<BlobRecord, 'sha256' | 'name'> & { refused: NonNullable<BlobRecord['refused']> };
+
 export const conflictsCount = computed(() => dossiers.value.reduce((n, d) => n + (d.conflicts?.length ?? 0), 0));
-export const attention = computed(() => counts.value.rejected + conflictsCount.value + dossiers.value.filter((d) => d.state === 5 && !d.supplement_answered_at).length);
+/** What the server refused and the person has not dealt with yet: changes and files. */
+export const refusedCount = computed(() => counts.value.rejected + refusedFiles.value.length);
+export const attention = computed(() => refusedCount.value + conflictsCount.value + dossiers.value.filter((d) => d.state === 5 && !d.supplement_answered_at).length);
 export const unreadNotices = computed(() => notices.value.filter((n) => !n.read));
 
 let db: MotcuaDB;
@@ -62,7 +68,8 @@ export async function refresh(): Promise<void> {
   device.value = dev ?? null;
   session.value = sess ?? null;
   notices.value = notes.reverse();
-  waitingFiles.value = blobs.filter((b) => !b.uploaded).length;
+  waitingFiles.value = blobs.filter((b) => !b.uploaded && !b.refused).length;
+  refusedFiles.value = blobs.filter((b) => b.refused).map((b) => ({ sha256: b.sha256, name: b.name, refused: b.refused! }));
 }
 
 export async function loadReference(): Promise<void> {

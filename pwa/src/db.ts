@@ -95,6 +95,16 @@ export interface BlobRecord {
   /** A tus upload URL to resume from. */
   upload_url?: string;
   last_error?: string;
+  /** The server will never keep this file (its type or content): why, in its words. */
+  refused?: FileRefusal;
+}
+
+export interface FileRefusal {
+  /** The problem's code, e.g. `unsupported_file_type`. */
+  code: string;
+  /** The server's message for the person (Vietnamese), naming the file. */
+  message: string;
+  at: string;
 }
 
 export interface RefEntry {

@@ -102,13 +102,4 @@ export function feeText(fee: { kind: string; note?: { vi: string; en: string } |
   return fee.note ? `${head}. ${tx(fee.note)}` : head;
 }
 
-/** A short title for a dossier in lists: the child's, deceased's or couple's name. */
-export function dossierTitle(answers: Answers): string {
-  const name = answers['child.full_name'] ?? answers['deceased.full_name'] ?? answers['person.full_name'] ?? answers['ward.full_name'];
-  if (typeof name === 'string' && name) return name;
-  const groom = answers['groom.full_name'];
-  const bride = answers['bride.full_name'];
-  if (groom || bride) return [groom, bride].filter(Boolean).join(' – ');
-  const requester = answers['requester.full_name'];
-  return typeof requester === 'string' ? requester : '';
-}
+export { dossierTitle } from './dossierNames';

@@ -1,7 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import { freshDb, withDevice } from './testing/db';
 import { FakeServer } from './testing/fakeServer';
-import { createDraft, editAnswers, resolveConflict, submitDossier } from './dossiers';
+import { answerSupplement, attachFile, createDraft, detachFile, editAnswers, resolveConflict, submitDossier } from './dossiers';
+import { sha256Hex } from './files';
+import { forgetRefusedFile } from './refused';
+import { uploadWaiting } from './uploads';
+import type { DeviceRecord } from './db';
 import { outboxCounts, pendingItems } from './outbox';
 import { getMeta, type SyncMeta } from './db';
 import { AuthRequired, backoffDelay, BACKOFF_CAP, EVERY_MINUTE, SyncLoop, syncOnce, SYNC_KEY, type LoopEnv } from './sync';
@@ -229,6 +233,121 @@ describe('syncOnce', () => {
     expect((await pendingItems(db)).map((i) => i.kind)).toEqual(['attach', 'submit']);
     const done = await syncOnce({ ...deps, uploads: async () => ({ available: true, waiting: new Set<string>() }) });
     expect(done.pushed).toBe(2);
+  });
+});
+
+describe('a file the server refuses', () => {
+  // A Linux program, named as a PDF.
+  const program = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, ...new Array(200).fill(7)]);
+  const pdf = new TextEncoder().encode('%PDF-1.4\n' + 'x'.repeat(300) + '\n%%EOF\n');
+  const message = '\u201cgiay-chung-sinh.pdf\u201d: Tệp này là một chương trình Linux, không phải tài liệu được chấp nhận.';
+  const PATH = 'attachments.birth_certificate';
+
+  async function store(db: Awaited<ReturnType<typeof freshDb>>, bytes: Uint8Array, name: string) {
+    const sha256 = await sha256Hex(bytes.buffer as ArrayBuffer);
+    const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/pdf' });
+    await db.put('blobs', { sha256, blob, type: 'application/pdf', size: blob.size, name, created_at: '', uploaded: false });
+    return sha256;
+  }
+
+  async function refusedSetup() {
+    const { db, server, deps } = await setup();
+    const withUploads = { ...deps, uploads: (d: typeof db, device: DeviceRecord) => uploadWaiting(d, device, server.fetch as typeof fetch) };
+    const bad = await store(db, program, 'giay-chung-sinh.pdf');
+    server.refuses.set(bad, { status: 415, body: { type: '/problems/unsupported_file_type', detail: message, errors: [{ path: 'file', code: 'unsupported_file_type', message }] } });
+    const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
+    await attachFile(db, d.id, PATH, bad);
+    await submitDossier(db, d.id);
+    return { db, server, deps: withUploads, d, bad };
+  }
+
+  it('within one pass: the submission is taken back, the person is told which file and why, nothing waits for ever', async () => {
+    const { db, server, deps, d, bad } = await refusedSetup();
+    const other = await createDraft(db, 'khai-tu', 1, { 'contact.phone': '0912345678' });
+    await submitDossier(db, other.id);
+    const report = await syncOnce(deps);
+    expect(report.held).toBe(0);
+    // The dossier is a draft again on the phone, the refused file still in it, shown as refused.
+    const local = (await db.get('dossiers', d.id))!;
+    expect(local).toMatchObject({ state: 0, submit_queued: false });
+    expect(local.answers[PATH]).toEqual([bad]);
+    expect((await db.get('blobs', bad))!.refused!.code).toBe('unsupported_file_type');
+    // The attach and the submission come back refused, naming the file and its field.
+    const rejected = (await db.getAll('outbox')).filter((i) => i.status === 'rejected');
+    expect(rejected.map((i) => i.kind)).toEqual(['attach', 'submit']);
+    expect(rejected[0]!.reasons).toEqual([
+      { code: 'unsupported_file_type', path: PATH, message: 'Tệp \u201cgiay-chung-sinh.pdf\u201d bị từ chối: Tệp này là một chương trình Linux, không phải tài liệu được chấp nhận.' },
+    ]);
+    expect(rejected[1]!.reasons).toEqual([
+      { code: 'unsupported_file_type', path: PATH, message: 'Hồ sơ chưa được nộp vì tệp \u201cgiay-chung-sinh.pdf\u201d bị từ chối. Hãy bỏ tệp đó, chọn tệp khác rồi nộp lại.' },
+    ]);
+    expect(await outboxCounts(db)).toEqual({ pending: 0, rejected: 2 });
+    const notices = await db.getAll('notices');
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ dossier_id: d.id, read: false });
+    expect(notices[0]!.vi).toContain('máy chủ không nhận tệp \u201cgiay-chung-sinh.pdf\u201d');
+    expect(notices[0]!.vi).toContain('chương trình Linux');
+    expect(notices[0]!.vi).toContain('rồi nộp lại');
+    // Nothing behind it was held: the other dossier went through; the server never got the file.
+    expect(server.dossiers.get(other.id)!.state).toBe(1);
+    expect(server.dossiers.get(d.id)).toMatchObject({ state: 0, fields: { 'contact.phone': '0912345678' } });
+    // The next pass does not send the file again, nor tell the person again.
+    const uploadsBefore = server.requests.filter((r) => r.path.startsWith('/api/uploads')).length;
+    await syncOnce(deps);
+    expect(server.requests.filter((r) => r.path.startsWith('/api/uploads')).length).toBe(uploadsBefore);
+    expect(await db.getAll('notices')).toHaveLength(1);
+  });
+
+  it('the person removes it, attaches a real PDF and submits again: the dossier is submitted', async () => {
+    const { db, server, deps, d, bad } = await refusedSetup();
+    await syncOnce(deps);
+    await detachFile(db, d.id, PATH, bad);
+    await forgetRefusedFile(db, bad);
+    expect(await db.get('blobs', bad)).toBeUndefined();
+    const good = await store(db, pdf, 'giay-chung-sinh-that.pdf');
+    await attachFile(db, d.id, PATH, good);
+    await submitDossier(db, d.id);
+    await syncOnce(deps);
+    expect(server.dossiers.get(d.id)).toMatchObject({ state: 1, fields: { [PATH]: [good] } });
+    const local = (await db.get('dossiers', d.id))!;
+    expect(local).toMatchObject({ state: 1, submit_queued: false });
+    expect(local.answers[PATH]).toEqual([good]);
+    expect(await outboxCounts(db)).toEqual({ pending: 0, rejected: 2 }); // the earlier reasons, until read
+  });
+
+  it('an answer to a request for documents with a refused file is taken back: the person can answer again without it', async () => {
+    const { db, server, deps } = await setup();
+    const withUploads = { ...deps, uploads: (d: typeof db, device: DeviceRecord) => uploadWaiting(d, device, server.fetch as typeof fetch) };
+    const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
+    await submitDossier(db, d.id);
+    await syncOnce(withUploads);
+    server.official(d.id, { state: 5, message: 'Bổ sung giấy chứng sinh' });
+    await syncOnce(withUploads);
+    const bad = await store(db, program, 'giay-chung-sinh.pdf');
+    server.refuses.set(bad, { status: 415, body: { type: '/problems/unsupported_file_type', detail: message, errors: [{ path: 'file', code: 'unsupported_file_type', message }] } });
+    await answerSupplement(db, d.id, 'Đã chụp', { [PATH]: [bad] });
+    await syncOnce(withUploads);
+    let local = (await db.get('dossiers', d.id))!;
+    expect(local.state).toBe(5);
+    expect(local.supplement_answered_at).toBeUndefined();
+    expect(local.answers[PATH]).toBeUndefined();
+    const rejected = (await db.getAll('outbox')).filter((i) => i.status === 'rejected');
+    expect(rejected.map((i) => [i.kind, i.reasons![0]!.path])).toEqual([['answer_supplement', PATH]]);
+    const good = await store(db, pdf, 'giay-chung-sinh-that.pdf');
+    await answerSupplement(db, d.id, 'Gửi lại', { [PATH]: [good] });
+    await syncOnce(withUploads);
+    local = (await db.get('dossiers', d.id))!;
+    expect(local.state).toBe(4);
+    expect(server.dossiers.get(d.id)!.fields[PATH]).toEqual([good]);
+  });
+
+  it('submitting again with the refused file still attached is taken back again, and said again', async () => {
+    const { db, deps, d } = await refusedSetup();
+    await syncOnce(deps);
+    await submitDossier(db, d.id);
+    await syncOnce(deps);
+    expect((await db.get('dossiers', d.id))!).toMatchObject({ state: 0, submit_queued: false });
+    expect(await db.getAll('notices')).toHaveLength(2);
   });
 });
 

@@ -18,9 +18,10 @@ import {
   type OutboxItem,
   type SyncMeta,
 } from './db';
-import { displayCode } from './codes';
+import { noticeName } from './dossierNames';
 import { settlePending } from './conflicts';
 import { applyPushResponse, overlay, takeBatch, voidItem, wireMutation } from './outbox';
+import { attachmentHashes, keepRefusedFiles, takeBackRefused } from './refused';
 import { STATE_LABELS } from './states';
 
 export const MAX_BATCH = 100;
@@ -75,17 +76,6 @@ function asAuth(error: unknown): never {
     throw new AuthRequired(error.code || String(error.status));
   }
   throw error;
-}
-
-function attachmentHashes(item: OutboxItem, answers: Record<string, unknown>): string[] {
-  // The server takes a file into a dossier only from an account that has sent its bytes.
-  if (item.kind === 'attach') return [item.payload.sha256 as string];
-  if (item.kind !== 'submit' && item.kind !== 'answer_supplement') return [];
-  const hashes: string[] = [];
-  for (const value of Object.values(answers)) {
-    if (Array.isArray(value)) for (const v of value) if (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)) hashes.push(v);
-  }
-  return hashes;
 }
 
 /** The next batch, marked sent as it is read: in seq order, within the limits, stopping before an attach or a submission whose files wait. */
@@ -157,11 +147,6 @@ async function push(deps: SyncDeps, device: DeviceRecord, uploads: UploadReport 
   }
 }
 
-/** A dossier as a notice names it: its code as printed everywhere, else the start of its id. */
-function noticeName(d: { id: string; code?: string | null }): string {
-  return d.code ? displayCode(d.code) : d.id.slice(0, 8);
-}
-
 export function stateNotice(d: { id: string; code?: string | null }, state: number, at: string): Notice {
   const [vi, en] = STATE_LABELS[state] ?? [String(state), String(state)];
   const name = noticeName(d);
@@ -172,8 +157,9 @@ export function stateNotice(d: { id: string; code?: string | null }, state: numb
 export async function applyViews(db: MotcuaDB, views: readonly DossierView[], now: Date): Promise<number> {
   let notices = 0;
   const at = now.toISOString();
-  const tx = db.transaction(['dossiers', 'outbox', 'notices'], 'readwrite');
+  const tx = db.transaction(['dossiers', 'outbox', 'notices', 'blobs'], 'readwrite');
   const dossiers = tx.objectStore('dossiers');
+  const refused = new Set((await tx.objectStore('blobs').getAll()).filter((b) => b.refused).map((b) => b.sha256));
   for (const view of views) {
     const local = await dossiers.get(view.id);
     if (local && local.version > view.version) continue;
@@ -181,6 +167,7 @@ export async function applyViews(db: MotcuaDB, views: readonly DossierView[], no
     const next = viewToLocal(view, local, at);
     next.updated_at = nextStamp(local?.updated_at, now);
     next.answers = overlay(next.answers, pending);
+    keepRefusedFiles(next.answers, local?.answers, refused);
     settlePending(next, pending);
     next.submit_queued = pending.some((i) => i.kind === 'submit' && !i.voided);
     // A new request for documents wants a new answer.
@@ -252,6 +239,8 @@ export async function syncOnce(deps: SyncDeps): Promise<SyncReport> {
   await setMeta(db, SYNC_KEY, { ...meta, last_attempt_at: now().toISOString() });
   try {
     const uploads = deps.uploads ? await deps.uploads(db, device) : null;
+    // What needs a refused file goes back to the person now, rather than wait for ever.
+    report.notices += await takeBackRefused(db, now());
     await push(deps, device, uploads, report);
     await pull(deps, device, report);
   } catch (error) {

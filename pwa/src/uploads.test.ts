@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { freshDb } from './testing/db';
-import { uploadWaiting } from './uploads';
+import { refusalOf, uploadWaiting } from './uploads';
 import type { DeviceRecord } from './db';
+import { FakeServer } from './testing/fakeServer';
+import { sha256Hex } from './files';
 
 const DEVICE = { device_id: 'd', credential: 'c' } as DeviceRecord;
 const A = 'a'.repeat(64);
@@ -45,5 +47,73 @@ describe('uploads', () => {
       throw new Error('no request expected');
     };
     expect(await uploadWaiting(db, DEVICE, fetch as never)).toEqual({ available: true, waiting: new Set() });
+  });
+});
+
+// A Linux program, named as a PDF by whoever sent it.
+const PROGRAM = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, ...new Array(120).fill(0)]);
+const REFUSAL = {
+  status: 415,
+  body: {
+    type: '/problems/unsupported_file_type',
+    title: 'Unsupported Media Type',
+    detail: '\u201cgiay-chung-sinh.pdf\u201d: Tệp này là một chương trình Linux, không phải tài liệu được chấp nhận.',
+    errors: [{ path: 'file', code: 'unsupported_file_type', message: '\u201cgiay-chung-sinh.pdf\u201d: Tệp này là một chương trình Linux, không phải tài liệu được chấp nhận.' }],
+  },
+};
+
+async function withProgram() {
+  const db = await freshDb();
+  const sha256 = await sha256Hex(PROGRAM.buffer as ArrayBuffer);
+  const blob = new Blob([PROGRAM], { type: 'application/pdf' });
+  await db.put('blobs', { sha256, blob, type: 'application/pdf', size: blob.size, name: 'giay-chung-sinh.pdf', created_at: '', uploaded: false });
+  const server = new FakeServer();
+  const device = { device_id: 'd', credential: server.credential } as DeviceRecord;
+  return { db, sha256, server, device };
+}
+
+describe('a file the server refuses', () => {
+  it('is marked refused with the server\'s reason, no longer waits, and is never sent again', async () => {
+    const { db, sha256, server, device } = await withProgram();
+    server.refuses.set(sha256, REFUSAL);
+    const report = await uploadWaiting(db, device, server.fetch as typeof fetch);
+    expect(report).toEqual({ available: true, waiting: new Set() });
+    const record = (await db.get('blobs', sha256))!;
+    expect(record.uploaded).toBe(false);
+    expect(record.refused).toMatchObject({ code: 'unsupported_file_type', message: expect.stringContaining('chương trình Linux') });
+    expect(record.upload_url).toBeUndefined();
+    // The reason comes in Vietnamese, whatever the browser's language.
+    const patch = server.requests.filter((r) => r.path.startsWith('/api/uploads'));
+    expect(patch.length).toBeGreaterThan(0);
+    const before = server.requests.length;
+    expect(await uploadWaiting(db, device, server.fetch as typeof fetch)).toEqual({ available: true, waiting: new Set() });
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('asks for the reason in Vietnamese', async () => {
+    const { db, sha256, server, device } = await withProgram();
+    server.refuses.set(sha256, REFUSAL);
+    const languages: (string | null)[] = [];
+    const fetch = (input: RequestInfo | URL, init: RequestInit = {}) => {
+      if (String(input).startsWith('/api/uploads')) languages.push(new Headers(init.headers).get('Accept-Language'));
+      return server.fetch(input, init);
+    };
+    await uploadWaiting(db, device, fetch as typeof globalThis.fetch);
+    expect(languages.length).toBeGreaterThan(0);
+    expect(new Set(languages)).toEqual(new Set(['vi']));
+  });
+
+  it('an answer about anything but the file is not a refusal: it is tried again later', () => {
+    const answer = (status: number, body = '{}') => ({ originalResponse: { getStatus: () => status, getBody: () => body } });
+    const now = new Date('2026-12-03T10:00:00Z');
+    for (const status of [401, 403, 404, 408, 409, 410, 412, 423, 429, 500, 502, 503]) expect(refusalOf(answer(status), now), String(status)).toBeNull();
+    expect(refusalOf(new TypeError('Failed to fetch'), now)).toBeNull();
+    expect(refusalOf(answer(415, JSON.stringify(REFUSAL.body)), now)).toEqual({
+      code: 'unsupported_file_type',
+      message: REFUSAL.body.errors[0]!.message,
+      at: '2026-12-03T10:00:00.000Z',
+    });
+    expect(refusalOf(answer(422, JSON.stringify({ type: '/problems/file_damaged', detail: 'Tệp PDF bị hỏng' })), now)).toMatchObject({ code: 'file_damaged', message: 'Tệp PDF bị hỏng' });
+    expect(refusalOf(answer(413, 'not json'), now)).toMatchObject({ code: '413', message: 'HTTP 413' });
   });
 });

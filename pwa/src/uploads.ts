@@ -3,9 +3,13 @@
 // (POST /api/blobs/missing {hashes} → {missing, upload_url, chunk_size}), then send
 // each with tus to `upload_url`, resuming from the stored upload URL after a cut.
 // While a server has no upload service (404), files simply wait on the device.
+// A file the server refuses for what it is (a 4xx about the file, e.g. 415 for a
+// program named .pdf) is marked refused with the server's reason and never sent again:
+// sending it again would be refused again, for ever.
 
 import { ApiError, NetworkError, requestRaw, type Fetch } from './api/http';
-import type { BlobRecord, DeviceRecord, MotcuaDB } from './db';
+import type { Problem } from './api/types';
+import type { BlobRecord, DeviceRecord, FileRefusal, MotcuaDB } from './db';
 import { FetchHttpStack } from './fetchHttpStack';
 import type { UploadReport } from './sync';
 
@@ -57,7 +61,8 @@ function tusUpload(
           chunkSize: Math.min(where.chunk_size ?? 256 * 1024, 256 * 1024),
           storeFingerprintForResuming: false,
           ...(httpStack ? { httpStack } : {}),
-          headers: { Authorization: `Device ${device.credential}` },
+          // The reason for a refusal is shown to the person as the server words it: in Vietnamese.
+          headers: { Authorization: `Device ${device.credential}`, 'Accept-Language': 'vi' },
           metadata: { sha256: record.sha256, filename: record.name, filetype: record.type },
           onUploadUrlAvailable: () => {
             if (upload.url) onUrl(upload.url);
@@ -72,8 +77,30 @@ function tusUpload(
 
 const UPLOADS_AT_ONCE = 3;
 
+/** Answers that are not about the file: sign-in, an upload gone or busy, a rate limit. Sent again later. */
+const NOT_ABOUT_THE_FILE = new Set([401, 403, 404, 408, 409, 410, 412, 423, 429]);
+
+/** The server's final "no" to a file, from a tus error; null when it is worth trying again. */
+export function refusalOf(error: unknown, now: Date): FileRefusal | null {
+  const response = (error as { originalResponse?: { getStatus(): number; getBody(): string } | null }).originalResponse;
+  const status = response?.getStatus() ?? 0;
+  if (status < 400 || status >= 500 || NOT_ABOUT_THE_FILE.has(status)) return null;
+  let problem: Problem = {};
+  try {
+    problem = JSON.parse(response!.getBody()) as Problem;
+  } catch {
+    // no problem document: the status says enough
+  }
+  const first = problem.errors?.[0];
+  return {
+    code: first?.code || (problem.type ?? '').split('/').pop() || String(status),
+    message: first?.message || problem.detail || problem.title || `HTTP ${status}`,
+    at: now.toISOString(),
+  };
+}
+
 export async function uploadWaiting(db: MotcuaDB, device: DeviceRecord, fetch?: Fetch): Promise<UploadReport> {
-  const waiting = (await db.getAll('blobs')).filter((b) => !b.uploaded);
+  const waiting = (await db.getAll('blobs')).filter((b) => !b.uploaded && !b.refused);
   if (!waiting.length) return { available: true, waiting: new Set() };
   const answer = await missingOnServer(
     waiting.map((b) => b.sha256),
@@ -97,8 +124,15 @@ export async function uploadWaiting(db: MotcuaDB, device: DeviceRecord, fetch?: 
         await tusUpload(record, device, answer, (url) => void db.put('blobs', { ...record!, upload_url: url }), fetch);
         await db.put('blobs', { ...(await db.get('blobs', record.sha256))!, uploaded: true, last_error: undefined });
       } catch (error) {
+        const refused = refusalOf(error, new Date());
+        const latest = await db.get('blobs', record.sha256);
+        if (!latest) continue; // removed by the person meanwhile
+        if (refused) {
+          await db.put('blobs', { ...latest, refused, upload_url: undefined, last_error: refused.message });
+          continue;
+        }
         still.add(record.sha256);
-        await db.put('blobs', { ...(await db.get('blobs', record.sha256))!, last_error: String(error) });
+        await db.put('blobs', { ...latest, last_error: String(error) });
         if (error instanceof NetworkError) offline = true; // the others would fail the same way
       }
     }

@@ -57,6 +57,8 @@ export class FakeServer {
   /** Files the server holds, by SHA-256. */
   blobs = new Map<string, Uint8Array>();
   uploads = new Map<string, TusUpload>();
+  /** Files the server will not keep, by SHA-256: the problem it answers once it has their bytes. */
+  refuses = new Map<string, { status: number; body: unknown }>();
   /** The largest chunk the server takes, as /api/blobs/missing announces it. */
   chunkSize = 256 * 1024;
   private nextCode = 1;
@@ -118,6 +120,8 @@ export class FakeServer {
     upload.bytes.set(chunk, upload.offset);
     upload.offset += chunk.length;
     if (upload.offset === upload.length) {
+      const refusal = this.refuses.get(upload.sha256);
+      if (refusal) return this.json(refusal.status, refusal.body);
       if ((await sha256Hex(upload.bytes)) !== upload.sha256) return this.json(422, { type: '/problems/hash_mismatch' });
       this.blobs.set(upload.sha256, upload.bytes);
     }
@@ -206,6 +210,16 @@ export class FakeServer {
         if (list.includes(m.payload.sha256)) return result('applied');
         d.version++;
         d.fields[m.payload.path] = [...list, m.payload.sha256];
+        d.fieldVersions[m.payload.path] = d.version;
+        this.publish(d);
+        return result('applied');
+      }
+      case 'detach': {
+        // As sync/engine.py: a file the dossier does not hold is already detached.
+        const list = (d.fields[m.payload.path] as string[] | undefined) ?? [];
+        if (!list.includes(m.payload.sha256)) return result('applied');
+        d.version++;
+        d.fields[m.payload.path] = list.filter((h) => h !== m.payload.sha256);
         d.fieldVersions[m.payload.path] = d.version;
         this.publish(d);
         return result('applied');

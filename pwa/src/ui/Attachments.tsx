@@ -1,13 +1,15 @@
 // Attachments of one form field: take a photo or choose a file; photos are shrunk on
-// the phone and kept in IndexedDB until the server has them.
+// the phone and kept in IndexedDB until the server has them. A file the server refused
+// is shown as such, with its reason, until the person removes it.
 
 import { useEffect, useState } from 'preact/hooks';
-import { changed, getDb } from '../app';
+import { changed, getDb, refusedFiles } from '../app';
 import type { BlobRecord } from '../db';
 import { attachNewFile, detachFile } from '../dossiers';
 import { ACCEPTED, FileRefused, prepareFile, storeBlob } from '../files';
 import { t } from '../i18n';
 import { fileNotSavedText, isStorageFull } from '../storageFull';
+import { forgetRefusedFile, withoutName } from '../refused';
 
 interface Props {
   id: string;
@@ -39,12 +41,13 @@ function Thumb({ sha256 }: { sha256: string }) {
       if (objectUrl) URL.revokeObjectURL(objectUrl);
     };
   }, [sha256]);
+  const refused = refusedFiles.value.some((f) => f.sha256 === sha256);
   return (
-    <figure class="thumb">
+    <figure class={refused ? 'thumb refused' : 'thumb'}>
       {url ? <img src={url} alt="" /> : <div class="pdf">{record?.type === 'application/pdf' ? 'PDF' : '…'}</div>}
       <figcaption>
         {record ? `${Math.round(record.size / 1024)} KB` : t('Không lưu trên máy này', 'Not kept on this device')}
-        {record && (record.uploaded ? ' ✓' : ` · ${t('chờ gửi', 'waiting')}`)}
+        {record && (refused ? ` · ${t('bị từ chối', 'refused')}` : record.uploaded ? ' ✓' : ` · ${t('chờ gửi', 'waiting')}`)}
       </figcaption>
     </figure>
   );
@@ -91,6 +94,7 @@ export function Attachments({ id, dossierId, path, value, max = 10, readOnly, on
   async function remove(sha256: string) {
     if (onLocalChange) onLocalChange(value.filter((h) => h !== sha256));
     else await detachFile(getDb(), dossierId, path, sha256);
+    await forgetRefusedFile(getDb(), sha256);
     changed();
   }
 
@@ -121,6 +125,14 @@ export function Attachments({ id, dossierId, path, value, max = 10, readOnly, on
           {busy && <span class="muted">{t('Đang nén ảnh…', 'Compressing…')}</span>}
         </div>
       )}
+      {refusedFiles.value
+        .filter((f) => value.includes(f.sha256))
+        .map((f) => (
+          <p key={f.sha256} class="error" role="alert" data-testid="refused-file">
+            {t(`Tệp “${f.name}” bị máy chủ từ chối`, `The server refused “${f.name}”`)}: {withoutName(f.refused.message)}{' '}
+            {readOnly ? '' : t('Hãy bấm “Bỏ” rồi chọn tệp khác.', 'Remove it and choose another.')}
+          </p>
+        ))}
       {error && <p class="error">{error}</p>}
     </div>
   );

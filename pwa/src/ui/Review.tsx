@@ -2,7 +2,7 @@
 // fixed, then the submission, which goes to the outbox like any other change.
 
 import { useMemo, useState } from 'preact/hooks';
-import { changed, communes, device, getDb } from '../app';
+import { changed, communes, device, getDb, refusedFiles } from '../app';
 import type { LocalDossier } from '../db';
 import { submitDossier } from '../dossiers';
 import { fieldVisible, sectionVisible, validateAnswers, valueText } from '../formModel';
@@ -10,6 +10,7 @@ import { renderIssue } from '../forms';
 import type { Schema } from '../forms/types';
 import { lang, t, tx } from '../i18n';
 import { takeReservedCode } from '../outreach';
+import { withoutName } from '../refused';
 import { navigate } from '../router';
 import { issuesByPath } from './DraftForm';
 import { useProcedure } from './useProcedure';
@@ -27,7 +28,11 @@ export function Review({ dossier }: { dossier: LocalDossier }) {
   const errors = result.issues.filter((i) => i.severity === 'error');
   const warnings = result.issues.filter((i) => i.severity === 'warning');
   const conflicts = dossier.conflicts?.length ?? 0;
-  const canSubmit = !errors.length && !conflicts && promise && !busy;
+  // A refused file would only be refused again: it must be removed first.
+  const refused = Object.entries(dossier.answers).flatMap(([path, v]) =>
+    refusedFiles.value.filter((f) => Array.isArray(v) && v.includes(f.sha256)).map((f) => ({ path, file: f })),
+  );
+  const canSubmit = !errors.length && !conflicts && !refused.length && promise && !busy;
 
   async function submit() {
     setBusy(true);
@@ -53,6 +58,18 @@ export function Review({ dossier }: { dossier: LocalDossier }) {
             {errors.map((i) => (
               <li key={i.path + i.code}>
                 <a href={`#/ho-so/${dossier.id}?field=${encodeURIComponent(i.path)}`}>{labelOf(schema, i.path)}</a>: {renderIssue(i, lang.value)}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {refused.length > 0 && (
+        <div class="card error-box" role="alert" data-testid="review-refused">
+          <strong>{t('Máy chủ không nhận tệp sau; hãy bỏ tệp đó và chọn tệp khác trước khi nộp', 'The server refused these files; remove them and choose others before sending')}</strong>
+          <ul>
+            {refused.map(({ path, file }) => (
+              <li key={path + file.sha256}>
+                <a href={`#/ho-so/${dossier.id}?field=${encodeURIComponent(path)}`}>{labelOf(schema, path)}</a>: “{file.name}” – {withoutName(file.refused.message)}
               </li>
             ))}
           </ul>
@@ -111,7 +128,8 @@ export function Review({ dossier }: { dossier: LocalDossier }) {
   );
 }
 
-function labelOf(schema: Schema, path: string): string {
+/** A field as the person knows it: "Section – Field"; the path itself when the form has no such field. */
+export function labelOf(schema: Schema, path: string): string {
   const [sid, fid] = path.split('.');
   const section = schema.sections.find((s) => s.id === sid);
   const field = section?.fields.find((f) => f.id === fid);

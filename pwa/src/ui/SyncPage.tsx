@@ -1,31 +1,41 @@
 // Sync status, always at hand: what waits, when the last sync succeeded, what needs
 // attention; the details page lists refused changes with their reasons and data.
 
-import { attention, changed, counts, device, dossiers, getDb, loopStatus, online, outbox, persisted, syncMeta, syncNow, unsyncedWork, waitingFiles } from '../app';
+import { attention, changed, counts, device, dossiers, getDb, loopStatus, online, outbox, persisted, refusedCount, refusedFiles, syncMeta, syncNow, unsyncedWork, waitingFiles } from '../app';
 import { atRiskText } from '../atRisk';
 import { FreeSpace } from './FreeSpace';
-import type { OutboxItem } from '../db';
+import type { LocalDossier, OutboxItem } from '../db';
+import type { Schema } from '../forms/types';
+import { labelOf } from './Review';
+import { useProcedure } from './useProcedure';
 import { dismissRejected } from '../outbox';
 import { formatTime, t } from '../i18n';
 import { dossierTitle } from '../formModel';
+import { syncOutcomeText } from '../syncStatus';
 
 export function SyncBar() {
   const c = counts.value;
   const meta = syncMeta.value;
   const phase = loopStatus.value.phase;
   const needsSignIn = !device.value || meta.needs_sign_in || phase === 'signed_out';
+  // Refusals are said in the text already; the badge counts what else needs the person.
+  const others = attention.value - refusedCount.value;
   const parts: string[] = [];
   parts.push(online.value ? '' : t('Ngoại tuyến', 'Offline'));
   parts.push(c.pending ? t(`${c.pending} thay đổi chờ gửi`, `${c.pending} change(s) waiting`) : t('Không có gì chờ gửi', 'Nothing waiting'));
   if (phase === 'syncing') parts.push(t('Đang đồng bộ…', 'Syncing…'));
-  parts.push(
-    meta.last_success_at ? t(`Đồng bộ lúc ${formatTime(meta.last_success_at)}`, `Synced ${formatTime(meta.last_success_at)}`) : t('Chưa đồng bộ lần nào', 'Never synced'),
-  );
+  parts.push(syncOutcomeText(refusedCount.value, meta.last_success_at));
   return (
-    <a href="#/dong-bo" class={`syncbar${attention.value ? ' attention' : ''}${online.value ? '' : ' offline'}`} data-testid="syncbar" data-pending={c.pending}>
+    <a
+      href="#/dong-bo"
+      class={`syncbar${attention.value ? ' attention' : ''}${online.value ? '' : ' offline'}`}
+      data-testid="syncbar"
+      data-pending={c.pending}
+      data-refused={refusedCount.value}
+    >
       <span>{parts.filter(Boolean).join(' · ')}</span>
       {needsSignIn && c.pending > 0 && <span class="badge">{t('Đăng nhập để gửi', 'Sign in to send')}</span>}
-      {attention.value > 0 && <span class="badge danger">{t(`${attention.value} cần chú ý`, `${attention.value} need attention`)}</span>}
+      {others > 0 && <span class="badge danger">{t(`${others} cần chú ý`, `${others} need attention`)}</span>}
     </a>
   );
 }
@@ -46,6 +56,24 @@ function kindText(item: OutboxItem): string {
   return t(pair[0], pair[1]);
 }
 
+/** Each reason with the field it is about, named as on the form when the form is on the device. */
+function Reasons({ item, dossier }: { item: OutboxItem; dossier: LocalDossier | undefined }) {
+  const { procedure } = useProcedure(dossier?.procedure_code, dossier?.schema_version);
+  const form = procedure?.form as unknown as Schema | undefined;
+  return (
+    <ul>
+      {(item.reasons ?? []).map((r, i) => {
+        const label = form && r.path ? labelOf(form, r.path) : r.path;
+        return (
+          <li key={i} data-path={r.path}>
+            {label && (label === r.path ? <code>{r.path}</code> : <strong>{label}:</strong>)} {r.message || r.code}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
 export function RejectedList({ dossierId }: { dossierId?: string }) {
   const items = outbox.value.filter((i) => i.status === 'rejected' && (!dossierId || i.dossier_id === dossierId));
   if (!items.length) return null;
@@ -59,13 +87,7 @@ export function RejectedList({ dossierId }: { dossierId?: string }) {
           return (
             <li key={item.seq}>
               <strong>{kindText(item)}</strong> — <a href={`#/ho-so/${item.dossier_id}`}>{(d && dossierTitle(d.answers)) || item.dossier_id.slice(0, 8)}</a>
-              <ul>
-                {(item.reasons ?? []).map((r, i) => (
-                  <li key={i}>
-                    {r.path && <code>{r.path}</code>} {r.message || r.code}
-                  </li>
-                ))}
-              </ul>
+              <Reasons item={item} dossier={d} />
               <button
                 type="button"
                 class="link"
@@ -79,6 +101,33 @@ export function RejectedList({ dossierId }: { dossierId?: string }) {
             </li>
           );
         })}
+      </ul>
+    </div>
+  );
+}
+
+/** Files the server will not keep, with its reason and the dossiers that hold them. */
+export function RefusedFiles() {
+  const files = refusedFiles.value;
+  if (!files.length) return null;
+  return (
+    <div class="card error-box" data-testid="refused-files">
+      <h2>{t('Máy chủ không nhận các tệp này', 'The server refused these files')}</h2>
+      <p class="small">{t('Mở hồ sơ, bỏ tệp bị từ chối, chọn tệp khác rồi nộp lại.', 'Open the dossier, remove the refused file, choose another and submit again.')}</p>
+      <ul>
+        {files.map((f) => (
+          <li key={f.sha256}>
+            <strong>{f.name}</strong>: {f.refused.message}
+            {dossiers.value
+              .filter((d) => Object.values(d.answers).some((v) => Array.isArray(v) && v.includes(f.sha256)))
+              .map((d) => (
+                <span key={d.id}>
+                  {' '}
+                  — <a href={`#/ho-so/${d.id}`}>{dossierTitle(d.answers) || d.id.slice(0, 8)}</a>
+                </span>
+              ))}
+          </li>
+        ))}
       </ul>
     </div>
   );
@@ -118,6 +167,7 @@ export function SyncPage() {
           {status.phase === 'syncing' ? t('Đang đồng bộ…', 'Syncing…') : t('Đồng bộ ngay', 'Sync now')}
         </button>
       </div>
+      <RefusedFiles />
       <FreeSpace />
       <RejectedList />
       <div class="card">
