@@ -27,6 +27,7 @@ from sync.messages import (
     AnswerSupplement,
     Attach,
     CreateDraft,
+    DeleteDraft,
     Detach,
     EditDraft,
     FieldConflict,
@@ -43,6 +44,10 @@ from sync.storable import unstorable
 from sync.store import Actor, DossierRecord, Procedure, Store
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class _AlreadyDeleted(Exception):
+    """delete_draft for a draft deleted before: nothing left to do."""
 
 
 class Rejected(Exception):
@@ -143,7 +148,12 @@ class Engine:
                 record, status = await self._create(mutation, payload)
                 conflicts: list[FieldConflict] = []
             else:
-                record = await self._load(mutation)
+                try:
+                    record = await self._load(mutation)
+                except _AlreadyDeleted:
+                    # Another device of the same person deleted it first: what both wanted.
+                    record, status, conflicts = self._current, "applied", []
+                    return self._outcome(mutation, record, status, conflicts)
                 before = copy.deepcopy(record)
                 try:
                     status, conflicts = await getattr(self, "_" + mutation.kind)(record, mutation, payload)
@@ -160,6 +170,10 @@ class Engine:
             message = str(exc)
             path = "payload" + message.split("at `$", 1)[1].rstrip("`") if "at `$" in message else "payload"
             return self._rejected(mutation, [Reason("invalid_payload", path, message)])
+        return self._outcome(mutation, record, status, conflicts)
+
+    def _outcome(self, mutation: Mutation, record: DossierRecord, status: str,
+                 conflicts: list[FieldConflict]) -> Outcome:
         return Outcome(seq=mutation.seq, mutation_id=mutation.id, dossier_id=record.id, status=status,
                        version=record.version, state=record.state, code=record.code, conflicts=conflicts)
 
@@ -181,6 +195,13 @@ class Engine:
             # Another account's dossier is no dossier: the answer must not tell it exists.
             raise _reason("unknown_dossier", "dossier_id")
         self._current = record
+        if record.deleted_at is not None:
+            if mutation.kind == "delete_draft":
+                raise _AlreadyDeleted
+            raise _reason("draft_deleted", "dossier_id", "the person deleted this draft")
+        if mutation.kind == "delete_draft" and record.state != State.DRAFT:
+            raise _reason("submitted_withdraw_instead", "kind",
+                          "a submitted dossier is never deleted: withdraw it instead (withdraw)")
         if State(record.state) not in DEVICE_MUTATIONS[mutation.kind]:
             raise _reason("not_allowed_in_state", "kind",
                           f"{mutation.kind} is not allowed in state {record.state} ({label(record.state, 'en')})")
@@ -347,6 +368,17 @@ class Engine:
         record.version += 1
         record.state = State.WITHDRAWAL_REQUESTED
         await self._save(record, "withdraw", from_state, message=nfc(payload.reason))
+        return "applied", []
+
+    async def _delete_draft(self, record: DossierRecord, mutation: Mutation, payload: DeleteDraft):
+        # A tombstone: the answers go (and with them the links to the draft's files),
+        # the row stays so that the feed tells the person's other devices to drop it.
+        from_state = record.state
+        record.version += 1
+        record.fields, record.field_versions, record.field_devices = {}, {}, {}
+        record.search_text = ""
+        record.deleted_at = self.now
+        await self._save(record, "delete_draft", from_state)
         return "applied", []
 
     async def _answer_supplement(self, record: DossierRecord, mutation: Mutation, payload: AnswerSupplement):
