@@ -99,7 +99,8 @@ async def test_a_submission_cancelled_offline_reaches_the_server_as_a_draft(live
     row = await eventually(synced)
     assert row, await dossier_row(live_server, dossier_id)
     assert row["state"] == 0 and row["code"] is None and row["submits"] == 0, row  # never submitted
-    await expect(page.locator(".list").first).to_contain_text("Nguyễn Minh Khang")  # still among the drafts
+    drafts = page.locator("section", has=page.get_by_role("heading", name="Bản nháp", exact=True))
+    await expect(drafts).to_contain_text("Nguyễn Minh Khang")  # still among the drafts
 
 
 async def test_a_submission_that_has_left_is_not_taken_back(live_server, new_page, artifacts):
@@ -164,7 +165,8 @@ async def test_a_synced_draft_is_deleted_on_the_server_and_on_the_other_device(l
 
     # The tablet holds the draft after its next pull.
     await open_app(tablet)
-    await expect(tablet.locator(".list").first).to_contain_text("Phạm Gia Bảo", timeout=30_000)
+    await expect(tablet.locator("section", has=tablet.get_by_role("heading", name="Bản nháp", exact=True))).to_contain_text(
+        "Phạm Gia Bảo", timeout=30_000)
 
     # Deleted on the phone, synced: the button is there although the server holds it.
     await phone.goto(f"/#/ho-so/{dossier_id}")

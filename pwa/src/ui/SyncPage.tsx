@@ -2,6 +2,7 @@
 // attention; the details page lists refused changes with their reasons and data.
 
 import { attention, changed, counts, device, dossiers, getDb, loopStatus, online, outbox, persisted, syncMeta, syncNow, waitingFiles } from '../app';
+import type { Reason } from '../api/types';
 import type { OutboxItem } from '../db';
 import { dismissRejected } from '../outbox';
 import { formatTime, t } from '../i18n';
@@ -39,9 +40,21 @@ function kindText(item: OutboxItem): string {
     answer_supplement: ['Bổ sung giấy tờ', 'Answer request'],
     resolve_conflict: ['Chọn giá trị', 'Resolve'],
     rate: ['Đánh giá', 'Rate'],
+    delete_draft: ['Xóa bản nháp', 'Delete draft'],
   };
   const pair = map[item.kind] ?? [item.kind, item.kind];
   return t(pair[0], pair[1]);
+}
+
+// The engine's hints are in English (sync/README.md §3.5); these say it to the person.
+const REASON_TEXT: Record<string, [string, string]> = {
+  submitted_withdraw_instead: ['Hồ sơ đã nộp không xóa được; bạn có thể yêu cầu rút hồ sơ.', 'A submitted dossier cannot be deleted; you can ask to withdraw it.'],
+  draft_deleted: ['Bản nháp này đã bị xóa.', 'This draft was deleted.'],
+};
+
+function reasonText(r: Reason): string {
+  const pair = REASON_TEXT[r.code];
+  return pair ? t(pair[0], pair[1]) : r.message || r.code;
 }
 
 export function RejectedList({ dossierId }: { dossierId?: string }) {
@@ -60,7 +73,7 @@ export function RejectedList({ dossierId }: { dossierId?: string }) {
               <ul>
                 {(item.reasons ?? []).map((r, i) => (
                   <li key={i}>
-                    {r.path && <code>{r.path}</code>} {r.message || r.code}
+                    {r.path && <code>{r.path}</code>} {reasonText(r)}
                   </li>
                 ))}
               </ul>
