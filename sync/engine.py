@@ -46,10 +46,6 @@ from sync.store import Actor, DossierRecord, Procedure, Store
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-class _AlreadyDeleted(Exception):
-    """delete_draft for a draft deleted before: nothing left to do."""
-
-
 class Rejected(Exception):
     def __init__(self, *reasons: Reason) -> None:
         super().__init__(reasons[0].code if reasons else "rejected")
@@ -148,12 +144,7 @@ class Engine:
                 record, status = await self._create(mutation, payload)
                 conflicts: list[FieldConflict] = []
             else:
-                try:
-                    record = await self._load(mutation)
-                except _AlreadyDeleted:
-                    # Another device of the same person deleted it first: what both wanted.
-                    record, status, conflicts = self._current, "applied", []
-                    return self._outcome(mutation, record, status, conflicts)
+                record = await self._load(mutation)
                 before = copy.deepcopy(record)
                 try:
                     status, conflicts = await getattr(self, "_" + mutation.kind)(record, mutation, payload)
@@ -170,10 +161,6 @@ class Engine:
             message = str(exc)
             path = "payload" + message.split("at `$", 1)[1].rstrip("`") if "at `$" in message else "payload"
             return self._rejected(mutation, [Reason("invalid_payload", path, message)])
-        return self._outcome(mutation, record, status, conflicts)
-
-    def _outcome(self, mutation: Mutation, record: DossierRecord, status: str,
-                 conflicts: list[FieldConflict]) -> Outcome:
         return Outcome(seq=mutation.seq, mutation_id=mutation.id, dossier_id=record.id, status=status,
                        version=record.version, state=record.state, code=record.code, conflicts=conflicts)
 
@@ -195,9 +182,7 @@ class Engine:
             # Another account's dossier is no dossier: the answer must not tell it exists.
             raise _reason("unknown_dossier", "dossier_id")
         self._current = record
-        if record.deleted_at is not None:
-            if mutation.kind == "delete_draft":
-                raise _AlreadyDeleted
+        if record.deleted_at is not None and mutation.kind != "delete_draft":
             raise _reason("draft_deleted", "dossier_id", "the person deleted this draft")
         if mutation.kind == "delete_draft" and record.state != State.DRAFT:
             raise _reason("submitted_withdraw_instead", "kind",
@@ -373,6 +358,8 @@ class Engine:
     async def _delete_draft(self, record: DossierRecord, mutation: Mutation, payload: DeleteDraft):
         # A tombstone: the answers go (and with them the links to the draft's files),
         # the row stays so that the feed tells the person's other devices to drop it.
+        if record.deleted_at is not None:  # another of their devices deleted it first: done
+            return "applied", []
         from_state = record.state
         record.version += 1
         record.fields, record.field_versions, record.field_devices = {}, {}, {}

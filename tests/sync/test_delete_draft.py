@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from contextlib import aclosing
 
+from server.attachments.tables import BlobRef
 from server.dossiers.tables import Dossier
 from tests.support.sync_client import SyncDevice, uuid7
 from tests.sync.conftest import device_for, make_account
@@ -19,6 +20,7 @@ async def test_a_synced_draft_is_deleted_and_its_tombstone_reaches_the_other_dev
         birth_draft(phone, dossier)
         assert [o["status"] for o in await phone.sync()] == ["applied", "applied"]
         assert (await tablet.pull_all())[str(dossier)]["fields"]  # the tablet holds the draft
+        assert await BlobRef.count().where(BlobRef.dossier_id == dossier) == 1
 
         phone.queue("delete_draft", dossier, {}, 2)
         [outcome] = await phone.sync()
@@ -27,6 +29,7 @@ async def test_a_synced_draft_is_deleted_and_its_tombstone_reaches_the_other_dev
         row = await Dossier.select().where(Dossier.id == dossier).first()
         assert row["deleted_at"] is not None
         assert row["fields"] == "{}"  # the answers are gone from the server
+        assert await BlobRef.count().where(BlobRef.dossier_id == dossier) == 0  # its files are no longer held
 
         view = (await tablet.pull_all())[str(dossier)]
         assert view["deleted"] is True and view["fields"] == {} and view["version"] == 3
