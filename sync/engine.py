@@ -28,6 +28,7 @@ from sync.messages import (
     AnswerSupplement,
     Attach,
     CreateDraft,
+    DeleteDraft,
     Detach,
     EditDraft,
     FieldConflict,
@@ -195,6 +196,11 @@ class Engine:
             # Another account's dossier is no dossier: the answer must not tell it exists.
             raise _reason("unknown_dossier", "dossier_id")
         self._current = record
+        if record.deleted_at is not None and mutation.kind != "delete_draft":
+            raise _reason("draft_deleted", "dossier_id", "the person deleted this draft")
+        if mutation.kind == "delete_draft" and record.state != State.DRAFT:
+            raise _reason("submitted_withdraw_instead", "kind",
+                          "a submitted dossier is never deleted: withdraw it instead (withdraw)")
         if State(record.state) not in DEVICE_MUTATIONS[mutation.kind]:
             raise _reason("not_allowed_in_state", "kind",
                           f"{mutation.kind} is not allowed in state {record.state} ({label(record.state, 'en')})")
@@ -361,6 +367,19 @@ class Engine:
         record.version += 1
         record.state = State.WITHDRAWAL_REQUESTED
         await self._save(record, "withdraw", from_state, message=nfc(payload.reason))
+        return "applied", []
+
+    async def _delete_draft(self, record: DossierRecord, mutation: Mutation, payload: DeleteDraft):
+        # A tombstone: the answers go (and with them the links to the draft's files),
+        # the row stays so that the feed tells the person's other devices to drop it.
+        if record.deleted_at is not None:  # another of their devices deleted it first: done
+            return "applied", []
+        from_state = record.state
+        record.version += 1
+        record.fields, record.field_versions, record.field_devices = {}, {}, {}
+        record.search_text = ""
+        record.deleted_at = self.now
+        await self._save(record, "delete_draft", from_state)
         return "applied", []
 
     async def _answer_supplement(self, record: DossierRecord, mutation: Mutation, payload: AnswerSupplement):

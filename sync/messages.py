@@ -26,7 +26,7 @@ RowId = Annotated[int, msgspec.Meta(ge=1, le=MAX_INT32)]
 
 Kind = Literal[
     "create_draft", "edit_draft", "attach", "detach", "submit", "withdraw",
-    "answer_supplement", "resolve_conflict", "rate",
+    "answer_supplement", "resolve_conflict", "rate", "delete_draft",
 ]
 Status = Literal["applied", "merged", "conflict", "rejected"]
 Sha256 = str
@@ -63,6 +63,10 @@ class Withdraw(msgspec.Struct, forbid_unknown_fields=True):
     reason: str = ""
 
 
+class DeleteDraft(msgspec.Struct, forbid_unknown_fields=True):
+    """Nothing to say: the draft goes, on every device (a submitted one is withdrawn)."""
+
+
 class AnswerSupplement(msgspec.Struct, forbid_unknown_fields=True):
     message: str = ""
     changes: dict[str, Any] = {}
@@ -82,11 +86,11 @@ class Rate(msgspec.Struct, forbid_unknown_fields=True):
 
 
 Payload = Union[CreateDraft, EditDraft, Attach, Detach, Submit, Withdraw, AnswerSupplement,
-                ResolveConflict, Rate]
+                ResolveConflict, Rate, DeleteDraft]
 PAYLOAD_TYPES: dict[str, type] = {
     "create_draft": CreateDraft, "edit_draft": EditDraft, "attach": Attach, "detach": Detach,
     "submit": Submit, "withdraw": Withdraw, "answer_supplement": AnswerSupplement,
-    "resolve_conflict": ResolveConflict, "rate": Rate,
+    "resolve_conflict": ResolveConflict, "rate": Rate, "delete_draft": DeleteDraft,
 }
 
 
@@ -181,6 +185,8 @@ class DossierView(msgspec.Struct):
     messages: list[Message] = []
     possible_duplicate_of: uuid.UUID | None = None
     updated_at: dt.datetime | None = None
+    # A tombstone: the draft was deleted, and a device holding it drops it.
+    deleted: bool = False
 
 
 class PullResponse(msgspec.Struct):

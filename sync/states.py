@@ -46,6 +46,7 @@ DEVICE_MUTATIONS: dict[str, frozenset[State]] = {
     "answer_supplement": frozenset({State.SUPPLEMENT_REQUESTED}),
     "resolve_conflict": frozenset({State.DRAFT, State.SUPPLEMENT_REQUESTED}),
     "rate": frozenset({State.DONE, State.RETURNED}),
+    "delete_draft": frozenset({State.DRAFT}),  # a submitted dossier is withdrawn instead
 }
 
 

@@ -37,6 +37,8 @@ class DossierRecord(msgspec.Struct, kw_only=True):
     rating_comment: str = ""
     created_by_device: uuid.UUID | None = None
     search_text: str = ""
+    # Set when the person deleted the draft: the row stays as a tombstone for the feed.
+    deleted_at: dt.datetime | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
 

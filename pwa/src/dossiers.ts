@@ -224,3 +224,50 @@ export async function discardDraft(db: MotcuaDB, id: string): Promise<boolean> {
   await tx.done;
   return true;
 }
+
+/** Why a submission could not be taken back, or that it was. */
+export type CancelSubmitResult = 'cancelled' | 'already_sent' | 'nothing_queued';
+
+/**
+ * Takes back a submission still waiting on this device: the draft is editable again.
+ * A submit that has left (even unanswered) may be on the server, and a sent item never
+ * changes (outbox.ts): that one cannot be taken back; a submitted dossier is withdrawn.
+ * The taken-back item travels as a no-op so that no seq goes missing, and leaves quietly.
+ */
+export async function cancelSubmit(db: MotcuaDB, id: string, now = new Date()): Promise<CancelSubmitResult> {
+  return change(db, async (tx) => {
+    const d = await tx.objectStore('dossiers').get(id);
+    const submits = (await tx.objectStore('outbox').index('dossier').getAll(id)).filter(
+      (i) => i.kind === 'submit' && i.status === 'pending' && !i.voided,
+    );
+    if (!d || d.state !== 0 || !submits.length) return 'nothing_queued';
+    if (submits.some((i) => i.sent)) return 'already_sent';
+    for (const i of submits) await tx.objectStore('outbox').put({ ...i, voided: [], discarded: true });
+    d.submit_queued = false;
+    d.updated_at = nextStamp(d.updated_at, now);
+    await tx.objectStore('dossiers').put(d);
+    return 'cancelled';
+  });
+}
+
+export type DeleteDraftResult = 'deleted' | 'submission_sent' | 'not_a_draft';
+
+/**
+ * Deletes a draft, wherever it has been: one the server never saw goes quietly
+ * (`discardDraft`); one it holds goes with a `delete_draft`, so the server and the
+ * person's other devices drop it too. What was still queued for it travels as no-ops.
+ * A submission already sent may have made it a dossier: that is withdrawn, not deleted.
+ */
+export async function deleteDraft(db: MotcuaDB, id: string, now = new Date()): Promise<DeleteDraftResult> {
+  if (await discardDraft(db, id)) return 'deleted';
+  return change(db, async (tx) => {
+    const d = await tx.objectStore('dossiers').get(id);
+    if (!d || d.state !== 0) return 'not_a_draft';
+    const queued = (await tx.objectStore('outbox').index('dossier').getAll(id)).filter((i) => i.status === 'pending' && !i.voided);
+    if (queued.some((i) => i.kind === 'submit' && i.sent)) return 'submission_sent';
+    for (const i of queued) if (!i.sent) await tx.objectStore('outbox').put({ ...i, voided: [], discarded: true });
+    await enqueueIn(tx, { kind: 'delete_draft', dossier_id: id, payload: {} }, now);
+    await tx.objectStore('dossiers').delete(id);
+    return 'deleted';
+  });
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { freshDb } from './testing/db';
-import { attachFile, createDraft, discardDraft, editAnswers, submitDossier } from './dossiers';
+import { attachFile, cancelSubmit, createDraft, deleteDraft, discardDraft, editAnswers, submitDossier } from './dossiers';
 import { applyPushResponse, markSent, outboxCounts, overlay, pendingItems, takeBatch, wireMutation } from './outbox';
 
 const SHA = 'a'.repeat(64);
@@ -171,5 +171,84 @@ describe('outbox', () => {
       { seq: 6, kind: 'edit_draft', status: 'rejected', payload: { changes: { c: 3 } } },
     ] as never;
     expect(overlay({ a: 0, b: 2, f: ['b'.repeat(64)] }, items)).toEqual({ a: 1, f: ['b'.repeat(64), SHA] });
+  });
+});
+
+describe('taking back what was queued', () => {
+  it('a submission still on the phone is taken back: the draft is editable, the item goes as a no-op', async () => {
+    const db = await freshDb();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
+    await submitDossier(db, d.id);
+    expect(await cancelSubmit(db, d.id)).toBe('cancelled');
+    expect((await db.get('dossiers', d.id))!).toMatchObject({ state: 0, submit_queued: false });
+    const [create, submit] = await pendingItems(db);
+    expect(create!.voided).toBeUndefined();
+    expect(submit).toMatchObject({ kind: 'submit', discarded: true });
+    expect(wireMutation(submit!)).toMatchObject({ seq: 2, kind: 'edit_draft', payload: { changes: {} } });
+    expect(await outboxCounts(db)).toEqual({ pending: 1, rejected: 0 });
+    expect(await cancelSubmit(db, d.id)).toBe('nothing_queued');
+  });
+
+  it('a submission that has left cannot be taken back: a sent item never changes', async () => {
+    const db = await freshDb();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
+    await submitDossier(db, d.id);
+    await takeBatch(db, { maxCount: 10, maxBytes: 1 << 20 }); // in flight
+    const before = await db.getAll('outbox');
+    expect(await cancelSubmit(db, d.id)).toBe('already_sent');
+    expect(await db.getAll('outbox')).toEqual(before);
+    expect((await db.get('dossiers', d.id))!.submit_queued).toBe(true);
+  });
+
+  it('the answer to a taken-back submission leaves a new submission queued', async () => {
+    const db = await freshDb();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
+    await submitDossier(db, d.id);
+    await cancelSubmit(db, d.id);
+    await markSent(db, [1, 2]);
+    await submitDossier(db, d.id);
+    await applyPushResponse(db, {
+      outcomes: [
+        { seq: 1, mutation_id: 'm1', dossier_id: d.id, status: 'applied', version: 1, state: 0 },
+        { seq: 2, mutation_id: 'm2', dossier_id: d.id, status: 'applied', version: 1, state: 0 },
+      ],
+      last_seq: 2,
+    });
+    expect((await db.get('dossiers', d.id))!).toMatchObject({ version: 1, submit_queued: true });
+    expect((await pendingItems(db)).map((i) => [i.seq, i.kind])).toEqual([[3, 'submit']]);
+  });
+
+  it('a draft the server holds is deleted with delete_draft; what was queued for it goes as no-ops', async () => {
+    const db = await freshDb();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
+    await markSent(db, [1]);
+    await editAnswers(db, d.id, { 'child.hometown': 'Huế' });
+    expect(await deleteDraft(db, d.id)).toBe('deleted');
+    expect(await db.get('dossiers', d.id)).toBeUndefined();
+    const items = await pendingItems(db);
+    expect(items.map((i) => [i.seq, wireMutation(i).kind, !!i.discarded])).toEqual([
+      [1, 'create_draft', false],
+      [2, 'edit_draft', true],
+      [3, 'delete_draft', false],
+    ]);
+    expect(wireMutation(items[1]!).payload).toEqual({ changes: {} });
+    expect(items[2]!.payload).toEqual({});
+  });
+
+  it('a draft the server never saw goes quietly, with no delete_draft', async () => {
+    const db = await freshDb();
+    const d = await createDraft(db, 'khai-sinh', 1);
+    expect(await deleteDraft(db, d.id)).toBe('deleted');
+    expect((await pendingItems(db)).map((i) => [i.kind, i.discarded])).toEqual([['create_draft', true]]);
+  });
+
+  it('a draft whose submission has left is not deleted: it may be a dossier already', async () => {
+    const db = await freshDb();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
+    await submitDossier(db, d.id);
+    await markSent(db, [1, 2]);
+    expect(await deleteDraft(db, d.id)).toBe('submission_sent');
+    expect(await db.get('dossiers', d.id)).toBeDefined();
+    expect(await pendingItems(db)).toHaveLength(2);
   });
 });

@@ -249,7 +249,9 @@ export async function applyPushResponse(
   for (const o of response.outcomes) {
     const item = await outbox.get(o.seq);
     if (!item || item.status !== 'pending') continue;
-    const d = await dossiers.get(o.dossier_id);
+    // A discarded item's answer says nothing about the dossier (it went as a no-op, or
+    // the dossier is gone): a submission queued again since must stay queued.
+    const d = item.discarded ? undefined : await dossiers.get(o.dossier_id);
     if (d) {
       const before = d.state;
       applyOutcomeToDossier(d, o, item);
@@ -260,7 +262,10 @@ export async function applyPushResponse(
     // A create_draft applied before under another device id comes back "already_exists":
     // the draft exists, which is what the device wanted (sync/README.md §2).
     const exists = item.kind === 'create_draft' && o.status === 'rejected' && (o.reasons ?? []).some((r) => r.code === 'already_exists');
-    if (item.discarded || exists) {
+    // The person deleted the draft on another device: a change to it has nowhere to go,
+    // and the pull's tombstone takes the draft off this one.
+    const deleted = o.status === 'rejected' && (o.reasons ?? []).some((r) => r.code === 'draft_deleted');
+    if (item.discarded || exists || deleted) {
       await outbox.delete(o.seq);
       result.confirmed.push(o.seq);
     } else if (o.status === 'rejected' || item.voided) {

@@ -1,14 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import { freshDb, withDevice } from './testing/db';
 import { FakeServer } from './testing/fakeServer';
-import { answerSupplement, attachFile, createDraft, detachFile, editAnswers, resolveConflict, submitDossier } from './dossiers';
+import { answerSupplement, attachFile, cancelSubmit, createDraft, deleteDraft, detachFile, editAnswers, resolveConflict, submitDossier } from './dossiers';
 import { sha256Hex } from './files';
 import { forgetRefusedFile } from './refused';
 import { uploadWaiting } from './uploads';
 import type { DeviceRecord } from './db';
 import { outboxCounts, pendingItems } from './outbox';
 import { getMeta, type SyncMeta } from './db';
-import { AuthRequired, backoffDelay, BACKOFF_CAP, EVERY_MINUTE, SyncLoop, syncOnce, SYNC_KEY, type LoopEnv } from './sync';
+import { applyViews, AuthRequired, backoffDelay, BACKOFF_CAP, EVERY_MINUTE, SyncLoop, syncOnce, SYNC_KEY, type LoopEnv } from './sync';
 
 const noSleep = async () => {};
 
@@ -348,6 +348,57 @@ describe('a file the server refuses', () => {
     await syncOnce(deps);
     expect((await db.get('dossiers', d.id))!).toMatchObject({ state: 0, submit_queued: false });
     expect(await db.getAll('notices')).toHaveLength(2);
+  });
+});
+
+describe('taking back what was queued', () => {
+  const TABLET = '0190a000-0000-7000-8000-000000000002';
+
+  it('a submission taken back offline reaches the server as a draft, never submitted', async () => {
+    const { db, server, deps } = await setup();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
+    await submitDossier(db, d.id);
+    expect(await cancelSubmit(db, d.id)).toBe('cancelled');
+    await editAnswers(db, d.id, { 'child.hometown': 'Huế' }); // editable again
+    await syncOnce(deps);
+    expect(server.dossiers.get(d.id)).toMatchObject({ state: 0, code: null, fields: { 'contact.phone': '0912345678', 'child.hometown': 'Huế' } });
+    expect(await db.get('dossiers', d.id)).toMatchObject({ state: 0, submit_queued: false, code: null });
+    expect(await db.getAll('outbox')).toEqual([]);
+  });
+
+  it('a draft deleted on the phone is dropped by the server and by the tablet that held it', async () => {
+    const { db: phone, server, deps } = await setup();
+    const tablet = await freshDb();
+    await withDevice(tablet, 'secret', TABLET);
+    const onTablet = { db: tablet, fetch: server.fetch as typeof fetch, sleep: noSleep };
+    const d = await createDraft(phone, 'khai-sinh', 1, { 'child.full_name': 'Nguyễn Minh Khang' });
+    await syncOnce(deps);
+    await syncOnce(onTablet);
+    expect((await tablet.get('dossiers', d.id))!.answers).toEqual({ 'child.full_name': 'Nguyễn Minh Khang' });
+    await editAnswers(tablet, d.id, { 'child.hometown': 'Huế' }); // queued on the tablet, not sent yet
+
+    expect(await deleteDraft(phone, d.id)).toBe('deleted');
+    await syncOnce(deps);
+    expect(server.dossiers.get(d.id)).toMatchObject({ deleted: true, fields: {} });
+    expect(await phone.get('dossiers', d.id)).toBeUndefined();
+    expect(await phone.getAll('outbox')).toEqual([]);
+
+    await syncOnce(onTablet); // its edit goes as a no-op, the tombstone comes back
+    expect(await tablet.get('dossiers', d.id)).toBeUndefined();
+    expect(await tablet.getAll('outbox')).toEqual([]);
+    await syncOnce(onTablet); // the no-op's answer: it leaves quietly, nothing comes back
+    expect(await tablet.get('dossiers', d.id)).toBeUndefined();
+    expect(await outboxCounts(tablet)).toEqual({ pending: 0, rejected: 0 });
+  });
+
+  it('a view pulled while the deletion waits to go does not bring the draft back', async () => {
+    const { db, server, deps } = await setup();
+    const d = await createDraft(db, 'khai-sinh', 1);
+    await syncOnce(deps);
+    await deleteDraft(db, d.id);
+    server.official(d.id, { field: ['child.hometown', 'Huế'] });
+    await applyViews(db, (server.pull(null).dossiers), new Date());
+    expect(await db.get('dossiers', d.id)).toBeUndefined();
   });
 });
 

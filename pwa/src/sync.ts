@@ -153,6 +153,21 @@ export function stateNotice(d: { id: string; code?: string | null }, state: numb
   return { at, dossier_id: d.id, vi: `Hồ sơ ${name}: ${vi}`, en: `Dossier ${name}: ${en}`, read: false };
 }
 
+/**
+ * A tombstone: the person deleted this draft on another device. The copy here goes, and
+ * what was queued for it leaves quietly once answered (unsent items go as no-ops; a sent
+ * item never changes).
+ */
+async function dropDeleted(
+  outbox: { put(item: OutboxItem): Promise<unknown> },
+  dossiers: { delete(id: string): Promise<unknown> },
+  id: string,
+  pending: readonly OutboxItem[],
+): Promise<void> {
+  for (const i of pending) await outbox.put(i.sent ? { ...i, discarded: true } : { ...i, voided: i.voided ?? [], discarded: true });
+  await dossiers.delete(id);
+}
+
 /** Applies pulled views; an older view after a newer one changes nothing. Returns the notices raised. */
 export async function applyViews(db: MotcuaDB, views: readonly DossierView[], now: Date): Promise<number> {
   let notices = 0;
@@ -164,6 +179,12 @@ export async function applyViews(db: MotcuaDB, views: readonly DossierView[], no
     const local = await dossiers.get(view.id);
     if (local && local.version > view.version) continue;
     const pending = (await tx.objectStore('outbox').index('dossier').getAll(view.id)).filter((i) => i.status === 'pending');
+    if (view.deleted) {
+      await dropDeleted(tx.objectStore('outbox'), dossiers, view.id, pending);
+      continue;
+    }
+    // Deleted on this device, the deletion on its way: the draft does not come back.
+    if (pending.some((i) => i.kind === 'delete_draft' && !i.voided)) continue;
     const next = viewToLocal(view, local, at);
     next.updated_at = nextStamp(local?.updated_at, now);
     next.answers = overlay(next.answers, pending);

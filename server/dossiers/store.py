@@ -53,7 +53,7 @@ def record_from_row(row: dict) -> DossierRecord:
         supplement=msgspec.json.decode(row["supplement"], type=SupplementRequest) if row["supplement"] else None,
         rating_stars=row["rating_stars"], rating_comment=row["rating_comment"],
         created_by_device=row["created_by_device"], created_at=row["created_at"], updated_at=row["updated_at"],
-        search_text=row["search_text"],
+        search_text=row["search_text"], deleted_at=row["deleted_at"],
     )
 
 
@@ -71,6 +71,7 @@ def _row_values(record: DossierRecord) -> dict[str, Any]:
         "rating_stars": record.rating_stars, "rating_comment": record.rating_comment,
         "created_by_device": record.created_by_device, "created_at": record.created_at,
         "updated_at": record.updated_at, "search_text": record.search_text,
+        "deleted_at": record.deleted_at,
     }
 
 

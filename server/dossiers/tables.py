@@ -37,6 +37,8 @@ class Dossier(Table, tablename="dossier"):
     result = Text(null=True, default=None)
     # "" | "duplicate" | "not_duplicate": an official's decision on a flagged match
     duplicate_decision = Varchar(length=16, default="")
+    # A draft its owner deleted: fields emptied, kept so the feed tells their other devices.
+    deleted_at = Timestamptz(null=True, default=None)
 
 
 class DossierTask(Table, tablename="dossier_task"):

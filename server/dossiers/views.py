@@ -40,6 +40,11 @@ async def dossier_views(ids: list[uuid.UUID], desk: bool, viewer: uuid.UUID | No
     by_id = {}
     for row in rows:
         r = record_from_row(row)
+        if r.deleted_at is not None:  # a tombstone: only what a device needs to drop it
+            by_id[r.id] = DossierView(id=r.id, procedure_code=r.procedure_code, schema_version=r.schema_version,
+                                      state=r.state, version=r.version, fields={}, updated_at=r.updated_at,
+                                      deleted=True)
+            continue
         by_id[r.id] = DossierView(
             id=r.id, procedure_code=r.procedure_code, schema_version=r.schema_version, state=r.state,
             version=r.version, fields=r.fields, commune_code=r.commune_code, code=r.code,

@@ -50,14 +50,14 @@ export interface paths {
   "/api/captcha/{challenge_id}/audio": {
     /**
      * The robot check read aloud
-     * @description audio/wav; 404 for an unknown challenge, 410 once used or expired.
+     * @description audio/wav: the characters' Vietnamese names, rendered on the first request and the same afterwards. 404 for an unknown challenge, 410 once used or expired, 429 with Retry-After when this address has rendered too many.
      */
     get: operations["ApiCaptchaChallengeIdAudioAudio"];
   };
   "/api/captcha": {
     /**
      * A new robot check (mã xác nhận)
-     * @description Five characters as a PNG data URL, with the URL of the same characters read aloud. Valid for five minutes and for one attempt, right or wrong.
+     * @description Five characters as a PNG data URL, with the URL of the same characters read aloud. Valid for five minutes and for one attempt, right or wrong. Limited per client address (429 with Retry-After).
      */
     post: operations["ApiCaptchaCreate"];
   };
@@ -78,7 +78,7 @@ export interface paths {
     post: operations["ApiAuthLogoutLogout"];
   };
   "/api/auth/logout-everywhere": {
-    /** End every session of this account */
+    /** End every session of this account and revoke every device */
     post: operations["ApiAuthLogoutEverywhereLogoutEverywhere"];
   };
   "/api/auth/passkey/options": {
@@ -194,7 +194,7 @@ export interface paths {
     post: operations["ApiLookupLookup"];
   };
   "/api/dossiers/{dossier_id}/receipt.pdf": {
-    /** The dossier's receipt as a PDF (owner, or officials of its commune) */
+    /** The dossier's receipt as a PDF (its owner, the desk of its commune) */
     get: operations["ApiDossiersDossierIdReceiptPdfReceipt"];
   };
   "/api/admin/calendar/overrides/{day}": {
@@ -432,6 +432,8 @@ export interface components {
       messages?: components["schemas"]["Message"][];
       possible_duplicate_of?: string | null;
       updated_at?: string | null;
+      /** @default false */
+      deleted?: boolean;
     };
     /** EmailRequest */
     EmailRequest: {
@@ -1097,7 +1099,7 @@ export interface operations {
   };
   /**
    * The robot check read aloud
-   * @description audio/wav; 404 for an unknown challenge, 410 once used or expired.
+   * @description audio/wav: the characters' Vietnamese names, rendered on the first request and the same afterwards. 404 for an unknown challenge, 410 once used or expired, 429 with Retry-After when this address has rendered too many.
    */
   ApiCaptchaChallengeIdAudioAudio: {
     parameters: {
@@ -1131,7 +1133,7 @@ export interface operations {
   };
   /**
    * A new robot check (mã xác nhận)
-   * @description Five characters as a PNG data URL, with the URL of the same characters read aloud. Valid for five minutes and for one attempt, right or wrong.
+   * @description Five characters as a PNG data URL, with the URL of the same characters read aloud. Valid for five minutes and for one attempt, right or wrong. Limited per client address (429 with Retry-After).
    */
   ApiCaptchaCreate: {
     responses: {
@@ -1248,7 +1250,7 @@ export interface operations {
       };
     };
   };
-  /** End every session of this account */
+  /** End every session of this account and revoke every device */
   ApiAuthLogoutEverywhereLogoutEverywhere: {
     responses: {
       /** @description Request fulfilled, document follows */
@@ -1945,7 +1947,7 @@ export interface operations {
       };
     };
   };
-  /** The dossier's receipt as a PDF (owner, or officials of its commune) */
+  /** The dossier's receipt as a PDF (its owner, the desk of its commune) */
   ApiDossiersDossierIdReceiptPdfReceipt: {
     parameters: {
       path: {

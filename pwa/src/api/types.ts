@@ -39,7 +39,8 @@ export type MutationKind =
   | 'withdraw'
   | 'answer_supplement'
   | 'resolve_conflict'
-  | 'rate';
+  | 'rate'
+  | 'delete_draft';
 
 /** sync/messages.py: Mutation. */
 export interface Mutation {

@@ -9,9 +9,9 @@ export async function freshDb(): Promise<MotcuaDB> {
   return openDatabase(`test-${Date.now()}-${n}-${Math.random()}`);
 }
 
-export async function withDevice(db: MotcuaDB, credential = 'secret'): Promise<void> {
+export async function withDevice(db: MotcuaDB, credential = 'secret', deviceId = '0190a000-0000-7000-8000-000000000001'): Promise<void> {
   await setMeta(db, DEVICE_KEY, {
-    device_id: '0190a000-0000-7000-8000-000000000001',
+    device_id: deviceId,
     credential,
     account_id: 'a',
     email: 'a@example.vn',

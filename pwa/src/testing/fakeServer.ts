@@ -18,6 +18,8 @@ interface Dossier {
   code: string | null;
   conflicts: { id: number; path: string; server_value: unknown; device_value: unknown; resolved: boolean }[];
   messages: { at: string; author: 'official' | 'person'; text: string }[];
+  /** A tombstone: the person deleted the draft. */
+  deleted?: boolean;
 }
 
 export type Fault = 'network' | 'lost_response' | 'server_error' | 'unauthorized' | { status: number; body: unknown };
@@ -175,6 +177,7 @@ export class FakeServer {
       return { ...base, status: 'applied', version: 1, state: 0 };
     }
     if (!d) return reject('unknown_dossier', 'dossier_id');
+    if (d.deleted) return m.kind === 'delete_draft' ? { ...base, status: 'applied', version: d.version, state: 0 } : reject('draft_deleted', 'dossier_id');
     const result = (status: Outcome['status'], conflicts: Outcome['conflicts'] = []) => ({
       ...base, status, version: d!.version, state: d!.state, code: d!.code, conflicts,
     });
@@ -245,6 +248,15 @@ export class FakeServer {
         this.publish(d);
         return result('applied');
       }
+      case 'delete_draft': {
+        if (d.state !== 0) return reject('submitted_withdraw_instead', 'kind');
+        d.version++;
+        d.fields = {};
+        d.fieldVersions = {};
+        d.deleted = true;
+        this.publish(d);
+        return result('applied');
+      }
       case 'answer_supplement': {
         if (d.state !== 5) return reject('not_allowed_in_state', 'kind');
         d.version++;
@@ -289,6 +301,7 @@ export class FakeServer {
         created_at: new Date().toISOString(),
       })),
       messages: d.messages,
+      ...(d.deleted ? { deleted: true } : {}),
     } as DossierView;
   }
 

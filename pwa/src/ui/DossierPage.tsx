@@ -5,12 +5,11 @@ import { useState } from 'preact/hooks';
 import { changed, device, dossiers, getDb, outbox } from '../app';
 import { typedChoice } from '../conflicts';
 import type { LocalConflict, LocalDossier } from '../db';
-import { answerSupplement, discardDraft, rateDossier, resolveConflict, withdrawDossier, type ConflictChoice } from '../dossiers';
+import { answerSupplement, rateDossier, resolveConflict, withdrawDossier, type ConflictChoice } from '../dossiers';
 import { displayCode } from '../codes';
 import { dossierTitle } from '../formModel';
 import type { Field, JsonValue, Schema } from '../forms/types';
 import { formatDate, formatTime, t, tx } from '../i18n';
-import { navigate } from '../router';
 import { STATE_HINTS, stateLabel } from '../states';
 import { lang } from '../i18n';
 import { Attachments } from './Attachments';
@@ -18,6 +17,7 @@ import { DraftForm } from './DraftForm';
 import { FieldInput } from './FieldInput';
 import { Review } from './Review';
 import { RejectedList } from './SyncPage';
+import { CancelSubmit, DeleteDraft } from './TakeBack';
 import { useProcedure } from './useProcedure';
 
 export function DossierRoute({ id, sub, focus }: { id: string; sub?: string; focus?: string | null }) {
@@ -31,33 +31,11 @@ export function DossierRoute({ id, sub, focus }: { id: string; sub?: string; foc
         <ConflictsCard dossier={dossier} />
         <RejectedList dossierId={dossier.id} />
         <DraftForm key={dossier.id} dossier={dossier} focus={focus} />
-        <DiscardDraft dossier={dossier} />
+        <DeleteDraft dossier={dossier} />
       </>
     );
   }
   return <DossierStatus dossier={dossier} />;
-}
-
-function DiscardDraft({ dossier }: { dossier: LocalDossier }) {
-  const sent = outbox.value.some((i) => i.dossier_id === dossier.id && i.sent) || dossier.version > 0;
-  if (sent) return null;
-  return (
-    <p>
-      <button
-        type="button"
-        class="link danger"
-        onClick={async () => {
-          if (!confirm(t('Xóa bản nháp này?', 'Delete this draft?'))) return;
-          if (await discardDraft(getDb(), dossier.id)) {
-            changed();
-            navigate('/', true);
-          }
-        }}
-      >
-        {t('Xóa bản nháp', 'Delete draft')}
-      </button>
-    </p>
-  );
 }
 
 function show(v: unknown): string {
@@ -248,6 +226,7 @@ export function DossierStatus({ dossier }: { dossier: LocalDossier }) {
           {dossier.submit_queued ? t('Đã nộp trên máy – chờ gửi đi', 'Sent on this device – waiting to go out') : stateLabel(dossier.state, l)}
         </p>
         {!dossier.submit_queued && <p>{STATE_HINTS[dossier.state]?.[l === 'vi' ? 0 : 1]}</p>}
+        <CancelSubmit dossier={dossier} />
         {dossier.submitted_at && (
           <p>
             {t('Nộp lúc', 'Submitted')}: {formatTime(dossier.submitted_at)}

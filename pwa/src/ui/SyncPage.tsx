@@ -2,6 +2,7 @@
 // attention; the details page lists refused changes with their reasons and data.
 
 import { attention, changed, counts, device, dossiers, getDb, loopStatus, online, outbox, persisted, refusedCount, refusedFiles, syncMeta, syncNow, unsyncedWork, waitingFiles } from '../app';
+import type { Reason } from '../api/types';
 import { atRiskText } from '../atRisk';
 import { FreeSpace } from './FreeSpace';
 import type { LocalDossier, OutboxItem } from '../db';
@@ -51,9 +52,21 @@ function kindText(item: OutboxItem): string {
     answer_supplement: ['Bổ sung giấy tờ', 'Answer request'],
     resolve_conflict: ['Chọn giá trị', 'Resolve'],
     rate: ['Đánh giá', 'Rate'],
+    delete_draft: ['Xóa bản nháp', 'Delete draft'],
   };
   const pair = map[item.kind] ?? [item.kind, item.kind];
   return t(pair[0], pair[1]);
+}
+
+// The engine's hints are in English (sync/README.md §3.5); these say it to the person.
+const REASON_TEXT: Record<string, [string, string]> = {
+  submitted_withdraw_instead: ['Hồ sơ đã nộp không xóa được; bạn có thể yêu cầu rút hồ sơ.', 'A submitted dossier cannot be deleted; you can ask to withdraw it.'],
+  draft_deleted: ['Bản nháp này đã bị xóa.', 'This draft was deleted.'],
+};
+
+function reasonText(r: Reason): string {
+  const pair = REASON_TEXT[r.code];
+  return pair ? t(pair[0], pair[1]) : r.message || r.code;
 }
 
 /** Each reason with the field it is about, named as on the form when the form is on the device. */
@@ -66,7 +79,7 @@ function Reasons({ item, dossier }: { item: OutboxItem; dossier: LocalDossier | 
         const label = form && r.path ? labelOf(form, r.path) : r.path;
         return (
           <li key={i} data-path={r.path}>
-            {label && (label === r.path ? <code>{r.path}</code> : <strong>{label}:</strong>)} {r.message || r.code}
+            {label && (label === r.path ? <code>{r.path}</code> : <strong>{label}:</strong>)} {reasonText(r)}
           </li>
         );
       })}

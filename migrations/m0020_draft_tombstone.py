@@ -1,0 +1,23 @@
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine import engine_finder
+
+ID = "2026-12-03T18:10:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "A deleted draft stays as a tombstone, so the person's other devices drop it"
+
+STATEMENTS = [
+    "ALTER TABLE dossier ADD COLUMN deleted_at TIMESTAMPTZ NULL",
+]
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="motcua", description=DESCRIPTION)
+
+    # The engine is looked up at run time (see m0002).
+    async def apply():
+        engine = engine_finder()
+        for statement in STATEMENTS:
+            await engine.run_ddl(statement)
+
+    manager.add_raw(apply)
+    return manager
