@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { DB_VERSION, openDatabase, UPGRADES, type MotcuaDB, type OutboxItem } from './db';
+import { DB_VERSION, openDatabase, openWithSteps, UPGRADES, type MotcuaDB, type OutboxItem, type UpgradeStep } from './db';
 import { pendingItems, rejectedItems, takeBatch } from './outbox';
 
 // Every upgrade step keeps what phones hold: a database made by the steps before it,
@@ -177,5 +177,38 @@ describe('IndexedDB upgrade steps', () => {
     expect(newer.version).toBe(DB_VERSION);
     expect((await newer.getAll('dossiers')).length).toBe(2);
     newer.close();
+  });
+
+  it('a step that fails leaves the database at its old version with every record, even what it changed first', async () => {
+    const name = uniqueName();
+    const old = await openDatabase(name, DB_VERSION);
+    await fill(old);
+    const held = await everything(old);
+    old.close();
+
+    const failing: UpgradeStep = async (_db, tx) => {
+      // @ts-expect-error: an index the schema does not name (the step never ships)
+      tx.objectStore('outbox').createIndex('kind', 'kind');
+      let cursor = await tx.objectStore('dossiers').openCursor();
+      while (cursor) {
+        await cursor.update({ ...cursor.value, answers: {} });
+        cursor = await cursor.continue();
+      }
+      await tx.objectStore('blobs').clear();
+      throw new Error('a bug in a new step');
+    };
+    const errors = console.error;
+    console.error = () => {};
+    try {
+      await expect(openWithSteps(name, [...UPGRADES, failing])).rejects.toThrow();
+    } finally {
+      console.error = errors;
+    }
+
+    const again = await openDatabase(name);
+    expect(again.version).toBe(DB_VERSION);
+    expect(shape(again).outbox!.indexes).not.toHaveProperty('kind');
+    expect(await everything(again)).toEqual(held);
+    again.close();
   });
 });

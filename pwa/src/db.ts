@@ -134,7 +134,7 @@ export type MotcuaDB = IDBPDatabase<MotcuaSchema>;
 export const DB_NAME = 'motcua';
 
 type UpgradeTx = IDBPTransaction<MotcuaSchema, StoreNames<MotcuaSchema>[], 'versionchange'>;
-type UpgradeStep = (db: MotcuaDB, tx: UpgradeTx) => Promise<void> | void;
+export type UpgradeStep = (db: MotcuaDB, tx: UpgradeTx) => Promise<void> | void;
 
 /**
  * The database's history, one step per version: step N takes a database at version
@@ -164,21 +164,29 @@ export const UPGRADES: readonly UpgradeStep[] = [
 ];
 export const DB_VERSION = UPGRADES.length;
 
-/** Runs steps oldVersion+1 … newVersion inside the upgrade's transaction. */
-async function runUpgrades(db: MotcuaDB, oldVersion: number, newVersion: number, tx: UpgradeTx): Promise<void> {
-  for (let step = oldVersion + 1; step <= newVersion; step++) await UPGRADES[step - 1]!(db, tx);
-}
-
 /** The app's database at `version` (tests open it at an earlier one, to upgrade it). */
 export function openDatabase(name: string = DB_NAME, version: number = DB_VERSION): Promise<MotcuaDB> {
+  return openWithSteps(name, UPGRADES, version);
+}
+
+/** Opens the database, running steps oldVersion+1 … version in the upgrade's transaction. */
+export function openWithSteps(name: string, steps: readonly UpgradeStep[], version: number = steps.length): Promise<MotcuaDB> {
+  const run = async (db: MotcuaDB, from: number, to: number, tx: UpgradeTx) => {
+    for (let step = from + 1; step <= to; step++) await steps[step - 1]!(db, tx);
+  };
   const opened: Promise<MotcuaDB> = openDB<MotcuaSchema>(name, version, {
     upgrade(db, oldVersion, newVersion, tx) {
       // A step that awaits (a cursor over records) keeps the upgrade's transaction
       // alive with its own requests. A step that fails aborts it: the database stays
       // at its old version with every record, and the open fails.
-      runUpgrades(db, oldVersion, newVersion ?? version, tx).catch((error: unknown) => {
+      run(db, oldVersion, newVersion ?? version, tx).catch((error: unknown) => {
         console.error('database upgrade failed', error);
-        tx.abort();
+        tx.done.catch(() => undefined); // the open fails with the same abort
+        try {
+          tx.abort();
+        } catch {
+          // Already finished: the step awaited something other than its transaction.
+        }
       });
     },
     blocking() {
