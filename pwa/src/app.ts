@@ -4,7 +4,7 @@
 import { computed, signal } from '@preact/signals';
 import type { CatalogPayload, CommunesPayload, SessionInfo } from './api/types';
 import { SESSION_KEY } from './auth';
-import { database, getMeta, type DeviceRecord, type LocalDossier, type MotcuaDB, type Notice, type OutboxItem, type SyncMeta } from './db';
+import { database, getMeta, onGaveWay, type DeviceRecord, type LocalDossier, type MotcuaDB, type Notice, type OutboxItem, type SyncMeta } from './db';
 import { outboxCounts, type OutboxCounts } from './outbox';
 import { createDraft } from './dossiers';
 import type { JsonValue } from './forms/types';
@@ -149,6 +149,10 @@ export async function refreshReferenceData(force = false): Promise<void> {
 }
 
 export async function startApp(): Promise<void> {
+  // Another tab opened a newer version of the app, which upgraded the database: this
+  // page's connection is closed (what was typed saved first), so it restarts as that
+  // version, which its service worker now serves.
+  onGaveWay(() => location.reload());
   db = await database();
   await refresh();
   await loadReference();

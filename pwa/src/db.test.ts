@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { DB_VERSION, openDatabase, openWithSteps, UPGRADES, type MotcuaDB, type OutboxItem, type UpgradeStep } from './db';
+import { DB_VERSION, finishBeforeUpgrade, onGaveWay, openDatabase, openWithSteps, UPGRADES, type MotcuaDB, type OutboxItem, type UpgradeStep } from './db';
 import { pendingItems, rejectedItems, takeBatch } from './outbox';
 
 // Every upgrade step keeps what phones hold: a database made by the steps before it,
@@ -167,6 +167,30 @@ describe('IndexedDB upgrade steps', () => {
     const { items } = await takeBatch(db, { maxCount: 100, maxBytes: 1e6 });
     expect(items.map((i) => i.seq)).toEqual([1, 3, 4, 5]);
     db.close();
+  });
+
+  it('before giving way to a newer version, a page saves what is typed, then hears it must restart', async () => {
+    const name = uniqueName();
+    const page = await openDatabase(name);
+    await fill(page);
+    const events: string[] = [];
+    // A draft's typing not saved yet: written on this connection, before it closes.
+    const stop = finishBeforeUpgrade(async () => {
+      const d1 = (await page.get('dossiers', 'd1'))!;
+      await page.put('dossiers', { ...d1, answers: { ...d1.answers, 'child.full_name': 'Nguyễn Minh Khang' } });
+      events.push('saved');
+    });
+    onGaveWay(() => events.push('gave way'));
+    try {
+      const newer = await openWithSteps(name, [...UPGRADES, () => {}]);
+      expect(events).toEqual(['saved', 'gave way']);
+      expect(newer.version).toBe(DB_VERSION + 1);
+      expect((await newer.get('dossiers', 'd1'))!.answers['child.full_name']).toBe('Nguyễn Minh Khang');
+      newer.close();
+    } finally {
+      stop();
+      onGaveWay(() => {});
+    }
   });
 
   it('an open by a newer version closes this one, so the upgrade is never blocked', async () => {

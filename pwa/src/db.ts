@@ -190,11 +190,30 @@ export function openWithSteps(name: string, steps: readonly UpgradeStep[], versi
       });
     },
     blocking() {
-      // A newer version of the app wants to upgrade: let it.
-      void opened.then((d) => d.close());
+      // A newer version of the app (another tab, after an update) wants to upgrade:
+      // save what is typed, then let it. This connection is of no use after that.
+      void opened.then(async (d) => {
+        await Promise.allSettled([...beforeGivingWay].map((work) => work()));
+        d.close();
+        afterGivingWay();
+      });
     },
   });
   return opened;
+}
+
+const beforeGivingWay = new Set<() => Promise<unknown>>();
+let afterGivingWay: () => void = () => {};
+
+/** Work to finish before the database gives way to a newer version (typing not saved yet). */
+export function finishBeforeUpgrade(work: () => Promise<unknown>): () => void {
+  beforeGivingWay.add(work);
+  return () => beforeGivingWay.delete(work);
+}
+
+/** What the app does once its database was closed for a newer version (a page reloads into it). */
+export function onGaveWay(then: () => void): void {
+  afterGivingWay = then;
 }
 
 let db: Promise<MotcuaDB> | undefined;

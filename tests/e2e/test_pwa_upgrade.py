@@ -307,3 +307,56 @@ async def test_an_upgrade_keeps_every_draft_photo_and_queued_change(live_server,
     await page.goto("/#/")
     await page.get_by_role("button", name="Đăng ký khai sinh").click()
     await expect(page.locator('label[for="f-attachments.birth_certificate"]')).to_contain_text(NEW_LABEL)
+
+
+# What a newer version of the app does on opening: asks for the database at a higher
+# version. This one stops there (its upgrade aborted), so the database stays as it
+# was and the page that gave way comes back to it.
+NEWER_VERSION_OPENS = """() => new Promise((resolve) => {
+  const probe = indexedDB.open('motcua');
+  probe.onsuccess = () => {
+    const version = probe.result.version;
+    probe.result.close();
+    const open = indexedDB.open('motcua', version + 1);
+    open.onupgradeneeded = () => open.transaction.abort();
+    open.onsuccess = () => { open.result.close(); resolve('upgraded'); };
+    open.onerror = () => resolve(open.error.name);
+  };
+})"""
+
+DRAFT_ANSWER = """([id, path]) => new Promise((resolve) => {
+  const open = indexedDB.open('motcua');
+  open.onsuccess = () => {
+    const r = open.result.transaction('dossiers').objectStore('dossiers').get(id);
+    r.onsuccess = () => { open.result.close(); resolve(r.result ? r.result.answers[path] ?? null : null); };
+  };
+})"""
+
+
+async def test_a_page_left_open_saves_its_typing_and_restarts_when_a_newer_version_takes_the_database(
+        live_server, new_page, artifacts):
+    from playwright.async_api import expect
+
+    page = await new_page()
+    await install_app(page)
+    await page.get_by_role("button", name="Đăng ký khai sinh").click()
+    name = page.locator('[id="f-child.full_name"]')
+    await name.fill("Nguyễn Minh")
+    draft_id = page.url.split("/ho-so/")[1].split("?")[0]
+
+    # Another tab of the phone opens a newer version of the app. This page saves what
+    # was typed, closes its database and restarts (as the newer version, in real life).
+    other = await page.context.new_page()
+    await other.goto("/health")
+    async with page.expect_navigation(timeout=15_000):
+        assert await other.evaluate(NEWER_VERSION_OPENS) == "AbortError"
+    await app_ready(page)
+    assert await other.evaluate(DRAFT_ANSWER, [draft_id, "child.full_name"]) == "Nguyễn Minh"
+    await expect(name).to_have_value("Nguyễn Minh")
+
+    # The restarted page saves as before.
+    await name.fill("Nguyễn Minh Khang")
+    await name.blur()
+    await other.wait_for_function(f"""() => ({DRAFT_ANSWER})(["{draft_id}", "child.full_name"])
+                                      .then((v) => v === "Nguyễn Minh Khang")""", polling=200, timeout=15_000)
+    await artifacts.screenshot(page, "draft-after-restart")

@@ -3,7 +3,7 @@
 
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { changed, communes, getDb, typing } from '../app';
-import type { LocalDossier } from '../db';
+import { finishBeforeUpgrade, type LocalDossier } from '../db';
 import { editAnswers } from '../dossiers';
 import { fieldRequired, fieldVisible, sectionVisible, validateAnswers } from '../formModel';
 import { renderIssue } from '../forms';
@@ -81,7 +81,9 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
     const hide = () => void flush();
     window.addEventListener('pagehide', hide);
     document.addEventListener('visibilitychange', hide);
+    const stop = finishBeforeUpgrade(flush);
     return () => {
+      stop();
       window.removeEventListener('pagehide', hide);
       document.removeEventListener('visibilitychange', hide);
       void flush();
