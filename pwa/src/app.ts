@@ -27,6 +27,8 @@ export const waitingFiles = signal(0);
 /** true: granted; false: refused (warn); null: unknown or not asked. */
 export const persisted = signal<boolean | null>(null);
 export const ready = signal(false);
+/** The device's database would not open (its name: `VersionError` when a newer version of the app made it). */
+export const openFailure = signal<string | null>(null);
 
 export const conflictsCount = computed(() => dossiers.value.reduce((n, d) => n + (d.conflicts?.length ?? 0), 0));
 export const attention = computed(() => counts.value.rejected + conflictsCount.value + dossiers.value.filter((d) => d.state === 5 && !d.supplement_answered_at).length);
@@ -153,7 +155,12 @@ export async function startApp(): Promise<void> {
   // page's connection is closed (what was typed saved first), so it restarts as that
   // version, which its service worker now serves.
   onGaveWay(() => location.reload());
-  db = await database();
+  try {
+    db = await database();
+  } catch (error) {
+    openFailure.value = error instanceof DOMException ? error.name : String(error);
+    throw error;
+  }
   await refresh();
   await loadReference();
   ready.value = true;
