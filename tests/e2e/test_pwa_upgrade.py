@@ -339,15 +339,17 @@ async def test_a_page_left_open_saves_its_typing_and_restarts_when_a_newer_versi
 
     page = await new_page()
     await install_app(page)
+    other = await page.context.new_page()  # another tab of the phone
+    await other.goto("/health")
     await page.get_by_role("button", name="Đăng ký khai sinh").click()
     name = page.locator('[id="f-child.full_name"]')
-    await name.fill("Nguyễn Minh")
+    await expect(name).to_be_editable()
     draft_id = page.url.split("/ho-so/")[1].split("?")[0]
 
-    # Another tab of the phone opens a newer version of the app. This page saves what
-    # was typed, closes its database and restarts (as the newer version, in real life).
-    other = await page.context.new_page()
-    await other.goto("/health")
+    # Typing, and at once the other tab opens a newer version of the app (before the
+    # form's pause-then-save, or while that save is on its way). This page saves what was
+    # typed, closes its database and restarts (as the newer version, in real life).
+    await name.fill("Nguyễn Minh")
     async with page.expect_navigation(timeout=15_000):
         assert await other.evaluate(NEWER_VERSION_OPENS, False) == "AbortError"
     await app_ready(page)
@@ -369,12 +371,12 @@ async def test_an_app_older_than_its_database_says_so_and_leaves_the_data_alone(
 
     page = await new_page()
     await install_app(page)
+    other = await page.context.new_page()
+    await other.goto("/health")
     await page.get_by_role("button", name="Đăng ký khai sinh").click()
     await page.locator('[id="f-child.full_name"]').fill("Nguyễn Minh Khang")
     draft_id = page.url.split("/ho-so/")[1].split("?")[0]
 
-    other = await page.context.new_page()
-    await other.goto("/health")
     async with page.expect_navigation(timeout=15_000):
         assert await other.evaluate(NEWER_VERSION_OPENS, True) == "upgraded"
     failure = page.get_by_test_id("open-failure")

@@ -55,6 +55,8 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
   /** The stamp of the newest record the form shows (records' stamps only grow). */
   const shownAt = useRef(dossier.updated_at);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  /** The last write started, settled or not. */
+  const writing = useRef<Promise<unknown>>(Promise.resolve());
 
   async function flush() {
     if (timer.current) clearTimeout(timer.current);
@@ -64,7 +66,9 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
     if (!Object.keys(changes).length) return;
     saving.current = { ...saving.current, ...changes };
     try {
-      const saved = await editAnswers(getDb(), dossier.id, changes);
+      const write = editAnswers(getDb(), dossier.id, changes);
+      writing.current = write.catch(() => undefined);
+      const saved = await write;
       if (saved.updated_at > shownAt.current) shownAt.current = saved.updated_at;
     } catch (error) {
       // Not written: typed again on top of whatever came since, so the next save retries it.
@@ -81,7 +85,13 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
     const hide = () => void flush();
     window.addEventListener('pagehide', hide);
     document.addEventListener('visibilitychange', hide);
-    const stop = finishBeforeUpgrade(flush);
+    // Before the page gives way to a newer version: what is typed, and a write already
+    // on its way, are in the database (the page reloads right after).
+    const stop = finishBeforeUpgrade(async () => {
+      const earlier = writing.current;
+      await flush();
+      await earlier;
+    });
     return () => {
       stop();
       window.removeEventListener('pagehide', hide);
