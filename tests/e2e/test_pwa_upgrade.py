@@ -242,7 +242,8 @@ async def test_an_upgrade_keeps_every_draft_photo_and_queued_change(live_server,
     await page.context.set_offline(False)
     await asyncio.wait_for(first_push_applied.wait(), 60)
     device_id = before["device_id"]
-    applied = await server_rows(live_server, "SELECT seq FROM applied_mutation WHERE CAST(device_id AS TEXT) = ? ORDER BY seq", device_id)
+    applied = await server_rows(
+        live_server, "SELECT seq FROM applied_mutation WHERE CAST(device_id AS TEXT) = ? ORDER BY seq", device_id)
     assert [s for (s,) in applied] == pushes[0] == [i["seq"] for i in before["outbox"]]
 
     assert await asyncio.wait_for(page.evaluate(UPDATE_WORKER), 60) == "activated"
@@ -286,7 +287,8 @@ async def test_an_upgrade_keeps_every_draft_photo_and_queued_change(live_server,
                              device_id) == [(max(seqs),)]
     for dossier_id in (submitted_id, draft_id):
         mutations = sum(1 for r in rows if r[1] == dossier_id)
-        history = await server_rows(live_server, "SELECT action FROM dossier_history WHERE CAST(dossier_id AS TEXT) = ?", dossier_id)
+        history = await server_rows(
+            live_server, "SELECT action FROM dossier_history WHERE CAST(dossier_id AS TEXT) = ?", dossier_id)
         [(version, schema_version)] = await server_rows(
             live_server, "SELECT version, schema_version FROM dossier WHERE CAST(id AS TEXT) = ?", dossier_id)
         assert len(history) == mutations == version, (dossier_id, history, mutations, version)
