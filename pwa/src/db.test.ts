@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DB_VERSION, finishBeforeUpgrade, onGaveWay, openDatabase, openWithSteps, UPGRADES, type MotcuaDB, type OutboxItem, type UpgradeStep } from './db';
 import { pendingItems, rejectedItems, takeBatch } from './outbox';
 
@@ -221,12 +221,12 @@ describe('IndexedDB upgrade steps', () => {
       await tx.objectStore('blobs').clear();
       throw new Error('a bug in a new step');
     };
-    const errors = console.error;
-    console.error = () => {};
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
       await expect(openWithSteps(name, [...UPGRADES, failing])).rejects.toThrow();
+      expect(logged).toHaveBeenCalledWith('database upgrade failed', expect.any(Error));
     } finally {
-      console.error = errors;
+      logged.mockRestore();
     }
 
     const again = await openDatabase(name);
