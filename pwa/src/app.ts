@@ -4,7 +4,7 @@
 import { computed, signal } from '@preact/signals';
 import type { CatalogPayload, CommunesPayload, SessionInfo } from './api/types';
 import { SESSION_KEY } from './auth';
-import { database, getMeta, type BlobRecord, type DeviceRecord, type LocalDossier, type MotcuaDB, type Notice, type OutboxItem, type SyncMeta } from './db';
+import { database, getMeta, onGaveWay, type BlobRecord, type DeviceRecord, type LocalDossier, type MotcuaDB, type Notice, type OutboxItem, type SyncMeta } from './db';
 import { outboxCounts, type OutboxCounts } from './outbox';
 import { unsynced } from './atRisk';
 import { createDraft } from './dossiers';
@@ -30,6 +30,8 @@ export const refusedFiles = signal<RefusedFile[]>([]);
 /** true: granted; false: refused (warn); null: unknown or not asked. */
 export const persisted = signal<boolean | null>(null);
 export const ready = signal(false);
+/** The device's database would not open (its name: `VersionError` when a newer version of the app made it). */
+export const openFailure = signal<string | null>(null);
 
 /** Dossiers and files only this device holds (at risk while storage is not persistent). */
 export const unsyncedWork = computed(() => unsynced(outbox.value, waitingFiles.value));
@@ -159,7 +161,16 @@ export async function refreshReferenceData(force = false): Promise<void> {
 }
 
 export async function startApp(): Promise<void> {
-  db = await database();
+  // Another tab opened a newer version of the app, which upgraded the database: this
+  // page's connection is closed (what was typed saved first), so it restarts as that
+  // version, which its service worker now serves.
+  onGaveWay(() => location.reload());
+  try {
+    db = await database();
+  } catch (error) {
+    openFailure.value = error instanceof DOMException ? error.name : String(error);
+    throw error;
+  }
   await refresh();
   await loadReference();
   ready.value = true;

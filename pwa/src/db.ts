@@ -10,7 +10,7 @@
 //   codes      dossier codes reserved for outreach work
 //   notices    in-app notices (state changes, officials' messages)
 
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type {
   Conflict,
   DossierMessage,
@@ -132,7 +132,7 @@ export interface Notice {
 
 export interface MotcuaSchema extends DBSchema {
   meta: { key: string; value: unknown };
-  outbox: { key: number; value: OutboxItem; indexes: { dossier: string } };
+  outbox: { key: number; value: OutboxItem; indexes: { dossier: string; status: OutboxItem['status'] } };
   dossiers: { key: string; value: LocalDossier };
   blobs: { key: string; value: BlobRecord };
   reference: { key: string; value: RefEntry };
@@ -143,24 +143,87 @@ export interface MotcuaSchema extends DBSchema {
 export type MotcuaDB = IDBPDatabase<MotcuaSchema>;
 export const DB_NAME = 'motcua';
 
-export function openDatabase(name: string = DB_NAME): Promise<MotcuaDB> {
-  const opened: Promise<MotcuaDB> = openDB<MotcuaSchema>(name, 1, {
-    upgrade(db) {
-      db.createObjectStore('meta');
-      const outbox = db.createObjectStore('outbox', { keyPath: 'seq' });
-      outbox.createIndex('dossier', 'dossier_id');
-      db.createObjectStore('dossiers', { keyPath: 'id' });
-      db.createObjectStore('blobs', { keyPath: 'sha256' });
-      db.createObjectStore('reference', { keyPath: 'key' });
-      db.createObjectStore('codes', { keyPath: 'code' });
-      db.createObjectStore('notices', { keyPath: 'id', autoIncrement: true });
+type UpgradeTx = IDBPTransaction<MotcuaSchema, StoreNames<MotcuaSchema>[], 'versionchange'>;
+export type UpgradeStep = (db: MotcuaDB, tx: UpgradeTx) => Promise<void> | void;
+
+/**
+ * The database's history, one step per version: step N takes a database at version
+ * N-1 to version N, and the database's version is the number of steps. A phone opens
+ * it with the steps it has not run yet, in order, in one transaction: a phone at
+ * version 1 runs 2, 3, …; a new phone runs them all. A step that has shipped is never
+ * edited (phones have run it); a change is a new step at the end, with its test in
+ * db.test.ts. How to write one: pwa/README.md, "Changing the IndexedDB schema".
+ */
+export const UPGRADES: readonly UpgradeStep[] = [
+  // 1: the first schema (every phone already has it exactly so).
+  (db) => {
+    db.createObjectStore('meta');
+    const outbox = db.createObjectStore('outbox', { keyPath: 'seq' });
+    outbox.createIndex('dossier', 'dossier_id');
+    db.createObjectStore('dossiers', { keyPath: 'id' });
+    db.createObjectStore('blobs', { keyPath: 'sha256' });
+    db.createObjectStore('reference', { keyPath: 'key' });
+    db.createObjectStore('codes', { keyPath: 'code' });
+    db.createObjectStore('notices', { keyPath: 'id', autoIncrement: true });
+  },
+  // 2: outbox items by status, so a sync pass reads only the pending ones (rejected
+  // items, with their data, stay until the person dismisses them).
+  (_db, tx) => {
+    tx.objectStore('outbox').createIndex('status', 'status');
+  },
+];
+export const DB_VERSION = UPGRADES.length;
+
+/** The app's database at `version` (tests open it at an earlier one, to upgrade it). */
+export function openDatabase(name: string = DB_NAME, version: number = DB_VERSION): Promise<MotcuaDB> {
+  return openWithSteps(name, UPGRADES, version);
+}
+
+/** Opens the database, running steps oldVersion+1 … version in the upgrade's transaction. */
+export function openWithSteps(name: string, steps: readonly UpgradeStep[], version: number = steps.length): Promise<MotcuaDB> {
+  const run = async (db: MotcuaDB, from: number, to: number, tx: UpgradeTx) => {
+    for (let step = from + 1; step <= to; step++) await steps[step - 1]!(db, tx);
+  };
+  const opened: Promise<MotcuaDB> = openDB<MotcuaSchema>(name, version, {
+    upgrade(db, oldVersion, newVersion, tx) {
+      // A step that awaits (a cursor over records) keeps the upgrade's transaction
+      // alive with its own requests. A step that fails aborts it: the database stays
+      // at its old version with every record, and the open fails.
+      run(db, oldVersion, newVersion ?? version, tx).catch((error: unknown) => {
+        console.error('database upgrade failed', error);
+        tx.done.catch(() => undefined); // the open fails with the same abort
+        try {
+          tx.abort();
+        } catch {
+          // Already finished: the step awaited something other than its transaction.
+        }
+      });
     },
     blocking() {
-      // A newer version of the app wants to upgrade: let it.
-      void opened.then((d) => d.close());
+      // A newer version of the app (another tab, after an update) wants to upgrade:
+      // save what is typed, then let it. This connection is of no use after that.
+      void opened.then(async (d) => {
+        await Promise.allSettled([...beforeGivingWay].map((work) => work()));
+        d.close();
+        afterGivingWay();
+      });
     },
   });
   return opened;
+}
+
+const beforeGivingWay = new Set<() => Promise<unknown>>();
+let afterGivingWay: () => void = () => {};
+
+/** Work to finish before the database gives way to a newer version (typing not saved yet). */
+export function finishBeforeUpgrade(work: () => Promise<unknown>): () => void {
+  beforeGivingWay.add(work);
+  return () => beforeGivingWay.delete(work);
+}
+
+/** What the app does once its database was closed for a newer version (a page reloads into it). */
+export function onGaveWay(then: () => void): void {
+  afterGivingWay = then;
 }
 
 let db: Promise<MotcuaDB> | undefined;

@@ -94,11 +94,11 @@ export async function enqueue(db: MotcuaDB, m: NewMutation, now: Date = new Date
 
 /** Items waiting for the server, in seq order. */
 export async function pendingItems(db: MotcuaDB): Promise<OutboxItem[]> {
-  return (await db.getAll('outbox')).filter((i) => i.status === 'pending');
+  return db.getAllFromIndex('outbox', 'status', 'pending');
 }
 
 export async function rejectedItems(db: MotcuaDB): Promise<OutboxItem[]> {
-  return (await db.getAll('outbox')).filter((i) => i.status === 'rejected');
+  return db.getAllFromIndex('outbox', 'status', 'rejected');
 }
 
 export interface OutboxCounts {
@@ -138,7 +138,7 @@ export function wireSize(item: OutboxItem): number {
 export async function takeBatch(db: MotcuaDB, limits: BatchLimits): Promise<{ items: OutboxItem[]; held: number }> {
   const tx = db.transaction(['outbox', 'dossiers'], 'readwrite');
   const outbox = tx.objectStore('outbox');
-  const pending = (await outbox.getAll()).filter((i) => i.status === 'pending');
+  const pending = await outbox.index('status').getAll('pending');
   const items: OutboxItem[] = [];
   let held = 0;
   let bytes = 0;

@@ -1,4 +1,4 @@
-import { attention, device, online, ready, unreadNotices } from '../app';
+import { attention, device, online, openFailure, ready, unreadNotices } from '../app';
 import { showsDossierNoticeBar } from '../auth';
 import { lang, setLang, t } from '../i18n';
 import { route } from '../router';
@@ -12,6 +12,23 @@ import { LookupPage } from './Lookup';
 import { OutreachPage } from './Outreach';
 import { ReceiptPage } from './Receipt';
 import { SyncBar, SyncPage } from './SyncPage';
+
+/** The database would not open: nothing was deleted; say so, and what to do. */
+function OpenFailure({ reason }: { reason: string }) {
+  return (
+    <div class="error-box" role="alert" data-testid="open-failure">
+      <p>
+        {reason === 'VersionError'
+          ? t('Dữ liệu trên máy này do một phiên bản mới hơn của ứng dụng tạo ra. Hãy tải lại trang khi có mạng để nhận phiên bản đó.', 'The data on this device was made by a newer version of the app. Reload the page when online to get that version.')
+          : t(`Không mở được dữ liệu lưu trên máy này (${reason}). Hãy tải lại trang; nếu vẫn không được, hãy báo cho bộ phận hỗ trợ.`, `The data stored on this device could not be opened (${reason}). Reload the page; if that does not help, contact support.`)}
+      </p>
+      <p>{t('Hồ sơ, ảnh và các thay đổi chờ gửi trên máy không bị xoá.', 'The dossiers, photos and changes waiting on this device have not been deleted.')}</p>
+      <button type="button" onClick={() => location.reload()}>
+        {t('Tải lại', 'Reload')}
+      </button>
+    </div>
+  );
+}
 
 function Page() {
   const r = route.value;
@@ -69,7 +86,8 @@ export function App() {
         </nav>
       </header>
       <div class="no-print">
-        <SyncBar />
+        {/* Nothing can be said of the queue when the database did not open. */}
+        {!openFailure.value && <SyncBar />}
       </div>
       {unreadNotices.value.length > 0 && route.value.path !== '/' && showsDossierNoticeBar(dev?.role) && (
         <a class="notice-bar no-print" href="#/" data-testid="notice-bar">
@@ -79,7 +97,7 @@ export function App() {
       {route.value.path === '/' && <AtRiskNote class="no-print" />}
       {!online.value && <p class="offline-note no-print">{t('Đang ngoại tuyến – bạn vẫn làm hồ sơ bình thường.', 'Offline – you can keep working.')}</p>}
       <main id="main" data-ready={ready.value ? 'true' : 'false'} data-attention={attention.value}>
-        {ready.value ? <Page /> : <p class="muted">{t('Đang mở…', 'Opening…')}</p>}
+        {ready.value ? <Page /> : openFailure.value ? <OpenFailure reason={openFailure.value} /> : <p class="muted">{t('Đang mở…', 'Opening…')}</p>}
       </main>
     </>
   );

@@ -3,7 +3,7 @@
 
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { changed, communes, getDb, typing } from '../app';
-import type { LocalDossier } from '../db';
+import { finishBeforeUpgrade, type LocalDossier } from '../db';
 import { editAnswers } from '../dossiers';
 import { fieldRequired, fieldVisible, filledWhenUnanswered, sectionVisible, validateAnswers } from '../formModel';
 import { renderIssue } from '../forms';
@@ -68,6 +68,8 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
   const shownAt = useRef(dossier.updated_at);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const mounted = useRef(true);
+  /** The last write started, settled or not. */
+  const writing = useRef<Promise<unknown>>(Promise.resolve());
 
   /** Writes what is typed; false when it could not (it stays typed and is tried again). */
   async function flush(): Promise<boolean> {
@@ -78,7 +80,9 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
     if (!Object.keys(changes).length) return true;
     saving.current = { ...saving.current, ...changes };
     try {
-      const saved = await editAnswers(getDb(), dossier.id, changes);
+      const write = editAnswers(getDb(), dossier.id, changes);
+      writing.current = write.catch(() => undefined);
+      const saved = await write;
       if (saved.updated_at > shownAt.current) shownAt.current = saved.updated_at;
     } catch (error) {
       // Not written: typed again on top of whatever came since, so the next save retries it.
@@ -99,7 +103,15 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
     const hide = () => void flush();
     window.addEventListener('pagehide', hide);
     document.addEventListener('visibilitychange', hide);
+    // Before the page gives way to a newer version: what is typed, and a write already
+    // on its way, are in the database (the page reloads right after).
+    const stop = finishBeforeUpgrade(async () => {
+      const earlier = writing.current;
+      await flush();
+      await earlier;
+    });
     return () => {
+      stop();
       window.removeEventListener('pagehide', hide);
       document.removeEventListener('visibilitychange', hide);
       mounted.current = false;
