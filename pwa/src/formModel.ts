@@ -6,7 +6,8 @@ import { holds, validate } from './forms';
 import type { Answers, Field, JsonValue, Schema, Section, ValidationResult } from './forms/types';
 import { ETHNICITIES } from './forms/reference';
 import nationalities from '../../sync/forms/reference/nationalities.json';
-import { formatDate, lang, t, tx } from './i18n';
+import { displayDateOrYear } from './forms/dates';
+import { lang, t, tx } from './i18n';
 
 /** Today in Asia/Ho_Chi_Minh, as the server's validator sees it. */
 export function vnToday(now = new Date()): string {
@@ -80,7 +81,7 @@ export function valueText(field: Field, value: JsonValue | undefined, communes: 
     case 'checkbox':
       return value ? t('Có', 'Yes') : t('Không', 'No');
     case 'date':
-      return formatDate(String(value));
+      return displayDateOrYear(String(value));
     case 'attachment':
       return Array.isArray(value) ? t(`${value.length} tệp`, `${value.length} file(s)`) : '';
     default:

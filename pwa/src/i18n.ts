@@ -3,6 +3,7 @@
 
 import { signal } from '@preact/signals';
 import type { LocalizedText } from './api/types';
+import { displayDateOrYear } from './forms/dates';
 
 export type Lang = 'vi' | 'en';
 const KEY = 'motcua.lang';
@@ -42,11 +43,11 @@ const dateFormat = (l: Lang) => new Intl.DateTimeFormat(l === 'vi' ? 'vi-VN' : '
 const timeFormat = (l: Lang) =>
   new Intl.DateTimeFormat(l === 'vi' ? 'vi-VN' : 'en-GB', { hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit' });
 
-/** "2026-11-21" → 21/11/2026 (calendar dates have no time zone). */
+/** "2026-11-21" → 21/11/2026, "1996" stays 1996 (calendar dates have no time zone);
+ *  only a moment with a time of day goes through `Date`. */
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '';
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
-  if (m) return `${m[3]}/${m[2]}/${m[1]}`;
+  if (!/T\d{2}:\d{2}/.test(iso)) return displayDateOrYear(iso);
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : dateFormat(lang.value).format(d);
 }

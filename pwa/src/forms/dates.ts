@@ -101,3 +101,16 @@ export function formatDate(d: CalendarDate): string {
   const pad = (n: number, w: number) => String(n).padStart(w, '0');
   return `${pad(d.year, 4)}-${pad(d.month, 2)}-${pad(d.day, 2)}`;
 }
+
+/**
+ * A `date` answer as people read it, everywhere it is shown: `2026-11-21` reads
+ * 21/11/2026 and a year alone stays `1996`. A year-only answer must never gain a day
+ * and a month nobody gave (an official would copy 01/01/1996 into the register), so
+ * calendar text is matched by shape and never handed to `Date`; any other text is
+ * shown as stored rather than guessed at.
+ */
+export function displayDateOrYear(text: string): string {
+  const full = FULL_DATE.exec(text);
+  if (full) return `${full[3]}/${full[2]}/${full[1]}`;
+  return text;
+}

@@ -5,7 +5,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { communes, dossiers, loopStatus, outbox } from '../app';
 import { displayCode } from '../codes';
 import { dossierTitle } from '../formModel';
-import { formatDate, formatTime, lang, t } from '../i18n';
+import { displayDateOrYear } from '../forms/dates';
+import { formatTime, lang, t } from '../i18n';
 import { stateLabel } from '../states';
 
 export function lookupUrl(code: string | null | undefined, id: string): string {
@@ -39,7 +40,7 @@ export function ReceiptPage({ id }: { id: string }) {
         <h2>{dossierTitle(d.answers)}</h2>
         {d.answers['child.birth_date'] && (
           <p>
-            {t('Ngày sinh', 'Born')}: {formatDate(String(d.answers['child.birth_date']))}
+            {t('Ngày sinh', 'Born')}: {displayDateOrYear(String(d.answers['child.birth_date']))}
           </p>
         )}
         {code ? (
