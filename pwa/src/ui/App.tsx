@@ -57,6 +57,31 @@ function Page() {
   }
 }
 
+/**
+ * The line for the offline note and the notice bar. It is there, one line tall,
+ * whether a note shows or not: a note that comes or goes (the network drops, a sync
+ * brings news) must never move the form under a person's finger onto another
+ * control. One note at a time: being offline first, as it tells why nothing goes
+ * out (and no news can come in meanwhile); the news waits on the home page. Always
+ * in the page, so screen readers announce what appears in it.
+ */
+function NoteLine({ showNotices }: { showNotices: boolean }) {
+  const count = unreadNotices.value.length;
+  return (
+    <div class="note-line no-print" role="status" aria-live="polite">
+      {!online.value ? (
+        <p class="offline-note">{t('Đang ngoại tuyến – bạn vẫn làm hồ sơ bình thường.', 'Offline – you can keep working.')}</p>
+      ) : (
+        showNotices && (
+          <a class="notice-bar" href="#/" data-testid="notice-bar">
+            {t(`${count} thông báo mới về hồ sơ`, `${count} new notice(s) about your dossiers`)}
+          </a>
+        )
+      )}
+    </div>
+  );
+}
+
 export function App() {
   const dev = device.value;
   return (
@@ -89,13 +114,8 @@ export function App() {
         {/* Nothing can be said of the queue when the database did not open. */}
         {!openFailure.value && <SyncBar />}
       </div>
-      {unreadNotices.value.length > 0 && route.value.path !== '/' && showsDossierNoticeBar(dev?.role) && (
-        <a class="notice-bar no-print" href="#/" data-testid="notice-bar">
-          {t(`${unreadNotices.value.length} thông báo mới về hồ sơ`, `${unreadNotices.value.length} new notice(s) about your dossiers`)}
-        </a>
-      )}
+      <NoteLine showNotices={unreadNotices.value.length > 0 && route.value.path !== '/' && showsDossierNoticeBar(dev?.role)} />
       {route.value.path === '/' && <AtRiskNote class="no-print" />}
-      {!online.value && <p class="offline-note no-print">{t('Đang ngoại tuyến – bạn vẫn làm hồ sơ bình thường.', 'Offline – you can keep working.')}</p>}
       <main id="main" data-ready={ready.value ? 'true' : 'false'} data-attention={attention.value}>
         {ready.value ? <Page /> : openFailure.value ? <OpenFailure reason={openFailure.value} /> : <p class="muted">{t('Đang mở…', 'Opening…')}</p>}
       </main>
