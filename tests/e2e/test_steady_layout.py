@@ -3,7 +3,7 @@
 official acts on another of the person's dossiers, the network comes back (the note
 goes, a sync brings the news and the notice bar appears): the form's first control
 stays where it was to the pixel, and Chromium's Layout Instability API records no
-shift at all the whole time."""
+shift at all the whole time. The same on the home page, where the news is listed."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ WATCH_SHIFTS = """() => {
   window.layoutShifts = [];
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
-      if (!e.hadRecentInput) window.layoutShifts.push({value: e.value, sources: (e.sources || []).map(
-        (s) => (s.node && s.node.nodeType === 1 ? s.node.outerHTML.slice(0, 80) : String(s.node)))});
+      if (!e.hadRecentInput) window.layoutShifts.push({value: e.value, sources: (e.sources || []).map((s) => ({
+        node: s.node && s.node.nodeType === 1 ? s.node.outerHTML.slice(0, 80) : String(s.node),
+        in_dossier_row: !!(s.node && s.node.parentElement && s.node.parentElement.closest('.dossier-item')),
+      }))});
     }
   }).observe({type: 'layout-shift'});
 }"""
@@ -87,3 +89,31 @@ async def test_the_offline_note_and_the_notice_bar_do_not_move_the_form(live_ser
 
         # The notes stay where screen readers hear them.
         await expect(page.get_by_role("status").filter(has=page.get_by_test_id("notice-bar"))).to_have_count(1)
+
+        # The bar leads to the news, on the home page; read, it goes.
+        await page.get_by_test_id("notice-bar").click()
+        news = page.locator(".card.notice")
+        await expect(news).to_contain_text("Được tiếp nhận")
+        await expect(news).to_be_in_viewport()
+        await news.get_by_role("button", name="Đã xem").click()
+        await expect(news).to_have_count(0)
+        await expect(page.get_by_test_id("notice-bar")).to_have_count(0)
+
+        # On the home page, news that arrives moves none of its buttons either.
+        await page.evaluate("() => window.scrollTo(0, 0)")
+        start = page.get_by_role("button", name="Đăng ký khai sinh")
+        before = await start.bounding_box()
+        assert before and before["y"] + before["height"] <= PHONE["height"], before
+        await page.evaluate(WATCH_SHIFTS)
+        await page.context.set_offline(True)
+        await expect(page.locator(".offline-note")).to_be_visible()
+        assert (await desk.act(dossier_id, "start"))["state"] == 4
+        await page.context.set_offline(False)
+        await expect(page.get_by_test_id("notice-bar")).to_contain_text("1 thông báo mới", timeout=30_000)
+        await expect(news).to_contain_text("Đang xử lý")
+        assert await start.bounding_box() == before
+        await phone_screen(page, artifacts, "home-notice")
+        # The news also changes the dossier's own row in the list (its new state is
+        # wider): that row answering its news is not a note moving the page.
+        shifts = await page.evaluate(SHIFTS)
+        assert [s for s in shifts if not all(source["in_dossier_row"] for source in s["sources"])] == [], shifts

@@ -62,8 +62,8 @@ function Page() {
  * whether a note shows or not: a note that comes or goes (the network drops, a sync
  * brings news) must never move the form under a person's finger onto another
  * control. One note at a time: being offline first, as it tells why nothing goes
- * out (and no news can come in meanwhile); the news waits on the home page. Always
- * in the page, so screen readers announce what appears in it.
+ * out (and no news can come in meanwhile); the news itself is at the end of the home
+ * page. Always in the page, so screen readers announce what appears in it.
  */
 function NoteLine({ showNotices }: { showNotices: boolean }) {
   const count = unreadNotices.value.length;
@@ -73,7 +73,7 @@ function NoteLine({ showNotices }: { showNotices: boolean }) {
         <p class="offline-note">{t('Đang ngoại tuyến – bạn vẫn làm hồ sơ bình thường.', 'Offline – you can keep working.')}</p>
       ) : (
         showNotices && (
-          <a class="notice-bar" href="#/" data-testid="notice-bar">
+          <a class="notice-bar" href="#/?xem=thong-bao" data-testid="notice-bar">
             {t(`${count} thông báo mới về hồ sơ`, `${count} new notice(s) about your dossiers`)}
           </a>
         )
@@ -114,7 +114,7 @@ export function App() {
         {/* Nothing can be said of the queue when the database did not open. */}
         {!openFailure.value && <SyncBar />}
       </div>
-      <NoteLine showNotices={unreadNotices.value.length > 0 && route.value.path !== '/' && showsDossierNoticeBar(dev?.role)} />
+      <NoteLine showNotices={unreadNotices.value.length > 0 && showsDossierNoticeBar(dev?.role)} />
       {route.value.path === '/' && <AtRiskNote class="no-print" />}
       <main id="main" data-ready={ready.value ? 'true' : 'false'} data-attention={attention.value}>
         {ready.value ? <Page /> : openFailure.value ? <OpenFailure reason={openFailure.value} /> : <p class="muted">{t('Đang mở…', 'Opening…')}</p>}

@@ -1,9 +1,10 @@
+import { useEffect } from 'preact/hooks';
 import { changed, device, dossiers, getDb, notices, startDraft, unreadNotices } from '../app';
 import type { LocalDossier } from '../db';
 import { displayCode } from '../codes';
 import { dossierTitle } from '../formModel';
 import { formatTime, lang, t } from '../i18n';
-import { navigate } from '../router';
+import { navigate, route } from '../router';
 import { stateLabel } from '../states';
 
 function DossierItem({ d }: { d: LocalDossier }) {
@@ -21,34 +22,17 @@ function DossierItem({ d }: { d: LocalDossier }) {
 }
 
 export function Home() {
+  const show = route.value.query.get('xem');
+  // Sent here by the notice bar: bring the news into view, once on arrival.
+  useEffect(() => {
+    if (show === 'thong-bao') document.getElementById('thong-bao')?.scrollIntoView({ block: 'start' });
+  }, [show]);
   const all = dossiers.value.filter((d) => !d.outreach || device.value?.role !== 'outreach');
   const drafts = all.filter((d) => d.state === 0 && !d.submit_queued);
   const sent = all.filter((d) => d.state !== 0 || d.submit_queued);
   const unread = unreadNotices.value;
   return (
     <div>
-      {unread.length > 0 && (
-        <div class="card notice" role="status">
-          {unread.slice(0, 5).map((n) => (
-            <p key={n.id}>
-              <a href={n.dossier_id ? `#/ho-so/${n.dossier_id}` : '#/'}>{lang.value === 'vi' ? n.vi : n.en}</a> <span class="muted small">{formatTime(n.at)}</span>
-            </p>
-          ))}
-          <button
-            type="button"
-            class="link"
-            onClick={async () => {
-              const db = getDb();
-              const tx = db.transaction('notices', 'readwrite');
-              for (const n of notices.value) if (!n.read) await tx.store.put({ ...n, read: true });
-              await tx.done;
-              changed();
-            }}
-          >
-            {t('Đã xem', 'Mark as read')}
-          </button>
-        </div>
-      )}
       <div class="hero">
         <a class="button primary big" href="#/thu-tuc">
           {t('Làm hồ sơ mới', 'Start a new dossier')}
@@ -90,6 +74,30 @@ export function Home() {
       <p>
         <a href="#/tra-cuu">{t('Tra cứu hồ sơ bằng mã', 'Look a dossier up by its code')}</a>
       </p>
+      {/* Last, so news that arrives moves nothing above it; the notes' line at the top
+          says it is here. */}
+      {unread.length > 0 && (
+        <div class="card notice" id="thong-bao" role="status">
+          {unread.slice(0, 5).map((n) => (
+            <p key={n.id}>
+              <a href={n.dossier_id ? `#/ho-so/${n.dossier_id}` : '#/'}>{lang.value === 'vi' ? n.vi : n.en}</a> <span class="muted small">{formatTime(n.at)}</span>
+            </p>
+          ))}
+          <button
+            type="button"
+            class="link"
+            onClick={async () => {
+              const db = getDb();
+              const tx = db.transaction('notices', 'readwrite');
+              for (const n of notices.value) if (!n.read) await tx.store.put({ ...n, read: true });
+              await tx.done;
+              changed();
+            }}
+          >
+            {t('Đã xem', 'Mark as read')}
+          </button>
+        </div>
+      )}
     </div>
   );
 }
