@@ -10,7 +10,6 @@ PDF, submits again, and the dossier reaches the server as submitted."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from tests.attachments import samples
 from tests.e2e.test_pwa_offline import (
@@ -26,7 +25,6 @@ from tests.e2e.test_pwa_offline import (
 
 PROGRAM_NAME = "giay-chung-sinh.pdf"
 FIELD = "attachments.birth_certificate"
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "refused-file.png"
 
 
 async def server_dossier(live_server, dossier_id: str) -> tuple[int, dict]:
@@ -100,10 +98,12 @@ async def test_a_refused_file_reaches_the_person_and_the_dossier_can_be_fixed_an
     await expect(bar).not_to_have_attribute("data-refused", "0")
     await page.evaluate("window.scrollTo(0, 0)")
     await artifacts.screenshot(page, "refused-file-dossier")
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    for _ in range(20):  # the picture for people: between passes, not during one
+    # The screen of the README (docs/screenshots/refused-file.png, copied by hand from the
+    # artifacts): between passes, not during one.
+    artifacts.directory.mkdir(parents=True, exist_ok=True)
+    for _ in range(20):
         await expect(bar).not_to_contain_text("Đang đồng bộ")
-        await page.screenshot(path=str(SCREENSHOT))
+        await page.screenshot(path=str(artifacts.directory / "refused-file.png"))
         if "Đang đồng bộ" not in await bar.inner_text():
             break
     state, fields = await server_dossier(live_server, dossier_id)
