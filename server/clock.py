@@ -14,3 +14,8 @@ def utcnow() -> dt.datetime:
 
 def vn_today() -> dt.date:
     return dt.datetime.now(VIETNAM).date()
+
+
+def vn_date(at: dt.datetime) -> dt.date:
+    """The day `at` falls on in Vietnam (from 17:00 UTC it is already the next one)."""
+    return at.astimezone(VIETNAM).date()

@@ -15,7 +15,7 @@ from piccolo.engine.postgres import PostgresEngine
 from server.attachments.blobs import held_by
 from server.audit.service import record as audit
 from server.catalog.services import procedure_version
-from server.clock import utcnow
+from server.clock import utcnow, vn_date
 from server.database import write_transaction
 from server.desk import notices
 from server.desk.payment import AlreadyRecorded, VerifiedPayment, reference_used, verify_payment
@@ -162,7 +162,7 @@ async def _apply(record: DossierRecord, action: str, payload: Any, now: dt.datet
             raise _invalid("documents", "required", "name at least one document")
         if not payload.reason.strip():
             raise _invalid("reason", "required", "a reason is required")
-        if payload.due_date < now.date():
+        if payload.due_date < vn_date(now):
             raise _invalid("due_date", "date_in_past", "the date has passed")
         record.supplement = SupplementRequest(documents=[d.strip() for d in payload.documents],
                                               reason=payload.reason.strip(), due_date=payload.due_date,

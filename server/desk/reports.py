@@ -11,6 +11,7 @@ from collections import Counter
 
 import msgspec
 
+from server.clock import VIETNAM, vn_date
 from server.dossiers.tables import Dossier
 from server.identity.principal import Principal
 from server.identity.roles import Role
@@ -59,8 +60,9 @@ async def build_report(principal: Principal, since: dt.date, until: dt.date, com
         query = query.where(Dossier.commune_code == principal.commune_code)
     elif commune:
         query = query.where(Dossier.commune_code == commune)
-    start = dt.datetime.combine(since, dt.time(), dt.timezone.utc)
-    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+    # Days and months as Vietnam counts them.
+    start = dt.datetime.combine(since, dt.time(), VIETNAM)
+    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), VIETNAM)
     rows = await query.where((Dossier.submitted_at >= start) & (Dossier.submitted_at < end))
     by_procedure, by_state, by_commune, by_month = Counter(), Counter(), Counter(), Counter()
     on_time = late = 0
@@ -70,11 +72,11 @@ async def build_report(principal: Principal, since: dt.date, until: dt.date, com
         by_procedure[r["procedure_code"]] += 1
         by_state[str(r["state"])] += 1
         by_commune[r["commune_code"]] += 1
-        by_month[r["submitted_at"].strftime("%Y-%m")] += 1
+        by_month[r["submitted_at"].astimezone(VIETNAM).strftime("%Y-%m")] += 1
         if r["completed_at"] is not None:
             hours.append((r["completed_at"] - r["submitted_at"]).total_seconds() / 3600)
             if r["due_date"] is not None:
-                if r["completed_at"].date() <= r["due_date"]:
+                if vn_date(r["completed_at"]) <= r["due_date"]:
                     on_time += 1
                 else:
                     late += 1
