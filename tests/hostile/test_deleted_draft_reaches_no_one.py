@@ -45,6 +45,9 @@ async def test_a_deleted_draft_is_unseen_by_the_desk_the_public_and_other_accoun
 
         # The desk of the commune the draft named: no dossier, no file, no thumbnail.
         assert (await desk.get(f"/api/desk/dossiers/{dossier}")).status_code == 404
+        queue = await desk.get("/api/desk/queue")
+        assert queue.status_code == 200 and str(dossier) not in queue.text
+        assert (await desk.get(f"/api/desk/dossiers/{dossier}/duplicate")).status_code == 404
         assert (await desk.act(dossier, "receive", {"message": "Đã nhận."})).status_code == 404
         for path in ("", "/thumbnail"):
             assert (await desk.get(f"/api/blobs/{sha}{path}")).status_code == 404
