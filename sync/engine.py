@@ -370,8 +370,9 @@ class Engine:
         return "applied", []
 
     async def _delete_draft(self, record: DossierRecord, mutation: Mutation, payload: DeleteDraft):
-        # A tombstone: the answers go (and with them the links to the draft's files),
-        # the row stays so that the feed tells the person's other devices to drop it.
+        # A tombstone: the answers go (and with them the links to the draft's files, and
+        # the conflicts that held two of them), the row stays so that the feed tells the
+        # person's other devices to drop it.
         if record.deleted_at is not None:  # another of their devices deleted it first: done
             return "applied", []
         from_state = record.state
@@ -379,6 +380,7 @@ class Engine:
         record.fields, record.field_versions, record.field_devices = {}, {}, {}
         record.search_text = ""
         record.deleted_at = self.now
+        await self.store.forget_conflicts(record.id)
         await self._save(record, "delete_draft", from_state)
         return "applied", []
 

@@ -164,6 +164,10 @@ class PiccoloStore:
         return await DossierConflict.count().where(
             (DossierConflict.dossier_id == dossier_id) & DossierConflict.resolved_at.is_null())
 
+    async def forget_conflicts(self, dossier_id: uuid.UUID) -> None:
+        # Each conflict holds two values the person typed, and its resolution a third.
+        await DossierConflict.delete().where(DossierConflict.dossier_id == dossier_id)
+
     async def add_history(self, dossier_id, actor: Actor, action, from_state, to_state, message="", detail=None) -> None:
         await DossierHistory.insert(DossierHistory(
             dossier_id=dossier_id, at=dt.datetime.now(dt.timezone.utc), actor_id=actor.account_id,
