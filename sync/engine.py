@@ -115,6 +115,22 @@ def _check_changes(procedure: Procedure, changes: dict[str, Any], allow_attachme
     return values
 
 
+# The receiving agency: once submitted, the dossier was received by that commune's desk
+# and carries its code, so no later answer of the person's may name another one.
+RECEIVING_AGENCY = ("agency.province", "agency.commune")
+
+
+def _refuse_agency_change(record: DossierRecord, changes: dict[str, Any]) -> None:
+    """After submission, a change to the receiving agency is refused (a value equal to
+    the current one is no change)."""
+    if record.state == State.DRAFT:
+        return
+    moved = [p for p in RECEIVING_AGENCY if p in changes and not same(record.fields.get(p), changes[p])]
+    if moved:
+        raise Rejected(*[Reason("agency_fixed", f"payload.changes.{p}",
+                                "the receiving agency cannot change after submission") for p in moved])
+
+
 def _set_fields(record: DossierRecord, values: dict[str, Any], version: int, device: Any = None) -> None:
     device_text = None if device is None else str(device)
     for path, value in values.items():
@@ -389,6 +405,7 @@ class Engine:
             raise _reason("too_long", "payload.message", str(MAX_TEXT))
         procedure = await self._procedure(record)
         changes = _check_changes(procedure, payload.changes, allow_attachments=True)
+        _refuse_agency_change(record, changes)
         candidate = dict(record.fields)
         for path, value in changes.items():
             if value is None:
@@ -421,6 +438,7 @@ class Engine:
         else:
             procedure = await self._procedure(record)
             value = _check_changes(procedure, {conflict.path: payload.value}, allow_attachments=False)[conflict.path]
+        _refuse_agency_change(record, {conflict.path: value})
         current = record.fields.get(conflict.path)
         # The field changed after the version this person decided on (another edit, or
         # another device's resolution): their choice must not silently overwrite what
