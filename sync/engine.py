@@ -145,6 +145,11 @@ def _set_fields(record: DossierRecord, values: dict[str, Any], version: int, dev
             record.field_devices[path] = device_text
 
 
+def _changed_by_others_since(record: DossierRecord, version: int, device: str) -> bool:
+    return any(changed > version and record.field_devices.get(path) != device
+               for path, changed in record.field_versions.items())
+
+
 def _kept_fields(procedure: Procedure, answers: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     """What a validated dossier stores: its normalized values, and `""` for each field the
     person emptied, so that a later validation (a supplement) does not fill it again."""
@@ -391,6 +396,12 @@ class Engine:
         # person's other devices to drop it.
         if record.deleted_at is not None:  # another of their devices deleted it first: done
             return "applied", []
+        # Another device changed an answer after the version this one showed: deleting
+        # would throw away typing the person never saw here (principle 5). Their own
+        # device's later edits they have seen.
+        if _changed_by_others_since(record, mutation.base_version, str(self.actor.device_id)):
+            raise _reason("changed_since_seen", "base_version",
+                          "another device changed this draft after the version this device saw")
         from_state = record.state
         record.version += 1
         record.fields, record.field_versions, record.field_devices = {}, {}, {}

@@ -41,6 +41,9 @@ export interface OutboxItem {
   discarded?: boolean;
   reasons?: Reason[];
   rejected_at?: string;
+  /** delete_draft: the newest view the feed brought while it waited, so that the draft
+   *  comes back from it if the server refuses the deletion (the feed will not bring it again). */
+  view_while_deleting?: DossierView;
 }
 
 export interface LocalConflict {

@@ -7,8 +7,8 @@ import { forgetRefusedFile } from './refused';
 import { uploadWaiting } from './uploads';
 import type { DeviceRecord } from './db';
 import { outboxCounts, pendingItems } from './outbox';
-import { getMeta, type SyncMeta } from './db';
-import { applyViews, AuthRequired, backoffDelay, BACKOFF_CAP, EVERY_MINUTE, SyncLoop, syncOnce, SYNC_KEY, type LoopEnv } from './sync';
+import { getMeta, setMeta, type SyncMeta } from './db';
+import { applyViews, AuthRequired, backoffDelay, BACKOFF_CAP, CURSOR_KEY, EVERY_MINUTE, SyncLoop, syncOnce, SYNC_KEY, type LoopEnv } from './sync';
 
 const noSleep = async () => {};
 
@@ -389,6 +389,68 @@ describe('taking back what was queued', () => {
     await syncOnce(onTablet); // the no-op's answer: it leaves quietly, nothing comes back
     expect(await tablet.get('dossiers', d.id)).toBeUndefined();
     expect(await outboxCounts(tablet)).toEqual({ pending: 0, rejected: 0 });
+  });
+
+  it('a draft deleted on the phone after the tablet changed it comes back with the tablet\'s answers', async () => {
+    const { db: phone, server, deps } = await setup();
+    const tablet = await freshDb();
+    await withDevice(tablet, 'secret', TABLET);
+    const onTablet = { db: tablet, fetch: server.fetch as typeof fetch, sleep: noSleep };
+    const d = await createDraft(phone, 'khai-sinh', 1, { 'child.full_name': 'Nguyễn Minh Khang' });
+    await syncOnce(deps);
+    await syncOnce(onTablet);
+    await editAnswers(tablet, d.id, { 'child.hometown': 'Thôn Đông, xã Yên Sở' });
+    await syncOnce(onTablet); // the phone has not seen this
+
+    expect(await deleteDraft(phone, d.id)).toBe('deleted');
+    expect(await syncOnce(deps)).toMatchObject({ rejected: 1 });
+    expect(server.dossiers.get(d.id)).toMatchObject({ fields: { 'child.hometown': 'Thôn Đông, xã Yên Sở' } });
+    expect(server.dossiers.get(d.id)!.deleted).toBeUndefined();
+    // Back on the phone in the same pass, with the answers it never showed; the refusal says why.
+    expect((await phone.get('dossiers', d.id))!.answers).toEqual({ 'child.full_name': 'Nguyễn Minh Khang', 'child.hometown': 'Thôn Đông, xã Yên Sở' });
+    const [refused] = await phone.getAll('outbox');
+    expect(refused).toMatchObject({ kind: 'delete_draft', status: 'rejected', reasons: [{ code: 'changed_since_seen' }] });
+
+    // Having seen them, the person may still delete it: then it goes everywhere.
+    expect(await deleteDraft(phone, d.id)).toBe('deleted');
+    await syncOnce(deps);
+    expect(server.dossiers.get(d.id)).toMatchObject({ deleted: true });
+    await syncOnce(onTablet);
+    expect(await tablet.get('dossiers', d.id)).toBeUndefined();
+  });
+
+  it('a refused deletion brings the draft back even when its newer view came while the deletion waited', async () => {
+    const { db: phone, server, deps } = await setup();
+    const tablet = await freshDb();
+    await withDevice(tablet, 'secret', TABLET);
+    const onTablet = { db: tablet, fetch: server.fetch as typeof fetch, sleep: noSleep };
+    const d = await createDraft(phone, 'khai-sinh', 1, { 'child.full_name': 'Nguyễn Minh Khang' });
+    await syncOnce(deps);
+    await syncOnce(onTablet);
+    await editAnswers(tablet, d.id, { 'child.hometown': 'Thôn Đông, xã Yên Sở' });
+    await syncOnce(onTablet);
+    await deleteDraft(phone, d.id);
+    // The feed passes the tablet's change while the deletion has not gone yet.
+    const page = server.pull((await getMeta<string>(phone, CURSOR_KEY)) ?? null);
+    await applyViews(phone, page.dossiers, new Date());
+    await setMeta(phone, CURSOR_KEY, page.cursor);
+    expect(await phone.get('dossiers', d.id)).toBeUndefined();
+
+    expect(await syncOnce(deps)).toMatchObject({ rejected: 1 });
+    expect((await phone.get('dossiers', d.id))!.answers).toEqual({ 'child.full_name': 'Nguyễn Minh Khang', 'child.hometown': 'Thôn Đông, xã Yên Sở' });
+  });
+
+  it('the phone\'s own edits before its delete do not stop it', async () => {
+    const { db, server, deps } = await setup();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'child.full_name': 'Nguyễn Minh Khang' });
+    await syncOnce(deps);
+    await editAnswers(db, d.id, { 'child.hometown': 'Huế' });
+    await syncOnce(deps);
+    await editAnswers(db, d.id, { 'child.hometown': 'Hội An' }); // queued, then the delete
+    expect(await deleteDraft(db, d.id)).toBe('deleted');
+    await syncOnce(deps);
+    expect(server.dossiers.get(d.id)).toMatchObject({ deleted: true });
+    expect(await outboxCounts(db)).toEqual({ pending: 0, rejected: 0 });
   });
 
   it('a view pulled while the deletion waits to go does not bring the draft back', async () => {

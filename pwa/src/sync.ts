@@ -26,7 +26,7 @@ import { STATE_LABELS } from './states';
 
 export const MAX_BATCH = 100;
 export const MAX_BATCH_BYTES = 900 * 1024;
-const CURSOR_KEY = 'pull_cursor';
+export const CURSOR_KEY = 'pull_cursor';
 export const DEVICE_KEY = 'device';
 export const SYNC_KEY = 'sync';
 /** The Web Lock every sync pass holds, in any tab and in the service worker: one pass at a time. */
@@ -136,6 +136,7 @@ async function push(deps: SyncDeps, device: DeviceRecord, uploads: UploadReport 
     }
     const body = (await response.json()) as PushResponse;
     const applied = await applyPushResponse(db, body, now());
+    report.notices += await restoreRefusedDeletes(db, applied.rejected, now());
     report.pushed += applied.confirmed.length;
     report.rejected += applied.rejected.length;
     report.conflicts += applied.conflicts;
@@ -183,8 +184,15 @@ export async function applyViews(db: MotcuaDB, views: readonly DossierView[], no
       await dropDeleted(tx.objectStore('outbox'), dossiers, view.id, pending);
       continue;
     }
-    // Deleted on this device, the deletion on its way: the draft does not come back.
-    if (pending.some((i) => i.kind === 'delete_draft' && !i.voided)) continue;
+    // Deleted on this device, the deletion on its way: the draft does not come back,
+    // unless the server refuses the deletion (then from this view: restoreRefusedDeletes).
+    const deletion = pending.find((i) => i.kind === 'delete_draft' && !i.voided);
+    if (deletion) {
+      if (!deletion.view_while_deleting || deletion.view_while_deleting.version < view.version) {
+        await tx.objectStore('outbox').put({ ...deletion, view_while_deleting: view });
+      }
+      continue;
+    }
     const next = viewToLocal(view, local, at);
     next.updated_at = nextStamp(local?.updated_at, now);
     next.answers = overlay(next.answers, pending);
@@ -220,6 +228,23 @@ export async function applyViews(db: MotcuaDB, views: readonly DossierView[], no
   }
   await tx.done;
   return notices;
+}
+
+/**
+ * A deletion the server refused (another device changed the draft since, or it was
+ * submitted): the draft comes back here from the view the feed brought while the
+ * deletion waited. Without such a view the draft comes back with the pull that follows.
+ */
+async function restoreRefusedDeletes(db: MotcuaDB, rejected: readonly number[], now: Date): Promise<number> {
+  const views: DossierView[] = [];
+  for (const seq of rejected) {
+    const item = await db.get('outbox', seq);
+    if (item?.kind !== 'delete_draft' || !item.view_while_deleting) continue;
+    views.push(item.view_while_deleting);
+    const { view_while_deleting: _, ...kept } = item;
+    await db.put('outbox', kept);
+  }
+  return views.length ? applyViews(db, views, now) : 0;
 }
 
 async function pull(deps: SyncDeps, device: DeviceRecord, report: SyncReport): Promise<void> {

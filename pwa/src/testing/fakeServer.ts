@@ -15,6 +15,8 @@ interface Dossier {
   version: number;
   fields: Fields;
   fieldVersions: Record<string, number>;
+  /** The device that last changed each field, as sync/engine.py records it (none for an official). */
+  fieldDevices: Record<string, string>;
   code: string | null;
   conflicts: { id: number; path: string; server_value: unknown; device_value: unknown; resolved: boolean }[];
   messages: { at: string; author: 'official' | 'person'; text: string }[];
@@ -148,7 +150,7 @@ export class FakeServer {
         expected = last + 1;
         break;
       }
-      const outcome = this.apply(m);
+      const outcome = this.apply(m, envelope.device_id);
       this.recorded.set(`${envelope.device_id}:${m.seq}`, outcome);
       outcomes.push(outcome);
       last = m.seq;
@@ -157,7 +159,7 @@ export class FakeServer {
     return { outcomes, last_seq: last, ...(expected !== null ? { expected_seq: expected } : {}) } as PushResponse;
   }
 
-  private apply(m: any): Outcome {
+  private apply(m: any, device: string): Outcome {
     const base = { seq: m.seq, mutation_id: m.id, dossier_id: m.dossier_id };
     const reject = (code: string, path = '') => ({ ...base, status: 'rejected' as const, reasons: [{ code, path, message: code }] });
     let d = this.dossiers.get(m.dossier_id);
@@ -165,12 +167,13 @@ export class FakeServer {
       if (d) return reject('already_exists');
       d = {
         id: m.dossier_id, procedure_code: m.payload.procedure_code, state: 0, version: 1, fields: {},
-        fieldVersions: {}, code: null, conflicts: [], messages: [],
+        fieldVersions: {}, fieldDevices: {}, code: null, conflicts: [], messages: [],
       };
       for (const [k, v] of Object.entries(m.payload.fields ?? {})) {
         if (k.startsWith('bad.')) return reject('unknown_field', `payload.changes.${k}`);
         d.fields[k] = v;
         d.fieldVersions[k] = 1;
+        d.fieldDevices[k] = device;
       }
       this.dossiers.set(d.id, d);
       this.publish(d);
@@ -199,6 +202,7 @@ export class FakeServer {
           if (v === null) delete d.fields[p];
           else d.fields[p] = v;
           d.fieldVersions[p] = d.version;
+          d.fieldDevices[p] = device;
         }
         const fc = conflicts.map((c) => {
           const conflict = { id: this.nextConflict++, path: c.path, server_value: c.server, device_value: c.device, resolved: false };
@@ -214,6 +218,7 @@ export class FakeServer {
         d.version++;
         d.fields[m.payload.path] = [...list, m.payload.sha256];
         d.fieldVersions[m.payload.path] = d.version;
+        d.fieldDevices[m.payload.path] = device;
         this.publish(d);
         return result('applied');
       }
@@ -224,6 +229,7 @@ export class FakeServer {
         d.version++;
         d.fields[m.payload.path] = list.filter((h) => h !== m.payload.sha256);
         d.fieldVersions[m.payload.path] = d.version;
+        d.fieldDevices[m.payload.path] = device;
         this.publish(d);
         return result('applied');
       }
@@ -235,6 +241,7 @@ export class FakeServer {
         const value = m.payload.choice === 'server' ? c.server_value : m.payload.choice === 'device' ? c.device_value : m.payload.value;
         d.fields[c.path] = value;
         d.fieldVersions[c.path] = d.version;
+        d.fieldDevices[c.path] = device;
         this.publish(d);
         return result('applied');
       }
@@ -250,9 +257,13 @@ export class FakeServer {
       }
       case 'delete_draft': {
         if (d.state !== 0) return reject('submitted_withdraw_instead', 'kind');
+        // As sync/engine.py: not from a view older than another device's change.
+        const unseen = Object.entries(d.fieldVersions).some(([p, v]) => v > m.base_version && d!.fieldDevices[p] !== device);
+        if (unseen) return reject('changed_since_seen', 'base_version');
         d.version++;
         d.fields = {};
         d.fieldVersions = {};
+        d.fieldDevices = {};
         d.deleted = true;
         this.publish(d);
         return result('applied');
@@ -264,6 +275,7 @@ export class FakeServer {
           if (v === null) delete d.fields[p];
           else d.fields[p] = v;
           d.fieldVersions[p] = d.version;
+          d.fieldDevices[p] = device;
         }
         if (m.payload.message) d.messages.push({ at: new Date().toISOString(), author: 'person', text: m.payload.message });
         d.state = 4;
@@ -284,6 +296,7 @@ export class FakeServer {
     if (change.field) {
       d.fields[change.field[0]] = change.field[1];
       d.fieldVersions[change.field[0]] = d.version;
+      delete d.fieldDevices[change.field[0]];
     }
     this.publish(d);
   }

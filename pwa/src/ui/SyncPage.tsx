@@ -63,6 +63,10 @@ const REASON_TEXT: Record<string, [string, string]> = {
   submitted_withdraw_instead: ['Hồ sơ đã nộp không xóa được; bạn có thể yêu cầu rút hồ sơ.', 'A submitted dossier cannot be deleted; you can ask to withdraw it.'],
   draft_deleted: ['Bản nháp này đã bị xóa.', 'This draft was deleted.'],
   agency_fixed: ['Hồ sơ đã nộp thì không đổi được cơ quan tiếp nhận; muốn nộp nơi khác, hãy rút hồ sơ và nộp hồ sơ mới.', 'The receiving agency cannot change after submission; to apply elsewhere, withdraw and submit a new dossier.'],
+  changed_since_seen: [
+    'Bản nháp đã được sửa trên máy khác sau khi bạn mở nó, nên chưa xóa. Hãy xem lại rồi xóa nếu vẫn muốn.',
+    'The draft was changed on another device after you opened it, so it was not deleted. Look it over, then delete it if you still want to.',
+  ],
 };
 
 function reasonText(r: Reason): string {
