@@ -1,8 +1,9 @@
 """Taking back, in real Chromium against a real server: a submission still on the
 phone is cancelled and reaches the server as a draft; a synced draft is deleted on
 the server and on the person's other device; a submission that has left is not
-taken back (a submitted dossier is withdrawn); a draft deleted from a view older than
-another device's change is not deleted, and comes back with that device's answers."""
+taken back (a submitted dossier is withdrawn). A deletion from a view older than
+another device's change is refused by the server: tests/hostile/test_stale_delete_draft.py
+and pwa/src/sync.test.ts."""
 
 from __future__ import annotations
 
@@ -190,56 +191,3 @@ async def test_a_synced_draft_is_deleted_on_the_server_and_on_the_other_device(l
     await tablet.goto(f"/#/ho-so/{dossier_id}")
     await expect(tablet.locator("main")).to_contain_text("Không tìm thấy hồ sơ trên máy này.")
     await artifacts.screenshot(tablet, "tablet-after-delete")
-
-
-async def test_a_draft_deleted_from_an_old_view_comes_back_with_the_other_devices_answers(live_server, new_page, artifacts):
-    from playwright.async_api import expect
-
-    password = demo_password(live_server, CITIZEN)
-    phone, tablet = await new_page(), await new_page()
-    for page in (phone, tablet):
-        await install_app(page)
-        await sign_in(page, CITIZEN, password)
-
-    await phone.goto("/#/")
-    await phone.get_by_role("button", name="Đăng ký khai sinh").click()
-    await phone.locator('[id="f-child.full_name"]').fill("Phạm Gia Bảo")
-    await phone.locator('[id="f-child.full_name"]').blur()
-    dossier_id = phone.url.split("/ho-so/")[1].split("?")[0]
-    await phone.goto("/#/")
-    await expect(phone.get_by_test_id("syncbar")).to_have_attribute("data-pending", "0", timeout=30_000)
-    await open_app(tablet)
-    await expect(tablet.locator("body")).to_contain_text("Phạm Gia Bảo", timeout=30_000)
-
-    # The phone is offline while the tablet changes the name: it never shows the change.
-    await phone.context.set_offline(True)
-    await tablet.goto(f"/#/ho-so/{dossier_id}")
-    await tablet.locator('[id="f-child.full_name"]').fill("Phạm Gia Bảo An")
-    await tablet.locator('[id="f-child.full_name"]').blur()
-    await tablet.goto("/#/")
-    await expect(tablet.get_by_test_id("syncbar")).to_have_attribute("data-pending", "0", timeout=30_000)
-
-    async def renamed():
-        row = await dossier_row(live_server, dossier_id)
-        return row if row and "Bảo An" in row["fields"] else None
-
-    assert await eventually(renamed)
-
-    await phone.goto(f"/#/ho-so/{dossier_id}")
-    await expect(phone.locator('[id="f-child.full_name"]')).to_have_value("Phạm Gia Bảo")
-    phone.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
-    await phone.get_by_role("button", name="Xóa bản nháp").click()
-    await expect(phone.locator("body")).not_to_contain_text("Phạm Gia Bảo")
-
-    # Back online: the server refuses the deletion, and the draft comes back with the
-    # tablet's answers and the reason in Vietnamese.
-    await phone.context.set_offline(False)
-    await open_app(phone)
-    await expect(phone.get_by_test_id("syncbar")).to_have_attribute("data-pending", "0", timeout=30_000)
-    await expect(phone.locator("body")).to_contain_text("Phạm Gia Bảo An", timeout=30_000)
-    await phone.goto(f"/#/ho-so/{dossier_id}")
-    await expect(phone.locator('[id="f-child.full_name"]')).to_have_value("Phạm Gia Bảo An")
-    await expect(phone.locator("main")).to_contain_text("Bản nháp đã được sửa trên máy khác sau khi bạn mở nó, nên chưa xóa.")
-    await artifacts.screenshot(phone, "phone-after-refused-delete")
-    row = await dossier_row(live_server, dossier_id)
-    assert row and row["deleted_at"] is None and "Bảo An" in row["fields"]
