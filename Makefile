@@ -17,7 +17,8 @@ CHROMIUM := /usr/bin/chromium
 ESPEAK := /usr/bin/espeak-ng
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-python test-pwa install pwa chromium bench clean
+# Style, import order (ruff) and types (pyright: strict on sync/, basic elsewhere).
+.PHONY: run test lint test-python test-pwa install pwa chromium bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,7 +64,12 @@ run: $(INSTALLED) $(PWA_BUILT) $(ESPEAK)
 	$(BIN)/motcua demo
 	MOTCUA_DEMO=$${MOTCUA_DEMO:-1} $(BIN)/motcua serve
 
-test: test-python test-pwa
+test: lint test-python test-pwa
+
+lint: $(INSTALLED)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/pyright
 
 test-python: $(INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(ESPEAK) $(TUS_JS_DEPS)
 	$(BIN)/python -m pytest -q

@@ -13,24 +13,51 @@ import os
 import time
 import traceback
 
-from bench.common import BENCH, Report, load_span, loadavg, machine_info, print_report, render_markdown
+from bench.common import (
+    BENCH,
+    Report,
+    load_span,
+    loadavg,
+    machine_info,
+    print_report,
+    render_markdown,
+)
 from bench.plots import render_plots
 
 # The figures most disturbed by other work on the machine run first; the long
 # bandwidth-bound field runs (slow links, chaos) last.
-BENCHMARKS = ["wire_bytes", "reference_payloads", "pull_latency", "push_throughput", "pouchdb_compare", "load_test",
-              "upload_throughput", "image_memory", "app_budget", "typing_stress", "chaos", "slow_link", "slow_link_app"]
+BENCHMARKS = [
+    "wire_bytes",
+    "reference_payloads",
+    "pull_latency",
+    "push_throughput",
+    "pouchdb_compare",
+    "load_test",
+    "upload_throughput",
+    "image_memory",
+    "app_budget",
+    "typing_stress",
+    "chaos",
+    "slow_link",
+    "slow_link_app",
+]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small counts, to check the benchmarks work")
-    parser.add_argument("--only", default="", help="comma-separated names, e.g. wire_bytes,pull_latency")
+    parser.add_argument(
+        "--quick", action="store_true", help="small counts, to check the benchmarks work"
+    )
+    parser.add_argument(
+        "--only", default="", help="comma-separated names, e.g. wire_bytes,pull_latency"
+    )
     args = parser.parse_args()
     names = [n.strip() for n in args.only.split(",") if n.strip()] or BENCHMARKS
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
-        parser.error(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+        parser.error(
+            f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}"
+        )
 
     from bench.servers import TREE, postgres_version
 
@@ -52,7 +79,9 @@ def main() -> int:
             report = asyncio.run(module.run(quick=args.quick))
         except Exception as exc:  # one broken benchmark must not hide the others' figures
             traceback.print_exc()
-            report = Report(name, f"{name} (did not run)", summary=f"did not run: {type(exc).__name__}: {exc}")
+            report = Report(
+                name, f"{name} (did not run)", summary=f"did not run: {type(exc).__name__}: {exc}"
+            )
             failures.append(name)
         report.seconds = time.perf_counter() - t0
         report.load = load_span(load)
@@ -70,14 +99,20 @@ def main() -> int:
     render_plots(reports, path.parent, path.stem)
     lines = ["# motcua benchmarks", ""]
     if args.quick:
-        lines += ["_Quick run: small counts, to check that the benchmarks work; not figures to compare._", ""]
+        lines += [
+            "_Quick run: small counts, to check that the benchmarks work; not figures to compare._",
+            "",
+        ]
     lines += ["| machine | |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in info.items()]
     lines += [f"| whole suite | {total:.0f} s |", ""]
-    lines += ["Figures only: the benchmarks print what they measure and never pass or fail on time. "
-              "How to run them and what each measures: bench/README.md. The client shares the machine "
-              "with the servers and the database; each section gives the 1-minute load average before "
-              "and after it, since other work on the machine moves the figures.", ""]
+    lines += [
+        "Figures only: the benchmarks print what they measure and never pass or fail on time. "
+        "How to run them and what each measures: bench/README.md. The client shares the machine "
+        "with the servers and the database; each section gives the 1-minute load average before "
+        "and after it, since other work on the machine moves the figures.",
+        "",
+    ]
     lines += ["## Summary", ""] + [f"- **{r.name}**: {r.summary}" for r in reports] + [""]
     for report in reports:
         lines.append(render_markdown(report))

@@ -37,8 +37,14 @@ from bench.common import REPO, Report, cli, percentile
 from bench.servers import BenchSetupError, motcua
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 THROTTLE = 4
 SHELL_TARGET_KB = 150.0
 COLD_TARGET_MS = 1500.0
@@ -123,15 +129,25 @@ KEY_WATCH = """(selector) => {
 def app_shell_kb() -> tuple[float | None, str]:
     """The precached shell gzipped, from pwa/scripts/budget.mjs (the one measure of it)."""
     try:
-        out = subprocess.run(["node", "scripts/budget.mjs"], cwd=REPO / "pwa", capture_output=True, text=True,
-                             timeout=60)
+        out = subprocess.run(
+            ["node", "scripts/budget.mjs"],
+            cwd=REPO / "pwa",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         return None, f"pwa/scripts/budget.mjs did not run: {exc}"
     found = re.search(r"app shell .*gzip: ([\d.]+) KB", out.stdout)
     first = re.search(r"first load .*gzip: ([\d.]+) KB", out.stdout)
     if not found:
-        return None, f"pwa/scripts/budget.mjs printed no shell size: {(out.stderr or out.stdout)[-300:]}"
-    return float(found.group(1)), f"first load (HTML + entry JS + CSS) {first.group(1) if first else '?'} KB gzipped"
+        return (
+            None,
+            f"pwa/scripts/budget.mjs printed no shell size: {(out.stderr or out.stdout)[-300:]}",
+        )
+    return float(
+        found.group(1)
+    ), f"first load (HTML + entry JS + CSS) {first.group(1) if first else '?'} KB gzipped"
 
 
 async def throttled_page(context):
@@ -142,8 +158,10 @@ async def throttled_page(context):
     # With a second CDP session on the page, the context's offline mode still blocks the
     # network after navigating but navigator.onLine reads true: say offline here too, so
     # the app sees what a phone without network sees.
-    await cdp.send("Network.emulateNetworkConditions",
-                   {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    await cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
     return page
 
 
@@ -154,8 +172,9 @@ async def cold_start(context) -> dict:
     page = await throttled_page(context)
     await page.add_init_script(CATALOG_WATCH)
     await page.goto("/#/thu-tuc", wait_until="commit")
-    await page.wait_for_function("() => window.__catalog && window.__catalog.painted !== null", timeout=60_000,
-                                 polling=100)
+    await page.wait_for_function(
+        "() => window.__catalog && window.__catalog.painted !== null", timeout=60_000, polling=100
+    )
     mark = await page.evaluate("window.__catalog")
     nav = await page.evaluate(NAVIGATION_TIMES)
     probe_ms = (await page.evaluate(CPU_PROBE))[0]
@@ -185,7 +204,9 @@ async def type_communes(page, words: list[str]) -> tuple[list[dict], list[dict]]
         for ch in word:
             n = await page.evaluate("window.__keys.length")
             await page.keyboard.type(ch)
-            await page.wait_for_function(f"() => window.__keys.length > {n}", timeout=30_000, polling=20)
+            await page.wait_for_function(
+                f"() => window.__keys.length > {n}", timeout=30_000, polling=20
+            )
             await asyncio.sleep(KEY_PAUSE_S)
         got = (await page.evaluate("window.__keys"))[base:]
         keys.extend({**k, "word": word} for k in got)
@@ -205,7 +226,10 @@ async def run(quick: bool = False) -> Report:
     runs = 3 if quick else 5
     words = ["hoan kiem"] if quick else ["hoan kiem", "tan phu", "long bien"]
 
-    report = Report("app_budget", "App budget: shell size, offline cold start and commune search on a 4× slower CPU")
+    report = Report(
+        "app_budget",
+        "App budget: shell size, offline cold start and commune search on a 4× slower CPU",
+    )
     shell_kb, shell_note = app_shell_kb()
 
     with motcua("sqlite") as cluster:
@@ -213,7 +237,9 @@ async def run(quick: bool = False) -> Report:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
-                context = await browser.new_context(base_url=server.base_url, service_workers="allow")
+                context = await browser.new_context(
+                    base_url=server.base_url, service_workers="allow"
+                )
                 first = await context.new_page()
                 await install_app(first, timeout_ms=90_000)
                 await first.goto("/#/thu-tuc")
@@ -230,7 +256,9 @@ async def run(quick: bool = False) -> Report:
                     if len(starts) < runs:
                         await page.close()
                 if not all(s["controlled"] and not s["online"] for s in starts):
-                    raise RuntimeError(f"a cold start was not offline under the service worker: {starts}")
+                    raise RuntimeError(
+                        f"a cold start was not offline under the service worker: {starts}"
+                    )
                 # The last page is still offline and throttled: type into its commune picker.
                 keys, timing = await type_communes(page, words)
                 await context.close()
@@ -242,35 +270,82 @@ async def run(quick: bool = False) -> Report:
     cold_p50, cold_max = percentile(painted, 50), max(painted)
     key_p50, key_p95, key_max = percentile(key_ms, 50), percentile(key_ms, 95), max(key_ms)
 
-    budget = report.table("the budget (targets from issue #6)", ["measure", "value", "target", "reached"])
+    budget = report.table(
+        "the budget (targets from issue #6)", ["measure", "value", "target", "reached"]
+    )
     if shell_kb is not None:
-        budget.add("app shell, precached HTML + JS + CSS, gzip", f"{shell_kb:.1f} KB", "≤ 150 KB",
-                   "yes" if shell_kb <= SHELL_TARGET_KB else "no")
+        budget.add(
+            "app shell, precached HTML + JS + CSS, gzip",
+            f"{shell_kb:.1f} KB",
+            "≤ 150 KB",
+            "yes" if shell_kb <= SHELL_TARGET_KB else "no",
+        )
     else:
         budget.add("app shell, precached HTML + JS + CSS, gzip", "–", "≤ 150 KB", "not measured")
-    budget.add(f"offline cold start to painted catalog, {THROTTLE}× CPU, p50 of {runs}", f"{cold_p50:.0f} ms",
-               "≤ 1,500 ms", "yes" if cold_p50 <= COLD_TARGET_MS else "no")
-    budget.add(f"offline cold start, max of {runs}", f"{cold_max:.0f} ms", "≤ 1,500 ms",
-               "yes" if cold_max <= COLD_TARGET_MS else "no")
-    budget.add(f"commune search, key to paint, {THROTTLE}× CPU, p95 of {len(key_ms)}", f"{key_p95:.0f} ms",
-               "≤ 50 ms", "yes" if key_p95 <= KEY_TARGET_MS else "no")
-    budget.add(f"commune search, key to paint, max of {len(key_ms)}", f"{key_max:.0f} ms", "≤ 50 ms",
-               "yes" if key_max <= KEY_TARGET_MS else "no")
+    budget.add(
+        f"offline cold start to painted catalog, {THROTTLE}× CPU, p50 of {runs}",
+        f"{cold_p50:.0f} ms",
+        "≤ 1,500 ms",
+        "yes" if cold_p50 <= COLD_TARGET_MS else "no",
+    )
+    budget.add(
+        f"offline cold start, max of {runs}",
+        f"{cold_max:.0f} ms",
+        "≤ 1,500 ms",
+        "yes" if cold_max <= COLD_TARGET_MS else "no",
+    )
+    budget.add(
+        f"commune search, key to paint, {THROTTLE}× CPU, p95 of {len(key_ms)}",
+        f"{key_p95:.0f} ms",
+        "≤ 50 ms",
+        "yes" if key_p95 <= KEY_TARGET_MS else "no",
+    )
+    budget.add(
+        f"commune search, key to paint, max of {len(key_ms)}",
+        f"{key_max:.0f} ms",
+        "≤ 50 ms",
+        "yes" if key_max <= KEY_TARGET_MS else "no",
+    )
 
-    cold = report.table(f"offline cold starts of #/thu-tuc in a new page, CPU {THROTTLE}× slower (ms from navigation start)",
-                        ["run", "HTML from worker", "DOMContentLoaded", "first paint (FCP)", "catalog in DOM",
-                         "catalog painted", "CPU probe"])
+    cold = report.table(
+        f"offline cold starts of #/thu-tuc in a new page, CPU {THROTTLE}× slower (ms from navigation start)",
+        [
+            "run",
+            "HTML from worker",
+            "DOMContentLoaded",
+            "first paint (FCP)",
+            "catalog in DOM",
+            "catalog painted",
+            "CPU probe",
+        ],
+    )
     for i, s in enumerate(starts, 1):
-        cold.add(i, s["response_end"], s["dom_content_loaded"], s["fcp"], s["shown"], s["painted"], s["probe_ms"])
+        cold.add(
+            i,
+            s["response_end"],
+            s["dom_content_loaded"],
+            s["fcp"],
+            s["shown"],
+            s["painted"],
+            s["probe_ms"],
+        )
     cold.add("p50", None, None, None, percentile([s["shown"] for s in starts], 50), cold_p50, None)
 
-    typed = report.table(f"commune picker, one key at a time, CPU {THROTTLE}× slower (ms from key event to next paint)",
-                         ["typed", "keys", "p50", "p95", "max", "results after last key"])
+    typed = report.table(
+        f"commune picker, one key at a time, CPU {THROTTLE}× slower (ms from key event to next paint)",
+        ["typed", "keys", "p50", "p95", "max", "results after last key"],
+    )
     for word in words:
         mine = [k for k in keys if k["word"] == word]
         ms_ = [k["end"] - k["start"] for k in mine]
-        typed.add(word, len(mine), percentile(ms_, 50), percentile(ms_, 95), max(ms_),
-                  f"{mine[-1]['hits']} ({mine[-1]['first']}…)")
+        typed.add(
+            word,
+            len(mine),
+            percentile(ms_, 50),
+            percentile(ms_, 95),
+            max(ms_),
+            f"{mine[-1]['hits']} ({mine[-1]['first']}…)",
+        )
     typed.add("all", len(key_ms), key_p50, percentile(key_ms, 95), key_max, "")
 
     slow = {}
@@ -279,33 +354,68 @@ async def run(quick: bool = False) -> Report:
             slow[e["interaction"]] = max(slow.get(e["interaction"], 0.0), e["duration"])
     key_down = {e["interaction"] for e in timing if e["name"] == "keydown" and e["interaction"]}
     for word in words:
-        report.note(f"typing {word!r}, ms per key: " + ", ".join(
-            f"{k['key']!r} {k['end'] - k['start']:.0f} ({k['hits']} shown)" for k in keys if k["word"] == word))
-    report.note(f"Event Timing API (reports only events ≥ 16 ms, durations rounded to 8 ms): "
-                f"{len(key_down)} keystroke interactions reached 16 ms ({len(key_ms)} keys typed); longest "
-                f"{max(slow.values()) if slow else 0:.0f} ms.")
-    report.note(f"CPU probe (a fixed JavaScript loop): {probe_full_ms:.0f} ms at full speed online, "
-                f"{percentile([s['probe_ms'] for s in starts], 50):.0f} ms in the throttled pages "
-                f"(×{percentile([s['probe_ms'] for s in starts], 50) / probe_full_ms:.1f}): the {THROTTLE}× slowdown is in effect.")
+        report.note(
+            f"typing {word!r}, ms per key: "
+            + ", ".join(
+                f"{k['key']!r} {k['end'] - k['start']:.0f} ({k['hits']} shown)"
+                for k in keys
+                if k["word"] == word
+            )
+        )
+    report.note(
+        f"Event Timing API (reports only events ≥ 16 ms, durations rounded to 8 ms): "
+        f"{len(key_down)} keystroke interactions reached 16 ms ({len(key_ms)} keys typed); longest "
+        f"{max(slow.values()) if slow else 0:.0f} ms."
+    )
+    report.note(
+        f"CPU probe (a fixed JavaScript loop): {probe_full_ms:.0f} ms at full speed online, "
+        f"{percentile([s['probe_ms'] for s in starts], 50):.0f} ms in the throttled pages "
+        f"(×{percentile([s['probe_ms'] for s in starts], 50) / probe_full_ms:.1f}): the {THROTTLE}× slowdown is in effect."
+    )
     if shell_kb is not None:
         report.note(f"app shell from pwa/scripts/budget.mjs; {shell_note}.")
     else:
         report.note(shell_note)
-    report.note("Each cold start is a new page of the same browser (offline, served by the service worker from "
-                "its precache, reference data from IndexedDB); the browser's compiled-code cache is warm.")
+    report.note(
+        "Each cold start is a new page of the same browser (offline, served by the service worker from "
+        "its precache, reference data from IndexedDB); the browser's compiled-code cache is warm."
+    )
 
-    report.plot(f"Offline cold start to painted catalog ({THROTTLE}× CPU)", "run", "ms",
-                {"catalog painted": [(f"run {i}", v) for i, v in enumerate(painted, 1)],
-                 "target 1.5 s": [(f"run {i}", COLD_TARGET_MS) for i in range(1, runs + 1)]}, kind="bar")
-    report.plot(f"Commune search: key event to next paint ({THROTTLE}× CPU)", "keystroke", "ms",
-                {"key to paint": [(i, v) for i, v in enumerate(key_ms, 1)],
-                 "target 50 ms": [(1, KEY_TARGET_MS), (len(key_ms), KEY_TARGET_MS)]})
+    report.plot(
+        f"Offline cold start to painted catalog ({THROTTLE}× CPU)",
+        "run",
+        "ms",
+        {
+            "catalog painted": [(f"run {i}", v) for i, v in enumerate(painted, 1)],
+            "target 1.5 s": [(f"run {i}", COLD_TARGET_MS) for i in range(1, runs + 1)],
+        },
+        kind="bar",
+    )
+    report.plot(
+        f"Commune search: key event to next paint ({THROTTLE}× CPU)",
+        "keystroke",
+        "ms",
+        {
+            "key to paint": [(i, v) for i, v in enumerate(key_ms, 1)],
+            "target 50 ms": [(1, KEY_TARGET_MS), (len(key_ms), KEY_TARGET_MS)],
+        },
+    )
 
-    report.figures.update({"shell_kb": shell_kb, "cold_start_p50_ms": cold_p50, "cold_start_max_ms": cold_max,
-                           "key_p50_ms": key_p50, "key_p95_ms": key_p95, "key_max_ms": key_max})
+    report.figures.update(
+        {
+            "shell_kb": shell_kb,
+            "cold_start_p50_ms": cold_p50,
+            "cold_start_max_ms": cold_max,
+            "key_p50_ms": key_p50,
+            "key_p95_ms": key_p95,
+            "key_max_ms": key_max,
+        }
+    )
     shell_text = f"shell {shell_kb:.1f} KB gzip (≤ 150), " if shell_kb is not None else ""
-    report.summary = (f"{shell_text}offline cold start p50 {cold_p50:.0f} ms, max {cold_max:.0f} ms (≤ 1,500, {THROTTLE}× CPU); "
-                      f"commune search p50 {key_p50:.0f} ms, p95 {key_p95:.0f} ms, max {key_max:.0f} ms per key (≤ 50)")
+    report.summary = (
+        f"{shell_text}offline cold start p50 {cold_p50:.0f} ms, max {cold_max:.0f} ms (≤ 1,500, {THROTTLE}× CPU); "
+        f"commune search p50 {key_p50:.0f} ms, p95 {key_p95:.0f} ms, max {key_max:.0f} ms per key (≤ 50)"
+    )
     return report
 
 

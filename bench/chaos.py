@@ -31,14 +31,24 @@ async def run(quick: bool = False) -> Report:
     if problem:
         raise BenchSetupError(f"chaos needs PostgreSQL (3 processes share it): {problem}")
     seed = random.randrange(1 << 30)
-    plan = (ChaosPlan(devices=20, processes=3, sessions=5, kills=2, seed=seed) if quick else
-            ChaosPlan(devices=100, processes=3, sessions=12, kills=8, seed=seed))
-    report = Report("chaos", f"Chaos: {plan.devices} phones, {plan.processes} processes on one PostgreSQL, "
-                             f"cuts, duplicates, reorders and {plan.kills} kill -9")
+    plan = (
+        ChaosPlan(devices=20, processes=3, sessions=5, kills=2, seed=seed)
+        if quick
+        else ChaosPlan(devices=100, processes=3, sessions=12, kills=8, seed=seed)
+    )
+    report = Report(
+        "chaos",
+        f"Chaos: {plan.devices} phones, {plan.processes} processes on one PostgreSQL, "
+        f"cuts, duplicates, reorders and {plan.kills} kill -9",
+    )
     database = Database.fresh("postgres")
     try:
-        settings = load_settings({"MOTCUA_DATABASE_URL": database.url, "MOTCUA_DATA_DIR": str(database.data_dir)})
-        print(f"  chaos: seed {seed}, {plan.devices} phones × {plan.sessions} sessions …", flush=True)
+        settings = load_settings(
+            {"MOTCUA_DATABASE_URL": database.url, "MOTCUA_DATA_DIR": str(database.data_dir)}
+        )
+        print(
+            f"  chaos: seed {seed}, {plan.devices} phones × {plan.sessions} sessions …", flush=True
+        )
         async with bound_engine(settings):
             chaos = Chaos(plan, settings, scratch_dir("chaos-logs"))
             async with chaos:
@@ -57,29 +67,48 @@ async def run(quick: bool = False) -> Report:
     happened.add("seconds (chaos + quiet phase)", round(result.seconds, 1))
     for name, value in result.phases.items():
         happened.add(f"seconds: {name}", round(value, 1))
-    held = report.table("Invariants (violations; each must be 0)", ["invariant", "violations", "held"])
+    held = report.table(
+        "Invariants (violations; each must be 0)", ["invariant", "violations", "held"]
+    )
     for name, value in result.checks.items():
         held.add(name, value, "yes" if value == 0 else "NO")
 
     # The kills as a second series: each point sits on the curve where a process died.
-    report.plot("Mutations confirmed over time (kill -9 marked)", "seconds", "mutations confirmed",
-                {"confirmed": result.timeline, **({"kill -9": result.kill_marks} if result.kill_marks else {})},
-                kind="line")
+    report.plot(
+        "Mutations confirmed over time (kill -9 marked)",
+        "seconds",
+        "mutations confirmed",
+        {
+            "confirmed": result.timeline,
+            **({"kill -9": result.kill_marks} if result.kill_marks else {}),
+        },
+        kind="line",
+    )
 
     c = result.counts
-    report.figures.update({"lost_drafts": result.checks["drafts lost"],
-                           "duplicate_codes": result.checks["duplicate codes"],
-                           "converged": c["devices converged"], "devices": c["devices"]})
-    report.note(f"Random seed {seed}; processes killed with SIGKILL at even shares of the phones' sessions, "
-                "each down 0.1–0.8 s before a restart on a new port (its proxy refuses meanwhile).")
-    report.note("A cut delivers the request headers and part of the body, then drops both sides; "
-                "the proxies cut every ~40 KB of request body on average during the chaos phase.")
+    report.figures.update(
+        {
+            "lost_drafts": result.checks["drafts lost"],
+            "duplicate_codes": result.checks["duplicate codes"],
+            "converged": c["devices converged"],
+            "devices": c["devices"],
+        }
+    )
+    report.note(
+        f"Random seed {seed}; processes killed with SIGKILL at even shares of the phones' sessions, "
+        "each down 0.1–0.8 s before a restart on a new port (its proxy refuses meanwhile)."
+    )
+    report.note(
+        "A cut delivers the request headers and part of the body, then drops both sides; "
+        "the proxies cut every ~40 KB of request body on average during the chaos phase."
+    )
     report.summary = (
         f"{c['devices']} phones, {c['server processes']} processes, {c['processes killed (SIGKILL)']} kill -9, "
         f"{c['connections cut mid-request']} cuts: {c['mutations confirmed']}/{c['mutations queued']} mutations "
         f"confirmed, {result.checks['drafts lost']} drafts lost, {result.checks['duplicate codes']} duplicate "
         f"codes, {c['devices converged']}/{c['devices']} converged"
-        + ("" if result.ok else " — INVARIANTS VIOLATED (see table)"))
+        + ("" if result.ok else " — INVARIANTS VIOLATED (see table)")
+    )
     return report
 
 

@@ -11,9 +11,10 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
@@ -128,7 +129,9 @@ def render_markdown(report: Report) -> str:
     for table in report.tables:
         lines += [f"**{table.title}**", ""]
         lines.append("| " + " | ".join(table.headers) + " |")
-        lines.append("|" + "|".join("---" if i == 0 else "---:" for i in range(len(table.headers))) + "|")
+        lines.append(
+            "|" + "|".join("---" if i == 0 else "---:" for i in range(len(table.headers))) + "|"
+        )
         for row in table.rows:
             lines.append("| " + " | ".join(cell(c).replace("|", "\\|") for c in row) + " |")
         lines.append("")
@@ -197,7 +200,9 @@ def machine_info() -> dict[str, str]:
         info["ram"] = "?"
     try:
         cpuinfo = Path("/proc/cpuinfo").read_text()
-        info["cpu"] = next(l.split(":", 1)[1].strip() for l in cpuinfo.splitlines() if l.startswith("model name"))
+        info["cpu"] = next(
+            l.split(":", 1)[1].strip() for l in cpuinfo.splitlines() if l.startswith("model name")
+        )
     except (OSError, StopIteration):
         info["cpu"] = platform.processor() or "?"
     info["python"] = sys.version.split()[0]
@@ -217,7 +222,9 @@ def cli(run: Any, description: str = "") -> None:
     import time
 
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--quick", action="store_true", help="a small run, to check the benchmark works")
+    parser.add_argument(
+        "--quick", action="store_true", help="a small run, to check the benchmark works"
+    )
     args = parser.parse_args()
     started, load = time.perf_counter(), loadavg()
     report = asyncio.run(run(quick=args.quick))

@@ -51,8 +51,9 @@ def _jpeg(width: int, height: int, progressive: bool, subsampling: int, seed: in
     grey = Image.linear_gradient("L").resize((width, height))
     tint = Image.new("L", (width, height), 40 + seed)
     out = io.BytesIO()
-    Image.merge("RGB", (grey, tint, grey)).save(out, "JPEG", quality=90, progressive=progressive,
-                                                subsampling=subsampling)
+    Image.merge("RGB", (grey, tint, grey)).save(
+        out, "JPEG", quality=90, progressive=progressive, subsampling=subsampling
+    )
     return out.getvalue()
 
 
@@ -96,38 +97,77 @@ async def measure(files: list[tuple[str, bytes, bool]], slots: int) -> dict:
 
 
 async def run(quick: bool = False) -> Report:
-    report = Report("image_memory", "Attachment checks: peak memory under 8 worst-case uploads at once")
+    report = Report(
+        "image_memory", "Attachment checks: peak memory under 8 worst-case uploads at once"
+    )
     files = worst_files()
     peaks = report.table(
         "one motcua serve (SQLite), 8 uploads at once; peak RSS (VmHWM) against the floor at rest "
         "measured in the same run",
-        ["check slots", "floor MiB", "peak MiB", "peak − floor MiB", "peak ÷ floor", f"target ≤ {TARGET_MIB} MiB",
-         "accepted", "refused", "as expected", "all 8 done in s"])
-    each = report.table("the files (with the default 2 check slots)",
-                        ["file", "KB", "expected", "status", "problem", "upload s"])
+        [
+            "check slots",
+            "floor MiB",
+            "peak MiB",
+            "peak − floor MiB",
+            "peak ÷ floor",
+            f"target ≤ {TARGET_MIB} MiB",
+            "accepted",
+            "refused",
+            "as expected",
+            "all 8 done in s",
+        ],
+    )
+    each = report.table(
+        "the files (with the default 2 check slots)",
+        ["file", "KB", "expected", "status", "problem", "upload s"],
+    )
     summary = ""
-    for slots in ([2] if quick else [1, 2, 4]):
+    for slots in [2] if quick else [1, 2, 4]:
         print(f"  image_memory: {slots} check slot(s) …", flush=True)
         r = await measure(files, slots)
         floor, peak = r["floor"] / MiB, r["peak"] / MiB
         accepted = sum(1 for status, _, _ in r["outcomes"] if status is not None and status < 300)
-        expected = all((status is not None and status < 300) == ok
-                       for (status, _, _), (_, _, ok) in zip(r["outcomes"], files))
-        peaks.add(slots, floor, peak, peak - floor, peak / floor if floor else float("nan"),
-                  "reached" if peak <= TARGET_MIB else "not reached", accepted, len(files) - accepted,
-                  "yes" if expected else "NO", r["seconds"])
+        expected = all(
+            (status is not None and status < 300) == ok
+            for (status, _, _), (_, _, ok) in zip(r["outcomes"], files)
+        )
+        peaks.add(
+            slots,
+            floor,
+            peak,
+            peak - floor,
+            peak / floor if floor else float("nan"),
+            "reached" if peak <= TARGET_MIB else "not reached",
+            accepted,
+            len(files) - accepted,
+            "yes" if expected else "NO",
+            r["seconds"],
+        )
         report.figures[f"peak_mib_{slots}_slots"] = peak
         report.figures[f"floor_mib_{slots}_slots"] = floor
         if slots == 2:
             for (name, data, ok), (status, code, seconds) in zip(files, r["outcomes"]):
-                each.add(name, len(data) / 1024, "accepted" if ok else "refused", status, code or "–", seconds)
-            summary = (f"peak {peak:.0f} MiB over a floor of {floor:.0f} MiB (×{peak / floor:.2f}) with 2 check "
-                       f"slots; target ≤ {TARGET_MIB} MiB {'reached' if peak <= TARGET_MIB else 'not reached'}; "
-                       f"{len(files) - accepted} of 8 refused{'' if expected else ' (NOT as expected)'}")
-    report.note("Each check slot admits one decode at a time; the budget of one decode is 96 MiB of pixels "
-                "(image_check.DECODE_BUDGET). Bombs are refused from their header and cost nothing to decode.")
-    report.note("The floor is the server's RSS at rest after one small upload has loaded Pillow and the rest; "
-                "VmHWM is reset (clear_refs) just before the 8 uploads start.")
+                each.add(
+                    name,
+                    len(data) / 1024,
+                    "accepted" if ok else "refused",
+                    status,
+                    code or "–",
+                    seconds,
+                )
+            summary = (
+                f"peak {peak:.0f} MiB over a floor of {floor:.0f} MiB (×{peak / floor:.2f}) with 2 check "
+                f"slots; target ≤ {TARGET_MIB} MiB {'reached' if peak <= TARGET_MIB else 'not reached'}; "
+                f"{len(files) - accepted} of 8 refused{'' if expected else ' (NOT as expected)'}"
+            )
+    report.note(
+        "Each check slot admits one decode at a time; the budget of one decode is 96 MiB of pixels "
+        "(image_check.DECODE_BUDGET). Bombs are refused from their header and cost nothing to decode."
+    )
+    report.note(
+        "The floor is the server's RSS at rest after one small upload has loaded Pillow and the rest; "
+        "VmHWM is reset (clear_refs) just before the 8 uploads start."
+    )
     report.summary = summary
     return report
 

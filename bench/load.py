@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import httpx
 import msgspec
@@ -47,14 +48,15 @@ async def run_clients(jobs: list[Callable[[Stats], Awaitable[None]]], deadline: 
     started = time.perf_counter()
     try:
         await asyncio.wait_for(asyncio.gather(*[job(stats) for job in jobs]), deadline)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         stats.problems[f"stopped after {deadline:.0f} s"] += 1
     stats.seconds = time.perf_counter() - started
     return stats
 
 
-def push_job(device: Device, bodies: list[tuple[bytes, int]], content_type: str = JSON
-             ) -> Callable[[Stats], Awaitable[None]]:
+def push_job(
+    device: Device, bodies: list[tuple[bytes, int]], content_type: str = JSON
+) -> Callable[[Stats], Awaitable[None]]:
     """A device pushing (body, mutation count) pairs in order, counting outcomes."""
 
     async def job(stats: Stats) -> None:
@@ -69,7 +71,9 @@ def push_job(device: Device, bodies: list[tuple[bytes, int]], content_type: str 
                 answer = decode(r.content, content_type)
                 outcomes = answer["outcomes"]
                 if len(outcomes) != count or answer.get("expected_seq") is not None:
-                    stats.problems[f"{len(outcomes)} outcomes for {count}, expected_seq {answer.get('expected_seq')}"] += 1
+                    stats.problems[
+                        f"{len(outcomes)} outcomes for {count}, expected_seq {answer.get('expected_seq')}"
+                    ] += 1
                 stats.statuses.update(o["status"] for o in outcomes)
                 stats.items += len(outcomes)
                 stats.last_answer[str(device.device_id)] = (body, answer)
@@ -79,15 +83,19 @@ def push_job(device: Device, bodies: list[tuple[bytes, int]], content_type: str 
 
 async def push_once(device: Device, mutations: list[dict[str, Any]]) -> dict[str, Any]:
     async with device.client() as http:
-        r = await http.post("/api/sync/push", content=encode(device.envelope(mutations)),
-                            headers={"Content-Type": JSON})
+        r = await http.post(
+            "/api/sync/push",
+            content=encode(device.envelope(mutations)),
+            headers={"Content-Type": JSON},
+        )
     if r.status_code != 200:
         raise RuntimeError(f"push answered {r.status_code}: {r.text[:300]}")
     return r.json()
 
 
-async def replay_check(device: Device, last: tuple[bytes, dict[str, Any]] | None,
-                       content_type: str = JSON) -> bool:
+async def replay_check(
+    device: Device, last: tuple[bytes, dict[str, Any]] | None, content_type: str = JSON
+) -> bool:
     """Exactly-once: the device's last answered batch, sent again byte for byte,
     gets the recorded outcomes back."""
     if last is None:
@@ -109,7 +117,9 @@ def summarize_problems(stats: Stats) -> str:
     return "; ".join(f"{n}× {what}" for what, n in stats.problems.most_common(3))
 
 
-async def timed_get(http: httpx.AsyncClient, url: str, **kwargs: Any) -> tuple[float, httpx.Response]:
+async def timed_get(
+    http: httpx.AsyncClient, url: str, **kwargs: Any
+) -> tuple[float, httpx.Response]:
     t0 = time.perf_counter()
     r = await http.get(url, **kwargs)
     return time.perf_counter() - t0, r

@@ -34,10 +34,17 @@ def _draw(chart: Plot, path: Path) -> None:
                 values = dict((str(x), y) for x, y in points)
                 xs = [c + (i - (len(chart.series) - 1) / 2) * width for c in range(len(categories))]
                 ax.bar(xs, [values.get(c, 0.0) for c in categories], width, label=name)
-            ax.set_xticks(range(len(categories)), categories, rotation=20 if len(categories) > 4 else 0)
+            ax.set_xticks(
+                range(len(categories)), categories, rotation=20 if len(categories) > 4 else 0
+            )
         else:
             for name, points in chart.series.items():
-                ax.plot([x for x, _ in points], [y for _, y in points], marker="." if len(points) < 60 else None, label=name)
+                ax.plot(
+                    [x for x, _ in points],
+                    [y for _, y in points],
+                    marker="." if len(points) < 60 else None,
+                    label=name,
+                )
         ax.set_title(chart.title)
         ax.set_xlabel(chart.x_label)
         ax.set_ylabel(chart.y_label)

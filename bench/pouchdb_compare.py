@@ -25,7 +25,16 @@ from pathlib import Path
 import httpx
 
 from bench.common import BENCH, Report, cli, ms, percentile
-from bench.load import JSON, Stats, encode, push_job, push_once, replay_check, run_clients, summarize_problems
+from bench.load import (
+    JSON,
+    Stats,
+    encode,
+    push_job,
+    push_once,
+    replay_check,
+    run_clients,
+    summarize_problems,
+)
 from bench.push_throughput import split
 from bench.servers import available_engines, free_port, memory_of, motcua, scratch_dir
 from bench.workload import PROCEDURE, birth_fields, chunks, create_draft_payload
@@ -71,18 +80,30 @@ class PouchServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60) -> "PouchServer":
-        command = ["node", str(POUCHDB_BIN), "--host", "127.0.0.1", "--port", str(self.port),
-                   "--config", str(self.dir / "config.json"), "--no-stdout-logs"]
+    def start(self, timeout: float = 60) -> PouchServer:
+        command = [
+            "node",
+            str(POUCHDB_BIN),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--config",
+            str(self.dir / "config.json"),
+            "--no-stdout-logs",
+        ]
         command += ["--in-memory"] if self.in_memory else ["--dir", str(self.dir / "db")]
         (self.dir / "db").mkdir(exist_ok=True)
         log = open(self.dir / "stdout.log", "wb")
-        self.process = subprocess.Popen(command, cwd=self.dir, stdout=log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            command, cwd=self.dir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"pouchdb-server exited: {(self.dir / 'stdout.log').read_text()[-800:]}")
+                raise RuntimeError(
+                    f"pouchdb-server exited: {(self.dir / 'stdout.log').read_text()[-800:]}"
+                )
             try:
                 if httpx.get(self.base_url + "/", timeout=2).status_code == 200:
                     return self
@@ -115,8 +136,9 @@ class PouchServer:
 
 def bulk_job(base_url: str, bodies: list[tuple[bytes, int]]):
     async def job(stats: Stats) -> None:
-        async with httpx.AsyncClient(base_url=base_url, timeout=120,
-                                     headers={"Content-Type": JSON}) as http:
+        async with httpx.AsyncClient(
+            base_url=base_url, timeout=120, headers={"Content-Type": JSON}
+        ) as http:
             for body, count in bodies:
                 t0 = time.perf_counter()
                 r = await http.post("/bench/_bulk_docs", content=body)
@@ -139,32 +161,47 @@ async def run_pouch(in_memory: bool, documents: int, clients: int, batch: int) -
             r = await http.put("/bench")
             assert r.status_code in (201, 412), r.text
             # Warm-up, untimed: one small batch.
-            warm = [{"_id": f"warm-{k}", "procedure_code": PROCEDURE, "fields": birth_fields(90000 + k)}
-                    for k in range(clients)]
+            warm = [
+                {"_id": f"warm-{k}", "procedure_code": PROCEDURE, "fields": birth_fields(90000 + k)}
+                for k in range(clients)
+            ]
             await http.post("/bench/_bulk_docs", json={"docs": warm})
         jobs, start = [], 0
         for count in split(documents, clients):
             docs = [{"_id": str(uuid7()), **create_draft_payload(start + k)} for k in range(count)]
             start += count
-            jobs.append(bulk_job(server.base_url, [(encode({"docs": c}), len(c)) for c in chunks(docs, batch)]))
+            jobs.append(
+                bulk_job(
+                    server.base_url, [(encode({"docs": c}), len(c)) for c in chunks(docs, batch)]
+                )
+            )
         server.reset_peak()
         stats = await run_clients(jobs, DEADLINE)
         peak = server.peak_rss_mb()
         async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
             stored = (await http.get("/bench")).json().get("doc_count", 0) - clients
-        return {"label": server.label, "stats": stats, "peak_mb": peak, "check": f"{stored:,} stored"}
+        return {
+            "label": server.label,
+            "stats": stats,
+            "peak_mb": peak,
+            "check": f"{stored:,} stored",
+        }
     finally:
         server.stop()
 
 
-async def run_motcua(engine: str, documents: int, clients: int, batch: int, processes: int = 1) -> dict:
+async def run_motcua(
+    engine: str, documents: int, clients: int, batch: int, processes: int = 1
+) -> dict:
     with motcua(engine, processes) as cluster:
         phones = await cluster.devices(clients)
         await asyncio.gather(*[_warm(p, 90000 + k) for k, p in enumerate(phones)])
         jobs, start = [], 0
         for phone, count in zip(phones, split(documents, clients)):
-            mutations = [phone.mutation("create_draft", uuid7(), create_draft_payload(start + k))
-                         for k in range(count)]
+            mutations = [
+                phone.mutation("create_draft", uuid7(), create_draft_payload(start + k))
+                for k in range(count)
+            ]
             start += count
             batches = list(chunks(mutations, batch))
             jobs.append(push_job(phone, [(encode(phone.envelope(b)), len(b)) for b in batches]))
@@ -174,33 +211,54 @@ async def run_motcua(engine: str, documents: int, clients: int, batch: int, proc
         first = phones[0]
         replay = await replay_check(first, stats.last_answer.get(str(first.device_id)))
         applied = stats.statuses.get("applied", 0)
-        return {"label": f"motcua ({cluster.label})", "engine": engine, "processes": processes,
-                "stats": stats, "peak_mb": peak,
-                "check": f"{applied:,} applied, replay {'= recorded' if replay else 'DIFFERS'}"}
+        return {
+            "label": f"motcua ({cluster.label})",
+            "engine": engine,
+            "processes": processes,
+            "stats": stats,
+            "peak_mb": peak,
+            "check": f"{applied:,} applied, replay {'= recorded' if replay else 'DIFFERS'}",
+        }
 
 
 async def _warm(phone, i: int) -> None:
     await push_once(phone, [phone.mutation("create_draft", uuid7(), create_draft_payload(i))])
 
 
-async def run(quick: bool = False, documents: int = 10_000, clients: int = 8, batch: int = 100) -> Report:
+async def run(
+    quick: bool = False, documents: int = 10_000, clients: int = 8, batch: int = 100
+) -> Report:
     if quick:
         documents = 800
     report = Report("pouchdb_compare", "motcua vs pouchdb-server (same drafts, same clients)")
     table = report.table(
         f"{documents:,} birth drafts, {clients} concurrent clients, batches of {batch}",
-        ["server", "documents/s", "seconds", "batch p50 ms", "batch p95 ms", "peak RSS MiB", "check"])
+        [
+            "server",
+            "documents/s",
+            "seconds",
+            "batch p50 ms",
+            "batch p95 ms",
+            "peak RSS MiB",
+            "check",
+        ],
+    )
     peers: list[dict] = []
     why = install_pouchdb()
     if why:
         report.note(f"pouchdb-server could not be installed, so only motcua ran: {why}")
     else:
         for in_memory in (False, True):
-            print(f"  pouchdb_compare: pouchdb-server {'in memory' if in_memory else 'LevelDB'} …", flush=True)
+            print(
+                f"  pouchdb_compare: pouchdb-server {'in memory' if in_memory else 'LevelDB'} …",
+                flush=True,
+            )
             try:
                 peers.append(await run_pouch(in_memory, documents, clients, batch))
             except Exception as exc:  # the peer failing must not stop the suite
-                report.note(f"pouchdb-server ({'memory' if in_memory else 'LevelDB'}) failed: {exc}")
+                report.note(
+                    f"pouchdb-server ({'memory' if in_memory else 'LevelDB'}) failed: {exc}"
+                )
     ours: list[dict] = []
     engines = available_engines()
     # One process each is the like-for-like row (pouchdb-server runs its JavaScript on
@@ -211,13 +269,22 @@ async def run(quick: bool = False, documents: int = 10_000, clients: int = 8, ba
         ours.append(await run_motcua(engine, documents, clients, batch, processes))
     for r in peers + ours:
         s = r["stats"]
-        table.add(r["label"], s.rate, s.seconds, ms(percentile(s.latencies, 50)), ms(percentile(s.latencies, 95)),
-                  r["peak_mb"], r["check"])
+        table.add(
+            r["label"],
+            s.rate,
+            s.seconds,
+            ms(percentile(s.latencies, 50)),
+            ms(percentile(s.latencies, 95)),
+            r["peak_mb"],
+            r["check"],
+        )
         if s.problems:
             report.note(f"{r['label']}: problems: {summarize_problems(s)}")
     if peers:
-        ratios = report.table("ratio: motcua documents/s ÷ pouchdb-server documents/s",
-                              ["motcua"] + [p["label"] for p in peers])
+        ratios = report.table(
+            "ratio: motcua documents/s ÷ pouchdb-server documents/s",
+            ["motcua"] + [p["label"] for p in peers],
+        )
         for r in ours:
             ratios.add(r["label"], *[r["stats"].rate / p["stats"].rate for p in peers])
         disk = peers[0]
@@ -225,24 +292,41 @@ async def run(quick: bool = False, documents: int = 10_000, clients: int = 8, ba
         best = max(single, key=lambda r: r["stats"].rate)
         ratio = best["stats"].rate / disk["stats"].rate
         report.figures["ratio"] = ratio
-        report.summary = (f"best motcua in one process {best['stats'].rate:,.0f} docs/s ({best['label']}) vs "
-                          f"{disk['label']} {disk['stats'].rate:,.0f} docs/s: ratio {ratio:.2f} "
-                          f"(target ≥ 1: {'reached' if ratio >= 1 else 'not reached'})")
+        report.summary = (
+            f"best motcua in one process {best['stats'].rate:,.0f} docs/s ({best['label']}) vs "
+            f"{disk['label']} {disk['stats'].rate:,.0f} docs/s: ratio {ratio:.2f} "
+            f"(target ≥ 1: {'reached' if ratio >= 1 else 'not reached'})"
+        )
         pair = next((r for r in ours if r["processes"] == 2), None)
         if pair is not None:
             report.figures["ratio_2_processes"] = pair["stats"].rate / disk["stats"].rate
-            report.summary += f"; {pair['label']}: ratio {pair['stats'].rate / disk['stats'].rate:.2f}"
+            report.summary += (
+                f"; {pair['label']}: ratio {pair['stats'].rate / disk['stats'].rate:.2f}"
+            )
     else:
         report.summary = "pouchdb-server not run; motcua " + ", ".join(
-            f"{r['label']} {r['stats'].rate:,.0f} docs/s" for r in ours)
-    report.plot("Documents per second, same drafts and clients", "server", "documents/s",
-                {"documents/s": [(r["label"].replace("motcua ", "motcua\n"), r["stats"].rate) for r in peers + ours]},
-                kind="bar")
-    report.note("pouchdb-server stores the JSON as given; motcua validates every field against the khai-sinh "
-                "form, normalizes text, and records each (device, seq) outcome for exactly-once replay.")
-    report.note("Durability differs in the peer's favour: LevelDB (leveldown) does not fsync its writes by "
-                "default, while motcua commits each batch durably (SQLite WAL with synchronous=FULL, SQLite's "
-                "default; PostgreSQL with fsync and synchronous_commit on).")
+            f"{r['label']} {r['stats'].rate:,.0f} docs/s" for r in ours
+        )
+    report.plot(
+        "Documents per second, same drafts and clients",
+        "server",
+        "documents/s",
+        {
+            "documents/s": [
+                (r["label"].replace("motcua ", "motcua\n"), r["stats"].rate) for r in peers + ours
+            ]
+        },
+        kind="bar",
+    )
+    report.note(
+        "pouchdb-server stores the JSON as given; motcua validates every field against the khai-sinh "
+        "form, normalizes text, and records each (device, seq) outcome for exactly-once replay."
+    )
+    report.note(
+        "Durability differs in the peer's favour: LevelDB (leveldown) does not fsync its writes by "
+        "default, while motcua commits each batch durably (SQLite WAL with synchronous=FULL, SQLite's "
+        "default; PostgreSQL with fsync and synchronous_commit on)."
+    )
     return report
 
 

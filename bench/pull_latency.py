@@ -35,12 +35,17 @@ async def setup(pushers: list[Device], count: int) -> float:
             mutations += submitted_dossier(pusher, i)[1]
         async with pusher.client() as http:
             for batch in chunks(mutations, 99):
-                r = await http.post("/api/sync/push", content=encode(pusher.envelope(batch)),
-                                    headers={"Content-Type": JSON})
+                r = await http.post(
+                    "/api/sync/push",
+                    content=encode(pusher.envelope(batch)),
+                    headers={"Content-Type": JSON},
+                )
                 answer = r.json()
                 bad = [o for o in answer["outcomes"] if o["status"] != "applied"]
                 if r.status_code != 200 or bad or len(answer["outcomes"]) != len(batch):
-                    raise RuntimeError(f"setup push failed: {r.status_code} {bad[:1] or r.text[:300]}")
+                    raise RuntimeError(
+                        f"setup push failed: {r.status_code} {bad[:1] or r.text[:300]}"
+                    )
 
     n = len(pushers)
     await asyncio.gather(*[one(p, range(k, count, n)) for k, p in enumerate(pushers)])
@@ -72,7 +77,12 @@ async def catch_up(http: httpx.AsyncClient, limit: int, content_type: str) -> di
             continue
         if not body["more"]:
             break
-    return {"seconds": time.perf_counter() - started, "pages": pages, "sizes": sizes, "dossiers": len(seen)}
+    return {
+        "seconds": time.perf_counter() - started,
+        "pages": pages,
+        "sizes": sizes,
+        "dossiers": len(seen),
+    }
 
 
 async def run(quick: bool = False, dossiers: int = 1000, repeats: int = 5) -> Report:
@@ -81,8 +91,19 @@ async def run(quick: bool = False, dossiers: int = 1000, repeats: int = 5) -> Re
     report = Report("pull_latency", f"Pull latency: catching up on {dossiers:,} changed dossiers")
     table = report.table(
         f"a new device pulls all {dossiers:,} dossiers (each created, attached, submitted); {repeats} catch-ups each",
-        ["server", "page", "encoding", "pages", "catch-up ms p50", "page p50 ms", "page p95 ms",
-         "KB per page", "dossiers/s", "complete"])
+        [
+            "server",
+            "page",
+            "encoding",
+            "pages",
+            "catch-up ms p50",
+            "page p50 ms",
+            "page p95 ms",
+            "KB per page",
+            "dossiers/s",
+            "complete",
+        ],
+    )
     setup_rows = []
     best: dict[str, float] = {}
     for engine in available_engines():
@@ -101,21 +122,35 @@ async def run(quick: bool = False, dossiers: int = 1000, repeats: int = 5) -> Re
                         catch_ups = [r["seconds"] for r in runs]
                         complete = all(r["dossiers"] == dossiers for r in runs)
                         p50 = percentile(catch_ups, 50)
-                        table.add(cluster.label, limit, name, len(runs[0]["pages"]), ms(p50),
-                                  ms(percentile(pages, 50)), ms(percentile(pages, 95)),
-                                  sum(sizes) / len(sizes) / 1024, dossiers / p50,
-                                  "yes" if complete else f"NO ({runs[0]['dossiers']})")
+                        table.add(
+                            cluster.label,
+                            limit,
+                            name,
+                            len(runs[0]["pages"]),
+                            ms(p50),
+                            ms(percentile(pages, 50)),
+                            ms(percentile(pages, 95)),
+                            sum(sizes) / len(sizes) / 1024,
+                            dossiers / p50,
+                            "yes" if complete else f"NO ({runs[0]['dossiers']})",
+                        )
                         key = cluster.label
                         best[key] = min(best.get(key, float("inf")), p50)
-    setup_table = report.table(f"setup (untimed above): {PUSHERS} devices push the dossiers, 3 mutations each, "
-                               "batches of 99",
-                               ["server", "mutations", "seconds", "mutations/s"])
+    setup_table = report.table(
+        f"setup (untimed above): {PUSHERS} devices push the dossiers, 3 mutations each, "
+        "batches of 99",
+        ["server", "mutations", "seconds", "mutations/s"],
+    )
     for label, seconds in setup_rows:
         setup_table.add(label, dossiers * 3, seconds, dossiers * 3 / seconds)
-    report.summary = "; ".join(f"{label}: all {dossiers:,} dossiers in {ms(s):,.0f} ms (best p50)"
-                               for label, s in best.items())
-    report.note("Each page answers with the dossiers' whole current views (fields, state, code, dates, "
-                "conflicts, messages); the last page is partial.")
+    report.summary = "; ".join(
+        f"{label}: all {dossiers:,} dossiers in {ms(s):,.0f} ms (best p50)"
+        for label, s in best.items()
+    )
+    report.note(
+        "Each page answers with the dossiers' whole current views (fields, state, code, dates, "
+        "conflicts, messages); the last page is partial."
+    )
     report.figures.update(best)
     return report
 

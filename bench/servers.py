@@ -26,10 +26,11 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
-from contextlib import contextmanager
+from typing import Any
 
 import httpx
 
@@ -38,7 +39,9 @@ from bench.common import REPO
 # The source tree whose server is measured: this repository unless MOTCUA_BENCH_TREE
 # names another checkout (e.g. `git archive HEAD` unpacked while the tree is mid-edit).
 TREE = Path(os.environ.get("MOTCUA_BENCH_TREE") or REPO).resolve()
-PG_ADMIN_URL = os.environ.get("MOTCUA_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "MOTCUA_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 PASSWORD = "bench password 1"
 ENGINES = ("sqlite", "postgres")
 
@@ -48,6 +51,7 @@ class BenchSetupError(RuntimeError):
 
 
 # -- commands -----------------------------------------------------------------
+
 
 def motcua_command() -> list[str]:
     """The installed `motcua` script beside this interpreter, else the module."""
@@ -59,12 +63,14 @@ def motcua_command() -> list[str]:
 
 def _env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_")}
-    env.update({
-        "MOTCUA_DATABASE_URL": database_url,
-        "MOTCUA_DATA_DIR": str(data_dir),
-        "MOTCUA_DEMO": "1",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "MOTCUA_DATABASE_URL": database_url,
+            "MOTCUA_DATA_DIR": str(data_dir),
+            "MOTCUA_DEMO": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     if TREE != REPO:
         env["PYTHONPATH"] = str(TREE)
     env.update(extra)
@@ -72,14 +78,18 @@ def _env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def _motcua(args: list[str], env: dict[str, str], timeout: float = 300) -> str:
-    result = subprocess.run(motcua_command() + args, cwd=TREE, env=env, capture_output=True,
-                            text=True, timeout=timeout)
+    result = subprocess.run(
+        motcua_command() + args, cwd=TREE, env=env, capture_output=True, text=True, timeout=timeout
+    )
     if result.returncode != 0:
-        raise BenchSetupError(f"motcua {' '.join(args)} failed: {(result.stderr or result.stdout).strip()}")
+        raise BenchSetupError(
+            f"motcua {' '.join(args)} failed: {(result.stderr or result.stdout).strip()}"
+        )
     return result.stdout
 
 
 # -- PostgreSQL administration -------------------------------------------------
+
 
 async def _pg_admin(sql: str) -> Any:
     import asyncpg
@@ -195,7 +205,10 @@ def _template(engine: str) -> str:
         _motcua(["seed"], env)
         _register_blobs(env)
         _templates[engine] = name
-    print(f"  [{engine}: migrated and seeded a template in {time.perf_counter() - started:.1f} s]", flush=True)
+    print(
+        f"  [{engine}: migrated and seeded a template in {time.perf_counter() - started:.1f} s]",
+        flush=True,
+    )
     return _templates[engine]
 
 
@@ -206,10 +219,19 @@ def _register_blobs(env: dict[str, str]) -> None:
     service accepts any hash, and then nothing is inserted."""
     from bench.workload import attachment_pool
 
-    result = subprocess.run([sys.executable, "-c", _INSERT_BLOBS], input=json.dumps(attachment_pool()),
-                            cwd=TREE, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", _INSERT_BLOBS],
+        input=json.dumps(attachment_pool()),
+        cwd=TREE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if result.returncode != 0:
-        raise BenchSetupError(f"registering attachment blobs failed: {result.stderr.strip()[-2000:]}")
+        raise BenchSetupError(
+            f"registering attachment blobs failed: {result.stderr.strip()[-2000:]}"
+        )
 
 
 _INSERT_BLOBS = r"""
@@ -248,7 +270,7 @@ class Database:
     pg_name: str | None = None
 
     @classmethod
-    def fresh(cls, engine: str) -> "Database":
+    def fresh(cls, engine: str) -> Database:
         if engine not in ENGINES:
             raise ValueError(engine)
         template = _template(engine)
@@ -274,7 +296,12 @@ class Database:
         env = _env(self.url, self.data_dir)
         result = subprocess.run(
             [sys.executable, "-c", _INSERT_ACCOUNTS, str(count), role, commune, PASSWORD],
-            cwd=TREE, env=env, capture_output=True, text=True, timeout=120)
+            cwd=TREE,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if result.returncode != 0:
             raise BenchSetupError(f"inserting accounts failed: {result.stderr.strip()[-2000:]}")
         return json.loads(result.stdout.strip().splitlines()[-1])
@@ -322,6 +349,7 @@ asyncio.run(main(int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]))
 
 # -- devices ------------------------------------------------------------------------
 
+
 @dataclass(eq=False)
 class Device:
     """A registered install: its id, its credential and its own mutation seq."""
@@ -342,13 +370,20 @@ class Device:
         kwargs["headers"] = {**self.auth, **kwargs.get("headers", {})}
         return httpx.AsyncClient(base_url=self.base_url, **kwargs)
 
-    def mutation(self, kind: str, dossier_id: uuid.UUID, payload: dict[str, Any],
-                 base_version: int = 0) -> dict[str, Any]:
+    def mutation(
+        self, kind: str, dossier_id: uuid.UUID, payload: dict[str, Any], base_version: int = 0
+    ) -> dict[str, Any]:
         from tests.support.sync_client import uuid7
 
         self.seq += 1
-        return {"seq": self.seq, "id": str(uuid7()), "dossier_id": str(dossier_id), "kind": kind,
-                "payload": payload, "base_version": base_version}
+        return {
+            "seq": self.seq,
+            "id": str(uuid7()),
+            "dossier_id": str(dossier_id),
+            "kind": kind,
+            "payload": payload,
+            "base_version": base_version,
+        }
 
     def envelope(self, mutations: list[dict[str, Any]]) -> dict[str, Any]:
         return {"device_id": str(self.device_id), "mutations": mutations}
@@ -360,14 +395,18 @@ async def sign_in_device(base_url: str, email: str, name: str = "bench phone") -
         if r.status_code != 200:
             raise BenchSetupError(f"login failed: {r.status_code} {r.text[:300]}")
         device_id = uuid.uuid4()
-        r = await http.post("/api/devices", json={"id": str(device_id), "name": name},
-                            headers={"X-CSRF-Token": r.json()["csrf_token"]})
+        r = await http.post(
+            "/api/devices",
+            json={"id": str(device_id), "name": name},
+            headers={"X-CSRF-Token": r.json()["csrf_token"]},
+        )
         if r.status_code != 201:
             raise BenchSetupError(f"device registration failed: {r.status_code} {r.text[:300]}")
         return Device(base_url, device_id, r.json()["credential"], email)
 
 
 # -- servers ------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -406,21 +445,33 @@ class Server:
         assert self.process is not None
         return self.process.pid
 
-    def start(self, timeout: float = 90) -> "Server":
+    def start(self, timeout: float = 90) -> Server:
         self.port = self.port or free_port()
         self.log_path = self.database.data_dir / f"server-{self.port}.log"
-        env = _env(self.database.url, self.database.data_dir, MOTCUA_HOST="127.0.0.1",
-                   MOTCUA_PORT=str(self.port), MOTCUA_BASE_URL=f"http://127.0.0.1:{self.port}",
-                   **self.extra_env)
+        env = _env(
+            self.database.url,
+            self.database.data_dir,
+            MOTCUA_HOST="127.0.0.1",
+            MOTCUA_PORT=str(self.port),
+            MOTCUA_BASE_URL=f"http://127.0.0.1:{self.port}",
+            **self.extra_env,
+        )
         started = time.perf_counter()
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(motcua_command() + ["serve"], cwd=TREE, env=env,
-                                            stdout=log, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(
+                motcua_command() + ["serve"],
+                cwd=TREE,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise BenchSetupError(f"motcua serve exited with {self.process.returncode}:\n{self.log_tail()}")
+                raise BenchSetupError(
+                    f"motcua serve exited with {self.process.returncode}:\n{self.log_tail()}"
+                )
             try:
                 if httpx.get(self.base_url + "/health", timeout=2).status_code == 200:
                     self.start_seconds = time.perf_counter() - started
@@ -429,7 +480,9 @@ class Server:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise BenchSetupError(f"motcua serve did not answer /health in {timeout:.0f} s:\n{self.log_tail()}")
+        raise BenchSetupError(
+            f"motcua serve did not answer /health in {timeout:.0f} s:\n{self.log_tail()}"
+        )
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -460,8 +513,9 @@ class Server:
             process.kill()
             process.wait(5)
 
-    async def devices(self, count: int, role: str = "citizen", commune: str = "",
-                      per_account: int = 1) -> list[Device]:
+    async def devices(
+        self, count: int, role: str = "citizen", commune: str = "", per_account: int = 1
+    ) -> list[Device]:
         """`count` signed-in devices, `per_account` of them on each new account."""
         accounts = -(-count // per_account)
         emails = self.database.insert_accounts(accounts, role, commune)
@@ -488,8 +542,10 @@ class Cluster:
     async def devices(self, count: int, per_account: int = 1) -> list[Device]:
         """Devices spread over the processes round-robin."""
         emails = self.database.insert_accounts(-(-count // per_account))
-        jobs = [sign_in_device(self.servers[i % len(self.servers)].base_url, emails[i // per_account])
-                for i in range(count)]
+        jobs = [
+            sign_in_device(self.servers[i % len(self.servers)].base_url, emails[i // per_account])
+            for i in range(count)
+        ]
         return list(await asyncio.gather(*jobs))
 
     def memory(self) -> list[dict[str, int]]:
@@ -520,8 +576,11 @@ def motcua(engine: str, processes: int = 1, env: dict[str, str] | None = None) -
     except BaseException:
         # The logs go with the data dir: show what the servers said first.
         for server in cluster.servers:
-            print(f"--- last lines of motcua serve on port {server.port}:\n{server.log_tail(60)}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"--- last lines of motcua serve on port {server.port}:\n{server.log_tail(60)}",
+                file=sys.stderr,
+                flush=True,
+            )
         raise
     finally:
         for server in cluster.servers:
@@ -548,9 +607,11 @@ async def _smoke() -> None:
             async with device.client() as http:
                 r = await http.get("/api/devices/current")
             mem = server.memory()
-            print(f"{cluster.label}: pid {server.pid}, started in {server.start_seconds:.1f} s, "
-                  f"device {device.device_id} -> {r.status_code}, "
-                  f"VmRSS {mem.get('VmRSS', 0) / 1024:.0f} MiB, VmHWM {mem.get('VmHWM', 0) / 1024:.0f} MiB")
+            print(
+                f"{cluster.label}: pid {server.pid}, started in {server.start_seconds:.1f} s, "
+                f"device {device.device_id} -> {r.status_code}, "
+                f"VmRSS {mem.get('VmRSS', 0) / 1024:.0f} MiB, VmHWM {mem.get('VmHWM', 0) / 1024:.0f} MiB"
+            )
 
 
 if __name__ == "__main__":

@@ -42,8 +42,9 @@ QUICK = [(UMTS_3G, 4, 8, 60_000), (EDGE_2G, 2, 5, 60_000)]  # 2G: enough bytes f
 async def check_on_server(base_url: str, credential: str, day) -> list[str]:
     """What is wrong with the day as the server holds it (empty when all is well)."""
     problems = []
-    async with httpx.AsyncClient(base_url=base_url, timeout=60,
-                                 headers={"Authorization": f"Device {credential}"}) as http:
+    async with httpx.AsyncClient(
+        base_url=base_url, timeout=60, headers={"Authorization": f"Device {credential}"}
+    ) as http:
         views: dict[str, dict] = {}
         cursor = None
         for _ in range(200):
@@ -59,7 +60,9 @@ async def check_on_server(base_url: str, credential: str, day) -> list[str]:
             if view is None:
                 problems.append(f"{birth.dossier_id} missing")
             elif view["state"] != 1 or view["code"] != birth.code:
-                problems.append(f"{birth.dossier_id}: state {view['state']}, code {view['code']} (reserved {birth.code})")
+                problems.append(
+                    f"{birth.dossier_id}: state {view['state']}, code {view['code']} (reserved {birth.code})"
+                )
         hashes = [p.sha256 for b in day for p in b.photos]
         r = await http.post("/api/blobs/missing", json={"hashes": hashes})
         r.raise_for_status()
@@ -68,8 +71,9 @@ async def check_on_server(base_url: str, credential: str, day) -> list[str]:
     return problems
 
 
-async def one_day(profile: LinkProfile, births: int, photos: int, photo_bytes: int,
-                  seed: int = 8) -> tuple[DayResult, LinkStats, list[str]]:
+async def one_day(
+    profile: LinkProfile, births: int, photos: int, photo_bytes: int, seed: int = 8
+) -> tuple[DayResult, LinkStats, list[str]]:
     with motcua("sqlite") as cluster:
         server = cluster.servers[0]
         [phone] = await server.devices(1, role="outreach", commune="00070")
@@ -93,44 +97,90 @@ async def run(quick: bool = False) -> Report:
     report = Report("slow_link", "Slow links: an outreach day synced over 3G and 2G")
     table = report.table(
         "the day's sync through the shaped link to motcua serve (SQLite), against the physical floor",
-        ["link", "births", "photos", "payload MB", "seconds", "floor s", "time/floor", "target",
-         "link MB", "overhead", "drops", "upload resumes", "other retries", "requests", "correct"])
+        [
+            "link",
+            "births",
+            "photos",
+            "payload MB",
+            "seconds",
+            "floor s",
+            "time/floor",
+            "target",
+            "link MB",
+            "overhead",
+            "drops",
+            "upload resumes",
+            "other retries",
+            "requests",
+            "correct",
+        ],
+    )
     summary = []
     bars: dict[str, list[tuple[str, float]]] = {"physical floor": [], "this sync": []}
-    for profile, births, photos, photo_bytes in (QUICK if quick else FULL):
+    for profile, births, photos, photo_bytes in QUICK if quick else FULL:
         print(f"  slow_link: {profile.describe()}, {births} births, {photos} photos …", flush=True)
         result, stats, problems = await one_day(profile, births, photos, photo_bytes)
         floor = result.payload_bytes / profile.bytes_per_second
         ratio = result.seconds / floor
         target = TARGETS[profile.name]
         overhead = stats.total - result.payload_bytes
-        table.add(profile.describe(), births, photos, mb(result.payload_bytes), result.seconds, floor, ratio,
-                  f"≤ {target}× {'reached' if ratio <= target else 'not reached'}", mb(stats.total),
-                  f"{overhead / 1000:,.0f} KB = {100 * overhead / result.payload_bytes:.1f}%", stats.cuts,
-                  result.upload_resumes, result.retries, result.upload_requests + result.pushes,
-                  "yes" if not problems else "NO")
+        table.add(
+            profile.describe(),
+            births,
+            photos,
+            mb(result.payload_bytes),
+            result.seconds,
+            floor,
+            ratio,
+            f"≤ {target}× {'reached' if ratio <= target else 'not reached'}",
+            mb(stats.total),
+            f"{overhead / 1000:,.0f} KB = {100 * overhead / result.payload_bytes:.1f}%",
+            stats.cuts,
+            result.upload_resumes,
+            result.retries,
+            result.upload_requests + result.pushes,
+            "yes" if not problems else "NO",
+        )
         for problem in problems[:5]:
             report.note(f"{profile.name}: {problem}")
         report.figures[f"{profile.name}_ratio"] = ratio
         report.figures[f"{profile.name}_overhead"] = overhead / result.payload_bytes
-        summary.append(f"{profile.name} {result.seconds:.0f} s = {ratio:.2f}× floor (target {target}×), "
-                       f"overhead {100 * overhead / result.payload_bytes:.1f}%, {stats.cuts} drops")
-        every = max(1, len(stats.timeline) // 300)  # a few hundred points are enough to see the shape
-        report.plot(f"{profile.name}: bytes on the link during the sync", "seconds", "MB on the air (both ways)",
-                    {"this sync": [(t, mb(up + down)) for t, up, down in stats.timeline[::every]],
-                     "the link at full bandwidth": [(0.0, 0.0), (result.seconds,
-                                                                 mb(profile.bytes_per_second * result.seconds))]})
+        summary.append(
+            f"{profile.name} {result.seconds:.0f} s = {ratio:.2f}× floor (target {target}×), "
+            f"overhead {100 * overhead / result.payload_bytes:.1f}%, {stats.cuts} drops"
+        )
+        every = max(
+            1, len(stats.timeline) // 300
+        )  # a few hundred points are enough to see the shape
+        report.plot(
+            f"{profile.name}: bytes on the link during the sync",
+            "seconds",
+            "MB on the air (both ways)",
+            {
+                "this sync": [(t, mb(up + down)) for t, up, down in stats.timeline[::every]],
+                "the link at full bandwidth": [
+                    (0.0, 0.0),
+                    (result.seconds, mb(profile.bytes_per_second * result.seconds)),
+                ],
+            },
+        )
         bars["physical floor"].append((profile.name, floor))
         bars["this sync"].append((profile.name, result.seconds))
     report.plot("time against the physical floor", "link", "seconds", bars, kind="bar")
-    report.note("Payload = photo bytes + each mutation's MessagePack once; overhead = every byte that used "
-                "airtime (both directions, HTTP headers and answers, bytes lost in drops) − payload. "
-                "TCP/IP headers are not counted.")
-    report.note("Codes are reserved and the device registered over loopback before the day: the field link "
-                "carries only the sync.")
+    report.note(
+        "Payload = photo bytes + each mutation's MessagePack once; overhead = every byte that used "
+        "airtime (both directions, HTTP headers and answers, bytes lost in drops) − payload. "
+        "TCP/IP headers are not counted."
+    )
+    report.note(
+        "Codes are reserved and the device registered over loopback before the day: the field link "
+        "carries only the sync."
+    )
     if quick:
-        report.note("Quick counts: the floor is a few seconds, so the fixed round trips (new connections, the "
-                    "missing-files question, the last submit after the last photo) weigh far more than in a day.")
+        report.note(
+            "Quick counts: the floor is a few seconds, so the fixed round trips (new connections, the "
+            "missing-files question, the last submit after the last photo) weigh far more than in a day."
+        )
     report.summary = "; ".join(summary)
     return report
 

@@ -39,18 +39,36 @@ from bench.servers import PASSWORD, motcua
 from tests.support.shaped_link import EDGE_2G, LOOPBACK, UMTS_3G, LinkProfile, ShapedLink
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TARGETS = {"3G": 1.25, "2G": 1.5}
 EXTRA_SLOTS = ("attachments.id_card", "attachments.marriage_certificate")
-CHILDREN = [("Lò Thị Hoa", "014195012345"), ("Lò Văn Nam", "014195067890"), ("Quàng Thị Lan", "014195011111"),
-            ("Cầm Văn Tú", "014195022222"), ("Lường Thị Mai", "014195033333"), ("Hà Văn Sơn", "014195044444"),
-            ("Tòng Thị Thu", "014195055555"), ("Vì Văn Khoa", "014195066666"), ("Lò Thị Ngọc", "014195077777"),
-            ("Điêu Văn Hùng", "014195088888")]
+CHILDREN = [
+    ("Lò Thị Hoa", "014195012345"),
+    ("Lò Văn Nam", "014195067890"),
+    ("Quàng Thị Lan", "014195011111"),
+    ("Cầm Văn Tú", "014195022222"),
+    ("Lường Thị Mai", "014195033333"),
+    ("Hà Văn Sơn", "014195044444"),
+    ("Tòng Thị Thu", "014195055555"),
+    ("Vì Văn Khoa", "014195066666"),
+    ("Lò Thị Ngọc", "014195077777"),
+    ("Điêu Văn Hùng", "014195088888"),
+]
 # (label, profile, emulate with CDP?, births, photos per birth: the drawn form of
 # tests/e2e, which the app shrinks to ~25 KB, then camera photos of ~250–300 KB)
-FULL = [("shaped link", UMTS_3G, False, 10, 3), ("Chromium emulation", UMTS_3G, True, 10, 3),
-        ("shaped link", EDGE_2G, False, 3, 2)]
+FULL = [
+    ("shaped link", UMTS_3G, False, 10, 3),
+    ("Chromium emulation", UMTS_3G, True, 10, 3),
+    ("shaped link", EDGE_2G, False, 3, 2),
+]
 QUICK = [("shaped link", UMTS_3G, False, 2, 1)]
 
 
@@ -74,9 +92,16 @@ def server_state(db_path: str) -> tuple[int, int]:
     """(submitted dossiers, bytes of their attached photos) as the server holds them."""
     with sqlite3.connect(db_path) as db:
         rows = db.execute("SELECT fields FROM dossier WHERE state = 1").fetchall()
-        hashes = {h for (fields,) in rows for k, v in json.loads(fields).items()
-                  if k.startswith("attachments.") and isinstance(v, list) for h in v}
-        size = sum(db.execute("SELECT size FROM blob WHERE sha256 = ?", (h,)).fetchone()[0] for h in hashes)
+        hashes = {
+            h
+            for (fields,) in rows
+            for k, v in json.loads(fields).items()
+            if k.startswith("attachments.") and isinstance(v, list)
+            for h in v
+        }
+        size = sum(
+            db.execute("SELECT size FROM blob WHERE sha256 = ?", (h,)).fetchone()[0] for h in hashes
+        )
     return len(rows), size
 
 
@@ -88,10 +113,18 @@ def upload_requests(log: str) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-async def session(label: str, profile: LinkProfile, emulate: bool, births: int, per_birth: int) -> dict:
+async def session(
+    label: str, profile: LinkProfile, emulate: bool, births: int, per_birth: int
+) -> dict:
     from playwright.async_api import async_playwright, expect
 
-    from tests.e2e.test_pwa_offline import CODE_SHOWN, fill_outreach_birth, install_app, page_today, sign_in
+    from tests.e2e.test_pwa_offline import (
+        CODE_SHOWN,
+        fill_outreach_birth,
+        install_app,
+        page_today,
+        sign_in,
+    )
 
     with motcua("sqlite") as cluster:
         server = cluster.servers[0]
@@ -121,8 +154,15 @@ async def session(label: str, profile: LinkProfile, emulate: bool, births: int, 
                     await fill_outreach_birth(page, today, child, mother_id)
                     for k in range(per_birth - 1):
                         await f(EXTRA_SLOTS[k]).set_input_files(
-                            {"name": f"giay-{i}-{k}.jpg", "mimeType": "image/jpeg", "buffer": camera_photo(i * 10 + k)})
-                    await expect(page.locator(".thumb img")).to_have_count(per_birth, timeout=60_000)
+                            {
+                                "name": f"giay-{i}-{k}.jpg",
+                                "mimeType": "image/jpeg",
+                                "buffer": camera_photo(i * 10 + k),
+                            }
+                        )
+                    await expect(page.locator(".thumb img")).to_have_count(
+                        per_birth, timeout=60_000
+                    )
                     await page.get_by_role("button", name="Tiếp tục").click()
                     await page.locator(".promise input").check()
                     await page.get_by_role("button", name="Nộp hồ sơ").click()
@@ -134,10 +174,15 @@ async def session(label: str, profile: LinkProfile, emulate: bool, births: int, 
                 if emulate:
                     cdp = await context.new_cdp_session(page)
                     await cdp.send("Network.enable")
-                    await cdp.send("Network.emulateNetworkConditions", {
-                        "offline": False, "latency": profile.rtt * 1000,
-                        "downloadThroughput": profile.bytes_per_second,
-                        "uploadThroughput": profile.bytes_per_second})
+                    await cdp.send(
+                        "Network.emulateNetworkConditions",
+                        {
+                            "offline": False,
+                            "latency": profile.rtt * 1000,
+                            "downloadThroughput": profile.bytes_per_second,
+                            "uploadThroughput": profile.bytes_per_second,
+                        },
+                    )
                 else:
                     link.reshape(profile)
                 before = link.stats.total
@@ -160,51 +205,108 @@ async def session(label: str, profile: LinkProfile, emulate: bool, births: int, 
                     await asyncio.sleep(0.2)
                 seconds = time.perf_counter() - started
                 link.reshape(LOOPBACK)
-                return {"requests": upload_requests(server.log_tail(100_000)),"label": label, "profile": profile, "births": births, "photos": births * per_birth,
-                        "submitted": submitted, "photo_bytes": photo_bytes, "seconds": seconds,
-                        "timeline": [(t, total) for t, up, down in link.stats.timeline if (total := up + down) >= before],
-                        "link_bytes": link.stats.total - before, "drops": link.stats.cuts - drops_before, "taps": taps}
+                return {
+                    "requests": upload_requests(server.log_tail(100_000)),
+                    "label": label,
+                    "profile": profile,
+                    "births": births,
+                    "photos": births * per_birth,
+                    "submitted": submitted,
+                    "photo_bytes": photo_bytes,
+                    "seconds": seconds,
+                    "timeline": [
+                        (t, total)
+                        for t, up, down in link.stats.timeline
+                        if (total := up + down) >= before
+                    ],
+                    "link_bytes": link.stats.total - before,
+                    "drops": link.stats.cuts - drops_before,
+                    "taps": taps,
+                }
             finally:
                 await browser.close()
 
 
 async def run(quick: bool = False) -> Report:
-    report = Report("slow_link_app", "Slow links, the real app: the PWA in Chromium syncs an outreach day")
+    report = Report(
+        "slow_link_app", "Slow links, the real app: the PWA in Chromium syncs an outreach day"
+    )
     table = report.table(
         "offline births with photos, typed into the PWA, then one tap on “Đồng bộ tất cả” over a slow link",
-        ["link", "how", "births", "photos", "photo MB", "seconds", "floor s", "time/floor", "target",
-         "link MB", "beyond photos", "drops", "taps", "all submitted"])
+        [
+            "link",
+            "how",
+            "births",
+            "photos",
+            "photo MB",
+            "seconds",
+            "floor s",
+            "time/floor",
+            "target",
+            "link MB",
+            "beyond photos",
+            "drops",
+            "taps",
+            "all submitted",
+        ],
+    )
     summary = []
     if not CHROMIUM.exists():
         report.summary = f"did not run: {CHROMIUM} is missing"
         return report
-    for label, profile, emulate, births, per_birth in (QUICK if quick else FULL):
-        print(f"  slow_link_app: {label}, {profile.describe()}, {births} births × {per_birth} photos …", flush=True)
+    for label, profile, emulate, births, per_birth in QUICK if quick else FULL:
+        print(
+            f"  slow_link_app: {label}, {profile.describe()}, {births} births × {per_birth} photos …",
+            flush=True,
+        )
         r = await session(label, profile, emulate, births, per_birth)
         floor = r["photo_bytes"] / profile.bytes_per_second
         ratio = r["seconds"] / floor
         target = TARGETS[profile.name]
         beyond = r["link_bytes"] - r["photo_bytes"]
-        table.add(profile.describe(), label, births, r["photos"], r["photo_bytes"] / 1e6, r["seconds"], floor,
-                  ratio, f"≤ {target}× {'reached' if ratio <= target else 'not reached'}",
-                  r["link_bytes"] / 1e6, f"{beyond / 1000:,.0f} KB = {100 * beyond / r['photo_bytes']:.1f}%",
-                  r["drops"] if not emulate else "–", r["taps"], "yes" if r["submitted"] == births else f"NO ({r['submitted']})")
+        table.add(
+            profile.describe(),
+            label,
+            births,
+            r["photos"],
+            r["photo_bytes"] / 1e6,
+            r["seconds"],
+            floor,
+            ratio,
+            f"≤ {target}× {'reached' if ratio <= target else 'not reached'}",
+            r["link_bytes"] / 1e6,
+            f"{beyond / 1000:,.0f} KB = {100 * beyond / r['photo_bytes']:.1f}%",
+            r["drops"] if not emulate else "–",
+            r["taps"],
+            "yes" if r["submitted"] == births else f"NO ({r['submitted']})",
+        )
         report.figures[f"{profile.name}_{'cdp' if emulate else 'link'}_ratio"] = ratio
         if not emulate:
             points = r["timeline"]
             t0, b0 = points[0] if points else (0.0, 0)
             every = max(1, len(points) // 300)
-            report.plot(f"the app on {profile.name}: bytes on the link from going online", "seconds",
-                        "MB on the air (both ways)",
-                        {"the app": [(t - t0, (b - b0) / 1e6) for t, b in points[::every]],
-                         "the link at full bandwidth": [(0.0, 0.0), (r["seconds"],
-                                                                     profile.bytes_per_second * r["seconds"] / 1e6)]})
-        report.note(f"{profile.name} ({label}): tus requests answered by the server: "
-                    + ", ".join(f"{k} ×{v}" for k, v in r["requests"].items()))
+            report.plot(
+                f"the app on {profile.name}: bytes on the link from going online",
+                "seconds",
+                "MB on the air (both ways)",
+                {
+                    "the app": [(t - t0, (b - b0) / 1e6) for t, b in points[::every]],
+                    "the link at full bandwidth": [
+                        (0.0, 0.0),
+                        (r["seconds"], profile.bytes_per_second * r["seconds"] / 1e6),
+                    ],
+                },
+            )
+        report.note(
+            f"{profile.name} ({label}): tus requests answered by the server: "
+            + ", ".join(f"{k} ×{v}" for k, v in r["requests"].items())
+        )
         summary.append(f"{profile.name} ({label}) {r['seconds']:.0f} s = {ratio:.2f}× floor")
-    report.note("The clock starts when the browser goes online and stops when the server holds every birth submitted and the "
-                "app shows nothing pending (polled every 0.2 s). Bytes beyond the photos include the records "
-                "(JSON pushes), the app's pulls and reference checks, headers, and bytes lost in drops.")
+    report.note(
+        "The clock starts when the browser goes online and stops when the server holds every birth submitted and the "
+        "app shows nothing pending (polled every 0.2 s). Bytes beyond the photos include the records "
+        "(JSON pushes), the app's pulls and reference checks, headers, and bytes lost in drops."
+    )
     report.summary = "; ".join(summary)
     return report
 

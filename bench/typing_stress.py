@@ -35,7 +35,10 @@ async def run(quick: bool = False) -> Report:
     if not (REPO / "pwa" / "dist" / "index.html").exists():
         raise BenchSetupError("pwa/dist is missing: run `make pwa` first")
     drafts = 3 if quick else 20
-    report = Report("typing_stress", f"Typing stress: birth drafts typed fast while syncing, {THROTTLE}× slower CPU")
+    report = Report(
+        "typing_stress",
+        f"Typing stress: birth drafts typed fast while syncing, {THROTTLE}× slower CPU",
+    )
     with motcua("sqlite") as cluster:
         server = cluster.servers[0]
         [email] = cluster.database.insert_accounts(1)
@@ -43,22 +46,49 @@ async def run(quick: bool = False) -> Report:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
-                context = await browser.new_context(base_url=server.base_url, service_workers="allow")
+                context = await browser.new_context(
+                    base_url=server.base_url, service_workers="allow"
+                )
                 page = await context.new_page()
                 await install_app(page, timeout_ms=90_000)
                 await sign_in(page, email, PASSWORD)
-                result = await run_typing_stress(page, server.base_url, email, PASSWORD, drafts=drafts,
-                                                 seed=seed_from_env(), throttle=THROTTLE, quiet_every=QUIET_EVERY,
-                                                 desk=(desk, PASSWORD))
+                result = await run_typing_stress(
+                    page,
+                    server.base_url,
+                    email,
+                    PASSWORD,
+                    drafts=drafts,
+                    seed=seed_from_env(),
+                    throttle=THROTTLE,
+                    quiet_every=QUIET_EVERY,
+                    desk=(desk, PASSWORD),
+                )
                 await context.close()
             finally:
                 await browser.close()
 
-    table = report.table("drafts", ["draft", "kind", "fields", "lost", "pushes", "typing pauses ≥ 1.5 s",
-                                     "events (each may push at once)"])
+    table = report.table(
+        "drafts",
+        [
+            "draft",
+            "kind",
+            "fields",
+            "lost",
+            "pushes",
+            "typing pauses ≥ 1.5 s",
+            "events (each may push at once)",
+        ],
+    )
     for d in result.drafts:
-        table.add(d.index + 1, "quiet" if d.quiet else "stirred", d.fields, len(d.losses), d.pushes, d.pauses,
-                  ", ".join(f"{k} {v}" for k, v in sorted(d.events.items())) or "none")
+        table.add(
+            d.index + 1,
+            "quiet" if d.quiet else "stirred",
+            d.fields,
+            len(d.losses),
+            d.pushes,
+            d.pauses,
+            ", ".join(f"{k} {v}" for k, v in sorted(d.events.items())) or "none",
+        )
     quiet = [d.pushes for d in result.drafts if d.quiet]
     stirred = [d.pushes for d in result.drafts if not d.quiet]
     totals = report.table("totals", ["measure", "value"])
@@ -68,24 +98,40 @@ async def run(quick: bool = False) -> Report:
     totals.add("drafts with a loss", result.drafts_with_losses)
     totals.add("desk messages not reaching the app", len(result.other_losses))
     totals.add("pushes per quiet draft (typed in one burst), max", max(quiet) if quiet else None)
-    totals.add(f"pushes per quiet draft, target ≤ {BURST_PUSHES} + its typing pauses",
-               "reached" if all(d.pushes <= d.allowed_pushes for d in result.drafts if d.quiet) else "not reached")
+    totals.add(
+        f"pushes per quiet draft, target ≤ {BURST_PUSHES} + its typing pauses",
+        "reached"
+        if all(d.pushes <= d.allowed_pushes for d in result.drafts if d.quiet)
+        else "not reached",
+    )
     if stirred:
-        totals.add("pushes per stirred draft, p50 / max", f"{percentile(stirred, 50):.0f} / {max(stirred)}")
+        totals.add(
+            "pushes per stirred draft, p50 / max", f"{percentile(stirred, 50):.0f} / {max(stirred)}"
+        )
     for d in result.drafts:
         for loss in d.losses:
             report.note(f"draft {d.index + 1} LOST {loss}")
     for loss in result.other_losses:
         report.note(f"LOST {loss}")
-    report.note(f"seed {result.seed}: MOTCUA_TYPING_SEED={result.seed} replays the same typing and events "
-                "(their interleaving also depends on timing).")
-    report.figures.update({"drafts": len(result.drafts), "fields": result.fields, "lost": result.losses,
-                           "quiet_pushes_max": max(quiet) if quiet else None,
-                           "stirred_pushes_p50": percentile(stirred, 50) if stirred else None})
-    report.summary = (f"{len(result.drafts)} drafts, {result.fields} fields, {result.losses} lost "
-                      f"({THROTTLE}× CPU, seed {result.seed}); pushes per draft: quiet max "
-                      f"{max(quiet) if quiet else '–'} (≤ {BURST_PUSHES}), stirred p50 "
-                      f"{percentile(stirred, 50) if stirred else 0:.0f}")
+    report.note(
+        f"seed {result.seed}: MOTCUA_TYPING_SEED={result.seed} replays the same typing and events "
+        "(their interleaving also depends on timing)."
+    )
+    report.figures.update(
+        {
+            "drafts": len(result.drafts),
+            "fields": result.fields,
+            "lost": result.losses,
+            "quiet_pushes_max": max(quiet) if quiet else None,
+            "stirred_pushes_p50": percentile(stirred, 50) if stirred else None,
+        }
+    )
+    report.summary = (
+        f"{len(result.drafts)} drafts, {result.fields} fields, {result.losses} lost "
+        f"({THROTTLE}× CPU, seed {result.seed}); pushes per draft: quiet max "
+        f"{max(quiet) if quiet else '–'} (≤ {BURST_PUSHES}), stirred p50 "
+        f"{percentile(stirred, 50) if stirred else 0:.0f}"
+    )
     return report
 
 

@@ -46,7 +46,7 @@ def disk_peer(data: bytes, directory: Path, fsync_each_chunk: bool) -> float:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
     try:
         for offset in range(0, len(data), CHUNK):
-            os.write(fd, data[offset:offset + CHUNK])
+            os.write(fd, data[offset : offset + CHUNK])
             if fsync_each_chunk:
                 os.fsync(fd)
         os.fsync(fd)
@@ -82,18 +82,32 @@ async def measure(engine: str, files: int) -> dict:
                 peer_each.append(disk_peer(data, data_dir, fsync_each_chunk=True))
 
         resent = {}
-        for label, checksum in (("chunk checksums (keep whole chunks)", True),
-                                ("no checksums, as tus-js-client (keep partial chunks)", False)):
+        for label, checksum in (
+            ("chunk checksums (keep whole chunks)", True),
+            ("no checksums, as tus-js-client (keep partial chunks)", False),
+        ):
             data = pdf(SIZE, seed=100 + int(checksum))
             port = int(phone.base_url.rsplit(":", 1)[1])
             async with CuttingProxy(port, cut_at=cut_points()) as proxy:
                 async with httpx.AsyncClient(base_url=proxy.url, timeout=60) as http:
-                    report = await TusClient(http, phone.auth, chunk_size=CHUNK, checksum=checksum).upload(data)
+                    report = await TusClient(
+                        http, phone.auth, chunk_size=CHUNK, checksum=checksum
+                    ).upload(data)
             if not report.ok:
                 raise RuntimeError(f"interrupted upload failed: {report.status} {report.problem}")
-            resent[label] = (proxy.cuts, report.resumes, proxy.body_bytes - len(data), proxy.requests)
-        return {"label": cluster.label, "server": server_seconds, "peer_once": peer_once,
-                "peer_each": peer_each, "resent": resent}
+            resent[label] = (
+                proxy.cuts,
+                report.resumes,
+                proxy.body_bytes - len(data),
+                proxy.requests,
+            )
+        return {
+            "label": cluster.label,
+            "server": server_seconds,
+            "peer_once": peer_once,
+            "peer_each": peer_each,
+            "resent": resent,
+        }
 
 
 def rate(seconds: list[float]) -> float:
@@ -103,16 +117,35 @@ def rate(seconds: list[float]) -> float:
 async def run(quick: bool = False, files: int = 8) -> Report:
     if quick:
         files = 2
-    report = Report("upload_throughput", "Uploads: tus throughput on loopback and bytes re-sent after cuts")
+    report = Report(
+        "upload_throughput", "Uploads: tus throughput on loopback and bytes re-sent after cuts"
+    )
     speed = report.table(
         f"{files} uploads of 5 MB each, {CHUNK // 1024} KiB chunks with SHA-256 checksums, "
         "against the same bytes written straight to disk (median)",
-        ["server", "upload MB/s", "disk, 1 fsync MB/s", "ratio upload/disk", "disk, fsync per chunk MB/s",
-         "ratio upload/disk-per-chunk", "upload p50 s"])
+        [
+            "server",
+            "upload MB/s",
+            "disk, 1 fsync MB/s",
+            "ratio upload/disk",
+            "disk, fsync per chunk MB/s",
+            "ratio upload/disk-per-chunk",
+            "upload p50 s",
+        ],
+    )
     cuts = report.table(
         f"one 5 MB file, the connection cut at {CUTS} random points",
-        ["server", "mode", "cuts", "resumes", "bytes re-sent", "in chunks", f"target ≤ {CUTS} chunks",
-         "requests"])
+        [
+            "server",
+            "mode",
+            "cuts",
+            "resumes",
+            "bytes re-sent",
+            "in chunks",
+            f"target ≤ {CUTS} chunks",
+            "requests",
+        ],
+    )
     summary = []
     for engine in available_engines():
         print(f"  upload_throughput: {engine} …", flush=True)
@@ -122,17 +155,31 @@ async def run(quick: bool = False, files: int = 8) -> Report:
         worst = 0
         for mode, (n_cuts, resumes, resent, requests) in r["resent"].items():
             worst = max(worst, resent)
-            cuts.add(r["label"], mode, n_cuts, resumes, resent, resent / CHUNK,
-                     "reached" if resent <= CUTS * CHUNK else "not reached", requests)
+            cuts.add(
+                r["label"],
+                mode,
+                n_cuts,
+                resumes,
+                resent,
+                resent / CHUNK,
+                "reached" if resent <= CUTS * CHUNK else "not reached",
+                requests,
+            )
         report.figures[f"{engine}_mb_s"] = up
         report.figures[f"{engine}_ratio"] = up / once
         report.figures[f"{engine}_resent_bytes"] = worst
-        summary.append(f"{r['label']} {up:.1f} MB/s = {up / once:.2f}× disk; "
-                       f"worst re-sent {worst / CHUNK:.2f} chunks over {CUTS} cuts")
-    report.note("The client, the server and the database share the machine's cores; the disk peer "
-                "writes to the server's data directory.")
-    report.note("Re-sent bytes count what the client pushed into the proxy beyond the file's size, "
-                "including bytes dropped at a cut that never reached the server.")
+        summary.append(
+            f"{r['label']} {up:.1f} MB/s = {up / once:.2f}× disk; "
+            f"worst re-sent {worst / CHUNK:.2f} chunks over {CUTS} cuts"
+        )
+    report.note(
+        "The client, the server and the database share the machine's cores; the disk peer "
+        "writes to the server's data directory."
+    )
+    report.note(
+        "Re-sent bytes count what the client pushed into the proxy beyond the file's size, "
+        "including bytes dropped at a cut that never reached the server."
+    )
     report.summary = "; ".join(summary)
     return report
 

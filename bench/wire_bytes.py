@@ -35,12 +35,16 @@ def gz(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=6, mtime=0))
 
 
-async def post(http: httpx.AsyncClient, body: bytes, content_type: str, gzip_ok: bool = False) -> httpx.Response:
+async def post(
+    http: httpx.AsyncClient, body: bytes, content_type: str, gzip_ok: bool = False
+) -> httpx.Response:
     headers = {"Content-Type": content_type, "Accept-Encoding": "gzip" if gzip_ok else "identity"}
     return await http.post("/api/sync/push", content=body, headers=headers)
 
 
-async def pull(http: httpx.AsyncClient, params: dict[str, Any], content_type: str, gzip_ok: bool = False) -> httpx.Response:
+async def pull(
+    http: httpx.AsyncClient, params: dict[str, Any], content_type: str, gzip_ok: bool = False
+) -> httpx.Response:
     headers = {"Accept-Encoding": "gzip" if gzip_ok else "identity"}
     if content_type == MSGPACK:
         # Accept names the answer's encoding; servers before it read Content-Type.
@@ -58,7 +62,9 @@ async def measure(device: Device) -> tuple[list[list[Any]], dict[str, Any]]:
     facts: dict[str, Any] = {}
     async with device.client() as http:
         d_json, d_mp = uuid7(), uuid7()
-        draft_json = device.envelope([device.mutation("create_draft", d_json, create_draft_payload(0))])
+        draft_json = device.envelope(
+            [device.mutation("create_draft", d_json, create_draft_payload(0))]
+        )
         draft_mp = device.envelope([device.mutation("create_draft", d_mp, create_draft_payload(1))])
         req = {JSON: encode(draft_json, JSON), MSGPACK: encode(draft_mp, MSGPACK)}
         resp = {}
@@ -69,12 +75,32 @@ async def measure(device: Device) -> tuple[list[list[Any]], dict[str, Any]]:
             resp[ct] = r.content
         # The same request again is a replay: the recorded answer, this time gzip-encoded if large enough.
         served_draft = served(await post(http, req[JSON], JSON, gzip_ok=True))
-        rows.append(["birth draft: push request (create_draft, 20 fields)", len(req[JSON]), gz(req[JSON]),
-                     len(req[MSGPACK]), gz(req[MSGPACK]), REQUEST])
-        rows.append(["birth draft: push answer", len(resp[JSON]), gz(resp[JSON]), len(resp[MSGPACK]),
-                     gz(resp[MSGPACK]), served_draft])
-        facts["draft"] = {"json": len(req[JSON]), "json_gzip": gz(req[JSON]),
-                          "msgpack": len(req[MSGPACK]), "msgpack_gzip": gz(req[MSGPACK])}
+        rows.append(
+            [
+                "birth draft: push request (create_draft, 20 fields)",
+                len(req[JSON]),
+                gz(req[JSON]),
+                len(req[MSGPACK]),
+                gz(req[MSGPACK]),
+                REQUEST,
+            ]
+        )
+        rows.append(
+            [
+                "birth draft: push answer",
+                len(resp[JSON]),
+                gz(resp[JSON]),
+                len(resp[MSGPACK]),
+                gz(resp[MSGPACK]),
+                served_draft,
+            ]
+        )
+        facts["draft"] = {
+            "json": len(req[JSON]),
+            "json_gzip": gz(req[JSON]),
+            "msgpack": len(req[MSGPACK]),
+            "msgpack_gzip": gz(req[MSGPACK]),
+        }
 
         # One draft's share of a batch: the create_drafts of a 50-mutation batch (create, attach,
         # edit rhythm) in one envelope. A copy of the device numbers them, so nothing is spent.
@@ -82,14 +108,28 @@ async def measure(device: Device) -> tuple[list[list[Any]], dict[str, Any]]:
         creates = [m for m in draft_mutations(spare, 100, 50) if m["kind"] == "create_draft"]
         bj, bm = encode(device.envelope(creates), JSON), encode(device.envelope(creates), MSGPACK)
         n = len(creates)
-        rows.append([f"birth draft: one of {n} create_drafts in a batch", len(bj) / n, gz(bj) / n,
-                     len(bm) / n, gz(bm) / n, "–"])
+        rows.append(
+            [
+                f"birth draft: one of {n} create_drafts in a batch",
+                len(bj) / n,
+                gz(bj) / n,
+                len(bm) / n,
+                gz(bm) / n,
+                "–",
+            ]
+        )
         facts["batch_share"] = {"json": len(bj) / n, "json_gzip": gz(bj) / n}
 
         # Status change: attach then submit each dossier; the pull page starts after the attach.
         for d, ct, i in ((d_json, JSON, 0), (d_mp, MSGPACK, 1)):
-            r = await post(http, encode(device.envelope([device.mutation("attach", d, attach_payload(i), 1)]), ct), ct)
-            assert r.status_code == 200 and decode(r.content, ct)["outcomes"][0]["status"] == "applied", r.content
+            r = await post(
+                http,
+                encode(device.envelope([device.mutation("attach", d, attach_payload(i), 1)]), ct),
+                ct,
+            )
+            assert (
+                r.status_code == 200 and decode(r.content, ct)["outcomes"][0]["status"] == "applied"
+            ), r.content
         cursor = None
         while True:
             page = (await pull(http, {"cursor": cursor} if cursor else {}, JSON)).json()
@@ -105,10 +145,26 @@ async def measure(device: Device) -> tuple[list[list[Any]], dict[str, Any]]:
             assert outcome["status"] == "applied" and outcome.get("code"), outcome
             submit_resp[ct] = r.content
         served_submit = served(await post(http, submit[JSON], JSON, gzip_ok=True))
-        rows.append(["status change: push request (submit)", len(submit[JSON]), gz(submit[JSON]),
-                     len(submit[MSGPACK]), gz(submit[MSGPACK]), REQUEST])
-        rows.append(["status change: push answer (state + code)", len(submit_resp[JSON]), gz(submit_resp[JSON]),
-                     len(submit_resp[MSGPACK]), gz(submit_resp[MSGPACK]), served_submit])
+        rows.append(
+            [
+                "status change: push request (submit)",
+                len(submit[JSON]),
+                gz(submit[JSON]),
+                len(submit[MSGPACK]),
+                gz(submit[MSGPACK]),
+                REQUEST,
+            ]
+        )
+        rows.append(
+            [
+                "status change: push answer (state + code)",
+                len(submit_resp[JSON]),
+                gz(submit_resp[JSON]),
+                len(submit_resp[MSGPACK]),
+                gz(submit_resp[MSGPACK]),
+                served_submit,
+            ]
+        )
         pages = {}
         for ct in (JSON, MSGPACK):
             r = await pull(http, {"cursor": cursor, "limit": 1}, ct)
@@ -117,15 +173,26 @@ async def measure(device: Device) -> tuple[list[list[Any]], dict[str, Any]]:
             assert len(body["dossiers"]) == 1 and body["dossiers"][0]["state"] == 1, body
             pages[ct] = r.content
         served_pull = served(await pull(http, {"cursor": cursor, "limit": 1}, JSON, gzip_ok=True))
-        rows.append(["status change: pull page with one dossier view", len(pages[JSON]), gz(pages[JSON]),
-                     len(pages[MSGPACK]), gz(pages[MSGPACK]), served_pull])
+        rows.append(
+            [
+                "status change: pull page with one dossier view",
+                len(pages[JSON]),
+                gz(pages[JSON]),
+                len(pages[MSGPACK]),
+                gz(pages[MSGPACK]),
+                served_pull,
+            ]
+        )
         facts["pull_msgpack"] = r.headers.get("content-type", "")
         facts["view"] = {"json": len(pages[JSON]), "json_gzip": gz(pages[JSON])}
 
         # Does the server take a gzip-encoded request body?
         probe = device.envelope([device.mutation("create_draft", uuid7(), create_draft_payload(2))])
-        r = await http.post("/api/sync/push", content=gzip.compress(encode(probe, JSON), 6),
-                            headers={"Content-Type": JSON, "Content-Encoding": "gzip"})
+        r = await http.post(
+            "/api/sync/push",
+            content=gzip.compress(encode(probe, JSON), 6),
+            headers={"Content-Type": JSON, "Content-Encoding": "gzip"},
+        )
         facts["gzip_request"] = r.status_code
         verdict = "accepted" if r.status_code == 200 else f"refused ({r.status_code})"
         for row in rows:
@@ -140,33 +207,62 @@ async def run(quick: bool = False) -> Report:
     with motcua("sqlite") as cluster:
         [device] = await cluster.devices(1)
         rows, facts = await measure(device)
-    table = report.table("body bytes (HTTP headers excluded)",
-                         ["message", "JSON", "JSON+gzip", "MessagePack", "MessagePack+gzip", "server, gzip asked"])
+    table = report.table(
+        "body bytes (HTTP headers excluded)",
+        ["message", "JSON", "JSON+gzip", "MessagePack", "MessagePack+gzip", "server, gzip asked"],
+    )
     for row in rows:
         table.add(*row)
     d = facts["draft"]
-    verdicts = ", ".join(f"{name} {d[key]:,} B" for name, key in
-                         (("JSON", "json"), ("JSON+gzip", "json_gzip"), ("MessagePack", "msgpack"),
-                          ("MessagePack+gzip", "msgpack_gzip")))
-    within = [name for name, key in (("JSON", "json"), ("JSON+gzip", "json_gzip"), ("MessagePack", "msgpack"),
-                                     ("MessagePack+gzip", "msgpack_gzip")) if d[key] <= TARGET]
-    report.summary = (f"birth draft: {verdicts}; target ≤ 1.5 KB ({TARGET:,} B) met by "
-                      f"{', '.join(within) if within else 'none'}; status change pull page "
-                      f"{facts['view']['json']:,} B JSON, {facts['view']['json_gzip']:,} B gzipped")
+    verdicts = ", ".join(
+        f"{name} {d[key]:,} B"
+        for name, key in (
+            ("JSON", "json"),
+            ("JSON+gzip", "json_gzip"),
+            ("MessagePack", "msgpack"),
+            ("MessagePack+gzip", "msgpack_gzip"),
+        )
+    )
+    within = [
+        name
+        for name, key in (
+            ("JSON", "json"),
+            ("JSON+gzip", "json_gzip"),
+            ("MessagePack", "msgpack"),
+            ("MessagePack+gzip", "msgpack_gzip"),
+        )
+        if d[key] <= TARGET
+    ]
+    report.summary = (
+        f"birth draft: {verdicts}; target ≤ 1.5 KB ({TARGET:,} B) met by "
+        f"{', '.join(within) if within else 'none'}; status change pull page "
+        f"{facts['view']['json']:,} B JSON, {facts['view']['json_gzip']:,} B gzipped"
+    )
     report.figures.update(facts)
     status = facts["gzip_request"]
-    report.note(f"A gzip-encoded push body (Content-Encoding: gzip) was answered {status}"
-                + ("; request bodies travel uncompressed, so the push request's gzip columns are what a "
-                   "compressing transport would carry, not what the server takes today."
-                   if status != 200 else "."))
-    report.note(f"Pull in MessagePack: the GET asked with Accept (and Content-Type): {MSGPACK}; "
-                f"answered as {facts['pull_msgpack'] or '?'}.")
-    report.note("'server, gzip asked': for an answer, the bytes the server sent to Accept-Encoding: gzip "
-                "(bodies under 512 B are sent as they are); for a request, whether the server took the body "
-                "with Content-Encoding: gzip.")
-    report.note("The batch row divides one envelope of the create_drafts of a 50-mutation batch by their "
-                "count: gzip finds what repeats from draft to draft. These drafts differ only in the "
-                "child's name, so the gzip figure is a lower bound.")
+    report.note(
+        f"A gzip-encoded push body (Content-Encoding: gzip) was answered {status}"
+        + (
+            "; request bodies travel uncompressed, so the push request's gzip columns are what a "
+            "compressing transport would carry, not what the server takes today."
+            if status != 200
+            else "."
+        )
+    )
+    report.note(
+        f"Pull in MessagePack: the GET asked with Accept (and Content-Type): {MSGPACK}; "
+        f"answered as {facts['pull_msgpack'] or '?'}."
+    )
+    report.note(
+        "'server, gzip asked': for an answer, the bytes the server sent to Accept-Encoding: gzip "
+        "(bodies under 512 B are sent as they are); for a request, whether the server took the body "
+        "with Content-Encoding: gzip."
+    )
+    report.note(
+        "The batch row divides one envelope of the create_drafts of a 50-mutation batch by their "
+        "count: gzip finds what repeats from draft to draft. These drafts differ only in the "
+        "child's name, so the gzip figure is a lower bound."
+    )
     return report
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bench.servers import Device
@@ -21,13 +22,74 @@ PROCEDURE = "khai-sinh"
 # Distinct birth-certificate files; dossier i attaches file i % ATTACHMENT_POOL. The
 # servers' databases hold them as already uploaded (bench/servers.py).
 ATTACHMENT_POOL = 2048
-_SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng",
-             "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]
-_MIDDLE = ["Văn", "Minh", "Đức", "Quang", "Thành", "Hữu", "Gia", "Bảo", "Anh", "Công",
-           "Thị", "Ngọc", "Thu", "Khánh", "Phương", "Hoài"]
-_GIVEN = ["Khang", "An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Hải", "Hiếu", "Hùng",
-          "Khoa", "Lâm", "Linh", "Long", "Mai", "Nam", "Ngân", "Nhi", "Phúc", "Quân",
-          "Sơn", "Tâm", "Thảo", "Trang", "Trí", "Tú", "Uyên", "Việt", "Vy", "Yến"]
+_SURNAMES = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+]
+_MIDDLE = [
+    "Văn",
+    "Minh",
+    "Đức",
+    "Quang",
+    "Thành",
+    "Hữu",
+    "Gia",
+    "Bảo",
+    "Anh",
+    "Công",
+    "Thị",
+    "Ngọc",
+    "Thu",
+    "Khánh",
+    "Phương",
+    "Hoài",
+]
+_GIVEN = [
+    "Khang",
+    "An",
+    "Bình",
+    "Châu",
+    "Dũng",
+    "Giang",
+    "Hà",
+    "Hải",
+    "Hiếu",
+    "Hùng",
+    "Khoa",
+    "Lâm",
+    "Linh",
+    "Long",
+    "Mai",
+    "Nam",
+    "Ngân",
+    "Nhi",
+    "Phúc",
+    "Quân",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Trang",
+    "Trí",
+    "Tú",
+    "Uyên",
+    "Việt",
+    "Vy",
+    "Yến",
+]
 
 
 def vn_today() -> dt.date:
@@ -68,7 +130,12 @@ def attach_payload(i: int) -> dict[str, Any]:
 
 
 def edit_payload(i: int) -> dict[str, Any]:
-    return {"changes": {"child.hometown": "Nam Định", "requester.residence": f"Số {i % 200 + 1} đường Trần Hưng Đạo, Nam Định"}}
+    return {
+        "changes": {
+            "child.hometown": "Nam Định",
+            "requester.residence": f"Số {i % 200 + 1} đường Trần Hưng Đạo, Nam Định",
+        }
+    }
 
 
 def draft_mutations(device: Device, start: int, count: int) -> list[dict[str, Any]]:
@@ -78,8 +145,11 @@ def draft_mutations(device: Device, start: int, count: int) -> list[dict[str, An
     i = start
     while len(out) < count:
         dossier = uuid7()
-        steps = [("create_draft", create_draft_payload(i), 0), ("attach", attach_payload(i), 1),
-                 ("edit_draft", edit_payload(i), 2)]
+        steps = [
+            ("create_draft", create_draft_payload(i), 0),
+            ("attach", attach_payload(i), 1),
+            ("edit_draft", edit_payload(i), 2),
+        ]
         for kind, payload, base in steps:
             if len(out) == count:
                 break
@@ -100,4 +170,4 @@ def submitted_dossier(device: Device, i: int) -> tuple[uuid.UUID, list[dict[str,
 
 def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for k in range(0, len(items), size):
-        yield items[k:k + size]
+        yield items[k : k + size]

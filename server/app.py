@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
@@ -13,18 +13,18 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from server.admin.gate import admin_mount
 from server.attachments.controllers import attachment_controllers
 from server.attachments.lifespan import attachments
-from server.catalog.controllers import CatalogController
 from server.calendar.controllers import CalendarOverridesController
+from server.catalog.controllers import CatalogController
 from server.communes.controllers import CommunesController
 from server.database import bind_engine, build_engine, close_engine, describe_engine, open_engine
 from server.desk.controllers import DeskController
-from server.fees.controllers import FeesController
 from server.dossiers.controllers import LookupController, SyncController
 from server.dossiers.receipt import ReceiptController, status_link
+from server.fees.controllers import FeesController
 from server.health import health
-from server.maintenance import maintenance
 from server.identity.captcha.controllers import CaptchaController
 from server.identity.controllers import IDENTITY_CONTROLLERS
+from server.maintenance import maintenance
 from server.notify.dev_mail import notify_routes
 from server.notify.dev_sms import sms_routes
 from server.notify.worker import notify_worker
@@ -86,10 +86,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=lifespans,
         on_startup=[settle_startup_heap],  # after the lifespans have loaded what lasts
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[ScreenRequests()],  # NUL, 64-bit overflow, deep nesting: refused before anything reads them
-        before_send=[security_headers(settings)],  # CSP and the rest on every answer, errors and /admin too
-        compression_config=CompressionConfig(backend="gzip", minimum_size=512, gzip_compress_level=6,
-                                              exclude_opt_key="skip_compression"),
+        middleware=[
+            ScreenRequests()
+        ],  # NUL, 64-bit overflow, deep nesting: refused before anything reads them
+        before_send=[
+            security_headers(settings)
+        ],  # CSP and the rest on every answer, errors and /admin too
+        compression_config=CompressionConfig(
+            backend="gzip",
+            minimum_size=512,
+            gzip_compress_level=6,
+            exclude_opt_key="skip_compression",
+        ),
         openapi_config=OpenAPIConfig(
             title="motcua",
             version="0.1.0",

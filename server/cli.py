@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import sys
 import warnings
-from typing import Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import click
 
@@ -60,7 +61,7 @@ def main() -> None:
 
 @main.command(help="Check the settings and that the database answers.")
 def check() -> None:
-    from server.database import describe_engine, build_engine
+    from server.database import build_engine, describe_engine
     from server.notify.delivery import describe as describe_delivery
 
     settings = _settings()
@@ -92,8 +93,11 @@ def seed() -> None:
     from server.seed import seed_reference_data
 
     settings = _settings()
-    report = _run(lambda: _with_engine(
-        settings, lambda engine: seed_reference_data(engine, settings.catalog_dir)))
+    report = _run(
+        lambda: _with_engine(
+            settings, lambda engine: seed_reference_data(engine, settings.catalog_dir)
+        )
+    )
     c, k = report.communes, report.catalog
     click.echo(
         f"communes: {c.provinces} provinces, {c.communes} communes "
@@ -103,11 +107,15 @@ def seed() -> None:
     click.echo(f"catalog: {k.procedures} procedures, new versions: {changed or 'none'}")
     if k.withdrawn:
         click.echo(f"withdrawn: {', '.join(k.withdrawn)}")
-    click.echo(f"fees: {report.fees.national} national fees (+{report.fees.added}); "
-               "provincial fees are entered at /admin")
+    click.echo(
+        f"fees: {report.fees.national} national fees (+{report.fees.added}); "
+        "provincial fees are entered at /admin"
+    )
 
 
-@main.command(help="Create demo accounts for every role and a few dossiers (new passwords on every run).")
+@main.command(
+    help="Create demo accounts for every role and a few dossiers (new passwords on every run)."
+)
 def demo() -> None:
     from server.demo import DEMO_COMMUNE, create_demo_accounts
     from server.demo_dossiers import create_demo_dossiers
@@ -117,8 +125,9 @@ def demo() -> None:
     async def work(engine):
         accounts = await create_demo_accounts(engine)
         by_role = {a.role: a for a in accounts}
-        dossiers = await create_demo_dossiers(engine, settings, by_role["citizen"].email,
-                                              by_role["desk"].email, DEMO_COMMUNE)
+        dossiers = await create_demo_dossiers(
+            engine, settings, by_role["citizen"].email, by_role["desk"].email, DEMO_COMMUNE
+        )
         return accounts, dossiers
 
     accounts, dossiers = _run(lambda: _with_engine(settings, work))
@@ -128,10 +137,14 @@ def demo() -> None:
         click.echo(f"  {a.role:<9} {a.email:<24} password {a.password}   {a.full_name}{where}")
     click.echo("Demo dossiers of the citizen: " + "; ".join(dossiers))
     if not settings.demo_mode:
-        click.echo("Officials sign in with these passwords only while MOTCUA_DEMO=1 (make run sets it).")
+        click.echo(
+            "Officials sign in with these passwords only while MOTCUA_DEMO=1 (make run sets it)."
+        )
 
 
-@main.command("create-admin", help="Create an administrator and print their one-time passkey enrollment link.")
+@main.command(
+    "create-admin", help="Create an administrator and print their one-time passkey enrollment link."
+)
 @click.option("--email", required=True)
 @click.option("--name", "full_name", required=True, help="Full name")
 def create_admin(email: str, full_name: str) -> None:
@@ -148,12 +161,17 @@ def create_admin(email: str, full_name: str) -> None:
     click.echo(f"administrator {email.strip().lower()} created ({account_id}).")
     from server.notify.delivery import mail_route
 
-    mailed = ("NOT emailed until MOTCUA_SMTP_HOST is set: no mail is delivered" if mail_route(settings) == "held"
-              else "it is also emailed once the server runs")
+    mailed = (
+        "NOT emailed until MOTCUA_SMTP_HOST is set: no mail is delivered"
+        if mail_route(settings) == "held"
+        else "it is also emailed once the server runs"
+    )
     click.echo(f"Open this link within 7 days to register their passkey ({mailed}):\n  {link}")
 
 
-@main.command(help="Remove blobs no dossier has referenced for 30 days (MOTCUA_BLOB_RETENTION_DAYS) and abandoned uploads.")
+@main.command(
+    help="Remove blobs no dossier has referenced for 30 days (MOTCUA_BLOB_RETENTION_DAYS) and abandoned uploads."
+)
 @click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
 def gc(dry_run: bool) -> None:
     from server.attachments.gc import collect
@@ -170,9 +188,13 @@ def gc(dry_run: bool) -> None:
 
     r = _run(lambda: _with_engine(settings, work))
     verb = "would remove" if dry_run else "removed"
-    click.echo(f"blobs: {verb} {r.blobs_removed} ({r.bytes_freed / 1048576:.1f} MB), "
-               f"kept {r.blobs_kept_mentioned} still named in a dossier")
-    click.echo(f"uploads: {verb} {r.uploads_removed} expired, {r.partial_files_removed} stray partial files")
+    click.echo(
+        f"blobs: {verb} {r.blobs_removed} ({r.bytes_freed / 1048576:.1f} MB), "
+        f"kept {r.blobs_kept_mentioned} still named in a dossier"
+    )
+    click.echo(
+        f"uploads: {verb} {r.uploads_removed} expired, {r.partial_files_removed} stray partial files"
+    )
     click.echo(f"store: {verb} {r.stray_objects_removed} objects with no record")
 
 
@@ -188,9 +210,17 @@ def serve(host: str | None, port: int | None) -> None:
     _run(lambda: _with_engine(settings, run_migrations))
     host = host or settings.host
     port = port or settings.port
-    click.echo(f"motcua: serving on http://{host}:{port} (open {settings.base_url}; API docs at /schema)")
-    uvicorn.run("server.app:create_app", factory=True, host=host, port=port,
-                proxy_headers=False, log_level="info")
+    click.echo(
+        f"motcua: serving on http://{host}:{port} (open {settings.base_url}; API docs at /schema)"
+    )
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        proxy_headers=False,
+        log_level="info",
+    )
 
 
 if __name__ == "__main__":

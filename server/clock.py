@@ -9,7 +9,7 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def vn_today() -> dt.date:

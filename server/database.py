@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -132,7 +132,9 @@ def _transaction_connection(engine: Engine):
     return transaction.connection
 
 
-async def insert_rows(engine: Engine, tablename: str, rows: list[dict], computed: dict[str, str] | None = None) -> None:
+async def insert_rows(
+    engine: Engine, tablename: str, rows: list[dict], computed: dict[str, str] | None = None
+) -> None:
     """Insert plain rows on the connection of the transaction in progress, straight
     through the driver: building a statement of a few thousand parameters through
     Piccolo's query strings cost more than the database took to run it. Values are
@@ -153,8 +155,10 @@ async def insert_rows(engine: Engine, tablename: str, rows: list[dict], computed
     # sends the rows in one pipelined round trip (a multi-row VALUES text of a few
     # hundred rows is too long for its statement cache, so it was parsed every batch).
     row_sql = ", ".join(list(extra.values()) + placeholders)
-    await connection.executemany(f"INSERT INTO {tablename} ({names}) VALUES ({row_sql})",
-                                 [tuple(row[c] for c in columns) for row in rows])
+    await connection.executemany(
+        f"INSERT INTO {tablename} ({names}) VALUES ({row_sql})",
+        [tuple(row[c] for c in columns) for row in rows],
+    )
 
 
 async def update_rows(engine: Engine, tablename: str, key: str, rows: list[dict]) -> None:
@@ -170,8 +174,10 @@ async def update_rows(engine: Engine, tablename: str, key: str, rows: list[dict]
     else:
         assignments = ", ".join(f"{c} = ${k + 1}" for k, c in enumerate(columns))
         where = f"${len(columns) + 1}"
-    await connection.executemany(f"UPDATE {tablename} SET {assignments} WHERE {key} = {where}",
-                                 [tuple(row[c] for c in columns) + (row[key],) for row in rows])
+    await connection.executemany(
+        f"UPDATE {tablename} SET {assignments} WHERE {key} = {where}",
+        [tuple(row[c] for c in columns) + (row[key],) for row in rows],
+    )
 
 
 async def execute(engine: Engine, postgres_sql: str, sqlite_sql: str, *args) -> None:

@@ -36,7 +36,7 @@ _PEOPLE = (
 
 
 async def create_demo_accounts(engine: Engine) -> list[DemoAccount]:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     created = []
     async with write_transaction(engine):
         for email, role, name, commune in _PEOPLE:
@@ -55,7 +55,10 @@ async def create_demo_accounts(engine: Engine) -> list[DemoAccount]:
             else:
                 await Account.insert(
                     Account(
-                        id=uuid.uuid4(), email=email, created_at=now, phone="0912345678",
+                        id=uuid.uuid4(),
+                        email=email,
+                        created_at=now,
+                        phone="0912345678",
                         **{column._meta.name: value for column, value in values.items()},
                     )
                 )

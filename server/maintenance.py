@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
-from typing import AsyncIterator, Awaitable, Callable
 
 from litestar import Litestar
 

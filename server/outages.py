@@ -13,10 +13,21 @@ import sqlite3
 # ENOSPC: the filesystem is full; EDQUOT: the quota is; EFBIG: a file-size limit.
 _STORAGE_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 # Connecting to (or talking with) the database failed at the socket level.
-_CONNECTION_ERRNOS = {errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE,
-                      errno.ENOTCONN, errno.ETIMEDOUT}
-_ASYNCPG_GONE = ("PostgresConnectionError", "AdminShutdownError", "CrashShutdownError",
-                 "CannotConnectNowError", "ConnectionDoesNotExistError")
+_CONNECTION_ERRNOS = {
+    errno.ECONNREFUSED,
+    errno.ECONNRESET,
+    errno.ECONNABORTED,
+    errno.EPIPE,
+    errno.ENOTCONN,
+    errno.ETIMEDOUT,
+}
+_ASYNCPG_GONE = (
+    "PostgresConnectionError",
+    "AdminShutdownError",
+    "CrashShutdownError",
+    "CannotConnectNowError",
+    "ConnectionDoesNotExistError",
+)
 RETRY_AFTER_SECONDS = 5
 
 

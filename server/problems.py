@@ -38,14 +38,20 @@ class Problem(msgspec.Struct, omit_defaults=True):
 TITLES: dict[str, tuple[str, str]] = {
     "not_found": ("Không tìm thấy", "Not found"),
     "unknown_procedure": ("Không có thủ tục này", "No such procedure"),
-    "unknown_procedure_version": ("Không có phiên bản này của thủ tục", "No such version of this procedure"),
+    "unknown_procedure_version": (
+        "Không có phiên bản này của thủ tục",
+        "No such version of this procedure",
+    ),
     "invalid_parameter": ("Tham số không hợp lệ", "Invalid parameter"),
     "invalid_request": ("Yêu cầu không hợp lệ", "Invalid request"),
     "validation_failed": ("Dữ liệu chưa hợp lệ", "The data is not valid"),
     "method_not_allowed": ("Phương thức không được hỗ trợ", "Method not allowed"),
     "payload_too_large": ("Dữ liệu gửi lên quá lớn", "Payload too large"),
     "unsupported_media_type": ("Định dạng dữ liệu không được hỗ trợ", "Unsupported media type"),
-    "too_many_requests": ("Quá nhiều yêu cầu, vui lòng thử lại sau", "Too many requests, try again later"),
+    "too_many_requests": (
+        "Quá nhiều yêu cầu, vui lòng thử lại sau",
+        "Too many requests, try again later",
+    ),
     "reference_data_missing": (
         "Chưa nạp dữ liệu danh mục (chạy `motcua seed`)",
         "Reference data not loaded (run `motcua seed`)",
@@ -77,52 +83,112 @@ TITLES: dict[str, tuple[str, str]] = {
     "csrf_failed": ("Thiếu hoặc sai mã chống giả mạo (CSRF)", "Missing or wrong CSRF token"),
     "wrong_credentials": ("Sai thư điện tử hoặc mật khẩu", "Wrong email or password"),
     "account_not_activated": ("Tài khoản chưa được kích hoạt", "The account is not activated yet"),
-    "passkey_required": ("Cán bộ phải đăng nhập bằng khóa truy cập (passkey)", "Officials must sign in with a passkey"),
+    "passkey_required": (
+        "Cán bộ phải đăng nhập bằng khóa truy cập (passkey)",
+        "Officials must sign in with a passkey",
+    ),
     "email_taken": ("Địa chỉ thư điện tử đã được dùng", "This email address is already registered"),
     "link_invalid": ("Đường dẫn không hợp lệ", "The link is not valid"),
     "link_used": ("Đường dẫn đã được sử dụng", "The link has already been used"),
     "link_expired": ("Đường dẫn đã hết hạn", "The link has expired"),
-    "challenge_invalid": ("Yêu cầu xác thực không hợp lệ hoặc đã hết hạn", "Unknown, used or expired challenge"),
+    "challenge_invalid": (
+        "Yêu cầu xác thực không hợp lệ hoặc đã hết hạn",
+        "Unknown, used or expired challenge",
+    ),
     "passkey_rejected": ("Khóa truy cập không được chấp nhận", "The passkey was not accepted"),
     "passkey_exists": ("Khóa truy cập này đã được đăng ký", "This passkey is already registered"),
     "unknown_passkey": ("Không nhận ra khóa truy cập này", "Unknown passkey"),
-    "last_passkey": ("Không thể xóa khóa truy cập cuối cùng của cán bộ", "An official's last passkey cannot be removed"),
-    "invalid_device_credential": ("Thông tin xác thực thiết bị không hợp lệ", "Invalid device credential"),
-    "device_revoked": ("Thiết bị này đã bị thu hồi quyền đồng bộ; hãy đăng nhập lại", "This device was revoked; sign in again"),
-    "device_taken": ("Mã thiết bị đã thuộc tài khoản khác", "This device id belongs to another account"),
-    "device_credential_required": ("Cần thông tin xác thực thiết bị", "A device credential is required"),
+    "last_passkey": (
+        "Không thể xóa khóa truy cập cuối cùng của cán bộ",
+        "An official's last passkey cannot be removed",
+    ),
+    "invalid_device_credential": (
+        "Thông tin xác thực thiết bị không hợp lệ",
+        "Invalid device credential",
+    ),
+    "device_revoked": (
+        "Thiết bị này đã bị thu hồi quyền đồng bộ; hãy đăng nhập lại",
+        "This device was revoked; sign in again",
+    ),
+    "device_taken": (
+        "Mã thiết bị đã thuộc tài khoản khác",
+        "This device id belongs to another account",
+    ),
+    "device_credential_required": (
+        "Cần thông tin xác thực thiết bị",
+        "A device credential is required",
+    ),
     "session_required": ("Cần đăng nhập trên trình duyệt", "A browser session is required"),
     # attachments (server/attachments)
     "file_too_large": ("Tệp quá lớn", "The file is too large"),
     "file_empty": ("Tệp rỗng", "The file is empty"),
-    "unsupported_file_type": ("Loại tệp này không được chấp nhận", "This type of file is not accepted"),
+    "unsupported_file_type": (
+        "Loại tệp này không được chấp nhận",
+        "This type of file is not accepted",
+    ),
     "heic_not_accepted": ("Ảnh HEIC chưa được chấp nhận", "HEIC photos are not accepted"),
     "image_dimensions": ("Kích thước ảnh không phù hợp", "The image dimensions are not acceptable"),
     "file_damaged": ("Tệp bị hỏng hoặc chưa đầy đủ", "The file is damaged or incomplete"),
-    "pdf_active_content": ("Tệp PDF chứa mã lệnh hoặc tệp nhúng", "The PDF contains scripts or embedded files"),
+    "pdf_active_content": (
+        "Tệp PDF chứa mã lệnh hoặc tệp nhúng",
+        "The PDF contains scripts or embedded files",
+    ),
     "pdf_encrypted": ("Tệp PDF có mật khẩu", "The PDF is password-protected"),
     "pdf_too_large_unpacked": ("Tệp PDF giải nén ra quá lớn", "The PDF unpacks to too much data"),
-    "hash_mismatch": ("Tệp nhận được không khớp mã SHA-256 đã khai báo", "The file does not match its declared SHA-256"),
-    "checksum_mismatch": ("Đoạn dữ liệu bị lỗi trên đường truyền", "The chunk was damaged in transit"),
+    "hash_mismatch": (
+        "Tệp nhận được không khớp mã SHA-256 đã khai báo",
+        "The file does not match its declared SHA-256",
+    ),
+    "checksum_mismatch": (
+        "Đoạn dữ liệu bị lỗi trên đường truyền",
+        "The chunk was damaged in transit",
+    ),
     "offset_mismatch": ("Vị trí tải lên không khớp", "The upload offset does not match"),
     "upload_expired": ("Phiên tải lên đã hết hạn", "The upload has expired"),
-    "tus_version": ("Phiên bản giao thức tus không được hỗ trợ", "Unsupported tus protocol version"),
+    "tus_version": (
+        "Phiên bản giao thức tus không được hỗ trợ",
+        "Unsupported tus protocol version",
+    ),
     "no_thumbnail": ("Tệp này không có ảnh thu nhỏ", "This file has no thumbnail"),
-    "device_mismatch": ("Mã thiết bị không khớp với thông tin xác thực", "device_id differs from the device credential"),
-    "seq_reused": ("Số thứ tự thay đổi đã được dùng cho thay đổi khác", "This seq was used by another mutation"),
-    "too_many_reservations": ("Thiết bị còn quá nhiều mã dự trữ chưa dùng", "This device holds too many unused codes"),
-    "not_allowed_in_state": ("Không thực hiện được ở trạng thái hiện tại của hồ sơ", "Not allowed in the dossier's current state"),
+    "device_mismatch": (
+        "Mã thiết bị không khớp với thông tin xác thực",
+        "device_id differs from the device credential",
+    ),
+    "seq_reused": (
+        "Số thứ tự thay đổi đã được dùng cho thay đổi khác",
+        "This seq was used by another mutation",
+    ),
+    "too_many_reservations": (
+        "Thiết bị còn quá nhiều mã dự trữ chưa dùng",
+        "This device holds too many unused codes",
+    ),
+    "not_allowed_in_state": (
+        "Không thực hiện được ở trạng thái hiện tại của hồ sơ",
+        "Not allowed in the dossier's current state",
+    ),
     "unknown_action": ("Không có thao tác này", "No such action"),
     "linked_tasks_open": ("Còn việc liên thông chưa xong", "Linked tasks are not done yet"),
-    "unknown_procedure_for_dossier": ("Không tìm thấy thủ tục của hồ sơ", "The dossier's procedure is missing"),
+    "unknown_procedure_for_dossier": (
+        "Không tìm thấy thủ tục của hồ sơ",
+        "The dossier's procedure is missing",
+    ),
     # payments (server/payments, server/desk/payment.py)
-    "payment_not_verified": ("Không xác nhận được khoản thanh toán", "The payment could not be confirmed"),
-    "payment_reference_used": ("Mã thanh toán đã được ghi cho hồ sơ khác", "This payment is recorded for another dossier"),
+    "payment_not_verified": (
+        "Không xác nhận được khoản thanh toán",
+        "The payment could not be confirmed",
+    ),
+    "payment_reference_used": (
+        "Mã thanh toán đã được ghi cho hồ sơ khác",
+        "This payment is recorded for another dossier",
+    ),
     "payment_provider_unavailable": (
         "Đơn vị thanh toán tạm thời không phản hồi, vui lòng thử lại sau",
         "The payment provider is not answering, try again later",
     ),
-    "payment_provider_error": ("Đơn vị thanh toán trả lời không hợp lệ", "The payment provider gave an invalid answer"),
+    "payment_provider_error": (
+        "Đơn vị thanh toán trả lời không hợp lệ",
+        "The payment provider gave an invalid answer",
+    ),
     "fee_changed": ("Lệ phí đã thay đổi", "The fee has changed"),
 }
 _BY_STATUS = {
@@ -203,7 +269,7 @@ def _handle_validation(request: Request, exc: ValidationException) -> Response[P
     lang = negotiate_language(request.headers.get("accept-language"))
     detail = None
     if names:
-        detail = (f"Giá trị không hợp lệ: {names}" if lang == "vi" else f"Invalid value: {names}")
+        detail = f"Giá trị không hợp lệ: {names}" if lang == "vi" else f"Invalid value: {names}"
     return problem_response(request, 400, "invalid_parameter", detail, errors or None)
 
 
@@ -212,7 +278,9 @@ def _handle_not_found(request: Request, exc: NotFoundException) -> Response[Prob
 
 
 def _handle_http(request: Request, exc: HTTPException) -> Response[Problem]:
-    code = _BY_STATUS.get(exc.status_code, "invalid_request" if exc.status_code < 500 else "server_error")
+    code = _BY_STATUS.get(
+        exc.status_code, "invalid_request" if exc.status_code < 500 else "server_error"
+    )
     detail = exc.detail if exc.status_code < 500 and exc.detail else None
     return problem_response(request, exc.status_code, code, detail, headers=exc.headers)
 
@@ -223,17 +291,32 @@ def _handle_unexpected(request: Request, exc: Exception) -> Response[Problem]:
     if fault:
         # server/request_screen.py and the push engine refuse these by path first; this
         # is the backstop, so input never earns a 5xx (a phone resends those forever).
-        log.warning("input the database refused on %s %s: %s: %s", request.method, request.url.path,
-                    type(exc).__name__, exc)
+        log.warning(
+            "input the database refused on %s %s: %s: %s",
+            request.method,
+            request.url.path,
+            type(exc).__name__,
+            exc,
+        )
         code, message = fault
-        return problem_response(request, 400, "invalid_request", message,
-                                [FieldError(path="$", code=code, message=message)])
+        return problem_response(
+            request,
+            400,
+            "invalid_request",
+            message,
+            [FieldError(path="$", code=code, message=message)],
+        )
     if outages.storage_full(exc):
         log.error("storage full on %s %s: %s", request.method, request.url.path, exc)
         return problem_response(request, 507, "storage_full", headers=retry)
     if outages.database_unavailable(exc):
-        log.warning("database unavailable on %s %s: %s: %s", request.method, request.url.path,
-                    type(exc).__name__, exc)
+        log.warning(
+            "database unavailable on %s %s: %s: %s",
+            request.method,
+            request.url.path,
+            type(exc).__name__,
+            exc,
+        )
         return problem_response(request, 503, "database_unavailable", headers=retry)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(request, 500, "server_error")

@@ -25,8 +25,12 @@ from sync.storable import DEPTH_MESSAGE, NUL_MESSAGE, Unstorable, unstorable
 
 SCREENS_OWN_BODY = "screens_own_body"
 # Bodies that are not JSON to anyone: tus chunks, files, HTML forms.
-_NOT_DECODED = ("application/offset+octet-stream", "application/octet-stream", "multipart/form-data",
-                "application/x-www-form-urlencoded")
+_NOT_DECODED = (
+    "application/offset+octet-stream",
+    "application/octet-stream",
+    "multipart/form-data",
+    "application/x-www-form-urlencoded",
+)
 _MSGPACK = ("application/x-msgpack", "application/msgpack", "application/vnd.msgpack")
 # A mounted application (piccolo-admin) has no Litestar body limit of its own; what
 # it is sent is small JSON, so more than this is refused before it is buffered.
@@ -34,16 +38,24 @@ MOUNTED_BODY_LIMIT = 1024 * 1024
 
 
 def too_deep() -> ProblemError:
-    return ProblemError(400, "invalid_request", detail=f"the body is {DEPTH_MESSAGE}",
-                        errors=[FieldError(path="$", code="too_deep", message=DEPTH_MESSAGE)])
+    return ProblemError(
+        400,
+        "invalid_request",
+        detail=f"the body is {DEPTH_MESSAGE}",
+        errors=[FieldError(path="$", code="too_deep", message=DEPTH_MESSAGE)],
+    )
 
 
 def refusal(found: list[Unstorable]) -> ProblemError:
     if any(f.code == "too_deep" for f in found):
         return too_deep()
     names = ", ".join(f.path for f in found)
-    return ProblemError(422, "validation_failed", detail=f"cannot be stored: {names}",
-                        errors=[FieldError(path=f.path, code=f.code, message=f.message) for f in found])
+    return ProblemError(
+        422,
+        "validation_failed",
+        detail=f"cannot be stored: {names}",
+        errors=[FieldError(path=f.path, code=f.code, message=f.message) for f in found],
+    )
 
 
 def _nul(path: str) -> Unstorable:
@@ -52,10 +64,17 @@ def _nul(path: str) -> Unstorable:
 
 def parameter_faults(scope: Scope) -> list[Unstorable]:
     """NUL in a header (name or value), a path parameter, or a query parameter."""
-    found = [_nul(name.decode("latin-1").replace("\x00", "\\0"))
-             for name, value in scope["headers"] if b"\x00" in name or b"\x00" in value]
+    found = [
+        _nul(name.decode("latin-1").replace("\x00", "\\0"))
+        for name, value in scope["headers"]
+        if b"\x00" in name or b"\x00" in value
+    ]
     if "\x00" in scope["path"]:
-        named = [_nul(k) for k, v in scope.get("path_params", {}).items() if isinstance(v, str) and "\x00" in v]
+        named = [
+            _nul(k)
+            for k, v in scope.get("path_params", {}).items()
+            if isinstance(v, str) and "\x00" in v
+        ]
         found.extend(named or [_nul("path")])
     query: bytes = scope.get("query_string", b"")
     if b"\x00" in query or b"%00" in query:
@@ -77,9 +96,14 @@ def decode_any(body: bytes, msgpack: bool) -> Any:
 
 
 def too_large() -> ProblemError:
-    return ProblemError(413, "invalid_request", detail=f"the body is larger than {MOUNTED_BODY_LIMIT} bytes",
-                        errors=[FieldError(path="$", code="too_large",
-                                           message=f"at most {MOUNTED_BODY_LIMIT} bytes")])
+    return ProblemError(
+        413,
+        "invalid_request",
+        detail=f"the body is larger than {MOUNTED_BODY_LIMIT} bytes",
+        errors=[
+            FieldError(path="$", code="too_large", message=f"at most {MOUNTED_BODY_LIMIT} bytes")
+        ],
+    )
 
 
 async def buffered_body(receive: Receive) -> tuple[bytes, Receive]:

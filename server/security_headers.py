@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
@@ -31,8 +31,14 @@ def _policy(*directives: str) -> str:
 # from this origin only. Photos are shown from IndexedDB as blob: URLs; the robot
 # check's picture is a data: URL; everything is fetched from this origin.
 APP_POLICY = _policy(
-    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
-    "connect-src 'self'", "font-src 'self'", "media-src 'self'", "worker-src 'self'",
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "connect-src 'self'",
+    "font-src 'self'",
+    "media-src 'self'",
+    "worker-src 'self'",
     "manifest-src 'self'",
 )
 # piccolo-admin (a Vue build under /admin/assets, templates compiled ahead of time):
@@ -41,16 +47,22 @@ APP_POLICY = _policy(
 # 'self'), so styles may be inline. Such styles can still fetch nothing from another
 # origin (img-src, font-src), and only administrators reach /admin (server/admin/gate.py).
 ADMIN_POLICY = _policy(
-    "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:", "font-src 'self' data:", "connect-src 'self'",
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
 )
 # Litestar's API documentation (/schema: Scalar; /schema/swagger): an inline
 # bootstrap script and style, the viewer's script, styles and icons from jsDelivr.
 # The page carries nobody's data and shows only the app's own OpenAPI document.
 DOCS_POLICY = _policy(
-    "default-src 'self'", "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
+    "default-src 'self'",
+    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
     "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-    "img-src 'self' data: https://cdn.jsdelivr.net", "font-src 'self' data: https://cdn.jsdelivr.net",
+    "img-src 'self' data: https://cdn.jsdelivr.net",
+    "font-src 'self' data: https://cdn.jsdelivr.net",
     "connect-src 'self'",
 )
 # Demo mode's pages (/dev/mail, /dev/sms, /dev/payments): server-rendered HTML with
@@ -62,11 +74,22 @@ _FAMILIES = (("/admin", ADMIN_POLICY), ("/schema", DOCS_POLICY), ("/dev", DEV_PO
 # camera for the document photos (an <input capture> opens the camera; a future
 # getUserMedia would need it); nothing else the app uses. Only features browsers
 # know: an unknown one (bluetooth) is a console warning on every page.
-PERMISSIONS_POLICY = ", ".join([
-    "camera=(self)", "microphone=()", "geolocation=()", "payment=()", "usb=()", "serial=()",
-    "hid=()", "midi=()", "display-capture=()", "accelerometer=()", "gyroscope=()",
-    "magnetometer=()",
-])
+PERMISSIONS_POLICY = ", ".join(
+    [
+        "camera=(self)",
+        "microphone=()",
+        "geolocation=()",
+        "payment=()",
+        "usb=()",
+        "serial=()",
+        "hid=()",
+        "midi=()",
+        "display-capture=()",
+        "accelerometer=()",
+        "gyroscope=()",
+        "magnetometer=()",
+    ]
+)
 FIXED = {
     "X-Content-Type-Options": "nosniff",
     # Links in pages carry tokens (activation, password reset, enrollment) and dossier
@@ -102,8 +125,11 @@ def inline_policy(html: str) -> str:
     for kind, body in _INLINE.findall(html):
         found[kind].append(_sha256_source(body))
     return _policy(
-        "default-src 'none'", "script-src " + (" ".join(found["script"]) or "'none'"),
-        "style-src " + (" ".join(found["style"]) or "'none'"), "connect-src 'self'", "img-src 'self' data:",
+        "default-src 'none'",
+        "script-src " + (" ".join(found["script"]) or "'none'"),
+        "style-src " + (" ".join(found["style"]) or "'none'"),
+        "connect-src 'self'",
+        "img-src 'self' data:",
     )
 
 

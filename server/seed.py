@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import msgspec
 from pathlib import Path
 
+import msgspec
 from piccolo.engine.base import Engine
 
 from server.catalog.loader import load_catalog

@@ -104,7 +104,7 @@ def database_engine(url: str) -> str:
 
 def sqlite_path(url: str) -> Path:
     # sqlite:///relative.db and sqlite:////absolute.db, as SQLAlchemy spells them.
-    rest = url[len("sqlite://"):]
+    rest = url[len("sqlite://") :]
     if not rest.startswith("/") or rest == "/":
         raise SettingsError(f"MOTCUA_DATABASE_URL: no file path in {url!r}")
     return Path(rest[1:])
@@ -232,16 +232,21 @@ def _payment_settings(env: dict[str, str]) -> dict[str, object]:
         raise SettingsError(f"MOTCUA_PAYMENT_GATEWAY_URL: expected an http(s) URL, got {url!r}")
     secret = env.get("MOTCUA_PAYMENT_API_SECRET", "")
     if url and not secret:
-        raise SettingsError("MOTCUA_PAYMENT_API_SECRET: required with MOTCUA_PAYMENT_GATEWAY_URL (requests are signed)")
+        raise SettingsError(
+            "MOTCUA_PAYMENT_API_SECRET: required with MOTCUA_PAYMENT_GATEWAY_URL (requests are signed)"
+        )
     name = (env.get("MOTCUA_PAYMENT_PROVIDER") or "gateway").strip().lower()
     if not re.fullmatch(r"[a-z0-9_-]{1,32}", name) or name in ("desk", "dev"):
         raise SettingsError(
-            f"MOTCUA_PAYMENT_PROVIDER: 1 to 32 of a-z, 0-9, _ and -, not desk or dev; got {name!r}")
+            f"MOTCUA_PAYMENT_PROVIDER: 1 to 32 of a-z, 0-9, _ and -, not desk or dev; got {name!r}"
+        )
     raw_timeout = env.get("MOTCUA_PAYMENT_TIMEOUT") or "10"
     try:
         timeout = float(raw_timeout)
     except ValueError:
-        raise SettingsError(f"MOTCUA_PAYMENT_TIMEOUT: expected seconds, got {raw_timeout!r}") from None
+        raise SettingsError(
+            f"MOTCUA_PAYMENT_TIMEOUT: expected seconds, got {raw_timeout!r}"
+        ) from None
     if not 0 < timeout <= 120:
         raise SettingsError(f"MOTCUA_PAYMENT_TIMEOUT: {timeout:g} s is outside (0, 120]")
     return {

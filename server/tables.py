@@ -1,5 +1,13 @@
 """Every Piccolo table of the server, in creation order."""
 
+# piccolo-admin's own user and session tables (mirrors of our administrators; see
+# server/admin/gate.py): created by migration m0013, bound by bind_engine like ours.
+from piccolo.apps.user.tables import BaseUser
+from piccolo_api.session_auth.tables import SessionsBase
+
+from server.attachments.tables import Blob, BlobRef, BlobUploader, Upload
+from server.audit.tables import AuditEvent
+from server.calendar.tables import CalendarOverride, CalendarVersion
 from server.catalog.tables import Procedure, ProcedureVersion
 from server.communes.tables import Commune, Province
 from server.dossiers.tables import (
@@ -14,9 +22,6 @@ from server.dossiers.tables import (
     DossierHistory,
     DossierTask,
 )
-from server.audit.tables import AuditEvent
-from server.attachments.tables import Blob, BlobRef, BlobUploader, Upload
-from server.calendar.tables import CalendarOverride, CalendarVersion
 from server.fees.tables import ProvincialFee
 from server.identity.captcha.tables import CaptchaChallenge
 from server.identity.tables import (
@@ -32,10 +37,6 @@ from server.notify.tables import OutboxMessage
 from server.payments.tables import Payment
 from server.ratelimit.tables import RateLimitBucket
 from server.reference.tables import ReferenceDataset
-# piccolo-admin's own user and session tables (mirrors of our administrators; see
-# server/admin/gate.py): created by migration m0013, bound by bind_engine like ours.
-from piccolo.apps.user.tables import BaseUser
-from piccolo_api.session_auth.tables import SessionsBase
 
 ALL_TABLES = (
     ReferenceDataset,

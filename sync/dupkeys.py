@@ -3,7 +3,8 @@ only ever flagged for an official, never merged."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from sync.text import search_key
 

@@ -16,7 +16,6 @@ import msgspec
 
 from sync.codes import InvalidCode, parse_code
 from sync.dupkeys import duplicate_key
-from sync.search import search_text
 from sync.forms import Issue, render, validate
 from sync.forms.field_rules import has_json_type_of
 from sync.forms.normalize import is_empty, normalize
@@ -40,6 +39,7 @@ from sync.messages import (
     Submit,
     Withdraw,
 )
+from sync.search import search_text
 from sync.states import DEVICE_MUTATIONS, State, label
 from sync.storable import unstorable
 from sync.store import Actor, DossierRecord, Procedure, Store
@@ -83,12 +83,15 @@ def _text_too_long(value: Any) -> bool:
     return False
 
 
-def _check_changes(procedure: Procedure, changes: dict[str, Any], allow_attachments: bool,
-                   key: str = "changes") -> dict[str, Any]:
+def _check_changes(
+    procedure: Procedure, changes: dict[str, Any], allow_attachments: bool, key: str = "changes"
+) -> dict[str, Any]:
     """Shape checks on edited fields (completeness waits for submission). Returns
     the values with their text in NFC."""
     if len(changes) > MAX_CHANGES:
-        raise _reason("too_many_changes", f"payload.{key}", f"at most {MAX_CHANGES} fields per mutation")
+        raise _reason(
+            "too_many_changes", f"payload.{key}", f"at most {MAX_CHANGES} fields per mutation"
+        )
     types = procedure.schema.types_by_path()
     reasons = []
     values: dict[str, Any] = {}
@@ -97,7 +100,11 @@ def _check_changes(procedure: Procedure, changes: dict[str, Any], allow_attachme
         if kind is None:
             reasons.append(Reason("unknown_field", f"payload.{key}.{path}", path))
         elif kind == "attachment" and not allow_attachments:
-            reasons.append(Reason("use_attach", f"payload.{key}.{path}", "attachments change with attach/detach"))
+            reasons.append(
+                Reason(
+                    "use_attach", f"payload.{key}.{path}", "attachments change with attach/detach"
+                )
+            )
         elif value is not None and value != "" and not has_json_type_of(kind, value):
             # `""` is the person's "I emptied this field", whatever its type (sync/forms/README.md).
             reasons.append(Reason("wrong_type", f"payload.{key}.{path}", kind))
@@ -125,13 +132,25 @@ def _refuse_agency_change(record: DossierRecord, changes: dict[str, Any]) -> Non
     the current one is no change)."""
     if record.state == State.DRAFT:
         return
-    moved = [p for p in RECEIVING_AGENCY if p in changes and not same(record.fields.get(p), changes[p])]
+    moved = [
+        p for p in RECEIVING_AGENCY if p in changes and not same(record.fields.get(p), changes[p])
+    ]
     if moved:
-        raise Rejected(*[Reason("agency_fixed", f"payload.changes.{p}",
-                                "the receiving agency cannot change after submission") for p in moved])
+        raise Rejected(
+            *[
+                Reason(
+                    "agency_fixed",
+                    f"payload.changes.{p}",
+                    "the receiving agency cannot change after submission",
+                )
+                for p in moved
+            ]
+        )
 
 
-def _set_fields(record: DossierRecord, values: dict[str, Any], version: int, device: Any = None) -> None:
+def _set_fields(
+    record: DossierRecord, values: dict[str, Any], version: int, device: Any = None
+) -> None:
     device_text = None if device is None else str(device)
     for path, value in values.items():
         # null removes the answer; `""` is kept: the person emptied the field, and no fill
@@ -146,17 +165,26 @@ def _set_fields(record: DossierRecord, values: dict[str, Any], version: int, dev
 
 
 def _changed_by_others_since(record: DossierRecord, version: int, device: str) -> bool:
-    return any(changed > version and record.field_devices.get(path) != device
-               for path, changed in record.field_versions.items())
+    return any(
+        changed > version and record.field_devices.get(path) != device
+        for path, changed in record.field_versions.items()
+    )
 
 
-def _kept_fields(procedure: Procedure, answers: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+def _kept_fields(
+    procedure: Procedure, answers: dict[str, Any], values: dict[str, Any]
+) -> dict[str, Any]:
     """What a validated dossier stores: its normalized values, and `""` for each field the
     person emptied, so that a later validation (a supplement) does not fill it again."""
     types = procedure.schema.types_by_path()
-    emptied = {path: "" for path, raw in answers.items()
-               if isinstance(raw, str) and path in types and path not in values
-               and is_empty(normalize(types[path], raw))}
+    emptied = {
+        path: ""
+        for path, raw in answers.items()
+        if isinstance(raw, str)
+        and path in types
+        and path not in values
+        and is_empty(normalize(types[path], raw))
+    }
     return {**values, **emptied}
 
 
@@ -182,7 +210,9 @@ class Engine:
                 record = await self._load(mutation)
                 before = copy.deepcopy(record)
                 try:
-                    status, conflicts = await getattr(self, "_" + mutation.kind)(record, mutation, payload)
+                    status, conflicts = await getattr(self, "_" + mutation.kind)(
+                        record, mutation, payload
+                    )
                 except Rejected:
                     # A rejection may come after the record was changed in memory (a size
                     # limit checked as it is saved): put it back as it was.
@@ -194,20 +224,37 @@ class Engine:
         except msgspec.ValidationError as exc:
             # A malformed payload is this item's problem only: the queue moves on.
             message = str(exc)
-            path = "payload" + message.split("at `$", 1)[1].rstrip("`") if "at `$" in message else "payload"
+            path = (
+                "payload" + message.split("at `$", 1)[1].rstrip("`")
+                if "at `$" in message
+                else "payload"
+            )
             return self._rejected(mutation, [Reason("invalid_payload", path, message)])
-        return Outcome(seq=mutation.seq, mutation_id=mutation.id, dossier_id=record.id, status=status,
-                       version=record.version, state=record.state, code=record.code, conflicts=conflicts)
+        return Outcome(
+            seq=mutation.seq,
+            mutation_id=mutation.id,
+            dossier_id=record.id,
+            status=status,
+            version=record.version,
+            state=record.state,
+            code=record.code,
+            conflicts=conflicts,
+        )
 
     def _rejected(self, mutation: Mutation, reasons: list[Reason]) -> Outcome:
         # The dossier's current state and version come along, so the device can
         # show why and catch up (principle 6).
         current = self._current
-        return Outcome(seq=mutation.seq, mutation_id=mutation.id, dossier_id=mutation.dossier_id,
-                       status="rejected", reasons=reasons,
-                       version=current.version if current else None,
-                       state=current.state if current else None,
-                       code=current.code if current else None)
+        return Outcome(
+            seq=mutation.seq,
+            mutation_id=mutation.id,
+            dossier_id=mutation.dossier_id,
+            status="rejected",
+            reasons=reasons,
+            version=current.version if current else None,
+            state=current.state if current else None,
+            code=current.code if current else None,
+        )
 
     # -- helpers ------------------------------------------------------------
 
@@ -220,11 +267,17 @@ class Engine:
         if record.deleted_at is not None and mutation.kind != "delete_draft":
             raise _reason("draft_deleted", "dossier_id", "the person deleted this draft")
         if mutation.kind == "delete_draft" and record.state != State.DRAFT:
-            raise _reason("submitted_withdraw_instead", "kind",
-                          "a submitted dossier is never deleted: withdraw it instead (withdraw)")
+            raise _reason(
+                "submitted_withdraw_instead",
+                "kind",
+                "a submitted dossier is never deleted: withdraw it instead (withdraw)",
+            )
         if State(record.state) not in DEVICE_MUTATIONS[mutation.kind]:
-            raise _reason("not_allowed_in_state", "kind",
-                          f"{mutation.kind} is not allowed in state {record.state} ({label(record.state, 'en')})")
+            raise _reason(
+                "not_allowed_in_state",
+                "kind",
+                f"{mutation.kind} is not allowed in state {record.state} ({label(record.state, 'en')})",
+            )
         return record
 
     async def _procedure(self, record: DossierRecord) -> Procedure:
@@ -233,11 +286,19 @@ class Engine:
             raise _reason("unknown_procedure", "procedure_code")
         return procedure
 
-    async def _save(self, record: DossierRecord, action: str, from_state: int, message: str = "",
-                    detail: dict[str, str] | None = None) -> None:
+    async def _save(
+        self,
+        record: DossierRecord,
+        action: str,
+        from_state: int,
+        message: str = "",
+        detail: dict[str, str] | None = None,
+    ) -> None:
         record.updated_at = self.now
         await self.store.update(record)
-        await self.store.add_history(record.id, self.actor, action, from_state, record.state, message, detail)
+        await self.store.add_history(
+            record.id, self.actor, action, from_state, record.state, message, detail
+        )
         await self.store.publish(record)
 
     # -- kinds --------------------------------------------------------------
@@ -256,15 +317,25 @@ class Engine:
             raise _reason("unknown_procedure", path, payload.procedure_code)
         values = _check_changes(procedure, payload.fields, allow_attachments=False, key="fields")
         record = DossierRecord(
-            id=mutation.dossier_id, owner_id=self.actor.account_id, procedure_code=procedure.code,
-            family=procedure.family, schema_version=procedure.version, state=State.DRAFT, version=1,
-            fields={}, field_versions={}, created_by_device=self.actor.device_id,
-            created_at=self.now, updated_at=self.now,
+            id=mutation.dossier_id,
+            owner_id=self.actor.account_id,
+            procedure_code=procedure.code,
+            family=procedure.family,
+            schema_version=procedure.version,
+            state=State.DRAFT,
+            version=1,
+            fields={},
+            field_versions={},
+            created_by_device=self.actor.device_id,
+            created_at=self.now,
+            updated_at=self.now,
         )
         _set_fields(record, values, 1, self.actor.device_id)
         record.commune_code = str(record.fields.get("agency.commune", ""))
         await self.store.insert(record)
-        await self.store.add_history(record.id, self.actor, "create_draft", State.DRAFT, State.DRAFT)
+        await self.store.add_history(
+            record.id, self.actor, "create_draft", State.DRAFT, State.DRAFT
+        )
         await self.store.publish(record)
         return record, "applied"
 
@@ -273,9 +344,17 @@ class Engine:
         changes = _check_changes(procedure, payload.changes, allow_attachments=False)
         return await self._merge(record, mutation, changes, "edit_draft")
 
-    async def _merge(self, record: DossierRecord, mutation: Mutation, changes: dict[str, Any], action: str):
-        merged = merge_changes(record.fields, record.field_versions, mutation.base_version, changes,
-                               record.field_devices, str(self.actor.device_id))
+    async def _merge(
+        self, record: DossierRecord, mutation: Mutation, changes: dict[str, Any], action: str
+    ):
+        merged = merge_changes(
+            record.fields,
+            record.field_versions,
+            mutation.base_version,
+            changes,
+            record.field_devices,
+            str(self.actor.device_id),
+        )
         effective = {p: v for p, v in merged.apply.items() if not same(record.fields.get(p), v)}
         if not effective and not merged.conflicts:
             return ("applied" if mutation.base_version >= record.version else "merged"), []
@@ -286,10 +365,13 @@ class Engine:
         record.commune_code = str(record.fields.get("agency.commune", record.commune_code))
         conflicts = []
         for path, server_value, device_value in merged.conflicts:
-            conflict_id = await self.store.add_conflict(record.id, path, server_value, device_value,
-                                                        self.actor.device_id)
+            conflict_id = await self.store.add_conflict(
+                record.id, path, server_value, device_value, self.actor.device_id
+            )
             conflicts.append(FieldConflict(conflict_id, path, server_value, device_value))
-        await self._save(record, action, from_state, detail={"fields": ",".join(sorted(changes))[:500]})
+        await self._save(
+            record, action, from_state, detail={"fields": ",".join(sorted(changes))[:500]}
+        )
         return ("conflict" if conflicts else status), conflicts
 
     async def _attachment_field(self, record: DossierRecord, path: str, sha256: str) -> None:
@@ -310,7 +392,9 @@ class Engine:
         from_state = record.state
         record.version += 1
         _set_fields(record, {payload.path: current}, record.version, self.actor.device_id)
-        await self._save(record, "attach", from_state, detail={"path": payload.path, "sha256": payload.sha256})
+        await self._save(
+            record, "attach", from_state, detail={"path": payload.path, "sha256": payload.sha256}
+        )
         return "applied", []
 
     async def _detach(self, record: DossierRecord, mutation: Mutation, payload: Detach):
@@ -322,18 +406,26 @@ class Engine:
         from_state = record.state
         record.version += 1
         _set_fields(record, {payload.path: current}, record.version, self.actor.device_id)
-        await self._save(record, "detach", from_state, detail={"path": payload.path, "sha256": payload.sha256})
+        await self._save(
+            record, "detach", from_state, detail={"path": payload.path, "sha256": payload.sha256}
+        )
         return "applied", []
 
     async def _validated(self, record: DossierRecord) -> dict[str, Any]:
         procedure = await self._procedure(record)
         context = await self.store.form_context()
-        result = validate(procedure.schema, record.fields, msgspec.structs.replace(context, today=self.today))
+        result = validate(
+            procedure.schema, record.fields, msgspec.structs.replace(context, today=self.today)
+        )
         if result.has_errors:
             raise Rejected(*_issue_reasons(result.errors))
-        await self._require_sent({path: result.values[path]
-                                  for path, (_, f) in procedure.schema.fields_by_path().items()
-                                  if f.type == "attachment" and result.values.get(path)})
+        await self._require_sent(
+            {
+                path: result.values[path]
+                for path, (_, f) in procedure.schema.fields_by_path().items()
+                if f.type == "attachment" and result.values.get(path)
+            }
+        )
         return result.values
 
     async def _require_sent(self, hashes_by_path: dict[str, list[str]]) -> None:
@@ -346,9 +438,17 @@ class Engine:
             return
         missing = set(await self.store.missing_blobs(wanted, self.actor.account_id))
         if missing:
-            raise Rejected(*[Reason("attachment_not_uploaded", path,
-                                    "this account has not sent the file's bytes: upload it first")
-                             for path, hashes in hashes_by_path.items() if missing & set(hashes)])
+            raise Rejected(
+                *[
+                    Reason(
+                        "attachment_not_uploaded",
+                        path,
+                        "this account has not sent the file's bytes: upload it first",
+                    )
+                    for path, hashes in hashes_by_path.items()
+                    if missing & set(hashes)
+                ]
+            )
 
     async def _submit(self, record: DossierRecord, mutation: Mutation, payload: Submit):
         if await self.store.open_conflicts_count(record.id):
@@ -359,16 +459,23 @@ class Engine:
             try:
                 code = parse_code(payload.reserved_code)
             except InvalidCode as exc:
-                raise _reason("reserved_code_invalid", "payload.reserved_code", exc.reason) from None
-            if code[:5] != commune or not await self.store.bind_reserved_code(code, self.actor.device_id, record.id):
-                raise _reason("reserved_code_invalid", "payload.reserved_code",
-                              "not reserved to this device for this commune, or already used")
+                raise _reason(
+                    "reserved_code_invalid", "payload.reserved_code", exc.reason
+                ) from None
+            if code[:5] != commune or not await self.store.bind_reserved_code(
+                code, self.actor.device_id, record.id
+            ):
+                raise _reason(
+                    "reserved_code_invalid",
+                    "payload.reserved_code",
+                    "not reserved to this device for this commune, or already used",
+                )
         else:
             code = await self.store.next_code(commune, self.today.year)
         from_state = record.state
         record.version += 1
         record.fields = _kept_fields(await self._procedure(record), record.fields, values)
-        record.field_versions = {p: record.version for p in record.fields}
+        record.field_versions = dict.fromkeys(record.fields, record.version)
         record.commune_code = commune
         record.code = code
         record.state = State.SUBMITTED
@@ -376,7 +483,9 @@ class Engine:
         record.search_text = search_text(code, values)
         record.dup_key = duplicate_key(record.family, commune, values)
         if record.dup_key:
-            record.possible_duplicate_of = await self.store.find_duplicate(record.dup_key, record.id)
+            record.possible_duplicate_of = await self.store.find_duplicate(
+                record.dup_key, record.id
+            )
         await self._save(record, "submit", from_state, detail={"code": code})
         await self.store.submitted(record, self.actor)
         return "applied", []
@@ -400,8 +509,11 @@ class Engine:
         # would throw away typing the person never saw here (principle 5). Their own
         # device's later edits they have seen.
         if _changed_by_others_since(record, mutation.base_version, str(self.actor.device_id)):
-            raise _reason("changed_since_seen", "base_version",
-                          "another device changed this draft after the version this device saw")
+            raise _reason(
+                "changed_since_seen",
+                "base_version",
+                "another device changed this draft after the version this device saw",
+            )
         from_state = record.state
         record.version += 1
         record.fields, record.field_versions, record.field_devices = {}, {}, {}
@@ -411,7 +523,9 @@ class Engine:
         await self._save(record, "delete_draft", from_state)
         return "applied", []
 
-    async def _answer_supplement(self, record: DossierRecord, mutation: Mutation, payload: AnswerSupplement):
+    async def _answer_supplement(
+        self, record: DossierRecord, mutation: Mutation, payload: AnswerSupplement
+    ):
         if len(payload.message) > MAX_TEXT:
             raise _reason("too_long", "payload.message", str(MAX_TEXT))
         procedure = await self._procedure(record)
@@ -438,7 +552,9 @@ class Engine:
         await self._save(record, "answer_supplement", from_state, message=nfc(payload.message))
         return "applied", []
 
-    async def _resolve_conflict(self, record: DossierRecord, mutation: Mutation, payload: ResolveConflict):
+    async def _resolve_conflict(
+        self, record: DossierRecord, mutation: Mutation, payload: ResolveConflict
+    ):
         conflict = await self.store.get_conflict(record.id, payload.conflict_id)
         if conflict is None:
             raise _reason("unknown_conflict", "payload.conflict_id")
@@ -448,13 +564,17 @@ class Engine:
             value = conflict.device_value
         else:
             procedure = await self._procedure(record)
-            value = _check_changes(procedure, {conflict.path: payload.value}, allow_attachments=False)[conflict.path]
+            value = _check_changes(
+                procedure, {conflict.path: payload.value}, allow_attachments=False
+            )[conflict.path]
         _refuse_agency_change(record, {conflict.path: value})
         current = record.fields.get(conflict.path)
         # The field changed after the version this person decided on (another edit, or
         # another device's resolution): their choice must not silently overwrite what
         # they never saw (principle 5), nor be silently dropped.
-        unseen = record.field_versions.get(conflict.path, 0) > mutation.base_version and not same(current, value)
+        unseen = record.field_versions.get(conflict.path, 0) > mutation.base_version and not same(
+            current, value
+        )
         if conflict.resolved and not unseen:
             return "applied", []
         from_state = record.state
@@ -464,8 +584,9 @@ class Engine:
             # the choice in a new one.
             if not conflict.resolved:
                 await self.store.resolve_conflict(conflict.id, value, self.actor.account_id)
-            conflict_id = await self.store.add_conflict(record.id, conflict.path, current, value,
-                                                        self.actor.device_id)
+            conflict_id = await self.store.add_conflict(
+                record.id, conflict.path, current, value, self.actor.device_id
+            )
             await self._save(record, "resolve_conflict", from_state, detail={"path": conflict.path})
             return "conflict", [FieldConflict(conflict_id, conflict.path, current, value)]
         _set_fields(record, {conflict.path: value}, record.version, self.actor.device_id)
@@ -482,6 +603,11 @@ class Engine:
         record.version += 1
         record.rating_stars = payload.stars
         record.rating_comment = nfc(payload.comment.strip())
-        await self._save(record, "rate", from_state, message=record.rating_comment,
-                         detail={"stars": str(payload.stars)})
+        await self._save(
+            record,
+            "rate",
+            from_state,
+            message=record.rating_comment,
+            detail={"stars": str(payload.stars)},
+        )
         return "applied", []

@@ -5,7 +5,8 @@ value and yields a conflict holding both, so nothing anyone typed is lost."""
 from __future__ import annotations
 
 import unicodedata
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import msgspec
 

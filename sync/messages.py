@@ -25,8 +25,16 @@ Version = Annotated[int, msgspec.Meta(ge=0, le=MAX_SAFE_INT)]
 RowId = Annotated[int, msgspec.Meta(ge=1, le=MAX_INT32)]
 
 Kind = Literal[
-    "create_draft", "edit_draft", "attach", "detach", "submit", "withdraw",
-    "answer_supplement", "resolve_conflict", "rate", "delete_draft",
+    "create_draft",
+    "edit_draft",
+    "attach",
+    "detach",
+    "submit",
+    "withdraw",
+    "answer_supplement",
+    "resolve_conflict",
+    "rate",
+    "delete_draft",
 ]
 Status = Literal["applied", "merged", "conflict", "rejected"]
 Sha256 = str
@@ -85,12 +93,29 @@ class Rate(msgspec.Struct, forbid_unknown_fields=True):
     comment: str = ""
 
 
-Payload = Union[CreateDraft, EditDraft, Attach, Detach, Submit, Withdraw, AnswerSupplement,
-                ResolveConflict, Rate, DeleteDraft]
+Payload = Union[
+    CreateDraft,
+    EditDraft,
+    Attach,
+    Detach,
+    Submit,
+    Withdraw,
+    AnswerSupplement,
+    ResolveConflict,
+    Rate,
+    DeleteDraft,
+]
 PAYLOAD_TYPES: dict[str, type] = {
-    "create_draft": CreateDraft, "edit_draft": EditDraft, "attach": Attach, "detach": Detach,
-    "submit": Submit, "withdraw": Withdraw, "answer_supplement": AnswerSupplement,
-    "resolve_conflict": ResolveConflict, "rate": Rate, "delete_draft": DeleteDraft,
+    "create_draft": CreateDraft,
+    "edit_draft": EditDraft,
+    "attach": Attach,
+    "detach": Detach,
+    "submit": Submit,
+    "withdraw": Withdraw,
+    "answer_supplement": AnswerSupplement,
+    "resolve_conflict": ResolveConflict,
+    "rate": Rate,
+    "delete_draft": DeleteDraft,
 }
 
 

@@ -41,8 +41,15 @@ DEVICE_MUTATIONS: dict[str, frozenset[State]] = {
     "attach": frozenset({State.DRAFT, State.SUPPLEMENT_REQUESTED}),
     "detach": frozenset({State.DRAFT, State.SUPPLEMENT_REQUESTED}),
     "submit": frozenset({State.DRAFT}),
-    "withdraw": frozenset({State.SUBMITTED, State.RECEIVED, State.PROCESSING,
-                           State.SUPPLEMENT_REQUESTED, State.FEE_REQUESTED}),
+    "withdraw": frozenset(
+        {
+            State.SUBMITTED,
+            State.RECEIVED,
+            State.PROCESSING,
+            State.SUPPLEMENT_REQUESTED,
+            State.FEE_REQUESTED,
+        }
+    ),
     "answer_supplement": frozenset({State.SUPPLEMENT_REQUESTED}),
     "resolve_conflict": frozenset({State.DRAFT, State.SUPPLEMENT_REQUESTED}),
     "rate": frozenset({State.DONE, State.RETURNED}),
@@ -61,11 +68,18 @@ DESK_ACTIONS: dict[str, tuple[frozenset[State], State | None]] = {
     "receive": (frozenset({State.SUBMITTED}), State.RECEIVED),
     "refuse": (frozenset({State.SUBMITTED}), State.NOT_RECEIVED),
     "start": (frozenset({State.RECEIVED}), State.PROCESSING),
-    "request_documents": (frozenset({State.RECEIVED, State.PROCESSING}), State.SUPPLEMENT_REQUESTED),
+    "request_documents": (
+        frozenset({State.RECEIVED, State.PROCESSING}),
+        State.SUPPLEMENT_REQUESTED,
+    ),
     "request_fee": (frozenset({State.RECEIVED, State.PROCESSING}), State.FEE_REQUESTED),
     "record_payment": (frozenset({State.FEE_REQUESTED}), State.PROCESSING),
-    "stop": (frozenset({State.RECEIVED, State.PROCESSING, State.SUPPLEMENT_REQUESTED,
-                        State.FEE_REQUESTED}), State.STOPPED),
+    "stop": (
+        frozenset(
+            {State.RECEIVED, State.PROCESSING, State.SUPPLEMENT_REQUESTED, State.FEE_REQUESTED}
+        ),
+        State.STOPPED,
+    ),
     "complete": (frozenset({State.PROCESSING}), State.DONE),
     "return_result": (frozenset({State.DONE}), State.RETURNED),
     "accept_withdrawal": (frozenset({State.WITHDRAWAL_REQUESTED}), State.STOPPED),

@@ -19,7 +19,10 @@ def export() -> dict:
         "_comment": "Made from sync/states.py by `python -m sync.states_export`; do not edit.",
         "states": {state.name.lower(): int(state) for state in State},
         "desk_actions": {
-            action: {"allowed_in": sorted(int(s) for s in allowed), "leads_to": None if to is None else int(to)}
+            action: {
+                "allowed_in": sorted(int(s) for s in allowed),
+                "leads_to": None if to is None else int(to),
+            }
             for action, (allowed, to) in DESK_ACTIONS.items()
         },
     }
@@ -30,7 +33,10 @@ def render() -> str:
     lines = []
     for key, value in export().items():
         if isinstance(value, dict):
-            inner = ",\n".join(f"    {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in value.items())
+            inner = ",\n".join(
+                f"    {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"
+                for k, v in value.items()
+            )
             lines.append(f"  {json.dumps(key)}: {{\n{inner}\n  }}")
         else:
             lines.append(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")

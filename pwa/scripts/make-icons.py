@@ -34,14 +34,22 @@ def draw(size: int, maskable: bool) -> Image.Image:
     # The dossier: a sheet with a folded corner.
     left, top, right, bottom = inset + s * 0.1, inset, s - inset - s * 0.1, s - inset
     fold = (right - left) * 0.28
-    d.polygon([(left, top), (right - fold, top), (right, top + fold), (right, bottom), (left, bottom)], fill=WHITE)
-    d.polygon([(right - fold, top), (right - fold, top + fold), (right, top + fold)], fill=(240, 200, 200))
+    d.polygon(
+        [(left, top), (right - fold, top), (right, top + fold), (right, bottom), (left, bottom)],
+        fill=WHITE,
+    )
+    d.polygon(
+        [(right - fold, top), (right - fold, top + fold), (right, top + fold)], fill=(240, 200, 200)
+    )
     w = right - left
     d.polygon(star(left + w / 2, top + (bottom - top) * 0.36, w * 0.26), fill=YELLOW)
     for i, frac in enumerate((0.66, 0.76, 0.86)):
         y = top + (bottom - top) * frac
-        d.rounded_rectangle([left + w * 0.16, y, right - w * (0.16 if i < 2 else 0.4), y + s * 0.025],
-                            radius=s * 0.012, fill=INK)
+        d.rounded_rectangle(
+            [left + w * 0.16, y, right - w * (0.16 if i < 2 else 0.4), y + s * 0.025],
+            radius=s * 0.012,
+            fill=INK,
+        )
     return img.resize((size, size), Image.LANCZOS)
 
 

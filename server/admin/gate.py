@@ -71,16 +71,33 @@ async def ensure_mirror(account: dict) -> int:
     if row is None:
         # A mirror under another username (the address was changed): take it over.
         await U.update({U.username: username}).where(U.email == email)
-        row = await U.select(U.id, U.active, U.admin, U.superuser).where(U.username == username).first()
+        row = (
+            await U.select(U.id, U.active, U.admin, U.superuser)
+            .where(U.username == username)
+            .first()
+        )
     if row is None:
-        await U.insert(U(
-            username=username, password=_unusable_password(), email=email,
-            first_name=account["full_name"][:255], last_name="",
-            active=True, admin=True, superuser=True,
-        )).on_conflict(action="DO NOTHING")  # a parallel first request made it
-        row = await U.select(U.id, U.active, U.admin, U.superuser).where(U.username == username).first()
+        await U.insert(
+            U(
+                username=username,
+                password=_unusable_password(),
+                email=email,
+                first_name=account["full_name"][:255],
+                last_name="",
+                active=True,
+                admin=True,
+                superuser=True,
+            )
+        ).on_conflict(action="DO NOTHING")  # a parallel first request made it
+        row = (
+            await U.select(U.id, U.active, U.admin, U.superuser)
+            .where(U.username == username)
+            .first()
+        )
         if row is None:
-            raise ProblemError(409, "invalid_request", detail="the piccolo-admin mirror cannot be created")
+            raise ProblemError(
+                409, "invalid_request", detail="the piccolo-admin mirror cannot be created"
+            )
     elif not (row["active"] and row["admin"] and row["superuser"]):
         await U.update({U.active: True, U.admin: True, U.superuser: True}).where(U.id == row["id"])
     return row["id"]
@@ -99,7 +116,8 @@ async def piccolo_session_token(user_id: int, settings: Settings) -> str:
     if rows:
         await S.delete().where((S.user_id == user_id) & (S.max_expiry_date < margin))
     session = await S.create_session(
-        user_id=user_id, expiry_date=now + dt.timedelta(hours=1),
+        user_id=user_id,
+        expiry_date=now + dt.timedelta(hours=1),
         max_expiry_date=now + dt.timedelta(hours=settings.session_absolute_hours),
     )
     return session.token
@@ -130,9 +148,16 @@ def _wants_page(scope: Scope) -> bool:
     return scope["method"] in ("GET", "HEAD") and "text/html" in _header(scope, b"accept")
 
 
-async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-length", str(len(body)).encode()), *headers]})
+async def _send(
+    send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes = b""
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-length", str(len(body)).encode()), *headers],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -209,7 +234,9 @@ class AdminGate:
         try:
             async with write_transaction(BaseUser._meta.db):
                 await app(scope, receive, keep)
-                status = next((m["status"] for m in messages if m["type"] == "http.response.start"), 500)
+                status = next(
+                    (m["status"] for m in messages if m["type"] == "http.response.start"), 500
+                )
                 if status >= 400:
                     raise _RollBack
         except _RollBack:
@@ -217,8 +244,16 @@ class AdminGate:
         for message in messages:
             await send(message)
 
-    async def _logout(self, scope: Scope, send: Send, session: dict, account: dict, mirror_id: int,
-                      cookies: dict[str, str], ip: str) -> None:
+    async def _logout(
+        self,
+        scope: Scope,
+        send: Send,
+        session: dict,
+        account: dict,
+        mirror_id: int,
+        cookies: dict[str, str],
+        ip: str,
+    ) -> None:
         """piccolo-admin's log-out button: ends our session (the UI then reloads /admin/,
         which sends the browser to sign in)."""
         from piccolo.apps.user.tables import BaseUser
@@ -229,13 +264,27 @@ class AdminGate:
         async with write_transaction(BaseUser._meta.db):
             await revoke_session(session["token_hash"])
             await end_piccolo_sessions(mirror_id)
-            await record("signed_out", actor_id=account["id"], target_kind="account",
-                         target_id=account["id"], ip=ip, detail={"via": "admin"})
+            await record(
+                "signed_out",
+                actor_id=account["id"],
+                target_kind="account",
+                target_id=account["id"],
+                ip=ip,
+                detail={"via": "admin"},
+            )
         secure = "; Secure" if self.settings.base_url.startswith("https://") else ""
-        await _send(send, 200, [
-            (b"content-type", b"application/json"),
-            (b"set-cookie", f"{COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax{secure}".encode()),
-        ], b'{"status":"signed_out"}')
+        await _send(
+            send,
+            200,
+            [
+                (b"content-type", b"application/json"),
+                (
+                    b"set-cookie",
+                    f"{COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax{secure}".encode(),
+                ),
+            ],
+            b'{"status":"signed_out"}',
+        )
 
 
 def admin_mount(settings: Settings):

@@ -33,7 +33,6 @@ from server.identity.roles import OFFICIAL_ROLES, Role
 from server.identity.tables import Account
 
 
-
 def actor(request: Request) -> tuple[uuid.UUID, str]:
     """The signed-in administrator's account id and address."""
     found = request.scope.get(SCOPE_KEY)
@@ -84,12 +83,17 @@ _NO_BULK_DELETE = _refuse("Delete rows one at a time.")
 _READ_ONLY = _refuse("This table is read-only here.")
 
 READ_ONLY = Validators(
-    post_single=[_READ_ONLY], put_single=[_READ_ONLY], patch_single=[_READ_ONLY],
-    delete_single=[_READ_ONLY], delete_all=[_READ_ONLY],
+    post_single=[_READ_ONLY],
+    put_single=[_READ_ONLY],
+    patch_single=[_READ_ONLY],
+    delete_single=[_READ_ONLY],
+    delete_all=[_READ_ONLY],
 )
 
 
-def _editable_only(current: dict, values: dict[str, Any], editable: set[str], ignored: set[str]) -> dict[str, Any]:
+def _editable_only(
+    current: dict, values: dict[str, Any], editable: set[str], ignored: set[str]
+) -> dict[str, Any]:
     """The changed editable fields. The UI sends every field of the form: unchanged
     ones are dropped, a changed read-only one is refused."""
     changed = {}
@@ -106,7 +110,10 @@ def _editable_only(current: dict, values: dict[str, Any], editable: set[str], ig
 
 # Accounts ---------------------------------------------------------------------------
 
-async def _account_pre_patch(row_id: Any, values: dict[Column, Any], request: Request) -> dict[Column, Any]:
+
+async def _account_pre_patch(
+    row_id: Any, values: dict[Column, Any], request: Request
+) -> dict[Column, Any]:
     account_id, ip = actor(request)
     current = await Account.select().where(Account.id == row_id).first()
     if current is None:
@@ -128,24 +135,38 @@ async def _account_pre_patch(row_id: Any, values: dict[Column, Any], request: Re
     after = {"role": role, "commune_code": commune}
     detail = _changes(current, after)
     if detail:
-        await record("account_updated", actor_id=account_id, target_kind="account", target_id=str(row_id),
-                     ip=ip, detail={"via": "admin", **detail})
+        await record(
+            "account_updated",
+            actor_id=account_id,
+            target_kind="account",
+            target_id=str(row_id),
+            ip=ip,
+            detail={"via": "admin", **detail},
+        )
     # Always a value: an empty update is an error in Piccolo.
     return {Account.role: role, Account.commune_code: commune}
 
 
 ACCOUNT_HOOKS = [Hook(HookType.pre_patch, _account_pre_patch)]
 ACCOUNT_VALIDATORS = Validators(
-    post_single=[_refuse("Invite officials from the account page (POST /api/admin/accounts/officials) "
-                         "or with `motcua create-admin`: they get an enrollment link.")],
+    post_single=[
+        _refuse(
+            "Invite officials from the account page (POST /api/admin/accounts/officials) "
+            "or with `motcua create-admin`: they get an enrollment link."
+        )
+    ],
     delete_single=[_refuse("Accounts are not deleted: change the role instead.")],
-    put_single=[_NO_PUT], delete_all=[_NO_BULK_DELETE],
+    put_single=[_NO_PUT],
+    delete_all=[_NO_BULK_DELETE],
 )
 
 
 # Communes (the receiving agencies) -------------------------------------------------
 
-async def _commune_pre_patch(row_id: Any, values: dict[Column, Any], request: Request) -> dict[Column, Any]:
+
+async def _commune_pre_patch(
+    row_id: Any, values: dict[Column, Any], request: Request
+) -> dict[Column, Any]:
     account_id, ip = actor(request)
     current = await Commune.select().where(Commune.code == row_id).first()
     if current is None:
@@ -156,8 +177,14 @@ async def _commune_pre_patch(row_id: Any, values: dict[Column, Any], request: Re
         raise _bad("agency_name: 1 to 150 characters")
     detail = _changes(current, {"agency_name": name})
     if detail:
-        await record("commune_updated", actor_id=account_id, target_kind="commune", target_id=str(row_id),
-                     ip=ip, detail={"via": "admin", **detail})
+        await record(
+            "commune_updated",
+            actor_id=account_id,
+            target_kind="commune",
+            target_id=str(row_id),
+            ip=ip,
+            detail={"via": "admin", **detail},
+        )
     return {Commune.agency_name: name}
 
 
@@ -165,17 +192,21 @@ COMMUNE_HOOKS = [Hook(HookType.pre_patch, _commune_pre_patch)]
 COMMUNE_VALIDATORS = Validators(
     post_single=[_refuse("Communes come from `motcua seed`.")],
     delete_single=[_refuse("Communes come from `motcua seed`.")],
-    put_single=[_NO_PUT], delete_all=[_NO_BULK_DELETE],
+    put_single=[_NO_PUT],
+    delete_all=[_NO_BULK_DELETE],
 )
 
 
 # Fees --------------------------------------------------------------------------------
 
+
 async def _checked_fee(row: dict) -> dict:
     province = _text(row.get("province_code"))
     item = _text(row.get("item"))
     if province != NATIONAL and not await Province.exists().where(Province.code == province):
-        raise _bad(f"province_code must be a province code (01 … 96) or {NATIONAL} for a national fee")
+        raise _bad(
+            f"province_code must be a province code (01 … 96) or {NATIONAL} for a national fee"
+        )
     if item not in FEE_ITEMS:
         raise _bad(f"item must be one of {', '.join(sorted(FEE_ITEMS))}")
     amount = _plain(row.get("amount"))
@@ -189,41 +220,74 @@ async def _checked_fee(row: dict) -> dict:
 
 async def _fee_pre_save(row: ProvincialFee, request: Request) -> ProvincialFee:
     account_id, ip = actor(request)
-    checked = await _checked_fee({"province_code": row.province_code, "item": row.item,
-                                  "amount": row.amount, "note": row.note})
+    checked = await _checked_fee(
+        {
+            "province_code": row.province_code,
+            "item": row.item,
+            "amount": row.amount,
+            "note": row.note,
+        }
+    )
     for name, value in checked.items():
         setattr(row, name, value)
     row.updated_at, row.updated_by = utcnow(), account_id
-    await record("fee_set", actor_id=account_id, target_kind="fee",
-                 target_id=f"{checked['province_code']}/{checked['item']}", ip=ip,
-                 detail={"via": "admin", "amount": str(checked["amount"])})
+    await record(
+        "fee_set",
+        actor_id=account_id,
+        target_kind="fee",
+        target_id=f"{checked['province_code']}/{checked['item']}",
+        ip=ip,
+        detail={"via": "admin", "amount": str(checked["amount"])},
+    )
     return row
 
 
-async def _fee_pre_patch(row_id: Any, values: dict[Column, Any], request: Request) -> dict[Column, Any]:
+async def _fee_pre_patch(
+    row_id: Any, values: dict[Column, Any], request: Request
+) -> dict[Column, Any]:
     account_id, ip = actor(request)
     current = await ProvincialFee.select().where(ProvincialFee.id == row_id).first()
     if current is None:
         raise HTTPException(status_code=404, detail="no such fee")
-    sent = {k: v for k, v in _by_name(values).items() if k in ("province_code", "item", "amount", "note")}
+    sent = {
+        k: v
+        for k, v in _by_name(values).items()
+        if k in ("province_code", "item", "amount", "note")
+    }
     checked = await _checked_fee({**current, **sent})
     detail = _changes(current, checked)
     if detail:
-        await record("fee_set", actor_id=account_id, target_kind="fee",
-                     target_id=f"{checked['province_code']}/{checked['item']}", ip=ip,
-                     detail={"via": "admin", **detail})
+        await record(
+            "fee_set",
+            actor_id=account_id,
+            target_kind="fee",
+            target_id=f"{checked['province_code']}/{checked['item']}",
+            ip=ip,
+            detail={"via": "admin", **detail},
+        )
     F = ProvincialFee
-    return {F.province_code: checked["province_code"], F.item: checked["item"], F.amount: checked["amount"],
-            F.note: checked["note"], F.updated_at: utcnow(), F.updated_by: account_id}
+    return {
+        F.province_code: checked["province_code"],
+        F.item: checked["item"],
+        F.amount: checked["amount"],
+        F.note: checked["note"],
+        F.updated_at: utcnow(),
+        F.updated_by: account_id,
+    }
 
 
 async def _fee_pre_delete(row_id: Any, request: Request) -> None:
     account_id, ip = actor(request)
     current = await ProvincialFee.select().where(ProvincialFee.id == row_id).first()
     if current is not None:
-        await record("fee_removed", actor_id=account_id, target_kind="fee",
-                     target_id=f"{current['province_code']}/{current['item']}", ip=ip,
-                     detail={"via": "admin", "amount": str(current["amount"])})
+        await record(
+            "fee_removed",
+            actor_id=account_id,
+            target_kind="fee",
+            target_id=f"{current['province_code']}/{current['item']}",
+            ip=ip,
+            detail={"via": "admin", "amount": str(current["amount"])},
+        )
 
 
 FEE_HOOKS = [
@@ -239,10 +303,15 @@ FEE_VALIDATORS = Validators(put_single=[_NO_PUT], delete_all=[_NO_BULK_DELETE])
 # server/calendar/service.py does: each process reloads its cached overrides when the
 # token differs.
 
+
 async def _bump_calendar(now: dt.datetime) -> None:
-    updated = await CalendarVersion.update(
-        {CalendarVersion.token: str(uuid.uuid4()), CalendarVersion.changed_at: now}
-    ).where(CalendarVersion.id == 1).returning(CalendarVersion.id)
+    updated = (
+        await CalendarVersion.update(
+            {CalendarVersion.token: str(uuid.uuid4()), CalendarVersion.changed_at: now}
+        )
+        .where(CalendarVersion.id == 1)
+        .returning(CalendarVersion.id)
+    )
     if not updated:
         await CalendarVersion.insert(CalendarVersion(id=1, token=str(uuid.uuid4()), changed_at=now))
 
@@ -270,13 +339,20 @@ async def _override_pre_save(row: CalendarOverride, request: Request) -> Calenda
     now = utcnow()
     row.updated_at, row.updated_by = now, account_id
     await _bump_calendar(now)
-    await record("calendar_override_set", actor_id=account_id, target_kind="calendar",
-                 target_id=checked["day"].isoformat(), ip=ip,
-                 detail={"via": "admin", "kind": checked["kind"], "note": checked["note"]})
+    await record(
+        "calendar_override_set",
+        actor_id=account_id,
+        target_kind="calendar",
+        target_id=checked["day"].isoformat(),
+        ip=ip,
+        detail={"via": "admin", "kind": checked["kind"], "note": checked["note"]},
+    )
     return row
 
 
-async def _override_pre_patch(row_id: Any, values: dict[Column, Any], request: Request) -> dict[Column, Any]:
+async def _override_pre_patch(
+    row_id: Any, values: dict[Column, Any], request: Request
+) -> dict[Column, Any]:
     account_id, ip = actor(request)
     C = CalendarOverride
     current = await C.select().where(C.id == row_id).first()
@@ -289,10 +365,21 @@ async def _override_pre_patch(row_id: Any, values: dict[Column, Any], request: R
     detail = {"via": "admin", "kind": checked["kind"], "note": checked["note"]}
     if str(current["day"])[:10] != checked["day"].isoformat():
         detail["moved_from"] = str(current["day"])[:10]
-    await record("calendar_override_set", actor_id=account_id, target_kind="calendar",
-                 target_id=checked["day"].isoformat(), ip=ip, detail=detail)
-    return {C.day: checked["day"], C.kind: checked["kind"], C.note: checked["note"],
-            C.updated_at: now, C.updated_by: account_id}
+    await record(
+        "calendar_override_set",
+        actor_id=account_id,
+        target_kind="calendar",
+        target_id=checked["day"].isoformat(),
+        ip=ip,
+        detail=detail,
+    )
+    return {
+        C.day: checked["day"],
+        C.kind: checked["kind"],
+        C.note: checked["note"],
+        C.updated_at: now,
+        C.updated_by: account_id,
+    }
 
 
 async def _override_pre_delete(row_id: Any, request: Request) -> None:
@@ -301,8 +388,14 @@ async def _override_pre_delete(row_id: Any, request: Request) -> None:
     current = await C.select(C.day).where(C.id == row_id).first()
     if current is not None:
         await _bump_calendar(utcnow())
-        await record("calendar_override_removed", actor_id=account_id, target_kind="calendar",
-                     target_id=str(current["day"])[:10], ip=ip, detail={"via": "admin"})
+        await record(
+            "calendar_override_removed",
+            actor_id=account_id,
+            target_kind="calendar",
+            target_id=str(current["day"])[:10],
+            ip=ip,
+            detail={"via": "admin"},
+        )
 
 
 OVERRIDE_HOOKS = [

@@ -30,8 +30,15 @@ def build_admin(settings: Settings):
         TableConfig(
             A,
             # The uuid primary key is hidden: the email links to the row instead.
-            visible_columns=[A.email, A.full_name, A.role, A.commune_code, A.kind,
-                             A.activated_at, A.is_demo],
+            visible_columns=[
+                A.email,
+                A.full_name,
+                A.role,
+                A.commune_code,
+                A.kind,
+                A.activated_at,
+                A.is_demo,
+            ],
             visible_filters=[A.email, A.full_name, A.role, A.commune_code, A.kind, A.is_demo],
             link_column=A.email,
             order_by=[OrderBy(A.created_at, ascending=False)],

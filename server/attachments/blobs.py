@@ -32,7 +32,9 @@ async def sent_sizes(account_id: uuid.UUID, hashes: set[str]) -> dict[str, int]:
     rows = await Blob.raw(
         f"SELECT b.sha256, b.size FROM blob b WHERE b.sha256 IN ({', '.join('{}' for _ in wanted)}) AND EXISTS "
         "(SELECT 1 FROM blob_uploader u WHERE u.sha256 = b.sha256 AND u.account_id = {})",
-        *wanted, account_id)
+        *wanted,
+        account_id,
+    )
     return {r["sha256"]: int(r["size"]) for r in rows}
 
 
@@ -54,19 +56,39 @@ async def blob_row(sha256: str) -> dict | None:
     return await Blob.select().where(Blob.sha256 == sha256).first()
 
 
-async def record_blob(engine: Engine, sha256: str, size: int, inspected: Inspected | None,
-                      account_id: uuid.UUID, device_id: uuid.UUID | None, has_thumbnail: bool) -> None:
+async def record_blob(
+    engine: Engine,
+    sha256: str,
+    size: int,
+    inspected: Inspected | None,
+    account_id: uuid.UUID,
+    device_id: uuid.UUID | None,
+    has_thumbnail: bool,
+) -> None:
     """The blob row (once, whoever finishes first) and this uploader's right to read it."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     async with write_transaction(engine):
         if inspected is not None:
-            await Blob.insert(Blob(
-                sha256=sha256, size=size, media_type=inspected.media_type, width=inspected.width,
-                height=inspected.height, has_thumbnail=has_thumbnail, created_at=now, created_by=account_id,
-            )).on_conflict(action="DO NOTHING")
-        await BlobUploader.insert(BlobUploader(
-            sha256=sha256, account_id=account_id, device_id=device_id, at=now,
-        )).on_conflict(action="DO NOTHING")
+            await Blob.insert(
+                Blob(
+                    sha256=sha256,
+                    size=size,
+                    media_type=inspected.media_type,
+                    width=inspected.width,
+                    height=inspected.height,
+                    has_thumbnail=has_thumbnail,
+                    created_at=now,
+                    created_by=account_id,
+                )
+            ).on_conflict(action="DO NOTHING")
+        await BlobUploader.insert(
+            BlobUploader(
+                sha256=sha256,
+                account_id=account_id,
+                device_id=device_id,
+                at=now,
+            )
+        ).on_conflict(action="DO NOTHING")
 
 
 async def may_read(principal: Principal, sha256: str) -> bool:
@@ -85,6 +107,7 @@ async def may_read(principal: Principal, sha256: str) -> bool:
         return False
     rows = await BlobRef.raw(
         "SELECT d.commune_code, d.state FROM blob_ref r JOIN dossier d ON d.id = r.dossier_id "
-        "WHERE r.sha256 = {}", sha256,
+        "WHERE r.sha256 = {}",
+        sha256,
     )
     return any(may_process(principal, row) for row in rows)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from typing import Annotated, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Annotated
 
 from litestar import Controller, Request, Response, Router, delete, get, head, post, route
 from litestar.datastructures import MutableScopeHeaders, State
@@ -14,10 +15,10 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.attachments import tus
 from server.attachments.blobs import blob_row, lacking, may_read
+from server.attachments.image_check import thumbnail_of
 from server.attachments.schemas import MissingRequest, MissingResponse
 from server.attachments.sniff import ACCEPTED, Refused
 from server.attachments.store import BlobMissing, blob_key, thumbnail_key
-from server.attachments.image_check import thumbnail_of
 from server.attachments.uploads import SHA256, UPLOAD_ID, UploadProblem, Uploads
 from server.i18n import negotiate_language
 from server.identity.guards import DEVICE_CREDENTIAL, current_principal, signed_in
@@ -28,7 +29,9 @@ UPLOADS_PATH = "/api/uploads"
 # A request body that stalls this long is treated as a lost connection.
 RECEIVE_IDLE_SECONDS = 60.0
 NO_COMPRESSION = {"skip_compression": True}  # photos and PDFs are compressed already
-UploadId = Annotated[str, PathParameter(max_length=32, description="The id in the creation's Location")]
+UploadId = Annotated[
+    str, PathParameter(max_length=32, description="The id in the creation's Location")
+]
 Sha256Path = Annotated[str, PathParameter(max_length=64, description="SHA-256 of the file, hex")]
 
 
@@ -61,26 +64,45 @@ def _uploads(state: State) -> Uploads:
 def _problem(request: Request, exc: UploadProblem | Refused | tus.TusHeaderError) -> ProblemError:
     if isinstance(exc, Refused):
         message = exc.message(negotiate_language(request.headers.get("accept-language")))
-        return ProblemError(exc.status, exc.code, detail=message,
-                            errors=[FieldError(path="file", code=exc.code, message=message)])
+        return ProblemError(
+            exc.status,
+            exc.code,
+            detail=message,
+            errors=[FieldError(path="file", code=exc.code, message=message)],
+        )
     if isinstance(exc, tus.TusHeaderError):
         header = str(exc).split(":", 1)[0]
-        return ProblemError(400, "invalid_request", detail=str(exc),
-                            errors=[FieldError(path=header, code="invalid_header", message=str(exc))])
-    errors = [FieldError(path=exc.path, code=exc.code, message=exc.detail or exc.code)] if exc.path else None
+        return ProblemError(
+            400,
+            "invalid_request",
+            detail=str(exc),
+            errors=[FieldError(path=header, code="invalid_header", message=str(exc))],
+        )
+    errors = (
+        [FieldError(path=exc.path, code=exc.code, message=exc.detail or exc.code)]
+        if exc.path
+        else None
+    )
     return ProblemError(exc.status, exc.code, detail=exc.detail, headers=exc.headers, errors=errors)
 
 
 def _check_version(request: Request) -> None:
     sent = request.headers.get("tus-resumable")
     if sent != tus.TUS_VERSION:
-        raise ProblemError(412, "tus_version", detail=f"Tus-Resumable must be {tus.TUS_VERSION}",
-                           headers={"Tus-Version": tus.TUS_VERSION})
+        raise ProblemError(
+            412,
+            "tus_version",
+            detail=f"Tus-Resumable must be {tus.TUS_VERSION}",
+            headers={"Tus-Version": tus.TUS_VERSION},
+        )
 
 
 def _upload_headers(row: dict) -> dict[str, str]:
-    headers = {"Upload-Offset": str(row["received"]), "Upload-Length": str(row["length"]),
-               "Cache-Control": "no-store"}
+    headers = {
+        "Upload-Offset": str(row["received"]),
+        "Upload-Length": str(row["length"]),
+        "Cache-Control": "no-store",
+    }
     if row["completed_at"] is None:
         headers["Upload-Expires"] = tus.http_date(row["expires_at"])
     return headers
@@ -96,13 +118,15 @@ async def _receive_chunk(request: Request, limit: int) -> tuple[bytes, bool]:
     while True:
         try:
             message = await asyncio.wait_for(request.receive(), RECEIVE_IDLE_SECONDS)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return bytes(body), False
         if message["type"] == "http.disconnect":
             return bytes(body), False
         chunk = message.get("body", b"")
         if len(body) + len(chunk) > limit:
-            raise ProblemError(413, "payload_too_large", detail=f"send chunks of at most {limit} bytes")
+            raise ProblemError(
+                413, "payload_too_large", detail=f"send chunks of at most {limit} bytes"
+            )
         body += chunk
         if not message.get("more_body", False):
             return bytes(body), True
@@ -114,8 +138,9 @@ def _check_chunk_type(request: Request, required: bool = False) -> None:
     if not sent and not required:
         return
     if (sent or "").split(";")[0].strip().lower() != tus.OFFSET_CONTENT_TYPE:
-        raise ProblemError(415, "unsupported_media_type",
-                           detail=f"Content-Type must be {tus.OFFSET_CONTENT_TYPE}")
+        raise ProblemError(
+            415, "unsupported_media_type", detail=f"Content-Type must be {tus.OFFSET_CONTENT_TYPE}"
+        )
 
 
 async def _append(request: Request, uploads: Uploads, principal, row: dict, offset: int) -> dict:
@@ -131,17 +156,25 @@ async def _append(request: Request, uploads: Uploads, principal, row: dict, offs
     if row["received"] != offset:  # answer at once rather than buffer a body that cannot be used
         # ...and close the connection: kept alive, it would carry the unread rest of the
         # chunk across the link for nothing (a browser re-sends a cut PATCH whole).
-        raise ProblemError(409, "offset_mismatch",
-                           detail=f"the upload stands at offset {row['received']}, not {offset}",
-                           headers={"Upload-Offset": str(row["received"]), "Connection": "close"})
-    limit = request.route_handler.resolve_request_max_body_size() or uploads.settings.upload_chunk_size
+        raise ProblemError(
+            409,
+            "offset_mismatch",
+            detail=f"the upload stands at offset {row['received']}, not {offset}",
+            headers={"Upload-Offset": str(row["received"]), "Connection": "close"},
+        )
+    limit = (
+        request.route_handler.resolve_request_max_body_size() or uploads.settings.upload_chunk_size
+    )
     data, whole = await _receive_chunk(request, limit)
     if expected is not None:
         if not whole:
             data = b""  # a checksummed chunk is kept whole or not at all
         elif hashlib.sha256(data).digest() != expected:
-            raise ProblemError(tus.CHECKSUM_MISMATCH, "checksum_mismatch",
-                               detail="the chunk's SHA-256 differs from Upload-Checksum; send it again")
+            raise ProblemError(
+                tus.CHECKSUM_MISMATCH,
+                "checksum_mismatch",
+                detail="the chunk's SHA-256 differs from Upload-Checksum; send it again",
+            )
     try:
         row = await uploads.commit(principal, row["id"], offset, data)
         return await uploads.after_commit(row)
@@ -158,23 +191,37 @@ def attachment_controllers(settings: Settings) -> list:
     @route("/", http_method="OPTIONS", status_code=204, include_in_schema=False)
     async def discover() -> Response[None]:
         """tus discovery: version, extensions, limits; no credential needed."""
-        return Response(None, status_code=204, headers={
-            "Tus-Version": tus.TUS_VERSION, "Tus-Extension": tus.EXTENSIONS,
-            "Tus-Max-Size": str(settings.max_file_bytes),
-            "Tus-Checksum-Algorithm": tus.CHECKSUM_ALGORITHMS,
-            "Motcua-Chunk-Size": str(chunk_size),
-        })
+        return Response(
+            None,
+            status_code=204,
+            headers={
+                "Tus-Version": tus.TUS_VERSION,
+                "Tus-Extension": tus.EXTENSIONS,
+                "Tus-Max-Size": str(settings.max_file_bytes),
+                "Tus-Checksum-Algorithm": tus.CHECKSUM_ALGORITHMS,
+                "Motcua-Chunk-Size": str(chunk_size),
+            },
+        )
 
-    @post("/", guards=[signed_in], status_code=201, request_max_body_size=chunk_size,
-          summary="tus creation (and creation-with-upload): Upload-Length, Upload-Metadata with sha256")
+    @post(
+        "/",
+        guards=[signed_in],
+        status_code=201,
+        request_max_body_size=chunk_size,
+        summary="tus creation (and creation-with-upload): Upload-Length, Upload-Metadata with sha256",
+    )
     async def create(request: Request, state: State) -> Response[None]:
         _check_version(request)
         principal = await current_principal(request)
         uploads = _uploads(state)
         try:
             if request.headers.get("upload-defer-length"):
-                raise UploadProblem(400, "invalid_request", "Upload-Defer-Length is not supported",
-                                    path="Upload-Defer-Length")
+                raise UploadProblem(
+                    400,
+                    "invalid_request",
+                    "Upload-Defer-Length is not supported",
+                    path="Upload-Defer-Length",
+                )
             length = tus.parse_int("Upload-Length", request.headers.get("upload-length"))
             # A body that cannot be appended is refused before the upload exists: the
             # refusal carries no Location, so an upload made first would be an orphan.
@@ -210,8 +257,14 @@ def attachment_controllers(settings: Settings) -> list:
             headers["Upload-Metadata"] = row["metadata"]
         return Response(None, status_code=200, headers=headers)
 
-    @route("/{upload_id:str}", http_method="PATCH", guards=[signed_in], status_code=204,
-           request_max_body_size=chunk_size, summary="tus: append a chunk at Upload-Offset")
+    @route(
+        "/{upload_id:str}",
+        http_method="PATCH",
+        guards=[signed_in],
+        status_code=204,
+        request_max_body_size=chunk_size,
+        summary="tus: append a chunk at Upload-Offset",
+    )
     async def append(request: Request, state: State, upload_id: UploadId) -> Response[None]:
         _check_version(request)
         principal = await current_principal(request)
@@ -234,8 +287,11 @@ def attachment_controllers(settings: Settings) -> list:
             raise _problem(request, exc) from None
 
     uploads_router = Router(
-        path=UPLOADS_PATH, route_handlers=[discover, create, where, append, terminate],
-        middleware=[tus_middleware], opt={**NO_COMPRESSION, **DEVICE_CREDENTIAL}, tags=["attachments"],
+        path=UPLOADS_PATH,
+        route_handlers=[discover, create, where, append, terminate],
+        middleware=[tus_middleware],
+        opt={**NO_COMPRESSION, **DEVICE_CREDENTIAL},
+        tags=["attachments"],
     )
 
     class BlobController(Controller):
@@ -244,36 +300,68 @@ def attachment_controllers(settings: Settings) -> list:
         guards = [signed_in]
         opt = DEVICE_CREDENTIAL
 
-        @post("/missing", status_code=200,
-              summary="Which of these SHA-256 hashes the server lacks: upload only those")
-        async def missing(self, request: Request, data: Annotated[MissingRequest, Body()]) -> MissingResponse:
+        @post(
+            "/missing",
+            status_code=200,
+            summary="Which of these SHA-256 hashes the server lacks: upload only those",
+        )
+        async def missing(
+            self, request: Request, data: Annotated[MissingRequest, Body()]
+        ) -> MissingResponse:
             await current_principal(request)
-            errors = [FieldError(path=f"hashes[{i}]", code="invalid_sha256",
-                                 message="64 lower-case hexadecimal digits")
-                      for i, h in enumerate(data.hashes) if not SHA256.match(h)]
+            errors = [
+                FieldError(
+                    path=f"hashes[{i}]",
+                    code="invalid_sha256",
+                    message="64 lower-case hexadecimal digits",
+                )
+                for i, h in enumerate(data.hashes)
+                if not SHA256.match(h)
+            ]
             if errors:
                 raise ProblemError(422, "validation_failed", errors=errors[:20])
             return MissingResponse(
-                missing=await lacking(data.hashes, (await current_principal(request)).account_id), upload_url=UPLOADS_PATH, chunk_size=chunk_size,
-                max_file_bytes=settings.max_file_bytes, max_dossier_bytes=settings.max_dossier_bytes)
+                missing=await lacking(data.hashes, (await current_principal(request)).account_id),
+                upload_url=UPLOADS_PATH,
+                chunk_size=chunk_size,
+                max_file_bytes=settings.max_file_bytes,
+                max_dossier_bytes=settings.max_dossier_bytes,
+            )
 
-        @get("/{sha256:str}", opt=NO_COMPRESSION, summary="A file, to its owner, its commune's officials, admins")
+        @get(
+            "/{sha256:str}",
+            opt=NO_COMPRESSION,
+            summary="A file, to its owner, its commune's officials, admins",
+        )
         async def read(self, request: Request, state: State, sha256: Sha256Path) -> Response:
             row = await _readable(request, sha256)
             ext = ACCEPTED.get(row["media_type"], "bin")
-            return await _serve(request, state, blob_key(sha256), row["media_type"],
-                                f"{sha256[:16]}.{ext}", sha256)
+            return await _serve(
+                request, state, blob_key(sha256), row["media_type"], f"{sha256[:16]}.{ext}", sha256
+            )
 
-        @get("/{sha256:str}/thumbnail", opt=NO_COMPRESSION, summary="A small JPEG of an image, for the desk queue")
+        @get(
+            "/{sha256:str}/thumbnail",
+            opt=NO_COMPRESSION,
+            summary="A small JPEG of an image, for the desk queue",
+        )
         async def thumbnail(self, request: Request, state: State, sha256: Sha256Path) -> Response:
             row = await _readable(request, sha256)
             if not row["media_type"].startswith("image/"):
-                raise ProblemError(404, "no_thumbnail", detail=f"{row['media_type']} files have no thumbnail")
+                raise ProblemError(
+                    404, "no_thumbnail", detail=f"{row['media_type']} files have no thumbnail"
+                )
             store = state.blob_store
             if not row["has_thumbnail"] or not await store.exists(thumbnail_key(sha256)):
                 await _rebuild_thumbnail(state, sha256)
-            return await _serve(request, state, thumbnail_key(sha256), "image/jpeg",
-                                f"{sha256[:16]}-thumbnail.jpg", sha256 + "-t")
+            return await _serve(
+                request,
+                state,
+                thumbnail_key(sha256),
+                "image/jpeg",
+                f"{sha256[:16]}-thumbnail.jpg",
+                sha256 + "-t",
+            )
 
     return [uploads_router, BlobController]
 
@@ -297,13 +385,16 @@ async def _rebuild_thumbnail(state: State, sha256: str) -> None:
     # decodes as large as a new one.
     thumbnail = await state.uploads.check(thumbnail_of, data)
     if thumbnail is None:
-        raise ProblemError(404, "no_thumbnail", detail="the image is too large or damaged to make a thumbnail of")
+        raise ProblemError(
+            404, "no_thumbnail", detail="the image is too large or damaged to make a thumbnail of"
+        )
     await state.blob_store.put_bytes(thumbnail_key(sha256), thumbnail)
     await Blob.update({Blob.has_thumbnail: True}).where(Blob.sha256 == sha256)
 
 
-async def _serve(request: Request, state: State, key: str, media_type: str, filename: str,
-                 etag: str) -> Response:
+async def _serve(
+    request: Request, state: State, key: str, media_type: str, filename: str, etag: str
+) -> Response:
     headers = {
         "Content-Disposition": f'inline; filename="{filename}"',
         "X-Content-Type-Options": "nosniff",

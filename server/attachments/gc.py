@@ -35,27 +35,33 @@ class GcReport(msgspec.Struct):
 
 # What holds a blob besides a dossier's fields (blob_ref): a scan kept on a person's
 # page (personal_document). A blob none of these holds is a candidate.
-UNHELD = ("NOT EXISTS (SELECT 1 FROM blob_ref r WHERE r.sha256 = {sha}) "
-          "AND NOT EXISTS (SELECT 1 FROM personal_document p WHERE p.sha256 = {sha})")
+UNHELD = (
+    "NOT EXISTS (SELECT 1 FROM blob_ref r WHERE r.sha256 = {sha}) "
+    "AND NOT EXISTS (SELECT 1 FROM personal_document p WHERE p.sha256 = {sha})"
+)
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 async def mentioned_in_dossiers(sha256: str) -> bool:
     """Belt and braces before deleting a citizen's document: is the hash named in
     any text column of any dossier (fields, a result, …)? A full scan, run only for
     the few blobs about to go."""
-    columns = [c._meta.db_column_name for c in Dossier._meta.columns if isinstance(c, (Text, Varchar))]
+    columns = [
+        c._meta.db_column_name for c in Dossier._meta.columns if isinstance(c, (Text, Varchar))
+    ]
     where = " OR ".join(f'"{name}" LIKE {{}}' for name in columns)
-    rows = await Dossier.raw(f"SELECT 1 AS hit FROM dossier WHERE {where} LIMIT 1",
-                             *([f"%{sha256}%"] * len(columns)))
+    rows = await Dossier.raw(
+        f"SELECT 1 AS hit FROM dossier WHERE {where} LIMIT 1", *([f"%{sha256}%"] * len(columns))
+    )
     return bool(rows)
 
 
-async def remove_expired_uploads(uploads_dir: Path, now: dt.datetime | None = None,
-                                 dry_run: bool = False) -> tuple[int, int]:
+async def remove_expired_uploads(
+    uploads_dir: Path, now: dt.datetime | None = None, dry_run: bool = False
+) -> tuple[int, int]:
     """Uploads past their expiry (unfinished ones abandoned, finished ones no longer
     needed to answer a HEAD), and partial files that have no row any more."""
     now = now or _now()
@@ -64,7 +70,9 @@ async def remove_expired_uploads(uploads_dir: Path, now: dt.datetime | None = No
     for row in rows:
         if not dry_run:
             await Upload.delete().where((Upload.id == row["id"]) & (Upload.expires_at <= now))
-            await anyio.to_thread.run_sync(lambda: (uploads_dir / row["id"]).unlink(missing_ok=True))
+            await anyio.to_thread.run_sync(
+                lambda: (uploads_dir / row["id"]).unlink(missing_ok=True)
+            )
         removed_rows += 1
 
     # Files whose row is gone (a crash between the two steps above, or a process
@@ -73,8 +81,11 @@ async def remove_expired_uploads(uploads_dir: Path, now: dt.datetime | None = No
         if not uploads_dir.is_dir():
             return []
         hour_ago = time.time() - 3600
-        return [p.name for p in uploads_dir.iterdir()
-                if UPLOAD_ID.match(p.name) and p.stat().st_mtime < hour_ago]
+        return [
+            p.name
+            for p in uploads_dir.iterdir()
+            if UPLOAD_ID.match(p.name) and p.stat().st_mtime < hour_ago
+        ]
 
     stray = 0
     names = await anyio.to_thread.run_sync(candidates)
@@ -83,22 +94,31 @@ async def remove_expired_uploads(uploads_dir: Path, now: dt.datetime | None = No
         for name in names:
             if name not in known:
                 if not dry_run:
-                    await anyio.to_thread.run_sync(lambda: (uploads_dir / name).unlink(missing_ok=True))
+                    await anyio.to_thread.run_sync(
+                        lambda: (uploads_dir / name).unlink(missing_ok=True)
+                    )
                 stray += 1
     return removed_rows, stray
 
 
-async def collect(engine: Engine, settings: Settings, store: BlobStore, now: dt.datetime | None = None,
-                  dry_run: bool = False) -> GcReport:
+async def collect(
+    engine: Engine,
+    settings: Settings,
+    store: BlobStore,
+    now: dt.datetime | None = None,
+    dry_run: bool = False,
+) -> GcReport:
     now = now or _now()
     report = GcReport(dry_run=dry_run)
     report.uploads_removed, report.partial_files_removed = await remove_expired_uploads(
-        settings.data_dir / "uploads", now, dry_run)
+        settings.data_dir / "uploads", now, dry_run
+    )
 
     cutoff = now - dt.timedelta(days=settings.blob_retention_days)
     candidates = await Blob.raw(
         f"SELECT sha256, size FROM blob b WHERE {UNHELD.format(sha='b.sha256')} "
-        "AND COALESCE(b.released_at, b.created_at) < {}", cutoff,
+        "AND COALESCE(b.released_at, b.created_at) < {}",
+        cutoff,
     )
     for row in candidates:
         sha = row["sha256"]
@@ -111,7 +131,9 @@ async def collect(engine: Engine, settings: Settings, store: BlobStore, now: dt.
             continue
         async with write_transaction(engine):
             gone = await Blob.raw(
-                f"DELETE FROM blob WHERE sha256 = {{}} AND {UNHELD.format(sha='blob.sha256')} RETURNING sha256", sha)
+                f"DELETE FROM blob WHERE sha256 = {{}} AND {UNHELD.format(sha='blob.sha256')} RETURNING sha256",
+                sha,
+            )
             if gone:
                 await BlobUploader.delete().where(BlobUploader.sha256 == sha)
         if gone:
@@ -128,8 +150,12 @@ async def collect(engine: Engine, settings: Settings, store: BlobStore, now: dt.
     async def sweep(batch: list[tuple[str, str]]) -> None:
         shas = sorted({sha for _, sha in batch})
         known = {r["sha256"] for r in await Blob.select(Blob.sha256).where(Blob.sha256.is_in(shas))}
-        busy = {r["sha256"] for r in await Upload.select(Upload.sha256).where(
-            Upload.sha256.is_in(shas) & Upload.completed_at.is_null())}
+        busy = {
+            r["sha256"]
+            for r in await Upload.select(Upload.sha256).where(
+                Upload.sha256.is_in(shas) & Upload.completed_at.is_null()
+            )
+        }
         for key, sha in batch:
             if sha in known or sha in busy:
                 continue
@@ -139,7 +165,9 @@ async def collect(engine: Engine, settings: Settings, store: BlobStore, now: dt.
 
     async for key in store.keys():
         name = key.rsplit("/", 1)[-1]
-        sha = sha256_of_key(key) or (name[:-4] if key.startswith("thumbnails/") and name.endswith(".jpg") else None)
+        sha = sha256_of_key(key) or (
+            name[:-4] if key.startswith("thumbnails/") and name.endswith(".jpg") else None
+        )
         if sha is None or not SHA256.match(sha):
             continue
         batch.append((key, sha))

@@ -63,7 +63,7 @@ def _count_scans(data) -> int:
         if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # no length
             at += 2
             continue
-        at += 2 + int.from_bytes(data[at + 2:at + 4], "big")
+        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
         if marker != 0xDA:
             continue
         scans += 1
@@ -118,7 +118,8 @@ def _mp(pixels: float, lang: str) -> str:
 
 def _refuse_dimensions(width: int, height: int) -> Refused:
     return Refused(
-        422, "image_dimensions",
+        422,
+        "image_dimensions",
         f"Ảnh {width}×{height} điểm ảnh không dùng được: cạnh ngắn cần ít nhất {MIN_SIDE}, "
         f"cạnh dài nhiều nhất {MAX_SIDE} và tổng không quá {MAX_PIXELS // 1_000_000} triệu điểm ảnh.",
         f"A {width}×{height} pixel image cannot be used: the short side needs at least "
@@ -131,12 +132,18 @@ def _refuse_decode(kind: str, width: int, height: int, cost: int) -> Refused:
     pixels = width * height
     limit = min(MAX_PIXELS, pixels * DECODE_BUDGET // cost)
     if kind == "JPG":
-        advice_vi, advice_en = ("Hãy chụp hoặc lưu lại ảnh với độ phân giải thấp hơn.",
-                                "Take or save the photo again at a lower resolution.")
+        advice_vi, advice_en = (
+            "Hãy chụp hoặc lưu lại ảnh với độ phân giải thấp hơn.",
+            "Take or save the photo again at a lower resolution.",
+        )
     else:
-        advice_vi, advice_en = "Hãy lưu lại thành JPEG hoặc thu nhỏ ảnh.", "Save it as JPEG or make it smaller."
+        advice_vi, advice_en = (
+            "Hãy lưu lại thành JPEG hoặc thu nhỏ ảnh.",
+            "Save it as JPEG or make it smaller.",
+        )
     return Refused(
-        422, "image_dimensions",
+        422,
+        "image_dimensions",
         f"Ảnh {kind} {width}×{height} điểm ảnh ({_mp(pixels, 'vi')} triệu điểm ảnh) quá lớn để máy chủ "
         f"kiểm tra: ảnh {kind} loại này được tối đa {_mp(limit, 'vi')} triệu điểm ảnh. {advice_vi}",
         f"The {kind} image is {width}×{height} pixels ({_mp(pixels, 'en')} megapixels), more than the "
@@ -148,7 +155,11 @@ def _fits(image, source: Path | bytes, kind: str) -> tuple[int, int]:
     """(width, height) of an open image that may be decoded (for a JPEG, its draft
     now set to the reduced scale), or Refused."""
     width, height = image.size
-    if min(width, height) < MIN_SIDE or max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
+    if (
+        min(width, height) < MIN_SIDE
+        or max(width, height) > MAX_SIDE
+        or width * height > MAX_PIXELS
+    ):
         raise _refuse_dimensions(width, height)
     if image.format in _JPEG:
         image.draft("RGB", (THUMBNAIL_SIZE[0] * 2, THUMBNAIL_SIZE[1] * 2))
@@ -177,7 +188,12 @@ def inspect_image(path: Path, kind: str, formats: set[str]) -> tuple[int, int, b
                 thumbnail = make_thumbnail(image)
     except Refused:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, *_UNREADABLE):
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        *_UNREADABLE,
+    ):
         raise damaged(kind, kind) from None
     return width, height, thumbnail
 

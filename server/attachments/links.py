@@ -33,8 +33,13 @@ def configure(max_dossier_bytes: int) -> None:
 
 def hashes_in(fields: dict[str, Any]) -> set[str]:
     """The SHA-256 digests an attachment field (a list of digests) holds."""
-    return {v for value in fields.values() if isinstance(value, list)
-            for v in value if isinstance(v, str) and SHA256.match(v)}
+    return {
+        v
+        for value in fields.values()
+        if isinstance(value, list)
+        for v in value
+        if isinstance(v, str) and SHA256.match(v)
+    }
 
 
 def _paths_holding(fields: dict[str, Any], hashes: set[str]) -> list[str]:
@@ -57,20 +62,26 @@ def too_large(fields: dict[str, Any], hashes: set[str], total: int) -> Exception
     from sync.engine import Rejected  # the engine's own way of refusing a mutation
 
     limit, total_mb = _mb(LIMITS.max_dossier_bytes), _mb(total)
-    return Rejected(*[
-        Reason("dossier_too_large", path,
-               f"Tổng dung lượng tệp đính kèm ({total_mb} MB) vượt giới hạn {limit} MB của một hồ sơ / "
-               f"The attachments add up to {total_mb} MB, over the {limit} MB a dossier may hold")
-        for path in _paths_holding(fields, hashes) or ["attachments"]
-    ])
+    return Rejected(
+        *[
+            Reason(
+                "dossier_too_large",
+                path,
+                f"Tổng dung lượng tệp đính kèm ({total_mb} MB) vượt giới hạn {limit} MB của một hồ sơ / "
+                f"The attachments add up to {total_mb} MB, over the {limit} MB a dossier may hold",
+            )
+            for path in _paths_holding(fields, hashes) or ["attachments"]
+        ]
+    )
 
 
-async def before_dossier_write(dossier_id: uuid.UUID, fields: dict[str, Any],
-                               now: dt.datetime | None = None) -> None:
+async def before_dossier_write(
+    dossier_id: uuid.UUID, fields: dict[str, Any], now: dt.datetime | None = None
+) -> None:
     """Bring blob_ref in line with `fields`; refuse (sync Rejected) an added
     attachment that takes the dossier's files past the limit. Call it before the
     dossier row is written, in the same transaction."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     wanted = hashes_in(fields)
     rows = await BlobRef.select(BlobRef.sha256).where(BlobRef.dossier_id == dossier_id)
     have = {r["sha256"] for r in rows}
@@ -80,12 +91,15 @@ async def before_dossier_write(dossier_id: uuid.UUID, fields: dict[str, Any],
         if total > LIMITS.max_dossier_bytes:
             raise too_large(fields, added, total)
     if removed:
-        await BlobRef.delete().where((BlobRef.dossier_id == dossier_id) & BlobRef.sha256.is_in(sorted(removed)))
+        await BlobRef.delete().where(
+            (BlobRef.dossier_id == dossier_id) & BlobRef.sha256.is_in(sorted(removed))
+        )
         # Garbage collection counts its 30 days from the last release.
         await Blob.update({Blob.released_at: now}).where(Blob.sha256.is_in(sorted(removed)))
     if added:
-        await BlobRef.insert(*[BlobRef(sha256=h, dossier_id=dossier_id) for h in sorted(added)]).on_conflict(
-            action="DO NOTHING")
+        await BlobRef.insert(
+            *[BlobRef(sha256=h, dossier_id=dossier_id) for h in sorted(added)]
+        ).on_conflict(action="DO NOTHING")
         await Blob.update({Blob.released_at: None}).where(Blob.sha256.is_in(sorted(added)))
 
 

@@ -49,19 +49,37 @@ _LINK_SCHEMES = ("http://", "https://", "mailto:")
 
 # Action types (/S).
 _ACTIONS = {
-    "/JavaScript": _SCRIPT, "/Launch": _LAUNCH, "/SubmitForm": _FORMS, "/ImportData": _FORMS,
-    "/GoToR": _REMOTE, "/GoToE": _REMOTE, "/RichMediaExecute": _MEDIA, "/Rendition": _MEDIA,
-    "/Movie": _MEDIA, "/Sound": _MEDIA, "/GoTo3DView": _MEDIA,
+    "/JavaScript": _SCRIPT,
+    "/Launch": _LAUNCH,
+    "/SubmitForm": _FORMS,
+    "/ImportData": _FORMS,
+    "/GoToR": _REMOTE,
+    "/GoToE": _REMOTE,
+    "/RichMediaExecute": _MEDIA,
+    "/Rendition": _MEDIA,
+    "/Movie": _MEDIA,
+    "/Sound": _MEDIA,
+    "/GoTo3DView": _MEDIA,
 }
 # Keys whose presence is enough.
 _KEYS = {
-    "/JS": _SCRIPT, "/JavaScript": _SCRIPT, "/EmbeddedFiles": _FILES, "/EF": _FILES, "/XFA": _FORMS,
-    "/RichMediaContent": _MEDIA, "/RichMediaSettings": _MEDIA,
+    "/JS": _SCRIPT,
+    "/JavaScript": _SCRIPT,
+    "/EmbeddedFiles": _FILES,
+    "/EF": _FILES,
+    "/XFA": _FORMS,
+    "/RichMediaContent": _MEDIA,
+    "/RichMediaSettings": _MEDIA,
 }
 # Object types and annotation subtypes.
 _TYPES = {
-    "/EmbeddedFile": _FILES, "/FileAttachment": _FILES, "/RichMedia": _MEDIA, "/3D": _MEDIA,
-    "/Movie": _MEDIA, "/Screen": _MEDIA, "/Sound": _MEDIA,
+    "/EmbeddedFile": _FILES,
+    "/FileAttachment": _FILES,
+    "/RichMedia": _MEDIA,
+    "/3D": _MEDIA,
+    "/Movie": _MEDIA,
+    "/Screen": _MEDIA,
+    "/Sound": _MEDIA,
 }
 
 
@@ -69,7 +87,8 @@ def _refuse_active(found: list[tuple[str, str]]) -> Refused:
     vi = ", ".join(dict.fromkeys(v for v, _ in found))
     en = ", ".join(dict.fromkeys(e for _, e in found))
     return Refused(
-        422, "pdf_active_content",
+        422,
+        "pdf_active_content",
         f"Tệp PDF có chứa {vi}, là mã lệnh hoặc tệp đính kèm bên trong mà máy của cán bộ không được mở; "
         "hãy quét hoặc in lại thành PDF thường.",
         f"The PDF contains {en}: scripts or embedded files that officials' computers must not open; "
@@ -80,7 +99,8 @@ def _refuse_active(found: list[tuple[str, str]]) -> Refused:
 def _refuse_unpacked() -> Refused:
     limit = MAX_UNPACKED_BYTES // (1024 * 1024)
     return Refused(
-        422, "pdf_too_large_unpacked",
+        422,
+        "pdf_too_large_unpacked",
         f"Tệp PDF khi giải nén vượt quá {limit} MB, quá lớn để mở; hãy quét hoặc in lại với chất lượng vừa phải.",
         f"The PDF unpacks to more than {limit} MB, too much to open; scan or print it again at a moderate quality.",
     )
@@ -88,7 +108,8 @@ def _refuse_unpacked() -> Refused:
 
 def _refuse_encrypted() -> Refused:
     return Refused(
-        422, "pdf_encrypted",
+        422,
+        "pdf_encrypted",
         "Tệp PDF được đặt mật khẩu nên cán bộ không mở được; hãy gửi bản không mật khẩu.",
         "The PDF is password-protected and officials could not open it; send it without a password.",
     )
@@ -102,7 +123,7 @@ def _inflated_size(data: bytes, budget: int) -> int:
     total = 0
     try:
         for start in range(0, len(data), 64 * 1024):
-            pending = data[start:start + 64 * 1024]
+            pending = data[start : start + 64 * 1024]
             while pending:
                 total += len(inflater.decompress(pending, 1024 * 1024))
                 if total > budget:
@@ -158,15 +179,22 @@ class _Walk:
                         self.found.append(_ODD_LINK)
                     elif key == "/S" and self._name(item) == "/Thread" and "/F" in value:
                         self.found.append(_REMOTE)  # an article thread in another file
-                    elif key == "/FS" and self._name(item) == "/URL" and not _web_link(
-                            self._name(value.get("/F", ""))):
+                    elif (
+                        key == "/FS"
+                        and self._name(item) == "/URL"
+                        and not _web_link(self._name(value.get("/F", "")))
+                    ):
                         self.found.append(_ODD_LINK)  # a file specification that is an address
                     if isinstance(item, (DictionaryObject, ArrayObject)):
                         stack.append((item, depth + 1))
                 if isinstance(value, StreamObject):
                     self._count_unpacked(value)
             elif isinstance(value, ArrayObject):
-                stack.extend((item, depth + 1) for item in value if isinstance(item, (DictionaryObject, ArrayObject)))
+                stack.extend(
+                    (item, depth + 1)
+                    for item in value
+                    if isinstance(item, (DictionaryObject, ArrayObject))
+                )
 
     def _count_unpacked(self, stream) -> None:
         filters = stream.get("/Filter")
@@ -219,5 +247,5 @@ def inspect_pdf(path: Path) -> None:
         if "decompress" in text or "stream length" in text or "decoding" in text:
             raise _refuse_unpacked() from None
         raise damaged("PDF", "PDF") from None
-    except Exception:  # noqa: BLE001  pypdf on hostile bytes raises many kinds: all mean damaged
+    except Exception:
         raise damaged("PDF", "PDF") from None

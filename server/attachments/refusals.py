@@ -23,7 +23,8 @@ class Refused(Exception):
 
 def damaged(kind_vi: str, kind_en: str) -> Refused:
     return Refused(
-        422, "file_damaged",
+        422,
+        "file_damaged",
         f"Tệp {kind_vi} bị hỏng hoặc chưa tải lên trọn vẹn; hãy chọn hoặc chụp lại.",
         f"The {kind_en} file is damaged or incomplete; choose or take it again.",
     )

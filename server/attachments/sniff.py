@@ -37,7 +37,8 @@ _ACCEPTED_EN = "Only PDF files and JPEG, PNG or WebP photos are accepted."
 
 def _refuse_type(what_vi: str, what_en: str) -> Refused:
     return Refused(
-        415, "unsupported_file_type",
+        415,
+        "unsupported_file_type",
         f"Tệp này là {what_vi}, không phải tài liệu được chấp nhận. {_ACCEPTED_VI}",
         f"This file is {what_en}, not an accepted document. {_ACCEPTED_EN}",
     )
@@ -51,7 +52,12 @@ _KNOWN_OTHERS: list[tuple[bytes, int, str, str]] = [
     (b"\xca\xfe\xba\xbe", 0, "một chương trình Java hoặc macOS", "a Java or macOS program"),
     (b"dex\n", 0, "một ứng dụng Android", "an Android program"),
     (b"#!", 0, "một tập lệnh (script)", "a script"),
-    (b"PK\x03\x04", 0, "một tệp nén ZIP hoặc tài liệu Office", "a ZIP archive or an Office document"),
+    (
+        b"PK\x03\x04",
+        0,
+        "một tệp nén ZIP hoặc tài liệu Office",
+        "a ZIP archive or an Office document",
+    ),
     (b"Rar!", 0, "một tệp nén RAR", "a RAR archive"),
     (b"7z\xbc\xaf\x27\x1c", 0, "một tệp nén 7z", "a 7z archive"),
     (b"\xd0\xcf\x11\xe0", 0, "một tài liệu Office cũ", "an old Office document"),
@@ -74,7 +80,8 @@ def sniff(head: bytes) -> str:
         return "image/webp"
     if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
         raise Refused(
-            415, "heic_not_accepted",
+            415,
+            "heic_not_accepted",
             "Ảnh HEIC/HEIF (ảnh iPhone) chưa được chấp nhận. Hãy chọn lại ảnh trong ứng dụng "
             "(ứng dụng tự chuyển sang JPEG), hoặc đặt máy ảnh ở chế độ \u201cTương thích nhất\u201d "
             "(Cài đặt \u203a Camera \u203a Định dạng) rồi chụp lại.",
@@ -83,7 +90,7 @@ def sniff(head: bytes) -> str:
             "Formats) and take it again.",
         )
     for magic, at, vi, en in _KNOWN_OTHERS:
-        if head[at:at + len(magic)] == magic:
+        if head[at : at + len(magic)] == magic:
             raise _refuse_type(vi, en)
     text = head.lstrip().lower()
     if text.startswith((b"<!doctype html", b"<html", b"<svg", b"<?xml", b"<script")):

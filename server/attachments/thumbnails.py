@@ -33,7 +33,9 @@ def make_thumbnail(image) -> bytes:
     from PIL import Image, ImageOps
 
     if image.format in ("JPEG", "MPO"):
-        image.draft("RGB", (THUMBNAIL_SIZE[0] * 2, THUMBNAIL_SIZE[1] * 2))  # decode at reduced scale
+        image.draft(
+            "RGB", (THUMBNAIL_SIZE[0] * 2, THUMBNAIL_SIZE[1] * 2)
+        )  # decode at reduced scale
     image.load()
     if image.mode != shrink_mode(image):
         image = image.convert(shrink_mode(image))

@@ -37,7 +37,7 @@ def base_headers() -> dict[str, str]:
 
 
 def http_date(moment: dt.datetime) -> str:
-    return format_datetime(moment.astimezone(dt.timezone.utc), usegmt=True)
+    return format_datetime(moment.astimezone(dt.UTC), usegmt=True)
 
 
 def parse_int(name: str, raw: str | None) -> int:

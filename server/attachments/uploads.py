@@ -18,9 +18,9 @@ import os
 import re
 import secrets
 import unicodedata
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
-from typing import AsyncIterator
 
 import anyio
 from piccolo.engine.base import Engine
@@ -47,8 +47,14 @@ HEAD_WAIT_SECONDS = 3.0
 class UploadProblem(Exception):
     """A protocol-level refusal (status, problem code, detail, extra headers)."""
 
-    def __init__(self, status: int, code: str, detail: str | None = None,
-                 headers: dict[str, str] | None = None, path: str = "") -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str | None = None,
+        headers: dict[str, str] | None = None,
+        path: str = "",
+    ) -> None:
         super().__init__(code)
         self.status = status
         self.code = code
@@ -161,38 +167,56 @@ class Uploads:
 
     # -- creation -------------------------------------------------------------
 
-    async def create(self, principal: Principal, length: int, metadata: dict[str, bytes],
-                     raw_metadata: str) -> dict:
+    async def create(
+        self, principal: Principal, length: int, metadata: dict[str, bytes], raw_metadata: str
+    ) -> dict:
         declared = metadata.get("sha256", b"").decode("ascii", "replace").strip().lower()
         if not SHA256.match(declared):
-            raise UploadProblem(400, "invalid_request",
-                                "Upload-Metadata must carry sha256: the file's SHA-256, 64 hex digits",
-                                path="Upload-Metadata")
+            raise UploadProblem(
+                400,
+                "invalid_request",
+                "Upload-Metadata must carry sha256: the file's SHA-256, 64 hex digits",
+                path="Upload-Metadata",
+            )
         if length == 0:
             raise Refused(422, "file_empty", "Tệp rỗng (0 byte).", "The file is empty (0 bytes).")
         limit = self.settings.max_file_bytes
         if length > limit:
             raise Refused(
-                413, "file_too_large",
+                413,
+                "file_too_large",
                 f"Tệp {length / 1048576:.1f} MB vượt giới hạn {limit / 1048576:.0f} MB cho một tệp; "
                 "hãy chụp ở độ phân giải thấp hơn hoặc quét với chất lượng vừa phải.",
                 f"The file is {length / 1048576:.1f} MB, over the {limit / 1048576:.0f} MB limit for one "
                 "file; take the photo at a lower resolution or scan at a moderate quality.",
             )
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         open_count = await Upload.count().where(
-            (Upload.account_id == principal.account_id) & Upload.completed_at.is_null()
-            & (Upload.expires_at > now))
+            (Upload.account_id == principal.account_id)
+            & Upload.completed_at.is_null()
+            & (Upload.expires_at > now)
+        )
         if open_count >= MAX_OPEN_UPLOADS:
-            raise UploadProblem(429, "too_many_requests",
-                                f"at most {MAX_OPEN_UPLOADS} unfinished uploads per account")
+            raise UploadProblem(
+                429,
+                "too_many_requests",
+                f"at most {MAX_OPEN_UPLOADS} unfinished uploads per account",
+            )
         upload_id = secrets.token_hex(16)
         await anyio.to_thread.run_sync(self._touch, upload_id)
         row = dict(
-            id=upload_id, account_id=principal.account_id, device_id=principal.device_id,
-            sha256=declared, length=length, received=0, media_type="",
-            filename=display_name(metadata.get("filename")), metadata=raw_metadata,
-            created_at=now, expires_at=now + self.expiry, completed_at=None,
+            id=upload_id,
+            account_id=principal.account_id,
+            device_id=principal.device_id,
+            sha256=declared,
+            length=length,
+            received=0,
+            media_type="",
+            filename=display_name(metadata.get("filename")),
+            metadata=raw_metadata,
+            created_at=now,
+            expires_at=now + self.expiry,
+            completed_at=None,
         )
         await Upload.insert(Upload(**row))
         return row
@@ -211,7 +235,7 @@ class Uploads:
         row = await Upload.select().where(Upload.id == upload_id).first()
         if row is None or row["account_id"] != principal.account_id:
             raise UploadProblem(404, "not_found")
-        if row["completed_at"] is None and row["expires_at"] <= dt.datetime.now(dt.timezone.utc):
+        if row["completed_at"] is None and row["expires_at"] <= dt.datetime.now(dt.UTC):
             raise UploadProblem(410, "upload_expired", "the upload expired; start a new one")
         return row
 
@@ -228,7 +252,7 @@ class Uploads:
 
     async def commit(self, principal: Principal, upload_id: str, offset: int, data: bytes) -> dict:
         """Write `data` at `offset` if the upload still stands there; the row after."""
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         async with write_transaction(self.engine):
             query = Upload.select().where(Upload.id == upload_id)
             if isinstance(self.engine, PostgresEngine):
@@ -239,17 +263,21 @@ class Uploads:
             if row["completed_at"] is None and row["expires_at"] <= now:
                 raise UploadProblem(410, "upload_expired", "the upload expired; start a new one")
             if row["received"] != offset:
-                raise UploadProblem(409, "offset_mismatch",
-                                    f"the upload stands at offset {row['received']}, not {offset}",
-                                    {"Upload-Offset": str(row["received"])})
+                raise UploadProblem(
+                    409,
+                    "offset_mismatch",
+                    f"the upload stands at offset {row['received']}, not {offset}",
+                    {"Upload-Offset": str(row["received"])},
+                )
             if offset + len(data) > row["length"]:
                 raise UploadProblem(413, "payload_too_large", "more bytes than Upload-Length")
             if data:
                 await anyio.to_thread.run_sync(_write_at, self.path(upload_id), offset, data)
                 row["received"] = offset + len(data)
                 row["expires_at"] = now + self.expiry
-                await Upload.update({Upload.received: row["received"], Upload.expires_at: row["expires_at"]}).where(
-                    Upload.id == upload_id)
+                await Upload.update(
+                    {Upload.received: row["received"], Upload.expires_at: row["expires_at"]}
+                ).where(Upload.id == upload_id)
         return row
 
     async def after_commit(self, row: dict) -> dict:
@@ -262,7 +290,9 @@ class Uploads:
             except Refused as refused:
                 await self.discard(row["id"])
                 raise _named(row, refused) from None
-            await Upload.update({Upload.media_type: row["media_type"]}).where(Upload.id == row["id"])
+            await Upload.update({Upload.media_type: row["media_type"]}).where(
+                Upload.id == row["id"]
+            )
         if row["received"] == row["length"] and row["completed_at"] is None:
             row = await self.finish(row)
         return row
@@ -290,15 +320,21 @@ class Uploads:
             digest = await anyio.to_thread.run_sync(sha256_file, path)
         except FileNotFoundError:
             await self.discard(row["id"])
-            raise UploadProblem(404, "not_found", "the upload's bytes were lost; start a new one") from None
+            raise UploadProblem(
+                404, "not_found", "the upload's bytes were lost; start a new one"
+            ) from None
         if digest != sha:
             await self.discard(row["id"])
-            raise _named(row, Refused(
-                422, "hash_mismatch",
-                "Tệp nhận được không khớp mã SHA-256 đã khai báo nên đã bị hủy; hãy gửi lại.",
-                f"The file received has SHA-256 {digest}, not the {sha} it was declared with; "
-                "it was discarded. Send it again.",
-            ))
+            raise _named(
+                row,
+                Refused(
+                    422,
+                    "hash_mismatch",
+                    "Tệp nhận được không khớp mã SHA-256 đã khai báo nên đã bị hủy; hãy gửi lại.",
+                    f"The file received has SHA-256 {digest}, not the {sha} it was declared with; "
+                    "it was discarded. Send it again.",
+                ),
+            )
         existing = await blob_row(sha)
         inspected = None
         has_thumbnail = False
@@ -314,12 +350,26 @@ class Uploads:
             await self.store.put_file(blob_key(sha), path)
         # else: the same bytes are already stored (another device sent them first):
         # this upload only proves its sender holds them.
-        await record_blob(self.engine, sha, row["length"], inspected, row["account_id"], row["device_id"],
-                          has_thumbnail)
-        now = dt.datetime.now(dt.timezone.utc)
-        await Upload.update({Upload.completed_at: now, Upload.media_type: (
-            inspected.media_type if inspected else (existing or {}).get("media_type", row["media_type"]))}).where(
-            Upload.id == row["id"])
+        await record_blob(
+            self.engine,
+            sha,
+            row["length"],
+            inspected,
+            row["account_id"],
+            row["device_id"],
+            has_thumbnail,
+        )
+        now = dt.datetime.now(dt.UTC)
+        await Upload.update(
+            {
+                Upload.completed_at: now,
+                Upload.media_type: (
+                    inspected.media_type
+                    if inspected
+                    else (existing or {}).get("media_type", row["media_type"])
+                ),
+            }
+        ).where(Upload.id == row["id"])
         await anyio.to_thread.run_sync(lambda: path.unlink(missing_ok=True))
         row["completed_at"] = now
         return row
@@ -333,5 +383,3 @@ class Uploads:
     async def terminate(self, principal: Principal, upload_id: str) -> None:
         await self.load(principal, upload_id)
         await self.discard(upload_id)
-
-

@@ -33,7 +33,7 @@ async def record(
 ) -> None:
     await AuditEvent.insert(
         AuditEvent(
-            at=dt.datetime.now(dt.timezone.utc),
+            at=dt.datetime.now(dt.UTC),
             actor_id=actor_id,
             device_id=device_id,
             action=action,
@@ -45,7 +45,9 @@ async def record(
     )
 
 
-async def activity_of(account_id: uuid.UUID, limit: int = 100, before: int | None = None) -> list[AuditEntry]:
+async def activity_of(
+    account_id: uuid.UUID, limit: int = 100, before: int | None = None
+) -> list[AuditEntry]:
     """A person's own activity: what they did, and what was done to their account."""
     query = AuditEvent.select().where(
         (AuditEvent.actor_id == account_id)
@@ -56,8 +58,13 @@ async def activity_of(account_id: uuid.UUID, limit: int = 100, before: int | Non
     rows = await query.order_by(AuditEvent.id, ascending=False).limit(limit)
     return [
         AuditEntry(
-            id=r["id"], at=r["at"], action=r["action"], target_kind=r["target_kind"],
-            target_id=r["target_id"], ip=r["ip"], device_id=r["device_id"],
+            id=r["id"],
+            at=r["at"],
+            action=r["action"],
+            target_kind=r["target_kind"],
+            target_id=r["target_id"],
+            ip=r["ip"],
+            device_id=r["device_id"],
             detail=msgspec.json.decode(r["detail"]),
         )
         for r in rows

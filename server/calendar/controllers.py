@@ -1,9 +1,9 @@
 """The administrator's calendar: overrides of the `holidays` package, day by day.
 
-    GET    /api/admin/calendar/overrides[?year=2027]   every override (of one year)
-    GET    /api/admin/calendar/overrides/{date}        one override, or 404
-    PUT    /api/admin/calendar/overrides/{date}        create (201) or replace (200)
-    DELETE /api/admin/calendar/overrides/{date}        remove (204), or 404
+GET    /api/admin/calendar/overrides[?year=2027]   every override (of one year)
+GET    /api/admin/calendar/overrides/{date}        one override, or 404
+PUT    /api/admin/calendar/overrides/{date}        create (201) or replace (200)
+DELETE /api/admin/calendar/overrides/{date}        remove (204), or 404
 """
 
 from __future__ import annotations
@@ -57,17 +57,26 @@ class CalendarOverridesController(Controller):
 
     @put("/{day:date}", summary="Make a day a holiday or a working day, whatever the package says")
     async def put_override(
-        self, request: Request, state: State, day: Annotated[dt.date, PathParameter()],
+        self,
+        request: Request,
+        state: State,
+        day: Annotated[dt.date, PathParameter()],
         data: JSONBody[OverrideBody],
     ) -> Response[OverrideRecord]:
         _check_year(day)
         principal = await current_principal(request)
         note = " ".join(unicodedata.normalize("NFC", data.note).split())
         async with write_transaction(state.engine):
-            saved, created = await service.set_override(day, data.kind, note, actor_id=principal.account_id)
+            saved, created = await service.set_override(
+                day, data.kind, note, actor_id=principal.account_id
+            )
             await record(
-                "calendar_override_set", actor_id=principal.account_id, target_kind="calendar",
-                target_id=day.isoformat(), ip=client_ip(request), detail={"kind": data.kind, "note": note},
+                "calendar_override_set",
+                actor_id=principal.account_id,
+                target_kind="calendar",
+                target_id=day.isoformat(),
+                ip=client_ip(request),
+                detail={"kind": data.kind, "note": note},
             )
         return Response(saved, status_code=201 if created else 200)
 
@@ -80,6 +89,9 @@ class CalendarOverridesController(Controller):
             if not await service.delete_override(day):
                 raise ProblemError(404, "not_found", detail=day.isoformat())
             await record(
-                "calendar_override_removed", actor_id=principal.account_id, target_kind="calendar",
-                target_id=day.isoformat(), ip=client_ip(request),
+                "calendar_override_removed",
+                actor_id=principal.account_id,
+                target_kind="calendar",
+                target_id=day.isoformat(),
+                ip=client_ip(request),
             )

@@ -25,9 +25,10 @@ Due dates (`due_date`), with the time of receipt in Asia/Ho_Chi_Minh:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Literal
 
 import holidays
 

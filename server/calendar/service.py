@@ -52,7 +52,11 @@ def forget_cached() -> None:
 
 
 async def _token() -> str:
-    row = await CalendarVersion.select(CalendarVersion.token).where(CalendarVersion.id == VERSION_ROW).first()
+    row = (
+        await CalendarVersion.select(CalendarVersion.token)
+        .where(CalendarVersion.id == VERSION_ROW)
+        .first()
+    )
     # No row: a database the migration did not seed; treated as never changed.
     return row["token"] if row else "initial"
 
@@ -90,7 +94,9 @@ async def add_working_days(start: dt.date, n: int) -> dt.date:
 
 
 def _record(row: dict) -> OverrideRecord:
-    return OverrideRecord(date=_date(row["day"]), kind=row["kind"], note=row["note"], updated_at=row["updated_at"])
+    return OverrideRecord(
+        date=_date(row["day"]), kind=row["kind"], note=row["note"], updated_at=row["updated_at"]
+    )
 
 
 async def list_overrides(year: int | None = None) -> list[OverrideRecord]:
@@ -106,11 +112,17 @@ async def get_override(day: dt.date) -> OverrideRecord | None:
 
 
 async def _bump(now: dt.datetime) -> None:
-    updated = await CalendarVersion.update(
-        {CalendarVersion.token: str(uuid.uuid4()), CalendarVersion.changed_at: now}
-    ).where(CalendarVersion.id == VERSION_ROW).returning(CalendarVersion.id)
+    updated = (
+        await CalendarVersion.update(
+            {CalendarVersion.token: str(uuid.uuid4()), CalendarVersion.changed_at: now}
+        )
+        .where(CalendarVersion.id == VERSION_ROW)
+        .returning(CalendarVersion.id)
+    )
     if not updated:
-        await CalendarVersion.insert(CalendarVersion(id=VERSION_ROW, token=str(uuid.uuid4()), changed_at=now))
+        await CalendarVersion.insert(
+            CalendarVersion(id=VERSION_ROW, token=str(uuid.uuid4()), changed_at=now)
+        )
 
 
 async def set_override(
@@ -127,7 +139,9 @@ async def set_override(
         .returning(C.id)
     )
     if not inserted:
-        await C.update({C.kind: kind, C.note: note, C.updated_at: now, C.updated_by: actor_id}).where(C.day == day)
+        await C.update(
+            {C.kind: kind, C.note: note, C.updated_at: now, C.updated_by: actor_id}
+        ).where(C.day == day)
     await _bump(now)
     return OverrideRecord(date=day, kind=kind, note=note, updated_at=now), bool(inserted)
 

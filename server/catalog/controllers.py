@@ -15,10 +15,19 @@ from server.reference.conditional import PRECOMPRESSED, cached_response
 from server.reference.versions import dataset_version
 
 Family = Literal[
-    "birth", "death", "marriage", "extract", "recognition", "guardianship",
-    "marital_status", "correction", "certified_copy",
+    "birth",
+    "death",
+    "marriage",
+    "extract",
+    "recognition",
+    "guardianship",
+    "marital_status",
+    "correction",
+    "certified_copy",
 ]
-ProcedureCode = Annotated[str, PathParameter(description="Procedure code, e.g. khai-sinh", max_length=64)]
+ProcedureCode = Annotated[
+    str, PathParameter(description="Procedure code, e.g. khai-sinh", max_length=64)
+]
 _encoder = msgspec.json.Encoder()
 # Encoded bodies keyed by (dataset version, filter): built once per process per version.
 _bodies: dict[tuple[str, str], bytes] = {}
@@ -42,13 +51,19 @@ class CatalogController(Controller):
     path = "/api/catalog"
     tags = ["reference data"]
 
-    @get("/", summary="The procedure catalog", description="Every active procedure with "
-         "its processing time, fee rule, documents and notes; forms are at /api/catalog/{code}.",
-         opt=PRECOMPRESSED)
+    @get(
+        "/",
+        summary="The procedure catalog",
+        description="Every active procedure with "
+        "its processing time, fee rule, documents and notes; forms are at /api/catalog/{code}.",
+        opt=PRECOMPRESSED,
+    )
     async def list_procedures(
         self,
         request: Request,
-        family: Annotated[Family | None, Parameter(description="Only this family of procedures")] = None,
+        family: Annotated[
+            Family | None, Parameter(description="Only this family of procedures")
+        ] = None,
     ) -> Response[CatalogPayload]:
         version = await _catalog_version()
         key = (version, family or "")
@@ -61,7 +76,9 @@ class CatalogController(Controller):
         return cached_response(request, version, body)  # type: ignore[return-value]
 
     @get("/{code:str}", summary="One procedure with its current form schema", opt=PRECOMPRESSED)
-    async def get_procedure(self, request: Request, code: ProcedureCode) -> Response[ProcedureDetail]:
+    async def get_procedure(
+        self, request: Request, code: ProcedureCode
+    ) -> Response[ProcedureDetail]:
         row = await _current(code)
         body = _encoder.encode(services.to_detail(row))
         return cached_response(request, row.content_hash[:32], body)  # type: ignore[return-value]

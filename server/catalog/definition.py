@@ -37,8 +37,15 @@ class LinkedTask(msgspec.Struct, forbid_unknown_fields=True):
 
 
 Family = Literal[
-    "birth", "death", "marriage", "extract", "guardianship", "marital_status",
-    "correction", "recognition", "certified_copy",
+    "birth",
+    "death",
+    "marriage",
+    "extract",
+    "guardianship",
+    "marital_status",
+    "correction",
+    "recognition",
+    "certified_copy",
 ]
 
 

@@ -66,7 +66,9 @@ def expand_sections(raw: Any, fragments: dict[str, dict[str, Any]], path: Path) 
         if isinstance(section, dict) and "use" in section:
             name = section["use"]
             if name not in fragments:
-                raise CatalogDataError(path, f"form.sections[{i}].use", f"no section fragment {name!r}")
+                raise CatalogDataError(
+                    path, f"form.sections[{i}].use", f"no section fragment {name!r}"
+                )
             merged = dict(fragments[name])
             merged.update({k: v for k, v in section.items() if k != "use"})
             expanded.append(merged)
@@ -111,9 +113,13 @@ def load_procedure(path: Path, fragments: dict[str, dict[str, Any]]) -> LoadedPr
         raise CatalogDataError(path, "form", str(exc)) from None
     missing = codes_without_message(schema)
     if missing:
-        raise CatalogDataError(path, "form.checks", f"no message for {', '.join(missing)} in sync/forms/messages.json")
+        raise CatalogDataError(
+            path, "form.checks", f"no message for {', '.join(missing)} in sync/forms/messages.json"
+        )
     if definition.deadline and definition.deadline.field not in schema.fields_by_path():
-        raise CatalogDataError(path, "deadline.field", f"{definition.deadline.field!r} is not a field of the form")
+        raise CatalogDataError(
+            path, "deadline.field", f"{definition.deadline.field!r} is not a field of the form"
+        )
     if definition.fee.kind == "free_when_on_time" and definition.deadline is None:
         raise CatalogDataError(path, "fee", "free_when_on_time needs a deadline")
     if definition.processing.kind == "working_days" and not definition.processing.days:

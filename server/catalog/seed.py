@@ -16,8 +16,15 @@ from server.reference.versions import set_dataset_version
 
 DATASET = "catalog"
 FAMILY_ORDER = (
-    "birth", "death", "marriage", "extract", "recognition", "guardianship",
-    "marital_status", "correction", "certified_copy",
+    "birth",
+    "death",
+    "marriage",
+    "extract",
+    "recognition",
+    "guardianship",
+    "marital_status",
+    "correction",
+    "certified_copy",
 )
 
 
@@ -37,7 +44,7 @@ def display_order(loaded: list[LoadedProcedure]) -> list[LoadedProcedure]:
 async def seed_catalog(loaded: list[LoadedProcedure] | None = None) -> CatalogSeedReport:
     """Runs inside the caller's transaction."""
     loaded = display_order(loaded if loaded is not None else load_catalog())
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     latest: dict[str, tuple[int, str]] = {}
     for row in await ProcedureVersion.select(
         ProcedureVersion.procedure_code, ProcedureVersion.version, ProcedureVersion.content_hash

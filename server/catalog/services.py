@@ -20,9 +20,17 @@ class VersionRow(msgspec.Struct, frozen=True):
 def _summary_fields(row: VersionRow) -> dict:
     d = row.definition
     return dict(
-        code=d.code, family=d.family, name=d.name, level=d.level, processing=d.processing,
-        fee=d.fee, notes=d.notes, documents=documents_of(d), version=row.version,
-        deadline=d.deadline, linked_tasks=d.linked_tasks,
+        code=d.code,
+        family=d.family,
+        name=d.name,
+        level=d.level,
+        processing=d.processing,
+        fee=d.fee,
+        notes=d.notes,
+        documents=documents_of(d),
+        version=row.version,
+        deadline=d.deadline,
+        linked_tasks=d.linked_tasks,
     )
 
 
@@ -31,8 +39,9 @@ def to_summary(row: VersionRow) -> ProcedureSummary:
 
 
 def to_detail(row: VersionRow) -> ProcedureDetail:
-    return ProcedureDetail(**_summary_fields(row), form=row.definition.form,
-                           content_hash=row.content_hash)
+    return ProcedureDetail(
+        **_summary_fields(row), form=row.definition.form, content_hash=row.content_hash
+    )
 
 
 def _row(r: dict) -> VersionRow:
@@ -45,31 +54,43 @@ def _row(r: dict) -> VersionRow:
 
 
 async def procedure_version(code: str, version: int) -> VersionRow | None:
-    r = await ProcedureVersion.select().where(
-        (ProcedureVersion.procedure_code == code) & (ProcedureVersion.version == version)
-    ).first()
+    r = (
+        await ProcedureVersion.select()
+        .where((ProcedureVersion.procedure_code == code) & (ProcedureVersion.version == version))
+        .first()
+    )
     return _row(r) if r else None
 
 
 async def current_version(code: str) -> VersionRow | None:
-    p = await Procedure.select(Procedure.current_version).where(
-        (Procedure.code == code) & (Procedure.active == True)  # noqa: E712
-    ).first()
+    p = (
+        await Procedure.select(Procedure.current_version)
+        .where(
+            (Procedure.code == code) & (Procedure.active == True)  # noqa: E712
+        )
+        .first()
+    )
     if p is None:
         return None
     return await procedure_version(code, p["current_version"])
 
 
 async def procedure_versions(code: str) -> list[int]:
-    rows = await ProcedureVersion.select(ProcedureVersion.version).where(
-        ProcedureVersion.procedure_code == code
-    ).order_by(ProcedureVersion.version)
+    rows = (
+        await ProcedureVersion.select(ProcedureVersion.version)
+        .where(ProcedureVersion.procedure_code == code)
+        .order_by(ProcedureVersion.version)
+    )
     return [r["version"] for r in rows]
 
 
 async def catalog(version: str, family: str | None = None) -> CatalogPayload:
-    procedures = await Procedure.select().where(Procedure.active == True).order_by(  # noqa: E712
-        Procedure.position
+    procedures = (
+        await Procedure.select()
+        .where(Procedure.active == True)
+        .order_by(
+            Procedure.position
+        )
     )
     summaries = []
     for p in procedures:

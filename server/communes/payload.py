@@ -23,8 +23,9 @@ async def build_payload(version: str) -> CommunesPayload:
         version=version,
         kinds=dict(KIND_NAMES),
         provinces=[
-            ProvinceEntry(code=p["code"], name=p["name"], kind=p["kind"],
-                          communes=by_province[p["code"]])
+            ProvinceEntry(
+                code=p["code"], name=p["name"], kind=p["kind"], communes=by_province[p["code"]]
+            )
             for p in provinces
         ],
     )

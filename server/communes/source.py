@@ -41,7 +41,7 @@ def _nfc(text: str) -> str:
 
 def _short_name(full: str, kind: str) -> str:
     prefix = _PREFIXES[kind]
-    return full[len(prefix):] if full.startswith(prefix) else full
+    return full[len(prefix) :] if full.startswith(prefix) else full
 
 
 def load_source() -> list[SourceProvince]:

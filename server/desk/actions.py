@@ -14,12 +14,12 @@ from piccolo.engine.postgres import PostgresEngine
 
 from server.attachments.blobs import held_by
 from server.audit.service import record as audit
+from server.calendar.service import due_date_for
 from server.catalog.services import procedure_version
 from server.clock import utcnow, vn_date
 from server.database import write_transaction
 from server.desk import notices
 from server.desk.payment import AlreadyRecorded, VerifiedPayment, reference_used, verify_payment
-from server.calendar.service import due_date_for
 from server.desk.schemas import (
     ActionResult,
     Complete,
@@ -44,17 +44,28 @@ from sync.states import DESK_ACTIONS, State, label
 from sync.store import DossierRecord
 
 PAYLOADS: dict[str, type] = {
-    "receive": Note, "refuse": Reason, "start": Note, "request_documents": RequestDocuments,
-    "request_fee": RequestFee, "record_payment": RecordPayment, "stop": Reason, "complete": Complete,
-    "return_result": ReturnResult, "accept_withdrawal": Note, "message": Reason,
-    "mark_duplicate": MarkDuplicate, "mark_not_duplicate": Note,
+    "receive": Note,
+    "refuse": Reason,
+    "start": Note,
+    "request_documents": RequestDocuments,
+    "request_fee": RequestFee,
+    "record_payment": RecordPayment,
+    "stop": Reason,
+    "complete": Complete,
+    "return_result": ReturnResult,
+    "accept_withdrawal": Note,
+    "message": Reason,
+    "mark_duplicate": MarkDuplicate,
+    "mark_not_duplicate": Note,
 }
 _MAX_TEXT = 2000
 _MAX_REFERENCE = 128  # the payment table's column
 
 
 def _invalid(path: str, code: str, message: str) -> ProblemError:
-    return ProblemError(422, "validation_failed", errors=[FieldError(path=path, code=code, message=message)])
+    return ProblemError(
+        422, "validation_failed", errors=[FieldError(path=path, code=code, message=message)]
+    )
 
 
 def decode_action(action: str, body: bytes) -> Any:
@@ -82,7 +93,9 @@ def decode_action(action: str, body: bytes) -> Any:
     return payload
 
 
-async def load_for_desk(engine: Engine, principal: Principal, dossier_id: uuid.UUID) -> DossierRecord:
+async def load_for_desk(
+    engine: Engine, principal: Principal, dossier_id: uuid.UUID
+) -> DossierRecord:
     """The dossier for a desk action, locked on PostgreSQL until the transaction ends;
     404, as for no dossier, when the desk may not work it (another commune's, or a
     person's draft) — shared with the linked tasks."""
@@ -97,22 +110,37 @@ async def load_for_desk(engine: Engine, principal: Principal, dossier_id: uuid.U
 
 def _ensure_allowed(action: str, state: int) -> None:
     if State(state) not in DESK_ACTIONS[action][0]:
-        raise ProblemError(409, "not_allowed_in_state",
-                           detail=f"{action} is not allowed in state {state} ({label(state, 'en')})")
+        raise ProblemError(
+            409,
+            "not_allowed_in_state",
+            detail=f"{action} is not allowed in state {state} ({label(state, 'en')})",
+        )
 
 
 def _result(record: DossierRecord) -> ActionResult:
-    return ActionResult(id=record.id, state=record.state, version=record.version,
-                        due_date=record.due_date, appointment_date=record.appointment_date)
+    return ActionResult(
+        id=record.id,
+        state=record.state,
+        version=record.version,
+        due_date=record.due_date,
+        appointment_date=record.appointment_date,
+    )
 
 
-async def perform(engine: Engine, settings: Settings, principal: Principal, dossier_id: uuid.UUID,
-                  action: str, payload: Any) -> ActionResult:
+async def perform(
+    engine: Engine,
+    settings: Settings,
+    principal: Principal,
+    dossier_id: uuid.UUID,
+    action: str,
+    payload: Any,
+) -> ActionResult:
     target = DESK_ACTIONS[action][1]
     if action == "record_payment":
         # Asked of the provider before the transaction (see server.desk.payment).
-        payload = await verify_payment(settings, principal, dossier_id, payload,
-                                       lambda state: _ensure_allowed(action, state))
+        payload = await verify_payment(
+            settings, principal, dossier_id, payload, lambda state: _ensure_allowed(action, state)
+        )
         if isinstance(payload, AlreadyRecorded):
             return _result(await load_for_desk(engine, principal, dossier_id))
     async with write_transaction(engine):
@@ -132,21 +160,37 @@ async def perform(engine: Engine, settings: Settings, principal: Principal, doss
         store = PiccoloStore(engine, settings.base_url)
         await store.update(record)
         await _set_desk_columns(record.id, action, payload, now)
-        await DossierHistory.insert(DossierHistory(
-            dossier_id=record.id, at=now, actor_id=principal.account_id, actor_role=principal.role.value,
-            device_id=principal.device_id, action=action, from_state=from_state, to_state=record.state,
-            message=message, detail=msgspec.json.encode(detail).decode()))
+        await DossierHistory.insert(
+            DossierHistory(
+                dossier_id=record.id,
+                at=now,
+                actor_id=principal.account_id,
+                actor_role=principal.role.value,
+                device_id=principal.device_id,
+                action=action,
+                from_state=from_state,
+                to_state=record.state,
+                message=message,
+                detail=msgspec.json.encode(detail).decode(),
+            )
+        )
         await publish_change(store.engine, record)
-        await audit(f"desk_{action}", actor_id=principal.account_id, target_kind="dossier",
-                    target_id=record.id, device_id=principal.device_id,
-                    detail={"from": str(from_state), "to": str(record.state)})
+        await audit(
+            f"desk_{action}",
+            actor_id=principal.account_id,
+            target_kind="dossier",
+            target_id=record.id,
+            device_id=principal.device_id,
+            detail={"from": str(from_state), "to": str(record.state)},
+        )
         await notices.for_action(record, action, payload, settings.base_url)
     notify_now()
     return _result(record)
 
 
-async def _apply(record: DossierRecord, action: str, payload: Any, now: dt.datetime,
-                 principal: Principal) -> tuple[str, dict[str, str]]:
+async def _apply(
+    record: DossierRecord, action: str, payload: Any, now: dt.datetime, principal: Principal
+) -> tuple[str, dict[str, str]]:
     """Changes to the record for `action`; returns the message for the person and details."""
     if action == "receive":
         found = await procedure_version(record.procedure_code, record.schema_version)
@@ -164,9 +208,12 @@ async def _apply(record: DossierRecord, action: str, payload: Any, now: dt.datet
             raise _invalid("reason", "required", "a reason is required")
         if payload.due_date < vn_date(now):
             raise _invalid("due_date", "date_in_past", "the date has passed")
-        record.supplement = SupplementRequest(documents=[d.strip() for d in payload.documents],
-                                              reason=payload.reason.strip(), due_date=payload.due_date,
-                                              requested_at=now)
+        record.supplement = SupplementRequest(
+            documents=[d.strip() for d in payload.documents],
+            reason=payload.reason.strip(),
+            due_date=payload.due_date,
+            requested_at=now,
+        )
         return payload.reason, {"documents": "; ".join(payload.documents)[:500]}
     if action == "request_fee":
         if payload.amount < 0:
@@ -178,20 +225,30 @@ async def _apply(record: DossierRecord, action: str, payload: Any, now: dt.datet
         if not payload.register_number.strip():
             raise _invalid("register_number", "required", "the civil-status register number")
         # The rule of a person's attachments: only a file this account sent itself.
-        if payload.result_sha256 is not None and not await held_by(principal.account_id, {payload.result_sha256}):
-            raise _invalid("result_sha256", "attachment_not_uploaded", "upload the result document first")
+        if payload.result_sha256 is not None and not await held_by(
+            principal.account_id, {payload.result_sha256}
+        ):
+            raise _invalid(
+                "result_sha256", "attachment_not_uploaded", "upload the result document first"
+            )
         open_tasks = await DossierTask.count().where(
-            (DossierTask.dossier_id == record.id) & (DossierTask.state != "done"))
+            (DossierTask.dossier_id == record.id) & (DossierTask.state != "done")
+        )
         if open_tasks:
-            raise ProblemError(409, "linked_tasks_open", detail=f"{open_tasks} linked task(s) not done")
+            raise ProblemError(
+                409, "linked_tasks_open", detail=f"{open_tasks} linked task(s) not done"
+            )
         return payload.message, {"register_number": payload.register_number}
     if action == "return_result":
         if payload.method == "post" and not payload.tracking_number.strip():
             raise _invalid("tracking_number", "required", "the postal tracking number")
         return "", {"method": payload.method, "tracking_number": payload.tracking_number}
     if action == "mark_duplicate":
-        other = await Dossier.select(Dossier.id, Dossier.commune_code, Dossier.state).where(
-            Dossier.id == payload.of).first()
+        other = (
+            await Dossier.select(Dossier.id, Dossier.commune_code, Dossier.state)
+            .where(Dossier.id == payload.of)
+            .first()
+        )
         # A dossier the desk may not see is no dossier: the same refusal as for none.
         if other is None or other["id"] == record.id or not may_process(principal, other):
             raise _invalid("of", "unknown_dossier", str(payload.of))
@@ -202,23 +259,32 @@ async def _apply(record: DossierRecord, action: str, payload: Any, now: dt.datet
     return getattr(payload, "message", ""), {}
 
 
-async def _set_desk_columns(dossier_id: uuid.UUID, action: str, payload: Any, now: dt.datetime) -> None:
+async def _set_desk_columns(
+    dossier_id: uuid.UUID, action: str, payload: Any, now: dt.datetime
+) -> None:
     values: dict = {}
     if action == "receive":
         values[Dossier.received_at] = now
     elif action == "request_fee":
-        values[Dossier.fee] = msgspec.json.encode({"amount": payload.amount, "method": payload.method}).decode()
+        values[Dossier.fee] = msgspec.json.encode(
+            {"amount": payload.amount, "method": payload.method}
+        ).decode()
     elif action == "record_payment":
         row = await Dossier.select(Dossier.fee).where(Dossier.id == dossier_id).first()
         fee = msgspec.json.decode(row["fee"]) if row and row["fee"] else {}
         paid = payload.confirmation
-        fee.update(reference=paid.reference, provider=paid.provider, amount_paid=paid.amount,
-                   paid_at=(paid.paid_at or now).isoformat())
+        fee.update(
+            reference=paid.reference,
+            provider=paid.provider,
+            amount_paid=paid.amount,
+            paid_at=(paid.paid_at or now).isoformat(),
+        )
         values[Dossier.fee] = msgspec.json.encode(fee).decode()
     elif action == "complete":
         values[Dossier.completed_at] = now
         values[Dossier.result] = msgspec.json.encode(
-            {"register_number": payload.register_number, "result_sha256": payload.result_sha256}).decode()
+            {"register_number": payload.register_number, "result_sha256": payload.result_sha256}
+        ).decode()
     elif action == "return_result":
         row = await Dossier.select(Dossier.result).where(Dossier.id == dossier_id).first()
         result = msgspec.json.decode(row["result"]) if row and row["result"] else {}
@@ -234,12 +300,17 @@ async def _set_desk_columns(dossier_id: uuid.UUID, action: str, payload: Any, no
         await Dossier.update(values).where(Dossier.id == dossier_id)
 
 
-async def _record_payment(record: DossierRecord, payment: VerifiedPayment, now: dt.datetime,
-                          principal: Principal) -> dict[str, str]:
+async def _record_payment(
+    record: DossierRecord, payment: VerifiedPayment, now: dt.datetime, principal: Principal
+) -> dict[str, str]:
     row = await Dossier.select(Dossier.fee).where(Dossier.id == record.id).first()
     fee = msgspec.json.decode(row["fee"]) if row and row["fee"] else {}
-    if fee.get("amount") != payment.fee_amount:  # a new fee was asked for while the provider answered
-        raise ProblemError(409, "fee_changed", detail=f"the fee is now {fee.get('amount')} đồng; verify again")
+    if (
+        fee.get("amount") != payment.fee_amount
+    ):  # a new fee was asked for while the provider answered
+        raise ProblemError(
+            409, "fee_changed", detail=f"the fee is now {fee.get('amount')} đồng; verify again"
+        )
     paid = payment.confirmation
     if not await ledger.record(record.id, paid, payment.scope, principal.account_id, now):
         raise reference_used(paid.reference)
@@ -248,5 +319,12 @@ async def _record_payment(record: DossierRecord, payment: VerifiedPayment, now: 
 
 async def _create_tasks(record: DossierRecord, linked_tasks, now: dt.datetime) -> None:
     for task in linked_tasks:
-        await DossierTask.insert(DossierTask(dossier_id=record.id, task=task.id, agency=task.agency,
-                                             state="pending", updated_at=now))
+        await DossierTask.insert(
+            DossierTask(
+                dossier_id=record.id,
+                task=task.id,
+                agency=task.agency,
+                state="pending",
+                updated_at=now,
+            )
+        )

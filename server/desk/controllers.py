@@ -4,7 +4,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import Parameter, PathParameter
 
@@ -36,10 +36,17 @@ class DeskController(Controller):
         procedure: Annotated[str | None, Parameter(max_length=64)] = None,
         # `state` is a reserved name in Litestar handlers.
         state_filter: Annotated[int | None, Parameter(query="state", ge=1, le=10)] = None,
-        q: Annotated[str | None, Parameter(max_length=100, description="A code, or a name (accents optional)")] = None,
-        commune: Annotated[str | None, Parameter(pattern=r"^[0-9]{5}$", description="Administrators only")] = None,
+        q: Annotated[
+            str | None,
+            Parameter(max_length=100, description="A code, or a name (accents optional)"),
+        ] = None,
+        commune: Annotated[
+            str | None, Parameter(pattern=r"^[0-9]{5}$", description="Administrators only")
+        ] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, Parameter(ge=0, le=2**31 - 1)] = 0,  # past BIGINT is a 400, not an overflow
+        offset: Annotated[
+            int, Parameter(ge=0, le=2**31 - 1)
+        ] = 0,  # past BIGINT is a 400, not an overflow
     ) -> QueueResponse:
         principal = await current_principal(request)
         return await queue(principal, view, procedure, state_filter, q, commune, limit, offset)
@@ -48,7 +55,10 @@ class DeskController(Controller):
     async def dossier(self, request: Request, dossier_id: DossierId) -> DeskDossier:
         return await desk_dossier(await current_principal(request), dossier_id)
 
-    @get("/dossiers/{dossier_id:uuid}/duplicate", summary="The dossier and its possible duplicate, side by side")
+    @get(
+        "/dossiers/{dossier_id:uuid}/duplicate",
+        summary="The dossier and its possible duplicate, side by side",
+    )
     async def duplicate(self, request: Request, dossier_id: DossierId) -> list[DeskDossier]:
         principal = await current_principal(request)
         this = await desk_dossier(principal, dossier_id)
@@ -56,32 +66,73 @@ class DeskController(Controller):
             raise ProblemError(404, "not_found", detail="no possible duplicate")
         return [this, await desk_dossier(principal, this.possible_duplicate_of)]
 
-    @post("/dossiers/{dossier_id:uuid}/actions/{action:str}", status_code=200,
-          summary="receive, refuse, start, request_documents, request_fee, record_payment, stop, complete, "
-                  "return_result, accept_withdrawal, message, mark_duplicate, mark_not_duplicate")
-    async def act(self, request: Request, state: State, dossier_id: DossierId,
-                  action: Annotated[str, PathParameter(max_length=32)]) -> ActionResult:
+    @post(
+        "/dossiers/{dossier_id:uuid}/actions/{action:str}",
+        status_code=200,
+        summary="receive, refuse, start, request_documents, request_fee, record_payment, stop, complete, "
+        "return_result, accept_withdrawal, message, mark_duplicate, mark_not_duplicate",
+    )
+    async def act(
+        self,
+        request: Request,
+        state: State,
+        dossier_id: DossierId,
+        action: Annotated[str, PathParameter(max_length=32)],
+    ) -> ActionResult:
         payload = decode_action(action, await request.body())
-        return await perform(state.engine, state.settings, await current_principal(request),
-                             dossier_id, action, payload)
+        return await perform(
+            state.engine,
+            state.settings,
+            await current_principal(request),
+            dossier_id,
+            action,
+            payload,
+        )
 
-    @post("/dossiers/{dossier_id:uuid}/tasks/{task:str}", status_code=200,
-          summary="Hand a linked task over to its agency, or mark it done")
-    async def task(self, request: Request, state: State, dossier_id: DossierId,
-                   task: Annotated[str, PathParameter(max_length=32)], data: TaskUpdate) -> Task:
-        return await update_task(state.engine, state.settings, await current_principal(request),
-                                 dossier_id, task, data)
+    @post(
+        "/dossiers/{dossier_id:uuid}/tasks/{task:str}",
+        status_code=200,
+        summary="Hand a linked task over to its agency, or mark it done",
+    )
+    async def task(
+        self,
+        request: Request,
+        state: State,
+        dossier_id: DossierId,
+        task: Annotated[str, PathParameter(max_length=32)],
+        data: TaskUpdate,
+    ) -> Task:
+        return await update_task(
+            state.engine, state.settings, await current_principal(request), dossier_id, task, data
+        )
 
     @get("/reports", summary="Counts, timeliness, processing time and ratings")
-    async def report(self, request: Request, since: dt.date | None = None, until: dt.date | None = None,
-                     commune: Annotated[str | None, Parameter(pattern=r"^[0-9]{5}$")] = None) -> Report:
+    async def report(
+        self,
+        request: Request,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        commune: Annotated[str | None, Parameter(pattern=r"^[0-9]{5}$")] = None,
+    ) -> Report:
         until = until or vn_today()
-        return await build_report(await current_principal(request), since or until.replace(day=1), until, commune)
+        return await build_report(
+            await current_principal(request), since or until.replace(day=1), until, commune
+        )
 
     @get("/reports.csv", media_type="text/csv", summary="The same report as CSV")
-    async def report_csv(self, request: Request, since: dt.date | None = None, until: dt.date | None = None,
-                         commune: Annotated[str | None, Parameter(pattern=r"^[0-9]{5}$")] = None) -> Response[str]:
+    async def report_csv(
+        self,
+        request: Request,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        commune: Annotated[str | None, Parameter(pattern=r"^[0-9]{5}$")] = None,
+    ) -> Response[str]:
         until = until or vn_today()
-        report = await build_report(await current_principal(request), since or until.replace(day=1), until, commune)
-        return Response(report_csv(report), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="motcua-report-{until}.csv"'})
+        report = await build_report(
+            await current_principal(request), since or until.replace(day=1), until, commune
+        )
+        return Response(
+            report_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="motcua-report-{until}.csv"'},
+        )

@@ -7,13 +7,13 @@ from typing import Any
 
 from server.catalog.services import procedure_version
 from server.notify.outbox import enqueue_email
-from server.notify.sms import enqueue_sms
 from server.notify.schemas import (
     DocumentsRequestedParams,
     DossierReceivedParams,
     DossierRefusedParams,
     DossierResultParams,
 )
+from server.notify.sms import enqueue_sms
 from sync.codes import display
 from sync.store import DossierRecord
 
@@ -47,12 +47,18 @@ async def _build(record: DossierRecord, action: str, payload: Any, base_url: str
     if action == "receive":
         p = DossierReceivedParams(appointment=record.appointment_date, **base)
     elif action == "request_documents":
-        p = DocumentsRequestedParams(documents=record.supplement.documents, reason=record.supplement.reason,
-                                     due_date=record.supplement.due_date, **base)
+        p = DocumentsRequestedParams(
+            documents=record.supplement.documents,
+            reason=record.supplement.reason,
+            due_date=record.supplement.due_date,
+            **base,
+        )
     elif action == "complete":
         p = DossierResultParams(**base)
     elif action in ("refuse", "mark_duplicate"):
-        reason = payload.reason if getattr(payload, "reason", "") else "Trùng với hồ sơ đã nộp trước đó."
+        reason = (
+            payload.reason if getattr(payload, "reason", "") else "Trùng với hồ sơ đã nộp trước đó."
+        )
         p = DossierRefusedParams(reason=reason, **base)
     else:
         return None

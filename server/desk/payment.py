@@ -10,7 +10,7 @@ requested with method "online"."""
 from __future__ import annotations
 
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 import msgspec
 
@@ -49,27 +49,52 @@ class AlreadyRecorded(msgspec.Struct, frozen=True):
 
 
 def _invalid(path: str, code: str, message: str) -> ProblemError:
-    return ProblemError(422, "validation_failed", detail=message,
-                        errors=[FieldError(path=path, code=code, message=message)])
+    return ProblemError(
+        422,
+        "validation_failed",
+        detail=message,
+        errors=[FieldError(path=path, code=code, message=message)],
+    )
 
 
 def reference_used(reference: str) -> ProblemError:
-    return ProblemError(409, "payment_reference_used",
-                        detail=f"payment {reference} is already recorded for another dossier")
+    return ProblemError(
+        409,
+        "payment_reference_used",
+        detail=f"payment {reference} is already recorded for another dossier",
+    )
 
 
-async def verify_payment(settings: Settings, principal: Principal, dossier_id: uuid.UUID, payload: RecordPayment,
-                         ensure_allowed: Callable[[int], None]) -> VerifiedPayment | AlreadyRecorded:
-    row = await Dossier.select(Dossier.id, Dossier.commune_code, Dossier.state, Dossier.code,
-                               Dossier.procedure_code, Dossier.schema_version, Dossier.fee).where(
-        Dossier.id == dossier_id).first()
+async def verify_payment(
+    settings: Settings,
+    principal: Principal,
+    dossier_id: uuid.UUID,
+    payload: RecordPayment,
+    ensure_allowed: Callable[[int], None],
+) -> VerifiedPayment | AlreadyRecorded:
+    row = (
+        await Dossier.select(
+            Dossier.id,
+            Dossier.commune_code,
+            Dossier.state,
+            Dossier.code,
+            Dossier.procedure_code,
+            Dossier.schema_version,
+            Dossier.fee,
+        )
+        .where(Dossier.id == dossier_id)
+        .first()
+    )
     if row is None or not may_process(principal, row):
         raise not_found(dossier_id)
     providers = providers_for(settings)
     provider = providers.get(payload.provider)
     if provider is None:
-        raise _invalid("provider", "unknown_provider",
-                       f"no payment provider {payload.provider!r}; this server has {', '.join(providers)}")
+        raise _invalid(
+            "provider",
+            "unknown_provider",
+            f"no payment provider {payload.provider!r}; this server has {', '.join(providers)}",
+        )
     reference = payload.reference.strip()
     scope = "" if provider.online else row["commune_code"]
     paid = await ledger.holder(provider.name, scope, reference)
@@ -86,21 +111,35 @@ async def verify_payment(settings: Settings, principal: Principal, dossier_id: u
         found = await procedure_version(row["procedure_code"], row["schema_version"])
         level = found.definition.level if found else None
         if level != 4 or fee.get("method") != "online":
-            raise _invalid("provider", "online_payment_not_offered",
-                           f"{provider.name} takes online payments: for level-4 procedures whose fee was "
-                           f"requested online (this one: level {level}, method {fee.get('method')})")
-    query = PaymentQuery(dossier_id=dossier_id, dossier_code=row["code"], reference=reference, amount=fee["amount"])
+            raise _invalid(
+                "provider",
+                "online_payment_not_offered",
+                f"{provider.name} takes online payments: for level-4 procedures whose fee was "
+                f"requested online (this one: level {level}, method {fee.get('method')})",
+            )
+    query = PaymentQuery(
+        dossier_id=dossier_id, dossier_code=row["code"], reference=reference, amount=fee["amount"]
+    )
     try:
         confirmation = await verify(provider, query)
     except PaymentFailure as exc:
-        raise ProblemError(422, "payment_not_verified", detail=exc.message,
-                           errors=[FieldError(path="reference", code=exc.reason, message=exc.message)]) from None
+        raise ProblemError(
+            422,
+            "payment_not_verified",
+            detail=exc.message,
+            errors=[FieldError(path="reference", code=exc.reason, message=exc.message)],
+        ) from None
     except ProviderUnavailable as exc:
         raise ProblemError(
-            503, "payment_provider_unavailable",
+            503,
+            "payment_provider_unavailable",
             detail=f"{exc.message}; payment {reference} is not recorded, try again in {RETRY_AFTER_SECONDS} s",
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)}) from None
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ) from None
     except ProviderError as exc:
-        raise ProblemError(502, "payment_provider_error",
-                           detail=f"{exc.message}; payment {reference} is not recorded") from None
+        raise ProblemError(
+            502,
+            "payment_provider_error",
+            detail=f"{exc.message}; payment {reference} is not recorded",
+        ) from None
     return VerifiedPayment(confirmation=confirmation, scope=scope, fee_amount=fee["amount"])

@@ -23,10 +23,21 @@ from sync.text import search_key
 
 View = Literal["all", "new", "due_today", "overdue", "waiting_documents"]
 # States in which the desk still owes the person something, so a due date can pass.
-OPEN_STATES = [State.RECEIVED, State.PROCESSING, State.SUPPLEMENT_REQUESTED, State.FEE_REQUESTED,
-               State.WITHDRAWAL_REQUESTED]
-_SUBJECTS = ("child.full_name", "deceased.full_name", "groom.full_name", "person.full_name",
-             "ward.full_name", "requester.full_name")
+OPEN_STATES = [
+    State.RECEIVED,
+    State.PROCESSING,
+    State.SUPPLEMENT_REQUESTED,
+    State.FEE_REQUESTED,
+    State.WITHDRAWAL_REQUESTED,
+]
+_SUBJECTS = (
+    "child.full_name",
+    "deceased.full_name",
+    "groom.full_name",
+    "person.full_name",
+    "ward.full_name",
+    "requester.full_name",
+)
 
 
 def subject_of(fields: dict) -> str:
@@ -44,7 +55,11 @@ async def _procedure_name(code: str, version: int, cache: dict) -> tuple[Text, i
     key = (code, version)
     if key not in cache:
         found = await procedure_version(code, version)
-        cache[key] = (found.definition.name, found.definition.level) if found else (Text(vi=code, en=code), 3)
+        cache[key] = (
+            (found.definition.name, found.definition.level)
+            if found
+            else (Text(vi=code, en=code), 3)
+        )
     return cache[key]
 
 
@@ -56,8 +71,16 @@ def _scope(query, principal: Principal, commune: str | None):
     return query.where(Dossier.commune_code == principal.commune_code)
 
 
-async def queue(principal: Principal, view: View, procedure: str | None, state: int | None,
-                q: str | None, commune: str | None, limit: int, offset: int) -> QueueResponse:
+async def queue(
+    principal: Principal,
+    view: View,
+    procedure: str | None,
+    state: int | None,
+    q: str | None,
+    commune: str | None,
+    limit: int,
+    offset: int,
+) -> QueueResponse:
     today = vn_today()
     query = _scope(Dossier.select(), principal, commune).where(Dossier.state != State.DRAFT)
     count = _scope(Dossier.count(), principal, commune).where(Dossier.state != State.DRAFT)
@@ -82,21 +105,36 @@ async def queue(principal: Principal, view: View, procedure: str | None, state: 
     for condition in conditions:
         query = query.where(condition)
         count = count.where(condition)
-    rows = await query.order_by(
-        OrderByRaw("CASE WHEN due_date IS NULL THEN 1 ELSE 0 END, due_date, submitted_at")
-    ).limit(limit).offset(offset)
+    rows = (
+        await query.order_by(
+            OrderByRaw("CASE WHEN due_date IS NULL THEN 1 ELSE 0 END, due_date, submitted_at")
+        )
+        .limit(limit)
+        .offset(offset)
+    )
     names: dict = {}
     items = []
     for r in rows:
         fields = msgspec.json.decode(r["fields"])
         name, _ = await _procedure_name(r["procedure_code"], r["schema_version"], names)
-        items.append(QueueItem(
-            id=r["id"], code=r["code"], procedure_code=r["procedure_code"], procedure=name,
-            state=r["state"], state_label=state_text(r["state"]), commune_code=r["commune_code"],
-            subject=subject_of(fields), submitted_at=r["submitted_at"], due_date=r["due_date"],
-            overdue=bool(r["due_date"] and r["due_date"] < today and r["state"] in OPEN_STATES),
-            possible_duplicate_of=r["possible_duplicate_of"] if not r["duplicate_decision"] else None,
-        ))
+        items.append(
+            QueueItem(
+                id=r["id"],
+                code=r["code"],
+                procedure_code=r["procedure_code"],
+                procedure=name,
+                state=r["state"],
+                state_label=state_text(r["state"]),
+                commune_code=r["commune_code"],
+                subject=subject_of(fields),
+                submitted_at=r["submitted_at"],
+                due_date=r["due_date"],
+                overdue=bool(r["due_date"] and r["due_date"] < today and r["state"] in OPEN_STATES),
+                possible_duplicate_of=r["possible_duplicate_of"]
+                if not r["duplicate_decision"]
+                else None,
+            )
+        )
     return QueueResponse(items=items, total=await count)
 
 
@@ -106,22 +144,49 @@ async def desk_dossier(principal: Principal, dossier_id: uuid.UUID) -> DeskDossi
         raise not_found(dossier_id)
     name, level = await _procedure_name(r["procedure_code"], r["schema_version"], {})
     history = [
-        HistoryEntry(at=h["at"], action=h["action"], from_state=h["from_state"], to_state=h["to_state"],
-                     actor_role=h["actor_role"], message=h["message"], detail=msgspec.json.decode(h["detail"]))
-        for h in await DossierHistory.select().where(DossierHistory.dossier_id == dossier_id).order_by(DossierHistory.id)
+        HistoryEntry(
+            at=h["at"],
+            action=h["action"],
+            from_state=h["from_state"],
+            to_state=h["to_state"],
+            actor_role=h["actor_role"],
+            message=h["message"],
+            detail=msgspec.json.decode(h["detail"]),
+        )
+        for h in await DossierHistory.select()
+        .where(DossierHistory.dossier_id == dossier_id)
+        .order_by(DossierHistory.id)
     ]
-    tasks = [Task(task=t["task"], agency=t["agency"], state=t["state"], reference=t["reference"])
-             for t in await DossierTask.select().where(DossierTask.dossier_id == dossier_id).order_by(DossierTask.id)]
+    tasks = [
+        Task(task=t["task"], agency=t["agency"], state=t["state"], reference=t["reference"])
+        for t in await DossierTask.select()
+        .where(DossierTask.dossier_id == dossier_id)
+        .order_by(DossierTask.id)
+    ]
     today = vn_today()
     return DeskDossier(
-        id=r["id"], code=r["code"], procedure_code=r["procedure_code"], procedure=name, level=level,
-        schema_version=r["schema_version"], state=r["state"], state_label=state_text(r["state"]),
-        version=r["version"], commune_code=r["commune_code"], fields=msgspec.json.decode(r["fields"]),
-        submitted_at=r["submitted_at"], received_at=r["received_at"], due_date=r["due_date"],
+        id=r["id"],
+        code=r["code"],
+        procedure_code=r["procedure_code"],
+        procedure=name,
+        level=level,
+        schema_version=r["schema_version"],
+        state=r["state"],
+        state_label=state_text(r["state"]),
+        version=r["version"],
+        commune_code=r["commune_code"],
+        fields=msgspec.json.decode(r["fields"]),
+        submitted_at=r["submitted_at"],
+        received_at=r["received_at"],
+        due_date=r["due_date"],
         appointment_date=r["appointment_date"],
         overdue=bool(r["due_date"] and r["due_date"] < today and r["state"] in OPEN_STATES),
-        possible_duplicate_of=r["possible_duplicate_of"], duplicate_decision=r["duplicate_decision"],
+        possible_duplicate_of=r["possible_duplicate_of"],
+        duplicate_decision=r["duplicate_decision"],
         fee=msgspec.json.decode(r["fee"]) if r["fee"] else None,
         result=msgspec.json.decode(r["result"]) if r["result"] else None,
-        tasks=tasks, history=history, rating_stars=r["rating_stars"], rating_comment=r["rating_comment"],
+        tasks=tasks,
+        history=history,
+        rating_stars=r["rating_stars"],
+        rating_comment=r["rating_comment"],
     )

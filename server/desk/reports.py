@@ -42,18 +42,33 @@ class Report(msgspec.Struct):
 
 REPORT_YEARS = (1900, 2999)
 
-async def build_report(principal: Principal, since: dt.date, until: dt.date, commune: str | None) -> Report:
+
+async def build_report(
+    principal: Principal, since: dt.date, until: dt.date, commune: str | None
+) -> Report:
     if until < since:
         raise ProblemError(400, "invalid_parameter", detail="until is before since")
     for name, day in (("until", until), ("since", since)):
         # The day after `until` must exist (9999-12-31 has none): a report spans real years.
         if not REPORT_YEARS[0] <= day.year <= REPORT_YEARS[1]:
-            raise ProblemError(400, "invalid_parameter",
-                               detail=f"{name} must be between {REPORT_YEARS[0]} and {REPORT_YEARS[1]}")
-    query = Dossier.select(
-        Dossier.procedure_code, Dossier.state, Dossier.commune_code, Dossier.submitted_at,
-        Dossier.due_date, Dossier.completed_at, Dossier.rating_stars,
-    ).where(Dossier.state != State.DRAFT).where(Dossier.submitted_at.is_not_null())
+            raise ProblemError(
+                400,
+                "invalid_parameter",
+                detail=f"{name} must be between {REPORT_YEARS[0]} and {REPORT_YEARS[1]}",
+            )
+    query = (
+        Dossier.select(
+            Dossier.procedure_code,
+            Dossier.state,
+            Dossier.commune_code,
+            Dossier.submitted_at,
+            Dossier.due_date,
+            Dossier.completed_at,
+            Dossier.rating_stars,
+        )
+        .where(Dossier.state != State.DRAFT)
+        .where(Dossier.submitted_at.is_not_null())
+    )
     if principal.role is not Role.admin:
         if commune and commune != principal.commune_code:
             raise ProblemError(403, "forbidden", detail="another commune's report")
@@ -87,11 +102,18 @@ async def build_report(principal: Principal, since: dt.date, until: dt.date, com
         return [Count(key=k, count=v) for k, v in sorted(c.items())]
 
     return Report(
-        since=since, until=until, total=len(rows), by_procedure=counts(by_procedure),
-        by_state=counts(by_state), by_commune=counts(by_commune), by_month=counts(by_month),
-        on_time=on_time, late=late,
+        since=since,
+        until=until,
+        total=len(rows),
+        by_procedure=counts(by_procedure),
+        by_state=counts(by_state),
+        by_commune=counts(by_commune),
+        by_month=counts(by_month),
+        on_time=on_time,
+        late=late,
         average_processing_hours=round(sum(hours) / len(hours), 1) if hours else None,
-        ratings=len(stars), average_rating=round(sum(stars) / len(stars), 2) if stars else None,
+        ratings=len(stars),
+        average_rating=round(sum(stars) / len(stars), 2) if stars else None,
     )
 
 

@@ -78,6 +78,7 @@ class DeskDossier(msgspec.Struct):
 
 # -- actions ----------------------------------------------------------------------
 
+
 class Note(msgspec.Struct, forbid_unknown_fields=True):
     """receive, start: an optional message to the person."""
 

@@ -21,29 +21,56 @@ from server.settings import Settings
 _NEXT = {"pending": {"handed_over", "done"}, "handed_over": {"done"}, "done": set()}
 
 
-async def update_task(engine: Engine, settings: Settings, principal: Principal, dossier_id: uuid.UUID,
-                      task: str, update: TaskUpdate) -> Task:
+async def update_task(
+    engine: Engine,
+    settings: Settings,
+    principal: Principal,
+    dossier_id: uuid.UUID,
+    task: str,
+    update: TaskUpdate,
+) -> Task:
     async with write_transaction(engine):
         record = await load_for_desk(engine, principal, dossier_id)
-        row = await DossierTask.select().where(
-            (DossierTask.dossier_id == dossier_id) & (DossierTask.task == task)).first()
+        row = (
+            await DossierTask.select()
+            .where((DossierTask.dossier_id == dossier_id) & (DossierTask.task == task))
+            .first()
+        )
         if row is None:
             raise ProblemError(404, "not_found", detail=task)
         if update.state not in _NEXT[row["state"]]:
             raise ProblemError(409, "not_allowed_in_state", detail=f"task {task} is {row['state']}")
         now = utcnow()
         reference = update.reference.strip()[:100] or row["reference"]
-        await DossierTask.update({DossierTask.state: update.state, DossierTask.reference: reference,
-                                  DossierTask.updated_at: now}).where(DossierTask.id == row["id"])
+        await DossierTask.update(
+            {
+                DossierTask.state: update.state,
+                DossierTask.reference: reference,
+                DossierTask.updated_at: now,
+            }
+        ).where(DossierTask.id == row["id"])
         record.version += 1
         record.updated_at = now
         store = PiccoloStore(engine, settings.base_url)
         await store.update(record)
-        await DossierHistory.insert(DossierHistory(
-            dossier_id=dossier_id, at=now, actor_id=principal.account_id, actor_role=principal.role.value,
-            action=f"task_{update.state}", from_state=record.state, to_state=record.state,
-            detail=f'{{"task": "{task}"}}'))
+        await DossierHistory.insert(
+            DossierHistory(
+                dossier_id=dossier_id,
+                at=now,
+                actor_id=principal.account_id,
+                actor_role=principal.role.value,
+                action=f"task_{update.state}",
+                from_state=record.state,
+                to_state=record.state,
+                detail=f'{{"task": "{task}"}}',
+            )
+        )
         await publish_change(store.engine, record)
-        await audit(f"desk_task_{update.state}", actor_id=principal.account_id, target_kind="dossier",
-                    target_id=dossier_id, detail={"task": task})
+        await audit(
+            f"desk_task_{update.state}",
+            actor_id=principal.account_id,
+            target_kind="dossier",
+            target_id=dossier_id,
+            detail={"task": task},
+        )
     return Task(task=task, agency=row["agency"], state=update.state, reference=reference)

@@ -13,7 +13,8 @@ same body), so that dossier ids cannot be probed."""
 from __future__ import annotations
 
 import uuid
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from server.identity.principal import Principal
 from server.identity.roles import Role
@@ -52,7 +53,10 @@ def readable_where(principal: Principal) -> tuple[str, list]:
     if principal.role is Role.admin:
         return "TRUE", []
     if principal.role in DESK_ROLES:
-        return "(owner_id = {} OR commune_code = {})", [principal.account_id, principal.commune_code]
+        return "(owner_id = {} OR commune_code = {})", [
+            principal.account_id,
+            principal.commune_code,
+        ]
     return "owner_id = {}", [principal.account_id]
 
 

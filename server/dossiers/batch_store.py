@@ -51,8 +51,11 @@ class BatchStore(PiccoloStore):
             return
         ids = sorted(dossier_ids)
         rows = await fetch_rows(
-            self.engine, "SELECT * FROM dossier WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
-            f"SELECT * FROM dossier WHERE id IN ({', '.join('?' for _ in ids)})", *([ids] if self.postgres else ids))
+            self.engine,
+            "SELECT * FROM dossier WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
+            f"SELECT * FROM dossier WHERE id IN ({', '.join('?' for _ in ids)})",
+            *([ids] if self.postgres else ids),
+        )
         for row in rows:
             record = record_from_row(row)
             self._records[record.id] = record
@@ -119,16 +122,36 @@ class BatchStore(PiccoloStore):
             _procedures[key] = found
         return _procedures[key]
 
-    async def add_history(self, dossier_id, actor: Actor, action, from_state, to_state, message="", detail=None) -> None:
-        now = dt.datetime.now(dt.timezone.utc)
-        self._history.append(dict(
-            dossier_id=dossier_id, at=now, actor_id=actor.account_id, actor_role=actor.role,
-            device_id=actor.device_id, action=action, from_state=int(from_state), to_state=int(to_state),
-            message=message, detail=_json(detail or {}).decode()))
-        self._audit.append(dict(
-            at=now, actor_id=actor.account_id, device_id=actor.device_id, action=action, target_kind="dossier",
-            target_id=str(dossier_id), ip="",
-            detail=_json({"from": str(int(from_state)), "to": str(int(to_state))}).decode()))
+    async def add_history(
+        self, dossier_id, actor: Actor, action, from_state, to_state, message="", detail=None
+    ) -> None:
+        now = dt.datetime.now(dt.UTC)
+        self._history.append(
+            dict(
+                dossier_id=dossier_id,
+                at=now,
+                actor_id=actor.account_id,
+                actor_role=actor.role,
+                device_id=actor.device_id,
+                action=action,
+                from_state=int(from_state),
+                to_state=int(to_state),
+                message=message,
+                detail=_json(detail or {}).decode(),
+            )
+        )
+        self._audit.append(
+            dict(
+                at=now,
+                actor_id=actor.account_id,
+                device_id=actor.device_id,
+                action=action,
+                target_kind="dossier",
+                target_id=str(dossier_id),
+                ip="",
+                detail=_json({"from": str(int(from_state)), "to": str(int(to_state))}).decode(),
+            )
+        )
 
     async def publish(self, record: DossierRecord) -> None:
         self._published[record.id] = record
@@ -139,10 +162,17 @@ class BatchStore(PiccoloStore):
 
     async def flush(self) -> None:
         if self._new:
-            await insert_rows(self.engine, Dossier._meta.tablename,
-                              [{"id": i, **_row_values(self._records[i])} for i in sorted(self._new)])
-        await update_rows(self.engine, Dossier._meta.tablename, "id",
-                          [{"id": i, **_row_values(self._records[i])} for i in sorted(self._dirty)])
+            await insert_rows(
+                self.engine,
+                Dossier._meta.tablename,
+                [{"id": i, **_row_values(self._records[i])} for i in sorted(self._new)],
+            )
+        await update_rows(
+            self.engine,
+            Dossier._meta.tablename,
+            "id",
+            [{"id": i, **_row_values(self._records[i])} for i in sorted(self._dirty)],
+        )
         await insert_rows(self.engine, DossierHistory._meta.tablename, self._history)
         await insert_rows(self.engine, AuditEvent._meta.tablename, self._audit)
         if self._published:

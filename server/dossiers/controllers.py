@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Request, Response, post, get
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import Parameter
 
@@ -18,14 +18,23 @@ from server.identity.roles import Role
 from server.problems import FieldError, ProblemError
 from server.ratelimit.service import hit
 from server.request_screen import SCREENS_OWN_BODY
-from sync.messages import MAX_BODY_BYTES, PullResponse, PushResponse, ReserveRequest, ReserveResponse
+from sync.messages import (
+    MAX_BODY_BYTES,
+    PullResponse,
+    PushResponse,
+    ReserveRequest,
+    ReserveResponse,
+)
 
 
 async def _device_principal(request: Request):
     principal = await current_principal(request)
     if principal.via != "device":
-        raise ProblemError(401, "device_credential_required",
-                           detail="sync requests carry Authorization: Device <credential>")
+        raise ProblemError(
+            401,
+            "device_credential_required",
+            detail="sync requests carry Authorization: Device <credential>",
+        )
     return principal
 
 
@@ -62,9 +71,15 @@ class SyncController(Controller):
         principal = await _device_principal(request)
         return encode_response(request, await pull(state.engine, principal, cursor, limit))  # type: ignore[return-value]
 
-    @post("/codes/reserve", status_code=201, guards=[require(Role.outreach)],
-          summary="Reserve dossier codes for my commune, to hand out offline")
-    async def reserve(self, request: Request, state: State, data: ReserveRequest) -> ReserveResponse:
+    @post(
+        "/codes/reserve",
+        status_code=201,
+        guards=[require(Role.outreach)],
+        summary="Reserve dossier codes for my commune, to hand out offline",
+    )
+    async def reserve(
+        self, request: Request, state: State, data: ReserveRequest
+    ) -> ReserveResponse:
         principal = await _device_principal(request)
         return await reserve_codes(state.engine, principal, data.count)
 
@@ -73,12 +88,19 @@ class LookupController(Controller):
     path = "/api/lookup"
     tags = ["public"]
 
-    @post("/", status_code=200, summary="A dossier's status by code or receipt id (robot check required)")
+    @post(
+        "/",
+        status_code=200,
+        summary="A dossier's status by code or receipt id (robot check required)",
+    )
     async def lookup(self, request: Request, data: LookupRequest) -> LookupResult:
         await hit("lookup:ip", client_ip(request))
         if (data.code is None) == (data.id is None):
-            raise ProblemError(422, "validation_failed", errors=[
-                FieldError(path="code", code="required", message="give either code or id")])
+            raise ProblemError(
+                422,
+                "validation_failed",
+                errors=[FieldError(path="code", code="required", message="give either code or id")],
+            )
         # A mistyped code is caught by its check character before anything is asked.
         code = parse_lookup_code(data.code) if data.code is not None else None
         await consume_captcha(data.captcha_id, data.captcha_answer)

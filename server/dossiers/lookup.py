@@ -8,8 +8,8 @@ import uuid
 
 import msgspec
 
-from server.catalog.services import procedure_version
 from server.catalog.definition import Text
+from server.catalog.services import procedure_version
 from server.communes.tables import Commune
 from server.dossiers.tables import Dossier
 from server.problems import FieldError, ProblemError
@@ -39,10 +39,16 @@ def parse_lookup_code(text: str) -> str:
     try:
         return parse_code(text)
     except InvalidCode as exc:
-        message = ("the check character does not match: a character is mistyped"
-                   if exc.reason == "check" else "16 letters and digits")
-        raise ProblemError(422, "validation_failed", errors=[
-            FieldError(path="code", code=f"code_{exc.reason}", message=message)]) from None
+        message = (
+            "the check character does not match: a character is mistyped"
+            if exc.reason == "check"
+            else "16 letters and digits"
+        )
+        raise ProblemError(
+            422,
+            "validation_failed",
+            errors=[FieldError(path="code", code=f"code_{exc.reason}", message=message)],
+        ) from None
 
 
 async def lookup(code: str | None, dossier_id: uuid.UUID | None) -> LookupResult:
@@ -54,10 +60,18 @@ async def lookup(code: str | None, dossier_id: uuid.UUID | None) -> LookupResult
         raise ProblemError(404, "not_found")
     vi, en = LABELS[State(row["state"])]
     found = await procedure_version(row["procedure_code"], row["schema_version"])
-    commune = await Commune.select(Commune.agency_name).where(Commune.code == row["commune_code"]).first()
+    commune = (
+        await Commune.select(Commune.agency_name).where(Commune.code == row["commune_code"]).first()
+    )
     return LookupResult(
-        state=row["state"], state_label=Text(vi=vi, en=en),
-        procedure=found.definition.name if found else Text(vi=row["procedure_code"], en=row["procedure_code"]),
-        agency=commune["agency_name"] if commune else "", code=row["code"],
-        submitted_at=row["submitted_at"], due_date=row["due_date"], appointment_date=row["appointment_date"],
+        state=row["state"],
+        state_label=Text(vi=vi, en=en),
+        procedure=found.definition.name
+        if found
+        else Text(vi=row["procedure_code"], en=row["procedure_code"]),
+        agency=commune["agency_name"] if commune else "",
+        code=row["code"],
+        submitted_at=row["submitted_at"],
+        due_date=row["due_date"],
+        appointment_date=row["appointment_date"],
     )

@@ -19,8 +19,9 @@ async def code_key() -> bytes:
     than kept in memory, so that no process can hold a key whose row rolled back."""
     row = await CodeKey.select(CodeKey.key).where(CodeKey.id == _KEY_ROW).first()
     if row is None:
-        await CodeKey.insert(CodeKey(id=_KEY_ROW, key=secrets.token_hex(KEY_BYTES), created_at=utcnow())
-                             ).on_conflict(action="DO NOTHING")
+        await CodeKey.insert(
+            CodeKey(id=_KEY_ROW, key=secrets.token_hex(KEY_BYTES), created_at=utcnow())
+        ).on_conflict(action="DO NOTHING")
         row = await CodeKey.select(CodeKey.key).where(CodeKey.id == _KEY_ROW).first()
     return bytes.fromhex(row["key"])
 
@@ -32,7 +33,10 @@ async def allocate_counters(commune_code: str, year: int, count: int) -> int:
         "INSERT INTO code_counter (commune_code, year, next_value) VALUES ({}, {}, {}) "
         "ON CONFLICT (commune_code, year) DO UPDATE SET next_value = code_counter.next_value + {} "
         "RETURNING next_value",
-        commune_code, year, 1 + count, count,
+        commune_code,
+        year,
+        1 + count,
+        count,
     )
     return int(rows[0]["next_value"]) - count
 
@@ -41,7 +45,10 @@ async def _taken(codes: list[str]) -> set[str]:
     marks = ", ".join("{}" for _ in codes)
     rows = await Dossier.raw(
         f"SELECT code FROM dossier WHERE code IN ({marks}) "
-        f"UNION SELECT code FROM code_reservation WHERE code IN ({marks})", *codes, *codes)
+        f"UNION SELECT code FROM code_reservation WHERE code IN ({marks})",
+        *codes,
+        *codes,
+    )
     return {r["code"] for r in rows}
 
 

@@ -34,8 +34,11 @@ async def _may_message(owner_role: Role, owner: str, channel: str, recipient: st
     by_recipient = await within("contact_message:recipient", _recipient_key(channel, recipient))
     by_account = await within("contact_message:account", owner)
     if not (by_recipient and by_account):
-        log.info("dossier confirmation by %s not sent: the daily limit for this %s is reached",
-                 channel, "recipient" if not by_recipient else "account")
+        log.info(
+            "dossier confirmation by %s not sent: the daily limit for this %s is reached",
+            channel,
+            "recipient" if not by_recipient else "account",
+        )
     return by_recipient and by_account
 
 

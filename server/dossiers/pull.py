@@ -14,12 +14,12 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
 from server.clock import utcnow
-from server.dossiers.tables import ChangeFeed
-from server.reference.tables import ReferenceDataset
-from server.reference.versions import dataset_version
 from server.dossiers.access import readable_where, works_the_desk
+from server.dossiers.tables import ChangeFeed
 from server.dossiers.views import dossier_views
 from server.identity.principal import Principal
+from server.reference.tables import ReferenceDataset
+from server.reference.versions import dataset_version
 from sync.cursor import START, Position, decode_cursor, encode_cursor
 from sync.messages import PullResponse
 
@@ -33,12 +33,18 @@ async def feed_epoch(engine: Engine) -> str:
     if id(engine) not in _epoch_cache:
         await ReferenceDataset.raw(
             "INSERT INTO reference_dataset (name, etag, updated_at) VALUES ({}, {}, {}) "
-            "ON CONFLICT (name) DO NOTHING", _EPOCH, secrets.token_hex(4), utcnow())
+            "ON CONFLICT (name) DO NOTHING",
+            _EPOCH,
+            secrets.token_hex(4),
+            utcnow(),
+        )
         _epoch_cache[id(engine)] = (await dataset_version(_EPOCH)) or ""
     return _epoch_cache[id(engine)]
 
 
-async def pull(engine: Engine, principal: Principal, cursor: str | None, limit: int) -> PullResponse:
+async def pull(
+    engine: Engine, principal: Principal, cursor: str | None, limit: int
+) -> PullResponse:
     limit = max(1, min(limit, MAX_PAGE))
     epoch = await feed_epoch(engine)
     position = decode_cursor(cursor, epoch)
@@ -48,21 +54,28 @@ async def pull(engine: Engine, principal: Principal, cursor: str | None, limit: 
     if isinstance(engine, PostgresEngine):
         # One horizon for both questions: read apart, an older transaction ending in
         # between made a committed change neither handed out nor reported pending.
-        horizon = (await ChangeFeed.raw(
-            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin"))[0]["xmin"]
+        horizon = (
+            await ChangeFeed.raw(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin"
+            )
+        )[0]["xmin"]
         sql = (
             "SELECT id, txid, dossier_id FROM change_feed "
             "WHERE (txid, id) > ({}, {}) AND txid < {} "
             f"AND {visible} ORDER BY txid, id LIMIT {{}}"
         )
-        rows = await ChangeFeed.raw(sql, position.txid, position.change_id, horizon, *args, limit + 1)
+        rows = await ChangeFeed.raw(
+            sql, position.txid, position.change_id, horizon, *args, limit + 1
+        )
         pending = False
         if len(rows) <= limit:
             waiting = (
                 "SELECT 1 FROM change_feed WHERE (txid, id) > ({}, {}) AND txid >= {} "
                 f"AND {visible} LIMIT 1"
             )
-            pending = bool(await ChangeFeed.raw(waiting, position.txid, position.change_id, horizon, *args))
+            pending = bool(
+                await ChangeFeed.raw(waiting, position.txid, position.change_id, horizon, *args)
+            )
     else:
         pending = False
         sql = f"SELECT id, txid, dossier_id FROM change_feed WHERE id > {{}} AND {visible} ORDER BY id LIMIT {{}}"
@@ -72,7 +85,19 @@ async def pull(engine: Engine, principal: Principal, cursor: str | None, limit: 
     if rows:
         last = rows[-1]
         position = Position(int(last["txid"]), int(last["id"]))
-    ids = [r["dossier_id"] if isinstance(r["dossier_id"], uuid.UUID) else uuid.UUID(str(r["dossier_id"]))
-           for r in rows]
-    views = await dossier_views(ids, desk=works_the_desk(principal.role), viewer=principal.account_id)
-    return PullResponse(dossiers=views, cursor=encode_cursor(epoch, position), more=more, reset=reset, pending=pending)
+    ids = [
+        r["dossier_id"]
+        if isinstance(r["dossier_id"], uuid.UUID)
+        else uuid.UUID(str(r["dossier_id"]))
+        for r in rows
+    ]
+    views = await dossier_views(
+        ids, desk=works_the_desk(principal.role), viewer=principal.account_id
+    )
+    return PullResponse(
+        dossiers=views,
+        cursor=encode_cursor(epoch, position),
+        more=more,
+        reset=reset,
+        pending=pending,
+    )

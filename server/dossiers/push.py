@@ -31,13 +31,16 @@ async def _lock_sequence(engine: Engine, device_id) -> int:
     """The device's last applied seq, its row created if new and locked (on
     PostgreSQL the upsert holds the row lock; SQLite's IMMEDIATE transaction already
     holds the database) until the batch commits. One round trip."""
-    upsert = ("INSERT INTO device_sequence (device_id, last_seq) VALUES ({}, 0) ON CONFLICT (device_id) "
-              "DO UPDATE SET last_seq = device_sequence.last_seq RETURNING last_seq")
+    upsert = (
+        "INSERT INTO device_sequence (device_id, last_seq) VALUES ({}, 0) ON CONFLICT (device_id) "
+        "DO UPDATE SET last_seq = device_sequence.last_seq RETURNING last_seq"
+    )
     return int(await fetch_value(engine, upsert.format("$1"), upsert.format("?"), device_id))
 
 
-async def _recorded(engine: Engine, device_id: uuid.UUID, seqs: list[int], mutation_ids: list[uuid.UUID]
-                    ) -> tuple[dict[int, Outcome], dict[uuid.UUID, Outcome]]:
+async def _recorded(
+    engine: Engine, device_id: uuid.UUID, seqs: list[int], mutation_ids: list[uuid.UUID]
+) -> tuple[dict[int, Outcome], dict[uuid.UUID, Outcome]]:
     """What this device already has on record, in one round trip: the outcomes under
     `seqs` (replays), and the outcomes of `mutation_ids` where they were applied,
     under whatever seq (a renumbered resend of an applied mutation). Each half is
@@ -45,14 +48,18 @@ async def _recorded(engine: Engine, device_id: uuid.UUID, seqs: list[int], mutat
     if not seqs and not mutation_ids:
         return {}, {}
     columns = "seq, mutation_id, outcome"
-    postgres = (f"SELECT true AS by_seq, {columns} FROM applied_mutation WHERE device_id = $1 AND seq = ANY($2) "
-                f"UNION ALL SELECT false, {columns} FROM applied_mutation "
-                "WHERE device_id = $1 AND repeat_of IS NULL AND mutation_id = ANY($3::uuid[])")
+    postgres = (
+        f"SELECT true AS by_seq, {columns} FROM applied_mutation WHERE device_id = $1 AND seq = ANY($2) "
+        f"UNION ALL SELECT false, {columns} FROM applied_mutation "
+        "WHERE device_id = $1 AND repeat_of IS NULL AND mutation_id = ANY($3::uuid[])"
+    )
     marks = ", ".join
-    sqlite = (f"SELECT 1 AS by_seq, {columns} FROM applied_mutation "
-              f"WHERE device_id = ? AND seq IN ({marks('?' for _ in seqs)}) "
-              f"UNION ALL SELECT 0, {columns} FROM applied_mutation "
-              f"WHERE device_id = ? AND repeat_of IS NULL AND mutation_id IN ({marks('?' for _ in mutation_ids)})")
+    sqlite = (
+        f"SELECT 1 AS by_seq, {columns} FROM applied_mutation "
+        f"WHERE device_id = ? AND seq IN ({marks('?' for _ in seqs)}) "
+        f"UNION ALL SELECT 0, {columns} FROM applied_mutation "
+        f"WHERE device_id = ? AND repeat_of IS NULL AND mutation_id IN ({marks('?' for _ in mutation_ids)})"
+    )
     if isinstance(engine, PostgresEngine):
         rows = await fetch_rows(engine, postgres, "", device_id, seqs, mutation_ids)
     else:
@@ -80,17 +87,27 @@ def _named_files(mutations: list[Mutation]) -> set[str]:
     return named
 
 
-async def _apply_batch(engine: Engine, settings: Settings, principal: Principal, envelope: PushEnvelope) -> PushResponse:
+async def _apply_batch(
+    engine: Engine, settings: Settings, principal: Principal, envelope: PushEnvelope
+) -> PushResponse:
     store = BatchStore(engine, settings.base_url)
     now = utcnow()
-    actor = Actor(account_id=principal.account_id, role=principal.role.value,
-                  commune_code=principal.commune_code, device_id=envelope.device_id)
+    actor = Actor(
+        account_id=principal.account_id,
+        role=principal.role.value,
+        commune_code=principal.commune_code,
+        device_id=envelope.device_id,
+    )
     sync = SyncEngine(store, actor, now, vn_today())
     async with write_transaction(engine):
         last = await _lock_sequence(engine, envelope.device_id)
         fresh = [m for m in envelope.mutations if m.seq > last]
         replays, applied_ids = await _recorded(
-            engine, envelope.device_id, [m.seq for m in envelope.mutations if m.seq <= last], [m.id for m in fresh])
+            engine,
+            envelope.device_id,
+            [m.seq for m in envelope.mutations if m.seq <= last],
+            [m.id for m in fresh],
+        )
         await store.prefetch({m.dossier_id for m in fresh})
         await store.prefetch_sent(principal.account_id, _named_files(fresh))
         outcomes: list[Outcome] = []
@@ -103,9 +120,18 @@ async def _apply_batch(engine: Engine, settings: Settings, principal: Principal,
                     if recorded.mutation_id != mutation.id:
                         # The device numbered a different change with a used seq: answering
                         # with the old outcome would make it drop a change never applied.
-                        raise ProblemError(409, "seq_reused", detail=f"seq {mutation.seq} was used by another mutation",
-                                           errors=[FieldError(path=f"$.mutations[{index}].seq", code="seq_reused",
-                                                              message=str(recorded.mutation_id))])
+                        raise ProblemError(
+                            409,
+                            "seq_reused",
+                            detail=f"seq {mutation.seq} was used by another mutation",
+                            errors=[
+                                FieldError(
+                                    path=f"$.mutations[{index}].seq",
+                                    code="seq_reused",
+                                    message=str(recorded.mutation_id),
+                                )
+                            ],
+                        )
                     outcomes.append(recorded)
                 continue
             if mutation.seq != last + 1:
@@ -119,24 +145,40 @@ async def _apply_batch(engine: Engine, settings: Settings, principal: Principal,
                 # first push was still held somewhere): never again. This seq is used
                 # up and answered with the first application's outcome.
                 outcome = msgspec.structs.replace(first, seq=mutation.seq)
-            applied.append(dict(
-                device_id=envelope.device_id, seq=mutation.seq, mutation_id=mutation.id,
-                dossier_id=mutation.dossier_id, kind=mutation.kind,
-                outcome=msgspec.json.encode(outcome).decode(), applied_at=now,
-                repeat_of=None if first is None else first.seq))
+            applied.append(
+                dict(
+                    device_id=envelope.device_id,
+                    seq=mutation.seq,
+                    mutation_id=mutation.id,
+                    dossier_id=mutation.dossier_id,
+                    kind=mutation.kind,
+                    outcome=msgspec.json.encode(outcome).decode(),
+                    applied_at=now,
+                    repeat_of=None if first is None else first.seq,
+                )
+            )
             outcomes.append(outcome)
             last = mutation.seq
         # Effects and recorded outcomes commit together, written once per batch.
         await store.flush()
         await insert_rows(engine, AppliedMutation._meta.tablename, applied)
-        await execute(engine, "UPDATE device_sequence SET last_seq = $1 WHERE device_id = $2",
-                      "UPDATE device_sequence SET last_seq = ? WHERE device_id = ?", last, envelope.device_id)
+        await execute(
+            engine,
+            "UPDATE device_sequence SET last_seq = $1 WHERE device_id = $2",
+            "UPDATE device_sequence SET last_seq = ? WHERE device_id = ?",
+            last,
+            envelope.device_id,
+        )
     return PushResponse(outcomes=outcomes, last_seq=last, expected_seq=expected)
 
 
-async def push(engine: Engine, settings: Settings, principal: Principal, envelope: PushEnvelope) -> PushResponse:
+async def push(
+    engine: Engine, settings: Settings, principal: Principal, envelope: PushEnvelope
+) -> PushResponse:
     if principal.device_id != envelope.device_id:
-        raise ProblemError(403, "device_mismatch", detail="device_id differs from the device credential")
+        raise ProblemError(
+            403, "device_mismatch", detail="device_id differs from the device credential"
+        )
     for attempt in range(4):
         try:
             response = await _apply_batch(engine, settings, principal, envelope)

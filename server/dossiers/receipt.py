@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlencode
 
+import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 from litestar.response import Redirect
@@ -20,8 +21,6 @@ from server.receipts import render_receipt
 from server.receipts.schemas import ReceiptData
 from sync.states import State as DossierState
 
-import msgspec
-
 
 class ReceiptController(Controller):
     path = "/api/dossiers"
@@ -29,8 +28,13 @@ class ReceiptController(Controller):
     guards = [signed_in]
     opt = DEVICE_CREDENTIAL
 
-    @get("/{dossier_id:uuid}/receipt.pdf", summary="The dossier's receipt as a PDF (its owner, the desk of its commune)")
-    async def receipt(self, request: Request, state: State, dossier_id: uuid.UUID) -> Response[bytes]:
+    @get(
+        "/{dossier_id:uuid}/receipt.pdf",
+        summary="The dossier's receipt as a PDF (its owner, the desk of its commune)",
+    )
+    async def receipt(
+        self, request: Request, state: State, dossier_id: uuid.UUID
+    ) -> Response[bytes]:
         principal = await current_principal(request)
         row = await Dossier.select().where(Dossier.id == dossier_id).first()
         # A draft has not been handed in: there is nothing to give a receipt for.
@@ -38,19 +42,30 @@ class ReceiptController(Controller):
             raise not_found(dossier_id)
         fields = msgspec.json.decode(row["fields"])
         found = await procedure_version(row["procedure_code"], row["schema_version"])
-        commune = await Commune.select(Commune.agency_name).where(Commune.code == row["commune_code"]).first()
-        pdf = render_receipt(ReceiptData(
-            dossier_id=row["id"], code=row["code"],
-            procedure_name=found.definition.name.vi if found else row["procedure_code"],
-            agency_name=commune["agency_name"] if commune else "",
-            person_name=str(fields.get("requester.full_name") or subject_of(fields)),
-            submitted_at=row["submitted_at"] or row["created_at"],
-            appointment_date=row["appointment_date"], base_url=state.settings.base_url,
-            channel="outreach" if principal.role.value == "outreach" else "desk",
-        ))
+        commune = (
+            await Commune.select(Commune.agency_name)
+            .where(Commune.code == row["commune_code"])
+            .first()
+        )
+        pdf = render_receipt(
+            ReceiptData(
+                dossier_id=row["id"],
+                code=row["code"],
+                procedure_name=found.definition.name.vi if found else row["procedure_code"],
+                agency_name=commune["agency_name"] if commune else "",
+                person_name=str(fields.get("requester.full_name") or subject_of(fields)),
+                submitted_at=row["submitted_at"] or row["created_at"],
+                appointment_date=row["appointment_date"],
+                base_url=state.settings.base_url,
+                channel="outreach" if principal.role.value == "outreach" else "desk",
+            )
+        )
         name = row["code"] or str(row["id"])
-        return Response(pdf, media_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="bien-nhan-{name}.pdf"'})
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="bien-nhan-{name}.pdf"'},
+        )
 
 
 @get("/tra-cuu", include_in_schema=False)

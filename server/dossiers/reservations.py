@@ -26,34 +26,59 @@ async def reserve_codes(engine: Engine, principal: Principal, count: int) -> Res
     if principal.device_id is None:
         raise ProblemError(403, "device_credential_required")
     if not 1 <= count <= MAX_PER_REQUEST:
-        raise ProblemError(422, "validation_failed", errors=[
-            FieldError(path="count", code="out_of_range", message=f"1 to {MAX_PER_REQUEST}")])
+        raise ProblemError(
+            422,
+            "validation_failed",
+            errors=[
+                FieldError(path="count", code="out_of_range", message=f"1 to {MAX_PER_REQUEST}")
+            ],
+        )
     commune = principal.commune_code
     now = utcnow()
     async with write_transaction(engine):
         open_count = await CodeReservation.count().where(
-            (CodeReservation.device_id == principal.device_id) & CodeReservation.dossier_id.is_null()
-            & CodeReservation.released_at.is_null())
+            (CodeReservation.device_id == principal.device_id)
+            & CodeReservation.dossier_id.is_null()
+            & CodeReservation.released_at.is_null()
+        )
         if open_count + count > MAX_OPEN:
-            raise ProblemError(409, "too_many_reservations", detail=f"{open_count} codes are still unused")
+            raise ProblemError(
+                409, "too_many_reservations", detail=f"{open_count} codes are still unused"
+            )
         year = vn_today().year
         # A block of counters, each through the keyed permutation: the phone gets the
         # codes themselves and never derives one (it holds no key).
         codes = await mint_codes(commune, year, count)
         expires = now + LIFETIME
-        await CodeReservation.insert(*[
-            CodeReservation(code=code, commune_code=commune, device_id=principal.device_id,
-                            account_id=principal.account_id, reserved_at=now, expires_at=expires)
-            for code in codes])
-    return ReserveResponse(commune_code=commune, codes=[Reservation(code=c, expires_at=expires) for c in codes])
+        await CodeReservation.insert(
+            *[
+                CodeReservation(
+                    code=code,
+                    commune_code=commune,
+                    device_id=principal.device_id,
+                    account_id=principal.account_id,
+                    reserved_at=now,
+                    expires_at=expires,
+                )
+                for code in codes
+            ]
+        )
+    return ReserveResponse(
+        commune_code=commune, codes=[Reservation(code=c, expires_at=expires) for c in codes]
+    )
 
 
 async def release_expired(now: dt.datetime | None = None) -> int:
     """Unused codes past their time stop counting against the device. They are never
     issued to anyone else, so the device that holds one may still bind it."""
     now = now or utcnow()
-    rows = await CodeReservation.update({CodeReservation.released_at: now}).where(
-        (CodeReservation.expires_at < now) & CodeReservation.dossier_id.is_null()
-        & CodeReservation.released_at.is_null()
-    ).returning(CodeReservation.code)
+    rows = (
+        await CodeReservation.update({CodeReservation.released_at: now})
+        .where(
+            (CodeReservation.expires_at < now)
+            & CodeReservation.dossier_id.is_null()
+            & CodeReservation.released_at.is_null()
+        )
+        .returning(CodeReservation.code)
+    )
     return len(rows)

@@ -12,8 +12,8 @@ import msgspec
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
-from server.audit.service import record as audit
 from server.attachments.links import before_dossier_write, missing_blobs
+from server.audit.service import record as audit
 from server.catalog.services import procedure_version
 from server.catalog.tables import Procedure as ProcedureRow
 from server.clock import vn_today
@@ -42,35 +42,61 @@ def _decode(text: str | None) -> Any:
 
 def record_from_row(row: dict) -> DossierRecord:
     return DossierRecord(
-        id=row["id"], owner_id=row["owner_id"], procedure_code=row["procedure_code"],
-        family=row["family"], schema_version=row["schema_version"], state=row["state"],
-        version=row["version"], fields=_decode(row["fields"]) or {},
-        field_versions=_decode(row["field_versions"]) or {}, commune_code=row["commune_code"],
+        id=row["id"],
+        owner_id=row["owner_id"],
+        procedure_code=row["procedure_code"],
+        family=row["family"],
+        schema_version=row["schema_version"],
+        state=row["state"],
+        version=row["version"],
+        fields=_decode(row["fields"]) or {},
+        field_versions=_decode(row["field_versions"]) or {},
+        commune_code=row["commune_code"],
         field_devices=_decode(row["field_devices"]) or {},
-        code=row["code"], submitted_at=row["submitted_at"], due_date=row["due_date"],
-        appointment_date=row["appointment_date"], dup_key=row["dup_key"],
+        code=row["code"],
+        submitted_at=row["submitted_at"],
+        due_date=row["due_date"],
+        appointment_date=row["appointment_date"],
+        dup_key=row["dup_key"],
         possible_duplicate_of=row["possible_duplicate_of"],
-        supplement=msgspec.json.decode(row["supplement"], type=SupplementRequest) if row["supplement"] else None,
-        rating_stars=row["rating_stars"], rating_comment=row["rating_comment"],
-        created_by_device=row["created_by_device"], created_at=row["created_at"], updated_at=row["updated_at"],
-        search_text=row["search_text"], deleted_at=row["deleted_at"],
+        supplement=msgspec.json.decode(row["supplement"], type=SupplementRequest)
+        if row["supplement"]
+        else None,
+        rating_stars=row["rating_stars"],
+        rating_comment=row["rating_comment"],
+        created_by_device=row["created_by_device"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        search_text=row["search_text"],
+        deleted_at=row["deleted_at"],
     )
 
 
 def _row_values(record: DossierRecord) -> dict[str, Any]:
     return {
-        "owner_id": record.owner_id, "procedure_code": record.procedure_code, "family": record.family,
-        "schema_version": record.schema_version, "commune_code": record.commune_code,
-        "state": int(record.state), "version": record.version, "code": record.code,
-        "fields": _json(record.fields).decode(), "field_versions": _json(record.field_versions).decode(),
+        "owner_id": record.owner_id,
+        "procedure_code": record.procedure_code,
+        "family": record.family,
+        "schema_version": record.schema_version,
+        "commune_code": record.commune_code,
+        "state": int(record.state),
+        "version": record.version,
+        "code": record.code,
+        "fields": _json(record.fields).decode(),
+        "field_versions": _json(record.field_versions).decode(),
         "field_devices": _json(record.field_devices).decode(),
-        "submitted_at": record.submitted_at, "due_date": record.due_date,
-        "appointment_date": record.appointment_date, "dup_key": record.dup_key,
+        "submitted_at": record.submitted_at,
+        "due_date": record.due_date,
+        "appointment_date": record.appointment_date,
+        "dup_key": record.dup_key,
         "possible_duplicate_of": record.possible_duplicate_of,
         "supplement": _json(record.supplement).decode() if record.supplement else None,
-        "rating_stars": record.rating_stars, "rating_comment": record.rating_comment,
-        "created_by_device": record.created_by_device, "created_at": record.created_at,
-        "updated_at": record.updated_at, "search_text": record.search_text,
+        "rating_stars": record.rating_stars,
+        "rating_comment": record.rating_comment,
+        "created_by_device": record.created_by_device,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "search_text": record.search_text,
         "deleted_at": record.deleted_at,
     }
 
@@ -97,7 +123,9 @@ class PiccoloStore:
     async def load_for_update(self, dossier_id: uuid.UUID) -> DossierRecord | None:
         query = Dossier.select().where(Dossier.id == dossier_id)
         if self.postgres:
-            query = query.lock_rows("UPDATE")  # SQLite's IMMEDIATE transaction already excludes writers
+            query = query.lock_rows(
+                "UPDATE"
+            )  # SQLite's IMMEDIATE transaction already excludes writers
         row = await query.first()
         return record_from_row(row) if row else None
 
@@ -108,13 +136,19 @@ class PiccoloStore:
     async def update(self, record: DossierRecord) -> None:
         await before_dossier_write(record.id, record.fields)  # blob references and size limit
         values = _row_values(record)
-        await Dossier.update({getattr(Dossier, k): v for k, v in values.items()}).where(Dossier.id == record.id)
+        await Dossier.update({getattr(Dossier, k): v for k, v in values.items()}).where(
+            Dossier.id == record.id
+        )
 
     async def procedure(self, code: str, version: int | None) -> Procedure | None:
         if version is None:
-            row = await ProcedureRow.select(ProcedureRow.current_version).where(
-                (ProcedureRow.code == code) & (ProcedureRow.active == True)  # noqa: E712
-            ).first()
+            row = (
+                await ProcedureRow.select(ProcedureRow.current_version)
+                .where(
+                    (ProcedureRow.code == code) & (ProcedureRow.active == True)  # noqa: E712
+                )
+                .first()
+            )
             if row is None:
                 return None
             version = row["current_version"]
@@ -122,8 +156,9 @@ class PiccoloStore:
         if found is None:
             return None
         form = _json(found.definition.form).decode()
-        return Procedure(code=code, family=found.definition.family, version=version,
-                         schema=_parsed_schema(form))
+        return Procedure(
+            code=code, family=found.definition.family, version=version, schema=_parsed_schema(form)
+        )
 
     async def form_context(self) -> Context:
         if _ContextCache.communes is None:
@@ -133,68 +168,115 @@ class PiccoloStore:
             # communes loaded used to read the provinces still empty ("unknown_province").
             _ContextCache.provinces = provinces
             _ContextCache.communes = {r["code"]: r["province"] for r in rows}
-        return Context(today=vn_today(), provinces=_ContextCache.provinces, communes=_ContextCache.communes)
+        return Context(
+            today=vn_today(), provinces=_ContextCache.provinces, communes=_ContextCache.communes
+        )
 
     async def add_conflict(self, dossier_id, path, server_value, device_value, device_id) -> int:
-        rows = await DossierConflict.insert(DossierConflict(
-            dossier_id=dossier_id, path=path, server_value=_json(server_value).decode(),
-            device_value=_json(device_value).decode(), device_id=device_id,
-            created_at=dt.datetime.now(dt.timezone.utc),
-        )).returning(DossierConflict.id)
+        rows = await DossierConflict.insert(
+            DossierConflict(
+                dossier_id=dossier_id,
+                path=path,
+                server_value=_json(server_value).decode(),
+                device_value=_json(device_value).decode(),
+                device_id=device_id,
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        ).returning(DossierConflict.id)
         return rows[0]["id"]
 
     async def get_conflict(self, dossier_id, conflict_id) -> ConflictRecord | None:
-        row = await DossierConflict.select().where(
-            (DossierConflict.id == conflict_id) & (DossierConflict.dossier_id == dossier_id)).first()
+        row = (
+            await DossierConflict.select()
+            .where((DossierConflict.id == conflict_id) & (DossierConflict.dossier_id == dossier_id))
+            .first()
+        )
         if row is None:
             return None
-        return ConflictRecord(id=row["id"], dossier_id=row["dossier_id"], path=row["path"],
-                              server_value=_decode(row["server_value"]),
-                              device_value=_decode(row["device_value"]),
-                              resolved=row["resolved_at"] is not None)
+        return ConflictRecord(
+            id=row["id"],
+            dossier_id=row["dossier_id"],
+            path=row["path"],
+            server_value=_decode(row["server_value"]),
+            device_value=_decode(row["device_value"]),
+            resolved=row["resolved_at"] is not None,
+        )
 
     async def resolve_conflict(self, conflict_id: int, value: Any, by: uuid.UUID) -> None:
-        await DossierConflict.update({
-            DossierConflict.resolved_at: dt.datetime.now(dt.timezone.utc),
-            DossierConflict.resolved_value: _json(value).decode(),
-            DossierConflict.resolved_by: by,
-        }).where(DossierConflict.id == conflict_id)
+        await DossierConflict.update(
+            {
+                DossierConflict.resolved_at: dt.datetime.now(dt.UTC),
+                DossierConflict.resolved_value: _json(value).decode(),
+                DossierConflict.resolved_by: by,
+            }
+        ).where(DossierConflict.id == conflict_id)
 
     async def open_conflicts_count(self, dossier_id: uuid.UUID) -> int:
         return await DossierConflict.count().where(
-            (DossierConflict.dossier_id == dossier_id) & DossierConflict.resolved_at.is_null())
+            (DossierConflict.dossier_id == dossier_id) & DossierConflict.resolved_at.is_null()
+        )
 
     async def forget_conflicts(self, dossier_id: uuid.UUID) -> None:
         # Each conflict holds two values the person typed, and its resolution a third.
         await DossierConflict.delete().where(DossierConflict.dossier_id == dossier_id)
 
-    async def add_history(self, dossier_id, actor: Actor, action, from_state, to_state, message="", detail=None) -> None:
-        await DossierHistory.insert(DossierHistory(
-            dossier_id=dossier_id, at=dt.datetime.now(dt.timezone.utc), actor_id=actor.account_id,
-            actor_role=actor.role, device_id=actor.device_id, action=action, from_state=int(from_state),
-            to_state=int(to_state), message=message, detail=_json(detail or {}).decode(),
-        ))
+    async def add_history(
+        self, dossier_id, actor: Actor, action, from_state, to_state, message="", detail=None
+    ) -> None:
+        await DossierHistory.insert(
+            DossierHistory(
+                dossier_id=dossier_id,
+                at=dt.datetime.now(dt.UTC),
+                actor_id=actor.account_id,
+                actor_role=actor.role,
+                device_id=actor.device_id,
+                action=action,
+                from_state=int(from_state),
+                to_state=int(to_state),
+                message=message,
+                detail=_json(detail or {}).decode(),
+            )
+        )
         # Every action on a dossier is also in the audit log, with its device.
-        await audit(action, actor_id=actor.account_id, target_kind="dossier", target_id=dossier_id,
-                    device_id=actor.device_id, detail={"from": str(int(from_state)), "to": str(int(to_state))})
+        await audit(
+            action,
+            actor_id=actor.account_id,
+            target_kind="dossier",
+            target_id=dossier_id,
+            device_id=actor.device_id,
+            detail={"from": str(int(from_state)), "to": str(int(to_state))},
+        )
 
     async def next_code(self, commune_code: str, year: int) -> str:
         return (await mint_codes(commune_code, year, 1))[0]
 
-    async def bind_reserved_code(self, code: str, device_id: uuid.UUID, dossier_id: uuid.UUID) -> bool:
+    async def bind_reserved_code(
+        self, code: str, device_id: uuid.UUID, dossier_id: uuid.UUID
+    ) -> bool:
         # A released reservation is still this device's: the code was never reissued,
         # and the family may already hold a receipt with it.
-        rows = await CodeReservation.update({CodeReservation.dossier_id: dossier_id}).where(
-            (CodeReservation.code == code) & (CodeReservation.device_id == device_id)
-            & CodeReservation.dossier_id.is_null()
-        ).returning(CodeReservation.code)
+        rows = (
+            await CodeReservation.update({CodeReservation.dossier_id: dossier_id})
+            .where(
+                (CodeReservation.code == code)
+                & (CodeReservation.device_id == device_id)
+                & CodeReservation.dossier_id.is_null()
+            )
+            .returning(CodeReservation.code)
+        )
         return bool(rows)
 
     async def find_duplicate(self, dup_key: str, exclude: uuid.UUID) -> uuid.UUID | None:
-        row = await Dossier.select(Dossier.id).where(
-            (Dossier.dup_key == dup_key) & (Dossier.id != exclude)
-            & Dossier.state.not_in([State.DRAFT, State.NOT_RECEIVED])
-        ).order_by(Dossier.submitted_at).first()
+        row = (
+            await Dossier.select(Dossier.id)
+            .where(
+                (Dossier.dup_key == dup_key)
+                & (Dossier.id != exclude)
+                & Dossier.state.not_in([State.DRAFT, State.NOT_RECEIVED])
+            )
+            .order_by(Dossier.submitted_at)
+            .first()
+        )
         return row["id"] if row else None
 
     async def missing_blobs(self, hashes: list[str], account_id: uuid.UUID) -> list[str]:
@@ -221,17 +303,28 @@ async def publish_changes(engine: Engine, records: list[DossierRecord]) -> None:
     feed row for them meanwhile: each dossier's newest row is the one just written."""
     if not records:
         return
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     postgres = isinstance(engine, PostgresEngine)
     await insert_rows(
-        engine, "change_feed",
-        [{"dossier_id": r.id, "owner_id": r.owner_id, "commune_code": r.commune_code, "version": r.version, "at": now}
-         for r in records],
-        computed={"txid": "pg_current_xact_id()::text::bigint" if postgres else "0"})
-    older = ("id < (SELECT max(newer.id) FROM change_feed newer WHERE newer.dossier_id = change_feed.dossier_id)")
+        engine,
+        "change_feed",
+        [
+            {
+                "dossier_id": r.id,
+                "owner_id": r.owner_id,
+                "commune_code": r.commune_code,
+                "version": r.version,
+                "at": now,
+            }
+            for r in records
+        ],
+        computed={"txid": "pg_current_xact_id()::text::bigint" if postgres else "0"},
+    )
+    older = "id < (SELECT max(newer.id) FROM change_feed newer WHERE newer.dossier_id = change_feed.dossier_id)"
     ids = [r.id for r in records]
     await execute(
         engine,
         f"DELETE FROM change_feed WHERE dossier_id = ANY($1::uuid[]) AND {older}",
         f"DELETE FROM change_feed WHERE dossier_id IN ({', '.join('?' for _ in ids)}) AND {older}",
-        *([ids] if postgres else ids))
+        *([ids] if postgres else ids),
+    )

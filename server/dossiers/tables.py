@@ -1,4 +1,14 @@
-from piccolo.columns import UUID, BigInt, BigSerial, Date, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    UUID,
+    BigInt,
+    BigSerial,
+    Date,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.table import Table
 
 

@@ -14,7 +14,9 @@ from sync.messages import Conflict, DossierView, Message
 _PERSON_ROLES = {Role.citizen.value, Role.outreach.value}
 
 
-async def dossier_views(ids: list[uuid.UUID], desk: bool, viewer: uuid.UUID | None = None) -> list[DossierView]:
+async def dossier_views(
+    ids: list[uuid.UUID], desk: bool, viewer: uuid.UUID | None = None
+) -> list[DossierView]:
     """`desk`: the viewer works the desk, and is shown which dossier each may duplicate.
     Nobody else is: an outreach official submitting a guessed birth would learn the id
     of someone else's dossier."""
@@ -24,33 +26,67 @@ async def dossier_views(ids: list[uuid.UUID], desk: bool, viewer: uuid.UUID | No
     # A draft belongs to its author's devices alone, even in an official's feed.
     rows = [r for r in rows if r["state"] != 0 or viewer is None or r["owner_id"] == viewer]
     conflicts: dict[uuid.UUID, list[Conflict]] = {}
-    for c in await DossierConflict.select().where(
-        DossierConflict.dossier_id.is_in(ids) & DossierConflict.resolved_at.is_null()
-    ).order_by(DossierConflict.id):
-        conflicts.setdefault(c["dossier_id"], []).append(Conflict(
-            id=c["id"], path=c["path"], server_value=msgspec.json.decode(c["server_value"]),
-            device_value=msgspec.json.decode(c["device_value"]), device_id=c["device_id"],
-            created_at=c["created_at"]))
+    for c in (
+        await DossierConflict.select()
+        .where(DossierConflict.dossier_id.is_in(ids) & DossierConflict.resolved_at.is_null())
+        .order_by(DossierConflict.id)
+    ):
+        conflicts.setdefault(c["dossier_id"], []).append(
+            Conflict(
+                id=c["id"],
+                path=c["path"],
+                server_value=msgspec.json.decode(c["server_value"]),
+                device_value=msgspec.json.decode(c["device_value"]),
+                device_id=c["device_id"],
+                created_at=c["created_at"],
+            )
+        )
     messages: dict[uuid.UUID, list[Message]] = {}
-    for h in await DossierHistory.select(
-        DossierHistory.dossier_id, DossierHistory.at, DossierHistory.actor_role, DossierHistory.message
-    ).where(DossierHistory.dossier_id.is_in(ids) & (DossierHistory.message != "")).order_by(DossierHistory.id):
+    for h in (
+        await DossierHistory.select(
+            DossierHistory.dossier_id,
+            DossierHistory.at,
+            DossierHistory.actor_role,
+            DossierHistory.message,
+        )
+        .where(DossierHistory.dossier_id.is_in(ids) & (DossierHistory.message != ""))
+        .order_by(DossierHistory.id)
+    ):
         author = "person" if h["actor_role"] in _PERSON_ROLES else "official"
-        messages.setdefault(h["dossier_id"], []).append(Message(at=h["at"], author=author, text=h["message"]))
+        messages.setdefault(h["dossier_id"], []).append(
+            Message(at=h["at"], author=author, text=h["message"])
+        )
     by_id = {}
     for row in rows:
         r = record_from_row(row)
         if r.deleted_at is not None:  # a tombstone: only what a device needs to drop it
-            by_id[r.id] = DossierView(id=r.id, procedure_code=r.procedure_code, schema_version=r.schema_version,
-                                      state=r.state, version=r.version, fields={}, updated_at=r.updated_at,
-                                      deleted=True)
+            by_id[r.id] = DossierView(
+                id=r.id,
+                procedure_code=r.procedure_code,
+                schema_version=r.schema_version,
+                state=r.state,
+                version=r.version,
+                fields={},
+                updated_at=r.updated_at,
+                deleted=True,
+            )
             continue
         by_id[r.id] = DossierView(
-            id=r.id, procedure_code=r.procedure_code, schema_version=r.schema_version, state=r.state,
-            version=r.version, fields=r.fields, commune_code=r.commune_code, code=r.code,
-            submitted_at=r.submitted_at, due_date=r.due_date, appointment_date=r.appointment_date,
-            conflicts=conflicts.get(r.id, []), supplement=r.supplement, messages=messages.get(r.id, []),
-            possible_duplicate_of=r.possible_duplicate_of if desk else None, updated_at=r.updated_at,
+            id=r.id,
+            procedure_code=r.procedure_code,
+            schema_version=r.schema_version,
+            state=r.state,
+            version=r.version,
+            fields=r.fields,
+            commune_code=r.commune_code,
+            code=r.code,
+            submitted_at=r.submitted_at,
+            due_date=r.due_date,
+            appointment_date=r.appointment_date,
+            conflicts=conflicts.get(r.id, []),
+            supplement=r.supplement,
+            messages=messages.get(r.id, []),
+            possible_duplicate_of=r.possible_duplicate_of if desk else None,
+            updated_at=r.updated_at,
         )
     return [by_id[i] for i in ids if i in by_id]
-

@@ -26,21 +26,34 @@ _MSGPACK_TYPES = (MSGPACK, "application/msgpack", "application/vnd.msgpack")
 def wants_msgpack(request: Request) -> bool:
     """A push is answered in its own encoding; a pull in the one its Accept names."""
     if request.method == "GET":
-        return any(t.split(";")[0].strip() in _MSGPACK_TYPES for t in request.headers.get("accept", "").split(","))
+        return any(
+            t.split(";")[0].strip() in _MSGPACK_TYPES
+            for t in request.headers.get("accept", "").split(",")
+        )
     return request.headers.get("content-type", "").split(";")[0].strip() in _MSGPACK_TYPES
 
 
 def _invalid(message: str) -> ProblemError:
     match = _PATH.search(message)
     path = match.group(1) if match else "$"
-    return ProblemError(422, "validation_failed", detail=message,
-                        errors=[FieldError(path=path, code="invalid", message=message)])
+    return ProblemError(
+        422,
+        "validation_failed",
+        detail=message,
+        errors=[FieldError(path=path, code="invalid", message=message)],
+    )
 
 
 def decode_envelope(request: Request, body: bytes) -> PushEnvelope:
     if len(body) > MAX_BODY_BYTES:
-        raise ProblemError(413, "payload_too_large", detail=f"at most {MAX_BODY_BYTES} bytes",
-                           errors=[FieldError(path="$", code="too_large", message=f"at most {MAX_BODY_BYTES} bytes")])
+        raise ProblemError(
+            413,
+            "payload_too_large",
+            detail=f"at most {MAX_BODY_BYTES} bytes",
+            errors=[
+                FieldError(path="$", code="too_large", message=f"at most {MAX_BODY_BYTES} bytes")
+            ],
+        )
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type not in ("application/json", *_MSGPACK_TYPES):
         raise ProblemError(415, "unsupported_media_type", detail="application/json or " + MSGPACK)
@@ -52,11 +65,19 @@ def decode_envelope(request: Request, body: bytes) -> PushEnvelope:
     except RecursionError:  # nested far past MAX_DEPTH: no payload of ours is
         raise too_deep() from None
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        raise ProblemError(400, "invalid_request", detail=f"malformed body: {exc}",
-                           errors=[FieldError(path="$", code="malformed", message=str(exc))]) from None
+        raise ProblemError(
+            400,
+            "invalid_request",
+            detail=f"malformed body: {exc}",
+            errors=[FieldError(path="$", code="malformed", message=str(exc))],
+        ) from None
     if len(envelope.mutations) > MAX_MUTATIONS:
-        raise ProblemError(413, "payload_too_large", detail=f"at most {MAX_MUTATIONS} mutations per batch",
-                           errors=[FieldError(path="$.mutations", code="too_many", message=str(MAX_MUTATIONS))])
+        raise ProblemError(
+            413,
+            "payload_too_large",
+            detail=f"at most {MAX_MUTATIONS} mutations per batch",
+            errors=[FieldError(path="$.mutations", code="too_many", message=str(MAX_MUTATIONS))],
+        )
     seen = set()
     for i, m in enumerate(envelope.mutations):
         if m.seq < 1:

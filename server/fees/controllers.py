@@ -36,7 +36,9 @@ class FeesController(Controller):
         request: Request,
         province: Annotated[
             str | None,
-            Parameter(query="province", pattern=r"^[0-9]{2}$", description="Province code, e.g. 01"),
+            Parameter(
+                query="province", pattern=r"^[0-9]{2}$", description="Province code, e.g. 01"
+            ),
         ] = None,
     ) -> Response[FeeSchedule]:
         if province is not None and not await Province.exists().where(Province.code == province):

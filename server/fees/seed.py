@@ -53,9 +53,16 @@ async def seed_fees() -> FeesSeedReport:
     now = utcnow()
     missing = [f for f in NATIONAL_FEES if f.item.value not in have]
     if missing:
-        await F.insert(*[
-            F(province_code=NATIONAL, item=f.item.value, amount=f.amount, note=f.note, updated_at=now)
-            for f in missing
-        ])
+        await F.insert(
+            *[
+                F(
+                    province_code=NATIONAL,
+                    item=f.item.value,
+                    amount=f.amount,
+                    note=f.note,
+                    updated_at=now,
+                )
+                for f in missing
+            ]
+        )
     return FeesSeedReport(national=len(NATIONAL_FEES), added=len(missing))
-

@@ -39,8 +39,13 @@ async def fee_schedule(province: str | None) -> FeeSchedule:
     return FeeSchedule(
         province=province,
         fees=[
-            FeeEntry(item=r["item"], amount=r["amount"], note=r["note"],
-                     province_code=r["province_code"], updated_at=r["updated_at"])
+            FeeEntry(
+                item=r["item"],
+                amount=r["amount"],
+                note=r["note"],
+                province_code=r["province_code"],
+                updated_at=r["updated_at"],
+            )
             for _, r in sorted(by_item.items())
         ],
     )

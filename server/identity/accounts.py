@@ -58,21 +58,35 @@ async def register(
         now = utcnow()
         await Account.insert(
             Account(
-                id=account_id, email=email, full_name=values["full_name"],
-                phone=values["phone"], personal_id=values["personal_id"], kind=req.kind,
+                id=account_id,
+                email=email,
+                full_name=values["full_name"],
+                phone=values["phone"],
+                personal_id=values["personal_id"],
+                kind=req.kind,
                 organisation_name=values.get("organisation_name", ""),
-                role=Role.citizen.value, password_hash=password_hash,
+                role=Role.citizen.value,
+                password_hash=password_hash,
                 created_at=now,
             )
         )
         link = await links.issue_link(settings.base_url, "activation", account_id)
-        await enqueue_email(email, "activation", lang, ActivationParams(name=values["full_name"], link=link))
-        await record("account_registered", actor_id=account_id, target_kind="account",
-                     target_id=account_id, ip=ip)
+        await enqueue_email(
+            email, "activation", lang, ActivationParams(name=values["full_name"], link=link)
+        )
+        await record(
+            "account_registered",
+            actor_id=account_id,
+            target_kind="account",
+            target_id=account_id,
+            ip=ip,
+        )
     return account_id
 
 
-async def _tell_owner_of_registration_attempt(settings: Settings, account: dict, lang: str, ip: str) -> None:
+async def _tell_owner_of_registration_attempt(
+    settings: Settings, account: dict, lang: str, ip: str
+) -> None:
     """The account stays as it is. Its owner is told, and a citizen gets a
     password-reset link: the way in for someone who forgot they had registered (and,
     for an account never activated, a way to take it over from whoever made it)."""
@@ -80,10 +94,19 @@ async def _tell_owner_of_registration_attempt(settings: Settings, account: dict,
     if account["role"] == Role.citizen.value:
         await links.invalidate_links("password_reset", account["id"])
         link = await links.issue_link(settings.base_url, "password_reset", account["id"])
-    await enqueue_email(account["email"], "registration_attempt", lang,
-                        RegistrationAttemptParams(name=account["full_name"], link=link))
-    await record("registration_attempted", actor_id=None, target_kind="account",
-                 target_id=account["id"], ip=ip)
+    await enqueue_email(
+        account["email"],
+        "registration_attempt",
+        lang,
+        RegistrationAttemptParams(name=account["full_name"], link=link),
+    )
+    await record(
+        "registration_attempted",
+        actor_id=None,
+        target_kind="account",
+        target_id=account["id"],
+        ip=ip,
+    )
 
 
 async def activate(engine: Engine, token: str, ip: str) -> uuid.UUID:
@@ -92,12 +115,19 @@ async def activate(engine: Engine, token: str, ip: str) -> uuid.UUID:
         await Account.update({Account.activated_at: utcnow()}).where(
             (Account.id == account_id) & Account.activated_at.is_null()
         )
-        await record("account_activated", actor_id=account_id, target_kind="account",
-                     target_id=account_id, ip=ip)
+        await record(
+            "account_activated",
+            actor_id=account_id,
+            target_kind="account",
+            target_id=account_id,
+            ip=ip,
+        )
     return account_id
 
 
-async def resend_activation(engine: Engine, settings: Settings, email: str, lang: str, ip: str) -> None:
+async def resend_activation(
+    engine: Engine, settings: Settings, email: str, lang: str, ip: str
+) -> None:
     """Answers the same whether or not the address is known (no account probing)."""
     async with write_transaction(engine):
         account = await account_by_email(email)
@@ -105,23 +135,47 @@ async def resend_activation(engine: Engine, settings: Settings, email: str, lang
             return
         await links.invalidate_links("activation", account["id"])
         link = await links.issue_link(settings.base_url, "activation", account["id"])
-        await enqueue_email(account["email"], "activation", lang,
-                            ActivationParams(name=account["full_name"], link=link))
-        await record("activation_resent", actor_id=None, target_kind="account",
-                     target_id=account["id"], ip=ip)
+        await enqueue_email(
+            account["email"],
+            "activation",
+            lang,
+            ActivationParams(name=account["full_name"], link=link),
+        )
+        await record(
+            "activation_resent",
+            actor_id=None,
+            target_kind="account",
+            target_id=account["id"],
+            ip=ip,
+        )
 
 
-async def request_password_reset(engine: Engine, settings: Settings, email: str, lang: str, ip: str) -> None:
+async def request_password_reset(
+    engine: Engine, settings: Settings, email: str, lang: str, ip: str
+) -> None:
     async with write_transaction(engine):
         account = await account_by_email(email)
-        if account is None or not account["password_hash"] and account["role"] != Role.citizen.value:
+        if (
+            account is None
+            or (not account["password_hash"]
+            and account["role"] != Role.citizen.value)
+        ):
             return
         await links.invalidate_links("password_reset", account["id"])
         link = await links.issue_link(settings.base_url, "password_reset", account["id"])
-        await enqueue_email(account["email"], "password_reset", lang,
-                            PasswordResetParams(name=account["full_name"], link=link))
-        await record("password_reset_requested", actor_id=None, target_kind="account",
-                     target_id=account["id"], ip=ip)
+        await enqueue_email(
+            account["email"],
+            "password_reset",
+            lang,
+            PasswordResetParams(name=account["full_name"], link=link),
+        )
+        await record(
+            "password_reset_requested",
+            actor_id=None,
+            target_kind="account",
+            target_id=account["id"],
+            ip=ip,
+        )
 
 
 async def reset_password(engine: Engine, token: str, password: str, lang: str, ip: str) -> None:
@@ -142,15 +196,24 @@ async def reset_password(engine: Engine, token: str, password: str, lang: str, i
         await Account.update(values).where(Account.id == account_id)
         sessions = await revoke_all_sessions(account_id)
         devices = await revoke_all_devices(account_id, by=account_id)
-        await record("password_reset", actor_id=account_id, target_kind="account",
-                     target_id=account_id, ip=ip, detail={"sessions": str(sessions), "devices": str(devices)})
+        await record(
+            "password_reset",
+            actor_id=account_id,
+            target_kind="account",
+            target_id=account_id,
+            ip=ip,
+            detail={"sessions": str(sessions), "devices": str(devices)},
+        )
 
 
 async def check_password_sign_in(settings: Settings, email: str, password: str) -> dict:
     """The account if this password sign-in is allowed; otherwise a clear refusal."""
     account = await account_by_email(email)
     # Verified even with no account or no password: the same work, the same answer.
-    if not await matches(account["password_hash"] if account else None, password) or account is None:
+    if (
+        not await matches(account["password_hash"] if account else None, password)
+        or account is None
+    ):
         raise ProblemError(401, "wrong_credentials")
     if account["activated_at"] is None:
         raise ProblemError(403, "account_not_activated")

@@ -16,7 +16,7 @@ _TOUCH_EVERY = dt.timedelta(minutes=1)
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 async def register_device(account_id: uuid.UUID, device_id: uuid.UUID, name: str) -> str:
@@ -35,14 +35,20 @@ async def register_device(account_id: uuid.UUID, device_id: uuid.UUID, name: str
         ).where(Device.id == device_id)
     else:
         await Device.insert(
-            Device(id=device_id, account_id=account_id, name=name, token_hash=digest(secret),
-                   created_at=now, last_seen_at=now)
+            Device(
+                id=device_id,
+                account_id=account_id,
+                name=name,
+                token_hash=digest(secret),
+                created_at=now,
+                last_seen_at=now,
+            )
         )
     return f"{device_id}.{secret}"
 
 
 def parse_credential(header_value: str) -> tuple[uuid.UUID, str]:
-    value = header_value[len(SCHEME):].strip()
+    value = header_value[len(SCHEME) :].strip()
     device_part, _, secret = value.partition(".")
     try:
         return uuid.UUID(device_part), secret
@@ -77,14 +83,18 @@ async def revoke_all_devices(account_id: uuid.UUID, by: uuid.UUID) -> int:
     """Every live device of the account (a password reset, signing out everywhere):
     their next sync is refused with device_revoked, and the app keeps what it has not
     sent until its person signs in again and registers it anew."""
-    rows = await Device.update({Device.revoked_at: _now(), Device.revoked_by: by}).where(
-        (Device.account_id == account_id) & Device.revoked_at.is_null()
-    ).returning(Device.id)
+    rows = (
+        await Device.update({Device.revoked_at: _now(), Device.revoked_by: by})
+        .where((Device.account_id == account_id) & Device.revoked_at.is_null())
+        .returning(Device.id)
+    )
     return len(rows)
 
 
 async def revoke_device(device_id: uuid.UUID, by: uuid.UUID) -> bool:
-    rows = await Device.update({Device.revoked_at: _now(), Device.revoked_by: by}).where(
-        (Device.id == device_id) & Device.revoked_at.is_null()
-    ).returning(Device.id)
+    rows = (
+        await Device.update({Device.revoked_at: _now(), Device.revoked_by: by})
+        .where((Device.id == device_id) & Device.revoked_at.is_null())
+        .returning(Device.id)
+    )
     return bool(rows)

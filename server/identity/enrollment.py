@@ -25,12 +25,19 @@ from sync.forms.field_rules import EMAIL_PATTERN  # the rule every form uses
 
 
 def _invalid(path: str, code: str, message: str) -> ProblemError:
-    return ProblemError(422, "validation_failed", errors=[FieldError(path=path, code=code, message=message)])
+    return ProblemError(
+        422, "validation_failed", errors=[FieldError(path=path, code=code, message=message)]
+    )
 
 
 async def invite_official(
-    engine: Engine, settings: Settings, by: Principal | None, invite: OfficialInvite, ip: str,
-    *, lang: str = "en",
+    engine: Engine,
+    settings: Settings,
+    by: Principal | None,
+    invite: OfficialInvite,
+    ip: str,
+    *,
+    lang: str = "en",
 ) -> tuple[uuid.UUID, str]:
     """Creates the official's account (no password) and emails the enrollment link.
     `by` is None when the command line creates the first administrator; `lang` is the
@@ -52,13 +59,39 @@ async def invite_official(
             raise ProblemError(403, "forbidden")
     async with write_transaction(engine):
         if await Account.exists().where(Account.email == email):
-            raise ProblemError(409, "email_taken", errors=[FieldError(path="email", code="email_taken", message=email)])
+            raise ProblemError(
+                409,
+                "email_taken",
+                errors=[FieldError(path="email", code="email_taken", message=email)],
+            )
         account_id = uuid.uuid4()
-        await Account.insert(Account(id=account_id, email=email, full_name=name, role=role.value,
-                                     commune_code=commune, created_at=utcnow()))
+        await Account.insert(
+            Account(
+                id=account_id,
+                email=email,
+                full_name=name,
+                role=role.value,
+                commune_code=commune,
+                created_at=utcnow(),
+            )
+        )
         link = await links.issue_link(settings.base_url, "enrollment", account_id)
-        await enqueue_email(email, "official_enrollment", invite.lang, OfficialEnrollmentParams(
-            name=name, link=link, valid_hours=int(links.LIFETIMES["enrollment"].total_seconds() // 3600)))
-        await record("official_invited", actor_id=by.account_id if by else None, target_kind="account",
-                     target_id=account_id, ip=ip, detail={"role": role.value, "commune": commune})
+        await enqueue_email(
+            email,
+            "official_enrollment",
+            invite.lang,
+            OfficialEnrollmentParams(
+                name=name,
+                link=link,
+                valid_hours=int(links.LIFETIMES["enrollment"].total_seconds() // 3600),
+            ),
+        )
+        await record(
+            "official_invited",
+            actor_id=by.account_id if by else None,
+            target_kind="account",
+            target_id=account_id,
+            ip=ip,
+            detail={"role": role.value, "commune": commune},
+        )
     return account_id, link

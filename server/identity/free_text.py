@@ -27,8 +27,11 @@ def hidden_characters_error(path: str, text: str, lang: str) -> FieldError | Non
     if not hidden:
         return None
     points = ", ".join(hidden[:5])
-    message = (f"Không được chứa ký tự ẩn hoặc ký tự điều khiển ({points})." if lang == "vi"
-               else f"Must not contain hidden or control characters ({points}).")
+    message = (
+        f"Không được chứa ký tự ẩn hoặc ký tự điều khiển ({points})."
+        if lang == "vi"
+        else f"Must not contain hidden or control characters ({points})."
+    )
     return FieldError(path=path, code="hidden_characters", message=message)
 
 
@@ -37,7 +40,11 @@ def chosen_name(path: str, value: str, lang: str, *, max_length: int, required: 
     text = unicodedata.normalize("NFC", value).strip()
     error = hidden_characters_error(path, text, lang)
     if error is None and (len(text) > max_length or (required and not text)):
-        message = (f"Cần từ 1 đến {max_length} ký tự." if lang == "vi" else f"1 to {max_length} characters.")
+        message = (
+            f"Cần từ 1 đến {max_length} ký tự."
+            if lang == "vi"
+            else f"1 to {max_length} characters."
+        )
         error = FieldError(path=path, code="invalid", message=message)
     if error is not None:
         raise ProblemError(422, "validation_failed", errors=[error])

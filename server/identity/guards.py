@@ -3,7 +3,8 @@ carry the session's CSRF token."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
@@ -61,7 +62,9 @@ async def load_principal(connection: ASGIConnection) -> Principal | None:
             if found is not None:
                 session, account = found
                 principal = _principal(
-                    account, "session", session_hash=session["token_hash"],
+                    account,
+                    "session",
+                    session_hash=session["token_hash"],
                     csrf_token=session["csrf_token"],
                 )
     connection.state.principal = principal
@@ -105,8 +108,11 @@ async def json_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     else (login CSRF) or act on their links."""
     media_type = connection.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type != "application/json":
-        raise ProblemError(415, "unsupported_media_type",
-                           detail=f"Content-Type: application/json expected, got {media_type or 'none'}")
+        raise ProblemError(
+            415,
+            "unsupported_media_type",
+            detail=f"Content-Type: application/json expected, got {media_type or 'none'}",
+        )
 
 
 async def current_principal(connection: ASGIConnection) -> Principal:

@@ -29,7 +29,8 @@ const unb64 = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/"
 </script></body></html>"""
 
 _ACTIVATE = dict(
-    title="Kích hoạt tài khoản", title_en="Activate your account",
+    title="Kích hoạt tài khoản",
+    title_en="Activate your account",
     body='<p>Bấm nút để kích hoạt tài khoản của bạn.</p><button id="go">Kích hoạt / Activate</button>',
     script="""document.getElementById("go").onclick = async () => {
   try { await post("/api/auth/activate", {token}); out.textContent = "Đã kích hoạt. Bạn có thể đăng nhập. / Activated: you can sign in."; }
@@ -37,7 +38,8 @@ _ACTIVATE = dict(
 };""",
 )
 _RESET = dict(
-    title="Đặt lại mật khẩu", title_en="Reset your password",
+    title="Đặt lại mật khẩu",
+    title_en="Reset your password",
     body='<label>Mật khẩu mới / New password<br><input id="pw" type="password" autocomplete="new-password" minlength="10"></label><br><button id="go">Lưu / Save</button>',
     script="""document.getElementById("go").onclick = async () => {
   try { await post("/api/auth/password/reset", {token, password: document.getElementById("pw").value}); out.textContent = "Đã đổi mật khẩu. / Password changed."; }
@@ -45,7 +47,8 @@ _RESET = dict(
 };""",
 )
 _ENROLL = dict(
-    title="Đăng ký khóa truy cập (passkey)", title_en="Register your passkey",
+    title="Đăng ký khóa truy cập (passkey)",
+    title_en="Register your passkey",
     body='<p>Cán bộ đăng nhập bằng khóa truy cập. Bấm nút và làm theo hướng dẫn của thiết bị.</p><button id="go">Tạo passkey / Create passkey</button>',
     script="""document.getElementById("go").onclick = async () => {
   try {

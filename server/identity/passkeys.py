@@ -45,16 +45,28 @@ def rp_id(settings: Settings) -> str:
 
 
 def _refuse(code: str, detail: str | None = None) -> ProblemError:
-    return ProblemError(400, code, detail=detail,
-                        errors=[FieldError(path="credential", code=code, message=detail or code)])
+    return ProblemError(
+        400,
+        code,
+        detail=detail,
+        errors=[FieldError(path="credential", code=code, message=detail or code)],
+    )
 
 
-async def _store_challenge(purpose: str, challenge: bytes, account_id: uuid.UUID | None) -> uuid.UUID:
+async def _store_challenge(
+    purpose: str, challenge: bytes, account_id: uuid.UUID | None
+) -> uuid.UUID:
     challenge_id = uuid.uuid4()
     now = utcnow()
     await WebauthnChallenge.insert(
-        WebauthnChallenge(id=challenge_id, purpose=purpose, challenge=bytes_to_base64url(challenge),
-                          account_id=account_id, created_at=now, expires_at=now + CHALLENGE_LIFETIME)
+        WebauthnChallenge(
+            id=challenge_id,
+            purpose=purpose,
+            challenge=bytes_to_base64url(challenge),
+            account_id=account_id,
+            created_at=now,
+            expires_at=now + CHALLENGE_LIFETIME,
+        )
     )
     return challenge_id
 
@@ -63,16 +75,24 @@ async def take_challenge(challenge_id: uuid.UUID, purpose: str) -> dict:
     """Marks the challenge used. Callers commit this before verifying, so a failed
     attempt spends the challenge too and nothing can be replayed against it."""
     now = utcnow()
-    rows = await WebauthnChallenge.update({WebauthnChallenge.used_at: now}).where(
-        (WebauthnChallenge.id == challenge_id) & (WebauthnChallenge.purpose == purpose)
-        & WebauthnChallenge.used_at.is_null() & (WebauthnChallenge.expires_at > now)
-    ).returning(WebauthnChallenge.challenge, WebauthnChallenge.account_id)
+    rows = (
+        await WebauthnChallenge.update({WebauthnChallenge.used_at: now})
+        .where(
+            (WebauthnChallenge.id == challenge_id)
+            & (WebauthnChallenge.purpose == purpose)
+            & WebauthnChallenge.used_at.is_null()
+            & (WebauthnChallenge.expires_at > now)
+        )
+        .returning(WebauthnChallenge.challenge, WebauthnChallenge.account_id)
+    )
     if not rows:
         raise _refuse("challenge_invalid", "unknown, used or expired challenge")
     return rows[0]
 
 
-async def registration_options(settings: Settings, account: dict, purpose: str = "register") -> tuple[uuid.UUID, dict[str, Any]]:
+async def registration_options(
+    settings: Settings, account: dict, purpose: str = "register"
+) -> tuple[uuid.UUID, dict[str, Any]]:
     existing = await Passkey.select(Passkey.id).where(Passkey.account_id == account["id"])
     options = generate_registration_options(
         rp_id=rp_id(settings),
@@ -105,7 +125,13 @@ async def finish_registration(
             expected_origin=settings.base_url,
             require_user_verification=True,
         )
-    except (InvalidRegistrationResponse, InvalidJSONStructure, KeyError, ValueError, TypeError) as exc:
+    except (
+        InvalidRegistrationResponse,
+        InvalidJSONStructure,
+        KeyError,
+        ValueError,
+        TypeError,
+    ) as exc:
         raise _refuse("passkey_rejected", str(exc)) from None
     credential_id = bytes_to_base64url(verified.credential_id)
     if await Passkey.exists().where(Passkey.id == credential_id):
@@ -113,11 +139,15 @@ async def finish_registration(
     transports = credential.get("response", {}).get("transports") or []
     await Passkey.insert(
         Passkey(
-            id=credential_id, account_id=account_id,
+            id=credential_id,
+            account_id=account_id,
             public_key=bytes_to_base64url(verified.credential_public_key),
-            sign_count=verified.sign_count, transports=",".join(map(str, transports))[:200],
-            aaguid=str(verified.aaguid)[:36], name=(name or "Passkey")[:100],
-            backed_up=bool(verified.credential_backed_up), created_at=utcnow(),
+            sign_count=verified.sign_count,
+            transports=",".join(map(str, transports))[:200],
+            aaguid=str(verified.aaguid)[:36],
+            name=(name or "Passkey")[:100],
+            backed_up=bool(verified.credential_backed_up),
+            created_at=utcnow(),
         )
     )
     return credential_id
@@ -132,10 +162,16 @@ async def authentication_options(settings: Settings) -> tuple[uuid.UUID, dict[st
     return challenge_id, json.loads(options_to_json(options))
 
 
-async def finish_authentication(settings: Settings, stored: dict, credential: dict[str, Any]) -> dict:
+async def finish_authentication(
+    settings: Settings, stored: dict, credential: dict[str, Any]
+) -> dict:
     """The signed-in account, given a challenge already taken."""
     credential_id = credential.get("id") if isinstance(credential, dict) else None
-    passkey = await Passkey.select().where(Passkey.id == str(credential_id)).first() if credential_id else None
+    passkey = (
+        await Passkey.select().where(Passkey.id == str(credential_id)).first()
+        if credential_id
+        else None
+    )
     if passkey is None:
         raise _refuse("unknown_passkey")
     try:
@@ -148,7 +184,13 @@ async def finish_authentication(settings: Settings, stored: dict, credential: di
             credential_current_sign_count=passkey["sign_count"],
             require_user_verification=True,
         )
-    except (InvalidAuthenticationResponse, InvalidJSONStructure, KeyError, ValueError, TypeError) as exc:
+    except (
+        InvalidAuthenticationResponse,
+        InvalidJSONStructure,
+        KeyError,
+        ValueError,
+        TypeError,
+    ) as exc:
         raise _refuse("passkey_rejected", str(exc)) from None
     handle = (credential.get("response") or {}).get("userHandle")
     if handle and base64url_to_bytes(handle) != passkey["account_id"].bytes:

@@ -21,7 +21,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 # argon2-cffi releases the GIL while it works, so these threads run in parallel.
-_pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="argon2")
+_pool = ThreadPoolExecutor(
+    max_workers=max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="argon2"
+)
 
 
 def hash_password(password: str) -> str:
@@ -50,4 +52,6 @@ async def hashed(password: str) -> str:
 async def matches(password_hash: str | None, password: str) -> bool:
     """Whether `password` is the one hashed in `password_hash`; with no hash (no
     account, or none with a password) the same work is done and the answer is no."""
-    return await asyncio.get_running_loop().run_in_executor(_pool, verify_password, password_hash or "", password)
+    return await asyncio.get_running_loop().run_in_executor(
+        _pool, verify_password, password_hash or "", password
+    )

@@ -3,11 +3,11 @@ dossiers use, the password by its own rules."""
 
 from __future__ import annotations
 
-from sync.forms import Context, parse_schema, render, validate
 from server.clock import vn_today
 from server.identity.free_text import hidden_characters_error
 from server.identity.schemas import RegisterRequest
 from server.problems import FieldError
+from sync.forms import Context, parse_schema, render, validate
 
 _TEXT = {"vi": "", "en": ""}
 
@@ -18,24 +18,54 @@ REGISTRATION_FORM = parse_schema(
                 "id": "account",
                 "title": {"vi": "Tài khoản", "en": "Account"},
                 "fields": [
-                    {"id": "kind", "type": "select", "required": True,
-                     "label": {"vi": "Loại tài khoản", "en": "Account type"},
-                     "options": [
-                         {"value": "individual", "label": {"vi": "Công dân", "en": "Individual"}},
-                         {"value": "organisation", "label": {"vi": "Tổ chức", "en": "Organisation"}},
-                     ]},
-                    {"id": "organisation_name", "type": "text", "max_length": 200,
-                     "label": {"vi": "Tên tổ chức", "en": "Organisation name"},
-                     "visible_when": {"field": "account.kind", "equals": "organisation"},
-                     "required_when": {"field": "account.kind", "equals": "organisation"}},
-                    {"id": "full_name", "type": "person_name", "required": True,
-                     "label": {"vi": "Họ, chữ đệm và tên", "en": "Full name"}},
-                    {"id": "email", "type": "email", "required": True,
-                     "label": {"vi": "Thư điện tử", "en": "Email"}},
-                    {"id": "phone", "type": "phone", "required": True,
-                     "label": {"vi": "Số điện thoại di động", "en": "Mobile phone"}},
-                    {"id": "personal_id", "type": "personal_id", "required": True,
-                     "label": {"vi": "Số định danh cá nhân", "en": "Personal ID number"}},
+                    {
+                        "id": "kind",
+                        "type": "select",
+                        "required": True,
+                        "label": {"vi": "Loại tài khoản", "en": "Account type"},
+                        "options": [
+                            {
+                                "value": "individual",
+                                "label": {"vi": "Công dân", "en": "Individual"},
+                            },
+                            {
+                                "value": "organisation",
+                                "label": {"vi": "Tổ chức", "en": "Organisation"},
+                            },
+                        ],
+                    },
+                    {
+                        "id": "organisation_name",
+                        "type": "text",
+                        "max_length": 200,
+                        "label": {"vi": "Tên tổ chức", "en": "Organisation name"},
+                        "visible_when": {"field": "account.kind", "equals": "organisation"},
+                        "required_when": {"field": "account.kind", "equals": "organisation"},
+                    },
+                    {
+                        "id": "full_name",
+                        "type": "person_name",
+                        "required": True,
+                        "label": {"vi": "Họ, chữ đệm và tên", "en": "Full name"},
+                    },
+                    {
+                        "id": "email",
+                        "type": "email",
+                        "required": True,
+                        "label": {"vi": "Thư điện tử", "en": "Email"},
+                    },
+                    {
+                        "id": "phone",
+                        "type": "phone",
+                        "required": True,
+                        "label": {"vi": "Số điện thoại di động", "en": "Mobile phone"},
+                    },
+                    {
+                        "id": "personal_id",
+                        "type": "personal_id",
+                        "required": True,
+                        "label": {"vi": "Số định danh cá nhân", "en": "Personal ID number"},
+                    },
                 ],
             }
         ]
@@ -43,15 +73,36 @@ REGISTRATION_FORM = parse_schema(
 )
 
 _COMMON = frozenset(
-    {"1234567890", "0123456789", "password123", "matkhau123", "qwertyuiop", "1111111111",
-     "abcdefghij", "iloveyou12", "motcua1234"}
+    {
+        "1234567890",
+        "0123456789",
+        "password123",
+        "matkhau123",
+        "qwertyuiop",
+        "1111111111",
+        "abcdefghij",
+        "iloveyou12",
+        "motcua1234",
+    }
 )
 
 PASSWORD_MESSAGES = {
-    "password_too_short": {"vi": "Mật khẩu cần ít nhất 10 ký tự.", "en": "The password needs at least 10 characters."},
-    "password_too_long": {"vi": "Mật khẩu dài quá 128 ký tự.", "en": "The password is longer than 128 characters."},
-    "password_too_common": {"vi": "Mật khẩu quá dễ đoán.", "en": "The password is too easy to guess."},
-    "password_contains_email": {"vi": "Mật khẩu không được chứa địa chỉ thư điện tử.", "en": "The password must not contain the email address."},
+    "password_too_short": {
+        "vi": "Mật khẩu cần ít nhất 10 ký tự.",
+        "en": "The password needs at least 10 characters.",
+    },
+    "password_too_long": {
+        "vi": "Mật khẩu dài quá 128 ký tự.",
+        "en": "The password is longer than 128 characters.",
+    },
+    "password_too_common": {
+        "vi": "Mật khẩu quá dễ đoán.",
+        "en": "The password is too easy to guess.",
+    },
+    "password_contains_email": {
+        "vi": "Mật khẩu không được chứa địa chỉ thư điện tử.",
+        "en": "The password must not contain the email address.",
+    },
 }
 
 
@@ -69,7 +120,9 @@ def password_problem(password: str, email: str) -> str | None:
     return None
 
 
-def password_errors(password: str, email: str, lang: str, path: str = "password") -> list[FieldError]:
+def password_errors(
+    password: str, email: str, lang: str, path: str = "password"
+) -> list[FieldError]:
     code = password_problem(password, email)
     return [FieldError(path=path, code=code, message=PASSWORD_MESSAGES[code][lang])] if code else []
 
@@ -85,7 +138,8 @@ def check_registration(req: RegisterRequest, lang: str) -> tuple[dict, list[Fiel
         "account.personal_id": req.personal_id,
     }
     result = validate(
-        REGISTRATION_FORM, answers,
+        REGISTRATION_FORM,
+        answers,
         Context(today=vn_today(), provinces=frozenset(), communes={}),
     )
     errors = [

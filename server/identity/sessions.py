@@ -17,7 +17,7 @@ _TOUCH_EVERY = dt.timedelta(minutes=1)
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 async def create_session(
@@ -67,7 +67,9 @@ async def revoke_session(token_hash: str) -> None:
 
 
 async def revoke_all_sessions(account_id: uuid.UUID) -> int:
-    rows = await Session.update({Session.revoked_at: _now()}).where(
-        (Session.account_id == account_id) & Session.revoked_at.is_null()
-    ).returning(Session.token_hash)
+    rows = (
+        await Session.update({Session.revoked_at: _now()})
+        .where((Session.account_id == account_id) & Session.revoked_at.is_null())
+        .returning(Session.token_hash)
+    )
     return len(rows)

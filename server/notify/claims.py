@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from datetime import datetime, timedelta, timezone
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 from piccolo.engine.base import Engine
@@ -49,7 +49,11 @@ def _due(now: datetime, channel: str):
 
 
 async def claim(
-    engine: Engine, now: datetime, limit: int, lease: timedelta, max_attempts: int,
+    engine: Engine,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    max_attempts: int,
     channel: str = "email",
 ) -> tuple[uuid.UUID, list[Claimed]]:
     """Take up to `limit` due messages of `channel` for this sender; returns the claim
@@ -74,18 +78,30 @@ async def claim(
         taken = [r for r in rows if r["attempts"] < max_attempts]
         if exhausted:
             await M.update(
-                {M.status: "failed", M.claimed_until: None, M.claim_token: None,
-                 M.last_error: "the last attempt was interrupted (its lease ran out); none left"}
+                {
+                    M.status: "failed",
+                    M.claimed_until: None,
+                    M.claim_token: None,
+                    M.last_error: "the last attempt was interrupted (its lease ran out); none left",
+                }
             ).where(M.id.is_in(exhausted))
         if taken:
             await M.update(
-                {M.status: "sending", M.claimed_until: now + lease, M.claim_token: token,
-                 M.attempts: M.attempts + 1}
+                {
+                    M.status: "sending",
+                    M.claimed_until: now + lease,
+                    M.claim_token: token,
+                    M.attempts: M.attempts + 1,
+                }
             ).where(M.id.is_in([r["id"] for r in taken]))
     return token, [
         Claimed(
-            id=_uuid(r["id"]), recipient=r["recipient"], template=r["template"],
-            language=r["language"], params=r["params"], created_at=r["created_at"],
+            id=_uuid(r["id"]),
+            recipient=r["recipient"],
+            template=r["template"],
+            language=r["language"],
+            params=r["params"],
+            created_at=r["created_at"],
             attempts=r["attempts"] + 1,
         )
         for r in taken
@@ -94,15 +110,31 @@ async def claim(
 
 async def mark_sent(message_id: uuid.UUID, token: uuid.UUID, now: datetime) -> bool:
     """False when the lease was lost to another sender (who then owns the outcome)."""
-    done = await M.update(
-        {M.status: "sent", M.sent_at: now, M.claimed_until: None, M.claim_token: None, M.last_error: ""}
-    ).where((M.id == message_id) & (M.claim_token == token)).returning(M.id)
+    done = (
+        await M.update(
+            {
+                M.status: "sent",
+                M.sent_at: now,
+                M.claimed_until: None,
+                M.claim_token: None,
+                M.last_error: "",
+            }
+        )
+        .where((M.id == message_id) & (M.claim_token == token))
+        .returning(M.id)
+    )
     return bool(done)
 
 
 async def mark_failed(
-    message_id: uuid.UUID, token: uuid.UUID, now: datetime, *, attempts: int,
-    max_attempts: int, error: str, permanent: bool,
+    message_id: uuid.UUID,
+    token: uuid.UUID,
+    now: datetime,
+    *,
+    attempts: int,
+    max_attempts: int,
+    error: str,
+    permanent: bool,
 ) -> str:
     """Schedule the next try, or give up; returns the new status."""
     give_up = permanent or attempts >= max_attempts
@@ -145,15 +177,21 @@ async def deliver_pass(
     how many were sent. After a connection failure the rest of the batch is recorded
     as failed too rather than each waiting out a timeout. `now` (UTC) lets tests move
     the clock; `what` and `shown` name the message and its recipient in the log."""
-    token, batch = await claim(engine, now or datetime.now(timezone.utc), limit, lease_for(limit, send_timeout),
-                               max_attempts, channel=channel)
+    token, batch = await claim(
+        engine,
+        now or datetime.now(UTC),
+        limit,
+        lease_for(limit, send_timeout),
+        max_attempts,
+        channel=channel,
+    )
     sent = 0
     broken: DeliveryError | None = None
     for item in batch:
         error = broken or await attempt(item)
         if error is not None and error.connection:
             broken = error
-        done_at = now or datetime.now(timezone.utc)
+        done_at = now or datetime.now(UTC)
         if error is None:
             if await mark_sent(item.id, token, done_at):
                 sent += 1
@@ -161,12 +199,22 @@ async def deliver_pass(
                 log.warning("%s %s: lease lost before it was marked sent", what, item.id)
             continue
         status = await mark_failed(
-            item.id, token, done_at, attempts=item.attempts, max_attempts=max_attempts,
-            error=str(error), permanent=error.permanent,
+            item.id,
+            token,
+            done_at,
+            attempts=item.attempts,
+            max_attempts=max_attempts,
+            error=str(error),
+            permanent=error.permanent,
         )
         log.log(
             logging.ERROR if status == "failed" else logging.WARNING,
             "%s %s to %s, attempt %d: %s (now %s)",
-            what, item.id, shown(item.recipient), item.attempts, error, status,
+            what,
+            item.id,
+            shown(item.recipient),
+            item.attempts,
+            error,
+            status,
         )
     return sent

@@ -31,10 +31,14 @@ def sms_route(settings: Settings) -> SmsRoute:
     return "files" if settings.demo_mode else "held"
 
 
-MAIL_HELD = ("NO MAIL IS DELIVERED: no SMTP host (MOTCUA_SMTP_HOST) and demo mode is off; "
-             "activation, password-reset and enrollment mail waits in the outbox until one is set")
-SMS_HELD = ("NO SMS IS DELIVERED: no SMS gateway (MOTCUA_SMS_GATEWAY_URL) and demo mode is off; "
-            "SMS wait in the outbox until one is set")
+MAIL_HELD = (
+    "NO MAIL IS DELIVERED: no SMTP host (MOTCUA_SMTP_HOST) and demo mode is off; "
+    "activation, password-reset and enrollment mail waits in the outbox until one is set"
+)
+SMS_HELD = (
+    "NO SMS IS DELIVERED: no SMS gateway (MOTCUA_SMS_GATEWAY_URL) and demo mode is off; "
+    "SMS wait in the outbox until one is set"
+)
 
 
 def describe(settings: Settings) -> dict[str, str]:

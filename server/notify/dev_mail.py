@@ -30,7 +30,7 @@ text-align:left;vertical-align:top}}pre{{white-space:pre-wrap;background:#f6f6f6
 def _linkify(text: str) -> str:
     parts, last = [], 0
     for match in _LINK.finditer(text):
-        parts.append(html.escape(text[last:match.start()]))
+        parts.append(html.escape(text[last : match.start()]))
         url = html.escape(match.group(0))
         parts.append(f'<a href="{url}">{url}</a>')
         last = match.end()

@@ -35,7 +35,8 @@ def announce(directory: Path, base_url: str) -> None:
         _announced = True
         log.warning(
             "no SMTP host (MOTCUA_SMTP_HOST): mail is written to %s and listed at %s/dev/mail",
-            directory, base_url,
+            directory,
+            base_url,
         )
 
 

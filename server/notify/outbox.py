@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from server.notify.schemas import EmailParams, Language, TemplateName, encode_params, template_of
 from server.notify.tables import OutboxMessage
@@ -46,7 +46,7 @@ async def enqueue_email(
     if key is not None and not 0 < len(key) <= 200:
         raise ValueError("a message key has 1 to 200 characters")
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     message = OutboxMessage(
         id=uuid.uuid4(),
         channel="email",
@@ -67,7 +67,9 @@ async def enqueue_email(
     )
     if inserted:
         return _as_uuid(inserted[0]["id"])
-    existing = await OutboxMessage.select(OutboxMessage.id).where(OutboxMessage.message_key == key).first()
+    existing = (
+        await OutboxMessage.select(OutboxMessage.id).where(OutboxMessage.message_key == key).first()
+    )
     assert existing is not None  # the conflict was on this key
     return _as_uuid(existing["id"])
 

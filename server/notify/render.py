@@ -16,8 +16,18 @@ from server.notify.schemas import EmailParams, Language, Rendered, template_of
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 _EN_MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 

@@ -27,7 +27,7 @@ import asyncio
 import logging
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, Protocol, Union
 
@@ -61,12 +61,19 @@ from sync.codes import CODE_LENGTH, display
 log = logging.getLogger("motcua.notify")
 CHANNEL = "sms"
 SmsTemplateName = Literal[
-    "dossier_submitted", "dossier_received", "documents_requested", "dossier_result", "dossier_refused",
+    "dossier_submitted",
+    "dossier_received",
+    "documents_requested",
+    "dossier_result",
+    "dossier_refused",
 ]
 SMS_TEMPLATES: tuple[str, ...] = SmsTemplateName.__args__  # type: ignore[attr-defined]
 SmsParams = Union[
-    DossierSubmittedParams, DossierReceivedParams, DocumentsRequestedParams,
-    DossierResultParams, DossierRefusedParams,
+    DossierSubmittedParams,
+    DossierReceivedParams,
+    DocumentsRequestedParams,
+    DossierResultParams,
+    DossierRefusedParams,
 ]
 # Per request to the gateway; the lease of a batch is sized from it.
 SEND_TIMEOUT = 15.0
@@ -107,6 +114,7 @@ def normalize_phone(text: str) -> str:
 
 # ---------------------------------------------------------------- enqueue
 
+
 async def enqueue_sms(
     phone: str,
     template: SmsTemplateName,
@@ -134,13 +142,21 @@ async def enqueue_sms(
         raise ValueError(f"an SMS key has 1 to {200 - len(KEY_PREFIX)} characters")
     message_key = KEY_PREFIX + key if key is not None else None
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     inserted = await (
         OutboxMessage.insert(
             OutboxMessage(
-                id=uuid.uuid4(), channel=CHANNEL, recipient=recipient, template=template,
-                language=lang, params=encode_params(params), status="pending", attempts=0,
-                next_attempt_at=now, created_at=now, message_key=message_key,
+                id=uuid.uuid4(),
+                channel=CHANNEL,
+                recipient=recipient,
+                template=template,
+                language=lang,
+                params=encode_params(params),
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+                message_key=message_key,
             )
         )
         .on_conflict(target=OutboxMessage.message_key, action="DO NOTHING")
@@ -148,13 +164,17 @@ async def enqueue_sms(
     )
     if inserted:
         return _as_uuid(inserted[0]["id"])
-    existing = await OutboxMessage.select(OutboxMessage.id).where(
-        OutboxMessage.message_key == message_key).first()
+    existing = (
+        await OutboxMessage.select(OutboxMessage.id)
+        .where(OutboxMessage.message_key == message_key)
+        .first()
+    )
     assert existing is not None  # the conflict was on this key
     return _as_uuid(existing["id"])
 
 
 # ---------------------------------------------------------------- text
+
 
 def _code(value: str) -> str:
     return display(value) if len(value) == CODE_LENGTH else value
@@ -185,13 +205,13 @@ def render_sms(params: SmsParams, lang: Language, *, unaccented: bool = True) ->
 
 # ---------------------------------------------------------------- transports
 
+
 class SmsTransport(Protocol):
     async def send(self, message_id: uuid.UUID, to: str, text: str) -> None:
         """Deliver, or raise DeliveryError."""
         ...
 
-    async def aclose(self) -> None:
-        ...
+    async def aclose(self) -> None: ...
 
 
 class GatewayTransport:
@@ -207,11 +227,15 @@ class GatewayTransport:
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         try:
-            response = await self._client.post(self._url, json={"to": to, "text": text}, headers=headers)
+            response = await self._client.post(
+                self._url, json={"to": to, "text": text}, headers=headers
+            )
         except httpx.TimeoutException as exc:
             raise DeliveryError(f"gateway timeout: {type(exc).__name__}", connection=True) from exc
         except httpx.HTTPError as exc:
-            raise DeliveryError(f"gateway unreachable: {type(exc).__name__}: {exc}", connection=True) from exc
+            raise DeliveryError(
+                f"gateway unreachable: {type(exc).__name__}: {exc}", connection=True
+            ) from exc
         status = response.status_code
         if 200 <= status < 300:
             return
@@ -252,11 +276,12 @@ class FileSinkTransport:
             _announced = True
             log.warning(
                 "no SMS gateway (MOTCUA_SMS_GATEWAY_URL): SMS are written to %s and listed at %s/dev/sms",
-                directory, base_url,
+                directory,
+                base_url,
             )
 
     async def send(self, message_id: uuid.UUID, to: str, text: str) -> None:
-        record = SmsFile(id=message_id, to=to, text=text, written_at=datetime.now(timezone.utc))
+        record = SmsFile(id=message_id, to=to, text=text, written_at=datetime.now(UTC))
         await asyncio.to_thread(
             write_atomically, self._directory / f"{message_id}.json", msgspec.json.encode(record)
         )
@@ -276,6 +301,7 @@ def sms_transport_for(settings: Settings) -> SmsTransport | None:
 
 
 # ---------------------------------------------------------------- delivery
+
 
 async def deliver_due_sms(
     engine: Engine,
@@ -304,13 +330,22 @@ async def _deliver(
     engine: Engine, settings: Settings, limit: int, now: datetime | None, transport: SmsTransport
 ) -> int:
     return await claims.deliver_pass(
-        engine, channel=CHANNEL, now=now, limit=limit, send_timeout=SEND_TIMEOUT,
-        max_attempts=settings.sms_max_attempts, attempt=lambda item: _attempt(item, settings, transport),
-        log=log, what="outbox SMS", shown=_masked,
+        engine,
+        channel=CHANNEL,
+        now=now,
+        limit=limit,
+        send_timeout=SEND_TIMEOUT,
+        max_attempts=settings.sms_max_attempts,
+        attempt=lambda item: _attempt(item, settings, transport),
+        log=log,
+        what="outbox SMS",
+        shown=_masked,
     )
 
 
-async def _attempt(item: claims.Claimed, settings: Settings, transport: SmsTransport) -> DeliveryError | None:
+async def _attempt(
+    item: claims.Claimed, settings: Settings, transport: SmsTransport
+) -> DeliveryError | None:
     try:
         params = decode_params(item.params)
         text = render_sms(params, item.language, unaccented=settings.sms_unaccented)  # type: ignore[arg-type]

@@ -47,7 +47,9 @@ class SmtpTransport:
             ) from exc
         except (aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPDataError) as exc:
             # About this message: a 5xx will not change on retry, a 4xx may.
-            raise DeliveryError(f"{exc.code} {exc.message}", permanent=500 <= exc.code < 600) from exc
+            raise DeliveryError(
+                f"{exc.code} {exc.message}", permanent=500 <= exc.code < 600
+            ) from exc
         except aiosmtplib.SMTPResponseException as exc:
             # Greeting, HELO, AUTH, MAIL FROM: the server or our configuration, not
             # this message; retried, as someone may fix the configuration.

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import datetime, timezone
-from typing import AsyncIterator
+from datetime import UTC, datetime
 
 from litestar import Litestar
 from piccolo.engine.base import Engine
@@ -18,8 +18,8 @@ from server.notify.delivery import announce_held, mail_route
 from server.notify.mailbox import MailboxTransport, mailbox_dir
 from server.notify.render import render
 from server.notify.schemas import decode_params
-from server.notify.smtp import SEND_TIMEOUT, SmtpTransport
 from server.notify.sms import deliver_due_sms, sms_transport_for
+from server.notify.smtp import SEND_TIMEOUT, SmtpTransport
 from server.notify.transport import DeliveryError, Transport
 from server.settings import Settings
 
@@ -59,9 +59,15 @@ async def deliver_due(
     if transport is None:
         return 0
     return await claims.deliver_pass(
-        engine, channel="email", now=now, limit=limit, send_timeout=SEND_TIMEOUT,
-        max_attempts=settings.mail_max_attempts, attempt=lambda item: _attempt(item, settings, transport, now),
-        log=log, what="outbox message",
+        engine,
+        channel="email",
+        now=now,
+        limit=limit,
+        send_timeout=SEND_TIMEOUT,
+        max_attempts=settings.mail_max_attempts,
+        attempt=lambda item: _attempt(item, settings, transport, now),
+        log=log,
+        what="outbox message",
     )
 
 
@@ -71,8 +77,12 @@ async def _attempt(
     try:
         rendered = render(decode_params(item.params), item.language)  # type: ignore[arg-type]
         message = compose(
-            item.id, item.recipient, rendered, mail_from=settings.mail_from,
-            lang=item.language, date=now or datetime.now(timezone.utc),
+            item.id,
+            item.recipient,
+            rendered,
+            mail_from=settings.mail_from,
+            lang=item.language,
+            date=now or datetime.now(UTC),
         )
     except Exception as exc:  # a template or data bug: this message is never sendable
         log.exception("outbox message %s cannot be rendered", item.id)
@@ -94,21 +104,31 @@ def notify_now() -> None:
         loop.call_soon_threadsafe(event.set)
 
 
-async def _run(engine: Engine, settings: Settings, wake: asyncio.Event, stop: asyncio.Event) -> None:
+async def _run(
+    engine: Engine, settings: Settings, wake: asyncio.Event, stop: asyncio.Event
+) -> None:
     transport = transport_for(settings)
     sms_transport = sms_transport_for(settings)
     try:
         while not stop.is_set():
             wake.clear()
             try:
-                sent = await deliver_due(engine, settings, BATCH, transport=transport) if transport else 0
+                sent = (
+                    await deliver_due(engine, settings, BATCH, transport=transport)
+                    if transport
+                    else 0
+                )
             except Exception:
                 # The database may be away for a moment; the loop must outlive it.
                 log.exception("outbox pass failed")
                 sent = 0
             # SMS: the same outbox and claims, channel "sms", its own transport.
             try:
-                sms_sent = await deliver_due_sms(engine, settings, BATCH, transport=sms_transport) if sms_transport else 0
+                sms_sent = (
+                    await deliver_due_sms(engine, settings, BATCH, transport=sms_transport)
+                    if sms_transport
+                    else 0
+                )
             except Exception:
                 log.exception("outbox SMS pass failed")
                 sms_sent = 0
@@ -128,7 +148,9 @@ async def notify_worker(app: Litestar) -> AsyncIterator[None]:
     announce_held(app.state.settings)
     wake, stop = asyncio.Event(), asyncio.Event()
     waker = (asyncio.get_running_loop(), wake)
-    task = asyncio.create_task(_run(app.state.engine, app.state.settings, wake, stop), name="outbox")
+    task = asyncio.create_task(
+        _run(app.state.engine, app.state.settings, wake, stop), name="outbox"
+    )
     _wakers.add(waker)
     try:
         yield

@@ -16,9 +16,14 @@ class PaymentProvidersController(Controller):
     guards = [require(Role.desk, Role.agency_admin, Role.admin)]
     opt = DEVICE_CREDENTIAL
 
-    @get("/", summary="The payment providers record_payment accepts",
-         description=("`desk`: cash at the desk, the receipt number as reference (any fee). An online "
-                      "provider (`online: true`) confirms a transaction reference with the provider, and "
-                      "pays only a level-4 procedure's fee requested with method `online`."))
+    @get(
+        "/",
+        summary="The payment providers record_payment accepts",
+        description=(
+            "`desk`: cash at the desk, the receipt number as reference (any fee). An online "
+            "provider (`online: true`) confirms a transaction reference with the provider, and "
+            "pays only a level-4 procedure's fee requested with method `online`."
+        ),
+    )
     async def providers(self, state: State) -> list[ProviderInfo]:
         return describe(state.settings)

@@ -15,5 +15,11 @@ class DeskProvider:
 
     async def look_up(self, query: PaymentQuery) -> PaymentConfirmation:
         # The official saw the money: the fee asked for is what was paid, now.
-        return PaymentConfirmation(provider=DESK, reference=query.reference, amount=query.amount,
-                                   paid_at=utcnow(), status="paid", dossier_code=query.dossier_code)
+        return PaymentConfirmation(
+            provider=DESK,
+            reference=query.reference,
+            amount=query.amount,
+            paid_at=utcnow(),
+            status="paid",
+            dossier_code=query.dossier_code,
+        )

@@ -47,9 +47,15 @@ def issue(data_dir: Path, dossier_code: str, amount: int) -> DevPayment:
     """Take a (pretend) payment of `amount` for the dossier; returns its reference."""
     if amount < 0:
         raise ValueError("the amount is negative")
-    payment = DevPayment(reference="DEV" + secrets.token_hex(6).upper(), dossier_code=parse_code(dossier_code),
-                         amount=amount, paid_at=utcnow())
-    write_atomically(dev_payments_dir(data_dir) / f"{payment.reference}.json", msgspec.json.encode(payment))
+    payment = DevPayment(
+        reference="DEV" + secrets.token_hex(6).upper(),
+        dossier_code=parse_code(dossier_code),
+        amount=amount,
+        paid_at=utcnow(),
+    )
+    write_atomically(
+        dev_payments_dir(data_dir) / f"{payment.reference}.json", msgspec.json.encode(payment)
+    )
     return payment
 
 
@@ -57,7 +63,9 @@ def find(data_dir: Path, reference: str) -> DevPayment | None:
     if not _REFERENCE.match(reference):  # also keeps the reference from naming another path
         return None
     try:
-        return msgspec.json.decode((dev_payments_dir(data_dir) / f"{reference}.json").read_bytes(), type=DevPayment)
+        return msgspec.json.decode(
+            (dev_payments_dir(data_dir) / f"{reference}.json").read_bytes(), type=DevPayment
+        )
     except FileNotFoundError:
         return None
 
@@ -72,12 +80,21 @@ class DevProvider:
     async def look_up(self, query: PaymentQuery) -> PaymentConfirmation:
         found = await asyncio.to_thread(find, self._data_dir, query.reference)
         if found is None:
-            raise UnknownReference(DEV, query.reference, f"no development payment {query.reference} was issued")
-        return PaymentConfirmation(provider=DEV, reference=found.reference, amount=found.amount,
-                                   paid_at=found.paid_at, status="paid", dossier_code=found.dossier_code)
+            raise UnknownReference(
+                DEV, query.reference, f"no development payment {query.reference} was issued"
+            )
+        return PaymentConfirmation(
+            provider=DEV,
+            reference=found.reference,
+            amount=found.amount,
+            paid_at=found.paid_at,
+            status="paid",
+            dossier_code=found.dossier_code,
+        )
 
 
 # ---------------------------------------------------------------- the page
+
 
 class IssueForm(msgspec.Struct):
     dossier_code: str
@@ -122,14 +139,25 @@ def dev_payments_router(data_dir: Path) -> Router:
     def payments_page() -> str:
         return _page(data_dir)
 
-    @post("/", media_type=MediaType.HTML, include_in_schema=False, status_code=200, sync_to_thread=True)
+    @post(
+        "/",
+        media_type=MediaType.HTML,
+        include_in_schema=False,
+        status_code=200,
+        sync_to_thread=True,
+    )
     def pay(data: Annotated[IssueForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> str:
         try:
             payment = issue(data_dir, data.dossier_code, data.amount)
         except (InvalidCode, ValueError) as exc:
-            return _page(data_dir, f"<p><b>Not paid:</b> {html.escape(str(exc) or 'invalid dossier code')}</p>")
-        notice = (f'<p>Paid {payment.amount:,} đồng for {html.escape(display(payment.dossier_code))}. '
-                  f'Reference: <span class="ref" id="reference">{html.escape(payment.reference)}</span></p>')
+            return _page(
+                data_dir,
+                f"<p><b>Not paid:</b> {html.escape(str(exc) or 'invalid dossier code')}</p>",
+            )
+        notice = (
+            f"<p>Paid {payment.amount:,} đồng for {html.escape(display(payment.dossier_code))}. "
+            f'Reference: <span class="ref" id="reference">{html.escape(payment.reference)}</span></p>'
+        )
         return _page(data_dir, notice)
 
     return Router(path="/dev/payments", route_handlers=[payments_page, pay])

@@ -94,7 +94,9 @@ class GatewayProvider:
 
     online = True
 
-    def __init__(self, name: str, url: str, api_key: str, api_secret: str, *, timeout: float) -> None:
+    def __init__(
+        self, name: str, url: str, api_key: str, api_secret: str, *, timeout: float
+    ) -> None:
         self.name = name
         self._url = url
         self._key = api_key
@@ -102,9 +104,14 @@ class GatewayProvider:
         self._timeout = timeout
 
     async def look_up(self, query: PaymentQuery) -> PaymentConfirmation:
-        body = msgspec.json.encode(GatewayRequest(
-            reference=query.reference, dossier_code=query.dossier_code,
-            dossier_id=str(query.dossier_id), amount=query.amount))
+        body = msgspec.json.encode(
+            GatewayRequest(
+                reference=query.reference,
+                dossier_code=query.dossier_code,
+                dossier_id=str(query.dossier_id),
+                amount=query.amount,
+            )
+        )
         timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
         headers = {
             "Content-Type": "application/json",
@@ -116,18 +123,28 @@ class GatewayProvider:
         # A client per look-up: verifications are rare (one per payment), and a
         # lasting client would need closing at shutdown for nothing.
         try:
-            async with httpx.AsyncClient(timeout=httpx.Timeout(self._timeout), follow_redirects=False) as client:
+            async with httpx.AsyncClient(
+                timeout=httpx.Timeout(self._timeout), follow_redirects=False
+            ) as client:
                 response = await client.post(self._url, content=body, headers=headers)
         except httpx.TimeoutException as exc:
-            raise ProviderUnavailable(self.name, f"{self.name} did not answer in {self._timeout:g} s") from exc
+            raise ProviderUnavailable(
+                self.name, f"{self.name} did not answer in {self._timeout:g} s"
+            ) from exc
         except httpx.HTTPError as exc:
-            raise ProviderUnavailable(self.name, f"{self.name} is unreachable: {type(exc).__name__}") from exc
+            raise ProviderUnavailable(
+                self.name, f"{self.name} is unreachable: {type(exc).__name__}"
+            ) from exc
         return self._read(query, nonce, response)
 
-    def _read(self, query: PaymentQuery, nonce: str, response: httpx.Response) -> PaymentConfirmation:
+    def _read(
+        self, query: PaymentQuery, nonce: str, response: httpx.Response
+    ) -> PaymentConfirmation:
         status = response.status_code
         if status == 404:
-            raise UnknownReference(self.name, query.reference, f"{self.name} has no payment {query.reference}")
+            raise UnknownReference(
+                self.name, query.reference, f"{self.name} has no payment {query.reference}"
+            )
         if status >= 500 or status in (408, 429):
             raise ProviderUnavailable(self.name, f"{self.name} answered {status}")
         if status != 200:
@@ -138,12 +155,21 @@ class GatewayProvider:
         try:
             answer = msgspec.json.decode(response.content, type=GatewayAnswer)
         except msgspec.DecodeError as exc:  # ValidationError is a DecodeError
-            raise ProviderError(self.name, f"{self.name} answered an unreadable body: {exc}") from None
+            raise ProviderError(
+                self.name, f"{self.name} answered an unreadable body: {exc}"
+            ) from None
         if answer.currency != "VND":
             raise ProviderError(self.name, f"{self.name} answered in {answer.currency}, not VND")
         paid_at = answer.paid_at
-        if paid_at is not None and paid_at.tzinfo is None:  # no zone given: UTC, as the contract says
-            paid_at = paid_at.replace(tzinfo=dt.timezone.utc)
-        return PaymentConfirmation(provider=self.name, reference=answer.reference, amount=answer.amount,
-                                   paid_at=paid_at, status=answer.status,
-                                   dossier_code=answer.dossier_code)
+        if (
+            paid_at is not None and paid_at.tzinfo is None
+        ):  # no zone given: UTC, as the contract says
+            paid_at = paid_at.replace(tzinfo=dt.UTC)
+        return PaymentConfirmation(
+            provider=self.name,
+            reference=answer.reference,
+            amount=answer.amount,
+            paid_at=paid_at,
+            status=answer.status,
+            dossier_code=answer.dossier_code,
+        )

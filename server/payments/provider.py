@@ -96,11 +96,23 @@ async def verify(provider: PaymentProvider, query: PaymentQuery) -> PaymentConfi
     found = await provider.look_up(query)
     name, ref = provider.name, query.reference
     if found.reference != ref:
-        raise ProviderError(name, f"asked about {ref!r}, the provider answered about {found.reference!r}")
+        raise ProviderError(
+            name, f"asked about {ref!r}, the provider answered about {found.reference!r}"
+        )
     if found.status != "paid":
         raise NotPaid(name, ref, f"payment {ref} at {name} is {found.status}, not paid")
-    if found.dossier_code is not None and query.dossier_code is not None and found.dossier_code != query.dossier_code:
-        raise OtherDossier(name, ref, f"payment {ref} at {name} was made for dossier {found.dossier_code}")
+    if (
+        found.dossier_code is not None
+        and query.dossier_code is not None
+        and found.dossier_code != query.dossier_code
+    ):
+        raise OtherDossier(
+            name, ref, f"payment {ref} at {name} was made for dossier {found.dossier_code}"
+        )
     if found.amount != query.amount:
-        raise AmountMismatch(name, ref, f"payment {ref} at {name} is {found.amount} đồng; the fee is {query.amount} đồng")
+        raise AmountMismatch(
+            name,
+            ref,
+            f"payment {ref} at {name} is {found.amount} đồng; the fee is {query.amount} đồng",
+        )
     return found

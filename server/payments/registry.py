@@ -21,8 +21,12 @@ def providers_for(settings: Settings) -> dict[str, PaymentProvider]:
     providers: dict[str, PaymentProvider] = {DESK: DeskProvider()}
     if settings.payment_gateway_url:
         providers[settings.payment_provider_name] = GatewayProvider(
-            settings.payment_provider_name, settings.payment_gateway_url,
-            settings.payment_api_key, settings.payment_api_secret, timeout=settings.payment_timeout)
+            settings.payment_provider_name,
+            settings.payment_gateway_url,
+            settings.payment_api_key,
+            settings.payment_api_secret,
+            timeout=settings.payment_timeout,
+        )
     if settings.demo_mode:
         providers["dev"] = DevProvider(settings.data_dir)
     return providers

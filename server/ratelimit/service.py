@@ -51,7 +51,7 @@ RETURNING hits, window_start
 def _aware(value: dt.datetime | str) -> dt.datetime:
     if isinstance(value, str):  # SQLite hands raw RETURNING values back as text
         value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 async def _count(name: str, value: str, now: dt.datetime) -> tuple[int, dt.datetime]:
@@ -66,14 +66,14 @@ async def _count(name: str, value: str, now: dt.datetime) -> tuple[int, dt.datet
 async def within(name: str, value: str, now: dt.datetime | None = None) -> bool:
     """Count one; whether it is still within the limit (for work that is skipped, not
     refused, past the limit)."""
-    hits, _ = await _count(name, value, now or dt.datetime.now(dt.timezone.utc))
+    hits, _ = await _count(name, value, now or dt.datetime.now(dt.UTC))
     return hits <= LIMITS[name].hits
 
 
 async def hit(name: str, value: str, now: dt.datetime | None = None) -> None:
     """Count one attempt; raise 429 with Retry-After once the window is full."""
     limit = LIMITS[name]
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     hits, started = await _count(name, value, now)
     if hits > limit.hits:
         retry = math.ceil((started + dt.timedelta(seconds=limit.seconds) - now).total_seconds())
@@ -81,7 +81,5 @@ async def hit(name: str, value: str, now: dt.datetime | None = None) -> None:
 
 
 async def purge_stale(now: dt.datetime | None = None) -> None:
-    now = now or dt.datetime.now(dt.timezone.utc)
-    await RateLimitBucket.delete().where(
-        RateLimitBucket.window_start < now - dt.timedelta(days=1)
-    )
+    now = now or dt.datetime.now(dt.UTC)
+    await RateLimitBucket.delete().where(RateLimitBucket.window_start < now - dt.timedelta(days=1))

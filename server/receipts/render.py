@@ -124,8 +124,14 @@ class _Receipt(FPDF):
         label_bottom = self.get_y()
         self.set_xy(MARGIN + label_width, top)
         self.set_font(FONT_FAMILY, "B" if bold else "", size)
-        self.multi_cell(self.epw - label_width, 5.5 if size <= 11 else 7.0, value, align="L",
-                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(
+            self.epw - label_width,
+            5.5 if size <= 11 else 7.0,
+            value,
+            align="L",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
         self.set_y(max(self.get_y(), label_bottom, top + 5.5) + 1.2)
 
 
@@ -139,7 +145,7 @@ def render_receipt(data: ReceiptData) -> bytes:
     pdf.add_font(FONT_FAMILY, "", str(regular))
     pdf.add_font(FONT_FAMILY, "B", str(bold))
     # The same data gives the same bytes (no "now" in the file).
-    pdf.set_creation_date(data.submitted_at.astimezone(dt.timezone.utc))
+    pdf.set_creation_date(data.submitted_at.astimezone(dt.UTC))
     pdf.set_creator("motcua")
     pdf.set_lang(data.lang)
     pdf.set_title(_nfc(labels["title"]))
@@ -151,8 +157,14 @@ def render_receipt(data: ReceiptData) -> bytes:
     pdf.cell(0, 5, labels["motto_2"], align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     pdf.set_font(FONT_FAMILY, "B", 11)
-    pdf.multi_cell(0, 5.5, _nfc(data.agency_name).upper() if data.lang == "vi" else _nfc(data.agency_name),
-                   align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        0,
+        5.5,
+        _nfc(data.agency_name).upper() if data.lang == "vi" else _nfc(data.agency_name),
+        align="C",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
     pdf.ln(3)
     pdf.set_font(FONT_FAMILY, "B", 13)
     pdf.multi_cell(0, 6.5, labels["title"], align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -185,8 +197,13 @@ def render_receipt(data: ReceiptData) -> bytes:
     pdf.ln(2)
     pdf.set_font(FONT_FAMILY, "", 10)
     pdf.multi_cell(0, 5, labels["scan"], align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.image(io.BytesIO(_qr_png(url)), x=(pdf.w - QR_SIZE_MM) / 2, y=pdf.get_y() + 1,
-              w=QR_SIZE_MM, h=QR_SIZE_MM)
+    pdf.image(
+        io.BytesIO(_qr_png(url)),
+        x=(pdf.w - QR_SIZE_MM) / 2,
+        y=pdf.get_y() + 1,
+        w=QR_SIZE_MM,
+        h=QR_SIZE_MM,
+    )
     pdf.set_y(pdf.get_y() + QR_SIZE_MM + 2)
     pdf.set_font(FONT_FAMILY, "", 8.5)
     pdf.multi_cell(0, 4, url, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)

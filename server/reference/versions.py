@@ -13,16 +13,22 @@ def content_etag(payload: bytes) -> str:
 
 
 async def set_dataset_version(name: str, etag: str) -> None:
-    now = dt.datetime.now(dt.timezone.utc)
-    updated = await ReferenceDataset.update(
-        {ReferenceDataset.etag: etag, ReferenceDataset.updated_at: now}
-    ).where(ReferenceDataset.name == name).returning(ReferenceDataset.name)
+    now = dt.datetime.now(dt.UTC)
+    updated = (
+        await ReferenceDataset.update(
+            {ReferenceDataset.etag: etag, ReferenceDataset.updated_at: now}
+        )
+        .where(ReferenceDataset.name == name)
+        .returning(ReferenceDataset.name)
+    )
     if not updated:
         await ReferenceDataset.insert(ReferenceDataset(name=name, etag=etag, updated_at=now))
 
 
 async def dataset_version(name: str) -> str | None:
-    row = await ReferenceDataset.select(ReferenceDataset.etag).where(
-        ReferenceDataset.name == name
-    ).first()
+    row = (
+        await ReferenceDataset.select(ReferenceDataset.etag)
+        .where(ReferenceDataset.name == name)
+        .first()
+    )
     return row["etag"] if row else None

@@ -33,12 +33,19 @@ async def test_an_admin_gets_the_admin_without_its_login_page(admin: AdminClient
     assert page.status_code == 200 and "<!DOCTYPE html>" in page.text
     r = await admin.get("/admin")
     assert r.status_code == 308 and r.headers["location"] == "/admin/"
-    assert (await admin.get("/admin/assets/" + page.text.split("./assets/")[1].split('"')[0])).status_code == 200
+    assert (
+        await admin.get("/admin/assets/" + page.text.split("./assets/")[1].split('"')[0])
+    ).status_code == 200
 
     user = (await admin.get("/admin/api/user/")).json()
     assert user["username"] == admin.email
     assert set((await admin.get(f"{TABLES}/")).json()) >= {
-        "account", "commune", "provincial_fee", "calendar_override", "procedure"}
+        "account",
+        "commune",
+        "provincial_fee",
+        "calendar_override",
+        "procedure",
+    }
     # The mirror piccolo-admin signs in: ours, with a password nobody knows.
     mirror = await BaseUser.select().where(BaseUser.username == admin.email).first()
     assert mirror["admin"] and mirror["superuser"] and mirror["active"]
@@ -51,7 +58,9 @@ async def test_an_admin_gets_the_admin_without_its_login_page(admin: AdminClient
     assert await SessionsBase.count().where(SessionsBase.user_id == mirror["id"]) == 1  # reused
 
 
-async def test_an_admin_lists_accounts_through_piccolo_admin_without_password_hashes(admin: AdminClient) -> None:
+async def test_an_admin_lists_accounts_through_piccolo_admin_without_password_hashes(
+    admin: AdminClient,
+) -> None:
     r = await admin.get(f"{TABLES}/account/", params={"__page_size": 100})
     assert r.status_code == 200, r.text
     rows = r.json()["rows"]
@@ -74,13 +83,21 @@ async def test_everyone_but_an_admin_is_refused(app, role: str) -> None:
     expected = 401 if role == "anonymous" else 403
     problem = "/problems/not_signed_in" if role == "anonymous" else "/problems/forbidden"
     try:
-        for path in ("/admin/api/tables/account/", "/admin/api/user/", "/admin/public/meta/", "/admin/"):
+        for path in (
+            "/admin/api/tables/account/",
+            "/admin/api/user/",
+            "/admin/public/meta/",
+            "/admin/",
+        ):
             r = await http.get(path)
             assert r.status_code == expected, (path, r.status_code, r.text)
             assert r.json()["type"] == problem
         http.cookies.set("csrftoken", "x")
-        r = await http.patch(f"{TABLES}/account/{uuid.uuid4()}/", json={"role": "admin"},
-                             headers={"X-CSRFToken": "x"})
+        r = await http.patch(
+            f"{TABLES}/account/{uuid.uuid4()}/",
+            json={"role": "admin"},
+            headers={"X-CSRFToken": "x"},
+        )
         assert r.status_code == expected
         page = await http.get("/admin/", headers={"Accept": "text/html"})
         if role == "anonymous":
@@ -112,13 +129,18 @@ async def test_an_admin_demoted_or_signed_out_loses_the_admin(admin: AdminClient
     await Account.update({Account.role: "citizen"}).where(Account.id == admin.account_id)
     assert (await admin.get("/admin/api/user/")).status_code == 403
     await Account.update({Account.role: "admin"}).where(Account.id == admin.account_id)
-    await Session.update({Session.revoked_at: dt.datetime.now(dt.timezone.utc)}).where(
-        Session.account_id == admin.account_id)
+    await Session.update({Session.revoked_at: dt.datetime.now(dt.UTC)}).where(
+        Session.account_id == admin.account_id
+    )
     assert (await admin.get("/admin/api/user/")).status_code == 401
 
 
 async def test_piccolo_password_login_and_password_change_are_refused(admin: AdminClient) -> None:
-    assert (await admin.write("POST", "/admin/public/login/", {"username": admin.email, "password": "x"})).status_code == 404
+    assert (
+        await admin.write(
+            "POST", "/admin/public/login/", {"username": admin.email, "password": "x"}
+        )
+    ).status_code == 404
     assert (await admin.write("POST", "/admin/api/change-password/", {})).status_code == 404
 
 
@@ -139,13 +161,17 @@ async def test_writes_need_piccolo_admins_csrf_token(admin: AdminClient) -> None
     assert r.status_code == 403
 
 
-async def test_an_admin_changes_a_role_and_commune_and_it_is_audited(app, admin: AdminClient) -> None:
+async def test_an_admin_changes_a_role_and_commune_and_it_is_audited(
+    app, admin: AdminClient
+) -> None:
     _, citizen_id, _ = await signed_in(app, "citizen")
     before = await Account.select(Account.password_hash).where(Account.id == citizen_id).first()
     url = f"{TABLES}/account/{citizen_id}/"
     # The UI sends the whole form back, the secret as an empty string.
     form = (await admin.get(url)).json()
-    r = await admin.write("PATCH", url, {**form, "role": "desk", "commune_code": "00070", "password_hash": ""})
+    r = await admin.write(
+        "PATCH", url, {**form, "role": "desk", "commune_code": "00070", "password_hash": ""}
+    )
     assert r.status_code == 200, r.text
     row = await Account.select().where(Account.id == citizen_id).first()
     assert (row["role"], row["commune_code"]) == ("desk", "00070")
@@ -153,7 +179,10 @@ async def test_an_admin_changes_a_role_and_commune_and_it_is_audited(app, admin:
     [event] = await _audit("account_updated")
     assert event["actor_id"] == admin.account_id and event["target_id"] == str(citizen_id)
     assert event["target_kind"] == "account" and event["ip"] == "203.0.113.9"
-    assert '"role":"citizen → desk"' in event["detail"] and '"commune_code":" → 00070"' in event["detail"]
+    assert (
+        '"role":"citizen → desk"' in event["detail"]
+        and '"commune_code":" → 00070"' in event["detail"]
+    )
 
     refused = [
         {"role": "mayor"},
@@ -172,7 +201,9 @@ async def test_an_admin_changes_a_role_and_commune_and_it_is_audited(app, admin:
     r = await admin.write("PATCH", f"{TABLES}/account/{admin.account_id}/", {"role": "citizen"})
     assert r.status_code == 400
     # Accounts are neither created nor deleted here.
-    assert (await admin.write("POST", f"{TABLES}/account/", {"email": "x@example.vn"})).status_code == 405
+    assert (
+        await admin.write("POST", f"{TABLES}/account/", {"email": "x@example.vn"})
+    ).status_code == 405
     assert (await admin.write("DELETE", url)).status_code == 405
     assert (await admin.write("PUT", url, form)).status_code == 405
 
@@ -183,20 +214,30 @@ async def test_an_admin_renames_an_agency_and_a_reseed_keeps_it(admin: AdminClie
     name = "Ủy ban nhân dân phường Hoàn Kiếm (Bộ phận một cửa)"
     r = await admin.write("PATCH", url, {**form, "agency_name": f"  {name} "})
     assert r.status_code == 200, r.text
-    assert (await Commune.select(Commune.agency_name).where(Commune.code == "00070").first())["agency_name"] == name
+    assert (await Commune.select(Commune.agency_name).where(Commune.code == "00070").first())[
+        "agency_name"
+    ] == name
     assert len(await _audit("commune_updated")) == 1
     assert (await admin.write("PATCH", url, {"name": "Khác"})).status_code == 400
     assert (await admin.write("DELETE", url)).status_code == 405
     await seed_communes()
-    assert (await Commune.select(Commune.agency_name).where(Commune.code == "00070").first())["agency_name"] == name
+    assert (await Commune.select(Commune.agency_name).where(Commune.code == "00070").first())[
+        "agency_name"
+    ] == name
 
 
 async def test_procedures_and_provinces_are_read_only(admin: AdminClient) -> None:
     r = await admin.get(f"{TABLES}/procedure/", params={"__page_size": 100})
     assert r.status_code == 200 and "khai-sinh" in {row["code"] for row in r.json()["rows"]}
-    assert (await admin.write("PATCH", f"{TABLES}/procedure/khai-sinh/", {"active": False})).status_code == 405
+    assert (
+        await admin.write("PATCH", f"{TABLES}/procedure/khai-sinh/", {"active": False})
+    ).status_code == 405
     assert (await admin.write("DELETE", f"{TABLES}/procedure/khai-sinh/")).status_code == 405
-    assert (await admin.write("POST", f"{TABLES}/province/", {"code": "99", "name": "x", "kind": "tỉnh"})).status_code == 405
+    assert (
+        await admin.write(
+            "POST", f"{TABLES}/province/", {"code": "99", "name": "x", "kind": "tỉnh"}
+        )
+    ).status_code == 405
 
 
 async def test_holiday_overrides_through_the_admin_reach_every_process(admin: AdminClient) -> None:
@@ -204,41 +245,61 @@ async def test_holiday_overrides_through_the_admin_reach_every_process(admin: Ad
     same_day = Processing(kind="same_day")
     assert await calendar.due_date_for(friday_late, same_day) == dt.date(2026, 11, 23)
     token = (await CalendarVersion.select().first())["token"]
-    r = await admin.write("POST", f"{TABLES}/calendar_override/",
-                          {"day": "2026-11-23", "kind": "holiday", "note": "Nghỉ  thêm"})
+    r = await admin.write(
+        "POST",
+        f"{TABLES}/calendar_override/",
+        {"day": "2026-11-23", "kind": "holiday", "note": "Nghỉ  thêm"},
+    )
     assert r.status_code == 201, r.text
     assert (await CalendarVersion.select().first())["token"] != token
     assert await calendar.due_date_for(friday_late, same_day) == dt.date(2026, 11, 25)
     row = await CalendarOverride.select().first()
     assert row["note"] == "Nghỉ thêm" and row["updated_by"] == admin.account_id
 
-    r = await admin.write("POST", f"{TABLES}/calendar_override/", {"day": "2026-11-30", "kind": "vacation"})
+    r = await admin.write(
+        "POST", f"{TABLES}/calendar_override/", {"day": "2026-11-30", "kind": "vacation"}
+    )
     assert r.status_code == 400
-    r = await admin.write("PATCH", f"{TABLES}/calendar_override/{row['id']}/", {"kind": "working_day"})
+    r = await admin.write(
+        "PATCH", f"{TABLES}/calendar_override/{row['id']}/", {"kind": "working_day"}
+    )
     assert r.status_code == 200, r.text
     r = await admin.write("DELETE", f"{TABLES}/calendar_override/{row['id']}/")
     assert r.status_code == 204
     assert await calendar.due_date_for(friday_late, same_day) == dt.date(2026, 11, 23)
-    assert [e["action"] for e in await AuditEvent.select(AuditEvent.action).where(
-        AuditEvent.target_kind == "calendar").order_by(AuditEvent.id)] == [
-        "calendar_override_set", "calendar_override_set", "calendar_override_removed"]
+    assert [
+        e["action"]
+        for e in await AuditEvent.select(AuditEvent.action)
+        .where(AuditEvent.target_kind == "calendar")
+        .order_by(AuditEvent.id)
+    ] == ["calendar_override_set", "calendar_override_set", "calendar_override_removed"]
 
 
 async def test_fee_edits_are_checked_audited_and_atomic(admin: AdminClient) -> None:
     url = f"{TABLES}/provincial_fee/"
-    body = {"province_code": "01", "item": "khai_sinh_qua_han", "amount": 8000, "note": "Nghị quyết HĐND"}
+    body = {
+        "province_code": "01",
+        "item": "khai_sinh_qua_han",
+        "amount": 8000,
+        "note": "Nghị quyết HĐND",
+    }
     r = await admin.write("POST", url, body)
     assert r.status_code == 201, r.text
     fee_id = r.json()[0]["id"]
     fees = (await admin.get("/api/catalog/fees", params={"province": "01"})).json()["fees"]
     assert {"item": "khai_sinh_qua_han", "amount": 8000, "province_code": "01"}.items() <= next(
-        f for f in fees if f["item"] == "khai_sinh_qua_han").items()
+        f for f in fees if f["item"] == "khai_sinh_qua_han"
+    ).items()
     # A second row for the same item is refused by the unique index, and its audit
     # entry is rolled back with it.
     r = await admin.write("POST", url, {**body, "amount": 9000})
     assert r.status_code == 422, r.text
     assert len(await _audit("fee_set")) == 1
-    for bad in ({**body, "province_code": "77"}, {**body, "item": "ket_hon_nuoc_ngoai"}, {**body, "amount": -1}):
+    for bad in (
+        {**body, "province_code": "77"},
+        {**body, "item": "ket_hon_nuoc_ngoai"},
+        {**body, "amount": -1},
+    ):
         assert (await admin.write("POST", url, bad)).status_code == 400, bad
     r = await admin.write("PATCH", f"{url}{fee_id}/", {"amount": 10000})
     assert r.status_code == 200, r.text

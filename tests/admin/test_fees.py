@@ -11,7 +11,8 @@ from server.clock import utcnow
 from server.database import write_transaction
 from server.fees.items import FEE_ITEMS
 from server.fees.seed import NATIONAL_FEES, seed_fees
-from server.fees.tables import NATIONAL, ProvincialFee as F
+from server.fees.tables import NATIONAL
+from server.fees.tables import ProvincialFee as F
 
 URL = "/api/catalog/fees"
 
@@ -38,13 +39,17 @@ async def test_the_seed_loads_only_the_national_fees_and_keeps_edits(client) -> 
     async with write_transaction(F._meta.db):
         report = await seed_fees()
     assert (report.national, report.added) == (len(NATIONAL_FEES), 0)
-    assert (await F.select(F.amount).where(F.item == "ban_sao_trich_luc_ho_tich").first())["amount"] == 4_000
+    assert (await F.select(F.amount).where(F.item == "ban_sao_trich_luc_ho_tich").first())[
+        "amount"
+    ] == 4_000
 
 
 async def test_one_amount_per_item_and_province(client) -> None:
     await F.insert(F(province_code="01", item="khai_tu_qua_han", amount=5_000, updated_at=utcnow()))
     with pytest.raises(Exception):
-        await F.insert(F(province_code="01", item="khai_tu_qua_han", amount=6_000, updated_at=utcnow()))
+        await F.insert(
+            F(province_code="01", item="khai_tu_qua_han", amount=6_000, updated_at=utcnow())
+        )
     await F.insert(F(province_code="79", item="khai_tu_qua_han", amount=6_000, updated_at=utcnow()))
 
 
@@ -54,11 +59,19 @@ async def test_the_fees_api_gives_national_fees_with_a_provinces_own_on_top(clie
     national = r.json()
     assert national["province"] is None
     assert [(f["item"], f["amount"], f["province_code"]) for f in national["fees"]] == [
-        ("ban_sao_trich_luc_ho_tich", 8_000, "00"), ("chung_thuc_ban_sao", 2_000, "00")]
+        ("ban_sao_trich_luc_ho_tich", 8_000, "00"),
+        ("chung_thuc_ban_sao", 2_000, "00"),
+    ]
 
     now = utcnow()
     await F.insert(
-        F(province_code="01", item="khai_sinh_qua_han", amount=8_000, note="HĐND Hà Nội", updated_at=now),
+        F(
+            province_code="01",
+            item="khai_sinh_qua_han",
+            amount=8_000,
+            note="HĐND Hà Nội",
+            updated_at=now,
+        ),
         F(province_code="01", item="chung_thuc_ban_sao", amount=3_000, updated_at=now),
         F(province_code="79", item="khai_sinh_qua_han", amount=5_000, updated_at=now),
     )
@@ -73,8 +86,12 @@ async def test_the_fees_api_gives_national_fees_with_a_provinces_own_on_top(clie
     ]
     # Cacheable: a weak ETag that changes with the schedule.
     etag = r.headers["etag"]
-    assert (await client.get(URL, params={"province": "01"}, headers={"If-None-Match": etag})).status_code == 304
-    await F.update({F.amount: 9_000}).where((F.province_code == "01") & (F.item == "khai_sinh_qua_han"))
+    assert (
+        await client.get(URL, params={"province": "01"}, headers={"If-None-Match": etag})
+    ).status_code == 304
+    await F.update({F.amount: 9_000}).where(
+        (F.province_code == "01") & (F.item == "khai_sinh_qua_han")
+    )
     r = await client.get(URL, params={"province": "01"}, headers={"If-None-Match": etag})
     assert r.status_code == 200 and r.headers["etag"] != etag
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from contextlib import aclosing
-from typing import AsyncIterator
 
 import httpx
 import msgspec
@@ -37,8 +37,9 @@ async def make_app(settings: Settings):
 async def serve(app) -> tuple[uvicorn.Server, asyncio.Task, int]:
     """The already started app on a real socket, in this event loop (so it shares
     nothing across loops with the test)."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning",
-                            access_log=False)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, lifespan="off", log_level="warning", access_log=False
+    )
     server = uvicorn.Server(config)
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]  # pytest owns signals
     task = asyncio.create_task(server.serve())

@@ -44,10 +44,18 @@ def pdf(size: int = 300_000, seed: int = 4) -> bytes:
     rng = random.Random(seed)
     width = 1000
     height = max(1, (size - 700) // width)
-    scan = stream(b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
-                  b"/BitsPerComponent 8" % (width, height), rng.randbytes(width * height))
-    return build_pdf({**one_page(extra_page=b"/Resources << /XObject << /Im1 10 0 R >> >> /Contents 11 0 R"),
-                      10: scan, 11: stream(b"", b"q 595 0 0 842 0 0 cm /Im1 Do Q")})
+    scan = stream(
+        b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+        b"/BitsPerComponent 8" % (width, height),
+        rng.randbytes(width * height),
+    )
+    return build_pdf(
+        {
+            **one_page(extra_page=b"/Resources << /XObject << /Im1 10 0 R >> >> /Contents 11 0 R"),
+            10: scan,
+            11: stream(b"", b"q 595 0 0 842 0 0 cm /Im1 Do Q"),
+        }
+    )
 
 
 def encrypted_pdf() -> bytes:

@@ -31,21 +31,31 @@ BAD_FILES = {
     "exe named .pdf": (samples.exe_named_pdf, 415, "unsupported_file_type", "chương trình Windows"),
     "heic photo": (samples.heic, 415, "heic_not_accepted", "HEIC"),
     "gif": (_gif, 415, "unsupported_file_type", "GIF"),
-    "html page": (lambda: b"<!DOCTYPE html><html><script>alert(1)</script></html>" * 10, 415,
-                  "unsupported_file_type", "trang web"),
+    "html page": (
+        lambda: b"<!DOCTYPE html><html><script>alert(1)</script></html>" * 10,
+        415,
+        "unsupported_file_type",
+        "trang web",
+    ),
     "zip": (lambda: b"PK\x03\x04" + bytes(2000), 415, "unsupported_file_type", "ZIP"),
     "unknown bytes": (lambda: bytes(range(256)) * 8, 415, "unsupported_file_type", "không nhận ra"),
     "tiny image": (lambda: samples.jpeg(120, 90), 422, "image_dimensions", "120×90"),
     "truncated jpeg": (_truncated_jpeg, 422, "file_damaged", "hỏng"),
     "png that lies": (lambda: b"\x89PNG\r\n\x1a\n" + bytes(5000), 422, "file_damaged", "hỏng"),
     "pdf without end": (lambda: samples.pdf(20_000)[:-8], 422, "file_damaged", "PDF"),
-    "pdf with script": (lambda: samples.pdf(20_000).replace(b"/Root 1 0 R", b"/OpenAction << /S /JavaScript >>"),
-                        422, "pdf_active_content", "mã lệnh"),
+    "pdf with script": (
+        lambda: samples.pdf(20_000).replace(b"/Root 1 0 R", b"/OpenAction << /S /JavaScript >>"),
+        422,
+        "pdf_active_content",
+        "mã lệnh",
+    ),
     "encrypted pdf": (samples.encrypted_pdf, 422, "pdf_encrypted", "mật khẩu"),
 }
 
 
-async def test_every_bad_file_is_refused_with_a_clear_message(citizen: SyncDevice, settings) -> None:
+async def test_every_bad_file_is_refused_with_a_clear_message(
+    citizen: SyncDevice, settings
+) -> None:
     # One app and one device for all of them: each case is independent of the others.
     client = TusClient(citizen.http, citizen.auth, chunk_size=64 * 1024)
     for name, (make, status, code, words) in BAD_FILES.items():
@@ -83,12 +93,20 @@ async def test_too_large_and_empty_files_are_refused_at_creation(citizen: SyncDe
     h = {**citizen.auth, "Tus-Resumable": "1.0.0"}
     from tests.support.tus_client import metadata
 
-    r = await citizen.http.post("/api/uploads", headers={
-        **h, "Upload-Length": str(10 * 1024 * 1024 + 1), "Upload-Metadata": metadata({"sha256": "a" * 64})})
+    r = await citizen.http.post(
+        "/api/uploads",
+        headers={
+            **h,
+            "Upload-Length": str(10 * 1024 * 1024 + 1),
+            "Upload-Metadata": metadata({"sha256": "a" * 64}),
+        },
+    )
     assert r.status_code == 413 and r.json()["type"] == "/problems/file_too_large"
     assert "10 MB" in r.json()["detail"]
-    r = await citizen.http.post("/api/uploads", headers={
-        **h, "Upload-Length": "0", "Upload-Metadata": metadata({"sha256": "a" * 64})})
+    r = await citizen.http.post(
+        "/api/uploads",
+        headers={**h, "Upload-Length": "0", "Upload-Metadata": metadata({"sha256": "a" * 64})},
+    )
     assert r.status_code == 422 and r.json()["type"] == "/problems/file_empty"
 
 
@@ -98,8 +116,14 @@ async def test_the_clients_filename_is_never_a_path(citizen: SyncDevice, setting
     report = await client.upload(data, filename="../../../../tmp/evil.sh")
     assert report.ok, report.problem
     sha = samples.sha(data)
-    stored = [p for p in settings.data_dir.rglob("*") if p.is_file() and p.suffix != ".db" and "mail" not in str(p)
-              and not p.name.startswith("motcua.db")]
+    stored = [
+        p
+        for p in settings.data_dir.rglob("*")
+        if p.is_file()
+        and p.suffix != ".db"
+        and "mail" not in str(p)
+        and not p.name.startswith("motcua.db")
+    ]
     assert stored == [settings.data_dir / "blobs" / sha[:2] / sha[2:4] / sha]
     assert not Path("/tmp/evil.sh").exists()
     row = await Upload.select(Upload.filename).first()
@@ -108,10 +132,16 @@ async def test_the_clients_filename_is_never_a_path(citizen: SyncDevice, setting
     assert r.headers["content-disposition"] == f'inline; filename="{sha[:16]}.pdf"'
 
 
-@pytest.mark.parametrize("make, media_type", [
-    (samples.jpeg, "image/jpeg"), (samples.mpo, "image/jpeg"), (samples.png, "image/png"),
-    (samples.webp, "image/webp"), (samples.pdf, "application/pdf"),
-])
+@pytest.mark.parametrize(
+    "make, media_type",
+    [
+        (samples.jpeg, "image/jpeg"),
+        (samples.mpo, "image/jpeg"),
+        (samples.png, "image/png"),
+        (samples.webp, "image/webp"),
+        (samples.pdf, "application/pdf"),
+    ],
+)
 def test_accepted_types_are_known_from_their_bytes(tmp_path: Path, make, media_type: str) -> None:
     data = make()
     assert sniff(data[:32]) == media_type
@@ -120,7 +150,9 @@ def test_accepted_types_are_known_from_their_bytes(tmp_path: Path, make, media_t
     inspected = inspect(path)
     assert inspected.media_type == media_type
     if media_type.startswith("image/"):
-        assert inspected.width and inspected.height and inspected.thumbnail.startswith(b"\xff\xd8\xff")
+        assert (
+            inspected.width and inspected.height and inspected.thumbnail.startswith(b"\xff\xd8\xff")
+        )
 
 
 def test_huge_dimensions_are_refused_before_decoding(tmp_path: Path) -> None:

@@ -24,11 +24,15 @@ CHUNK = 256 * 1024
 
 
 @pytest.mark.parametrize("checksum", [True, False], ids=["chunk-checksums", "no-checksums"])
-async def test_a_cut_upload_resumes_and_resends_at_most_one_chunk(citizen: SyncDevice, live: int,
-                                                                  checksum: bool) -> None:
+async def test_a_cut_upload_resumes_and_resends_at_most_one_chunk(
+    citizen: SyncDevice, live: int, checksum: bool
+) -> None:
     data = samples.pdf(1_300_000, seed=101)
     cut = 3 * CHUNK + 100_000  # in the middle of the fourth chunk
-    async with CuttingProxy(live, cut_at=[cut]) as proxy, aclosing(over_tcp(citizen, proxy.url)) as http:
+    async with (
+        CuttingProxy(live, cut_at=[cut]) as proxy,
+        aclosing(over_tcp(citizen, proxy.url)) as http,
+    ):
         client = TusClient(http, citizen.auth, chunk_size=CHUNK, checksum=checksum)
         report = await client.upload(data)
     assert report.ok, report.problem
@@ -48,7 +52,10 @@ async def test_many_cuts_still_deliver_the_file_intact(citizen: SyncDevice, live
     data = samples.pdf(2_000_000, seed=102)
     rng = random.Random(7)
     cuts = sorted(rng.sample(range(10_000, len(data) - 10_000), 8))
-    async with CuttingProxy(live, cut_at=cuts) as proxy, aclosing(over_tcp(citizen, proxy.url)) as http:
+    async with (
+        CuttingProxy(live, cut_at=cuts) as proxy,
+        aclosing(over_tcp(citizen, proxy.url)) as http,
+    ):
         report = await TusClient(http, citizen.auth, chunk_size=CHUNK).upload(data)
     assert report.ok and proxy.cuts == 8
     assert proxy.body_bytes - len(data) <= 8 * CHUNK
@@ -61,15 +68,23 @@ async def account_of(device: SyncDevice):
     return row["account_id"]
 
 
-async def test_a_file_the_server_has_sends_no_content_bytes(app, citizen: SyncDevice, live: int) -> None:
+async def test_a_file_the_server_has_sends_no_content_bytes(
+    app, citizen: SyncDevice, live: int
+) -> None:
     photo = samples.jpeg(1024, 768, seed=103)
     report = await TusClient(citizen.http, citizen.auth).upload_if_missing(photo)
     assert report.ok and report.body_bytes_sent == len(photo)
 
     # The same photo from the same person's other phone, over the network.
-    email = (await Account.select(Account.email).where(Account.id == await account_of(citizen)).first())["email"]
+    email = (
+        await Account.select(Account.email).where(Account.id == await account_of(citizen)).first()
+    )["email"]
     tablet = await device_for(app, email)
-    async with aclosing(tablet.http), CuttingProxy(live) as proxy, aclosing(over_tcp(tablet, proxy.url)) as http:
+    async with (
+        aclosing(tablet.http),
+        CuttingProxy(live) as proxy,
+        aclosing(over_tcp(tablet, proxy.url)) as http,
+    ):
         again = await TusClient(http, tablet.auth).upload_if_missing(photo)
     assert again.ok and again.body_bytes_sent == 0
     assert proxy.body_bytes < 200  # the JSON list of one hash; no file content
@@ -84,12 +99,16 @@ async def test_a_file_the_server_has_sends_no_content_bytes(app, citizen: SyncDe
     assert await Blob.count().where(Blob.sha256 == samples.sha(photo)) == 1
 
 
-async def test_two_devices_sending_the_same_file_at_once_store_one_blob(app, citizen: SyncDevice,
-                                                                        live: int, settings) -> None:
+async def test_two_devices_sending_the_same_file_at_once_store_one_blob(
+    app, citizen: SyncDevice, live: int, settings
+) -> None:
     data = samples.pdf(900_000, seed=104)
     other = await device_for(app, await make_account("citizen"))
-    async with aclosing(other.http), aclosing(over_tcp(citizen, f"http://127.0.0.1:{live}")) as a, \
-            aclosing(over_tcp(other, f"http://127.0.0.1:{live}")) as b:
+    async with (
+        aclosing(other.http),
+        aclosing(over_tcp(citizen, f"http://127.0.0.1:{live}")) as a,
+        aclosing(over_tcp(other, f"http://127.0.0.1:{live}")) as b,
+    ):
         # Both asked before either had sent it, so both send it, chunk by chunk, interleaved.
         first, second = await asyncio.gather(
             TusClient(a, citizen.auth, chunk_size=64 * 1024).upload(data),

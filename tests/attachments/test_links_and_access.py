@@ -28,7 +28,11 @@ async def upload(device: SyncDevice, data: bytes) -> str:
 
 
 def draft_with(device: SyncDevice, dossier: uuid.UUID, *hashes: str) -> None:
-    device.queue("create_draft", dossier, {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())})
+    device.queue(
+        "create_draft",
+        dossier,
+        {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
+    )
     for i, h in enumerate(hashes):
         device.queue("attach", dossier, {"path": SLOT, "sha256": h}, 1 + i)
 
@@ -52,19 +56,29 @@ async def test_a_file_is_attached_only_once_its_bytes_are_uploaded(citizen: Sync
     attached, submitted = await citizen.sync()
     assert attached["status"] == "applied", attached
     assert submitted["status"] == "applied" and submitted["state"] == 1, submitted
-    assert await BlobRef.count().where((BlobRef.dossier_id == dossier) & (BlobRef.sha256 == sha)) == 1
+    assert (
+        await BlobRef.count().where((BlobRef.dossier_id == dossier) & (BlobRef.sha256 == sha)) == 1
+    )
 
 
 async def test_attach_and_detach_keep_references_in_step(citizen: SyncDevice) -> None:
-    a, b = await upload(citizen, samples.jpeg(seed=21)), await upload(citizen, samples.jpeg(seed=22))
+    a, b = (
+        await upload(citizen, samples.jpeg(seed=21)),
+        await upload(citizen, samples.jpeg(seed=22)),
+    )
     dossier = uuid7()
     draft_with(citizen, dossier, a, b)
     citizen.queue("detach", dossier, {"path": SLOT, "sha256": a}, 3)
     outcomes = await citizen.sync()
     assert [o["status"] for o in outcomes] == ["applied"] * 4
-    refs = {r["sha256"] for r in await BlobRef.select(BlobRef.sha256).where(BlobRef.dossier_id == dossier)}
+    refs = {
+        r["sha256"]
+        for r in await BlobRef.select(BlobRef.sha256).where(BlobRef.dossier_id == dossier)
+    }
     assert refs == {b}
-    released = {r["sha256"]: r["released_at"] for r in await Blob.select(Blob.sha256, Blob.released_at)}
+    released = {
+        r["sha256"]: r["released_at"] for r in await Blob.select(Blob.sha256, Blob.released_at)
+    }
     assert released[a] is not None and released[b] is None
 
 
@@ -81,23 +95,30 @@ async def test_a_dossier_may_not_hold_more_than_its_limit(make_app) -> None:
         assert too_much["status"] == "rejected"
         assert too_much["reasons"][0]["code"] == "dossier_too_large"
         assert too_much["reasons"][0]["path"] == SLOT
-        assert "500" in too_much["reasons"][0]["message"] or "0.5" in too_much["reasons"][0]["message"]
+        assert (
+            "500" in too_much["reasons"][0]["message"] or "0.5" in too_much["reasons"][0]["message"]
+        )
         row = await Dossier.select(Dossier.fields).where(Dossier.id == dossier).first()
         assert second not in row["fields"]  # nothing of the refused attach was written
-        r = await device.http.post("/api/blobs/missing", json={"hashes": [first]}, headers=device.auth)
+        r = await device.http.post(
+            "/api/blobs/missing", json={"hashes": [first]}, headers=device.auth
+        )
         assert r.json()["max_dossier_bytes"] == 500_000 and r.json()["max_file_bytes"] == 400_000
 
 
 async def test_missing_names_only_what_the_server_lacks(citizen: SyncDevice) -> None:
     have = await upload(citizen, samples.pdf(10_000, seed=41))
     lack = samples.sha(b"not uploaded")
-    r = await citizen.http.post("/api/blobs/missing", json={"hashes": [lack, have, lack]}, headers=citizen.auth)
+    r = await citizen.http.post(
+        "/api/blobs/missing", json={"hashes": [lack, have, lack]}, headers=citizen.auth
+    )
     assert r.status_code == 200
     body = r.json()
     assert body["missing"] == [lack]
     assert body["upload_url"] == "/api/uploads" and body["chunk_size"] == 256 * 1024
-    r = await citizen.http.post("/api/blobs/missing", json={"hashes": ["../etc", have.upper()]},
-                                headers=citizen.auth)
+    r = await citizen.http.post(
+        "/api/blobs/missing", json={"hashes": ["../etc", have.upper()]}, headers=citizen.auth
+    )
     assert r.status_code == 422
     assert [e["path"] for e in r.json()["errors"]] == ["hashes[0]", "hashes[1]"]
     r = await citizen.http.post("/api/blobs/missing", json={"hashes": [have]})
@@ -114,14 +135,20 @@ async def test_who_may_read_a_file(app, citizen: SyncDevice) -> None:
 
     async with AsyncExitStack() as stack:
         readers = {}
-        for name, role, commune in [("stranger", "citizen", ""), ("desk here", "desk", "00070"),
-                                    ("desk elsewhere", "desk", "26734"), ("admin", "admin", "")]:
+        for name, role, commune in [
+            ("stranger", "citizen", ""),
+            ("desk here", "desk", "00070"),
+            ("desk elsewhere", "desk", "26734"),
+            ("admin", "admin", ""),
+        ]:
             device = await _reader(app, role, commune)
             await stack.enter_async_context(aclosing(device.http))
             readers[name] = device
 
         async def status(device: SyncDevice, path: str = "") -> int:
-            return (await device.http.get(f"/api/blobs/{sha}{path}", headers=device.auth)).status_code
+            return (
+                await device.http.get(f"/api/blobs/{sha}{path}", headers=device.auth)
+            ).status_code
 
         # Uploaded, attached nowhere: the uploader and administrators only.
         assert await status(citizen) == 200
@@ -146,7 +173,9 @@ async def test_who_may_read_a_file(app, citizen: SyncDevice) -> None:
 
         # Anyone may know the hash; only those allowed learn the file exists.
         assert await status(readers["stranger"], "/thumbnail") == 404
-        r = await readers["stranger"].http.get(f"/api/blobs/{'0' * 64}", headers=readers["stranger"].auth)
+        r = await readers["stranger"].http.get(
+            f"/api/blobs/{'0' * 64}", headers=readers["stranger"].auth
+        )
         assert r.status_code == 404
     r = await citizen.http.get(f"/api/blobs/{sha}")
     assert r.status_code == 401
@@ -155,20 +184,25 @@ async def test_who_may_read_a_file(app, citizen: SyncDevice) -> None:
 async def test_a_file_is_served_safely(citizen: SyncDevice) -> None:
     photo = samples.png(seed=61)
     sha = await upload(citizen, photo)
-    r = await citizen.http.get(f"/api/blobs/{sha}", headers={**citizen.auth, "Accept-Encoding": "gzip"})
+    r = await citizen.http.get(
+        f"/api/blobs/{sha}", headers={**citizen.auth, "Accept-Encoding": "gzip"}
+    )
     assert r.status_code == 200 and r.content == photo
     assert r.headers["content-type"] == "image/png"
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["content-disposition"] == f'inline; filename="{sha[:16]}.png"'
     assert "sandbox" in r.headers["content-security-policy"]
     assert "content-encoding" not in r.headers  # a photo is not gzipped again
-    r = await citizen.http.get(f"/api/blobs/{sha}", headers={**citizen.auth, "If-None-Match": f'"{sha}"'})
+    r = await citizen.http.get(
+        f"/api/blobs/{sha}", headers={**citizen.auth, "If-None-Match": f'"{sha}"'}
+    )
     assert r.status_code == 304
 
     r = await citizen.http.get(f"/api/blobs/{sha}/thumbnail", headers=citizen.auth)
     assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     with Image.open(io.BytesIO(r.content)) as thumb:
         assert thumb.format == "JPEG" and max(thumb.size) <= 320
@@ -180,7 +214,9 @@ async def test_a_file_is_served_safely(citizen: SyncDevice) -> None:
     assert r.headers["content-type"] == "application/pdf"
 
 
-async def test_gc_removes_what_no_dossier_held_for_30_days(app, citizen: SyncDevice, settings) -> None:
+async def test_gc_removes_what_no_dossier_held_for_30_days(
+    app, citizen: SyncDevice, settings
+) -> None:
     kept = await upload(citizen, samples.jpeg(seed=71))
     stale = await upload(citizen, samples.jpeg(seed=72))
     young = await upload(citizen, samples.pdf(10_000, seed=73))
@@ -189,7 +225,7 @@ async def test_gc_removes_what_no_dossier_held_for_30_days(app, citizen: SyncDev
     draft_with(citizen, dossier, kept, released)
     citizen.queue("detach", dossier, {"path": SLOT, "sha256": released}, 3)
     await citizen.sync()
-    long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=31)
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=31)
     await Blob.update({Blob.created_at: long_ago}).where(Blob.sha256.is_in([kept, stale, released]))
     await Blob.update({Blob.released_at: long_ago}).where(Blob.sha256 == released)
     # An abandoned upload, and a finished one whose receipt is no longer needed.
@@ -197,15 +233,26 @@ async def test_gc_removes_what_no_dossier_held_for_30_days(app, citizen: SyncDev
     assert report.ok
     abandoned = samples.pdf(300_000, seed=76)
     client = TusClient(citizen.http, citizen.auth)
-    r = await citizen.http.post("/api/uploads", headers={**client.headers, "Upload-Length": str(len(abandoned)),
-                                                          "Upload-Metadata": metadata({"sha256": samples.sha(abandoned)})})
+    r = await citizen.http.post(
+        "/api/uploads",
+        headers={
+            **client.headers,
+            "Upload-Length": str(len(abandoned)),
+            "Upload-Metadata": metadata({"sha256": samples.sha(abandoned)}),
+        },
+    )
     assert r.status_code == 201
     await Upload.update({Upload.expires_at: long_ago}).where(Upload.id.is_not_null())
 
     result = await collect(app.state.engine, settings, app.state.blob_store)
     assert result.blobs_removed == 2 and result.uploads_removed == 6
     remaining = {r["sha256"] for r in await Blob.select(Blob.sha256)}
-    assert kept in remaining and young in remaining and stale not in remaining and released not in remaining
+    assert (
+        kept in remaining
+        and young in remaining
+        and stale not in remaining
+        and released not in remaining
+    )
     store = app.state.blob_store
     from server.attachments.store import blob_key, thumbnail_key
 
@@ -213,18 +260,25 @@ async def test_gc_removes_what_no_dossier_held_for_30_days(app, citizen: SyncDev
     assert not await store.exists(blob_key(stale)) and not await store.exists(thumbnail_key(stale))
     assert not await BlobUploader.exists().where(BlobUploader.sha256 == stale)
     assert await Upload.count() == 0 and list((settings.data_dir / "uploads").iterdir()) == []
-    r = await citizen.http.post("/api/blobs/missing", json={"hashes": [stale, kept]}, headers=citizen.auth)
+    r = await citizen.http.post(
+        "/api/blobs/missing", json={"hashes": [stale, kept]}, headers=citizen.auth
+    )
     assert r.json()["missing"] == [stale]  # the device will send it again if it needs it
 
 
-async def test_gc_keeps_a_blob_a_dossier_names_outside_its_references(app, citizen: SyncDevice, settings) -> None:
+async def test_gc_keeps_a_blob_a_dossier_names_outside_its_references(
+    app, citizen: SyncDevice, settings
+) -> None:
     sha = await upload(citizen, samples.pdf(10_000, seed=81))
     dossier = uuid7()
     draft_with(citizen, dossier, sha)
     await citizen.sync()
-    await BlobRef.delete().where(BlobRef.sha256 == sha)  # as if written by a path that skipped the index
-    await Blob.update({Blob.created_at: dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=90)}).where(
-        Blob.sha256 == sha)
+    await BlobRef.delete().where(
+        BlobRef.sha256 == sha
+    )  # as if written by a path that skipped the index
+    await Blob.update(
+        {Blob.created_at: dt.datetime.now(dt.UTC) - dt.timedelta(days=90)}
+    ).where(Blob.sha256 == sha)
     result = await collect(app.state.engine, settings, app.state.blob_store)
     assert result.blobs_removed == 0 and result.blobs_kept_mentioned == 1
 
@@ -244,8 +298,10 @@ async def test_gc_removes_objects_a_crash_left_without_a_record(app, settings) -
 def test_motcua_gc_command(settings, monkeypatch) -> None:
     from server.cli import main
 
-    for name, value in {"MOTCUA_DATABASE_URL": settings.database_url,
-                        "MOTCUA_DATA_DIR": str(settings.data_dir)}.items():
+    for name, value in {
+        "MOTCUA_DATABASE_URL": settings.database_url,
+        "MOTCUA_DATA_DIR": str(settings.data_dir),
+    }.items():
         monkeypatch.setenv(name, value)
     result = CliRunner().invoke(main, ["gc", "--dry-run"])
     assert result.exit_code == 0, result.output
@@ -254,10 +310,14 @@ def test_motcua_gc_command(settings, monkeypatch) -> None:
 
 async def test_gc_keeps_a_scan_kept_on_a_persons_page(app, citizen: SyncDevice, settings) -> None:
     sha = await upload(citizen, samples.jpeg(seed=91))
-    r = await citizen.http.post("/api/me/documents", headers=citizen.auth,
-                                json={"kind": "id_card", "label": "Căn cước", "sha256": sha})
+    r = await citizen.http.post(
+        "/api/me/documents",
+        headers=citizen.auth,
+        json={"kind": "id_card", "label": "Căn cước", "sha256": sha},
+    )
     assert r.status_code == 201, r.text
-    await Blob.update({Blob.created_at: dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=90)}).where(
-        Blob.sha256 == sha)
+    await Blob.update(
+        {Blob.created_at: dt.datetime.now(dt.UTC) - dt.timedelta(days=90)}
+    ).where(Blob.sha256 == sha)
     result = await collect(app.state.engine, settings, app.state.blob_store)
     assert result.blobs_removed == 0 and await Blob.exists().where(Blob.sha256 == sha)

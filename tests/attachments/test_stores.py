@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import httpx
 import msgspec
@@ -42,8 +42,15 @@ def s3_settings(base: Settings, endpoint: str) -> Settings:
     bucket = "motcua-" + secrets.token_hex(4)
     httpx.put(f"{endpoint}/{bucket}").raise_for_status()  # moto takes unsigned requests
     return msgspec.structs.replace(
-        base, blob_backend="s3", s3_bucket=bucket, s3_endpoint=endpoint, s3_region="us-east-1",
-        s3_access_key_id="testing", s3_secret_access_key="testing", s3_prefix="blobs")
+        base,
+        blob_backend="s3",
+        s3_bucket=bucket,
+        s3_endpoint=endpoint,
+        s3_region="us-east-1",
+        s3_access_key_id="testing",
+        s3_secret_access_key="testing",
+        s3_prefix="blobs",
+    )
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -113,11 +120,24 @@ async def test_local_writes_are_atomic_and_leave_no_temporary_files(tmp_path: Pa
     assert files == [tmp_path / "blobs" / thumbnail_key(sha)]
 
 
-async def test_an_upload_lands_in_the_s3_backend(make_app, s3_endpoint: str, settings: Settings) -> None:
+async def test_an_upload_lands_in_the_s3_backend(
+    make_app, s3_endpoint: str, settings: Settings
+) -> None:
     changes = msgspec.structs.asdict(s3_settings(settings, s3_endpoint))
-    app = await make_app(**{k: changes[k] for k in (
-        "blob_backend", "s3_bucket", "s3_endpoint", "s3_region", "s3_access_key_id",
-        "s3_secret_access_key", "s3_prefix")})
+    app = await make_app(
+        **{
+            k: changes[k]
+            for k in (
+                "blob_backend",
+                "s3_bucket",
+                "s3_endpoint",
+                "s3_region",
+                "s3_access_key_id",
+                "s3_secret_access_key",
+                "s3_prefix",
+            )
+        }
+    )
     device = await device_for(app, await make_account("citizen"))
     photo = samples.jpeg(seed=302)
     sha = samples.sha(photo)

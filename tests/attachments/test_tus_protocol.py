@@ -16,10 +16,18 @@ OFFSET = {"Content-Type": "application/offset+octet-stream"}
 
 
 async def create(device: SyncDevice, data: bytes, sha256: str | None = None, **extra) -> str:
-    r = await device.http.post("/api/uploads", headers={
-        **device.auth, **TUS, "Upload-Length": str(len(data)),
-        "Upload-Metadata": metadata({"sha256": sha256 or samples.sha(data), "filename": "giay-chung-sinh.pdf"}),
-        **extra})
+    r = await device.http.post(
+        "/api/uploads",
+        headers={
+            **device.auth,
+            **TUS,
+            "Upload-Length": str(len(data)),
+            "Upload-Metadata": metadata(
+                {"sha256": sha256 or samples.sha(data), "filename": "giay-chung-sinh.pdf"}
+            ),
+            **extra,
+        },
+    )
     assert r.status_code == 201, r.text
     assert r.headers["tus-resumable"] == "1.0.0"
     assert "upload-expires" in r.headers
@@ -35,7 +43,12 @@ async def test_discovery_names_version_extensions_and_limits(client) -> None:
     assert r.status_code == 204
     assert r.headers["tus-version"] == "1.0.0" and r.headers["tus-resumable"] == "1.0.0"
     assert set(r.headers["tus-extension"].split(",")) == {
-        "creation", "creation-with-upload", "expiration", "checksum", "termination"}
+        "creation",
+        "creation-with-upload",
+        "expiration",
+        "checksum",
+        "termination",
+    }
     assert r.headers["tus-checksum-algorithm"] == "sha256"
     assert r.headers["tus-max-size"] == str(10 * 1024 * 1024)
     assert r.headers["motcua-chunk-size"] == str(256 * 1024)
@@ -53,8 +66,11 @@ async def test_upload_resumes_by_offset_and_checks_chunks(citizen: SyncDevice) -
     assert "sha256" in r.headers["upload-metadata"]
 
     first = data[:200_000]
-    r = await citizen.http.patch(url, content=first, headers={**h, **OFFSET, "Upload-Offset": "0",
-                                                               "Upload-Checksum": checksum(first)})
+    r = await citizen.http.patch(
+        url,
+        content=first,
+        headers={**h, **OFFSET, "Upload-Offset": "0", "Upload-Checksum": checksum(first)},
+    )
     assert r.status_code == 204 and r.headers["upload-offset"] == "200000", r.text
 
     # A stale offset: 409 carrying where the upload really stands.
@@ -64,29 +80,55 @@ async def test_upload_resumes_by_offset_and_checks_chunks(citizen: SyncDevice) -
 
     # A chunk damaged in transit: 460, nothing kept.
     second = data[200_000:400_000]
-    r = await citizen.http.patch(url, content=second, headers={
-        **h, **OFFSET, "Upload-Offset": "200000", "Upload-Checksum": checksum(second[:-1] + b"x")})
+    r = await citizen.http.patch(
+        url,
+        content=second,
+        headers={
+            **h,
+            **OFFSET,
+            "Upload-Offset": "200000",
+            "Upload-Checksum": checksum(second[:-1] + b"x"),
+        },
+    )
     assert r.status_code == 460 and r.json()["type"] == "/problems/checksum_mismatch"
     assert (await citizen.http.head(url, headers=h)).headers["upload-offset"] == "200000"
 
     # Unsupported checksum algorithm, wrong content type, no version, oversize chunk.
-    r = await citizen.http.patch(url, content=second, headers={
-        **h, **OFFSET, "Upload-Offset": "200000", "Upload-Checksum": "md5 AAAA"})
+    r = await citizen.http.patch(
+        url,
+        content=second,
+        headers={**h, **OFFSET, "Upload-Offset": "200000", "Upload-Checksum": "md5 AAAA"},
+    )
     assert r.status_code == 400 and "Upload-Checksum" in r.json()["detail"]
-    r = await citizen.http.patch(url, content=second, headers={
-        **h, "Content-Type": "application/pdf", "Upload-Offset": "200000"})
+    r = await citizen.http.patch(
+        url,
+        content=second,
+        headers={**h, "Content-Type": "application/pdf", "Upload-Offset": "200000"},
+    )
     assert r.status_code == 415
-    r = await citizen.http.patch(url, content=second, headers={**citizen.auth, **OFFSET, "Upload-Offset": "200000"})
+    r = await citizen.http.patch(
+        url, content=second, headers={**citizen.auth, **OFFSET, "Upload-Offset": "200000"}
+    )
     assert r.status_code == 412 and r.headers["tus-version"] == "1.0.0"
-    r = await citizen.http.patch(url, content=data[200_000:], headers={**h, **OFFSET, "Upload-Offset": "200000"})
+    r = await citizen.http.patch(
+        url, content=data[200_000:], headers={**h, **OFFSET, "Upload-Offset": "200000"}
+    )
     assert r.status_code == 413  # more than one chunk (256 KiB) in one PATCH
 
     rest = data[200_000:]
     offset = 200_000
     while offset < len(data):
-        piece = data[offset:offset + 256 * 1024]
-        r = await citizen.http.patch(url, content=piece, headers={
-            **h, **OFFSET, "Upload-Offset": str(offset), "Upload-Checksum": checksum(piece)})
+        piece = data[offset : offset + 256 * 1024]
+        r = await citizen.http.patch(
+            url,
+            content=piece,
+            headers={
+                **h,
+                **OFFSET,
+                "Upload-Offset": str(offset),
+                "Upload-Checksum": checksum(piece),
+            },
+        )
         assert r.status_code == 204, r.text
         offset = int(r.headers["upload-offset"])
     assert offset == len(data) == 200_000 + len(rest)
@@ -100,9 +142,17 @@ async def test_upload_resumes_by_offset_and_checks_chunks(citizen: SyncDevice) -
 async def test_creation_with_upload_sends_the_first_chunk_in_the_post(citizen: SyncDevice) -> None:
     data = samples.jpeg(320, 240)
     assert len(data) < 256 * 1024
-    r = await citizen.http.post("/api/uploads", content=data, headers={
-        **citizen.auth, **TUS, **OFFSET, "Upload-Length": str(len(data)),
-        "Upload-Metadata": metadata({"sha256": samples.sha(data)})})
+    r = await citizen.http.post(
+        "/api/uploads",
+        content=data,
+        headers={
+            **citizen.auth,
+            **TUS,
+            **OFFSET,
+            "Upload-Length": str(len(data)),
+            "Upload-Metadata": metadata({"sha256": samples.sha(data)}),
+        },
+    )
     assert r.status_code == 201, r.text
     assert r.headers["upload-offset"] == str(len(data))
     assert await Blob.exists().where(Blob.sha256 == samples.sha(data))
@@ -126,30 +176,52 @@ async def test_bad_creation_requests_are_refused_clearly(citizen: SyncDevice) ->
     h = {**citizen.auth, **TUS}
     r = await citizen.http.post("/api/uploads", headers={**h, "Upload-Length": "10"})
     assert r.status_code == 400 and "sha256" in r.json()["detail"]
-    r = await citizen.http.post("/api/uploads", headers={**h, "Upload-Length": "10",
-                                                          "Upload-Metadata": "sha256 not*base64"})
+    r = await citizen.http.post(
+        "/api/uploads", headers={**h, "Upload-Length": "10", "Upload-Metadata": "sha256 not*base64"}
+    )
     assert r.status_code == 400 and r.json()["errors"][0]["path"] == "Upload-Metadata"
-    r = await citizen.http.post("/api/uploads", headers={**h, "Upload-Length": "ten",
-                                                          "Upload-Metadata": metadata({"sha256": "0" * 64})})
+    r = await citizen.http.post(
+        "/api/uploads",
+        headers={**h, "Upload-Length": "ten", "Upload-Metadata": metadata({"sha256": "0" * 64})},
+    )
     assert r.status_code == 400 and "Upload-Length" in r.json()["detail"]
-    r = await citizen.http.post("/api/uploads", headers={**h, "Upload-Defer-Length": "1",
-                                                          "Upload-Metadata": metadata({"sha256": "0" * 64})})
+    r = await citizen.http.post(
+        "/api/uploads",
+        headers={
+            **h,
+            "Upload-Defer-Length": "1",
+            "Upload-Metadata": metadata({"sha256": "0" * 64}),
+        },
+    )
     assert r.status_code == 400
-    r = await citizen.http.post("/api/uploads", headers={**citizen.auth, "Upload-Length": "10",
-                                                          "Upload-Metadata": metadata({"sha256": "0" * 64})})
+    r = await citizen.http.post(
+        "/api/uploads",
+        headers={
+            **citizen.auth,
+            "Upload-Length": "10",
+            "Upload-Metadata": metadata({"sha256": "0" * 64}),
+        },
+    )
     assert r.status_code == 412
-    r = await citizen.http.post("/api/uploads", headers={**h, "Upload-Length": "10"} | {"Authorization": ""})
+    r = await citizen.http.post(
+        "/api/uploads", headers={**h, "Upload-Length": "10"} | {"Authorization": ""}
+    )
     assert r.status_code == 401
 
 
-async def test_termination_and_other_accounts(citizen: SyncDevice, other_citizen: SyncDevice) -> None:
+async def test_termination_and_other_accounts(
+    citizen: SyncDevice, other_citizen: SyncDevice
+) -> None:
     data = samples.pdf(100_000)
     url = await create(citizen, data)
     # Someone else's upload does not exist for them.
-    for call in (other_citizen.http.head(url, headers={**other_citizen.auth, **TUS}),
-                 other_citizen.http.patch(url, content=b"x", headers={**other_citizen.auth, **TUS, **OFFSET,
-                                                                      "Upload-Offset": "0"}),
-                 other_citizen.http.delete(url, headers={**other_citizen.auth, **TUS})):
+    for call in (
+        other_citizen.http.head(url, headers={**other_citizen.auth, **TUS}),
+        other_citizen.http.patch(
+            url, content=b"x", headers={**other_citizen.auth, **TUS, **OFFSET, "Upload-Offset": "0"}
+        ),
+        other_citizen.http.delete(url, headers={**other_citizen.auth, **TUS}),
+    ):
         assert (await call).status_code == 404
     r = await citizen.http.delete(url, headers={**citizen.auth, **TUS})
     assert r.status_code == 204 and r.headers["tus-resumable"] == "1.0.0"
@@ -163,8 +235,9 @@ async def test_expired_upload_is_gone(citizen: SyncDevice) -> None:
     data = samples.pdf(100_000)
     url = await create(citizen, data)
     upload_id = url.rsplit("/", 1)[-1]
-    await Upload.update({Upload.expires_at: dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)}).where(
-        Upload.id == upload_id)
+    await Upload.update(
+        {Upload.expires_at: dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)}
+    ).where(Upload.id == upload_id)
     h = {**citizen.auth, **TUS}
     assert (await citizen.http.head(url, headers=h)).status_code == 410
     r = await citizen.http.patch(url, content=data, headers={**h, **OFFSET, "Upload-Offset": "0"})
@@ -196,7 +269,9 @@ async def test_concurrent_patches_at_one_offset_commit_once(citizen: SyncDevice)
     data = samples.pdf(200_000)
     url = await create(citizen, data)
     h = {**citizen.auth, **TUS, **OFFSET, "Upload-Offset": "0"}
-    answers = await asyncio.gather(*[citizen.http.patch(url, content=data[:100_000], headers=h) for _ in range(4)])
+    answers = await asyncio.gather(
+        *[citizen.http.patch(url, content=data[:100_000], headers=h) for _ in range(4)]
+    )
     statuses = sorted(r.status_code for r in answers)
     assert statuses == [204, 409, 409, 409], statuses
     assert all(r.headers["upload-offset"] == "100000" for r in answers)

@@ -28,19 +28,28 @@ REPO = Path(__file__).resolve().parents[2]
 
 async def test_admin_creates_replaces_reads_lists_and_deletes_overrides(admin) -> None:
     assert (await admin.get(URL)).json() == []
-    r = await admin.put(f"{URL}/2027-02-20", json={"kind": "working_day", "note": "Làm bù cho Tết Đinh Mùi"})
+    r = await admin.put(
+        f"{URL}/2027-02-20", json={"kind": "working_day", "note": "Làm bù cho Tết Đinh Mùi"}
+    )
     assert r.status_code == 201, r.text
     assert r.json()["date"] == "2027-02-20"
     assert r.json()["kind"] == "working_day"
     assert r.json()["note"] == "Làm bù cho Tết Đinh Mùi"
-    r = await admin.put(f"{URL}/2027-02-20", json={"kind": "working_day", "note": "Làm bù  (QĐ mới)"})
+    r = await admin.put(
+        f"{URL}/2027-02-20", json={"kind": "working_day", "note": "Làm bù  (QĐ mới)"}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["note"] == "Làm bù (QĐ mới)"
     assert (await admin.put(f"{URL}/2026-11-23", json={"kind": "holiday"})).status_code == 201
 
     listed = (await admin.get(URL)).json()
-    assert [(o["date"], o["kind"]) for o in listed] == [("2026-11-23", "holiday"), ("2027-02-20", "working_day")]
-    assert [o["date"] for o in (await admin.get(URL, params={"year": 2027})).json()] == ["2027-02-20"]
+    assert [(o["date"], o["kind"]) for o in listed] == [
+        ("2026-11-23", "holiday"),
+        ("2027-02-20", "working_day"),
+    ]
+    assert [o["date"] for o in (await admin.get(URL, params={"year": 2027})).json()] == [
+        "2027-02-20"
+    ]
     one = await admin.get(f"{URL}/2026-11-23")
     assert one.status_code == 200 and one.json()["kind"] == "holiday" and one.json()["note"] == ""
 
@@ -48,8 +57,12 @@ async def test_admin_creates_replaces_reads_lists_and_deletes_overrides(admin) -
     assert (await admin.delete(f"{URL}/2026-11-23")).status_code == 404
     assert (await admin.get(f"{URL}/2026-11-23")).status_code == 404
     assert [o["date"] for o in (await admin.get(URL)).json()] == ["2027-02-20"]
-    actions = [r["action"] for r in await AuditEvent.select(AuditEvent.action).where(
-        AuditEvent.target_kind == "calendar").order_by(AuditEvent.id)]
+    actions = [
+        r["action"]
+        for r in await AuditEvent.select(AuditEvent.action)
+        .where(AuditEvent.target_kind == "calendar")
+        .order_by(AuditEvent.id)
+    ]
     assert actions == ["calendar_override_set"] * 3 + ["calendar_override_removed"]
 
 
@@ -71,12 +84,15 @@ async def test_due_dates_follow_the_overrides_saved_through_the_api(admin) -> No
     assert await service.add_working_days(dt.date(2026, 11, 20), 1) == saturday
 
 
-@pytest.mark.parametrize("body", [
-    {"kind": "vacation"},
-    {"kind": "holiday", "extra": 1},
-    {"note": "no kind"},
-    {"kind": "holiday", "note": "x" * 501},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"kind": "vacation"},
+        {"kind": "holiday", "extra": 1},
+        {"note": "no kind"},
+        {"kind": "holiday", "note": "x" * 501},
+    ],
+)
 async def test_bad_bodies_are_refused_and_nothing_is_stored(admin, body) -> None:
     r = await admin.put(f"{URL}/2027-01-04", json=body)
     assert r.status_code == 400, r.text
@@ -96,11 +112,15 @@ async def test_bad_dates_are_refused(admin) -> None:
 async def test_only_an_administrator_may_read_or_change_the_calendar(app) -> None:
     async with client_for(app) as anonymous:
         assert (await anonymous.get(URL)).status_code == 401
-        assert (await anonymous.put(f"{URL}/2027-01-04", json={"kind": "holiday"})).status_code == 401
+        assert (
+            await anonymous.put(f"{URL}/2027-01-04", json={"kind": "holiday"})
+        ).status_code == 401
     for role in ("citizen", "desk", "agency_admin"):
         async with signed_in_as(app, role) as client:
             assert (await client.get(URL)).status_code == 403, role
-            assert (await client.put(f"{URL}/2027-01-04", json={"kind": "holiday"})).status_code == 403
+            assert (
+                await client.put(f"{URL}/2027-01-04", json={"kind": "holiday"})
+            ).status_code == 403
             assert (await client.delete(f"{URL}/2027-01-04")).status_code == 403
     async with signed_in_as(app, "admin") as admin:
         token = admin.headers.pop("X-CSRF-Token")
@@ -118,10 +138,13 @@ async def test_the_cached_copy_is_reused_until_the_version_changes(app) -> None:
     assert dict(await service.current_overrides()) == {dt.date(2027, 1, 4): "holiday"}
     # A row changed behind the service's back (no new token) is not seen...
     await CalendarOverride.update({CalendarOverride.kind: "working_day"}).where(
-        CalendarOverride.day == dt.date(2027, 1, 4))
+        CalendarOverride.day == dt.date(2027, 1, 4)
+    )
     assert dict(await service.current_overrides()) == {dt.date(2027, 1, 4): "holiday"}
     # ...until the version row changes (or the copy's maximum age passes).
-    await CalendarVersion.update({CalendarVersion.token: "changed-by-hand"}).where(CalendarVersion.id == 1)
+    await CalendarVersion.update({CalendarVersion.token: "changed-by-hand"}).where(
+        CalendarVersion.id == 1
+    )
     assert dict(await service.current_overrides()) == {dt.date(2027, 1, 4): "working_day"}
     async with write_transaction(engine):
         assert await service.delete_override(dt.date(2027, 1, 4))
@@ -150,13 +173,21 @@ WRITER = textwrap.dedent("""
 """)
 
 
-async def test_a_change_made_by_another_process_is_seen_at_the_next_use(app, settings: Settings) -> None:
+async def test_a_change_made_by_another_process_is_seen_at_the_next_use(
+    app, settings: Settings
+) -> None:
     # This process has a current copy...
     assert await service.due_date_for(FRIDAY_LATE, SAME_DAY) == dt.date(2026, 11, 23)
     # ...another server process saves an override...
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", WRITER, settings.database_url, str(settings.data_dir), cwd=REPO,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-c",
+        WRITER,
+        settings.database_url,
+        str(settings.data_dir),
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, err.decode()

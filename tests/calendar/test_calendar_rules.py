@@ -24,13 +24,15 @@ def at(year: int, month: int, day: int, hour: int, minute: int = 0, second: int 
 def test_received_at_1459_is_due_the_same_day_and_at_1501_the_next_working_day() -> None:
     # Wednesday 18/11/2026.
     assert due_date(at(2026, 11, 18, 14, 59), SAME_DAY) == D(2026, 11, 18)
-    assert due_date(at(2026, 11, 18, 15, 0, 0), SAME_DAY) == D(2026, 11, 18)  # 15:00 sharp is in time
+    assert due_date(at(2026, 11, 18, 15, 0, 0), SAME_DAY) == D(
+        2026, 11, 18
+    )  # 15:00 sharp is in time
     assert due_date(at(2026, 11, 18, 15, 0, 1), SAME_DAY) == D(2026, 11, 19)
     assert due_date(at(2026, 11, 18, 15, 1), SAME_DAY) == D(2026, 11, 19)
 
 
 def test_the_cutoff_is_in_vietnam_time_whatever_the_zone_given() -> None:
-    utc = dt.timezone.utc
+    utc = dt.UTC
     # 07:59 UTC = 14:59 in Hà Nội; 08:01 UTC = 15:01.
     assert due_date(dt.datetime(2026, 11, 18, 7, 59, tzinfo=utc), SAME_DAY) == D(2026, 11, 18)
     assert due_date(dt.datetime(2026, 11, 18, 8, 1, tzinfo=utc), SAME_DAY) == D(2026, 11, 19)
@@ -58,11 +60,13 @@ def test_weekends_are_not_working_days_and_count_from_monday() -> None:
     # Three working days count from Monday: Tuesday, Wednesday, Thursday.
     assert due_date(at(2026, 11, 7, 9, 0), THREE_DAYS) == D(2026, 11, 12)
     # Five working days from Friday morning skip the weekend.
-    assert due_date(at(2026, 11, 13, 9, 0), Processing(kind="working_days", days=5)) == D(2026, 11, 20)
+    assert due_date(at(2026, 11, 13, 9, 0), Processing(kind="working_days", days=5)) == D(
+        2026, 11, 20
+    )
 
 
 def test_working_days_count_after_the_receipt_day_and_after_the_cutoff_from_the_next() -> None:
-    assert due_date(at(2026, 11, 16, 9, 0), THREE_DAYS) == D(2026, 11, 19)   # Mon -> Thu
+    assert due_date(at(2026, 11, 16, 9, 0), THREE_DAYS) == D(2026, 11, 19)  # Mon -> Thu
     assert due_date(at(2026, 11, 16, 15, 30), THREE_DAYS) == D(2026, 11, 20)  # counts from Tue
 
 
@@ -113,8 +117,11 @@ def test_tet_2027_as_the_holidays_package_gives_it() -> None:
 
 def test_tet_2026_matches_the_government_plan() -> None:
     # Công chức rested from Saturday 14/2 to Sunday 22/2/2026 (nine days, no swap).
-    assert [d for d in (D(2026, 2, 13) + dt.timedelta(days=i) for i in range(11))
-            if not is_working_day(d)] == [D(2026, 2, 14) + dt.timedelta(days=i) for i in range(9)]
+    assert [
+        d
+        for d in (D(2026, 2, 13) + dt.timedelta(days=i) for i in range(11))
+        if not is_working_day(d)
+    ] == [D(2026, 2, 14) + dt.timedelta(days=i) for i in range(9)]
 
 
 def test_30_april_and_1_may() -> None:

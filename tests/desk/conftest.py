@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import aclosing
-from typing import AsyncIterator
 
 import httpx
 import pytest
@@ -18,8 +18,11 @@ class DeskOfficial:
         self.csrf = csrf
 
     async def act(self, dossier_id, action: str, body: dict | None = None) -> httpx.Response:
-        return await self.http.post(f"/api/desk/dossiers/{dossier_id}/actions/{action}", json=body or {},
-                                    headers={"X-CSRF-Token": self.csrf})
+        return await self.http.post(
+            f"/api/desk/dossiers/{dossier_id}/actions/{action}",
+            json=body or {},
+            headers={"X-CSRF-Token": self.csrf},
+        )
 
     async def get(self, url: str, **params) -> httpx.Response:
         return await self.http.get(url, params=params)
@@ -27,7 +30,9 @@ class DeskOfficial:
 
 async def official(app, role: str = "desk", commune: str = "00070") -> DeskOfficial:
     email = await make_account(role, commune)
-    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8000")
+    http = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://localhost:8000"
+    )
     r = await http.post("/api/auth/login", json={"email": email, "password": PASSWORD})
     assert r.status_code == 200, r.text
     return DeskOfficial(http, r.json()["csrf_token"])

@@ -29,12 +29,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
-from typing import AsyncIterator, Awaitable, Callable, Iterator
 
 import httpx
 import pytest
@@ -47,8 +47,13 @@ CHROMIUM = Path(os.environ.get("MOTCUA_TEST_CHROMIUM", "/usr/bin/chromium"))
 # Without the background-networking flags Chromium keeps calling home, which on a
 # closed network is a flood of failing connections.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 MOTCUA = Path(sys.executable).parent / "motcua"  # the virtualenv's entry point
@@ -77,10 +82,13 @@ class LiveServer:
 
     def motcua(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """Runs `motcua ARGS` against this server's database; fails the test on a non-zero exit."""
-        done = subprocess.run([str(MOTCUA), *args], env=self.env, capture_output=True,
-                              text=True, timeout=timeout)
+        done = subprocess.run(
+            [str(MOTCUA), *args], env=self.env, capture_output=True, text=True, timeout=timeout
+        )
         if done.returncode != 0:
-            pytest.fail(f"motcua {' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}")
+            pytest.fail(
+                f"motcua {' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}"
+            )
         return done
 
     def create_admin(self, email: str, name: str) -> str:
@@ -119,8 +127,13 @@ class LiveServer:
     def _start(self) -> bool:
         log = self.log_path.open("ab")
         try:
-            self.process = subprocess.Popen([str(MOTCUA), "serve"], env=self.env, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                [str(MOTCUA), "serve"],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         finally:
             log.close()
         deadline = time.monotonic() + STARTUP_SECONDS
@@ -129,7 +142,9 @@ class LiveServer:
             if self.process.poll() is not None:
                 if "address already in use" in self.log():
                     return False
-                pytest.fail(f"motcua serve exited {self.process.returncode} at start-up:\n{self.log()}")
+                pytest.fail(
+                    f"motcua serve exited {self.process.returncode} at start-up:\n{self.log()}"
+                )
             try:
                 r = httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=2)
                 if r.status_code == 200 and r.json().get("status") == "ok":
@@ -155,22 +170,25 @@ class LiveServer:
 
 def _server_env(database_url: str, data_dir: Path, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_")}
-    env.update({
-        "MOTCUA_DATABASE_URL": database_url,
-        "MOTCUA_DATA_DIR": str(data_dir),
-        "MOTCUA_HOST": "127.0.0.1",
-        "MOTCUA_PORT": str(port),
-        "MOTCUA_BASE_URL": f"http://localhost:{port}",
-        "MOTCUA_SMTP_HOST": "",  # mail goes to <data dir>/mailbox
-        "MOTCUA_DEMO": "1",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "MOTCUA_DATABASE_URL": database_url,
+            "MOTCUA_DATA_DIR": str(data_dir),
+            "MOTCUA_HOST": "127.0.0.1",
+            "MOTCUA_PORT": str(port),
+            "MOTCUA_BASE_URL": f"http://localhost:{port}",
+            "MOTCUA_SMTP_HOST": "",  # mail goes to <data dir>/mailbox
+            "MOTCUA_DEMO": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
 @pytest.fixture
-def live_server(engine_kind: str, request: pytest.FixtureRequest, tmp_path: Path,
-                artifacts: "Artifacts") -> Iterator[LiveServer]:
+def live_server(
+    engine_kind: str, request: pytest.FixtureRequest, tmp_path: Path, artifacts: Artifacts
+) -> Iterator[LiveServer]:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     if engine_kind == "sqlite":
@@ -180,8 +198,13 @@ def live_server(engine_kind: str, request: pytest.FixtureRequest, tmp_path: Path
         # then find nothing to do, as on an upgrade with no new migration.
         database_url = dbs.pg_url(request.getfixturevalue("postgres_database"))
     port = free_port()
-    server = LiveServer(engine=engine_kind, port=port, data_dir=data_dir,
-                        env=_server_env(database_url, data_dir, port), log_path=tmp_path / "server.log")
+    server = LiveServer(
+        engine=engine_kind,
+        port=port,
+        data_dir=data_dir,
+        env=_server_env(database_url, data_dir, port),
+        log_path=tmp_path / "server.log",
+    )
     server.motcua("migrate")
     server.motcua("seed")
     server.start()
@@ -294,8 +317,9 @@ async def browser(chromium_executable: Path) -> AsyncIterator:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=str(chromium_executable),
-                                           headless=True, args=CHROMIUM_ARGS)
+        chromium = await p.chromium.launch(
+            executable_path=str(chromium_executable), headless=True, args=CHROMIUM_ARGS
+        )
         try:
             yield chromium
         finally:
@@ -303,8 +327,9 @@ async def browser(chromium_executable: Path) -> AsyncIterator:
 
 
 @pytest.fixture
-async def new_page(browser, live_server: LiveServer, artifacts: Artifacts,
-                   request: pytest.FixtureRequest) -> AsyncIterator[Callable[[], Awaitable]]:
+async def new_page(
+    browser, live_server: LiveServer, artifacts: Artifacts, request: pytest.FixtureRequest
+) -> AsyncIterator[Callable[[], Awaitable]]:
     contexts = []
     console: list[str] = []
 
@@ -343,12 +368,16 @@ class VirtualAuthenticator:
     authenticator_id: str
 
     async def credentials(self) -> list[dict]:
-        r = await self.cdp.send("WebAuthn.getCredentials", {"authenticatorId": self.authenticator_id})
+        r = await self.cdp.send(
+            "WebAuthn.getCredentials", {"authenticatorId": self.authenticator_id}
+        )
         return r["credentials"]
 
     async def add_credential(self, credential: dict) -> None:
-        await self.cdp.send("WebAuthn.addCredential",
-                            {"authenticatorId": self.authenticator_id, "credential": credential})
+        await self.cdp.send(
+            "WebAuthn.addCredential",
+            {"authenticatorId": self.authenticator_id, "credential": credential},
+        )
 
 
 @pytest.fixture
@@ -356,11 +385,20 @@ def virtual_authenticator() -> Callable[..., Awaitable[VirtualAuthenticator]]:
     async def attach(page, **options) -> VirtualAuthenticator:
         cdp = await page.context.new_cdp_session(page)
         await cdp.send("WebAuthn.enable", {"enableUI": False})
-        r = await cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-            "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
-            "hasUserVerification": True, "isUserVerified": True,
-            "automaticPresenceSimulation": True, **options,
-        }})
+        r = await cdp.send(
+            "WebAuthn.addVirtualAuthenticator",
+            {
+                "options": {
+                    "protocol": "ctap2",
+                    "transport": "internal",
+                    "hasResidentKey": True,
+                    "hasUserVerification": True,
+                    "isUserVerified": True,
+                    "automaticPresenceSimulation": True,
+                    **options,
+                }
+            },
+        )
         return VirtualAuthenticator(cdp, r["authenticatorId"])
 
     return attach

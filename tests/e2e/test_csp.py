@@ -6,7 +6,6 @@ violation (but for piccolo-admin's harmless probe for eval, refused). tests/host
 
 from __future__ import annotations
 
-
 import httpx
 
 from tests.attachments import samples
@@ -35,7 +34,9 @@ async def _watched(new_page):
     """A page whose CSP violations are collected from the console and from events."""
     page = await new_page()
     console: list[str] = []
-    page.on("console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on(
+        "console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None
+    )
     await page.add_init_script(f"({WATCH})()")
     return page, console
 
@@ -85,7 +86,8 @@ async def test_the_app_works_under_its_policy_online_and_offline(live_server, ne
 
 
 async def test_the_link_pages_the_desk_and_the_admin_work_under_their_policies(
-        live_server, new_page, virtual_authenticator, artifacts):
+    live_server, new_page, virtual_authenticator, artifacts
+):
     from playwright.async_api import expect
 
     page, console = await _watched(new_page)
@@ -115,8 +117,12 @@ async def test_the_link_pages_the_desk_and_the_admin_work_under_their_policies(
     await page.wait_for_load_state("networkidle")
     await artifacts.screenshot(page, "admin")
     reported = await _violations(page, console)
-    shim = [v for v in reported if ("blocked eval at" in v and "/admin/assets/index-" in v)
-            or v.startswith("Evaluating a string as JavaScript violates")]
+    shim = [
+        v
+        for v in reported
+        if ("blocked eval at" in v and "/admin/assets/index-" in v)
+        or v.startswith("Evaluating a string as JavaScript violates")
+    ]
     assert [v for v in reported if v not in shim] == [], reported
 
     # A PDF the administrator uploaded, opened as the desk's attachment links open it:
@@ -139,4 +145,6 @@ async def pdf_is_shown(page, path: str) -> None:
         if sum(1 for f in page.frames if f.url.endswith(path)) >= 2:
             return
         await page.wait_for_timeout(100)
-    raise AssertionError(f"{path}: the PDF viewer shows nothing; frames {[f.url for f in page.frames]}")
+    raise AssertionError(
+        f"{path}: the PDF viewer shows nothing; frames {[f.url for f in page.frames]}"
+    )

@@ -80,13 +80,16 @@ class Phone:
         self.device = device
 
     @classmethod
-    async def sign_in(cls, base_url: str, email: str, password: str) -> "Phone":
+    async def sign_in(cls, base_url: str, email: str, password: str) -> Phone:
         http = httpx.AsyncClient(base_url=base_url, timeout=60)
         r = await http.post("/api/auth/login", json={"email": email, "password": password})
         assert r.status_code == 200, r.text
         device_id = uuid.uuid4()
-        r = await http.post("/api/devices", json={"id": str(device_id), "name": "điện thoại thử"},
-                            headers={"X-CSRF-Token": r.json()["csrf_token"]})
+        r = await http.post(
+            "/api/devices",
+            json={"id": str(device_id), "name": "điện thoại thử"},
+            headers={"X-CSRF-Token": r.json()["csrf_token"]},
+        )
         assert r.status_code == 201, r.text
         return cls(http, SyncDevice(http, r.json()["credential"], device_id))
 
@@ -114,7 +117,8 @@ async def enroll(page, link: str) -> None:
     await page.goto(link)
     await page.get_by_role("button", name=re.compile("Tạo passkey")).click()
     await expect(page.locator("#out")).to_have_text(
-        "Đã đăng ký passkey và đăng nhập. / Passkey registered, you are signed in.", timeout=15_000)
+        "Đã đăng ký passkey và đăng nhập. / Passkey registered, you are signed in.", timeout=15_000
+    )
 
 
 async def invite_desk_official(live_server, new_page, virtual_authenticator) -> str:
@@ -123,11 +127,17 @@ async def invite_desk_official(live_server, new_page, virtual_authenticator) -> 
     await virtual_authenticator(admin)
     await enroll(admin, live_server.create_admin(ADMIN_EMAIL, "Trần Văn Quản"))
     csrf = (await admin.evaluate(SESSION))["body"]["csrf_token"]
-    answer = await admin.evaluate("""async ([csrf, body]) => {
+    answer = await admin.evaluate(
+        """async ([csrf, body]) => {
       const r = await fetch("/api/admin/accounts/officials", {method: "POST",
         headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf}, body: JSON.stringify(body)});
       return {status: r.status, body: await r.text()};
-    }""", [csrf, {"email": DESK_EMAIL, "full_name": DESK_NAME, "role": "desk", "commune_code": "00070"}])
+    }""",
+        [
+            csrf,
+            {"email": DESK_EMAIL, "full_name": DESK_NAME, "role": "desk", "commune_code": "00070"},
+        ],
+    )
     assert answer["status"] == 201, answer
     await admin.close()
     mail = live_server.mail_to(DESK_EMAIL)[-1]
@@ -147,7 +157,9 @@ def shown_date(iso: str) -> str:
     return f"{d}/{m}/{y}"
 
 
-async def test_desk_official_works_a_dossier_through_the_screens(live_server, new_page, virtual_authenticator, artifacts):
+async def test_desk_official_works_a_dossier_through_the_screens(
+    live_server, new_page, virtual_authenticator, artifacts
+):
     from playwright.async_api import expect
 
     today = vn_today()
@@ -157,13 +169,20 @@ async def test_desk_official_works_a_dossier_through_the_screens(live_server, ne
     try:
         certificate = await phone.upload(scan_jpeg("giay chung sinh"), "giay-chung-sinh.jpg")
         answers = birth_answers(today, child=CHILD)
-        first = await phone.submit("khai-sinh", answers, {"attachments.birth_certificate": certificate})
-        again = await phone.submit("khai-sinh", answers, {"attachments.birth_certificate": certificate})
-        bundle_fields = {**birth_answers(today, child=BUNDLE_CHILD),
-                         "thuong_tru.address": "Số 5 phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội",
-                         "bhyt.kcb_facility": "Bệnh viện Đa khoa Xanh Pôn"}
-        bundle = await phone.submit("lien-thong-khai-sinh", bundle_fields,
-                                    {"attachments.birth_certificate": certificate})
+        first = await phone.submit(
+            "khai-sinh", answers, {"attachments.birth_certificate": certificate}
+        )
+        again = await phone.submit(
+            "khai-sinh", answers, {"attachments.birth_certificate": certificate}
+        )
+        bundle_fields = {
+            **birth_answers(today, child=BUNDLE_CHILD),
+            "thuong_tru.address": "Số 5 phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội",
+            "bhyt.kcb_facility": "Bệnh viện Đa khoa Xanh Pôn",
+        }
+        bundle = await phone.submit(
+            "lien-thong-khai-sinh", bundle_fields, {"attachments.birth_certificate": certificate}
+        )
 
         # -- the official: invited, enrolled with a passkey, signs in to the app with it
         link = await invite_desk_official(live_server, new_page, virtual_authenticator)
@@ -188,7 +207,9 @@ async def test_desk_official_works_a_dossier_through_the_screens(live_server, ne
         await expect(items.filter(has_text=BUNDLE_CHILD)).to_have_count(1)
         await expect(items.filter(has_text="Có thể trùng")).to_have_count(1)
         server_queue = await desk_json(page, "/api/desk/queue")
-        await expect(page.get_by_test_id("desk-queue-count")).to_contain_text(f"trong {server_queue['total']} hồ sơ")
+        await expect(page.get_by_test_id("desk-queue-count")).to_contain_text(
+            f"trong {server_queue['total']} hồ sơ"
+        )
         await artifacts.screenshot(page, "desk-queue")
 
         # Filters: the procedure, the "new" view, and a search without accents.
@@ -207,19 +228,31 @@ async def test_desk_official_works_a_dossier_through_the_screens(live_server, ne
         # -- the dossier: receive --------------------------------------------------------
         await page.locator(f'a[href="#/mot-cua/ho-so/{first}"]').click()
         await expect(page.get_by_test_id("desk-fields")).to_contain_text(CHILD)
-        await expect(page.get_by_test_id("desk-attachment").first).to_have_attribute("href", f"/api/blobs/{certificate}")
-        photo = await page.evaluate("async (u) => { const r = await fetch(u); return [r.status, r.headers.get('content-type')]; }",
-                                    f"/api/blobs/{certificate}")
+        await expect(page.get_by_test_id("desk-attachment").first).to_have_attribute(
+            "href", f"/api/blobs/{certificate}"
+        )
+        photo = await page.evaluate(
+            "async (u) => { const r = await fetch(u); return [r.status, r.headers.get('content-type')]; }",
+            f"/api/blobs/{certificate}",
+        )
         assert photo == [200, "image/jpeg"], photo
-        await expect(page.get_by_test_id("desk-receipt")).to_have_attribute("href", f"/api/dossiers/{first}/receipt.pdf")
-        receipt = await page.evaluate("async (u) => { const r = await fetch(u); return [r.status, r.headers.get('content-type')]; }",
-                                      f"/api/dossiers/{first}/receipt.pdf")
+        await expect(page.get_by_test_id("desk-receipt")).to_have_attribute(
+            "href", f"/api/dossiers/{first}/receipt.pdf"
+        )
+        receipt = await page.evaluate(
+            "async (u) => { const r = await fetch(u); return [r.status, r.headers.get('content-type')]; }",
+            f"/api/dossiers/{first}/receipt.pdf",
+        )
         assert receipt[0] == 200 and receipt[1].startswith("application/pdf"), receipt
         actions = page.get_by_test_id("desk-actions")
-        await expect(actions.locator("button[data-action]")).to_have_count(3)  # receive, refuse, message
+        await expect(actions.locator("button[data-action]")).to_have_count(
+            3
+        )  # receive, refuse, message
 
         await actions.locator('button[data-action="receive"]').click()
-        await page.locator("#act-receive-message").fill("Đã nhận hồ sơ, mời anh/chị đến nhận kết quả theo ngày hẹn.")
+        await page.locator("#act-receive-message").fill(
+            "Đã nhận hồ sơ, mời anh/chị đến nhận kết quả theo ngày hẹn."
+        )
         await page.get_by_role("button", name="Xác nhận: Tiếp nhận").click()
         done = page.get_by_test_id("desk-done")
         await expect(done).to_contain_text("Ngày hẹn trả kết quả")
@@ -232,18 +265,32 @@ async def test_desk_official_works_a_dossier_through_the_screens(live_server, ne
 
         # Request documents: a date in the past is refused on its field, then sent.
         await actions.locator('button[data-action="request_documents"]').click()
-        await page.locator("#act-request_documents-documents").fill("Giấy chứng nhận kết hôn của cha mẹ\nCăn cước của người cha")
+        await page.locator("#act-request_documents-documents").fill(
+            "Giấy chứng nhận kết hôn của cha mẹ\nCăn cước của người cha"
+        )
         await page.locator("#act-request_documents-reason").fill("Cần đối chiếu quan hệ cha con.")
-        await page.locator("#act-request_documents-due_date").fill((today + dt.timedelta(days=5)).isoformat())
+        await page.locator("#act-request_documents-due_date").fill(
+            (today + dt.timedelta(days=5)).isoformat()
+        )
         await artifacts.screenshot(page, "desk-dossier")
-        await page.locator("#act-request_documents-due_date").fill((today - dt.timedelta(days=1)).isoformat())
+        await page.locator("#act-request_documents-due_date").fill(
+            (today - dt.timedelta(days=1)).isoformat()
+        )
         await page.get_by_role("button", name="Xác nhận: Yêu cầu bổ sung giấy tờ").click()
         await expect(page.get_by_test_id("error-due_date")).to_have_text("the date has passed")
-        await expect(page.locator("#act-request_documents-due_date")).to_have_attribute("aria-invalid", "true")
-        await expect(page.get_by_test_id("form-request_documents").get_by_test_id("desk-problem")).to_contain_text("Dữ liệu chưa hợp lệ")
+        await expect(page.locator("#act-request_documents-due_date")).to_have_attribute(
+            "aria-invalid", "true"
+        )
+        await expect(
+            page.get_by_test_id("form-request_documents").get_by_test_id("desk-problem")
+        ).to_contain_text("Dữ liệu chưa hợp lệ")
         await artifacts.screenshot(page, "desk-dossier-field-error")
-        assert (await desk_json(page, f"/api/desk/dossiers/{first}"))["state"] == 2  # nothing half-stored
-        await page.locator("#act-request_documents-due_date").fill((today + dt.timedelta(days=5)).isoformat())
+        assert (await desk_json(page, f"/api/desk/dossiers/{first}"))[
+            "state"
+        ] == 2  # nothing half-stored
+        await page.locator("#act-request_documents-due_date").fill(
+            (today + dt.timedelta(days=5)).isoformat()
+        )
         await page.get_by_role("button", name="Xác nhận: Yêu cầu bổ sung giấy tờ").click()
         await expect(page.locator(".desk-dossier")).to_have_attribute("data-state", "5")
         await expect(page.get_by_test_id("desk-history")).to_contain_text("Yêu cầu bổ sung")
@@ -256,8 +303,12 @@ async def test_desk_official_works_a_dossier_through_the_screens(live_server, ne
         # The phone answers with the document; the desk goes on.
         view = (await phone.device.pull_all())[first]
         marriage = await phone.upload(scan_jpeg("giay chung nhan ket hon"), "ket-hon.jpg")
-        phone.device.queue("answer_supplement", uuid.UUID(first), {
-            "message": "Đã bổ sung.", "changes": {"attachments.marriage_certificate": [marriage]}}, view["version"])
+        phone.device.queue(
+            "answer_supplement",
+            uuid.UUID(first),
+            {"message": "Đã bổ sung.", "changes": {"attachments.marriage_certificate": [marriage]}},
+            view["version"],
+        )
         [answered] = await phone.device.sync()
         assert answered["status"] == "applied" and answered["state"] == 4, answered
 
@@ -283,7 +334,8 @@ async def test_desk_official_works_a_dossier_through_the_screens(live_server, ne
         await actions.locator('button[data-action="complete"]').click()
         await page.locator("#act-complete-register_number").fill("125/2026")
         await page.locator("#act-complete-result").set_input_files(
-            {"name": "trich-luc.pdf", "mimeType": "application/pdf", "buffer": RESULT_PDF})
+            {"name": "trich-luc.pdf", "mimeType": "application/pdf", "buffer": RESULT_PDF}
+        )
         await page.get_by_role("button", name="Xác nhận: Đã xử lý xong").click()
         await expect(page.locator(".desk-dossier")).to_have_attribute("data-state", "9")
         detail = await desk_json(page, f"/api/desk/dossiers/{first}")
@@ -310,7 +362,9 @@ async def test_desk_official_works_a_dossier_through_the_screens(live_server, ne
         await duplicate.locator('button[data-action="mark_duplicate"]').click()
         await expect(page.locator(".desk-dossier")).to_have_attribute("data-state", "3")
         await expect(page.get_by_test_id("desk-duplicate")).to_have_count(0)
-        assert (await desk_json(page, f"/api/desk/dossiers/{again}"))["duplicate_decision"] == "duplicate"
+        assert (await desk_json(page, f"/api/desk/dossiers/{again}"))[
+            "duplicate_decision"
+        ] == "duplicate"
 
         # -- the bundle's linked tasks ---------------------------------------------------
         await page.goto(f"/#/mot-cua/ho-so/{bundle}")
@@ -332,10 +386,18 @@ async def test_desk_official_works_a_dossier_through_the_screens(live_server, ne
         await actions.locator('button[data-action="complete"]').click()
         await page.locator("#act-complete-register_number").fill("126/2026")
         await page.get_by_role("button", name="Xác nhận: Đã xử lý xong").click()
-        await expect(page.get_by_test_id("form-complete").get_by_test_id("desk-problem")).to_contain_text("linked task")
+        await expect(
+            page.get_by_test_id("form-complete").get_by_test_id("desk-problem")
+        ).to_contain_text("linked task")
         for task in ("thuong_tru", "bhyt"):
-            await tasks.locator(f'li[data-task="{task}"]').get_by_role("button", name="Đánh dấu đã xong").click()
-            await expect(tasks.locator(f'li[data-task="{task}"]')).to_have_attribute("data-task-state", "done")
+            await (
+                tasks.locator(f'li[data-task="{task}"]')
+                .get_by_role("button", name="Đánh dấu đã xong")
+                .click()
+            )
+            await expect(tasks.locator(f'li[data-task="{task}"]')).to_have_attribute(
+                "data-task-state", "done"
+            )
         # The form stays open, fresh for the changed dossier.
         await page.locator("#act-complete-register_number").fill("126/2026")
         await page.get_by_role("button", name="Xác nhận: Đã xử lý xong").click()
@@ -351,7 +413,9 @@ async def test_desk_official_works_a_dossier_through_the_screens(live_server, ne
         report = await desk_json(page, f"/api/desk/reports?since={since}&until={today}")
         assert report["on_time"] == 2, report  # the first dossier and the bundle, both done today
         await expect(page.get_by_test_id("report-total")).to_have_text(str(report["total"]))
-        await expect(page.get_by_test_id("report-timeliness")).to_have_text(f"{report['on_time']} / {report['late']}")
+        await expect(page.get_by_test_id("report-timeliness")).to_have_text(
+            f"{report['on_time']} / {report['late']}"
+        )
         month = today.strftime("%Y-%m")
         bar = page.get_by_test_id("chart-by-month").locator(f'g.bar[data-key="{month}"]')
         expected = next(c["count"] for c in report["by_month"] if c["key"] == month)
@@ -385,10 +449,17 @@ async def test_citizen_sees_no_desk_entry_and_never_loads_the_desk_chunk(live_se
     page.on("request", lambda r: fetched.append(r.url))
     await page.goto("/#/tai-khoan")
     await expect(page.locator("main")).to_have_attribute("data-ready", "true")
-    await page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20_000)
+    await page.wait_for_function(
+        "() => navigator.serviceWorker.controller !== null", timeout=20_000
+    )
     await page.locator("#signin-email").fill(CITIZEN)
     await page.locator("#signin-password").fill(password)
-    await page.locator("form").filter(has=page.locator("#signin-email")).get_by_role("button", name="Đăng nhập", exact=True).click()
+    await (
+        page.locator("form")
+        .filter(has=page.locator("#signin-email"))
+        .get_by_role("button", name="Đăng nhập", exact=True)
+        .click()
+    )
     await expect(page.get_by_text(CITIZEN)).to_be_visible(timeout=15_000)
     await expect(page.get_by_test_id("desk-link")).to_have_count(0)
     # Typed by hand, the desk address explains itself and loads nothing from /api/desk.

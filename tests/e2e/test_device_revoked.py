@@ -12,8 +12,11 @@ from tests.e2e.test_pwa_offline import CITIZEN, demo_password, install_app, sign
 
 NEW_PASSWORD = "mật khẩu mới sau khi mất máy 2026"
 ONLINE = {"requester.full_name": "Trần Thị Mai", "child.full_name": "Nguyễn Minh Khang"}
-OFFLINE = {"requester.residence": "Số 5 phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội",
-           "child.birth_place": "Bệnh viện Phụ sản Hà Nội", "child.hometown": "Hà Nội"}
+OFFLINE = {
+    "requester.residence": "Số 5 phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội",
+    "child.birth_place": "Bệnh viện Phụ sản Hà Nội",
+    "child.hometown": "Hà Nội",
+}
 
 
 def reset_password_by_mail(live_server, email: str, password: str) -> None:
@@ -32,11 +35,16 @@ def answers_on_server(live_server, email: str, password: str, dossier_id: str) -
     with httpx.Client(base_url=live_server.base_url, timeout=30) as http:
         session = http.post("/api/auth/login", json={"email": email, "password": password})
         assert session.status_code == 200, session.text
-        device = http.post("/api/devices", json={"id": str(uuid.uuid4()), "name": "Máy kiểm tra"},
-                           headers={"X-CSRF-Token": session.json()["csrf_token"]})
+        device = http.post(
+            "/api/devices",
+            json={"id": str(uuid.uuid4()), "name": "Máy kiểm tra"},
+            headers={"X-CSRF-Token": session.json()["csrf_token"]},
+        )
         assert device.status_code == 201, device.text
         http.cookies.clear()
-        pulled = http.get("/api/sync/pull", headers={"Authorization": f"Device {device.json()['credential']}"})
+        pulled = http.get(
+            "/api/sync/pull", headers={"Authorization": f"Device {device.json()['credential']}"}
+        )
         assert pulled.status_code == 200, pulled.text
     [view] = [d for d in pulled.json()["dossiers"] if d["id"] == dossier_id]
     return view["fields"]
@@ -50,7 +58,8 @@ async def type_fields(page, values: dict[str, str]) -> None:
 
 
 async def test_a_revoked_phone_keeps_its_changes_and_sends_them_after_signing_in_again(
-        live_server, new_page, artifacts):
+    live_server, new_page, artifacts
+):
     from playwright.async_api import expect
 
     password = demo_password(live_server, CITIZEN)
@@ -81,7 +90,11 @@ async def test_a_revoked_phone_keeps_its_changes_and_sends_them_after_signing_in
     await expect(syncbar.locator(".badge")).to_have_text("Đăng nhập để gửi", timeout=30_000)
     assert int(await syncbar.get_attribute("data-pending")) == waiting
     await page.goto("/#/tai-khoan")
-    await expect(page.get_by_text("Thiết bị cần đăng nhập lại để tiếp tục đồng bộ. Dữ liệu trên máy vẫn còn.")).to_be_visible()
+    await expect(
+        page.get_by_text(
+            "Thiết bị cần đăng nhập lại để tiếp tục đồng bộ. Dữ liệu trên máy vẫn còn."
+        )
+    ).to_be_visible()
     await artifacts.screenshot(page, "asked-to-sign-in-again")
     await page.reload()  # nothing depends on the page staying open
     await expect(page.get_by_text("Thiết bị cần đăng nhập lại")).to_be_visible(timeout=15_000)

@@ -39,7 +39,8 @@ SESSION = """async () => {
 
 
 async def test_admin_enrolls_with_a_passkey_then_signs_in_with_it(
-        live_server, new_page, virtual_authenticator, artifacts):
+    live_server, new_page, virtual_authenticator, artifacts
+):
     from playwright.async_api import expect  # here: without it, the fixtures skip or fail
 
     link = live_server.create_admin(ADMIN_EMAIL, ADMIN_NAME)
@@ -53,7 +54,8 @@ async def test_admin_enrolls_with_a_passkey_then_signs_in_with_it(
     await artifacts.screenshot(page, "enroll-page")
     await page.get_by_role("button", name=re.compile("Tạo passkey")).click()
     await expect(page.locator("#out")).to_have_text(
-        "Đã đăng ký passkey và đăng nhập. / Passkey registered, you are signed in.", timeout=15_000)
+        "Đã đăng ký passkey và đăng nhập. / Passkey registered, you are signed in.", timeout=15_000
+    )
     await artifacts.screenshot(page, "enrolled")
 
     session = await page.evaluate(SESSION)

@@ -40,7 +40,9 @@ async def stored_answer(page, dossier_id: str, path: str):
     return await page.evaluate(STORED_ANSWER, [dossier_id, path])
 
 
-async def test_a_field_filled_from_the_requester_can_be_emptied_for_good(live_server, new_page, artifacts):
+async def test_a_field_filled_from_the_requester_can_be_emptied_for_good(
+    live_server, new_page, artifacts
+):
     from playwright.async_api import expect
 
     password = demo_password(live_server, CITIZEN)
@@ -62,7 +64,9 @@ async def test_a_field_filled_from_the_requester_can_be_emptied_for_good(live_se
     residence = f("mother.residence")
     await expect(residence).to_have_value(RESIDENCE)
     field = page.locator(".field", has=residence)
-    await expect(field.locator(".hint.filled")).to_have_text("Lấy từ thông tin người yêu cầu; sửa hoặc xóa nếu khác.")
+    await expect(field.locator(".hint.filled")).to_have_text(
+        "Lấy từ thông tin người yêu cầu; sửa hoặc xóa nếu khác."
+    )
     await artifacts.screenshot(page, "pre-filled")
 
     # She empties it (she lives elsewhere, to be written later): it stays empty.
@@ -71,10 +75,14 @@ async def test_a_field_filled_from_the_requester_can_be_emptied_for_good(live_se
     await expect(residence).to_have_value("")
     await expect(field.locator(".hint.filled")).to_have_count(0)
     await expect(field.locator(".error")).to_have_text("Vui lòng nhập thông tin này.")
-    await page.wait_for_function(f"() => ({STORED_ANSWER})(['{dossier_id}', 'mother.residence']).then((v) => v === '')",
-                                 polling=100)
+    await page.wait_for_function(
+        f"() => ({STORED_ANSWER})(['{dossier_id}', 'mother.residence']).then((v) => v === '')",
+        polling=100,
+    )
     await page.wait_for_function(NOTHING_PENDING, timeout=30_000, polling=250)
-    await expect(page.get_by_test_id("syncbar")).to_have_attribute("data-pending", "0", timeout=30_000)
+    await expect(page.get_by_test_id("syncbar")).to_have_attribute(
+        "data-pending", "0", timeout=30_000
+    )
     await artifacts.screenshot(page, "emptied")
 
     # After a reload: still empty on screen and in IndexedDB, and the other filled fields still filled.

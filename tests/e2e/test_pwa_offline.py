@@ -58,13 +58,17 @@ async def captcha_answer(live_server, captcha_id: str) -> str:
         import sqlite3
 
         with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
-            row = db.execute("SELECT answer FROM captcha_challenge WHERE id = ?", (captcha_id,)).fetchone()
+            row = db.execute(
+                "SELECT answer FROM captcha_challenge WHERE id = ?", (captcha_id,)
+            ).fetchone()
         return row[0]
     import asyncpg
 
     connection = await asyncpg.connect(url)
     try:
-        return await connection.fetchval("SELECT answer FROM captcha_challenge WHERE id = $1::uuid", captcha_id)
+        return await connection.fetchval(
+            "SELECT answer FROM captcha_challenge WHERE id = $1::uuid", captcha_id
+        )
     finally:
         await connection.close()
 
@@ -85,8 +89,11 @@ def photo_jpeg() -> bytes:
 
 async def page_today(page) -> dt.date:
     """Today in Việt Nam as the page's clock has it (the form checks dates against it)."""
-    return dt.date.fromisoformat(await page.evaluate(
-        "new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Ho_Chi_Minh'}).format(new Date())"))
+    return dt.date.fromisoformat(
+        await page.evaluate(
+            "new Intl.DateTimeFormat('en-CA', {timeZone: 'Asia/Ho_Chi_Minh'}).format(new Date())"
+        )
+    )
 
 
 async def app_ready(page):
@@ -107,7 +114,9 @@ async def install_app(page, timeout_ms: int = 20_000) -> None:
     await open_app(page)
     # A function, not an expression: Playwright evals an expression in the page,
     # which the app's Content-Security-Policy (no 'unsafe-eval') refuses.
-    await page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=timeout_ms)
+    await page.wait_for_function(
+        "() => navigator.serviceWorker.controller !== null", timeout=timeout_ms
+    )
     await page.wait_for_function(REFERENCE_STORED, timeout=timeout_ms, polling=250)
 
 
@@ -123,7 +132,9 @@ async def fill_birth_form(page, today: dt.date):
     await f("child.full_name").fill("Nguyễn Minh Khang")
     await page.check('input[name="child.sex"][value="male"]')
     await f("child.birth_date").fill((today - dt.timedelta(days=10)).isoformat())
-    await f("child.birth_date_words").fill("Ngày mười một, tháng mười một, năm hai nghìn không trăm hai mươi sáu")
+    await f("child.birth_date_words").fill(
+        "Ngày mười một, tháng mười một, năm hai nghìn không trăm hai mươi sáu"
+    )
     await f("child.birth_place").fill("Bệnh viện Phụ sản Hà Nội")
     await page.check('input[name="child.birth_place_kind"][value="co_so_y_te"]')
     await f("child.hometown").fill("Hà Nội")
@@ -134,13 +145,16 @@ async def fill_birth_form(page, today: dt.date):
     await f("mother.ethnicity").select_option("01")
     await f("mother.nationality").select_option("VN")
     await f("attachments.birth_certificate").set_input_files(
-        {"name": "giay-chung-sinh.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()})
+        {"name": "giay-chung-sinh.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()}
+    )
     await f("contact.phone").fill("0912 345 678")
     await f("contact.email").fill("mai@example.vn")
     await f("contact.email").blur()
 
 
-async def test_birth_dossier_drafted_offline_gets_its_code_when_online(live_server, new_page, artifacts):
+async def test_birth_dossier_drafted_offline_gets_its_code_when_online(
+    live_server, new_page, artifacts
+):
     from playwright.async_api import expect
 
     password = demo_password(live_server, CITIZEN)
@@ -154,7 +168,11 @@ async def test_birth_dossier_drafted_offline_gets_its_code_when_online(live_serv
     # (a test's browser context is incognito, which Chromium names and nothing else).
     cdp = await page.context.new_cdp_session(page)
     installability = await cdp.send("Page.getInstallabilityErrors")
-    errors = [e["errorId"] for e in installability["installabilityErrors"] if e["errorId"] != "in-incognito"]
+    errors = [
+        e["errorId"]
+        for e in installability["installabilityErrors"]
+        if e["errorId"] != "in-incognito"
+    ]
     assert errors == [], installability
     await cdp.detach()
     manifest = httpx.get(live_server.url("/manifest.webmanifest")).json()
@@ -167,7 +185,9 @@ async def test_birth_dossier_drafted_offline_gets_its_code_when_online(live_serv
     await expect(page.get_by_role("link", name="Làm hồ sơ mới")).to_be_visible()
 
     await page.goto("/#/thu-tuc")
-    await expect(page.get_by_role("link", name=re.compile("Đăng ký khai sinh"))).not_to_have_count(0)
+    await expect(page.get_by_role("link", name=re.compile("Đăng ký khai sinh"))).not_to_have_count(
+        0
+    )
     await artifacts.screenshot(page, "catalog")
 
     # No network at all: the app still opens, from the service worker.
@@ -227,7 +247,9 @@ async def test_birth_dossier_drafted_offline_gets_its_code_when_online(live_serv
     await page.locator("#signin-password").fill(password)
     await artifacts.screenshot(page, "sign-in")
     await page.get_by_role("button", name="Đăng nhập", exact=True).click()
-    await expect(page.get_by_role("heading", name="Đăng xuất khỏi máy này")).to_be_visible(timeout=15_000)
+    await expect(page.get_by_role("heading", name="Đăng xuất khỏi máy này")).to_be_visible(
+        timeout=15_000
+    )
 
     await page.goto(f"/#/ho-so/{dossier_id}")
     code = page.get_by_test_id("dossier-code")
@@ -261,7 +283,6 @@ async def test_birth_dossier_drafted_offline_gets_its_code_when_online(live_serv
     await artifacts.screenshot(page, "lookup")
 
 
-
 OUTREACH = "luudong@demo.example"
 
 
@@ -272,7 +293,9 @@ async def sign_in(page, email: str, password: str):
     await page.locator("#signin-email").fill(email)
     await page.locator("#signin-password").fill(password)
     await page.get_by_role("button", name="Đăng nhập", exact=True).click()
-    await expect(page.get_by_role("heading", name="Đăng xuất khỏi máy này")).to_be_visible(timeout=15_000)
+    await expect(page.get_by_role("heading", name="Đăng xuất khỏi máy này")).to_be_visible(
+        timeout=15_000
+    )
 
 
 async def fill_outreach_birth(page, today: dt.date, child: str, mother_id: str):
@@ -295,12 +318,15 @@ async def fill_outreach_birth(page, today: dt.date, child: str, mother_id: str):
     await f("mother.ethnicity").select_option("03")
     await f("mother.nationality").select_option("VN")
     await f("attachments.birth_certificate").set_input_files(
-        {"name": f"{child}.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()})
+        {"name": f"{child}.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()}
+    )
     await f("contact.phone").fill("0987654321")
     await f("contact.phone").blur()
 
 
-async def test_outreach_registers_births_offline_with_reserved_codes(live_server, new_page, artifacts):
+async def test_outreach_registers_births_offline_with_reserved_codes(
+    live_server, new_page, artifacts
+):
     from playwright.async_api import expect
 
     password = demo_password(live_server, OUTREACH)
@@ -317,7 +343,9 @@ async def test_outreach_registers_births_offline_with_reserved_codes(live_server
     await page.context.set_offline(True)
     today = await page_today(page)
     receipts = []
-    for i, (child, mother_id) in enumerate([("Lò Thị Hoa", "014195012345"), ("Lò Thị Mai", "014195067890")]):
+    for i, (child, mother_id) in enumerate(
+        [("Lò Thị Hoa", "014195012345"), ("Lò Thị Mai", "014195067890")]
+    ):
         if i == 0:
             await page.get_by_role("button", name="Thêm trẻ mới").click()
         else:
@@ -337,7 +365,9 @@ async def test_outreach_registers_births_offline_with_reserved_codes(live_server
         await expect(page.get_by_test_id("qr").locator("svg")).to_have_count(1)
         receipts.append((await receipt.text_content()).replace(" ", ""))
         await artifacts.screenshot(page, f"outreach-receipt-{i + 1}")
-    assert len(set(receipts)) == 2 and all(parse_code(c) == c and c.startswith("00070") for c in receipts)
+    assert len(set(receipts)) == 2 and all(
+        parse_code(c) == c and c.startswith("00070") for c in receipts
+    )
 
     # Back in signal: everything goes (the loop starts on `online`; the button is one tap
     # more), and the codes handed out in the village are the final ones.
@@ -347,15 +377,20 @@ async def test_outreach_registers_births_offline_with_reserved_codes(live_server
     await artifacts.screenshot(page, "outreach-list-offline")
     await page.context.set_offline(False)
     await page.get_by_role("button", name="Đồng bộ tất cả").click()
-    await expect(page.get_by_test_id("syncbar")).to_have_attribute("data-pending", "0", timeout=30_000)
+    await expect(page.get_by_test_id("syncbar")).to_have_attribute(
+        "data-pending", "0", timeout=30_000
+    )
     for code in receipts:
-        spaced = " ".join(code[i:i + 4] for i in range(0, 16, 4))
-        await expect(page.locator(".dossier-item", has_text=spaced)).to_contain_text("Mới đăng ký", timeout=15_000)
+        spaced = " ".join(code[i : i + 4] for i in range(0, 16, 4))
+        await expect(page.locator(".dossier-item", has_text=spaced)).to_contain_text(
+            "Mới đăng ký", timeout=15_000
+        )
     await artifacts.screenshot(page, "outreach-synced")
 
 
 async def test_a_citizen_adds_a_passkey_and_signs_in_with_it_on_another_browser(
-        live_server, new_page, virtual_authenticator, artifacts):
+    live_server, new_page, virtual_authenticator, artifacts
+):
     from playwright.async_api import expect
 
     password = demo_password(live_server, CITIZEN)
@@ -374,6 +409,8 @@ async def test_a_citizen_adds_a_passkey_and_signs_in_with_it_on_another_browser(
     await open_app(other)
     await other.goto("/#/tai-khoan")
     await other.get_by_role("button", name="Đăng nhập bằng passkey").click()
-    await expect(other.get_by_role("heading", name="Đăng xuất khỏi máy này")).to_be_visible(timeout=15_000)
+    await expect(other.get_by_role("heading", name="Đăng xuất khỏi máy này")).to_be_visible(
+        timeout=15_000
+    )
     await expect(other.get_by_text(CITIZEN)).to_be_visible()
     await expect(other.get_by_test_id("syncbar")).to_contain_text("Đồng bộ lúc", timeout=15_000)

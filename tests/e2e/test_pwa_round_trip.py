@@ -11,15 +11,23 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import uuid
 import re
+import uuid
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 import httpx
 
-from tests.e2e.test_pwa_offline import (CITIZEN, CODE_SHOWN, fill_birth_form, install_app, open_app, page_today,
-                                         photo_jpeg, sign_in)
+from tests.e2e.test_pwa_offline import (
+    CITIZEN,
+    CODE_SHOWN,
+    fill_birth_form,
+    install_app,
+    open_app,
+    page_today,
+    photo_jpeg,
+    sign_in,
+)
 from tests.support.sync_client import SyncDevice, birth_answers, uuid7
 from tests.support.tus_client import TusClient
 
@@ -60,8 +68,11 @@ async def other_device(live_server, email: str, password: str) -> AsyncIterator[
     async with httpx.AsyncClient(base_url=live_server.base_url, timeout=30) as http:
         csrf = await login(http, email, password)
         device_id = uuid7()
-        r = await http.post("/api/devices", json={"id": str(device_id), "name": "second phone"},
-                            headers={"X-CSRF-Token": csrf})
+        r = await http.post(
+            "/api/devices",
+            json={"id": str(device_id), "name": "second phone"},
+            headers={"X-CSRF-Token": csrf},
+        )
         assert r.status_code == 201, r.text
         http.cookies.clear()
         yield SyncDevice(http, r.json()["credential"], device_id)
@@ -75,8 +86,11 @@ class Desk:
         self.csrf = csrf
 
     async def act(self, dossier_id: str, action: str, body: dict | None = None) -> dict:
-        r = await self.http.post(f"/api/desk/dossiers/{dossier_id}/actions/{action}", json=body or {},
-                                 headers={"X-CSRF-Token": self.csrf})
+        r = await self.http.post(
+            f"/api/desk/dossiers/{dossier_id}/actions/{action}",
+            json=body or {},
+            headers={"X-CSRF-Token": self.csrf},
+        )
         assert r.status_code == 200, r.text
         return r.json()
 
@@ -95,12 +109,20 @@ async def desk_session(live_server, password: str) -> AsyncIterator[Desk]:
 async def submitted_birth(device: SyncDevice, today: dt.date) -> tuple[str, str]:
     """A birth dossier made and submitted on the other phone, its paper uploaded with tus."""
     photo = small_jpeg("giay chung sinh")
-    report = await TusClient(device.http, device.auth).upload_if_missing(photo, "giay-chung-sinh.jpg")
+    report = await TusClient(device.http, device.auth).upload_if_missing(
+        photo, "giay-chung-sinh.jpg"
+    )
     assert report.ok, report
     dossier = uuid7()
-    device.queue("create_draft", dossier, {"procedure_code": "khai-sinh", "fields": birth_answers(today)})
-    device.queue("attach", dossier, {"path": "attachments.birth_certificate",
-                                     "sha256": hashlib.sha256(photo).hexdigest()}, 1)
+    device.queue(
+        "create_draft", dossier, {"procedure_code": "khai-sinh", "fields": birth_answers(today)}
+    )
+    device.queue(
+        "attach",
+        dossier,
+        {"path": "attachments.birth_certificate", "sha256": hashlib.sha256(photo).hexdigest()},
+        1,
+    )
     device.queue("submit", dossier, {}, 2)
     outcomes = await device.sync()
     assert [o["status"] for o in outcomes] == ["applied"] * 3, outcomes
@@ -129,7 +151,8 @@ async def sync_on_phone(page) -> None:
 
 
 async def test_desk_actions_reach_the_phone_and_a_request_for_documents_is_answered_offline(
-        live_server, new_page, artifacts):
+    live_server, new_page, artifacts
+):
     from playwright.async_api import expect
 
     passwords = demo_passwords(live_server)
@@ -137,10 +160,12 @@ async def test_desk_actions_reach_the_phone_and_a_request_for_documents_is_answe
     await installed_and_signed_in(page, passwords[CITIZEN])
     today = await vn_today(page)
 
-    async with other_device(live_server, CITIZEN, passwords[CITIZEN]) as phone2, \
-            desk_session(live_server, passwords[DESK]) as desk:
+    async with (
+        other_device(live_server, CITIZEN, passwords[CITIZEN]) as phone2,
+        desk_session(live_server, passwords[DESK]) as desk,
+    ):
         dossier_id, code = await submitted_birth(phone2, today)
-        spaced = " ".join(code[i:i + 4] for i in range(0, 16, 4))
+        spaced = " ".join(code[i : i + 4] for i in range(0, 16, 4))
         assert CODE_SHOWN.match(spaced)
 
         # The phone pulls the dossier the other phone submitted, with its code.
@@ -150,7 +175,9 @@ async def test_desk_actions_reach_the_phone_and_a_request_for_documents_is_answe
         await expect(page.locator(".status .state")).to_have_text("Mới đăng ký")
 
         # The desk receives it: the phone shows the new state and tells the person.
-        received = await desk.act(dossier_id, "receive", {"message": "Đã nhận hồ sơ, hẹn trả đúng hạn."})
+        received = await desk.act(
+            dossier_id, "receive", {"message": "Đã nhận hồ sơ, hẹn trả đúng hạn."}
+        )
         assert received["state"] == 2
         await sync_on_phone(page)
         await page.goto(f"/#/ho-so/{dossier_id}")
@@ -168,11 +195,15 @@ async def test_desk_actions_reach_the_phone_and_a_request_for_documents_is_answe
         # Processing, then a request for more documents, with why and by when.
         assert (await desk.act(dossier_id, "start"))["state"] == 4
         due = today + dt.timedelta(days=5)
-        asked = await desk.act(dossier_id, "request_documents", {
-            "documents": ["Giấy xác nhận nơi cư trú của mẹ"],
-            "reason": "Cần đối chiếu nơi cư trú của người đi đăng ký.",
-            "due_date": due.isoformat(),
-        })
+        asked = await desk.act(
+            dossier_id,
+            "request_documents",
+            {
+                "documents": ["Giấy xác nhận nơi cư trú của mẹ"],
+                "reason": "Cần đối chiếu nơi cư trú của người đi đăng ký.",
+                "due_date": due.isoformat(),
+            },
+        )
         assert asked["state"] == 5
         await sync_on_phone(page)
         await page.goto(f"/#/ho-so/{dossier_id}")
@@ -189,7 +220,8 @@ async def test_desk_actions_reach_the_phone_and_a_request_for_documents_is_answe
         await supplement.locator("textarea").fill("Em gửi giấy xác nhận cư trú ạ.")
         await supplement.locator("select").select_option("attachments.residence_documents")
         await page.locator("#supplement-files").set_input_files(
-            {"name": "xac-nhan-cu-tru.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()})
+            {"name": "xac-nhan-cu-tru.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()}
+        )
         await expect(supplement.locator(".thumb img")).to_have_count(1, timeout=15_000)
         await artifacts.screenshot(page, "request-for-documents-answered-offline")
         await supplement.get_by_role("button", name="Gửi bổ sung").click()
@@ -208,7 +240,9 @@ async def test_desk_actions_reach_the_phone_and_a_request_for_documents_is_answe
 
         # Back online: the photo and the answer go, and the dossier is being processed again.
         await context.set_offline(False)
-        await expect(page.get_by_test_id("syncbar")).to_have_attribute("data-pending", "0", timeout=30_000)
+        await expect(page.get_by_test_id("syncbar")).to_have_attribute(
+            "data-pending", "0", timeout=30_000
+        )
         await expect(page.locator(".status .state")).to_have_text("Đang xử lý", timeout=15_000)
         await artifacts.screenshot(page, "request-answered-synced")
 
@@ -216,10 +250,18 @@ async def test_desk_actions_reach_the_phone_and_a_request_for_documents_is_answe
         assert seen["state"] == 4, seen
         assert len(seen["fields"]["attachments.residence_documents"]) == 1, seen["fields"]
         answer = seen["history"][-1]
-        assert answer["action"] == "answer_supplement" and answer["from_state"] == 5 and answer["to_state"] == 4
+        assert (
+            answer["action"] == "answer_supplement"
+            and answer["from_state"] == 5
+            and answer["to_state"] == 4
+        )
         assert answer["message"] == "Em gửi giấy xác nhận cư trú ạ."
-        assert [h["action"] for h in seen["history"]][-4:] == ["receive", "start", "request_documents",
-                                                                "answer_supplement"]
+        assert [h["action"] for h in seen["history"]][-4:] == [
+            "receive",
+            "start",
+            "request_documents",
+            "answer_supplement",
+        ]
         # The file the phone sent is the one the desk can open.
         sha = seen["fields"]["attachments.residence_documents"][0]
         stored = await page.evaluate(f"""() => new Promise((resolve) => {{
@@ -253,7 +295,8 @@ async def server_view(phone2: SyncDevice, dossier_id: str) -> dict:
 
 
 async def test_a_field_changed_on_two_phones_is_resolved_on_the_phone_with_a_third_value(
-        live_server, new_page, artifacts):
+    live_server, new_page, artifacts
+):
     from playwright.async_api import expect
 
     passwords = demo_passwords(live_server)
@@ -269,7 +312,9 @@ async def test_a_field_changed_on_two_phones_is_resolved_on_the_phone_with_a_thi
         await hometown.fill("Nam Định")
         await hometown.blur()
         await expect(page.get_by_test_id("syncbar")).not_to_have_attribute("data-pending", "0")
-        phone2.queue("edit_draft", uuid.UUID(dossier_id), {"changes": {"child.hometown": "Hải Phòng"}}, 1)
+        phone2.queue(
+            "edit_draft", uuid.UUID(dossier_id), {"changes": {"child.hometown": "Hải Phòng"}}, 1
+        )
         [edited] = await phone2.sync()
         assert edited["status"] == "applied" and edited["version"] == 2, edited
 
@@ -284,7 +329,8 @@ async def test_a_field_changed_on_two_phones_is_resolved_on_the_phone_with_a_thi
         await expect(hometown).to_have_value("Hải Phòng")
         view = await server_view(phone2, dossier_id)
         assert [(c["path"], c["server_value"], c["device_value"]) for c in view["conflicts"]] == [
-            ("child.hometown", "Hải Phòng", "Nam Định")]
+            ("child.hometown", "Hải Phòng", "Nam Định")
+        ]
 
         # Neither: the person types a third value.
         await row.locator('[data-choice="value"]').click()
@@ -295,7 +341,9 @@ async def test_a_field_changed_on_two_phones_is_resolved_on_the_phone_with_a_thi
         await use.click()
         await expect(card).to_have_count(0)
         await expect(hometown).to_have_value("Thái Bình")
-        await expect(page.get_by_test_id("syncbar")).to_have_attribute("data-pending", "0", timeout=30_000)
+        await expect(page.get_by_test_id("syncbar")).to_have_attribute(
+            "data-pending", "0", timeout=30_000
+        )
 
         view = await server_view(phone2, dossier_id)
         assert view["conflicts"] == [] and view["fields"]["child.hometown"] == "Thái Bình", view
@@ -316,23 +364,38 @@ async def sync_event_with_no_window(context, live_server):
     blank = await context.new_page()
     cdp = await context.new_cdp_session(blank)
     events: list[dict] = []
-    cdp.on("BackgroundService.backgroundServiceEventReceived",
-           lambda e: events.append(e["backgroundServiceEvent"]))
+    cdp.on(
+        "BackgroundService.backgroundServiceEventReceived",
+        lambda e: events.append(e["backgroundServiceEvent"]),
+    )
     await cdp.send("BackgroundService.startObserving", {"service": "backgroundSync"})
-    await cdp.send("BackgroundService.setRecording", {"shouldRecord": True, "service": "backgroundSync"})
+    await cdp.send(
+        "BackgroundService.setRecording", {"shouldRecord": True, "service": "backgroundSync"}
+    )
     registrations: list[dict] = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(e["registrations"]),
+    )
     await cdp.send("ServiceWorker.enable")
     await context.set_offline(False)
     for _ in range(100):
         if any(r["scopeURL"] == live_server.url("/") and not r["isDeleted"] for r in registrations):
             break
         await blank.wait_for_timeout(100)
-    [registration] = [r for r in registrations if r["scopeURL"] == live_server.url("/") and not r["isDeleted"]][:1]
+    [registration] = [
+        r for r in registrations if r["scopeURL"] == live_server.url("/") and not r["isDeleted"]
+    ][:1]
     assert [p for p in context.pages if p.url.startswith(live_server.base_url)] == []
-    await cdp.send("ServiceWorker.dispatchSyncEvent", {
-        "origin": live_server.base_url, "registrationId": registration["registrationId"],
-        "tag": DISPATCHED, "lastChance": False})
+    await cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {
+            "origin": live_server.base_url,
+            "registrationId": registration["registrationId"],
+            "tag": DISPATCHED,
+            "lastChance": False,
+        },
+    )
     return blank, events
 
 
@@ -344,15 +407,21 @@ async def sync_completed(blank, events: list[dict]) -> None:
     # sync event (Chromium's own, once online) waits for the first's lock: on a busy
     # machine that takes seconds, so wait up to 30 s for Chromium's record.
     for _ in range(300):
-        if any(e["eventName"] == "Sync completed" and succeeded in e["eventMetadata"] for e in events):
+        if any(
+            e["eventName"] == "Sync completed" and succeeded in e["eventMetadata"] for e in events
+        ):
             break
         await blank.wait_for_timeout(100)
     names = [e["eventName"] for e in events]
     assert "Dispatched sync event" in names, events
-    assert any(e["eventName"] == "Sync completed" and succeeded in e["eventMetadata"] for e in events), events
+    assert any(
+        e["eventName"] == "Sync completed" and succeeded in e["eventMetadata"] for e in events
+    ), events
 
 
-async def test_background_sync_pushes_the_outbox_with_no_window_of_the_app_open(live_server, new_page):
+async def test_background_sync_pushes_the_outbox_with_no_window_of_the_app_open(
+    live_server, new_page
+):
     from playwright.async_api import expect
 
     passwords = demo_passwords(live_server)
@@ -394,7 +463,8 @@ async def test_background_sync_pushes_the_outbox_with_no_window_of_the_app_open(
 
 
 async def test_background_sync_uploads_a_photo_and_submits_with_no_window_of_the_app_open(
-        live_server, new_page, artifacts):
+    live_server, new_page, artifacts
+):
     from playwright.async_api import expect
 
     passwords = demo_passwords(live_server)
@@ -429,9 +499,12 @@ async def test_background_sync_uploads_a_photo_and_submits_with_no_window_of_the
     await page.close()
 
     async with other_device(live_server, CITIZEN, passwords[CITIZEN]) as phone2:
-        missing = await phone2.http.post("/api/blobs/missing", json={"hashes": [photo["sha256"]]},
-                                         headers=phone2.auth)
-        assert missing.status_code == 200 and missing.json()["missing"] == [photo["sha256"]], missing.text
+        missing = await phone2.http.post(
+            "/api/blobs/missing", json={"hashes": [photo["sha256"]]}, headers=phone2.auth
+        )
+        assert missing.status_code == 200 and missing.json()["missing"] == [photo["sha256"]], (
+            missing.text
+        )
         assert dossier_id not in await phone2.pull_all()
 
         # Network back, no window of the app: the worker sends the photo, then the dossier.
@@ -457,5 +530,7 @@ async def test_background_sync_uploads_a_photo_and_submits_with_no_window_of_the
     await expect(page.get_by_test_id("syncbar")).to_have_attribute("data-pending", "0")
     await page.goto(f"/#/ho-so/{dossier_id}")
     code = view["code"]
-    await expect(page.get_by_test_id("dossier-code")).to_have_text(" ".join(code[i:i + 4] for i in range(0, 16, 4)))
+    await expect(page.get_by_test_id("dossier-code")).to_have_text(
+        " ".join(code[i : i + 4] for i in range(0, 16, 4))
+    )
     await artifacts.screenshot(page, "code-after-background-sync")

@@ -19,7 +19,13 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_pwa_offline import (
-    CITIZEN, app_ready, demo_password, fill_birth_form, install_app, page_today, sign_in,
+    CITIZEN,
+    app_ready,
+    demo_password,
+    fill_birth_form,
+    install_app,
+    page_today,
+    sign_in,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -77,22 +83,35 @@ UPDATE_WORKER = """async () => {
 
 
 def build_app(pwa_dir: Path, out: Path) -> Path:
-    done = subprocess.run(["npx", "vite", "build", "--outDir", str(out), "--emptyOutDir"], cwd=pwa_dir,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        ["npx", "vite", "build", "--outDir", str(out), "--emptyOutDir"],
+        cwd=pwa_dir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, f"vite build in {pwa_dir} failed:\n{done.stdout}{done.stderr}"
     return out
 
 
 def released_source(target: Path) -> Path:
     """The released commit's app (pwa/ and the shared data in sync/), with today's node_modules."""
-    known = subprocess.run(["git", "-C", str(REPO), "cat-file", "-e", f"{RELEASED_APP}^{{commit}}"],
-                           capture_output=True, text=True)
+    known = subprocess.run(
+        ["git", "-C", str(REPO), "cat-file", "-e", f"{RELEASED_APP}^{{commit}}"],
+        capture_output=True,
+        text=True,
+    )
     if known.returncode != 0:
-        pytest.fail(f"the released app's commit {RELEASED_APP} is not in this clone's history "
-                    "(a shallow clone? fetch the full history)")
+        pytest.fail(
+            f"the released app's commit {RELEASED_APP} is not in this clone's history "
+            "(a shallow clone? fetch the full history)"
+        )
     target.mkdir()
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", RELEASED_APP, "pwa", "sync"],
-                             capture_output=True, check=True)
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", RELEASED_APP, "pwa", "sync"],
+        capture_output=True,
+        check=True,
+    )
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
     (target / "pwa" / "node_modules").symlink_to((REPO / "pwa" / "node_modules").resolve())
     return target / "pwa"
@@ -136,24 +155,42 @@ async def server_rows(live_server, sql: str, *args) -> list[tuple]:
     n = iter(range(1, 100))
     connection = await asyncpg.connect(url)
     try:
-        return [tuple(r) for r in await connection.fetch(re.sub(r"\?", lambda _: f"${next(n)}", sql), *args)]
+        return [
+            tuple(r)
+            for r in await connection.fetch(re.sub(r"\?", lambda _: f"${next(n)}", sql), *args)
+        ]
     finally:
         await connection.close()
 
 
 def queued(state: dict) -> list[tuple]:
     """What the outbox holds, as the server would see it (not whether it went out yet)."""
-    return [(i["seq"], i["id"], i["kind"], i["dossier_id"], i["status"], json.dumps(i["payload"], sort_keys=True))
-            for i in state["outbox"]]
+    return [
+        (
+            i["seq"],
+            i["id"],
+            i["kind"],
+            i["dossier_id"],
+            i["status"],
+            json.dumps(i["payload"], sort_keys=True),
+        )
+        for i in state["outbox"]
+    ]
 
 
-async def test_an_upgrade_keeps_every_draft_photo_and_queued_change(live_server, new_page, artifacts, tmp_path):
+async def test_an_upgrade_keeps_every_draft_photo_and_queued_change(
+    live_server, new_page, artifacts, tmp_path
+):
     from playwright.async_api import expect
 
     released = build_app(released_source(tmp_path / "released"), tmp_path / "dist-released")
     current = build_app(REPO / "pwa", tmp_path / "dist-current")
-    released_script = re.search(r'<script type="module"[^>]* src="([^"]+)"', (released / "index.html").read_text())[1]
-    current_script = re.search(r'<script type="module"[^>]* src="([^"]+)"', (current / "index.html").read_text())[1]
+    released_script = re.search(
+        r'<script type="module"[^>]* src="([^"]+)"', (released / "index.html").read_text()
+    )[1]
+    current_script = re.search(
+        r'<script type="module"[^>]* src="([^"]+)"', (current / "index.html").read_text()
+    )[1]
     assert released_script != current_script
 
     # The server as it is today, serving the released app.
@@ -185,10 +222,13 @@ async def test_an_upgrade_keeps_every_draft_photo_and_queued_change(live_server,
 
     await page.goto("/#/")
     await page.get_by_role("button", name="Đăng ký khai sinh").click()
-    await expect(page.locator('label[for="f-attachments.birth_certificate"]')).to_contain_text(OLD_LABEL)
+    await expect(page.locator('label[for="f-attachments.birth_certificate"]')).to_contain_text(
+        OLD_LABEL
+    )
     await page.locator('[id="f-child.full_name"]').fill("Nguyễn Thảo Vy")
     await page.locator('[id="f-attachments.birth_certificate"]').set_input_files(
-        {"name": "giay-chung-sinh-2.jpg", "mimeType": "image/jpeg", "buffer": other_photo()})
+        {"name": "giay-chung-sinh-2.jpg", "mimeType": "image/jpeg", "buffer": other_photo()}
+    )
     await expect(page.locator(".thumb img")).to_have_count(1, timeout=15_000)
     draft_id = page.url.split("/ho-so/")[1].split("?")[0]
     await page.goto("/#/")
@@ -199,7 +239,9 @@ async def test_an_upgrade_keeps_every_draft_photo_and_queued_change(live_server,
     # (the demo account's earlier dossiers came down at sign-in: they are kept too)
     mine = [d for d in before["dossiers"] if d["id"] in (submitted_id, draft_id)]
     assert len(mine) == 2 and {d["schema_version"] for d in mine} == {1}, before["dossiers"]
-    assert len(before["blobs"]) == 2 and all(b["digest"] == b["sha256"] for b in before["blobs"]), before["blobs"]
+    assert len(before["blobs"]) == 2 and all(b["digest"] == b["sha256"] for b in before["blobs"]), (
+        before["blobs"]
+    )
     assert before["outbox"] and not any(i["sent"] for i in before["outbox"])
     assert "submit" in [i["kind"] for i in before["outbox"]]
     await artifacts.screenshot(page, "released-app-offline-with-queue")
@@ -210,7 +252,9 @@ async def test_an_upgrade_keeps_every_draft_photo_and_queued_change(live_server,
     live_server.env["MOTCUA_CATALOG_DIR"] = str(catalog_with_new_birth_form(tmp_path / "catalog"))
     live_server.motcua("seed")
     live_server.start()
-    assert await server_rows(live_server, "SELECT current_version FROM procedure WHERE code = ?", "khai-sinh") == [(2,)]
+    assert await server_rows(
+        live_server, "SELECT current_version FROM procedure WHERE code = ?", "khai-sinh"
+    ) == [(2,)]
 
     # Still offline, the phone opens the app again: the worker cannot reach the new
     # version, so the released app opens, with everything.
@@ -243,7 +287,10 @@ async def test_an_upgrade_keeps_every_draft_photo_and_queued_change(live_server,
     await asyncio.wait_for(first_push_applied.wait(), 60)
     device_id = before["device_id"]
     applied = await server_rows(
-        live_server, "SELECT seq FROM applied_mutation WHERE CAST(device_id AS TEXT) = ? ORDER BY seq", device_id)
+        live_server,
+        "SELECT seq FROM applied_mutation WHERE CAST(device_id AS TEXT) = ? ORDER BY seq",
+        device_id,
+    )
     assert [s for (s,) in applied] == pushes[0] == [i["seq"] for i in before["outbox"]]
 
     assert await asyncio.wait_for(page.evaluate(UPDATE_WORKER), 60) == "activated"
@@ -263,16 +310,24 @@ async def test_an_upgrade_keeps_every_draft_photo_and_queued_change(live_server,
     assert after["device_id"] == device_id
     assert queued(after) == queued(before)
     assert all(i["sent"] for i in after["outbox"])
-    assert {d["id"]: d["answers"] for d in after["dossiers"]} == {d["id"]: d["answers"] for d in before["dossiers"]}
-    assert sorted(after["blobs"], key=lambda b: b["sha256"]) == sorted(before["blobs"], key=lambda b: b["sha256"])
+    assert {d["id"]: d["answers"] for d in after["dossiers"]} == {
+        d["id"]: d["answers"] for d in before["dossiers"]
+    }
+    assert sorted(after["blobs"], key=lambda b: b["sha256"]) == sorted(
+        before["blobs"], key=lambda b: b["sha256"]
+    )
     await artifacts.screenshot(page, "new-app-after-upgrade")
 
     # The queue goes again; the server answers with what it did the first time.
     send_again.set()
-    await expect(page.get_by_test_id("syncbar")).to_have_attribute("data-pending", "0", timeout=30_000)
+    await expect(page.get_by_test_id("syncbar")).to_have_attribute(
+        "data-pending", "0", timeout=30_000
+    )
     assert len(pushes) >= 2 and pushes[1] == pushes[0], pushes
     await page.goto(f"/#/ho-so/{submitted_id}")
-    await expect(page.get_by_test_id("dossier-code")).to_have_text(re.compile(r"^\d{4} "), timeout=30_000)
+    await expect(page.get_by_test_id("dossier-code")).to_have_text(
+        re.compile(r"^\d{4} "), timeout=30_000
+    )
     await expect(page.locator(".status .state")).to_have_text("Mới đăng ký")
     await artifacts.screenshot(page, "submitted-dossier-after-upgrade")
 
@@ -280,17 +335,29 @@ async def test_an_upgrade_keeps_every_draft_photo_and_queued_change(live_server,
     # sequence at the last one, and each dossier's history one entry per mutation.
     seqs = [i["seq"] for i in before["outbox"]]
     rows = await server_rows(
-        live_server, "SELECT seq, CAST(dossier_id AS TEXT), repeat_of FROM applied_mutation "
-        "WHERE CAST(device_id AS TEXT) = ? ORDER BY seq", device_id)
+        live_server,
+        "SELECT seq, CAST(dossier_id AS TEXT), repeat_of FROM applied_mutation "
+        "WHERE CAST(device_id AS TEXT) = ? ORDER BY seq",
+        device_id,
+    )
     assert [r[0] for r in rows] == seqs and all(r[2] is None for r in rows), rows
-    assert await server_rows(live_server, "SELECT last_seq FROM device_sequence WHERE CAST(device_id AS TEXT) = ?",
-                             device_id) == [(max(seqs),)]
+    assert await server_rows(
+        live_server,
+        "SELECT last_seq FROM device_sequence WHERE CAST(device_id AS TEXT) = ?",
+        device_id,
+    ) == [(max(seqs),)]
     for dossier_id in (submitted_id, draft_id):
         mutations = sum(1 for r in rows if r[1] == dossier_id)
         history = await server_rows(
-            live_server, "SELECT action FROM dossier_history WHERE CAST(dossier_id AS TEXT) = ?", dossier_id)
+            live_server,
+            "SELECT action FROM dossier_history WHERE CAST(dossier_id AS TEXT) = ?",
+            dossier_id,
+        )
         [(version, schema_version)] = await server_rows(
-            live_server, "SELECT version, schema_version FROM dossier WHERE CAST(id AS TEXT) = ?", dossier_id)
+            live_server,
+            "SELECT version, schema_version FROM dossier WHERE CAST(id AS TEXT) = ?",
+            dossier_id,
+        )
         assert len(history) == mutations == version, (dossier_id, history, mutations, version)
         assert schema_version == 1  # drafted with the form as it was
     held = {b["sha256"] for b in before["blobs"]}
@@ -308,7 +375,9 @@ async def test_an_upgrade_keeps_every_draft_photo_and_queued_change(live_server,
     await artifacts.screenshot(page, "old-form-draft-after-upgrade")
     await page.goto("/#/")
     await page.get_by_role("button", name="Đăng ký khai sinh").click()
-    await expect(page.locator('label[for="f-attachments.birth_certificate"]')).to_contain_text(NEW_LABEL)
+    await expect(page.locator('label[for="f-attachments.birth_certificate"]')).to_contain_text(
+        NEW_LABEL
+    )
 
 
 # What a newer version of the app does on opening: asks for the database at a higher
@@ -336,7 +405,8 @@ DRAFT_ANSWER = """([id, path]) => new Promise((resolve) => {
 
 
 async def test_a_page_left_open_saves_its_typing_and_restarts_when_a_newer_version_takes_the_database(
-        live_server, new_page, artifacts):
+    live_server, new_page, artifacts
+):
     from playwright.async_api import expect
 
     page = await new_page()
@@ -361,12 +431,18 @@ async def test_a_page_left_open_saves_its_typing_and_restarts_when_a_newer_versi
     # The restarted page saves as before.
     await name.fill("Nguyễn Minh Khang")
     await name.blur()
-    await other.wait_for_function(f"""() => ({DRAFT_ANSWER})(["{draft_id}", "child.full_name"])
-                                      .then((v) => v === "Nguyễn Minh Khang")""", polling=200, timeout=15_000)
+    await other.wait_for_function(
+        f"""() => ({DRAFT_ANSWER})(["{draft_id}", "child.full_name"])
+                                      .then((v) => v === "Nguyễn Minh Khang")""",
+        polling=200,
+        timeout=15_000,
+    )
     await artifacts.screenshot(page, "draft-after-restart")
 
 
-async def test_an_app_older_than_its_database_says_so_and_leaves_the_data_alone(live_server, new_page, artifacts):
+async def test_an_app_older_than_its_database_says_so_and_leaves_the_data_alone(
+    live_server, new_page, artifacts
+):
     """A release rolled back after phones had run a newer one: the older app cannot open
     a database made by the newer one. It says so, instead of "Opening…" for ever."""
     from playwright.async_api import expect

@@ -34,19 +34,25 @@ async def server_dossier(live_server, dossier_id: str) -> tuple[int, dict]:
         import sqlite3
 
         with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
-            row = db.execute("SELECT state, fields FROM dossier WHERE id = ?", (dossier_id,)).fetchone()
+            row = db.execute(
+                "SELECT state, fields FROM dossier WHERE id = ?", (dossier_id,)
+            ).fetchone()
         return row[0], json.loads(row[1])
     import asyncpg
 
     connection = await asyncpg.connect(url)
     try:
-        row = await connection.fetchrow("SELECT state, fields FROM dossier WHERE id = $1::uuid", dossier_id)
+        row = await connection.fetchrow(
+            "SELECT state, fields FROM dossier WHERE id = $1::uuid", dossier_id
+        )
     finally:
         await connection.close()
     return row["state"], json.loads(row["fields"])
 
 
-async def test_a_refused_file_reaches_the_person_and_the_dossier_can_be_fixed_and_sent(live_server, new_page, artifacts):
+async def test_a_refused_file_reaches_the_person_and_the_dossier_can_be_fixed_and_sent(
+    live_server, new_page, artifacts
+):
     from playwright.async_api import expect
 
     password = demo_password(live_server, CITIZEN)
@@ -64,7 +70,9 @@ async def test_a_refused_file_reaches_the_person_and_the_dossier_can_be_fixed_an
     await expect(page.locator("form.draft h1")).to_have_text("Đăng ký khai sinh")
     await fill_birth_form(page, await page_today(page))
     await expect(page.locator(".thumb img")).to_have_count(1, timeout=15_000)
-    await f(FIELD).set_input_files({"name": PROGRAM_NAME, "mimeType": "application/pdf", "buffer": samples.exe_named_pdf()})
+    await f(FIELD).set_input_files(
+        {"name": PROGRAM_NAME, "mimeType": "application/pdf", "buffer": samples.exe_named_pdf()}
+    )
     await expect(page.locator(".thumb")).to_have_count(2)
     await expect(page.locator(".thumb").nth(1)).to_contain_text("chờ gửi")
     dossier_id = page.url.split("/ho-so/")[1].split("?")[0]
@@ -88,9 +96,15 @@ async def test_a_refused_file_reaches_the_person_and_the_dossier_can_be_fixed_an
     await expect(page.locator(".thumb.refused")).to_contain_text("bị từ chối")
     rejected = page.get_by_test_id("rejected")
     await expect(rejected).to_contain_text("Nộp hồ sơ")
-    await expect(rejected).to_contain_text(f"Tệp “{PROGRAM_NAME}” bị từ chối: Tệp này là một chương trình Windows")
-    await expect(rejected).to_contain_text(f"Hồ sơ chưa được nộp vì tệp “{PROGRAM_NAME}” bị từ chối")
-    await expect(rejected.locator(f"[data-path=\"{FIELD}\"]").first).to_contain_text("Giấy tờ đính kèm – Giấy chứng sinh:")
+    await expect(rejected).to_contain_text(
+        f"Tệp “{PROGRAM_NAME}” bị từ chối: Tệp này là một chương trình Windows"
+    )
+    await expect(rejected).to_contain_text(
+        f"Hồ sơ chưa được nộp vì tệp “{PROGRAM_NAME}” bị từ chối"
+    )
+    await expect(rejected.locator(f'[data-path="{FIELD}"]').first).to_contain_text(
+        "Giấy tờ đính kèm – Giấy chứng sinh:"
+    )
     # The sync bar tells of the refusal, not "Đồng bộ lúc …" as if all were well.
     bar = page.get_by_test_id("syncbar")
     await expect(bar).to_contain_text("mục bị từ chối – xem chi tiết")
@@ -107,12 +121,17 @@ async def test_a_refused_file_reaches_the_person_and_the_dossier_can_be_fixed_an
         if "Đang đồng bộ" not in await bar.inner_text():
             break
     state, fields = await server_dossier(live_server, dossier_id)
-    assert state == 0 and samples.sha(samples.exe_named_pdf()) not in fields.get(FIELD, []), (state, fields)
+    assert state == 0 and samples.sha(samples.exe_named_pdf()) not in fields.get(FIELD, []), (
+        state,
+        fields,
+    )
 
     # The notice, on the home screen, names the file and says why.
     await page.goto("/#/")
     notice = page.locator(".card.notice")
-    await expect(notice).to_contain_text(f"Hồ sơ “Nguyễn Minh Khang”: máy chủ không nhận tệp “{PROGRAM_NAME}”")
+    await expect(notice).to_contain_text(
+        f"Hồ sơ “Nguyễn Minh Khang”: máy chủ không nhận tệp “{PROGRAM_NAME}”"
+    )
     await expect(notice).to_contain_text("chương trình Windows")
     await expect(page.locator(f'a[href="#/ho-so/{dossier_id}"] .pill')).not_to_have_text("Chờ gửi")
     await artifacts.screenshot(page, "refused-file-notice")
@@ -126,11 +145,18 @@ async def test_a_refused_file_reaches_the_person_and_the_dossier_can_be_fixed_an
     # The person removes it, attaches a real PDF and submits again.
     await page.goto(f"/#/ho-so/{dossier_id}")
     await expect(page.locator("form.draft")).to_be_visible()
-    await page.locator(".thumb-wrap").filter(has=page.locator(".thumb.refused")).get_by_role("button", name="Bỏ").click()
+    await (
+        page.locator(".thumb-wrap")
+        .filter(has=page.locator(".thumb.refused"))
+        .get_by_role("button", name="Bỏ")
+        .click()
+    )
     await expect(page.locator(".thumb")).to_have_count(1)
     await expect(refused).to_have_count(0)
     real_pdf = samples.pdf(60_000)
-    await f(FIELD).set_input_files({"name": "giay-chung-sinh-that.pdf", "mimeType": "application/pdf", "buffer": real_pdf})
+    await f(FIELD).set_input_files(
+        {"name": "giay-chung-sinh-that.pdf", "mimeType": "application/pdf", "buffer": real_pdf}
+    )
     await expect(page.locator(".thumb")).to_have_count(2)
     await page.get_by_role("button", name="Tiếp tục").click()
     await expect(page.get_by_role("heading", name="Xem lại hồ sơ")).to_be_visible()

@@ -8,7 +8,14 @@ shift at all the whole time. The same on the home page, where the news is listed
 from __future__ import annotations
 
 from tests.e2e.test_pwa_offline import CITIZEN, install_app, page_today, sign_in
-from tests.e2e.test_pwa_round_trip import DESK, demo_passwords, desk_session, other_device, submitted_birth, sync_on_phone
+from tests.e2e.test_pwa_round_trip import (
+    DESK,
+    demo_passwords,
+    desk_session,
+    other_device,
+    submitted_birth,
+    sync_on_phone,
+)
 
 PHONE = {"width": 390, "height": 844}
 
@@ -37,7 +44,9 @@ async def phone_screen(page, artifacts, label: str) -> None:
     await page.screenshot(path=str(artifacts.directory / f"{artifacts.count:02d}-{label}.png"))
 
 
-async def test_the_offline_note_and_the_notice_bar_do_not_move_the_form(live_server, new_page, artifacts):
+async def test_the_offline_note_and_the_notice_bar_do_not_move_the_form(
+    live_server, new_page, artifacts
+):
     from playwright.async_api import expect
 
     passwords = demo_passwords(live_server)
@@ -46,8 +55,10 @@ async def test_the_offline_note_and_the_notice_bar_do_not_move_the_form(live_ser
     await page.set_viewport_size(PHONE)
     await sign_in(page, CITIZEN, passwords[CITIZEN])
 
-    async with other_device(live_server, CITIZEN, passwords[CITIZEN]) as second_phone, \
-            desk_session(live_server, passwords[DESK]) as desk:
+    async with (
+        other_device(live_server, CITIZEN, passwords[CITIZEN]) as second_phone,
+        desk_session(live_server, passwords[DESK]) as desk,
+    ):
         # A dossier sent from the person's other phone, known on this one.
         dossier_id, _ = await submitted_birth(second_phone, await page_today(page))
         await sync_on_phone(page)
@@ -60,18 +71,24 @@ async def test_the_offline_note_and_the_notice_bar_do_not_move_the_form(live_ser
         # A new birth form, settled: its draft is on the server, nothing waits.
         await page.get_by_role("button", name="Đăng ký khai sinh").click()
         await expect(page.locator("form.draft h1")).to_have_text("Đăng ký khai sinh")
-        await expect(page.get_by_test_id("syncbar")).to_have_attribute("data-pending", "0", timeout=30_000)
+        await expect(page.get_by_test_id("syncbar")).to_have_attribute(
+            "data-pending", "0", timeout=30_000
+        )
         await expect(page.get_by_test_id("notice-bar")).to_have_count(0)
         control = page.locator('[id="f-agency.province"]')
         before = await control.bounding_box()
-        assert before and before["y"] + before["height"] <= PHONE["height"], before  # in sight, under a thumb
+        assert before and before["y"] + before["height"] <= PHONE["height"], (
+            before
+        )  # in sight, under a thumb
         await page.evaluate(WATCH_SHIFTS)
         await phone_screen(page, artifacts, "form-online")
 
         # The network drops: the offline note shows, the form stays put.
         await page.context.set_offline(True)
         await expect(page.locator(".offline-note")).to_be_visible()
-        await expect(page.locator(".offline-note")).to_have_text("Đang ngoại tuyến – bạn vẫn làm hồ sơ bình thường.")
+        await expect(page.locator(".offline-note")).to_have_text(
+            "Đang ngoại tuyến – bạn vẫn làm hồ sơ bình thường."
+        )
         assert await control.bounding_box() == before
         await phone_screen(page, artifacts, "form-offline")
 
@@ -80,7 +97,9 @@ async def test_the_offline_note_and_the_notice_bar_do_not_move_the_form(live_ser
         received = await desk.act(dossier_id, "receive", {"message": "Đã nhận hồ sơ."})
         assert received["state"] == 2
         await page.context.set_offline(False)
-        await expect(page.get_by_test_id("notice-bar")).to_contain_text("thông báo mới", timeout=30_000)
+        await expect(page.get_by_test_id("notice-bar")).to_contain_text(
+            "thông báo mới", timeout=30_000
+        )
         await expect(page.locator(".offline-note")).to_have_count(0)
         assert await control.bounding_box() == before
         await phone_screen(page, artifacts, "form-notice")
@@ -88,7 +107,9 @@ async def test_the_offline_note_and_the_notice_bar_do_not_move_the_form(live_ser
         assert await page.evaluate(SHIFTS) == []
 
         # The notes stay where screen readers hear them.
-        await expect(page.get_by_role("status").filter(has=page.get_by_test_id("notice-bar"))).to_have_count(1)
+        await expect(
+            page.get_by_role("status").filter(has=page.get_by_test_id("notice-bar"))
+        ).to_have_count(1)
 
         # The bar leads to the news, on the home page; read, it goes.
         await page.get_by_test_id("notice-bar").click()
@@ -109,11 +130,15 @@ async def test_the_offline_note_and_the_notice_bar_do_not_move_the_form(live_ser
         await expect(page.locator(".offline-note")).to_be_visible()
         assert (await desk.act(dossier_id, "start"))["state"] == 4
         await page.context.set_offline(False)
-        await expect(page.get_by_test_id("notice-bar")).to_contain_text("1 thông báo mới", timeout=30_000)
+        await expect(page.get_by_test_id("notice-bar")).to_contain_text(
+            "1 thông báo mới", timeout=30_000
+        )
         await expect(news).to_contain_text("Đang xử lý")
         assert await start.bounding_box() == before
         await phone_screen(page, artifacts, "home-notice")
         # The news also changes the dossier's own row in the list (its new state is
         # wider): that row answering its news is not a note moving the page.
         shifts = await page.evaluate(SHIFTS)
-        assert [s for s in shifts if not all(source["in_dossier_row"] for source in s["sources"])] == [], shifts
+        assert [
+            s for s in shifts if not all(source["in_dossier_row"] for source in s["sources"])
+        ] == [], shifts

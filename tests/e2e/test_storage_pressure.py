@@ -84,7 +84,9 @@ async def wait_saved(page, path: str, value) -> None:
 async def quota_session(page, live_server):
     """A CDP session on `page` with the origin's quota at START_QUOTA, before any visit."""
     cdp = await page.context.new_cdp_session(page)
-    await cdp.send("Storage.overrideQuotaForOrigin", {"origin": live_server.base_url, "quotaSize": START_QUOTA})
+    await cdp.send(
+        "Storage.overrideQuotaForOrigin", {"origin": live_server.base_url, "quotaSize": START_QUOTA}
+    )
     return cdp
 
 
@@ -92,7 +94,9 @@ async def set_quota(page, cdp, live_server, room: int | None) -> None:
     """Leaves `room` bytes of quota beyond what the origin uses now; None: START_QUOTA again."""
     usage = await page.evaluate(USAGE)
     quota = START_QUOTA if room is None else usage + room
-    await cdp.send("Storage.overrideQuotaForOrigin", {"origin": live_server.base_url, "quotaSize": quota})
+    await cdp.send(
+        "Storage.overrideQuotaForOrigin", {"origin": live_server.base_url, "quotaSize": quota}
+    )
     probe = await page.evaluate(PROBE, START_QUOTA + 1024 * 1024)
     assert probe == "QuotaExceededError", probe
 
@@ -107,7 +111,9 @@ async def a_draft_with_a_name(page) -> None:
     await wait_saved(page, "child.full_name", "Nguyễn Minh Khang")
 
 
-async def test_a_photo_that_does_not_fit_is_refused_whole_and_the_dossier_is_unchanged(live_server, new_page, artifacts):
+async def test_a_photo_that_does_not_fit_is_refused_whole_and_the_dossier_is_unchanged(
+    live_server, new_page, artifacts
+):
     from playwright.async_api import expect
 
     password = demo_password(live_server, CITIZEN)
@@ -123,14 +129,19 @@ async def test_a_photo_that_does_not_fit_is_refused_whole_and_the_dossier_is_unc
 
     await a_draft_with_a_name(page)
     before = await snapshot(page)
-    assert before["blobs"] == [] and [i["kind"] for i in before["outbox"]] == ["create_draft"], before
+    assert before["blobs"] == [] and [i["kind"] for i in before["outbox"]] == ["create_draft"], (
+        before
+    )
 
     await set_quota(page, cdp, live_server, 10_000)  # a compressed photo is far bigger
     await field(page, BIRTH_CERTIFICATE).set_input_files(
-        {"name": "giay-chung-sinh.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()})
+        {"name": "giay-chung-sinh.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()}
+    )
     message = page.locator(".attachments .error")
     await expect(message).to_contain_text(
-        "Máy đã hết chỗ lưu trữ: chưa lưu được tệp “giay-chung-sinh.jpg” nên tệp chưa được đính kèm vào hồ sơ.", timeout=15_000)
+        "Máy đã hết chỗ lưu trữ: chưa lưu được tệp “giay-chung-sinh.jpg” nên tệp chưa được đính kèm vào hồ sơ.",
+        timeout=15_000,
+    )
     await expect(message).to_contain_text("giải phóng bộ nhớ")
     await artifacts.screenshot(page, "photo-refused-storage-full")
 
@@ -142,7 +153,8 @@ async def test_a_photo_that_does_not_fit_is_refused_whole_and_the_dossier_is_unc
     # Room again: the same photo goes in, file and attach together.
     await set_quota(page, cdp, live_server, None)
     await field(page, BIRTH_CERTIFICATE).set_input_files(
-        {"name": "giay-chung-sinh.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()})
+        {"name": "giay-chung-sinh.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()}
+    )
     await expect(page.locator(".thumb img")).to_have_count(1, timeout=15_000)
     await expect(message).to_have_count(0)
     stored = await snapshot(page)
@@ -154,7 +166,8 @@ async def test_a_photo_that_does_not_fit_is_refused_whole_and_the_dossier_is_unc
     await page.goto("/#/")
     note = page.get_by_test_id("at-risk")
     await expect(note).to_contain_text(
-        "1 hồ sơ và 1 tệp đính kèm chưa gửi lên máy chủ – trình duyệt có thể xóa chúng khi máy đầy bộ nhớ.")
+        "1 hồ sơ và 1 tệp đính kèm chưa gửi lên máy chủ – trình duyệt có thể xóa chúng khi máy đầy bộ nhớ."
+    )
     await expect(note.get_by_role("link", name="Đăng nhập để gửi")).to_be_visible()
     await artifacts.screenshot(page, "home-unsynced-at-risk")
 
@@ -163,7 +176,9 @@ async def test_a_photo_that_does_not_fit_is_refused_whole_and_the_dossier_is_unc
     await sign_in(page, CITIZEN, password)
     await page.goto("/#/dong-bo")
     free_space = page.get_by_test_id("free-space")
-    await expect(free_space).to_contain_text("1 tệp đã gửi lên máy chủ vẫn được giữ trên máy", timeout=30_000)
+    await expect(free_space).to_contain_text(
+        "1 tệp đã gửi lên máy chủ vẫn được giữ trên máy", timeout=30_000
+    )
     await expect(page.get_by_test_id("at-risk-sync")).to_have_count(0)
     await set_quota(page, cdp, live_server, 0)
     await free_space.get_by_role("button", name="Xóa khỏi máy các tệp đã gửi").click()
@@ -176,7 +191,9 @@ async def test_a_photo_that_does_not_fit_is_refused_whole_and_the_dossier_is_unc
     await expect(page.locator(".thumb figcaption")).to_have_text("Không lưu trên máy này")
 
 
-async def test_a_field_typed_on_a_full_device_stays_on_screen_and_is_saved_once_there_is_room(live_server, new_page, artifacts):
+async def test_a_field_typed_on_a_full_device_stays_on_screen_and_is_saved_once_there_is_room(
+    live_server, new_page, artifacts
+):
     from playwright.async_api import expect
 
     password = demo_password(live_server, CITIZEN)
@@ -189,7 +206,9 @@ async def test_a_field_typed_on_a_full_device_stays_on_screen_and_is_saved_once_
     await field(page, "child.hometown").fill("Hà Nội")
     await field(page, "child.hometown").blur()
     alert = page.get_by_test_id("save-error")
-    await expect(alert).to_contain_text("Máy đã hết chỗ lưu trữ: chưa lưu được nội dung vừa nhập (Quê quán).")
+    await expect(alert).to_contain_text(
+        "Máy đã hết chỗ lưu trữ: chưa lưu được nội dung vừa nhập (Quê quán)."
+    )
     await expect(alert).to_contain_text("Nội dung vẫn còn trên màn hình")
     await artifacts.screenshot(page, "draft-not-saved-storage-full")
     await expect(field(page, "child.hometown")).to_have_value("Hà Nội")
@@ -205,13 +224,17 @@ async def test_a_field_typed_on_a_full_device_stays_on_screen_and_is_saved_once_
     await expect(alert).to_have_count(0)
     await expect(field(page, "child.hometown")).to_have_value("Hà Nội")
     [create] = (await snapshot(page))["outbox"]
-    assert create["payload"]["fields"] == {"child.full_name": "Nguyễn Minh Khang", "child.hometown": "Hà Nội"}, create
+    assert create["payload"]["fields"] == {
+        "child.full_name": "Nguyễn Minh Khang",
+        "child.hometown": "Hà Nội",
+    }, create
 
     # Before signing in the home page says what is only here, and how to send it.
     await page.goto("/#/")
     note = page.get_by_test_id("at-risk")
     await expect(note).to_contain_text(
-        "1 hồ sơ chưa gửi lên máy chủ – trình duyệt có thể xóa chúng khi máy đầy bộ nhớ.")
+        "1 hồ sơ chưa gửi lên máy chủ – trình duyệt có thể xóa chúng khi máy đầy bộ nhớ."
+    )
     await expect(note.get_by_role("link", name="Đăng nhập để gửi")).to_be_visible()
 
     # Signed in while the server cannot be reached: the note stays, with "sync now",

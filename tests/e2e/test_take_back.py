@@ -33,13 +33,17 @@ async def dossier_row(live_server, dossier_id: str) -> dict | None:
 
         with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
             db.row_factory = sqlite3.Row
-            row = db.execute(f"SELECT {columns} FROM dossier WHERE id = ?", (dossier_id,)).fetchone()
+            row = db.execute(
+                f"SELECT {columns} FROM dossier WHERE id = ?", (dossier_id,)
+            ).fetchone()
         return dict(row) if row else None
     import asyncpg
 
     connection = await asyncpg.connect(url)
     try:
-        row = await connection.fetchrow(f"SELECT {columns} FROM dossier WHERE id = $1::uuid", dossier_id)
+        row = await connection.fetchrow(
+            f"SELECT {columns} FROM dossier WHERE id = $1::uuid", dossier_id
+        )
         return dict(row) if row else None
     finally:
         await connection.close()
@@ -74,7 +78,9 @@ async def submit_offline(page):
     return dossier_id
 
 
-async def test_a_submission_cancelled_offline_reaches_the_server_as_a_draft(live_server, new_page, artifacts):
+async def test_a_submission_cancelled_offline_reaches_the_server_as_a_draft(
+    live_server, new_page, artifacts
+):
     from playwright.async_api import expect
 
     page = await new_page()
@@ -92,7 +98,9 @@ async def test_a_submission_cancelled_offline_reaches_the_server_as_a_draft(live
 
     await page.context.set_offline(False)
     await page.goto("/#/")
-    await expect(page.get_by_test_id("syncbar")).to_have_attribute("data-pending", "0", timeout=30_000)
+    await expect(page.get_by_test_id("syncbar")).to_have_attribute(
+        "data-pending", "0", timeout=30_000
+    )
 
     async def synced():
         row = await dossier_row(live_server, dossier_id)
@@ -142,7 +150,9 @@ async def test_a_submission_that_has_left_is_not_taken_back(live_server, new_pag
     await page.context.unroute("**/api/sync/push")
 
 
-async def test_a_synced_draft_is_deleted_on_the_server_and_on_the_other_device(live_server, new_page, artifacts):
+async def test_a_synced_draft_is_deleted_on_the_server_and_on_the_other_device(
+    live_server, new_page, artifacts
+):
     from playwright.async_api import expect
 
     password = demo_password(live_server, CITIZEN)
@@ -157,7 +167,9 @@ async def test_a_synced_draft_is_deleted_on_the_server_and_on_the_other_device(l
     await phone.locator('[id="f-child.full_name"]').blur()
     dossier_id = phone.url.split("/ho-so/")[1].split("?")[0]
     await phone.goto("/#/")
-    await expect(phone.get_by_test_id("syncbar")).to_have_attribute("data-pending", "0", timeout=30_000)
+    await expect(phone.get_by_test_id("syncbar")).to_have_attribute(
+        "data-pending", "0", timeout=30_000
+    )
 
     async def named():
         row = await dossier_row(live_server, dossier_id)
@@ -167,26 +179,33 @@ async def test_a_synced_draft_is_deleted_on_the_server_and_on_the_other_device(l
 
     # The tablet holds the draft after its next pull.
     await open_app(tablet)
-    await expect(tablet.locator("section", has=tablet.get_by_role("heading", name="Bản nháp", exact=True))).to_contain_text(
-        "Phạm Gia Bảo", timeout=30_000)
+    await expect(
+        tablet.locator("section", has=tablet.get_by_role("heading", name="Bản nháp", exact=True))
+    ).to_contain_text("Phạm Gia Bảo", timeout=30_000)
 
     # Deleted on the phone, synced: the button is there although the server holds it.
     await phone.goto(f"/#/ho-so/{dossier_id}")
     phone.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
     await phone.get_by_role("button", name="Xóa bản nháp").click()
     await expect(phone.locator("body")).not_to_contain_text("Phạm Gia Bảo")
-    await expect(phone.get_by_test_id("syncbar")).to_have_attribute("data-pending", "0", timeout=30_000)
+    await expect(phone.get_by_test_id("syncbar")).to_have_attribute(
+        "data-pending", "0", timeout=30_000
+    )
 
     async def deleted():
         row = await dossier_row(live_server, dossier_id)
         return row if row and row["deleted_at"] is not None else None
 
     row = await eventually(deleted)
-    assert row and json.loads(row["fields"]) == {} and row["state"] == 0, await dossier_row(live_server, dossier_id)
+    assert row and json.loads(row["fields"]) == {} and row["state"] == 0, await dossier_row(
+        live_server, dossier_id
+    )
 
     # The tablet drops it on its next pull.
     await open_app(tablet)
-    await expect(tablet.get_by_test_id("syncbar")).to_have_attribute("data-pending", "0", timeout=30_000)
+    await expect(tablet.get_by_test_id("syncbar")).to_have_attribute(
+        "data-pending", "0", timeout=30_000
+    )
     await expect(tablet.locator("body")).not_to_contain_text("Phạm Gia Bảo", timeout=30_000)
     await tablet.goto(f"/#/ho-so/{dossier_id}")
     await expect(tablet.locator("main")).to_contain_text("Không tìm thấy hồ sơ trên máy này.")

@@ -23,9 +23,17 @@ async def test_fast_typing_loses_no_field_and_pushes_a_few_times_per_draft(live_
     await install_app(page)
     await sign_in(page, CITIZEN, password)
 
-    result = await run_typing_stress(page, live_server.base_url, CITIZEN, password, drafts=DRAFTS,
-                                     seed=seed_from_env(), throttle=THROTTLE, quiet_every=3,
-                                     desk=(DESK, desk_password))
+    result = await run_typing_stress(
+        page,
+        live_server.base_url,
+        CITIZEN,
+        password,
+        drafts=DRAFTS,
+        seed=seed_from_env(),
+        throttle=THROTTLE,
+        quiet_every=3,
+        desk=(DESK, desk_password),
+    )
 
     assert result.losses == 0, result.summary()
     for draft in result.drafts:

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.test_pwa_offline import CITIZEN, CODE_SHOWN, fill_birth_form, install_app, open_app, page_today, sign_in
+from tests.e2e.test_pwa_offline import (
+    CITIZEN,
+    CODE_SHOWN,
+    fill_birth_form,
+    install_app,
+    open_app,
+    page_today,
+    sign_in,
+)
 from tests.e2e.test_pwa_round_trip import DESK, demo_passwords
 
 YEAR = "1996"
@@ -21,7 +29,9 @@ def mother_born(page, section: str, heading: str):
     return mother.locator("dl > div").filter(has=page.locator("dt", has_text=BORN)).locator("dd")
 
 
-async def test_a_year_of_birth_stays_a_year_on_the_review_page_the_receipt_and_the_desk(live_server, new_page, artifacts):
+async def test_a_year_of_birth_stays_a_year_on_the_review_page_the_receipt_and_the_desk(
+    live_server, new_page, artifacts
+):
     from playwright.async_api import expect
 
     passwords = demo_passwords(live_server)

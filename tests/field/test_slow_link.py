@@ -44,31 +44,50 @@ async def test_an_outreach_day_survives_drops_exactly_once(app) -> None:  # noqa
 
             # The link really dropped, and every drop broke a request that was then sent again.
             stats = link.stats
-            print(f"drops {stats.cuts}, upload resumes {result.upload_resumes}, other retries {result.retries}, "
-                  f"up {stats.up:,} B, down {stats.down:,} B, payload {result.payload_bytes:,} B")
+            print(
+                f"drops {stats.cuts}, upload resumes {result.upload_resumes}, other retries {result.retries}, "
+                f"up {stats.up:,} B, down {stats.down:,} B, payload {result.payload_bytes:,} B"
+            )
             assert stats.cuts >= 3
             assert result.upload_resumes + result.retries >= stats.cuts
 
             # Exactly once: one applied row per seq, every outcome applied.
             assert sorted(result.outcomes) == list(range(1, device.seq + 1))
             assert [o for o in result.outcomes.values() if o["status"] != "applied"] == []
-            rows = await AppliedMutation.select(AppliedMutation.seq).where(
-                AppliedMutation.device_id == phone.device_id).order_by(AppliedMutation.seq)
+            rows = (
+                await AppliedMutation.select(AppliedMutation.seq)
+                .where(AppliedMutation.device_id == phone.device_id)
+                .order_by(AppliedMutation.seq)
+            )
             assert [r["seq"] for r in rows] == list(range(1, device.seq + 1))
 
             # Each birth submitted once, with its reserved code, its photos attached.
             for birth in day:
                 row = await Dossier.select().where(Dossier.id == birth.dossier_id).first()
-                assert (row["state"], row["code"], row["version"]) == (State.SUBMITTED, birth.code,
-                                                                       2 + len(birth.photos))
-                actions = [h["action"] for h in await DossierHistory.select(DossierHistory.action).where(
-                    DossierHistory.dossier_id == birth.dossier_id)]
+                assert (row["state"], row["code"], row["version"]) == (
+                    State.SUBMITTED,
+                    birth.code,
+                    2 + len(birth.photos),
+                )
+                actions = [
+                    h["action"]
+                    for h in await DossierHistory.select(DossierHistory.action).where(
+                        DossierHistory.dossier_id == birth.dossier_id
+                    )
+                ]
                 assert actions.count("submit") == 1 and actions.count("attach") == len(birth.photos)
-                bound = await CodeReservation.select(CodeReservation.dossier_id).where(
-                    CodeReservation.code == birth.code).first()
+                bound = (
+                    await CodeReservation.select(CodeReservation.dossier_id)
+                    .where(CodeReservation.code == birth.code)
+                    .first()
+                )
                 assert bound["dossier_id"] == birth.dossier_id
-                code = next(o["code"] for o in result.outcomes.values()
-                            if o["dossier_id"] == str(birth.dossier_id) and o.get("state") == State.SUBMITTED)
+                code = next(
+                    o["code"]
+                    for o in result.outcomes.values()
+                    if o["dossier_id"] == str(birth.dossier_id)
+                    and o.get("state") == State.SUBMITTED
+                )
                 assert code == birth.code
 
             # Each photo stored whole, under its hash, by one completed upload.
@@ -78,8 +97,12 @@ async def test_an_outreach_day_survives_drops_exactly_once(app) -> None:  # noqa
                 assert (blob["size"], blob["media_type"]) == (len(p.data), "image/jpeg")
                 r = await phone.http.get(f"/api/blobs/{p.sha256}", headers=phone.auth)
                 assert r.status_code == 200 and hashlib.sha256(r.content).hexdigest() == p.sha256
-                assert await Upload.count().where(
-                    (Upload.sha256 == p.sha256) & Upload.completed_at.is_not_null()) == 1
+                assert (
+                    await Upload.count().where(
+                        (Upload.sha256 == p.sha256) & Upload.completed_at.is_not_null()
+                    )
+                    == 1
+                )
 
             # Bytes: everything crossed; beyond the payload, only what the drops and the
             # requests explain — at most each in-flight upload's PATCH and one push batch
@@ -88,7 +111,9 @@ async def test_an_outreach_day_survives_drops_exactly_once(app) -> None:  # noqa
             largest = max(len(p.data) for p in photos)
             assert stats.up >= result.payload_bytes - result.record_bytes
             lost_per_drop = device.parallel_uploads * largest + 64_000
-            assert stats.total - result.payload_bytes <= stats.cuts * lost_per_drop + requests * 1_500
+            assert (
+                stats.total - result.payload_bytes <= stats.cuts * lost_per_drop + requests * 1_500
+            )
             assert stats.down <= requests * 1_500
     finally:
         server.should_exit = True
@@ -122,7 +147,12 @@ async def test_the_link_counts_every_byte_each_way(size: int) -> None:
             back = await reader.readexactly(size)
             writer.close()
         assert len(back) == size
-        assert (link.stats.up, link.stats.down, link.stats.cuts, link.stats.connections) == (size, size, 0, 1)
+        assert (link.stats.up, link.stats.down, link.stats.cuts, link.stats.connections) == (
+            size,
+            size,
+            0,
+            1,
+        )
     finally:
         echo.close()
 
@@ -132,7 +162,9 @@ async def test_a_drop_cuts_every_connection_and_loses_what_was_in_flight() -> No
     echo = await asyncio.start_server(_echo, "127.0.0.1", 0)
     port = echo.sockets[0].getsockname()[1]
     try:
-        async with ShapedLink(LinkProfile("drops", 80_000_000, 0.002, (30_000, 30_000)), port) as link:
+        async with ShapedLink(
+            LinkProfile("drops", 80_000_000, 0.002, (30_000, 30_000)), port
+        ) as link:
             reader, writer = await asyncio.open_connection("127.0.0.1", link.port)
             writer.write(b"z" * 100_000)
             got = b""
@@ -169,20 +201,39 @@ async def test_a_stale_patch_is_refused_without_its_body_crossing_the_link(app) 
             data = photo(250_000, seed=5)
             sha = hashlib.sha256(data).hexdigest()
             tus = {"Tus-Resumable": "1.0.0"}
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=phone.auth) as http:
-                r = await http.post("/api/uploads", headers={
-                    **tus, "Upload-Length": str(len(data)),
-                    "Upload-Metadata": f"sha256 {base64.b64encode(sha.encode()).decode()}"})
+            async with httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{port}", headers=phone.auth
+            ) as http:
+                r = await http.post(
+                    "/api/uploads",
+                    headers={
+                        **tus,
+                        "Upload-Length": str(len(data)),
+                        "Upload-Metadata": f"sha256 {base64.b64encode(sha.encode()).decode()}",
+                    },
+                )
                 url = r.headers["location"]
-                r = await http.patch(url, content=data[:10_000], headers={
-                    **tus, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
+                r = await http.patch(
+                    url,
+                    content=data[:10_000],
+                    headers={
+                        **tus,
+                        "Upload-Offset": "0",
+                        "Content-Type": "application/offset+octet-stream",
+                    },
+                )
                 assert r.status_code == 204
             async with ShapedLink(LinkProfile("3G-ish", 800_000, 0.050), port) as link:
                 reader, writer = await asyncio.open_connection("127.0.0.1", link.port)
-                writer.write((f"PATCH {url} HTTP/1.1\r\nHost: motcua\r\n"
-                              f"Authorization: {phone.auth['Authorization']}\r\nTus-Resumable: 1.0.0\r\n"
-                              f"Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
-                              f"Content-Length: {len(data)}\r\n\r\n").encode() + data)
+                writer.write(
+                    (
+                        f"PATCH {url} HTTP/1.1\r\nHost: motcua\r\n"
+                        f"Authorization: {phone.auth['Authorization']}\r\nTus-Resumable: 1.0.0\r\n"
+                        f"Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
+                        f"Content-Length: {len(data)}\r\n\r\n"
+                    ).encode()
+                    + data
+                )
                 try:
                     # To the end: the server closes (kept alive, this would wait for ever).
                     answer = await asyncio.wait_for(reader.read(), 20)
@@ -196,7 +247,9 @@ async def test_a_stale_patch_is_refused_without_its_body_crossing_the_link(app) 
                 assert head.startswith("http/1.1 409") and "connection: close" in head
             # 250 KB at 100 KB/s would take 2.5 s; the refusal comes after one round trip.
             assert link.stats.up < len(data) // 2
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=phone.auth) as http:
+            async with httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{port}", headers=phone.auth
+            ) as http:
                 r = await http.head(url, headers=tus)
                 assert r.headers["upload-offset"] == "10000"
     finally:

@@ -21,9 +21,9 @@ import resource
 import signal
 import subprocess
 import uuid
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
-from typing import AsyncIterator, Iterator
 
 import httpx
 import msgspec
@@ -39,7 +39,13 @@ from tests.attachments import samples
 from tests.conftest import IN_CI
 from tests.support import databases as dbs
 from tests.support.pg_cluster import ClusterUnavailable, PrivateCluster
-from tests.support.server_process import ServerProcess, insert_accounts, print_logs, server_env, sign_in_device
+from tests.support.server_process import (
+    ServerProcess,
+    insert_accounts,
+    print_logs,
+    server_env,
+    sign_in_device,
+)
 from tests.support.sync_client import SyncDevice, birth_answers, uuid7
 from tests.support.tus_client import TusClient
 
@@ -79,15 +85,20 @@ class SmallDisk:
         self.mounted = False
         self.limit: int | None = None
         directory.mkdir(parents=True, exist_ok=True)
-        result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(directory)],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(directory)],
+            capture_output=True,
+            text=True,
+        )
         if result.returncode == 0:
             self.mounted = True
         elif engine == "postgres":
             self.limit = CHUNK + CHUNK // 2  # the second chunk of a file does not fit
         else:
-            pytest.skip(f"cannot mount a small filesystem ({result.stderr.strip()}) and a file-size "
-                        "limit would stop SQLite itself")
+            pytest.skip(
+                f"cannot mount a small filesystem ({result.stderr.strip()}) and a file-size "
+                "limit would stop SQLite itself"
+            )
 
     def preexec(self):
         if self.limit is None:
@@ -106,24 +117,28 @@ class SmallDisk:
             return
         stat = os.statvfs(self.directory)
         available = stat.f_bavail * stat.f_frsize
-        with open(self.directory / "filler", "wb") as f:
-            with suppress(OSError):
-                f.write(b"\0" * max(0, available - free))
+        with open(self.directory / "filler", "wb") as f, suppress(OSError):
+            f.write(b"\0" * max(0, available - free))
 
     def free(self, server: ServerProcess) -> None:
         if self.mounted:
             (self.directory / "filler").unlink(missing_ok=True)
         else:
             assert server.process is not None
-            resource.prlimit(server.process.pid, resource.RLIMIT_FSIZE,
-                             (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+            resource.prlimit(
+                server.process.pid,
+                resource.RLIMIT_FSIZE,
+                (resource.RLIM_INFINITY, resource.RLIM_INFINITY),
+            )
 
     def close(self) -> None:
         if self.mounted:
             subprocess.run(["umount", "-l", str(self.directory)], capture_output=True)
 
 
-async def test_disk_full_during_upload_is_507_and_resumes(settings: Settings, tmp_path: Path) -> None:
+async def test_disk_full_during_upload_is_507_and_resumes(
+    settings: Settings, tmp_path: Path
+) -> None:
     disk = SmallDisk(settings.data_dir / "uploads", settings.engine)
     server = ServerProcess(server_env(settings), tmp_path, "serve", preexec_fn=disk.preexec())
     earlier = samples.jpeg(320, 240, seed=11)  # stored before the disk fills
@@ -151,7 +166,9 @@ async def test_disk_full_during_upload_is_507_and_resumes(settings: Settings, tm
                 assert partial.read_bytes() == data[:offset]
 
                 # Retrying while the disk is still full: the same clear answer, nothing moves.
-                report.resumes += 1  # told to retry, the client first asks where the upload stands (HEAD)
+                report.resumes += (
+                    1  # told to retry, the client first asks where the upload stands (HEAD)
+                )
                 again = await tus.upload(data, filename="scan.pdf", report=report)
                 assert again.status == 507
                 r = await http.head(report.url, headers={**device.auth, "Tus-Resumable": "1.0.0"})
@@ -159,12 +176,19 @@ async def test_disk_full_during_upload_is_507_and_resumes(settings: Settings, tm
 
                 # The rest of the server still works: reading, and pushing to the database.
                 r = await http.get(f"/api/blobs/{samples.sha(earlier)}", headers=device.auth)
-                assert r.status_code == 200 and hashlib.sha256(r.content).hexdigest() == samples.sha(earlier)
+                assert r.status_code == 200 and hashlib.sha256(
+                    r.content
+                ).hexdigest() == samples.sha(earlier)
                 dossier = uuid7()
-                device.queue("create_draft", dossier, {"procedure_code": "khai-sinh",
-                                                       "fields": birth_answers(vn_today())})
+                device.queue(
+                    "create_draft",
+                    dossier,
+                    {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
+                )
                 r = await http.post("/api/sync/push", json=device.body(), headers=device.auth)
-                assert r.status_code == 200 and r.json()["outcomes"][0]["status"] == "applied", r.text
+                assert r.status_code == 200 and r.json()["outcomes"][0]["status"] == "applied", (
+                    r.text
+                )
 
                 # Space comes back: the client resumes from the offset and the file verifies.
                 disk.free(server)
@@ -219,14 +243,21 @@ async def create_database(cluster: PrivateCluster, tmp_path: Path) -> Settings:
 
 def draft_and_edits(device: SyncDevice, edits: int) -> uuid.UUID:
     dossier = uuid7()
-    device.queue("create_draft", dossier, {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())})
+    device.queue(
+        "create_draft",
+        dossier,
+        {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
+    )
     for i in range(edits):
-        device.queue("edit_draft", dossier, {"changes": {"child.hometown": f"Quê lần {i + 1}"}}, 1 + i)
+        device.queue(
+            "edit_draft", dossier, {"changes": {"child.hometown": f"Quê lần {i + 1}"}}, 1 + i
+        )
     return dossier
 
 
 async def test_database_restart_during_push_is_503_then_exactly_once(
-        private_cluster: PrivateCluster, tmp_path: Path) -> None:
+    private_cluster: PrivateCluster, tmp_path: Path
+) -> None:
     settings = await create_database(private_cluster, tmp_path)
     server = ServerProcess(server_env(settings), tmp_path, "serve")
     statuses: dict[int, int] = {}
@@ -236,11 +267,15 @@ async def test_database_restart_during_push_is_503_then_exactly_once(
     restarted = asyncio.Event()
 
     async with running(server):
-        async with bound_engine(settings), httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+        async with (
+            bound_engine(settings),
+            httpx.AsyncClient(base_url=server.url, timeout=60) as http,
+        ):
             device = await signed_in(server, http)
         # From here the test holds no connection of its own: the restart cuts only the server's.
 
         async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+
             async def pushing() -> None:
                 """A phone's sync loop: queue 5 dossiers (4 mutations each), push what is
                 unconfirmed, drop what is confirmed, back off on 503."""
@@ -254,16 +289,24 @@ async def test_database_restart_during_push_is_503_then_exactly_once(
                         for _ in range(5):
                             dossiers.append(draft_and_edits(device, 3))
                     try:
-                        r = await http.post("/api/sync/push", json=device.body(list(device.outbox)),
-                                            headers=device.auth)
+                        r = await http.post(
+                            "/api/sync/push",
+                            json=device.body(list(device.outbox)),
+                            headers=device.auth,
+                        )
                     except httpx.TransportError:
                         statuses[0] = statuses.get(0, 0) + 1
                         await asyncio.sleep(0.05)
                         continue
                     statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
                     if r.status_code != 200:
-                        problems.append({**r.json(), "retry_after": r.headers.get("retry-after"),
-                                         "content_type": r.headers.get("content-type")})
+                        problems.append(
+                            {
+                                **r.json(),
+                                "retry_after": r.headers.get("retry-after"),
+                                "content_type": r.headers.get("content-type"),
+                            }
+                        )
                         await asyncio.sleep(0.05)  # (a phone would wait Retry-After)
                         continue
                     for o in r.json()["outcomes"]:
@@ -298,8 +341,11 @@ async def test_database_restart_during_push_is_503_then_exactly_once(
 
     # Exactly once, nothing half-stored.
     async with bound_engine(settings):
-        rows = await AppliedMutation.select(AppliedMutation.seq).where(
-            AppliedMutation.device_id == device.device_id).order_by(AppliedMutation.seq)
+        rows = (
+            await AppliedMutation.select(AppliedMutation.seq)
+            .where(AppliedMutation.device_id == device.device_id)
+            .order_by(AppliedMutation.seq)
+        )
         assert [r["seq"] for r in rows] == list(range(1, device.seq + 1)) == sorted(outcomes)
         assert all(o["status"] == "applied" for o in outcomes.values())
         found = {r["id"]: r for r in await Dossier.select().where(Dossier.id.is_in(dossiers))}

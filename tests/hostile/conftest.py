@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
@@ -18,6 +18,7 @@ from server.database import bind_engine, build_engine, close_engine, open_engine
 from server.identity.sessions import COOKIE
 from server.settings import Settings
 from tests.conftest import ENGINES, IN_CI
+
 # The identity suite's app, browsers and SMTP server, for the sign-in holes.
 from tests.identity.conftest import (  # noqa: F401  (fixtures)
     app_and_settings,
@@ -71,8 +72,11 @@ def _session(url: str, email: str) -> Session:
 def _device(url: str, email: str) -> str:
     session, http = _sign_in(url, email)
     try:
-        r = http.post("/api/devices", json={"id": str(uuid.uuid4()), "name": "máy thử"},
-                      headers={"X-CSRF-Token": session.csrf})
+        r = http.post(
+            "/api/devices",
+            json={"id": str(uuid.uuid4()), "name": "máy thử"},
+            headers={"X-CSRF-Token": session.csrf},
+        )
         assert r.status_code == 201, r.text
         return r.json()["credential"]
     finally:
@@ -108,7 +112,9 @@ def live_api(request: pytest.FixtureRequest) -> Iterator[LiveApi]:
     server = ServerProcess(server_env(settings), data_dir, f"hostile-{engine}").start()
     try:
         asyncio.run(server.wait_ready())
-        roles = [("citizen", ""), ("outreach", COMMUNE), ("desk", COMMUNE), ("admin", "")] + [("citizen", "")] * 6
+        roles = [("citizen", ""), ("outreach", COMMUNE), ("desk", COMMUNE), ("admin", "")] + [
+            ("citizen", "")
+        ] * 6
         emails = asyncio.run(_insert(settings, roles))
         api = LiveApi(server.url, engine, settings, process=server)
         for (role, _), email in zip(roles[:4], emails[:4]):

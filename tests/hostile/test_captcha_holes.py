@@ -13,7 +13,7 @@ import asyncio
 import io
 import uuid
 import wave
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -51,8 +51,11 @@ def too_many(response: httpx.Response) -> None:
 
 
 async def stored_audio(challenge_id: str) -> bytes | None:
-    row = await CaptchaChallenge.select(CaptchaChallenge.audio).where(
-        CaptchaChallenge.id == uuid.UUID(challenge_id)).first()
+    row = (
+        await CaptchaChallenge.select(CaptchaChallenge.audio)
+        .where(CaptchaChallenge.id == uuid.UUID(challenge_id))
+        .first()
+    )
     assert row is not None
     return row["audio"]
 

@@ -20,7 +20,15 @@ from server.clock import vn_today
 from server.database import bound_engine
 from server.dossiers.tables import CodeCounter, CodeKey, Dossier
 from sync.code_permutation import FLOOR, SEQUENCE_SPACE, CodeIssuer, KeyedPermutation
-from sync.codes import ALPHABET, SEQUENCE_LENGTH, InvalidCode, display, make_code, parse_code, sequence_of
+from sync.codes import (
+    ALPHABET,
+    SEQUENCE_LENGTH,
+    InvalidCode,
+    display,
+    make_code,
+    parse_code,
+    sequence_of,
+)
 from tests.support.server_process import ServerProcess, insert_accounts, server_env, sign_in_device
 from tests.support.sync_client import SyncDevice
 from tests.sync.conftest import app, citizen, device_for, make_account  # noqa: F401 (fixtures)
@@ -48,7 +56,9 @@ async def submit_several(device: SyncDevice, count: int = REAL_DOSSIERS) -> list
     return codes
 
 
-async def test_counting_codes_through_the_public_lookup_finds_no_dossier(citizen: SyncDevice, visitor) -> None:
+async def test_counting_codes_through_the_public_lookup_finds_no_dossier(
+    citizen: SyncDevice, visitor
+) -> None:
     """The probe's attack: sequence 1..8 with the right check character."""
     await submit_several(citizen)
     year = vn_today().year
@@ -66,10 +76,13 @@ async def test_counting_or_stepping_from_ones_own_code_hits_nothing(citizen: Syn
     real = await real_codes()
     assert set(own) <= real
     year = vn_today().year
-    guesses = {make_code(COMMUNE, year, n) for n in range(0, COUNTED)}
+    guesses = {make_code(COMMUNE, year, n) for n in range(COUNTED)}
     mine = sequence_of(own[-1])
-    guesses |= {make_code(COMMUNE, year, mine + d) for d in range(-STEPS // 2, STEPS // 2 + 1)
-                if d and 0 <= mine + d < len(ALPHABET) ** SEQUENCE_LENGTH}
+    guesses |= {
+        make_code(COMMUNE, year, mine + d)
+        for d in range(-STEPS // 2, STEPS // 2 + 1)
+        if d and 0 <= mine + d < len(ALPHABET) ** SEQUENCE_LENGTH
+    }
     assert not guesses & (real - {own[-1]}), sorted(guesses & real)
     # Two codes issued one after the other are not neighbours in the sequence space.
     values = sorted(sequence_of(c) for c in own)
@@ -93,29 +106,41 @@ async def test_reserved_blocks_are_not_consecutive_and_the_server_takes_them(app
         outcomes = await phone.sync()
         submits = [o for o in outcomes if o["state"] == 1]
         assert [o["code"] for o in submits] == codes
-        stored = {r["id"]: r["code"] for r in await Dossier.select(Dossier.id, Dossier.code).where(
-            Dossier.id.is_in(dossiers))}
+        stored = {
+            r["id"]: r["code"]
+            for r in await Dossier.select(Dossier.id, Dossier.code).where(
+                Dossier.id.is_in(dossiers)
+            )
+        }
         assert [stored[d] for d in dossiers] == codes
 
 
-
-async def test_codes_issued_before_the_permutation_are_still_found(citizen: SyncDevice, visitor) -> None:
+async def test_codes_issued_before_the_permutation_are_still_found(
+    citizen: SyncDevice, visitor
+) -> None:
     (code,) = await submit_several(citizen, 1)
     legacy = make_code(COMMUNE, vn_today().year, 3)  # as counted before
     await Dossier.update({Dossier.code: legacy}).where(Dossier.code == code)
-    r = await visitor.post("/api/lookup", json={"code": display(legacy).lower(), **await captcha(visitor)})
+    r = await visitor.post(
+        "/api/lookup", json={"code": display(legacy).lower(), **await captcha(visitor)}
+    )
     assert r.status_code == 200 and r.json()["code"] == legacy, r.text
 
 
-async def test_a_code_already_taken_is_passed_over_not_issued_twice(app, citizen: SyncDevice) -> None:  # noqa: F811
+async def test_a_code_already_taken_is_passed_over_not_issued_twice(
+    app, citizen: SyncDevice
+) -> None:
     """A database restored without its key row makes a new key; the codes that key
     would issue next are taken on purpose here, and are skipped, not a 5xx."""
     own = await submit_several(citizen, 2)
     await CodeKey.delete(force=True)
     key = os.urandom(32)
-    await CodeKey.insert(CodeKey(id=1, key=key.hex(), created_at=dt.datetime.now(dt.timezone.utc)))
-    row = await CodeCounter.select(CodeCounter.next_value).where(
-        (CodeCounter.commune_code == COMMUNE) & (CodeCounter.year == vn_today().year)).first()
+    await CodeKey.insert(CodeKey(id=1, key=key.hex(), created_at=dt.datetime.now(dt.UTC)))
+    row = (
+        await CodeCounter.select(CodeCounter.next_value)
+        .where((CodeCounter.commune_code == COMMUNE) & (CodeCounter.year == vn_today().year))
+        .first()
+    )
     issuer = CodeIssuer(key, COMMUNE, vn_today().year)
     after = row["next_value"]
     taken = [issuer.code(after), issuer.code(after + 1)]
@@ -129,6 +154,7 @@ async def test_a_code_already_taken_is_passed_over_not_issued_twice(app, citizen
         assert [c["code"] for c in r.json()["codes"]] == [issuer.code(after + n) for n in (2, 3, 4)]
     (fresh,) = await submit_several(citizen, 1)
     assert fresh == issuer.code(after + 5)
+
 
 # -- the permutation itself ----------------------------------------------------------------
 
@@ -147,7 +173,10 @@ def test_a_large_sample_of_counters_gives_distinct_checkable_codes_and_back() ->
     assert min(sequence_of(c) for c in codes) >= FLOOR
     # The first N counters fill no recognisable stretch: their values spread over the space.
     values = sorted(sequence_of(c) for c in codes)
-    assert values[0] < FLOOR + SEQUENCE_SPACE // 1000 and values[-1] > FLOOR + SEQUENCE_SPACE * 999 // 1000
+    assert (
+        values[0] < FLOOR + SEQUENCE_SPACE // 1000
+        and values[-1] > FLOOR + SEQUENCE_SPACE * 999 // 1000
+    )
 
 
 def test_the_check_character_of_minted_codes_catches_every_single_typo() -> None:
@@ -158,7 +187,7 @@ def test_the_check_character_of_minted_codes_catches_every_single_typo() -> None
                 if char == code[i]:
                     continue
                 with pytest.raises(InvalidCode):
-                    parse_code(code[:i] + char + code[i + 1:])
+                    parse_code(code[:i] + char + code[i + 1 :])
 
 
 @pytest.mark.parametrize("size", [2, 3, 7, 1000, 1024, 4097])
@@ -174,8 +203,11 @@ def test_the_permutation_is_a_bijection_of_small_domains_exhaustively(size: int)
 def test_key_commune_and_year_each_change_the_codes() -> None:
     key = os.urandom(32)
     base = [CodeIssuer(key, COMMUNE, 2026).code(n)[7:] for n in range(1, 201)]
-    for other in (CodeIssuer(os.urandom(32), COMMUNE, 2026), CodeIssuer(key, "00004", 2026),
-                  CodeIssuer(key, COMMUNE, 2027)):
+    for other in (
+        CodeIssuer(os.urandom(32), COMMUNE, 2026),
+        CodeIssuer(key, "00004", 2026),
+        CodeIssuer(key, COMMUNE, 2027),
+    ):
         # Knowing one's own code says nothing of another commune's, year's or server's.
         assert not set(base) & {other.code(n)[7:] for n in range(1, 201)}
 
@@ -202,9 +234,13 @@ async def test_two_server_processes_on_one_database_mint_from_one_key(settings, 
         assert await CodeKey.count() == 0  # made at first use
         async with running(servers):
             async with AsyncExitStack() as stack:
-                clients = [await stack.enter_async_context(httpx.AsyncClient(base_url=s.url, timeout=60))
-                           for s in servers]
-                phones = [await sign_in_device(s.url, official, c) for s, c in zip(servers, clients)]
+                clients = [
+                    await stack.enter_async_context(httpx.AsyncClient(base_url=s.url, timeout=60))
+                    for s in servers
+                ]
+                phones = [
+                    await sign_in_device(s.url, official, c) for s, c in zip(servers, clients)
+                ]
                 answers = await asyncio.gather(*(reserve(p, 5) for p in phones))
                 for r in answers:
                     assert r.status_code == 201, r.text
@@ -226,5 +262,7 @@ async def test_two_server_processes_on_one_database_mint_from_one_key(settings, 
         counters = [issuer.counter(c) for c in issued]
         assert [issuer.code(n) for n in counters] == issued
         assert sorted(counters) == list(range(min(counters), min(counters) + len(issued)))
-        stored = {r["code"] for r in await Dossier.select(Dossier.code).where(Dossier.code.is_not_null())}
+        stored = {
+            r["code"] for r in await Dossier.select(Dossier.code).where(Dossier.code.is_not_null())
+        }
         assert set(issued[10:12]) <= stored

@@ -25,26 +25,43 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import AsyncIterator
 from contextlib import aclosing
 from pathlib import Path
-from typing import AsyncIterator
 
 import httpx
 import msgspec
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from server.attachments.tables import Blob, BlobUploader, Upload
-from server.dossiers.tables import AppliedMutation, ChangeFeed, DeviceSequence, Dossier, DossierHistory
 from server.clock import vn_today
+from server.dossiers.tables import (
+    AppliedMutation,
+    ChangeFeed,
+    DeviceSequence,
+    Dossier,
+    DossierHistory,
+)
 from tests.support.demo_accounts import client_for, signed_in
-from tests.support.sync_client import SyncDevice, _register_fake_blobs, birth_answers, fake_sha256, uuid7
+from tests.support.sync_client import (
+    SyncDevice,
+    _register_fake_blobs,
+    birth_answers,
+    fake_sha256,
+    uuid7,
+)
 from tests.sync.conftest import app, device_for, make_account  # noqa: F401  (app: a fixture)
 
 CORPUS = Path(__file__).parent / "corpus"
 PLACEHOLDER = b"d0d0d0d0-0000-4000-8000-000000000000"
-CONTENT_TYPES = {".json": "application/json", ".bin": "application/json",
-                 ".msgpack": "application/x-msgpack", ".txt": "text/plain"}
+CONTENT_TYPES = {
+    ".json": "application/json",
+    ".bin": "application/json",
+    ".msgpack": "application/x-msgpack",
+    ".txt": "text/plain",
+}
 SAMPLE = b"%PDF-1.4\n" + b"0" * 1000  # the corpus' setup upload (1,009 bytes)
 MUTATED_EXAMPLES = 150
 
@@ -57,14 +74,22 @@ async def device(app) -> AsyncIterator[SyncDevice]:
 
 
 async def stored() -> tuple[int, ...]:
-    return (await AppliedMutation.count(), await Dossier.count(), await DeviceSequence.count(),
-            await DossierHistory.count(), await ChangeFeed.count())
+    return (
+        await AppliedMutation.count(),
+        await Dossier.count(),
+        await DeviceSequence.count(),
+        await DossierHistory.count(),
+        await ChangeFeed.count(),
+    )
 
 
 async def stored_uploads() -> tuple:
     rows = await Upload.select(Upload.id, Upload.received, Upload.completed_at).order_by(Upload.id)
-    return (tuple((r["id"], r["received"], r["completed_at"]) for r in rows),
-            await Blob.count(), await BlobUploader.count())
+    return (
+        tuple((r["id"], r["received"], r["completed_at"]) for r in rows),
+        await Blob.count(),
+        await BlobUploader.count(),
+    )
 
 
 def problem_fault(r: httpx.Response) -> str | None:
@@ -74,20 +99,27 @@ def problem_fault(r: httpx.Response) -> str | None:
     if not r.headers.get("content-type", "").startswith("application/problem+json"):
         return f"{r.status_code} as {r.headers.get('content-type')!r}: {r.text[:200]}"
     body = r.json()
-    if body.get("status") != r.status_code or not str(body.get("type", "")).startswith("/problems/"):
+    if body.get("status") != r.status_code or not str(body.get("type", "")).startswith(
+        "/problems/"
+    ):
         return f"a problem without its type or status: {body}"
-    if r.status_code in (400, 422) and not [e.get("path") for e in body.get("errors") or [] if e.get("path")]:
+    if r.status_code in (400, 422) and not [
+        e.get("path") for e in body.get("errors") or [] if e.get("path")
+    ]:
         return f"{r.status_code} without the path of what is wrong: {body}"
     return None
 
 
 def corpus_files(kind: str) -> list[Path]:
-    return sorted(p for p in (CORPUS / kind).iterdir() if p.is_file() and not p.name.startswith("."))
+    return sorted(
+        p for p in (CORPUS / kind).iterdir() if p.is_file() and not p.name.startswith(".")
+    )
 
 
 async def push_raw(device: SyncDevice, body: bytes, content_type: str) -> httpx.Response:
-    return await device.http.post("/api/sync/push", content=body,
-                                  headers={**device.auth, "Content-Type": content_type})
+    return await device.http.post(
+        "/api/sync/push", content=body, headers={**device.auth, "Content-Type": content_type}
+    )
 
 
 async def test_every_push_corpus_entry_is_refused_with_a_problem(device: SyncDevice) -> None:
@@ -109,9 +141,15 @@ async def _new_upload(device: SyncDevice) -> str:
     import base64
 
     digest = base64.b64encode(hashlib.sha256(SAMPLE).hexdigest().encode()).decode()
-    r = await device.http.post("/api/uploads", headers={
-        **device.auth, "Tus-Resumable": "1.0.0", "Upload-Length": str(len(SAMPLE)),
-        "Upload-Metadata": f"sha256 {digest}"})
+    r = await device.http.post(
+        "/api/uploads",
+        headers={
+            **device.auth,
+            "Tus-Resumable": "1.0.0",
+            "Upload-Length": str(len(SAMPLE)),
+            "Upload-Metadata": f"sha256 {digest}",
+        },
+    )
     assert r.status_code == 201, r.text
     return r.headers["Location"]
 
@@ -143,12 +181,15 @@ async def test_every_upload_corpus_entry_is_refused_with_a_problem(device: SyncD
         # Header values as raw UTF-8 bytes: a hostile client is not bound to ASCII.
         headers = {k: v.encode() for k, v in {**device.auth, **request.get("headers", {})}.items()}
         r = await device.http.request(
-            request["method"], request["path"].replace("{upload}", location),
-            headers=headers, content=request.get("body", "").encode())
+            request["method"],
+            request["path"].replace("{upload}", location),
+            headers=headers,
+            content=request.get("body", "").encode(),
+        )
         fault = problem_fault(r)
         if fault:
             faults.append(f"{path.name}: {fault}")
-        elif (change := upload_change(before, await stored_uploads(), r)):
+        elif change := upload_change(before, await stored_uploads(), r):
             faults.append(f"{path.name}: {r.status_code}, yet {change}")
     assert not faults, "\n".join(faults)
 
@@ -169,7 +210,10 @@ async def test_every_rejected_push_corpus_entry_rejects_its_mutations_only(app) 
                 continue
             decode = msgspec.msgpack.decode if path.suffix == ".msgpack" else msgspec.json.decode
             outcomes = decode(r.content)["outcomes"]
-            reasons = {(o["status"], o["reasons"][0]["code"] if o.get("reasons") else None) for o in outcomes}
+            reasons = {
+                (o["status"], o["reasons"][0]["code"] if o.get("reasons") else None)
+                for o in outcomes
+            }
             if not outcomes or reasons != {("rejected", "invalid_payload")}:
                 faults.append(f"{path.name}: {outcomes}")
             # The outcomes are recorded (a resend is answered the same); nothing else is.
@@ -201,7 +245,9 @@ async def _caller(app, who: str, device: SyncDevice) -> tuple[httpx.AsyncClient,
     return client_for(app), {}
 
 
-async def test_every_request_corpus_entry_is_refused_with_a_problem(app, device: SyncDevice) -> None:
+async def test_every_request_corpus_entry_is_refused_with_a_problem(
+    app, device: SyncDevice
+) -> None:
     files = corpus_files("requests")
     assert len(files) >= 20
     before = await stored()
@@ -213,9 +259,15 @@ async def test_every_request_corpus_entry_is_refused_with_a_problem(app, device:
         async with aclosing(client):
             headers = {k: v.encode() for k, v in {**auth, **request.get("headers", {})}.items()}
             # The path as written: %00 and the like reach the server undecoded.
-            url = httpx.URL(request["path"].split("?")[0], query=request["path"].partition("?")[2].encode())
-            r = await client.request(request["method"], url, headers=headers,
-                                     content=request["body"].encode() if "body" in request else None)
+            url = httpx.URL(
+                request["path"].split("?")[0], query=request["path"].partition("?")[2].encode()
+            )
+            r = await client.request(
+                request["method"],
+                url,
+                headers=headers,
+                content=request["body"].encode() if "body" in request else None,
+            )
         fault = problem_fault(r)
         if fault:
             faults.append(f"{path.name}: {fault}")
@@ -225,17 +277,42 @@ async def test_every_request_corpus_entry_is_refused_with_a_problem(app, device:
 
 # -- the mutator --------------------------------------------------------------------
 
+
 def valid_envelope(device: SyncDevice, seq0: int) -> dict:
     dossier = uuid7()
     answers = birth_answers(vn_today())
-    return {"device_id": str(device.device_id), "mutations": [
-        {"seq": seq0, "id": str(uuid7()), "dossier_id": str(dossier), "kind": "create_draft",
-         "payload": {"procedure_code": "khai-sinh", "fields": answers}, "base_version": 0},
-        {"seq": seq0 + 1, "id": str(uuid7()), "dossier_id": str(dossier), "kind": "attach",
-         "payload": {"path": "attachments.birth_certificate", "sha256": fake_sha256("mutator")}, "base_version": 1},
-        {"seq": seq0 + 2, "id": str(uuid7()), "dossier_id": str(dossier), "kind": "submit",
-         "payload": {}, "base_version": 2},
-    ]}
+    return {
+        "device_id": str(device.device_id),
+        "mutations": [
+            {
+                "seq": seq0,
+                "id": str(uuid7()),
+                "dossier_id": str(dossier),
+                "kind": "create_draft",
+                "payload": {"procedure_code": "khai-sinh", "fields": answers},
+                "base_version": 0,
+            },
+            {
+                "seq": seq0 + 1,
+                "id": str(uuid7()),
+                "dossier_id": str(dossier),
+                "kind": "attach",
+                "payload": {
+                    "path": "attachments.birth_certificate",
+                    "sha256": fake_sha256("mutator"),
+                },
+                "base_version": 1,
+            },
+            {
+                "seq": seq0 + 2,
+                "id": str(uuid7()),
+                "dossier_id": str(dossier),
+                "kind": "submit",
+                "payload": {},
+                "base_version": 2,
+            },
+        ],
+    }
 
 
 @st.composite
@@ -254,8 +331,26 @@ def damage(draw, data: bytes) -> bytes:
         elif how == "drop":
             del out[at]
         elif how == "insert":
-            out[at:at] = draw(st.sampled_from([b"{", b"}", b"[", b"]", b'"', b",", b":", b"\\", b"\xff",
-                                               b"\xc1", b"\xdd", b"\xcf", b"-", b"9" * 20]))
+            out[at:at] = draw(
+                st.sampled_from(
+                    [
+                        b"{",
+                        b"}",
+                        b"[",
+                        b"]",
+                        b'"',
+                        b",",
+                        b":",
+                        b"\\",
+                        b"\xff",
+                        b"\xc1",
+                        b"\xdd",
+                        b"\xcf",
+                        b"-",
+                        b"9" * 20,
+                    ]
+                )
+            )
         else:
             del out[at:]
     return bytes(out)
@@ -272,10 +367,17 @@ _next_seq: dict[uuid.UUID, int] = {}
 
 
 @pytest.mark.parametrize("encoding", ["json", "msgpack"])
-@settings(max_examples=MUTATED_EXAMPLES, derandomize=True, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=MUTATED_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(data=st.data())
-async def test_mutated_envelopes_never_break_the_server(device: SyncDevice, encoding: str, data) -> None:
+async def test_mutated_envelopes_never_break_the_server(
+    device: SyncDevice, encoding: str, data
+) -> None:
     content_type = CONTENT_TYPES[f".{encoding}"]
     envelope = valid_envelope(device, _next_seq.get(device.device_id, 1))
     await _register_fake_blobs(envelope["mutations"], device.device_id)
@@ -293,5 +395,7 @@ async def test_mutated_envelopes_never_break_the_server(device: SyncDevice, enco
         fault = f"{r.status_code}, yet something was stored"
     if fault:
         # Kept for the corpus replay, with the placeholder device id.
-        saved = save_failure(body.replace(str(device.device_id).encode(), PLACEHOLDER), f".{encoding}")
+        saved = save_failure(
+            body.replace(str(device.device_id).encode(), PLACEHOLDER), f".{encoding}"
+        )
         raise AssertionError(f"{fault} (saved as {saved.name})")

@@ -29,7 +29,12 @@ async def test_deleting_a_draft_forgets_the_answers_its_conflicts_held(app) -> N
         outcomes = await tablet.sync()
         assert [o["status"] for o in outcomes] == ["conflict", "conflict"], outcomes
         first = outcomes[0]["conflicts"][0]["conflict_id"]
-        tablet.queue("resolve_conflict", dossier, {"conflict_id": first, "choice": "device"}, outcomes[-1]["version"])
+        tablet.queue(
+            "resolve_conflict",
+            dossier,
+            {"conflict_id": first, "choice": "device"},
+            outcomes[-1]["version"],
+        )
         [resolved] = await tablet.sync()
         assert resolved["status"] == "applied", resolved
 

@@ -21,7 +21,13 @@ SLOT = "attachments.birth_certificate"
 
 def _answer(outcome: dict) -> tuple:
     """What a rejection tells: everything but the ids that differ per mutation."""
-    return outcome["status"], outcome["reasons"], outcome.get("state"), outcome.get("version"), outcome.get("code")
+    return (
+        outcome["status"],
+        outcome["reasons"],
+        outcome.get("state"),
+        outcome.get("version"),
+        outcome.get("code"),
+    )
 
 
 async def test_a_deleted_draft_is_unseen_by_the_desk_the_public_and_other_accounts(app) -> None:
@@ -33,12 +39,17 @@ async def test_a_deleted_draft_is_unseen_by_the_desk_the_public_and_other_accoun
             await stack.enter_async_context(aclosing(http))
 
         scan = samples.jpeg(seed=2041)
-        report = await TusClient(owner.http, owner.auth).upload(scan, filename="giay-chung-sinh.jpg")
+        report = await TusClient(owner.http, owner.auth).upload(
+            scan, filename="giay-chung-sinh.jpg"
+        )
         assert report.ok, report.problem
         sha = samples.sha(scan)
         dossier = uuid7()
-        owner.queue("create_draft", dossier, {"procedure_code": "khai-sinh",
-                                              "fields": birth_answers(vn_today(), commune=COMMUNE)})
+        owner.queue(
+            "create_draft",
+            dossier,
+            {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today(), commune=COMMUNE)},
+        )
         owner.queue("attach", dossier, {"path": SLOT, "sha256": sha}, 1)
         owner.queue("delete_draft", dossier, {}, 2)
         assert [o["status"] for o in await owner.sync()] == ["applied"] * 3
@@ -52,7 +63,9 @@ async def test_a_deleted_draft_is_unseen_by_the_desk_the_public_and_other_accoun
         for path in ("", "/thumbnail"):
             assert (await desk.get(f"/api/blobs/{sha}{path}")).status_code == 404
         # The public lookup by id.
-        looked_up = await stranger.http.post("/api/lookup", json={"id": str(dossier), **await captcha(stranger.http)})
+        looked_up = await stranger.http.post(
+            "/api/lookup", json={"id": str(dossier), **await captcha(stranger.http)}
+        )
         assert looked_up.status_code == 404, looked_up.text
 
         # Another account learns nothing from its id: the answers are those for an id
@@ -61,8 +74,11 @@ async def test_a_deleted_draft_is_unseen_by_the_desk_the_public_and_other_accoun
         owner.queue("create_draft", live, {"procedure_code": "khai-sinh", "fields": {}})
         assert (await owner.sync())[0]["status"] == "applied"
         nobodys = uuid7()
-        for kind, payload in (("delete_draft", {}), ("edit_draft", {"changes": {"child.hometown": "Huế"}}),
-                              ("submit", {})):
+        for kind, payload in (
+            ("delete_draft", {}),
+            ("edit_draft", {"changes": {"child.hometown": "Huế"}}),
+            ("submit", {}),
+        ):
             stranger.queue(kind, dossier, payload, 3)
             stranger.queue(kind, nobodys, payload, 3)
             deleted, absent = await stranger.sync()
@@ -70,7 +86,9 @@ async def test_a_deleted_draft_is_unseen_by_the_desk_the_public_and_other_accoun
         stranger.queue("create_draft", dossier, {"procedure_code": "khai-sinh", "fields": {}})
         stranger.queue("create_draft", live, {"procedure_code": "khai-sinh", "fields": {}})
         deleted, held = await stranger.sync()
-        assert _answer(deleted) == _answer(held) and deleted["reasons"][0]["code"] == "id_unavailable"
+        assert (
+            _answer(deleted) == _answer(held) and deleted["reasons"][0]["code"] == "id_unavailable"
+        )
 
         # The person who sent the file still reads it, like any file they sent.
         assert (await owner.http.get(f"/api/blobs/{sha}", headers=owner.auth)).content == scan

@@ -48,32 +48,52 @@ def test_dev_pages_are_mounted_in_demo_mode_only(undelivered: Settings) -> None:
     demo = dev_routes(msgspec.structs.replace(undelivered, demo_mode=True))
     assert {p.rsplit("/", 1)[0] if p.count("/") > 2 else p for p in demo} >= set(DEV_PAGES)
     # Demo mode with real channels: only the payment stand-in is left.
-    real = msgspec.structs.replace(undelivered, demo_mode=True, smtp_host="127.0.0.1",
-                                   sms_gateway_url="http://127.0.0.1:9/send")
+    real = msgspec.structs.replace(
+        undelivered,
+        demo_mode=True,
+        smtp_host="127.0.0.1",
+        sms_gateway_url="http://127.0.0.1:9/send",
+    )
     assert [p for p in dev_routes(real) if not p.startswith("/dev/payments")] == []
 
 
 async def test_a_reset_link_asked_for_anonymously_is_nowhere_to_read(undelivered: Settings) -> None:
     app = create_app(undelivered)
     async with LifespanManager(app):
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         victim = f"victim-{uuid.uuid4().hex[:8]}@example.vn"
-        await Account.insert(Account(id=uuid.uuid4(), email=victim, full_name="Nạn Nhân", role="citizen",
-                                     password_hash=hash_password("mật khẩu của nạn nhân"),
-                                     activated_at=now, created_at=now))
+        await Account.insert(
+            Account(
+                id=uuid.uuid4(),
+                email=victim,
+                full_name="Nạn Nhân",
+                role="citizen",
+                password_hash=hash_password("mật khẩu của nạn nhân"),
+                activated_at=now,
+                created_at=now,
+            )
+        )
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as attacker:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://localhost:8000"
+        ) as attacker:
             asked = await attacker.post("/api/auth/password/forgot", json={"email": victim})
             assert asked.status_code == 202
             # One pass of the sender, as the background loop runs it: nothing goes anywhere.
             assert await deliver_due(app.state.engine, undelivered, 50) == 0
-            waiting = await OutboxMessage.select(OutboxMessage.status).where(OutboxMessage.recipient == victim)
+            waiting = await OutboxMessage.select(OutboxMessage.status).where(
+                OutboxMessage.recipient == victim
+            )
             assert [m["status"] for m in waiting] == ["pending"]
             assert not (undelivered.data_dir / "mailbox").exists()
             for path in DEV_PAGES:
                 page = await attacker.get(path)
                 assert "reset-password?token=" not in page.text
-                assert "Mailbox" not in page.text and "SMS (" not in page.text and "payments" not in page.text
+                assert (
+                    "Mailbox" not in page.text
+                    and "SMS (" not in page.text
+                    and "payments" not in page.text
+                )
 
 
 async def test_sms_wait_in_the_outbox_too(undelivered: Settings) -> None:
@@ -83,7 +103,9 @@ async def test_sms_wait_in_the_outbox_too(undelivered: Settings) -> None:
         async with write_transaction(app.state.engine):
             await enqueue_sms("0912 345 678", "dossier_received", "vi", RECEIVED)
         assert await deliver_due_sms(app.state.engine, undelivered, 50) == 0
-        assert [m["status"] for m in await OutboxMessage.select(OutboxMessage.status)] == ["pending"]
+        assert [m["status"] for m in await OutboxMessage.select(OutboxMessage.status)] == [
+            "pending"
+        ]
         assert not (undelivered.data_dir / "sms").exists()
         await OutboxMessage.delete(force=True)
 
@@ -113,8 +135,13 @@ async def test_the_start_up_log_says_nothing_is_delivered(undelivered: Settings)
 
 def motcua(tmp_path: Path, *args: str, **env: str) -> str:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_")}
-    done = subprocess.run([sys.executable, "-m", "server.cli", *args], capture_output=True, text=True,
-                          env={**clean, "MOTCUA_DATA_DIR": str(tmp_path), **env}, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**clean, "MOTCUA_DATA_DIR": str(tmp_path), **env},
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -129,8 +156,15 @@ def test_motcua_check_says_where_mail_and_sms_go(tmp_path: Path) -> None:
     assert "sms:      NOT DELIVERED" in held and "MOTCUA_SMS_GATEWAY_URL" in held, held
     demo = check(tmp_path, MOTCUA_DEMO="1")
     assert "/dev/mail" in demo and "/dev/sms" in demo and "NOT DELIVERED" not in demo, demo
-    real = check(tmp_path, MOTCUA_SMTP_HOST="mail.example.vn", MOTCUA_SMS_GATEWAY_URL="https://sms.example.vn/send")
-    assert "mail:     SMTP mail.example.vn:25" in real and "sms:      gateway https://sms.example.vn/send" in real, real
+    real = check(
+        tmp_path,
+        MOTCUA_SMTP_HOST="mail.example.vn",
+        MOTCUA_SMS_GATEWAY_URL="https://sms.example.vn/send",
+    )
+    assert (
+        "mail:     SMTP mail.example.vn:25" in real
+        and "sms:      gateway https://sms.example.vn/send" in real
+    ), real
 
 
 def test_create_admin_does_not_promise_a_mail_that_is_not_sent(tmp_path: Path) -> None:

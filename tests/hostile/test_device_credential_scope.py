@@ -20,8 +20,16 @@ REFUSED = [
     ("GET", "/api/me/passkeys", None),
     ("POST", "/api/auth/logout-everywhere", None),
     ("GET", "/api/admin/accounts", None),
-    ("POST", "/api/admin/accounts/officials", {"email": "new@example.vn", "full_name": "Cán Bộ Mới",
-                                               "role": "desk", "commune_code": "00070"}),
+    (
+        "POST",
+        "/api/admin/accounts/officials",
+        {
+            "email": "new@example.vn",
+            "full_name": "Cán Bộ Mới",
+            "role": "desk",
+            "commune_code": "00070",
+        },
+    ),
     ("GET", "/api/admin/calendar/overrides", None),
     ("PUT", "/api/admin/calendar/overrides/2026-12-31", {"kind": "holiday", "note": "x"}),
     ("POST", "/api/devices", {"id": str(uuid.uuid4()), "name": "Máy khác"}),
@@ -37,11 +45,15 @@ ACCEPTED = [
 
 
 @pytest.mark.parametrize("role", ["citizen", "desk", "admin"])
-async def test_a_device_credential_signs_in_only_where_a_phone_needs_it(settings, role: str) -> None:
+async def test_a_device_credential_signs_in_only_where_a_phone_needs_it(
+    settings, role: str
+) -> None:
     async with demo_app(settings) as app:
         http, _, _ = await signed_in(app, role)
         try:
-            r = await http.post("/api/devices", json={"id": str(uuid.uuid4()), "name": "Điện thoại"})
+            r = await http.post(
+                "/api/devices", json={"id": str(uuid.uuid4()), "name": "Điện thoại"}
+            )
             assert r.status_code == 201, r.text
             credential = r.json()["credential"]
             http.cookies.clear()

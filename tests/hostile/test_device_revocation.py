@@ -25,22 +25,29 @@ async def registered_device(browser: Browser) -> tuple[str, dict[str, str]]:
 
 async def assert_sync_refused(browser: Browser, device_id: str, auth: dict[str, str]) -> None:
     pull = await browser.http.get("/api/sync/pull", headers=auth)
-    push = await browser.http.post("/api/sync/push", headers=auth,
-                                   json={"device_id": device_id, "mutations": []})
+    push = await browser.http.post(
+        "/api/sync/push", headers=auth, json={"device_id": device_id, "mutations": []}
+    )
     for r in (pull, push):
         assert r.status_code == 401, r.text
         assert r.json()["type"] == "/problems/device_revoked"
 
 
-async def test_a_password_reset_revokes_every_device(browser: Browser, other_browser: Browser) -> None:
+async def test_a_password_reset_revokes_every_device(
+    browser: Browser, other_browser: Browser
+) -> None:
     await browser.activated_citizen("stolen@example.vn")
     thief = await registered_device(browser)
     mine = await registered_device(browser)
     assert (await browser.http.get("/api/sync/pull", headers=thief[1])).status_code == 200
 
-    assert (await other_browser.post("/api/auth/password/forgot", {"email": "stolen@example.vn"})).status_code == 202
+    assert (
+        await other_browser.post("/api/auth/password/forgot", {"email": "stolen@example.vn"})
+    ).status_code == 202
     token = (await other_browser.link_in_last_mail("stolen@example.vn")).split("token=")[1]
-    reset = await other_browser.post("/api/auth/password/reset", {"token": token, "password": NEW_PASSWORD})
+    reset = await other_browser.post(
+        "/api/auth/password/reset", {"token": token, "password": NEW_PASSWORD}
+    )
     assert reset.status_code == 200, reset.text
 
     for device_id, auth in (thief, mine):
@@ -53,7 +60,9 @@ async def test_a_password_reset_revokes_every_device(browser: Browser, other_bro
     assert sum(d["revoked_at"] is None for d in devices) == 1 and len(devices) == 3
 
 
-async def test_signing_out_everywhere_revokes_every_device(browser: Browser, other_browser: Browser) -> None:
+async def test_signing_out_everywhere_revokes_every_device(
+    browser: Browser, other_browser: Browser
+) -> None:
     await browser.activated_citizen("everywhere@example.vn")
     device_id, auth = await registered_device(browser)
     assert (await browser.http.get("/api/sync/pull", headers=auth)).status_code == 200

@@ -14,9 +14,9 @@ import httpx
 
 from server.clock import vn_today
 from tests.attachments import samples
-from tests.sync.conftest import app, device_for, make_account  # noqa: F401  (fixtures)
 from tests.support.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
 from tests.support.tus_client import TusClient
+from tests.sync.conftest import app, device_for, make_account  # noqa: F401  (fixtures)
 
 COMMUNE = "00070"
 SLOT = "attachments.birth_certificate"
@@ -28,19 +28,25 @@ async def _device(app, stack: AsyncExitStack, role: str, commune: str = "") -> S
     return device
 
 
-async def _submitted_birth(device: SyncDevice, commune: str = COMMUNE, photo: bytes | None = None,
-                           submit: bool = True) -> tuple[uuid.UUID, str]:
+async def _submitted_birth(
+    device: SyncDevice, commune: str = COMMUNE, photo: bytes | None = None, submit: bool = True
+) -> tuple[uuid.UUID, str]:
     """A birth dossier registered from `device`, submitted, with `photo` uploaded
     (or a stand-in file) as its birth certificate."""
     dossier = uuid7()
     if photo is not None:
-        report = await TusClient(device.http, device.auth).upload(photo, filename="giay-chung-sinh.jpg")
+        report = await TusClient(device.http, device.auth).upload(
+            photo, filename="giay-chung-sinh.jpg"
+        )
         assert report.ok, report.problem
         sha = samples.sha(photo)
     else:
         sha = fake_sha256(f"birth certificate {dossier}")
-    device.queue("create_draft", dossier, {"procedure_code": "khai-sinh",
-                                           "fields": birth_answers(vn_today(), commune=commune)})
+    device.queue(
+        "create_draft",
+        dossier,
+        {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today(), commune=commune)},
+    )
     device.queue("attach", dossier, {"path": SLOT, "sha256": sha}, 1)
     if submit:
         device.queue("submit", dossier, {}, 2)
@@ -58,7 +64,9 @@ def _shape(r: httpx.Response, *secrets: object) -> tuple[int, str, str]:
     return r.status_code, r.headers.get("content-type", ""), body
 
 
-async def _ask(device: SyncDevice, method: str, path: str, body: dict | None = None) -> httpx.Response:
+async def _ask(
+    device: SyncDevice, method: str, path: str, body: dict | None = None
+) -> httpx.Response:
     if method == "GET":
         return await device.http.get(path, headers=device.auth)
     return await device.http.post(path, json=body or {}, headers=device.auth)
@@ -71,8 +79,7 @@ def _dossier_paths(dossier: uuid.UUID) -> list[tuple[str, str, dict | None]]:
         ("GET", f"/api/desk/dossiers/{dossier}", None),
         ("GET", f"/api/desk/dossiers/{dossier}/duplicate", None),
         ("POST", f"/api/desk/dossiers/{dossier}/actions/receive", {}),
-        ("POST", f"/api/desk/dossiers/{dossier}/actions/record_payment",
-         {"reference": "BL-1"}),
+        ("POST", f"/api/desk/dossiers/{dossier}/actions/record_payment", {"reference": "BL-1"}),
         ("POST", f"/api/desk/dossiers/{dossier}/tasks/bhyt", {"state": "done"}),
     ]
 
@@ -92,18 +99,24 @@ async def test_an_outreach_official_reads_only_the_dossiers_they_registered(app)
             assert (await a.http.get(path, headers=a.auth)).status_code == 200, path
         assert str(dossier) in await a.pull_all()
         # The desk of the commune still reads it all.
-        assert (await desk.http.get(f"/api/dossiers/{dossier}/receipt.pdf", headers=desk.auth)).status_code == 200
+        assert (
+            await desk.http.get(f"/api/dossiers/{dossier}/receipt.pdf", headers=desk.auth)
+        ).status_code == 200
         assert (await desk.http.get(f"/api/blobs/{sha}", headers=desk.auth)).status_code == 200
 
         # B, of the same commune, gets what a dossier or file that does not exist gets.
         for method, path, body in _dossier_paths(dossier):
             seen = _shape(await _ask(b, method, path, body), dossier)
-            unseen = _shape(await _ask(b, method, path.replace(str(dossier), str(nowhere)), body), nowhere)
+            unseen = _shape(
+                await _ask(b, method, path.replace(str(dossier), str(nowhere)), body), nowhere
+            )
             assert seen == unseen, (path, seen[:2], unseen[:2])
             assert seen[0] in (403, 404), (path, seen)
         for suffix in ("", "/thumbnail"):
             seen = _shape(await b.http.get(f"/api/blobs/{sha}{suffix}", headers=b.auth), sha)
-            unseen = _shape(await b.http.get(f"/api/blobs/{no_file}{suffix}", headers=b.auth), no_file)
+            unseen = _shape(
+                await b.http.get(f"/api/blobs/{no_file}{suffix}", headers=b.auth), no_file
+            )
             assert seen == unseen and seen[0] == 404, (suffix, seen)
         assert str(dossier) not in await b.pull_all()
 
@@ -130,6 +143,8 @@ async def test_the_desk_cannot_tell_another_communes_dossier_from_none(app) -> N
         for hidden in (elsewhere, draft_here):
             for method, path, body in _dossier_paths(hidden):
                 seen = _shape(await _ask(desk, method, path, body), hidden)
-                unseen = _shape(await _ask(desk, method, path.replace(str(hidden), str(nowhere)), body), nowhere)
+                unseen = _shape(
+                    await _ask(desk, method, path.replace(str(hidden), str(nowhere)), body), nowhere
+                )
                 assert seen == unseen, (path, seen, unseen)
                 assert seen[0] == 404, (path, seen)

@@ -17,12 +17,19 @@ from tests.support.sync_client import SyncDevice, birth_answers, uuid7
 from tests.sync.conftest import app, citizen, device_for, make_account  # noqa: F401  (fixtures)
 
 # Ids no device mints: the nil and max UUIDs, and one outside the RFC 9562 variant.
-UNUSABLE = [uuid.UUID(int=0), uuid.UUID(int=2**128 - 1), uuid.UUID("01a2009e-9cfb-767e-1b94-09a1fe31fcea")]
+UNUSABLE = [
+    uuid.UUID(int=0),
+    uuid.UUID(int=2**128 - 1),
+    uuid.UUID("01a2009e-9cfb-767e-1b94-09a1fe31fcea"),
+]
 
 
 def _create(device: SyncDevice, dossier: uuid.UUID) -> dict:
-    return device.queue("create_draft", dossier, {"procedure_code": "khai-sinh",
-                                                  "fields": birth_answers(vn_today())})
+    return device.queue(
+        "create_draft",
+        dossier,
+        {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
+    )
 
 
 def _told(outcome: dict) -> dict:
@@ -30,7 +37,9 @@ def _told(outcome: dict) -> dict:
     return {k: v for k, v in outcome.items() if k not in ("seq", "mutation_id", "dossier_id")}
 
 
-async def test_someone_elses_dossier_id_answers_as_an_unusable_one(app, citizen: SyncDevice) -> None:
+async def test_someone_elses_dossier_id_answers_as_an_unusable_one(
+    app, citizen: SyncDevice
+) -> None:
     taken = uuid7()
     _create(citizen, taken)
     [created] = await citizen.sync()
@@ -43,7 +52,9 @@ async def test_someone_elses_dossier_id_answers_as_an_unusable_one(app, citizen:
             _create(stranger, dossier)
         outcomes = await stranger.sync()
         told = [_told(o) for o in outcomes]
-        assert told[0]["status"] == "rejected" and told[0]["reasons"][0]["path"] == "dossier_id", told[0]
+        assert told[0]["status"] == "rejected" and told[0]["reasons"][0]["path"] == "dossier_id", (
+            told[0]
+        )
         assert told[0]["reasons"][0]["code"] != "already_exists"
         assert all(t == told[0] for t in told), told  # the taken id is one of the unusable ones
 
@@ -51,7 +62,9 @@ async def test_someone_elses_dossier_id_answers_as_an_unusable_one(app, citizen:
         never = uuid7()
         for dossier in (taken, never):
             stranger.queue("edit_draft", dossier, {"changes": {"child.hometown": "Huế"}}, 1)
-            stranger.queue("attach", dossier, {"path": "attachments.birth_certificate", "sha256": "a" * 64}, 1)
+            stranger.queue(
+                "attach", dossier, {"path": "attachments.birth_certificate", "sha256": "a" * 64}, 1
+            )
             stranger.queue("submit", dossier, {}, 1)
         outcomes = [_told(o) for o in await stranger.sync()]
         assert outcomes[:3] == outcomes[3:], outcomes

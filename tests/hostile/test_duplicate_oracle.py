@@ -15,7 +15,9 @@ from tests.sync.test_push_pull import birth_draft
 COMMUNE = "00070"
 
 
-async def test_only_the_desk_is_shown_which_dossier_a_birth_may_duplicate(app, citizen: SyncDevice) -> None:
+async def test_only_the_desk_is_shown_which_dossier_a_birth_may_duplicate(
+    app, citizen: SyncDevice
+) -> None:
     first = uuid7()
     birth_draft(citizen, first)
     citizen.queue("submit", first, {}, 2)
@@ -28,7 +30,9 @@ async def test_only_the_desk_is_shown_which_dossier_a_birth_may_duplicate(app, c
         birth_draft(outreach, guessed, **{"child.full_name": "NGUYEN minh  khang"})
         outreach.queue("submit", guessed, {}, 2)
         assert (await outreach.sync())[-1]["state"] == 1
-        row = await Dossier.select(Dossier.possible_duplicate_of).where(Dossier.id == guessed).first()
+        row = (
+            await Dossier.select(Dossier.possible_duplicate_of).where(Dossier.id == guessed).first()
+        )
         assert row["possible_duplicate_of"] == first  # the server did flag it
 
         assert (await outreach.pull_all())[str(guessed)]["possible_duplicate_of"] is None

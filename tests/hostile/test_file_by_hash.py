@@ -36,7 +36,9 @@ async def _uploaded_by(device: SyncDevice, data: bytes) -> str:
 
 
 async def _session(app, email: str) -> DeskOfficial:
-    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8000")
+    http = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://localhost:8000"
+    )
     r = await http.post("/api/auth/login", json={"email": email, "password": PASSWORD})
     assert r.status_code == 200, r.text
     return DeskOfficial(http, r.json()["csrf_token"])
@@ -45,9 +47,14 @@ async def _session(app, email: str) -> DeskOfficial:
 async def _draft(device: SyncDevice) -> uuid.UUID:
     """A birth draft in COMMUNE holding a certificate this device's account sent."""
     dossier = uuid7()
-    device.queue("create_draft", dossier, {"procedure_code": "khai-sinh",
-                                           "fields": birth_answers(vn_today(), commune=COMMUNE)})
-    device.queue("attach", dossier, {"path": SLOT, "sha256": fake_sha256(f"own certificate {dossier}")}, 1)
+    device.queue(
+        "create_draft",
+        dossier,
+        {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today(), commune=COMMUNE)},
+    )
+    device.queue(
+        "attach", dossier, {"path": SLOT, "sha256": fake_sha256(f"own certificate {dossier}")}, 1
+    )
     outcomes = await device.sync()
     assert [o["status"] for o in outcomes] == ["applied", "applied"], outcomes
     return dossier
@@ -61,8 +68,11 @@ async def _supplement_requested(device: SyncDevice, desk: DeskOfficial) -> tuple
     assert submitted["state"] == 1, submitted
     assert (await desk.act(dossier, "receive")).status_code == 200
     due = (vn_today() + dt.timedelta(days=3)).isoformat()
-    asked = await desk.act(dossier, "request_documents",
-                           {"documents": ["Giấy chứng nhận kết hôn"], "reason": "Cần đối chiếu.", "due_date": due})
+    asked = await desk.act(
+        dossier,
+        "request_documents",
+        {"documents": ["Giấy chứng nhận kết hôn"], "reason": "Cần đối chiếu.", "due_date": due},
+    )
     assert asked.status_code == 200 and asked.json()["state"] == 5, asked.text
     return dossier, asked.json()["version"]
 
@@ -109,8 +119,15 @@ async def test_naming_another_accounts_file_neither_links_nor_reveals_it(app, ro
         # State 5: attach, and answer_supplement naming the file among its own.
         asked, version = await _supplement_requested(prober, desk)
         prober.queue("attach", asked, {"path": OTHER_SLOT, "sha256": theirs}, version)
-        prober.queue("answer_supplement", asked, {"message": "Đã bổ sung.", "changes": {
-            OTHER_SLOT: [theirs], SLOT: [fake_sha256(f"own certificate {asked}")]}}, version)
+        prober.queue(
+            "answer_supplement",
+            asked,
+            {
+                "message": "Đã bổ sung.",
+                "changes": {OTHER_SLOT: [theirs], SLOT: [fake_sha256(f"own certificate {asked}")]},
+            },
+            version,
+        )
         attached, answered = await prober.sync()
         _refused(attached)
         _refused(answered)
@@ -159,8 +176,14 @@ async def test_a_desk_result_names_only_a_file_the_official_sent(app) -> None:
         assert (await person.sync())[0]["state"] == 1
         for action in ("receive", "start"):
             assert (await desk.act(dossier, action)).status_code == 200
-        r = await desk.act(dossier, "complete", {"register_number": "12/2026", "result_sha256": theirs})
+        r = await desk.act(
+            dossier, "complete", {"register_number": "12/2026", "result_sha256": theirs}
+        )
         assert r.status_code == 422, r.text
-        assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [("result_sha256", "attachment_not_uploaded")]
-        row = await Dossier.select(Dossier.state, Dossier.result).where(Dossier.id == dossier).first()
+        assert [(e["path"], e["code"]) for e in r.json()["errors"]] == [
+            ("result_sha256", "attachment_not_uploaded")
+        ]
+        row = (
+            await Dossier.select(Dossier.state, Dossier.result).where(Dossier.id == dossier).first()
+        )
         assert row["state"] == 4 and row["result"] is None  # nothing half-stored

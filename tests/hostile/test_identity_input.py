@@ -23,20 +23,39 @@ from tests.support.authenticator import SoftAuthenticator
 # Each session-less POST that takes a body, with a body of the right shape.
 SESSIONLESS = [
     ("/api/auth/login", {"email": "x@example.vn", "password": PASSWORD}),
-    ("/api/auth/register", {"email": "x@example.vn", "full_name": "An", "phone": "0912345678",
-                            "personal_id": "001090012345", "password": PASSWORD,
-                            "captcha_id": "00000000-0000-0000-0000-000000000000", "captcha_answer": "x"}),
+    (
+        "/api/auth/register",
+        {
+            "email": "x@example.vn",
+            "full_name": "An",
+            "phone": "0912345678",
+            "personal_id": "001090012345",
+            "password": PASSWORD,
+            "captcha_id": "00000000-0000-0000-0000-000000000000",
+            "captcha_answer": "x",
+        },
+    ),
     ("/api/auth/activate", {"token": "t"}),
     ("/api/auth/activation/resend", {"email": "x@example.vn"}),
     ("/api/auth/password/forgot", {"email": "x@example.vn"}),
     ("/api/auth/password/reset", {"token": "t", "password": PASSWORD}),
-    ("/api/auth/passkey/verify", {"challenge_id": "00000000-0000-0000-0000-000000000000", "credential": {}}),
+    (
+        "/api/auth/passkey/verify",
+        {"challenge_id": "00000000-0000-0000-0000-000000000000", "credential": {}},
+    ),
     ("/api/auth/enroll/options", {"token": "t"}),
-    ("/api/auth/enroll/finish", {"token": "t", "challenge_id": "00000000-0000-0000-0000-000000000000",
-                                 "credential": {}}),
+    (
+        "/api/auth/enroll/finish",
+        {"token": "t", "challenge_id": "00000000-0000-0000-0000-000000000000", "credential": {}},
+    ),
 ]
-CROSS_SITE_TYPES = ["text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded",
-                    "multipart/form-data; boundary=x", None]
+CROSS_SITE_TYPES = [
+    "text/plain",
+    "text/plain;charset=UTF-8",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    None,
+]
 HIDDEN = ["\u202e", "\u2066", "\u200b", "\u00ad", "\ufeff", "\u0007", "\n", "\u2028"]
 
 
@@ -60,9 +79,11 @@ async def test_sessionless_posts_take_json_only(browser: Browser, content_type: 
         refused_as_not_json(r)
     assert (await browser.get("/api/me")).status_code == 401  # no session was made
     # The same body as JSON (with a charset, as some clients send it) signs in.
-    r = await browser.http.post("/api/auth/login", content=json.dumps(
-        {"email": "csrf-login@example.vn", "password": PASSWORD}).encode(),
-        headers={"content-type": "application/json; charset=utf-8"})
+    r = await browser.http.post(
+        "/api/auth/login",
+        content=json.dumps({"email": "csrf-login@example.vn", "password": PASSWORD}).encode(),
+        headers={"content-type": "application/json; charset=utf-8"},
+    )
     assert r.status_code == 200, r.text
 
 
@@ -78,34 +99,66 @@ def refused_naming(r: httpx.Response, path: str) -> None:
 @pytest.mark.parametrize("hidden", HIDDEN)
 async def test_device_names_refuse_hidden_characters(browser: Browser, hidden: str) -> None:
     await browser.activated_citizen("bidi-device@example.vn")
-    r = await browser.post("/api/devices", {"id": "0190a000-0000-7000-8000-000000000001",
-                                            "name": f"Điện thoại{hidden} của An"})
+    r = await browser.post(
+        "/api/devices",
+        {"id": "0190a000-0000-7000-8000-000000000001", "name": f"Điện thoại{hidden} của An"},
+    )
     refused_naming(r, "name")
     assert (await browser.get("/api/me/devices")).json() == []  # nothing half-stored
-    ok = await browser.post("/api/devices", {"id": "0190a000-0000-7000-8000-000000000001",
-                                             "name": "Điện thoại của An"})
+    ok = await browser.post(
+        "/api/devices", {"id": "0190a000-0000-7000-8000-000000000001", "name": "Điện thoại của An"}
+    )
     assert ok.status_code == 201, ok.text
 
 
-async def test_other_self_chosen_names_refuse_hidden_characters(browser: Browser, other_browser: Browser) -> None:
+async def test_other_self_chosen_names_refuse_hidden_characters(
+    browser: Browser, other_browser: Browser
+) -> None:
     await browser.activated_citizen("bidi-other@example.vn")
     # A passkey's name.
     options = (await browser.post("/api/me/passkeys/options")).json()
     credential = SoftAuthenticator().create(options["options"], ORIGIN)
-    refused_naming(await browser.post("/api/me/passkeys", {
-        "challenge_id": options["challenge_id"], "credential": credential, "name": "Khóa\u202egnp.exe"}), "name")
+    refused_naming(
+        await browser.post(
+            "/api/me/passkeys",
+            {
+                "challenge_id": options["challenge_id"],
+                "credential": credential,
+                "name": "Khóa\u202egnp.exe",
+            },
+        ),
+        "name",
+    )
     assert (await browser.get("/api/me/passkeys")).json() == []
     # A reusable document's label.
-    refused_naming(await browser.post("/api/me/documents", {
-        "kind": "id_card", "label": "CCCD\u2067 mặt trước", "sha256": "0" * 64}), "label")
+    refused_naming(
+        await browser.post(
+            "/api/me/documents",
+            {"kind": "id_card", "label": "CCCD\u2067 mặt trước", "sha256": "0" * 64},
+        ),
+        "label",
+    )
     # An organisation's name at registration.
-    refused_naming(await other_browser.register("bidi-org@example.vn", kind="organisation",
-                                                organisation_name="Công ty\u202e ABC"), "organisation_name")
+    refused_naming(
+        await other_browser.register(
+            "bidi-org@example.vn", kind="organisation", organisation_name="Công ty\u202e ABC"
+        ),
+        "organisation_name",
+    )
     # An official's name, given by the administrator who invites them.
     await enroll(other_browser, "bidi-admin@example.vn", "admin")
-    refused_naming(await other_browser.post("/api/admin/accounts/officials", {
-        "email": "bidi-desk@example.vn", "full_name": "Lê Thu\u202e Hà", "role": "desk",
-        "commune_code": "00070"}), "full_name")
+    refused_naming(
+        await other_browser.post(
+            "/api/admin/accounts/officials",
+            {
+                "email": "bidi-desk@example.vn",
+                "full_name": "Lê Thu\u202e Hà",
+                "role": "desk",
+                "commune_code": "00070",
+            },
+        ),
+        "full_name",
+    )
 
 
 async def test_the_refusal_speaks_the_request_language(browser: Browser) -> None:
@@ -113,5 +166,11 @@ async def test_the_refusal_speaks_the_request_language(browser: Browser) -> None
     body = {"id": "0190a000-0000-7000-8000-000000000002", "name": "A\u202eB"}
     vi = await browser.post("/api/devices", body, headers={"Accept-Language": "vi"})
     en = await browser.post("/api/devices", body, headers={"Accept-Language": "en"})
-    assert "ký tự" in vi.json()["errors"][0]["message"] and "U+202E" in vi.json()["errors"][0]["message"]
-    assert "character" in en.json()["errors"][0]["message"] and "U+202E" in en.json()["errors"][0]["message"]
+    assert (
+        "ký tự" in vi.json()["errors"][0]["message"]
+        and "U+202E" in vi.json()["errors"][0]["message"]
+    )
+    assert (
+        "character" in en.json()["errors"][0]["message"]
+        and "U+202E" in en.json()["errors"][0]["message"]
+    )

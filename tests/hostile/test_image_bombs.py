@@ -52,12 +52,15 @@ def webp(width: int, height: int) -> bytes:
     return out.getvalue()
 
 
-def jpeg(width: int, height: int, progressive: bool = False, subsampling: int = 2, shade: int = 200) -> bytes:
+def jpeg(
+    width: int, height: int, progressive: bool = False, subsampling: int = 2, shade: int = 200
+) -> bytes:
     from PIL import Image
 
     out = io.BytesIO()
     Image.new("RGB", (width, height), (shade, shade - 10, shade - 20)).save(
-        out, "JPEG", quality=90, progressive=progressive, subsampling=subsampling)
+        out, "JPEG", quality=90, progressive=progressive, subsampling=subsampling
+    )
     return out.getvalue()
 
 
@@ -93,13 +96,20 @@ print(json.dumps(result))
 
 
 def check_in_child(path: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True,
-                          timeout=300, cwd=Path(__file__).resolve().parents[2])
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-async def test_the_bomb_png_is_refused_naming_its_size_and_the_limit(citizen: SyncDevice, settings) -> None:
+async def test_the_bomb_png_is_refused_naming_its_size_and_the_limit(
+    citizen: SyncDevice, settings
+) -> None:
     from server.attachments.tables import Blob, Upload
 
     client = TusClient(citizen.http, {**citizen.auth, "Accept-Language": "en"})
@@ -117,7 +127,9 @@ async def test_the_bomb_png_is_refused_naming_its_size_and_the_limit(citizen: Sy
     assert vi.status == 422 and "triệu điểm ảnh" in vi.problem["detail"], vi.problem
 
 
-async def test_a_bomb_stored_before_the_limits_gets_no_thumbnail_built(app, citizen: SyncDevice) -> None:
+async def test_a_bomb_stored_before_the_limits_gets_no_thumbnail_built(
+    app, citizen: SyncDevice
+) -> None:
     """The desk's thumbnail of a stored image is rebuilt when missing: under the same
     limits as an upload, so a bomb kept before they existed is not decoded now."""
     from server.attachments.store import blob_key, thumbnail_key
@@ -135,20 +147,40 @@ async def test_a_bomb_stored_before_the_limits_gets_no_thumbnail_built(app, citi
     assert r.status_code == 404 and r.json()["type"] == "/problems/no_thumbnail", r.text
 
 
-@pytest.mark.parametrize("name, make, outcome", [
-    ("the review's bomb, 6300×6300 PNG", bomb, "refused"),
-    ("a palette PNG bomb", lambda: flat_png(6300, 6300, "P", 3), "refused"),
-    ("a 24 megapixel PNG (an A4 page scanned at 400 dpi)", lambda: flat_png(4896, 4896), "accepted"),
-    ("a transparent PNG of 12 megapixels", lambda: flat_png(4000, 3000, "RGBA", 200), "accepted"),
-    ("a palette PNG of 12 megapixels", lambda: flat_png(4000, 3000, "P", 7), "accepted"),
-    ("a WebP bomb, 16000×2500", lambda: webp(16000, 2500), "refused"),
-    ("a WebP of 5.8 megapixels", lambda: webp(2400, 2400), "accepted"),
-    ("a 50 megapixel phone photo (8160×6120 JPEG)", lambda: jpeg(8160, 6120), "accepted"),
-    ("a progressive 36 megapixel JPEG, full-colour resolution", lambda: jpeg(6000, 6000, True, 0), "refused"),
-    ("a progressive 24 megapixel JPEG, as a photo editor saves it", lambda: jpeg(6000, 4000, True, 2),
-     "accepted"),
-])
-def test_one_check_stays_within_its_memory_budget(tmp_path: Path, name: str, make, outcome: str) -> None:
+@pytest.mark.parametrize(
+    "name, make, outcome",
+    [
+        ("the review's bomb, 6300×6300 PNG", bomb, "refused"),
+        ("a palette PNG bomb", lambda: flat_png(6300, 6300, "P", 3), "refused"),
+        (
+            "a 24 megapixel PNG (an A4 page scanned at 400 dpi)",
+            lambda: flat_png(4896, 4896),
+            "accepted",
+        ),
+        (
+            "a transparent PNG of 12 megapixels",
+            lambda: flat_png(4000, 3000, "RGBA", 200),
+            "accepted",
+        ),
+        ("a palette PNG of 12 megapixels", lambda: flat_png(4000, 3000, "P", 7), "accepted"),
+        ("a WebP bomb, 16000×2500", lambda: webp(16000, 2500), "refused"),
+        ("a WebP of 5.8 megapixels", lambda: webp(2400, 2400), "accepted"),
+        ("a 50 megapixel phone photo (8160×6120 JPEG)", lambda: jpeg(8160, 6120), "accepted"),
+        (
+            "a progressive 36 megapixel JPEG, full-colour resolution",
+            lambda: jpeg(6000, 6000, True, 0),
+            "refused",
+        ),
+        (
+            "a progressive 24 megapixel JPEG, as a photo editor saves it",
+            lambda: jpeg(6000, 4000, True, 2),
+            "accepted",
+        ),
+    ],
+)
+def test_one_check_stays_within_its_memory_budget(
+    tmp_path: Path, name: str, make, outcome: str
+) -> None:
     path = tmp_path / "upload"
     path.write_bytes(make())
     result = check_in_child(path)
@@ -177,22 +209,29 @@ async def test_four_worst_case_uploads_at_once_stay_within_budget(live_api: Live
     assert live_api.process is not None and live_api.process.process is not None
     pid = live_api.process.process.pid
     auth = {"Authorization": f"Device {live_api.devices['citizen']}", "Accept-Language": "en"}
-    files = [flat_png(6300, 6300, shade=250), flat_png(6300, 6301, shade=251),
-             flat_png(4000, 3000, "RGBA", shade=201), flat_png(4896, 4896, shade=202)]
+    files = [
+        flat_png(6300, 6300, shade=250),
+        flat_png(6300, 6301, shade=251),
+        flat_png(4000, 3000, "RGBA", shade=201),
+        flat_png(4896, 4896, shade=202),
+    ]
     async with httpx.AsyncClient(base_url=live_api.url, timeout=300) as http:
         client = TusClient(http, auth, chunk_size=1024 * 1024)
         await client.upload(flat_png(800, 600), filename="khoi-dong.png")  # load everything once
         Path(f"/proc/{pid}/clear_refs").write_text("5")  # VmHWM restarts from the RSS now
         floor = _vm_rss(pid)
-        reports = await asyncio.gather(*[client.upload(data, filename=f"giay-{i}.png")
-                                         for i, data in enumerate(files)])
+        reports = await asyncio.gather(
+            *[client.upload(data, filename=f"giay-{i}.png") for i, data in enumerate(files)]
+        )
         peak = _vm_hwm(pid)
         missing = await client.missing([sha(data) for data in files])
     assert [r.status for r in reports[:2]] == [422, 422], [r.problem for r in reports[:2]]
     assert all("megapixels" in r.problem["detail"] for r in reports[:2])
     assert all(r.ok for r in reports[2:]), [r.problem for r in reports[2:]]
     assert missing == [sha(files[0]), sha(files[1])]  # the bombs were not kept
-    assert peak - floor < FOUR_UPLOADS_GROWTH, f"peak {peak / MiB:.0f} MiB over a floor of {floor / MiB:.0f} MiB"
+    assert peak - floor < FOUR_UPLOADS_GROWTH, (
+        f"peak {peak / MiB:.0f} MiB over a floor of {floor / MiB:.0f} MiB"
+    )
 
 
 def test_jpeg_scans_are_counted_to_the_first_image_end() -> None:

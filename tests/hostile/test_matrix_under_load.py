@@ -13,7 +13,13 @@ import httpx
 from server.clock import vn_today
 from server.settings import Settings
 from tests.identity.test_authorization_matrix import ROLES, matrix_mismatches
-from tests.support.server_process import PASSWORD, ServerProcess, insert_accounts, server_env, sign_in_device
+from tests.support.server_process import (
+    PASSWORD,
+    ServerProcess,
+    insert_accounts,
+    server_env,
+    sign_in_device,
+)
 from tests.support.sync_client import birth_answers, fake_sha256, uuid7
 from tests.sync.test_sync_processes import bound_engine, running
 
@@ -33,8 +39,10 @@ async def test_the_matrix_holds_while_phones_push(settings: Settings, tmp_path) 
     server = ServerProcess(server_env(settings), tmp_path, "matrix-load")
     async with running([server]), bound_engine(settings):
         roles = [r for r in ROLES if r != "anonymous"]
-        emails = await insert_accounts([("citizen", "")] * PHONES + [
-            (r, "00070" if r in ("outreach", "desk", "agency_admin") else "") for r in roles])
+        emails = await insert_accounts(
+            [("citizen", "")] * PHONES
+            + [(r, "00070" if r in ("outreach", "desk", "agency_admin") else "") for r in roles]
+        )
         phones = []
         for email in emails[:PHONES]:
             phones.append(await sign_in_device(server.url, email, from_own_address(server.url)))
@@ -45,9 +53,20 @@ async def test_the_matrix_holds_while_phones_push(settings: Settings, tmp_path) 
         async def push_until_stopped(phone) -> None:
             while not stop.is_set():
                 dossier = uuid7()
-                phone.queue("create_draft", dossier, {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())})
-                phone.queue("attach", dossier, {"path": "attachments.birth_certificate",
-                                                "sha256": fake_sha256(f"matrix-load {dossier}")}, 1)
+                phone.queue(
+                    "create_draft",
+                    dossier,
+                    {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
+                )
+                phone.queue(
+                    "attach",
+                    dossier,
+                    {
+                        "path": "attachments.birth_certificate",
+                        "sha256": fake_sha256(f"matrix-load {dossier}"),
+                    },
+                    1,
+                )
                 phone.queue("submit", dossier, {}, 2)
                 r = await phone.push()
                 answered.append(r.status_code)
@@ -62,7 +81,9 @@ async def test_the_matrix_holds_while_phones_push(settings: Settings, tmp_path) 
                 async def sign_in() -> None:
                     if role == "anonymous":
                         return
-                    r = await http.post("/api/auth/login", json={"email": accounts[role], "password": PASSWORD})
+                    r = await http.post(
+                        "/api/auth/login", json={"email": accounts[role], "password": PASSWORD}
+                    )
                     assert r.status_code == 200, r.text
                     csrf["token"] = r.json()["csrf_token"]
 

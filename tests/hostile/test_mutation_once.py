@@ -32,14 +32,19 @@ async def _state(dossier: uuid.UUID) -> tuple[int, int, str]:
 
 
 def _draft_edited_twice(device: SyncDevice, dossier: uuid.UUID) -> tuple[dict, dict, dict]:
-    create = device.queue("create_draft", dossier, {"procedure_code": "khai-sinh",
-                                                    "fields": birth_answers(vn_today())})
+    create = device.queue(
+        "create_draft",
+        dossier,
+        {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
+    )
     first = device.queue("edit_draft", dossier, {"changes": {"child.hometown": "Huế"}}, 1)
     second = device.queue("edit_draft", dossier, {"changes": {"child.hometown": "Hà Nội"}}, 2)
     return create, first, second
 
 
-async def test_a_renumbered_resend_of_an_applied_mutation_is_not_applied_again(citizen: SyncDevice) -> None:
+async def test_a_renumbered_resend_of_an_applied_mutation_is_not_applied_again(
+    citizen: SyncDevice,
+) -> None:
     dossier = uuid7()
     _, first, _ = _draft_edited_twice(citizen, dossier)
     created, edited, reedited = await citizen.sync()
@@ -55,7 +60,10 @@ async def test_a_renumbered_resend_of_an_applied_mutation_is_not_applied_again(c
     assert r.status_code == 200, r.text
     again, after = r.json()["outcomes"]
     assert r.json()["last_seq"] == 5
-    assert again == {**edited, "seq": 4}  # the first application's outcome, under the seq it came with
+    assert again == {
+        **edited,
+        "seq": 4,
+    }  # the first application's outcome, under the seq it came with
     assert after["status"] == "applied" and after["version"] == 4  # one version up, not two
     assert await _state(dossier) == (4, 4, "Hà Nội")  # the old edit did not come back
 
@@ -63,9 +71,18 @@ async def test_a_renumbered_resend_of_an_applied_mutation_is_not_applied_again(c
     r = await citizen.push(body)
     assert r.json()["outcomes"] == [again, after]
     assert await _state(dossier) == (4, 4, "Hà Nội")
-    rows = await AppliedMutation.select(AppliedMutation.seq, AppliedMutation.repeat_of).where(
-        AppliedMutation.device_id == citizen.device_id).order_by(AppliedMutation.seq)
-    assert [(row["seq"], row["repeat_of"]) for row in rows] == [(1, None), (2, None), (3, None), (4, 2), (5, None)]
+    rows = (
+        await AppliedMutation.select(AppliedMutation.seq, AppliedMutation.repeat_of)
+        .where(AppliedMutation.device_id == citizen.device_id)
+        .order_by(AppliedMutation.seq)
+    )
+    assert [(row["seq"], row["repeat_of"]) for row in rows] == [
+        (1, None),
+        (2, None),
+        (3, None),
+        (4, 2),
+        (5, None),
+    ]
 
 
 async def test_the_same_mutation_twice_in_one_batch_is_applied_once(citizen: SyncDevice) -> None:
@@ -80,14 +97,24 @@ async def test_the_same_mutation_twice_in_one_batch_is_applied_once(citizen: Syn
     assert await _state(dossier) == (3, 3, "Hà Nội")
 
 
-async def test_the_database_refuses_a_second_application_of_a_mutation_id(citizen: SyncDevice) -> None:
+async def test_the_database_refuses_a_second_application_of_a_mutation_id(
+    citizen: SyncDevice,
+) -> None:
     """The backstop when two processes race past the code's check: the unique index."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     mutation, dossier = uuid7(), uuid7()
 
     def row(seq: int, repeat_of: int | None = None) -> AppliedMutation:
-        return AppliedMutation(device_id=citizen.device_id, seq=seq, mutation_id=mutation, dossier_id=dossier,
-                               kind="edit_draft", outcome="{}", applied_at=now, repeat_of=repeat_of)
+        return AppliedMutation(
+            device_id=citizen.device_id,
+            seq=seq,
+            mutation_id=mutation,
+            dossier_id=dossier,
+            kind="edit_draft",
+            outcome="{}",
+            applied_at=now,
+            repeat_of=repeat_of,
+        )
 
     await AppliedMutation.insert(row(1))
     await AppliedMutation.insert(row(2, repeat_of=1))  # a recorded resend is fine

@@ -9,7 +9,6 @@ import datetime as dt
 import uuid
 
 import httpx
-
 import pytest
 
 from server.identity.passwords import hash_password
@@ -21,16 +20,28 @@ HUGE = "36893488147419103233"  # 2^65 + 1
 
 @pytest.fixture
 async def demo_client(app):
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8000") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://localhost:8000"
+    ) as c:
         yield c
 
 
 async def signed_in(client: httpx.AsyncClient, role: str, commune: str = "") -> None:
     email = f"{role}-{uuid.uuid4().hex[:8]}@example.vn"
-    now = dt.datetime.now(dt.timezone.utc)
-    await Account.insert(Account(id=uuid.uuid4(), email=email, full_name="Người Thử", role=role,
-                                 commune_code=commune, password_hash=hash_password("mật khẩu thử 1"),
-                                 activated_at=now, created_at=now, is_demo=True))
+    now = dt.datetime.now(dt.UTC)
+    await Account.insert(
+        Account(
+            id=uuid.uuid4(),
+            email=email,
+            full_name="Người Thử",
+            role=role,
+            commune_code=commune,
+            password_hash=hash_password("mật khẩu thử 1"),
+            activated_at=now,
+            created_at=now,
+            is_demo=True,
+        )
+    )
     r = await client.post("/api/auth/login", json={"email": email, "password": "mật khẩu thử 1"})
     assert r.status_code == 200, r.text
 

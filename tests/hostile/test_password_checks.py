@@ -62,14 +62,19 @@ def watched(monkeypatch) -> WatchedHasher:
     return hasher
 
 
-async def test_a_wrong_password_does_not_stall_the_other_requests(browser: Browser, watched: WatchedHasher) -> None:
+async def test_a_wrong_password_does_not_stall_the_other_requests(
+    browser: Browser, watched: WatchedHasher
+) -> None:
     await browser.activated_citizen("slow@example.vn")
     browser.http.cookies.clear()
     watched.hold = True
     watched.verifying.clear()  # the sign-in above verified already
     loop_thread = threading.get_ident()
-    login = asyncio.create_task(browser.http.post(
-        "/api/auth/login", json={"email": "slow@example.vn", "password": "không phải mật khẩu"}))
+    login = asyncio.create_task(
+        browser.http.post(
+            "/api/auth/login", json={"email": "slow@example.vn", "password": "không phải mật khẩu"}
+        )
+    )
     try:
         assert await asyncio.to_thread(watched.verifying.wait, HOLD_SECONDS + 5)
         # The verification is under way and held: a cheap request of the same process
@@ -89,9 +94,18 @@ async def test_a_wrong_password_does_not_stall_the_other_requests(browser: Brows
 async def test_unknown_addresses_and_passwordless_accounts_cost_a_verification(
     browser: Browser, watched: WatchedHasher
 ) -> None:
-    now = dt.datetime.now(dt.timezone.utc)
-    await Account.insert(Account(id=uuid.uuid4(), email="can.bo@example.vn", full_name="Cán Bộ", role="desk",
-                                 commune_code="00070", activated_at=now, created_at=now))  # passkeys only
+    now = dt.datetime.now(dt.UTC)
+    await Account.insert(
+        Account(
+            id=uuid.uuid4(),
+            email="can.bo@example.vn",
+            full_name="Cán Bộ",
+            role="desk",
+            commune_code="00070",
+            activated_at=now,
+            created_at=now,
+        )
+    )  # passkeys only
     for email in ("nobody@example.vn", "can.bo@example.vn"):
         before = len(watched.verify_threads)
         r = await browser.sign_in(email, "một mật khẩu bất kỳ")
@@ -105,12 +119,16 @@ async def test_registering_a_taken_address_answers_as_a_fresh_one_and_tells_its_
     await browser.activated_citizen("owner@example.vn")
     hashes = len(watched.hash_threads)
     fresh = await other_browser.register("newcomer@example.vn")
-    taken = await other_browser.register("OWNER@example.vn", full_name="Kẻ Mạo Danh", password="mật khẩu kẻ gian 1")
+    taken = await other_browser.register(
+        "OWNER@example.vn", full_name="Kẻ Mạo Danh", password="mật khẩu kẻ gian 1"
+    )
     assert fresh.status_code == taken.status_code == 201, taken.text
     assert fresh.content == taken.content, (fresh.content, taken.content)
     assert len(watched.hash_threads) == hashes + 2  # the same work for both
     # The owner's account is untouched: their password still works, the intruder's does not.
-    assert (await other_browser.sign_in("owner@example.vn", "mật khẩu kẻ gian 1")).status_code == 401
+    assert (
+        await other_browser.sign_in("owner@example.vn", "mật khẩu kẻ gian 1")
+    ).status_code == 401
     assert (await other_browser.sign_in("owner@example.vn")).status_code == 200
     assert await Account.count().where(Account.email == "owner@example.vn") == 1
     # The owner learns what happened, in Vietnamese by default, with a way back in.
@@ -120,9 +138,13 @@ async def test_registering_a_taken_address_answers_as_a_fresh_one_and_tells_its_
     assert "/reset-password?token=" in text and "Nếu không phải" in text, text
 
 
-async def test_forgot_password_answers_alike_for_known_and_unknown_addresses(browser: Browser) -> None:
+async def test_forgot_password_answers_alike_for_known_and_unknown_addresses(
+    browser: Browser,
+) -> None:
     await browser.activated_citizen("known@example.vn")
     known = await browser.http.post("/api/auth/password/forgot", json={"email": "known@example.vn"})
-    unknown = await browser.http.post("/api/auth/password/forgot", json={"email": "unknown@example.vn"})
+    unknown = await browser.http.post(
+        "/api/auth/password/forgot", json={"email": "unknown@example.vn"}
+    )
     assert known.status_code == unknown.status_code == 202
     assert known.content == unknown.content

@@ -24,11 +24,14 @@ from typing import Any
 
 import hypothesis
 import schemathesis
-from hypothesis import HealthCheck, given, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import strategies as st
 
 from tests.hostile.conftest import LiveApi
 
-EXAMPLES = int(os.environ.get("MOTCUA_SCHEMATHESIS_EXAMPLES", "10"))  # per operation and generation mode
+EXAMPLES = int(
+    os.environ.get("MOTCUA_SCHEMATHESIS_EXAMPLES", "10")
+)  # per operation and generation mode
 DEEP = 2000  # levels: past msgspec's recursion limit, far past the app's 32
 # Stands in the case for the deep value, which goes into the body only as it is sent:
 # schemathesis and the JSON encoder would recurse through 2,000 levels themselves.
@@ -65,7 +68,9 @@ def problem_with(response: schemathesis.Response, method: str) -> str | None:
     if 400 <= status < 500 and method not in BODYLESS:
         media = (response.headers.get("content-type") or [""])[0].split(";")[0].strip()
         if media != "application/problem+json":
-            return f"{status} as {media or 'no content type'}, not an RFC 9457 problem: {text[:200]}"
+            return (
+                f"{status} as {media or 'no content type'}, not an RFC 9457 problem: {text[:200]}"
+            )
         try:
             body = json.loads(response.content)
         except ValueError:
@@ -108,7 +113,9 @@ def _poison(how: str, old: Any, at: int, in_body: bool) -> Any:
 def hostile(draw, operation):
     """A valid case with one value made hostile (see the module's docstring)."""
     case = draw(operation.as_strategy(schemathesis.GenerationMode.POSITIVE))
-    places = [("query", k) for k in case.query or {}] + [("path_parameters", k) for k in case.path_parameters or {}]
+    places = [("query", k) for k in case.query or {}] + [
+        ("path_parameters", k) for k in case.path_parameters or {}
+    ]
     if "json" in (case.media_type or "") and isinstance(case.body, (dict, list)):
         places += [("body", trail) for trail in _trails(case.body)]
     if not places:
@@ -152,26 +159,39 @@ def _hostile_codes(response: schemathesis.Response) -> str | None:
 def run_operation(api: LiveApi, operation, failures: list[str], statuses: Counter) -> int:
     calls = [0]
     method = operation.method.upper()
-    strategy = st.one_of(operation.as_strategy(schemathesis.GenerationMode.POSITIVE),
-                         operation.as_strategy(schemathesis.GenerationMode.NEGATIVE),
-                         hostile(operation))
+    strategy = st.one_of(
+        operation.as_strategy(schemathesis.GenerationMode.POSITIVE),
+        operation.as_strategy(schemathesis.GenerationMode.NEGATIVE),
+        hostile(operation),
+    )
 
-    @hypothesis.settings(max_examples=EXAMPLES * 3, derandomize=True, deadline=None, database=None,
-                         suppress_health_check=list(HealthCheck), phases=[hypothesis.Phase.explicit,
-                                                                           hypothesis.Phase.generate])
+    @hypothesis.settings(
+        max_examples=EXAMPLES * 3,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
+    )
     @given(case=strategy)
     def probe(case) -> None:
         calls[0] += 1
         deep = deep_body(case)
-        response = case.call(base_url=api.url, timeout=60, **credentials(api, method, operation.path),
-                             **({"data": deep} if deep is not None else {}))
+        response = case.call(
+            base_url=api.url,
+            timeout=60,
+            **credentials(api, method, operation.path),
+            **({"data": deep} if deep is not None else {}),
+        )
         statuses[(f"{method} {operation.path}", response.status_code // 100)] += 1
         refused_for = _hostile_codes(response)
         if refused_for:
             statuses[("hostile", refused_for)] += 1
         why = problem_with(response, method)
         if why:
-            failures.append(f"{method} {operation.path} {case.as_curl_command()[:600]}\n    -> {why}")
+            failures.append(
+                f"{method} {operation.path} {case.as_curl_command()[:600]}\n    -> {why}"
+            )
 
     probe()
     return calls[0]
@@ -193,8 +213,10 @@ def test_every_operation_answers_without_a_server_error(live_api: LiveApi) -> No
     # so the generated input reached the handlers, not only the guards.
     succeeded = {op for (op, klass), n in statuses.items() if klass == 2 and op != "hostile"}
     hostile = {code: n for (op, code), n in statuses.items() if op == "hostile"}
-    print(f"{operations} operations, {calls} requests, {len(succeeded)} operations answered 2xx, "
-          f"hostile input refused by name: {hostile}")
+    print(
+        f"{operations} operations, {calls} requests, {len(succeeded)} operations answered 2xx, "
+        f"hostile input refused by name: {hostile}"
+    )
     # The hostile mode reaches the server: each kind is refused by name somewhere.
     assert set(hostile) == HOSTILE_CODES, hostile
     assert len(succeeded) >= operations // 3, sorted(succeeded)

@@ -28,7 +28,9 @@ FIXED = {
 
 def _directives(r: httpx.Response) -> dict[str, set[str]]:
     policy = r.headers.get("content-security-policy")
-    assert policy, f"{r.request.method} {r.request.url.path} ({r.status_code}): no Content-Security-Policy"
+    assert policy, (
+        f"{r.request.method} {r.request.url.path} ({r.status_code}): no Content-Security-Policy"
+    )
     out: dict[str, set[str]] = {}
     for part in policy.split(";"):
         name, *values = part.split()
@@ -41,8 +43,11 @@ def _check_fixed(r: httpx.Response) -> None:
     for name, value in FIXED.items():
         assert r.headers.get(name) == value, (where, name, r.headers.get(name))
     permissions = r.headers.get("permissions-policy", "")
-    assert "camera=(self)" in permissions and "geolocation=()" in permissions and "microphone=()" in permissions, \
-        (where, permissions)
+    assert (
+        "camera=(self)" in permissions
+        and "geolocation=()" in permissions
+        and "microphone=()" in permissions
+    ), (where, permissions)
     assert "strict-transport-security" not in r.headers, where  # plain http here
 
 
@@ -54,14 +59,20 @@ def _check_app_policy(r: httpx.Response) -> None:
     assert csp["style-src"] == {"'self'"}, (where, csp)
     assert csp["object-src"] == {"'none'"} and csp["frame-ancestors"] == {"'none'"}, (where, csp)
     assert csp["base-uri"] == {"'self'"} and csp["form-action"] == {"'self'"}, (where, csp)
-    assert csp["connect-src"] == {"'self'"} and csp["img-src"] == {"'self'", "data:", "blob:"}, (where, csp)
+    assert csp["connect-src"] == {"'self'"} and csp["img-src"] == {"'self'", "data:", "blob:"}, (
+        where,
+        csp,
+    )
 
 
 def _check_admin_policy(r: httpx.Response) -> None:
     _check_fixed(r)
     csp = _directives(r)
     where = f"{r.request.method} {r.request.url.path} ({r.status_code})"
-    assert csp["script-src"] == {"'self'"} and csp["style-src"] == {"'self'", "'unsafe-inline'"}, (where, csp)
+    assert csp["script-src"] == {"'self'"} and csp["style-src"] == {"'self'", "'unsafe-inline'"}, (
+        where,
+        csp,
+    )
     assert csp["object-src"] == {"'none'"} and csp["frame-ancestors"] == {"'none'"}, (where, csp)
     assert csp["connect-src"] == {"'self'"}, (where, csp)
 
@@ -70,7 +81,14 @@ async def test_every_kind_of_answer_carries_the_headers(settings: Settings) -> N
     async with demo_app(settings) as app:
         async with client_for(app) as anonymous:
             # The app, its files and its worker; the API; errors of every kind.
-            for path in ("/", "/sw.js", "/manifest.webmanifest", "/api/catalog", "/health", "/tra-cuu"):
+            for path in (
+                "/",
+                "/sw.js",
+                "/manifest.webmanifest",
+                "/api/catalog",
+                "/health",
+                "/tra-cuu",
+            ):
                 r = await anonymous.get(path)
                 assert r.status_code in (200, 302, 307), (path, r.status_code)
                 _check_app_policy(r)
@@ -101,8 +119,12 @@ async def test_every_kind_of_answer_carries_the_headers(settings: Settings) -> N
             for kind, tag in (("script-src", "script"), ("style-src", "style")):
                 bodies = re.findall(rf"<{tag}>(.*?)</{tag}>", page.text, re.S)
                 assert bodies, tag
-                assert csp[kind] == {"'sha256-" + base64.b64encode(hashlib.sha256(b.encode()).digest()).decode() + "'"
-                                     for b in bodies}, (kind, csp[kind])
+                assert csp[kind] == {
+                    "'sha256-"
+                    + base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()
+                    + "'"
+                    for b in bodies
+                }, (kind, csp[kind])
             assert "'unsafe-inline'" not in page.headers["content-security-policy"]
 
             # /admin, refused or not: scripts of this origin only, styles inline too
@@ -114,14 +136,16 @@ async def test_every_kind_of_answer_carries_the_headers(settings: Settings) -> N
         admin, _, _ = await signed_in(app, "admin")
         try:
             r = await admin.get("/admin/", headers={"Accept": "text/html"})
-            assert r.status_code == 200 and "<div id=\"app\">" in r.text
+            assert r.status_code == 200 and '<div id="app">' in r.text
             _check_admin_policy(r)
             for path in ("/admin/api/tables/", "/admin/assets/no-such-file.js"):
                 _check_admin_policy(await admin.get(path))
 
             # A stored file keeps its own policy: it runs and loads nothing.
             photo = samples.jpeg(seed=71)
-            report = await TusClient(admin, {"X-CSRF-Token": admin.headers["X-CSRF-Token"]}).upload(photo)
+            report = await TusClient(admin, {"X-CSRF-Token": admin.headers["X-CSRF-Token"]}).upload(
+                photo
+            )
             assert report.ok, report.problem
             r = await admin.get(f"/api/blobs/{samples.sha(photo)}")
             assert r.status_code == 200 and r.content == photo
@@ -129,7 +153,9 @@ async def test_every_kind_of_answer_carries_the_headers(settings: Settings) -> N
             assert "sandbox" in _directives(r) and _directives(r)["default-src"] == {"'none'"}
             # A PDF too (tests/e2e/test_csp.py opens one in Chromium's viewer).
             pdf = samples.pdf(20_000, seed=72)
-            report = await TusClient(admin, {"X-CSRF-Token": admin.headers["X-CSRF-Token"]}).upload(pdf)
+            report = await TusClient(admin, {"X-CSRF-Token": admin.headers["X-CSRF-Token"]}).upload(
+                pdf
+            )
             assert report.ok, report.problem
             r = await admin.get(f"/api/blobs/{samples.sha(pdf)}")
             assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
@@ -143,14 +169,21 @@ async def test_every_kind_of_answer_carries_the_headers(settings: Settings) -> N
             await admin.aclose()
 
 
-@pytest.mark.parametrize("base_url, hsts", [("https://motcua.example.vn", True), ("http://localhost:8000", False)])
-async def test_hsts_only_when_the_server_is_reached_over_https(settings: Settings, base_url: str, hsts: bool) -> None:
+@pytest.mark.parametrize(
+    "base_url, hsts", [("https://motcua.example.vn", True), ("http://localhost:8000", False)]
+)
+async def test_hsts_only_when_the_server_is_reached_over_https(
+    settings: Settings, base_url: str, hsts: bool
+) -> None:
     async with demo_app(msgspec.structs.replace(settings, base_url=base_url)) as app:
         async with client_for(app) as http:
             for path in ("/", "/api/catalog", "/api/no-such-thing", "/admin/"):
                 r = await http.get(path)
                 value = r.headers.get("strict-transport-security")
                 if hsts:
-                    assert value is not None and int(value.split("max-age=")[1].split(";")[0]) >= 31536000, (path, value)
+                    assert (
+                        value is not None
+                        and int(value.split("max-age=")[1].split(";")[0]) >= 31536000
+                    ), (path, value)
                 else:
                     assert value is None, (path, value)

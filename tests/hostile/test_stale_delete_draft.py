@@ -15,19 +15,27 @@ from tests.sync.conftest import app, citizen, device_for, make_account  # noqa: 
 from tests.sync.test_push_pull import birth_draft
 
 
-async def test_a_delete_from_an_old_view_does_not_erase_what_another_device_typed_since(app) -> None:
+async def test_a_delete_from_an_old_view_does_not_erase_what_another_device_typed_since(
+    app,
+) -> None:
     email = await make_account("citizen")
     phone, tablet = await device_for(app, email), await device_for(app, email)
     async with aclosing(phone.http), aclosing(tablet.http):
         dossier = uuid7()
         birth_draft(phone, dossier)
         await phone.sync()  # both devices have seen version 2
-        tablet.queue("edit_draft", dossier, {"changes": {"child.hometown": "Thôn Đông, xã Yên Sở"}}, 2)
+        tablet.queue(
+            "edit_draft", dossier, {"changes": {"child.hometown": "Thôn Đông, xã Yên Sở"}}, 2
+        )
         assert (await tablet.sync())[0]["status"] == "applied"
 
         phone.queue("delete_draft", dossier, {}, 2)  # the phone never saw the tablet's edit
         [outcome] = await phone.sync()
-        row = await Dossier.select(Dossier.fields, Dossier.deleted_at).where(Dossier.id == dossier).first()
+        row = (
+            await Dossier.select(Dossier.fields, Dossier.deleted_at)
+            .where(Dossier.id == dossier)
+            .first()
+        )
         assert row["deleted_at"] is None and "Yên Sở" in row["fields"]
         assert outcome["status"] == "rejected"
         [reason] = outcome["reasons"]
@@ -45,7 +53,9 @@ async def test_a_delete_from_a_view_that_saw_the_other_devices_change_is_applied
         dossier = uuid7()
         birth_draft(phone, dossier)
         await phone.sync()
-        tablet.queue("edit_draft", dossier, {"changes": {"child.hometown": "Thôn Đông, xã Yên Sở"}}, 2)
+        tablet.queue(
+            "edit_draft", dossier, {"changes": {"child.hometown": "Thôn Đông, xã Yên Sở"}}, 2
+        )
         assert (await tablet.sync())[0]["status"] == "applied"
         assert (await phone.pull_all())[str(dossier)]["version"] == 3  # the phone has seen it
 

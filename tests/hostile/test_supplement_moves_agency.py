@@ -10,7 +10,6 @@ import uuid
 from contextlib import aclosing
 
 import msgspec
-import pytest
 
 from server.clock import vn_today
 from server.dossiers.tables import Dossier
@@ -23,15 +22,22 @@ async def _documents_requested(desk: DeskOfficial, dossier: uuid.UUID) -> int:
     """The desk of 00070 receives the dossier and asks for more documents: its version."""
     assert (await desk.act(dossier, "receive", {"message": "Đã nhận."})).status_code == 200
     due = (vn_today() + dt.timedelta(days=3)).isoformat()
-    asked = await desk.act(dossier, "request_documents", {"documents": ["Giấy chứng nhận kết hôn"],
-                                                          "reason": "Cần đối chiếu.", "due_date": due})
+    asked = await desk.act(
+        dossier,
+        "request_documents",
+        {"documents": ["Giấy chứng nhận kết hôn"], "reason": "Cần đối chiếu.", "due_date": due},
+    )
     assert asked.status_code == 200, asked.text
     return asked.json()["version"]
 
 
 async def _addressed_to(dossier: uuid.UUID) -> tuple[str, str]:
     """The commune the answers name, and the commune whose desk holds the dossier."""
-    row = await Dossier.select(Dossier.commune_code, Dossier.fields).where(Dossier.id == dossier).first()
+    row = (
+        await Dossier.select(Dossier.commune_code, Dossier.fields)
+        .where(Dossier.id == dossier)
+        .first()
+    )
     return msgspec.json.decode(row["fields"])["agency.commune"], row["commune_code"]
 
 
@@ -43,10 +49,20 @@ def _refused_as_agency_fixed(outcome: dict) -> None:
 
 
 async def test_a_supplement_answer_cannot_readdress_the_dossier_to_another_commune(
-        person: SyncDevice, desk: DeskOfficial) -> None:
+    person: SyncDevice, desk: DeskOfficial
+) -> None:
     dossier = uuid7()
-    person.queue("create_draft", dossier, {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())})
-    person.queue("attach", dossier, {"path": "attachments.birth_certificate", "sha256": fake_sha256("gcs")}, 1)
+    person.queue(
+        "create_draft",
+        dossier,
+        {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
+    )
+    person.queue(
+        "attach",
+        dossier,
+        {"path": "attachments.birth_certificate", "sha256": fake_sha256("gcs")},
+        1,
+    )
     person.queue("submit", dossier, {}, 2)
     assert (await person.sync())[-1]["state"] == 1
     version = await _documents_requested(desk, dossier)
@@ -56,36 +72,64 @@ async def test_a_supplement_answer_cannot_readdress_the_dossier_to_another_commu
     assert await _addressed_to(dossier) == ("00070", "00070")
 
     # Naming the commune it already has is no change, and the answer goes through.
-    person.queue("answer_supplement", dossier, {"changes": {"agency.commune": "00070"}, "message": "Đã bổ sung."},
-                 version)
+    person.queue(
+        "answer_supplement",
+        dossier,
+        {"changes": {"agency.commune": "00070"}, "message": "Đã bổ sung."},
+        version,
+    )
     assert (await person.sync())[0]["status"] == "applied"
     assert await _addressed_to(dossier) == ("00070", "00070")
 
 
 async def test_settling_an_old_conflict_cannot_readdress_a_dossier_awaiting_documents(
-        app, desk: DeskOfficial) -> None:
+    app, desk: DeskOfficial
+) -> None:
     email = await make_account("citizen")
     phone, tablet = await device_for(app, email), await device_for(app, email)
     async with aclosing(phone.http), aclosing(tablet.http):
         dossier = uuid7()
-        phone.queue("create_draft", dossier, {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())})
-        phone.queue("attach", dossier, {"path": "attachments.birth_certificate", "sha256": fake_sha256("gcs")}, 1)
+        phone.queue(
+            "create_draft",
+            dossier,
+            {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
+        )
+        phone.queue(
+            "attach",
+            dossier,
+            {"path": "attachments.birth_certificate", "sha256": fake_sha256("gcs")},
+            1,
+        )
         phone.queue("edit_draft", dossier, {"changes": {"agency.commune": "00004"}}, 2)
         await phone.sync()
         tablet.queue("edit_draft", dossier, {"changes": {"agency.commune": "00070"}}, 2)
         [conflict] = (await tablet.sync())[0]["conflicts"]
         assert (conflict["server_value"], conflict["device_value"]) == ("00004", "00070")
-        tablet.queue("resolve_conflict", dossier, {"conflict_id": conflict["conflict_id"], "choice": "device"}, 4)
+        tablet.queue(
+            "resolve_conflict",
+            dossier,
+            {"conflict_id": conflict["conflict_id"], "choice": "device"},
+            4,
+        )
         tablet.queue("submit", dossier, {}, 5)
         assert (await tablet.sync())[-1]["state"] == 1
         version = await _documents_requested(desk, dossier)
 
         # The closed conflict, settled again from a version before submission: this
         # would reopen it with the other commune as the person's choice.
-        phone.queue("resolve_conflict", dossier, {"conflict_id": conflict["conflict_id"], "choice": "server"}, 4)
+        phone.queue(
+            "resolve_conflict",
+            dossier,
+            {"conflict_id": conflict["conflict_id"], "choice": "server"},
+            4,
+        )
         _refused_as_agency_fixed((await phone.sync())[0])
-        phone.queue("resolve_conflict", dossier, {"conflict_id": conflict["conflict_id"], "choice": "value",
-                                                  "value": "00004"}, version)
+        phone.queue(
+            "resolve_conflict",
+            dossier,
+            {"conflict_id": conflict["conflict_id"], "choice": "value", "value": "00004"},
+            version,
+        )
         _refused_as_agency_fixed((await phone.sync())[0])
         assert await _addressed_to(dossier) == ("00070", "00070")
         assert (await phone.pull_all())[str(dossier)]["conflicts"] == []

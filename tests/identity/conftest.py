@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from typing import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import msgspec
@@ -36,7 +36,10 @@ def smtp() -> Iterator[SmtpServer]:
 @pytest.fixture
 def identity_settings(settings: Settings, smtp: SmtpServer) -> Settings:
     return msgspec.structs.replace(
-        settings, smtp_host="127.0.0.1", smtp_port=smtp.port, demo_mode=True,
+        settings,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp.port,
+        demo_mode=True,
         mail_from="motcua <no-reply@motcua.test>",
     )
 
@@ -44,7 +47,9 @@ def identity_settings(settings: Settings, smtp: SmtpServer) -> Settings:
 class Browser:
     """An HTTP client that behaves like the app: keeps cookies and sends the CSRF token."""
 
-    def __init__(self, client: httpx.AsyncClient, app, settings: Settings, smtp: SmtpServer) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, app, settings: Settings, smtp: SmtpServer
+    ) -> None:
         self.http = client
         self.app = app
         self.settings = settings
@@ -69,16 +74,23 @@ class Browser:
         r = await self.http.post("/api/captcha")
         assert r.status_code == 201, r.text
         challenge = r.json()["id"]
-        row = await CaptchaChallenge.select(CaptchaChallenge.answer).where(
-            CaptchaChallenge.id == uuid.UUID(challenge)).first()
+        row = (
+            await CaptchaChallenge.select(CaptchaChallenge.answer)
+            .where(CaptchaChallenge.id == uuid.UUID(challenge))
+            .first()
+        )
         return challenge, row["answer"]
 
     async def register(self, email: str, **overrides) -> httpx.Response:
         captcha_id, answer = await self.captcha()
         body = {
-            "email": email, "full_name": "Nguyễn Văn An", "phone": "0912 345 678",
-            "personal_id": "001090012345", "password": PASSWORD,
-            "captcha_id": captcha_id, "captcha_answer": answer,
+            "email": email,
+            "full_name": "Nguyễn Văn An",
+            "phone": "0912 345 678",
+            "personal_id": "001090012345",
+            "password": PASSWORD,
+            "captcha_id": captcha_id,
+            "captcha_answer": answer,
         }
         body.update(overrides)
         return await self.http.post("/api/auth/register", json=body)
@@ -123,15 +135,23 @@ class Browser:
     async def add_passkey(self, authenticator: SoftAuthenticator) -> httpx.Response:
         options = (await self.post("/api/me/passkeys/options")).json()
         credential = authenticator.create(options["options"], ORIGIN)
-        return await self.post("/api/me/passkeys", {"challenge_id": options["challenge_id"],
-                                                     "credential": credential, "name": "Điện thoại"})
+        return await self.post(
+            "/api/me/passkeys",
+            {
+                "challenge_id": options["challenge_id"],
+                "credential": credential,
+                "name": "Điện thoại",
+            },
+        )
 
     async def passkey_sign_in(self, authenticator: SoftAuthenticator, **tamper) -> httpx.Response:
         options = (await self.http.post("/api/auth/passkey/options")).json()
         origin = tamper.pop("origin", ORIGIN)
         credential = authenticator.get(options["options"], origin, **tamper)
-        r = await self.http.post("/api/auth/passkey/verify",
-                                 json={"challenge_id": options["challenge_id"], "credential": credential})
+        r = await self.http.post(
+            "/api/auth/passkey/verify",
+            json={"challenge_id": options["challenge_id"], "credential": credential},
+        )
         if r.status_code == 200:
             self.csrf = r.json()["csrf_token"]
         return r

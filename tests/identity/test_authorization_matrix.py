@@ -95,7 +95,18 @@ MOUNTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/admin/api/user/"): {"admin"},
 }
 # Pages and documents that carry no data of anyone's.
-UNGUARDED_PREFIXES = ("/schema", "/tra-cuu", "/dev/mail", "/dev/sms", "/dev/payments", "/activate", "/enroll", "/reset-password", "/{file_path", "/")
+UNGUARDED_PREFIXES = (
+    "/schema",
+    "/tra-cuu",
+    "/dev/mail",
+    "/dev/sms",
+    "/dev/payments",
+    "/activate",
+    "/enroll",
+    "/reset-password",
+    "/{file_path",
+    "/",
+)
 
 
 def _template(path: str) -> str:
@@ -106,11 +117,21 @@ def _template(path: str) -> str:
 
 
 def _concrete(path: str) -> str:
-    return (path.replace("{day}", "2027-02-20").replace("{code}", "khai-sinh").replace("{version}", "1")
-            .replace("{challenge_id}", str(X)).replace("{device_id}", str(X))
-            .replace("{account_id}", str(X)).replace("{passkey_id}", "abc")
-            .replace("{dossier_id}", str(X)).replace("{document_id}", str(X)).replace("{action}", "receive").replace("{task}", "bhyt")
-            .replace("{sha256}", "0" * 64).replace("{upload_id}", "0" * 32))
+    return (
+        path.replace("{day}", "2027-02-20")
+        .replace("{code}", "khai-sinh")
+        .replace("{version}", "1")
+        .replace("{challenge_id}", str(X))
+        .replace("{device_id}", str(X))
+        .replace("{account_id}", str(X))
+        .replace("{passkey_id}", "abc")
+        .replace("{dossier_id}", str(X))
+        .replace("{document_id}", str(X))
+        .replace("{action}", "receive")
+        .replace("{task}", "bhyt")
+        .replace("{sha256}", "0" * 64)
+        .replace("{upload_id}", "0" * 32)
+    )
 
 
 def test_the_matrix_names_every_route(identity_settings) -> None:
@@ -131,11 +152,19 @@ async def _sign_in_as(role: str, browser: Browser) -> None:
     if role == "anonymous":
         return
     email = f"{role}-{uuid.uuid4().hex[:6]}@example.vn"
-    await Account.insert(Account(
-        id=uuid.uuid4(), email=email, full_name="Người Thử", role=role,
-        commune_code="00070" if role in ("outreach", "desk", "agency_admin") else "",
-        password_hash=hash_password("matrix password 1"), activated_at=dt.datetime.now(dt.timezone.utc),
-        created_at=dt.datetime.now(dt.timezone.utc), is_demo=True))
+    await Account.insert(
+        Account(
+            id=uuid.uuid4(),
+            email=email,
+            full_name="Người Thử",
+            role=role,
+            commune_code="00070" if role in ("outreach", "desk", "agency_admin") else "",
+            password_hash=hash_password("matrix password 1"),
+            activated_at=dt.datetime.now(dt.UTC),
+            created_at=dt.datetime.now(dt.UTC),
+            is_demo=True,
+        )
+    )
     r = await browser.sign_in(email, "matrix password 1")
     assert r.status_code == 200, r.text
 
@@ -162,9 +191,16 @@ async def matrix_mismatches(http, role: str, csrf, sign_in_again) -> tuple[int, 
             r = await http.patch(url, content=b"", headers=headers)
         else:
             r = await http.post(url, json={}, headers=headers)
-        kind = r.json().get("type") if r.headers.get("content-type", "").startswith("application/problem+json") else None
-        if allowed and r.status_code in (401, 403) and kind in (
-                "/problems/not_signed_in", "/problems/forbidden", "/problems/csrf_failed"):
+        kind = (
+            r.json().get("type")
+            if r.headers.get("content-type", "").startswith("application/problem+json")
+            else None
+        )
+        if (
+            allowed
+            and r.status_code in (401, 403)
+            and kind in ("/problems/not_signed_in", "/problems/forbidden", "/problems/csrf_failed")
+        ):
             failures.append(f"{method} {path}: {r.status_code} but {role} is allowed")
         if not allowed:
             expected = 401 if role == "anonymous" else 403
@@ -181,6 +217,7 @@ async def test_every_endpoint_for_role(role: str, app_and_settings, smtp) -> Non
     browser = new_browser(app, settings, smtp)
     async with browser.http:
         await _sign_in_as(role, browser)
-        _, failures = await matrix_mismatches(browser.http, role, lambda: browser.csrf,
-                                              lambda: _sign_in_as(role, browser))
+        _, failures = await matrix_mismatches(
+            browser.http, role, lambda: browser.csrf, lambda: _sign_in_as(role, browser)
+        )
         assert not failures, "\n".join(failures)

@@ -11,34 +11,56 @@ from tests.support.authenticator import SoftAuthenticator
 async def enroll(browser: Browser, email: str, role: str, commune: str = "") -> SoftAuthenticator:
     """An official invited (as `motcua create-admin` does for the first administrator)
     who follows the emailed link and registers a passkey."""
-    await invite_official(browser.app.state.engine, browser.settings, None,
-                          OfficialInvite(email=email, full_name="Cán Bộ Một", role=role, commune_code=commune),
-                          "test")
+    await invite_official(
+        browser.app.state.engine,
+        browser.settings,
+        None,
+        OfficialInvite(email=email, full_name="Cán Bộ Một", role=role, commune_code=commune),
+        "test",
+    )
     link = await browser.link_in_last_mail(email)
     assert "/enroll?token=" in link
     token = link.split("token=")[1]
     options = (await browser.http.post("/api/auth/enroll/options", json={"token": token})).json()
     key = SoftAuthenticator()
     credential = key.create(options["options"], ORIGIN)
-    r = await browser.http.post("/api/auth/enroll/finish", json={
-        "token": token, "challenge_id": options["challenge_id"], "credential": credential})
+    r = await browser.http.post(
+        "/api/auth/enroll/finish",
+        json={"token": token, "challenge_id": options["challenge_id"], "credential": credential},
+    )
     assert r.status_code == 200, r.text
     browser.csrf = r.json()["csrf_token"]
     return key
 
 
-async def test_admin_enrolls_and_invites_a_desk_official(browser: Browser, other_browser: Browser) -> None:
+async def test_admin_enrolls_and_invites_a_desk_official(
+    browser: Browser, other_browser: Browser
+) -> None:
     await enroll(browser, "admin@example.vn", "admin")
-    r = await browser.post("/api/admin/accounts/officials", {
-        "email": "desk@example.vn", "full_name": "Lê Thu Hà", "role": "desk", "commune_code": "00070"})
+    r = await browser.post(
+        "/api/admin/accounts/officials",
+        {
+            "email": "desk@example.vn",
+            "full_name": "Lê Thu Hà",
+            "role": "desk",
+            "commune_code": "00070",
+        },
+    )
     assert r.status_code == 201, r.text
     link = await browser.link_in_last_mail("desk@example.vn")
     token = link.split("token=")[1]
-    options = (await other_browser.http.post("/api/auth/enroll/options", json={"token": token})).json()
+    options = (
+        await other_browser.http.post("/api/auth/enroll/options", json={"token": token})
+    ).json()
     key = SoftAuthenticator()
-    done = await other_browser.http.post("/api/auth/enroll/finish", json={
-        "token": token, "challenge_id": options["challenge_id"],
-        "credential": key.create(options["options"], ORIGIN)})
+    done = await other_browser.http.post(
+        "/api/auth/enroll/finish",
+        json={
+            "token": token,
+            "challenge_id": options["challenge_id"],
+            "credential": key.create(options["options"], ORIGIN),
+        },
+    )
     assert done.status_code == 200 and done.json()["role"] == "desk"
     # The link is single use.
     again = await other_browser.http.post("/api/auth/enroll/options", json={"token": token})
@@ -52,11 +74,15 @@ async def test_admin_enrolls_and_invites_a_desk_official(browser: Browser, other
 
 async def test_invite_checks_its_fields(browser: Browser) -> None:
     await enroll(browser, "admin2@example.vn", "admin")
-    bad = await browser.post("/api/admin/accounts/officials", {
-        "email": "x@example.vn", "full_name": "X", "role": "desk", "commune_code": "99999"})
+    bad = await browser.post(
+        "/api/admin/accounts/officials",
+        {"email": "x@example.vn", "full_name": "X", "role": "desk", "commune_code": "99999"},
+    )
     assert bad.status_code == 422 and bad.json()["errors"][0]["path"] == "commune_code"
-    wrong_role = await browser.post("/api/admin/accounts/officials", {
-        "email": "x@example.vn", "full_name": "X", "role": "citizen"})
+    wrong_role = await browser.post(
+        "/api/admin/accounts/officials",
+        {"email": "x@example.vn", "full_name": "X", "role": "citizen"},
+    )
     assert wrong_role.status_code == 400 and wrong_role.json()["errors"][0]["path"] == "role"
 
 

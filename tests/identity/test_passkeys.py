@@ -39,12 +39,16 @@ async def test_replayed_assertion_is_refused(browser: Browser, other_browser: Br
     assert again.status_code == 400 and again.json()["type"] == "/problems/challenge_invalid"
     # The old assertion against a fresh challenge: the signed challenge does not match.
     fresh = (await other_browser.http.post("/api/auth/passkey/options")).json()
-    replay = await other_browser.http.post("/api/auth/passkey/verify", json={
-        "challenge_id": fresh["challenge_id"], "credential": assertion})
+    replay = await other_browser.http.post(
+        "/api/auth/passkey/verify",
+        json={"challenge_id": fresh["challenge_id"], "credential": assertion},
+    )
     assert replay.status_code == 400 and replay.json()["type"] == "/problems/passkey_rejected"
 
 
-async def test_wrong_origin_rp_id_missing_uv_and_unknown_credential(browser: Browser, other_browser: Browser) -> None:
+async def test_wrong_origin_rp_id_missing_uv_and_unknown_credential(
+    browser: Browser, other_browser: Browser
+) -> None:
     await browser.activated_citizen("tamper@example.vn")
     phone = SoftAuthenticator()
     await browser.add_passkey(phone)
@@ -67,8 +71,10 @@ async def test_wrong_origin_rp_id_missing_uv_and_unknown_credential(browser: Bro
 def _authenticator_with_foreign_credential() -> SoftAuthenticator:
     other = SoftAuthenticator()
     options = {
-        "rp": {"id": "localhost", "name": "x"}, "user": {"id": "AAEC", "name": "x", "displayName": "x"},
-        "challenge": "AAAA", "pubKeyCredParams": [{"type": "public-key", "alg": -7}],
+        "rp": {"id": "localhost", "name": "x"},
+        "user": {"id": "AAEC", "name": "x", "displayName": "x"},
+        "challenge": "AAAA",
+        "pubKeyCredParams": [{"type": "public-key", "alg": -7}],
         "authenticatorSelection": {"residentKey": "required", "userVerification": "required"},
     }
     other.create(options, ORIGIN)
@@ -79,7 +85,9 @@ async def test_registration_with_wrong_origin_creates_nothing(browser: Browser) 
     await browser.activated_citizen("wrongreg@example.vn")
     options = (await browser.post("/api/me/passkeys/options")).json()
     credential = SoftAuthenticator().create(options["options"], "http://evil.example")
-    r = await browser.post("/api/me/passkeys", {"challenge_id": options["challenge_id"], "credential": credential})
+    r = await browser.post(
+        "/api/me/passkeys", {"challenge_id": options["challenge_id"], "credential": credential}
+    )
     assert r.status_code == 400 and r.json()["errors"][0]["path"] == "credential"
     assert await Passkey.count() == 0
 

@@ -9,7 +9,9 @@ from tests.identity.conftest import PASSWORD, Browser
 
 
 async def test_register_activate_sign_in_following_the_emailed_link(browser: Browser) -> None:
-    r = await browser.register("an.nguyen@example.vn", full_name="  Nguye\u0302\u0303n   Va\u0306n An ")
+    r = await browser.register(
+        "an.nguyen@example.vn", full_name="  Nguye\u0302\u0303n   Va\u0306n An "
+    )
     assert r.status_code == 201, r.text
     assert r.json()["status"] == "activation_sent"
 
@@ -47,8 +49,9 @@ async def test_reused_and_expired_activation_links_are_refused(browser: Browser)
 
     await browser.register("late@example.vn")
     late = (await browser.link_in_last_mail("late@example.vn")).split("token=")[1]
-    await OneTimeToken.update({OneTimeToken.expires_at: dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)}).where(
-        OneTimeToken.purpose == "activation")
+    await OneTimeToken.update(
+        {OneTimeToken.expires_at: dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)}
+    ).where(OneTimeToken.purpose == "activation")
     expired = await browser.post("/api/auth/activate", {"token": late})
     assert expired.status_code == 410 and expired.json()["type"] == "/problems/link_expired"
 
@@ -65,10 +68,14 @@ async def test_resend_activation_sends_a_new_link_and_kills_the_old(browser: Bro
     assert (await browser.post("/api/auth/activate", {"token": first})).status_code == 410
     assert (await browser.post("/api/auth/activate", {"token": second})).status_code == 200
     # Unknown addresses get the same answer and no mail.
-    assert (await browser.post("/api/auth/activation/resend", {"email": "ghost@example.vn"})).status_code == 202
+    assert (
+        await browser.post("/api/auth/activation/resend", {"email": "ghost@example.vn"})
+    ).status_code == 202
 
 
-async def test_duplicate_email_weak_password_and_bad_fields_name_the_field(browser: Browser) -> None:
+async def test_duplicate_email_weak_password_and_bad_fields_name_the_field(
+    browser: Browser,
+) -> None:
     assert (await browser.register("dup@example.vn")).status_code == 201
     # A taken address answers as a new one (tests/hostile/test_password_checks.py).
     dup = await browser.register("DUP@example.vn")
@@ -76,7 +83,9 @@ async def test_duplicate_email_weak_password_and_bad_fields_name_the_field(brows
 
     weak = await browser.register("weak@example.vn", password="123456")
     assert weak.status_code == 422
-    assert [(e["path"], e["code"]) for e in weak.json()["errors"]] == [("password", "password_too_short")]
+    assert [(e["path"], e["code"]) for e in weak.json()["errors"]] == [
+        ("password", "password_too_short")
+    ]
 
     bad = await browser.register("bad@", phone="123", personal_id="999", full_name="R2D2")
     paths = {e["path"] for e in bad.json()["errors"]}
@@ -93,21 +102,39 @@ async def test_duplicate_email_weak_password_and_bad_fields_name_the_field(brows
 
 async def test_wrong_or_reused_captcha_is_refused(browser: Browser) -> None:
     captcha_id, answer = await browser.captcha()
-    wrong = await browser.http.post("/api/auth/register", json={
-        "email": "robot@example.vn", "full_name": "Robot Một", "phone": "0912345678",
-        "personal_id": "001090012345", "password": PASSWORD,
-        "captcha_id": captcha_id, "captcha_answer": "WRONG"})
+    wrong = await browser.http.post(
+        "/api/auth/register",
+        json={
+            "email": "robot@example.vn",
+            "full_name": "Robot Một",
+            "phone": "0912345678",
+            "personal_id": "001090012345",
+            "password": PASSWORD,
+            "captcha_id": captcha_id,
+            "captcha_answer": "WRONG",
+        },
+    )
     assert wrong.status_code == 400 and wrong.json()["errors"][0]["path"] == "captcha"
     # The wrong guess spent the image: the right answer no longer works.
-    reused = await browser.http.post("/api/auth/register", json={
-        "email": "robot@example.vn", "full_name": "Robot Một", "phone": "0912345678",
-        "personal_id": "001090012345", "password": PASSWORD,
-        "captcha_id": captcha_id, "captcha_answer": answer})
+    reused = await browser.http.post(
+        "/api/auth/register",
+        json={
+            "email": "robot@example.vn",
+            "full_name": "Robot Một",
+            "phone": "0912345678",
+            "personal_id": "001090012345",
+            "password": PASSWORD,
+            "captcha_id": captcha_id,
+            "captcha_answer": answer,
+        },
+    )
     assert reused.status_code == 400
     assert not await Account.exists().where(Account.email == "robot@example.vn")
 
 
-async def test_password_reset_by_email_ends_other_sessions(browser: Browser, other_browser: Browser) -> None:
+async def test_password_reset_by_email_ends_other_sessions(
+    browser: Browser, other_browser: Browser
+) -> None:
     await browser.activated_citizen("reset@example.vn")
     assert (await other_browser.sign_in("reset@example.vn")).status_code == 200
     r = await other_browser.post("/api/auth/password/forgot", {"email": "reset@example.vn"})
@@ -115,9 +142,13 @@ async def test_password_reset_by_email_ends_other_sessions(browser: Browser, oth
     link = await browser.link_in_last_mail("reset@example.vn")
     assert "/reset-password?token=" in link
     token = link.split("token=")[1]
-    weak = await other_browser.post("/api/auth/password/reset", {"token": token, "password": "short"})
+    weak = await other_browser.post(
+        "/api/auth/password/reset", {"token": token, "password": "short"}
+    )
     assert weak.status_code == 422 and weak.json()["errors"][0]["path"] == "password"
-    ok = await other_browser.post("/api/auth/password/reset", {"token": token, "password": "một mật khẩu mới hẳn"})
+    ok = await other_browser.post(
+        "/api/auth/password/reset", {"token": token, "password": "một mật khẩu mới hẳn"}
+    )
     assert ok.status_code == 200
     assert (await browser.get("/api/me")).status_code == 401
     assert (await browser.sign_in("reset@example.vn")).status_code == 401

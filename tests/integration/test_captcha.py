@@ -38,17 +38,21 @@ async def new_captcha(client: httpx.AsyncClient) -> dict:
 
 
 async def answer_of(challenge_id: str) -> str:
-    row = await CaptchaChallenge.select(CaptchaChallenge.answer).where(
-        CaptchaChallenge.id == uuid.UUID(challenge_id)
-    ).first()
+    row = (
+        await CaptchaChallenge.select(CaptchaChallenge.answer)
+        .where(CaptchaChallenge.id == uuid.UUID(challenge_id))
+        .first()
+    )
     assert row is not None
     return row["answer"]
 
 
 async def row_of(challenge_id: str) -> dict:
-    row = await CaptchaChallenge.select().where(
-        CaptchaChallenge.id == uuid.UUID(challenge_id)
-    ).first()
+    row = (
+        await CaptchaChallenge.select()
+        .where(CaptchaChallenge.id == uuid.UUID(challenge_id))
+        .first()
+    )
     assert row is not None
     return row
 
@@ -74,7 +78,7 @@ async def test_new_captcha_is_a_png_with_an_answer_from_the_alphabet(client) -> 
     assert set(body) == {"id", "image", "audio_url", "expires_at"}
     assert body["audio_url"] == f"/api/captcha/{body['id']}/audio"
     assert body["image"].startswith(DATA_URL_PREFIX)
-    png = base64.b64decode(body["image"][len(DATA_URL_PREFIX):], validate=True)
+    png = base64.b64decode(body["image"][len(DATA_URL_PREFIX) :], validate=True)
     assert png.startswith(PNG_MAGIC)
     from PIL import Image
 
@@ -200,9 +204,9 @@ async def test_purge_deletes_challenges_expired_over_a_day_ago(client) -> None:
     await CaptchaChallenge.update(
         {CaptchaChallenge.expires_at: now - timedelta(days=1, minutes=1)}
     ).where(CaptchaChallenge.id == old)
-    await CaptchaChallenge.update(
-        {CaptchaChallenge.expires_at: now - timedelta(hours=23)}
-    ).where(CaptchaChallenge.id == recent)
+    await CaptchaChallenge.update({CaptchaChallenge.expires_at: now - timedelta(hours=23)}).where(
+        CaptchaChallenge.id == recent
+    )
 
     assert await purge_expired_captchas() >= 1
     remaining = {

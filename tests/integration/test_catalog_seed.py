@@ -41,9 +41,11 @@ def inline_sections(data: dict) -> list[dict]:
 
 
 async def versions_of(code: str) -> list[int]:
-    rows = await ProcedureVersion.select(ProcedureVersion.version).where(
-        ProcedureVersion.procedure_code == code
-    ).order_by(ProcedureVersion.version)
+    rows = (
+        await ProcedureVersion.select(ProcedureVersion.version)
+        .where(ProcedureVersion.procedure_code == code)
+        .order_by(ProcedureVersion.version)
+    )
     return [r["version"] for r in rows]
 
 
@@ -84,16 +86,26 @@ async def test_removed_file_withdraws_the_procedure(engine, tmp_path) -> None:
         (lambda p: p.write_text("{not json", encoding="utf-8"), "$"),
         (lambda p: edit(p, lambda d: d.update(level=5)), "$"),
         (lambda p: edit(p, lambda d: d.update(code="Khai Sinh")), "code"),
-        (lambda p: edit(p, lambda d: d["form"]["sections"].append({"use": "no-such-fragment"})), "form.sections"),
-        (lambda p: edit(p, lambda d: inline_sections(d)[0]["fields"][0].update(type="colour")), "form"),
+        (
+            lambda p: edit(p, lambda d: d["form"]["sections"].append({"use": "no-such-fragment"})),
+            "form.sections",
+        ),
+        (
+            lambda p: edit(p, lambda d: inline_sections(d)[0]["fields"][0].update(type="colour")),
+            "form",
+        ),
     ],
 )
-async def test_broken_file_is_named_and_nothing_is_stored(engine, tmp_path, breakage, entry) -> None:
+async def test_broken_file_is_named_and_nothing_is_stored(
+    engine, tmp_path, breakage, entry
+) -> None:
     catalog = copy_catalog(tmp_path)
     target = catalog / "procedures" / "khai-tu.json"
     # A valid change in another file must not be stored either.
-    edit(catalog / "procedures" / "khai-sinh.json",
-         lambda d: d["notes"].append({"vi": "x", "en": "x"}))
+    edit(
+        catalog / "procedures" / "khai-sinh.json",
+        lambda d: d["notes"].append({"vi": "x", "en": "x"}),
+    )
     breakage(target)
     before = await ProcedureVersion.count()
     with pytest.raises(CatalogDataError) as info:

@@ -13,7 +13,9 @@ MOTCUA = [sys.executable, "-m", "server.cli"]
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(MOTCUA + args, env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        MOTCUA + args, env={**os.environ, **env}, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_migrate_seed_demo_twice_on_a_fresh_directory(tmp_path: Path) -> None:
@@ -32,8 +34,13 @@ def test_migrate_seed_demo_twice_on_a_fresh_directory(tmp_path: Path) -> None:
 
 def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
     for command in (["check"], ["migrate"], ["serve"]):
-        result = run(command, {"MOTCUA_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/nowhere",
-                               "MOTCUA_DATA_DIR": str(tmp_path)})
+        result = run(
+            command,
+            {
+                "MOTCUA_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/nowhere",
+                "MOTCUA_DATA_DIR": str(tmp_path),
+            },
+        )
         assert result.returncode == 1
         assert "Traceback" not in result.stderr
         assert result.stderr.strip().count("\n") == 0 and "127.0.0.1:1" in result.stderr
@@ -46,7 +53,11 @@ def test_broken_catalog_file_is_named_and_nothing_is_loaded(tmp_path: Path) -> N
     env = {"MOTCUA_DATA_DIR": str(tmp_path), "MOTCUA_CATALOG_DIR": str(catalog)}
     assert run(["migrate"], env).returncode == 0
     result = run(["seed"], env)
-    assert result.returncode == 1 and "ket-hon.json" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        result.returncode == 1
+        and "ket-hon.json" in result.stderr
+        and "Traceback" not in result.stderr
+    )
     db = sqlite3.connect(tmp_path / "motcua.db")
     assert db.execute("SELECT count(*) FROM procedure").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM commune").fetchone()[0] == 0
@@ -54,4 +65,8 @@ def test_broken_catalog_file_is_named_and_nothing_is_loaded(tmp_path: Path) -> N
 
 def test_bad_setting_is_named(tmp_path: Path) -> None:
     result = run(["check"], {"MOTCUA_PORT": "eighty", "MOTCUA_DATA_DIR": str(tmp_path)})
-    assert result.returncode == 1 and "MOTCUA_PORT" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        result.returncode == 1
+        and "MOTCUA_PORT" in result.stderr
+        and "Traceback" not in result.stderr
+    )

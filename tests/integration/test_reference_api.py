@@ -27,7 +27,9 @@ async def test_communes_small_when_gzipped(client: httpx.AsyncClient) -> None:
     assert compressed < 60 * 1024, compressed
 
 
-async def test_reference_bodies_gzipped_once_and_identical_to_plain(client: httpx.AsyncClient) -> None:
+async def test_reference_bodies_gzipped_once_and_identical_to_plain(
+    client: httpx.AsyncClient,
+) -> None:
     for path in ("/api/communes", "/api/catalog", "/api/catalog/khai-sinh"):
         plain = await client.get(path, headers={"Accept-Encoding": "identity"})
         assert "content-encoding" not in plain.headers, path
@@ -37,7 +39,10 @@ async def test_reference_bodies_gzipped_once_and_identical_to_plain(client: http
         for _ in range(2):
             # httpx would decode for us; read the bytes as sent.
             async with client.stream("GET", path, headers={"Accept-Encoding": "gzip"}) as r:
-                assert r.headers["content-encoding"] == "gzip" and r.headers["vary"] == "Accept-Encoding", path
+                assert (
+                    r.headers["content-encoding"] == "gzip"
+                    and r.headers["vary"] == "Accept-Encoding"
+                ), path
                 raw.append(b"".join([chunk async for chunk in r.aiter_raw()]))
         assert raw[0] == raw[1], path  # byte for byte the same answer each time
         assert gzip.decompress(raw[0]) == plain.content, path
@@ -58,8 +63,17 @@ async def test_catalog_lists_every_family(client: httpx.AsyncClient) -> None:
     procedures = r.json()["procedures"]
     assert len(procedures) >= 21
     families = {p["family"] for p in procedures}
-    assert {"birth", "death", "marriage", "extract", "guardianship", "marital_status",
-            "correction", "recognition", "certified_copy"} <= families
+    assert {
+        "birth",
+        "death",
+        "marriage",
+        "extract",
+        "guardianship",
+        "marital_status",
+        "correction",
+        "recognition",
+        "certified_copy",
+    } <= families
     for p in procedures:
         assert p["name"]["vi"] and p["name"]["en"]
         assert p["level"] in (3, 4)

@@ -37,14 +37,18 @@ SAMPLES: list[EmailParams] = [
     ),
     DossierResultParams(code="01234260000001AK"),
     DossierRefusedParams(code="01234260000001AK", reason="Không thuộc thẩm quyền của UBND xã"),
-    RegistrationAttemptParams(link="http://localhost:8000/reset-password?token=jkl", name="Lê Văn Bình"),
+    RegistrationAttemptParams(
+        link="http://localhost:8000/reset-password?token=jkl", name="Lê Văn Bình"
+    ),
 ]
 
 RECEIVED = DossierReceivedParams(code="01234260000001AK", appointment=date(2026, 11, 25))
 RECEIVED_SUBJECT_VI = "Hồ sơ 01234260000001AK đã được tiếp nhận"
 
 
-async def enqueue_committed(engine: Engine, count: int = 1, prefix: str = "nguoi") -> list[uuid.UUID]:
+async def enqueue_committed(
+    engine: Engine, count: int = 1, prefix: str = "nguoi"
+) -> list[uuid.UUID]:
     """`count` messages enqueued in one committed transaction."""
     async with write_transaction(engine):
         return [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import httpx
 import msgspec
@@ -36,7 +36,9 @@ async def mail_app(settings: Settings) -> AsyncIterator[tuple]:
     app = create_app(settings)
     async with LifespanManager(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://localhost:8000"
+        ) as client:
             yield app, client
 
 
@@ -80,7 +82,9 @@ async def test_mailbox_mode_writes_files_and_dev_mail_lists_them(mail_app, setti
     assert '<a href="http://localhost:8000/activate?t=abc&amp;x=1">' in one.text
 
     assert (await client.get("/dev/mail/..%2Fmotcua.db")).status_code == 404
-    assert (await client.get("/dev/mail/00000000-0000-0000-0000-000000000000.eml")).status_code == 404
+    assert (
+        await client.get("/dev/mail/00000000-0000-0000-0000-000000000000.eml")
+    ).status_code == 404
 
 
 async def test_redelivery_replaces_the_file_instead_of_adding_one(engine, settings) -> None:
@@ -88,7 +92,9 @@ async def test_redelivery_replaces_the_file_instead_of_adding_one(engine, settin
         message_id = await enqueue_email("dan@example.vn", "dossier_received", "en", RECEIVED)
     assert await deliver_due(engine, settings, 10) == 1
     # As if the process died after writing but before recording it as sent.
-    await OutboxMessage.update({OutboxMessage.status: "pending"}).where(OutboxMessage.id == message_id)
+    await OutboxMessage.update({OutboxMessage.status: "pending"}).where(
+        OutboxMessage.id == message_id
+    )
     assert await deliver_due(engine, settings, 10) == 1
     [entry] = mailbox.list_entries(settings.data_dir / "mailbox")
     assert entry.name == f"{message_id}.eml"
@@ -99,7 +105,9 @@ async def test_dev_mail_is_not_mounted_when_an_smtp_host_is_set(settings) -> Non
     app = create_app(msgspec.structs.replace(settings, smtp_host="127.0.0.1", smtp_port=9))
     async with LifespanManager(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://localhost:8000"
+        ) as client:
             response = await client.get("/dev/mail")
     assert "Mailbox (" not in response.text
 

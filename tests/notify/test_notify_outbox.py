@@ -17,7 +17,9 @@ class Rollback(Exception):
     pass
 
 
-async def test_enqueue_in_a_rolled_back_transaction_sends_nothing(engine, smtp_server, smtp_settings) -> None:
+async def test_enqueue_in_a_rolled_back_transaction_sends_nothing(
+    engine, smtp_server, smtp_settings
+) -> None:
     with pytest.raises(Rollback):
         async with write_transaction(engine):
             await enqueue_email("a@example.vn", "dossier_received", "vi", RECEIVED)
@@ -81,7 +83,9 @@ async def test_a_message_key_makes_enqueue_idempotent(engine, smtp_server, smtp_
     ids = []
     for _ in range(2):
         async with write_transaction(engine):
-            ids.append(await enqueue_email("a@example.vn", "activation", "en", params, key="activation:42"))
+            ids.append(
+                await enqueue_email("a@example.vn", "activation", "en", params, key="activation:42")
+            )
     assert ids[0] == ids[1]
     assert await deliver_due(engine, smtp_settings, 10) == 1
     # Still a no-op once the first one has been sent.

@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import unicodedata
-from datetime import timedelta, timezone
-from typing import Iterator
+from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx
 import msgspec
@@ -34,7 +34,15 @@ from server.notify.sms import (
     render_sms,
     sms_dir,
 )
-from server.notify.sms_text import GSM7_LIMIT, UCS2_LIMIT, fit, gsm7_length, parts, sms_length, unaccent
+from server.notify.sms_text import (
+    GSM7_LIMIT,
+    UCS2_LIMIT,
+    fit,
+    gsm7_length,
+    parts,
+    sms_length,
+    unaccent,
+)
 from server.notify.tables import OutboxMessage
 from server.notify.worker import deliver_due, notify_now
 from server.settings import SettingsError, load_settings
@@ -45,14 +53,18 @@ from tests.support.smtp import free_port
 CODE = make_code("00070", 2026, 1)
 PHONE = "0912 345 678"
 E164 = "+84912345678"
-RECEIVED = DossierReceivedParams(code=CODE, appointment=dt.date(2026, 11, 25), procedure="Đăng ký khai sinh")
+RECEIVED = DossierReceivedParams(
+    code=CODE, appointment=dt.date(2026, 11, 25), procedure="Đăng ký khai sinh"
+)
 LONG = "Ảnh chụp giấy chứng sinh bị mờ, không đọc được số và ngày cấp; đề nghị chụp lại rõ nét " * 4
 SAMPLES = [
     DossierSubmittedParams(code=CODE, procedure="Đăng ký khai sinh"),
     RECEIVED,
     DocumentsRequestedParams(
-        code=CODE, documents=["Giấy chứng sinh (bản chính)", "Giấy chứng nhận kết hôn (bản sao)"],
-        reason=LONG, due_date=dt.date(2026, 12, 1),
+        code=CODE,
+        documents=["Giấy chứng sinh (bản chính)", "Giấy chứng nhận kết hôn (bản sao)"],
+        reason=LONG,
+        due_date=dt.date(2026, 12, 1),
     ),
     DossierResultParams(code=CODE, procedure="Trích lục khai sinh"),
     DossierRefusedParams(code=CODE, reason=LONG),
@@ -61,20 +73,36 @@ SAMPLES = [
 
 def _soon() -> dt.datetime:
     # Just after the messages were enqueued (their first try is due at once).
-    return dt.datetime.now(timezone.utc) + timedelta(seconds=1)
+    return dt.datetime.now(dt.UTC) + timedelta(seconds=1)
 
 
 # ------------------------------------------------------------------ text
 
+
 def test_unaccented_vietnamese() -> None:
     assert unaccent("Hồ sơ của bạn đã được tiếp nhận") == "Ho so cua ban da duoc tiep nhan"
-    assert unaccent("ĐĂNG KÝ KHAI SINH cho bé Nguyễn Ngọc Ánh") == "DANG KY KHAI SINH cho be Nguyen Ngoc Anh"
+    assert (
+        unaccent("ĐĂNG KÝ KHAI SINH cho bé Nguyễn Ngọc Ánh")
+        == "DANG KY KHAI SINH cho be Nguyen Ngoc Anh"
+    )
     # NFD input, old and new tone placement, typographic punctuation.
     assert unaccent(unicodedata.normalize("NFD", "Hoà – “Thuỷ” hòa…")) == 'Hoa - "Thuy" hoa...'
     every = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
     assert unaccent(every + every.upper()) == (
-        "a" * 17 + "e" * 11 + "i" * 5 + "o" * 17 + "u" * 11 + "y" * 5 + "d"
-        + "A" * 17 + "E" * 11 + "I" * 5 + "O" * 17 + "U" * 11 + "Y" * 5 + "D"
+        "a" * 17
+        + "e" * 11
+        + "i" * 5
+        + "o" * 17
+        + "u" * 11
+        + "y" * 5
+        + "d"
+        + "A" * 17
+        + "E" * 11
+        + "I" * 5
+        + "O" * 17
+        + "U" * 11
+        + "Y" * 5
+        + "D"
     )
     # Nothing outside GSM-7 survives.
     assert unaccent("Mã số 漢字 ☎") == "Ma so ?? ?"
@@ -124,26 +152,47 @@ def test_received_sms_texts() -> None:
         f"Ho so cua ban da duoc tiep nhan. Ma ho so: {display(CODE)}. "
         "Hen tra ket qua: 25/11/2026. Thu tuc: Dang ky khai sinh."
     )
-    assert render_sms(RECEIVED, "vi", unaccented=False) == unicodedata.normalize("NFC", (
-        f"Hồ sơ của bạn đã được tiếp nhận. Mã hồ sơ: {display(CODE)}. "
-        "Hẹn trả kết quả: 25/11/2026. Thủ tục: Đăng ký khai sinh."
-    ))
+    assert render_sms(RECEIVED, "vi", unaccented=False) == unicodedata.normalize(
+        "NFC",
+        (
+            f"Hồ sơ của bạn đã được tiếp nhận. Mã hồ sơ: {display(CODE)}. "
+            "Hẹn trả kết quả: 25/11/2026. Thủ tục: Đăng ký khai sinh."
+        ),
+    )
     assert render_sms(RECEIVED, "en") == (
         f"Your dossier has been received. Code: {display(CODE)}. "
         "Result due: 25 November 2026. Procedure: Dang ky khai sinh."
     )
     refused = render_sms(DossierRefusedParams(code=CODE, reason=LONG), "vi")
-    assert refused.startswith(f"Ho so {display(CODE)} khong duoc tiep nhan. Ly do: Anh chup giay chung sinh")
+    assert refused.startswith(
+        f"Ho so {display(CODE)} khong duoc tiep nhan. Ly do: Anh chup giay chung sinh"
+    )
     assert len(refused) <= 160 and refused.endswith("...")
 
 
 def test_phone_numbers_are_normalized_to_e164() -> None:
-    for written in ["0912 345 678", "0912.345.678", "0912-345-678", "84912345678", "+84 912 345 678",
-                    "0084912345678", "(+84) 912345678"]:
+    for written in [
+        "0912 345 678",
+        "0912.345.678",
+        "0912-345-678",
+        "84912345678",
+        "+84 912 345 678",
+        "0084912345678",
+        "(+84) 912345678",
+    ]:
         assert normalize_phone(written) == E164, written
     assert normalize_phone("0387654321") == "+84387654321"
     assert normalize_phone("+33 6 12 34 56 78") == "+33612345678"
-    for bad in ["", "abc", "091234567", "02438123456", "+8402438123456", "0912 345 67x", "+1234", "٠٩١٢٣٤٥٦٧٨"]:
+    for bad in [
+        "",
+        "abc",
+        "091234567",
+        "02438123456",
+        "+8402438123456",
+        "0912 345 67x",
+        "+1234",
+        "٠٩١٢٣٤٥٦٧٨",
+    ]:
         with pytest.raises(ValueError):
             normalize_phone(bad)
 
@@ -151,18 +200,33 @@ def test_phone_numbers_are_normalized_to_e164() -> None:
 def test_sms_settings_from_the_environment(tmp_path) -> None:
     base = {"MOTCUA_DATA_DIR": str(tmp_path)}
     default = load_settings(base)
-    assert (default.sms_gateway_url, default.sms_unaccented, default.sms_max_attempts) == ("", True, 10)
-    custom = load_settings({**base, "MOTCUA_SMS_GATEWAY_URL": "https://sms.example.vn/api/send",
-                            "MOTCUA_SMS_GATEWAY_TOKEN": "s3cret", "MOTCUA_SMS_UNACCENTED": "off",
-                            "MOTCUA_SMS_MAX_ATTEMPTS": "4"})
+    assert (default.sms_gateway_url, default.sms_unaccented, default.sms_max_attempts) == (
+        "",
+        True,
+        10,
+    )
+    custom = load_settings(
+        {
+            **base,
+            "MOTCUA_SMS_GATEWAY_URL": "https://sms.example.vn/api/send",
+            "MOTCUA_SMS_GATEWAY_TOKEN": "s3cret",
+            "MOTCUA_SMS_UNACCENTED": "off",
+            "MOTCUA_SMS_MAX_ATTEMPTS": "4",
+        }
+    )
     assert custom.sms_gateway_url == "https://sms.example.vn/api/send"
-    assert (custom.sms_gateway_token, custom.sms_unaccented, custom.sms_max_attempts) == ("s3cret", False, 4)
+    assert (custom.sms_gateway_token, custom.sms_unaccented, custom.sms_max_attempts) == (
+        "s3cret",
+        False,
+        4,
+    )
     for bad in [{"MOTCUA_SMS_GATEWAY_URL": "ftp://x"}, {"MOTCUA_SMS_UNACCENTED": "maybe"}]:
         with pytest.raises(SettingsError):
             load_settings({**base, **bad})
 
 
 # ------------------------------------------------------------------ outbox
+
 
 @pytest.fixture
 def gateway() -> Iterator[Gateway]:
@@ -182,12 +246,18 @@ def sms_settings(settings, gateway: Gateway):
 
 async def _enqueue(engine, count: int = 1, params=RECEIVED, lang: str = "vi") -> list:
     async with write_transaction(engine):
-        return [await enqueue_sms(f"091234{i:04d}", params.__struct_config__.tag, lang, params)
-                for i in range(count)]
+        return [
+            await enqueue_sms(f"091234{i:04d}", params.__struct_config__.tag, lang, params)
+            for i in range(count)
+        ]
 
 
 async def _sms_rows() -> list[dict]:
-    return await OutboxMessage.select().where(OutboxMessage.channel == "sms").order_by(OutboxMessage.recipient)
+    return (
+        await OutboxMessage.select()
+        .where(OutboxMessage.channel == "sms")
+        .order_by(OutboxMessage.recipient)
+    )
 
 
 async def test_enqueue_sms_runs_in_the_callers_transaction_and_checks_its_input(engine) -> None:
@@ -195,9 +265,9 @@ async def test_enqueue_sms_runs_in_the_callers_transaction_and_checks_its_input(
         await enqueue_sms(PHONE, "dossier_received", "vi", RECEIVED)
     async with write_transaction(engine):
         for template, params, phone in [
-            ("dossier_refused", RECEIVED, PHONE),          # parameters of another template
+            ("dossier_refused", RECEIVED, PHONE),  # parameters of another template
             ("activation", ActivationParams(link="http://x"), PHONE),  # no SMS for it
-            ("dossier_received", RECEIVED, "12345"),       # not a mobile number
+            ("dossier_received", RECEIVED, "12345"),  # not a mobile number
         ]:
             with pytest.raises(ValueError):
                 await enqueue_sms(phone, template, "vi", params)  # type: ignore[arg-type]
@@ -206,7 +276,11 @@ async def test_enqueue_sms_runs_in_the_callers_transaction_and_checks_its_input(
         message_id = await enqueue_sms(PHONE, "dossier_received", "vi", RECEIVED)
     row = await OutboxMessage.select().where(OutboxMessage.id == message_id).first()
     assert (row["channel"], row["recipient"], row["template"], row["status"]) == (
-        "sms", E164, "dossier_received", "pending")
+        "sms",
+        E164,
+        "dossier_received",
+        "pending",
+    )
     # Rolled back with the caller's transaction: nothing is left to send.
     with pytest.raises(RuntimeError):
         async with write_transaction(engine):
@@ -218,8 +292,12 @@ async def test_enqueue_sms_runs_in_the_callers_transaction_and_checks_its_input(
 async def test_a_key_enqueues_once_and_sms_keys_are_apart_from_email_keys(engine) -> None:
     async with write_transaction(engine):
         first = await enqueue_sms(PHONE, "dossier_received", "vi", RECEIVED, key="received:42")
-        again = await enqueue_sms("0999999999", "dossier_received", "en", RECEIVED, key="received:42")
-        email = await enqueue_email("nguoi@example.vn", "dossier_received", "vi", RECEIVED, key="received:42")
+        again = await enqueue_sms(
+            "0999999999", "dossier_received", "en", RECEIVED, key="received:42"
+        )
+        email = await enqueue_email(
+            "nguoi@example.vn", "dossier_received", "vi", RECEIVED, key="received:42"
+        )
     assert first == again != email
     assert await OutboxMessage.count() == 2
     with pytest.raises(ValueError):
@@ -227,7 +305,9 @@ async def test_a_key_enqueues_once_and_sms_keys_are_apart_from_email_keys(engine
             await enqueue_sms(PHONE, "dossier_received", "vi", RECEIVED, key="k" * 197)
 
 
-async def test_the_email_and_sms_senders_each_take_only_their_channel(engine, sms_settings, gateway) -> None:
+async def test_the_email_and_sms_senders_each_take_only_their_channel(
+    engine, sms_settings, gateway
+) -> None:
     async with write_transaction(engine):
         await enqueue_email("nguoi@example.vn", "dossier_received", "vi", RECEIVED)
         sms_id = await enqueue_sms(PHONE, "dossier_received", "vi", RECEIVED)
@@ -241,7 +321,9 @@ async def test_the_email_and_sms_senders_each_take_only_their_channel(engine, sm
     assert gateway.delivered_per_key() == {str(sms_id): 1}
 
 
-async def test_the_gateway_gets_json_to_and_text_with_the_bearer_token(engine, sms_settings, gateway) -> None:
+async def test_the_gateway_gets_json_to_and_text_with_the_bearer_token(
+    engine, sms_settings, gateway
+) -> None:
     [message_id] = await _enqueue(engine)
     assert await deliver_due_sms(engine, sms_settings, 10) == 1
     [request] = gateway.requests
@@ -281,16 +363,23 @@ async def test_gateway_errors_are_retried_with_backoff_and_delivered_exactly_onc
     now += timedelta(seconds=6)
     assert await deliver_due_sms(engine, sms_settings, 10, now=now) == 0
     rows = await _sms_rows()
-    assert all(now + timedelta(seconds=7) <= r["next_attempt_at"] <= now + timedelta(seconds=10) for r in rows)
+    assert all(
+        now + timedelta(seconds=7) <= r["next_attempt_at"] <= now + timedelta(seconds=10)
+        for r in rows
+    )
     now += timedelta(seconds=11)
     assert await deliver_due_sms(engine, sms_settings, 10, now=now) == 2
     assert await deliver_due_sms(engine, sms_settings, 10, now=now + timedelta(hours=2)) == 0
     assert len(gateway.requests) == 6
     assert gateway.delivered_per_key() == {str(i): 1 for i in ids}
-    assert [(r["status"], r["attempts"], r["last_error"]) for r in await _sms_rows()] == [("sent", 3, "")] * 2
+    assert [(r["status"], r["attempts"], r["last_error"]) for r in await _sms_rows()] == [
+        ("sent", 3, "")
+    ] * 2
 
 
-async def test_a_4xx_fails_the_message_for_good_but_429_is_retried(engine, sms_settings, gateway) -> None:
+async def test_a_4xx_fails_the_message_for_good_but_429_is_retried(
+    engine, sms_settings, gateway
+) -> None:
     gateway.fail, gateway.fail_status = 1, 400
     await _enqueue(engine, 1)
     t0 = _soon()
@@ -310,7 +399,9 @@ async def test_a_4xx_fails_the_message_for_good_but_429_is_retried(engine, sms_s
     assert await deliver_due_sms(engine, sms_settings, 10, now=t0 + timedelta(minutes=1)) == 1
 
 
-async def test_a_timeout_is_retried_and_the_rest_of_the_batch_waits(engine, sms_settings, gateway) -> None:
+async def test_a_timeout_is_retried_and_the_rest_of_the_batch_waits(
+    engine, sms_settings, gateway
+) -> None:
     gateway.hang, gateway.hang_seconds = 1, 1.5
     ids = await _enqueue(engine, 3)
     t0 = _soon()
@@ -331,7 +422,9 @@ async def test_a_timeout_is_retried_and_the_rest_of_the_batch_waits(engine, sms_
 
 async def test_gateway_down_then_up_loses_and_duplicates_nothing(engine, sms_settings) -> None:
     port = free_port()
-    settings = msgspec.structs.replace(sms_settings, sms_gateway_url=f"http://127.0.0.1:{port}/send")
+    settings = msgspec.structs.replace(
+        sms_settings, sms_gateway_url=f"http://127.0.0.1:{port}/send"
+    )
     ids = await _enqueue(engine, 3)
     t0 = _soon()
     assert await deliver_due_sms(engine, settings, 10, now=t0) == 0
@@ -346,7 +439,9 @@ async def test_gateway_down_then_up_loses_and_duplicates_nothing(engine, sms_set
     assert gateway.delivered_per_key() == {str(i): 1 for i in ids}
 
 
-async def test_when_the_attempts_run_out_the_message_is_failed(engine, sms_settings, gateway) -> None:
+async def test_when_the_attempts_run_out_the_message_is_failed(
+    engine, sms_settings, gateway
+) -> None:
     settings = msgspec.structs.replace(sms_settings, sms_max_attempts=3)
     gateway.fail = 100
     await _enqueue(engine, 1)
@@ -359,7 +454,9 @@ async def test_when_the_attempts_run_out_the_message_is_failed(engine, sms_setti
     assert len(gateway.requests) == 3
 
 
-async def test_concurrent_senders_deliver_each_sms_exactly_once(engine, sms_settings, gateway) -> None:
+async def test_concurrent_senders_deliver_each_sms_exactly_once(
+    engine, sms_settings, gateway
+) -> None:
     ids = await _enqueue(engine, 24)
     total = 0
     while True:
@@ -374,6 +471,7 @@ async def test_concurrent_senders_deliver_each_sms_exactly_once(engine, sms_sett
 
 
 # ------------------------------------------------------------------ in the app
+
 
 async def test_without_a_gateway_sms_go_to_files_listed_at_dev_sms(settings) -> None:
     settings = msgspec.structs.replace(settings, demo_mode=True)  # no files outside demo mode
@@ -395,7 +493,9 @@ async def test_without_a_gateway_sms_go_to_files_listed_at_dev_sms(settings) -> 
         assert stored["to"] == E164
         assert stored["text"] == render_sms(RECEIVED, "vi")
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://localhost:8000"
+        ) as client:
             page = await client.get("/dev/sms")
         assert page.status_code == 200
         assert "Ho so cua ban da duoc tiep nhan." in page.text
@@ -426,6 +526,10 @@ async def test_the_apps_background_sender_delivers_sms(settings, gateway) -> Non
                 break
             await asyncio.sleep(0.01)
         assert gateway.delivered_per_key() == {str(message_id): 1}
-        assert gateway.delivered[0].body["text"].startswith(f"The result of dossier {display(CODE)} is ready.")
+        assert (
+            gateway.delivered[0]
+            .body["text"]
+            .startswith(f"The result of dossier {display(CODE)} is ready.")
+        )
         assert await OutboxMessage.count().where(OutboxMessage.status == "sent") == 1
         await OutboxMessage.delete(force=True)

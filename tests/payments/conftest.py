@@ -6,6 +6,7 @@ from asgi_lifespan import LifespanManager
 
 from server.app import create_app
 from server.settings import Settings
+
 # The desk official and the citizen come from the desk tests, served by this app.
 from tests.desk.conftest import desk, person  # noqa: F401  (fixtures)
 from tests.support.payment_gateway import API_KEY, API_SECRET, PaymentGateway
@@ -23,8 +24,14 @@ def gateway() -> PaymentGateway:
 
 
 def with_gateway(settings: Settings, gateway: PaymentGateway, **changes) -> Settings:
-    values = dict(demo_mode=True, payment_gateway_url=gateway.url, payment_provider_name=PROVIDER,
-                  payment_api_key=API_KEY, payment_api_secret=API_SECRET, payment_timeout=1.0)
+    values = dict(
+        demo_mode=True,
+        payment_gateway_url=gateway.url,
+        payment_provider_name=PROVIDER,
+        payment_api_key=API_KEY,
+        payment_api_secret=API_SECRET,
+        payment_timeout=1.0,
+    )
     return msgspec.structs.replace(settings, **{**values, **changes})
 
 
@@ -34,4 +41,3 @@ async def app(settings: Settings, gateway: PaymentGateway):
     app = create_app(with_gateway(settings, gateway))
     async with LifespanManager(app):
         yield app
-

@@ -16,7 +16,7 @@ from tests.payments.test_online_payment import FEE, assert_nothing_stored, fee_r
 
 async def test_a_reference_issued_by_the_dev_page_pays_the_fee(person, desk, settings) -> None:
     dossier, code = await fee_requested(person, desk)
-    spaced = " ".join(code[i:i + 4] for i in range(0, 16, 4))  # as printed on the receipt
+    spaced = " ".join(code[i : i + 4] for i in range(0, 16, 4))  # as printed on the receipt
     page = await desk.http.post("/dev/payments", data={"dossier_code": spaced, "amount": str(FEE)})
     assert page.status_code == 200, page.text
     reference = re.search(r'id="reference">([A-Z0-9]+)<', page.text).group(1)
@@ -38,12 +38,16 @@ async def test_the_dev_provider_confirms_only_what_it_issued(person, desk, app) 
     r = await desk.act(dossier, "record_payment", {"provider": "dev", "reference": short.reference})
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "amount_mismatch"
     await assert_nothing_stored(dossier)
-    stored = msgspec.json.decode((dev_payments_dir(settings.data_dir) / f"{short.reference}.json").read_bytes())
+    stored = msgspec.json.decode(
+        (dev_payments_dir(settings.data_dir) / f"{short.reference}.json").read_bytes()
+    )
     assert stored["amount"] == FEE - 1 and stored["dossier_code"] == code
 
 
 async def test_the_dev_page_refuses_a_code_that_is_not_one(desk) -> None:
-    page = await desk.http.post("/dev/payments", data={"dossier_code": "0007 0000", "amount": "1000"})
+    page = await desk.http.post(
+        "/dev/payments", data={"dossier_code": "0007 0000", "amount": "1000"}
+    )
     assert page.status_code == 200 and "Not paid" in page.text and 'id="reference"' not in page.text
 
 

@@ -17,9 +17,9 @@ from server.payments.tables import Payment
 from tests.desk.conftest import DeskOfficial, official
 from tests.desk.test_desk_flow import submitted_birth
 from tests.payments.conftest import PROVIDER, with_gateway
-from tests.sync.conftest import device_for, make_account
 from tests.support.payment_gateway import PaymentGateway
 from tests.support.sync_client import SyncDevice, uuid7
+from tests.sync.conftest import device_for, make_account
 
 COPIES = 2
 FEE = 16_000  # 2 copies at 8.000 đồng
@@ -45,10 +45,16 @@ def extract_answers() -> dict:
     }
 
 
-async def fee_requested(person: SyncDevice, desk: DeskOfficial, amount: int = FEE, method: str = "online") -> tuple[str, str]:
+async def fee_requested(
+    person: SyncDevice, desk: DeskOfficial, amount: int = FEE, method: str = "online"
+) -> tuple[str, str]:
     """A submitted extract, received, its fee asked for; returns (dossier id, code)."""
     dossier = uuid7()
-    person.queue("create_draft", dossier, {"procedure_code": "trich-luc-khai-sinh", "fields": extract_answers()})
+    person.queue(
+        "create_draft",
+        dossier,
+        {"procedure_code": "trich-luc-khai-sinh", "fields": extract_answers()},
+    )
     person.queue("submit", dossier, {}, 1)
     outcomes = await person.sync()
     assert outcomes[-1]["state"] == 1, outcomes
@@ -64,20 +70,29 @@ async def payments_of(dossier: str) -> list[dict]:
 
 
 async def history_actions(dossier: str) -> list[str]:
-    rows = await DossierHistory.select(DossierHistory.action).where(
-        DossierHistory.dossier_id == uuid.UUID(dossier)).order_by(DossierHistory.id)
+    rows = (
+        await DossierHistory.select(DossierHistory.action)
+        .where(DossierHistory.dossier_id == uuid.UUID(dossier))
+        .order_by(DossierHistory.id)
+    )
     return [r["action"] for r in rows]
 
 
 async def assert_nothing_stored(dossier: str) -> None:
     assert await payments_of(dossier) == []
-    row = await Dossier.select(Dossier.state, Dossier.fee).where(Dossier.id == uuid.UUID(dossier)).first()
+    row = (
+        await Dossier.select(Dossier.state, Dossier.fee)
+        .where(Dossier.id == uuid.UUID(dossier))
+        .first()
+    )
     assert row["state"] == 6
     assert "reference" not in msgspec.json.decode(row["fee"])
     assert "record_payment" not in await history_actions(dossier)
 
 
-async def test_a_verified_payment_is_recorded_with_the_state_change(person, desk, gateway: PaymentGateway) -> None:
+async def test_a_verified_payment_is_recorded_with_the_state_change(
+    person, desk, gateway: PaymentGateway
+) -> None:
     dossier, code = await fee_requested(person, desk)
     reference = gateway.pay(code, FEE)
     r = await desk.act(dossier, "record_payment", {"provider": PROVIDER, "reference": reference})
@@ -86,29 +101,52 @@ async def test_a_verified_payment_is_recorded_with_the_state_change(person, desk
 
     [payment] = await payments_of(dossier)
     assert (payment["provider"], payment["reference"], payment["amount"], payment["scope"]) == (
-        PROVIDER, reference, FEE, "")
+        PROVIDER,
+        reference,
+        FEE,
+        "",
+    )
     detail = (await desk.get(f"/api/desk/dossiers/{dossier}")).json()
-    assert detail["fee"] == {**detail["fee"], "amount": FEE, "method": "online", "reference": reference,
-                             "provider": PROVIDER, "amount_paid": FEE}
+    assert detail["fee"] == {
+        **detail["fee"],
+        "amount": FEE,
+        "method": "online",
+        "reference": reference,
+        "provider": PROVIDER,
+        "amount_paid": FEE,
+    }
     entry = detail["history"][-1]
     assert entry["action"] == "record_payment" and entry["detail"] == {
-        "reference": reference, "provider": PROVIDER, "amount": str(FEE)}
+        "reference": reference,
+        "provider": PROVIDER,
+        "amount": str(FEE),
+    }
 
     # What the gateway was asked, signed with our key (the gateway checked it).
     [seen] = gateway.requests
     assert seen.answered == 200 and seen.refused_because == ""
-    assert seen.body == {"reference": reference, "dossier_code": code, "dossier_id": dossier,
-                         "amount": FEE, "currency": "VND"}
+    assert seen.body == {
+        "reference": reference,
+        "dossier_code": code,
+        "dossier_id": dossier,
+        "amount": FEE,
+        "currency": "VND",
+    }
     assert seen.headers["x-motcua-signature"].startswith("sha256=")
 
 
-@pytest.mark.parametrize("paid, status, reason", [
-    (FEE - 8_000, "paid", "amount_mismatch"),
-    (FEE + 1, "paid", "amount_mismatch"),
-    (FEE, "pending", "not_paid"),
-    (FEE, "refunded", "not_paid"),
-])
-async def test_a_payment_that_does_not_pay_the_fee_is_refused(person, desk, gateway, paid, status, reason) -> None:
+@pytest.mark.parametrize(
+    "paid, status, reason",
+    [
+        (FEE - 8_000, "paid", "amount_mismatch"),
+        (FEE + 1, "paid", "amount_mismatch"),
+        (FEE, "pending", "not_paid"),
+        (FEE, "refunded", "not_paid"),
+    ],
+)
+async def test_a_payment_that_does_not_pay_the_fee_is_refused(
+    person, desk, gateway, paid, status, reason
+) -> None:
     dossier, code = await fee_requested(person, desk)
     reference = gateway.pay(code, paid, status)
     r = await desk.act(dossier, "record_payment", {"provider": PROVIDER, "reference": reference})
@@ -122,9 +160,14 @@ async def test_a_payment_that_does_not_pay_the_fee_is_refused(person, desk, gate
 
 async def test_an_unknown_reference_is_refused(person, desk, gateway) -> None:
     dossier, _ = await fee_requested(person, desk)
-    r = await desk.act(dossier, "record_payment", {"provider": PROVIDER, "reference": "PG000000000000"})
+    r = await desk.act(
+        dossier, "record_payment", {"provider": PROVIDER, "reference": "PG000000000000"}
+    )
     assert r.status_code == 422
-    assert r.json()["errors"][0]["code"] == "unknown_reference" and "PG000000000000" in r.json()["detail"]
+    assert (
+        r.json()["errors"][0]["code"] == "unknown_reference"
+        and "PG000000000000" in r.json()["detail"]
+    )
     await assert_nothing_stored(dossier)
 
 
@@ -154,7 +197,9 @@ async def test_a_gateway_outage_is_503_and_stores_nothing(person, desk, gateway,
     await assert_nothing_stored(dossier)
     if outage != "stopped":
         # Once the gateway is back, the same request goes through.
-        r = await desk.act(dossier, "record_payment", {"provider": PROVIDER, "reference": reference})
+        r = await desk.act(
+            dossier, "record_payment", {"provider": PROVIDER, "reference": reference}
+        )
         assert r.status_code == 200 and r.json()["state"] == 4
 
 
@@ -177,7 +222,9 @@ async def test_one_reference_cannot_pay_two_dossiers(person, desk, gateway) -> N
     first, code = await fee_requested(person, desk)
     second, _ = await fee_requested(person, desk)
     reference = gateway.pay(code, FEE)
-    assert (await desk.act(first, "record_payment", {"provider": PROVIDER, "reference": reference})).status_code == 200
+    assert (
+        await desk.act(first, "record_payment", {"provider": PROVIDER, "reference": reference})
+    ).status_code == 200
     r = await desk.act(second, "record_payment", {"provider": PROVIDER, "reference": reference})
     assert r.status_code == 409 and r.json()["type"] == "/problems/payment_reference_used"
     assert reference in r.json()["detail"]
@@ -190,8 +237,12 @@ async def test_racing_dossiers_for_one_reference_record_it_once(person, desk, ga
     first, _ = await fee_requested(person, desk)
     second, _ = await fee_requested(person, desk)
     reference = gateway.pay(None, FEE)
-    results = await asyncio.gather(*(desk.act(d, "record_payment", {"provider": PROVIDER, "reference": reference})
-                                     for d in (first, second)))
+    results = await asyncio.gather(
+        *(
+            desk.act(d, "record_payment", {"provider": PROVIDER, "reference": reference})
+            for d in (first, second)
+        )
+    )
     assert sorted(r.status_code for r in results) == [200, 409], [r.text for r in results]
     assert len(await Payment.select().where(Payment.reference == reference)) == 1
 
@@ -205,7 +256,9 @@ async def test_the_gateway_checks_our_signature(settings, gateway) -> None:
         async with aclosing(desk.http), aclosing(person_device.http):
             dossier, code = await fee_requested(person_device, desk)
             reference = gateway.pay(code, FEE)
-            r = await desk.act(dossier, "record_payment", {"provider": PROVIDER, "reference": reference})
+            r = await desk.act(
+                dossier, "record_payment", {"provider": PROVIDER, "reference": reference}
+            )
             assert r.status_code == 502 and r.json()["type"] == "/problems/payment_provider_error"
             assert reference in r.json()["detail"]
             assert [s.refused_because for s in gateway.requests] == ["signature"]
@@ -226,11 +279,16 @@ async def test_online_payment_is_for_level_4_fees_requested_online(person, desk,
     # A level-3 procedure (birth registration): its fee is paid at the desk.
     birth = await submitted_birth(person)
     await desk.act(birth, "receive")
-    assert (await desk.act(birth, "request_fee", {"amount": 5_000, "method": "desk"})).status_code == 200
+    assert (
+        await desk.act(birth, "request_fee", {"amount": 5_000, "method": "desk"})
+    ).status_code == 200
     reference = gateway.pay(None, 5_000)
     r = await desk.act(birth, "record_payment", {"provider": PROVIDER, "reference": reference})
     assert r.status_code == 422 and r.json()["errors"][0] == {
-        **r.json()["errors"][0], "path": "provider", "code": "online_payment_not_offered"}
+        **r.json()["errors"][0],
+        "path": "provider",
+        "code": "online_payment_not_offered",
+    }
     assert gateway.requests == []  # refused before the gateway was asked
     # A level-4 fee asked for online may still be paid in cash at the desk.
     dossier, _ = await fee_requested(person, desk)
@@ -246,14 +304,22 @@ async def test_unknown_provider_and_bad_reference_name_their_field(person, desk,
     assert r.status_code == 422 and r.json()["errors"][0]["path"] == "provider"
     assert "paygov" in r.json()["errors"][0]["message"]
     for reference, code in (("  ", "required"), ("9" * 129, "too_long")):
-        r = await desk.act(dossier, "record_payment", {"provider": PROVIDER, "reference": reference})
-        assert r.status_code == 422 and r.json()["errors"][0] == {**r.json()["errors"][0], "path": "reference",
-                                                                   "code": code}
+        r = await desk.act(
+            dossier, "record_payment", {"provider": PROVIDER, "reference": reference}
+        )
+        assert r.status_code == 422 and r.json()["errors"][0] == {
+            **r.json()["errors"][0],
+            "path": "reference",
+            "code": code,
+        }
     await assert_nothing_stored(dossier)
 
 
 async def test_the_desk_lists_the_providers(desk) -> None:
     r = await desk.get("/api/desk/payment-providers")
     assert r.status_code == 200
-    assert r.json() == [{"name": "desk", "online": False}, {"name": PROVIDER, "online": True},
-                        {"name": "dev", "online": True}]
+    assert r.json() == [
+        {"name": "desk", "online": False},
+        {"name": PROVIDER, "online": True},
+        {"name": "dev", "online": True},
+    ]

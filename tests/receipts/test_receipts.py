@@ -16,7 +16,6 @@ import zxingcpp
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from server.clock import VIETNAM
 from server.receipts import ReceiptData, render_receipt, status_url
 from server.receipts.render import font_files
 from sync.codes import make_code
@@ -29,7 +28,7 @@ DATA = ReceiptData(
     procedure_name="Đăng ký khai sinh",
     agency_name="UBND phường Ba Đình, thành phố Hà Nội",
     person_name="Nguyễn Thị Hoà",
-    submitted_at=dt.datetime(2026, 11, 20, 7, 35, tzinfo=dt.timezone.utc),  # 14:35 in Hà Nội
+    submitted_at=dt.datetime(2026, 11, 20, 7, 35, tzinfo=dt.UTC),  # 14:35 in Hà Nội
     appointment_date=dt.date(2026, 11, 23),
     base_url="http://localhost:8000",
     received_by="Trần Văn Đức",
@@ -48,8 +47,11 @@ def _qr_texts(pdf: bytes) -> list[str]:
     found = []
     for page in PdfReader(io.BytesIO(pdf)).pages:
         for image in page.images:
-            found += [r.text for r in zxingcpp.read_barcodes(image.image)
-                      if r.format == zxingcpp.BarcodeFormat.QRCode]
+            found += [
+                r.text
+                for r in zxingcpp.read_barcodes(image.image)
+                if r.format == zxingcpp.BarcodeFormat.QRCode
+            ]
     return found
 
 
@@ -85,8 +87,13 @@ def test_the_qr_code_decodes_to_the_status_page_of_the_code() -> None:
 
 
 def test_without_a_code_the_receipt_and_its_qr_carry_the_dossier_id() -> None:
-    data = msgspec.structs.replace(DATA, code=None, channel="outreach", appointment_date=None,
-                                   base_url="https://dvc.example.vn/")
+    data = msgspec.structs.replace(
+        DATA,
+        code=None,
+        channel="outreach",
+        appointment_date=None,
+        base_url="https://dvc.example.vn/",
+    )
     pdf = render_receipt(data)
     url = f"https://dvc.example.vn/tra-cuu?id={DOSSIER}"
     assert _qr_texts(pdf) == [url]
@@ -122,7 +129,9 @@ def test_same_data_same_bytes_and_long_lists_flow_onto_a_second_page() -> None:
 
 def test_a_naive_submission_time_is_refused() -> None:
     with pytest.raises(ValueError):
-        render_receipt(msgspec.structs.replace(DATA, submitted_at=dt.datetime(2026, 11, 20, 14, 35)))
+        render_receipt(
+            msgspec.structs.replace(DATA, submitted_at=dt.datetime(2026, 11, 20, 14, 35))
+        )
 
 
 def test_status_url_and_the_segno_matrix_round_trip() -> None:
@@ -145,8 +154,9 @@ def test_the_font_comes_from_the_package_and_covers_vietnamese() -> None:
         for mark in ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
     }
     assert len(letters) == 146
-    import font_source_sans_pro
     from pathlib import Path
+
+    import font_source_sans_pro
 
     package_dir = Path(font_source_sans_pro.__file__).resolve().parent
     for path in font_files():

@@ -42,8 +42,9 @@ import json
 import secrets
 import struct
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import cbor2

@@ -43,7 +43,9 @@ from tests.support.sync_client import birth_answers, uuid7
 
 SUBMITTED = 1
 # The khai-sinh form's birth certificate takes the attachment field's default limit.
-FILES_PER_FIELD = next(f.default for f in msgspec.structs.fields(AttachmentField) if f.name == "max_files")
+FILES_PER_FIELD = next(
+    f.default for f in msgspec.structs.fields(AttachmentField) if f.name == "max_files"
+)
 CHILDREN = ("Nguyễn Minh Khang", "Lê Thị Hoa", "Phạm Gia Bảo", "Trần Ngọc Ánh", "Võ Đức Anh")
 MODES = ("plain", "plain", "twice", "later_first", "answer_lost", "replay")
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -89,8 +91,16 @@ class Phone:
         self.seq += 1
         mutation_id = str(uuid7())
         known = self.mine[dossier]
-        self.outbox.append({"seq": self.seq, "id": mutation_id, "dossier_id": dossier, "kind": kind,
-                            "payload": payload, "base_version": known.mutations})
+        self.outbox.append(
+            {
+                "seq": self.seq,
+                "id": mutation_id,
+                "dossier_id": dossier,
+                "kind": kind,
+                "payload": payload,
+                "base_version": known.mutations,
+            }
+        )
         self.log[self.seq] = mutation_id
         known.mutations += 1
 
@@ -121,7 +131,9 @@ class Chaos:
         self.plan = plan
         self.settings = settings
         self.rng = random.Random(plan.seed)
-        self.servers = [ServerProcess(server_env(settings), log_dir, f"chaos{i}") for i in range(plan.processes)]
+        self.servers = [
+            ServerProcess(server_env(settings), log_dir, f"chaos{i}") for i in range(plan.processes)
+        ]
         self.proxies: list[CuttingProxy] = []
         self.clients: list[httpx.AsyncClient] = []
         self.phones: list[Phone] = []
@@ -133,7 +145,7 @@ class Chaos:
 
     # -- setting up -----------------------------------------------------------
 
-    async def __aenter__(self) -> "Chaos":
+    async def __aenter__(self) -> Chaos:
         for server in self.servers:
             server.start()
         await asyncio.gather(*(s.wait_ready() for s in self.servers))
@@ -141,10 +153,16 @@ class Chaos:
             proxy = await CuttingProxy(server.port).start()
             self.proxies.append(proxy)
             limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-            self.clients.append(httpx.AsyncClient(base_url=proxy.url, timeout=TIMEOUT, limits=limits))
+            self.clients.append(
+                httpx.AsyncClient(base_url=proxy.url, timeout=TIMEOUT, limits=limits)
+            )
         emails = await insert_accounts([("citizen", "")] * self.plan.devices)
-        accounts = {r["email"]: r["id"] for r in await Account.select(Account.email, Account.id).where(
-            Account.email.is_in(emails))}
+        accounts = {
+            r["email"]: r["id"]
+            for r in await Account.select(Account.email, Account.id).where(
+                Account.email.is_in(emails)
+            )
+        }
         for email in emails:  # registered as POST /api/devices does, without a sign-in each
             device_id = uuid.uuid4()
             credential = await register_device(accounts[email], device_id, "máy hỗn loạn")
@@ -170,13 +188,22 @@ class Chaos:
         hashes = []
         for _ in range(phone.rng.randint(1, 3)):
             open_drafts = [d for d, k in phone.mine.items() if not k.submitted]
-            action = phone.rng.choice(["new", "new", "edit", "attach", "submit"]) if open_drafts else "new"
+            action = (
+                phone.rng.choice(["new", "new", "edit", "attach", "submit"])
+                if open_drafts
+                else "new"
+            )
             if action == "new":
                 dossier = str(uuid7())
                 phone.mine[dossier] = OwnDossier()
-                answers = birth_answers(vn_today(), child=phone.rng.choice(CHILDREN),
-                                        commune=phone.rng.choice(["00070", "00004"]))
-                phone.queue("create_draft", dossier, {"procedure_code": "khai-sinh", "fields": answers})
+                answers = birth_answers(
+                    vn_today(),
+                    child=phone.rng.choice(CHILDREN),
+                    commune=phone.rng.choice(["00070", "00004"]),
+                )
+                phone.queue(
+                    "create_draft", dossier, {"procedure_code": "khai-sinh", "fields": answers}
+                )
                 self.events["drafts created"] += 1
                 continue
             dossier = phone.rng.choice(open_drafts)
@@ -189,7 +216,9 @@ class Chaos:
             elif action == "attach" or not known.attached:
                 digest = uuid.uuid5(uuid.NAMESPACE_URL, f"{dossier}/{phone.seq}").hex * 2
                 hashes.append(digest)
-                phone.queue("attach", dossier, {"path": "attachments.birth_certificate", "sha256": digest})
+                phone.queue(
+                    "attach", dossier, {"path": "attachments.birth_certificate", "sha256": digest}
+                )
                 known.attached += 1
             else:
                 phone.queue("submit", dossier, {})
@@ -202,16 +231,26 @@ class Chaos:
         (a verified blob row; uploads themselves are tests/attachments' business)."""
         if not hashes:
             return
-        now = dt.datetime.now(dt.timezone.utc)
-        await Blob.insert(*[Blob(sha256=h, size=1000, media_type="application/pdf", created_at=now)
-                            for h in hashes]).on_conflict(action="DO NOTHING")
-        await BlobUploader.insert(*[BlobUploader(sha256=h, account_id=account_id, device_id=phone.device_id, at=now)
-                                    for h in hashes]).on_conflict(action="DO NOTHING")
+        now = dt.datetime.now(dt.UTC)
+        await Blob.insert(
+            *[
+                Blob(sha256=h, size=1000, media_type="application/pdf", created_at=now)
+                for h in hashes
+            ]
+        ).on_conflict(action="DO NOTHING")
+        await BlobUploader.insert(
+            *[
+                BlobUploader(sha256=h, account_id=account_id, device_id=phone.device_id, at=now)
+                for h in hashes
+            ]
+        ).on_conflict(action="DO NOTHING")
 
     def _client(self, phone: Phone) -> httpx.AsyncClient:
         return phone.rng.choice(self.clients)
 
-    async def _post(self, phone: Phone, client: httpx.AsyncClient, batch: list[dict]) -> dict | None:
+    async def _post(
+        self, phone: Phone, client: httpx.AsyncClient, batch: list[dict]
+    ) -> dict | None:
         """One push; the answer when it is a 200, else None (counted)."""
         self.events["pushes sent"] += 1
         try:
@@ -239,7 +278,7 @@ class Chaos:
     async def _push_chaotically(self, phone: Phone) -> None:
         if not phone.outbox:
             return
-        batch = list(phone.outbox[:self.plan.batch_max])
+        batch = list(phone.outbox[: self.plan.batch_max])
         mode = phone.rng.choice(MODES) if self.chaos_on else "plain"
         if mode == "replay" and phone.answered:
             old = phone.rng.choice(phone.answered)  # a confirmed batch comes back (a stale retry)
@@ -248,20 +287,30 @@ class Chaos:
             if answer is not None:
                 same = all(phone.outcomes.get(o["seq"]) == o for o in answer["outcomes"])
                 same = same and len(answer["outcomes"]) == len(old)
-                self.events["replays answered as first time" if same else "replays answered differently"] += 1
+                self.events[
+                    "replays answered as first time" if same else "replays answered differently"
+                ] += 1
             mode = "plain"
         if mode == "twice":  # the same batch reaches two processes at once
-            a, b = phone.rng.sample(self.clients, 2) if len(self.clients) > 1 else (self.clients[0],) * 2
+            a, b = (
+                phone.rng.sample(self.clients, 2)
+                if len(self.clients) > 1
+                else (self.clients[0],) * 2
+            )
             answers = await asyncio.gather(self._post(phone, a, batch), self._post(phone, b, batch))
             self.events["batches sent twice at once"] += 1
             for answer in answers:
                 self._take(phone, answer, batch)
             return
         if mode == "later_first" and len(batch) > 1:  # the later part overtakes the first
-            later = batch[len(batch) // 2:]
+            later = batch[len(batch) // 2 :]
             answer = await self._post(phone, self._client(phone), later)
             self.events["batches sent later part first"] += 1
-            if answer is not None and later[0]["seq"] > answer["last_seq"] + 1 and answer["outcomes"]:
+            if (
+                answer is not None
+                and later[0]["seq"] > answer["last_seq"] + 1
+                and answer["outcomes"]
+            ):
                 self.events["gapped batches applied"] += 1
             self._take(phone, answer, later)
         answer = await self._post(phone, self._client(phone), batch)
@@ -342,7 +391,8 @@ class Chaos:
             self.servers[i].start()  # on a new port
             await self.servers[i].wait_ready()
             self.result.phases["restart to ready (sum)"] = (
-                self.result.phases.get("restart to ready (sum)", 0.0) + time.perf_counter() - down)
+                self.result.phases.get("restart to ready (sum)", 0.0) + time.perf_counter() - down
+            )
             self.proxies[i].target = ("127.0.0.1", self.servers[i].port)
             self.events["processes restarted"] += 1
 
@@ -351,7 +401,9 @@ class Chaos:
         while self.chaos_on:
             for proxy in self.proxies:
                 if not proxy.cut_at and self.plan.cut_every:
-                    proxy.cut_at.append(proxy.forwarded_body + self.rng.randint(1, 2 * self.plan.cut_every))
+                    proxy.cut_at.append(
+                        proxy.forwarded_body + self.rng.randint(1, 2 * self.plan.cut_every)
+                    )
             await asyncio.sleep(0.05)
         for proxy in self.proxies:
             proxy.cut_at.clear()
@@ -371,12 +423,16 @@ class Chaos:
         sampler = asyncio.create_task(self._sampler())
         cutter = asyncio.create_task(self._cutter())
         try:
-            await asyncio.gather(self._killer(), *(self._phone_life(i) for i in range(len(self.phones))))
+            await asyncio.gather(
+                self._killer(), *(self._phone_life(i) for i in range(len(self.phones)))
+            )
             self.chaos_on = False
             await cutter
             self.result.phases["chaos phase"] = time.perf_counter() - self.started
             await asyncio.gather(*(self._settle(p) for p in self.phones))
-            self.result.phases["quiet phase"] = time.perf_counter() - self.started - self.result.phases["chaos phase"]
+            self.result.phases["quiet phase"] = (
+                time.perf_counter() - self.started - self.result.phases["chaos phase"]
+            )
         finally:
             self.chaos_on = False
             sampler.cancel()
@@ -391,28 +447,44 @@ class Chaos:
         ids = [uuid.UUID(d) for p in self.phones for d in p.mine]
         rows: dict[str, dict] = {}
         for k in range(0, len(ids), 500):
-            for r in await Dossier.select(Dossier.id, Dossier.version, Dossier.state, Dossier.code,
-                                          Dossier.fields).where(Dossier.id.is_in(ids[k:k + 500])):
+            for r in await Dossier.select(
+                Dossier.id, Dossier.version, Dossier.state, Dossier.code, Dossier.fields
+            ).where(Dossier.id.is_in(ids[k : k + 500])):
                 rows[str(r["id"])] = r
         applied: dict[str, dict[int, str]] = {}
         counts: Counter = Counter()
-        for r in await AppliedMutation.select(AppliedMutation.device_id, AppliedMutation.seq,
-                                              AppliedMutation.mutation_id):
+        for r in await AppliedMutation.select(
+            AppliedMutation.device_id, AppliedMutation.seq, AppliedMutation.mutation_id
+        ):
             per = applied.setdefault(str(r["device_id"]), {})
             if r["seq"] in per:
                 counts["applied twice"] += 1
             per[r["seq"]] = str(r["mutation_id"])
-        history = Counter(str(r["dossier_id"]) for r in await DossierHistory.select(DossierHistory.dossier_id))
-        codes = Counter(r["code"] for r in await Dossier.select(Dossier.code).where(Dossier.code.is_not_null()))
+        history = Counter(
+            str(r["dossier_id"]) for r in await DossierHistory.select(DossierHistory.dossier_id)
+        )
+        codes = Counter(
+            r["code"] for r in await Dossier.select(Dossier.code).where(Dossier.code.is_not_null())
+        )
 
         created = sum(len(p.mine) for p in self.phones)
         submitted = sum(k.submitted for p in self.phones for k in p.mine.values())
-        coded = sum(1 for p in self.phones for d, k in p.mine.items() if k.submitted and d in rows
-                    and rows[d]["state"] == SUBMITTED and rows[d]["code"])
+        coded = sum(
+            1
+            for p in self.phones
+            for d, k in p.mine.items()
+            if k.submitted and d in rows and rows[d]["state"] == SUBMITTED and rows[d]["code"]
+        )
         mutations = sum(p.seq for p in self.phones)
-        refused = sum(1 for p in self.phones for o in p.outcomes.values() if o["status"] != "applied")
-        self.result.refusals = [f"device {p.device_id} seq {seq}: {o}" for p in self.phones
-                                for seq, o in sorted(p.outcomes.items()) if o["status"] != "applied"]
+        refused = sum(
+            1 for p in self.phones for o in p.outcomes.values() if o["status"] != "applied"
+        )
+        self.result.refusals = [
+            f"device {p.device_id} seq {seq}: {o}"
+            for p in self.phones
+            for seq, o in sorted(p.outcomes.items())
+            if o["status"] != "applied"
+        ]
         not_once = wrong_history = unconverged = unsent = 0
         for phone in self.phones:
             unsent += len(phone.outbox)
@@ -425,20 +497,36 @@ class Chaos:
                     continue
                 if history[d] != known.mutations or row["version"] != known.mutations:
                     wrong_history += 1
-                server_side[d] = (row["version"], row["state"], row["code"],
-                                  msgspec.json.decode(row["fields"]).get("child.hometown"))
-            local = {d: (v["version"], v["state"], v.get("code"), v["fields"].get("child.hometown"))
-                     for d, v in phone.views.items()}
-            expected = {d: (k.mutations, SUBMITTED if k.submitted else 0, server_side.get(d, (0, 0, None))[2],
-                            k.hometown) for d, k in phone.mine.items()}
+                server_side[d] = (
+                    row["version"],
+                    row["state"],
+                    row["code"],
+                    msgspec.json.decode(row["fields"]).get("child.hometown"),
+                )
+            local = {
+                d: (v["version"], v["state"], v.get("code"), v["fields"].get("child.hometown"))
+                for d, v in phone.views.items()
+            }
+            expected = {
+                d: (
+                    k.mutations,
+                    SUBMITTED if k.submitted else 0,
+                    server_side.get(d, (0, 0, None))[2],
+                    k.hometown,
+                )
+                for d, k in phone.mine.items()
+            }
             if not (local == server_side == expected):
                 unconverged += 1
 
         self.result.counts = {
-            "devices": len(self.phones), "server processes": len(self.servers),
-            "mutations queued": mutations, "mutations confirmed": self.confirmed(),
+            "devices": len(self.phones),
+            "server processes": len(self.servers),
+            "mutations queued": mutations,
+            "mutations confirmed": self.confirmed(),
             **{k: v for k, v in sorted(self.events.items())},
-            "drafts stored": len(rows), "submissions coded": coded,
+            "drafts stored": len(rows),
+            "submissions coded": coded,
             "devices converged": len(self.phones) - unconverged,
         }
         self.result.counts["drafts created"] = created
@@ -463,7 +551,11 @@ class Chaos:
 
 def render(result: ChaosResult) -> str:
     lines = [f"{name:<55} {value:>8}" for name, value in result.counts.items()]
-    lines += [f"{name:<55} {value:>8}" for name, value in sorted(result.statuses.items()) if name.startswith("HTTP")]
+    lines += [
+        f"{name:<55} {value:>8}"
+        for name, value in sorted(result.statuses.items())
+        if name.startswith("HTTP")
+    ]
     lines += [f"{name + ' (s)':<55} {value:>8.1f}" for name, value in result.phases.items()]
     lines += ["-- invariants (each must be 0)"]
     lines += [f"{name:<55} {value:>8}" for name, value in result.checks.items()]

@@ -14,7 +14,7 @@ from contextlib import suppress
 class _RequestCounter:
     """Splits one connection's client bytes into header and body bytes."""
 
-    def __init__(self, proxy: "CuttingProxy") -> None:
+    def __init__(self, proxy: CuttingProxy) -> None:
         self.proxy = proxy
         self.buffer = b""
         self.body_left = 0
@@ -32,7 +32,7 @@ class _RequestCounter:
             end = self.buffer.find(b"\r\n\r\n")
             if end < 0:
                 return
-            head, rest = self.buffer[:end + 4], self.buffer[end + 4:]
+            head, rest = self.buffer[: end + 4], self.buffer[end + 4 :]
             self.buffer = b""
             self.proxy.header_bytes += len(head)
             self.proxy.requests += 1
@@ -44,7 +44,9 @@ class _RequestCounter:
 
 
 class CuttingProxy:
-    def __init__(self, target_port: int, cut_at: list[int] | None = None, target_host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, target_port: int, cut_at: list[int] | None = None, target_host: str = "127.0.0.1"
+    ) -> None:
         self.target = (target_host, target_port)
         self.cut_at = sorted(cut_at or [])  # cumulative forwarded body bytes
         self.forwarded_body = 0
@@ -57,7 +59,7 @@ class CuttingProxy:
         self._tasks: set[asyncio.Task] = set()
         self._stops: set[asyncio.Event] = set()
 
-    async def start(self) -> "CuttingProxy":
+    async def start(self) -> CuttingProxy:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
@@ -75,13 +77,15 @@ class CuttingProxy:
             with suppress(BaseException):
                 await task
 
-    async def __aenter__(self) -> "CuttingProxy":
+    async def __aenter__(self) -> CuttingProxy:
         return await self.start()
 
     async def __aexit__(self, *exc) -> None:
         await self.close()
 
-    async def _handle(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+    async def _handle(
+        self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
+    ) -> None:
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
@@ -104,11 +108,15 @@ class CuttingProxy:
                 body_before = self.body_bytes
                 counter.feed(data)
                 body_in_data = self.body_bytes - body_before
-                if self.cut_at and body_in_data and self.forwarded_body + body_in_data >= self.cut_at[0]:
+                if (
+                    self.cut_at
+                    and body_in_data
+                    and self.forwarded_body + body_in_data >= self.cut_at[0]
+                ):
                     # Deliver the headers and the body up to the cut point, then drop.
                     keep_body = self.cut_at.pop(0) - self.forwarded_body
                     header_part = len(data) - body_in_data  # body bytes come last in a read
-                    upstream_writer.write(data[:header_part + keep_body])
+                    upstream_writer.write(data[: header_part + keep_body])
                     with suppress(ConnectionError):
                         await upstream_writer.drain()
                     self.forwarded_body += keep_body

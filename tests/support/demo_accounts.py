@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 import httpx
 import msgspec
@@ -32,17 +32,28 @@ async def demo_app(settings: Settings):
 
 
 def client_for(app) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=CLIENT_ADDRESS), base_url=ORIGIN)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=CLIENT_ADDRESS), base_url=ORIGIN
+    )
 
 
 async def new_account(role: str) -> tuple[uuid.UUID, str]:
     """A demo account of `role`, activated; officials work in Hoàn Kiếm."""
     account_id, email = uuid.uuid4(), f"{role}-{uuid.uuid4().hex[:6]}@example.vn"
-    now = dt.datetime.now(dt.timezone.utc)
-    await Account.insert(Account(
-        id=account_id, email=email, full_name="Người Thử", role=role,
-        commune_code=OFFICIAL_COMMUNE if role in ("outreach", "desk", "agency_admin") else "",
-        password_hash=hash_password(PASSWORD), activated_at=now, created_at=now, is_demo=True))
+    now = dt.datetime.now(dt.UTC)
+    await Account.insert(
+        Account(
+            id=account_id,
+            email=email,
+            full_name="Người Thử",
+            role=role,
+            commune_code=OFFICIAL_COMMUNE if role in ("outreach", "desk", "agency_admin") else "",
+            password_hash=hash_password(PASSWORD),
+            activated_at=now,
+            created_at=now,
+            is_demo=True,
+        )
+    )
     return account_id, email
 
 

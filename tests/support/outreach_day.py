@@ -40,9 +40,20 @@ from tests.support.sync_client import birth_answers, uuid7
 
 PROCEDURE = "khai-sinh-luu-dong"
 # The first slot is required for a birth in a health facility; the others optional.
-SLOTS = ("attachments.birth_certificate", "attachments.id_card", "attachments.marriage_certificate",
-         "attachments.residence_documents")
-CHILDREN = ("Nguyễn Minh Khang", "Lê Thị Hoa", "Phạm Gia Bảo", "Trần Ngọc Ánh", "Võ Đức Anh", "Hà Thu Trang")
+SLOTS = (
+    "attachments.birth_certificate",
+    "attachments.id_card",
+    "attachments.marriage_certificate",
+    "attachments.residence_documents",
+)
+CHILDREN = (
+    "Nguyễn Minh Khang",
+    "Lê Thị Hoa",
+    "Phạm Gia Bảo",
+    "Trần Ngọc Ánh",
+    "Võ Đức Anh",
+    "Hà Thu Trang",
+)
 MSGPACK = "application/x-msgpack"
 TUS = {"Tus-Resumable": "1.0.0"}
 # Broken connections: a drop shows up as any of these, depending on the moment.
@@ -59,7 +70,9 @@ def photo(size: int, seed: int) -> bytes:
     height = max(200, int(pixels / width))
     rng = random.Random(seed)
     out = io.BytesIO()
-    Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3)).save(out, "JPEG", quality=85)
+    Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3)).save(
+        out, "JPEG", quality=85
+    )
     return out.getvalue()
 
 
@@ -78,20 +91,32 @@ class Birth:
     photos: list[Photo]
 
 
-def record_day(codes: list[str], births: int, photos: int, photo_bytes: int, seed: int = 1,
-               commune: str = "00070") -> list[Birth]:
+def record_day(
+    codes: list[str],
+    births: int,
+    photos: int,
+    photo_bytes: int,
+    seed: int = 1,
+    commune: str = "00070",
+) -> list[Birth]:
     """`births` registrations made offline, each with its reserved code and its share
     of `photos` (at least one: the birth certificate)."""
     if photos < births or len(codes) < births:
         raise ValueError("every birth needs a photo of its birth certificate and a reserved code")
     rng = random.Random(seed)
     today = dt.date.today()
-    day = [Birth(uuid7(), codes[i], birth_answers(today, child=rng.choice(CHILDREN), commune=commune), [])
-           for i in range(births)]
+    day = [
+        Birth(
+            uuid7(), codes[i], birth_answers(today, child=rng.choice(CHILDREN), commune=commune), []
+        )
+        for i in range(births)
+    ]
     for k in range(photos):
         birth = day[k % births]
         data = photo(photo_bytes, seed * 100_003 + k)
-        birth.photos.append(Photo(SLOTS[len(birth.photos) % len(SLOTS)], data, hashlib.sha256(data).hexdigest()))
+        birth.photos.append(
+            Photo(SLOTS[len(birth.photos) % len(SLOTS)], data, hashlib.sha256(data).hexdigest())
+        )
     return day
 
 
@@ -114,8 +139,17 @@ class DayResult:
 
 
 class OutreachDevice:
-    def __init__(self, base_url: str, credential: str, device_id: uuid.UUID, *, parallel_uploads: int = 3,
-                 batch: int = 40, keepalive: float = 4.0, max_retries: int = 200) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        credential: str,
+        device_id: uuid.UUID,
+        *,
+        parallel_uploads: int = 3,
+        batch: int = 40,
+        keepalive: float = 4.0,
+        max_retries: int = 200,
+    ) -> None:
         self.base_url = base_url
         self.credential = credential
         self.device_id = device_id
@@ -129,11 +163,19 @@ class OutreachDevice:
 
     def client(self, base_url: str | None = None) -> httpx.AsyncClient:
         # Short headers: every request pays for them in airtime.
-        headers = {"Authorization": f"Device {self.credential}", "User-Agent": "motcua", "Accept-Encoding": "gzip"}
+        headers = {
+            "Authorization": f"Device {self.credential}",
+            "User-Agent": "motcua",
+            "Accept-Encoding": "gzip",
+        }
         return httpx.AsyncClient(
-            base_url=base_url or self.base_url, headers=headers,
+            base_url=base_url or self.base_url,
+            headers=headers,
             timeout=httpx.Timeout(120.0, connect=30.0, pool=None),
-            limits=httpx.Limits(max_connections=self.parallel_uploads + 2, keepalive_expiry=self.keepalive))
+            limits=httpx.Limits(
+                max_connections=self.parallel_uploads + 2, keepalive_expiry=self.keepalive
+            ),
+        )
 
     async def reserve(self, count: int) -> list[str]:
         """Codes for the day, reserved while online (at the office, not over the field link)."""
@@ -142,33 +184,56 @@ class OutreachDevice:
             r.raise_for_status()
             return [c["code"] for c in r.json()["codes"]]
 
-    def _mutation(self, kind: str, dossier: uuid.UUID, payload: dict[str, Any], base: int) -> dict[str, Any]:
+    def _mutation(
+        self, kind: str, dossier: uuid.UUID, payload: dict[str, Any], base: int
+    ) -> dict[str, Any]:
         self.seq += 1
-        return {"seq": self.seq, "id": str(uuid7()), "dossier_id": str(dossier), "kind": kind,
-                "payload": payload, "base_version": base}
+        return {
+            "seq": self.seq,
+            "id": str(uuid7()),
+            "dossier_id": str(dossier),
+            "kind": kind,
+            "payload": payload,
+            "base_version": base,
+        }
 
     async def sync(self, day: list[Birth], base_url: str | None = None) -> DayResult:
         """Everything recorded today to the server at `base_url` (the field link)."""
         result = DayResult()
         outbox: list[dict[str, Any]] = []
         for birth in day:
-            outbox.append(self._mutation("create_draft", birth.dossier_id,
-                                         {"procedure_code": PROCEDURE, "fields": birth.answers}, 0))
+            outbox.append(
+                self._mutation(
+                    "create_draft",
+                    birth.dossier_id,
+                    {"procedure_code": PROCEDURE, "fields": birth.answers},
+                    0,
+                )
+            )
         result.photo_bytes = sum(len(p.data) for b in day for p in b.photos)
         wake = asyncio.Event()
         uploads_done = asyncio.Event()
 
         def submit(birth: Birth) -> None:
-            outbox.append(self._mutation("submit", birth.dossier_id, {"reserved_code": birth.code},
-                                         1 + len(birth.photos)))
+            outbox.append(
+                self._mutation(
+                    "submit", birth.dossier_id, {"reserved_code": birth.code}, 1 + len(birth.photos)
+                )
+            )
             wake.set()
 
         left = {b.dossier_id: len(b.photos) for b in day}
 
         def arrived(birth: Birth, p: Photo) -> None:
             """The photo is on the server: attach it, and submit once the birth's last is."""
-            outbox.append(self._mutation("attach", birth.dossier_id, {"path": p.slot, "sha256": p.sha256},
-                                         1 + birth.photos.index(p)))
+            outbox.append(
+                self._mutation(
+                    "attach",
+                    birth.dossier_id,
+                    {"path": p.slot, "sha256": p.sha256},
+                    1 + birth.photos.index(p),
+                )
+            )
             left[birth.dossier_id] -= 1
             if left[birth.dossier_id]:
                 wake.set()
@@ -179,8 +244,9 @@ class OutreachDevice:
         async with self.client(base_url) as http:
             pusher = asyncio.create_task(self._push_all(http, outbox, wake, uploads_done, result))
             try:
-                answer = await self._retry(lambda: self._missing(http, [p.sha256 for b in day for p in b.photos]),
-                                           result)
+                answer = await self._retry(
+                    lambda: self._missing(http, [p.sha256 for b in day for p in b.photos]), result
+                )
                 missing = set(answer["missing"])
                 chunk = answer.get("chunk_size") or 256 * 1024
                 for birth in day:
@@ -225,8 +291,14 @@ class OutreachDevice:
         r.raise_for_status()
         return r.json()
 
-    async def _push_all(self, http: httpx.AsyncClient, outbox: list[dict[str, Any]], wake: asyncio.Event,
-                        uploads_done: asyncio.Event, result: DayResult) -> None:
+    async def _push_all(
+        self,
+        http: httpx.AsyncClient,
+        outbox: list[dict[str, Any]],
+        wake: asyncio.Event,
+        uploads_done: asyncio.Event,
+        result: DayResult,
+    ) -> None:
         """Send what is unconfirmed, oldest first, until the uploads are over and the
         outbox is empty; drop only what the server confirmed."""
         while True:
@@ -236,11 +308,13 @@ class OutreachDevice:
                 wake.clear()
                 await wake.wait()
                 continue
-            batch = outbox[:self.batch]
+            batch = outbox[: self.batch]
             body = msgspec.msgpack.encode({"device_id": str(self.device_id), "mutations": batch})
             result.pushes += 1
             try:
-                r = await http.post("/api/sync/push", content=body, headers={"Content-Type": MSGPACK})
+                r = await http.post(
+                    "/api/sync/push", content=body, headers={"Content-Type": MSGPACK}
+                )
             except BROKEN:
                 result.retries += 1
                 continue
@@ -255,7 +329,9 @@ class OutreachDevice:
                     result.record_bytes += len(msgspec.msgpack.encode(m))
             outbox[:] = [m for m in outbox if m["seq"] not in confirmed]
 
-    async def _upload(self, http: httpx.AsyncClient, p: Photo, chunk: int, result: DayResult) -> None:
+    async def _upload(
+        self, http: httpx.AsyncClient, p: Photo, chunk: int, result: DayResult
+    ) -> None:
         url: str | None = None
         offset = 0
         broken = False
@@ -263,11 +339,18 @@ class OutreachDevice:
             try:
                 if url is None:
                     result.upload_requests += 1
-                    r = await http.post("/api/uploads", headers={
-                        **TUS, "Upload-Length": str(len(p.data)),
-                        "Upload-Metadata": f"sha256 {base64.b64encode(p.sha256.encode()).decode()}"})
+                    r = await http.post(
+                        "/api/uploads",
+                        headers={
+                            **TUS,
+                            "Upload-Length": str(len(p.data)),
+                            "Upload-Metadata": f"sha256 {base64.b64encode(p.sha256.encode()).decode()}",
+                        },
+                    )
                     if r.status_code != 201:
-                        raise RuntimeError(f"upload creation refused: {r.status_code} {r.text[:500]}")
+                        raise RuntimeError(
+                            f"upload creation refused: {r.status_code} {r.text[:500]}"
+                        )
                     url = r.headers["location"]
                     result.upload_urls[p.sha256] = url
                 elif broken:
@@ -279,8 +362,15 @@ class OutreachDevice:
                 broken = False
                 while offset < len(p.data):
                     result.upload_requests += 1
-                    r = await http.patch(url, content=p.data[offset:offset + chunk], headers={
-                        **TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"})
+                    r = await http.patch(
+                        url,
+                        content=p.data[offset : offset + chunk],
+                        headers={
+                            **TUS,
+                            "Upload-Offset": str(offset),
+                            "Content-Type": "application/offset+octet-stream",
+                        },
+                    )
                     if r.status_code not in (204, 409):
                         raise RuntimeError(f"upload refused: {r.status_code} {r.text[:500]}")
                     offset = int(r.headers["upload-offset"])

@@ -33,7 +33,7 @@ class GatewayPayment:
     dossier_code: str | None
     amount: int
     status: str = "paid"
-    paid_at: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat())
+    paid_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat())
 
 
 @dataclass
@@ -81,8 +81,12 @@ class PaymentGateway:
         timestamp, nonce = headers.get("x-motcua-timestamp", ""), headers.get("x-motcua-nonce", "")
         if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > MAX_SKEW_SECONDS:
             return "timestamp"
-        expected = "sha256=" + hmac.new(self.secret.encode(), f"{timestamp}.{nonce}.".encode() + raw,
-                                        hashlib.sha256).hexdigest()
+        expected = (
+            "sha256="
+            + hmac.new(
+                self.secret.encode(), f"{timestamp}.{nonce}.".encode() + raw, hashlib.sha256
+            ).hexdigest()
+        )
         if not hmac.compare_digest(headers.get("x-motcua-signature", ""), expected):
             return "signature"
         with self._lock:
@@ -131,9 +135,14 @@ class PaymentGateway:
                 status, answer = 404, {"error": "unknown reference"}
             else:
                 status = 200
-                answer = {"reference": found.reference, "status": found.status, "amount": found.amount,
-                          "currency": "VND", "paid_at": found.paid_at if found.status == "paid" else None,
-                          "dossier_code": found.dossier_code}
+                answer = {
+                    "reference": found.reference,
+                    "status": found.status,
+                    "amount": found.amount,
+                    "currency": "VND",
+                    "paid_at": found.paid_at if found.status == "paid" else None,
+                    "dossier_code": found.dossier_code,
+                }
         with self._lock:
             self.requests.append(SeenRequest(headers, body, status, refusal))
         payload = json.dumps(answer).encode()
@@ -141,13 +150,17 @@ class PaymentGateway:
         if status == 200:
             secret = self.answer_secret if self.answer_secret is not None else self.secret
             nonce = headers.get("x-motcua-nonce", "")
-            signature = "sha256=" + hmac.new(secret.encode(), f"{nonce}.".encode() + payload,
-                                             hashlib.sha256).hexdigest()
+            signature = (
+                "sha256="
+                + hmac.new(
+                    secret.encode(), f"{nonce}.".encode() + payload, hashlib.sha256
+                ).hexdigest()
+            )
             response_headers.append((b"x-motcua-signature", signature.encode()))
         await send({"type": "http.response.start", "status": status, "headers": response_headers})
         await send({"type": "http.response.body", "body": payload})
 
-    def start(self) -> "PaymentGateway":
+    def start(self) -> PaymentGateway:
         self._runner = ThreadedASGI(self, self.port, "payment gateway").start()
         return self
 

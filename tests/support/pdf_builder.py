@@ -34,8 +34,13 @@ def one_page(extra_catalog: bytes = b"", extra_page: bytes = b"") -> dict[int, b
     }
 
 
-def build_pdf(objects: dict[int, bytes], root: int = 1, packed: frozenset[int] | set[int] = frozenset(),
-              trailer: bytes = b"", packed_zeros: int = 0) -> bytes:
+def build_pdf(
+    objects: dict[int, bytes],
+    root: int = 1,
+    packed: frozenset[int] | set[int] = frozenset(),
+    trailer: bytes = b"",
+    packed_zeros: int = 0,
+) -> bytes:
     """A PDF of `objects` (number -> body). Numbers in `packed` go into one compressed
     object stream, followed there by `packed_zeros` zero bytes, with a cross-reference
     stream; otherwise a classic xref table."""
@@ -49,8 +54,17 @@ def build_pdf(objects: dict[int, bytes], root: int = 1, packed: frozenset[int] |
         xref_at = len(out)
         out += b"xref\n0 %d\n0000000000 65535 f \n" % size
         for number in range(1, size):
-            out += (b"%010d 00000 n \n" % offsets[number]) if number in offsets else b"0000000000 00000 f \n"
-        out += b"trailer\n<< /Size %d /Root %d 0 R %s >>\nstartxref\n%d\n%%%%EOF\n" % (size, root, trailer, xref_at)
+            out += (
+                (b"%010d 00000 n \n" % offsets[number])
+                if number in offsets
+                else b"0000000000 00000 f \n"
+            )
+        out += b"trailer\n<< /Size %d /Root %d 0 R %s >>\nstartxref\n%d\n%%%%EOF\n" % (
+            size,
+            root,
+            trailer,
+            xref_at,
+        )
         return bytes(out)
 
     holder = max(objects) + 1
@@ -61,9 +75,13 @@ def build_pdf(objects: dict[int, bytes], root: int = 1, packed: frozenset[int] |
         index[number] = position
     first = b" ".join(header) + b"\n"
     offsets[holder] = len(out)
-    out += b"%d 0 obj\n%s\nendobj\n" % (holder, stream(
-        b"/Type /ObjStm /N %d /First %d /Filter /FlateDecode" % (len(packed), len(first)),
-        deflate(first + bytes(bodies), packed_zeros)))
+    out += b"%d 0 obj\n%s\nendobj\n" % (
+        holder,
+        stream(
+            b"/Type /ObjStm /N %d /First %d /Filter /FlateDecode" % (len(packed), len(first)),
+            deflate(first + bytes(bodies), packed_zeros),
+        ),
+    )
     xref_number = holder + 1
     size = xref_number + 1
     offsets[xref_number] = len(out)
@@ -76,8 +94,13 @@ def build_pdf(objects: dict[int, bytes], root: int = 1, packed: frozenset[int] |
         else:
             rows += b"\x00" + (0).to_bytes(4, "big") + b"\x00\x00"
     xref_at = len(out)
-    out += b"%d 0 obj\n%s\nendobj\n" % (xref_number, stream(
-        b"/Type /XRef /Size %d /W [1 4 2] /Root %d 0 R /Filter /FlateDecode %s" % (size, root, trailer),
-        zlib.compress(bytes(rows))))
+    out += b"%d 0 obj\n%s\nendobj\n" % (
+        xref_number,
+        stream(
+            b"/Type /XRef /Size %d /W [1 4 2] /Root %d 0 R /Filter /FlateDecode %s"
+            % (size, root, trailer),
+            zlib.compress(bytes(rows)),
+        ),
+    )
     out += b"startxref\n%d\n%%%%EOF\n" % xref_at
     return bytes(out)

@@ -39,7 +39,9 @@ class PrivateCluster:
             try:
                 pwd.getpwnam("postgres")
             except KeyError:
-                raise ClusterUnavailable("running as root and there is no postgres user to run initdb as") from None
+                raise ClusterUnavailable(
+                    "running as root and there is no postgres user to run initdb as"
+                ) from None
             self.as_user = "postgres"
         self.root = Path(tempfile.mkdtemp(prefix="motcua-pgcluster-"))
         self.data = self.root / "data"
@@ -59,14 +61,29 @@ class PrivateCluster:
         command = [str(self.bin / args[0]), *args[1:]]
         if self.as_user:
             command = ["runuser", "-u", self.as_user, "--", *command]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=self.root)
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, cwd=self.root
+        )
         if result.returncode != 0:
-            raise RuntimeError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}\n{self.log_text()}")
+            raise RuntimeError(
+                f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}\n{self.log_text()}"
+            )
         return result.stdout
 
-    def init(self) -> "PrivateCluster":
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync",
-                  "-E", "UTF8", "--locale=C.UTF-8")
+    def init(self) -> PrivateCluster:
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
         return self
 
     def start(self) -> None:

@@ -33,15 +33,17 @@ def free_port() -> int:
 
 def server_env(settings: Settings, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_")}
-    env.update({
-        "MOTCUA_DATABASE_URL": settings.database_url,
-        "MOTCUA_DATA_DIR": str(settings.data_dir),
-        "MOTCUA_HOST": "127.0.0.1",
-        "MOTCUA_DEMO": "1",  # demo officials may sign in with a password
-        "MOTCUA_DB_POOL_MAX": "4",
-        "PYTHONUNBUFFERED": "1",
-        **extra,
-    })
+    env.update(
+        {
+            "MOTCUA_DATABASE_URL": settings.database_url,
+            "MOTCUA_DATA_DIR": str(settings.data_dir),
+            "MOTCUA_HOST": "127.0.0.1",
+            "MOTCUA_DEMO": "1",  # demo officials may sign in with a password
+            "MOTCUA_DB_POOL_MAX": "4",
+            "PYTHONUNBUFFERED": "1",
+            **extra,
+        }
+    )
     return env
 
 
@@ -60,7 +62,7 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "ServerProcess":
+    def start(self) -> ServerProcess:
         self.port = free_port()
         self.starts += 1
         log = self.log_dir / f"{self.name}-{self.starts}.log"
@@ -68,8 +70,11 @@ class ServerProcess:
         with open(log, "wb") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port)],
-                cwd=REPO, env={**self.env, "MOTCUA_PORT": str(self.port)},
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                cwd=REPO,
+                env={**self.env, "MOTCUA_PORT": str(self.port)},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 preexec_fn=self.preexec_fn,
             )
         return self
@@ -121,26 +126,41 @@ async def insert_accounts(roles: list[tuple[str, str]]) -> list[str]:
     """Accounts that may sign in with PASSWORD (demo, so officials may too);
     the tables must be bound to the test database. Returns their emails."""
     password_hash = hash_password(PASSWORD)  # one hash for all: argon2 is slow on purpose
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     emails, rows = [], []
     for role, commune in roles:
         email = f"{role}-{uuid.uuid4().hex[:10]}@example.vn"
         emails.append(email)
-        rows.append(Account(id=uuid.uuid4(), email=email, full_name="Người Thử Nghiệm", role=role,
-                            commune_code=commune, password_hash=password_hash, activated_at=now,
-                            created_at=now, is_demo=True))
+        rows.append(
+            Account(
+                id=uuid.uuid4(),
+                email=email,
+                full_name="Người Thử Nghiệm",
+                role=role,
+                commune_code=commune,
+                password_hash=password_hash,
+                activated_at=now,
+                created_at=now,
+                is_demo=True,
+            )
+        )
     await Account.insert(*rows)
     return emails
 
 
-async def sign_in_device(base_url: str, email: str, http: httpx.AsyncClient, password: str = PASSWORD) -> SyncDevice:
+async def sign_in_device(
+    base_url: str, email: str, http: httpx.AsyncClient, password: str = PASSWORD
+) -> SyncDevice:
     """Sign in with a password, register an install, and keep only its credential;
     the returned device talks through `http` (no cookies)."""
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as browser:
         r = await browser.post("/api/auth/login", json={"email": email, "password": password})
         assert r.status_code == 200, r.text
         device_id = uuid.uuid4()
-        r = await browser.post("/api/devices", json={"id": str(device_id), "name": "máy thử"},
-                               headers={"X-CSRF-Token": r.json()["csrf_token"]})
+        r = await browser.post(
+            "/api/devices",
+            json={"id": str(device_id), "name": "máy thử"},
+            headers={"X-CSRF-Token": r.json()["csrf_token"]},
+        )
         assert r.status_code == 201, r.text
         return SyncDevice(http, r.json()["credential"], device_id)

@@ -42,7 +42,11 @@ class LinkProfile:
         return self.rtt / 2
 
     def describe(self) -> str:
-        cuts = f", a drop every {self.cut_every[0] // 1000}–{self.cut_every[1] // 1000} KB" if self.cut_every else ""
+        cuts = (
+            f", a drop every {self.cut_every[0] // 1000}–{self.cut_every[1] // 1000} KB"
+            if self.cut_every
+            else ""
+        )
         return f"{self.name}: {self.bits_per_second / 1000:g} kbit/s, {self.rtt * 1000:.0f} ms round trip{cuts}"
 
 
@@ -106,8 +110,9 @@ class _Connection:
 
 
 class ShapedLink:
-    def __init__(self, profile: LinkProfile, target_port: int, seed: int = 8,
-                 target_host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, profile: LinkProfile, target_port: int, seed: int = 8, target_host: str = "127.0.0.1"
+    ) -> None:
         self.profile = profile
         self.target = (target_host, target_port)
         self.rng = random.Random(seed)
@@ -131,7 +136,7 @@ class ShapedLink:
         low, high = self.profile.cut_every
         return after + self.rng.randint(low, high)
 
-    async def start(self) -> "ShapedLink":
+    async def start(self) -> ShapedLink:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
         self._opened = asyncio.get_running_loop().time()
@@ -146,7 +151,7 @@ class ShapedLink:
             with suppress(BaseException):
                 await task
 
-    async def __aenter__(self) -> "ShapedLink":
+    async def __aenter__(self) -> ShapedLink:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:
@@ -230,12 +235,14 @@ class ShapedLink:
                 line.put_nowait((None, None))  # the end of the stream follows the last byte
                 return
             for start in range(0, len(data), SLICE):
-                piece = data[start:start + SLICE]
+                piece = data[start : start + SLICE]
                 left = await self._airtime.transmit(len(piece))
                 line.put_nowait((left + self.profile.one_way, piece))
                 self._count(upward, len(piece))
 
-    async def _deliver(self, line: asyncio.Queue, sink: asyncio.StreamWriter, connection: _Connection) -> None:
+    async def _deliver(
+        self, line: asyncio.Queue, sink: asyncio.StreamWriter, connection: _Connection
+    ) -> None:
         loop = asyncio.get_running_loop()
         try:
             while True:

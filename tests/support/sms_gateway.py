@@ -77,11 +77,16 @@ class Gateway:
         with self._lock:
             self.requests.append(GatewayRequest(scope["path"], headers, body, status))
         payload = json.dumps({"ok": status == 200}).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
         await send({"type": "http.response.body", "body": payload})
 
-    def start(self) -> "Gateway":
+    def start(self) -> Gateway:
         self._runner = ThreadedASGI(self, self.port, "SMS gateway").start()
         return self
 

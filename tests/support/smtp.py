@@ -53,7 +53,9 @@ class RecordingHandler:
                 self.refuse_data -= 1
                 self.refused += 1
                 return "451 4.3.0 Temporarily unable to accept, try later"
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+            self.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+            )
         return "250 2.0.0 OK"
 
     def message_ids(self) -> list[str]:
@@ -68,7 +70,7 @@ class SmtpServer:
         self.port = port or free_port()
         self._controller = Controller(handler, hostname="127.0.0.1", port=self.port)
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         self._controller.start()
         return self
 

@@ -15,9 +15,11 @@ import msgspec
 
 def uuid7() -> uuid.UUID:
     """Time-ordered ids, as devices mint them."""
-    ms = int(dt.datetime.now(dt.timezone.utc).timestamp() * 1000)
+    ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
     rand = uuid.uuid4().int & ((1 << 74) - 1)
-    value = (ms << 80) | (0x7 << 76) | ((rand >> 62) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
+    value = (
+        (ms << 80) | (0x7 << 76) | ((rand >> 62) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
+    )
     return uuid.UUID(int=value)
 
 
@@ -49,20 +51,26 @@ async def _register_fake_blobs(mutations: list[dict[str, Any]], device_id: uuid.
     from server.attachments.tables import Blob, BlobUploader
     from server.identity.tables import Device
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     digests = sorted(_named_fakes([m.get("payload") for m in mutations]))
     if not digests:
         return
     device = await Device.select(Device.account_id).where(Device.id == device_id).first()
     for digest in digests:
-        await Blob.insert(Blob(sha256=digest, size=1000, media_type="application/pdf",
-                               created_at=now)).on_conflict(action="DO NOTHING")
+        await Blob.insert(
+            Blob(sha256=digest, size=1000, media_type="application/pdf", created_at=now)
+        ).on_conflict(action="DO NOTHING")
         if device is not None:
-            await BlobUploader.insert(BlobUploader(sha256=digest, account_id=device["account_id"],
-                                                   device_id=device_id, at=now)).on_conflict(action="DO NOTHING")
+            await BlobUploader.insert(
+                BlobUploader(
+                    sha256=digest, account_id=device["account_id"], device_id=device_id, at=now
+                )
+            ).on_conflict(action="DO NOTHING")
 
 
-def birth_answers(today: dt.date, child: str = "Nguyễn Minh Khang", commune: str = "00070") -> dict[str, Any]:
+def birth_answers(
+    today: dt.date, child: str = "Nguyễn Minh Khang", commune: str = "00070"
+) -> dict[str, Any]:
     """A complete ordinary birth registration, the mother asking."""
     born = today - dt.timedelta(days=10)
     return {
@@ -103,23 +111,42 @@ class SyncDevice:
         self.cursor: str | None = None
         self.dossiers: dict[str, dict[str, Any]] = {}
 
-    def queue(self, kind: str, dossier_id: uuid.UUID, payload: dict[str, Any] | None = None,
-              base_version: int = 0) -> dict[str, Any]:
+    def queue(
+        self,
+        kind: str,
+        dossier_id: uuid.UUID,
+        payload: dict[str, Any] | None = None,
+        base_version: int = 0,
+    ) -> dict[str, Any]:
         self.seq += 1
-        mutation = {"seq": self.seq, "id": str(uuid7()), "dossier_id": str(dossier_id), "kind": kind,
-                    "payload": payload or {}, "base_version": base_version}
+        mutation = {
+            "seq": self.seq,
+            "id": str(uuid7()),
+            "dossier_id": str(dossier_id),
+            "kind": kind,
+            "payload": payload or {},
+            "base_version": base_version,
+        }
         self.outbox.append(mutation)
         return mutation
 
     def body(self, mutations: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        return {"device_id": str(self.device_id), "mutations": self.outbox if mutations is None else mutations}
+        return {
+            "device_id": str(self.device_id),
+            "mutations": self.outbox if mutations is None else mutations,
+        }
 
-    async def push(self, mutations: list[dict[str, Any]] | None = None, msgpack: bool = False) -> httpx.Response:
+    async def push(
+        self, mutations: list[dict[str, Any]] | None = None, msgpack: bool = False
+    ) -> httpx.Response:
         body = self.body(mutations)
         await _register_fake_blobs(body["mutations"], self.device_id)
         if msgpack:
-            return await self.http.post("/api/sync/push", content=msgspec.msgpack.encode(body),
-                                        headers={**self.auth, "Content-Type": "application/x-msgpack"})
+            return await self.http.post(
+                "/api/sync/push",
+                content=msgspec.msgpack.encode(body),
+                headers={**self.auth, "Content-Type": "application/x-msgpack"},
+            )
         return await self.http.post("/api/sync/push", json=body, headers=self.auth)
 
     async def sync(self) -> list[dict[str, Any]]:

@@ -13,11 +13,19 @@ import uvicorn
 class ThreadedASGI:
     def __init__(self, app, port: int, name: str) -> None:
         self.name = name
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                                     lifespan="off", access_log=False))
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                lifespan="off",
+                access_log=False,
+            )
+        )
         self._thread = threading.Thread(target=self._server.run, name=name, daemon=True)
 
-    def start(self, timeout: float = 10) -> "ThreadedASGI":
+    def start(self, timeout: float = 10) -> ThreadedASGI:
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:

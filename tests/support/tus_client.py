@@ -37,9 +37,16 @@ def metadata(values: dict[str, str]) -> str:
 
 
 class TusClient:
-    def __init__(self, http: httpx.AsyncClient, headers: dict[str, str], endpoint: str = "/api/uploads",
-                 chunk_size: int = 256 * 1024, checksum: bool = True, max_retries: int = 30,
-                 retry_delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        headers: dict[str, str],
+        endpoint: str = "/api/uploads",
+        chunk_size: int = 256 * 1024,
+        checksum: bool = True,
+        max_retries: int = 30,
+        retry_delay: float = 0.0,
+    ) -> None:
         self.http = http
         self.headers = {**headers, **TUS}
         self.endpoint = endpoint
@@ -49,7 +56,9 @@ class TusClient:
         self.retry_delay = retry_delay
 
     async def missing(self, hashes: list[str]) -> list[str]:
-        r = await self.http.post("/api/blobs/missing", json={"hashes": hashes}, headers=self.headers)
+        r = await self.http.post(
+            "/api/blobs/missing", json={"hashes": hashes}, headers=self.headers
+        )
         r.raise_for_status()
         return r.json()["missing"]
 
@@ -61,8 +70,13 @@ class TusClient:
             return report
         return await self.upload(data, filename=filename, report=report)
 
-    async def upload(self, data: bytes, filename: str = "scan.pdf", sha256: str | None = None,
-                     report: UploadReport | None = None) -> UploadReport:
+    async def upload(
+        self,
+        data: bytes,
+        filename: str = "scan.pdf",
+        sha256: str | None = None,
+        report: UploadReport | None = None,
+    ) -> UploadReport:
         report = report or UploadReport()
         sha256 = sha256 or hashlib.sha256(data).hexdigest()
         retries = 0
@@ -71,10 +85,14 @@ class TusClient:
             try:
                 if report.url is None:
                     report.requests += 1
-                    r = await self.http.post(self.endpoint, headers={
-                        **self.headers, "Upload-Length": str(len(data)),
-                        "Upload-Metadata": metadata({"sha256": sha256, "filename": filename}),
-                    })
+                    r = await self.http.post(
+                        self.endpoint,
+                        headers={
+                            **self.headers,
+                            "Upload-Length": str(len(data)),
+                            "Upload-Metadata": metadata({"sha256": sha256, "filename": filename}),
+                        },
+                    )
                     if r.status_code != 201:
                         return self._failed(report, r)
                     report.url = r.headers["location"]
@@ -89,9 +107,12 @@ class TusClient:
                         report.status = 200
                         return report
                 while offset < len(data):
-                    chunk = data[offset:offset + self.chunk_size]
-                    headers = {**self.headers, "Upload-Offset": str(offset),
-                               "Content-Type": "application/offset+octet-stream"}
+                    chunk = data[offset : offset + self.chunk_size]
+                    headers = {
+                        **self.headers,
+                        "Upload-Offset": str(offset),
+                        "Content-Type": "application/offset+octet-stream",
+                    }
                     if self.checksum:
                         digest = base64.b64encode(hashlib.sha256(chunk).digest()).decode()
                         headers["Upload-Checksum"] = f"sha256 {digest}"

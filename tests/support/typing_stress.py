@@ -35,9 +35,10 @@ import os
 import random
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 
@@ -61,11 +62,34 @@ SEED_ENV = "MOTCUA_TYPING_SEED"
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]
 MIDDLE = ["Văn", "Thị", "Gia", "Minh", "Ngọc", "Đức", "Thu", "Quang", "Hoài", "Bảo"]
-GIVEN = ["Hà", "Khang", "An", "Bình", "Châu", "Dũng", "Giang", "Hương", "Lan", "Phúc", "Thảo", "Yến"]
-PLACES = ["phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội", "đường Lê Lợi, phường Bến Thành, TP Hồ Chí Minh",
-          "thôn Đông, xã Mường Chiên, Sơn La", "ngõ 12 phố Huế, phường Hai Bà Trưng, Hà Nội"]
-WORDS = ["Ngày mười một, tháng mười một, năm hai nghìn không trăm hai mươi sáu",
-         "Bệnh viện Phụ sản Hà Nội", "Trạm y tế xã Mường Chiên", "Hà Nội", "Nam Định", "Thừa Thiên Huế"]
+GIVEN = [
+    "Hà",
+    "Khang",
+    "An",
+    "Bình",
+    "Châu",
+    "Dũng",
+    "Giang",
+    "Hương",
+    "Lan",
+    "Phúc",
+    "Thảo",
+    "Yến",
+]
+PLACES = [
+    "phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội",
+    "đường Lê Lợi, phường Bến Thành, TP Hồ Chí Minh",
+    "thôn Đông, xã Mường Chiên, Sơn La",
+    "ngõ 12 phố Huế, phường Hai Bà Trưng, Hà Nội",
+]
+WORDS = [
+    "Ngày mười một, tháng mười một, năm hai nghìn không trăm hai mươi sáu",
+    "Bệnh viện Phụ sản Hà Nội",
+    "Trạm y tế xã Mường Chiên",
+    "Hà Nội",
+    "Nam Định",
+    "Thừa Thiên Huế",
+]
 
 IDB_DOSSIER = """(id) => new Promise((resolve, reject) => {
   const open = indexedDB.open('motcua');
@@ -133,7 +157,9 @@ def birth_form_fields() -> list[FormField]:
     picker, files, checkboxes or the field the second device writes."""
     from server.catalog.loader import _read_json, expand_sections, load_fragments
 
-    raw = expand_sections(_read_json(CATALOG / "procedures" / f"{PROCEDURE}.json"), load_fragments(CATALOG), CATALOG)
+    raw = expand_sections(
+        _read_json(CATALOG / "procedures" / f"{PROCEDURE}.json"), load_fragments(CATALOG), CATALOG
+    )
     out = []
     for section in raw["form"]["sections"]:
         if "visible_when" in section:
@@ -153,7 +179,12 @@ def typed_value(f: FormField, rng: random.Random, today: dt.date) -> str:
     if f.type == "person_name":
         return f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
     if f.type == "personal_id":
-        return "001" + rng.choice("01") + f"{rng.randint(70, 99)}" + "".join(rng.choice("0123456789") for _ in range(6))
+        return (
+            "001"
+            + rng.choice("01")
+            + f"{rng.randint(70, 99)}"
+            + "".join(rng.choice("0123456789") for _ in range(6))
+        )
     if f.type == "phone":
         return "09" + "".join(rng.choice("0123456789") for _ in range(8))
     if f.type == "email":
@@ -186,10 +217,12 @@ class DraftResult:
 
     def line(self) -> str:
         events = ", ".join(f"{k} {v}" for k, v in sorted(self.events.items())) or "none"
-        return (f"draft {self.index + 1} {'quiet' if self.quiet else 'stirred'}: {self.fields} fields, "
-                f"{len(self.losses)} lost, {self.pushes} pushes (allowed {self.allowed_pushes}: "
-                f"{self.pauses} typing pauses ≥ {TYPING_PAUSE_MS} ms, {self.forced} events: {events})"
-                + "".join(f"\n    LOST {loss}" for loss in self.losses))
+        return (
+            f"draft {self.index + 1} {'quiet' if self.quiet else 'stirred'}: {self.fields} fields, "
+            f"{len(self.losses)} lost, {self.pushes} pushes (allowed {self.allowed_pushes}: "
+            f"{self.pauses} typing pauses ≥ {TYPING_PAUSE_MS} ms, {self.forced} events: {events})"
+            + "".join(f"\n    LOST {loss}" for loss in self.losses)
+        )
 
 
 @dataclass
@@ -213,9 +246,11 @@ class StressResult:
 
     def summary(self) -> str:
         pushes = [d.pushes for d in self.drafts]
-        return (f"seed {self.seed}, CPU {self.throttle:g}× slower: {len(self.drafts)} drafts, {self.fields} fields, "
-                f"{self.losses} lost in {self.drafts_with_losses} drafts; pushes per draft "
-                f"{min(pushes)}–{max(pushes)} (mean {sum(pushes) / len(pushes):.1f})")
+        return (
+            f"seed {self.seed}, CPU {self.throttle:g}× slower: {len(self.drafts)} drafts, {self.fields} fields, "
+            f"{self.losses} lost in {self.drafts_with_losses} drafts; pushes per draft "
+            f"{min(pushes)}–{max(pushes)} (mean {sum(pushes) / len(pushes):.1f})"
+        )
 
 
 def seed_from_env() -> int:
@@ -223,7 +258,9 @@ def seed_from_env() -> int:
     return int(given) if given else random.SystemRandom().randrange(1, 10**9)
 
 
-async def second_device(base_url: str, email: str, password: str) -> tuple[SyncDevice, httpx.AsyncClient]:
+async def second_device(
+    base_url: str, email: str, password: str
+) -> tuple[SyncDevice, httpx.AsyncClient]:
     """Another install of the same account, speaking the protocol (sign in, register)."""
     from tests.support.server_process import sign_in_device
 
@@ -240,16 +277,20 @@ class DeskOfficial:
         self.sent = 0
 
     @classmethod
-    async def open(cls, base_url: str, desk: tuple[str, str], citizen: tuple[str, str],
-                   today: dt.date) -> "DeskOfficial":
+    async def open(
+        cls, base_url: str, desk: tuple[str, str], citizen: tuple[str, str], today: dt.date
+    ) -> DeskOfficial:
         from tests.e2e.test_desk_screens import Phone, scan_jpeg
         from tests.support.sync_client import birth_answers
 
         phone = await Phone.sign_in(base_url, *citizen)
         try:
             scan = await phone.upload(scan_jpeg("giay chung sinh"), "giay-chung-sinh.jpg")
-            dossier_id = await phone.submit("khai-sinh", birth_answers(today, child="Đỗ Thu Giang"),
-                                            {"attachments.birth_certificate": scan})
+            dossier_id = await phone.submit(
+                "khai-sinh",
+                birth_answers(today, child="Đỗ Thu Giang"),
+                {"attachments.birth_certificate": scan},
+            )
         finally:
             await phone.http.aclose()
         http = httpx.AsyncClient(base_url=base_url, timeout=60)
@@ -260,8 +301,11 @@ class DeskOfficial:
     async def message(self, rng: random.Random) -> None:
         self.sent += 1
         text = f"Tin nhắn số {self.sent}: {rng.choice(WORDS)}"
-        r = await self.http.post(f"/api/desk/dossiers/{self.dossier_id}/actions/message",
-                                 json={"reason": text}, headers={"X-CSRF-Token": self.csrf})
+        r = await self.http.post(
+            f"/api/desk/dossiers/{self.dossier_id}/actions/message",
+            json={"reason": text},
+            headers={"X-CSRF-Token": self.csrf},
+        )
         assert r.status_code == 200, r.text
 
     async def close(self) -> None:
@@ -275,9 +319,21 @@ async def server_view(device: SyncDevice, dossier_id: str) -> dict[str, Any] | N
 class Stirrer:
     """Fires the random events of one draft while it is typed."""
 
-    def __init__(self, page, device: SyncDevice, dossier_id: str, rng: random.Random,
-                 desk: DeskOfficial | None) -> None:
-        self.page, self.device, self.dossier_id, self.rng, self.desk = page, device, dossier_id, rng, desk
+    def __init__(
+        self,
+        page,
+        device: SyncDevice,
+        dossier_id: str,
+        rng: random.Random,
+        desk: DeskOfficial | None,
+    ) -> None:
+        self.page, self.device, self.dossier_id, self.rng, self.desk = (
+            page,
+            device,
+            dossier_id,
+            rng,
+            desk,
+        )
         self.events: Counter = Counter()
         self.forced = 0  # events after which the app syncs at once, by design
         self.remote_value: int | None = None
@@ -287,9 +343,11 @@ class Stirrer:
             try:
                 await asyncio.wait_for(stop.wait(), timeout=self.rng.uniform(0.3, 2.0))
                 return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
-            await self.fire(self.rng.choice(["sync", "sw", "remote", "hide"] + (["desk"] if self.desk else [])))
+            await self.fire(
+                self.rng.choice(["sync", "sw", "remote", "hide"] + (["desk"] if self.desk else []))
+            )
 
     async def fire(self, kind: str) -> None:
         page = self.page
@@ -305,8 +363,12 @@ class Stirrer:
             if view is None:
                 return  # the draft has not reached the server yet
             value = self.rng.randint(1, 9)
-            self.device.queue("edit_draft", uuid.UUID(self.dossier_id), {"changes": {REMOTE_FIELD: value}},
-                              base_version=view["version"])
+            self.device.queue(
+                "edit_draft",
+                uuid.UUID(self.dossier_id),
+                {"changes": {REMOTE_FIELD: value}},
+                base_version=view["version"],
+            )
             outcomes = await self.device.sync()
             assert outcomes and outcomes[-1]["status"] in ("applied", "merged"), outcomes
             self.remote_value = value
@@ -360,14 +422,18 @@ async def settle(page, device: SyncDevice, dossier_id: str) -> dict[str, Any]:
             raise AssertionError(f"the server refused an item: {state['rejected']}")
         if state["pending"] == 0:
             if not pulled:
-                await page.evaluate("window.dispatchEvent(new Event('online'))")  # pull what the other device wrote
+                await page.evaluate(
+                    "window.dispatchEvent(new Event('online'))"
+                )  # pull what the other device wrote
                 pulled = True
             else:
                 view = await server_view(device, dossier_id)
                 if view and state["dossier"] and state["dossier"]["version"] >= view["version"]:
                     return state
         if loop.time() > deadline:
-            raise AssertionError(f"draft {dossier_id} did not settle in {SETTLE_SECONDS} s: {state}")
+            raise AssertionError(
+                f"draft {dossier_id} did not settle in {SETTLE_SECONDS} s: {state}"
+            )
         await asyncio.sleep(0.3)
 
 
@@ -387,8 +453,16 @@ async def open_dossier(page, dossier_id: str) -> None:
     await expect(page.locator("form.draft h1")).to_have_text("Đăng ký khai sinh", timeout=30_000)
 
 
-async def one_draft(page, device: SyncDevice, index: int, quiet: bool, seed: int, today: dt.date,
-                    pushes: Callable[[], int], desk: DeskOfficial | None = None) -> DraftResult:
+async def one_draft(
+    page,
+    device: SyncDevice,
+    index: int,
+    quiet: bool,
+    seed: int,
+    today: dt.date,
+    pushes: Callable[[], int],
+    desk: DeskOfficial | None = None,
+) -> DraftResult:
     from playwright.async_api import expect
 
     typing_rng = random.Random(f"{seed}:{index}:typing")
@@ -429,8 +503,20 @@ async def one_draft(page, device: SyncDevice, index: int, quiet: bool, seed: int
     count = pushes() - before
     await page.reload()
     await open_dossier(page, dossier_id)
-    losses += compare(expected, await page.evaluate(SHOWN_VALUES, list(expected)), "the screen after reload")
-    return DraftResult(index, dossier_id, quiet, len(expected), count, pauses, stirrer.forced, stirrer.events, losses)
+    losses += compare(
+        expected, await page.evaluate(SHOWN_VALUES, list(expected)), "the screen after reload"
+    )
+    return DraftResult(
+        index,
+        dossier_id,
+        quiet,
+        len(expected),
+        count,
+        pauses,
+        stirrer.forced,
+        stirrer.events,
+        losses,
+    )
 
 
 async def desk_messages_seen(page, desk: DeskOfficial) -> list[str]:
@@ -440,22 +526,39 @@ async def desk_messages_seen(page, desk: DeskOfficial) -> list[str]:
     while True:
         await page.evaluate("window.dispatchEvent(new Event('online'))")
         state = await page.evaluate(IDB_DOSSIER, desk.dossier_id)
-        held = [m for m in ((state["dossier"] or {}).get("messages") or []) if m.get("author") == "official"]
+        held = [
+            m
+            for m in ((state["dossier"] or {}).get("messages") or [])
+            if m.get("author") == "official"
+        ]
         if len(held) >= desk.sent:
             return []
         if loop.time() > deadline:
-            return [f"desk message: the app holds {len(held)} of the official's {desk.sent} messages"]
+            return [
+                f"desk message: the app holds {len(held)} of the official's {desk.sent} messages"
+            ]
         await asyncio.sleep(0.5)
 
 
-async def run_typing_stress(page, base_url: str, email: str, password: str, drafts: int, seed: int,
-                            throttle: float, quiet_every: int = 4, log: Callable[[str], None] = print,
-                            desk: tuple[str, str] | None = None) -> StressResult:
+async def run_typing_stress(
+    page,
+    base_url: str,
+    email: str,
+    password: str,
+    drafts: int,
+    seed: int,
+    throttle: float,
+    quiet_every: int = 4,
+    log: Callable[[str], None] = print,
+    desk: tuple[str, str] | None = None,
+) -> StressResult:
     """`page`: the app, installed and signed in as `email`. Draft 1, and every
     `quiet_every`-th after it, is typed with no events around it. `desk`: the email and
     password of the desk official of commune 00070, who writes to the person while the
     drafts are typed."""
-    log(f"typing stress: seed {seed} (replay with {SEED_ENV}={seed}), {drafts} drafts, CPU {throttle:g}× slower")
+    log(
+        f"typing stress: seed {seed} (replay with {SEED_ENV}={seed}), {drafts} drafts, CPU {throttle:g}× slower"
+    )
     device, http = await second_device(base_url, email, password)
     count = {"push": 0}
 
@@ -473,8 +576,9 @@ async def run_typing_stress(page, base_url: str, email: str, password: str, draf
     official = await DeskOfficial.open(base_url, desk, (email, password), today) if desk else None
     try:
         for i in range(drafts):
-            draft = await one_draft(page, device, i, i % quiet_every == 0, seed, today, lambda: count["push"],
-                                    official)
+            draft = await one_draft(
+                page, device, i, i % quiet_every == 0, seed, today, lambda: count["push"], official
+            )
             result.drafts.append(draft)
             log(draft.line())
         if official:

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from contextlib import aclosing
-
 import datetime as dt
 import uuid
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
+from contextlib import aclosing
 
 import httpx
 import msgspec
@@ -30,10 +29,20 @@ async def app(settings: Settings):
 
 async def make_account(role: str = "citizen", commune: str = "") -> str:
     email = f"{role}-{uuid.uuid4().hex[:8]}@example.vn"
-    now = dt.datetime.now(dt.timezone.utc)
-    await Account.insert(Account(
-        id=uuid.uuid4(), email=email, full_name="Người Dùng Thử", role=role, commune_code=commune,
-        password_hash=hash_password(PASSWORD), activated_at=now, created_at=now, is_demo=True))
+    now = dt.datetime.now(dt.UTC)
+    await Account.insert(
+        Account(
+            id=uuid.uuid4(),
+            email=email,
+            full_name="Người Dùng Thử",
+            role=role,
+            commune_code=commune,
+            password_hash=hash_password(PASSWORD),
+            activated_at=now,
+            created_at=now,
+            is_demo=True,
+        )
+    )
     return email
 
 
@@ -44,8 +53,11 @@ async def device_for(app, email: str) -> SyncDevice:
     r = await http.post("/api/auth/login", json={"email": email, "password": PASSWORD})
     assert r.status_code == 200, r.text
     device_id = uuid.uuid4()
-    r = await http.post("/api/devices", json={"id": str(device_id), "name": "test phone"},
-                        headers={"X-CSRF-Token": r.json()["csrf_token"]})
+    r = await http.post(
+        "/api/devices",
+        json={"id": str(device_id), "name": "test phone"},
+        headers={"X-CSRF-Token": r.json()["csrf_token"]},
+    )
     assert r.status_code == 201, r.text
     credential = r.json()["credential"]
     http.cookies.clear()  # from here on the device credential alone

@@ -29,7 +29,9 @@ async def test_a_synced_draft_is_deleted_and_its_tombstone_reaches_the_other_dev
         row = await Dossier.select().where(Dossier.id == dossier).first()
         assert row["deleted_at"] is not None
         assert row["fields"] == "{}"  # the answers are gone from the server
-        assert await BlobRef.count().where(BlobRef.dossier_id == dossier) == 0  # its files are no longer held
+        assert (
+            await BlobRef.count().where(BlobRef.dossier_id == dossier) == 0
+        )  # its files are no longer held
 
         view = (await tablet.pull_all())[str(dossier)]
         assert view["deleted"] is True and view["fields"] == {} and view["version"] == 3
@@ -41,7 +43,9 @@ async def test_a_synced_draft_is_deleted_and_its_tombstone_reaches_the_other_dev
         # Deleting it again, from the tablet, is what it wants: done.
         tablet.queue("delete_draft", dossier, {}, 2)
         assert (await tablet.sync())[0]["status"] == "applied"
-        assert (await Dossier.select(Dossier.version).where(Dossier.id == dossier).first())["version"] == 3
+        assert (await Dossier.select(Dossier.version).where(Dossier.id == dossier).first())[
+            "version"
+        ] == 3
 
 
 async def test_a_submitted_dossier_cannot_be_deleted(citizen: SyncDevice) -> None:
@@ -59,7 +63,10 @@ async def test_a_submitted_dossier_cannot_be_deleted(citizen: SyncDevice) -> Non
 
 
 async def test_someone_elses_draft_cannot_be_deleted(app) -> None:
-    owner, stranger = await device_for(app, await make_account("citizen")), await device_for(app, await make_account("citizen"))
+    owner, stranger = (
+        await device_for(app, await make_account("citizen")),
+        await device_for(app, await make_account("citizen")),
+    )
     async with aclosing(owner.http), aclosing(stranger.http):
         dossier = uuid7()
         birth_draft(owner, dossier)
@@ -67,7 +74,9 @@ async def test_someone_elses_draft_cannot_be_deleted(app) -> None:
         stranger.queue("delete_draft", dossier, {}, 2)
         [outcome] = await stranger.sync()
         # The same answer as for a dossier that does not exist: ids cannot be probed.
-        assert outcome["status"] == "rejected" and outcome["reasons"][0]["code"] == "unknown_dossier"
+        assert (
+            outcome["status"] == "rejected" and outcome["reasons"][0]["code"] == "unknown_dossier"
+        )
         assert "state" not in outcome and "version" not in outcome
         row = await Dossier.select().where(Dossier.id == dossier).first()
         assert row["deleted_at"] is None and row["version"] == 2
@@ -79,4 +88,7 @@ async def test_delete_draft_takes_no_payload(citizen: SyncDevice) -> None:
     birth_draft(citizen, dossier)
     citizen.queue("delete_draft", dossier, {"reason": "x"}, 2)
     outcomes = await citizen.sync()
-    assert outcomes[-1]["status"] == "rejected" and outcomes[-1]["reasons"][0]["code"] == "invalid_payload"
+    assert (
+        outcomes[-1]["status"] == "rejected"
+        and outcomes[-1]["reasons"][0]["code"] == "invalid_payload"
+    )

@@ -61,7 +61,9 @@ async def pull_settled(device: SyncDevice, cursor: str | None) -> tuple[list[dic
     raise AssertionError("the feed stayed pending")
 
 
-async def publish(conn: asyncpg.Connection, dossier_id: uuid.UUID, hometown: str) -> tuple[int, int]:
+async def publish(
+    conn: asyncpg.Connection, dossier_id: uuid.UUID, hometown: str
+) -> tuple[int, int]:
     """Change a dossier and publish it as server/dossiers/store.py publish_change
     does: one feed row per dossier, positioned by the writing transaction's id."""
     current = await conn.fetchval("SELECT fields FROM dossier WHERE id = $1 FOR UPDATE", dossier_id)
@@ -69,30 +71,48 @@ async def publish(conn: asyncpg.Connection, dossier_id: uuid.UUID, hometown: str
     row = await conn.fetchrow(
         "UPDATE dossier SET version = version + 1, fields = $2, updated_at = now() WHERE id = $1 "
         "RETURNING owner_id, commune_code, version",
-        dossier_id, msgspec.json.encode(fields).decode())
+        dossier_id,
+        msgspec.json.encode(fields).decode(),
+    )
     feed = await conn.fetchrow(
         "INSERT INTO change_feed (txid, dossier_id, owner_id, commune_code, version, at) "
         "VALUES (pg_current_xact_id()::text::bigint, $1, $2, $3, $4, now()) RETURNING id, txid",
-        dossier_id, row["owner_id"], row["commune_code"], row["version"])
-    await conn.execute("DELETE FROM change_feed WHERE dossier_id = $1 AND id <> $2", dossier_id, feed["id"])
+        dossier_id,
+        row["owner_id"],
+        row["commune_code"],
+        row["version"],
+    )
+    await conn.execute(
+        "DELETE FROM change_feed WHERE dossier_id = $1 AND id <> $2", dossier_id, feed["id"]
+    )
     return feed["txid"], feed["id"]
 
 
 async def naive_read(conn: asyncpg.Connection, after: int) -> list[asyncpg.Record]:
     """The cursor this test proves wrong: feed ids in id order."""
-    return await conn.fetch("SELECT id, dossier_id FROM change_feed WHERE id > $1 ORDER BY id", after)
+    return await conn.fetch(
+        "SELECT id, dossier_id FROM change_feed WHERE id > $1 ORDER BY id", after
+    )
 
 
 async def drafts(device: SyncDevice, count: int) -> list[uuid.UUID]:
     ids = [uuid7() for _ in range(count)]
     for i, d in enumerate(ids):
-        device.queue("create_draft", d, {"procedure_code": "khai-sinh",
-                                         "fields": birth_answers(vn_today(), child=f"Lê Văn {'ABCD'[i]}")})
+        device.queue(
+            "create_draft",
+            d,
+            {
+                "procedure_code": "khai-sinh",
+                "fields": birth_answers(vn_today(), child=f"Lê Văn {'ABCD'[i]}"),
+            },
+        )
     assert all(o["status"] == "applied" for o in await device.sync())
     return ids
 
 
-async def test_cursor_waits_for_the_older_transaction_and_naive_order_skips_it(app, settings: Settings) -> None:
+async def test_cursor_waits_for_the_older_transaction_and_naive_order_skips_it(
+    app, settings: Settings
+) -> None:
     device = await device_for(app, await make_account("citizen"))
     async with aclosing(device.http):
         d1, d2 = await drafts(device, 2)
@@ -105,7 +125,9 @@ async def test_cursor_waits_for_the_older_transaction_and_naive_order_skips_it(a
         try:
             tx1 = t1.transaction()
             await tx1.start()
-            txid1, id1 = await publish(t1, d1, "Viết bởi T1")  # first to write: older xid, smaller id
+            txid1, id1 = await publish(
+                t1, d1, "Viết bởi T1"
+            )  # first to write: older xid, smaller id
             async with t2.transaction():
                 txid2, id2 = await publish(t2, d2, "Viết bởi T2")
             assert txid1 < txid2 and id1 < id2
@@ -113,7 +135,9 @@ async def test_cursor_waits_for_the_older_transaction_and_naive_order_skips_it(a
             # T2 is committed, T1 is not: nothing may be handed out past T1's position.
             for _ in range(3):
                 body = await pull_once(device, cursor)
-                assert body["dossiers"] == [] and body["pending"] is True and body["cursor"] == cursor
+                assert (
+                    body["dossiers"] == [] and body["pending"] is True and body["cursor"] == cursor
+                )
 
             # The naive cursor hands out T2's change now and moves past T1's id.
             seen = await naive_read(reader, naive_cursor)
@@ -138,8 +162,11 @@ async def test_cursor_waits_for_the_older_transaction_and_naive_order_skips_it(a
 
 
 async def _waiting_on_a_lock(conn: asyncpg.Connection) -> bool:
-    return bool(await conn.fetchval(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))
+    return bool(
+        await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+    )
 
 
 async def test_real_pushes_committing_out_of_order_are_all_pulled(app, settings: Settings) -> None:
@@ -173,8 +200,9 @@ async def test_real_pushes_committing_out_of_order_are_all_pulled(app, settings:
             assert not p1.done() and await _waiting_on_a_lock(reader)
             # P1 holds feed ids already (sequences are not transactional): its rows will
             # sit before anything written from now on, yet commit after it.
-            assert await reader.fetchval("SELECT last_value FROM change_feed_id_seq") > ids_before, (
-                "the push no longer writes its feed rows before replacing the old ones")
+            assert (
+                await reader.fetchval("SELECT last_value FROM change_feed_id_seq") > ids_before
+            ), "the push no longer writes its feed rows before replacing the old ones"
 
             tablet.queue("edit_draft", d2, {"changes": {"child.hometown": "P2 hai"}}, 1)
             [outcome] = await tablet.sync()
@@ -188,7 +216,10 @@ async def test_real_pushes_committing_out_of_order_are_all_pulled(app, settings:
 
             await lock.rollback()  # P1 goes on and commits
             r = await asyncio.wait_for(p1, timeout=60)
-            assert r.status_code == 200 and [o["status"] for o in r.json()["outcomes"]] == ["applied"] * 2
+            assert (
+                r.status_code == 200
+                and [o["status"] for o in r.json()["outcomes"]] == ["applied"] * 2
+            )
 
             views, cursor = await pull_settled(tablet, cursor)
             got = {v["id"]: v["fields"]["child.hometown"] for v in views}
@@ -204,7 +235,8 @@ async def test_real_pushes_committing_out_of_order_are_all_pulled(app, settings:
 
 
 async def test_pending_is_reported_when_an_older_transaction_ends_during_the_pull(
-        app, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    app, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The pull reads the changes, then asks whether any wait: an older transaction
     (anywhere in the cluster: xids are cluster-wide) ending between the two must not
     make a committed, undelivered change look like "you are up to date"."""
@@ -236,6 +268,7 @@ async def test_pending_is_reported_when_an_older_transaction_ends_during_the_pul
                         yield from tx.commit().__await__()
                         ended.append(True)
                         return rows
+
                 return Then()
 
             monkeypatch.setattr(ChangeFeed, "raw", classmethod(ending_after_the_read))
@@ -243,7 +276,9 @@ async def test_pending_is_reported_when_an_older_transaction_ends_during_the_pul
             monkeypatch.undo()
             assert ended
             delivered = [v["id"] for v in body["dossiers"]]
-            assert delivered == [str(dossier)] or (delivered == [] and body["pending"] is True), body
+            assert delivered == [str(dossier)] or (delivered == [] and body["pending"] is True), (
+                body
+            )
             views, _ = await pull_settled(device, body["cursor"] if delivered else cursor)
             assert delivered or [v["fields"]["child.hometown"] for v in views] == ["Đà Lạt"]
         finally:

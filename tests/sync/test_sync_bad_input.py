@@ -32,8 +32,13 @@ MSGPACK = "application/x-msgpack"
 
 
 async def stored() -> tuple[int, ...]:
-    return (await AppliedMutation.count(), await Dossier.count(), await DeviceSequence.count(),
-            await DossierHistory.count(), await ChangeFeed.count())
+    return (
+        await AppliedMutation.count(),
+        await Dossier.count(),
+        await DeviceSequence.count(),
+        await DossierHistory.count(),
+        await ChangeFeed.count(),
+    )
 
 
 def problem(r: httpx.Response, status: int, kind: str) -> dict:
@@ -48,19 +53,31 @@ def paths(body: dict) -> list[str]:
     return [e["path"] for e in body.get("errors") or []]
 
 
-def mutation(seq: int = 1, kind: str = "create_draft", payload: dict | None = None, **extra) -> dict:
-    return {"seq": seq, "id": str(uuid7()), "dossier_id": str(uuid7()), "kind": kind,
-            "payload": {"procedure_code": "khai-tu"} if payload is None else payload, **extra}
+def mutation(
+    seq: int = 1, kind: str = "create_draft", payload: dict | None = None, **extra
+) -> dict:
+    return {
+        "seq": seq,
+        "id": str(uuid7()),
+        "dossier_id": str(uuid7()),
+        "kind": kind,
+        "payload": {"procedure_code": "khai-tu"} if payload is None else payload,
+        **extra,
+    }
 
 
 def envelope(device: SyncDevice, *mutations: dict, **extra) -> dict:
     return {"device_id": str(device.device_id), "mutations": list(mutations), **extra}
 
 
-async def post(device: SyncDevice, content: bytes, content_type: str = "application/json",
-               **headers: str) -> httpx.Response:
-    return await device.http.post("/api/sync/push", content=content,
-                                  headers={**device.auth, "Content-Type": content_type, **headers})
+async def post(
+    device: SyncDevice, content: bytes, content_type: str = "application/json", **headers: str
+) -> httpx.Response:
+    return await device.http.post(
+        "/api/sync/push",
+        content=content,
+        headers={**device.auth, "Content-Type": content_type, **headers},
+    )
 
 
 def json_bytes(value) -> bytes:
@@ -70,49 +87,150 @@ def json_bytes(value) -> bytes:
 # -- malformed or mistyped envelopes: (body builder, content type, status, problem, path) --
 
 CASES = {
-    "malformed JSON": (lambda d: b'{"device_id": "' + str(d.device_id).encode() + b'", "mutations": [',
-                       "application/json", 400, "invalid_request", "$"),
-    "malformed MessagePack": (lambda d: b"\xc1\x82\xa9device_id", MSGPACK, 400, "invalid_request", "$"),
-    "truncated MessagePack": (lambda d: msgspec.msgpack.encode(envelope(d, mutation()))[:-7], MSGPACK, 400,
-                              "invalid_request", "$"),
-    "invalid UTF-8 in JSON": (lambda d: json_bytes(envelope(d, mutation(kind="edit_draft", payload={
-        "changes": {"child.hometown": "HUE"}}))).replace(b"HUE", b"H\xff\xfeE"),
-                              "application/json", 400, "invalid_request", "$"),
-    "invalid UTF-8 in MessagePack": (lambda d: msgspec.msgpack.encode(envelope(d, mutation(
-        kind="edit_draft", payload={"changes": {"child.hometown": "HUE"}}))).replace(b"HUE", b"H\xc3\x28"),
-                                     MSGPACK, 400, "invalid_request", "$"),
-    "seq as a string": (lambda d: json_bytes(envelope(d, mutation(seq="1"))),
-                        "application/json", 422, "validation_failed", "$.mutations[0].seq"),
-    "seq as a string in MessagePack": (lambda d: msgspec.msgpack.encode(envelope(d, mutation(seq="1"))),
-                                       MSGPACK, 422, "validation_failed", "$.mutations[0].seq"),
-    "non-integer seq": (lambda d: json_bytes(envelope(d, mutation(seq=1.5))),
-                        "application/json", 422, "validation_failed", "$.mutations[0].seq"),
-    "seq zero": (lambda d: json_bytes(envelope(d, mutation(seq=0))),
-                 "application/json", 422, "validation_failed", "$.mutations[0].seq"),
+    "malformed JSON": (
+        lambda d: b'{"device_id": "' + str(d.device_id).encode() + b'", "mutations": [',
+        "application/json",
+        400,
+        "invalid_request",
+        "$",
+    ),
+    "malformed MessagePack": (
+        lambda d: b"\xc1\x82\xa9device_id",
+        MSGPACK,
+        400,
+        "invalid_request",
+        "$",
+    ),
+    "truncated MessagePack": (
+        lambda d: msgspec.msgpack.encode(envelope(d, mutation()))[:-7],
+        MSGPACK,
+        400,
+        "invalid_request",
+        "$",
+    ),
+    "invalid UTF-8 in JSON": (
+        lambda d: json_bytes(
+            envelope(d, mutation(kind="edit_draft", payload={"changes": {"child.hometown": "HUE"}}))
+        ).replace(b"HUE", b"H\xff\xfeE"),
+        "application/json",
+        400,
+        "invalid_request",
+        "$",
+    ),
+    "invalid UTF-8 in MessagePack": (
+        lambda d: msgspec.msgpack.encode(
+            envelope(d, mutation(kind="edit_draft", payload={"changes": {"child.hometown": "HUE"}}))
+        ).replace(b"HUE", b"H\xc3\x28"),
+        MSGPACK,
+        400,
+        "invalid_request",
+        "$",
+    ),
+    "seq as a string": (
+        lambda d: json_bytes(envelope(d, mutation(seq="1"))),
+        "application/json",
+        422,
+        "validation_failed",
+        "$.mutations[0].seq",
+    ),
+    "seq as a string in MessagePack": (
+        lambda d: msgspec.msgpack.encode(envelope(d, mutation(seq="1"))),
+        MSGPACK,
+        422,
+        "validation_failed",
+        "$.mutations[0].seq",
+    ),
+    "non-integer seq": (
+        lambda d: json_bytes(envelope(d, mutation(seq=1.5))),
+        "application/json",
+        422,
+        "validation_failed",
+        "$.mutations[0].seq",
+    ),
+    "seq zero": (
+        lambda d: json_bytes(envelope(d, mutation(seq=0))),
+        "application/json",
+        422,
+        "validation_failed",
+        "$.mutations[0].seq",
+    ),
     # Found by tests/hostile: integers past 2^53 were taken (and 2^64 reached the seq check).
-    "seq beyond 2^53": (lambda d: json_bytes(envelope(d, mutation(seq=2**53))),
-                        "application/json", 422, "validation_failed", "$.mutations[0].seq"),
-    "seq beyond uint64 in MessagePack": (lambda d: msgspec.msgpack.encode(envelope(d, mutation(seq=2**64 - 1))),
-                                         MSGPACK, 422, "validation_failed", "$.mutations[0].seq"),
-    "base_version beyond 2^53": (lambda d: json_bytes(envelope(d, mutation(base_version=2**70))),
-                                 "application/json", 422, "validation_failed", "$.mutations[0].base_version"),
-    "mutations as an object": (lambda d: json_bytes({"device_id": str(d.device_id), "mutations": {}}),
-                               "application/json", 422, "validation_failed", "$.mutations"),
-    "no device_id": (lambda d: json_bytes({"mutations": []}), "application/json", 422, "validation_failed", "$"),
-    "unknown envelope field": (lambda d: json_bytes(envelope(d, mutation(), extra=1)),
-                               "application/json", 422, "validation_failed", "$"),
-    "unknown kind": (lambda d: json_bytes(envelope(d, mutation(kind="delete_everything"))),
-                     "application/json", 422, "validation_failed", "$.mutations[0].kind"),
-    "bad dossier id": (lambda d: json_bytes(envelope(d, {**mutation(), "dossier_id": "not-a-uuid"})),
-                       "application/json", 422, "validation_failed", "$.mutations[0].dossier_id"),
-    "seq twice in one batch": (lambda d: json_bytes(envelope(d, mutation(1), mutation(2), mutation(2))),
-                               "application/json", 422, "validation_failed", "$.mutations[2].seq"),
-    "more than 100 mutations": (lambda d: json_bytes(envelope(d, *[mutation(i) for i in range(1, MAX_MUTATIONS + 2)])),
-                                "application/json", 413, "payload_too_large", "$.mutations"),
+    "seq beyond 2^53": (
+        lambda d: json_bytes(envelope(d, mutation(seq=2**53))),
+        "application/json",
+        422,
+        "validation_failed",
+        "$.mutations[0].seq",
+    ),
+    "seq beyond uint64 in MessagePack": (
+        lambda d: msgspec.msgpack.encode(envelope(d, mutation(seq=2**64 - 1))),
+        MSGPACK,
+        422,
+        "validation_failed",
+        "$.mutations[0].seq",
+    ),
+    "base_version beyond 2^53": (
+        lambda d: json_bytes(envelope(d, mutation(base_version=2**70))),
+        "application/json",
+        422,
+        "validation_failed",
+        "$.mutations[0].base_version",
+    ),
+    "mutations as an object": (
+        lambda d: json_bytes({"device_id": str(d.device_id), "mutations": {}}),
+        "application/json",
+        422,
+        "validation_failed",
+        "$.mutations",
+    ),
+    "no device_id": (
+        lambda d: json_bytes({"mutations": []}),
+        "application/json",
+        422,
+        "validation_failed",
+        "$",
+    ),
+    "unknown envelope field": (
+        lambda d: json_bytes(envelope(d, mutation(), extra=1)),
+        "application/json",
+        422,
+        "validation_failed",
+        "$",
+    ),
+    "unknown kind": (
+        lambda d: json_bytes(envelope(d, mutation(kind="delete_everything"))),
+        "application/json",
+        422,
+        "validation_failed",
+        "$.mutations[0].kind",
+    ),
+    "bad dossier id": (
+        lambda d: json_bytes(envelope(d, {**mutation(), "dossier_id": "not-a-uuid"})),
+        "application/json",
+        422,
+        "validation_failed",
+        "$.mutations[0].dossier_id",
+    ),
+    "seq twice in one batch": (
+        lambda d: json_bytes(envelope(d, mutation(1), mutation(2), mutation(2))),
+        "application/json",
+        422,
+        "validation_failed",
+        "$.mutations[2].seq",
+    ),
+    "more than 100 mutations": (
+        lambda d: json_bytes(envelope(d, *[mutation(i) for i in range(1, MAX_MUTATIONS + 2)])),
+        "application/json",
+        413,
+        "payload_too_large",
+        "$.mutations",
+    ),
 }
 
 
-async def test_bad_envelopes_are_refused_naming_the_problem_and_nothing_is_stored(citizen: SyncDevice) -> None:
+async def test_bad_envelopes_are_refused_naming_the_problem_and_nothing_is_stored(
+    citizen: SyncDevice,
+) -> None:
     for case, (build, content_type, status, kind, path) in CASES.items():
         before = await stored()
         r = await post(citizen, build(citizen), content_type)
@@ -123,12 +241,31 @@ async def test_bad_envelopes_are_refused_naming_the_problem_and_nothing_is_store
     before = await stored()
     # Oversized bodies: just over the limit is refused by the push handler, naming the
     # body; far over, before the body is even read in full.
-    just_over = json_bytes(envelope(citizen, mutation(kind="edit_draft", payload={
-        "changes": {"child.hometown": "x" * (MAX_BODY_BYTES - 200), "child.birth_place": "y" * 400}})))
+    just_over = json_bytes(
+        envelope(
+            citizen,
+            mutation(
+                kind="edit_draft",
+                payload={
+                    "changes": {
+                        "child.hometown": "x" * (MAX_BODY_BYTES - 200),
+                        "child.birth_place": "y" * 400,
+                    }
+                },
+            ),
+        )
+    )
     assert MAX_BODY_BYTES < len(just_over) <= MAX_BODY_BYTES + 1024
     assert paths(problem(await post(citizen, just_over), 413, "payload_too_large")) == ["$"]
-    huge = json_bytes(envelope(citizen, mutation(kind="edit_draft", payload={
-        "changes": {"child.hometown": "x" * (3 * MAX_BODY_BYTES)}})))
+    huge = json_bytes(
+        envelope(
+            citizen,
+            mutation(
+                kind="edit_draft",
+                payload={"changes": {"child.hometown": "x" * (3 * MAX_BODY_BYTES)}},
+            ),
+        )
+    )
     problem(await post(citizen, huge), 413, "payload_too_large")
 
     # Neither JSON nor MessagePack.
@@ -138,8 +275,11 @@ async def test_bad_envelopes_are_refused_naming_the_problem_and_nothing_is_store
 
     # The envelope is refused as a whole: a valid first mutation does not slip in.
     good = mutation(1, kind="create_draft", payload={"procedure_code": "khai-sinh"})
-    body = problem(await post(citizen, json_bytes(envelope(citizen, good, mutation(2, seq_extra=1)))),
-                   422, "validation_failed")
+    body = problem(
+        await post(citizen, json_bytes(envelope(citizen, good, mutation(2, seq_extra=1)))),
+        422,
+        "validation_failed",
+    )
     assert paths(body) == ["$.mutations[1]"]
     assert await stored() == before
 
@@ -150,7 +290,9 @@ async def test_bad_envelopes_are_refused_naming_the_problem_and_nothing_is_store
     # A used seq on another change is not a replay: refused, not answered with the
     # old outcome (the device would drop a change never applied).
     before = await stored()
-    body = problem(await post(citizen, json_bytes(envelope(citizen, mutation(1)))), 409, "seq_reused")
+    body = problem(
+        await post(citizen, json_bytes(envelope(citizen, mutation(1)))), 409, "seq_reused"
+    )
     assert paths(body) == ["$.mutations[0].seq"]
     assert await stored() == before
     assert (await citizen.push([good])).json()["outcomes"] == [outcome]  # the true replay
@@ -160,7 +302,11 @@ async def test_a_malformed_payload_is_that_items_rejection_only(citizen: SyncDev
     """Payloads are checked item by item (principle 4): the item is refused with the
     path of the bad field, nothing of it is stored, and the queue moves on."""
     dossier = uuid7()
-    citizen.queue("create_draft", dossier, {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())})
+    citizen.queue(
+        "create_draft",
+        dossier,
+        {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
+    )
     bad = [
         ("edit_draft", {"changes": ["child.hometown", "Huế"]}, "payload.changes"),
         ("edit_draft", {"changes": {"child.hometown": "Huế"}, "extra": 1}, "payload"),
@@ -168,7 +314,11 @@ async def test_a_malformed_payload_is_that_items_rejection_only(citizen: SyncDev
         ("resolve_conflict", {"conflict_id": "một", "choice": "server"}, "payload.conflict_id"),
         ("resolve_conflict", {"conflict_id": 1, "choice": "both"}, "payload.choice"),
         ("attach", {"path": "attachments.birth_certificate"}, "payload"),
-        ("edit_draft", {"changes": {"child.sex": 3, "child.nope": "x"}}, "payload.changes.child.sex"),
+        (
+            "edit_draft",
+            {"changes": {"child.sex": 3, "child.nope": "x"}},
+            "payload.changes.child.sex",
+        ),
     ]
     for kind, payload, _ in bad:
         citizen.queue(kind, dossier, payload, 1)
@@ -196,17 +346,25 @@ async def test_only_this_devices_credential_may_push(app, citizen: SyncDevice) -
     async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as browser:
         r = await browser.post("/api/auth/login", json={"email": email, "password": PASSWORD})
         csrf = r.json()["csrf_token"]
-        r = await browser.post("/api/sync/push", content=content,
-                               headers={"Content-Type": "application/json", "X-CSRF-Token": csrf})
+        r = await browser.post(
+            "/api/sync/push",
+            content=content,
+            headers={"Content-Type": "application/json", "X-CSRF-Token": csrf},
+        )
         problem(r, 401, "device_credential_required")
         problem(await browser.get("/api/sync/pull"), 401, "device_credential_required")
 
     # No credential, or a forged one.
-    r = await citizen.http.post("/api/sync/push", content=content, headers={"Content-Type": "application/json"})
+    r = await citizen.http.post(
+        "/api/sync/push", content=content, headers={"Content-Type": "application/json"}
+    )
     problem(r, 401, "not_signed_in")
     forged = f"Device {citizen.device_id}.not-the-secret"
-    r = await citizen.http.post("/api/sync/push", content=content,
-                                headers={"Content-Type": "application/json", "Authorization": forged})
+    r = await citizen.http.post(
+        "/api/sync/push",
+        content=content,
+        headers={"Content-Type": "application/json", "Authorization": forged},
+    )
     problem(r, 401, "invalid_device_credential")
 
     # Another device's id in the envelope, in either encoding.
@@ -225,8 +383,11 @@ async def captcha(http: httpx.AsyncClient) -> dict:
     r = await http.post("/api/captcha")
     assert r.status_code == 201, r.text
     challenge = r.json()["id"]
-    row = await CaptchaChallenge.select(CaptchaChallenge.answer).where(
-        CaptchaChallenge.id == uuid.UUID(challenge)).first()
+    row = (
+        await CaptchaChallenge.select(CaptchaChallenge.answer)
+        .where(CaptchaChallenge.id == uuid.UUID(challenge))
+        .first()
+    )
     return {"captcha_id": challenge, "captcha_answer": row["answer"]}
 
 
@@ -239,8 +400,17 @@ async def visitor(app):
 
 def submitted_birth(device: SyncDevice, **payload) -> uuid.UUID:
     dossier = uuid7()
-    device.queue("create_draft", dossier, {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())})
-    device.queue("attach", dossier, {"path": "attachments.birth_certificate", "sha256": fake_sha256(str(dossier))}, 1)
+    device.queue(
+        "create_draft",
+        dossier,
+        {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
+    )
+    device.queue(
+        "attach",
+        dossier,
+        {"path": "attachments.birth_certificate", "sha256": fake_sha256(str(dossier))},
+        1,
+    )
     device.queue("submit", dossier, payload, 2)
     return dossier
 
@@ -250,17 +420,21 @@ def retype(code: str) -> list[str]:
     return [
         code.lower(),
         display(code),
-        "-".join(code[i:i + 4] for i in range(0, 16, 4)),
+        "-".join(code[i : i + 4] for i in range(0, 16, 4)),
         f"  {display(code).lower()}  ",
         code.replace("0", "O"),
         code.replace("0", "o").lower(),
     ]
 
 
-async def test_lookup_forgives_typing_catches_typos_and_shows_no_personal_data(citizen: SyncDevice, visitor) -> None:
+async def test_lookup_forgives_typing_catches_typos_and_shows_no_personal_data(
+    citizen: SyncDevice, visitor
+) -> None:
     dossier = submitted_birth(citizen)
     draft = uuid7()
-    citizen.queue("create_draft", draft, {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())})
+    citizen.queue(
+        "create_draft", draft, {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())}
+    )
     outcomes = await citizen.sync()
     code = outcomes[2]["code"]
     assert "0" in code  # so that the O/0 forms differ from the code itself
@@ -275,12 +449,27 @@ async def test_lookup_forgives_typing_catches_typos_and_shows_no_personal_data(c
 
     # Status, agency and dates only: nothing about the people in the dossier.
     body = by_id.json()
-    assert set(body) <= {"state", "state_label", "procedure", "agency", "code", "submitted_at", "due_date",
-                         "appointment_date"}, body
+    assert set(body) <= {
+        "state",
+        "state_label",
+        "procedure",
+        "agency",
+        "code",
+        "submitted_at",
+        "due_date",
+        "appointment_date",
+    }, body
     text = by_id.text
     answers = birth_answers(vn_today())
-    for personal in ("child.full_name", "requester.full_name", "requester.id_number", "contact.phone",
-                     "contact.email", "requester.residence", "mother.birth_date"):
+    for personal in (
+        "child.full_name",
+        "requester.full_name",
+        "requester.id_number",
+        "contact.phone",
+        "contact.email",
+        "requester.residence",
+        "mother.birth_date",
+    ):
         assert answers[personal] not in text, personal
     assert str(citizen.device_id) not in text
 
@@ -299,8 +488,11 @@ async def test_lookup_forgives_typing_catches_typos_and_shows_no_personal_data(c
     assert paths(body) == ["code"] and body["errors"][0]["code"] == "code_check"
     r = await visitor.post("/api/lookup", json={"code": code[:-2], **challenge})
     assert paths(problem(r, 422, "validation_failed")) == ["code"]
-    row = await CaptchaChallenge.select(CaptchaChallenge.used_at).where(
-        CaptchaChallenge.id == uuid.UUID(challenge["captcha_id"])).first()
+    row = (
+        await CaptchaChallenge.select(CaptchaChallenge.used_at)
+        .where(CaptchaChallenge.id == uuid.UUID(challenge["captcha_id"]))
+        .first()
+    )
     assert row["used_at"] is None  # the robot check was not spent on a typo
     r = await visitor.post("/api/lookup", json={"code": code, **challenge})
     assert r.status_code == 200 and r.json()["code"] == code
@@ -313,7 +505,9 @@ async def test_lookup_forgives_typing_catches_typos_and_shows_no_personal_data(c
 
 
 async def reserve(device: SyncDevice, count: int) -> httpx.Response:
-    return await device.http.post("/api/sync/codes/reserve", json={"count": count}, headers=device.auth)
+    return await device.http.post(
+        "/api/sync/codes/reserve", json={"count": count}, headers=device.auth
+    )
 
 
 async def test_reserved_codes_bind_once_and_only_for_their_device(app, citizen: SyncDevice) -> None:
@@ -335,7 +529,11 @@ async def test_reserved_codes_bind_once_and_only_for_their_device(app, citizen: 
         submits = [o for o in outcomes if o["state"] == 1]
         assert [o["code"] for o in submits] == codes[:3]
         for code, dossier in zip(codes[:3], offline):
-            row = await CodeReservation.select(CodeReservation.dossier_id).where(CodeReservation.code == code).first()
+            row = (
+                await CodeReservation.select(CodeReservation.dossier_id)
+                .where(CodeReservation.code == code)
+                .first()
+            )
             assert row["dossier_id"] == dossier
 
         # The same code twice, a colleague's code, a mistyped code, another commune's code.
@@ -351,22 +549,41 @@ async def test_reserved_codes_bind_once_and_only_for_their_device(app, citizen: 
         assert len(refused) == len(bad)
         for o in refused:
             assert o["status"] == "rejected", o
-            assert [(x["code"], x["path"]) for x in o["reasons"]] == [("reserved_code_invalid", "payload.reserved_code")]
+            assert [(x["code"], x["path"]) for x in o["reasons"]] == [
+                ("reserved_code_invalid", "payload.reserved_code")
+            ]
         for dossier in tries.values():
-            row = await Dossier.select(Dossier.state, Dossier.code).where(Dossier.id == dossier).first()
+            row = (
+                await Dossier.select(Dossier.state, Dossier.code)
+                .where(Dossier.id == dossier)
+                .first()
+            )
             assert row == {"state": 0, "code": None}
-        row = await CodeReservation.select(CodeReservation.dossier_id).where(CodeReservation.code == theirs[0]).first()
+        row = (
+            await CodeReservation.select(CodeReservation.dossier_id)
+            .where(CodeReservation.code == theirs[0])
+            .first()
+        )
         assert row["dossier_id"] is None  # the colleague's code is still theirs
 
         # Unused codes expire and are released; the device that holds one may still bind it.
-        released = await release_expired(dt.datetime.now(dt.timezone.utc) + LIFETIME + dt.timedelta(days=1))
+        released = await release_expired(
+            dt.datetime.now(dt.UTC) + LIFETIME + dt.timedelta(days=1)
+        )
         assert released >= 2
-        rows = {r["code"]: r for r in await CodeReservation.select().where(CodeReservation.code.is_in(codes))}
+        rows = {
+            r["code"]: r
+            for r in await CodeReservation.select().where(CodeReservation.code.is_in(codes))
+        }
         assert [c for c in codes if rows[c]["released_at"] is not None] == codes[3:]
         late = submitted_birth(phone, reserved_code=codes[3])
         outcome = (await phone.sync())[-1]
         assert outcome["status"] == "applied" and outcome["code"] == codes[3]
-        row = await CodeReservation.select(CodeReservation.dossier_id).where(CodeReservation.code == codes[3]).first()
+        row = (
+            await CodeReservation.select(CodeReservation.dossier_id)
+            .where(CodeReservation.code == codes[3])
+            .first()
+        )
         assert row["dossier_id"] == late
 
         # A citizen hands out no codes.

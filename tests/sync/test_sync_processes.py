@@ -16,9 +16,10 @@ import asyncio
 import random
 import sqlite3
 import uuid
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import asyncpg
 import httpx
@@ -27,12 +28,24 @@ import pytest
 
 from server.clock import vn_today
 from server.database import bound_engine
-from server.dossiers.tables import AppliedMutation, CodeReservation, DeviceSequence, Dossier, DossierHistory
+from server.dossiers.tables import (
+    AppliedMutation,
+    CodeReservation,
+    DeviceSequence,
+    Dossier,
+    DossierHistory,
+)
 from server.settings import Settings
 from sync.codes import parse_code
 from tests.conftest import ENGINES
 from tests.support import databases as dbs
-from tests.support.server_process import ServerProcess, insert_accounts, print_logs, server_env, sign_in_device
+from tests.support.server_process import (
+    ServerProcess,
+    insert_accounts,
+    print_logs,
+    server_env,
+    sign_in_device,
+)
 from tests.support.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
 from tests.support.sync_client import _register_fake_blobs as register_fake_blobs
 
@@ -57,21 +70,39 @@ async def running(servers: list[ServerProcess]) -> AsyncIterator[None]:
             print_logs(servers)
 
 
-def dossier_batch(device: SyncDevice, rng: random.Random, commune: str = "00070",
-                  reserved_code: str | None = None, edits: int = 0) -> uuid.UUID:
+def dossier_batch(
+    device: SyncDevice,
+    rng: random.Random,
+    commune: str = "00070",
+    reserved_code: str | None = None,
+    edits: int = 0,
+) -> uuid.UUID:
     """create_draft, attach, `edits` edits, submit: version 3 + edits in the end."""
     dossier = uuid7()
     answers = birth_answers(vn_today(), child=rng.choice(CHILDREN), commune=commune)
     device.queue("create_draft", dossier, {"procedure_code": "khai-sinh", "fields": answers})
-    device.queue("attach", dossier, {"path": "attachments.birth_certificate", "sha256": fake_sha256(str(dossier))}, 1)
+    device.queue(
+        "attach",
+        dossier,
+        {"path": "attachments.birth_certificate", "sha256": fake_sha256(str(dossier))},
+        1,
+    )
     for i in range(edits):
-        device.queue("edit_draft", dossier, {"changes": {"child.hometown": f"Quê lần {i + 1}"}}, 2 + i)
-    device.queue("submit", dossier, {"reserved_code": reserved_code} if reserved_code else {}, 2 + edits)
+        device.queue(
+            "edit_draft", dossier, {"changes": {"child.hometown": f"Quê lần {i + 1}"}}, 2 + i
+        )
+    device.queue(
+        "submit", dossier, {"reserved_code": reserved_code} if reserved_code else {}, 2 + edits
+    )
     return dossier
 
 
-async def post_batch(http: httpx.AsyncClient, device: SyncDevice, mutations: list[dict]) -> httpx.Response:
-    await register_fake_blobs(mutations, device.device_id)  # the attached files "have reached the server"
+async def post_batch(
+    http: httpx.AsyncClient, device: SyncDevice, mutations: list[dict]
+) -> httpx.Response:
+    await register_fake_blobs(
+        mutations, device.device_id
+    )  # the attached files "have reached the server"
     return await http.post("/api/sync/push", json=device.body(mutations), headers=device.auth)
 
 
@@ -99,7 +130,9 @@ async def pull_views(http: httpx.AsyncClient, device: SyncDevice) -> dict[str, d
     views: dict[str, dict] = {}
     cursor = None
     for _ in range(600):
-        r = await http.get("/api/sync/pull", params={"cursor": cursor} if cursor else {}, headers=device.auth)
+        r = await http.get(
+            "/api/sync/pull", params={"cursor": cursor} if cursor else {}, headers=device.auth
+        )
         assert r.status_code == 200, r.text
         body = r.json()
         views.update({v["id"]: v for v in body["dossiers"]})
@@ -115,7 +148,9 @@ async def pull_views(http: httpx.AsyncClient, device: SyncDevice) -> dict[str, d
 # -- (a) many processes, many devices ---------------------------------------------------
 
 
-async def test_four_processes_twenty_devices_at_once(postgres_database: str, tmp_path: Path) -> None:
+async def test_four_processes_twenty_devices_at_once(
+    postgres_database: str, tmp_path: Path
+) -> None:
     if "postgres" not in ENGINES:
         pytest.skip("PostgreSQL is not among MOTCUA_TEST_ENGINES")
     seed = random.randrange(1 << 30)
@@ -130,8 +165,12 @@ async def test_four_processes_twenty_devices_at_once(postgres_database: str, tmp
         async with running(servers):
             clients = [httpx.AsyncClient(base_url=s.url, timeout=120) for s in servers]
             try:
-                devices = await asyncio.gather(*(
-                    sign_in_device(rng.choice(servers).url, email, clients[0]) for email in emails))
+                devices = await asyncio.gather(
+                    *(
+                        sign_in_device(rng.choice(servers).url, email, clients[0])
+                        for email in emails
+                    )
+                )
                 plans = [rng.choice(["one", "twice", "later_first"]) for _ in devices]
                 outcomes: list[dict[int, dict]] = [{} for _ in devices]
                 dossiers: list[list[uuid.UUID]] = [[] for _ in devices]
@@ -141,22 +180,31 @@ async def test_four_processes_twenty_devices_at_once(postgres_database: str, tmp
                     device, (role, commune) = devices[i], roles[i]
                     local = random.Random(rng.random())
                     if role == "outreach":
-                        r = await local.choice(clients).post("/api/sync/codes/reserve", json={"count": 3},
-                                                            headers=device.auth)
+                        r = await local.choice(clients).post(
+                            "/api/sync/codes/reserve", json={"count": 3}, headers=device.auth
+                        )
                         assert r.status_code == 201, r.text
                         reserved[i] = [c["code"] for c in r.json()["codes"]]
                         for code in reserved[i]:
-                            dossiers[i].append(dossier_batch(device, local, commune, reserved_code=code))
+                            dossiers[i].append(
+                                dossier_batch(device, local, commune, reserved_code=code)
+                            )
                     else:
-                        dossiers[i].append(dossier_batch(device, local, local.choice(["00070", "00004"])))
+                        dossiers[i].append(
+                            dossier_batch(device, local, local.choice(["00070", "00004"]))
+                        )
                     batch = list(device.outbox)
                     if plans[i] == "twice":  # the same batch reaches two processes at once
                         a, b = local.sample(clients, 2)
-                        ra, rb = await asyncio.gather(post_batch(a, device, batch), post_batch(b, device, batch))
+                        ra, rb = await asyncio.gather(
+                            post_batch(a, device, batch), post_batch(b, device, batch)
+                        )
                         assert ra.status_code == rb.status_code == 200, (ra.text, rb.text)
                         assert ra.json()["outcomes"] == rb.json()["outcomes"]
                     elif plans[i] == "later_first":  # the later half overtakes the first
-                        r = await post_batch(local.choice(clients), device, batch[len(batch) // 2:])
+                        r = await post_batch(
+                            local.choice(clients), device, batch[len(batch) // 2 :]
+                        )
                         assert r.status_code == 200 and r.json()["outcomes"] == [], r.text
                         assert r.json()["expected_seq"] == 1
                     await flush(device, lambda: local.choice(clients), outcomes[i])
@@ -167,11 +215,18 @@ async def test_four_processes_twenty_devices_at_once(postgres_database: str, tmp
                 sent = sum(d.seq for d in devices)
                 assert await AppliedMutation.count() == sent
                 for i, device in enumerate(devices):
-                    seqs = await AppliedMutation.select(AppliedMutation.seq).where(
-                        AppliedMutation.device_id == device.device_id).order_by(AppliedMutation.seq)
+                    seqs = (
+                        await AppliedMutation.select(AppliedMutation.seq)
+                        .where(AppliedMutation.device_id == device.device_id)
+                        .order_by(AppliedMutation.seq)
+                    )
                     assert [s["seq"] for s in seqs] == list(range(1, device.seq + 1))
                     assert sorted(outcomes[i]) == list(range(1, device.seq + 1))
-                    refused = [(o["seq"], o["reasons"]) for o in outcomes[i].values() if o["status"] != "applied"]
+                    refused = [
+                        (o["seq"], o["reasons"])
+                        for o in outcomes[i].values()
+                        if o["status"] != "applied"
+                    ]
                     assert refused == []
 
                 # Every dossier at version 3 (create, attach, submit), submitted once, with its code.
@@ -182,15 +237,23 @@ async def test_four_processes_twenty_devices_at_once(postgres_database: str, tmp
                 assert len(set(codes)) == len(codes)
                 for d, row in rows.items():
                     assert (row["version"], row["state"]) == (3, 1)
-                    assert parse_code(row["code"]) == row["code"] and row["code"][:5] == row["commune_code"]
+                    assert (
+                        parse_code(row["code"]) == row["code"]
+                        and row["code"][:5] == row["commune_code"]
+                    )
                     assert await DossierHistory.count().where(DossierHistory.dossier_id == d) == 3
                 for i, ids in enumerate(dossiers):
                     submitted = [o for o in outcomes[i].values() if o.get("state") == 1]
-                    assert sorted(o["code"] for o in submitted) == sorted(rows[d]["code"] for d in ids)
+                    assert sorted(o["code"] for o in submitted) == sorted(
+                        rows[d]["code"] for d in ids
+                    )
                     for code, d in zip(reserved[i], ids):  # the reserved code is the dossier's
                         assert rows[d]["code"] == code
-                        bound = await CodeReservation.select(CodeReservation.dossier_id).where(
-                            CodeReservation.code == code).first()
+                        bound = (
+                            await CodeReservation.select(CodeReservation.dossier_id)
+                            .where(CodeReservation.code == code)
+                            .first()
+                        )
                         assert bound["dossier_id"] == d
 
                 # Each device, asking any process, sees its dossiers as the database holds them.
@@ -198,7 +261,10 @@ async def test_four_processes_twenty_devices_at_once(postgres_database: str, tmp
                     views = await pull_views(rng.choice(clients), device)
                     assert set(views) == {str(d) for d in dossiers[i]}
                     for d in dossiers[i]:
-                        assert (views[str(d)]["version"], views[str(d)]["code"]) == (3, rows[d]["code"])
+                        assert (views[str(d)]["version"], views[str(d)]["code"]) == (
+                            3,
+                            rows[d]["code"],
+                        )
             finally:
                 for client in clients:
                     await client.aclose()
@@ -214,7 +280,7 @@ class WriteProbe:
         self.settings = settings
         self.pg: asyncpg.Connection | None = None
 
-    async def __aenter__(self) -> "WriteProbe":
+    async def __aenter__(self) -> WriteProbe:
         if self.settings.engine == "postgres":
             self.pg = await asyncpg.connect(self.settings.database_url)
         return self
@@ -225,10 +291,13 @@ class WriteProbe:
 
     async def writing(self) -> bool:
         if self.pg is not None:
-            return bool(await self.pg.fetchval(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL "
-                "AND now() - xact_start > interval '20 milliseconds'"))
+            return bool(
+                await self.pg.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL "
+                    "AND now() - xact_start > interval '20 milliseconds'"
+                )
+            )
         # SQLite: a writer holds the lock when BEGIN IMMEDIATE cannot get it at once.
         conn = sqlite3.connect(self.settings.sqlite_path, timeout=0)
         try:
@@ -246,7 +315,8 @@ class WriteProbe:
         for _ in range(600):
             if self.pg is None or not await self.pg.fetchval(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"):
+                "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+            ):
                 return
             await asyncio.sleep(0.05)
         raise AssertionError("the killed server's transaction never ended")
@@ -256,7 +326,9 @@ async def applied_count(device: SyncDevice) -> int:
     return await AppliedMutation.count().where(AppliedMutation.device_id == device.device_id)
 
 
-async def test_server_killed_mid_batch_applies_each_mutation_once(settings: Settings, tmp_path: Path) -> None:
+async def test_server_killed_mid_batch_applies_each_mutation_once(
+    settings: Settings, tmp_path: Path
+) -> None:
     seed = random.randrange(1 << 30)
     print(f"random seed {seed}")
     rng = random.Random(seed)
@@ -298,8 +370,10 @@ async def test_server_killed_mid_batch_applies_each_mutation_once(settings: Sett
                 assert after in (before, before + 100), (before, after)
                 if seen_writing and after == before:
                     in_flight_kills += 1
-                print(f"round {round_no}: writing seen={seen_writing} answered={answered} "
-                      f"rows {before} -> {after}")
+                print(
+                    f"round {round_no}: writing seen={seen_writing} answered={answered} "
+                    f"rows {before} -> {after}"
+                )
 
                 server.start()  # on a new port
                 await server.wait_ready()
@@ -307,12 +381,18 @@ async def test_server_killed_mid_batch_applies_each_mutation_once(settings: Sett
                 await flush(device, lambda: http, outcomes)
 
             # Each mutation in the database exactly once; every dossier as its mutations made it.
-            rows = await AppliedMutation.select(AppliedMutation.seq).where(
-                AppliedMutation.device_id == device.device_id).order_by(AppliedMutation.seq)
+            rows = (
+                await AppliedMutation.select(AppliedMutation.seq)
+                .where(AppliedMutation.device_id == device.device_id)
+                .order_by(AppliedMutation.seq)
+            )
             assert [r["seq"] for r in rows] == list(range(1, device.seq + 1)) == sorted(outcomes)
             assert all(o["status"] == "applied" for o in outcomes.values())
-            last = await DeviceSequence.select(DeviceSequence.last_seq).where(
-                DeviceSequence.device_id == device.device_id).first()
+            last = (
+                await DeviceSequence.select(DeviceSequence.last_seq)
+                .where(DeviceSequence.device_id == device.device_id)
+                .first()
+            )
             assert last["last_seq"] == device.seq == 100 * rounds
             found = {r["id"]: r for r in await Dossier.select().where(Dossier.id.is_in(dossiers))}
             assert len(found) == len(dossiers)

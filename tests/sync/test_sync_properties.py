@@ -30,7 +30,9 @@ from typing import Any
 
 import httpx
 import msgspec
-from hypothesis import HealthCheck, event, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, event, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from server.clock import vn_today
 from server.dossiers.tables import AppliedMutation, Dossier, DossierConflict, DossierHistory
@@ -41,7 +43,9 @@ from tests.support.sync_client import SyncDevice, birth_answers, fake_sha256, uu
 
 # Lower-case Vietnamese letters, all precomposed (NFC), no white space: what the
 # server stores is exactly what was sent.
-LETTERS = "abcdeghiklmnopqrstuvxyăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ"
+LETTERS = (
+    "abcdeghiklmnopqrstuvxyăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ"
+)
 # Few fields, few drafts: devices often edit the same field of the same dossier.
 TEXT_FIELDS = ("child.hometown", "child.birth_place", "requester.residence")
 SLOTS = ("attachments.birth_certificate", "attachments.marriage_certificate")
@@ -65,36 +69,69 @@ STRANGER_REJECTIONS = {"forbidden", "unknown_dossier"}
 PROPERTY_SETTINGS = hsettings(
     max_examples=40,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 )
 
 
-OPS = ("create", "edit", "edit", "edit", "edit", "edit", "edit", "edit", "attach", "detach", "submit",
-       "resolve", "resolve", "resolve", "settle", "send", "send", "send", "send", "send",
-       "pull", "pull", "pull", "stranger")
+OPS = (
+    "create",
+    "edit",
+    "edit",
+    "edit",
+    "edit",
+    "edit",
+    "edit",
+    "edit",
+    "attach",
+    "detach",
+    "submit",
+    "resolve",
+    "resolve",
+    "resolve",
+    "settle",
+    "send",
+    "send",
+    "send",
+    "send",
+    "send",
+    "pull",
+    "pull",
+    "pull",
+    "stranger",
+)
 NETWORK = ("all", "all", "lost", "twice", "later_first", "prefix")
 
 # Every step draws the same shape of data whatever the devices know, so replaying or
 # shrinking a schedule never depends on what the server answered.
-STEP = st.fixed_dictionaries({
-    "op": st.sampled_from(OPS),
-    "who": st.integers(0, 7),
-    "pick": st.integers(0, 63),
-    "k": st.integers(0, 63),
-    "paths": st.lists(st.sampled_from(TEXT_FIELDS), min_size=1, max_size=2, unique=True),
-    "echo": st.tuples(st.integers(0, 4), st.integers(0, 4)),
-    "texts": st.lists(st.text(LETTERS, min_size=1, max_size=6), min_size=3, max_size=3),
-    "choices": st.lists(st.sampled_from(["server", "device", "value"]), min_size=3, max_size=3),
-    "network": st.sampled_from(NETWORK),
-    "delivered": st.booleans(),
-    "commune": st.sampled_from(COMMUNES),
-    "child": st.sampled_from(CHILDREN),
-    "slot": st.sampled_from(SLOTS),
-    "file": st.sampled_from(FILES),
-})
-DRAFT = st.fixed_dictionaries({"who": st.integers(0, 7), "commune": st.sampled_from(COMMUNES),
-                               "child": st.sampled_from(CHILDREN)})
+STEP = st.fixed_dictionaries(
+    {
+        "op": st.sampled_from(OPS),
+        "who": st.integers(0, 7),
+        "pick": st.integers(0, 63),
+        "k": st.integers(0, 63),
+        "paths": st.lists(st.sampled_from(TEXT_FIELDS), min_size=1, max_size=2, unique=True),
+        "echo": st.tuples(st.integers(0, 4), st.integers(0, 4)),
+        "texts": st.lists(st.text(LETTERS, min_size=1, max_size=6), min_size=3, max_size=3),
+        "choices": st.lists(st.sampled_from(["server", "device", "value"]), min_size=3, max_size=3),
+        "network": st.sampled_from(NETWORK),
+        "delivered": st.booleans(),
+        "commune": st.sampled_from(COMMUNES),
+        "child": st.sampled_from(CHILDREN),
+        "slot": st.sampled_from(SLOTS),
+        "file": st.sampled_from(FILES),
+    }
+)
+DRAFT = st.fixed_dictionaries(
+    {
+        "who": st.integers(0, 7),
+        "commune": st.sampled_from(COMMUNES),
+        "child": st.sampled_from(CHILDREN),
+    }
+)
 
 
 class Step:
@@ -150,8 +187,12 @@ class Phone:
             local = self.known.get(view["id"])
             if local is None or local.version <= view["version"]:
                 self.known[view["id"]] = Local(
-                    version=view["version"], state=view["state"], fields=dict(view["fields"]),
-                    conflicts={c["id"]: c["path"] for c in view["conflicts"]}, code=view["code"])
+                    version=view["version"],
+                    state=view["state"],
+                    fields=dict(view["fields"]),
+                    conflicts={c["id"]: c["path"] for c in view["conflicts"]},
+                    code=view["code"],
+                )
 
     def take_outcomes(self, outcomes: list[dict]) -> None:
         confirmed = {o["seq"] for o in outcomes}
@@ -200,10 +241,18 @@ class World:
 
     async def add_account(self, label: str) -> uuid.UUID:
         account_id = uuid.uuid4()
-        now = dt.datetime.now(dt.timezone.utc)
-        await Account.insert(Account(
-            id=account_id, email=f"prop-{account_id.hex[:12]}@example.vn", full_name="Người Thử",
-            role="citizen", password_hash="", activated_at=now, created_at=now))
+        now = dt.datetime.now(dt.UTC)
+        await Account.insert(
+            Account(
+                id=account_id,
+                email=f"prop-{account_id.hex[:12]}@example.vn",
+                full_name="Người Thử",
+                role="citizen",
+                password_hash="",
+                activated_at=now,
+                created_at=now,
+            )
+        )
         self.owners[account_id] = label
         return account_id
 
@@ -272,7 +321,9 @@ class World:
     def create(self, phone: Phone) -> None:
         dossier = str(uuid7())
         answers = birth_answers(vn_today(), child=self.step["child"], commune=self.step["commune"])
-        self.queue(phone, "create_draft", dossier, {"procedure_code": "khai-sinh", "fields": answers}, 0)
+        self.queue(
+            phone, "create_draft", dossier, {"procedure_code": "khai-sinh", "fields": answers}, 0
+        )
         self.queue(phone, "attach", dossier, {"path": SLOTS[0], "sha256": FILES[0]}, 1)
         # The device authored version 1, so it knows it exactly.
         phone.known[dossier] = Local(version=1, state=0, fields=dict(answers))
@@ -298,8 +349,13 @@ class World:
         dossier = self.step.pick(phone.drafts())
         if dossier is None:
             return
-        self.queue(phone, kind, dossier, {"path": self.step["slot"], "sha256": self.step["file"]},
-                   phone.known[dossier].version)
+        self.queue(
+            phone,
+            kind,
+            dossier,
+            {"path": self.step["slot"], "sha256": self.step["file"]},
+            phone.known[dossier].version,
+        )
 
     def submit(self, phone: Phone, dossier: str | None = None) -> None:
         dossier = dossier or self.step.pick(phone.drafts())
@@ -379,17 +435,28 @@ class World:
 
 async def check(world: World) -> None:
     ids = [uuid.UUID(d) for d in world.dossiers]
-    rows = {str(r["id"]): r for r in await Dossier.select().where(Dossier.id.is_in(ids))} if ids else {}
+    rows = (
+        {str(r["id"]): r for r in await Dossier.select().where(Dossier.id.is_in(ids))}
+        if ids
+        else {}
+    )
     assert set(rows) == set(world.dossiers), "every created draft reached the server"
     server_fields = {d: msgspec.json.decode(r["fields"]) for d, r in rows.items()}
-    conflicts = await DossierConflict.select().where(DossierConflict.dossier_id.is_in(ids)) if ids else []
+    conflicts = (
+        await DossierConflict.select().where(DossierConflict.dossier_id.is_in(ids)) if ids else []
+    )
     held: dict[tuple[str, str], set[str]] = {}
     open_conflicts: dict[str, set[int]] = {}
     for c in conflicts:
         key = (str(c["dossier_id"]), c["path"])
         held.setdefault(key, set()).update(
-            v for v in (msgspec.json.decode(c["server_value"]), msgspec.json.decode(c["device_value"]))
-            if isinstance(v, str))
+            v
+            for v in (
+                msgspec.json.decode(c["server_value"]),
+                msgspec.json.decode(c["device_value"]),
+            )
+            if isinstance(v, str)
+        )
         if c["resolved_at"] is None:
             open_conflicts.setdefault(key[0], set()).add(c["id"])
 
@@ -399,18 +466,30 @@ async def check(world: World) -> None:
         assert set(phone.known) == mine, f"{phone.name} holds other dossiers than the server"
         for d in mine:
             local, row = phone.known[d], rows[d]
-            assert (local.version, local.state, local.code) == (row["version"], row["state"], row["code"]), (
-                phone.name, d)
+            assert (local.version, local.state, local.code) == (
+                row["version"],
+                row["state"],
+                row["code"],
+            ), (phone.name, d)
             assert local.fields == server_fields[d], (phone.name, d)
             assert set(local.conflicts) == open_conflicts.get(d, set()), (phone.name, d)
 
     # 2. Codes: exactly one per submitted dossier, unique, well formed.
-    submits = [e for e in world.events if e.mutation["kind"] == "submit" and e.outcome["status"] == "applied"]
+    submits = [
+        e
+        for e in world.events
+        if e.mutation["kind"] == "submit" and e.outcome["status"] == "applied"
+    ]
     by_dossier: dict[str, list[Event]] = {}
     for e in submits:
         by_dossier.setdefault(e.mutation["dossier_id"], []).append(e)
-    history = await DossierHistory.select(DossierHistory.dossier_id).where(
-        DossierHistory.dossier_id.is_in(ids) & (DossierHistory.action == "submit")) if ids else []
+    history = (
+        await DossierHistory.select(DossierHistory.dossier_id).where(
+            DossierHistory.dossier_id.is_in(ids) & (DossierHistory.action == "submit")
+        )
+        if ids
+        else []
+    )
     submitted_in_history = [str(h["dossier_id"]) for h in history]
     assert sorted(submitted_in_history) == sorted(by_dossier)
     codes = []
@@ -427,9 +506,13 @@ async def check(world: World) -> None:
 
     # 3. Exactly once: one row per (device, seq) sent, carrying the outcome every replay gave.
     for phone in world.phones:
-        applied = await AppliedMutation.select(
-            AppliedMutation.seq, AppliedMutation.mutation_id, AppliedMutation.outcome
-        ).where(AppliedMutation.device_id == phone.id).order_by(AppliedMutation.seq)
+        applied = (
+            await AppliedMutation.select(
+                AppliedMutation.seq, AppliedMutation.mutation_id, AppliedMutation.outcome
+            )
+            .where(AppliedMutation.device_id == phone.id)
+            .order_by(AppliedMutation.seq)
+        )
         assert [a["seq"] for a in applied] == list(range(1, phone.device.seq + 1)), phone.name
         for a in applied:
             key = (phone.id, a["seq"])
@@ -443,7 +526,9 @@ async def check(world: World) -> None:
             continue
         codes_given = {r["code"] for r in outcome["reasons"]}
         owner = world.dossiers.get(e.mutation["dossier_id"])
-        stranger = owner is not None and owner != next(p.owner for p in world.phones if p.id == e.device)
+        stranger = owner is not None and owner != next(
+            p.owner for p in world.phones if p.id == e.device
+        )
         allowed = STRANGER_REJECTIONS if stranger else ALLOWED_REJECTIONS.get(kind, set())
         assert codes_given and codes_given <= allowed, (kind, outcome)
     for d, fields in server_fields.items():
@@ -475,14 +560,18 @@ async def check(world: World) -> None:
             if server_fields[d].get(path) == value or value in held.get((d, path), set()):
                 continue
             mine = next((w for w in writes[(d, path)] if w.mutation is mutation), None)
-            assert mine is not None, f"{value!r} for {path} was neither applied nor held by a conflict"
+            assert mine is not None, (
+                f"{value!r} for {path} was neither applied nor held by a conflict"
+            )
             later = [w for w in writes[(d, path)] if w.index > mine.index]
             if any(w.device == key[0] for w in later):
                 continue  # the same device replaced it
             if any(w.mutation["base_version"] >= mine.outcome["version"] for w in later):
                 continue  # replaced by someone who had seen it
-            raise AssertionError(f"{value!r} for {d} {path} was lost; later writes: "
-                                 f"{[(w.mutation['kind'], w.mutation['base_version']) for w in later]}")
+            raise AssertionError(
+                f"{value!r} for {d} {path} was lost; later writes: "
+                f"{[(w.mutation['kind'], w.mutation['base_version']) for w in later]}"
+            )
 
 
 def _writes(world: World) -> dict[tuple[str, str], list[Event]]:
@@ -520,8 +609,9 @@ def _writes(world: World) -> dict[tuple[str, str], list[Event]]:
     endgame=st.lists(st.sampled_from(["server", "device", "value"]), min_size=1, max_size=4),
 )
 @PROPERTY_SETTINGS
-async def test_devices_converge_and_lose_nothing(app, devices: int, drafts: list[dict], steps: list[dict],
-                                                  endgame: list[str]) -> None:
+async def test_devices_converge_and_lose_nothing(
+    app, devices: int, drafts: list[dict], steps: list[dict], endgame: list[str]
+) -> None:
     transport = httpx.ASGITransport(app=app, client=("198.51.100.20", 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as http:
         world = World(http)
@@ -545,9 +635,13 @@ async def test_devices_converge_and_lose_nothing(app, devices: int, drafts: list
             world.step = step = Step(values)
             op = step["op"]
             if op == "stranger":
-                world.stranger_edit(stranger, [d for d, owner in world.dossiers.items() if owner == citizen])
+                world.stranger_edit(
+                    stranger, [d for d, owner in world.dossiers.items() if owner == citizen]
+                )
                 continue
-            phone = step.pick(everyone if op in ("create", "edit", "send", "pull", "submit") else phones, "who")
+            phone = step.pick(
+                everyone if op in ("create", "edit", "send", "pull", "submit") else phones, "who"
+            )
             if op == "create":
                 world.create(phone)
             elif op == "edit":
@@ -570,10 +664,14 @@ async def test_devices_converge_and_lose_nothing(app, devices: int, drafts: list
         await world.flush_and_pull()
         world.step = Step({"choices": endgame, "texts": ["cuối"]})
         for phone in phones:
-            for dossier, conflict in sorted((d, c) for d in phone.drafts() for c in phone.known[d].conflicts):
+            for dossier, conflict in sorted(
+                (d, c) for d in phone.drafts() for c in phone.known[d].conflicts
+            ):
                 world.resolve(phone, dossier, conflict)
         await world.flush_and_pull()
         await check(world)
         # What the schedules exercised: pytest --hypothesis-show-statistics
-        for kind, status in sorted({(e.mutation["kind"], e.outcome["status"]) for e in world.events}):
+        for kind, status in sorted(
+            {(e.mutation["kind"], e.outcome["status"]) for e in world.events}
+        ):
             event(f"{kind} {status}")

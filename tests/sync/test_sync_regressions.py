@@ -24,7 +24,11 @@ from tests.sync.conftest import device_for, make_account
 
 def draft(device: SyncDevice) -> str:
     dossier = uuid7()
-    device.queue("create_draft", dossier, {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())})
+    device.queue(
+        "create_draft",
+        dossier,
+        {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
+    )
     return str(dossier)
 
 
@@ -63,10 +67,14 @@ async def test_resolving_does_not_overwrite_an_edit_the_resolver_never_saw(app) 
 
         # The phone, having seen the conflict, types a third value...
         phone_view = (await phone.pull_all())[dossier]
-        phone.queue("edit_draft", dossier, {"changes": {"child.hometown": "C"}}, phone_view["version"])
+        phone.queue(
+            "edit_draft", dossier, {"changes": {"child.hometown": "C"}}, phone_view["version"]
+        )
         assert (await phone.sync())[0]["status"] == "applied"
         # ...and the tablet settles the conflict without having seen it.
-        tablet.queue("resolve_conflict", dossier, {"conflict_id": conflict, "choice": "device"}, seen)
+        tablet.queue(
+            "resolve_conflict", dossier, {"conflict_id": conflict, "choice": "device"}, seen
+        )
         [resolved] = await tablet.sync()
         assert resolved["status"] == "conflict"
         [again] = resolved["conflicts"]
@@ -78,8 +86,12 @@ async def test_resolving_does_not_overwrite_an_edit_the_resolver_never_saw(app) 
         assert {"A", "B", "C"} <= await conflict_values(dossier)
 
         # Settled with both values in sight, the choice applies.
-        tablet.queue("resolve_conflict", dossier, {"conflict_id": again["conflict_id"], "choice": "device"},
-                     view["version"])
+        tablet.queue(
+            "resolve_conflict",
+            dossier,
+            {"conflict_id": again["conflict_id"], "choice": "device"},
+            view["version"],
+        )
         assert (await tablet.sync())[0]["status"] == "applied"
         final = (await phone.pull_all())[dossier]
         assert final["fields"]["child.hometown"] == "B" and final["conflicts"] == []
@@ -101,17 +113,30 @@ async def test_a_second_resolution_of_a_settled_conflict_is_kept(app) -> None:
         base = phone.dossiers[dossier]["version"]
 
         # Both settle it at once, each its own way; the second choice is not dropped.
-        phone.queue("resolve_conflict", dossier, {"conflict_id": conflict, "choice": "server"}, base)
-        tablet.queue("resolve_conflict", dossier, {"conflict_id": conflict, "choice": "value", "value": "Bệnh viện"},
-                     base)
+        phone.queue(
+            "resolve_conflict", dossier, {"conflict_id": conflict, "choice": "server"}, base
+        )
+        tablet.queue(
+            "resolve_conflict",
+            dossier,
+            {"conflict_id": conflict, "choice": "value", "value": "Bệnh viện"},
+            base,
+        )
         assert (await phone.sync())[0]["status"] == "applied"
         [second] = await tablet.sync()
         assert second["status"] == "conflict"
-        assert (second["conflicts"][0]["server_value"], second["conflicts"][0]["device_value"]) == ("Nhà", "Bệnh viện")
+        assert (second["conflicts"][0]["server_value"], second["conflicts"][0]["device_value"]) == (
+            "Nhà",
+            "Bệnh viện",
+        )
 
         # A replay of a resolution already applied changes nothing.
-        phone.queue("resolve_conflict", dossier, {"conflict_id": conflict, "choice": "server"},
-                    (await phone.pull_all())[dossier]["version"])
+        phone.queue(
+            "resolve_conflict",
+            dossier,
+            {"conflict_id": conflict, "choice": "server"},
+            (await phone.pull_all())[dossier]["version"],
+        )
         assert (await phone.sync())[0]["status"] == "applied"
         assert "Bệnh viện" in await conflict_values(dossier)
 

@@ -49,8 +49,12 @@ def test_sqlite_locked_is_unavailable_and_other_errors_are_bugs(tmp_path: Path) 
 
 def test_asyncpg_shutdown_errors_are_unavailable_but_a_cancelled_query_is_not() -> None:
     assert database_unavailable(asyncpg.exceptions.AdminShutdownError("terminating connection"))
-    assert database_unavailable(asyncpg.exceptions.CannotConnectNowError("the database system is starting up"))
-    assert database_unavailable(asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"))
+    assert database_unavailable(
+        asyncpg.exceptions.CannotConnectNowError("the database system is starting up")
+    )
+    assert database_unavailable(
+        asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed")
+    )
     assert not database_unavailable(asyncpg.exceptions.QueryCanceledError("canceling statement"))
     assert not database_unavailable(asyncpg.exceptions.UniqueViolationError("duplicate key"))
 
@@ -64,7 +68,9 @@ def _raised(call) -> BaseException:
 def test_input_sqlite_cannot_store_is_the_inputs_fault() -> None:
     db = sqlite3.connect(":memory:")
     assert unstorable_input(_raised(lambda: db.execute("SELECT ?", (2**63,)))) == (
-        "out_of_range", "a number past what the database holds")
+        "out_of_range",
+        "a number past what the database holds",
+    )
     deep: list = []
     for _ in range(5000):
         deep = [deep]
@@ -81,13 +87,17 @@ async def test_input_postgres_cannot_store_is_the_inputs_fault() -> None:
     except OSError as exc:
         pytest.skip(f"PostgreSQL not reachable: {exc}")
     try:
-        for query, value, code in [("SELECT $1::text", "a\x00b", "nul_character"),
-                                   ("SELECT $1::int4", 2**40, "out_of_range"),
-                                   ("SELECT $1::int8", 2**63, "out_of_range"),
-                                   ("SELECT $1::int4 * 2", 2**30, "out_of_range")]:
+        for query, value, code in [
+            ("SELECT $1::text", "a\x00b", "nul_character"),
+            ("SELECT $1::int4", 2**40, "out_of_range"),
+            ("SELECT $1::int8", 2**63, "out_of_range"),
+            ("SELECT $1::int4 * 2", 2**30, "out_of_range"),
+        ]:
             with pytest.raises(Exception) as caught:
                 await connection.fetchval(query, value)
-            assert unstorable_input(caught.value) == (code, unstorable_input(caught.value)[1]), caught.value
+            assert unstorable_input(caught.value) == (code, unstorable_input(caught.value)[1]), (
+                caught.value
+            )
         with pytest.raises(Exception) as caught:
             await connection.fetchval("SELECT * FROM nowhere")
         assert unstorable_input(caught.value) is None

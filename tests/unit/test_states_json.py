@@ -15,14 +15,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_states_json_is_made_from_states_py():
     assert states_export.PATH.read_text("utf-8") == states_export.render(), (
-        "sync/states.json is stale: run `python -m sync.states_export`")
+        "sync/states.json is stale: run `python -m sync.states_export`"
+    )
 
 
 def test_the_json_reads_back_as_the_server_table():
     table = json.loads(states_export.PATH.read_text("utf-8"))
-    back = {action: (frozenset(State(s) for s in entry["allowed_in"]),
-                     None if entry["leads_to"] is None else State(entry["leads_to"]))
-            for action, entry in table["desk_actions"].items()}
+    back = {
+        action: (
+            frozenset(State(s) for s in entry["allowed_in"]),
+            None if entry["leads_to"] is None else State(entry["leads_to"]),
+        )
+        for action, entry in table["desk_actions"].items()
+    }
     assert back == DESK_ACTIONS
     assert table["states"] == {s.name.lower(): int(s) for s in State}
 
@@ -31,6 +36,8 @@ def test_the_desk_screens_take_their_states_from_the_json():
     """No state list is typed out in actions.ts: each action's states come from the JSON."""
     source = (ROOT / "pwa/src/desk/actions.ts").read_text("utf-8")
     assert "sync/states.json" in source
-    assert not re.search(r"\bstates:\s*\[", source), "actions.ts lists states by hand; use allowedIn(...)"
+    assert not re.search(r"\bstates:\s*\[", source), (
+        "actions.ts lists states by hand; use allowedIn(...)"
+    )
     offered = re.findall(r"\baction:\s*'([a-z_]+)'", source)
     assert offered and set(offered) <= set(DESK_ACTIONS), offered

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 READ_CHUNK = 64 * 1024

@@ -7,8 +7,8 @@ import errno
 import os
 import secrets
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import anyio
 
@@ -106,7 +106,8 @@ class LocalBlobStore(BlobStore):
             if not base.is_dir():
                 return []
             return sorted(
-                str(p.relative_to(self.root)) for p in base.rglob("*")
+                str(p.relative_to(self.root))
+                for p in base.rglob("*")
                 if p.is_file() and not p.name.startswith(".")
             )
 

@@ -8,8 +8,8 @@ file is put into the bucket in one request once it has been verified."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import obstore
 from obstore.exceptions import NotFoundError
@@ -26,7 +26,7 @@ class S3BlobStore(BlobStore):
         self.store = store
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "S3BlobStore":
+    def from_settings(cls, settings: Settings) -> S3BlobStore:
         config: dict[str, object] = {"region": settings.s3_region}
         if settings.s3_endpoint:
             config["endpoint"] = settings.s3_endpoint

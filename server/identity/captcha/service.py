@@ -25,7 +25,7 @@ import secrets
 import threading
 import unicodedata
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
@@ -71,7 +71,7 @@ class IssuedCaptcha(msgspec.Struct, frozen=True):
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def new_answer() -> str:

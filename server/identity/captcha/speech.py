@@ -23,10 +23,31 @@ ESPEAK = "espeak-ng"
 # Z are not Vietnamese letters (their names vary), and G ("giê") sounds like D ("dê")
 # in the northern accent.
 SPOKEN_NAMES = {
-    "3": "ba", "4": "bốn", "5": "năm", "6": "sáu", "7": "bảy", "8": "tám", "9": "chín",
-    "A": "a", "B": "bê", "C": "xê", "D": "dê", "E": "e", "H": "hát", "K": "ca",
-    "M": "em mờ", "N": "en nờ", "P": "pê", "Q": "quy", "R": "e rờ", "S": "ét xì",
-    "T": "tê", "U": "u", "V": "vê", "X": "ích xì", "Y": "i dài",
+    "3": "ba",
+    "4": "bốn",
+    "5": "năm",
+    "6": "sáu",
+    "7": "bảy",
+    "8": "tám",
+    "9": "chín",
+    "A": "a",
+    "B": "bê",
+    "C": "xê",
+    "D": "dê",
+    "E": "e",
+    "H": "hát",
+    "K": "ca",
+    "M": "em mờ",
+    "N": "en nờ",
+    "P": "pê",
+    "Q": "quy",
+    "R": "e rờ",
+    "S": "ét xì",
+    "T": "tê",
+    "U": "u",
+    "V": "vê",
+    "X": "ích xì",
+    "Y": "i dài",
 }
 ACCENTS = ("vi", "vi-vn-x-central", "vi-vn-x-south")
 # espeak-ng's plain male and female variants: varied, yet clear to a listener.

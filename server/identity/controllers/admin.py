@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.params import PathParameter
 
 from server.audit.service import record
+from server.clock import utcnow
 from server.database import write_transaction
 from server.identity import links, passkeys
 from server.identity.controllers.common import (
@@ -36,7 +37,6 @@ from server.identity.schemas import (
     WebauthnOptions,
 )
 from server.identity.tables import Account, Device
-from server.clock import utcnow
 from server.problems import ProblemError
 
 
@@ -56,26 +56,49 @@ class AdminAccountsController(Controller):
     @post("/officials", status_code=201, summary="Invite an official; they enroll with a passkey")
     async def invite(self, request: Request, state: State, data: OfficialInvite) -> OfficialInvited:
         principal = await current_principal(request)
-        account_id, _ = await invite_official(state.engine, state.settings, principal, data, client_ip(request),
-                                              lang=request_lang(request))
+        account_id, _ = await invite_official(
+            state.engine,
+            state.settings,
+            principal,
+            data,
+            client_ip(request),
+            lang=request_lang(request),
+        )
         return OfficialInvited(account_id=account_id, status="enrollment_sent")
 
-    @post("/{account_id:uuid}/devices/{device_id:uuid}/revoke", status_code=200,
-          summary="Revoke a lost device of an official I administer")
-    async def revoke_device(self, request: Request, state: State,
-                            account_id: Annotated[uuid.UUID, PathParameter()],
-                            device_id: Annotated[uuid.UUID, PathParameter()]) -> DeviceInfo:
+    @post(
+        "/{account_id:uuid}/devices/{device_id:uuid}/revoke",
+        status_code=200,
+        summary="Revoke a lost device of an official I administer",
+    )
+    async def revoke_device(
+        self,
+        request: Request,
+        state: State,
+        account_id: Annotated[uuid.UUID, PathParameter()],
+        device_id: Annotated[uuid.UUID, PathParameter()],
+    ) -> DeviceInfo:
         principal = await current_principal(request)
         account = await Account.select().where(Account.id == account_id).first()
         if account is None or not principal.may_see_commune(account["commune_code"]):
             raise ProblemError(404, "not_found", detail=str(account_id))
-        device = await Device.select().where((Device.id == device_id) & (Device.account_id == account_id)).first()
+        device = (
+            await Device.select()
+            .where((Device.id == device_id) & (Device.account_id == account_id))
+            .first()
+        )
         if device is None:
             raise ProblemError(404, "not_found", detail=str(device_id))
         async with write_transaction(state.engine):
             await revoke_device(device_id, principal.account_id)
-            await record("device_revoked", actor_id=principal.account_id, target_kind="device",
-                         target_id=device_id, ip=client_ip(request), detail={"owner": str(account_id)})
+            await record(
+                "device_revoked",
+                actor_id=principal.account_id,
+                target_kind="device",
+                target_id=device_id,
+                ip=client_ip(request),
+                detail={"owner": str(account_id)},
+            )
         row = await Device.select().where(Device.id == device_id).first()
         return device_info(row)
 
@@ -86,16 +109,30 @@ class EnrollmentController(Controller):
     path = "/api/auth/enroll"
     tags = ["identity"]
 
-    @post("/options", status_code=200, guards=[json_only], summary="Start registering an official's first passkey")
+    @post(
+        "/options",
+        status_code=200,
+        guards=[json_only],
+        summary="Start registering an official's first passkey",
+    )
     async def options(self, state: State, data: EnrollOptionsRequest) -> WebauthnOptions:
         account_id = await links.peek_link("enrollment", data.token)
         account = await Account.select().where(Account.id == account_id).first()
         async with write_transaction(state.engine):
-            challenge_id, options = await passkeys.registration_options(state.settings, account, "enroll")
+            challenge_id, options = await passkeys.registration_options(
+                state.settings, account, "enroll"
+            )
         return WebauthnOptions(challenge_id=challenge_id, options=options)
 
-    @post("/finish", status_code=200, guards=[json_only], summary="Finish enrollment: stores the passkey and signs in")
-    async def finish(self, request: Request, state: State, data: EnrollFinish) -> Response[SessionInfo]:
+    @post(
+        "/finish",
+        status_code=200,
+        guards=[json_only],
+        summary="Finish enrollment: stores the passkey and signs in",
+    )
+    async def finish(
+        self, request: Request, state: State, data: EnrollFinish
+    ) -> Response[SessionInfo]:
         name = chosen_name("name", data.name, request_lang(request), max_length=100, required=False)
         account_id = await links.peek_link("enrollment", data.token)
         async with write_transaction(state.engine):
@@ -103,11 +140,18 @@ class EnrollmentController(Controller):
         async with write_transaction(state.engine):
             await links.use_link("enrollment", data.token)
             credential_id = await passkeys.finish_registration(
-                state.settings, account_id, stored, data.credential, name)
+                state.settings, account_id, stored, data.credential, name
+            )
             await Account.update({Account.activated_at: utcnow()}).where(
-                (Account.id == account_id) & Account.activated_at.is_null())
+                (Account.id == account_id) & Account.activated_at.is_null()
+            )
             account = await Account.select().where(Account.id == account_id).first()
             token, info = await start_session(request, state.settings, account, "enrollment")
-            await record("official_enrolled", actor_id=account_id, target_kind="passkey",
-                         target_id=credential_id[:64], ip=client_ip(request))
+            await record(
+                "official_enrolled",
+                actor_id=account_id,
+                target_kind="passkey",
+                target_id=credential_id[:64],
+                ip=client_ip(request),
+            )
         return with_session_cookie(state.settings, token, info)

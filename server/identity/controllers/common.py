@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import msgspec
-
 from litestar import Request, Response
 
 from server.i18n import negotiate_language
@@ -29,8 +28,12 @@ async def start_session(
         settings, account["id"], method, client_ip(request), request.headers.get("user-agent", "")
     )
     return token, SessionInfo(
-        account_id=account["id"], email=account["email"], full_name=account["full_name"],
-        role=account["role"], commune_code=account["commune_code"], csrf_token=csrf,
+        account_id=account["id"],
+        email=account["email"],
+        full_name=account["full_name"],
+        role=account["role"],
+        commune_code=account["commune_code"],
+        csrf_token=csrf,
         demo_mode=settings.demo_mode,
     )
 
@@ -38,7 +41,11 @@ async def start_session(
 def with_session_cookie(settings: Settings, token: str, body: SessionInfo) -> Response[SessionInfo]:
     response = Response(body, status_code=200)
     response.set_cookie(
-        COOKIE, token, httponly=True, samesite="lax", path="/",
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        path="/",
         secure=settings.base_url.startswith("https://"),
         max_age=settings.session_absolute_hours * 3600,
     )

@@ -21,19 +21,31 @@ class DevicesController(Controller):
     tags = ["identity"]
     guards = [signed_in]
 
-    @post("/", status_code=201, summary="Register this app install; returns its sync credential once")
-    async def register(self, request: Request, state: State, data: DeviceRegistration) -> DeviceCredential:
+    @post(
+        "/", status_code=201, summary="Register this app install; returns its sync credential once"
+    )
+    async def register(
+        self, request: Request, state: State, data: DeviceRegistration
+    ) -> DeviceCredential:
         principal = await current_principal(request)
         if principal.via != "session":
             raise ProblemError(403, "session_required")
         name = chosen_name("name", data.name, request_lang(request), max_length=100)
         async with write_transaction(state.engine):
             credential = await register_device(principal.account_id, data.id, name)
-            await record("device_registered", actor_id=principal.account_id, target_kind="device",
-                         target_id=data.id, ip=client_ip(request), detail={"name": name})
+            await record(
+                "device_registered",
+                actor_id=principal.account_id,
+                target_kind="device",
+                target_id=data.id,
+                ip=client_ip(request),
+                detail={"name": name},
+            )
         return DeviceCredential(device_id=data.id, credential=credential)
 
-    @get("/current", opt=DEVICE_CREDENTIAL, summary="The device whose credential signs this request")
+    @get(
+        "/current", opt=DEVICE_CREDENTIAL, summary="The device whose credential signs this request"
+    )
     async def current(self, request: Request) -> DeviceInfo:
         principal = await current_principal(request)
         if principal.device_id is None:
