@@ -86,11 +86,7 @@ async def procedure_versions(code: str) -> list[int]:
 
 async def catalog(version: str, family: str | None = None) -> CatalogPayload:
     procedures = (
-        await Procedure.select()
-        .where(Procedure.active == True)
-        .order_by(
-            Procedure.position
-        )
+        await Procedure.select().where(Procedure.active == True).order_by(Procedure.position)
     )
     summaries = []
     for p in procedures:

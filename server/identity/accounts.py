@@ -155,10 +155,8 @@ async def request_password_reset(
 ) -> None:
     async with write_transaction(engine):
         account = await account_by_email(email)
-        if (
-            account is None
-            or (not account["password_hash"]
-            and account["role"] != Role.citizen.value)
+        if account is None or (
+            not account["password_hash"] and account["role"] != Role.citizen.value
         ):
             return
         await links.invalidate_links("password_reset", account["id"])

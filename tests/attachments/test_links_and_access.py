@@ -276,9 +276,9 @@ async def test_gc_keeps_a_blob_a_dossier_names_outside_its_references(
     await BlobRef.delete().where(
         BlobRef.sha256 == sha
     )  # as if written by a path that skipped the index
-    await Blob.update(
-        {Blob.created_at: dt.datetime.now(dt.UTC) - dt.timedelta(days=90)}
-    ).where(Blob.sha256 == sha)
+    await Blob.update({Blob.created_at: dt.datetime.now(dt.UTC) - dt.timedelta(days=90)}).where(
+        Blob.sha256 == sha
+    )
     result = await collect(app.state.engine, settings, app.state.blob_store)
     assert result.blobs_removed == 0 and result.blobs_kept_mentioned == 1
 
@@ -316,8 +316,8 @@ async def test_gc_keeps_a_scan_kept_on_a_persons_page(app, citizen: SyncDevice, 
         json={"kind": "id_card", "label": "Căn cước", "sha256": sha},
     )
     assert r.status_code == 201, r.text
-    await Blob.update(
-        {Blob.created_at: dt.datetime.now(dt.UTC) - dt.timedelta(days=90)}
-    ).where(Blob.sha256 == sha)
+    await Blob.update({Blob.created_at: dt.datetime.now(dt.UTC) - dt.timedelta(days=90)}).where(
+        Blob.sha256 == sha
+    )
     result = await collect(app.state.engine, settings, app.state.blob_store)
     assert result.blobs_removed == 0 and await Blob.exists().where(Blob.sha256 == sha)

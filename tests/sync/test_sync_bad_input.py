@@ -567,9 +567,7 @@ async def test_reserved_codes_bind_once_and_only_for_their_device(app, citizen: 
         assert row["dossier_id"] is None  # the colleague's code is still theirs
 
         # Unused codes expire and are released; the device that holds one may still bind it.
-        released = await release_expired(
-            dt.datetime.now(dt.UTC) + LIFETIME + dt.timedelta(days=1)
-        )
+        released = await release_expired(dt.datetime.now(dt.UTC) + LIFETIME + dt.timedelta(days=1))
         assert released >= 2
         rows = {
             r["code"]: r
