@@ -5,7 +5,12 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-INSTALLED := $(VENV)/.installed
+# One stamp per install: the app alone (`make run`), with the test extra (`make test`,
+# `make lint`), with the bench extra (`make bench`). Each is redone when pyproject.toml
+# changes, and each extra's install comes after the app's.
+APP_INSTALLED := $(VENV)/.installed-app
+TEST_INSTALLED := $(VENV)/.installed-test
+BENCH_INSTALLED := $(VENV)/.installed-bench
 PWA_DEPS := pwa/node_modules/.installed
 # tus-js-client, which tests/attachments drives under Node against the tus endpoint.
 TUS_JS_DEPS := tests/tus_js/node_modules/.installed
@@ -24,11 +29,20 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(INSTALLED): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+$(APP_INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
 	touch $@
 
-install: $(INSTALLED)
+$(TEST_INSTALLED): $(APP_INSTALLED)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# The bench extra holds the test extra: the benchmarks drive the test helpers.
+$(BENCH_INSTALLED): $(TEST_INSTALLED)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@
+
+install: $(APP_INSTALLED)
 
 # A no-op once the file exists. Tries with the package lists as they are, and only
 # when that fails refreshes them (apt-get update) and tries again.
@@ -58,7 +72,7 @@ $(PWA_BUILT): $(PWA_DEPS) $(PWA_SOURCES)
 pwa: $(PWA_BUILT)
 
 # `make run` is for trying the product: demo mode is on unless MOTCUA_DEMO says otherwise.
-run: $(INSTALLED) $(PWA_BUILT) $(ESPEAK)
+run: $(APP_INSTALLED) $(PWA_BUILT) $(ESPEAK)
 	$(BIN)/motcua migrate
 	$(BIN)/motcua seed
 	$(BIN)/motcua demo
@@ -66,18 +80,20 @@ run: $(INSTALLED) $(PWA_BUILT) $(ESPEAK)
 
 test: lint test-python test-pwa
 
-lint: $(INSTALLED)
+# pyright checks bench/ too, against the bench extra's libraries (matplotlib, aiohttp):
+# without them it reports their imports as missing.
+lint: $(TEST_INSTALLED) $(BENCH_INSTALLED)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/pyright
 
-test-python: $(INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(ESPEAK) $(TUS_JS_DEPS)
+test-python: $(TEST_INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(ESPEAK) $(TUS_JS_DEPS)
 	$(BIN)/python -m pytest -q
 
 test-pwa: $(PWA_DEPS) $(PWA_BUILT)
 	cd pwa && npx vitest run && npm run typecheck && npm run budget
 
-bench: $(INSTALLED)
+bench: $(BENCH_INSTALLED)
 	$(BIN)/python -m bench
 
 clean:
