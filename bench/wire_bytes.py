@@ -22,8 +22,9 @@ from typing import Any
 import httpx
 
 from bench.common import Report, cli
+from bench.devices import Device
 from bench.load import JSON, MSGPACK, decode, encode
-from bench.servers import Device, motcua
+from bench.servers import motcua
 from bench.workload import attach_payload, create_draft_payload, draft_mutations
 from tests.support.sync_client import uuid7
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.servers import Device
+from bench.devices import Device
 from tests.support.sync_client import birth_answers, uuid7
 
 PROCEDURE = "khai-sinh"
