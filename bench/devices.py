@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.sync_client import uuid7
+from harness.sync_client import uuid7
 
 
 @dataclass(eq=False)

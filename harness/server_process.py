@@ -16,10 +16,10 @@ from pathlib import Path
 
 import httpx
 
+from harness.sync_client import SyncDevice
 from server.identity.passwords import hash_password
 from server.identity.tables import Account
 from server.settings import Settings
-from tests.support.sync_client import SyncDevice
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "tiến trình thử 2026"

@@ -30,6 +30,9 @@ from typing import Any
 import httpx
 import msgspec
 
+from harness.cut_proxy import CuttingProxy
+from harness.server_process import ServerProcess, insert_accounts, server_env
+from harness.sync_client import birth_answers, uuid7
 from server.attachments.tables import Blob, BlobUploader
 from server.clock import vn_today
 from server.dossiers.tables import AppliedMutation, Dossier, DossierHistory
@@ -37,9 +40,6 @@ from server.identity.devices import register_device
 from server.identity.tables import Account
 from server.settings import Settings
 from sync.forms.schema import AttachmentField
-from tests.support.cut_proxy import CuttingProxy
-from tests.support.server_process import ServerProcess, insert_accounts, server_env
-from tests.support.sync_client import birth_answers, uuid7
 
 SUBMITTED = 1
 # The khai-sinh form's birth certificate takes the attachment field's default limit.
