@@ -164,6 +164,23 @@ def test_no_import_circles():
     assert not loops, "import circles:\n" + "\n".join(loops)
 
 
+def test_harness_stands_apart_from_tests():
+    """The harness drives the product from outside; the tests and benchmarks use it,
+    never the other way, and it never reaches into a test module."""
+    files = module_files(REPO, ("harness",))
+    assert files, "harness/ was not found"
+    for module, path in files.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for statement in _imports(tree):
+            names = (
+                [a.name for a in statement.names]
+                if isinstance(statement, ast.Import)
+                else [_absolute(module, path, statement)]
+            )
+            for name in names:
+                assert name.split(".")[0] not in {"tests", "bench"}, f"{module} imports {name}"
+
+
 def test_the_checker_sees_a_circle_hidden_in_a_function(tmp_path: Path):
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("")
