@@ -21,7 +21,7 @@ from server.identity.passwords import hash_password
 from server.identity.tables import Account
 from server.settings import Settings
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]  # harness/ sits at the top of the repository
 PASSWORD = "tiến trình thử 2026"
 
 
