@@ -10,17 +10,17 @@ import itertools
 
 import httpx
 
-from server.clock import vn_today
-from server.settings import Settings
-from tests.identity.test_authorization_matrix import ROLES, matrix_mismatches
-from tests.support.server_process import (
+from harness.server_process import (
     PASSWORD,
     ServerProcess,
     insert_accounts,
     server_env,
     sign_in_device,
 )
-from tests.support.sync_client import birth_answers, fake_sha256, uuid7
+from harness.sync_client import birth_answers, fake_sha256, uuid7
+from server.clock import vn_today
+from server.settings import Settings
+from tests.identity.test_authorization_matrix import ROLES, matrix_mismatches
 from tests.sync.test_sync_processes import bound_engine, running
 
 PHONES = 4

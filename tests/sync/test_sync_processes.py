@@ -26,6 +26,15 @@ import httpx
 import msgspec
 import pytest
 
+from harness.server_process import (
+    ServerProcess,
+    insert_accounts,
+    print_logs,
+    server_env,
+    sign_in_device,
+)
+from harness.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
+from harness.sync_client import _register_fake_blobs as register_fake_blobs
 from server.clock import vn_today
 from server.database import bound_engine
 from server.dossiers.tables import (
@@ -39,15 +48,6 @@ from server.settings import Settings
 from sync.codes import parse_code
 from tests.conftest import ENGINES
 from tests.support import databases as dbs
-from tests.support.server_process import (
-    ServerProcess,
-    insert_accounts,
-    print_logs,
-    server_env,
-    sign_in_device,
-)
-from tests.support.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
-from tests.support.sync_client import _register_fake_blobs as register_fake_blobs
 
 CHILDREN = ("Nguyễn Minh Khang", "Lê Thị Hoa", "Phạm Gia Bảo", "Trần Ngọc Ánh", "Võ Đức Anh")
 RETRIES = 30

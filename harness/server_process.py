@@ -16,12 +16,12 @@ from pathlib import Path
 
 import httpx
 
+from harness.sync_client import SyncDevice
 from server.identity.passwords import hash_password
 from server.identity.tables import Account
 from server.settings import Settings
-from tests.support.sync_client import SyncDevice
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]  # harness/ sits at the top of the repository
 PASSWORD = "tiến trình thử 2026"
 
 
