@@ -22,7 +22,7 @@ import { noticeName } from './dossierNames';
 import { settlePending } from './conflicts';
 import { applyPushResponse, overlay, takeBatch, voidItem, wireMutation } from './outbox';
 import { attachmentHashes, keepRefusedFiles, takeBackRefused } from './refused';
-import { STATE_LABELS } from './states';
+import { State, stateLabel } from './states';
 
 export const MAX_BATCH = 100;
 export const MAX_BATCH_BYTES = 900 * 1024;
@@ -149,7 +149,7 @@ async function push(deps: SyncDeps, device: DeviceRecord, uploads: UploadReport 
 }
 
 export function stateNotice(d: { id: string; code?: string | null }, state: number, at: string): Notice {
-  const [vi, en] = STATE_LABELS[state] ?? [String(state), String(state)];
+  const [vi, en] = [stateLabel(state, 'vi'), stateLabel(state, 'en')];
   const name = noticeName(d);
   return { at, dossier_id: d.id, vi: `Hồ sơ ${name}: ${vi}`, en: `Dossier ${name}: ${en}`, read: false };
 }
@@ -200,14 +200,14 @@ export async function applyViews(db: MotcuaDB, views: readonly DossierView[], no
     settlePending(next, pending);
     next.submit_queued = pending.some((i) => i.kind === 'submit' && !i.voided);
     // A new request for documents wants a new answer.
-    if (view.state === 5 && local?.state !== 5) delete next.supplement_answered_at;
+    if (view.state === State.SUPPLEMENT_REQUESTED && local?.state !== State.SUPPLEMENT_REQUESTED) delete next.supplement_answered_at;
     if (local) {
       next.outreach = local.outreach;
       next.reserved_code = local.reserved_code;
       next.created_at = local.created_at;
     }
     // A state the person did not cause here, or a new message from an official, is news.
-    if (local && local.state >= 1 && view.state !== local.state) {
+    if (local && local.state >= State.SUBMITTED && view.state !== local.state) {
       await tx.objectStore('notices').add(stateNotice(next, view.state, at));
       notices++;
     }

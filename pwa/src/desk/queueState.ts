@@ -2,6 +2,8 @@
 // back button, a reload and a shared link all show the same list. Changing a
 // filter goes back to the first page.
 
+import { State, STATE_NUMBERS } from '../states';
+
 export const VIEWS = ['all', 'new', 'due_today', 'overdue', 'waiting_documents'] as const;
 export type QueueView = (typeof VIEWS)[number];
 export const PAGE_SIZE = 50;
@@ -28,7 +30,7 @@ export function filterFromQuery(query: URLSearchParams): QueueFilter {
   return {
     view: (VIEWS as readonly string[]).includes(view ?? '') ? (view as QueueView) : 'all',
     procedure: (query.get('procedure') ?? '').slice(0, 64),
-    state: wholeNumber(query.get('state'), 1, 10),
+    state: wholeNumber(query.get('state'), State.SUBMITTED, Math.max(...STATE_NUMBERS)),
     q: (query.get('q') ?? '').slice(0, 100),
     page: wholeNumber(query.get('page'), 0, 10_000) ?? 0,
   };

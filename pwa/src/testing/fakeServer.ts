@@ -5,6 +5,7 @@
 // Faults are injected per request.
 
 import type { DossierView, Outcome, PushResponse } from '../api/types';
+import { State } from '../states';
 
 type Fields = Record<string, unknown>;
 
@@ -166,7 +167,7 @@ export class FakeServer {
     if (m.kind === 'create_draft') {
       if (d) return reject('already_exists');
       d = {
-        id: m.dossier_id, procedure_code: m.payload.procedure_code, state: 0, version: 1, fields: {},
+        id: m.dossier_id, procedure_code: m.payload.procedure_code, state: State.DRAFT, version: 1, fields: {},
         fieldVersions: {}, fieldDevices: {}, code: null, conflicts: [], messages: [],
       };
       for (const [k, v] of Object.entries(m.payload.fields ?? {})) {
@@ -177,16 +178,16 @@ export class FakeServer {
       }
       this.dossiers.set(d.id, d);
       this.publish(d);
-      return { ...base, status: 'applied', version: 1, state: 0 };
+      return { ...base, status: 'applied', version: 1, state: State.DRAFT };
     }
     if (!d) return reject('unknown_dossier', 'dossier_id');
-    if (d.deleted) return m.kind === 'delete_draft' ? { ...base, status: 'applied', version: d.version, state: 0 } : reject('draft_deleted', 'dossier_id');
+    if (d.deleted) return m.kind === 'delete_draft' ? { ...base, status: 'applied', version: d.version, state: State.DRAFT } : reject('draft_deleted', 'dossier_id');
     const result = (status: Outcome['status'], conflicts: Outcome['conflicts'] = []) => ({
       ...base, status, version: d!.version, state: d!.state, code: d!.code, conflicts,
     });
     switch (m.kind) {
       case 'edit_draft': {
-        if (d.state !== 0) return reject('not_allowed_in_state', 'kind');
+        if (d.state !== State.DRAFT) return reject('not_allowed_in_state', 'kind');
         const apply: Fields = {};
         const conflicts: { path: string; server: unknown; device: unknown }[] = [];
         for (const [path, value] of Object.entries(m.payload.changes as Fields)) {
@@ -246,17 +247,17 @@ export class FakeServer {
         return result('applied');
       }
       case 'submit': {
-        if (d.state !== 0) return reject('not_allowed_in_state', 'kind');
+        if (d.state !== State.DRAFT) return reject('not_allowed_in_state', 'kind');
         if (d.conflicts.some((c) => !c.resolved)) return reject('unresolved_conflicts');
         if (!d.fields['contact.phone']) return reject('required', 'contact.phone');
         d.version++;
-        d.state = 1;
+        d.state = State.SUBMITTED;
         d.code = m.payload.reserved_code ?? `0007026${String(this.nextCode++).padStart(9, '0')}`;
         this.publish(d);
         return result('applied');
       }
       case 'delete_draft': {
-        if (d.state !== 0) return reject('submitted_withdraw_instead', 'kind');
+        if (d.state !== State.DRAFT) return reject('submitted_withdraw_instead', 'kind');
         // As sync/engine.py: not from a view older than another device's change.
         const unseen = Object.entries(d.fieldVersions).some(([p, v]) => v > m.base_version && d!.fieldDevices[p] !== device);
         if (unseen) return reject('changed_since_seen', 'base_version');
@@ -269,7 +270,7 @@ export class FakeServer {
         return result('applied');
       }
       case 'answer_supplement': {
-        if (d.state !== 5) return reject('not_allowed_in_state', 'kind');
+        if (d.state !== State.SUPPLEMENT_REQUESTED) return reject('not_allowed_in_state', 'kind');
         d.version++;
         for (const [p, v] of Object.entries(m.payload.changes ?? {})) {
           if (v === null) delete d.fields[p];
@@ -278,7 +279,7 @@ export class FakeServer {
           d.fieldDevices[p] = device;
         }
         if (m.payload.message) d.messages.push({ at: new Date().toISOString(), author: 'person', text: m.payload.message });
-        d.state = 4;
+        d.state = State.PROCESSING;
         this.publish(d);
         return result('applied');
       }
