@@ -3,7 +3,7 @@
 
 import { nextStamp, type Answers, type BlobRecord, type LocalDossier, type MotcuaDB } from './db';
 import type { JsonValue } from './forms/types';
-import { chosenValue } from './conflicts';
+import { chosenValue, type ConflictChoice } from './conflicts';
 import { enqueueIn, OUTBOX_STORES, type Tx } from './outbox';
 import { State } from './states';
 import { uuid7 } from './uuid7';
@@ -152,8 +152,6 @@ export async function submitDossier(db: MotcuaDB, id: string, reservedCode: stri
     return d;
   });
 }
-
-export type ConflictChoice = { choice: 'server' } | { choice: 'device' } | { choice: 'value'; value: JsonValue };
 
 export async function resolveConflict(db: MotcuaDB, id: string, conflictId: number, choice: ConflictChoice, now = new Date()): Promise<LocalDossier> {
   return change(db, async (tx) => {

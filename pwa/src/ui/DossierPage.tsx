@@ -3,9 +3,9 @@
 
 import { useState } from 'preact/hooks';
 import { changed, device, dossiers, getDb, outbox } from '../app';
-import { typedChoice } from '../conflicts';
+import { typedChoice, type ConflictChoice } from '../conflicts';
 import type { LocalConflict, LocalDossier } from '../db';
-import { answerSupplement, rateDossier, resolveConflict, withdrawDossier, type ConflictChoice } from '../dossiers';
+import { answerSupplement, rateDossier, resolveConflict, withdrawDossier } from '../dossiers';
 import { displayCode } from '../codes';
 import { dossierTitle } from '../formModel';
 import type { Field, JsonValue, Schema } from '../forms/types';
