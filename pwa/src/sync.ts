@@ -5,8 +5,8 @@
 //
 // Nothing here needs a window: the service worker runs the same pass for Background Sync.
 
-import { ApiError, NetworkError, requestRaw, type Fetch } from './api/http';
-import type { DossierView, PullResponse, PushResponse, Reason } from './api/types';
+import { ApiError, NetworkError, api, dataOf, undescribedBody, type Fetch } from './api/http';
+import type { DossierView, PullResponse, PushEnvelope, PushResponse, Reason } from './api/types';
 import {
   getMeta,
   nextStamp,
@@ -105,14 +105,10 @@ async function push(deps: SyncDeps, device: DeviceRecord, uploads: UploadReport 
     report.held = held;
     if (!items.length) return;
     // The body is built from exactly the items just marked sent, in the same read.
-    let response: Response;
+    let body: PushResponse;
     try {
-      response = await requestRaw('/api/sync/push', {
-        method: 'POST',
-        fetch: deps.fetch,
-        headers: authHeader(device),
-        body: { device_id: device.device_id, mutations: items.map(wireMutation) },
-      });
+      const envelope: PushEnvelope = { device_id: device.device_id, mutations: items.map(wireMutation) };
+      body = await dataOf(api.POST('/api/sync/push', { fetch: deps.fetch, headers: authHeader(device), body: undescribedBody(envelope) }));
     } catch (error) {
       if (error instanceof ApiError && error.status === 413 && maxCount > 1) {
         maxCount = Math.max(1, Math.floor(items.length / 2));
@@ -134,7 +130,6 @@ async function push(deps: SyncDeps, device: DeviceRecord, uploads: UploadReport 
       }
       asAuth(error);
     }
-    const body = (await response.json()) as PushResponse;
     const applied = await applyPushResponse(db, body, now());
     report.notices += await restoreRefusedDeletes(db, applied.rejected, now());
     report.pushed += applied.confirmed.length;
@@ -254,11 +249,9 @@ async function pull(deps: SyncDeps, device: DeviceRecord, report: SyncReport): P
   let waits = 0;
   for (let page = 0; page < 10_000; page++) {
     const cursor = await getMeta<string>(db, CURSOR_KEY);
-    const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
     let body: PullResponse;
     try {
-      const response = await requestRaw(`/api/sync/pull${query}`, { fetch: deps.fetch, headers: authHeader(device) });
-      body = (await response.json()) as PullResponse;
+      body = await dataOf(api.GET('/api/sync/pull', { params: { query: cursor ? { cursor } : {} }, fetch: deps.fetch, headers: authHeader(device) }));
     } catch (error) {
       asAuth(error);
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FILTER, PAGE_SIZE, filterFromQuery, filterToQuery, pageRange, queueParams, withChange } from './queueState';
+import { DEFAULT_FILTER, PAGE_SIZE, filterFromQuery, filterToQuery, pageRange, queueQuery, withChange } from './queueState';
 import { State } from '../states';
 
 describe('queue filter state', () => {
@@ -33,10 +33,9 @@ describe('queue filter state', () => {
   });
 
   it('asks the server for one page, leaving out empty filters', () => {
-    const p = queueParams({ ...DEFAULT_FILTER, q: '  ', page: 2 });
-    expect(Object.fromEntries(p)).toEqual({ view: 'all', limit: String(PAGE_SIZE), offset: String(2 * PAGE_SIZE) });
-    const p2 = queueParams({ view: 'due_today', procedure: 'ket-hon', state: State.RECEIVED, q: ' tran ', page: 0 });
-    expect(Object.fromEntries(p2)).toEqual({ view: 'due_today', limit: '50', offset: '0', procedure: 'ket-hon', state: '2', q: 'tran' });
+    expect(queueQuery({ ...DEFAULT_FILTER, q: '  ', page: 2 })).toEqual({ view: 'all', limit: PAGE_SIZE, offset: 2 * PAGE_SIZE });
+    const p2 = queueQuery({ view: 'due_today', procedure: 'ket-hon', state: State.RECEIVED, q: ' tran ', page: 0 });
+    expect(p2).toEqual({ view: 'due_today', limit: 50, offset: 0, procedure: 'ket-hon', state: State.RECEIVED, q: 'tran' });
   });
 
   it('says which rows a page shows and whether more follow', () => {

@@ -71,14 +71,24 @@ export class FakeServer {
   private nextConflict = 1;
 
   fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
-    const url = new URL(String(input), 'http://test');
-    const raw = typeof init.body === 'string' || !init.body ? init.body : new Uint8Array(await new Response(init.body).arrayBuffer());
+    // The app's API client sends a Request; tus (FetchHttpStack) a URL and an init.
+    const request = input instanceof Request ? input : null;
+    const url = new URL(request ? request.url : String(input), 'http://test');
+    const method = request?.method ?? init.method ?? 'GET';
+    const headers = new Headers(request ? request.headers : init.headers);
+    const raw = request
+      ? request.body
+        ? await request.text()
+        : undefined
+      : typeof init.body === 'string' || !init.body
+        ? init.body
+        : new Uint8Array(await new Response(init.body).arrayBuffer());
     const body = typeof raw === 'string' ? JSON.parse(raw) : raw ?? undefined;
-    this.requests.push({ method: init.method ?? 'GET', path: url.pathname + url.search, body });
+    this.requests.push({ method, path: url.pathname + url.search, body });
     const fault = this.faults.shift();
     if (fault === 'network') throw new TypeError('Failed to fetch');
     if (fault === 'server_error') return this.json(500, { type: '/problems/internal', title: 'oops' });
-    const auth = new Headers(init.headers).get('Authorization');
+    const auth = headers.get('Authorization');
     if (fault === 'unauthorized' || auth !== `Device ${this.credential}`) {
       return this.json(401, { type: '/problems/not_signed_in', title: 'sign in' });
     }
@@ -87,7 +97,7 @@ export class FakeServer {
     if (url.pathname === '/api/sync/push') response = this.json(200, this.push(body));
     else if (url.pathname === '/api/sync/pull') response = this.json(200, this.pull(url.searchParams.get('cursor')));
     else if (url.pathname === '/api/blobs/missing') response = this.json(200, this.missing(body));
-    else if (url.pathname.startsWith(UPLOADS_PATH)) response = await this.tus(init.method ?? 'GET', url, new Headers(init.headers), raw);
+    else if (url.pathname.startsWith(UPLOADS_PATH)) response = await this.tus(method, url, headers, raw);
     else response = this.json(404, { type: '/problems/not_found' });
     if (fault === 'lost_response') throw new TypeError('connection reset');
     return response;
