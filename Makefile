@@ -12,6 +12,9 @@ APP_INSTALLED := $(VENV)/.installed-app
 TEST_INSTALLED := $(VENV)/.installed-test
 BENCH_INSTALLED := $(VENV)/.installed-bench
 PWA_DEPS := pwa/node_modules/.installed
+# openapi-typescript with its own TypeScript 5 (the app's is 7): makes pwa/src/api/schema.d.ts,
+# which tests/unit/test_api_schema_types.py checks.
+API_TYPES_DEPS := pwa/tools/openapi-typescript/node_modules/.installed
 # tus-js-client, which tests/attachments drives under Node against the tus endpoint.
 TUS_JS_DEPS := tests/tus_js/node_modules/.installed
 PWA_BUILT := pwa/dist/index.html
@@ -62,6 +65,10 @@ $(PWA_DEPS): pwa/package-lock.json
 	cd pwa && npm ci --no-audit --no-fund
 	touch $@
 
+$(API_TYPES_DEPS): pwa/tools/openapi-typescript/package-lock.json
+	cd pwa/tools/openapi-typescript && npm ci --no-audit --no-fund
+	touch $@
+
 $(TUS_JS_DEPS): tests/tus_js/package-lock.json
 	cd tests/tus_js && npm ci --no-audit --no-fund
 	touch $@
@@ -87,7 +94,7 @@ lint: $(TEST_INSTALLED) $(BENCH_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/pyright
 
-test-python: $(TEST_INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(ESPEAK) $(TUS_JS_DEPS)
+test-python: $(TEST_INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(ESPEAK) $(TUS_JS_DEPS) $(API_TYPES_DEPS)
 	$(BIN)/python -m pytest -q
 
 test-pwa: $(PWA_DEPS) $(PWA_BUILT)
@@ -97,4 +104,4 @@ bench: $(BENCH_INSTALLED)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) pwa/node_modules pwa/dist tests/tus_js/node_modules
+	rm -rf $(VENV) pwa/node_modules pwa/dist tests/tus_js/node_modules pwa/tools/openapi-typescript/node_modules
