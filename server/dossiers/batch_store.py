@@ -8,7 +8,6 @@ store would have committed."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -17,6 +16,7 @@ import msgspec
 from server.attachments.blobs import sent_sizes
 from server.attachments.links import before_dossier_write, hashes_in, unsent_or_too_large
 from server.audit.tables import AuditEvent
+from server.clock import utcnow
 from server.database import fetch_rows, insert_rows, update_rows
 from server.dossiers.store import PiccoloStore, _row_values, publish_changes, record_from_row
 from server.dossiers.tables import Dossier, DossierHistory
@@ -125,7 +125,7 @@ class BatchStore(PiccoloStore):
     async def add_history(
         self, dossier_id, actor: Actor, action, from_state, to_state, message="", detail=None
     ) -> None:
-        now = dt.datetime.now(dt.UTC)
+        now = utcnow()
         self._history.append(
             dict(
                 dossier_id=dossier_id,

@@ -3,7 +3,6 @@ caller's write transaction."""
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import uuid
 from typing import Any
@@ -16,7 +15,7 @@ from server.attachments.links import before_dossier_write, missing_blobs
 from server.audit.service import record as audit
 from server.catalog.services import procedure_version
 from server.catalog.tables import Procedure as ProcedureRow
-from server.clock import vn_today
+from server.clock import utcnow, vn_today
 from server.communes.tables import Commune, Province
 from server.database import execute, insert_rows
 from server.dossiers.minting import mint_codes
@@ -180,7 +179,7 @@ class PiccoloStore:
                 server_value=_json(server_value).decode(),
                 device_value=_json(device_value).decode(),
                 device_id=device_id,
-                created_at=dt.datetime.now(dt.UTC),
+                created_at=utcnow(),
             )
         ).returning(DossierConflict.id)
         return rows[0]["id"]
@@ -205,7 +204,7 @@ class PiccoloStore:
     async def resolve_conflict(self, conflict_id: int, value: Any, by: uuid.UUID) -> None:
         await DossierConflict.update(
             {
-                DossierConflict.resolved_at: dt.datetime.now(dt.UTC),
+                DossierConflict.resolved_at: utcnow(),
                 DossierConflict.resolved_value: _json(value).decode(),
                 DossierConflict.resolved_by: by,
             }
@@ -226,7 +225,7 @@ class PiccoloStore:
         await DossierHistory.insert(
             DossierHistory(
                 dossier_id=dossier_id,
-                at=dt.datetime.now(dt.UTC),
+                at=utcnow(),
                 actor_id=actor.account_id,
                 actor_role=actor.role,
                 device_id=actor.device_id,
@@ -303,7 +302,7 @@ async def publish_changes(engine: Engine, records: list[DossierRecord]) -> None:
     feed row for them meanwhile: each dossier's newest row is the one just written."""
     if not records:
         return
-    now = dt.datetime.now(dt.UTC)
+    now = utcnow()
     postgres = isinstance(engine, PostgresEngine)
     await insert_rows(
         engine,
