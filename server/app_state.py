@@ -15,6 +15,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from server.calendar.service import OverridesCache
 from server.clock import Clock, clock_in_use
 from server.dossiers.pull import FeedEpoch
+from server.dossiers.store import StoreCaches
 
 
 class AppCaches:
@@ -23,6 +24,10 @@ class AppCaches:
     def __init__(self) -> None:
         self.calendar = OverridesCache()  # checked against the calendar's version row
         self.feed_epoch = FeedEpoch()  # fixed for the life of a database
+        self.dossiers = StoreCaches()  # communes and provinces, procedure versions
+        # Encoded reference answers, by dataset version (and filter).
+        self.catalog_bodies: dict[tuple[str, str], bytes] = {}
+        self.communes_bodies: dict[str, bytes] = {}
 
 
 def app_caches(state: State) -> AppCaches:

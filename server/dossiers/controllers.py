@@ -57,7 +57,8 @@ class SyncController(Controller):
         # decoded here because Litestar fixes one decoder per handler.
         principal = await _device_principal(request)
         envelope = decode_envelope(request, await request.body())
-        response = await push(state.engine, state.settings, principal, envelope)
+        caches = app_caches(state).dossiers
+        response = await push(state.engine, state.settings, principal, envelope, caches)
         return encode_response(request, response)  # type: ignore[return-value]
 
     @get("/pull", summary="Changes visible to me since the cursor")

@@ -106,18 +106,25 @@ def _parsed_schema(canonical_form: str):
     return parse_schema(canonical_form)
 
 
-class _ContextCache:
-    communes: dict[str, str] | None = None
-    provinces: frozenset[str] = frozenset()
+class StoreCaches:
+    """What an application's stores reuse between requests (server.app_state): the
+    communes and provinces, loaded once, and procedure versions, never changed once
+    written. A store given none keeps its own for its request."""
+
+    def __init__(self) -> None:
+        self.communes: dict[str, str] | None = None
+        self.provinces: frozenset[str] = frozenset()
+        self.procedures: dict[tuple[str, int], Procedure] = {}
 
 
 class PiccoloStore:
     """One per request; the methods run in the caller's transaction."""
 
-    def __init__(self, engine: Engine, base_url: str) -> None:
+    def __init__(self, engine: Engine, base_url: str, caches: StoreCaches | None = None) -> None:
         self.engine = engine
         self.base_url = base_url
         self.postgres = isinstance(engine, PostgresEngine)
+        self.caches = caches or StoreCaches()
 
     async def load_for_update(self, dossier_id: uuid.UUID) -> DossierRecord | None:
         query = Dossier.select().where(Dossier.id == dossier_id)
@@ -160,16 +167,15 @@ class PiccoloStore:
         )
 
     async def form_context(self) -> Context:
-        if _ContextCache.communes is None:
+        known = self.caches
+        if known.communes is None:
             rows = await Commune.select(Commune.code, Commune.province)
             provinces = frozenset(r["code"] for r in await Province.select(Province.code))
             # Set both only after the last await: a concurrent request that saw the
             # communes loaded used to read the provinces still empty ("unknown_province").
-            _ContextCache.provinces = provinces
-            _ContextCache.communes = {r["code"]: r["province"] for r in rows}
-        return Context(
-            today=vn_today(), provinces=_ContextCache.provinces, communes=_ContextCache.communes
-        )
+            known.provinces = provinces
+            known.communes = {r["code"]: r["province"] for r in rows}
+        return Context(today=vn_today(), provinces=known.provinces, communes=known.communes)
 
     async def add_conflict(self, dossier_id, path, server_value, device_value, device_id) -> int:
         rows = await DossierConflict.insert(
