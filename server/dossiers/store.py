@@ -16,6 +16,7 @@ from server.audit.service import record as audit
 from server.catalog.services import procedure_version
 from server.catalog.tables import Procedure as ProcedureRow
 from server.clock import utcnow, vn_today
+from server.communes.seed import DATASET as COMMUNES_DATASET
 from server.communes.tables import Commune, Province
 from server.database import execute, insert_rows
 from server.dossiers.minting import mint_codes
@@ -27,6 +28,7 @@ from server.dossiers.tables import (
     DossierHistory,
 )
 from server.identity.roles import Role
+from server.reference.versions import dataset_version
 from sync.forms import Context, parse_schema
 from sync.messages import SupplementRequest
 from sync.states import State
@@ -108,12 +110,14 @@ def _parsed_schema(canonical_form: str):
 
 class StoreCaches:
     """What an application's stores reuse between requests (server.app_state): the
-    communes and provinces, loaded once, and procedure versions, never changed once
-    written. A store given none keeps its own for its request."""
+    communes and provinces, reloaded when the communes dataset version changes (a
+    `motcua seed`), and procedure versions, never changed once written. A store
+    given none keeps its own for its request."""
 
     def __init__(self) -> None:
         self.communes: dict[str, str] | None = None
         self.provinces: frozenset[str] = frozenset()
+        self.communes_version: str | None = None
         self.procedures: dict[tuple[str, int], Procedure] = {}
 
 
@@ -168,13 +172,15 @@ class PiccoloStore:
 
     async def form_context(self) -> Context:
         known = self.caches
-        if known.communes is None:
+        version = await dataset_version(COMMUNES_DATASET)
+        if known.communes is None or known.communes_version != version:
             rows = await Commune.select(Commune.code, Commune.province)
             provinces = frozenset(r["code"] for r in await Province.select(Province.code))
-            # Set both only after the last await: a concurrent request that saw the
+            # Set all only after the last await: a concurrent request that saw the
             # communes loaded used to read the provinces still empty ("unknown_province").
             known.provinces = provinces
             known.communes = {r["code"]: r["province"] for r in rows}
+            known.communes_version = version
         return Context(today=vn_today(), provinces=known.provinces, communes=known.communes)
 
     async def add_conflict(self, dossier_id, path, server_value, device_value, device_id) -> int:
