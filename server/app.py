@@ -7,14 +7,17 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from server.admin.gate import admin_mount
+from server.app_state import AppCaches, UseAppClock, app_clock
 from server.attachments.controllers import attachment_controllers
 from server.attachments.lifespan import attachments
 from server.calendar.controllers import CalendarOverridesController
 from server.catalog.controllers import CatalogController
+from server.clock import Clock, clock_in_use
 from server.communes.controllers import CommunesController
 from server.database import bind_engine, build_engine, close_engine, describe_engine, open_engine
 from server.desk.controllers import DeskController
@@ -38,9 +41,12 @@ from server.security_headers import security_headers
 from server.settings import Settings, load_settings
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
+    """`clock`: where the application reads the time (tests pass a SettableClock)."""
     settings = settings or load_settings()
     engine = build_engine(settings)
+    # This application's own: see server.app_state.
+    state = State({"clock": clock or Clock(), "caches": AppCaches()})
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
@@ -53,6 +59,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             await close_engine(engine)
+
+    @asynccontextmanager
+    async def own_clock(app: Litestar) -> AsyncIterator[None]:
+        # Entered first: the background loops started by the lifespans after it read
+        # the application's clock too.
+        with clock_in_use(app_clock(app.state)):
+            yield
 
     route_handlers: list = [
         CatalogController,
@@ -71,7 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         *attachment_controllers(settings),  # tus uploads and blobs
     ]
     # Background loops and other per-process resources, started after the database.
-    lifespans: list = [database]
+    lifespans: list = [own_clock, database]
     lifespans.append(notify_worker)
     lifespans.append(maintenance)
     lifespans.append(attachments)  # the blob store and the uploads directory
@@ -86,9 +99,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=lifespans,
         on_startup=[settle_startup_heap],  # after the lifespans have loaded what lasts
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        state=state,
         middleware=[
-            ScreenRequests()
-        ],  # NUL, 64-bit overflow, deep nesting: refused before anything reads them
+            UseAppClock(),  # every request reads the time from this application's clock
+            ScreenRequests(),  # NUL, 64-bit overflow, deep nesting: refused before anything reads them
+        ],
         before_send=[
             security_headers(settings)
         ],  # CSP and the rest on every answer, errors and /admin too

@@ -4,13 +4,13 @@ Passwords are new on every run and printed once; only their hashes are stored.""
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 import uuid
 
 import msgspec
 from piccolo.engine.base import Engine
 
+from server.clock import utcnow
 from server.database import write_transaction
 from server.identity.passwords import hash_password
 from server.identity.roles import Role
@@ -36,7 +36,7 @@ _PEOPLE = (
 
 
 async def create_demo_accounts(engine: Engine) -> list[DemoAccount]:
-    now = dt.datetime.now(dt.UTC)
+    now = utcnow()
     created = []
     async with write_transaction(engine):
         for email, role, name, commune in _PEOPLE:

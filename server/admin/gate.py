@@ -37,6 +37,7 @@ from starlette.requests import cookie_parser
 from server.admin.signed_in import SCOPE_KEY, admin_scope
 from server.admin.site import build_admin
 from server.audit.service import record
+from server.clock import utcnow
 from server.database import write_transaction
 from server.identity.roles import Role
 from server.identity.sessions import COOKIE, revoke_session, session_account
@@ -107,7 +108,7 @@ async def piccolo_session_token(user_id: int, settings: Settings) -> str:
     """A live piccolo-admin session of the mirror, created when there is none."""
     from piccolo_api.session_auth.tables import SessionsBase as S
 
-    now = dt.datetime.now()  # piccolo keeps naive local times
+    now = utcnow().astimezone().replace(tzinfo=None)  # piccolo keeps naive local times
     margin = now + dt.timedelta(minutes=5)
     rows = await S.select(S.token, S.expiry_date, S.max_expiry_date).where(S.user_id == user_id)
     for r in rows:

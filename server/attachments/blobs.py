@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from piccolo.engine.base import Engine
 
 from server.attachments.sniff import Inspected
 from server.attachments.tables import Blob, BlobRef, BlobUploader
+from server.clock import utcnow
 from server.database import write_transaction
 from server.dossiers.access import DESK_ROLES, may_process
 from server.identity.principal import Principal
@@ -66,7 +66,7 @@ async def record_blob(
     has_thumbnail: bool,
 ) -> None:
     """The blob row (once, whoever finishes first) and this uploader's right to read it."""
-    now = dt.datetime.now(dt.UTC)
+    now = utcnow()
     async with write_transaction(engine):
         if inspected is not None:
             await Blob.insert(

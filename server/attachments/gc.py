@@ -6,7 +6,6 @@ a blob row is removed by one conditional DELETE that re-checks the references.""
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 
 import anyio
@@ -18,6 +17,7 @@ from server.attachments.store import BlobStore, blob_key, thumbnail_key
 from server.attachments.store.base import SHA256, sha256_of_key
 from server.attachments.tables import Blob, BlobUploader, Upload
 from server.attachments.uploads import UPLOAD_ID
+from server.clock import utcnow
 from server.database import write_transaction
 from server.dossiers.tables import Dossier
 from server.settings import Settings
@@ -41,10 +41,6 @@ UNHELD = (
 )
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 async def mentioned_in_dossiers(sha256: str) -> bool:
     """Belt and braces before deleting a citizen's document: is the hash named in
     any text column of any dossier (fields, a result, …)? A full scan, run only for
@@ -59,20 +55,22 @@ async def mentioned_in_dossiers(sha256: str) -> bool:
     return bool(rows)
 
 
+def _unlink(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
 async def remove_expired_uploads(
     uploads_dir: Path, now: dt.datetime | None = None, dry_run: bool = False
 ) -> tuple[int, int]:
     """Uploads past their expiry (unfinished ones abandoned, finished ones no longer
     needed to answer a HEAD), and partial files that have no row any more."""
-    now = now or _now()
+    now = now or utcnow()
     rows = await Upload.select(Upload.id).where(Upload.expires_at <= now)
     removed_rows = 0
     for row in rows:
         if not dry_run:
             await Upload.delete().where((Upload.id == row["id"]) & (Upload.expires_at <= now))
-            await anyio.to_thread.run_sync(
-                lambda: (uploads_dir / row["id"]).unlink(missing_ok=True)
-            )
+            await anyio.to_thread.run_sync(_unlink, uploads_dir / row["id"])
         removed_rows += 1
 
     # Files whose row is gone (a crash between the two steps above, or a process
@@ -80,7 +78,7 @@ async def remove_expired_uploads(
     def candidates() -> list[str]:
         if not uploads_dir.is_dir():
             return []
-        hour_ago = time.time() - 3600
+        hour_ago = utcnow().timestamp() - 3600
         return [
             p.name
             for p in uploads_dir.iterdir()
@@ -94,9 +92,7 @@ async def remove_expired_uploads(
         for name in names:
             if name not in known:
                 if not dry_run:
-                    await anyio.to_thread.run_sync(
-                        lambda: (uploads_dir / name).unlink(missing_ok=True)
-                    )
+                    await anyio.to_thread.run_sync(_unlink, uploads_dir / name)
                 stray += 1
     return removed_rows, stray
 
@@ -108,7 +104,7 @@ async def collect(
     now: dt.datetime | None = None,
     dry_run: bool = False,
 ) -> GcReport:
-    now = now or _now()
+    now = now or utcnow()
     report = GcReport(dry_run=dry_run)
     report.uploads_removed, report.partial_files_removed = await remove_expired_uploads(
         settings.data_dir / "uploads", now, dry_run

@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from server.attachments.tables import Blob, BlobRef
+from server.clock import utcnow
 from sync.messages import Reason
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -81,7 +82,7 @@ async def before_dossier_write(
     """Bring blob_ref in line with `fields`; refuse (sync Rejected) an added
     attachment that takes the dossier's files past the limit. Call it before the
     dossier row is written, in the same transaction."""
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or utcnow()
     wanted = hashes_in(fields)
     rows = await BlobRef.select(BlobRef.sha256).where(BlobRef.dossier_id == dossier_id)
     have = {r["sha256"] for r in rows}

@@ -30,6 +30,7 @@ from server.attachments.blobs import blob_row, record_blob
 from server.attachments.sniff import SNIFF_BYTES, Refused, inspect, sniff
 from server.attachments.store import BlobStore, blob_key, thumbnail_key
 from server.attachments.tables import Upload
+from server.clock import utcnow
 from server.database import write_transaction
 from server.identity.principal import Principal
 from server.settings import Settings
@@ -133,7 +134,7 @@ class _Busy:
             else:
                 self._entries[upload_id] = (count - 1, event)
 
-    async def wait_idle(self, upload_id: str, timeout: float) -> None:
+    async def wait_idle(self, upload_id: str, timeout: float) -> None:  # noqa: ASYNC109
         entry = self._entries.get(upload_id)
         if entry is not None:
             with suppress(asyncio.TimeoutError):
@@ -190,7 +191,7 @@ class Uploads:
                 f"The file is {length / 1048576:.1f} MB, over the {limit / 1048576:.0f} MB limit for one "
                 "file; take the photo at a lower resolution or scan at a moderate quality.",
             )
-        now = dt.datetime.now(dt.UTC)
+        now = utcnow()
         open_count = await Upload.count().where(
             (Upload.account_id == principal.account_id)
             & Upload.completed_at.is_null()
@@ -204,20 +205,20 @@ class Uploads:
             )
         upload_id = secrets.token_hex(16)
         await anyio.to_thread.run_sync(self._touch, upload_id)
-        row = dict(
-            id=upload_id,
-            account_id=principal.account_id,
-            device_id=principal.device_id,
-            sha256=declared,
-            length=length,
-            received=0,
-            media_type="",
-            filename=display_name(metadata.get("filename")),
-            metadata=raw_metadata,
-            created_at=now,
-            expires_at=now + self.expiry,
-            completed_at=None,
-        )
+        row = {
+            "id": upload_id,
+            "account_id": principal.account_id,
+            "device_id": principal.device_id,
+            "sha256": declared,
+            "length": length,
+            "received": 0,
+            "media_type": "",
+            "filename": display_name(metadata.get("filename")),
+            "metadata": raw_metadata,
+            "created_at": now,
+            "expires_at": now + self.expiry,
+            "completed_at": None,
+        }
         await Upload.insert(Upload(**row))
         return row
 
@@ -235,7 +236,7 @@ class Uploads:
         row = await Upload.select().where(Upload.id == upload_id).first()
         if row is None or row["account_id"] != principal.account_id:
             raise UploadProblem(404, "not_found")
-        if row["completed_at"] is None and row["expires_at"] <= dt.datetime.now(dt.UTC):
+        if row["completed_at"] is None and row["expires_at"] <= utcnow():
             raise UploadProblem(410, "upload_expired", "the upload expired; start a new one")
         return row
 
@@ -252,7 +253,7 @@ class Uploads:
 
     async def commit(self, principal: Principal, upload_id: str, offset: int, data: bytes) -> dict:
         """Write `data` at `offset` if the upload still stands there; the row after."""
-        now = dt.datetime.now(dt.UTC)
+        now = utcnow()
         async with write_transaction(self.engine):
             query = Upload.select().where(Upload.id == upload_id)
             if isinstance(self.engine, PostgresEngine):
@@ -359,7 +360,7 @@ class Uploads:
             row["device_id"],
             has_thumbnail,
         )
-        now = dt.datetime.now(dt.UTC)
+        now = utcnow()
         await Upload.update(
             {
                 Upload.completed_at: now,

@@ -8,6 +8,7 @@ import uuid
 import msgspec
 
 from server.audit.tables import AuditEvent
+from server.clock import utcnow
 
 
 class AuditEntry(msgspec.Struct):
@@ -33,7 +34,7 @@ async def record(
 ) -> None:
     await AuditEvent.insert(
         AuditEvent(
-            at=dt.datetime.now(dt.UTC),
+            at=utcnow(),
             actor_id=actor_id,
             device_id=device_id,
             action=action,

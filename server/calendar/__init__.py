@@ -7,10 +7,10 @@ Saturdays and late government decisions the package does not know yet.
 
 Modules: rules (pure functions: is_working_day, add_working_days, due_date),
 tables (CalendarOverride, CalendarVersion), service (overrides loaded from the
-database, cached per process and checked against a version row on every use, so a
-change made by any process is seen by all at once), controllers (the admin API).
+database, cached per application and checked against a version row on every use, so
+a change made by any process is seen by all at once), controllers (the admin API).
 
-Use from a request handler or service:
+Use from a request handler or service, with the application's cache:
     from server.calendar.service import due_date_for
-    due = await due_date_for(received_at, procedure.processing)
+    due = await due_date_for(received_at, procedure.processing, state.caches.calendar)
 """

@@ -1,18 +1,19 @@
 """The calendar overrides in the database, and the due dates that use them.
 
-Every process keeps the overrides it last loaded, with the token of the version row
-(CalendarVersion) they were loaded under. Each use reads that token (one primary-key
+Every application keeps the overrides it last loaded (an OverridesCache on its state,
+see server.app_state), with the token of the version row (CalendarVersion) they were
+loaded under. Each use reads that token (one primary-key
 lookup) and reloads the overrides only when it changed, so a change saved by any
 process is seen by every process at its next use; writes change the token in the
 same transaction as the overrides. The token is read before the overrides, so a
 cached copy is never older than its token. As a safety net against rows edited by
 hand (without changing the token), a copy is also reloaded after MAX_AGE_SECONDS.
+Called without a cache (scripts, tests), the overrides are read every time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 import uuid
 from types import MappingProxyType
 
@@ -22,7 +23,7 @@ from server.calendar import rules
 from server.calendar.rules import OverrideKind, Overrides
 from server.calendar.tables import CalendarOverride, CalendarVersion
 from server.catalog.definition import Processing
-from server.clock import utcnow
+from server.clock import current_clock, utcnow
 
 MAX_AGE_SECONDS = 300.0
 VERSION_ROW = 1
@@ -39,16 +40,14 @@ class OverrideRecord(msgspec.Struct, frozen=True):
 class _Cached(msgspec.Struct, frozen=True):
     token: str
     overrides: Overrides
-    loaded_at: float  # time.monotonic()
+    loaded_at: float  # the clock's monotonic reading
 
 
-_cache: _Cached | None = None
+class OverridesCache:
+    """One application's copy of the overrides."""
 
-
-def forget_cached() -> None:
-    """Drop this process's copy (tests; never needed for correctness)."""
-    global _cache
-    _cache = None
+    def __init__(self) -> None:
+        self.copy: _Cached | None = None
 
 
 async def _token() -> str:
@@ -61,36 +60,42 @@ async def _token() -> str:
     return row["token"] if row else "initial"
 
 
-async def current_overrides() -> Overrides:
-    """The overrides as stored now, from this process's copy when it is current."""
-    global _cache
+async def current_overrides(cache: OverridesCache | None = None) -> Overrides:
+    """The overrides as stored now, from the application's copy when it is current."""
     token = await _token()
-    cached = _cache
+    clock = current_clock()
+    cached = cache.copy if cache else None
     if (
         cached is not None
         and cached.token == token
-        and time.monotonic() - cached.loaded_at < MAX_AGE_SECONDS
+        and clock.monotonic() - cached.loaded_at < MAX_AGE_SECONDS
     ):
         return cached.overrides
     rows = await C.select(C.day, C.kind)
     overrides: Overrides = MappingProxyType({_date(r["day"]): r["kind"] for r in rows})
-    _cache = _Cached(token=token, overrides=overrides, loaded_at=time.monotonic())
+    if cache is not None:
+        cache.copy = _Cached(token=token, overrides=overrides, loaded_at=clock.monotonic())
     return overrides
 
 
 async def due_date_for(
-    received_at: dt.datetime, processing: Processing, *, extended: bool = False
+    received_at: dt.datetime,
+    processing: Processing,
+    cache: OverridesCache | None = None,
+    *,
+    extended: bool = False,
 ) -> dt.date:
     """rules.due_date with the stored overrides."""
-    return rules.due_date(received_at, processing, await current_overrides(), extended=extended)
+    overrides = await current_overrides(cache)
+    return rules.due_date(received_at, processing, overrides, extended=extended)
 
 
-async def is_working_day(day: dt.date) -> bool:
-    return rules.is_working_day(day, await current_overrides())
+async def is_working_day(day: dt.date, cache: OverridesCache | None = None) -> bool:
+    return rules.is_working_day(day, await current_overrides(cache))
 
 
-async def add_working_days(start: dt.date, n: int) -> dt.date:
-    return rules.add_working_days(start, n, await current_overrides())
+async def add_working_days(start: dt.date, n: int, cache: OverridesCache | None = None) -> dt.date:
+    return rules.add_working_days(start, n, await current_overrides(cache))
 
 
 def _record(row: dict) -> OverrideRecord:

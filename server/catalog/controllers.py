@@ -4,9 +4,11 @@ from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get
+from litestar.datastructures import State
 from litestar.openapi.spec import Example
 from litestar.params import Parameter, PathParameter
 
+from server.app_state import app_caches
 from server.catalog import services
 from server.catalog.schemas import CatalogPayload, ProcedureDetail
 from server.catalog.seed import DATASET
@@ -29,8 +31,6 @@ ProcedureCode = Annotated[
     str, PathParameter(description="Procedure code, e.g. khai-sinh", max_length=64)
 ]
 _encoder = msgspec.json.Encoder()
-# Encoded bodies keyed by (dataset version, filter): built once per process per version.
-_bodies: dict[tuple[str, str], bytes] = {}
 
 
 async def _catalog_version() -> str:
@@ -61,18 +61,21 @@ class CatalogController(Controller):
     async def list_procedures(
         self,
         request: Request,
+        state: State,
         family: Annotated[
             Family | None, Parameter(description="Only this family of procedures")
         ] = None,
     ) -> Response[CatalogPayload]:
         version = await _catalog_version()
         key = (version, family or "")
-        body = _bodies.get(key)
+        # Encoded bodies by (dataset version, filter): built once per application per version.
+        bodies = app_caches(state).catalog_bodies
+        body = bodies.get(key)
         if body is None:
             body = _encoder.encode(await services.catalog(version, family))
-            if len(_bodies) > 32:
-                _bodies.clear()
-            _bodies[key] = body
+            if len(bodies) > 32:
+                bodies.clear()
+            bodies[key] = body
         return cached_response(request, version, body)  # type: ignore[return-value]
 
     @get("/{code:str}", summary="One procedure with its current form schema", opt=PRECOMPRESSED)

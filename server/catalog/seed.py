@@ -5,13 +5,13 @@ because a dossier keeps the version it was drafted against."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 
 import msgspec
 
 from server.catalog.loader import LoadedProcedure, load_catalog
 from server.catalog.tables import Procedure, ProcedureVersion
+from server.clock import utcnow
 from server.reference.versions import set_dataset_version
 
 DATASET = "catalog"
@@ -44,7 +44,7 @@ def display_order(loaded: list[LoadedProcedure]) -> list[LoadedProcedure]:
 async def seed_catalog(loaded: list[LoadedProcedure] | None = None) -> CatalogSeedReport:
     """Runs inside the caller's transaction."""
     loaded = display_order(loaded if loaded is not None else load_catalog())
-    now = dt.datetime.now(dt.UTC)
+    now = utcnow()
     latest: dict[str, tuple[int, str]] = {}
     for row in await ProcedureVersion.select(
         ProcedureVersion.procedure_code, ProcedureVersion.version, ProcedureVersion.content_hash

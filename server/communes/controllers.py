@@ -1,16 +1,15 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get
+from litestar.datastructures import State
 
+from server.app_state import app_caches
 from server.communes.payload import build_payload_bytes
 from server.communes.schemas import CommunesPayload
 from server.communes.seed import DATASET
 from server.problems import ProblemError
 from server.reference.conditional import PRECOMPRESSED, cached_response
 from server.reference.versions import dataset_version
-
-# Encoded bodies by version: every process builds each version once.
-_bodies: dict[str, bytes] = {}
 
 
 class CommunesController(Controller):
@@ -27,13 +26,15 @@ class CommunesController(Controller):
         ),
         opt=PRECOMPRESSED,
     )
-    async def communes(self, request: Request) -> Response[CommunesPayload]:
+    async def communes(self, request: Request, state: State) -> Response[CommunesPayload]:
         version = await dataset_version(DATASET)
         if version is None:
             raise ProblemError(503, "reference_data_missing")
-        body = _bodies.get(version)
+        # Encoded bodies by version: every application builds each version once.
+        bodies = app_caches(state).communes_bodies
+        body = bodies.get(version)
         if body is None:
             body = await build_payload_bytes(version)
-            _bodies.clear()
-            _bodies[version] = body
+            bodies.clear()
+            bodies[version] = body
         return cached_response(request, version, body)  # type: ignore[return-value]

@@ -14,7 +14,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from server.attachments.blobs import held_by
 from server.audit.service import record as audit
-from server.calendar.service import due_date_for
+from server.calendar.service import OverridesCache, due_date_for
 from server.catalog.services import procedure_version
 from server.clock import utcnow, vn_date
 from server.database import write_transaction
@@ -134,6 +134,7 @@ async def perform(
     dossier_id: uuid.UUID,
     action: str,
     payload: Any,
+    calendar: OverridesCache | None = None,
 ) -> ActionResult:
     target = DESK_ACTIONS[action][1]
     if action == "record_payment":
@@ -152,7 +153,7 @@ async def perform(
         _ensure_allowed(action, record.state)
         now = utcnow()
         from_state = record.state
-        message, detail = await _apply(record, action, payload, now, principal)
+        message, detail = await _apply(record, action, payload, now, principal, calendar)
         if target is not None:
             record.state = target
         record.version += 1
@@ -189,7 +190,12 @@ async def perform(
 
 
 async def _apply(
-    record: DossierRecord, action: str, payload: Any, now: dt.datetime, principal: Principal
+    record: DossierRecord,
+    action: str,
+    payload: Any,
+    now: dt.datetime,
+    principal: Principal,
+    calendar: OverridesCache | None,
 ) -> tuple[str, dict[str, str]]:
     """Changes to the record for `action`; returns the message for the person and details."""
     if action == "receive":
@@ -197,7 +203,7 @@ async def _apply(
         if found is None:
             raise ProblemError(409, "unknown_procedure", detail=record.procedure_code)
         # The 15:00 rule, weekends, holidays and swapped working days, in Vietnam time.
-        record.due_date = await due_date_for(now, found.definition.processing)
+        record.due_date = await due_date_for(now, found.definition.processing, calendar)
         record.appointment_date = record.due_date
         await _create_tasks(record, found.definition.linked_tasks, now)
         return payload.message, {"due_date": record.due_date.isoformat()}

@@ -8,6 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import Parameter, PathParameter
 
+from server.app_state import app_caches
 from server.clock import vn_today
 from server.desk.actions import decode_action, perform
 from server.desk.queue import View, desk_dossier, queue
@@ -87,6 +88,7 @@ class DeskController(Controller):
             dossier_id,
             action,
             payload,
+            app_caches(state).calendar,
         )
 
     @post(

@@ -8,7 +8,6 @@ store would have committed."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -17,19 +16,26 @@ import msgspec
 from server.attachments.blobs import sent_sizes
 from server.attachments.links import before_dossier_write, hashes_in, unsent_or_too_large
 from server.audit.tables import AuditEvent
+from server.clock import utcnow
 from server.database import fetch_rows, insert_rows, update_rows
-from server.dossiers.store import PiccoloStore, _row_values, publish_changes, record_from_row
+from server.dossiers.store import (
+    PiccoloStore,
+    StoreCaches,
+    _row_values,
+    publish_changes,
+    record_from_row,
+)
 from server.dossiers.tables import Dossier, DossierHistory
 from sync.store import Actor, DossierRecord, Procedure
 
 _json = msgspec.json.encode
-# Procedure versions never change once written: one lookup per process.
-_procedures: dict[tuple[str, int], Procedure] = {}
 
 
 class BatchStore(PiccoloStore):
-    def __init__(self, engine, base_url: str) -> None:
-        super().__init__(engine, base_url)
+    def __init__(self, engine, base_url: str, caches: StoreCaches | None = None) -> None:
+        super().__init__(engine, base_url, caches)
+        # Procedure versions never change once written: one lookup per application.
+        self._procedures = self.caches.procedures
         self._records: dict[uuid.UUID, DossierRecord] = {}
         self._new: set[uuid.UUID] = set()
         self._dirty: set[uuid.UUID] = set()
@@ -110,22 +116,22 @@ class BatchStore(PiccoloStore):
                 found = await super().procedure(code, None)
                 self._current_versions[code] = found.version if found else None
                 if found is not None:
-                    _procedures[(code, found.version)] = found
+                    self._procedures[(code, found.version)] = found
             version = self._current_versions[code]
             if version is None:
                 return None
         key = (code, version)
-        if key not in _procedures:
+        if key not in self._procedures:
             found = await super().procedure(code, version)
             if found is None:
                 return None
-            _procedures[key] = found
-        return _procedures[key]
+            self._procedures[key] = found
+        return self._procedures[key]
 
     async def add_history(
         self, dossier_id, actor: Actor, action, from_state, to_state, message="", detail=None
     ) -> None:
-        now = dt.datetime.now(dt.UTC)
+        now = utcnow()
         self._history.append(
             dict(
                 dossier_id=dossier_id,

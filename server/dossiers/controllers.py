@@ -6,6 +6,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import Parameter
 
+from server.app_state import app_caches
 from server.dossiers.lookup import LookupRequest, LookupResult, lookup, parse_lookup_code
 from server.dossiers.pull import MAX_PAGE, pull
 from server.dossiers.push import push
@@ -56,7 +57,8 @@ class SyncController(Controller):
         # decoded here because Litestar fixes one decoder per handler.
         principal = await _device_principal(request)
         envelope = decode_envelope(request, await request.body())
-        response = await push(state.engine, state.settings, principal, envelope)
+        caches = app_caches(state).dossiers
+        response = await push(state.engine, state.settings, principal, envelope, caches)
         return encode_response(request, response)  # type: ignore[return-value]
 
     @get("/pull", summary="Changes visible to me since the cursor")
@@ -69,7 +71,8 @@ class SyncController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 200,
     ) -> Response[PullResponse]:
         principal = await _device_principal(request)
-        return encode_response(request, await pull(state.engine, principal, cursor, limit))  # type: ignore[return-value]
+        epoch = app_caches(state).feed_epoch
+        return encode_response(request, await pull(state.engine, principal, cursor, limit, epoch))  # type: ignore[return-value]
 
     @post(
         "/codes/reserve",

@@ -25,12 +25,19 @@ from sync.messages import PullResponse
 
 MAX_PAGE = 500
 _EPOCH = "feed_epoch"
-_epoch_cache: dict[int, str] = {}
 
 
-async def feed_epoch(engine: Engine) -> str:
+class FeedEpoch:
+    """One application's copy of its database's feed epoch (server.app_state): the
+    epoch never changes once made, so it is read once."""
+
+    def __init__(self) -> None:
+        self.value: str | None = None
+
+
+async def feed_epoch(known: FeedEpoch) -> str:
     """This database's feed epoch, made once by whichever process asks first."""
-    if id(engine) not in _epoch_cache:
+    if known.value is None:
         await ReferenceDataset.raw(
             "INSERT INTO reference_dataset (name, etag, updated_at) VALUES ({}, {}, {}) "
             "ON CONFLICT (name) DO NOTHING",
@@ -38,15 +45,15 @@ async def feed_epoch(engine: Engine) -> str:
             secrets.token_hex(4),
             utcnow(),
         )
-        _epoch_cache[id(engine)] = (await dataset_version(_EPOCH)) or ""
-    return _epoch_cache[id(engine)]
+        known.value = (await dataset_version(_EPOCH)) or ""
+    return known.value
 
 
 async def pull(
-    engine: Engine, principal: Principal, cursor: str | None, limit: int
+    engine: Engine, principal: Principal, cursor: str | None, limit: int, known_epoch: FeedEpoch
 ) -> PullResponse:
     limit = max(1, min(limit, MAX_PAGE))
-    epoch = await feed_epoch(engine)
+    epoch = await feed_epoch(known_epoch)
     position = decode_cursor(cursor, epoch)
     reset = position is None
     position = position or START

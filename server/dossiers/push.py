@@ -15,6 +15,7 @@ from server.attachments.links import hashes_in
 from server.clock import utcnow, vn_today
 from server.database import execute, fetch_rows, fetch_value, insert_rows, write_transaction
 from server.dossiers.batch_store import BatchStore
+from server.dossiers.store import StoreCaches
 from server.dossiers.tables import AppliedMutation
 from server.identity.principal import Principal
 from server.notify.worker import notify_now
@@ -88,9 +89,13 @@ def _named_files(mutations: list[Mutation]) -> set[str]:
 
 
 async def _apply_batch(
-    engine: Engine, settings: Settings, principal: Principal, envelope: PushEnvelope
+    engine: Engine,
+    settings: Settings,
+    principal: Principal,
+    envelope: PushEnvelope,
+    caches: StoreCaches | None,
 ) -> PushResponse:
-    store = BatchStore(engine, settings.base_url)
+    store = BatchStore(engine, settings.base_url, caches)
     now = utcnow()
     actor = Actor(
         account_id=principal.account_id,
@@ -173,15 +178,20 @@ async def _apply_batch(
 
 
 async def push(
-    engine: Engine, settings: Settings, principal: Principal, envelope: PushEnvelope
+    engine: Engine,
+    settings: Settings,
+    principal: Principal,
+    envelope: PushEnvelope,
+    caches: StoreCaches | None = None,
 ) -> PushResponse:
+    """`caches`: the application's (server.app_state); without, this push's own."""
     if principal.device_id != envelope.device_id:
         raise ProblemError(
             403, "device_mismatch", detail="device_id differs from the device credential"
         )
     for attempt in range(4):
         try:
-            response = await _apply_batch(engine, settings, principal, envelope)
+            response = await _apply_batch(engine, settings, principal, envelope, caches)
             break
         except Exception as exc:  # asyncpg's errors have no common importable base here
             if type(exc).__name__ not in _RETRYABLE or attempt == 3:

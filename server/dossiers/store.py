@@ -3,7 +3,6 @@ caller's write transaction."""
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import uuid
 from typing import Any
@@ -16,7 +15,8 @@ from server.attachments.links import before_dossier_write, missing_blobs
 from server.audit.service import record as audit
 from server.catalog.services import procedure_version
 from server.catalog.tables import Procedure as ProcedureRow
-from server.clock import vn_today
+from server.clock import utcnow, vn_today
+from server.communes.seed import DATASET as COMMUNES_DATASET
 from server.communes.tables import Commune, Province
 from server.database import execute, insert_rows
 from server.dossiers.minting import mint_codes
@@ -28,6 +28,7 @@ from server.dossiers.tables import (
     DossierHistory,
 )
 from server.identity.roles import Role
+from server.reference.versions import dataset_version
 from sync.forms import Context, parse_schema
 from sync.messages import SupplementRequest
 from sync.states import State
@@ -107,18 +108,27 @@ def _parsed_schema(canonical_form: str):
     return parse_schema(canonical_form)
 
 
-class _ContextCache:
-    communes: dict[str, str] | None = None
-    provinces: frozenset[str] = frozenset()
+class StoreCaches:
+    """What an application's stores reuse between requests (server.app_state): the
+    communes and provinces, reloaded when the communes dataset version changes (a
+    `motcua seed`), and procedure versions, never changed once written. A store
+    given none keeps its own for its request."""
+
+    def __init__(self) -> None:
+        self.communes: dict[str, str] | None = None
+        self.provinces: frozenset[str] = frozenset()
+        self.communes_version: str | None = None
+        self.procedures: dict[tuple[str, int], Procedure] = {}
 
 
 class PiccoloStore:
     """One per request; the methods run in the caller's transaction."""
 
-    def __init__(self, engine: Engine, base_url: str) -> None:
+    def __init__(self, engine: Engine, base_url: str, caches: StoreCaches | None = None) -> None:
         self.engine = engine
         self.base_url = base_url
         self.postgres = isinstance(engine, PostgresEngine)
+        self.caches = caches or StoreCaches()
 
     async def load_for_update(self, dossier_id: uuid.UUID) -> DossierRecord | None:
         query = Dossier.select().where(Dossier.id == dossier_id)
@@ -161,16 +171,17 @@ class PiccoloStore:
         )
 
     async def form_context(self) -> Context:
-        if _ContextCache.communes is None:
+        known = self.caches
+        version = await dataset_version(COMMUNES_DATASET)
+        if known.communes is None or known.communes_version != version:
             rows = await Commune.select(Commune.code, Commune.province)
             provinces = frozenset(r["code"] for r in await Province.select(Province.code))
-            # Set both only after the last await: a concurrent request that saw the
+            # Set all only after the last await: a concurrent request that saw the
             # communes loaded used to read the provinces still empty ("unknown_province").
-            _ContextCache.provinces = provinces
-            _ContextCache.communes = {r["code"]: r["province"] for r in rows}
-        return Context(
-            today=vn_today(), provinces=_ContextCache.provinces, communes=_ContextCache.communes
-        )
+            known.provinces = provinces
+            known.communes = {r["code"]: r["province"] for r in rows}
+            known.communes_version = version
+        return Context(today=vn_today(), provinces=known.provinces, communes=known.communes)
 
     async def add_conflict(self, dossier_id, path, server_value, device_value, device_id) -> int:
         rows = await DossierConflict.insert(
@@ -180,7 +191,7 @@ class PiccoloStore:
                 server_value=_json(server_value).decode(),
                 device_value=_json(device_value).decode(),
                 device_id=device_id,
-                created_at=dt.datetime.now(dt.UTC),
+                created_at=utcnow(),
             )
         ).returning(DossierConflict.id)
         return rows[0]["id"]
@@ -205,7 +216,7 @@ class PiccoloStore:
     async def resolve_conflict(self, conflict_id: int, value: Any, by: uuid.UUID) -> None:
         await DossierConflict.update(
             {
-                DossierConflict.resolved_at: dt.datetime.now(dt.UTC),
+                DossierConflict.resolved_at: utcnow(),
                 DossierConflict.resolved_value: _json(value).decode(),
                 DossierConflict.resolved_by: by,
             }
@@ -226,7 +237,7 @@ class PiccoloStore:
         await DossierHistory.insert(
             DossierHistory(
                 dossier_id=dossier_id,
-                at=dt.datetime.now(dt.UTC),
+                at=utcnow(),
                 actor_id=actor.account_id,
                 actor_role=actor.role,
                 device_id=actor.device_id,
@@ -303,7 +314,7 @@ async def publish_changes(engine: Engine, records: list[DossierRecord]) -> None:
     feed row for them meanwhile: each dossier's newest row is the one just written."""
     if not records:
         return
-    now = dt.datetime.now(dt.UTC)
+    now = utcnow()
     postgres = isinstance(engine, PostgresEngine)
     await insert_rows(
         engine,

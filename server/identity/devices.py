@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from server.clock import utcnow
 from server.identity.tables import Device
 from server.identity.tokens import digest, new_secret, same
 from server.problems import ProblemError
@@ -15,15 +16,11 @@ SCHEME = "Device"
 _TOUCH_EVERY = dt.timedelta(minutes=1)
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 async def register_device(account_id: uuid.UUID, device_id: uuid.UUID, name: str) -> str:
     """Registers an install, or re-keys it if the same account registers it again.
     Returns the credential, shown once."""
     secret = new_secret()
-    now = _now()
+    now = utcnow()
     existing = await Device.select().where(Device.id == device_id).first()
     if existing is not None:
         if existing["account_id"] != account_id:
@@ -73,7 +70,7 @@ async def device_account(header_value: str) -> tuple[uuid.UUID, dict]:
     if found["revoked_at"] is not None:
         # A clear refusal: the app tells the person this phone was signed out.
         raise ProblemError(401, "device_revoked", detail=str(device_id))
-    now = _now()
+    now = utcnow()
     if now - found["last_seen_at"] >= _TOUCH_EVERY:
         await Device.update({Device.last_seen_at: now}).where(Device.id == device_id)
     return device_id, found
@@ -84,7 +81,7 @@ async def revoke_all_devices(account_id: uuid.UUID, by: uuid.UUID) -> int:
     their next sync is refused with device_revoked, and the app keeps what it has not
     sent until its person signs in again and registers it anew."""
     rows = (
-        await Device.update({Device.revoked_at: _now(), Device.revoked_by: by})
+        await Device.update({Device.revoked_at: utcnow(), Device.revoked_by: by})
         .where((Device.account_id == account_id) & Device.revoked_at.is_null())
         .returning(Device.id)
     )
@@ -93,7 +90,7 @@ async def revoke_all_devices(account_id: uuid.UUID, by: uuid.UUID) -> int:
 
 async def revoke_device(device_id: uuid.UUID, by: uuid.UUID) -> bool:
     rows = (
-        await Device.update({Device.revoked_at: _now(), Device.revoked_by: by})
+        await Device.update({Device.revoked_at: utcnow(), Device.revoked_by: by})
         .where((Device.id == device_id) & Device.revoked_at.is_null())
         .returning(Device.id)
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from server.clock import utcnow
 from server.identity.tables import Account, Session
 from server.identity.tokens import digest, new_secret
 from server.settings import Settings
@@ -16,16 +17,12 @@ CSRF_HEADER = "x-csrf-token"
 _TOUCH_EVERY = dt.timedelta(minutes=1)
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 async def create_session(
     settings: Settings, account_id: uuid.UUID, method: str, ip: str, user_agent: str
 ) -> tuple[str, str]:
     """Returns (cookie token, CSRF token)."""
     token, csrf = new_secret(), new_secret()
-    now = _now()
+    now = utcnow()
     await Session.insert(
         Session(
             token_hash=digest(token),
@@ -48,7 +45,7 @@ async def session_account(settings: Settings, token: str) -> tuple[dict, dict] |
     s = await Session.select().where(Session.token_hash == token_hash).first()
     if s is None or s["revoked_at"] is not None:
         return None
-    now = _now()
+    now = utcnow()
     idle_limit = s["last_seen_at"] + dt.timedelta(minutes=settings.session_idle_minutes)
     if now >= s["expires_at"] or now >= idle_limit:
         return None
@@ -61,14 +58,14 @@ async def session_account(settings: Settings, token: str) -> tuple[dict, dict] |
 
 
 async def revoke_session(token_hash: str) -> None:
-    await Session.update({Session.revoked_at: _now()}).where(
+    await Session.update({Session.revoked_at: utcnow()}).where(
         (Session.token_hash == token_hash) & Session.revoked_at.is_null()
     )
 
 
 async def revoke_all_sessions(account_id: uuid.UUID) -> int:
     rows = (
-        await Session.update({Session.revoked_at: _now()})
+        await Session.update({Session.revoked_at: utcnow()})
         .where((Session.account_id == account_id) & Session.revoked_at.is_null())
         .returning(Session.token_hash)
     )

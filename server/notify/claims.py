@@ -7,11 +7,12 @@ import logging
 import random
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import msgspec
 from piccolo.engine.base import Engine
 
+from server.clock import utcnow
 from server.database import write_transaction
 from server.notify.tables import OutboxMessage
 from server.notify.transport import DeliveryError
@@ -179,7 +180,7 @@ async def deliver_pass(
     the clock; `what` and `shown` name the message and its recipient in the log."""
     token, batch = await claim(
         engine,
-        now or datetime.now(UTC),
+        now or utcnow(),
         limit,
         lease_for(limit, send_timeout),
         max_attempts,
@@ -191,7 +192,7 @@ async def deliver_pass(
         error = broken or await attempt(item)
         if error is not None and error.connection:
             broken = error
-        done_at = now or datetime.now(UTC)
+        done_at = now or utcnow()
         if error is None:
             if await mark_sent(item.id, token, done_at):
                 sent += 1

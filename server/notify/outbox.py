@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
 
+from server.clock import utcnow
 from server.notify.schemas import EmailParams, Language, TemplateName, encode_params, template_of
 from server.notify.tables import OutboxMessage
 
@@ -46,7 +46,7 @@ async def enqueue_email(
     if key is not None and not 0 < len(key) <= 200:
         raise ValueError("a message key has 1 to 200 characters")
 
-    now = datetime.now(UTC)
+    now = utcnow()
     message = OutboxMessage(
         id=uuid.uuid4(),
         channel="email",

@@ -27,15 +27,16 @@ import asyncio
 import logging
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Literal, Protocol, Union
+from typing import Literal, Protocol
 
 import httpx
 import msgspec
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from piccolo.engine.base import Engine
 
+from server.clock import utcnow
 from server.notify import claims
 from server.notify.delivery import sms_route
 from server.notify.mailbox import write_atomically
@@ -68,13 +69,13 @@ SmsTemplateName = Literal[
     "dossier_refused",
 ]
 SMS_TEMPLATES: tuple[str, ...] = SmsTemplateName.__args__  # type: ignore[attr-defined]
-SmsParams = Union[
-    DossierSubmittedParams,
-    DossierReceivedParams,
-    DocumentsRequestedParams,
-    DossierResultParams,
-    DossierRefusedParams,
-]
+SmsParams = (
+    DossierSubmittedParams
+    | DossierReceivedParams
+    | DocumentsRequestedParams
+    | DossierResultParams
+    | DossierRefusedParams
+)
 # Per request to the gateway; the lease of a batch is sized from it.
 SEND_TIMEOUT = 15.0
 KEY_PREFIX = "sms:"
@@ -142,7 +143,7 @@ async def enqueue_sms(
         raise ValueError(f"an SMS key has 1 to {200 - len(KEY_PREFIX)} characters")
     message_key = KEY_PREFIX + key if key is not None else None
 
-    now = datetime.now(UTC)
+    now = utcnow()
     inserted = await (
         OutboxMessage.insert(
             OutboxMessage(
@@ -281,7 +282,7 @@ class FileSinkTransport:
             )
 
     async def send(self, message_id: uuid.UUID, to: str, text: str) -> None:
-        record = SmsFile(id=message_id, to=to, text=text, written_at=datetime.now(UTC))
+        record = SmsFile(id=message_id, to=to, text=text, written_at=utcnow())
         await asyncio.to_thread(
             write_atomically, self._directory / f"{message_id}.json", msgspec.json.encode(record)
         )

@@ -7,11 +7,12 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import UTC, datetime
+from datetime import datetime
 
 from litestar import Litestar
 from piccolo.engine.base import Engine
 
+from server.clock import utcnow
 from server.notify import claims
 from server.notify.compose import compose
 from server.notify.delivery import announce_held, mail_route
@@ -82,7 +83,7 @@ async def _attempt(
             rendered,
             mail_from=settings.mail_from,
             lang=item.language,
-            date=now or datetime.now(UTC),
+            date=now or utcnow(),
         )
     except Exception as exc:  # a template or data bug: this message is never sendable
         log.exception("outbox message %s cannot be rendered", item.id)

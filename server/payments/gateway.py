@@ -44,12 +44,12 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-import time
 from typing import Literal
 
 import httpx
 import msgspec
 
+from server.clock import utcnow
 from server.payments.provider import (
     PaymentConfirmation,
     PaymentQuery,
@@ -112,7 +112,7 @@ class GatewayProvider:
                 amount=query.amount,
             )
         )
-        timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
+        timestamp, nonce = str(int(utcnow().timestamp())), secrets.token_hex(16)
         headers = {
             "Content-Type": "application/json",
             "X-Motcua-Key": self._key,

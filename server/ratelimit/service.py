@@ -7,6 +7,7 @@ import math
 
 import msgspec
 
+from server.clock import utcnow
 from server.problems import ProblemError
 from server.ratelimit.tables import RateLimitBucket
 
@@ -66,14 +67,14 @@ async def _count(name: str, value: str, now: dt.datetime) -> tuple[int, dt.datet
 async def within(name: str, value: str, now: dt.datetime | None = None) -> bool:
     """Count one; whether it is still within the limit (for work that is skipped, not
     refused, past the limit)."""
-    hits, _ = await _count(name, value, now or dt.datetime.now(dt.UTC))
+    hits, _ = await _count(name, value, now or utcnow())
     return hits <= LIMITS[name].hits
 
 
 async def hit(name: str, value: str, now: dt.datetime | None = None) -> None:
     """Count one attempt; raise 429 with Retry-After once the window is full."""
     limit = LIMITS[name]
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or utcnow()
     hits, started = await _count(name, value, now)
     if hits > limit.hits:
         retry = math.ceil((started + dt.timedelta(seconds=limit.seconds) - now).total_seconds())
@@ -81,5 +82,5 @@ async def hit(name: str, value: str, now: dt.datetime | None = None) -> None:
 
 
 async def purge_stale(now: dt.datetime | None = None) -> None:
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or utcnow()
     await RateLimitBucket.delete().where(RateLimitBucket.window_start < now - dt.timedelta(days=1))

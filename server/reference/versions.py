@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 
+from server.clock import utcnow
 from server.reference.tables import ReferenceDataset
 
 
@@ -13,7 +13,7 @@ def content_etag(payload: bytes) -> str:
 
 
 async def set_dataset_version(name: str, etag: str) -> None:
-    now = dt.datetime.now(dt.UTC)
+    now = utcnow()
     updated = (
         await ReferenceDataset.update(
             {ReferenceDataset.etag: etag, ReferenceDataset.updated_at: now}

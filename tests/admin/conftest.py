@@ -6,16 +6,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from server.calendar import service
 from server.settings import Settings
 from tests.support.demo_accounts import demo_app, signed_in
-
-
-@pytest.fixture(autouse=True)
-def fresh_calendar_cache():
-    service.forget_cached()
-    yield
-    service.forget_cached()
 
 
 @pytest.fixture

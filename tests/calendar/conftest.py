@@ -5,17 +5,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from server.calendar import service
 from server.settings import Settings
 from tests.support.demo_accounts import demo_app, signed_in_as
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    # Each test has its own database; the per-process copy must not leak between them.
-    service.forget_cached()
-    yield
-    service.forget_cached()
 
 
 @pytest.fixture

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from server.app_state import app_caches
 from server.audit.tables import AuditEvent
 from server.calendar import service
 from server.calendar.tables import CalendarOverride, CalendarVersion
 from server.catalog.definition import Processing
-from server.clock import VIETNAM
+from server.clock import VIETNAM, SettableClock, clock_in_use
 from server.database import write_transaction
 from server.settings import Settings
 from tests.support.demo_accounts import client_for, signed_in_as
@@ -131,25 +132,41 @@ async def test_only_an_administrator_may_read_or_change_the_calendar(app) -> Non
 
 
 async def test_the_cached_copy_is_reused_until_the_version_changes(app) -> None:
-    engine = app.state.engine
-    assert dict(await service.current_overrides()) == {}
+    engine, cache = app.state.engine, app_caches(app.state).calendar
+    assert dict(await service.current_overrides(cache)) == {}
     async with write_transaction(engine):
         await service.set_override(dt.date(2027, 1, 4), "holiday", "Nghỉ bù")
-    assert dict(await service.current_overrides()) == {dt.date(2027, 1, 4): "holiday"}
+    assert dict(await service.current_overrides(cache)) == {dt.date(2027, 1, 4): "holiday"}
     # A row changed behind the service's back (no new token) is not seen...
     await CalendarOverride.update({CalendarOverride.kind: "working_day"}).where(
         CalendarOverride.day == dt.date(2027, 1, 4)
     )
-    assert dict(await service.current_overrides()) == {dt.date(2027, 1, 4): "holiday"}
+    assert dict(await service.current_overrides(cache)) == {dt.date(2027, 1, 4): "holiday"}
     # ...until the version row changes (or the copy's maximum age passes).
     await CalendarVersion.update({CalendarVersion.token: "changed-by-hand"}).where(
         CalendarVersion.id == 1
     )
-    assert dict(await service.current_overrides()) == {dt.date(2027, 1, 4): "working_day"}
+    assert dict(await service.current_overrides(cache)) == {dt.date(2027, 1, 4): "working_day"}
     async with write_transaction(engine):
         assert await service.delete_override(dt.date(2027, 1, 4))
         assert not await service.delete_override(dt.date(2027, 1, 4))
-    assert dict(await service.current_overrides()) == {}
+    assert dict(await service.current_overrides(cache)) == {}
+
+
+async def test_a_copy_older_than_its_maximum_age_is_reloaded(app) -> None:
+    cache, clock = app_caches(app.state).calendar, SettableClock(FRIDAY_LATE)
+    day = dt.date(2027, 1, 4)
+    with clock_in_use(clock):
+        assert dict(await service.current_overrides(cache)) == {}
+        # A row added by hand, without a new token: the copy does not know it yet...
+        await CalendarOverride.insert(
+            CalendarOverride(day=day, kind="holiday", note="", updated_at=clock.now())
+        )
+        clock.advance(dt.timedelta(seconds=service.MAX_AGE_SECONDS - 1))
+        assert dict(await service.current_overrides(cache)) == {}
+        # ...until it is MAX_AGE_SECONDS old.
+        clock.advance(dt.timedelta(seconds=1))
+        assert dict(await service.current_overrides(cache)) == {day: "holiday"}
 
 
 WRITER = textwrap.dedent("""
@@ -176,8 +193,9 @@ WRITER = textwrap.dedent("""
 async def test_a_change_made_by_another_process_is_seen_at_the_next_use(
     app, settings: Settings
 ) -> None:
+    cache = app_caches(app.state).calendar
     # This process has a current copy...
-    assert await service.due_date_for(FRIDAY_LATE, SAME_DAY) == dt.date(2026, 11, 23)
+    assert await service.due_date_for(FRIDAY_LATE, SAME_DAY, cache) == dt.date(2026, 11, 23)
     # ...another server process saves an override...
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -189,7 +207,7 @@ async def test_a_change_made_by_another_process_is_seen_at_the_next_use(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    _out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, err.decode()
     # ...and the very next due date here uses it, with no waiting.
-    assert await service.due_date_for(FRIDAY_LATE, SAME_DAY) == dt.date(2026, 11, 25)
+    assert await service.due_date_for(FRIDAY_LATE, SAME_DAY, cache) == dt.date(2026, 11, 25)

@@ -15,13 +15,13 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from server.clock import utcnow
 from server.database import write_transaction
 from server.identity.captcha.service import (
     ALPHABET,
     ANSWER_LENGTH,
     consume_captcha,
     purge_expired_captchas,
-    utc_now,
 )
 from server.identity.captcha.tables import CaptchaChallenge
 from server.problems import ProblemError
@@ -127,7 +127,7 @@ async def test_audio_of_unknown_used_or_expired_challenge_is_refused(client) -> 
 
     expired = await new_captcha(client)
     await CaptchaChallenge.update(
-        {CaptchaChallenge.expires_at: utc_now() - timedelta(seconds=1)}
+        {CaptchaChallenge.expires_at: utcnow() - timedelta(seconds=1)}
     ).where(CaptchaChallenge.id == uuid.UUID(expired["id"]))
     response = await client.get(expired["audio_url"])
     assert response.status_code == 410
@@ -161,7 +161,7 @@ async def test_expired_challenge_is_refused(client) -> None:
     body = await new_captcha(client)
     answer = await answer_of(body["id"])
     await CaptchaChallenge.update(
-        {CaptchaChallenge.expires_at: utc_now() - timedelta(seconds=1)}
+        {CaptchaChallenge.expires_at: utcnow() - timedelta(seconds=1)}
     ).where(CaptchaChallenge.id == uuid.UUID(body["id"]))
     assert (await refused(body["id"], answer)).code == "captcha_expired"
     assert (await row_of(body["id"]))["used_at"] is None
@@ -200,7 +200,7 @@ async def test_consuming_inside_a_transaction_is_refused(client) -> None:
 async def test_purge_deletes_challenges_expired_over_a_day_ago(client) -> None:
     ids = [(await new_captcha(client))["id"] for _ in range(3)]
     old, recent, live = (uuid.UUID(i) for i in ids)
-    now = utc_now()
+    now = utcnow()
     await CaptchaChallenge.update(
         {CaptchaChallenge.expires_at: now - timedelta(days=1, minutes=1)}
     ).where(CaptchaChallenge.id == old)

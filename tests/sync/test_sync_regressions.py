@@ -142,9 +142,8 @@ async def test_a_second_resolution_of_a_settled_conflict_is_kept(app) -> None:
 
 
 async def test_form_context_is_never_half_loaded(app) -> None:
-    cache = dossier_store._ContextCache
-    cache.communes, cache.provinces = None, frozenset()  # as in a freshly started process
-    store = dossier_store.PiccoloStore(app.state.engine, "http://localhost:8000")
+    cache = dossier_store.StoreCaches()  # as in a freshly started application
+    store = dossier_store.PiccoloStore(app.state.engine, "http://localhost:8000", cache)
     first = asyncio.create_task(store.form_context())
     # A second request arrives while the first is still loading: as soon as the cache
     # looks loaded, it must be loaded.

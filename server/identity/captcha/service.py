@@ -25,7 +25,7 @@ import secrets
 import threading
 import unicodedata
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
@@ -33,6 +33,7 @@ import anyio.to_thread
 import msgspec
 from captcha.image import ImageCaptcha
 
+from server.clock import utcnow
 from server.identity.captcha.speech import SpeechUnavailable, render_wav
 from server.identity.captcha.tables import CaptchaChallenge
 from server.problems import FieldError, ProblemError
@@ -68,10 +69,6 @@ class IssuedCaptcha(msgspec.Struct, frozen=True):
     @property
     def audio_url(self) -> str:
         return f"/api/captcha/{self.id}/audio"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def new_answer() -> str:
@@ -125,7 +122,7 @@ async def create_captcha(client_ip: str = "") -> IssuedCaptcha:
     """Store a new challenge and return its picture."""
     answer = new_answer()
     png = await anyio.to_thread.run_sync(render_png, answer)
-    now = utc_now()
+    now = utcnow()
     challenge_id = uuid.uuid4()
     expires_at = now + TTL
     await CaptchaChallenge.insert(
@@ -182,7 +179,7 @@ async def _live_row(cid: uuid.UUID | None) -> dict[str, Any]:
         raise ProblemError(404, "not_found")
     if row["used_at"] is not None:
         raise ProblemError(410, "captcha_used")
-    if row["expires_at"] <= utc_now():
+    if row["expires_at"] <= utcnow():
         raise ProblemError(410, "captcha_expired")
     return row
 
@@ -199,7 +196,7 @@ async def consume_captcha(challenge_id: uuid.UUID | str, answer: str) -> None:
     cid = _parse_id(challenge_id)
     if cid is None:
         raise _refused("captcha_invalid")
-    now = utc_now()
+    now = utcnow()
     rows = await (
         CaptchaChallenge.update({CaptchaChallenge.used_at: now, CaptchaChallenge.audio: None})
         .where(
@@ -232,7 +229,7 @@ async def _why_unusable(cid: uuid.UUID) -> str:
 async def purge_expired_captchas(now: datetime | None = None) -> int:
     """Delete challenges that expired more than a day ago; returns how many. The
     sound of any expired one goes at once. Called periodically by the server."""
-    now = now or utc_now()
+    now = now or utcnow()
     await CaptchaChallenge.update({CaptchaChallenge.audio: None}).where(
         (CaptchaChallenge.expires_at <= now) & CaptchaChallenge.audio.is_not_null()
     )
