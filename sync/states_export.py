@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, cast
 
 from sync.states import DESK_ACTIONS, State
 
 PATH = Path(__file__).with_name("states.json")
 
 
-def export() -> dict:
+def export() -> dict[str, Any]:
     return {
         "_comment": "Made from sync/states.py by `python -m sync.states_export`; do not edit.",
         "states": {state.name.lower(): int(state) for state in State},
@@ -30,12 +31,12 @@ def export() -> dict:
 
 def render() -> str:
     """Indented, one state or action a line, so that a change reads as a one-line diff."""
-    lines = []
+    lines: list[str] = []
     for key, value in export().items():
         if isinstance(value, dict):
             inner = ",\n".join(
                 f"    {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"
-                for k, v in value.items()
+                for k, v in cast(dict[str, Any], value).items()
             )
             lines.append(f"  {json.dumps(key)}: {{\n{inner}\n  }}")
         else:

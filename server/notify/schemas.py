@@ -4,7 +4,7 @@ rendered message."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal, Union
+from typing import Literal
 
 import msgspec
 
@@ -79,17 +79,17 @@ class DossierRefusedParams(_DossierParams, tag="dossier_refused", kw_only=True):
     reason: str
 
 
-EmailParams = Union[
-    ActivationParams,
-    PasswordResetParams,
-    RegistrationAttemptParams,
-    OfficialEnrollmentParams,
-    DossierSubmittedParams,
-    DossierReceivedParams,
-    DocumentsRequestedParams,
-    DossierResultParams,
-    DossierRefusedParams,
-]
+EmailParams = (
+    ActivationParams
+    | PasswordResetParams
+    | RegistrationAttemptParams
+    | OfficialEnrollmentParams
+    | DossierSubmittedParams
+    | DossierReceivedParams
+    | DocumentsRequestedParams
+    | DossierResultParams
+    | DossierRefusedParams
+)
 
 
 class Rendered(msgspec.Struct, frozen=True):

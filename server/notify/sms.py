@@ -29,7 +29,7 @@ import re
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, Protocol, Union
+from typing import Literal, Protocol
 
 import httpx
 import msgspec
@@ -68,13 +68,13 @@ SmsTemplateName = Literal[
     "dossier_refused",
 ]
 SMS_TEMPLATES: tuple[str, ...] = SmsTemplateName.__args__  # type: ignore[attr-defined]
-SmsParams = Union[
-    DossierSubmittedParams,
-    DossierReceivedParams,
-    DocumentsRequestedParams,
-    DossierResultParams,
-    DossierRefusedParams,
-]
+SmsParams = (
+    DossierSubmittedParams
+    | DossierReceivedParams
+    | DocumentsRequestedParams
+    | DossierResultParams
+    | DossierRefusedParams
+)
 # Per request to the gateway; the lease of a batch is sized from it.
 SEND_TIMEOUT = 15.0
 KEY_PREFIX = "sms:"
