@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=route_handlers,
         lifespan=lifespans,
         on_startup=[settle_startup_heap],  # after the lifespans have loaded what lasts
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
             ScreenRequests()
         ],  # NUL, 64-bit overflow, deep nesting: refused before anything reads them

@@ -6,6 +6,7 @@ a blob row is removed by one conditional DELETE that re-checks the references.""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from pathlib import Path
 
@@ -71,7 +72,7 @@ async def remove_expired_uploads(
         if not dry_run:
             await Upload.delete().where((Upload.id == row["id"]) & (Upload.expires_at <= now))
             await anyio.to_thread.run_sync(
-                lambda: (uploads_dir / row["id"]).unlink(missing_ok=True)
+                functools.partial((uploads_dir / row["id"]).unlink, missing_ok=True)
             )
         removed_rows += 1
 
@@ -95,7 +96,7 @@ async def remove_expired_uploads(
             if name not in known:
                 if not dry_run:
                     await anyio.to_thread.run_sync(
-                        lambda: (uploads_dir / name).unlink(missing_ok=True)
+                        functools.partial((uploads_dir / name).unlink, missing_ok=True)
                     )
                 stray += 1
     return removed_rows, stray
