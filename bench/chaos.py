@@ -113,4 +113,4 @@ async def run(quick: bool = False) -> Report:
 
 
 if __name__ == "__main__":
-    cli(run, __doc__)
+    cli(run, __doc__ or "")

@@ -189,7 +189,7 @@ async def test_a_change_made_by_another_process_is_seen_at_the_next_use(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    _out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, err.decode()
     # ...and the very next due date here uses it, with no waiting.
     assert await service.due_date_for(FRIDAY_LATE, SAME_DAY) == dt.date(2026, 11, 25)
