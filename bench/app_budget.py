@@ -56,7 +56,7 @@ COMMUNE_INPUT = '[id="f-agency.commune"]'
 # Installed before the page's own scripts: notes when the first procedure link is in the
 # DOM with a size (the catalog is there and the app ready), then when its frame is painted.
 CATALOG_WATCH = """(() => {
-  const SELECTOR = %s;
+  const SELECTOR = __SELECTOR__;
   window.__catalog = null;
   const check = () => {
     const el = document.querySelector(SELECTOR);
@@ -74,7 +74,7 @@ CATALOG_WATCH = """(() => {
   };
   const observer = new MutationObserver(() => { if (check()) observer.disconnect(); });
   observer.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-ready'] });
-})();""" % repr(CATALOG_LINK)
+})();""".replace("__SELECTOR__", repr(CATALOG_LINK))
 
 NAVIGATION_TIMES = """() => {
   const nav = performance.getEntriesByType('navigation')[0];

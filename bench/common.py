@@ -97,22 +97,23 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def _aligned(cells: Sequence[str], widths: list[int]) -> str:
+    """One table row as text: the first column to the left, the others to the right."""
+    out = []
+    for i, c in enumerate(cells):
+        out.append(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]))
+    return "  ".join(out).rstrip()
+
+
 def render_text(report: Report) -> str:
     lines = [f"== {report.title} =="]
     for table in report.tables:
         lines.append(f"-- {table.title}")
         rows = [[cell(c) for c in row] for row in table.rows]
         widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(table.headers)]
-
-        def line(cells: Sequence[str]) -> str:
-            out = []
-            for i, c in enumerate(cells):
-                out.append(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]))
-            return "  ".join(out).rstrip()
-
-        lines.append(line(table.headers))
+        lines.append(_aligned(table.headers, widths))
         lines.append("  ".join("-" * w for w in widths))
-        lines.extend(line(r) for r in rows)
+        lines.extend(_aligned(r, widths) for r in rows)
     for note in report.notes:
         lines.append(f"note: {note}")
     if report.summary:
@@ -139,7 +140,7 @@ def render_markdown(report: Report) -> str:
         lines.append(f"- {note}")
     if report.notes:
         lines.append("")
-    for chart, path in zip(report.plots, report.plot_files):
+    for chart, path in zip(report.plots, report.plot_files, strict=False):
         lines += [f"![{chart.title}]({path})", ""]
     lines.append(f"_({report.seconds:.0f} s; 1-minute load average {report.load})_")
     lines.append("")
@@ -194,14 +195,14 @@ def machine_info() -> dict[str, str]:
     info["nproc"] = _run(["nproc"]) or str(os.cpu_count())
     try:
         meminfo = Path("/proc/meminfo").read_text()
-        total_kb = int(next(l for l in meminfo.splitlines() if l.startswith("MemTotal")).split()[1])
+        total_kb = int(next(s for s in meminfo.splitlines() if s.startswith("MemTotal")).split()[1])
         info["ram"] = f"{total_kb / 1024 / 1024:.1f} GiB"
     except (OSError, StopIteration, ValueError):
         info["ram"] = "?"
     try:
         cpuinfo = Path("/proc/cpuinfo").read_text()
         info["cpu"] = next(
-            l.split(":", 1)[1].strip() for l in cpuinfo.splitlines() if l.startswith("model name")
+            s.split(":", 1)[1].strip() for s in cpuinfo.splitlines() if s.startswith("model name")
         )
     except (OSError, StopIteration):
         info["cpu"] = platform.processor() or "?"

@@ -129,7 +129,7 @@ async def run(quick: bool = False) -> Report:
         accepted = sum(1 for status, _, _ in r["outcomes"] if status is not None and status < 300)
         expected = all(
             (status is not None and status < 300) == ok
-            for (status, _, _), (_, _, ok) in zip(r["outcomes"], files)
+            for (status, _, _), (_, _, ok) in zip(r["outcomes"], files, strict=True)
         )
         peaks.add(
             slots,
@@ -146,7 +146,7 @@ async def run(quick: bool = False) -> Report:
         report.figures[f"peak_mib_{slots}_slots"] = peak
         report.figures[f"floor_mib_{slots}_slots"] = floor
         if slots == 2:
-            for (name, data, ok), (status, code, seconds) in zip(files, r["outcomes"]):
+            for (name, data, ok), (status, code, seconds) in zip(files, r["outcomes"], strict=True):
                 each.add(
                     name,
                     len(data) / 1024,

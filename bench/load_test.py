@@ -48,6 +48,7 @@ machine's cores with the servers and PostgreSQL, so the figures are a floor."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -57,8 +58,9 @@ import sqlite3
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -202,7 +204,7 @@ class Tally:
 
 def phone_user(
     device: Device, counter: itertools.count, tally: Tally, stop: asyncio.Event
-) -> Callable[[], Awaitable[None]]:
+) -> Callable[[], Coroutine[Any, Any, None]]:
     async def loop() -> None:
         cursor: str | None = None
         async with session_from(device.base_url, headers=device.auth) as http:
@@ -363,16 +365,14 @@ class Arrivals:
 async def sample_rss(cluster: Cluster, stop: asyncio.Event, out: list[list[int]]) -> None:
     while not stop.is_set():
         out.append([memory_of(s.pid).get("VmRSS", 0) for s in cluster.servers])
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 1.0)
-        except TimeoutError:
-            pass
 
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (/proc/<pid>/stat, fields 14 and 15)."""
     try:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return float("nan")
@@ -381,7 +381,8 @@ def cpu_seconds(pid: int) -> float:
 def machine_busy_seconds() -> float:
     """CPU time every core of the machine spent busy so far (/proc/stat, all but idle and iowait)."""
     try:
-        values = [int(v) for v in open("/proc/stat").readline().split()[1:]]
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
         return (sum(values[:8]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return float("nan")
@@ -444,10 +445,8 @@ async def matrix_under_load(
         result.first_round.set()
         # A round every few seconds: the matrix checks answers under load, it is not load
         # itself, and each round signs every role in (sign-ins are limited per account).
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), MATRIX_PAUSE_S)
-        except TimeoutError:
-            pass
 
 
 # -- the run -------------------------------------------------------------------------------
@@ -533,7 +532,7 @@ async def measure(engine: str, processes: int, plan: Plan) -> dict[str, Any]:
             tasks = [asyncio.create_task(u()) for u in users]
             tasks += [
                 asyncio.create_task(a.run(v, base_urls, stop, random.Random(11 + k)))
-                for k, (a, v) in enumerate(zip(arrivals, visits))
+                for k, (a, v) in enumerate(zip(arrivals, visits, strict=True))
             ]
             tasks.append(asyncio.create_task(sample_rss(cluster, stop, rss)))
             probe = asyncio.create_task(matrix_under_load(cluster, accounts, stop, matrix))
@@ -546,16 +545,14 @@ async def measure(engine: str, processes: int, plan: Plan) -> dict[str, Any]:
             stop.set()
             duration = time.perf_counter() - tally.started
             cpu = (
-                [cpu_seconds(srv.pid) - c for srv, c in zip(servers, cpu0[0])],
+                [cpu_seconds(srv.pid) - c for srv, c in zip(servers, cpu0[0], strict=True)],
                 client_cpu_seconds() - cpu0[1],
                 machine_busy_seconds() - cpu0[2],
             )
             await asyncio.gather(*tasks)
             probe.cancel()  # a round begun after the first cannot finish under load: drop it
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await probe
-            except asyncio.CancelledError:
-                pass
         finally:
             await reader.close()
         peaks = [s.memory().get("VmHWM", 0) for s in servers]

@@ -31,7 +31,7 @@ def _draw(chart: Plot, path: Path) -> None:
                         categories.append(str(x))
             width = 0.8 / max(1, len(chart.series))
             for i, (name, points) in enumerate(chart.series.items()):
-                values = dict((str(x), y) for x, y in points)
+                values = {str(x): y for x, y in points}
                 xs = [c + (i - (len(chart.series) - 1) / 2) * width for c in range(len(categories))]
                 ax.bar(xs, [values.get(c, 0.0) for c in categories], width, label=name)
             ax.set_xticks(

@@ -16,6 +16,7 @@ Printed: documents per second for each, and motcua's rate divided by the peer's.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import signal
 import subprocess
@@ -94,10 +95,10 @@ class PouchServer:
         ]
         command += ["--in-memory"] if self.in_memory else ["--dir", str(self.dir / "db")]
         (self.dir / "db").mkdir(exist_ok=True)
-        log = open(self.dir / "stdout.log", "wb")
-        self.process = subprocess.Popen(
-            command, cwd=self.dir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        with open(self.dir / "stdout.log", "wb") as log:  # the process keeps its own copy
+            self.process = subprocess.Popen(
+                command, cwd=self.dir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -125,10 +126,10 @@ class PouchServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def reset_peak(self) -> None:
-        try:
-            Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")  # type: ignore[union-attr]
-        except OSError:
-            pass
+        if self.process is None:
+            return
+        with contextlib.suppress(OSError):
+            Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
 
     def peak_rss_mb(self) -> float:
         return memory_of(self.process.pid).get("VmHWM", 0) / 1024 if self.process else float("nan")
@@ -139,7 +140,7 @@ def bulk_job(base_url: str, bodies: list[tuple[bytes, int]]):
         async with httpx.AsyncClient(
             base_url=base_url, timeout=120, headers={"Content-Type": JSON}
         ) as http:
-            for body, count in bodies:
+            for body, _count in bodies:
                 t0 = time.perf_counter()
                 r = await http.post("/bench/_bulk_docs", content=body)
                 stats.latencies.append(time.perf_counter() - t0)
@@ -197,7 +198,7 @@ async def run_motcua(
         phones = await cluster.devices(clients)
         await asyncio.gather(*[_warm(p, 90000 + k) for k, p in enumerate(phones)])
         jobs, start = [], 0
-        for phone, count in zip(phones, split(documents, clients)):
+        for phone, count in zip(phones, split(documents, clients), strict=True):
             mutations = [
                 phone.mutation("create_draft", uuid7(), create_draft_payload(start + k))
                 for k in range(count)

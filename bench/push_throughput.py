@@ -55,7 +55,7 @@ async def measure(
         )
         jobs = []
         start = 0
-        for phone, count in zip(phones, split(mutations, devices)):
+        for phone, count in zip(phones, split(mutations, devices), strict=True):
             planned = draft_mutations(phone, start, count)
             start += count // 3 + 1
             batches = list(chunks(planned, batch))

@@ -251,7 +251,7 @@ async def run(quick: bool = False) -> Report:
         ],
     )
     summary = []
-    if not CHROMIUM.exists():
+    if not await asyncio.to_thread(CHROMIUM.exists):
         report.summary = f"did not run: {CHROMIUM} is missing"
         return report
     for label, profile, emulate, births, per_birth in QUICK if quick else FULL:

@@ -88,11 +88,13 @@ async def measure(engine: str, files: int) -> dict:
         ):
             data = pdf(SIZE, seed=100 + int(checksum))
             port = int(phone.base_url.rsplit(":", 1)[1])
-            async with CuttingProxy(port, cut_at=cut_points()) as proxy:
-                async with httpx.AsyncClient(base_url=proxy.url, timeout=60) as http:
-                    report = await TusClient(
-                        http, phone.auth, chunk_size=CHUNK, checksum=checksum
-                    ).upload(data)
+            async with (
+                CuttingProxy(port, cut_at=cut_points()) as proxy,
+                httpx.AsyncClient(base_url=proxy.url, timeout=60) as http,
+            ):
+                report = await TusClient(
+                    http, phone.auth, chunk_size=CHUNK, checksum=checksum
+                ).upload(data)
             if not report.ok:
                 raise RuntimeError(f"interrupted upload failed: {report.status} {report.problem}")
             resent[label] = (

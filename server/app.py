@@ -98,7 +98,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         route_handlers=route_handlers,
         lifespan=lifespans,
         on_startup=[settle_startup_heap],  # after the lifespans have loaded what lasts
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         state=state,
         middleware=[
             UseAppClock(),  # every request reads the time from this application's clock

@@ -5,20 +5,23 @@ from __future__ import annotations
 import asyncio
 import sys
 import warnings
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from server.settings import Settings
 
 T = TypeVar("T")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"motcua: {message}", err=True)
     sys.exit(1)
 
 
-def _run(make: Callable[[], Awaitable[T]]) -> T:
+def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a coroutine, turning the errors a person can fix into one line."""
     from server.catalog.loader import CatalogDataError
     from server.database import DatabaseUnreachable
@@ -27,17 +30,15 @@ def _run(make: Callable[[], Awaitable[T]]) -> T:
     from server.settings import SettingsError
 
     try:
-        return asyncio.run(make())  # type: ignore[arg-type]
+        return asyncio.run(make())
     except ProblemError as exc:
         details = "; ".join(f"{e.path}: {e.message}" for e in exc.errors or [])
         _fail(f"{exc.code}{': ' + details if details else ''}")
-        raise AssertionError("unreachable")
     except (SettingsError, DatabaseUnreachable, CatalogDataError, MigrationFailed) as exc:
         _fail(str(exc).splitlines()[0] if not isinstance(exc, MigrationFailed) else str(exc))
-        raise AssertionError("unreachable")
 
 
-def _settings():
+def _settings() -> Settings:
     from server.settings import SettingsError, load_settings
 
     try:

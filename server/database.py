@@ -82,6 +82,7 @@ def describe_engine(engine: Engine) -> str:
         dsn = engine.config.get("dsn", "")
         # Never print a password.
         return "PostgreSQL " + _redact(dsn)
+    assert isinstance(engine, SQLiteEngine)  # the only other engine build_engine makes
     return f"SQLite {engine.path}"
 
 
@@ -173,7 +174,7 @@ async def update_rows(engine: Engine, tablename: str, key: str, rows: list[dict]
         where = f"${len(columns) + 1}"
     await connection.executemany(
         f"UPDATE {tablename} SET {assignments} WHERE {key} = {where}",
-        [tuple(row[c] for c in columns) + (row[key],) for row in rows],
+        [(*(row[c] for c in columns), row[key]) for row in rows],
     )
 
 

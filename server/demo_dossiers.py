@@ -86,6 +86,8 @@ async def create_demo_dossiers(
 ) -> list[str]:
     citizen = await Account.select().where(Account.email == citizen_email).first()
     desk = await Account.select().where(Account.email == desk_email).first()
+    if citizen is None or desk is None:
+        raise RuntimeError("the demo accounts are missing: they are made first")
     async with write_transaction(engine):
         if not await Device.exists().where(Device.id == DEVICE):
             now = utcnow()
@@ -133,6 +135,7 @@ async def create_demo_dossiers(
     if problems:
         raise RuntimeError("demo dossiers were refused: " + "; ".join(problems))
     extract = await Dossier.select(Dossier.state, Dossier.code).where(Dossier.id == EXTRACT).first()
+    assert extract is not None  # the push above was accepted
     if extract["state"] == State.SUBMITTED:
         await perform(
             engine,
@@ -148,6 +151,7 @@ async def create_demo_dossiers(
         extract = (
             await Dossier.select(Dossier.state, Dossier.code).where(Dossier.id == EXTRACT).first()
         )
+        assert extract is not None
     return [
         f"trích lục khai sinh {extract['code']} (state {extract['state']})",
         "khai sinh: a draft",

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-LANGUAGES = ("vi", "en")
-DEFAULT_LANGUAGE = "vi"
+from typing import Literal
+
+Language = Literal["vi", "en"]
+LANGUAGES: tuple[Language, ...] = ("vi", "en")
+DEFAULT_LANGUAGE: Language = "vi"
 
 
-def negotiate_language(accept_language: str | None) -> str:
+def negotiate_language(accept_language: str | None) -> Language:
     """Pick vi or en from an Accept-Language header, honouring q-values."""
     if not accept_language:
         return DEFAULT_LANGUAGE
     best, best_q = DEFAULT_LANGUAGE, -1.0
-    for position, part in enumerate(accept_language.split(",")):
+    for part in accept_language.split(","):
         tag, _, params = part.strip().partition(";")
         q = 1.0
         for param in params.split(";"):

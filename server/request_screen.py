@@ -18,7 +18,14 @@ import msgspec
 from litestar import Request
 from litestar.handlers import ASGIRouteHandler
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import (
+    ASGIApp,
+    HTTPReceiveMessage,
+    Receive,
+    Scope,
+    Send,
+    WebSocketReceiveMessage,
+)
 
 from server.problems import FieldError, ProblemError
 from sync.storable import DEPTH_MESSAGE, NUL_MESSAGE, Unstorable, unstorable
@@ -126,7 +133,7 @@ async def buffered_body(receive: Receive) -> tuple[bytes, Receive]:
     body = b"".join(chunks)
     replayed = False
 
-    async def replay() -> Message:
+    async def replay() -> HTTPReceiveMessage | WebSocketReceiveMessage:
         nonlocal replayed
         if not replayed:
             replayed = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import urlparse
 
 import msgspec
@@ -142,7 +143,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     port = _int(env, "MOTCUA_PORT", 8000)
     if not 0 < port < 65536:
         raise SettingsError(f"MOTCUA_PORT: {port} is not a TCP port")
-    kwargs: dict[str, object] = {}
+    kwargs: _PathSettings = {}
     if env.get("MOTCUA_PWA_DIST"):
         kwargs["pwa_dist"] = Path(env["MOTCUA_PWA_DIST"]).resolve()
     if env.get("MOTCUA_CATALOG_DIR"):
@@ -177,7 +178,45 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     )
 
 
-def _attachment_settings(env: dict[str, str]) -> dict[str, object]:
+# The groups of settings below are passed to Settings as keywords; typed as TypedDicts so
+# that each value is checked against its Settings field.
+class _PathSettings(TypedDict, total=False):
+    pwa_dist: Path
+    catalog_dir: Path
+
+
+class _AttachmentSettings(TypedDict):
+    blob_backend: str
+    upload_chunk_size: int
+    max_file_bytes: int
+    max_dossier_bytes: int
+    upload_expiry_hours: int
+    blob_retention_days: int
+    attachment_checks: int
+    s3_bucket: str
+    s3_endpoint: str
+    s3_region: str
+    s3_access_key_id: str
+    s3_secret_access_key: str
+    s3_prefix: str
+
+
+class _SmsSettings(TypedDict):
+    sms_gateway_url: str
+    sms_gateway_token: str
+    sms_unaccented: bool
+    sms_max_attempts: int
+
+
+class _PaymentSettings(TypedDict):
+    payment_gateway_url: str
+    payment_provider_name: str
+    payment_api_key: str
+    payment_api_secret: str
+    payment_timeout: float
+
+
+def _attachment_settings(env: dict[str, str]) -> _AttachmentSettings:
     backend = (env.get("MOTCUA_BLOB_BACKEND") or "local").strip().lower()
     if backend not in ("local", "s3"):
         raise SettingsError(f"MOTCUA_BLOB_BACKEND: expected local or s3, got {backend!r}")
@@ -214,7 +253,7 @@ def _attachment_settings(env: dict[str, str]) -> dict[str, object]:
     }
 
 
-def _sms_settings(env: dict[str, str]) -> dict[str, object]:
+def _sms_settings(env: dict[str, str]) -> _SmsSettings:
     url = (env.get("MOTCUA_SMS_GATEWAY_URL") or "").strip()
     if url and urlparse(url).scheme not in ("http", "https"):
         raise SettingsError(f"MOTCUA_SMS_GATEWAY_URL: expected an http(s) URL, got {url!r}")
@@ -226,7 +265,7 @@ def _sms_settings(env: dict[str, str]) -> dict[str, object]:
     }
 
 
-def _payment_settings(env: dict[str, str]) -> dict[str, object]:
+def _payment_settings(env: dict[str, str]) -> _PaymentSettings:
     url = (env.get("MOTCUA_PAYMENT_GATEWAY_URL") or "").strip()
     if url and urlparse(url).scheme not in ("http", "https"):
         raise SettingsError(f"MOTCUA_PAYMENT_GATEWAY_URL: expected an http(s) URL, got {url!r}")

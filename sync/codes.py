@@ -49,7 +49,7 @@ def check_character(body: str) -> str:
 def encode_sequence(n: int) -> str:
     if not 0 <= n <= MAX_SEQUENCE:
         raise ValueError(f"sequence {n} out of range")
-    digits = []
+    digits: list[str] = []
     for _ in range(SEQUENCE_LENGTH):
         n, r = divmod(n, _N)
         digits.append(ALPHABET[r])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -22,9 +22,9 @@ def nfc(value: Any) -> Any:
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value)
     if isinstance(value, list):
-        return [nfc(v) for v in value]
+        return [nfc(v) for v in cast(list[Any], value)]
     if isinstance(value, dict):
-        return {k: nfc(v) for k, v in value.items()}
+        return {k: nfc(v) for k, v in cast(dict[str, Any], value).items()}
     return value
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -93,18 +93,18 @@ class Rate(msgspec.Struct, forbid_unknown_fields=True):
     comment: str = ""
 
 
-Payload = Union[
-    CreateDraft,
-    EditDraft,
-    Attach,
-    Detach,
-    Submit,
-    Withdraw,
-    AnswerSupplement,
-    ResolveConflict,
-    Rate,
-    DeleteDraft,
-]
+Payload = (
+    CreateDraft
+    | EditDraft
+    | Attach
+    | Detach
+    | Submit
+    | Withdraw
+    | AnswerSupplement
+    | ResolveConflict
+    | Rate
+    | DeleteDraft
+)
 PAYLOAD_TYPES: dict[str, type] = {
     "create_draft": CreateDraft,
     "edit_draft": EditDraft,

@@ -5,7 +5,7 @@ so the sender is told which value to fix."""
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 # The deepest legitimate document is a push: envelope, mutations, mutation, payload,
 # fields, a value of a few levels. Twice that leaves room; msgspec's own limit
@@ -48,10 +48,10 @@ def _walk(value: Any, path: str, depth: int, found: list[Unstorable]) -> None:
             found.append(Unstorable(path, "too_deep", DEPTH_MESSAGE))
             return
         if isinstance(value, list):
-            for i, item in enumerate(value):
+            for i, item in enumerate(cast(list[Any], value)):
                 _walk(item, f"{path}[{i}]", depth + 1, found)
             return
-        for key, item in value.items():
+        for key, item in cast(dict[Any, Any], value).items():
             inner = f"{path}.{key}"
             if isinstance(key, (str, int)) and not isinstance(key, bool):
                 _walk(key, inner, MAX_DEPTH, found)  # keys are scalars (MessagePack allows ints)

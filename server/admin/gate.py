@@ -31,7 +31,7 @@ import secrets
 from typing import Any
 
 from litestar import asgi
-from litestar.types import Receive, Scope, Send
+from litestar.types import Message, Receive, Scope, Send
 from starlette.requests import cookie_parser
 
 from server.admin.signed_in import SCOPE_KEY, admin_scope
@@ -67,7 +67,8 @@ async def ensure_mirror(account: dict) -> int:
     from piccolo.apps.user.tables import BaseUser as U
 
     email = account["email"]
-    username = email if len(email) <= U.username.length else str(account["id"])
+    limit = U.username.length  # None: no limit
+    username = email if limit is None or len(email) <= limit else str(account["id"])
     row = await U.select(U.id, U.active, U.admin, U.superuser).where(U.username == username).first()
     if row is None:
         # A mirror under another username (the address was changed): take it over.
@@ -146,7 +147,11 @@ def _cookies(scope: Scope) -> dict[str, str]:
 
 
 def _wants_page(scope: Scope) -> bool:
-    return scope["method"] in ("GET", "HEAD") and "text/html" in _header(scope, b"accept")
+    return (
+        scope["type"] == "http"
+        and scope["method"] in ("GET", "HEAD")
+        and "text/html" in _header(scope, b"accept")
+    )
 
 
 async def _send(
@@ -159,7 +164,7 @@ async def _send(
             "headers": [(b"content-length", str(len(body)).encode()), *headers],
         }
     )
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 class AdminGate:
@@ -226,9 +231,9 @@ class AdminGate:
     async def _atomically(self, app: Any, scope: Scope, receive: Receive, send: Send) -> None:
         from piccolo.apps.user.tables import BaseUser
 
-        messages: list[dict] = []
+        messages: list[Message] = []
 
-        async def keep(message: Any) -> None:
+        async def keep(message: Message) -> None:
             messages.append(message)
 
         try:

@@ -25,7 +25,7 @@ def build_admin(settings: Settings):
     from server.fees.tables import ProvincialFee
     from server.identity.tables import Account
 
-    A, C, F, O = Account, Commune, ProvincialFee, CalendarOverride
+    A, C, F, CO = Account, Commune, ProvincialFee, CalendarOverride
     tables = [
         TableConfig(
             A,
@@ -63,9 +63,9 @@ def build_admin(settings: Settings):
             menu_group="Phí, lệ phí",
         ),
         TableConfig(
-            O,
-            visible_columns=[O.id, O.day, O.kind, O.note, O.updated_at],
-            order_by=[OrderBy(O.day, ascending=False)],
+            CO,
+            visible_columns=[CO.id, CO.day, CO.kind, CO.note, CO.updated_at],
+            order_by=[OrderBy(CO.day, ascending=False)],
             hooks=hooks.OVERRIDE_HOOKS,
             validators=hooks.OVERRIDE_VALIDATORS,
             menu_group="Lịch làm việc",

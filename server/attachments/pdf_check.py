@@ -171,10 +171,11 @@ class _Walk:
                 for key, item in value.items():
                     if key in _KEYS:
                         self.found.append(_KEYS[key])
+                    # pypdf types a value as any PDF object; `in` has just found it a key.
                     elif key == "/S" and self._name(item) in _ACTIONS:
-                        self.found.append(_ACTIONS[self._name(item)])
+                        self.found.append(_ACTIONS[self._name(item)])  # pyright: ignore[reportArgumentType]
                     elif key in ("/Type", "/Subtype") and self._name(item) in _TYPES:
-                        self.found.append(_TYPES[self._name(item)])
+                        self.found.append(_TYPES[self._name(item)])  # pyright: ignore[reportArgumentType]
                     elif key == "/URI" and not _web_link(self._name(item)):
                         self.found.append(_ODD_LINK)
                     elif key == "/S" and self._name(item) == "/Thread" and "/F" in value:
@@ -237,7 +238,7 @@ def inspect_pdf(path: Path) -> None:
         if b"%%EOF" not in f.read():
             raise damaged("PDF", "PDF")
     try:
-        with apply_configuration(**_PYPDF_LIMITS):
+        with apply_configuration(None, **_PYPDF_LIMITS):  # None: over the current one
             _check(path)
     except Refused:
         raise

@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import anyio
 from piccolo.engine.base import Engine
@@ -134,11 +135,10 @@ class _Busy:
             else:
                 self._entries[upload_id] = (count - 1, event)
 
-    async def wait_idle(self, upload_id: str, timeout: float) -> None:  # noqa: ASYNC109
+    async def wait_idle(self, upload_id: str) -> None:
         entry = self._entries.get(upload_id)
         if entry is not None:
-            with suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(entry[1].wait(), timeout)
+            await entry[1].wait()
 
 
 class Uploads:
@@ -205,7 +205,8 @@ class Uploads:
             )
         upload_id = secrets.token_hex(16)
         await anyio.to_thread.run_sync(self._touch, upload_id)
-        row = {
+        # Any: the values of one row, of as many types as its columns.
+        row: dict[str, Any] = {
             "id": upload_id,
             "account_id": principal.account_id,
             "device_id": principal.device_id,
@@ -241,7 +242,9 @@ class Uploads:
         return row
 
     async def head(self, principal: Principal, upload_id: str) -> dict:
-        await self.busy.wait_idle(upload_id, HEAD_WAIT_SECONDS)
+        with suppress(TimeoutError):
+            async with asyncio.timeout(HEAD_WAIT_SECONDS):
+                await self.busy.wait_idle(upload_id)
         row = await self.load(principal, upload_id)
         if row["completed_at"] is None and row["received"] == row["length"]:
             # Every byte arrived but the request that delivered the last one did not

@@ -75,7 +75,7 @@ async def seed_catalog(loaded: list[LoadedProcedure] | None = None) -> CatalogSe
             "active": True,
         }
         if code in known:
-            await Procedure.update(values).where(Procedure.code == code)
+            await Procedure.update(values).where(Procedure.code == code)  # pyright: ignore[reportArgumentType]  # Piccolo types values as a dict[Column | str, ...], invariant: str keys are what it takes
         else:
             await Procedure.insert(Procedure(code=code, **values))
 

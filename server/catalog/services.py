@@ -19,19 +19,19 @@ class VersionRow(msgspec.Struct, frozen=True):
 
 def _summary_fields(row: VersionRow) -> dict:
     d = row.definition
-    return dict(
-        code=d.code,
-        family=d.family,
-        name=d.name,
-        level=d.level,
-        processing=d.processing,
-        fee=d.fee,
-        notes=d.notes,
-        documents=documents_of(d),
-        version=row.version,
-        deadline=d.deadline,
-        linked_tasks=d.linked_tasks,
-    )
+    return {
+        "code": d.code,
+        "family": d.family,
+        "name": d.name,
+        "level": d.level,
+        "processing": d.processing,
+        "fee": d.fee,
+        "notes": d.notes,
+        "documents": documents_of(d),
+        "version": row.version,
+        "deadline": d.deadline,
+        "linked_tasks": d.linked_tasks,
+    }
 
 
 def to_summary(row: VersionRow) -> ProcedureSummary:
@@ -65,9 +65,7 @@ async def procedure_version(code: str, version: int) -> VersionRow | None:
 async def current_version(code: str) -> VersionRow | None:
     p = (
         await Procedure.select(Procedure.current_version)
-        .where(
-            (Procedure.code == code) & (Procedure.active == True)  # noqa: E712
-        )
+        .where((Procedure.code == code) & Procedure.active.eq(True))
         .first()
     )
     if p is None:
@@ -86,7 +84,7 @@ async def procedure_versions(code: str) -> list[int]:
 
 async def catalog(version: str, family: str | None = None) -> CatalogPayload:
     procedures = (
-        await Procedure.select().where(Procedure.active == True).order_by(Procedure.position)
+        await Procedure.select().where(Procedure.active.eq(True)).order_by(Procedure.position)
     )
     summaries = []
     for p in procedures:

@@ -37,4 +37,4 @@ class CommunesController(Controller):
             body = await build_payload_bytes(version)
             bodies.clear()
             bodies[version] = body
-        return cached_response(request, version, body)  # type: ignore[return-value]
+        return cached_response(request, version, body)  # pyright: ignore[reportReturnType]  # bytes encoded here; the annotation tells OpenAPI their shape

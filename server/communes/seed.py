@@ -39,7 +39,7 @@ async def seed_communes(source: list[SourceProvince] | None = None) -> CommunesS
         if p.code not in existing_p:
             await Province.insert(Province(**row))
         elif any(existing_p[p.code][k] != v for k, v in row.items()):
-            await Province.update(row).where(Province.code == p.code)
+            await Province.update(row).where(Province.code == p.code)  # pyright: ignore[reportArgumentType]  # Piccolo types values as a dict[Column | str, ...], invariant: str keys are what it takes
 
     existing = {r["code"]: r for r in await Commune.select()}
     wanted = {}

@@ -13,7 +13,7 @@ from server.notify.schemas import (
     DossierRefusedParams,
     DossierResultParams,
 )
-from server.notify.sms import enqueue_sms
+from server.notify.sms import SmsParams, SmsTemplateName, enqueue_sms
 from sync.codes import display
 from sync.store import DossierRecord
 
@@ -29,37 +29,44 @@ async def _params_base(record: DossierRecord, base_url: str) -> dict[str, str]:
 
 
 async def for_action(record: DossierRecord, action: str, payload: Any, base_url: str) -> None:
-    params = await _build(record, action, payload, base_url)
-    if params is None:
+    notice = await _build(record, action, payload, base_url)
+    if notice is None:
         return
-    template, email_params, sms_params = params
+    template, params = notice
     key = f"{template}:{record.id}:{record.version}"
     email = record.fields.get("contact.email")
     if isinstance(email, str) and email:
-        await enqueue_email(email, template, "vi", email_params, key=key)
+        await enqueue_email(email, template, "vi", params, key=key)
     phone = record.fields.get("contact.phone")
     if isinstance(phone, str) and phone:
-        await enqueue_sms(phone, template, "vi", sms_params, key=key)
+        await enqueue_sms(phone, template, "vi", params, key=key)
 
 
-async def _build(record: DossierRecord, action: str, payload: Any, base_url: str):
+async def _build(
+    record: DossierRecord, action: str, payload: Any, base_url: str
+) -> tuple[SmsTemplateName, SmsParams] | None:
+    """The template and parameters of the notice `action` sends, if it sends one."""
     base = await _params_base(record, base_url)
     if action == "receive":
-        p = DossierReceivedParams(appointment=record.appointment_date, **base)
-    elif action == "request_documents":
-        p = DocumentsRequestedParams(
-            documents=record.supplement.documents,
-            reason=record.supplement.reason,
-            due_date=record.supplement.due_date,
+        assert record.appointment_date is not None  # the action has just set it
+        return "dossier_received", DossierReceivedParams(
+            appointment=record.appointment_date, **base
+        )
+    if action == "request_documents":
+        supplement = record.supplement
+        # The action has just set both (the desk names a due date).
+        assert supplement is not None and supplement.due_date is not None
+        return "documents_requested", DocumentsRequestedParams(
+            documents=supplement.documents,
+            reason=supplement.reason,
+            due_date=supplement.due_date,
             **base,
         )
-    elif action == "complete":
-        p = DossierResultParams(**base)
-    elif action in ("refuse", "mark_duplicate"):
+    if action == "complete":
+        return "dossier_result", DossierResultParams(**base)
+    if action in ("refuse", "mark_duplicate"):
         reason = (
             payload.reason if getattr(payload, "reason", "") else "Trùng với hồ sơ đã nộp trước đó."
         )
-        p = DossierRefusedParams(reason=reason, **base)
-    else:
-        return None
-    return p.__struct_config__.tag, p, p
+        return "dossier_refused", DossierRefusedParams(reason=reason, **base)
+    return None

@@ -59,7 +59,7 @@ class SyncController(Controller):
         envelope = decode_envelope(request, await request.body())
         caches = app_caches(state).dossiers
         response = await push(state.engine, state.settings, principal, envelope, caches)
-        return encode_response(request, response)  # type: ignore[return-value]
+        return encode_response(request, response)  # pyright: ignore[reportReturnType]  # bytes encoded here; the annotation tells OpenAPI their shape
 
     @get("/pull", summary="Changes visible to me since the cursor")
     async def pull(
@@ -72,7 +72,7 @@ class SyncController(Controller):
     ) -> Response[PullResponse]:
         principal = await _device_principal(request)
         epoch = app_caches(state).feed_epoch
-        return encode_response(request, await pull(state.engine, principal, cursor, limit, epoch))  # type: ignore[return-value]
+        return encode_response(request, await pull(state.engine, principal, cursor, limit, epoch))  # pyright: ignore[reportReturnType]  # bytes encoded here; the annotation tells OpenAPI their shape
 
     @post(
         "/codes/reserve",

@@ -23,6 +23,7 @@ async def code_key() -> bytes:
             CodeKey(id=_KEY_ROW, key=secrets.token_hex(KEY_BYTES), created_at=utcnow())
         ).on_conflict(action="DO NOTHING")
         row = await CodeKey.select(CodeKey.key).where(CodeKey.id == _KEY_ROW).first()
+        assert row is not None  # one of the racing inserts won
     return bytes.fromhex(row["key"])
 
 

@@ -4,10 +4,10 @@ data files."""
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class FeeItem(str, Enum):
+class FeeItem(StrEnum):
     khai_sinh_qua_han = "khai_sinh_qua_han"
     khai_tu_qua_han = "khai_tu_qua_han"
     dang_ky_lai_khai_sinh = "dang_ky_lai_khai_sinh"

@@ -6,12 +6,15 @@ email in the outbox and the audit entry are stored together or not at all."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from piccolo.columns import Column
 from piccolo.engine.base import Engine
 
 from server.audit.service import record
 from server.clock import utcnow
 from server.database import write_transaction
+from server.i18n import Language
 from server.identity import links
 from server.identity.captcha.service import consume_captcha
 from server.identity.devices import revoke_all_devices
@@ -36,7 +39,7 @@ async def account_by_email(email: str) -> dict | None:
 
 
 async def register(
-    engine: Engine, settings: Settings, req: RegisterRequest, lang: str, ip: str
+    engine: Engine, settings: Settings, req: RegisterRequest, lang: Language, ip: str
 ) -> uuid.UUID | None:
     """The new account's id; None when the address already had an account. The caller
     answers both alike: only the address's owner learns which, by mail."""
@@ -85,7 +88,7 @@ async def register(
 
 
 async def _tell_owner_of_registration_attempt(
-    settings: Settings, account: dict, lang: str, ip: str
+    settings: Settings, account: dict, lang: Language, ip: str
 ) -> None:
     """The account stays as it is. Its owner is told, and a citizen gets a
     password-reset link: the way in for someone who forgot they had registered (and,
@@ -126,7 +129,7 @@ async def activate(engine: Engine, token: str, ip: str) -> uuid.UUID:
 
 
 async def resend_activation(
-    engine: Engine, settings: Settings, email: str, lang: str, ip: str
+    engine: Engine, settings: Settings, email: str, lang: Language, ip: str
 ) -> None:
     """Answers the same whether or not the address is known (no account probing)."""
     async with write_transaction(engine):
@@ -151,7 +154,7 @@ async def resend_activation(
 
 
 async def request_password_reset(
-    engine: Engine, settings: Settings, email: str, lang: str, ip: str
+    engine: Engine, settings: Settings, email: str, lang: Language, ip: str
 ) -> None:
     async with write_transaction(engine):
         account = await account_by_email(email)
@@ -181,14 +184,16 @@ async def reset_password(engine: Engine, token: str, password: str, lang: str, i
     knew the old password may have signed in or registered a phone with it."""
     account_id = await links.peek_link("password_reset", token)
     account = await Account.select().where(Account.id == account_id).first()
-    errors = password_errors(password, account["email"], lang)  # type: ignore[index]
+    if account is None:  # cannot happen while accounts are never deleted
+        raise ProblemError(400, "link_invalid")
+    errors = password_errors(password, account["email"], lang)
     if errors:
         raise ProblemError(422, "validation_failed", errors=errors)
     password_hash = await hashed(password)  # outside the transaction, off the loop
     async with write_transaction(engine):
         await links.use_link("password_reset", token)
-        values = {Account.password_hash: password_hash}
-        if account["activated_at"] is None:  # type: ignore[index]
+        values: dict[Column | str, Any] = {Account.password_hash: password_hash}
+        if account["activated_at"] is None:
             # Following a link from the mailbox proves the address too.
             values[Account.activated_at] = utcnow()
         await Account.update(values).where(Account.id == account_id)

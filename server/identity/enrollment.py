@@ -53,10 +53,13 @@ async def invite_official(
             raise _invalid("commune_code", "unknown_commune", commune)
     elif commune:
         raise _invalid("commune_code", "not_allowed", "administrators belong to no commune")
-    if by is not None and by.role is not Role.admin:
-        # An agency administrator invites officials of their own commune only.
-        if role not in (Role.outreach, Role.desk) or commune != by.commune_code:
-            raise ProblemError(403, "forbidden")
+    # An agency administrator invites officials of their own commune only.
+    if (
+        by is not None
+        and by.role is not Role.admin
+        and (role not in (Role.outreach, Role.desk) or commune != by.commune_code)
+    ):
+        raise ProblemError(403, "forbidden")
     async with write_transaction(engine):
         if await Account.exists().where(Account.email == email):
             raise ProblemError(

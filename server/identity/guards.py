@@ -48,7 +48,7 @@ def _principal(account: dict, via: str, **extra: Any) -> Principal:
 async def load_principal(connection: ASGIConnection) -> Principal | None:
     cached = connection.state.get("principal", _UNSET)
     if cached is not _UNSET:
-        return cached  # type: ignore[return-value]
+        return cached
     principal = None
     authorization = connection.headers.get("authorization", "")
     if authorization.startswith(SCHEME + " "):

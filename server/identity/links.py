@@ -40,8 +40,7 @@ async def peek_link(purpose: str, token: str) -> uuid.UUID:
         .where((OneTimeToken.token_hash == digest(token)) & (OneTimeToken.purpose == purpose))
         .first()
     )
-    _check(row, purpose)
-    return row["account_id"]  # type: ignore[index]
+    return _check(row, purpose)["account_id"]
 
 
 async def use_link(purpose: str, token: str) -> uuid.UUID:
@@ -68,7 +67,8 @@ async def use_link(purpose: str, token: str) -> uuid.UUID:
     raise AssertionError("unreachable")
 
 
-def _check(row: dict | None, purpose: str) -> None:
+def _check(row: dict | None, purpose: str) -> dict:
+    """The row of a live link; a problem for an unknown, used or expired one."""
     if row is None:
         raise ProblemError(
             400,
@@ -85,6 +85,7 @@ def _check(row: dict | None, purpose: str) -> None:
             "link_expired",
             errors=[FieldError(path="token", message="expired", code="link_expired")],
         )
+    return row
 
 
 async def invalidate_links(purpose: str, account_id: uuid.UUID) -> None:

@@ -28,29 +28,29 @@ const unb64 = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/"
 {script}
 </script></body></html>"""
 
-_ACTIVATE = dict(
-    title="Kích hoạt tài khoản",
-    title_en="Activate your account",
-    body='<p>Bấm nút để kích hoạt tài khoản của bạn.</p><button id="go">Kích hoạt / Activate</button>',
-    script="""document.getElementById("go").onclick = async () => {
+_ACTIVATE = {
+    "title": "Kích hoạt tài khoản",
+    "title_en": "Activate your account",
+    "body": '<p>Bấm nút để kích hoạt tài khoản của bạn.</p><button id="go">Kích hoạt / Activate</button>',
+    "script": """document.getElementById("go").onclick = async () => {
   try { await post("/api/auth/activate", {token}); out.textContent = "Đã kích hoạt. Bạn có thể đăng nhập. / Activated: you can sign in."; }
   catch (e) { out.textContent = e.message; }
 };""",
-)
-_RESET = dict(
-    title="Đặt lại mật khẩu",
-    title_en="Reset your password",
-    body='<label>Mật khẩu mới / New password<br><input id="pw" type="password" autocomplete="new-password" minlength="10"></label><br><button id="go">Lưu / Save</button>',
-    script="""document.getElementById("go").onclick = async () => {
+}
+_RESET = {
+    "title": "Đặt lại mật khẩu",
+    "title_en": "Reset your password",
+    "body": '<label>Mật khẩu mới / New password<br><input id="pw" type="password" autocomplete="new-password" minlength="10"></label><br><button id="go">Lưu / Save</button>',
+    "script": """document.getElementById("go").onclick = async () => {
   try { await post("/api/auth/password/reset", {token, password: document.getElementById("pw").value}); out.textContent = "Đã đổi mật khẩu. / Password changed."; }
   catch (e) { out.textContent = e.message; }
 };""",
-)
-_ENROLL = dict(
-    title="Đăng ký khóa truy cập (passkey)",
-    title_en="Register your passkey",
-    body='<p>Cán bộ đăng nhập bằng khóa truy cập. Bấm nút và làm theo hướng dẫn của thiết bị.</p><button id="go">Tạo passkey / Create passkey</button>',
-    script="""document.getElementById("go").onclick = async () => {
+}
+_ENROLL = {
+    "title": "Đăng ký khóa truy cập (passkey)",
+    "title_en": "Register your passkey",
+    "body": '<p>Cán bộ đăng nhập bằng khóa truy cập. Bấm nút và làm theo hướng dẫn của thiết bị.</p><button id="go">Tạo passkey / Create passkey</button>',
+    "script": """document.getElementById("go").onclick = async () => {
   try {
     const {challenge_id, options} = await post("/api/auth/enroll/options", {token});
     const publicKey = {...options, challenge: unb64(options.challenge),
@@ -65,7 +65,7 @@ _ENROLL = dict(
     out.textContent = "Đã đăng ký passkey và đăng nhập. / Passkey registered, you are signed in.";
   } catch (e) { out.textContent = e.message; }
 };""",
-)
+}
 
 
 def _render(page: dict[str, str]) -> Response[str]:

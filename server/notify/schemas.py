@@ -4,7 +4,7 @@ rendered message."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal, Union
+from typing import Literal, cast
 
 import msgspec
 
@@ -27,69 +27,71 @@ class _Params(msgspec.Struct, frozen=True, kw_only=True, tag_field="template"):
     name: str = ""
 
 
-class ActivationParams(_Params, tag="activation", kw_only=True):
+class ActivationParams(_Params, frozen=True, tag="activation", kw_only=True):
     link: str
     valid_hours: int = 24
 
 
-class PasswordResetParams(_Params, tag="password_reset", kw_only=True):
+class PasswordResetParams(_Params, frozen=True, tag="password_reset", kw_only=True):
     link: str
     valid_hours: int = 1
 
 
-class RegistrationAttemptParams(_Params, tag="registration_attempt", kw_only=True):
+class RegistrationAttemptParams(_Params, frozen=True, tag="registration_attempt", kw_only=True):
     # Someone registered with the address of an existing account. A password-reset
     # link for citizens, empty for officials (they sign in with passkeys).
     link: str = ""
     valid_hours: int = 1
 
 
-class OfficialEnrollmentParams(_Params, tag="official_enrollment", kw_only=True):
+class OfficialEnrollmentParams(_Params, frozen=True, tag="official_enrollment", kw_only=True):
     # One-time link that lets an official add a passkey.
     link: str
     valid_hours: int = 24
 
 
-class _DossierParams(_Params, kw_only=True):
+class _DossierParams(_Params, frozen=True, kw_only=True):
     code: str
     # The procedure's name in the message's language, and a link to the dossier.
     procedure: str = ""
     link: str = ""
 
 
-class DossierSubmittedParams(_DossierParams, tag="dossier_submitted", kw_only=True):
+class DossierSubmittedParams(_DossierParams, frozen=True, tag="dossier_submitted", kw_only=True):
     pass
 
 
-class DossierReceivedParams(_DossierParams, tag="dossier_received", kw_only=True):
+class DossierReceivedParams(_DossierParams, frozen=True, tag="dossier_received", kw_only=True):
     appointment: date
 
 
-class DocumentsRequestedParams(_DossierParams, tag="documents_requested", kw_only=True):
+class DocumentsRequestedParams(
+    _DossierParams, frozen=True, tag="documents_requested", kw_only=True
+):
     documents: list[str]
     reason: str
     due_date: date
 
 
-class DossierResultParams(_DossierParams, tag="dossier_result", kw_only=True):
+class DossierResultParams(_DossierParams, frozen=True, tag="dossier_result", kw_only=True):
     pass
 
 
-class DossierRefusedParams(_DossierParams, tag="dossier_refused", kw_only=True):
+class DossierRefusedParams(_DossierParams, frozen=True, tag="dossier_refused", kw_only=True):
     reason: str
 
 
-EmailParams = Union[
-    ActivationParams,
-    PasswordResetParams,
-    RegistrationAttemptParams,
-    OfficialEnrollmentParams,
-    DossierSubmittedParams,
-    DossierReceivedParams,
-    DocumentsRequestedParams,
-    DossierResultParams,
-    DossierRefusedParams,
-]
+EmailParams = (
+    ActivationParams
+    | PasswordResetParams
+    | RegistrationAttemptParams
+    | OfficialEnrollmentParams
+    | DossierSubmittedParams
+    | DossierReceivedParams
+    | DocumentsRequestedParams
+    | DossierResultParams
+    | DossierRefusedParams
+)
 
 
 class Rendered(msgspec.Struct, frozen=True):
@@ -98,9 +100,17 @@ class Rendered(msgspec.Struct, frozen=True):
     html: str
 
 
-def template_of(params: EmailParams) -> str:
+def template_of(params: EmailParams) -> TemplateName:
     """The template a parameter Struct belongs to (its msgspec tag)."""
-    return type(params).__struct_config__.tag  # type: ignore[return-value]
+    # Each kind is tagged with its template's name; msgspec types a tag as str | int | None.
+    return cast(TemplateName, type(params).__struct_config__.tag)
+
+
+def language_of(raw: str) -> Language:
+    """A language read back from the outbox; ValueError for one the product lacks."""
+    if raw not in ("vi", "en"):
+        raise ValueError(f"unsupported language {raw!r}")
+    return raw
 
 
 _decoder = msgspec.json.Decoder(EmailParams)

@@ -29,7 +29,7 @@ import re
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 
 import httpx
 import msgspec
@@ -48,9 +48,11 @@ from server.notify.schemas import (
     DossierRefusedParams,
     DossierResultParams,
     DossierSubmittedParams,
+    EmailParams,
     Language,
     decode_params,
     encode_params,
+    language_of,
     template_of,
 )
 from server.notify.sms_text import prepare
@@ -68,7 +70,7 @@ SmsTemplateName = Literal[
     "dossier_result",
     "dossier_refused",
 ]
-SMS_TEMPLATES: tuple[str, ...] = SmsTemplateName.__args__  # type: ignore[attr-defined]
+SMS_TEMPLATES: tuple[str, ...] = get_args(SmsTemplateName)
 SmsParams = (
     DossierSubmittedParams
     | DossierReceivedParams
@@ -193,8 +195,9 @@ _env.filters["en_date"] = en_date
 _env.filters["code"] = _code
 
 
-def render_sms(params: SmsParams, lang: Language, *, unaccented: bool = True) -> str:
-    """The one-line text of an SMS, within one message's length."""
+def render_sms(params: EmailParams, lang: Language, *, unaccented: bool = True) -> str:
+    """The one-line text of an SMS, within one message's length; ValueError for
+    parameters of a template without an SMS."""
     name = template_of(params)
     if name not in SMS_TEMPLATES:
         raise ValueError(f"template {name!r} has no SMS")
@@ -349,7 +352,7 @@ async def _attempt(
 ) -> DeliveryError | None:
     try:
         params = decode_params(item.params)
-        text = render_sms(params, item.language, unaccented=settings.sms_unaccented)  # type: ignore[arg-type]
+        text = render_sms(params, language_of(item.language), unaccented=settings.sms_unaccented)
     except Exception as exc:  # a template or data bug: never sendable
         log.exception("outbox SMS %s cannot be rendered", item.id)
         return DeliveryError(f"{type(exc).__name__}: {exc}", permanent=True)

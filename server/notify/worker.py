@@ -18,7 +18,7 @@ from server.notify.compose import compose
 from server.notify.delivery import announce_held, mail_route
 from server.notify.mailbox import MailboxTransport, mailbox_dir
 from server.notify.render import render
-from server.notify.schemas import decode_params
+from server.notify.schemas import decode_params, language_of
 from server.notify.sms import deliver_due_sms, sms_transport_for
 from server.notify.smtp import SEND_TIMEOUT, SmtpTransport
 from server.notify.transport import DeliveryError, Transport
@@ -76,7 +76,7 @@ async def _attempt(
     item: claims.Claimed, settings: Settings, transport: Transport, now: datetime | None
 ) -> DeliveryError | None:
     try:
-        rendered = render(decode_params(item.params), item.language)  # type: ignore[arg-type]
+        rendered = render(decode_params(item.params), language_of(item.language))
         message = compose(
             item.id,
             item.recipient,

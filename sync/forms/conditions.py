@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from msgspec import UNSET
 
@@ -29,9 +29,11 @@ def json_equal(a: Any, b: Any) -> bool:
     if isinstance(a, str) or isinstance(b, str):
         return isinstance(a, str) and isinstance(b, str) and a == b
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+        xs, ys = cast(list[Any], a), cast(list[Any], b)
+        return len(xs) == len(ys) and all(json_equal(x, y) for x, y in zip(xs, ys, strict=True))
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+        da, db = cast(dict[str, Any], a), cast(dict[str, Any], b)
+        return da.keys() == db.keys() and all(json_equal(da[k], db[k]) for k in da)
     return a is None and b is None
 
 

@@ -17,7 +17,7 @@ _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 @functools.cache
 def messages() -> dict[str, dict[str, str]]:
-    return json.loads(resources.files(__package__).joinpath("messages.json").read_text("utf-8"))
+    return json.loads(resources.files("sync.forms").joinpath("messages.json").read_text("utf-8"))
 
 
 def placeholders(template: str) -> set[str]:

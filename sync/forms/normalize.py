@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from typing import Any, cast
 
 # The white space JavaScript's String.prototype.trim and \s know, so that the app and the
 # server trim the same characters (Python's str.strip differs on U+001C–U+001F, U+0085, U+FEFF).
@@ -26,9 +26,9 @@ def clean(value: Any) -> Any:
     if isinstance(value, str):
         return clean_string(value)
     if isinstance(value, list):
-        return [clean(v) for v in value]
+        return [clean(v) for v in cast(list[Any], value)]
     if isinstance(value, dict):
-        return {k: clean(v) for k, v in value.items()}
+        return {k: clean(v) for k, v in cast(dict[str, Any], value).items()}
     return value
 
 
@@ -71,14 +71,14 @@ def is_empty(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip(WHITE_SPACE) == ""
     if isinstance(value, list):
-        return len(value) == 0
+        return len(cast(list[Any], value)) == 0
     return False
 
 
 def copy_json(value: Any) -> Any:
     """A deep copy of a JSON value, so a filled target never aliases its source's list."""
     if isinstance(value, list):
-        return [copy_json(v) for v in value]
+        return [copy_json(v) for v in cast(list[Any], value)]
     if isinstance(value, dict):
-        return {k: copy_json(v) for k, v in value.items()}
+        return {k: copy_json(v) for k, v in cast(dict[str, Any], value).items()}
     return value

@@ -13,7 +13,7 @@ from importlib import resources
 
 def _load(name: str):
     return json.loads(
-        resources.files(__package__).joinpath("reference").joinpath(name).read_text("utf-8")
+        resources.files("sync.forms").joinpath("reference").joinpath(name).read_text("utf-8")
     )
 
 

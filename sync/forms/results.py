@@ -24,7 +24,7 @@ class Issue(msgspec.Struct, frozen=True):
     path: str
     code: str
     severity: Literal["error", "warning"] = "error"
-    params: Params = msgspec.field(default_factory=dict)
+    params: Params = msgspec.field(default_factory=Params)
 
 
 class ValidationResult(msgspec.Struct):

@@ -9,7 +9,7 @@ references to fields). Either way the error names the offending path, e.g.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal, Union
+from typing import Any, Literal, assert_type, get_args
 
 import msgspec
 from msgspec import UNSET, Struct, UnsetType
@@ -56,26 +56,28 @@ class _Field(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_
 
     @property
     def type(self) -> str:
-        return self.__struct_config__.tag  # type: ignore[return-value]
+        tag = self.__struct_config__.tag
+        assert isinstance(tag, str)  # every kind is declared with a string tag
+        return tag
 
 
-class TextField(_Field, tag="text"):
+class TextField(_Field, frozen=True, tag="text"):
     max_length: int = 255
     min_length: int | None = None
     multiline: bool = False
 
 
-class PersonNameField(_Field, tag="person_name"):
+class PersonNameField(_Field, frozen=True, tag="person_name"):
     pass
 
 
-class DateField(_Field, tag="date"):
+class DateField(_Field, frozen=True, tag="date"):
     allow_year: bool = False
     not_future: bool = True
     min: str = "1900-01-01"
 
 
-class YearField(_Field, tag="year"):
+class YearField(_Field, frozen=True, tag="year"):
     not_future: bool = True
     min: int = 1900
 
@@ -85,77 +87,77 @@ class Option(Struct, frozen=True, forbid_unknown_fields=True):
     label: Text
 
 
-class SelectField(_Field, tag="select"):
+class SelectField(_Field, frozen=True, tag="select"):
     options: tuple[Option, ...]
 
 
-class SexField(_Field, tag="sex"):
+class SexField(_Field, frozen=True, tag="sex"):
     pass
 
 
-class EthnicityField(_Field, tag="ethnicity"):
+class EthnicityField(_Field, frozen=True, tag="ethnicity"):
     pass
 
 
-class NationalityField(_Field, tag="nationality"):
+class NationalityField(_Field, frozen=True, tag="nationality"):
     pass
 
 
-class PersonalIdField(_Field, tag="personal_id"):
+class PersonalIdField(_Field, frozen=True, tag="personal_id"):
     sex_field: str | None = None
     birth_field: str | None = None
 
 
-class PhoneField(_Field, tag="phone"):
+class PhoneField(_Field, frozen=True, tag="phone"):
     pass
 
 
-class EmailField(_Field, tag="email"):
+class EmailField(_Field, frozen=True, tag="email"):
     pass
 
 
-class ProvinceField(_Field, tag="province"):
+class ProvinceField(_Field, frozen=True, tag="province"):
     pass
 
 
-class CommuneField(_Field, tag="commune"):
+class CommuneField(_Field, frozen=True, tag="commune"):
     province_field: str | None = None
 
 
-class NumberField(_Field, tag="number"):
+class NumberField(_Field, frozen=True, tag="number"):
     integer: bool = True
     min: int | float | None = None
     max: int | float | None = None
 
 
-class CheckboxField(_Field, tag="checkbox"):
+class CheckboxField(_Field, frozen=True, tag="checkbox"):
     pass
 
 
-class AttachmentField(_Field, tag="attachment"):
+class AttachmentField(_Field, frozen=True, tag="attachment"):
     max_files: int = 5
 
 
-Field = Union[
-    TextField,
-    PersonNameField,
-    DateField,
-    YearField,
-    SelectField,
-    SexField,
-    EthnicityField,
-    NationalityField,
-    PersonalIdField,
-    PhoneField,
-    EmailField,
-    ProvinceField,
-    CommuneField,
-    NumberField,
-    CheckboxField,
-    AttachmentField,
-]
+Field = (
+    TextField
+    | PersonNameField
+    | DateField
+    | YearField
+    | SelectField
+    | SexField
+    | EthnicityField
+    | NationalityField
+    | PersonalIdField
+    | PhoneField
+    | EmailField
+    | ProvinceField
+    | CommuneField
+    | NumberField
+    | CheckboxField
+    | AttachmentField
+)
 
-FIELD_TYPES: frozenset[str] = frozenset(cls.__struct_config__.tag for cls in Field.__args__)  # type: ignore[attr-defined]
+FIELD_TYPES: frozenset[str] = frozenset(cls.__struct_config__.tag for cls in get_args(Field))
 
 
 class Section(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -184,34 +186,36 @@ class _Check(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_
 
     @property
     def kind(self) -> str:
-        return self.__struct_config__.tag  # type: ignore[return-value]
+        tag = self.__struct_config__.tag
+        assert isinstance(tag, str)  # every kind is declared with a string tag
+        return tag
 
 
-class NotBefore(_Check, tag="not_before", kw_only=True):
+class NotBefore(_Check, frozen=True, tag="not_before", kw_only=True):
     field: str
     reference: str
     code: str = "date_before_reference"
 
 
-class DaysSince(_Check, tag="days_since", kw_only=True):
+class DaysSince(_Check, frozen=True, tag="days_since", kw_only=True):
     field: str
     min: int | None = None
     max: int | None = None
     code: str
 
 
-class MinAge(_Check, tag="min_age", kw_only=True):
+class MinAge(_Check, frozen=True, tag="min_age", kw_only=True):
     field: str
     years: int
     code: str
 
 
-class Distinct(_Check, tag="distinct", kw_only=True):
+class Distinct(_Check, frozen=True, tag="distinct", kw_only=True):
     fields: tuple[str, ...]
     code: str
 
 
-Check = Union[NotBefore, DaysSince, MinAge, Distinct]
+Check = NotBefore | DaysSince | MinAge | Distinct
 
 
 class FormSchema(Struct, frozen=True, forbid_unknown_fields=True):
@@ -386,15 +390,13 @@ class _Checker:
                 self._ref(field.sex_field, f"{p}.sex_field", ("sex",))
             if field.birth_field is not None:
                 self._ref(field.birth_field, f"{p}.birth_field", _DATE_TYPES)
-        elif isinstance(field, CommuneField):
-            if field.province_field is not None:
-                self._ref(field.province_field, f"{p}.province_field", ("province",))
+        elif isinstance(field, CommuneField) and field.province_field is not None:
+            self._ref(field.province_field, f"{p}.province_field", ("province",))
         elif isinstance(field, NumberField):
             if field.min is not None and field.max is not None and field.min > field.max:
                 raise SchemaError(f"{p}.min", "must not exceed max")
-        elif isinstance(field, AttachmentField):
-            if field.max_files < 1:
-                raise SchemaError(f"{p}.max_files", "must be at least 1")
+        elif isinstance(field, AttachmentField) and field.max_files < 1:
+            raise SchemaError(f"{p}.max_files", "must be at least 1")
 
     def _condition(self, cond: Condition, p: str) -> None:
         leaf_ops = [op for op in ("equals", "in_", "filled") if getattr(cond, op) is not UNSET]
@@ -446,7 +448,8 @@ class _Checker:
             self._ref(check.field, f"{p}.field", _DATE_TYPES)
             if check.years < 0:
                 raise SchemaError(f"{p}.years", "must not be negative")
-        elif isinstance(check, Distinct):
+        else:
+            assert_type(check, Distinct)  # the last kind; a new kind needs its own branch
             if len(check.fields) < 2:
                 raise SchemaError(f"{p}.fields", "needs at least two fields")
             for k, ref in enumerate(check.fields):

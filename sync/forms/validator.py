@@ -67,7 +67,7 @@ def validate(
         paths = [f"{section.id}.{f.id}" for f in section.fields]
         # An optional section nobody started (no visible field filled) has nothing required.
         started = not section.optional or any(visible[p] and p in filled for p in paths)
-        for path, field in zip(paths, section.fields):
+        for path, field in zip(paths, section.fields, strict=True):
             if not visible[path]:
                 continue
             required = started and (
@@ -92,7 +92,7 @@ def validate(
 
     # Rules that read another field, run once the fields they read (sex, date, year, province:
     # types without such rules) have been through their own rules.
-    cross = []
+    cross: list[tuple[str, Problem]] = []
     for path, field in fields.items():
         if usable(path):
             problem = _linked_problem(field, filled[path], fields, filled, visible, usable, context)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
+import asyncpg
 import pytest
 
 from server.catalog.loader import DATA_DIR
@@ -46,7 +48,7 @@ async def test_the_seed_loads_only_the_national_fees_and_keeps_edits(client) -> 
 
 async def test_one_amount_per_item_and_province(client) -> None:
     await F.insert(F(province_code="01", item="khai_tu_qua_han", amount=5_000, updated_at=utcnow()))
-    with pytest.raises(Exception):
+    with pytest.raises((sqlite3.IntegrityError, asyncpg.UniqueViolationError)):
         await F.insert(
             F(province_code="01", item="khai_tu_qua_han", amount=6_000, updated_at=utcnow())
         )

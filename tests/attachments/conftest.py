@@ -41,7 +41,7 @@ async def serve(app) -> tuple[uvicorn.Server, asyncio.Task, int]:
         app, host="127.0.0.1", port=0, lifespan="off", log_level="warning", access_log=False
     )
     server = uvicorn.Server(config)
-    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]  # pytest owns signals
+    server.capture_signals = contextlib.nullcontext  # pyright: ignore[reportAttributeAccessIssue]  # pytest owns signals
     task = asyncio.create_task(server.serve())
     for _ in range(500):
         if server.started:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
 
@@ -125,7 +126,7 @@ async def test_the_clients_filename_is_never_a_path(citizen: SyncDevice, setting
         and not p.name.startswith("motcua.db")
     ]
     assert stored == [settings.data_dir / "blobs" / sha[:2] / sha[2:4] / sha]
-    assert not Path("/tmp/evil.sh").exists()
+    assert not await asyncio.to_thread(Path("/tmp/evil.sh").exists)
     row = await Upload.select(Upload.filename).first()
     assert row["filename"] == "evil.sh"  # kept for display only
     r = await citizen.http.get(f"/api/blobs/{sha}", headers=citizen.auth)

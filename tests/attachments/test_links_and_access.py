@@ -43,7 +43,7 @@ async def test_a_file_is_attached_only_once_its_bytes_are_uploaded(citizen: Sync
     dossier = uuid7()
     draft_with(citizen, dossier, sha)  # pushed before the file travelled: the app holds it back
     citizen.queue("submit", dossier, {}, 1)
-    created, attached, submitted = await citizen.sync()
+    _created, attached, submitted = await citizen.sync()
     assert attached["status"] == "rejected"
     assert attached["reasons"][0]["code"] == "attachment_not_uploaded"
     assert attached["reasons"][0]["path"] == "payload.sha256"
@@ -90,7 +90,7 @@ async def test_a_dossier_may_not_hold_more_than_its_limit(make_app) -> None:
         second = await upload(device, samples.pdf(300_000, seed=32))
         dossier = uuid7()
         draft_with(device, dossier, first, second)
-        created, ok, too_much = await device.sync()
+        _created, ok, too_much = await device.sync()
         assert ok["status"] == "applied"
         assert too_much["status"] == "rejected"
         assert too_much["reasons"][0]["code"] == "dossier_too_large"

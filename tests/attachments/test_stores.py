@@ -93,7 +93,7 @@ async def test_store_contract(store: BlobStore, tmp_path: Path) -> None:
     assert await store.read(key) == data
 
     await store.put_bytes(thumbnail_key(sha), b"\xff\xd8\xff thumbnail")
-    keys = sorted([k async for k in store.keys()])
+    keys = sorted([k async for k in store.keys()])  # noqa: SIM118 - an async listing, not a dict
     assert keys == sorted([key, thumbnail_key(sha)])
     assert [k async for k in store.keys("thumbnails/")] == [thumbnail_key(sha)]
 
@@ -145,7 +145,8 @@ async def test_an_upload_lands_in_the_s3_backend(
     assert report.ok, report.problem
     assert await Blob.exists().where(Blob.sha256 == sha)
     bucket = changes["s3_bucket"]
-    listing = httpx.get(f"{s3_endpoint}/{bucket}?list-type=2").text
+    async with httpx.AsyncClient() as http:
+        listing = (await http.get(f"{s3_endpoint}/{bucket}?list-type=2")).text
     assert f"blobs/{blob_key(sha)}" in listing and f"blobs/{thumbnail_key(sha)}" in listing
     assert not (settings.data_dir / "blobs").exists()  # nothing on local disk
     r = await device.http.get(f"/api/blobs/{sha}", headers=device.auth)

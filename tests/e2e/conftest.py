@@ -112,7 +112,7 @@ class LiveServer:
                     found.append(message)
             if len(found) >= count or time.monotonic() > deadline:
                 assert len(found) >= count, f"{len(found)} messages to {address}"
-                return found  # type: ignore[return-value]
+                return found
             time.sleep(0.1)
 
     def start(self) -> None:

@@ -20,10 +20,10 @@ async def test_the_robot_check_says_when_to_try_again(live_server, new_page, art
 
     # The browser and this client share one address (127.0.0.1): spend its sound renders.
     audio_limit = LIMITS["captcha_audio:ip"].hits
-    with httpx.Client(base_url=live_server.base_url, timeout=60) as http:
+    async with httpx.AsyncClient(base_url=live_server.base_url, timeout=60) as http:
         for _ in range(audio_limit):
-            challenge = http.post("/api/captcha").json()
-            assert http.get(challenge["audio_url"]).status_code == 200
+            challenge = (await http.post("/api/captcha")).json()
+            assert (await http.get(challenge["audio_url"])).status_code == 200
         await page.get_by_role("button", name="Nghe", exact=True).click()
         alert = page.get_by_role("alert")
         await expect(alert).to_contain_text("quá nhiều lần")
@@ -31,7 +31,7 @@ async def test_the_robot_check_says_when_to_try_again(live_server, new_page, art
         await artifacts.screenshot(page, "sound-refused")
 
         # Then the challenges themselves.
-        while http.post("/api/captcha").status_code != 429:
+        while (await http.post("/api/captcha")).status_code != 429:
             pass
     await page.get_by_role("button", name="Mã khác", exact=True).click()
     await expect(page.get_by_role("alert")).to_contain_text("quá nhiều lần")

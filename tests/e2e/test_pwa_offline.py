@@ -175,7 +175,8 @@ async def test_birth_dossier_drafted_offline_gets_its_code_when_online(
     ]
     assert errors == [], installability
     await cdp.detach()
-    manifest = httpx.get(live_server.url("/manifest.webmanifest")).json()
+    async with httpx.AsyncClient() as http:
+        manifest = (await http.get(live_server.url("/manifest.webmanifest"))).json()
     assert manifest["name"] == "Một cửa – Hộ tịch" and manifest["lang"] == "vi"
 
     # Vietnamese by default, English on request.

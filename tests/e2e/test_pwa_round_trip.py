@@ -336,7 +336,7 @@ async def test_a_field_changed_on_two_phones_is_resolved_on_the_phone_with_a_thi
         await row.locator('[data-choice="value"]').click()
         use = row.get_by_role("button", name="Dùng giá trị này")
         await expect(use).to_be_disabled()
-        await row.locator("#conflict-%d" % view["conflicts"][0]["id"]).fill("Thái Bình")
+        await row.locator(f"#conflict-{view['conflicts'][0]['id']}").fill("Thái Bình")
         await artifacts.screenshot(page, "conflict-third-value")
         await use.click()
         await expect(card).to_have_count(0)

@@ -9,6 +9,7 @@ mutation exactly once; the drafts made with the old form keep it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import re
@@ -298,10 +299,8 @@ async def test_an_upgrade_keeps_every_draft_photo_and_queued_change(
     await app_ready(page)
     assert await page.evaluate(PAGE_SCRIPT) == current_script
     for route, response in lost_answers:  # the released app is gone: its answer has nowhere to go
-        try:
+        with contextlib.suppress(Exception):
             await route.fulfill(response=response)
-        except Exception:
-            pass
 
     # The new app upgraded the database in place: every draft, photo and queued change
     # is there, the queue unchanged (marked sent: the server may hold it).

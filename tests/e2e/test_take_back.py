@@ -22,6 +22,7 @@ from tests.e2e.test_pwa_offline import (
 )
 
 CANCEL = re.compile("Hủy nộp")
+EVENTUALLY_SECONDS = 30.0
 
 
 async def dossier_row(live_server, dossier_id: str) -> dict | None:
@@ -49,10 +50,11 @@ async def dossier_row(live_server, dossier_id: str) -> dict | None:
         await connection.close()
 
 
-async def eventually(check, timeout: float = 30.0):
-    """Waits for the server to hold what `check` wants (polling its database)."""
+async def eventually(check):
+    """Waits up to EVENTUALLY_SECONDS for the server to hold what `check` wants (polling
+    its database); the last answer, falsy when it never came."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + EVENTUALLY_SECONDS
     while True:
         value = await check()
         if value or loop.time() > deadline:

@@ -30,7 +30,7 @@ FLAKY = LinkProfile("flaky", 8_000_000, 0.020, (40_000, 90_000))
 BIRTHS, PHOTOS, PHOTO_BYTES = 3, 6, 60_000
 
 
-async def test_an_outreach_day_survives_drops_exactly_once(app) -> None:  # noqa: F811
+async def test_an_outreach_day_survives_drops_exactly_once(app) -> None:
     server, task, port = await serve(app)
     try:
         phone = await device_for(app, await make_account("outreach", "00070"))
@@ -184,7 +184,7 @@ async def test_a_drop_cuts_every_connection_and_loses_what_was_in_flight() -> No
         echo.close()
 
 
-async def test_a_stale_patch_is_refused_without_its_body_crossing_the_link(app) -> None:  # noqa: F811
+async def test_a_stale_patch_is_refused_without_its_body_crossing_the_link(app) -> None:
     """A browser re-sends a cut PATCH whole from its old offset; the server refuses it
     at once (409) and closes, so the rest of the chunk does not cross the radio for
     nothing (kept alive, the connection used to carry all of it)."""

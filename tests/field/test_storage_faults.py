@@ -144,63 +144,64 @@ async def test_disk_full_during_upload_is_507_and_resumes(
     earlier = samples.jpeg(320, 240, seed=11)  # stored before the disk fills
     data = samples.pdf(3 * CHUNK + 1000, seed=12)
     try:
-        async with bound_engine(settings), running(server):
-            async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
-                device = await signed_in(server, http)
-                tus = TusClient(http, device.auth, chunk_size=CHUNK)
-                assert (await tus.upload(earlier, filename="earlier.jpg")).ok
+        async with (
+            bound_engine(settings),
+            running(server),
+            httpx.AsyncClient(base_url=server.url, timeout=60) as http,
+        ):
+            device = await signed_in(server, http)
+            tus = TusClient(http, device.auth, chunk_size=CHUNK)
+            assert (await tus.upload(earlier, filename="earlier.jpg")).ok
 
-                disk.fill_leaving(CHUNK + CHUNK // 2)
-                report = await tus.upload(data, filename="scan.pdf")
-                assert report.status == 507, (report.status, report.problem)
-                assert report.problem["type"] == "/problems/storage_full"
-                assert report.problem["status"] == 507 and report.problem["title"]
-                assert report.url is not None
+            disk.fill_leaving(CHUNK + CHUNK // 2)
+            report = await tus.upload(data, filename="scan.pdf")
+            assert report.status == 507, (report.status, report.problem)
+            assert report.problem["type"] == "/problems/storage_full"
+            assert report.problem["status"] == 507 and report.problem["title"]
+            assert report.url is not None
 
-                # The partial upload is as the server says: offset = bytes on disk = the file's.
-                r = await http.head(report.url, headers={**device.auth, "Tus-Resumable": "1.0.0"})
-                assert r.status_code == 200, r.text
-                offset = int(r.headers["upload-offset"])
-                assert offset % CHUNK == 0 and 0 < offset < len(data)
-                partial = settings.data_dir / "uploads" / report.url.rsplit("/", 1)[-1]
-                assert partial.read_bytes() == data[:offset]
+            # The partial upload is as the server says: offset = bytes on disk = the file's.
+            r = await http.head(report.url, headers={**device.auth, "Tus-Resumable": "1.0.0"})
+            assert r.status_code == 200, r.text
+            offset = int(r.headers["upload-offset"])
+            assert offset % CHUNK == 0 and 0 < offset < len(data)
+            partial = settings.data_dir / "uploads" / report.url.rsplit("/", 1)[-1]
+            assert partial.read_bytes() == data[:offset]
 
-                # Retrying while the disk is still full: the same clear answer, nothing moves.
-                report.resumes += (
-                    1  # told to retry, the client first asks where the upload stands (HEAD)
-                )
-                again = await tus.upload(data, filename="scan.pdf", report=report)
-                assert again.status == 507
-                r = await http.head(report.url, headers={**device.auth, "Tus-Resumable": "1.0.0"})
-                assert int(r.headers["upload-offset"]) == offset == partial.stat().st_size
+            # Retrying while the disk is still full: the same clear answer, nothing moves.
+            report.resumes += (
+                1  # told to retry, the client first asks where the upload stands (HEAD)
+            )
+            again = await tus.upload(data, filename="scan.pdf", report=report)
+            assert again.status == 507
+            r = await http.head(report.url, headers={**device.auth, "Tus-Resumable": "1.0.0"})
+            assert int(r.headers["upload-offset"]) == offset == partial.stat().st_size
 
-                # The rest of the server still works: reading, and pushing to the database.
-                r = await http.get(f"/api/blobs/{samples.sha(earlier)}", headers=device.auth)
-                assert r.status_code == 200 and hashlib.sha256(
-                    r.content
-                ).hexdigest() == samples.sha(earlier)
-                dossier = uuid7()
-                device.queue(
-                    "create_draft",
-                    dossier,
-                    {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
-                )
-                r = await http.post("/api/sync/push", json=device.body(), headers=device.auth)
-                assert r.status_code == 200 and r.json()["outcomes"][0]["status"] == "applied", (
-                    r.text
-                )
+            # The rest of the server still works: reading, and pushing to the database.
+            r = await http.get(f"/api/blobs/{samples.sha(earlier)}", headers=device.auth)
+            assert r.status_code == 200 and hashlib.sha256(r.content).hexdigest() == samples.sha(
+                earlier
+            )
+            dossier = uuid7()
+            device.queue(
+                "create_draft",
+                dossier,
+                {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
+            )
+            r = await http.post("/api/sync/push", json=device.body(), headers=device.auth)
+            assert r.status_code == 200 and r.json()["outcomes"][0]["status"] == "applied", r.text
 
-                # Space comes back: the client resumes from the offset and the file verifies.
-                disk.free(server)
-                sent_before = len(report.offsets)
-                resumed = await tus.upload(data, filename="scan.pdf", report=report)
-                assert resumed.ok, (resumed.status, resumed.problem)
-                # It went on from the offset: nothing before it was sent again.
-                assert resumed.offsets[sent_before:] == list(range(offset, len(data), CHUNK))
-                r = await http.get(f"/api/blobs/{samples.sha(data)}", headers=device.auth)
-                assert r.status_code == 200, r.text
-                assert hashlib.sha256(r.content).hexdigest() == samples.sha(data)
-                assert not partial.exists()
+            # Space comes back: the client resumes from the offset and the file verifies.
+            disk.free(server)
+            sent_before = len(report.offsets)
+            resumed = await tus.upload(data, filename="scan.pdf", report=report)
+            assert resumed.ok, (resumed.status, resumed.problem)
+            # It went on from the offset: nothing before it was sent again.
+            assert resumed.offsets[sent_before:] == list(range(offset, len(data), CHUNK))
+            r = await http.get(f"/api/blobs/{samples.sha(data)}", headers=device.auth)
+            assert r.status_code == 200, r.text
+            assert hashlib.sha256(r.content).hexdigest() == samples.sha(data)
+            assert not partial.exists()
         log = "\n".join(p.read_text(errors="replace") for p in server.logs)
         assert "Traceback" not in log, log[-5000:]
     finally:
@@ -265,6 +266,7 @@ async def test_database_restart_during_push_is_503_then_exactly_once(
     dossiers: list[uuid.UUID] = []
     outcomes: dict[int, dict] = {}
     restarted = asyncio.Event()
+    some_confirmed = asyncio.Event()  # a few batches confirmed: time for the crash
 
     async with running(server):
         async with (
@@ -311,13 +313,14 @@ async def test_database_restart_during_push_is_503_then_exactly_once(
                         continue
                     for o in r.json()["outcomes"]:
                         assert outcomes.setdefault(o["seq"], o) == o  # a replay answers the same
+                    if len(outcomes) >= 40:
+                        some_confirmed.set()
                     confirmed = {o["seq"] for o in r.json()["outcomes"]}
                     device.outbox = [m for m in device.outbox if m["seq"] not in confirmed]
                 raise AssertionError("the pushes never settled after the restart")
 
             async def restarting() -> None:
-                while len(outcomes) < 40:  # a few batches confirmed before the crash
-                    await asyncio.sleep(0.02)
+                await some_confirmed.wait()
                 await asyncio.to_thread(private_cluster.stop, "immediate")
                 await asyncio.sleep(1.0)  # down for a while, with the phone still pushing
                 await asyncio.to_thread(private_cluster.start)

@@ -117,7 +117,7 @@ def live_api(request: pytest.FixtureRequest) -> Iterator[LiveApi]:
         ] * 6
         emails = asyncio.run(_insert(settings, roles))
         api = LiveApi(server.url, engine, settings, process=server)
-        for (role, _), email in zip(roles[:4], emails[:4]):
+        for (role, _), email in zip(roles[:4], emails[:4], strict=True):
             api.sessions[role] = _session(server.url, email)
         api.devices["citizen"] = _device(server.url, emails[0])
         api.devices["outreach"] = _device(server.url, emails[1])

@@ -66,8 +66,12 @@ def test_the_package_voice_matcher_reads_the_old_audio_but_not_the_new() -> None
     package = AudioCaptcha()
 
     def score(readings: list[str]) -> tuple[int, int]:
-        whole = sum(got == answer for got, answer in zip(readings, answers))
-        chars = sum(g == a for got, answer in zip(readings, answers) for g, a in zip(got, answer))
+        whole = sum(got == answer for got, answer in zip(readings, answers, strict=True))
+        chars = sum(
+            g == a
+            for got, answer in zip(readings, answers, strict=True)
+            for g, a in zip(got, answer, strict=False)
+        )
         return whole, chars
 
     old_whole, old_chars = score([solver.solve(bytes(package.generate(a))) for a in answers])

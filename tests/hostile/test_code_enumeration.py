@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import os
 from contextlib import AsyncExitStack, aclosing
+from itertools import pairwise
 
 import httpx
 import pytest
@@ -86,10 +87,10 @@ async def test_counting_or_stepping_from_ones_own_code_hits_nothing(citizen: Syn
     assert not guesses & (real - {own[-1]}), sorted(guesses & real)
     # Two codes issued one after the other are not neighbours in the sequence space.
     values = sorted(sequence_of(c) for c in own)
-    assert min(b - a for a, b in zip(values, values[1:])) > STEPS, values
+    assert min(b - a for a, b in pairwise(values)) > STEPS, values
 
 
-async def test_reserved_blocks_are_not_consecutive_and_the_server_takes_them(app) -> None:  # noqa: F811
+async def test_reserved_blocks_are_not_consecutive_and_the_server_takes_them(app) -> None:
     official = await make_account("outreach", COMMUNE)
     phone = await device_for(app, official)
     async with aclosing(phone.http):
@@ -99,7 +100,7 @@ async def test_reserved_blocks_are_not_consecutive_and_the_server_takes_them(app
         assert len(set(codes)) == 30
         assert all(parse_code(c) == c and c.startswith(COMMUNE) for c in codes)
         values = sorted(sequence_of(c) for c in codes)
-        assert min(b - a for a, b in zip(values, values[1:])) > STEPS, values
+        assert min(b - a for a, b in pairwise(values)) > STEPS, values
 
         # Every one of them is accepted at submit, offline, as the phone binds them.
         dossiers = [submitted_birth(phone, reserved_code=code) for code in codes]
@@ -144,7 +145,7 @@ async def test_a_code_already_taken_is_passed_over_not_issued_twice(
     issuer = CodeIssuer(key, COMMUNE, vn_today().year)
     after = row["next_value"]
     taken = [issuer.code(after), issuer.code(after + 1)]
-    for old, new in zip(own, taken):
+    for old, new in zip(own, taken, strict=True):
         await Dossier.update({Dossier.code: new}).where(Dossier.code == old)
 
     phone = await device_for(app, await make_account("outreach", COMMUNE))
@@ -239,7 +240,8 @@ async def test_two_server_processes_on_one_database_mint_from_one_key(settings, 
                     for s in servers
                 ]
                 phones = [
-                    await sign_in_device(s.url, official, c) for s, c in zip(servers, clients)
+                    await sign_in_device(s.url, official, c)
+                    for s, c in zip(servers, clients, strict=True)
                 ]
                 answers = await asyncio.gather(*(reserve(p, 5) for p in phones))
                 for r in answers:

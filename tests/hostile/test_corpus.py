@@ -160,7 +160,7 @@ def upload_change(before: tuple, after: tuple, r: httpx.Response) -> str | None:
     the client to resume (tus creation-with-upload)."""
     if before[1:] != after[1:]:
         return "a blob changed"
-    old, new = dict((i, (n, c)) for i, n, c in before[0]), dict((i, (n, c)) for i, n, c in after[0])
+    old, new = {i: (n, c) for i, n, c in before[0]}, {i: (n, c) for i, n, c in after[0]}
     if any(new.get(i) != v for i, v in old.items()):
         return "an upload's offset changed"
     for upload_id in set(new) - set(old):

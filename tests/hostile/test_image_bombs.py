@@ -218,7 +218,8 @@ async def test_four_worst_case_uploads_at_once_stay_within_budget(live_api: Live
     async with httpx.AsyncClient(base_url=live_api.url, timeout=300) as http:
         client = TusClient(http, auth, chunk_size=1024 * 1024)
         await client.upload(flat_png(800, 600), filename="khoi-dong.png")  # load everything once
-        Path(f"/proc/{pid}/clear_refs").write_text("5")  # VmHWM restarts from the RSS now
+        # VmHWM restarts from the RSS now.
+        await asyncio.to_thread(Path(f"/proc/{pid}/clear_refs").write_text, "5")
         floor = _vm_rss(pid)
         reports = await asyncio.gather(
             *[client.upload(data, filename=f"giay-{i}.png") for i, data in enumerate(files)]

@@ -6,6 +6,7 @@ only, so the phone's queue moves on (a 5xx would make it resend the batch foreve
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -50,20 +51,29 @@ def names_nul(r: httpx.Response, path: str) -> None:
 # -- nesting ---------------------------------------------------------------------------
 
 
+def with_deep(value: Any, deep: str) -> str:
+    """`value` as JSON text with its "DEEP" string replaced by `deep` (no encoder nests so far)."""
+    return json.dumps(value).replace('"DEEP"', deep)
+
+
 async def test_deep_json_is_refused_everywhere_as_too_deep(app, device: SyncDevice) -> None:
     deep = deep_json()
-    push = (
-        '{"device_id": "%s", "mutations": [{"seq": 1, "id": "%s", "dossier_id": "%s", '
-        '"kind": "edit_draft", "payload": {"changes": {"x": %s}}}]}'
-        % (device.device_id, uuid7(), uuid7(), deep)
-    )
+    mutation = {
+        "seq": 1,
+        "id": str(uuid7()),
+        "dossier_id": str(uuid7()),
+        "kind": "edit_draft",
+        "payload": {"changes": {"x": "DEEP"}},
+    }
     bodies = {
-        "/api/sync/push": push,
-        "/api/auth/login": '{"email": %s, "password": "x"}' % deep,
-        "/api/lookup": '{"captcha_id": %s}' % deep,
-        "/api/auth/activate": '{"token": %s}' % deep,
-        "/api/blobs/missing": '{"hashes": %s}' % deep,
-        "/api/devices": '{"id": "%s", "name": %s}' % (uuid.uuid4(), deep),
+        "/api/sync/push": with_deep(
+            {"device_id": str(device.device_id), "mutations": [mutation]}, deep
+        ),
+        "/api/auth/login": with_deep({"email": "DEEP", "password": "x"}, deep),
+        "/api/lookup": with_deep({"captcha_id": "DEEP"}, deep),
+        "/api/auth/activate": with_deep({"token": "DEEP"}, deep),
+        "/api/blobs/missing": with_deep({"hashes": "DEEP"}, deep),
+        "/api/devices": with_deep({"id": str(uuid.uuid4()), "name": "DEEP"}, deep),
     }
     async with signed_in_as(app, "citizen") as citizen:
         for path, body in bodies.items():

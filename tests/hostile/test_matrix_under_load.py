@@ -46,7 +46,7 @@ async def test_the_matrix_holds_while_phones_push(settings: Settings, tmp_path) 
         phones = []
         for email in emails[:PHONES]:
             phones.append(await sign_in_device(server.url, email, from_own_address(server.url)))
-        accounts = dict(zip(roles, emails[PHONES:]))
+        accounts = dict(zip(roles, emails[PHONES:], strict=True))
         stop = asyncio.Event()
         answered: list[int] = []
 
@@ -98,7 +98,7 @@ async def test_the_matrix_holds_while_phones_push(settings: Settings, tmp_path) 
             await asyncio.gather(*load)
             for phone in phones:
                 await phone.http.aclose()
-        mismatches = [m for role, found in zip(ROLES, results) for m in found]
+        mismatches = [m for role, found in zip(ROLES, results, strict=True) for m in found]
         assert not mismatches, "\n".join(mismatches)
         assert answered and set(answered) == {200}, sorted(set(answered))
         assert server.process is not None and server.process.poll() is None

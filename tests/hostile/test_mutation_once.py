@@ -47,7 +47,7 @@ async def test_a_renumbered_resend_of_an_applied_mutation_is_not_applied_again(
 ) -> None:
     dossier = uuid7()
     _, first, _ = _draft_edited_twice(citizen, dossier)
-    created, edited, reedited = await citizen.sync()
+    _created, edited, reedited = await citizen.sync()
     assert edited["status"] == "applied" and reedited["version"] == 3
     assert await _state(dossier) == (3, 3, "Hà Nội")
 

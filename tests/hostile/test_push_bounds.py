@@ -83,7 +83,7 @@ async def test_a_payload_integer_out_of_range_rejects_that_mutation(citizen: Syn
         citizen.queue(kind, target, payload, 1)
     outcomes = await citizen.sync()
     assert len(outcomes) == len(bad)
-    for outcome, (kind, _, payload, path) in zip(outcomes, bad):
+    for outcome, (kind, _, payload, path) in zip(outcomes, bad, strict=True):
         assert outcome["status"] == "rejected", (kind, payload, outcome)
         assert [(x["code"], x["path"]) for x in outcome["reasons"]] == [
             ("invalid_payload", path)

@@ -175,15 +175,16 @@ async def test_every_kind_of_answer_carries_the_headers(settings: Settings) -> N
 async def test_hsts_only_when_the_server_is_reached_over_https(
     settings: Settings, base_url: str, hsts: bool
 ) -> None:
-    async with demo_app(msgspec.structs.replace(settings, base_url=base_url)) as app:
-        async with client_for(app) as http:
-            for path in ("/", "/api/catalog", "/api/no-such-thing", "/admin/"):
-                r = await http.get(path)
-                value = r.headers.get("strict-transport-security")
-                if hsts:
-                    assert (
-                        value is not None
-                        and int(value.split("max-age=")[1].split(";")[0]) >= 31536000
-                    ), (path, value)
-                else:
-                    assert value is None, (path, value)
+    async with (
+        demo_app(msgspec.structs.replace(settings, base_url=base_url)) as app,
+        client_for(app) as http,
+    ):
+        for path in ("/", "/api/catalog", "/api/no-such-thing", "/admin/"):
+            r = await http.get(path)
+            value = r.headers.get("strict-transport-security")
+            if hsts:
+                assert (
+                    value is not None and int(value.split("max-age=")[1].split(";")[0]) >= 31536000
+                ), (path, value)
+            else:
+                assert value is None, (path, value)

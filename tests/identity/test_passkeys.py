@@ -53,9 +53,9 @@ async def test_wrong_origin_rp_id_missing_uv_and_unknown_credential(
     phone = SoftAuthenticator()
     await browser.add_passkey(phone)
     cases = {
-        "origin": dict(origin="http://evil.example:8000"),
-        "rp": dict(rp_id="evil.example"),
-        "uv": dict(user_verified=False),
+        "origin": {"origin": "http://evil.example:8000"},
+        "rp": {"rp_id": "evil.example"},
+        "uv": {"user_verified": False},
     }
     for name, tamper in cases.items():
         r = await other_browser.passkey_sign_in(phone, **tamper)

@@ -170,7 +170,7 @@ async def test_expired_challenge_is_refused(client) -> None:
 async def test_unknown_challenge_is_invalid(client) -> None:
     assert (await refused(uuid.uuid4(), "ABCDE")).code == "captcha_invalid"
     assert (await refused("not-a-uuid", "ABCDE")).code == "captcha_invalid"
-    assert (await refused(None, "ABCDE")).code == "captcha_invalid"  # type: ignore[arg-type]
+    assert (await refused(None, "ABCDE")).code == "captcha_invalid"
 
 
 async def test_concurrent_double_use_has_exactly_one_winner(client) -> None:

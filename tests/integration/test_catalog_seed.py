@@ -65,7 +65,7 @@ async def test_changed_schema_makes_a_new_version_and_keeps_the_old(engine, tmp_
     edit(catalog / "procedures" / "khai-sinh.json", relabel)
     report = await seed_reference_data(engine, catalog)
     assert report.catalog.new_versions == [f"khai-sinh v{before[-1] + 1}"]
-    assert await versions_of("khai-sinh") == before + [before[-1] + 1]
+    assert await versions_of("khai-sinh") == [*before, before[-1] + 1]
     current = await Procedure.select().where(Procedure.code == "khai-sinh").first()
     assert current["current_version"] == before[-1] + 1
 

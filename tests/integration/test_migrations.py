@@ -34,7 +34,7 @@ async def test_empty_database_migrates_to_current_schema(empty_settings) -> None
     await open_engine(engine, empty_settings)
     try:
         report = await migrate(engine)
-        count = len([p for p in MIGRATIONS_DIR.glob("m*.py")])
+        count = len(list(MIGRATIONS_DIR.glob("m*.py")))
         assert f"Running {count} migrations" in report
         for table in ALL_TABLES:
             assert await table.table_exists(), table._meta.tablename

@@ -270,9 +270,9 @@ async def test_enqueue_sms_runs_in_the_callers_transaction_and_checks_its_input(
             ("dossier_received", RECEIVED, "12345"),  # not a mobile number
         ]:
             with pytest.raises(ValueError):
-                await enqueue_sms(phone, template, "vi", params)  # type: ignore[arg-type]
+                await enqueue_sms(phone, template, "vi", params)
         with pytest.raises(ValueError):
-            await enqueue_sms(PHONE, "dossier_received", "fr", RECEIVED)  # type: ignore[arg-type]
+            await enqueue_sms(PHONE, "dossier_received", "fr", RECEIVED)  # pyright: ignore[reportArgumentType]  # no such language, on purpose
         message_id = await enqueue_sms(PHONE, "dossier_received", "vi", RECEIVED)
     row = await OutboxMessage.select().where(OutboxMessage.id == message_id).first()
     assert (row["channel"], row["recipient"], row["template"], row["status"]) == (

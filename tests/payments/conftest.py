@@ -24,14 +24,14 @@ def gateway() -> PaymentGateway:
 
 
 def with_gateway(settings: Settings, gateway: PaymentGateway, **changes) -> Settings:
-    values = dict(
-        demo_mode=True,
-        payment_gateway_url=gateway.url,
-        payment_provider_name=PROVIDER,
-        payment_api_key=API_KEY,
-        payment_api_secret=API_SECRET,
-        payment_timeout=1.0,
-    )
+    values = {
+        "demo_mode": True,
+        "payment_gateway_url": gateway.url,
+        "payment_provider_name": PROVIDER,
+        "payment_api_key": API_KEY,
+        "payment_api_secret": API_SECRET,
+        "payment_timeout": 1.0,
+    }
     return msgspec.structs.replace(settings, **{**values, **changes})
 
 

@@ -173,7 +173,7 @@ async def test_an_unknown_reference_is_refused(person, desk, gateway) -> None:
 
 async def test_a_payment_made_for_another_dossier_is_refused(person, desk, gateway) -> None:
     dossier, _ = await fee_requested(person, desk)
-    other, other_code = await fee_requested(person, desk)
+    _other, other_code = await fee_requested(person, desk)
     reference = gateway.pay(other_code, FEE)
     r = await desk.act(dossier, "record_payment", {"provider": PROVIDER, "reference": reference})
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "paid_for_another_dossier"

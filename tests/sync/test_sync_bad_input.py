@@ -326,12 +326,12 @@ async def test_a_malformed_payload_is_that_items_rejection_only(citizen: SyncDev
     before = await stored()
     outcomes = await citizen.sync()
     assert [o["status"] for o in outcomes] == ["applied", *["rejected"] * len(bad), "applied"]
-    for (kind, payload, path), outcome in zip(bad, outcomes[1:-1]):
+    for (kind, payload, path), outcome in zip(bad, outcomes[1:-1], strict=True):
         assert path in [r["path"] for r in outcome["reasons"]], (kind, payload, outcome)
     row = await Dossier.select(Dossier.version, Dossier.fields).where(Dossier.id == dossier).first()
     assert row["version"] == 2 and "Huế" not in row["fields"]  # create and the last edit only
     # Each item is recorded once with its outcome; the dossier's history has two entries.
-    applied, dossiers, _, history, _ = await stored()
+    applied, dossiers, _, _history, _ = await stored()
     assert applied == before[0] + len(bad) + 2 and dossiers == before[1] + 1
     assert await DossierHistory.count().where(DossierHistory.dossier_id == dossier) == 2
 
@@ -528,7 +528,7 @@ async def test_reserved_codes_bind_once_and_only_for_their_device(app, citizen: 
         outcomes = await phone.sync()
         submits = [o for o in outcomes if o["state"] == 1]
         assert [o["code"] for o in submits] == codes[:3]
-        for code, dossier in zip(codes[:3], offline):
+        for code, dossier in zip(codes[:3], offline, strict=True):
             row = (
                 await CodeReservation.select(CodeReservation.dossier_id)
                 .where(CodeReservation.code == code)

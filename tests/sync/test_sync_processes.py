@@ -247,7 +247,9 @@ async def test_four_processes_twenty_devices_at_once(
                     assert sorted(o["code"] for o in submitted) == sorted(
                         rows[d]["code"] for d in ids
                     )
-                    for code, d in zip(reserved[i], ids):  # the reserved code is the dossier's
+                    for code, d in zip(
+                        reserved[i], ids, strict=False
+                    ):  # the reserved code is the dossier's
                         assert rows[d]["code"] == code
                         bound = (
                             await CodeReservation.select(CodeReservation.dossier_id)

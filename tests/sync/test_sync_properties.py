@@ -335,7 +335,7 @@ class World:
             return
         local = phone.known[dossier]
         changes, fresh = {}, {}
-        for path, echo in zip(self.step["paths"], self.step["echo"]):
+        for path, echo in zip(self.step["paths"], self.step["echo"], strict=False):
             if echo == 0 and path in local.fields:
                 changes[path] = local.fields[path]  # the value on screen, sent again
             else:
@@ -531,7 +531,7 @@ async def check(world: World) -> None:
         )
         allowed = STRANGER_REJECTIONS if stranger else ALLOWED_REJECTIONS.get(kind, set())
         assert codes_given and codes_given <= allowed, (kind, outcome)
-    for d, fields in server_fields.items():
+    for fields in server_fields.values():
         assert not world.stranger_values & {v for v in fields.values() if isinstance(v, str)}
 
     # 5. Attachments: the lists are what the applied attach/detach made, in order.

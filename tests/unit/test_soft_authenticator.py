@@ -46,51 +46,51 @@ class Stored:
 
 
 def registration_options(**overrides):
-    kwargs = dict(
-        rp_id=RP_ID,
-        rp_name=RP_NAME,
-        user_id=USER_ID,
-        user_name="nguyen.van.a",
-        user_display_name="Nguyễn Văn A",
-        authenticator_selection=AuthenticatorSelectionCriteria(
+    kwargs = {
+        "rp_id": RP_ID,
+        "rp_name": RP_NAME,
+        "user_id": USER_ID,
+        "user_name": "nguyen.van.a",
+        "user_display_name": "Nguyễn Văn A",
+        "authenticator_selection": AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED,
             user_verification=UserVerificationRequirement.REQUIRED,
         ),
-    )
+    }
     kwargs.update(overrides)
     options = generate_registration_options(**kwargs)
     return options, json.loads(options_to_json(options))
 
 
 def authentication_options(**overrides):
-    kwargs = dict(rp_id=RP_ID, user_verification=UserVerificationRequirement.REQUIRED)
+    kwargs = {"rp_id": RP_ID, "user_verification": UserVerificationRequirement.REQUIRED}
     kwargs.update(overrides)
     options = generate_authentication_options(**kwargs)
     return options, json.loads(options_to_json(options))
 
 
 def verify_reg(options, credential, **overrides):
-    kwargs = dict(
-        credential=credential,
-        expected_challenge=options.challenge,
-        expected_rp_id=RP_ID,
-        expected_origin=ORIGIN,
-        require_user_verification=True,
-    )
+    kwargs = {
+        "credential": credential,
+        "expected_challenge": options.challenge,
+        "expected_rp_id": RP_ID,
+        "expected_origin": ORIGIN,
+        "require_user_verification": True,
+    }
     kwargs.update(overrides)
     return verify_registration_response(**kwargs)
 
 
 def verify_auth(options, credential, stored: Stored, **overrides):
-    kwargs = dict(
-        credential=credential,
-        expected_challenge=options.challenge,
-        expected_rp_id=RP_ID,
-        expected_origin=ORIGIN,
-        credential_public_key=stored.public_key,
-        credential_current_sign_count=stored.sign_count,
-        require_user_verification=True,
-    )
+    kwargs = {
+        "credential": credential,
+        "expected_challenge": options.challenge,
+        "expected_rp_id": RP_ID,
+        "expected_origin": ORIGIN,
+        "credential_public_key": stored.public_key,
+        "credential_current_sign_count": stored.sign_count,
+        "require_user_verification": True,
+    }
     kwargs.update(overrides)
     return verify_authentication_response(**kwargs)
 

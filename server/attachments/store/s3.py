@@ -8,8 +8,10 @@ file is put into the bucket in one request once it has been verified."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import obstore
 from obstore.exceptions import NotFoundError
@@ -17,6 +19,9 @@ from obstore.store import S3Store
 
 from server.attachments.store.base import READ_CHUNK, BlobMissing, BlobStore
 from server.settings import Settings
+
+if TYPE_CHECKING:
+    from obstore.store import ClientConfig, S3Config
 
 
 class S3BlobStore(BlobStore):
@@ -27,7 +32,7 @@ class S3BlobStore(BlobStore):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> S3BlobStore:
-        config: dict[str, object] = {"region": settings.s3_region}
+        config: S3Config = {"region": settings.s3_region}
         if settings.s3_endpoint:
             config["endpoint"] = settings.s3_endpoint
             # Self-hosted servers answer at one address: path-style requests.
@@ -35,12 +40,12 @@ class S3BlobStore(BlobStore):
         if settings.s3_access_key_id:
             config["access_key_id"] = settings.s3_access_key_id
             config["secret_access_key"] = settings.s3_secret_access_key
-        client_options = {"allow_http": settings.s3_endpoint.startswith("http://")}
+        client_options: ClientConfig = {"allow_http": settings.s3_endpoint.startswith("http://")}
         store = S3Store(
             settings.s3_bucket,
             prefix=settings.s3_prefix or None,
-            client_options=client_options,  # type: ignore[arg-type]
-            **config,  # type: ignore[arg-type]
+            config=config,
+            client_options=client_options,
         )
         return cls(store)
 
@@ -76,10 +81,8 @@ class S3BlobStore(BlobStore):
             yield bytes(chunk)
 
     async def delete(self, key: str) -> None:
-        try:
+        with contextlib.suppress(NotFoundError, FileNotFoundError):
             await obstore.delete_async(self.store, key)
-        except (NotFoundError, FileNotFoundError):
-            pass
 
     async def keys(self, prefix: str = "") -> AsyncIterator[str]:
         async for batch in obstore.list(self.store, prefix=prefix or None, chunk_size=500):

@@ -154,7 +154,7 @@ def render_wav(answer: str) -> bytes:
     length = lead + sum(len(v) for v in characters) + sum(gaps) + tail
     mix = _noise(length) + _murmur(length, murmur_voices)
     position = lead
-    for voice, gap in zip(characters, gaps):
+    for voice, gap in zip(characters, gaps, strict=True):
         mix[position : position + len(voice)] += voice
         position += len(voice) + gap
 

@@ -100,6 +100,7 @@ class AdminAccountsController(Controller):
                 detail={"owner": str(account_id)},
             )
         row = await Device.select().where(Device.id == device_id).first()
+        assert row is not None  # revoked, not deleted
         return device_info(row)
 
 
@@ -118,6 +119,7 @@ class EnrollmentController(Controller):
     async def options(self, state: State, data: EnrollOptionsRequest) -> WebauthnOptions:
         account_id = await links.peek_link("enrollment", data.token)
         account = await Account.select().where(Account.id == account_id).first()
+        assert account is not None  # a live link's account (accounts are never deleted)
         async with write_transaction(state.engine):
             challenge_id, options = await passkeys.registration_options(
                 state.settings, account, "enroll"
@@ -146,6 +148,7 @@ class EnrollmentController(Controller):
                 (Account.id == account_id) & Account.activated_at.is_null()
             )
             account = await Account.select().where(Account.id == account_id).first()
+            assert account is not None  # a live link's account (accounts are never deleted)
             token, info = await start_session(request, state.settings, account, "enrollment")
             await record(
                 "official_enrolled",

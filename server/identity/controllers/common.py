@@ -7,7 +7,7 @@ import uuid
 import msgspec
 from litestar import Request, Response
 
-from server.i18n import negotiate_language
+from server.i18n import Language, negotiate_language
 from server.identity.schemas import DeviceInfo, PasskeyInfo, Profile, SessionInfo
 from server.identity.sessions import COOKIE, create_session
 from server.settings import Settings
@@ -17,7 +17,7 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def request_lang(request: Request) -> str:
+def request_lang(request: Request) -> Language:
     return negotiate_language(request.headers.get("accept-language"))
 
 

@@ -51,4 +51,5 @@ class DevicesController(Controller):
         if principal.device_id is None:
             raise ProblemError(400, "device_credential_required")
         r = await Device.select().where(Device.id == principal.device_id).first()
+        assert r is not None  # the device that signed this request
         return device_info(r, current=True)

@@ -50,6 +50,7 @@ class MeController(Controller):
     async def profile(self, request: Request) -> Profile:
         principal = await current_principal(request)
         a = await Account.select().where(Account.id == principal.account_id).first()
+        assert a is not None  # a signed-in account exists (accounts are never deleted)
         return profile_of(a)
 
     @get("/activity", summary="My activity log (nhật ký người dùng), newest first")
@@ -102,6 +103,7 @@ class MeController(Controller):
                 device_id=principal.device_id,
             )
         row = await Device.select().where(Device.id == device_id).first()
+        assert row is not None  # revoked, not deleted
         return device_info(row)
 
     @get("/passkeys", summary="My passkeys")
@@ -118,6 +120,7 @@ class MeController(Controller):
     async def passkey_options(self, request: Request, state: State) -> WebauthnOptions:
         principal = await current_principal(request)
         account = await Account.select().where(Account.id == principal.account_id).first()
+        assert account is not None  # a signed-in account exists (accounts are never deleted)
         async with write_transaction(state.engine):
             challenge_id, options = await passkeys.registration_options(state.settings, account)
         return WebauthnOptions(challenge_id=challenge_id, options=options)
@@ -142,6 +145,7 @@ class MeController(Controller):
                 ip=client_ip(request),
             )
         r = await Passkey.select().where(Passkey.id == credential_id).first()
+        assert r is not None  # stored just above
         return passkey_info(r)
 
     @delete("/passkeys/{passkey_id:str}", status_code=204, summary="Remove one of my passkeys")
