@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.params import Parameter, PathParameter
+from litestar.params import FromQuery, JSONBody, Parameter, PathParameter, QueryParameter
 
 from server.app_state import app_caches
 from server.clock import vn_today
@@ -33,10 +33,10 @@ class DeskController(Controller):
     async def queue(
         self,
         request: Request,
-        view: View = "all",
+        view: FromQuery[View] = "all",
         procedure: Annotated[str | None, Parameter(max_length=64)] = None,
         # `state` is a reserved name in Litestar handlers.
-        state_filter: Annotated[int | None, Parameter(query="state", ge=1, le=10)] = None,
+        state_filter: Annotated[int | None, QueryParameter(name="state", ge=1, le=10)] = None,
         q: Annotated[
             str | None,
             Parameter(max_length=100, description="A code, or a name (accents optional)"),
@@ -102,7 +102,7 @@ class DeskController(Controller):
         state: State,
         dossier_id: DossierId,
         task: Annotated[str, PathParameter(max_length=32)],
-        data: TaskUpdate,
+        data: JSONBody[TaskUpdate],
     ) -> Task:
         return await update_task(
             state.engine, state.settings, await current_principal(request), dossier_id, task, data
@@ -112,8 +112,8 @@ class DeskController(Controller):
     async def report(
         self,
         request: Request,
-        since: dt.date | None = None,
-        until: dt.date | None = None,
+        since: FromQuery[dt.date | None] = None,
+        until: FromQuery[dt.date | None] = None,
         commune: Annotated[str | None, Parameter(pattern=r"^[0-9]{5}$")] = None,
     ) -> Report:
         until = until or vn_today()
@@ -125,8 +125,8 @@ class DeskController(Controller):
     async def report_csv(
         self,
         request: Request,
-        since: dt.date | None = None,
-        until: dt.date | None = None,
+        since: FromQuery[dt.date | None] = None,
+        until: FromQuery[dt.date | None] = None,
         commune: Annotated[str | None, Parameter(pattern=r"^[0-9]{5}$")] = None,
     ) -> Response[str]:
         until = until or vn_today()

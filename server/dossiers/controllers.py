@@ -4,7 +4,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 
 from server.app_state import app_caches
 from server.dossiers.lookup import LookupRequest, LookupResult, lookup, parse_lookup_code
@@ -81,7 +81,7 @@ class SyncController(Controller):
         summary="Reserve dossier codes for my commune, to hand out offline",
     )
     async def reserve(
-        self, request: Request, state: State, data: ReserveRequest
+        self, request: Request, state: State, data: JSONBody[ReserveRequest]
     ) -> ReserveResponse:
         principal = await _device_principal(request)
         return await reserve_codes(state.engine, principal, data.count)
@@ -96,7 +96,7 @@ class LookupController(Controller):
         status_code=200,
         summary="A dossier's status by code or receipt id (robot check required)",
     )
-    async def lookup(self, request: Request, data: LookupRequest) -> LookupResult:
+    async def lookup(self, request: Request, data: JSONBody[LookupRequest]) -> LookupResult:
         await hit("lookup:ip", client_ip(request))
         if (data.code is None) == (data.id is None):
             raise ProblemError(

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
+from litestar.params import FromPath
 from litestar.response import Redirect
 
 from server.catalog.services import procedure_version
@@ -33,7 +34,7 @@ class ReceiptController(Controller):
         summary="The dossier's receipt as a PDF (its owner, the desk of its commune)",
     )
     async def receipt(
-        self, request: Request, state: State, dossier_id: uuid.UUID
+        self, request: Request, state: State, dossier_id: FromPath[uuid.UUID]
     ) -> Response[bytes]:
         principal = await current_principal(request)
         row = await Dossier.select().where(Dossier.id == dossier_id).first()

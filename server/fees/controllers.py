@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, get
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from server.communes.tables import Province
 from server.fees.service import FeeSchedule, fee_schedule
@@ -36,8 +36,8 @@ class FeesController(Controller):
         request: Request,
         province: Annotated[
             str | None,
-            Parameter(
-                query="province", pattern=r"^[0-9]{2}$", description="Province code, e.g. 01"
+            QueryParameter(
+                name="province", pattern=r"^[0-9]{2}$", description="Province code, e.g. 01"
             ),
         ] = None,
     ) -> Response[FeeSchedule]:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.params import PathParameter
+from litestar.params import JSONBody, PathParameter
 
 from server.audit.service import record
 from server.clock import utcnow
@@ -54,7 +54,9 @@ class AdminAccountsController(Controller):
         return [profile_of(a) for a in await query]
 
     @post("/officials", status_code=201, summary="Invite an official; they enroll with a passkey")
-    async def invite(self, request: Request, state: State, data: OfficialInvite) -> OfficialInvited:
+    async def invite(
+        self, request: Request, state: State, data: JSONBody[OfficialInvite]
+    ) -> OfficialInvited:
         principal = await current_principal(request)
         account_id, _ = await invite_official(
             state.engine,
@@ -116,7 +118,7 @@ class EnrollmentController(Controller):
         guards=[json_only],
         summary="Start registering an official's first passkey",
     )
-    async def options(self, state: State, data: EnrollOptionsRequest) -> WebauthnOptions:
+    async def options(self, state: State, data: JSONBody[EnrollOptionsRequest]) -> WebauthnOptions:
         account_id = await links.peek_link("enrollment", data.token)
         account = await Account.select().where(Account.id == account_id).first()
         assert account is not None  # a live link's account (accounts are never deleted)
@@ -133,7 +135,7 @@ class EnrollmentController(Controller):
         summary="Finish enrollment: stores the passkey and signs in",
     )
     async def finish(
-        self, request: Request, state: State, data: EnrollFinish
+        self, request: Request, state: State, data: JSONBody[EnrollFinish]
     ) -> Response[SessionInfo]:
         name = chosen_name("name", data.name, request_lang(request), max_length=100, required=False)
         account_id = await links.peek_link("enrollment", data.token)

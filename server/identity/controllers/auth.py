@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
+from litestar.params import JSONBody
 
 from server.audit.service import record
 from server.database import write_transaction
@@ -46,7 +47,7 @@ class AuthController(Controller):
         summary="Register a citizen account (robot check required)",
     )
     async def register(
-        self, request: Request, state: State, data: RegisterRequest
+        self, request: Request, state: State, data: JSONBody[RegisterRequest]
     ) -> RegisterResponse:
         ip = client_ip(request)
         await hit("register:ip", ip)
@@ -63,7 +64,9 @@ class AuthController(Controller):
         guards=[json_only],
         summary="Activate an account with the emailed link's token",
     )
-    async def activate(self, request: Request, state: State, data: TokenRequest) -> Accepted:
+    async def activate(
+        self, request: Request, state: State, data: JSONBody[TokenRequest]
+    ) -> Accepted:
         await accounts.activate(state.engine, data.token, client_ip(request))
         return Accepted(status="activated")
 
@@ -74,7 +77,7 @@ class AuthController(Controller):
         summary="Send the activation email again",
     )
     async def resend_activation(
-        self, request: Request, state: State, data: EmailRequest
+        self, request: Request, state: State, data: JSONBody[EmailRequest]
     ) -> Accepted:
         ip = client_ip(request)
         await hit("activation_resend:ip", ip)
@@ -88,7 +91,9 @@ class AuthController(Controller):
         guards=[json_only],
         summary="Email a password-reset link",
     )
-    async def forgot_password(self, request: Request, state: State, data: EmailRequest) -> Accepted:
+    async def forgot_password(
+        self, request: Request, state: State, data: JSONBody[EmailRequest]
+    ) -> Accepted:
         ip = client_ip(request)
         await hit("password_reset:ip", ip)
         await hit("password_reset:account", data.email.strip().lower())
@@ -104,7 +109,7 @@ class AuthController(Controller):
         summary="Set a new password with the emailed link's token",
     )
     async def reset_password(
-        self, request: Request, state: State, data: ResetPasswordRequest
+        self, request: Request, state: State, data: JSONBody[ResetPasswordRequest]
     ) -> Accepted:
         await accounts.reset_password(
             state.engine, data.token, data.password, request_lang(request), client_ip(request)
@@ -118,7 +123,7 @@ class AuthController(Controller):
         summary="Sign in with email and password (citizens; demo officials in demo mode)",
     )
     async def login(
-        self, request: Request, state: State, data: LoginRequest
+        self, request: Request, state: State, data: JSONBody[LoginRequest]
     ) -> Response[SessionInfo]:
         ip = client_ip(request)
         await hit("signin:ip", ip)
@@ -162,7 +167,7 @@ class AuthController(Controller):
         "/passkey/verify", status_code=200, guards=[json_only], summary="Finish a passkey sign-in"
     )
     async def passkey_verify(
-        self, request: Request, state: State, data: PasskeyLogin
+        self, request: Request, state: State, data: JSONBody[PasskeyLogin]
     ) -> Response[SessionInfo]:
         ip = client_ip(request)
         async with write_transaction(state.engine):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
+from litestar.params import JSONBody
 
 from server.audit.service import record
 from server.database import write_transaction
@@ -25,7 +26,7 @@ class DevicesController(Controller):
         "/", status_code=201, summary="Register this app install; returns its sync credential once"
     )
     async def register(
-        self, request: Request, state: State, data: DeviceRegistration
+        self, request: Request, state: State, data: JSONBody[DeviceRegistration]
     ) -> DeviceCredential:
         principal = await current_principal(request)
         if principal.via != "session":

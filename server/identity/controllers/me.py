@@ -9,7 +9,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, delete, get, post
 from litestar.datastructures import State
-from litestar.params import Parameter, PathParameter
+from litestar.params import JSONBody, Parameter, PathParameter
 
 from server.attachments.blobs import blob_row, may_read
 from server.audit.service import AuditEntry, activity_of, record
@@ -127,7 +127,7 @@ class MeController(Controller):
 
     @post("/passkeys", status_code=201, summary="Finish adding a passkey")
     async def add_passkey(
-        self, request: Request, state: State, data: PasskeyRegistration
+        self, request: Request, state: State, data: JSONBody[PasskeyRegistration]
     ) -> PasskeyInfo:
         principal = await current_principal(request)
         name = chosen_name("name", data.name, request_lang(request), max_length=100, required=False)
@@ -208,7 +208,7 @@ class MeController(Controller):
         summary="Keep an uploaded file as a reusable document (ID card scan, …)",
     )
     async def add_document(
-        self, request: Request, state: State, data: PersonalDocumentAdd
+        self, request: Request, state: State, data: JSONBody[PersonalDocumentAdd]
     ) -> PersonalDocumentInfo:
         principal = await current_principal(request)
         label = chosen_name("label", data.label, request_lang(request), max_length=200)
