@@ -7,7 +7,8 @@ from __future__ import annotations
 import secrets
 
 from server.clock import utcnow
-from server.dossiers.tables import CodeCounter, CodeKey, Dossier
+from server.dossiers.tables import CodeKey
+from server.sql import ALLOCATE_CODE_COUNTERS, TAKEN_CODES, Sql
 from sync.code_permutation import KEY_BYTES, CodeIssuer
 
 _KEY_ROW = 1
@@ -26,33 +27,20 @@ async def code_key() -> bytes:
     return bytes.fromhex(row["key"])
 
 
-async def allocate_counters(commune_code: str, year: int, count: int) -> int:
+async def allocate_counters(sql: Sql, commune_code: str, year: int, count: int) -> int:
     """The first of `count` consecutive counters for the commune and year.
     One atomic upsert: concurrent processes never get the same counter."""
-    rows = await CodeCounter.raw(
-        "INSERT INTO code_counter (commune_code, year, next_value) VALUES ({}, {}, {}) "
-        "ON CONFLICT (commune_code, year) DO UPDATE SET next_value = code_counter.next_value + {} "
-        "RETURNING next_value",
-        commune_code,
-        year,
-        1 + count,
-        count,
+    after = await sql.fetch_value(
+        ALLOCATE_CODE_COUNTERS, commune_code=commune_code, year=year, after=1 + count, count=count
     )
-    return int(rows[0]["next_value"]) - count
+    return int(after) - count
 
 
-async def _taken(codes: list[str]) -> set[str]:
-    marks = ", ".join("{}" for _ in codes)
-    rows = await Dossier.raw(
-        f"SELECT code FROM dossier WHERE code IN ({marks}) "
-        f"UNION SELECT code FROM code_reservation WHERE code IN ({marks})",
-        *codes,
-        *codes,
-    )
-    return {r["code"] for r in rows}
+async def _taken(sql: Sql, codes: list[str]) -> set[str]:
+    return {r["code"] for r in await sql.fetch(TAKEN_CODES, codes=codes)}
 
 
-async def mint_codes(commune_code: str, year: int, count: int) -> list[str]:
+async def mint_codes(sql: Sql, commune_code: str, year: int, count: int) -> list[str]:
     """`count` new codes of the commune and year, never issued before.
 
     Distinct counters give distinct codes under one key, and codes from before the
@@ -62,8 +50,8 @@ async def mint_codes(commune_code: str, year: int, count: int) -> list[str]:
     codes: list[str] = []
     while len(codes) < count:
         wanted = count - len(codes)
-        first = await allocate_counters(commune_code, year, wanted)
+        first = await allocate_counters(sql, commune_code, year, wanted)
         fresh = [issuer.code(first + i) for i in range(wanted)]
-        taken = await _taken(fresh)
+        taken = await _taken(sql, fresh)
         codes.extend(c for c in fresh if c not in taken)
     return codes
