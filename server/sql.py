@@ -52,6 +52,15 @@ class Statement(msgspec.Struct, frozen=True):
     name: str
     template: str
 
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """Every parameter's name, each once, in the order of first use."""
+        return _parameters(self.template)[0]
+
+    @property
+    def list_parameters(self) -> frozenset[str]:
+        return _parameters(self.template)[1]
+
     def render(self, dialect: Dialect, lengths: Mapping[str, int] | None = None) -> Rendered:
         """The SQL for `dialect`; SQLite needs each list parameter's length."""
         key = tuple(sorted((lengths or {}).items())) if dialect is Dialect.SQLITE else ()
@@ -66,6 +75,12 @@ class Rendered(msgspec.Struct, frozen=True):
 
     def arguments(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
         return tuple(values[n] if i is None else values[n][i] for n, i in self.slots)
+
+
+@functools.lru_cache(maxsize=512)
+def _parameters(template: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    found = [(m.group(1) or m.group(3), bool(m.group(1))) for m in _PARAMETER.finditer(template)]
+    return tuple(dict.fromkeys(n for n, _ in found)), frozenset(n for n, listed in found if listed)
 
 
 @functools.lru_cache(maxsize=512)
@@ -127,7 +142,7 @@ class Sql:
     def _render(self, statement: Statement, values: Mapping[str, Any]) -> Rendered:
         if self.dialect is Dialect.POSTGRES:
             return statement.render(self.dialect)
-        lengths = {k: len(v) for k, v in values.items() if isinstance(v, list | tuple | set)}
+        lengths = {name: len(values[name]) for name in statement.list_parameters}
         return statement.render(self.dialect, lengths)
 
     @asynccontextmanager
