@@ -85,7 +85,9 @@ def describe_engine(engine: Engine) -> str:
         dsn = engine.config.get("dsn", "")
         # Never print a password.
         return "PostgreSQL " + _redact(dsn)
-    return f"SQLite {engine.path}"
+    if isinstance(engine, SQLiteEngine):
+        return f"SQLite {engine.path}"
+    return type(engine).__name__
 
 
 def _redact(dsn: str) -> str:

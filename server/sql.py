@@ -28,6 +28,7 @@ from typing import Any
 
 import msgspec
 from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
 
@@ -132,8 +133,8 @@ def transient_errors(dialect: Dialect) -> tuple[type[Exception], ...]:
 
 
 class Sql:
-    """The statements, run on `engine`'s transaction in progress (or, for a read
-    outside one, in a transaction of its own)."""
+    """The statements, run on `engine`'s transaction in progress (or, outside one,
+    each on a connection of its own)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -147,12 +148,29 @@ class Sql:
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[Any]:
+        """The transaction's connection; outside one, a connection of its own for
+        the statement, as Piccolo's own queries take (from the pool on PostgreSQL)."""
         transaction = self.engine.current_transaction.get()
         if transaction is not None:
             yield transaction.connection
-            return
-        async with self.engine.transaction() as own:
-            yield own.connection
+        elif isinstance(self.engine, SQLiteEngine):
+            connection = await self.engine.get_connection()
+            try:
+                yield connection
+                await connection.commit()
+            finally:
+                await connection.close()
+        elif not isinstance(self.engine, PostgresEngine):
+            raise TypeError(f"no SQL dialect for {type(self.engine).__name__}")
+        elif self.engine.pool is not None:
+            async with self.engine.pool.acquire() as connection:
+                yield connection
+        else:
+            connection = await self.engine.get_new_connection()
+            try:
+                yield connection
+            finally:
+                await connection.close()
 
     async def execute(self, statement: Statement, **values: Any) -> None:
         rendered = self._render(statement, values)
@@ -226,6 +244,12 @@ def _insert(table: str, columns: Sequence[str]) -> str:
     )
 
 
+# A device and its account in one statement: every sync request asks this first.
+DEVICE_ACCOUNT = Statement(
+    "device_account",
+    "SELECT d.token_hash, d.revoked_at, d.last_seen_at, a.id, a.role, a.commune_code, "
+    "a.full_name, a.email FROM device d JOIN account a ON a.id = d.account_id WHERE d.id = :device_id",
+)
 # The device's last applied seq, its row created if new; on PostgreSQL the upsert
 # holds the row lock until the batch commits.
 LOCK_DEVICE_SEQUENCE = Statement(
@@ -316,6 +340,14 @@ SENT_BLOBS = Statement(
     "SELECT b.sha256, b.size FROM blob b WHERE b.sha256 = ANY(:hashes::text[]) AND EXISTS "
     "(SELECT 1 FROM blob_uploader u WHERE u.sha256 = b.sha256 AND u.account_id = :account_id)",
 )
+# The key that permutes dossier codes (server/dossiers/minting.py), and its making
+# at first use: of two processes that race, one insert wins.
+CODE_KEY = Statement("code_key", "SELECT key FROM code_key WHERE id = :id")
+INSERT_CODE_KEY = Statement(
+    "insert_code_key",
+    "INSERT INTO code_key (id, key, created_at) VALUES (:id, :key, :created_at) "
+    "ON CONFLICT DO NOTHING",
+)
 # `count` consecutive code counters of a commune and year, in one atomic upsert.
 ALLOCATE_CODE_COUNTERS = Statement(
     "allocate_code_counters",
@@ -331,6 +363,7 @@ TAKEN_CODES = Statement(
 )
 
 STATEMENTS = (
+    DEVICE_ACCOUNT,
     LOCK_DEVICE_SEQUENCE,
     SET_DEVICE_SEQUENCE,
     RECORDED_OUTCOMES,
@@ -343,6 +376,8 @@ STATEMENTS = (
     INSERT_FEED_ROW,
     DELETE_OLDER_FEED_ROWS,
     SENT_BLOBS,
+    CODE_KEY,
+    INSERT_CODE_KEY,
     ALLOCATE_CODE_COUNTERS,
     TAKEN_CODES,
 )

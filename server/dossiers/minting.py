@@ -7,24 +7,23 @@ from __future__ import annotations
 import secrets
 
 from server.clock import utcnow
-from server.dossiers.tables import CodeKey
-from server.sql import ALLOCATE_CODE_COUNTERS, TAKEN_CODES, Sql
+from server.sql import ALLOCATE_CODE_COUNTERS, CODE_KEY, INSERT_CODE_KEY, TAKEN_CODES, Sql
 from sync.code_permutation import KEY_BYTES, CodeIssuer
 
 _KEY_ROW = 1
 
 
-async def code_key() -> bytes:
+async def code_key(sql: Sql) -> bytes:
     """The key every process mints from. Made at first use: of two processes that
     race, one insert wins and both read the winner's row. Read on each use rather
     than kept in memory, so that no process can hold a key whose row rolled back."""
-    row = await CodeKey.select(CodeKey.key).where(CodeKey.id == _KEY_ROW).first()
-    if row is None:
-        await CodeKey.insert(
-            CodeKey(id=_KEY_ROW, key=secrets.token_hex(KEY_BYTES), created_at=utcnow())
-        ).on_conflict(action="DO NOTHING")
-        row = await CodeKey.select(CodeKey.key).where(CodeKey.id == _KEY_ROW).first()
-    return bytes.fromhex(row["key"])
+    key = await sql.fetch_value(CODE_KEY, id=_KEY_ROW)
+    if key is None:
+        await sql.execute(
+            INSERT_CODE_KEY, id=_KEY_ROW, key=secrets.token_hex(KEY_BYTES), created_at=utcnow()
+        )
+        key = await sql.fetch_value(CODE_KEY, id=_KEY_ROW)
+    return bytes.fromhex(str(key))
 
 
 async def allocate_counters(sql: Sql, commune_code: str, year: int, count: int) -> int:
@@ -46,7 +45,7 @@ async def mint_codes(sql: Sql, commune_code: str, year: int, count: int) -> list
     Distinct counters give distinct codes under one key, and codes from before the
     permutation lie below its floor; a code found taken all the same (a database
     restored without its key row) is passed over, so a submit never fails on it."""
-    issuer = CodeIssuer(await code_key(), commune_code, year)
+    issuer = CodeIssuer(await code_key(sql), commune_code, year)
     codes: list[str] = []
     while len(codes) < count:
         wanted = count - len(codes)

@@ -151,7 +151,7 @@ class PiccoloStore:
             )
             if row is None:
                 return None
-            version = row["current_version"]
+            version = int(row["current_version"])
         found = await procedure_version(code, version)
         if found is None:
             return None
