@@ -27,6 +27,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import msgspec
+from asyncpg.exceptions import DeadlockDetectedError, SerializationError, UniqueViolationError
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
@@ -123,12 +124,6 @@ def transient_errors(dialect: Dialect) -> tuple[type[Exception], ...]:
     write transaction takes the write lock at BEGIN, so writers queue instead."""
     if dialect is Dialect.SQLITE:
         return ()
-    from asyncpg.exceptions import (
-        DeadlockDetectedError,
-        SerializationError,
-        UniqueViolationError,
-    )
-
     return (DeadlockDetectedError, SerializationError, UniqueViolationError)
 
 
