@@ -10,7 +10,8 @@ import datetime as dt
 import re
 import unicodedata
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, cast
 
 import msgspec
 
@@ -31,11 +32,13 @@ from sync.messages import (
     Detach,
     EditDraft,
     FieldConflict,
+    Kind,
     Mutation,
     Outcome,
     Rate,
     Reason,
     ResolveConflict,
+    Status,
     Submit,
     Withdraw,
 )
@@ -64,7 +67,8 @@ def decode_payload(mutation: Mutation) -> Any:
     found = unstorable(mutation.payload, "payload")
     if found:
         raise Rejected(*[Reason("invalid_payload", f.path, f.message) for f in found])
-    return msgspec.convert(mutation.payload, PAYLOAD_TYPES[mutation.kind])
+    payload_type = cast(type[Any], PAYLOAD_TYPES[mutation.kind])
+    return msgspec.convert(mutation.payload, payload_type)
 
 
 def usable_id(dossier_id: uuid.UUID) -> bool:
@@ -77,9 +81,9 @@ def _text_too_long(value: Any) -> bool:
     if isinstance(value, str):
         return len(value) > MAX_TEXT
     if isinstance(value, list):
-        return any(_text_too_long(v) for v in value)
+        return any(_text_too_long(v) for v in cast(list[Any], value))
     if isinstance(value, dict):
-        return any(_text_too_long(v) for v in value.values())
+        return any(_text_too_long(v) for v in cast(dict[str, Any], value).values())
     return False
 
 
@@ -93,7 +97,7 @@ def _check_changes(
             "too_many_changes", f"payload.{key}", f"at most {MAX_CHANGES} fields per mutation"
         )
     types = procedure.schema.types_by_path()
-    reasons = []
+    reasons: list[Reason] = []
     values: dict[str, Any] = {}
     for path, value in changes.items():
         kind = types.get(path)
@@ -192,33 +196,42 @@ def _issue_reasons(issues: list[Issue], lang: str = "vi") -> list[Reason]:
     return [Reason(code=i.code, path=i.path, message=render(i, lang)) for i in issues]
 
 
-class Engine:
+# What a kind's handler decides: the outcome's status and the conflicts it raised.
+Applied = tuple[Status, list[FieldConflict]]
+# A handler of a kind that changes an existing dossier: (dossier, mutation, payload).
+ChangeHandler = Callable[[DossierRecord, Mutation, Any], Awaitable[Applied]]
+# Every kind's handler: (mutation, payload) -> the dossier it created or changed.
+Handler = Callable[[Mutation, Any], Awaitable[tuple[DossierRecord, Applied]]]
+
+
+class MutationApplier:
+    """Applies a device's mutations, one at a time, to the dossiers in `store`."""
+
     def __init__(self, store: Store, actor: Actor, now: dt.datetime, today: dt.date) -> None:
         self.store = store
         self.actor = actor
         self.now = now
         self.today = today
+        self._current: DossierRecord | None = None
+        # Each mutation kind of the protocol (sync/messages.py Kind), and what does it.
+        self.handlers: Mapping[Kind, Handler] = {
+            "create_draft": self._create,
+            "edit_draft": self._changing(self._edit_draft),
+            "attach": self._changing(self._attach),
+            "detach": self._changing(self._detach),
+            "submit": self._changing(self._submit),
+            "withdraw": self._changing(self._withdraw),
+            "answer_supplement": self._changing(self._answer_supplement),
+            "resolve_conflict": self._changing(self._resolve_conflict),
+            "rate": self._changing(self._rate),
+            "delete_draft": self._changing(self._delete_draft),
+        }
 
     async def apply(self, mutation: Mutation) -> Outcome:
-        self._current: DossierRecord | None = None
+        self._current = None
         try:
             payload = decode_payload(mutation)
-            if mutation.kind == "create_draft":
-                record, status = await self._create(mutation, payload)
-                conflicts: list[FieldConflict] = []
-            else:
-                record = await self._load(mutation)
-                before = copy.deepcopy(record)
-                try:
-                    status, conflicts = await getattr(self, "_" + mutation.kind)(
-                        record, mutation, payload
-                    )
-                except Rejected:
-                    # A rejection may come after the record was changed in memory (a size
-                    # limit checked as it is saved): put it back as it was.
-                    for name in record.__struct_fields__:
-                        setattr(record, name, getattr(before, name))
-                    raise
+            record, (status, conflicts) = await self.handlers[mutation.kind](mutation, payload)
         except Rejected as rejected:
             return self._rejected(mutation, rejected.reasons)
         except msgspec.ValidationError as exc:
@@ -257,6 +270,23 @@ class Engine:
         )
 
     # -- helpers ------------------------------------------------------------
+
+    def _changing(self, handler: ChangeHandler) -> Handler:
+        """`handler` on the dossier the mutation names, loaded and checked first."""
+
+        async def run(mutation: Mutation, payload: Any) -> tuple[DossierRecord, Applied]:
+            record = await self._load(mutation)
+            before = copy.deepcopy(record)
+            try:
+                return record, await handler(record, mutation, payload)
+            except Rejected:
+                # A rejection may come after the record was changed in memory (a size
+                # limit checked as it is saved): put it back as it was.
+                for name in record.__struct_fields__:
+                    setattr(record, name, getattr(before, name))
+                raise
+
+        return run
 
     async def _load(self, mutation: Mutation) -> DossierRecord:
         record = await self.store.load_for_update(mutation.dossier_id)
@@ -303,7 +333,9 @@ class Engine:
 
     # -- kinds --------------------------------------------------------------
 
-    async def _create(self, mutation: Mutation, payload: CreateDraft) -> tuple[DossierRecord, str]:
+    async def _create(
+        self, mutation: Mutation, payload: CreateDraft
+    ) -> tuple[DossierRecord, Applied]:
         existing = await self.store.load_for_update(mutation.dossier_id)
         if existing is not None and existing.owner_id == self.actor.account_id:
             raise _reason("already_exists", "dossier_id")  # this account's own: the draft exists
@@ -337,16 +369,18 @@ class Engine:
             record.id, self.actor, "create_draft", State.DRAFT, State.DRAFT
         )
         await self.store.publish(record)
-        return record, "applied"
+        return record, ("applied", [])
 
-    async def _edit_draft(self, record: DossierRecord, mutation: Mutation, payload: EditDraft):
+    async def _edit_draft(
+        self, record: DossierRecord, mutation: Mutation, payload: EditDraft
+    ) -> Applied:
         procedure = await self._procedure(record)
         changes = _check_changes(procedure, payload.changes, allow_attachments=False)
         return await self._merge(record, mutation, changes, "edit_draft")
 
     async def _merge(
         self, record: DossierRecord, mutation: Mutation, changes: dict[str, Any], action: str
-    ):
+    ) -> Applied:
         merged = merge_changes(
             record.fields,
             record.field_versions,
@@ -356,14 +390,14 @@ class Engine:
             str(self.actor.device_id),
         )
         effective = {p: v for p, v in merged.apply.items() if not same(record.fields.get(p), v)}
+        status: Status = "applied" if mutation.base_version >= record.version else "merged"
         if not effective and not merged.conflicts:
-            return ("applied" if mutation.base_version >= record.version else "merged"), []
-        status = "applied" if mutation.base_version >= record.version else "merged"
+            return status, []
         from_state = record.state
         record.version += 1
         _set_fields(record, effective, record.version, self.actor.device_id)
         record.commune_code = str(record.fields.get("agency.commune", record.commune_code))
-        conflicts = []
+        conflicts: list[FieldConflict] = []
         for path, server_value, device_value in merged.conflicts:
             conflict_id = await self.store.add_conflict(
                 record.id, path, server_value, device_value, self.actor.device_id
@@ -382,7 +416,7 @@ class Engine:
         if not _SHA256.match(sha256):
             raise _reason("invalid_attachment", "payload.sha256", "64 lower-case hex digits")
 
-    async def _attach(self, record: DossierRecord, mutation: Mutation, payload: Attach):
+    async def _attach(self, record: DossierRecord, mutation: Mutation, payload: Attach) -> Applied:
         await self._attachment_field(record, payload.path, payload.sha256)
         await self._require_sent({"payload.sha256": [payload.sha256]})
         current = list(record.fields.get(payload.path) or [])
@@ -397,7 +431,7 @@ class Engine:
         )
         return "applied", []
 
-    async def _detach(self, record: DossierRecord, mutation: Mutation, payload: Detach):
+    async def _detach(self, record: DossierRecord, mutation: Mutation, payload: Detach) -> Applied:
         await self._attachment_field(record, payload.path, payload.sha256)
         current = list(record.fields.get(payload.path) or [])
         if payload.sha256 not in current:
@@ -450,7 +484,7 @@ class Engine:
                 ]
             )
 
-    async def _submit(self, record: DossierRecord, mutation: Mutation, payload: Submit):
+    async def _submit(self, record: DossierRecord, mutation: Mutation, payload: Submit) -> Applied:
         if await self.store.open_conflicts_count(record.id):
             raise _reason("unresolved_conflicts", "dossier_id")
         values = await self._validated(record)
@@ -490,7 +524,9 @@ class Engine:
         await self.store.submitted(record, self.actor)
         return "applied", []
 
-    async def _withdraw(self, record: DossierRecord, mutation: Mutation, payload: Withdraw):
+    async def _withdraw(
+        self, record: DossierRecord, mutation: Mutation, payload: Withdraw
+    ) -> Applied:
         if len(payload.reason) > MAX_TEXT:
             raise _reason("too_long", "payload.reason", str(MAX_TEXT))
         from_state = record.state
@@ -499,7 +535,9 @@ class Engine:
         await self._save(record, "withdraw", from_state, message=nfc(payload.reason))
         return "applied", []
 
-    async def _delete_draft(self, record: DossierRecord, mutation: Mutation, payload: DeleteDraft):
+    async def _delete_draft(
+        self, record: DossierRecord, mutation: Mutation, payload: DeleteDraft
+    ) -> Applied:
         # A tombstone: the answers go (and with them the links to the draft's files, and
         # the conflicts that held two of them), the row stays so that the feed tells the
         # person's other devices to drop it.
@@ -525,7 +563,7 @@ class Engine:
 
     async def _answer_supplement(
         self, record: DossierRecord, mutation: Mutation, payload: AnswerSupplement
-    ):
+    ) -> Applied:
         if len(payload.message) > MAX_TEXT:
             raise _reason("too_long", "payload.message", str(MAX_TEXT))
         procedure = await self._procedure(record)
@@ -554,7 +592,7 @@ class Engine:
 
     async def _resolve_conflict(
         self, record: DossierRecord, mutation: Mutation, payload: ResolveConflict
-    ):
+    ) -> Applied:
         conflict = await self.store.get_conflict(record.id, payload.conflict_id)
         if conflict is None:
             raise _reason("unknown_conflict", "payload.conflict_id")
@@ -594,7 +632,7 @@ class Engine:
         await self._save(record, "resolve_conflict", from_state, detail={"path": conflict.path})
         return "applied", []
 
-    async def _rate(self, record: DossierRecord, mutation: Mutation, payload: Rate):
+    async def _rate(self, record: DossierRecord, mutation: Mutation, payload: Rate) -> Applied:
         if not 1 <= payload.stars <= 5:
             raise _reason("out_of_range", "payload.stars", "1 to 5")
         if len(payload.comment) > 1000:

@@ -13,6 +13,7 @@ from server.database import write_transaction
 from server.dossiers.access import DESK_ROLES, may_process
 from server.identity.principal import Principal
 from server.identity.roles import Role
+from server.sql import SENT_BLOBS, Sql
 
 
 async def held_by(account_id: uuid.UUID, hashes: set[str]) -> set[str]:
@@ -28,13 +29,7 @@ async def sent_sizes(account_id: uuid.UUID, hashes: set[str]) -> dict[str, int]:
     """`held_by` with each blob's size, in one query."""
     if not hashes:
         return {}
-    wanted = sorted(hashes)
-    rows = await Blob.raw(
-        f"SELECT b.sha256, b.size FROM blob b WHERE b.sha256 IN ({', '.join('{}' for _ in wanted)}) AND EXISTS "
-        "(SELECT 1 FROM blob_uploader u WHERE u.sha256 = b.sha256 AND u.account_id = {})",
-        *wanted,
-        account_id,
-    )
+    rows = await Sql(Blob._meta.db).fetch(SENT_BLOBS, hashes=sorted(hashes), account_id=account_id)
     return {r["sha256"]: int(r["size"]) for r in rows}
 
 

@@ -1,10 +1,11 @@
-"""The store for a push batch: the same rules, fewer round trips.
+"""The store for a push batch: a write buffer in front of the one-by-one store.
 
 A batch of 50 mutations mostly touches a few dossiers (create, attach, edit,
 submit). Rows are loaded once and kept for the batch; dossier rows, history,
-audit entries and feed positions are written once per batch at `flush()`, still
-inside the batch's transaction, so what commits is exactly what the one-by-one
-store would have committed."""
+audit entries and feed positions are collected and written once per batch at
+`flush()` through server/sql.py, still inside the batch's transaction, so what
+commits is exactly what the one-by-one store would have committed. Everything
+else (conflicts, codes, procedures, notifications) is the wrapped store's."""
 
 from __future__ import annotations
 
@@ -15,27 +16,32 @@ import msgspec
 
 from server.attachments.blobs import sent_sizes
 from server.attachments.links import before_dossier_write, hashes_in, unsent_or_too_large
-from server.audit.tables import AuditEvent
 from server.clock import utcnow
-from server.database import fetch_rows, insert_rows, update_rows
-from server.dossiers.store import (
-    PiccoloStore,
-    StoreCaches,
-    _row_values,
-    publish_changes,
-    record_from_row,
+from server.dossiers.store import publish_changes, record_from_row, row_values
+from server.sql import (
+    INSERT_AUDIT_EVENT,
+    INSERT_DOSSIER,
+    INSERT_DOSSIER_HISTORY,
+    LOCK_DOSSIERS,
+    UPDATE_DOSSIER,
+    Sql,
 )
-from server.dossiers.tables import Dossier, DossierHistory
-from sync.store import Actor, DossierRecord, Procedure
+from sync.forms import Context
+from sync.store import Actor, ConflictRecord, DossierRecord, Procedure, Store
 
 _json = msgspec.json.encode
 
 
-class BatchStore(PiccoloStore):
-    def __init__(self, engine, base_url: str, caches: StoreCaches | None = None) -> None:
-        super().__init__(engine, base_url, caches)
-        # Procedure versions never change once written: one lookup per application.
-        self._procedures = self.caches.procedures
+class BatchStore:
+    """A `Store` (sync/store.py) for one batch, in the caller's transaction."""
+
+    def __init__(
+        self, store: Store, sql: Sql, procedures: dict[tuple[str, int], Procedure]
+    ) -> None:
+        self._store = store
+        self._sql = sql
+        # Procedure versions never change once written: the application's copy.
+        self._procedures = procedures
         self._records: dict[uuid.UUID, DossierRecord] = {}
         self._new: set[uuid.UUID] = set()
         self._dirty: set[uuid.UUID] = set()
@@ -51,18 +57,13 @@ class BatchStore(PiccoloStore):
         self._sent_asked: set[str] = set()
         self._sent: dict[str, int] = {}
 
+    # -- before the batch -----------------------------------------------------
+
     async def prefetch(self, dossier_ids: set[uuid.UUID]) -> None:
         """Load (and on PostgreSQL lock) every dossier the batch names, in one query."""
         if not dossier_ids:
             return
-        ids = sorted(dossier_ids)
-        rows = await fetch_rows(
-            self.engine,
-            "SELECT * FROM dossier WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
-            f"SELECT * FROM dossier WHERE id IN ({', '.join('?' for _ in ids)})",
-            *([ids] if self.postgres else ids),
-        )
-        for row in rows:
+        for row in await self._sql.fetch(LOCK_DOSSIERS, ids=sorted(dossier_ids)):
             record = record_from_row(row)
             self._records[record.id] = record
             self._hashes[record.id] = frozenset(hashes_in(record.fields))
@@ -75,18 +76,14 @@ class BatchStore(PiccoloStore):
         self._sent_by, self._sent_asked = account_id, hashes
         self._sent = await sent_sizes(account_id, hashes) if hashes else {}
 
-    async def missing_blobs(self, hashes: list[str], account_id: uuid.UUID) -> list[str]:
-        wanted = set(hashes)
-        if account_id != self._sent_by or not wanted <= self._sent_asked:
-            return await super().missing_blobs(hashes, account_id)
-        return unsent_or_too_large(wanted, self._sent)
+    # -- dossiers: read once, written at flush ---------------------------------
 
     async def load_for_update(self, dossier_id: uuid.UUID) -> DossierRecord | None:
         if dossier_id in self._records:
             return self._records[dossier_id]
         if dossier_id in self._absent:
             return None
-        record = await super().load_for_update(dossier_id)
+        record = await self._store.load_for_update(dossier_id)
         if record is not None:
             self._records[dossier_id] = record
             self._hashes[dossier_id] = frozenset(hashes_in(record.fields))
@@ -110,10 +107,73 @@ class BatchStore(PiccoloStore):
         if record.id not in self._new:
             self._dirty.add(record.id)
 
+    async def add_history(
+        self,
+        dossier_id: uuid.UUID,
+        actor: Actor,
+        action: str,
+        from_state: int,
+        to_state: int,
+        message: str = "",
+        detail: dict[str, str] | None = None,
+    ) -> None:
+        now = utcnow()
+        self._history.append(
+            {
+                "dossier_id": dossier_id,
+                "at": now,
+                "actor_id": actor.account_id,
+                "actor_role": actor.role,
+                "device_id": actor.device_id,
+                "action": action,
+                "from_state": int(from_state),
+                "to_state": int(to_state),
+                "message": message,
+                "detail": _json(detail or {}).decode(),
+            }
+        )
+        # Every action on a dossier is also in the audit log, with its device.
+        self._audit.append(
+            {
+                "at": now,
+                "actor_id": actor.account_id,
+                "device_id": actor.device_id,
+                "action": action,
+                "target_kind": "dossier",
+                "target_id": str(dossier_id),
+                "ip": "",
+                "detail": _json({"from": str(int(from_state)), "to": str(int(to_state))}).decode(),
+            }
+        )
+
+    async def publish(self, record: DossierRecord) -> None:
+        self._published[record.id] = record
+
+    async def flush(self) -> None:
+        """Write what the batch collected so far, in the caller's transaction."""
+        sql = self._sql
+        await sql.execute_many(
+            INSERT_DOSSIER, [{"id": i, **row_values(self._records[i])} for i in sorted(self._new)]
+        )
+        await sql.execute_many(
+            UPDATE_DOSSIER,
+            [{"id": i, **row_values(self._records[i])} for i in sorted(self._dirty)],
+        )
+        await sql.execute_many(INSERT_DOSSIER_HISTORY, self._history)
+        await sql.execute_many(INSERT_AUDIT_EVENT, self._audit)
+        await publish_changes(sql.engine, list(self._published.values()))
+        self._new.clear()
+        self._dirty.clear()
+        self._history.clear()
+        self._audit.clear()
+        self._published.clear()
+
+    # -- reads kept for the batch -------------------------------------------------
+
     async def procedure(self, code: str, version: int | None) -> Procedure | None:
         if version is None:
             if code not in self._current_versions:
-                found = await super().procedure(code, None)
+                found = await self._store.procedure(code, None)
                 self._current_versions[code] = found.version if found else None
                 if found is not None:
                     self._procedures[(code, found.version)] = found
@@ -122,69 +182,58 @@ class BatchStore(PiccoloStore):
                 return None
         key = (code, version)
         if key not in self._procedures:
-            found = await super().procedure(code, version)
+            found = await self._store.procedure(code, version)
             if found is None:
                 return None
             self._procedures[key] = found
         return self._procedures[key]
 
-    async def add_history(
-        self, dossier_id, actor: Actor, action, from_state, to_state, message="", detail=None
-    ) -> None:
-        now = utcnow()
-        self._history.append(
-            dict(
-                dossier_id=dossier_id,
-                at=now,
-                actor_id=actor.account_id,
-                actor_role=actor.role,
-                device_id=actor.device_id,
-                action=action,
-                from_state=int(from_state),
-                to_state=int(to_state),
-                message=message,
-                detail=_json(detail or {}).decode(),
-            )
-        )
-        self._audit.append(
-            dict(
-                at=now,
-                actor_id=actor.account_id,
-                device_id=actor.device_id,
-                action=action,
-                target_kind="dossier",
-                target_id=str(dossier_id),
-                ip="",
-                detail=_json({"from": str(int(from_state)), "to": str(int(to_state))}).decode(),
-            )
-        )
-
-    async def publish(self, record: DossierRecord) -> None:
-        self._published[record.id] = record
+    async def missing_blobs(self, hashes: list[str], account_id: uuid.UUID) -> list[str]:
+        wanted = set(hashes)
+        if account_id != self._sent_by or not wanted <= self._sent_asked:
+            return await self._store.missing_blobs(hashes, account_id)
+        return unsent_or_too_large(wanted, self._sent)
 
     async def find_duplicate(self, dup_key: str, exclude: uuid.UUID) -> uuid.UUID | None:
         await self.flush()  # another dossier of this batch may be the match
-        return await super().find_duplicate(dup_key, exclude)
+        return await self._store.find_duplicate(dup_key, exclude)
 
-    async def flush(self) -> None:
-        if self._new:
-            await insert_rows(
-                self.engine,
-                Dossier._meta.tablename,
-                [{"id": i, **_row_values(self._records[i])} for i in sorted(self._new)],
-            )
-        await update_rows(
-            self.engine,
-            Dossier._meta.tablename,
-            "id",
-            [{"id": i, **_row_values(self._records[i])} for i in sorted(self._dirty)],
+    # -- the wrapped store's, as they are --------------------------------------
+
+    async def form_context(self) -> Context:
+        return await self._store.form_context()
+
+    async def add_conflict(
+        self,
+        dossier_id: uuid.UUID,
+        path: str,
+        server_value: Any,
+        device_value: Any,
+        device_id: uuid.UUID,
+    ) -> int:
+        return await self._store.add_conflict(
+            dossier_id, path, server_value, device_value, device_id
         )
-        await insert_rows(self.engine, DossierHistory._meta.tablename, self._history)
-        await insert_rows(self.engine, AuditEvent._meta.tablename, self._audit)
-        if self._published:
-            await publish_changes(self.engine, list(self._published.values()))
-        self._new.clear()
-        self._dirty.clear()
-        self._history.clear()
-        self._audit.clear()
-        self._published.clear()
+
+    async def get_conflict(self, dossier_id: uuid.UUID, conflict_id: int) -> ConflictRecord | None:
+        return await self._store.get_conflict(dossier_id, conflict_id)
+
+    async def resolve_conflict(self, conflict_id: int, value: Any, by: uuid.UUID) -> None:
+        await self._store.resolve_conflict(conflict_id, value, by)
+
+    async def open_conflicts_count(self, dossier_id: uuid.UUID) -> int:
+        return await self._store.open_conflicts_count(dossier_id)
+
+    async def forget_conflicts(self, dossier_id: uuid.UUID) -> None:
+        await self._store.forget_conflicts(dossier_id)
+
+    async def next_code(self, commune_code: str, year: int) -> str:
+        return await self._store.next_code(commune_code, year)
+
+    async def bind_reserved_code(
+        self, code: str, device_id: uuid.UUID, dossier_id: uuid.UUID
+    ) -> bool:
+        return await self._store.bind_reserved_code(code, device_id, dossier_id)
+
+    async def submitted(self, record: DossierRecord, by: Actor) -> None:
+        await self._store.submitted(record, by)

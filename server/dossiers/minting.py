@@ -7,64 +7,50 @@ from __future__ import annotations
 import secrets
 
 from server.clock import utcnow
-from server.dossiers.tables import CodeCounter, CodeKey, Dossier
+from server.sql import ALLOCATE_CODE_COUNTERS, CODE_KEY, INSERT_CODE_KEY, TAKEN_CODES, Sql
 from sync.code_permutation import KEY_BYTES, CodeIssuer
 
 _KEY_ROW = 1
 
 
-async def code_key() -> bytes:
+async def code_key(sql: Sql) -> bytes:
     """The key every process mints from. Made at first use: of two processes that
     race, one insert wins and both read the winner's row. Read on each use rather
     than kept in memory, so that no process can hold a key whose row rolled back."""
-    row = await CodeKey.select(CodeKey.key).where(CodeKey.id == _KEY_ROW).first()
-    if row is None:
-        await CodeKey.insert(
-            CodeKey(id=_KEY_ROW, key=secrets.token_hex(KEY_BYTES), created_at=utcnow())
-        ).on_conflict(action="DO NOTHING")
-        row = await CodeKey.select(CodeKey.key).where(CodeKey.id == _KEY_ROW).first()
-        assert row is not None  # one of the racing inserts won
-    return bytes.fromhex(row["key"])
+    key = await sql.fetch_value(CODE_KEY, id=_KEY_ROW)
+    if key is None:
+        await sql.execute(
+            INSERT_CODE_KEY, id=_KEY_ROW, key=secrets.token_hex(KEY_BYTES), created_at=utcnow()
+        )
+        key = await sql.fetch_value(CODE_KEY, id=_KEY_ROW)
+    return bytes.fromhex(str(key))
 
 
-async def allocate_counters(commune_code: str, year: int, count: int) -> int:
+async def allocate_counters(sql: Sql, commune_code: str, year: int, count: int) -> int:
     """The first of `count` consecutive counters for the commune and year.
     One atomic upsert: concurrent processes never get the same counter."""
-    rows = await CodeCounter.raw(
-        "INSERT INTO code_counter (commune_code, year, next_value) VALUES ({}, {}, {}) "
-        "ON CONFLICT (commune_code, year) DO UPDATE SET next_value = code_counter.next_value + {} "
-        "RETURNING next_value",
-        commune_code,
-        year,
-        1 + count,
-        count,
+    after = await sql.fetch_value(
+        ALLOCATE_CODE_COUNTERS, commune_code=commune_code, year=year, after=1 + count, count=count
     )
-    return int(rows[0]["next_value"]) - count
+    return int(after) - count
 
 
-async def _taken(codes: list[str]) -> set[str]:
-    marks = ", ".join("{}" for _ in codes)
-    rows = await Dossier.raw(
-        f"SELECT code FROM dossier WHERE code IN ({marks}) "
-        f"UNION SELECT code FROM code_reservation WHERE code IN ({marks})",
-        *codes,
-        *codes,
-    )
-    return {r["code"] for r in rows}
+async def _taken(sql: Sql, codes: list[str]) -> set[str]:
+    return {r["code"] for r in await sql.fetch(TAKEN_CODES, codes=codes)}
 
 
-async def mint_codes(commune_code: str, year: int, count: int) -> list[str]:
+async def mint_codes(sql: Sql, commune_code: str, year: int, count: int) -> list[str]:
     """`count` new codes of the commune and year, never issued before.
 
     Distinct counters give distinct codes under one key, and codes from before the
     permutation lie below its floor; a code found taken all the same (a database
     restored without its key row) is passed over, so a submit never fails on it."""
-    issuer = CodeIssuer(await code_key(), commune_code, year)
+    issuer = CodeIssuer(await code_key(sql), commune_code, year)
     codes: list[str] = []
     while len(codes) < count:
         wanted = count - len(codes)
-        first = await allocate_counters(commune_code, year, wanted)
+        first = await allocate_counters(sql, commune_code, year, wanted)
         fresh = [issuer.code(first + i) for i in range(wanted)]
-        taken = await _taken(fresh)
+        taken = await _taken(sql, fresh)
         codes.extend(c for c in fresh if c not in taken)
     return codes

@@ -6,65 +6,54 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import msgspec
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
 
 from server.attachments.links import hashes_in
 from server.clock import utcnow, vn_today
-from server.database import execute, fetch_rows, fetch_value, insert_rows, write_transaction
+from server.database import write_transaction
 from server.dossiers.batch_store import BatchStore
-from server.dossiers.store import StoreCaches
-from server.dossiers.tables import AppliedMutation
+from server.dossiers.store import PiccoloStore, StoreCaches
 from server.identity.principal import Principal
 from server.notify.worker import notify_now
 from server.problems import FieldError, ProblemError
 from server.settings import Settings
-from sync.engine import Engine as SyncEngine
+from server.sql import (
+    INSERT_APPLIED_MUTATION,
+    LOCK_DEVICE_SEQUENCE,
+    RECORDED_OUTCOMES,
+    SET_DEVICE_SEQUENCE,
+    Sql,
+    transient_errors,
+)
+from sync.engine import MutationApplier
 from sync.messages import Mutation, Outcome, PushEnvelope, PushResponse
 from sync.store import Actor
 
-_RETRYABLE = ("DeadlockDetectedError", "SerializationError", "UniqueViolationError")
+T = TypeVar("T")
 
 
-async def _lock_sequence(engine: Engine, device_id) -> int:
+async def _lock_sequence(sql: Sql, device_id: uuid.UUID) -> int:
     """The device's last applied seq, its row created if new and locked (on
     PostgreSQL the upsert holds the row lock; SQLite's IMMEDIATE transaction already
     holds the database) until the batch commits. One round trip."""
-    upsert = (
-        "INSERT INTO device_sequence (device_id, last_seq) VALUES ({}, 0) ON CONFLICT (device_id) "
-        "DO UPDATE SET last_seq = device_sequence.last_seq RETURNING last_seq"
-    )
-    return int(await fetch_value(engine, upsert.format("$1"), upsert.format("?"), device_id))
+    return int(await sql.fetch_value(LOCK_DEVICE_SEQUENCE, device_id=device_id))
 
 
 async def _recorded(
-    engine: Engine, device_id: uuid.UUID, seqs: list[int], mutation_ids: list[uuid.UUID]
+    sql: Sql, device_id: uuid.UUID, seqs: list[int], mutation_ids: list[uuid.UUID]
 ) -> tuple[dict[int, Outcome], dict[uuid.UUID, Outcome]]:
     """What this device already has on record, in one round trip: the outcomes under
     `seqs` (replays), and the outcomes of `mutation_ids` where they were applied,
-    under whatever seq (a renumbered resend of an applied mutation). Each half is
-    one index's lookup."""
+    under whatever seq (a renumbered resend of an applied mutation)."""
     if not seqs and not mutation_ids:
         return {}, {}
-    columns = "seq, mutation_id, outcome"
-    postgres = (
-        f"SELECT true AS by_seq, {columns} FROM applied_mutation WHERE device_id = $1 AND seq = ANY($2) "
-        f"UNION ALL SELECT false, {columns} FROM applied_mutation "
-        "WHERE device_id = $1 AND repeat_of IS NULL AND mutation_id = ANY($3::uuid[])"
+    rows = await sql.fetch(
+        RECORDED_OUTCOMES, device_id=device_id, seqs=seqs, mutation_ids=mutation_ids
     )
-    marks = ", ".join
-    sqlite = (
-        f"SELECT 1 AS by_seq, {columns} FROM applied_mutation "
-        f"WHERE device_id = ? AND seq IN ({marks('?' for _ in seqs)}) "
-        f"UNION ALL SELECT 0, {columns} FROM applied_mutation "
-        f"WHERE device_id = ? AND repeat_of IS NULL AND mutation_id IN ({marks('?' for _ in mutation_ids)})"
-    )
-    if isinstance(engine, PostgresEngine):
-        rows = await fetch_rows(engine, postgres, "", device_id, seqs, mutation_ids)
-    else:
-        rows = await fetch_rows(engine, "", sqlite, device_id, *seqs, device_id, *mutation_ids)
     by_seq: dict[int, Outcome] = {}
     applied: dict[uuid.UUID, Outcome] = {}
     for r in rows:
@@ -95,7 +84,9 @@ async def _apply_batch(
     envelope: PushEnvelope,
     caches: StoreCaches | None,
 ) -> PushResponse:
-    store = BatchStore(engine, settings.base_url, caches)
+    sql = Sql(engine)
+    caches = caches or StoreCaches()
+    store = BatchStore(PiccoloStore(engine, settings.base_url, caches), sql, caches.procedures)
     now = utcnow()
     actor = Actor(
         account_id=principal.account_id,
@@ -103,12 +94,12 @@ async def _apply_batch(
         commune_code=principal.commune_code,
         device_id=envelope.device_id,
     )
-    sync = SyncEngine(store, actor, now, vn_today())
+    applier = MutationApplier(store, actor, now, vn_today())
     async with write_transaction(engine):
-        last = await _lock_sequence(engine, envelope.device_id)
+        last = await _lock_sequence(sql, envelope.device_id)
         fresh = [m for m in envelope.mutations if m.seq > last]
         replays, applied_ids = await _recorded(
-            engine,
+            sql,
             envelope.device_id,
             [m.seq for m in envelope.mutations if m.seq <= last],
             [m.id for m in fresh],
@@ -116,7 +107,7 @@ async def _apply_batch(
         await store.prefetch({m.dossier_id for m in fresh})
         await store.prefetch_sent(principal.account_id, _named_files(fresh))
         outcomes: list[Outcome] = []
-        applied: list[dict] = []
+        applied: list[dict[str, Any]] = []
         expected = None
         for index, mutation in enumerate(envelope.mutations):
             if mutation.seq <= last:
@@ -144,36 +135,30 @@ async def _apply_batch(
                 break
             first = applied_ids.get(mutation.id)
             if first is None:
-                outcome = applied_ids[mutation.id] = await sync.apply(mutation)
+                outcome = applied_ids[mutation.id] = await applier.apply(mutation)
             else:
                 # Applied already under another seq (the device renumbered it while the
                 # first push was still held somewhere): never again. This seq is used
                 # up and answered with the first application's outcome.
                 outcome = msgspec.structs.replace(first, seq=mutation.seq)
             applied.append(
-                dict(
-                    device_id=envelope.device_id,
-                    seq=mutation.seq,
-                    mutation_id=mutation.id,
-                    dossier_id=mutation.dossier_id,
-                    kind=mutation.kind,
-                    outcome=msgspec.json.encode(outcome).decode(),
-                    applied_at=now,
-                    repeat_of=None if first is None else first.seq,
-                )
+                {
+                    "device_id": envelope.device_id,
+                    "seq": mutation.seq,
+                    "mutation_id": mutation.id,
+                    "dossier_id": mutation.dossier_id,
+                    "kind": mutation.kind,
+                    "outcome": msgspec.json.encode(outcome).decode(),
+                    "applied_at": now,
+                    "repeat_of": None if first is None else first.seq,
+                }
             )
             outcomes.append(outcome)
             last = mutation.seq
         # Effects and recorded outcomes commit together, written once per batch.
         await store.flush()
-        await insert_rows(engine, AppliedMutation._meta.tablename, applied)
-        await execute(
-            engine,
-            "UPDATE device_sequence SET last_seq = $1 WHERE device_id = $2",
-            "UPDATE device_sequence SET last_seq = ? WHERE device_id = ?",
-            last,
-            envelope.device_id,
-        )
+        await sql.execute_many(INSERT_APPLIED_MUTATION, applied)
+        await sql.execute(SET_DEVICE_SEQUENCE, last_seq=last, device_id=envelope.device_id)
     return PushResponse(outcomes=outcomes, last_seq=last, expected_seq=expected)
 
 
@@ -189,14 +174,26 @@ async def push(
         raise ProblemError(
             403, "device_mismatch", detail="device_id differs from the device credential"
         )
-    for attempt in range(4):
-        try:
-            response = await _apply_batch(engine, settings, principal, envelope, caches)
-            break
-        except Exception as exc:  # asyncpg's errors have no common importable base here
-            if type(exc).__name__ not in _RETRYABLE or attempt == 3:
-                raise
-            # Two batches crossed on the same rows; the database undid one. Try again.
-            await asyncio.sleep(0.01 * (attempt + 1))
+    response = await retrying(
+        lambda: _apply_batch(engine, settings, principal, envelope, caches),
+        transient_errors(Sql(engine).dialect),
+    )
     notify_now()  # a submission's confirmation email is waiting in the outbox
     return response
+
+
+async def retrying(
+    work: Callable[[], Awaitable[T]],
+    retry_on: tuple[type[Exception], ...],
+    attempts: int = 4,
+    pause: float = 0.01,
+) -> T:
+    """`work()`, run again when it fails with one of `retry_on`: two batches crossed
+    on the same rows and the database undid one, which may pass when run again.
+    Any other error, or the last attempt's, is raised."""
+    for attempt in range(1, attempts):
+        try:
+            return await work()
+        except retry_on:
+            await asyncio.sleep(pause * attempt)
+    return await work()

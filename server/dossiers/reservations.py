@@ -13,6 +13,7 @@ from server.dossiers.minting import mint_codes
 from server.dossiers.tables import CodeReservation
 from server.identity.principal import Principal
 from server.problems import FieldError, ProblemError
+from server.sql import Sql
 from sync.messages import Reservation, ReserveResponse
 
 MAX_PER_REQUEST = 200
@@ -48,7 +49,7 @@ async def reserve_codes(engine: Engine, principal: Principal, count: int) -> Res
         year = vn_today().year
         # A block of counters, each through the keyed permutation: the phone gets the
         # codes themselves and never derives one (it holds no key).
-        codes = await mint_codes(commune, year, count)
+        codes = await mint_codes(Sql(engine), commune, year, count)
         expires = now + LIFETIME
         await CodeReservation.insert(
             *[

@@ -18,7 +18,6 @@ from server.catalog.tables import Procedure as ProcedureRow
 from server.clock import utcnow, vn_today
 from server.communes.seed import DATASET as COMMUNES_DATASET
 from server.communes.tables import Commune, Province
-from server.database import execute, insert_rows
 from server.dossiers.minting import mint_codes
 from server.dossiers.notifications import enqueue_submitted
 from server.dossiers.tables import (
@@ -29,6 +28,7 @@ from server.dossiers.tables import (
 )
 from server.identity.roles import Role
 from server.reference.versions import dataset_version
+from server.sql import DELETE_OLDER_FEED_ROWS, INSERT_FEED_ROW, Sql
 from sync.forms import Context, parse_schema
 from sync.messages import SupplementRequest
 from sync.states import State
@@ -73,7 +73,7 @@ def record_from_row(row: dict) -> DossierRecord:
     )
 
 
-def _row_values(record: DossierRecord) -> dict[str, Any]:
+def row_values(record: DossierRecord) -> dict[str, Any]:
     return {
         "owner_id": record.owner_id,
         "procedure_code": record.procedure_code,
@@ -141,11 +141,11 @@ class PiccoloStore:
 
     async def insert(self, record: DossierRecord) -> None:
         await before_dossier_write(record.id, record.fields)  # blob references and size limit
-        await Dossier.insert(Dossier(id=record.id, **_row_values(record)))
+        await Dossier.insert(Dossier(id=record.id, **row_values(record)))
 
     async def update(self, record: DossierRecord) -> None:
         await before_dossier_write(record.id, record.fields)  # blob references and size limit
-        values = _row_values(record)
+        values = row_values(record)
         await Dossier.update({getattr(Dossier, k): v for k, v in values.items()}).where(
             Dossier.id == record.id
         )
@@ -161,7 +161,7 @@ class PiccoloStore:
             )
             if row is None:
                 return None
-            version = row["current_version"]
+            version = int(row["current_version"])
         found = await procedure_version(code, version)
         if found is None:
             return None
@@ -259,7 +259,7 @@ class PiccoloStore:
         )
 
     async def next_code(self, commune_code: str, year: int) -> str:
-        return (await mint_codes(commune_code, year, 1))[0]
+        return (await mint_codes(Sql(self.engine), commune_code, year, 1))[0]
 
     async def bind_reserved_code(
         self, code: str, device_id: uuid.UUID, dossier_id: uuid.UUID
@@ -314,11 +314,10 @@ async def publish_changes(engine: Engine, records: list[DossierRecord]) -> None:
     feed row for them meanwhile: each dossier's newest row is the one just written."""
     if not records:
         return
+    sql = Sql(engine)
     now = utcnow()
-    postgres = isinstance(engine, PostgresEngine)
-    await insert_rows(
-        engine,
-        "change_feed",
+    await sql.execute_many(
+        INSERT_FEED_ROW,
         [
             {
                 "dossier_id": r.id,
@@ -329,13 +328,5 @@ async def publish_changes(engine: Engine, records: list[DossierRecord]) -> None:
             }
             for r in records
         ],
-        computed={"txid": "pg_current_xact_id()::text::bigint" if postgres else "0"},
     )
-    older = "id < (SELECT max(newer.id) FROM change_feed newer WHERE newer.dossier_id = change_feed.dossier_id)"
-    ids = [r.id for r in records]
-    await execute(
-        engine,
-        f"DELETE FROM change_feed WHERE dossier_id = ANY($1::uuid[]) AND {older}",
-        f"DELETE FROM change_feed WHERE dossier_id IN ({', '.join('?' for _ in ids)}) AND {older}",
-        *([ids] if postgres else ids),
-    )
+    await sql.execute(DELETE_OLDER_FEED_ROWS, dossier_ids=[r.id for r in records])

@@ -9,6 +9,7 @@ from server.clock import utcnow
 from server.identity.tables import Device
 from server.identity.tokens import digest, new_secret, same
 from server.problems import ProblemError
+from server.sql import DEVICE_ACCOUNT, Sql
 
 SCHEME = "Device"
 # "Last seen" is shown to the person in minutes; writing it on every sync request
@@ -53,17 +54,10 @@ def parse_credential(header_value: str) -> tuple[uuid.UUID, str]:
         raise ProblemError(401, "invalid_device_credential") from None
 
 
-# The device and its account in one statement: every sync request asks this first.
-_DEVICE_ACCOUNT = (
-    "SELECT d.token_hash, d.revoked_at, d.last_seen_at, a.id, a.role, a.commune_code, a.full_name, a.email "
-    "FROM device d JOIN account a ON a.id = d.account_id WHERE d.id = {}"
-)
-
-
 async def device_account(header_value: str) -> tuple[uuid.UUID, dict]:
     """The device id and its account's row (id, role, commune_code, full_name, email)."""
     device_id, secret = parse_credential(header_value)
-    rows = await Device.raw(_DEVICE_ACCOUNT, device_id)
+    rows = await Sql(Device._meta.db).fetch(DEVICE_ACCOUNT, device_id=device_id)
     found = rows[0] if rows else None
     if found is None or not secret or not same(found["token_hash"], digest(secret)):
         raise ProblemError(401, "invalid_device_credential")

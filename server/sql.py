@@ -1,0 +1,378 @@
+"""The hand-written SQL of the push path, one named template per statement.
+
+A template is written once, in PostgreSQL's own syntax with named parameters, and
+rendered for the engine in use:
+
+- `:name` is a parameter: `$n` on PostgreSQL (one number per name), `?` on SQLite
+  (one per occurrence, the value repeated);
+- `column = ANY(:name::type[])` takes a list: one array parameter on PostgreSQL, an
+  `IN (?, ?, …)` of its items on SQLite (an empty list matches nothing on both);
+- `{fragment}` is what only one database has: `{for_update}` (SQLite's IMMEDIATE
+  transaction already holds the database), `{current_txid}` (PostgreSQL's
+  transaction id; SQLite has one writer, so 0).
+
+Statements run on the connection of the transaction in progress, straight through
+the driver: building statements of a few thousand parameters through Piccolo's
+query strings cost more than the database took to run them. On SQLite, Piccolo's
+registered adapters convert UUIDs and datetimes as for its own queries, and its
+connections return rows as dicts."""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import msgspec
+from asyncpg.exceptions import DeadlockDetectedError, SerializationError, UniqueViolationError
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+
+
+class Dialect(enum.Enum):
+    SQLITE = "sqlite"
+    POSTGRES = "postgres"
+
+
+_FRAGMENTS: dict[str, dict[Dialect, str]] = {
+    "for_update": {Dialect.SQLITE: "", Dialect.POSTGRES: "FOR UPDATE"},
+    "current_txid": {
+        Dialect.SQLITE: "0",
+        Dialect.POSTGRES: "pg_current_xact_id()::text::bigint",
+    },
+}
+_FRAGMENT = re.compile(r"\{(\w+)\}")
+# A list parameter, or a scalar one (a `::type` cast is not a parameter).
+_PARAMETER = re.compile(r"= ANY\(:(\w+)::(\w+)\[\]\)|(?<![:\w]):([a-z_]\w*)")
+
+
+class Statement(msgspec.Struct, frozen=True):
+    name: str
+    template: str
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """Every parameter's name, each once, in the order of first use."""
+        return _parameters(self.template)[0]
+
+    @property
+    def list_parameters(self) -> frozenset[str]:
+        return _parameters(self.template)[1]
+
+    def render(self, dialect: Dialect, lengths: Mapping[str, int] | None = None) -> Rendered:
+        """The SQL for `dialect`; SQLite needs each list parameter's length."""
+        key = tuple(sorted((lengths or {}).items())) if dialect is Dialect.SQLITE else ()
+        return _render(self.template, dialect, key)
+
+
+class Rendered(msgspec.Struct, frozen=True):
+    sql: str
+    # What fills each placeholder, in order: a parameter's name, and for an item of a
+    # list on SQLite its index.
+    slots: tuple[tuple[str, int | None], ...]
+
+    def arguments(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(values[n] if i is None else values[n][i] for n, i in self.slots)
+
+
+@functools.lru_cache(maxsize=512)
+def _parameters(template: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    found = [(m.group(1) or m.group(3), bool(m.group(1))) for m in _PARAMETER.finditer(template)]
+    return tuple(dict.fromkeys(n for n, _ in found)), frozenset(n for n, listed in found if listed)
+
+
+@functools.lru_cache(maxsize=512)
+def _render(template: str, dialect: Dialect, lengths: tuple[tuple[str, int], ...]) -> Rendered:
+    text = _FRAGMENT.sub(lambda m: _FRAGMENTS[m.group(1)][dialect], template)
+    sizes = dict(lengths)
+    slots: list[tuple[str, int | None]] = []
+    numbers: dict[str, int] = {}
+
+    def placeholder(name: str) -> str:
+        if dialect is Dialect.SQLITE:
+            slots.append((name, None))
+            return "?"
+        if name not in numbers:
+            slots.append((name, None))
+            numbers[name] = len(numbers) + 1
+        return f"${numbers[name]}"
+
+    def replace(match: re.Match[str]) -> str:
+        listed, element_type, scalar = match.groups()
+        if scalar is not None:
+            return placeholder(scalar)
+        if dialect is Dialect.POSTGRES:
+            return f"= ANY({placeholder(listed)}::{element_type}[])"
+        slots.extend((listed, i) for i in range(sizes[listed]))
+        return f"IN ({', '.join('?' * sizes[listed])})"
+
+    return Rendered(sql=_PARAMETER.sub(replace, text), slots=tuple(slots))
+
+
+def dialect_of(engine: Engine) -> Dialect:
+    return Dialect.SQLITE if isinstance(engine, SQLiteEngine) else Dialect.POSTGRES
+
+
+def transient_errors(dialect: Dialect) -> tuple[type[Exception], ...]:
+    """The driver's errors that undo a transaction which may succeed if run again:
+    on PostgreSQL, two transactions that crossed on the same rows (a deadlock, a
+    serialization failure, or two inserts of one new key). SQLite has none: every
+    write transaction takes the write lock at BEGIN, so writers queue instead."""
+    if dialect is Dialect.SQLITE:
+        return ()
+    return (DeadlockDetectedError, SerializationError, UniqueViolationError)
+
+
+class Sql:
+    """The statements, run on `engine`'s transaction in progress (or, outside one,
+    each on a connection of its own)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = dialect_of(engine)
+
+    def _render(self, statement: Statement, values: Mapping[str, Any]) -> Rendered:
+        if self.dialect is Dialect.POSTGRES:
+            return statement.render(self.dialect)
+        lengths = {name: len(values[name]) for name in statement.list_parameters}
+        return statement.render(self.dialect, lengths)
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Any]:
+        """The transaction's connection; outside one, a connection of its own for
+        the statement, as Piccolo's own queries take (from the pool on PostgreSQL)."""
+        transaction = self.engine.current_transaction.get()
+        if transaction is not None:
+            yield transaction.connection
+        elif isinstance(self.engine, SQLiteEngine):
+            connection = await self.engine.get_connection()
+            try:
+                yield connection
+                await connection.commit()
+            finally:
+                await connection.close()
+        elif not isinstance(self.engine, PostgresEngine):
+            raise TypeError(f"no SQL dialect for {type(self.engine).__name__}")
+        elif self.engine.pool is not None:
+            async with self.engine.pool.acquire() as connection:
+                yield connection
+        else:
+            connection = await self.engine.get_new_connection()
+            try:
+                yield connection
+            finally:
+                await connection.close()
+
+    async def execute(self, statement: Statement, **values: Any) -> None:
+        rendered = self._render(statement, values)
+        async with self._connection() as connection:
+            if self.dialect is Dialect.SQLITE:
+                await connection.execute(rendered.sql, rendered.arguments(values))
+            else:
+                await connection.execute(rendered.sql, *rendered.arguments(values))
+
+    async def execute_many(self, statement: Statement, rows: Sequence[Mapping[str, Any]]) -> None:
+        """One statement for every row: asyncpg prepares it once per connection and
+        sends the rows in one pipelined round trip (a multi-row VALUES text of a few
+        hundred rows is too long for its statement cache, so it was parsed every batch)."""
+        if not rows:
+            return
+        rendered = statement.render(self.dialect)
+        async with self._connection() as connection:
+            await connection.executemany(rendered.sql, [rendered.arguments(r) for r in rows])
+
+    async def fetch(self, statement: Statement, **values: Any) -> list[dict[str, Any]]:
+        rendered = self._render(statement, values)
+        async with self._connection() as connection:
+            if self.dialect is Dialect.SQLITE:
+                async with connection.execute(rendered.sql, rendered.arguments(values)) as cursor:
+                    return [dict(row) for row in await cursor.fetchall()]
+            return [
+                dict(row)
+                for row in await connection.fetch(rendered.sql, *rendered.arguments(values))
+            ]
+
+    async def fetch_value(self, statement: Statement, **values: Any) -> Any:
+        """The first column of the first row (None without a row)."""
+        rows = await self.fetch(statement, **values)
+        return next(iter(rows[0].values())) if rows else None
+
+
+# -- the statements -------------------------------------------------------------
+
+# Every column of a dossier row but its id, as server/dossiers/store.py row_values gives them.
+DOSSIER_COLUMNS = (
+    "owner_id",
+    "procedure_code",
+    "family",
+    "schema_version",
+    "commune_code",
+    "state",
+    "version",
+    "code",
+    "fields",
+    "field_versions",
+    "field_devices",
+    "submitted_at",
+    "due_date",
+    "appointment_date",
+    "dup_key",
+    "possible_duplicate_of",
+    "supplement",
+    "rating_stars",
+    "rating_comment",
+    "created_by_device",
+    "created_at",
+    "updated_at",
+    "search_text",
+    "deleted_at",
+)
+
+
+def _insert(table: str, columns: Sequence[str]) -> str:
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+    )
+
+
+# A device and its account in one statement: every sync request asks this first.
+DEVICE_ACCOUNT = Statement(
+    "device_account",
+    "SELECT d.token_hash, d.revoked_at, d.last_seen_at, a.id, a.role, a.commune_code, "
+    "a.full_name, a.email FROM device d JOIN account a ON a.id = d.account_id WHERE d.id = :device_id",
+)
+# The device's last applied seq, its row created if new; on PostgreSQL the upsert
+# holds the row lock until the batch commits.
+LOCK_DEVICE_SEQUENCE = Statement(
+    "lock_device_sequence",
+    "INSERT INTO device_sequence (device_id, last_seq) VALUES (:device_id, 0) "
+    "ON CONFLICT (device_id) DO UPDATE SET last_seq = device_sequence.last_seq "
+    "RETURNING last_seq",
+)
+SET_DEVICE_SEQUENCE = Statement(
+    "set_device_sequence",
+    "UPDATE device_sequence SET last_seq = :last_seq WHERE device_id = :device_id",
+)
+# The device's outcomes under `seqs` (by_seq), and those of `mutation_ids` first
+# applied under whatever seq: each half is one index's lookup.
+RECORDED_OUTCOMES = Statement(
+    "recorded_outcomes",
+    "SELECT 1 AS by_seq, seq, mutation_id, outcome FROM applied_mutation "
+    "WHERE device_id = :device_id AND seq = ANY(:seqs::bigint[]) "
+    "UNION ALL SELECT 0, seq, mutation_id, outcome FROM applied_mutation "
+    "WHERE device_id = :device_id AND repeat_of IS NULL "
+    "AND mutation_id = ANY(:mutation_ids::uuid[])",
+)
+INSERT_APPLIED_MUTATION = Statement(
+    "insert_applied_mutation",
+    _insert(
+        "applied_mutation",
+        (
+            "device_id",
+            "seq",
+            "mutation_id",
+            "dossier_id",
+            "kind",
+            "outcome",
+            "applied_at",
+            "repeat_of",
+        ),
+    ),
+)
+# Every dossier a batch names, in id order so that batches lock in one order.
+LOCK_DOSSIERS = Statement(
+    "lock_dossiers",
+    "SELECT * FROM dossier WHERE id = ANY(:ids::uuid[]) ORDER BY id {for_update}",
+)
+INSERT_DOSSIER = Statement("insert_dossier", _insert("dossier", ("id", *DOSSIER_COLUMNS)))
+UPDATE_DOSSIER = Statement(
+    "update_dossier",
+    f"UPDATE dossier SET {', '.join(f'{c} = :{c}' for c in DOSSIER_COLUMNS)} WHERE id = :id",
+)
+INSERT_DOSSIER_HISTORY = Statement(
+    "insert_dossier_history",
+    _insert(
+        "dossier_history",
+        (
+            "dossier_id",
+            "at",
+            "actor_id",
+            "actor_role",
+            "device_id",
+            "action",
+            "from_state",
+            "to_state",
+            "message",
+            "detail",
+        ),
+    ),
+)
+INSERT_AUDIT_EVENT = Statement(
+    "insert_audit_event",
+    _insert(
+        "audit_event",
+        ("at", "actor_id", "device_id", "action", "target_kind", "target_id", "ip", "detail"),
+    ),
+)
+INSERT_FEED_ROW = Statement(
+    "insert_feed_row",
+    "INSERT INTO change_feed (txid, dossier_id, owner_id, commune_code, version, at) "
+    "VALUES ({current_txid}, :dossier_id, :owner_id, :commune_code, :version, :at)",
+)
+# Each dossier's feed rows but its newest (server/dossiers/store.py publish_changes).
+DELETE_OLDER_FEED_ROWS = Statement(
+    "delete_older_feed_rows",
+    "DELETE FROM change_feed WHERE dossier_id = ANY(:dossier_ids::uuid[]) AND id < "
+    "(SELECT max(newer.id) FROM change_feed newer WHERE newer.dossier_id = change_feed.dossier_id)",
+)
+# Of `hashes`, the verified blobs this account has sent, with their sizes.
+SENT_BLOBS = Statement(
+    "sent_blobs",
+    "SELECT b.sha256, b.size FROM blob b WHERE b.sha256 = ANY(:hashes::text[]) AND EXISTS "
+    "(SELECT 1 FROM blob_uploader u WHERE u.sha256 = b.sha256 AND u.account_id = :account_id)",
+)
+# The key that permutes dossier codes (server/dossiers/minting.py), and its making
+# at first use: of two processes that race, one insert wins.
+CODE_KEY = Statement("code_key", "SELECT key FROM code_key WHERE id = :id")
+INSERT_CODE_KEY = Statement(
+    "insert_code_key",
+    "INSERT INTO code_key (id, key, created_at) VALUES (:id, :key, :created_at) "
+    "ON CONFLICT DO NOTHING",
+)
+# `count` consecutive code counters of a commune and year, in one atomic upsert.
+ALLOCATE_CODE_COUNTERS = Statement(
+    "allocate_code_counters",
+    "INSERT INTO code_counter (commune_code, year, next_value) VALUES (:commune_code, :year, :after) "
+    "ON CONFLICT (commune_code, year) DO UPDATE SET next_value = code_counter.next_value + :count "
+    "RETURNING next_value",
+)
+# Which of `codes` a dossier or a reservation already holds.
+TAKEN_CODES = Statement(
+    "taken_codes",
+    "SELECT code FROM dossier WHERE code = ANY(:codes::text[]) "
+    "UNION SELECT code FROM code_reservation WHERE code = ANY(:codes::text[])",
+)
+
+STATEMENTS = (
+    DEVICE_ACCOUNT,
+    LOCK_DEVICE_SEQUENCE,
+    SET_DEVICE_SEQUENCE,
+    RECORDED_OUTCOMES,
+    INSERT_APPLIED_MUTATION,
+    LOCK_DOSSIERS,
+    INSERT_DOSSIER,
+    UPDATE_DOSSIER,
+    INSERT_DOSSIER_HISTORY,
+    INSERT_AUDIT_EVENT,
+    INSERT_FEED_ROW,
+    DELETE_OLDER_FEED_ROWS,
+    SENT_BLOBS,
+    CODE_KEY,
+    INSERT_CODE_KEY,
+    ALLOCATE_CODE_COUNTERS,
+    TAKEN_CODES,
+)
