@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import msgspec
 
+from harness.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
 from server.clock import vn_today
 from server.communes.seed import seed_communes
 from server.communes.source import SourceCommune, load_source
 from server.database import write_transaction
-from tests.support.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
 
 NEW_COMMUNE = "99990"
 

@@ -13,11 +13,11 @@ import asyncpg
 import pytest
 from asyncpg.exceptions import SerializationError, UndefinedTableError
 
+from harness.sync_client import birth_answers, uuid7
 from server.clock import vn_today
 from server.dossiers.push import retrying
 from server.settings import Settings
 from server.sql import Dialect, transient_errors
-from tests.support.sync_client import birth_answers, uuid7
 from tests.sync.conftest import device_for, make_account
 
 COUNTER = "commune_code = '00070' AND year = 1999"
