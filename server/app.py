@@ -22,6 +22,7 @@ from server.dossiers.controllers import LookupController, SyncController
 from server.dossiers.receipt import ReceiptController, status_link
 from server.fees.controllers import FeesController
 from server.health import health
+from server.identity import passwords
 from server.identity.captcha.controllers import CaptchaController
 from server.identity.controllers import IDENTITY_CONTROLLERS
 from server.maintenance import maintenance
@@ -40,6 +41,7 @@ from server.settings import Settings, load_settings
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
+    passwords.use_settings(settings)
     engine = build_engine(settings)
 
     @asynccontextmanager

@@ -20,6 +20,7 @@ from tests.e2e.test_pwa_offline import (
     page_today,
     sign_in,
 )
+from tests.support.waiting import wait_until
 
 CANCEL = re.compile("Hủy nộp")
 
@@ -49,15 +50,9 @@ async def dossier_row(live_server, dossier_id: str) -> dict | None:
         await connection.close()
 
 
-async def eventually(check, timeout: float = 30.0):
+async def eventually(check):
     """Waits for the server to hold what `check` wants (polling its database)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = await check()
-        if value or loop.time() > deadline:
-            return value
-        await asyncio.sleep(0.25)
+    return await wait_until(check, seconds=30, interval=0.25, message="the server never held it")
 
 
 async def submit_offline(page):

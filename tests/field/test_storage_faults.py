@@ -38,13 +38,14 @@ from server.settings import Settings
 from tests.attachments import samples
 from tests.conftest import IN_CI
 from tests.support import databases as dbs
+from tests.support.devices import sign_in_device_at
 from tests.support.pg_cluster import ClusterUnavailable, PrivateCluster
 from tests.support.server_process import (
+    PASSWORD,
     ServerProcess,
     insert_accounts,
     print_logs,
     server_env,
-    sign_in_device,
 )
 from tests.support.sync_client import SyncDevice, birth_answers, uuid7
 from tests.support.tus_client import TusClient
@@ -68,7 +69,7 @@ async def running(server: ServerProcess) -> AsyncIterator[None]:
 
 async def signed_in(server: ServerProcess, http: httpx.AsyncClient) -> SyncDevice:
     [email] = await insert_accounts([("citizen", "")])
-    return await sign_in_device(server.url, email, http)
+    return await sign_in_device_at(server.url, email, PASSWORD, http)
 
 
 # -- (a) the disk fills during an upload ----------------------------------------------

@@ -29,7 +29,8 @@ from sync.codes import (
     parse_code,
     sequence_of,
 )
-from tests.support.server_process import ServerProcess, insert_accounts, server_env, sign_in_device
+from tests.support.devices import sign_in_device_at
+from tests.support.server_process import PASSWORD, ServerProcess, insert_accounts, server_env
 from tests.support.sync_client import SyncDevice
 from tests.sync.conftest import app, citizen, device_for, make_account  # noqa: F401 (fixtures)
 from tests.sync.test_sync_bad_input import captcha, problem, reserve, submitted_birth, visitor  # noqa: F401
@@ -89,7 +90,7 @@ async def test_counting_or_stepping_from_ones_own_code_hits_nothing(citizen: Syn
     assert min(b - a for a, b in zip(values, values[1:])) > STEPS, values
 
 
-async def test_reserved_blocks_are_not_consecutive_and_the_server_takes_them(app) -> None:  # noqa: F811
+async def test_reserved_blocks_are_not_consecutive_and_the_server_takes_them(app) -> None:
     official = await make_account("outreach", COMMUNE)
     phone = await device_for(app, official)
     async with aclosing(phone.http):
@@ -239,13 +240,14 @@ async def test_two_server_processes_on_one_database_mint_from_one_key(settings, 
                     for s in servers
                 ]
                 phones = [
-                    await sign_in_device(s.url, official, c) for s, c in zip(servers, clients)
+                    await sign_in_device_at(s.url, official, PASSWORD, c)
+                    for s, c in zip(servers, clients)
                 ]
                 answers = await asyncio.gather(*(reserve(p, 5) for p in phones))
                 for r in answers:
                     assert r.status_code == 201, r.text
                     issued += [c["code"] for c in r.json()["codes"]]
-                citizen_ = await sign_in_device(servers[1].url, applicant, clients[1])
+                citizen_ = await sign_in_device_at(servers[1].url, applicant, PASSWORD, clients[1])
                 issued += await submit_several(citizen_, 2)
 
             # One of them restarted: the key survived, the counter goes on.
@@ -253,7 +255,7 @@ async def test_two_server_processes_on_one_database_mint_from_one_key(settings, 
             servers[0].start()
             await servers[0].wait_ready()
             async with httpx.AsyncClient(base_url=servers[0].url, timeout=60) as http:
-                phone = await sign_in_device(servers[0].url, official, http)
+                phone = await sign_in_device_at(servers[0].url, official, PASSWORD, http)
                 r = await reserve(phone, 3)
                 assert r.status_code == 201, r.text
                 issued += [c["code"] for c in r.json()["codes"]]
