@@ -1,6 +1,8 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run   installs, builds the app, migrates, seeds and serves on http://localhost:8000
 #   make test  installs and runs every test (pytest on SQLite and PostgreSQL, vitest)
+# and one for working on the code:
+#   make test-fast  the tests worth running after every change (a few minutes; see below)
 
 PYTHON ?= python3
 VENV := .venv
@@ -18,7 +20,7 @@ ESPEAK := /usr/bin/espeak-ng
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Style, import order (ruff) and types (pyright: strict on sync/, basic elsewhere).
-.PHONY: run test lint test-python test-pwa install pwa chromium bench clean
+.PHONY: run test test-fast lint test-python test-pwa install pwa chromium bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,8 +73,25 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/pyright
 
+# Two processes (pytest-xdist) where tests are independent: each has its own databases,
+# ports and temporary files. Modules stay whole on one process (--dist loadscope) so a
+# module's live server (tests/hostile) starts once. The browser tests run afterwards on
+# their own, one at a time: Chromium and the servers it drives time out under the load.
+XDIST := -n 2 --dist loadscope
+
 test-python: $(INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(ESPEAK) $(TUS_JS_DEPS)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(XDIST) -m "not e2e"
+	$(BIN)/python -m pytest -q -m e2e
+
+# For development, the confidence that fits in about three minutes on two cores: every
+# unit, API, sync, attachment, identity, desk, payment, notification and integration
+# test on SQLite, on two processes. Left to `make test`: PostgreSQL (the same tests
+# again, plus its own few; run one engine's with MOTCUA_TEST_ENGINES=postgres), the
+# browser (e2e), shaped-link and fault (field) and hostile-input suites, and the tests
+# marked slow (more than a few seconds each: real server processes, crashes, load).
+test-fast: $(INSTALLED) $(PWA_BUILT) $(TUS_JS_DEPS)
+	MOTCUA_TEST_ENGINES=sqlite $(BIN)/python -m pytest -q -n 2 \
+	  -m "not e2e and not field and not hostile and not slow"
 
 test-pwa: $(PWA_DEPS) $(PWA_BUILT)
 	cd pwa && npx vitest run && npm run typecheck && npm run budget

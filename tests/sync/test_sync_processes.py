@@ -51,6 +51,9 @@ from tests.support.sync_client import SyncDevice, birth_answers, fake_sha256, uu
 from tests.support.sync_client import _register_fake_blobs as register_fake_blobs
 from tests.support.waiting import wait_until
 
+# Real `motcua serve` processes, started, killed and restarted: seconds each.
+pytestmark = pytest.mark.slow
+
 CHILDREN = ("Nguyễn Minh Khang", "Lê Thị Hoa", "Phạm Gia Bảo", "Trần Ngọc Ánh", "Võ Đức Anh")
 RETRIES = 30
 
