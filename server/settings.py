@@ -159,6 +159,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raise SettingsError(
             f"MOTCUA_SMTP_SECURITY: expected none, starttls or tls, got {smtp_security!r}"
         )
+    time_cost, memory_kib, parallelism = _argon2_cost(env)
     return Settings(
         database_url=database_url,
         data_dir=data_dir,
@@ -177,8 +178,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         demo_mode=_bool(env, "MOTCUA_DEMO", False),
         session_idle_minutes=_int(env, "MOTCUA_SESSION_IDLE_MINUTES", 30),
         session_absolute_hours=_int(env, "MOTCUA_SESSION_ABSOLUTE_HOURS", 12),
+        argon2_time_cost=time_cost,
+        argon2_memory_kib=memory_kib,
+        argon2_parallelism=parallelism,
         **_sms_settings(env),
-        **_password_settings(env),
         **_payment_settings(env),
         **_attachment_settings(env),
         **kwargs,
@@ -222,7 +225,7 @@ def _attachment_settings(env: dict[str, str]) -> dict[str, object]:
     }
 
 
-def _password_settings(env: dict[str, str]) -> dict[str, object]:
+def _argon2_cost(env: dict[str, str]) -> tuple[int, int, int]:
     time_cost = _int(env, "MOTCUA_ARGON2_TIME_COST", 3)
     parallelism = _int(env, "MOTCUA_ARGON2_PARALLELISM", 4)
     memory_kib = _int(env, "MOTCUA_ARGON2_MEMORY_KIB", 64 * 1024)
@@ -236,11 +239,7 @@ def _password_settings(env: dict[str, str]) -> dict[str, object]:
             f"MOTCUA_ARGON2_MEMORY_KIB: argon2 needs at least 8 KiB per lane, {8 * parallelism} "
             f"for {parallelism}; got {memory_kib}"
         )
-    return {
-        "argon2_time_cost": time_cost,
-        "argon2_memory_kib": memory_kib,
-        "argon2_parallelism": parallelism,
-    }
+    return time_cost, memory_kib, parallelism
 
 
 def _sms_settings(env: dict[str, str]) -> dict[str, object]:
