@@ -22,6 +22,9 @@ from tests.conftest import ENGINES
 from tests.support import databases as dbs
 from tests.support.chaos import Chaos, ChaosPlan, render
 
+# Server processes killed and restarted under simulated phones: tens of seconds each.
+pytestmark = pytest.mark.slow
+
 
 def chaos_seed() -> int:
     return int(os.environ.get("MOTCUA_CHAOS_SEED") or random.randrange(1 << 30))

@@ -50,6 +50,9 @@ from tests.support.server_process import (
 from tests.support.sync_client import SyncDevice, birth_answers, uuid7
 from tests.support.tus_client import TusClient
 
+# A full disk and a database restart under real server processes: tens of seconds each.
+pytestmark = pytest.mark.slow
+
 CHUNK = 256 * 1024
 
 

@@ -224,6 +224,7 @@ async def stored_key() -> bytes:
     return key
 
 
+@pytest.mark.slow  # two server processes, one restarted: tens of seconds
 async def test_two_server_processes_on_one_database_mint_from_one_key(settings, tmp_path) -> None:
     """Two `motcua serve` processes (as two hosts would) on one database reserve at
     the same moment, so both reach for the key before it exists; one of them is then

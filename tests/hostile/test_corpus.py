@@ -374,6 +374,7 @@ _next_seq: dict[uuid.UUID, int] = {}
     suppress_health_check=list(HealthCheck),
 )
 @given(data=st.data())
+@pytest.mark.slow  # many generated envelopes: tens of seconds
 async def test_mutated_envelopes_never_break_the_server(
     device: SyncDevice, encoding: str, data
 ) -> None:

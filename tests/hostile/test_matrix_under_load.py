@@ -9,6 +9,7 @@ import asyncio
 import itertools
 
 import httpx
+import pytest
 
 from server.clock import vn_today
 from server.settings import Settings
@@ -22,6 +23,9 @@ from tests.support.server_process import (
 )
 from tests.support.sync_client import birth_answers, fake_sha256, uuid7
 from tests.sync.test_sync_processes import bound_engine, running
+
+# A real server under pushing phones while the matrix is walked: about a minute.
+pytestmark = pytest.mark.slow
 
 PHONES = 4
 _addresses = itertools.count(1)
