@@ -4,7 +4,6 @@ and always stopped (terminate, wait, kill) with their log kept for failures."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import os
 import signal
@@ -19,6 +18,7 @@ import httpx
 from server.identity.passwords import hash_password
 from server.identity.tables import Account
 from server.settings import Settings
+from tests.support.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "tiến trình thử 2026"
@@ -81,18 +81,22 @@ class ServerProcess:
             )
         return self
 
-    async def wait_ready(self, rounds: int = 600) -> None:
+    async def wait_ready(self, seconds: float = 30) -> None:
         async with httpx.AsyncClient(timeout=2) as http:
-            for _ in range(rounds):
+
+            async def healthy() -> bool:
                 if self.process is None or self.process.poll() is not None:
                     raise RuntimeError(f"{self.name} exited early:\n{self.log_text()}")
                 try:
-                    if (await http.get(self.url + "/health")).status_code == 200:
-                        return
+                    return (await http.get(self.url + "/health")).status_code == 200
                 except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.05)
-        raise RuntimeError(f"{self.name} never answered /health:\n{self.log_text()}")
+                    return False
+
+            await wait_until(
+                healthy,
+                seconds=seconds,
+                message=lambda: f"{self.name} never answered /health:\n{self.log_text()}",
+            )
 
     def kill9(self) -> None:
         """A crash: no shutdown, no flush, no rollback by the process itself."""
