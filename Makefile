@@ -83,12 +83,15 @@ test-python: $(INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(ESPEAK) $(TUS_JS_DEPS)
 	$(BIN)/python -m pytest -q $(XDIST) -m "not e2e"
 	$(BIN)/python -m pytest -q -m e2e
 
-# For development, the confidence that fits in about three minutes on two cores: every
-# unit, API, sync, attachment, identity, desk, payment, notification and integration
-# test on SQLite, on two processes. Left to `make test`: PostgreSQL (the same tests
-# again, plus its own few; run one engine's with MOTCUA_TEST_ENGINES=postgres), the
-# browser (e2e), shaped-link and fault (field) and hostile-input suites, and the tests
-# marked slow (more than a few seconds each: real server processes, crashes, load).
+# For development, the most confidence that fits well inside three minutes on two
+# cores: every unit, API, sync, attachment, identity, desk, payment, notification and
+# integration test (about 1,140) on SQLite, on two processes. They take about 76 s of
+# CPU, so roughly a minute on an idle machine (an estimate; 3.5 min measured with the
+# load average at 20).
+# Left to `make test`: PostgreSQL (the same tests again: several times slower, each test
+# clones a database; MOTCUA_TEST_ENGINES=postgres runs that half), the browser (e2e),
+# shaped-link and fault (field) and hostile-input suites, and the tests marked slow
+# (seconds to minutes each: real server processes, crashes, generated histories).
 test-fast: $(INSTALLED) $(PWA_BUILT) $(TUS_JS_DEPS)
 	MOTCUA_TEST_ENGINES=sqlite $(BIN)/python -m pytest -q -n 2 \
 	  -m "not e2e and not field and not hostile and not slow"
