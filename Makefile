@@ -86,8 +86,8 @@ test-python: $(INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(ESPEAK) $(TUS_JS_DEPS)
 # For development, the most confidence that fits well inside three minutes on two
 # cores: every unit, API, sync, attachment, identity, desk, payment, notification and
 # integration test (about 1,140) on SQLite, on two processes. They take about 76 s of
-# CPU, so roughly a minute on an idle machine (an estimate; 3.5 min measured with the
-# load average at 20).
+# CPU, so roughly a minute on an idle machine (an estimate; measured on a shared one:
+# 2.5 min with the load average between 8 and 14, 3.5 min at 20).
 # Left to `make test`: PostgreSQL (the same tests again: several times slower, each test
 # clones a database; MOTCUA_TEST_ENGINES=postgres runs that half), the browser (e2e),
 # shaped-link and fault (field) and hostile-input suites, and the tests marked slow
