@@ -7,8 +7,16 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-INSTALLED := $(VENV)/.installed
+# One stamp per install: the app alone (`make run`), with the test extra (`make test`,
+# `make lint`), with the bench extra (`make bench`). Each is redone when pyproject.toml
+# changes, and each extra's install comes after the app's.
+APP_INSTALLED := $(VENV)/.installed-app
+TEST_INSTALLED := $(VENV)/.installed-test
+BENCH_INSTALLED := $(VENV)/.installed-bench
 PWA_DEPS := pwa/node_modules/.installed
+# openapi-typescript with its own TypeScript 5 (the app's is 7): makes pwa/src/api/schema.d.ts,
+# which tests/unit/test_api_schema_types.py checks.
+API_TYPES_DEPS := pwa/tools/openapi-typescript/node_modules/.installed
 # tus-js-client, which tests/attachments drives under Node against the tus endpoint.
 TUS_JS_DEPS := tests/tus_js/node_modules/.installed
 PWA_BUILT := pwa/dist/index.html
@@ -26,11 +34,20 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(INSTALLED): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+$(APP_INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
 	touch $@
 
-install: $(INSTALLED)
+$(TEST_INSTALLED): $(APP_INSTALLED)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# The bench extra holds the test extra: the benchmarks drive the test helpers.
+$(BENCH_INSTALLED): $(TEST_INSTALLED)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@
+
+install: $(APP_INSTALLED)
 
 # A no-op once the file exists. Tries with the package lists as they are, and only
 # when that fails refreshes them (apt-get update) and tries again.
@@ -50,6 +67,10 @@ $(PWA_DEPS): pwa/package-lock.json
 	cd pwa && npm ci --no-audit --no-fund
 	touch $@
 
+$(API_TYPES_DEPS): pwa/tools/openapi-typescript/package-lock.json
+	cd pwa/tools/openapi-typescript && npm ci --no-audit --no-fund
+	touch $@
+
 $(TUS_JS_DEPS): tests/tus_js/package-lock.json
 	cd tests/tus_js && npm ci --no-audit --no-fund
 	touch $@
@@ -60,7 +81,7 @@ $(PWA_BUILT): $(PWA_DEPS) $(PWA_SOURCES)
 pwa: $(PWA_BUILT)
 
 # `make run` is for trying the product: demo mode is on unless MOTCUA_DEMO says otherwise.
-run: $(INSTALLED) $(PWA_BUILT) $(ESPEAK)
+run: $(APP_INSTALLED) $(PWA_BUILT) $(ESPEAK)
 	$(BIN)/motcua migrate
 	$(BIN)/motcua seed
 	$(BIN)/motcua demo
@@ -68,7 +89,9 @@ run: $(INSTALLED) $(PWA_BUILT) $(ESPEAK)
 
 test: lint test-python test-pwa
 
-lint: $(INSTALLED)
+# pyright checks bench/ too, against the bench extra's libraries (matplotlib, aiohttp):
+# without them it reports their imports as missing.
+lint: $(TEST_INSTALLED) $(BENCH_INSTALLED)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/pyright
@@ -79,7 +102,7 @@ lint: $(INSTALLED)
 # their own, one at a time: Chromium and the servers it drives time out under the load.
 XDIST := -n 2 --dist loadscope
 
-test-python: $(INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(ESPEAK) $(TUS_JS_DEPS)
+test-python: $(TEST_INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(ESPEAK) $(TUS_JS_DEPS) $(API_TYPES_DEPS)
 	$(BIN)/python -m pytest -q $(XDIST) -m "not e2e"
 	$(BIN)/python -m pytest -q -m e2e
 
@@ -92,15 +115,15 @@ test-python: $(INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(ESPEAK) $(TUS_JS_DEPS)
 # clones a database; MOTCUA_TEST_ENGINES=postgres runs that half), the browser (e2e),
 # shaped-link and fault (field) and hostile-input suites, and the tests marked slow
 # (seconds to minutes each: real server processes, crashes, generated histories).
-test-fast: $(INSTALLED) $(PWA_BUILT) $(TUS_JS_DEPS)
+test-fast: $(TEST_INSTALLED) $(PWA_BUILT) $(TUS_JS_DEPS) $(API_TYPES_DEPS)
 	MOTCUA_TEST_ENGINES=sqlite $(BIN)/python -m pytest -q -n 2 \
 	  -m "not e2e and not field and not hostile and not slow"
 
 test-pwa: $(PWA_DEPS) $(PWA_BUILT)
 	cd pwa && npx vitest run && npm run typecheck && npm run budget
 
-bench: $(INSTALLED)
+bench: $(BENCH_INSTALLED)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) pwa/node_modules pwa/dist tests/tus_js/node_modules
+	rm -rf $(VENV) pwa/node_modules pwa/dist tests/tus_js/node_modules pwa/tools/openapi-typescript/node_modules

@@ -7,7 +7,7 @@ at once to two processes, send the later part of a batch first, lose answers (an
 send again), replay old confirmed batches, and pull now and then; processes are
 killed with SIGKILL and restarted throughout. Then a quiet phase: every phone
 pushes until its outbox is empty and pulls to the end. The harness is
-tests/support/chaos.py (tests/field/test_chaos.py runs it CI-sized).
+harness/chaos.py (tests/field/test_chaos.py runs it CI-sized).
 
 Prints what happened (pushes, cuts, kills, duplicates, reorders, replays, HTTP
 statuses) and the invariants, each a count that must be 0: drafts lost, codes
@@ -21,9 +21,9 @@ import random
 
 from bench.common import Report, cli
 from bench.servers import BenchSetupError, Database, postgres_problem, scratch_dir
+from harness.chaos import Chaos, ChaosPlan, render
 from server.database import bound_engine
 from server.settings import load_settings
-from tests.support.chaos import Chaos, ChaosPlan, render
 
 
 async def run(quick: bool = False) -> Report:
@@ -113,4 +113,4 @@ async def run(quick: bool = False) -> Report:
 
 
 if __name__ == "__main__":
-    cli(run, __doc__)
+    cli(run, __doc__ or "")

@@ -28,7 +28,7 @@ import httpx
 
 from bench.common import Report, cli
 from bench.servers import motcua
-from tests.support.tus_client import TusClient
+from harness.tus_client import TusClient
 
 MiB = 1024 * 1024
 TARGET_MIB = 400

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import msgspec
 
-from bench.servers import Device
+from bench.devices import Device
 
 JSON = "application/json"
 MSGPACK = "application/x-msgpack"

@@ -65,12 +65,12 @@ import aiohttp
 import httpx
 
 from bench.common import Report, cli, ms, percentile
+from bench.devices import Device
 from bench.load import JSON, encode
 from bench.servers import (
     PASSWORD,
     BenchSetupError,
     Cluster,
-    Device,
     available_engines,
     memory_of,
     motcua,

@@ -38,7 +38,7 @@ from bench.load import (
 from bench.push_throughput import split
 from bench.servers import available_engines, free_port, memory_of, motcua, scratch_dir
 from bench.workload import PROCEDURE, birth_fields, chunks, create_draft_payload
-from tests.support.sync_client import uuid7
+from harness.sync_client import uuid7
 
 NODE_MODULES = BENCH / "node_modules"
 DEADLINE = 60  # seconds for one timed phase; a slower run stops there and reports its rate

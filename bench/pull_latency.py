@@ -18,8 +18,9 @@ import time
 import httpx
 
 from bench.common import Report, cli, ms, percentile
+from bench.devices import Device
 from bench.load import JSON, MSGPACK, decode, encode
-from bench.servers import Device, available_engines, motcua
+from bench.servers import available_engines, motcua
 from bench.workload import chunks, submitted_dossier
 
 PUSHERS = 4  # devices of the same account that create the dossiers, at once

@@ -3,7 +3,7 @@
 Each device (8 by default, one account each, signed in over HTTP) pushes its share of
 10,000 mutations in batches of 50, one batch after another; the devices run side by
 side. The mutations follow the create_draft (20 fields) → attach → edit_draft rhythm
-of tests/support/sync_client.py, so every one is validated against the khai-sinh
+of harness/sync_client.py, so every one is validated against the khai-sinh
 form, merged field by field, recorded with its (device, seq) outcome and published to
 the change feed — the full exactly-once path. Bodies are encoded before the clock
 starts; the client runs on the same machine and shares its cores with the server

@@ -35,6 +35,8 @@ from typing import Any
 import httpx
 
 from bench.common import REPO
+from bench.devices import Device
+from bench.workload import attachment_pool
 
 # The source tree whose server is measured: this repository unless MOTCUA_BENCH_TREE
 # names another checkout (e.g. `git archive HEAD` unpacked while the tree is mid-edit).
@@ -217,8 +219,6 @@ def _register_blobs(env: dict[str, str]) -> None:
     rows with no bytes, as the tests do), so that a submit naming them is accepted.
     Uploading is not what these benchmarks measure. A server without an attachments
     service accepts any hash, and then nothing is inserted."""
-    from bench.workload import attachment_pool
-
     result = subprocess.run(
         [sys.executable, "-c", _INSERT_BLOBS],
         input=json.dumps(attachment_pool()),
@@ -348,45 +348,6 @@ asyncio.run(main(int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]))
 
 
 # -- devices ------------------------------------------------------------------------
-
-
-@dataclass(eq=False)
-class Device:
-    """A registered install: its id, its credential and its own mutation seq."""
-
-    base_url: str
-    device_id: uuid.UUID
-    credential: str
-    email: str
-    seq: int = 0
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Device {self.credential}"}
-
-    def client(self, **kwargs: Any) -> httpx.AsyncClient:
-        """A client with its own connection, signing every request as this device."""
-        kwargs.setdefault("timeout", httpx.Timeout(120.0, connect=10.0))
-        kwargs["headers"] = {**self.auth, **kwargs.get("headers", {})}
-        return httpx.AsyncClient(base_url=self.base_url, **kwargs)
-
-    def mutation(
-        self, kind: str, dossier_id: uuid.UUID, payload: dict[str, Any], base_version: int = 0
-    ) -> dict[str, Any]:
-        from tests.support.sync_client import uuid7
-
-        self.seq += 1
-        return {
-            "seq": self.seq,
-            "id": str(uuid7()),
-            "dossier_id": str(dossier_id),
-            "kind": kind,
-            "payload": payload,
-            "base_version": base_version,
-        }
-
-    def envelope(self, mutations: list[dict[str, Any]]) -> dict[str, Any]:
-        return {"device_id": str(self.device_id), "mutations": mutations}
 
 
 async def sign_in_device(base_url: str, email: str, name: str = "bench phone") -> Device:

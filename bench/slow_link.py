@@ -1,11 +1,11 @@
 """Slow links (issue #8): an outreach official's phone syncs its day over 3G and 2G.
 
-The link is tests/support/shaped_link.py, a userspace TCP proxy on 127.0.0.1 (`tc
+The link is harness/shaped_link.py, a userspace TCP proxy on 127.0.0.1 (`tc
 netem` is missing from these kernels): one airtime schedule shared by both
 directions, a one-way delay per direction, a round trip per new connection, and on
 2G a drop of every open connection every few hundred KB (seeded).
 
-The phone is tests/support/outreach_day.py, protocol-level: codes reserved at the
+The phone is harness/outreach_day.py, protocol-level: codes reserved at the
 office (not over the link), then the day recorded offline — births of the
 `khai-sinh-luu-dong` form, each with its reserved code and photos of its papers
 (real JPEGs of noise, which do not compress) — synced in one go through the link to
@@ -31,8 +31,8 @@ import httpx
 
 from bench.common import Report, cli
 from bench.servers import motcua
-from tests.support.outreach_day import DayResult, OutreachDevice, record_day
-from tests.support.shaped_link import EDGE_2G, UMTS_3G, LinkProfile, LinkStats, ShapedLink
+from harness.outreach_day import DayResult, OutreachDevice, record_day
+from harness.shaped_link import EDGE_2G, UMTS_3G, LinkProfile, LinkStats, ShapedLink
 
 TARGETS = {"3G": 1.25, "2G": 1.5}
 FULL = [(UMTS_3G, 50, 150, 250_000), (EDGE_2G, 10, 10, 250_000)]

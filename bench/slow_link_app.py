@@ -10,7 +10,7 @@ shows nothing pending.
 
 The slow link, two ways:
 - "shaped link": every byte between Chromium and the server crosses
-  tests/support/shaped_link.py (the same proxy as bench/slow_link.py), switched from
+  harness/shaped_link.py (the same proxy as bench/slow_link.py), switched from
   loopback speed to the profile just before going online — the service worker's
   and the page's requests alike;
 - "Chromium emulation": CDP `Network.emulateNetworkConditions` on the page (latency,
@@ -36,7 +36,7 @@ from pathlib import Path
 
 from bench.common import Report, cli
 from bench.servers import PASSWORD, motcua
-from tests.support.shaped_link import EDGE_2G, LOOPBACK, UMTS_3G, LinkProfile, ShapedLink
+from harness.shaped_link import EDGE_2G, LOOPBACK, UMTS_3G, LinkProfile, ShapedLink
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

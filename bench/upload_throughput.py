@@ -2,7 +2,7 @@
 
 1. Throughput: 5 MB files (PDF-shaped, incompressible) uploaded to a real
    `motcua serve` over loopback by the Python tus client of the tests
-   (tests/support/tus_client.py): 256 KiB chunks, each with its SHA-256
+   (harness/tus_client.py): 256 KiB chunks, each with its SHA-256
    Upload-Checksum, one after another, as a phone sends them. The clock runs from
    the creation POST to the last PATCH's answer, so it includes the per-chunk
    commits (row lock, write, fsync), the whole-file hash, the type check and the
@@ -29,9 +29,9 @@ import httpx
 
 from bench.common import Report, cli
 from bench.servers import available_engines, motcua
+from harness.cut_proxy import CuttingProxy
+from harness.tus_client import TusClient
 from tests.attachments.samples import pdf
-from tests.support.cut_proxy import CuttingProxy
-from tests.support.tus_client import TusClient
 
 CHUNK = 256 * 1024
 SIZE = 5 * 1024 * 1024

@@ -3,7 +3,7 @@ without gzip (level 6, the level the server's compression middleware uses).
 
 Everything measured is a real body to or from a running `motcua serve` (SQLite):
 - birth draft: a push envelope of one create_draft mutation carrying the complete
-  20-field birth answer set (tests/support/sync_client.birth_answers), and the push
+  20-field birth answer set (harness/sync_client.birth_answers), and the push
   answer for it; also one draft's share of a batch of 50 (gzip finds the repeats);
 - status change: the submit mutation (envelope of one), its push answer (state and
   the new dossier code), and a pull page carrying that one dossier's view.
@@ -22,10 +22,11 @@ from typing import Any
 import httpx
 
 from bench.common import Report, cli
+from bench.devices import Device
 from bench.load import JSON, MSGPACK, decode, encode
-from bench.servers import Device, motcua
+from bench.servers import motcua
 from bench.workload import attach_payload, create_draft_payload, draft_mutations
-from tests.support.sync_client import uuid7
+from harness.sync_client import uuid7
 
 TARGET = 1536  # bytes per birth draft
 REQUEST = object()  # placeholder: whether the server takes gzip request bodies

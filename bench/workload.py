@@ -1,7 +1,7 @@
 """Realistic mutations: birth registration drafts as a phone queues them.
 
 A dossier is `create_draft` (procedure khai-sinh with the complete 20-field answer
-set of tests/support/sync_client.birth_answers, the child's name varied), then
+set of harness/sync_client.birth_answers, the child's name varied), then
 `attach` (the hospital birth certificate, by SHA-256) and `edit_draft` (the person
 corrects two fields). For the pull benchmark it is also submitted (a state change
 that gets a dossier code)."""
@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.servers import Device
-from tests.support.sync_client import birth_answers, uuid7
+from bench.devices import Device
+from harness.sync_client import birth_answers, uuid7
 
 PROCEDURE = "khai-sinh"
 # Distinct birth-certificate files; dossier i attaches file i % ATTACHMENT_POOL. The

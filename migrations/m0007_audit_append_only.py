@@ -1,6 +1,6 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine import engine_finder
+from piccolo.engine.postgres import PostgresEngine
 
 ID = "2026-11-21T23:23:00:000000"
 VERSION = "1.38.0"
@@ -29,6 +29,7 @@ async def forwards():
 
     async def create_triggers():
         engine = engine_finder()
+        assert engine is not None  # MigrationManager.run found it before calling this
         for statement in POSTGRES if isinstance(engine, PostgresEngine) else SQLITE:
             await engine.run_ddl(statement)
 

@@ -23,6 +23,7 @@ async def forwards():
     # The engine is looked up at run time (see m0002).
     async def indexes_and_backfill():
         engine = engine_finder()
+        assert engine is not None  # MigrationManager.run found it before calling this
         for statement in STATEMENTS:
             await engine.run_ddl(statement)
         # Dossiers drafted before attachments were tracked: index the hashes their
@@ -30,8 +31,13 @@ async def forwards():
         rows = await engine.run_ddl("SELECT id, fields FROM dossier")
         for row in rows or []:
             fields = json.loads(row["fields"] or "{}")
-            hashes = {v for value in fields.values() if isinstance(value, list)
-                      for v in value if isinstance(v, str) and _SHA256.match(v)}
+            hashes = {
+                v
+                for value in fields.values()
+                if isinstance(value, list)
+                for v in value
+                if isinstance(v, str) and _SHA256.match(v)
+            }
             for digest in sorted(hashes):  # hex digits and a UUID from the database only
                 await engine.run_ddl(
                     f"INSERT INTO blob_ref (sha256, dossier_id) VALUES ('{digest}', '{row['id']}')"

@@ -1,29 +1,16 @@
-"""The working-day calendar's overrides and their version row (written by hand;
-works on SQLite and PostgreSQL)."""
+"""The working-day calendar's overrides and its version table (written by hand; works
+on SQLite and PostgreSQL). The version row comes in m0011_calendar_version_row: Piccolo
+runs raw SQL before it creates tables."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import UUID, Date, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.date import DateNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
-from piccolo.engine import engine_finder
 
 ID = "2026-11-21T23:41:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "Calendar overrides (holidays, swapped working days) and their version row"
-
-
-class _Manager(MigrationManager):
-    """The version row must exist before any process caches the overrides; Piccolo
-    runs raw SQL before it creates tables, so the row is added after, in the same
-    transaction."""
-
-    async def _run_add_tables(self, backwards: bool = False):
-        await super()._run_add_tables(backwards=backwards)
-        if not backwards:
-            # The engine being migrated now (see m0005).
-            engine = engine_finder()
-            await engine.run_ddl("INSERT INTO calendar_version (id, token) VALUES (1, 'initial')")
+DESCRIPTION = "Calendar overrides (holidays, swapped working days) and their version table"
 
 
 _NO_DEFAULT = object()
@@ -64,7 +51,7 @@ TABLES = {
 
 
 async def forwards():
-    manager = _Manager(migration_id=ID, app_name="motcua", description=DESCRIPTION)
+    manager = MigrationManager(migration_id=ID, app_name="motcua", description=DESCRIPTION)
     for (class_name, tablename), columns in TABLES.items():
         manager.add_table(class_name=class_name, tablename=tablename, schema=None, columns=None)
         for name, column_class, params in columns:

@@ -25,7 +25,9 @@ DESCRIPTION = "Provincial fee schedule; piccolo-admin's user and session tables"
 _NO_DEFAULT = object()
 
 
-def _params(default=_NO_DEFAULT, *, null=False, primary_key=False, unique=False, secret=False, **extra):
+def _params(
+    default=_NO_DEFAULT, *, null=False, primary_key=False, unique=False, secret=False, **extra
+):
     params = {
         "null": null,
         "primary_key": primary_key,

@@ -32,31 +32,34 @@ def _params(default=_NO_DEFAULT, *, null=False, primary_key=False, index=False, 
     return params
 
 
-COLUMNS = [
-    ("id", Serial, _params(primary_key=True)),
-    ("dossier_id", UUID, _params(UUID4(), index=True)),
-    ("provider", Varchar, _params("", length=32)),
-    ("scope", Varchar, _params("", length=5)),
-    ("reference", Varchar, _params("", length=128)),
-    ("amount", Integer, _params(0)),
-    ("paid_at", Timestamptz, _params(TimestamptzNow())),
-    ("recorded_at", Timestamptz, _params(TimestamptzNow())),
-    ("recorded_by", UUID, _params(None, null=True)),
-]
+TABLES = {
+    ("Payment", "payment"): [
+        ("id", Serial, _params(primary_key=True)),
+        ("dossier_id", UUID, _params(UUID4(), index=True)),
+        ("provider", Varchar, _params("", length=32)),
+        ("scope", Varchar, _params("", length=5)),
+        ("reference", Varchar, _params("", length=128)),
+        ("amount", Integer, _params(0)),
+        ("paid_at", Timestamptz, _params(TimestamptzNow())),
+        ("recorded_at", Timestamptz, _params(TimestamptzNow())),
+        ("recorded_by", UUID, _params(None, null=True)),
+    ],
+}
 
 
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="motcua", description=DESCRIPTION)
-    manager.add_table(class_name="Payment", tablename="payment", schema=None, columns=None)
-    for name, column_class, params in COLUMNS:
-        manager.add_column(
-            table_class_name="Payment",
-            tablename="payment",
-            column_name=name,
-            db_column_name=name,
-            column_class_name=column_class.__name__,
-            column_class=column_class,
-            params=params,
-            schema=None,
-        )
+    for (class_name, tablename), columns in TABLES.items():
+        manager.add_table(class_name=class_name, tablename=tablename, schema=None, columns=None)
+        for name, column_class, params in columns:
+            manager.add_column(
+                table_class_name=class_name,
+                tablename=tablename,
+                column_name=name,
+                db_column_name=name,
+                column_class_name=column_class.__name__,
+                column_class=column_class,
+                params=params,
+                schema=None,
+            )
     return manager

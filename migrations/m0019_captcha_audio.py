@@ -1,3 +1,6 @@
+"""A robot check's audio, kept with its challenge (written by hand; works on SQLite and
+PostgreSQL)."""
+
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Bytea
 from piccolo.columns.indexes import IndexMethod
@@ -7,14 +10,41 @@ VERSION = "1.38.0"
 DESCRIPTION = "A robot check's audio, rendered on request and kept with the challenge"
 
 
+def _params(default, *, null=False, primary_key=False, unique=False, **extra):
+    return {
+        "default": default,
+        "null": null,
+        "primary_key": primary_key,
+        "unique": unique,
+        "index": False,
+        "index_method": IndexMethod.btree,
+        "choices": None,
+        "db_column_name": None,
+        "secret": False,
+        **extra,
+    }
+
+
+# Columns added to an existing table.
+COLUMNS = {
+    ("CaptchaChallenge", "captcha_challenge"): [
+        ("audio", Bytea, _params(None, null=True)),
+    ],
+}
+
+
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="motcua", description=DESCRIPTION)
-    manager.add_column(
-        table_class_name="CaptchaChallenge", tablename="captcha_challenge",
-        column_name="audio", db_column_name="audio",
-        column_class_name="Bytea", column_class=Bytea,
-        params={"default": None, "null": True, "primary_key": False, "unique": False,
-                "index": False, "index_method": IndexMethod.btree, "choices": None,
-                "db_column_name": None, "secret": False},
-        schema=None)
+    for (class_name, tablename), columns in COLUMNS.items():
+        for name, column_class, params in columns:
+            manager.add_column(
+                table_class_name=class_name,
+                tablename=tablename,
+                column_name=name,
+                db_column_name=name,
+                column_class_name=column_class.__name__,
+                column_class=column_class,
+                params=params,
+                schema=None,
+            )
     return manager

@@ -16,6 +16,7 @@ async def forwards():
     # The engine is looked up at run time (see m0002).
     async def apply():
         engine = engine_finder()
+        assert engine is not None  # MigrationManager.run found it before calling this
         for statement in STATEMENTS:
             await engine.run_ddl(statement)
 

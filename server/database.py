@@ -12,6 +12,9 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+# build_engine lives in server.engines (piccolo_conf needs it too); it is imported
+# here as well because callers build, bind and open an engine through this module.
+from server.engines import build_engine
 from server.settings import Settings
 
 # Piccolo looks its configuration up by module name.
@@ -22,14 +25,6 @@ class DatabaseUnreachable(RuntimeError):
     """The configured database cannot be reached; the message is one line."""
 
 
-def build_engine(settings: Settings) -> Engine:
-    if settings.engine == "postgres":
-        # No extensions: the schema needs none, and creating one needs privileges
-        # a hosted database may not grant.
-        return PostgresEngine(config={"dsn": settings.database_url}, extensions=())
-    return SQLiteEngine(path=str(settings.sqlite_path), timeout=settings.sqlite_busy_timeout)
-
-
 def bind_engine(engine: Engine) -> None:
     """Point every table, and Piccolo's own migration bookkeeping, at `engine`.
 
@@ -37,6 +32,8 @@ def bind_engine(engine: Engine) -> None:
     from settings at run time, so both are set here in one place."""
     from piccolo.apps.migrations.tables import Migration
 
+    # Imported when binding, not with this module: piccolo_conf reads the settings
+    # from the environment as it loads, which a caller may not have set up yet.
     from server import piccolo_conf
     from server.tables import ALL_TABLES
 

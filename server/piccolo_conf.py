@@ -5,7 +5,7 @@ until then `DB` is built from the environment so Piccolo's own CLI works too."""
 
 from piccolo.conf.apps import AppRegistry
 
-from server.database import build_engine
+from server.engines import build_engine
 from server.settings import load_settings
 
 DB = build_engine(load_settings())

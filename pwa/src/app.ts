@@ -10,6 +10,7 @@ import { unsynced } from './atRisk';
 import { createDraft } from './dossiers';
 import type { JsonValue } from './forms/types';
 import { CATALOG, COMMUNES, indexCommunes, refreshReference, storedProcedure, type CommuneIndex } from './reference';
+import { State } from './states';
 import { DEVICE_KEY, SYNC_KEY, SYNC_LOCK, SyncLoop, syncOnce, type LoopStatus } from './sync';
 import { uploadWaiting } from './uploads';
 
@@ -40,7 +41,7 @@ export type RefusedFile = Pick<BlobRecord, 'sha256' | 'name'> & { refused: NonNu
 export const conflictsCount = computed(() => dossiers.value.reduce((n, d) => n + (d.conflicts?.length ?? 0), 0));
 /** What the server refused and the person has not dealt with yet: changes and files. */
 export const refusedCount = computed(() => counts.value.rejected + refusedFiles.value.length);
-export const attention = computed(() => refusedCount.value + conflictsCount.value + dossiers.value.filter((d) => d.state === 5 && !d.supplement_answered_at).length);
+export const attention = computed(() => refusedCount.value + conflictsCount.value + dossiers.value.filter((d) => d.state === State.SUPPLEMENT_REQUESTED && !d.supplement_answered_at).length);
 export const unreadNotices = computed(() => notices.value.filter((n) => !n.read));
 
 let db: MotcuaDB;

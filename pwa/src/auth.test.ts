@@ -13,9 +13,9 @@ const SESSION = {
 
 function deviceServer() {
   const calls: { headers: Headers; body: { id: string; name: string } }[] = [];
-  const fetch = async (_url: RequestInfo | URL, init?: RequestInit) => {
-    const body = JSON.parse(String(init!.body));
-    calls.push({ headers: new Headers(init!.headers), body });
+  const fetch = async (request: Request) => {
+    const body = await request.json();
+    calls.push({ headers: request.headers, body });
     return new Response(JSON.stringify({ device_id: body.id, credential: `${body.id}.secret${calls.length}` }), { status: 201 });
   };
   return { calls, fetch: fetch as typeof globalThis.fetch };

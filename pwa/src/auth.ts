@@ -2,8 +2,8 @@
 // check, and register this install as a device whose credential signs every sync
 // request. Drafting never needs any of it; syncing waits for it.
 
-import { request, type Fetch } from './api/http';
-import type { CaptchaOut, DeviceCredential, RegisterRequest, SessionInfo, WebauthnOptions } from './api/types';
+import { api, answered, dataOf, type Fetch } from './api/http';
+import type { CaptchaOut, RegisterRequest, SessionInfo } from './api/types';
 import { getMeta, setMeta, type DeviceRecord, type MotcuaDB } from './db';
 import { DEVICE_KEY, SYNC_KEY } from './sync';
 import { uuid7 } from './uuid7';
@@ -22,36 +22,36 @@ export function showsDossierNoticeBar(role: string | null | undefined): boolean 
 }
 
 export function newCaptcha(fetch?: Fetch): Promise<CaptchaOut> {
-  return request<CaptchaOut>('/api/captcha', { method: 'POST', fetch });
+  return dataOf(api.POST('/api/captcha', { fetch }));
 }
 
 export function registerAccount(body: RegisterRequest, fetch?: Fetch) {
   // The same answer whether or not the address had an account: no account id.
-  return request<{ status: string }>('/api/auth/register', { method: 'POST', body, fetch });
+  return dataOf(api.POST('/api/auth/register', { body, fetch }));
 }
 
 export function passwordSignIn(email: string, password: string, fetch?: Fetch): Promise<SessionInfo> {
-  return request<SessionInfo>('/api/auth/login', { method: 'POST', body: { email, password }, fetch });
+  return dataOf(api.POST('/api/auth/login', { body: { email, password }, fetch }));
 }
 
 export async function passkeySignIn(fetch?: Fetch): Promise<SessionInfo> {
   const { startAuthentication } = await import('@simplewebauthn/browser');
-  const { challenge_id, options } = await request<WebauthnOptions>('/api/auth/passkey/options', { method: 'POST', fetch });
+  const { challenge_id, options } = await dataOf(api.POST('/api/auth/passkey/options', { fetch }));
   const credential = await startAuthentication({ optionsJSON: options as never });
-  return request<SessionInfo>('/api/auth/passkey/verify', { method: 'POST', body: { challenge_id, credential }, fetch });
+  return dataOf(api.POST('/api/auth/passkey/verify', { body: { challenge_id, credential: { ...credential } }, fetch }));
 }
 
 /** Adds a passkey to the signed-in account (for the next sign-in without a password). */
 export async function addPasskey(session: SessionInfo, name: string, fetch?: Fetch): Promise<void> {
   const { startRegistration } = await import('@simplewebauthn/browser');
   const headers = { 'X-CSRF-Token': session.csrf_token };
-  const { challenge_id, options } = await request<WebauthnOptions>('/api/me/passkeys/options', { method: 'POST', headers, fetch });
+  const { challenge_id, options } = await dataOf(api.POST('/api/me/passkeys/options', { headers, fetch }));
   const credential = await startRegistration({ optionsJSON: options as never });
-  await request('/api/me/passkeys', { method: 'POST', headers, body: { challenge_id, credential, name }, fetch });
+  await answered(api.POST('/api/me/passkeys', { headers, body: { challenge_id, credential: { ...credential }, name }, fetch }));
 }
 
 export function currentSession(fetch?: Fetch): Promise<SessionInfo> {
-  return request<SessionInfo>('/api/auth/session', { fetch });
+  return dataOf(api.GET('/api/auth/session', { fetch }));
 }
 
 export function deviceName(): string {
@@ -74,12 +74,13 @@ export async function registerDevice(db: MotcuaDB, session: SessionInfo, fetch?:
     return existing;
   }
   const id = uuid7();
-  const answer = await request<DeviceCredential>('/api/devices', {
-    method: 'POST',
-    fetch,
-    headers: { 'X-CSRF-Token': session.csrf_token },
-    body: { id, name: deviceName() },
-  });
+  const answer = await dataOf(
+    api.POST('/api/devices', {
+      fetch,
+      headers: { 'X-CSRF-Token': session.csrf_token },
+      body: { id, name: deviceName() },
+    }),
+  );
   const device: DeviceRecord = {
     device_id: answer.device_id,
     credential: answer.credential,
@@ -114,7 +115,7 @@ export async function registerDevice(db: MotcuaDB, session: SessionInfo, fetch?:
 export async function signOutServer(session: SessionInfo | undefined, fetch?: Fetch): Promise<void> {
   if (!session) return;
   try {
-    await request('/api/auth/logout', { method: 'POST', headers: { 'X-CSRF-Token': session.csrf_token }, fetch });
+    await answered(api.POST('/api/auth/logout', { headers: { 'X-CSRF-Token': session.csrf_token }, fetch }));
   } catch {
     // Offline or already ended: the device forgets it anyway.
   }

@@ -5,6 +5,7 @@ import { FilesStillWaiting, onBackgroundSync, type BackgroundEnv } from './backg
 import { openDatabase } from './db';
 import { createDraft, editAnswers, submitDossier } from './dossiers';
 import { outboxCounts, pendingItems } from './outbox';
+import { State } from './states';
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
@@ -78,7 +79,7 @@ describe('the Background Sync handler', () => {
     // The file went before the submission naming it.
     const order = server.requests.map((r) => r.path);
     expect(order.lastIndexOf('/api/uploads/1')).toBeLessThan(order.indexOf('/api/sync/push'));
-    expect(server.dossiers.get(d.id)!.state).toBe(1);
+    expect(server.dossiers.get(d.id)!.state).toBe(State.SUBMITTED);
     const local = (await db.get('dossiers', d.id))!;
     expect(local.code).toBe(server.dossiers.get(d.id)!.code);
     expect(local.code).toMatch(/^0007026\d{9}$/);
@@ -96,7 +97,7 @@ describe('the Background Sync handler', () => {
     await submitDossier(db, d.id);
     expect(await onBackgroundSync(env)).toMatchObject({ pushed: 2, held: 0 });
     expect(server.requests.filter((r) => r.path.startsWith('/api/uploads'))).toEqual([]);
-    expect(server.dossiers.get(d.id)!.state).toBe(1);
+    expect(server.dossiers.get(d.id)!.state).toBe(State.SUBMITTED);
     expect((await db.get('blobs', sha))!.uploaded).toBe(true);
   });
 
@@ -112,7 +113,7 @@ describe('the Background Sync handler', () => {
     server.faults.push(undefined as never, undefined as never, undefined as never, 'network', 'network', 'network', 'network');
     await expect(onBackgroundSync(env)).rejects.toThrow(FilesStillWaiting);
     // The draft went; the submission waits; the server kept the first chunk.
-    expect(server.dossiers.get(d.id)!.state).toBe(0);
+    expect(server.dossiers.get(d.id)!.state).toBe(State.DRAFT);
     expect((await pendingItems(db)).map((i) => i.kind)).toEqual(['submit']);
     expect(server.uploads.get('1')!.offset).toBe(1000);
     const stored = (await db.get('blobs', sha))!;
@@ -123,7 +124,7 @@ describe('the Background Sync handler', () => {
     expect(await onBackgroundSync(env)).toMatchObject({ pushed: 1, held: 0 });
     expect(server.requests.filter((r) => r.path.startsWith('/api/uploads')).map((r) => r.method)).toEqual(['HEAD', 'PATCH', 'PATCH']);
     expect(server.blobs.get(sha)).toEqual(bytes);
-    expect(server.dossiers.get(d.id)!.state).toBe(1);
+    expect(server.dossiers.get(d.id)!.state).toBe(State.SUBMITTED);
   }, 20_000);
 
   it('a failed pass rejects, so the browser tries again later, and keeps the outbox', async () => {

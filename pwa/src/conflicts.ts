@@ -4,8 +4,10 @@
 // the conflict must neither bring it back nor put the server's value back in the field.
 
 import type { Answers, LocalConflict, LocalDossier, OutboxItem } from './db';
-import type { ConflictChoice } from './dossiers';
 import type { JsonValue } from './forms/types';
+
+/** What the person chose for a conflicting field (the resolve_conflict payload). */
+export type ConflictChoice = { choice: 'server' } | { choice: 'device' } | { choice: 'value'; value: JsonValue };
 
 /** A third value the person typed, as a choice; nothing typed is no choice. */
 export function typedChoice(value: JsonValue | null | undefined): ConflictChoice | null {

@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import { DB_VERSION, finishBeforeUpgrade, onGaveWay, openDatabase, openWithSteps, UPGRADES, type MotcuaDB, type OutboxItem, type UpgradeStep } from './db';
 import { pendingItems, rejectedItems, takeBatch } from './outbox';
+import { State } from './states';
 
 // Every upgrade step keeps what phones hold: a database made by the steps before it,
 // full of realistic records, opened by the app with one step more, still has every
@@ -52,8 +53,8 @@ const RECORDS = {
     item(4, { dossier_id: 'd2', kind: 'submit', payload: {}, base_version: 2 }),
   ],
   dossiers: [
-    { id: 'd1', procedure_code: 'khai-sinh', schema_version: 1, answers: { 'requester.full_name': 'Trần Thị Mai', 'attachments.birth_certificate': [SHA[0]] }, version: 1, state: 0, created_at: '2026-12-01T08:00:00.000Z', updated_at: '2026-12-01T09:00:00.000Z' },
-    { id: 'd2', procedure_code: 'khai-tu', schema_version: 3, answers: { 'deceased.full_name': 'Lê Văn Bình' }, version: 2, state: 0, submit_queued: true, commune_code: '00070', created_at: '2026-12-01T08:00:00.000Z', updated_at: '2026-12-01T09:30:00.000Z' },
+    { id: 'd1', procedure_code: 'khai-sinh', schema_version: 1, answers: { 'requester.full_name': 'Trần Thị Mai', 'attachments.birth_certificate': [SHA[0]] }, version: 1, state: State.DRAFT, created_at: '2026-12-01T08:00:00.000Z', updated_at: '2026-12-01T09:00:00.000Z' },
+    { id: 'd2', procedure_code: 'khai-tu', schema_version: 3, answers: { 'deceased.full_name': 'Lê Văn Bình' }, version: 2, state: State.DRAFT, submit_queued: true, commune_code: '00070', created_at: '2026-12-01T08:00:00.000Z', updated_at: '2026-12-01T09:30:00.000Z' },
   ],
   blobs: SHA.map((sha256, i) => ({ sha256, blob: new Blob([`photo ${i}`], { type: 'image/jpeg' }), type: 'image/jpeg', size: 7, name: `giay-${i}.jpg`, created_at: '2026-12-01T08:10:00.000Z', uploaded: i === 1 })),
   reference: [

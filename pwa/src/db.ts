@@ -63,7 +63,7 @@ export interface LocalDossier {
   answers: Answers;
   /** The server's dossier version this device has seen (0: never confirmed). */
   version: number;
-  /** 0 draft, then the portal's numbering (sync/states.py). */
+  /** The portal's numbering (sync/states.py), by name in states.ts: State.DRAFT, … */
   state: number;
   /** A submit is waiting in the outbox. */
   submit_queued?: boolean;

@@ -3,8 +3,9 @@
 
 import { nextStamp, type Answers, type BlobRecord, type LocalDossier, type MotcuaDB } from './db';
 import type { JsonValue } from './forms/types';
-import { chosenValue } from './conflicts';
+import { chosenValue, type ConflictChoice } from './conflicts';
 import { enqueueIn, OUTBOX_STORES, type Tx } from './outbox';
+import { State } from './states';
 import { uuid7 } from './uuid7';
 
 async function change<T>(db: MotcuaDB, fn: (tx: Tx) => Promise<T>): Promise<T> {
@@ -52,7 +53,7 @@ export async function createDraft(
       schema_version: schemaVersion,
       answers: { ...fields },
       version: 0,
-      state: 0,
+      state: State.DRAFT,
       created_at: now.toISOString(),
       updated_at: now.toISOString(),
       ...(options.outreach ? { outreach: true } : {}),
@@ -142,7 +143,7 @@ export async function detachFile(db: MotcuaDB, id: string, path: string, sha256:
 export async function submitDossier(db: MotcuaDB, id: string, reservedCode: string | null = null, now = new Date()): Promise<LocalDossier> {
   return change(db, async (tx) => {
     const d = await load(tx, id);
-    if (d.state !== 0 || d.submit_queued) return d;
+    if (d.state !== State.DRAFT || d.submit_queued) return d;
     d.submit_queued = true;
     if (reservedCode) d.reserved_code = reservedCode;
     d.updated_at = nextStamp(d.updated_at, now);
@@ -151,8 +152,6 @@ export async function submitDossier(db: MotcuaDB, id: string, reservedCode: stri
     return d;
   });
 }
-
-export type ConflictChoice = { choice: 'server' } | { choice: 'device' } | { choice: 'value'; value: JsonValue };
 
 export async function resolveConflict(db: MotcuaDB, id: string, conflictId: number, choice: ConflictChoice, now = new Date()): Promise<LocalDossier> {
   return change(db, async (tx) => {
@@ -215,7 +214,7 @@ export async function discardDraft(db: MotcuaDB, id: string): Promise<boolean> {
   const tx = db.transaction(['outbox', 'dossiers'], 'readwrite');
   const items = await tx.objectStore('outbox').index('dossier').getAll(id);
   const d = await tx.objectStore('dossiers').get(id);
-  if (!d || d.version > 0 || d.state !== 0 || items.some((i) => i.sent)) {
+  if (!d || d.version > 0 || d.state !== State.DRAFT || items.some((i) => i.sent)) {
     await tx.done;
     return false;
   }
@@ -240,7 +239,7 @@ export async function cancelSubmit(db: MotcuaDB, id: string, now = new Date()): 
     const submits = (await tx.objectStore('outbox').index('dossier').getAll(id)).filter(
       (i) => i.kind === 'submit' && i.status === 'pending' && !i.voided,
     );
-    if (!d || d.state !== 0 || !submits.length) return 'nothing_queued';
+    if (!d || d.state !== State.DRAFT || !submits.length) return 'nothing_queued';
     if (submits.some((i) => i.sent)) return 'already_sent';
     for (const i of submits) await tx.objectStore('outbox').put({ ...i, voided: [], discarded: true });
     d.submit_queued = false;
@@ -262,7 +261,7 @@ export async function deleteDraft(db: MotcuaDB, id: string, now = new Date()): P
   if (await discardDraft(db, id)) return 'deleted';
   return change(db, async (tx) => {
     const d = await tx.objectStore('dossiers').get(id);
-    if (!d || d.state !== 0) return 'not_a_draft';
+    if (!d || d.state !== State.DRAFT) return 'not_a_draft';
     const queued = (await tx.objectStore('outbox').index('dossier').getAll(id)).filter((i) => i.status === 'pending' && !i.voided);
     if (queued.some((i) => i.kind === 'submit' && i.sent)) return 'submission_sent';
     for (const i of queued) if (!i.sent) await tx.objectStore('outbox').put({ ...i, voided: [], discarded: true });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { freshDb } from './testing/db';
 import { attachFile, cancelSubmit, createDraft, deleteDraft, discardDraft, editAnswers, submitDossier } from './dossiers';
 import { applyPushResponse, markSent, outboxCounts, overlay, pendingItems, takeBatch, wireMutation } from './outbox';
+import { State } from './states';
 
 const SHA = 'a'.repeat(64);
 
@@ -74,8 +75,8 @@ describe('outbox', () => {
     await submitDossier(db, d.id);
     const applied = await applyPushResponse(db, {
       outcomes: [
-        { seq: 1, mutation_id: 'm1', dossier_id: d.id, status: 'applied', version: 1, state: 0 },
-        { seq: 2, mutation_id: 'm2', dossier_id: d.id, status: 'applied', version: 2, state: 0 },
+        { seq: 1, mutation_id: 'm1', dossier_id: d.id, status: 'applied', version: 1, state: State.DRAFT },
+        { seq: 2, mutation_id: 'm2', dossier_id: d.id, status: 'applied', version: 2, state: State.DRAFT },
         { seq: 3, mutation_id: 'm3', dossier_id: d.id, status: 'rejected', reasons: [{ code: 'required', path: 'child.full_name', message: 'Bắt buộc' }] },
       ],
       last_seq: 3,
@@ -86,7 +87,7 @@ describe('outbox', () => {
     const rejected = await db.get('outbox', 3);
     expect(rejected!.reasons![0]!.path).toBe('child.full_name');
     const local = await db.get('dossiers', d.id);
-    expect(local).toMatchObject({ version: 2, state: 0, submit_queued: false });
+    expect(local).toMatchObject({ version: 2, state: State.DRAFT, submit_queued: false });
     expect(local!.answers['child.hometown']).toBe('Huế');
   });
 
@@ -100,7 +101,7 @@ describe('outbox', () => {
     expect(wireMutation(items[1]!)).toMatchObject({ seq: 2, kind: 'edit_draft', payload: { changes: {} } });
     await applyPushResponse(db, {
       outcomes: [
-        { seq: 1, mutation_id: 'm1', dossier_id: keep.id, status: 'applied', version: 1, state: 0 },
+        { seq: 1, mutation_id: 'm1', dossier_id: keep.id, status: 'applied', version: 1, state: State.DRAFT },
         { seq: 2, mutation_id: 'm2', dossier_id: d.id, status: 'rejected', reasons: [{ code: 'unknown_dossier', path: '', message: '' }] },
       ],
       last_seq: 2,
@@ -126,7 +127,7 @@ describe('outbox', () => {
     expect(items2[1]!.payload).toEqual({ changes: { 'requester.full_name': 'Vũ Gia Hà', 'contact.phone': '0912345678' } });
     // The server confirms what was sent: the save still waits, and still shows over the server's view.
     await applyPushResponse(db, {
-      outcomes: [{ seq: 1, mutation_id: items[0]!.id, dossier_id: d.id, status: 'applied', version: 1, state: 0 }],
+      outcomes: [{ seq: 1, mutation_id: items[0]!.id, dossier_id: d.id, status: 'applied', version: 1, state: State.DRAFT }],
       last_seq: 1,
     } as never);
     const left = await pendingItems(db);
@@ -180,7 +181,7 @@ describe('taking back what was queued', () => {
     const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
     await submitDossier(db, d.id);
     expect(await cancelSubmit(db, d.id)).toBe('cancelled');
-    expect((await db.get('dossiers', d.id))!).toMatchObject({ state: 0, submit_queued: false });
+    expect((await db.get('dossiers', d.id))!).toMatchObject({ state: State.DRAFT, submit_queued: false });
     const [create, submit] = await pendingItems(db);
     expect(create!.voided).toBeUndefined();
     expect(submit).toMatchObject({ kind: 'submit', discarded: true });
@@ -209,8 +210,8 @@ describe('taking back what was queued', () => {
     await submitDossier(db, d.id);
     await applyPushResponse(db, {
       outcomes: [
-        { seq: 1, mutation_id: 'm1', dossier_id: d.id, status: 'applied', version: 1, state: 0 },
-        { seq: 2, mutation_id: 'm2', dossier_id: d.id, status: 'applied', version: 1, state: 0 },
+        { seq: 1, mutation_id: 'm1', dossier_id: d.id, status: 'applied', version: 1, state: State.DRAFT },
+        { seq: 2, mutation_id: 'm2', dossier_id: d.id, status: 'applied', version: 1, state: State.DRAFT },
       ],
       last_seq: 2,
     });

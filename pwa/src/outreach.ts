@@ -1,20 +1,20 @@
 // Outreach work (đăng ký khai sinh lưu động): codes reserved while online, bound to
 // each birth registered offline, so the family leaves with its final code.
 
-import { request, type Fetch } from './api/http';
-import type { ReserveResponse } from './api/types';
+import { api, dataOf, type Fetch } from './api/http';
 import { getMeta, type DeviceRecord, type MotcuaDB, type ReservedCode } from './db';
 import { DEVICE_KEY } from './sync';
 
 export async function reserveCodes(db: MotcuaDB, count: number, fetch?: Fetch): Promise<ReservedCode[]> {
   const device = await getMeta<DeviceRecord>(db, DEVICE_KEY);
   if (!device) throw new Error('no_device');
-  const answer = await request<ReserveResponse>('/api/sync/codes/reserve', {
-    method: 'POST',
-    fetch,
-    headers: { Authorization: `Device ${device.credential}` },
-    body: { count },
-  });
+  const answer = await dataOf(
+    api.POST('/api/sync/codes/reserve', {
+      fetch,
+      headers: { Authorization: `Device ${device.credential}` },
+      body: { count },
+    }),
+  );
   const codes = answer.codes.map((c) => ({ code: c.code, commune_code: answer.commune_code, expires_at: c.expires_at }));
   const tx = db.transaction('codes', 'readwrite');
   for (const c of codes) await tx.store.put(c);

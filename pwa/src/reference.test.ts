@@ -40,8 +40,8 @@ describe('reference data', () => {
   it('keeps the ETag and uses it: a 304 keeps what is stored', async () => {
     const db = await freshDb();
     const seen: (string | null)[] = [];
-    const fetch = async (_url: RequestInfo | URL, init?: RequestInit) => {
-      const etag = new Headers(init?.headers).get('If-None-Match');
+    const fetch = async (request: Request) => {
+      const etag = request.headers.get('If-None-Match');
       seen.push(etag);
       if (etag === 'W/"1"') return new Response(null, { status: 304 });
       return new Response(JSON.stringify({ version: '1', procedures: [] }), { status: 200, headers: { ETag: 'W/"1"' } });

@@ -2,7 +2,7 @@
 // communes, stored with their ETags and refreshed with conditional GETs when online
 // (a 304 costs a few hundred bytes on 2G).
 
-import { requestRaw, type Fetch } from './api/http';
+import { api, answered, type Fetch } from './api/http';
 import type { CatalogPayload, CommunesPayload, ProcedureDetail } from './api/types';
 import type { MotcuaDB, RefEntry } from './db';
 import type { ValidationContext } from './forms/types';
@@ -15,41 +15,42 @@ export const procedureKey = (code: string, version?: number | null) => (version 
 /** Procedures fetched with the catalog so they can be drafted offline at once. */
 export const PREFETCH = ['khai-sinh', 'khai-tu', 'ket-hon', 'khai-sinh-luu-dong'];
 
-async function conditional(db: MotcuaDB, key: string, url: string, fetch?: Fetch): Promise<RefEntry> {
+/** What is stored under `key`, refreshed by a GET that sends its ETag; a 304 keeps it. */
+async function conditional<D>(db: MotcuaDB, key: string, get: (headers: Record<string, string>) => Promise<{ data?: D; error?: unknown; response: Response }>): Promise<D> {
   const known = await db.get('reference', key);
-  const response = await requestRaw(url, {
-    fetch,
-    headers: known?.etag ? { 'If-None-Match': known.etag } : {},
-  });
+  const { data, response } = await answered(get(known?.etag ? { 'If-None-Match': known.etag } : {}));
+  const fetched_at = new Date().toISOString();
   if (response.status === 304 && known) {
-    const entry = { ...known, fetched_at: new Date().toISOString() };
-    await db.put('reference', entry);
-    return entry;
+    await db.put('reference', { ...known, fetched_at });
+    // Stored by this function from the same GET: the same shape.
+    return known.data as D;
   }
-  const entry: RefEntry = { key, etag: response.headers.get('ETag'), data: await response.json(), fetched_at: new Date().toISOString() };
+  const entry: RefEntry = { key, etag: response.headers.get('ETag'), data, fetched_at };
   await db.put('reference', entry);
-  return entry;
+  return data;
 }
 
-export async function refreshCatalog(db: MotcuaDB, fetch?: Fetch): Promise<CatalogPayload> {
-  return (await conditional(db, CATALOG, '/api/catalog', fetch)).data as CatalogPayload;
+export function refreshCatalog(db: MotcuaDB, fetch?: Fetch): Promise<CatalogPayload> {
+  return conditional(db, CATALOG, (headers) => api.GET('/api/catalog', { headers, fetch }));
 }
 
-export async function refreshCommunes(db: MotcuaDB, fetch?: Fetch): Promise<CommunesPayload> {
-  return (await conditional(db, COMMUNES, '/api/communes', fetch)).data as CommunesPayload;
+/** The communes as sent (openapi-fetch reads the [code, name, kind] rows as plain arrays). */
+export function refreshCommunes(db: MotcuaDB, fetch?: Fetch) {
+  return conditional(db, COMMUNES, (headers) => api.GET('/api/communes', { headers, fetch }));
 }
 
 /** The current form of a procedure, also kept under its version for drafts made with it. */
 export async function refreshProcedure(db: MotcuaDB, code: string, fetch?: Fetch): Promise<ProcedureDetail> {
-  const entry = await conditional(db, procedureKey(code), `/api/catalog/${encodeURIComponent(code)}`, fetch);
-  const detail = entry.data as ProcedureDetail;
+  const detail = await conditional(db, procedureKey(code), (headers) => api.GET('/api/catalog/{code}', { params: { path: { code } }, headers, fetch }));
+  const entry = (await db.get('reference', procedureKey(code)))!;
   await db.put('reference', { ...entry, key: procedureKey(code, detail.version) });
   return detail;
 }
 
-export async function fetchProcedureVersion(db: MotcuaDB, code: string, version: number, fetch?: Fetch): Promise<ProcedureDetail> {
-  const entry = await conditional(db, procedureKey(code, version), `/api/catalog/${encodeURIComponent(code)}/versions/${version}`, fetch);
-  return entry.data as ProcedureDetail;
+export function fetchProcedureVersion(db: MotcuaDB, code: string, version: number, fetch?: Fetch): Promise<ProcedureDetail> {
+  return conditional(db, procedureKey(code, version), (headers) =>
+    api.GET('/api/catalog/{code}/versions/{version}', { params: { path: { code, version } }, headers, fetch }),
+  );
 }
 
 /** The procedure as stored: the given version when known, else the current one. */

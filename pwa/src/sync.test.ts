@@ -9,6 +9,7 @@ import type { DeviceRecord } from './db';
 import { outboxCounts, pendingItems } from './outbox';
 import { getMeta, setMeta, type SyncMeta } from './db';
 import { applyViews, AuthRequired, backoffDelay, BACKOFF_CAP, CURSOR_KEY, EVERY_MINUTE, SyncLoop, syncOnce, SYNC_KEY, type LoopEnv } from './sync';
+import { State } from './states';
 
 const noSleep = async () => {};
 
@@ -33,7 +34,7 @@ describe('syncOnce', () => {
     expect(report).toMatchObject({ pushed: 2, rejected: 0 });
     expect(await outboxCounts(db)).toEqual({ pending: 0, rejected: 0 });
     const local = await db.get('dossiers', d.id);
-    expect(local).toMatchObject({ state: 1, code: '0007026000000001', version: 2, submit_queued: false });
+    expect(local).toMatchObject({ state: State.SUBMITTED, code: '0007026000000001', version: 2, submit_queued: false });
     expect(local!.answers).toEqual({ 'child.full_name': 'Nguyễn Minh Khang', 'contact.phone': '0912345678' });
     const meta = await getMeta<SyncMeta>(db, SYNC_KEY);
     expect(meta!.last_success_at).toBeTruthy();
@@ -57,7 +58,7 @@ describe('syncOnce', () => {
     await submitDossier(db, d.id);
     server.faults.push('lost_response');
     await expect(syncOnce(deps)).rejects.toThrow();
-    expect(server.dossiers.get(d.id)!.state).toBe(1);
+    expect(server.dossiers.get(d.id)!.state).toBe(State.SUBMITTED);
     expect((await pendingItems(db)).every((i) => i.sent)).toBe(true);
     await syncOnce(deps);
     expect(await outboxCounts(db)).toEqual({ pending: 0, rejected: 0 });
@@ -102,8 +103,8 @@ describe('syncOnce', () => {
     expect(rejected).toHaveLength(1);
     expect(rejected[0]).toMatchObject({ kind: 'submit', dossier_id: a.id });
     expect(rejected[0]!.reasons![0]).toMatchObject({ code: 'required', path: 'contact.phone' });
-    expect((await db.get('dossiers', a.id))!).toMatchObject({ state: 0, submit_queued: false });
-    expect((await db.get('dossiers', b.id))!.state).toBe(1);
+    expect((await db.get('dossiers', a.id))!).toMatchObject({ state: State.DRAFT, submit_queued: false });
+    expect((await db.get('dossiers', b.id))!.state).toBe(State.SUBMITTED);
   });
 
   it('a whole batch refused for one item (422): that item is kept, sent as a no-op, the rest go', async () => {
@@ -177,8 +178,8 @@ describe('syncOnce', () => {
       ids.push(d.id);
     }
     await syncOnce(deps);
-    server.official(ids[0]!, { state: 2 });
-    server.official(ids[1]!, { state: 5, message: 'Thiếu giấy chứng sinh' });
+    server.official(ids[0]!, { state: State.RECEIVED });
+    server.official(ids[1]!, { state: State.SUPPLEMENT_REQUESTED, message: 'Thiếu giấy chứng sinh' });
     const report = await syncOnce(deps);
     expect(report.notices).toBe(3);
     const notices = await db.getAll('notices');
@@ -187,7 +188,7 @@ describe('syncOnce', () => {
       'Hồ sơ 0007 0260 0000 0002: Yêu cầu bổ sung giấy tờ',
       'Hồ sơ 0007 0260 0000 0002: cán bộ nhắn "Thiếu giấy chứng sinh"',
     ]);
-    expect((await db.get('dossiers', ids[1]!))!.state).toBe(5);
+    expect((await db.get('dossiers', ids[1]!))!.state).toBe(State.SUPPLEMENT_REQUESTED);
     expect(server.requests.filter((r) => r.path.startsWith('/api/sync/pull')).length).toBeGreaterThan(2);
   });
 
@@ -210,14 +211,14 @@ describe('syncOnce', () => {
     const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
     await submitDossier(db, d.id);
     await syncOnce(deps);
-    server.official(d.id, { state: 5, message: 'Bổ sung giấy chứng sinh' });
+    server.official(d.id, { state: State.SUPPLEMENT_REQUESTED, message: 'Bổ sung giấy chứng sinh' });
     await syncOnce(deps);
     const sha = 'd'.repeat(64);
     await (await import('./dossiers')).answerSupplement(db, d.id, 'Đã chụp giấy chứng sinh', { 'attachments.birth_certificate': [sha] });
     expect((await db.get('dossiers', d.id))!.answers['attachments.birth_certificate']).toEqual([sha]);
     await syncOnce(deps);
     const local = (await db.get('dossiers', d.id))!;
-    expect(local.state).toBe(4);
+    expect(local.state).toBe(State.PROCESSING);
     expect(server.dossiers.get(d.id)!.fields['attachments.birth_certificate']).toEqual([sha]);
     expect(local.messages!.map((m) => m.author)).toEqual(['official', 'person']);
   });
@@ -269,7 +270,7 @@ describe('a file the server refuses', () => {
     expect(report.held).toBe(0);
     // The dossier is a draft again on the phone, the refused file still in it, shown as refused.
     const local = (await db.get('dossiers', d.id))!;
-    expect(local).toMatchObject({ state: 0, submit_queued: false });
+    expect(local).toMatchObject({ state: State.DRAFT, submit_queued: false });
     expect(local.answers[PATH]).toEqual([bad]);
     expect((await db.get('blobs', bad))!.refused!.code).toBe('unsupported_file_type');
     // The attach and the submission come back refused, naming the file and its field.
@@ -289,8 +290,8 @@ describe('a file the server refuses', () => {
     expect(notices[0]!.vi).toContain('chương trình Linux');
     expect(notices[0]!.vi).toContain('rồi nộp lại');
     // Nothing behind it was held: the other dossier went through; the server never got the file.
-    expect(server.dossiers.get(other.id)!.state).toBe(1);
-    expect(server.dossiers.get(d.id)).toMatchObject({ state: 0, fields: { 'contact.phone': '0912345678' } });
+    expect(server.dossiers.get(other.id)!.state).toBe(State.SUBMITTED);
+    expect(server.dossiers.get(d.id)).toMatchObject({ state: State.DRAFT, fields: { 'contact.phone': '0912345678' } });
     // The next pass does not send the file again, nor tell the person again.
     const uploadsBefore = server.requests.filter((r) => r.path.startsWith('/api/uploads')).length;
     await syncOnce(deps);
@@ -308,9 +309,9 @@ describe('a file the server refuses', () => {
     await attachFile(db, d.id, PATH, good);
     await submitDossier(db, d.id);
     await syncOnce(deps);
-    expect(server.dossiers.get(d.id)).toMatchObject({ state: 1, fields: { [PATH]: [good] } });
+    expect(server.dossiers.get(d.id)).toMatchObject({ state: State.SUBMITTED, fields: { [PATH]: [good] } });
     const local = (await db.get('dossiers', d.id))!;
-    expect(local).toMatchObject({ state: 1, submit_queued: false });
+    expect(local).toMatchObject({ state: State.SUBMITTED, submit_queued: false });
     expect(local.answers[PATH]).toEqual([good]);
     expect(await outboxCounts(db)).toEqual({ pending: 0, rejected: 2 }); // the earlier reasons, until read
   });
@@ -321,14 +322,14 @@ describe('a file the server refuses', () => {
     const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
     await submitDossier(db, d.id);
     await syncOnce(withUploads);
-    server.official(d.id, { state: 5, message: 'Bổ sung giấy chứng sinh' });
+    server.official(d.id, { state: State.SUPPLEMENT_REQUESTED, message: 'Bổ sung giấy chứng sinh' });
     await syncOnce(withUploads);
     const bad = await store(db, program, 'giay-chung-sinh.pdf');
     server.refuses.set(bad, { status: 415, body: { type: '/problems/unsupported_file_type', detail: message, errors: [{ path: 'file', code: 'unsupported_file_type', message }] } });
     await answerSupplement(db, d.id, 'Đã chụp', { [PATH]: [bad] });
     await syncOnce(withUploads);
     let local = (await db.get('dossiers', d.id))!;
-    expect(local.state).toBe(5);
+    expect(local.state).toBe(State.SUPPLEMENT_REQUESTED);
     expect(local.supplement_answered_at).toBeUndefined();
     expect(local.answers[PATH]).toBeUndefined();
     const rejected = (await db.getAll('outbox')).filter((i) => i.status === 'rejected');
@@ -337,7 +338,7 @@ describe('a file the server refuses', () => {
     await answerSupplement(db, d.id, 'Gửi lại', { [PATH]: [good] });
     await syncOnce(withUploads);
     local = (await db.get('dossiers', d.id))!;
-    expect(local.state).toBe(4);
+    expect(local.state).toBe(State.PROCESSING);
     expect(server.dossiers.get(d.id)!.fields[PATH]).toEqual([good]);
   });
 
@@ -346,7 +347,7 @@ describe('a file the server refuses', () => {
     await syncOnce(deps);
     await submitDossier(db, d.id);
     await syncOnce(deps);
-    expect((await db.get('dossiers', d.id))!).toMatchObject({ state: 0, submit_queued: false });
+    expect((await db.get('dossiers', d.id))!).toMatchObject({ state: State.DRAFT, submit_queued: false });
     expect(await db.getAll('notices')).toHaveLength(2);
   });
 });
@@ -361,8 +362,8 @@ describe('taking back what was queued', () => {
     expect(await cancelSubmit(db, d.id)).toBe('cancelled');
     await editAnswers(db, d.id, { 'child.hometown': 'Huế' }); // editable again
     await syncOnce(deps);
-    expect(server.dossiers.get(d.id)).toMatchObject({ state: 0, code: null, fields: { 'contact.phone': '0912345678', 'child.hometown': 'Huế' } });
-    expect(await db.get('dossiers', d.id)).toMatchObject({ state: 0, submit_queued: false, code: null });
+    expect(server.dossiers.get(d.id)).toMatchObject({ state: State.DRAFT, code: null, fields: { 'contact.phone': '0912345678', 'child.hometown': 'Huế' } });
+    expect(await db.get('dossiers', d.id)).toMatchObject({ state: State.DRAFT, submit_queued: false, code: null });
     expect(await db.getAll('outbox')).toEqual([]);
   });
 

@@ -5,8 +5,8 @@
 //
 // Nothing here needs a window: the service worker runs the same pass for Background Sync.
 
-import { ApiError, NetworkError, requestRaw, type Fetch } from './api/http';
-import type { DossierView, PullResponse, PushResponse, Reason } from './api/types';
+import { ApiError, NetworkError, api, dataOf, undescribedBody, type Fetch } from './api/http';
+import type { DossierView, PullResponse, PushEnvelope, PushResponse, Reason } from './api/types';
 import {
   getMeta,
   nextStamp,
@@ -22,7 +22,7 @@ import { noticeName } from './dossierNames';
 import { settlePending } from './conflicts';
 import { applyPushResponse, overlay, takeBatch, voidItem, wireMutation } from './outbox';
 import { attachmentHashes, keepRefusedFiles, takeBackRefused } from './refused';
-import { STATE_LABELS } from './states';
+import { State, stateLabel } from './states';
 
 export const MAX_BATCH = 100;
 export const MAX_BATCH_BYTES = 900 * 1024;
@@ -105,14 +105,10 @@ async function push(deps: SyncDeps, device: DeviceRecord, uploads: UploadReport 
     report.held = held;
     if (!items.length) return;
     // The body is built from exactly the items just marked sent, in the same read.
-    let response: Response;
+    let body: PushResponse;
     try {
-      response = await requestRaw('/api/sync/push', {
-        method: 'POST',
-        fetch: deps.fetch,
-        headers: authHeader(device),
-        body: { device_id: device.device_id, mutations: items.map(wireMutation) },
-      });
+      const envelope: PushEnvelope = { device_id: device.device_id, mutations: items.map(wireMutation) };
+      body = await dataOf(api.POST('/api/sync/push', { fetch: deps.fetch, headers: authHeader(device), body: undescribedBody(envelope) }));
     } catch (error) {
       if (error instanceof ApiError && error.status === 413 && maxCount > 1) {
         maxCount = Math.max(1, Math.floor(items.length / 2));
@@ -134,7 +130,6 @@ async function push(deps: SyncDeps, device: DeviceRecord, uploads: UploadReport 
       }
       asAuth(error);
     }
-    const body = (await response.json()) as PushResponse;
     const applied = await applyPushResponse(db, body, now());
     report.notices += await restoreRefusedDeletes(db, applied.rejected, now());
     report.pushed += applied.confirmed.length;
@@ -149,7 +144,7 @@ async function push(deps: SyncDeps, device: DeviceRecord, uploads: UploadReport 
 }
 
 export function stateNotice(d: { id: string; code?: string | null }, state: number, at: string): Notice {
-  const [vi, en] = STATE_LABELS[state] ?? [String(state), String(state)];
+  const [vi, en] = [stateLabel(state, 'vi'), stateLabel(state, 'en')];
   const name = noticeName(d);
   return { at, dossier_id: d.id, vi: `Hồ sơ ${name}: ${vi}`, en: `Dossier ${name}: ${en}`, read: false };
 }
@@ -200,14 +195,14 @@ export async function applyViews(db: MotcuaDB, views: readonly DossierView[], no
     settlePending(next, pending);
     next.submit_queued = pending.some((i) => i.kind === 'submit' && !i.voided);
     // A new request for documents wants a new answer.
-    if (view.state === 5 && local?.state !== 5) delete next.supplement_answered_at;
+    if (view.state === State.SUPPLEMENT_REQUESTED && local?.state !== State.SUPPLEMENT_REQUESTED) delete next.supplement_answered_at;
     if (local) {
       next.outreach = local.outreach;
       next.reserved_code = local.reserved_code;
       next.created_at = local.created_at;
     }
     // A state the person did not cause here, or a new message from an official, is news.
-    if (local && local.state >= 1 && view.state !== local.state) {
+    if (local && local.state >= State.SUBMITTED && view.state !== local.state) {
       await tx.objectStore('notices').add(stateNotice(next, view.state, at));
       notices++;
     }
@@ -254,11 +249,9 @@ async function pull(deps: SyncDeps, device: DeviceRecord, report: SyncReport): P
   let waits = 0;
   for (let page = 0; page < 10_000; page++) {
     const cursor = await getMeta<string>(db, CURSOR_KEY);
-    const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
     let body: PullResponse;
     try {
-      const response = await requestRaw(`/api/sync/pull${query}`, { fetch: deps.fetch, headers: authHeader(device) });
-      body = (await response.json()) as PullResponse;
+      body = await dataOf(api.GET('/api/sync/pull', { params: { query: cursor ? { cursor } : {} }, fetch: deps.fetch, headers: authHeader(device) }));
     } catch (error) {
       asAuth(error);
     }

@@ -30,9 +30,9 @@ describe('uploads', () => {
   it('asks which hashes the server lacks and never sends the ones it has', async () => {
     const db = await withBlobs();
     const asked: unknown[] = [];
-    const fetch = async (_url: RequestInfo | URL, init?: RequestInit) => {
-      asked.push(JSON.parse(String(init!.body)));
-      expect(new Headers(init!.headers).get('Authorization')).toBe('Device c');
+    const fetch = async (request: Request) => {
+      asked.push(await request.json());
+      expect(request.headers.get('Authorization')).toBe('Device c');
       return new Response(JSON.stringify({ missing: [], upload_url: '/api/uploads', chunk_size: 1048576 }), { status: 200 });
     };
     const report = await uploadWaiting(db, DEVICE, fetch as typeof globalThis.fetch);
@@ -95,7 +95,8 @@ describe('a file the server refuses', () => {
     server.refuses.set(sha256, REFUSAL);
     const languages: (string | null)[] = [];
     const fetch = (input: RequestInfo | URL, init: RequestInit = {}) => {
-      if (String(input).startsWith('/api/uploads')) languages.push(new Headers(init.headers).get('Accept-Language'));
+      // tus sends (URL, init); the API client a Request.
+      if (!(input instanceof Request) && String(input).startsWith('/api/uploads')) languages.push(new Headers(init.headers).get('Accept-Language'));
       return server.fetch(input, init);
     };
     await uploadWaiting(db, device, fetch as typeof globalThis.fetch);

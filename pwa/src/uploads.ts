@@ -7,30 +7,18 @@
 // program named .pdf) is marked refused with the server's reason and never sent again:
 // sending it again would be refused again, for ever.
 
-import { ApiError, NetworkError, requestRaw, type Fetch } from './api/http';
-import type { Problem } from './api/types';
+import { ApiError, NetworkError, api, dataOf, type Fetch } from './api/http';
+import type { MissingResponse, Problem } from './api/types';
 import type { BlobRecord, DeviceRecord, FileRefusal, MotcuaDB } from './db';
 import { FetchHttpStack } from './fetchHttpStack';
 import type { UploadReport } from './sync';
 
-export const MISSING_URL = '/api/blobs/missing';
+export const MISSING_URL = '/api/blobs/missing' as const;
 export const TUS_ENDPOINT = '/api/uploads';
 
-interface Missing {
-  missing: string[];
-  upload_url?: string;
-  chunk_size?: number;
-}
-
-async function missingOnServer(hashes: string[], device: DeviceRecord, fetch?: Fetch): Promise<Missing | null> {
+async function missingOnServer(hashes: string[], device: DeviceRecord, fetch?: Fetch): Promise<MissingResponse | null> {
   try {
-    const response = await requestRaw(MISSING_URL, {
-      method: 'POST',
-      fetch,
-      headers: { Authorization: `Device ${device.credential}` },
-      body: { hashes },
-    });
-    return (await response.json()) as Missing;
+    return await dataOf(api.POST(MISSING_URL, { fetch, headers: { Authorization: `Device ${device.credential}` }, body: { hashes } }));
   } catch (error) {
     if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return null;
     throw error;
@@ -46,7 +34,7 @@ function httpStackFor(fetch?: Fetch): FetchHttpStack | undefined {
 function tusUpload(
   record: BlobRecord,
   device: DeviceRecord,
-  where: Missing,
+  where: MissingResponse,
   onUrl: (url: string) => void,
   fetch?: Fetch,
 ): Promise<void> {

@@ -34,6 +34,8 @@ from litestar import asgi
 from litestar.types import Receive, Scope, Send
 from starlette.requests import cookie_parser
 
+from server.admin.signed_in import SCOPE_KEY, admin_scope
+from server.admin.site import build_admin
 from server.audit.service import record
 from server.database import write_transaction
 from server.identity.roles import Role
@@ -42,8 +44,6 @@ from server.problems import ProblemError
 from server.settings import Settings
 
 MOUNT = "/admin"
-# The signed-in administrator, put on the scope for the audit hooks (hooks.py).
-SCOPE_KEY = "motcua.admin"
 PICCOLO_COOKIE = "id"  # piccolo_api's SessionsAuthBackend default
 # piccolo-admin endpoints that only make sense with piccolo's own passwords.
 _REFUSED = ("/public/login/", "/api/change-password/", "/api/mfa-setup/")
@@ -170,8 +170,6 @@ class AdminGate:
 
     def admin(self) -> Any:
         if self._admin is None:
-            from server.admin.site import build_admin
-
             self._admin = build_admin(self.settings)
         return self._admin
 
@@ -216,7 +214,8 @@ class AdminGate:
         scope["root_path"] = root + MOUNT
         scope["path"] = root + MOUNT + rest
         scope["raw_path"] = scope["path"].encode("utf-8")
-        scope[SCOPE_KEY] = {"account_id": account["id"], "ip": ip}
+        # The signed-in administrator, for the audit hooks (hooks.py).
+        scope[SCOPE_KEY] = admin_scope(account["id"], ip)
 
         app = self.admin()
         if scope["method"] not in _WRITES:

@@ -21,7 +21,7 @@ from piccolo_api.crud.validators import Validators
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from server.admin.gate import SCOPE_KEY
+from server.admin.signed_in import actor
 from server.audit.service import record
 from server.calendar.rules import OVERRIDE_KINDS
 from server.calendar.tables import CalendarOverride, CalendarVersion
@@ -31,14 +31,6 @@ from server.fees.items import FEE_ITEMS
 from server.fees.tables import NATIONAL, ProvincialFee
 from server.identity.roles import OFFICIAL_ROLES, Role
 from server.identity.tables import Account
-
-
-def actor(request: Request) -> tuple[uuid.UUID, str]:
-    """The signed-in administrator's account id and address."""
-    found = request.scope.get(SCOPE_KEY)
-    if not found:  # only the gate mounts the admin; never expected
-        raise HTTPException(status_code=401, detail="not signed in")
-    return found["account_id"], found["ip"]
 
 
 def _bad(message: str) -> HTTPException:

@@ -5,7 +5,7 @@ the project runs on 3.11, so the core is written here on Litestar: creation (and
 creation-with-upload), HEAD/PATCH resume by offset with 409 carrying the server's
 offset, the checksum extension (sha256 per chunk), expiration and termination.
 Conformance is shown by driving it with the real tus-js-client under Node
-(tests/attachments/test_tus_js.py) and from Python (tests/support/tus_client.py).
+(tests/attachments/test_tus_js.py) and from Python (harness/tus_client.py).
 Spec: https://tus.io/protocols/resumable-upload (1.0.0)."""
 
 from __future__ import annotations

@@ -1,11 +1,10 @@
 """The receipt PDF (fpdf2) with its QR code (segno).
 
-Font: Source Sans Pro (Adobe, SIL Open Font License 1.1), Regular and Bold TTF, as
-shipped by the PyPI package `font-source-sans-pro` (module font_source_sans_pro,
-files/SourceSansPro-*.ttf) and loaded from that package by path, never from the
-system. It has every precomposed Vietnamese letter (all 134 vowels with their tone
-marks, and đ/Đ); fpdf2 embeds the subset it uses with a ToUnicode map, so the text
-can be searched and copied from the PDF.
+Font: Source Sans Pro 2.020 (Adobe, SIL Open Font License 1.1), Regular and Bold TTF,
+kept in `fonts/` beside this module with the licence (`fonts/OFL.txt`) and loaded from
+there by path, never from the system. It has every precomposed Vietnamese letter (all
+134 vowels with their tone marks, and đ/Đ); fpdf2 embeds the subset it uses with a
+ToUnicode map, so the text can be searched and copied from the PDF.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ import datetime as dt
 import io
 import unicodedata
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -26,7 +24,7 @@ from server.clock import VIETNAM
 from server.receipts.schemas import ReceiptData
 from sync.codes import display
 
-FONT_PACKAGE = "font_source_sans_pro"
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_FAMILY = "SourceSansPro"
 PAGE_FORMAT = (148.0, 210.0)  # A5 portrait, in mm: half an A4 sheet
 MARGIN = 12.0
@@ -73,12 +71,8 @@ _LABELS = {
 
 
 def font_files() -> tuple[Path, Path]:
-    """Regular and Bold TTF of Source Sans Pro, from the font-source-sans-pro package."""
-    directory = files(FONT_PACKAGE) / "files"
-    return (
-        Path(str(directory / "SourceSansPro-Regular.ttf")),
-        Path(str(directory / "SourceSansPro-Bold.ttf")),
-    )
+    """Regular and Bold TTF of Source Sans Pro, shipped in this package's `fonts/`."""
+    return (FONTS_DIR / "SourceSansPro-Regular.ttf", FONTS_DIR / "SourceSansPro-Bold.ttf")
 
 
 def status_url(base_url: str, code: str | None, dossier_id: object) -> str:

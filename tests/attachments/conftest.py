@@ -11,9 +11,9 @@ import pytest
 import uvicorn
 from asgi_lifespan import LifespanManager
 
+from harness.sync_client import SyncDevice
 from server.app import create_app
 from server.settings import Settings
-from tests.support.sync_client import SyncDevice
 from tests.support.waiting import wait_until
 from tests.sync.conftest import app, citizen, device_for, make_account  # noqa: F401  (fixtures)
 

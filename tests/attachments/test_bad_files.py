@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.sync_client import SyncDevice
+from harness.tus_client import TusClient
 from server.attachments.sniff import Refused, inspect, sniff
 from server.attachments.tables import Blob, Upload
 from tests.attachments import samples
-from tests.support.sync_client import SyncDevice
-from tests.support.tus_client import TusClient
 
 
 def _gif() -> bytes:
@@ -91,7 +91,7 @@ async def test_refusals_speak_english_when_asked(citizen: SyncDevice) -> None:
 
 async def test_too_large_and_empty_files_are_refused_at_creation(citizen: SyncDevice) -> None:
     h = {**citizen.auth, "Tus-Resumable": "1.0.0"}
-    from tests.support.tus_client import metadata
+    from harness.tus_client import metadata
 
     r = await citizen.http.post(
         "/api/uploads",

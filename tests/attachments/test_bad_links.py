@@ -11,13 +11,13 @@ from contextlib import aclosing
 
 import pytest
 
+from harness.cut_proxy import CuttingProxy
+from harness.sync_client import SyncDevice
+from harness.tus_client import TusClient
 from server.attachments.tables import Blob, BlobUploader
 from server.identity.tables import Account, Device
 from tests.attachments import samples
 from tests.attachments.conftest import over_tcp
-from tests.support.cut_proxy import CuttingProxy
-from tests.support.sync_client import SyncDevice
-from tests.support.tus_client import TusClient
 from tests.sync.conftest import device_for, make_account
 
 CHUNK = 256 * 1024

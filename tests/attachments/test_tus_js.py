@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.cut_proxy import CuttingProxy
+from harness.sync_client import SyncDevice
 from server.attachments.tables import Blob, Upload
 from tests.attachments import samples
-from tests.support.cut_proxy import CuttingProxy
-from tests.support.sync_client import SyncDevice
 
 TUS_JS = Path(__file__).resolve().parent.parent / "tus_js"
 CHUNK = 256 * 1024

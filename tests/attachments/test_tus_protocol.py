@@ -7,10 +7,10 @@ import base64
 import datetime as dt
 import hashlib
 
+from harness.sync_client import SyncDevice
+from harness.tus_client import TUS, TusClient, metadata
 from server.attachments.tables import Blob, Upload
 from tests.attachments import samples
-from tests.support.sync_client import SyncDevice
-from tests.support.tus_client import TUS, TusClient, metadata
 
 OFFSET = {"Content-Type": "application/offset+octet-stream"}
 

@@ -6,7 +6,7 @@ from contextlib import aclosing
 import httpx
 import pytest
 
-from tests.support.sync_client import SyncDevice
+from harness.sync_client import SyncDevice
 from tests.sync.conftest import PASSWORD, app, device_for, make_account  # noqa: F401  (fixtures)
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from harness.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
 from server.clock import vn_today
 from tests.desk.conftest import DeskOfficial
-from tests.support.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
 
 
 def birth_draft(person: SyncDevice, **answers) -> str:

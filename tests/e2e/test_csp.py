@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import httpx
 
+from harness.tus_client import TusClient
 from tests.attachments import samples
 from tests.e2e.test_desk_screens import SESSION, enroll
 from tests.e2e.test_pwa_offline import (
@@ -19,7 +20,6 @@ from tests.e2e.test_pwa_offline import (
     page_today,
     sign_in,
 )
-from tests.support.tus_client import TusClient
 
 # Every violation a document reports, kept across navigations and reloads.
 WATCH = """() => {

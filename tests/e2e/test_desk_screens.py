@@ -22,12 +22,12 @@ import uuid
 
 import httpx
 
+from harness.sync_client import SyncDevice, birth_answers, uuid7
+from harness.tus_client import TusClient
 from server.clock import vn_today
 from tests.attachments import samples
 from tests.e2e.conftest import ENROLL_LINK
 from tests.support.devices import sign_in_device
-from tests.support.sync_client import SyncDevice, birth_answers, uuid7
-from tests.support.tus_client import TusClient
 
 # The result document: a real one-page PDF (the server parses every PDF it is sent).
 RESULT_PDF = samples.pdf(4_000, seed=9)

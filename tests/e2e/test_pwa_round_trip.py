@@ -4,7 +4,7 @@ documents is answered offline (text and a photo) and reaches the desk once back
 online; a field changed on two devices is resolved on the phone with a third value;
 and the service worker pushes the outbox on a Background Sync event with no window
 of the app open. The dossiers start on a second device of the same person, driven
-through the protocol (tests/support/sync_client.py), as another phone would."""
+through the protocol (harness/sync_client.py), as another phone would."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from contextlib import asynccontextmanager
 
 import httpx
 
+from harness.sync_client import SyncDevice, birth_answers, uuid7
+from harness.tus_client import TusClient
 from tests.e2e.test_pwa_offline import (
     CITIZEN,
     CODE_SHOWN,
@@ -29,8 +31,6 @@ from tests.e2e.test_pwa_offline import (
     sign_in,
 )
 from tests.support.devices import sign_in_device
-from tests.support.sync_client import SyncDevice, birth_answers, uuid7
-from tests.support.tus_client import TusClient
 
 DESK = "motcua@demo.example"
 

@@ -1,4 +1,4 @@
-"""Chaos, CI-sized (tests/support/chaos.py says what happens; bench/chaos.py runs
+"""Chaos, CI-sized (harness/chaos.py says what happens; bench/chaos.py runs
 it with 100 devices): phones offline at random, connections cut mid-request,
 batches sent twice, out of order, replayed, answers lost, and server processes
 killed with SIGKILL and restarted. At the end no draft is lost, no code is given
@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.chaos import Chaos, ChaosPlan, render
 from server.database import bound_engine
 from server.settings import Settings
 from tests.conftest import ENGINES
 from tests.support import databases as dbs
-from tests.support.chaos import Chaos, ChaosPlan, render
 
 # Server processes killed and restarted under simulated phones: tens of seconds each.
 pytestmark = pytest.mark.slow

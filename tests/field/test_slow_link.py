@@ -1,5 +1,5 @@
 """Slow links (issue #8), CI-sized: an outreach phone syncs its day through the shaped
-link (tests/support/shaped_link.py) with a drop every few dozen KB, and everything
+link (harness/shaped_link.py) with a drop every few dozen KB, and everything
 arrives exactly once: each dossier submitted with its reserved code, each photo
 stored whole under its hash, one applied mutation per seq. Bytes, not seconds, are
 checked: what crossed the link beyond the payload stays within what the drops can
@@ -16,12 +16,12 @@ from contextlib import aclosing
 
 import pytest
 
+from harness.outreach_day import OutreachDevice, record_day
+from harness.shaped_link import SLICE, LinkProfile, ShapedLink
 from server.attachments.tables import Blob, Upload
 from server.dossiers.tables import AppliedMutation, CodeReservation, Dossier, DossierHistory
 from sync.states import State
 from tests.attachments.conftest import serve
-from tests.support.outreach_day import OutreachDevice, record_day
-from tests.support.shaped_link import SLICE, LinkProfile, ShapedLink
 from tests.sync.conftest import app, device_for, make_account  # noqa: F401  (fixtures)
 
 # Fast enough for CI (8 Mbit/s, 20 ms), dropping every 40–90 KB: a day of 3 births
@@ -192,7 +192,7 @@ async def test_a_stale_patch_is_refused_without_its_body_crossing_the_link(app) 
 
     import httpx
 
-    from tests.support.outreach_day import photo
+    from harness.outreach_day import photo
 
     server, task, port = await serve(app)
     try:

@@ -29,6 +29,15 @@ import httpx
 import msgspec
 import pytest
 
+from harness.server_process import (
+    PASSWORD,
+    ServerProcess,
+    insert_accounts,
+    print_logs,
+    server_env,
+)
+from harness.sync_client import SyncDevice, birth_answers, uuid7
+from harness.tus_client import TusClient
 from server.clock import vn_today
 from server.database import bound_engine
 from server.dossiers.tables import AppliedMutation, Dossier, DossierHistory
@@ -40,15 +49,6 @@ from tests.conftest import IN_CI
 from tests.support import databases as dbs
 from tests.support.devices import sign_in_device_at
 from tests.support.pg_cluster import ClusterUnavailable, PrivateCluster
-from tests.support.server_process import (
-    PASSWORD,
-    ServerProcess,
-    insert_accounts,
-    print_logs,
-    server_env,
-)
-from tests.support.sync_client import SyncDevice, birth_answers, uuid7
-from tests.support.tus_client import TusClient
 
 # A full disk and a database restart under real server processes: tens of seconds each.
 pytestmark = pytest.mark.slow

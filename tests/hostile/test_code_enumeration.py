@@ -16,6 +16,8 @@ from contextlib import AsyncExitStack, aclosing
 import httpx
 import pytest
 
+from harness.server_process import PASSWORD, ServerProcess, insert_accounts, server_env
+from harness.sync_client import SyncDevice
 from server.clock import vn_today
 from server.database import bound_engine
 from server.dossiers.tables import CodeCounter, CodeKey, Dossier
@@ -30,8 +32,6 @@ from sync.codes import (
     sequence_of,
 )
 from tests.support.devices import sign_in_device_at
-from tests.support.server_process import PASSWORD, ServerProcess, insert_accounts, server_env
-from tests.support.sync_client import SyncDevice
 from tests.sync.conftest import app, citizen, device_for, make_account  # noqa: F401 (fixtures)
 from tests.sync.test_sync_bad_input import captcha, problem, reserve, submitted_birth, visitor  # noqa: F401
 from tests.sync.test_sync_processes import running

@@ -35,6 +35,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harness.sync_client import (
+    SyncDevice,
+    _register_fake_blobs,
+    birth_answers,
+    fake_sha256,
+    uuid7,
+)
 from server.attachments.tables import Blob, BlobUploader, Upload
 from server.clock import vn_today
 from server.dossiers.tables import (
@@ -46,13 +53,6 @@ from server.dossiers.tables import (
 )
 from tests.support.demo_accounts import client_for, signed_in
 from tests.support.devices import register_device
-from tests.support.sync_client import (
-    SyncDevice,
-    _register_fake_blobs,
-    birth_answers,
-    fake_sha256,
-    uuid7,
-)
 from tests.sync.conftest import app, device_for, make_account  # noqa: F401  (app: a fixture)
 
 CORPUS = Path(__file__).parent / "corpus"

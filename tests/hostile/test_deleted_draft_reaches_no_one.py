@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack, aclosing
 
+from harness.sync_client import birth_answers, uuid7
+from harness.tus_client import TusClient
 from server.clock import vn_today
 from tests.attachments import samples
 from tests.desk.conftest import official
-from tests.support.sync_client import birth_answers, uuid7
-from tests.support.tus_client import TusClient
 from tests.sync.conftest import app, device_for, make_account  # noqa: F401  (fixtures)
 from tests.sync.test_sync_bad_input import captcha
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import uuid
 from contextlib import AsyncExitStack, aclosing
 
+from harness.sync_client import SyncDevice, birth_answers, uuid7
 from server.clock import vn_today
 from server.dossiers.tables import Dossier
-from tests.support.sync_client import SyncDevice, birth_answers, uuid7
 from tests.sync.conftest import app, citizen, device_for, make_account  # noqa: F401  (fixtures)
 
 # Ids no device mints: the nil and max UUIDs, and one outside the RFC 9562 variant.

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from contextlib import aclosing
 
+from harness.sync_client import SyncDevice, uuid7
 from server.dossiers.tables import Dossier
-from tests.support.sync_client import SyncDevice, uuid7
 from tests.sync.conftest import app, citizen, device_for, make_account  # noqa: F401  (fixtures)
 from tests.sync.test_push_pull import birth_draft
 

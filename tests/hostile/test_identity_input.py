@@ -16,9 +16,9 @@ import json
 import httpx
 import pytest
 
+from harness.authenticator import SoftAuthenticator
 from tests.identity.conftest import ORIGIN, PASSWORD, Browser
 from tests.identity.test_officials import enroll
-from tests.support.authenticator import SoftAuthenticator
 
 # Each session-less POST that takes a body, with a body of the right shape.
 SESSIONLESS = [

@@ -19,10 +19,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.sync_client import SyncDevice
+from harness.tus_client import TusClient
 from tests.attachments.samples import sha
 from tests.hostile.conftest import LiveApi
-from tests.support.sync_client import SyncDevice
-from tests.support.tus_client import TusClient
 from tests.sync.conftest import app, citizen  # noqa: F401  (fixtures)
 
 MiB = 1024 * 1024

@@ -13,11 +13,11 @@ import httpx
 import msgspec
 import pytest
 
+from harness.sync_client import SyncDevice, birth_answers, uuid7
 from server.clock import vn_today
 from server.dossiers.tables import AppliedMutation, Dossier
 from tests.hostile.test_corpus import device, problem_fault  # noqa: F401  (device: a fixture)
 from tests.support.demo_accounts import client_for, signed_in_as
-from tests.support.sync_client import SyncDevice, birth_answers, uuid7
 from tests.sync.conftest import app  # noqa: F401  (fixture: the app in demo mode)
 
 DEEP = 5000  # levels: far past msgspec's recursion limit (about 1,000)

@@ -11,17 +11,17 @@ import itertools
 import httpx
 import pytest
 
-from server.clock import vn_today
-from server.settings import Settings
-from tests.identity.test_authorization_matrix import ROLES, matrix_mismatches
-from tests.support.devices import sign_in_device_at
-from tests.support.server_process import (
+from harness.server_process import (
     PASSWORD,
     ServerProcess,
     insert_accounts,
     server_env,
 )
-from tests.support.sync_client import birth_answers, fake_sha256, uuid7
+from harness.sync_client import birth_answers, fake_sha256, uuid7
+from server.clock import vn_today
+from server.settings import Settings
+from tests.identity.test_authorization_matrix import ROLES, matrix_mismatches
+from tests.support.devices import sign_in_device_at
 from tests.sync.test_sync_processes import bound_engine, running
 
 # A real server under pushing phones while the matrix is walked: about a minute.

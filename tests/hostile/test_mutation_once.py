@@ -14,9 +14,9 @@ import uuid
 import msgspec
 import pytest
 
+from harness.sync_client import SyncDevice, birth_answers, uuid7
 from server.clock import vn_today
 from server.dossiers.tables import AppliedMutation, Dossier, DossierHistory
-from tests.support.sync_client import SyncDevice, birth_answers, uuid7
 from tests.sync.conftest import app, citizen, device_for, make_account  # noqa: F401  (fixtures)
 
 

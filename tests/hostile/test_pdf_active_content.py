@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from harness.sync_client import SyncDevice
+from harness.tus_client import TusClient
 from server.attachments.tables import Blob, Upload
 from tests.attachments import samples
 from tests.hostile.test_image_bombs import check_in_child
 from tests.support.pdf_builder import build_pdf, deflate, one_page, stream
-from tests.support.sync_client import SyncDevice
-from tests.support.tus_client import TusClient
 from tests.sync.conftest import app, citizen  # noqa: F401  (fixtures)
 
 SCRIPT = b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>"

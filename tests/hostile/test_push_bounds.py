@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
+from harness.sync_client import SyncDevice, birth_answers, uuid7
 from server.clock import vn_today
 from server.dossiers.tables import AppliedMutation, DeviceSequence, Dossier
-from tests.support.sync_client import SyncDevice, birth_answers, uuid7
 from tests.sync.conftest import app, citizen, device_for, make_account  # noqa: F401  (fixtures)
 
 INT32_END = 2**31

@@ -13,10 +13,10 @@ import httpx
 import msgspec
 import pytest
 
+from harness.tus_client import TusClient
 from server.settings import Settings
 from tests.attachments import samples
 from tests.support.demo_accounts import client_for, demo_app, signed_in
-from tests.support.tus_client import TusClient
 
 FIXED = {
     "x-content-type-options": "nosniff",

@@ -11,10 +11,10 @@ from contextlib import aclosing
 
 import msgspec
 
+from harness.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
 from server.clock import vn_today
 from server.dossiers.tables import Dossier
 from tests.desk.conftest import DeskOfficial, desk, person  # noqa: F401  (fixtures)
-from tests.support.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
 from tests.sync.conftest import app, device_for, make_account  # noqa: F401  (fixtures)
 
 

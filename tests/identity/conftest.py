@@ -11,11 +11,11 @@ import msgspec
 import pytest
 from asgi_lifespan import LifespanManager
 
+from harness.authenticator import SoftAuthenticator
 from server.app import create_app
 from server.identity.captcha.tables import CaptchaChallenge
 from server.notify.worker import deliver_due
 from server.settings import Settings
-from tests.support.authenticator import SoftAuthenticator
 from tests.support.smtp import RecordingHandler, SmtpServer
 from tests.support.waiting import wait_until
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from harness.authenticator import SoftAuthenticator
 from server.identity.enrollment import invite_official
 from server.identity.schemas import OfficialInvite
 from tests.identity.conftest import ORIGIN, Browser
-from tests.support.authenticator import SoftAuthenticator
 
 
 async def enroll(browser: Browser, email: str, role: str, commune: str = "") -> SoftAuthenticator:

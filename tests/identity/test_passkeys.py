@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import copy
 
+from harness.authenticator import SoftAuthenticator
 from server.identity.tables import Passkey, Session
 from tests.identity.conftest import ORIGIN, Browser
-from tests.support.authenticator import SoftAuthenticator
 
 
 async def test_add_passkey_then_sign_in_with_it(browser: Browser, other_browser: Browser) -> None:

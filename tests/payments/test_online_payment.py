@@ -11,6 +11,7 @@ import msgspec
 import pytest
 from asgi_lifespan import LifespanManager
 
+from harness.sync_client import SyncDevice, uuid7
 from server.app import create_app
 from server.dossiers.tables import Dossier, DossierHistory
 from server.payments.tables import Payment
@@ -18,7 +19,6 @@ from tests.desk.conftest import DeskOfficial, official
 from tests.desk.test_desk_flow import submitted_birth
 from tests.payments.conftest import PROVIDER, with_gateway
 from tests.support.payment_gateway import PaymentGateway
-from tests.support.sync_client import SyncDevice, uuid7
 from tests.sync.conftest import device_for, make_account
 
 COPIES = 2

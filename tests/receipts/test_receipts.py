@@ -17,7 +17,7 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from server.receipts import ReceiptData, render_receipt, status_url
-from server.receipts.render import font_files
+from server.receipts.render import FONTS_DIR, font_files
 from sync.codes import make_code
 
 CODE = make_code("00070", 2026, 1)
@@ -146,7 +146,7 @@ def test_status_url_and_the_segno_matrix_round_trip() -> None:
     assert [r.text for r in decoded] == [url]
 
 
-def test_the_font_comes_from_the_package_and_covers_vietnamese() -> None:
+def test_the_font_ships_with_its_licence_and_covers_vietnamese() -> None:
     vowels = "aăâeêioôơuưy"
     letters = {"đ", "Đ"} | {
         unicodedata.normalize("NFC", v + mark)
@@ -154,12 +154,11 @@ def test_the_font_comes_from_the_package_and_covers_vietnamese() -> None:
         for mark in ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
     }
     assert len(letters) == 146
-    from pathlib import Path
-
-    import font_source_sans_pro
-
-    package_dir = Path(font_source_sans_pro.__file__).resolve().parent
+    licence = (FONTS_DIR / "OFL.txt").read_text(encoding="utf-8")
+    assert "SIL OPEN FONT LICENSE Version 1.1" in licence
     for path in font_files():
-        assert package_dir in path.resolve().parents
+        # Loaded from the repository's copy, never from the system's fonts.
+        assert path.resolve().parent == FONTS_DIR
         cmap = TTFont(path).getBestCmap()
+        assert cmap is not None
         assert [c for c in letters if ord(c) not in cmap] == []

@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 
-from tests.support.sync_client import SyncDevice
+from harness.sync_client import SyncDevice
 
 DEVICE_NAME = "máy thử"
 

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.support.server_process import free_port
+from harness.server_process import free_port
 
 
 class ClusterUnavailable(RuntimeError):

@@ -10,7 +10,7 @@ the draft is a quiet one, a second task fires at random moments one of:
 - `sync`: a sync pass (the `online` event the app syncs on);
 - `sw`: a Background Sync registration, which makes the service worker fire `sync`
   and tell the page;
-- `remote`: a second device of the same account (tests/support/sync_client.py) edits
+- `remote`: a second device of the same account (harness/sync_client.py) edits
   a field this page never types (extras.extract_copies), then a sync pass pulls it;
 - `hide`: the page goes hidden and visible again (the app's visibilitychange handlers);
 - `desk`: the commune's desk official writes to the person about a dossier the account
@@ -42,7 +42,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.sync_client import SyncDevice
+from harness.sync_client import SyncDevice
 
 CATALOG = Path(__file__).resolve().parents[2] / "server" / "catalog" / "data"
 PROCEDURE = "khai-sinh"
@@ -280,8 +280,8 @@ class DeskOfficial:
     async def open(
         cls, base_url: str, desk: tuple[str, str], citizen: tuple[str, str], today: dt.date
     ) -> DeskOfficial:
+        from harness.sync_client import birth_answers
         from tests.e2e.test_desk_screens import Phone, scan_jpeg
-        from tests.support.sync_client import birth_answers
 
         phone = await Phone.sign_in(base_url, *citizen)
         try:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from contextlib import aclosing
 
+from harness.sync_client import SyncDevice, uuid7
 from server.attachments.tables import BlobRef
 from server.dossiers.tables import Dossier
-from tests.support.sync_client import SyncDevice, uuid7
 from tests.sync.conftest import device_for, make_account
 from tests.sync.test_push_pull import birth_draft
 

@@ -19,10 +19,10 @@ import asyncpg
 import msgspec
 import pytest
 
+from harness.sync_client import SyncDevice, birth_answers, uuid7
 from server.clock import vn_today
 from server.dossiers.tables import ChangeFeed
 from server.settings import Settings
-from tests.support.sync_client import SyncDevice, birth_answers, uuid7
 from tests.support.waiting import wait_until
 from tests.sync.conftest import device_for, make_account
 

@@ -7,10 +7,10 @@ from contextlib import aclosing
 
 import msgspec
 
+from harness.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
 from server.clock import vn_today
 from server.dossiers.tables import AppliedMutation, Dossier
 from sync.codes import parse_code
-from tests.support.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
 from tests.sync.conftest import device_for, make_account
 
 

@@ -12,6 +12,7 @@ import httpx
 import msgspec
 import pytest
 
+from harness.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
 from server.clock import vn_today
 from server.dossiers.reservations import LIFETIME, release_expired
 from server.dossiers.tables import (
@@ -25,7 +26,6 @@ from server.dossiers.tables import (
 from server.identity.captcha.tables import CaptchaChallenge
 from sync.codes import ALPHABET, display, parse_code
 from sync.messages import MAX_BODY_BYTES, MAX_MUTATIONS
-from tests.support.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
 from tests.sync.conftest import PASSWORD, device_for, make_account
 
 MSGPACK = "application/x-msgpack"

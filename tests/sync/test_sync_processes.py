@@ -26,6 +26,15 @@ import httpx
 import msgspec
 import pytest
 
+from harness.server_process import (
+    PASSWORD,
+    ServerProcess,
+    insert_accounts,
+    print_logs,
+    server_env,
+)
+from harness.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
+from harness.sync_client import _register_fake_blobs as register_fake_blobs
 from server.clock import vn_today
 from server.database import bound_engine
 from server.dossiers.tables import (
@@ -40,15 +49,6 @@ from sync.codes import parse_code
 from tests.conftest import ENGINES
 from tests.support import databases as dbs
 from tests.support.devices import sign_in_device_at
-from tests.support.server_process import (
-    PASSWORD,
-    ServerProcess,
-    insert_accounts,
-    print_logs,
-    server_env,
-)
-from tests.support.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
-from tests.support.sync_client import _register_fake_blobs as register_fake_blobs
 from tests.support.waiting import wait_until
 
 # Real `motcua serve` processes, started, killed and restarted: seconds each.

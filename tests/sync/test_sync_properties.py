@@ -35,12 +35,12 @@ from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from harness.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
 from server.clock import vn_today
 from server.dossiers.tables import AppliedMutation, Dossier, DossierConflict, DossierHistory
 from server.identity.devices import register_device
 from server.identity.tables import Account
 from sync.codes import parse_code
-from tests.support.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
 
 # Lower-case Vietnamese letters, all precomposed (NFC), no white space: what the
 # server stores is exactly what was sent.

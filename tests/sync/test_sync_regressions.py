@@ -15,10 +15,10 @@ from contextlib import aclosing
 
 import msgspec
 
+from harness.sync_client import SyncDevice, birth_answers, uuid7
 from server.clock import vn_today
 from server.dossiers import store as dossier_store
 from server.dossiers.tables import DossierConflict
-from tests.support.sync_client import SyncDevice, birth_answers, uuid7
 from tests.sync.conftest import device_for, make_account
 
 

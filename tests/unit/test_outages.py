@@ -11,8 +11,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from harness.server_process import free_port
 from server.outages import database_unavailable, storage_full, unstorable_input
-from tests.support.server_process import free_port
 
 
 def test_disk_full_and_file_size_limit_are_storage_full() -> None:

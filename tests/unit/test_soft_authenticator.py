@@ -23,7 +23,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from tests.support.authenticator import (
+from harness.authenticator import (
     DEFAULT_AAGUID,
     InvalidStateError,
     NotAllowedError,

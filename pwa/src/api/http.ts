@@ -1,6 +1,12 @@
-// A small fetch wrapper: JSON in and out, RFC 9457 problems turned into ApiError, a
-// network failure into NetworkError (the device is offline or the server unreachable).
+// The app's calls to the server: openapi-fetch over the paths of the server's OpenAPI
+// document (schema.d.ts, `npm run api-types`), so each request and answer has the
+// server's types and no answer is cast by hand. A failure keeps one shape for the
+// screens and the sync loop: an RFC 9457 problem becomes ApiError (status, problem,
+// Retry-After), no answer at all NetworkError (offline, or the server unreachable);
+// an abort stays an AbortError.
 
+import createClient from 'openapi-fetch';
+import type { paths } from './schema';
 import type { Problem } from './types';
 
 export type Fetch = typeof fetch;
@@ -36,14 +42,6 @@ export class ApiError extends Error {
   }
 }
 
-export interface RequestOptions {
-  method?: string;
-  body?: unknown;
-  headers?: Record<string, string>;
-  signal?: AbortSignal;
-  fetch?: Fetch;
-}
-
 function retryAfterSeconds(value: string | null): number | null {
   if (!value) return null;
   const n = Number(value);
@@ -52,41 +50,56 @@ function retryAfterSeconds(value: string | null): number | null {
   return Number.isNaN(at) ? null : Math.max(0, (at - Date.now()) / 1000);
 }
 
-export async function requestRaw(path: string, options: RequestOptions = {}): Promise<Response> {
-  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
-  let body: BodyInit | undefined;
-  if (options.body !== undefined) {
-    headers['Content-Type'] ??= 'application/json';
-    body = JSON.stringify(options.body);
-  }
-  let response: Response;
+/**
+ * The client. Paths are absolute on the app's own origin; Node (the unit tests) has
+ * no location, and there every call carries the test's fetch, which reads the path.
+ * The global fetch is looked up at each call, not kept from the first.
+ */
+export const api = createClient<paths>({
+  baseUrl: globalThis.location?.origin ?? 'http://localhost',
+  headers: { Accept: 'application/json' },
+  fetch: (request) => globalThis.fetch(request),
+});
+
+/** openapi-fetch's answer: data on success, the parsed error body otherwise. */
+interface Answer<D> {
+  data?: D;
+  error?: unknown;
+  response: Response;
+}
+
+/**
+ * Waits for a call and throws its failure as ApiError or NetworkError. A 304 (an
+ * unchanged resource asked for with If-None-Match) is no failure: it comes back with
+ * no data, and the caller keeps what it has.
+ */
+export async function answered<D>(pending: Promise<Answer<D>>): Promise<{ data: D; response: Response }> {
+  let answer: Answer<D>;
   try {
-    response = await doFetch(path, {
-      method: options.method ?? (body === undefined ? 'GET' : 'POST'),
-      headers,
-      body,
-      signal: options.signal,
-      credentials: 'same-origin',
-    });
+    answer = await pending;
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
     throw new NetworkError(error);
   }
+  const { response } = answer;
   if (!response.ok && response.status !== 304) {
-    let problem: Problem = {};
-    try {
-      problem = (await response.json()) as Problem;
-    } catch {
-      problem = { title: response.statusText };
-    }
+    const problem: Problem = answer.error && typeof answer.error === 'object' ? answer.error : { title: response.statusText };
     throw new ApiError(response.status, problem, retryAfterSeconds(response.headers.get('Retry-After')));
   }
-  return response;
+  // On success openapi-fetch gives the body the document describes (nothing for a 204).
+  return { data: answer.data as D, response };
 }
 
-export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const response = await requestRaw(path, options);
-  if (response.status === 204) return undefined as T;
-  return (await response.json()) as T;
+/** The answer's body, as the document describes it; failures thrown as in `answered`. */
+export async function dataOf<D>(pending: Promise<Answer<D>>): Promise<D> {
+  return (await answered(pending)).data;
+}
+
+/**
+ * A JSON body the OpenAPI document does not describe, because its handler decodes it
+ * itself (the sync push: JSON or MessagePack; the desk actions: one body per action).
+ * The server checks it and answers a problem naming the field.
+ */
+export function undescribedBody(body: object): never {
+  return body as never;
 }

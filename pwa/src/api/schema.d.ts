@@ -3,2542 +3,3721 @@
  * Do not make direct changes to the file.
  */
 
-
-/** OneOf type helpers */
-type Without<T, U> = { [P in Exclude<keyof T, keyof U>]?: never };
-type XOR<T, U> = (T | U) extends object ? (Without<T, U> & U) | (Without<U, T> & T) : T | U;
-type OneOf<T extends any[]> = T extends [infer Only] ? Only : T extends [infer A, infer B, ...infer Rest] ? OneOf<[XOR<A, B>, ...Rest]> : never;
-
 export interface paths {
-  "/api/catalog/{code}": {
-    /** One procedure with its current form schema */
-    get: operations["ApiCatalogCodeGetProcedure"];
-  };
-  "/api/catalog/{code}/versions/{version}": {
-    /** One version of a procedure, as a dossier drafted against it sees it */
-    get: operations["ApiCatalogCodeVersionsGetVersion"];
-  };
-  "/api/catalog": {
-    /**
-     * The procedure catalog
-     * @description Every active procedure with its processing time, fee rule, documents and notes; forms are at /api/catalog/{code}.
-     */
-    get: operations["ApiCatalogListProcedures"];
-  };
-  "/api/catalog/{code}/versions": {
-    /** The version numbers of a procedure, oldest first */
-    get: operations["ApiCatalogCodeVersionsListVersions"];
-  };
-  "/api/catalog/fees": {
-    /**
-     * The fee schedule: national fees, with one province's own amounts
-     * @description Amounts in đồng for the `fee.item` keys of the catalog's procedures. Without `province`, only the national fees; with it, the province's amount replaces the national one for the same item (`province_code` says which applies). An item that is absent has no amount entered yet. Weak ETag: send If-None-Match.
-     */
-    get: operations["ApiCatalogFeesFees"];
-  };
-  "/api/communes": {
-    /**
-     * Every province and commune of Vietnam
-     * @description The whole country in one compact document (a commune is [code, name, kind], kind x = xã, p = phường, dk = đặc khu), with a weak ETag: send If-None-Match to get 304 when nothing changed.
-     */
-    get: operations["ApiCommunesCommunes"];
-  };
-  "/health": {
-    /** Process and database health */
-    get: operations["HealthHealth"];
-  };
-  "/api/captcha/{challenge_id}/audio": {
-    /**
-     * The robot check read aloud
-     * @description audio/wav: the characters' Vietnamese names, rendered on the first request and the same afterwards. 404 for an unknown challenge, 410 once used or expired, 429 with Retry-After when this address has rendered too many.
-     */
-    get: operations["ApiCaptchaChallengeIdAudioAudio"];
-  };
-  "/api/captcha": {
-    /**
-     * A new robot check (mã xác nhận)
-     * @description Five characters as a PNG data URL, with the URL of the same characters read aloud. Valid for five minutes and for one attempt, right or wrong. Limited per client address (429 with Retry-After).
-     */
-    post: operations["ApiCaptchaCreate"];
-  };
-  "/api/auth/activate": {
-    /** Activate an account with the emailed link's token */
-    post: operations["ApiAuthActivateActivate"];
-  };
-  "/api/auth/password/forgot": {
-    /** Email a password-reset link */
-    post: operations["ApiAuthPasswordForgotForgotPassword"];
-  };
-  "/api/auth/login": {
-    /** Sign in with email and password (citizens; demo officials in demo mode) */
-    post: operations["ApiAuthLoginLogin"];
-  };
-  "/api/auth/logout": {
-    /** Sign out this browser */
-    post: operations["ApiAuthLogoutLogout"];
-  };
-  "/api/auth/logout-everywhere": {
-    /** End every session of this account and revoke every device */
-    post: operations["ApiAuthLogoutEverywhereLogoutEverywhere"];
-  };
-  "/api/auth/passkey/options": {
-    /** Start a passkey sign-in */
-    post: operations["ApiAuthPasskeyOptionsPasskeyOptions"];
-  };
-  "/api/auth/passkey/verify": {
-    /** Finish a passkey sign-in */
-    post: operations["ApiAuthPasskeyVerifyPasskeyVerify"];
-  };
-  "/api/auth/register": {
-    /** Register a citizen account (robot check required) */
-    post: operations["ApiAuthRegisterRegister"];
-  };
-  "/api/auth/activation/resend": {
-    /** Send the activation email again */
-    post: operations["ApiAuthActivationResendResendActivation"];
-  };
-  "/api/auth/password/reset": {
-    /** Set a new password with the emailed link's token */
-    post: operations["ApiAuthPasswordResetResetPassword"];
-  };
-  "/api/auth/session": {
-    /** The signed-in account and its CSRF token */
-    get: operations["ApiAuthSessionSession"];
-  };
-  "/api/me/activity": {
-    /** My activity log (nhật ký người dùng), newest first */
-    get: operations["ApiMeActivityActivity"];
-  };
-  "/api/me/documents": {
-    /** My reusable documents (ID card scans, …) */
-    get: operations["ApiMeDocumentsDocuments"];
-    /** Keep an uploaded file as a reusable document (ID card scan, …) */
-    post: operations["ApiMeDocumentsAddDocument"];
-  };
-  "/api/me/passkeys": {
-    /** My passkeys */
-    get: operations["ApiMePasskeysListPasskeys"];
-    /** Finish adding a passkey */
-    post: operations["ApiMePasskeysAddPasskey"];
-  };
-  "/api/me/devices": {
-    /** My devices */
-    get: operations["ApiMeDevicesDevices"];
-  };
-  "/api/me/passkeys/options": {
-    /** Start adding a passkey to my account */
-    post: operations["ApiMePasskeysOptionsPasskeyOptions"];
-  };
-  "/api/me": {
-    /** My profile */
-    get: operations["ApiMeProfile"];
-  };
-  "/api/me/ratings": {
-    /** My service ratings, newest first */
-    get: operations["ApiMeRatingsRatings"];
-  };
-  "/api/me/documents/{document_id}": {
-    /** Forget one of my reusable documents */
-    delete: operations["ApiMeDocumentsDocumentIdRemoveDocument"];
-  };
-  "/api/me/passkeys/{passkey_id}": {
-    /** Remove one of my passkeys */
-    delete: operations["ApiMePasskeysPasskeyIdRemovePasskey"];
-  };
-  "/api/me/devices/{device_id}/revoke": {
-    /** Revoke one of my devices (lost or sold) */
-    post: operations["ApiMeDevicesDeviceIdRevokeRevoke"];
-  };
-  "/api/devices/current": {
-    /** The device whose credential signs this request */
-    get: operations["ApiDevicesCurrentCurrent"];
-  };
-  "/api/devices": {
-    /** Register this app install; returns its sync credential once */
-    post: operations["ApiDevicesRegister"];
-  };
-  "/api/admin/accounts/officials": {
-    /** Invite an official; they enroll with a passkey */
-    post: operations["ApiAdminAccountsOfficialsInvite"];
-  };
-  "/api/admin/accounts": {
-    /** Officials I administer (all accounts for an administrator) */
-    get: operations["ApiAdminAccountsListAccounts"];
-  };
-  "/api/admin/accounts/{account_id}/devices/{device_id}/revoke": {
-    /** Revoke a lost device of an official I administer */
-    post: operations["ApiAdminAccountsAccountIdDevicesDeviceIdRevokeRevokeDevice"];
-  };
-  "/api/auth/enroll/finish": {
-    /** Finish enrollment: stores the passkey and signs in */
-    post: operations["ApiAuthEnrollFinishFinish"];
-  };
-  "/api/auth/enroll/options": {
-    /** Start registering an official's first passkey */
-    post: operations["ApiAuthEnrollOptionsOptions"];
-  };
-  "/api/sync/pull": {
-    /** Changes visible to me since the cursor */
-    get: operations["ApiSyncPullPull"];
-  };
-  "/api/sync/push": {
-    /** Push a batch of mutations (JSON or MessagePack, answered in kind) */
-    post: operations["ApiSyncPushPush"];
-  };
-  "/api/sync/codes/reserve": {
-    /** Reserve dossier codes for my commune, to hand out offline */
-    post: operations["ApiSyncCodesReserveReserve"];
-  };
-  "/api/lookup": {
-    /** A dossier's status by code or receipt id (robot check required) */
-    post: operations["ApiLookupLookup"];
-  };
-  "/api/dossiers/{dossier_id}/receipt.pdf": {
-    /** The dossier's receipt as a PDF (its owner, the desk of its commune) */
-    get: operations["ApiDossiersDossierIdReceiptPdfReceipt"];
-  };
-  "/api/admin/calendar/overrides/{day}": {
-    /** The override of one day */
-    get: operations["ApiAdminCalendarOverridesDayGetOverride"];
-    /** Make a day a holiday or a working day, whatever the package says */
-    put: operations["ApiAdminCalendarOverridesDayPutOverride"];
-    /** Remove a day's override */
-    delete: operations["ApiAdminCalendarOverridesDayDeleteOverride"];
-  };
-  "/api/admin/calendar/overrides": {
-    /** Calendar overrides (holidays and swapped working days) */
-    get: operations["ApiAdminCalendarOverridesListOverrides"];
-  };
-  "/api/desk/dossiers/{dossier_id}/actions/{action}": {
-    /** receive, refuse, start, request_documents, request_fee, record_payment, stop, complete, return_result, accept_withdrawal, message, mark_duplicate, mark_not_duplicate */
-    post: operations["ApiDeskDossiersDossierIdActionsAct"];
-  };
-  "/api/desk/dossiers/{dossier_id}": {
-    /** One dossier with its history and linked tasks */
-    get: operations["ApiDeskDossiersDossierIdDossier"];
-  };
-  "/api/desk/dossiers/{dossier_id}/duplicate": {
-    /** The dossier and its possible duplicate, side by side */
-    get: operations["ApiDeskDossiersDossierIdDuplicateDuplicate"];
-  };
-  "/api/desk/queue": {
-    /** The commune's dossiers, sorted by due date */
-    get: operations["ApiDeskQueueQueue"];
-  };
-  "/api/desk/reports": {
-    /** Counts, timeliness, processing time and ratings */
-    get: operations["ApiDeskReportsReport"];
-  };
-  "/api/desk/reports.csv": {
-    /** The same report as CSV */
-    get: operations["ApiDeskReportsCsvReportCsv"];
-  };
-  "/api/desk/dossiers/{dossier_id}/tasks/{task}": {
-    /** Hand a linked task over to its agency, or mark it done */
-    post: operations["ApiDeskDossiersDossierIdTasksTask"];
-  };
-  "/api/desk/payment-providers": {
-    /**
-     * The payment providers record_payment accepts
-     * @description `desk`: cash at the desk, the receipt number as reference (any fee). An online provider (`online: true`) confirms a transaction reference with the provider, and pays only a level-4 procedure's fee requested with method `online`.
-     */
-    get: operations["ApiDeskPaymentProvidersProviders"];
-  };
-  "/api/uploads": {
-    /** tus creation (and creation-with-upload): Upload-Length, Upload-Metadata with sha256 */
-    post: operations["ApiUploadsCreate"];
-  };
-  "/api/uploads/{upload_id}": {
-    /** tus termination */
-    delete: operations["ApiUploadsUploadIdTerminate"];
-    /** tus: where an upload stands */
-    head: operations["ApiUploadsUploadIdWhere"];
-    /** tus: append a chunk at Upload-Offset */
-    patch: operations["ApiUploadsUploadIdAppend"];
-  };
-  "/api/blobs/missing": {
-    /** Which of these SHA-256 hashes the server lacks: upload only those */
-    post: operations["ApiBlobsMissingMissing"];
-  };
-  "/api/blobs/{sha256}": {
-    /** A file, to its owner, its commune's officials, admins */
-    get: operations["ApiBlobsSha256Read"];
-  };
-  "/api/blobs/{sha256}/thumbnail": {
-    /** A small JPEG of an image, for the desk queue */
-    get: operations["ApiBlobsSha256ThumbnailThumbnail"];
-  };
+    "/api/catalog/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One procedure with its current form schema */
+        get: operations["ApiCatalogCodeGetProcedure"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalog/{code}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version of a procedure, as a dossier drafted against it sees it */
+        get: operations["ApiCatalogCodeVersionsGetVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The procedure catalog
+         * @description Every active procedure with its processing time, fee rule, documents and notes; forms are at /api/catalog/{code}.
+         */
+        get: operations["ApiCatalogListProcedures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalog/{code}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The version numbers of a procedure, oldest first */
+        get: operations["ApiCatalogCodeVersionsListVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalog/fees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The fee schedule: national fees, with one province's own amounts
+         * @description Amounts in đồng for the `fee.item` keys of the catalog's procedures. Without `province`, only the national fees; with it, the province's amount replaces the national one for the same item (`province_code` says which applies). An item that is absent has no amount entered yet. Weak ETag: send If-None-Match.
+         */
+        get: operations["ApiCatalogFeesFees"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/communes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every province and commune of Vietnam
+         * @description The whole country in one compact document (a commune is [code, name, kind], kind x = xã, p = phường, dk = đặc khu), with a weak ETag: send If-None-Match to get 304 when nothing changed.
+         */
+        get: operations["ApiCommunesCommunes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Process and database health */
+        get: operations["HealthHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/captcha/{challenge_id}/audio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The robot check read aloud
+         * @description audio/wav: the characters' Vietnamese names, rendered on the first request and the same afterwards. 404 for an unknown challenge, 410 once used or expired, 429 with Retry-After when this address has rendered too many.
+         */
+        get: operations["ApiCaptchaChallengeIdAudioAudio"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/captcha": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new robot check (mã xác nhận)
+         * @description Five characters as a PNG data URL, with the URL of the same characters read aloud. Valid for five minutes and for one attempt, right or wrong. Limited per client address (429 with Retry-After).
+         */
+        post: operations["ApiCaptchaCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activate an account with the emailed link's token */
+        post: operations["ApiAuthActivateActivate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Email a password-reset link */
+        post: operations["ApiAuthPasswordForgotForgotPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in with email and password (citizens; demo officials in demo mode) */
+        post: operations["ApiAuthLoginLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out this browser */
+        post: operations["ApiAuthLogoutLogout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout-everywhere": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End every session of this account and revoke every device */
+        post: operations["ApiAuthLogoutEverywhereLogoutEverywhere"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/passkey/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a passkey sign-in */
+        post: operations["ApiAuthPasskeyOptionsPasskeyOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/passkey/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish a passkey sign-in */
+        post: operations["ApiAuthPasskeyVerifyPasskeyVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register a citizen account (robot check required) */
+        post: operations["ApiAuthRegisterRegister"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/activation/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the activation email again */
+        post: operations["ApiAuthActivationResendResendActivation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a new password with the emailed link's token */
+        post: operations["ApiAuthPasswordResetResetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in account and its CSRF token */
+        get: operations["ApiAuthSessionSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My activity log (nhật ký người dùng), newest first */
+        get: operations["ApiMeActivityActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My reusable documents (ID card scans, …) */
+        get: operations["ApiMeDocumentsDocuments"];
+        put?: never;
+        /** Keep an uploaded file as a reusable document (ID card scan, …) */
+        post: operations["ApiMeDocumentsAddDocument"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My passkeys */
+        get: operations["ApiMePasskeysListPasskeys"];
+        put?: never;
+        /** Finish adding a passkey */
+        post: operations["ApiMePasskeysAddPasskey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My devices */
+        get: operations["ApiMeDevicesDevices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/passkeys/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start adding a passkey to my account */
+        post: operations["ApiMePasskeysOptionsPasskeyOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My profile */
+        get: operations["ApiMeProfile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/ratings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My service ratings, newest first */
+        get: operations["ApiMeRatingsRatings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/documents/{document_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Forget one of my reusable documents */
+        delete: operations["ApiMeDocumentsDocumentIdRemoveDocument"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/passkeys/{passkey_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove one of my passkeys */
+        delete: operations["ApiMePasskeysPasskeyIdRemovePasskey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/devices/{device_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke one of my devices (lost or sold) */
+        post: operations["ApiMeDevicesDeviceIdRevokeRevoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/devices/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The device whose credential signs this request */
+        get: operations["ApiDevicesCurrentCurrent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register this app install; returns its sync credential once */
+        post: operations["ApiDevicesRegister"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/accounts/officials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Invite an official; they enroll with a passkey */
+        post: operations["ApiAdminAccountsOfficialsInvite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Officials I administer (all accounts for an administrator) */
+        get: operations["ApiAdminAccountsListAccounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/accounts/{account_id}/devices/{device_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a lost device of an official I administer */
+        post: operations["ApiAdminAccountsAccountIdDevicesDeviceIdRevokeRevokeDevice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/enroll/finish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish enrollment: stores the passkey and signs in */
+        post: operations["ApiAuthEnrollFinishFinish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/enroll/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start registering an official's first passkey */
+        post: operations["ApiAuthEnrollOptionsOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sync/pull": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Changes visible to me since the cursor */
+        get: operations["ApiSyncPullPull"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sync/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Push a batch of mutations (JSON or MessagePack, answered in kind) */
+        post: operations["ApiSyncPushPush"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sync/codes/reserve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reserve dossier codes for my commune, to hand out offline */
+        post: operations["ApiSyncCodesReserveReserve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A dossier's status by code or receipt id (robot check required) */
+        post: operations["ApiLookupLookup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dossiers/{dossier_id}/receipt.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dossier's receipt as a PDF (its owner, the desk of its commune) */
+        get: operations["ApiDossiersDossierIdReceiptPdfReceipt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/calendar/overrides/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The override of one day */
+        get: operations["ApiAdminCalendarOverridesDayGetOverride"];
+        /** Make a day a holiday or a working day, whatever the package says */
+        put: operations["ApiAdminCalendarOverridesDayPutOverride"];
+        post?: never;
+        /** Remove a day's override */
+        delete: operations["ApiAdminCalendarOverridesDayDeleteOverride"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/calendar/overrides": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Calendar overrides (holidays and swapped working days) */
+        get: operations["ApiAdminCalendarOverridesListOverrides"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/desk/dossiers/{dossier_id}/actions/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** receive, refuse, start, request_documents, request_fee, record_payment, stop, complete, return_result, accept_withdrawal, message, mark_duplicate, mark_not_duplicate */
+        post: operations["ApiDeskDossiersDossierIdActionsAct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/desk/dossiers/{dossier_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One dossier with its history and linked tasks */
+        get: operations["ApiDeskDossiersDossierIdDossier"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/desk/dossiers/{dossier_id}/duplicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dossier and its possible duplicate, side by side */
+        get: operations["ApiDeskDossiersDossierIdDuplicateDuplicate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/desk/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The commune's dossiers, sorted by due date */
+        get: operations["ApiDeskQueueQueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/desk/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counts, timeliness, processing time and ratings */
+        get: operations["ApiDeskReportsReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/desk/reports.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The same report as CSV */
+        get: operations["ApiDeskReportsCsvReportCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/desk/dossiers/{dossier_id}/tasks/{task}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hand a linked task over to its agency, or mark it done */
+        post: operations["ApiDeskDossiersDossierIdTasksTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/desk/payment-providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The payment providers record_payment accepts
+         * @description `desk`: cash at the desk, the receipt number as reference (any fee). An online provider (`online: true`) confirms a transaction reference with the provider, and pays only a level-4 procedure's fee requested with method `online`.
+         */
+        get: operations["ApiDeskPaymentProvidersProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** tus creation (and creation-with-upload): Upload-Length, Upload-Metadata with sha256 */
+        post: operations["ApiUploadsCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/uploads/{upload_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** tus termination */
+        delete: operations["ApiUploadsUploadIdTerminate"];
+        options?: never;
+        /** tus: where an upload stands */
+        head: operations["ApiUploadsUploadIdWhere"];
+        /** tus: append a chunk at Upload-Offset */
+        patch: operations["ApiUploadsUploadIdAppend"];
+        trace?: never;
+    };
+    "/api/blobs/missing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Which of these SHA-256 hashes the server lacks: upload only those */
+        post: operations["ApiBlobsMissingMissing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/blobs/{sha256}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A file, to its owner, its commune's officials, admins */
+        get: operations["ApiBlobsSha256Read"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/blobs/{sha256}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A small JPEG of an image, for the desk queue */
+        get: operations["ApiBlobsSha256ThumbnailThumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
-
 export type webhooks = Record<string, never>;
-
 export interface components {
-  schemas: {
-    /** Accepted */
-    Accepted: {
-      status: string;
-    };
-    /** ActionResult */
-    ActionResult: {
-      /** Format: uuid */
-      id: string;
-      state: number;
-      version: number;
-      due_date: string | null;
-      appointment_date: string | null;
-    };
-    /** AuditEntry */
-    AuditEntry: {
-      id: number;
-      /** Format: date-time */
-      at: string;
-      action: string;
-      target_kind: string;
-      target_id: string;
-      ip: string;
-      device_id: string | null;
-      detail: {
-        [key: string]: string;
-      };
-    };
-    /** CaptchaOut */
-    CaptchaOut: {
-      /** Format: uuid */
-      id: string;
-      image: string;
-      audio_url: string;
-      /** Format: date-time */
-      expires_at: string;
-    };
-    /** CatalogPayload */
-    CatalogPayload: {
-      version: string;
-      procedures: components["schemas"]["ProcedureSummary"][];
-    };
-    /** CommunesPayload */
-    CommunesPayload: {
-      version: string;
-      kinds: {
-        [key: string]: string;
-      };
-      provinces: components["schemas"]["ProvinceEntry"][];
-    };
-    /** Conflict */
-    Conflict: {
-      id: number;
-      path: string;
-      server_value: unknown;
-      device_value: unknown;
-      device_id: string | null;
-      /** Format: date-time */
-      created_at: string;
-    };
-    /** Count */
-    Count: {
-      key: string;
-      count: number;
-    };
-    /** Deadline */
-    Deadline: {
-      field: string;
-      days: number;
-    };
-    /** DeskDossier */
-    DeskDossier: {
-      /** Format: uuid */
-      id: string;
-      code: string | null;
-      procedure_code: string;
-      procedure: components["schemas"]["Text"];
-      level: number;
-      schema_version: number;
-      state: number;
-      state_label: components["schemas"]["Text"];
-      version: number;
-      commune_code: string;
-      fields: {
-        [key: string]: unknown;
-      };
-      submitted_at: string | null;
-      received_at: string | null;
-      due_date: string | null;
-      appointment_date: string | null;
-      overdue: boolean;
-      possible_duplicate_of: string | null;
-      duplicate_decision: string;
-      fee: OneOf<[{
-        [key: string]: unknown;
-      }, null]>;
-      result: OneOf<[{
-        [key: string]: unknown;
-      }, null]>;
-      tasks: components["schemas"]["Task"][];
-      history: components["schemas"]["HistoryEntry"][];
-      rating_stars: number | null;
-      rating_comment: string;
-    };
-    /** DeviceCredential */
-    DeviceCredential: {
-      /** Format: uuid */
-      device_id: string;
-      credential: string;
-    };
-    /** DeviceInfo */
-    DeviceInfo: {
-      /** Format: uuid */
-      id: string;
-      name: string;
-      /** Format: date-time */
-      created_at: string;
-      /** Format: date-time */
-      last_seen_at: string;
-      revoked_at: string | null;
-      /** @default false */
-      current?: boolean;
-    };
-    /** DeviceRegistration */
-    DeviceRegistration: {
-      /** Format: uuid */
-      id: string;
-      name: string;
-    };
-    /** Document */
-    Document: {
-      id: string;
-      path: string;
-      label: components["schemas"]["Text"];
-      required: boolean;
-      conditional: boolean;
-    };
-    /** DossierView */
-    DossierView: {
-      /** Format: uuid */
-      id: string;
-      procedure_code: string;
-      schema_version: number;
-      state: number;
-      version: number;
-      fields: {
-        [key: string]: unknown;
-      };
-      /** @default */
-      commune_code?: string;
-      code?: string | null;
-      submitted_at?: string | null;
-      due_date?: string | null;
-      appointment_date?: string | null;
-      conflicts?: components["schemas"]["Conflict"][];
-      supplement?: components["schemas"]["SupplementRequest"] | null;
-      messages?: components["schemas"]["Message"][];
-      possible_duplicate_of?: string | null;
-      updated_at?: string | null;
-      /** @default false */
-      deleted?: boolean;
-    };
-    /** EmailRequest */
-    EmailRequest: {
-      email: string;
-      /**
-       * @default vi
-       * @enum {string}
-       */
-      lang?: "vi" | "en";
-    };
-    /** EnrollFinish */
-    EnrollFinish: {
-      token: string;
-      /** Format: uuid */
-      challenge_id: string;
-      credential: {
-        [key: string]: unknown;
-      };
-      /** @default */
-      name?: string;
-    };
-    /** EnrollOptionsRequest */
-    EnrollOptionsRequest: {
-      token: string;
-    };
-    /** Fee */
-    Fee: {
-      /** @enum {string} */
-      kind: "free" | "free_when_on_time" | "provincial";
-      item?: string | null;
-      note?: components["schemas"]["Text"] | null;
-    };
-    /** FeeEntry */
-    FeeEntry: {
-      item: string;
-      amount: number;
-      note: string;
-      province_code: string;
-      /** Format: date-time */
-      updated_at: string;
-    };
-    /** FeeSchedule */
-    FeeSchedule: {
-      province: string | null;
-      fees: components["schemas"]["FeeEntry"][];
-    };
-    /** FieldConflict */
-    FieldConflict: {
-      conflict_id: number;
-      path: string;
-      server_value: unknown;
-      device_value: unknown;
-    };
-    /** Health */
-    Health: {
-      status: string;
-      database: string;
-    };
-    /** HistoryEntry */
-    HistoryEntry: {
-      /** Format: date-time */
-      at: string;
-      action: string;
-      from_state: number;
-      to_state: number;
-      actor_role: string;
-      message: string;
-      detail: {
-        [key: string]: unknown;
-      };
-    };
-    /** LinkedTask */
-    LinkedTask: {
-      id: string;
-      name: components["schemas"]["Text"];
-      /** @enum {string} */
-      agency: "police" | "social_insurance" | "labour_social_affairs";
-    };
-    /** LoginRequest */
-    LoginRequest: {
-      email: string;
-      password: string;
-    };
-    /** LookupRequest */
-    LookupRequest: {
-      /** Format: uuid */
-      captcha_id: string;
-      captcha_answer: string;
-      code?: string | null;
-      id?: string | null;
-    };
-    /** LookupResult */
-    LookupResult: {
-      state: number;
-      state_label: components["schemas"]["Text"];
-      procedure: components["schemas"]["Text"];
-      agency: string;
-      code?: string | null;
-      submitted_at?: string | null;
-      due_date?: string | null;
-      appointment_date?: string | null;
-    };
-    /** Message */
-    Message: {
-      /** Format: date-time */
-      at: string;
-      /** @enum {string} */
-      author: "official" | "person";
-      text: string;
-    };
-    /** MissingRequest */
-    MissingRequest: {
-      hashes: string[];
-    };
-    /** MissingResponse */
-    MissingResponse: {
-      missing: string[];
-      upload_url: string;
-      chunk_size: number;
-      max_file_bytes: number;
-      max_dossier_bytes: number;
-    };
-    /** OfficialInvite */
-    OfficialInvite: {
-      email: string;
-      full_name: string;
-      /** @enum {string} */
-      role: "outreach" | "desk" | "agency_admin" | "admin";
-      /** @default */
-      commune_code?: string;
-      /**
-       * @default vi
-       * @enum {string}
-       */
-      lang?: "vi" | "en";
-    };
-    /** OfficialInvited */
-    OfficialInvited: {
-      /** Format: uuid */
-      account_id: string;
-      /** @constant */
-      status: "enrollment_sent";
-    };
-    /** Outcome */
-    Outcome: {
-      seq: number;
-      /** Format: uuid */
-      mutation_id: string;
-      /** Format: uuid */
-      dossier_id: string;
-      /** @enum {string} */
-      status: "applied" | "merged" | "conflict" | "rejected";
-      version?: number | null;
-      state?: number | null;
-      code?: string | null;
-      conflicts?: components["schemas"]["FieldConflict"][];
-      reasons?: components["schemas"]["Reason"][];
-    };
-    /** OverrideBody */
-    OverrideBody: {
-      /** @enum {string} */
-      kind: "holiday" | "working_day";
-      /** @default */
-      note?: string;
-    };
-    /** OverrideRecord */
-    OverrideRecord: {
-      /** Format: date */
-      date: string;
-      /** @enum {string} */
-      kind: "holiday" | "working_day";
-      note: string;
-      /** Format: date-time */
-      updated_at: string;
-    };
-    /** PasskeyInfo */
-    PasskeyInfo: {
-      id: string;
-      name: string;
-      /** Format: date-time */
-      created_at: string;
-      last_used_at: string | null;
-      backed_up: boolean;
-    };
-    /** PasskeyLogin */
-    PasskeyLogin: {
-      /** Format: uuid */
-      challenge_id: string;
-      credential: {
-        [key: string]: unknown;
-      };
-    };
-    /** PasskeyRegistration */
-    PasskeyRegistration: {
-      /** Format: uuid */
-      challenge_id: string;
-      credential: {
-        [key: string]: unknown;
-      };
-      /** @default */
-      name?: string;
-    };
-    /** PersonalDocumentAdd */
-    PersonalDocumentAdd: {
-      /** @enum {string} */
-      kind: "id_card" | "passport" | "residence" | "birth_certificate" | "other";
-      label: string;
-      sha256: string;
-    };
-    /** PersonalDocumentInfo */
-    PersonalDocumentInfo: {
-      /** Format: uuid */
-      id: string;
-      kind: string;
-      label: string;
-      sha256: string;
-      /** Format: date-time */
-      created_at: string;
-    };
-    /** ProcedureDetail */
-    ProcedureDetail: {
-      code: string;
-      family: string;
-      name: components["schemas"]["Text"];
-      level: number;
-      processing: components["schemas"]["Processing"];
-      fee: components["schemas"]["Fee"];
-      notes: components["schemas"]["Text"][];
-      documents: components["schemas"]["Document"][];
-      version: number;
-      deadline?: components["schemas"]["Deadline"] | null;
-      linked_tasks?: components["schemas"]["LinkedTask"][];
-      form?: {
-        [key: string]: unknown;
-      };
-      /** @default */
-      content_hash?: string;
-    };
-    /** ProcedureSummary */
-    ProcedureSummary: {
-      code: string;
-      family: string;
-      name: components["schemas"]["Text"];
-      level: number;
-      processing: components["schemas"]["Processing"];
-      fee: components["schemas"]["Fee"];
-      notes: components["schemas"]["Text"][];
-      documents: components["schemas"]["Document"][];
-      version: number;
-      deadline?: components["schemas"]["Deadline"] | null;
-      linked_tasks?: components["schemas"]["LinkedTask"][];
-    };
-    /** Processing */
-    Processing: {
-      /** @enum {string} */
-      kind: "same_day" | "working_days";
-      days?: number | null;
-      extended_days?: number | null;
-      extended_when?: components["schemas"]["Text"] | null;
-    };
-    /** Profile */
-    Profile: {
-      /** Format: uuid */
-      id: string;
-      email: string;
-      full_name: string;
-      phone: string;
-      personal_id: string;
-      kind: string;
-      organisation_name: string;
-      role: string;
-      commune_code: string;
-      activated_at: string | null;
-      /** Format: date-time */
-      created_at: string;
-    };
-    /** ProviderInfo */
-    ProviderInfo: {
-      name: string;
-      online: boolean;
-    };
-    /** ProvinceEntry */
-    ProvinceEntry: {
-      code: string;
-      name: string;
-      kind: string;
-      communes: [string, string, string][];
-    };
-    /** PullResponse */
-    PullResponse: {
-      dossiers: components["schemas"]["DossierView"][];
-      cursor: string;
-      more: boolean;
-      /** @default false */
-      reset?: boolean;
-      /** @default false */
-      pending?: boolean;
-    };
-    /** PushResponse */
-    PushResponse: {
-      outcomes: components["schemas"]["Outcome"][];
-      last_seq: number;
-      expected_seq?: number | null;
-    };
-    /** QueueItem */
-    QueueItem: {
-      /** Format: uuid */
-      id: string;
-      code: string | null;
-      procedure_code: string;
-      procedure: components["schemas"]["Text"];
-      state: number;
-      state_label: components["schemas"]["Text"];
-      commune_code: string;
-      subject: string;
-      submitted_at: string | null;
-      due_date: string | null;
-      overdue: boolean;
-      possible_duplicate_of: string | null;
-    };
-    /** QueueResponse */
-    QueueResponse: {
-      items: components["schemas"]["QueueItem"][];
-      total: number;
-    };
-    /** RatingInfo */
-    RatingInfo: {
-      /** Format: uuid */
-      dossier_id: string;
-      code: string | null;
-      procedure_code: string;
-      stars: number;
-      comment: string;
-      /** Format: date-time */
-      at: string;
-    };
-    /** Reason */
-    Reason: {
-      code: string;
-      /** @default */
-      path?: string;
-      /** @default */
-      message?: string;
-    };
-    /** RegisterRequest */
-    RegisterRequest: {
-      email: string;
-      full_name: string;
-      phone: string;
-      personal_id: string;
-      password: string;
-      /** Format: uuid */
-      captcha_id: string;
-      captcha_answer: string;
-      /**
-       * @default individual
-       * @enum {string}
-       */
-      kind?: "individual" | "organisation";
-      /** @default */
-      organisation_name?: string;
-      /**
-       * @default vi
-       * @enum {string}
-       */
-      lang?: "vi" | "en";
-    };
-    /** RegisterResponse */
-    RegisterResponse: {
-      /** @constant */
-      status: "activation_sent";
-    };
-    /** Report */
-    Report: {
-      /** Format: date */
-      since: string;
-      /** Format: date */
-      until: string;
-      total: number;
-      by_procedure: components["schemas"]["Count"][];
-      by_state: components["schemas"]["Count"][];
-      by_commune: components["schemas"]["Count"][];
-      by_month: components["schemas"]["Count"][];
-      on_time: number;
-      late: number;
-      average_processing_hours: number | null;
-      ratings: number;
-      average_rating: number | null;
-    };
-    /** Reservation */
-    Reservation: {
-      code: string;
-      /** Format: date-time */
-      expires_at: string;
-    };
-    /** ReserveRequest */
-    ReserveRequest: {
-      count: number;
-    };
-    /** ReserveResponse */
-    ReserveResponse: {
-      commune_code: string;
-      codes: components["schemas"]["Reservation"][];
-    };
-    /** ResetPasswordRequest */
-    ResetPasswordRequest: {
-      token: string;
-      password: string;
-    };
-    /** SessionInfo */
-    SessionInfo: {
-      /** Format: uuid */
-      account_id: string;
-      email: string;
-      full_name: string;
-      role: string;
-      commune_code: string;
-      csrf_token: string;
-      demo_mode: boolean;
-    };
-    /** SupplementRequest */
-    SupplementRequest: {
-      documents: string[];
-      reason: string;
-      due_date?: string | null;
-      requested_at?: string | null;
-    };
-    /** Task */
-    Task: {
-      task: string;
-      agency: string;
-      state: string;
-      reference: string;
-    };
-    /** TaskUpdate */
-    TaskUpdate: {
-      /** @enum {string} */
-      state: "handed_over" | "done";
-      /** @default */
-      reference?: string;
-    };
-    /** Text */
-    Text: {
-      vi: string;
-      en: string;
-    };
-    /** TokenRequest */
-    TokenRequest: {
-      token: string;
-    };
-    /** WebauthnOptions */
-    WebauthnOptions: {
-      /** Format: uuid */
-      challenge_id: string;
-      options: {
-        [key: string]: unknown;
-      };
-    };
-  };
-  responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
+    schemas: {
+        /** Accepted */
+        Accepted: {
+            status: string;
+        };
+        /** ActionResult */
+        ActionResult: {
+            /** Format: uuid */
+            id: string;
+            state: number;
+            version: number;
+            due_date: string | null;
+            appointment_date: string | null;
+        };
+        /** AuditEntry */
+        AuditEntry: {
+            id: number;
+            /** Format: date-time */
+            at: string;
+            action: string;
+            target_kind: string;
+            target_id: string;
+            ip: string;
+            device_id: string | null;
+            detail: {
+                [key: string]: string;
+            };
+        };
+        /** CaptchaOut */
+        CaptchaOut: {
+            /** Format: uuid */
+            id: string;
+            image: string;
+            audio_url: string;
+            /** Format: date-time */
+            expires_at: string;
+        };
+        /** CatalogPayload */
+        CatalogPayload: {
+            version: string;
+            procedures: components["schemas"]["ProcedureSummary"][];
+        };
+        /** CommunesPayload */
+        CommunesPayload: {
+            version: string;
+            kinds: {
+                [key: string]: string;
+            };
+            provinces: components["schemas"]["ProvinceEntry"][];
+        };
+        /** Conflict */
+        Conflict: {
+            id: number;
+            path: string;
+            server_value: unknown;
+            device_value: unknown;
+            device_id: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** Count */
+        Count: {
+            key: string;
+            count: number;
+        };
+        /** Deadline */
+        Deadline: {
+            field: string;
+            days: number;
+        };
+        /** DeskDossier */
+        DeskDossier: {
+            /** Format: uuid */
+            id: string;
+            code: string | null;
+            procedure_code: string;
+            procedure: components["schemas"]["Text"];
+            level: number;
+            schema_version: number;
+            state: number;
+            state_label: components["schemas"]["Text"];
+            version: number;
+            commune_code: string;
+            fields: {
+                [key: string]: unknown;
+            };
+            submitted_at: string | null;
+            received_at: string | null;
+            due_date: string | null;
+            appointment_date: string | null;
+            overdue: boolean;
+            possible_duplicate_of: string | null;
+            duplicate_decision: string;
+            fee: {
+                [key: string]: unknown;
+            } | null;
+            result: {
+                [key: string]: unknown;
+            } | null;
+            tasks: components["schemas"]["Task"][];
+            history: components["schemas"]["HistoryEntry"][];
+            rating_stars: number | null;
+            rating_comment: string;
+        };
+        /** DeviceCredential */
+        DeviceCredential: {
+            /** Format: uuid */
+            device_id: string;
+            credential: string;
+        };
+        /** DeviceInfo */
+        DeviceInfo: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            last_seen_at: string;
+            revoked_at: string | null;
+            /** @default false */
+            current?: boolean;
+        };
+        /** DeviceRegistration */
+        DeviceRegistration: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
+        /** Document */
+        Document: {
+            id: string;
+            path: string;
+            label: components["schemas"]["Text"];
+            required: boolean;
+            conditional: boolean;
+        };
+        /** DossierView */
+        DossierView: {
+            /** Format: uuid */
+            id: string;
+            procedure_code: string;
+            schema_version: number;
+            state: number;
+            version: number;
+            fields: {
+                [key: string]: unknown;
+            };
+            /** @default  */
+            commune_code?: string;
+            code?: string | null;
+            submitted_at?: string | null;
+            due_date?: string | null;
+            appointment_date?: string | null;
+            conflicts?: components["schemas"]["Conflict"][];
+            supplement?: components["schemas"]["SupplementRequest"] | null;
+            messages?: components["schemas"]["Message"][];
+            possible_duplicate_of?: string | null;
+            updated_at?: string | null;
+            /** @default false */
+            deleted?: boolean;
+        };
+        /** EmailRequest */
+        EmailRequest: {
+            email: string;
+            /**
+             * @default vi
+             * @enum {string}
+             */
+            lang?: "vi" | "en";
+        };
+        /** EnrollFinish */
+        EnrollFinish: {
+            token: string;
+            /** Format: uuid */
+            challenge_id: string;
+            credential: {
+                [key: string]: unknown;
+            };
+            /** @default  */
+            name?: string;
+        };
+        /** EnrollOptionsRequest */
+        EnrollOptionsRequest: {
+            token: string;
+        };
+        /** Fee */
+        Fee: {
+            /** @enum {string} */
+            kind: "free" | "free_when_on_time" | "provincial";
+            item?: string | null;
+            note?: components["schemas"]["Text"] | null;
+        };
+        /** FeeEntry */
+        FeeEntry: {
+            item: string;
+            amount: number;
+            note: string;
+            province_code: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** FeeSchedule */
+        FeeSchedule: {
+            province: string | null;
+            fees: components["schemas"]["FeeEntry"][];
+        };
+        /** FieldConflict */
+        FieldConflict: {
+            conflict_id: number;
+            path: string;
+            server_value: unknown;
+            device_value: unknown;
+        };
+        /** Health */
+        Health: {
+            status: string;
+            database: string;
+        };
+        /** HistoryEntry */
+        HistoryEntry: {
+            /** Format: date-time */
+            at: string;
+            action: string;
+            from_state: number;
+            to_state: number;
+            actor_role: string;
+            message: string;
+            detail: {
+                [key: string]: unknown;
+            };
+        };
+        /** LinkedTask */
+        LinkedTask: {
+            id: string;
+            name: components["schemas"]["Text"];
+            /** @enum {string} */
+            agency: "police" | "social_insurance" | "labour_social_affairs";
+        };
+        /** LoginRequest */
+        LoginRequest: {
+            email: string;
+            password: string;
+        };
+        /** LookupRequest */
+        LookupRequest: {
+            /** Format: uuid */
+            captcha_id: string;
+            captcha_answer: string;
+            code?: string | null;
+            id?: string | null;
+        };
+        /** LookupResult */
+        LookupResult: {
+            state: number;
+            state_label: components["schemas"]["Text"];
+            procedure: components["schemas"]["Text"];
+            agency: string;
+            code?: string | null;
+            submitted_at?: string | null;
+            due_date?: string | null;
+            appointment_date?: string | null;
+        };
+        /** Message */
+        Message: {
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            author: "official" | "person";
+            text: string;
+        };
+        /** MissingRequest */
+        MissingRequest: {
+            hashes: string[];
+        };
+        /** MissingResponse */
+        MissingResponse: {
+            missing: string[];
+            upload_url: string;
+            chunk_size: number;
+            max_file_bytes: number;
+            max_dossier_bytes: number;
+        };
+        /** OfficialInvite */
+        OfficialInvite: {
+            email: string;
+            full_name: string;
+            /** @enum {string} */
+            role: "outreach" | "desk" | "agency_admin" | "admin";
+            /** @default  */
+            commune_code?: string;
+            /**
+             * @default vi
+             * @enum {string}
+             */
+            lang?: "vi" | "en";
+        };
+        /** OfficialInvited */
+        OfficialInvited: {
+            /** Format: uuid */
+            account_id: string;
+            /** @constant */
+            status: "enrollment_sent";
+        };
+        /** Outcome */
+        Outcome: {
+            seq: number;
+            /** Format: uuid */
+            mutation_id: string;
+            /** Format: uuid */
+            dossier_id: string;
+            /** @enum {string} */
+            status: "applied" | "merged" | "conflict" | "rejected";
+            version?: number | null;
+            state?: number | null;
+            code?: string | null;
+            conflicts?: components["schemas"]["FieldConflict"][];
+            reasons?: components["schemas"]["Reason"][];
+        };
+        /** OverrideBody */
+        OverrideBody: {
+            /** @enum {string} */
+            kind: "holiday" | "working_day";
+            /** @default  */
+            note?: string;
+        };
+        /** OverrideRecord */
+        OverrideRecord: {
+            /** Format: date */
+            date: string;
+            /** @enum {string} */
+            kind: "holiday" | "working_day";
+            note: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** PasskeyInfo */
+        PasskeyInfo: {
+            id: string;
+            name: string;
+            /** Format: date-time */
+            created_at: string;
+            last_used_at: string | null;
+            backed_up: boolean;
+        };
+        /** PasskeyLogin */
+        PasskeyLogin: {
+            /** Format: uuid */
+            challenge_id: string;
+            credential: {
+                [key: string]: unknown;
+            };
+        };
+        /** PasskeyRegistration */
+        PasskeyRegistration: {
+            /** Format: uuid */
+            challenge_id: string;
+            credential: {
+                [key: string]: unknown;
+            };
+            /** @default  */
+            name?: string;
+        };
+        /** PersonalDocumentAdd */
+        PersonalDocumentAdd: {
+            /** @enum {string} */
+            kind: "id_card" | "passport" | "residence" | "birth_certificate" | "other";
+            label: string;
+            sha256: string;
+        };
+        /** PersonalDocumentInfo */
+        PersonalDocumentInfo: {
+            /** Format: uuid */
+            id: string;
+            kind: string;
+            label: string;
+            sha256: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** ProcedureDetail */
+        ProcedureDetail: {
+            code: string;
+            family: string;
+            name: components["schemas"]["Text"];
+            level: number;
+            processing: components["schemas"]["Processing"];
+            fee: components["schemas"]["Fee"];
+            notes: components["schemas"]["Text"][];
+            documents: components["schemas"]["Document"][];
+            version: number;
+            deadline?: components["schemas"]["Deadline"] | null;
+            linked_tasks?: components["schemas"]["LinkedTask"][];
+            form?: {
+                [key: string]: unknown;
+            };
+            /** @default  */
+            content_hash?: string;
+        };
+        /** ProcedureSummary */
+        ProcedureSummary: {
+            code: string;
+            family: string;
+            name: components["schemas"]["Text"];
+            level: number;
+            processing: components["schemas"]["Processing"];
+            fee: components["schemas"]["Fee"];
+            notes: components["schemas"]["Text"][];
+            documents: components["schemas"]["Document"][];
+            version: number;
+            deadline?: components["schemas"]["Deadline"] | null;
+            linked_tasks?: components["schemas"]["LinkedTask"][];
+        };
+        /** Processing */
+        Processing: {
+            /** @enum {string} */
+            kind: "same_day" | "working_days";
+            days?: number | null;
+            extended_days?: number | null;
+            extended_when?: components["schemas"]["Text"] | null;
+        };
+        /** Profile */
+        Profile: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            full_name: string;
+            phone: string;
+            personal_id: string;
+            kind: string;
+            organisation_name: string;
+            role: string;
+            commune_code: string;
+            activated_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** ProviderInfo */
+        ProviderInfo: {
+            name: string;
+            online: boolean;
+        };
+        /** ProvinceEntry */
+        ProvinceEntry: {
+            code: string;
+            name: string;
+            kind: string;
+            communes: [
+                string,
+                string,
+                string
+            ][];
+        };
+        /** PullResponse */
+        PullResponse: {
+            dossiers: components["schemas"]["DossierView"][];
+            cursor: string;
+            more: boolean;
+            /** @default false */
+            reset?: boolean;
+            /** @default false */
+            pending?: boolean;
+        };
+        /** PushResponse */
+        PushResponse: {
+            outcomes: components["schemas"]["Outcome"][];
+            last_seq: number;
+            expected_seq?: number | null;
+        };
+        /** QueueItem */
+        QueueItem: {
+            /** Format: uuid */
+            id: string;
+            code: string | null;
+            procedure_code: string;
+            procedure: components["schemas"]["Text"];
+            state: number;
+            state_label: components["schemas"]["Text"];
+            commune_code: string;
+            subject: string;
+            submitted_at: string | null;
+            due_date: string | null;
+            overdue: boolean;
+            possible_duplicate_of: string | null;
+        };
+        /** QueueResponse */
+        QueueResponse: {
+            items: components["schemas"]["QueueItem"][];
+            total: number;
+        };
+        /** RatingInfo */
+        RatingInfo: {
+            /** Format: uuid */
+            dossier_id: string;
+            code: string | null;
+            procedure_code: string;
+            stars: number;
+            comment: string;
+            /** Format: date-time */
+            at: string;
+        };
+        /** Reason */
+        Reason: {
+            code: string;
+            /** @default  */
+            path?: string;
+            /** @default  */
+            message?: string;
+        };
+        /** RegisterRequest */
+        RegisterRequest: {
+            email: string;
+            full_name: string;
+            phone: string;
+            personal_id: string;
+            password: string;
+            /** Format: uuid */
+            captcha_id: string;
+            captcha_answer: string;
+            /**
+             * @default individual
+             * @enum {string}
+             */
+            kind?: "individual" | "organisation";
+            /** @default  */
+            organisation_name?: string;
+            /**
+             * @default vi
+             * @enum {string}
+             */
+            lang?: "vi" | "en";
+        };
+        /** RegisterResponse */
+        RegisterResponse: {
+            /** @constant */
+            status: "activation_sent";
+        };
+        /** Report */
+        Report: {
+            /** Format: date */
+            since: string;
+            /** Format: date */
+            until: string;
+            total: number;
+            by_procedure: components["schemas"]["Count"][];
+            by_state: components["schemas"]["Count"][];
+            by_commune: components["schemas"]["Count"][];
+            by_month: components["schemas"]["Count"][];
+            on_time: number;
+            late: number;
+            average_processing_hours: number | null;
+            ratings: number;
+            average_rating: number | null;
+        };
+        /** Reservation */
+        Reservation: {
+            code: string;
+            /** Format: date-time */
+            expires_at: string;
+        };
+        /** ReserveRequest */
+        ReserveRequest: {
+            count: number;
+        };
+        /** ReserveResponse */
+        ReserveResponse: {
+            commune_code: string;
+            codes: components["schemas"]["Reservation"][];
+        };
+        /** ResetPasswordRequest */
+        ResetPasswordRequest: {
+            token: string;
+            password: string;
+        };
+        /** SessionInfo */
+        SessionInfo: {
+            /** Format: uuid */
+            account_id: string;
+            email: string;
+            full_name: string;
+            role: string;
+            commune_code: string;
+            csrf_token: string;
+            demo_mode: boolean;
+        };
+        /** SupplementRequest */
+        SupplementRequest: {
+            documents: string[];
+            reason: string;
+            due_date?: string | null;
+            requested_at?: string | null;
+        };
+        /** Task */
+        Task: {
+            task: string;
+            agency: string;
+            state: string;
+            reference: string;
+        };
+        /** TaskUpdate */
+        TaskUpdate: {
+            /** @enum {string} */
+            state: "handed_over" | "done";
+            /** @default  */
+            reference?: string;
+        };
+        /** Text */
+        Text: {
+            vi: string;
+            en: string;
+        };
+        /** TokenRequest */
+        TokenRequest: {
+            token: string;
+        };
+        /** WebauthnOptions */
+        WebauthnOptions: {
+            /** Format: uuid */
+            challenge_id: string;
+            options: {
+                [key: string]: unknown;
+            };
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
-
 export type $defs = Record<string, never>;
-
-export type external = Record<string, never>;
-
 export interface operations {
-
-  /** One procedure with its current form schema */
-  ApiCatalogCodeGetProcedure: {
-    parameters: {
-      path: {
-        /** @description Procedure code, e.g. khai-sinh */
-        code: string;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["ProcedureDetail"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** One version of a procedure, as a dossier drafted against it sees it */
-  ApiCatalogCodeVersionsGetVersion: {
-    parameters: {
-      path: {
-        /** @description Procedure code, e.g. khai-sinh */
-        code: string;
-        version: number;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["ProcedureDetail"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /**
-   * The procedure catalog
-   * @description Every active procedure with its processing time, fee rule, documents and notes; forms are at /api/catalog/{code}.
-   */
-  ApiCatalogListProcedures: {
-    parameters: {
-      query?: {
-        /** @description Only this family of procedures */
-        family?: "birth" | "death" | "marriage" | "extract" | "recognition" | "guardianship" | "marital_status" | "correction" | "certified_copy" | null;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["CatalogPayload"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** The version numbers of a procedure, oldest first */
-  ApiCatalogCodeVersionsListVersions: {
-    parameters: {
-      path: {
-        /** @description Procedure code, e.g. khai-sinh */
-        code: string;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": number[];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /**
-   * The fee schedule: national fees, with one province's own amounts
-   * @description Amounts in đồng for the `fee.item` keys of the catalog's procedures. Without `province`, only the national fees; with it, the province's amount replaces the national one for the same item (`province_code` says which applies). An item that is absent has no amount entered yet. Weak ETag: send If-None-Match.
-   */
-  ApiCatalogFeesFees: {
-    parameters: {
-      query?: {
-        /** @description Province code, e.g. 01 */
-        province?: string | null;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["FeeSchedule"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /**
-   * Every province and commune of Vietnam
-   * @description The whole country in one compact document (a commune is [code, name, kind], kind x = xã, p = phường, dk = đặc khu), with a weak ETag: send If-None-Match to get 304 when nothing changed.
-   */
-  ApiCommunesCommunes: {
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["CommunesPayload"];
-        };
-      };
-    };
-  };
-  /** Process and database health */
-  HealthHealth: {
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["Health"];
-        };
-      };
-    };
-  };
-  /**
-   * The robot check read aloud
-   * @description audio/wav: the characters' Vietnamese names, rendered on the first request and the same afterwards. 404 for an unknown challenge, 410 once used or expired, 429 with Retry-After when this address has rendered too many.
-   */
-  ApiCaptchaChallengeIdAudioAudio: {
-    parameters: {
-      path: {
-        /** @description The id returned by POST /api/captcha */
-        challenge_id: string;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "audio/wav": string;
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /**
-   * A new robot check (mã xác nhận)
-   * @description Five characters as a PNG data URL, with the URL of the same characters read aloud. Valid for five minutes and for one attempt, right or wrong. Limited per client address (429 with Retry-After).
-   */
-  ApiCaptchaCreate: {
-    responses: {
-      /** @description Document created, URL follows */
-      201: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["CaptchaOut"];
-        };
-      };
-    };
-  };
-  /** Activate an account with the emailed link's token */
-  ApiAuthActivateActivate: {
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["TokenRequest"];
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["Accepted"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** Email a password-reset link */
-  ApiAuthPasswordForgotForgotPassword: {
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["EmailRequest"];
-      };
-    };
-    responses: {
-      /** @description Request accepted, processing continues off-line */
-      202: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["Accepted"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** Sign in with email and password (citizens; demo officials in demo mode) */
-  ApiAuthLoginLogin: {
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["LoginRequest"];
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["SessionInfo"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** Sign out this browser */
-  ApiAuthLogoutLogout: {
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": unknown;
-        };
-      };
-    };
-  };
-  /** End every session of this account and revoke every device */
-  ApiAuthLogoutEverywhereLogoutEverywhere: {
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": unknown;
-        };
-      };
-    };
-  };
-  /** Start a passkey sign-in */
-  ApiAuthPasskeyOptionsPasskeyOptions: {
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["WebauthnOptions"];
-        };
-      };
-    };
-  };
-  /** Finish a passkey sign-in */
-  ApiAuthPasskeyVerifyPasskeyVerify: {
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["PasskeyLogin"];
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["SessionInfo"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** Register a citizen account (robot check required) */
-  ApiAuthRegisterRegister: {
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["RegisterRequest"];
-      };
-    };
-    responses: {
-      /** @description Document created, URL follows */
-      201: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["RegisterResponse"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** Send the activation email again */
-  ApiAuthActivationResendResendActivation: {
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["EmailRequest"];
-      };
-    };
-    responses: {
-      /** @description Request accepted, processing continues off-line */
-      202: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["Accepted"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** Set a new password with the emailed link's token */
-  ApiAuthPasswordResetResetPassword: {
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["ResetPasswordRequest"];
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["Accepted"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** The signed-in account and its CSRF token */
-  ApiAuthSessionSession: {
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["SessionInfo"];
-        };
-      };
-    };
-  };
-  /** My activity log (nhật ký người dùng), newest first */
-  ApiMeActivityActivity: {
-    parameters: {
-      query?: {
-        limit?: number;
-        /** @description Entries older than this id */
-        before?: number | null;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["AuditEntry"][];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** My reusable documents (ID card scans, …) */
-  ApiMeDocumentsDocuments: {
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["PersonalDocumentInfo"][];
-        };
-      };
-    };
-  };
-  /** Keep an uploaded file as a reusable document (ID card scan, …) */
-  ApiMeDocumentsAddDocument: {
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["PersonalDocumentAdd"];
-      };
-    };
-    responses: {
-      /** @description Document created, URL follows */
-      201: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["PersonalDocumentInfo"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** My passkeys */
-  ApiMePasskeysListPasskeys: {
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["PasskeyInfo"][];
-        };
-      };
-    };
-  };
-  /** Finish adding a passkey */
-  ApiMePasskeysAddPasskey: {
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["PasskeyRegistration"];
-      };
-    };
-    responses: {
-      /** @description Document created, URL follows */
-      201: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["PasskeyInfo"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** My devices */
-  ApiMeDevicesDevices: {
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["DeviceInfo"][];
-        };
-      };
-    };
-  };
-  /** Start adding a passkey to my account */
-  ApiMePasskeysOptionsPasskeyOptions: {
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["WebauthnOptions"];
-        };
-      };
-    };
-  };
-  /** My profile */
-  ApiMeProfile: {
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["Profile"];
-        };
-      };
-    };
-  };
-  /** My service ratings, newest first */
-  ApiMeRatingsRatings: {
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["RatingInfo"][];
-        };
-      };
-    };
-  };
-  /** Forget one of my reusable documents */
-  ApiMeDocumentsDocumentIdRemoveDocument: {
-    parameters: {
-      path: {
-        document_id: string;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, nothing follows */
-      204: {
-        headers: {
-        };
-        content: never;
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** Remove one of my passkeys */
-  ApiMePasskeysPasskeyIdRemovePasskey: {
-    parameters: {
-      path: {
-        passkey_id: string;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, nothing follows */
-      204: {
-        headers: {
-        };
-        content: never;
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** Revoke one of my devices (lost or sold) */
-  ApiMeDevicesDeviceIdRevokeRevoke: {
-    parameters: {
-      path: {
-        device_id: string;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["DeviceInfo"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** The device whose credential signs this request */
-  ApiDevicesCurrentCurrent: {
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["DeviceInfo"];
-        };
-      };
-    };
-  };
-  /** Register this app install; returns its sync credential once */
-  ApiDevicesRegister: {
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["DeviceRegistration"];
-      };
-    };
-    responses: {
-      /** @description Document created, URL follows */
-      201: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["DeviceCredential"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** Invite an official; they enroll with a passkey */
-  ApiAdminAccountsOfficialsInvite: {
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["OfficialInvite"];
-      };
-    };
-    responses: {
-      /** @description Document created, URL follows */
-      201: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["OfficialInvited"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** Officials I administer (all accounts for an administrator) */
-  ApiAdminAccountsListAccounts: {
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["Profile"][];
-        };
-      };
-    };
-  };
-  /** Revoke a lost device of an official I administer */
-  ApiAdminAccountsAccountIdDevicesDeviceIdRevokeRevokeDevice: {
-    parameters: {
-      path: {
-        account_id: string;
-        device_id: string;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["DeviceInfo"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** Finish enrollment: stores the passkey and signs in */
-  ApiAuthEnrollFinishFinish: {
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["EnrollFinish"];
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["SessionInfo"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** Start registering an official's first passkey */
-  ApiAuthEnrollOptionsOptions: {
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["EnrollOptionsRequest"];
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["WebauthnOptions"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** Changes visible to me since the cursor */
-  ApiSyncPullPull: {
-    parameters: {
-      query?: {
-        /** @description Opaque; omit for a full sync */
-        cursor?: string | null;
-        limit?: number;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["PullResponse"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** Push a batch of mutations (JSON or MessagePack, answered in kind) */
-  ApiSyncPushPush: {
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["PushResponse"];
-        };
-      };
-    };
-  };
-  /** Reserve dossier codes for my commune, to hand out offline */
-  ApiSyncCodesReserveReserve: {
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["ReserveRequest"];
-      };
-    };
-    responses: {
-      /** @description Document created, URL follows */
-      201: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["ReserveResponse"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** A dossier's status by code or receipt id (robot check required) */
-  ApiLookupLookup: {
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["LookupRequest"];
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["LookupResult"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** The dossier's receipt as a PDF (its owner, the desk of its commune) */
-  ApiDossiersDossierIdReceiptPdfReceipt: {
-    parameters: {
-      path: {
-        dossier_id: string;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": string;
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** The override of one day */
-  ApiAdminCalendarOverridesDayGetOverride: {
-    parameters: {
-      path: {
-        day: string;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["OverrideRecord"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** Make a day a holiday or a working day, whatever the package says */
-  ApiAdminCalendarOverridesDayPutOverride: {
-    parameters: {
-      path: {
-        day: string;
-      };
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["OverrideBody"];
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["OverrideRecord"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** Remove a day's override */
-  ApiAdminCalendarOverridesDayDeleteOverride: {
-    parameters: {
-      path: {
-        day: string;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, nothing follows */
-      204: {
-        headers: {
-        };
-        content: never;
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** Calendar overrides (holidays and swapped working days) */
-  ApiAdminCalendarOverridesListOverrides: {
-    parameters: {
-      query?: {
-        year?: number | null;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["OverrideRecord"][];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** receive, refuse, start, request_documents, request_fee, record_payment, stop, complete, return_result, accept_withdrawal, message, mark_duplicate, mark_not_duplicate */
-  ApiDeskDossiersDossierIdActionsAct: {
-    parameters: {
-      path: {
-        dossier_id: string;
-        action: string;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["ActionResult"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** One dossier with its history and linked tasks */
-  ApiDeskDossiersDossierIdDossier: {
-    parameters: {
-      path: {
-        dossier_id: string;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["DeskDossier"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** The dossier and its possible duplicate, side by side */
-  ApiDeskDossiersDossierIdDuplicateDuplicate: {
-    parameters: {
-      path: {
-        dossier_id: string;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["DeskDossier"][];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** The commune's dossiers, sorted by due date */
-  ApiDeskQueueQueue: {
-    parameters: {
-      query?: {
-        view?: "all" | "new" | "due_today" | "overdue" | "waiting_documents";
-        procedure?: string | null;
-        state?: number | null;
-        /** @description A code, or a name (accents optional) */
-        q?: string | null;
-        /** @description Administrators only */
-        commune?: string | null;
-        limit?: number;
-        offset?: number;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["QueueResponse"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** Counts, timeliness, processing time and ratings */
-  ApiDeskReportsReport: {
-    parameters: {
-      query?: {
-        since?: string | null;
-        until?: string | null;
-        commune?: string | null;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["Report"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** The same report as CSV */
-  ApiDeskReportsCsvReportCsv: {
-    parameters: {
-      query?: {
-        since?: string | null;
-        until?: string | null;
-        commune?: string | null;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "text/csv": string;
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** Hand a linked task over to its agency, or mark it done */
-  ApiDeskDossiersDossierIdTasksTask: {
-    parameters: {
-      path: {
-        dossier_id: string;
-        task: string;
-      };
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["TaskUpdate"];
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["Task"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /**
-   * The payment providers record_payment accepts
-   * @description `desk`: cash at the desk, the receipt number as reference (any fee). An online provider (`online: true`) confirms a transaction reference with the provider, and pays only a level-4 procedure's fee requested with method `online`.
-   */
-  ApiDeskPaymentProvidersProviders: {
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["ProviderInfo"][];
-        };
-      };
-    };
-  };
-  /** tus creation (and creation-with-upload): Upload-Length, Upload-Metadata with sha256 */
-  ApiUploadsCreate: {
-    responses: {
-      /** @description Document created, URL follows */
-      201: {
-        headers: {
-        };
-        content: {
-          "application/json": null;
-        };
-      };
-    };
-  };
-  /** tus termination */
-  ApiUploadsUploadIdTerminate: {
-    parameters: {
-      path: {
-        /** @description The id in the creation's Location */
-        upload_id: string;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, nothing follows */
-      204: {
-        headers: {
-        };
-        content: never;
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** tus: where an upload stands */
-  ApiUploadsUploadIdWhere: {
-    parameters: {
-      path: {
-        /** @description The id in the creation's Location */
-        upload_id: string;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": null;
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** tus: append a chunk at Upload-Offset */
-  ApiUploadsUploadIdAppend: {
-    parameters: {
-      path: {
-        /** @description The id in the creation's Location */
-        upload_id: string;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, nothing follows */
-      204: {
-        headers: {
-        };
-        content: {
-          "application/json": null;
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** Which of these SHA-256 hashes the server lacks: upload only those */
-  ApiBlobsMissingMissing: {
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["MissingRequest"];
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["MissingResponse"];
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** A file, to its owner, its commune's officials, admins */
-  ApiBlobsSha256Read: {
-    parameters: {
-      path: {
-        /** @description SHA-256 of the file, hex */
-        sha256: string;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": unknown;
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
-  /** A small JPEG of an image, for the desk queue */
-  ApiBlobsSha256ThumbnailThumbnail: {
-    parameters: {
-      path: {
-        /** @description SHA-256 of the file, hex */
-        sha256: string;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": unknown;
-        };
-      };
-      /** @description Bad request syntax or unsupported method */
-      400: {
-        content: {
-          "application/json": {
-            status_code: number;
-            detail: string;
-            extra?: null | {
-              [key: string]: unknown;
-            } | unknown[];
-          };
-        };
-      };
-    };
-  };
+    ApiCatalogCodeGetProcedure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Procedure code, e.g. khai-sinh */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcedureDetail"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiCatalogCodeVersionsGetVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Procedure code, e.g. khai-sinh */
+                code: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcedureDetail"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiCatalogListProcedures: {
+        parameters: {
+            query?: {
+                /** @description Only this family of procedures */
+                family?: "birth" | "death" | "marriage" | "extract" | "recognition" | "guardianship" | "marital_status" | "correction" | "certified_copy" | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogPayload"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiCatalogCodeVersionsListVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Procedure code, e.g. khai-sinh */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": number[];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiCatalogFeesFees: {
+        parameters: {
+            query?: {
+                /** @description Province code, e.g. 01 */
+                province?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeeSchedule"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiCommunesCommunes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommunesPayload"];
+                };
+            };
+        };
+    };
+    HealthHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    ApiCaptchaChallengeIdAudioAudio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id returned by POST /api/captcha */
+                challenge_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiCaptchaCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaptchaOut"];
+                };
+            };
+        };
+    };
+    ApiAuthActivateActivate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiAuthPasswordForgotForgotPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailRequest"];
+            };
+        };
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiAuthLoginLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionInfo"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiAuthLogoutLogout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    ApiAuthLogoutEverywhereLogoutEverywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    ApiAuthPasskeyOptionsPasskeyOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebauthnOptions"];
+                };
+            };
+        };
+    };
+    ApiAuthPasskeyVerifyPasskeyVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyLogin"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionInfo"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiAuthRegisterRegister: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterRequest"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisterResponse"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiAuthActivationResendResendActivation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailRequest"];
+            };
+        };
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiAuthPasswordResetResetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetPasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiAuthSessionSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionInfo"];
+                };
+            };
+        };
+    };
+    ApiMeActivityActivity: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Entries older than this id */
+                before?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntry"][];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiMeDocumentsDocuments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalDocumentInfo"][];
+                };
+            };
+        };
+    };
+    ApiMeDocumentsAddDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PersonalDocumentAdd"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalDocumentInfo"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiMePasskeysListPasskeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyInfo"][];
+                };
+            };
+        };
+    };
+    ApiMePasskeysAddPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyRegistration"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyInfo"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiMeDevicesDevices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceInfo"][];
+                };
+            };
+        };
+    };
+    ApiMePasskeysOptionsPasskeyOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebauthnOptions"];
+                };
+            };
+        };
+    };
+    ApiMeProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
+            };
+        };
+    };
+    ApiMeRatingsRatings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatingInfo"][];
+                };
+            };
+        };
+    };
+    ApiMeDocumentsDocumentIdRemoveDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiMePasskeysPasskeyIdRemovePasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                passkey_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiMeDevicesDeviceIdRevokeRevoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                device_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceInfo"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiDevicesCurrentCurrent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceInfo"];
+                };
+            };
+        };
+    };
+    ApiDevicesRegister: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeviceRegistration"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceCredential"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiAdminAccountsOfficialsInvite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OfficialInvite"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfficialInvited"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiAdminAccountsListAccounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Profile"][];
+                };
+            };
+        };
+    };
+    ApiAdminAccountsAccountIdDevicesDeviceIdRevokeRevokeDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+                device_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceInfo"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiAuthEnrollFinishFinish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnrollFinish"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionInfo"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiAuthEnrollOptionsOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnrollOptionsRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebauthnOptions"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiSyncPullPull: {
+        parameters: {
+            query?: {
+                /** @description Opaque; omit for a full sync */
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PullResponse"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiSyncPushPush: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushResponse"];
+                };
+            };
+        };
+    };
+    ApiSyncCodesReserveReserve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReserveRequest"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReserveResponse"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiLookupLookup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LookupRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LookupResult"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiDossiersDossierIdReceiptPdfReceipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dossier_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiAdminCalendarOverridesDayGetOverride: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverrideRecord"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiAdminCalendarOverridesDayPutOverride: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OverrideBody"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverrideRecord"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiAdminCalendarOverridesDayDeleteOverride: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiAdminCalendarOverridesListOverrides: {
+        parameters: {
+            query?: {
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverrideRecord"][];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiDeskDossiersDossierIdActionsAct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dossier_id: string;
+                action: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiDeskDossiersDossierIdDossier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dossier_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeskDossier"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiDeskDossiersDossierIdDuplicateDuplicate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dossier_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeskDossier"][];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiDeskQueueQueue: {
+        parameters: {
+            query?: {
+                view?: "all" | "new" | "due_today" | "overdue" | "waiting_documents";
+                procedure?: string | null;
+                state?: number | null;
+                /** @description A code, or a name (accents optional) */
+                q?: string | null;
+                /** @description Administrators only */
+                commune?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueResponse"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiDeskReportsReport: {
+        parameters: {
+            query?: {
+                since?: string | null;
+                until?: string | null;
+                commune?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiDeskReportsCsvReportCsv: {
+        parameters: {
+            query?: {
+                since?: string | null;
+                until?: string | null;
+                commune?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiDeskDossiersDossierIdTasksTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dossier_id: string;
+                task: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskUpdate"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiDeskPaymentProvidersProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderInfo"][];
+                };
+            };
+        };
+    };
+    ApiUploadsCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+        };
+    };
+    ApiUploadsUploadIdTerminate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id in the creation's Location */
+                upload_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiUploadsUploadIdWhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id in the creation's Location */
+                upload_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiUploadsUploadIdAppend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id in the creation's Location */
+                upload_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiBlobsMissingMissing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MissingRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MissingResponse"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiBlobsSha256Read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description SHA-256 of the file, hex */
+                sha256: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiBlobsSha256ThumbnailThumbnail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description SHA-256 of the file, hex */
+                sha256: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
 }

@@ -1,8 +1,10 @@
 // Names for the server's wire shapes. Everything the OpenAPI document describes comes
-// from the generated schema.d.ts (`npm run api-types`); only the push envelope is
-// written here, because /api/sync/push decodes its body itself (JSON or MessagePack)
-// and so the OpenAPI document does not describe it (sync/messages.py: PushEnvelope).
+// from the generated schema.d.ts (`npm run api-types`); written here are only the push
+// envelope, because /api/sync/push decodes its body itself (JSON or MessagePack) and so
+// the OpenAPI document does not describe it (sync/messages.py: PushEnvelope), and the
+// problem document, which server/problems.py writes for every error.
 
+import type { DeviceMutation } from '../states';
 import type { components } from './schema';
 
 type S = components['schemas'];
@@ -29,18 +31,11 @@ export type ReserveResponse = S['ReserveResponse'];
 export type WebauthnOptions = S['WebauthnOptions'];
 export type RegisterRequest = S['RegisterRequest'];
 export type LocalizedText = S['Text'];
+export type MissingResponse = S['MissingResponse'];
+export type PaymentProvider = S['ProviderInfo'];
 
-export type MutationKind =
-  | 'create_draft'
-  | 'edit_draft'
-  | 'attach'
-  | 'detach'
-  | 'submit'
-  | 'withdraw'
-  | 'answer_supplement'
-  | 'resolve_conflict'
-  | 'rate'
-  | 'delete_draft';
+/** The kinds of change a device sends: those of sync/states.py DEVICE_MUTATIONS (via sync/states.json). */
+export type MutationKind = DeviceMutation;
 
 /** sync/messages.py: Mutation. */
 export interface Mutation {

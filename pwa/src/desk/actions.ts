@@ -5,7 +5,7 @@
 // paths put back on the form's fields.
 
 import serverTable from '../../../sync/states.json';
-import type { Problem } from '../api/types';
+import type { PaymentProvider, Problem } from '../api/types';
 
 export type DeskAction =
   | 'receive'
@@ -56,11 +56,6 @@ export interface ActionSpec {
 export type FormValues = Record<string, string>;
 
 const DESK_PROVIDER = { value: 'desk', label: ['Tại bộ phận một cửa (số biên lai)', 'At the desk (receipt number)'] as Words };
-
-export interface PaymentProvider {
-  name: string;
-  online: boolean;
-}
 
 /** The providers the server accepts as choices: the desk first, then online ones by name. */
 export function providerChoices(providers: readonly PaymentProvider[]): { value: string; label: Words }[] {

@@ -3,13 +3,14 @@
 // registered; files (attachments, receipt PDF, CSV) are plain links that use the
 // session cookie of the sign-in.
 
-import { ApiError, request, requestRaw } from '../api/http';
+import { ApiError, api, dataOf, undescribedBody } from '../api/http';
 import type { components } from '../api/schema';
+import type { PaymentProvider } from '../api/types';
 import type { DeviceRecord } from '../db';
 import { sha256Hex } from '../files';
 import { lang } from '../i18n';
-import type { DeskAction, PaymentProvider } from './actions';
-import { queueParams, type QueueFilter } from './queueState';
+import type { DeskAction } from './actions';
+import { queueQuery, type QueueFilter } from './queueState';
 
 type S = components['schemas'];
 export type QueueResponse = S['QueueResponse'];
@@ -31,28 +32,36 @@ function headers(device: DeviceRecord): Record<string, string> {
 }
 
 export function fetchQueue(device: DeviceRecord, filter: QueueFilter, signal?: AbortSignal): Promise<QueueResponse> {
-  return request<QueueResponse>(`/api/desk/queue?${queueParams(filter)}`, { headers: headers(device), signal });
+  return dataOf(api.GET('/api/desk/queue', { params: { query: queueQuery(filter) }, headers: headers(device), signal }));
 }
 
 export function fetchDeskDossier(device: DeviceRecord, id: string): Promise<DeskDossier> {
-  return request<DeskDossier>(`/api/desk/dossiers/${encodeURIComponent(id)}`, { headers: headers(device) });
+  return dataOf(api.GET('/api/desk/dossiers/{dossier_id}', { params: { path: { dossier_id: id } }, headers: headers(device) }));
 }
 
 /** This dossier and its possible duplicate, in that order. */
 export function fetchDuplicatePair(device: DeviceRecord, id: string): Promise<DeskDossier[]> {
-  return request<DeskDossier[]>(`/api/desk/dossiers/${encodeURIComponent(id)}/duplicate`, { headers: headers(device) });
+  return dataOf(api.GET('/api/desk/dossiers/{dossier_id}/duplicate', { params: { path: { dossier_id: id } }, headers: headers(device) }));
 }
 
 export function act(device: DeviceRecord, id: string, action: DeskAction | 'mark_duplicate' | 'mark_not_duplicate', body: Record<string, unknown>): Promise<ActionResult> {
-  return request<ActionResult>(`/api/desk/dossiers/${encodeURIComponent(id)}/actions/${action}`, { method: 'POST', headers: headers(device), body });
+  return dataOf(
+    api.POST('/api/desk/dossiers/{dossier_id}/actions/{action}', {
+      params: { path: { dossier_id: id, action } },
+      headers: headers(device),
+      body: undescribedBody(body),
+    }),
+  );
 }
 
 export function updateTask(device: DeviceRecord, id: string, task: string, state: 'handed_over' | 'done', reference = ''): Promise<DeskTask> {
-  return request<DeskTask>(`/api/desk/dossiers/${encodeURIComponent(id)}/tasks/${encodeURIComponent(task)}`, {
-    method: 'POST',
-    headers: headers(device),
-    body: { state, reference },
-  });
+  return dataOf(
+    api.POST('/api/desk/dossiers/{dossier_id}/tasks/{task}', {
+      params: { path: { dossier_id: id, task } },
+      headers: headers(device),
+      body: { state, reference },
+    }),
+  );
 }
 
 /**
@@ -61,7 +70,7 @@ export function updateTask(device: DeviceRecord, id: string, task: string, state
  */
 export async function fetchPaymentProviders(device: DeviceRecord): Promise<PaymentProvider[]> {
   try {
-    return await request<PaymentProvider[]>('/api/desk/payment-providers', { headers: headers(device) });
+    return await dataOf(api.GET('/api/desk/payment-providers', { headers: headers(device) }));
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) return [{ name: 'desk', online: false }];
     throw e;
@@ -73,7 +82,7 @@ export function reportQuery(range: ReportRange): string {
 }
 
 export function fetchReport(device: DeviceRecord, range: ReportRange): Promise<Report> {
-  return request<Report>(`/api/desk/reports?${reportQuery(range)}`, { headers: headers(device) });
+  return dataOf(api.GET('/api/desk/reports', { params: { query: { since: range.since, until: range.until } }, headers: headers(device) }));
 }
 
 /**
@@ -83,8 +92,7 @@ export function fetchReport(device: DeviceRecord, range: ReportRange): Promise<R
  */
 export async function uploadResultDocument(device: DeviceRecord, file: File): Promise<string> {
   const sha256 = await sha256Hex(file);
-  const response = await requestRaw('/api/blobs/missing', { method: 'POST', headers: headers(device), body: { hashes: [sha256] } });
-  const where = (await response.json()) as { missing: string[]; upload_url?: string; chunk_size?: number };
+  const where = await dataOf(api.POST('/api/blobs/missing', { headers: headers(device), body: { hashes: [sha256] } }));
   if (!where.missing.includes(sha256)) return sha256;
   const { Upload } = await import('tus-js-client');
   await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FILTER, PAGE_SIZE, filterFromQuery, filterToQuery, pageRange, queueParams, withChange } from './queueState';
+import { DEFAULT_FILTER, PAGE_SIZE, filterFromQuery, filterToQuery, pageRange, queueQuery, withChange } from './queueState';
+import { State } from '../states';
 
 describe('queue filter state', () => {
   it('reads the hash query and falls back on anything unknown', () => {
@@ -7,7 +8,7 @@ describe('queue filter state', () => {
     expect(filterFromQuery(new URLSearchParams('view=overdue&procedure=khai-sinh&state=5&q=Nguyen&page=2'))).toEqual({
       view: 'overdue',
       procedure: 'khai-sinh',
-      state: 5,
+      state: State.SUPPLEMENT_REQUESTED,
       q: 'Nguyen',
       page: 2,
     });
@@ -18,7 +19,7 @@ describe('queue filter state', () => {
 
   it('round-trips through the hash without the defaults', () => {
     expect(filterToQuery(DEFAULT_FILTER)).toBe('');
-    const f = { view: 'waiting_documents' as const, procedure: 'khai-tu', state: 4, q: '  Lê Thu  ', page: 3 };
+    const f = { view: 'waiting_documents' as const, procedure: 'khai-tu', state: State.PROCESSING, q: '  Lê Thu  ', page: 3 };
     const q = filterToQuery(f);
     expect(q).toBe('view=waiting_documents&procedure=khai-tu&state=4&q=L%C3%AA+Thu&page=3');
     expect(filterFromQuery(new URLSearchParams(q))).toEqual({ ...f, q: 'Lê Thu' });
@@ -32,10 +33,9 @@ describe('queue filter state', () => {
   });
 
   it('asks the server for one page, leaving out empty filters', () => {
-    const p = queueParams({ ...DEFAULT_FILTER, q: '  ', page: 2 });
-    expect(Object.fromEntries(p)).toEqual({ view: 'all', limit: String(PAGE_SIZE), offset: String(2 * PAGE_SIZE) });
-    const p2 = queueParams({ view: 'due_today', procedure: 'ket-hon', state: 2, q: ' tran ', page: 0 });
-    expect(Object.fromEntries(p2)).toEqual({ view: 'due_today', limit: '50', offset: '0', procedure: 'ket-hon', state: '2', q: 'tran' });
+    expect(queueQuery({ ...DEFAULT_FILTER, q: '  ', page: 2 })).toEqual({ view: 'all', limit: PAGE_SIZE, offset: 2 * PAGE_SIZE });
+    const p2 = queueQuery({ view: 'due_today', procedure: 'ket-hon', state: State.RECEIVED, q: ' tran ', page: 0 });
+    expect(p2).toEqual({ view: 'due_today', limit: 50, offset: 0, procedure: 'ket-hon', state: State.RECEIVED, q: 'tran' });
   });
 
   it('says which rows a page shows and whether more follow', () => {

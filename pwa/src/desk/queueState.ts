@@ -2,6 +2,9 @@
 // back button, a reload and a shared link all show the same list. Changing a
 // filter goes back to the first page.
 
+import type { paths } from '../api/schema';
+import { State, STATE_NUMBERS } from '../states';
+
 export const VIEWS = ['all', 'new', 'due_today', 'overdue', 'waiting_documents'] as const;
 export type QueueView = (typeof VIEWS)[number];
 export const PAGE_SIZE = 50;
@@ -28,7 +31,7 @@ export function filterFromQuery(query: URLSearchParams): QueueFilter {
   return {
     view: (VIEWS as readonly string[]).includes(view ?? '') ? (view as QueueView) : 'all',
     procedure: (query.get('procedure') ?? '').slice(0, 64),
-    state: wholeNumber(query.get('state'), 1, 10),
+    state: wholeNumber(query.get('state'), State.SUBMITTED, Math.max(...STATE_NUMBERS)),
     q: (query.get('q') ?? '').slice(0, 100),
     page: wholeNumber(query.get('page'), 0, 10_000) ?? 0,
   };
@@ -52,12 +55,14 @@ export function withChange(f: QueueFilter, change: Partial<QueueFilter>): QueueF
   return next;
 }
 
-/** The query string of GET /api/desk/queue. The server sorts by due date and folds accents. */
-export function queueParams(f: QueueFilter): URLSearchParams {
-  const out = new URLSearchParams({ view: f.view, limit: String(PAGE_SIZE), offset: String(f.page * PAGE_SIZE) });
-  if (f.procedure) out.set('procedure', f.procedure);
-  if (f.state !== null) out.set('state', String(f.state));
-  if (f.q.trim()) out.set('q', f.q.trim());
+export type QueueQuery = NonNullable<paths['/api/desk/queue']['get']['parameters']['query']>;
+
+/** The query of GET /api/desk/queue. The server sorts by due date and folds accents. */
+export function queueQuery(f: QueueFilter): QueueQuery {
+  const out: QueueQuery = { view: f.view, limit: PAGE_SIZE, offset: f.page * PAGE_SIZE };
+  if (f.procedure) out.procedure = f.procedure;
+  if (f.state !== null) out.state = f.state;
+  if (f.q.trim()) out.q = f.q.trim();
   return out;
 }
 

@@ -5,6 +5,7 @@
 // Faults are injected per request.
 
 import type { DossierView, Outcome, PushResponse } from '../api/types';
+import { State } from '../states';
 
 type Fields = Record<string, unknown>;
 
@@ -70,14 +71,24 @@ export class FakeServer {
   private nextConflict = 1;
 
   fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
-    const url = new URL(String(input), 'http://test');
-    const raw = typeof init.body === 'string' || !init.body ? init.body : new Uint8Array(await new Response(init.body).arrayBuffer());
+    // The app's API client sends a Request; tus (FetchHttpStack) a URL and an init.
+    const request = input instanceof Request ? input : null;
+    const url = new URL(request ? request.url : String(input), 'http://test');
+    const method = request?.method ?? init.method ?? 'GET';
+    const headers = new Headers(request ? request.headers : init.headers);
+    const raw = request
+      ? request.body
+        ? await request.text()
+        : undefined
+      : typeof init.body === 'string' || !init.body
+        ? init.body
+        : new Uint8Array(await new Response(init.body).arrayBuffer());
     const body = typeof raw === 'string' ? JSON.parse(raw) : raw ?? undefined;
-    this.requests.push({ method: init.method ?? 'GET', path: url.pathname + url.search, body });
+    this.requests.push({ method, path: url.pathname + url.search, body });
     const fault = this.faults.shift();
     if (fault === 'network') throw new TypeError('Failed to fetch');
     if (fault === 'server_error') return this.json(500, { type: '/problems/internal', title: 'oops' });
-    const auth = new Headers(init.headers).get('Authorization');
+    const auth = headers.get('Authorization');
     if (fault === 'unauthorized' || auth !== `Device ${this.credential}`) {
       return this.json(401, { type: '/problems/not_signed_in', title: 'sign in' });
     }
@@ -86,7 +97,7 @@ export class FakeServer {
     if (url.pathname === '/api/sync/push') response = this.json(200, this.push(body));
     else if (url.pathname === '/api/sync/pull') response = this.json(200, this.pull(url.searchParams.get('cursor')));
     else if (url.pathname === '/api/blobs/missing') response = this.json(200, this.missing(body));
-    else if (url.pathname.startsWith(UPLOADS_PATH)) response = await this.tus(init.method ?? 'GET', url, new Headers(init.headers), raw);
+    else if (url.pathname.startsWith(UPLOADS_PATH)) response = await this.tus(method, url, headers, raw);
     else response = this.json(404, { type: '/problems/not_found' });
     if (fault === 'lost_response') throw new TypeError('connection reset');
     return response;
@@ -166,7 +177,7 @@ export class FakeServer {
     if (m.kind === 'create_draft') {
       if (d) return reject('already_exists');
       d = {
-        id: m.dossier_id, procedure_code: m.payload.procedure_code, state: 0, version: 1, fields: {},
+        id: m.dossier_id, procedure_code: m.payload.procedure_code, state: State.DRAFT, version: 1, fields: {},
         fieldVersions: {}, fieldDevices: {}, code: null, conflicts: [], messages: [],
       };
       for (const [k, v] of Object.entries(m.payload.fields ?? {})) {
@@ -177,16 +188,16 @@ export class FakeServer {
       }
       this.dossiers.set(d.id, d);
       this.publish(d);
-      return { ...base, status: 'applied', version: 1, state: 0 };
+      return { ...base, status: 'applied', version: 1, state: State.DRAFT };
     }
     if (!d) return reject('unknown_dossier', 'dossier_id');
-    if (d.deleted) return m.kind === 'delete_draft' ? { ...base, status: 'applied', version: d.version, state: 0 } : reject('draft_deleted', 'dossier_id');
+    if (d.deleted) return m.kind === 'delete_draft' ? { ...base, status: 'applied', version: d.version, state: State.DRAFT } : reject('draft_deleted', 'dossier_id');
     const result = (status: Outcome['status'], conflicts: Outcome['conflicts'] = []) => ({
       ...base, status, version: d!.version, state: d!.state, code: d!.code, conflicts,
     });
     switch (m.kind) {
       case 'edit_draft': {
-        if (d.state !== 0) return reject('not_allowed_in_state', 'kind');
+        if (d.state !== State.DRAFT) return reject('not_allowed_in_state', 'kind');
         const apply: Fields = {};
         const conflicts: { path: string; server: unknown; device: unknown }[] = [];
         for (const [path, value] of Object.entries(m.payload.changes as Fields)) {
@@ -246,17 +257,17 @@ export class FakeServer {
         return result('applied');
       }
       case 'submit': {
-        if (d.state !== 0) return reject('not_allowed_in_state', 'kind');
+        if (d.state !== State.DRAFT) return reject('not_allowed_in_state', 'kind');
         if (d.conflicts.some((c) => !c.resolved)) return reject('unresolved_conflicts');
         if (!d.fields['contact.phone']) return reject('required', 'contact.phone');
         d.version++;
-        d.state = 1;
+        d.state = State.SUBMITTED;
         d.code = m.payload.reserved_code ?? `0007026${String(this.nextCode++).padStart(9, '0')}`;
         this.publish(d);
         return result('applied');
       }
       case 'delete_draft': {
-        if (d.state !== 0) return reject('submitted_withdraw_instead', 'kind');
+        if (d.state !== State.DRAFT) return reject('submitted_withdraw_instead', 'kind');
         // As sync/engine.py: not from a view older than another device's change.
         const unseen = Object.entries(d.fieldVersions).some(([p, v]) => v > m.base_version && d!.fieldDevices[p] !== device);
         if (unseen) return reject('changed_since_seen', 'base_version');
@@ -269,7 +280,7 @@ export class FakeServer {
         return result('applied');
       }
       case 'answer_supplement': {
-        if (d.state !== 5) return reject('not_allowed_in_state', 'kind');
+        if (d.state !== State.SUPPLEMENT_REQUESTED) return reject('not_allowed_in_state', 'kind');
         d.version++;
         for (const [p, v] of Object.entries(m.payload.changes ?? {})) {
           if (v === null) delete d.fields[p];
@@ -278,7 +289,7 @@ export class FakeServer {
           d.fieldDevices[p] = device;
         }
         if (m.payload.message) d.messages.push({ at: new Date().toISOString(), author: 'person', text: m.payload.message });
-        d.state = 4;
+        d.state = State.PROCESSING;
         this.publish(d);
         return result('applied');
       }

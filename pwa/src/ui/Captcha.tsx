@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { CaptchaOut } from '../api/types';
-import { ApiError, requestRaw } from '../api/http';
+import { ApiError, answered, api } from '../api/http';
 import { newCaptcha } from '../auth';
 import { t } from '../i18n';
 
@@ -30,13 +30,14 @@ export function Captcha({ onChallenge, answer, onAnswer, nonce }: { onChallenge(
     }
     onAnswer('');
   }
-  function listen(url: string) {
+  function listen(challenge: CaptchaOut) {
     setError(null);
-    const audio = new Audio(url);
+    const audio = new Audio(challenge.audio_url);
     // A refused sound (rate limit, no speech engine) only fails to play: ask once more
     // for the reason, so the person is told instead of hearing nothing.
     audio.addEventListener('error', () => {
-      requestRaw(url).then(
+      // The body is left unread (a stream): only the status and the problem matter here.
+      answered(api.GET('/api/captcha/{challenge_id}/audio', { params: { path: { challenge_id: challenge.id } }, parseAs: 'stream' })).then(
         () => setError(t('Máy này không phát được âm thanh của mã.', 'This device cannot play the sound.')),
         (e) => setError(refusalText(e)),
       );
@@ -61,7 +62,7 @@ export function Captcha({ onChallenge, answer, onAnswer, nonce }: { onChallenge(
           {t('Mã khác', 'Another')}
         </button>
         {captcha && (
-          <button type="button" class="link" onClick={() => listen(captcha.audio_url)}>
+          <button type="button" class="link" onClick={() => listen(captcha)}>
             {t('Nghe', 'Listen')}
           </button>
         )}

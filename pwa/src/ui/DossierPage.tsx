@@ -3,14 +3,14 @@
 
 import { useState } from 'preact/hooks';
 import { changed, device, dossiers, getDb, outbox } from '../app';
-import { typedChoice } from '../conflicts';
+import { typedChoice, type ConflictChoice } from '../conflicts';
 import type { LocalConflict, LocalDossier } from '../db';
-import { answerSupplement, rateDossier, resolveConflict, withdrawDossier, type ConflictChoice } from '../dossiers';
+import { answerSupplement, rateDossier, resolveConflict, withdrawDossier } from '../dossiers';
 import { displayCode } from '../codes';
 import { dossierTitle } from '../formModel';
 import type { Field, JsonValue, Schema } from '../forms/types';
 import { formatDate, formatTime, t, tx } from '../i18n';
-import { STATE_HINTS, stateLabel } from '../states';
+import { deviceMay, State, stateHint, stateLabel } from '../states';
 import { lang } from '../i18n';
 import { Attachments } from './Attachments';
 import { DraftForm } from './DraftForm';
@@ -23,7 +23,7 @@ import { useProcedure } from './useProcedure';
 export function DossierRoute({ id, sub, focus }: { id: string; sub?: string; focus?: string | null }) {
   const dossier = dossiers.value.find((d) => d.id === id);
   if (!dossier) return <p class="card">{t('Không tìm thấy hồ sơ trên máy này.', 'This dossier is not on this device.')}</p>;
-  const editable = dossier.state === 0 && !dossier.submit_queued;
+  const editable = dossier.state === State.DRAFT && !dossier.submit_queued;
   if (editable && sub === 'xem-lai') return <Review dossier={dossier} />;
   if (editable) {
     return (
@@ -127,7 +127,7 @@ function SupplementCard({ dossier }: { dossier: LocalDossier }) {
   const [picked, setPath] = useState<string | null>(null);
   const { procedure } = useProcedure(dossier.procedure_code, dossier.schema_version);
   const s = dossier.supplement;
-  if (dossier.state !== 5 || !s) return null;
+  if (dossier.state !== State.SUPPLEMENT_REQUESTED || !s) return null;
   const form = procedure?.form as unknown as Schema | undefined;
   // The form's attachment fields, by their names; without the form, the paths in use.
   const attachmentPaths = form
@@ -182,7 +182,7 @@ function SupplementCard({ dossier }: { dossier: LocalDossier }) {
 
 function RateCard({ dossier }: { dossier: LocalDossier }) {
   const [stars, setStars] = useState(dossier.rating ?? 0);
-  if (dossier.state !== 9 && dossier.state !== 10) return null;
+  if (!deviceMay('rate', dossier.state)) return null;
   return (
     <div class="card">
       <h2>{t('Đánh giá dịch vụ', 'Rate the service')}</h2>
@@ -210,7 +210,7 @@ function RateCard({ dossier }: { dossier: LocalDossier }) {
 export function DossierStatus({ dossier }: { dossier: LocalDossier }) {
   const l = lang.value;
   const waiting = outbox.value.filter((i) => i.dossier_id === dossier.id && i.status === 'pending').length;
-  const overdue = dossier.due_date && dossier.state >= 1 && dossier.state < 9 && dossier.due_date < new Date().toISOString().slice(0, 10);
+  const overdue = dossier.due_date && dossier.state >= State.SUBMITTED && dossier.state < State.DONE && dossier.due_date < new Date().toISOString().slice(0, 10);
   return (
     <div class="dossier">
       <h1>{dossierTitle(dossier.answers) || t('Hồ sơ', 'Dossier')}</h1>
@@ -225,7 +225,7 @@ export function DossierStatus({ dossier }: { dossier: LocalDossier }) {
         <p class="state" data-state={dossier.submit_queued ? 'queued' : String(dossier.state)}>
           {dossier.submit_queued ? t('Đã nộp trên máy – chờ gửi đi', 'Sent on this device – waiting to go out') : stateLabel(dossier.state, l)}
         </p>
-        {!dossier.submit_queued && <p>{STATE_HINTS[dossier.state]?.[l === 'vi' ? 0 : 1]}</p>}
+        {!dossier.submit_queued && <p>{stateHint(dossier.state, l)}</p>}
         <CancelSubmit dossier={dossier} />
         {dossier.submitted_at && (
           <p>
@@ -266,7 +266,7 @@ export function DossierStatus({ dossier }: { dossier: LocalDossier }) {
         </div>
       )}
       <RateCard dossier={dossier} />
-      {[1, 2, 4, 5, 6].includes(dossier.state) && (
+      {deviceMay('withdraw', dossier.state) && (
         <p>
           <button
             type="button"

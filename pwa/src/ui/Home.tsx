@@ -5,7 +5,7 @@ import { displayCode } from '../codes';
 import { dossierTitle } from '../formModel';
 import { formatTime, lang, t } from '../i18n';
 import { navigate, route } from '../router';
-import { stateLabel } from '../states';
+import { State, stateClass, stateLabel } from '../states';
 
 function DossierItem({ d }: { d: LocalDossier }) {
   return (
@@ -13,7 +13,7 @@ function DossierItem({ d }: { d: LocalDossier }) {
       <a href={`#/ho-so/${d.id}`} class="dossier-item">
         <strong>{dossierTitle(d.answers) || t('(chưa có tên)', '(no name yet)')}</strong>
         <span class="muted small">{d.procedure_code}</span>
-        <span class={`pill state-${d.state}`}>{d.submit_queued ? t('Chờ gửi', 'Waiting to send') : stateLabel(d.state, lang.value)}</span>
+        <span class={`pill ${stateClass(d.state)}`}>{d.submit_queued ? t('Chờ gửi', 'Waiting to send') : stateLabel(d.state, lang.value)}</span>
         {d.code && <span class="small code-inline">{displayCode(d.code)}</span>}
         {(d.conflicts?.length ?? 0) > 0 && <span class="badge danger">{t('Cần chọn', 'Choose')}</span>}
       </a>
@@ -28,8 +28,8 @@ export function Home() {
     if (show === 'thong-bao') document.getElementById('thong-bao')?.scrollIntoView({ block: 'start' });
   }, [show]);
   const all = dossiers.value.filter((d) => !d.outreach || device.value?.role !== 'outreach');
-  const drafts = all.filter((d) => d.state === 0 && !d.submit_queued);
-  const sent = all.filter((d) => d.state !== 0 || d.submit_queued);
+  const drafts = all.filter((d) => d.state === State.DRAFT && !d.submit_queued);
+  const sent = all.filter((d) => d.state !== State.DRAFT || d.submit_queued);
   const unread = unreadNotices.value;
   return (
     <div>

@@ -2,7 +2,7 @@
 // (a mistyped character is caught before any request), then the robot check.
 
 import { useState } from 'preact/hooks';
-import { request } from '../api/http';
+import { api, dataOf } from '../api/http';
 import type { LookupResult } from '../api/types';
 import { displayCode, parseCode } from '../codes';
 import { online } from '../app';
@@ -34,7 +34,7 @@ export function LookupPage({ initialCode, initialId }: { initialCode: string; in
     if (!captchaId || (!id && (!parsed || !parsed.ok))) return;
     try {
       const body = { captcha_id: captchaId, captcha_answer: answer, ...(id && !code.trim() ? { id } : { code: parsed && parsed.ok ? parsed.code : code }) };
-      setResult(await request<LookupResult>('/api/lookup', { method: 'POST', body }));
+      setResult(await dataOf(api.POST('/api/lookup', { body })));
     } catch (err) {
       const status = (err as { status?: number }).status;
       setError(

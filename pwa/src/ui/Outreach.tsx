@@ -10,7 +10,7 @@ import { dossierTitle } from '../formModel';
 import { lang, t } from '../i18n';
 import { reserveCodes, unusedCodes } from '../outreach';
 import { navigate } from '../router';
-import { stateLabel } from '../states';
+import { State, stateLabel } from '../states';
 
 export const OUTREACH_PROCEDURE = 'khai-sinh-luu-dong';
 
@@ -79,7 +79,7 @@ export function OutreachPage({ next }: { next: boolean }) {
         <ul class="list">
           {births.map((d) => (
             <li key={d.id}>
-              <a href={d.state === 0 && !d.submit_queued ? `#/ho-so/${d.id}` : `#/bien-nhan/${d.id}`} class="dossier-item">
+              <a href={d.state === State.DRAFT && !d.submit_queued ? `#/ho-so/${d.id}` : `#/bien-nhan/${d.id}`} class="dossier-item">
                 <strong>{dossierTitle(d.answers) || t('(chưa có tên)', '(no name yet)')}</strong>
                 <span class="small">{d.code ? displayCode(d.code) : d.reserved_code ? displayCode(d.reserved_code) : ''}</span>
                 <span class="pill">{d.submit_queued ? t('Chờ gửi', 'Waiting') : stateLabel(d.state, lang.value)}</span>

@@ -8,6 +8,7 @@ import type { LocalDossier } from '../db';
 import { cancelSubmit, deleteDraft } from '../dossiers';
 import { t } from '../i18n';
 import { navigate } from '../router';
+import { State } from '../states';
 
 const LEFT = () =>
   t(
@@ -18,7 +19,7 @@ const LEFT = () =>
 /** "Hủy nộp": offered while the submission waits on this device, refused once it has left. */
 export function CancelSubmit({ dossier }: { dossier: LocalDossier }) {
   const [refused, setRefused] = useState(false);
-  if (dossier.state !== 0 || !dossier.submit_queued) return null;
+  if (dossier.state !== State.DRAFT || !dossier.submit_queued) return null;
   const left = outbox.value.some((i) => i.dossier_id === dossier.id && i.kind === 'submit' && i.status === 'pending' && !i.voided && i.sent);
   if (left || refused) return <p class="muted" data-testid="cancel-submit-refused">{LEFT()}</p>;
   return (
@@ -41,7 +42,7 @@ export function CancelSubmit({ dossier }: { dossier: LocalDossier }) {
 /** "Xóa bản nháp": on this device, on the server and on the person's other devices. */
 export function DeleteDraft({ dossier }: { dossier: LocalDossier }) {
   const [refused, setRefused] = useState(false);
-  if (dossier.state !== 0) return null;
+  if (dossier.state !== State.DRAFT) return null;
   return (
     <p>
       <button

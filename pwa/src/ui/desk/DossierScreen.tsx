@@ -12,7 +12,7 @@ import { act, fetchDeskDossier, fetchDuplicatePair, updateTask, type ActionResul
 import { fieldVisible, sectionVisible, valueText } from '../../formModel';
 import type { Field, JsonValue, Schema } from '../../forms/types';
 import { formatDate, formatTime, lang, t, tx } from '../../i18n';
-import { stateLabel } from '../../states';
+import { State, stateLabel } from '../../states';
 import { useProcedure } from '../useProcedure';
 import { ActionForm } from './ActionForm';
 import { ProblemBox, StatePill } from './common';
@@ -107,7 +107,7 @@ export function DossierScreen({ dev, id }: { dev: DeviceRecord; id: string }) {
           {dossier.code ? displayCode(dossier.code) : '—'}
         </p>
         <p>
-          <StatePill state={dossier.state} label={dossier.state_label} /> {dossier.overdue && <span class="pill state-3">{t('Quá hạn', 'Overdue')}</span>}
+          <StatePill state={dossier.state} label={dossier.state_label} /> {dossier.overdue && <span class="pill overdue">{t('Quá hạn', 'Overdue')}</span>}
         </p>
         <dl>
           <Row label={t('Nộp lúc', 'Submitted')} value={formatTime(dossier.submitted_at)} />
@@ -421,7 +421,7 @@ function DuplicateCard({ dev, dossier, onChanged }: { dev: DeviceRecord; dossier
         </div>
       )}
       <div class="row">
-        {dossier.state === 1 && (
+        {dossier.state === State.SUBMITTED && (
           <button type="button" class="danger" disabled={busy} onClick={() => void decide(true)} data-action="mark_duplicate">
             {t('Đánh dấu là trùng (không tiếp nhận)', 'Mark duplicate (not received)')}
           </button>

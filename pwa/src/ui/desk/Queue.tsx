@@ -9,7 +9,7 @@ import { fetchQueue, type QueueResponse } from '../../desk/api';
 import { filterFromQuery, filterToQuery, pageRange, withChange, type QueueFilter, type QueueView } from '../../desk/queueState';
 import { formatDate, formatTime, t, tx } from '../../i18n';
 import { navigate, route } from '../../router';
-import { STATE_LABELS } from '../../states';
+import { State, STATE_NUMBERS, stateLabel } from '../../states';
 import { lang } from '../../i18n';
 import { DeskTabs, ProblemBox, StatePill } from './common';
 
@@ -106,13 +106,11 @@ export function QueueScreen({ dev }: { dev: DeviceRecord }) {
               }}
             >
               <option value="">{t('Mọi trạng thái', 'Any state')}</option>
-              {Object.entries(STATE_LABELS)
-                .filter(([n]) => n !== '0')
-                .map(([n, [vi, en]]) => (
-                  <option key={n} value={n}>
-                    {lang.value === 'vi' ? vi : en}
-                  </option>
-                ))}
+              {STATE_NUMBERS.filter((n) => n !== State.DRAFT).map((n) => (
+                <option key={n} value={String(n)}>
+                  {stateLabel(n, lang.value)}
+                </option>
+              ))}
             </select>
           </label>
         </div>

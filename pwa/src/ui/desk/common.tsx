@@ -3,7 +3,7 @@
 import { ApiError, NetworkError } from '../../api/http';
 import { t } from '../../i18n';
 import { lang } from '../../i18n';
-import { stateLabel } from '../../states';
+import { stateClass, stateLabel } from '../../states';
 
 export function DeskTabs({ current }: { current: 'queue' | 'reports' }) {
   return (
@@ -46,5 +46,5 @@ export function ProblemBox({ error, testid }: { error: unknown; testid?: string 
 }
 
 export function StatePill({ state, label }: { state: number; label?: { vi: string; en: string } }) {
-  return <span class={`pill state-${state}`}>{label ? (lang.value === 'vi' ? label.vi : label.en) : stateLabel(state, lang.value)}</span>;
+  return <span class={`pill ${stateClass(state)}`}>{label ? (lang.value === 'vi' ? label.vi : label.en) : stateLabel(state, lang.value)}</span>;
 }

@@ -36,7 +36,7 @@ from typing import Any
 import httpx
 import msgspec
 
-from tests.support.sync_client import birth_answers, uuid7
+from harness.sync_client import birth_answers, uuid7
 
 PROCEDURE = "khai-sinh-luu-dong"
 # The first slot is required for a birth in a health facility; the others optional.

@@ -177,13 +177,12 @@ def _coerce_aaguid(aaguid: uuid.UUID | bytes | str) -> bytes:
 
 
 def _load_options(options: Mapping[str, Any] | str) -> dict[str, Any]:
-    if isinstance(options, str):
-        options = json.loads(options)
-    options = dict(options)
+    loaded: dict[str, Any] = dict(json.loads(options) if isinstance(options, str) else options)
     # Accept the `{"publicKey": {...}}` wrapper that navigator.credentials takes.
-    if "publicKey" in options and isinstance(options["publicKey"], Mapping):
-        options = dict(options["publicKey"])
-    return options
+    wrapped = loaded.get("publicKey")
+    if isinstance(wrapped, Mapping):
+        return dict(wrapped)
+    return loaded
 
 
 def _effective_domain(origin: str) -> str:

@@ -30,6 +30,9 @@ from typing import Any
 import httpx
 import msgspec
 
+from harness.cut_proxy import CuttingProxy
+from harness.server_process import ServerProcess, insert_accounts, server_env
+from harness.sync_client import birth_answers, uuid7
 from server.attachments.tables import Blob, BlobUploader
 from server.clock import vn_today
 from server.dossiers.tables import AppliedMutation, Dossier, DossierHistory
@@ -37,9 +40,6 @@ from server.identity.devices import register_device
 from server.identity.tables import Account
 from server.settings import Settings
 from sync.forms.schema import AttachmentField
-from tests.support.cut_proxy import CuttingProxy
-from tests.support.server_process import ServerProcess, insert_accounts, server_env
-from tests.support.sync_client import birth_answers, uuid7
 
 SUBMITTED = 1
 # The khai-sinh form's birth certificate takes the attachment field's default limit.
@@ -366,7 +366,7 @@ class Chaos:
             await self._push_chaotically(phone)
             if phone.outbox:
                 await asyncio.sleep(min(0.05 * (attempt + 1), 1.0))
-        for attempt in range(50):
+        for _ in range(50):
             if await self._pull(phone, self._client(phone)):
                 return
             await asyncio.sleep(0.1)
@@ -378,7 +378,8 @@ class Chaos:
         sessions (so the kills fall inside the chaos phase however fast it runs)."""
         total = self.plan.devices * self.plan.sessions
         for k in range(self.plan.kills):
-            while self.sessions_done < total * (k + 1) / (self.plan.kills + 1):
+            # Polls a counter every phone raises: an Event per kill would say no more.
+            while self.sessions_done < total * (k + 1) / (self.plan.kills + 1):  # noqa: ASYNC110
                 await asyncio.sleep(0.02)
             await asyncio.sleep(self.rng.uniform(0, 0.1))
             i = self.rng.randrange(len(self.servers))
@@ -524,7 +525,7 @@ class Chaos:
             "server processes": len(self.servers),
             "mutations queued": mutations,
             "mutations confirmed": self.confirmed(),
-            **{k: v for k, v in sorted(self.events.items())},
+            **dict(sorted(self.events.items())),
             "drafts stored": len(rows),
             "submissions coded": coded,
             "devices converged": len(self.phones) - unconverged,
