@@ -108,9 +108,9 @@ test-python: $(TEST_INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(ESPEAK) $(TUS_JS_DEPS)
 
 # For development, the most confidence that fits well inside three minutes on two
 # cores: every unit, API, sync, attachment, identity, desk, payment, notification and
-# integration test (about 1,140) on SQLite, on two processes. They take about 76 s of
+# integration test (about 1,150) on SQLite, on two processes. They take about 75 s of
 # CPU, so roughly a minute on an idle machine (an estimate; measured on a shared one:
-# 2.5 min with the load average between 8 and 14, 3.5 min at 20).
+# 1.5 min with the load average at 6, 2.5 min at 8 to 14, 3.5 min at 20).
 # Left to `make test`: PostgreSQL (the same tests again: several times slower, each test
 # clones a database; MOTCUA_TEST_ENGINES=postgres runs that half), the browser (e2e),
 # shaped-link and fault (field) and hostile-input suites, and the tests marked slow
