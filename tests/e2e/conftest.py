@@ -105,20 +105,22 @@ class LiveServer:
     def mail_to(self, address: str, count: int = 1, timeout: float = 10) -> list[EmailMessage]:
         """Messages to `address` in the dev mailbox, waiting for at least `count`."""
 
-        def delivered() -> list[EmailMessage]:
-            found = []
+        def delivered() -> tuple[list[EmailMessage]] | None:
+            found: list[EmailMessage] = []
             for path in sorted((self.data_dir / "mailbox").glob("*.eml")):
                 message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
                 if address.lower() in str(message["To"]).lower():
-                    found.append(message)
-            return found if len(found) >= count else []  # type: ignore[return-value]
+                    found.append(message)  # type: ignore[arg-type]
+            # In a tuple, so that enough messages count as done even when enough is none.
+            return (found,) if len(found) >= count else None
 
-        return wait_until_sync(
+        [found] = wait_until_sync(
             delivered,
             seconds=timeout,
             interval=0.1,
             message=f"fewer than {count} messages to {address}",
         )
+        return found
 
     def start(self) -> None:
         # The port was free when picked; if something took it since, pick another.

@@ -101,14 +101,16 @@ class Browser:
     async def mail_to(self, address: str, count: int = 1) -> list:
         # The app's own background sender may hold the message mid-delivery, so
         # wait for it (bounded) rather than expect this pass to send it.
-        async def delivered() -> list:
+        async def delivered() -> tuple[list] | None:
             await self.deliver_mail()
             found = [r.message for r in self.smtp.handler.received if address in r.rcpt_tos]
-            return found if len(found) >= count else []
+            # In a tuple, so that enough messages count as done even when enough is none.
+            return (found,) if len(found) >= count else None
 
-        return await wait_until(
+        [found] = await wait_until(
             delivered, message=lambda: f"fewer than {count} messages to {address}"
         )
+        return found
 
     async def link_in_last_mail(self, address: str) -> str:
         message = (await self.mail_to(address))[-1]
