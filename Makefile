@@ -1,6 +1,8 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run   installs, builds the app, migrates, seeds and serves on http://localhost:8000
 #   make test  installs and runs every test (pytest on SQLite and PostgreSQL, vitest)
+# and one for working on the code:
+#   make test-fast  the tests worth running after every change (a few minutes; see below)
 
 PYTHON ?= python3
 VENV := .venv
@@ -26,7 +28,7 @@ ESPEAK := /usr/bin/espeak-ng
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Style, import order (ruff) and types (pyright: strict on sync/, basic elsewhere).
-.PHONY: run test lint test-python test-pwa install pwa chromium bench clean
+.PHONY: run test test-fast lint test-python test-pwa install pwa chromium bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -94,8 +96,28 @@ lint: $(TEST_INSTALLED) $(BENCH_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/pyright
 
+# Two processes (pytest-xdist) where tests are independent: each has its own databases,
+# ports and temporary files. Modules stay whole on one process (--dist loadscope) so a
+# module's live server (tests/hostile) starts once. The browser tests run afterwards on
+# their own, one at a time: Chromium and the servers it drives time out under the load.
+XDIST := -n 2 --dist loadscope
+
 test-python: $(TEST_INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(ESPEAK) $(TUS_JS_DEPS) $(API_TYPES_DEPS)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(XDIST) -m "not e2e"
+	$(BIN)/python -m pytest -q -m e2e
+
+# For development, the most confidence that fits well inside three minutes on two
+# cores: every unit, API, sync, attachment, identity, desk, payment, notification and
+# integration test (about 1,150) on SQLite, on two processes. They take about 75 s of
+# CPU, so roughly a minute on an idle machine (an estimate; measured on a shared one:
+# 1.5 min with the load average at 6, 2.5 min at 8 to 14, 3.5 min at 20).
+# Left to `make test`: PostgreSQL (the same tests again: several times slower, each test
+# clones a database; MOTCUA_TEST_ENGINES=postgres runs that half), the browser (e2e),
+# shaped-link and fault (field) and hostile-input suites, and the tests marked slow
+# (seconds to minutes each: real server processes, crashes, generated histories).
+test-fast: $(TEST_INSTALLED) $(PWA_BUILT) $(TUS_JS_DEPS) $(API_TYPES_DEPS)
+	MOTCUA_TEST_ENGINES=sqlite $(BIN)/python -m pytest -q -n 2 \
+	  -m "not e2e and not field and not hostile and not slow"
 
 test-pwa: $(PWA_DEPS) $(PWA_BUILT)
 	cd pwa && npx vitest run && npm run typecheck && npm run budget

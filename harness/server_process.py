@@ -16,7 +16,6 @@ from pathlib import Path
 
 import httpx
 
-from harness.sync_client import SyncDevice
 from server.identity.passwords import hash_password
 from server.identity.tables import Account
 from server.settings import Settings
@@ -40,6 +39,9 @@ def server_env(settings: Settings, **extra: str) -> dict[str, str]:
             "MOTCUA_HOST": "127.0.0.1",
             "MOTCUA_DEMO": "1",  # demo officials may sign in with a password
             "MOTCUA_DB_POOL_MAX": "4",
+            "MOTCUA_ARGON2_TIME_COST": str(settings.argon2_time_cost),
+            "MOTCUA_ARGON2_MEMORY_KIB": str(settings.argon2_memory_kib),
+            "MOTCUA_ARGON2_PARALLELISM": str(settings.argon2_parallelism),
             "PYTHONUNBUFFERED": "1",
             **extra,
         }
@@ -146,21 +148,3 @@ async def insert_accounts(roles: list[tuple[str, str]]) -> list[str]:
         )
     await Account.insert(*rows)
     return emails
-
-
-async def sign_in_device(
-    base_url: str, email: str, http: httpx.AsyncClient, password: str = PASSWORD
-) -> SyncDevice:
-    """Sign in with a password, register an install, and keep only its credential;
-    the returned device talks through `http` (no cookies)."""
-    async with httpx.AsyncClient(base_url=base_url, timeout=60) as browser:
-        r = await browser.post("/api/auth/login", json={"email": email, "password": password})
-        assert r.status_code == 200, r.text
-        device_id = uuid.uuid4()
-        r = await browser.post(
-            "/api/devices",
-            json={"id": str(device_id), "name": "máy thử"},
-            headers={"X-CSRF-Token": r.json()["csrf_token"]},
-        )
-        assert r.status_code == 201, r.text
-        return SyncDevice(http, r.json()["credential"], device_id)

@@ -104,6 +104,7 @@ def commune_province(commune: str) -> str:
 class SyncDevice:
     def __init__(self, http: httpx.AsyncClient, credential: str, device_id: uuid.UUID) -> None:
         self.http = http
+        self.credential = credential
         self.auth = {"Authorization": f"Device {credential}"}
         self.device_id = device_id
         self.seq = 0

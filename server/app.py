@@ -25,6 +25,7 @@ from server.dossiers.controllers import LookupController, SyncController
 from server.dossiers.receipt import ReceiptController, status_link
 from server.fees.controllers import FeesController
 from server.health import health
+from server.identity import passwords
 from server.identity.captcha.controllers import CaptchaController
 from server.identity.controllers import IDENTITY_CONTROLLERS
 from server.maintenance import maintenance
@@ -44,6 +45,7 @@ from server.settings import Settings, load_settings
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
     """`clock`: where the application reads the time (tests pass a SettableClock)."""
     settings = settings or load_settings()
+    passwords.use_settings(settings)
     engine = build_engine(settings)
     # This application's own: see server.app_state.
     state = State({"clock": clock or Clock(), "caches": AppCaches()})

@@ -39,12 +39,16 @@ def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
 
 
 def _settings() -> Settings:
+    from server.identity.passwords import use_settings
     from server.settings import SettingsError, load_settings
 
     try:
-        return load_settings()
+        settings = load_settings()
     except SettingsError as exc:
         _fail(str(exc))
+        raise AssertionError("unreachable") from exc
+    use_settings(settings)  # `motcua demo` and the like hash passwords too
+    return settings
 
 
 async def _with_engine(settings, work):

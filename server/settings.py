@@ -66,6 +66,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Sessions end after this much inactivity, and in any case after the absolute limit.
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
+    # argon2id cost for new password hashes: RFC 9106's low-memory profile (argon2-cffi's
+    # defaults, about 64 MiB and a few hundred ms each). Lower values weaken every
+    # password stored with them; the test suite lowers them to run quickly. A hash keeps
+    # the parameters it was made with, so changing these never breaks a sign-in.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 64 * 1024
+    argon2_parallelism: int = 4
     # Attachments (server/attachments): where blobs live, and the upload limits.
     blob_backend: str = "local"  # "local": <data dir>/blobs; "s3": an S3-compatible bucket
     upload_chunk_size: int = 256 * 1024  # the largest tus PATCH body accepted
@@ -153,6 +160,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raise SettingsError(
             f"MOTCUA_SMTP_SECURITY: expected none, starttls or tls, got {smtp_security!r}"
         )
+    time_cost, memory_kib, parallelism = _argon2_cost(env)
     return Settings(
         database_url=database_url,
         data_dir=data_dir,
@@ -171,6 +179,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         demo_mode=_bool(env, "MOTCUA_DEMO", False),
         session_idle_minutes=_int(env, "MOTCUA_SESSION_IDLE_MINUTES", 30),
         session_absolute_hours=_int(env, "MOTCUA_SESSION_ABSOLUTE_HOURS", 12),
+        argon2_time_cost=time_cost,
+        argon2_memory_kib=memory_kib,
+        argon2_parallelism=parallelism,
         **_sms_settings(env),
         **_payment_settings(env),
         **_attachment_settings(env),
@@ -251,6 +262,23 @@ def _attachment_settings(env: dict[str, str]) -> _AttachmentSettings:
         "s3_secret_access_key": env.get("MOTCUA_S3_SECRET_ACCESS_KEY", ""),
         "s3_prefix": env.get("MOTCUA_S3_PREFIX", "").strip("/"),
     }
+
+
+def _argon2_cost(env: dict[str, str]) -> tuple[int, int, int]:
+    time_cost = _int(env, "MOTCUA_ARGON2_TIME_COST", 3)
+    parallelism = _int(env, "MOTCUA_ARGON2_PARALLELISM", 4)
+    memory_kib = _int(env, "MOTCUA_ARGON2_MEMORY_KIB", 64 * 1024)
+    if time_cost < 1 or parallelism < 1:
+        raise SettingsError(
+            "MOTCUA_ARGON2_TIME_COST / MOTCUA_ARGON2_PARALLELISM: at least 1 "
+            f"(got {time_cost} and {parallelism})"
+        )
+    if memory_kib < 8 * parallelism:
+        raise SettingsError(
+            f"MOTCUA_ARGON2_MEMORY_KIB: argon2 needs at least 8 KiB per lane, {8 * parallelism} "
+            f"for {parallelism}; got {memory_kib}"
+        )
+    return time_cost, memory_kib, parallelism
 
 
 def _sms_settings(env: dict[str, str]) -> _SmsSettings:

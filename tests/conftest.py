@@ -9,11 +9,29 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from server.app import create_app
+from server.identity import passwords
 from server.settings import Settings
 from tests.support import databases as dbs
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 ENGINES = [e for e in os.environ.get("MOTCUA_TEST_ENGINES", "sqlite,postgres").split(",") if e]
+TESTS = Path(__file__).resolve().parent
+# Whole directories that share a marker, so `-m "not e2e"` needs no edit in each file.
+DIRECTORY_MARKERS = {"e2e": "e2e", "field": "field", "hostile": "hostile"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        relative = item.path.resolve().relative_to(TESTS)
+        marker = DIRECTORY_MARKERS.get(relative.parts[0]) if len(relative.parts) > 1 else None
+        if marker:
+            item.add_marker(marker)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> None:
+    """Accounts a test inserts before any app starts are hashed cheaply too."""
+    passwords.use_settings(dbs.settings_for("sqlite:///unused.db", TESTS))
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +50,10 @@ def postgres_template() -> str:
         if IN_CI:
             pytest.fail(f"PostgreSQL is required under CI and is not reachable: {problem}")
         pytest.skip(f"PostgreSQL not reachable: {problem}")
-    name = dbs.create_pg_database("motcua_template")
+    # One template per xdist worker (gw0, gw1...): CREATE DATABASE ... TEMPLATE refuses
+    # a template another worker is connected to, and each worker drops its own.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = dbs.create_pg_database(f"motcua_template_{worker}")
     try:
         dbs.prepare_database(dbs.settings_for(dbs.pg_url(name), Path("/tmp")))
         yield name

@@ -14,6 +14,7 @@ from asgi_lifespan import LifespanManager
 from harness.sync_client import SyncDevice
 from server.app import create_app
 from server.settings import Settings
+from tests.support.waiting import wait_until
 from tests.sync.conftest import app, citizen, device_for, make_account  # noqa: F401  (fixtures)
 
 
@@ -43,11 +44,9 @@ async def serve(app) -> tuple[uvicorn.Server, asyncio.Task, int]:
     server = uvicorn.Server(config)
     server.capture_signals = contextlib.nullcontext  # pyright: ignore[reportAttributeAccessIssue]  # pytest owns signals
     task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    assert server.started, "uvicorn did not start"
+    await wait_until(
+        lambda: server.started, seconds=5, interval=0.01, message="uvicorn did not start"
+    )
     port = server.servers[0].sockets[0].getsockname()[1]
     return server, task, port
 

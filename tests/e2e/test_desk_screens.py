@@ -27,6 +27,7 @@ from harness.tus_client import TusClient
 from server.clock import vn_today
 from tests.attachments import samples
 from tests.e2e.conftest import ENROLL_LINK
+from tests.support.devices import sign_in_device
 
 # The result document: a real one-page PDF (the server parses every PDF it is sent).
 RESULT_PDF = samples.pdf(4_000, seed=9)
@@ -82,16 +83,7 @@ class Phone:
     @classmethod
     async def sign_in(cls, base_url: str, email: str, password: str) -> Phone:
         http = httpx.AsyncClient(base_url=base_url, timeout=60)
-        r = await http.post("/api/auth/login", json={"email": email, "password": password})
-        assert r.status_code == 200, r.text
-        device_id = uuid.uuid4()
-        r = await http.post(
-            "/api/devices",
-            json={"id": str(device_id), "name": "điện thoại thử"},
-            headers={"X-CSRF-Token": r.json()["csrf_token"]},
-        )
-        assert r.status_code == 201, r.text
-        return cls(http, SyncDevice(http, r.json()["credential"], device_id))
+        return cls(http, await sign_in_device(http, email, password, name="điện thoại thử"))
 
     async def upload(self, data: bytes, name: str) -> str:
         report = await TusClient(self.http, self.device.auth).upload_if_missing(data, filename=name)

@@ -30,6 +30,7 @@ from tests.e2e.test_pwa_offline import (
     photo_jpeg,
     sign_in,
 )
+from tests.support.devices import sign_in_device
 
 DESK = "motcua@demo.example"
 
@@ -66,16 +67,7 @@ async def login(http: httpx.AsyncClient, email: str, password: str) -> str:
 async def other_device(live_server, email: str, password: str) -> AsyncIterator[SyncDevice]:
     """Another install of the same person: signed in once, then its device credential alone."""
     async with httpx.AsyncClient(base_url=live_server.base_url, timeout=30) as http:
-        csrf = await login(http, email, password)
-        device_id = uuid7()
-        r = await http.post(
-            "/api/devices",
-            json={"id": str(device_id), "name": "second phone"},
-            headers={"X-CSRF-Token": csrf},
-        )
-        assert r.status_code == 201, r.text
-        http.cookies.clear()
-        yield SyncDevice(http, r.json()["credential"], device_id)
+        yield await sign_in_device(http, email, password, name="second phone", device_id=uuid7())
 
 
 class Desk:

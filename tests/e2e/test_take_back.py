@@ -20,9 +20,9 @@ from tests.e2e.test_pwa_offline import (
     page_today,
     sign_in,
 )
+from tests.support.waiting import wait_until
 
 CANCEL = re.compile("Hủy nộp")
-EVENTUALLY_SECONDS = 30.0
 
 
 async def dossier_row(live_server, dossier_id: str) -> dict | None:
@@ -51,15 +51,8 @@ async def dossier_row(live_server, dossier_id: str) -> dict | None:
 
 
 async def eventually(check):
-    """Waits up to EVENTUALLY_SECONDS for the server to hold what `check` wants (polling
-    its database); the last answer, falsy when it never came."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + EVENTUALLY_SECONDS
-    while True:
-        value = await check()
-        if value or loop.time() > deadline:
-            return value
-        await asyncio.sleep(0.25)
+    """Waits for the server to hold what `check` wants (polling its database)."""
+    return await wait_until(check, seconds=30, interval=0.25, message="the server never held it")
 
 
 async def submit_offline(page):

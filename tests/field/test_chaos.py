@@ -22,6 +22,9 @@ from server.settings import Settings
 from tests.conftest import ENGINES
 from tests.support import databases as dbs
 
+# Server processes killed and restarted under simulated phones: tens of seconds each.
+pytestmark = pytest.mark.slow
+
 
 def chaos_seed() -> int:
     return int(os.environ.get("MOTCUA_CHAOS_SEED") or random.randrange(1 << 30))

@@ -30,11 +30,11 @@ import msgspec
 import pytest
 
 from harness.server_process import (
+    PASSWORD,
     ServerProcess,
     insert_accounts,
     print_logs,
     server_env,
-    sign_in_device,
 )
 from harness.sync_client import SyncDevice, birth_answers, uuid7
 from harness.tus_client import TusClient
@@ -47,7 +47,11 @@ from server.settings import Settings
 from tests.attachments import samples
 from tests.conftest import IN_CI
 from tests.support import databases as dbs
+from tests.support.devices import sign_in_device_at
 from tests.support.pg_cluster import ClusterUnavailable, PrivateCluster
+
+# A full disk and a database restart under real server processes: tens of seconds each.
+pytestmark = pytest.mark.slow
 
 CHUNK = 256 * 1024
 
@@ -68,7 +72,7 @@ async def running(server: ServerProcess) -> AsyncIterator[None]:
 
 async def signed_in(server: ServerProcess, http: httpx.AsyncClient) -> SyncDevice:
     [email] = await insert_accounts([("citizen", "")])
-    return await sign_in_device(server.url, email, http)
+    return await sign_in_device_at(server.url, email, PASSWORD, http)
 
 
 # -- (a) the disk fills during an upload ----------------------------------------------

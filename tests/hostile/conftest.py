@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from tests.identity.conftest import (  # noqa: F401  (fixtures)
     smtp,
 )
 from tests.support import databases as dbs
+from tests.support.devices import sign_in_device
 
 COMMUNE = "00070"
 
@@ -69,18 +69,9 @@ def _session(url: str, email: str) -> Session:
     return session
 
 
-def _device(url: str, email: str) -> str:
-    session, http = _sign_in(url, email)
-    try:
-        r = http.post(
-            "/api/devices",
-            json={"id": str(uuid.uuid4()), "name": "máy thử"},
-            headers={"X-CSRF-Token": session.csrf},
-        )
-        assert r.status_code == 201, r.text
-        return r.json()["credential"]
-    finally:
-        http.close()
+async def _device_credential(url: str, email: str) -> str:
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        return (await sign_in_device(http, email, PASSWORD)).credential
 
 
 async def _insert(settings: Settings, roles: list[tuple[str, str]]) -> list[str]:
@@ -119,8 +110,8 @@ def live_api(request: pytest.FixtureRequest) -> Iterator[LiveApi]:
         api = LiveApi(server.url, engine, settings, process=server)
         for (role, _), email in zip(roles[:4], emails[:4], strict=True):
             api.sessions[role] = _session(server.url, email)
-        api.devices["citizen"] = _device(server.url, emails[0])
-        api.devices["outreach"] = _device(server.url, emails[1])
+        api.devices["citizen"] = asyncio.run(_device_credential(server.url, emails[0]))
+        api.devices["outreach"] = asyncio.run(_device_credential(server.url, emails[1]))
         api.spares = [_session(server.url, e) for e in emails[4:]]
         yield api
         if server.process is not None and server.process.poll() is not None:

@@ -60,6 +60,7 @@ async def stored_audio(challenge_id: str) -> bytes | None:
     return row["audio"]
 
 
+@pytest.mark.slow  # speech rendered and matched: tens of seconds
 def test_the_package_voice_matcher_reads_the_old_audio_but_not_the_new() -> None:
     answers = [service.new_answer() for _ in range(CHALLENGES)]
     solver = PackageVoiceSolver(service.ALPHABET)

@@ -17,7 +17,7 @@ from itertools import pairwise
 import httpx
 import pytest
 
-from harness.server_process import ServerProcess, insert_accounts, server_env, sign_in_device
+from harness.server_process import PASSWORD, ServerProcess, insert_accounts, server_env
 from harness.sync_client import SyncDevice
 from server.clock import vn_today
 from server.database import bound_engine
@@ -32,6 +32,7 @@ from sync.codes import (
     parse_code,
     sequence_of,
 )
+from tests.support.devices import sign_in_device_at
 from tests.sync.conftest import app, citizen, device_for, make_account  # noqa: F401 (fixtures)
 from tests.sync.test_sync_bad_input import captcha, problem, reserve, submitted_birth, visitor  # noqa: F401
 from tests.sync.test_sync_processes import running
@@ -224,6 +225,7 @@ async def stored_key() -> bytes:
     return key
 
 
+@pytest.mark.slow  # two server processes, one restarted: tens of seconds
 async def test_two_server_processes_on_one_database_mint_from_one_key(settings, tmp_path) -> None:
     """Two `motcua serve` processes (as two hosts would) on one database reserve at
     the same moment, so both reach for the key before it exists; one of them is then
@@ -240,14 +242,14 @@ async def test_two_server_processes_on_one_database_mint_from_one_key(settings, 
                     for s in servers
                 ]
                 phones = [
-                    await sign_in_device(s.url, official, c)
+                    await sign_in_device_at(s.url, official, PASSWORD, c)
                     for s, c in zip(servers, clients, strict=True)
                 ]
                 answers = await asyncio.gather(*(reserve(p, 5) for p in phones))
                 for r in answers:
                     assert r.status_code == 201, r.text
                     issued += [c["code"] for c in r.json()["codes"]]
-                citizen_ = await sign_in_device(servers[1].url, applicant, clients[1])
+                citizen_ = await sign_in_device_at(servers[1].url, applicant, PASSWORD, clients[1])
                 issued += await submit_several(citizen_, 2)
 
             # One of them restarted: the key survived, the counter goes on.
@@ -255,7 +257,7 @@ async def test_two_server_processes_on_one_database_mint_from_one_key(settings, 
             servers[0].start()
             await servers[0].wait_ready()
             async with httpx.AsyncClient(base_url=servers[0].url, timeout=60) as http:
-                phone = await sign_in_device(servers[0].url, official, http)
+                phone = await sign_in_device_at(servers[0].url, official, PASSWORD, http)
                 r = await reserve(phone, 3)
                 assert r.status_code == 201, r.text
                 issued += [c["code"] for c in r.json()["codes"]]

@@ -52,6 +52,7 @@ from server.dossiers.tables import (
     DossierHistory,
 )
 from tests.support.demo_accounts import client_for, signed_in
+from tests.support.devices import register_device
 from tests.sync.conftest import app, device_for, make_account  # noqa: F401  (app: a fixture)
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -226,10 +227,8 @@ async def test_every_rejected_push_corpus_entry_rejects_its_mutations_only(app) 
 
 async def new_device(app, session: httpx.AsyncClient) -> SyncDevice:
     """Another install of the signed-in account (one sign-in, not one per device)."""
-    device_id = uuid.uuid4()
-    r = await session.post("/api/devices", json={"id": str(device_id), "name": "máy thử"})
-    assert r.status_code == 201, r.text
-    return SyncDevice(client_for(app), r.json()["credential"], device_id)
+    device_id, credential = await register_device(session, session.headers["X-CSRF-Token"])
+    return SyncDevice(client_for(app), credential, device_id)
 
 
 async def _caller(app, who: str, device: SyncDevice) -> tuple[httpx.AsyncClient, dict[str, str]]:
@@ -375,6 +374,7 @@ _next_seq: dict[uuid.UUID, int] = {}
     suppress_health_check=list(HealthCheck),
 )
 @given(data=st.data())
+@pytest.mark.slow  # many generated envelopes: tens of seconds
 async def test_mutated_envelopes_never_break_the_server(
     device: SyncDevice, encoding: str, data
 ) -> None:

@@ -9,19 +9,23 @@ import asyncio
 import itertools
 
 import httpx
+import pytest
 
 from harness.server_process import (
     PASSWORD,
     ServerProcess,
     insert_accounts,
     server_env,
-    sign_in_device,
 )
 from harness.sync_client import birth_answers, fake_sha256, uuid7
 from server.clock import vn_today
 from server.settings import Settings
 from tests.identity.test_authorization_matrix import ROLES, matrix_mismatches
+from tests.support.devices import sign_in_device_at
 from tests.sync.test_sync_processes import bound_engine, running
+
+# A real server under pushing phones while the matrix is walked: about a minute.
+pytestmark = pytest.mark.slow
 
 PHONES = 4
 _addresses = itertools.count(1)
@@ -45,7 +49,9 @@ async def test_the_matrix_holds_while_phones_push(settings: Settings, tmp_path) 
         )
         phones = []
         for email in emails[:PHONES]:
-            phones.append(await sign_in_device(server.url, email, from_own_address(server.url)))
+            phones.append(
+                await sign_in_device_at(server.url, email, PASSWORD, from_own_address(server.url))
+            )
         accounts = dict(zip(roles, emails[PHONES:], strict=True))
         stop = asyncio.Event()
         answered: list[int] = []

@@ -13,6 +13,8 @@ import io
 import uuid
 from pathlib import Path
 
+import pytest
+
 from harness.sync_client import SyncDevice
 from harness.tus_client import TusClient
 from server.attachments.tables import Blob, Upload
@@ -213,6 +215,7 @@ async def test_a_malformed_pdf_is_refused_as_damaged(citizen: SyncDevice) -> Non
     assert not wrong, wrong
 
 
+@pytest.mark.slow  # a bomb built and checked: tens of seconds
 async def test_a_zip_bomb_is_refused_without_unpacking_it(citizen: SyncDevice) -> None:
     answers = await _refusals(citizen, bombs())
     wrong = {

@@ -23,11 +23,15 @@ from collections import Counter
 from typing import Any
 
 import hypothesis
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from tests.hostile.conftest import LiveApi
+
+# Every operation of the OpenAPI document, many generated requests each: a minute or more.
+pytestmark = pytest.mark.slow
 
 EXAMPLES = int(
     os.environ.get("MOTCUA_SCHEMATHESIS_EXAMPLES", "10")

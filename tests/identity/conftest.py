@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -18,6 +17,7 @@ from server.identity.captcha.tables import CaptchaChallenge
 from server.notify.worker import deliver_due
 from server.settings import Settings
 from tests.support.smtp import RecordingHandler, SmtpServer
+from tests.support.waiting import wait_until
 
 ORIGIN = "http://localhost:8000"
 PASSWORD = "mật khẩu đủ dài 2026"
@@ -101,13 +101,16 @@ class Browser:
     async def mail_to(self, address: str, count: int = 1) -> list:
         # The app's own background sender may hold the message mid-delivery, so
         # wait for it (bounded) rather than expect this pass to send it.
-        for _ in range(200):
+        async def delivered() -> tuple[list] | None:
             await self.deliver_mail()
             found = [r.message for r in self.smtp.handler.received if address in r.rcpt_tos]
-            if len(found) >= count:
-                return found
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"{len(found)} messages to {address}, expected {count}")
+            # In a tuple, so that enough messages count as done even when enough is none.
+            return (found,) if len(found) >= count else None
+
+        [found] = await wait_until(
+            delivered, message=lambda: f"fewer than {count} messages to {address}"
+        )
+        return found
 
     async def link_in_last_mail(self, address: str) -> str:
         message = (await self.mail_to(address))[-1]

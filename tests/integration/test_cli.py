@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 MOTCUA = [sys.executable, "-m", "server.cli"]
 
 
@@ -18,6 +20,7 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # six `motcua` processes, each migrating or seeding a fresh database
 def test_migrate_seed_demo_twice_on_a_fresh_directory(tmp_path: Path) -> None:
     env = {"MOTCUA_DATA_DIR": str(tmp_path)}
     env.pop("MOTCUA_DATABASE_URL", None)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 
@@ -21,6 +20,7 @@ from server.notify.tables import OutboxMessage
 from server.notify.worker import deliver_due, notify_now
 from server.settings import Settings
 from tests.notify.samples import RECEIVED, RECEIVED_SUBJECT_VI
+from tests.support.waiting import wait_until
 
 LINK = "http://localhost:8000/activate?t=abc&x=1"
 
@@ -44,11 +44,12 @@ async def mail_app(settings: Settings) -> AsyncIterator[tuple]:
 
 async def _wait_sent(count: int) -> None:
     # The app's own background sender delivers; wait for its outcome, not a time.
-    for _ in range(2000):
-        if await OutboxMessage.count().where(OutboxMessage.status == "sent") >= count:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the background sender did not deliver")
+    async def sent() -> bool:
+        return await OutboxMessage.count().where(OutboxMessage.status == "sent") >= count
+
+    await wait_until(
+        sent, seconds=20, interval=0.01, message="the background sender did not deliver"
+    )
 
 
 async def test_mailbox_mode_writes_files_and_dev_mail_lists_them(mail_app, settings) -> None:

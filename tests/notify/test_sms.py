@@ -49,6 +49,7 @@ from server.settings import SettingsError, load_settings
 from sync.codes import display, make_code
 from tests.support.sms_gateway import Gateway
 from tests.support.smtp import free_port
+from tests.support.waiting import wait_until
 
 CODE = make_code("00070", 2026, 1)
 PHONE = "0912 345 678"
@@ -484,11 +485,7 @@ async def test_without_a_gateway_sms_go_to_files_listed_at_dev_sms(settings) -> 
         # The app's own sender delivers it; wait for the outcome, not a time.
         notify_now()
         path = sms_dir(settings.data_dir) / f"{message_id}.json"
-        for _ in range(2000):
-            if path.is_file():
-                break
-            await asyncio.sleep(0.01)
-        assert path.is_file()
+        await wait_until(path.is_file, seconds=20, interval=0.01, message=f"no {path}")
         stored = msgspec.json.decode(path.read_bytes())
         assert stored["to"] == E164
         assert stored["text"] == render_sms(RECEIVED, "vi")
@@ -517,14 +514,12 @@ async def test_the_apps_background_sender_delivers_sms(settings, gateway) -> Non
         async with write_transaction(app.state.engine):
             message_id = await enqueue_sms(PHONE, "dossier_result", "en", SAMPLES[3])
         notify_now()
-        for _ in range(1000):
-            if gateway.delivered:
-                break
-            await asyncio.sleep(0.01)
-        for _ in range(500):
-            if await OutboxMessage.count().where(OutboxMessage.status == "sent") == 1:
-                break
-            await asyncio.sleep(0.01)
+        await wait_until(lambda: gateway.delivered, interval=0.01, message="nothing delivered")
+
+        async def sent() -> bool:
+            return await OutboxMessage.count().where(OutboxMessage.status == "sent") == 1
+
+        await wait_until(sent, seconds=5, interval=0.01, message="the message not marked sent")
         assert gateway.delivered_per_key() == {str(message_id): 1}
         assert (
             gateway.delivered[0]

@@ -19,8 +19,24 @@ from server.settings import Settings, load_settings
 PG_ADMIN_URL = os.environ.get("MOTCUA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+# argon2 at its cheapest: tests hash and check thousands of passwords, and what they
+# test is who may sign in, not how hard a stolen hash is to crack. Servers the tests
+# start as processes get the same through their environment.
+CHEAP_PASSWORD_HASHING = {
+    "MOTCUA_ARGON2_TIME_COST": "1",
+    "MOTCUA_ARGON2_MEMORY_KIB": "64",
+    "MOTCUA_ARGON2_PARALLELISM": "1",
+}
+
+
 def settings_for(database_url: str, data_dir: Path) -> Settings:
-    return load_settings({"MOTCUA_DATABASE_URL": database_url, "MOTCUA_DATA_DIR": str(data_dir)})
+    return load_settings(
+        {
+            "MOTCUA_DATABASE_URL": database_url,
+            "MOTCUA_DATA_DIR": str(data_dir),
+            **CHEAP_PASSWORD_HASHING,
+        }
+    )
 
 
 async def _prepare(settings: Settings, seed: bool) -> None:

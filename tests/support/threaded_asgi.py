@@ -5,9 +5,10 @@ server under test reaches it over TCP as it would reach the real service."""
 from __future__ import annotations
 
 import threading
-import time
 
 import uvicorn
+
+from tests.support.waiting import wait_until_sync
 
 
 class ThreadedASGI:
@@ -27,11 +28,12 @@ class ThreadedASGI:
 
     def start(self, timeout: float = 10) -> ThreadedASGI:
         self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the test {self.name} did not start")
-            time.sleep(0.02)
+        wait_until_sync(
+            lambda: self._server.started,
+            seconds=timeout,
+            interval=0.02,
+            message=f"the test {self.name} did not start",
+        )
         return self
 
     def stop(self) -> None:

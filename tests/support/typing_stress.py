@@ -262,10 +262,10 @@ async def second_device(
     base_url: str, email: str, password: str
 ) -> tuple[SyncDevice, httpx.AsyncClient]:
     """Another install of the same account, speaking the protocol (sign in, register)."""
-    from harness.server_process import sign_in_device
+    from tests.support.devices import sign_in_device_at
 
     http = httpx.AsyncClient(base_url=base_url, timeout=60)
-    return await sign_in_device(base_url, email, http, password=password), http
+    return await sign_in_device_at(base_url, email, password, http), http
 
 
 class DeskOfficial:

@@ -15,6 +15,7 @@ from server.app import create_app
 from server.identity.passwords import hash_password
 from server.identity.tables import Account
 from server.settings import Settings
+from tests.support.devices import sign_in_device
 
 PASSWORD = "sync test password 1"
 
@@ -50,18 +51,7 @@ async def device_for(app, email: str) -> SyncDevice:
     """Sign in over HTTP, register an install, and keep only its device credential."""
     transport = httpx.ASGITransport(app=app, client=("198.51.100.9", 40000))
     http = httpx.AsyncClient(transport=transport, base_url="http://localhost:8000")
-    r = await http.post("/api/auth/login", json={"email": email, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    device_id = uuid.uuid4()
-    r = await http.post(
-        "/api/devices",
-        json={"id": str(device_id), "name": "test phone"},
-        headers={"X-CSRF-Token": r.json()["csrf_token"]},
-    )
-    assert r.status_code == 201, r.text
-    credential = r.json()["credential"]
-    http.cookies.clear()  # from here on the device credential alone
-    return SyncDevice(http, credential, device_id)
+    return await sign_in_device(http, email, PASSWORD, name="test phone")
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from harness.sync_client import SyncDevice, birth_answers, uuid7
 from server.clock import vn_today
 from server.dossiers.tables import ChangeFeed
 from server.settings import Settings
+from tests.support.waiting import wait_until
 from tests.sync.conftest import device_for, make_account
 
 PULL_ROUNDS = 400  # bounded waits while some other transaction in the cluster is open
@@ -193,10 +194,11 @@ async def test_real_pushes_committing_out_of_order_are_all_pulled(app, settings:
             phone.queue("edit_draft", d1, {"changes": {"child.hometown": "P1 một"}}, 1)
             phone.queue("edit_draft", d3, {"changes": {"child.hometown": "P1 ba"}}, 1)
             p1 = asyncio.create_task(phone.push())
-            for _ in range(400):  # until P1 waits for the lock
-                if await _waiting_on_a_lock(reader) or p1.done():
-                    break
-                await asyncio.sleep(0.01)
+
+            async def p1_waits_or_ends() -> bool:
+                return p1.done() or await _waiting_on_a_lock(reader)
+
+            await wait_until(p1_waits_or_ends, seconds=4, interval=0.01)
             assert not p1.done() and await _waiting_on_a_lock(reader)
             # P1 holds feed ids already (sequences are not transactional): its rows will
             # sit before anything written from now on, yet commit after it.

@@ -27,11 +27,11 @@ import msgspec
 import pytest
 
 from harness.server_process import (
+    PASSWORD,
     ServerProcess,
     insert_accounts,
     print_logs,
     server_env,
-    sign_in_device,
 )
 from harness.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
 from harness.sync_client import _register_fake_blobs as register_fake_blobs
@@ -48,6 +48,11 @@ from server.settings import Settings
 from sync.codes import parse_code
 from tests.conftest import ENGINES
 from tests.support import databases as dbs
+from tests.support.devices import sign_in_device_at
+from tests.support.waiting import wait_until
+
+# Real `motcua serve` processes, started, killed and restarted: seconds each.
+pytestmark = pytest.mark.slow
 
 CHILDREN = ("Nguyễn Minh Khang", "Lê Thị Hoa", "Phạm Gia Bảo", "Trần Ngọc Ánh", "Võ Đức Anh")
 RETRIES = 30
@@ -167,7 +172,7 @@ async def test_four_processes_twenty_devices_at_once(
             try:
                 devices = await asyncio.gather(
                     *(
-                        sign_in_device(rng.choice(servers).url, email, clients[0])
+                        sign_in_device_at(rng.choice(servers).url, email, PASSWORD, clients[0])
                         for email in emails
                     )
                 )
@@ -314,14 +319,19 @@ class WriteProbe:
     async def settled(self) -> None:
         """After a kill, wait until the dead process's transaction is gone (PostgreSQL
         reads a COMMIT already in the socket before it notices the client left)."""
-        for _ in range(600):
-            if self.pg is None or not await self.pg.fetchval(
+        pg = self.pg
+        if pg is None:
+            return
+
+        async def no_open_writer() -> bool:
+            return not await pg.fetchval(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                 "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
-            ):
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError("the killed server's transaction never ended")
+            )
+
+        await wait_until(
+            no_open_writer, seconds=30, message="the killed server's transaction never ended"
+        )
 
 
 async def applied_count(device: SyncDevice) -> int:
@@ -342,7 +352,7 @@ async def test_server_killed_mid_batch_applies_each_mutation_once(
     async with bound_engine(settings), WriteProbe(settings) as probe, running([server]):
         [email] = await insert_accounts([("citizen", "")])
         async with httpx.AsyncClient(base_url=server.url, timeout=120) as http:
-            device = await sign_in_device(server.url, email, http)
+            device = await sign_in_device_at(server.url, email, PASSWORD, http)
             for round_no in range(rounds):
                 before = await applied_count(device)
                 for _ in range(10):  # 10 dossiers x 10 mutations: a batch of 100

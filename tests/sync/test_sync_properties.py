@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 import msgspec
+import pytest
 from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -609,6 +610,7 @@ def _writes(world: World) -> dict[tuple[str, str], list[Event]]:
     endgame=st.lists(st.sampled_from(["server", "device", "value"]), min_size=1, max_size=4),
 )
 @PROPERTY_SETTINGS
+@pytest.mark.slow  # tens of seconds: many generated histories, each through the app
 async def test_devices_converge_and_lose_nothing(
     app, devices: int, drafts: list[dict], steps: list[dict], endgame: list[str]
 ) -> None:
