@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import json
 import os
 import shutil
@@ -164,10 +165,9 @@ def scratch_dir(prefix: str) -> Path:
 
 def _cleanup() -> None:
     for name in list(_pg_databases):
-        try:
+        # Best effort at exit: a database left behind is dropped by the next run's name.
+        with contextlib.suppress(Exception):
             pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        except Exception:
-            pass
         _pg_databases.discard(name)
     for path in _scratch:
         shutil.rmtree(path, ignore_errors=True)
@@ -420,7 +420,7 @@ class Server:
         started = time.perf_counter()
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                motcua_command() + ["serve"],
+                [*motcua_command(), "serve"],
                 cwd=TREE,
                 env=env,
                 stdout=log,
@@ -446,8 +446,10 @@ class Server:
         )
 
     def log_tail(self, lines: int = 30) -> str:
+        if self.log_path is None:
+            return ""
         try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])  # type: ignore[union-attr]
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
 
@@ -457,10 +459,8 @@ class Server:
     def reset_peak(self) -> None:
         """Restart VmHWM from the current RSS (Linux: 5 > /proc/<pid>/clear_refs), so the
         peak reported afterwards is the peak under the load, not at start-up."""
-        try:
+        with contextlib.suppress(OSError):
             Path(f"/proc/{self.pid}/clear_refs").write_text("5")
-        except OSError:
-            pass
 
     def stop(self, timeout: float = 15) -> None:
         """SIGINT (uvicorn's clean shutdown: the pool closes), then SIGKILL if stuck."""
