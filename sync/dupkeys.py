@@ -1,4 +1,4 @@
-"""Keys that make two dossiers about the same event meet (DESIGN §4.4). A match is
+"""Keys that make two dossiers about the same event meet (docs/domain.md, duplicates). A match is
 only ever flagged for an official, never merged."""
 
 from __future__ import annotations

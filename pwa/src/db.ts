@@ -1,4 +1,4 @@
-// The device's IndexedDB: everything the app knows lives here first (DESIGN §4,
+// The device's IndexedDB: everything the app knows lives here first (sync/README.md §1,
 // principle 1), so nothing depends on the network.
 //
 //   meta       key → value: device credential, next seq, pull cursor, sync status, session

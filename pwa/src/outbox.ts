@@ -1,5 +1,5 @@
 // The outbox: every change is a mutation stored here first, with a per-device
-// increasing seq (DESIGN §4, principles 2–4). Items leave only when the server has
+// increasing seq (sync/README.md §1, principles 2–4). Items leave only when the server has
 // answered 200 with their outcome; a rejected item stays, with its reasons, for the
 // person to see.
 //

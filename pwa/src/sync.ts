@@ -1,4 +1,4 @@
-// The sync loop (DESIGN §4): upload files, push the outbox in seq order, pull the
+// The sync loop (sync/README.md): upload files, push the outbox in seq order, pull the
 // change feed. `syncOnce` is one pass; `SyncLoop` decides when to run it: at start, on
 // `online`, when the app becomes visible, every minute while online, on a Background
 // Sync event, and after a failure with exponential backoff and jitter.

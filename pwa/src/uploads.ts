@@ -1,5 +1,5 @@
 // Files travel apart from records, resumably, content-addressed, never twice
-// (DESIGN §4, principle 8): ask the server which hashes it lacks
+// (sync/README.md §1, principle 8): ask the server which hashes it lacks
 // (POST /api/blobs/missing {hashes} → {missing, upload_url, chunk_size}), then send
 // each with tus to `upload_url`, resuming from the stored upload URL after a cut.
 // While a server has no upload service (404), files simply wait on the device.

@@ -1,5 +1,5 @@
 """The pull cursor never skips a change when transactions commit out of order
-(DESIGN §4 principle 7), on PostgreSQL, where writers run concurrently.
+(sync/README.md §1, principle 7), on PostgreSQL, where writers run concurrently.
 
 T1 writes its change first (older transaction id, smaller feed id) but commits
 last; T2 writes and commits in between. A cursor that moved past T2's change while
@@ -7,7 +7,7 @@ T1 was open would never see T1's. The server's cursor waits (`pending`) instead;
 the naive `ORDER BY id` cursor, run over the same schedule, skips T1's change.
 
 The writers are separate asyncpg connections to the test database, never the app's
-pool (DESIGN §8); the second test drives the real push endpoint instead."""
+pool (docs/decisions.md, pitfalls); the second test drives the real push endpoint instead."""
 
 from __future__ import annotations
 
