@@ -42,6 +42,7 @@ class BatchStore:
         self._sql = sql
         # Procedure versions never change once written: the application's copy.
         self._procedures = procedures
+        self._context: Context | None = None
         self._records: dict[uuid.UUID, DossierRecord] = {}
         self._new: set[uuid.UUID] = set()
         self._dirty: set[uuid.UUID] = set()
@@ -201,7 +202,10 @@ class BatchStore:
     # -- the wrapped store's, as they are --------------------------------------
 
     async def form_context(self) -> Context:
-        return await self._store.form_context()
+        # One look at the communes' dataset version per batch, not per validated form.
+        if self._context is None:
+            self._context = await self._store.form_context()
+        return self._context
 
     async def add_conflict(
         self,
