@@ -48,7 +48,7 @@ from harness.phone import Phone
 from harness.samples import scan_jpeg
 from harness.sync_client import SyncDevice, birth_answers
 
-CATALOG = Path(__file__).resolve().parents[2] / "server" / "catalog" / "data"
+CATALOG = Path(__file__).resolve().parents[1] / "server" / "catalog" / "data"
 PROCEDURE = "khai-sinh"
 TYPED = {"person_name", "personal_id", "text", "phone", "email", "date"}
 CHOSEN = {"select", "sex", "ethnicity", "nationality", "province"}
