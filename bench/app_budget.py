@@ -219,7 +219,7 @@ async def type_communes(page, words: list[str]) -> tuple[list[dict], list[dict]]
 async def run(quick: bool = False) -> Report:
     from playwright.async_api import async_playwright
 
-    from tests.e2e.test_pwa_offline import install_app
+    from harness.app_pages import install_app
 
     if not (REPO / "pwa" / "dist" / "index.html").exists():
         raise BenchSetupError("pwa/dist is missing: run `make pwa` first")

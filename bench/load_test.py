@@ -32,7 +32,7 @@ Reported: requests/s, p50/p95/p99 and errors per endpoint; submissions per
 minute sustained over the run against the national peak of 2,000 submissions a
 minute (the headroom); the RSS of each server process (sampled from /proc, and
 VmHWM, the peak, reset just before the timed phase); and the authorization
-matrix (tests/identity/test_authorization_matrix.py) asked role by role of
+matrix (harness/authorization_matrix.py) asked role by role of
 process 1 while the load runs: every answer must agree with the table.
 
 Why not locust: the lookups need a fresh client address per citizen and the
@@ -410,7 +410,7 @@ async def matrix_under_load(
 ) -> None:
     """Round after round until the load stops (at least one): every role at once asks
     every route of the matrix of process 1, and each answer is compared with the table."""
-    from tests.identity.test_authorization_matrix import ROLES, matrix_mismatches
+    from harness.authorization_matrix import ROLES, matrix_mismatches
 
     base_url = cluster.servers[0].base_url
     pools = {role: itertools.cycle(emails) for role, emails in accounts.items()}
@@ -486,7 +486,7 @@ async def seed_codes(devices: list[Device], per_device: int) -> list[str]:
 
 
 async def measure(engine: str, processes: int, plan: Plan) -> dict[str, Any]:
-    from tests.identity.test_authorization_matrix import ROLES
+    from harness.authorization_matrix import ROLES
 
     with motcua(engine, processes) as cluster:
         servers = cluster.servers

@@ -118,13 +118,7 @@ async def session(
 ) -> dict:
     from playwright.async_api import async_playwright, expect
 
-    from tests.e2e.test_pwa_offline import (
-        CODE_SHOWN,
-        fill_outreach_birth,
-        install_app,
-        page_today,
-        sign_in,
-    )
+    from harness.app_pages import CODE_SHOWN, fill_outreach_birth, install_app, page_today, sign_in
 
     with motcua("sqlite") as cluster:
         server = cluster.servers[0]

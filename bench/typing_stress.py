@@ -5,7 +5,7 @@ online"): the built PWA (pwa/dist, served by `motcua serve` on SQLite) in Chromi
 choice of the form, while sync passes, the service worker's Background Sync, a second
 device's edits pulled back, the desk official's messages about another dossier and
 visibility changes come at random moments (the driver:
-tests/support/typing_stress.py, shared with tests/e2e/test_typing_stress.py, which runs
+harness/typing_stress.py, shared with tests/e2e/test_typing_stress.py, which runs
 3 drafts in `make test`). Every field's final value is checked on the screen, in
 IndexedDB, on the server and after a reload; pushes (POST /api/sync/push) are counted
 per draft. One draft in four is typed with no events around it ("quiet"): its pushes
@@ -29,8 +29,8 @@ QUIET_EVERY = 4
 async def run(quick: bool = False) -> Report:
     from playwright.async_api import async_playwright
 
-    from tests.e2e.test_pwa_offline import install_app, sign_in
-    from tests.support.typing_stress import BURST_PUSHES, run_typing_stress, seed_from_env
+    from harness.app_pages import install_app, sign_in
+    from harness.typing_stress import BURST_PUSHES, run_typing_stress, seed_from_env
 
     if not (REPO / "pwa" / "dist" / "index.html").exists():
         raise BenchSetupError("pwa/dist is missing: run `make pwa` first")

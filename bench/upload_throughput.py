@@ -30,8 +30,8 @@ import httpx
 from bench.common import Report, cli
 from bench.servers import available_engines, motcua
 from harness.cut_proxy import CuttingProxy
+from harness.samples import pdf
 from harness.tus_client import TusClient
-from tests.attachments.samples import pdf
 
 CHUNK = 256 * 1024
 SIZE = 5 * 1024 * 1024

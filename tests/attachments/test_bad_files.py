@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from harness import samples
 from harness.sync_client import SyncDevice
 from harness.tus_client import TusClient
 from server.attachments.sniff import Refused, inspect, sniff
 from server.attachments.tables import Blob, Upload
-from tests.attachments import samples
 
 
 def _gif() -> bytes:

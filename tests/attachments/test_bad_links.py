@@ -11,12 +11,12 @@ from contextlib import aclosing
 
 import pytest
 
+from harness import samples
 from harness.cut_proxy import CuttingProxy
 from harness.sync_client import SyncDevice
 from harness.tus_client import TusClient
 from server.attachments.tables import Blob, BlobUploader
 from server.identity.tables import Account, Device
-from tests.attachments import samples
 from tests.attachments.conftest import over_tcp
 from tests.sync.conftest import device_for, make_account
 

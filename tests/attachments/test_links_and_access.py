@@ -9,13 +9,13 @@ from contextlib import AsyncExitStack, aclosing
 
 from click.testing import CliRunner
 
+from harness import samples
 from harness.sync_client import SyncDevice, birth_answers, uuid7
 from harness.tus_client import TusClient, metadata
 from server.attachments.gc import collect
 from server.attachments.tables import Blob, BlobRef, BlobUploader, Upload
 from server.clock import vn_today
 from server.dossiers.tables import Dossier
-from tests.attachments import samples
 from tests.sync.conftest import device_for, make_account
 
 SLOT = "attachments.birth_certificate"

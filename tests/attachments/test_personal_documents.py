@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from contextlib import aclosing
 
+from harness import samples
 from harness.sync_client import SyncDevice
 from server.audit.tables import AuditEvent
-from tests.attachments import samples
 from tests.attachments.test_links_and_access import upload
 from tests.sync.conftest import device_for, make_account
 

@@ -12,12 +12,12 @@ import httpx
 import msgspec
 import pytest
 
+from harness import samples
 from harness.tus_client import TusClient
 from server.attachments.store import BlobMissing, BlobStore, blob_key, thumbnail_key
 from server.attachments.store.local import LocalBlobStore
 from server.attachments.tables import Blob
 from server.settings import Settings
-from tests.attachments import samples
 from tests.sync.conftest import device_for, make_account
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from harness import samples
 from harness.cut_proxy import CuttingProxy
 from harness.sync_client import SyncDevice
 from server.attachments.tables import Blob, Upload
-from tests.attachments import samples
 
 TUS_JS = Path(__file__).resolve().parent.parent / "tus_js"
 CHUNK = 256 * 1024

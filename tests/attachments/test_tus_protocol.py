@@ -7,10 +7,10 @@ import base64
 import datetime as dt
 import hashlib
 
+from harness import samples
 from harness.sync_client import SyncDevice
 from harness.tus_client import TUS, TusClient, metadata
 from server.attachments.tables import Blob, Upload
-from tests.attachments import samples
 
 OFFSET = {"Content-Type": "application/offset+octet-stream"}
 

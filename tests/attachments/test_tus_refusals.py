@@ -5,10 +5,10 @@ an upload made first could never be resumed or cleaned up by the client)."""
 
 from __future__ import annotations
 
+from harness import samples
 from harness.sync_client import SyncDevice
 from harness.tus_client import TUS, metadata
 from server.attachments.tables import Upload
-from tests.attachments import samples
 
 
 async def test_header_problems_name_the_header(citizen: SyncDevice) -> None:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import httpx
 from playwright.async_api import expect
 
+from harness.app_pages import install_app
 from server.ratelimit.service import LIMITS
-from tests.e2e.test_pwa_offline import install_app
 
 
 async def test_the_robot_check_says_when_to_try_again(live_server, new_page, artifacts):

@@ -8,18 +8,11 @@ from __future__ import annotations
 
 import httpx
 
+from harness import samples
+from harness.app_pages import app_ready, install_app, page_today, sign_in
 from harness.tus_client import TusClient
-from tests.attachments import samples
 from tests.e2e.test_desk_screens import SESSION, enroll
-from tests.e2e.test_pwa_offline import (
-    CITIZEN,
-    app_ready,
-    demo_password,
-    fill_birth_form,
-    install_app,
-    page_today,
-    sign_in,
-)
+from tests.e2e.test_pwa_offline import CITIZEN, demo_password, fill_birth_form
 
 # Every violation a document reports, kept across navigations and reloads.
 WATCH = """() => {

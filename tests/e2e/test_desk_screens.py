@@ -15,19 +15,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import re
 import uuid
 
-import httpx
-
-from harness.sync_client import SyncDevice, birth_answers, uuid7
-from harness.tus_client import TusClient
+from harness import samples
+from harness.phone import Phone
+from harness.samples import scan_jpeg
+from harness.sync_client import birth_answers
 from server.clock import vn_today
-from tests.attachments import samples
 from tests.e2e.conftest import ENROLL_LINK
-from tests.support.devices import sign_in_device
 
 # The result document: a real one-page PDF (the server parses every PDF it is sent).
 RESULT_PDF = samples.pdf(4_000, seed=9)
@@ -56,51 +53,6 @@ def demo_password(live_server, email: str) -> str:
         if email in line:
             return line.split("password", 1)[1].split()[0]
     raise AssertionError(f"{email} not in `motcua demo` output")
-
-
-def scan_jpeg(label: str) -> bytes:
-    """A small photo of a paper, different for each label (so each has its own hash)."""
-    from PIL import Image, ImageDraw
-
-    img = Image.new("RGB", (640, 480), (250, 248, 240))
-    draw = ImageDraw.Draw(img)
-    for y in range(40, 440, 30):
-        draw.line([(40, y), (600, y)], fill=(40, 40, 90), width=3)
-    draw.text((50, 10), label, fill=(180, 20, 20))
-    out = io.BytesIO()
-    img.save(out, "JPEG", quality=85)
-    return out.getvalue()
-
-
-class Phone:
-    """The citizen's app, at the protocol level: a registered device that uploads
-    files with tus and pushes mutations to /api/sync/push."""
-
-    def __init__(self, http: httpx.AsyncClient, device: SyncDevice) -> None:
-        self.http = http
-        self.device = device
-
-    @classmethod
-    async def sign_in(cls, base_url: str, email: str, password: str) -> Phone:
-        http = httpx.AsyncClient(base_url=base_url, timeout=60)
-        return cls(http, await sign_in_device(http, email, password, name="điện thoại thử"))
-
-    async def upload(self, data: bytes, name: str) -> str:
-        report = await TusClient(self.http, self.device.auth).upload_if_missing(data, filename=name)
-        assert report.ok, report
-        return hashlib.sha256(data).hexdigest()
-
-    async def submit(self, procedure: str, fields: dict, attachments: dict[str, str]) -> str:
-        dossier = uuid7()
-        self.device.queue("create_draft", dossier, {"procedure_code": procedure, "fields": fields})
-        version = 1
-        for path, sha in attachments.items():
-            self.device.queue("attach", dossier, {"path": path, "sha256": sha}, version)
-            version += 1
-        self.device.queue("submit", dossier, {}, version)
-        outcomes = await self.device.sync()
-        assert outcomes[-1]["status"] == "applied" and outcomes[-1]["state"] == 1, outcomes
-        return str(dossier)
 
 
 async def enroll(page, link: str) -> None:

@@ -8,7 +8,8 @@ import uuid
 
 import httpx
 
-from tests.e2e.test_pwa_offline import CITIZEN, demo_password, install_app, sign_in
+from harness.app_pages import install_app, sign_in
+from tests.e2e.test_pwa_offline import CITIZEN, demo_password
 
 NEW_PASSWORD = "mật khẩu mới sau khi mất máy 2026"
 ONLINE = {"requester.full_name": "Trần Thị Mai", "child.full_name": "Nguyễn Minh Khang"}

@@ -5,8 +5,9 @@ and the form says it is required."""
 
 from __future__ import annotations
 
+from harness.app_pages import app_ready, install_app, sign_in
 from tests.e2e.test_device_revoked import answers_on_server
-from tests.e2e.test_pwa_offline import CITIZEN, app_ready, demo_password, install_app, sign_in
+from tests.e2e.test_pwa_offline import CITIZEN, demo_password
 
 RESIDENCE = "Số 5 phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội"
 

@@ -18,19 +18,12 @@ from contextlib import asynccontextmanager
 
 import httpx
 
+from harness.app_pages import CODE_SHOWN, install_app, open_app, page_today, sign_in
+from harness.devices import sign_in_device
+from harness.samples import photo_jpeg
 from harness.sync_client import SyncDevice, birth_answers, uuid7
 from harness.tus_client import TusClient
-from tests.e2e.test_pwa_offline import (
-    CITIZEN,
-    CODE_SHOWN,
-    fill_birth_form,
-    install_app,
-    open_app,
-    page_today,
-    photo_jpeg,
-    sign_in,
-)
-from tests.support.devices import sign_in_device
+from tests.e2e.test_pwa_offline import CITIZEN, fill_birth_form
 
 DESK = "motcua@demo.example"
 

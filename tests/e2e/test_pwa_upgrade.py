@@ -19,15 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_pwa_offline import (
-    CITIZEN,
-    app_ready,
-    demo_password,
-    fill_birth_form,
-    install_app,
-    page_today,
-    sign_in,
-)
+from harness.app_pages import app_ready, install_app, page_today, sign_in
+from tests.e2e.test_pwa_offline import CITIZEN, demo_password, fill_birth_form
 
 REPO = Path(__file__).resolve().parents[2]
 # The app as phones run it: its IndexedDB is at version 1 (a single schema, before the

@@ -11,17 +11,9 @@ from __future__ import annotations
 
 import json
 
-from tests.attachments import samples
-from tests.e2e.test_pwa_offline import (
-    CITIZEN,
-    CODE_SHOWN,
-    app_ready,
-    demo_password,
-    fill_birth_form,
-    install_app,
-    page_today,
-    sign_in,
-)
+from harness import samples
+from harness.app_pages import CODE_SHOWN, app_ready, install_app, page_today, sign_in
+from tests.e2e.test_pwa_offline import CITIZEN, demo_password, fill_birth_form
 
 PROGRAM_NAME = "giay-chung-sinh.pdf"
 FIELD = "attachments.birth_certificate"

@@ -7,7 +7,8 @@ shift at all the whole time. The same on the home page, where the news is listed
 
 from __future__ import annotations
 
-from tests.e2e.test_pwa_offline import CITIZEN, install_app, page_today, sign_in
+from harness.app_pages import install_app, page_today, sign_in
+from tests.e2e.test_pwa_offline import CITIZEN
 from tests.e2e.test_pwa_round_trip import (
     DESK,
     demo_passwords,

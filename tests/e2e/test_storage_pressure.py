@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 
-from tests.e2e.test_pwa_offline import demo_password, install_app, photo_jpeg, sign_in
+from harness.app_pages import install_app, sign_in
+from harness.samples import photo_jpeg
+from tests.e2e.test_pwa_offline import demo_password
 
 CITIZEN = "congdan@demo.example"
 BIRTH_CERTIFICATE = "attachments.birth_certificate"

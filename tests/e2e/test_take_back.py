@@ -11,15 +11,8 @@ import asyncio
 import json
 import re
 
-from tests.e2e.test_pwa_offline import (
-    CITIZEN,
-    demo_password,
-    fill_birth_form,
-    install_app,
-    open_app,
-    page_today,
-    sign_in,
-)
+from harness.app_pages import install_app, open_app, page_today, sign_in
+from tests.e2e.test_pwa_offline import CITIZEN, demo_password, fill_birth_form
 from tests.support.waiting import wait_until
 
 CANCEL = re.compile("Hủy nộp")

@@ -9,8 +9,9 @@ version (bench/typing_stress.py)."""
 
 from __future__ import annotations
 
-from tests.e2e.test_pwa_offline import CITIZEN, demo_passwords, install_app, sign_in
-from tests.support.typing_stress import run_typing_stress, seed_from_env
+from harness.app_pages import install_app, sign_in
+from harness.typing_stress import run_typing_stress, seed_from_env
+from tests.e2e.test_pwa_offline import CITIZEN, demo_passwords
 
 DESK = "motcua@demo.example"  # the demo desk official of commune 00070
 DRAFTS = 3

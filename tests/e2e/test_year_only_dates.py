@@ -6,15 +6,8 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.test_pwa_offline import (
-    CITIZEN,
-    CODE_SHOWN,
-    fill_birth_form,
-    install_app,
-    open_app,
-    page_today,
-    sign_in,
-)
+from harness.app_pages import CODE_SHOWN, install_app, open_app, page_today, sign_in
+from tests.e2e.test_pwa_offline import CITIZEN, fill_birth_form
 from tests.e2e.test_pwa_round_trip import DESK, demo_passwords
 
 YEAR = "1996"

@@ -29,6 +29,8 @@ import httpx
 import msgspec
 import pytest
 
+from harness import samples
+from harness.devices import sign_in_device_at
 from harness.server_process import (
     PASSWORD,
     ServerProcess,
@@ -44,10 +46,8 @@ from server.dossiers.tables import AppliedMutation, Dossier, DossierHistory
 from server.migrate import migrate
 from server.seed import seed_reference_data
 from server.settings import Settings
-from tests.attachments import samples
 from tests.conftest import IN_CI
 from tests.support import databases as dbs
-from tests.support.devices import sign_in_device_at
 from tests.support.pg_cluster import ClusterUnavailable, PrivateCluster
 
 # A full disk and a database restart under real server processes: tens of seconds each.

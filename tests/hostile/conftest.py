@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.devices import sign_in_device
 from harness.server_process import PASSWORD, ServerProcess, insert_accounts, server_env
 from server.database import bind_engine, build_engine, close_engine, open_engine
 from server.identity.sessions import COOKIE
@@ -28,7 +29,6 @@ from tests.identity.conftest import (  # noqa: F401  (fixtures)
     smtp,
 )
 from tests.support import databases as dbs
-from tests.support.devices import sign_in_device
 
 COMMUNE = "00070"
 

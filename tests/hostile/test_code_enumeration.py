@@ -17,6 +17,7 @@ from itertools import pairwise
 import httpx
 import pytest
 
+from harness.devices import sign_in_device_at
 from harness.server_process import PASSWORD, ServerProcess, insert_accounts, server_env
 from harness.sync_client import SyncDevice
 from server.clock import vn_today
@@ -32,7 +33,6 @@ from sync.codes import (
     parse_code,
     sequence_of,
 )
-from tests.support.devices import sign_in_device_at
 from tests.sync.conftest import app, citizen, device_for, make_account  # noqa: F401 (fixtures)
 from tests.sync.test_sync_bad_input import captcha, problem, reserve, submitted_birth, visitor  # noqa: F401
 from tests.sync.test_sync_processes import running

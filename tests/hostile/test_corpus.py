@@ -35,6 +35,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harness.devices import register_device
 from harness.sync_client import (
     SyncDevice,
     _register_fake_blobs,
@@ -52,7 +53,6 @@ from server.dossiers.tables import (
     DossierHistory,
 )
 from tests.support.demo_accounts import client_for, signed_in
-from tests.support.devices import register_device
 from tests.sync.conftest import app, device_for, make_account  # noqa: F401  (app: a fixture)
 
 CORPUS = Path(__file__).parent / "corpus"

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack, aclosing
 
+from harness import samples
 from harness.sync_client import birth_answers, uuid7
 from harness.tus_client import TusClient
 from server.clock import vn_today
-from tests.attachments import samples
 from tests.desk.conftest import official
 from tests.sync.conftest import app, device_for, make_account  # noqa: F401  (fixtures)
 from tests.sync.test_sync_bad_input import captcha

@@ -12,10 +12,10 @@ from contextlib import AsyncExitStack, aclosing
 
 import httpx
 
+from harness import samples
 from harness.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
 from harness.tus_client import TusClient
 from server.clock import vn_today
-from tests.attachments import samples
 from tests.sync.conftest import app, device_for, make_account  # noqa: F401  (fixtures)
 
 COMMUNE = "00070"

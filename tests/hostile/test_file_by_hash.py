@@ -15,12 +15,12 @@ from contextlib import AsyncExitStack, aclosing
 import httpx
 import pytest
 
+from harness import samples
 from harness.sync_client import SyncDevice, birth_answers, fake_sha256, uuid7
 from harness.tus_client import TusClient
 from server.attachments.tables import BlobRef
 from server.clock import vn_today
 from server.dossiers.tables import Dossier
-from tests.attachments import samples
 from tests.desk.conftest import DeskOfficial, official
 from tests.sync.conftest import PASSWORD, app, device_for, make_account  # noqa: F401  (fixtures)
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.samples import sha
 from harness.sync_client import SyncDevice
 from harness.tus_client import TusClient
-from tests.attachments.samples import sha
 from tests.hostile.conftest import LiveApi
 from tests.sync.conftest import app, citizen  # noqa: F401  (fixtures)
 
@@ -238,8 +238,8 @@ async def test_four_worst_case_uploads_at_once_stay_within_budget(live_api: Live
 def test_jpeg_scans_are_counted_to_the_first_image_end() -> None:
     """libjpeg buffers a multi-scan JPEG whole, progressive or not: the check counts
     the scans (start-of-scan markers) of the first image, skipping entropy-coded data."""
+    from harness import samples
     from server.attachments.image_check import _jpeg_scans
-    from tests.attachments import samples
 
     assert _jpeg_scans(samples.jpeg(640, 480)) == 1
     assert _jpeg_scans(samples.mpo()) == 1  # the appended frame is another image

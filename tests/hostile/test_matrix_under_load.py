@@ -1,4 +1,4 @@
-"""The authorization matrix (tests/identity/test_authorization_matrix.py) asked of a
+"""The authorization matrix (harness/authorization_matrix.py) asked of a
 live `motcua serve` while phones push submissions to it at the same time: under
 concurrency every role still gets exactly what the table says, and every push is
 answered. bench/load_test.py does the same at scale, on three processes."""
@@ -11,6 +11,8 @@ import itertools
 import httpx
 import pytest
 
+from harness.authorization_matrix import ROLES, matrix_mismatches
+from harness.devices import sign_in_device_at
 from harness.server_process import (
     PASSWORD,
     ServerProcess,
@@ -20,8 +22,6 @@ from harness.server_process import (
 from harness.sync_client import birth_answers, fake_sha256, uuid7
 from server.clock import vn_today
 from server.settings import Settings
-from tests.identity.test_authorization_matrix import ROLES, matrix_mismatches
-from tests.support.devices import sign_in_device_at
 from tests.sync.test_sync_processes import bound_engine, running
 
 # A real server under pushing phones while the matrix is walked: about a minute.

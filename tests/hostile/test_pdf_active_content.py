@@ -1,6 +1,6 @@
 """PDFs that carry active content past a byte search (security review, hole 10): a name
 spelled with an escape (/S /J#61vaScript), or the action packed into a compressed
-object stream (PDF 1.5). The files are written byte by byte (tests/support/pdf_builder.py):
+object stream (PDF 1.5). The files are written byte by byte (harness/pdf_builder.py):
 each is refused with a 422 naming the file and what it holds; a malformed PDF or a zip
 bomb is refused as such, never with a 5xx; and ordinary PDFs (a scan, fpdf2's output)
 are accepted."""
@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from harness import samples
+from harness.pdf_builder import build_pdf, deflate, one_page, stream
 from harness.sync_client import SyncDevice
 from harness.tus_client import TusClient
 from server.attachments.tables import Blob, Upload
-from tests.attachments import samples
 from tests.hostile.test_image_bombs import check_in_child
-from tests.support.pdf_builder import build_pdf, deflate, one_page, stream
 from tests.sync.conftest import app, citizen  # noqa: F401  (fixtures)
 
 SCRIPT = b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>"

@@ -13,9 +13,9 @@ import httpx
 import msgspec
 import pytest
 
+from harness import samples
 from harness.tus_client import TusClient
 from server.settings import Settings
-from tests.attachments import samples
 from tests.support.demo_accounts import client_for, demo_app, signed_in
 
 FIXED = {

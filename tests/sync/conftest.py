@@ -10,12 +10,12 @@ import msgspec
 import pytest
 from asgi_lifespan import LifespanManager
 
+from harness.devices import sign_in_device
 from harness.sync_client import SyncDevice
 from server.app import create_app
 from server.identity.passwords import hash_password
 from server.identity.tables import Account
 from server.settings import Settings
-from tests.support.devices import sign_in_device
 
 PASSWORD = "sync test password 1"
 

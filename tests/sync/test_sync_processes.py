@@ -26,6 +26,7 @@ import httpx
 import msgspec
 import pytest
 
+from harness.devices import sign_in_device_at
 from harness.server_process import (
     PASSWORD,
     ServerProcess,
@@ -48,7 +49,6 @@ from server.settings import Settings
 from sync.codes import parse_code
 from tests.conftest import ENGINES
 from tests.support import databases as dbs
-from tests.support.devices import sign_in_device_at
 from tests.support.waiting import wait_until
 
 # Real `motcua serve` processes, started, killed and restarted: seconds each.

@@ -164,21 +164,46 @@ def test_no_import_circles():
     assert not loops, "import circles:\n" + "\n".join(loops)
 
 
-def test_harness_stands_apart_from_tests():
-    """The harness drives the product from outside; the tests and benchmarks use it,
-    never the other way, and it never reaches into a test module."""
-    files = module_files(REPO, ("harness",))
-    assert files, "harness/ was not found"
-    for module, path in files.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+def reaches_into(root: Path, package: str, forbidden: set[str]) -> list[str]:
+    """Every import, wherever it stands, by which a module under `package` names one of
+    the `forbidden` top-level packages: "module imports name" for each."""
+    found: list[str] = []
+    for module, path in module_files(root, (package,)).items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for statement in _imports(tree):
             names = (
                 [a.name for a in statement.names]
                 if isinstance(statement, ast.Import)
                 else [_absolute(module, path, statement)]
             )
-            for name in names:
-                assert name.split(".")[0] not in {"tests", "bench"}, f"{module} imports {name}"
+            found += [f"{module} imports {n}" for n in names if n.split(".")[0] in forbidden]
+    return found
+
+
+def test_harness_stands_apart_from_tests():
+    """The harness drives the product from outside; the tests and benchmarks use it,
+    never the other way, and it never reaches into a test module."""
+    assert module_files(REPO, ("harness",)), "harness/ was not found"
+    assert reaches_into(REPO, "harness", {"tests", "bench"}) == []
+
+
+def test_benchmarks_stand_apart_from_tests():
+    """A benchmark drives the product through the harness, never through a test module:
+    what both need lives in harness/."""
+    assert module_files(REPO, ("bench",)), "bench/ was not found"
+    assert reaches_into(REPO, "bench", {"tests"}) == []
+
+
+def test_the_checker_sees_a_test_import_hidden_in_a_function(tmp_path: Path):
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "__init__.py").write_text("")
+    (tmp_path / "bench" / "run.py").write_text(
+        "import json\n\n\ndef main():\n    from tests.e2e.pages import sign_in\n    return sign_in\n"
+    )
+    (tmp_path / "bench" / "plain.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import tests.support\n"
+    )
+    assert reaches_into(tmp_path, "bench", {"tests"}) == ["bench.run imports tests.e2e.pages"]
 
 
 def test_the_checker_sees_a_circle_hidden_in_a_function(tmp_path: Path):

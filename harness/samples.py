@@ -1,4 +1,5 @@
-"""Files for the attachment tests, made on the spot."""
+"""Files made on the spot: photos, scans and PDFs as phones and scanners produce them,
+and the odd or hostile ones, for the tests and the benchmarks."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def webp(width: int = 400, height: int = 300, seed: int = 3) -> bytes:
 def pdf(size: int = 300_000, seed: int = 4) -> bytes:
     """A one-page PDF of about `size` bytes: the page is a scan, a grey image of noise
     stored uncompressed, so the bytes neither compress nor repeat."""
-    from tests.support.pdf_builder import build_pdf, one_page, stream
+    from harness.pdf_builder import build_pdf, one_page, stream
 
     rng = random.Random(seed)
     width = 1000
@@ -84,4 +85,32 @@ def mpo(width: int = 640, height: int = 480, seed: int = 5) -> bytes:
     out = io.BytesIO()
     first, second = _noise_image(width, height, seed), _noise_image(width, height, seed + 1)
     first.save(out, "MPO", save_all=True, append_images=[second], quality=80)
+    return out.getvalue()
+
+
+def photo_jpeg() -> bytes:
+    """A 2400×1800 photo of a paper, as a phone camera would make it (too big on purpose)."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (2400, 1800), (250, 248, 240))
+    draw = ImageDraw.Draw(img)
+    for y in range(100, 1700, 60):
+        draw.line([(150, y), (2250, y)], fill=(40, 40, 90), width=6)
+    draw.rectangle([150, 100, 900, 500], outline=(180, 20, 20), width=12)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+def scan_jpeg(label: str) -> bytes:
+    """A small photo of a paper, different for each label (so each has its own hash)."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (640, 480), (250, 248, 240))
+    draw = ImageDraw.Draw(img)
+    for y in range(40, 440, 30):
+        draw.line([(40, y), (600, y)], fill=(40, 40, 90), width=3)
+    draw.text((50, 10), label, fill=(180, 20, 20))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=85)
     return out.getvalue()

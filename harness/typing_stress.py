@@ -42,9 +42,13 @@ from typing import Any
 
 import httpx
 
-from harness.sync_client import SyncDevice
+from harness.app_pages import page_today
+from harness.devices import sign_in_device_at
+from harness.phone import Phone
+from harness.samples import scan_jpeg
+from harness.sync_client import SyncDevice, birth_answers
 
-CATALOG = Path(__file__).resolve().parents[2] / "server" / "catalog" / "data"
+CATALOG = Path(__file__).resolve().parents[1] / "server" / "catalog" / "data"
 PROCEDURE = "khai-sinh"
 TYPED = {"person_name", "personal_id", "text", "phone", "email", "date"}
 CHOSEN = {"select", "sex", "ethnicity", "nationality", "province"}
@@ -262,8 +266,6 @@ async def second_device(
     base_url: str, email: str, password: str
 ) -> tuple[SyncDevice, httpx.AsyncClient]:
     """Another install of the same account, speaking the protocol (sign in, register)."""
-    from tests.support.devices import sign_in_device_at
-
     http = httpx.AsyncClient(base_url=base_url, timeout=60)
     return await sign_in_device_at(base_url, email, password, http), http
 
@@ -280,9 +282,6 @@ class DeskOfficial:
     async def open(
         cls, base_url: str, desk: tuple[str, str], citizen: tuple[str, str], today: dt.date
     ) -> DeskOfficial:
-        from harness.sync_client import birth_answers
-        from tests.e2e.test_desk_screens import Phone, scan_jpeg
-
         phone = await Phone.sign_in(base_url, *citizen)
         try:
             scan = await phone.upload(scan_jpeg("giay chung sinh"), "giay-chung-sinh.jpg")
@@ -375,6 +374,7 @@ class Stirrer:
             await page.evaluate("window.dispatchEvent(new Event('online'))")  # a pass pulls it
             self.forced += 1
         elif kind == "desk":
+            assert self.desk is not None  # drawn only when there is an official
             await self.desk.message(self.rng)
             await page.evaluate("window.dispatchEvent(new Event('online'))")  # a pass pulls it
             self.forced += 1
@@ -499,6 +499,7 @@ async def one_draft(
     losses = compare(expected, await page.evaluate(SHOWN_VALUES, list(expected)), "the screen")
     losses += compare(expected, state["dossier"]["answers"], "IndexedDB")
     view = await server_view(device, dossier_id)
+    assert view is not None, "settled, yet the draft is not on the server"
     losses += compare(expected, view["fields"], "the server")
     count = pushes() - before
     await page.reload()
@@ -569,8 +570,6 @@ async def run_typing_stress(
     page.on("request", on_request)
     cdp = await page.context.new_cdp_session(page)
     await cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
-    from tests.e2e.test_pwa_offline import page_today
-
     today = await page_today(page)
     result = StressResult(seed, throttle)
     official = await DeskOfficial.open(base_url, desk, (email, password), today) if desk else None
