@@ -14,6 +14,7 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 # build_engine lives in server.engines (piccolo_conf needs it too); it is imported
 # here as well because callers build, bind and open an engine through this module.
+from server import engines
 from server.engines import build_engine
 from server.settings import Settings
 
@@ -26,18 +27,13 @@ class DatabaseUnreachable(RuntimeError):
 
 
 def bind_engine(engine: Engine) -> None:
-    """Point every table, and Piccolo's own migration bookkeeping, at `engine`.
-
-    Piccolo finds its engine through `piccolo_conf.DB`; the app decides the engine
-    from settings at run time, so both are set here in one place."""
+    """Point every table, and Piccolo's own migration bookkeeping, at `engine`;
+    Piccolo's machinery finds it through piccolo_conf (server.engines.bind)."""
     from piccolo.apps.migrations.tables import Migration
 
-    # Imported when binding, not with this module: piccolo_conf reads the settings
-    # from the environment as it loads, which a caller may not have set up yet.
-    from server import piccolo_conf
     from server.tables import ALL_TABLES
 
-    piccolo_conf.DB = engine
+    engines.bind(engine)
     for table in (*ALL_TABLES, Migration):
         table._meta.db = engine
 

@@ -1,8 +1,9 @@
-"""Which database engine the settings name, built but not yet opened.
+"""Which database engine the settings name, built but not yet opened, and which
+engine the process is bound to.
 
 Apart from server.database so that Piccolo's configuration module (piccolo_conf) and
-the code that binds and opens the engine (database) both build it from here, and
-neither imports the other's half-built module."""
+the code that binds and opens the engine (database) both take it from here, and
+neither imports the other's half-built module, nor writes the other's globals."""
 
 from __future__ import annotations
 
@@ -19,3 +20,18 @@ def build_engine(settings: Settings) -> Engine:
         # a hosted database may not grant.
         return PostgresEngine(config={"dsn": settings.database_url}, extensions=())
     return SQLiteEngine(path=str(settings.sqlite_path), timeout=settings.sqlite_busy_timeout)
+
+
+_bound: Engine | None = None
+
+
+def bind(engine: Engine) -> None:
+    """The engine Piccolo's own machinery (its migration runner, its CLI) finds
+    through piccolo_conf from now on. server.database.bind_engine points the tables
+    at it too."""
+    global _bound
+    _bound = engine
+
+
+def bound() -> Engine | None:
+    return _bound
