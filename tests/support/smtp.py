@@ -27,7 +27,7 @@ class Received:
 
     @property
     def message(self) -> EmailMessage:
-        return BytesParser(policy=policy.default).parsebytes(self.raw)  # type: ignore[return-value]
+        return BytesParser(policy=policy.default).parsebytes(self.raw)
 
 
 @dataclass

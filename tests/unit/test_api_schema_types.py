@@ -60,9 +60,9 @@ def test_schema_types_are_made_from_the_servers_openapi_document(node: str, tmp_
 def test_a_changed_answer_changes_the_types(node: str, tmp_path: Path):
     """The comparison can fail: one answer's field renamed gives other types."""
     openapi = document()
-    schemas = openapi["components"]["schemas"]  # type: ignore[index]
-    pull = schemas["PullResponse"]["properties"]  # type: ignore[index]
-    pull["cursor_renamed"] = pull.pop("cursor")  # type: ignore[union-attr]
+    schemas = openapi["components"]["schemas"]
+    pull = schemas["PullResponse"]["properties"]
+    pull["cursor_renamed"] = pull.pop("cursor")
     made = make_types(node, openapi, tmp_path)
     assert made != SCHEMA_TYPES.read_text("utf-8")
     assert "cursor_renamed" in made

@@ -28,5 +28,5 @@ def test_tests_take_the_marker_of_their_directory() -> None:
     }
     items = [CollectedItem(conftest.TESTS / relative) for relative in where]
     config: Any = None
-    conftest.pytest_collection_modifyitems(config, items)  # type: ignore[arg-type]
+    conftest.pytest_collection_modifyitems(config, items)
     assert {str(i.path.relative_to(conftest.TESTS)): i.markers for i in items} == where
