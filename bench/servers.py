@@ -350,8 +350,15 @@ asyncio.run(main(int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]))
 # -- devices ------------------------------------------------------------------------
 
 
-async def sign_in_device(base_url: str, email: str, name: str = "bench phone") -> Device:
-    async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+async def sign_in_device(
+    base_url: str,
+    email: str,
+    name: str = "bench phone",
+    client: httpx.AsyncClient | None = None,
+) -> Device:
+    """Signs in as `email` and registers a device; `client` (default: a plain one to
+    `base_url`) is closed afterwards."""
+    async with client or httpx.AsyncClient(base_url=base_url, timeout=60) as http:
         r = await http.post("/api/auth/login", json={"email": email, "password": PASSWORD})
         if r.status_code != 200:
             raise BenchSetupError(f"login failed: {r.status_code} {r.text[:300]}")
