@@ -180,6 +180,13 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
       class="draft"
       onSubmit={(e) => {
         e.preventDefault();
+        // While the device cannot save, continuing stays here: the person sees the
+        // notice and continues once it is gone, never later on a write that
+        // happened to succeed after they pressed.
+        if (saveError) {
+          void flush();
+          return;
+        }
         void flush().then((saved) => saved && navigate(`/ho-so/${dossier.id}/xem-lai`));
       }}
     >
