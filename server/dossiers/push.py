@@ -27,6 +27,7 @@ from server.sql import (
     RECORDED_OUTCOMES,
     SET_DEVICE_SEQUENCE,
     Sql,
+    dialect_of,
     transient_errors,
 )
 from sync.engine import MutationApplier
@@ -176,7 +177,7 @@ async def push(
         )
     response = await retrying(
         lambda: _apply_batch(engine, settings, principal, envelope, caches),
-        transient_errors(Sql(engine).dialect),
+        transient_errors(dialect_of(engine)),
     )
     notify_now()  # a submission's confirmation email is waiting in the outbox
     return response
