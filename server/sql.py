@@ -44,6 +44,8 @@ _FRAGMENTS: dict[str, dict[Dialect, str]] = {
         Dialect.SQLITE: "0",
         Dialect.POSTGRES: "pg_current_xact_id()::text::bigint",
     },
+    # The larger of two values (SQLite's scalar max).
+    "greatest": {Dialect.SQLITE: "MAX", Dialect.POSTGRES: "GREATEST"},
 }
 _FRAGMENT = re.compile(r"\{(\w+)\}")
 # A list parameter, or a scalar one (a `::type` cast is not a parameter).
@@ -245,17 +247,31 @@ DEVICE_ACCOUNT = Statement(
     "SELECT d.token_hash, d.revoked_at, d.last_seen_at, a.id, a.role, a.commune_code, "
     "a.full_name, a.email FROM device d JOIN account a ON a.id = d.account_id WHERE d.id = :device_id",
 )
-# The device's last applied seq, its row created if new; on PostgreSQL the upsert
-# holds the row lock until the batch commits.
+# The server's generation (sync/README.md §9): 1 until the first restore.
+_CURRENT_GENERATION = "(SELECT COALESCE(MAX(number), 1) FROM server_generation)"
+# What a generation's code counters start above: each generation has its own 2^32
+# counters of every commune and year, so none hands out what a lost one did.
+_COUNTER_FLOOR = f"(({_CURRENT_GENERATION} - 1) * 4294967296)"
+CURRENT_GENERATION = Statement("current_generation", f"SELECT {_CURRENT_GENERATION} AS number")
+# The device's last applied seq and the generation it last synced in, its row created
+# if new (in the current generation), with the current generation; on PostgreSQL the
+# upsert holds the row lock until the batch commits.
 LOCK_DEVICE_SEQUENCE = Statement(
     "lock_device_sequence",
-    "INSERT INTO device_sequence (device_id, last_seq) VALUES (:device_id, 0) "
+    "INSERT INTO device_sequence (device_id, last_seq, generation) "
+    f"VALUES (:device_id, 0, {_CURRENT_GENERATION}) "
     "ON CONFLICT (device_id) DO UPDATE SET last_seq = device_sequence.last_seq "
-    "RETURNING last_seq",
+    f"RETURNING last_seq, generation, {_CURRENT_GENERATION} AS current_generation",
 )
 SET_DEVICE_SEQUENCE = Statement(
     "set_device_sequence",
     "UPDATE device_sequence SET last_seq = :last_seq WHERE device_id = :device_id",
+)
+# A device that put back what it holds: its seq moves on from what it had confirmed.
+SET_DEVICE_RECOVERED = Statement(
+    "set_device_recovered",
+    "UPDATE device_sequence SET last_seq = :last_seq, generation = :generation "
+    "WHERE device_id = :device_id",
 )
 # The device's outcomes under `seqs` (by_seq), and those of `mutation_ids` first
 # applied under whatever seq: each half is one index's lookup.
@@ -346,8 +362,10 @@ INSERT_CODE_KEY = Statement(
 # `count` consecutive code counters of a commune and year, in one atomic upsert.
 ALLOCATE_CODE_COUNTERS = Statement(
     "allocate_code_counters",
-    "INSERT INTO code_counter (commune_code, year, next_value) VALUES (:commune_code, :year, :after) "
-    "ON CONFLICT (commune_code, year) DO UPDATE SET next_value = code_counter.next_value + :count "
+    "INSERT INTO code_counter (commune_code, year, next_value) "
+    f"VALUES (:commune_code, :year, {_COUNTER_FLOOR} + :after) "
+    "ON CONFLICT (commune_code, year) DO UPDATE SET next_value = "
+    f"{{greatest}}(code_counter.next_value, {_COUNTER_FLOOR} + 1) + :count "
     "RETURNING next_value",
 )
 # Which of `codes` a dossier or a reservation already holds.
@@ -375,4 +393,6 @@ STATEMENTS = (
     INSERT_CODE_KEY,
     ALLOCATE_CODE_COUNTERS,
     TAKEN_CODES,
+    CURRENT_GENERATION,
+    SET_DEVICE_RECOVERED,
 )

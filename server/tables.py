@@ -36,6 +36,7 @@ from server.identity.tables import (
 from server.notify.tables import OutboxMessage
 from server.payments.tables import Payment
 from server.ratelimit.tables import RateLimitBucket
+from server.recovery.tables import BackupLog, PutBack, ServerGeneration
 from server.reference.tables import ReferenceDataset
 
 ALL_TABLES = (
@@ -73,6 +74,9 @@ ALL_TABLES = (
     Upload,
     ProvincialFee,
     Payment,
+    ServerGeneration,
+    BackupLog,
+    PutBack,
     BaseUser,
     SessionsBase,
 )

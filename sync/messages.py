@@ -20,6 +20,9 @@ MAX_TEXT = 4000
 # for the envelope, `invalid_payload` for a payload, never a database error.
 MAX_SAFE_INT = 2**53 - 1
 MAX_INT32 = 2**31 - 1
+# A server generation (§9): 1 until the first restore, one more after each.
+MAX_GENERATION = 255
+Generation = Annotated[int, msgspec.Meta(ge=1, le=MAX_GENERATION)]
 Seq = Annotated[int, msgspec.Meta(ge=1, le=MAX_SAFE_INT)]
 Version = Annotated[int, msgspec.Meta(ge=0, le=MAX_SAFE_INT)]
 RowId = Annotated[int, msgspec.Meta(ge=1, le=MAX_INT32)]
@@ -133,6 +136,10 @@ class Mutation(msgspec.Struct, forbid_unknown_fields=True):
 class PushEnvelope(msgspec.Struct, forbid_unknown_fields=True):
     device_id: uuid.UUID
     mutations: list[Mutation]
+    # The highest seq the server ever confirmed to this device, and the server
+    # generation it was confirmed in: a server that holds less was restored (§9).
+    confirmed_seq: Annotated[int, msgspec.Meta(ge=0, le=MAX_SAFE_INT)] = 0
+    generation: Generation | None = None
 
 
 class FieldConflict(msgspec.Struct):
@@ -158,6 +165,9 @@ class Outcome(msgspec.Struct, omit_defaults=True):
     code: str | None = None
     conflicts: list[FieldConflict] = []
     reasons: list[Reason] = []
+    # With a code: the server's seal on (dossier, account, code), which the device
+    # keeps to take the code back after a restore (§9).
+    seal: str | None = None
 
 
 class PushResponse(msgspec.Struct, omit_defaults=True):
@@ -166,6 +176,8 @@ class PushResponse(msgspec.Struct, omit_defaults=True):
     last_seq: int
     # Set when a gap stopped processing: the seq the server expects next.
     expected_seq: int | None = None
+    # The server's generation (§9).
+    generation: int = 1
 
 
 class Conflict(msgspec.Struct):
@@ -212,6 +224,8 @@ class DossierView(msgspec.Struct):
     updated_at: dt.datetime | None = None
     # A tombstone: the draft was deleted, and a device holding it drops it.
     deleted: bool = False
+    # With a code: the server's seal on it, kept by the owner's devices (§9).
+    seal: str | None = None
 
 
 class PullResponse(msgspec.Struct):
@@ -223,17 +237,95 @@ class PullResponse(msgspec.Struct):
     # True when committed changes wait for an older transaction to finish before
     # they can be handed out in order: pull again in a moment.
     pending: bool = False
+    # The server's generation (§9).
+    generation: int = 1
 
 
 class ReserveRequest(msgspec.Struct, forbid_unknown_fields=True):
     count: int
 
 
-class Reservation(msgspec.Struct):
+class Reservation(msgspec.Struct, omit_defaults=True):
     code: str
     expires_at: dt.datetime
+    # The server's seal on (code, device): the device keeps it to take the
+    # reservation back after a restore (§9).
+    seal: str = ""
 
 
 class ReserveResponse(msgspec.Struct):
     commune_code: str
     codes: list[Reservation]
+
+
+# -- after a restore (§9) ------------------------------------------------------
+
+MAX_HELD_DOSSIERS = 100
+MAX_HELD_RESERVATIONS = 500
+HeldState = Annotated[int, msgspec.Meta(ge=0, le=10)]
+
+
+class HeldDossier(msgspec.Struct, forbid_unknown_fields=True):
+    """A dossier as the device holds it: its answers (with what it has not sent yet),
+    and what the server last told it (version, state, code and its seal)."""
+
+    id: uuid.UUID
+    procedure_code: Annotated[str, msgspec.Meta(max_length=64)]
+    schema_version: RowId
+    state: HeldState
+    version: Version
+    fields: dict[str, Any] = {}
+    code: Annotated[str, msgspec.Meta(max_length=32)] | None = None
+    seal: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    submitted_at: dt.datetime | None = None
+    # The person deleted this draft (the device remembers the id, not the answers).
+    deleted: bool = False
+
+
+class HeldReservation(msgspec.Struct, forbid_unknown_fields=True):
+    code: Annotated[str, msgspec.Meta(max_length=32)]
+    expires_at: dt.datetime
+    seal: Annotated[str, msgspec.Meta(max_length=64)]
+
+
+class RecoverRequest(msgspec.Struct, forbid_unknown_fields=True):
+    device_id: uuid.UUID
+    # As in the push envelope: the highest seq confirmed to the device, and the
+    # generation the device last synced in (null: it never learnt one).
+    confirmed_seq: Annotated[int, msgspec.Meta(ge=0, le=MAX_SAFE_INT)] = 0
+    generation: Generation | None = None
+    dossiers: Annotated[list[HeldDossier], msgspec.Meta(max_length=MAX_HELD_DOSSIERS)] = []
+    reservations: Annotated[
+        list[HeldReservation], msgspec.Meta(max_length=MAX_HELD_RESERVATIONS)
+    ] = []
+    # The last page: the device has put back everything it holds and may push again.
+    done: bool = True
+
+
+PutBackStatus = Literal["restored", "kept", "conflict", "rejected"]
+
+
+class PutBackResult(msgspec.Struct, omit_defaults=True):
+    dossier_id: uuid.UUID
+    # restored: the server took the device's dossier back (in full, or its newer
+    # answers); kept: the server already held it as the device does, or holds a later
+    # state, and keeps its own; conflict: answers changed on both sides since the
+    # restore, kept as conflicts for the person; rejected: see reasons.
+    status: PutBackStatus
+    version: int | None = None
+    state: int | None = None
+    code: str | None = None
+    conflicts: list[FieldConflict] = []
+    reasons: list[Reason] = []
+
+
+class RecoverResponse(msgspec.Struct, omit_defaults=True):
+    generation: int
+    # The seq the device's next mutation must carry is last_seq + 1.
+    last_seq: int
+    # The device put back its last page: it may push.
+    recovered: bool
+    results: list[PutBackResult] = []
+    # Reservations the server took back, and those it refused (with why).
+    reservations_restored: int = 0
+    reservations_refused: list[Reason] = []

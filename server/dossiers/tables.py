@@ -99,6 +99,9 @@ class DeviceSequence(Table, tablename="device_sequence"):
 
     device_id = UUID(primary_key=True)
     last_seq = BigInt(default=0)
+    # The server generation the device last synced in: lower than the current one, it
+    # has not put back what it holds since the restore (sync/README.md §9).
+    generation = Integer(default=1)
 
 
 class AppliedMutation(Table, tablename="applied_mutation"):

@@ -1,0 +1,33 @@
+"""Seals: the server's signature on what it told a device, so that after a restore it
+can take back from the device what it said before and lost: that a dossier of an account
+was given a code, that a code was reserved to a device (sync/README.md §9).
+
+HMAC-SHA256 under the database's seal key, cut to 128 bits (22 characters of base64url).
+The key never leaves the server."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import uuid
+
+SEAL_CHARS = 22
+
+
+def _seal(key: bytes, *parts: str) -> str:
+    message = "\x1f".join(parts).encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def dossier_seal(key: bytes, dossier_id: uuid.UUID, account_id: uuid.UUID, code: str) -> str:
+    return _seal(key, "motcua dossier code v1", str(dossier_id), str(account_id), code)
+
+
+def reservation_seal(key: bytes, code: str, device_id: uuid.UUID) -> str:
+    return _seal(key, "motcua reserved code v1", code, str(device_id))
+
+
+def sealed(expected: str, given: str | None) -> bool:
+    return given is not None and hmac.compare_digest(expected, given)
