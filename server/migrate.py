@@ -9,6 +9,7 @@ from piccolo.apps.migrations.commands.forwards import ForwardsMigrationManager
 from piccolo.engine.base import Engine
 
 from server.database import bind_engine
+from server.recovery.keys import make_keys
 
 
 class MigrationFailed(RuntimeError):
@@ -27,4 +28,6 @@ async def migrate(engine: Engine, *, verbose: bool = False) -> str:
         print(report, end="")
     if not result.success:
         raise MigrationFailed(f"{result.message}\n{report}")
+    # Every backup of a migrated database holds its keys (server/recovery/keys.py).
+    await make_keys(engine)
     return report

@@ -4,26 +4,14 @@ count their way to other people's dossiers. Runs in the caller's write transacti
 
 from __future__ import annotations
 
-import secrets
-
-from server.clock import utcnow
-from server.sql import ALLOCATE_CODE_COUNTERS, CODE_KEY, INSERT_CODE_KEY, TAKEN_CODES, Sql
-from sync.code_permutation import KEY_BYTES, CodeIssuer
-
-_KEY_ROW = 1
+from server.recovery.keys import CODE_KEY_ROW, key
+from server.sql import ALLOCATE_CODE_COUNTERS, TAKEN_CODES, Sql
+from sync.code_permutation import CodeIssuer
 
 
 async def code_key(sql: Sql) -> bytes:
-    """The key every process mints from. Made at first use: of two processes that
-    race, one insert wins and both read the winner's row. Read on each use rather
-    than kept in memory, so that no process can hold a key whose row rolled back."""
-    key = await sql.fetch_value(CODE_KEY, id=_KEY_ROW)
-    if key is None:
-        await sql.execute(
-            INSERT_CODE_KEY, id=_KEY_ROW, key=secrets.token_hex(KEY_BYTES), created_at=utcnow()
-        )
-        key = await sql.fetch_value(CODE_KEY, id=_KEY_ROW)
-    return bytes.fromhex(str(key))
+    """The key every process mints from (server/recovery/keys.py)."""
+    return await key(sql, CODE_KEY_ROW)
 
 
 async def allocate_counters(sql: Sql, commune_code: str, year: int, count: int) -> int:
