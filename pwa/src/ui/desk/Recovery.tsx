@@ -18,25 +18,41 @@ function StateCell({ state, label, version }: { state: number | null; label: Put
   return (
     <>
       <StatePill state={state} label={label ?? undefined} />
-      {version !== null && <span class="muted small"> {t(`phiên bản ${version}`, `version ${version}`)}</span>}
+      {version !== null && <span class="muted small version">{t(`phiên bản ${version}`, `version ${version}`)}</span>}
     </>
   );
+}
+
+/** Column names, also shown before each cell where the table folds into cards (narrow screens). */
+function columns() {
+  return {
+    code: t('Hồ sơ', 'Dossier'),
+    phone: t('Điện thoại đã thấy', 'The phone saw'),
+    server: t('Máy chủ đang có', 'The server has'),
+    todo: t('Cần làm', 'What to do'),
+  };
 }
 
 function Row({ entry }: { entry: PutBackEntry }) {
   const code = entry.code ? displayCode(entry.code) : t('(chưa có mã)', '(no code)');
   const details = detailLines(entry.detail);
+  const c = columns();
   return (
     <tr data-testid="recovery-row" data-note={entry.note}>
-      <td>{onServer(entry) ? <a href={`#/mot-cua/ho-so/${entry.dossier_id}`}>{code}</a> : code}</td>
-      <td>
+      <td data-label={c.code}>
+        <span class="code-inline">{onServer(entry) ? <a href={`#/mot-cua/ho-so/${entry.dossier_id}`}>{code}</a> : code}</span>
+        <span class="muted small when">
+          {momentText(entry.at)} · {t('thiết bị', 'device')} {entry.device_name || t('không rõ', 'unknown')}
+        </span>
+      </td>
+      <td data-label={c.phone}>
         <StateCell state={entry.phone_state} label={entry.phone_state_label} version={entry.phone_version} />
       </td>
-      <td>
+      <td data-label={c.server}>
         <StateCell state={entry.server_state} label={entry.server_state_label} version={entry.server_version} />
       </td>
-      <td>
-        <p>{noteText(entry, lang.value)}</p>
+      <td data-label={c.todo} class="todo">
+        {noteText(entry, lang.value)}
         {details.length > 0 && (
           <ul class="small">
             {details.map((line) => (
@@ -45,8 +61,6 @@ function Row({ entry }: { entry: PutBackEntry }) {
           </ul>
         )}
       </td>
-      <td class="small">{entry.device_name || t('Thiết bị không còn đăng ký', 'A device no longer registered')}</td>
-      <td class="small">{momentText(entry.at)}</td>
     </tr>
   );
 }
@@ -116,12 +130,9 @@ export function RecoveryScreen({ dev }: { dev: DeviceRecord }) {
                   <table class="compare recovery-table">
                     <thead>
                       <tr>
-                        <th>{t('Mã hồ sơ', 'Code')}</th>
-                        <th>{t('Điện thoại đã thấy', 'The phone saw')}</th>
-                        <th>{t('Máy chủ đang có', 'The server has')}</th>
-                        <th>{t('Cần làm', 'What to do')}</th>
-                        <th>{t('Thiết bị', 'Device')}</th>
-                        <th>{t('Lúc', 'When')}</th>
+                        {Object.values(columns()).map((name) => (
+                          <th key={name}>{name}</th>
+                        ))}
                       </tr>
                     </thead>
                     <tbody>
