@@ -42,7 +42,9 @@ function Row({ entry }: { entry: PutBackEntry }) {
       <td data-label={c.code}>
         <span class="code-inline">{onServer(entry) ? <a href={`#/mot-cua/ho-so/${entry.dossier_id}`}>{code}</a> : code}</span>
         <span class="muted small when">
-          {momentText(entry.at)} · {t('thiết bị', 'device')} {entry.device_name || t('không rõ', 'unknown')}
+          {entry.device_name
+            ? t(`Gửi lại lúc ${momentText(entry.at)} từ “${entry.device_name}”`, `Sent back ${momentText(entry.at)} from “${entry.device_name}”`)
+            : t(`Gửi lại lúc ${momentText(entry.at)}`, `Sent back ${momentText(entry.at)}`)}
         </span>
       </td>
       <td data-label={c.phone}>
