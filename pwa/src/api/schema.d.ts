@@ -839,6 +839,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/desk/recovery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** After a restore: the windows that may have been lost, and the dossiers to redo */
+        get: operations["ApiDeskRecoveryRecovery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/desk/reports": {
         parameters: {
             query?: never;
@@ -1161,6 +1178,7 @@ export interface components {
             updated_at?: string | null;
             /** @default false */
             deleted?: boolean;
+            seal?: string | null;
         };
         /** EmailRequest */
         EmailRequest: {
@@ -1263,6 +1281,14 @@ export interface components {
             due_date?: string | null;
             appointment_date?: string | null;
         };
+        /** LostWindow */
+        LostWindow: {
+            generation: number;
+            cause: string;
+            /** Format: date-time */
+            started_at: string;
+            backup_taken_at: string | null;
+        };
         /** Message */
         Message: {
             /** Format: date-time */
@@ -1318,6 +1344,7 @@ export interface components {
             code?: string | null;
             conflicts?: components["schemas"]["FieldConflict"][];
             reasons?: components["schemas"]["Reason"][];
+            seal?: string | null;
         };
         /** OverrideBody */
         OverrideBody: {
@@ -1462,12 +1489,41 @@ export interface components {
             reset?: boolean;
             /** @default false */
             pending?: boolean;
+            /** @default 1 */
+            generation?: number;
         };
         /** PushResponse */
         PushResponse: {
             outcomes: components["schemas"]["Outcome"][];
             last_seq: number;
             expected_seq?: number | null;
+            /** @default 1 */
+            generation?: number;
+        };
+        /** PutBackEntry */
+        PutBackEntry: {
+            /** Format: uuid */
+            id: string;
+            generation: number;
+            /** Format: uuid */
+            dossier_id: string;
+            code: string | null;
+            commune_code: string;
+            note: string;
+            phone_state: number | null;
+            phone_state_label: components["schemas"]["Text"] | null;
+            phone_version: number | null;
+            server_state: number | null;
+            server_state_label: components["schemas"]["Text"] | null;
+            server_version: number | null;
+            detail: {
+                [key: string]: unknown;
+            };
+            /** Format: uuid */
+            device_id: string;
+            device_name: string;
+            /** Format: date-time */
+            at: string;
         };
         /** QueueItem */
         QueueItem: {
@@ -1508,6 +1564,12 @@ export interface components {
             path?: string;
             /** @default  */
             message?: string;
+        };
+        /** RecoveryList */
+        RecoveryList: {
+            generations: components["schemas"]["LostWindow"][];
+            put_backs: components["schemas"]["PutBackEntry"][];
+            total: number;
         };
         /** RegisterRequest */
         RegisterRequest: {
@@ -1559,6 +1621,8 @@ export interface components {
             code: string;
             /** Format: date-time */
             expires_at: string;
+            /** @default  */
+            seal?: string;
         };
         /** ReserveRequest */
         ReserveRequest: {
@@ -3314,6 +3378,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["QueueResponse"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiDeskRecoveryRecovery: {
+        parameters: {
+            query?: {
+                /** @description Administrators only */
+                commune?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryList"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
