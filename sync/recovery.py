@@ -29,6 +29,16 @@ WITHDRAWAL_REAPPLIED = "withdrawal_reapplied"
 CODE_TAKEN = "code_taken"
 SEAL_INVALID = "seal_invalid"
 DRAFT_CHANGED_AFTER_RESTORE = "draft_changed_after_restore"
+# Every note, each of which the desk's screen explains in a sentence (pwa/src/desk/recovery.ts;
+# tests/unit/test_put_back_notes.py fails when one is missing there).
+PUT_BACK_NOTES = (
+    DESK_WORK_LOST,
+    ANSWERS_HELD,
+    WITHDRAWAL_REAPPLIED,
+    CODE_TAKEN,
+    SEAL_INVALID,
+    DRAFT_CHANGED_AFTER_RESTORE,
+)
 
 
 class PutBack(msgspec.Struct, kw_only=True):
