@@ -37,6 +37,7 @@ BENCHMARKS = [
     "image_memory",
     "app_budget",
     "typing_stress",
+    "restore_drill",
     "chaos",
     "slow_link",
     "slow_link_app",

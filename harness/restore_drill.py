@@ -468,6 +468,8 @@ class DrillConfig:
     photo_side: int = 240  # noise JPEGs of about 240×200 px: ~35 KB, as a shrunk photo
     reserve_before: int = 6
     reserve_after: int = 4
+    # Drafts one citizen holds besides, so that its put-back takes two pages.
+    busy_drafts: int = 100
 
 
 @dataclass
@@ -485,6 +487,7 @@ class Drill:
     recovered_seconds: float = 0.0
     reconnect_seconds: float = 0.0
     submits_after_restore: list[dict[str, Any]] = field(default_factory=list)
+    reserved_after_restore: set[str] = field(default_factory=set)
 
 
 async def _schema_versions(http: httpx.AsyncClient) -> dict[str, int]:
@@ -562,6 +565,10 @@ async def run_drill(site: Site, config: DrillConfig | None = None) -> Drill:
         draft = phone.create(CITIZEN_PROCEDURE, _birth(rng.choice(CHILDREN)))
         phone.attach(draft, "attachments.birth_certificate", photo())
         first[phone.name], open_draft[phone.name] = submitted, draft
+    # One phone holds more than a put-back page: a family's whole archive of drafts.
+    busy = drill.citizens[0]
+    for k in range(config.busy_drafts):
+        busy.create(CITIZEN_PROCEDURE, _birth(CHILDREN[k % len(CHILDREN)]))
     for phone in drill.outreach:
         codes = await phone.reserve(config.reserve_before)
         for code in codes[:2]:  # births registered in the village, offline
@@ -671,6 +678,8 @@ async def run_drill(site: Site, config: DrillConfig | None = None) -> Drill:
     drill.recovered_seconds = max(p.recovered_at or started for p in drill.phones) - started
     for phone in drill.phones:
         drill.submits_after_restore += phone.submit_outcomes[phone.outcomes_before_restore :]
+    for phone in drill.outreach:  # the next round of villages
+        drill.reserved_after_restore |= set(await phone.reserve(config.reserve_after))
     return drill
 
 

@@ -63,6 +63,7 @@ async def _no_phone_is_wedged_and_the_server_holds_what_every_phone_holds(drill:
         assert phone.recovery.times == recoveries == 1, phone.name
         assert not [s for s in phone.responses if s >= 500], (phone.name, phone.responses)
         assert phone.recovery.statuses["rejected"] == 0, (phone.name, phone.recovery.reasons)
+    assert drill.citizens[0].recovery.pages == 2  # more than a page of dossiers
 
     server = await _server_dossiers()
     for phone in drill.phones:
@@ -95,6 +96,8 @@ async def _submissions_after_the_restore_get_codes_never_handed_out_before(drill
     assert len(codes) == len(fresh)
     # Neither a code of the lost history nor one of a reserved block, lost or not.
     assert not codes & drill.codes_before_restore
+    assert drill.reserved_after_restore
+    assert not drill.reserved_after_restore & (drill.codes_before_restore | codes)
     # Births registered offline bind their reserved codes, from blocks the restore
     # lost too: the phones put those back (with the seal the reserve answer gave).
     reserved = [o for o in drill.submits_after_restore if o["payload"].get("reserved_code")]
