@@ -220,6 +220,18 @@ class DrillPhone:
         await self.device.http.aclose()
         self.device.http = http
 
+    async def register_anew(self, device: SyncDevice) -> None:
+        """Signed in again after a restore forgot this install's credential (§9.4): a new
+        device, whose seqs start at 1; the outbox goes on under them, the same mutations
+        (same ids), and the generation the phone last synced in is kept."""
+        generation = self.device.generation
+        await self.device.http.aclose()
+        for seq, mutation in enumerate(self.device.outbox, start=1):
+            mutation["seq"] = seq
+        device.outbox, device.seq = self.device.outbox, len(self.device.outbox)
+        device.generation = generation
+        self.device = device
+
     def _seen(self, r: httpx.Response) -> httpx.Response:
         self.responses[r.status_code] += 1
         if r.status_code >= 500:
@@ -490,7 +502,7 @@ class Drill:
     reserved_after_restore: set[str] = field(default_factory=set)
 
 
-async def _schema_versions(http: httpx.AsyncClient) -> dict[str, int]:
+async def schema_versions_of(http: httpx.AsyncClient) -> dict[str, int]:
     versions = {}
     for code in (CITIZEN_PROCEDURE, OUTREACH_PROCEDURE):
         r = await http.get(f"/api/catalog/{code}/versions")
@@ -515,7 +527,7 @@ async def sign_in_fleet(site: Site, config: DrillConfig) -> Drill:
     *phone_emails, desk, admin = emails
     first = site.client()
     try:
-        versions = await _schema_versions(first)
+        versions = await schema_versions_of(first)
     finally:
         await first.aclose()
     phones = []

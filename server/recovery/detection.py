@@ -41,6 +41,12 @@ async def lock_device(engine: Engine, device_id: uuid.UUID, claims: DeviceClaims
         generation=int(row["generation"]),
         current_generation=int(row["current_generation"]),
     )
+    if claims.generation is not None and claims.generation < found.generation:
+        # The device last synced in an older generation, so it has not put back in this
+        # one, whatever its row says: one registered anew after the restore (§9.4) has a
+        # row made in the current generation, and its queued work must wait for the
+        # dossiers it names to be back.
+        found = msgspec.structs.replace(found, generation=claims.generation)
     ahead_in_seq = claims.confirmed_seq > found.last_seq and not found.must_recover
     ahead_in_generation = (claims.generation or 0) > found.current_generation
     if not (ahead_in_seq or ahead_in_generation):

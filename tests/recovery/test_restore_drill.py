@@ -7,6 +7,7 @@ listed for the agency administrator."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -15,7 +16,18 @@ from pathlib import Path
 import pytest
 
 from harness.app_in_process import AppInProcess
-from harness.restore_drill import DRAFT, Drill, DrillConfig, close, run_drill
+from harness.devices import sign_in_device
+from harness.restore_drill import (
+    DRAFT,
+    Drill,
+    DrillConfig,
+    DrillPhone,
+    close,
+    run_drill,
+    schema_versions_of,
+)
+from harness.samples import jpeg
+from harness.sync_client import SyncDevice, birth_answers
 from server.dossiers.tables import AppliedMutation, Dossier, DossierConflict, DossierHistory
 from server.recovery.tables import PutBack
 from server.settings import Settings
@@ -35,6 +47,16 @@ async def drilled(settings: Settings, tmp_path: Path) -> AsyncIterator[tuple[App
         if drill is not None:
             await close(drill)
         await site.stop()
+
+
+async def sign_in(site: AppInProcess, email: str) -> SyncDevice:
+    async with site.client() as browser:
+        return await sign_in_device(site.client(), email, site.password, browser=browser)
+
+
+async def schema_versions(site: AppInProcess) -> dict[str, int]:
+    async with site.client() as http:
+        return await schema_versions_of(http)
 
 
 async def _server_dossiers() -> dict[str, dict]:
@@ -149,3 +171,42 @@ async def _desk_work_the_phones_saw_is_listed_for_the_agency_administrator(
     for dossier_id in drill.desk_seen_after_backup:
         assert listed[dossier_id]["note"] == "desk_work_lost", listed.get(dossier_id)
         assert listed[dossier_id]["phone_state"] >= 2
+
+
+async def test_a_phone_registered_after_the_backup_puts_back_before_its_outbox_applies(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """§9.4: the restored database never knew this install; the phone signs in again as a
+    new device. Its queued work (an edit, the submission) must not meet a server that
+    has not had its dossiers back yet: it would be refused as unknown and lost."""
+    site = AppInProcess(settings, tmp_path / "backups")
+    await site.start()
+    try:
+        [email] = await site.accounts([("citizen", "")])
+        await site.backup()  # the phone is not registered yet
+        versions = await schema_versions(site)
+        phone = DrillPhone(await sign_in(site, email), "citizen", "new phone", versions)
+        draft = phone.create("khai-sinh", birth_answers(dt.date.today()))
+        phone.attach(draft, "attachments.birth_certificate", jpeg(240, 200, seed=3))
+        await phone.sync()
+        phone.edit(draft, **{"child.hometown": "Huế"})  # offline: in the outbox
+        phone.submit(draft)
+
+        await site.restore()
+        await phone.reconnect(site.client())
+        r = await phone.http.post(
+            "/api/sync/push", json=phone.device.body(), headers=phone.device.auth
+        )
+        assert r.status_code == 401  # the credential died with the lost history
+        await phone.register_anew(await sign_in(site, email))
+        await phone.sync()
+
+        assert phone.recovery.times == 1
+        [submitted] = phone.submit_outcomes
+        assert submitted["status"] == "applied" and submitted["code"], submitted
+        row = await Dossier.select(Dossier.state, Dossier.fields).where(Dossier.id == draft).first()
+        assert row is not None and row["state"] == 1
+        assert json.loads(row["fields"])["child.hometown"] == "Huế"
+        await phone.device.http.aclose()
+    finally:
+        await site.stop()
