@@ -567,6 +567,7 @@ async def run_drill(site: Site, config: DrillConfig | None = None) -> Drill:
     # Per citizen: the dossier submitted before the backup, and the draft kept open.
     first: dict[str, str] = {}
     open_draft: dict[str, str] = {}
+    spare: dict[str, str] = {}  # a draft kept aside, deleted by some after the backup
     after: dict[str, str] = {}
 
     # 1. A day of work, all synced.
@@ -577,6 +578,7 @@ async def run_drill(site: Site, config: DrillConfig | None = None) -> Drill:
         draft = phone.create(CITIZEN_PROCEDURE, _birth(rng.choice(CHILDREN)))
         phone.attach(draft, "attachments.birth_certificate", photo())
         first[phone.name], open_draft[phone.name] = submitted, draft
+        spare[phone.name] = phone.create(CITIZEN_PROCEDURE, _birth(rng.choice(CHILDREN)))
     # One phone holds more than a put-back page: a family's whole archive of drafts.
     busy = drill.citizens[0]
     for k in range(config.busy_drafts):
@@ -604,10 +606,11 @@ async def run_drill(site: Site, config: DrillConfig | None = None) -> Drill:
         phone.attach(later, "attachments.birth_certificate", photo())
         phone.submit(later)
         after[phone.name] = later
-        if index % 4 == 0:
+        if index % 4 == 0:  # drafts deleted: one from before the backup, one new
             gone = phone.create(CITIZEN_PROCEDURE, _birth("Bỏ Đi"))
             await phone.sync()
             phone.delete(gone)
+            phone.delete(spare[phone.name])
         await phone.sync()
     for phone in drill.outreach:
         old_block = phone.unused_reserved()
