@@ -15,10 +15,9 @@ from piccolo.engine.base import Engine
 
 from harness.sync_client import SyncDevice, uuid7
 from server.app import create_app
-from server.database import write_transaction
 from server.dossiers.tables import CodeReservation, DeviceSequence, Dossier, DossierConflict
 from server.engines import bound
-from server.recovery.generation import begin_generation, current_generation
+from server.recovery.generation import current_generation
 from server.recovery.tables import PutBack, ServerGeneration
 from server.settings import Settings
 from tests.recovery import snapshots
@@ -49,12 +48,7 @@ def engine() -> Engine:
 
 
 async def restore(settings: Settings, copy: Path, declare: bool) -> None:
-    """The database put back as it was; `declare`: as `motcua restore` does, a new
-    generation (otherwise the server must find out from the devices)."""
-    snapshots.put_back(settings, copy)
-    if declare:
-        async with serving(settings), write_transaction(engine()):
-            await begin_generation(engine(), "restore")
+    await snapshots.put_back(settings, copy, declare)
 
 
 async def _views(device: SyncDevice) -> dict[str, dict]:
@@ -74,12 +68,12 @@ async def test_the_issues_reproduction_a_restore_nobody_declared_wedges_no_devic
         dossier = uuid7()
         birth_draft(phone, dossier)  # seq 1 and 2
         await phone.sync()
-        copy = snapshots.take(settings, tmp_path / "backup")
+        copy = await snapshots.take(settings, tmp_path / "backup")
         phone.queue("edit_draft", dossier, {"changes": {"child.hometown": "Huế"}}, 2)  # seq 3
         await phone.sync()
         await phone.pull_all()
         assert phone.confirmed_seq == 3 and phone.outbox == []
-    snapshots.put_back(settings, copy)
+    await snapshots.put_back(settings, copy)
 
     async with serving(settings, phone):
         phone.queue("edit_draft", dossier, {"changes": {"child.full_name": "Lê Văn An"}}, 3)
@@ -118,7 +112,7 @@ async def test_a_declared_restore_asks_every_device_to_put_back_once(
         birth_draft(phone, dossier)
         await phone.sync()
         await phone.pull_all()
-        copy = snapshots.take(settings, tmp_path / "backup")
+        copy = await snapshots.take(settings, tmp_path / "backup")
     await restore(settings, copy, declare=True)
 
     async with serving(settings, phone):
@@ -151,7 +145,7 @@ async def test_a_submission_after_the_backup_comes_back_with_its_code(
         dossier = uuid7()
         birth_draft(phone, dossier)
         await phone.sync()
-        copy = snapshots.take(settings, tmp_path / "backup")
+        copy = await snapshots.take(settings, tmp_path / "backup")
         phone.queue("submit", dossier, {}, 2)
         [submitted] = await phone.sync()
         code, seal = submitted["code"], submitted["seal"]
@@ -189,7 +183,7 @@ async def test_no_code_is_handed_out_twice_after_a_restore(
         email = await make_account("citizen")
         outreach_email = await make_account("outreach", "00070")
         phone, field = await device_for(app, email), await device_for(app, outreach_email)
-        copy = snapshots.take(settings, tmp_path / "backup")
+        copy = await snapshots.take(settings, tmp_path / "backup")
         lost = uuid7()
         birth_draft(phone, lost)
         phone.queue("submit", lost, {}, 2)
@@ -226,7 +220,7 @@ async def test_reserved_codes_the_restore_forgot_come_back_to_their_device(
     async with serving(settings) as app:
         outreach_email = await make_account("outreach", "00070")
         field = await device_for(app, outreach_email)
-        copy = snapshots.take(settings, tmp_path / "backup")
+        copy = await snapshots.take(settings, tmp_path / "backup")
         r = await field.http.post("/api/sync/codes/reserve", json={"count": 3}, headers=field.auth)
         reserved = r.json()["codes"]
         assert all(c["seal"] for c in reserved)
@@ -264,7 +258,7 @@ async def test_a_draft_both_sides_changed_since_the_restore_keeps_both_as_confli
         birth_draft(phone, dossier)
         await phone.sync()
         await phone.pull_all()
-        copy = snapshots.take(settings, tmp_path / "backup")
+        copy = await snapshots.take(settings, tmp_path / "backup")
         phone.queue("edit_draft", dossier, {"changes": {"child.hometown": "Huế"}}, 2)
         await phone.sync()
         await phone.pull_all()
@@ -295,7 +289,7 @@ async def test_a_draft_deleted_after_the_backup_stays_deleted(
         await phone.sync()
         await phone.pull_all()
         held = phone.held(str(dossier))
-        copy = snapshots.take(settings, tmp_path / "backup")
+        copy = await snapshots.take(settings, tmp_path / "backup")
         phone.queue("delete_draft", dossier, {}, 2)
         await phone.sync()
     await restore(settings, copy, declare=True)
@@ -318,7 +312,7 @@ async def test_desk_work_the_phone_saw_is_listed_not_taken(
         phone.queue("submit", dossier, {}, 2)
         await phone.sync()
         await phone.pull_all()
-        copy = snapshots.take(settings, tmp_path / "backup")
+        copy = await snapshots.take(settings, tmp_path / "backup")
     await restore(settings, copy, declare=True)
 
     async with serving(settings, phone):
