@@ -375,3 +375,42 @@ async def test_bad_put_backs_get_a_clear_4xx_and_store_nothing(settings: Setting
         assert await Dossier.count() == 0
         seq = await DeviceSequence.select().where(DeviceSequence.device_id == phone.device_id)
         assert seq[0]["generation"] == 1
+
+
+async def test_the_persons_own_withdrawal_comes_back_and_lost_answers_are_listed(
+    settings: Settings, tmp_path: Path
+) -> None:
+    async with serving(settings) as app:
+        phone = await device_for(app, await make_account("citizen"))
+        withdrawn, edited = uuid7(), uuid7()
+        for dossier in (withdrawn, edited):
+            birth_draft(phone, dossier)
+        phone.queue("submit", withdrawn, {}, 2)
+        await phone.sync()
+        await phone.pull_all()
+        copy = await snapshots.take(settings, tmp_path / "backup")
+        phone.queue("withdraw", withdrawn, {"reason": "Nộp nhầm"}, 3)
+        phone.queue("edit_draft", edited, {"changes": {"child.hometown": "Huế"}}, 2)
+        phone.queue("submit", edited, {}, 3)
+        await phone.sync()
+        await phone.pull_all()
+    await restore(settings, copy, declare=True)
+
+    async with serving(settings, phone):
+        # The withdrawal was the person's, confirmed to them: it is applied again.
+        held = phone.held(str(withdrawn))
+        assert held["state"] == 7
+        # The other phone of this story held the draft's later answer, not its submission.
+        stale = phone.held(str(edited), state=0, code=None, seal=None, version=3)
+        results = (await phone.recover([held, stale])).json()["results"]
+        assert [r["status"] for r in results] == ["restored", "restored"]
+        assert results[0]["state"] == 7
+        row = await Dossier.select(Dossier.state).where(Dossier.id == withdrawn).first()
+        assert row["state"] == 7
+        notes = {r["dossier_id"]: r["note"] for r in await PutBack.select()}
+        assert notes[withdrawn] == "withdrawal_reapplied"
+        # The draft came back with its later answer (the server had it as at the backup).
+        fields = msgspec.json.decode(
+            (await Dossier.select(Dossier.fields).where(Dossier.id == edited).first())["fields"]
+        )
+        assert fields["child.hometown"] == "Huế"
