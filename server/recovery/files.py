@@ -52,15 +52,17 @@ class FilePlan:
 async def examine_files(
     engine: Engine, uploads: Uploads, account_id: uuid.UUID, held: list[HeldFile]
 ) -> FilePlan:
-    """What the page's files come to. A file with a wrong seal is missing: the server
-    has no proof the account ever held its bytes, so it must send them."""
+    """What the page's files come to. A file the account is not recorded to have sent
+    and whose seal is wrong is missing: the server has no proof the account ever held
+    its bytes, so it must send them."""
     plan = FilePlan()
     if not held:
         return plan
     key = await seal_key(Sql(engine))
     asked = list(dict.fromkeys(f.sha256 for f in held))
+    # Sent already: nothing to do, whatever the seal (the account may read it anyway).
+    sent = await held_by(account_id, set(asked))
     proven = {f.sha256 for f in held if sealed(file_seal(key, account_id, f.sha256), f.seal)}
-    sent = await held_by(account_id, proven)
     sizes = await _stored_sizes(sorted(proven - sent))
     for sha in asked:
         if sha in sent:

@@ -26,9 +26,14 @@ SLOT = "attachments.birth_certificate"
 
 async def upload(device: SyncDevice, data: bytes) -> str:
     """Sends the file with tus; the seal of the answer that completed it."""
-    report = await TusClient(device.http, device.auth).upload(data, filename="giay-chung-sinh.jpg")
+    tus = TusClient(device.http, device.auth)
+    report = await tus.upload(data, filename="giay-chung-sinh.jpg")
     assert report.ok, report.problem
     assert report.seal, "the final PATCH answer carries the file's seal"
+    assert report.url is not None
+    # A device that lost that answer learns it from where the upload stands.
+    head = await device.http.head(report.url, headers=tus.headers)
+    assert head.headers["motcua-file-seal"] == report.seal
     return report.seal
 
 
@@ -100,14 +105,44 @@ async def test_a_file_sent_after_the_backup_comes_back_by_its_seal_without_its_b
         assert [o["status"] for o in outcomes] == ["applied"] * 3, outcomes
         assert outcomes[-1]["state"] == 1
 
-        # Put back again: nothing more to record.
-        again = await phone.recover([], files=[{"sha256": sha_after, "seal": seal_after}])
+        # Put back again: nothing more to record, nor to send, whatever the seal.
+        again = await phone.recover(
+            [],
+            files=[
+                {"sha256": sha_after, "seal": seal_after},
+                {"sha256": sha_before, "seal": "A" * 22},
+            ],
+        )
         assert again.status_code == 200, again.text
         assert again.json().get("files_restored", 0) == 0
+        assert again.json().get("files_missing", []) == []
         assert await recorded(sha_after) == (1, 1)
         assert (await phone.http.get(f"/api/blobs/{sha_after}", headers=phone.auth)).content == (
             after
         )
+
+
+async def test_a_file_another_account_sent_before_the_backup_comes_back_to_its_second_sender(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The blob row survived the restore; only that this account sent it too was lost."""
+    photo = samples.jpeg(seed=78)
+    sha = samples.sha(photo)
+    async with serving(settings) as app:
+        first = await device_for(app, await make_account("citizen"))
+        second = await device_for(app, await make_account("citizen"))
+        await upload(first, photo)
+        copy = await snapshots.take(settings, tmp_path / "backup")
+        seal = await upload(second, photo)
+    await snapshots.put_back(settings, copy, declare=True)
+
+    async with serving(settings, first, second):
+        assert (await ask_missing(second, sha))["missing"] == [sha]
+        r = await second.recover([], files=[{"sha256": sha, "seal": seal}])
+        assert r.status_code == 200, r.text
+        assert r.json()["files_restored"] == 1
+        assert await recorded(sha) == (1, 2)
+        assert (await ask_missing(second, sha))["missing"] == []
 
 
 async def test_a_forged_seal_or_another_accounts_seal_takes_nothing_back(
