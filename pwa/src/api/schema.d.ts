@@ -1546,8 +1546,8 @@ export interface components {
             outcomes: components["schemas"]["Outcome"][];
             last_seq: number;
             expected_seq?: number | null;
-            /** @default 1 */
-            generation?: number;
+            generation?: number | null;
+            receipt?: string | null;
         };
         /** PutBackEntry */
         PutBackEntry: {
@@ -1633,6 +1633,7 @@ export interface components {
             /** @default 0 */
             confirmed_seq?: number;
             generation?: number | null;
+            receipt?: string | null;
             dossiers?: components["schemas"]["HeldDossier"][];
             reservations?: components["schemas"]["HeldReservation"][];
             files?: components["schemas"]["HeldFile"][];
@@ -1644,6 +1645,7 @@ export interface components {
             generation: number;
             last_seq: number;
             recovered: boolean;
+            receipt?: string | null;
             results?: components["schemas"]["PutBackResult"][];
             /** @default 0 */
             reservations_restored?: number;
