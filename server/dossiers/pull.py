@@ -99,7 +99,7 @@ async def pull(
         for r in rows
     ]
     views = await dossier_views(
-        ids, desk=works_the_desk(principal.role), viewer=principal.account_id
+        ids, desk=works_the_desk(principal.role), viewer=principal.account_id, engine=engine
     )
     return PullResponse(
         dossiers=views,
