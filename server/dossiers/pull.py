@@ -25,14 +25,23 @@ from server.dossiers.tables import ChangeFeed
 from server.dossiers.views import dossier_views
 from server.identity.principal import Principal
 from server.recovery.generation import FEED_EPOCH, current_generation
+from server.recovery.keys import SEAL_KEY_ROW, seal_key
 from server.recovery.pull_detection import begin_detected_generation, lost_position
 from server.reference.tables import ReferenceDataset
 from server.reference.versions import dataset_version
-from server.sql import Sql
+from server.sql import CURRENT_GENERATION, Sql, Statement
 from sync.cursor import START, Position, decode_cursor, encode_cursor
 from sync.messages import PullResponse
 
 MAX_PAGE = 500
+# What every pull asks first, in one statement (on SQLite each statement outside a
+# transaction opens a connection of its own): the generation, and the seal key the
+# owner's views are sealed with (made by `motcua migrate`; None before).
+PULL_START = Statement(
+    "pull_start",
+    "SELECT g.number AS generation, (SELECT key FROM code_key WHERE id = :seal_row) AS seal_key "
+    f"FROM ({CURRENT_GENERATION.template}) g",
+)
 
 
 class FeedEpoch:
@@ -107,13 +116,16 @@ async def pull(
     engine: Engine, principal: Principal, cursor: str | None, limit: int, known_epoch: FeedEpoch
 ) -> PullResponse:
     limit = max(1, min(limit, MAX_PAGE))
-    generation = await current_generation(engine)
+    sql = Sql(engine)
+    [start] = await sql.fetch(PULL_START, seal_row=SEAL_KEY_ROW)
+    generation = int(start["generation"])
+    key = bytes.fromhex(str(start["seal_key"])) if start["seal_key"] else await seal_key(sql)
     epoch = await feed_epoch(known_epoch, generation)
     position = decode_cursor(cursor, epoch)
     page = await read_page(engine, principal, position or START, limit)
     if position is not None and not page.rows and not page.pending:
         # Nothing after the cursor: a cheap look at where the feed ends.
-        why = await lost_position(Sql(engine), position, page.horizon)
+        why = await lost_position(sql, position, page.horizon)
         if why is not None:
             await begin_detected_generation(engine, epoch, position, principal.device_id, why)
             # This process's or another's: the cursor's epoch is gone either way.
@@ -133,7 +145,7 @@ async def pull(
         for r in page.rows
     ]
     views = await dossier_views(
-        ids, desk=works_the_desk(principal.role), viewer=principal.account_id, engine=engine
+        ids, desk=works_the_desk(principal.role), viewer=principal.account_id, seal_key=key
     )
     return PullResponse(
         dossiers=views,

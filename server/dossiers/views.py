@@ -5,13 +5,10 @@ from __future__ import annotations
 import uuid
 
 import msgspec
-from piccolo.engine.base import Engine
 
 from server.dossiers.store import record_from_row
 from server.dossiers.tables import Dossier, DossierConflict, DossierHistory
 from server.identity.roles import Role
-from server.recovery.keys import seal_key
-from server.sql import Sql
 from sync.messages import Conflict, DossierView, Message
 from sync.seals import dossier_seal
 
@@ -19,7 +16,7 @@ _PERSON_ROLES = {Role.citizen.value, Role.outreach.value}
 
 
 async def dossier_views(
-    ids: list[uuid.UUID], desk: bool, viewer: uuid.UUID | None, engine: Engine
+    ids: list[uuid.UUID], desk: bool, viewer: uuid.UUID | None, seal_key: bytes
 ) -> list[DossierView]:
     """`desk`: the viewer works the desk, and is shown which dossier each may duplicate.
     Nobody else is: an outreach official submitting a guessed birth would learn the id
@@ -63,11 +60,8 @@ async def dossier_views(
             Message(at=h["at"], author=author, text=h["message"])
         )
     # The key is read once, and only when some view carries a seal.
-    records = [record_from_row(row) for row in rows]
-    owned = viewer is not None and any(r.owner_id == viewer and r.code for r in records)
-    key = await seal_key(Sql(engine)) if owned else None
     by_id = {}
-    for r in records:
+    for r in map(record_from_row, rows):
         if r.deleted_at is not None:  # a tombstone: only what a device needs to drop it
             by_id[r.id] = DossierView(
                 id=r.id,
@@ -97,8 +91,8 @@ async def dossier_views(
             messages=messages.get(r.id, []),
             possible_duplicate_of=r.possible_duplicate_of if desk else None,
             updated_at=r.updated_at,
-            seal=dossier_seal(key, r.id, r.owner_id, r.code)
-            if key is not None and r.code and r.owner_id == viewer
+            seal=dossier_seal(seal_key, r.id, r.owner_id, r.code)
+            if r.code and r.owner_id == viewer
             else None,
         )
     return [by_id[i] for i in ids if i in by_id]
