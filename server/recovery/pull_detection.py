@@ -12,12 +12,13 @@ without a generation being begun."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from piccolo.engine.base import Engine
 
 from server.database import write_transaction
-from server.recovery.generation import FEED_EPOCH, begin_generation
+from server.recovery.generation import FEED_EPOCH, GenerationsExhausted, begin_generation
 from server.sql import Sql, Statement, transient_errors
 from sync.cursor import START, Position
 
@@ -33,6 +34,7 @@ LOCK_FEED_EPOCH = Statement(
     "SELECT etag FROM reference_dataset WHERE name = :name {for_update}",
 )
 ATTEMPTS = 3
+log = logging.getLogger("motcua.recovery")
 
 
 async def feed_end(sql: Sql) -> Position | None:
@@ -61,7 +63,8 @@ async def begin_detected_generation(
     engine: Engine, epoch: str, position: Position, device_id: uuid.UUID | None, why: str
 ) -> None:
     """Begins a generation for the loss this cursor proves, unless another process
-    already began one since `epoch` was read (the loss is then already handled)."""
+    already began one since `epoch` was read (the loss is then already handled). With
+    no generation left, the device still gets its resend; an operator must act."""
     sql = Sql(engine)
     detail = (
         f"device {device_id} pulled with a cursor at ({position.txid}, {position.change_id}): "
@@ -74,6 +77,9 @@ async def begin_detected_generation(
                     return
                 await begin_generation(engine, "detected", detail=detail)
                 return
+        except GenerationsExhausted:
+            log.error("no generation left to begin for a detected loss: %s", detail)
+            return
         except transient_errors(sql.dialect):
             # Another writer began a generation at the same moment (both took the
             # same number, or crossed on the epoch row): look again.

@@ -7,6 +7,7 @@ database did hand out never does, pending PostgreSQL transactions included."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import shutil
 import uuid
 from collections.abc import AsyncIterator
@@ -27,6 +28,7 @@ from server.database import write_transaction
 from server.recovery.generation import begin_generation
 from server.recovery.tables import ServerGeneration
 from server.settings import Settings
+from sync.messages import MAX_GENERATION
 from tests.support import databases as dbs
 from tests.sync.conftest import device_for, make_account
 from tests.sync.test_pull_out_of_order import publish, pull_settled
@@ -291,3 +293,24 @@ async def test_a_pending_transaction_behind_the_cursor_never_begins_a_generation
         body = await pull_once(device, cursor)
         assert body["reset"] is False and body["dossiers"] == []
         assert await generations() == []
+
+
+async def test_with_no_generation_left_a_lost_cursor_still_gets_its_resend(app) -> None:
+    """The last generation (255) taken: the pull answers 200 with a resend, not 500."""
+    now = dt.datetime.now(dt.UTC)
+    await ServerGeneration.insert(
+        *[
+            ServerGeneration(number=n, started_at=now, cause="declared")
+            for n in range(2, MAX_GENERATION + 1)
+        ]
+    )
+    device = await device_for(app, await make_account("citizen"))
+    async with aclosing(device.http):
+        [kept] = await drafts(device, 1)
+        _, body = await pull_through(device, None)
+        # A cursor of this epoch past anything the feed holds, as a restore leaves it.
+        epoch = body["cursor"].split(".")[1]
+        beyond = f"v1.{epoch}.{2**40:016x}.{2**40:016x}"
+        views, body = await pull_through(device, beyond)
+        assert body["reset"] is True and body["generation"] == MAX_GENERATION
+        assert [v["id"] for v in views] == [str(kept)]
