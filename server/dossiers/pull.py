@@ -26,7 +26,11 @@ from server.dossiers.views import dossier_views
 from server.identity.principal import Principal
 from server.recovery.generation import FEED_EPOCH, current_generation
 from server.recovery.keys import SEAL_KEY_ROW, seal_key
-from server.recovery.pull_detection import begin_detected_generation, lost_position
+from server.recovery.pull_detection import (
+    begin_detected_generation,
+    feed_ahead_of_transactions,
+    lost_position,
+)
 from server.reference.tables import ReferenceDataset
 from server.reference.versions import dataset_version
 from server.sql import CURRENT_GENERATION, Sql, Statement
@@ -123,16 +127,23 @@ async def pull(
     epoch = await feed_epoch(known_epoch, generation)
     position = decode_cursor(cursor, epoch)
     page = await read_page(engine, principal, position or START, limit)
-    if position is not None and not page.rows and not page.pending:
-        # Nothing after the cursor: a cheap look at where the feed ends.
-        why = await lost_position(sql, position, page.horizon)
-        if why is not None:
-            await begin_detected_generation(engine, epoch, position, principal.device_id, why)
-            # This process's or another's: the cursor's epoch is gone either way.
-            generation = await current_generation(engine)
-            epoch = await feed_epoch(known_epoch, generation)
-            position = None
-            page = await read_page(engine, principal, START, limit)
+    # Nothing after the cursor: a cheap look at where the feed ends. A cursor this
+    # database never handed out (a restore nobody declared, or one made up) gets the
+    # full resend; it proves nothing by itself, since anyone can write one: the device
+    # proves a restore with its receipt (server/recovery/detection.py).
+    lost = position is not None and not page.rows and not page.pending
+    if lost and await lost_position(sql, position or START, page.horizon) is not None:
+        position = None
+        page = await read_page(engine, principal, START, limit)
+    if page.pending and await feed_ahead_of_transactions(sql):
+        # The feed names transactions this database has not reached: restored into a
+        # new PostgreSQL cluster, whose counter started lower. Those rows would wait
+        # for ever; a generation puts them back in order, and everyone starts again.
+        await begin_detected_generation(engine, epoch, principal.device_id)
+        generation = await current_generation(engine)
+        epoch = await feed_epoch(known_epoch, generation)
+        position = None
+        page = await read_page(engine, principal, START, limit)
     reset = position is None
     position = position or START
     if page.rows:

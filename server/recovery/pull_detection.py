@@ -1,4 +1,10 @@
-"""A pull that proves the database lost what a device saw (sync/README.md §9.1).
+"""What a pull can tell of a restore (sync/README.md §9.1).
+
+A cursor this database never handed out gets a full resend, and proves nothing more:
+anyone can write a cursor. The database's own feed can prove a restore: on PostgreSQL,
+a feed row naming a transaction the cluster has not reached yet (restored into a new
+cluster, whose transaction counter starts lower) would wait behind the horizon for ever;
+a generation puts such rows first and every device starts again.
 
 A cursor is the position of the last feed row a device was handed. The feed never
 moves back over it: the newest row of the feed is never deleted (publish_changes
@@ -19,13 +25,19 @@ from piccolo.engine.base import Engine
 
 from server.database import write_transaction
 from server.recovery.generation import FEED_EPOCH, GenerationsExhausted, begin_generation
-from server.sql import Sql, Statement, transient_errors
+from server.sql import Dialect, Sql, Statement, transient_errors
 from sync.cursor import START, Position
 
 # The feed's newest row (the change_feed_position index, read backwards).
 FEED_END = Statement(
     "feed_end",
     "SELECT txid, id FROM change_feed ORDER BY txid DESC, id DESC LIMIT 1",
+)
+# A feed row of a transaction this cluster has not reached (PostgreSQL).
+FEED_AHEAD = Statement(
+    "feed_ahead",
+    "SELECT 1 FROM change_feed "
+    "WHERE txid >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint LIMIT 1",
 )
 # The epoch row, held until the transaction ends: a generation deletes it, so a
 # second detector waits for the first and then finds its epoch gone.
@@ -59,16 +71,22 @@ async def lost_position(sql: Sql, position: Position, horizon: int | None) -> st
     return None
 
 
+async def feed_ahead_of_transactions(sql: Sql) -> bool:
+    if sql.dialect is not Dialect.POSTGRES:
+        return False  # SQLite's feed rows carry no transaction
+    return bool(await sql.fetch(FEED_AHEAD))
+
+
 async def begin_detected_generation(
-    engine: Engine, epoch: str, position: Position, device_id: uuid.UUID | None, why: str
+    engine: Engine, epoch: str, device_id: uuid.UUID | None
 ) -> None:
-    """Begins a generation for the loss this cursor proves, unless another process
-    already began one since `epoch` was read (the loss is then already handled). With
-    no generation left, the device still gets its resend; an operator must act."""
+    """Begins a generation for the restore the feed proves, unless another process
+    already began one since `epoch` was read. With no generation left, the device still
+    gets its resend; an operator must act."""
     sql = Sql(engine)
     detail = (
-        f"device {device_id} pulled with a cursor at ({position.txid}, {position.change_id}): "
-        + why
+        f"the change feed names transactions the database has not reached "
+        f"(seen by device {device_id}'s pull)"
     )
     for attempt in range(ATTEMPTS):
         try:
