@@ -23,6 +23,7 @@ MAX_INT32 = 2**31 - 1
 # A server generation (§9): 1 until the first restore, one more after each.
 MAX_GENERATION = 255
 Generation = Annotated[int, msgspec.Meta(ge=1, le=MAX_GENERATION)]
+Seal = Annotated[str, msgspec.Meta(max_length=64)]
 Seq = Annotated[int, msgspec.Meta(ge=1, le=MAX_SAFE_INT)]
 Version = Annotated[int, msgspec.Meta(ge=0, le=MAX_SAFE_INT)]
 RowId = Annotated[int, msgspec.Meta(ge=1, le=MAX_INT32)]
@@ -136,10 +137,12 @@ class Mutation(msgspec.Struct, forbid_unknown_fields=True):
 class PushEnvelope(msgspec.Struct, forbid_unknown_fields=True):
     device_id: uuid.UUID
     mutations: list[Mutation]
-    # The highest seq the server ever confirmed to this device, and the server
-    # generation it was confirmed in: a server that holds less was restored (§9).
+    # The highest seq the server ever confirmed to this device, the server generation
+    # it was confirmed in, and the receipt that came with them: a server that holds less
+    # was restored (§9).
     confirmed_seq: Annotated[int, msgspec.Meta(ge=0, le=MAX_SAFE_INT)] = 0
     generation: Generation | None = None
+    receipt: Seal | None = None
 
 
 class FieldConflict(msgspec.Struct):
@@ -176,8 +179,10 @@ class PushResponse(msgspec.Struct, omit_defaults=True):
     last_seq: int
     # Set when a gap stopped processing: the seq the server expects next.
     expected_seq: int | None = None
-    # The server's generation (§9).
-    generation: int = 1
+    # The server's generation (§9); always present in an answer.
+    generation: int | None = None
+    # The server's seal on (device, last_seq, generation): keep it with last_seq (§9.1).
+    receipt: str | None = None
 
 
 class Conflict(msgspec.Struct):
@@ -264,6 +269,7 @@ MAX_HELD_DOSSIERS = 100
 # A page of 100 whole dossiers, answers and all.
 RECOVER_MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_HELD_RESERVATIONS = 500
+MAX_HELD_FILES = 500
 HeldState = Annotated[int, msgspec.Meta(ge=0, le=10)]
 
 
@@ -290,16 +296,25 @@ class HeldReservation(msgspec.Struct, forbid_unknown_fields=True):
     seal: Annotated[str, msgspec.Meta(max_length=64)]
 
 
+class HeldFile(msgspec.Struct, forbid_unknown_fields=True):
+    # A file the device's dossiers name, with the server's seal on (account, hash)
+    # given when the server held its bytes (POST /api/blobs/missing, the tus answer).
+    sha256: Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
+    seal: Annotated[str, msgspec.Meta(max_length=64)]
+
+
 class RecoverRequest(msgspec.Struct, forbid_unknown_fields=True):
     device_id: uuid.UUID
     # As in the push envelope: the highest seq confirmed to the device, and the
     # generation the device last synced in (null: it never learnt one).
     confirmed_seq: Annotated[int, msgspec.Meta(ge=0, le=MAX_SAFE_INT)] = 0
     generation: Generation | None = None
+    receipt: Seal | None = None
     dossiers: Annotated[list[HeldDossier], msgspec.Meta(max_length=MAX_HELD_DOSSIERS)] = []
     reservations: Annotated[
         list[HeldReservation], msgspec.Meta(max_length=MAX_HELD_RESERVATIONS)
     ] = []
+    files: Annotated[list[HeldFile], msgspec.Meta(max_length=MAX_HELD_FILES)] = []
     # The last page: the device has put back everything it holds and may push again.
     done: bool = True
 
@@ -327,7 +342,13 @@ class RecoverResponse(msgspec.Struct, omit_defaults=True):
     last_seq: int
     # The device put back its last page: it may push.
     recovered: bool
+    # As in a push answer: the seal on (device, last_seq, generation).
+    receipt: str | None = None
     results: list[PutBackResult] = []
     # Reservations the server took back, and those it refused (with why).
     reservations_restored: int = 0
     reservations_refused: list[Reason] = []
+    # Files whose sending the server recorded again, and those the device must upload
+    # again (the store lacks the bytes, or the seal was not the server's for this account).
+    files_restored: int = 0
+    files_missing: list[str] = []

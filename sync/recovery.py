@@ -201,12 +201,16 @@ class PutBackApplier:
             await self._save(record, from_state)
             note = WITHDRAWAL_REAPPLIED
         detail: dict[str, Any] = {}
-        if held.state != State.DRAFT:
-            answers = self._differing(record.fields, held.fields)
-            if answers:
-                detail["answers"] = answers
-                note = note or ANSWERS_HELD
-        if not note and (held.state > record.state or held.version > record.version):
+        answers = self._differing(record.fields, held.fields)
+        if answers:
+            # Answers the person gave that the submitted dossier lacks (a draft's later
+            # edits, a supplement's answers): shown to the officials, never applied.
+            detail["answers"] = answers
+            note = note or ANSWERS_HELD
+        # The phone saw a later state than the restored dossier has (officials worked on it
+        # after the backup); once they work on it again, its version passes the phone's.
+        seen_later = held.version > record.version and held.state != record.state
+        if not note and held.state != State.DRAFT and seen_later:
             note = DESK_WORK_LOST
         if held.code and record.code and held.code != record.code:
             detail["phone_code"] = held.code

@@ -77,6 +77,15 @@ def check_restorable(settings: Settings, path: Path) -> BackupManifest:
 
 
 async def restore_backup(settings: Settings, path: Path) -> RestoreReport:
+    copied, dumped = await restore_data(settings, path)
+    report = await _begin(settings, "restore", None, f"motcua restore {path}", dumped)
+    return msgspec.structs.replace(report, blobs_copied=copied)
+
+
+async def restore_data(settings: Settings, path: Path) -> tuple[int, set[tuple[str, str]] | None]:
+    """The files and the database put back as the backup holds them, nothing more: what
+    a restore done outside motcua leaves (the server then finds out from the devices).
+    Returns the files copied back and, on PostgreSQL, the objects the dump held."""
     manifest = check_restorable(settings, path)
     if settings.engine == "postgres":
         pg_tools.tool("pg_restore")
@@ -95,8 +104,7 @@ async def restore_backup(settings: Settings, path: Path) -> RestoreReport:
     else:
         await anyio.to_thread.run_sync(pg_tools.restore, settings.database_url, database)
         dumped = await anyio.to_thread.run_sync(pg_tools.dumped_objects, database)
-    report = await _begin(settings, "restore", None, f"motcua restore {path}", dumped)
-    return msgspec.structs.replace(report, blobs_copied=copied)
+    return copied, dumped
 
 
 async def declare_restored(

@@ -1,46 +1,41 @@
-"""A copy of a test's database, put back later: what a restore from last night's backup
-does to the server (the product's own `motcua backup`/`restore` are tested in
-tests/recovery/test_backup_restore.py)."""
+"""Last night's backup, taken and put back by the product's own commands, as a test of
+what the server does after a restore needs them."""
 
 from __future__ import annotations
 
-import sqlite3
-import subprocess
+import asyncio
+import sys
 from pathlib import Path
 
+from harness.server_process import server_env
+from server.recovery.restore import restore_backup, restore_data
 from server.settings import Settings
 
+MOTCUA = Path(sys.executable).parent / "motcua"
 
-def take(settings: Settings, directory: Path) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    if settings.engine == "sqlite":
-        copy = directory / "copy.db"
-        with sqlite3.connect(settings.sqlite_path) as source, sqlite3.connect(copy) as target:
-            source.backup(target)
-        return copy
-    copy = directory / "copy.pgdump"
-    subprocess.run(
-        ["pg_dump", "--format=custom", "--file", str(copy), settings.database_url], check=True
+
+async def take(settings: Settings, directory: Path) -> Path:
+    """`motcua backup`, in its own process as an operator runs it, while the server in
+    this one keeps serving (in one process, a command's engine would stand in for the
+    server's while it runs)."""
+    process = await asyncio.create_subprocess_exec(
+        str(MOTCUA),
+        "backup",
+        str(directory),
+        env=server_env(settings),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
-    return copy
+    output, _ = await process.communicate()
+    assert process.returncode == 0, output.decode()
+    return directory
 
 
-def put_back(settings: Settings, copy: Path) -> None:
-    """The database as it was when `copy` was taken (every server stopped)."""
-    if settings.engine == "sqlite":
-        with sqlite3.connect(copy) as source, sqlite3.connect(settings.sqlite_path) as target:
-            source.backup(target)
-        return
-    subprocess.run(
-        [
-            "pg_restore",
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--single-transaction",
-            "--dbname",
-            settings.database_url,
-            str(copy),
-        ],
-        check=True,
-    )
+async def put_back(settings: Settings, backup: Path, declare: bool = False) -> None:
+    """Every server stopped, the data as `backup` holds it: with `declare`, as
+    `motcua restore` does (a new generation); without, as a restore done some other way
+    (point-in-time recovery, a disk snapshot) that nobody declared."""
+    if declare:
+        await restore_backup(settings, backup)
+    else:
+        await restore_data(settings, backup)

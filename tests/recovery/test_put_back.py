@@ -15,10 +15,9 @@ from piccolo.engine.base import Engine
 
 from harness.sync_client import SyncDevice, uuid7
 from server.app import create_app
-from server.database import write_transaction
 from server.dossiers.tables import CodeReservation, DeviceSequence, Dossier, DossierConflict
 from server.engines import bound
-from server.recovery.generation import begin_generation, current_generation
+from server.recovery.generation import current_generation
 from server.recovery.tables import PutBack, ServerGeneration
 from server.settings import Settings
 from tests.recovery import snapshots
@@ -49,12 +48,7 @@ def engine() -> Engine:
 
 
 async def restore(settings: Settings, copy: Path, declare: bool) -> None:
-    """The database put back as it was; `declare`: as `motcua restore` does, a new
-    generation (otherwise the server must find out from the devices)."""
-    snapshots.put_back(settings, copy)
-    if declare:
-        async with serving(settings), write_transaction(engine()):
-            await begin_generation(engine(), "restore")
+    await snapshots.put_back(settings, copy, declare)
 
 
 async def _views(device: SyncDevice) -> dict[str, dict]:
@@ -74,12 +68,12 @@ async def test_the_issues_reproduction_a_restore_nobody_declared_wedges_no_devic
         dossier = uuid7()
         birth_draft(phone, dossier)  # seq 1 and 2
         await phone.sync()
-        copy = snapshots.take(settings, tmp_path / "backup")
+        copy = await snapshots.take(settings, tmp_path / "backup")
         phone.queue("edit_draft", dossier, {"changes": {"child.hometown": "Huế"}}, 2)  # seq 3
         await phone.sync()
         await phone.pull_all()
         assert phone.confirmed_seq == 3 and phone.outbox == []
-    snapshots.put_back(settings, copy)
+    await snapshots.put_back(settings, copy)
 
     async with serving(settings, phone):
         phone.queue("edit_draft", dossier, {"changes": {"child.full_name": "Lê Văn An"}}, 3)
@@ -118,7 +112,7 @@ async def test_a_declared_restore_asks_every_device_to_put_back_once(
         birth_draft(phone, dossier)
         await phone.sync()
         await phone.pull_all()
-        copy = snapshots.take(settings, tmp_path / "backup")
+        copy = await snapshots.take(settings, tmp_path / "backup")
     await restore(settings, copy, declare=True)
 
     async with serving(settings, phone):
@@ -151,7 +145,7 @@ async def test_a_submission_after_the_backup_comes_back_with_its_code(
         dossier = uuid7()
         birth_draft(phone, dossier)
         await phone.sync()
-        copy = snapshots.take(settings, tmp_path / "backup")
+        copy = await snapshots.take(settings, tmp_path / "backup")
         phone.queue("submit", dossier, {}, 2)
         [submitted] = await phone.sync()
         code, seal = submitted["code"], submitted["seal"]
@@ -189,7 +183,7 @@ async def test_no_code_is_handed_out_twice_after_a_restore(
         email = await make_account("citizen")
         outreach_email = await make_account("outreach", "00070")
         phone, field = await device_for(app, email), await device_for(app, outreach_email)
-        copy = snapshots.take(settings, tmp_path / "backup")
+        copy = await snapshots.take(settings, tmp_path / "backup")
         lost = uuid7()
         birth_draft(phone, lost)
         phone.queue("submit", lost, {}, 2)
@@ -226,7 +220,7 @@ async def test_reserved_codes_the_restore_forgot_come_back_to_their_device(
     async with serving(settings) as app:
         outreach_email = await make_account("outreach", "00070")
         field = await device_for(app, outreach_email)
-        copy = snapshots.take(settings, tmp_path / "backup")
+        copy = await snapshots.take(settings, tmp_path / "backup")
         r = await field.http.post("/api/sync/codes/reserve", json={"count": 3}, headers=field.auth)
         reserved = r.json()["codes"]
         assert all(c["seal"] for c in reserved)
@@ -264,7 +258,7 @@ async def test_a_draft_both_sides_changed_since_the_restore_keeps_both_as_confli
         birth_draft(phone, dossier)
         await phone.sync()
         await phone.pull_all()
-        copy = snapshots.take(settings, tmp_path / "backup")
+        copy = await snapshots.take(settings, tmp_path / "backup")
         phone.queue("edit_draft", dossier, {"changes": {"child.hometown": "Huế"}}, 2)
         await phone.sync()
         await phone.pull_all()
@@ -295,7 +289,7 @@ async def test_a_draft_deleted_after_the_backup_stays_deleted(
         await phone.sync()
         await phone.pull_all()
         held = phone.held(str(dossier))
-        copy = snapshots.take(settings, tmp_path / "backup")
+        copy = await snapshots.take(settings, tmp_path / "backup")
         phone.queue("delete_draft", dossier, {}, 2)
         await phone.sync()
     await restore(settings, copy, declare=True)
@@ -318,7 +312,7 @@ async def test_desk_work_the_phone_saw_is_listed_not_taken(
         phone.queue("submit", dossier, {}, 2)
         await phone.sync()
         await phone.pull_all()
-        copy = snapshots.take(settings, tmp_path / "backup")
+        copy = await snapshots.take(settings, tmp_path / "backup")
     await restore(settings, copy, declare=True)
 
     async with serving(settings, phone):
@@ -381,3 +375,71 @@ async def test_bad_put_backs_get_a_clear_4xx_and_store_nothing(settings: Setting
         assert await Dossier.count() == 0
         seq = await DeviceSequence.select().where(DeviceSequence.device_id == phone.device_id)
         assert seq[0]["generation"] == 1
+
+
+async def test_the_persons_own_withdrawal_comes_back_and_lost_answers_are_listed(
+    settings: Settings, tmp_path: Path
+) -> None:
+    async with serving(settings) as app:
+        phone = await device_for(app, await make_account("citizen"))
+        withdrawn, edited = uuid7(), uuid7()
+        for dossier in (withdrawn, edited):
+            birth_draft(phone, dossier)
+        phone.queue("submit", withdrawn, {}, 2)
+        await phone.sync()
+        await phone.pull_all()
+        copy = await snapshots.take(settings, tmp_path / "backup")
+        phone.queue("withdraw", withdrawn, {"reason": "Nộp nhầm"}, 3)
+        phone.queue("edit_draft", edited, {"changes": {"child.hometown": "Huế"}}, 2)
+        phone.queue("submit", edited, {}, 3)
+        await phone.sync()
+        await phone.pull_all()
+    await restore(settings, copy, declare=True)
+
+    async with serving(settings, phone):
+        # The withdrawal was the person's, confirmed to them: it is applied again.
+        held = phone.held(str(withdrawn))
+        assert held["state"] == 7
+        # The other phone of this story held the draft's later answer, not its submission.
+        stale = phone.held(str(edited), state=0, code=None, seal=None, version=3)
+        results = (await phone.recover([held, stale])).json()["results"]
+        assert [r["status"] for r in results] == ["restored", "restored"]
+        assert results[0]["state"] == 7
+        row = await Dossier.select(Dossier.state).where(Dossier.id == withdrawn).first()
+        assert row["state"] == 7
+        notes = {r["dossier_id"]: r["note"] for r in await PutBack.select()}
+        assert notes[withdrawn] == "withdrawal_reapplied"
+        # The draft came back with its later answer (the server had it as at the backup).
+        fields = msgspec.json.decode(
+            (await Dossier.select(Dossier.fields).where(Dossier.id == edited).first())["fields"]
+        )
+        assert fields["child.hometown"] == "Huế"
+
+
+async def test_a_claim_to_know_more_without_the_servers_receipt_changes_nothing(
+    settings: Settings,
+) -> None:
+    """Otherwise any device could make every device start its sync over, 255 times."""
+    async with serving(settings) as app:
+        phone = await device_for(app, await make_account("citizen"))
+        dossier = uuid7()
+        birth_draft(phone, dossier)
+        await phone.sync()
+        assert phone.receipt and phone.generation == 1
+        real = phone.receipt
+        for claim in (
+            {"confirmed_seq": 9_000, "generation": 1, "receipt": real},  # not what it said
+            {"confirmed_seq": 2, "generation": 200, "receipt": real},
+            {"confirmed_seq": 9_000, "generation": 1},
+            {"confirmed_seq": 9_000, "generation": 1, "receipt": "x" * 22},
+        ):
+            r = await phone.http.post(
+                "/api/sync/push",
+                json={"device_id": str(phone.device_id), "mutations": [], **claim},
+                headers=phone.auth,
+            )
+            assert r.status_code == 200, (claim, r.text)
+            assert r.json()["generation"] == 1
+        r = await phone.recover([], done=True)
+        assert r.status_code == 200 and r.json()["generation"] == 1
+        assert await current_generation(engine()) == 1

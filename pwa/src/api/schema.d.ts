@@ -684,6 +684,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sync/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put back what this device holds, after the server was restored (sync/README.md §9) */
+        post: operations["ApiSyncRecoverRecover"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sync/codes/reserve": {
         parameters: {
             query?: never;
@@ -1237,6 +1254,35 @@ export interface components {
             status: string;
             database: string;
         };
+        /** HeldDossier */
+        HeldDossier: {
+            /** Format: uuid */
+            id: string;
+            procedure_code: string;
+            schema_version: number;
+            state: number;
+            version: number;
+            fields?: {
+                [key: string]: unknown;
+            };
+            code?: string | null;
+            seal?: string | null;
+            submitted_at?: string | null;
+            /** @default false */
+            deleted?: boolean;
+        };
+        /** HeldFile */
+        HeldFile: {
+            sha256: string;
+            seal: string;
+        };
+        /** HeldReservation */
+        HeldReservation: {
+            code: string;
+            /** Format: date-time */
+            expires_at: string;
+            seal: string;
+        };
         /** HistoryEntry */
         HistoryEntry: {
             /** Format: date-time */
@@ -1308,6 +1354,9 @@ export interface components {
             chunk_size: number;
             max_file_bytes: number;
             max_dossier_bytes: number;
+            seals?: {
+                [key: string]: string;
+            };
         };
         /** OfficialInvite */
         OfficialInvite: {
@@ -1497,8 +1546,8 @@ export interface components {
             outcomes: components["schemas"]["Outcome"][];
             last_seq: number;
             expected_seq?: number | null;
-            /** @default 1 */
-            generation?: number;
+            generation?: number | null;
+            receipt?: string | null;
         };
         /** PutBackEntry */
         PutBackEntry: {
@@ -1524,6 +1573,18 @@ export interface components {
             device_name: string;
             /** Format: date-time */
             at: string;
+        };
+        /** PutBackResult */
+        PutBackResult: {
+            /** Format: uuid */
+            dossier_id: string;
+            /** @enum {string} */
+            status: "restored" | "kept" | "conflict" | "rejected";
+            version?: number | null;
+            state?: number | null;
+            code?: string | null;
+            conflicts?: components["schemas"]["FieldConflict"][];
+            reasons?: components["schemas"]["Reason"][];
         };
         /** QueueItem */
         QueueItem: {
@@ -1564,6 +1625,34 @@ export interface components {
             path?: string;
             /** @default  */
             message?: string;
+        };
+        /** RecoverRequest */
+        RecoverRequest: {
+            /** Format: uuid */
+            device_id: string;
+            /** @default 0 */
+            confirmed_seq?: number;
+            generation?: number | null;
+            receipt?: string | null;
+            dossiers?: components["schemas"]["HeldDossier"][];
+            reservations?: components["schemas"]["HeldReservation"][];
+            files?: components["schemas"]["HeldFile"][];
+            /** @default true */
+            done?: boolean;
+        };
+        /** RecoverResponse */
+        RecoverResponse: {
+            generation: number;
+            last_seq: number;
+            recovered: boolean;
+            receipt?: string | null;
+            results?: components["schemas"]["PutBackResult"][];
+            /** @default 0 */
+            reservations_restored?: number;
+            reservations_refused?: components["schemas"]["Reason"][];
+            /** @default 0 */
+            files_restored?: number;
+            files_missing?: string[];
         };
         /** RecoveryList */
         RecoveryList: {
@@ -2971,6 +3060,45 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PushResponse"];
+                };
+            };
+        };
+    };
+    ApiSyncRecoverRecover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecoverRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoverResponse"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
                 };
             };
         };
