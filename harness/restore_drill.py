@@ -39,6 +39,7 @@ CITIZEN_PROCEDURE = "khai-sinh"
 OUTREACH_PROCEDURE = "khai-sinh-luu-dong"
 COMMUNE = "00070"
 PAGE = 100  # dossiers a put-back page holds (sync/messages.py MAX_HELD_DOSSIERS)
+FILE_PAGE = 500  # files a put-back page holds (MAX_HELD_FILES)
 BATCH = 100  # mutations a push carries
 MAX_PUT_BACKS_A_PASS = 3  # more, and the phone is wedged
 DRAFT, SUBMITTED, RECEIVED = 0, 1, 2
@@ -98,7 +99,8 @@ class Recovery:
 
     statuses: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
-    files: int = 0
+    files_restored: int = 0  # taken back by their seals, no bytes sent
+    files: int = 0  # sent again
     file_bytes: int = 0  # tus PATCH bodies
     pages: int = 0
     request_bytes: int = 0  # POST /api/sync/recover bodies
@@ -146,6 +148,9 @@ class DrillPhone:
         self.deleted: dict[str, Kept] = {}
         self.files: dict[str, bytes] = {}
         self.uploaded: set[str] = set()
+        # The server's seal on (account, file), from the missing-files answer or the tus
+        # answer that completed the upload: files come back by it after a restore.
+        self.file_seals: dict[str, str] = {}
         self.reserved: dict[str, dict[str, Any]] = {}
         # What the person typed, dossier by dossier, whatever views came since: what
         # the server must hold at the end.
@@ -193,6 +198,12 @@ class DrillPhone:
         self._queue("delete_draft", dossier_id, {})
         self.deleted[dossier_id] = self.kept.pop(dossier_id)
         self.typed.pop(dossier_id, None)
+
+    def reservations_held(self) -> list[str]:
+        """Reserved codes no dossier holds on the server yet: one bound to a birth here
+        whose submission has not reached the server is still only reserved."""
+        given = {k.code for k in self.kept.values()}
+        return [code for code in self.reserved if code not in given]
 
     def unused_reserved(self) -> list[str]:
         """Reserved codes no dossier here holds as its code, nor is bound to."""
@@ -284,8 +295,7 @@ class DrillPhone:
         return answer
 
     def _confirmed(self, answer: dict[str, Any]) -> None:
-        self.device.confirmed_seq = max(self.device.confirmed_seq, answer["last_seq"])
-        self.device.generation = answer.get("generation", 1)
+        self.device.keep({"generation": 1, **answer})  # generation 1 goes unsaid
         done = {o["seq"] for o in answer["outcomes"]}
         by_seq = {m["seq"]: m for m in self.device.outbox}
         self.device.outbox = [m for m in self.device.outbox if m["seq"] not in done]
@@ -321,12 +331,18 @@ class DrillPhone:
             if r.status_code != 200:
                 raise DrillFailure(f"{self.name}: pull answered {r.status_code}: {r.text[:500]}")
             body = r.json()
-            if self.device.generation is not None and body["generation"] > self.device.generation:
-                # A restore met on a pull: put back before applying any view. (§9.3 says
-                # "differs"; until the pull reports the server's generation, branch
-                # pull-generation, every pull answers 1, so a lower one is not news.)
+            if self.device.generation is not None and body["generation"] != self.device.generation:
+                # A restore met on a pull: put back before applying any view.
                 await self.recover()
                 continue
+            if body.get("reset") and self.device.cursor is not None:
+                # A resend it did not ask for: perhaps a restore nobody declared. A push,
+                # even of nothing, shows the server this phone's receipt (§4.2).
+                answer = await self._push([])
+                if answer is None:
+                    await self.recover()
+                    continue
+                self._confirmed(answer)
             for view in body["dossiers"]:
                 self._apply_view(view)
             self.device.cursor = body["cursor"]
@@ -361,18 +377,33 @@ class DrillPhone:
 
     async def _upload_waiting(self) -> None:
         waiting = [sha for sha in self.files if sha not in self.uploaded]
-        if not waiting:
-            return
+        await self._send_missing(waiting, counted=False)
+
+    async def _send_missing(
+        self, hashes: list[str], counted: bool, known: frozenset[str] = frozenset()
+    ) -> None:
+        """Asks which of `hashes` this account has not sent (keeping the seals of those
+        it has), and sends those bytes, and those of `known` to be missing."""
+        missing = set(known)
+        if hashes:
+            r = await self._post("/api/blobs/missing", json={"hashes": hashes})
+            if r.status_code != 200:
+                raise DrillFailure(f"{self.name}: missing answered {r.status_code}: {r.text[:300]}")
+            missing |= set(r.json()["missing"])
+            self.file_seals.update(r.json().get("seals", {}))
         tus = TusClient(self.http, self.device.auth)
-        missing = set(await tus.missing(waiting))
-        for sha in waiting:
-            if sha in missing:
-                report = await tus.upload(self.files[sha], filename=f"{sha[:8]}.jpg", sha256=sha)
-                if not report.ok:
-                    raise DrillFailure(
-                        f"{self.name}: upload answered {report.status}: {report.problem}"
-                    )
-            self.uploaded.add(sha)
+        for sha in sorted(missing):
+            report = await tus.upload(self.files[sha], filename=f"{sha[:8]}.jpg", sha256=sha)
+            if not report.ok:
+                raise DrillFailure(
+                    f"{self.name}: upload answered {report.status}: {report.problem}"
+                )
+            if report.seal:
+                self.file_seals[sha] = report.seal
+            if counted:
+                self.recovery.files += 1
+                self.recovery.file_bytes += report.body_bytes_sent
+        self.uploaded |= set(hashes) | missing
 
     # -- after a restore (§9.3) --------------------------------------------------------
 
@@ -393,61 +424,71 @@ class DrillPhone:
         started = time.perf_counter()
         self.recovery.times += 1
         log.info("drill: %s puts back (time %d)", self.name, self.recovery.times)
-        tus = TusClient(self.http, self.device.auth)
-        self.uploaded.clear()  # every file is asked about again
-        hashes = sorted(self.files)
-        missing = set(await tus.missing(hashes)) if hashes else set()
-        for sha in hashes:
-            if sha in missing:
-                report = await tus.upload(self.files[sha], filename=f"{sha[:8]}.jpg", sha256=sha)
-                if not report.ok:
-                    raise DrillFailure(
-                        f"{self.name}: upload answered {report.status}: {report.problem}"
-                    )
-                self.recovery.files += 1
-                self.recovery.file_bytes += report.body_bytes_sent
-            self.uploaded.add(sha)
+        # Files first, by their seals; then the bytes of those the server could not
+        # take back and of those this phone holds no seal for.
+        sealed = [
+            {"sha256": h, "seal": self.file_seals[h]}
+            for h in sorted(self.files)
+            if h in self.file_seals
+        ]
+        missing: set[str] = set()
+        for start in range(0, len(sealed), FILE_PAGE):
+            answer = await self._recover_page(files=sealed[start : start + FILE_PAGE])
+            self.recovery.files_restored += answer.get("files_restored", 0)
+            missing |= set(answer.get("files_missing", []))
+        unsealed = sorted(h for h in self.files if h not in self.file_seals)
+        self.uploaded.clear()
+        await self._send_missing(unsealed, counted=True, known=frozenset(missing & set(self.files)))
         held = self._to_put_back()
         pages = [held[i : i + PAGE] for i in range(0, len(held), PAGE)] or [[]]
         reservations = [
             {k: self.reserved[code][k] for k in ("code", "expires_at", "seal")}
-            for code in self.unused_reserved()
+            for code in self.reservations_held()
             if self.reserved[code].get("seal")
         ]
         for index, page in enumerate(pages):
             last = index == len(pages) - 1
-            body: dict[str, Any] = {
-                "device_id": str(self.device.device_id),
-                "confirmed_seq": self.device.confirmed_seq,
-                "dossiers": page,
-                "reservations": reservations if last else [],
-                "done": last,
-            }
-            if self.device.generation is not None:
-                body["generation"] = self.device.generation
-            content = httpx.Request("POST", "/", json=body).read()
-            r = self._seen(
-                await self.http.post(
-                    "/api/sync/recover",
-                    content=content,
-                    headers={**self.device.auth, "Content-Type": "application/json"},
-                )
+            answer = await self._recover_page(
+                dossiers=page, reservations=reservations if last else [], done=last
             )
-            if r.status_code != 200:
-                raise DrillFailure(f"{self.name}: recover answered {r.status_code}: {r.text[:500]}")
-            self.recovery.pages += 1
-            self.recovery.request_bytes += len(content)
-            answer = r.json()
             for result in answer["results"]:
                 self._put_back(result)
             if last:
                 self.recovery.reservations_restored += answer.get("reservations_restored", 0)
                 for reason in answer.get("reservations_refused", []):
                     self.recovery.reservations_refused[reason["code"]] += 1
+                self.device.keep(answer)
                 self.device.generation = answer["generation"]
                 self.device.cursor = None
         self.recovered_at = time.perf_counter()
         self.recovery.seconds += time.perf_counter() - started
+
+    async def _recover_page(
+        self, done: bool = False, **lists: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "device_id": str(self.device.device_id),
+            "confirmed_seq": self.device.confirmed_seq,
+            "done": done,
+            **lists,
+        }
+        if self.device.generation is not None:
+            body["generation"] = self.device.generation
+        if self.device.receipt is not None:
+            body["receipt"] = self.device.receipt
+        content = httpx.Request("POST", "/", json=body).read()
+        r = self._seen(
+            await self.http.post(
+                "/api/sync/recover",
+                content=content,
+                headers={**self.device.auth, "Content-Type": "application/json"},
+            )
+        )
+        if r.status_code != 200:
+            raise DrillFailure(f"{self.name}: recover answered {r.status_code}: {r.text[:500]}")
+        self.recovery.pages += 1
+        self.recovery.request_bytes += len(content)
+        return r.json()
 
     def _put_back(self, result: dict[str, Any]) -> None:
         self.recovery.statuses[result["status"]] += 1

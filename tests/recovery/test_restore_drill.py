@@ -72,7 +72,6 @@ async def test_the_restore_drill(drilled: tuple[AppInProcess, Drill]) -> None:
     await _no_phone_is_wedged_and_the_server_holds_what_every_phone_holds(drill)
     await _nothing_is_applied_twice(drill)
     await _desk_work_the_phones_saw_is_listed_for_the_agency_administrator(site, drill)
-    # Last: it is expected to fail until the reserve answer carries seals.
     await _submissions_after_the_restore_get_codes_never_handed_out_before(drill)
 
 
@@ -85,7 +84,8 @@ async def _no_phone_is_wedged_and_the_server_holds_what_every_phone_holds(drill:
         assert phone.recovery.times == recoveries == 1, phone.name
         assert not [s for s in phone.responses if s >= 500], (phone.name, phone.responses)
         assert phone.recovery.statuses["rejected"] == 0, (phone.name, phone.recovery.reasons)
-    assert drill.citizens[0].recovery.pages == 2  # more than a page of dossiers
+    # One page of file seals, then more than a page of dossiers.
+    assert drill.citizens[0].recovery.pages == 3
 
     server = await _server_dossiers()
     for phone in drill.phones:
@@ -127,8 +127,7 @@ async def _submissions_after_the_restore_get_codes_never_handed_out_before(drill
     # lost too: the phones put those back (with the seal the reserve answer gave).
     reserved = [o for o in drill.submits_after_restore if o["payload"].get("reserved_code")]
     assert len(reserved) == 2 * len(drill.outreach)
-    if not all(r.get("seal") for p in drill.outreach for r in p.reserved.values()):
-        pytest.xfail("the reserve answer carries no seal yet (branch pull-generation)")
+    assert all(r["seal"] for p in drill.outreach for r in p.reserved.values())
     assert all(o.get("code") == o["payload"]["reserved_code"] for o in reserved), [
         (o["payload"], o["status"], o.get("reasons")) for o in reserved
     ]
@@ -215,7 +214,6 @@ async def test_a_phone_registered_after_the_backup_puts_back_before_its_outbox_a
         await site.stop()
 
 
-@pytest.mark.xfail(reason="the pull reports no generation yet (branch pull-generation)")
 async def test_a_phone_with_nothing_queued_meets_the_restore_on_its_pull_and_puts_back(
     settings: Settings, tmp_path: Path
 ) -> None:
