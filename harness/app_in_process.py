@@ -17,7 +17,7 @@ from asgi_lifespan import LifespanManager
 
 from harness.server_process import PASSWORD, REPO, insert_accounts
 from server.app import create_app
-from server.recovery.restore import restore_backup
+from server.recovery.restore import restore_backup, restore_data
 from server.settings import Settings
 
 BASE_URL = "http://localhost:8000"
@@ -29,9 +29,12 @@ class AppInProcess:
 
     password = PASSWORD
 
-    def __init__(self, settings: Settings, backups: Path) -> None:
+    def __init__(self, settings: Settings, backups: Path, declared: bool = True) -> None:
         self.settings = msgspec.structs.replace(settings, demo_mode=True)
         self.backups = backups
+        # False: restored some other way (a disk snapshot) and nobody ran `motcua
+        # restored`; the server must learn it from the phones (§9.1).
+        self.declared = declared
         self.app: Any = None
         self._lifespan: LifespanManager | None = None
         self._backup: Path | None = None
@@ -83,5 +86,8 @@ class AppInProcess:
         """The server stopped, the last backup put back (a new generation), started again."""
         assert self._backup is not None, "no backup taken"
         await self.stop()
-        await restore_backup(self.settings, self._backup)
+        if self.declared:
+            await restore_backup(self.settings, self._backup)
+        else:
+            await restore_data(self.settings, self._backup)
         await self.start()

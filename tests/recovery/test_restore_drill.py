@@ -29,15 +29,19 @@ from harness.restore_drill import (
 from harness.samples import jpeg
 from harness.sync_client import SyncDevice, birth_answers
 from server.dossiers.tables import AppliedMutation, Dossier, DossierConflict, DossierHistory
-from server.recovery.tables import PutBack
+from server.recovery.tables import PutBack, ServerGeneration
 from server.settings import Settings
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-async def drilled(settings: Settings, tmp_path: Path) -> AsyncIterator[tuple[AppInProcess, Drill]]:
-    site = AppInProcess(settings, tmp_path / "backups")
+@pytest.fixture(params=["declared", "undeclared"])
+async def drilled(
+    settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[tuple[AppInProcess, Drill]]:
+    """`undeclared`: the database put back some other way, nobody ran `motcua restored`;
+    the phones' receipts must prove it, twenty of them at once."""
+    site = AppInProcess(settings, tmp_path / "backups", declared=request.param == "declared")
     await site.start()
     drill = None
     try:
@@ -69,6 +73,9 @@ async def _server_dossiers() -> dict[str, dict]:
 async def test_the_restore_drill(drilled: tuple[AppInProcess, Drill]) -> None:
     """One drill per database, every check on it (the drill takes about 15 s)."""
     site, drill = drilled
+    # One restore, one generation, however many phones proved it at once.
+    generations = await ServerGeneration.select(ServerGeneration.cause)
+    assert [g["cause"] for g in generations] == ["restore" if site.declared else "detected"]
     await _no_phone_is_wedged_and_the_server_holds_what_every_phone_holds(drill)
     await _nothing_is_applied_twice(drill)
     await _desk_work_the_phones_saw_is_listed_for_the_agency_administrator(site, drill)
