@@ -12,9 +12,10 @@ import uuid
 import msgspec
 from piccolo.engine.base import Engine
 
-from server.recovery.generation import begin_generation
+from server.recovery.generation import begin_generation, current_generation
 from server.recovery.keys import seal_key
-from server.sql import LOCK_DEVICE_SEQUENCE, Sql
+from server.recovery.tables import ServerGeneration
+from server.sql import LOCK_DEVICE_SEQUENCE, Dialect, Sql, dialect_of
 from sync.seals import receipt_seal, sealed
 
 
@@ -66,12 +67,26 @@ async def lock_device(engine: Engine, device_id: uuid.UUID, claims: DeviceClaims
     ahead_in_generation = (claims.generation or 0) > found.current_generation
     if not (ahead_in_seq or ahead_in_generation) or not _proven(found, claims):
         return found
+    # Another device may have proved the same restore a moment ago, in a transaction
+    # that committed after this one read the generation (PostgreSQL reads committed
+    # data per statement): one restore, one generation.
+    now = await _generation_locked(engine)
+    if now > found.current_generation:
+        return msgspec.structs.replace(found, current_generation=now)
     detail = (
         f"device {device_id} was confirmed seq {claims.confirmed_seq}, "
         f"the database holds {found.last_seq}; it knew generation {claims.generation}"
     )
     number = await begin_generation(engine, "detected", detail=detail, after=claims.generation or 0)
     return msgspec.structs.replace(found, current_generation=number)
+
+
+async def _generation_locked(engine: Engine) -> int:
+    """The current generation, read once no other transaction may begin one before
+    this one ends. SQLite's write transaction already holds the whole database."""
+    if dialect_of(engine) is Dialect.POSTGRES:
+        await ServerGeneration.raw("LOCK TABLE server_generation IN SHARE ROW EXCLUSIVE MODE")
+    return await current_generation(engine)
 
 
 def _proven(found: DeviceSequence, claims: DeviceClaims) -> bool:

@@ -74,8 +74,10 @@ async def test_the_restore_drill(drilled: tuple[AppInProcess, Drill]) -> None:
     """One drill per database, every check on it (the drill takes about 15 s)."""
     site, drill = drilled
     # One restore, one generation, however many phones proved it at once.
-    generations = await ServerGeneration.select(ServerGeneration.cause)
-    assert [g["cause"] for g in generations] == ["restore" if site.declared else "detected"]
+    generations = await ServerGeneration.select()
+    assert [g["cause"] for g in generations] == ["restore" if site.declared else "detected"], (
+        generations
+    )
     await _no_phone_is_wedged_and_the_server_holds_what_every_phone_holds(drill)
     await _nothing_is_applied_twice(drill)
     await _desk_work_the_phones_saw_is_listed_for_the_agency_administrator(site, drill)
