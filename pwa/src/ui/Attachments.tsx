@@ -32,7 +32,7 @@ function Thumb({ sha256 }: { sha256: string }) {
       .then((r) => {
         if (!r) return;
         setRecord(r);
-        if (r.type.startsWith('image/')) {
+        if (r.blob && r.type.startsWith('image/')) {
           objectUrl = URL.createObjectURL(r.blob);
           setUrl(objectUrl);
         }
@@ -46,8 +46,9 @@ function Thumb({ sha256 }: { sha256: string }) {
     <figure class={refused ? 'thumb refused' : 'thumb'}>
       {url ? <img src={url} alt="" /> : <div class="pdf">{record?.type === 'application/pdf' ? 'PDF' : '…'}</div>}
       <figcaption>
-        {record ? `${Math.round(record.size / 1024)} KB` : t('Không lưu trên máy này', 'Not kept on this device')}
+        {record && !record.blob ? '' : record ? `${Math.round(record.size / 1024)} KB` : t('Không lưu trên máy này', 'Not kept on this device')}
         {record && (refused ? ` · ${t('bị từ chối', 'refused')}` : record.uploaded ? ' ✓' : ` · ${t('chờ gửi', 'waiting')}`)}
+        {record && !record.blob && !refused && ` ${t('Không lưu trên máy này', 'Not kept on this device')}`}
       </figcaption>
     </figure>
   );
