@@ -4,6 +4,7 @@
 // sent again from its bytes, or, with no bytes left, the person must add it again.
 
 import type { BlobRecord, FileRefusal, MotcuaDB } from './db';
+import { LOST } from './refused';
 
 /** The record still holds the file's bytes. */
 export function holdsBytes(record: BlobRecord): record is BlobRecord & { blob: Blob } {
@@ -36,7 +37,7 @@ export async function sealedFiles(db: MotcuaDB): Promise<SealedFile[]> {
 /** A file neither the server nor this device holds any more, as the person is shown it. */
 export function lostFile(name: string, now: Date): FileRefusal {
   return {
-    code: 'file_lost',
+    code: LOST,
     message: `\u201c${name}\u201d: Máy chủ không còn giữ tệp này và máy này cũng đã xoá tệp để giải phóng bộ nhớ. Hãy bỏ tệp rồi thêm lại.`,
     at: now.toISOString(),
   };

@@ -9,7 +9,7 @@ import { attachNewFile, detachFile } from '../dossiers';
 import { ACCEPTED, FileRefused, prepareFile, storeBlob } from '../files';
 import { t } from '../i18n';
 import { fileNotSavedText, isStorageFull } from '../storageFull';
-import { forgetRefusedFile, withoutName } from '../refused';
+import { forgetRefusedFile, LOST, withoutName } from '../refused';
 
 interface Props {
   id: string;
@@ -130,8 +130,16 @@ export function Attachments({ id, dossierId, path, value, max = 10, readOnly, on
         .filter((f) => value.includes(f.sha256))
         .map((f) => (
           <p key={f.sha256} class="error" role="alert" data-testid="refused-file">
-            {t(`Tệp “${f.name}” bị máy chủ từ chối`, `The server refused “${f.name}”`)}: {withoutName(f.refused.message)}{' '}
-            {readOnly ? '' : t('Hãy bấm “Bỏ” rồi chọn tệp khác.', 'Remove it and choose another.')}
+            {f.refused.code === LOST ? (
+              <>
+                {t(`Tệp “${f.name}” cần được thêm lại`, `“${f.name}” must be added again`)}: {t(withoutName(f.refused.message), 'neither the server nor this device holds it any more.')}
+              </>
+            ) : (
+              <>
+                {t(`Tệp “${f.name}” bị máy chủ từ chối`, `The server refused “${f.name}”`)}: {withoutName(f.refused.message)}{' '}
+                {readOnly ? '' : t('Hãy bấm “Bỏ” rồi chọn tệp khác.', 'Remove it and choose another.')}
+              </>
+            )}
           </p>
         ))}
       {error && <p class="error">{error}</p>}
