@@ -6,6 +6,7 @@
 
 import type { BlobRecord, MotcuaDB, OutboxItem } from './db';
 import { holdsBytes } from './heldFiles';
+import { isStorageFull } from './storageFull';
 
 const HASH = /^[0-9a-f]{64}$/;
 
@@ -47,11 +48,25 @@ function withoutBytes({ blob: _bytes, upload_url: _sent, last_error: _error, ...
   return { ...kept, bytes_removed: true };
 }
 
-/** Removes the sent files' bytes from the device, in one transaction; returns what went. */
+/** Removes the sent files' bytes from the device; returns what went. */
 export async function removeSentFiles(db: MotcuaDB): Promise<Removable> {
+  try {
+    // One transaction: each record is written again without its bytes.
+    const tx = db.transaction(['blobs', 'outbox'], 'readwrite');
+    const gone = removable(await tx.objectStore('blobs').getAll(), neededBy(await tx.objectStore('outbox').getAll()));
+    for (const b of gone) await tx.objectStore('blobs').put(withoutBytes(b));
+    await tx.done;
+    return summary(gone);
+  } catch (error) {
+    if (!isStorageFull(error)) throw error;
+  }
+  // A phone so full that it refuses even the smaller records: the files go first (a
+  // delete needs no room), then their records come back without the bytes, in the room
+  // just freed. Only where even that is refused does a file's seal go with its bytes.
   const tx = db.transaction(['blobs', 'outbox'], 'readwrite');
   const gone = removable(await tx.objectStore('blobs').getAll(), neededBy(await tx.objectStore('outbox').getAll()));
-  for (const b of gone) await tx.objectStore('blobs').put(withoutBytes(b));
+  for (const b of gone) await tx.objectStore('blobs').delete(b.sha256);
   await tx.done;
+  for (const b of gone) await db.add('blobs', withoutBytes(b)).catch(() => undefined);
   return summary(gone);
 }

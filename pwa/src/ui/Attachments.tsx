@@ -46,9 +46,10 @@ function Thumb({ sha256 }: { sha256: string }) {
     <figure class={refused ? 'thumb refused' : 'thumb'}>
       {url ? <img src={url} alt="" /> : <div class="pdf">{record?.type === 'application/pdf' ? 'PDF' : '…'}</div>}
       <figcaption>
-        {record && !record.blob ? '' : record ? `${Math.round(record.size / 1024)} KB` : t('Không lưu trên máy này', 'Not kept on this device')}
-        {record && (refused ? ` · ${t('bị từ chối', 'refused')}` : record.uploaded ? ' ✓' : ` · ${t('chờ gửi', 'waiting')}`)}
-        {record && !record.blob && !refused && ` ${t('Không lưu trên máy này', 'Not kept on this device')}`}
+        {!record?.blob
+          ? // Freed to make room (the server keeps it), or lost after a restore.
+            t('Không lưu trên máy này', 'Not kept on this device') + (record?.lost ? ` · ${t('cần thêm lại', 'add it again')}` : '')
+          : `${Math.round(record.size / 1024)} KB` + (refused ? ` · ${t('bị từ chối', 'refused')}` : record.uploaded ? ' ✓' : ` · ${t('chờ gửi', 'waiting')}`)}
       </figcaption>
     </figure>
   );
