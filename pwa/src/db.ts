@@ -5,7 +5,8 @@
 //   outbox     mutations waiting for the server's outcome, by seq (and rejected ones,
 //              kept so the person sees why, with their data)
 //   dossiers   the device's dossiers: its own answers plus the server's last view
-//   blobs      attachment files by SHA-256, with whether the server has them
+//   blobs      attachment files by SHA-256, with whether the server has them and its seal
+//              (kept, without the bytes, when the person frees space)
 //   reference  catalog, procedure forms and communes with their ETags
 //   codes      dossier codes reserved for outreach work
 //   notices    in-app notices (state changes, officials' messages)
@@ -88,13 +89,22 @@ export interface LocalDossier {
 
 export interface BlobRecord {
   sha256: string;
-  blob: Blob;
+  /** The file's bytes; absent once the person freed space (`bytes_removed`) or the file is `lost`. */
+  blob?: Blob;
   type: string;
   size: number;
   name: string;
   created_at: string;
   /** The server holds a verified copy. */
   uploaded: boolean;
+  /** The server's seal on (account, hash): proof that it got the bytes from this account,
+   *  which puts the file back without its bytes after a restore (sync/README.md §9.2). */
+  seal?: string;
+  /** The person freed space: the record stays (hash, seal) but the bytes left the device. */
+  bytes_removed?: true;
+  /** Neither the server (after a restore) nor this device holds the bytes: the person must
+   *  add the file again. Shown as a refused file (`refused`, code `file_lost`). */
+  lost?: true;
   /** A tus upload URL to resume from. */
   upload_url?: string;
   last_error?: string;

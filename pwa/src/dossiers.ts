@@ -4,6 +4,7 @@
 import { nextStamp, type Answers, type BlobRecord, type LocalDossier, type MotcuaDB } from './db';
 import type { JsonValue } from './forms/types';
 import { chosenValue, type ConflictChoice } from './conflicts';
+import { recordToStore } from './heldFiles';
 import { enqueueIn, OUTBOX_STORES, type Tx } from './outbox';
 import { State } from './states';
 import { uuid7 } from './uuid7';
@@ -107,7 +108,8 @@ export async function attachFile(db: MotcuaDB, id: string, path: string, sha256:
 export async function attachNewFile(db: MotcuaDB, id: string, path: string, record: BlobRecord, now = new Date()): Promise<LocalDossier> {
   const tx = db.transaction(['blobs', ...OUTBOX_STORES], 'readwrite');
   return inTransaction(tx, async () => {
-    if (!(await tx.objectStore('blobs').get(record.sha256))) await tx.objectStore('blobs').put(record);
+    const stored = recordToStore(await tx.objectStore('blobs').get(record.sha256), record);
+    if (stored) await tx.objectStore('blobs').put(stored);
     // Over more stores than Tx names, so it does all a Tx does (idb's types say otherwise).
     return attachIn(tx as unknown as Tx, id, path, record.sha256, now);
   });

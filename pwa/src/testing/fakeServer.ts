@@ -1,7 +1,8 @@
 // A small in-memory stand-in for the sync server, for unit tests: exactly-once per
 // (device, seq), field versions and conflicts as sync/merge.py decides them, codes on
 // submit, a change feed, and files as server/attachments does them: which hashes are
-// missing, tus creation / HEAD / PATCH by offset, the SHA-256 checked on the last byte.
+// missing, tus creation / HEAD / PATCH by offset, the SHA-256 checked on the last byte,
+// and the file seal (`seals` of missing, the Motcua-File-Seal header of a completed upload).
 // Faults are injected per request.
 
 import type { DossierView, Outcome, PushResponse } from '../api/types';
@@ -104,7 +105,18 @@ export class FakeServer {
   };
 
   private missing(body: { hashes: string[] }) {
-    return { missing: body.hashes.filter((h) => !this.blobs.has(h)), upload_url: UPLOADS_PATH, chunk_size: this.chunkSize };
+    const seals = Object.fromEntries(body.hashes.filter((h) => this.blobs.has(h)).map((h) => [h, this.fileSeal(h)]));
+    return { missing: body.hashes.filter((h) => !this.blobs.has(h)), upload_url: UPLOADS_PATH, chunk_size: this.chunkSize, seals };
+  }
+
+  /** The server's seal on (this account, hash), as sync/seals.py's file_seal gives it. */
+  fileSeal(sha256: string): string {
+    return `file-seal:${sha256}`;
+  }
+
+  /** A completed, verified upload's answers carry its seal. */
+  private sealHeader(upload: TusUpload): Record<string, string> {
+    return upload.offset === upload.length && this.blobs.has(upload.sha256) ? { 'Motcua-File-Seal': this.fileSeal(upload.sha256) } : {};
   }
 
   private async tus(method: string, url: URL, headers: Headers, body: unknown): Promise<Response> {
@@ -122,7 +134,7 @@ export class FakeServer {
     if (method === 'HEAD') {
       return new Response(null, {
         status: 200,
-        headers: { ...tusHeaders, 'Upload-Offset': String(upload.offset), 'Upload-Length': String(upload.length), 'Cache-Control': 'no-store' },
+        headers: { ...tusHeaders, 'Upload-Offset': String(upload.offset), 'Upload-Length': String(upload.length), 'Cache-Control': 'no-store', ...this.sealHeader(upload) },
       });
     }
     if (method !== 'PATCH') return this.json(405, { type: '/problems/method_not_allowed' });
@@ -140,7 +152,7 @@ export class FakeServer {
       if ((await sha256Hex(upload.bytes)) !== upload.sha256) return this.json(422, { type: '/problems/hash_mismatch' });
       this.blobs.set(upload.sha256, upload.bytes);
     }
-    return new Response(null, { status: 204, headers: { ...tusHeaders, 'Upload-Offset': String(upload.offset) } });
+    return new Response(null, { status: 204, headers: { ...tusHeaders, 'Upload-Offset': String(upload.offset), ...this.sealHeader(upload) } });
   }
 
   private json(status: number, body: unknown): Response {
