@@ -2,6 +2,7 @@
 // each birth registered offline, so the family leaves with its final code.
 
 import { api, dataOf, type Fetch } from './api/http';
+import type { Reservation } from './api/types';
 import { getMeta, type DeviceRecord, type MotcuaDB, type ReservedCode } from './db';
 import { DEVICE_KEY } from './sync';
 
@@ -15,7 +16,13 @@ export async function reserveCodes(db: MotcuaDB, count: number, fetch?: Fetch): 
       body: { count },
     }),
   );
-  const codes = answer.codes.map((c) => ({ code: c.code, commune_code: answer.commune_code, expires_at: c.expires_at }));
+  // The seal lets a restored server take the reservation back from this device (§9).
+  const codes: ReservedCode[] = answer.codes.map((c: Reservation) => ({
+    code: c.code,
+    commune_code: answer.commune_code,
+    expires_at: c.expires_at,
+    ...(c.seal ? { seal: c.seal } : {}),
+  }));
   const tx = db.transaction('codes', 'readwrite');
   for (const c of codes) await tx.store.put(c);
   await tx.done;

@@ -14,10 +14,13 @@ export type ProcedureSummary = S['ProcedureSummary'];
 export type ProcedureDetail = S['ProcedureDetail'];
 export type CommunesPayload = S['CommunesPayload'];
 export type ProvinceEntry = S['ProvinceEntry'];
-export type DossierView = S['DossierView'];
-export type PullResponse = S['PullResponse'];
-export type PushResponse = S['PushResponse'];
-export type Outcome = S['Outcome'];
+// `seal` and `generation` (sync/README.md §9) are added by hand until schema.d.ts is
+// regenerated with them (the lead does at merge): then these become plain S['…'] again.
+export type DossierView = S['DossierView'] & { seal?: string | null };
+export type PullResponse = Omit<S['PullResponse'], 'dossiers'> & { dossiers: DossierView[]; generation?: number };
+export type PushResponse = Omit<S['PushResponse'], 'outcomes'> & { outcomes: Outcome[]; generation?: number };
+export type Outcome = S['Outcome'] & { seal?: string | null };
+export type Reservation = S['Reservation'] & { seal?: string };
 export type Reason = S['Reason'];
 export type FieldConflict = S['FieldConflict'];
 export type Conflict = S['Conflict'];
@@ -27,7 +30,7 @@ export type SessionInfo = S['SessionInfo'];
 export type DeviceCredential = S['DeviceCredential'];
 export type CaptchaOut = S['CaptchaOut'];
 export type LookupResult = S['LookupResult'];
-export type ReserveResponse = S['ReserveResponse'];
+export type ReserveResponse = Omit<S['ReserveResponse'], 'codes'> & { codes: Reservation[] };
 export type WebauthnOptions = S['WebauthnOptions'];
 export type RegisterRequest = S['RegisterRequest'];
 export type LocalizedText = S['Text'];
@@ -52,6 +55,88 @@ export interface Mutation {
 export interface PushEnvelope {
   device_id: string;
   mutations: Mutation[];
+  /** The highest `last_seq` any push answer gave this device (§9). */
+  confirmed_seq?: number;
+  /** The server generation the device last synced in; null before it ever learnt one (§9). */
+  generation?: number | null;
+}
+
+// ---- After a restore (sync/README.md §9.2), written by hand until the server's
+// POST /api/sync/recover is in schema.d.ts (`npm run api-types`, the lead at merge):
+// then these become S['HeldDossier'], … and RecoverPaths goes.
+
+/** sync/messages.py: HeldDossier. */
+export interface HeldDossier {
+  id: string;
+  procedure_code: string;
+  schema_version: number;
+  state: number;
+  version: number;
+  fields?: Record<string, unknown>;
+  code?: string | null;
+  seal?: string | null;
+  submitted_at?: string | null;
+  deleted?: boolean;
+}
+
+/** sync/messages.py: HeldReservation. */
+export interface HeldReservation {
+  code: string;
+  expires_at: string;
+  seal: string;
+}
+
+/** sync/messages.py: RecoverRequest. */
+export interface RecoverRequest {
+  device_id: string;
+  confirmed_seq: number;
+  generation: number | null;
+  dossiers: HeldDossier[];
+  reservations: HeldReservation[];
+  done: boolean;
+}
+
+/** sync/messages.py: PutBackResult. */
+export interface PutBackResult {
+  dossier_id: string;
+  status: 'restored' | 'kept' | 'conflict' | 'rejected';
+  version?: number | null;
+  state?: number | null;
+  code?: string | null;
+  conflicts?: FieldConflict[];
+  reasons?: Reason[];
+}
+
+/** sync/messages.py: RecoverResponse. */
+export interface RecoverResponse {
+  generation: number;
+  last_seq: number;
+  recovered: boolean;
+  results?: PutBackResult[];
+  reservations_restored?: number;
+  reservations_refused?: Reason[];
+}
+
+/** The path openapi-fetch will know from schema.d.ts once the endpoint is in it. */
+export interface RecoverPaths {
+  '/api/sync/recover': {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: { query?: never; header?: never; path?: never; cookie?: never };
+      requestBody: { content: { 'application/json': RecoverRequest } };
+      responses: {
+        200: { headers: { [name: string]: unknown }; content: { 'application/json': RecoverResponse } };
+        default: { headers: { [name: string]: unknown }; content: { 'application/json': Problem } };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 
 /** An RFC 9457 problem document as server/problems.py writes it. */
