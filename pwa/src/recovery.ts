@@ -220,3 +220,14 @@ export async function recover(deps: RecoveryDeps): Promise<RecoveryOutcome> {
     },
   };
 }
+
+/** The person has read why a restored server did not take a dossier back: the note goes (the data stays). */
+export async function dismissPutBackRefusal(db: MotcuaDB, id: string): Promise<void> {
+  const tx = db.transaction('dossiers', 'readwrite');
+  const d = await tx.store.get(id);
+  if (d?.put_back_refused) {
+    delete d.put_back_refused;
+    await tx.store.put(d);
+  }
+  await tx.done;
+}
