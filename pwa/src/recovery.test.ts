@@ -147,4 +147,31 @@ describe('recover', () => {
     await recover({ db, device, fetch });
     expect(server.dossiers.get('0190b000-0000-7000-8000-000000000001')!.version).toBe(version);
   });
+
+  it('a page refused for one dossier (422 naming it) goes again without it; that one stays here with the reason', async () => {
+    const { db, device, server, fetch } = await phone();
+    const ids = ['0190b000-0000-7000-8000-000000000001', '0190b000-0000-7000-8000-000000000002', '0190b000-0000-7000-8000-000000000003'];
+    for (const id of ids) await db.put('dossiers', synced(id));
+    const message = 'Expected `str` of length <= 64 - at `$.dossiers[1].procedure_code`';
+    server.faults.push({ status: 422, body: { type: '/problems/validation_failed', detail: message, errors: [{ path: '$.dossiers[1].procedure_code', code: 'invalid', message }] } });
+
+    const outcome = await recover({ db, device, fetch });
+
+    expect(bodies(server).map((b) => b.dossiers.map((d) => d.id))).toEqual([ids, [ids[0], ids[2]]]);
+    expect(outcome.summary).toMatchObject({ put_back: 2, refused: 1 });
+    const kept = (await db.get('dossiers', ids[1]!))!;
+    expect(kept.put_back_refused!.reasons).toEqual([{ code: 'invalid', path: '$.dossiers[1].procedure_code', message }]);
+    expect(kept.answers).toEqual({ 'child.full_name': 'Bé 002' });
+  });
+
+  it('keeps each page under the server\'s body limit', async () => {
+    const { db, device, server, fetch } = await phone();
+    const long = 'x'.repeat(150_000);
+    for (let n = 0; n < 7; n++) await db.put('dossiers', synced(`0190b000-0000-7000-8000-00000000000${n}`, { answers: { 'child.note': long } }));
+    await recover({ db, device, fetch });
+    const sizes = server.requests.filter((r) => r.path === '/api/sync/recover').map((r) => JSON.stringify(r.body).length);
+    expect(sizes.length).toBeGreaterThan(1);
+    expect(Math.max(...sizes)).toBeLessThan(1024 * 1024);
+    expect(bodies(server).flatMap((b) => b.dossiers)).toHaveLength(7);
+  });
 });

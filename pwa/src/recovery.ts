@@ -8,8 +8,8 @@
 // sent again after a cut changes nothing. What it answers is applied here; the full
 // pull that follows (the cursor is forgotten) brings the server's views.
 
-import { api, dataOf, undescribedBody, type Fetch } from './api/http';
-import type { HeldDossier, HeldReservation, PutBackResult, RecoverPaths, RecoverRequest, RecoverResponse } from './api/types';
+import { ApiError, api, dataOf, undescribedBody, type Fetch } from './api/http';
+import type { HeldDossier, HeldReservation, PutBackResult, Reason, RecoverPaths, RecoverRequest, RecoverResponse } from './api/types';
 import type { Client } from 'openapi-fetch';
 import { nextStamp, type Answers, type DeviceRecord, type LocalDossier, type MotcuaDB, type RecoverySummary } from './db';
 import { deletedDrafts } from './deletedDrafts';
@@ -23,6 +23,8 @@ export const RECOVER_URL = '/api/sync/recover' as const;
 export const PUT_BACK_PAGE = 100;
 /** Reserved codes in one put-back (sync/messages.py MAX_HELD_RESERVATIONS). */
 export const MAX_HELD_RESERVATIONS = 500;
+/** A page's size on the wire, under the server's body limit (sync/messages.py MAX_BODY_BYTES). */
+export const PUT_BACK_PAGE_BYTES = 900 * 1024;
 
 export interface UploadReport {
   /** The server accepts uploads (else files wait on the device). */
@@ -132,10 +134,35 @@ async function heldReservations(db: MotcuaDB): Promise<HeldReservation[]> {
     .map((c) => ({ code: c.code, expires_at: c.expires_at, seal: c.seal! }));
 }
 
-function pages<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out.length ? out : [[]];
+/** At most 100 dossiers a page, and within the server's body limit; always one page (the last says `done`). */
+function pages(dossiers: readonly HeldDossier[]): HeldDossier[][] {
+  const out: HeldDossier[][] = [[]];
+  let bytes = 0;
+  for (const d of dossiers) {
+    const size = JSON.stringify(d).length * 2; // UTF-16 worst case, as the push counts
+    const page = out.at(-1)!;
+    if (page.length >= PUT_BACK_PAGE || (page.length && bytes + size > PUT_BACK_PAGE_BYTES)) {
+      out.push([d]);
+      bytes = size;
+    } else {
+      page.push(d);
+      bytes += size;
+    }
+  }
+  return out;
+}
+
+/** The entry a 422 names (`$.dossiers[3].schema_version`), with the server's reasons. */
+function refusedEntry(error: unknown): { list: 'dossiers' | 'reservations'; index: number; reasons: Reason[] } | null {
+  if (!(error instanceof ApiError) || error.status !== 422) return null;
+  for (const e of error.problem.errors ?? []) {
+    const m = /^\$\.(dossiers|reservations)\[(\d+)\]/.exec(e.path);
+    if (m) {
+      const reasons = (error.problem.errors ?? []).map((x) => ({ code: x.code ?? 'invalid', path: x.path, message: x.message ?? '' }));
+      return { list: m[1] as 'dossiers' | 'reservations', index: Number(m[2]), reasons };
+    }
+  }
+  return null;
 }
 
 /** The server's answers, on the device: conflicts to choose, refusals to read, the server's versions. */
@@ -194,13 +221,34 @@ export async function recover(deps: RecoveryDeps): Promise<RecoveryOutcome> {
     confirmed_seq: await confirmedSeq(db, device.device_id),
     generation: (await keptGeneration(db)) ?? null,
   };
-  const all = pages(dossiers, PUT_BACK_PAGE);
+  const all = pages(dossiers);
   const results: PutBackResult[] = [];
   let answer: RecoverResponse | undefined;
-  for (const [n, page] of all.entries()) {
+  let codesRefused = 0;
+  for (const [n, first] of all.entries()) {
     const last = n === all.length - 1;
-    const request: RecoverRequest = { ...base, dossiers: page, reservations: last ? reservations : [], done: last };
-    answer = await dataOf(recoverApi.POST(RECOVER_URL, { fetch: deps.fetch, headers: { Authorization: `Device ${device.credential}` }, body: undescribedBody(request) }));
+    let page = first;
+    let codes = last ? reservations : [];
+    // A page refused for one entry (422 naming it) goes again without it: that dossier
+    // stays here, refused with the server's reasons, and nothing else waits on it.
+    for (let tries = 0; ; tries++) {
+      const request: RecoverRequest = { ...base, dossiers: page, reservations: codes, done: last };
+      try {
+        answer = await dataOf(recoverApi.POST(RECOVER_URL, { fetch: deps.fetch, headers: { Authorization: `Device ${device.credential}` }, body: undescribedBody(request) }));
+        break;
+      } catch (error) {
+        const bad = tries < PUT_BACK_PAGE ? refusedEntry(error) : null;
+        if (bad?.list === 'dossiers' && page[bad.index]) {
+          results.push({ dossier_id: page[bad.index]!.id, status: 'rejected', reasons: bad.reasons });
+          page = page.filter((_, i) => i !== bad.index);
+        } else if (bad?.list === 'reservations' && codes[bad.index]) {
+          codesRefused++;
+          codes = codes.filter((_, i) => i !== bad.index);
+        } else {
+          throw error;
+        }
+      }
+    }
     results.push(...(answer.results ?? []));
   }
   if (!answer?.recovered) throw new Error('the server did not take the put-back as complete');
@@ -216,7 +264,7 @@ export async function recover(deps: RecoveryDeps): Promise<RecoveryOutcome> {
       at: now().toISOString(),
       put_back: mine.filter((r) => r.status !== 'rejected').length,
       refused: mine.filter((r) => r.status === 'rejected').length,
-      codes_refused: answer.reservations_refused?.length ?? 0,
+      codes_refused: (answer.reservations_refused?.length ?? 0) + codesRefused,
     },
   };
 }
