@@ -138,7 +138,7 @@ export class FakeServer {
           ? this.json(409, { type: '/problems/recover_first', title: 'Máy chủ đã được khôi phục từ bản sao lưu; thiết bị cần gửi lại dữ liệu', status: 409, detail: `generation ${this.generation}` })
           : this.json(200, this.push(body));
     } else if (url.pathname === '/api/sync/recover') response = this.json(200, this.recover(body));
-    else if (url.pathname === '/api/sync/codes/reserve') response = this.json(200, this.reserve(body, this.deviceOf(auth)));
+    else if (url.pathname === '/api/sync/codes/reserve') response = this.json(200, this.reserve(body, this.reserveDevice));
     else if (url.pathname === '/api/sync/pull') response = this.json(200, this.pull(url.searchParams.get('cursor')));
     else if (url.pathname === '/api/blobs/missing') response = this.json(200, this.missing(body));
     else if (url.pathname.startsWith(UPLOADS_PATH)) response = await this.tus(method, url, headers, raw);
@@ -215,11 +215,8 @@ export class FakeServer {
     return { outcomes, last_seq: last, ...(expected !== null ? { expected_seq: expected } : {}), generation: this.generation } as PushResponse;
   }
 
-  /** The fake knows one device per credential; tests that reserve codes use the default one. */
+  /** The device codes are reserved for: the fake tells devices apart by id, not by credential. */
   reserveDevice = '0190a000-0000-7000-8000-000000000001';
-  private deviceOf(_auth: string | null): string {
-    return this.reserveDevice;
-  }
 
   private reserve(body: { count: number }, device: string) {
     const codes = [];

@@ -24,9 +24,10 @@ export function SyncBar() {
   const others = attention.value - refusedCount.value;
   const parts: string[] = [];
   parts.push(online.value ? '' : t('Ngoại tuyến', 'Offline'));
-  parts.push(c.pending ? t(`${c.pending} thay đổi chờ gửi`, `${c.pending} change(s) waiting`) : t('Không có gì chờ gửi', 'Nothing waiting'));
+  // Said first: the bar is one line, and this is what the person needs to know now.
   if (meta.recovering) parts.push(recoveringText());
-  else if (phase === 'syncing') parts.push(t('Đang đồng bộ…', 'Syncing…'));
+  parts.push(c.pending ? t(`${c.pending} thay đổi chờ gửi`, `${c.pending} change(s) waiting`) : t('Không có gì chờ gửi', 'Nothing waiting'));
+  if (phase === 'syncing' && !meta.recovering) parts.push(t('Đang đồng bộ…', 'Syncing…'));
   parts.push(syncOutcomeText(refusedCount.value, meta.last_success_at));
   return (
     <a
