@@ -2,7 +2,6 @@
 // each birth registered offline, so the family leaves with its final code.
 
 import { api, dataOf, type Fetch } from './api/http';
-import type { Reservation } from './api/types';
 import { getMeta, type DeviceRecord, type MotcuaDB, type ReservedCode } from './db';
 import { DEVICE_KEY } from './sync';
 
@@ -17,7 +16,7 @@ export async function reserveCodes(db: MotcuaDB, count: number, fetch?: Fetch): 
     }),
   );
   // The seal lets a restored server take the reservation back from this device (§9).
-  const codes: ReservedCode[] = answer.codes.map((c: Reservation) => ({
+  const codes: ReservedCode[] = answer.codes.map((c) => ({
     code: c.code,
     commune_code: answer.commune_code,
     expires_at: c.expires_at,

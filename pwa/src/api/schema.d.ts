@@ -1161,6 +1161,7 @@ export interface components {
             updated_at?: string | null;
             /** @default false */
             deleted?: boolean;
+            seal?: string | null;
         };
         /** EmailRequest */
         EmailRequest: {
@@ -1318,6 +1319,7 @@ export interface components {
             code?: string | null;
             conflicts?: components["schemas"]["FieldConflict"][];
             reasons?: components["schemas"]["Reason"][];
+            seal?: string | null;
         };
         /** OverrideBody */
         OverrideBody: {
@@ -1462,12 +1464,16 @@ export interface components {
             reset?: boolean;
             /** @default false */
             pending?: boolean;
+            /** @default 1 */
+            generation?: number;
         };
         /** PushResponse */
         PushResponse: {
             outcomes: components["schemas"]["Outcome"][];
             last_seq: number;
             expected_seq?: number | null;
+            /** @default 1 */
+            generation?: number;
         };
         /** QueueItem */
         QueueItem: {
@@ -1559,6 +1565,8 @@ export interface components {
             code: string;
             /** Format: date-time */
             expires_at: string;
+            /** @default  */
+            seal?: string;
         };
         /** ReserveRequest */
         ReserveRequest: {

@@ -14,13 +14,11 @@ export type ProcedureSummary = S['ProcedureSummary'];
 export type ProcedureDetail = S['ProcedureDetail'];
 export type CommunesPayload = S['CommunesPayload'];
 export type ProvinceEntry = S['ProvinceEntry'];
-// `seal` and `generation` (sync/README.md §9) are added by hand until schema.d.ts is
-// regenerated with them (the lead does at merge): then these become plain S['…'] again.
-export type DossierView = S['DossierView'] & { seal?: string | null };
-export type PullResponse = Omit<S['PullResponse'], 'dossiers'> & { dossiers: DossierView[]; generation?: number };
-export type PushResponse = Omit<S['PushResponse'], 'outcomes'> & { outcomes: Outcome[]; generation?: number };
-export type Outcome = S['Outcome'] & { seal?: string | null };
-export type Reservation = S['Reservation'] & { seal?: string };
+export type DossierView = S['DossierView'];
+export type PullResponse = S['PullResponse'];
+export type PushResponse = S['PushResponse'];
+export type Outcome = S['Outcome'];
+export type Reservation = S['Reservation'];
 export type Reason = S['Reason'];
 export type FieldConflict = S['FieldConflict'];
 export type Conflict = S['Conflict'];
@@ -30,7 +28,7 @@ export type SessionInfo = S['SessionInfo'];
 export type DeviceCredential = S['DeviceCredential'];
 export type CaptchaOut = S['CaptchaOut'];
 export type LookupResult = S['LookupResult'];
-export type ReserveResponse = Omit<S['ReserveResponse'], 'codes'> & { codes: Reservation[] };
+export type ReserveResponse = S['ReserveResponse'];
 export type WebauthnOptions = S['WebauthnOptions'];
 export type RegisterRequest = S['RegisterRequest'];
 export type LocalizedText = S['Text'];
