@@ -280,4 +280,22 @@ describe('after the server was restored from a backup', () => {
     expect(server.dossiers.get(d.id)!.fields).toEqual({ 'child.full_name': 'Nguyễn Minh Khang', 'child.hometown': 'Huế' });
     expect(await syncMeta(db)).toMatchObject({ recovering: false });
   });
+
+  it('a phone the restored server no longer knows signs in again, and its first sync puts back what it holds', async () => {
+    const server = new FakeServer();
+    const { db, deps } = await phoneOn(server);
+    const backup = server.snapshot();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'child.full_name': 'Nguyễn Minh Khang' });
+    await syncOnce(deps);
+    server.restore(backup);
+    server.credential = 'registered-anew'; // the restored database lost the phone's credential
+    await expect(syncOnce(deps)).rejects.toThrow(/sign-in required/);
+
+    await withDevice(db, 'registered-anew', TABLET); // signed in again: a new device, its seqs from 1
+    await syncOnce(deps);
+
+    expect(recoverBodies(server)).toEqual([expect.objectContaining({ device_id: TABLET, confirmed_seq: 0, generation: 1 })]);
+    expect(server.dossiers.get(d.id)!.fields).toEqual({ 'child.full_name': 'Nguyễn Minh Khang' });
+    expect(await getMeta(db, GENERATION_KEY)).toBe(2);
+  });
 });
