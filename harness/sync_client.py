@@ -111,6 +111,10 @@ class SyncDevice:
         self.outbox: list[dict[str, Any]] = []
         self.cursor: str | None = None
         self.dossiers: dict[str, dict[str, Any]] = {}
+        # What the server told it (sync/README.md §9): the highest last_seq of any push
+        # answer, and the generation of its last answer.
+        self.confirmed_seq = 0
+        self.generation: int | None = None
 
     def queue(
         self,
@@ -132,10 +136,14 @@ class SyncDevice:
         return mutation
 
     def body(self, mutations: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "device_id": str(self.device_id),
             "mutations": self.outbox if mutations is None else mutations,
+            "confirmed_seq": self.confirmed_seq,
         }
+        if self.generation is not None:
+            body["generation"] = self.generation
+        return body
 
     async def push(
         self, mutations: list[dict[str, Any]] | None = None, msgpack: bool = False
@@ -154,10 +162,53 @@ class SyncDevice:
         """Push the outbox; drop what the server confirmed (principle 2)."""
         r = await self.push()
         assert r.status_code == 200, r.text
-        outcomes = r.json()["outcomes"]
+        answer = r.json()
+        self.confirmed_seq = max(self.confirmed_seq, answer["last_seq"])
+        self.generation = answer.get("generation", self.generation)
+        outcomes = answer["outcomes"]
         confirmed = {o["seq"] for o in outcomes}
         self.outbox = [m for m in self.outbox if m["seq"] not in confirmed]
         return outcomes
+
+    async def recover(
+        self,
+        dossiers: list[dict[str, Any]],
+        reservations: list[dict[str, Any]] | None = None,
+        done: bool = True,
+    ) -> httpx.Response:
+        """Put back what it holds (§9.2); on the last page, keep the new generation and
+        forget the cursor: the next pull is from the start."""
+        body: dict[str, Any] = {
+            "device_id": str(self.device_id),
+            "confirmed_seq": self.confirmed_seq,
+            "dossiers": dossiers,
+            "reservations": reservations or [],
+            "done": done,
+        }
+        if self.generation is not None:
+            body["generation"] = self.generation
+        r = await self.http.post("/api/sync/recover", json=body, headers=self.auth)
+        if r.status_code == 200 and done:
+            self.generation = r.json()["generation"]
+            self.cursor = None
+        return r
+
+    def held(self, dossier_id: str, **changes: Any) -> dict[str, Any]:
+        """A pulled dossier as the device holds it, for a put-back (§9.2)."""
+        view = self.dossiers[dossier_id]
+        held = {
+            "id": view["id"],
+            "procedure_code": view["procedure_code"],
+            "schema_version": view["schema_version"],
+            "state": view["state"],
+            "version": view["version"],
+            "fields": dict(view["fields"]),
+            "code": view.get("code"),
+            "seal": view.get("seal"),
+            "submitted_at": view.get("submitted_at"),
+        }
+        held.update(changes)
+        return held
 
     async def pull_all(self) -> dict[str, dict[str, Any]]:
         waits = 0
@@ -166,6 +217,7 @@ class SyncDevice:
             r = await self.http.get("/api/sync/pull", params=params, headers=self.auth)
             assert r.status_code == 200, r.text
             body = r.json()
+            self.generation = body.get("generation", self.generation)
             for view in body["dossiers"]:
                 known = self.dossiers.get(view["id"])
                 if known is None or known["version"] <= view["version"]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import sys
 import warnings
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
@@ -27,6 +29,7 @@ def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     from server.database import DatabaseUnreachable
     from server.migrate import MigrationFailed
     from server.problems import ProblemError
+    from server.recovery.manifest import BackupFailed, BackupRefused
     from server.settings import SettingsError
 
     try:
@@ -34,6 +37,8 @@ def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     except ProblemError as exc:
         details = "; ".join(f"{e.path}: {e.message}" for e in exc.errors or [])
         _fail(f"{exc.code}{': ' + details if details else ''}")
+    except (BackupRefused, BackupFailed) as exc:
+        _fail(str(exc))
     except (SettingsError, DatabaseUnreachable, CatalogDataError, MigrationFailed) as exc:
         _fail(str(exc).splitlines()[0] if not isinstance(exc, MigrationFailed) else str(exc))
 
@@ -201,6 +206,94 @@ def gc(dry_run: bool) -> None:
         f"uploads: {verb} {r.uploads_removed} expired, {r.partial_files_removed} stray partial files"
     )
     click.echo(f"store: {verb} {r.stray_objects_removed} objects with no record")
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds") if moment else "unknown"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1048576:.1f} MB"
+
+
+@main.command(
+    help="Copy the database (online: the servers keep serving) and the local blob store "
+    "into PATH, a new directory, with a manifest written last."
+)
+@click.argument("path", type=click.Path(path_type=Path, resolve_path=True))
+def backup(path: Path) -> None:
+    from server.recovery.backup import take_backup
+
+    settings = _settings()
+    m = _run(lambda: take_backup(settings, path))
+    blobs = (
+        f"{m.blob_count} blob files ({_megabytes(m.blob_bytes)})"
+        if m.blob_store == "local"
+        else "blobs not copied (S3)"
+    )
+    click.echo(
+        f"backup of {m.engine} taken at {_when(m.taken_at)} (generation {m.generation}, "
+        f"schema {m.schema}): database {_megabytes(m.database_bytes)}, {blobs} -> {path}"
+    )
+    if m.note:
+        click.echo(f"note: {m.note}")
+
+
+@main.command(
+    help="Restore the backup in PATH over the configured database and blob store. "
+    "Stop every motcua server first, and start them again afterwards. Begins a new generation: "
+    "phones put back what they hold."
+)
+@click.argument("path", type=click.Path(path_type=Path, resolve_path=True))
+def restore(path: Path) -> None:
+    from server.recovery.manifest import BackupRefused
+    from server.recovery.restore import check_restorable, restore_backup
+
+    settings = _settings()
+    try:
+        check_restorable(settings, path)  # before saying anything is being restored
+    except BackupRefused as exc:
+        _fail(str(exc))
+    click.echo(f"restoring {path}: every motcua server must be stopped until this ends")
+    r = _run(lambda: restore_backup(settings, path))
+    if settings.blob_backend == "local":
+        click.echo(f"blobs: {r.blobs_copied} files the store lacked copied back")
+    if r.dropped:
+        click.echo(f"dropped what the backup did not have: {', '.join(r.dropped)}")
+    click.echo(
+        f"restored: generation {r.generation} (backup taken at {_when(r.backup_taken_at)}, "
+        f"restored at {_when(r.started_at)}); start the servers again"
+    )
+
+
+@main.command(
+    help="After the database was restored some other way (point-in-time recovery, a disk "
+    "snapshot): begin a new generation so that phones put back what it lost. Run it with "
+    "the servers stopped, before starting them."
+)
+@click.option(
+    "--backup-taken-at",
+    "taken_at",
+    default=None,
+    help="The moment the restored database reflects (ISO 8601; UTC when no offset is given).",
+)
+def restored(taken_at: str | None) -> None:
+    from server.recovery.restore import declare_restored
+
+    moment = None
+    if taken_at is not None:
+        try:
+            moment = dt.datetime.fromisoformat(taken_at)
+        except ValueError:
+            _fail(f"--backup-taken-at: expected an ISO 8601 time, got {taken_at!r}")
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+    settings = _settings()
+    r = _run(lambda: declare_restored(settings, moment))
+    click.echo(
+        f"declared a restore: generation {r.generation} began at {_when(r.started_at)} "
+        f"(database as of {_when(r.backup_taken_at)}); phones put back what they hold"
+    )
 
 
 @main.command(help="Migrate, then serve the API and the app.")

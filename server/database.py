@@ -15,7 +15,7 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 # build_engine lives in server.engines (piccolo_conf needs it too); it is imported
 # here as well because callers build, bind and open an engine through this module.
 from server import engines
-from server.engines import build_engine
+from server.engines import bound, build_engine
 from server.settings import Settings
 
 # Piccolo looks its configuration up by module name.
@@ -96,7 +96,9 @@ def _redact(dsn: str) -> str:
 async def bound_engine(settings: Settings) -> AsyncIterator[Engine]:
     """An engine for `settings`, opened and bound to every table for the block, then
     closed: for commands, and for tests and benchmarks that read the database their
-    server processes write."""
+    server processes write. An engine bound before (an application in this process)
+    is bound again afterwards."""
+    previous = bound()
     engine = build_engine(settings)
     bind_engine(engine)
     await open_engine(engine, settings)
@@ -104,6 +106,8 @@ async def bound_engine(settings: Settings) -> AsyncIterator[Engine]:
         yield engine
     finally:
         await close_engine(engine)
+        if previous is not None:
+            bind_engine(previous)
 
 
 @asynccontextmanager

@@ -56,6 +56,10 @@ TITLES: dict[str, tuple[str, str]] = {
         "Chưa nạp dữ liệu danh mục (chạy `motcua seed`)",
         "Reference data not loaded (run `motcua seed`)",
     ),
+    "recover_first": (
+        "Máy chủ đã được khôi phục từ bản sao lưu; thiết bị cần gửi lại dữ liệu trước",
+        "The server was restored from a backup: this device must put back what it holds first",
+    ),
     "captcha_invalid": ("Mã xác nhận không đúng", "The verification code is wrong"),
     "captcha_expired": (
         "Mã xác nhận đã hết hạn, vui lòng lấy mã mới",

@@ -87,7 +87,7 @@ def _text_too_long(value: Any) -> bool:
     return False
 
 
-def _check_changes(
+def check_changes(
     procedure: Procedure, changes: dict[str, Any], allow_attachments: bool, key: str = "changes"
 ) -> dict[str, Any]:
     """Shape checks on edited fields (completeness waits for submission). Returns
@@ -152,7 +152,7 @@ def _refuse_agency_change(record: DossierRecord, changes: dict[str, Any]) -> Non
         )
 
 
-def _set_fields(
+def set_fields(
     record: DossierRecord, values: dict[str, Any], version: int, device: Any = None
 ) -> None:
     device_text = None if device is None else str(device)
@@ -347,7 +347,7 @@ class MutationApplier:
         if procedure is None:
             path = "payload.schema_version" if payload.schema_version else "payload.procedure_code"
             raise _reason("unknown_procedure", path, payload.procedure_code)
-        values = _check_changes(procedure, payload.fields, allow_attachments=False, key="fields")
+        values = check_changes(procedure, payload.fields, allow_attachments=False, key="fields")
         record = DossierRecord(
             id=mutation.dossier_id,
             owner_id=self.actor.account_id,
@@ -362,7 +362,7 @@ class MutationApplier:
             created_at=self.now,
             updated_at=self.now,
         )
-        _set_fields(record, values, 1, self.actor.device_id)
+        set_fields(record, values, 1, self.actor.device_id)
         record.commune_code = str(record.fields.get("agency.commune", ""))
         await self.store.insert(record)
         await self.store.add_history(
@@ -375,7 +375,7 @@ class MutationApplier:
         self, record: DossierRecord, mutation: Mutation, payload: EditDraft
     ) -> Applied:
         procedure = await self._procedure(record)
-        changes = _check_changes(procedure, payload.changes, allow_attachments=False)
+        changes = check_changes(procedure, payload.changes, allow_attachments=False)
         return await self._merge(record, mutation, changes, "edit_draft")
 
     async def _merge(
@@ -395,7 +395,7 @@ class MutationApplier:
             return status, []
         from_state = record.state
         record.version += 1
-        _set_fields(record, effective, record.version, self.actor.device_id)
+        set_fields(record, effective, record.version, self.actor.device_id)
         record.commune_code = str(record.fields.get("agency.commune", record.commune_code))
         conflicts: list[FieldConflict] = []
         for path, server_value, device_value in merged.conflicts:
@@ -425,7 +425,7 @@ class MutationApplier:
         current.append(payload.sha256)
         from_state = record.state
         record.version += 1
-        _set_fields(record, {payload.path: current}, record.version, self.actor.device_id)
+        set_fields(record, {payload.path: current}, record.version, self.actor.device_id)
         await self._save(
             record, "attach", from_state, detail={"path": payload.path, "sha256": payload.sha256}
         )
@@ -439,7 +439,7 @@ class MutationApplier:
         current.remove(payload.sha256)
         from_state = record.state
         record.version += 1
-        _set_fields(record, {payload.path: current}, record.version, self.actor.device_id)
+        set_fields(record, {payload.path: current}, record.version, self.actor.device_id)
         await self._save(
             record, "detach", from_state, detail={"path": payload.path, "sha256": payload.sha256}
         )
@@ -567,7 +567,7 @@ class MutationApplier:
         if len(payload.message) > MAX_TEXT:
             raise _reason("too_long", "payload.message", str(MAX_TEXT))
         procedure = await self._procedure(record)
-        changes = _check_changes(procedure, payload.changes, allow_attachments=True)
+        changes = check_changes(procedure, payload.changes, allow_attachments=True)
         _refuse_agency_change(record, changes)
         candidate = dict(record.fields)
         for path, value in changes.items():
@@ -583,7 +583,7 @@ class MutationApplier:
             record.fields = saved
         from_state = record.state
         record.version += 1
-        _set_fields(record, changes, record.version, self.actor.device_id)
+        set_fields(record, changes, record.version, self.actor.device_id)
         record.fields = _kept_fields(procedure, candidate, values)
         record.state = State.PROCESSING
         record.supplement = None
@@ -602,7 +602,7 @@ class MutationApplier:
             value = conflict.device_value
         else:
             procedure = await self._procedure(record)
-            value = _check_changes(
+            value = check_changes(
                 procedure, {conflict.path: payload.value}, allow_attachments=False
             )[conflict.path]
         _refuse_agency_change(record, {conflict.path: value})
@@ -627,7 +627,7 @@ class MutationApplier:
             )
             await self._save(record, "resolve_conflict", from_state, detail={"path": conflict.path})
             return "conflict", [FieldConflict(conflict_id, conflict.path, current, value)]
-        _set_fields(record, {conflict.path: value}, record.version, self.actor.device_id)
+        set_fields(record, {conflict.path: value}, record.version, self.actor.device_id)
         await self.store.resolve_conflict(conflict.id, value, self.actor.account_id)
         await self._save(record, "resolve_conflict", from_state, detail={"path": conflict.path})
         return "applied", []

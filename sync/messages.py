@@ -261,6 +261,8 @@ class ReserveResponse(msgspec.Struct):
 # -- after a restore (§9) ------------------------------------------------------
 
 MAX_HELD_DOSSIERS = 100
+# A page of 100 whole dossiers, answers and all.
+RECOVER_MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_HELD_RESERVATIONS = 500
 HeldState = Annotated[int, msgspec.Meta(ge=0, le=10)]
 

@@ -26,7 +26,7 @@ async function phone() {
   return { db, device, server, fetch: server.fetch as typeof fetch };
 }
 
-const bodies = (server: FakeServer) => server.requests.filter((r) => r.path === '/api/sync/recover').map((r) => r.body as RecoverRequest);
+const bodies = (server: FakeServer) => server.requests.filter((r) => r.path === '/api/sync/recover').map((r) => r.body as Required<RecoverRequest>); // the app sends every field
 
 function synced(id: string, more: Partial<LocalDossier> = {}): LocalDossier {
   return {

@@ -8,9 +8,8 @@
 // sent again after a cut changes nothing. What it answers is applied here; the full
 // pull that follows (the cursor is forgotten) brings the server's views.
 
-import { ApiError, api, dataOf, undescribedBody, type Fetch } from './api/http';
-import type { HeldDossier, HeldReservation, PutBackResult, Reason, RecoverPaths, RecoverRequest, RecoverResponse } from './api/types';
-import type { Client } from 'openapi-fetch';
+import { ApiError, api, dataOf, type Fetch } from './api/http';
+import type { HeldDossier, HeldReservation, PutBackResult, Reason, RecoverRequest, RecoverResponse } from './api/types';
 import { nextStamp, type Answers, type DeviceRecord, type LocalDossier, type MotcuaDB, type RecoverySummary } from './db';
 import { deletedDrafts } from './deletedDrafts';
 import { confirmedSeq, keptGeneration } from './generations';
@@ -60,10 +59,6 @@ export class FilesNotOnServer extends Error {
     this.name = 'FilesNotOnServer';
   }
 }
-
-// Until schema.d.ts describes POST /api/sync/recover (the lead regenerates it at merge):
-// the same client, told of that one path by hand. Then this becomes `api`.
-const recoverApi = api as unknown as Client<RecoverPaths>;
 
 const SHA256 = /^[0-9a-f]{64}$/;
 const hashesIn = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && SHA256.test(v)) : []);
@@ -234,7 +229,7 @@ export async function recover(deps: RecoveryDeps): Promise<RecoveryOutcome> {
     for (let tries = 0; ; tries++) {
       const request: RecoverRequest = { ...base, dossiers: page, reservations: codes, done: last };
       try {
-        answer = await dataOf(recoverApi.POST(RECOVER_URL, { fetch: deps.fetch, headers: { Authorization: `Device ${device.credential}` }, body: undescribedBody(request) }));
+        answer = await dataOf(api.POST(RECOVER_URL, { fetch: deps.fetch, headers: { Authorization: `Device ${device.credential}` }, body: request }));
         break;
       } catch (error) {
         const bad = tries < PUT_BACK_PAGE ? refusedEntry(error) : null;

@@ -25,7 +25,7 @@ async function phoneOn(server: FakeServer, id = PHONE) {
 }
 
 const paths = (server: FakeServer) => server.requests.map((r) => `${r.method} ${r.path}`);
-const recoverBodies = (server: FakeServer) => server.requests.filter((r) => r.path === '/api/sync/recover').map((r) => r.body as RecoverRequest);
+const recoverBodies = (server: FakeServer) => server.requests.filter((r) => r.path === '/api/sync/recover').map((r) => r.body as Required<RecoverRequest>); // the app sends every field
 
 async function syncMeta(db: MotcuaDB): Promise<SyncMeta> {
   return (await getMeta<SyncMeta>(db, SYNC_KEY)) ?? {};

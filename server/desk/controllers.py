@@ -12,10 +12,11 @@ from server.app_state import app_caches
 from server.clock import vn_today
 from server.desk.actions import decode_action, perform
 from server.desk.queue import View, desk_dossier, queue
+from server.desk.recovery import MAX_LIMIT, RecoveryList, recovery_list
 from server.desk.reports import Report, build_report, report_csv
 from server.desk.schemas import ActionResult, DeskDossier, QueueResponse, Task, TaskUpdate
 from server.desk.tasks import update_task
-from server.identity.guards import DEVICE_CREDENTIAL, current_principal, require
+from server.identity.guards import DEVICE_CREDENTIAL, admins, current_principal, require
 from server.identity.roles import Role
 from server.problems import ProblemError
 
@@ -107,6 +108,22 @@ class DeskController(Controller):
         return await update_task(
             state.engine, state.settings, await current_principal(request), dossier_id, task, data
         )
+
+    @get(
+        "/recovery",
+        guards=[admins],
+        summary="After a restore: the windows that may have been lost, and the dossiers to redo",
+    )
+    async def recovery(
+        self,
+        request: Request,
+        commune: Annotated[
+            str | None, Parameter(pattern=r"^[0-9]{5}$", description="Administrators only")
+        ] = None,
+        limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT)] = 100,
+        offset: Annotated[int, Parameter(ge=0, le=2**31 - 1)] = 0,
+    ) -> RecoveryList:
+        return await recovery_list(await current_principal(request), commune, limit, offset)
 
     @get("/reports", summary="Counts, timeliness, processing time and ratings")
     async def report(

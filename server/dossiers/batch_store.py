@@ -195,6 +195,10 @@ class BatchStore:
             return await self._store.missing_blobs(hashes, account_id)
         return unsent_or_too_large(wanted, self._sent)
 
+    async def code_holder(self, code: str) -> uuid.UUID | None:
+        await self.flush()  # a dossier of this batch may hold it
+        return await self._store.code_holder(code)
+
     async def find_duplicate(self, dup_key: str, exclude: uuid.UUID) -> uuid.UUID | None:
         await self.flush()  # another dossier of this batch may be the match
         return await self._store.find_duplicate(dup_key, exclude)

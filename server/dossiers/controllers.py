@@ -18,11 +18,15 @@ from server.identity.guards import DEVICE_CREDENTIAL, current_principal, require
 from server.identity.roles import Role
 from server.problems import FieldError, ProblemError
 from server.ratelimit.service import hit
+from server.recovery.service import recover
 from server.request_screen import SCREENS_OWN_BODY
 from sync.messages import (
     MAX_BODY_BYTES,
+    RECOVER_MAX_BODY_BYTES,
     PullResponse,
     PushResponse,
+    RecoverRequest,
+    RecoverResponse,
     ReserveRequest,
     ReserveResponse,
 )
@@ -73,6 +77,19 @@ class SyncController(Controller):
         principal = await _device_principal(request)
         epoch = app_caches(state).feed_epoch
         return encode_response(request, await pull(state.engine, principal, cursor, limit, epoch))  # pyright: ignore[reportReturnType]  # bytes encoded here; the annotation tells OpenAPI their shape
+
+    @post(
+        "/recover",
+        status_code=200,
+        request_max_body_size=RECOVER_MAX_BODY_BYTES,
+        summary="Put back what this device holds, after the server was restored (sync/README.md §9)",
+    )
+    async def recover(
+        self, request: Request, state: State, data: JSONBody[RecoverRequest]
+    ) -> RecoverResponse:
+        principal = await _device_principal(request)
+        caches = app_caches(state).dossiers
+        return await recover(state.engine, state.settings, principal, data, caches)
 
     @post(
         "/codes/reserve",

@@ -20,10 +20,11 @@ from server.dossiers.store import PiccoloStore, StoreCaches
 from server.identity.principal import Principal
 from server.notify.worker import notify_now
 from server.problems import FieldError, ProblemError
+from server.recovery.detection import DeviceClaims, lock_device
+from server.recovery.keys import seal_key
 from server.settings import Settings
 from server.sql import (
     INSERT_APPLIED_MUTATION,
-    LOCK_DEVICE_SEQUENCE,
     RECORDED_OUTCOMES,
     SET_DEVICE_SEQUENCE,
     Sql,
@@ -32,16 +33,16 @@ from server.sql import (
 )
 from sync.engine import MutationApplier
 from sync.messages import Mutation, Outcome, PushEnvelope, PushResponse
+from sync.seals import dossier_seal
 from sync.store import Actor
 
 T = TypeVar("T")
 
 
-async def _lock_sequence(sql: Sql, device_id: uuid.UUID) -> int:
-    """The device's last applied seq, its row created if new and locked (on
-    PostgreSQL the upsert holds the row lock; SQLite's IMMEDIATE transaction already
-    holds the database) until the batch commits. One round trip."""
-    return int(await sql.fetch_value(LOCK_DEVICE_SEQUENCE, device_id=device_id))
+class RecoverFirst(msgspec.Struct, frozen=True):
+    """The device has not put back what it holds since the server was restored."""
+
+    generation: int
 
 
 async def _recorded(
@@ -84,7 +85,7 @@ async def _apply_batch(
     principal: Principal,
     envelope: PushEnvelope,
     caches: StoreCaches | None,
-) -> PushResponse:
+) -> PushResponse | RecoverFirst:
     sql = Sql(engine)
     caches = caches or StoreCaches()
     store = BatchStore(PiccoloStore(engine, settings.base_url, caches), sql, caches.procedures)
@@ -96,8 +97,17 @@ async def _apply_batch(
         device_id=envelope.device_id,
     )
     applier = MutationApplier(store, actor, now, vn_today())
+    sealer = _Sealer(sql, principal.account_id)
     async with write_transaction(engine):
-        last = await _lock_sequence(sql, envelope.device_id)
+        # The device's row, created if new and locked until the batch commits (on
+        # PostgreSQL the upsert holds the row lock; SQLite's IMMEDIATE transaction
+        # already holds the database); a restore it reveals begins a generation.
+        device = await lock_device(
+            engine, envelope.device_id, DeviceClaims(envelope.confirmed_seq, envelope.generation)
+        )
+        if device.must_recover:
+            return RecoverFirst(device.current_generation)  # a generation it began commits
+        last = device.last_seq
         fresh = [m for m in envelope.mutations if m.seq > last]
         replays, applied_ids = await _recorded(
             sql,
@@ -136,7 +146,8 @@ async def _apply_batch(
                 break
             first = applied_ids.get(mutation.id)
             if first is None:
-                outcome = applied_ids[mutation.id] = await applier.apply(mutation)
+                outcome = await sealer.seal(await applier.apply(mutation))
+                applied_ids[mutation.id] = outcome
             else:
                 # Applied already under another seq (the device renumbered it while the
                 # first push was still held somewhere): never again. This seq is used
@@ -160,7 +171,32 @@ async def _apply_batch(
         await store.flush()
         await sql.execute_many(INSERT_APPLIED_MUTATION, applied)
         await sql.execute(SET_DEVICE_SEQUENCE, last_seq=last, device_id=envelope.device_id)
-    return PushResponse(outcomes=outcomes, last_seq=last, expected_seq=expected)
+        # Outcomes recorded before seals existed get theirs when replayed.
+        outcomes = [await sealer.seal(o) for o in outcomes]
+    return PushResponse(
+        outcomes=outcomes,
+        last_seq=last,
+        expected_seq=expected,
+        generation=device.current_generation,
+    )
+
+
+class _Sealer:
+    """A code goes to the device with the server's seal on it (§9.2), recorded with the
+    outcome. The key is read once per batch, and only for a batch with a code."""
+
+    def __init__(self, sql: Sql, account_id: uuid.UUID) -> None:
+        self.sql = sql
+        self.account_id = account_id
+        self.key: bytes | None = None
+
+    async def seal(self, outcome: Outcome) -> Outcome:
+        if not outcome.code or outcome.seal:
+            return outcome
+        if self.key is None:
+            self.key = await seal_key(self.sql)
+        seal = dossier_seal(self.key, outcome.dossier_id, self.account_id, outcome.code)
+        return msgspec.structs.replace(outcome, seal=seal)
 
 
 async def push(
@@ -179,6 +215,8 @@ async def push(
         lambda: _apply_batch(engine, settings, principal, envelope, caches),
         transient_errors(dialect_of(engine)),
     )
+    if isinstance(response, RecoverFirst):
+        raise ProblemError(409, "recover_first", detail=f"generation {response.generation}")
     notify_now()  # a submission's confirmation email is waiting in the outbox
     return response
 

@@ -277,6 +277,10 @@ class PiccoloStore:
         )
         return bool(rows)
 
+    async def code_holder(self, code: str) -> uuid.UUID | None:
+        row = await Dossier.select(Dossier.id).where(Dossier.code == code).first()
+        return row["id"] if row else None
+
     async def find_duplicate(self, dup_key: str, exclude: uuid.UUID) -> uuid.UUID | None:
         row = (
             await Dossier.select(Dossier.id)

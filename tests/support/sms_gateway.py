@@ -1,7 +1,9 @@
 """A real HTTP SMS gateway for tests: a tiny ASGI app served by uvicorn on
 127.0.0.1 in its own thread. It records every request, and can be told to answer
 the next N requests with an error status, or to hang on them past the client's
-timeout."""
+timeout. With `honour_keys` it behaves as the gateway contract asks (server/notify/sms.py):
+a request whose Idempotency-Key it already accepted is answered 200 again and not
+sent a second time."""
 
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ class GatewayRequest:
     headers: dict[str, str]
     body: dict
     answered: int  # the status it got
+    # Answered from an earlier request with the same Idempotency-Key: nothing was sent.
+    replayed: bool = False
 
 
 @dataclass
@@ -31,6 +35,7 @@ class Gateway:
     fail_status: int = 503
     hang: int = 0
     hang_seconds: float = 2.0
+    honour_keys: bool = False
     requests: list[GatewayRequest] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _runner: ThreadedASGI | None = None
@@ -41,8 +46,8 @@ class Gateway:
 
     @property
     def delivered(self) -> list[GatewayRequest]:
-        """The requests it accepted (2xx): the SMS that went out."""
-        return [r for r in self.requests if 200 <= r.answered < 300]
+        """The requests it accepted (2xx) and sent: the SMS that went out."""
+        return [r for r in self.requests if 200 <= r.answered < 300 and not r.replayed]
 
     def delivered_per_key(self) -> Counter:
         return Counter(r.headers.get("idempotency-key", "") for r in self.delivered)
@@ -61,8 +66,16 @@ class Gateway:
             body = json.loads(b"".join(chunks) or b"{}")
         except ValueError:
             body = {"_invalid": True}
+        key = headers.get("idempotency-key", "")
         with self._lock:
-            if self.hang > 0:
+            replayed = (
+                self.honour_keys
+                and key != ""
+                and any(r.headers.get("idempotency-key", "") == key for r in self.delivered)
+            )
+            if replayed:
+                status, hang = 200, False
+            elif self.hang > 0:
                 self.hang -= 1
                 status, hang = 503, True
             elif self.fail > 0:
@@ -75,7 +88,7 @@ class Gateway:
 
             await asyncio.sleep(self.hang_seconds)
         with self._lock:
-            self.requests.append(GatewayRequest(scope["path"], headers, body, status))
+            self.requests.append(GatewayRequest(scope["path"], headers, body, status, replayed))
         payload = json.dumps({"ok": status == 200}).encode()
         await send(
             {

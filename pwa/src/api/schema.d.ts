@@ -684,6 +684,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sync/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put back what this device holds, after the server was restored (sync/README.md §9) */
+        post: operations["ApiSyncRecoverRecover"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sync/codes/reserve": {
         parameters: {
             query?: never;
@@ -831,6 +848,23 @@ export interface paths {
         };
         /** The commune's dossiers, sorted by due date */
         get: operations["ApiDeskQueueQueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/desk/recovery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** After a restore: the windows that may have been lost, and the dossiers to redo */
+        get: operations["ApiDeskRecoveryRecovery"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1220,6 +1254,30 @@ export interface components {
             status: string;
             database: string;
         };
+        /** HeldDossier */
+        HeldDossier: {
+            /** Format: uuid */
+            id: string;
+            procedure_code: string;
+            schema_version: number;
+            state: number;
+            version: number;
+            fields?: {
+                [key: string]: unknown;
+            };
+            code?: string | null;
+            seal?: string | null;
+            submitted_at?: string | null;
+            /** @default false */
+            deleted?: boolean;
+        };
+        /** HeldReservation */
+        HeldReservation: {
+            code: string;
+            /** Format: date-time */
+            expires_at: string;
+            seal: string;
+        };
         /** HistoryEntry */
         HistoryEntry: {
             /** Format: date-time */
@@ -1263,6 +1321,14 @@ export interface components {
             submitted_at?: string | null;
             due_date?: string | null;
             appointment_date?: string | null;
+        };
+        /** LostWindow */
+        LostWindow: {
+            generation: number;
+            cause: string;
+            /** Format: date-time */
+            started_at: string;
+            backup_taken_at: string | null;
         };
         /** Message */
         Message: {
@@ -1475,6 +1541,43 @@ export interface components {
             /** @default 1 */
             generation?: number;
         };
+        /** PutBackEntry */
+        PutBackEntry: {
+            /** Format: uuid */
+            id: string;
+            generation: number;
+            /** Format: uuid */
+            dossier_id: string;
+            code: string | null;
+            commune_code: string;
+            note: string;
+            phone_state: number | null;
+            phone_state_label: components["schemas"]["Text"] | null;
+            phone_version: number | null;
+            server_state: number | null;
+            server_state_label: components["schemas"]["Text"] | null;
+            server_version: number | null;
+            detail: {
+                [key: string]: unknown;
+            };
+            /** Format: uuid */
+            device_id: string;
+            device_name: string;
+            /** Format: date-time */
+            at: string;
+        };
+        /** PutBackResult */
+        PutBackResult: {
+            /** Format: uuid */
+            dossier_id: string;
+            /** @enum {string} */
+            status: "restored" | "kept" | "conflict" | "rejected";
+            version?: number | null;
+            state?: number | null;
+            code?: string | null;
+            conflicts?: components["schemas"]["FieldConflict"][];
+            reasons?: components["schemas"]["Reason"][];
+        };
         /** QueueItem */
         QueueItem: {
             /** Format: uuid */
@@ -1514,6 +1617,34 @@ export interface components {
             path?: string;
             /** @default  */
             message?: string;
+        };
+        /** RecoverRequest */
+        RecoverRequest: {
+            /** Format: uuid */
+            device_id: string;
+            /** @default 0 */
+            confirmed_seq?: number;
+            generation?: number | null;
+            dossiers?: components["schemas"]["HeldDossier"][];
+            reservations?: components["schemas"]["HeldReservation"][];
+            /** @default true */
+            done?: boolean;
+        };
+        /** RecoverResponse */
+        RecoverResponse: {
+            generation: number;
+            last_seq: number;
+            recovered: boolean;
+            results?: components["schemas"]["PutBackResult"][];
+            /** @default 0 */
+            reservations_restored?: number;
+            reservations_refused?: components["schemas"]["Reason"][];
+        };
+        /** RecoveryList */
+        RecoveryList: {
+            generations: components["schemas"]["LostWindow"][];
+            put_backs: components["schemas"]["PutBackEntry"][];
+            total: number;
         };
         /** RegisterRequest */
         RegisterRequest: {
@@ -2919,6 +3050,45 @@ export interface operations {
             };
         };
     };
+    ApiSyncRecoverRecover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecoverRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoverResponse"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
     ApiSyncCodesReserveReserve: {
         parameters: {
             query?: never;
@@ -3322,6 +3492,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["QueueResponse"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiDeskRecoveryRecovery: {
+        parameters: {
+            query?: {
+                /** @description Administrators only */
+                commune?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryList"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -34,6 +34,11 @@ export type RegisterRequest = S['RegisterRequest'];
 export type LocalizedText = S['Text'];
 export type MissingResponse = S['MissingResponse'];
 export type PaymentProvider = S['ProviderInfo'];
+export type HeldDossier = S['HeldDossier'];
+export type HeldReservation = S['HeldReservation'];
+export type RecoverRequest = S['RecoverRequest'];
+export type PutBackResult = S['PutBackResult'];
+export type RecoverResponse = S['RecoverResponse'];
 
 /** The kinds of change a device sends: those of sync/states.py DEVICE_MUTATIONS (via sync/states.json). */
 export type MutationKind = DeviceMutation;
@@ -57,84 +62,6 @@ export interface PushEnvelope {
   confirmed_seq?: number;
   /** The server generation the device last synced in; null before it ever learnt one (§9). */
   generation?: number | null;
-}
-
-// ---- After a restore (sync/README.md §9.2), written by hand until the server's
-// POST /api/sync/recover is in schema.d.ts (`npm run api-types`, the lead at merge):
-// then these become S['HeldDossier'], … and RecoverPaths goes.
-
-/** sync/messages.py: HeldDossier. */
-export interface HeldDossier {
-  id: string;
-  procedure_code: string;
-  schema_version: number;
-  state: number;
-  version: number;
-  fields?: Record<string, unknown>;
-  code?: string | null;
-  seal?: string | null;
-  submitted_at?: string | null;
-  deleted?: boolean;
-}
-
-/** sync/messages.py: HeldReservation. */
-export interface HeldReservation {
-  code: string;
-  expires_at: string;
-  seal: string;
-}
-
-/** sync/messages.py: RecoverRequest. */
-export interface RecoverRequest {
-  device_id: string;
-  confirmed_seq: number;
-  generation: number | null;
-  dossiers: HeldDossier[];
-  reservations: HeldReservation[];
-  done: boolean;
-}
-
-/** sync/messages.py: PutBackResult. */
-export interface PutBackResult {
-  dossier_id: string;
-  status: 'restored' | 'kept' | 'conflict' | 'rejected';
-  version?: number | null;
-  state?: number | null;
-  code?: string | null;
-  conflicts?: FieldConflict[];
-  reasons?: Reason[];
-}
-
-/** sync/messages.py: RecoverResponse. */
-export interface RecoverResponse {
-  generation: number;
-  last_seq: number;
-  recovered: boolean;
-  results?: PutBackResult[];
-  reservations_restored?: number;
-  reservations_refused?: Reason[];
-}
-
-/** The path openapi-fetch will know from schema.d.ts once the endpoint is in it. */
-export interface RecoverPaths {
-  '/api/sync/recover': {
-    parameters: { query?: never; header?: never; path?: never; cookie?: never };
-    get?: never;
-    put?: never;
-    post: {
-      parameters: { query?: never; header?: never; path?: never; cookie?: never };
-      requestBody: { content: { 'application/json': RecoverRequest } };
-      responses: {
-        200: { headers: { [name: string]: unknown }; content: { 'application/json': RecoverResponse } };
-        default: { headers: { [name: string]: unknown }; content: { 'application/json': Problem } };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 
 /** An RFC 9457 problem document as server/problems.py writes it. */

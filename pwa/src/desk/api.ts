@@ -21,6 +21,9 @@ export type HistoryEntry = S['HistoryEntry'];
 export type ActionResult = S['ActionResult'];
 export type Report = S['Report'];
 export type Count = S['Count'];
+export type RecoveryList = S['RecoveryList'];
+export type PutBackEntry = S['PutBackEntry'];
+export type LostWindow = S['LostWindow'];
 
 export interface ReportRange {
   since: string;
@@ -83,6 +86,11 @@ export function reportQuery(range: ReportRange): string {
 
 export function fetchReport(device: DeviceRecord, range: ReportRange): Promise<Report> {
   return dataOf(api.GET('/api/desk/reports', { params: { query: { since: range.since, until: range.until } }, headers: headers(device) }));
+}
+
+/** After a restore: the lost windows and a page of the dossiers to redo, newest first. */
+export function fetchRecovery(device: DeviceRecord, offset: number, limit: number): Promise<RecoveryList> {
+  return dataOf(api.GET('/api/desk/recovery', { params: { query: { offset, limit } }, headers: headers(device) }));
 }
 
 /**

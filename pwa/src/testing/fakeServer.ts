@@ -268,7 +268,9 @@ export class FakeServer {
   }
 
   /** POST /api/sync/recover, with the rules of §9.2 that a client meets. */
-  recover(body: RecoverRequest): RecoverResponse {
+  recover(request: RecoverRequest): RecoverResponse {
+    // The defaults of sync/messages.py RecoverRequest.
+    const body = { confirmed_seq: 0, generation: null, dossiers: [], reservations: [], done: true, ...request };
     const device = body.device_id;
     const results: PutBackResult[] = [];
     for (const held of body.dossiers) {

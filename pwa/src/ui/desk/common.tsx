@@ -1,11 +1,14 @@
 // Pieces the desk screens share: the tabs, the problem text, the state pill.
 
 import { ApiError, NetworkError } from '../../api/http';
+import { device } from '../../app';
+import { RECOVERY_ROLES } from '../../desk/recovery';
 import { t } from '../../i18n';
 import { lang } from '../../i18n';
 import { stateClass, stateLabel } from '../../states';
 
-export function DeskTabs({ current }: { current: 'queue' | 'reports' }) {
+export function DeskTabs({ current }: { current: 'queue' | 'reports' | 'recovery' }) {
+  const role = device.value?.role;
   return (
     <nav class="desk-tabs no-print" aria-label={t('Bộ phận một cửa', 'One-stop desk')}>
       <a href="#/mot-cua" aria-current={current === 'queue' ? 'page' : undefined}>
@@ -14,6 +17,11 @@ export function DeskTabs({ current }: { current: 'queue' | 'reports' }) {
       <a href="#/mot-cua/bao-cao" aria-current={current === 'reports' ? 'page' : undefined}>
         {t('Báo cáo', 'Reports')}
       </a>
+      {role && RECOVERY_ROLES.includes(role) && (
+        <a href="#/mot-cua/sau-khoi-phuc" aria-current={current === 'recovery' ? 'page' : undefined}>
+          {t('Sau khôi phục dữ liệu', 'After a restore')}
+        </a>
+      )}
     </nav>
   );
 }

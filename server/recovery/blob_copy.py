@@ -1,0 +1,64 @@
+"""Blob files copied out of and back into the local blob store. Files are named by
+their content and never rewritten, so a plain copy of each is a consistent copy, and
+a file the store already holds is never overwritten. Temporary files (names starting
+with a dot) are partial writes and are left out."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from server.attachments.store.base import SHA256, blob_key, thumbnail_key
+
+
+def _stored_key(key: str) -> bool:
+    """Only names the store itself makes: a blob or a blob's thumbnail."""
+    name = key.rsplit("/", 1)[-1].removesuffix(".jpg")
+    return bool(SHA256.match(name)) and key in (blob_key(name), thumbnail_key(name))
+
+
+def _files(root: Path) -> list[tuple[str, Path]]:
+    if not root.is_dir():
+        return []
+    found: list[tuple[str, Path]] = []
+    for path in sorted(root.rglob("*")):
+        key = path.relative_to(root).as_posix()
+        if path.is_file() and not path.name.startswith(".") and _stored_key(key):
+            found.append((key, path))
+    return found
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Write `target` whole or not at all: a temporary name, fsync, rename."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.restore.tmp")
+    try:
+        with source.open("rb") as src, temporary.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def copy_out(store_root: Path, target: Path) -> tuple[int, int]:
+    """Every blob and thumbnail file of the store into `target`; returns (count, bytes)."""
+    count = size = 0
+    for key, path in _files(store_root):
+        _copy(path, target / key)
+        count += 1
+        size += path.stat().st_size
+    return count, size
+
+
+def copy_back(source: Path, store_root: Path) -> int:
+    """The files of `source` the store lacks; returns how many were copied."""
+    copied = 0
+    for key, path in _files(source):
+        target = store_root / key
+        if not target.exists():
+            _copy(path, target)
+            copied += 1
+    return copied
