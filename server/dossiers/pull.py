@@ -18,6 +18,7 @@ from server.dossiers.access import readable_where, works_the_desk
 from server.dossiers.tables import ChangeFeed
 from server.dossiers.views import dossier_views
 from server.identity.principal import Principal
+from server.recovery.generation import current_generation
 from server.reference.tables import ReferenceDataset
 from server.reference.versions import dataset_version
 from sync.cursor import START, Position, decode_cursor, encode_cursor
@@ -107,4 +108,6 @@ async def pull(
         more=more,
         reset=reset,
         pending=pending,
+        # A device that meets another generation here puts back before it applies a view (§9.3).
+        generation=await current_generation(engine),
     )
