@@ -273,7 +273,7 @@ export interface SyncMeta {
 
 export interface RecoverySummary {
   at: string;
-  /** Dossiers the restored server holds again from this device. */
+  /** Dossiers the restored server took back from this device (restored, or with conflicts to choose). */
   put_back: number;
   /** Dossiers it would not take back (each marked `put_back_refused`). */
   refused: number;

@@ -257,7 +257,8 @@ export async function recover(deps: RecoveryDeps): Promise<RecoveryOutcome> {
     uploads,
     summary: {
       at: now().toISOString(),
-      put_back: mine.filter((r) => r.status !== 'rejected').length,
+      // What the server took back from this phone; what it already held as the phone does is no news.
+      put_back: mine.filter((r) => r.status === 'restored' || r.status === 'conflict').length,
       refused: mine.filter((r) => r.status === 'rejected').length,
       codes_refused: (answer.reservations_refused?.length ?? 0) + codesRefused,
     },

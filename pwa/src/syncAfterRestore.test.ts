@@ -298,4 +298,16 @@ describe('after the server was restored from a backup', () => {
     expect(server.dossiers.get(d.id)!.fields).toEqual({ 'child.full_name': 'Nguyễn Minh Khang' });
     expect(await getMeta(db, GENERATION_KEY)).toBe(2);
   });
+
+  it('counts only what the server took back: a dossier it still held as the phone does is no news', async () => {
+    const server = new FakeServer();
+    const { db, deps } = await phoneOn(server);
+    await createDraft(db, 'khai-sinh', 1, { 'child.full_name': 'Nguyễn Minh Khang' });
+    await syncOnce(deps);
+    server.restore(server.snapshot()); // a restore that lost nothing of this phone's
+    const report = await syncOnce(deps);
+    expect(recoverBodies(server)).toHaveLength(1);
+    expect(report.recovered).toBe(0);
+    expect(await syncMeta(db)).toMatchObject({ recovering: false, last_recovery: { put_back: 0, refused: 0 } });
+  });
 });

@@ -20,6 +20,9 @@ describe('after a restore', () => {
     expect(lastRecoveryText({})).toBeNull();
     const meta = { last_recovery: { at: '2026-12-04T21:00:00Z', put_back: 3, refused: 0, codes_refused: 0 } };
     expect(lastRecoveryText(meta)).toMatch(/^Máy chủ đã được khôi phục từ bản sao lưu\. Lúc .+, ứng dụng đã tự gửi lại 3 hồ sơ của bạn\.$/);
+    const nothing = { last_recovery: { ...meta.last_recovery, put_back: 0 } };
+    expect(lastRecoveryText(nothing)).toMatch(/ứng dụng đã kiểm tra: máy chủ vẫn có đủ hồ sơ của bạn\.$/);
+    expect(lastRecoveryText({ last_recovery: { ...meta.last_recovery, put_back: 0, refused: 2 } })).not.toMatch(/vẫn có đủ/);
     const refused = { last_recovery: { ...meta.last_recovery, refused: 1 } };
     expect(lastRecoveryText(refused)).toMatch(/Máy chủ chưa nhận lại 1 hồ sơ – xem bên dưới; dữ liệu vẫn còn trên máy\.$/);
   });

@@ -18,10 +18,17 @@ export function recoveringText(): string {
 export function lastRecoveryText(meta: SyncMeta): string | null {
   const r = meta.last_recovery;
   if (!r) return null;
-  const done = t(
-    `Máy chủ đã được khôi phục từ bản sao lưu. Lúc ${formatTime(r.at)}, ứng dụng đã tự gửi lại ${r.put_back} hồ sơ của bạn.`,
-    `The server was restored from a backup. At ${formatTime(r.at)} the app sent ${r.put_back} of your dossier(s) back to it by itself.`,
-  );
+  const done = r.put_back
+    ? t(
+        `Máy chủ đã được khôi phục từ bản sao lưu. Lúc ${formatTime(r.at)}, ứng dụng đã tự gửi lại ${r.put_back} hồ sơ của bạn.`,
+        `The server was restored from a backup. At ${formatTime(r.at)} the app sent ${r.put_back} of your dossier(s) back to it by itself.`,
+      )
+    : r.refused
+      ? t(`Máy chủ đã được khôi phục từ bản sao lưu (ứng dụng kiểm tra lúc ${formatTime(r.at)}).`, `The server was restored from a backup (the app checked at ${formatTime(r.at)}).`)
+      : t(
+          `Máy chủ đã được khôi phục từ bản sao lưu. Lúc ${formatTime(r.at)}, ứng dụng đã kiểm tra: máy chủ vẫn có đủ hồ sơ của bạn.`,
+          `The server was restored from a backup. At ${formatTime(r.at)} the app checked: the server still had all your dossiers.`,
+        );
   const refused = r.refused
     ? t(` Máy chủ chưa nhận lại ${r.refused} hồ sơ – xem bên dưới; dữ liệu vẫn còn trên máy.`, ` It did not take back ${r.refused} dossier(s) – see below; the data is still on this device.`)
     : '';
