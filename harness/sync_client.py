@@ -115,6 +115,9 @@ class SyncDevice:
         # answer, and the generation of its last answer.
         self.confirmed_seq = 0
         self.generation: int | None = None
+        self.receipt: str | None = None
+        # The generation the last pull answer named (a new one: put back first).
+        self.server_generation: int | None = None
 
     def queue(
         self,
@@ -143,6 +146,8 @@ class SyncDevice:
         }
         if self.generation is not None:
             body["generation"] = self.generation
+        if self.receipt is not None:
+            body["receipt"] = self.receipt
         return body
 
     async def push(
@@ -162,13 +167,19 @@ class SyncDevice:
         """Push the outbox; drop what the server confirmed (principle 2)."""
         r = await self.push()
         assert r.status_code == 200, r.text
+        self.keep(r.json())
         answer = r.json()
-        self.confirmed_seq = max(self.confirmed_seq, answer["last_seq"])
-        self.generation = answer.get("generation", self.generation)
         outcomes = answer["outcomes"]
         confirmed = {o["seq"] for o in outcomes}
         self.outbox = [m for m in self.outbox if m["seq"] not in confirmed]
         return outcomes
+
+    def keep(self, answer: dict[str, Any]) -> None:
+        """What a push or recover answer tells the device to keep (§9.1)."""
+        if answer["last_seq"] >= self.confirmed_seq:
+            self.confirmed_seq = answer["last_seq"]
+            self.generation = answer.get("generation", self.generation)
+            self.receipt = answer.get("receipt", self.receipt)
 
     async def recover(
         self,
@@ -187,8 +198,11 @@ class SyncDevice:
         }
         if self.generation is not None:
             body["generation"] = self.generation
+        if self.receipt is not None:
+            body["receipt"] = self.receipt
         r = await self.http.post("/api/sync/recover", json=body, headers=self.auth)
         if r.status_code == 200 and done:
+            self.keep(r.json())
             self.generation = r.json()["generation"]
             self.cursor = None
         return r
@@ -217,7 +231,7 @@ class SyncDevice:
             r = await self.http.get("/api/sync/pull", params=params, headers=self.auth)
             assert r.status_code == 200, r.text
             body = r.json()
-            self.generation = body.get("generation", self.generation)
+            self.server_generation = body.get("generation")
             for view in body["dossiers"]:
                 known = self.dossiers.get(view["id"])
                 if known is None or known["version"] <= view["version"]:

@@ -254,14 +254,16 @@ _CURRENT_GENERATION = "(SELECT COALESCE(MAX(number), 1) FROM server_generation)"
 _COUNTER_FLOOR = f"(({_CURRENT_GENERATION} - 1) * 4294967296)"
 CURRENT_GENERATION = Statement("current_generation", f"SELECT {_CURRENT_GENERATION} AS number")
 # The device's last applied seq and the generation it last synced in, its row created
-# if new (in the current generation), with the current generation; on PostgreSQL the
-# upsert holds the row lock until the batch commits.
+# if new (in the current generation), with the current generation and the seal key
+# (server/recovery/keys.py SEAL_KEY_ROW: the receipts); on PostgreSQL the upsert holds
+# the row lock until the batch commits.
 LOCK_DEVICE_SEQUENCE = Statement(
     "lock_device_sequence",
     "INSERT INTO device_sequence (device_id, last_seq, generation) "
     f"VALUES (:device_id, 0, {_CURRENT_GENERATION}) "
     "ON CONFLICT (device_id) DO UPDATE SET last_seq = device_sequence.last_seq "
-    f"RETURNING last_seq, generation, {_CURRENT_GENERATION} AS current_generation",
+    f"RETURNING last_seq, generation, {_CURRENT_GENERATION} AS current_generation, "
+    "(SELECT key FROM code_key WHERE id = 2) AS seal_key",
 )
 SET_DEVICE_SEQUENCE = Statement(
     "set_device_sequence",

@@ -23,6 +23,7 @@ MAX_INT32 = 2**31 - 1
 # A server generation (§9): 1 until the first restore, one more after each.
 MAX_GENERATION = 255
 Generation = Annotated[int, msgspec.Meta(ge=1, le=MAX_GENERATION)]
+Seal = Annotated[str, msgspec.Meta(max_length=64)]
 Seq = Annotated[int, msgspec.Meta(ge=1, le=MAX_SAFE_INT)]
 Version = Annotated[int, msgspec.Meta(ge=0, le=MAX_SAFE_INT)]
 RowId = Annotated[int, msgspec.Meta(ge=1, le=MAX_INT32)]
@@ -136,10 +137,12 @@ class Mutation(msgspec.Struct, forbid_unknown_fields=True):
 class PushEnvelope(msgspec.Struct, forbid_unknown_fields=True):
     device_id: uuid.UUID
     mutations: list[Mutation]
-    # The highest seq the server ever confirmed to this device, and the server
-    # generation it was confirmed in: a server that holds less was restored (§9).
+    # The highest seq the server ever confirmed to this device, the server generation
+    # it was confirmed in, and the receipt that came with them: a server that holds less
+    # was restored (§9).
     confirmed_seq: Annotated[int, msgspec.Meta(ge=0, le=MAX_SAFE_INT)] = 0
     generation: Generation | None = None
+    receipt: Seal | None = None
 
 
 class FieldConflict(msgspec.Struct):
@@ -176,8 +179,10 @@ class PushResponse(msgspec.Struct, omit_defaults=True):
     last_seq: int
     # Set when a gap stopped processing: the seq the server expects next.
     expected_seq: int | None = None
-    # The server's generation (§9).
-    generation: int = 1
+    # The server's generation (§9); always present in an answer.
+    generation: int | None = None
+    # The server's seal on (device, last_seq, generation): keep it with last_seq (§9.1).
+    receipt: str | None = None
 
 
 class Conflict(msgspec.Struct):
@@ -296,6 +301,7 @@ class RecoverRequest(msgspec.Struct, forbid_unknown_fields=True):
     # generation the device last synced in (null: it never learnt one).
     confirmed_seq: Annotated[int, msgspec.Meta(ge=0, le=MAX_SAFE_INT)] = 0
     generation: Generation | None = None
+    receipt: Seal | None = None
     dossiers: Annotated[list[HeldDossier], msgspec.Meta(max_length=MAX_HELD_DOSSIERS)] = []
     reservations: Annotated[
         list[HeldReservation], msgspec.Meta(max_length=MAX_HELD_RESERVATIONS)
@@ -327,6 +333,8 @@ class RecoverResponse(msgspec.Struct, omit_defaults=True):
     last_seq: int
     # The device put back its last page: it may push.
     recovered: bool
+    # As in a push answer: the seal on (device, last_seq, generation).
+    receipt: str | None = None
     results: list[PutBackResult] = []
     # Reservations the server took back, and those it refused (with why).
     reservations_restored: int = 0

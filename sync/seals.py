@@ -1,6 +1,7 @@
 """Seals: the server's signature on what it told a device, so that after a restore it
 can take back from the device what it said before and lost: that a dossier of an account
-was given a code, that a code was reserved to a device (sync/README.md §9).
+was given a code, that a code was reserved to a device, that it had confirmed a device's
+seqs up to a number in a generation (sync/README.md §9).
 
 HMAC-SHA256 under the database's seal key, cut to 128 bits (22 characters of base64url).
 The key never leaves the server."""
@@ -27,6 +28,13 @@ def dossier_seal(key: bytes, dossier_id: uuid.UUID, account_id: uuid.UUID, code:
 
 def reservation_seal(key: bytes, code: str, device_id: uuid.UUID) -> str:
     return _seal(key, "motcua reserved code v1", code, str(device_id))
+
+
+def receipt_seal(key: bytes, device_id: uuid.UUID, last_seq: int, generation: int) -> str:
+    """The server's word that it confirmed `last_seq` to the device in `generation`: the
+    device sends it back, and only with it does a device's claim to know more than the
+    database prove a restore (a forged claim would reset every device's sync)."""
+    return _seal(key, "motcua device receipt v1", str(device_id), str(last_seq), str(generation))
 
 
 def sealed(expected: str, given: str | None) -> bool:

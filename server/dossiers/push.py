@@ -103,7 +103,9 @@ async def _apply_batch(
         # PostgreSQL the upsert holds the row lock; SQLite's IMMEDIATE transaction
         # already holds the database); a restore it reveals begins a generation.
         device = await lock_device(
-            engine, envelope.device_id, DeviceClaims(envelope.confirmed_seq, envelope.generation)
+            engine,
+            envelope.device_id,
+            DeviceClaims(envelope.confirmed_seq, envelope.generation, envelope.receipt),
         )
         if device.must_recover:
             return RecoverFirst(device.current_generation)  # a generation it began commits
@@ -178,6 +180,7 @@ async def _apply_batch(
         last_seq=last,
         expected_seq=expected,
         generation=device.current_generation,
+        receipt=device.receipt(last),
     )
 
 

@@ -84,7 +84,9 @@ async def _put_back_page(
     now = utcnow()
     async with write_transaction(engine):
         device = await lock_device(
-            engine, request.device_id, DeviceClaims(request.confirmed_seq, request.generation)
+            engine,
+            request.device_id,
+            DeviceClaims(request.confirmed_seq, request.generation, request.receipt),
         )
         generation = device.current_generation
         actor = Actor(
@@ -136,6 +138,7 @@ async def _put_back_page(
         results=results,
         reservations_restored=restored,
         reservations_refused=refused,
+        receipt=device.receipt(last_seq),
     )
 
 

@@ -414,3 +414,32 @@ async def test_the_persons_own_withdrawal_comes_back_and_lost_answers_are_listed
             (await Dossier.select(Dossier.fields).where(Dossier.id == edited).first())["fields"]
         )
         assert fields["child.hometown"] == "Huế"
+
+
+async def test_a_claim_to_know_more_without_the_servers_receipt_changes_nothing(
+    settings: Settings,
+) -> None:
+    """Otherwise any device could make every device start its sync over, 255 times."""
+    async with serving(settings) as app:
+        phone = await device_for(app, await make_account("citizen"))
+        dossier = uuid7()
+        birth_draft(phone, dossier)
+        await phone.sync()
+        assert phone.receipt and phone.generation == 1
+        real = phone.receipt
+        for claim in (
+            {"confirmed_seq": 9_000, "generation": 1, "receipt": real},  # not what it said
+            {"confirmed_seq": 2, "generation": 200, "receipt": real},
+            {"confirmed_seq": 9_000, "generation": 1},
+            {"confirmed_seq": 9_000, "generation": 1, "receipt": "x" * 22},
+        ):
+            r = await phone.http.post(
+                "/api/sync/push",
+                json={"device_id": str(phone.device_id), "mutations": [], **claim},
+                headers=phone.auth,
+            )
+            assert r.status_code == 200, (claim, r.text)
+            assert r.json()["generation"] == 1
+        r = await phone.recover([], done=True)
+        assert r.status_code == 200 and r.json()["generation"] == 1
+        assert await current_generation(engine()) == 1
