@@ -47,7 +47,7 @@ const RECORDS = {
     ['sync', { last_success_at: '2026-11-30T08:05:00.000Z', last_error: null, recovering: false, last_recovery: { at: '2026-11-29T07:00:00.000Z', put_back: 2, refused: 0, codes_refused: 0 } }],
     // What the device knows of the server's history, and the drafts it deleted (sync/README.md §9).
     ['server_generation', 2],
-    ['confirmed_seq', { device_id: DEVICE.device_id, seq: 4 }],
+    ['confirmed_seq', { device_id: DEVICE.device_id, seq: 4, generation: 2, receipt: 'cmVjZWlwdC1vZi10aGUtc2Vy' }],
     ['deleted_drafts', [{ id: 'd0', procedure_code: 'khai-sinh', schema_version: 1, version: 3 }]],
   ],
   outbox: [

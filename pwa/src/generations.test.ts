@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { freshDb } from './testing/db';
 import { setMeta } from './db';
 import { createDraft } from './dossiers';
-import { confirmedSeq, raiseConfirmedSeq, restoredSince } from './generations';
+import { confirmation, confirmedSeq, keepConfirmation, restoredSince } from './generations';
 
 const PHONE = '0190a000-0000-7000-8000-000000000001';
 
@@ -28,9 +28,11 @@ describe('what the device knows of the server\'s history', () => {
     await createDraft(db, 'khai-sinh', 1); // seq 8, waiting
     await createDraft(db, 'khai-tu', 1); // seq 9, waiting
     expect(await confirmedSeq(db, PHONE)).toBe(7);
-    await raiseConfirmedSeq(db, PHONE, 9);
-    await raiseConfirmedSeq(db, PHONE, 3); // a restored server answers less
-    expect(await confirmedSeq(db, PHONE)).toBe(9);
+    await keepConfirmation(db, PHONE, { last_seq: 9, generation: 1, receipt: 'r-9-1' });
+    await keepConfirmation(db, PHONE, { last_seq: 3, generation: 2, receipt: 'r-3-2' }); // a restored server answers less
+    expect(await confirmation(db, PHONE)).toEqual({ device_id: PHONE, seq: 9, generation: 1, receipt: 'r-9-1' });
+    await keepConfirmation(db, PHONE, { last_seq: 9, generation: 2, receipt: 'r-9-2' }); // the put-back's answer: the same seq, the new generation
+    expect(await confirmation(db, PHONE)).toEqual({ device_id: PHONE, seq: 9, generation: 2, receipt: 'r-9-2' });
     expect(await confirmedSeq(db, '0190a000-0000-7000-8000-000000000002')).toBe(0); // registered anew: seqs start again
   });
 });

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { freshDb, withDevice } from './testing/db';
-import { dossierSeal, FakeServer, reservationSeal } from './testing/fakeServer';
+import { dossierSeal, FakeServer, receiptOf, reservationSeal } from './testing/fakeServer';
 import { getMeta, setMeta, type DeviceRecord, type LocalDossier, type MotcuaDB } from './db';
 import { createDraft } from './dossiers';
 import { sha256Hex } from './files';
@@ -68,7 +68,7 @@ describe('recover', () => {
     expect(outcome.generation).toBe(2);
     expect(await getMeta(db, GENERATION_KEY)).toBe(2);
     expect(await getMeta(db, CURSOR_KEY)).toBeUndefined();
-    expect(await getMeta(db, CONFIRMED_SEQ_KEY)).toEqual({ device_id: PHONE, seq: 41 });
+    expect(await getMeta(db, CONFIRMED_SEQ_KEY)).toEqual({ device_id: PHONE, seq: 41, generation: 2, receipt: receiptOf(PHONE, 41, 2) }); // the receipt of the new generation
     expect(server.lastSeq.get(PHONE)).toBe(41);
     // The restored server's versions, so the full pull's views are not taken for older ones.
     expect((await db.get('dossiers', '0190b000-0000-7000-8000-000000000000'))!.version).toBe(1);

@@ -12,7 +12,7 @@ import { ApiError, api, dataOf, type Fetch } from './api/http';
 import type { HeldDossier, HeldReservation, PutBackResult, Reason, RecoverRequest, RecoverResponse } from './api/types';
 import { nextStamp, type Answers, type DeviceRecord, type LocalDossier, type MotcuaDB, type RecoverySummary } from './db';
 import { deletedDrafts } from './deletedDrafts';
-import { confirmedSeq, keptGeneration } from './generations';
+import { confirmation, keptGeneration, laterConfirmation, type Confirmation } from './generations';
 import { takeConflicts } from './outbox';
 import { State } from './states';
 import { CONFIRMED_SEQ_KEY, CURSOR_KEY, GENERATION_KEY } from './syncKeys';
@@ -165,7 +165,7 @@ async function applyResults(
   db: MotcuaDB,
   results: readonly PutBackResult[],
   answer: RecoverResponse,
-  confirmed: { device_id: string; seq: number },
+  confirmed: Confirmation,
   now: Date,
 ): Promise<number> {
   let conflicts = 0;
@@ -193,7 +193,8 @@ async function applyResults(
   const meta = tx.objectStore('meta');
   await meta.put(answer.generation, GENERATION_KEY);
   await meta.delete(CURSOR_KEY);
-  // The server moved this device's seqs up to what it confirmed before: the outbox goes on from there.
+  // The server moved this device's seqs up to what it confirmed before: the outbox goes
+  // on from there, with the receipt of this generation.
   await meta.put(confirmed, CONFIRMED_SEQ_KEY);
   await tx.done;
   return conflicts;
@@ -211,10 +212,12 @@ export async function recover(deps: RecoveryDeps): Promise<RecoveryOutcome> {
     if (waiting) throw new FilesNotOnServer(waiting);
   }
   const reservations = await heldReservations(db);
+  const kept = await confirmation(db, device.device_id);
   const base = {
     device_id: device.device_id,
-    confirmed_seq: await confirmedSeq(db, device.device_id),
-    generation: (await keptGeneration(db)) ?? null,
+    confirmed_seq: kept.seq,
+    generation: kept.generation ?? (await keptGeneration(db)) ?? null,
+    receipt: kept.receipt ?? null,
   };
   const all = pages(dossiers);
   const results: PutBackResult[] = [];
@@ -247,7 +250,7 @@ export async function recover(deps: RecoveryDeps): Promise<RecoveryOutcome> {
     results.push(...(answer.results ?? []));
   }
   if (!answer?.recovered) throw new Error('the server did not take the put-back as complete');
-  const confirmed = { device_id: device.device_id, seq: Math.max(answer.last_seq, base.confirmed_seq) };
+  const confirmed = laterConfirmation(kept, answer);
   const conflicts = await applyResults(db, results, answer, confirmed, now());
   const deleted = new Set(dossiers.filter((d) => d.deleted).map((d) => d.id));
   const mine = results.filter((r) => !deleted.has(r.dossier_id));

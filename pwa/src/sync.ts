@@ -26,7 +26,7 @@ import {
 import { rememberDeletion } from './deletedDrafts';
 import { noticeName } from './dossierNames';
 import { settlePending } from './conflicts';
-import { confirmedSeq, keepGeneration, keptGeneration, raiseConfirmedSeq, restoredSince } from './generations';
+import { confirmation, confirmedSeq, keepConfirmation, keepGeneration, keptGeneration, restoredSince } from './generations';
 import { applyPushResponse, overlay, takeBatch, voidItem, wireMutation } from './outbox';
 import { recover, type UploadReport, type Uploads } from './recovery';
 import { attachmentHashes, keepRefusedFiles, takeBackRefused } from './refused';
@@ -121,13 +121,16 @@ async function push(deps: SyncDeps, device: DeviceRecord, uploads: UploadReport 
     // The body is built from exactly the items just marked sent, in the same read.
     let body: PushResponse;
     const generation = await keptGeneration(db);
-    const confirmed = await confirmedSeq(db, device.device_id);
+    const kept = await confirmation(db, device.device_id);
+    const confirmed = kept.seq;
     try {
       const envelope: PushEnvelope = {
         device_id: device.device_id,
         mutations: items.map(wireMutation),
+        // What the server confirmed, in which generation, and its receipt for the two (§9.1).
         confirmed_seq: confirmed,
-        generation: generation ?? null,
+        generation: kept.generation ?? generation ?? null,
+        receipt: kept.receipt ?? null,
       };
       body = await dataOf(api.POST('/api/sync/push', { fetch: deps.fetch, headers: authHeader(device), body: undescribedBody(envelope) }));
     } catch (error) {
@@ -159,11 +162,11 @@ async function push(deps: SyncDeps, device: DeviceRecord, uploads: UploadReport 
     report.pushed += applied.confirmed.length;
     report.rejected += applied.rejected.length;
     report.conflicts += applied.conflicts;
-    await raiseConfirmedSeq(db, device.device_id, body.last_seq);
+    await keepConfirmation(db, device.device_id, body);
     // Only a restored server expects a seq it had already confirmed.
     if (body.expected_seq != null && body.expected_seq <= confirmed) throw new RestoreDetected(`expects seq ${body.expected_seq}`);
     if (restoredSince(generation, body.generation, confirmed)) throw new RestoreDetected(`generation ${body.generation}`);
-    if (generation === undefined && body.generation !== undefined) await keepGeneration(db, body.generation);
+    if (generation === undefined && body.generation != null) await keepGeneration(db, body.generation);
     if (!body.outcomes.length) {
       // A gap: the server expects a seq this device never confirmed and does not hold. Nothing more can go.
       if (body.expected_seq != null) throw new Error(`the server expects seq ${body.expected_seq}`);
@@ -291,7 +294,7 @@ async function pull(deps: SyncDeps, device: DeviceRecord, report: SyncReport): P
     if (restoredSince(generation, body.generation, await confirmedSeq(db, device.device_id))) {
       throw new RestoreDetected(`generation ${body.generation}`);
     }
-    if (generation === undefined && body.generation !== undefined) await keepGeneration(db, body.generation);
+    if (generation === undefined && body.generation != null) await keepGeneration(db, body.generation);
     report.notices += await applyViews(db, body.dossiers, now());
     report.pulled += body.dossiers.length;
     await setMeta(db, CURSOR_KEY, body.cursor);

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { freshDb, withDevice } from './testing/db';
-import { dossierSeal, FakeServer } from './testing/fakeServer';
+import { dossierSeal, FakeServer, receiptOf } from './testing/fakeServer';
 import { createDraft, deleteDraft, editAnswers, submitDossier } from './dossiers';
 import { getMeta, setMeta, type MotcuaDB, type SyncMeta } from './db';
 import { outboxCounts } from './outbox';
@@ -45,7 +45,7 @@ describe('after the server was restored from a backup', () => {
     await syncOnce(deps);
     const code = (await db.get('dossiers', sent.id))!.code!;
     expect((await db.get('dossiers', sent.id))!.seal).toBe(dossierSeal(sent.id, code));
-    expect(await getMeta(db, CONFIRMED_SEQ_KEY)).toEqual({ device_id: PHONE, seq: 4 });
+    expect(await getMeta(db, CONFIRMED_SEQ_KEY)).toEqual({ device_id: PHONE, seq: 4, generation: 1, receipt: receiptOf(PHONE, 4, 1) });
 
     server.restore(backup);
     await editAnswers(db, draft.id, { 'child.birth_place': 'Bệnh viện Trung ương Huế' }); // queued, seq 5
@@ -55,9 +55,9 @@ describe('after the server was restored from a backup', () => {
     // 409 recover_first, the put-back, the outbox, then the feed from the start (no cursor).
     expect(paths(server).slice(0, 4)).toEqual(['POST /api/sync/push', 'POST /api/sync/recover', 'POST /api/sync/push', 'GET /api/sync/pull']);
     const [first] = server.requests;
-    expect(first!.body).toMatchObject({ confirmed_seq: 4, generation: 1 });
+    expect(first!.body).toMatchObject({ confirmed_seq: 4, generation: 1, receipt: receiptOf(PHONE, 4, 1) });
     const [putBack] = recoverBodies(server);
-    expect(putBack).toMatchObject({ device_id: PHONE, confirmed_seq: 4, generation: 1, done: true, reservations: [] });
+    expect(putBack).toMatchObject({ device_id: PHONE, confirmed_seq: 4, generation: 1, receipt: receiptOf(PHONE, 4, 1), done: true, reservations: [] });
     expect(putBack!.dossiers).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ id: draft.id, state: State.DRAFT, fields: { 'child.full_name': 'Nguyễn Minh Khang', 'child.hometown': 'Huế', 'child.birth_place': 'Bệnh viện Trung ương Huế' } }),
@@ -72,6 +72,7 @@ describe('after the server was restored from a backup', () => {
     });
     expect(server.dossiers.get(sent.id)).toMatchObject({ state: State.SUBMITTED, code });
     expect(server.lastSeq.get(PHONE)).toBe(5); // moved up to 4 by the put-back, then seq 5 applied
+    expect(await getMeta(db, CONFIRMED_SEQ_KEY)).toEqual({ device_id: PHONE, seq: 5, generation: 2, receipt: receiptOf(PHONE, 5, 2) });
     expect(report).toMatchObject({ recovered: 2, rejected: 0 });
     expect(await outboxCounts(db)).toEqual({ pending: 0, rejected: 0 });
     expect(await getMeta(db, GENERATION_KEY)).toBe(2);
@@ -179,7 +180,7 @@ describe('after the server was restored from a backup', () => {
     server.deviceGenerations.set(PHONE, server.generation); // not asked to put back by the server: only the generation tells
     await syncOnce(deps);
     expect(recoverBodies(server)).toHaveLength(1);
-    expect(recoverBodies(server)[0]).toMatchObject({ confirmed_seq: 2, generation: null });
+    expect(recoverBodies(server)[0]).toMatchObject({ confirmed_seq: 2, generation: null, receipt: null });
     expect(server.dossiers.get(d.id)!.fields).toEqual({ 'child.full_name': 'Nguyễn Minh Khang', 'child.hometown': 'Huế' });
 
     const { db: fresh, deps: onFresh } = await phoneOn(server, TABLET);

@@ -1538,8 +1538,8 @@ export interface components {
             outcomes: components["schemas"]["Outcome"][];
             last_seq: number;
             expected_seq?: number | null;
-            /** @default 1 */
-            generation?: number;
+            generation?: number | null;
+            receipt?: string | null;
         };
         /** PutBackEntry */
         PutBackEntry: {
@@ -1625,6 +1625,7 @@ export interface components {
             /** @default 0 */
             confirmed_seq?: number;
             generation?: number | null;
+            receipt?: string | null;
             dossiers?: components["schemas"]["HeldDossier"][];
             reservations?: components["schemas"]["HeldReservation"][];
             /** @default true */
@@ -1635,6 +1636,7 @@ export interface components {
             generation: number;
             last_seq: number;
             recovered: boolean;
+            receipt?: string | null;
             results?: components["schemas"]["PutBackResult"][];
             /** @default 0 */
             reservations_restored?: number;

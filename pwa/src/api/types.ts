@@ -62,6 +62,8 @@ export interface PushEnvelope {
   confirmed_seq?: number;
   /** The server generation the device last synced in; null before it ever learnt one (§9). */
   generation?: number | null;
+  /** The server's receipt for confirmed_seq and generation, from the same answer (§9.1). */
+  receipt?: string | null;
 }
 
 /** An RFC 9457 problem document as server/problems.py writes it. */

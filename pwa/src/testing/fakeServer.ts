@@ -48,6 +48,7 @@ export interface Snapshot {
 /** The fake's seals: anything a device could not make up without the server. */
 export const dossierSeal = (id: string, code: string) => `seal-d-${id}-${code}`;
 export const reservationSeal = (code: string, device: string) => `seal-r-${code}-${device}`;
+export const receiptOf = (device: string, lastSeq: number, generation: number) => `receipt-${device}-${lastSeq}-${generation}`;
 
 export type Fault = 'network' | 'lost_response' | 'server_error' | 'unauthorized' | { status: number; body: unknown };
 
@@ -212,7 +213,13 @@ export class FakeServer {
     }
     this.lastSeq.set(envelope.device_id, last);
     if (!this.deviceGenerations.has(envelope.device_id)) this.deviceGenerations.set(envelope.device_id, this.generation);
-    return { outcomes, last_seq: last, ...(expected !== null ? { expected_seq: expected } : {}), generation: this.generation } as PushResponse;
+    return {
+      outcomes,
+      last_seq: last,
+      ...(expected !== null ? { expected_seq: expected } : {}),
+      generation: this.generation,
+      receipt: receiptOf(envelope.device_id, last, this.generation),
+    } as PushResponse;
   }
 
   /** The device codes are reserved for: the fake tells devices apart by id, not by credential. */
@@ -294,9 +301,11 @@ export class FakeServer {
       this.lastSeq.set(device, Math.max(this.lastSeq.get(device) ?? 0, body.confirmed_seq));
       this.deviceGenerations.set(device, this.generation);
     }
+    const lastSeq = this.lastSeq.get(device) ?? 0;
     return {
       generation: this.generation,
-      last_seq: this.lastSeq.get(device) ?? 0,
+      last_seq: lastSeq,
+      receipt: receiptOf(device, lastSeq, this.generation),
       recovered: body.done,
       results,
       reservations_restored: restored,
