@@ -186,14 +186,17 @@ class SyncDevice:
         dossiers: list[dict[str, Any]],
         reservations: list[dict[str, Any]] | None = None,
         done: bool = True,
+        files: list[dict[str, str]] | None = None,
     ) -> httpx.Response:
-        """Put back what it holds (§9.2); on the last page, keep the new generation and
-        forget the cursor: the next pull is from the start."""
+        """Put back what it holds (§9.2): dossiers, reserved codes, and the files it
+        holds seals for (`{"sha256", "seal"}`); on the last page, keep the new generation
+        and forget the cursor: the next pull is from the start."""
         body: dict[str, Any] = {
             "device_id": str(self.device_id),
             "confirmed_seq": self.confirmed_seq,
             "dossiers": dossiers,
             "reservations": reservations or [],
+            "files": files or [],
             "done": done,
         }
         if self.generation is not None:

@@ -26,6 +26,7 @@ class UploadReport:
     requests: int = 0
     resumes: int = 0
     offsets: list[int] = field(default_factory=list)  # where each PATCH started
+    seal: str | None = None  # Motcua-File-Seal of the answer that completed the upload
 
     @property
     def ok(self) -> bool:
@@ -126,6 +127,7 @@ class TusClient:
                     if r.status_code != 204:
                         return self._failed(report, r)
                     offset = int(r.headers["upload-offset"])
+                    report.seal = r.headers.get("motcua-file-seal") or report.seal
                 report.status = 204
                 return report
             except _BROKEN:

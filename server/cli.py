@@ -205,7 +205,12 @@ def gc(dry_run: bool) -> None:
     click.echo(
         f"uploads: {verb} {r.uploads_removed} expired, {r.partial_files_removed} stray partial files"
     )
-    click.echo(f"store: {verb} {r.stray_objects_removed} objects with no record")
+    kept = (
+        f", kept {r.unrecorded_kept} that phones may still put back after the restore"
+        if r.unrecorded_kept
+        else ""
+    )
+    click.echo(f"store: {verb} {r.stray_objects_removed} objects with no record{kept}")
 
 
 def _when(moment: dt.datetime | None) -> str:

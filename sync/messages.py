@@ -269,6 +269,7 @@ MAX_HELD_DOSSIERS = 100
 # A page of 100 whole dossiers, answers and all.
 RECOVER_MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_HELD_RESERVATIONS = 500
+MAX_HELD_FILES = 500
 HeldState = Annotated[int, msgspec.Meta(ge=0, le=10)]
 
 
@@ -295,6 +296,13 @@ class HeldReservation(msgspec.Struct, forbid_unknown_fields=True):
     seal: Annotated[str, msgspec.Meta(max_length=64)]
 
 
+class HeldFile(msgspec.Struct, forbid_unknown_fields=True):
+    # A file the device's dossiers name, with the server's seal on (account, hash)
+    # given when the server held its bytes (POST /api/blobs/missing, the tus answer).
+    sha256: Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
+    seal: Annotated[str, msgspec.Meta(max_length=64)]
+
+
 class RecoverRequest(msgspec.Struct, forbid_unknown_fields=True):
     device_id: uuid.UUID
     # As in the push envelope: the highest seq confirmed to the device, and the
@@ -306,6 +314,7 @@ class RecoverRequest(msgspec.Struct, forbid_unknown_fields=True):
     reservations: Annotated[
         list[HeldReservation], msgspec.Meta(max_length=MAX_HELD_RESERVATIONS)
     ] = []
+    files: Annotated[list[HeldFile], msgspec.Meta(max_length=MAX_HELD_FILES)] = []
     # The last page: the device has put back everything it holds and may push again.
     done: bool = True
 
@@ -339,3 +348,7 @@ class RecoverResponse(msgspec.Struct, omit_defaults=True):
     # Reservations the server took back, and those it refused (with why).
     reservations_restored: int = 0
     reservations_refused: list[Reason] = []
+    # Files whose sending the server recorded again, and those the device must upload
+    # again (the store lacks the bytes, or the seal was not the server's for this account).
+    files_restored: int = 0
+    files_missing: list[str] = []

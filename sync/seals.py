@@ -1,7 +1,7 @@
 """Seals: the server's signature on what it told a device, so that after a restore it
 can take back from the device what it said before and lost: that a dossier of an account
 was given a code, that a code was reserved to a device, that it had confirmed a device's
-seqs up to a number in a generation (sync/README.md §9).
+seqs up to a number in a generation, that an account sent a file's bytes (sync/README.md §9).
 
 HMAC-SHA256 under the database's seal key, cut to 128 bits (22 characters of base64url).
 The key never leaves the server."""
@@ -35,6 +35,11 @@ def receipt_seal(key: bytes, device_id: uuid.UUID, last_seq: int, generation: in
     device sends it back, and only with it does a device's claim to know more than the
     database prove a restore (a forged claim would reset every device's sync)."""
     return _seal(key, "motcua device receipt v1", str(device_id), str(last_seq), str(generation))
+
+
+def file_seal(key: bytes, account_id: uuid.UUID, sha256: str) -> str:
+    """The server holds, verified, the bytes of `sha256` this account sent."""
+    return _seal(key, "motcua file sent v1", str(account_id), sha256)
 
 
 def sealed(expected: str, given: str | None) -> bool:

@@ -13,7 +13,9 @@ from server.database import write_transaction
 from server.dossiers.access import DESK_ROLES, may_process
 from server.identity.principal import Principal
 from server.identity.roles import Role
+from server.recovery.keys import seal_key
 from server.sql import SENT_BLOBS, Sql
+from sync.seals import file_seal
 
 
 async def held_by(account_id: uuid.UUID, hashes: set[str]) -> set[str]:
@@ -37,7 +39,11 @@ async def lacking(hashes: list[str], account_id: uuid.UUID) -> list[str]:
     """Of `hashes`, those this account still has to send, in the order asked."""
     if not hashes:
         return []
-    present = await held_by(account_id, set(hashes))
+    return not_sent(hashes, await held_by(account_id, set(hashes)))
+
+
+def not_sent(hashes: list[str], present: set[str]) -> list[str]:
+    """Of `hashes`, those not in `present`, once each, in the order asked."""
     seen: set[str] = set()
     out = []
     for h in hashes:
@@ -45,6 +51,14 @@ async def lacking(hashes: list[str], account_id: uuid.UUID) -> list[str]:
             seen.add(h)
             out.append(h)
     return out
+
+
+async def seals_of(account_id: uuid.UUID, sent: set[str]) -> dict[str, str]:
+    """The server's seal on each of `sent`, files this account has sent (§9.2)."""
+    if not sent:
+        return {}
+    key = await seal_key(Sql(Blob._meta.db))
+    return {h: file_seal(key, account_id, h) for h in sorted(sent)}
 
 
 async def blob_row(sha256: str) -> dict | None:

@@ -14,7 +14,7 @@ from litestar.response import Stream
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.attachments import tus
-from server.attachments.blobs import blob_row, lacking, may_read
+from server.attachments.blobs import blob_row, held_by, may_read, not_sent, seals_of
 from server.attachments.image_check import thumbnail_of
 from server.attachments.schemas import MissingRequest, MissingResponse
 from server.attachments.sniff import ACCEPTED, Refused
@@ -26,6 +26,7 @@ from server.problems import FieldError, ProblemError
 from server.settings import Settings
 
 UPLOADS_PATH = "/api/uploads"
+FILE_SEAL_HEADER = "Motcua-File-Seal"
 # A request body that stalls this long is treated as a lost connection.
 RECEIVE_IDLE_SECONDS = 60.0
 NO_COMPRESSION = {"skip_compression": True}  # photos and PDFs are compressed already
@@ -97,7 +98,7 @@ def _check_version(request: Request) -> None:
         )
 
 
-def _upload_headers(row: dict) -> dict[str, str]:
+async def _upload_headers(row: dict) -> dict[str, str]:
     headers = {
         "Upload-Offset": str(row["received"]),
         "Upload-Length": str(row["length"]),
@@ -105,6 +106,11 @@ def _upload_headers(row: dict) -> dict[str, str]:
     }
     if row["completed_at"] is None:
         headers["Upload-Expires"] = tus.http_date(row["expires_at"])
+    else:
+        # The upload is complete and verified: the seal the device keeps with the file,
+        # to put it back without its bytes after a restore (sync/README.md §9.2).
+        seals = await seals_of(row["account_id"], {row["sha256"]})
+        headers[FILE_SEAL_HEADER] = seals[row["sha256"]]
     return headers
 
 
@@ -242,6 +248,8 @@ def attachment_controllers(settings: Settings) -> list:
             headers["Upload-Offset"] = str(row["received"])
         if row["completed_at"] is None:
             headers["Upload-Expires"] = tus.http_date(row["expires_at"])
+        else:
+            headers[FILE_SEAL_HEADER] = (await _upload_headers(row))[FILE_SEAL_HEADER]
         return Response(None, status_code=201, headers=headers)
 
     @head("/{upload_id:str}", guards=[signed_in], summary="tus: where an upload stands")
@@ -252,7 +260,7 @@ def attachment_controllers(settings: Settings) -> list:
             row = await _uploads(state).head(principal, upload_id)
         except (UploadProblem, Refused) as exc:
             raise _problem(request, exc) from None
-        headers = _upload_headers(row)
+        headers = await _upload_headers(row)
         if row["metadata"]:
             headers["Upload-Metadata"] = row["metadata"]
         return Response(None, status_code=200, headers=headers)
@@ -275,7 +283,7 @@ def attachment_controllers(settings: Settings) -> list:
         except (UploadProblem, tus.TusHeaderError) as exc:
             raise _problem(request, exc) from None
         row = await _append(request, uploads, principal, row, offset)
-        return Response(None, status_code=204, headers=_upload_headers(row))
+        return Response(None, status_code=204, headers=await _upload_headers(row))
 
     @delete("/{upload_id:str}", guards=[signed_in], status_code=204, summary="tus termination")
     async def terminate(request: Request, state: State, upload_id: UploadId) -> None:
@@ -320,12 +328,15 @@ def attachment_controllers(settings: Settings) -> list:
             ]
             if errors:
                 raise ProblemError(422, "validation_failed", errors=errors[:20])
+            account_id = (await current_principal(request)).account_id
+            sent = await held_by(account_id, set(data.hashes))
             return MissingResponse(
-                missing=await lacking(data.hashes, (await current_principal(request)).account_id),
+                missing=not_sent(data.hashes, sent),
                 upload_url=UPLOADS_PATH,
                 chunk_size=chunk_size,
                 max_file_bytes=settings.max_file_bytes,
                 max_dossier_bytes=settings.max_dossier_bytes,
+                seals=await seals_of(account_id, sent),
             )
 
         @get(

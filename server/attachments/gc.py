@@ -20,6 +20,7 @@ from server.attachments.uploads import UPLOAD_ID
 from server.clock import utcnow
 from server.database import write_transaction
 from server.dossiers.tables import Dossier
+from server.recovery.generation import current_generation, generation_started_at
 from server.settings import Settings
 
 
@@ -30,6 +31,9 @@ class GcReport(msgspec.Struct):
     uploads_removed: int = 0
     partial_files_removed: int = 0
     stray_objects_removed: int = 0
+    # Unrecorded objects kept because the database was restored lately: a phone may
+    # still put them back (sync/README.md §9.2).
+    unrecorded_kept: int = 0
     dry_run: bool = False
 
 
@@ -53,6 +57,20 @@ async def mentioned_in_dossiers(sha256: str) -> bool:
         f"SELECT 1 AS hit FROM dossier WHERE {where} LIMIT 1", *([f"%{sha256}%"] * len(columns))
     )
     return bool(rows)
+
+
+async def restored_lately(engine: Engine, settings: Settings, now: dt.datetime) -> bool:
+    """Whether the current generation began (a restore, §9.1) less than the retention
+    period ago. Its database forgot the files sent after the backup, whose bytes the
+    store still holds: their phones put them back by hash and seal, without the bytes
+    (they may have freed them), so until the phones have had time to come back an
+    object no row records is not a crash's leftover."""
+    number = await current_generation(engine)
+    if number <= 1:
+        return False
+    started = await generation_started_at(engine, number)
+    grace = dt.timedelta(days=settings.blob_retention_days)
+    return started is not None and now < started + grace
 
 
 def _unlink(path: Path) -> None:
@@ -140,7 +158,9 @@ async def collect(
             report.bytes_freed += int(row["size"])
 
     # Objects with no row: a process stopped between storing a file and recording
-    # it. Not while an upload of the same hash is being finished. In batches.
+    # it. Not while an upload of the same hash is being finished, nor soon after a
+    # restore (restored_lately). In batches.
+    keep_unrecorded = await restored_lately(engine, settings, now)
     batch: list[tuple[str, str]] = []
 
     async def sweep(batch: list[tuple[str, str]]) -> None:
@@ -154,6 +174,9 @@ async def collect(
         }
         for key, sha in batch:
             if sha in known or sha in busy:
+                continue
+            if keep_unrecorded:
+                report.unrecorded_kept += 1
                 continue
             if not dry_run:
                 await store.delete(key)

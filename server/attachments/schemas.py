@@ -23,3 +23,7 @@ class MissingResponse(msgspec.Struct):
     chunk_size: int
     max_file_bytes: int
     max_dossier_bytes: int
+    # For each asked hash this account has sent, verified: the server's seal on
+    # (account, hash). Keep it with the file: after a restore the device puts the file
+    # back with it, without its bytes (sync/README.md §9.2).
+    seals: dict[str, str] = {}

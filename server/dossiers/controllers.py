@@ -89,7 +89,7 @@ class SyncController(Controller):
     ) -> RecoverResponse:
         principal = await _device_principal(request)
         caches = app_caches(state).dossiers
-        return await recover(state.engine, state.settings, principal, data, caches)
+        return await recover(state.engine, state.settings, principal, data, state.uploads, caches)
 
     @post(
         "/codes/reserve",

@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 from piccolo.engine.base import Engine
 
+from server.attachments.uploads import Uploads
 from server.clock import utcnow
 from server.database import write_transaction
 from server.dossiers.batch_store import BatchStore
@@ -18,6 +19,7 @@ from server.dossiers.store import PiccoloStore, StoreCaches
 from server.identity.principal import Principal
 from server.problems import ProblemError
 from server.recovery.detection import DeviceClaims, lock_device
+from server.recovery.files import FilePlan, examine_files, record_files
 from server.recovery.generation import generation_started_at
 from server.recovery.keys import seal_key
 from server.recovery.reservations import take_back_reservations
@@ -79,6 +81,7 @@ async def _put_back_page(
     principal: Principal,
     request: RecoverRequest,
     caches: StoreCaches,
+    files: FilePlan,
 ) -> RecoverResponse:
     sql = Sql(engine)
     now = utcnow()
@@ -99,6 +102,8 @@ async def _put_back_page(
         applier = PutBackApplier(
             store, actor, now, await seal_key(sql), await generation_started_at(engine, generation)
         )
+        # Files first: the dossiers put back below may name them (§3.5).
+        files_restored = await record_files(files, principal.account_id, request.device_id)
         ids = [d.id for d in request.dossiers]
         recorded = await _recorded(generation, request.device_id, ids)
         await store.prefetch(set(ids) - set(recorded))
@@ -139,6 +144,8 @@ async def _put_back_page(
         reservations_restored=restored,
         reservations_refused=refused,
         receipt=device.receipt(last_seq),
+        files_restored=files_restored,
+        files_missing=files.missing,
     )
 
 
@@ -147,6 +154,7 @@ async def recover(
     settings: Settings,
     principal: Principal,
     request: RecoverRequest,
+    uploads: Uploads,
     caches: StoreCaches | None = None,
 ) -> RecoverResponse:
     if principal.device_id != request.device_id:
@@ -154,7 +162,10 @@ async def recover(
             403, "device_mismatch", detail="device_id differs from the device credential"
         )
     caches = caches or StoreCaches()
+    # The stored bytes are read and checked before the page's transaction, which
+    # only writes the rows.
+    files = await examine_files(engine, uploads, principal.account_id, request.files)
     return await retrying(
-        lambda: _put_back_page(engine, settings, principal, request, caches),
+        lambda: _put_back_page(engine, settings, principal, request, caches, files),
         transient_errors(dialect_of(engine)),
     )

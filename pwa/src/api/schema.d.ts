@@ -1271,6 +1271,11 @@ export interface components {
             /** @default false */
             deleted?: boolean;
         };
+        /** HeldFile */
+        HeldFile: {
+            sha256: string;
+            seal: string;
+        };
         /** HeldReservation */
         HeldReservation: {
             code: string;
@@ -1349,6 +1354,9 @@ export interface components {
             chunk_size: number;
             max_file_bytes: number;
             max_dossier_bytes: number;
+            seals?: {
+                [key: string]: string;
+            };
         };
         /** OfficialInvite */
         OfficialInvite: {
@@ -1628,6 +1636,7 @@ export interface components {
             receipt?: string | null;
             dossiers?: components["schemas"]["HeldDossier"][];
             reservations?: components["schemas"]["HeldReservation"][];
+            files?: components["schemas"]["HeldFile"][];
             /** @default true */
             done?: boolean;
         };
@@ -1641,6 +1650,9 @@ export interface components {
             /** @default 0 */
             reservations_restored?: number;
             reservations_refused?: components["schemas"]["Reason"][];
+            /** @default 0 */
+            files_restored?: number;
+            files_missing?: string[];
         };
         /** RecoveryList */
         RecoveryList: {
