@@ -49,6 +49,7 @@ const RECORDS = {
     ['server_generation', 2],
     ['confirmed_seq', { device_id: DEVICE.device_id, seq: 4, generation: 2, receipt: 'cmVjZWlwdC1vZi10aGUtc2Vy' }],
     ['deleted_drafts', [{ id: 'd0', procedure_code: 'khai-sinh', schema_version: 1, version: 3 }]],
+    ['file_seals', { ['c'.repeat(64)]: 'c2VhbC1vZi1hLWZyZWVkLWZpbGU' }],
   ],
   outbox: [
     item(1, { kind: 'create_draft', payload: { procedure_code: 'khai-sinh', schema_version: 1, fields: { 'requester.full_name': 'Trần Thị Mai' } }, base_version: 0, sent: true }),
@@ -62,7 +63,7 @@ const RECORDS = {
     { id: 'd3', procedure_code: 'khai-sinh', schema_version: 1, answers: { 'child.full_name': 'Vũ Gia Hà' }, version: 3, state: State.SUBMITTED, code: '0007026000000001', seal: 'c2VhbC1vZi10aGUtc2VydmVy', submitted_at: '2026-11-28T08:00:00.000Z', created_at: '2026-11-28T07:00:00.000Z', updated_at: '2026-11-28T08:00:00.000Z' },
     { id: 'd4', procedure_code: 'khai-sinh', schema_version: 1, answers: { 'child.full_name': 'Lê Thu' }, version: 5, state: State.SUBMITTED, code: '0007026000000002', created_at: '2026-11-27T07:00:00.000Z', updated_at: '2026-11-29T07:00:00.000Z', put_back_refused: { at: '2026-11-29T07:00:00.000Z', reasons: [{ code: 'seal_invalid', path: 'code', message: 'no seal' }] } },
   ],
-  blobs: SHA.map((sha256, i) => ({ sha256, blob: new Blob([`photo ${i}`], { type: 'image/jpeg' }), type: 'image/jpeg', size: 7, name: `giay-${i}.jpg`, created_at: '2026-12-01T08:10:00.000Z', uploaded: i === 1 })),
+  blobs: SHA.map((sha256, i) => ({ sha256, blob: new Blob([`photo ${i}`], { type: 'image/jpeg' }), type: 'image/jpeg', size: 7, name: `giay-${i}.jpg`, created_at: '2026-12-01T08:10:00.000Z', uploaded: i === 1, ...(i === 1 ? { seal: 'c2VhbC1vZi1maWxl' } : {}) })),
   reference: [
     { key: 'catalog', etag: '"c1"', data: { procedures: [{ code: 'khai-sinh', version: 1 }] }, fetched_at: '2026-11-30T08:00:00.000Z' },
     { key: 'procedure:khai-sinh', etag: '"p1"', data: { code: 'khai-sinh', version: 1 }, fetched_at: '2026-11-30T08:00:00.000Z' },

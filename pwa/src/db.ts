@@ -106,6 +106,9 @@ export interface BlobRecord {
   last_error?: string;
   /** The server will never keep this file (its type or content): why, in its words. */
   refused?: FileRefusal;
+  /** The server's seal on (account, file), given once it held the verified bytes: with
+   *  it a restored server takes the file back without its bytes (sync/README.md §9.2). */
+  seal?: string;
 }
 
 export interface FileRefusal {

@@ -4,6 +4,7 @@ import type { BlobRecord } from './db';
 import { attachFile, createDraft } from './dossiers';
 import { markSent } from './outbox';
 import { removeSentFiles, sentFiles } from './freeSpace';
+import { FILE_SEALS_KEY } from './syncKeys';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
@@ -33,5 +34,14 @@ describe('removing sent files', () => {
     expect(await removeSentFiles(db)).toEqual({ count: 1, bytes: 120_000 });
     expect((await db.getAllKeys('blobs')).sort()).toEqual([B, C]);
     expect(await sentFiles(db)).toEqual({ count: 0, bytes: 0 });
+  });
+
+  it('keeps the seal of each file it removes, so a restored server can take the file back from its store', async () => {
+    const db = await freshDb();
+    await db.put('blobs', { ...blob(A, true), seal: 'seal-of-a' });
+    await db.put('blobs', blob(B, true)); // sent by an app from before seals
+    await removeSentFiles(db);
+    expect(await db.getAllKeys('blobs')).toEqual([]);
+    expect(await db.get('meta', FILE_SEALS_KEY)).toEqual({ [A]: 'seal-of-a' });
   });
 });

@@ -3,6 +3,7 @@
 // it; only this device's copy goes.
 
 import type { BlobRecord, MotcuaDB, OutboxItem } from './db';
+import { FILE_SEALS_KEY } from './syncKeys';
 
 const HASH = /^[0-9a-f]{64}$/;
 
@@ -41,8 +42,13 @@ export async function sentFiles(db: MotcuaDB): Promise<Removable> {
 
 /** Removes the sent files from the device, in one transaction; returns what went. */
 export async function removeSentFiles(db: MotcuaDB): Promise<Removable> {
-  const tx = db.transaction(['blobs', 'outbox'], 'readwrite');
+  const tx = db.transaction(['blobs', 'outbox', 'meta'], 'readwrite');
   const gone = removable(await tx.objectStore('blobs').getAll(), neededBy(await tx.objectStore('outbox').getAll()));
+  // The seals stay: with them a server restored from a backup takes the files back
+  // from its store, though this device no longer holds their bytes (sync/README.md §9.2).
+  const seals = ((await tx.objectStore('meta').get(FILE_SEALS_KEY)) as Record<string, string> | undefined) ?? {};
+  for (const b of gone) if (b.seal) seals[b.sha256] = b.seal;
+  if (gone.some((b) => b.seal)) await tx.objectStore('meta').put(seals, FILE_SEALS_KEY);
   for (const b of gone) await tx.objectStore('blobs').delete(b.sha256);
   await tx.done;
   return summary(gone);

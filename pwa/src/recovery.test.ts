@@ -4,14 +4,14 @@
 
 import { describe, expect, it } from 'vitest';
 import { freshDb, withDevice } from './testing/db';
-import { dossierSeal, FakeServer, receiptOf, reservationSeal } from './testing/fakeServer';
+import { dossierSeal, FakeServer, fileSeal, receiptOf, reservationSeal } from './testing/fakeServer';
 import { getMeta, setMeta, type DeviceRecord, type LocalDossier, type MotcuaDB } from './db';
 import { createDraft } from './dossiers';
 import { sha256Hex } from './files';
 import { FilesNotOnServer, PUT_BACK_PAGE, recover } from './recovery';
 import { rememberDeletion } from './deletedDrafts';
 import { uploadWaiting } from './uploads';
-import { CONFIRMED_SEQ_KEY, CURSOR_KEY, DEVICE_KEY, GENERATION_KEY } from './syncKeys';
+import { CONFIRMED_SEQ_KEY, CURSOR_KEY, DEVICE_KEY, FILE_SEALS_KEY, GENERATION_KEY } from './syncKeys';
 import { State } from './states';
 import type { RecoverRequest } from './api/types';
 
@@ -74,24 +74,42 @@ describe('recover', () => {
     expect((await db.get('dossiers', '0190b000-0000-7000-8000-000000000000'))!.version).toBe(1);
   });
 
-  it('asks about every file again and sends only those the server lacks, before the dossiers', async () => {
+  it('puts files back by their seals first, then sends only the bytes the server lacks, before the dossiers', async () => {
     const { db, device, server, fetch } = await phone();
-    const kept = await storeFile(db, 'giay-chung-sinh');
-    const lost = await storeFile(db, 'cmnd-me');
-    server.blobs.set(kept, new Uint8Array()); // the blob store keeps files; the record of the other was lost
-    await db.put('dossiers', synced('0190b000-0000-7000-8000-000000000001', { answers: { 'attachments.birth_certificate': [kept], 'attachments.mother_id': [lost] } }));
+    const uploads = (d: MotcuaDB, dev: DeviceRecord) => uploadWaiting(d, dev, fetch);
+    const older = await storeFile(db, 'so-ho-khau'); // sent by an app from before seals
+    server.blobs.set(older, new Uint8Array());
+    const freed = 'f'.repeat(64); // sent, then removed from the phone to free space
+    await setMeta(db, FILE_SEALS_KEY, { [freed]: fileSeal(freed) });
+    server.store.set(freed, new Uint8Array([1]));
+    const backup = server.snapshot();
+    const inStore = await storeFile(db, 'giay-chung-sinh', false);
+    const lost = await storeFile(db, 'cmnd-me', false);
+    await uploads(db, device); // sent after the backup: the server sealed both
+    expect((await db.get('blobs', inStore))!.seal).toBe(fileSeal(inStore));
+    server.restore(backup); // the records of both are gone; the store keeps the bytes…
+    server.store.delete(lost); // …but for this one
+    await db.put('dossiers', synced('0190b000-0000-7000-8000-000000000001', { answers: { 'attachments.birth_certificate': [inStore], 'attachments.mother_id': [lost], 'attachments.household': [older, freed] } }));
+    server.requests = [];
 
-    await recover({ db, device, fetch, uploads: (d, dev) => uploadWaiting(d, dev, fetch) });
+    await recover({ db, device, fetch, uploads });
 
     expect(server.requests.map((r) => `${r.method} ${r.path.replace(/\/\d+$/, '/…')}`)).toEqual([
+      'POST /api/sync/recover', // the seals
       'POST /api/blobs/missing',
       'POST /api/uploads',
       'PATCH /api/uploads/…',
-      'POST /api/sync/recover',
+      'POST /api/sync/recover', // the dossiers
     ]);
-    expect(server.requests[0]!.body).toEqual({ hashes: expect.arrayContaining([kept, lost]) });
-    expect(server.blobs.has(lost)).toBe(true);
-    expect((await db.getAll('blobs')).every((b) => b.uploaded)).toBe(true);
+    const [files, last] = bodies(server);
+    expect(files).toMatchObject({ dossiers: [], done: false });
+    expect(new Set(files!.files)).toEqual(new Set([inStore, lost, freed].map((sha256) => ({ sha256, seal: fileSeal(sha256) }))));
+    expect(server.requests[1]!.body).toEqual({ hashes: expect.arrayContaining([lost, older]) });
+    expect(last).toMatchObject({ done: true });
+    expect('files' in last!).toBe(false);
+    expect([inStore, lost, older, freed].every((h) => server.blobs.has(h))).toBe(true);
+    const held = await db.getAll('blobs');
+    expect(held.every((b) => b.uploaded && b.seal === fileSeal(b.sha256))).toBe(true);
   });
 
   it('waits while a file the dossiers name could not be sent: a put-back is taken once', async () => {

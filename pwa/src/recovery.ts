@@ -1,27 +1,29 @@
 // Putting back what this device holds, after the server was restored from a backup
 // (sync/README.md §9.2–9.3). The restored database forgot everything after the backup;
-// this device did not. So: every file is asked about again (`POST /api/blobs/missing`
-// names those the account has not sent in the restored database) and sent again, then
-// every dossier the device holds, the drafts it remembers deleting and its unused
-// reserved codes go to `POST /api/sync/recover`, 100 dossiers a page, the last page
-// with `done`. The server takes each back once per generation and device, so a page
-// sent again after a cut changes nothing. What it answers is applied here; the full
+// this device did not. So: the files it holds seals for go first to `POST
+// /api/sync/recover` (the server takes back those its store still holds), the others
+// are asked about (`POST /api/blobs/missing`) and sent again; then every dossier the
+// device holds, the drafts it remembers deleting and its unused reserved codes go,
+// 100 dossiers a page, the last page with `done`. The server takes each back once per
+// generation and device, so a page sent again after a cut changes nothing. What it answers is applied here; the full
 // pull that follows (the cursor is forgotten) brings the server's views.
 
 import { ApiError, api, dataOf, type Fetch } from './api/http';
-import type { HeldDossier, HeldReservation, PutBackResult, Reason, RecoverRequest, RecoverResponse } from './api/types';
+import type { HeldDossier, HeldFile, HeldReservation, PutBackResult, Reason, RecoverRequest, RecoverResponse } from './api/types';
 import { nextStamp, type Answers, type DeviceRecord, type LocalDossier, type MotcuaDB, type RecoverySummary } from './db';
 import { deletedDrafts } from './deletedDrafts';
 import { confirmation, keptGeneration, laterConfirmation, type Confirmation } from './generations';
 import { takeConflicts } from './outbox';
 import { State } from './states';
-import { CONFIRMED_SEQ_KEY, CURSOR_KEY, GENERATION_KEY } from './syncKeys';
+import { CONFIRMED_SEQ_KEY, CURSOR_KEY, FILE_SEALS_KEY, GENERATION_KEY } from './syncKeys';
 
 export const RECOVER_URL = '/api/sync/recover' as const;
 /** Dossiers in one page of a put-back (sync/messages.py MAX_HELD_DOSSIERS). */
 export const PUT_BACK_PAGE = 100;
 /** Reserved codes in one put-back (sync/messages.py MAX_HELD_RESERVATIONS). */
 export const MAX_HELD_RESERVATIONS = 500;
+/** Files in one put-back page (sync/messages.py MAX_HELD_FILES). */
+export const MAX_HELD_FILES = 500;
 /** A page's size on the wire, under the server's body limit (sync/messages.py MAX_BODY_BYTES). */
 export const PUT_BACK_PAGE_BYTES = 900 * 1024;
 
@@ -63,12 +65,26 @@ export class FilesNotOnServer extends Error {
 const SHA256 = /^[0-9a-f]{64}$/;
 const hashesIn = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && SHA256.test(v)) : []);
 
-/** Every file is asked about again: the restored database may have lost who sent it. */
-async function markFilesNotOnServer(db: MotcuaDB): Promise<void> {
+/** Every file the device holds a seal for: those it holds, and those it removed to free space. */
+async function sealedFiles(db: MotcuaDB): Promise<HeldFile[]> {
+  const [blobs, freed] = await Promise.all([db.getAll('blobs'), db.get('meta', FILE_SEALS_KEY)]);
+  const seals = new Map(Object.entries((freed as Record<string, string> | undefined) ?? {}));
+  for (const b of blobs) if (b.seal && !b.refused) seals.set(b.sha256, b.seal);
+  return [...seals].map(([sha256, seal]) => ({ sha256, seal }));
+}
+
+/**
+ * The restored database may have lost which files this account sent: a file no seal
+ * vouches for, or one the server could not take back by its seal, is asked about and
+ * sent again (the uploads step); the others are on the server.
+ */
+async function markFilesToSend(db: MotcuaDB, missing: ReadonlySet<string>): Promise<void> {
   const tx = db.transaction('blobs', 'readwrite');
   for (const b of await tx.store.getAll()) {
-    // A refused file stays refused; an upload begun before the restore is begun anew.
-    if (!b.refused) await tx.store.put({ ...b, uploaded: false, upload_url: undefined });
+    if (b.refused) continue; // a refused file stays refused
+    const send = !b.seal || missing.has(b.sha256);
+    // An upload begun before the restore is begun anew.
+    await tx.store.put(send ? { ...b, uploaded: false, upload_url: undefined } : { ...b, uploaded: true });
   }
   await tx.done;
 }
@@ -204,14 +220,6 @@ async function applyResults(
 export async function recover(deps: RecoveryDeps): Promise<RecoveryOutcome> {
   const { db, device } = deps;
   const now = deps.now ?? (() => new Date());
-  await markFilesNotOnServer(db);
-  const uploads = deps.uploads ? await deps.uploads(db, device) : null;
-  const { dossiers, files } = await heldDossiers(db);
-  if (uploads?.available) {
-    const waiting = [...files].filter((h) => uploads.waiting.has(h)).length;
-    if (waiting) throw new FilesNotOnServer(waiting);
-  }
-  const reservations = await heldReservations(db);
   const kept = await confirmation(db, device.device_id);
   const base = {
     device_id: device.device_id,
@@ -219,6 +227,26 @@ export async function recover(deps: RecoveryDeps): Promise<RecoveryOutcome> {
     generation: kept.generation ?? (await keptGeneration(db)) ?? null,
     receipt: kept.receipt ?? null,
   };
+  const send = (request: RecoverRequest) =>
+    dataOf(api.POST(RECOVER_URL, { fetch: deps.fetch, headers: { Authorization: `Device ${device.credential}` }, body: request }));
+
+  // Files first, by their seals: the server takes back those its store still holds,
+  // before the dossiers that name them (pages that do not end the put-back).
+  const missing = new Set<string>();
+  const sealed = await sealedFiles(db);
+  for (let i = 0; i < sealed.length; i += MAX_HELD_FILES) {
+    const answer = await send({ ...base, dossiers: [], reservations: [], files: sealed.slice(i, i + MAX_HELD_FILES), done: false });
+    for (const h of answer.files_missing ?? []) missing.add(h);
+  }
+  // Then the bytes of the others, which only the uploads step can send.
+  await markFilesToSend(db, missing);
+  const uploads = deps.uploads ? await deps.uploads(db, device) : null;
+  const { dossiers, files } = await heldDossiers(db);
+  if (uploads?.available) {
+    const waiting = [...files].filter((h) => uploads.waiting.has(h)).length;
+    if (waiting) throw new FilesNotOnServer(waiting);
+  }
+  const reservations = await heldReservations(db);
   const all = pages(dossiers);
   const results: PutBackResult[] = [];
   let answer: RecoverResponse | undefined;
@@ -232,7 +260,7 @@ export async function recover(deps: RecoveryDeps): Promise<RecoveryOutcome> {
     for (let tries = 0; ; tries++) {
       const request: RecoverRequest = { ...base, dossiers: page, reservations: codes, done: last };
       try {
-        answer = await dataOf(api.POST(RECOVER_URL, { fetch: deps.fetch, headers: { Authorization: `Device ${device.credential}` }, body: request }));
+        answer = await send(request);
         break;
       } catch (error) {
         const bad = tries < PUT_BACK_PAGE ? refusedEntry(error) : null;

@@ -9,5 +9,7 @@ export const CURSOR_KEY = 'pull_cursor';
 export const GENERATION_KEY = 'server_generation';
 /** The highest `last_seq` any push answer gave this device, with the device's id. */
 export const CONFIRMED_SEQ_KEY = 'confirmed_seq';
+/** The seals of sent files the person removed from the device to free space (hash → seal). */
+export const FILE_SEALS_KEY = 'file_seals';
 /** Drafts the person deleted, remembered so a restored server does not bring them back. */
 export const DELETED_DRAFTS_KEY = 'deleted_drafts';

@@ -31,17 +31,21 @@ function httpStackFor(fetch?: Fetch): FetchHttpStack | undefined {
   return fetch || typeof XMLHttpRequest !== 'function' ? new FetchHttpStack(fetch) : undefined;
 }
 
+/** The server's seal on the file, in the answer that completed its upload (absent from an older server). */
+export const FILE_SEAL_HEADER = 'Motcua-File-Seal';
+
+/** Sends the file; resolves with the server's seal on it, when it gives one. */
 function tusUpload(
   record: BlobRecord,
   device: DeviceRecord,
   where: MissingResponse,
   onUrl: (url: string) => void,
   fetch?: Fetch,
-): Promise<void> {
+): Promise<string | undefined> {
   const httpStack = httpStackFor(fetch);
   return import('tus-js-client').then(
     ({ Upload }) =>
-      new Promise<void>((resolve, reject) => {
+      new Promise<string | undefined>((resolve, reject) => {
         const upload = new Upload(record.blob, {
           endpoint: where.upload_url ?? TUS_ENDPOINT,
           ...(record.upload_url ? { uploadUrl: record.upload_url } : {}),
@@ -56,7 +60,7 @@ function tusUpload(
             if (upload.url) onUrl(upload.url);
           },
           onError: (error) => reject(error),
-          onSuccess: () => resolve(),
+          onSuccess: ({ lastResponse }) => resolve(lastResponse.getHeader(FILE_SEAL_HEADER) || undefined),
         });
         upload.start();
       }),
@@ -105,12 +109,13 @@ export async function uploadWaiting(db: MotcuaDB, device: DeviceRecord, fetch?: 
   const worker = async (): Promise<void> => {
     for (let record = queue.shift(); record && !offline; record = queue.shift()) {
       if (!missing.includes(record.sha256)) {
-        await db.put('blobs', { ...record, uploaded: true, last_error: undefined });
+        const seal = answer.seals?.[record.sha256] ?? record.seal;
+        await db.put('blobs', { ...record, uploaded: true, last_error: undefined, ...(seal ? { seal } : {}) });
         continue;
       }
       try {
-        await tusUpload(record, device, answer, (url) => void db.put('blobs', { ...record!, upload_url: url }), fetch);
-        await db.put('blobs', { ...(await db.get('blobs', record.sha256))!, uploaded: true, last_error: undefined });
+        const seal = await tusUpload(record, device, answer, (url) => void db.put('blobs', { ...record!, upload_url: url }), fetch);
+        await db.put('blobs', { ...(await db.get('blobs', record.sha256))!, uploaded: true, last_error: undefined, ...(seal ? { seal } : {}) });
       } catch (error) {
         const refused = refusalOf(error, new Date());
         const latest = await db.get('blobs', record.sha256);

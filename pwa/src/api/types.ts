@@ -36,6 +36,7 @@ export type MissingResponse = S['MissingResponse'];
 export type PaymentProvider = S['ProviderInfo'];
 export type HeldDossier = S['HeldDossier'];
 export type HeldReservation = S['HeldReservation'];
+export type HeldFile = S['HeldFile'];
 export type RecoverRequest = S['RecoverRequest'];
 export type PutBackResult = S['PutBackResult'];
 export type RecoverResponse = S['RecoverResponse'];

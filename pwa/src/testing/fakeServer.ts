@@ -48,6 +48,7 @@ export interface Snapshot {
 /** The fake's seals: anything a device could not make up without the server. */
 export const dossierSeal = (id: string, code: string) => `seal-d-${id}-${code}`;
 export const reservationSeal = (code: string, device: string) => `seal-r-${code}-${device}`;
+export const fileSeal = (sha256: string) => `seal-f-${sha256.slice(0, 16)}`;
 export const receiptOf = (device: string, lastSeq: number, generation: number) => `receipt-${device}-${lastSeq}-${generation}`;
 
 export type Fault = 'network' | 'lost_response' | 'server_error' | 'unauthorized' | { status: number; body: unknown };
@@ -84,8 +85,10 @@ export class FakeServer {
   faults: Fault[] = [];
   requests: { method: string; path: string; body?: unknown }[] = [];
   credential = 'secret';
-  /** Files the server holds, by SHA-256. */
+  /** Files the server holds, by SHA-256: the database's record that this account sent them. */
   blobs = new Map<string, Uint8Array>();
+  /** The blob store's bytes: content-addressed, never rewritten, kept across a restore. */
+  store = new Map<string, Uint8Array>();
   uploads = new Map<string, TusUpload>();
   /** Files the server will not keep, by SHA-256: the problem it answers once it has their bytes. */
   refuses = new Map<string, { status: number; body: unknown }>();
@@ -149,7 +152,13 @@ export class FakeServer {
   };
 
   private missing(body: { hashes: string[] }) {
-    return { missing: body.hashes.filter((h) => !this.blobs.has(h)), upload_url: UPLOADS_PATH, chunk_size: this.chunkSize };
+    const sent = body.hashes.filter((h) => this.blobs.has(h));
+    return {
+      missing: body.hashes.filter((h) => !this.blobs.has(h)),
+      upload_url: UPLOADS_PATH,
+      chunk_size: this.chunkSize,
+      seals: Object.fromEntries(sent.map((h) => [h, fileSeal(h)])),
+    };
   }
 
   private async tus(method: string, url: URL, headers: Headers, body: unknown): Promise<Response> {
@@ -184,6 +193,8 @@ export class FakeServer {
       if (refusal) return this.json(refusal.status, refusal.body);
       if ((await sha256Hex(upload.bytes)) !== upload.sha256) return this.json(422, { type: '/problems/hash_mismatch' });
       this.blobs.set(upload.sha256, upload.bytes);
+      this.store.set(upload.sha256, upload.bytes);
+      return new Response(null, { status: 204, headers: { ...tusHeaders, 'Upload-Offset': String(upload.offset), 'Motcua-File-Seal': fileSeal(upload.sha256) } });
     }
     return new Response(null, { status: 204, headers: { ...tusHeaders, 'Upload-Offset': String(upload.offset) } });
   }
@@ -277,8 +288,20 @@ export class FakeServer {
   /** POST /api/sync/recover, with the rules of §9.2 that a client meets. */
   recover(request: RecoverRequest): RecoverResponse {
     // The defaults of sync/messages.py RecoverRequest.
-    const body = { confirmed_seq: 0, generation: null, dossiers: [], reservations: [], done: true, ...request };
+    const body = { confirmed_seq: 0, generation: null, dossiers: [], reservations: [], files: [], done: true, ...request };
     const device = body.device_id;
+    // Files first: taken back from the store by their seal, else the device sends the bytes.
+    const missing: string[] = [];
+    let filesRestored = 0;
+    for (const f of body.files) {
+      if (this.blobs.has(f.sha256)) continue;
+      const bytes = this.store.get(f.sha256);
+      if (f.seal !== fileSeal(f.sha256) || !bytes) missing.push(f.sha256);
+      else {
+        this.blobs.set(f.sha256, bytes);
+        filesRestored++;
+      }
+    }
     const results: PutBackResult[] = [];
     for (const held of body.dossiers) {
       const key = `${this.generation} ${device} ${held.id}`;
@@ -310,6 +333,8 @@ export class FakeServer {
       results,
       reservations_restored: restored,
       reservations_refused: refused,
+      files_restored: filesRestored,
+      files_missing: missing,
     };
   }
 
