@@ -1,8 +1,8 @@
 """A server restored from last night's backup, in real Chromium against a real server
 (sync/README.md §9): the phone had synced an edit and submitted a dossier after the
 backup; the restore forgot both. Back in touch with the server, the phone notices by
-itself (a push answered 409 recover_first), sends the photo again, puts back what it
-holds, pushes what waited and pulls from the start, with nothing asked of the person:
+itself (a push answered 409 recover_first), puts back the photo by its seal and what
+it holds, pushes what waited and pulls from the start, with nothing asked of the person:
 afterwards the edit and the dossier, with the code the phone was given, are on the
 server again, and the sync page says so in plain words."""
 
@@ -89,6 +89,12 @@ async def test_a_phone_puts_back_by_itself_what_a_restored_server_lost(
     row = await dossier_row(live_server, submitted_id)
     assert row is not None and row["code"] == code and row["state"] == 1, row
     assert fields_of(row)["child.full_name"] == "Nguyễn Minh Khang"
+    # It was the push that told the phone (409 recover_first); the photo came back by its
+    # seal from the blob store, its bytes not sent again.
+    restarted = live_server.log().split("motcua: serving on")[-1]
+    assert '"POST /api/sync/push HTTP/1.1" 409' in restarted, restarted
+    assert '"POST /api/sync/recover HTTP/1.1" 200' in restarted, restarted
+    assert "/api/uploads" not in restarted, restarted
 
     await page.goto("/#/dong-bo")
     recovered = page.get_by_test_id("recovered")
