@@ -42,14 +42,30 @@ export async function sentFiles(db: MotcuaDB): Promise<Removable> {
 
 /** Removes the sent files from the device, in one transaction; returns what went. */
 export async function removeSentFiles(db: MotcuaDB): Promise<Removable> {
-  const tx = db.transaction(['blobs', 'outbox', 'meta'], 'readwrite');
+  const tx = db.transaction(['blobs', 'outbox'], 'readwrite');
   const gone = removable(await tx.objectStore('blobs').getAll(), neededBy(await tx.objectStore('outbox').getAll()));
-  // The seals stay: with them a server restored from a backup takes the files back
-  // from its store, though this device no longer holds their bytes (sync/README.md §9.2).
-  const seals = ((await tx.objectStore('meta').get(FILE_SEALS_KEY)) as Record<string, string> | undefined) ?? {};
-  for (const b of gone) if (b.seal) seals[b.sha256] = b.seal;
-  if (gone.some((b) => b.seal)) await tx.objectStore('meta').put(seals, FILE_SEALS_KEY);
   for (const b of gone) await tx.objectStore('blobs').delete(b.sha256);
   await tx.done;
+  await keepSeals(db, gone);
   return summary(gone);
+}
+
+/**
+ * The seals of removed files stay: with them a server restored from a backup takes the
+ * files back from its store, though this device no longer holds their bytes
+ * (sync/README.md §9.2). Written once the files are gone: on a full phone a write
+ * before that would be refused, and with it the removal that makes room.
+ */
+async function keepSeals(db: MotcuaDB, gone: readonly BlobRecord[]): Promise<void> {
+  if (!gone.some((b) => b.seal)) return;
+  try {
+    const tx = db.transaction('meta', 'readwrite');
+    const seals = ((await tx.store.get(FILE_SEALS_KEY)) as Record<string, string> | undefined) ?? {};
+    for (const b of gone) if (b.seal) seals[b.sha256] = b.seal;
+    await tx.store.put(seals, FILE_SEALS_KEY);
+    await tx.done;
+  } catch {
+    // Still no room: the room is made all the same; after a restore the server then
+    // asks for these files' bytes, which only another device may still hold.
+  }
 }
