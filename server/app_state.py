@@ -23,7 +23,7 @@ class AppCaches:
 
     def __init__(self) -> None:
         self.calendar = OverridesCache()  # checked against the calendar's version row
-        self.feed_epoch = FeedEpoch()  # fixed for the life of a database
+        self.feed_epoch = FeedEpoch()  # kept with the generation it was read in
         self.dossiers = StoreCaches()  # communes and provinces, procedure versions
         # Encoded reference answers, by dataset version (and filter).
         self.catalog_bodies: dict[tuple[str, str], bytes] = {}

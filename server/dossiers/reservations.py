@@ -13,8 +13,10 @@ from server.dossiers.minting import mint_codes
 from server.dossiers.tables import CodeReservation
 from server.identity.principal import Principal
 from server.problems import FieldError, ProblemError
+from server.recovery.keys import seal_key
 from server.sql import Sql
 from sync.messages import Reservation, ReserveResponse
+from sync.seals import reservation_seal
 
 MAX_PER_REQUEST = 200
 # Open reservations one device may hold at once.
@@ -50,6 +52,9 @@ async def reserve_codes(engine: Engine, principal: Principal, count: int) -> Res
         # A block of counters, each through the keyed permutation: the phone gets the
         # codes themselves and never derives one (it holds no key).
         codes = await mint_codes(Sql(engine), commune, year, count)
+        # Each code sealed to this device, which keeps the seal to take the
+        # reservation back after a restore (sync/README.md §9.2).
+        key = await seal_key(Sql(engine))
         expires = now + LIFETIME
         await CodeReservation.insert(
             *[
@@ -64,8 +69,13 @@ async def reserve_codes(engine: Engine, principal: Principal, count: int) -> Res
                 for code in codes
             ]
         )
+    device = principal.device_id
     return ReserveResponse(
-        commune_code=commune, codes=[Reservation(code=c, expires_at=expires) for c in codes]
+        commune_code=commune,
+        codes=[
+            Reservation(code=c, expires_at=expires, seal=reservation_seal(key, c, device))
+            for c in codes
+        ],
     )
 
 

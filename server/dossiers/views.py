@@ -10,16 +10,19 @@ from server.dossiers.store import record_from_row
 from server.dossiers.tables import Dossier, DossierConflict, DossierHistory
 from server.identity.roles import Role
 from sync.messages import Conflict, DossierView, Message
+from sync.seals import dossier_seal
 
 _PERSON_ROLES = {Role.citizen.value, Role.outreach.value}
 
 
 async def dossier_views(
-    ids: list[uuid.UUID], desk: bool, viewer: uuid.UUID | None = None
+    ids: list[uuid.UUID], desk: bool, viewer: uuid.UUID | None, seal_key: bytes
 ) -> list[DossierView]:
     """`desk`: the viewer works the desk, and is shown which dossier each may duplicate.
     Nobody else is: an outreach official submitting a guessed birth would learn the id
-    of someone else's dossier."""
+    of someone else's dossier. The owner's views of a dossier with a code carry the
+    server's seal on it (sync/README.md §9), which its devices keep to put it back
+    after a restore; an official's view of someone else's dossier carries none."""
     if not ids:
         return []
     rows = await Dossier.select().where(Dossier.id.is_in(ids))
@@ -56,9 +59,9 @@ async def dossier_views(
         messages.setdefault(h["dossier_id"], []).append(
             Message(at=h["at"], author=author, text=h["message"])
         )
+    # The key is read once, and only when some view carries a seal.
     by_id = {}
-    for row in rows:
-        r = record_from_row(row)
+    for r in map(record_from_row, rows):
         if r.deleted_at is not None:  # a tombstone: only what a device needs to drop it
             by_id[r.id] = DossierView(
                 id=r.id,
@@ -88,5 +91,8 @@ async def dossier_views(
             messages=messages.get(r.id, []),
             possible_duplicate_of=r.possible_duplicate_of if desk else None,
             updated_at=r.updated_at,
+            seal=dossier_seal(seal_key, r.id, r.owner_id, r.code)
+            if r.code and r.owner_id == viewer
+            else None,
         )
     return [by_id[i] for i in ids if i in by_id]

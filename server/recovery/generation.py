@@ -13,7 +13,7 @@ from piccolo.engine.base import Engine
 from server.clock import utcnow
 from server.recovery.tables import ServerGeneration
 from server.reference.tables import ReferenceDataset
-from server.sql import CURRENT_GENERATION, Sql
+from server.sql import CURRENT_GENERATION, Dialect, Sql, dialect_of
 from sync.messages import MAX_GENERATION
 
 FEED_EPOCH = "feed_epoch"
@@ -54,6 +54,14 @@ async def begin_generation(
     )
     # Every cursor names the old epoch: every device's next pull starts from the top.
     await ReferenceDataset.delete().where(ReferenceDataset.name == FEED_EPOCH)
+    if dialect_of(engine) is Dialect.POSTGRES:
+        # Restored into a new cluster, whose transaction counter starts lower: feed rows
+        # naming transactions it has not reached would wait behind the horizon for ever.
+        # Every cursor starts again anyway, so they go first.
+        await ServerGeneration.raw(
+            "UPDATE change_feed SET txid = 0 "
+            "WHERE txid >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
+        )
     floor = (number - 1) * COUNTERS_PER_GENERATION
     await ServerGeneration.raw(
         "UPDATE code_counter SET next_value = {} WHERE next_value <= {}", floor + 1, floor

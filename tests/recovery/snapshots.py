@@ -3,15 +3,31 @@ what the server does after a restore needs them."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from pathlib import Path
 
-from server.recovery.backup import take_backup
+from harness.server_process import server_env
 from server.recovery.restore import restore_backup, restore_data
 from server.settings import Settings
 
+MOTCUA = Path(sys.executable).parent / "motcua"
+
 
 async def take(settings: Settings, directory: Path) -> Path:
-    await take_backup(settings, directory)
+    """`motcua backup`, in its own process as an operator runs it, while the server in
+    this one keeps serving (in one process, a command's engine would stand in for the
+    server's while it runs)."""
+    process = await asyncio.create_subprocess_exec(
+        str(MOTCUA),
+        "backup",
+        str(directory),
+        env=server_env(settings),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    assert process.returncode == 0, output.decode()
     return directory
 
 
