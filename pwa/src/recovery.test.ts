@@ -184,12 +184,12 @@ describe('recover', () => {
 
   it('keeps each page under the server\'s body limit', async () => {
     const { db, device, server, fetch } = await phone();
-    const long = 'x'.repeat(150_000);
-    for (let n = 0; n < 7; n++) await db.put('dossiers', synced(`0190b000-0000-7000-8000-00000000000${n}`, { answers: { 'child.note': long } }));
+    const long = 'ệ'.repeat(400_000); // 1.2 MB in UTF-8 each
+    for (let n = 0; n < 9; n++) await db.put('dossiers', synced(`0190b000-0000-7000-8000-00000000000${n}`, { answers: { 'child.note': long } }));
     await recover({ db, device, fetch });
-    const sizes = server.requests.filter((r) => r.path === '/api/sync/recover').map((r) => JSON.stringify(r.body).length);
+    const sizes = server.requests.filter((r) => r.path === '/api/sync/recover').map((r) => new TextEncoder().encode(JSON.stringify(r.body)).length);
     expect(sizes.length).toBeGreaterThan(1);
-    expect(Math.max(...sizes)).toBeLessThan(1024 * 1024);
-    expect(bodies(server).flatMap((b) => b.dossiers)).toHaveLength(7);
+    expect(Math.max(...sizes)).toBeLessThan(8 * 1024 * 1024);
+    expect(bodies(server).flatMap((b) => b.dossiers)).toHaveLength(9);
   });
 });

@@ -24,8 +24,8 @@ export const PUT_BACK_PAGE = 100;
 export const MAX_HELD_RESERVATIONS = 500;
 /** Files in one put-back page (sync/messages.py MAX_HELD_FILES). */
 export const MAX_HELD_FILES = 500;
-/** A page's size on the wire, under the server's body limit (sync/messages.py MAX_BODY_BYTES). */
-export const PUT_BACK_PAGE_BYTES = 900 * 1024;
+/** A page's size on the wire, under the server's limit for a put-back (sync/messages.py RECOVER_MAX_BODY_BYTES, 8 MB). */
+export const PUT_BACK_PAGE_BYTES = 7 * 1024 * 1024;
 
 export interface UploadReport {
   /** The server accepts uploads (else files wait on the device). */
@@ -150,7 +150,7 @@ function pages(dossiers: readonly HeldDossier[]): HeldDossier[][] {
   const out: HeldDossier[][] = [[]];
   let bytes = 0;
   for (const d of dossiers) {
-    const size = JSON.stringify(d).length * 2; // UTF-16 worst case, as the push counts
+    const size = JSON.stringify(d).length * 3; // UTF-8 worst case: a Vietnamese letter may take 3 bytes
     const page = out.at(-1)!;
     if (page.length >= PUT_BACK_PAGE || (page.length && bytes + size > PUT_BACK_PAGE_BYTES)) {
       out.push([d]);
