@@ -4,6 +4,7 @@
 import { nextStamp, type Answers, type BlobRecord, type LocalDossier, type MotcuaDB } from './db';
 import type { JsonValue } from './forms/types';
 import { chosenValue, type ConflictChoice } from './conflicts';
+import { rememberDeletion } from './deletedDrafts';
 import { recordToStore } from './heldFiles';
 import { enqueueIn, OUTBOX_STORES, type Tx } from './outbox';
 import { State } from './states';
@@ -269,6 +270,8 @@ export async function deleteDraft(db: MotcuaDB, id: string, now = new Date()): P
     for (const i of queued) if (!i.sent) await tx.objectStore('outbox').put({ ...i, voided: [], discarded: true });
     await enqueueIn(tx, { kind: 'delete_draft', dossier_id: id, payload: {} }, now);
     await tx.objectStore('dossiers').delete(id);
+    // The server holds it: should it be restored from an older backup, the draft stays deleted (§9.2).
+    await rememberDeletion(tx.objectStore('meta'), { id, procedure_code: d.procedure_code, schema_version: d.schema_version, version: d.version });
     return 'deleted';
   });
 }
