@@ -63,6 +63,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     # which is not a refusal by role.
     ("POST", "/api/sync/push"): SIGNED_IN,
     ("GET", "/api/sync/pull"): SIGNED_IN,
+    ("POST", "/api/sync/recover"): SIGNED_IN,
     ("POST", "/api/sync/codes/reserve"): {"outreach"},
     ("POST", "/api/lookup"): EVERYONE,
     ("GET", "/api/dossiers/{dossier_id}/receipt.pdf"): SIGNED_IN,
@@ -73,6 +74,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/desk/dossiers/{dossier_id}/tasks/{task}"): DESK,
     ("GET", "/api/desk/reports"): DESK,
     ("GET", "/api/desk/reports.csv"): DESK,
+    ("GET", "/api/desk/recovery"): ADMINS,
     ("GET", "/api/desk/payment-providers"): DESK,
     # Attachments: any signed-in account; reading a file also needs a right to it (404 otherwise).
     ("POST", "/api/blobs/missing"): SIGNED_IN,

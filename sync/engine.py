@@ -196,6 +196,34 @@ def _issue_reasons(issues: list[Issue], lang: str = "vi") -> list[Reason]:
     return [Reason(code=i.code, path=i.path, message=render(i, lang)) for i in issues]
 
 
+def new_draft(
+    dossier_id: uuid.UUID,
+    procedure: Procedure,
+    actor: Actor,
+    now: dt.datetime,
+    version: int,
+    values: dict[str, Any],
+) -> DossierRecord:
+    """A draft of `actor`'s account at `version`, every answer set by its device."""
+    record = DossierRecord(
+        id=dossier_id,
+        owner_id=actor.account_id,
+        procedure_code=procedure.code,
+        family=procedure.family,
+        schema_version=procedure.version,
+        state=State.DRAFT,
+        version=version,
+        fields={},
+        field_versions={},
+        created_by_device=actor.device_id,
+        created_at=now,
+        updated_at=now,
+    )
+    set_fields(record, values, version, actor.device_id)
+    record.commune_code = str(record.fields.get("agency.commune", ""))
+    return record
+
+
 # What a kind's handler decides: the outcome's status and the conflicts it raised.
 Applied = tuple[Status, list[FieldConflict]]
 # A handler of a kind that changes an existing dossier: (dossier, mutation, payload).
@@ -348,22 +376,7 @@ class MutationApplier:
             path = "payload.schema_version" if payload.schema_version else "payload.procedure_code"
             raise _reason("unknown_procedure", path, payload.procedure_code)
         values = check_changes(procedure, payload.fields, allow_attachments=False, key="fields")
-        record = DossierRecord(
-            id=mutation.dossier_id,
-            owner_id=self.actor.account_id,
-            procedure_code=procedure.code,
-            family=procedure.family,
-            schema_version=procedure.version,
-            state=State.DRAFT,
-            version=1,
-            fields={},
-            field_versions={},
-            created_by_device=self.actor.device_id,
-            created_at=self.now,
-            updated_at=self.now,
-        )
-        set_fields(record, values, 1, self.actor.device_id)
-        record.commune_code = str(record.fields.get("agency.commune", ""))
+        record = new_draft(mutation.dossier_id, procedure, self.actor, self.now, 1, values)
         await self.store.insert(record)
         await self.store.add_history(
             record.id, self.actor, "create_draft", State.DRAFT, State.DRAFT

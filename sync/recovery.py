@@ -13,7 +13,7 @@ import msgspec
 
 from sync.codes import InvalidCode, parse_code
 from sync.dupkeys import duplicate_key
-from sync.engine import Rejected, check_changes, set_fields, usable_id
+from sync.engine import Rejected, check_changes, new_draft, set_fields, usable_id
 from sync.merge import same
 from sync.messages import FieldConflict, HeldDossier, PutBackResult, PutBackStatus, Reason
 from sync.seals import dossier_seal, sealed
@@ -100,22 +100,7 @@ class PutBackApplier:
             raise Rejected(Reason("id_unavailable", "id", "this id cannot be used"))
         procedure = await self._procedure(held)
         values = check_changes(procedure, held.fields, allow_attachments=True, key="fields")
-        record = DossierRecord(
-            id=held.id,
-            owner_id=self.actor.account_id,
-            procedure_code=procedure.code,
-            family=procedure.family,
-            schema_version=procedure.version,
-            state=State.DRAFT,
-            version=held.version + 1,
-            fields={},
-            field_versions={},
-            created_by_device=self.actor.device_id,
-            created_at=self.now,
-            updated_at=self.now,
-        )
-        set_fields(record, values, record.version, self.actor.device_id)
-        record.commune_code = str(record.fields.get("agency.commune", ""))
+        record = new_draft(held.id, procedure, self.actor, self.now, held.version + 1, values)
         if held.state == State.DRAFT:
             await self.store.insert(record)
             await self._history(record, State.DRAFT)

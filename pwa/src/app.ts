@@ -39,8 +39,10 @@ export const unsyncedWork = computed(() => unsynced(outbox.value, waitingFiles.v
 export type RefusedFile = Pick<BlobRecord, 'sha256' | 'name'> & { refused: NonNullable<BlobRecord['refused']> };
 
 export const conflictsCount = computed(() => dossiers.value.reduce((n, d) => n + (d.conflicts?.length ?? 0), 0));
-/** What the server refused and the person has not dealt with yet: changes and files. */
-export const refusedCount = computed(() => counts.value.rejected + refusedFiles.value.length);
+/** Dossiers a server restored from a backup would not take back (their data stays here). */
+export const putBackRefused = computed(() => dossiers.value.filter((d) => d.put_back_refused));
+/** What the server refused and the person has not dealt with yet: changes, files and put-backs. */
+export const refusedCount = computed(() => counts.value.rejected + refusedFiles.value.length + putBackRefused.value.length);
 export const attention = computed(() => refusedCount.value + conflictsCount.value + dossiers.value.filter((d) => d.state === State.SUPPLEMENT_REQUESTED && !d.supplement_answered_at).length);
 export const unreadNotices = computed(() => notices.value.filter((n) => !n.read));
 
@@ -179,7 +181,8 @@ export async function startApp(): Promise<void> {
   loop = new SyncLoop(
     async () => {
       try {
-        return await syncOnce({ db, uploads: (d, dev) => uploadWaiting(d, dev) });
+        // A put-back after a restore is shown while it runs, not only once the pass ends.
+        return await syncOnce({ db, uploads: (d, dev) => uploadWaiting(d, dev), onProgress: () => void refresh() });
       } finally {
         await refresh();
       }

@@ -44,7 +44,11 @@ const RECORDS = {
     ['device', DEVICE],
     ['next_seq', 5],
     ['pull_cursor', 'c-42'],
-    ['sync', { last_success_at: '2026-11-30T08:05:00.000Z', last_error: null }],
+    ['sync', { last_success_at: '2026-11-30T08:05:00.000Z', last_error: null, recovering: false, last_recovery: { at: '2026-11-29T07:00:00.000Z', put_back: 2, refused: 0, codes_refused: 0 } }],
+    // What the device knows of the server's history, and the drafts it deleted (sync/README.md §9).
+    ['server_generation', 2],
+    ['confirmed_seq', { device_id: DEVICE.device_id, seq: 4, generation: 2, receipt: 'cmVjZWlwdC1vZi10aGUtc2Vy' }],
+    ['deleted_drafts', [{ id: 'd0', procedure_code: 'khai-sinh', schema_version: 1, version: 3 }]],
   ],
   outbox: [
     item(1, { kind: 'create_draft', payload: { procedure_code: 'khai-sinh', schema_version: 1, fields: { 'requester.full_name': 'Trần Thị Mai' } }, base_version: 0, sent: true }),
@@ -55,13 +59,18 @@ const RECORDS = {
   dossiers: [
     { id: 'd1', procedure_code: 'khai-sinh', schema_version: 1, answers: { 'requester.full_name': 'Trần Thị Mai', 'attachments.birth_certificate': [SHA[0]] }, version: 1, state: State.DRAFT, created_at: '2026-12-01T08:00:00.000Z', updated_at: '2026-12-01T09:00:00.000Z' },
     { id: 'd2', procedure_code: 'khai-tu', schema_version: 3, answers: { 'deceased.full_name': 'Lê Văn Bình' }, version: 2, state: State.DRAFT, submit_queued: true, commune_code: '00070', created_at: '2026-12-01T08:00:00.000Z', updated_at: '2026-12-01T09:30:00.000Z' },
+    { id: 'd3', procedure_code: 'khai-sinh', schema_version: 1, answers: { 'child.full_name': 'Vũ Gia Hà' }, version: 3, state: State.SUBMITTED, code: '0007026000000001', seal: 'c2VhbC1vZi10aGUtc2VydmVy', submitted_at: '2026-11-28T08:00:00.000Z', created_at: '2026-11-28T07:00:00.000Z', updated_at: '2026-11-28T08:00:00.000Z' },
+    { id: 'd4', procedure_code: 'khai-sinh', schema_version: 1, answers: { 'child.full_name': 'Lê Thu' }, version: 5, state: State.SUBMITTED, code: '0007026000000002', created_at: '2026-11-27T07:00:00.000Z', updated_at: '2026-11-29T07:00:00.000Z', put_back_refused: { at: '2026-11-29T07:00:00.000Z', reasons: [{ code: 'seal_invalid', path: 'code', message: 'no seal' }] } },
   ],
-  blobs: SHA.map((sha256, i) => ({ sha256, blob: new Blob([`photo ${i}`], { type: 'image/jpeg' }), type: 'image/jpeg', size: 7, name: `giay-${i}.jpg`, created_at: '2026-12-01T08:10:00.000Z', uploaded: i === 1 })),
+  blobs: SHA.map((sha256, i) => ({ sha256, blob: new Blob([`photo ${i}`], { type: 'image/jpeg' }), type: 'image/jpeg', size: 7, name: `giay-${i}.jpg`, created_at: '2026-12-01T08:10:00.000Z', uploaded: i === 1, ...(i === 1 ? { seal: 'c2VhbC1vZi1maWxl' } : {}) })),
   reference: [
     { key: 'catalog', etag: '"c1"', data: { procedures: [{ code: 'khai-sinh', version: 1 }] }, fetched_at: '2026-11-30T08:00:00.000Z' },
     { key: 'procedure:khai-sinh', etag: '"p1"', data: { code: 'khai-sinh', version: 1 }, fetched_at: '2026-11-30T08:00:00.000Z' },
   ],
-  codes: [{ code: '00070261ABCDEFGH', commune_code: '00070', expires_at: '2026-12-31T00:00:00.000Z', dossier_id: 'd1' }],
+  codes: [
+    { code: '00070261ABCDEFGH', commune_code: '00070', expires_at: '2026-12-31T00:00:00.000Z', dossier_id: 'd1' },
+    { code: '00070261ABCDEFGJ', commune_code: '00070', expires_at: '2026-12-31T00:00:00.000Z', seal: 'c2VhbC1yZXNlcnZlZA' },
+  ],
   notices: [{ id: 1, at: '2026-12-01T11:00:00.000Z', dossier_id: 'd2', vi: 'Hồ sơ đã được tiếp nhận', en: 'Dossier received', read: false }],
 } as const;
 
@@ -200,7 +209,7 @@ describe('IndexedDB upgrade steps', () => {
     await fill(old);
     const newer = await openDatabase(name, DB_VERSION);
     expect(newer.version).toBe(DB_VERSION);
-    expect((await newer.getAll('dossiers')).length).toBe(2);
+    expect((await newer.getAll('dossiers')).length).toBe(RECORDS.dossiers.length);
     newer.close();
   });
 

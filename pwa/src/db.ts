@@ -5,7 +5,8 @@
 //   outbox     mutations waiting for the server's outcome, by seq (and rejected ones,
 //              kept so the person sees why, with their data)
 //   dossiers   the device's dossiers: its own answers plus the server's last view
-//   blobs      attachment files by SHA-256, with whether the server has them
+//   blobs      attachment files by SHA-256, with whether the server has them and its seal
+//              (kept, without the bytes, when the person frees space)
 //   reference  catalog, procedure forms and communes with their ETags
 //   codes      dossier codes reserved for outreach work
 //   notices    in-app notices (state changes, officials' messages)
@@ -68,6 +69,9 @@ export interface LocalDossier {
   /** A submit is waiting in the outbox. */
   submit_queued?: boolean;
   code?: string | null;
+  /** The server's seal on (dossier, account, code), given with the code: with it a
+   *  restored server takes the code back from this device (sync/README.md §9). */
+  seal?: string | null;
   reserved_code?: string | null;
   commune_code?: string;
   submitted_at?: string | null;
@@ -81,6 +85,9 @@ export interface LocalDossier {
   rating?: number;
   /** Made in outreach mode: listed in the outreach day's work. */
   outreach?: boolean;
+  /** A restored server would not take this dossier back (sync/README.md §9.2): why,
+   *  shown to the person until dismissed; the answers stay on the device. */
+  put_back_refused?: { at: string; reasons: Reason[] };
   created_at: string;
   updated_at: string;
   server_updated_at?: string | null;
@@ -88,13 +95,22 @@ export interface LocalDossier {
 
 export interface BlobRecord {
   sha256: string;
-  blob: Blob;
+  /** The file's bytes; absent once the person freed space (`bytes_removed`) or the file is `lost`. */
+  blob?: Blob;
   type: string;
   size: number;
   name: string;
   created_at: string;
   /** The server holds a verified copy. */
   uploaded: boolean;
+  /** The server's seal on (account, hash): proof that it got the bytes from this account,
+   *  which puts the file back without its bytes after a restore (sync/README.md §9.2). */
+  seal?: string;
+  /** The person freed space: the record stays (hash, seal) but the bytes left the device. */
+  bytes_removed?: true;
+  /** Neither the server (after a restore) nor this device holds the bytes: the person must
+   *  add the file again. Shown as a refused file (`refused`, code `file_lost`). */
+  lost?: true;
   /** A tus upload URL to resume from. */
   upload_url?: string;
   last_error?: string;
@@ -122,6 +138,8 @@ export interface ReservedCode {
   commune_code: string;
   expires_at: string;
   dossier_id?: string;
+  /** The server's seal on (code, device): a restored server takes the reservation back with it (§9). */
+  seal?: string;
 }
 
 export interface Notice {
@@ -256,6 +274,21 @@ export interface SyncMeta {
   last_error?: string | null;
   /** The server refused the device credential: sign in again. */
   needs_sign_in?: boolean;
+  /** The server was restored from a backup and this device has not put back what it
+   *  holds yet (sync/README.md §9.3): the next pass does that first. */
+  recovering?: boolean;
+  /** The last put-back, for the person to see. */
+  last_recovery?: RecoverySummary | null;
+}
+
+export interface RecoverySummary {
+  at: string;
+  /** Dossiers the restored server took back from this device (restored, or with conflicts to choose). */
+  put_back: number;
+  /** Dossiers it would not take back (each marked `put_back_refused`). */
+  refused: number;
+  /** Reserved codes it would not take back. */
+  codes_refused: number;
 }
 
 export async function getMeta<T>(d: MotcuaDB, key: string): Promise<T | undefined> {
@@ -286,6 +319,8 @@ export function viewToLocal(view: DossierView, local: LocalDossier | undefined, 
     version: view.version,
     state: view.state,
     code: view.code ?? null,
+    // A view from a server without seals keeps the one this device holds for the same code.
+    seal: view.seal ?? (view.code && view.code === local?.code ? (local.seal ?? null) : null),
     commune_code: view.commune_code ?? '',
     submitted_at: view.submitted_at ?? null,
     due_date: view.due_date ?? null,

@@ -4,6 +4,8 @@
 import { nextStamp, type Answers, type BlobRecord, type LocalDossier, type MotcuaDB } from './db';
 import type { JsonValue } from './forms/types';
 import { chosenValue, type ConflictChoice } from './conflicts';
+import { rememberDeletion } from './deletedDrafts';
+import { recordToStore } from './heldFiles';
 import { enqueueIn, OUTBOX_STORES, type Tx } from './outbox';
 import { State } from './states';
 import { uuid7 } from './uuid7';
@@ -107,7 +109,8 @@ export async function attachFile(db: MotcuaDB, id: string, path: string, sha256:
 export async function attachNewFile(db: MotcuaDB, id: string, path: string, record: BlobRecord, now = new Date()): Promise<LocalDossier> {
   const tx = db.transaction(['blobs', ...OUTBOX_STORES], 'readwrite');
   return inTransaction(tx, async () => {
-    if (!(await tx.objectStore('blobs').get(record.sha256))) await tx.objectStore('blobs').put(record);
+    const stored = recordToStore(await tx.objectStore('blobs').get(record.sha256), record);
+    if (stored) await tx.objectStore('blobs').put(stored);
     // Over more stores than Tx names, so it does all a Tx does (idb's types say otherwise).
     return attachIn(tx as unknown as Tx, id, path, record.sha256, now);
   });
@@ -267,6 +270,8 @@ export async function deleteDraft(db: MotcuaDB, id: string, now = new Date()): P
     for (const i of queued) if (!i.sent) await tx.objectStore('outbox').put({ ...i, voided: [], discarded: true });
     await enqueueIn(tx, { kind: 'delete_draft', dossier_id: id, payload: {} }, now);
     await tx.objectStore('dossiers').delete(id);
+    // The server holds it: should it be restored from an older backup, the draft stays deleted (§9.2).
+    await rememberDeletion(tx.objectStore('meta'), { id, procedure_code: d.procedure_code, schema_version: d.schema_version, version: d.version });
     return 'deleted';
   });
 }

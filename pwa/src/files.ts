@@ -3,6 +3,7 @@
 // under their SHA-256, the name the server knows them by too.
 
 import type { BlobRecord, MotcuaDB } from './db';
+import { recordToStore } from './heldFiles';
 
 export const MAX_SIDE = 1600;
 export const TARGET_BYTES = 300 * 1024;
@@ -88,10 +89,11 @@ export async function prepareFile(file: File): Promise<BlobRecord> {
   };
 }
 
-/** Stores a prepared file unless the device has it already; returns the stored record. */
+/** Stores a prepared file unless the device holds its bytes already; returns the stored record. */
 export async function storeBlob(db: MotcuaDB, record: BlobRecord): Promise<BlobRecord> {
   const existing = await db.get('blobs', record.sha256);
-  if (existing) return existing;
-  await db.put('blobs', record);
-  return record;
+  const stored = recordToStore(existing, record);
+  if (!stored) return existing!;
+  await db.put('blobs', stored);
+  return stored;
 }

@@ -10,7 +10,7 @@
 // item is marked sent in the same transaction that reads it for the wire (`takeBatch`).
 
 import type { IDBPTransaction } from 'idb';
-import type { MutationKind, Outcome, PushResponse, Reason } from './api/types';
+import type { FieldConflict, MutationKind, Outcome, PushResponse, Reason } from './api/types';
 import { nextStamp, type Answers, type LocalDossier, type MotcuaDB, type MotcuaSchema, type OutboxItem } from './db';
 import { uuid7 } from './uuid7';
 
@@ -220,16 +220,21 @@ function applyOutcomeToDossier(d: LocalDossier, o: Outcome, item: OutboxItem | u
   if (o.version != null && o.version > d.version) d.version = o.version;
   if (o.state != null) d.state = o.state;
   if (o.code) d.code = o.code;
+  if (o.code && o.seal) d.seal = o.seal;
   if (item?.kind === 'submit') d.submit_queued = false;
-  if (o.conflicts && o.conflicts.length) {
-    const known = new Map((d.conflicts ?? []).map((c) => [c.conflict_id, c]));
-    for (const c of o.conflicts) known.set(c.conflict_id, { ...c });
-    d.conflicts = [...known.values()];
-    // The server kept its value: show it, with the device's value waiting in the conflict.
-    for (const c of o.conflicts) {
-      if (c.server_value === null || c.server_value === undefined) delete d.answers[c.path];
-      else d.answers[c.path] = c.server_value as Answers[string];
-    }
+  takeConflicts(d, o.conflicts ?? []);
+}
+
+/** Conflicts the server reported (a push outcome, a put-back): the person chooses each. */
+export function takeConflicts(d: LocalDossier, conflicts: readonly FieldConflict[]): void {
+  if (!conflicts.length) return;
+  const known = new Map((d.conflicts ?? []).map((c) => [c.conflict_id, c]));
+  for (const c of conflicts) known.set(c.conflict_id, { ...c });
+  d.conflicts = [...known.values()];
+  // The server kept its value: show it, with the device's value waiting in the conflict.
+  for (const c of conflicts) {
+    if (c.server_value === null || c.server_value === undefined) delete d.answers[c.path];
+    else d.answers[c.path] = c.server_value as Answers[string];
   }
 }
 

@@ -15,7 +15,13 @@ export async function reserveCodes(db: MotcuaDB, count: number, fetch?: Fetch): 
       body: { count },
     }),
   );
-  const codes = answer.codes.map((c) => ({ code: c.code, commune_code: answer.commune_code, expires_at: c.expires_at }));
+  // The seal lets a restored server take the reservation back from this device (§9).
+  const codes: ReservedCode[] = answer.codes.map((c) => ({
+    code: c.code,
+    commune_code: answer.commune_code,
+    expires_at: c.expires_at,
+    ...(c.seal ? { seal: c.seal } : {}),
+  }));
   const tx = db.transaction('codes', 'readwrite');
   for (const c of codes) await tx.store.put(c);
   await tx.done;

@@ -5,12 +5,16 @@
 // no-op (`voided`) and comes back rejected with the reason, naming the file and its
 // field. A submission taken back makes the dossier a draft again on the phone, and the
 // person is told which file was refused and why, so they can remove or replace it.
+// A file lost after a restore (neither the server nor the phone holds its bytes,
+// heldFiles.ts) takes the same path, worded so: the person must add it again.
 
 import type { Reason } from './api/types';
 import { noticeName } from './dossierNames';
 import { nextStamp, type Answers, type BlobRecord, type FileRefusal, type MotcuaDB, type OutboxItem } from './db';
 
 const SHA256 = /^[0-9a-f]{64}$/;
+/** The refusal code of a file lost after a restore (heldFiles.ts). */
+export const LOST = 'file_lost';
 
 const hashesIn = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && SHA256.test(v)) : []);
 
@@ -35,11 +39,13 @@ export const withoutName = (message: string) => message.replace(/^\u201c[^\u201d
  * depended on the file says so, and what to do. */
 export function refusalReason(item: OutboxItem, file: Pick<BlobRecord, 'name'> & { refused: FileRefusal }, path: string): Reason {
   const named = `\u201c${file.name}\u201d`;
+  const lost = file.refused.code === LOST;
+  const why = lost ? `máy chủ không còn tệp ${named}` : `tệp ${named} bị từ chối`;
   const message =
     item.kind === 'submit'
-      ? `Hồ sơ chưa được nộp vì tệp ${named} bị từ chối. Hãy bỏ tệp đó, chọn tệp khác rồi nộp lại.`
+      ? `Hồ sơ chưa được nộp vì ${why}. Hãy bỏ tệp đó, ${lost ? 'thêm lại tệp' : 'chọn tệp khác'} rồi nộp lại.`
       : item.kind === 'answer_supplement'
-        ? `Phần bổ sung chưa được gửi vì tệp ${named} bị từ chối. Hãy chọn tệp khác rồi gửi lại.`
+        ? `Phần bổ sung chưa được gửi vì ${why}. Hãy ${lost ? 'thêm lại tệp' : 'chọn tệp khác'} rồi gửi lại.`
         : `Tệp ${named} bị từ chối: ${withoutName(file.refused.message)}`;
   return { code: file.refused.code, path, message };
 }
@@ -92,8 +98,15 @@ export async function takeBackRefused(db: MotcuaDB, now: Date): Promise<number> 
     await tx.objectStore('notices').add({
       at: now.toISOString(),
       dossier_id: dossierId,
-      vi: `Hồ sơ ${name}: máy chủ không nhận tệp \u201c${file.name}\u201d. ${withoutName(file.refused.message)} Hãy bỏ tệp này, chọn tệp khác${resubmit ? ' rồi nộp lại' : ''}.`,
-      en: `Dossier ${name}: the server refused the file \u201c${file.name}\u201d (${file.refused.code}). Remove it, choose another${resubmit ? ' and submit again' : ''}.`,
+      ...(file.refused.code === LOST
+        ? {
+            vi: `Hồ sơ ${name}: máy chủ và máy này đều không còn tệp \u201c${file.name}\u201d. Hãy bỏ tệp này rồi thêm lại${resubmit ? ', sau đó nộp lại' : ''}.`,
+            en: `Dossier ${name}: neither the server nor this device holds the file \u201c${file.name}\u201d any more. Remove it and add it again${resubmit ? ', then submit again' : ''}.`,
+          }
+        : {
+            vi: `Hồ sơ ${name}: máy chủ không nhận tệp \u201c${file.name}\u201d. ${withoutName(file.refused.message)} Hãy bỏ tệp này, chọn tệp khác${resubmit ? ' rồi nộp lại' : ''}.`,
+            en: `Dossier ${name}: the server refused the file \u201c${file.name}\u201d (${file.refused.code}). Remove it, choose another${resubmit ? ' and submit again' : ''}.`,
+          }),
       read: false,
     });
   }

@@ -3,6 +3,11 @@
 // `online`, when the app becomes visible, every minute while online, on a Background
 // Sync event, and after a failure with exponential backoff and jitter.
 //
+// When the server was restored from a backup (sync/README.md §9), the pass notices it
+// (a push answered 409 recover_first, an answer of another generation, a push that
+// expects a seq already confirmed), puts back what the device holds (recovery.ts)
+// before it applies anything of the new generation, then pushes and pulls as usual.
+//
 // Nothing here needs a window: the service worker runs the same pass for Background Sync.
 
 import { ApiError, NetworkError, api, dataOf, undescribedBody, type Fetch } from './api/http';
@@ -18,17 +23,21 @@ import {
   type OutboxItem,
   type SyncMeta,
 } from './db';
+import { rememberDeletion } from './deletedDrafts';
 import { noticeName } from './dossierNames';
 import { settlePending } from './conflicts';
+import { confirmation, confirmedSeq, keepConfirmation, keepGeneration, keptGeneration, restoredSince } from './generations';
 import { applyPushResponse, overlay, takeBatch, voidItem, wireMutation } from './outbox';
+import { recover, type UploadReport, type Uploads } from './recovery';
 import { attachmentHashes, keepRefusedFiles, takeBackRefused } from './refused';
 import { State, stateLabel } from './states';
+import { CURSOR_KEY, DEVICE_KEY, SYNC_KEY } from './syncKeys';
+
+export { CURSOR_KEY, DEVICE_KEY, SYNC_KEY };
+export type { UploadReport };
 
 export const MAX_BATCH = 100;
 export const MAX_BATCH_BYTES = 900 * 1024;
-export const CURSOR_KEY = 'pull_cursor';
-export const DEVICE_KEY = 'device';
-export const SYNC_KEY = 'sync';
 /** The Web Lock every sync pass holds, in any tab and in the service worker: one pass at a time. */
 export const SYNC_LOCK = 'motcua-sync';
 
@@ -39,11 +48,12 @@ export class AuthRequired extends Error {
   }
 }
 
-export interface UploadReport {
-  /** The server accepts uploads (else files wait on the device). */
-  available: boolean;
-  /** Hashes still only on the device. */
-  waiting: ReadonlySet<string>;
+/** The server was restored from a backup since this device last synced: it puts back what it holds first. */
+class RestoreDetected extends Error {
+  constructor(how: string) {
+    super(`the server was restored (${how})`);
+    this.name = 'RestoreDetected';
+  }
 }
 
 export interface SyncDeps {
@@ -52,7 +62,9 @@ export interface SyncDeps {
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   /** Uploads waiting files first; absent, files are not considered. */
-  uploads?: (db: MotcuaDB, device: DeviceRecord) => Promise<UploadReport>;
+  uploads?: Uploads;
+  /** Told when the pass stored something the screens show before it ends (a put-back begins or ends). */
+  onProgress?: () => void;
 }
 
 export interface SyncReport {
@@ -63,6 +75,8 @@ export interface SyncReport {
   /** Items held back because their files are not on the server yet. */
   held: number;
   notices: number;
+  /** Dossiers put back on a server restored from a backup (sync/README.md §9). */
+  recovered?: number;
 }
 
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -106,10 +120,22 @@ async function push(deps: SyncDeps, device: DeviceRecord, uploads: UploadReport 
     if (!items.length) return;
     // The body is built from exactly the items just marked sent, in the same read.
     let body: PushResponse;
+    const generation = await keptGeneration(db);
+    const kept = await confirmation(db, device.device_id);
+    const confirmed = kept.seq;
     try {
-      const envelope: PushEnvelope = { device_id: device.device_id, mutations: items.map(wireMutation) };
+      const envelope: PushEnvelope = {
+        device_id: device.device_id,
+        mutations: items.map(wireMutation),
+        // What the server confirmed, in which generation, and its receipt for the two (§9.1).
+        confirmed_seq: confirmed,
+        generation: kept.generation ?? generation ?? null,
+        receipt: kept.receipt ?? null,
+      };
       body = await dataOf(api.POST('/api/sync/push', { fetch: deps.fetch, headers: authHeader(device), body: undescribedBody(envelope) }));
     } catch (error) {
+      // Nothing of the batch was applied; it goes again after the put-back.
+      if (error instanceof ApiError && error.status === 409 && error.code === 'recover_first') throw new RestoreDetected('recover_first');
       if (error instanceof ApiError && error.status === 413 && maxCount > 1) {
         maxCount = Math.max(1, Math.floor(items.length / 2));
         continue;
@@ -130,13 +156,19 @@ async function push(deps: SyncDeps, device: DeviceRecord, uploads: UploadReport 
       }
       asAuth(error);
     }
+    // What the server answered it did apply, whatever follows.
     const applied = await applyPushResponse(db, body, now());
     report.notices += await restoreRefusedDeletes(db, applied.rejected, now());
     report.pushed += applied.confirmed.length;
     report.rejected += applied.rejected.length;
     report.conflicts += applied.conflicts;
+    await keepConfirmation(db, device.device_id, body);
+    // Only a restored server expects a seq it had already confirmed.
+    if (body.expected_seq != null && body.expected_seq <= confirmed) throw new RestoreDetected(`expects seq ${body.expected_seq}`);
+    if (restoredSince(generation, body.generation, confirmed)) throw new RestoreDetected(`generation ${body.generation}`);
+    if (generation === undefined && body.generation != null) await keepGeneration(db, body.generation);
     if (!body.outcomes.length) {
-      // A gap: the server expects an earlier seq than the device holds. Nothing more can go.
+      // A gap: the server expects a seq this device never confirmed and does not hold. Nothing more can go.
       if (body.expected_seq != null) throw new Error(`the server expects seq ${body.expected_seq}`);
       return;
     }
@@ -168,8 +200,9 @@ async function dropDeleted(
 export async function applyViews(db: MotcuaDB, views: readonly DossierView[], now: Date): Promise<number> {
   let notices = 0;
   const at = now.toISOString();
-  const tx = db.transaction(['dossiers', 'outbox', 'notices', 'blobs'], 'readwrite');
+  const tx = db.transaction(['dossiers', 'outbox', 'notices', 'blobs', 'meta'], 'readwrite');
   const dossiers = tx.objectStore('dossiers');
+  const meta = tx.objectStore('meta');
   const refused = new Set((await tx.objectStore('blobs').getAll()).filter((b) => b.refused).map((b) => b.sha256));
   for (const view of views) {
     const local = await dossiers.get(view.id);
@@ -177,6 +210,7 @@ export async function applyViews(db: MotcuaDB, views: readonly DossierView[], no
     const pending = (await tx.objectStore('outbox').index('dossier').getAll(view.id)).filter((i) => i.status === 'pending');
     if (view.deleted) {
       await dropDeleted(tx.objectStore('outbox'), dossiers, view.id, pending);
+      await rememberDeletion(meta, { id: view.id, procedure_code: view.procedure_code, schema_version: view.schema_version, version: view.version });
       continue;
     }
     // Deleted on this device, the deletion on its way: the draft does not come back,
@@ -255,6 +289,12 @@ async function pull(deps: SyncDeps, device: DeviceRecord, report: SyncReport): P
     } catch (error) {
       asAuth(error);
     }
+    // Nothing of a new generation is applied before this device put back what it holds.
+    const generation = await keptGeneration(db);
+    if (restoredSince(generation, body.generation, await confirmedSeq(db, device.device_id))) {
+      throw new RestoreDetected(`generation ${body.generation}`);
+    }
+    if (generation === undefined && body.generation != null) await keepGeneration(db, body.generation);
     report.notices += await applyViews(db, body.dossiers, now());
     report.pulled += body.dossiers.length;
     await setMeta(db, CURSOR_KEY, body.cursor);
@@ -267,21 +307,59 @@ async function pull(deps: SyncDeps, device: DeviceRecord, report: SyncReport): P
   }
 }
 
-/** One pass: files, then the outbox, then the change feed. */
+async function updateSyncMeta(db: MotcuaDB, part: Partial<SyncMeta>): Promise<void> {
+  const latest = (await getMeta<SyncMeta>(db, SYNC_KEY)) ?? {};
+  await setMeta(db, SYNC_KEY, { ...latest, ...part });
+}
+
+/** Puts back what the device holds (recovery.ts); returns the files step's report for the push. */
+async function putBack(deps: SyncDeps, device: DeviceRecord, report: SyncReport): Promise<UploadReport | null> {
+  const { db } = deps;
+  let outcome;
+  try {
+    outcome = await recover({ db, device, fetch: deps.fetch, now: deps.now, uploads: deps.uploads });
+  } catch (error) {
+    asAuth(error);
+  }
+  report.recovered = (report.recovered ?? 0) + outcome.summary.put_back;
+  report.conflicts += outcome.conflicts;
+  await updateSyncMeta(db, { recovering: false, last_recovery: outcome.summary });
+  deps.onProgress?.();
+  return outcome.uploads;
+}
+
+/** A put-back at most this often in one pass: a server that keeps asking for one is unwell. */
+const PUT_BACKS_PER_PASS = 2;
+
+/** One pass: files, then the outbox, then the change feed; first a put-back when the server was restored. */
 export async function syncOnce(deps: SyncDeps): Promise<SyncReport> {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
   const report: SyncReport = { pushed: 0, rejected: 0, conflicts: 0, pulled: 0, held: 0, notices: 0 };
   const device = await getMeta<DeviceRecord>(db, DEVICE_KEY);
   if (!device) throw new AuthRequired('no_device');
-  const meta = (await getMeta<SyncMeta>(db, SYNC_KEY)) ?? {};
-  await setMeta(db, SYNC_KEY, { ...meta, last_attempt_at: now().toISOString() });
+  await updateSyncMeta(db, { last_attempt_at: now().toISOString() });
   try {
-    const uploads = deps.uploads ? await deps.uploads(db, device) : null;
+    let uploads = deps.uploads ? await deps.uploads(db, device) : null;
     // What needs a refused file goes back to the person now, rather than wait for ever.
     report.notices += await takeBackRefused(db, now());
-    await push(deps, device, uploads, report);
-    await pull(deps, device, report);
+    for (let putBacks = 0; ; ) {
+      try {
+        // Kept across passes: a put-back cut short is done again before anything else.
+        if ((await getMeta<SyncMeta>(db, SYNC_KEY))?.recovering) {
+          putBacks++;
+          uploads = (await putBack(deps, device, report)) ?? uploads;
+        }
+        await push(deps, device, uploads, report);
+        await pull(deps, device, report);
+        break;
+      } catch (error) {
+        if (!(error instanceof RestoreDetected)) throw error;
+        if (putBacks >= PUT_BACKS_PER_PASS) throw new Error(`${error.message}, again after a put-back`);
+        await updateSyncMeta(db, { recovering: true });
+        deps.onProgress?.();
+      }
+    }
   } catch (error) {
     const latest = (await getMeta<SyncMeta>(db, SYNC_KEY)) ?? {};
     await setMeta(db, SYNC_KEY, {

@@ -118,3 +118,81 @@ describe('a file the server refuses', () => {
     expect(refusalOf(answer(413, 'not json'), now)).toMatchObject({ code: '413', message: 'HTTP 413' });
   });
 });
+
+describe('the server\'s file seal', () => {
+  async function withPhoto(uploaded = false) {
+    const db = await freshDb();
+    const bytes = new TextEncoder().encode('a photo of a birth certificate');
+    const sha256 = await sha256Hex(bytes.buffer as ArrayBuffer);
+    await db.put('blobs', { sha256, blob: new Blob([bytes]), type: 'image/jpeg', size: bytes.length, name: 'anh.jpg', created_at: '', uploaded });
+    const server = new FakeServer();
+    const device = { device_id: 'd', credential: server.credential } as DeviceRecord;
+    return { db, sha256, bytes, server, device };
+  }
+
+  it('is kept from the tus answer that completes the upload', async () => {
+    const { db, sha256, server, device } = await withPhoto();
+    expect(await uploadWaiting(db, device, server.fetch as typeof fetch)).toEqual({ available: true, waiting: new Set() });
+    expect(await db.get('blobs', sha256)).toMatchObject({ uploaded: true, seal: server.fileSeal(sha256) });
+  });
+
+  it('is kept from the HEAD that finds the upload complete when the last answer was lost', async () => {
+    const { db, sha256, server, device } = await withPhoto();
+    // missing, creation, then the PATCH that completes the upload: its answer is lost.
+    server.faults = [undefined, undefined, 'lost_response'] as never;
+    await uploadWaiting(db, device, server.fetch as typeof fetch);
+    expect(server.requests.map((r) => r.method)).toContain('HEAD');
+    expect(server.requests.filter((r) => r.path === '/api/blobs/missing')).toHaveLength(1);
+    expect(await db.get('blobs', sha256)).toMatchObject({ uploaded: true, seal: server.fileSeal(sha256) });
+  });
+
+  it('is kept from the missing answer when the server has the file already', async () => {
+    const { db, sha256, bytes, server, device } = await withPhoto();
+    server.blobs.set(sha256, bytes);
+    await uploadWaiting(db, device, server.fetch as typeof fetch);
+    expect(server.requests.map((r) => r.path)).toEqual(['/api/blobs/missing']);
+    expect(await db.get('blobs', sha256)).toMatchObject({ uploaded: true, seal: server.fileSeal(sha256) });
+  });
+
+  it('is fetched, in one call, for files sent before seals existed; then never asked again', async () => {
+    const { db, sha256, bytes, server, device } = await withPhoto(true);
+    server.blobs.set(sha256, bytes);
+    await db.put('blobs', { ...(await db.get('blobs', sha256))!, sha256: A });
+    server.blobs.set(A, new Uint8Array([1]));
+    expect(await uploadWaiting(db, device, server.fetch as typeof fetch)).toEqual({ available: true, waiting: new Set() });
+    expect(server.requests).toEqual([{ method: 'POST', path: '/api/blobs/missing', body: { hashes: [A, sha256].sort() } }]);
+    expect(await db.get('blobs', sha256)).toMatchObject({ uploaded: true, seal: server.fileSeal(sha256) });
+    expect(await db.get('blobs', A)).toMatchObject({ uploaded: true, seal: server.fileSeal(A) });
+    await uploadWaiting(db, device, server.fetch as typeof fetch);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('a file marked sent that the server lacks, and no seal, is sent again from its bytes', async () => {
+    const { db, sha256, server, device } = await withPhoto(true);
+    expect(await uploadWaiting(db, device, server.fetch as typeof fetch)).toEqual({ available: true, waiting: new Set() });
+    expect(server.blobs.has(sha256)).toBe(true);
+    expect(await db.get('blobs', sha256)).toMatchObject({ uploaded: true, seal: server.fileSeal(sha256) });
+  });
+
+  it('asks about many files in pages the server takes (1000 hashes at most)', async () => {
+    const db = await freshDb();
+    const server = new FakeServer();
+    const device = { device_id: 'd', credential: server.credential } as DeviceRecord;
+    const hashes = Array.from({ length: 1001 }, (_, i) => i.toString(16).padStart(64, '0'));
+    for (const sha256 of hashes) {
+      server.blobs.set(sha256, new Uint8Array([1]));
+      await db.put('blobs', { sha256, blob: new Blob(['x']), type: 'image/jpeg', size: 1, name: 'x.jpg', created_at: '', uploaded: false });
+    }
+    expect(await uploadWaiting(db, device, server.fetch as typeof fetch)).toEqual({ available: true, waiting: new Set() });
+    expect(server.requests.map((r) => (r.body as { hashes: string[] }).hashes.length)).toEqual([1000, 1]);
+    expect((await db.getAll('blobs')).every((b) => b.uploaded && b.seal === server.fileSeal(b.sha256))).toBe(true);
+  });
+
+  it('a file without its bytes is never sent', async () => {
+    const { db, sha256, server, device } = await withPhoto(true);
+    const { blob: _, ...record } = (await db.get('blobs', sha256))!;
+    await db.put('blobs', { ...record, seal: server.fileSeal(sha256), bytes_removed: true });
+    expect(await uploadWaiting(db, device, server.fetch as typeof fetch)).toEqual({ available: true, waiting: new Set() });
+    expect(server.requests).toEqual([]);
+  });
+});

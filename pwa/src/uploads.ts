@@ -6,23 +6,37 @@
 // A file the server refuses for what it is (a 4xx about the file, e.g. 415 for a
 // program named .pdf) is marked refused with the server's reason and never sent again:
 // sending it again would be refused again, for ever.
+// Every file sent gets the server's seal on (account, hash), kept with the file for good
+// (sync/README.md §9.2): from the tus answer that completes the upload (or the HEAD that
+// finds it complete), or from `seals` of the missing answer. A file sent before seals
+// existed gets its seal from the missing call of the next pass.
 
 import { ApiError, NetworkError, api, dataOf, type Fetch } from './api/http';
 import type { MissingResponse, Problem } from './api/types';
 import type { BlobRecord, DeviceRecord, FileRefusal, MotcuaDB } from './db';
 import { FetchHttpStack } from './fetchHttpStack';
+import { holdsBytes } from './heldFiles';
 import type { UploadReport } from './sync';
 
 export const MISSING_URL = '/api/blobs/missing' as const;
 export const TUS_ENDPOINT = '/api/uploads';
+export const FILE_SEAL_HEADER = 'Motcua-File-Seal';
+/** The most hashes one missing call may ask about (server/attachments/schemas.py). */
+const HASHES_A_CALL = 1000;
 
+/** Which of `hashes` the server lacks, with the seals of the others: one call per 1000. */
 async function missingOnServer(hashes: string[], device: DeviceRecord, fetch?: Fetch): Promise<MissingResponse | null> {
-  try {
-    return await dataOf(api.POST(MISSING_URL, { fetch, headers: { Authorization: `Device ${device.credential}` }, body: { hashes } }));
-  } catch (error) {
-    if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return null;
-    throw error;
+  const pages: MissingResponse[] = [];
+  for (let start = 0; start < hashes.length; start += HASHES_A_CALL) {
+    const body = { hashes: hashes.slice(start, start + HASHES_A_CALL) };
+    try {
+      pages.push(await dataOf(api.POST(MISSING_URL, { fetch, headers: { Authorization: `Device ${device.credential}` }, body })));
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return null;
+      throw error;
+    }
   }
+  return pages.reduce((all, page) => ({ ...page, missing: [...all.missing, ...page.missing], seals: { ...all.seals, ...page.seals } }));
 }
 
 /** tus's own stack (XMLHttpRequest: progress within a chunk) on a page; fetch in a
@@ -31,17 +45,18 @@ function httpStackFor(fetch?: Fetch): FetchHttpStack | undefined {
   return fetch || typeof XMLHttpRequest !== 'function' ? new FetchHttpStack(fetch) : undefined;
 }
 
+/** Sends a file's bytes; resolves with the server's seal from the answer that completed it. */
 function tusUpload(
-  record: BlobRecord,
+  record: BlobRecord & { blob: Blob },
   device: DeviceRecord,
   where: MissingResponse,
   onUrl: (url: string) => void,
   fetch?: Fetch,
-): Promise<void> {
+): Promise<string | undefined> {
   const httpStack = httpStackFor(fetch);
   return import('tus-js-client').then(
     ({ Upload }) =>
-      new Promise<void>((resolve, reject) => {
+      new Promise<string | undefined>((resolve, reject) => {
         const upload = new Upload(record.blob, {
           endpoint: where.upload_url ?? TUS_ENDPOINT,
           ...(record.upload_url ? { uploadUrl: record.upload_url } : {}),
@@ -56,7 +71,7 @@ function tusUpload(
             if (upload.url) onUrl(upload.url);
           },
           onError: (error) => reject(error),
-          onSuccess: () => resolve(),
+          onSuccess: ({ lastResponse }) => resolve(lastResponse.getHeader(FILE_SEAL_HEADER) || undefined),
         });
         upload.start();
       }),
@@ -88,15 +103,25 @@ export function refusalOf(error: unknown, now: Date): FileRefusal | null {
 }
 
 export async function uploadWaiting(db: MotcuaDB, device: DeviceRecord, fetch?: Fetch): Promise<UploadReport> {
-  const waiting = (await db.getAll('blobs')).filter((b) => !b.uploaded && !b.refused);
-  if (!waiting.length) return { available: true, waiting: new Set() };
+  const all = await db.getAll('blobs');
+  const waiting = all.filter((b) => !b.uploaded && !b.refused && holdsBytes(b));
+  // Sent before the server sealed files: their seals come with this pass's answer.
+  const unsealed = all.filter((b) => b.uploaded && !b.seal && !b.refused);
+  if (!waiting.length && !unsealed.length) return { available: true, waiting: new Set() };
   const answer = await missingOnServer(
-    waiting.map((b) => b.sha256),
+    [...waiting, ...unsealed].map((b) => b.sha256),
     device,
     fetch,
   );
   if (answer === null) return { available: false, waiting: new Set(waiting.map((b) => b.sha256)) };
   const missing = answer.missing;
+  const seals = answer.seals ?? {};
+  for (const record of unsealed) {
+    const seal = seals[record.sha256];
+    if (seal) await db.put('blobs', { ...record, seal });
+    // Marked sent, yet the server lacks it (and gives no seal): send it again.
+    else if (missing.includes(record.sha256) && holdsBytes(record)) waiting.push({ ...record, uploaded: false });
+  }
   const still = new Set<string>();
   const queue = [...waiting];
   let offline = false;
@@ -105,12 +130,13 @@ export async function uploadWaiting(db: MotcuaDB, device: DeviceRecord, fetch?: 
   const worker = async (): Promise<void> => {
     for (let record = queue.shift(); record && !offline; record = queue.shift()) {
       if (!missing.includes(record.sha256)) {
-        await db.put('blobs', { ...record, uploaded: true, last_error: undefined });
+        await db.put('blobs', { ...record, uploaded: true, last_error: undefined, seal: seals[record.sha256] ?? record.seal });
         continue;
       }
       try {
-        await tusUpload(record, device, answer, (url) => void db.put('blobs', { ...record!, upload_url: url }), fetch);
-        await db.put('blobs', { ...(await db.get('blobs', record.sha256))!, uploaded: true, last_error: undefined });
+        const sending = record as BlobRecord & { blob: Blob };
+        const seal = await tusUpload(sending, device, answer, (url) => void db.put('blobs', { ...sending, upload_url: url }), fetch);
+        await db.put('blobs', { ...(await db.get('blobs', record.sha256))!, uploaded: true, last_error: undefined, ...(seal ? { seal } : {}) });
       } catch (error) {
         const refused = refusalOf(error, new Date());
         const latest = await db.get('blobs', record.sha256);

@@ -5,11 +5,10 @@ with a dot) are partial writes and are left out."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 from server.attachments.store.base import SHA256, blob_key, thumbnail_key
+from server.attachments.store.local import copy_whole
 
 
 def _stored_key(key: str) -> bool:
@@ -30,17 +29,8 @@ def _files(root: Path) -> list[tuple[str, Path]]:
 
 
 def _copy(source: Path, target: Path) -> None:
-    """Write `target` whole or not at all: a temporary name, fsync, rename."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.restore.tmp")
-    try:
-        with source.open("rb") as src, temporary.open("wb") as dst:
-            shutil.copyfileobj(src, dst, 1024 * 1024)
-            dst.flush()
-            os.fsync(dst.fileno())
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
+    copy_whole(source, target, f".{target.name}.restore.tmp")
 
 
 def copy_out(store_root: Path, target: Path) -> tuple[int, int]:

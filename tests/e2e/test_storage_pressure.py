@@ -17,7 +17,8 @@ from tests.e2e.test_pwa_offline import demo_password
 CITIZEN = "congdan@demo.example"
 BIRTH_CERTIFICATE = "attachments.birth_certificate"
 
-# The app's stores as the page holds them: the dossiers, the outbox and the files' hashes.
+# The app's stores as the page holds them: the dossiers, the outbox, the files' hashes
+# and, for each file, whether the phone holds its bytes and the server's seal.
 SNAPSHOT = """() => new Promise((resolve, reject) => {
   const open = indexedDB.open('motcua');
   open.onerror = () => reject(open.error);
@@ -29,8 +30,11 @@ SNAPSHOT = """() => new Promise((resolve, reject) => {
     dossiers.onsuccess = () => { out.dossiers = dossiers.result; };
     const outbox = tx.objectStore('outbox').getAll();
     outbox.onsuccess = () => { out.outbox = outbox.result; };
-    const blobs = tx.objectStore('blobs').getAllKeys();
-    blobs.onsuccess = () => { out.blobs = blobs.result; };
+    const blobs = tx.objectStore('blobs').getAll();
+    blobs.onsuccess = () => {
+      out.blobs = blobs.result.map((b) => b.sha256);
+      out.files = blobs.result.map((b) => ({ sha256: b.sha256, bytes: !!b.blob, sealed: !!b.seal, uploaded: b.uploaded }));
+    };
     tx.oncomplete = () => { db.close(); resolve(out); };
   };
 })"""
@@ -187,7 +191,11 @@ async def test_a_photo_that_does_not_fit_is_refused_whole_and_the_dossier_is_unc
     await expect(free_space.get_by_role("status")).to_contain_text("Đã xóa khỏi máy 1 tệp đã gửi")
     await artifacts.screenshot(page, "sent-files-removed")
     removed = await snapshot(page)
-    assert removed["blobs"] == [], removed["blobs"]
+    # Only the bytes left: the file's hash and the server's seal stay, to put it back
+    # after a restore (sync/README.md §9.2).
+    assert removed["files"] == [
+        {"sha256": sha256, "bytes": False, "sealed": True, "uploaded": True}
+    ], removed["files"]
     assert removed["dossiers"][0]["answers"][BIRTH_CERTIFICATE] == [sha256]
     await page.goto(f"/#/ho-so/{removed['dossiers'][0]['id']}")
     await expect(page.locator(".thumb figcaption")).to_have_text("Không lưu trên máy này")

@@ -18,6 +18,7 @@ export type DossierView = S['DossierView'];
 export type PullResponse = S['PullResponse'];
 export type PushResponse = S['PushResponse'];
 export type Outcome = S['Outcome'];
+export type Reservation = S['Reservation'];
 export type Reason = S['Reason'];
 export type FieldConflict = S['FieldConflict'];
 export type Conflict = S['Conflict'];
@@ -33,6 +34,12 @@ export type RegisterRequest = S['RegisterRequest'];
 export type LocalizedText = S['Text'];
 export type MissingResponse = S['MissingResponse'];
 export type PaymentProvider = S['ProviderInfo'];
+export type HeldDossier = S['HeldDossier'];
+export type HeldReservation = S['HeldReservation'];
+export type HeldFile = S['HeldFile'];
+export type RecoverRequest = S['RecoverRequest'];
+export type PutBackResult = S['PutBackResult'];
+export type RecoverResponse = S['RecoverResponse'];
 
 /** The kinds of change a device sends: those of sync/states.py DEVICE_MUTATIONS (via sync/states.json). */
 export type MutationKind = DeviceMutation;
@@ -52,6 +59,12 @@ export interface Mutation {
 export interface PushEnvelope {
   device_id: string;
   mutations: Mutation[];
+  /** The highest `last_seq` any push answer gave this device (§9). */
+  confirmed_seq?: number;
+  /** The server generation the device last synced in; null before it ever learnt one (§9). */
+  generation?: number | null;
+  /** The server's receipt for confirmed_seq and generation, from the same answer (§9.1). */
+  receipt?: string | null;
 }
 
 /** An RFC 9457 problem document as server/problems.py writes it. */

@@ -9,7 +9,7 @@ import { attachNewFile, detachFile } from '../dossiers';
 import { ACCEPTED, FileRefused, prepareFile, storeBlob } from '../files';
 import { t } from '../i18n';
 import { fileNotSavedText, isStorageFull } from '../storageFull';
-import { forgetRefusedFile, withoutName } from '../refused';
+import { forgetRefusedFile, LOST, withoutName } from '../refused';
 
 interface Props {
   id: string;
@@ -32,7 +32,7 @@ function Thumb({ sha256 }: { sha256: string }) {
       .then((r) => {
         if (!r) return;
         setRecord(r);
-        if (r.type.startsWith('image/')) {
+        if (r.blob && r.type.startsWith('image/')) {
           objectUrl = URL.createObjectURL(r.blob);
           setUrl(objectUrl);
         }
@@ -46,8 +46,10 @@ function Thumb({ sha256 }: { sha256: string }) {
     <figure class={refused ? 'thumb refused' : 'thumb'}>
       {url ? <img src={url} alt="" /> : <div class="pdf">{record?.type === 'application/pdf' ? 'PDF' : '…'}</div>}
       <figcaption>
-        {record ? `${Math.round(record.size / 1024)} KB` : t('Không lưu trên máy này', 'Not kept on this device')}
-        {record && (refused ? ` · ${t('bị từ chối', 'refused')}` : record.uploaded ? ' ✓' : ` · ${t('chờ gửi', 'waiting')}`)}
+        {!record?.blob
+          ? // Freed to make room (the server keeps it), or lost after a restore.
+            t('Không lưu trên máy này', 'Not kept on this device') + (record?.lost ? ` · ${t('cần thêm lại', 'add it again')}` : '')
+          : `${Math.round(record.size / 1024)} KB` + (refused ? ` · ${t('bị từ chối', 'refused')}` : record.uploaded ? ' ✓' : ` · ${t('chờ gửi', 'waiting')}`)}
       </figcaption>
     </figure>
   );
@@ -129,8 +131,16 @@ export function Attachments({ id, dossierId, path, value, max = 10, readOnly, on
         .filter((f) => value.includes(f.sha256))
         .map((f) => (
           <p key={f.sha256} class="error" role="alert" data-testid="refused-file">
-            {t(`Tệp “${f.name}” bị máy chủ từ chối`, `The server refused “${f.name}”`)}: {withoutName(f.refused.message)}{' '}
-            {readOnly ? '' : t('Hãy bấm “Bỏ” rồi chọn tệp khác.', 'Remove it and choose another.')}
+            {f.refused.code === LOST ? (
+              <>
+                {t(`Tệp “${f.name}” cần được thêm lại`, `“${f.name}” must be added again`)}: {t(withoutName(f.refused.message), 'neither the server nor this device holds it any more.')}
+              </>
+            ) : (
+              <>
+                {t(`Tệp “${f.name}” bị máy chủ từ chối`, `The server refused “${f.name}”`)}: {withoutName(f.refused.message)}{' '}
+                {readOnly ? '' : t('Hãy bấm “Bỏ” rồi chọn tệp khác.', 'Remove it and choose another.')}
+              </>
+            )}
           </p>
         ))}
       {error && <p class="error">{error}</p>}

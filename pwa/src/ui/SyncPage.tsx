@@ -1,7 +1,7 @@
 // Sync status, always at hand: what waits, when the last sync succeeded, what needs
 // attention; the details page lists refused changes with their reasons and data.
 
-import { attention, changed, counts, device, dossiers, getDb, loopStatus, online, outbox, persisted, refusedCount, refusedFiles, syncMeta, syncNow, unsyncedWork, waitingFiles } from '../app';
+import { attention, changed, counts, device, dossiers, getDb, loopStatus, online, outbox, persisted, putBackRefused, refusedCount, refusedFiles, syncMeta, syncNow, unsyncedWork, waitingFiles } from '../app';
 import type { Reason } from '../api/types';
 import { atRiskText } from '../atRisk';
 import { FreeSpace } from './FreeSpace';
@@ -12,7 +12,8 @@ import { useProcedure } from './useProcedure';
 import { dismissRejected } from '../outbox';
 import { formatTime, t } from '../i18n';
 import { dossierTitle } from '../formModel';
-import { syncOutcomeText } from '../syncStatus';
+import { dismissPutBackRefusal } from '../recovery';
+import { lastRecoveryText, recoveringText, syncOutcomeText } from '../syncStatus';
 
 export function SyncBar() {
   const c = counts.value;
@@ -23,14 +24,17 @@ export function SyncBar() {
   const others = attention.value - refusedCount.value;
   const parts: string[] = [];
   parts.push(online.value ? '' : t('Ngoại tuyến', 'Offline'));
+  // Said first: the bar is one line, and this is what the person needs to know now.
+  if (meta.recovering) parts.push(recoveringText());
   parts.push(c.pending ? t(`${c.pending} thay đổi chờ gửi`, `${c.pending} change(s) waiting`) : t('Không có gì chờ gửi', 'Nothing waiting'));
-  if (phase === 'syncing') parts.push(t('Đang đồng bộ…', 'Syncing…'));
+  if (phase === 'syncing' && !meta.recovering) parts.push(t('Đang đồng bộ…', 'Syncing…'));
   parts.push(syncOutcomeText(refusedCount.value, meta.last_success_at));
   return (
     <a
       href="#/dong-bo"
       class={`syncbar${attention.value ? ' attention' : ''}${online.value ? '' : ' offline'}`}
       data-testid="syncbar"
+      data-recovering={meta.recovering ? 'true' : 'false'}
       data-pending={c.pending}
       data-refused={refusedCount.value}
     >
@@ -63,6 +67,17 @@ const REASON_TEXT: Record<string, [string, string]> = {
   submitted_withdraw_instead: ['Hồ sơ đã nộp không xóa được; bạn có thể yêu cầu rút hồ sơ.', 'A submitted dossier cannot be deleted; you can ask to withdraw it.'],
   draft_deleted: ['Bản nháp này đã bị xóa.', 'This draft was deleted.'],
   agency_fixed: ['Hồ sơ đã nộp thì không đổi được cơ quan tiếp nhận; muốn nộp nơi khác, hãy rút hồ sơ và nộp hồ sơ mới.', 'The receiving agency cannot change after submission; to apply elsewhere, withdraw and submit a new dossier.'],
+  // A restored server would not take a dossier back (sync/README.md §9.2).
+  seal_invalid: [
+    'Máy chủ không xác nhận được mã của hồ sơ này. Hãy mang mã hồ sơ đến bộ phận một cửa để được hỗ trợ.',
+    'The server could not confirm this dossier\'s code. Take the code to the one-stop desk for help.',
+  ],
+  code_taken: [
+    'Mã của hồ sơ này đã thuộc về một hồ sơ khác trên máy chủ. Hãy mang mã hồ sơ đến bộ phận một cửa để được hỗ trợ.',
+    'This dossier\'s code now belongs to another dossier on the server. Take the code to the one-stop desk for help.',
+  ],
+  unknown_dossier: ['Hồ sơ này không thuộc tài khoản đang đăng nhập.', 'This dossier does not belong to the signed-in account.'],
+  attachment_not_uploaded: ['Máy chủ chưa có tệp đính kèm của hồ sơ này.', 'The server does not have this dossier\'s attached file.'],
   changed_since_seen: [
     'Bản nháp đã được sửa trên máy khác sau khi bạn mở nó, nên chưa xóa. Hãy xem lại rồi xóa nếu vẫn muốn.',
     'The draft was changed on another device after you opened it, so it was not deleted. Look it over, then delete it if you still want to.',
@@ -124,6 +139,40 @@ export function RejectedList({ dossierId }: { dossierId?: string }) {
   );
 }
 
+/** Dossiers a server restored from a backup would not take back: why, and that the data is still here. */
+export function PutBackRefused() {
+  const list = putBackRefused.value;
+  if (!list.length) return null;
+  return (
+    <div class="card error-box" data-testid="put-back-refused">
+      <h2>{t('Máy chủ chưa nhận lại các hồ sơ này', 'The server did not take these dossiers back')}</h2>
+      <p class="small">{t('Máy chủ vừa được khôi phục từ bản sao lưu. Dữ liệu của bạn vẫn còn trên máy.', 'The server was restored from a backup. Your data is still on this device.')}</p>
+      <ul>
+        {list.map((d) => (
+          <li key={d.id}>
+            <a href={`#/ho-so/${d.id}`}>{dossierTitle(d.answers) || d.code || d.id.slice(0, 8)}</a>
+            <ul>
+              {d.put_back_refused!.reasons.map((r, i) => (
+                <li key={i}>{reasonText(r)}</li>
+              ))}
+            </ul>
+            <button
+              type="button"
+              class="link"
+              onClick={async () => {
+                await dismissPutBackRefusal(getDb(), d.id);
+                changed();
+              }}
+            >
+              {t('Đã hiểu', 'Got it')}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 /** Files the server will not keep, with its reason and the dossiers that hold them. */
 export function RefusedFiles() {
   const files = refusedFiles.value;
@@ -156,6 +205,7 @@ export function SyncPage() {
   const status = loopStatus.value;
   const meta = syncMeta.value;
   const atRisk = persisted.value === false ? atRiskText(unsyncedWork.value) : null;
+  const recovered = lastRecoveryText(meta);
   return (
     <div>
       <h1>{t('Đồng bộ', 'Sync')}</h1>
@@ -164,6 +214,12 @@ export function SyncPage() {
         <p>
           {t('Lần đồng bộ thành công gần nhất', 'Last successful sync')}: <strong>{meta.last_success_at ? formatTime(meta.last_success_at) : t('chưa có', 'never')}</strong>
         </p>
+        {meta.recovering && (
+          <p class="warning" data-testid="recovering">
+            {recoveringText()}
+          </p>
+        )}
+        {!meta.recovering && recovered && <p data-testid="recovered">{recovered}</p>}
         {status.phase === 'waiting' && status.nextAttemptAt && (
           <p class="warning">
             {t('Lỗi, sẽ thử lại lúc', 'Failed; next try at')} {formatTime(new Date(status.nextAttemptAt).toISOString())} ({status.lastError})
@@ -185,6 +241,7 @@ export function SyncPage() {
           {status.phase === 'syncing' ? t('Đang đồng bộ…', 'Syncing…') : t('Đồng bộ ngay', 'Sync now')}
         </button>
       </div>
+      <PutBackRefused />
       <RefusedFiles />
       <FreeSpace />
       <RejectedList />

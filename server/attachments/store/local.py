@@ -23,6 +23,19 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def copy_whole(source: Path, target: Path, temporary_name: str) -> None:
+    """Write `target` whole or not at all: a temporary file beside it, fsynced, renamed."""
+    temporary = target.with_name(temporary_name)
+    try:
+        with source.open("rb") as src, temporary.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 class LocalBlobStore(BlobStore):
     name = "local"
 
@@ -56,15 +69,7 @@ class LocalBlobStore(BlobStore):
         except OSError as exc:
             if exc.errno != errno.EXDEV:
                 raise
-            temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
-            try:
-                with source.open("rb") as src, temporary.open("wb") as dst:
-                    shutil.copyfileobj(src, dst, 1024 * 1024)
-                    dst.flush()
-                    os.fsync(dst.fileno())
-                os.replace(temporary, target)
-            finally:
-                temporary.unlink(missing_ok=True)
+            copy_whole(source, target, f".{target.name}.{secrets.token_hex(6)}.tmp")
         _fsync_dir(target.parent)
 
     async def put_file(self, key: str, source: Path) -> None:
