@@ -77,3 +77,14 @@ def _expiry(held: dt.datetime, now: dt.datetime) -> dt.datetime:
     except OverflowError:
         return latest if held.year > now.year else now
     return min(max(when, now), latest)
+
+
+async def use_up_reservations(codes: dict[str, uuid.UUID]) -> None:
+    """In the caller's transaction: the open reservations of codes that dossiers put
+    back hold (code -> dossier), whichever device took the reservation back, are used.
+    Left open, the code would go to a second family (or its submission would fail on
+    the code already held)."""
+    for code, dossier_id in codes.items():
+        await CodeReservation.update({CodeReservation.dossier_id: dossier_id}).where(
+            (CodeReservation.code == code) & CodeReservation.dossier_id.is_null()
+        )

@@ -22,7 +22,7 @@ from server.recovery.detection import DeviceClaims, lock_device
 from server.recovery.files import FilePlan, examine_files, record_files
 from server.recovery.generation import generation_started_at
 from server.recovery.keys import seal_key
-from server.recovery.reservations import take_back_reservations
+from server.recovery.reservations import take_back_reservations, use_up_reservations
 from server.recovery.tables import PutBack
 from server.settings import Settings
 from server.sql import SET_DEVICE_RECOVERED, Sql, dialect_of, transient_errors
@@ -118,6 +118,9 @@ async def _put_back_page(
             results.append(done.result)
             rows.append(_row(generation, principal, request.device_id, held, done))
         await store.flush()
+        await use_up_reservations(
+            {r.code: r.dossier_id for r in results if r.code and r.status == "restored"}
+        )
         # After the dossiers are written: a code one of them holds is no free reservation.
         restored, refused = await take_back_reservations(
             engine, principal, request.device_id, request.reservations
