@@ -1,0 +1,38 @@
+"""The unlucky operator (docs/backups.md): a backup directory that was tampered with
+or rotted on its disk must not put other bytes into the store under a file's name.
+The store never rewrites a file it holds, so such bytes would stay for good: served to
+officials as the person's document, and the true file's upload skipped as a duplicate."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from server.attachments.store.base import blob_key
+from server.recovery.restore import restore_backup
+from server.settings import Settings
+from tests.recovery import snapshots
+from tests.recovery.test_put_back import serving
+
+
+async def test_a_backup_file_whose_bytes_are_not_its_name_is_not_copied_back(
+    settings: Settings, tmp_path: Path
+) -> None:
+    async with serving(settings):
+        copy = await snapshots.take(settings, tmp_path / "backup")
+    genuine = b"%PDF-1.4 the birth certificate"
+    name = hashlib.sha256(genuine).hexdigest()
+    forged = copy / "blobs" / blob_key(name)
+    forged.parent.mkdir(parents=True, exist_ok=True)
+    forged.write_bytes(b"%PDF-1.4 something else")
+    honest = b"%PDF-1.4 an honest file"
+    kept = copy / "blobs" / blob_key(hashlib.sha256(honest).hexdigest())
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes(honest)
+
+    report = await restore_backup(settings, copy)
+
+    store = settings.data_dir / "blobs"
+    assert not (store / blob_key(name)).exists()
+    assert (store / blob_key(hashlib.sha256(honest).hexdigest())).read_bytes() == honest
+    assert report.blobs_copied == 1
