@@ -8,7 +8,11 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
+
 from server.attachments.store.base import blob_key
+from server.recovery.backup import take_backup
+from server.recovery.manifest import BackupRefused
 from server.recovery.restore import restore_backup
 from server.settings import Settings
 from tests.recovery import snapshots
@@ -36,3 +40,19 @@ async def test_a_backup_file_whose_bytes_are_not_its_name_is_not_copied_back(
     assert not (store / blob_key(name)).exists()
     assert (store / blob_key(hashlib.sha256(honest).hexdigest())).read_bytes() == honest
     assert report.blobs_copied == 1
+
+
+@pytest.mark.parametrize("kind", ["dangling_symlink", "under_a_file"])
+async def test_a_backup_path_that_cannot_be_a_directory_is_refused_in_a_sentence(
+    settings: Settings, tmp_path: Path, kind: str
+) -> None:
+    """`motcua backup` prints a BackupRefused in one line; any other error is a traceback."""
+    if kind == "dangling_symlink":
+        path = tmp_path / "backup"
+        path.symlink_to(tmp_path / "nowhere" / "backup")
+    else:
+        (tmp_path / "a_file").write_text("x")
+        path = tmp_path / "a_file" / "backup"
+    async with serving(settings):
+        with pytest.raises(BackupRefused, match=str(path)):
+            await take_backup(settings, path)
