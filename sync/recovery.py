@@ -154,6 +154,9 @@ class PutBackApplier:
             # Submitted after the backup: it is submitted again, with its own code.
             code = await self._sealed_code(held)
             changed = self._changed_since_restore(record)
+            # Answers typed since the restore (another device) that the submission
+            # replaces: shown to the officials, never dropped (principle 5).
+            replaced = {p: v for p, v in record.fields.items() if not same(values.get(p), v)}
             record.version += 1
             record.fields = {}
             set_fields(record, values, record.version, self.actor.device_id)
@@ -163,8 +166,14 @@ class PutBackApplier:
             if changed:
                 note = note or DRAFT_CHANGED_AFTER_RESTORE
             await self._save(record, State.DRAFT)
+            detail = {"server_answers": replaced} if changed and replaced else {}
             return self._done(
-                held, record, "restored", before=before, **self._desk_note(held, note)
+                held,
+                record,
+                "restored",
+                before=before,
+                detail=detail,
+                **self._desk_note(held, note),
             )
         differing = self._differing(record.fields, values)
         if not differing:
