@@ -15,7 +15,14 @@ from sync.codes import InvalidCode, parse_code
 from sync.dupkeys import duplicate_key
 from sync.engine import Rejected, check_changes, new_draft, set_fields, usable_id
 from sync.merge import same
-from sync.messages import FieldConflict, HeldDossier, PutBackResult, PutBackStatus, Reason
+from sync.messages import (
+    MAX_INT32,
+    FieldConflict,
+    HeldDossier,
+    PutBackResult,
+    PutBackStatus,
+    Reason,
+)
 from sync.seals import dossier_seal, sealed
 from sync.search import search_text
 from sync.states import DEVICE_MUTATIONS, State
@@ -29,6 +36,8 @@ WITHDRAWAL_REAPPLIED = "withdrawal_reapplied"
 CODE_TAKEN = "code_taken"
 SEAL_INVALID = "seal_invalid"
 DRAFT_CHANGED_AFTER_RESTORE = "draft_changed_after_restore"
+# No dossier was submitted before the product existed: an earlier date is a phone's error.
+EARLIEST_SUBMISSION = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 # Every note, each of which the desk's screen explains in a sentence (pwa/src/desk/recovery.ts;
 # tests/unit/test_put_back_notes.py fails when one is missing there).
 PUT_BACK_NOTES = (
@@ -49,6 +58,11 @@ class PutBack(msgspec.Struct, kw_only=True):
     detail: dict[str, Any] = {}
     server_state: int | None = None
     server_version: int | None = None
+    # Whose administrator sees it, and the code shown: the server's record's, or a code
+    # whose seal the server checked; never what the phone wrote in its answers (any
+    # citizen would otherwise fill any commune's list).
+    commune_code: str = ""
+    code: str | None = None
 
 
 class PutBackApplier:
@@ -98,6 +112,9 @@ class PutBackApplier:
             return self._done(held, None, "kept")
         if not usable_id(held.id):
             raise Rejected(Reason("id_unavailable", "id", "this id cannot be used"))
+        if held.version >= MAX_INT32:
+            # The dossier goes on from the phone's version, which the record must hold.
+            raise Rejected(Reason("out_of_range", "version", f"at most {MAX_INT32 - 1}"))
         procedure = await self._procedure(held)
         values = check_changes(procedure, held.fields, allow_attachments=True, key="fields")
         record = new_draft(held.id, procedure, self.actor, self.now, held.version + 1, values)
@@ -137,6 +154,9 @@ class PutBackApplier:
             # Submitted after the backup: it is submitted again, with its own code.
             code = await self._sealed_code(held)
             changed = self._changed_since_restore(record)
+            # Answers typed since the restore (another device) that the submission
+            # replaces: shown to the officials, never dropped (principle 5).
+            replaced = {p: v for p, v in record.fields.items() if not same(values.get(p), v)}
             record.version += 1
             record.fields = {}
             set_fields(record, values, record.version, self.actor.device_id)
@@ -146,8 +166,14 @@ class PutBackApplier:
             if changed:
                 note = note or DRAFT_CHANGED_AFTER_RESTORE
             await self._save(record, State.DRAFT)
+            detail = {"server_answers": replaced} if changed and replaced else {}
             return self._done(
-                held, record, "restored", before=before, **self._desk_note(held, note)
+                held,
+                record,
+                "restored",
+                before=before,
+                detail=detail,
+                **self._desk_note(held, note),
             )
         differing = self._differing(record.fields, values)
         if not differing:
@@ -175,6 +201,10 @@ class PutBackApplier:
     ) -> PutBack:
         """The server keeps its own: what officials did cannot come from a phone. The
         person's own withdrawal can, and what the phone saw beyond is listed."""
+        # Shape-checked as any put-back's answers (§9.2), though never applied: they
+        # are shown to the officials.
+        procedure = await self._procedure(held, record)
+        values = check_changes(procedure, held.fields, allow_attachments=True, key="fields")
         note = ""
         if (
             held.state == State.WITHDRAWAL_REQUESTED
@@ -186,7 +216,7 @@ class PutBackApplier:
             await self._save(record, from_state)
             note = WITHDRAWAL_REAPPLIED
         detail: dict[str, Any] = {}
-        answers = self._differing(record.fields, held.fields)
+        answers = self._differing(record.fields, values)
         if answers:
             # Answers the person gave that the submitted dossier lacks (a draft's later
             # edits, a supplement's answers): shown to the officials, never applied.
@@ -239,13 +269,25 @@ class PutBackApplier:
         record.commune_code = code[:5]
         record.code = code
         record.state = State.SUBMITTED
-        record.submitted_at = held.submitted_at or self.now
+        record.submitted_at = self._submitted_at(held)
         record.search_text = search_text(code, record.fields)
         record.dup_key = duplicate_key(record.family, record.commune_code, record.fields)
         if record.dup_key:
             record.possible_duplicate_of = await self.store.find_duplicate(
                 record.dup_key, record.id
             )
+
+    def _submitted_at(self, held: HeldDossier) -> dt.datetime:
+        """When the phone says it was submitted: unsealed, so never later than now nor
+        before the server's first code (a date no database column holds is now)."""
+        when = held.submitted_at
+        if when is None:
+            return self.now
+        try:
+            when = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+        except OverflowError:
+            return self.now
+        return when if EARLIEST_SUBMISSION <= when <= self.now else self.now
 
     def _reapply_withdrawal(self, held: HeldDossier, record: DossierRecord) -> str:
         # The person's own request: it was confirmed to them before the restore.
@@ -304,15 +346,26 @@ class PutBackApplier:
             detail=detail or {},
             server_state=before[0] if before else None,
             server_version=before[1] if before else None,
+            commune_code=record.commune_code if record else "",
+            code=record.code if record else None,
         )
 
     def _rejected(
         self, held: HeldDossier, record: DossierRecord | None, *reasons: Reason
     ) -> PutBack:
         notes = {r.code for r in reasons} & {SEAL_INVALID, CODE_TAKEN}
+        try:
+            claimed: str | None = parse_code(held.code or "")
+        except InvalidCode:
+            claimed = None  # not even a code's shape: nothing to show
+        commune = record.commune_code if record else ""
+        if not commune and claimed and CODE_TAKEN in notes:
+            commune = claimed[:5]  # its seal was checked: the code is the server's
         return PutBack(
             result=PutBackResult(dossier_id=held.id, status="rejected", reasons=list(reasons)),
             note=next(iter(notes), ""),
             server_state=record.state if record else None,
             server_version=record.version if record else None,
+            commune_code=commune,
+            code=(record.code if record else None) or claimed,
         )

@@ -58,7 +58,12 @@ def _claim_directory(path: Path) -> bool:
         if any(path.iterdir()):
             raise BackupRefused(f"{path}: exists and is not empty; name a new directory")
         return False
-    path.mkdir(parents=True)
+    if path.is_symlink():
+        raise BackupRefused(f"{path}: a symbolic link to nothing; name a directory")
+    try:
+        path.mkdir(parents=True)
+    except OSError as exc:
+        raise BackupRefused(f"{path}: cannot be made a directory ({exc.strerror})") from None
     return True
 
 

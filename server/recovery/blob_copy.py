@@ -5,10 +5,14 @@ with a dot) are partial writes and are left out."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from pathlib import Path
 
-from server.attachments.store.base import SHA256, blob_key, thumbnail_key
+from server.attachments.store.base import READ_CHUNK, SHA256, blob_key, thumbnail_key
 from server.attachments.store.local import copy_whole
+
+log = logging.getLogger("motcua.recovery")
 
 
 def _stored_key(key: str) -> bool:
@@ -43,12 +47,30 @@ def copy_out(store_root: Path, target: Path) -> tuple[int, int]:
     return count, size
 
 
+def _holds_its_name(key: str, path: Path) -> bool:
+    """A blob file's bytes hash to its name (a thumbnail's name is its blob's)."""
+    if key.startswith("thumbnails/"):
+        return True
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(READ_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest() == key.rsplit("/", 1)[-1]
+
+
 def copy_back(source: Path, store_root: Path) -> int:
-    """The files of `source` the store lacks; returns how many were copied."""
+    """The files of `source` the store lacks; returns how many were copied. A blob
+    whose bytes are not its name's (a backup tampered with, or rotted on its disk) is
+    left out: the store never rewrites a file, so it would stay for good in place of
+    the person's; a phone still holding the file sends it again (§9.2)."""
     copied = 0
     for key, path in _files(source):
         target = store_root / key
-        if not target.exists():
-            _copy(path, target)
-            copied += 1
+        if target.exists():
+            continue
+        if not _holds_its_name(key, path):
+            log.warning("%s: its bytes are not the file it names; not restored", path)
+            continue
+        _copy(path, target)
+        copied += 1
     return copied

@@ -22,7 +22,7 @@ from server.recovery.detection import DeviceClaims, lock_device
 from server.recovery.files import FilePlan, examine_files, record_files
 from server.recovery.generation import generation_started_at
 from server.recovery.keys import seal_key
-from server.recovery.reservations import take_back_reservations
+from server.recovery.reservations import take_back_reservations, use_up_reservations
 from server.recovery.tables import PutBack
 from server.settings import Settings
 from server.sql import SET_DEVICE_RECOVERED, Sql, dialect_of, transient_errors
@@ -61,8 +61,8 @@ def _row(
         device_id=device_id,
         account_id=principal.account_id,
         dossier_id=held.id,
-        commune_code=(done.result.code or "")[:5] or str(held.fields.get("agency.commune", ""))[:5],
-        code=done.result.code or held.code,
+        commune_code=done.commune_code,
+        code=done.code,
         status=done.result.status,
         note=done.note,
         phone_state=held.state,
@@ -117,10 +117,14 @@ async def _put_back_page(
             recorded[held.id] = done.result  # named twice in one page: once
             results.append(done.result)
             rows.append(_row(generation, principal, request.device_id, held, done))
+        await store.flush()
+        await use_up_reservations(
+            {r.code: r.dossier_id for r in results if r.code and r.status == "restored"}
+        )
+        # After the dossiers are written: a code one of them holds is no free reservation.
         restored, refused = await take_back_reservations(
             engine, principal, request.device_id, request.reservations
         )
-        await store.flush()
         if rows:
             await PutBack.delete().where(
                 _of(generation, request.device_id, [r.dossier_id for r in rows])

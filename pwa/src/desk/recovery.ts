@@ -124,8 +124,8 @@ export function noteText(entry: PutBackData, lang: Lang): string {
     case 'draft_changed_after_restore':
       return pick(
         lang,
-        'Bản nháp đã thay đổi trên máy chủ sau khi khôi phục; những câu trả lời khác nhau được giữ lại để công dân chọn.',
-        'The draft changed on the server after the restore; the answers that differ are kept for the person to choose.',
+        'Bản nháp đã thay đổi trên máy chủ sau khi khôi phục, rồi điện thoại gửi lại hồ sơ đã nộp với câu trả lời của nó; những câu trả lời nhập trên máy chủ mà nó thay thế được liệt kê bên dưới. Hãy đối chiếu với người nộp.',
+        "The draft changed on the server after the restore, then the phone put it back as submitted, with its own answers; the server's answers it replaced are listed below. Check them with the person.",
       );
     default:
       return pick(lang, `Ghi chú của máy chủ: ${entry.note}`, `Server note: ${entry.note}`);

@@ -1,0 +1,169 @@
+"""Hostile put-backs (`POST /api/sync/recover`, sync/README.md §9.2): what a phone sends
+is never trusted beyond what the server sealed. A put-back needs no restore to be sent,
+so each of these runs against a server that was never restored (generation 1) unless it
+says otherwise."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from harness.sync_client import SyncDevice, uuid7
+from server.dossiers.tables import CodeReservation, Dossier
+from server.identity.tables import Device
+from server.recovery.keys import seal_key
+from server.recovery.tables import PutBack
+from server.settings import Settings
+from server.sql import Sql
+from sync.seals import dossier_seal
+from tests.recovery.test_put_back import engine, serving
+from tests.sync.conftest import device_for, make_account
+from tests.sync.test_push_pull import birth_draft
+
+
+def _held(**changes: Any) -> dict[str, Any]:
+    held: dict[str, Any] = {
+        "id": str(uuid7()),
+        "procedure_code": "khai-sinh",
+        "schema_version": 1,
+        "state": 1,
+        "version": 3,
+        "fields": {},
+    }
+    held.update(changes)
+    return held
+
+
+async def _submitted(phone: SyncDevice) -> dict[str, Any]:
+    dossier = uuid7()
+    birth_draft(phone, dossier)
+    phone.queue("submit", dossier, {}, 2)
+    await phone.sync()
+    await phone.pull_all()
+    return phone.held(str(dossier))
+
+
+async def test_a_forged_code_too_long_for_the_record_is_refused_not_a_5xx(
+    settings: Settings,
+) -> None:
+    async with serving(settings) as app:
+        phone = await device_for(app, await make_account("citizen"))
+        held = _held(code="00071" + "9" * 27, seal="A" * 22)
+        r = await phone.recover([held], done=False)
+        assert r.status_code == 200, r.text
+        [result] = r.json()["results"]
+        assert result["status"] == "rejected"
+
+
+async def test_a_nul_in_the_phones_commune_is_a_clear_422(settings: Settings) -> None:
+    async with serving(settings) as app:
+        phone = await device_for(app, await make_account("citizen"))
+        held = _held(fields={"agency.commune": "\x00\x00"}, code="x", seal="A" * 22)
+        r = await phone.recover([held], done=False)
+        # Held up: the body's NUL is refused before anything is read, naming where.
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["path"] == "$.dossiers[0].fields.agency.commune"
+        assert await PutBack.count() == 0
+
+
+async def test_a_refused_put_back_is_not_listed_on_a_commune_the_phone_names(
+    settings: Settings,
+) -> None:
+    """The commune a put-back is listed for is the server's (its record's, or the sealed
+    code's), never the one a phone writes in its answers: otherwise any citizen fills
+    any commune's administrator list."""
+    async with serving(settings) as app:
+        phone = await device_for(app, await make_account("citizen"))
+        held = _held(fields={"agency.commune": "00071"}, code="00071260000001", seal="A" * 22)
+        [result] = (await phone.recover([held], done=False)).json()["results"]
+        assert result["status"] == "rejected"
+        assert await PutBack.count().where(PutBack.commune_code == "00071") == 0
+
+
+async def test_a_version_beyond_the_records_range_is_refused_not_a_5xx(
+    settings: Settings,
+) -> None:
+    async with serving(settings) as app:
+        phone = await device_for(app, await make_account("citizen"))
+        held = _held(state=0, version=2**31, fields={})
+        r = await phone.recover([held], done=False)
+        assert r.status_code in (200, 400), r.text
+        if r.status_code == 200:
+            [result] = r.json()["results"]
+            assert result["status"] == "rejected"
+        assert await Dossier.count() == 0
+
+
+@pytest.mark.parametrize(
+    "when", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59", "2026-01-01T00:00:00"]
+)
+async def test_an_extreme_submitted_at_is_not_a_5xx(settings: Settings, when: str) -> None:
+    async with serving(settings) as app:
+        phone = await device_for(app, await make_account("citizen"))
+        held = _held(submitted_at=when, code="x", seal="A" * 22)
+        r = await phone.recover([held], done=False)
+        assert r.status_code in (200, 400), r.text
+
+
+@pytest.mark.parametrize(
+    "when", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59", "2026-01-01T00:00:00"]
+)
+async def test_an_extreme_reservation_expiry_is_not_a_5xx(settings: Settings, when: str) -> None:
+    async with serving(settings) as app:
+        field = await device_for(app, await make_account("outreach", "00070"))
+        r = await field.http.post("/api/sync/codes/reserve", json={"count": 1}, headers=field.auth)
+        [reserved] = r.json()["codes"]
+        await CodeReservation.delete().where(CodeReservation.code == reserved["code"])
+        r = await field.recover([], reservations=[{**reserved, "expires_at": when}], done=False)
+        assert r.status_code in (200, 400), r.text
+
+
+async def test_answers_held_for_a_submitted_dossier_are_shape_checked(
+    settings: Settings,
+) -> None:
+    """§9.2: answers are shape-checked as in edit_draft. Unchecked, a citizen's own
+    submitted dossier carries any junk (10,000 unknown fields) onto the administrator's
+    list, with no restore at all."""
+    async with serving(settings) as app:
+        phone = await device_for(app, await make_account("citizen"))
+        held = await _submitted(phone)
+        junk = {f"x.{i}": "<img src=x onerror=alert(1)>" for i in range(10_000)}
+        held["fields"] = {**held["fields"], **junk}
+        r = await phone.recover([held], done=False)
+        assert r.status_code == 200, r.text
+        [row] = await PutBack.select(PutBack.detail, PutBack.note)
+        assert "x.9999" not in row["detail"]
+
+
+async def _sealed(phone: SyncDevice, dossier: uuid.UUID, code: str) -> str:
+    """The seal the server gives with `code` (what a phone holds from a lost history)."""
+    key = await seal_key(Sql(engine()))
+    [account] = await Device.select(Device.account_id).where(Device.id == phone.device_id)
+    return dossier_seal(key, dossier, account["account_id"], code)
+
+
+@pytest.mark.parametrize(
+    "when", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59", "9999-06-01T00:00:00Z"]
+)
+async def test_an_extreme_submitted_at_with_a_true_seal_is_not_a_5xx(
+    settings: Settings, when: str
+) -> None:
+    async with serving(settings) as app:
+        field = await device_for(app, await make_account("outreach", "00070"))
+        r = await field.http.post("/api/sync/codes/reserve", json={"count": 1}, headers=field.auth)
+        [reserved] = r.json()["codes"]
+        dossier = uuid7()
+        birth_draft(field, dossier)
+        await field.sync()
+        await field.pull_all()
+        code = reserved["code"]
+        held = field.held(
+            str(dossier), state=1, code=code, seal=await _sealed(field, dossier, code)
+        )
+        r = await field.recover([{**held, "submitted_at": when}], done=False)
+        assert r.status_code == 200, r.text
+        # The phone's date is not sealed: a submission is never dated in the future.
+        row = await Dossier.select(Dossier.submitted_at).where(Dossier.id == dossier).first()
+        assert row is not None and row["submitted_at"].year < 9999
