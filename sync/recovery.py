@@ -135,7 +135,12 @@ class PutBackApplier:
     async def _present(self, held: HeldDossier, record: DossierRecord) -> PutBack:
         before = (record.state, record.version)
         if record.deleted_at is not None:
-            return self._done(held, record, "kept", before=before)
+            if held.state == State.DRAFT:
+                return self._done(held, record, "kept", before=before)
+            # Submitted before the restore, then the stale draft the backup held was
+            # deleted on another device: the family holds its code, so the dossier
+            # comes back (and is listed, draft_changed_after_restore).
+            record.deleted_at = None
         if record.state != State.DRAFT:
             return await self._after_submission(held, record, before)
         if held.deleted:

@@ -11,6 +11,8 @@ import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import asyncpg
+
 from server.recovery.manifest import BackupFailed, BackupRefused
 
 
@@ -87,3 +89,21 @@ def dumped_objects(source: Path) -> set[tuple[str, str]]:
         if match:
             found.add((match.group(1), match.group(2)))
     return found
+
+
+async def refuse_while_connected(url: str) -> None:
+    """A restore under a running server would let it count codes from the restored
+    counters before the new generation begins: refused while anything else is connected."""
+    connection = await asyncpg.connect(url)
+    try:
+        others = await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await connection.close()
+    if others:
+        raise BackupRefused(
+            f"{others} other connection(s) to the database: stop every motcua server "
+            "(on every host) before restoring"
+        )

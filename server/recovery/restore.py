@@ -77,9 +77,53 @@ def check_restorable(settings: Settings, path: Path) -> BackupManifest:
 
 
 async def restore_backup(settings: Settings, path: Path) -> RestoreReport:
+    """The backup put back and a generation begun. A server left running must never see
+    the restored data before the generation: it would count codes from the restored
+    counters, the lost history's codes again. SQLite: the copy is migrated and its
+    generation begun beside the database, then goes over it in one step. PostgreSQL:
+    refused while anything else is connected to the database."""
+    detail = f"motcua restore {path}"
+    if settings.engine == "sqlite":
+        manifest = check_restorable(settings, path)
+        copied = await _copy_blobs(settings, manifest, path)
+        staging = settings.sqlite_path.with_name(settings.sqlite_path.name + ".restoring")
+        _remove_sqlite(staging)
+        try:
+            await anyio.to_thread.run_sync(
+                sqlite_copy.restore_over,
+                path / manifest.database_file,
+                staging,
+                settings.sqlite_busy_timeout,
+            )
+            staged = msgspec.structs.replace(settings, database_url=f"sqlite:///{staging}")
+            report = await _begin(staged, "restore", None, detail)
+            await anyio.to_thread.run_sync(
+                sqlite_copy.restore_over,
+                staging,
+                settings.sqlite_path,
+                settings.sqlite_busy_timeout,
+            )
+        finally:
+            _remove_sqlite(staging)
+        return msgspec.structs.replace(report, blobs_copied=copied)
+    await pg_tools.refuse_while_connected(settings.database_url)
     copied, dumped = await restore_data(settings, path)
-    report = await _begin(settings, "restore", None, f"motcua restore {path}", dumped)
+    report = await _begin(settings, "restore", None, detail, dumped)
     return msgspec.structs.replace(report, blobs_copied=copied)
+
+
+def _remove_sqlite(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+
+
+async def _copy_blobs(settings: Settings, manifest: BackupManifest, path: Path) -> int:
+    """Only adds what the store lacks, so a restore that stops part-way can simply be
+    run again."""
+    if manifest.blob_store != "local" or settings.blob_backend != "local":
+        return 0
+    store = LocalBlobStore(settings.data_dir / "blobs")
+    return await anyio.to_thread.run_sync(blob_copy.copy_back, path / BLOBS_DIR, store.root)
 
 
 async def restore_data(settings: Settings, path: Path) -> tuple[int, set[tuple[str, str]] | None]:
@@ -89,12 +133,7 @@ async def restore_data(settings: Settings, path: Path) -> tuple[int, set[tuple[s
     manifest = check_restorable(settings, path)
     if settings.engine == "postgres":
         pg_tools.tool("pg_restore")
-    # Files first: only adds what the store lacks, so a restore that stops part-way
-    # can simply be run again.
-    copied = 0
-    if manifest.blob_store == "local" and settings.blob_backend == "local":
-        store = LocalBlobStore(settings.data_dir / "blobs")
-        copied = await anyio.to_thread.run_sync(blob_copy.copy_back, path / BLOBS_DIR, store.root)
+    copied = await _copy_blobs(settings, manifest, path)  # files first
     database = path / manifest.database_file
     dumped = None
     if settings.engine == "sqlite":

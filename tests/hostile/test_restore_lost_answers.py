@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import msgspec
-import pytest
 
 from harness.sync_client import uuid7
 from server.recovery.tables import PutBack
@@ -52,12 +51,6 @@ async def test_answers_typed_after_the_restore_survive_a_submission_put_back(
         assert "Đà Lạt" in msgspec.json.decode(row["detail"]).get("server_answers", {}).values()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a submission confirmed before the restore, whose restored draft another "
-    "device deleted after it, is answered `kept` and neither restored nor listed: see "
-    "the report",
-)
 async def test_a_submission_whose_stale_draft_was_deleted_after_the_restore_is_not_lost(
     settings: Settings, tmp_path: Path
 ) -> None:
