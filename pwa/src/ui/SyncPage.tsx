@@ -121,21 +121,28 @@ export function RejectedList({ dossierId }: { dossierId?: string }) {
             <li key={item.seq}>
               <strong>{kindText(item)}</strong> — <a href={`#/ho-so/${item.dossier_id}`}>{(d && dossierTitle(d.answers)) || item.dossier_id.slice(0, 8)}</a>
               <Reasons item={item} dossier={d} />
-              <button
-                type="button"
-                class="link"
-                onClick={async () => {
-                  await dismissRejected(getDb(), item.seq);
-                  changed();
-                }}
-              >
-                {t('Đã hiểu', 'Got it')}
-              </button>
+              <GotIt dismiss={() => dismissRejected(getDb(), item.seq)} />
             </li>
           );
         })}
       </ul>
     </div>
+  );
+}
+
+/** The person has read why: the refusal leaves the list (their data stays). */
+function GotIt({ dismiss }: { dismiss: () => Promise<unknown> }) {
+  return (
+    <button
+      type="button"
+      class="link"
+      onClick={async () => {
+        await dismiss();
+        changed();
+      }}
+    >
+      {t('Đã hiểu', 'Got it')}
+    </button>
   );
 }
 
@@ -156,16 +163,7 @@ export function PutBackRefused() {
                 <li key={i}>{reasonText(r)}</li>
               ))}
             </ul>
-            <button
-              type="button"
-              class="link"
-              onClick={async () => {
-                await dismissPutBackRefusal(getDb(), d.id);
-                changed();
-              }}
-            >
-              {t('Đã hiểu', 'Got it')}
-            </button>
+            <GotIt dismiss={() => dismissPutBackRefusal(getDb(), d.id)} />
           </li>
         ))}
       </ul>
