@@ -113,7 +113,8 @@ async def restore_backup(settings: Settings, path: Path) -> RestoreReport:
 
 
 def _remove_sqlite(path: Path) -> None:
-    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+    for suffix in ("", "-wal", "-shm", ".migrate.lock"):
+        leftover = path.with_name(path.name + suffix)
         leftover.unlink(missing_ok=True)
 
 
