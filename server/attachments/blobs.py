@@ -75,29 +75,42 @@ async def record_blob(
     has_thumbnail: bool,
 ) -> None:
     """The blob row (once, whoever finishes first) and this uploader's right to read it."""
-    now = utcnow()
     async with write_transaction(engine):
-        if inspected is not None:
-            await Blob.insert(
-                Blob(
-                    sha256=sha256,
-                    size=size,
-                    media_type=inspected.media_type,
-                    width=inspected.width,
-                    height=inspected.height,
-                    has_thumbnail=has_thumbnail,
-                    created_at=now,
-                    created_by=account_id,
-                )
-            ).on_conflict(action="DO NOTHING")
-        await BlobUploader.insert(
-            BlobUploader(
+        await record_blob_rows(sha256, size, inspected, account_id, device_id, has_thumbnail)
+
+
+async def record_blob_rows(
+    sha256: str,
+    size: int,
+    inspected: Inspected | None,
+    account_id: uuid.UUID,
+    device_id: uuid.UUID | None,
+    has_thumbnail: bool,
+) -> bool:
+    """`record_blob` in the caller's transaction (a restore's put-back takes a file back
+    the same way). Whether this account's right to the file is new."""
+    now = utcnow()
+    if inspected is not None:
+        await Blob.insert(
+            Blob(
                 sha256=sha256,
-                account_id=account_id,
-                device_id=device_id,
-                at=now,
+                size=size,
+                media_type=inspected.media_type,
+                width=inspected.width,
+                height=inspected.height,
+                has_thumbnail=has_thumbnail,
+                created_at=now,
+                created_by=account_id,
             )
         ).on_conflict(action="DO NOTHING")
+    added = (
+        await BlobUploader.insert(
+            BlobUploader(sha256=sha256, account_id=account_id, device_id=device_id, at=now)
+        )
+        .on_conflict(action="DO NOTHING")
+        .returning(BlobUploader.id)
+    )
+    return bool(added)
 
 
 async def may_read(principal: Principal, sha256: str) -> bool:

@@ -19,12 +19,11 @@ from dataclasses import dataclass, field
 import anyio
 from piccolo.engine.base import Engine
 
-from server.attachments.blobs import held_by
+from server.attachments.blobs import held_by, record_blob_rows
 from server.attachments.sniff import Inspected, Refused, inspect
 from server.attachments.store import BlobMissing, blob_key, thumbnail_key
-from server.attachments.tables import Blob, BlobUploader
+from server.attachments.tables import Blob
 from server.attachments.uploads import Uploads
-from server.clock import utcnow
 from server.recovery.keys import seal_key
 from server.sql import Sql
 from sync.messages import HeldFile
@@ -121,28 +120,14 @@ async def _read_back(uploads: Uploads, sha: str) -> FoundFile | None:
 async def record_files(plan: FilePlan, account_id: uuid.UUID, device_id: uuid.UUID) -> int:
     """In the caller's transaction: the blob rows the database lost and this account's
     right to the files, as an upload records them. How many were recorded."""
-    now = utcnow()
     recorded = 0
     for found in plan.found:
-        if found.inspected is not None:
-            await Blob.insert(
-                Blob(
-                    sha256=found.sha256,
-                    size=found.size,
-                    media_type=found.inspected.media_type,
-                    width=found.inspected.width,
-                    height=found.inspected.height,
-                    has_thumbnail=bool(found.inspected.thumbnail),
-                    created_at=now,
-                    created_by=account_id,
-                )
-            ).on_conflict(action="DO NOTHING")
-        if await BlobUploader.exists().where(
-            (BlobUploader.sha256 == found.sha256) & (BlobUploader.account_id == account_id)
+        inspected = found.inspected
+        thumbnail = bool(inspected and inspected.thumbnail)
+        # The blob row only when the database lost it; a page sent twice at once, or an
+        # upload that just finished, already gave this account its right.
+        if await record_blob_rows(
+            found.sha256, found.size, inspected, account_id, device_id, thumbnail
         ):
-            continue  # a page sent twice at once, or an upload that just finished
-        await BlobUploader.insert(
-            BlobUploader(sha256=found.sha256, account_id=account_id, device_id=device_id, at=now)
-        )
-        recorded += 1
+            recorded += 1
     return recorded
