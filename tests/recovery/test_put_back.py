@@ -443,3 +443,31 @@ async def test_a_claim_to_know_more_without_the_servers_receipt_changes_nothing(
         r = await phone.recover([], done=True)
         assert r.status_code == 200 and r.json()["generation"] == 1
         assert await current_generation(engine()) == 1
+
+
+async def test_one_dossier_named_twice_in_a_page_is_put_back_once(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A buggy phone sends the same dossier twice in one page, with different answers:
+    the first is taken, the second gets its result, and nothing is recorded twice."""
+    async with serving(settings) as app:
+        phone = await device_for(app, await make_account("citizen"))
+        dossier = uuid7()
+        birth_draft(phone, dossier)
+        await phone.sync()
+        await phone.pull_all()
+        copy = await snapshots.take(settings, tmp_path / "backup")
+    await restore(settings, copy, declare=True)
+
+    async with serving(settings, phone):
+        first = phone.held(str(dossier), version=5)
+        first["fields"]["child.hometown"] = "Huế"
+        second = phone.held(str(dossier), version=6)
+        second["fields"]["child.hometown"] = "Vinh"
+        r = await phone.recover([first, second])
+        assert r.status_code == 200, r.text
+        results = r.json()["results"]
+        assert results[0] == results[1] and results[0]["status"] == "restored"
+        assert await PutBack.count().where(PutBack.dossier_id == dossier) == 1
+        row = await Dossier.select(Dossier.fields).where(Dossier.id == dossier).first()
+        assert msgspec.json.decode(row["fields"])["child.hometown"] == "Huế"
