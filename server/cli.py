@@ -321,6 +321,8 @@ def serve(host: str | None, port: int | None) -> None:
         factory=True,
         host=host,
         port=port,
+        # The app reads X-Forwarded-For and Forwarded itself, from trusted proxies only
+        # (MOTCUA_TRUSTED_PROXIES, server/client_address.py).
         proxy_headers=False,
         log_level="info",
     )

@@ -10,6 +10,8 @@ from urllib.parse import urlparse
 
 import msgspec
 
+from server.client_address import parse_trusted_proxies
+
 DEFAULT_BASE_URL = "http://localhost:8000"
 
 
@@ -23,6 +25,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     base_url: str = DEFAULT_BASE_URL
     host: str = "127.0.0.1"
     port: int = 8000
+    # The load balancers and reverse proxies whose X-Forwarded-For / Forwarded headers
+    # name the client (server/client_address.py): addresses and networks, canonical.
+    # Empty: the client is whoever connects, whatever the headers say.
+    trusted_proxies: tuple[str, ...] = ()
     # PostgreSQL pool bounds per server process.
     db_pool_min: int = 1
     db_pool_max: int = 10
@@ -161,12 +167,17 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             f"MOTCUA_SMTP_SECURITY: expected none, starttls or tls, got {smtp_security!r}"
         )
     time_cost, memory_kib, parallelism = _argon2_cost(env)
+    try:
+        trusted_proxies = parse_trusted_proxies(env.get("MOTCUA_TRUSTED_PROXIES", ""))
+    except ValueError as exc:
+        raise SettingsError(f"MOTCUA_TRUSTED_PROXIES: {exc}") from None
     return Settings(
         database_url=database_url,
         data_dir=data_dir,
         base_url=base_url,
         host=env.get("MOTCUA_HOST") or "127.0.0.1",
         port=port,
+        trusted_proxies=trusted_proxies,
         db_pool_min=_int(env, "MOTCUA_DB_POOL_MIN", 1),
         db_pool_max=_int(env, "MOTCUA_DB_POOL_MAX", 10),
         smtp_host=env.get("MOTCUA_SMTP_HOST", ""),

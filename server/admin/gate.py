@@ -37,6 +37,7 @@ from starlette.requests import cookie_parser
 from server.admin.signed_in import SCOPE_KEY, admin_scope
 from server.admin.site import build_admin
 from server.audit.service import record
+from server.client_address import client_address, trusted_networks
 from server.clock import utcnow
 from server.database import write_transaction
 from server.identity.roles import Role
@@ -207,7 +208,7 @@ class AdminGate:
         if any(rest.startswith(path) for path in _REFUSED):
             raise ProblemError(404, "not_found", detail="sign in to motcua instead")
         mirror_id = await ensure_mirror(account)
-        ip = scope["client"][0] if scope.get("client") else ""
+        ip = client_address(scope, trusted_networks(self.settings.trusted_proxies))
         if rest == _LOGOUT and scope["method"] == "POST":
             return await self._logout(scope, send, session, account, mirror_id, cookies, ip)
 

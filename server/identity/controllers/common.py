@@ -7,6 +7,7 @@ import uuid
 import msgspec
 from litestar import Request, Response
 
+from server.client_address import client_address, trusted_networks
 from server.i18n import Language, negotiate_language
 from server.identity.schemas import DeviceInfo, PasskeyInfo, Profile, SessionInfo
 from server.identity.sessions import COOKIE, create_session
@@ -14,7 +15,9 @@ from server.settings import Settings
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The client's address, behind the trusted proxies (server/client_address.py)."""
+    settings: Settings = request.app.state.settings
+    return client_address(request.scope, trusted_networks(settings.trusted_proxies))
 
 
 def request_lang(request: Request) -> Language:
