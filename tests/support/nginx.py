@@ -111,7 +111,9 @@ def start(
         except OSError:
             if time.monotonic() > deadline:
                 proxy.stop()
-                raise RuntimeError(f"nginx never listened on {port}:\n{proxy.error_log()}")
+                raise RuntimeError(
+                    f"nginx never listened on {port}:\n{proxy.error_log()}"
+                ) from None
             time.sleep(0.05)
 
 
