@@ -33,8 +33,8 @@ from server.identity.tables import (
     Session,
     WebauthnChallenge,
 )
-from server.notify.tables import OutboxMessage
-from server.payments.tables import Payment
+from server.notify.tables import DemoMail, DemoSms, OutboxMessage
+from server.payments.tables import DemoPayment, Payment
 from server.ratelimit.tables import RateLimitBucket
 from server.recovery.tables import BackupLog, PutBack, ServerGeneration
 from server.reference.tables import ReferenceDataset
@@ -77,6 +77,9 @@ ALL_TABLES = (
     ServerGeneration,
     BackupLog,
     PutBack,
+    DemoMail,
+    DemoSms,
+    DemoPayment,
     BaseUser,
     SessionsBase,
 )

@@ -1,7 +1,7 @@
 """Where outgoing mail and SMS go under these settings.
 
 A real channel (an SMTP host, an SMS gateway) delivers. Without one, demo mode keeps
-messages in files under the data dir, shown at /dev/mail and /dev/sms. Outside demo
+messages in the database, shown at /dev/mail and /dev/sms on every host. Outside demo
 mode nothing is delivered at all: messages wait in the outbox until a channel is
 configured. (A browsable mailbox on a real server hands anyone the password-reset
 and enrollment links they ask for.)"""
@@ -16,7 +16,7 @@ from server.settings import Settings
 log = logging.getLogger("motcua.notify")
 
 MailRoute = Literal["smtp", "mailbox", "held"]
-SmsRoute = Literal["gateway", "files", "held"]
+SmsRoute = Literal["gateway", "demo", "held"]
 
 
 def mail_route(settings: Settings) -> MailRoute:
@@ -28,7 +28,7 @@ def mail_route(settings: Settings) -> MailRoute:
 def sms_route(settings: Settings) -> SmsRoute:
     if settings.sms_gateway_url:
         return "gateway"
-    return "files" if settings.demo_mode else "held"
+    return "demo" if settings.demo_mode else "held"
 
 
 MAIL_HELD = (
@@ -45,12 +45,12 @@ def describe(settings: Settings) -> dict[str, str]:
     """One line per channel for `motcua check`."""
     mail = {
         "smtp": f"SMTP {settings.smtp_host}:{settings.smtp_port} ({settings.smtp_security})",
-        "mailbox": f"kept in {settings.data_dir / 'mailbox'}, shown at {settings.base_url}/dev/mail (demo mode)",
+        "mailbox": f"kept in the database, shown at {settings.base_url}/dev/mail (demo mode)",
         "held": "NOT DELIVERED: no MOTCUA_SMTP_HOST and demo mode is off; mail waits in the outbox",
     }[mail_route(settings)]
     sms = {
         "gateway": f"gateway {settings.sms_gateway_url}",
-        "files": f"kept in {settings.data_dir / 'sms'}, shown at {settings.base_url}/dev/sms (demo mode)",
+        "demo": f"kept in the database, shown at {settings.base_url}/dev/sms (demo mode)",
         "held": "NOT DELIVERED: no MOTCUA_SMS_GATEWAY_URL and demo mode is off; SMS wait in the outbox",
     }[sms_route(settings)]
     return {"mail": mail, "sms": sms}

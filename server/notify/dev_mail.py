@@ -1,20 +1,20 @@
-"""GET /dev/mail: the development mailbox in the browser. Mounted only in demo mode
-with no SMTP host: it shows every link mailed (password resets, enrollments) to
-whoever opens it, so it never exists on a real server."""
+"""GET /dev/mail: the development mailbox in the browser, from the database (every
+host shows every message). Mounted only in demo mode with no SMTP host: it shows
+every link mailed (password resets, enrollments) to whoever opens it, so it never
+exists on a real server. /dev/mail/<id>.eml/source is the message as sent."""
 
 from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 from typing import Annotated
 
-from litestar import MediaType, Router, get
+from litestar import MediaType, Response, Router, get
 from litestar.exceptions import NotFoundException
 from litestar.params import PathParameter
 
 from server.notify.delivery import mail_route
-from server.notify.mailbox import MailboxEntry, find_entry, list_entries, mailbox_dir
+from server.notify.mailbox import MailboxEntry, find_entry, find_raw, list_entries
 from server.settings import Settings
 
 _LINK = re.compile(r"https?://[^\s<>\"]+")
@@ -68,23 +68,30 @@ def message_page(entry: MailboxEntry) -> str:
     return _PAGE.format(title=html.escape(entry.subject), body=body)
 
 
-def dev_mail_router(directory: Path) -> Router:
-    @get("/", media_type=MediaType.HTML, include_in_schema=False, sync_to_thread=True)
-    def mailbox() -> str:
-        return list_page(list_entries(directory))
+def dev_mail_router() -> Router:
+    @get("/", media_type=MediaType.HTML, include_in_schema=False)
+    async def mailbox() -> str:
+        return list_page(await list_entries())
 
-    @get("/{name:str}", media_type=MediaType.HTML, include_in_schema=False, sync_to_thread=True)
-    def message(name: Annotated[str, PathParameter(max_length=64)]) -> str:
-        entry = find_entry(directory, name)
+    @get("/{name:str}", media_type=MediaType.HTML, include_in_schema=False)
+    async def message(name: Annotated[str, PathParameter(max_length=64)]) -> str:
+        entry = await find_entry(name)
         if entry is None:
             raise NotFoundException()
         return message_page(entry)
 
-    return Router(path="/dev/mail", route_handlers=[mailbox, message])
+    @get("/{name:str}/source", include_in_schema=False)
+    async def source(name: Annotated[str, PathParameter(max_length=64)]) -> Response[bytes]:
+        raw = await find_raw(name)
+        if raw is None:
+            raise NotFoundException()
+        return Response(raw, media_type="message/rfc822")
+
+    return Router(path="/dev/mail", route_handlers=[mailbox, message, source])
 
 
 def notify_routes(settings: Settings) -> list[Router]:
     """The routes of this domain that the app mounts for these settings."""
     if mail_route(settings) != "mailbox":
         return []
-    return [dev_mail_router(mailbox_dir(settings.data_dir))]
+    return [dev_mail_router()]

@@ -1,22 +1,17 @@
-"""GET /dev/sms: the SMS written to <data dir>/sms in development. Mounted only in
-demo mode with no SMS gateway, so it never exists on a real server."""
+"""GET /dev/sms: the SMS kept in the database (demo_sms) in demo mode, as every host
+shows them. Mounted only in demo mode with no SMS gateway, so it never exists on a
+real server."""
 
 from __future__ import annotations
 
 import html
-import re
-from pathlib import Path
 
-import msgspec
 from litestar import MediaType, Router, get
 
 from server.notify.delivery import sms_route
-from server.notify.mailbox import newest_files
-from server.notify.sms import SmsFile, sms_dir
+from server.notify.tables import DemoSms
 from server.settings import Settings
 
-NAME = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.json$")
-_decoder = msgspec.json.Decoder(SmsFile)
 _PAGE = """<!doctype html><html lang="en"><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>SMS</title>
@@ -26,22 +21,21 @@ text-align:left;vertical-align:top}}td.text{{font-family:monospace;white-space:p
 <body>{body}</body></html>"""
 
 
-def list_sms(directory: Path, limit: int = 200) -> list[SmsFile]:
+async def list_sms(limit: int = 200) -> list[dict]:
     """The newest `limit` messages, newest first."""
-    found = []
-    for path in newest_files(directory, NAME, limit):
-        try:
-            found.append(_decoder.decode(path.read_bytes()))
-        except (FileNotFoundError, msgspec.DecodeError):
-            continue
-    return found
+    return (
+        await DemoSms.select()
+        .order_by(DemoSms.delivered_at, ascending=False)
+        .order_by(DemoSms.id, ascending=False)
+        .limit(limit)
+    )
 
 
-def list_page(messages: list[SmsFile]) -> str:
+def list_page(messages: list[dict]) -> str:
     rows = "".join(
-        f"<tr><td>{html.escape(m.written_at.isoformat(timespec='seconds'))}</td>"
-        f"<td>{html.escape(m.to)}</td><td>{len(m.text)}</td>"
-        f'<td class="text">{html.escape(m.text)}</td></tr>'
+        f"<tr><td>{html.escape(m['delivered_at'].isoformat(timespec='seconds'))}</td>"
+        f"<td>{html.escape(m['recipient'])}</td><td>{len(m['text'])}</td>"
+        f'<td class="text">{html.escape(m["text"])}</td></tr>'
         for m in messages
     )
     body = (
@@ -53,16 +47,16 @@ def list_page(messages: list[SmsFile]) -> str:
     return _PAGE.format(body=body)
 
 
-def dev_sms_router(directory: Path) -> Router:
-    @get("/", media_type=MediaType.HTML, include_in_schema=False, sync_to_thread=True)
-    def outbox_sms() -> str:
-        return list_page(list_sms(directory))
+def dev_sms_router() -> Router:
+    @get("/", media_type=MediaType.HTML, include_in_schema=False)
+    async def outbox_sms() -> str:
+        return list_page(await list_sms())
 
     return Router(path="/dev/sms", route_handlers=[outbox_sms])
 
 
 def sms_routes(settings: Settings) -> list[Router]:
     """The routes the app mounts for these settings: /dev/sms in demo mode without a gateway."""
-    if sms_route(settings) != "files":
+    if sms_route(settings) != "demo":
         return []
-    return [dev_sms_router(sms_dir(settings.data_dir))]
+    return [dev_sms_router()]

@@ -1,73 +1,61 @@
 """The development mailbox: in demo mode with no SMTP host configured, each message
-is written as an .eml file under <data dir>/mailbox, and listed at /dev/mail."""
+is kept in the database (demo_mail) and listed at /dev/mail, on every host."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
 import re
-import tempfile
 import uuid
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from pathlib import Path
 
 import msgspec
 
+from server.clock import utcnow
+from server.notify.tables import DemoMail
+
 log = logging.getLogger("motcua.notify")
 _announced = False
-# <outbox id>.eml (the Message-ID's left part): the same name every time one
-# message is delivered, so a re-delivery replaces it instead of adding a copy.
-NAME = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.eml$")
+# /dev/mail/<outbox id>.eml: the message's page.
+NAME = re.compile(r"^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.eml$")
 _LINK = re.compile(r"https?://[^\s<>\"]+")
 
 
-def mailbox_dir(data_dir: Path) -> Path:
-    return data_dir / "mailbox"
-
-
-def announce(directory: Path, base_url: str) -> None:
+def announce(base_url: str) -> None:
     """Say once per process where mail goes, since nothing leaves the machine."""
     global _announced
     if not _announced:
         _announced = True
         log.warning(
-            "no SMTP host (MOTCUA_SMTP_HOST): mail is written to %s and listed at %s/dev/mail",
-            directory,
+            "no SMTP host (MOTCUA_SMTP_HOST): mail is kept in the database and listed at %s/dev/mail",
             base_url,
         )
 
 
-def file_name(message: EmailMessage) -> str:
-    outbox_id = uuid.UUID(str(message["Message-ID"]).strip().strip("<>").partition("@")[0])
-    return f"{outbox_id}.eml"
+def outbox_id(message: EmailMessage) -> uuid.UUID:
+    # The Message-ID's left part is the outbox message's id (server/notify/compose.py).
+    return uuid.UUID(str(message["Message-ID"]).strip().strip("<>").partition("@")[0])
 
 
 class MailboxTransport:
-    def __init__(self, directory: Path, base_url: str) -> None:
-        self._directory = directory
-        announce(directory, base_url)
+    def __init__(self, base_url: str) -> None:
+        announce(base_url)
 
     async def send(self, message: EmailMessage, recipient: str) -> None:
-        path = self._directory / file_name(message)
-        await asyncio.to_thread(write_atomically, path, bytes(message))
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    # A reader never sees half a message: write aside, flush, then rename over.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        row = DemoMail(
+            id=outbox_id(message),
+            recipient=str(message.get("To", recipient)),
+            subject=str(message.get("Subject", "")),
+            message=bytes(message),
+            delivered_at=utcnow(),
+        )
+        # A re-delivery (the sender died before recording the first) replaces the row.
+        await DemoMail.insert(row).on_conflict(
+            target=DemoMail.id,
+            action="DO UPDATE",
+            values=[DemoMail.recipient, DemoMail.subject, DemoMail.message, DemoMail.delivered_at],
+        )
 
 
 class MailboxEntry(msgspec.Struct, frozen=True):
@@ -79,44 +67,49 @@ class MailboxEntry(msgspec.Struct, frozen=True):
     links: list[str]
 
 
-def read_entry(path: Path) -> MailboxEntry:
-    with path.open("rb") as f:
-        message = BytesParser(policy=policy.default).parse(f)
+def parse(raw: bytes) -> EmailMessage:
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(message, EmailMessage)  # what policy.default makes
+    return message
+
+
+def _entry(row: dict) -> MailboxEntry:
+    message = parse(bytes(row["message"]))
     body = message.get_body(preferencelist=("plain",))
-    text = body.get_content() if body is not None else ""
+    text = body.get_content() if isinstance(body, EmailMessage) else ""
     return MailboxEntry(
-        name=path.name,
+        name=f"{row['id']}.eml",
         date=str(message.get("Date", "")),
-        recipient=str(message.get("To", "")),
-        subject=str(message.get("Subject", "")),
+        recipient=row["recipient"],
+        subject=row["subject"],
         text=text,
         links=list(dict.fromkeys(_LINK.findall(text))),
     )
 
 
-def newest_files(directory: Path, name: re.Pattern[str], limit: int) -> list[Path]:
-    """The newest `limit` files of `directory` whose names match, newest first
-    (the dev mailbox and the dev SMS sink both list themselves this way)."""
-    if not directory.is_dir():
-        return []
-    stamped = []
-    for path in directory.iterdir():
-        if name.match(path.name):
-            try:
-                stamped.append((path.stat().st_mtime_ns, path))
-            except FileNotFoundError:  # removed meanwhile
-                continue
-    stamped.sort(reverse=True)
-    return [path for _, path in stamped[:limit]]
-
-
-def list_entries(directory: Path, limit: int = 200) -> list[MailboxEntry]:
+async def list_entries(limit: int = 200) -> list[MailboxEntry]:
     """The newest `limit` messages, newest first."""
-    return [read_entry(path) for path in newest_files(directory, NAME, limit)]
+    rows = (
+        await DemoMail.select()
+        .order_by(DemoMail.delivered_at, ascending=False)
+        .order_by(DemoMail.id, ascending=False)
+        .limit(limit)
+    )
+    return [_entry(row) for row in rows]
 
 
-def find_entry(directory: Path, name: str) -> MailboxEntry | None:
-    # Only names this module writes: no path tricks reach the file system.
-    if not NAME.match(name) or not (directory / name).is_file():
+async def find_raw(name: str) -> bytes | None:
+    """The message named `name` (<outbox id>.eml) as it was sent, or None."""
+    match = NAME.match(name)
+    if match is None:
         return None
-    return read_entry(directory / name)
+    row = await DemoMail.select(DemoMail.message).where(DemoMail.id == uuid.UUID(match[1])).first()
+    return bytes(row["message"]) if row else None
+
+
+async def find_entry(name: str) -> MailboxEntry | None:
+    match = NAME.match(name)
+    if match is None:
+        return None
+    row = await DemoMail.select().where(DemoMail.id == uuid.UUID(match[1])).first()
+    return _entry(row) if row else None

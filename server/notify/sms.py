@@ -12,7 +12,7 @@ Delivery: with MOTCUA_SMS_GATEWAY_URL, an HTTP POST of JSON {"to": "+84912345678
 that honours it never sends one message twice). 2xx: sent. 5xx, 408, 429, a timeout
 or no connection: tried again later with backoff. Any other 4xx: failed for good
 (the gateway refuses this message). Without a gateway URL, in demo mode only, each
-message is written to <data dir>/sms/<id>.json and listed at /dev/sms
+message is kept in the database (demo_sms) and listed at /dev/sms on every host
 (server.notify.dev_sms); outside demo mode SMS wait in the outbox (server.notify.delivery).
 
 Text: templates/sms/<template>.<lang>.txt (Jinja2), one line, at most 160
@@ -23,12 +23,10 @@ as UCS-2, in up to three concatenated parts. See server.notify.sms_text.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import uuid
 from datetime import datetime
-from pathlib import Path
 from typing import Literal, Protocol, get_args
 
 import httpx
@@ -39,7 +37,6 @@ from piccolo.engine.base import Engine
 from server.clock import utcnow
 from server.notify import claims
 from server.notify.delivery import sms_route
-from server.notify.mailbox import write_atomically
 from server.notify.outbox import OutsideTransaction
 from server.notify.render import TEMPLATES_DIR, en_date, vi_date
 from server.notify.schemas import (
@@ -56,7 +53,7 @@ from server.notify.schemas import (
     template_of,
 )
 from server.notify.sms_text import prepare
-from server.notify.tables import OutboxMessage
+from server.notify.tables import DemoSms, OutboxMessage
 from server.notify.transport import DeliveryError
 from server.settings import Settings
 from sync.codes import CODE_LENGTH, display
@@ -255,39 +252,28 @@ class GatewayTransport:
         await self._client.aclose()
 
 
-def sms_dir(data_dir: Path) -> Path:
-    return data_dir / "sms"
-
-
-class SmsFile(msgspec.Struct, frozen=True):
-    id: uuid.UUID
-    to: str
-    text: str
-    written_at: datetime
-
-
 _announced = False
 
 
-class FileSinkTransport:
-    """Development: <data dir>/sms/<outbox id>.json per message (a re-delivery
-    replaces the file), listed at /dev/sms."""
+class DemoSmsTransport:
+    """Demo mode: a row of demo_sms per message (a re-delivery replaces it), listed
+    at /dev/sms."""
 
-    def __init__(self, directory: Path, base_url: str = "") -> None:
+    def __init__(self, base_url: str = "") -> None:
         global _announced
-        self._directory = directory
         if not _announced:
             _announced = True
             log.warning(
-                "no SMS gateway (MOTCUA_SMS_GATEWAY_URL): SMS are written to %s and listed at %s/dev/sms",
-                directory,
+                "no SMS gateway (MOTCUA_SMS_GATEWAY_URL): SMS are kept in the database and listed at %s/dev/sms",
                 base_url,
             )
 
     async def send(self, message_id: uuid.UUID, to: str, text: str) -> None:
-        record = SmsFile(id=message_id, to=to, text=text, written_at=utcnow())
-        await asyncio.to_thread(
-            write_atomically, self._directory / f"{message_id}.json", msgspec.json.encode(record)
+        row = DemoSms(id=message_id, recipient=to, text=text, delivered_at=utcnow())
+        await DemoSms.insert(row).on_conflict(
+            target=DemoSms.id,
+            action="DO UPDATE",
+            values=[DemoSms.recipient, DemoSms.text, DemoSms.delivered_at],
         )
 
     async def aclose(self) -> None:
@@ -299,8 +285,8 @@ def sms_transport_for(settings: Settings) -> SmsTransport | None:
     route = sms_route(settings)
     if route == "gateway":
         return GatewayTransport(settings.sms_gateway_url, settings.sms_gateway_token)
-    if route == "files":
-        return FileSinkTransport(sms_dir(settings.data_dir), settings.base_url)
+    if route == "demo":
+        return DemoSmsTransport(settings.base_url)
     return None
 
 

@@ -1,4 +1,4 @@
-from piccolo.columns import UUID, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import UUID, Bytea, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -31,3 +31,28 @@ class OutboxMessage(Table, tablename="outbox_message"):
     sent_at = Timestamptz(null=True, default=None)
     # Caller-supplied idempotency key: a second enqueue with the same key is a no-op.
     message_key = Varchar(length=200, null=True, default=None, unique=True)
+
+
+# Demo mode without a real channel: what was "sent", shown at /dev/mail and /dev/sms.
+# In the database, not a host's data dir, so that every host behind a balancer shows
+# every message. Keyed by the outbox message: a re-delivery replaces its row.
+
+
+class DemoMail(Table, tablename="demo_mail"):
+    """A message the dev mailbox took instead of an SMTP server (server/notify/mailbox.py)."""
+
+    id = UUID(primary_key=True)  # the outbox message's
+    recipient = Varchar(length=254)
+    subject = Text(default="")
+    # The whole message as an SMTP server would have received it (RFC 5322 bytes).
+    message = Bytea()
+    delivered_at = Timestamptz(index=True)
+
+
+class DemoSms(Table, tablename="demo_sms"):
+    """An SMS the dev sink took instead of a gateway (server/notify/sms.py)."""
+
+    id = UUID(primary_key=True)  # the outbox message's
+    recipient = Varchar(length=32)  # E.164
+    text = Text()
+    delivered_at = Timestamptz(index=True)

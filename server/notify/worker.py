@@ -16,7 +16,7 @@ from server.clock import utcnow
 from server.notify import claims
 from server.notify.compose import compose
 from server.notify.delivery import announce_held, mail_route
-from server.notify.mailbox import MailboxTransport, mailbox_dir
+from server.notify.mailbox import MailboxTransport
 from server.notify.render import render
 from server.notify.schemas import decode_params, language_of
 from server.notify.sms import deliver_due_sms, sms_transport_for
@@ -39,7 +39,7 @@ def transport_for(settings: Settings) -> Transport | None:
     if route == "smtp":
         return SmtpTransport(settings)
     if route == "mailbox":
-        return MailboxTransport(mailbox_dir(settings.data_dir), settings.base_url)
+        return MailboxTransport(settings.base_url)
     return None
 
 

@@ -1,19 +1,18 @@
 """Development (MOTCUA_DEMO) only: a stand-in for the online gateway.
 
 /dev/payments plays the gateway's payment page: give a dossier code and an amount,
-and it "takes" the payment and issues a reference, kept in
-<data dir>/payments/dev/<reference>.json. The `dev` provider confirms exactly the
-references issued there (or by `issue` in a test), with the amount and dossier they
-were issued for; any other reference is unknown. Never mounted outside demo mode."""
+and it "takes" the payment and issues a reference, kept in the database
+(demo_payment), so that every host confirms what any host issued. The `dev` provider
+confirms exactly the references issued there (or by `issue` in a test), with the
+amount and dossier they were issued for; any other reference is unknown. Never
+mounted outside demo mode."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import html
 import re
 import secrets
-from pathlib import Path
 from typing import Annotated
 
 import msgspec
@@ -22,14 +21,14 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
 from server.clock import utcnow
-from server.notify.mailbox import newest_files, write_atomically
 from server.payments.provider import PaymentConfirmation, PaymentQuery, UnknownReference
+from server.payments.tables import DemoPayment
 from server.settings import Settings
 from sync.codes import InvalidCode, display, parse_code
+from sync.messages import MAX_INT32
 
 DEV = "dev"
 _REFERENCE = re.compile(r"^DEV[0-9A-F]{12}$")
-_FILE = re.compile(r"^DEV[0-9A-F]{12}\.json$")
 
 
 class DevPayment(msgspec.Struct, frozen=True):
@@ -39,46 +38,41 @@ class DevPayment(msgspec.Struct, frozen=True):
     paid_at: dt.datetime
 
 
-def dev_payments_dir(data_dir: Path) -> Path:
-    return data_dir / "payments" / "dev"
-
-
-def issue(data_dir: Path, dossier_code: str, amount: int) -> DevPayment:
+async def issue(dossier_code: str, amount: int) -> DevPayment:
     """Take a (pretend) payment of `amount` for the dossier; returns its reference."""
     if amount < 0:
         raise ValueError("the amount is negative")
+    if amount > MAX_INT32:  # the column's range, as for a recorded payment
+        raise ValueError(f"the amount is more than {MAX_INT32:,} đồng")
     payment = DevPayment(
         reference="DEV" + secrets.token_hex(6).upper(),
         dossier_code=parse_code(dossier_code),
         amount=amount,
         paid_at=utcnow(),
     )
-    write_atomically(
-        dev_payments_dir(data_dir) / f"{payment.reference}.json", msgspec.json.encode(payment)
-    )
+    await DemoPayment.insert(DemoPayment(**msgspec.structs.asdict(payment)))
     return payment
 
 
-def find(data_dir: Path, reference: str) -> DevPayment | None:
-    if not _REFERENCE.match(reference):  # also keeps the reference from naming another path
+async def find(reference: str) -> DevPayment | None:
+    if not _REFERENCE.match(reference):
         return None
-    try:
-        return msgspec.json.decode(
-            (dev_payments_dir(data_dir) / f"{reference}.json").read_bytes(), type=DevPayment
-        )
-    except FileNotFoundError:
-        return None
+    row = await DemoPayment.select().where(DemoPayment.reference == reference).first()
+    return msgspec.convert(row, DevPayment) if row else None
+
+
+async def issued(limit: int = 100) -> list[DevPayment]:
+    """The newest `limit` payments, newest first."""
+    rows = await DemoPayment.select().order_by(DemoPayment.paid_at, ascending=False).limit(limit)
+    return [msgspec.convert(row, DevPayment) for row in rows]
 
 
 class DevProvider:
     name = DEV
     online = True
 
-    def __init__(self, data_dir: Path) -> None:
-        self._data_dir = data_dir
-
     async def look_up(self, query: PaymentQuery) -> PaymentConfirmation:
-        found = await asyncio.to_thread(find, self._data_dir, query.reference)
+        found = await find(query.reference)
         if found is None:
             raise UnknownReference(
                 DEV, query.reference, f"no development payment {query.reference} was issued"
@@ -119,49 +113,39 @@ then record the reference at the desk with the provider <b>dev</b>.</p>
 </body></html>"""
 
 
-def _page(data_dir: Path, notice: str = "") -> str:
-    issued = []
-    for path in newest_files(dev_payments_dir(data_dir), _FILE, 100):
-        try:
-            issued.append(msgspec.json.decode(path.read_bytes(), type=DevPayment))
-        except (FileNotFoundError, msgspec.DecodeError):
-            continue
+async def _page(notice: str = "") -> str:
+    payments = await issued()
     rows = "".join(
         f'<tr><td class="ref">{html.escape(p.reference)}</td><td>{html.escape(display(p.dossier_code))}</td>'
         f"<td>{p.amount:,}</td><td>{html.escape(p.paid_at.isoformat(timespec='seconds'))}</td></tr>"
-        for p in issued
+        for p in payments
     )
-    return _PAGE.format(notice=notice, count=len(issued), rows=rows)
+    return _PAGE.format(notice=notice, count=len(payments), rows=rows)
 
 
-def dev_payments_router(data_dir: Path) -> Router:
-    @get("/", media_type=MediaType.HTML, include_in_schema=False, sync_to_thread=True)
-    def payments_page() -> str:
-        return _page(data_dir)
+def dev_payments_router() -> Router:
+    @get("/", media_type=MediaType.HTML, include_in_schema=False)
+    async def payments_page() -> str:
+        return await _page()
 
-    @post(
-        "/",
-        media_type=MediaType.HTML,
-        include_in_schema=False,
-        status_code=200,
-        sync_to_thread=True,
-    )
-    def pay(data: Annotated[IssueForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> str:
+    @post("/", media_type=MediaType.HTML, include_in_schema=False, status_code=200)
+    async def pay(
+        data: Annotated[IssueForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> str:
         try:
-            payment = issue(data_dir, data.dossier_code, data.amount)
+            payment = await issue(data.dossier_code, data.amount)
         except (InvalidCode, ValueError) as exc:
-            return _page(
-                data_dir,
-                f"<p><b>Not paid:</b> {html.escape(str(exc) or 'invalid dossier code')}</p>",
+            return await _page(
+                f"<p><b>Not paid:</b> {html.escape(str(exc) or 'invalid dossier code')}</p>"
             )
         notice = (
             f"<p>Paid {payment.amount:,} đồng for {html.escape(display(payment.dossier_code))}. "
             f'Reference: <span class="ref" id="reference">{html.escape(payment.reference)}</span></p>'
         )
-        return _page(data_dir, notice)
+        return await _page(notice)
 
     return Router(path="/dev/payments", route_handlers=[payments_page, pay])
 
 
 def dev_payment_routes(settings: Settings) -> list[Router]:
-    return [dev_payments_router(settings.data_dir)] if settings.demo_mode else []
+    return [dev_payments_router()] if settings.demo_mode else []

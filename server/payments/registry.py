@@ -28,7 +28,7 @@ def providers_for(settings: Settings) -> dict[str, PaymentProvider]:
             timeout=settings.payment_timeout,
         )
     if settings.demo_mode:
-        providers["dev"] = DevProvider(settings.data_dir)
+        providers["dev"] = DevProvider()
     return providers
 
 

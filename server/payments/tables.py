@@ -19,3 +19,13 @@ class Payment(Table, tablename="payment"):
     paid_at = Timestamptz()
     recorded_at = Timestamptz()
     recorded_by = UUID(null=True, default=None)
+
+
+class DemoPayment(Table, tablename="demo_payment"):
+    """Demo mode: a payment "taken" at /dev/payments, which the `dev` provider confirms
+    (server/payments/dev.py). In the database, so that any host confirms what any took."""
+
+    reference = Varchar(length=15, primary_key=True)  # DEV + 12 hex digits
+    dossier_code = Varchar(length=16)
+    amount = Integer()  # đồng
+    paid_at = Timestamptz(index=True)

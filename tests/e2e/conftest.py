@@ -5,8 +5,8 @@ Fixtures:
 
 - `live_server` (per test, on each engine of `engine_kind`): a `LiveServer` whose
   database was made by `motcua migrate` + `motcua seed`, serving on
-  http://localhost:<free port>, demo mode on, mail in the dev mailbox under its
-  data dir. `live_server.motcua(...)` runs the command against the same database.
+  http://localhost:<free port>, demo mode on, mail in the dev mailbox (/dev/mail,
+  kept in the database). `live_server.motcua(...)` runs the command against the same database.
 - `browser`: a headless Chromium (`/usr/bin/chromium`). Missing, it skips the test
   with the reason, and fails it under CI (`CI=true`).
 - `new_page`: `await new_page()` opens a page in a fresh browser context whose
@@ -60,6 +60,7 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 MOTCUA = Path(sys.executable).parent / "motcua"  # the virtualenv's entry point
 STARTUP_SECONDS = 30
 ENROLL_LINK = re.compile(r"http://\S+/enroll\?token=[A-Za-z0-9_-]+")
+MAIL_NAME = re.compile(r'href="/dev/mail/([0-9a-f-]{36}\.eml)"')
 
 
 # -- the server ---------------------------------------------------------------
@@ -106,10 +107,18 @@ class LiveServer:
         """Messages to `address` in the dev mailbox, waiting for at least `count`."""
 
         def delivered() -> tuple[list[EmailMessage]] | None:
+            # The server's own page lists the messages, newest first; each one's source
+            # is the message as sent.
             found: list[EmailMessage] = []
-            for path in sorted((self.data_dir / "mailbox").glob("*.eml")):
-                message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
-                if address.lower() in str(message["To"]).lower():
+            listing = httpx.get(self.url("/dev/mail"), timeout=10).text
+            for name in reversed(list(dict.fromkeys(MAIL_NAME.findall(listing)))):
+                raw = httpx.get(self.url(f"/dev/mail/{name}/source"), timeout=10)
+                raw.raise_for_status()
+                message = BytesParser(policy=policy.default).parsebytes(raw.content)
+                if (
+                    isinstance(message, EmailMessage)
+                    and address.lower() in str(message["To"]).lower()
+                ):
                     found.append(message)
             # In a tuple, so that enough messages count as done even when enough is none.
             return (found,) if len(found) >= count else None
@@ -184,7 +193,7 @@ def _server_env(database_url: str, data_dir: Path, port: int) -> dict[str, str]:
             "MOTCUA_HOST": "127.0.0.1",
             "MOTCUA_PORT": str(port),
             "MOTCUA_BASE_URL": f"http://localhost:{port}",
-            "MOTCUA_SMTP_HOST": "",  # mail goes to <data dir>/mailbox
+            "MOTCUA_SMTP_HOST": "",  # mail goes to the dev mailbox (/dev/mail)
             "MOTCUA_DEMO": "1",
             "PYTHONUNBUFFERED": "1",
             **dbs.CHEAP_PASSWORD_HASHING,

@@ -25,7 +25,7 @@ from server.database import write_transaction
 from server.identity.passwords import hash_password
 from server.identity.tables import Account
 from server.notify.sms import deliver_due_sms, enqueue_sms
-from server.notify.tables import OutboxMessage
+from server.notify.tables import DemoMail, DemoSms, OutboxMessage
 from server.notify.worker import deliver_due
 from server.settings import Settings
 from tests.notify.samples import RECEIVED
@@ -85,7 +85,7 @@ async def test_a_reset_link_asked_for_anonymously_is_nowhere_to_read(undelivered
                 OutboxMessage.recipient == victim
             )
             assert [m["status"] for m in waiting] == ["pending"]
-            assert not (undelivered.data_dir / "mailbox").exists()
+            assert await DemoMail.count() == 0
             for path in DEV_PAGES:
                 page = await attacker.get(path)
                 assert "reset-password?token=" not in page.text
@@ -106,7 +106,7 @@ async def test_sms_wait_in_the_outbox_too(undelivered: Settings) -> None:
         assert [m["status"] for m in await OutboxMessage.select(OutboxMessage.status)] == [
             "pending"
         ]
-        assert not (undelivered.data_dir / "sms").exists()
+        assert await DemoSms.count() == 0
         await OutboxMessage.delete(force=True)
 
 

@@ -1,4 +1,4 @@
-"""In demo mode with no SMTP host, mail goes to <data dir>/mailbox and is read at
+"""In demo mode with no SMTP host, mail is kept in the database and read at
 /dev/mail (outside demo mode it waits in the outbox: tests/hostile/test_dev_pages.py)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from server.database import write_transaction
 from server.notify import mailbox
 from server.notify.outbox import enqueue_email
 from server.notify.schemas import ActivationParams
-from server.notify.tables import OutboxMessage
+from server.notify.tables import DemoMail, OutboxMessage
 from server.notify.worker import deliver_due, notify_now
 from server.settings import Settings
 from tests.notify.samples import RECEIVED, RECEIVED_SUBJECT_VI
@@ -52,7 +52,7 @@ async def _wait_sent(count: int) -> None:
     )
 
 
-async def test_mailbox_mode_writes_files_and_dev_mail_lists_them(mail_app, settings) -> None:
+async def test_mailbox_mode_keeps_mail_and_dev_mail_lists_it(mail_app, settings) -> None:
     app, client = mail_app
     engine = app.state.engine
     async with write_transaction(engine):
@@ -64,9 +64,11 @@ async def test_mailbox_mode_writes_files_and_dev_mail_lists_them(mail_app, setti
     notify_now()
     await _wait_sent(2)
 
-    directory = settings.data_dir / "mailbox"
-    assert sorted(p.name for p in directory.iterdir()) == sorted([f"{first}.eml", f"{second}.eml"])
-    assert not list(directory.glob(".*"))  # no temporary file left behind
+    kept = await DemoMail.select(DemoMail.id, DemoMail.recipient)
+    assert sorted((r["id"], r["recipient"]) for r in kept) == sorted(
+        [(first, "dan@example.vn"), (second, "hoa@example.vn")]
+    )
+    assert not (settings.data_dir / "mailbox").exists()  # nothing in this host's data dir
 
     listing = await client.get("/dev/mail")
     assert listing.status_code == 200
@@ -82,13 +84,21 @@ async def test_mailbox_mode_writes_files_and_dev_mail_lists_them(mail_app, setti
     assert "Kính gửi Nguyễn Thị Hoà," in one.text
     assert '<a href="http://localhost:8000/activate?t=abc&amp;x=1">' in one.text
 
+    # The message as sent, for a program to read (the e2e tests' mail_to).
+    source = await client.get(f"/dev/mail/{second}.eml/source")
+    assert source.status_code == 200
+    assert source.headers["content-type"].startswith("message/rfc822")
+    sent = mailbox.parse(source.content)
+    assert str(sent["To"]) == "hoa@example.vn" and str(sent["Message-ID"]).startswith(f"<{second}@")
+
     assert (await client.get("/dev/mail/..%2Fmotcua.db")).status_code == 404
-    assert (
-        await client.get("/dev/mail/00000000-0000-0000-0000-000000000000.eml")
-    ).status_code == 404
+    assert (await client.get("/dev/mail/..%2Fmotcua.db/source")).status_code == 404
+    for missing in ("", "/source"):
+        unknown = "/dev/mail/00000000-0000-0000-0000-000000000000.eml" + missing
+        assert (await client.get(unknown)).status_code == 404
 
 
-async def test_redelivery_replaces_the_file_instead_of_adding_one(engine, settings) -> None:
+async def test_redelivery_replaces_the_message_instead_of_adding_one(engine, settings) -> None:
     async with write_transaction(engine):
         message_id = await enqueue_email("dan@example.vn", "dossier_received", "en", RECEIVED)
     assert await deliver_due(engine, settings, 10) == 1
@@ -97,7 +107,7 @@ async def test_redelivery_replaces_the_file_instead_of_adding_one(engine, settin
         OutboxMessage.id == message_id
     )
     assert await deliver_due(engine, settings, 10) == 1
-    [entry] = mailbox.list_entries(settings.data_dir / "mailbox")
+    [entry] = await mailbox.list_entries()
     assert entry.name == f"{message_id}.eml"
     assert entry.subject == "Dossier 01234260000001AK has been received"
 
@@ -113,10 +123,10 @@ async def test_dev_mail_is_not_mounted_when_an_smtp_host_is_set(settings) -> Non
     assert "Mailbox (" not in response.text
 
 
-def test_the_mailbox_is_announced_once_per_process(tmp_path, monkeypatch, caplog) -> None:
+def test_the_mailbox_is_announced_once_per_process(monkeypatch, caplog) -> None:
     monkeypatch.setattr(mailbox, "_announced", False)
     with caplog.at_level(logging.WARNING, logger="motcua.notify"):
-        mailbox.MailboxTransport(tmp_path, "http://localhost:8000")
-        mailbox.MailboxTransport(tmp_path, "http://localhost:8000")
+        mailbox.MailboxTransport("http://localhost:8000")
+        mailbox.MailboxTransport("http://localhost:8000")
     notes = [r for r in caplog.records if "/dev/mail" in r.getMessage()]
     assert len(notes) == 1

@@ -32,7 +32,6 @@ from server.notify.sms import (
     enqueue_sms,
     normalize_phone,
     render_sms,
-    sms_dir,
 )
 from server.notify.sms_text import (
     GSM7_LIMIT,
@@ -43,7 +42,7 @@ from server.notify.sms_text import (
     sms_length,
     unaccent,
 )
-from server.notify.tables import OutboxMessage
+from server.notify.tables import DemoSms, OutboxMessage
 from server.notify.worker import deliver_due, notify_now
 from server.settings import SettingsError, load_settings
 from sync.codes import display, make_code
@@ -474,8 +473,8 @@ async def test_concurrent_senders_deliver_each_sms_exactly_once(
 # ------------------------------------------------------------------ in the app
 
 
-async def test_without_a_gateway_sms_go_to_files_listed_at_dev_sms(settings) -> None:
-    settings = msgspec.structs.replace(settings, demo_mode=True)  # no files outside demo mode
+async def test_without_a_gateway_sms_are_kept_and_listed_at_dev_sms(settings) -> None:
+    settings = msgspec.structs.replace(settings, demo_mode=True)  # none kept outside demo mode
     app = create_app(settings)
     async with LifespanManager(app):
         engine = app.state.engine
@@ -484,10 +483,13 @@ async def test_without_a_gateway_sms_go_to_files_listed_at_dev_sms(settings) -> 
             message_id = await enqueue_sms(PHONE, "dossier_received", "vi", RECEIVED)
         # The app's own sender delivers it; wait for the outcome, not a time.
         notify_now()
-        path = sms_dir(settings.data_dir) / f"{message_id}.json"
-        await wait_until(path.is_file, seconds=20, interval=0.01, message=f"no {path}")
-        stored = msgspec.json.decode(path.read_bytes())
-        assert stored["to"] == E164
+
+        async def kept() -> bool:
+            return await DemoSms.exists().where(DemoSms.id == message_id)
+
+        await wait_until(kept, seconds=20, interval=0.01, message="no demo SMS")
+        [stored] = await DemoSms.select().where(DemoSms.id == message_id)
+        assert stored["recipient"] == E164
         assert stored["text"] == render_sms(RECEIVED, "vi")
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
