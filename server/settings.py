@@ -38,7 +38,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     pwa_dist: Path = Path(__file__).resolve().parent.parent / "pwa" / "dist"
     # The procedure data files loaded by `motcua seed`.
     catalog_dir: Path = Path(__file__).resolve().parent / "catalog" / "data"
-    # Outgoing mail. No host: in demo mode messages go to <data dir>/mailbox, listed at
+    # Outgoing mail. No host: in demo mode messages are kept in the database, listed at
     # /dev/mail; otherwise none is delivered (it waits in the outbox).
     smtp_host: str = ""
     smtp_port: int = 25
@@ -50,7 +50,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Tries per message before it is marked failed (retries back off up to 1 h apart).
     mail_max_attempts: int = 20
     # Outgoing SMS: POST {to, text} to this gateway with the token as a bearer. No URL:
-    # in demo mode messages are written to <data dir>/sms and listed at /dev/sms;
+    # in demo mode messages are kept in the database and listed at /dev/sms;
     # otherwise none is delivered (they wait in the outbox).
     sms_gateway_url: str = ""
     sms_gateway_token: str = ""
