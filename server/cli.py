@@ -79,6 +79,12 @@ def check() -> None:
     click.echo(f"data dir: {settings.data_dir}")
     click.echo(f"base url: {settings.base_url}")
     click.echo(f"listen:   {settings.host}:{settings.port}")
+    proxies = ", ".join(settings.trusted_proxies)
+    click.echo(
+        f"proxies:  {proxies} (their X-Forwarded-For / Forwarded name the client)"
+        if proxies
+        else "proxies:  none (the client is whoever connects; forwarding headers are ignored)"
+    )
     for channel, route in describe_delivery(settings).items():
         click.echo(f"{channel + ':':<9} {route}")
 

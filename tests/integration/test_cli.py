@@ -73,3 +73,18 @@ def test_bad_setting_is_named(tmp_path: Path) -> None:
         and "MOTCUA_PORT" in result.stderr
         and "Traceback" not in result.stderr
     )
+
+
+def test_serve_refuses_a_trusted_proxy_that_is_not_an_address(tmp_path: Path) -> None:
+    env = {"MOTCUA_TRUSTED_PROXIES": "10.0.0.1, nginx", "MOTCUA_DATA_DIR": str(tmp_path)}
+    result = run(["serve"], env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert "MOTCUA_TRUSTED_PROXIES" in result.stderr and "'nginx'" in result.stderr
+
+
+def test_check_says_whose_forwarded_headers_are_believed(tmp_path: Path) -> None:
+    env = {"MOTCUA_DATA_DIR": str(tmp_path)}
+    assert "proxies:  none" in run(["check"], env).stdout
+    env["MOTCUA_TRUSTED_PROXIES"] = "10.0.0.0/8,::1"
+    assert "proxies:  10.0.0.0/8, ::1/128" in run(["check"], env).stdout
