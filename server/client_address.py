@@ -15,6 +15,9 @@ or one that is not an address stops the walk at the last trusted hop (the proxy 
 reported it); a Forwarded header that does not parse counts as naming nobody.
 Nothing here raises on what a request carries.
 
+X-Forwarded-Proto is not read: links in mail, the session cookie's Secure flag and
+the passkey origin all come from MOTCUA_BASE_URL, never from the request's scheme.
+
 Not uvicorn's ProxyHeadersMiddleware: it reads X-Forwarded-For only (a client could
 then forge Forwarded unseen), and it rewrites scope["client"] at the server's edge,
 whereas the app and its in-process tests need the rule applied from the settings.
