@@ -77,8 +77,10 @@ def client_address(scope: Any, trusted: Networks) -> str:
     """The address of the client of this ASGI request ("" when the server knows none)."""
     client = scope.get("client")
     peer = str(client[0]) if client else ""
-    peer_address = _address(peer)
-    if not trusted or peer_address is None or not _trusted(peer_address, trusted):
+    if not trusted:
+        return peer
+    peer_address = _trusted_peer(peer, trusted)
+    if peer_address is None:
         return peer
     forwarded: list[str] = []
     x_forwarded_for: list[str] = []
@@ -96,6 +98,13 @@ def client_address(scope: Any, trusted: Networks) -> str:
     if not named or any(n != named[0] for n in named):
         return str(peer_address)
     return str(named[0])
+
+
+@functools.lru_cache(maxsize=1024)
+def _trusted_peer(peer: str, trusted: Networks) -> Address | None:
+    # Every request asks about the few addresses connecting (the balancers): remembered.
+    address = _address(peer)
+    return address if address is not None and _trusted(address, trusted) else None
 
 
 def _trusted(address: Address, trusted: Iterable[Network]) -> bool:
