@@ -9,7 +9,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.defaults.uuid import UUID4
 from piccolo.columns.indexes import IndexMethod
 
-ID = "2026-12-04T23:50:00:000000"
+ID = "2026-12-04T23:55:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "Demo mail, SMS and payments in the database"
 
