@@ -19,7 +19,9 @@ MONITOR = ("127.0.0.1", 9090)  # the Prometheus host of these tests
 
 @pytest.fixture
 async def app(settings: Settings):
-    app = create_app(msgspec.structs.replace(settings, demo_mode=True, metrics_allow=("127.0.0.1/32",)))
+    app = create_app(
+        msgspec.structs.replace(settings, demo_mode=True, metrics_allow=("127.0.0.1/32",))
+    )
     async with LifespanManager(app):
         yield app
 

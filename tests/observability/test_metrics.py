@@ -130,7 +130,7 @@ async def test_pull_lag_and_changes(citizen: SyncDevice, monitor: httpx.AsyncCli
     count = "motcua_pull_lag_seconds_count"
     assert after.value(count) - before.value(count) == 2
     # The up-to-date pull is in the lowest bucket; so is the fresh change.
-    low = 'motcua_pull_lag_seconds_bucket'
+    low = "motcua_pull_lag_seconds_bucket"
     assert after.value(low, le="1.0") - before.value(low, le="1.0") == 2
     assert after.value("motcua_pull_changes_total") - before.value("motcua_pull_changes_total") == 1
 
@@ -207,9 +207,11 @@ async def test_delivery_failures_counted(monitor: httpx.AsyncClient, settings: S
     )
     after = await scrape(monitor)
     name = "motcua_notify_delivery_failures_total"
-    assert after.value(name, channel="sms", result="retry") - before.value(
-        name, channel="sms", result="retry"
-    ) == 1
+    assert (
+        after.value(name, channel="sms", result="retry")
+        - before.value(name, channel="sms", result="retry")
+        == 1
+    )
 
 
 async def test_metrics_only_for_the_allowed_peers(settings: Settings) -> None:
