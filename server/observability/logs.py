@@ -4,14 +4,10 @@ sets them in context variables for the request's task and everything it awaits).
 
 from __future__ import annotations
 
-import atexit
-import copy
 import logging
-import queue
 import sys
 import time
 from contextvars import ContextVar
-from logging.handlers import QueueHandler, QueueListener
 
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.msgspec import MsgspecFormatter
@@ -69,52 +65,20 @@ def use_json(log_format: str, stream=None) -> bool:
     return log_format == "json"
 
 
-class _Enqueue(QueueHandler):
-    """Hands each record to the writer thread, so no request waits on stderr. The
-    request's fields are added before this (a filter, in the request's own context);
-    the message and any traceback are rendered here, while their objects still hold
-    what they held when logged."""
-
-    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
-        record = copy.copy(record)
-        record.message = record.getMessage()
-        record.msg, record.args = record.message, None
-        if record.exc_info:
-            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
-            record.exc_info = None
-        return record
-
-
-_TRACEBACKS = logging.Formatter()
-_writer: QueueListener | None = None
-
-
-@atexit.register  # what is queued is written before the process ends
-def _stop_writer() -> None:
-    global _writer
-    if _writer is not None:
-        _writer.stop()
-        _writer = None
-
-
 def configure_logging(log_format: str, level: int = logging.INFO) -> None:
-    """The root logger hands records to a thread that writes them to stderr in the
-    chosen format; every motcua, uvicorn and Litestar logger propagates to it."""
-    global _writer
-    output = logging.StreamHandler(sys.stderr)
+    """The root logger writes to stderr in the chosen format; every motcua, uvicorn
+    and Litestar logger propagates to it. Written by the thread that logs, as
+    uvicorn's own access log was: a writer thread costs more than it saves (each
+    record handed over wakes it, and the event loop then waits for the GIL)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RequestFields())
     if use_json(log_format):
-        output.setFormatter(json_formatter())
+        handler.setFormatter(json_formatter())
     else:
-        output.addFilter(_TextRequestFields())
-        output.setFormatter(logging.Formatter(TEXT_FORMAT))
-    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    enqueue = _Enqueue(records)
-    enqueue.addFilter(RequestFields())
-    _stop_writer()
-    _writer = QueueListener(records, output)
-    _writer.start()
+        handler.addFilter(_TextRequestFields())
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
-    root.addHandler(enqueue)
+    root.addHandler(handler)
     root.setLevel(level)
