@@ -82,3 +82,5 @@ def configure_logging(log_format: str, level: int = logging.INFO) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # Piccolo announces the database version at INFO each time it connects: noise.
+    logging.getLogger("piccolo").setLevel(max(level, logging.WARNING))
