@@ -179,11 +179,11 @@ async def _apply_batch(
                 if outcome.status in ("applied", "merged"):
                     tally.applied(mutation.kind)
             else:
-                tally.add("repeat")
                 # Applied already under another seq (the device renumbered it while the
                 # first push was still held somewhere): never again. This seq is used
                 # up and answered with the first application's outcome.
                 outcome = msgspec.structs.replace(first, seq=mutation.seq)
+                tally.add("repeat")
             applied.append(
                 {
                     "device_id": envelope.device_id,
