@@ -23,6 +23,11 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/catalog/{code}/versions/{version}"): EVERYONE,
     ("GET", "/api/communes"): EVERYONE,
     ("GET", "/health"): EVERYONE,
+    ("GET", "/health/live"): EVERYONE,
+    ("GET", "/health/ready"): EVERYONE,
+    # No role opens it: the peer's address does (MOTCUA_METRICS_ALLOW), so every role,
+    # signed in or not, gets the same 403 metrics_not_allowed from elsewhere.
+    ("GET", "/metrics"): EVERYONE,
     ("POST", "/api/captcha"): EVERYONE,
     ("GET", "/api/captcha/{challenge_id}/audio"): EVERYONE,
     ("POST", "/api/auth/register"): EVERYONE,

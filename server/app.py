@@ -24,7 +24,7 @@ from server.desk.controllers import DeskController
 from server.dossiers.controllers import LookupController, SyncController
 from server.dossiers.receipt import ReceiptController, status_link
 from server.fees.controllers import FeesController
-from server.health import health
+from server.health import live, ready
 from server.identity import passwords
 from server.identity.captcha.controllers import CaptchaController
 from server.identity.controllers import IDENTITY_CONTROLLERS
@@ -32,6 +32,8 @@ from server.maintenance import maintenance
 from server.notify.dev_mail import notify_routes
 from server.notify.dev_sms import sms_routes
 from server.notify.worker import notify_worker
+from server.observability.exposition import metrics, metrics_process
+from server.observability.requests import ObserveRequests
 from server.payments.controllers import PaymentProvidersController
 from server.payments.dev import dev_payment_routes
 from server.problems import EXCEPTION_HANDLERS
@@ -73,7 +75,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         CatalogController,
         FeesController,
         CommunesController,
-        health,
+        live,
+        ready,
+        metrics,
         CaptchaController,
         *IDENTITY_CONTROLLERS,
         SyncController,
@@ -88,6 +92,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     # Background loops and other per-process resources, started after the database.
     lifespans: list = [own_clock, database]
     lifespans.append(notify_worker)
+    lifespans.append(metrics_process)  # multiprocess mode: pool gauges, cleanup
     lifespans.append(maintenance)
     lifespans.append(attachments)  # the blob store and the uploads directory
     route_handlers.extend(notify_routes(settings))  # /dev/mail: demo mode without SMTP only
@@ -96,7 +101,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     route_handlers.append(admin_mount(settings))  # piccolo-admin, admin role only (server/admin)
     route_handlers.append(pwa_router(settings.pwa_dist))  # last: it serves "/"
 
-    return Litestar(
+    app = Litestar(
         route_handlers=route_handlers,
         lifespan=lifespans,
         on_startup=[settle_startup_heap],  # after the lifespans have loaded what lasts
@@ -123,4 +128,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
         debug=False,
+        # `motcua serve` configures logging (server/observability/logs.py); Litestar's
+        # own configuration would replace it with its own format.
+        logging_config=None,
     )
+    # Outermost, around Litestar's routing too: the request id, the access log line and
+    # the latency histogram see every answer, a 404 and a refused request included.
+    app.asgi_handler = ObserveRequests(app.asgi_handler)
+    return app

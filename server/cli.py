@@ -314,8 +314,10 @@ def serve(host: str | None, port: int | None) -> None:
     import uvicorn
 
     from server.migrate import migrate as run_migrations
+    from server.observability.logs import configure_logging
 
     settings = _settings()
+    configure_logging(settings.log_format)
     _run(lambda: _with_engine(settings, run_migrations))
     host = host or settings.host
     port = port or settings.port
@@ -331,6 +333,10 @@ def serve(host: str | None, port: int | None) -> None:
         # (MOTCUA_TRUSTED_PROXIES, server/client_address.py).
         proxy_headers=False,
         log_level="info",
+        # Logging is configured above (MOTCUA_LOG_FORMAT); the access line is motcua's
+        # own (server/observability/requests.py), with the request id and the route.
+        log_config=None,
+        access_log=False,
     )
 
 

@@ -1,3 +1,10 @@
+"""Liveness and readiness, for the balancer and the orchestrator.
+
+/health/live: the process answers (no database): restart it if this fails.
+/health/ready: the database answers and has run every migration this code carries:
+send it traffic only then. /health is readiness too (what the harness and older
+checks ask)."""
+
 from __future__ import annotations
 
 import msgspec
@@ -5,17 +12,60 @@ from litestar import Response, get
 from litestar.datastructures import State
 
 from server.database import DatabaseUnreachable, check_reachable
+from server.migrate import unapplied_migrations
 
 
-class Health(msgspec.Struct):
-    status: str
+class Health(msgspec.Struct, omit_defaults=True):
+    status: str  # "ok", or "degraded" with the reason in `database` and `detail`
     database: str
+    detail: str | None = None
+    # Migrations on disk the database has not run (`motcua migrate` runs them).
+    unapplied_migrations: list[str] = []
 
 
-@get("/health", tags=["operations"], summary="Process and database health")
-async def health(state: State) -> Response[Health]:
+class Liveness(msgspec.Struct):
+    status: str
+
+
+@get("/health/live", tags=["operations"], summary="The process answers (no database asked)")
+async def live() -> Liveness:
+    return Liveness(status="alive")
+
+
+@get(
+    ["/health", "/health/ready"],
+    tags=["operations"],
+    summary="Ready: the database answers and every migration has run (503 otherwise)",
+)
+async def ready(state: State) -> Response[Health]:
     try:
         await check_reachable(state.engine)
     except DatabaseUnreachable as exc:
-        return Response(Health(status="degraded", database=str(exc)), status_code=503)
+        return _degraded(str(exc), "the database cannot be reached")
+    try:
+        missing = await unapplied_migrations()
+    except Exception as exc:  # above all, no migration table: a database never migrated
+        return _degraded(
+            state.engine_name,
+            f"the migration record cannot be read ({type(exc).__name__}): "
+            "is the database migrated? run `motcua migrate`",
+        )
+    if missing:
+        return Response(
+            Health(
+                status="degraded",
+                database=state.engine_name,
+                detail=f"{len(missing)} migration(s) not run; run `motcua migrate`",
+                unapplied_migrations=missing,
+            ),
+            status_code=503,
+        )
     return Response(Health(status="ok", database=state.engine_name))
+
+
+def _degraded(database: str, detail: str) -> Response[Health]:
+    return Response(
+        Health(status="degraded", database=database, detail=detail),
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )

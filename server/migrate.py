@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import io
 import os
 from collections.abc import AsyncIterator
@@ -73,3 +74,22 @@ async def _migrate(engine: Engine, *, verbose: bool) -> str:
     # Every backup of a migrated database holds its keys (server/recovery/keys.py).
     await make_keys(engine)
     return report
+
+
+@functools.cache
+def migrations_on_disk() -> frozenset[str]:
+    """The ids of the migrations this code carries (read once: new code means a restart)."""
+    from piccolo.apps.migrations.commands.base import BaseMigrationManager
+
+    from server.piccolo_app import MIGRATIONS_DIR
+
+    return frozenset(BaseMigrationManager().get_migration_modules(str(MIGRATIONS_DIR)))
+
+
+async def unapplied_migrations() -> list[str]:
+    """The migrations on disk the bound database has not run, oldest first. Raises what
+    the database raises when it has no migration table at all."""
+    from piccolo.apps.migrations.tables import Migration
+
+    ran = set(await Migration.get_migrations_which_ran(app_name="motcua"))
+    return sorted(migrations_on_disk() - ran)

@@ -84,6 +84,10 @@ TITLES: dict[str, tuple[str, str]] = {
     ),
     "not_signed_in": ("Bạn chưa đăng nhập", "You are not signed in"),
     "forbidden": ("Bạn không có quyền làm việc này", "You are not allowed to do this"),
+    "metrics_not_allowed": (
+        "Chỉ máy giám sát được phép đọc số liệu vận hành",
+        "Only the monitoring hosts may read the metrics",
+    ),
     "csrf_failed": ("Thiếu hoặc sai mã chống giả mạo (CSRF)", "Missing or wrong CSRF token"),
     "wrong_credentials": ("Sai thư điện tử hoặc mật khẩu", "Wrong email or password"),
     "account_not_activated": ("Tài khoản chưa được kích hoạt", "The account is not activated yet"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -94,6 +95,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     s3_access_key_id: str = ""
     s3_secret_access_key: str = ""
     s3_prefix: str = ""
+    # Operations (server/observability): the peers allowed to read /metrics, as CIDRs
+    # (none: /metrics answers 403 to everyone), and the log format: "json" (one object
+    # a line), "text", or "auto" (json unless stderr is a terminal).
+    metrics_allow: tuple[str, ...] = ()
+    log_format: str = "auto"
 
     @property
     def engine(self) -> str:
@@ -196,6 +202,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         **_sms_settings(env),
         **_payment_settings(env),
         **_attachment_settings(env),
+        **_operations_settings(env),
         **kwargs,
     )
 
@@ -273,6 +280,28 @@ def _attachment_settings(env: dict[str, str]) -> _AttachmentSettings:
         "s3_secret_access_key": env.get("MOTCUA_S3_SECRET_ACCESS_KEY", ""),
         "s3_prefix": env.get("MOTCUA_S3_PREFIX", "").strip("/"),
     }
+
+
+class _OperationsSettings(TypedDict):
+    metrics_allow: tuple[str, ...]
+    log_format: str
+
+
+def _operations_settings(env: dict[str, str]) -> _OperationsSettings:
+    networks = []
+    for raw in (env.get("MOTCUA_METRICS_ALLOW") or "").split(","):
+        if raw.strip():
+            try:
+                networks.append(str(ipaddress.ip_network(raw.strip(), strict=False)))
+            except ValueError:
+                raise SettingsError(
+                    f"MOTCUA_METRICS_ALLOW: {raw.strip()!r} is not an IP address or CIDR "
+                    "(e.g. 10.0.5.7/32,127.0.0.1)"
+                ) from None
+    log_format = (env.get("MOTCUA_LOG_FORMAT") or "auto").strip().lower()
+    if log_format not in ("auto", "json", "text"):
+        raise SettingsError(f"MOTCUA_LOG_FORMAT: expected auto, json or text, got {log_format!r}")
+    return {"metrics_allow": tuple(networks), "log_format": log_format}
 
 
 def _argon2_cost(env: dict[str, str]) -> tuple[int, int, int]:

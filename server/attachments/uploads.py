@@ -34,6 +34,7 @@ from server.attachments.tables import Upload
 from server.clock import utcnow
 from server.database import write_transaction
 from server.identity.principal import Principal
+from server.observability.metrics import UPLOAD_BYTES, UPLOADS_COMPLETED
 from server.settings import Settings
 
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -282,6 +283,7 @@ class Uploads:
                 await Upload.update(
                     {Upload.received: row["received"], Upload.expires_at: row["expires_at"]}
                 ).where(Upload.id == upload_id)
+        UPLOAD_BYTES.inc(len(data))  # committed: counted once, never for a refused chunk
         return row
 
     async def after_commit(self, row: dict) -> dict:
@@ -376,6 +378,7 @@ class Uploads:
         ).where(Upload.id == row["id"])
         await anyio.to_thread.run_sync(lambda: path.unlink(missing_ok=True))
         row["completed_at"] = now
+        UPLOADS_COMPLETED.inc()
         return row
 
     # -- termination ----------------------------------------------------------

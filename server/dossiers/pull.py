@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -24,6 +25,7 @@ from server.dossiers.access import readable_where, works_the_desk
 from server.dossiers.tables import ChangeFeed
 from server.dossiers.views import dossier_views
 from server.identity.principal import Principal
+from server.observability.metrics import PULL_CHANGES, PULL_LAG
 from server.recovery.generation import FEED_EPOCH, current_generation
 from server.recovery.keys import SEAL_KEY_ROW, seal_key
 from server.recovery.pull_detection import (
@@ -93,7 +95,7 @@ async def read_page(engine: Engine, principal: Principal, position: Position, li
             )
         )[0]["xmin"]
         sql = (
-            "SELECT id, txid, dossier_id FROM change_feed "
+            "SELECT id, txid, dossier_id, at FROM change_feed "
             "WHERE (txid, id) > ({}, {}) AND txid < {} "
             f"AND {visible} ORDER BY txid, id LIMIT {{}}"
         )
@@ -111,9 +113,24 @@ async def read_page(engine: Engine, principal: Principal, position: Position, li
             )
     else:
         pending, horizon = False, None
-        sql = f"SELECT id, txid, dossier_id FROM change_feed WHERE id > {{}} AND {visible} ORDER BY id LIMIT {{}}"
+        sql = f"SELECT id, txid, dossier_id, at FROM change_feed WHERE id > {{}} AND {visible} ORDER BY id LIMIT {{}}"
         rows = await ChangeFeed.raw(sql, position.change_id, *args, limit + 1)
     return Page(rows=rows[:limit], more=len(rows) > limit, pending=pending, horizon=horizon)
+
+
+def observe_lag(rows: list[dict[str, Any]]) -> None:
+    """How far behind the feed this pull started: the age of the oldest change it hands
+    out (0 when it was up to date). Full resends are left out: their age is the
+    dossier's, not the device's lag."""
+    if not rows:
+        PULL_LAG.observe(0)
+        return
+    at = rows[0]["at"]
+    if isinstance(at, str):  # SQLite may hand a raw query's timestamp back as text
+        at = datetime.fromisoformat(at)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    PULL_LAG.observe(max(0.0, (utcnow() - at).total_seconds()))
 
 
 async def pull(
@@ -145,6 +162,9 @@ async def pull(
         position = None
         page = await read_page(engine, principal, START, limit)
     reset = position is None
+    PULL_CHANGES.inc(len(page.rows))
+    if not reset:
+        observe_lag(page.rows)
     position = position or START
     if page.rows:
         last = page.rows[-1]

@@ -19,6 +19,7 @@ from server.dossiers.batch_store import BatchStore
 from server.dossiers.store import PiccoloStore, StoreCaches
 from server.identity.principal import Principal
 from server.notify.worker import notify_now
+from server.observability.metrics import MUTATIONS_APPLIED, PUSH_BATCHES_REFUSED, PUSH_MUTATIONS
 from server.problems import FieldError, ProblemError
 from server.recovery.detection import DeviceClaims, lock_device
 from server.recovery.keys import seal_key
@@ -37,6 +38,27 @@ from sync.seals import dossier_seal
 from sync.store import Actor
 
 T = TypeVar("T")
+
+
+class Tally:
+    """What became of a batch's mutations, for the metrics: counted once the batch has
+    committed (a batch run again after a transient error is counted once)."""
+
+    def __init__(self) -> None:
+        self.outcomes: dict[str, int] = {}
+        self.applied_kinds: dict[str, int] = {}
+
+    def add(self, outcome: str, count: int = 1) -> None:
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + count
+
+    def applied(self, kind: str) -> None:
+        self.applied_kinds[kind] = self.applied_kinds.get(kind, 0) + 1
+
+    def publish(self) -> None:
+        for outcome, count in self.outcomes.items():
+            PUSH_MUTATIONS.labels(outcome).inc(count)
+        for kind, count in self.applied_kinds.items():
+            MUTATIONS_APPLIED.labels(kind).inc(count)
 
 
 class RecoverFirst(msgspec.Struct, frozen=True):
@@ -85,8 +107,9 @@ async def _apply_batch(
     principal: Principal,
     envelope: PushEnvelope,
     caches: StoreCaches | None,
-) -> PushResponse | RecoverFirst:
+) -> tuple[PushResponse, Tally] | RecoverFirst:
     sql = Sql(engine)
+    tally = Tally()
     caches = caches or StoreCaches()
     store = BatchStore(PiccoloStore(engine, settings.base_url, caches), sql, caches.procedures)
     now = utcnow()
@@ -142,19 +165,25 @@ async def _apply_batch(
                             ],
                         )
                     outcomes.append(recorded)
+                    tally.add("duplicate")
                 continue
             if mutation.seq != last + 1:
                 expected = last + 1  # a gap: the device resends from here
+                tally.add("out_of_order", len(envelope.mutations) - index)
                 break
             first = applied_ids.get(mutation.id)
             if first is None:
                 outcome = await sealer.seal(await applier.apply(mutation))
                 applied_ids[mutation.id] = outcome
+                tally.add(outcome.status)
+                if outcome.status in ("applied", "merged"):
+                    tally.applied(mutation.kind)
             else:
                 # Applied already under another seq (the device renumbered it while the
                 # first push was still held somewhere): never again. This seq is used
                 # up and answered with the first application's outcome.
                 outcome = msgspec.structs.replace(first, seq=mutation.seq)
+                tally.add("repeat")
             applied.append(
                 {
                     "device_id": envelope.device_id,
@@ -175,13 +204,14 @@ async def _apply_batch(
         await sql.execute(SET_DEVICE_SEQUENCE, last_seq=last, device_id=envelope.device_id)
         # Outcomes recorded before seals existed get theirs when replayed.
         outcomes = [await sealer.seal(o) for o in outcomes]
-    return PushResponse(
+    response = PushResponse(
         outcomes=outcomes,
         last_seq=last,
         expected_seq=expected,
         generation=device.current_generation,
         receipt=device.receipt(last),
     )
+    return response, tally
 
 
 class _Sealer:
@@ -211,15 +241,23 @@ async def push(
 ) -> PushResponse:
     """`caches`: the application's (server.app_state); without, this push's own."""
     if principal.device_id != envelope.device_id:
+        PUSH_BATCHES_REFUSED.labels("device_mismatch").inc()
         raise ProblemError(
             403, "device_mismatch", detail="device_id differs from the device credential"
         )
-    response = await retrying(
-        lambda: _apply_batch(engine, settings, principal, envelope, caches),
-        transient_errors(dialect_of(engine)),
-    )
-    if isinstance(response, RecoverFirst):
-        raise ProblemError(409, "recover_first", detail=f"generation {response.generation}")
+    try:
+        result = await retrying(
+            lambda: _apply_batch(engine, settings, principal, envelope, caches),
+            transient_errors(dialect_of(engine)),
+        )
+    except ProblemError as refused:
+        PUSH_BATCHES_REFUSED.labels(refused.code).inc()  # seq_reused
+        raise
+    if isinstance(result, RecoverFirst):
+        PUSH_BATCHES_REFUSED.labels("recover_first").inc()
+        raise ProblemError(409, "recover_first", detail=f"generation {result.generation}")
+    response, tally = result
+    tally.publish()
     notify_now()  # a submission's confirmation email is waiting in the outbox
     return response
 

@@ -16,6 +16,7 @@ from server.clock import utcnow
 from server.database import write_transaction
 from server.notify.tables import OutboxMessage
 from server.notify.transport import DeliveryError
+from server.observability.metrics import DELIVERY_FAILURES
 
 BACKOFF_BASE = 5.0
 BACKOFF_CAP = 3600.0
@@ -208,6 +209,7 @@ async def deliver_pass(
             error=str(error),
             permanent=error.permanent,
         )
+        DELIVERY_FAILURES.labels(channel, "failed" if status == "failed" else "retry").inc()
         log.log(
             logging.ERROR if status == "failed" else logging.WARNING,
             "%s %s to %s, attempt %d: %s (now %s)",

@@ -115,6 +115,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The process answers (no database asked) */
+        get: operations["HealthLiveLive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -122,8 +139,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Process and database health */
-        get: operations["HealthHealth"];
+        /** Ready: the database answers and every migration has run (503 otherwise) */
+        get: operations["HealthReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ready: the database answers and every migration has run (503 otherwise) */
+        get: operations["HealthReadyReady"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1253,6 +1287,8 @@ export interface components {
         Health: {
             status: string;
             database: string;
+            detail?: string | null;
+            unapplied_migrations?: string[];
         };
         /** HeldDossier */
         HeldDossier: {
@@ -1302,6 +1338,10 @@ export interface components {
             name: components["schemas"]["Text"];
             /** @enum {string} */
             agency: "police" | "social_insurance" | "labour_social_affairs";
+        };
+        /** Liveness */
+        Liveness: {
+            status: string;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -1996,7 +2036,47 @@ export interface operations {
             };
         };
     };
-    HealthHealth: {
+    HealthLiveLive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Liveness"];
+                };
+            };
+        };
+    };
+    HealthReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    HealthReadyReady: {
         parameters: {
             query?: never;
             header?: never;

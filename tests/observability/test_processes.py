@@ -1,0 +1,94 @@
+"""Real `motcua serve` processes: two on one host sharing PROMETHEUS_MULTIPROC_DIR,
+either answering /metrics for both; their JSON logs carry each request's id."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from harness.devices import sign_in_device_at
+from harness.server_process import PASSWORD, ServerProcess, insert_accounts, server_env
+from harness.sync_client import uuid7
+from server.database import bound_engine
+from server.settings import Settings
+from tests.observability.conftest import Scrape
+from tests.sync.test_push_pull import birth_draft
+from tests.sync.test_sync_processes import running
+
+pytestmark = pytest.mark.slow
+
+PUSH = {"method": "POST", "route": "/api/sync/push", "status": "200"}
+
+
+def json_lines(server: ServerProcess) -> list[dict]:
+    lines = []
+    for log in server.logs:
+        for line in log.read_text(errors="replace").splitlines():
+            if line.startswith("{"):
+                lines.append(json.loads(line))  # every object a line parses
+    return lines
+
+
+async def test_two_processes_share_their_metrics_and_log_json(
+    settings: Settings, tmp_path: Path
+) -> None:
+    shared = tmp_path / "prometheus"
+    shared.mkdir()
+    env = server_env(
+        settings,
+        MOTCUA_LOG_FORMAT="json",
+        MOTCUA_METRICS_ALLOW="127.0.0.1",
+        PROMETHEUS_MULTIPROC_DIR=str(shared),
+    )
+    a, b = (ServerProcess(env, tmp_path, name) for name in ("a", "b"))
+    ours = "obs-" + uuid.uuid4().hex
+    forged = "x" * 4000
+    async with bound_engine(settings), running([a, b]):
+        [email] = await insert_accounts([("citizen", "")])
+        for server in (a, b):
+            async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+                device = await sign_in_device_at(server.url, email, PASSWORD, http)
+                birth_draft(device, uuid7())  # create_draft and attach
+                await device.sync()
+        async with httpx.AsyncClient(timeout=30) as http:
+            r = await http.get(a.url + "/api/communes", headers={"X-Request-ID": ours})
+            assert r.headers["x-request-id"] == ours
+            r = await http.get(a.url + "/api/communes", headers={"X-Request-ID": forged})
+            replaced = r.headers["x-request-id"]
+            assert replaced != forged and len(replaced) == 32
+            scrapes = [Scrape((await http.get(s.url + "/metrics")).text) for s in (a, b)]
+        for scraped in scrapes:  # either process answers for both
+            assert scraped.value("motcua_http_request_duration_seconds_count", **PUSH) == 2
+            assert scraped.value("motcua_push_mutations_total", outcome="applied") == 4
+            assert scraped.value("motcua_mutations_applied_total", kind="create_draft") == 2
+            if settings.engine == "postgres":
+                # Each refreshes its own at start; the sum is both pools' bound.
+                limit = "motcua_db_pool_limit_connections"
+                assert scraped.value(limit, bound="max") == 2 * int(env["MOTCUA_DB_POOL_MAX"])
+        pids = [s.process.pid for s in (a, b) if s.process]
+    # Stopped: the logs are complete, and their live gauges are out of the sums.
+    await asyncio.sleep(0)
+    assert not [p for p in shared.iterdir() if p.name.startswith("gauge_live")], list(
+        shared.iterdir()
+    )
+    lines = json_lines(a)
+    assert lines, a.log_text()
+    for line in lines:
+        assert {"time", "level", "logger", "message"} <= line.keys(), line
+    mine = [line for line in lines if line.get("request_id") == ours]
+    assert len(mine) == 1, mine  # one access line, not uvicorn's too
+    [access] = mine
+    assert access["logger"] == "motcua.access" and access["level"] == "INFO"
+    assert access["method"] == "GET" and access["route"] == "/api/communes"
+    assert access["status"] == 200 and isinstance(access["duration_ms"], float)
+    assert any(line.get("request_id") == replaced for line in lines)
+    assert forged not in a.log_text()
+    assert not any(line["logger"] == "uvicorn.access" for line in lines)
+    pushes = [line for line in lines if line.get("route") == "/api/sync/push"]
+    assert len(pushes) == 1 and pushes[0]["status"] == 200
+    assert all(p not in (None, 0) for p in pids)
