@@ -19,7 +19,7 @@ from server.attachments.image_check import thumbnail_of
 from server.attachments.schemas import MissingRequest, MissingResponse
 from server.attachments.sniff import ACCEPTED, Refused
 from server.attachments.store import BlobMissing, blob_key, thumbnail_key
-from server.attachments.uploads import SHA256, UPLOAD_ID, UploadProblem, Uploads
+from server.attachments.uploads import SHA256, UploadProblem, Uploads
 from server.i18n import negotiate_language
 from server.identity.guards import DEVICE_CREDENTIAL, current_principal, signed_in
 from server.problems import FieldError, ProblemError
@@ -37,10 +37,7 @@ Sha256Path = Annotated[str, PathParameter(max_length=64, description="SHA-256 of
 
 
 def tus_middleware(app: ASGIApp) -> ASGIApp:
-    """Every answer of the tus endpoint, errors included, says Tus-Resumable; and a
-    PATCH marks its upload busy from the moment its headers arrive (before the
-    credential is even checked), so that a HEAD sent by a client that just lost
-    that PATCH's connection waits for what it delivered to be committed."""
+    """Every answer of the tus endpoint, errors included, says Tus-Resumable."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_header(message: Message) -> None:
@@ -48,12 +45,7 @@ def tus_middleware(app: ASGIApp) -> ASGIApp:
                 MutableScopeHeaders.from_message(message)["Tus-Resumable"] = tus.TUS_VERSION
             await send(message)
 
-        upload_id = scope.get("path", "").rsplit("/", 1)[-1]
-        if scope.get("method") == "PATCH" and UPLOAD_ID.match(upload_id):
-            async with scope["app"].state.uploads.busy.hold(upload_id):
-                await app(scope, receive, send_with_header)
-        else:
-            await app(scope, receive, send_with_header)
+        await app(scope, receive, send_with_header)
 
     return middleware
 
@@ -171,21 +163,30 @@ async def _append(request: Request, uploads: Uploads, principal, row: dict, offs
     limit = (
         request.route_handler.resolve_request_max_body_size() or uploads.settings.upload_chunk_size
     )
-    data, whole = await _receive_chunk(request, limit)
-    if expected is not None:
-        if not whole:
-            data = b""  # a checksummed chunk is kept whole or not at all
-        elif hashlib.sha256(data).digest() != expected:
-            raise ProblemError(
-                tus.CHECKSUM_MISMATCH,
-                "checksum_mismatch",
-                detail="the chunk's SHA-256 differs from Upload-Checksum; send it again",
-            )
+    # From here until the chunk is committed (or refused), a HEAD on any host waits for
+    # it: a client that just lost this connection learns the offset that includes it.
+    lease = await uploads.start_receiving(row["id"])
+    committed = False
     try:
-        row = await uploads.commit(principal, row["id"], offset, data)
-        return await uploads.after_commit(row)
-    except (UploadProblem, Refused) as exc:
-        raise _problem(request, exc) from None
+        data, whole = await _receive_chunk(request, limit)
+        if expected is not None:
+            if not whole:
+                data = b""  # a checksummed chunk is kept whole or not at all
+            elif hashlib.sha256(data).digest() != expected:
+                raise ProblemError(
+                    tus.CHECKSUM_MISMATCH,
+                    "checksum_mismatch",
+                    detail="the chunk's SHA-256 differs from Upload-Checksum; send it again",
+                )
+        try:
+            row = await uploads.commit(principal, row["id"], offset, data, lease)
+            committed = True
+            return await uploads.after_commit(row)
+        except (UploadProblem, Refused) as exc:
+            raise _problem(request, exc) from None
+    finally:
+        if not committed:
+            await uploads.stop_receiving(row["id"], lease)
 
 
 def attachment_controllers(settings: Settings) -> list:
