@@ -19,7 +19,7 @@ from server.attachments.image_check import thumbnail_of
 from server.attachments.schemas import MissingRequest, MissingResponse
 from server.attachments.sniff import ACCEPTED, Refused
 from server.attachments.store import BlobMissing, blob_key, thumbnail_key
-from server.attachments.uploads import SHA256, UploadProblem, Uploads
+from server.attachments.uploads import SHA256, UPLOAD_ID, UploadProblem, Uploads
 from server.i18n import negotiate_language
 from server.identity.guards import DEVICE_CREDENTIAL, current_principal, signed_in
 from server.problems import FieldError, ProblemError
@@ -37,7 +37,12 @@ Sha256Path = Annotated[str, PathParameter(max_length=64, description="SHA-256 of
 
 
 def tus_middleware(app: ASGIApp) -> ASGIApp:
-    """Every answer of the tus endpoint, errors included, says Tus-Resumable."""
+    """Every answer of the tus endpoint, errors included, says Tus-Resumable; and a
+    PATCH marks its upload busy in this process from the moment its headers arrive
+    (before the credential is even checked, let alone the receiving lease written),
+    so that a HEAD on this host sent by a client that just lost that PATCH's
+    connection waits for what it delivered to be committed. HEADs on other hosts
+    learn of the PATCH from its lease (Uploads.start_receiving)."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_header(message: Message) -> None:
@@ -45,7 +50,12 @@ def tus_middleware(app: ASGIApp) -> ASGIApp:
                 MutableScopeHeaders.from_message(message)["Tus-Resumable"] = tus.TUS_VERSION
             await send(message)
 
-        await app(scope, receive, send_with_header)
+        upload_id = scope.get("path", "").rsplit("/", 1)[-1]
+        if scope.get("method") == "PATCH" and UPLOAD_ID.match(upload_id):
+            async with scope["app"].state.uploads.busy.hold(upload_id):
+                await app(scope, receive, send_with_header)
+        else:
+            await app(scope, receive, send_with_header)
 
     return middleware
 

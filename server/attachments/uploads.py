@@ -22,7 +22,8 @@ import re
 import secrets
 import tempfile
 import unicodedata
-from contextlib import suppress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +113,33 @@ def _lost() -> UploadProblem:
     return UploadProblem(404, "not_found", "the upload's bytes were lost; start a new one")
 
 
+class _Busy:
+    """Uploads a request of this process is receiving or committing: known from the
+    moment a PATCH's headers arrive, before its lease reaches the database."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[int, asyncio.Event]] = {}
+
+    @asynccontextmanager
+    async def hold(self, upload_id: str) -> AsyncIterator[None]:
+        count, event = self._entries.get(upload_id, (0, asyncio.Event()))
+        self._entries[upload_id] = (count + 1, event)
+        try:
+            yield
+        finally:
+            count, event = self._entries[upload_id]
+            if count == 1:
+                del self._entries[upload_id]
+                event.set()
+            else:
+                self._entries[upload_id] = (count - 1, event)
+
+    async def wait_idle(self, upload_id: str) -> None:
+        entry = self._entries.get(upload_id)
+        if entry is not None:
+            await entry[1].wait()
+
+
 class Uploads:
     """One per app: the blob store, the limits, and a directory for finishing."""
 
@@ -121,6 +149,7 @@ class Uploads:
         self.store = store
         self.directory = settings.data_dir / "uploads"
         self.expiry = dt.timedelta(hours=settings.upload_expiry_hours)
+        self.busy = _Busy()
         # Decoding a picture takes up to ~100 MiB (image_check.DECODE_BUDGET): a
         # process runs this many checks at once, the others wait their turn.
         self.checks = anyio.CapacityLimiter(settings.attachment_checks)
@@ -217,7 +246,10 @@ class Uploads:
         the PATCH's connection then learns the offset that includes what it delivered."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + HEAD_WAIT_SECONDS
-        while True:
+        with suppress(TimeoutError):
+            async with asyncio.timeout(HEAD_WAIT_SECONDS):
+                await self.busy.wait_idle(upload_id)  # a PATCH of this process
+        while True:  # a PATCH of any process
             row = await self.load(principal, upload_id)
             lease = row["receiving_until"]
             if lease is None or lease <= utcnow() or loop.time() >= deadline:
