@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -151,8 +152,34 @@ def _check_chunk_type(request: Request, required: bool = False) -> None:
         )
 
 
-async def _append(request: Request, uploads: Uploads, principal, row: dict, offset: int) -> dict:
-    """The shared body of PATCH and creation-with-upload."""
+async def _append(
+    request: Request,
+    uploads: Uploads,
+    principal,
+    row: dict,
+    offset: int,
+    lease: dt.datetime | None,
+) -> dict:
+    """The shared body of PATCH and creation-with-upload. `lease`: the receiving lease
+    the request holds on the upload (a HEAD on any host waits while it lasts); it ends
+    when the chunk is committed, or refused."""
+    try:
+        return await _receive_and_commit(request, uploads, principal, row, offset, lease)
+    except BaseException:
+        # Refused before the commit, which would have ended the lease (after it, this
+        # finds the lease gone and changes nothing).
+        await uploads.stop_receiving(row["id"], lease)
+        raise
+
+
+async def _receive_and_commit(
+    request: Request,
+    uploads: Uploads,
+    principal,
+    row: dict,
+    offset: int,
+    lease: dt.datetime | None,
+) -> dict:
     _check_chunk_type(request, required=True)
     checksum = request.headers.get("upload-checksum")
     expected = None
@@ -173,30 +200,21 @@ async def _append(request: Request, uploads: Uploads, principal, row: dict, offs
     limit = (
         request.route_handler.resolve_request_max_body_size() or uploads.settings.upload_chunk_size
     )
-    # From here until the chunk is committed (or refused), a HEAD on any host waits for
-    # it: a client that just lost this connection learns the offset that includes it.
-    lease = await uploads.start_receiving(row["id"])
-    committed = False
+    data, whole = await _receive_chunk(request, limit)
+    if expected is not None:
+        if not whole:
+            data = b""  # a checksummed chunk is kept whole or not at all
+        elif hashlib.sha256(data).digest() != expected:
+            raise ProblemError(
+                tus.CHECKSUM_MISMATCH,
+                "checksum_mismatch",
+                detail="the chunk's SHA-256 differs from Upload-Checksum; send it again",
+            )
     try:
-        data, whole = await _receive_chunk(request, limit)
-        if expected is not None:
-            if not whole:
-                data = b""  # a checksummed chunk is kept whole or not at all
-            elif hashlib.sha256(data).digest() != expected:
-                raise ProblemError(
-                    tus.CHECKSUM_MISMATCH,
-                    "checksum_mismatch",
-                    detail="the chunk's SHA-256 differs from Upload-Checksum; send it again",
-                )
-        try:
-            row = await uploads.commit(principal, row["id"], offset, data, lease)
-            committed = True
-            return await uploads.after_commit(row)
-        except (UploadProblem, Refused) as exc:
-            raise _problem(request, exc) from None
-    finally:
-        if not committed:
-            await uploads.stop_receiving(row["id"], lease)
+        row = await uploads.commit(principal, row["id"], offset, data, lease)
+        return await uploads.after_commit(row)
+    except (UploadProblem, Refused) as exc:
+        raise _problem(request, exc) from None
 
 
 def attachment_controllers(settings: Settings) -> list:
@@ -244,13 +262,16 @@ def attachment_controllers(settings: Settings) -> list:
             # refusal carries no Location, so an upload made first would be an orphan.
             _check_chunk_type(request)
             raw = request.headers.get("upload-metadata", "")
-            row = await uploads.create(principal, length, tus.parse_metadata(raw), raw)
+            receiving = bool(request.headers.get("content-type"))
+            row = await uploads.create(
+                principal, length, tus.parse_metadata(raw), raw, receiving=receiving
+            )
         except (UploadProblem, Refused, tus.TusHeaderError) as exc:
             raise _problem(request, exc) from None
         headers = {"Location": f"{UPLOADS_PATH}/{row['id']}"}
         if request.headers.get("content-type"):
             try:
-                row = await _append(request, uploads, principal, row, 0)
+                row = await _append(request, uploads, principal, row, 0, row["receiving_until"])
             except ProblemError as exc:
                 # The upload exists: the client may resume it from Location.
                 if exc.status in (409, 460) or exc.status >= 500:
@@ -290,10 +311,10 @@ def attachment_controllers(settings: Settings) -> list:
         uploads = _uploads(state)
         try:
             offset = tus.parse_int("Upload-Offset", request.headers.get("upload-offset"))
-            row = await uploads.load(principal, upload_id)
+            row, lease = await uploads.load_receiving(principal, upload_id)
         except (UploadProblem, tus.TusHeaderError) as exc:
             raise _problem(request, exc) from None
-        row = await _append(request, uploads, principal, row, offset)
+        row = await _append(request, uploads, principal, row, offset, lease)
         return Response(None, status_code=204, headers=await _upload_headers(row))
 
     @delete("/{upload_id:str}", guards=[signed_in], status_code=204, summary="tus termination")

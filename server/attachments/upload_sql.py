@@ -21,9 +21,12 @@ ADVANCE = Statement(
     "UPDATE upload SET received = :received, expires_at = :expires_at, receiving_until = "
     "CASE WHEN receiving_until = :lease THEN NULL ELSE receiving_until END WHERE id = :id",
 )
+# A PATCH's first look at its upload, which marks it receiving (for every host's HEAD):
+# the caller's unfinished, unexpired upload, or no row (then a plain lookup says why).
 START_RECEIVING = Statement(
     "start_receiving",
-    "UPDATE upload SET receiving_until = :lease WHERE id = :id AND completed_at IS NULL",
+    "UPDATE upload SET receiving_until = :lease WHERE id = :id AND account_id = :account_id "
+    "AND completed_at IS NULL AND expires_at > :now RETURNING *",
 )
 STOP_RECEIVING = Statement(
     "stop_receiving",

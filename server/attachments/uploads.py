@@ -172,8 +172,15 @@ class Uploads:
     # -- creation -------------------------------------------------------------
 
     async def create(
-        self, principal: Principal, length: int, metadata: dict[str, bytes], raw_metadata: str
+        self,
+        principal: Principal,
+        length: int,
+        metadata: dict[str, bytes],
+        raw_metadata: str,
+        receiving: bool = False,
     ) -> dict:
+        """A new upload; `receiving`: its first chunk follows in the same request (its
+        receiving lease is the row's `receiving_until`)."""
         declared = metadata.get("sha256", b"").decode("ascii", "replace").strip().lower()
         if not SHA256.match(declared):
             raise UploadProblem(
@@ -220,7 +227,7 @@ class Uploads:
             "created_at": now,
             "expires_at": now + self.expiry,
             "completed_at": None,
-            "receiving_until": None,
+            "receiving_until": now + RECEIVING_LEASE if receiving else None,
             "finishing_until": None,
         }
         await Upload.insert(Upload(**row))
@@ -263,15 +270,31 @@ class Uploads:
 
     # -- appending ------------------------------------------------------------
 
-    async def start_receiving(self, upload_id: str) -> dt.datetime:
-        """Mark the upload as receiving a chunk, for every host's HEAD; the lease to
-        hand back to `commit` or `stop_receiving`."""
-        lease = utcnow() + RECEIVING_LEASE
+    async def load_receiving(
+        self, principal: Principal, upload_id: str
+    ) -> tuple[dict, dt.datetime | None]:
+        """`load` for a PATCH, which marks the upload as receiving a chunk for every
+        host's HEAD in the same statement: the row, and the lease to hand back to
+        `commit` or `stop_receiving` (None for a finished upload)."""
+        if not UPLOAD_ID.match(upload_id):
+            raise UploadProblem(404, "not_found")
+        now = utcnow()
+        lease = now + RECEIVING_LEASE
         async with write_transaction(self.db):
-            await self.sql.execute(q.START_RECEIVING, id=upload_id, lease=lease)
-        return lease
+            rows = await self.sql.fetch(
+                q.START_RECEIVING,
+                id=upload_id,
+                account_id=principal.account_id,
+                now=now,
+                lease=lease,
+            )
+        if rows:
+            return rows[0], lease
+        return await self.load(principal, upload_id), None
 
-    async def stop_receiving(self, upload_id: str, lease: dt.datetime) -> None:
+    async def stop_receiving(self, upload_id: str, lease: dt.datetime | None) -> None:
+        if lease is None:
+            return
         async with write_transaction(self.db):
             await self.sql.execute(q.STOP_RECEIVING, id=upload_id, lease=lease)
 

@@ -34,6 +34,7 @@ from server.attachments.store import blob_key
 from server.attachments.tables import Blob, BlobUploader, Upload
 from server.database import bound_engine
 from server.settings import Settings
+from tests.attachments.conftest import serve
 from tests.attachments.test_stores import s3_endpoint, s3_settings  # noqa: F401  (fixture)
 from tests.sync.conftest import device_for, make_account
 
@@ -253,3 +254,55 @@ async def test_two_hosts_finishing_at_once_finish_once(hosts: tuple[Host, Host])
     await assert_stored(a, data)
     for host in (a, b):
         assert await host.app.state.blob_store.exists(blob_key(samples.sha(data)))
+
+
+async def test_a_head_on_another_host_waits_for_a_cut_patch(hosts: tuple[Host, Host]) -> None:
+    """A's PATCH is receiving when the client's connection breaks; the client asks B
+    where the upload stands at once: B waits for A to commit what it received, and
+    says so, rather than send the client back to an offset A is about to pass."""
+    a, b = hosts
+    data = samples.pdf(2 * CHUNK, seed=38)
+    url = await a.create(data)
+    upload_id = url.rsplit("/", 1)[-1]
+    server, task, port = await serve(a.app)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        head = "".join(
+            f"{k}: {v}\r\n"
+            for k, v in {
+                **a.http.headers,
+                **OFFSET,
+                "Host": "localhost",
+                "Upload-Offset": "0",
+                "Content-Length": str(CHUNK),
+            }.items()
+            if k.lower() not in ("accept-encoding", "connection", "user-agent", "accept")
+        )
+        writer.write(f"PATCH {url} HTTP/1.1\r\n{head}\r\n".encode() + data[: CHUNK // 2])
+        await writer.drain()
+        # A has begun receiving (its lease is in the database)...
+        await wait_until_leased(upload_id)
+        asked = asyncio.create_task(b.head(url))  # ...when the client asks B
+        await asyncio.sleep(0.2)
+        writer.close()  # and only then does A see the connection end
+        r = await asked
+        assert r.status_code == 200 and r.headers["upload-offset"] == str(CHUNK // 2)
+        del reader
+    finally:
+        server.should_exit = True
+        await task
+    r = await b.patch(url, CHUNK // 2, data[CHUNK // 2 :])
+    assert r.status_code == 204, r.text
+    await assert_stored(b, data)
+
+
+async def wait_until_leased(upload_id: str) -> None:
+    async def leased() -> bool:
+        row = await Upload.select(Upload.receiving_until).where(Upload.id == upload_id).first()
+        return row["receiving_until"] is not None
+
+    for _ in range(500):
+        if await leased():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the PATCH never began receiving")
