@@ -19,6 +19,7 @@ import shutil
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from pathlib import Path
+from typing import Any
 
 import httpx
 import msgspec
@@ -43,7 +44,7 @@ OFFSET = {"Content-Type": "application/offset+octet-stream"}
 
 
 class Host:
-    def __init__(self, name: str, app, device: SyncDevice) -> None:
+    def __init__(self, name: str, app: Any, device: SyncDevice) -> None:
         self.name = name
         self.app = app
         self.settings: Settings = app.state.settings
@@ -91,7 +92,7 @@ async def hosts(
         apps = []
         for name in ("host-a", "host-b"):
             own = msgspec.structs.replace(shared, demo_mode=True, data_dir=tmp_path / name)
-            app = create_app(own, engine=engine)
+            app: Any = create_app(own, engine=engine)
             manager = LifespanManager(app)
             await manager.__aenter__()
             managers.append(manager)
@@ -241,6 +242,7 @@ async def test_two_hosts_finishing_at_once_finish_once(hosts: tuple[Host, Host])
     assert (await a.patch(url, 0, data[:CHUNK])).status_code == 204
     upload_id = url.rsplit("/", 1)[-1]
     row = await Upload.select().where(Upload.id == upload_id).first()
+    assert row is not None
 
     class Who:  # the parts of a Principal that commit() reads
         account_id = row["account_id"]
@@ -299,7 +301,7 @@ async def test_a_head_on_another_host_waits_for_a_cut_patch(hosts: tuple[Host, H
 async def wait_until_leased(upload_id: str) -> None:
     async def leased() -> bool:
         row = await Upload.select(Upload.receiving_until).where(Upload.id == upload_id).first()
-        return row["receiving_until"] is not None
+        return row is not None and row["receiving_until"] is not None
 
     for _ in range(500):
         if await leased():

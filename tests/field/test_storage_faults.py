@@ -165,6 +165,7 @@ async def test_disk_full_while_finishing_is_507_and_resumes(
             disk.fill_leaving(CHUNK + CHUNK // 2)
             report = await tus.upload(data, filename="scan.pdf")
             assert report.status == 507, (report.status, report.problem)
+            assert report.problem is not None
             assert report.problem["type"] == "/problems/storage_full"
             assert report.problem["status"] == 507 and report.problem["title"]
             assert report.url is not None
@@ -174,7 +175,7 @@ async def test_disk_full_while_finishing_is_507_and_resumes(
             assert r.status_code == 507, r.text  # the HEAD tries to finish it again
             upload_id = report.url.rsplit("/", 1)[-1]
             row = await Upload.select().where(Upload.id == upload_id).first()
-            assert row["received"] == len(data) and row["completed_at"] is None
+            assert row is not None and row["received"] == len(data) and row["completed_at"] is None
             chunks = -(-len(data) // CHUNK)
             assert await UploadPart.count().where(UploadPart.upload_id == upload_id) == chunks
             assert not await Blob.exists().where(Blob.sha256 == samples.sha(data))
