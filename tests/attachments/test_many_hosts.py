@@ -308,3 +308,51 @@ async def wait_until_leased(upload_id: str) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("the PATCH never began receiving")
+
+
+async def test_a_lapsed_finishing_claim_is_taken_over(hosts: tuple[Host, Host]) -> None:
+    """A process claimed the finish of an upload and died: once its claim lapses, a
+    HEAD on another host finishes the upload."""
+    a, b = hosts
+    data = samples.pdf(CHUNK, seed=39)
+    url = await a.create(data)
+    upload_id = url.rsplit("/", 1)[-1]
+    row = await Upload.select().where(Upload.id == upload_id).first()
+    assert row is not None
+
+    class Who:  # the parts of a Principal that commit() reads
+        account_id = row["account_id"]
+
+    await a.app.state.uploads.commit(Who, upload_id, 0, data)  # no finish
+    lapsed = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    await Upload.update({Upload.finishing_until: lapsed}).where(Upload.id == upload_id)
+    r = await b.head(url)
+    assert r.status_code == 200 and "motcua-file-seal" in r.headers
+    await assert_stored(b, data)
+
+
+async def test_an_upgraded_host_removes_the_old_layouts_files(hosts: tuple[Host, Host]) -> None:
+    """Partial files of the old layout (<data dir>/uploads/<id>) and copies a stopped
+    finish left go once they are an hour old, whether or not their upload lives on."""
+    import os
+    import time
+
+    a, _ = hosts
+    data = samples.pdf(CHUNK, seed=40)
+    url = await a.create(data)
+    upload_id = url.rsplit("/", 1)[-1]
+    a.uploads_dir.mkdir(parents=True, exist_ok=True)
+    old_partial = a.uploads_dir / upload_id
+    old_partial.write_bytes(data[:1000])
+    stopped_finish = a.uploads_dir / f"finishing-{upload_id}-x1y2z3"
+    stopped_finish.write_bytes(data)
+    recent = a.uploads_dir / f"finishing-{'0' * 32}-now"
+    recent.write_bytes(b"in use")
+    two_hours_ago = time.time() - 7200
+    for path in (old_partial, stopped_finish):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+
+    removed, files = await remove_expired_uploads(a.uploads_dir)
+    assert (removed, files) == (0, 2)
+    assert sorted(p.name for p in a.uploads_dir.iterdir()) == [recent.name]
+    assert (await a.head(url)).headers["upload-offset"] == "0"  # the upload itself lives on
