@@ -10,6 +10,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from piccolo.engine.base import Engine
 
 from server.admin.gate import admin_mount
 from server.app_state import AppCaches, UseAppClock, app_clock
@@ -44,25 +45,32 @@ from server.security_headers import security_headers
 from server.settings import Settings, load_settings
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
-    """`clock`: where the application reads the time (tests pass a SettableClock)."""
+def create_app(
+    settings: Settings | None = None, clock: Clock | None = None, engine: Engine | None = None
+) -> Litestar:
+    """`clock`: where the application reads the time (tests pass a SettableClock).
+    `engine`: one the caller opened and closes, for several applications in one
+    process (tests of many hosts): Piccolo binds its tables to one engine per process."""
     settings = settings or load_settings()
     passwords.use_settings(settings)
-    engine = build_engine(settings)
+    shared_engine = engine is not None
+    engine = engine or build_engine(settings)
     # This application's own: see server.app_state.
     state = State({"clock": clock or Clock(), "caches": AppCaches()})
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
         bind_engine(engine)
-        await open_engine(engine, settings)
+        if not shared_engine:
+            await open_engine(engine, settings)
         app.state.engine = engine
         app.state.settings = settings
         app.state.engine_name = describe_engine(engine).split(" ")[0]
         try:
             yield
         finally:
-            await close_engine(engine)
+            if not shared_engine:
+                await close_engine(engine)
 
     @asynccontextmanager
     async def own_clock(app: Litestar) -> AsyncIterator[None]:

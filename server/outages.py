@@ -34,6 +34,9 @@ RETRY_AFTER_SECONDS = 5
 def storage_full(exc: BaseException) -> bool:
     if isinstance(exc, OSError) and exc.errno in _STORAGE_FULL:
         return True
+    # PostgreSQL's "could not extend file" (SQLSTATE 53100), asyncpg's DiskFullError.
+    if any(cls.__name__ == "DiskFullError" for cls in type(exc).__mro__):
+        return True
     # SQLite reports its own: "database or disk is full" (SQLITE_FULL).
     return isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc)
 

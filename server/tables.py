@@ -5,7 +5,7 @@
 from piccolo.apps.user.tables import BaseUser
 from piccolo_api.session_auth.tables import SessionsBase
 
-from server.attachments.tables import Blob, BlobRef, BlobUploader, Upload
+from server.attachments.tables import Blob, BlobRef, BlobUploader, Upload, UploadPart
 from server.audit.tables import AuditEvent
 from server.calendar.tables import CalendarOverride, CalendarVersion
 from server.catalog.tables import Procedure, ProcedureVersion
@@ -72,6 +72,7 @@ ALL_TABLES = (
     BlobRef,
     BlobUploader,
     Upload,
+    UploadPart,
     ProvincialFee,
     Payment,
     ServerGeneration,

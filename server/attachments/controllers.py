@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -38,9 +39,11 @@ Sha256Path = Annotated[str, PathParameter(max_length=64, description="SHA-256 of
 
 def tus_middleware(app: ASGIApp) -> ASGIApp:
     """Every answer of the tus endpoint, errors included, says Tus-Resumable; and a
-    PATCH marks its upload busy from the moment its headers arrive (before the
-    credential is even checked), so that a HEAD sent by a client that just lost
-    that PATCH's connection waits for what it delivered to be committed."""
+    PATCH marks its upload busy in this process from the moment its headers arrive
+    (before the credential is even checked, let alone the receiving lease written),
+    so that a HEAD on this host sent by a client that just lost that PATCH's
+    connection waits for what it delivered to be committed. HEADs on other hosts
+    learn of the PATCH from its lease (Uploads.start_receiving)."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_header(message: Message) -> None:
@@ -149,8 +152,34 @@ def _check_chunk_type(request: Request, required: bool = False) -> None:
         )
 
 
-async def _append(request: Request, uploads: Uploads, principal, row: dict, offset: int) -> dict:
-    """The shared body of PATCH and creation-with-upload."""
+async def _append(
+    request: Request,
+    uploads: Uploads,
+    principal,
+    row: dict,
+    offset: int,
+    lease: dt.datetime | None,
+) -> dict:
+    """The shared body of PATCH and creation-with-upload. `lease`: the receiving lease
+    the request holds on the upload (a HEAD on any host waits while it lasts); it ends
+    when the chunk is committed, or refused."""
+    try:
+        return await _receive_and_commit(request, uploads, principal, row, offset, lease)
+    except BaseException:
+        # Refused before the commit, which would have ended the lease (after it, this
+        # finds the lease gone and changes nothing).
+        await uploads.stop_receiving(row["id"], lease)
+        raise
+
+
+async def _receive_and_commit(
+    request: Request,
+    uploads: Uploads,
+    principal,
+    row: dict,
+    offset: int,
+    lease: dt.datetime | None,
+) -> dict:
     _check_chunk_type(request, required=True)
     checksum = request.headers.get("upload-checksum")
     expected = None
@@ -182,7 +211,7 @@ async def _append(request: Request, uploads: Uploads, principal, row: dict, offs
                 detail="the chunk's SHA-256 differs from Upload-Checksum; send it again",
             )
     try:
-        row = await uploads.commit(principal, row["id"], offset, data)
+        row = await uploads.commit(principal, row["id"], offset, data, lease)
         return await uploads.after_commit(row)
     except (UploadProblem, Refused) as exc:
         raise _problem(request, exc) from None
@@ -233,13 +262,16 @@ def attachment_controllers(settings: Settings) -> list:
             # refusal carries no Location, so an upload made first would be an orphan.
             _check_chunk_type(request)
             raw = request.headers.get("upload-metadata", "")
-            row = await uploads.create(principal, length, tus.parse_metadata(raw), raw)
+            receiving = bool(request.headers.get("content-type"))
+            row = await uploads.create(
+                principal, length, tus.parse_metadata(raw), raw, receiving=receiving
+            )
         except (UploadProblem, Refused, tus.TusHeaderError) as exc:
             raise _problem(request, exc) from None
         headers = {"Location": f"{UPLOADS_PATH}/{row['id']}"}
         if request.headers.get("content-type"):
             try:
-                row = await _append(request, uploads, principal, row, 0)
+                row = await _append(request, uploads, principal, row, 0, row["receiving_until"])
             except ProblemError as exc:
                 # The upload exists: the client may resume it from Location.
                 if exc.status in (409, 460) or exc.status >= 500:
@@ -279,10 +311,10 @@ def attachment_controllers(settings: Settings) -> list:
         uploads = _uploads(state)
         try:
             offset = tus.parse_int("Upload-Offset", request.headers.get("upload-offset"))
-            row = await uploads.load(principal, upload_id)
+            row, lease = await uploads.load_receiving(principal, upload_id)
         except (UploadProblem, tus.TusHeaderError) as exc:
             raise _problem(request, exc) from None
-        row = await _append(request, uploads, principal, row, offset)
+        row = await _append(request, uploads, principal, row, offset, lease)
         return Response(None, status_code=204, headers=await _upload_headers(row))
 
     @delete("/{upload_id:str}", guards=[signed_in], status_code=204, summary="tus termination")

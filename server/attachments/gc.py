@@ -16,12 +16,22 @@ from piccolo.engine.base import Engine
 from server.attachments.store import BlobStore, blob_key, thumbnail_key
 from server.attachments.store.base import SHA256, sha256_of_key
 from server.attachments.tables import Blob, BlobUploader, Upload
-from server.attachments.uploads import UPLOAD_ID
+from server.attachments.upload_sql import (
+    DELETE_EXPIRED_UPLOAD,
+    DELETE_ORPHAN_PARTS,
+    EXPIRED_UPLOADS,
+)
+from server.attachments.uploads import FINISHING_PREFIX, UPLOAD_ID
 from server.clock import utcnow
 from server.database import write_transaction
 from server.dossiers.tables import Dossier
 from server.recovery.generation import current_generation, generation_started_at
 from server.settings import Settings
+from server.sql import Sql
+
+# Temporary files of <data dir>/uploads: a finish's copy of an upload, a put-back's
+# download of a file (server/recovery/files.py).
+TEMPORARY_PREFIXES = (FINISHING_PREFIX, "recover-")
 
 
 class GcReport(msgspec.Struct):
@@ -77,42 +87,51 @@ def _unlink(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
+def _leftover_files(uploads_dir: Path, before: float) -> list[Path]:
+    """Files of this host's uploads directory older than `before` that nothing reads
+    any more: partial uploads of the old layout (their bytes now live in the
+    database; m0023 restarted those uploads) and temporary copies a finish, or a
+    put-back, left when its process stopped."""
+    if not uploads_dir.is_dir():
+        return []
+    return [
+        p
+        for p in uploads_dir.iterdir()
+        if (UPLOAD_ID.match(p.name) or p.name.startswith(TEMPORARY_PREFIXES))
+        and p.is_file()
+        and p.stat().st_mtime < before
+    ]
+
+
 async def remove_expired_uploads(
     uploads_dir: Path, now: dt.datetime | None = None, dry_run: bool = False
 ) -> tuple[int, int]:
-    """Uploads past their expiry (unfinished ones abandoned, finished ones no longer
-    needed to answer a HEAD), and partial files that have no row any more."""
+    """Uploads past their expiry, whichever host took them (unfinished ones
+    abandoned, finished ones no longer needed to answer a HEAD), with the bytes they
+    hold in the database; and this host's leftover files (`_leftover_files`), left
+    alone for an hour in case they are in use."""
     now = now or utcnow()
-    rows = await Upload.select(Upload.id).where(Upload.expires_at <= now)
+    engine = Upload._meta.db
+    sql = Sql(engine)
+    rows = await sql.fetch(EXPIRED_UPLOADS, now=now)
     removed_rows = 0
     for row in rows:
         if not dry_run:
-            await Upload.delete().where((Upload.id == row["id"]) & (Upload.expires_at <= now))
-            await anyio.to_thread.run_sync(_unlink, uploads_dir / row["id"])
+            # The row goes with its parts (ON DELETE CASCADE), unless a PATCH has
+            # just extended it: the DELETE checks the expiry again.
+            async with write_transaction(engine):
+                await sql.execute(DELETE_EXPIRED_UPLOAD, id=row["id"], now=now)
         removed_rows += 1
+    if not dry_run:
+        async with write_transaction(engine):
+            await sql.execute(DELETE_ORPHAN_PARTS)
 
-    # Files whose row is gone (a crash between the two steps above, or a process
-    # stopped mid-creation), left alone for an hour in case a creation is under way.
-    def candidates() -> list[str]:
-        if not uploads_dir.is_dir():
-            return []
-        hour_ago = utcnow().timestamp() - 3600
-        return [
-            p.name
-            for p in uploads_dir.iterdir()
-            if UPLOAD_ID.match(p.name) and p.stat().st_mtime < hour_ago
-        ]
-
-    stray = 0
-    names = await anyio.to_thread.run_sync(candidates)
-    if names:
-        known = {r["id"] for r in await Upload.select(Upload.id).where(Upload.id.is_in(names))}
-        for name in names:
-            if name not in known:
-                if not dry_run:
-                    await anyio.to_thread.run_sync(_unlink, uploads_dir / name)
-                stray += 1
-    return removed_rows, stray
+    hour_ago = utcnow().timestamp() - 3600
+    leftovers = await anyio.to_thread.run_sync(_leftover_files, uploads_dir, hour_ago)
+    if not dry_run:
+        for path in leftovers:
+            await anyio.to_thread.run_sync(_unlink, path)
+    return removed_rows, len(leftovers)
 
 
 async def collect(

@@ -20,6 +20,9 @@ async def attachments(app: Litestar) -> AsyncIterator[None]:
     store = build_blob_store(settings)
     app.state.blob_store = store
     app.state.uploads = Uploads(app.state.engine, settings, store)
+    # Where this host finishes uploads (temporary copies); made now so that a full or
+    # read-only data directory shows at start-up.
+    app.state.uploads.directory.mkdir(parents=True, exist_ok=True)
     configure(settings.max_dossier_bytes)
     purge = asyncio.create_task(purge_uploads_forever(settings.data_dir / "uploads"))
     try:

@@ -1,4 +1,16 @@
-from piccolo.columns import UUID, BigInt, BigSerial, Boolean, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    UUID,
+    BigInt,
+    BigSerial,
+    Boolean,
+    Bytea,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.table import Table
 
 
@@ -37,7 +49,8 @@ class BlobUploader(Table, tablename="blob_uploader"):
 
 
 class Upload(Table, tablename="upload"):
-    """A tus upload: the bytes so far live in <data dir>/uploads/<id>."""
+    """A tus upload; the bytes so far are its upload_part rows, so that any server
+    process sharing the database continues it."""
 
     id = Varchar(length=32, primary_key=True)  # 128 random bits, hex
     account_id = UUID(index=True)
@@ -51,3 +64,19 @@ class Upload(Table, tablename="upload"):
     created_at = Timestamptz()
     expires_at = Timestamptz(index=True)
     completed_at = Timestamptz(null=True, default=None)
+    # A PATCH is receiving a chunk of it until then (a lease, cleared when it ends):
+    # a HEAD on any host waits for it, briefly, to learn the offset that includes it.
+    receiving_until = Timestamptz(null=True, default=None)
+    # A process is finishing it (hash, checks, store) until then: the others wait for
+    # the finished row rather than finish it twice; a lapsed claim is taken over.
+    finishing_until = Timestamptz(null=True, default=None)
+
+
+class UploadPart(Table, tablename="upload_part"):
+    """One committed chunk of an unfinished upload: its bytes from `start` on. Removed
+    with its upload (ON DELETE CASCADE) and once the file is stored."""
+
+    id = BigSerial(primary_key=True)
+    upload_id = ForeignKey(Upload, on_delete=OnDelete.cascade)
+    start = BigInt()  # the offset of its first byte; unique per upload
+    data = Bytea()

@@ -1,13 +1,16 @@
 """tus uploads: creation, appending chunks by offset, completion, termination.
 
-The bytes received so far live in `<data dir>/uploads/<upload id>` (whatever the
-blob backend), the offset in the `upload` row. A chunk is received into memory
-(at most the chunk size), then committed in one short write transaction that locks
-the row, checks the offset again, writes the bytes at that offset and fsyncs: two
-requests for the same upload, in this process or another, can never both commit at
-one offset, and a request that lost its client keeps what it had received. When
-the last byte arrives the whole file is hashed against the SHA-256 it was declared
-with, checked (sniff.py), moved into the blob store and recorded."""
+The bytes received so far live in the database, one upload_part row per committed
+chunk, beside the offset in the upload row: any server process sharing the database
+continues any upload, whatever host took its earlier chunks. A chunk is received into
+memory (at most the chunk size), then committed in one short write transaction that
+locks the row, checks the offset again, inserts the part and advances the offset: two
+requests for the same upload, on any hosts, can never both commit at one offset, and
+a request that lost its client keeps what it had received. The commit is the durable
+point. When the last byte arrives one process (the database decides which) streams
+the parts into a temporary file of its own data directory, hashes it against the
+SHA-256 it was declared with, checks it (sniff.py), puts it into the blob store,
+records it and deletes the parts."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import hashlib
 import os
 import re
 import secrets
+import tempfile
 import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -25,9 +29,9 @@ from typing import Any
 
 import anyio
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
 
-from server.attachments.blobs import blob_row, record_blob
+from server.attachments import upload_sql as q
+from server.attachments.blobs import blob_row, record_blob_rows
 from server.attachments.sniff import SNIFF_BYTES, Refused, inspect, sniff
 from server.attachments.store import BlobStore, blob_key, thumbnail_key
 from server.attachments.tables import Upload
@@ -36,6 +40,7 @@ from server.database import write_transaction
 from server.identity.principal import Principal
 from server.observability.metrics import UPLOAD_BYTES, UPLOADS_COMPLETED
 from server.settings import Settings
+from server.sql import Sql
 
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -45,6 +50,20 @@ MAX_OPEN_UPLOADS = 50
 # so that a client resuming right after a cut connection learns the offset that
 # includes what the cut request delivered.
 HEAD_WAIT_SECONDS = 3.0
+# ...asking the database this often whether the PATCH's receiving lease has ended.
+HEAD_POLL_SECONDS = 0.05
+# A PATCH's receiving lease: how long a HEAD on any host may find it live. A process
+# that dies mid-PATCH leaves it behind: HEADs wait (HEAD_WAIT_SECONDS each) until then.
+RECEIVING_LEASE = dt.timedelta(seconds=60)
+# A process's claim on finishing an upload (hash, checks, store); another process takes
+# over a claim this old (its holder died). Others wait for the finished row meanwhile.
+FINISH_CLAIM = dt.timedelta(seconds=120)
+FINISH_POLL_SECONDS = 0.1
+# The parts a finish holds in memory at once, at most.
+FINISH_BATCH_BYTES = 1024 * 1024
+# Files of <data dir>/uploads: a finish's temporary copy; the old layout kept each
+# unfinished upload's bytes under its id.
+FINISHING_PREFIX = "finishing-"
 
 
 class UploadProblem(Exception):
@@ -77,47 +96,27 @@ def display_name(raw: bytes | None) -> str:
     return name[:120]
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1024 * 1024):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _write_at(path: Path, offset: int, data: bytes) -> None:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        os.ftruncate(fd, offset)  # drop anything a failed commit left beyond the offset
-        written = 0
-        try:
-            # A nearly full disk takes part of a write (a short count), then refuses
-            # the rest with ENOSPC: loop so a short write is never taken for a whole one.
-            while written < len(data):
-                written += os.pwrite(fd, data[written:], offset + written)
-            os.fsync(fd)
-        except OSError:
-            # The row keeps the old offset: make the file agree, and give the space back.
-            with suppress(OSError):
-                os.ftruncate(fd, offset)
-            raise
-    finally:
-        os.close(fd)
-
-
-def _read_head(path: Path) -> bytes:
-    with path.open("rb") as f:
-        return f.read(SNIFF_BYTES)
-
-
 def _named(row: dict, refused: Refused) -> Refused:
     """The refusal, saying which of the person's files it is about."""
     refused.filename = row["filename"]
     return refused
 
 
+def _expired(row: dict, now: dt.datetime) -> bool:
+    return row["completed_at"] is None and row["expires_at"] <= now
+
+
+def _gone() -> UploadProblem:
+    return UploadProblem(410, "upload_expired", "the upload expired; start a new one")
+
+
+def _lost() -> UploadProblem:
+    return UploadProblem(404, "not_found", "the upload's bytes were lost; start a new one")
+
+
 class _Busy:
-    """Uploads a request of this process is receiving or committing."""
+    """Uploads a request of this process is receiving or committing: known from the
+    moment a PATCH's headers arrive, before its lease reaches the database."""
 
     def __init__(self) -> None:
         self._entries: dict[str, tuple[int, asyncio.Event]] = {}
@@ -143,7 +142,7 @@ class _Busy:
 
 
 class Uploads:
-    """One per app: the uploads directory, the blob store and the limits."""
+    """One per app: the blob store, the limits, and a directory for finishing."""
 
     def __init__(self, engine: Engine, settings: Settings, store: BlobStore) -> None:
         self.engine = engine
@@ -152,26 +151,37 @@ class Uploads:
         self.directory = settings.data_dir / "uploads"
         self.expiry = dt.timedelta(hours=settings.upload_expiry_hours)
         self.busy = _Busy()
-        self._finishing: dict[str, asyncio.Lock] = {}
         # Decoding a picture takes up to ~100 MiB (image_check.DECODE_BUDGET): a
         # process runs this many checks at once, the others wait their turn.
         self.checks = anyio.CapacityLimiter(settings.attachment_checks)
+
+    @property
+    def db(self) -> Engine:
+        """The engine the tables are bound to: the app's own in a server process (in a
+        test running several apps in one process, the one they share)."""
+        return Upload._meta.db
+
+    @property
+    def sql(self) -> Sql:
+        return Sql(self.db)
 
     async def check(self, work, *args):
         """`work(*args)` (blocking: a file check or a thumbnail) in a worker thread,
         once one of the process's check slots is free."""
         return await anyio.to_thread.run_sync(work, *args, limiter=self.checks)
 
-    def path(self, upload_id: str) -> Path:
-        if not UPLOAD_ID.match(upload_id):
-            raise ValueError("bad upload id")
-        return self.directory / upload_id
-
     # -- creation -------------------------------------------------------------
 
     async def create(
-        self, principal: Principal, length: int, metadata: dict[str, bytes], raw_metadata: str
+        self,
+        principal: Principal,
+        length: int,
+        metadata: dict[str, bytes],
+        raw_metadata: str,
+        receiving: bool = False,
     ) -> dict:
+        """A new upload; `receiving`: its first chunk follows in the same request (its
+        receiving lease is the row's `receiving_until`)."""
         declared = metadata.get("sha256", b"").decode("ascii", "replace").strip().lower()
         if not SHA256.match(declared):
             raise UploadProblem(
@@ -204,11 +214,9 @@ class Uploads:
                 "too_many_requests",
                 f"at most {MAX_OPEN_UPLOADS} unfinished uploads per account",
             )
-        upload_id = secrets.token_hex(16)
-        await anyio.to_thread.run_sync(self._touch, upload_id)
         # Any: the values of one row, of as many types as its columns.
         row: dict[str, Any] = {
-            "id": upload_id,
+            "id": secrets.token_hex(16),
             "account_id": principal.account_id,
             "device_id": principal.device_id,
             "sha256": declared,
@@ -220,13 +228,11 @@ class Uploads:
             "created_at": now,
             "expires_at": now + self.expiry,
             "completed_at": None,
+            "receiving_until": now + RECEIVING_LEASE if receiving else None,
+            "finishing_until": None,
         }
         await Upload.insert(Upload(**row))
         return row
-
-    def _touch(self, upload_id: str) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.path(upload_id).touch(mode=0o600)
 
     # -- lookup ---------------------------------------------------------------
 
@@ -238,35 +244,80 @@ class Uploads:
         row = await Upload.select().where(Upload.id == upload_id).first()
         if row is None or row["account_id"] != principal.account_id:
             raise UploadProblem(404, "not_found")
-        if row["completed_at"] is None and row["expires_at"] <= utcnow():
-            raise UploadProblem(410, "upload_expired", "the upload expired; start a new one")
+        if _expired(row, utcnow()):
+            raise _gone()
         return row
 
     async def head(self, principal: Principal, upload_id: str) -> dict:
+        """Where the upload stands. While a PATCH (on any host) is receiving a chunk
+        of it, wait a little for that chunk to be committed: a client that just lost
+        the PATCH's connection then learns the offset that includes what it delivered."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + HEAD_WAIT_SECONDS
         with suppress(TimeoutError):
             async with asyncio.timeout(HEAD_WAIT_SECONDS):
-                await self.busy.wait_idle(upload_id)
-        row = await self.load(principal, upload_id)
+                await self.busy.wait_idle(upload_id)  # a PATCH of this process
+        while True:  # a PATCH of any process
+            row = await self.load(principal, upload_id)
+            lease = row["receiving_until"]
+            if lease is None or lease <= utcnow() or loop.time() >= deadline:
+                break
+            await asyncio.sleep(HEAD_POLL_SECONDS)
         if row["completed_at"] is None and row["received"] == row["length"]:
             # Every byte arrived but the request that delivered the last one did not
-            # finish (the process stopped): finish it now.
+            # finish (its process stopped): finish it now.
             row = await self.finish(row)
         return row
 
     # -- appending ------------------------------------------------------------
 
-    async def commit(self, principal: Principal, upload_id: str, offset: int, data: bytes) -> dict:
-        """Write `data` at `offset` if the upload still stands there; the row after."""
+    async def load_receiving(
+        self, principal: Principal, upload_id: str
+    ) -> tuple[dict, dt.datetime | None]:
+        """`load` for a PATCH, which marks the upload as receiving a chunk for every
+        host's HEAD in the same statement: the row, and the lease to hand back to
+        `commit` or `stop_receiving` (None for a finished upload)."""
+        if not UPLOAD_ID.match(upload_id):
+            raise UploadProblem(404, "not_found")
         now = utcnow()
-        async with write_transaction(self.engine):
-            query = Upload.select().where(Upload.id == upload_id)
-            if isinstance(self.engine, PostgresEngine):
-                query = query.lock_rows("UPDATE")  # SQLite's IMMEDIATE transaction excludes writers
-            row = await query.first()
+        lease = now + RECEIVING_LEASE
+        async with write_transaction(self.db):
+            rows = await self.sql.fetch(
+                q.START_RECEIVING,
+                id=upload_id,
+                account_id=principal.account_id,
+                now=now,
+                lease=lease,
+            )
+        if rows:
+            return rows[0], lease
+        return await self.load(principal, upload_id), None
+
+    async def stop_receiving(self, upload_id: str, lease: dt.datetime | None) -> None:
+        if lease is None:
+            return
+        async with write_transaction(self.db):
+            await self.sql.execute(q.STOP_RECEIVING, id=upload_id, lease=lease)
+
+    async def commit(
+        self,
+        principal: Principal,
+        upload_id: str,
+        offset: int,
+        data: bytes,
+        lease: dt.datetime | None = None,
+    ) -> dict:
+        """Store `data` at `offset` if the upload still stands there, and end `lease`
+        (this request's receiving lease); the row after."""
+        now = utcnow()
+        sql = self.sql
+        async with write_transaction(self.db):
+            rows = await sql.fetch(q.LOCK_UPLOAD, id=upload_id)
+            row = rows[0] if rows else None
             if row is None or row["account_id"] != principal.account_id:
                 raise UploadProblem(404, "not_found")
-            if row["completed_at"] is None and row["expires_at"] <= now:
-                raise UploadProblem(410, "upload_expired", "the upload expired; start a new one")
+            if _expired(row, now):
+                raise _gone()
             if row["received"] != offset:
                 raise UploadProblem(
                     409,
@@ -277,20 +328,35 @@ class Uploads:
             if offset + len(data) > row["length"]:
                 raise UploadProblem(413, "payload_too_large", "more bytes than Upload-Length")
             if data:
-                await anyio.to_thread.run_sync(_write_at, self.path(upload_id), offset, data)
+                await sql.execute(q.INSERT_PART, upload_id=upload_id, start=offset, data=data)
                 row["received"] = offset + len(data)
                 row["expires_at"] = now + self.expiry
-                await Upload.update(
-                    {Upload.received: row["received"], Upload.expires_at: row["expires_at"]}
-                ).where(Upload.id == upload_id)
+            await sql.execute(
+                q.ADVANCE,
+                id=upload_id,
+                received=row["received"],
+                expires_at=row["expires_at"],
+                lease=lease,
+            )
         UPLOAD_BYTES.inc(len(data))  # committed: counted once, never for a refused chunk
+        if row["receiving_until"] == lease:
+            row["receiving_until"] = None
         return row
+
+    async def _head_bytes(self, upload_id: str) -> bytes:
+        parts = await self.sql.fetch(q.HEAD_BYTES, id=upload_id, n=SNIFF_BYTES, before=SNIFF_BYTES)
+        head = b""
+        for part in parts:
+            if part["start"] != len(head):
+                break
+            head += bytes(part["head"])
+        return head[:SNIFF_BYTES]
 
     async def after_commit(self, row: dict) -> dict:
         """Sniff the type as soon as the first bytes are in (a disguised file is
         refused before the rest crosses a 2G link); finish on the last byte."""
         if not row["media_type"] and row["received"] >= min(row["length"], SNIFF_BYTES):
-            head = await anyio.to_thread.run_sync(_read_head, self.path(row["id"]))
+            head = await self._head_bytes(row["id"])
             try:
                 row["media_type"] = sniff(head)
             except Refused as refused:
@@ -306,29 +372,78 @@ class Uploads:
     # -- completion -----------------------------------------------------------
 
     async def finish(self, row: dict) -> dict:
-        lock = self._finishing.setdefault(row["id"], asyncio.Lock())
-        try:
-            async with lock:
-                fresh = await Upload.select().where(Upload.id == row["id"]).first()
-                if fresh is None:
-                    raise UploadProblem(404, "not_found")
-                if fresh["completed_at"] is not None:
-                    return fresh
-                return await self._finish(fresh)
-        finally:
-            if not lock.locked():
-                self._finishing.pop(row["id"], None)
+        """Finish the upload, or, while another process is finishing it, wait for its
+        finished row. The database decides who finishes: a claim on the row, taken
+        over once it lapses (its process died)."""
+        upload_id = row["id"]
+        while True:
+            now = utcnow()
+            claim = now + FINISH_CLAIM
+            async with write_transaction(self.db):
+                claimed = await self.sql.fetch(q.CLAIM_FINISH, id=upload_id, claim=claim, now=now)
+            if claimed:
+                try:
+                    return await self._finish(claimed[0])
+                except BaseException:
+                    # Refused (the row is gone), or failed midway (a full disk, the
+                    # store unreachable): the next request may try again at once.
+                    with suppress(Exception):
+                        async with write_transaction(self.db):
+                            await self.sql.execute(q.RELEASE_FINISH, id=upload_id, claim=claim)
+                    raise
+            fresh = await self.sql.fetch(q.UPLOAD, id=upload_id)
+            if not fresh:
+                raise UploadProblem(404, "not_found")
+            if fresh[0]["completed_at"] is not None:
+                return fresh[0]
+            if fresh[0]["received"] != fresh[0]["length"]:
+                return fresh[0]  # not every byte is in: nothing to finish
+            await asyncio.sleep(FINISH_POLL_SECONDS)
+
+    async def _copy_parts(self, row: dict, target: Path) -> str:
+        """Write the upload's parts, in order, to `target`; their SHA-256. A few parts
+        are in memory at a time, never the whole file."""
+        digest = hashlib.sha256()
+        limit = max(1, FINISH_BATCH_BYTES // self.settings.upload_chunk_size)
+        position = 0
+        with target.open("wb") as out:
+            while position < row["length"]:
+                parts = await self.sql.fetch(
+                    q.PARTS_FROM, id=row["id"], start=position, limit=limit
+                )
+                if not parts:
+                    raise _lost()
+                for part in parts:
+                    if part["start"] != position:
+                        raise _lost()
+                    data = bytes(part["data"])
+                    await anyio.to_thread.run_sync(out.write, data)
+                    digest.update(data)
+                    position += len(data)
+            if position != row["length"]:
+                raise _lost()
+        return digest.hexdigest()
+
+    def _temporary(self, upload_id: str) -> Path:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f"{FINISHING_PREFIX}{upload_id}-", dir=self.directory)
+        os.close(fd)
+        return Path(name)
 
     async def _finish(self, row: dict) -> dict:
-        sha = row["sha256"]
-        path = self.path(row["id"])
+        path = await anyio.to_thread.run_sync(self._temporary, row["id"])
         try:
-            digest = await anyio.to_thread.run_sync(sha256_file, path)
-        except FileNotFoundError:
+            return await self._finish_from(row, path)
+        finally:
+            await anyio.to_thread.run_sync(lambda: path.unlink(missing_ok=True))
+
+    async def _finish_from(self, row: dict, path: Path) -> dict:
+        sha = row["sha256"]
+        try:
+            digest = await self._copy_parts(row, path)
+        except UploadProblem:
             await self.discard(row["id"])
-            raise UploadProblem(
-                404, "not_found", "the upload's bytes were lost; start a new one"
-            ) from None
+            raise
         if digest != sha:
             await self.discard(row["id"])
             raise _named(
@@ -356,36 +471,36 @@ class Uploads:
             await self.store.put_file(blob_key(sha), path)
         # else: the same bytes are already stored (another device sent them first):
         # this upload only proves its sender holds them.
-        await record_blob(
-            self.engine,
-            sha,
-            row["length"],
-            inspected,
-            row["account_id"],
-            row["device_id"],
-            has_thumbnail,
-        )
         now = utcnow()
-        await Upload.update(
-            {
-                Upload.completed_at: now,
-                Upload.media_type: (
-                    inspected.media_type
-                    if inspected
-                    else (existing or {}).get("media_type", row["media_type"])
-                ),
-            }
-        ).where(Upload.id == row["id"])
-        await anyio.to_thread.run_sync(lambda: path.unlink(missing_ok=True))
+        media_type = (
+            inspected.media_type if inspected else (existing or {}).get("media_type", "")
+        ) or row["media_type"]
+        # Recorded, completed and its parts gone, at once.
+        async with write_transaction(self.db):
+            await record_blob_rows(
+                sha,
+                row["length"],
+                inspected,
+                row["account_id"],
+                row["device_id"],
+                has_thumbnail,
+            )
+            await self.sql.execute(
+                q.COMPLETE, id=row["id"], completed_at=now, media_type=media_type
+            )
+            await self.sql.execute(q.DELETE_PARTS, id=row["id"])
         row["completed_at"] = now
         UPLOADS_COMPLETED.inc()
+        row["media_type"] = media_type
+        row["finishing_until"] = None
         return row
 
     # -- termination ----------------------------------------------------------
 
     async def discard(self, upload_id: str) -> None:
-        await Upload.delete().where(Upload.id == upload_id)
-        await anyio.to_thread.run_sync(lambda: self.path(upload_id).unlink(missing_ok=True))
+        async with write_transaction(self.db):
+            await self.sql.execute(q.DELETE_PARTS, id=upload_id)
+            await self.sql.execute(q.DELETE_UPLOAD, id=upload_id)
 
     async def terminate(self, principal: Principal, upload_id: str) -> None:
         await self.load(principal, upload_id)

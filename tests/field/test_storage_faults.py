@@ -1,11 +1,14 @@
 """Storage faults against real `motcua serve` processes.
 
-(a) The disk fills during an upload (both engines): the server's uploads directory
-    is a small filesystem. The PATCH that does not fit gets 507 with a problem
-    document and Retry-After, not a 500; the partial upload stays as it was (the
-    offset the server reports equals the bytes on disk, and they are the file's);
-    a file stored earlier and the database are untouched; once space is freed the
-    client resumes from the offset and the stored file's SHA-256 verifies.
+(a) The disk fills while an upload is finished (both engines): the server's uploads
+    directory, where a finish copies the file out of the database to check it, is a
+    small filesystem. Every chunk is committed to the database; the PATCH whose
+    finish does not fit gets 507 with a problem document and Retry-After, not a 500;
+    the upload stays as it was (every byte committed, offset = length, nothing
+    stored, no copy left); a file stored earlier and the database are untouched;
+    once space is freed the client's HEAD finishes the upload and the stored file's
+    SHA-256 verifies. (A database that fills is answered 507 the same way:
+    server/outages.py; the chunk's transaction never commits.)
 (b) The database restarts during a push (PostgreSQL, a private cluster of the
     test's own, crash-stopped with `pg_ctl stop -m immediate`): while it is down
     the device gets 503 problems with Retry-After, never a 500; it retries until
@@ -40,6 +43,7 @@ from harness.server_process import (
 )
 from harness.sync_client import SyncDevice, birth_answers, uuid7
 from harness.tus_client import TusClient
+from server.attachments.tables import Blob, Upload, UploadPart
 from server.clock import vn_today
 from server.database import bound_engine
 from server.dossiers.tables import AppliedMutation, Dossier, DossierHistory
@@ -79,7 +83,8 @@ async def signed_in(server: ServerProcess, http: httpx.AsyncClient) -> SyncDevic
 
 
 class SmallDisk:
-    """A small filesystem under the uploads directory: a tmpfs mount when this
+    """A small filesystem under the uploads directory (where a finish copies the
+    file out of the database): a tmpfs mount when this
     process may mount (root in a container), else a per-process file-size limit
     (RLIMIT_FSIZE, EFBIG instead of ENOSPC) on the server — which only fits
     PostgreSQL, since SQLite's own database file is larger than the limit."""
@@ -140,7 +145,7 @@ class SmallDisk:
             subprocess.run(["umount", "-l", str(self.directory)], capture_output=True)
 
 
-async def test_disk_full_during_upload_is_507_and_resumes(
+async def test_disk_full_while_finishing_is_507_and_resumes(
     settings: Settings, tmp_path: Path
 ) -> None:
     disk = SmallDisk(settings.data_dir / "uploads", settings.engine)
@@ -160,26 +165,26 @@ async def test_disk_full_during_upload_is_507_and_resumes(
             disk.fill_leaving(CHUNK + CHUNK // 2)
             report = await tus.upload(data, filename="scan.pdf")
             assert report.status == 507, (report.status, report.problem)
+            assert report.problem is not None
             assert report.problem["type"] == "/problems/storage_full"
             assert report.problem["status"] == 507 and report.problem["title"]
             assert report.url is not None
 
-            # The partial upload is as the server says: offset = bytes on disk = the file's.
+            # Every byte is committed (in the database), nothing is stored, no copy left.
             r = await http.head(report.url, headers={**device.auth, "Tus-Resumable": "1.0.0"})
-            assert r.status_code == 200, r.text
-            offset = int(r.headers["upload-offset"])
-            assert offset % CHUNK == 0 and 0 < offset < len(data)
-            partial = settings.data_dir / "uploads" / report.url.rsplit("/", 1)[-1]
-            assert partial.read_bytes() == data[:offset]
+            assert r.status_code == 507, r.text  # the HEAD tries to finish it again
+            upload_id = report.url.rsplit("/", 1)[-1]
+            row = await Upload.select().where(Upload.id == upload_id).first()
+            assert row is not None and row["received"] == len(data) and row["completed_at"] is None
+            chunks = -(-len(data) // CHUNK)
+            assert await UploadPart.count().where(UploadPart.upload_id == upload_id) == chunks
+            assert not await Blob.exists().where(Blob.sha256 == samples.sha(data))
+            assert [p.name for p in disk.directory.iterdir()] in ([], ["filler"])
 
             # Retrying while the disk is still full: the same clear answer, nothing moves.
-            report.resumes += (
-                1  # told to retry, the client first asks where the upload stands (HEAD)
-            )
+            report.resumes += 1  # told to retry, the client first asks where it stands (HEAD)
             again = await tus.upload(data, filename="scan.pdf", report=report)
             assert again.status == 507
-            r = await http.head(report.url, headers={**device.auth, "Tus-Resumable": "1.0.0"})
-            assert int(r.headers["upload-offset"]) == offset == partial.stat().st_size
 
             # The rest of the server still works: reading, and pushing to the database.
             r = await http.get(f"/api/blobs/{samples.sha(earlier)}", headers=device.auth)
@@ -195,17 +200,17 @@ async def test_disk_full_during_upload_is_507_and_resumes(
             r = await http.post("/api/sync/push", json=device.body(), headers=device.auth)
             assert r.status_code == 200 and r.json()["outcomes"][0]["status"] == "applied", r.text
 
-            # Space comes back: the client resumes from the offset and the file verifies.
+            # Space comes back: the client's HEAD finishes the upload; no byte is sent again.
             disk.free(server)
-            sent_before = len(report.offsets)
+            sent_before = report.body_bytes_sent
             resumed = await tus.upload(data, filename="scan.pdf", report=report)
             assert resumed.ok, (resumed.status, resumed.problem)
-            # It went on from the offset: nothing before it was sent again.
-            assert resumed.offsets[sent_before:] == list(range(offset, len(data), CHUNK))
+            assert resumed.body_bytes_sent == sent_before == len(data)
             r = await http.get(f"/api/blobs/{samples.sha(data)}", headers=device.auth)
             assert r.status_code == 200, r.text
             assert hashlib.sha256(r.content).hexdigest() == samples.sha(data)
-            assert not partial.exists()
+            assert await UploadPart.count().where(UploadPart.upload_id == upload_id) == 0
+            assert [p.name for p in disk.directory.iterdir()] == []
         log = "\n".join(p.read_text(errors="replace") for p in server.logs)
         assert "Traceback" not in log, log[-5000:]
     finally:

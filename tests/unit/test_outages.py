@@ -103,3 +103,33 @@ async def test_input_postgres_cannot_store_is_the_inputs_fault() -> None:
         assert unstorable_input(caught.value) is None
     finally:
         await connection.close()
+
+
+def test_a_full_postgresql_disk_is_storage_full() -> None:
+    """PostgreSQL's own "could not extend file" (SQLSTATE 53100): where a chunk of an
+    upload is committed, a full database disk is a 507, not a 500."""
+    import asyncio
+
+    from tests.support import databases as dbs
+
+    problem = dbs.postgres_available()
+    if problem:
+        pytest.skip(problem)
+
+    async def raised() -> BaseException:
+        connection = await asyncpg.connect(dbs.pg_url("postgres"))
+        try:
+            await connection.execute(
+                "DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '53100', "
+                "MESSAGE = 'could not extend file: No space left on device'; END $$"
+            )
+        except asyncpg.PostgresError as exc:
+            return exc
+        finally:
+            await connection.close()
+        raise AssertionError("PostgreSQL raised nothing")
+
+    error = asyncio.run(raised())
+    assert type(error).__name__ == "DiskFullError"
+    assert storage_full(error)
+    assert not database_unavailable(error)

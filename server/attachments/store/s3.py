@@ -3,8 +3,9 @@
 keys are the same as the local store's, under an optional prefix.
 
 Tested against moto's S3 server (tests/attachments/test_s3_store.py). Partial tus
-uploads stay on local disk (<data dir>/uploads) whatever the backend: a finished
-file is put into the bucket in one request once it has been verified."""
+uploads live in the database (upload_part) whatever the backend: a finished file is
+copied out to the finishing host's <data dir>/uploads, verified, and put into the
+bucket in one request."""
 
 from __future__ import annotations
 
