@@ -43,7 +43,8 @@ class Deployment:
         for server in self.servers:
             server.start()
         await asyncio.gather(*(s.wait_ready() for s in self.servers))
-        await self.nginx.start()
+        self.nginx.start()
+        await self.nginx.wait_ready()
         return self
 
     async def restart(self, i: int) -> None:

@@ -123,21 +123,25 @@ class Nginx:
             raise RuntimeError(f"nginx -t failed:\n{done.stderr}")
         return done.stderr
 
-    async def start(self) -> Nginx:
+    def start(self) -> Nginx:
         conf = self.render()
-        self.process = subprocess.Popen(
-            [str(NGINX), "-p", str(self.workdir), "-c", str(conf), "-g", "daemon off;"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=open(self.workdir / "stderr.log", "wb"),  # noqa: SIM115  (the child keeps it)
-        )
+        with open(self.workdir / "stderr.log", "wb") as err:
+            self.process = subprocess.Popen(
+                [str(NGINX), "-p", str(self.workdir), "-c", str(conf), "-g", "daemon off;"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
+        return self
+
+    async def wait_ready(self) -> None:
         for _ in range(400):
-            if self.process.poll() is not None:
+            if self.process is None or self.process.poll() is not None:
                 raise RuntimeError(f"nginx exited at start:\n{self.log_text()}")
             try:
                 _, writer = await asyncio.open_connection("127.0.0.1", self.port)
                 writer.close()
-                return self
+                return
             except OSError:
                 await asyncio.sleep(0.025)
         raise RuntimeError(f"nginx never listened on {self.port}:\n{self.log_text()}")
@@ -161,9 +165,7 @@ class Nginx:
             m = ACCESS.search(line)
             if m:
                 lines.append(
-                    AccessLine(
-                        m["method"], m["path"], int(m["status"]), m["upstream"], m["id"]
-                    )
+                    AccessLine(m["method"], m["path"], int(m["status"]), m["upstream"], m["id"])
                 )
         return lines
 

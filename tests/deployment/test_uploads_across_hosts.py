@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 from collections.abc import AsyncIterator
 
 import httpx
@@ -49,7 +50,9 @@ async def test_each_chunk_on_another_host(deployment: Deployment) -> None:
     files = [samples.pdf(size=3 * CHUNK + 5_000 + k, seed=40 + k) for k in range(3)]
     async with httpx.AsyncClient(base_url=deployment.url, timeout=60) as http:
         client = TusClient(http, auth, chunk_size=CHUNK)
-        reports = [await client.upload(data, filename=f"giấy {k}.pdf") for k, data in enumerate(files)]
+        reports = [
+            await client.upload(data, filename=f"giấy {k}.pdf") for k, data in enumerate(files)
+        ]
         assert [(r.status, r.problem) for r in reports] == [(204, None)] * 3
         for data in files:
             await _stored_whole(http, auth, data)
@@ -65,7 +68,7 @@ async def test_each_chunk_on_another_host(deployment: Deployment) -> None:
             if line.method == "PATCH" and report.url.endswith(line.path)
         ]
         assert len(hosts) == 4 and set(hosts) == {0, 1, 2}, hosts
-        assert all(a != b for a, b in zip(hosts, hosts[1:], strict=False)), hosts
+        assert all(a != b for a, b in itertools.pairwise(hosts)), hosts
 
 
 async def _chunk_killing(
