@@ -125,7 +125,7 @@ test-python: $(TEST_INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(NGINX) $(ESPEAK) $(TUS
 # clones a database; MOTCUA_TEST_ENGINES=postgres runs that half), the browser (e2e),
 # shaped-link and fault (field) and hostile-input suites, and the tests marked slow
 # (seconds to minutes each: real server processes, crashes, generated histories).
-test-fast: $(TEST_INSTALLED) $(PWA_BUILT) $(TUS_JS_DEPS) $(API_TYPES_DEPS)
+test-fast: $(TEST_INSTALLED) $(PWA_BUILT) $(NGINX) $(TUS_JS_DEPS) $(API_TYPES_DEPS)
 	MOTCUA_TEST_ENGINES=sqlite $(BIN)/python -m pytest -q -n 2 \
 	  -m "not e2e and not field and not hostile and not slow"
 
