@@ -20,6 +20,7 @@ NGINX = Path(os.environ.get("MOTCUA_TEST_NGINX", "/usr/sbin/nginx"))
 DEPLOY = REPO / "deploy" / "nginx"
 SITE = DEPLOY / "motcua.conf"
 UPSTREAMS_EXAMPLE = DEPLOY / "motcua-upstreams.conf.example"
+LISTEN_EXAMPLE = DEPLOY / "motcua-listen.conf.example"
 SERVER_LINE = re.compile(r"^server\s+(\S+)(.*;)\s*$")
 
 
@@ -63,9 +64,12 @@ ACCESS = re.compile(
 
 
 class Nginx:
-    def __init__(self, workdir: Path, upstream_ports: list[int]) -> None:
+    def __init__(self, workdir: Path, upstream_ports: list[int], listen: str = "") -> None:
+        """`listen`: the text of motcua-listen.conf; by default plain HTTP on a free
+        port of 127.0.0.1, logging into the work directory."""
         self.workdir = workdir
         self.upstream_ports = upstream_ports
+        self.listen = listen
         self.port = 0
         self.process: subprocess.Popen | None = None
 
@@ -86,9 +90,12 @@ class Nginx:
         self.port = self.port or free_port()
         (self.workdir / "motcua-upstreams.conf").write_text(upstream_lines(self.upstream_ports))
         (self.workdir / "motcua-listen.conf").write_text(
-            f"listen 127.0.0.1:{self.port};\n"
-            f"access_log {self.access_log} motcua;\n"
-            f"error_log {self.error_log} info;\n"
+            self.listen
+            or (
+                f"listen 127.0.0.1:{self.port};\n"
+                f"access_log {self.access_log} motcua;\n"
+                f"error_log {self.error_log} info;\n"
+            )
         )
         conf = self.workdir / "nginx.conf"
         # The part of Debian's /etc/nginx/nginx.conf the site needs, in the work directory.

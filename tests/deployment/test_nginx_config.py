@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness.nginx import Nginx
+from harness.nginx import LISTEN_EXAMPLE, Nginx
 from harness.server_process import free_port
 
 MiB = 1024 * 1024
@@ -223,3 +223,50 @@ async def test_a_host_that_refuses_connections_is_skipped_for_every_request(
         ]
     assert [r.status_code for r in answers] == [204] * 4
     assert [s.method for s in host.seen] == ["POST", "PATCH", "POST", "GET"]
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "motcua.example.gov.vn")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    chain, private = directory / "fullchain.pem", directory / "privkey.pem"
+    chain.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return chain, private
+
+
+def test_the_production_examples_pass_nginx_t(nginx_installed: None, tmp_path: Path) -> None:
+    """The examples as an operator copies them (TLS on 443, HTTP/2 as nginx 1.22 spells
+    it), with only the certificate and log paths pointed at this test's files."""
+    chain, private = _self_signed(tmp_path / "tls")
+    listen = LISTEN_EXAMPLE.read_text()
+    listen = re.sub(r"/etc/letsencrypt/\S+/fullchain\.pem", str(chain), listen)
+    listen = re.sub(r"/etc/letsencrypt/\S+/privkey\.pem", str(private), listen)
+    listen = listen.replace("/var/log/nginx/", f"{tmp_path}/")
+    assert str(chain) in listen and str(private) in listen and "listen 443 ssl" in listen
+    output = Nginx(tmp_path / "nginx", [8000, 8001, 8002], listen=listen).check()
+    assert "syntax is ok" in output and "warn" not in output
