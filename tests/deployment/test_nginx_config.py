@@ -75,7 +75,10 @@ class RecordingHost:
                     left -= len(data)
                 if self.drop:
                     return
-                writer.write(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+                writer.write(
+                    b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n"
+                    b"X-Request-ID: made-by-the-host\r\n\r\n"
+                )
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             return
@@ -109,7 +112,8 @@ async def test_the_host_learns_the_client_the_scheme_and_the_request_id(
     ):
         forged = await http.get("/api/x", headers={"X-Forwarded-For": "203.0.113.7"})
         mine = await http.get("/api/x", headers={"X-Request-ID": "dien-thoai-42"})
-    first, second = host.seen
+        odd = await http.get("/api/x", headers={"X-Request-ID": "a b"})
+    first, second, third = host.seen
     # nginx appends the address it saw: a client cannot put itself last.
     assert first.headers["x-forwarded-for"] == "203.0.113.7, 127.0.0.1"
     assert second.headers["x-forwarded-for"] == "127.0.0.1"
@@ -119,6 +123,9 @@ async def test_the_host_learns_the_client_the_scheme_and_the_request_id(
     assert forged.headers["x-request-id"] == first.headers["x-request-id"]
     # A phone's own request id is kept, so one push can be followed across hosts.
     assert second.headers["x-request-id"] == mine.headers["x-request-id"] == "dien-thoai-42"
+    # Anything else is replaced by nginx's own, and the answer carries one id only.
+    assert re.fullmatch(r"[0-9a-f]{32}", third.headers["x-request-id"])
+    assert odd.headers.get_list("x-request-id") == [third.headers["x-request-id"]]
     assert "nginx/" not in forged.headers.get("server", "")
 
 
