@@ -25,10 +25,13 @@ PWA_SOURCES := $(shell find pwa/src pwa/public -type f 2>/dev/null) pwa/index.ht
 CHROMIUM := /usr/bin/chromium
 # The robot check's audio speaks Vietnamese through Debian's espeak-ng.
 ESPEAK := /usr/bin/espeak-ng
+# The deployment tests (tests/deployment) run Debian's nginx with deploy/nginx/motcua.conf
+# in front of three servers; nginx-light is the smallest package that has it.
+NGINX := /usr/sbin/nginx
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Style, import order (ruff) and types (pyright: strict on sync/, basic elsewhere).
-.PHONY: run test test-fast lint test-python test-pwa install pwa chromium bench clean
+.PHONY: run test test-fast lint test-python test-pwa install pwa chromium nginx bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +60,13 @@ $(CHROMIUM):
 	test -x $@
 
 chromium: $(CHROMIUM)
+
+$(NGINX):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y nginx-light \
+	  || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y nginx-light; }
+	test -x $@
+
+nginx: $(NGINX)
 
 $(ESPEAK):
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y espeak-ng \
@@ -102,7 +112,7 @@ lint: $(TEST_INSTALLED) $(BENCH_INSTALLED)
 # their own, one at a time: Chromium and the servers it drives time out under the load.
 XDIST := -n 2 --dist loadscope
 
-test-python: $(TEST_INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(ESPEAK) $(TUS_JS_DEPS) $(API_TYPES_DEPS)
+test-python: $(TEST_INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(NGINX) $(ESPEAK) $(TUS_JS_DEPS) $(API_TYPES_DEPS)
 	$(BIN)/python -m pytest -q $(XDIST) -m "not e2e"
 	$(BIN)/python -m pytest -q -m e2e
 
@@ -115,14 +125,14 @@ test-python: $(TEST_INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(ESPEAK) $(TUS_JS_DEPS)
 # clones a database; MOTCUA_TEST_ENGINES=postgres runs that half), the browser (e2e),
 # shaped-link and fault (field) and hostile-input suites, and the tests marked slow
 # (seconds to minutes each: real server processes, crashes, generated histories).
-test-fast: $(TEST_INSTALLED) $(PWA_BUILT) $(TUS_JS_DEPS) $(API_TYPES_DEPS)
+test-fast: $(TEST_INSTALLED) $(PWA_BUILT) $(NGINX) $(TUS_JS_DEPS) $(API_TYPES_DEPS)
 	MOTCUA_TEST_ENGINES=sqlite $(BIN)/python -m pytest -q -n 2 \
 	  -m "not e2e and not field and not hostile and not slow"
 
 test-pwa: $(PWA_DEPS) $(PWA_BUILT)
 	cd pwa && npx vitest run && npm run typecheck && npm run budget
 
-bench: $(BENCH_INSTALLED)
+bench: $(BENCH_INSTALLED) $(NGINX)
 	$(BIN)/python -m bench
 
 clean:

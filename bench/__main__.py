@@ -31,6 +31,7 @@ BENCHMARKS = [
     "reference_payloads",
     "pull_latency",
     "push_throughput",
+    "multi_host",
     "pouchdb_compare",
     "load_test",
     "upload_throughput",

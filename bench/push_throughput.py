@@ -16,10 +16,13 @@ a replay of the last batch, which must return the recorded outcomes."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from bench.common import Report, cli, ms, percentile
+from bench.devices import Device
 from bench.load import (
     JSON,
+    Stats,
     encode,
     push_job,
     push_once,
@@ -37,6 +40,39 @@ def split(total: int, parts: int) -> list[int]:
     return [total // parts + (1 if k < total % parts else 0) for k in range(parts)]
 
 
+async def push_workload(
+    phones: list[Device],
+    mutations: int,
+    batch: int,
+    content_type: str = JSON,
+    deadline: float = 60,
+    before_timed: Callable[[], None] = lambda: None,
+) -> Stats:
+    """The devices push their share of `mutations` side by side, after an untimed
+    warm-up; `before_timed` runs just before the clock starts. Shared with
+    bench/multi_host.py, which runs it through nginx."""
+    # Warm-up, untimed: the first request of a process loads the form schema,
+    # the commune list and the connection pool.
+    await asyncio.gather(
+        *[push_once(d, draft_mutations(d, 9000 + k, 3)) for k, d in enumerate(phones)]
+    )
+    jobs = []
+    start = 0
+    for phone, count in zip(phones, split(mutations, len(phones)), strict=True):
+        planned = draft_mutations(phone, start, count)
+        start += count // 3 + 1
+        batches = list(chunks(planned, batch))
+        jobs.append(
+            push_job(
+                phone,
+                [(encode(phone.envelope(b), content_type), len(b)) for b in batches],
+                content_type,
+            )
+        )
+    before_timed()
+    return await run_clients(jobs, deadline)
+
+
 async def measure(
     engine: str,
     processes: int,
@@ -48,26 +84,9 @@ async def measure(
 ) -> dict:
     with motcua(engine, processes) as cluster:
         phones = await cluster.devices(devices)
-        # Warm-up, untimed: the first request of a process loads the form schema,
-        # the commune list and the connection pool.
-        await asyncio.gather(
-            *[push_once(d, draft_mutations(d, 9000 + k, 3)) for k, d in enumerate(phones)]
+        stats = await push_workload(
+            phones, mutations, batch, content_type, deadline, cluster.reset_peak
         )
-        jobs = []
-        start = 0
-        for phone, count in zip(phones, split(mutations, devices), strict=True):
-            planned = draft_mutations(phone, start, count)
-            start += count // 3 + 1
-            batches = list(chunks(planned, batch))
-            jobs.append(
-                push_job(
-                    phone,
-                    [(encode(phone.envelope(b), content_type), len(b)) for b in batches],
-                    content_type,
-                )
-            )
-        cluster.reset_peak()
-        stats = await run_clients(jobs, deadline)
         peak, rss = cluster.peak_rss_mb(), cluster.rss_mb()
         first = phones[0]
         replay = await replay_check(

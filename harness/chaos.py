@@ -31,6 +31,7 @@ import httpx
 import msgspec
 
 from harness.cut_proxy import CuttingProxy
+from harness.deployment import Deployment
 from harness.server_process import ServerProcess, insert_accounts, server_env
 from harness.sync_client import birth_answers, uuid7
 from server.attachments.tables import Blob, BlobUploader
@@ -125,15 +126,31 @@ class ChaosResult:
 
 
 class Chaos:
-    def __init__(self, plan: ChaosPlan, settings: Settings, log_dir) -> None:
+    def __init__(
+        self, plan: ChaosPlan, settings: Settings, log_dir, through_nginx: bool = False
+    ) -> None:
         """The database in `settings` must be migrated and seeded, and this
-        process's tables bound to it (the harness writes and checks through them)."""
+        process's tables bound to it (the harness writes and checks through them).
+
+        `through_nginx`: the phones reach the processes through nginx with
+        deploy/nginx/motcua.conf (the cutting proxies in front of it, as the phones'
+        links), which balances across them; a killed process comes back on its port."""
         self.plan = plan
         self.settings = settings
         self.rng = random.Random(plan.seed)
-        self.servers = [
-            ServerProcess(server_env(settings), log_dir, f"chaos{i}") for i in range(plan.processes)
-        ]
+        self.deployment = (
+            Deployment(settings, log_dir / "deploy", hosts=plan.processes)
+            if through_nginx
+            else None
+        )
+        self.servers = (
+            self.deployment.servers
+            if self.deployment
+            else [
+                ServerProcess(server_env(settings), log_dir, f"chaos{i}")
+                for i in range(plan.processes)
+            ]
+        )
         self.proxies: list[CuttingProxy] = []
         self.clients: list[httpx.AsyncClient] = []
         self.phones: list[Phone] = []
@@ -146,11 +163,15 @@ class Chaos:
     # -- setting up -----------------------------------------------------------
 
     async def __aenter__(self) -> Chaos:
+        if self.deployment:
+            await self.deployment.start()
+        else:
+            for server in self.servers:
+                server.start()
+            await asyncio.gather(*(s.wait_ready() for s in self.servers))
         for server in self.servers:
-            server.start()
-        await asyncio.gather(*(s.wait_ready() for s in self.servers))
-        for server in self.servers:
-            proxy = await CuttingProxy(server.port).start()
+            front = self.deployment.nginx.port if self.deployment else server.port
+            proxy = await CuttingProxy(front).start()
             self.proxies.append(proxy)
             limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
             self.clients.append(
@@ -175,10 +196,14 @@ class Chaos:
             await client.aclose()
         for proxy in self.proxies:
             await proxy.close()
+        if self.deployment:
+            self.deployment.stop()
         for server in self.servers:
             server.stop()
 
     def logs(self) -> str:
+        if self.deployment:
+            return self.deployment.logs()
         return "\n".join(s.log_text() for s in self.servers)
 
     # -- the phones -------------------------------------------------------------
@@ -389,12 +414,13 @@ class Chaos:
             self.events["processes killed (SIGKILL)"] += 1
             await asyncio.sleep(self.rng.uniform(0.1, 0.8))  # down for a while: its proxy refuses
             down = time.perf_counter()
-            self.servers[i].start()  # on a new port
+            self.servers[i].start()  # on a new port, or behind nginx on its own
             await self.servers[i].wait_ready()
             self.result.phases["restart to ready (sum)"] = (
                 self.result.phases.get("restart to ready (sum)", 0.0) + time.perf_counter() - down
             )
-            self.proxies[i].target = ("127.0.0.1", self.servers[i].port)
+            if not self.deployment:
+                self.proxies[i].target = ("127.0.0.1", self.servers[i].port)
             self.events["processes restarted"] += 1
 
     async def _cutter(self) -> None:

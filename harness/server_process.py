@@ -50,12 +50,17 @@ def server_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 class ServerProcess:
-    def __init__(self, env: dict[str, str], log_dir: Path, name: str, preexec_fn=None) -> None:
+    def __init__(
+        self, env: dict[str, str], log_dir: Path, name: str, preexec_fn=None, port: int = 0
+    ) -> None:
         self.env = env
         self.preexec_fn = preexec_fn  # run in the child before exec (e.g. resource limits)
         self.log_dir = log_dir
         self.name = name
-        self.port = 0
+        # A fixed port (behind nginx, whose upstream list names it) is kept across
+        # restarts; without one each start takes a free port.
+        self.fixed_port = port
+        self.port = port
         self.process: subprocess.Popen | None = None
         self.logs: list[Path] = []
         self.starts = 0
@@ -65,7 +70,7 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> ServerProcess:
-        self.port = free_port()
+        self.port = self.fixed_port or free_port()
         self.starts += 1
         log = self.log_dir / f"{self.name}-{self.starts}.log"
         self.logs.append(log)

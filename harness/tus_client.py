@@ -17,6 +17,10 @@ TUS = {"Tus-Resumable": "1.0.0"}
 _BROKEN = (httpx.TransportError,)
 
 
+class _Resume(Exception):
+    """An answer that means the request broke on the way (see TusClient.resume_on)."""
+
+
 @dataclass
 class UploadReport:
     url: str | None = None
@@ -47,6 +51,7 @@ class TusClient:
         checksum: bool = True,
         max_retries: int = 30,
         retry_delay: float = 0.0,
+        resume_on: tuple[int, ...] = (),
     ) -> None:
         self.http = http
         self.headers = {**headers, **TUS}
@@ -55,6 +60,9 @@ class TusClient:
         self.checksum = checksum
         self.max_retries = max_retries
         self.retry_delay = retry_delay
+        # Statuses taken like a broken connection: ask where the upload stands, go on.
+        # Behind a proxy, 502/504 mean the host behind it broke (as tus-js-client does).
+        self.resume_on = resume_on
 
     async def missing(self, hashes: list[str]) -> list[str]:
         r = await self.http.post(
@@ -101,6 +109,8 @@ class TusClient:
                 elif report.resumes or retries:
                     report.requests += 1
                     r = await self.http.head(report.url, headers=self.headers)
+                    if r.status_code in self.resume_on:
+                        raise _Resume
                     if r.status_code != 200:
                         return self._failed(report, r)
                     offset = int(r.headers["upload-offset"])
@@ -124,13 +134,15 @@ class TusClient:
                     if r.status_code == 409:  # the server stands elsewhere: go on from there
                         offset = int(r.headers["upload-offset"])
                         continue
+                    if r.status_code in self.resume_on:
+                        raise _Resume
                     if r.status_code != 204:
                         return self._failed(report, r)
                     offset = int(r.headers["upload-offset"])
                     report.seal = r.headers.get("motcua-file-seal") or report.seal
                 report.status = 204
                 return report
-            except _BROKEN:
+            except (*_BROKEN, _Resume):
                 retries += 1
                 report.resumes += 1
                 if retries > self.max_retries:
