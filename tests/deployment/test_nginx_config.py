@@ -175,6 +175,20 @@ async def test_body_limits(host: RecordingHost, tmp_path: Path) -> None:
     assert [s.body for s in host.seen] == [64 * MiB, 8 * MiB]
 
 
+async def test_metrics_are_not_served_through_the_balancer(
+    host: RecordingHost, tmp_path: Path
+) -> None:
+    async with (
+        nginx_before([host.port], tmp_path) as nginx,
+        httpx.AsyncClient(base_url=nginx.url) as http,
+    ):
+        metrics = await http.get("/metrics")
+        health = await http.get("/health/ready")
+    assert metrics.status_code == 404
+    assert [s.path for s in host.seen] == ["/health/ready"]
+    assert health.status_code == 204
+
+
 @pytest.mark.parametrize(
     ("method", "path", "sent_again"),
     [
