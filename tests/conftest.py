@@ -8,6 +8,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from harness.nginx import nginx_problem
 from server.app import create_app
 from server.identity import passwords
 from server.settings import Settings
@@ -69,6 +70,17 @@ def postgres_database(postgres_template: str) -> str:
         yield name
     finally:
         dbs.drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+def nginx_installed() -> None:
+    """Debian's nginx, for the tests that put it in front of a server (tests/deployment,
+    tests/identity/test_trusted_proxies.py). Missing: a skip locally, a failure under CI."""
+    problem = nginx_problem()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"nginx is required under CI: {problem}")
+        pytest.skip(problem)
 
 
 @pytest.fixture(params=ENGINES)

@@ -1,6 +1,7 @@
 """The deployment of deploy/ on this machine: three `motcua serve` hosts on one
 PostgreSQL database, blobs in moto's S3 server, nginx with deploy/nginx/motcua.conf
-in front. Without nginx these tests are skipped locally and fail under CI."""
+in front. Without nginx these tests are skipped locally and fail under CI
+(tests/conftest.py's nginx_installed)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from harness.deployment import Deployment
-from harness.nginx import nginx_problem
 from harness.s3_server import S3Server
 from harness.server_process import insert_accounts
 from server.database import bound_engine
@@ -20,15 +20,6 @@ from server.identity.tables import Account
 from server.settings import Settings
 from tests.conftest import ENGINES, IN_CI
 from tests.support import databases as dbs
-
-
-@pytest.fixture(scope="session")
-def nginx_installed() -> None:
-    problem = nginx_problem()
-    if problem:
-        if IN_CI:
-            pytest.fail(f"nginx is required under CI: {problem}")
-        pytest.skip(problem)
 
 
 @pytest.fixture(scope="session")
