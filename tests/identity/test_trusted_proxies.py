@@ -1,7 +1,10 @@
-"""Behind a real nginx, a real `motcua serve` tells its clients apart: the sign-in
-rate limit one client runs into does not stop another, the audit names each
-client's own address, and what a client writes in X-Forwarded-For, through the
-proxy or straight to the server, never names it as someone else.
+"""Behind a real nginx running the deployment's own configuration
+(deploy/nginx/motcua.conf, through harness/nginx.py), a real `motcua serve` tells its
+clients apart: the sign-in rate limit one client runs into does not stop another, the
+audit names each client's own address, and what a client writes in X-Forwarded-For
+through the proxy, or in X-Forwarded-For or Forwarded straight to the server, never
+names it as someone else. So the address the deployed nginx passes on is one that
+MOTCUA_TRUSTED_PROXIES believes.
 
 The clients connect from different loopback addresses (127.0.0.2, 127.0.0.3...),
 which nginx sees as their addresses and appends to X-Forwarded-For; nginx reaches
@@ -15,33 +18,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.nginx import Nginx
 from harness.server_process import PASSWORD, ServerProcess, insert_accounts, server_env
 from server.audit.tables import AuditEvent
 from server.database import bound_engine
 from server.ratelimit.service import LIMITS
 from server.settings import Settings
-from tests.support import nginx
 
-pytestmark = pytest.mark.slow
-
-CONFIG = """
-worker_processes 1;
-events { worker_connections 64; }
-http {
-    access_log logs/access.log;
-    client_body_temp_path temp/body;
-    proxy_temp_path temp/proxy;
-    upstream motcua { server @upstream@; }
-    server {
-        listen 127.0.0.1:@port@;
-        location / {
-            proxy_pass http://motcua;
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        }
-    }
-}
-"""
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("nginx_installed")]
 
 CLIENT_1, CLIENT_2, OUTSIDER = "127.0.0.2", "127.0.0.3", "127.0.0.4"
 
@@ -64,12 +48,11 @@ async def test_clients_behind_nginx_are_told_apart(settings: Settings, tmp_path:
     async with bound_engine(settings):
         [email] = await insert_accounts([("citizen", "")])
         server.start()
-        proxy = None
+        proxy = Nginx(tmp_path / "nginx", [server.port])
         try:
             await server.wait_ready()
-            proxy = nginx.start(
-                CONFIG, tmp_path / "nginx", replace={"@upstream@": f"127.0.0.1:{server.port}"}
-            )
+            proxy.start()
+            await proxy.wait_ready()
             async with (
                 client_from(CLIENT_1, proxy.url) as one,
                 client_from(CLIENT_2, proxy.url) as two,
@@ -110,10 +93,8 @@ async def test_clients_behind_nginx_are_told_apart(settings: Settings, tmp_path:
             assert [r["ip"] for r in signed] == [CLIENT_2]
         except BaseException:
             print(server.log_text())
-            if proxy is not None:
-                print(proxy.error_log())
+            print(proxy.log_text())
             raise
         finally:
-            if proxy is not None:
-                proxy.stop()
+            proxy.stop()
             server.stop()
