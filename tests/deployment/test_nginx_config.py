@@ -110,13 +110,16 @@ async def test_the_host_learns_the_client_the_scheme_and_the_request_id(
         nginx_before([host.port], tmp_path) as nginx,
         httpx.AsyncClient(base_url=nginx.url) as http,
     ):
-        forged = await http.get("/api/x", headers={"X-Forwarded-For": "203.0.113.7"})
+        forged = await http.get(
+            "/api/x", headers={"X-Forwarded-For": "203.0.113.7", "Forwarded": "for=203.0.113.8"}
+        )
         mine = await http.get("/api/x", headers={"X-Request-ID": "dien-thoai-42"})
         odd = await http.get("/api/x", headers={"X-Request-ID": "a b"})
     first, second, third = host.seen
     # nginx appends the address it saw: a client cannot put itself last.
     assert first.headers["x-forwarded-for"] == "203.0.113.7, 127.0.0.1"
     assert second.headers["x-forwarded-for"] == "127.0.0.1"
+    assert "forwarded" not in first.headers  # only the header nginx keeps reaches the host
     assert first.headers["x-forwarded-proto"] == "http"
     assert first.headers["host"] == "127.0.0.1"  # $host: the name, without the port
     assert re.fullmatch(r"[0-9a-f]{32}", first.headers["x-request-id"])
