@@ -132,23 +132,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/health": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Ready: the database answers and every migration has run (503 otherwise) */
-        get: operations["HealthReady"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/health/ready": {
         parameters: {
             query?: never;
@@ -158,6 +141,23 @@ export interface paths {
         };
         /** Ready: the database answers and every migration has run (503 otherwise) */
         get: operations["HealthReadyReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ready: the database answers and every migration has run (503 otherwise) */
+        get: operations["HealthReady"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2056,7 +2056,7 @@ export interface operations {
             };
         };
     };
-    HealthReady: {
+    HealthReadyReady: {
         parameters: {
             query?: never;
             header?: never;
@@ -2076,7 +2076,7 @@ export interface operations {
             };
         };
     };
-    HealthReadyReady: {
+    HealthReady: {
         parameters: {
             query?: never;
             header?: never;
