@@ -4,13 +4,13 @@ idempotent, so any number of processes may run it at once."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 
 from litestar import Litestar
 
+from server.background import every
 from server.dossiers.reservations import release_expired
 from server.identity.captcha.service import purge_expired_captchas
 from server.ratelimit.service import purge_stale
@@ -32,18 +32,7 @@ async def run_once() -> None:
             log.exception("maintenance step failed: %s", name)
 
 
-async def _loop() -> None:
-    while True:
-        await run_once()
-        await asyncio.sleep(EVERY_SECONDS)
-
-
 @asynccontextmanager
 async def maintenance(app: Litestar) -> AsyncIterator[None]:
-    task = asyncio.create_task(_loop())
-    try:
+    async with every("maintenance", run_once, EVERY_SECONDS):
         yield
-    finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task

@@ -215,17 +215,3 @@ async def collect(
     if batch:
         await sweep(batch)
     return report
-
-
-async def purge_uploads_forever(uploads_dir: Path, every_seconds: float = 900) -> None:
-    """The server processes' own loop: abandoned uploads go without waiting for gc."""
-    import asyncio
-    import logging
-
-    log = logging.getLogger("motcua.attachments")
-    while True:
-        try:
-            await remove_expired_uploads(uploads_dir)
-        except Exception:  # a failing round must not stop the loop
-            log.exception("removing expired uploads failed")
-        await asyncio.sleep(every_seconds)

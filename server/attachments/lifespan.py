@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
+from functools import partial
 
 from litestar import Litestar
 
-from server.attachments.gc import purge_uploads_forever
+from server.attachments.gc import remove_expired_uploads
 from server.attachments.links import configure
 from server.attachments.store import build_blob_store
 from server.attachments.uploads import Uploads
+from server.background import every
+
+# Abandoned uploads go without waiting for `motcua gc`.
+PURGE_EVERY_SECONDS = 900
 
 
 @asynccontextmanager
@@ -24,11 +28,12 @@ async def attachments(app: Litestar) -> AsyncIterator[None]:
     # read-only data directory shows at start-up.
     app.state.uploads.directory.mkdir(parents=True, exist_ok=True)
     configure(settings.max_dossier_bytes)
-    purge = asyncio.create_task(purge_uploads_forever(settings.data_dir / "uploads"))
     try:
-        yield
+        async with every(
+            "removing expired uploads",
+            partial(remove_expired_uploads, settings.data_dir / "uploads"),
+            PURGE_EVERY_SECONDS,
+        ):
+            yield
     finally:
-        purge.cancel()
-        with suppress(asyncio.CancelledError):
-            await purge
         await store.close()
