@@ -32,9 +32,16 @@ async def live() -> Liveness:
     return Liveness(status="alive")
 
 
+def _operation_id(handler: object, method: object, components: list) -> str:
+    """One id per path (HealthReady, Health): one handler serves both, and two operations
+    with one id would leave the app's generated types naming whichever came last."""
+    return "".join(str(c).title() for c in components if isinstance(c, str))
+
+
 @get(
     ["/health", "/health/ready"],
     tags=["operations"],
+    operation_id=_operation_id,
     summary="Ready: the database answers and every migration has run (503 otherwise)",
 )
 async def ready(state: State) -> Response[Health]:

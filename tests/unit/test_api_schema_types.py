@@ -66,3 +66,15 @@ def test_a_changed_answer_changes_the_types(node: str, tmp_path: Path):
     made = make_types(node, openapi, tmp_path)
     assert made != SCHEMA_TYPES.read_text("utf-8")
     assert "cursor_renamed" in made
+
+
+def test_every_operation_has_its_own_id():
+    """openapi-typescript keys operations by id: two with one id give types that name
+    whichever it met last, which differ with the document's key order."""
+    ids = [
+        operation["operationId"]
+        for path in document()["paths"].values()
+        for operation in path.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    ]
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
