@@ -4,6 +4,7 @@
 // `distinct` compares those of its fields that are visible, filled and error-free
 // ("no two of the filled fields"), so one empty field does not switch it off.
 
+import { holds } from './conditions';
 import { compareDateOrYear, daysBetween, hasTurned } from './dates';
 import type { DateOrYear } from './dates';
 import type { CrossEnv } from './env';
@@ -24,6 +25,7 @@ function make(check: Check, path: string, code: string, params: IssueParams): Is
 }
 
 function runCheck(check: Check, env: CrossEnv): Issue[] {
+  if (check.when !== undefined && !holds(check.when, env.valueOf)) return [];
   switch (check.check) {
     case 'not_before': {
       if (!env.usable(check.field) || !env.usable(check.reference)) return [];
@@ -50,6 +52,14 @@ function runCheck(check: Check, env: CrossEnv): Issue[] {
       if (!env.usable(check.field)) return [];
       const birth = dateAt(check.field, env);
       if (!birth || hasTurned(birth, check.years, env.today)) return [];
+      return [make(check, check.field, check.code, { years: check.years })];
+    }
+    case 'under_age': {
+      const birthPath = check.birth ?? check.field;
+      if (!env.usable(check.field) || !env.usable(birthPath)) return [];
+      const birth = dateAt(birthPath, env);
+      // The day before the birthday the person is still under `years`.
+      if (!birth || !hasTurned(birth, check.years, env.today)) return [];
       return [make(check, check.field, check.code, { years: check.years })];
     }
     case 'distinct': {

@@ -38,6 +38,8 @@ export interface TextField extends FieldBase {
   max_length?: number;
   min_length?: number;
   multiline?: boolean;
+  /** A `date` field's path: this text is that date in words, filled in from it. */
+  words_of_date?: string;
 }
 
 export interface PersonNameField extends FieldBase {
@@ -135,6 +137,8 @@ export type Severity = 'error' | 'warning';
 interface CheckBase {
   code?: string;
   severity?: Severity;
+  /** The check runs only when this holds. */
+  when?: Condition;
 }
 
 export interface NotBeforeCheck extends CheckBase {
@@ -158,13 +162,23 @@ export interface MinAgeCheck extends CheckBase {
   code: string;
 }
 
+export interface UnderAgeCheck extends CheckBase {
+  check: 'under_age';
+  /** Where the error goes: an option the age rules out, or the birth date itself. */
+  field: string;
+  /** The birth date; default `field`. */
+  birth?: string;
+  years: number;
+  code: string;
+}
+
 export interface DistinctCheck extends CheckBase {
   check: 'distinct';
   fields: readonly string[];
   code: string;
 }
 
-export type Check = NotBeforeCheck | DaysSinceCheck | MinAgeCheck | DistinctCheck;
+export type Check = NotBeforeCheck | DaysSinceCheck | MinAgeCheck | UnderAgeCheck | DistinctCheck;
 
 // ---------------------------------------------------------------- schema
 

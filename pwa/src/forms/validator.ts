@@ -1,7 +1,7 @@
 // validate(schema, answers, context) → {values, issues}: the TypeScript twin of the
 // Python validator in sync/forms/ (the authority). Steps:
 //   1. known paths normalized, empty values dropped; unknown paths set aside
-//   2. fill rules, in order
+//   2. fill rules, in order; then each empty date in words receives its date's words
 //   3. visibility (section, then field) from the filled values
 //   4. each visible field: `required` when empty (or a required checkbox is false), else
 //      its type's own rules
@@ -18,6 +18,7 @@ import { parseDate } from './dates';
 import type { CrossEnv, RuleIssue } from './env';
 import { fieldIssues } from './fieldRules';
 import { applyFillRules } from './fillRules';
+import { applyWordsOfDate } from './wordsOfDate';
 import { normalizeValue } from './normalize';
 import { indexSchema } from './schemaIndex';
 import type { Answers, Issue, JsonValue, Schema, ValidationContext, ValidationResult } from './types';
@@ -71,6 +72,7 @@ export function validate(schema: Schema, answers: Answers, context: ValidationCo
 
   // 2. Fill rules.
   applyFillRules(schema.fill_rules ?? [], filled, answered, index);
+  applyWordsOfDate(filled, index);
   const valueOf = (path: string) => filled.get(path);
 
   // 3. Visibility.
