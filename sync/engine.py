@@ -235,11 +235,22 @@ Handler = Callable[[Mutation, Any], Awaitable[tuple[DossierRecord, Applied]]]
 class MutationApplier:
     """Applies a device's mutations, one at a time, to the dossiers in `store`."""
 
-    def __init__(self, store: Store, actor: Actor, now: dt.datetime, today: dt.date) -> None:
+    def __init__(
+        self,
+        store: Store,
+        actor: Actor,
+        now: dt.datetime,
+        today: dt.date,
+        *,
+        day_of: Callable[[dt.datetime], dt.date],
+    ) -> None:
+        """`today`: the day `now` falls on where the law counts days; `day_of` gives that
+        day for any instant (the day a dossier was filed)."""
         self.store = store
         self.actor = actor
         self.now = now
         self.today = today
+        self.day_of = day_of
         self._current: DossierRecord | None = None
         # Each mutation kind of the protocol (sync/messages.py Kind), and what does it.
         self.handlers: Mapping[Kind, Handler] = {
@@ -458,11 +469,15 @@ class MutationApplier:
         )
         return "applied", []
 
-    async def _validated(self, record: DossierRecord) -> dict[str, Any]:
+    async def _validated(
+        self, record: DossierRecord, as_of: dt.date | None = None
+    ) -> dict[str, Any]:
+        """The dossier's values, validated as of `as_of` (default today)."""
         procedure = await self._procedure(record)
         context = await self.store.form_context()
+        today = as_of or self.today
         result = validate(
-            procedure.schema, record.fields, msgspec.structs.replace(context, today=self.today)
+            procedure.schema, record.fields, msgspec.structs.replace(context, today=today)
         )
         if result.has_errors:
             raise Rejected(*_issue_reasons(result.errors))
@@ -590,8 +605,11 @@ class MutationApplier:
                 candidate[path] = value
         saved = record.fields
         record.fields = candidate
+        # Judged as filed: ages and time limits count to the day of filing, not to the
+        # day a requested document came (a child under 6 then keeps the BHYT card).
+        filed = self.day_of(record.submitted_at) if record.submitted_at else None
         try:
-            values = await self._validated(record)
+            values = await self._validated(record, as_of=filed)
         finally:
             record.fields = saved
         from_state = record.state
