@@ -6,6 +6,7 @@ document. Both databases."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import AsyncIterator
 
 import msgspec
@@ -79,3 +80,107 @@ async def test_a_supplement_after_the_6th_birthday_keeps_the_card_asked_for_befo
     )
     [answer] = await person.sync()
     assert answer["status"] == "applied", answer["reasons"]
+
+
+def _death_answers(died: dt.date) -> dict[str, object]:
+    """A complete death registration, the wife asking, the death notice not yet dated."""
+    return {
+        "agency.province": "01",
+        "agency.commune": "00070",
+        "requester.full_name": "Lê Thị Hoa",
+        "requester.id_number": "001155012345",
+        "requester.residence": "Số 5 phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội",
+        "requester.relationship": "vo_chong",
+        "deceased.full_name": "Phạm Văn Bình",
+        "deceased.sex": "male",
+        "deceased.birth_date": "1950-03-02",
+        "deceased.ethnicity": "01",
+        "deceased.nationality": "VN",
+        "deceased.residence": "Số 5 phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội",
+        "deceased.id_number": "001050012345",
+        "death.date": died.isoformat(),
+        "death.place": "Bệnh viện Bạch Mai",
+        "death.notice_number": "123/GBT",
+        "death.notice_issuer": "Bệnh viện Bạch Mai",
+        "contact.phone": "0912345678",
+    }
+
+
+async def _death_dossier_asked_for_a_paper(
+    person: SyncDevice, desk: DeskOfficial, filed: dt.date
+) -> uuid.UUID:
+    """A death registered on the 14th day (the limit is 15), then the desk asks for the
+    paper that replaces the death notice."""
+    dossier = uuid7()
+    fields = _death_answers(filed - dt.timedelta(days=14))
+    person.queue("create_draft", dossier, {"procedure_code": "khai-tu", "fields": fields})
+    person.queue(
+        "attach", dossier, {"path": "attachments.death_notice", "sha256": fake_sha256("gbt")}, 1
+    )
+    person.queue("submit", dossier, {}, 2)
+    outcomes = await person.sync()
+    assert outcomes[-1]["status"] == "applied", outcomes[-1]
+    assert (await desk.act(dossier, "receive", {"message": "Đã nhận."})).status_code == 200
+    asked = await desk.act(
+        dossier,
+        "request_documents",
+        {
+            "documents": ["Giấy tờ thay giấy báo tử"],
+            "reason": "Giấy báo tử không rõ.",
+            "due_date": (filed + dt.timedelta(days=10)).isoformat(),
+        },
+    )
+    assert asked.status_code == 200, asked.text
+    return dossier
+
+
+async def _answer_with_notice_dated(
+    person: SyncDevice, dossier: uuid.UUID, notice_date: dt.date
+) -> dict[str, object]:
+    view = (await person.pull_all())[str(dossier)]
+    person.queue(
+        "answer_supplement",
+        dossier,
+        {
+            "message": "Đã bổ sung giấy tờ thay giấy báo tử.",
+            "changes": {
+                "attachments.death_notice": [fake_sha256("gbt"), fake_sha256("thay-gbt")],
+                "death.notice_number": "45/XN",
+                "death.notice_issuer": "UBND phường Hoàn Kiếm",
+                "death.notice_date": notice_date.isoformat(),
+            },
+        },
+        view["version"],
+    )
+    [answer] = await person.sync()
+    return answer
+
+
+async def test_a_supplement_may_carry_a_paper_issued_after_filing_and_before_today(
+    person: SyncDevice, desk: DeskOfficial, clock: SettableClock
+) -> None:
+    # The paper the desk asked for was issued yesterday, after the day of filing: "not in
+    # the future" is today's rule, while the 15-day limit still counts to the filing day
+    # (the death is 17 days old today).
+    filed = vn_date(clock.now())
+    dossier = await _death_dossier_asked_for_a_paper(person, desk, filed)
+
+    clock.advance(dt.timedelta(days=3))
+    answer = await _answer_with_notice_dated(person, dossier, filed + dt.timedelta(days=2))
+    assert answer["status"] == "applied", answer["reasons"]
+    fields = (await person.pull_all())[str(dossier)]["fields"]
+    assert fields["death.notice_date"] == (filed + dt.timedelta(days=2)).isoformat()
+
+
+async def test_a_supplement_may_not_carry_a_date_after_today(
+    person: SyncDevice, desk: DeskOfficial, clock: SettableClock
+) -> None:
+    filed = vn_date(clock.now())
+    dossier = await _death_dossier_asked_for_a_paper(person, desk, filed)
+
+    clock.advance(dt.timedelta(days=3))
+    answer = await _answer_with_notice_dated(person, dossier, filed + dt.timedelta(days=4))
+    assert answer["status"] == "rejected"
+    assert [(r["path"], r["code"]) for r in answer["reasons"]] == [
+        ("death.notice_date", "date_in_future")
+    ]
