@@ -470,15 +470,15 @@ class MutationApplier:
         return "applied", []
 
     async def _validated(
-        self, record: DossierRecord, as_of: dt.date | None = None
+        self, record: DossierRecord, filed_on: dt.date | None = None
     ) -> dict[str, Any]:
-        """The dossier's values, validated as of `as_of` (default today)."""
+        """The dossier's values, validated today; checks count ages and time limits to
+        `filed_on` (default today: a dossier being filed now)."""
         procedure = await self._procedure(record)
-        context = await self.store.form_context()
-        today = as_of or self.today
-        result = validate(
-            procedure.schema, record.fields, msgspec.structs.replace(context, today=today)
+        context = msgspec.structs.replace(
+            await self.store.form_context(), today=self.today, filed_on=filed_on
         )
+        result = validate(procedure.schema, record.fields, context)
         if result.has_errors:
             raise Rejected(*_issue_reasons(result.errors))
         await self._require_sent(
@@ -606,10 +606,12 @@ class MutationApplier:
         saved = record.fields
         record.fields = candidate
         # Judged as filed: ages and time limits count to the day of filing, not to the
-        # day a requested document came (a child under 6 then keeps the BHYT card).
-        filed = self.day_of(record.submitted_at) if record.submitted_at else None
+        # day a requested document came (a child under 6 then keeps the BHYT card). "Not
+        # in the future" stays today's rule: that document may be dated after the filing.
+        # (min: a clock set back never puts the filing after today.)
+        filed = min(self.day_of(record.submitted_at), self.today) if record.submitted_at else None
         try:
-            values = await self._validated(record, as_of=filed)
+            values = await self._validated(record, filed_on=filed)
         finally:
             record.fields = saved
         from_state = record.state

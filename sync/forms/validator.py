@@ -112,7 +112,7 @@ def validate(
         add(path, code, params)
 
     issues = [issue for path in fields for issue in found[path]]
-    issues += run_checks(schema.checks, fields, filled, usable, context.today)
+    issues += run_checks(schema.checks, fields, filled, usable, context.filing_day)
     issues += [Issue(path=path, code="unknown_field", severity="error") for path in sorted(unknown)]
     values = {path: filled[path] for path in fields if visible[path] and path in filled}
     return ValidationResult(values=values, issues=issues)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import msgspec
 import pytest
@@ -82,7 +83,7 @@ async def test_a_supplement_after_the_6th_birthday_keeps_the_card_asked_for_befo
     assert answer["status"] == "applied", answer["reasons"]
 
 
-def _death_answers(died: dt.date) -> dict[str, object]:
+def _death_answers(died: dt.date) -> dict[str, Any]:
     """A complete death registration, the wife asking, the death notice not yet dated."""
     return {
         "agency.province": "01",
@@ -136,7 +137,7 @@ async def _death_dossier_asked_for_a_paper(
 
 async def _answer_with_notice_dated(
     person: SyncDevice, dossier: uuid.UUID, notice_date: dt.date
-) -> dict[str, object]:
+) -> dict[str, Any]:
     view = (await person.pull_all())[str(dossier)]
     person.queue(
         "answer_supplement",
