@@ -3,6 +3,7 @@
 // crossRules.ts; other checks do not count).
 // `distinct` compares those of its fields that are visible, filled and error-free
 // ("no two of the filled fields"), so one empty field does not switch it off.
+// Ages and time limits count to the day of filing (env.filingDay), not to today.
 
 import { holds } from './conditions';
 import { compareDateOrYear, daysBetween, hasTurned } from './dates';
@@ -39,7 +40,7 @@ function runCheck(check: Check, env: CrossEnv): Issue[] {
       if (!env.usable(check.field)) return [];
       const a = dateAt(check.field, env);
       if (!a || a.kind !== 'date') return []; // a year-only value is skipped
-      const days = daysBetween(a, env.today);
+      const days = daysBetween(a, env.filingDay);
       const tooFew = check.min !== undefined && days < check.min;
       const tooMany = check.max !== undefined && days > check.max;
       if (!tooFew && !tooMany) return [];
@@ -51,7 +52,7 @@ function runCheck(check: Check, env: CrossEnv): Issue[] {
     case 'min_age': {
       if (!env.usable(check.field)) return [];
       const birth = dateAt(check.field, env);
-      if (!birth || hasTurned(birth, check.years, env.today)) return [];
+      if (!birth || hasTurned(birth, check.years, env.filingDay)) return [];
       return [make(check, check.field, check.code, { years: check.years })];
     }
     case 'under_age': {
@@ -59,7 +60,7 @@ function runCheck(check: Check, env: CrossEnv): Issue[] {
       if (!env.usable(check.field) || !env.usable(birthPath)) return [];
       const birth = dateAt(birthPath, env);
       // The day before the birthday the person is still under `years`.
-      if (!birth || !hasTurned(birth, check.years, env.today)) return [];
+      if (!birth || !hasTurned(birth, check.years, env.filingDay)) return [];
       return [make(check, check.field, check.code, { years: check.years })];
     }
     case 'distinct': {

@@ -200,8 +200,17 @@ export interface Issue {
 }
 
 export interface ValidationContext {
-  /** Today's date, `YYYY-MM-DD` (the server uses the date in Asia/Ho_Chi_Minh). */
+  /**
+   * Today's date, `YYYY-MM-DD` (the server uses the date in Asia/Ho_Chi_Minh): a field's
+   * own rules ("not in the future", the personal ID's year) hold against it.
+   */
   today: string;
+  /**
+   * The day of filing, `YYYY-MM-DD`, never after `today`; absent: today (a draft, a
+   * submission). Checks across fields count ages and time limits to it: a supplement
+   * answered later is judged as filed, while a paper it brings may be dated after filing.
+   */
+  filed_on?: string;
   /** Known province codes. */
   provinces: ReadonlySet<string> | readonly string[];
   /** Commune code → province code. */
