@@ -29,6 +29,7 @@ from prometheus_client import (
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from server.client_address import trusted_networks
 from server.clock import utcnow
 from server.notify.tables import OutboxMessage
 from server.observability.metrics import POOL_CONNECTIONS, POOL_LIMITS
@@ -47,14 +48,31 @@ def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
-def allowed(settings: Settings, peer: str | None) -> bool:
-    if not peer or not settings.metrics_allow:
+def allowed(settings: Settings, peer: str | None, relayed: bool = False) -> bool:
+    """Whether `peer` may read /metrics. Never a request a trusted proxy relays
+    (`relayed`): the allowed network is often the private one the balancer stands
+    in, and what it relays comes from anyone; a scraper connects to the host."""
+    if not peer or not settings.metrics_allow or relayed:
         return False
     try:
         address = ipaddress.ip_address(peer)
     except ValueError:
         return False
     return any(address in ipaddress.ip_network(n) for n in settings.metrics_allow)
+
+
+def _relayed(request: Request, settings: Settings) -> bool:
+    """A trusted proxy passes the request on for a client (it names one in
+    X-Forwarded-For or Forwarded, as nginx always does)."""
+    if not settings.trusted_proxies or request.client is None:
+        return False
+    try:
+        peer = ipaddress.ip_address(request.client.host)
+    except ValueError:
+        return False
+    if not any(peer in network for network in trusted_networks(settings.trusted_proxies)):
+        return False
+    return "x-forwarded-for" in request.headers or "forwarded" in request.headers
 
 
 def refresh_pool_gauges(engine: Engine) -> None:
@@ -118,7 +136,7 @@ def _aware(moment: datetime | str) -> datetime:
 async def metrics(request: Request, state: State) -> Response[bytes]:
     settings: Settings = state.settings
     peer = request.client.host if request.client else None
-    if not allowed(settings, peer):
+    if not allowed(settings, peer, _relayed(request, settings)):
         raise ProblemError(
             403,
             "metrics_not_allowed",
