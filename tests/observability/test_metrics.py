@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import httpx
 import msgspec
@@ -221,7 +222,7 @@ async def test_metrics_only_for_the_allowed_peers(settings: Settings) -> None:
         (("10.0.5.0/24",), ("10.0.5.7", 9090), 200),
         (("127.0.0.1/32",), ("198.51.100.9", 1234), 403),
     ):
-        app = create_app(msgspec.structs.replace(settings, metrics_allow=allow))
+        app: Any = create_app(msgspec.structs.replace(settings, metrics_allow=allow))
         async with LifespanManager(app):
             transport = httpx.ASGITransport(app=app, client=peer)
             async with httpx.AsyncClient(transport=transport, base_url="http://x") as http:
@@ -246,7 +247,7 @@ async def test_metrics_are_not_read_through_the_balancer(settings: Settings) -> 
     (the balancer's own address is allowed for a scraper on its machine, which
     connects to the host directly and names no client)."""
     balancer = ("10.0.5.10", 40000)
-    app = create_app(
+    app: Any = create_app(
         msgspec.structs.replace(
             settings, metrics_allow=("10.0.5.0/24",), trusted_proxies=("10.0.5.10",)
         )
