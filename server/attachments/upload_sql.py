@@ -39,11 +39,13 @@ HEAD_BYTES = Statement(
     "SELECT start, substr(data, 1, :n) AS head FROM upload_part "
     "WHERE upload_id = :id AND start < :before ORDER BY start",
 )
-# The parts from `start` on, a few at a time (the finish streams them to a file).
+# The parts that begin from `start` up to (not including) `before`: a batch by bytes,
+# whatever the parts' sizes (the finish streams them to a file). A client may send a
+# file a few bytes a chunk; read a few parts at a time it took hours to read back.
 PARTS_FROM = Statement(
     "parts_from",
     "SELECT start, data FROM upload_part WHERE upload_id = :id AND start >= :start "
-    "ORDER BY start LIMIT :limit",
+    "AND start < :before ORDER BY start",
 )
 # This process finishes the upload: every byte is in, nobody finished it, and nobody
 # is finishing it (or their claim lapsed: that process died).

@@ -401,25 +401,30 @@ class Uploads:
             await asyncio.sleep(FINISH_POLL_SECONDS)
 
     async def _copy_parts(self, row: dict, target: Path) -> str:
-        """Write the upload's parts, in order, to `target`; their SHA-256. A few parts
-        are in memory at a time, never the whole file."""
+        """Write the upload's parts, in order, to `target`; their SHA-256. The parts
+        that begin within FINISH_BATCH_BYTES are in memory at a time (at most that and
+        one chunk more), never the whole file; one query and one write per batch,
+        however small the parts."""
         digest = hashlib.sha256()
-        limit = max(1, FINISH_BATCH_BYTES // self.settings.upload_chunk_size)
         position = 0
         with target.open("wb") as out:
             while position < row["length"]:
                 parts = await self.sql.fetch(
-                    q.PARTS_FROM, id=row["id"], start=position, limit=limit
+                    q.PARTS_FROM,
+                    id=row["id"],
+                    start=position,
+                    before=position + FINISH_BATCH_BYTES,
                 )
                 if not parts:
                     raise _lost()
+                batch = bytearray()
                 for part in parts:
-                    if part["start"] != position:
+                    if part["start"] != position + len(batch):
                         raise _lost()
-                    data = bytes(part["data"])
-                    await anyio.to_thread.run_sync(out.write, data)
-                    digest.update(data)
-                    position += len(data)
+                    batch += part["data"]
+                await anyio.to_thread.run_sync(out.write, batch)
+                digest.update(batch)
+                position += len(batch)
             if position != row["length"]:
                 raise _lost()
         return digest.hexdigest()
