@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from harness import samples
+from harness.sync_client import SyncDevice
 from harness.tus_client import TUS
 from server.attachments.gc import remove_expired_uploads
 from server.attachments.tables import Blob, Upload, UploadPart
@@ -58,6 +59,15 @@ async def commit_all_but_finish(host: Host, url: str, data: bytes) -> None:
     while offset < len(data):
         await host.app.state.uploads.commit(Who, upload_id, offset, data[offset : offset + CHUNK])
         offset += CHUNK
+
+
+@pytest.fixture
+async def other_device(hosts: tuple[Host, Host]) -> AsyncIterator[SyncDevice]:
+    """Another citizen's device."""
+    a, _ = hosts
+    device = await device_for(a.app, await make_account("citizen"))
+    async with aclosing(device.http):
+        yield device
 
 
 @pytest.fixture
@@ -278,3 +288,66 @@ async def test_a_file_sent_in_tiny_chunks_is_read_back_by_the_megabyte(
     assert r.status_code == 200 and "motcua-file-seal" in r.headers, r.text
     await assert_stored(a, data)
     assert len(reads) <= -(-len(data) // FINISH_BATCH_BYTES), len(reads)  # rounded up
+
+
+class PausingStore:
+    """The host's real blob store, which stops after storing a file until let go: the
+    moment between a finish storing the bytes and recording them."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+        self.stored = asyncio.Event()
+        self.go_on = asyncio.Event()
+
+    def __getattr__(self, name: str):
+        return getattr(self.store, name)
+
+    async def put_file(self, key, source) -> None:
+        await self.store.put_file(key, source)
+        self.stored.set()
+        await self.go_on.wait()
+
+
+async def test_a_terminate_and_the_cleanup_between_storing_and_recording(
+    hosts: tuple[Host, Host], other_device: SyncDevice
+) -> None:
+    """A finishes an upload: it has stored the bytes and not yet recorded them when
+    the client terminates the upload (on B) and the cleanup runs (on B). Were the
+    upload removed at once, the stored object would have no row and no open upload,
+    the cleanup would remove it, and A would then record a blob whose bytes are gone:
+    whoever sends the same file later is told the server has it already, and their
+    file is lost. The terminate waits for the finish instead."""
+    from server.attachments.gc import collect
+
+    a, b = hosts
+    data = samples.pdf(2 * CHUNK, seed=85)
+    sha = samples.sha(data)
+    url = await a.create(data)
+    await commit_all_but_finish(a, url, data)
+    uploads = a.app.state.uploads
+    pausing = PausingStore(uploads.store)
+    uploads.store = pausing
+    finishing = asyncio.create_task(a.head(url))
+    await asyncio.wait_for(pausing.stored.wait(), 30)
+    terminating = asyncio.create_task(b.http.delete(url))
+    await asyncio.wait({terminating}, timeout=1)  # done at once, before the fix
+    await collect(b.app.state.engine, b.settings, b.app.state.blob_store)
+    pausing.go_on.set()
+    finished, terminated = await finishing, await terminating
+    uploads.store = pausing.store
+    no_5xx(finished, terminated)
+    assert terminated.status_code == 204, terminated.text
+    assert not await Upload.exists().where(Upload.id == url.rsplit("/", 1)[-1])
+    assert await parts_of(url.rsplit("/", 1)[-1]) == 0
+    # Another account sends the same file: the server has its bytes, for both.
+    other = Host("A, another account", a.app, other_device)
+    try:
+        again = await other.create(data)
+        assert (await other.patch(again, 0, data[:CHUNK])).status_code == 204
+        r = await other.patch(again, CHUNK, data[CHUNK:])
+        assert r.status_code == 204 and "motcua-file-seal" in r.headers, r.text
+        for host in (a, other):
+            r = await host.http.get(f"/api/blobs/{sha}")
+            assert r.status_code == 200, (host.name, r.status_code, r.text)
+    finally:
+        await other.http.aclose()
