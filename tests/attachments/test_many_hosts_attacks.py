@@ -351,3 +351,31 @@ async def test_a_terminate_and_the_cleanup_between_storing_and_recording(
             assert r.status_code == 200, (host.name, r.status_code, r.text)
     finally:
         await other.http.aclose()
+
+
+async def test_the_cleanup_leaves_an_upload_being_finished(hosts: tuple[Host, Host]) -> None:
+    """An upload whose every byte arrived just before it expired is being finished on
+    A when the cleanup runs on B: it stays until it is finished (removed, its stored
+    object would have no row and no open upload, and the cleanup would take it)."""
+    a, b = hosts
+    data = samples.pdf(CHUNK, seed=86)
+    url = await a.create(data)
+    upload_id = url.rsplit("/", 1)[-1]
+    await commit_all_but_finish(a, url, data)
+    now = dt.datetime.now(dt.UTC)
+    await Upload.update(
+        {
+            Upload.expires_at: now - dt.timedelta(seconds=1),
+            Upload.finishing_until: now + dt.timedelta(seconds=60),  # A's live claim
+        }
+    ).where(Upload.id == upload_id)
+    removed, _ = await remove_expired_uploads(b.uploads_dir)
+    assert await Upload.exists().where(Upload.id == upload_id)
+    assert await parts_of(upload_id) == 1
+    # Once the claim lapses (A died), the cleanup takes it.
+    await Upload.update({Upload.finishing_until: now - dt.timedelta(seconds=1)}).where(
+        Upload.id == upload_id
+    )
+    await remove_expired_uploads(b.uploads_dir)
+    assert not await Upload.exists().where(Upload.id == upload_id)
+    assert await parts_of(upload_id) == 0
