@@ -69,12 +69,24 @@ SET_MEDIA_TYPE = Statement(
 )
 DELETE_PARTS = Statement("delete_parts", "DELETE FROM upload_part WHERE upload_id = :id")
 DELETE_UPLOAD = Statement("delete_upload", "DELETE FROM upload WHERE id = :id")
+# A termination: the upload goes unless a process is finishing it. Between storing the
+# file and recording it, the open upload is what keeps the cleanup off the stored
+# object (gc.py); removed then, the cleanup could delete the bytes of a blob about to
+# be recorded.
+TERMINATE = Statement(
+    "terminate",
+    "DELETE FROM upload WHERE id = :id "
+    "AND (finishing_until IS NULL OR finishing_until <= :now) RETURNING id",
+)
 # Expired uploads (unfinished ones abandoned, finished ones no longer needed for a
 # HEAD), from any host; their parts go with them (ON DELETE CASCADE). The condition
-# is checked again at deletion: a PATCH that just extended one keeps it.
+# is checked again at deletion: a PATCH that just extended one keeps it, and one a
+# process is finishing stays until it is finished (see TERMINATE).
 EXPIRED_UPLOADS = Statement("expired_uploads", "SELECT id FROM upload WHERE expires_at <= :now")
 DELETE_EXPIRED_UPLOAD = Statement(
-    "delete_expired_upload", "DELETE FROM upload WHERE id = :id AND expires_at <= :now"
+    "delete_expired_upload",
+    "DELETE FROM upload WHERE id = :id AND expires_at <= :now "
+    "AND (finishing_until IS NULL OR finishing_until <= :now)",
 )
 # Parts whose upload is gone without them (belt and braces behind the cascade).
 DELETE_ORPHAN_PARTS = Statement(

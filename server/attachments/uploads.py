@@ -508,5 +508,16 @@ class Uploads:
             await self.sql.execute(q.DELETE_UPLOAD, id=upload_id)
 
     async def terminate(self, principal: Principal, upload_id: str) -> None:
+        """Remove the caller's upload and its parts; while a process (on any host) is
+        finishing it, wait for the finish first (the file is then stored and recorded,
+        and only the upload goes): see upload_sql.TERMINATE."""
         await self.load(principal, upload_id)
-        await self.discard(upload_id)
+        while True:
+            async with write_transaction(self.db):
+                gone = await self.sql.fetch(q.TERMINATE, id=upload_id, now=utcnow())
+                if gone:
+                    await self.sql.execute(q.DELETE_PARTS, id=upload_id)
+                    return
+            if not await self.sql.fetch(q.UPLOAD, id=upload_id):
+                return  # removed meanwhile (another terminate, the cleanup)
+            await asyncio.sleep(FINISH_POLL_SECONDS)
