@@ -369,7 +369,7 @@ async def test_the_cleanup_leaves_an_upload_being_finished(hosts: tuple[Host, Ho
             Upload.finishing_until: now + dt.timedelta(seconds=60),  # A's live claim
         }
     ).where(Upload.id == upload_id)
-    removed, _ = await remove_expired_uploads(b.uploads_dir)
+    await remove_expired_uploads(b.uploads_dir)
     assert await Upload.exists().where(Upload.id == upload_id)
     assert await parts_of(upload_id) == 1
     # Once the claim lapses (A died), the cleanup takes it.
