@@ -29,7 +29,6 @@ from prometheus_client import (
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from server.client_address import trusted_networks
 from server.clock import utcnow
 from server.notify.tables import OutboxMessage
 from server.observability.metrics import POOL_CONNECTIONS, POOL_LIMITS
@@ -61,17 +60,11 @@ def allowed(settings: Settings, peer: str | None, relayed: bool = False) -> bool
     return any(address in ipaddress.ip_network(n) for n in settings.metrics_allow)
 
 
-def _relayed(request: Request, settings: Settings) -> bool:
-    """A trusted proxy passes the request on for a client (it names one in
-    X-Forwarded-For or Forwarded, as nginx always does)."""
-    if not settings.trusted_proxies or request.client is None:
-        return False
-    try:
-        peer = ipaddress.ip_address(request.client.host)
-    except ValueError:
-        return False
-    if not any(peer in network for network in trusted_networks(settings.trusted_proxies)):
-        return False
+def _relayed(request: Request) -> bool:
+    """A proxy passes the request on for a client: it names one in X-Forwarded-For or
+    Forwarded, as nginx always does. Whether or not the proxy is among the trusted
+    ones (MOTCUA_TRUSTED_PROXIES may be left unset behind one): a scraper connecting
+    to the host itself sends neither."""
     return "x-forwarded-for" in request.headers or "forwarded" in request.headers
 
 
@@ -136,7 +129,7 @@ def _aware(moment: datetime | str) -> datetime:
 async def metrics(request: Request, state: State) -> Response[bytes]:
     settings: Settings = state.settings
     peer = request.client.host if request.client else None
-    if not allowed(settings, peer, _relayed(request, settings)):
+    if not allowed(settings, peer, _relayed(request)):
         raise ProblemError(
             403,
             "metrics_not_allowed",

@@ -264,3 +264,10 @@ async def test_metrics_are_not_read_through_the_balancer(settings: Settings) -> 
     # A client through the balancer cannot name an allowed address either.
     assert forged.status_code == 403, forged.text
     assert direct.status_code == 200, direct.text
+    # Nor when the balancer was left out of MOTCUA_TRUSTED_PROXIES.
+    app = create_app(msgspec.structs.replace(settings, metrics_allow=("10.0.5.0/24",)))
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app, client=balancer)
+        async with httpx.AsyncClient(transport=transport, base_url="http://x") as http:
+            relayed = await http.get("/metrics", headers={"X-Forwarded-For": "198.51.100.9"})
+    assert relayed.status_code == 403, relayed.text
