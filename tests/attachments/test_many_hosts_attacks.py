@@ -379,3 +379,47 @@ async def test_the_cleanup_leaves_an_upload_being_finished(hosts: tuple[Host, Ho
     await remove_expired_uploads(b.uploads_dir)
     assert not await Upload.exists().where(Upload.id == upload_id)
     assert await parts_of(upload_id) == 0
+
+
+async def test_a_finish_outrun_by_another_host_leaves_the_finished_upload(
+    hosts: tuple[Host, Host], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A is reading an upload's parts back when its finishing claim lapses (a slow
+    disk, a long queue of file checks); B takes the finish over, stores and records
+    the file and removes the parts. A then finds the parts gone: the upload is
+    finished, not lost, and A must not remove it (the client's next HEAD would be a
+    404 and it would send the whole file again)."""
+    from server.attachments import upload_sql as q
+    from server.attachments.uploads import FINISH_BATCH_BYTES
+    from server.sql import Sql
+
+    a, b = hosts
+    data = samples.pdf(FINISH_BATCH_BYTES + 300_000, seed=87)
+    url = await a.create(data)
+    upload_id = url.rsplit("/", 1)[-1]
+    await commit_all_but_finish(a, url, data)
+
+    paused, go_on = asyncio.Event(), asyncio.Event()
+    fetch = Sql.fetch
+
+    async def fetch_pausing_once(self, statement, **values):  # the real fetch
+        if statement is q.PARTS_FROM and values["start"] > 0 and not paused.is_set():
+            paused.set()  # A, between its first batch and its second
+            await go_on.wait()
+        return await fetch(self, statement, **values)
+
+    monkeypatch.setattr(Sql, "fetch", fetch_pausing_once)
+    slow = asyncio.create_task(a.head(url))
+    await asyncio.wait_for(paused.wait(), 30)
+    lapsed = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    await Upload.update({Upload.finishing_until: lapsed}).where(Upload.id == upload_id)
+    taken_over = await b.head(url)
+    assert taken_over.status_code == 200 and "motcua-file-seal" in taken_over.headers
+    go_on.set()
+    late = await slow
+    no_5xx(late)
+    assert late.status_code == 200 and "motcua-file-seal" in late.headers, late.status_code
+    for host in (a, b):
+        r = await host.head(url)
+        assert r.status_code == 200 and r.headers["upload-offset"] == str(len(data)), host.name
+    await assert_stored(a, data)
