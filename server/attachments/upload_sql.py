@@ -68,7 +68,9 @@ SET_MEDIA_TYPE = Statement(
     "set_media_type", "UPDATE upload SET media_type = :media_type WHERE id = :id"
 )
 DELETE_PARTS = Statement("delete_parts", "DELETE FROM upload_part WHERE upload_id = :id")
-DELETE_UPLOAD = Statement("delete_upload", "DELETE FROM upload WHERE id = :id")
+DELETE_UNFINISHED_UPLOAD = Statement(
+    "delete_unfinished_upload", "DELETE FROM upload WHERE id = :id AND completed_at IS NULL"
+)
 # A termination: the upload goes unless a process is finishing it. Between storing the
 # file and recording it, the open upload is what keeps the cleanup off the stored
 # object (gc.py); removed then, the cleanup could delete the bytes of a blob about to

@@ -384,12 +384,18 @@ class Uploads:
             if claimed:
                 try:
                     return await self._finish(claimed[0])
-                except BaseException:
+                except BaseException as exc:
                     # Refused (the row is gone), or failed midway (a full disk, the
                     # store unreachable): the next request may try again at once.
                     with suppress(Exception):
                         async with write_transaction(self.db):
                             await self.sql.execute(q.RELEASE_FINISH, id=upload_id, claim=claim)
+                    if isinstance(exc, UploadProblem):
+                        # The parts went because another process, which took over
+                        # our lapsed claim, finished the upload: so it is.
+                        fresh = await self.sql.fetch(q.UPLOAD, id=upload_id)
+                        if fresh and fresh[0]["completed_at"] is not None:
+                            return fresh[0]
                     raise
             fresh = await self.sql.fetch(q.UPLOAD, id=upload_id)
             if not fresh:
@@ -503,9 +509,12 @@ class Uploads:
     # -- termination ----------------------------------------------------------
 
     async def discard(self, upload_id: str) -> None:
+        """Remove a refused or lost upload and its parts; never a finished one (a
+        finish whose claim lapsed finds the parts gone when another process finished
+        the upload meanwhile)."""
         async with write_transaction(self.db):
             await self.sql.execute(q.DELETE_PARTS, id=upload_id)
-            await self.sql.execute(q.DELETE_UPLOAD, id=upload_id)
+            await self.sql.execute(q.DELETE_UNFINISHED_UPLOAD, id=upload_id)
 
     async def terminate(self, principal: Principal, upload_id: str) -> None:
         """Remove the caller's upload and its parts; while a process (on any host) is
