@@ -186,8 +186,15 @@ async def test_metrics_are_not_served_through_the_balancer(
         httpx.AsyncClient(base_url=nginx.url) as http,
     ):
         metrics = await http.get("/metrics")
+        # The host's router answers /metrics for these too (a trailing slash, an
+        # encoded letter, a query).
+        others = [
+            await http.get(path)
+            for path in ("/metrics/", "/metrics//", "/%6detrics", "/metrics?x=1", "/metrics/?x")
+        ]
         health = await http.get("/health/ready")
     assert metrics.status_code == 404
+    assert [r.status_code for r in others] == [404] * len(others)
     assert [s.path for s in host.seen] == ["/health/ready"]
     assert health.status_code == 204
 
