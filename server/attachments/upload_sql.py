@@ -39,11 +39,13 @@ HEAD_BYTES = Statement(
     "SELECT start, substr(data, 1, :n) AS head FROM upload_part "
     "WHERE upload_id = :id AND start < :before ORDER BY start",
 )
-# The parts from `start` on, a few at a time (the finish streams them to a file).
+# The parts that begin from `start` up to (not including) `before`: a batch by bytes,
+# whatever the parts' sizes (the finish streams them to a file). A client may send a
+# file a few bytes a chunk; read a few parts at a time it took hours to read back.
 PARTS_FROM = Statement(
     "parts_from",
     "SELECT start, data FROM upload_part WHERE upload_id = :id AND start >= :start "
-    "ORDER BY start LIMIT :limit",
+    "AND start < :before ORDER BY start",
 )
 # This process finishes the upload: every byte is in, nobody finished it, and nobody
 # is finishing it (or their claim lapsed: that process died).
@@ -66,13 +68,27 @@ SET_MEDIA_TYPE = Statement(
     "set_media_type", "UPDATE upload SET media_type = :media_type WHERE id = :id"
 )
 DELETE_PARTS = Statement("delete_parts", "DELETE FROM upload_part WHERE upload_id = :id")
-DELETE_UPLOAD = Statement("delete_upload", "DELETE FROM upload WHERE id = :id")
+DELETE_UNFINISHED_UPLOAD = Statement(
+    "delete_unfinished_upload", "DELETE FROM upload WHERE id = :id AND completed_at IS NULL"
+)
+# A termination: the upload goes unless a process is finishing it. Between storing the
+# file and recording it, the open upload is what keeps the cleanup off the stored
+# object (gc.py); removed then, the cleanup could delete the bytes of a blob about to
+# be recorded.
+TERMINATE = Statement(
+    "terminate",
+    "DELETE FROM upload WHERE id = :id "
+    "AND (finishing_until IS NULL OR finishing_until <= :now) RETURNING id",
+)
 # Expired uploads (unfinished ones abandoned, finished ones no longer needed for a
 # HEAD), from any host; their parts go with them (ON DELETE CASCADE). The condition
-# is checked again at deletion: a PATCH that just extended one keeps it.
+# is checked again at deletion: a PATCH that just extended one keeps it, and one a
+# process is finishing stays until it is finished (see TERMINATE).
 EXPIRED_UPLOADS = Statement("expired_uploads", "SELECT id FROM upload WHERE expires_at <= :now")
 DELETE_EXPIRED_UPLOAD = Statement(
-    "delete_expired_upload", "DELETE FROM upload WHERE id = :id AND expires_at <= :now"
+    "delete_expired_upload",
+    "DELETE FROM upload WHERE id = :id AND expires_at <= :now "
+    "AND (finishing_until IS NULL OR finishing_until <= :now)",
 )
 # Parts whose upload is gone without them (belt and braces behind the cascade).
 DELETE_ORPHAN_PARTS = Statement(

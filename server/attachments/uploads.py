@@ -384,12 +384,18 @@ class Uploads:
             if claimed:
                 try:
                     return await self._finish(claimed[0])
-                except BaseException:
+                except BaseException as exc:
                     # Refused (the row is gone), or failed midway (a full disk, the
                     # store unreachable): the next request may try again at once.
                     with suppress(Exception):
                         async with write_transaction(self.db):
                             await self.sql.execute(q.RELEASE_FINISH, id=upload_id, claim=claim)
+                    if isinstance(exc, UploadProblem):
+                        # The parts went because another process, which took over
+                        # our lapsed claim, finished the upload: so it is.
+                        fresh = await self.sql.fetch(q.UPLOAD, id=upload_id)
+                        if fresh and fresh[0]["completed_at"] is not None:
+                            return fresh[0]
                     raise
             fresh = await self.sql.fetch(q.UPLOAD, id=upload_id)
             if not fresh:
@@ -401,25 +407,30 @@ class Uploads:
             await asyncio.sleep(FINISH_POLL_SECONDS)
 
     async def _copy_parts(self, row: dict, target: Path) -> str:
-        """Write the upload's parts, in order, to `target`; their SHA-256. A few parts
-        are in memory at a time, never the whole file."""
+        """Write the upload's parts, in order, to `target`; their SHA-256. The parts
+        that begin within FINISH_BATCH_BYTES are in memory at a time (at most that and
+        one chunk more), never the whole file; one query and one write per batch,
+        however small the parts."""
         digest = hashlib.sha256()
-        limit = max(1, FINISH_BATCH_BYTES // self.settings.upload_chunk_size)
         position = 0
         with target.open("wb") as out:
             while position < row["length"]:
                 parts = await self.sql.fetch(
-                    q.PARTS_FROM, id=row["id"], start=position, limit=limit
+                    q.PARTS_FROM,
+                    id=row["id"],
+                    start=position,
+                    before=position + FINISH_BATCH_BYTES,
                 )
                 if not parts:
                     raise _lost()
+                batch = bytearray()
                 for part in parts:
-                    if part["start"] != position:
+                    if part["start"] != position + len(batch):
                         raise _lost()
-                    data = bytes(part["data"])
-                    await anyio.to_thread.run_sync(out.write, data)
-                    digest.update(data)
-                    position += len(data)
+                    batch += part["data"]
+                await anyio.to_thread.run_sync(out.write, batch)
+                digest.update(batch)
+                position += len(batch)
             if position != row["length"]:
                 raise _lost()
         return digest.hexdigest()
@@ -498,10 +509,24 @@ class Uploads:
     # -- termination ----------------------------------------------------------
 
     async def discard(self, upload_id: str) -> None:
+        """Remove a refused or lost upload and its parts; never a finished one (a
+        finish whose claim lapsed finds the parts gone when another process finished
+        the upload meanwhile)."""
         async with write_transaction(self.db):
             await self.sql.execute(q.DELETE_PARTS, id=upload_id)
-            await self.sql.execute(q.DELETE_UPLOAD, id=upload_id)
+            await self.sql.execute(q.DELETE_UNFINISHED_UPLOAD, id=upload_id)
 
     async def terminate(self, principal: Principal, upload_id: str) -> None:
+        """Remove the caller's upload and its parts; while a process (on any host) is
+        finishing it, wait for the finish first (the file is then stored and recorded,
+        and only the upload goes): see upload_sql.TERMINATE."""
         await self.load(principal, upload_id)
-        await self.discard(upload_id)
+        while True:
+            async with write_transaction(self.db):
+                gone = await self.sql.fetch(q.TERMINATE, id=upload_id, now=utcnow())
+                if gone:
+                    await self.sql.execute(q.DELETE_PARTS, id=upload_id)
+                    return
+            if not await self.sql.fetch(q.UPLOAD, id=upload_id):
+                return  # removed meanwhile (another terminate, the cleanup)
+            await asyncio.sleep(FINISH_POLL_SECONDS)

@@ -47,14 +47,25 @@ def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
-def allowed(settings: Settings, peer: str | None) -> bool:
-    if not peer or not settings.metrics_allow:
+def allowed(settings: Settings, peer: str | None, relayed: bool = False) -> bool:
+    """Whether `peer` may read /metrics. Never a request a trusted proxy relays
+    (`relayed`): the allowed network is often the private one the balancer stands
+    in, and what it relays comes from anyone; a scraper connects to the host."""
+    if not peer or not settings.metrics_allow or relayed:
         return False
     try:
         address = ipaddress.ip_address(peer)
     except ValueError:
         return False
     return any(address in ipaddress.ip_network(n) for n in settings.metrics_allow)
+
+
+def _relayed(request: Request) -> bool:
+    """A proxy passes the request on for a client: it names one in X-Forwarded-For or
+    Forwarded, as nginx always does. Whether or not the proxy is among the trusted
+    ones (MOTCUA_TRUSTED_PROXIES may be left unset behind one): a scraper connecting
+    to the host itself sends neither."""
+    return "x-forwarded-for" in request.headers or "forwarded" in request.headers
 
 
 def refresh_pool_gauges(engine: Engine) -> None:
@@ -118,7 +129,7 @@ def _aware(moment: datetime | str) -> datetime:
 async def metrics(request: Request, state: State) -> Response[bytes]:
     settings: Settings = state.settings
     peer = request.client.host if request.client else None
-    if not allowed(settings, peer):
+    if not allowed(settings, peer, _relayed(request)):
         raise ProblemError(
             403,
             "metrics_not_allowed",

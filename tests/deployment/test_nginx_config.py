@@ -186,8 +186,15 @@ async def test_metrics_are_not_served_through_the_balancer(
         httpx.AsyncClient(base_url=nginx.url) as http,
     ):
         metrics = await http.get("/metrics")
+        # The host's router answers /metrics for these too (a trailing slash, an
+        # encoded letter, a query).
+        others = [
+            await http.get(path)
+            for path in ("/metrics/", "/metrics//", "/%6detrics", "/metrics?x=1", "/metrics/?x")
+        ]
         health = await http.get("/health/ready")
     assert metrics.status_code == 404
+    assert [r.status_code for r in others] == [404] * len(others)
     assert [s.path for s in host.seen] == ["/health/ready"]
     assert health.status_code == 204
 
@@ -294,3 +301,28 @@ def test_the_production_examples_pass_nginx_t(nginx_installed: None, tmp_path: P
     assert str(chain) in listen and str(private) in listen and "listen 443 ssl" in listen
     output = Nginx(tmp_path / "nginx", [8000, 8001, 8002], listen=listen).check()
     assert "syntax is ok" in output and "warn" not in output
+
+
+async def test_a_client_cannot_hide_behind_the_proxy_with_a_forwarded_header(
+    host: RecordingHost, tmp_path: Path
+) -> None:
+    """nginx maintains X-Forwarded-For; a Forwarded header passed through as the client
+    wrote it disagrees with it, and then the host believes neither and takes the
+    proxy's own address: the client would leave its sign-in limit's bucket for the
+    proxy's and the audit would name the proxy instead of it."""
+    from server.client_address import client_address, trusted_networks
+
+    client = "127.0.0.2"
+    async with nginx_before([host.port], tmp_path) as nginx:
+        transport = httpx.AsyncHTTPTransport(local_address=client)
+        async with httpx.AsyncClient(transport=transport, base_url=nginx.url) as http:
+            await http.get("/api/x", headers={"Forwarded": "for=203.0.113.7"})
+            await http.get("/api/x", headers={"Forwarded": "for=unknown"})
+            await http.get("/api/x", headers={"Forwarded": 'for="[::1]"; by=_x'})
+    assert len(host.seen) == 3
+    for seen in host.seen:
+        scope = {
+            "client": ("127.0.0.1", 50000),  # nginx, the trusted proxy
+            "headers": [(k.encode(), v.encode()) for k, v in seen.headers.items()],
+        }
+        assert client_address(scope, trusted_networks("127.0.0.1")) == client, seen.headers

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import httpx
 import msgspec
@@ -221,7 +222,7 @@ async def test_metrics_only_for_the_allowed_peers(settings: Settings) -> None:
         (("10.0.5.0/24",), ("10.0.5.7", 9090), 200),
         (("127.0.0.1/32",), ("198.51.100.9", 1234), 403),
     ):
-        app = create_app(msgspec.structs.replace(settings, metrics_allow=allow))
+        app: Any = create_app(msgspec.structs.replace(settings, metrics_allow=allow))
         async with LifespanManager(app):
             transport = httpx.ASGITransport(app=app, client=peer)
             async with httpx.AsyncClient(transport=transport, base_url="http://x") as http:
@@ -238,3 +239,35 @@ def test_a_bad_allow_list_is_refused_at_start(raw: str) -> None:
 
     with pytest.raises(SettingsError, match="MOTCUA_METRICS_ALLOW"):
         load_settings({"MOTCUA_METRICS_ALLOW": raw})
+
+
+async def test_metrics_are_not_read_through_the_balancer(settings: Settings) -> None:
+    """The allowed network is often the private one, where the balancer also stands:
+    a request the balancer relays comes from anyone on the internet, and is refused
+    (the balancer's own address is allowed for a scraper on its machine, which
+    connects to the host directly and names no client)."""
+    balancer = ("10.0.5.10", 40000)
+    app: Any = create_app(
+        msgspec.structs.replace(
+            settings, metrics_allow=("10.0.5.0/24",), trusted_proxies=("10.0.5.10",)
+        )
+    )
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app, client=balancer)
+        async with httpx.AsyncClient(transport=transport, base_url="http://x") as http:
+            relayed = await http.get("/metrics", headers={"X-Forwarded-For": "198.51.100.9"})
+            forged = await http.get("/metrics", headers={"X-Forwarded-For": "10.0.5.7"})
+            rfc7239 = await http.get("/metrics", headers={"Forwarded": "for=198.51.100.9"})
+            direct = await http.get("/metrics")
+    assert relayed.status_code == 403, relayed.text
+    assert rfc7239.status_code == 403, rfc7239.text
+    # A client through the balancer cannot name an allowed address either.
+    assert forged.status_code == 403, forged.text
+    assert direct.status_code == 200, direct.text
+    # Nor when the balancer was left out of MOTCUA_TRUSTED_PROXIES.
+    app = create_app(msgspec.structs.replace(settings, metrics_allow=("10.0.5.0/24",)))
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app, client=balancer)
+        async with httpx.AsyncClient(transport=transport, base_url="http://x") as http:
+            relayed = await http.get("/metrics", headers={"X-Forwarded-For": "198.51.100.9"})
+    assert relayed.status_code == 403, relayed.text
