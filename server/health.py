@@ -7,12 +7,16 @@ checks ask)."""
 
 from __future__ import annotations
 
+import logging
+
 import msgspec
 from litestar import Response, get
 from litestar.datastructures import State
 
 from server.database import DatabaseUnreachable, check_reachable
 from server.migrate import unapplied_migrations
+
+log = logging.getLogger("motcua.health")
 
 
 class Health(msgspec.Struct, omit_defaults=True):
@@ -48,10 +52,14 @@ async def ready(state: State) -> Response[Health]:
     try:
         await check_reachable(state.engine)
     except DatabaseUnreachable as exc:
-        return _degraded(str(exc), "the database cannot be reached")
+        # Anyone may ask, through the balancer too: where the database lives and what
+        # the driver said go to the log, not into the answer.
+        log.warning("not ready: %s", exc)
+        return _degraded(state.engine_name, "the database cannot be reached")
     try:
         missing = await unapplied_migrations()
     except Exception as exc:  # above all, no migration table: a database never migrated
+        log.warning("not ready: the migration record cannot be read: %s", exc)
         return _degraded(
             state.engine_name,
             f"the migration record cannot be read ({type(exc).__name__}): "
