@@ -129,10 +129,16 @@ async def test_pull_lag_and_changes(citizen: SyncDevice, monitor: httpx.AsyncCli
     await citizen.pull_all()  # up to date: lag 0
     after = await scrape(monitor)
     count = "motcua_pull_lag_seconds_count"
-    assert after.value(count) - before.value(count) == 2
-    # The up-to-date pull is in the lowest bucket; so is the fresh change.
+    # At least the two pulls from a cursor; more when a page said `pending` (on
+    # PostgreSQL, another database's transaction in flight on the same cluster holds
+    # the feed's horizon back) and the client asked again.
+    pulls = after.value(count) - before.value(count)
+    assert pulls >= 2
+    # The up-to-date pulls count 0 and the fresh change seconds at most: none is
+    # anywhere near the hour buckets.
     low = "motcua_pull_lag_seconds_bucket"
-    assert after.value(low, le="1.0") - before.value(low, le="1.0") == 2
+    assert after.value(low, le="60.0") - before.value(low, le="60.0") == pulls
+    assert after.value(low, le="1.0") - before.value(low, le="1.0") >= 1
     assert after.value("motcua_pull_changes_total") - before.value("motcua_pull_changes_total") == 1
 
 
