@@ -151,6 +151,10 @@ TITLES: dict[str, tuple[str, str]] = {
         "Đoạn dữ liệu bị lỗi trên đường truyền",
         "The chunk was damaged in transit",
     ),
+    "too_many_small_chunks": (
+        "Tệp đến thành quá nhiều đoạn nhỏ",
+        "The file arrived in too many small pieces",
+    ),
     "offset_mismatch": ("Vị trí tải lên không khớp", "The upload offset does not match"),
     "upload_expired": ("Phiên tải lên đã hết hạn", "The upload has expired"),
     "tus_version": (

@@ -14,6 +14,9 @@ import msgspec
 from server.client_address import parse_trusted_proxies
 
 DEFAULT_BASE_URL = "http://localhost:8000"
+# The smallest MOTCUA_UPLOAD_CHUNK_SIZE: a tus PATCH this size or larger is a normal
+# chunk under any setting (uploads.py bounds the count of smaller ones).
+MIN_UPLOAD_CHUNK_SIZE = 16 * 1024
 
 
 class SettingsError(ValueError):
@@ -250,7 +253,7 @@ def _attachment_settings(env: dict[str, str]) -> _AttachmentSettings:
     if backend not in ("local", "s3"):
         raise SettingsError(f"MOTCUA_BLOB_BACKEND: expected local or s3, got {backend!r}")
     chunk = _int(env, "MOTCUA_UPLOAD_CHUNK_SIZE", 256 * 1024)
-    if not 16 * 1024 <= chunk <= 64 * 1024 * 1024:
+    if not MIN_UPLOAD_CHUNK_SIZE <= chunk <= 64 * 1024 * 1024:
         raise SettingsError(f"MOTCUA_UPLOAD_CHUNK_SIZE: {chunk} is outside 16 KiB to 64 MiB")
     max_file = _int(env, "MOTCUA_MAX_FILE_BYTES", 10 * 1024 * 1024)
     max_dossier = _int(env, "MOTCUA_MAX_DOSSIER_BYTES", 50 * 1024 * 1024)

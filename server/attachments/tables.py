@@ -70,6 +70,9 @@ class Upload(Table, tablename="upload"):
     # A process is finishing it (hash, checks, store) until then: the others wait for
     # the finished row rather than finish it twice; a lapsed claim is taken over.
     finishing_until = Timestamptz(null=True, default=None)
+    # Committed parts smaller than the smallest chunk size that did not complete it
+    # (uploads.MAX_SMALL_PARTS bounds them): cut chunks, or a client's tiny ones.
+    small_parts = Integer(default=0)
 
 
 class UploadPart(Table, tablename="upload_part"):

@@ -14,11 +14,13 @@ INSERT_PART = Statement(
     "insert_part",
     "INSERT INTO upload_part (upload_id, start, data) VALUES (:upload_id, :start, :data)",
 )
-# The chunk is in: the offset moves on, the expiry too, and this request's receiving
-# lease ends (another request's later lease stays).
+# The chunk is in: the offset moves on, the expiry too, a small part is counted
+# (`small` is 1 or 0), and this request's receiving lease ends (another request's
+# later lease stays).
 ADVANCE = Statement(
     "advance",
-    "UPDATE upload SET received = :received, expires_at = :expires_at, receiving_until = "
+    "UPDATE upload SET received = :received, expires_at = :expires_at, "
+    "small_parts = small_parts + :small, receiving_until = "
     "CASE WHEN receiving_until = :lease THEN NULL ELSE receiving_until END WHERE id = :id",
 )
 # A PATCH's first look at its upload, which marks it receiving (for every host's HEAD):

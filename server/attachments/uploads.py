@@ -39,7 +39,7 @@ from server.clock import utcnow
 from server.database import write_transaction
 from server.identity.principal import Principal
 from server.observability.metrics import UPLOAD_BYTES, UPLOADS_COMPLETED
-from server.settings import Settings
+from server.settings import MIN_UPLOAD_CHUNK_SIZE, Settings
 from server.sql import Sql
 
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -64,6 +64,15 @@ FINISH_BATCH_BYTES = 1024 * 1024
 # Files of <data dir>/uploads: a finish's temporary copy; the old layout kept each
 # unfinished upload's bytes under its id.
 FINISHING_PREFIX = "finishing-"
+# An upload may hold this many small parts: committed chunks under the smallest chunk
+# size the settings allow (MIN_UPLOAD_CHUNK_SIZE) that did not complete it. Each part
+# is a row (~185 bytes with its indexes on PostgreSQL besides its data): a client
+# sending 10 MiB a byte a PATCH would make ten million. Bounded, an upload holds at
+# most max_file_bytes / 16 KiB parts (640 for 10 MiB) and these. The app sends 256
+# KiB chunks; a small part comes only from a connection cut within a chunk's first
+# 16 KiB. A 10 MB file on 2G dropping every 150 KB is cut ~70 times: even were every
+# cut that early, ~70 small parts; 256 leaves over three times that.
+MAX_SMALL_PARTS = 256
 
 
 class UploadProblem(Exception):
@@ -112,6 +121,23 @@ def _gone() -> UploadProblem:
 
 def _lost() -> UploadProblem:
     return UploadProblem(404, "not_found", "the upload's bytes were lost; start a new one")
+
+
+def _too_fragmented() -> Refused:
+    """A file, whatever it is, that arrived in too many small pieces (MAX_SMALL_PARTS):
+    not retried by tus-js-client (a 4xx other than 409 or 423), and the app marks the
+    file refused with this message rather than send it again at once."""
+    most, small = MAX_SMALL_PARTS, MIN_UPLOAD_CHUNK_SIZE // 1024
+    return Refused(
+        422,
+        "too_many_small_chunks",
+        f"Tệp đến thành quá nhiều đoạn nhỏ (quá {most} đoạn dưới {small} KB), thường do "
+        "kết nối bị ngắt liên tục, nên phần đã gửi đã bị hủy. Hãy gửi lại tệp khi kết nối "
+        "ổn định hơn (ví dụ Wi-Fi).",
+        f"The file arrived in too many small pieces (over {most} under {small} KiB each), "
+        "usually because the connection kept dropping; what was sent has been discarded. "
+        "Send the file again over a steadier connection (Wi-Fi, for example).",
+    )
 
 
 class _Busy:
@@ -230,6 +256,7 @@ class Uploads:
             "completed_at": None,
             "receiving_until": now + RECEIVING_LEASE if receiving else None,
             "finishing_until": None,
+            "small_parts": 0,
         }
         await Upload.insert(Upload(**row))
         return row
@@ -327,17 +354,29 @@ class Uploads:
                 )
             if offset + len(data) > row["length"]:
                 raise UploadProblem(413, "payload_too_large", "more bytes than Upload-Length")
-            if data:
-                await sql.execute(q.INSERT_PART, upload_id=upload_id, start=offset, data=data)
-                row["received"] = offset + len(data)
-                row["expires_at"] = now + self.expiry
-            await sql.execute(
-                q.ADVANCE,
-                id=upload_id,
-                received=row["received"],
-                expires_at=row["expires_at"],
-                lease=lease,
-            )
+            # A part under the smallest chunk size that does not complete the upload.
+            small = 0 < len(data) < MIN_UPLOAD_CHUNK_SIZE and offset + len(data) < row["length"]
+            fragmented = small and row["small_parts"] >= MAX_SMALL_PARTS
+            if fragmented:
+                # Refused whole, under the same lock: the upload and every part go.
+                await sql.execute(q.DELETE_PARTS, id=upload_id)
+                await sql.execute(q.DELETE_UNFINISHED_UPLOAD, id=upload_id)
+            else:
+                if data:
+                    await sql.execute(q.INSERT_PART, upload_id=upload_id, start=offset, data=data)
+                    row["received"] = offset + len(data)
+                    row["expires_at"] = now + self.expiry
+                    row["small_parts"] += small
+                await sql.execute(
+                    q.ADVANCE,
+                    id=upload_id,
+                    received=row["received"],
+                    expires_at=row["expires_at"],
+                    small=int(small),
+                    lease=lease,
+                )
+        if fragmented:
+            raise _named(row, _too_fragmented())
         UPLOAD_BYTES.inc(len(data))  # committed: counted once, never for a refused chunk
         if row["receiving_until"] == lease:
             row["receiving_until"] = None

@@ -272,6 +272,7 @@ async def test_a_file_sent_in_tiny_chunks_is_read_back_by_the_megabyte(
             id=upload_id,
             received=len(data),
             expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1),
+            small=0,
             lease=None,
         )
 
