@@ -3,6 +3,7 @@ while the database answers and has run every migration on disk."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -94,17 +95,19 @@ async def test_not_ready_while_the_database_is_unreachable(settings: Settings) -
 @asynccontextmanager
 async def cut_off(settings: Settings) -> AsyncIterator[None]:
     """The database out of reach: PostgreSQL refuses connections to it and ends those
-    open; SQLite's file gives way to a directory no connection can open."""
+    open; SQLite's whole directory moves aside, so no connection can open the file (the
+    file alone is not enough: a connection opened meanwhile, such as a housekeeping
+    round's, makes a new empty one in its place) and its WAL moves with it."""
     if settings.engine == "sqlite":
-        path = settings.sqlite_path
-        aside = path.with_name(path.name + ".aside")
-        path.rename(aside)
-        path.mkdir()
+        home = settings.sqlite_path.parent
+        aside = home.with_name(home.name + ".aside")
+        home.rename(aside)
         try:
             yield
         finally:
-            path.rmdir()
-            aside.rename(path)
+            if home.exists():  # something made the directory again meanwhile
+                shutil.rmtree(home)
+            aside.rename(home)
         return
     name = settings.database_url.rsplit("/", 1)[1]
     admin = await asyncpg.connect(dbs.PG_ADMIN_URL)
