@@ -3,7 +3,6 @@
 
 import type { CommuneIndex } from './reference';
 import { holds, validate } from './forms';
-import { HOLDS_WHEN_UNKNOWN, SHOWN_WHEN_UNKNOWN } from './forms/conditions';
 import type { Answers, Field, JsonValue, Schema, Section, ValidationResult } from './forms/types';
 import { ETHNICITIES } from './forms/reference';
 import nationalities from '../../sync/forms/reference/nationalities.json';
@@ -74,15 +73,15 @@ export function staleDateWords(schema: Schema, answers: Answers, path: string, v
 }
 
 export function sectionVisible(section: Section, values: Answers): boolean {
-  return !section.visible_when || holds(section.visible_when, (p) => values[p], SHOWN_WHEN_UNKNOWN);
+  return !section.visible_when || holds(section.visible_when, (p) => values[p]);
 }
 
 export function fieldVisible(section: Section, field: Field, values: Answers): boolean {
-  return sectionVisible(section, values) && (!field.visible_when || holds(field.visible_when, (p) => values[p], SHOWN_WHEN_UNKNOWN));
+  return sectionVisible(section, values) && (!field.visible_when || holds(field.visible_when, (p) => values[p]));
 }
 
 export function fieldRequired(field: Field, values: Answers): boolean {
-  return field.required === true || (field.required_when !== undefined && holds(field.required_when, (p) => values[p], HOLDS_WHEN_UNKNOWN));
+  return field.required === true || (field.required_when !== undefined && holds(field.required_when, (p) => values[p]));
 }
 
 let regionNames: Intl.DisplayNames | null = null;

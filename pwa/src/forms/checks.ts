@@ -5,14 +5,13 @@
 // ("no two of the filled fields"), so one empty field does not switch it off.
 // Ages and time limits count to the day of filing (env.filingDay), not to today.
 
-import { HOLDS_WHEN_UNKNOWN, holds } from './conditions';
+import { holds } from './conditions';
 import { compareDateOrYear, daysBetween, hasTurned } from './dates';
 import type { DateOrYear } from './dates';
 import type { CrossEnv } from './env';
 import { dateOrYearOf } from './fieldValues';
 import { jsonEqual } from './json';
 import type { Check, Issue, IssueParams, Severity } from './types';
-import { warnUnknown } from './unknown';
 
 export const DEFAULT_NOT_BEFORE_CODE = 'date_before_reference';
 
@@ -27,7 +26,7 @@ function make(check: Check, path: string, code: string, params: IssueParams): Is
 }
 
 function runCheck(check: Check, env: CrossEnv): Issue[] {
-  if (check.when !== undefined && !holds(check.when, env.valueOf, HOLDS_WHEN_UNKNOWN)) return [];
+  if (check.when !== undefined && !holds(check.when, env.valueOf)) return [];
   switch (check.check) {
     case 'not_before': {
       if (!env.usable(check.field) || !env.usable(check.reference)) return [];
@@ -77,9 +76,7 @@ function runCheck(check: Check, env: CrossEnv): Issue[] {
       return out;
     }
     default:
-      // A kind from a newer server: skipped here, the server runs it at submit.
-      warnUnknown('check', String((check as { check?: unknown }).check));
-      return [];
+      throw new Error(`form schema: unknown check ${JSON.stringify(check)}`);
   }
 }
 

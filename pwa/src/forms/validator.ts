@@ -12,7 +12,7 @@
 // `unknown_field` for unknown paths (sorted).
 
 import { runChecks } from './checks';
-import { HOLDS_WHEN_UNKNOWN, SHOWN_WHEN_UNKNOWN, holds } from './conditions';
+import { holds } from './conditions';
 import { crossFieldIssues } from './crossRules';
 import type { CalendarDate } from './dates';
 import { parseDate } from './dates';
@@ -80,9 +80,9 @@ export function validate(schema: Schema, answers: Answers, context: ValidationCo
   // 3. Visibility.
   const visible = new Set<string>();
   for (const section of schema.sections) {
-    const sectionVisible = !section.visible_when || holds(section.visible_when, valueOf, SHOWN_WHEN_UNKNOWN);
+    const sectionVisible = !section.visible_when || holds(section.visible_when, valueOf);
     for (const field of section.fields) {
-      if (sectionVisible && (!field.visible_when || holds(field.visible_when, valueOf, SHOWN_WHEN_UNKNOWN))) {
+      if (sectionVisible && (!field.visible_when || holds(field.visible_when, valueOf))) {
         visible.add(`${section.id}.${field.id}`);
       }
     }
@@ -104,7 +104,7 @@ export function validate(schema: Schema, answers: Answers, context: ValidationCo
       const path = paths[i] as string;
       if (!visible.has(path)) return;
       const required =
-        started && (field.required === true || (field.required_when !== undefined && holds(field.required_when, valueOf, HOLDS_WHEN_UNKNOWN)));
+        started && (field.required === true || (field.required_when !== undefined && holds(field.required_when, valueOf)));
       const value = filled.get(path);
       if (value === undefined) {
         if (required) add(path, { code: 'required', params: {} });
