@@ -1,13 +1,12 @@
 // validate(schema, answers, context) → {values, issues}: the TypeScript twin of the
 // Python validator in sync/forms/ (the authority). Steps:
 //   1. known paths normalized, empty values dropped; unknown paths set aside
-//   2. fill rules, in order; then each empty date in words receives its date's words
+//   2. fill rules, in order
 //   3. visibility (section, then field) from the filled values
 //   4. each visible field: `required` when empty (or a required checkbox is false), else
 //      its type's own rules
 //   5. rules that read another field (personal ID ↔ sex/birth, commune ↔ province)
-//   6. checks across fields, counting ages and time limits to the day of filing
-//      (context.filed_on, default today); a field's own rules hold against today
+//   6. checks across fields
 // Issues come in the Python order: fields in schema order, then checks in order, then
 // `unknown_field` for unknown paths (sorted).
 
@@ -19,14 +18,13 @@ import { parseDate } from './dates';
 import type { CrossEnv, RuleIssue } from './env';
 import { fieldIssues } from './fieldRules';
 import { applyFillRules } from './fillRules';
-import { applyWordsOfDate } from './wordsOfDate';
 import { normalizeValue } from './normalize';
 import { indexSchema } from './schemaIndex';
 import type { Answers, Issue, JsonValue, Schema, ValidationContext, ValidationResult } from './types';
 
-function parseDay(name: 'today' | 'filed_on', day: string): CalendarDate {
-  const parsed = parseDate(day);
-  if (!parsed) throw new Error(`validate: context.${name} must be YYYY-MM-DD, got ${JSON.stringify(day)}`);
+function parseToday(today: string): CalendarDate {
+  const parsed = parseDate(today);
+  if (!parsed) throw new Error(`validate: context.today must be YYYY-MM-DD, got ${JSON.stringify(today)}`);
   return parsed;
 }
 
@@ -52,8 +50,7 @@ function byCodePoint(a: string, b: string): number {
 }
 
 export function validate(schema: Schema, answers: Answers, context: ValidationContext): ValidationResult {
-  const today = parseDay('today', context.today);
-  const filingDay = context.filed_on === undefined ? today : parseDay('filed_on', context.filed_on);
+  const today = parseToday(context.today);
   const index = indexSchema(schema);
 
   // 1. Normalize known paths; set unknown ones aside.
@@ -74,7 +71,6 @@ export function validate(schema: Schema, answers: Answers, context: ValidationCo
 
   // 2. Fill rules.
   applyFillRules(schema.fill_rules ?? [], filled, answered, index);
-  applyWordsOfDate(filled, index);
   const valueOf = (path: string) => filled.get(path);
 
   // 3. Visibility.
@@ -118,7 +114,6 @@ export function validate(schema: Schema, answers: Answers, context: ValidationCo
   // 5. Rules that read another field; 6. checks.
   const cross: CrossEnv = {
     ...env,
-    filingDay,
     index,
     valueOf,
     visible: (path) => visible.has(path),
