@@ -106,9 +106,10 @@ def server_state(db_path: str) -> tuple[int, int]:
 
 
 def upload_requests(log: str) -> dict[str, int]:
-    """How many tus requests the server answered, by method and status (its access log)."""
+    """How many tus requests the server answered, by method and status (its access log:
+    one JSON object a line, with the message "METHOD route status")."""
     counts: dict[str, int] = {}
-    for method, status in re.findall(r'"(POST|HEAD|PATCH) /api/uploads\S* HTTP/1.1" (\d{3})', log):
+    for method, status in re.findall(r'"message":"(POST|HEAD|PATCH) /api/uploads\S* (\d{3})"', log):
         counts[f"{method} {status}"] = counts.get(f"{method} {status}", 0) + 1
     return dict(sorted(counts.items()))
 
