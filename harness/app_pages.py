@@ -84,7 +84,7 @@ async def fill_outreach_birth(page, today: dt.date, child: str, mother_id: str):
     await f("child.full_name").fill(child)
     await page.check('input[name="child.sex"][value="female"]')
     await f("child.birth_date").fill((today - dt.timedelta(days=20)).isoformat())
-    await f("child.birth_date_words").fill("Ngày hai mươi, năm hai nghìn không trăm hai mươi sáu")
+    # The date of birth in words is filled in from the date.
     await f("child.birth_place").fill("Trạm y tế xã")
     await page.check('input[name="child.birth_place_kind"][value="co_so_y_te"]')
     await f("child.hometown").fill("Sơn La")

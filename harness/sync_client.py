@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import msgspec
 
+from sync.forms.date_words import date_in_words
+
 
 def uuid7() -> uuid.UUID:
     """Time-ordered ids, as devices mint them."""
@@ -83,7 +85,7 @@ def birth_answers(
         "child.full_name": child,
         "child.sex": "male",
         "child.birth_date": born.isoformat(),
-        "child.birth_date_words": "Ngày mười, tháng này, năm nay",
+        "child.birth_date_words": date_in_words(born),
         "child.birth_place": "Bệnh viện Phụ sản Hà Nội",
         "child.birth_place_kind": "co_so_y_te",
         "child.hometown": "Hà Nội",

@@ -235,11 +235,22 @@ Handler = Callable[[Mutation, Any], Awaitable[tuple[DossierRecord, Applied]]]
 class MutationApplier:
     """Applies a device's mutations, one at a time, to the dossiers in `store`."""
 
-    def __init__(self, store: Store, actor: Actor, now: dt.datetime, today: dt.date) -> None:
+    def __init__(
+        self,
+        store: Store,
+        actor: Actor,
+        now: dt.datetime,
+        today: dt.date,
+        *,
+        day_of: Callable[[dt.datetime], dt.date],
+    ) -> None:
+        """`today`: the day `now` falls on where the law counts days; `day_of` gives that
+        day for any instant (the day a dossier was filed)."""
         self.store = store
         self.actor = actor
         self.now = now
         self.today = today
+        self.day_of = day_of
         self._current: DossierRecord | None = None
         # Each mutation kind of the protocol (sync/messages.py Kind), and what does it.
         self.handlers: Mapping[Kind, Handler] = {
@@ -458,12 +469,16 @@ class MutationApplier:
         )
         return "applied", []
 
-    async def _validated(self, record: DossierRecord) -> dict[str, Any]:
+    async def _validated(
+        self, record: DossierRecord, filed_on: dt.date | None = None
+    ) -> dict[str, Any]:
+        """The dossier's values, validated today; checks count ages and time limits to
+        `filed_on` (default today: a dossier being filed now)."""
         procedure = await self._procedure(record)
-        context = await self.store.form_context()
-        result = validate(
-            procedure.schema, record.fields, msgspec.structs.replace(context, today=self.today)
+        context = msgspec.structs.replace(
+            await self.store.form_context(), today=self.today, filed_on=filed_on
         )
+        result = validate(procedure.schema, record.fields, context)
         if result.has_errors:
             raise Rejected(*_issue_reasons(result.errors))
         await self._require_sent(
@@ -590,8 +605,13 @@ class MutationApplier:
                 candidate[path] = value
         saved = record.fields
         record.fields = candidate
+        # Judged as filed: ages and time limits count to the day of filing, not to the
+        # day a requested document came (a child under 6 then keeps the BHYT card). "Not
+        # in the future" stays today's rule: that document may be dated after the filing.
+        # (min: a clock set back never puts the filing after today.)
+        filed = min(self.day_of(record.submitted_at), self.today) if record.submitted_at else None
         try:
-            values = await self._validated(record)
+            values = await self._validated(record, filed_on=filed)
         finally:
             record.fields = saved
         from_state = record.state

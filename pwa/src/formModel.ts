@@ -3,10 +3,12 @@
 
 import type { CommuneIndex } from './reference';
 import { holds, validate } from './forms';
+import { HOLDS_WHEN_UNKNOWN, SHOWN_WHEN_UNKNOWN } from './forms/conditions';
 import type { Answers, Field, JsonValue, Schema, Section, ValidationResult } from './forms/types';
 import { ETHNICITIES } from './forms/reference';
 import nationalities from '../../sync/forms/reference/nationalities.json';
-import { displayDateOrYear } from './forms/dates';
+import { displayDateOrYear, parseDate } from './forms/dates';
+import { isDateInWords } from './forms/dateWords';
 import { lang, t, tx } from './i18n';
 
 /** Today in Asia/Ho_Chi_Minh, as the server's validator sees it. */
@@ -31,16 +33,56 @@ export function filledWhenUnanswered(schema: Schema, answers: Answers, path: str
   return validateAnswers(schema, rest, communes).values[path] !== undefined;
 }
 
+/**
+ * What to store when the person empties `path`: `""` when a fill rule would put a value
+ * back, otherwise no answer (null). A date in words is never kept empty: it follows its
+ * date, so emptying it brings the date's words back (sync/forms/README.md, Date in words).
+ */
+export function emptiedAnswer(schema: Schema, answers: Answers, path: string, communes: CommuneIndex | null): '' | null {
+  if (wordsFields(schema).some((w) => w.path === path)) return null;
+  return filledWhenUnanswered(schema, answers, path, communes) ? '' : null;
+}
+
+function wordsFields(schema: Schema): { path: string; date: string }[] {
+  const out: { path: string; date: string }[] = [];
+  for (const section of schema.sections) {
+    for (const field of section.fields) {
+      if (field.type === 'text' && field.words_of_date) out.push({ path: `${section.id}.${field.id}`, date: field.words_of_date });
+    }
+  }
+  return out;
+}
+
+/**
+ * The answers to remove along with a new value at `path`: a date in words the person
+ * typed in an accepted form of the date they are now changing was right for that date
+ * only; removed, it is filled in again from the new date. Words that did not match the
+ * old date either are the person's own text and are kept (the validator then says so).
+ */
+export function staleDateWords(schema: Schema, answers: Answers, path: string, value: JsonValue | null): string[] {
+  const before = answers[path];
+  if (before === value || typeof before !== 'string') return [];
+  const oldDate = parseDate(before);
+  if (!oldDate) return [];
+  return wordsFields(schema)
+    .filter((w) => w.date === path)
+    .filter((w) => {
+      const words = answers[w.path];
+      return typeof words === 'string' && isDateInWords(words.normalize('NFC'), oldDate);
+    })
+    .map((w) => w.path);
+}
+
 export function sectionVisible(section: Section, values: Answers): boolean {
-  return !section.visible_when || holds(section.visible_when, (p) => values[p]);
+  return !section.visible_when || holds(section.visible_when, (p) => values[p], SHOWN_WHEN_UNKNOWN);
 }
 
 export function fieldVisible(section: Section, field: Field, values: Answers): boolean {
-  return sectionVisible(section, values) && (!field.visible_when || holds(field.visible_when, (p) => values[p]));
+  return sectionVisible(section, values) && (!field.visible_when || holds(field.visible_when, (p) => values[p], SHOWN_WHEN_UNKNOWN));
 }
 
 export function fieldRequired(field: Field, values: Answers): boolean {
-  return field.required === true || (field.required_when !== undefined && holds(field.required_when, (p) => values[p]));
+  return field.required === true || (field.required_when !== undefined && holds(field.required_when, (p) => values[p], HOLDS_WHEN_UNKNOWN));
 }
 
 let regionNames: Intl.DisplayNames | null = null;

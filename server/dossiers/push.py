@@ -13,7 +13,7 @@ import msgspec
 from piccolo.engine.base import Engine
 
 from server.attachments.links import hashes_in
-from server.clock import utcnow, vn_today
+from server.clock import utcnow, vn_date
 from server.database import write_transaction
 from server.dossiers.batch_store import BatchStore
 from server.dossiers.store import PiccoloStore, StoreCaches
@@ -119,7 +119,7 @@ async def _apply_batch(
         commune_code=principal.commune_code,
         device_id=envelope.device_id,
     )
-    applier = MutationApplier(store, actor, now, vn_today())
+    applier = MutationApplier(store, actor, now, vn_date(now), day_of=vn_date)
     sealer = _Sealer(sql, principal.account_id)
     async with write_transaction(engine):
         # The device's row, created if new and locked until the batch commits (on

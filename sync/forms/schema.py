@@ -65,6 +65,7 @@ class TextField(_Field, frozen=True, tag="text"):
     max_length: int = 255
     min_length: int | None = None
     multiline: bool = False
+    words_of_date: str | None = None  # a `date` field: this text is that date in words
 
 
 class PersonNameField(_Field, frozen=True, tag="person_name"):
@@ -183,6 +184,7 @@ Severity = Literal["error", "warning"]
 
 class _Check(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="check"):
     severity: Severity = "error"
+    when: Condition | None = None  # the check runs only when this holds
 
     @property
     def kind(self) -> str:
@@ -210,12 +212,23 @@ class MinAge(_Check, frozen=True, tag="min_age", kw_only=True):
     code: str
 
 
+class UnderAge(_Check, frozen=True, tag="under_age", kw_only=True):
+    field: str  # the error goes here (an option the age rules out, or the birth date itself)
+    birth: str | None = None  # the birth date; default: `field`
+    years: int
+    code: str
+
+    @property
+    def birth_field(self) -> str:
+        return self.birth if self.birth is not None else self.field
+
+
 class Distinct(_Check, frozen=True, tag="distinct", kw_only=True):
     fields: tuple[str, ...]
     code: str
 
 
-Check = NotBefore | DaysSince | MinAge | Distinct
+Check = NotBefore | DaysSince | MinAge | UnderAge | Distinct
 
 
 class FormSchema(Struct, frozen=True, forbid_unknown_fields=True):
@@ -362,6 +375,8 @@ class _Checker:
         if field.visible_when is not None:
             self._condition(field.visible_when, f"{p}.visible_when")
         if isinstance(field, TextField):
+            if field.words_of_date is not None:
+                self._ref(field.words_of_date, f"{p}.words_of_date", ("date",))
             if field.max_length < 1:
                 raise SchemaError(f"{p}.max_length", "must be at least 1")
             if field.min_length is not None:
@@ -435,6 +450,8 @@ class _Checker:
     def _check(self, check: Check, p: str) -> None:
         if not check.code.strip():
             raise SchemaError(f"{p}.code", "must not be empty")
+        if check.when is not None:
+            self._condition(check.when, f"{p}.when")
         if isinstance(check, NotBefore):
             self._ref(check.field, f"{p}.field", _DATE_TYPES)
             self._ref(check.reference, f"{p}.reference", _DATE_TYPES)
@@ -448,6 +465,14 @@ class _Checker:
             self._ref(check.field, f"{p}.field", _DATE_TYPES)
             if check.years < 0:
                 raise SchemaError(f"{p}.years", "must not be negative")
+        elif isinstance(check, UnderAge):
+            if check.birth is None:
+                self._ref(check.field, f"{p}.field", _DATE_TYPES)
+            else:
+                self._ref(check.field, f"{p}.field")
+                self._ref(check.birth, f"{p}.birth", _DATE_TYPES)
+            if check.years < 1:
+                raise SchemaError(f"{p}.years", "must be at least 1")
         else:
             assert_type(check, Distinct)  # the last kind; a new kind needs its own branch
             if len(check.fields) < 2:

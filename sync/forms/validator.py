@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import schema as s
 from .checks import run_checks
 from .conditions import holds
-from .dates import field_date_value
+from .date_words import date_in_words, is_date_in_words
+from .dates import field_date_value, parse_date_value
 from .field_rules import SEXES, field_problems
 from .normalize import copy_json, is_empty, normalize
 from .personal_id import Problem, id_problem
@@ -50,6 +52,14 @@ def validate(
                 # one the person emptied (`""`) stays empty.
                 if copy.to not in answered and copy.to not in filled and copy.from_ in filled:
                     filled[copy.to] = copy_json(filled[copy.from_])
+
+    # A date in words follows its date: an empty one (even emptied: unlike a fill rule's
+    # target, there is nothing else it could say) receives the generated words.
+    for path, field in fields.items():
+        if isinstance(field, s.TextField) and field.words_of_date is not None:
+            day = _full_date(filled.get(field.words_of_date))
+            if day is not None and path not in filled:
+                filled[path] = date_in_words(day)
 
     visible: dict[str, bool] = {}
     for section in schema.sections:
@@ -102,7 +112,7 @@ def validate(
         add(path, code, params)
 
     issues = [issue for path in fields for issue in found[path]]
-    issues += run_checks(schema.checks, fields, filled, usable, context.today)
+    issues += run_checks(schema.checks, fields, filled, usable, context.filing_day)
     issues += [Issue(path=path, code="unknown_field", severity="error") for path in sorted(unknown)]
     values = {path: filled[path] for path in fields if visible[path] and path in filled}
     return ValidationResult(values=values, issues=issues)
@@ -134,9 +144,21 @@ def _linked_problem(
             )
             birth_year = born.year if born is not None else None
         return id_problem(value, context.today, sex=sex, birth_year=birth_year)
+    if isinstance(field, s.TextField) and field.words_of_date is not None:
+        day = _full_date(filled.get(field.words_of_date))
+        if day is not None and not is_date_in_words(value, day):
+            return "date_words_mismatch", {"expected": date_in_words(day)}
+        return None
     if isinstance(field, s.CommuneField) and field.province_field is not None:
         province = field.province_field
         # Only against a valid choice: an unknown province has an error of its own.
         if usable(province) and context.communes[value] != filled[province]:
             return "commune_not_in_province", {"province": filled[province]}
     return None
+
+
+def _full_date(value: Any) -> datetime.date | None:
+    """A real `YYYY-MM-DD` date (even one outside its field's limits), read whether or not
+    its field is visible, as fill rules read; a year alone has no day to put in words."""
+    parsed = parse_date_value(value, allow_year=False)
+    return parsed.date if parsed is not None else None

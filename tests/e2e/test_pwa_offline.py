@@ -21,6 +21,7 @@ from harness.app_pages import (
 )
 from harness.samples import photo_jpeg
 from sync.codes import parse_code
+from sync.forms.date_words import date_in_words
 
 CITIZEN = "congdan@demo.example"
 
@@ -65,6 +66,8 @@ async def captcha_answer(live_server, captcha_id: str) -> str:
 
 
 async def fill_birth_form(page, today: dt.date):
+    from playwright.async_api import expect
+
     f = lambda path: page.locator(f'[id="f-{path}"]')  # noqa: E731 - ids hold dots
     await f("agency.province").select_option("01")
     await f("agency.commune").fill("hoan kiem")
@@ -75,10 +78,10 @@ async def fill_birth_form(page, today: dt.date):
     await page.check('input[name="requester.relationship"][value="me"]')
     await f("child.full_name").fill("Nguyễn Minh Khang")
     await page.check('input[name="child.sex"][value="male"]')
-    await f("child.birth_date").fill((today - dt.timedelta(days=10)).isoformat())
-    await f("child.birth_date_words").fill(
-        "Ngày mười một, tháng mười một, năm hai nghìn không trăm hai mươi sáu"
-    )
+    born = today - dt.timedelta(days=10)
+    await f("child.birth_date").fill(born.isoformat())
+    # As soon as the date is entered, the app writes it in words.
+    await expect(f("child.birth_date_words")).to_have_value(date_in_words(born))
     await f("child.birth_place").fill("Bệnh viện Phụ sản Hà Nội")
     await page.check('input[name="child.birth_place_kind"][value="co_so_y_te"]')
     await f("child.hometown").fill("Hà Nội")

@@ -50,10 +50,12 @@ def test_vector_file_is_well_formed():
 def test_vector(vector: dict[str, Any]):
     assert DATA is not None
     reference = DATA["reference"]
+    filed_on = vector.get("filed_on")  # absent: the validator's default, today
     context = Context(
         today=datetime.date.fromisoformat(vector["today"]),
         provinces=frozenset(reference["provinces"]),
         communes=dict(reference["communes"]),
+        filed_on=datetime.date.fromisoformat(filed_on) if filed_on else None,
     )
     result = validate(_schema(vector["schema"]), vector["answers"], context)
 

@@ -1244,6 +1244,7 @@ BUILT_IN_CODES = {
     "invalid_id_province", "invalid_id_birth_year", "id_sex_mismatch", "id_birth_year_mismatch",
     "invalid_phone", "invalid_email", "unknown_province", "unknown_commune", "commune_not_in_province",
     "not_integer", "too_small", "too_large", "invalid_attachment", "too_many_files", "date_before_reference",
+    "date_words_mismatch",
 }  # fmt: skip
 
 
@@ -1263,10 +1264,10 @@ def test_readme_codes_all_have_messages():
     words = set(re.findall(r"`([a-z_]+)`", readme))
     # everything quoted in the README that is not an error code
     language = {
-        "allow_year", "birth_field", "context", "days_since", "distinct", "equals", "false", "in", "integer",
+        "all", "allow_year", "any", "birth_field", "context", "days_since", "distinct", "equals", "false", "filed_on", "in", "integer",
         "issues", "max", "max_files", "max_length", "min", "min_age", "min_length", "multiline", "not_before",
-        "not_future", "null", "optional", "params", "province_field", "required_when", "severity", "sex_field",
-        "true", "values", "visible_when",
+        "not", "not_future", "null", "optional", "params", "province_field", "required_when", "severity", "sex_field",
+        "today", "true", "values", "visible_when", "words_of_date", "under_age", "when", "years",
     } | FIELD_TYPES  # fmt: skip
     assert words - language == BUILT_IN_CODES
 

@@ -18,7 +18,7 @@ def _applier(settings: Settings) -> MutationApplier:
     actor = Actor(account_id=uuid.uuid4(), role="citizen", commune_code="", device_id=uuid.uuid4())
     store = PiccoloStore(build_engine(settings), settings.base_url)
     now = dt.datetime.now(dt.UTC)
-    return MutationApplier(store, actor, now, now.date())
+    return MutationApplier(store, actor, now, now.date(), day_of=dt.datetime.date)
 
 
 def test_every_kind_in_the_messages_has_a_handler(settings: Settings) -> None:

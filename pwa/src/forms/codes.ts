@@ -23,6 +23,7 @@ export const ISSUE_PARAMS = {
   unknown_province: [],
   unknown_commune: [],
   commune_not_in_province: ['province'],
+  date_words_mismatch: ['expected'],
   not_integer: [],
   too_small: ['min'],
   too_large: ['max'],

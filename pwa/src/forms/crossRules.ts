@@ -7,13 +7,17 @@
 //     field allows one) — even one outside the field's own limits, since a birth date
 //     before `min` still tells the year the person was born;
 //   - province_field is usable (an unknown province has its own error and is not compared).
+// A date in words is compared with its `words_of_date` date when that holds a real date,
+// read whether or not it is visible (as its words were filled in).
 
+import { dateInWords, isDateInWords } from './dateWords';
 import type { CrossEnv, RuleIssue } from './env';
 import { issue } from './env';
 import { dateOrYearOf } from './fieldValues';
 import type { PersonalIdLinks, Sex } from './personalId';
 import { personalIdIssue } from './personalId';
-import type { CommuneField, PersonalIdField } from './types';
+import type { CommuneField, PersonalIdField, TextField } from './types';
+import { wordsSource } from './wordsOfDate';
 
 function personalIdLinks(field: PersonalIdField, env: CrossEnv): PersonalIdLinks {
   const links: PersonalIdLinks = {};
@@ -37,6 +41,12 @@ function communeIssue(field: CommuneField, commune: string, env: CrossEnv): Rule
   return issue('commune_not_in_province', { province });
 }
 
+function dateWordsIssue(field: TextField, text: string, env: CrossEnv): RuleIssue | null {
+  const day = wordsSource(field, env.valueOf);
+  if (!day || isDateInWords(text, day)) return null;
+  return issue('date_words_mismatch', { expected: dateInWords(day) });
+}
+
 /** The cross-field issues of every usable field, by path, in schema order. */
 export function crossFieldIssues(env: CrossEnv): { path: string; issue: RuleIssue }[] {
   const out: { path: string; issue: RuleIssue }[] = [];
@@ -47,6 +57,7 @@ export function crossFieldIssues(env: CrossEnv): { path: string; issue: RuleIssu
     let found: RuleIssue | null = null;
     if (field.type === 'personal_id') found = personalIdIssue(value, env.today, personalIdLinks(field, env));
     else if (field.type === 'commune') found = communeIssue(field, value, env);
+    else if (field.type === 'text' && field.words_of_date) found = dateWordsIssue(field, value, env);
     if (found) out.push({ path, issue: found });
   }
   return out;

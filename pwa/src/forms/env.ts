@@ -12,6 +12,8 @@ export interface RuleEnv {
 
 /** For rules that read other fields (after every field's own rules have run). */
 export interface CrossEnv extends RuleEnv {
+  /** The day checks count ages and time limits to: the context's `filed_on`, else today. */
+  filingDay: CalendarDate;
   index: SchemaIndex;
   /** The normalized value of a filled field (visible or not). */
   valueOf(path: string): JsonValue | undefined;

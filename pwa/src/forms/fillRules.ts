@@ -5,7 +5,7 @@
 // The source's normalized value is copied as is (sync/forms/README.md, fill rules),
 // exactly as the Python validator does.
 
-import { holds } from './conditions';
+import { HOLDS_WHEN_UNKNOWN, holds } from './conditions';
 import type { SchemaIndex } from './schemaIndex';
 import type { FillRule, JsonValue } from './types';
 
@@ -21,7 +21,7 @@ export function applyFillRules(
 ): void {
   const valueOf = (path: string) => values.get(path);
   for (const rule of rules) {
-    if (!holds(rule.when, valueOf)) continue;
+    if (!holds(rule.when, valueOf, HOLDS_WHEN_UNKNOWN)) continue;
     for (const { from, to } of rule.copy) {
       const target = index.get(to);
       const source = values.get(from);

@@ -38,6 +38,8 @@ export interface TextField extends FieldBase {
   max_length?: number;
   min_length?: number;
   multiline?: boolean;
+  /** A `date` field's path: this text is that date in words, filled in from it. */
+  words_of_date?: string;
 }
 
 export interface PersonNameField extends FieldBase {
@@ -135,6 +137,8 @@ export type Severity = 'error' | 'warning';
 interface CheckBase {
   code?: string;
   severity?: Severity;
+  /** The check runs only when this holds. */
+  when?: Condition;
 }
 
 export interface NotBeforeCheck extends CheckBase {
@@ -158,13 +162,23 @@ export interface MinAgeCheck extends CheckBase {
   code: string;
 }
 
+export interface UnderAgeCheck extends CheckBase {
+  check: 'under_age';
+  /** Where the error goes: an option the age rules out, or the birth date itself. */
+  field: string;
+  /** The birth date; default `field`. */
+  birth?: string;
+  years: number;
+  code: string;
+}
+
 export interface DistinctCheck extends CheckBase {
   check: 'distinct';
   fields: readonly string[];
   code: string;
 }
 
-export type Check = NotBeforeCheck | DaysSinceCheck | MinAgeCheck | DistinctCheck;
+export type Check = NotBeforeCheck | DaysSinceCheck | MinAgeCheck | UnderAgeCheck | DistinctCheck;
 
 // ---------------------------------------------------------------- schema
 
@@ -186,8 +200,17 @@ export interface Issue {
 }
 
 export interface ValidationContext {
-  /** Today's date, `YYYY-MM-DD` (the server uses the date in Asia/Ho_Chi_Minh). */
+  /**
+   * Today's date, `YYYY-MM-DD` (the server uses the date in Asia/Ho_Chi_Minh): a field's
+   * own rules ("not in the future", the personal ID's year) hold against it.
+   */
   today: string;
+  /**
+   * The day of filing, `YYYY-MM-DD`, never after `today`; absent: today (a draft, a
+   * submission). Checks across fields count ages and time limits to it: a supplement
+   * answered later is judged as filed, while a paper it brings may be dated after filing.
+   */
+  filed_on?: string;
   /** Known province codes. */
   provinces: ReadonlySet<string> | readonly string[];
   /** Commune code → province code. */

@@ -1,30 +1,32 @@
 // validate(schema, answers, context) → {values, issues}: the TypeScript twin of the
 // Python validator in sync/forms/ (the authority). Steps:
 //   1. known paths normalized, empty values dropped; unknown paths set aside
-//   2. fill rules, in order
+//   2. fill rules, in order; then each empty date in words receives its date's words
 //   3. visibility (section, then field) from the filled values
 //   4. each visible field: `required` when empty (or a required checkbox is false), else
 //      its type's own rules
 //   5. rules that read another field (personal ID ↔ sex/birth, commune ↔ province)
-//   6. checks across fields
+//   6. checks across fields, counting ages and time limits to the day of filing
+//      (context.filed_on, default today); a field's own rules hold against today
 // Issues come in the Python order: fields in schema order, then checks in order, then
 // `unknown_field` for unknown paths (sorted).
 
 import { runChecks } from './checks';
-import { holds } from './conditions';
+import { HOLDS_WHEN_UNKNOWN, SHOWN_WHEN_UNKNOWN, holds } from './conditions';
 import { crossFieldIssues } from './crossRules';
 import type { CalendarDate } from './dates';
 import { parseDate } from './dates';
 import type { CrossEnv, RuleIssue } from './env';
 import { fieldIssues } from './fieldRules';
 import { applyFillRules } from './fillRules';
+import { applyWordsOfDate } from './wordsOfDate';
 import { normalizeValue } from './normalize';
 import { indexSchema } from './schemaIndex';
 import type { Answers, Issue, JsonValue, Schema, ValidationContext, ValidationResult } from './types';
 
-function parseToday(today: string): CalendarDate {
-  const parsed = parseDate(today);
-  if (!parsed) throw new Error(`validate: context.today must be YYYY-MM-DD, got ${JSON.stringify(today)}`);
+function parseDay(name: 'today' | 'filed_on', day: string): CalendarDate {
+  const parsed = parseDate(day);
+  if (!parsed) throw new Error(`validate: context.${name} must be YYYY-MM-DD, got ${JSON.stringify(day)}`);
   return parsed;
 }
 
@@ -50,7 +52,8 @@ function byCodePoint(a: string, b: string): number {
 }
 
 export function validate(schema: Schema, answers: Answers, context: ValidationContext): ValidationResult {
-  const today = parseToday(context.today);
+  const today = parseDay('today', context.today);
+  const filingDay = context.filed_on === undefined ? today : parseDay('filed_on', context.filed_on);
   const index = indexSchema(schema);
 
   // 1. Normalize known paths; set unknown ones aside.
@@ -71,14 +74,15 @@ export function validate(schema: Schema, answers: Answers, context: ValidationCo
 
   // 2. Fill rules.
   applyFillRules(schema.fill_rules ?? [], filled, answered, index);
+  applyWordsOfDate(filled, index);
   const valueOf = (path: string) => filled.get(path);
 
   // 3. Visibility.
   const visible = new Set<string>();
   for (const section of schema.sections) {
-    const sectionVisible = !section.visible_when || holds(section.visible_when, valueOf);
+    const sectionVisible = !section.visible_when || holds(section.visible_when, valueOf, SHOWN_WHEN_UNKNOWN);
     for (const field of section.fields) {
-      if (sectionVisible && (!field.visible_when || holds(field.visible_when, valueOf))) {
+      if (sectionVisible && (!field.visible_when || holds(field.visible_when, valueOf, SHOWN_WHEN_UNKNOWN))) {
         visible.add(`${section.id}.${field.id}`);
       }
     }
@@ -100,7 +104,7 @@ export function validate(schema: Schema, answers: Answers, context: ValidationCo
       const path = paths[i] as string;
       if (!visible.has(path)) return;
       const required =
-        started && (field.required === true || (field.required_when !== undefined && holds(field.required_when, valueOf)));
+        started && (field.required === true || (field.required_when !== undefined && holds(field.required_when, valueOf, HOLDS_WHEN_UNKNOWN)));
       const value = filled.get(path);
       if (value === undefined) {
         if (required) add(path, { code: 'required', params: {} });
@@ -114,6 +118,7 @@ export function validate(schema: Schema, answers: Answers, context: ValidationCo
   // 5. Rules that read another field; 6. checks.
   const cross: CrossEnv = {
     ...env,
+    filingDay,
     index,
     valueOf,
     visible: (path) => visible.has(path),

@@ -5,7 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { changed, communes, getDb, typing } from '../app';
 import { finishBeforeUpgrade, type LocalDossier } from '../db';
 import { editAnswers } from '../dossiers';
-import { fieldRequired, fieldVisible, filledWhenUnanswered, sectionVisible, validateAnswers } from '../formModel';
+import { emptiedAnswer, fieldRequired, fieldVisible, sectionVisible, staleDateWords, validateAnswers } from '../formModel';
 import { renderIssue } from '../forms';
 import type { Issue, JsonValue, Schema } from '../forms/types';
 import type { Answers } from '../db';
@@ -159,14 +159,12 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
     // Emptied: no answer (null), unless a fill rule would then put the requester's value
     // back; the person's empty is then the answer "" (it syncs, and the server agrees).
     const emptied = typed === null || typed === '';
-    const value = emptied ? (filledWhenUnanswered(schema!, merged, path, communes.value) ? '' : null) : typed;
-    setAnswers((prev) => {
-      const next = { ...prev };
-      if (value === null) delete next[path];
-      else next[path] = value;
-      return next;
-    });
-    pending.current[path] = value;
+    const value = emptied ? emptiedAnswer(schema!, merged, path, communes.value) : typed;
+    // A new date takes along the words typed for the old one, so its own are filled in.
+    const changes: Changes = { [path]: value };
+    for (const stale of staleDateWords(schema!, merged, path, value)) changes[stale] = null;
+    setAnswers((prev) => withChanges(prev, changes));
+    Object.assign(pending.current, changes);
     typing();
     if (timer.current) clearTimeout(timer.current);
     timer.current = setTimeout(() => void flush(), immediate ? 0 : SAVE_DELAY);

@@ -160,5 +160,12 @@ export function FieldInput(props: FieldProps) {
           max={field.max_files ?? 10}
         />
       );
+    default:
+      // A type from a newer server: typed as free text (the server validates it at submit).
+      // A value that is not text came from a newer device: shown, not to be overwritten.
+      if (shown === undefined || shown === null || typeof shown === 'string') {
+        return <input {...common} type="text" value={str(shown)} onInput={text} />;
+      }
+      return <input {...common} type="text" readOnly value={JSON.stringify(shown)} />;
   }
 }

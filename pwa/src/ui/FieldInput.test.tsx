@@ -1,0 +1,32 @@
+// A field of a type this build does not know (a newer server's schema) is drafted as
+// free text, so the person can still fill it; the server validates it at submit.
+import { describe, expect, it, vi } from 'vitest';
+import type { VNode } from 'preact';
+
+import type { Field, JsonValue } from '../forms/types';
+import { FieldInput } from './FieldInput';
+
+const label = { vi: 'Nhãn', en: 'Label' };
+const newer = { id: 'plate', type: 'vehicle_plate', label } as unknown as Field;
+
+function input(value: JsonValue | undefined, onChange = vi.fn()) {
+  const vnode = FieldInput({ field: newer, path: 's.plate', dossierId: 'd', value, onChange }) as VNode<Record<string, unknown>>;
+  return { vnode, onChange };
+}
+
+describe('a field of an unknown type', () => {
+  it('renders as a text input holding what was typed, and passes typing on', () => {
+    const { vnode, onChange } = input('29A-123.45');
+    expect(vnode.type).toBe('input');
+    expect(vnode.props).toMatchObject({ id: 'f-s.plate', type: 'text', value: '29A-123.45' });
+    expect(vnode.props.readOnly).toBeFalsy();
+    (vnode.props.onInput as (e: unknown) => void)({ target: { value: '30B' } });
+    expect(onChange).toHaveBeenCalledWith('30B');
+  });
+
+  it('shows a value that is not text (written by a newer device) without letting typing replace it', () => {
+    const { vnode } = input([21.03, 105.85]);
+    expect(vnode.type).toBe('input');
+    expect(vnode.props).toMatchObject({ type: 'text', readOnly: true, value: '[21.03,105.85]' });
+  });
+});
