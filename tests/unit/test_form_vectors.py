@@ -1,4 +1,7 @@
-"""Runs the shared vectors (tests/vectors/forms.json) that the TypeScript validator also runs."""
+"""Runs the shared vectors (tests/vectors/forms*.json) that the TypeScript validator also runs.
+
+Each file is a world of its own (reference data, schemas, vectors), so a rule's vectors
+can live in a file of their own; test ids are `<file stem>/<vector name>`."""
 
 from __future__ import annotations
 
@@ -13,43 +16,41 @@ import pytest
 from sync.forms import Context, FormSchema, parse_schema, validate
 from sync.forms.conditions import json_equal
 
-VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "forms.json"
-
-
-def _load() -> dict[str, Any] | None:
-    if not VECTORS.exists():
-        return None
-    return json.loads(VECTORS.read_text("utf-8"))
-
-
-DATA = _load()
-CASES = DATA["vectors"] if DATA else []
+VECTOR_DIR = Path(__file__).resolve().parents[1] / "vectors"
+FILES = {path.stem: json.loads(path.read_text("utf-8")) for path in sorted(VECTOR_DIR.glob("forms*.json"))}
+CASES = [(stem, vector) for stem, data in FILES.items() for vector in data["vectors"]]
 
 
 @functools.cache
-def _schema(name: str) -> FormSchema:
-    assert DATA is not None
-    return parse_schema(DATA["schemas"][name])
+def _schema(stem: str, name: str) -> FormSchema:
+    return parse_schema(FILES[stem]["schemas"][name])
 
 
 def _pairs(items: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return sorted((i["path"], i["code"]) for i in items)
 
 
-@pytest.mark.skipif(DATA is None, reason=f"{VECTORS} does not exist yet")
-def test_vector_file_is_well_formed():
-    assert DATA is not None
-    names = [v["name"] for v in DATA["vectors"]]
+def test_vector_files_exist():
+    assert "forms" in FILES, f"{VECTOR_DIR}/forms.json is missing"
+
+
+@pytest.mark.parametrize("stem", sorted(FILES))
+def test_vector_file_is_well_formed(stem: str):
+    data = FILES[stem]
+    names = [v["name"] for v in data["vectors"]]
+    assert names, "a vector file holds at least one vector"
     assert len(names) == len(set(names)), "vector names must be unique (they are the test ids)"
-    for name in DATA["schemas"]:
-        _schema(name)  # every shared schema must parse
+    for name in data["schemas"]:
+        _schema(stem, name)  # every shared schema must parse
+    for vector in data["vectors"]:
+        assert vector["schema"] in data["schemas"], vector["name"]
 
 
-@pytest.mark.skipif(DATA is None, reason=f"{VECTORS} does not exist yet")
-@pytest.mark.parametrize("vector", CASES, ids=[v["name"] for v in CASES])
-def test_vector(vector: dict[str, Any]):
-    assert DATA is not None
-    reference = DATA["reference"]
+@pytest.mark.parametrize(
+    ("stem", "vector"), CASES, ids=[f"{stem}/{vector['name']}" for stem, vector in CASES]
+)
+def test_vector(stem: str, vector: dict[str, Any]):
+    reference = FILES[stem]["reference"]
     filed_on = vector.get("filed_on")  # absent: the validator's default, today
     context = Context(
         today=datetime.date.fromisoformat(vector["today"]),
@@ -57,7 +58,7 @@ def test_vector(vector: dict[str, Any]):
         communes=dict(reference["communes"]),
         filed_on=datetime.date.fromisoformat(filed_on) if filed_on else None,
     )
-    result = validate(_schema(vector["schema"]), vector["answers"], context)
+    result = validate(_schema(stem, vector["schema"]), vector["answers"], context)
 
     errors = sorted((i.path, i.code) for i in result.issues if i.severity == "error")
     warnings = sorted((i.path, i.code) for i in result.issues if i.severity == "warning")

@@ -1,4 +1,4 @@
-// Runs the shared vectors (tests/vectors/forms.json), which pytest runs against the
+// Runs the shared vectors (tests/vectors/forms*.json), which pytest runs against the
 // Python validator too: both must give the same errors, warnings and values.
 
 import { describe, expect, it } from 'vitest';
@@ -22,12 +22,12 @@ interface VectorFile {
   }[];
 }
 
-// A glob, not a static import, so that a missing file skips instead of failing to load.
-const found = import.meta.glob<VectorFile>('../../../tests/vectors/forms.json', {
+// Every tests/vectors/forms*.json: each file is a world of its own (reference data,
+// schemas, vectors), so a rule's vectors can live in a file of their own.
+const files = import.meta.glob<VectorFile>('../../../tests/vectors/forms*.json', {
   import: 'default',
   eager: true,
 });
-const file = Object.values(found)[0];
 
 type Pair = [string, string];
 
@@ -40,16 +40,18 @@ const of = (issues: Issue[], severity: Severity): Pair[] =>
 const expected = (list: { path: string; code: string }[] | undefined): Pair[] =>
   sorted((list ?? []).map((i) => [i.path, i.code]));
 
-if (!file) {
-  console.warn('tests/vectors/forms.json does not exist yet: the shared form vectors are skipped');
-  describe('shared form vectors', () => {
-    it.skip('tests/vectors/forms.json does not exist yet', () => {});
+const stem = (path: string): string => path.replace(/^.*\//, '').replace(/\.json$/, '');
+
+describe('shared form vectors', () => {
+  it('include tests/vectors/forms.json', () => {
+    expect(Object.keys(files).map(stem)).toContain('forms');
   });
-} else {
-  const { reference, schemas, vectors } = file;
+});
+
+for (const [path, { reference, schemas, vectors }] of Object.entries(files)) {
   const context = { provinces: reference.provinces, communes: reference.communes };
 
-  describe('shared form vectors (tests/vectors/forms.json)', () => {
+  describe(`shared form vectors (${stem(path)})`, () => {
     it('has vectors with unique names, each naming a known schema', () => {
       expect(vectors.length).toBeGreaterThan(0);
       expect(new Set(vectors.map((v) => v.name)).size).toBe(vectors.length);
