@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { indexCommunes, prepareCommuneSearch, refreshCatalog, searchCommunes } from './reference';
+import language from '../../sync/forms/language.json';
+import { fetchProcedureVersion, indexCommunes, prepareCommuneSearch, refreshCatalog, refreshProcedure, searchCommunes } from './reference';
 import { freshDb } from './testing/db';
 
 const PAYLOAD = {
@@ -49,5 +50,21 @@ describe('reference data', () => {
     expect(await refreshCatalog(db, fetch as typeof globalThis.fetch)).toEqual({ version: '1', procedures: [] });
     expect(await refreshCatalog(db, fetch as typeof globalThis.fetch)).toEqual({ version: '1', procedures: [] });
     expect(seen).toEqual([null, 'W/"1"']);
+  });
+});
+
+describe('forms', () => {
+  it('are asked for in the newest level of the form language this build speaks', async () => {
+    const db = await freshDb();
+    const asked: string[] = [];
+    const fetch = async (request: Request) => {
+      asked.push(new URL(request.url).search);
+      return new Response(JSON.stringify({ code: 'khai-sinh', version: 3, form: { sections: [] } }), { status: 200, headers: { ETag: 'W/"f"' } });
+    };
+    await refreshProcedure(db, 'khai-sinh', fetch as typeof globalThis.fetch);
+    await fetchProcedureVersion(db, 'khai-sinh', 2, fetch as typeof globalThis.fetch);
+    const newest = Math.max(...language.levels.map((l) => l.level));
+    expect(newest).toBeGreaterThan(1);
+    expect(asked).toEqual([`?form_language=${newest}`, `?form_language=${newest}`]);
   });
 });

@@ -5,6 +5,7 @@
 import { api, answered, type Fetch } from './api/http';
 import type { CatalogPayload, CommunesPayload, ProcedureDetail } from './api/types';
 import type { MotcuaDB, RefEntry } from './db';
+import { FORM_LANGUAGE } from './forms/language';
 import type { ValidationContext } from './forms/types';
 import { searchKey } from './text';
 
@@ -41,7 +42,7 @@ export function refreshCommunes(db: MotcuaDB, fetch?: Fetch) {
 
 /** The current form of a procedure, also kept under its version for drafts made with it. */
 export async function refreshProcedure(db: MotcuaDB, code: string, fetch?: Fetch): Promise<ProcedureDetail> {
-  const detail = await conditional(db, procedureKey(code), (headers) => api.GET('/api/catalog/{code}', { params: { path: { code } }, headers, fetch }));
+  const detail = await conditional(db, procedureKey(code), (headers) => api.GET('/api/catalog/{code}', { params: { path: { code }, query: { form_language: FORM_LANGUAGE } }, headers, fetch }));
   const entry = (await db.get('reference', procedureKey(code)))!;
   await db.put('reference', { ...entry, key: procedureKey(code, detail.version) });
   return detail;
@@ -49,7 +50,7 @@ export async function refreshProcedure(db: MotcuaDB, code: string, fetch?: Fetch
 
 export function fetchProcedureVersion(db: MotcuaDB, code: string, version: number, fetch?: Fetch): Promise<ProcedureDetail> {
   return conditional(db, procedureKey(code, version), (headers) =>
-    api.GET('/api/catalog/{code}/versions/{version}', { params: { path: { code, version } }, headers, fetch }),
+    api.GET('/api/catalog/{code}/versions/{version}', { params: { path: { code, version }, query: { form_language: FORM_LANGUAGE } }, headers, fetch }),
   );
 }
 

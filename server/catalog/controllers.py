@@ -15,6 +15,7 @@ from server.catalog.seed import DATASET
 from server.problems import ProblemError
 from server.reference.conditional import PRECOMPRESSED, cached_response
 from server.reference.versions import dataset_version
+from sync.forms.language import for_level
 
 Family = Literal[
     "birth",
@@ -30,7 +31,29 @@ Family = Literal[
 ProcedureCode = Annotated[
     str, PathParameter(description="Procedure code, e.g. khai-sinh", max_length=64)
 ]
+FormLanguage = Annotated[
+    int,
+    Parameter(
+        description="The level of the form language the app speaks (sync/forms/language.json); "
+        "the form is written down to it. Absent: 1, the first released app.",
+        ge=1,
+        le=1000,
+    ),
+]
 _encoder = msgspec.json.Encoder()
+
+
+def _detail_response(
+    request: Request, row: services.VersionRow, form_language: int
+) -> Response[ProcedureDetail]:
+    detail = services.to_detail(row)
+    form = for_level(detail.form, form_language)
+    tag = row.content_hash[:32]
+    if form is not detail.form:
+        detail = msgspec.structs.replace(detail, form=form)
+        # Another body, so another ETag: an app that updates asks again and gets the whole form.
+        tag = f"{row.content_hash[:29]}-l{form_language}"
+    return cached_response(request, tag, _encoder.encode(detail))  # pyright: ignore[reportReturnType]  # bytes encoded here; the annotation tells OpenAPI their shape
 
 
 async def _catalog_version() -> str:
@@ -80,11 +103,9 @@ class CatalogController(Controller):
 
     @get("/{code:str}", summary="One procedure with its current form schema", opt=PRECOMPRESSED)
     async def get_procedure(
-        self, request: Request, code: ProcedureCode
+        self, request: Request, code: ProcedureCode, form_language: FormLanguage = 1
     ) -> Response[ProcedureDetail]:
-        row = await _current(code)
-        body = _encoder.encode(services.to_detail(row))
-        return cached_response(request, row.content_hash[:32], body)  # pyright: ignore[reportReturnType]  # bytes encoded here; the annotation tells OpenAPI their shape
+        return _detail_response(request, await _current(code), form_language)
 
     @get("/{code:str}/versions", summary="The version numbers of a procedure, oldest first")
     async def list_versions(self, code: ProcedureCode) -> list[int]:
@@ -105,11 +126,11 @@ class CatalogController(Controller):
         # Bounded by the column (INTEGER): a larger number is a 400 naming it, not a
         # database overflow (found by tests/hostile/test_schemathesis.py on PostgreSQL).
         version: Annotated[int, PathParameter(ge=1, le=2**31 - 1, examples=[Example(value=1)])],
+        form_language: FormLanguage = 1,
     ) -> Response[ProcedureDetail]:
         row = await services.procedure_version(code, version)
         if row is None:
             if not await services.procedure_versions(code):
                 raise ProblemError(404, "unknown_procedure", detail=code)
             raise ProblemError(404, "unknown_procedure_version", detail=f"{code} v{version}")
-        body = _encoder.encode(services.to_detail(row))
-        return cached_response(request, row.content_hash[:32], body)  # pyright: ignore[reportReturnType]  # bytes encoded here; the annotation tells OpenAPI their shape
+        return _detail_response(request, row, form_language)

@@ -65,7 +65,8 @@ async def captcha_answer(live_server, captcha_id: str) -> str:
         await connection.close()
 
 
-async def fill_birth_form(page, today: dt.date):
+async def fill_birth_form(page, today: dt.date, *, words_by_hand: bool = False):
+    """`words_by_hand`: an app of form-language level 1 has no date in words; type it."""
     from playwright.async_api import expect
 
     f = lambda path: page.locator(f'[id="f-{path}"]')  # noqa: E731 - ids hold dots
@@ -80,8 +81,11 @@ async def fill_birth_form(page, today: dt.date):
     await page.check('input[name="child.sex"][value="male"]')
     born = today - dt.timedelta(days=10)
     await f("child.birth_date").fill(born.isoformat())
-    # As soon as the date is entered, the app writes it in words.
-    await expect(f("child.birth_date_words")).to_have_value(date_in_words(born))
+    if words_by_hand:
+        await f("child.birth_date_words").fill(date_in_words(born))
+    else:
+        # As soon as the date is entered, the app writes it in words.
+        await expect(f("child.birth_date_words")).to_have_value(date_in_words(born))
     await f("child.birth_place").fill("Bệnh viện Phụ sản Hà Nội")
     await page.check('input[name="child.birth_place_kind"][value="co_so_y_te"]')
     await f("child.hometown").fill("Hà Nội")

@@ -144,3 +144,57 @@ async def test_health_and_openapi(client: httpx.AsyncClient) -> None:
     assert schema.status_code == 200
     paths = schema.json()["paths"]
     assert "/api/catalog" in paths and "/api/communes" in paths
+
+
+async def test_a_form_is_served_in_the_language_level_the_app_speaks(
+    client: httpx.AsyncClient,
+) -> None:
+    """An app released before a feature of the form language reads the form without it
+    (the server still applies it at submit); an app that names the current level gets
+    the whole form. Each is its own representation, with its own ETag."""
+    from sync.forms.language import CURRENT
+
+    def kinds(detail: dict) -> set[str]:
+        return {c["check"] for c in detail["form"].get("checks", [])}
+
+    def words_field(detail: dict) -> dict:
+        child = next(s for s in detail["form"]["sections"] if s["id"] == "child")
+        return next(f for f in child["fields"] if f["id"] == "birth_date_words")
+
+    released = await client.get("/api/catalog/khai-sinh")
+    current = await client.get("/api/catalog/khai-sinh", params={"form_language": CURRENT})
+    assert released.status_code == current.status_code == 200
+    assert "under_age" in kinds(current.json()) and "under_age" not in kinds(released.json())
+    assert words_field(current.json())["words_of_date"] == "child.birth_date"
+    assert "words_of_date" not in words_field(released.json())
+    assert released.headers["etag"] != current.headers["etag"]
+    assert released.json()["version"] == current.json()["version"]
+
+    # An app that updated asks with the ETag it holds: the whole form, not a 304.
+    upgraded = await client.get(
+        "/api/catalog/khai-sinh",
+        params={"form_language": CURRENT},
+        headers={"If-None-Match": released.headers["etag"]},
+    )
+    assert upgraded.status_code == 200 and "under_age" in kinds(upgraded.json())
+    same = await client.get(
+        "/api/catalog/khai-sinh",
+        params={"form_language": 1},
+        headers={"If-None-Match": released.headers["etag"]},
+    )
+    assert same.status_code == 304
+
+    version = current.json()["version"]
+    old = await client.get(f"/api/catalog/khai-sinh/versions/{version}")
+    assert "under_age" not in kinds(old.json())
+    new = await client.get(
+        f"/api/catalog/khai-sinh/versions/{version}", params={"form_language": CURRENT}
+    )
+    assert new.json()["form"] == current.json()["form"]
+
+
+async def test_a_form_language_out_of_range_is_a_400_naming_it(client: httpx.AsyncClient) -> None:
+    for bad in ("0", "x", "100000"):
+        r = await client.get("/api/catalog/khai-sinh", params={"form_language": bad})
+        assert r.status_code == 400, bad
+        assert [e["path"] for e in r.json()["errors"]] == ["form_language"], r.json()

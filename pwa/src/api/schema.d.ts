@@ -2754,7 +2754,10 @@ export interface operations {
     };
     ApiCatalogCodeGetProcedure: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The level of the form language the app speaks (sync/forms/language.json); the form is written down to it. Absent: 1, the first released app. */
+                form_language?: number;
+            };
             header?: never;
             path: {
                 /** @description Procedure code, e.g. khai-sinh */
@@ -2830,7 +2833,10 @@ export interface operations {
     };
     ApiCatalogCodeVersionsGetVersion: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The level of the form language the app speaks (sync/forms/language.json); the form is written down to it. Absent: 1, the first released app. */
+                form_language?: number;
+            };
             header?: never;
             path: {
                 /** @description Procedure code, e.g. khai-sinh */
