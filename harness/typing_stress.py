@@ -158,7 +158,8 @@ class FormField:
 def birth_form_fields() -> list[FormField]:
     """The birth form's fields this driver fills, in the order the form shows them:
     every typed field and every choice that is always visible, but not the commune
-    picker, files, checkboxes or the field the second device writes."""
+    picker, files, checkboxes, a date in words (the app writes it) or the field the
+    second device writes."""
     from server.catalog.loader import _read_json, expand_sections, load_fragments
 
     raw = expand_sections(
@@ -172,6 +173,8 @@ def birth_form_fields() -> list[FormField]:
             path = f"{section['id']}.{f['id']}"
             if "visible_when" in f or path == REMOTE_FIELD or f["type"] not in TYPED | CHOSEN:
                 continue
+            if "words_of_date" in f:
+                continue  # written by the app from its date, not typed by the person
             options = [o["value"] for o in f.get("options", [])]
             if path == "requester.relationship":
                 options = [o for o in options if o not in FILLING_RELATIONSHIPS]
