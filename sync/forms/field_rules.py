@@ -22,6 +22,8 @@ EMAIL_PATTERN = re.compile(
     r"(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+"
 )
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+# ASCII digits only: re's [0-9] is ASCII, unlike \d, so both validators read the same
+_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 
 def _is_str(v: Any) -> bool:
@@ -40,6 +42,7 @@ _JSON_TYPE: dict[str, Callable[[Any], bool]] = {
     "text": _is_str,
     "person_name": _is_str,
     "date": _is_str,
+    "time": _is_str,
     "year": is_number,  # 2024.5 is a number of the right type, but not a valid year
     "select": _is_str,
     "sex": _is_str,
@@ -116,6 +119,9 @@ def field_problems(field: s.Field, value: Any, ctx: Context) -> list[Problem]:
                 out.append(("date_in_future", {}))
             if early:
                 out.append(("date_too_early", {"min": field.min}))
+        case s.TimeField():
+            if not _TIME.fullmatch(value):
+                out.append(("invalid_time", {}))
         case s.YearField():
             if not (_integral(value) and 1000 <= value <= 9999):
                 return [("invalid_year", {})]

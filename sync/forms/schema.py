@@ -78,6 +78,10 @@ class DateField(_Field, frozen=True, tag="date"):
     min: str = "1900-01-01"
 
 
+class TimeField(_Field, frozen=True, tag="time"):
+    """A time of day, `"HH:MM"` on the 24-hour clock (the time of death)."""
+
+
 class YearField(_Field, frozen=True, tag="year"):
     not_future: bool = True
     min: int = 1900
@@ -143,6 +147,7 @@ Field = (
     TextField
     | PersonNameField
     | DateField
+    | TimeField
     | YearField
     | SelectField
     | SexField

@@ -1244,7 +1244,7 @@ BUILT_IN_CODES = {
     "invalid_id_province", "invalid_id_birth_year", "id_sex_mismatch", "id_birth_year_mismatch",
     "invalid_phone", "invalid_email", "unknown_province", "unknown_commune", "commune_not_in_province",
     "not_integer", "too_small", "too_large", "invalid_attachment", "too_many_files", "date_before_reference",
-    "date_words_mismatch",
+    "date_words_mismatch", "invalid_time",
 }  # fmt: skip
 
 

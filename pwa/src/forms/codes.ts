@@ -11,6 +11,7 @@ export const ISSUE_PARAMS = {
   invalid_date: [],
   date_in_future: [],
   date_too_early: ['min'],
+  invalid_time: [],
   invalid_year: [],
   not_an_option: [],
   invalid_format: [],

@@ -37,6 +37,7 @@ const EMAIL =
   /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 const EMAIL_MAX_LENGTH = 254;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+const TIME = /^([01][0-9]|2[0-3]):[0-5][0-9]$/; // HH:MM, 00:00–23:59, ASCII digits
 
 type JsonKind = 'string' | 'number' | 'boolean' | 'array';
 
@@ -44,6 +45,7 @@ const EXPECTED_KIND: Record<FieldType, JsonKind> = {
   text: 'string',
   person_name: 'string',
   date: 'string',
+  time: 'string',
   year: 'number',
   select: 'string',
   sex: 'string',
@@ -171,6 +173,8 @@ export function fieldIssues(field: Field, value: JsonValue, env: RuleEnv): RuleI
       return personNameIssues(value as string);
     case 'date':
       return dateIssues(field, value as string, env);
+    case 'time':
+      return orNone(TIME.test(value as string), 'invalid_time');
     case 'year':
       return yearIssues(field, value as number, env);
     case 'select':

@@ -53,6 +53,11 @@ export interface DateField extends FieldBase {
   min?: string;
 }
 
+/** A time of day, `"HH:MM"` on the 24-hour clock (the time of death). */
+export interface TimeField extends FieldBase {
+  type: 'time';
+}
+
 export interface YearField extends FieldBase {
   type: 'year';
   not_future?: boolean;
@@ -104,6 +109,7 @@ export type Field =
   | TextField
   | PersonNameField
   | DateField
+  | TimeField
   | YearField
   | SelectField
   | SimpleCodeField

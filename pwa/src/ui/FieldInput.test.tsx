@@ -30,3 +30,27 @@ describe('a field of an unknown type', () => {
     expect(vnode.props).toMatchObject({ type: 'text', readOnly: true, value: '[21.03,105.85]' });
   });
 });
+
+describe('a time field', () => {
+  const time = { id: 'time', type: 'time', label } as Field;
+
+  function timeInput(value: JsonValue | undefined, onChange = vi.fn()) {
+    const vnode = FieldInput({ field: time, path: 'death.time', dossierId: 'd', value, onChange }) as VNode<Record<string, unknown>>;
+    return { vnode, onChange };
+  }
+
+  it("renders the browser's time input holding HH:MM, by the minute", () => {
+    const { vnode } = timeInput('07:05');
+    expect(vnode.type).toBe('input');
+    expect(vnode.props).toMatchObject({ id: 'f-death.time', type: 'time', step: 60, value: '07:05' });
+  });
+
+  it('passes a picked time on at once, and a cleared one as no answer', () => {
+    const { vnode, onChange } = timeInput(undefined);
+    expect(vnode.props.value).toBe('');
+    (vnode.props.onInput as (e: unknown) => void)({ target: { value: '23:59' } });
+    expect(onChange).toHaveBeenLastCalledWith('23:59', true);
+    (vnode.props.onInput as (e: unknown) => void)({ target: { value: '' } });
+    expect(onChange).toHaveBeenLastCalledWith(null, true);
+  });
+});

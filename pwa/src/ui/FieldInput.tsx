@@ -62,6 +62,11 @@ export function FieldInput(props: FieldProps) {
         );
       }
       return <input {...common} type="date" value={str(shown)} onInput={(e) => onChange((e.target as HTMLInputElement).value || null, true)} />;
+    case 'time':
+      // The browser's own picker gives "HH:MM" on the 24-hour clock, offline too. A value it
+      // cannot show (typed as text by an older build) stays in the answers and is refused
+      // with invalid_time until a time is picked.
+      return <input {...common} type="time" step={60} value={str(shown)} onInput={(e) => onChange((e.target as HTMLInputElement).value || null, true)} />;
     case 'year':
     case 'number':
       return (
