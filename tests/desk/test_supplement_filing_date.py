@@ -84,7 +84,7 @@ async def test_a_supplement_after_the_6th_birthday_keeps_the_card_asked_for_befo
 
 
 def _death_answers(died: dt.date) -> dict[str, Any]:
-    """A complete death registration, the wife asking, the death notice not yet dated."""
+    """A complete death registration, the wife asking."""
     return {
         "agency.province": "01",
         "agency.commune": "00070",
@@ -100,9 +100,12 @@ def _death_answers(died: dt.date) -> dict[str, Any]:
         "deceased.residence": "Số 5 phố Hàng Bạc, phường Hoàn Kiếm, Hà Nội",
         "deceased.id_number": "001050012345",
         "death.date": died.isoformat(),
+        "death.time": "14:30",
         "death.place": "Bệnh viện Bạch Mai",
+        "death.cause": "Suy tim",
         "death.notice_number": "123/GBT",
         "death.notice_issuer": "Bệnh viện Bạch Mai",
+        "death.notice_date": died.isoformat(),
         "contact.phone": "0912345678",
     }
 
