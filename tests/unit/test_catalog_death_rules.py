@@ -13,7 +13,8 @@ import pytest
 
 from server.catalog.loader import load_catalog
 from sync.forms import Context, FormSchema, parse_schema, validate
-from sync.forms.schema import NotBefore, TimeField
+from sync.forms.language import for_level
+from sync.forms.schema import NotBefore, TextField, TimeField
 
 CATALOG = {p.definition.code: p for p in load_catalog()}
 TODAY = datetime.date(2026, 3, 15)
@@ -157,3 +158,13 @@ def test_the_court_decision_replaces_the_notice() -> None:
         assert _errors(code, answers) == [(path, "required")], path
     answers = _death_answers(code) | {"court.decision_date": "2021-05-31"}
     assert _errors(code, answers) == [("court.decision_date", "date_before_reference")]
+
+
+@pytest.mark.parametrize("code", ON_A_NOTICE)
+def test_an_app_without_the_time_type_drafts_the_time_as_text(code: str) -> None:
+    # An app of level 2 knows no `time`: it is served a text field, still asked unless
+    # the time is unknown; the server checks the real type at submit.
+    served = parse_schema(for_level(CATALOG[code].definition.form, 2))
+    field = served.fields_by_path()["death.time"][1]
+    assert isinstance(field, TextField)
+    assert field.required_when is not None and field.visible_when is not None
