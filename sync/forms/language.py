@@ -99,20 +99,21 @@ def for_level(form: dict[str, Any], level: int) -> dict[str, Any]:
     if level >= CURRENT:
         return form
     words = _VOCABULARIES.get(level) or _VOCABULARIES[LANGUAGE.levels[0].level]
-    sections = []
+    sections: list[dict[str, Any]] = []
     changed = False
+    section: dict[str, Any]
     for section in form["sections"]:
         fields = [_field_for(field, words) for field in section["fields"]]
         if any(new is not old for new, old in zip(fields, section["fields"], strict=True)):
             changed = True
             section = {**section, "fields": fields}
         sections.append(section)
-    checks = [check for check in form.get("checks", ()) if _keeps(check, words)]
+    checks: list[dict[str, Any]] = [c for c in form.get("checks", ()) if _keeps(c, words)]
     if len(checks) != len(form.get("checks", ())):
         changed = True
     if not changed:
         return form
-    served = {**form, "sections": sections}
+    served: dict[str, Any] = {**form, "sections": sections}
     if "checks" in form:
         served["checks"] = checks
     return served

@@ -17,7 +17,10 @@ from sync.forms import Context, FormSchema, parse_schema, validate
 from sync.forms.conditions import json_equal
 
 VECTOR_DIR = Path(__file__).resolve().parents[1] / "vectors"
-FILES = {path.stem: json.loads(path.read_text("utf-8")) for path in sorted(VECTOR_DIR.glob("forms*.json"))}
+FILES = {
+    path.stem: json.loads(path.read_text("utf-8"))
+    for path in sorted(VECTOR_DIR.glob("forms*.json"))
+}
 CASES = [(stem, vector) for stem, data in FILES.items() for vector in data["vectors"]]
 
 
