@@ -72,6 +72,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/sync/codes/reserve"): {"outreach"},
     ("POST", "/api/lookup"): EVERYONE,
     ("GET", "/api/dossiers/{dossier_id}/receipt.pdf"): SIGNED_IN,
+    ("GET", "/api/dossiers/{dossier_id}/apology/{number}"): SIGNED_IN,
     ("GET", "/api/desk/queue"): DESK,
     ("GET", "/api/desk/dossiers/{dossier_id}"): DESK,
     ("GET", "/api/desk/dossiers/{dossier_id}/duplicate"): DESK,
