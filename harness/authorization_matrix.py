@@ -115,6 +115,7 @@ def concrete_path(path: str) -> str:
         .replace("{task}", "bhyt")
         .replace("{sha256}", "0" * 64)
         .replace("{upload_id}", "0" * 32)
+        .replace("{number}", "1")
     )
 
 
