@@ -72,6 +72,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/sync/codes/reserve"): {"outreach"},
     ("POST", "/api/lookup"): EVERYONE,
     ("GET", "/api/dossiers/{dossier_id}/receipt.pdf"): SIGNED_IN,
+    ("GET", "/api/dossiers/{dossier_id}/apology/{number}"): SIGNED_IN,
     ("GET", "/api/desk/queue"): DESK,
     ("GET", "/api/desk/dossiers/{dossier_id}"): DESK,
     ("GET", "/api/desk/dossiers/{dossier_id}/duplicate"): DESK,
@@ -114,6 +115,7 @@ def concrete_path(path: str) -> str:
         .replace("{task}", "bhyt")
         .replace("{sha256}", "0" * 64)
         .replace("{upload_id}", "0" * 32)
+        .replace("{number}", "1")
     )
 
 

@@ -180,6 +180,17 @@ TITLES: dict[str, tuple[str, str]] = {
     ),
     "unknown_action": ("Không có thao tác này", "No such action"),
     "linked_tasks_open": ("Còn việc liên thông chưa xong", "Linked tasks are not done yet"),
+    # the due date (server/desk/deadlines.py)
+    "no_extended_time": (
+        "Thủ tục này không có thời hạn gia hạn để xác minh",
+        "This procedure has no extended time for verification",
+    ),
+    "already_extended": (
+        "Hồ sơ đã được gia hạn một lần",
+        "The dossier has been extended already",
+    ),
+    "not_overdue": ("Hồ sơ chưa quá hạn", "The dossier is not overdue"),
+    "no_receipt_time": ("Hồ sơ chưa có thời điểm tiếp nhận", "The dossier has no time of receipt"),
     "unknown_procedure_for_dossier": (
         "Không tìm thấy thủ tục của hồ sơ",
         "The dossier's procedure is missing",

@@ -62,6 +62,11 @@ def label(state: int, lang: str = "vi") -> str:
     return vi if lang == "vi" else en
 
 
+# Received and not yet decided: the desk is working the dossier.
+_BEING_PROCESSED = frozenset(
+    {State.RECEIVED, State.PROCESSING, State.SUPPLEMENT_REQUESTED, State.FEE_REQUESTED}
+)
+
 # What the desk may do, by action: (states it is allowed in, the state it leads to).
 # None as the target keeps the state (a message, a duplicate decision).
 DESK_ACTIONS: dict[str, tuple[frozenset[State], State | None]] = {
@@ -84,6 +89,10 @@ DESK_ACTIONS: dict[str, tuple[frozenset[State], State | None]] = {
     "return_result": (frozenset({State.DONE}), State.RETURNED),
     "accept_withdrawal": (frozenset({State.WITHDRAWAL_REQUESTED}), State.STOPPED),
     "message": (frozenset(set(State) - {State.DRAFT}), None),
+    # While the dossier is being worked; the state stays, the due date moves
+    # (server/desk/deadlines.py). The apology also needs the dossier to be overdue.
+    "extend_for_verification": (_BEING_PROCESSED, None),
+    "apologise": (_BEING_PROCESSED, None),
     "mark_duplicate": (frozenset({State.SUBMITTED}), State.NOT_RECEIVED),
     "mark_not_duplicate": (frozenset(set(State) - {State.DRAFT}), None),
 }

@@ -19,7 +19,7 @@ Due dates (`due_date`), with the time of receipt in Asia/Ho_Chi_Minh:
   * a `working_days` procedure of n days is due n working days after the effective
     receipt day (received on Monday morning with 3 days: due Thursday);
   * with `extended=True` (the conditions must be verified), `extended_days` is used
-    instead of `days` when the procedure has it.
+    instead of `days` (or instead of the same day) when the procedure has it.
 """
 
 from __future__ import annotations
@@ -129,10 +129,14 @@ def effective_receipt_day(received_at: dt.datetime, overrides: Overrides = NO_OV
 
 
 def processing_days(processing: Processing, *, extended: bool = False) -> int:
-    """Working days a procedure allows (0 for a same-day procedure)."""
+    """Working days a procedure allows (0 for a same-day procedure). Extended, a
+    procedure with `extended_days` allows those, same-day ones included (marriage:
+    at once, or 5 working days when the conditions must be verified)."""
+    if extended and processing.extended_days:
+        return processing.extended_days
     if processing.kind == "same_day":
         return 0
-    days = processing.extended_days if extended and processing.extended_days else processing.days
+    days = processing.days
     if days is None or days < 0:
         raise ValueError(f"a working_days procedure needs days >= 0, got {days!r}")
     return days

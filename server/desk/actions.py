@@ -5,6 +5,7 @@ the person's notification in the outbox — all in one transaction."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Any
 
@@ -18,11 +19,13 @@ from server.calendar.service import OverridesCache, due_date_for
 from server.catalog.services import procedure_version
 from server.clock import utcnow, vn_date
 from server.database import write_transaction
-from server.desk import notices
+from server.desk import deadlines, notices
 from server.desk.payment import AlreadyRecorded, VerifiedPayment, reference_used, verify_payment
 from server.desk.schemas import (
     ActionResult,
+    Apologise,
     Complete,
+    ExtendForVerification,
     MarkDuplicate,
     Note,
     Reason,
@@ -57,9 +60,12 @@ PAYLOADS: dict[str, type] = {
     "message": Reason,
     "mark_duplicate": MarkDuplicate,
     "mark_not_duplicate": Note,
+    deadlines.EXTEND: ExtendForVerification,
+    deadlines.APOLOGISE: Apologise,
 }
 _MAX_TEXT = 2000
 _MAX_REFERENCE = 128  # the payment table's column
+_MISSING = re.compile(r"Object missing required field `([a-z_]+)`$")
 
 
 def _invalid(path: str, code: str, message: str) -> ProblemError:
@@ -75,6 +81,9 @@ def decode_action(action: str, body: bytes) -> Any:
         payload = msgspec.json.decode(body or b"{}", type=PAYLOADS[action])
     except msgspec.ValidationError as exc:
         message = str(exc)
+        missing = _MISSING.match(message)
+        if missing:  # named as the field it is, so the form can show it there
+            raise _invalid(missing.group(1), "required", message) from None
         path = message.split("at `")[-1].rstrip("`") if "at `" in message else "$"
         raise _invalid(path, "invalid", message) from None
     except msgspec.DecodeError as exc:
@@ -83,7 +92,10 @@ def decode_action(action: str, body: bytes) -> Any:
         value = getattr(payload, name, None)
         if isinstance(value, str) and len(value) > _MAX_TEXT:
             raise _invalid(name, "too_long", str(_MAX_TEXT))
-    if isinstance(payload, Reason) and not payload.reason.strip():
+    if (
+        isinstance(payload, Reason | ExtendForVerification | Apologise)
+        and not payload.reason.strip()
+    ):
         raise _invalid("reason", "required", "a reason is required")
     if isinstance(payload, RecordPayment):
         if not payload.reference.strip():
@@ -184,7 +196,7 @@ async def perform(
             device_id=principal.device_id,
             detail={"from": str(from_state), "to": str(record.state)},
         )
-        await notices.for_action(record, action, payload, settings.base_url)
+        await notices.for_action(record, action, payload, settings.base_url, detail)
     notify_now()
     return _result(record)
 
@@ -196,8 +208,12 @@ async def _apply(
     now: dt.datetime,
     principal: Principal,
     calendar: OverridesCache | None,
-) -> tuple[str, dict[str, str]]:
+) -> tuple[str, dict[str, Any]]:
     """Changes to the record for `action`; returns the message for the person and details."""
+    if action == deadlines.EXTEND:
+        return await deadlines.extend(record, payload, principal, calendar)
+    if action == deadlines.APOLOGISE:
+        return await deadlines.apologise(record, payload, now, principal, calendar)
     if action == "receive":
         found = await procedure_version(record.procedure_code, record.schema_version)
         if found is None:
@@ -302,6 +318,8 @@ async def _set_desk_columns(
         values[Dossier.possible_duplicate_of] = payload.of
     elif action == "mark_not_duplicate":
         values[Dossier.duplicate_decision] = "not_duplicate"
+    elif action == deadlines.EXTEND:
+        values[Dossier.extended_at] = now
     if values:
         await Dossier.update(values).where(Dossier.id == dossier_id)
 

@@ -72,7 +72,8 @@ class DeskController(Controller):
         "/dossiers/{dossier_id:uuid}/actions/{action:str}",
         status_code=200,
         summary="receive, refuse, start, request_documents, request_fee, record_payment, stop, complete, "
-        "return_result, accept_withdrawal, message, mark_duplicate, mark_not_duplicate",
+        "return_result, accept_withdrawal, message, mark_duplicate, mark_not_duplicate, "
+        "extend_for_verification, apologise",
     )
     async def act(
         self,

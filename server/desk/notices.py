@@ -3,12 +3,16 @@ action's own transaction (the outbox sends it once, whatever fails meanwhile).""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from server.catalog.services import procedure_version
 from server.notify.outbox import enqueue_email
 from server.notify.schemas import (
     DocumentsRequestedParams,
+    DossierApologyParams,
+    DossierExtendedParams,
     DossierReceivedParams,
     DossierRefusedParams,
     DossierResultParams,
@@ -28,8 +32,15 @@ async def _params_base(record: DossierRecord, base_url: str) -> dict[str, str]:
     }
 
 
-async def for_action(record: DossierRecord, action: str, payload: Any, base_url: str) -> None:
-    notice = await _build(record, action, payload, base_url)
+async def for_action(
+    record: DossierRecord,
+    action: str,
+    payload: Any,
+    base_url: str,
+    detail: Mapping[str, Any] | None = None,
+) -> None:
+    """`detail`: what the action recorded in the history (the apology's missed date)."""
+    notice = await _build(record, action, payload, base_url, detail or {})
     if notice is None:
         return
     template, params = notice
@@ -43,7 +54,7 @@ async def for_action(record: DossierRecord, action: str, payload: Any, base_url:
 
 
 async def _build(
-    record: DossierRecord, action: str, payload: Any, base_url: str
+    record: DossierRecord, action: str, payload: Any, base_url: str, detail: Mapping[str, Any]
 ) -> tuple[SmsTemplateName, SmsParams] | None:
     """The template and parameters of the notice `action` sends, if it sends one."""
     base = await _params_base(record, base_url)
@@ -64,6 +75,18 @@ async def _build(
         )
     if action == "complete":
         return "dossier_result", DossierResultParams(**base)
+    if action == "extend_for_verification":
+        assert record.appointment_date is not None  # the action has just set it
+        return "dossier_extended", DossierExtendedParams(
+            reason=payload.reason.strip(), appointment=record.appointment_date, **base
+        )
+    if action == "apologise":
+        return "dossier_apology", DossierApologyParams(
+            reason=payload.reason.strip(),
+            original_date=dt.date.fromisoformat(detail["original_date"]),
+            appointment=payload.new_date,
+            **base,
+        )
     if action in ("refuse", "mark_duplicate"):
         reason = (
             payload.reason if getattr(payload, "reason", "") else "Trùng với hồ sơ đã nộp trước đó."

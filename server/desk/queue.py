@@ -11,6 +11,7 @@ from piccolo.query import OrderByRaw
 from server.catalog.definition import Text
 from server.catalog.services import procedure_version
 from server.clock import vn_today
+from server.desk.deadlines import apology_letters
 from server.desk.schemas import DeskDossier, HistoryEntry, QueueItem, QueueResponse, Task
 from server.dossiers.access import may_process, not_found
 from server.dossiers.tables import Dossier, DossierHistory, DossierTask
@@ -38,6 +39,24 @@ _SUBJECTS = (
     "ward.full_name",
     "requester.full_name",
 )
+
+
+def _promised_on(day):
+    """Dossiers whose promised date (the appointment, moved by an apology; else the
+    due date) is `day` or, with a comparison, before it — as SQL conditions."""
+    return (
+        (Dossier.appointment_date == day)
+        | (Dossier.appointment_date.is_null() & (Dossier.due_date == day)),
+        (Dossier.appointment_date < day)
+        | (Dossier.appointment_date.is_null() & (Dossier.due_date < day)),
+    )
+
+
+def is_overdue(row: dict, today) -> bool:
+    """Past the date promised to the person (after an apology, its new date) and
+    still open."""
+    promised = row["appointment_date"] or row["due_date"]
+    return bool(promised and promised < today and row["state"] in OPEN_STATES)
 
 
 def subject_of(fields: dict) -> str:
@@ -88,9 +107,9 @@ async def queue(
     if view == "new":
         conditions.append(Dossier.state == State.SUBMITTED)
     elif view == "due_today":
-        conditions += [Dossier.due_date == today, Dossier.state.is_in(OPEN_STATES)]
+        conditions += [_promised_on(today)[0], Dossier.state.is_in(OPEN_STATES)]
     elif view == "overdue":
-        conditions += [Dossier.due_date < today, Dossier.state.is_in(OPEN_STATES)]
+        conditions += [_promised_on(today)[1], Dossier.state.is_in(OPEN_STATES)]
     elif view == "waiting_documents":
         conditions.append(Dossier.state == State.SUPPLEMENT_REQUESTED)
     if procedure:
@@ -129,7 +148,7 @@ async def queue(
                 subject=subject_of(fields),
                 submitted_at=r["submitted_at"],
                 due_date=r["due_date"],
-                overdue=bool(r["due_date"] and r["due_date"] < today and r["state"] in OPEN_STATES),
+                overdue=is_overdue(r, today),
                 possible_duplicate_of=r["possible_duplicate_of"]
                 if not r["duplicate_decision"]
                 else None,
@@ -143,6 +162,8 @@ async def desk_dossier(principal: Principal, dossier_id: uuid.UUID) -> DeskDossi
     if r is None or not may_process(principal, r):
         raise not_found(dossier_id)
     name, level = await _procedure_name(r["procedure_code"], r["schema_version"], {})
+    found = await procedure_version(r["procedure_code"], r["schema_version"])
+    processing = found.definition.processing if found else None
     history = [
         HistoryEntry(
             at=h["at"],
@@ -180,7 +201,7 @@ async def desk_dossier(principal: Principal, dossier_id: uuid.UUID) -> DeskDossi
         received_at=r["received_at"],
         due_date=r["due_date"],
         appointment_date=r["appointment_date"],
-        overdue=bool(r["due_date"] and r["due_date"] < today and r["state"] in OPEN_STATES),
+        overdue=is_overdue(r, today),
         possible_duplicate_of=r["possible_duplicate_of"],
         duplicate_decision=r["duplicate_decision"],
         fee=msgspec.json.decode(r["fee"]) if r["fee"] else None,
@@ -189,4 +210,8 @@ async def desk_dossier(principal: Principal, dossier_id: uuid.UUID) -> DeskDossi
         history=history,
         rating_stars=r["rating_stars"],
         rating_comment=r["rating_comment"],
+        extended_days=processing.extended_days if processing else None,
+        extended_when=processing.extended_when if processing else None,
+        extended_at=r["extended_at"],
+        apology_letters=[a.number for a in await apology_letters(dossier_id)],
     )

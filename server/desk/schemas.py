@@ -74,6 +74,13 @@ class DeskDossier(msgspec.Struct):
     history: list[HistoryEntry]
     rating_stars: int | None
     rating_comment: str
+    # The procedure's extended limit in working days and when it applies (None: the
+    # procedure has none), and when the desk extended it (at most once).
+    extended_days: int | None = None
+    extended_when: Text | None = None
+    extended_at: dt.datetime | None = None
+    # The apology letters issued, by number: /api/dossiers/{id}/apology/{n}.pdf
+    apology_letters: list[int] = []
 
 
 # -- actions ----------------------------------------------------------------------
@@ -128,6 +135,20 @@ class ReturnResult(msgspec.Struct, forbid_unknown_fields=True):
 class MarkDuplicate(msgspec.Struct, forbid_unknown_fields=True):
     of: uuid.UUID
     reason: str = ""
+
+
+class ExtendForVerification(msgspec.Struct, forbid_unknown_fields=True):
+    """The conditions must be verified: the procedure's extended_days apply."""
+
+    reason: str
+
+
+class Apologise(msgspec.Struct, forbid_unknown_fields=True):
+    """The dossier is overdue: an apology letter with a new appointment (a working day
+    after today)."""
+
+    reason: str
+    new_date: dt.date
 
 
 class TaskUpdate(msgspec.Struct, forbid_unknown_fields=True):

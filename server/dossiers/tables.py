@@ -47,6 +47,8 @@ class Dossier(Table, tablename="dossier"):
     result = Text(null=True, default=None)
     # "" | "duplicate" | "not_duplicate": an official's decision on a flagged match
     duplicate_decision = Varchar(length=16, default="")
+    # When the desk extended the processing time to verify (at most once).
+    extended_at = Timestamptz(null=True, default=None)
     # A draft its owner deleted: fields emptied, kept so the feed tells their other devices.
     deleted_at = Timestamptz(null=True, default=None)
 

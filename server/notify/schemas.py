@@ -19,6 +19,8 @@ TemplateName = Literal[
     "documents_requested",
     "dossier_result",
     "dossier_refused",
+    "dossier_extended",
+    "dossier_apology",
 ]
 
 
@@ -81,6 +83,19 @@ class DossierRefusedParams(_DossierParams, frozen=True, tag="dossier_refused", k
     reason: str
 
 
+class DossierExtendedParams(_DossierParams, frozen=True, tag="dossier_extended", kw_only=True):
+    reason: str
+    # The new appointment for the result.
+    appointment: date
+
+
+class DossierApologyParams(_DossierParams, frozen=True, tag="dossier_apology", kw_only=True):
+    reason: str
+    # The date that was missed, and the new appointment.
+    original_date: date
+    appointment: date
+
+
 EmailParams = (
     ActivationParams
     | PasswordResetParams
@@ -91,6 +106,8 @@ EmailParams = (
     | DocumentsRequestedParams
     | DossierResultParams
     | DossierRefusedParams
+    | DossierExtendedParams
+    | DossierApologyParams
 )
 
 

@@ -41,6 +41,8 @@ from server.notify.outbox import OutsideTransaction
 from server.notify.render import TEMPLATES_DIR, en_date, vi_date
 from server.notify.schemas import (
     DocumentsRequestedParams,
+    DossierApologyParams,
+    DossierExtendedParams,
     DossierReceivedParams,
     DossierRefusedParams,
     DossierResultParams,
@@ -66,6 +68,8 @@ SmsTemplateName = Literal[
     "documents_requested",
     "dossier_result",
     "dossier_refused",
+    "dossier_extended",
+    "dossier_apology",
 ]
 SMS_TEMPLATES: tuple[str, ...] = get_args(SmsTemplateName)
 SmsParams = (
@@ -74,6 +78,8 @@ SmsParams = (
     | DocumentsRequestedParams
     | DossierResultParams
     | DossierRefusedParams
+    | DossierExtendedParams
+    | DossierApologyParams
 )
 # Per request to the gateway; the lease of a batch is sized from it.
 SEND_TIMEOUT = 15.0

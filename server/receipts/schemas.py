@@ -31,3 +31,23 @@ class ReceiptData(msgspec.Struct, frozen=True, kw_only=True):
     # The official who received it, and the documents handed in, when known.
     received_by: str = ""
     documents: list[str] = []
+
+
+class ApologyData(msgspec.Struct, frozen=True, kw_only=True):
+    """What an apology letter shows (server/receipts/apology.py)."""
+
+    dossier_id: uuid.UUID
+    code: str | None
+    procedure_name: str
+    agency_name: str
+    person_name: str
+    # Aware: when the dossier was received, and when the letter was issued.
+    received_at: dt.datetime
+    issued_at: dt.datetime
+    # The date promised, and the new one.
+    original_date: dt.date
+    new_date: dt.date
+    reason: str
+    # The letter's number in the dossier (1, 2, …), and the official who drew it up.
+    number: int
+    official: str = ""

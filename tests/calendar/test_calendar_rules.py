@@ -79,6 +79,19 @@ def test_extended_days_apply_when_verification_is_needed() -> None:
     assert due_date(at(2026, 11, 16, 9, 0), THREE_DAYS, extended=True) == D(2026, 11, 19)
 
 
+def test_extended_days_apply_to_a_same_day_procedure_too() -> None:
+    # Marriage: decided at once, or within 5 working days when conditions are verified.
+    marriage = Processing(kind="same_day", extended_days=5)
+    assert rules.processing_days(marriage) == 0
+    assert rules.processing_days(marriage, extended=True) == 5
+    assert due_date(at(2026, 11, 16, 9, 0), marriage) == D(2026, 11, 16)
+    assert due_date(at(2026, 11, 16, 9, 0), marriage, extended=True) == D(2026, 11, 23)
+    # Friday 20/11 after 15:00 counts from Monday 23/11; Tuesday 24/11 is a holiday.
+    assert due_date(at(2026, 11, 20, 15, 30), marriage, extended=True) == D(2026, 12, 1)
+    # A same-day procedure without extended days stays same-day.
+    assert due_date(at(2026, 11, 16, 9, 0), SAME_DAY, extended=True) == D(2026, 11, 16)
+
+
 def test_add_working_days() -> None:
     assert add_working_days(D(2026, 11, 20), 0) == D(2026, 11, 20)
     assert add_working_days(D(2026, 11, 20), 1) == D(2026, 11, 23)

@@ -12,6 +12,8 @@ from server.notify.outbox import enqueue_email
 from server.notify.schemas import (
     ActivationParams,
     DocumentsRequestedParams,
+    DossierApologyParams,
+    DossierExtendedParams,
     DossierReceivedParams,
     DossierRefusedParams,
     DossierResultParams,
@@ -39,6 +41,19 @@ SAMPLES: list[EmailParams] = [
     DossierRefusedParams(code="01234260000001AK", reason="Không thuộc thẩm quyền của UBND xã"),
     RegistrationAttemptParams(
         link="http://localhost:8000/reset-password?token=jkl", name="Lê Văn Bình"
+    ),
+    DossierExtendedParams(
+        code="01234260000001AK",
+        procedure="Đăng ký kết hôn",
+        reason="Cần xác minh tình trạng hôn nhân của bên nam tại nơi cư trú trước đây",
+        appointment=date(2026, 12, 1),
+        link="http://localhost:8000/d/01234260000001AK",
+    ),
+    DossierApologyParams(
+        code="01234260000001AK",
+        reason="Chưa nhận được kết quả xác minh <từ nơi cư trú>",
+        original_date=date(2026, 11, 23),
+        appointment=date(2026, 11, 27),
     ),
 ]
 

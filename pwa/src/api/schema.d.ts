@@ -540,7 +540,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** receive, refuse, start, request_documents, request_fee, record_payment, stop, complete, return_result, accept_withdrawal, message, mark_duplicate, mark_not_duplicate */
+        /** receive, refuse, start, request_documents, request_fee, record_payment, stop, complete, return_result, accept_withdrawal, message, mark_duplicate, mark_not_duplicate, extend_for_verification, apologise */
         post: operations["ApiDeskDossiersDossierIdActionsAct"];
         delete?: never;
         options?: never;
@@ -696,6 +696,23 @@ export interface paths {
         };
         /** The device whose credential signs this request */
         get: operations["ApiDevicesCurrentCurrent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dossiers/{dossier_id}/apology/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An apology letter with the new date, as a PDF (its owner, the desk of its commune) */
+        get: operations["ApiDossiersDossierIdApologyNumberApology"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1171,6 +1188,10 @@ export interface components {
             history: components["schemas"]["HistoryEntry"][];
             rating_stars: number | null;
             rating_comment: string;
+            extended_days?: number | null;
+            extended_when?: components["schemas"]["Text"] | null;
+            extended_at?: string | null;
+            apology_letters?: number[];
         };
         /** DeviceCredential */
         DeviceCredential: {
@@ -3285,6 +3306,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeviceInfo"];
+                };
+            };
+        };
+    };
+    ApiDossiersDossierIdApologyNumberApology: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dossier_id: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
                 };
             };
         };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import serverTable from '../../../sync/states.json';
-import { ACTIONS, allowedActions, allowedIn, buildPayload, fieldOfError, initialValues, parseAmount, problemByField, providerChoices, visibleFields, type DeskAction } from './actions';
+import { ACTIONS, allowedActions, allowedIn, buildPayload, errorText, fieldOfError, initialValues, parseAmount, problemByField, providerChoices, visibleFields, type DeskAction } from './actions';
 
 const spec = (a: DeskAction) => ACTIONS.find((s) => s.action === a)!;
 
@@ -15,6 +15,26 @@ describe('desk actions', () => {
     expect(names(7)).toEqual(['accept_withdrawal', 'message']);
     expect(names(9)).toEqual(['return_result', 'message']);
     expect(names(10)).toEqual(['message']);
+  });
+
+  it('offers the extension once for a procedure that has one, and the apology when overdue', () => {
+    const names = (state: number, facts: Parameters<typeof allowedActions>[1]) => allowedActions(state, facts).map((a) => a.action);
+    expect(names(4, { extended_days: 5, extended_at: null, overdue: false })).toContain('extend_for_verification');
+    expect(names(4, { extended_days: 5, extended_at: '2026-11-20T08:30:00Z' })).not.toContain('extend_for_verification');
+    expect(names(4, { extended_days: null })).not.toContain('extend_for_verification');
+    expect(names(4, { overdue: true })).toContain('apologise');
+    expect(names(4, { overdue: false })).not.toContain('apologise');
+    // Not once the dossier is decided, whatever it says.
+    expect(names(9, { extended_days: 5, overdue: true })).toEqual(['return_result', 'message']);
+    expect(buildPayload(spec('apologise'), { reason: ' Chờ xác minh ', new_date: '2026-11-27' })).toEqual({ reason: 'Chờ xác minh', new_date: '2026-11-27' });
+  });
+
+  it('words the known field errors in the reader\'s language', () => {
+    expect(errorText({ code: 'not_a_working_day', message: 'the new date must be a working day' }, 'vi')).toBe('Ngày hẹn mới phải là ngày làm việc');
+    expect(errorText({ code: 'not_a_working_day', message: 'x' }, 'en')).toBe('The new date must be a working day');
+    expect(errorText({ code: 'date_in_past', message: 'the date has passed' }, 'vi')).toBe('the date has passed');
+    const mapped = problemByField({ title: 'Dữ liệu chưa hợp lệ', errors: [{ path: 'reason', code: 'required', message: 'a reason is required' }] }, spec('apologise').fields, 'vi');
+    expect(mapped.byField).toEqual({ reason: 'Chưa nhập' });
   });
 
   it('takes the states of each action from the server table (sync/states.json)', () => {

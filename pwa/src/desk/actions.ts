@@ -18,7 +18,9 @@ export type DeskAction =
   | 'complete'
   | 'return_result'
   | 'accept_withdrawal'
-  | 'message';
+  | 'message'
+  | 'extend_for_verification'
+  | 'apologise';
 
 /** [vi, en] */
 export type Words = readonly [string, string];
@@ -51,6 +53,16 @@ export interface ActionSpec {
   /** The states it is allowed in. */
   states: readonly number[];
   fields: readonly FormField[];
+  /** Offered only when this holds for the dossier too (the server checks it again). */
+  applies?: (dossier: DossierFacts) => boolean;
+}
+
+/** What, besides its state, decides whether an action is offered for a dossier. */
+export interface DossierFacts {
+  /** The procedure's extended limit (working days); null when it has none. */
+  extended_days?: number | null;
+  extended_at?: string | null;
+  overdue?: boolean;
 }
 
 export type FormValues = Record<string, string>;
@@ -149,12 +161,46 @@ const FORMS: readonly Omit<ActionSpec, 'states'>[] = [
   },
   { action: 'accept_withdrawal', label: ['Chấp nhận rút hồ sơ', 'Accept the withdrawal'], tone: 'danger', fields: [MESSAGE] },
   { action: 'message', label: ['Nhắn cho người nộp', 'Message the applicant'], tone: 'secondary', fields: [{ ...REASON, label: ['Nội dung', 'Message'] }] },
+  {
+    action: 'extend_for_verification',
+    label: ['Gia hạn để xác minh', 'Extend to verify'],
+    tone: 'secondary',
+    fields: [{ ...REASON, label: ['Lý do gia hạn (cần xác minh gì)', 'Why (what must be verified)'] }],
+    // Once, and only for a procedure with an extended time (marriage, recognition, …).
+    applies: (d) => Boolean(d.extended_days) && !d.extended_at,
+  },
+  {
+    action: 'apologise',
+    label: ['Xin lỗi và hẹn lại ngày trả', 'Apologise and set a new date'],
+    tone: 'secondary',
+    fields: [
+      { ...REASON, label: ['Lý do chậm trễ', 'Why it is late'] },
+      { name: 'new_date', kind: 'date', label: ['Ngày hẹn trả kết quả mới', 'New date for the result'] },
+    ],
+    applies: (d) => Boolean(d.overdue),
+  },
 ];
 
 export const ACTIONS: readonly ActionSpec[] = FORMS.map((form) => ({ ...form, states: allowedIn(form.action) }));
 
-export function allowedActions(state: number): ActionSpec[] {
-  return ACTIONS.filter((a) => a.states.includes(state));
+export function allowedActions(state: number, dossier: DossierFacts = {}): ActionSpec[] {
+  return ACTIONS.filter((a) => a.states.includes(state) && (!a.applies || a.applies(dossier)));
+}
+
+/** The server's field error codes in words, [vi, en]; others are shown as the server wrote them. */
+const ERROR_WORDS: Record<string, Words> = {
+  required: ['Chưa nhập', 'Required'],
+  too_long: ['Quá dài', 'Too long'],
+  not_after_today: ['Ngày hẹn mới phải sau hôm nay', 'The new date must be after today'],
+  not_a_working_day: ['Ngày hẹn mới phải là ngày làm việc', 'The new date must be a working day'],
+  too_far: ['Ngày hẹn mới quá xa', 'The new date is too far ahead'],
+};
+
+/** A field error in the reader's language when its code is known. */
+export function errorText(error: { code?: string; message?: string }, language: 'vi' | 'en'): string {
+  const words = error.code ? ERROR_WORDS[error.code] : undefined;
+  if (words) return language === 'vi' ? words[0] : words[1];
+  return error.message || error.code || '';
 }
 
 /** The form's starting values: the first choice of each choice field. */
@@ -214,12 +260,12 @@ export function fieldOfError(error: { path?: string; message?: string }, fields:
 }
 
 /** The problem's field errors by form field, and what names no field (shown above the form). */
-export function problemByField(problem: Problem, fields: readonly { name: string }[]): { byField: Record<string, string>; general: string[] } {
+export function problemByField(problem: Problem, fields: readonly { name: string }[], language: 'vi' | 'en' = 'vi'): { byField: Record<string, string>; general: string[] } {
   const byField: Record<string, string> = {};
   const general: string[] = [];
   for (const e of problem.errors ?? []) {
     const field = fieldOfError(e, fields);
-    const text = e.message || e.code || '';
+    const text = errorText(e, language);
     if (field) byField[field] = byField[field] ? `${byField[field]}; ${text}` : text;
     else general.push(e.path ? `${e.path}: ${text}` : text);
   }

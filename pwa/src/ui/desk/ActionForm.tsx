@@ -6,7 +6,7 @@ import { ApiError } from '../../api/http';
 import type { DeviceRecord } from '../../db';
 import { buildPayload, initialValues, problemByField, providerChoices, visibleFields, type ActionSpec, type FormField, type FormValues } from '../../desk/actions';
 import { act, fetchPaymentProviders, uploadResultDocument, type ActionResult } from '../../desk/api';
-import { t } from '../../i18n';
+import { lang, t } from '../../i18n';
 import { problemLines } from './common';
 
 interface Props {
@@ -49,7 +49,7 @@ export function ActionForm({ dev, dossierId, spec, onDone, onCancel }: Props) {
       onDone(await act(dev, dossierId, spec.action, buildPayload(spec, values, sha)));
     } catch (e) {
       if (e instanceof ApiError) {
-        const mapped = problemByField(e.problem, spec.fields);
+        const mapped = problemByField(e.problem, spec.fields, lang.value === 'en' ? 'en' : 'vi');
         setByField(mapped.byField);
         const head = [e.problem.title || `HTTP ${e.status}`, e.problem.detail].filter(Boolean).join(': ');
         setGeneral([head, ...mapped.general]);

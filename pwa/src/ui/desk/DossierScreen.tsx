@@ -42,6 +42,8 @@ const HISTORY_WORDS: Record<string, [string, string]> = {
   message: ['Tin nhắn', 'Message'],
   mark_duplicate: ['Đánh dấu trùng', 'Marked duplicate'],
   mark_not_duplicate: ['Không trùng', 'Not a duplicate'],
+  extend_for_verification: ['Gia hạn để xác minh', 'Extended to verify'],
+  apologise: ['Xin lỗi và hẹn lại ngày trả', 'Apology and new date'],
   task_handed_over: ['Chuyển giao việc liên thông', 'Linked task handed over'],
   task_done: ['Việc liên thông xong', 'Linked task done'],
 };
@@ -69,6 +71,10 @@ function doneText(spec: ActionSpec, result: ActionResult): string {
   if (spec.action === 'receive' && result.appointment_date) {
     return `${t('Đã tiếp nhận.', 'Received.')} ${t('Ngày hẹn trả kết quả', 'Appointment date')}: ${formatDate(result.appointment_date)}.`;
   }
+  if ((spec.action === 'extend_for_verification' || spec.action === 'apologise') && result.appointment_date) {
+    const head = spec.action === 'apologise' ? t('Đã lập phiếu xin lỗi.', 'Apology letter issued.') : t('Đã gia hạn.', 'Extended.');
+    return `${head} ${t('Ngày hẹn trả kết quả mới', 'New appointment date')}: ${formatDate(result.appointment_date)}.`;
+  }
   return base;
 }
 
@@ -95,7 +101,7 @@ export function DossierScreen({ dev, id }: { dev: DeviceRecord; id: string }) {
 
   if (error && !dossier) return <ProblemBox error={error} />;
   if (!dossier) return <p class="muted">{t('Đang tải…', 'Loading…')}</p>;
-  const actions = allowedActions(dossier.state);
+  const actions = allowedActions(dossier.state, dossier);
   return (
     <div class="desk desk-dossier" data-state={dossier.state}>
       <p class="no-print">
@@ -112,18 +118,35 @@ export function DossierScreen({ dev, id }: { dev: DeviceRecord; id: string }) {
         <dl>
           <Row label={t('Nộp lúc', 'Submitted')} value={formatTime(dossier.submitted_at)} />
           <Row label={t('Tiếp nhận lúc', 'Received')} value={formatTime(dossier.received_at)} />
-          <Row label={t('Hạn giải quyết', 'Due')} value={formatDate(dossier.due_date)} />
+          <Row label={t('Hạn giải quyết', 'Due')} value={formatDate(dossier.due_date)} testid="desk-due" />
           <Row label={t('Ngày hẹn trả kết quả', 'Appointment date')} value={formatDate(dossier.appointment_date)} testid="desk-appointment" />
           <Row label={t('Mức độ dịch vụ', 'Service level')} value={String(dossier.level)} />
           {dossier.fee && <Row label={t('Lệ phí', 'Fee')} value={feeText(dossier.fee)} />}
           {dossier.result && <Row label={t('Kết quả', 'Result')} value={resultText(dossier.result)} />}
+          {dossier.extended_at && (
+            <Row
+              label={t('Gia hạn để xác minh', 'Extended to verify')}
+              value={`${formatTime(dossier.extended_at)} · ${dossier.extended_days ?? ''} ${t('ngày làm việc', 'working days')}`}
+              testid="desk-extended"
+            />
+          )}
           {dossier.rating_stars != null && <Row label={t('Đánh giá', 'Rating')} value={`${'★'.repeat(dossier.rating_stars)} ${dossier.rating_comment}`} />}
         </dl>
         <p class="no-print">
           <a class="button secondary" href={`/api/dossiers/${dossier.id}/receipt.pdf`} target="_blank" rel="noopener" data-testid="desk-receipt">
             {t('In biên nhận (PDF)', 'Print the receipt (PDF)')}
           </a>
+          {(dossier.apology_letters ?? []).map((n) => (
+            <a key={n} class="button secondary" href={`/api/dossiers/${dossier.id}/apology/${n}`} target="_blank" rel="noopener" data-testid="desk-apology-letter">
+              {t('Phiếu xin lỗi', 'Apology letter')} {n} (PDF)
+            </a>
+          ))}
         </p>
+        {dossier.extended_days != null && !dossier.extended_at && dossier.extended_when && (
+          <p class="small muted no-print" data-testid="desk-extension-hint">
+            {t('Có thể gia hạn tới', 'May be extended to')} {dossier.extended_days} {t('ngày làm việc khi', 'working days when')} {tx(dossier.extended_when)}.
+          </p>
+        )}
       </div>
 
       {done && (
