@@ -49,7 +49,7 @@ def _nfc(text: str) -> str:
 
 
 def _split(full: str) -> tuple[str, str]:
-    """"Thị trấn Ngọc Lặc" -> ("Ngọc Lặc", "tt"), by the name itself: the package's
+    """ "Thị trấn Ngọc Lặc" -> ("Ngọc Lặc", "tt"), by the name itself: the package's
     type column is wrong for a few wards."""
     full = _nfc(full)
     for kind in sorted(_BY_NAME, key=len, reverse=True):
