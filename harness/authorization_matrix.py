@@ -22,6 +22,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/catalog/{code}/versions"): EVERYONE,
     ("GET", "/api/catalog/{code}/versions/{version}"): EVERYONE,
     ("GET", "/api/communes"): EVERYONE,
+    ("GET", "/api/communes/old-units"): EVERYONE,
+    ("GET", "/api/communes/old-units/match"): EVERYONE,
     ("GET", "/health"): EVERYONE,
     ("GET", "/health/live"): EVERYONE,
     ("GET", "/health/ready"): EVERYONE,

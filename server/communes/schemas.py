@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import msgspec
 
+from server.communes.old_units import OldMatch
+
 # A commune as [code, name without its kind, kind code (x | p | dk)].
 CommuneRow = tuple[str, str, str]
 
@@ -20,3 +22,35 @@ class CommunesPayload(msgspec.Struct):
     version: str
     kinds: dict[str, str]
     provinces: list[ProvinceEntry]
+
+
+# An old ward as [name without its kind, kind code, [codes of the communes it went into]].
+OldWardRow = tuple[str, str, list[str]]
+
+
+class OldDistrict(msgspec.Struct, omit_defaults=True):
+    name: str
+    kind: str
+    wards: list[OldWardRow] = []
+    # An island district without wards: the special zone it became.
+    to: list[str] = []
+
+
+class OldProvince(msgspec.Struct):
+    name: str
+    kind: str
+    # The code of the province it is part of since 1 July 2025.
+    to: str
+    districts: list[OldDistrict]
+
+
+class OldUnitsPayload(msgspec.Struct):
+    """The units of before 1 July 2025 (63 provinces, their districts and wards) and
+    the communes of today each became."""
+
+    kinds: dict[str, str]
+    provinces: list[OldProvince]
+
+
+class OldMatches(msgspec.Struct):
+    matches: list[OldMatch]

@@ -198,3 +198,50 @@ async def test_a_form_language_out_of_range_is_a_400_naming_it(client: httpx.Asy
         r = await client.get("/api/catalog/khai-sinh", params={"form_language": bad})
         assert r.status_code == 400, bad
         assert [e["path"] for e in r.json()["errors"]] == ["form_language"], r.json()
+
+
+async def test_old_units_served_whole_with_an_etag(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/communes/old-units")
+    assert r.status_code == 200
+    body = r.json()
+    assert len(body["provinces"]) == 63
+    hanoi = next(p for p in body["provinces"] if p["name"] == "Hà Nội")
+    ba_dinh = next(d for d in hanoi["districts"] if d["name"] == "Ba Đình")
+    assert ["Phúc Xá", "p", ["00097"]] in ba_dinh["wards"]
+    again = await client.get(
+        "/api/communes/old-units", headers={"If-None-Match": r.headers["etag"]}
+    )
+    assert again.status_code == 304
+    async with client.stream(
+        "GET", "/api/communes/old-units", headers={"Accept-Encoding": "gzip"}
+    ) as zipped:
+        assert zipped.headers["content-encoding"] == "gzip"
+
+
+async def test_old_address_matched_over_http(client: httpx.AsyncClient) -> None:
+    r = await client.get(
+        "/api/communes/old-units/match",
+        params={"q": "12 Hàng Bún, P. Phúc Xá, Q. Ba Đình, Hà Nội"},
+    )
+    assert r.status_code == 200
+    assert r.json() == {
+        "matches": [
+            {
+                "level": "ward",
+                "old": "Phường Phúc Xá, Quận Ba Đình, Hà Nội",
+                "province": "01",
+                "communes": ["00097"],
+                "start": 13,
+            }
+        ]
+    }
+    alone = await client.get(
+        "/api/communes/old-units/match", params={"q": "Phúc Xá", "ward_alone": "true"}
+    )
+    assert [m["communes"] for m in alone.json()["matches"]] == [["00097"]]
+
+
+async def test_old_address_match_refuses_bad_queries(client: httpx.AsyncClient) -> None:
+    for params in ({}, {"q": ""}, {"q": "x" * 301}, {"q": "a", "ward_alone": "maybe"}):
+        r = await client.get("/api/communes/old-units/match", params=params)
+        assert r.status_code == 400, (params, r.status_code)

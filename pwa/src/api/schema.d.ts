@@ -514,6 +514,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/communes/old-units": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The wards, districts and provinces of before 1 July 2025
+         * @description Each old province with the code of the province it is part of now, its districts and their wards, a ward as [name, kind, [new commune codes]] (a ward split between several communes names them all). Never changes but for corrections; a weak ETag as /api/communes. The app does not keep it: it asks /api/communes/old-units/match when online (docs/decisions.md).
+         */
+        get: operations["ApiCommunesOldUnitsOldUnits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/communes/old-units/match": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The old units an address names, and the communes they are now
+         * @description Reads `q` as an address written with the units of before 1 July 2025 ("…, Phường Phúc Xá, Quận Ba Đình, Hà Nội"; accents, case and kind words or abbreviations optional) and answers what it names, best first: a ward (needs its district or, when unique there, its province after it; alone with `ward_alone`), an island district, or else an old province. `start` is where the old units begin in `q`.
+         */
+        get: operations["ApiCommunesOldUnitsMatchOldUnitsMatch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/desk/dossiers/{dossier_id}": {
         parameters: {
             query?: never;
@@ -1439,6 +1479,43 @@ export interface components {
             account_id: string;
             /** @constant */
             status: "enrollment_sent";
+        };
+        /** OldDistrict */
+        OldDistrict: {
+            name: string;
+            kind: string;
+            wards?: [
+                string,
+                string,
+                string[]
+            ][];
+            to?: string[];
+        };
+        /** OldMatch */
+        OldMatch: {
+            level: string;
+            old: string;
+            province: string;
+            communes: string[];
+            start: number;
+        };
+        /** OldMatches */
+        OldMatches: {
+            matches: components["schemas"]["OldMatch"][];
+        };
+        /** OldProvince */
+        OldProvince: {
+            name: string;
+            kind: string;
+            to: string;
+            districts: components["schemas"]["OldDistrict"][];
+        };
+        /** OldUnitsPayload */
+        OldUnitsPayload: {
+            kinds: {
+                [key: string]: string;
+            };
+            provinces: components["schemas"]["OldProvince"][];
         };
         /** Outcome */
         Outcome: {
@@ -2910,6 +2987,65 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CommunesPayload"];
+                };
+            };
+        };
+    };
+    ApiCommunesOldUnitsOldUnits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OldUnitsPayload"];
+                };
+            };
+        };
+    };
+    ApiCommunesOldUnitsMatchOldUnitsMatch: {
+        parameters: {
+            query: {
+                q: string;
+                /** @description Offer a ward named alone */
+                ward_alone?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OldMatches"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
                 };
             };
         };
