@@ -29,6 +29,7 @@ from bench.plots import render_plots
 BENCHMARKS = [
     "wire_bytes",
     "reference_payloads",
+    "old_units_size",
     "pull_latency",
     "push_throughput",
     "multi_host",
