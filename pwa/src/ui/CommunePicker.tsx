@@ -1,10 +1,14 @@
 // A commune picker fast over all 3,321 communes: type any part of the name, with or
-// without accents; limited to the chosen province when the form has one.
+// without accents; limited to the chosen province when the form has one. Online, a name
+// of before 1 July 2025 ("Phường Phúc Xá, Quận Ba Đình") also offers the commune(s) it
+// became, each labelled with the old units.
 
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { communes } from '../app';
 import { t } from '../i18n';
+import { beforeLabel, communeChoices } from '../oldAddresses';
 import { prepareCommuneSearch, searchCommunes } from '../reference';
+import { useOldMatches } from './OldAddressHint';
 
 // Six rows show at once; twenty leave room to scroll without a key's redraw growing.
 const SHOWN = 20;
@@ -35,6 +39,17 @@ export function CommunePicker({ id, value, province, invalid, onChange }: Props)
     return () => clearTimeout(id);
   }, [index]);
   const hits = useMemo(() => (index && open ? searchCommunes(index, query, province || null, SHOWN) : []), [index, query, province, open]);
+  const oldMatches = useOldMatches(open ? query : '', true);
+  const olds = useMemo(() => {
+    if (!index || !oldMatches.length) return [];
+    const shown = new Set(hits.map((c) => c.code));
+    return communeChoices(index, oldMatches, province || null).filter((o) => !shown.has(o.commune.code));
+  }, [index, oldMatches, hits, province]);
+  const choose = (code: string) => {
+    onChange(code);
+    setOpen(false);
+    setQuery('');
+  };
 
   if (!index) {
     return <p class="hint">{t('Danh sách xã, phường chưa tải về máy. Hãy kết nối mạng một lần.', 'The commune list is not on this device yet. Connect once.')}</p>;
@@ -71,23 +86,28 @@ export function CommunePicker({ id, value, province, invalid, onChange }: Props)
           return (
             <li key={row} hidden={!c}>
               {c && (
-                <button
-                  type="button"
-                  role="option"
-                  onClick={() => {
-                    onChange(c.code);
-                    setOpen(false);
-                    setQuery('');
-                  }}
-                >
+                <button type="button" role="option" onClick={() => choose(c.code)}>
                   <strong>{c.label}</strong> <span class="muted">{c.provinceName}</span>
                 </button>
               )}
             </li>
           );
         })}
-        {!hits.length && <li class="muted">{t('Không tìm thấy', 'Nothing found')}</li>}
+        {!hits.length && !olds.length && <li class="muted">{t('Không tìm thấy', 'Nothing found')}</li>}
       </ul>
+      {olds.length > 0 && (
+        <ul class="choices old" role="listbox" aria-label={t('Theo tên trước 1/7/2025', 'By a name of before 1 July 2025')}>
+          {olds.map(({ commune, match }) => (
+            <li key={`${commune.code} ${match.old}`}>
+              <button type="button" role="option" onClick={() => choose(commune.code)}>
+                <strong>{commune.label}</strong> <span class="muted">{commune.provinceName}</span>
+                <br />
+                <small class="muted">{beforeLabel(match)}</small>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
       {selected && (
         <button type="button" class="link" onClick={() => setOpen(false)}>
           {t('Giữ', 'Keep')} {selected.label}

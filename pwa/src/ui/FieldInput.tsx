@@ -6,6 +6,8 @@ import type { Field, JsonValue } from '../forms/types';
 import { t, tx } from '../i18n';
 import { Attachments } from './Attachments';
 import { CommunePicker } from './CommunePicker';
+import { ADDRESS_FIELDS } from '../oldAddresses';
+import { OldAddressHint } from './OldAddressHint';
 
 export interface FieldProps {
   field: Field;
@@ -41,12 +43,21 @@ export function FieldInput(props: FieldProps) {
   const pick = (e: Event) => onChange((e.target as HTMLSelectElement).value || null, true);
 
   switch (field.type) {
-    case 'text':
-      return field.multiline ? (
+    case 'text': {
+      const input = field.multiline ? (
         <textarea {...common} rows={3} value={str(shown)} onInput={text} />
       ) : (
         <input {...common} type="text" value={str(shown)} onInput={text} maxLength={field.max_length ?? 255} />
       );
+      if (!ADDRESS_FIELDS.has(field.id)) return input;
+      // An address written with the units of before 1 July 2025: today's offered, never imposed.
+      return (
+        <>
+          {input}
+          <OldAddressHint id={id} text={str(value)} onApply={(v) => onChange(v, true)} />
+        </>
+      );
+    }
     case 'person_name':
       return <input {...common} type="text" autocapitalize="words" autocomplete="off" value={str(shown)} onInput={text} />;
     case 'personal_id':
