@@ -17,6 +17,7 @@ tests/unit/test_old_units_data.py fails when the file is not what this makes."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import json
 import re
@@ -28,6 +29,8 @@ from server.communes.source import load_source
 from sync.text import search_key
 
 PATH = Path(__file__).with_name("old_units.json")
+LICENCE_PATH = Path(__file__).with_name("old_units.LICENSE")
+PACKAGE = "vietnamadminunits"
 
 # Kind codes of the old units, as `kinds` in the file (the new communes' are x, p, dk).
 OLD_KINDS = {
@@ -64,9 +67,9 @@ def _loose(name: str) -> str:
 
 
 def _package_data() -> Path:
-    spec = importlib.util.find_spec("vietnamadminunits")
+    spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("install the test extra: the vietnamadminunits package is missing")
+        raise RuntimeError(f"install the test extra: the {PACKAGE} package is missing")
     # Its data files only: importing the package would load its geometry dependencies.
     return Path(next(iter(spec.submodule_search_locations))) / "data"
 
@@ -92,6 +95,13 @@ class _Ours:
         if found is None:
             raise ValueError(f"no commune {kind} {name!r} in province {province}")
         return found
+
+
+def licence() -> str:
+    """The package's licence, kept beside the data taken from it (MIT asks for it)."""
+    files = importlib.metadata.files(PACKAGE) or []
+    found = next(f for f in files if f.name in ("LICENSE", "LICENSE.txt"))
+    return found.read_text("utf-8")
 
 
 def build() -> dict[str, object]:
@@ -159,6 +169,10 @@ def build() -> dict[str, object]:
             "Made by `python -m server.communes.old_units_build` from the vietnamadminunits "
             "package's data; do not edit. A ward is [name, kind, [new commune codes]]."
         ),
+        "source": (
+            f"{PACKAGE} {importlib.metadata.version(PACKAGE)}, Copyright (c) 2025 Tran Ngoc "
+            "Minh Hieu, MIT License (server/communes/old_units.LICENSE)"
+        ),
         "kinds": OLD_KINDS,
         "provinces": [
             {
@@ -198,4 +212,5 @@ def render() -> str:
 
 if __name__ == "__main__":
     PATH.write_text(render(), encoding="utf-8")
-    print(f"wrote {PATH}")
+    LICENCE_PATH.write_text(licence(), encoding="utf-8")
+    print(f"wrote {PATH} and {LICENCE_PATH.name}")

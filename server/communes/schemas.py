@@ -48,6 +48,8 @@ class OldUnitsPayload(msgspec.Struct):
     """The units of before 1 July 2025 (63 provinces, their districts and wards) and
     the communes of today each became."""
 
+    # Where the mapping comes from, and its licence.
+    source: str
     kinds: dict[str, str]
     provinces: list[OldProvince]
 

@@ -16,6 +16,13 @@ def test_old_units_json_is_made_by_its_generator():
     )
 
 
+def test_the_data_keeps_its_licence():
+    assert old_units_build.LICENCE_PATH.read_text("utf-8") == old_units_build.licence()
+    assert "MIT License" in old_units_build.LICENCE_PATH.read_text("utf-8")
+    data = json.loads(old_units_build.PATH.read_text("utf-8"))
+    assert "MIT License" in data["source"] and "vietnamadminunits 1.0.4" in data["source"]
+
+
 def test_every_old_unit_maps_into_our_communes():
     data = json.loads(old_units_build.PATH.read_text("utf-8"))
     ours = {p.code: {c.code for c in p.communes} for p in load_source()}

@@ -1512,6 +1512,7 @@ export interface components {
         };
         /** OldUnitsPayload */
         OldUnitsPayload: {
+            source: string;
             kinds: {
                 [key: string]: string;
             };
