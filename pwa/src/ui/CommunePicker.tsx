@@ -4,7 +4,7 @@
 // became, each labelled with the old units.
 
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { communes } from '../app';
+import { communes, online } from '../app';
 import { t } from '../i18n';
 import { beforeLabel, communeChoices } from '../oldAddresses';
 import { prepareCommuneSearch, searchCommunes } from '../reference';
@@ -93,7 +93,12 @@ export function CommunePicker({ id, value, province, invalid, onChange }: Props)
             </li>
           );
         })}
-        {!hits.length && !olds.length && <li class="muted">{t('Không tìm thấy', 'Nothing found')}</li>}
+        {!hits.length && !olds.length && (
+          <li class="muted">
+            {t('Không tìm thấy', 'Nothing found')}
+            {!online.value && query.trim() && t('. Tên trước 1/7/2025 sẽ được tìm khi có mạng.', '. Names of before 1 July 2025 are looked up when online.')}
+          </li>
+        )}
       </ul>
       {olds.length > 0 && (
         <ul class="choices old" role="listbox" aria-label={t('Theo tên trước 1/7/2025', 'By a name of before 1 July 2025')}>
