@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from harness.app_pages import app_ready, install_app
+from harness.app_pages import install_app
 
 OLD = "Phường Phúc Xá, Quận Ba Đình"
 BEFORE = "trước 1/7/2025: Phường Phúc Xá, Quận Ba Đình, Hà Nội"
@@ -22,13 +22,12 @@ async def test_an_old_address_offers_the_commune_it_became(live_server, new_page
     await install_app(page)
     f = lambda path: page.locator(f'[id="f-{path}"]')  # noqa: E731 - ids hold dots
 
-    # Offline: the draft opens from the worker; the old name is not found yet, and says why.
-    await page.context.set_offline(True)
-    await page.goto("/#/")
-    await page.reload()
-    await app_ready(page)
     await page.get_by_role("button", name="Đăng ký khai sinh").click()
     await expect(page.locator("form.draft h1")).to_have_text("Đăng ký khai sinh")
+
+    # Offline: the old name is not found on the phone, and the picker says why.
+    await page.context.set_offline(True)
+    await expect(page.locator(".offline-note")).to_be_visible()
     await f("agency.commune").fill(OLD)
     await expect(page.locator(".picker")).to_contain_text("sẽ được tìm khi có mạng")
     await expect(page.locator(".picker .choices.old")).to_have_count(0)
