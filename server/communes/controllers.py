@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio.to_thread
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 from litestar.params import Parameter
@@ -56,7 +57,8 @@ class CommunesController(Controller):
         opt=PRECOMPRESSED,
     )
     async def old_units(self, request: Request) -> Response[OldUnitsPayload]:
-        body = old_units_body()
+        # Read and indexed once per process, off the event loop (about a second).
+        body = await anyio.to_thread.run_sync(old_units_body)
         return cached_response(request, content_etag(body), body)  # pyright: ignore[reportReturnType]  # bytes encoded here; the annotation tells OpenAPI their shape
 
     @get(
@@ -76,4 +78,9 @@ class CommunesController(Controller):
         q: Annotated[str, Parameter(min_length=1, max_length=300)],
         ward_alone: Annotated[bool, Parameter(description="Offer a ward named alone")] = False,
     ) -> OldMatches:
-        return OldMatches(matches=old_units().match(q, ward_alone=ward_alone, limit=20))
+        def match() -> OldMatches:
+            return OldMatches(matches=old_units().match(q, ward_alone=ward_alone, limit=20))
+
+        # Off the event loop: the first call reads the data (about a second), and a long
+        # text without commas is tried cut at every word (a few milliseconds).
+        return await anyio.to_thread.run_sync(match)
