@@ -101,7 +101,9 @@ def test_the_requester_gives_a_residence_or_a_document(code: str) -> None:
         "requester.document_number": "B7654321",
         "requester.document_issuer": "Bộ Ngoại giao Hoa Kỳ",
     }
-    assert _issues(code, document, "requester.id", "requester.document", "requester.residence") == []
+    assert (
+        _issues(code, document, "requester.id", "requester.document", "requester.residence") == []
+    )
 
 
 @pytest.mark.parametrize("party", ["groom", "bride"])
@@ -149,9 +151,13 @@ def test_the_deceased_personal_id_is_still_checked_when_given(code: str) -> None
         "deceased.nationality": "VN",
         "deceased.id_number": "001050012345",  # a man born in 1950
     }
-    assert _issues(code, answers, "deceased.id_number") == [("deceased.id_number", "id_sex_mismatch")]
+    assert _issues(code, answers, "deceased.id_number") == [
+        ("deceased.id_number", "id_sex_mismatch")
+    ]
     answers["deceased.id_type"] = "cccd"
-    assert _issues(code, answers, "deceased.id_number") == [("deceased.id_number", "id_sex_mismatch")]
+    assert _issues(code, answers, "deceased.id_number") == [
+        ("deceased.id_number", "id_sex_mismatch")
+    ]
 
 
 def test_a_vietnamese_parent_still_needs_a_document() -> None:
@@ -170,7 +176,7 @@ def test_every_person_identified_may_use_a_passport_or_another_document() -> Non
     found = 0
     for code in CATALOG:
         fields = {p: f for p, (_, f) in _schema(code).fields_by_path().items()}
-        for path, id_field in _personal_ids(code):
+        for path, _ in _personal_ids(code):
             if path in NO_DOCUMENT_TYPE or (code, path) in NOT_A_PARTY:
                 continue
             found += 1

@@ -30,7 +30,7 @@ def make_id(prov: str, sex: str, year: int, serial: int) -> str:
     """PPP G YY NNNNNN; G from century and sex (even = male)."""
     assert prov in ID_PROVINCES, prov
     g = (year // 100 - 19) * 2 + (0 if sex == "male" else 1)
-    return "%s%d%02d%06d" % (prov, g, year % 100, serial)
+    return f"{prov}{g}{year % 100:02d}{serial:06d}"
 
 
 def khai_sinh_mother_rule() -> dict:
@@ -153,9 +153,7 @@ V(
 V(
     "another document needs its issuing authority, not a country",
     "birth",
-    GRANDMOTHER
-    | {"requester.id_type": "other", "requester.document_number": "B7654321"}
-    | MOTHER,
+    GRANDMOTHER | {"requester.id_type": "other", "requester.document_number": "B7654321"} | MOTHER,
     [("requester.document_issuer", "required")],
 )
 V(
@@ -361,7 +359,11 @@ V(
 def main() -> None:
     names = [v["name"] for v in VECTORS]
     assert len(names) == len(set(names))
-    doc = {"reference": {"provinces": ["01"], "communes": {}}, "schemas": SCHEMAS, "vectors": VECTORS}
+    doc = {
+        "reference": {"provinces": ["01"], "communes": {}},
+        "schemas": SCHEMAS,
+        "vectors": VECTORS,
+    }
     OUT.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", "utf-8")
     print(f"{len(VECTORS)} vectors written to {OUT.relative_to(ROOT)}")
 
