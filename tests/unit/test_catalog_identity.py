@@ -14,6 +14,7 @@ import pytest
 
 from server.catalog.loader import DATA_DIR, LoadedProcedure, load_catalog
 from sync.forms import Context, FormSchema, parse_schema, validate
+from sync.forms.language import for_level
 from sync.forms.schema import NationalityField, PersonalIdField, SelectField, TextField
 
 CATALOG = {p.definition.code: p for p in load_catalog()}
@@ -251,3 +252,25 @@ VECTOR_SECTIONS = {
     "marriage": ["groom", "bride"],
     "death": ["requester_death", "deceased"],
 }
+
+
+IDENTITY_IDS = ("id_type", "id_number", "document_number", "document_country", "document_issuer")
+
+
+@pytest.mark.parametrize("code", sorted(CATALOG))
+def test_apps_of_the_first_language_level_draft_identity_documents_whole(code: str) -> None:
+    """Only the first level's words: an app already on a phone shows and checks these
+    fields as the server does."""
+    form = json.loads(json.dumps(CATALOG[code].definition.form))
+    served = for_level(form, 1)
+
+    def identity(f: dict[str, Any]) -> list[Any]:
+        return [
+            field
+            for section in f["sections"]
+            for field in section["fields"]
+            if field["id"].endswith(IDENTITY_IDS) or section["id"] == "requester"
+        ]
+
+    assert identity(served) == identity(form)
+    assert served.get("fill_rules") == form.get("fill_rules")
