@@ -274,3 +274,36 @@ def test_apps_of_the_first_language_level_draft_identity_documents_whole(code: s
 
     assert identity(served) == identity(form)
     assert served.get("fill_rules") == form.get("fill_rules")
+
+
+def _ethnicities(code: str) -> list[tuple[str, str]]:
+    """(ethnicity path, the nationality path beside it) of every person in a form."""
+    out = []
+    for path, (_section, field) in _schema(code).fields_by_path().items():
+        if field.type == "ethnicity":
+            nationality = path.removesuffix("ethnicity") + "nationality"
+            if nationality in _schema(code).fields_by_path():
+                out.append((path, nationality))
+    return out
+
+
+@pytest.mark.parametrize("code", sorted(CATALOG))
+def test_a_foreigner_gives_no_ethnicity_and_a_vietnamese_does(code: str) -> None:
+    """The 54 ethnicities are Vietnam's peoples: a foreign national has none of them to
+    choose."""
+    for ethnicity, nationality in _ethnicities(code):
+        section = ethnicity.split(".")[0]
+        visible = validate(_schema(code), {nationality: "VN"}, CTX).issues
+        if not any(i.path.startswith(section + ".") for i in visible):
+            continue  # a section shown only in some cases, not in this one
+        assert (ethnicity, "required") in [(i.path, i.code) for i in visible], ethnicity
+        foreign = validate(_schema(code), {nationality: "KR"}, CTX).issues
+        assert (ethnicity, "required") not in [(i.path, i.code) for i in foreign], ethnicity
+
+
+def test_re_determining_an_ethnicity_always_asks_the_one_requested() -> None:
+    schema = _schema("xac-dinh-lai-dan-toc")
+    paths = [p for p, (_s, f) in schema.fields_by_path().items() if f.type == "ethnicity"]
+    issues = validate(schema, {"person.nationality": "KR"}, CTX).issues
+    asked = [i.path for i in issues if i.code == "required" and i.path in paths]
+    assert [p for p in asked if not p.startswith("person.")] != [], paths

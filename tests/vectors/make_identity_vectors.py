@@ -225,6 +225,26 @@ V(
     GRANDMOTHER | {"requester.residence": HOME} | FOREIGN_MOTHER,
 )
 V(
+    "a foreign mother gives no ethnicity: the 54 are Vietnam's peoples",
+    "birth",
+    GRANDMOTHER | {"requester.residence": HOME} | FOREIGN_MOTHER | {"mother.ethnicity": None},
+)
+V(
+    "a Vietnamese mother without her ethnicity is refused",
+    "birth",
+    GRANDMOTHER | {"requester.residence": HOME} | MOTHER | {"mother.ethnicity": None},
+    [("mother.ethnicity", "required")],
+)
+V(
+    "a mother whose nationality is not given yet needs her ethnicity too",
+    "birth",
+    GRANDMOTHER
+    | {"requester.residence": HOME}
+    | MOTHER
+    | {"mother.ethnicity": None, "mother.nationality": None},
+    [("mother.ethnicity", "required"), ("mother.nationality", "required")],
+)
+V(
     "the mother's personal ID must agree with her year of birth",
     "birth",
     GRANDMOTHER
