@@ -10,6 +10,7 @@ import nationalities from '../../sync/forms/reference/nationalities.json';
 import { displayDateOrYear, parseDate } from './forms/dates';
 import { isDateInWords } from './forms/dateWords';
 import { lang, t, tx } from './i18n';
+import { processingDays, type ProcessingRule } from './processing';
 
 /** Today in Asia/Ho_Chi_Minh, as the server's validator sees it. */
 export function vnToday(now = new Date()): string {
@@ -132,10 +133,12 @@ export function valueText(field: Field, value: JsonValue | undefined, communes: 
 }
 
 /** "Cùng ngày làm việc", "3 ngày làm việc (tối đa 8 …)". */
-export function processingText(p: { kind: string; days?: number | null; extended_days?: number | null; extended_when?: { vi: string; en: string } | null }): string {
-  const base = p.kind === 'same_day' ? t('Trong ngày làm việc (nhận sau 15 giờ: ngày làm việc tiếp theo)', 'The same working day (after 15:00: the next working day)') : t(`${p.days} ngày làm việc`, `${p.days} working days`);
-  if (p.extended_days) {
-    return `${base}; ${t(`tối đa ${p.extended_days} ngày làm việc`, `up to ${p.extended_days} working days`)}${p.extended_when ? ` ${t('khi', 'when')} ${tx(p.extended_when)}` : ''}`;
+export function processingText(p: ProcessingRule & { extended_when?: { vi: string; en: string } | null }): string {
+  const days = processingDays(p);
+  const base = days === 0 ? t('Trong ngày làm việc (nhận sau 15 giờ: ngày làm việc tiếp theo)', 'The same working day (after 15:00: the next working day)') : t(`${days} ngày làm việc`, `${days} working days`);
+  const extended = processingDays(p, true);
+  if (extended !== days) {
+    return `${base}; ${t(`tối đa ${extended} ngày làm việc`, `up to ${extended} working days`)}${p.extended_when ? ` ${t('khi', 'when')} ${tx(p.extended_when)}` : ''}`;
   }
   return base;
 }
