@@ -646,11 +646,15 @@ class MutationApplier:
         unseen = record.field_versions.get(conflict.path, 0) > mutation.base_version and not same(
             current, value
         )
-        if conflict.resolved and not unseen:
+        # Settled already (by another device, or by this one from an older view): a choice
+        # the field holds is done; any other is kept. The field's version cannot tell
+        # whether the person saw that settlement: one that kept its choice in a new
+        # conflict left the field as it was.
+        if conflict.resolved and same(current, value):
             return "applied", []
         from_state = record.state
         record.version += 1
-        if unseen and (conflict.resolved or not same(current, conflict.server_value)):
+        if conflict.resolved or (unseen and not same(current, conflict.server_value)):
             # Settle this conflict with their choice, and keep both the newer value and
             # the choice in a new one.
             if not conflict.resolved:

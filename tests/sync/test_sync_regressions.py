@@ -6,7 +6,10 @@
 2. Resolving a conflict overwrote a newer edit of the field the resolver never saw,
    and a second resolution of an already settled conflict was silently dropped.
 3. The first submissions a fresh server process handled at once could be refused
-   with "unknown_province": the form context cache looked loaded before it was."""
+   with "unknown_province": the form context cache looked loaded before it was.
+4. A choice for a conflict another device had meanwhile settled into a new conflict
+   (its choice kept beside a newer edit) was answered "applied" and dropped: that
+   settlement left the field as it was, so the later choice looked already seen."""
 
 from __future__ import annotations
 
@@ -139,6 +142,53 @@ async def test_a_second_resolution_of_a_settled_conflict_is_kept(app) -> None:
         )
         assert (await phone.sync())[0]["status"] == "applied"
         assert "Bệnh viện" in await conflict_values(dossier)
+
+
+async def test_a_choice_for_a_conflict_settled_into_another_is_kept(app) -> None:
+    email = await make_account("citizen")
+    phone, tablet = await device_for(app, email), await device_for(app, email)
+    async with aclosing(phone.http), aclosing(tablet.http):
+        dossier = draft(phone)
+        await phone.sync()
+        await tablet.pull_all()
+        phone.queue("edit_draft", dossier, {"changes": {"child.hometown": "A"}}, 1)
+        await phone.sync()
+        tablet.queue("edit_draft", dossier, {"changes": {"child.hometown": "B"}}, 1)
+        conflict = (await tablet.sync())[0]["conflicts"][0]["conflict_id"]
+        before = (await phone.pull_all())[dossier]["version"]
+        # The phone edits the field again (it has seen the conflict; the field is its own).
+        phone.queue("edit_draft", dossier, {"changes": {"child.hometown": "C"}}, before)
+        await phone.sync()
+
+        # Offline, the tablet settles the conflict on the view before "C" ...
+        tablet.queue(
+            "resolve_conflict",
+            dossier,
+            {"conflict_id": conflict, "choice": "value", "value": "X"},
+            before,
+        )
+        # ... while the phone, seeing "C" and the conflict still open, settles it too.
+        seen = (await phone.pull_all())[dossier]
+        assert [c["id"] for c in seen["conflicts"]] == [conflict]
+        phone.queue(
+            "resolve_conflict",
+            dossier,
+            {"conflict_id": conflict, "choice": "value", "value": "Y"},
+            seen["version"],
+        )
+
+        # The tablet's choice never saw "C": both are kept in a new conflict.
+        [first] = await tablet.sync()
+        assert first["status"] == "conflict"
+        assert [(c["server_value"], c["device_value"]) for c in first["conflicts"]] == [("C", "X")]
+        # The phone's choice must not vanish behind an "applied" that changed nothing.
+        [second] = await phone.sync()
+        assert second["status"] == "conflict", second
+        assert [(c["server_value"], c["device_value"]) for c in second["conflicts"]] == [("C", "Y")]
+        view = (await phone.pull_all())[dossier]
+        assert view["fields"]["child.hometown"] == "C"
+        held = {(c["server_value"], c["device_value"]) for c in view["conflicts"]}
+        assert held == {("C", "X"), ("C", "Y")}
 
 
 async def test_form_context_is_never_half_loaded(app) -> None:
