@@ -47,6 +47,19 @@ describe('old addresses', () => {
     expect(newAddresses(index, 'Phường Hồng Hà, Thành phố Hà Nội', [already])).toEqual([]);
   });
 
+  it('keeps the street whole when it holds characters outside the BMP', () => {
+    // The server counts `start` in code points (Python's str): here 19, where UTF-16
+    // puts the ward at 22. Cutting at 19 UTF-16 units would drop "12" and half an emoji.
+    const text = 'Nhà trọ 🏠🏠🏠 số 12, Phường Phúc Xá, Quận Ba Đình, Hà Nội';
+    const offered = newAddresses(index, text, [{ ...PHUC_XA, start: 19 }]).map((a) => a.text);
+    expect(offered).toEqual(['Nhà trọ 🏠🏠🏠 số 12, Phường Hồng Hà, Thành phố Hà Nội']);
+    // Cut inside an emoji, the kept text would end in half of one: a lone surrogate the
+    // server's JSON decoder refuses, with every change queued after it.
+    const emojiLast = 'Nhà 🏠🏠🏠, Phường Phúc Xá, Quận Ba Đình, Hà Nội';
+    const kept = newAddresses(index, emojiLast, [{ ...PHUC_XA, start: 9 }]).map((a) => a.text);
+    expect(kept).toEqual(['Nhà 🏠🏠🏠, Phường Hồng Hà, Thành phố Hà Nội']);
+  });
+
   it('reads present addresses only, not the places of past events', () => {
     expect([...ADDRESS_FIELDS].sort()).toEqual(['address', 'hometown', 'residence']);
   });

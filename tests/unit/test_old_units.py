@@ -39,6 +39,18 @@ def test_what_comes_before_the_old_units_is_kept_apart():
     assert text[: m.start] == "Số 12 Hàng Bún, "
 
 
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("Nhà trọ 🏠🏠🏠 số 12, Phường Phúc Xá, Quận Ba Đình, Hà Nội", 19),
+        ("Nhà 🏠🏠🏠, P. Phúc Xá, Q. Ba Đình", 9),
+    ],
+)
+def test_start_counts_code_points(text, start):
+    # Not UTF-16 units: the app converts (pwa/src/oldAddresses.test.ts uses these numbers).
+    assert only(text).start == start
+
+
 def test_a_ward_split_between_communes_maps_to_all_of_them():
     m = only("Phường Kim Mã, Quận Ba Đình, Hà Nội")
     # Ba Đình, Ngọc Hà and Giảng Võ each took a part of Kim Mã.
