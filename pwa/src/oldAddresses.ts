@@ -58,6 +58,13 @@ export interface NewAddress {
   before: string;
 }
 
+/** The first `count` characters of `text`: the server counts `start` in code points
+ * (Python's str), a JS string in UTF-16 units; a cut between the two would drop the
+ * end of the street and could leave half an emoji, which no JSON decoder takes. */
+function codePoints(text: string, count: number): string {
+  return Array.from(text).slice(0, count).join('');
+}
+
 /** The address as it reads today, one per commune an old ward became (a split ward
  * gives several); what precedes the old units (street, house number) is kept. An old
  * province alone gives its new province only when it is another one. */
@@ -65,7 +72,7 @@ export function newAddresses(index: CommuneIndex, text: string, matches: readonl
   const out: NewAddress[] = [];
   const seen = new Set<string>();
   for (const match of matches) {
-    const kept = text.slice(0, match.start).replace(/[\s,]+$/u, '');
+    const kept = codePoints(text, match.start).replace(/[\s,]+$/u, '');
     const lead = kept ? `${kept}, ` : '';
     const units: string[] = [];
     if (match.level === 'province') {

@@ -69,7 +69,8 @@ class OldMatch(msgspec.Struct, frozen=True):
     province: str
     communes: list[str]
     # Where the old unit's name starts in the text: what comes before it (a street,
-    # a house number) is kept when the person takes the new address.
+    # a house number) is kept when the person takes the new address. In code points, as
+    # Python counts (the app, whose strings count UTF-16 units, converts).
     start: int
 
 
