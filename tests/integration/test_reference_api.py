@@ -245,3 +245,32 @@ async def test_old_address_match_refuses_bad_queries(client: httpx.AsyncClient) 
     for params in ({}, {"q": ""}, {"q": "x" * 301}, {"q": "a", "ward_alone": "maybe"}):
         r = await client.get("/api/communes/old-units/match", params=params)
         assert r.status_code == 400, (params, r.status_code)
+
+
+async def test_an_older_app_is_told_how_to_write_the_time_of_death(
+    client: httpx.AsyncClient,
+) -> None:
+    # Levels 1 and 2 have no `time` type: the field comes as text. Without a word on the
+    # format, the person types "8h30" or "8:30" and the server, which checks the real
+    # type, refuses it with a code the older app has no message for.
+    for level in (1, 2):
+        r = await client.get("/api/catalog/khai-tu", params={"form_language": level})
+        death = next(s for s in r.json()["form"]["sections"] if s["id"] == "death")
+        time = next(f for f in death["fields"] if f["id"] == "time")
+        assert time["type"] == "text" and time["max_length"] == 5, time
+        assert "08:30" in time["help"]["vi"] and "08:30" in time["help"]["en"], time
+
+
+async def test_a_written_down_form_has_the_etag_of_its_bytes(client: httpx.AsyncClient) -> None:
+    """What a level leaves out, and how, is the server's code, not the catalog's data: a
+    tag made of the procedure's hash and the level alone would stay the same when a
+    release writes a form down otherwise, and an app holding the old one would get 304."""
+    from server.reference.versions import content_etag
+
+    for level in (1, 2):
+        r = await client.get(
+            "/api/catalog/khai-tu",
+            params={"form_language": level},
+            headers={"Accept-Encoding": "identity"},
+        )
+        assert r.headers["etag"] == f'W/"{content_etag(r.content)}"', level
