@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ADDRESS_FIELDS, beforeLabel, communeChoices, newAddresses, type OldMatch } from './oldAddresses';
+import { ADDRESS_FIELDS, beforeLabel, communeChoices, matchOldAddress, newAddresses, type OldMatch } from './oldAddresses';
 import { indexCommunes } from './reference';
 
 const PAYLOAD = {
@@ -58,6 +58,20 @@ describe('old addresses', () => {
     const emojiLast = 'Nhà 🏠🏠🏠, Phường Phúc Xá, Quận Ba Đình, Hà Nội';
     const kept = newAddresses(index, emojiLast, [{ ...PHUC_XA, start: 9 }]).map((a) => a.text);
     expect(kept).toEqual(['Nhà 🏠🏠🏠, Phường Hồng Hà, Thành phố Hà Nội']);
+  });
+
+  it('asks about a long address cut at 300 characters, never inside an emoji', async () => {
+    // 299 UTF-16 units, then an emoji: cut at 300 units, half of it would be sent, and
+    // encodeURIComponent throws on half a surrogate pair (the address is never read).
+    const text = `${'a'.repeat(299)}🏠, Phường Phúc Xá, Quận Ba Đình`;
+    const asked: string[] = [];
+    const fetch = async (request: Request) => {
+      asked.push(new URL(request.url).searchParams.get('q') ?? '');
+      return new Response(JSON.stringify({ matches: [] }), { status: 200, headers: { 'Content-Type': 'application/json' } });
+    };
+    expect(await matchOldAddress(text, false, fetch as typeof globalThis.fetch)).toEqual([]);
+    // 300 characters as the server counts them (code points, its q's max_length).
+    expect(asked).toEqual([`${'a'.repeat(299)}🏠`]);
   });
 
   it('reads present addresses only, not the places of past events', () => {
