@@ -18,9 +18,12 @@ export type OldMatch = components['schemas']['OldMatch'];
  * happened, under the names of the time. */
 export const ADDRESS_FIELDS: ReadonlySet<string> = new Set(['residence', 'hometown', 'address']);
 
+// The server's limit on q, in code points.
+const MAX_QUERY = 300;
+
 export async function matchOldAddress(text: string, wardAlone: boolean, fetch?: Fetch, signal?: AbortSignal): Promise<OldMatch[]> {
   const { data } = await answered(
-    api.GET('/api/communes/old-units/match', { params: { query: { q: text.slice(0, 300), ward_alone: wardAlone } }, fetch, signal }),
+    api.GET('/api/communes/old-units/match', { params: { query: { q: codePoints(text, MAX_QUERY), ward_alone: wardAlone } }, fetch, signal }),
   );
   return data.matches;
 }
