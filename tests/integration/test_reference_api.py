@@ -274,3 +274,16 @@ async def test_a_written_down_form_has_the_etag_of_its_bytes(client: httpx.Async
             headers={"Accept-Encoding": "identity"},
         )
         assert r.headers["etag"] == f'W/"{content_etag(r.content)}"', level
+
+
+async def test_an_older_app_may_leave_the_date_in_words_to_the_server(
+    client: httpx.AsyncClient,
+) -> None:
+    # Level 1 has no `words_of_date`: the field comes as plain text. Required, the person
+    # must type the date in words, which the server (checking the whole form) refuses
+    # unless it is exactly the date's; left empty, the server writes it.
+    r = await client.get("/api/catalog/khai-sinh", params={"form_language": 1})
+    child = next(s for s in r.json()["form"]["sections"] if s["id"] == "child")
+    words = next(f for f in child["fields"] if f["id"] == "birth_date_words")
+    assert "words_of_date" not in words
+    assert not words.get("required") and "required_when" not in words, words
