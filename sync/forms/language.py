@@ -92,7 +92,13 @@ def _field_for(field: dict[str, Any], words: Vocabulary) -> dict[str, Any]:
     allowed = words.field_keys | options
     if all(key in allowed for key in field):
         return field
-    return {k: v for k, v in field.items() if k in allowed}
+    kept = {k: v for k, v in field.items() if k in allowed}
+    if "words_of_date" in field and "words_of_date" not in allowed:
+        # The server writes the words when the field is empty, and refuses any but the
+        # date's: an app that cannot write them must not make the person type them.
+        kept.pop("required", None)
+        kept.pop("required_when", None)
+    return kept
 
 
 def _keeps(check: dict[str, Any], words: Vocabulary) -> bool:
