@@ -5,6 +5,7 @@ so the sender is told which value to fix."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple, cast
 
 # The deepest legitimate document is a push: envelope, mutations, mutation, payload,
@@ -17,11 +18,13 @@ MAX_FOUND = 20  # enough to name the faults, not a list as long as the body
 NUL_MESSAGE = "text may not contain the NUL character (U+0000)"
 RANGE_MESSAGE = f"integers must lie within {INT64_MIN} and {INT64_MAX}"
 DEPTH_MESSAGE = f"nested deeper than {MAX_DEPTH} levels"
+SURROGATE_MESSAGE = "text may not hold half of a surrogate pair (a character cut in two)"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Unstorable(NamedTuple):
     path: str
-    code: str  # nul_character, out_of_range, too_deep
+    code: str  # nul_character, lone_surrogate, out_of_range, too_deep
     message: str
 
 
@@ -38,6 +41,9 @@ def _walk(value: Any, path: str, depth: int, found: list[Unstorable]) -> None:
     if isinstance(value, str):
         if "\x00" in value:
             found.append(Unstorable(path, "nul_character", NUL_MESSAGE))
+        # Only Python's json lets one through (server/dossiers/wire.py); msgspec refuses it.
+        if _SURROGATE.search(value):
+            found.append(Unstorable(path, "lone_surrogate", SURROGATE_MESSAGE))
     elif isinstance(value, bool):
         return
     elif isinstance(value, int):

@@ -131,6 +131,8 @@ export interface RefEntry {
   etag?: string | null;
   data: unknown;
   fetched_at: string;
+  /** A form: the level of the form language it was asked in (absent: stored before levels, 1). */
+  form_language?: number;
 }
 
 export interface ReservedCode {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ADDRESS_FIELDS, beforeLabel, communeChoices, newAddresses, type OldMatch } from './oldAddresses';
+import { ADDRESS_FIELDS, beforeLabel, communeChoices, matchOldAddress, newAddresses, type OldMatch } from './oldAddresses';
 import { indexCommunes } from './reference';
 
 const PAYLOAD = {
@@ -45,6 +45,33 @@ describe('old addresses', () => {
   it('offers nothing an address already says', () => {
     const already: OldMatch = { ...PHUC_XA, start: 0 };
     expect(newAddresses(index, 'Phường Hồng Hà, Thành phố Hà Nội', [already])).toEqual([]);
+  });
+
+  it('keeps the street whole when it holds characters outside the BMP', () => {
+    // The server counts `start` in code points (Python's str): here 19, where UTF-16
+    // puts the ward at 22. Cutting at 19 UTF-16 units would drop "12" and half an emoji.
+    const text = 'Nhà trọ 🏠🏠🏠 số 12, Phường Phúc Xá, Quận Ba Đình, Hà Nội';
+    const offered = newAddresses(index, text, [{ ...PHUC_XA, start: 19 }]).map((a) => a.text);
+    expect(offered).toEqual(['Nhà trọ 🏠🏠🏠 số 12, Phường Hồng Hà, Thành phố Hà Nội']);
+    // Cut inside an emoji, the kept text would end in half of one: a lone surrogate the
+    // server's JSON decoder refuses, with every change queued after it.
+    const emojiLast = 'Nhà 🏠🏠🏠, Phường Phúc Xá, Quận Ba Đình, Hà Nội';
+    const kept = newAddresses(index, emojiLast, [{ ...PHUC_XA, start: 9 }]).map((a) => a.text);
+    expect(kept).toEqual(['Nhà 🏠🏠🏠, Phường Hồng Hà, Thành phố Hà Nội']);
+  });
+
+  it('asks about a long address cut at 300 characters, never inside an emoji', async () => {
+    // 299 UTF-16 units, then an emoji: cut at 300 units, half of it would be sent, and
+    // encodeURIComponent throws on half a surrogate pair (the address is never read).
+    const text = `${'a'.repeat(299)}🏠, Phường Phúc Xá, Quận Ba Đình`;
+    const asked: string[] = [];
+    const fetch = async (request: Request) => {
+      asked.push(new URL(request.url).searchParams.get('q') ?? '');
+      return new Response(JSON.stringify({ matches: [] }), { status: 200, headers: { 'Content-Type': 'application/json' } });
+    };
+    expect(await matchOldAddress(text, false, fetch as typeof globalThis.fetch)).toEqual([]);
+    // 300 characters as the server counts them (code points, its q's max_length).
+    expect(asked).toEqual([`${'a'.repeat(299)}🏠`]);
   });
 
   it('reads present addresses only, not the places of past events', () => {

@@ -18,9 +18,12 @@ export type OldMatch = components['schemas']['OldMatch'];
  * happened, under the names of the time. */
 export const ADDRESS_FIELDS: ReadonlySet<string> = new Set(['residence', 'hometown', 'address']);
 
+// The server's limit on q, in code points.
+const MAX_QUERY = 300;
+
 export async function matchOldAddress(text: string, wardAlone: boolean, fetch?: Fetch, signal?: AbortSignal): Promise<OldMatch[]> {
   const { data } = await answered(
-    api.GET('/api/communes/old-units/match', { params: { query: { q: text.slice(0, 300), ward_alone: wardAlone } }, fetch, signal }),
+    api.GET('/api/communes/old-units/match', { params: { query: { q: codePoints(text, MAX_QUERY), ward_alone: wardAlone } }, fetch, signal }),
   );
   return data.matches;
 }
@@ -58,6 +61,13 @@ export interface NewAddress {
   before: string;
 }
 
+/** The first `count` characters of `text`: the server counts `start` in code points
+ * (Python's str), a JS string in UTF-16 units; a cut between the two would drop the
+ * end of the street and could leave half an emoji, which no JSON decoder takes. */
+function codePoints(text: string, count: number): string {
+  return Array.from(text).slice(0, count).join('');
+}
+
 /** The address as it reads today, one per commune an old ward became (a split ward
  * gives several); what precedes the old units (street, house number) is kept. An old
  * province alone gives its new province only when it is another one. */
@@ -65,7 +75,7 @@ export function newAddresses(index: CommuneIndex, text: string, matches: readonl
   const out: NewAddress[] = [];
   const seen = new Set<string>();
   for (const match of matches) {
-    const kept = text.slice(0, match.start).replace(/[\s,]+$/u, '');
+    const kept = codePoints(text, match.start).replace(/[\s,]+$/u, '');
     const lead = kept ? `${kept}, ` : '';
     const units: string[] = [];
     if (match.level === 'province') {

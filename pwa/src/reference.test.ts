@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import language from '../../sync/forms/language.json';
-import { fetchProcedureVersion, indexCommunes, prepareCommuneSearch, refreshCatalog, refreshProcedure, searchCommunes } from './reference';
+import { fetchProcedureVersion, indexCommunes, prepareCommuneSearch, procedureFor, refreshCatalog, refreshProcedure, searchCommunes } from './reference';
 import { freshDb } from './testing/db';
 
 const PAYLOAD = {
@@ -66,5 +66,30 @@ describe('forms', () => {
     const newest = Math.max(...language.levels.map((l) => l.level));
     expect(newest).toBeGreaterThan(1);
     expect(asked).toEqual([`?form_language=${newest}`, `?form_language=${newest}`]);
+  });
+});
+
+describe('a form stored by an older build', () => {
+  it('is asked for again once the app speaks a newer level, and kept when offline', async () => {
+    const db = await freshDb();
+    // Stored before the app updated: written down for an app of level 1 (the time of
+    // death as text), under the version a draft was made with.
+    const older = { code: 'khai-tu', version: 2, form: { sections: [{ id: 'death', fields: [{ id: 'time', type: 'text' }] }] } };
+    await db.put('reference', { key: 'procedure:khai-tu@2', etag: 'W/"l1"', data: older, fetched_at: '2026-01-01T00:00:00Z' });
+    const whole = { ...older, form: { sections: [{ id: 'death', fields: [{ id: 'time', type: 'time' }] }] } };
+    const asked: (string | null)[] = [];
+    const fetch = async (request: Request) => {
+      asked.push(request.headers.get('If-None-Match'));
+      return new Response(JSON.stringify(whole), { status: 200, headers: { ETag: 'W/"whole"' } });
+    };
+    const offline = async () => {
+      throw new TypeError('Failed to fetch');
+    };
+    expect(await procedureFor(db, 'khai-tu', 2, offline as typeof globalThis.fetch)).toEqual(older);
+    expect(await procedureFor(db, 'khai-tu', 2, fetch as typeof globalThis.fetch)).toEqual(whole);
+    expect(asked).toEqual(['W/"l1"']);
+    // Stored now for this build: not asked again.
+    expect(await procedureFor(db, 'khai-tu', 2, fetch as typeof globalThis.fetch)).toEqual(whole);
+    expect(asked).toEqual(['W/"l1"']);
   });
 });

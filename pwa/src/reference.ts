@@ -14,19 +14,27 @@ export const COMMUNES = 'communes';
 export const procedureKey = (code: string, version?: number | null) => (version ? `procedure:${code}@${version}` : `procedure:${code}`);
 
 /** Procedures fetched with the catalog so they can be drafted offline at once. */
+// Kept with a stored form: the level it was written down to.
+const SPOKEN: Partial<RefEntry> = { form_language: FORM_LANGUAGE };
+
 export const PREFETCH = ['khai-sinh', 'khai-tu', 'ket-hon', 'khai-sinh-luu-dong'];
 
 /** What is stored under `key`, refreshed by a GET that sends its ETag; a 304 keeps it. */
-async function conditional<D>(db: MotcuaDB, key: string, get: (headers: Record<string, string>) => Promise<{ data?: D; error?: unknown; response: Response }>): Promise<D> {
+async function conditional<D>(
+  db: MotcuaDB,
+  key: string,
+  get: (headers: Record<string, string>) => Promise<{ data?: D; error?: unknown; response: Response }>,
+  kept: Partial<RefEntry> = {},
+): Promise<D> {
   const known = await db.get('reference', key);
   const { data, response } = await answered(get(known?.etag ? { 'If-None-Match': known.etag } : {}));
   const fetched_at = new Date().toISOString();
   if (response.status === 304 && known) {
-    await db.put('reference', { ...known, fetched_at });
+    await db.put('reference', { ...known, ...kept, fetched_at });
     // Stored by this function from the same GET: the same shape.
     return known.data as D;
   }
-  const entry: RefEntry = { key, etag: response.headers.get('ETag'), data, fetched_at };
+  const entry: RefEntry = { key, etag: response.headers.get('ETag'), data, fetched_at, ...kept };
   await db.put('reference', entry);
   return data;
 }
@@ -42,16 +50,41 @@ export function refreshCommunes(db: MotcuaDB, fetch?: Fetch) {
 
 /** The current form of a procedure, also kept under its version for drafts made with it. */
 export async function refreshProcedure(db: MotcuaDB, code: string, fetch?: Fetch): Promise<ProcedureDetail> {
-  const detail = await conditional(db, procedureKey(code), (headers) => api.GET('/api/catalog/{code}', { params: { path: { code }, query: { form_language: FORM_LANGUAGE } }, headers, fetch }));
+  const detail = await conditional(
+    db,
+    procedureKey(code),
+    (headers) => api.GET('/api/catalog/{code}', { params: { path: { code }, query: { form_language: FORM_LANGUAGE } }, headers, fetch }),
+    SPOKEN,
+  );
   const entry = (await db.get('reference', procedureKey(code)))!;
   await db.put('reference', { ...entry, key: procedureKey(code, detail.version) });
   return detail;
 }
 
 export function fetchProcedureVersion(db: MotcuaDB, code: string, version: number, fetch?: Fetch): Promise<ProcedureDetail> {
-  return conditional(db, procedureKey(code, version), (headers) =>
-    api.GET('/api/catalog/{code}/versions/{version}', { params: { path: { code, version }, query: { form_language: FORM_LANGUAGE } }, headers, fetch }),
+  return conditional(
+    db,
+    procedureKey(code, version),
+    (headers) => api.GET('/api/catalog/{code}/versions/{version}', { params: { path: { code, version }, query: { form_language: FORM_LANGUAGE } }, headers, fetch }),
+    SPOKEN,
   );
+}
+
+/** The procedure for a draft of `version` (the current one when none), online: the
+ * stored form, unless none is stored or it was written down for an older build of the
+ * app (the service worker has updated since); then asked for, so an app that updated
+ * gets the whole form. What is stored when asking fails. */
+export async function procedureFor(db: MotcuaDB, code: string, version?: number | null, fetch?: Fetch): Promise<ProcedureDetail | undefined> {
+  const exact = version ? await db.get('reference', procedureKey(code, version)) : undefined;
+  const entry = exact ?? (await db.get('reference', procedureKey(code)));
+  let found = entry?.data as ProcedureDetail | undefined;
+  if (found && version && found.version !== version) found = undefined;
+  if (found && (entry?.form_language ?? 1) >= FORM_LANGUAGE) return found;
+  try {
+    return version ? await fetchProcedureVersion(db, code, version, fetch) : await refreshProcedure(db, code, fetch);
+  } catch {
+    return found ?? (await storedProcedure(db, code));
+  }
 }
 
 /** The procedure as stored: the given version when known, else the current one. */

@@ -14,7 +14,7 @@ from server.catalog.schemas import CatalogPayload, ProcedureDetail
 from server.catalog.seed import DATASET
 from server.problems import ProblemError
 from server.reference.conditional import PRECOMPRESSED, cached_response
-from server.reference.versions import dataset_version
+from server.reference.versions import content_etag, dataset_version
 from sync.forms.language import for_level
 
 Family = Literal[
@@ -48,12 +48,13 @@ def _detail_response(
 ) -> Response[ProcedureDetail]:
     detail = services.to_detail(row)
     form = for_level(detail.form, form_language)
-    tag = row.content_hash[:32]
-    if form is not detail.form:
-        detail = msgspec.structs.replace(detail, form=form)
-        # Another body, so another ETag: an app that updates asks again and gets the whole form.
-        tag = f"{row.content_hash[:29]}-l{form_language}"
-    return cached_response(request, tag, _encoder.encode(detail))  # pyright: ignore[reportReturnType]  # bytes encoded here; the annotation tells OpenAPI their shape
+    if form is detail.form:
+        return cached_response(request, row.content_hash[:32], _encoder.encode(detail))  # pyright: ignore[reportReturnType]  # bytes encoded here; the annotation tells OpenAPI their shape
+    # Another body, so another ETag: an app that updates asks again and gets the whole
+    # form. The tag of its bytes, as how a form is written down is the server's code and
+    # may change with a release while the procedure's hash stays.
+    body = _encoder.encode(msgspec.structs.replace(detail, form=form))
+    return cached_response(request, content_etag(body), body)  # pyright: ignore[reportReturnType]  # bytes encoded here; the annotation tells OpenAPI their shape
 
 
 async def _catalog_version() -> str:

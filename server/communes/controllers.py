@@ -70,7 +70,7 @@ class CommunesController(Controller):
             "abbreviations optional) and answers what it names, best first: a ward (needs "
             "its district or, when unique there, its province after it; alone with "
             "`ward_alone`), an island district, or else an old province. `start` is where "
-            "the old units begin in `q`."
+            "the old units begin in `q`, counted in Unicode code points (not UTF-16 units)."
         ),
     )
     async def old_units_match(

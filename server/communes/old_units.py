@@ -69,20 +69,25 @@ class OldMatch(msgspec.Struct, frozen=True):
     province: str
     communes: list[str]
     # Where the old unit's name starts in the text: what comes before it (a street,
-    # a house number) is kept when the person takes the new address.
+    # a house number) is kept when the person takes the new address. In code points, as
+    # Python counts (the app, whose strings count UTF-16 units, converts).
     start: int
 
 
+# Each unit's folded name is kept with it: folded once at load, not for every piece of
+# every query (a query of common names meets dozens of candidates per piece).
 class _Province(msgspec.Struct, frozen=True):
     name: str
     kind: str
     to: str
+    key: str
 
 
 class _District(msgspec.Struct, frozen=True):
     name: str
     kind: str
     province: _Province
+    key: str
     to: tuple[str, ...] = ()
 
 
@@ -116,13 +121,17 @@ class OldUnits:
         self.districts: dict[str, list[_District]] = {}
         self.provinces: dict[str, list[_Province]] = {}
         for p in data["provinces"]:
-            province = _Province(name=p["name"], kind=p["kind"], to=p["to"])
-            self.provinces.setdefault(fold(p["name"]), []).append(province)
+            province = _Province(name=p["name"], kind=p["kind"], to=p["to"], key=fold(p["name"]))
+            self.provinces.setdefault(province.key, []).append(province)
             for d in p["districts"]:
                 district = _District(
-                    name=d["name"], kind=d["kind"], province=province, to=tuple(d.get("to", ()))
+                    name=d["name"],
+                    kind=d["kind"],
+                    province=province,
+                    key=fold(d["name"]),
+                    to=tuple(d.get("to", ())),
                 )
-                self.districts.setdefault(fold(d["name"]), []).append(district)
+                self.districts.setdefault(district.key, []).append(district)
                 for name, kind, codes in d.get("wards", ()):
                     ward = _Ward(name=name, kind=kind, district=district, communes=tuple(codes))
                     self.wards.setdefault(fold(name), []).append(ward)
@@ -138,7 +147,7 @@ class OldUnits:
         )
 
     def _names_province(self, keys: set[str], province: _Province) -> bool:
-        return fold(province.name) in keys
+        return province.key in keys
 
     def _is_other_province(self, keys: set[str], province: _Province) -> bool:
         return any(k in self.provinces for k in keys) and not self._names_province(keys, province)
@@ -154,7 +163,7 @@ class OldUnits:
             for key in keys:
                 for w in self.wards.get(key, ()):
                     d, p = w.district, w.district.province
-                    if after is not None and fold(d.name) in after:
+                    if after is not None and d.key in after:
                         if then is not None and self._is_other_province(then, p):
                             continue
                         named = then is not None and self._names_province(then, p)

@@ -3,6 +3,7 @@ reads the raw body and decodes it by Content-Type with msgspec itself."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -11,8 +12,9 @@ from litestar import Request, Response
 from litestar.enums import MediaType
 
 from server.problems import FieldError, ProblemError
-from server.request_screen import too_deep
+from server.request_screen import refusal, too_deep
 from sync.messages import MAX_BODY_BYTES, MAX_MUTATIONS, PushEnvelope
+from sync.storable import Unstorable, unstorable
 
 MSGPACK = MediaType.MESSAGEPACK.value
 _PATH = re.compile(r"at `(\$[^`]*)`")
@@ -65,6 +67,9 @@ def decode_envelope(request: Request, body: bytes) -> PushEnvelope:
     except RecursionError:  # nested far past MAX_DEPTH: no payload of ours is
         raise too_deep() from None
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        halves = _lone_surrogates(body) if decoder is _json_decoder else []
+        if halves:
+            raise refusal(halves) from None
         raise ProblemError(
             400,
             "invalid_request",
@@ -86,6 +91,18 @@ def decode_envelope(request: Request, body: bytes) -> PushEnvelope:
             raise _invalid(f"seq {m.seq} appears twice - at `$.mutations[{i}].seq`")
         seen.add(m.seq)
     return envelope
+
+
+def _lone_surrogates(body: bytes) -> list[Unstorable]:
+    """Where a JSON body holds half a surrogate pair ("\\ud83c": JSON.stringify's
+    writing of a string cut inside an emoji). msgspec refuses it without saying where;
+    named by path, the app sets that one item aside instead of resending the batch
+    for ever. Python's json takes it, so the body is read again with it."""
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):  # malformed otherwise: the 400 as before
+        return []
+    return [f for f in unstorable(value) if f.code == "lone_surrogate"]
 
 
 def encode_response(request: Request, body: Any, status_code: int = 200) -> Response[bytes]:

@@ -72,6 +72,15 @@ def vocabulary(level: int) -> Vocabulary:
 
 _VOCABULARIES = {added.level: vocabulary(added.level) for added in LANGUAGE.levels}
 
+# A type drafted as text, with what tells the person how the server will read it (text
+# options every level has): without it "8h30" is refused with a code the app cannot say.
+_AS_TEXT: dict[str, dict[str, Any]] = {
+    "time": {
+        "max_length": 5,
+        "help": {"vi": "Giờ:phút, 24 giờ, ví dụ 08:30", "en": "HH:MM, 24-hour, e.g. 08:30"},
+    },
+}
+
 
 def _field_for(field: dict[str, Any], words: Vocabulary) -> dict[str, Any]:
     options = words.field_types.get(field["type"])
@@ -79,11 +88,17 @@ def _field_for(field: dict[str, Any], words: Vocabulary) -> dict[str, Any]:
         # A type the app does not know: free text it can show and keep. The server
         # checks the value against the real type at submit.
         kept = {k: v for k, v in field.items() if k in words.field_keys}
-        return {**kept, "type": "text"}
+        return {**_AS_TEXT.get(field["type"], {}), **kept, "type": "text"}
     allowed = words.field_keys | options
     if all(key in allowed for key in field):
         return field
-    return {k: v for k, v in field.items() if k in allowed}
+    kept = {k: v for k, v in field.items() if k in allowed}
+    if "words_of_date" in field and "words_of_date" not in allowed:
+        # The server writes the words when the field is empty, and refuses any but the
+        # date's: an app that cannot write them must not make the person type them.
+        kept.pop("required", None)
+        kept.pop("required_when", None)
+    return kept
 
 
 def _keeps(check: dict[str, Any], words: Vocabulary) -> bool:

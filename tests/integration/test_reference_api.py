@@ -245,3 +245,45 @@ async def test_old_address_match_refuses_bad_queries(client: httpx.AsyncClient) 
     for params in ({}, {"q": ""}, {"q": "x" * 301}, {"q": "a", "ward_alone": "maybe"}):
         r = await client.get("/api/communes/old-units/match", params=params)
         assert r.status_code == 400, (params, r.status_code)
+
+
+async def test_an_older_app_is_told_how_to_write_the_time_of_death(
+    client: httpx.AsyncClient,
+) -> None:
+    # Levels 1 and 2 have no `time` type: the field comes as text, as long as a time
+    # ("8 giờ 30 phút sáng" is refused by the server, which checks the real type, with a
+    # code the older app has no message for) and with its help's example.
+    for level in (1, 2):
+        r = await client.get("/api/catalog/khai-tu", params={"form_language": level})
+        death = next(s for s in r.json()["form"]["sections"] if s["id"] == "death")
+        time = next(f for f in death["fields"] if f["id"] == "time")
+        assert time["type"] == "text" and time["max_length"] == 5, time
+        assert "14:30" in time["help"]["vi"], time
+
+
+async def test_a_written_down_form_has_the_etag_of_its_bytes(client: httpx.AsyncClient) -> None:
+    """What a level leaves out, and how, is the server's code, not the catalog's data: a
+    tag made of the procedure's hash and the level alone would stay the same when a
+    release writes a form down otherwise, and an app holding the old one would get 304."""
+    from server.reference.versions import content_etag
+
+    for level in (1, 2):
+        r = await client.get(
+            "/api/catalog/khai-tu",
+            params={"form_language": level},
+            headers={"Accept-Encoding": "identity"},
+        )
+        assert r.headers["etag"] == f'W/"{content_etag(r.content)}"', level
+
+
+async def test_an_older_app_may_leave_the_date_in_words_to_the_server(
+    client: httpx.AsyncClient,
+) -> None:
+    # Level 1 has no `words_of_date`: the field comes as plain text. Required, the person
+    # must type the date in words, which the server (checking the whole form) refuses
+    # unless it is exactly the date's; left empty, the server writes it.
+    r = await client.get("/api/catalog/khai-sinh", params={"form_language": 1})
+    child = next(s for s in r.json()["form"]["sections"] if s["id"] == "child")
+    words = next(f for f in child["fields"] if f["id"] == "birth_date_words")
+    assert "words_of_date" not in words
+    assert not words.get("required") and "required_when" not in words, words

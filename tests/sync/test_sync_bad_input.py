@@ -5,6 +5,7 @@ shows personal data; reserved codes bind once, only for the device that holds th
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from contextlib import aclosing
 
@@ -591,3 +592,26 @@ async def test_reserved_codes_bind_once_and_only_for_their_device(app, citizen: 
         # Counts are bounded.
         problem(await reserve(phone, 0), 422, "validation_failed")
         problem(await reserve(phone, 201), 422, "validation_failed")
+
+
+async def test_half_a_surrogate_pair_refuses_its_item_by_path_not_the_whole_queue(
+    citizen: SyncDevice,
+) -> None:
+    """JSON.stringify writes a lone surrogate (half an emoji, cut by a string slice) as
+    "\\ud83c"; msgspec's decoder refuses it. Answered as a malformed body at `$`, no
+    item is named: the app keeps sending the same batch, and nothing queued after it
+    ever leaves the phone. Named by path, the app sets that item aside for the person
+    (a 422 naming `$.mutations[i]`, as for any one bad item) and the rest goes."""
+    good = mutation(1)
+    half = mutation(
+        2, payload={"procedure_code": "khai-tu", "fields": {"requester.residence": "Nhà 🏠\ud83c"}}
+    )
+    # ensure_ascii: escaped exactly as JSON.stringify escapes a lone surrogate.
+    content = json.dumps(envelope(citizen, good, half)).encode()
+    assert b"\\ud83c" in content
+    before = await stored()
+    r = await post(citizen, content)
+    assert r.status_code == 422, r.text
+    assert paths(r.json()) == ["$.mutations[1].payload.fields.requester.residence"]
+    assert r.json()["errors"][0]["code"] == "lone_surrogate"
+    assert await stored() == before  # nothing of the batch applied

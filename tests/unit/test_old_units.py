@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from server.communes.old_units import fold, old_units
@@ -37,6 +39,18 @@ def test_what_comes_before_the_old_units_is_kept_apart():
     text = "Số 12 Hàng Bún, Phường Phúc Xá, Quận Ba Đình, Hà Nội"
     m = only(text)
     assert text[: m.start] == "Số 12 Hàng Bún, "
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("Nhà trọ 🏠🏠🏠 số 12, Phường Phúc Xá, Quận Ba Đình, Hà Nội", 19),
+        ("Nhà 🏠🏠🏠, P. Phúc Xá, Q. Ba Đình", 9),
+    ],
+)
+def test_start_counts_code_points(text, start):
+    # Not UTF-16 units: the app converts (pwa/src/oldAddresses.test.ts uses these numbers).
+    assert only(text).start == start
 
 
 def test_a_ward_split_between_communes_maps_to_all_of_them():
@@ -89,3 +103,33 @@ def test_fold():
     assert fold("Phường  Phúc   Xá") == "phuong phuc xa"
     assert fold("Chân Mây – Lăng Cô") == fold("Chân Mây - Lăng Cô") == "chan may lang co"
     assert fold("P.015") == "p 15"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ",".join(["1", "q 1"] * 100)[:300],  # Phường 1 / Quận 1: names shared by dozens
+        ",".join(["2"] * 150)[:300],
+        ",".join(["tan thanh", "long an"] * 30)[:300],
+    ],
+)
+def test_a_long_query_folds_its_own_pieces_not_every_candidates_name(text):
+    """The endpoint is public, and its work holds the GIL (a thread does not spare the
+    event loop): a 300-character query of short, common names must not fold each
+    candidate's district and province names again for every piece (about 10,000
+    folds, a quarter of a second). Counted in calls, not timed."""
+    units = old_units()
+    units.match("warm up")
+    calls = 0
+
+    def count(frame, event, arg):
+        nonlocal calls
+        if event == "call" and frame.f_code is fold.__code__:
+            calls += 1
+
+    sys.setprofile(count)
+    try:
+        units.match(text, ward_alone=True)
+    finally:
+        sys.setprofile(None)
+    assert calls <= text.count(",") + 1 + 100, calls  # its pieces (and the cut, if any)

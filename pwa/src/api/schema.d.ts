@@ -543,7 +543,7 @@ export interface paths {
         };
         /**
          * The old units an address names, and the communes they are now
-         * @description Reads `q` as an address written with the units of before 1 July 2025 ("…, Phường Phúc Xá, Quận Ba Đình, Hà Nội"; accents, case and kind words or abbreviations optional) and answers what it names, best first: a ward (needs its district or, when unique there, its province after it; alone with `ward_alone`), an island district, or else an old province. `start` is where the old units begin in `q`.
+         * @description Reads `q` as an address written with the units of before 1 July 2025 ("…, Phường Phúc Xá, Quận Ba Đình, Hà Nội"; accents, case and kind words or abbreviations optional) and answers what it names, best first: a ward (needs its district or, when unique there, its province after it; alone with `ward_alone`), an island district, or else an old province. `start` is where the old units begin in `q`, counted in Unicode code points (not UTF-16 units).
          */
         get: operations["ApiCommunesOldUnitsMatchOldUnitsMatch"];
         put?: never;

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ProcedureDetail } from '../api/types';
 import { getDb } from '../app';
-import { fetchProcedureVersion, refreshProcedure, storedProcedure } from '../reference';
+import { procedureFor, storedProcedure } from '../reference';
 
 /** The procedure (and its form) as stored on the device; fetched once when online. */
 export function useProcedure(code: string | undefined, version?: number | null): { procedure: ProcedureDetail | null; missing: boolean } {
@@ -12,14 +12,12 @@ export function useProcedure(code: string | undefined, version?: number | null):
     let live = true;
     void (async () => {
       const db = getDb();
-      let found = await storedProcedure(db, code, version);
-      if (found && version && found.version !== version) found = undefined;
-      if (!found && navigator.onLine) {
-        try {
-          found = version ? await fetchProcedureVersion(db, code, version) : await refreshProcedure(db, code);
-        } catch {
-          found = await storedProcedure(db, code);
-        }
+      let found: ProcedureDetail | undefined;
+      if (navigator.onLine) {
+        found = await procedureFor(db, code, version);
+      } else {
+        found = await storedProcedure(db, code, version);
+        if (found && version && found.version !== version) found = undefined;
       }
       if (!live) return;
       setProcedure(found ?? null);
