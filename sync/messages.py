@@ -207,6 +207,15 @@ class Message(msgspec.Struct):
     text: str
 
 
+class ApologyLetter(msgspec.Struct):
+    """An apology letter with a new date (server/desk/deadlines.py), which its owner
+    reads at /api/dossiers/{id}/apology/{number}."""
+
+    number: int
+    at: dt.datetime
+    new_date: dt.date
+
+
 class DossierView(msgspec.Struct):
     """A dossier as the pull sends it: the whole current state, so applying the
     same view twice, or an older one after a newer, changes nothing."""
@@ -225,6 +234,8 @@ class DossierView(msgspec.Struct):
     conflicts: list[Conflict] = []
     supplement: SupplementRequest | None = None
     messages: list[Message] = []
+    # The apology letters issued so far, in order (numbered from 1).
+    apology_letters: list[ApologyLetter] = []
     possible_duplicate_of: uuid.UUID | None = None
     updated_at: dt.datetime | None = None
     # A tombstone: the draft was deleted, and a device holding it drops it.

@@ -67,6 +67,19 @@ _BEING_PROCESSED = frozenset(
     {State.RECEIVED, State.PROCESSING, State.SUPPLEMENT_REQUESTED, State.FEE_REQUESTED}
 )
 
+# Received and not finished: the desk still owes the person a result, so the date
+# promised to them can pass (the overdue rule: server/desk/queue.py is_overdue, the
+# app's pwa/src/overdue.ts; shared vectors in tests/vectors/overdue.json).
+OPEN_STATES = frozenset(
+    {
+        State.RECEIVED,
+        State.PROCESSING,
+        State.SUPPLEMENT_REQUESTED,
+        State.FEE_REQUESTED,
+        State.WITHDRAWAL_REQUESTED,
+    }
+)
+
 # What the desk may do, by action: (states it is allowed in, the state it leads to).
 # None as the target keeps the state (a message, a duplicate decision).
 DESK_ACTIONS: dict[str, tuple[frozenset[State], State | None]] = {

@@ -1,6 +1,7 @@
 """`sync/states.json`: the states of `states.State`, their labels (`states.LABELS`) and
 what the device and the desk may do in each (`states.DEVICE_MUTATIONS`,
-`states.DESK_ACTIONS`), for the PWA.
+`states.DESK_ACTIONS`), and where a dossier can be overdue (`states.OPEN_STATES`), for
+the PWA.
 
 states.py is the one source; the PWA (pwa/src/states.ts, pwa/src/desk/actions.ts)
 imports the JSON made from it, and tests/unit/test_states_json.py fails when the file
@@ -12,7 +13,7 @@ import json
 from pathlib import Path
 from typing import cast
 
-from sync.states import DESK_ACTIONS, DEVICE_MUTATIONS, LABELS, State
+from sync.states import DESK_ACTIONS, DEVICE_MUTATIONS, LABELS, OPEN_STATES, State
 
 PATH = Path(__file__).with_name("states.json")
 
@@ -27,6 +28,8 @@ def export() -> dict[str, object]:
         "device_mutations": {
             kind: sorted(int(s) for s in allowed) for kind, allowed in DEVICE_MUTATIONS.items()
         },
+        # Where the date promised to the person can pass (the overdue rule).
+        "open_states": sorted(int(s) for s in OPEN_STATES),
         "desk_actions": {
             action: {
                 "allowed_in": sorted(int(s) for s in allowed),

@@ -13,6 +13,7 @@
 
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type {
+  ApologyLetter,
   Conflict,
   DossierMessage,
   DossierView,
@@ -79,6 +80,8 @@ export interface LocalDossier {
   appointment_date?: string | null;
   supplement?: SupplementRequest | null;
   messages?: DossierMessage[];
+  /** Apology letters with a new date, by number: read from the server when online. */
+  apology_letters?: ApologyLetter[];
   conflicts?: LocalConflict[];
   possible_duplicate_of?: string | null;
   supplement_answered_at?: string;
@@ -329,6 +332,7 @@ export function viewToLocal(view: DossierView, local: LocalDossier | undefined, 
     appointment_date: view.appointment_date ?? null,
     supplement: view.supplement ?? null,
     messages: view.messages ?? [],
+    apology_letters: view.apology_letters ?? [],
     conflicts: (view.conflicts ?? []).map((c: Conflict) => ({
       conflict_id: c.id,
       path: c.path,

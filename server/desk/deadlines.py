@@ -149,17 +149,27 @@ class ApologyRecord(msgspec.Struct, frozen=True):
 
 async def apology_letters(dossier_id: uuid.UUID) -> list[ApologyRecord]:
     """The dossier's apologies, in order (their letters are numbered from 1)."""
+    return (await apology_letters_of([dossier_id])).get(dossier_id, [])
+
+
+async def apology_letters_of(ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ApologyRecord]]:
+    """The apologies of each of these dossiers, in order, each dossier's numbered from 1."""
+    if not ids:
+        return {}
     rows = (
-        await DossierHistory.select(DossierHistory.at, DossierHistory.detail)
-        .where((DossierHistory.dossier_id == dossier_id) & (DossierHistory.action == APOLOGISE))
+        await DossierHistory.select(
+            DossierHistory.dossier_id, DossierHistory.at, DossierHistory.detail
+        )
+        .where(DossierHistory.dossier_id.is_in(ids) & (DossierHistory.action == APOLOGISE))
         .order_by(DossierHistory.id)
     )
-    letters = []
-    for number, row in enumerate(rows, start=1):
+    letters: dict[uuid.UUID, list[ApologyRecord]] = {}
+    for row in rows:
         detail = msgspec.json.decode(row["detail"])
-        letters.append(
+        mine = letters.setdefault(row["dossier_id"], [])
+        mine.append(
             ApologyRecord(
-                number=number,
+                number=len(mine) + 1,
                 at=row["at"],
                 reason=detail["reason"],
                 original_date=dt.date.fromisoformat(detail["original_date"]),

@@ -6,10 +6,11 @@ import uuid
 
 import msgspec
 
+from server.desk.deadlines import apology_letters_of
 from server.dossiers.store import record_from_row
 from server.dossiers.tables import Dossier, DossierConflict, DossierHistory
 from server.identity.roles import Role
-from sync.messages import Conflict, DossierView, Message
+from sync.messages import ApologyLetter, Conflict, DossierView, Message
 from sync.seals import dossier_seal
 
 _PERSON_ROLES = {Role.citizen.value, Role.outreach.value}
@@ -59,6 +60,10 @@ async def dossier_views(
         messages.setdefault(h["dossier_id"], []).append(
             Message(at=h["at"], author=author, text=h["message"])
         )
+    letters = {
+        dossier: [ApologyLetter(number=a.number, at=a.at, new_date=a.new_date) for a in found]
+        for dossier, found in (await apology_letters_of(ids)).items()
+    }
     # The key is read once, and only when some view carries a seal.
     by_id = {}
     for r in map(record_from_row, rows):
@@ -89,6 +94,7 @@ async def dossier_views(
             conflicts=conflicts.get(r.id, []),
             supplement=r.supplement,
             messages=messages.get(r.id, []),
+            apology_letters=letters.get(r.id, []),
             possible_duplicate_of=r.possible_duplicate_of if desk else None,
             updated_at=r.updated_at,
             seal=dossier_seal(seal_key, r.id, r.owner_id, r.code)

@@ -333,3 +333,48 @@ async def _second_apology(desk: DeskOfficial, dossier: str, body: dict) -> None:
     assert second.status_code == 200, second.text
     assert (await desk.get(f"/api/desk/dossiers/{dossier}")).json()["apology_letters"] == [1, 2]
     assert (await desk.get(f"/api/dossiers/{dossier}/apology/2")).status_code == 200
+
+
+async def test_the_pull_carries_the_apology_letters_of_each_dossier_to_its_owner_alone(
+    app, clock: SettableClock, person: SyncDevice, desk: DeskOfficial
+) -> None:
+    """Each view carries its own dossier's letters (number, when issued, the new date),
+    so the phone can offer them; another dossier of the same person has none, and
+    another person's pull never has the dossier."""
+    apologised = await submitted_marriage(person)
+    other_mine = await submitted_marriage(person)
+    stranger = await device_for(app, await make_account("citizen"))
+    async with aclosing(stranger.http):
+        theirs = await submitted_marriage(stranger)
+        for dossier in (apologised, other_mine, theirs):
+            await received_and_started(desk, dossier)
+        assert (await person.pull_all())[apologised]["apology_letters"] == []
+
+        clock.set(dt.datetime(2026, 11, 25, 10, 0, tzinfo=VIETNAM))
+        desk = await official(app)
+        async with aclosing(desk.http):
+            body = {"reason": "Chưa nhận được kết quả xác minh.", "new_date": "2026-11-27"}
+            assert (await desk.act(apologised, "apologise", body)).status_code == 200
+            mine = await person.pull_all()
+            assert mine[apologised]["apology_letters"] == [
+                {"number": 1, "at": "2026-11-25T03:00:00Z", "new_date": "2026-11-27"}
+            ]
+            assert mine[other_mine]["apology_letters"] == []
+            seen = await stranger.pull_all()
+            assert apologised not in seen and other_mine not in seen
+            assert seen[theirs]["apology_letters"] == []
+
+            clock.set(dt.datetime(2026, 11, 30, 9, 0, tzinfo=VIETNAM))
+        desk = await official(app)
+        async with aclosing(desk.http):
+            body = {**body, "new_date": "2026-12-02"}
+            assert (await desk.act(apologised, "apologise", body)).status_code == 200
+        view = (await person.pull_all())[apologised]
+        assert [(a["number"], a["new_date"]) for a in view["apology_letters"]] == [
+            (1, "2026-11-27"),
+            (2, "2026-12-02"),
+        ]
+        assert view["appointment_date"] == "2026-12-02"
+        # The letter the view names is the one the owner's device reads.
+        letter = await person.http.get(f"/api/dossiers/{apologised}/apology/2", headers=person.auth)
+        assert letter.status_code == 200 and letter.headers["content-type"] == "application/pdf"

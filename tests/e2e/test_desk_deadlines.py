@@ -135,7 +135,7 @@ async def test_the_desk_extends_a_marriage_for_verification(live_server, new_pag
     await artifacts.screenshot(page, "desk-extended")
 
 
-async def _move_dates_back(live_server, dossier: str, day: dt.date) -> None:
+async def move_dates_back(live_server, dossier: str, day: dt.date) -> None:
     """The dossier's due and appointment dates set to `day`, in the server's database."""
     url = live_server.env["MOTCUA_DATABASE_URL"]
     if url.startswith("sqlite:///"):
@@ -167,7 +167,7 @@ async def test_the_desk_apologises_for_an_overdue_dossier_and_opens_the_letter(
     dossier, code = await received_marriage(live_server, passwords)
     today = vn_today()
     missed = today - dt.timedelta(days=3)
-    await _move_dates_back(live_server, dossier, missed)
+    await move_dates_back(live_server, dossier, missed)
     page = await desk_page(new_page, live_server, passwords[DESK], dossier)
     await expect(page.locator(".pill.overdue")).to_have_text("Quá hạn")
 

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from sync import states_export
-from sync.states import DESK_ACTIONS, DEVICE_MUTATIONS, LABELS, State
+from sync.states import DESK_ACTIONS, DEVICE_MUTATIONS, LABELS, OPEN_STATES, State
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,6 +37,7 @@ def test_the_json_reads_back_as_the_server_table():
         kind: frozenset(State(s) for s in allowed)
         for kind, allowed in table["device_mutations"].items()
     } == DEVICE_MUTATIONS
+    assert frozenset(State(s) for s in table["open_states"]) == OPEN_STATES
 
 
 def test_the_desk_screens_take_their_states_from_the_json():

@@ -1139,6 +1139,14 @@ export interface components {
             due_date: string | null;
             appointment_date: string | null;
         };
+        /** ApologyLetter */
+        ApologyLetter: {
+            number: number;
+            /** Format: date-time */
+            at: string;
+            /** Format: date */
+            new_date: string;
+        };
         /** AuditEntry */
         AuditEntry: {
             id: number;
@@ -1286,6 +1294,7 @@ export interface components {
             conflicts?: components["schemas"]["Conflict"][];
             supplement?: components["schemas"]["SupplementRequest"] | null;
             messages?: components["schemas"]["Message"][];
+            apology_letters?: components["schemas"]["ApologyLetter"][];
             possible_duplicate_of?: string | null;
             updated_at?: string | null;
             /** @default false */

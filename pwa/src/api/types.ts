@@ -24,6 +24,7 @@ export type FieldConflict = S['FieldConflict'];
 export type Conflict = S['Conflict'];
 export type SupplementRequest = S['SupplementRequest'];
 export type DossierMessage = S['Message'];
+export type ApologyLetter = S['ApologyLetter'];
 export type SessionInfo = S['SessionInfo'];
 export type DeviceCredential = S['DeviceCredential'];
 export type CaptchaOut = S['CaptchaOut'];

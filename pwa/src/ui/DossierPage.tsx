@@ -1,13 +1,16 @@
 // A dossier after submission: its code, its state in plain words, due date, requests
 // for more documents (answered offline too), officials' messages, field conflicts.
 
-import { useState } from 'preact/hooks';
-import { changed, device, dossiers, getDb, outbox } from '../app';
+import { useEffect, useState } from 'preact/hooks';
+import { NetworkError } from '../api/http';
+import { changed, device, dossiers, getDb, online, outbox } from '../app';
 import { typedChoice, type ConflictChoice } from '../conflicts';
 import type { LocalConflict, LocalDossier } from '../db';
 import { answerSupplement, rateDossier, resolveConflict, withdrawDossier } from '../dossiers';
 import { displayCode } from '../codes';
-import { dossierTitle } from '../formModel';
+import { dossierTitle, vnToday } from '../formModel';
+import { apologyLetter } from '../letters';
+import { isOverdue } from '../overdue';
 import type { Field, JsonValue, Schema } from '../forms/types';
 import { formatDate, formatTime, t, tx } from '../i18n';
 import { deviceMay, State, stateHint, stateLabel } from '../states';
@@ -207,10 +210,63 @@ function RateCard({ dossier }: { dossier: LocalDossier }) {
   );
 }
 
+/** The apology letters with their new dates: each opens as a PDF read from the server
+ *  with the device credential (not kept on the device, so it needs a connection). */
+function ApologyLetters({ dossier }: { dossier: LocalDossier }) {
+  const [note, setNote] = useState<string | null>(null);
+  const [opened, setOpened] = useState<{ number: number; url: string } | null>(null);
+  useEffect(() => () => void (opened && URL.revokeObjectURL(opened.url)), [opened]);
+  const letters = dossier.apology_letters ?? [];
+  if (!letters.length) return null;
+  const needsConnection = t('Cần có kết nối mạng để mở phiếu.', 'Opening the letter needs a connection.');
+  async function open(number: number) {
+    setNote(null);
+    if (!online.value) return setNote(needsConnection);
+    try {
+      const url = URL.createObjectURL(await apologyLetter(getDb(), dossier.id, number));
+      setOpened({ number, url });
+      window.open(url, '_blank');
+    } catch (e) {
+      setNote(e instanceof NetworkError ? needsConnection : t('Chưa mở được phiếu. Hãy thử lại sau.', 'The letter could not be opened. Try again later.'));
+    }
+  }
+  return (
+    <div class="card" data-testid="apology-letters">
+      {letters.map((a) => (
+        <p key={a.number}>
+          <button type="button" class="link" data-testid="apology-letter" onClick={() => void open(a.number)}>
+            {t(`Phiếu xin lỗi và hẹn lại ngày trả kết quả (số ${a.number})`, `Apology letter with a new date (no. ${a.number})`)}
+          </button>{' '}
+          <span class="muted small">
+            {formatTime(a.at)} · {t('hẹn mới', 'new date')}: {formatDate(a.new_date)}
+          </span>
+          {opened?.number === a.number && (
+            // Where the browser kept the new tab from opening, the letter is one tap away.
+            <>
+              {' '}
+              <a href={opened.url} target="_blank" rel="noopener" data-testid="apology-letter-file">
+                {t('Mở tệp PDF', 'Open the PDF')}
+              </a>
+            </>
+          )}
+        </p>
+      ))}
+      {note && (
+        <p class="error" role="alert" data-testid="apology-letter-note">
+          {note}
+        </p>
+      )}
+    </div>
+  );
+}
+
 export function DossierStatus({ dossier }: { dossier: LocalDossier }) {
   const l = lang.value;
   const waiting = outbox.value.filter((i) => i.dossier_id === dossier.id && i.status === 'pending').length;
-  const overdue = dossier.due_date && dossier.state >= State.SUBMITTED && dossier.state < State.DONE && dossier.due_date < new Date().toISOString().slice(0, 10);
+  // Past the date promised to the person, as the desk counts it: after an apology, the
+  // new appointment, not the due date that was missed.
+  const overdue = !dossier.submit_queued && isOverdue(dossier, vnToday());
+  const mark = overdue ? ` ${t('(quá hạn)', '(overdue)')}` : '';
   return (
     <div class="dossier">
       <h1>{dossierTitle(dossier.answers) || t('Hồ sơ', 'Dossier')}</h1>
@@ -233,13 +289,15 @@ export function DossierStatus({ dossier }: { dossier: LocalDossier }) {
           </p>
         )}
         {dossier.due_date && (
-          <p class={overdue ? 'error' : ''}>
-            {t('Hạn giải quyết', 'Due')}: {formatDate(dossier.due_date)} {overdue ? t('(quá hạn)', '(overdue)') : ''}
+          <p class={overdue && !dossier.appointment_date ? 'error' : ''} data-testid="dossier-due">
+            {t('Hạn giải quyết', 'Due')}: {formatDate(dossier.due_date)}
+            {dossier.appointment_date ? '' : mark}
           </p>
         )}
         {dossier.appointment_date && (
-          <p>
+          <p class={overdue ? 'error' : ''} data-testid="dossier-appointment">
             {t('Ngày hẹn trả kết quả', 'Appointment')}: {formatDate(dossier.appointment_date)}
+            {mark}
           </p>
         )}
         {waiting > 0 && <p class="muted">{t(`${waiting} thay đổi chờ gửi`, `${waiting} change(s) waiting to be sent`)}</p>}
@@ -247,6 +305,7 @@ export function DossierStatus({ dossier }: { dossier: LocalDossier }) {
           <a href={`#/bien-nhan/${dossier.id}`}>{t('Biên nhận và mã QR', 'Receipt and QR code')}</a>
         </p>
       </div>
+      <ApologyLetters dossier={dossier} />
       <RejectedList dossierId={dossier.id} />
       <ConflictsCard dossier={dossier} />
       <SupplementCard dossier={dossier} />
