@@ -79,7 +79,7 @@ class DeskDossier(msgspec.Struct):
     extended_days: int | None = None
     extended_when: Text | None = None
     extended_at: dt.datetime | None = None
-    # The apology letters issued, by number: /api/dossiers/{id}/apology/{n}.pdf
+    # The apology letters issued, by number: /api/dossiers/{id}/apology/{n}
     apology_letters: list[int] = []
 
 
