@@ -9,6 +9,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
 
 from server.notify.schemas import Rendered
+from server.notify.subject import Subject
 
 
 def sender_address(mail_from: str) -> str:
@@ -34,7 +35,10 @@ def compose(
     message = EmailMessage(policy=SMTP)
     message["From"] = mail_from
     message["To"] = recipient
-    message["Subject"] = rendered.subject  # the policy encodes it (RFC 2047, UTF-8)
+    if rendered.subject.isascii():
+        message["Subject"] = rendered.subject  # the policy folds plain ASCII well
+    else:
+        message["Subject"] = Subject(rendered.subject)  # RFC 2047, every character inside
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id(outbox_id, mail_from)
     message["Content-Language"] = lang
