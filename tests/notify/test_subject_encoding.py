@@ -56,3 +56,12 @@ def test_every_length_of_a_vietnamese_subject_is_read_back(length: int) -> None:
     subject = ("Hồ sơ đã được tiếp nhận " * 10)[:length].strip() or "Hồ"
     raw = _sent(subject)
     assert str(message_from_bytes(raw, policy=default)["Subject"]) == subject
+
+
+def test_a_line_break_in_a_subject_never_makes_a_header() -> None:
+    """The policy refuses a line break in a header it folds; the encoded-words path
+    folds itself, so it must keep a break inside the words, never start a header."""
+    subject = "Hồ sơ đã được tiếp nhận\r\nBcc: someone@example.org\r\n\r\nbody"
+    parsed = message_from_bytes(_sent(subject), policy=default)
+    assert parsed["Bcc"] is None
+    assert str(parsed["Subject"]).startswith("Hồ sơ đã được tiếp nhận")
