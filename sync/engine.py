@@ -64,13 +64,10 @@ def _supplied_documents(
     if len(payload.documents) > _MAX_SUPPLIED_DOCUMENTS:
         raise _reason("too_many_documents", "payload.documents", str(_MAX_SUPPLIED_DOCUMENTS))
     requested = {nfc(d) for d in (record.supplement.documents if record.supplement else [])}
-    held = {
-        v
-        for value in fields.values()
-        if isinstance(value, list)
-        for v in value
-        if isinstance(v, str) and _SHA256.match(v)
-    }
+    held: set[str] = set()
+    for value in fields.values():
+        if isinstance(value, list):
+            held |= {v for v in cast(list[Any], value) if isinstance(v, str) and _SHA256.match(v)}
     supplied: list[dict[str, Any]] = []
     for i, answer in enumerate(payload.documents):
         where = f"payload.documents[{i}]"

@@ -29,7 +29,9 @@ async def _two_documents_requested(person: SyncDevice, desk: DeskOfficial) -> tu
     dossier = uuid7()
     certificate = await _sent(person, samples.jpeg(seed=401), "giay-chung-sinh.jpg")
     person.queue(
-        "create_draft", dossier, {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())}
+        "create_draft",
+        dossier,
+        {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
     )
     person.queue(
         "attach", dossier, {"path": "attachments.birth_certificate", "sha256": certificate}, 1

@@ -27,7 +27,7 @@ async def test_the_owner_gets_the_receipt_and_nobody_else_does(app) -> None:
         assert r.headers["content-type"] == "application/pdf"
         assert r.content.startswith(b"%PDF-")
 
-        nowhere = (await owner.http.get(path.replace(str(dossier), str(uuid7())), headers=owner.auth))
+        nowhere = await owner.http.get(path.replace(str(dossier), str(uuid7())), headers=owner.auth)
         assert nowhere.status_code == 404
         for who in (stranger, other_desk):
             r = await who.http.get(path, headers=who.auth)
