@@ -42,9 +42,11 @@ function afterRender(then: () => void): void {
   requestAnimationFrame(() => requestAnimationFrame(then));
 }
 
-/** A new page: at the top, its heading focused unless the page focused something itself. */
-function arriveNew(): void {
+/** A new page: at the top, its heading focused unless the page focused something itself.
+ *  Only the query changed (a filter of the same screen): the focus stays where it is. */
+function arriveNew(from: Route): void {
   window.scrollTo(0, 0);
+  if (from.path === route.value.path) return;
   const before = document.activeElement;
   afterRender(() => {
     const active = document.activeElement;
@@ -74,8 +76,9 @@ export function navigate(to: string, replace = false): void {
   current = newKey();
   if (replace) history.replaceState({ key: current }, '', hash);
   else history.pushState({ key: current }, '', hash);
+  const from = route.value;
   route.value = parseHash(hash);
-  arriveNew();
+  arriveNew(from);
 }
 
 /** A hash change the browser made: a link followed (an entry with no key yet) or back/forward. */
@@ -85,8 +88,9 @@ function arrived(): void {
   if (key === undefined) {
     current = newKey();
     history.replaceState({ ...(history.state ?? {}), key: current }, '');
+    const from = route.value;
     route.value = parseHash(location.hash);
-    arriveNew();
+    arriveNew(from);
     return;
   }
   current = key;
