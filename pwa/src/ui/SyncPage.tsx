@@ -11,6 +11,8 @@ import { labelOf } from './Review';
 import { useProcedure } from './useProcedure';
 import { dismissRejected } from '../outbox';
 import { formatTime, t } from '../i18n';
+import { shortReference } from '../dossierNames';
+import { displayCode } from '../codes';
 import { dossierTitle } from '../formModel';
 import { dismissPutBackRefusal } from '../recovery';
 import { lastRecoveryText, recoveringText, syncOutcomeText } from '../syncStatus';
@@ -43,6 +45,43 @@ export function SyncBar() {
       {others > 0 && <span class="badge danger">{t(`${others} cần chú ý`, `${others} need attention`)}</span>}
     </a>
   );
+}
+
+/** How these lists name a dossier: the people it is about, else its code, else a short
+ *  reference; never its id. */
+function bareName(d: LocalDossier | undefined, id: string): string {
+  const title = d ? dossierTitle(d.answers) : '';
+  if (title) return `\u201c${title}\u201d`;
+  return d?.code ? displayCode(d.code) : shortReference(id);
+}
+
+/** "hồ sơ “Nguyễn Minh Khang”", "hồ sơ 3F9A C21E". */
+function listName(d: LocalDossier | undefined, id: string): string {
+  const name = bareName(d, id);
+  return t(`hồ sơ ${name}`, `dossier ${name}`);
+}
+
+// {d}: the dossier with its noun ("hồ sơ “Khang”"); {x}: its name alone.
+const WAITING_TEXT: Record<string, [string, string]> = {
+  create_draft: ['Tạo {d}', 'Start {d}'],
+  edit_draft: ['Sửa thông tin {d}', 'Changes to {d}'],
+  attach: ['Đính kèm tệp vào {d}', 'A file attached to {d}'],
+  detach: ['Bỏ tệp khỏi {d}', 'A file removed from {d}'],
+  submit: ['Nộp {d}', 'Send {d}'],
+  withdraw: ['Xin rút {d}', 'Ask to withdraw {d}'],
+  answer_supplement: ['Bổ sung giấy tờ cho {d}', 'Documents added to {d}'],
+  resolve_conflict: ['Chọn giá trị cho {d}', 'Choices made for {d}'],
+  rate: ['Đánh giá {d}', 'Rating of {d}'],
+  delete_draft: ['Xóa bản nháp {x}', 'Delete the draft {x}'],
+};
+
+/** A change waiting to go, as a sentence: what, to which dossier, when it was made. */
+function waitingText(item: OutboxItem, d: LocalDossier | undefined): string {
+  const [vi, en] = WAITING_TEXT[item.kind] ?? ['Thay đổi {d}', 'A change to {d}'];
+  const x = bareName(d, item.dossier_id);
+  const fill = (template: string, noun: string) => template.replace('{d}', `${noun} ${x}`).replace('{x}', x);
+  const when = formatTime(item.client_time);
+  return t(`${fill(vi, 'hồ sơ')} (lúc ${when})`, `${fill(en, 'dossier')} (${when})`);
 }
 
 function kindText(item: OutboxItem): string {
@@ -119,7 +158,7 @@ export function RejectedList({ dossierId }: { dossierId?: string }) {
           const d = dossiers.value.find((x) => x.id === item.dossier_id);
           return (
             <li key={item.seq}>
-              <strong>{kindText(item)}</strong> — <a href={`#/ho-so/${item.dossier_id}`}>{(d && dossierTitle(d.answers)) || item.dossier_id.slice(0, 8)}</a>
+              <strong>{kindText(item)}</strong> — <a href={`#/ho-so/${item.dossier_id}`}>{listName(d, item.dossier_id)}</a>
               <Reasons item={item} dossier={d} />
               <GotIt dismiss={() => dismissRejected(getDb(), item.seq)} />
             </li>
@@ -157,7 +196,7 @@ export function PutBackRefused() {
       <ul>
         {list.map((d) => (
           <li key={d.id}>
-            <a href={`#/ho-so/${d.id}`}>{dossierTitle(d.answers) || d.code || d.id.slice(0, 8)}</a>
+            <a href={`#/ho-so/${d.id}`}>{listName(d, d.id)}</a>
             <ul>
               {d.put_back_refused!.reasons.map((r, i) => (
                 <li key={i}>{reasonText(r)}</li>
@@ -188,7 +227,7 @@ export function RefusedFiles() {
               .map((d) => (
                 <span key={d.id}>
                   {' '}
-                  — <a href={`#/ho-so/${d.id}`}>{dossierTitle(d.answers) || d.id.slice(0, 8)}</a>
+                  — <a href={`#/ho-so/${d.id}`}>{listName(d, d.id)}</a>
                 </span>
               ))}
           </li>
@@ -249,8 +288,8 @@ export function SyncPage() {
           {pending.map((i) => {
             const d = dossiers.value.find((x) => x.id === i.dossier_id);
             return (
-              <li key={i.seq}>
-                #{i.seq} {kindText(i)} — {(d && dossierTitle(d.answers)) || i.dossier_id.slice(0, 8)} <span class="muted small">{formatTime(i.client_time)}</span>
+              <li key={i.seq} data-testid="waiting-change">
+                {waitingText(i, d)}
               </li>
             );
           })}
