@@ -41,6 +41,16 @@ async def test_citizen_screens_say_names_and_full_dates_never_codes(
     await expect(page.get_by_test_id("at-risk")).to_have_count(0)
     assert "trình duyệt có thể xóa" not in (await main_text(page)).lower()
 
+    # Offline, that is said once, and not again by the empty list below it.
+    await page.context.set_offline(True)
+    await expect(page.locator(".offline-note")).to_be_visible()
+    offline_home = (await main_text(page)).lower()
+    assert offline_home.count("ngoại tuyến") == 1, offline_home
+    assert "khi không có mạng" not in offline_home, offline_home
+    await artifacts.screenshot(page, "home-offline-said-once")
+    await page.context.set_offline(False)
+    await expect(page.locator(".offline-note")).to_have_count(0)
+
     await page.get_by_role("button", name="Đăng ký khai sinh").click()
     await field(page, "child.full_name").fill(CHILD)
     await field(page, "child.full_name").blur()
@@ -54,6 +64,8 @@ async def test_citizen_screens_say_names_and_full_dates_never_codes(
     await expect(item).to_contain_text("Đăng ký khai sinh")
     assert "khai-sinh" not in await item.inner_text()
     await expect(page.get_by_test_id("at-risk")).to_contain_text("1 hồ sơ chưa gửi lên máy chủ")
+    # The note says how to send it; the sync bar does not say it a second time.
+    await expect(page.get_by_text("Đăng nhập để gửi")).to_have_count(1)
     await artifacts.screenshot(page, "home-draft-named")
 
     # What waits to go, as a sentence: no sequence number, the time with its year.
@@ -61,6 +73,9 @@ async def test_citizen_screens_say_names_and_full_dates_never_codes(
     waiting = page.get_by_test_id("waiting-change")
     await expect(waiting).to_have_text(re.compile(rf"^Tạo hồ sơ “{CHILD}” \(lúc {TIME_VI}\)$"))
     assert not re.search(r"#\d", await main_text(page))
+    # Not "nothing is lost" beside "the browser may delete them".
+    await expect(page.get_by_test_id("at-risk-sync")).to_be_visible()
+    await expect(page.get_by_test_id("sign-in-to-send")).to_have_text("Cần đăng nhập để gửi hồ sơ. Đăng nhập")
     await artifacts.screenshot(page, "sync-waiting-sentence")
 
     # A receipt before the dossier has a code: a short reference, never the id.

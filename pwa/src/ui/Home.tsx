@@ -1,5 +1,5 @@
 import { useEffect } from 'preact/hooks';
-import { catalog, changed, device, dossiers, getDb, notices, startDraft, unreadNotices } from '../app';
+import { catalog, changed, device, dossiers, getDb, notices, online, startDraft, unreadNotices } from '../app';
 import type { LocalDossier } from '../db';
 import { displayCode } from '../codes';
 import { procedureName } from '../procedureNames';
@@ -57,7 +57,10 @@ export function Home() {
             ))}
           </ul>
         ) : (
-          <p class="muted">{t('Chưa có bản nháp. Bạn có thể làm hồ sơ cả khi không có mạng.', 'No drafts. You can prepare a dossier even offline.')}</p>
+          <p class="muted">
+            {/* Offline, the line under the bar says so already. */}
+            {online.value ? t('Chưa có bản nháp. Bạn có thể làm hồ sơ cả khi không có mạng.', 'No drafts. You can prepare a dossier even offline.') : t('Chưa có bản nháp.', 'No drafts.')}
+          </p>
         )}
       </section>
       <section>

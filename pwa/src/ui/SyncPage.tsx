@@ -1,7 +1,8 @@
 // Sync status, always at hand: what waits, when the last sync succeeded, what needs
 // attention; the details page lists refused changes with their reasons and data.
 
-import { attention, changed, counts, device, dossiers, getDb, loopStatus, online, outbox, persisted, putBackRefused, refusedCount, refusedFiles, syncMeta, syncNow, unsyncedWork, waitingFiles } from '../app';
+import { attention, changed, counts, device, dossiers, getDb, loopStatus, needsSignIn, online, outbox, persisted, putBackRefused, refusedCount, refusedFiles, syncMeta, syncNow, unsyncedWork, waitingFiles } from '../app';
+import { atRiskNoteShown } from './AtRiskNote';
 import type { Reason } from '../api/types';
 import { atRiskText } from '../atRisk';
 import { FreeSpace } from './FreeSpace';
@@ -21,11 +22,10 @@ export function SyncBar() {
   const c = counts.value;
   const meta = syncMeta.value;
   const phase = loopStatus.value.phase;
-  const needsSignIn = !device.value || meta.needs_sign_in || phase === 'signed_out';
   // Refusals are said in the text already; the badge counts what else needs the person.
   const others = attention.value - refusedCount.value;
+  // Being offline is said once, on the line below the bar (App's NoteLine).
   const parts: string[] = [];
-  parts.push(online.value ? '' : t('Ngoại tuyến', 'Offline'));
   // Said first: the bar is one line, and this is what the person needs to know now.
   if (meta.recovering) parts.push(recoveringText());
   parts.push(c.pending ? t(`${c.pending} thay đổi chờ gửi`, `${c.pending} change(s) waiting`) : t('Không có gì chờ gửi', 'Nothing waiting'));
@@ -41,7 +41,7 @@ export function SyncBar() {
       data-refused={refusedCount.value}
     >
       <span>{parts.filter(Boolean).join(' · ')}</span>
-      {needsSignIn && c.pending > 0 && <span class="badge">{t('Đăng nhập để gửi', 'Sign in to send')}</span>}
+      {needsSignIn.value && c.pending > 0 && !atRiskNoteShown() && <span class="badge">{t('Đăng nhập để gửi', 'Sign in to send')}</span>}
       {others > 0 && <span class="badge danger">{t(`${others} cần chú ý`, `${others} need attention`)}</span>}
     </a>
   );
@@ -263,8 +263,10 @@ export function SyncPage() {
           </p>
         )}
         {(!device.value || meta.needs_sign_in) && (
-          <p class="warning">
-            {t('Cần đăng nhập để gửi hồ sơ. Không có gì bị mất.', 'Sign in to send. Nothing is lost.')} <a href="#/tai-khoan">{t('Đăng nhập', 'Sign in')}</a>
+          <p class="warning" data-testid="sign-in-to-send">
+            {/* "Nothing is lost" only where the browser keeps it for sure; else the note below says what could be. */}
+            {atRisk ? t('Cần đăng nhập để gửi hồ sơ.', 'Sign in to send.') : t('Cần đăng nhập để gửi hồ sơ. Không có gì bị mất.', 'Sign in to send. Nothing is lost.')}{' '}
+            <a href="#/tai-khoan">{t('Đăng nhập', 'Sign in')}</a>
           </p>
         )}
         {atRisk && (
@@ -273,7 +275,8 @@ export function SyncPage() {
             {t('Hãy cài ứng dụng vào màn hình chính và đồng bộ thường xuyên.', 'Install the app to the home screen and sync often.')}
           </p>
         )}
-        {waitingFiles.value > 0 && <p>{t(`${waitingFiles.value} tệp đính kèm chờ gửi`, `${waitingFiles.value} file(s) waiting to upload`)}</p>}
+        {/* The note above counts the waiting files already. */}
+        {waitingFiles.value > 0 && !atRisk && <p>{t(`${waitingFiles.value} tệp đính kèm chờ gửi`, `${waitingFiles.value} file(s) waiting to upload`)}</p>}
         <button type="button" class="primary" disabled={!online.value || status.phase === 'syncing'} onClick={() => void syncNow('button')}>
           {status.phase === 'syncing' ? t('Đang đồng bộ…', 'Syncing…') : t('Đồng bộ ngay', 'Sync now')}
         </button>
