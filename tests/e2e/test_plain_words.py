@@ -75,7 +75,9 @@ async def test_citizen_screens_say_names_and_full_dates_never_codes(
     assert not re.search(r"#\d", await main_text(page))
     # Not "nothing is lost" beside "the browser may delete them".
     await expect(page.get_by_test_id("at-risk-sync")).to_be_visible()
-    await expect(page.get_by_test_id("sign-in-to-send")).to_have_text("Cần đăng nhập để gửi hồ sơ. Đăng nhập")
+    await expect(page.get_by_test_id("sign-in-to-send")).to_have_text(
+        "Cần đăng nhập để gửi hồ sơ. Đăng nhập"
+    )
     await artifacts.screenshot(page, "sync-waiting-sentence")
 
     # A receipt before the dossier has a code: a short reference, never the id.
@@ -84,6 +86,9 @@ async def test_citizen_screens_say_names_and_full_dates_never_codes(
         re.compile(r"^Số tham chiếu: [0-9A-F]{4} [0-9A-F]{4}$")
     )
     assert not UUID.search(await main_text(page))
+    # Nor to a screen reader: the QR is named by what it is for, not by the address in it.
+    await expect(page.get_by_role("img", name="Mã QR để tra cứu hồ sơ này")).to_be_visible()
+    assert not UUID.search(await page.get_by_test_id("qr").get_attribute("aria-label") or "")
     await artifacts.screenshot(page, "receipt-short-reference")
 
     # Signed in: the role by its name, this device by what it is and when it was added.

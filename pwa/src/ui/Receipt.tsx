@@ -24,7 +24,8 @@ export function QrCode({ text }: { text: string }) {
       live = false;
     };
   }, [text]);
-  return <div class="qr" data-testid="qr" aria-label={text} dangerouslySetInnerHTML={svg ? { __html: svg } : undefined} />;
+  // Named by what it is for: read aloud, the address inside it is only a long id.
+  return <div class="qr" data-testid="qr" role="img" aria-label={t('Mã QR để tra cứu hồ sơ này', 'QR code to look this dossier up')} dangerouslySetInnerHTML={svg ? { __html: svg } : undefined} />;
 }
 
 export function ReceiptPage({ id }: { id: string }) {
