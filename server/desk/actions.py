@@ -125,7 +125,10 @@ def _ensure_allowed(action: str, state: int) -> None:
         raise ProblemError(
             409,
             "not_allowed_in_state",
-            detail=f"{action} is not allowed in state {state} ({label(state, 'en')})",
+            detail=(
+                f"Hồ sơ đang ở trạng thái “{label(state, 'vi')}”.",
+                f"The dossier is {label(state, 'en').lower()}.",
+            ),
         )
 
 
@@ -258,7 +261,12 @@ async def _apply(
         )
         if open_tasks:
             raise ProblemError(
-                409, "linked_tasks_open", detail=f"{open_tasks} linked task(s) not done"
+                409,
+                "linked_tasks_open",
+                detail=(
+                    f"Còn {open_tasks} việc liên thông chưa xong.",
+                    f"{open_tasks} linked task(s) not done.",
+                ),
             )
         return payload.message, {"register_number": payload.register_number}
     if action == "return_result":
@@ -333,7 +341,12 @@ async def _record_payment(
         fee.get("amount") != payment.fee_amount
     ):  # a new fee was asked for while the provider answered
         raise ProblemError(
-            409, "fee_changed", detail=f"the fee is now {fee.get('amount')} đồng; verify again"
+            409,
+            "fee_changed",
+            detail=(
+                f"Lệ phí hiện là {fee.get('amount')} đồng; hãy kiểm tra lại.",
+                f"The fee is now {fee.get('amount')} đồng; check again.",
+            ),
         )
     paid = payment.confirmation
     if not await ledger.record(record.id, paid, payment.scope, principal.account_id, now):
