@@ -41,7 +41,7 @@ export function tx(text: LocalizedText | { vi: string; en: string } | undefined 
 
 const dateFormat = (l: Lang) => new Intl.DateTimeFormat(l === 'vi' ? 'vi-VN' : 'en-GB', { day: '2-digit', month: '2-digit', year: 'numeric' });
 const timeFormat = (l: Lang) =>
-  new Intl.DateTimeFormat(l === 'vi' ? 'vi-VN' : 'en-GB', { hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit' });
+  new Intl.DateTimeFormat(l === 'vi' ? 'vi-VN' : 'en-GB', { hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit', year: 'numeric' });
 
 /** "2026-11-21" → 21/11/2026, "1996" stays 1996 (calendar dates have no time zone);
  *  only a moment with a time of day goes through `Date`. */
