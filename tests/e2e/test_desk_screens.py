@@ -304,6 +304,11 @@ async def test_desk_official_works_a_dossier_through_the_screens(
         duplicate = page.get_by_test_id("desk-duplicate")
         await duplicate.get_by_role("button", name="So sánh hai hồ sơ").click()
         await expect(duplicate.locator("table.compare")).to_contain_text(CHILD)
+        # Side by side by the form's labels and in words, not by paths and codes.
+        compare = duplicate.locator("table.compare")
+        await expect(compare).to_contain_text("Họ, chữ đệm và tên (Người được khai sinh)")
+        await expect(compare).to_contain_text("giay-chung-sinh.jpg")
+        assert "child.full_name" not in await compare.inner_text()
         await artifacts.screenshot(page, "desk-duplicate-side-by-side")
         await duplicate.locator('button[data-action="mark_duplicate"]').click()
         await expect(page.locator(".desk-dossier")).to_have_attribute("data-state", "3")

@@ -4,7 +4,7 @@
 // draft is one entry (a phone saves each change: 25 edits are one afternoon's work).
 
 import { displayCode } from '../codes';
-import type { Schema } from '../forms/types';
+import type { Field, Schema, Section } from '../forms/types';
 import { formatDate, formatTime, lang, t, tx } from '../i18n';
 import { roleName } from '../roleNames';
 
@@ -218,16 +218,23 @@ export function actorName(entry: HistoryItem): string {
   return roleName(entry.actor_role);
 }
 
+/** The form's field at a path ("child.birth_date") and its section; null when the form has none. */
+export function formField(schema: Schema | undefined, path: string): { section: Section; field: Field } | null {
+  const dot = path.indexOf('.');
+  const section = schema?.sections?.find((s) => s.id === path.slice(0, dot));
+  const field = section?.fields.find((f) => f.id === path.slice(dot + 1));
+  return section && field ? { section, field } : null;
+}
+
 /**
  * A field's label from the procedure's form: "Giấy chứng sinh"; with its section
  * where another section has the same label ("Ngày, tháng, năm sinh (Người được
  * khai sinh)", not the mother's).
  */
 export function fieldLabel(schema: Schema | undefined, path: string): string {
-  const dot = path.indexOf('.');
-  const section = schema?.sections?.find((s) => s.id === path.slice(0, dot));
-  const field = section?.fields.find((f) => f.id === path.slice(dot + 1));
-  if (!schema || !section || !field) return path;
+  const found = formField(schema, path);
+  if (!schema || !found) return path;
+  const { section, field } = found;
   const shared = schema.sections.filter((s) => s.fields.some((f) => f.label.vi === field.label.vi)).length > 1;
   return shared ? `${tx(field.label)} (${tx(section.title)})` : tx(field.label);
 }

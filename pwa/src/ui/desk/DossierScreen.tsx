@@ -11,7 +11,7 @@ import { allowedActions, type ActionSpec } from '../../desk/actions';
 import { act, fetchDeskDossier, fetchDuplicatePair, updateTask, type ActionResult, type DeskDossier, type DeskTask } from '../../desk/api';
 import { fieldVisible, sectionVisible, valueText } from '../../formModel';
 import type { Field, JsonValue, Schema } from '../../forms/types';
-import { actorName, fieldLabel, groupHistory, lineDetails, lineTitle, entryDetails, entryTitle, type HistoryLine, type HistoryNames } from '../../desk/history';
+import { actorName, fieldLabel, formField, groupHistory, lineDetails, lineTitle, entryDetails, entryTitle, type HistoryLine, type HistoryNames } from '../../desk/history';
 import { formatDate, formatTime, lang, t, tx } from '../../i18n';
 import { State, stateLabel } from '../../states';
 import { useProcedure } from '../useProcedure';
@@ -381,6 +381,8 @@ function TasksCard({ dev, dossier, onChanged }: { dev: DeviceRecord; dossier: De
 }
 
 function DuplicateCard({ dev, dossier, onChanged }: { dev: DeviceRecord; dossier: DeskDossier; onChanged: (text: string) => void }) {
+  const { procedure } = useProcedure(dossier.procedure_code, dossier.schema_version);
+  const schema = procedure?.form as unknown as Schema | undefined;
   const [pair, setPair] = useState<DeskDossier[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -406,6 +408,7 @@ function DuplicateCard({ dev, dossier, onChanged }: { dev: DeviceRecord; dossier
   }
   const other = pair?.[1];
   const keys = pair ? [...new Set(pair.flatMap((d) => Object.keys(d.fields)))].sort() : [];
+  const files = { ...pair?.[0]?.file_names, ...other?.file_names };
   return (
     <section class="card warn" data-testid="desk-duplicate">
       <h2>{t('Có thể trùng với hồ sơ khác', 'Possibly a duplicate')}</h2>
@@ -444,9 +447,9 @@ function DuplicateCard({ dev, dossier, onChanged }: { dev: DeviceRecord; dossier
                 const differ = JSON.stringify(a) !== JSON.stringify(b);
                 return (
                   <tr key={k} class={differ ? 'differ' : ''}>
-                    <th>{k}</th>
-                    <td>{a === undefined ? '' : shownValue(null, a)}</td>
-                    <td>{b === undefined ? '' : shownValue(null, b)}</td>
+                    <th>{fieldLabel(schema, k)}</th>
+                    <td>{a === undefined ? '' : shownValue(formField(schema, k)?.field ?? null, a, files)}</td>
+                    <td>{b === undefined ? '' : shownValue(formField(schema, k)?.field ?? null, b, files)}</td>
                   </tr>
                 );
               })}
