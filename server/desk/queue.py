@@ -211,7 +211,9 @@ async def desk_dossier(principal: Principal, dossier_id: uuid.UUID) -> DeskDossi
         extended_when=processing.extended_when if processing else None,
         extended_at=r["extended_at"],
         apology_letters=[a.number for a in await apology_letters(dossier_id)],
-        file_names=await file_names(_hashes(fields, history)),
+        file_names=await file_names(
+            _hashes(fields, history), {r["owner_id"], *(h.actor_id for h in history)}
+        ),
     )
 
 
@@ -228,13 +230,20 @@ def _hashes(fields: dict, history: list[HistoryEntry]) -> set[str]:
     return found
 
 
-async def file_names(hashes: set[str]) -> dict[str, str]:
-    """The latest name each file was uploaded with, where the upload is still on record."""
-    if not hashes:
+async def file_names(hashes: set[str], uploaders: set[uuid.UUID | None]) -> dict[str, str]:
+    """The latest name each file was uploaded with by someone who worked on the
+    dossier (another account's name for the same bytes is not theirs to show), while
+    the server keeps the upload's record."""
+    accounts = [a for a in uploaders if a is not None]
+    if not hashes or not accounts:
         return {}
     rows = (
         await Upload.select(Upload.sha256, Upload.filename)
-        .where(Upload.sha256.is_in(sorted(hashes)) & (Upload.filename != ""))
+        .where(
+            Upload.sha256.is_in(sorted(hashes))
+            & Upload.account_id.is_in(accounts)
+            & (Upload.filename != "")
+        )
         .order_by(Upload.created_at)
     )
     return {r["sha256"]: r["filename"] for r in rows}

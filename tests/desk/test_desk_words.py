@@ -3,7 +3,12 @@ language, and who did each step of the history, on both databases."""
 
 from __future__ import annotations
 
-from harness.sync_client import SyncDevice
+import hashlib
+
+from harness import samples
+from harness.sync_client import SyncDevice, birth_answers, uuid7
+from harness.tus_client import TusClient
+from server.clock import vn_today
 from tests.desk.conftest import DeskOfficial
 from tests.desk.test_desk_flow import submitted_birth
 
@@ -50,3 +55,26 @@ async def test_the_history_says_who_acted(person: SyncDevice, desk: DeskOfficial
     assert all(a[1] for a in actors.values())
     # Files the server has no upload record of have no name: the screen says "a file".
     assert detail["file_names"] == {}
+
+
+async def test_the_files_are_named_as_the_person_sent_them(
+    person: SyncDevice, desk: DeskOfficial
+) -> None:
+    photo = samples.jpeg(800, 600)
+    report = await TusClient(person.http, person.auth).upload_if_missing(
+        photo, "giấy chứng sinh.jpg"
+    )
+    assert report.ok, report
+    sha = hashlib.sha256(photo).hexdigest()
+    dossier = uuid7()
+    person.queue(
+        "create_draft",
+        dossier,
+        {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
+    )
+    person.queue("attach", dossier, {"path": "attachments.birth_certificate", "sha256": sha}, 1)
+    person.queue("submit", dossier, {}, 2)
+    outcomes = await person.sync()
+    assert [o["status"] for o in outcomes] == ["applied"] * 3, outcomes
+    detail = (await desk.get(f"/api/desk/dossiers/{dossier}")).json()
+    assert detail["file_names"] == {sha: "giấy chứng sinh.jpg"}
