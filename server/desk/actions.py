@@ -87,7 +87,9 @@ def decode_action(action: str, body: bytes) -> Any:
         path = message.split("at `")[-1].rstrip("`") if "at `" in message else "$"
         raise _invalid(path, "invalid", message) from None
     except msgspec.DecodeError as exc:
-        raise ProblemError(400, "invalid_request", detail=str(exc)) from None
+        raise ProblemError(
+            400, "invalid_request", detail=("Dữ liệu gửi lên không phải JSON hợp lệ.", str(exc))
+        ) from None
     for name in ("message", "reason", "register_number", "reference", "tracking_number"):
         value = getattr(payload, name, None)
         if isinstance(value, str) and len(value) > _MAX_TEXT:
