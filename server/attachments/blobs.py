@@ -86,6 +86,7 @@ async def record_blob_rows(
     account_id: uuid.UUID,
     device_id: uuid.UUID | None,
     has_thumbnail: bool,
+    filename: str = "",
 ) -> bool:
     """`record_blob` in the caller's transaction (a restore's put-back takes a file back
     the same way). Whether this account's right to the file is new."""
@@ -105,7 +106,13 @@ async def record_blob_rows(
         ).on_conflict(action="DO NOTHING")
     added = (
         await BlobUploader.insert(
-            BlobUploader(sha256=sha256, account_id=account_id, device_id=device_id, at=now)
+            BlobUploader(
+                sha256=sha256,
+                account_id=account_id,
+                device_id=device_id,
+                at=now,
+                filename=filename,
+            )
         )
         .on_conflict(action="DO NOTHING")
         .returning(BlobUploader.id)

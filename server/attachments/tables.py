@@ -46,6 +46,9 @@ class BlobUploader(Table, tablename="blob_uploader"):
     account_id = UUID()
     device_id = UUID(null=True, default=None)
     at = Timestamptz()
+    # The name it was first sent under by this account, for display only: the upload's
+    # own record (Upload.filename) is removed a day after it completes.
+    filename = Varchar(length=255, default="")
 
 
 class Upload(Table, tablename="upload"):

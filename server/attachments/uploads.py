@@ -534,6 +534,7 @@ class Uploads:
                 row["account_id"],
                 row["device_id"],
                 has_thumbnail,
+                row["filename"],
             )
             await self.sql.execute(
                 q.COMPLETE, id=row["id"], completed_at=now, media_type=media_type

@@ -9,7 +9,7 @@ from typing import Literal
 import msgspec
 from piccolo.query import OrderByRaw
 
-from server.attachments.tables import Upload
+from server.attachments.tables import BlobUploader
 from server.catalog.definition import Text
 from server.catalog.services import procedure_version
 from server.clock import vn_today
@@ -231,19 +231,19 @@ def _hashes(fields: dict, history: list[HistoryEntry]) -> set[str]:
 
 
 async def file_names(hashes: set[str], uploaders: set[uuid.UUID | None]) -> dict[str, str]:
-    """The latest name each file was uploaded with by someone who worked on the
-    dossier (another account's name for the same bytes is not theirs to show), while
-    the server keeps the upload's record."""
+    """The name each file was sent under by someone who worked on the dossier (another
+    account's name for the same bytes is not theirs to show); the latest sender's when
+    several did."""
     accounts = [a for a in uploaders if a is not None]
     if not hashes or not accounts:
         return {}
     rows = (
-        await Upload.select(Upload.sha256, Upload.filename)
+        await BlobUploader.select(BlobUploader.sha256, BlobUploader.filename)
         .where(
-            Upload.sha256.is_in(sorted(hashes))
-            & Upload.account_id.is_in(accounts)
-            & (Upload.filename != "")
+            BlobUploader.sha256.is_in(sorted(hashes))
+            & BlobUploader.account_id.is_in(accounts)
+            & (BlobUploader.filename != "")
         )
-        .order_by(Upload.created_at)
+        .order_by(BlobUploader.at)
     )
     return {r["sha256"]: r["filename"] for r in rows}

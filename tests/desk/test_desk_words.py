@@ -3,11 +3,14 @@ language, and who did each step of the history, on both databases."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from harness import samples
 from harness.sync_client import SyncDevice, birth_answers, uuid7
 from harness.tus_client import TusClient
+from server.attachments.gc import remove_expired_uploads
+from server.attachments.tables import Upload
 from server.clock import vn_today
 from tests.desk.conftest import DeskOfficial
 from tests.desk.test_desk_flow import submitted_birth
@@ -78,3 +81,28 @@ async def test_the_files_are_named_as_the_person_sent_them(
     assert [o["status"] for o in outcomes] == ["applied"] * 3, outcomes
     detail = (await desk.get(f"/api/desk/dossiers/{dossier}")).json()
     assert detail["file_names"] == {sha: "giấy chứng sinh.jpg"}
+
+
+async def test_the_files_keep_their_names_after_the_upload_record_expires(
+    person: SyncDevice, desk: DeskOfficial, tmp_path
+) -> None:
+    """A dossier waits days at the desk; the upload's record is gone after a day, and
+    the name the person gave the file must outlive it."""
+    photo = samples.jpeg(640, 480)
+    report = await TusClient(person.http, person.auth).upload_if_missing(photo, "sổ hộ khẩu.jpg")
+    assert report.ok, report
+    sha = hashlib.sha256(photo).hexdigest()
+    dossier = uuid7()
+    person.queue(
+        "create_draft",
+        dossier,
+        {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
+    )
+    person.queue("attach", dossier, {"path": "attachments.birth_certificate", "sha256": sha}, 1)
+    person.queue("submit", dossier, {}, 2)
+    assert [o["status"] for o in await person.sync()] == ["applied"] * 3
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+    removed, _ = await remove_expired_uploads(tmp_path, now=later)
+    assert removed >= 1 and not await Upload.exists().where(Upload.sha256 == sha)
+    detail = (await desk.get(f"/api/desk/dossiers/{dossier}")).json()
+    assert detail["file_names"] == {sha: "sổ hộ khẩu.jpg"}
