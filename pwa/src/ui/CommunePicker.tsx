@@ -83,7 +83,8 @@ export function CommunePicker({ id, value, province, invalid, describedBy, label
     setOpen(false);
     setQuery('');
     setActive(-1);
-    refocus.current = 'change';
+    // Focus in the text box goes on to "Change" rather than be lost with the box.
+    if (document.activeElement === input.current) refocus.current = 'change';
   };
 
   function onKeyDown(e: KeyboardEvent) {

@@ -136,9 +136,14 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
 
   // Opened from a link to one field (the review's list of what to fix): focus on that
   // field. Opened from a button that is gone now: focus on the title, so Tab starts there.
+  // Once per link: the form (re)loaded later never takes focus from where the person is.
+  const focusedFor = useRef<string | null>(null);
   useEffect(() => {
     if (!procedure) return;
-    if (focus && focusField(focus)) return;
+    if (focus && focusedFor.current !== focus && focusField(focus)) {
+      focusedFor.current = focus;
+      return;
+    }
     focusIfLost(heading.current);
   }, [focus, procedure]);
 
