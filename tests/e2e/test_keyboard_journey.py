@@ -161,13 +161,31 @@ async def pick_commune(page, element_id: str, typed: str, name: str) -> None:
         await press(page, "ArrowDown")
     else:
         raise AssertionError(f"{name} not reached with the arrow keys")
+    # Up moves back a choice, Down forward again.
+    await press(page, "ArrowUp")
+    await expect(box).not_to_have_attribute("aria-activedescendant", active)
+    await press(page, "ArrowDown")
+    await expect(box).to_have_attribute("aria-activedescendant", active)
     option = page.locator(f'[id="{active}"]')
     await expect(option).to_have_attribute("aria-selected", "true")
     assert await listbox.locator('[aria-selected="true"]').count() == 1
     await press(page, "Enter")
     await expect(page.locator(".picked")).to_contain_text(name)
     # Focus is not lost with the text box: it is on the "Đổi" (change) button.
-    await expect(page.locator(f'[id="{element_id}-change"]')).to_be_focused()
+    change = page.locator(f'[id="{element_id}-change"]')
+    await expect(change).to_be_focused()
+    await expect(change).to_have_accessible_description(re.compile(name))
+
+    # "Đổi" opens the box again, focused; Escape closes its list, a second Escape keeps
+    # the commune picked and gives focus back to "Đổi": no trap.
+    await press(page, "Enter")
+    await expect(box).to_be_focused()
+    await expect(box).to_have_attribute("aria-expanded", "true")
+    await press(page, "Escape")
+    await expect(box).to_have_attribute("aria-expanded", "false")
+    await press(page, "Escape")
+    await expect(change).to_be_focused()
+    await expect(page.locator(".picked")).to_contain_text(name)
 
 
 async def start_birth_form(page) -> None:
