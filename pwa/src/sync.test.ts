@@ -235,6 +235,25 @@ describe('syncOnce', () => {
     const done = await syncOnce({ ...deps, uploads: async () => ({ available: true, waiting: new Set<string>() }) });
     expect(done.pushed).toBe(2);
   });
+
+  it('holds an attach back whose file was chosen after the pass looked for files to upload', async () => {
+    const { db, deps } = await setup();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
+    const sha = 'e'.repeat(64);
+    // The uploads step finds nothing to send; while it waits on the server, the person
+    // chooses a photo: its bytes and its attach are stored before the push.
+    const uploads = async () => {
+      const report = { available: true, waiting: new Set<string>() };
+      const blob = new Blob(['photo'], { type: 'image/jpeg' });
+      await db.put('blobs', { sha256: sha, blob, type: 'image/jpeg', size: blob.size, name: 'a.jpg', created_at: '', uploaded: false });
+      await (await import('./dossiers')).attachFile(db, d.id, 'attachments.birth_certificate', sha);
+      return report;
+    };
+    const report = await syncOnce({ ...deps, uploads });
+    expect(report.held).toBe(1);
+    expect((await pendingItems(db)).map((i) => i.kind)).toEqual(['attach']);
+    expect((await db.getAll('outbox')).filter((i) => i.status === 'rejected')).toEqual([]);
+  });
 });
 
 describe('a file the server refuses', () => {

@@ -29,6 +29,7 @@ import { settlePending } from './conflicts';
 import { confirmation, confirmedSeq, keepConfirmation, keepGeneration, keptGeneration, restoredSince } from './generations';
 import { applyPushResponse, overlay, takeBatch, voidItem, wireMutation } from './outbox';
 import { recover, type UploadReport, type Uploads } from './recovery';
+import { holdsBytes } from './heldFiles';
 import { attachmentHashes, keepRefusedFiles, takeBackRefused } from './refused';
 import { State, stateLabel } from './states';
 import { CURSOR_KEY, DEVICE_KEY, SYNC_KEY } from './syncKeys';
@@ -92,9 +93,17 @@ function asAuth(error: unknown): never {
   throw error;
 }
 
+/** The files the uploads step left waiting, and those chosen since it looked (their
+ * attach is queued by now, and would reach the server before them); null: none. */
+async function stillWaiting(db: MotcuaDB, left: ReadonlySet<string>): Promise<ReadonlySet<string> | null> {
+  const waiting = new Set(left);
+  for (const b of await db.getAll('blobs')) if (!b.uploaded && !b.refused && holdsBytes(b)) waiting.add(b.sha256);
+  return waiting.size ? waiting : null;
+}
+
 /** The next batch, marked sent as it is read: in seq order, within the limits, stopping before an attach or a submission whose files wait. */
-function nextBatch(db: MotcuaDB, uploads: UploadReport | null, maxCount: number): Promise<{ items: OutboxItem[]; held: number }> {
-  const waiting = uploads?.available && uploads.waiting.size ? uploads.waiting : null;
+async function nextBatch(db: MotcuaDB, uploads: UploadReport | null, maxCount: number): Promise<{ items: OutboxItem[]; held: number }> {
+  const waiting = uploads?.available ? await stillWaiting(db, uploads.waiting) : null;
   return takeBatch(db, {
     maxCount,
     maxBytes: MAX_BATCH_BYTES,

@@ -20,6 +20,9 @@ interface Props {
   readOnly?: boolean;
   /** Instead of attach/detach mutations (answering a request for documents). */
   onLocalChange?(hashes: string[]): void;
+  invalid?: boolean;
+  /** Ids of the hint and error texts of the field, read out with its file input. */
+  describedBy?: string;
 }
 
 function Thumb({ sha256 }: { sha256: string }) {
@@ -55,7 +58,7 @@ function Thumb({ sha256 }: { sha256: string }) {
   );
 }
 
-export function Attachments({ id, dossierId, path, value, max = 10, readOnly, onLocalChange }: Props) {
+export function Attachments({ id, dossierId, path, value, max = 10, readOnly, onLocalChange, invalid, describedBy }: Props) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -118,11 +121,21 @@ export function Attachments({ id, dossierId, path, value, max = 10, readOnly, on
         <div class="row">
           <label class="button secondary">
             {t('Chụp ảnh', 'Take a photo')}
-            <input id={`${id}-camera`} type="file" accept="image/*" capture="environment" hidden onChange={(e) => void add((e.target as HTMLInputElement).files)} />
+            {/* Out of sight but not `hidden`: reached with Tab, opened with Enter or Space. */}
+            <input id={`${id}-camera`} class="visually-hidden" type="file" accept="image/*" capture="environment" onChange={(e) => void add((e.target as HTMLInputElement).files)} />
           </label>
           <label class="button secondary">
             {t('Chọn tệp', 'Choose a file')}
-            <input id={id} type="file" accept={ACCEPTED} multiple hidden onChange={(e) => void add((e.target as HTMLInputElement).files)} />
+            <input
+              id={id}
+              class="visually-hidden"
+              type="file"
+              accept={ACCEPTED}
+              multiple
+              aria-invalid={invalid}
+              aria-describedby={describedBy || undefined}
+              onChange={(e) => void add((e.target as HTMLInputElement).files)}
+            />
           </label>
           {busy && <span class="muted">{t('Đang nén ảnh…', 'Compressing…')}</span>}
         </div>

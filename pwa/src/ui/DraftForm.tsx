@@ -12,7 +12,9 @@ import type { Answers } from '../db';
 import { formatTime, lang, t, tx } from '../i18n';
 import { navigate } from '../router';
 import { draftNotSavedText } from '../storageFull';
+import { ErrorAnnouncer } from './ErrorAnnouncer';
 import { FieldInput } from './FieldInput';
+import { focusField, focusIfLost } from './focusing';
 import { useProcedure } from './useProcedure';
 
 const SAVE_DELAY = 400;
@@ -56,7 +58,8 @@ export function issuesByPath(issues: readonly Issue[]): Map<string, Issue[]> {
 export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: string | null }) {
   const { procedure, missing } = useProcedure(dossier.procedure_code, dossier.schema_version);
   const [answers, setAnswers] = useState<Answers>(() => ({ ...dossier.answers }));
-  const [touched, setTouched] = useState<Set<string>>(() => new Set());
+  // A field opened from the review's list of what to fix shows its error at once.
+  const [touched, setTouched] = useState<Set<string>>(() => new Set(focus ? [focus] : []));
   const [savedAt, setSavedAt] = useState<string | null>(null);
   /** The last write refused, with the fields it held; null once a write succeeds. */
   const [saveError, setSaveError] = useState<{ error: unknown; paths: string[] } | null>(null);
@@ -70,6 +73,7 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
   const mounted = useRef(true);
   /** The last write started, settled or not. */
   const writing = useRef<Promise<unknown>>(Promise.resolve());
+  const heading = useRef<HTMLHeadingElement>(null);
 
   /** Writes what is typed; false when it could not (it stays typed and is tried again). */
   async function flush(): Promise<boolean> {
@@ -130,8 +134,17 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
     setAnswers((prev) => (sameAnswers(prev, next) ? prev : next));
   }, [dossier]);
 
+  // Opened from a link to one field (the review's list of what to fix): focus on that
+  // field. Opened from a button that is gone now: focus on the title, so Tab starts there.
+  // Once per link: the form (re)loaded later never takes focus from where the person is.
+  const focusedFor = useRef<string | null>(null);
   useEffect(() => {
-    if (focus && procedure) document.getElementById(`f-${focus}`)?.scrollIntoView({ block: 'center' });
+    if (!procedure) return;
+    if (focus && focusedFor.current !== focus && focusField(focus)) {
+      focusedFor.current = focus;
+      return;
+    }
+    focusIfLost(heading.current);
   }, [focus, procedure]);
 
   // Attachments change through their own mutations: read them from the stored dossier.
@@ -172,6 +185,8 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
 
   const values = result.values as Answers;
   const visibleValues = { ...merged, ...values };
+  /** The errors shown under fields, "Label: message", for the live region. */
+  const shownErrors: string[] = [];
 
   return (
     <form
@@ -188,7 +203,9 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
         void flush().then((saved) => saved && navigate(`/ho-so/${dossier.id}/xem-lai`));
       }}
     >
-      <h1>{tx(procedure.name)}</h1>
+      <h1 ref={heading} tabIndex={-1}>
+        {tx(procedure.name)}
+      </h1>
       <p class="muted">
         {t('Các mục có dấu', 'Fields marked')} <span class="req">*</span> {t('là bắt buộc. Hồ sơ được lưu trên máy sau mỗi thay đổi, cả khi không có mạng.', 'are required. The dossier is saved on this device after every change, even offline.')}
       </p>
@@ -205,6 +222,16 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
               const filled = own === undefined ? values[path] : undefined;
               const fieldIssues = touched.has(path) || own !== undefined ? (issues.get(path) ?? []).filter((i) => i.code !== 'required' || touched.has(path)) : [];
               const required = fieldRequired(field, visibleValues);
+              const id = `f-${path}`;
+              const errorId = (n: number) => `${id}-error-${n}`;
+              for (const issue of fieldIssues) if (issue.severity !== 'warning') shownErrors.push(`${tx(field.label)}: ${renderIssue(issue, lang.value)}`);
+              const describedBy = [
+                field.help && `${id}-hint`,
+                filled !== undefined && `${id}-filled`,
+                ...fieldIssues.map((_, n) => errorId(n)),
+              ]
+                .filter(Boolean)
+                .join(' ');
               const input = (
                 <FieldInput
                   field={field}
@@ -213,36 +240,46 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
                   value={own}
                   filled={filled}
                   province={field.type === 'commune' && field.province_field ? (visibleValues[field.province_field] as string | undefined) : null}
-                  invalid={fieldIssues.length > 0}
+                  invalid={fieldIssues.some((i) => i.severity !== 'warning')}
+                  labelId={`${id}-label`}
+                  describedBy={describedBy}
                   onChange={(v, immediate) => set(path, v, immediate)}
                   onBlur={() => {
                     setTouched((prev) => new Set(prev).add(path));
                     void flush();
                   }}
-                  />
+                />
               );
               return (
                 <div key={path} class={`field field-${field.type}${fieldIssues.length ? ' has-error' : ''}`}>
                   {field.type === 'checkbox' ? (
-                    <label class="check">
+                    <label class="check" id={`${id}-label`}>
                       {input}
                       {tx(field.label)}
                       {required && <span class="req"> *</span>}
                     </label>
                   ) : (
                     <>
-                      <label for={`f-${path}`}>
+                      <label for={id} id={`${id}-label`}>
                         {tx(field.label)}
                         {required && <span class="req"> *</span>}
                       </label>
-                      {field.help && <p class="hint">{tx(field.help)}</p>}
+                      {field.help && (
+                        <p class="hint" id={`${id}-hint`}>
+                          {tx(field.help)}
+                        </p>
+                      )}
                       {input}
                     </>
                   )}
-                  {field.type === 'checkbox' && field.help && <p class="hint">{tx(field.help)}</p>}
-                  {filled !== undefined && <p class="hint filled">{t('Lấy từ thông tin người yêu cầu; sửa hoặc xóa nếu khác.', 'Taken from the requester; change or clear it if different.')}</p>}
-                  {fieldIssues.map((issue) => (
-                    <p key={issue.code} class={issue.severity === 'warning' ? 'warning' : 'error'}>
+                  {field.type === 'checkbox' && field.help && (
+                    <p class="hint" id={`${id}-hint`}>
+                      {tx(field.help)}
+                    </p>
+                  )}
+                  {filled !== undefined && <p class="hint filled" id={`${id}-filled`}>{t('Lấy từ thông tin người yêu cầu; sửa hoặc xóa nếu khác.', 'Taken from the requester; change or clear it if different.')}</p>}
+                  {fieldIssues.map((issue, n) => (
+                    <p key={issue.code} id={errorId(n)} class={issue.severity === 'warning' ? 'warning' : 'error'}>
                       {renderIssue(issue, lang.value)}
                     </p>
                   ))}
@@ -252,6 +289,7 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
           </fieldset>
         );
       })}
+      <ErrorAnnouncer errors={shownErrors} />
       <div class="actions sticky">
         {saveError && (
           <p class="error" role="alert" data-testid="save-error">

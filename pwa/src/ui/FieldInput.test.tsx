@@ -54,3 +54,39 @@ describe('a time field', () => {
     expect(onChange).toHaveBeenLastCalledWith(null, true);
   });
 });
+
+describe('what a screen reader is told about a field', () => {
+  const props = { dossierId: 'd', value: undefined, onChange: vi.fn(), labelId: 'f-s.x-label', describedBy: 'f-s.x-hint f-s.x-error-0', invalid: true };
+
+  it('links a text input to its hint and error and marks it invalid', () => {
+    const field = { id: 'x', type: 'person_name', label } as Field;
+    const vnode = FieldInput({ ...props, field, path: 's.x' }) as VNode<Record<string, unknown>>;
+    expect(vnode.props).toMatchObject({ id: 'f-s.x', 'aria-invalid': true, 'aria-describedby': 'f-s.x-hint f-s.x-error-0' });
+  });
+
+  it('names a group of radios by the field label (a <label for> cannot), with its error', () => {
+    const field = { id: 'x', type: 'sex', label } as Field;
+    const vnode = FieldInput({ ...props, field, path: 's.x' }) as VNode<Record<string, unknown>>;
+    expect(vnode.props).toMatchObject({
+      id: 'f-s.x',
+      role: 'radiogroup',
+      'aria-labelledby': 'f-s.x-label',
+      'aria-describedby': 'f-s.x-hint f-s.x-error-0',
+      'aria-invalid': true,
+    });
+  });
+
+  it('passes the label and descriptions on to the commune combobox and the file input', () => {
+    for (const type of ['commune', 'attachment']) {
+      const field = { id: 'x', type, label } as Field;
+      const vnode = FieldInput({ ...props, field, path: 's.x' }) as VNode<Record<string, unknown>>;
+      expect(vnode.props).toMatchObject({ id: 'f-s.x', invalid: true, describedBy: 'f-s.x-hint f-s.x-error-0' });
+    }
+  });
+
+  it('describes nothing when there is nothing to say', () => {
+    const field = { id: 'x', type: 'phone', label } as Field;
+    const vnode = FieldInput({ ...props, describedBy: '', invalid: false, field, path: 's.x' }) as VNode<Record<string, unknown>>;
+    expect(vnode.props['aria-describedby']).toBeUndefined();
+  });
+});

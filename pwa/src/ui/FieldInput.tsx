@@ -24,20 +24,34 @@ export interface FieldProps {
   onBlur?(): void;
   /** Another id (and radio group name) than `f-<path>`, for a second input of the same field on a page. */
   inputId?: string;
+  /** The id of the field's visible label: names what a `<label for>` cannot (a radio group). */
+  labelId?: string;
+  /** Ids of the hint and error texts under the field, read out with it. */
+  describedBy?: string;
 }
 
 const str = (v: JsonValue | undefined) => (v === undefined || v === null ? '' : String(v));
 
 export function FieldInput(props: FieldProps) {
-  const { field, path, value, filled, invalid, onChange, onBlur } = props;
+  const { field, path, value, filled, invalid, onChange, onBlur, labelId } = props;
   const id = props.inputId ?? `f-${path}`;
   const name = props.inputId ?? path;
   const shown = value ?? filled;
+  const describedBy = props.describedBy || undefined;
   const common = {
     id,
     name,
     'aria-invalid': invalid,
+    'aria-describedby': describedBy,
     onBlur,
+  };
+  // A group of radios: named by the field's label, described and marked invalid as a whole.
+  const group = {
+    id,
+    role: 'radiogroup' as const,
+    'aria-labelledby': labelId,
+    'aria-describedby': describedBy,
+    'aria-invalid': invalid,
   };
   const text = (e: Event) => onChange((e.target as HTMLInputElement).value);
   const pick = (e: Event) => onChange((e.target as HTMLSelectElement).value || null, true);
@@ -98,10 +112,10 @@ export function FieldInput(props: FieldProps) {
       );
     case 'sex':
       return (
-        <div class="radios" role="radiogroup" id={id}>
+        <div class="radios" {...group}>
           {(['male', 'female'] as const).map((v) => (
             <label key={v}>
-              <input type="radio" name={name} value={v} checked={shown === v} onChange={() => onChange(v, true)} />
+              <input type="radio" name={name} value={v} checked={shown === v} onChange={() => onChange(v, true)} onBlur={onBlur} />
               {v === 'male' ? t('Nam', 'Male') : t('Nữ', 'Female')}
             </label>
           ))}
@@ -110,10 +124,10 @@ export function FieldInput(props: FieldProps) {
     case 'select':
       if (field.options.length <= 5) {
         return (
-          <div class="radios" role="radiogroup" id={id}>
+          <div class="radios" {...group}>
             {field.options.map((o) => (
               <label key={o.value}>
-                <input type="radio" name={name} value={o.value} checked={shown === o.value} onChange={() => onChange(o.value, true)} />
+                <input type="radio" name={name} value={o.value} checked={shown === o.value} onChange={() => onChange(o.value, true)} onBlur={onBlur} />
                 {tx(o.label)}
               </label>
             ))}
@@ -165,7 +179,17 @@ export function FieldInput(props: FieldProps) {
         </select>
       );
     case 'commune':
-      return <CommunePicker id={id} value={shown as string | undefined} province={props.province} invalid={invalid} onChange={(c) => onChange(c, true)} />;
+      return (
+        <CommunePicker
+          id={id}
+          value={shown as string | undefined}
+          province={props.province}
+          invalid={invalid}
+          describedBy={describedBy}
+          labelId={labelId}
+          onChange={(c) => onChange(c, true)}
+        />
+      );
     case 'attachment':
       return (
         <Attachments
@@ -174,6 +198,8 @@ export function FieldInput(props: FieldProps) {
           path={path}
           value={Array.isArray(value) ? (value as string[]) : []}
           max={field.max_files ?? 10}
+          invalid={invalid}
+          describedBy={describedBy}
         />
       );
     default:

@@ -1,7 +1,7 @@
 // The review page ("Tiếp tục"): every answer as it will be sent, what must still be
 // fixed, then the submission, which goes to the outbox like any other change.
 
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { changed, communes, device, getDb, refusedFiles } from '../app';
 import type { LocalDossier } from '../db';
 import { submitDossier } from '../dossiers';
@@ -13,14 +13,23 @@ import { takeReservedCode } from '../outreach';
 import { withoutName } from '../refused';
 import { navigate } from '../router';
 import { issuesByPath } from './DraftForm';
+import { focusIfLost } from './focusing';
 import { useProcedure } from './useProcedure';
 
 export function Review({ dossier }: { dossier: LocalDossier }) {
   const { procedure, missing } = useProcedure(dossier.procedure_code, dossier.schema_version);
   const [promise, setPromise] = useState(false);
   const [busy, setBusy] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const summary = useRef<HTMLDivElement>(null);
   const schema = procedure?.form as unknown as Schema | undefined;
   const result = useMemo(() => (schema ? validateAnswers(schema, dossier.answers, communes.value) : null), [schema, dossier.answers, communes.value]);
+  const ready = !!result;
+  // Arriving from "Continue" (its button gone with the form): focus on what must be fixed,
+  // when anything must, else on the title; Tab then goes through the page from there.
+  useEffect(() => {
+    if (ready) focusIfLost(summary.current ?? heading.current);
+  }, [ready]);
   if (missing) return <p class="card warn">{t('Biểu mẫu chưa có trên máy.', 'The form is not on this device.')}</p>;
   if (!procedure || !schema || !result) return <p class="muted">…</p>;
   const values = result.values;
@@ -49,11 +58,13 @@ export function Review({ dossier }: { dossier: LocalDossier }) {
 
   return (
     <div class="review">
-      <h1>{t('Xem lại hồ sơ', 'Review the dossier')}</h1>
+      <h1 ref={heading} tabIndex={-1}>
+        {t('Xem lại hồ sơ', 'Review the dossier')}
+      </h1>
       <p class="muted">{tx(procedure.name)}</p>
       {errors.length > 0 && (
-        <div class="card error-box" role="alert">
-          <strong>{t(`Còn ${errors.length} chỗ cần sửa trước khi nộp`, `${errors.length} thing(s) to fix before sending`)}</strong>
+        <div ref={summary} class="card error-box" role="alert" tabIndex={-1} aria-labelledby="review-errors-title" data-testid="error-summary">
+          <h2 id="review-errors-title">{t(`Còn ${errors.length} chỗ cần sửa trước khi nộp`, `${errors.length} thing(s) to fix before sending`)}</h2>
           <ul>
             {errors.map((i) => (
               <li key={i.path + i.code}>
