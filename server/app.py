@@ -9,10 +9,10 @@ from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from piccolo.engine.base import Engine
 
 from server.admin.gate import admin_mount
+from server.api_docs import docs_render_plugin
 from server.app_state import AppCaches, UseAppClock, app_clock
 from server.attachments.controllers import attachment_controllers
 from server.attachments.lifespan import attachments
@@ -133,7 +133,7 @@ def create_app(
             version="0.1.0",
             description="Civil-status e-services: catalog, communes, dossiers and sync.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=[docs_render_plugin()],
         ),
         debug=False,
         # `motcua serve` configures logging (server/observability/logs.py); Litestar's
