@@ -21,6 +21,7 @@ from server.catalog.controllers import CatalogController
 from server.clock import Clock, clock_in_use
 from server.communes.controllers import CommunesController
 from server.database import bind_engine, build_engine, close_engine, describe_engine, open_engine
+from server.demo_page import demo_routes
 from server.desk.controllers import DeskController
 from server.dossiers.controllers import LookupController, SyncController
 from server.dossiers.receipt import ReceiptController, status_link
@@ -106,6 +107,7 @@ def create_app(
     route_handlers.extend(notify_routes(settings))  # /dev/mail: demo mode without SMTP only
     route_handlers.extend(sms_routes(settings))  # /dev/sms: demo mode without a gateway only
     route_handlers.extend(dev_payment_routes(settings))  # /dev/payments in demo mode
+    route_handlers.extend(demo_routes(settings))  # /demo: the demo accounts, in demo mode
     route_handlers.append(admin_mount(settings))  # piccolo-admin, admin role only (server/admin)
     route_handlers.append(pwa_router(settings.pwa_dist))  # last: it serves "/"
 

@@ -14,35 +14,12 @@ from urllib.parse import urlencode
 from litestar import Controller, MediaType, Request, Response, get
 
 from server.i18n import LANGUAGES, Language, negotiate_language
+from server.page_style import PAGE_STYLE
 from server.security_headers import CSP, inline_policy
 
 # The app's sign-in screen (pwa/src/ui/App.tsx: #/tai-khoan is the account page,
 # which signs in when nobody is).
 SIGN_IN = "/#/tai-khoan"
-
-# The app's palette; every text colour keeps 4.5:1 on its background, every control
-# is at least 44px tall.
-_STYLE = """:root{--red:#b71c1c;--red-dark:#8e1515;--ink:#1d1d1f;--muted:#5f6368;--line:#d9d9de;
---bg:#f6f6f8;--err:#fdecea;--err-ink:#a4161a;--ok:#1b7f3b;color-scheme:light;
-font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif;line-height:1.45;color:var(--ink);background:var(--bg)}
-*{box-sizing:border-box}body{margin:0}[hidden]{display:none!important}
-header{display:flex;align-items:center;justify-content:space-between;gap:.5rem;padding:.5rem 1rem;background:var(--red);color:#fff}
-header a{color:#fff;display:inline-block;min-height:44px;line-height:44px;padding:0 .5rem}
-header .brand{font-weight:600;text-decoration:none;padding:0}
-main{max-width:32rem;margin:0 auto;padding:.75rem 1rem 3rem}
-h1{font-size:1.35rem;margin:.75rem 0}
-.card{background:#fff;border:1px solid var(--line);border-radius:10px;padding:.75rem 1rem;margin:.75rem 0}
-a{color:var(--red-dark)}
-label{display:block;font-weight:500;margin:.5rem 0 .2rem}
-input{font:inherit;width:100%;padding:.55rem .6rem;border:1px solid #8a8a93;border-radius:8px;background:#fff;min-height:44px}
-button,.button{font:inherit;border-radius:8px;padding:.6rem 1rem;border:1px solid var(--red);cursor:pointer;
-text-decoration:none;display:inline-block;text-align:center;min-height:44px;min-width:44px;margin:.5rem 0;background:var(--red);color:#fff}
-button:disabled{background:#fff;color:var(--muted);border-color:var(--line);cursor:progress}
-.hint{color:var(--muted);font-size:.9rem}
-#out:empty{display:none}
-#out.error{background:var(--err);border-color:var(--err-ink);color:var(--err-ink)}
-#out.done{border-left:4px solid var(--ok)}
-.next{display:none}.next.shown{display:inline-block}"""
 
 # Per page and language: the page's words, and what each refusal means to the person.
 _WORDS: dict[str, dict[Language, dict[str, str]]] = {
@@ -233,7 +210,7 @@ def render_page(name: str, request: Request) -> Response[str]:
         lang=lang,
         other=other,
         title=escaped["title"],
-        style=_STYLE,
+        style=PAGE_STYLE,
         brand="Một cửa – Hộ tịch" if lang == "vi" else "One-stop – Civil status",
         switch_href=html.escape(_switch_href(request, other)),
         switch="English" if other == "en" else "Tiếng Việt",

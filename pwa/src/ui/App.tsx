@@ -6,6 +6,7 @@ import { AccountPage } from './Account';
 import { AtRiskNote } from './AtRiskNote';
 import { CatalogPage, ProcedurePage } from './Catalog';
 import { DESK_ROLES, DeskLoader } from './DeskLoader';
+import { DemoBanner } from './DemoBanner';
 import { DossierRoute } from './DossierPage';
 import { Home } from './Home';
 import { LookupPage } from './Lookup';
@@ -110,6 +111,7 @@ export function App() {
           </button>
         </nav>
       </header>
+      <DemoBanner />
       <div class="no-print">
         {/* Nothing can be said of the queue when the database did not open. */}
         {!openFailure.value && <SyncBar />}

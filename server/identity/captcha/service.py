@@ -162,6 +162,13 @@ async def captcha_audio(challenge_id: uuid.UUID | str, client_ip: str = "") -> b
     return bytes(kept["audio"]) if kept["audio"] is not None else wav
 
 
+async def captcha_answer(challenge_id: uuid.UUID | str) -> str:
+    """The answer of a live challenge, for demo mode's "show the answer": 404 for an
+    unknown id, 410 once used or expired. It uses nothing up."""
+    row = await _live_row(_parse_id(challenge_id))
+    return row["answer"]
+
+
 async def _live_row(cid: uuid.UUID | None) -> dict[str, Any]:
     row = None
     if cid is not None:
