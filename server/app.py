@@ -24,6 +24,7 @@ from server.database import bind_engine, build_engine, close_engine, describe_en
 from server.demo_page import demo_routes
 from server.desk.controllers import DeskController
 from server.dossiers.controllers import LookupController, SyncController
+from server.dossiers.links import dossier_in_app
 from server.dossiers.receipt import ReceiptController, status_link
 from server.fees.controllers import FeesController
 from server.health import live, ready
@@ -93,6 +94,7 @@ def create_app(
         LookupController,
         ReceiptController,
         status_link,
+        dossier_in_app,
         CalendarOverridesController,
         DeskController,
         PaymentProvidersController,
