@@ -82,11 +82,17 @@ def new_answer() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(ANSWER_LENGTH))
 
 
+# A character never in the answer, typed for the one of the alphabet it looks like
+# there (a turned 5 reads as S): read as that one. Only where the look-alike is
+# single; 0, O, 1, I, 2, Z have none left in the alphabet.
+_TYPED_FOR = str.maketrans({"S": "5", "B": "8", "G": "6"})
+
+
 def normalize_answer(raw: str | None) -> str:
     """What the person typed, compared case-insensitively: full-width forms folded
-    (NFKC), every space removed, upper case."""
+    (NFKC), every space removed, upper case, look-alikes read as meant (_TYPED_FOR)."""
     text = unicodedata.normalize("NFKC", raw or "")
-    return "".join(text.split()).upper()
+    return "".join(text.split()).upper().translate(_TYPED_FOR)
 
 
 # --- rendering (CPU-bound: run in a worker thread) -------------------------------
@@ -108,18 +114,27 @@ def ink() -> tuple[int, int, int, int]:
 
 
 class Picture(ImageCaptcha):
-    """The package's picture with one change to its noise: its curve is a long, shallow
-    bowl (at least half the picture wide, at most a quarter of it deep) under or through
-    the characters. The package's may be a short, steep arc, which reads as a 1 or an I."""
+    """The package's picture with two changes. Its characters are pasted through a mask
+    made from their own lightness, so a dark ink came out pale and see-through: here
+    the mask is scaled to the ink, and the characters are solid. Its noise curve is a
+    long, shallow bowl (at least half the picture wide, at most a quarter of it deep)
+    under or through the characters; the package's may be a short, steep arc, which
+    reads as a 1 or an I."""
+
+    def create_captcha_image(self, chars: str, color: Any, background: Any) -> Image:
+        # PIL's "L" lightness of the ink is what a fully inked pixel's mask is made from.
+        ink_lightness = max(1, (299 * color[0] + 587 * color[1] + 114 * color[2]) // 1000)
+        self.lookup_table = [min(255, i * 255 // ink_lightness) for i in range(256)]
+        return super().create_captcha_image(chars, color, background)
 
     @staticmethod
     def create_noise_curve(image: Image, color: Any) -> Image:
         w, h = image.size
         x1 = secrets.randbelow(w // 5 + 1)
-        x2 = x1 + w // 2 + secrets.randbelow(w - x1 - w // 2 + 1)
+        x2 = x1 + w * 3 // 5 + secrets.randbelow(w - x1 - w * 3 // 5 + 1)
         y1 = h // 5 + secrets.randbelow(h // 5 + 1)
         y2 = y1 + h // 6 + secrets.randbelow(h // 6 + 1)
-        # The lower half of the ellipse in (x1, y1, x2, y2): a bowl half its height deep.
+        # The lower half of the ellipse in (x1, y1, x2, y2), a little more at each end.
         start, end = secrets.randbelow(21), 160 + secrets.randbelow(41)
         Draw(image).arc([x1, y1, x2, y2], start, end, fill=color)
         return image
