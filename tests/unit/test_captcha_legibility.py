@@ -23,6 +23,12 @@ from server.identity.captcha.speech import ACCENTS, ESPEAK, SPOKEN_NAMES
 LOOK_ALIKES = ("0ODQ", "1ILT", "2Z", "5S", "8B", "6G")
 
 
+def test_characters_are_turned_too_little_to_stand_up_as_a_1() -> None:
+    # DroidSansMono's 7 leans about 25°: turned that far back it is a 1.
+    low, high = service.Picture.character_rotate
+    assert -15 <= low < 0 < high <= 15
+
+
 def test_no_two_characters_of_the_alphabet_look_alike() -> None:
     for group in LOOK_ALIKES:
         present = set(group) & set(service.ALPHABET)

@@ -45,7 +45,7 @@ from server.ratelimit.service import hit
 log = logging.getLogger("motcua.captcha")
 
 # What the picture shows can be typed back without guessing, and what is heard told
-# apart. Left out, in the picture's font (DroidSansMono, turned up to 30°, warped):
+# apart. Left out, in the picture's font (DroidSansMono, turned and warped):
 # 0 O D Q (rounds), 1 I L T (a stem with a bar), 2 Z, S (taken for 5) and B (for 8).
 # By ear: G ("giê", heard as "dê"), F J W (not Vietnamese letters), D (its "dê" is
 # "vê" in the southern accent), S ("ét xì", heard as X's "ích xì"), E ("e", the first
@@ -114,12 +114,16 @@ def ink() -> tuple[int, int, int, int]:
 
 
 class Picture(ImageCaptcha):
-    """The package's picture with two changes. Its characters are pasted through a mask
+    """The package's picture with three changes. Its characters are pasted through a mask
     made from their own lightness, so a dark ink came out pale and see-through: here
     the mask is scaled to the ink, and the characters are solid. Its noise curve is a
     long, shallow bowl (at least half the picture wide, at most a quarter of it deep)
     under or through the characters; the package's may be a short, steep arc, which
-    reads as a 1 or an I."""
+    reads as a 1 or an I. And its characters are turned less (below)."""
+
+    # The package turns each character up to 30° either way: a 7 turned 25° to the left
+    # stands up as a 1, a 4 or an N leans into another. Half that keeps each itself.
+    character_rotate = (-15, 15)
 
     def create_captcha_image(self, chars: str, color: Any, background: Any) -> Image:
         # PIL's "L" lightness of the ink is what a fully inked pixel's mask is made from.
