@@ -85,3 +85,18 @@ async def test_activation_link_leads_to_sign_in(live_server, new_page, artifacts
     await expect(again.locator("#out")).to_contain_text("Đường dẫn đã được sử dụng")
     await expect(again.locator("#out")).not_to_contain_text("link_used")
     await expect(again.get_by_role("link", name="Đăng nhập", exact=True)).to_be_visible()
+
+
+async def test_a_refusal_is_said_in_the_pages_language(live_server, new_page):
+    from playwright.async_api import expect
+
+    page = await new_page()
+    await page.goto("/reset-password?token=not-a-token&lang=en")
+    await expect(page.locator("h1")).to_have_text("Reset your password")
+    await page.locator("#pw").fill("a long enough password")
+    await page.get_by_role("button", name="Save the password").click()
+    out = page.locator("#out")
+    await expect(out).to_have_text(re.compile("^This link is not valid"))
+    await expect(out).not_to_contain_text("link_invalid")
+    # No way on to the sign-in for a link that never worked.
+    await expect(page.get_by_role("link", name="Sign in", exact=True)).to_be_hidden()
