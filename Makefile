@@ -20,7 +20,7 @@ API_TYPES_DEPS := pwa/tools/openapi-typescript/node_modules/.installed
 # tus-js-client, which tests/attachments drives under Node against the tus endpoint.
 TUS_JS_DEPS := tests/tus_js/node_modules/.installed
 PWA_BUILT := pwa/dist/index.html
-PWA_SOURCES := $(shell find pwa/src pwa/public -type f 2>/dev/null) pwa/index.html pwa/vite.config.ts pwa/package-lock.json
+PWA_SOURCES := $(shell find pwa/src pwa/public -type f 2>/dev/null) pwa/index.html pwa/vite.config.ts pwa/scripts/apiDocsAssets.mjs pwa/package-lock.json
 # The browser tests (tests/e2e) drive Debian's Chromium; `playwright install` cannot download here.
 CHROMIUM := /usr/bin/chromium
 # The robot check's audio speaks Vietnamese through Debian's espeak-ng.

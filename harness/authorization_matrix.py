@@ -32,6 +32,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/metrics"): EVERYONE,
     ("POST", "/api/captcha"): EVERYONE,
     ("GET", "/api/captcha/{challenge_id}/audio"): EVERYONE,
+    ("GET", "/api/captcha/{challenge_id}/answer"): EVERYONE,  # demo mode only, else 404
     ("POST", "/api/auth/register"): EVERYONE,
     ("POST", "/api/auth/activate"): EVERYONE,
     ("POST", "/api/auth/activation/resend"): EVERYONE,

@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { VitePWA } from 'vite-plugin-pwa';
+import { API_DOCS_DIR, apiDocsAssets } from './scripts/apiDocsAssets.mjs';
 
 // The form validator imports shared data from the parent repository
 // (sync/forms/reference/*.json, sync/forms/messages.json, tests/vectors/forms.json),
@@ -17,6 +18,7 @@ export default defineConfig({
     target: 'es2020',
   },
   plugins: [
+    apiDocsAssets(),
     VitePWA({
       strategies: 'injectManifest',
       srcDir: 'src',
@@ -30,7 +32,8 @@ export default defineConfig({
         globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
         // The desk screens (src/ui/desk/, a lazy chunk) are for officials working
         // online: citizens' phones neither precache nor download them.
-        globIgnores: ['assets/DeskScreens-*'],
+        // Nor Swagger UI, which only the server's /schema page loads.
+        globIgnores: ['assets/DeskScreens-*', `${API_DOCS_DIR}/**`],
       },
       manifest: {
         name: 'Một cửa – Hộ tịch',

@@ -9,10 +9,10 @@ from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from piccolo.engine.base import Engine
 
 from server.admin.gate import admin_mount
+from server.api_docs import docs_render_plugin
 from server.app_state import AppCaches, UseAppClock, app_clock
 from server.attachments.controllers import attachment_controllers
 from server.attachments.lifespan import attachments
@@ -21,8 +21,10 @@ from server.catalog.controllers import CatalogController
 from server.clock import Clock, clock_in_use
 from server.communes.controllers import CommunesController
 from server.database import bind_engine, build_engine, close_engine, describe_engine, open_engine
+from server.demo_page import demo_routes
 from server.desk.controllers import DeskController
 from server.dossiers.controllers import LookupController, SyncController
+from server.dossiers.links import dossier_in_app
 from server.dossiers.receipt import ReceiptController, status_link
 from server.fees.controllers import FeesController
 from server.health import live, ready
@@ -92,6 +94,7 @@ def create_app(
         LookupController,
         ReceiptController,
         status_link,
+        dossier_in_app,
         CalendarOverridesController,
         DeskController,
         PaymentProvidersController,
@@ -106,6 +109,7 @@ def create_app(
     route_handlers.extend(notify_routes(settings))  # /dev/mail: demo mode without SMTP only
     route_handlers.extend(sms_routes(settings))  # /dev/sms: demo mode without a gateway only
     route_handlers.extend(dev_payment_routes(settings))  # /dev/payments in demo mode
+    route_handlers.extend(demo_routes(settings))  # /demo: the demo accounts, in demo mode
     route_handlers.append(admin_mount(settings))  # piccolo-admin, admin role only (server/admin)
     route_handlers.append(pwa_router(settings.pwa_dist))  # last: it serves "/"
 
@@ -133,7 +137,7 @@ def create_app(
             version="0.1.0",
             description="Civil-status e-services: catalog, communes, dossiers and sync.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=[docs_render_plugin()],
         ),
         debug=False,
         # `motcua serve` configures logging (server/observability/logs.py); Litestar's

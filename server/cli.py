@@ -133,7 +133,7 @@ def seed() -> None:
     help="Create demo accounts for every role and a few dossiers (new passwords on every run)."
 )
 def demo() -> None:
-    from server.demo import DEMO_COMMUNE, create_demo_accounts
+    from server.demo import DEMO_COMMUNE, create_demo_accounts, save_demo_accounts
     from server.demo_dossiers import create_demo_dossiers
 
     settings = _settings()
@@ -147,7 +147,8 @@ def demo() -> None:
         return accounts, dossiers
 
     accounts, dossiers = _run(lambda: _with_engine(settings, work))
-    click.echo("Demo accounts (these passwords are shown once):")
+    saved = save_demo_accounts(settings.data_dir, accounts)
+    click.echo(f"Demo accounts (also in {saved}, shown at /demo in demo mode):")
     for a in accounts:
         where = f" commune {a.commune_code}" if a.commune_code else ""
         click.echo(f"  {a.role:<9} {a.email:<24} password {a.password}   {a.full_name}{where}")

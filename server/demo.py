@@ -1,11 +1,15 @@
 """`motcua demo`: accounts for trying every role on one machine.
 
-Passwords are new on every run and printed once; only their hashes are stored."""
+Passwords are new on every run; the database keeps only their hashes. For testers,
+the run also writes them to <data dir>/demo-accounts.json (readable by the server's
+user alone), which the /demo page shows in demo mode only (server/demo_page.py)."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import uuid
+from pathlib import Path
 
 import msgspec
 from piccolo.engine.base import Engine
@@ -64,3 +68,27 @@ async def create_demo_accounts(engine: Engine) -> list[DemoAccount]:
                 )
             created.append(DemoAccount(email, role.value, name, commune, password))
     return created
+
+
+ACCOUNTS_FILE = "demo-accounts.json"
+
+
+def save_demo_accounts(data_dir: Path, accounts: list[DemoAccount]) -> Path:
+    """The latest run's accounts and passwords, replacing the previous run's."""
+    path = data_dir / ACCOUNTS_FILE
+    data_dir.mkdir(parents=True, exist_ok=True)
+    scratch = path.with_suffix(".tmp")
+    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(msgspec.json.encode(accounts))
+    os.replace(scratch, path)
+    return path
+
+
+def load_demo_accounts(data_dir: Path) -> list[DemoAccount]:
+    """The accounts of the last `motcua demo`; none if it never ran here."""
+    try:
+        raw = (data_dir / ACCOUNTS_FILE).read_bytes()
+    except FileNotFoundError:
+        return []
+    return msgspec.json.decode(raw, type=list[DemoAccount])

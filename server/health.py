@@ -29,11 +29,13 @@ class Health(msgspec.Struct, omit_defaults=True):
 
 class Liveness(msgspec.Struct):
     status: str
+    # Demo mode (MOTCUA_DEMO): the app then shows its demo banner, linking to /demo.
+    demo_mode: bool = False
 
 
 @get("/health/live", tags=["operations"], summary="The process answers (no database asked)")
-async def live() -> Liveness:
-    return Liveness(status="alive")
+async def live(state: State) -> Liveness:
+    return Liveness(status="alive", demo_mode=state.settings.demo_mode)
 
 
 def _operation_id(handler: object, method: object, components: list) -> str:

@@ -54,15 +54,16 @@ ADMIN_POLICY = _policy(
     "font-src 'self' data:",
     "connect-src 'self'",
 )
-# Litestar's API documentation (/schema: Scalar; /schema/swagger): an inline
-# bootstrap script and style, the viewer's script, styles and icons from jsDelivr.
-# The page carries nobody's data and shows only the app's own OpenAPI document.
+# Litestar's API documentation (/schema, /schema/swagger: Swagger UI, server/api_docs.py):
+# an inline bootstrap script (it carries the OpenAPI document) and style; the viewer's
+# script, styles and icon are files of this origin. The page carries nobody's data
+# and shows only the app's own OpenAPI document.
 DOCS_POLICY = _policy(
     "default-src 'self'",
-    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-    "img-src 'self' data: https://cdn.jsdelivr.net",
-    "font-src 'self' data: https://cdn.jsdelivr.net",
+    "script-src 'self' 'unsafe-inline'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
     "connect-src 'self'",
 )
 # Demo mode's pages (/dev/mail, /dev/sms, /dev/payments): server-rendered HTML with

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from server.catalog.services import procedure_version
+from server.dossiers.links import dossier_link
 from server.notify.outbox import enqueue_email
 from server.notify.schemas import (
     DocumentsRequestedParams,
@@ -27,7 +28,7 @@ async def _params_base(record: DossierRecord, base_url: str) -> dict[str, str]:
     return {
         "code": display(record.code or ""),
         "procedure": found.definition.name.vi if found else record.procedure_code,
-        "link": f"{base_url}/#/tra-cuu?code={record.code}",
+        "link": dossier_link(base_url, record.id),
         "name": str(record.fields.get("requester.full_name", "")),
     }
 

@@ -7,6 +7,7 @@ import logging
 import re
 
 from server.catalog.services import procedure_version
+from server.dossiers.links import dossier_link
 from server.identity.roles import OFFICIAL_ROLES, Role
 from server.notify.outbox import enqueue_email
 from server.notify.schemas import DossierSubmittedParams
@@ -49,7 +50,7 @@ async def enqueue_submitted(record: DossierRecord, base_url: str, owner_role: Ro
     params = DossierSubmittedParams(
         code=display(record.code or ""),
         procedure=found.definition.name.vi if found else record.procedure_code,
-        link=f"{base_url}/#/tra-cuu?code={record.code}",
+        link=dossier_link(base_url, record.id),
         name=str(record.fields.get("requester.full_name", "")),
     )
     key = f"dossier_submitted:{record.id}"

@@ -18,6 +18,8 @@ from tests.identity.conftest import Browser, new_browser
 UNGUARDED_PREFIXES = (
     "/schema",
     "/tra-cuu",
+    "/ho-so/",  # a redirect into the app, which asks for the sign-in
+    "/demo",  # demo mode only: the demo accounts, for testers
     "/dev/mail",
     "/dev/sms",
     "/dev/payments",

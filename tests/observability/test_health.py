@@ -30,7 +30,7 @@ async def serving(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_ready_and_live_on_a_migrated_database(client: httpx.AsyncClient) -> None:
-    assert (await client.get("/health/live")).json() == {"status": "alive"}
+    assert (await client.get("/health/live")).json() == {"status": "alive", "demo_mode": False}
     for path in ("/health/ready", "/health"):
         r = await client.get(path)
         assert r.status_code == 200, r.text

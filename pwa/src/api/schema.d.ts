@@ -374,9 +374,29 @@ export interface paths {
         put?: never;
         /**
          * A new robot check (mã xác nhận)
-         * @description Five characters as a PNG data URL, with the URL of the same characters read aloud. Valid for five minutes and for one attempt, right or wrong. Limited per client address (429 with Retry-After).
+         * @description Five characters as a PNG data URL, with the URL of the same characters read aloud. Valid for five minutes and for one attempt, right or wrong. Limited per client address (429 with Retry-After). In demo mode only, `answer_url` names where a tester reads the answer.
          */
         post: operations["ApiCaptchaCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/captcha/{challenge_id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The robot check's answer (demo mode only)
+         * @description Demo mode only, for testers: the answer of a live challenge, which stays usable. 404 outside demo mode and for an unknown challenge, 410 once it is used or expired.
+         */
+        get: operations["ApiCaptchaChallengeIdAnswerAnswer"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1161,6 +1181,10 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /** CaptchaAnswer */
+        CaptchaAnswer: {
+            answer: string;
+        };
         /** CaptchaOut */
         CaptchaOut: {
             /** Format: uuid */
@@ -1169,6 +1193,7 @@ export interface components {
             audio_url: string;
             /** Format: date-time */
             expires_at: string;
+            answer_url?: string | null;
         };
         /** CatalogPayload */
         CatalogPayload: {
@@ -1417,6 +1442,8 @@ export interface components {
         /** Liveness */
         Liveness: {
             status: string;
+            /** @default false */
+            demo_mode?: boolean;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -2747,6 +2774,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CaptchaOut"];
+                };
+            };
+        };
+    };
+    ApiCaptchaChallengeIdAnswerAnswer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id returned by POST /api/captcha */
+                challenge_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaptchaAnswer"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
                 };
             };
         };

@@ -6,6 +6,8 @@ import { AccountPage } from './Account';
 import { AtRiskNote } from './AtRiskNote';
 import { CatalogPage, ProcedurePage } from './Catalog';
 import { DESK_ROLES, DeskLoader } from './DeskLoader';
+import { DemoBanner } from './DemoBanner';
+import { DossierFromLink } from './DossierFromLink';
 import { DossierRoute } from './DossierPage';
 import { Home } from './Home';
 import { LookupPage } from './Lookup';
@@ -39,7 +41,13 @@ function Page() {
     case 'thu-tuc':
       return second ? <ProcedurePage code={second} /> : <CatalogPage />;
     case 'ho-so':
-      return second ? <DossierRoute id={second} sub={third} focus={r.query.get('field')} /> : <Home />;
+      return second ? (
+        <DossierFromLink id={second}>
+          <DossierRoute id={second} sub={third} focus={r.query.get('field')} />
+        </DossierFromLink>
+      ) : (
+        <Home />
+      );
     case 'tai-khoan':
       return <AccountPage />;
     case 'tra-cuu':
@@ -110,6 +118,7 @@ export function App() {
           </button>
         </nav>
       </header>
+      <DemoBanner />
       <div class="no-print">
         {/* Nothing can be said of the queue when the database did not open. */}
         {!openFailure.value && <SyncBar />}

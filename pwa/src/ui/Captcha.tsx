@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { CaptchaOut } from '../api/types';
-import { ApiError, answered, api } from '../api/http';
+import { ApiError, answered, api, dataOf } from '../api/http';
 import { newCaptcha } from '../auth';
 import { t } from '../i18n';
 
@@ -44,6 +44,16 @@ export function Captcha({ onChallenge, answer, onAnswer, nonce }: { onChallenge(
     });
     void audio.play().catch(() => undefined);
   }
+  /** Demo mode only (the server gives `answer_url` then): testers need not read the picture. */
+  async function reveal(challenge: CaptchaOut) {
+    setError(null);
+    try {
+      const { answer } = await dataOf(api.GET('/api/captcha/{challenge_id}/answer', { params: { path: { challenge_id: challenge.id } } }));
+      onAnswer(answer);
+    } catch (e) {
+      setError(refusalText(e));
+    }
+  }
   useEffect(() => {
     void load();
   }, [nonce]);
@@ -64,6 +74,11 @@ export function Captcha({ onChallenge, answer, onAnswer, nonce }: { onChallenge(
         {captcha && (
           <button type="button" class="link" onClick={() => listen(captcha)}>
             {t('Nghe', 'Listen')}
+          </button>
+        )}
+        {captcha?.answer_url && (
+          <button type="button" class="link" data-testid="captcha-reveal" onClick={() => void reveal(captcha)}>
+            {t('Hiện đáp án (chế độ thử)', 'Show the answer (demo)')}
           </button>
         )}
       </div>

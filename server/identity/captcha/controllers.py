@@ -3,11 +3,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
 from litestar.params import PathParameter
 
-from server.identity.captcha.schemas import CaptchaOut
-from server.identity.captcha.service import captcha_audio, create_captcha
+from server.identity.captcha.schemas import CaptchaAnswer, CaptchaOut
+from server.identity.captcha.service import captcha_answer, captcha_audio, create_captcha
 from server.identity.controllers.common import client_ip
+from server.problems import ProblemError
 from server.ratelimit.service import hit
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -24,11 +26,12 @@ class CaptchaController(Controller):
         description=(
             "Five characters as a PNG data URL, with the URL of the same characters "
             "read aloud. Valid for five minutes and for one attempt, right or wrong. "
-            "Limited per client address (429 with Retry-After)."
+            "Limited per client address (429 with Retry-After). In demo mode only, "
+            "`answer_url` names where a tester reads the answer."
         ),
         status_code=201,
     )
-    async def create(self, request: Request) -> Response[CaptchaOut]:
+    async def create(self, request: Request, state: State) -> Response[CaptchaOut]:
         ip = client_ip(request)
         await hit("captcha:ip", ip)
         issued = await create_captcha(client_ip=ip)
@@ -37,6 +40,7 @@ class CaptchaController(Controller):
             image=issued.image_data_url,
             audio_url=issued.audio_url,
             expires_at=issued.expires_at,
+            answer_url=f"/api/captcha/{issued.id}/answer" if state.settings.demo_mode else None,
         )
         return Response(body, status_code=201, headers=NO_STORE)
 
@@ -53,3 +57,18 @@ class CaptchaController(Controller):
     async def audio(self, request: Request, challenge_id: ChallengeId) -> Response[bytes]:
         wav = await captcha_audio(challenge_id, client_ip=client_ip(request))
         return Response(wav, media_type="audio/wav", headers=NO_STORE)
+
+    @get(
+        "/{challenge_id:str}/answer",
+        summary="The robot check's answer (demo mode only)",
+        description=(
+            "Demo mode only, for testers: the answer of a live challenge, which stays "
+            "usable. 404 outside demo mode and for an unknown challenge, 410 once it is "
+            "used or expired."
+        ),
+    )
+    async def answer(self, state: State, challenge_id: ChallengeId) -> Response[CaptchaAnswer]:
+        if not state.settings.demo_mode:
+            raise ProblemError(404, "not_found")
+        answer = await captcha_answer(challenge_id)
+        return Response(CaptchaAnswer(answer=answer), headers=NO_STORE)

@@ -2,7 +2,8 @@
 once, and purge the old ones.
 
 The answer is five characters from an alphabet without look-alikes. The picture
-comes from the `captcha` package (ImageCaptcha with its bundled DroidSansMono font).
+comes from the `captcha` package (ImageCaptcha with its bundled DroidSansMono font),
+in a dark ink and with a noise curve that never passes for a character (`Picture`).
 The sound is made only when asked for, by espeak-ng in Vietnamese with a different
 voice for every character (see speech.py), at most a few at a time per process and
 off the event loop; it is kept in the challenge's row, so every process serves the
@@ -32,6 +33,8 @@ import anyio
 import anyio.to_thread
 import msgspec
 from captcha.image import ImageCaptcha
+from PIL.Image import Image
+from PIL.ImageDraw import Draw
 
 from server.clock import utcnow
 from server.identity.captcha.speech import SpeechUnavailable, render_wav
@@ -41,9 +44,13 @@ from server.ratelimit.service import hit
 
 log = logging.getLogger("motcua.captcha")
 
-# No 0/O, 1/I/L or 2/Z: what the picture shows can be typed back without guessing.
-# No G (heard as D), F, J, W (not Vietnamese letters): what is heard can be typed too.
-ALPHABET = "3456789ABCDEHKMNPQRSTUVXY"
+# What the picture shows can be typed back without guessing, and what is heard told
+# apart. Left out, in the picture's font (DroidSansMono, turned and warped):
+# 0 O D Q (rounds), 1 I L T (a stem with a bar), 2 Z, S (taken for 5) and B (for 8).
+# By ear: G ("giê", heard as "dê"), F J W (not Vietnamese letters), D (its "dê" is
+# "vê" in the southern accent), S ("ét xì", heard as X's "ích xì"), E ("e", the first
+# half of R's "e rờ"). tests/unit/test_captcha_legibility.py checks both.
+ALPHABET = "3456789ACHKMNPRUVXY"
 ANSWER_LENGTH = 5
 TTL = timedelta(minutes=5)
 # Expired challenges are kept this long (for the record of who asked), then purged.
@@ -75,20 +82,66 @@ def new_answer() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(ANSWER_LENGTH))
 
 
+# A character never in the answer, typed for the one of the alphabet it looks like
+# there (a turned 5 reads as S): read as that one. Only where the look-alike is
+# single; 0, O, 1, I, 2, Z have none left in the alphabet.
+_TYPED_FOR = str.maketrans({"S": "5", "B": "8", "G": "6"})
+
+
 def normalize_answer(raw: str | None) -> str:
     """What the person typed, compared case-insensitively: full-width forms folded
-    (NFKC), every space removed, upper case."""
+    (NFKC), every space removed, upper case, look-alikes read as meant (_TYPED_FOR)."""
     text = unicodedata.normalize("NFKC", raw or "")
-    return "".join(text.split()).upper()
+    return "".join(text.split()).upper().translate(_TYPED_FOR)
 
 
 # --- rendering (CPU-bound: run in a worker thread) -------------------------------
 
 _image_lock = threading.Lock()
-_image: ImageCaptcha | None = None
+_image: Picture | None = None
 # Audio renders at once in this process (each ~0.15 s of CPU, mostly espeak-ng); more
 # wait their turn instead of taking every core.
 _audio_renders = anyio.CapacityLimiter(2)
+# Each channel of the characters' ink at most this: on the package's palest to whitest
+# grounds (238-255) the characters keep a contrast of 5.9:1 or more (WCAG asks 4.5).
+INK_MAX = 90
+
+
+def ink() -> tuple[int, int, int, int]:
+    """A random dark colour, opaque (the package's own may be pale and translucent)."""
+    red, green, blue = (10 + secrets.randbelow(INK_MAX - 9) for _ in range(3))
+    return red, green, blue, 255
+
+
+class Picture(ImageCaptcha):
+    """The package's picture with three changes. Its characters are pasted through a mask
+    made from their own lightness, so a dark ink came out pale and see-through: here
+    the mask is scaled to the ink, and the characters are solid. Its noise curve is a
+    long, shallow bowl (at least half the picture wide, at most a quarter of it deep)
+    under or through the characters; the package's may be a short, steep arc, which
+    reads as a 1 or an I. And its characters are turned less (below)."""
+
+    # The package turns each character up to 30° either way: a 7 turned 25° to the left
+    # stands up as a 1, a 4 or an N leans into another. Half that keeps each itself.
+    character_rotate = (-15, 15)
+
+    def create_captcha_image(self, chars: str, color: Any, background: Any) -> Image:
+        # PIL's "L" lightness of the ink is what a fully inked pixel's mask is made from.
+        ink_lightness = max(1, (299 * color[0] + 587 * color[1] + 114 * color[2]) // 1000)
+        self.lookup_table = [min(255, i * 255 // ink_lightness) for i in range(256)]
+        return super().create_captcha_image(chars, color, background)
+
+    @staticmethod
+    def create_noise_curve(image: Image, color: Any) -> Image:
+        w, h = image.size
+        x1 = secrets.randbelow(w // 5 + 1)
+        x2 = x1 + w * 3 // 5 + secrets.randbelow(w - x1 - w * 3 // 5 + 1)
+        y1 = h // 5 + secrets.randbelow(h // 5 + 1)
+        y2 = y1 + h // 6 + secrets.randbelow(h // 6 + 1)
+        # The lower half of the ellipse in (x1, y1, x2, y2), a little more at each end.
+        start, end = secrets.randbelow(21), 160 + secrets.randbelow(41)
+        Draw(image).arc([x1, y1, x2, y2], start, end, fill=color)
+        return image
 
 
 def render_png(answer: str) -> bytes:
@@ -96,8 +149,8 @@ def render_png(answer: str) -> bytes:
     # FreeType faces are not safe to share between threads; a picture takes ~20 ms.
     with _image_lock:
         if _image is None:
-            _image = ImageCaptcha(width=IMAGE_SIZE[0], height=IMAGE_SIZE[1])
-        return _image.generate(answer, format="png").getvalue()
+            _image = Picture(width=IMAGE_SIZE[0], height=IMAGE_SIZE[1])
+        return _image.generate(answer, format="png", fg_color=ink()).getvalue()
 
 
 # --- challenges ------------------------------------------------------------------
@@ -160,6 +213,13 @@ async def captcha_audio(challenge_id: uuid.UUID | str, client_ip: str = "") -> b
     )
     kept = await _live_row(cid)
     return bytes(kept["audio"]) if kept["audio"] is not None else wav
+
+
+async def captcha_answer(challenge_id: uuid.UUID | str) -> str:
+    """The answer of a live challenge, for demo mode's "show the answer": 404 for an
+    unknown id, 410 once used or expired. It uses nothing up."""
+    row = await _live_row(_parse_id(challenge_id))
+    return row["answer"]
 
 
 async def _live_row(cid: uuid.UUID | None) -> dict[str, Any]:
