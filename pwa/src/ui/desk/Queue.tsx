@@ -2,12 +2,13 @@
 // accents (the server folds them), sorted by due date. The filters live in the hash.
 
 import { useEffect, useState } from 'preact/hooks';
-import { catalog, device } from '../../app';
+import { catalog, communes, device } from '../../app';
 import { displayCode } from '../../codes';
 import type { DeviceRecord } from '../../db';
 import { fetchQueue, type QueueResponse } from '../../desk/api';
 import { filterFromQuery, filterToQuery, pageRange, withChange, type QueueFilter, type QueueView } from '../../desk/queueState';
 import { formatDate, formatTime, t, tx } from '../../i18n';
+import { communeName } from '../../placeNames';
 import { navigate, route } from '../../router';
 import { State, STATE_NUMBERS, stateLabel } from '../../states';
 import { lang } from '../../i18n';
@@ -53,12 +54,11 @@ export function QueueScreen({ dev }: { dev: DeviceRecord }) {
 
   const procedures = catalog.value?.procedures ?? [];
   const range = answer ? pageRange(filter, answer.items.length, answer.total) : null;
+  const place = communeName(device.value?.commune_code, communes.value);
   return (
     <div class="desk">
       <DeskTabs current="queue" />
-      <h1>
-        {t('Hồ sơ của xã/phường', "The commune's dossiers")} <span class="muted small">{device.value?.commune_code}</span>
-      </h1>
+      <h1>{place ? t(`Hồ sơ của ${place}`, `Dossiers of ${place}`) : t('Hồ sơ của xã/phường', "The commune's dossiers")}</h1>
       <div class="view-tabs" role="tablist">
         {(Object.keys(VIEW_LABELS) as QueueView[]).map((v) => (
           <button key={v} type="button" role="tab" aria-selected={filter.view === v} class={filter.view === v ? 'tab on' : 'tab'} data-view={v} onClick={() => go(withChange(filter, { view: v }))}>
