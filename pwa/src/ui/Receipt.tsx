@@ -23,7 +23,7 @@ export function QrCode({ text }: { text: string }) {
       live = false;
     };
   }, [text]);
-  return <div class="qr" data-testid="qr" aria-label={text} dangerouslySetInnerHTML={svg ? { __html: svg } : undefined} />;
+  return <div class="qr" data-testid="qr" role="img" aria-label={text} dangerouslySetInnerHTML={svg ? { __html: svg } : undefined} />;
 }
 
 export function ReceiptPage({ id }: { id: string }) {
