@@ -19,8 +19,6 @@ function initial(): Lang {
 }
 
 export const lang = signal<Lang>(initial());
-// The page's language from the first paint: a screen reader picks its voice by it (WCAG 3.1.1).
-if (typeof document !== 'undefined') document.documentElement.lang = lang.value;
 
 export function setLang(next: Lang): void {
   lang.value = next;
