@@ -50,6 +50,45 @@ from sync.store import Actor, DossierRecord, Procedure, Store
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
+# Documents one answer may name, and files per document (a form field holds ten).
+_MAX_SUPPLIED_DOCUMENTS = 50
+_MAX_FILES_PER_DOCUMENT = 10
+
+
+def _supplied_documents(
+    record: DossierRecord, payload: AnswerSupplement, fields: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Which requested document each file of an answer is for, as the history keeps
+    it. A document must be one the desk asked for; a file, one the dossier holds
+    once the answer's changes are in (so the desk can open it)."""
+    if len(payload.documents) > _MAX_SUPPLIED_DOCUMENTS:
+        raise _reason("too_many_documents", "payload.documents", str(_MAX_SUPPLIED_DOCUMENTS))
+    requested = {nfc(d) for d in (record.supplement.documents if record.supplement else [])}
+    held: set[str] = set()
+    for value in fields.values():
+        if isinstance(value, list):
+            held |= {v for v in cast(list[Any], value) if isinstance(v, str) and _SHA256.match(v)}
+    supplied: list[dict[str, Any]] = []
+    for i, answer in enumerate(payload.documents):
+        where = f"payload.documents[{i}]"
+        if nfc(answer.document) not in requested:
+            raise _reason(
+                "unknown_document", f"{where}.document", "not a document the desk asked for"
+            )
+        if len(answer.files) > _MAX_FILES_PER_DOCUMENT:
+            raise _reason("too_many_files", f"{where}.files", str(_MAX_FILES_PER_DOCUMENT))
+        for j, sha256 in enumerate(answer.files):
+            if sha256 not in held:
+                raise _reason(
+                    "file_not_in_answer",
+                    f"{where}.files[{j}]",
+                    "put the file in an attachment field",
+                )
+        if answer.files:
+            supplied.append({"document": nfc(answer.document), "files": list(answer.files)})
+    return supplied
+
+
 class Rejected(Exception):
     def __init__(self, *reasons: Reason) -> None:
         super().__init__(reasons[0].code if reasons else "rejected")
@@ -361,7 +400,7 @@ class MutationApplier:
         action: str,
         from_state: int,
         message: str = "",
-        detail: dict[str, str] | None = None,
+        detail: dict[str, Any] | None = None,
     ) -> None:
         record.updated_at = self.now
         await self.store.update(record)
@@ -614,13 +653,20 @@ class MutationApplier:
             values = await self._validated(record, filed_on=filed)
         finally:
             record.fields = saved
+        supplied = _supplied_documents(record, payload, candidate)
         from_state = record.state
         record.version += 1
         set_fields(record, changes, record.version, self.actor.device_id)
         record.fields = _kept_fields(procedure, candidate, values)
         record.state = State.PROCESSING
         record.supplement = None
-        await self._save(record, "answer_supplement", from_state, message=nfc(payload.message))
+        await self._save(
+            record,
+            "answer_supplement",
+            from_state,
+            message=nfc(payload.message),
+            detail={"documents": supplied} if supplied else None,
+        )
         return "applied", []
 
     async def _resolve_conflict(

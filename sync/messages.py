@@ -79,9 +79,20 @@ class DeleteDraft(msgspec.Struct, forbid_unknown_fields=True):
     """Nothing to say: the draft goes, on every device (a submitted one is withdrawn)."""
 
 
+class SuppliedDocument(msgspec.Struct, forbid_unknown_fields=True):
+    """The files that answer one of the documents the desk asked for (named as the
+    request names it, `SupplementRequest.documents`)."""
+
+    document: str
+    files: list[str]
+
+
 class AnswerSupplement(msgspec.Struct, forbid_unknown_fields=True):
     message: str = ""
     changes: dict[str, Any] = {}
+    # Which requested document each new file answers; the files themselves are in
+    # `changes`, in the form's attachment fields.
+    documents: list[SuppliedDocument] = []
 
 
 class ResolveConflict(msgspec.Struct, forbid_unknown_fields=True):
@@ -236,6 +247,8 @@ class DossierView(msgspec.Struct):
     messages: list[Message] = []
     # The apology letters issued so far, in order (numbered from 1).
     apology_letters: list[ApologyLetter] = []
+    # Once the desk completed it: the number in the civil-status register.
+    register_number: str | None = None
     possible_duplicate_of: uuid.UUID | None = None
     updated_at: dt.datetime | None = None
     # A tombstone: the draft was deleted, and a device holding it drops it.

@@ -92,7 +92,7 @@ class Store(Protocol):
         from_state: int,
         to_state: int,
         message: str = "",
-        detail: dict[str, str] | None = None,
+        detail: dict[str, Any] | None = None,
     ) -> None: ...
     async def next_code(self, commune_code: str, year: int) -> str: ...
     async def bind_reserved_code(

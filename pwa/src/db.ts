@@ -82,6 +82,8 @@ export interface LocalDossier {
   messages?: DossierMessage[];
   /** Apology letters with a new date, by number: read from the server when online. */
   apology_letters?: ApologyLetter[];
+  /** The civil-status register number, once the desk has completed the dossier. */
+  register_number?: string | null;
   conflicts?: LocalConflict[];
   possible_duplicate_of?: string | null;
   supplement_answered_at?: string;
@@ -333,6 +335,7 @@ export function viewToLocal(view: DossierView, local: LocalDossier | undefined, 
     supplement: view.supplement ?? null,
     messages: view.messages ?? [],
     apology_letters: view.apology_letters ?? [],
+    register_number: view.register_number ?? null,
     conflicts: (view.conflicts ?? []).map((c: Conflict) => ({
       conflict_id: c.id,
       path: c.path,

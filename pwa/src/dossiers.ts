@@ -172,12 +172,20 @@ export async function resolveConflict(db: MotcuaDB, id: string, conflictId: numb
   });
 }
 
-/** Answers a request for more documents: a message, changed fields and new files. */
+/** The files that answer one requested document (sync/messages.py: SuppliedDocument). */
+export interface SuppliedDocument {
+  document: string;
+  files: string[];
+}
+
+/** Answers a request for more documents: a message, changed fields and new files, and
+ *  which requested document each new file is for. */
 export async function answerSupplement(
   db: MotcuaDB,
   id: string,
   message: string,
   changes: Record<string, JsonValue | null>,
+  documents: SuppliedDocument[] = [],
   now = new Date(),
 ): Promise<LocalDossier> {
   return change(db, async (tx) => {
@@ -189,7 +197,7 @@ export async function answerSupplement(
     d.supplement_answered_at = now.toISOString();
     d.updated_at = nextStamp(d.updated_at, now);
     await tx.objectStore('dossiers').put(d);
-    await enqueueIn(tx, { kind: 'answer_supplement', dossier_id: id, payload: { message, changes } }, now);
+    await enqueueIn(tx, { kind: 'answer_supplement', dossier_id: id, payload: documents.length ? { message, changes, documents: documents as unknown as JsonValue } : { message, changes } }, now);
     return d;
   });
 }

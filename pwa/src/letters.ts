@@ -1,4 +1,4 @@
-// Letters the server writes for the person (the apology with a new date, numbered per
+// Letters the server writes for the person (the receipt; the apology with a new date, numbered per
 // dossier: server/receipts/apology.py), fetched with the device credential as sync is,
 // so they open on the phone without a browser session. Not kept on the device: each
 // opening reads the server's copy, which needs a connection.
@@ -15,6 +15,20 @@ export async function apologyLetter(db: MotcuaDB, dossierId: string, number: num
     api.GET('/api/dossiers/{dossier_id}/apology/{number}', {
       fetch,
       params: { path: { dossier_id: dossierId, number } },
+      headers: { Authorization: `Device ${device.credential}`, Accept: 'application/pdf' },
+      parseAs: 'blob',
+    }),
+  );
+}
+
+/** The dossier's receipt (biên nhận), as a PDF. Throws NetworkError offline. */
+export async function receiptPdf(db: MotcuaDB, dossierId: string, fetch?: Fetch): Promise<Blob> {
+  const device = await getMeta<DeviceRecord>(db, DEVICE_KEY);
+  if (!device) throw new Error('no_device');
+  return dataOf(
+    api.GET('/api/dossiers/{dossier_id}/receipt.pdf', {
+      fetch,
+      params: { path: { dossier_id: dossierId } },
       headers: { Authorization: `Device ${device.credential}`, Accept: 'application/pdf' },
       parseAs: 'blob',
     }),

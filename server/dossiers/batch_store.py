@@ -116,7 +116,7 @@ class BatchStore:
         from_state: int,
         to_state: int,
         message: str = "",
-        detail: dict[str, str] | None = None,
+        detail: dict[str, Any] | None = None,
     ) -> None:
         now = utcnow()
         self._history.append(

@@ -64,6 +64,7 @@ async def dossier_views(
         dossier: [ApologyLetter(number=a.number, at=a.at, new_date=a.new_date) for a in found]
         for dossier, found in (await apology_letters_of(ids)).items()
     }
+    raw = {row["id"]: row for row in rows}
     # The key is read once, and only when some view carries a seal.
     by_id = {}
     for r in map(record_from_row, rows):
@@ -95,6 +96,7 @@ async def dossier_views(
             supplement=r.supplement,
             messages=messages.get(r.id, []),
             apology_letters=letters.get(r.id, []),
+            register_number=_register_number(raw[r.id]),
             possible_duplicate_of=r.possible_duplicate_of if desk else None,
             updated_at=r.updated_at,
             seal=dossier_seal(seal_key, r.id, r.owner_id, r.code)
@@ -102,3 +104,12 @@ async def dossier_views(
             else None,
         )
     return [by_id[i] for i in ids if i in by_id]
+
+
+def _register_number(row: dict) -> str | None:
+    """The register number the desk gave when it completed the dossier (its result)."""
+    if not row.get("result"):
+        return None
+    result = msgspec.json.decode(row["result"])
+    number = result.get("register_number") if isinstance(result, dict) else None
+    return str(number) if number else None

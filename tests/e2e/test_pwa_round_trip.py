@@ -1,7 +1,7 @@
 """The phone and the desk, in real Chromium against a real server: a desk action made
-through the API reaches the phone as a new state with a notice; a request for more
-documents is answered offline (text and a photo) and reaches the desk once back
-online; a field changed on two devices is resolved on the phone with a third value;
+through the API reaches the phone as a new state with a notice; a request for two
+documents is answered offline (text and a photo for each document, in its own picker)
+and reaches the desk once back online, each file kept as the answer to its document; a field changed on two devices is resolved on the phone with a third value;
 and the service worker pushes the outbox on a Background Sync event with no window
 of the app open. The dossiers start on a second device of the same person, driven
 through the protocol (harness/sync_client.py), as another phone would."""
@@ -26,6 +26,8 @@ from harness.tus_client import TusClient
 from tests.e2e.test_pwa_offline import CITIZEN, fill_birth_form
 
 DESK = "motcua@demo.example"
+RESIDENCE = "Giấy xác nhận nơi cư trú của mẹ"
+MARRIAGE = "Giấy chứng nhận kết hôn của cha mẹ"
 
 
 def demo_passwords(live_server) -> dict[str, str]:
@@ -177,14 +179,14 @@ async def test_desk_actions_reach_the_phone_and_a_request_for_documents_is_answe
         await notice.get_by_role("button").click()
         await expect(page.locator(".card.notice")).to_have_count(0)
 
-        # Processing, then a request for more documents, with why and by when.
+        # Processing, then a request for two documents, with why and by when.
         assert (await desk.act(dossier_id, "start"))["state"] == 4
         due = today + dt.timedelta(days=5)
         asked = await desk.act(
             dossier_id,
             "request_documents",
             {
-                "documents": ["Giấy xác nhận nơi cư trú của mẹ"],
+                "documents": [RESIDENCE, MARRIAGE],
                 "reason": "Cần đối chiếu nơi cư trú của người đi đăng ký.",
                 "due_date": due.isoformat(),
             },
@@ -194,20 +196,34 @@ async def test_desk_actions_reach_the_phone_and_a_request_for_documents_is_answe
         await page.goto(f"/#/ho-so/{dossier_id}")
         supplement = page.locator("#supplement")
         await expect(page.locator(".status .state")).to_have_text("Yêu cầu bổ sung giấy tờ")
-        await expect(supplement).to_contain_text("Giấy xác nhận nơi cư trú của mẹ")
+        # One picker per requested document, each kept under the form's field named like it.
+        documents = supplement.get_by_test_id("supplied-document")
+        await expect(documents).to_have_count(2)
+        await expect(documents.nth(0).locator("legend")).to_have_text(RESIDENCE)
+        await expect(documents.nth(1).locator("legend")).to_have_text(MARRIAGE)
+        await expect(page.locator("#supplement-slot-0")).to_have_value(
+            "attachments.residence_documents"
+        )
+        await expect(page.locator("#supplement-slot-1")).to_have_value(
+            "attachments.marriage_certificate"
+        )
         await expect(supplement).to_contain_text("Cần đối chiếu nơi cư trú của người đi đăng ký.")
         await expect(supplement).to_contain_text(f"Hạn bổ sung: {due.strftime('%d/%m/%Y')}")
         await expect(page.get_by_test_id("syncbar")).to_have_class(re.compile("attention"))
         await artifacts.screenshot(page, "request-for-documents")
 
-        # No network: the person answers with a message and a photo of the paper.
+        # No network: the person answers with a message and a photo of each paper.
         await page.context.set_offline(True)
         await supplement.locator("textarea").fill("Em gửi giấy xác nhận cư trú ạ.")
-        await supplement.locator("select").select_option("attachments.residence_documents")
-        await page.locator("#supplement-files").set_input_files(
+        await page.locator("#supplement-files-0").set_input_files(
             {"name": "xac-nhan-cu-tru.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()}
         )
-        await expect(supplement.locator(".thumb img")).to_have_count(1, timeout=15_000)
+        await expect(documents.nth(0).locator(".thumb img")).to_have_count(1, timeout=15_000)
+        await page.locator("#supplement-files-1").set_input_files(
+            {"name": "ket-hon.jpg", "mimeType": "image/jpeg", "buffer": small_jpeg("ket hon")}
+        )
+        await expect(documents.nth(1).locator(".thumb img")).to_have_count(1, timeout=15_000)
+        await expect(supplement.locator(".thumb img")).to_have_count(2)
         await artifacts.screenshot(page, "request-for-documents-answered-offline")
         await supplement.get_by_role("button", name="Gửi bổ sung").click()
         await expect(page.get_by_text("Đã trả lời yêu cầu bổ sung")).to_be_visible()
@@ -234,7 +250,13 @@ async def test_desk_actions_reach_the_phone_and_a_request_for_documents_is_answe
         seen = await desk.dossier(dossier_id)
         assert seen["state"] == 4, seen
         assert len(seen["fields"]["attachments.residence_documents"]) == 1, seen["fields"]
+        assert len(seen["fields"]["attachments.marriage_certificate"]) == 1, seen["fields"]
         answer = seen["history"][-1]
+        # Which requested document each file answers.
+        assert answer["detail"]["documents"] == [
+            {"document": RESIDENCE, "files": seen["fields"]["attachments.residence_documents"]},
+            {"document": MARRIAGE, "files": seen["fields"]["attachments.marriage_certificate"]},
+        ], answer
         assert (
             answer["action"] == "answer_supplement"
             and answer["from_state"] == 5

@@ -1295,6 +1295,7 @@ export interface components {
             supplement?: components["schemas"]["SupplementRequest"] | null;
             messages?: components["schemas"]["Message"][];
             apology_letters?: components["schemas"]["ApologyLetter"][];
+            register_number?: string | null;
             possible_duplicate_of?: string | null;
             updated_at?: string | null;
             /** @default false */

@@ -1,10 +1,16 @@
 // The procedure catalog, offline: what each procedure needs, how long it takes, what
-// it costs, and a start button.
+// it costs, what its service level means, and a start button; searched offline with
+// accents optional.
 
+import { useState } from 'preact/hooks';
+import type { ProcedureSummary } from '../api/types';
 import { catalog, startDraft } from '../app';
 import { feeText, processingText } from '../formModel';
 import { t, tx } from '../i18n';
 import { navigate } from '../router';
+import { levelMeaning, levelName } from '../serviceLevel';
+import { searchKey } from '../text';
+import { ServiceLevelNote } from './ServiceLevel';
 import { useProcedure } from './useProcedure';
 
 const FAMILIES: [string, string, string][] = [
@@ -19,34 +25,58 @@ const FAMILIES: [string, string, string][] = [
   ['certified_copy', 'Chứng thực', 'Certified copies'],
 ];
 
+/** The search key of a query: accents, case and hyphens aside ("khai-sinh" = "Khai sinh"). */
+function queryKey(query: string): string {
+  return searchKey(query.replace(/[-_/]+/g, ' '));
+}
+
+/** Whether a procedure is found by `key`: its name in either language, its code, its family's name. */
+function matches(p: ProcedureSummary, familyName: string, key: string): boolean {
+  if (!key) return true;
+  return [p.name.vi, p.name.en, p.code, familyName].some((text) => queryKey(text).includes(key));
+}
+
 export function CatalogPage() {
+  const [query, setQuery] = useState('');
   const data = catalog.value;
   if (!data) {
     return <p class="card warn">{t('Danh mục thủ tục chưa có trên máy. Hãy kết nối mạng một lần.', 'The catalog is not on this device yet. Connect once.')}</p>;
   }
+  const key = queryKey(query);
+  const groups = FAMILIES.map(([family, vi, en]) => ({
+    family,
+    vi,
+    en,
+    items: data.procedures.filter((p) => p.family === family && matches(p, `${vi} ${en}`, key)),
+  })).filter((g) => g.items.length);
+  const found = groups.reduce((n, g) => n + g.items.length, 0);
   return (
     <div>
       <h1>{t('Chọn thủ tục', 'Choose a procedure')}</h1>
-      {FAMILIES.map(([family, vi, en]) => {
-        const items = data.procedures.filter((p) => p.family === family);
-        if (!items.length) return null;
-        return (
-          <section key={family}>
-            <h2>{t(vi, en)}</h2>
-            <ul class="list">
-              {items.map((p) => (
-                <li key={p.code}>
-                  <a href={`#/thu-tuc/${p.code}`} class="dossier-item">
-                    <strong>{tx(p.name)}</strong>
-                    <span class="muted small">{processingText(p.processing)}</span>
-                    <span class="pill">{t(`Mức ${p.level}`, `Level ${p.level}`)}</span>
-                  </a>
-                </li>
-              ))}
-            </ul>
-          </section>
-        );
-      })}
+      <label for="catalog-search">{t('Tìm thủ tục (gõ không dấu cũng được)', 'Find a procedure (accents optional)')}</label>
+      <input id="catalog-search" type="search" value={query} autocomplete="off" onInput={(e) => setQuery((e.target as HTMLInputElement).value)} />
+      <p class="muted small" role="status" data-testid="catalog-found">
+        {key ? t(`${found} thủ tục phù hợp`, `${found} matching procedure(s)`) : ''}
+      </p>
+      {groups.map(({ family, vi, en, items }) => (
+        <section key={family}>
+          <h2>{t(vi, en)}</h2>
+          <ul class="list">
+            {items.map((p) => (
+              <li key={p.code}>
+                <a href={`#/thu-tuc/${p.code}`} class="dossier-item">
+                  <strong>{tx(p.name)}</strong>
+                  <span class="muted small">{processingText(p.processing)}</span>
+                  <span class="pill" title={levelMeaning(p.level)}>
+                    {levelName(p.level)}
+                  </span>
+                </a>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ))}
+      {key && !found && <p class="card">{t('Không có thủ tục nào phù hợp.', 'No procedure matches.')}</p>}
     </div>
   );
 }
@@ -66,9 +96,7 @@ export function ProcedurePage({ code }: { code: string }) {
         <p>
           <strong>{t('Lệ phí', 'Fee')}:</strong> {feeText(p.fee)}
         </p>
-        <p>
-          <strong>{t('Mức độ', 'Service level')}:</strong> {p.level}
-        </p>
+        <ServiceLevelNote level={p.level} />
       </div>
       {p.documents.length > 0 && (
         <div class="card">

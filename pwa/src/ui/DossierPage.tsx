@@ -3,13 +3,15 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import { NetworkError } from '../api/http';
-import { changed, device, dossiers, getDb, online, outbox } from '../app';
+import { catalog, changed, device, dossiers, getDb, online, outbox } from '../app';
 import { typedChoice, type ConflictChoice } from '../conflicts';
 import type { LocalConflict, LocalDossier } from '../db';
-import { answerSupplement, rateDossier, resolveConflict, withdrawDossier } from '../dossiers';
+import { answerSupplement, rateDossier, resolveConflict, withdrawDossier, type SuppliedDocument } from '../dossiers';
 import { displayCode } from '../codes';
+import { searchKey } from '../text';
 import { dossierTitle, vnToday } from '../formModel';
-import { apologyLetter } from '../letters';
+import { apologyLetter, receiptPdf } from '../letters';
+import { howToCollect } from '../serviceLevel';
 import { isOverdue } from '../overdue';
 import type { Field, JsonValue, Schema } from '../forms/types';
 import { formatDate, formatTime, t, tx } from '../i18n';
@@ -19,6 +21,7 @@ import { Attachments } from './Attachments';
 import { DraftForm } from './DraftForm';
 import { FieldInput } from './FieldInput';
 import { Review } from './Review';
+import { ServiceLevelNote } from './ServiceLevel';
 import { RejectedList } from './SyncPage';
 import { CancelSubmit, DeleteDraft } from './TakeBack';
 import { useProcedure } from './useProcedure';
@@ -124,10 +127,33 @@ export function ConflictsCard({ dossier }: { dossier: LocalDossier }) {
   );
 }
 
+/** Adjacent word pairs of a text, accents and punctuation aside: "nơi cư trú" → "noi cu", "cu tru". */
+function wordPairs(text: string): Set<string> {
+  const words = searchKey(text).split(/[^a-z0-9]+/).filter(Boolean);
+  return new Set(words.slice(1).map((w, i) => `${words[i]} ${w}`));
+}
+
+/** The form's attachment field best named for a requested document: the most word pairs
+ *  in common between the document's name and the field's label (single words such as
+ *  "giấy" or "của" say little); the first field when none shares any. */
+function likelySlot(document: string, paths: string[], form: Schema | undefined): string {
+  const pairs = wordPairs(document);
+  let best = paths[0] ?? 'attachments.residence_documents';
+  let most = 0;
+  for (const p of paths) {
+    const label = fieldOf(form, p).field?.label.vi ?? p;
+    const shared = [...wordPairs(label)].filter((pair) => pairs.has(pair)).length;
+    if (shared > most) [best, most] = [p, shared];
+  }
+  return best;
+}
+
 function SupplementCard({ dossier }: { dossier: LocalDossier }) {
   const [message, setMessage] = useState('');
-  const [files, setFiles] = useState<string[]>([]);
-  const [picked, setPath] = useState<string | null>(null);
+  // Per requested document (by its place in the request): its files, and the form
+  // field the person chose to hold them.
+  const [files, setFiles] = useState<Record<number, string[]>>({});
+  const [slots, setSlots] = useState<Record<number, string>>({});
   const { procedure } = useProcedure(dossier.procedure_code, dossier.schema_version);
   const s = dossier.supplement;
   if (dossier.state !== State.SUPPLEMENT_REQUESTED || !s) return null;
@@ -136,47 +162,64 @@ function SupplementCard({ dossier }: { dossier: LocalDossier }) {
   const attachmentPaths = form
     ? form.sections.flatMap((sec) => sec.fields.filter((f) => f.type === 'attachment').map((f) => `${sec.id}.${f.id}`))
     : [...new Set([...Object.keys(dossier.answers).filter((p) => p.startsWith('attachments.')), 'attachments.residence_documents', 'attachments.id_card'])];
-  const path = picked && attachmentPaths.includes(picked) ? picked : (attachmentPaths[0] ?? 'attachments.residence_documents');
+  // A request names at least one document; an older one without names gets one picker.
+  const documents = s.documents.length ? s.documents : [''];
+  const slotOf = (i: number) => {
+    const chosen = slots[i];
+    return chosen && attachmentPaths.includes(chosen) ? chosen : likelySlot(documents[i]!, attachmentPaths, form);
+  };
+  const slotName = (p: string) => (form ? tx(fieldOf(form, p).field?.label ?? { vi: p, en: p }) : p.replace('attachments.', ''));
   if (dossier.supplement_answered_at) {
     return <p class="card">{t('Đã trả lời yêu cầu bổ sung; đang chờ gửi hoặc chờ cán bộ xem.', 'Answered; waiting to be sent or read.')}</p>;
+  }
+  async function send() {
+    const changes: Record<string, JsonValue | null> = {};
+    const supplied: SuppliedDocument[] = [];
+    documents.forEach((document, i) => {
+      const mine = files[i] ?? [];
+      if (!mine.length) return;
+      const path = slotOf(i);
+      const before = (changes[path] as string[] | undefined) ?? (Array.isArray(dossier.answers[path]) ? (dossier.answers[path] as string[]) : []);
+      changes[path] = [...new Set([...before, ...mine])];
+      if (document) supplied.push({ document, files: mine });
+    });
+    await answerSupplement(getDb(), dossier.id, message, changes, supplied);
+    changed();
   }
   return (
     <div class="card warn" id="supplement">
       <h2>{t('Yêu cầu bổ sung giấy tờ', 'More documents requested')}</h2>
       <p>{s.reason}</p>
-      {s.documents.length > 0 && (
-        <ul>
-          {s.documents.map((d) => (
-            <li key={d}>{d}</li>
-          ))}
-        </ul>
-      )}
       {s.due_date && <p>{t('Hạn bổ sung', 'Due')}: {formatDate(s.due_date)}</p>}
+      {documents.map((document, i) => (
+        <fieldset key={i} class="supplied-document" data-testid="supplied-document">
+          <legend>{document || t('Giấy tờ bổ sung', 'Documents')}</legend>
+          {attachmentPaths.length > 1 && (
+            <label>
+              {t('Lưu vào mục', 'Keep under')}
+              <select id={`supplement-slot-${i}`} value={slotOf(i)} onChange={(e) => setSlots({ ...slots, [i]: (e.target as HTMLSelectElement).value })}>
+                {attachmentPaths.map((p) => (
+                  <option key={p} value={p}>
+                    {slotName(p)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          <Attachments
+            id={`supplement-files-${i}`}
+            dossierId={dossier.id}
+            path={slotOf(i)}
+            value={files[i] ?? []}
+            onLocalChange={(hashes) => setFiles((all) => ({ ...all, [i]: hashes }))}
+          />
+        </fieldset>
+      ))}
       <label>
         {t('Lời nhắn', 'Message')}
         <textarea rows={3} value={message} onInput={(e) => setMessage((e.target as HTMLTextAreaElement).value)} />
       </label>
-      <label>
-        {t('Đính kèm vào mục', 'Attach to')}
-        <select value={path} onChange={(e) => setPath((e.target as HTMLSelectElement).value)}>
-          {attachmentPaths.map((p) => (
-            <option key={p} value={p}>
-              {form ? tx(fieldOf(form, p).field?.label ?? { vi: p, en: p }) : p.replace('attachments.', '')}
-            </option>
-          ))}
-        </select>
-      </label>
-      <Attachments id="supplement-files" dossierId={dossier.id} path={path} value={files} onLocalChange={setFiles} />
-      <button
-        type="button"
-        class="primary"
-        onClick={async () => {
-          const existing = Array.isArray(dossier.answers[path]) ? (dossier.answers[path] as string[]) : [];
-          const changes: Record<string, JsonValue | null> = files.length ? { [path]: [...new Set([...existing, ...files])] } : {};
-          await answerSupplement(getDb(), dossier.id, message, changes);
-          changed();
-        }}
-      >
+      <button type="button" class="primary" onClick={() => void send()}>
         {t('Gửi bổ sung', 'Send')}
       </button>
     </div>
@@ -260,6 +303,68 @@ function ApologyLetters({ dossier }: { dossier: LocalDossier }) {
   );
 }
 
+/** The receipt as a PDF, read from the server with the device credential (like the
+ *  apology letters): it needs a connection, which the link says when there is none. */
+function ReceiptPdfLink({ dossier }: { dossier: LocalDossier }) {
+  const [note, setNote] = useState<string | null>(null);
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => () => void (url && URL.revokeObjectURL(url)), [url]);
+  // Only a dossier the server has received has a receipt.
+  if (!dossier.code || dossier.submit_queued) return null;
+  const needsConnection = t('Cần có kết nối mạng để tải biên nhận PDF.', 'Downloading the PDF receipt needs a connection.');
+  async function open() {
+    setNote(null);
+    if (!online.value) return setNote(needsConnection);
+    try {
+      const next = URL.createObjectURL(await receiptPdf(getDb(), dossier.id));
+      setUrl(next);
+      window.open(next, '_blank');
+    } catch (e) {
+      setNote(e instanceof NetworkError ? needsConnection : t('Chưa tải được biên nhận. Hãy thử lại sau.', 'The receipt could not be downloaded. Try again later.'));
+    }
+  }
+  return (
+    <p>
+      <button type="button" class="link" data-testid="receipt-pdf" onClick={() => void open()}>
+        {t('Tải biên nhận (PDF)', 'Download the receipt (PDF)')}
+      </button>
+      {!online.value && <span class="muted small"> · {t('cần kết nối mạng', 'needs a connection')}</span>}
+      {url && (
+        // Where the browser kept the new tab from opening, the file is one tap away.
+        <>
+          {' '}
+          <a href={url} target="_blank" rel="noopener" download={`bien-nhan-${dossier.code}.pdf`} data-testid="receipt-pdf-file">
+            {t('Mở tệp PDF', 'Open the PDF')}
+          </a>
+        </>
+      )}
+      {note && (
+        <span class="error" role="alert" data-testid="receipt-pdf-note">
+          {' '}
+          {note}
+        </span>
+      )}
+    </p>
+  );
+}
+
+/** A finished dossier: its register number and how the result reaches the person. */
+function ResultCard({ dossier }: { dossier: LocalDossier }) {
+  const level = catalog.value?.procedures.find((p) => p.code === dossier.procedure_code)?.level;
+  if (dossier.state !== State.DONE && dossier.state !== State.RETURNED) return null;
+  return (
+    <div class="card" data-testid="dossier-result">
+      <h2>{dossier.state === State.RETURNED ? t('Đã trả kết quả', 'Result handed over') : t('Kết quả đã sẵn sàng', 'The result is ready')}</h2>
+      {dossier.register_number && (
+        <p data-testid="register-number">
+          {t('Số đăng ký (sổ hộ tịch)', 'Register number')}: <strong>{dossier.register_number}</strong>
+        </p>
+      )}
+      {dossier.state === State.DONE && <p data-testid="how-to-collect">{howToCollect(level, dossier.answers)}</p>}
+    </div>
+  );
+}
+
 export function DossierStatus({ dossier }: { dossier: LocalDossier }) {
   const l = lang.value;
   const waiting = outbox.value.filter((i) => i.dossier_id === dossier.id && i.status === 'pending').length;
@@ -304,7 +409,10 @@ export function DossierStatus({ dossier }: { dossier: LocalDossier }) {
         <p>
           <a href={`#/bien-nhan/${dossier.id}`}>{t('Biên nhận và mã QR', 'Receipt and QR code')}</a>
         </p>
+        <ReceiptPdfLink dossier={dossier} />
+        <ServiceLevelNote code={dossier.procedure_code} />
       </div>
+      <ResultCard dossier={dossier} />
       <ApologyLetters dossier={dossier} />
       <RejectedList dossierId={dossier.id} />
       <ConflictsCard dossier={dossier} />
