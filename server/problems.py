@@ -34,6 +34,10 @@ class Problem(msgspec.Struct, omit_defaults=True):
     errors: list[FieldError] | None = None
 
 
+# A detail the person reads, in both languages; the request's language picks one.
+Words = tuple[str, str]
+
+
 # code -> (vi, en) titles; the `type` URI is derived from the code.
 TITLES: dict[str, tuple[str, str]] = {
     "not_found": ("Không tìm thấy", "Not found"),
@@ -231,7 +235,7 @@ class ProblemError(Exception):
         self,
         status: int,
         code: str,
-        detail: str | None = None,
+        detail: str | Words | None = None,
         errors: list[FieldError] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
@@ -252,11 +256,13 @@ def problem_response(
     request: Request,
     status: int,
     code: str,
-    detail: str | None = None,
+    detail: str | Words | None = None,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[Problem]:
     lang = negotiate_language(request.headers.get("accept-language"))
+    if isinstance(detail, tuple):
+        detail = detail[0] if lang == "vi" else detail[1]
     problem = Problem(
         type=f"/problems/{code}",
         title=title_for(code, lang),

@@ -34,6 +34,9 @@ export const ready = signal(false);
 /** The device's database would not open (its name: `VersionError` when a newer version of the app made it). */
 export const openFailure = signal<string | null>(null);
 
+/** Nothing goes out until the person signs in (again): no device yet, or its credential refused. */
+export const needsSignIn = computed(() => !device.value || syncMeta.value.needs_sign_in === true || loopStatus.value.phase === 'signed_out');
+
 /** Dossiers and files only this device holds (at risk while storage is not persistent). */
 export const unsyncedWork = computed(() => unsynced(outbox.value, waitingFiles.value));
 export type RefusedFile = Pick<BlobRecord, 'sha256' | 'name'> & { refused: NonNullable<BlobRecord['refused']> };

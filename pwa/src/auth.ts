@@ -54,11 +54,17 @@ export function currentSession(fetch?: Fetch): Promise<SessionInfo> {
   return dataOf(api.GET('/api/auth/session', { fetch }));
 }
 
+/** The browser and system this install runs in, by their own names; null when not recognised. */
+export function deviceKind(ua: string = typeof navigator !== 'undefined' ? navigator.userAgent : ''): { browser: string | null; platform: string | null } {
+  const platform = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Windows/.test(ua) ? 'Windows' : /Mac/.test(ua) ? 'Mac' : /Linux/.test(ua) ? 'Linux' : null;
+  const browser = /Edg\//.test(ua) ? 'Edge' : /Chrome\//.test(ua) ? 'Chrome' : /Firefox\//.test(ua) ? 'Firefox' : /Safari\//.test(ua) ? 'Safari' : null;
+  return { browser, platform };
+}
+
+/** The name the server keeps for this device (Vietnamese, as officials read it). */
 export function deviceName(): string {
-  const ua = typeof navigator !== 'undefined' ? navigator.userAgent : '';
-  const platform = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Windows/.test(ua) ? 'Windows' : /Mac/.test(ua) ? 'Mac' : /Linux/.test(ua) ? 'Linux' : 'Thiết bị';
-  const browser = /Edg\//.test(ua) ? 'Edge' : /Chrome\//.test(ua) ? 'Chrome' : /Firefox\//.test(ua) ? 'Firefox' : /Safari\//.test(ua) ? 'Safari' : 'trình duyệt';
-  return `${browser} trên ${platform}`;
+  const { browser, platform } = deviceKind();
+  return `${browser ?? 'trình duyệt'} trên ${platform ?? 'Thiết bị'}`;
 }
 
 /**

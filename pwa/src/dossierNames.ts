@@ -19,5 +19,16 @@ export function dossierTitle(answers: Answers): string {
 export function noticeName(d: { id: string; code?: string | null; answers?: Answers }): string {
   if (d.code) return displayCode(d.code);
   const title = d.answers ? dossierTitle(d.answers) : '';
-  return title ? `\u201c${title}\u201d` : d.id.slice(0, 8);
+  return title ? `\u201c${title}\u201d` : shortReference(d.id);
+}
+
+/**
+ * A dossier without a code, named so a person can read it out: eight characters of its
+ * id in two groups, "3F9A C21E". The id's last characters, as its first ones are the
+ * time it was made and are the same for dossiers started within a minute of each other.
+ */
+export function shortReference(id: string): string {
+  const hex = id.replace(/-/g, '').toUpperCase();
+  const tail = hex.slice(-8);
+  return `${tail.slice(0, 4)} ${tail.slice(4)}`;
 }

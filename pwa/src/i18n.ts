@@ -40,8 +40,9 @@ export function tx(text: LocalizedText | { vi: string; en: string } | undefined 
 }
 
 const dateFormat = (l: Lang) => new Intl.DateTimeFormat(l === 'vi' ? 'vi-VN' : 'en-GB', { day: '2-digit', month: '2-digit', year: 'numeric' });
+// A moment always with its year: "16:54 03/12" leaves a person guessing which December.
 const timeFormat = (l: Lang) =>
-  new Intl.DateTimeFormat(l === 'vi' ? 'vi-VN' : 'en-GB', { hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit' });
+  new Intl.DateTimeFormat(l === 'vi' ? 'vi-VN' : 'en-GB', { hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit', year: 'numeric' });
 
 /** "2026-11-21" → 21/11/2026, "1996" stays 1996 (calendar dates have no time zone);
  *  only a moment with a time of day goes through `Date`. */
@@ -52,6 +53,7 @@ export function formatDate(iso: string | null | undefined): string {
   return Number.isNaN(d.getTime()) ? iso : dateFormat(lang.value).format(d);
 }
 
+/** A moment in the device's time zone: "16:54 03/12/2026" (vi), "03/12/2026, 16:54" (en). */
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '';
   const d = new Date(iso);

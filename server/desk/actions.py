@@ -87,7 +87,9 @@ def decode_action(action: str, body: bytes) -> Any:
         path = message.split("at `")[-1].rstrip("`") if "at `" in message else "$"
         raise _invalid(path, "invalid", message) from None
     except msgspec.DecodeError as exc:
-        raise ProblemError(400, "invalid_request", detail=str(exc)) from None
+        raise ProblemError(
+            400, "invalid_request", detail=("Dữ liệu gửi lên không phải JSON hợp lệ.", str(exc))
+        ) from None
     for name in ("message", "reason", "register_number", "reference", "tracking_number"):
         value = getattr(payload, name, None)
         if isinstance(value, str) and len(value) > _MAX_TEXT:
@@ -125,7 +127,10 @@ def _ensure_allowed(action: str, state: int) -> None:
         raise ProblemError(
             409,
             "not_allowed_in_state",
-            detail=f"{action} is not allowed in state {state} ({label(state, 'en')})",
+            detail=(
+                f"Hồ sơ đang ở trạng thái “{label(state, 'vi')}”.",
+                f"The dossier is {label(state, 'en').lower()}.",
+            ),
         )
 
 
@@ -258,7 +263,12 @@ async def _apply(
         )
         if open_tasks:
             raise ProblemError(
-                409, "linked_tasks_open", detail=f"{open_tasks} linked task(s) not done"
+                409,
+                "linked_tasks_open",
+                detail=(
+                    f"Còn {open_tasks} việc liên thông chưa xong.",
+                    f"{open_tasks} linked task(s) not done.",
+                ),
             )
         return payload.message, {"register_number": payload.register_number}
     if action == "return_result":
@@ -333,7 +343,12 @@ async def _record_payment(
         fee.get("amount") != payment.fee_amount
     ):  # a new fee was asked for while the provider answered
         raise ProblemError(
-            409, "fee_changed", detail=f"the fee is now {fee.get('amount')} đồng; verify again"
+            409,
+            "fee_changed",
+            detail=(
+                f"Lệ phí hiện là {fee.get('amount')} đồng; hãy kiểm tra lại.",
+                f"The fee is now {fee.get('amount')} đồng; check again.",
+            ),
         )
     paid = payment.confirmation
     if not await ledger.record(record.id, paid, payment.scope, principal.account_id, now):

@@ -65,7 +65,11 @@ class DeskController(Controller):
         principal = await current_principal(request)
         this = await desk_dossier(principal, dossier_id)
         if this.possible_duplicate_of is None:
-            raise ProblemError(404, "not_found", detail="no possible duplicate")
+            raise ProblemError(
+                404,
+                "not_found",
+                detail=("Hồ sơ này không có hồ sơ có thể trùng.", "No possible duplicate."),
+            )
         return [this, await desk_dossier(principal, this.possible_duplicate_of)]
 
     @post(

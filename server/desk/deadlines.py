@@ -64,7 +64,10 @@ async def extend(
         raise ProblemError(
             409,
             "no_extended_time",
-            detail=f"{record.procedure_code} has no extended processing time",
+            detail=(
+                f"Thủ tục {record.procedure_code} không có thời hạn gia hạn.",
+                f"{record.procedure_code} has no extended processing time.",
+            ),
         )
     row = (
         await Dossier.select(Dossier.received_at, Dossier.extended_at)
@@ -72,11 +75,9 @@ async def extend(
         .first()
     )
     if row is None or row["received_at"] is None:
-        raise ProblemError(409, "no_receipt_time", detail="the dossier has no time of receipt")
+        raise ProblemError(409, "no_receipt_time")
     if row["extended_at"] is not None:
-        raise ProblemError(
-            409, "already_extended", detail="the processing time was extended already"
-        )
+        raise ProblemError(409, "already_extended")
     old = record.due_date
     new = await due_date_for(row["received_at"], processing, calendar, extended=True)
     reason = payload.reason.strip()
@@ -111,8 +112,12 @@ async def apologise(
         raise ProblemError(
             409,
             "not_overdue",
-            detail="the dossier is not overdue"
-            + (f" (due {promised.isoformat()})" if promised else ""),
+            detail=(
+                f"Ngày hẹn trả kết quả là {_day(promised)}.",
+                f"The result is due on {_day(promised)}.",
+            )
+            if promised
+            else None,
         )
     new = payload.new_date
     if new <= today:

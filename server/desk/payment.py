@@ -61,7 +61,10 @@ def reference_used(reference: str) -> ProblemError:
     return ProblemError(
         409,
         "payment_reference_used",
-        detail=f"payment {reference} is already recorded for another dossier",
+        detail=(
+            f"Khoản thanh toán {reference} đã được ghi cho hồ sơ khác.",
+            f"Payment {reference} is already recorded for another dossier.",
+        ),
     )
 
 
@@ -106,7 +109,11 @@ async def verify_payment(
 
     fee = msgspec.json.decode(row["fee"]) if row["fee"] else {}
     if not isinstance(fee.get("amount"), int):
-        raise ProblemError(409, "not_allowed_in_state", detail="no fee has been requested")
+        raise ProblemError(
+            409,
+            "not_allowed_in_state",
+            detail=("Chưa yêu cầu nộp lệ phí.", "No fee has been requested."),
+        )
     if provider.online:
         found = await procedure_version(row["procedure_code"], row["schema_version"])
         level = found.definition.level if found else None
@@ -126,7 +133,7 @@ async def verify_payment(
         raise ProblemError(
             422,
             "payment_not_verified",
-            detail=exc.message,
+            detail=(f"Khoản thanh toán {reference} không khớp lệ phí của hồ sơ này.", exc.message),
             errors=[FieldError(path="reference", code=exc.reason, message=exc.message)],
         ) from None
     except ProviderUnavailable as exc:

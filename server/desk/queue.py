@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Literal
 
 import msgspec
 from piccolo.query import OrderByRaw
 
+from server.attachments.tables import Upload
 from server.catalog.definition import Text
 from server.catalog.services import procedure_version
 from server.clock import vn_today
@@ -166,6 +168,7 @@ async def desk_dossier(principal: Principal, dossier_id: uuid.UUID) -> DeskDossi
             actor_role=h["actor_role"],
             message=h["message"],
             detail=msgspec.json.decode(h["detail"]),
+            actor_id=h["actor_id"],
         )
         for h in await DossierHistory.select()
         .where(DossierHistory.dossier_id == dossier_id)
@@ -178,6 +181,7 @@ async def desk_dossier(principal: Principal, dossier_id: uuid.UUID) -> DeskDossi
         .order_by(DossierTask.id)
     ]
     today = vn_today()
+    fields = msgspec.json.decode(r["fields"])
     return DeskDossier(
         id=r["id"],
         code=r["code"],
@@ -189,7 +193,7 @@ async def desk_dossier(principal: Principal, dossier_id: uuid.UUID) -> DeskDossi
         state_label=state_text(r["state"]),
         version=r["version"],
         commune_code=r["commune_code"],
-        fields=msgspec.json.decode(r["fields"]),
+        fields=fields,
         submitted_at=r["submitted_at"],
         received_at=r["received_at"],
         due_date=r["due_date"],
@@ -207,4 +211,39 @@ async def desk_dossier(principal: Principal, dossier_id: uuid.UUID) -> DeskDossi
         extended_when=processing.extended_when if processing else None,
         extended_at=r["extended_at"],
         apology_letters=[a.number for a in await apology_letters(dossier_id)],
+        file_names=await file_names(
+            _hashes(fields, history), {r["owner_id"], *(h.actor_id for h in history)}
+        ),
     )
+
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _hashes(fields: dict, history: list[HistoryEntry]) -> set[str]:
+    """The SHA-256s in the answers (attachment lists) and in the history's details."""
+    found: set[str] = set()
+    for value in [*fields.values(), *(h.detail.get("sha256") for h in history)]:
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and _SHA256.match(item):
+                found.add(item)
+    return found
+
+
+async def file_names(hashes: set[str], uploaders: set[uuid.UUID | None]) -> dict[str, str]:
+    """The latest name each file was uploaded with by someone who worked on the
+    dossier (another account's name for the same bytes is not theirs to show), while
+    the server keeps the upload's record."""
+    accounts = [a for a in uploaders if a is not None]
+    if not hashes or not accounts:
+        return {}
+    rows = (
+        await Upload.select(Upload.sha256, Upload.filename)
+        .where(
+            Upload.sha256.is_in(sorted(hashes))
+            & Upload.account_id.is_in(accounts)
+            & (Upload.filename != "")
+        )
+        .order_by(Upload.created_at)
+    )
+    return {r["sha256"]: r["filename"] for r in rows}

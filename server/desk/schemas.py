@@ -40,6 +40,8 @@ class HistoryEntry(msgspec.Struct):
     actor_role: str
     message: str
     detail: dict[str, Any]
+    # Who acted, so that the screen can group one person's run of edits.
+    actor_id: uuid.UUID | None = None
 
 
 class Task(msgspec.Struct):
@@ -81,6 +83,9 @@ class DeskDossier(msgspec.Struct):
     extended_at: dt.datetime | None = None
     # The apology letters issued, by number: /api/dossiers/{id}/apology/{n}
     apology_letters: list[int] = []
+    # The names the files were sent with, by SHA-256, for the files in the answers and
+    # the history (as long as the server keeps the upload's record).
+    file_names: dict[str, str] = {}
 
 
 # -- actions ----------------------------------------------------------------------

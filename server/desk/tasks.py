@@ -18,6 +18,11 @@ from server.identity.principal import Principal
 from server.problems import ProblemError
 from server.settings import Settings
 
+_STATE_WORDS = {
+    "pending": ("chưa được chuyển giao", "not handed over"),
+    "handed_over": ("đã được chuyển giao", "handed over already"),
+    "done": ("đã xong", "done already"),
+}
 _NEXT = {"pending": {"handed_over", "done"}, "handed_over": {"done"}, "done": set()}
 
 
@@ -37,9 +42,20 @@ async def update_task(
             .first()
         )
         if row is None:
-            raise ProblemError(404, "not_found", detail=task)
+            raise ProblemError(
+                404,
+                "not_found",
+                detail=(f"Không có việc liên thông {task}.", f"No linked task {task}."),
+            )
         if update.state not in _NEXT[row["state"]]:
-            raise ProblemError(409, "not_allowed_in_state", detail=f"task {task} is {row['state']}")
+            raise ProblemError(
+                409,
+                "not_allowed_in_state",
+                detail=(
+                    f"Việc liên thông này {_STATE_WORDS[row['state']][0]}.",
+                    f"This linked task is {_STATE_WORDS[row['state']][1]}.",
+                ),
+            )
         now = utcnow()
         reference = update.reference.strip()[:100] or row["reference"]
         await DossierTask.update(

@@ -81,7 +81,7 @@ async def received_marriage(live_server, passwords: dict[str, str]) -> tuple[str
     return str(dossier), code
 
 
-async def desk_page(new_page, live_server, password: str, dossier: str):
+async def desk_page(new_page, live_server, password: str, dossier: str, state: int = 4):
     from playwright.async_api import expect
 
     page = await new_page()
@@ -90,7 +90,7 @@ async def desk_page(new_page, live_server, password: str, dossier: str):
     await page.get_by_test_id("desk-link").click(timeout=15_000)
     await expect(page.get_by_test_id("desk-queue")).to_be_visible(timeout=15_000)
     await page.goto(f"/#/mot-cua/ho-so/{dossier}")
-    await expect(page.locator(".desk-dossier")).to_have_attribute("data-state", "4")
+    await expect(page.locator(".desk-dossier")).to_have_attribute("data-state", str(state))
     return page
 
 
@@ -129,7 +129,9 @@ async def test_the_desk_extends_a_marriage_for_verification(live_server, new_pag
     await expect(page.get_by_test_id("desk-extended")).to_contain_text("5 ngày làm việc")
     history = page.get_by_test_id("desk-history")
     await expect(history.locator("li").last).to_contain_text("Gia hạn để xác minh")
-    await expect(history.locator("li").last).to_contain_text(f"new_due_date: {expected}")
+    await expect(history.locator("li").last).to_contain_text(
+        f"Hạn giải quyết mới: {shown(expected)}"
+    )
     # Once only: the button is gone.
     await expect(actions.locator('button[data-action="extend_for_verification"]')).to_have_count(0)
     await artifacts.screenshot(page, "desk-extended")

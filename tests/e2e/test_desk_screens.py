@@ -221,7 +221,7 @@ async def test_desk_official_works_a_dossier_through_the_screens(
             (today - dt.timedelta(days=1)).isoformat()
         )
         await page.get_by_role("button", name="Xác nhận: Yêu cầu bổ sung giấy tờ").click()
-        await expect(page.get_by_test_id("error-due_date")).to_have_text("the date has passed")
+        await expect(page.get_by_test_id("error-due_date")).to_have_text("Ngày này đã qua")
         await expect(page.locator("#act-request_documents-due_date")).to_have_attribute(
             "aria-invalid", "true"
         )
@@ -294,6 +294,8 @@ async def test_desk_official_works_a_dossier_through_the_screens(
         await page.locator("#act-return_result-tracking_number").fill("EB123456789VN")
         await page.get_by_role("button", name="Xác nhận: Trả kết quả").click()
         await expect(page.locator(".desk-dossier")).to_have_attribute("data-state", "10")
+        # One confirmation, said once.
+        await expect(page.get_by_test_id("desk-done")).to_have_text("Đã trả kết quả.")
         await expect(page.locator(".desk-dossier")).to_contain_text("EB123456789VN")
         assert (await phone.device.pull_all())[first]["state"] == 10
 
@@ -302,6 +304,11 @@ async def test_desk_official_works_a_dossier_through_the_screens(
         duplicate = page.get_by_test_id("desk-duplicate")
         await duplicate.get_by_role("button", name="So sánh hai hồ sơ").click()
         await expect(duplicate.locator("table.compare")).to_contain_text(CHILD)
+        # Side by side by the form's labels and in words, not by paths and codes.
+        compare = duplicate.locator("table.compare")
+        await expect(compare).to_contain_text("Họ, chữ đệm và tên (Người được khai sinh)")
+        await expect(compare).to_contain_text("giay-chung-sinh.jpg")
+        assert "child.full_name" not in await compare.inner_text()
         await artifacts.screenshot(page, "desk-duplicate-side-by-side")
         await duplicate.locator('button[data-action="mark_duplicate"]').click()
         await expect(page.locator(".desk-dossier")).to_have_attribute("data-state", "3")
@@ -332,7 +339,7 @@ async def test_desk_official_works_a_dossier_through_the_screens(
         await page.get_by_role("button", name="Xác nhận: Đã xử lý xong").click()
         await expect(
             page.get_by_test_id("form-complete").get_by_test_id("desk-problem")
-        ).to_contain_text("linked task")
+        ).to_contain_text("Còn 2 việc liên thông chưa xong")
         for task in ("thuong_tru", "bhyt"):
             await (
                 tasks.locator(f'li[data-task="{task}"]')

@@ -1240,6 +1240,9 @@ export interface components {
             extended_when?: components["schemas"]["Text"] | null;
             extended_at?: string | null;
             apology_letters?: number[];
+            file_names?: {
+                [key: string]: string;
+            };
         };
         /** DeviceCredential */
         DeviceCredential: {
@@ -1402,6 +1405,7 @@ export interface components {
             detail: {
                 [key: string]: unknown;
             };
+            actor_id?: string | null;
         };
         /** LinkedTask */
         LinkedTask: {

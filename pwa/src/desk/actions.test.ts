@@ -32,9 +32,33 @@ describe('desk actions', () => {
   it('words the known field errors in the reader\'s language', () => {
     expect(errorText({ code: 'not_a_working_day', message: 'the new date must be a working day' }, 'vi')).toBe('Ngày hẹn mới phải là ngày làm việc');
     expect(errorText({ code: 'not_a_working_day', message: 'x' }, 'en')).toBe('The new date must be a working day');
-    expect(errorText({ code: 'date_in_past', message: 'the date has passed' }, 'vi')).toBe('the date has passed');
+    expect(errorText({ code: 'date_in_past', message: 'the date has passed' }, 'vi')).toBe('Ngày này đã qua');
     const mapped = problemByField({ title: 'Dữ liệu chưa hợp lệ', errors: [{ path: 'reason', code: 'required', message: 'a reason is required' }] }, spec('apologise').fields, 'vi');
     expect(mapped.byField).toEqual({ reason: 'Chưa nhập' });
+  });
+
+  it('never shows the server\'s English to a Vietnamese reader', () => {
+    // msgspec's own words for a missing field (the request for documents sent empty).
+    const missing = { path: 'documents', code: 'required', message: 'Object missing required field `documents`' };
+    const mapped = problemByField({ title: 'Dữ liệu chưa hợp lệ', status: 422, errors: [missing] }, spec('request_documents').fields, 'vi');
+    expect(mapped.byField).toEqual({ documents: 'Chưa nhập' });
+    expect(mapped.general).toEqual(['Giấy tờ cần bổ sung (mỗi dòng một loại): Chưa nhập']);
+    // A wrong type, and a code this app does not know: in Vietnamese all the same.
+    const wrongType = { path: '$.amount', code: 'invalid', message: 'Expected `int`, got `str` - at `$.amount`' };
+    expect(problemByField({ title: '', status: 422, errors: [wrongType] }, spec('request_fee').fields, 'vi')).toEqual({
+      byField: { amount: 'Giá trị không hợp lệ' },
+      general: ['Số tiền (đồng): Giá trị không hợp lệ'],
+    });
+    expect(errorText({ code: 'something_new', message: 'some English' }, 'vi')).toBe('Giá trị không hợp lệ');
+    expect(errorText({ code: 'something_new', message: 'some English' }, 'en')).toBe('some English');
+  });
+
+  it('confirms each action with one sentence of its own', () => {
+    for (const a of ACTIONS) {
+      expect(a.done[0]).toMatch(/^Đã .*\.$/);
+      expect(a.done[0]).not.toContain(a.label[0] + ':');
+    }
+    expect(spec('return_result').done[0]).toBe('Đã trả kết quả.');
   });
 
   it('takes the states of each action from the server table (sync/states.json)', () => {
@@ -78,7 +102,7 @@ describe('desk actions', () => {
       { title: 'Dữ liệu chưa hợp lệ', errors: [{ path: 'due_date', code: 'date_in_past', message: 'the date has passed' }, { path: 'other', message: 'x' }] },
       fields,
     );
-    expect(mapped).toEqual({ byField: { due_date: 'the date has passed' }, general: ['other: x'] });
+    expect(mapped).toEqual({ byField: { due_date: 'Ngày này đã qua' }, general: ['Hạn bổ sung: Ngày này đã qua', 'Giá trị không hợp lệ'] });
   });
 });
 

@@ -49,6 +49,8 @@ export function allowedIn(action: string): readonly number[] {
 export interface ActionSpec {
   action: DeskAction;
   label: Words;
+  /** The one sentence that confirms it was done. */
+  done: Words;
   tone: 'primary' | 'secondary' | 'danger';
   /** The states it is allowed in. */
   states: readonly number[];
@@ -85,12 +87,12 @@ const MESSAGE: FormField = { name: 'message', kind: 'textarea', label: ['Lời n
 const REASON: FormField = { name: 'reason', kind: 'textarea', label: ['Lý do', 'Reason'] };
 
 const FORMS: readonly Omit<ActionSpec, 'states'>[] = [
-  { action: 'receive', label: ['Tiếp nhận', 'Receive'], tone: 'primary', fields: [MESSAGE] },
-  { action: 'refuse', label: ['Từ chối tiếp nhận', 'Refuse'], tone: 'danger', fields: [REASON] },
-  { action: 'start', label: ['Bắt đầu xử lý', 'Start processing'], tone: 'primary', fields: [MESSAGE] },
+  { action: 'receive', label: ['Tiếp nhận', 'Receive'], done: ['Đã tiếp nhận hồ sơ.', 'The dossier is received.'], tone: 'primary', fields: [MESSAGE] },
+  { action: 'refuse', label: ['Từ chối tiếp nhận', 'Refuse'], done: ['Đã từ chối tiếp nhận hồ sơ.', 'The dossier is refused.'], tone: 'danger', fields: [REASON] },
+  { action: 'start', label: ['Bắt đầu xử lý', 'Start processing'], done: ['Đã bắt đầu xử lý hồ sơ.', 'Processing has started.'], tone: 'primary', fields: [MESSAGE] },
   {
     action: 'request_documents',
-    label: ['Yêu cầu bổ sung giấy tờ', 'Request more documents'],
+    label: ['Yêu cầu bổ sung giấy tờ', 'Request more documents'], done: ['Đã gửi yêu cầu bổ sung giấy tờ.', 'The request for documents is sent.'],
     tone: 'secondary',
     fields: [
       { name: 'documents', kind: 'lines', label: ['Giấy tờ cần bổ sung (mỗi dòng một loại)', 'Documents needed (one per line)'] },
@@ -100,7 +102,7 @@ const FORMS: readonly Omit<ActionSpec, 'states'>[] = [
   },
   {
     action: 'request_fee',
-    label: ['Yêu cầu nộp lệ phí', 'Request the fee'],
+    label: ['Yêu cầu nộp lệ phí', 'Request the fee'], done: ['Đã gửi yêu cầu nộp lệ phí.', 'The fee is requested.'],
     tone: 'secondary',
     fields: [
       { name: 'amount', kind: 'amount', label: ['Số tiền (đồng)', 'Amount (đồng)'] },
@@ -118,7 +120,7 @@ const FORMS: readonly Omit<ActionSpec, 'states'>[] = [
   },
   {
     action: 'record_payment',
-    label: ['Ghi nhận đã nộp lệ phí', 'Record the payment'],
+    label: ['Ghi nhận đã nộp lệ phí', 'Record the payment'], done: ['Đã ghi nhận nộp lệ phí.', 'The payment is recorded.'],
     tone: 'primary',
     fields: [
       {
@@ -131,10 +133,10 @@ const FORMS: readonly Omit<ActionSpec, 'states'>[] = [
       { name: 'reference', kind: 'text', label: ['Số biên lai hoặc mã giao dịch', 'Receipt number or transaction reference'] },
     ],
   },
-  { action: 'stop', label: ['Dừng xử lý', 'Stop processing'], tone: 'danger', fields: [REASON] },
+  { action: 'stop', label: ['Dừng xử lý', 'Stop processing'], done: ['Đã dừng xử lý hồ sơ.', 'Processing is stopped.'], tone: 'danger', fields: [REASON] },
   {
     action: 'complete',
-    label: ['Đã xử lý xong', 'Done'],
+    label: ['Đã xử lý xong', 'Done'], done: ['Đã xử lý xong hồ sơ.', 'The dossier is done.'],
     tone: 'primary',
     fields: [
       { name: 'register_number', kind: 'text', label: ['Số đăng ký (sổ hộ tịch)', 'Register number'] },
@@ -144,7 +146,7 @@ const FORMS: readonly Omit<ActionSpec, 'states'>[] = [
   },
   {
     action: 'return_result',
-    label: ['Trả kết quả', 'Return the result'],
+    label: ['Trả kết quả', 'Return the result'], done: ['Đã trả kết quả.', 'The result is returned.'],
     tone: 'primary',
     fields: [
       {
@@ -159,11 +161,11 @@ const FORMS: readonly Omit<ActionSpec, 'states'>[] = [
       { name: 'tracking_number', kind: 'text', label: ['Số vận đơn bưu chính', 'Postal tracking number'], when: (v) => v.method === 'post' },
     ],
   },
-  { action: 'accept_withdrawal', label: ['Chấp nhận rút hồ sơ', 'Accept the withdrawal'], tone: 'danger', fields: [MESSAGE] },
-  { action: 'message', label: ['Nhắn cho người nộp', 'Message the applicant'], tone: 'secondary', fields: [{ ...REASON, label: ['Nội dung', 'Message'] }] },
+  { action: 'accept_withdrawal', label: ['Chấp nhận rút hồ sơ', 'Accept the withdrawal'], done: ['Đã chấp nhận rút hồ sơ.', 'The withdrawal is accepted.'], tone: 'danger', fields: [MESSAGE] },
+  { action: 'message', label: ['Nhắn cho người nộp', 'Message the applicant'], done: ['Đã gửi tin nhắn cho người nộp.', 'The message is sent.'], tone: 'secondary', fields: [{ ...REASON, label: ['Nội dung', 'Message'] }] },
   {
     action: 'extend_for_verification',
-    label: ['Gia hạn để xác minh', 'Extend to verify'],
+    label: ['Gia hạn để xác minh', 'Extend to verify'], done: ['Đã gia hạn.', 'Extended.'],
     tone: 'secondary',
     fields: [{ ...REASON, label: ['Lý do gia hạn (cần xác minh gì)', 'Why (what must be verified)'] }],
     // Once, and only for a procedure with an extended time (marriage, recognition, …).
@@ -171,7 +173,7 @@ const FORMS: readonly Omit<ActionSpec, 'states'>[] = [
   },
   {
     action: 'apologise',
-    label: ['Xin lỗi và hẹn lại ngày trả', 'Apologise and set a new date'],
+    label: ['Xin lỗi và hẹn lại ngày trả', 'Apologise and set a new date'], done: ['Đã lập phiếu xin lỗi.', 'Apology letter issued.'],
     tone: 'secondary',
     fields: [
       { ...REASON, label: ['Lý do chậm trễ', 'Why it is late'] },
@@ -190,17 +192,33 @@ export function allowedActions(state: number, dossier: DossierFacts = {}): Actio
 /** The server's field error codes in words, [vi, en]; others are shown as the server wrote them. */
 const ERROR_WORDS: Record<string, Words> = {
   required: ['Chưa nhập', 'Required'],
+  invalid: ['Giá trị không hợp lệ', 'Not a valid value'],
   too_long: ['Quá dài', 'Too long'],
+  too_small: ['Không được nhỏ hơn 0', 'Must be 0 or more'],
+  date_in_past: ['Ngày này đã qua', 'This date has passed'],
+  attachment_not_uploaded: ['Tệp chưa được tải lên, hãy chọn lại tệp', 'The file was not uploaded; choose it again'],
+  unknown_dossier: ['Không tìm thấy hồ sơ này', 'No such dossier'],
+  online_payment_not_offered: ['Lệ phí của hồ sơ này không nộp trực tuyến được', "This dossier's fee cannot be paid online"],
+  not_verified: ['Không xác nhận được khoản thanh toán này', 'This payment could not be confirmed'],
+  unknown_reference: ['Không có giao dịch với mã này', 'No transaction has this reference'],
+  amount_mismatch: ['Số tiền đã nộp không khớp lệ phí', 'The amount paid differs from the fee'],
+  not_paid: ['Giao dịch chưa được thanh toán', 'The transaction is not paid'],
+  paid_for_another_dossier: ['Giao dịch này nộp cho hồ sơ khác', 'This transaction paid another dossier'],
   not_after_today: ['Ngày hẹn mới phải sau hôm nay', 'The new date must be after today'],
   not_a_working_day: ['Ngày hẹn mới phải là ngày làm việc', 'The new date must be a working day'],
   too_far: ['Ngày hẹn mới quá xa', 'The new date is too far ahead'],
 };
 
-/** A field error in the reader's language when its code is known. */
-export function errorText(error: { code?: string; message?: string }, language: 'vi' | 'en'): string {
+/**
+ * A field error in the reader's language. The server's `message` is English for
+ * developers (msgspec's "Object missing required field …"): it is shown only in
+ * English, and only for a code the app does not know.
+ */
+export function errorText(error: { code?: string | null; message?: string }, language: 'vi' | 'en'): string {
   const words = error.code ? ERROR_WORDS[error.code] : undefined;
   if (words) return language === 'vi' ? words[0] : words[1];
-  return error.message || error.code || '';
+  const fallback = ERROR_WORDS.invalid!;
+  return language === 'vi' ? fallback[0] : error.message || fallback[1];
 }
 
 /** The form's starting values: the first choice of each choice field. */
@@ -259,15 +277,24 @@ export function fieldOfError(error: { path?: string; message?: string }, fields:
   return missing && names.has(missing) ? missing : null;
 }
 
-/** The problem's field errors by form field, and what names no field (shown above the form). */
-export function problemByField(problem: Problem, fields: readonly { name: string }[], language: 'vi' | 'en' = 'vi'): { byField: Record<string, string>; general: string[] } {
+/**
+ * The problem's field errors by form field, and the lines for above the form: each
+ * error again with its field's label ("Hạn bổ sung: Ngày này đã qua"), so that the
+ * box names what is wrong; one that names no field of the form, in words alone.
+ */
+export function problemByField(
+  problem: Problem,
+  fields: readonly { name: string; label?: Words }[],
+  language: 'vi' | 'en' = 'vi',
+): { byField: Record<string, string>; general: string[] } {
   const byField: Record<string, string> = {};
   const general: string[] = [];
   for (const e of problem.errors ?? []) {
     const field = fieldOfError(e, fields);
     const text = errorText(e, language);
+    const label = fields.find((f) => f.name === field)?.label;
     if (field) byField[field] = byField[field] ? `${byField[field]}; ${text}` : text;
-    else general.push(e.path ? `${e.path}: ${text}` : text);
+    general.push(label ? `${language === 'vi' ? label[0] : label[1]}: ${text}` : text);
   }
   return { byField, general };
 }

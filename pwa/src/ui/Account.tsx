@@ -4,9 +4,11 @@
 import { useState } from 'preact/hooks';
 import { ApiError, NetworkError } from '../api/http';
 import type { SessionInfo } from '../api/types';
-import { changed, counts, device, getDb, online, session, syncMeta, syncNow } from '../app';
-import { addPasskey, forgetEverything, passkeySignIn, passwordSignIn, registerAccount, registerDevice, signOutServer } from '../auth';
-import { t } from '../i18n';
+import { changed, communes, counts, device, getDb, online, session, syncMeta, syncNow } from '../app';
+import { addPasskey, deviceKind, forgetEverything, passkeySignIn, passwordSignIn, registerAccount, registerDevice, signOutServer } from '../auth';
+import { formatTime, t } from '../i18n';
+import { communeName } from '../placeNames';
+import { roleName } from '../roleNames';
 import { Captcha } from './Captcha';
 
 function problemText(e: unknown): string {
@@ -17,6 +19,17 @@ function problemText(e: unknown): string {
   }
   if (e instanceof Error && e.name === 'NotAllowedError') return t('Đã hủy xác thực bằng passkey.', 'The passkey prompt was cancelled.');
   return e instanceof Error ? e.message : String(e);
+}
+
+/** "Máy này (Chrome trên Android), thêm vào tài khoản lúc 16:54 03/12/2026": the
+ *  device as the person knows it; its id is for the server only. */
+function thisDeviceText(registeredAt: string | undefined): string {
+  const { browser, platform } = deviceKind();
+  const kind = browser && platform ? t(` (${browser} trên ${platform})`, ` (${browser} on ${platform})`) : '';
+  const when = registeredAt ? formatTime(registeredAt) : '';
+  return when
+    ? t(`Máy này${kind}, thêm vào tài khoản lúc ${when}`, `This device${kind}, added to the account ${when}`)
+    : t(`Máy này${kind}`, `This device${kind}`);
 }
 
 async function afterSignIn(info: SessionInfo): Promise<void> {
@@ -146,6 +159,8 @@ function Register() {
 export function AccountPage() {
   const dev = device.value;
   const [message, setMessage] = useState<string | null>(null);
+  // Officials belong to a commune; without the stored list its name is left out, not its code shown.
+  const place = communeName(dev?.commune_code, communes.value);
   if (dev && !syncMeta.value.needs_sign_in) {
     return (
       <div>
@@ -154,12 +169,12 @@ export function AccountPage() {
           <p>
             <strong>{dev.full_name}</strong> ({dev.email})
           </p>
-          <p class="muted">
-            {t('Vai trò', 'Role')}: {dev.role}
-            {dev.commune_code ? ` · ${dev.commune_code}` : ''}
+          <p class="muted" data-testid="account-role">
+            {t('Vai trò', 'Role')}: {roleName(dev.role)}
+            {place ? ` · ${place}` : ''}
           </p>
-          <p class="muted small">
-            {t('Thiết bị', 'Device')}: {dev.device_id}
+          <p class="muted small" data-testid="account-device">
+            {thisDeviceText(dev.registered_at)}
           </p>
           {session.value && (
             <button

@@ -116,7 +116,7 @@ export function App() {
         {!openFailure.value && <SyncBar />}
       </div>
       <NoteLine showNotices={unreadNotices.value.length > 0 && showsDossierNoticeBar(dev?.role)} />
-      {route.value.path === '/' && <AtRiskNote class="no-print" />}
+      <AtRiskNote class="no-print" />
       <main id="main" data-ready={ready.value ? 'true' : 'false'} data-attention={attention.value}>
         {ready.value ? <Page /> : openFailure.value ? <OpenFailure reason={openFailure.value} /> : <p class="muted">{t('Đang mở…', 'Opening…')}</p>}
       </main>

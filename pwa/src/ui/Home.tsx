@@ -1,7 +1,8 @@
 import { useEffect } from 'preact/hooks';
-import { changed, device, dossiers, getDb, notices, startDraft, unreadNotices } from '../app';
+import { catalog, changed, device, dossiers, getDb, notices, online, startDraft, unreadNotices } from '../app';
 import type { LocalDossier } from '../db';
 import { displayCode } from '../codes';
+import { procedureName } from '../procedureNames';
 import { dossierTitle } from '../formModel';
 import { formatTime, lang, t } from '../i18n';
 import { navigate, route } from '../router';
@@ -12,7 +13,7 @@ function DossierItem({ d }: { d: LocalDossier }) {
     <li>
       <a href={`#/ho-so/${d.id}`} class="dossier-item">
         <strong>{dossierTitle(d.answers) || t('(chưa có tên)', '(no name yet)')}</strong>
-        <span class="muted small">{d.procedure_code}</span>
+        <span class="muted small">{procedureName(d.procedure_code, catalog.value)}</span>
         <span class={`pill ${stateClass(d.state)}`}>{d.submit_queued ? t('Chờ gửi', 'Waiting to send') : stateLabel(d.state, lang.value)}</span>
         {d.code && <span class="small code-inline">{displayCode(d.code)}</span>}
         {(d.conflicts?.length ?? 0) > 0 && <span class="badge danger">{t('Cần chọn', 'Choose')}</span>}
@@ -56,7 +57,10 @@ export function Home() {
             ))}
           </ul>
         ) : (
-          <p class="muted">{t('Chưa có bản nháp. Bạn có thể làm hồ sơ cả khi không có mạng.', 'No drafts. You can prepare a dossier even offline.')}</p>
+          <p class="muted">
+            {/* Offline, the line under the bar says so already. */}
+            {online.value ? t('Chưa có bản nháp. Bạn có thể làm hồ sơ cả khi không có mạng.', 'No drafts. You can prepare a dossier even offline.') : t('Chưa có bản nháp.', 'No drafts.')}
+          </p>
         )}
       </section>
       <section>

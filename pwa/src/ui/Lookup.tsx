@@ -5,6 +5,7 @@ import { useState } from 'preact/hooks';
 import { api, dataOf } from '../api/http';
 import type { LookupResult } from '../api/types';
 import { displayCode, parseCode } from '../codes';
+import { shortReference } from '../dossierNames';
 import { online } from '../app';
 import { formatDate, formatTime, t, tx } from '../i18n';
 import { Captcha } from './Captcha';
@@ -66,7 +67,7 @@ export function LookupPage({ initialCode, initialId }: { initialCode: string; in
         />
         {parsed?.ok && <p class="hint">{displayCode(parsed.code)} ✓</p>}
         {local && <p class="error">{local}</p>}
-        {id && !code.trim() && <p class="hint">{t('Tra cứu theo biên nhận', 'Looking up by receipt')}: {id}</p>}
+        {id && !code.trim() && <p class="hint">{t('Tra cứu theo biên nhận', 'Looking up by receipt')} {shortReference(id)}</p>}
         {online.value ? (
           <Captcha onChallenge={setCaptchaId} answer={answer} onAnswer={setAnswer} nonce={nonce} />
         ) : (

@@ -8,6 +8,7 @@ import { displayCode } from '../codes';
 import type { ReservedCode } from '../db';
 import { dossierTitle } from '../formModel';
 import { lang, t } from '../i18n';
+import { communeName } from '../placeNames';
 import { reserveCodes, unusedCodes } from '../outreach';
 import { navigate } from '../router';
 import { State, stateLabel } from '../states';
@@ -44,9 +45,15 @@ export function OutreachPage({ next }: { next: boolean }) {
   const pending = counts.value.pending;
   const total = startPending ?? pending;
   const syncing = loopStatus.value.phase === 'syncing';
+  const place = communeName(dev.commune_code, communes.value);
   return (
     <div>
       <h1>{t('Đăng ký khai sinh lưu động', 'Mobile birth registration')}</h1>
+      {place && (
+        <p class="muted" data-testid="outreach-commune">
+          {t('Hồ sơ của', 'Dossiers of')} {place}
+        </p>
+      )}
       <div class="card">
         <p>
           {t('Mã đã giữ trước, chưa dùng', 'Reserved codes left')}: <strong data-testid="codes-left">{codes.length}</strong>

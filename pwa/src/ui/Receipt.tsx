@@ -4,6 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { communes, dossiers, loopStatus, outbox } from '../app';
 import { displayCode } from '../codes';
+import { shortReference } from '../dossierNames';
 import { dossierTitle } from '../formModel';
 import { displayDateOrYear } from '../forms/dates';
 import { formatTime, lang, t } from '../i18n';
@@ -23,7 +24,8 @@ export function QrCode({ text }: { text: string }) {
       live = false;
     };
   }, [text]);
-  return <div class="qr" data-testid="qr" role="img" aria-label={text} dangerouslySetInnerHTML={svg ? { __html: svg } : undefined} />;
+  // Named by what it is for: read aloud, the address inside it is only a long id.
+  return <div class="qr" data-testid="qr" role="img" aria-label={t('Mã QR để tra cứu hồ sơ này', 'QR code to look this dossier up')} dangerouslySetInnerHTML={svg ? { __html: svg } : undefined} />;
 }
 
 export function ReceiptPage({ id }: { id: string }) {
@@ -51,9 +53,12 @@ export function ReceiptPage({ id }: { id: string }) {
           <p class="muted">{t('Mã hồ sơ có khi đồng bộ; mã QR dưới đây vẫn tra cứu được hồ sơ.', 'The code comes with the sync; the QR below already finds the dossier.')}</p>
         )}
         <QrCode text={lookupUrl(code, d.id)} />
-        <p class="small muted">
-          {t('Mã biên nhận', 'Receipt id')}: {d.id}
-        </p>
+        {/* Without a code yet, a short reference to read out; with one, the code above says it all. */}
+        {!code && (
+          <p class="small muted" data-testid="receipt-reference">
+            {t('Số tham chiếu', 'Reference')}: {shortReference(d.id)}
+          </p>
+        )}
         <p>
           {waiting ? t('Chưa gửi lên máy chủ (sẽ gửi khi có mạng).', 'Not on the server yet (goes out when online).') : stateLabel(d.state, lang.value)}
           {loopStatus.value.phase === 'syncing' && ` · ${t('đang đồng bộ', 'syncing')}`}

@@ -1,7 +1,8 @@
 // Sync status, always at hand: what waits, when the last sync succeeded, what needs
 // attention; the details page lists refused changes with their reasons and data.
 
-import { attention, changed, counts, device, dossiers, getDb, loopStatus, online, outbox, persisted, putBackRefused, refusedCount, refusedFiles, syncMeta, syncNow, unsyncedWork, waitingFiles } from '../app';
+import { attention, changed, counts, device, dossiers, getDb, loopStatus, needsSignIn, online, outbox, persisted, putBackRefused, refusedCount, refusedFiles, syncMeta, syncNow, unsyncedWork, waitingFiles } from '../app';
+import { atRiskNoteShown } from './AtRiskNote';
 import type { Reason } from '../api/types';
 import { atRiskText } from '../atRisk';
 import { FreeSpace } from './FreeSpace';
@@ -11,6 +12,8 @@ import { labelOf } from './Review';
 import { useProcedure } from './useProcedure';
 import { dismissRejected } from '../outbox';
 import { formatTime, t } from '../i18n';
+import { shortReference } from '../dossierNames';
+import { displayCode } from '../codes';
 import { dossierTitle } from '../formModel';
 import { dismissPutBackRefusal } from '../recovery';
 import { lastRecoveryText, recoveringText, syncOutcomeText } from '../syncStatus';
@@ -19,11 +22,10 @@ export function SyncBar() {
   const c = counts.value;
   const meta = syncMeta.value;
   const phase = loopStatus.value.phase;
-  const needsSignIn = !device.value || meta.needs_sign_in || phase === 'signed_out';
   // Refusals are said in the text already; the badge counts what else needs the person.
   const others = attention.value - refusedCount.value;
+  // Being offline is said once, on the line below the bar (App's NoteLine).
   const parts: string[] = [];
-  parts.push(online.value ? '' : t('Ngoại tuyến', 'Offline'));
   // Said first: the bar is one line, and this is what the person needs to know now.
   if (meta.recovering) parts.push(recoveringText());
   parts.push(c.pending ? t(`${c.pending} thay đổi chờ gửi`, `${c.pending} change(s) waiting`) : t('Không có gì chờ gửi', 'Nothing waiting'));
@@ -39,10 +41,47 @@ export function SyncBar() {
       data-refused={refusedCount.value}
     >
       <span>{parts.filter(Boolean).join(' · ')}</span>
-      {needsSignIn && c.pending > 0 && <span class="badge">{t('Đăng nhập để gửi', 'Sign in to send')}</span>}
+      {needsSignIn.value && c.pending > 0 && !atRiskNoteShown() && <span class="badge">{t('Đăng nhập để gửi', 'Sign in to send')}</span>}
       {others > 0 && <span class="badge danger">{t(`${others} cần chú ý`, `${others} need attention`)}</span>}
     </a>
   );
+}
+
+/** How these lists name a dossier: the people it is about, else its code, else a short
+ *  reference; never its id. */
+function bareName(d: LocalDossier | undefined, id: string): string {
+  const title = d ? dossierTitle(d.answers) : '';
+  if (title) return `\u201c${title}\u201d`;
+  return d?.code ? displayCode(d.code) : shortReference(id);
+}
+
+/** "hồ sơ “Nguyễn Minh Khang”", "hồ sơ 3F9A C21E". */
+function listName(d: LocalDossier | undefined, id: string): string {
+  const name = bareName(d, id);
+  return t(`hồ sơ ${name}`, `dossier ${name}`);
+}
+
+// {d}: the dossier with its noun ("hồ sơ “Khang”"); {x}: its name alone.
+const WAITING_TEXT: Record<string, [string, string]> = {
+  create_draft: ['Tạo {d}', 'Start {d}'],
+  edit_draft: ['Sửa thông tin {d}', 'Changes to {d}'],
+  attach: ['Đính kèm tệp vào {d}', 'A file attached to {d}'],
+  detach: ['Bỏ tệp khỏi {d}', 'A file removed from {d}'],
+  submit: ['Nộp {d}', 'Send {d}'],
+  withdraw: ['Xin rút {d}', 'Ask to withdraw {d}'],
+  answer_supplement: ['Bổ sung giấy tờ cho {d}', 'Documents added to {d}'],
+  resolve_conflict: ['Chọn giá trị cho {d}', 'Choices made for {d}'],
+  rate: ['Đánh giá {d}', 'Rating of {d}'],
+  delete_draft: ['Xóa bản nháp {x}', 'Delete the draft {x}'],
+};
+
+/** A change waiting to go, as a sentence: what, to which dossier, when it was made. */
+function waitingText(item: OutboxItem, d: LocalDossier | undefined): string {
+  const [vi, en] = WAITING_TEXT[item.kind] ?? ['Thay đổi {d}', 'A change to {d}'];
+  const x = bareName(d, item.dossier_id);
+  const fill = (template: string, noun: string) => template.replace('{d}', `${noun} ${x}`).replace('{x}', x);
+  const when = formatTime(item.client_time);
+  return t(`${fill(vi, 'hồ sơ')} (lúc ${when})`, `${fill(en, 'dossier')} (${when})`);
 }
 
 function kindText(item: OutboxItem): string {
@@ -119,7 +158,7 @@ export function RejectedList({ dossierId }: { dossierId?: string }) {
           const d = dossiers.value.find((x) => x.id === item.dossier_id);
           return (
             <li key={item.seq}>
-              <strong>{kindText(item)}</strong> — <a href={`#/ho-so/${item.dossier_id}`}>{(d && dossierTitle(d.answers)) || item.dossier_id.slice(0, 8)}</a>
+              <strong>{kindText(item)}</strong> — <a href={`#/ho-so/${item.dossier_id}`}>{listName(d, item.dossier_id)}</a>
               <Reasons item={item} dossier={d} />
               <GotIt dismiss={() => dismissRejected(getDb(), item.seq)} />
             </li>
@@ -157,7 +196,7 @@ export function PutBackRefused() {
       <ul>
         {list.map((d) => (
           <li key={d.id}>
-            <a href={`#/ho-so/${d.id}`}>{dossierTitle(d.answers) || d.code || d.id.slice(0, 8)}</a>
+            <a href={`#/ho-so/${d.id}`}>{listName(d, d.id)}</a>
             <ul>
               {d.put_back_refused!.reasons.map((r, i) => (
                 <li key={i}>{reasonText(r)}</li>
@@ -188,7 +227,7 @@ export function RefusedFiles() {
               .map((d) => (
                 <span key={d.id}>
                   {' '}
-                  — <a href={`#/ho-so/${d.id}`}>{dossierTitle(d.answers) || d.id.slice(0, 8)}</a>
+                  — <a href={`#/ho-so/${d.id}`}>{listName(d, d.id)}</a>
                 </span>
               ))}
           </li>
@@ -224,8 +263,10 @@ export function SyncPage() {
           </p>
         )}
         {(!device.value || meta.needs_sign_in) && (
-          <p class="warning">
-            {t('Cần đăng nhập để gửi hồ sơ. Không có gì bị mất.', 'Sign in to send. Nothing is lost.')} <a href="#/tai-khoan">{t('Đăng nhập', 'Sign in')}</a>
+          <p class="warning" data-testid="sign-in-to-send">
+            {/* "Nothing is lost" only where the browser keeps it for sure; else the note below says what could be. */}
+            {atRisk ? t('Cần đăng nhập để gửi hồ sơ.', 'Sign in to send.') : t('Cần đăng nhập để gửi hồ sơ. Không có gì bị mất.', 'Sign in to send. Nothing is lost.')}{' '}
+            <a href="#/tai-khoan">{t('Đăng nhập', 'Sign in')}</a>
           </p>
         )}
         {atRisk && (
@@ -234,7 +275,8 @@ export function SyncPage() {
             {t('Hãy cài ứng dụng vào màn hình chính và đồng bộ thường xuyên.', 'Install the app to the home screen and sync often.')}
           </p>
         )}
-        {waitingFiles.value > 0 && <p>{t(`${waitingFiles.value} tệp đính kèm chờ gửi`, `${waitingFiles.value} file(s) waiting to upload`)}</p>}
+        {/* The note above counts the waiting files already. */}
+        {waitingFiles.value > 0 && !atRisk && <p>{t(`${waitingFiles.value} tệp đính kèm chờ gửi`, `${waitingFiles.value} file(s) waiting to upload`)}</p>}
         <button type="button" class="primary" disabled={!online.value || status.phase === 'syncing'} onClick={() => void syncNow('button')}>
           {status.phase === 'syncing' ? t('Đang đồng bộ…', 'Syncing…') : t('Đồng bộ ngay', 'Sync now')}
         </button>
@@ -249,8 +291,8 @@ export function SyncPage() {
           {pending.map((i) => {
             const d = dossiers.value.find((x) => x.id === i.dossier_id);
             return (
-              <li key={i.seq}>
-                #{i.seq} {kindText(i)} — {(d && dossierTitle(d.answers)) || i.dossier_id.slice(0, 8)} <span class="muted small">{formatTime(i.client_time)}</span>
+              <li key={i.seq} data-testid="waiting-change">
+                {waitingText(i, d)}
               </li>
             );
           })}

@@ -11,6 +11,7 @@ import { allowedActions, type ActionSpec } from '../../desk/actions';
 import { act, fetchDeskDossier, fetchDuplicatePair, updateTask, type ActionResult, type DeskDossier, type DeskTask } from '../../desk/api';
 import { fieldVisible, sectionVisible, valueText } from '../../formModel';
 import type { Field, JsonValue, Schema } from '../../forms/types';
+import { actorName, fieldLabel, formField, groupHistory, lineDetails, lineTitle, entryDetails, entryTitle, type HistoryLine, type HistoryNames } from '../../desk/history';
 import { formatDate, formatTime, lang, t, tx } from '../../i18n';
 import { State, stateLabel } from '../../states';
 import { useProcedure } from '../useProcedure';
@@ -19,34 +20,6 @@ import { ProblemBox, StatePill } from './common';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 const isFileList = (v: unknown): v is string[] => Array.isArray(v) && v.length > 0 && v.every((h) => typeof h === 'string' && SHA256.test(h));
-
-const HISTORY_WORDS: Record<string, [string, string]> = {
-  create_draft: ['Tạo hồ sơ', 'Created'],
-  edit_draft: ['Sửa hồ sơ', 'Edited'],
-  attach: ['Đính kèm tệp', 'File attached'],
-  detach: ['Bỏ tệp', 'File removed'],
-  submit: ['Nộp hồ sơ', 'Submitted'],
-  withdraw: ['Yêu cầu rút hồ sơ', 'Withdrawal asked'],
-  answer_supplement: ['Bổ sung giấy tờ', 'Documents supplied'],
-  rate: ['Đánh giá', 'Rated'],
-  receive: ['Tiếp nhận', 'Received'],
-  refuse: ['Từ chối tiếp nhận', 'Refused'],
-  start: ['Bắt đầu xử lý', 'Processing started'],
-  request_documents: ['Yêu cầu bổ sung', 'Documents requested'],
-  request_fee: ['Yêu cầu nộp lệ phí', 'Fee requested'],
-  record_payment: ['Ghi nhận nộp lệ phí', 'Payment recorded'],
-  stop: ['Dừng xử lý', 'Stopped'],
-  complete: ['Xử lý xong', 'Done'],
-  return_result: ['Trả kết quả', 'Result returned'],
-  accept_withdrawal: ['Chấp nhận rút hồ sơ', 'Withdrawal accepted'],
-  message: ['Tin nhắn', 'Message'],
-  mark_duplicate: ['Đánh dấu trùng', 'Marked duplicate'],
-  mark_not_duplicate: ['Không trùng', 'Not a duplicate'],
-  extend_for_verification: ['Gia hạn để xác minh', 'Extended to verify'],
-  apologise: ['Xin lỗi và hẹn lại ngày trả', 'Apology and new date'],
-  task_handed_over: ['Chuyển giao việc liên thông', 'Linked task handed over'],
-  task_done: ['Việc liên thông xong', 'Linked task done'],
-};
 
 const AGENCIES: Record<string, [string, string]> = {
   police: ['Công an', 'Police'],
@@ -65,17 +38,16 @@ function words(map: Record<string, [string, string]>, key: string): string {
   return w ? t(w[0], w[1]) : key;
 }
 
-/** What the last action did, in words, for the line above the dossier. */
+/** What the last action did: one sentence, with the new date where there is one. */
 function doneText(spec: ActionSpec, result: ActionResult): string {
-  const base = `${t(spec.label[0], spec.label[1])}: ${t('xong', 'done')} – ${stateLabel(result.state, lang.value)}.`;
+  const done = t(spec.done[0], spec.done[1]);
   if (spec.action === 'receive' && result.appointment_date) {
-    return `${t('Đã tiếp nhận.', 'Received.')} ${t('Ngày hẹn trả kết quả', 'Appointment date')}: ${formatDate(result.appointment_date)}.`;
+    return `${done} ${t('Ngày hẹn trả kết quả', 'Appointment date')}: ${formatDate(result.appointment_date)}.`;
   }
   if ((spec.action === 'extend_for_verification' || spec.action === 'apologise') && result.appointment_date) {
-    const head = spec.action === 'apologise' ? t('Đã lập phiếu xin lỗi.', 'Apology letter issued.') : t('Đã gia hạn.', 'Extended.');
-    return `${head} ${t('Ngày hẹn trả kết quả mới', 'New appointment date')}: ${formatDate(result.appointment_date)}.`;
+    return `${done} ${t('Ngày hẹn trả kết quả mới', 'New appointment date')}: ${formatDate(result.appointment_date)}.`;
   }
-  return base;
+  return done;
 }
 
 export function DossierScreen({ dev, id }: { dev: DeviceRecord; id: string }) {
@@ -195,33 +167,9 @@ export function DossierScreen({ dev, id }: { dev: DeviceRecord; id: string }) {
 
       <FieldsCard dossier={dossier} />
 
-      <section class="card">
-        <h2>{t('Lịch sử', 'History')}</h2>
-        <ol class="history" data-testid="desk-history">
-          {dossier.history.map((h, i) => (
-            <li key={i}>
-              <span class="muted small">{formatTime(h.at)}</span> <strong>{words(HISTORY_WORDS, h.action)}</strong>
-              {h.from_state !== h.to_state && (
-                <span class="muted small">
-                  {' '}
-                  ({stateLabel(h.from_state, lang.value)} → {stateLabel(h.to_state, lang.value)})
-                </span>
-              )}
-              <span class="muted small"> · {h.actor_role}</span>
-              {h.message && <p class="small">{h.message}</p>}
-              {Object.keys(h.detail).length > 0 && <p class="small muted">{Object.entries(h.detail).map(([k, v]) => `${k}: ${short(String(v))}`).join(' · ')}</p>}
-            </li>
-          ))}
-        </ol>
-      </section>
+      <HistoryCard dossier={dossier} />
     </div>
   );
-}
-
-/** A hash or a long value, cut for the history line. */
-function short(text: string): string {
-  if (SHA256.test(text)) return `${text.slice(0, 12)}…`;
-  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
 }
 
 function Row({ label, value, testid }: { label: string; value: string; testid?: string }) {
@@ -249,22 +197,85 @@ function resultText(result: Record<string, unknown>): string {
   return parts.join(' · ');
 }
 
-function FileLinks({ hashes }: { hashes: string[] }) {
+function FileLinks({ hashes, names }: { hashes: string[]; names: Record<string, string> }) {
   return (
     <span class="file-links">
       {hashes.map((h, i) => (
         <a key={h} href={`/api/blobs/${h}`} target="_blank" rel="noopener" data-testid="desk-attachment">
-          {t('Tệp', 'File')} {i + 1}
+          {names[h] ?? `${t('Tệp', 'File')} ${i + 1}`}
         </a>
       ))}
     </span>
   );
 }
 
-function shownValue(field: Field | null, value: unknown): preact.ComponentChild {
-  if (isFileList(value)) return <FileLinks hashes={value} />;
+function shownValue(field: Field | null, value: unknown, names: Record<string, string> = {}): preact.ComponentChild {
+  if (isFileList(value)) return <FileLinks hashes={value} names={names} />;
   if (field) return valueText(field, value as JsonValue, communes.value);
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/** The history in sentences; a person's run of edits is one line, opened for each edit. */
+function HistoryCard({ dossier }: { dossier: DeskDossier }) {
+  const { procedure } = useProcedure(dossier.procedure_code, dossier.schema_version);
+  const schema = procedure?.form as unknown as Schema | undefined;
+  const fileNames = dossier.file_names ?? {};
+  const names: HistoryNames = {
+    field: (path) => fieldLabel(schema, path),
+    file: (sha) => fileNames[sha] ?? null,
+    task: (task) => tx(procedure?.linked_tasks?.find((l) => l.id === task)?.name) || task,
+  };
+  return (
+    <section class="card">
+      <h2>{t('Lịch sử', 'History')}</h2>
+      <ol class="history" data-testid="desk-history">
+        {groupHistory(dossier.history).map((line, i) => (
+          <HistoryRow key={i} line={line} names={names} />
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+function HistoryRow({ line, names }: { line: HistoryLine; names: HistoryNames }) {
+  const last = line.entries[line.entries.length - 1]!;
+  const head = (
+    <>
+      <span class="muted small">{formatTime(last.at)}</span> <span class="muted small">{actorName(last)}:</span> <strong>{lineTitle(line, names)}</strong>
+      {last.from_state !== last.to_state && (
+        <span class="muted small">
+          {' '}
+          ({stateLabel(last.from_state, lang.value)} → {stateLabel(last.to_state, lang.value)})
+        </span>
+      )}
+      .
+    </>
+  );
+  const details = lineDetails(line, names);
+  return (
+    <li data-action={last.action}>
+      {line.entries.length > 1 ? (
+        <details>
+          <summary>
+            {head} {details.length > 0 && <span class="small">{details.join(' ')}</span>}
+          </summary>
+          <ol class="history-edits">
+            {line.entries.map((e, i) => (
+              <li key={i} class="small">
+                <span class="muted">{formatTime(e.at)}</span> {entryTitle(e, names)}. {entryDetails(e, names).join(' ')}
+              </li>
+            ))}
+          </ol>
+        </details>
+      ) : (
+        <>
+          {head}
+          {details.length > 0 && <p class="small muted">{details.join(' ')}</p>}
+        </>
+      )}
+      {last.message && <p class="small">{last.message}</p>}
+    </li>
+  );
 }
 
 /** The answers, by the form's sections and labels when the form is known; by path otherwise. */
@@ -280,7 +291,7 @@ function FieldsCard({ dossier }: { dossier: DeskDossier }) {
           {Object.entries(values).map(([path, v]) => (
             <div key={path}>
               <dt>{path}</dt>
-              <dd>{shownValue(null, v)}</dd>
+              <dd>{shownValue(null, v, dossier.file_names)}</dd>
             </div>
           ))}
         </dl>
@@ -301,7 +312,7 @@ function FieldsCard({ dossier }: { dossier: DeskDossier }) {
               {rows.map((f) => (
                 <div key={f.id}>
                   <dt>{tx(f.label)}</dt>
-                  <dd>{shownValue(f, values[`${section.id}.${f.id}`])}</dd>
+                  <dd>{shownValue(f, values[`${section.id}.${f.id}`], dossier.file_names)}</dd>
                 </div>
               ))}
             </dl>
@@ -370,6 +381,8 @@ function TasksCard({ dev, dossier, onChanged }: { dev: DeviceRecord; dossier: De
 }
 
 function DuplicateCard({ dev, dossier, onChanged }: { dev: DeviceRecord; dossier: DeskDossier; onChanged: (text: string) => void }) {
+  const { procedure } = useProcedure(dossier.procedure_code, dossier.schema_version);
+  const schema = procedure?.form as unknown as Schema | undefined;
   const [pair, setPair] = useState<DeskDossier[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -395,6 +408,7 @@ function DuplicateCard({ dev, dossier, onChanged }: { dev: DeviceRecord; dossier
   }
   const other = pair?.[1];
   const keys = pair ? [...new Set(pair.flatMap((d) => Object.keys(d.fields)))].sort() : [];
+  const files = { ...pair?.[0]?.file_names, ...other?.file_names };
   return (
     <section class="card warn" data-testid="desk-duplicate">
       <h2>{t('Có thể trùng với hồ sơ khác', 'Possibly a duplicate')}</h2>
@@ -433,9 +447,9 @@ function DuplicateCard({ dev, dossier, onChanged }: { dev: DeviceRecord; dossier
                 const differ = JSON.stringify(a) !== JSON.stringify(b);
                 return (
                   <tr key={k} class={differ ? 'differ' : ''}>
-                    <th>{k}</th>
-                    <td>{a === undefined ? '' : shownValue(null, a)}</td>
-                    <td>{b === undefined ? '' : shownValue(null, b)}</td>
+                    <th>{fieldLabel(schema, k)}</th>
+                    <td>{a === undefined ? '' : shownValue(formField(schema, k)?.field ?? null, a, files)}</td>
+                    <td>{b === undefined ? '' : shownValue(formField(schema, k)?.field ?? null, b, files)}</td>
                   </tr>
                 );
               })}

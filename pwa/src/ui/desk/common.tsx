@@ -2,6 +2,7 @@
 
 import { ApiError, NetworkError } from '../../api/http';
 import { device } from '../../app';
+import { errorText } from '../../desk/actions';
 import { RECOVERY_ROLES } from '../../desk/recovery';
 import { t } from '../../i18n';
 import { lang } from '../../i18n';
@@ -32,7 +33,7 @@ export function problemLines(e: unknown): string[] {
   if (e instanceof ApiError) {
     if (e.status === 401) return [t('Phiên làm việc đã hết. Hãy đăng nhập lại ở trang Tài khoản.', 'Your session has ended. Sign in again on the Account page.')];
     const head = [e.problem.title || `HTTP ${e.status}`, e.problem.detail].filter(Boolean).join(': ');
-    return [head, ...(e.problem.errors ?? []).map((x) => `${x.path}: ${x.message ?? x.code ?? ''}`)];
+    return [head, ...(e.problem.errors ?? []).map((x) => errorText(x, lang.value))];
   }
   return [e instanceof Error ? e.message : String(e)];
 }
