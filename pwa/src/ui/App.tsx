@@ -113,7 +113,8 @@ export function App() {
           <a href="#/tai-khoan" data-testid="account-link">
             {dev ? dev.full_name.split(' ').pop() : t('Đăng nhập', 'Sign in')}
           </a>
-          <button type="button" class="link lang" onClick={() => setLang(lang.value === 'vi' ? 'en' : 'vi')} aria-label={t('Switch to English', 'Chuyển sang tiếng Việt')}>
+          {/* Named in the language it switches to, its visible letters first (WCAG 2.5.3). */}
+          <button type="button" class="link lang" lang={lang.value === 'vi' ? 'en' : 'vi'} onClick={() => setLang(lang.value === 'vi' ? 'en' : 'vi')} aria-label={t('EN – Switch to English', 'VI – Chuyển sang tiếng Việt')}>
             {lang.value === 'vi' ? 'EN' : 'VI'}
           </button>
         </nav>
