@@ -146,6 +146,9 @@ async def test_desk_official_works_a_dossier_through_the_screens(
         await page.get_by_test_id("desk-link").click()
         queue = page.get_by_test_id("desk-queue")
         await expect(queue).to_be_visible(timeout=15_000)
+        # The commune by its name, never its code.
+        heading = page.get_by_role("heading", level=1)
+        await expect(heading).to_have_text("Hồ sơ của Phường Hoàn Kiếm, Thành phố Hà Nội")
         items = page.get_by_test_id("queue-item")
         await expect(items.filter(has_text=CHILD)).to_have_count(2)
         await expect(items.filter(has_text=BUNDLE_CHILD)).to_have_count(1)

@@ -71,6 +71,21 @@ describe('the desk history in words', () => {
     expect(fieldLabel(schema, 'child.unknown')).toBe('child.unknown');
   });
 
+  it('says which requested document each supplied file answers', () => {
+    const other = 'b'.repeat(64);
+    const answer = entry('answer_supplement', '2026-12-03T09:00:00Z', {
+      documents: [
+        { document: 'Giấy chứng nhận kết hôn của cha mẹ', files: [SHA] },
+        { document: 'Giấy xác nhận nơi cư trú của mẹ', files: [SHA, other] },
+      ],
+    });
+    expect(entryDetails(answer, names())).toEqual([
+      '«Giấy chứng nhận kết hôn của cha mẹ»: «giay-chung-sinh.jpg».',
+      '«Giấy xác nhận nơi cư trú của mẹ»: 2 tệp.',
+    ]);
+    expect(entryDetails(entry('answer_supplement', '2026-12-03T09:00:00Z'), names())).toEqual([]);
+  });
+
   it('speaks English on request', () => {
     lang.value = 'en';
     expect(entryDetails(entry('receive', '2026-12-03T07:03:00Z', { due_date: '2026-12-04' }), names())).toEqual(['Due back: 04/12/2026.']);

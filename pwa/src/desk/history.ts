@@ -162,6 +162,15 @@ export function entryDetails(entry: HistoryItem, names: HistoryNames): string[] 
     case 'request_documents':
       if (d.documents) out.push(`${t('Giấy tờ cần bổ sung', 'Documents needed')}: ${str(d.documents)}.`);
       break;
+    case 'answer_supplement':
+      // Which requested document each file answers, as the person chose on the phone.
+      for (const item of Array.isArray(d.documents) ? (d.documents as { document?: unknown; files?: unknown }[]) : []) {
+        const files = Array.isArray(item.files) ? item.files.map((f) => str(f)) : [];
+        const named = files.map((f) => names.file(f));
+        const list = named.every((n) => n) ? named.map((n) => quoted(n!)).join(', ') : t(`${files.length} tệp`, `${files.length} file(s)`);
+        out.push(`${quoted(str(item.document))}: ${list}.`);
+      }
+      break;
     case 'request_fee':
       if (d.amount !== undefined) {
         const how = d.method === 'online' ? t('nộp trực tuyến', 'paid online') : t('nộp tại bộ phận một cửa', 'paid at the desk');

@@ -207,7 +207,7 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
         {tx(procedure.name)}
       </h1>
       <p class="muted">
-        {t('Các mục có dấu', 'Fields marked')} <span class="req">*</span> {t('là bắt buộc. Hồ sơ được lưu trên máy sau mỗi thay đổi, cả khi không có mạng.', 'are required. The dossier is saved on this device after every change, even offline.')}
+        {t('Các mục có dấu', 'Fields marked')} <span class="req">*</span> {t('là bắt buộc.', 'are required.')}
       </p>
       {schema.sections.map((section) => {
         if (!sectionVisible(section, visibleValues)) return null;
