@@ -13,16 +13,11 @@ from litestar.datastructures import State
 from server.demo import load_demo_accounts
 from server.i18n import Language
 from server.identity.pages import page_language
+from server.identity.roles import ROLE_NAMES
 from server.page_style import PAGE_STYLE
 from server.security_headers import CSP, inline_policy
 from server.settings import Settings
 
-_ROLES: dict[str, tuple[str, str]] = {
-    "citizen": ("Công dân", "Citizen"),
-    "outreach": ("Cán bộ tư pháp lưu động", "Outreach official"),
-    "desk": ("Cán bộ một cửa", "Desk official"),
-    "admin": ("Quản trị viên", "Administrator"),
-}
 _WORDS: dict[Language, dict[str, str]] = {
     "vi": {
         "title": "Chế độ thử: tài khoản dùng thử",
@@ -54,10 +49,9 @@ _WORDS: dict[Language, dict[str, str]] = {
 
 
 def _rows(settings: Settings, lang: Language) -> str:
-    index = 0 if lang == "vi" else 1
     rows = []
     for account in load_demo_accounts(settings.data_dir):
-        role = _ROLES.get(account.role, (account.role, account.role))[index]
+        role = ROLE_NAMES.get(account.role, {}).get(lang, account.role)
         rows.append(
             f'<tr data-role="{html.escape(account.role)}"><td>{html.escape(role)}</td>'
             f"<td><code>{html.escape(account.email)}</code></td>"

@@ -83,7 +83,7 @@ async def test_demo_page_lists_the_accounts_of_the_last_run(
         assert account.email in page.text and account.password in page.text
     assert "Cán bộ một cửa" in page.text and "Hiện đáp án (chế độ thử)" in page.text
     english = await demo.get("/demo", headers={"Accept-Language": "en"})
-    assert "Desk official" in english.text and "Cán bộ một cửa" not in english.text
+    assert "One-stop desk official" in english.text and "Cán bộ một cửa" not in english.text
     # A sign-in with a listed password works (demo officials sign in by password).
     desk = next(a for a in accounts if a.role == "desk")
     signed_in = await demo.post(

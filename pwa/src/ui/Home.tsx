@@ -34,6 +34,8 @@ export function Home() {
   const unread = unreadNotices.value;
   return (
     <div>
+      {/* The page's name for screen readers and the router's focus; the buttons say it on screen. */}
+      <h1 class="visually-hidden">{t('Hồ sơ của tôi', 'My dossiers')}</h1>
       <div class="hero">
         <a class="button primary big" href="#/thu-tuc">
           {t('Làm hồ sơ mới', 'Start a new dossier')}
