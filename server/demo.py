@@ -6,6 +6,7 @@ user alone), which the /demo page shows in demo mode only (server/demo_page.py).
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import uuid
@@ -19,6 +20,8 @@ from server.database import write_transaction
 from server.identity.passwords import hash_password
 from server.identity.roles import Role
 from server.identity.tables import Account
+
+log = logging.getLogger("motcua.demo")
 
 DEMO_COMMUNE = "00070"  # Phường Hoàn Kiếm, Hà Nội
 
@@ -78,7 +81,10 @@ def save_demo_accounts(data_dir: Path, accounts: list[DemoAccount]) -> Path:
     path = data_dir / ACCOUNTS_FILE
     data_dir.mkdir(parents=True, exist_ok=True)
     scratch = path.with_suffix(".tmp")
-    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # A scratch file left by a run that stopped keeps its own mode under O_CREAT: start
+    # from none, so the passwords are never readable by others.
+    scratch.unlink(missing_ok=True)
+    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(msgspec.json.encode(accounts))
     os.replace(scratch, path)
@@ -86,9 +92,14 @@ def save_demo_accounts(data_dir: Path, accounts: list[DemoAccount]) -> Path:
 
 
 def load_demo_accounts(data_dir: Path) -> list[DemoAccount]:
-    """The accounts of the last `motcua demo`; none if it never ran here."""
+    """The accounts of the last `motcua demo`; none if it never ran here, or if its
+    file is not this version's list of accounts (`motcua demo` writes it again)."""
     try:
         raw = (data_dir / ACCOUNTS_FILE).read_bytes()
     except FileNotFoundError:
         return []
-    return msgspec.json.decode(raw, type=list[DemoAccount])
+    try:
+        return msgspec.json.decode(raw, type=list[DemoAccount])
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        log.warning("%s is not a list of demo accounts: run `motcua demo`", ACCOUNTS_FILE)
+        return []

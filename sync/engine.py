@@ -68,7 +68,9 @@ def _supplied_documents(
     for value in fields.values():
         if isinstance(value, list):
             held |= {v for v in cast(list[Any], value) if isinstance(v, str) and _SHA256.match(v)}
-    supplied: list[dict[str, Any]] = []
+    # One entry per document, each file once in it: a document named twice (or a file
+    # listed twice) is one answer said twice, and the desk's history says it once.
+    supplied: dict[str, list[str]] = {}
     for i, answer in enumerate(payload.documents):
         where = f"payload.documents[{i}]"
         if nfc(answer.document) not in requested:
@@ -84,9 +86,9 @@ def _supplied_documents(
                     f"{where}.files[{j}]",
                     "put the file in an attachment field",
                 )
-        if answer.files:
-            supplied.append({"document": nfc(answer.document), "files": list(answer.files)})
-    return supplied
+        files = supplied.setdefault(nfc(answer.document), [])
+        files.extend(f for f in dict.fromkeys(answer.files) if f not in files)
+    return [{"document": d, "files": files} for d, files in supplied.items() if files]
 
 
 class Rejected(Exception):

@@ -191,8 +191,10 @@ def page_language(request: Request) -> Language:
 
 
 def _switch_href(request: Request, other: Language) -> str:
-    """The same page (its token kept) in the other language."""
-    query = {k: v for k, v in request.query_params.items() if k != "lang"}
+    """The same page in the other language, with the token the page's script acts on:
+    the first `token` (URLSearchParams.get), and nothing else of the address."""
+    tokens = request.query_params.getall("token", [])
+    query = {"token": tokens[0]} if tokens else {}
     return "?" + urlencode({**query, "lang": other})
 
 
