@@ -129,7 +129,7 @@ def _ensure_allowed(action: str, state: int) -> None:
             "not_allowed_in_state",
             detail=(
                 f"Hồ sơ đang ở trạng thái “{label(state, 'vi')}”.",
-                f"The dossier is {label(state, 'en').lower()}.",
+                f"The dossier's state is “{label(state, 'en')}”.",
             ),
         )
 

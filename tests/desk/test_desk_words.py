@@ -34,7 +34,7 @@ async def test_a_refusal_is_explained_in_the_readers_language(
     assert vi.json()["title"] == "Không thực hiện được ở trạng thái hiện tại của hồ sơ"
     assert vi.json()["detail"] == "Hồ sơ đang ở trạng thái “Được tiếp nhận”."
     en = await act_in(desk, "en", dossier, "receive")
-    assert en.json()["detail"] == "The dossier is received.", en.text
+    assert en.json()["detail"] == "The dossier's state is “Received”.", en.text
 
 
 async def test_a_missing_field_is_named_with_a_code_not_only_msgspecs_words(
