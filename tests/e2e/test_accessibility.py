@@ -316,7 +316,10 @@ CONTROLS = (
 # control nor another small one's circle; a link inside a sentence is exempt.
 # Stricter for form controls and buttons (below).
 SMALL_TARGETS = """(controls) => {
-  const els = [...document.querySelectorAll(controls)].filter((el) => {
+  // A control hidden from sight but kept for the keyboard (a file input inside its
+  // "Chọn tệp" label) is aimed at through its label: the label is the target.
+  const aimedAt = (el) => (el.matches('.visually-hidden') && el.closest('label')) || el;
+  const els = [...new Set([...document.querySelectorAll(controls)].map(aimedAt))].filter((el) => {
     const r = el.getBoundingClientRect();
     return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden';
   });
@@ -328,7 +331,7 @@ SMALL_TARGETS = """(controls) => {
     && el.parentElement && el.parentElement.textContent.trim().length > el.textContent.trim().length;
   // Form controls and buttons are 24 px whatever their spacing: a checkbox beside its
   // label text, a button in a row, are aimed at by a finger on a bumpy bus.
-  const always = (el) => el.matches('button, input, select, textarea, [role=button], [role=tab]');
+  const always = (el) => el.matches('button, input, select, textarea, label, [role=button], [role=tab]');
   const found = [];
   els.forEach((el, i) => {
     const r = rects[i];
@@ -389,6 +392,8 @@ SIDEWAYS = """() => {
 # the whole state; the bar is the link to the sync page, which says it all.
 CUT_TEXT = """() => [...document.querySelectorAll('body *')].filter((el) => {
   if (el.closest('.syncbar') && el.closest('.syncbar').querySelector('.badge')) return false;
+  // Words for screen readers only (a live region, a hidden heading) are meant to be unseen.
+  if (el.closest('.visually-hidden')) return false;
   const cs = getComputedStyle(el);
   const clips = cs.overflowX !== 'visible' && cs.overflowX !== 'auto' && cs.overflowX !== 'scroll';
   return clips && el.textContent.trim() && el.getBoundingClientRect().width > 0
