@@ -325,6 +325,12 @@ def serve(host: str | None, port: int | None) -> None:
     click.echo(
         f"motcua: serving on http://{host}:{port} (open {settings.base_url}; API docs at /schema)"
     )
+    if settings.demo_mode:
+        # The last thing `make run` prints: where a tester finds the accounts to sign in with.
+        click.echo(
+            f"motcua: demo mode: the demo accounts and their passwords are at "
+            f"{settings.base_url}/demo (the robot check shows its answer on request)"
+        )
     uvicorn.run(
         "server.app:create_app",
         factory=True,

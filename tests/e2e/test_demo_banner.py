@@ -12,6 +12,8 @@ async def test_banner_leads_to_the_demo_accounts(live_server, new_page, artifact
     from playwright.async_api import expect
 
     live_server.motcua("demo")
+    # What `make run` prints last says where the accounts are.
+    assert "the demo accounts and their passwords are at http://" in live_server.log()
     page = await new_page()
     await install_app(page)
     banner = page.get_by_test_id("demo-banner")
