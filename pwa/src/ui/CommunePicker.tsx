@@ -8,12 +8,13 @@
 // (aria-activedescendant), Enter takes one, Escape closes the list; how many were found
 // is said politely.
 
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { communes, online } from '../app';
 import { t } from '../i18n';
 import { beforeLabel, communeChoices } from '../oldAddresses';
 import { prepareCommuneSearch, searchCommunes } from '../reference';
 import { useOldMatches } from './OldAddressHint';
+import { focusInView } from './focusing';
 
 // Six rows show at once; twenty leave room to scroll without a key's redraw growing.
 const SHOWN = 20;
@@ -69,10 +70,11 @@ export function CommunePicker({ id, value, province, invalid, describedBy, label
   const optionId = (n: number) => (n < hits.length ? `${id}-opt-${n}` : `${id}-old-${n - hits.length}`);
   const activeId = expanded && active >= 0 && active < codes.length ? optionId(active) : undefined;
 
-  useEffect(() => {
+  // Before paint: focus never rests, even for a frame, on a node the swap reused.
+  useLayoutEffect(() => {
     const target = refocus.current === 'input' ? input.current : refocus.current === 'change' ? change.current : null;
     refocus.current = null;
-    target?.focus();
+    focusInView(target);
   });
   useEffect(() => {
     if (activeId) document.getElementById(activeId)?.scrollIntoView({ block: 'nearest' });

@@ -25,5 +25,16 @@ export function focusField(path: string): boolean {
  * `el` (a heading with tabIndex -1), so Tab goes on from the top of the new screen. */
 export function focusIfLost(el: HTMLElement | null): void {
   const current = document.activeElement;
-  if (el && (!current || current === document.body)) el.focus({ preventScroll: true });
+  // A page heading holds focus only because the router put it there on arrival (a
+  // person cannot Tab to it): what this screen names as its start comes first.
+  const placed = current instanceof HTMLElement && current.tagName === 'H1' && current.tabIndex === -1;
+  if (el && (!current || current === document.body || (placed && current !== el))) el.focus({ preventScroll: true });
+}
+
+/** Focus on `el` and bring it into view clear of the sticky bar: `focus()` alone
+ * scrolls it only just into the viewport, ignoring scroll-padding, so under the bar. */
+export function focusInView(el: HTMLElement | null | undefined): void {
+  if (!el) return;
+  el.focus({ preventScroll: true });
+  el.scrollIntoView({ block: 'nearest' });
 }
