@@ -92,6 +92,11 @@ describe('the desk history in words', () => {
     expect(fieldLabel(schema, 'child.birth_date')).toBe('Date of birth (The child)');
   });
 
+  it('says one time for a run within one minute', () => {
+    expect(timeRange('2026-12-03T07:00:05Z', '2026-12-03T07:00:50Z')).toMatch(/^\d{2}:\d{2} 03\/12\/2026$/);
+    expect(timeRange('2026-12-03T07:00:05Z', '2026-12-03T07:09:00Z')).toMatch(/^\d{2}:\d{2}–\d{2}:\d{2} 03\/12\/2026$/);
+  });
+
   it('writes a range across two days in full', () => {
     expect(timeRange('2026-12-01T07:00:00Z', '2026-12-03T07:00:00Z')).toMatch(/^\d{2}:\d{2} 01\/12\/2026 – \d{2}:\d{2} 03\/12\/2026$/);
   });

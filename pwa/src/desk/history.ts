@@ -62,6 +62,8 @@ export function timeRange(from: string, to: string): string {
   const a = new Date(from);
   const b = new Date(to);
   if (Number.isNaN(a.getTime()) || Number.isNaN(b.getTime())) return `${formatTime(from)} – ${formatTime(to)}`;
+  // Within one minute (edits sent in one push): one time, not "22:32–22:32".
+  if (clock(a) === clock(b) && a.toDateString() === b.toDateString()) return formatTime(to);
   if (a.toDateString() === b.toDateString()) return `${clock(a)}–${clock(b)} ${formatDate(to)}`;
   return `${formatTime(from)} – ${formatTime(to)}`;
 }
