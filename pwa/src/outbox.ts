@@ -11,7 +11,7 @@
 
 import type { IDBPTransaction } from 'idb';
 import type { FieldConflict, MutationKind, Outcome, PushResponse, Reason } from './api/types';
-import { nextStamp, type Answers, type LocalDossier, type MotcuaDB, type MotcuaSchema, type OutboxItem } from './db';
+import { nextStamp, type Answers, type BlobRecord, type LocalDossier, type MotcuaDB, type MotcuaSchema, type OutboxItem } from './db';
 import { uuid7 } from './uuid7';
 
 export type Tx = IDBPTransaction<MotcuaSchema, ('meta' | 'outbox' | 'dossiers')[], 'readwrite'>;
@@ -117,8 +117,10 @@ export async function outboxCounts(db: MotcuaDB): Promise<OutboxCounts> {
 export interface BatchLimits {
   maxCount: number;
   maxBytes: number;
-  /** An item that must wait (its files are not on the server yet); it and everything behind it stay. */
-  waits?(item: OutboxItem, dossier: LocalDossier | undefined): boolean;
+  /** An item that must wait (its files are not on the server yet); it and everything behind it stay.
+   *  `file` reads the device's record of a file in the batch's own transaction, so a file
+   *  chosen after the uploads step looked is seen with the attach that names it. */
+  waits?(item: OutboxItem, dossier: LocalDossier | undefined, file: (sha256: string) => Promise<BlobRecord | undefined>): boolean | Promise<boolean>;
 }
 
 /** An item's size on the wire, roughly (UTF-16 worst case). */
@@ -136,14 +138,15 @@ export function wireSize(item: OutboxItem): number {
  * when the server confirms the item.
  */
 export async function takeBatch(db: MotcuaDB, limits: BatchLimits): Promise<{ items: OutboxItem[]; held: number }> {
-  const tx = db.transaction(['outbox', 'dossiers'], 'readwrite');
+  const tx = db.transaction(['outbox', 'dossiers', 'blobs'], 'readwrite');
   const outbox = tx.objectStore('outbox');
+  const file = (sha256: string) => tx.objectStore('blobs').get(sha256);
   const pending = await outbox.index('status').getAll('pending');
   const items: OutboxItem[] = [];
   let held = 0;
   let bytes = 0;
   for (const [n, item] of pending.entries()) {
-    if (limits.waits && limits.waits(item, await tx.objectStore('dossiers').get(item.dossier_id))) {
+    if (limits.waits && (await limits.waits(item, await tx.objectStore('dossiers').get(item.dossier_id), file))) {
       held = pending.length - n;
       break;
     }

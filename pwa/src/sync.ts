@@ -93,21 +93,25 @@ function asAuth(error: unknown): never {
   throw error;
 }
 
-/** The files the uploads step left waiting, and those chosen since it looked (their
- * attach is queued by now, and would reach the server before them); null: none. */
-async function stillWaiting(db: MotcuaDB, left: ReadonlySet<string>): Promise<ReadonlySet<string> | null> {
-  const waiting = new Set(left);
-  for (const b of await db.getAll('blobs')) if (!b.uploaded && !b.refused && holdsBytes(b)) waiting.add(b.sha256);
-  return waiting.size ? waiting : null;
-}
-
-/** The next batch, marked sent as it is read: in seq order, within the limits, stopping before an attach or a submission whose files wait. */
-async function nextBatch(db: MotcuaDB, uploads: UploadReport | null, maxCount: number): Promise<{ items: OutboxItem[]; held: number }> {
-  const waiting = uploads?.available ? await stillWaiting(db, uploads.waiting) : null;
+/** The next batch, marked sent as it is read: in seq order, within the limits, stopping
+ *  before an attach or a submission whose files wait: those the uploads step left
+ *  waiting, and those chosen since it looked (their attach is queued by now and would
+ *  reach the server before them), read in the batch's own transaction. */
+function nextBatch(db: MotcuaDB, uploads: UploadReport | null, maxCount: number): Promise<{ items: OutboxItem[]; held: number }> {
+  const left = uploads?.available ? uploads.waiting : null;
   return takeBatch(db, {
     maxCount,
     maxBytes: MAX_BATCH_BYTES,
-    waits: waiting ? (item, d) => attachmentHashes(item, d?.answers ?? {}).some((h) => waiting.has(h)) : undefined,
+    waits: left
+      ? async (item, d, file) => {
+          for (const h of attachmentHashes(item, d?.answers ?? {})) {
+            if (left.has(h)) return true;
+            const record = await file(h);
+            if (record && !record.uploaded && !record.refused && holdsBytes(record)) return true;
+          }
+          return false;
+        }
+      : undefined,
   });
 }
 
