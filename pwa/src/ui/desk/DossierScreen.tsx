@@ -241,7 +241,9 @@ function HistoryRow({ line, names }: { line: HistoryLine; names: HistoryNames })
   const last = line.entries[line.entries.length - 1]!;
   const head = (
     <>
-      <span class="muted small">{formatTime(last.at)}</span> <span class="muted small">{actorName(last)}:</span> <strong>{lineTitle(line, names)}</strong>
+      {/* A run of edits says its times in its title ("Sửa hồ sơ 25 lần, 14:02–16:54 …"). */}
+      {line.entries.length === 1 && <span class="muted small">{formatTime(last.at)} </span>}
+      <span class="muted small">{actorName(last)}:</span> <strong>{lineTitle(line, names)}</strong>
       {last.from_state !== last.to_state && (
         <span class="muted small">
           {' '}
