@@ -106,3 +106,31 @@ async def test_the_files_keep_their_names_after_the_upload_record_expires(
     assert removed >= 1 and not await Upload.exists().where(Upload.sha256 == sha)
     detail = (await desk.get(f"/api/desk/dossiers/{dossier}")).json()
     assert detail["file_names"] == {sha: "sổ hộ khẩu.jpg"}
+
+
+async def test_a_database_from_before_m0027_gets_the_names_its_uploads_still_hold(
+    person: SyncDevice, desk: DeskOfficial
+) -> None:
+    """A database restored from before the names were kept: m0027 fills each sender's
+    name from their own upload record still held, and leaves the rest empty."""
+    import importlib
+
+    from server.attachments.tables import BlobUploader
+
+    m0027 = importlib.import_module("migrations.m0027_blob_uploader_filename")
+    photo, other = samples.jpeg(320, 240), samples.jpeg(300, 200)
+    tus = TusClient(person.http, person.auth)
+    assert (await tus.upload_if_missing(photo, "khai sinh.jpg")).ok
+    assert (await tus.upload_if_missing(other, "cccd.jpg")).ok
+    sha, other_sha = hashlib.sha256(photo).hexdigest(), hashlib.sha256(other).hexdigest()
+    # As before m0027: no names on the rights; one upload record already gone.
+    await BlobUploader.update({BlobUploader.filename: ""}).where(BlobUploader.id.is_not_null())
+    await Upload.delete().where(Upload.sha256 == other_sha)
+    engine = BlobUploader._meta.db
+    for statement in m0027.STATEMENTS[1:]:
+        await engine.run_ddl(statement)
+    names = {
+        r["sha256"]: r["filename"]
+        for r in await BlobUploader.select(BlobUploader.sha256, BlobUploader.filename)
+    }
+    assert names == {sha: "khai sinh.jpg", other_sha: ""}
