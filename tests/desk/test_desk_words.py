@@ -24,6 +24,24 @@ async def act_in(desk: DeskOfficial, language: str, dossier: str, action: str):
     )
 
 
+async def submitted_with_photo(person: SyncDevice, photo: bytes, name: str) -> tuple[str, str]:
+    """A birth submitted with `photo`, sent under `name`, as its birth certificate."""
+    report = await TusClient(person.http, person.auth).upload_if_missing(photo, name)
+    assert report.ok, report
+    sha = hashlib.sha256(photo).hexdigest()
+    dossier = uuid7()
+    person.queue(
+        "create_draft",
+        dossier,
+        {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
+    )
+    person.queue("attach", dossier, {"path": "attachments.birth_certificate", "sha256": sha}, 1)
+    person.queue("submit", dossier, {}, 2)
+    outcomes = await person.sync()
+    assert [o["status"] for o in outcomes] == ["applied"] * 3, outcomes
+    return str(dossier), sha
+
+
 async def test_a_refusal_is_explained_in_the_readers_language(
     person: SyncDevice, desk: DeskOfficial
 ) -> None:
@@ -63,22 +81,7 @@ async def test_the_history_says_who_acted(person: SyncDevice, desk: DeskOfficial
 async def test_the_files_are_named_as_the_person_sent_them(
     person: SyncDevice, desk: DeskOfficial
 ) -> None:
-    photo = samples.jpeg(800, 600)
-    report = await TusClient(person.http, person.auth).upload_if_missing(
-        photo, "giấy chứng sinh.jpg"
-    )
-    assert report.ok, report
-    sha = hashlib.sha256(photo).hexdigest()
-    dossier = uuid7()
-    person.queue(
-        "create_draft",
-        dossier,
-        {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
-    )
-    person.queue("attach", dossier, {"path": "attachments.birth_certificate", "sha256": sha}, 1)
-    person.queue("submit", dossier, {}, 2)
-    outcomes = await person.sync()
-    assert [o["status"] for o in outcomes] == ["applied"] * 3, outcomes
+    dossier, sha = await submitted_with_photo(person, samples.jpeg(800, 600), "giấy chứng sinh.jpg")
     detail = (await desk.get(f"/api/desk/dossiers/{dossier}")).json()
     assert detail["file_names"] == {sha: "giấy chứng sinh.jpg"}
 
@@ -88,19 +91,7 @@ async def test_the_files_keep_their_names_after_the_upload_record_expires(
 ) -> None:
     """A dossier waits days at the desk; the upload's record is gone after a day, and
     the name the person gave the file must outlive it."""
-    photo = samples.jpeg(640, 480)
-    report = await TusClient(person.http, person.auth).upload_if_missing(photo, "sổ hộ khẩu.jpg")
-    assert report.ok, report
-    sha = hashlib.sha256(photo).hexdigest()
-    dossier = uuid7()
-    person.queue(
-        "create_draft",
-        dossier,
-        {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
-    )
-    person.queue("attach", dossier, {"path": "attachments.birth_certificate", "sha256": sha}, 1)
-    person.queue("submit", dossier, {}, 2)
-    assert [o["status"] for o in await person.sync()] == ["applied"] * 3
+    dossier, sha = await submitted_with_photo(person, samples.jpeg(640, 480), "sổ hộ khẩu.jpg")
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
     removed, _ = await remove_expired_uploads(tmp_path, now=later)
     assert removed >= 1 and not await Upload.exists().where(Upload.sha256 == sha)
