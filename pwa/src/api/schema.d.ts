@@ -1917,6 +1917,7 @@ export interface components {
             commune_code: string;
             csrf_token: string;
             demo_mode: boolean;
+            verified?: components["schemas"]["VerifiedIdentityInfo"] | null;
         };
         /** SupplementRequest */
         SupplementRequest: {
@@ -1947,6 +1948,18 @@ export interface components {
         /** TokenRequest */
         TokenRequest: {
             token: string;
+        };
+        /** VerifiedIdentityInfo */
+        VerifiedIdentityInfo: {
+            provider: string;
+            provider_label: string;
+            id_number: string;
+            full_name: string;
+            birth_date: string;
+            sex: string;
+            residence: string;
+            /** Format: date-time */
+            verified_at: string;
         };
         /** WebauthnOptions */
         WebauthnOptions: {
