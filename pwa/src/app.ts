@@ -3,12 +3,13 @@
 
 import { computed, signal } from '@preact/signals';
 import type { CatalogPayload, CommunesPayload, SessionInfo } from './api/types';
-import { SESSION_KEY } from './auth';
+import { SESSION_KEY, verifiedOf } from './auth';
+import { prefillFromVerified } from './prefill';
 import { database, getMeta, onGaveWay, type BlobRecord, type DeviceRecord, type LocalDossier, type MotcuaDB, type Notice, type OutboxItem, type SyncMeta } from './db';
 import { outboxCounts, type OutboxCounts } from './outbox';
 import { unsynced } from './atRisk';
 import { createDraft } from './dossiers';
-import type { JsonValue } from './forms/types';
+import type { JsonValue, Schema } from './forms/types';
 import { CATALOG, COMMUNES, indexCommunes, refreshReference, storedProcedure, type CommuneIndex } from './reference';
 import { State } from './states';
 import { DEVICE_KEY, SYNC_KEY, SYNC_LOCK, SyncLoop, syncOnce, type LoopStatus } from './sync';
@@ -246,7 +247,12 @@ async function askPersistence(): Promise<void> {
 /** A new draft of a procedure, against the form version stored on the device. */
 export async function startDraft(code: string, options: { outreach?: boolean; fields?: Record<string, JsonValue> } = {}): Promise<string> {
   const stored = await storedProcedure(db, code);
-  const d = await createDraft(db, code, stored?.version ?? null, options.fields ?? {}, { outreach: options.outreach });
+  const fields = options.fields ?? {};
+  // What the e-ID verified fills the requester's empty fields; never in outreach work,
+  // where an official drafts for someone else.
+  const verified = options.outreach ? null : verifiedOf(session.value, device.value);
+  const prefill = stored ? prefillFromVerified(stored.form as unknown as Schema, verified, fields) : { values: {}, marks: {} };
+  const d = await createDraft(db, code, stored?.version ?? null, { ...fields, ...prefill.values }, { outreach: options.outreach, verifiedFields: prefill.marks });
   changed();
   return d.id;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { registerDevice, showsDossierNoticeBar } from './auth';
+import { registerDevice, SESSION_KEY, showsDossierNoticeBar, verifiedOf } from './auth';
 import { getMeta, type DeviceRecord } from './db';
 import { createDraft, editAnswers } from './dossiers';
 import { markSent, pendingItems } from './outbox';
@@ -22,6 +22,26 @@ function deviceServer() {
 }
 
 describe('device registration', () => {
+  it('keeps what the e-ID verified with the device and the session, and the latest sign-in’s', async () => {
+    const db = await freshDb();
+    const server = deviceServer();
+    const verified = {
+      provider: 'vneid', provider_label: 'VNeID', id_number: '001085012345', full_name: 'Nguyễn Văn An',
+      birth_date: '1985-03-14', sex: 'male', residence: 'Hà Nội', verified_at: '2026-12-06T00:00:00Z',
+    };
+    await registerDevice(db, { ...SESSION, verified }, server.fetch);
+    expect((await getMeta<DeviceRecord>(db, DEVICE_KEY))!.verified).toEqual(verified);
+    expect((await getMeta<{ verified: unknown }>(db, SESSION_KEY))!.verified).toEqual(verified);
+    // Signed in again (the same device): the newer facts replace the older.
+    const newer = { ...verified, residence: 'Huế' };
+    await registerDevice(db, { ...SESSION, verified: newer }, server.fetch);
+    expect(server.calls).toHaveLength(1);
+    const device = await getMeta<DeviceRecord>(db, DEVICE_KEY);
+    expect(device!.verified).toEqual(newer);
+    expect(verifiedOf(null, device)).toEqual(newer);
+    expect(verifiedOf({ ...SESSION, account_id: 'other' }, device)).toBeNull();
+  });
+
   it('drafts made before any sign-in keep their place; the credential is stored', async () => {
     const db = await freshDb();
     const d = await createDraft(db, 'khai-sinh', 1, { 'child.full_name': 'A' });

@@ -3,7 +3,7 @@
 // request. Drafting never needs any of it; syncing waits for it.
 
 import { api, answered, dataOf, type Fetch } from './api/http';
-import type { CaptchaOut, RegisterRequest, SessionInfo } from './api/types';
+import type { CaptchaOut, RegisterRequest, SessionInfo, VerifiedIdentityInfo } from './api/types';
 import { getMeta, setMeta, type DeviceRecord, type MotcuaDB } from './db';
 import { DEVICE_KEY, SYNC_KEY } from './sync';
 import { uuid7 } from './uuid7';
@@ -76,8 +76,13 @@ export async function registerDevice(db: MotcuaDB, session: SessionInfo, fetch?:
   const existing = await getMeta<DeviceRecord>(db, DEVICE_KEY);
   const sync = (await getMeta<{ needs_sign_in?: boolean }>(db, SYNC_KEY)) ?? {};
   if (existing && existing.account_id === session.account_id && !sync.needs_sign_in) {
-    await setMeta(db, SESSION_KEY, session);
-    return existing;
+    // The same device goes on; what the e-ID verified is the latest sign-in's.
+    const kept: DeviceRecord = { ...existing, verified: session.verified ?? null };
+    const tx = db.transaction('meta', 'readwrite');
+    await tx.store.put(kept, DEVICE_KEY);
+    await tx.store.put(session, SESSION_KEY);
+    await tx.done;
+    return kept;
   }
   const id = uuid7();
   const answer = await dataOf(
@@ -96,6 +101,7 @@ export async function registerDevice(db: MotcuaDB, session: SessionInfo, fetch?:
     role: session.role,
     commune_code: session.commune_code,
     registered_at: new Date().toISOString(),
+    verified: session.verified ?? null,
   };
   // A new device starts a new seq series and a full pull; the outbox keeps its items,
   // renumbered from 1 in their order, so nothing queued is lost.
@@ -116,6 +122,12 @@ export async function registerDevice(db: MotcuaDB, session: SessionInfo, fetch?:
   await tx.objectStore('meta').put(session, SESSION_KEY);
   await tx.done;
   return device;
+}
+
+/** What the e-ID verified about the person signed in on this device, stored, so offline too. */
+export function verifiedOf(session: SessionInfo | null | undefined, device: DeviceRecord | null | undefined): VerifiedIdentityInfo | null {
+  if (session && device && session.account_id !== device.account_id) return null;
+  return session?.verified ?? device?.verified ?? null;
 }
 
 export async function signOutServer(session: SessionInfo | undefined, fetch?: Fetch): Promise<void> {

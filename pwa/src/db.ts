@@ -20,6 +20,7 @@ import type {
   MutationKind,
   Reason,
   SupplementRequest,
+  VerifiedIdentityInfo,
 } from './api/types';
 import type { JsonValue } from './forms/types';
 
@@ -90,6 +91,9 @@ export interface LocalDossier {
   rating?: number;
   /** Made in outreach mode: listed in the outreach day's work. */
   outreach?: boolean;
+  /** The requester's answers pre-filled from what the e-ID provider verified, by path
+   *  (prefill.ts): each such field is marked verified, or changed once it differs. */
+  verified_fields?: Record<string, JsonValue>;
   /** A restored server would not take this dossier back (sync/README.md §9.2): why,
    *  shown to the person until dismissed; the answers stay on the device. */
   put_back_refused?: { at: string; reasons: Reason[] };
@@ -273,6 +277,8 @@ export interface DeviceRecord {
   role: string;
   commune_code: string;
   registered_at: string;
+  /** What the e-ID provider verified at the latest sign-in with it (kept for offline pre-fill). */
+  verified?: VerifiedIdentityInfo | null;
 }
 
 export interface SyncMeta {

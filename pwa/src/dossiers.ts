@@ -45,7 +45,7 @@ export async function createDraft(
   procedureCode: string,
   schemaVersion: number | null,
   fields: Answers = {},
-  options: { outreach?: boolean; now?: Date } = {},
+  options: { outreach?: boolean; now?: Date; verifiedFields?: Record<string, JsonValue> } = {},
 ): Promise<LocalDossier> {
   const now = options.now ?? new Date();
   return change(db, async (tx) => {
@@ -59,6 +59,7 @@ export async function createDraft(
       created_at: now.toISOString(),
       updated_at: now.toISOString(),
       ...(options.outreach ? { outreach: true } : {}),
+      ...(options.verifiedFields && Object.keys(options.verifiedFields).length ? { verified_fields: { ...options.verifiedFields } } : {}),
     };
     await tx.objectStore('dossiers').add(d);
     await enqueueIn(

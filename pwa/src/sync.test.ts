@@ -567,3 +567,17 @@ describe('SyncLoop', () => {
     expect(e.timers).toHaveLength(0);
   });
 });
+
+describe('a draft pre-filled from the e-ID', () => {
+  it('keeps which answers were verified through its sync and the pull after it', async () => {
+    const { db, deps } = await setup();
+    const fields = { 'requester.full_name': 'Nguyễn Văn An', 'requester.id_number': '001085012345' };
+    const d = await createDraft(db, 'khai-sinh', 1, fields, { verifiedFields: fields });
+    await editAnswers(db, d.id, { 'requester.full_name': 'Nguyễn Văn Ân' });
+    expect(await syncOnce(deps)).toMatchObject({ rejected: 0 });
+    const local = await db.get('dossiers', d.id);
+    expect(local!.version).toBeGreaterThan(0);
+    expect(local!.verified_fields).toEqual(fields);
+    expect(local!.answers['requester.full_name']).toBe('Nguyễn Văn Ân');
+  });
+});

@@ -26,6 +26,7 @@ export type SupplementRequest = S['SupplementRequest'];
 export type DossierMessage = S['Message'];
 export type ApologyLetter = S['ApologyLetter'];
 export type SessionInfo = S['SessionInfo'];
+export type VerifiedIdentityInfo = S['VerifiedIdentityInfo'];
 export type DeviceCredential = S['DeviceCredential'];
 export type CaptchaOut = S['CaptchaOut'];
 export type LookupResult = S['LookupResult'];
