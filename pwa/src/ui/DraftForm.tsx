@@ -2,7 +2,9 @@
 // rules as the server, saved on every change (to IndexedDB, then the outbox).
 
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { changed, communes, getDb, typing } from '../app';
+import { changed, communes, device, getDb, session, typing } from '../app';
+import { verifiedOf } from '../auth';
+import { verifiedMark, type VerifiedMark } from '../prefill';
 import { finishBeforeUpgrade, type LocalDossier } from '../db';
 import { editAnswers } from '../dossiers';
 import { emptiedAnswer, fieldRequired, fieldVisible, sectionVisible, staleDateWords, validateAnswers } from '../formModel';
@@ -53,6 +55,21 @@ export function issuesByPath(issues: readonly Issue[]): Map<string, Issue[]> {
     map.set(issue.path, list);
   }
   return map;
+}
+
+/** Beside a field's label: its value is what the e-ID provider verified, or the person changed it. */
+function VerifiedMarkText({ id, mark, provider }: { id: string; mark: VerifiedMark; provider: string }) {
+  return mark === 'verified' ? (
+    <p class="verified-mark" id={id} data-testid="verified-mark">
+      <span aria-hidden="true">✓ </span>
+      {t(`Đã xác thực qua ${provider}`, `Verified by ${provider}`)}
+    </p>
+  ) : (
+    <p class="verified-mark changed" id={id} data-testid="verified-mark">
+      <span aria-hidden="true">✎ </span>
+      {t(`Đã sửa — khác thông tin ${provider} đã xác thực`, `Changed — differs from what ${provider} verified`)}
+    </p>
+  );
 }
 
 export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: string | null }) {
@@ -184,6 +201,7 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
   }
 
   const values = result.values as Answers;
+  const provider = verifiedOf(session.value, device.value)?.provider_label || 'VNeID';
   const visibleValues = { ...merged, ...values };
   /** The errors shown under fields, "Label: message", for the live region. */
   const shownErrors: string[] = [];
@@ -225,7 +243,9 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
               const id = `f-${path}`;
               const errorId = (n: number) => `${id}-error-${n}`;
               for (const issue of fieldIssues) if (issue.severity !== 'warning') shownErrors.push(`${tx(field.label)}: ${renderIssue(issue, lang.value)}`);
+              const mark = verifiedMark(dossier.verified_fields, path, own);
               const describedBy = [
+                mark && `${id}-verified`,
                 field.help && `${id}-hint`,
                 filled !== undefined && `${id}-filled`,
                 ...fieldIssues.map((_, n) => errorId(n)),
@@ -264,6 +284,7 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
                         {tx(field.label)}
                         {required && <span class="req"> *</span>}
                       </label>
+                      {mark && <VerifiedMarkText id={`${id}-verified`} mark={mark} provider={provider} />}
                       {field.help && (
                         <p class="hint" id={`${id}-hint`}>
                           {tx(field.help)}
