@@ -4,12 +4,14 @@
 import { useState } from 'preact/hooks';
 import { ApiError, NetworkError } from '../api/http';
 import type { SessionInfo } from '../api/types';
-import { changed, communes, counts, device, getDb, online, session, syncMeta, syncNow } from '../app';
-import { addPasskey, deviceKind, forgetEverything, passkeySignIn, passwordSignIn, registerAccount, registerDevice, signOutServer } from '../auth';
+import { changed, communes, counts, device, getDb, online, session, syncMeta } from '../app';
+import { addPasskey, deviceKind, forgetEverything, passkeySignIn, passwordSignIn, registerAccount, signOutServer } from '../auth';
+import { afterSignIn } from '../signedIn';
 import { formatTime, t } from '../i18n';
 import { communeName } from '../placeNames';
 import { roleName } from '../roleNames';
 import { Captcha } from './Captcha';
+import { LinkedAccounts, OidcSignInButtons, VerifiedFacts } from './Oidc';
 
 function problemText(e: unknown): string {
   if (e instanceof NetworkError) return t('Không có mạng. Hãy thử lại khi có kết nối.', 'No connection. Try again when online.');
@@ -30,23 +32,6 @@ function thisDeviceText(registeredAt: string | undefined): string {
   return when
     ? t(`Máy này${kind}, thêm vào tài khoản lúc ${when}`, `This device${kind}, added to the account ${when}`)
     : t(`Máy này${kind}`, `This device${kind}`);
-}
-
-async function afterSignIn(info: SessionInfo): Promise<void> {
-  const db = getDb();
-  const current = device.value;
-  if (current && current.account_id !== info.account_id && counts.value.pending > 0) {
-    throw new Error(
-      t(
-        `Máy này còn ${counts.value.pending} thay đổi của tài khoản ${current.email} chưa gửi. Hãy đăng nhập lại tài khoản đó để gửi trước.`,
-        `This device still holds ${counts.value.pending} unsent change(s) of ${current.email}. Sign in with that account first.`,
-      ),
-    );
-  }
-  if (current && current.account_id !== info.account_id) await forgetEverything(db);
-  await registerDevice(db, info);
-  changed();
-  await syncNow('signed-in');
 }
 
 function SignIn() {
@@ -91,6 +76,7 @@ function SignIn() {
           {t('Đăng nhập bằng passkey', 'Sign in with a passkey')}
         </button>
       </div>
+      <OidcSignInButtons />
       {!online.value && <p class="hint">{t('Cần có mạng để đăng nhập. Bạn vẫn làm hồ sơ được khi không có mạng.', 'Signing in needs a connection. You can still prepare dossiers offline.')}</p>}
     </form>
   );
@@ -167,7 +153,8 @@ export function AccountPage() {
         <h1>{t('Tài khoản', 'Account')}</h1>
         <div class="card">
           <p>
-            <strong>{dev.full_name}</strong> ({dev.email})
+            <strong>{dev.full_name}</strong>
+            {dev.email ? ` (${dev.email})` : ''}
           </p>
           <p class="muted" data-testid="account-role">
             {t('Vai trò', 'Role')}: {roleName(dev.role)}
@@ -194,6 +181,8 @@ export function AccountPage() {
           )}
           {message && <p>{message}</p>}
         </div>
+        <VerifiedFacts />
+        <LinkedAccounts />
         <div class="card">
           <h2>{t('Đăng xuất khỏi máy này', 'Sign out of this device')}</h2>
           {counts.value.pending > 0 ? (

@@ -11,6 +11,7 @@ import { DossierFromLink } from './DossierFromLink';
 import { DossierRoute } from './DossierPage';
 import { Home } from './Home';
 import { LookupPage } from './Lookup';
+import { OidcReturn } from './Oidc';
 import { OutreachPage } from './Outreach';
 import { ReceiptPage } from './Receipt';
 import { SyncBar, SyncPage } from './SyncPage';
@@ -127,6 +128,7 @@ export function App() {
       <NoteLine showNotices={unreadNotices.value.length > 0 && showsDossierNoticeBar(dev?.role)} />
       <AtRiskNote class="no-print" />
       <main id="main" data-ready={ready.value ? 'true' : 'false'} data-attention={attention.value}>
+        {ready.value && <OidcReturn />}
         {ready.value ? <Page /> : openFailure.value ? <OpenFailure reason={openFailure.value} /> : <p class="muted">{t('Đang mở…', 'Opening…')}</p>}
       </main>
     </>
