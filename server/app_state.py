@@ -16,6 +16,7 @@ from server.calendar.service import OverridesCache
 from server.clock import Clock, clock_in_use
 from server.dossiers.pull import FeedEpoch
 from server.dossiers.store import StoreCaches
+from server.identity.oidc.discovery import DiscoveryCache
 
 
 class AppCaches:
@@ -28,6 +29,9 @@ class AppCaches:
         # Encoded reference answers, by dataset version (and filter).
         self.catalog_bodies: dict[tuple[str, str], bytes] = {}
         self.communes_bodies: dict[str, bytes] = {}
+        # OpenID providers' configurations and signing keys (not database content:
+        # fetched from each provider, and kept an hour).
+        self.oidc = DiscoveryCache()
 
 
 def app_caches(state: State) -> AppCaches:

@@ -99,6 +99,23 @@ TITLES: dict[str, tuple[str, str]] = {
         "Cán bộ phải đăng nhập bằng khóa truy cập (passkey)",
         "Officials must sign in with a passkey",
     ),
+    "official_needs_strong_sign_in": (
+        "Cán bộ phải đăng nhập bằng khóa truy cập (passkey) hoặc định danh điện tử",
+        "Officials must sign in with a passkey or the e-ID",
+    ),
+    # signing in with an OpenID provider (server/identity/oidc)
+    "oidc_provider_unknown": (
+        "Không có nhà cung cấp định danh này",
+        "No such identity provider",
+    ),
+    "provider_unavailable": (
+        "Nhà cung cấp định danh không phản hồi, vui lòng thử lại sau",
+        "The identity provider is not answering, try again later",
+    ),
+    "last_sign_in_method": (
+        "Không thể gỡ cách đăng nhập cuối cùng của tài khoản",
+        "The account's last way to sign in cannot be removed",
+    ),
     "email_taken": ("Địa chỉ thư điện tử đã được dùng", "This email address is already registered"),
     "link_invalid": ("Đường dẫn không hợp lệ", "The link is not valid"),
     "link_used": ("Đường dẫn đã được sử dụng", "The link has already been used"),

@@ -222,6 +222,9 @@ async def check_password_sign_in(settings: Settings, email: str, password: str) 
         raise ProblemError(403, "account_not_activated")
     role = Role(account["role"])
     official = role in OFFICIAL_ROLES or role is Role.admin
+    if official and settings.official_sign_in == "strong":
+        # Demo accounts included: "strong" means no official signs in with a password.
+        raise ProblemError(403, "official_needs_strong_sign_in")
     if official and not (settings.demo_mode and account["is_demo"]):
         raise ProblemError(403, "passkey_required")
     return account

@@ -39,7 +39,7 @@ def _principal(account: dict, via: str, **extra: Any) -> Principal:
         role=Role(account["role"]),
         commune_code=account["commune_code"],
         full_name=account["full_name"],
-        email=account["email"],
+        email=account["email"] or "",  # None: an account without an address
         via=via,
         **extra,
     )

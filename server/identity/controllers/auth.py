@@ -18,6 +18,7 @@ from server.identity.controllers.common import (
 )
 from server.identity.devices import revoke_all_devices
 from server.identity.guards import current_principal, json_only, signed_in
+from server.identity.oidc.verified import latest_verified
 from server.identity.principal import Principal
 from server.identity.schemas import (
     Accepted,
@@ -212,6 +213,9 @@ class AuthController(Controller):
             commune_code=principal.commune_code,
             csrf_token=principal.csrf_token or "",
             demo_mode=state.settings.demo_mode,
+            verified=await latest_verified(
+                state.settings.oidc_providers, principal.account_id, request_lang(request)
+            ),
         )
 
     @post("/logout", status_code=200, guards=[signed_in], summary="Sign out this browser")

@@ -9,6 +9,7 @@ from litestar import Request, Response
 
 from server.client_address import client_address, trusted_networks
 from server.i18n import Language, negotiate_language
+from server.identity.oidc.verified import latest_verified
 from server.identity.schemas import DeviceInfo, PasskeyInfo, Profile, SessionInfo
 from server.identity.sessions import COOKIE, create_session
 from server.settings import Settings
@@ -32,17 +33,25 @@ async def start_session(
     )
     return token, SessionInfo(
         account_id=account["id"],
-        email=account["email"],
+        email=account["email"] or "",
         full_name=account["full_name"],
         role=account["role"],
         commune_code=account["commune_code"],
         csrf_token=csrf,
         demo_mode=settings.demo_mode,
+        verified=await latest_verified(
+            settings.oidc_providers, account["id"], request_lang(request)
+        ),
     )
 
 
 def with_session_cookie(settings: Settings, token: str, body: SessionInfo) -> Response[SessionInfo]:
     response = Response(body, status_code=200)
+    set_session_cookie(response, settings, token)
+    return response
+
+
+def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
     response.set_cookie(
         COOKIE,
         token,
@@ -52,7 +61,6 @@ def with_session_cookie(settings: Settings, token: str, body: SessionInfo) -> Re
         secure=settings.base_url.startswith("https://"),
         max_age=settings.session_absolute_hours * 3600,
     )
-    return response
 
 
 def clearing_session_cookie(body: object) -> Response:
@@ -69,8 +77,8 @@ def as_uuid(value: str) -> uuid.UUID | None:
 
 
 def profile_of(account: dict) -> Profile:
-    # An account row's own columns (secrets are not fields of Profile).
-    return msgspec.convert(account, Profile)
+    # An account row's own columns (secrets are not fields of Profile); no address: "".
+    return msgspec.convert({**account, "email": account["email"] or ""}, Profile)
 
 
 def device_info(row: dict, current: bool = False) -> DeviceInfo:
