@@ -1,0 +1,213 @@
+"""Signing in with VNeID in real Chromium, against a real OpenID provider on this machine
+(harness/oidc_provider.py): the person presses "Đăng nhập bằng VNeID", picks a demo
+identity at the provider, comes back signed in, and a new birth dossier has the
+requester's name and ID filled in and marked as verified; changed, the mark says so.
+Then offline drafting and a sync with the provider down: the device credential is all
+syncing needs. A cancel at the provider comes back as words on the account page."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.app_pages import app_ready, install_app
+from harness.oidc_provider import OidcClient, OidcProvider, demo_identities, provider_problem
+from tests.conftest import IN_CI
+from tests.e2e.test_prefill_cleared import NOTHING_PENDING
+
+CLIENT_SECRET = "motcua-e2e-client-secret-0123456789abcdef"
+AN = next(i for i in demo_identities() if i["login"] == "an")
+
+
+@pytest.fixture
+def vneid(live_server, tmp_path: Path) -> Iterator[OidcProvider]:
+    """The local provider registered for this server's callback, and the server
+    restarted with it as its one provider ("vneid")."""
+    problem = provider_problem()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"the local OpenID provider is required under CI: {problem}")
+        pytest.skip(problem)
+    client = OidcClient(
+        client_id="motcua",
+        client_secret=CLIENT_SECRET,
+        redirect_uris=[live_server.url("/api/auth/oidc/vneid/callback")],
+    )
+    provider = OidcProvider(clients=[client]).start()
+    try:
+        providers_file = tmp_path / "oidc-providers.json"
+        providers_file.write_text(
+            json.dumps(
+                {
+                    "providers": [
+                        {
+                            "name": "vneid",
+                            "label": {"vi": "VNeID", "en": "VNeID"},
+                            "issuer": provider.issuer,
+                            "client_id": "motcua",
+                            "client_secret_env": "MOTCUA_OIDC_VNEID_SECRET",
+                        }
+                    ]
+                }
+            )
+        )
+        live_server.stop()
+        live_server.env.update(
+            MOTCUA_OIDC_PROVIDERS_FILE=str(providers_file),
+            MOTCUA_OIDC_VNEID_SECRET=CLIENT_SECRET,
+        )
+        live_server.start()
+        yield provider
+    finally:
+        provider.stop()
+
+
+async def server_fields(live_server, dossier_id: str) -> dict:
+    """The dossier's answers as the server keeps them (read from its database)."""
+    url = live_server.env["MOTCUA_DATABASE_URL"]
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+            row = db.execute(
+                "SELECT fields FROM dossier WHERE id = ?", (dossier_id.replace("-", ""),)
+            ).fetchone() or db.execute(
+                "SELECT fields FROM dossier WHERE id = ?", (dossier_id,)
+            ).fetchone()
+        return json.loads(row[0]) if row else {}
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        raw = await connection.fetchval(
+            "SELECT fields FROM dossier WHERE id = $1::uuid", dossier_id
+        )
+    finally:
+        await connection.close()
+    return json.loads(raw) if raw else {}
+
+
+async def sign_in_with_vneid(page, provider: OidcProvider, label: str):
+    from playwright.async_api import expect
+
+    await page.goto("/#/tai-khoan")
+    await app_ready(page)
+    await page.get_by_role("button", name="Đăng nhập bằng VNeID").click()
+    # At the provider's own page.
+    await page.wait_for_url(re.compile(re.escape(provider.issuer) + r"/interaction/"))
+    await page.get_by_role("button", name=re.compile("^" + re.escape(label))).click()
+
+
+async def test_signed_in_with_vneid_a_new_draft_is_prefilled_and_syncs_with_the_provider_down(
+    live_server, vneid: OidcProvider, new_page, artifacts
+):
+    from playwright.async_api import expect
+
+    page = await new_page()
+    await install_app(page)
+    await page.goto("/#/tai-khoan")
+    await expect(page.get_by_role("button", name="Đăng nhập bằng VNeID")).to_be_visible()
+    await artifacts.screenshot(page, "signed-out")
+
+    await sign_in_with_vneid(page, vneid, AN["label"])
+    await artifacts.screenshot(page, "back-from-provider")
+    await expect(page.get_by_test_id("oidc-notice")).to_have_text("Đã đăng nhập bằng VNeID")
+    await expect(page.get_by_role("heading", name="Đăng xuất khỏi máy này")).to_be_visible(
+        timeout=15_000
+    )
+    # The address no longer says how it came back: a reload does not redo it.
+    assert "oidc=" not in page.url
+    facts = page.get_by_test_id("verified-facts")
+    await expect(facts).to_contain_text(AN["claims"]["name"])
+    await expect(facts).to_contain_text(AN["claims"]["personal_id_number"])
+    await expect(page.get_by_test_id("linked-identity")).to_contain_text("4821")
+    await artifacts.screenshot(page, "signed-in-account")
+
+    # A new birth dossier: the requester is the person the provider verified.
+    await page.goto("/#/")
+    await page.get_by_role("button", name="Đăng ký khai sinh").click()
+    await expect(page.locator("form.draft h1")).to_have_text("Đăng ký khai sinh")
+    dossier_id = page.url.split("/ho-so/")[1].split("?")[0]
+    f = lambda path: page.locator(f'[id="f-{path}"]')  # noqa: E731 - ids hold dots
+    mark = lambda path: page.locator(f'[id="f-{path}-verified"]')  # noqa: E731
+    await expect(f("requester.full_name")).to_have_value(AN["claims"]["name"])
+    await expect(f("requester.id_number")).to_have_value(AN["claims"]["personal_id_number"])
+    await expect(f("requester.residence")).to_have_value(AN["claims"]["address"]["formatted"])
+    for path in ("requester.full_name", "requester.id_number", "requester.residence"):
+        await expect(mark(path)).to_have_text("✓ Đã xác thực qua VNeID")
+        # Said to a screen reader with the field, not by colour alone.
+        described = await f(path).get_attribute("aria-describedby")
+        assert f"f-{path}-verified" in (described or "").split(), described
+    # The app's own checks accept what the provider verified.
+    await expect(page.locator('[id="f-requester.id_number"] ~ .error')).to_have_count(0)
+    await artifacts.screenshot(page, "prefilled")
+
+    # Changed by the person: allowed, and the mark says it differs.
+    await f("requester.full_name").fill("Nguyễn Văn Ân")
+    await f("requester.full_name").blur()
+    await expect(mark("requester.full_name")).to_have_text(
+        "✎ Đã sửa — khác thông tin VNeID đã xác thực"
+    )
+    await expect(mark("requester.id_number")).to_have_text("✓ Đã xác thực qua VNeID")
+    # Kept with the draft: a reload shows the same marks.
+    await page.wait_for_function(NOTHING_PENDING, polling=200, timeout=20_000)
+    await page.reload()
+    await app_ready(page)
+    await expect(mark("requester.full_name")).to_have_text(
+        "✎ Đã sửa — khác thông tin VNeID đã xác thực"
+    )
+    await artifacts.screenshot(page, "changed-mark")
+
+    # Offline: drafting goes on; meanwhile the provider goes down for good.
+    await page.context.set_offline(True)
+    await f("child.full_name").fill("Nguyễn Minh Khôi")
+    await f("child.hometown").fill("Hà Nội")
+    await f("child.hometown").blur()
+    await expect(page.get_by_test_id("syncbar")).not_to_have_attribute("data-pending", "0")
+    vneid.kill()
+    await page.context.set_offline(False)
+
+    # Back online: the change goes on the device's credential, with no provider.
+    await page.goto("/#/dong-bo")
+    await expect(page.get_by_test_id("syncbar")).to_have_attribute(
+        "data-pending", "0", timeout=30_000
+    )
+    await expect(page.get_by_role("heading", name="Chờ gửi (0)")).to_be_visible()
+    await expect(page.get_by_test_id("sign-in-to-send")).to_have_count(0)
+    await expect(page.get_by_text("Lần đồng bộ thành công gần nhất")).not_to_contain_text(
+        "chưa có"
+    )
+    await artifacts.screenshot(page, "synced-provider-down")
+    fields = await server_fields(live_server, dossier_id)
+    assert fields.get("requester.full_name") == "Nguyễn Văn Ân", fields
+    assert fields.get("requester.id_number") == AN["claims"]["personal_id_number"], fields
+    assert fields.get("child.full_name") == "Nguyễn Minh Khôi", fields
+
+
+async def test_cancelled_at_the_provider_comes_back_to_the_account_page_in_words(
+    live_server, vneid: OidcProvider, new_page, artifacts
+):
+    from playwright.async_api import expect
+
+    page = await new_page()
+    await install_app(page)
+    await page.goto("/#/tai-khoan")
+    await page.get_by_role("button", name="Đăng nhập bằng VNeID").click()
+    await page.wait_for_url(re.compile(re.escape(vneid.issuer) + r"/interaction/"))
+    await page.get_by_role("button", name="Huỷ").click()
+
+    error = page.get_by_test_id("oidc-error")
+    await expect(error).to_have_text(
+        "Bạn đã hủy đăng nhập bằng VNeID. Chưa có gì thay đổi; bạn có thể thử lại bất cứ lúc nào."
+    )
+    await expect(error).to_have_attribute("role", "alert")
+    await expect(error).to_be_focused()
+    assert page.url.endswith("#/tai-khoan"), page.url
+    # Still signed out, with every way to sign in still offered.
+    await expect(page.locator("#signin-email")).to_be_visible()
+    await expect(page.get_by_role("button", name="Đăng nhập bằng VNeID")).to_be_visible()
+    await artifacts.screenshot(page, "cancelled")
