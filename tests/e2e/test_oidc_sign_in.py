@@ -17,6 +17,7 @@ import pytest
 from harness.app_pages import app_ready, install_app
 from harness.oidc_provider import OidcClient, OidcProvider, demo_identities, provider_problem
 from tests.conftest import IN_CI
+from tests.e2e.test_accessibility import AXE_JS, BLOCKING, WCAG_AA_TAGS, axe_violations
 from tests.e2e.test_prefill_cleared import NOTHING_PENDING
 
 CLIENT_SECRET = "motcua-e2e-client-secret-0123456789abcdef"
@@ -73,11 +74,12 @@ async def server_fields(live_server, dossier_id: str) -> dict:
         import sqlite3
 
         with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
-            row = db.execute(
-                "SELECT fields FROM dossier WHERE id = ?", (dossier_id.replace("-", ""),)
-            ).fetchone() or db.execute(
-                "SELECT fields FROM dossier WHERE id = ?", (dossier_id,)
-            ).fetchone()
+            row = (
+                db.execute(
+                    "SELECT fields FROM dossier WHERE id = ?", (dossier_id.replace("-", ""),)
+                ).fetchone()
+                or db.execute("SELECT fields FROM dossier WHERE id = ?", (dossier_id,)).fetchone()
+            )
         return json.loads(row[0]) if row else {}
     import asyncpg
 
@@ -91,8 +93,26 @@ async def server_fields(live_server, dossier_id: str) -> dict:
     return json.loads(raw) if raw else {}
 
 
+# test_accessibility.py's run, over one part of the page.
+RUN_AXE_IN = """async ([selector, tags]) => {
+  const result = await axe.run(selector, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+  return result.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' '))}));
+}"""
+
+
+async def assert_accessible(page, where: str, part: str | None = None) -> None:
+    """axe-core's WCAG 2.2 AA rules: nothing serious or critical on this screen (or in
+    its `part`, a CSS selector)."""
+    if not AXE_JS.is_file():
+        return  # test_accessibility.py says why (npm ci in pwa/)
+    found = await axe_violations(page)
+    if part:
+        found = await page.evaluate(RUN_AXE_IN, [part, WCAG_AA_TAGS])
+    blocking = [v for v in found if v["impact"] in BLOCKING]
+    assert blocking == [], f"{where}: {blocking}"
+
+
 async def sign_in_with_vneid(page, provider: OidcProvider, label: str):
-    from playwright.async_api import expect
 
     await page.goto("/#/tai-khoan")
     await app_ready(page)
@@ -112,6 +132,7 @@ async def test_signed_in_with_vneid_a_new_draft_is_prefilled_and_syncs_with_the_
     await page.goto("/#/tai-khoan")
     await expect(page.get_by_role("button", name="Đăng nhập bằng VNeID")).to_be_visible()
     await artifacts.screenshot(page, "signed-out")
+    await assert_accessible(page, "signed out, with the VNeID button")
 
     await sign_in_with_vneid(page, vneid, AN["label"])
     await artifacts.screenshot(page, "back-from-provider")
@@ -126,6 +147,7 @@ async def test_signed_in_with_vneid_a_new_draft_is_prefilled_and_syncs_with_the_
     await expect(facts).to_contain_text(AN["claims"]["personal_id_number"])
     await expect(page.get_by_test_id("linked-identity")).to_contain_text("4821")
     await artifacts.screenshot(page, "signed-in-account")
+    await assert_accessible(page, "account: verified facts and linked accounts")
 
     # A new birth dossier: the requester is the person the provider verified.
     await page.goto("/#/")
@@ -145,6 +167,8 @@ async def test_signed_in_with_vneid_a_new_draft_is_prefilled_and_syncs_with_the_
     # The app's own checks accept what the provider verified.
     await expect(page.locator('[id="f-requester.id_number"] ~ .error')).to_have_count(0)
     await artifacts.screenshot(page, "prefilled")
+    # The requester's part: the commune list of a fresh form is test_accessibility's.
+    await assert_accessible(page, "draft with verified marks", "#s-requester")
 
     # Changed by the person: allowed, and the mark says it differs.
     await f("requester.full_name").fill("Nguyễn Văn Ân")
@@ -178,9 +202,7 @@ async def test_signed_in_with_vneid_a_new_draft_is_prefilled_and_syncs_with_the_
     )
     await expect(page.get_by_role("heading", name="Chờ gửi (0)")).to_be_visible()
     await expect(page.get_by_test_id("sign-in-to-send")).to_have_count(0)
-    await expect(page.get_by_text("Lần đồng bộ thành công gần nhất")).not_to_contain_text(
-        "chưa có"
-    )
+    await expect(page.get_by_text("Lần đồng bộ thành công gần nhất")).not_to_contain_text("chưa có")
     await artifacts.screenshot(page, "synced-provider-down")
     fields = await server_fields(live_server, dossier_id)
     assert fields.get("requester.full_name") == "Nguyễn Văn Ân", fields
@@ -211,3 +233,25 @@ async def test_cancelled_at_the_provider_comes_back_to_the_account_page_in_words
     await expect(page.locator("#signin-email")).to_be_visible()
     await expect(page.get_by_role("button", name="Đăng nhập bằng VNeID")).to_be_visible()
     await artifacts.screenshot(page, "cancelled")
+    await assert_accessible(page, "account: a cancel in words")
+
+
+async def test_provider_down_at_the_start_is_said_in_words_and_nothing_changes(
+    live_server, vneid: OidcProvider, new_page, artifacts
+):
+    from playwright.async_api import expect
+
+    page = await new_page()
+    await install_app(page)
+    await page.goto("/#/tai-khoan")
+    button = page.get_by_role("button", name="Đăng nhập bằng VNeID")
+    await expect(button).to_be_visible()
+    vneid.kill()
+    await button.click()
+    error = page.get_by_test_id("oidc-start-error")
+    await expect(error).to_have_text("VNeID hiện không phản hồi. Hãy thử lại sau ít phút.")
+    await expect(error).to_be_focused()
+    assert page.url.endswith("#/tai-khoan"), page.url
+    await expect(page.locator("#signin-email")).to_be_visible()
+    await expect(page.get_by_role("button", name="Đăng nhập bằng VNeID")).to_be_enabled()
+    await artifacts.screenshot(page, "provider-down")
