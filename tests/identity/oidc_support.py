@@ -40,8 +40,14 @@ def vneid(issuer: str, **overrides) -> ProviderConfig:
 
 
 @pytest.fixture
+def official_sign_in() -> str:
+    """MOTCUA_OFFICIAL_SIGN_IN of the app under test; a test parametrizes it to change it."""
+    return "any"
+
+
+@pytest.fixture
 def identity_settings(
-    settings: Settings, smtp: SmtpServer, oidc_provider: OidcProvider
+    settings: Settings, smtp: SmtpServer, oidc_provider: OidcProvider, official_sign_in: str
 ) -> Settings:
     return msgspec.structs.replace(
         settings,
@@ -50,6 +56,7 @@ def identity_settings(
         demo_mode=True,
         mail_from="motcua <no-reply@motcua.test>",
         oidc_providers=(vneid(oidc_provider.issuer),),
+        official_sign_in=official_sign_in,
     )
 
 

@@ -18,6 +18,7 @@ from tests.identity.oidc_support import (
     cancel,
     counts,
     identity_settings,  # noqa: F401  (fixture)
+    official_sign_in,  # noqa: F401  (fixture)
     landed,
     query_of,
     refusals,
