@@ -3,11 +3,12 @@ trip to one, and the callback it sends the browser back to."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody, Parameter, QueryParameter
 from litestar.response import Redirect
 
 from server.app_state import app_caches
@@ -31,8 +32,6 @@ from server.ratelimit.service import hit
 from server.settings import Settings
 
 _NAME = Annotated[str, Parameter(max_length=32, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-# What a provider sends back: bounded, so a hostile query is a 400, not stored.
-_PARAM = Annotated[str, Parameter(max_length=2048)]
 
 
 def _lang(request: Request, lang: str | None) -> Language:
@@ -54,7 +53,7 @@ class OidcController(Controller):
         self,
         request: Request,
         state: State,
-        lang: Annotated[str | None, Parameter(query="lang", required=False)] = None,
+        lang: Annotated[str | None, QueryParameter(name="lang", required=False)] = None,
     ) -> list[OidcProviderInfo]:
         chosen = _lang(request, lang)
         return [
@@ -124,13 +123,13 @@ class OidcController(Controller):
         state: State,
         provider: _NAME,
         code: Annotated[
-            str | None, Parameter(query="code", required=False, max_length=2048)
+            str | None, QueryParameter(name="code", required=False, max_length=2048)
         ] = None,
         state_: Annotated[
-            str | None, Parameter(query="state", required=False, max_length=2048)
+            str | None, QueryParameter(name="state", required=False, max_length=2048)
         ] = None,
         error: Annotated[
-            str | None, Parameter(query="error", required=False, max_length=256)
+            str | None, QueryParameter(name="error", required=False, max_length=256)
         ] = None,
     ) -> Response:
         settings: Settings = state.settings
@@ -138,12 +137,13 @@ class OidcController(Controller):
         config = flow.find_provider(settings, provider)
         browser_secret = request.cookies.get(COOKIE, "")
         account_id = None
+        taken = False
         try:
             if not state_:
                 raise flow.SignInRefused("state_invalid")
             async with write_transaction(state.engine):
                 attempt = await take_attempt(config.name, state_, browser_secret)
-            account_id = attempt.account_id
+            account_id, taken = attempt.account_id, True
             if error:
                 # access_denied: the person cancelled at the provider; any other error
                 # is the provider refusing, told the same way.
@@ -169,10 +169,10 @@ class OidcController(Controller):
 
             _, session = await flow.bind(state.engine, config, attempt, facts, ip, after)
         except AttemptRefused as exc:
-            return await self._refused(state, config.name, exc.code, None, ip)
+            return await self._refused(state, config.name, exc.code, None, ip, taken)
         except flow.SignInRefused as exc:
             return await self._refused(
-                state, config.name, exc.code, exc.account_id or account_id, ip
+                state, config.name, exc.code, exc.account_id or account_id, ip, taken
             )
         outcome = "linked" if attempt.purpose == "link" else "signed_in"
         response = Redirect(
@@ -185,9 +185,18 @@ class OidcController(Controller):
         return response
 
     async def _refused(
-        self, state: State, provider: str, code: str, account_id, ip: str
+        self,
+        state: State,
+        provider: str,
+        code: str,
+        account_id: uuid.UUID | None,
+        ip: str,
+        taken: bool,
     ) -> Response:
         await flow.refusal_audit(state.engine, provider, code, account_id, ip)
         response = Redirect(flow.refusal_redirect(state.settings.base_url, code), status_code=303)
-        response.delete_cookie(COOKIE, path=COOKIE_PATH)
+        if taken:
+            # The browser's attempt is over. A callback that took none (a forged or
+            # stale state) leaves the cookie of the attempt really under way alone.
+            response.delete_cookie(COOKIE, path=COOKIE_PATH)
         return response

@@ -75,7 +75,7 @@ async def create_attempt(
 
 async def take_attempt(provider: str, state: str, browser_secret: str) -> TakenAttempt:
     """Marks the attempt used, whatever comes next: the same state never completes
-    twice. Run in its own committed transaction before the provider is asked anything."""
+    twice. Run in its own transaction, committed before the provider is asked anything."""
     now = utcnow()
     state_hash = digest(state)
     # One conditional UPDATE: of two concurrent callbacks with the same state, one wins.
@@ -100,6 +100,8 @@ async def take_attempt(provider: str, state: str, browser_secret: str) -> TakenA
         raise AttemptRefused("state_invalid")
     row = rows[0]
     if not browser_secret or not same(digest(browser_secret), row["browser_hash"]):
+        # Raised inside the caller's transaction, which rolls the mark back: a callback
+        # sent to another browser spends nothing, and the right browser may still finish.
         raise AttemptRefused("browser_mismatch")
     account_id = row["account_id"]
     if isinstance(account_id, str):  # SQLite hands RETURNING values back as text
