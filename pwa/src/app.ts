@@ -252,7 +252,11 @@ export async function startDraft(code: string, options: { outreach?: boolean; fi
   // where an official drafts for someone else.
   const verified = options.outreach ? null : verifiedOf(session.value, device.value);
   const prefill = stored ? prefillFromVerified(stored.form as unknown as Schema, verified, fields) : { values: {}, marks: {} };
-  const d = await createDraft(db, code, stored?.version ?? null, { ...fields, ...prefill.values }, { outreach: options.outreach, verifiedFields: prefill.marks });
+  const d = await createDraft(db, code, stored?.version ?? null, { ...fields, ...prefill.values }, {
+    outreach: options.outreach,
+    verifiedFields: prefill.marks,
+    prefillPending: !stored && !!verified,
+  });
   changed();
   return d.id;
 }

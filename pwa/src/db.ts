@@ -94,6 +94,9 @@ export interface LocalDossier {
   /** The requester's answers pre-filled from what the e-ID provider verified, by path
    *  (prefill.ts): each such field is marked verified, or changed once it differs. */
   verified_fields?: Record<string, JsonValue>;
+  /** Started by a person signed in with an e-ID before the form was on the device: its
+   *  requester is pre-filled when the form opens (dossiers.ts prefillPendingDraft). */
+  verified_prefill_pending?: boolean;
   /** A restored server would not take this dossier back (sync/README.md §9.2): why,
    *  shown to the person until dismissed; the answers stay on the device. */
   put_back_refused?: { at: string; reasons: Reason[] };

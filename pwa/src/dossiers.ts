@@ -45,7 +45,7 @@ export async function createDraft(
   procedureCode: string,
   schemaVersion: number | null,
   fields: Answers = {},
-  options: { outreach?: boolean; now?: Date; verifiedFields?: Record<string, JsonValue> } = {},
+  options: { outreach?: boolean; now?: Date; verifiedFields?: Record<string, JsonValue>; prefillPending?: boolean } = {},
 ): Promise<LocalDossier> {
   const now = options.now ?? new Date();
   return change(db, async (tx) => {
@@ -60,6 +60,7 @@ export async function createDraft(
       updated_at: now.toISOString(),
       ...(options.outreach ? { outreach: true } : {}),
       ...(options.verifiedFields && Object.keys(options.verifiedFields).length ? { verified_fields: { ...options.verifiedFields } } : {}),
+      ...(options.prefillPending ? { verified_prefill_pending: true } : {}),
     };
     await tx.objectStore('dossiers').add(d);
     await enqueueIn(
@@ -95,6 +96,31 @@ export async function editAnswers(db: MotcuaDB, id: string, changes: Record<stri
     d.updated_at = nextStamp(d.updated_at, now);
     await tx.objectStore('dossiers').put(d);
     await enqueueIn(tx, { kind: 'edit_draft', dossier_id: id, payload: { changes: effective } }, now);
+    return d;
+  });
+}
+
+/**
+ * A draft started before its form was on the device: once the form is here, what the
+ * e-ID verified goes into the requester's empty fields (`prefill` picks them from the
+ * answers), as one edit, and the draft remembers which. Done once, whatever it finds.
+ */
+export async function prefillPendingDraft(
+  db: MotcuaDB,
+  id: string,
+  prefill: (answers: Answers) => { values: Record<string, JsonValue>; marks: Record<string, JsonValue> },
+  now = new Date(),
+): Promise<LocalDossier> {
+  return change(db, async (tx) => {
+    const d = await load(tx, id);
+    if (!d.verified_prefill_pending) return d;
+    delete d.verified_prefill_pending;
+    const { values, marks } = d.state === State.DRAFT ? prefill(d.answers) : { values: {}, marks: {} };
+    for (const [path, value] of Object.entries(values)) d.answers[path] = value;
+    if (Object.keys(marks).length) d.verified_fields = { ...d.verified_fields, ...marks };
+    d.updated_at = nextStamp(d.updated_at, now);
+    await tx.objectStore('dossiers').put(d);
+    if (Object.keys(values).length) await enqueueIn(tx, { kind: 'edit_draft', dossier_id: id, payload: { changes: values } }, now);
     return d;
   });
 }

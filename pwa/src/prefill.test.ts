@@ -3,7 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import requesterBirth from '../../server/catalog/data/sections/requester_birth.json';
 import child from '../../server/catalog/data/sections/child.json';
+import { createDraft, prefillPendingDraft } from './dossiers';
 import { validateAnswers } from './formModel';
+import { pendingItems } from './outbox';
+import { freshDb } from './testing/db';
 import type { Schema, Section } from './forms/types';
 import { prefillFromVerified, verifiedMark, type VerifiedFacts } from './prefill';
 
@@ -82,5 +85,27 @@ describe('the mark next to a pre-filled field', () => {
     expect(verifiedMark(marks, 'requester.full_name', undefined)).toBe('changed');
     expect(verifiedMark(marks, 'requester.residence', 'Huế')).toBeNull();
     expect(verifiedMark(undefined, 'requester.full_name', 'x')).toBeNull();
+  });
+});
+
+describe('a draft started before its form was on the device', () => {
+  it('is pre-filled once, when the form is there: only its empty fields, marked, as one queued edit', async () => {
+    const db = await freshDb();
+    const d = await createDraft(db, 'khai-sinh', null, { 'requester.full_name': 'Trần Thị Bình' }, { prefillPending: true });
+    expect(d.verified_prefill_pending).toBe(true);
+    const fill = (answers: Record<string, unknown>) => prefillFromVerified(birthForm, VERIFIED, answers as never);
+    const after = await prefillPendingDraft(db, d.id, fill);
+    expect(after.verified_prefill_pending).toBeUndefined();
+    expect(after.answers['requester.full_name']).toBe('Trần Thị Bình');
+    expect(after.answers['requester.id_number']).toBe('001085012345');
+    expect(Object.keys(after.verified_fields ?? {}).sort()).toEqual(['requester.id_number', 'requester.id_type', 'requester.residence']);
+    // Queued for the server (folded into the create that has not left yet).
+    const queued = (await pendingItems(db)).map((i) => i.payload);
+    expect(queued).toEqual([
+      expect.objectContaining({ fields: { ...after.answers } }),
+    ]);
+    // Once only: the person may empty a field afterwards and it stays empty.
+    await prefillPendingDraft(db, d.id, () => ({ values: { 'requester.residence': 'x' }, marks: {} }));
+    expect((await db.get('dossiers', d.id))!.answers['requester.residence']).toBe(VERIFIED.residence);
   });
 });

@@ -4,9 +4,9 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { changed, communes, device, getDb, session, typing } from '../app';
 import { verifiedOf } from '../auth';
-import { verifiedMark, type VerifiedMark } from '../prefill';
+import { prefillFromVerified, verifiedMark, type VerifiedMark } from '../prefill';
 import { finishBeforeUpgrade, type LocalDossier } from '../db';
-import { editAnswers } from '../dossiers';
+import { editAnswers, prefillPendingDraft } from '../dossiers';
 import { emptiedAnswer, fieldRequired, fieldVisible, sectionVisible, staleDateWords, validateAnswers } from '../formModel';
 import { renderIssue } from '../forms';
 import type { Issue, JsonValue, Schema } from '../forms/types';
@@ -163,6 +163,14 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
     }
     focusIfLost(heading.current);
   }, [focus, procedure]);
+
+  // Started before the form was on the device: the verified requester goes in now.
+  useEffect(() => {
+    if (!procedure || !dossier.verified_prefill_pending) return;
+    const verified = verifiedOf(session.value, device.value);
+    const form = procedure.form as unknown as Schema;
+    void prefillPendingDraft(getDb(), dossier.id, (answers) => prefillFromVerified(form, verified, answers)).then(() => changed());
+  }, [procedure, dossier.verified_prefill_pending]);
 
   // Attachments change through their own mutations: read them from the stored dossier.
   const merged: Answers = useMemo(() => {
