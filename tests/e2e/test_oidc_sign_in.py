@@ -14,14 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from harness.app_pages import app_ready, install_app
+from harness.app_pages import app_ready, install_app, sign_in
 from harness.oidc_provider import OidcClient, OidcProvider, demo_identities, provider_problem
 from tests.conftest import IN_CI
 from tests.e2e.test_accessibility import AXE_JS, BLOCKING, WCAG_AA_TAGS, axe_violations
 from tests.e2e.test_prefill_cleared import NOTHING_PENDING
+from tests.e2e.test_pwa_offline import CITIZEN, demo_password
 
 CLIENT_SECRET = "motcua-e2e-client-secret-0123456789abcdef"
 AN = next(i for i in demo_identities() if i["login"] == "an")
+HOA = next(i for i in demo_identities() if i["login"] == "hoa")
 
 
 @pytest.fixture
@@ -255,3 +257,37 @@ async def test_provider_down_at_the_start_is_said_in_words_and_nothing_changes(
     await expect(page.locator("#signin-email")).to_be_visible()
     await expect(page.get_by_role("button", name="Đăng nhập bằng VNeID")).to_be_enabled()
     await artifacts.screenshot(page, "provider-down")
+
+
+async def test_a_password_account_links_vneid_and_unlinks_it(
+    live_server, vneid: OidcProvider, new_page, artifacts
+):
+    from playwright.async_api import expect
+
+    password = demo_password(live_server, CITIZEN)
+    page = await new_page()
+    await install_app(page)
+    await sign_in(page, CITIZEN, password)
+    linked = page.get_by_test_id("linked-accounts")
+    await expect(linked).to_contain_text("Chưa liên kết tài khoản định danh điện tử nào.")
+    await expect(page.get_by_test_id("verified-facts")).to_have_count(0)
+
+    await linked.get_by_role("button", name="Liên kết VNeID", exact=True).click()
+    await page.wait_for_url(re.compile(re.escape(vneid.issuer) + r"/interaction/"))
+    await page.get_by_role("button", name=re.compile("^" + re.escape(HOA["label"]))).click()
+
+    await expect(page.get_by_test_id("oidc-notice")).to_have_text("Đã liên kết VNeID")
+    assert page.url.endswith("#/tai-khoan"), page.url
+    await expect(page.get_by_test_id("linked-identity")).to_contain_text("7356")
+    await expect(page.get_by_test_id("verified-facts")).to_contain_text(HOA["claims"]["name"])
+    await expect(linked.get_by_role("button", name="Liên kết VNeID", exact=True)).to_have_count(0)
+    await artifacts.screenshot(page, "linked")
+
+    # The password remains, so unlinking is allowed.
+    await linked.get_by_role("button", name="Bỏ liên kết VNeID").click()
+    await expect(linked).to_contain_text("Đã bỏ liên kết VNeID.")
+    await expect(page.get_by_test_id("linked-identity")).to_have_count(0)
+    await expect(linked.get_by_role("button", name="Liên kết VNeID", exact=True)).to_be_visible()
+    # What it verified goes with it: a new draft is not pre-filled from it any more.
+    await expect(page.get_by_test_id("verified-facts")).to_have_count(0)
+    await artifacts.screenshot(page, "unlinked")

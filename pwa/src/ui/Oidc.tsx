@@ -6,7 +6,7 @@
 import { signal } from '@preact/signals';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { LinkedIdentityInfo, OidcProviderInfo } from '../api/types';
-import { device, getDb, online, ready, session } from '../app';
+import { device, getDb, online, ready, refresh, session } from '../app';
 import { currentSession, registerDevice, verifiedOf } from '../auth';
 import { formatDate, formatTime, lang, t } from '../i18n';
 import { lastProviderLabel, linkedIdentities, oidcErrorText, oidcStartErrorText, providers, readOidcReturn, startOidc, unlinkIdentity, type OidcPurpose } from '../oidc';
@@ -86,8 +86,22 @@ export function OidcSignInButtons() {
   );
 }
 
-type Notice = { kind: 'busy' | 'ok' | 'error'; text: string; path: string };
+/** How the return went, kept in words' terms (not words) so a language switch rewords it. */
+type Notice = { path: string; provider: string } & ({ kind: 'busy' } | { kind: 'ok'; linked: boolean } | { kind: 'error'; code: string } | { kind: 'failed'; text: string });
 const notice = signal<Notice | null>(null);
+
+function noticeText(n: Notice): string {
+  switch (n.kind) {
+    case 'busy':
+      return t('Đang hoàn tất đăng nhập…', 'Finishing signing in…');
+    case 'ok':
+      return n.linked ? t(`Đã liên kết ${n.provider}`, `${n.provider} linked`) : t(`Đã đăng nhập bằng ${n.provider}`, `Signed in with ${n.provider}`);
+    case 'error':
+      return oidcErrorText(n.code, n.provider);
+    case 'failed':
+      return n.text;
+  }
+}
 
 /**
  * The server's redirect back from the provider: takes its words off the address (a
@@ -105,41 +119,39 @@ export function OidcReturn() {
     const path = back.path.split('?', 1)[0]!;
     navigate(back.path, true);
     if (back.kind === 'error') {
-      notice.value = { kind: 'error', text: oidcErrorText(back.code, provider), path };
+      notice.value = { kind: 'error', code: back.code, path, provider };
       return;
     }
-    notice.value = { kind: 'busy', text: t('Đang hoàn tất đăng nhập…', 'Finishing signing in…'), path };
+    notice.value = { kind: 'busy', path, provider };
     void (async () => {
       try {
         await afterSignIn(await currentSession());
-        notice.value = {
-          kind: 'ok',
-          text: back.kind === 'linked' ? t(`Đã liên kết ${provider}`, `${provider} linked`) : t(`Đã đăng nhập bằng ${provider}`, `Signed in with ${provider}`),
-          path,
-        };
+        notice.value = { kind: 'ok', linked: back.kind === 'linked', path, provider };
       } catch (e) {
-        notice.value = { kind: 'error', text: oidcStartErrorText(e, provider), path };
+        notice.value = { kind: 'failed', text: oidcStartErrorText(e, provider), path, provider };
       }
     })();
   }, [r, ready.value]);
   const n = notice.value;
   const shown = n && n.path === r.path ? n : null;
+  const failed = shown?.kind === 'error' || shown?.kind === 'failed';
+  const text = shown ? noticeText(shown) : '';
   useEffect(() => {
-    if (shown?.kind === 'error') focusInView(errorRef.current);
-  }, [shown?.kind, shown?.text]);
+    if (failed) focusInView(errorRef.current);
+  }, [failed, shown]);
   return (
     <>
       <div class="visually-hidden" role="status" aria-live="polite" data-testid="oidc-status">
-        {shown && shown.kind !== 'error' ? shown.text : ''}
+        {shown && !failed ? text : ''}
       </div>
       {shown?.kind === 'ok' && (
         <p class="card ok-note" data-testid="oidc-notice">
-          {shown.text}
+          {text}
         </p>
       )}
-      {shown?.kind === 'error' && (
+      {failed && (
         <p class="card error-box" role="alert" tabIndex={-1} ref={errorRef} data-testid="oidc-error">
-          {shown.text}
+          {text}
         </p>
       )}
     </>
@@ -235,6 +247,7 @@ export function LinkedAccounts() {
                       await unlinkIdentity(s, l.id);
                       // The session's verified facts go with the link: read it again.
                       await registerDevice(getDb(), await currentSession());
+                      await refresh();
                       setMessage({ error: false, text: t(`Đã bỏ liên kết ${l.provider_label}.`, `${l.provider_label} unlinked.`) });
                       await load();
                     } catch (e) {
