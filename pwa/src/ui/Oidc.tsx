@@ -200,6 +200,8 @@ export function VerifiedFacts() {
 export function LinkedAccounts() {
   const list = useProviders();
   const [linked, setLinked] = useState<LinkedIdentityInfo[] | null>(null);
+  /** The list could not be read (a session ended on the server): said, never focused. */
+  const [loadError, setLoadError] = useState<string | null>(null);
   const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const messageRef = useRef<HTMLParagraphElement>(null);
@@ -207,8 +209,9 @@ export function LinkedAccounts() {
   async function load(): Promise<void> {
     try {
       setLinked(await linkedIdentities());
+      setLoadError(null);
     } catch (e) {
-      setMessage({ error: true, text: oidcStartErrorText(e) });
+      setLoadError(oidcStartErrorText(e));
     }
   }
   useEffect(() => {
@@ -224,6 +227,7 @@ export function LinkedAccounts() {
     <section class="card" aria-labelledby="linked-title" data-testid="linked-accounts">
       <h2 id="linked-title">{t('Tài khoản liên kết', 'Linked accounts')}</h2>
       {!online.value && <p class="muted">{t('Cần có mạng để xem và thay đổi tài khoản liên kết.', 'Seeing and changing linked accounts needs a connection.')}</p>}
+      {online.value && loadError && <p class="warning">{loadError}</p>}
       {online.value && linked && linked.length === 0 && <p class="muted">{t('Chưa liên kết tài khoản định danh điện tử nào.', 'No electronic identity is linked yet.')}</p>}
       {online.value && linked && linked.length > 0 && (
         <ul class="linked-list">
