@@ -13,6 +13,7 @@ the app's own dependencies (httpx, cryptography) and imports nothing from `serve
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import re
@@ -263,20 +264,22 @@ class OidcProvider:
 _FORM_ACTION = re.compile(r'action="(/interaction/[A-Za-z0-9_-]+/(?:login|abort))"')
 
 
-def _drive(authorization_url: str, action: str, data: dict[str, str]) -> str:
+def _drive(
+    authorization_url: str, action: str, data: dict[str, str], http: httpx.Client | None
+) -> str:
     """Follow the provider's redirects from the authorization URL, submit the form whose
     action ends with `action`, and return the first URL that leaves the provider (the
     relying party's redirect URI), without requesting it."""
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(authorization_url))
     submitted = False
-    with httpx.Client(follow_redirects=False, timeout=10) as http:
-        response = http.get(authorization_url)
+    with contextlib.nullcontext(http) if http else httpx.Client(timeout=10) as http:
+        response = http.get(authorization_url, follow_redirects=False)
         for _ in range(10):
             if response.is_redirect:
                 location = urljoin(str(response.url), response.headers["location"])
                 if not location.startswith(origin + "/"):
                     return location
-                response = http.get(location)
+                response = http.get(location, follow_redirects=False)
                 continue
             if response.status_code != 200 or submitted:
                 raise AssertionError(
@@ -289,20 +292,21 @@ def _drive(authorization_url: str, action: str, data: dict[str, str]) -> str:
             )
             if target is None:
                 raise AssertionError(f"no {action} form at {response.url}:\n{response.text[:2000]}")
-            response = http.post(origin + target, data=data)
+            response = http.post(origin + target, data=data, follow_redirects=False)
             submitted = True
     raise AssertionError("the provider kept redirecting")
 
 
-def complete_login(authorization_url: str, login: str) -> str:
+def complete_login(authorization_url: str, login: str, http: httpx.Client | None = None) -> str:
     """Sign in at the provider as the identity `login` (its login name or personal ID
-    number); returns the redirect to the relying party, with `code` and `state`."""
-    return _drive(authorization_url, "login", {"login": login})
+    number); returns the redirect to the relying party, with `code` and `state`.
+    `http`: a client whose cookies to keep (one browser); by default a fresh one."""
+    return _drive(authorization_url, "login", {"login": login}, http)
 
 
-def cancel_login(authorization_url: str) -> str:
+def cancel_login(authorization_url: str, http: httpx.Client | None = None) -> str:
     """Press "Huỷ" at the provider; returns the redirect with `error=access_denied`."""
-    return _drive(authorization_url, "abort", {})
+    return _drive(authorization_url, "abort", {}, http)
 
 
 def pkce_pair() -> tuple[str, str]:

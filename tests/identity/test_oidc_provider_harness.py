@@ -241,3 +241,18 @@ def test_token_lifetimes_come_from_the_config(
 def test_a_provider_that_cannot_start_says_why(tmp_path: Path) -> None:
     with pytest.raises(OidcProviderError, match=r"Node\.js \(/nonexistent/node\)"):
         OidcProvider(clients=[], node="/nonexistent/node", workdir=tmp_path).start()
+
+
+def test_one_browser_signs_in_as_one_identity_then_another(oidc_provider: OidcProvider) -> None:
+    """No single sign-on: the same browser sees the login page each time, and may pick
+    someone else without signing out first."""
+    client = oidc_provider.client("motcua")
+    subjects = []
+    with httpx.Client() as browser:
+        for login in ("an", "hoa"):
+            url, verifier = _start(oidc_provider, client)
+            code = _query(complete_login(url, login, browser))["code"]
+            tokens = exchange_code(oidc_provider, client, code, verifier).json()
+            subjects.append(_verify(oidc_provider, tokens["id_token"], "motcua").claims["sub"])
+        assert browser.cookies  # the provider did set its cookies
+    assert subjects == [oidc_provider.identity(x)["claims"]["sub"] for x in ("an", "hoa")]
