@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 import msgspec
 
 from server.client_address import parse_trusted_proxies
+from server.identity.oidc.config import OidcConfigError, ProviderConfig, load_providers
 
 DEFAULT_BASE_URL = "http://localhost:8000"
 # The smallest MOTCUA_UPLOAD_CHUNK_SIZE: a tus PATCH this size or larger is a normal
@@ -103,6 +104,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # a line), "text", or "auto" (json unless stderr is a terminal).
     metrics_allow: tuple[str, ...] = ()
     log_format: str = "auto"
+    # Sign-in with OpenID providers (server/identity/oidc): those trusted, from the JSON
+    # file named by MOTCUA_OIDC_PROVIDERS_FILE (none: no such sign-in).
+    oidc_providers: tuple[ProviderConfig, ...] = ()
+    # "any": officials sign in as citizens may; "strong": only with a passkey or an
+    # OpenID provider (the e-ID), never a password.
+    official_sign_in: str = "any"
 
     @property
     def engine(self) -> str:
@@ -206,6 +213,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         **_payment_settings(env),
         **_attachment_settings(env),
         **_operations_settings(env),
+        **_identity_settings(env),
         **kwargs,
     )
 
@@ -305,6 +313,22 @@ def _operations_settings(env: dict[str, str]) -> _OperationsSettings:
     if log_format not in ("auto", "json", "text"):
         raise SettingsError(f"MOTCUA_LOG_FORMAT: expected auto, json or text, got {log_format!r}")
     return {"metrics_allow": tuple(networks), "log_format": log_format}
+
+
+class _IdentitySettings(TypedDict):
+    oidc_providers: tuple[ProviderConfig, ...]
+    official_sign_in: str
+
+
+def _identity_settings(env: dict[str, str]) -> _IdentitySettings:
+    try:
+        providers = load_providers((env.get("MOTCUA_OIDC_PROVIDERS_FILE") or "").strip())
+    except OidcConfigError as exc:
+        raise SettingsError(str(exc)) from None
+    official = (env.get("MOTCUA_OFFICIAL_SIGN_IN") or "any").strip().lower()
+    if official not in ("any", "strong"):
+        raise SettingsError(f"MOTCUA_OFFICIAL_SIGN_IN: expected any or strong, got {official!r}")
+    return {"oidc_providers": providers, "official_sign_in": official}
 
 
 def _argon2_cost(env: dict[str, str]) -> tuple[int, int, int]:

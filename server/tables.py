@@ -27,6 +27,8 @@ from server.identity.captcha.tables import CaptchaChallenge
 from server.identity.tables import (
     Account,
     Device,
+    ExternalIdentity,
+    OidcAttempt,
     OneTimeToken,
     Passkey,
     PersonalDocument,
@@ -52,6 +54,8 @@ ALL_TABLES = (
     WebauthnChallenge,
     OneTimeToken,
     PersonalDocument,
+    ExternalIdentity,
+    OidcAttempt,
     AuditEvent,
     RateLimitBucket,
     CaptchaChallenge,

@@ -61,6 +61,50 @@ class SessionInfo(msgspec.Struct):
     # Send it back in X-CSRF-Token on every write made with the session cookie.
     csrf_token: str
     demo_mode: bool
+    # What an OpenID provider (the e-ID) verified about this person at their latest
+    # sign-in with it; None when the account has no such binding. The app keeps it to
+    # pre-fill the requester's section of a new draft, offline too.
+    verified: VerifiedIdentityInfo | None = None
+
+
+class VerifiedIdentityInfo(msgspec.Struct):
+    provider: str
+    provider_label: str
+    # As the forms spell them; "" where the provider gave none.
+    id_number: str
+    full_name: str
+    birth_date: str  # YYYY-MM-DD
+    sex: str  # "male" | "female"
+    residence: str
+    verified_at: dt.datetime
+
+
+class OidcProviderInfo(msgspec.Struct):
+    name: str
+    label: str  # in the request's language
+
+
+class OidcStartRequest(msgspec.Struct, forbid_unknown_fields=True):
+    # sign_in: anyone; link: the signed-in account (session cookie and CSRF token).
+    purpose: Literal["sign_in", "link"] = "sign_in"
+    # The app's hash-route path to land on afterwards ("/ho-so/…"); "/" by default.
+    return_to: Annotated[str, msgspec.Meta(max_length=200, pattern=r"^/[A-Za-z0-9/_.-]*$")] = "/"
+    lang: Lang = "vi"
+
+
+class OidcStart(msgspec.Struct):
+    # Send the browser there (a top-level navigation, not fetch).
+    authorization_url: str
+
+
+class LinkedIdentityInfo(msgspec.Struct):
+    id: uuid.UUID
+    provider: str
+    provider_label: str
+    # Only the last 4 digits, the rest masked.
+    id_number_masked: str
+    linked_at: dt.datetime
+    verified_at: dt.datetime
 
 
 class Profile(msgspec.Struct):

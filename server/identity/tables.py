@@ -6,8 +6,9 @@ from server.identity.roles import Role
 
 class Account(Table, tablename="account"):
     id = UUID(primary_key=True)
-    # Stored lower-cased, so uniqueness ignores case.
-    email = Varchar(length=254, unique=True)
+    # Stored lower-cased, so uniqueness ignores case. None: an account made by signing in
+    # with an OpenID provider that gave no verified address (no mail is sent to it).
+    email = Varchar(length=254, unique=True, null=True, default=None)
     full_name = Varchar(length=100)
     phone = Varchar(length=16, default="")
     personal_id = Varchar(length=12, default="")
@@ -107,3 +108,46 @@ class PersonalDocument(Table, tablename="personal_document"):
     label = Varchar(length=200)
     sha256 = Varchar(length=64)
     created_at = Timestamptz()
+
+
+class ExternalIdentity(Table, tablename="external_identity"):
+    """An account's binding to a subject at an OpenID provider (the e-ID), with the
+    facts that provider verified at the latest sign-in. A (provider, subject) pair is
+    bound to one account (a unique index made by m0028), and an account to at most one
+    subject per provider."""
+
+    id = UUID(primary_key=True)
+    account_id = UUID(index=True)
+    provider = Varchar(length=32)
+    subject = Varchar(length=255)
+    # The verified facts, as the forms spell them ("" where the provider gave none):
+    # 12-digit personal ID number, full name, YYYY-MM-DD, "male" | "female", address.
+    id_number = Varchar(length=12, default="", index=True)
+    full_name = Varchar(length=100, default="")
+    birth_date = Varchar(length=10, default="")
+    sex = Varchar(length=8, default="")
+    residence = Varchar(length=300, default="")
+    linked_at = Timestamptz()
+    verified_at = Timestamptz()
+
+
+class OidcAttempt(Table, tablename="oidc_attempt"):
+    """One trip to a provider and back: the `state` (its SHA-256 is the key), the
+    `nonce` and PKCE verifier it was started with, and the SHA-256 of a cookie set on
+    the browser that started it, so a callback completes only in that browser. In the
+    database, not in memory: the callback may reach another server process."""
+
+    state_hash = Varchar(length=64, primary_key=True)
+    provider = Varchar(length=32)
+    nonce = Varchar(length=64, secret=True)
+    code_verifier = Varchar(length=128, secret=True)
+    browser_hash = Varchar(length=64)
+    # sign_in | link
+    purpose = Varchar(length=8)
+    # The signed-in account a link is for; None for a sign-in.
+    account_id = UUID(null=True, default=None)
+    # Where in the app to land afterwards (a hash-route path).
+    return_to = Varchar(length=200, default="/")
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
