@@ -66,9 +66,8 @@ def provider_problem(node: str = "node") -> str | None:
         return f"Node.js ({node}) is not installed: the local OpenID provider runs on it"
     if not INSTALLED.exists():
         return (
-            f"the local OpenID provider's packages are not installed: run "
-            f"`make {INSTALLED.relative_to(APP_DIR.parents[1])}` "
-            f"(npm ci in {APP_DIR.relative_to(APP_DIR.parents[1])})"
+            "the local OpenID provider's packages are not installed: run "
+            "`make harness/oidc_provider/node_modules/.installed` (npm ci in harness/oidc_provider)"
         )
     return None
 
@@ -180,6 +179,7 @@ class OidcProvider:
             "clients": [asdict(c) for c in self.clients],
             "identities": self.identities,
             "keys_file": str(keys_file),
+            "exit_with_stdin": True,
             **({"ttl": ttl} if ttl else {}),
         }
         path = self.workdir / "config.json"
@@ -195,7 +195,8 @@ class OidcProvider:
                 cwd=APP_DIR,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
+                # Never written: the provider exits when it closes, when we are gone.
+                stdin=subprocess.PIPE,
             )
         deadline = time.monotonic() + self.ready_timeout
         ready = f"ready {self.issuer}"
@@ -203,6 +204,7 @@ class OidcProvider:
             if ready in self.log_text().splitlines():
                 return
             if self.process.poll() is not None:
+                self._end(graceful=False)
                 raise OidcProviderError(
                     f"the local OpenID provider exited with {self.process.returncode} "
                     f"before it was ready:\n{self.log_text()}"
@@ -216,17 +218,20 @@ class OidcProvider:
 
     def _end(self, graceful: bool) -> None:
         process = self.process
-        if process is None or process.poll() is not None:
+        if process is None:
             return
-        if graceful:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-                return
-            except subprocess.TimeoutExpired:
-                pass
-        process.kill()
-        process.wait(timeout=10)
+        if process.poll() is None:
+            if graceful:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            else:
+                process.kill()
+            process.wait(timeout=10)
+        if process.stdin is not None:
+            process.stdin.close()
 
     def kill(self) -> None:
         """The provider goes down at once (SIGKILL): for "provider unreachable" tests."""

@@ -4,7 +4,8 @@
 //
 // Built on the certified `oidc-provider` package; this file only configures it and
 // serves the login page (docs/oidc-provider.md describes the config). It prints
-// `ready <issuer>` once it listens, and exits on SIGTERM or SIGINT.
+// `ready <issuer>` once it listens, and exits on SIGTERM or SIGINT (or, with
+// `exit_with_stdin`, when its standard input closes).
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -271,6 +272,13 @@ function stop() {
 }
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+// Started with a pipe on stdin (the Python launcher): its end means the parent is gone,
+// even after a SIGKILL, so no provider outlives the tests or `motcua serve`.
+if (config.exit_with_stdin) {
+  process.stdin.on('end', stop);
+  process.stdin.on('error', stop);
+  process.stdin.resume();
+}
 
 server.listen(config.port, config.host ?? '127.0.0.1', () => {
   process.stdout.write(`ready ${config.issuer}\n`);

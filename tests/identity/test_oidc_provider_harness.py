@@ -256,3 +256,14 @@ def test_one_browser_signs_in_as_one_identity_then_another(oidc_provider: OidcPr
             subjects.append(_verify(oidc_provider, tokens["id_token"], "motcua").claims["sub"])
         assert browser.cookies  # the provider did set its cookies
     assert subjects == [oidc_provider.identity(x)["claims"]["sub"] for x in ("an", "hoa")]
+
+
+def test_the_provider_exits_when_its_parent_is_gone(oidc_provider: OidcProvider) -> None:
+    """Its stdin is a pipe from the launcher: closed (as when the parent dies, even by
+    SIGKILL), the provider stops, so none outlives a test run or `motcua serve`."""
+    process = oidc_provider.process
+    assert process is not None and process.stdin is not None
+    process.stdin.close()
+    assert process.wait(timeout=10) == 0
+    with pytest.raises(httpx.ConnectError):
+        oidc_provider.discovery()
