@@ -42,6 +42,8 @@ const provider = new Provider(config.issuer, {
     token_endpoint_auth_method: client.token_endpoint_auth_method ?? 'client_secret_basic',
   })),
   jwks,
+  // The authorization code flow only (VNeID's), so discovery offers nothing else.
+  responseTypes: ['code'],
   scopes: Object.keys(CLAIMS),
   claims: CLAIMS,
   // The claims of the granted scopes go in the ID token too, not only in userinfo.

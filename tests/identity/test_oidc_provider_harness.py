@@ -61,6 +61,7 @@ def test_discovery_describes_the_code_flow_with_s256_and_secret_auth(
     assert doc["issuer"] == oidc_provider.issuer
     assert doc["authorization_endpoint"] == f"{oidc_provider.issuer}/auth"
     assert doc["code_challenge_methods_supported"] == ["S256"]
+    assert doc["response_types_supported"] == ["code"]
     assert {"client_secret_basic", "client_secret_post"} <= set(
         doc["token_endpoint_auth_methods_supported"]
     )
