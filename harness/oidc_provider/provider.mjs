@@ -282,6 +282,12 @@ if (config.exit_with_stdin) {
   process.stdin.resume();
 }
 
+// One line for the launcher to show, such as a port already in use.
+server.on('error', (error) => {
+  process.stderr.write(`Error: ${error.message}\n`);
+  process.exit(1);
+});
+
 server.listen(config.port, config.host ?? '127.0.0.1', () => {
   process.stdout.write(`ready ${config.issuer}\n`);
 });
