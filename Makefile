@@ -19,6 +19,9 @@ PWA_DEPS := pwa/node_modules/.installed
 API_TYPES_DEPS := pwa/tools/openapi-typescript/node_modules/.installed
 # tus-js-client, which tests/attachments drives under Node against the tus endpoint.
 TUS_JS_DEPS := tests/tus_js/node_modules/.installed
+# The local OpenID provider standing in for VNeID (harness/oidc_provider, npm's oidc-provider):
+# the identity tests sign in through it, and `make run` starts it in demo mode.
+OIDC_PROVIDER_DEPS := harness/oidc_provider/node_modules/.installed
 PWA_BUILT := pwa/dist/index.html
 PWA_SOURCES := $(shell find pwa/src pwa/public -type f 2>/dev/null) pwa/index.html pwa/vite.config.ts pwa/scripts/apiDocsAssets.mjs pwa/package-lock.json
 # The browser tests (tests/e2e) drive Debian's Chromium; `playwright install` cannot download here.
@@ -85,13 +88,17 @@ $(TUS_JS_DEPS): tests/tus_js/package-lock.json
 	cd tests/tus_js && npm ci --no-audit --no-fund
 	touch $@
 
+$(OIDC_PROVIDER_DEPS): harness/oidc_provider/package-lock.json
+	cd harness/oidc_provider && npm ci --no-audit --no-fund
+	touch $@
+
 $(PWA_BUILT): $(PWA_DEPS) $(PWA_SOURCES)
 	cd pwa && npm run build
 
 pwa: $(PWA_BUILT)
 
 # `make run` is for trying the product: demo mode is on unless MOTCUA_DEMO says otherwise.
-run: $(APP_INSTALLED) $(PWA_BUILT) $(ESPEAK)
+run: $(APP_INSTALLED) $(PWA_BUILT) $(ESPEAK) $(OIDC_PROVIDER_DEPS)
 	$(BIN)/motcua migrate
 	$(BIN)/motcua seed
 	$(BIN)/motcua demo
@@ -112,7 +119,7 @@ lint: $(TEST_INSTALLED) $(BENCH_INSTALLED)
 # their own, one at a time: Chromium and the servers it drives time out under the load.
 XDIST := -n 2 --dist loadscope
 
-test-python: $(TEST_INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(NGINX) $(ESPEAK) $(TUS_JS_DEPS) $(API_TYPES_DEPS)
+test-python: $(TEST_INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(NGINX) $(ESPEAK) $(TUS_JS_DEPS) $(API_TYPES_DEPS) $(OIDC_PROVIDER_DEPS)
 	$(BIN)/python -m pytest -q $(XDIST) -m "not e2e"
 	$(BIN)/python -m pytest -q -m e2e
 
@@ -125,7 +132,7 @@ test-python: $(TEST_INSTALLED) $(PWA_BUILT) $(CHROMIUM) $(NGINX) $(ESPEAK) $(TUS
 # clones a database; MOTCUA_TEST_ENGINES=postgres runs that half), the browser (e2e),
 # shaped-link and fault (field) and hostile-input suites, and the tests marked slow
 # (seconds to minutes each: real server processes, crashes, generated histories).
-test-fast: $(TEST_INSTALLED) $(PWA_BUILT) $(NGINX) $(TUS_JS_DEPS) $(API_TYPES_DEPS)
+test-fast: $(TEST_INSTALLED) $(PWA_BUILT) $(NGINX) $(TUS_JS_DEPS) $(API_TYPES_DEPS) $(OIDC_PROVIDER_DEPS)
 	MOTCUA_TEST_ENGINES=sqlite $(BIN)/python -m pytest -q -n 2 \
 	  -m "not e2e and not field and not hostile and not slow"
 
@@ -136,4 +143,5 @@ bench: $(BENCH_INSTALLED) $(NGINX)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) pwa/node_modules pwa/dist tests/tus_js/node_modules pwa/tools/openapi-typescript/node_modules
+	rm -rf $(VENV) pwa/node_modules pwa/dist tests/tus_js/node_modules pwa/tools/openapi-typescript/node_modules \
+	  harness/oidc_provider/node_modules

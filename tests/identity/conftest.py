@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import msgspec
@@ -12,10 +13,12 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from harness.authenticator import SoftAuthenticator
+from harness.oidc_provider import OidcClient, OidcProvider, provider_problem
 from server.app import create_app
 from server.identity.captcha.tables import CaptchaChallenge
 from server.notify.worker import deliver_due
 from server.settings import Settings
+from tests.conftest import IN_CI
 from tests.support.smtp import RecordingHandler, SmtpServer
 from tests.support.waiting import wait_until
 
@@ -186,3 +189,54 @@ async def other_browser(app_and_settings, smtp: SmtpServer) -> AsyncIterator[Bro
     b = new_browser(app, settings, smtp)
     async with b.http:
         yield b
+
+
+# --- the local OpenID provider standing in for VNeID (harness/oidc_provider.py) --------
+
+MOTCUA_CLIENT_SECRET = "motcua-client-secret-for-tests-0123456789"
+OTHER_CLIENT_SECRET = "other-app-client-secret-for-tests-9876543210"
+OTHER_APP_REDIRECT_URI = "http://127.0.0.1:9/other-app/callback"
+
+
+@pytest.fixture(scope="session")
+def oidc_provider_installed() -> None:
+    """Node and the provider's npm packages. Missing: a skip locally, a failure under CI."""
+    problem = provider_problem()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"the local OpenID provider is required under CI: {problem}")
+        pytest.skip(problem)
+
+
+@pytest.fixture
+def oidc_redirect_uri() -> str:
+    """The redirect URI registered for the `motcua` client. A test module overrides this
+    fixture (or parametrizes it indirectly) to register another one."""
+    return f"{ORIGIN}/api/auth/oidc/vneid/callback"
+
+
+@pytest.fixture
+def oidc_provider(
+    oidc_provider_installed: None, oidc_redirect_uri: str, tmp_path: Path
+) -> Iterator[OidcProvider]:
+    """A fresh OpenID provider for this test (npm's oidc-provider under Node, on a free
+    port of 127.0.0.1; `.issuer` is its address), with the three demo identities of
+    harness/oidc_provider/identities.json (logins "an", "hoa", "mai") and two confidential
+    clients using client_secret_basic:
+
+    - `motcua` (secret MOTCUA_CLIENT_SECRET), redirect URI `oidc_redirect_uri`;
+    - `other-app` (secret OTHER_CLIENT_SECRET), redirect URI OTHER_APP_REDIRECT_URI, for
+      tokens issued to someone else (`obtain_tokens(oidc_provider, "other-app")`).
+
+    `complete_login(url, login)` signs in at it and returns the redirect to the client;
+    `.restart(rotate_keys=True)` rotates its signing key; `.kill()` takes it down. Its
+    config, keys and log are under tmp_path/oidc-provider; it is stopped afterwards."""
+    provider = OidcProvider(
+        clients=[
+            OidcClient("motcua", MOTCUA_CLIENT_SECRET, [oidc_redirect_uri]),
+            OidcClient("other-app", OTHER_CLIENT_SECRET, [OTHER_APP_REDIRECT_URI]),
+        ],
+        workdir=tmp_path / "oidc-provider",
+    )
+    with provider:
+        yield provider
