@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from server.catalog.definition import Text
@@ -129,9 +129,12 @@ def verified_requester(
     )
 
 
-async def any_changed(rows: list[Mapping[str, Any]], fields: list[Mapping[str, Any]]) -> list[bool]:
+async def any_changed(
+    rows: Sequence[Mapping[str, Any]], fields: Sequence[Mapping[str, Any]]
+) -> list[bool]:
     """For the queue: whether each dossier (row, its decoded answers) has a changed
-    requester answer. One query for the page's owners; the answers are already read."""
+    requester answer: at most two queries for the page's owners (their identities, then
+    which of those are citizens); the answers are read already."""
     identities = await latest_identities(r["owner_id"] for r in rows)
     marks = []
     for row, answers in zip(rows, fields, strict=True):

@@ -20,9 +20,7 @@ def test_the_vectors_are_written_from_the_demo_identities_and_the_shipped_sectio
 
 def test_every_demo_identity_prefills_every_requester_section_acceptably() -> None:
     data = json.loads(gen.OUT.read_text("utf-8"))
-    accepted = {
-        (v["name"].split(":")[0], v["schema"]) for v in data["vectors"] if not v["errors"]
-    }
+    accepted = {(v["name"].split(":")[0], v["schema"]) for v in data["vectors"] if not v["errors"]}
     logins = [i["login"] for i in gen.identities()]
     assert len(logins) == 3
     assert accepted == {(login, schema) for login in logins for schema in data["schemas"]}

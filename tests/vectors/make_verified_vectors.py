@@ -110,9 +110,18 @@ def build() -> dict[str, Any]:
             elif schema in RELATIONSHIP:
                 answers["requester.relationship"] = RELATIONSHIP[schema]
             V(f"{who}: {schema} pre-filled from the e-ID is accepted", schema, answers, (), answers)
-        full = base | {"requester.birth_date": claims["birthdate"], "requester.sex": claims["gender"]}
+        full = base | {
+            "requester.birth_date": claims["birthdate"],
+            "requester.sex": claims["gender"],
+        }
         schema = "requester_with_birth_and_sex"
-        V(f"{who}: the verified number agrees with the verified sex and birth date", schema, full, (), full)
+        V(
+            f"{who}: the verified number agrees with the verified sex and birth date",
+            schema,
+            full,
+            (),
+            full,
+        )
         V(
             f"{who}: the verified number beside the other sex is refused",
             schema,
