@@ -327,7 +327,10 @@ function FieldsCard({ dossier }: { dossier: DeskDossier }) {
             <h3>{tx(section.title)}</h3>
             {verified && section.id === 'requester' && (
               <p class="small muted" data-testid="desk-verified-at">
-                {t('Người nộp đăng nhập bằng', 'The applicant signed in with')} {tx(verified.provider_label) || verified.provider}: {formatTime(verified.verified_at)}
+                {t(
+                  `Người nộp đã xác thực qua ${tx(verified.provider_label) || verified.provider} lúc ${formatTime(verified.verified_at)}.`,
+                  `The applicant was verified by ${tx(verified.provider_label) || verified.provider} at ${formatTime(verified.verified_at)}.`,
+                )}
               </p>
             )}
             <dl>
