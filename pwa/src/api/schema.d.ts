@@ -1268,6 +1268,7 @@ export interface components {
             file_names?: {
                 [key: string]: string;
             };
+            verified_requester?: components["schemas"]["VerifiedRequester"] | null;
         };
         /** DeviceCredential */
         DeviceCredential: {
@@ -1781,6 +1782,8 @@ export interface components {
             due_date: string | null;
             overdue: boolean;
             possible_duplicate_of: string | null;
+            /** @default false */
+            requester_changed?: boolean;
         };
         /** QueueResponse */
         QueueResponse: {
@@ -1917,6 +1920,7 @@ export interface components {
             commune_code: string;
             csrf_token: string;
             demo_mode: boolean;
+            verified?: components["schemas"]["VerifiedIdentityInfo"] | null;
         };
         /** SupplementRequest */
         SupplementRequest: {
@@ -1947,6 +1951,35 @@ export interface components {
         /** TokenRequest */
         TokenRequest: {
             token: string;
+        };
+        /** VerifiedField */
+        VerifiedField: {
+            /** @enum {string} */
+            status: "verified" | "changed" | "missing";
+            verified_value: string;
+        };
+        /** VerifiedIdentityInfo */
+        VerifiedIdentityInfo: {
+            provider: string;
+            provider_label: string;
+            id_number: string;
+            full_name: string;
+            birth_date: string;
+            sex: string;
+            residence: string;
+            /** Format: date-time */
+            verified_at: string;
+        };
+        /** VerifiedRequester */
+        VerifiedRequester: {
+            provider: string;
+            provider_label: components["schemas"]["Text"];
+            /** Format: date-time */
+            verified_at: string;
+            fields: {
+                [key: string]: components["schemas"]["VerifiedField"];
+            };
+            any_changed: boolean;
         };
         /** WebauthnOptions */
         WebauthnOptions: {
