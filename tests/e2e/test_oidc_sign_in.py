@@ -237,6 +237,10 @@ async def test_cancelled_at_the_provider_comes_back_to_the_account_page_in_words
     await artifacts.screenshot(page, "cancelled")
     await assert_accessible(page, "account: a cancel in words")
 
+    # Signed in with a password after all: the cancel is old news.
+    await sign_in(page, CITIZEN, demo_password(live_server, CITIZEN))
+    await expect(page.get_by_test_id("oidc-error")).to_have_count(0)
+
 
 async def test_provider_down_at_the_start_is_said_in_words_and_nothing_changes(
     live_server, vneid: OidcProvider, new_page, artifacts

@@ -132,6 +132,13 @@ export function OidcReturn() {
       }
     })();
   }, [r, ready.value]);
+  // Signed in another way since (a password after a cancel): the failure is old news.
+  const account = device.value?.account_id;
+  const seenAccount = useRef(account);
+  useEffect(() => {
+    if (account !== seenAccount.current && notice.value && notice.value.kind !== 'ok' && notice.value.kind !== 'busy') notice.value = null;
+    seenAccount.current = account;
+  }, [account]);
   const n = notice.value;
   const shown = n && n.path === r.path ? n : null;
   const failed = shown?.kind === 'error' || shown?.kind === 'failed';
