@@ -61,5 +61,7 @@ describe('the words for a failure', () => {
     expect(oidcStartErrorText(new NetworkError(new TypeError('Failed to fetch')))).toContain('Không có mạng');
     const last = new ApiError(409, { type: '/problems/last_sign_in_method', title: 'x', status: 409 });
     expect(oidcStartErrorText(last)).toContain('cách đăng nhập duy nhất');
+    expect(oidcStartErrorText(new ApiError(429, { type: '/problems/rate_limited', title: 'Too many', status: 429 }))).toContain('quá nhiều lần');
+    expect(oidcStartErrorText(new ApiError(403, { type: '/problems/csrf_failed', title: 'CSRF', status: 403 }))).toContain('Phiên đăng nhập đã hết');
   });
 });

@@ -154,7 +154,10 @@ function errorWords(code: string, p: string): Words {
         `The email of this ${p} account belongs to an official. Officials sign in as usual, then link ${p} on the Account page.`,
       ];
     case 'account_disabled':
-      return [`Tài khoản này đã bị khóa. Hãy liên hệ cơ quan tiếp nhận để được hỗ trợ.`, `This account is disabled. Please contact the receiving office for help.`];
+      return [
+        `Tài khoản gắn với ${p} này hiện không đăng nhập được (chưa kích hoạt hoặc đã bị khóa). Hãy liên hệ cơ quan tiếp nhận để được hỗ trợ.`,
+        `The account bound to this ${p} identity cannot sign in now (not activated, or disabled). Please contact the receiving office for help.`,
+      ];
     default:
       return [`Đăng nhập bằng ${p} không thành công (${code}). Hãy thử lại.`, `Signing in with ${p} did not succeed (${code}). Please try again.`];
   }
@@ -183,7 +186,8 @@ export function oidcStartErrorText(e: unknown, provider = 'VNeID'): string {
         `Không thể bỏ liên kết: đây là cách đăng nhập duy nhất còn lại của tài khoản. Hãy thêm passkey (hoặc mật khẩu) trước khi bỏ liên kết ${provider}.`,
         `Cannot unlink: it is the account's only remaining way to sign in. Add a passkey (or a password) before unlinking ${provider}.`,
       );
-    if (e.status === 401) return t('Phiên đăng nhập đã hết. Hãy đăng nhập lại.', 'Your session has ended. Please sign in again.');
+    if (e.status === 401 || e.code === 'csrf_failed') return t('Phiên đăng nhập đã hết. Hãy đăng nhập lại.', 'Your session has ended. Please sign in again.');
+    if (e.status === 429) return t('Đã thử đăng nhập quá nhiều lần. Hãy đợi vài phút rồi thử lại.', 'Too many sign-in attempts. Wait a few minutes and try again.');
     return e.problem.title || e.problem.detail || t(`Không thực hiện được (mã ${e.status}).`, `It did not work (code ${e.status}).`);
   }
   return e instanceof Error ? e.message : String(e);

@@ -15,6 +15,12 @@ import { LinkedAccounts, OidcSignInButtons, VerifiedFacts } from './Oidc';
 
 function problemText(e: unknown): string {
   if (e instanceof NetworkError) return t('Không có mạng. Hãy thử lại khi có kết nối.', 'No connection. Try again when online.');
+  if (e instanceof ApiError && e.code === 'official_needs_strong_sign_in') {
+    return t(
+      'Cán bộ cần đăng nhập bằng VNeID hoặc passkey, không dùng mật khẩu.',
+      'Officials sign in with VNeID or a passkey, not with a password.',
+    );
+  }
   if (e instanceof ApiError) {
     const detail = e.problem.errors?.map((x) => x.message).filter(Boolean).join('; ');
     return [e.problem.title, detail || e.problem.detail].filter(Boolean).join(': ');
