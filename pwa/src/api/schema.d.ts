@@ -210,6 +210,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/oidc/{provider}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the OpenID provider sends the browser back (redirects to the app) */
+        get: operations["ApiAuthOidcProviderCallbackCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/oidc/{provider}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start signing in (or linking) with an OpenID provider */
+        post: operations["ApiAuthOidcProviderStartStart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/passkey/options": {
         parameters: {
             query?: never;
@@ -272,6 +306,23 @@ export interface paths {
         put?: never;
         /** Set a new password with the emailed link's token */
         post: operations["ApiAuthPasswordResetResetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The OpenID providers one may sign in with (VNeID, …) */
+        get: operations["ApiAuthProvidersProviders"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -918,6 +969,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My accounts at OpenID providers (VNeID, …) */
+        get: operations["ApiMeIdentitiesIdentities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/identities/{identity_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Unlink one (not the account's last way to sign in) */
+        delete: operations["ApiMeIdentitiesIdentityIdUnlink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/passkeys": {
         parameters: {
             query?: never;
@@ -1432,6 +1517,18 @@ export interface components {
             };
             actor_id?: string | null;
         };
+        /** LinkedIdentityInfo */
+        LinkedIdentityInfo: {
+            /** Format: uuid */
+            id: string;
+            provider: string;
+            provider_label: string;
+            id_number_masked: string;
+            /** Format: date-time */
+            linked_at: string;
+            /** Format: date-time */
+            verified_at: string;
+        };
         /** LinkedTask */
         LinkedTask: {
             id: string;
@@ -1520,6 +1617,30 @@ export interface components {
             account_id: string;
             /** @constant */
             status: "enrollment_sent";
+        };
+        /** OidcProviderInfo */
+        OidcProviderInfo: {
+            name: string;
+            label: string;
+        };
+        /** OidcStart */
+        OidcStart: {
+            authorization_url: string;
+        };
+        /** OidcStartRequest */
+        OidcStartRequest: {
+            /**
+             * @default sign_in
+             * @enum {string}
+             */
+            purpose?: "sign_in" | "link";
+            /** @default / */
+            return_to?: string;
+            /**
+             * @default vi
+             * @enum {string}
+             */
+            lang?: "vi" | "en";
         };
         /** OldDistrict */
         OldDistrict: {
@@ -1917,6 +2038,7 @@ export interface components {
             commune_code: string;
             csrf_token: string;
             demo_mode: boolean;
+            verified?: components["schemas"]["VerifiedIdentityInfo"] | null;
         };
         /** SupplementRequest */
         SupplementRequest: {
@@ -1947,6 +2069,18 @@ export interface components {
         /** TokenRequest */
         TokenRequest: {
             token: string;
+        };
+        /** VerifiedIdentityInfo */
+        VerifiedIdentityInfo: {
+            provider: string;
+            provider_label: string;
+            id_number: string;
+            full_name: string;
+            birth_date: string;
+            sex: string;
+            residence: string;
+            /** Format: date-time */
+            verified_at: string;
         };
         /** WebauthnOptions */
         WebauthnOptions: {
@@ -2447,6 +2581,88 @@ export interface operations {
             };
         };
     };
+    ApiAuthOidcProviderCallbackCallback: {
+        parameters: {
+            query?: {
+                code?: string | null;
+                state?: string | null;
+                error?: string | null;
+            };
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiAuthOidcProviderStartStart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OidcStartRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcStart"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
     ApiAuthPasskeyOptionsPasskeyOptions: {
         parameters: {
             query?: never;
@@ -2565,6 +2781,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Accepted"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiAuthProvidersProviders: {
+        parameters: {
+            query?: {
+                lang?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OidcProviderInfo"][];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -3821,6 +4074,61 @@ export interface operations {
             header?: never;
             path: {
                 document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status_code: number;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                    };
+                };
+            };
+        };
+    };
+    ApiMeIdentitiesIdentities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkedIdentityInfo"][];
+                };
+            };
+        };
+    };
+    ApiMeIdentitiesIdentityIdUnlink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                identity_id: string;
             };
             cookie?: never;
         };
