@@ -18,8 +18,8 @@ from tests.identity.oidc_support import (
     cancel,
     counts,
     identity_settings,  # noqa: F401  (fixture)
-    official_sign_in,  # noqa: F401  (fixture)
     landed,
+    official_sign_in,  # noqa: F401  (fixture)
     query_of,
     refusals,
     sign_in_with,
