@@ -330,3 +330,13 @@ async def test_two_first_sign_ins_at_once_make_one_account(
     assert await ExternalIdentity.count() == 1
     a, b = await _session(browser), await _session(other_browser)
     assert a["account_id"] == b["account_id"]
+
+
+async def test_a_bound_account_that_cannot_sign_in_is_refused(
+    browser: Browser, other_browser: Browser, oidc_provider: OidcProvider
+) -> None:
+    assert landed(await sign_in_with(browser, LOGIN_AN)) == "signed_in"
+    await Account.update({Account.activated_at: None}).where(Account.id.is_not_null())
+    before = await counts()
+    assert landed(await sign_in_with(other_browser, LOGIN_AN)) == "account_disabled"
+    assert await counts() == before
