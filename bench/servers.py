@@ -71,6 +71,7 @@ def _env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
             "MOTCUA_DATABASE_URL": database_url,
             "MOTCUA_DATA_DIR": str(data_dir),
             "MOTCUA_DEMO": "1",
+            "MOTCUA_DEMO_OIDC": "0",  # no local VNeID provider per server (server/demo_oidc.py)
             "PYTHONUNBUFFERED": "1",
         }
     )

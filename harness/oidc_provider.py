@@ -13,6 +13,7 @@ the app's own dependencies (httpx, cryptography) and imports nothing from `serve
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import re
@@ -65,9 +66,8 @@ def provider_problem(node: str = "node") -> str | None:
         return f"Node.js ({node}) is not installed: the local OpenID provider runs on it"
     if not INSTALLED.exists():
         return (
-            f"the local OpenID provider's packages are not installed: run "
-            f"`make {INSTALLED.relative_to(APP_DIR.parents[1])}` "
-            f"(npm ci in {APP_DIR.relative_to(APP_DIR.parents[1])})"
+            "the local OpenID provider's packages are not installed: run "
+            "`make harness/oidc_provider/node_modules/.installed` (npm ci in harness/oidc_provider)"
         )
     return None
 
@@ -179,6 +179,7 @@ class OidcProvider:
             "clients": [asdict(c) for c in self.clients],
             "identities": self.identities,
             "keys_file": str(keys_file),
+            "exit_with_stdin": True,
             **({"ttl": ttl} if ttl else {}),
         }
         path = self.workdir / "config.json"
@@ -194,7 +195,8 @@ class OidcProvider:
                 cwd=APP_DIR,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
+                # Never written: the provider exits when it closes, when we are gone.
+                stdin=subprocess.PIPE,
             )
         deadline = time.monotonic() + self.ready_timeout
         ready = f"ready {self.issuer}"
@@ -202,6 +204,7 @@ class OidcProvider:
             if ready in self.log_text().splitlines():
                 return
             if self.process.poll() is not None:
+                self._end(graceful=False)
                 raise OidcProviderError(
                     f"the local OpenID provider exited with {self.process.returncode} "
                     f"before it was ready:\n{self.log_text()}"
@@ -215,17 +218,20 @@ class OidcProvider:
 
     def _end(self, graceful: bool) -> None:
         process = self.process
-        if process is None or process.poll() is not None:
+        if process is None:
             return
-        if graceful:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-                return
-            except subprocess.TimeoutExpired:
-                pass
-        process.kill()
-        process.wait(timeout=10)
+        if process.poll() is None:
+            if graceful:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            else:
+                process.kill()
+            process.wait(timeout=10)
+        if process.stdin is not None:
+            process.stdin.close()
 
     def kill(self) -> None:
         """The provider goes down at once (SIGKILL): for "provider unreachable" tests."""
@@ -263,20 +269,22 @@ class OidcProvider:
 _FORM_ACTION = re.compile(r'action="(/interaction/[A-Za-z0-9_-]+/(?:login|abort))"')
 
 
-def _drive(authorization_url: str, action: str, data: dict[str, str]) -> str:
+def _drive(
+    authorization_url: str, action: str, data: dict[str, str], http: httpx.Client | None
+) -> str:
     """Follow the provider's redirects from the authorization URL, submit the form whose
     action ends with `action`, and return the first URL that leaves the provider (the
     relying party's redirect URI), without requesting it."""
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(authorization_url))
     submitted = False
-    with httpx.Client(follow_redirects=False, timeout=10) as http:
-        response = http.get(authorization_url)
+    with contextlib.nullcontext(http) if http else httpx.Client(timeout=10) as http:
+        response = http.get(authorization_url, follow_redirects=False)
         for _ in range(10):
             if response.is_redirect:
                 location = urljoin(str(response.url), response.headers["location"])
                 if not location.startswith(origin + "/"):
                     return location
-                response = http.get(location)
+                response = http.get(location, follow_redirects=False)
                 continue
             if response.status_code != 200 or submitted:
                 raise AssertionError(
@@ -289,20 +297,21 @@ def _drive(authorization_url: str, action: str, data: dict[str, str]) -> str:
             )
             if target is None:
                 raise AssertionError(f"no {action} form at {response.url}:\n{response.text[:2000]}")
-            response = http.post(origin + target, data=data)
+            response = http.post(origin + target, data=data, follow_redirects=False)
             submitted = True
     raise AssertionError("the provider kept redirecting")
 
 
-def complete_login(authorization_url: str, login: str) -> str:
+def complete_login(authorization_url: str, login: str, http: httpx.Client | None = None) -> str:
     """Sign in at the provider as the identity `login` (its login name or personal ID
-    number); returns the redirect to the relying party, with `code` and `state`."""
-    return _drive(authorization_url, "login", {"login": login})
+    number); returns the redirect to the relying party, with `code` and `state`.
+    `http`: a client whose cookies to keep (one browser); by default a fresh one."""
+    return _drive(authorization_url, "login", {"login": login}, http)
 
 
-def cancel_login(authorization_url: str) -> str:
+def cancel_login(authorization_url: str, http: httpx.Client | None = None) -> str:
     """Press "Huỷ" at the provider; returns the redirect with `error=access_denied`."""
-    return _drive(authorization_url, "abort", {})
+    return _drive(authorization_url, "abort", {}, http)
 
 
 def pkce_pair() -> tuple[str, str]:

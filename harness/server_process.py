@@ -38,6 +38,7 @@ def server_env(settings: Settings, **extra: str) -> dict[str, str]:
             "MOTCUA_DATA_DIR": str(settings.data_dir),
             "MOTCUA_HOST": "127.0.0.1",
             "MOTCUA_DEMO": "1",  # demo officials may sign in with a password
+            "MOTCUA_DEMO_OIDC": "0",  # no local VNeID provider per server (server/demo_oidc.py)
             "MOTCUA_DB_POOL_MAX": "4",
             "MOTCUA_ARGON2_TIME_COST": str(settings.argon2_time_cost),
             "MOTCUA_ARGON2_MEMORY_KIB": str(settings.argon2_memory_kib),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import sys
 import warnings
 from collections.abc import Callable, Coroutine
@@ -314,11 +315,20 @@ def restored(taken_at: str | None) -> None:
 def serve(host: str | None, port: int | None) -> None:
     import uvicorn
 
+    from server import demo_oidc
     from server.migrate import migrate as run_migrations
     from server.observability.logs import configure_logging
+    from server.settings import SettingsError
 
     settings = _settings()
     configure_logging(settings.log_format)
+    try:
+        # In demo mode with no OpenID provider configured, a local one stands in for
+        # VNeID while this serves (server/demo_oidc.py); the app reads it from os.environ.
+        vneid = demo_oidc.demo_provider(settings, os.environ, click.echo)
+    except SettingsError as exc:
+        _fail(str(exc))
+        raise AssertionError("unreachable") from exc
     _run(lambda: _with_engine(settings, run_migrations))
     host = host or settings.host
     port = port or settings.port
@@ -331,20 +341,21 @@ def serve(host: str | None, port: int | None) -> None:
             f"motcua: demo mode: the demo accounts and their passwords are at "
             f"{settings.base_url}/demo (the robot check shows its answer on request)"
         )
-    uvicorn.run(
-        "server.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        # The app reads X-Forwarded-For and Forwarded itself, from trusted proxies only
-        # (MOTCUA_TRUSTED_PROXIES, server/client_address.py).
-        proxy_headers=False,
-        log_level="info",
-        # Logging is configured above (MOTCUA_LOG_FORMAT); the access line is motcua's
-        # own (server/observability/requests.py), with the request id and the route.
-        log_config=None,
-        access_log=False,
-    )
+    with vneid:
+        uvicorn.run(
+            "server.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            # The app reads X-Forwarded-For and Forwarded itself, from trusted proxies only
+            # (MOTCUA_TRUSTED_PROXIES, server/client_address.py).
+            proxy_headers=False,
+            log_level="info",
+            # Logging is configured above (MOTCUA_LOG_FORMAT); the access line is motcua's
+            # own (server/observability/requests.py), with the request id and the route.
+            log_config=None,
+            access_log=False,
+        )
 
 
 if __name__ == "__main__":

@@ -4,12 +4,13 @@
 //
 // Built on the certified `oidc-provider` package; this file only configures it and
 // serves the login page (docs/oidc-provider.md describes the config). It prints
-// `ready <issuer>` once it listens, and exits on SIGTERM or SIGINT.
+// `ready <issuer>` once it listens, and exits on SIGTERM or SIGINT (or, with
+// `exit_with_stdin`, when its standard input closes).
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 
-import Provider, { interactionPolicy } from 'oidc-provider';
+import Provider from 'oidc-provider';
 
 const configPath = process.argv[2];
 if (!configPath) {
@@ -30,18 +31,6 @@ const CLAIMS = {
   identity: ['personal_id_number'],
 };
 
-// Every authorization shows the login page (no single sign-on): each test and each demo
-// sign-in picks its identity afresh. `"sso": true` in the config keeps the default.
-const policy = interactionPolicy.base();
-if (!config.sso) {
-  policy.get('login').checks.add(
-    new interactionPolicy.Check('fresh_login', 'each sign-in chooses an identity', (ctx) => (
-      ctx.oidc.result?.login ? interactionPolicy.Check.NO_NEED_TO_PROMPT
-        : interactionPolicy.Check.REQUEST_PROMPT
-    )),
-  );
-}
-
 const ttl = config.ttl ?? {};
 const provider = new Provider(config.issuer, {
   clients: config.clients.map((client) => ({
@@ -53,6 +42,8 @@ const provider = new Provider(config.issuer, {
     token_endpoint_auth_method: client.token_endpoint_auth_method ?? 'client_secret_basic',
   })),
   jwks,
+  // The authorization code flow only (VNeID's), so discovery offers nothing else.
+  responseTypes: ['code'],
   scopes: Object.keys(CLAIMS),
   claims: CLAIMS,
   // The claims of the granted scopes go in the ID token too, not only in userinfo.
@@ -65,7 +56,6 @@ const provider = new Provider(config.issuer, {
     claimsParameter: { enabled: true },
   },
   interactions: {
-    policy,
     url: (ctx, interaction) => `/interaction/${interaction.uid}`,
   },
   // Plain http on 127.0.0.1: the cookies must not be `Secure`, or the browser drops them.
@@ -114,6 +104,7 @@ function page(title, body) {
 <title>${escape(title)} · Cổng định danh thử nghiệm</title>
 <style>
 body { font-family: system-ui, sans-serif; max-width: 36rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; color: #111; }
+.error { color: #a50e0e; }
 .notice { border: 2px solid #a15c00; background: #fff4e0; padding: .75rem 1rem; }
 fieldset { border: 1px solid #666; margin: 1.5rem 0; padding: 1rem; }
 button, input { font: inherit; padding: .5rem .75rem; min-height: 44px; }
@@ -131,13 +122,13 @@ ${body}
 `;
 }
 
-function loginPage(uid, client, error) {
+function loginPage(uid, client, error, typed = '') {
   const buttons = identities.map((identity) => `<button class="identity" type="submit" name="login" value="${escape(identity.login)}">${escape(identity.label)} — ${escape(maskId(identity.claims.personal_id_number))}</button>`).join('\n');
   return page('Đăng nhập', `<h1>Cổng định danh thử nghiệm</h1>
 <p class="notice"><strong>Đây là cổng thử nghiệm chạy trên máy này, không phải VNeID thật.</strong>
 Nó chỉ dùng để thử và kiểm thử đăng nhập; các danh tính bên dưới là dữ liệu mẫu.</p>
 <p>Ứng dụng <strong>${escape(client?.clientId ?? '')}</strong> muốn biết bạn là ai.</p>
-${error ? `<p role="alert"><strong>${escape(error)}</strong></p>` : ''}
+${error ? `<p role="alert" id="login-error" class="error"><strong>${escape(error)}</strong></p>` : ''}
 <form method="post" action="/interaction/${escape(uid)}/login">
 <fieldset>
 <legend>Chọn một danh tính mẫu</legend>
@@ -148,7 +139,7 @@ ${buttons}
 <fieldset>
 <legend>Hoặc nhập tên đăng nhập</legend>
 <label for="login">Tên đăng nhập hoặc số định danh cá nhân</label>
-<input id="login" name="login" autocomplete="username" required>
+<input id="login" name="login" autocomplete="username" required value="${escape(typed)}"${error ? ' aria-invalid="true" aria-describedby="login-error"' : ''}>
 <button type="submit">Đăng nhập</button>
 </fieldset>
 </form>
@@ -228,7 +219,7 @@ async function interactionRoute(req, res, url) {
       candidate.login === login || candidate.claims.personal_id_number === login
     ));
     if (!identity) {
-      send(res, 200, loginPage(uid, client, `Không có danh tính mẫu nào tên “${login}”.`));
+      send(res, 200, loginPage(uid, client, `Không có danh tính mẫu nào tên “${login}”.`, login));
       return;
     }
     const accountId = identity.claims.sub;
@@ -249,9 +240,23 @@ async function interactionRoute(req, res, url) {
   send(res, 405, page('Lỗi', '<h1>Không hỗ trợ</h1>'));
 }
 
+// Every authorization shows the login page (no single sign-on), so each test and each
+// demo sign-in picks its identity afresh: the authorization endpoint never sees the
+// session cookie. (A session for another person would otherwise need a sign-out step
+// first.) `"sso": true` in the config keeps the usual behaviour.
+const SESSION_COOKIE = /^_session(?:\.sig)?=/;
+function forgetSession(req, url) {
+  if (config.sso || !req.headers.cookie) return;
+  if (url.pathname === '/auth' || url.pathname.startsWith('/auth/')) {
+    req.headers.cookie = req.headers.cookie.split(/;\s*/)
+      .filter((cookie) => !SESSION_COOKIE.test(cookie)).join('; ');
+  }
+}
+
 const handleOidc = provider.callback();
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, config.issuer);
+  forgetSession(req, url);
   if (url.pathname.startsWith('/interaction/')) {
     interactionRoute(req, res, url).catch((error) => {
       process.stderr.write(`interaction failed: ${error.stack}\n`);
@@ -269,6 +274,19 @@ function stop() {
 }
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+// Started with a pipe on stdin (the Python launcher): its end means the parent is gone,
+// even after a SIGKILL, so no provider outlives the tests or `motcua serve`.
+if (config.exit_with_stdin) {
+  process.stdin.on('end', stop);
+  process.stdin.on('error', stop);
+  process.stdin.resume();
+}
+
+// One line for the launcher to show, such as a port already in use.
+server.on('error', (error) => {
+  process.stderr.write(`Error: ${error.message}\n`);
+  process.exit(1);
+});
 
 server.listen(config.port, config.host ?? '127.0.0.1', () => {
   process.stdout.write(`ready ${config.issuer}\n`);

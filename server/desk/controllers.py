@@ -54,23 +54,28 @@ class DeskController(Controller):
         return await queue(principal, view, procedure, state_filter, q, commune, limit, offset)
 
     @get("/dossiers/{dossier_id:uuid}", summary="One dossier with its history and linked tasks")
-    async def dossier(self, request: Request, dossier_id: DossierId) -> DeskDossier:
-        return await desk_dossier(await current_principal(request), dossier_id)
+    async def dossier(self, request: Request, state: State, dossier_id: DossierId) -> DeskDossier:
+        return await desk_dossier(
+            await current_principal(request), dossier_id, state.settings.oidc_providers
+        )
 
     @get(
         "/dossiers/{dossier_id:uuid}/duplicate",
         summary="The dossier and its possible duplicate, side by side",
     )
-    async def duplicate(self, request: Request, dossier_id: DossierId) -> list[DeskDossier]:
+    async def duplicate(
+        self, request: Request, state: State, dossier_id: DossierId
+    ) -> list[DeskDossier]:
         principal = await current_principal(request)
-        this = await desk_dossier(principal, dossier_id)
+        providers = state.settings.oidc_providers
+        this = await desk_dossier(principal, dossier_id, providers)
         if this.possible_duplicate_of is None:
             raise ProblemError(
                 404,
                 "not_found",
                 detail=("Hồ sơ này không có hồ sơ có thể trùng.", "No possible duplicate."),
             )
-        return [this, await desk_dossier(principal, this.possible_duplicate_of)]
+        return [this, await desk_dossier(principal, this.possible_duplicate_of, providers)]
 
     @post(
         "/dossiers/{dossier_id:uuid}/actions/{action:str}",

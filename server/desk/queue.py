@@ -15,8 +15,10 @@ from server.catalog.services import procedure_version
 from server.clock import vn_today
 from server.desk.deadlines import apology_letters
 from server.desk.schemas import DeskDossier, HistoryEntry, QueueItem, QueueResponse, Task
+from server.desk.verified_requester import any_changed, latest_identities, verified_requester
 from server.dossiers.access import may_process, not_found
 from server.dossiers.tables import Dossier, DossierHistory, DossierTask
+from server.identity.oidc.config import ProviderConfig
 from server.identity.principal import Principal
 from server.identity.roles import Role
 from server.problems import ProblemError
@@ -128,8 +130,9 @@ async def queue(
     )
     names: dict = {}
     items = []
-    for r in rows:
-        fields = msgspec.json.decode(r["fields"])
+    answers = [msgspec.json.decode(r["fields"]) for r in rows]
+    changed = await any_changed(rows, answers)
+    for r, fields, requester_changed in zip(rows, answers, changed, strict=True):
         name, _ = await _procedure_name(r["procedure_code"], r["schema_version"], names)
         items.append(
             QueueItem(
@@ -147,12 +150,17 @@ async def queue(
                 possible_duplicate_of=r["possible_duplicate_of"]
                 if not r["duplicate_decision"]
                 else None,
+                requester_changed=requester_changed,
             )
         )
     return QueueResponse(items=items, total=await count)
 
 
-async def desk_dossier(principal: Principal, dossier_id: uuid.UUID) -> DeskDossier:
+async def desk_dossier(
+    principal: Principal, dossier_id: uuid.UUID, providers: tuple[ProviderConfig, ...] = ()
+) -> DeskDossier:
+    """`providers`: the configured OpenID providers, for the name of the one that verified
+    the requester."""
     r = await Dossier.select().where(Dossier.id == dossier_id).first()
     if r is None or not may_process(principal, r):
         raise not_found(dossier_id)
@@ -213,6 +221,12 @@ async def desk_dossier(principal: Principal, dossier_id: uuid.UUID) -> DeskDossi
         apology_letters=[a.number for a in await apology_letters(dossier_id)],
         file_names=await file_names(
             _hashes(fields, history), {r["owner_id"], *(h.actor_id for h in history)}
+        ),
+        verified_requester=verified_requester(
+            (await latest_identities([r["owner_id"]])).get(r["owner_id"]),
+            found.definition.form if found else None,
+            fields,
+            providers,
         ),
     )
 

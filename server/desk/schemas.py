@@ -25,6 +25,9 @@ class QueueItem(msgspec.Struct):
     due_date: dt.date | None
     overdue: bool
     possible_duplicate_of: uuid.UUID | None
+    # A requester's answer differs from what the owner's e-ID verified (see
+    # verified_requester on the dossier).
+    requester_changed: bool = False
 
 
 class QueueResponse(msgspec.Struct):
@@ -49,6 +52,27 @@ class Task(msgspec.Struct):
     agency: str
     state: str
     reference: str
+
+
+class VerifiedField(msgspec.Struct):
+    # verified: the answer is the fact the e-ID verified; changed: the person changed
+    # it; missing: left empty (or hidden behind another identity document).
+    status: Literal["verified", "changed", "missing"]
+    # What the provider verified, as it gave it, for the desk to compare.
+    verified_value: str
+
+
+class VerifiedRequester(msgspec.Struct):
+    """The requester's answers against the facts the owner's e-ID verified at their
+    latest sign-in; computed by the server (server/desk/verified_requester.py)."""
+
+    provider: str
+    # The provider's name on screen (its configured label; else its name).
+    provider_label: Text
+    verified_at: dt.datetime
+    # By path ("requester.full_name", …): only fields the form asks and the provider gave.
+    fields: dict[str, VerifiedField]
+    any_changed: bool
 
 
 class DeskDossier(msgspec.Struct):
@@ -86,6 +110,9 @@ class DeskDossier(msgspec.Struct):
     # The names the files were sent with, by SHA-256, for the files in the answers and
     # the history (as long as the server keeps the upload's record).
     file_names: dict[str, str] = {}
+    # For a citizen who signed in with the national e-ID: which requester answers are
+    # the verified facts. None: no identity, an official's dossier, or no requester.
+    verified_requester: VerifiedRequester | None = None
 
 
 # -- actions ----------------------------------------------------------------------

@@ -195,6 +195,7 @@ def _server_env(database_url: str, data_dir: Path, port: int) -> dict[str, str]:
             "MOTCUA_BASE_URL": f"http://localhost:{port}",
             "MOTCUA_SMTP_HOST": "",  # mail goes to the dev mailbox (/dev/mail)
             "MOTCUA_DEMO": "1",
+            "MOTCUA_DEMO_OIDC": "0",  # no local VNeID provider per server (server/demo_oidc.py)
             "PYTHONUNBUFFERED": "1",
             **dbs.CHEAP_PASSWORD_HASHING,
         }

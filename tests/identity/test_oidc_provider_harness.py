@@ -61,6 +61,7 @@ def test_discovery_describes_the_code_flow_with_s256_and_secret_auth(
     assert doc["issuer"] == oidc_provider.issuer
     assert doc["authorization_endpoint"] == f"{oidc_provider.issuer}/auth"
     assert doc["code_challenge_methods_supported"] == ["S256"]
+    assert doc["response_types_supported"] == ["code"]
     assert {"client_secret_basic", "client_secret_post"} <= set(
         doc["token_endpoint_auth_methods_supported"]
     )
@@ -241,3 +242,29 @@ def test_token_lifetimes_come_from_the_config(
 def test_a_provider_that_cannot_start_says_why(tmp_path: Path) -> None:
     with pytest.raises(OidcProviderError, match=r"Node\.js \(/nonexistent/node\)"):
         OidcProvider(clients=[], node="/nonexistent/node", workdir=tmp_path).start()
+
+
+def test_one_browser_signs_in_as_one_identity_then_another(oidc_provider: OidcProvider) -> None:
+    """No single sign-on: the same browser sees the login page each time, and may pick
+    someone else without signing out first."""
+    client = oidc_provider.client("motcua")
+    subjects = []
+    with httpx.Client() as browser:
+        for login in ("an", "hoa"):
+            url, verifier = _start(oidc_provider, client)
+            code = _query(complete_login(url, login, browser))["code"]
+            tokens = exchange_code(oidc_provider, client, code, verifier).json()
+            subjects.append(_verify(oidc_provider, tokens["id_token"], "motcua").claims["sub"])
+        assert browser.cookies  # the provider did set its cookies
+    assert subjects == [oidc_provider.identity(x)["claims"]["sub"] for x in ("an", "hoa")]
+
+
+def test_the_provider_exits_when_its_parent_is_gone(oidc_provider: OidcProvider) -> None:
+    """Its stdin is a pipe from the launcher: closed (as when the parent dies, even by
+    SIGKILL), the provider stops, so none outlives a test run or `motcua serve`."""
+    process = oidc_provider.process
+    assert process is not None and process.stdin is not None
+    process.stdin.close()
+    assert process.wait(timeout=10) == 0
+    with pytest.raises(httpx.ConnectError):
+        oidc_provider.discovery()

@@ -1353,6 +1353,7 @@ export interface components {
             file_names?: {
                 [key: string]: string;
             };
+            verified_requester?: components["schemas"]["VerifiedRequester"] | null;
         };
         /** DeviceCredential */
         DeviceCredential: {
@@ -1902,6 +1903,8 @@ export interface components {
             due_date: string | null;
             overdue: boolean;
             possible_duplicate_of: string | null;
+            /** @default false */
+            requester_changed?: boolean;
         };
         /** QueueResponse */
         QueueResponse: {
@@ -2070,6 +2073,12 @@ export interface components {
         TokenRequest: {
             token: string;
         };
+        /** VerifiedField */
+        VerifiedField: {
+            /** @enum {string} */
+            status: "verified" | "changed" | "missing";
+            verified_value: string;
+        };
         /** VerifiedIdentityInfo */
         VerifiedIdentityInfo: {
             provider: string;
@@ -2081,6 +2090,17 @@ export interface components {
             residence: string;
             /** Format: date-time */
             verified_at: string;
+        };
+        /** VerifiedRequester */
+        VerifiedRequester: {
+            provider: string;
+            provider_label: components["schemas"]["Text"];
+            /** Format: date-time */
+            verified_at: string;
+            fields: {
+                [key: string]: components["schemas"]["VerifiedField"];
+            };
+            any_changed: boolean;
         };
         /** WebauthnOptions */
         WebauthnOptions: {

@@ -15,8 +15,10 @@ import { actorName, fieldLabel, formField, groupHistory, lineDetails, lineTitle,
 import { formatDate, formatTime, lang, t, tx } from '../../i18n';
 import { State, stateLabel } from '../../states';
 import { useProcedure } from '../useProcedure';
+import { requesterFlag, unshownFlagPaths } from '../../desk/verifiedRequester';
 import { ActionForm } from './ActionForm';
 import { ProblemBox, StatePill } from './common';
+import { VerifiedFlag } from './VerifiedFlag';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 const isFileList = (v: unknown): v is string[] => Array.isArray(v) && v.length > 0 && v.every((h) => typeof h === 'string' && SHA256.test(h));
@@ -280,20 +282,28 @@ function HistoryRow({ line, names }: { line: HistoryLine; names: HistoryNames })
   );
 }
 
-/** The answers, by the form's sections and labels when the form is known; by path otherwise. */
+/** The answers, by the form's sections and labels when the form is known; by path otherwise.
+ *  The requester's answers carry what the server found against the person's e-ID. */
 function FieldsCard({ dossier }: { dossier: DeskDossier }) {
   const { procedure } = useProcedure(dossier.procedure_code, dossier.schema_version);
   const schema = procedure?.form as unknown as Schema | undefined;
   const values = dossier.fields as Record<string, JsonValue>;
+  const verified = dossier.verified_requester;
+  const flagOf = (path: string, field: Field | null) =>
+    requesterFlag(verified, path, (v) => (field ? valueText(field, v, communes.value) : v) || v);
   if (!schema?.sections) {
+    const paths = Object.keys(values);
     return (
       <section class="card" data-testid="desk-fields">
         <h2>{t('Nội dung hồ sơ', 'Answers')}</h2>
         <dl>
-          {Object.entries(values).map(([path, v]) => (
-            <div key={path}>
+          {[...paths, ...unshownFlagPaths(verified, paths)].map((path) => (
+            <div key={path} data-path={path}>
               <dt>{path}</dt>
-              <dd>{shownValue(null, v, dossier.file_names)}</dd>
+              <dd>
+                {path in values ? shownValue(null, values[path], dossier.file_names) : '—'}
+                <VerifiedFlag flag={flagOf(path, null)} />
+              </dd>
             </div>
           ))}
         </dl>
@@ -305,16 +315,32 @@ function FieldsCard({ dossier }: { dossier: DeskDossier }) {
       <h2>{t('Nội dung hồ sơ', 'Answers')}</h2>
       {schema.sections.map((section) => {
         if (!sectionVisible(section, values)) return null;
-        const rows = section.fields.filter((f) => fieldVisible(section, f, values) && values[`${section.id}.${f.id}`] !== undefined && values[`${section.id}.${f.id}`] !== null);
-        if (!rows.length) return null;
+        const pathOf = (f: Field) => `${section.id}.${f.id}`;
+        const rows = section.fields.filter((f) => fieldVisible(section, f, values) && values[pathOf(f)] !== undefined && values[pathOf(f)] !== null);
+        // A verified fact the answers do not show (left empty, or behind a passport)
+        // still gets its row, so the desk sees it is missing.
+        const unshown = new Set(unshownFlagPaths(verified, rows.map(pathOf)));
+        const flagged = section.fields.filter((f) => rows.includes(f) || unshown.has(pathOf(f)));
+        if (!flagged.length) return null;
         return (
           <div key={section.id}>
             <h3>{tx(section.title)}</h3>
+            {verified && section.id === 'requester' && (
+              <p class="small muted" data-testid="desk-verified-at">
+                {t(
+                  `Người nộp đã xác thực qua ${tx(verified.provider_label) || verified.provider} lúc ${formatTime(verified.verified_at)}.`,
+                  `The applicant was verified by ${tx(verified.provider_label) || verified.provider} at ${formatTime(verified.verified_at)}.`,
+                )}
+              </p>
+            )}
             <dl>
-              {rows.map((f) => (
-                <div key={f.id}>
+              {flagged.map((f) => (
+                <div key={f.id} data-path={pathOf(f)}>
                   <dt>{tx(f.label)}</dt>
-                  <dd>{shownValue(f, values[`${section.id}.${f.id}`], dossier.file_names)}</dd>
+                  <dd>
+                    {rows.includes(f) ? shownValue(f, values[pathOf(f)], dossier.file_names) : '—'}
+                    <VerifiedFlag flag={flagOf(pathOf(f), f)} />
+                  </dd>
                 </div>
               ))}
             </dl>

@@ -143,6 +143,11 @@ export function QueueScreen({ dev }: { dev: DeviceRecord }) {
                   <strong class="subject">{item.subject || t('(không tên)', '(no name)')}</strong>
                   <StatePill state={item.state} label={item.state_label} />
                   {item.possible_duplicate_of && <span class="pill warn-pill">{t('Có thể trùng', 'Possible duplicate')}</span>}
+                  {item.requester_changed && (
+                    <span class="pill warn-pill" data-testid="queue-requester-changed">
+                      {t('Khác thông tin đã xác thực', 'Differs from verified facts')}
+                    </span>
+                  )}
                   <span class="muted small wide">{tx(item.procedure)}</span>
                   <span class="code-inline small">{item.code ? displayCode(item.code) : '—'}</span>
                   <span class={item.overdue ? 'due late' : 'due'}>
