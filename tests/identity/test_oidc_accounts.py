@@ -340,3 +340,16 @@ async def test_a_bound_account_that_cannot_sign_in_is_refused(
     before = await counts()
     assert landed(await sign_in_with(other_browser, LOGIN_AN)) == "account_disabled"
     assert await counts() == before
+
+
+async def test_two_subjects_with_one_id_number_at_once_make_one_account(
+    browser: Browser, other_browser: Browser, oidc_provider: OidcProvider
+) -> None:
+    # Nothing unique stands behind a verified ID number in the database: the two
+    # sign-ins wait for each other, so the second sees the first's binding.
+    first = complete_login(await start(browser), LOGIN_AN)
+    second = complete_login(await start(other_browser), "an-again")
+    landings = await asyncio.gather(callback(browser, first), callback(other_browser, second))
+    assert sorted(landed(r) for r in landings) == ["id_number_bound_elsewhere", "signed_in"]
+    assert await Account.count() == 1
+    assert await ExternalIdentity.count() == 1
