@@ -43,6 +43,11 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/auth/passkey/verify"): EVERYONE,
     ("POST", "/api/auth/enroll/options"): EVERYONE,
     ("POST", "/api/auth/enroll/finish"): EVERYONE,
+    # Signing in with an OpenID provider (the e-ID); a link is checked inside (session
+    # and CSRF token), as the start of a sign-in is open to everyone.
+    ("GET", "/api/auth/providers"): EVERYONE,
+    ("POST", "/api/auth/oidc/{provider}/start"): EVERYONE,
+    ("GET", "/api/auth/oidc/{provider}/callback"): EVERYONE,
     ("GET", "/api/auth/session"): SIGNED_IN,
     ("POST", "/api/auth/logout"): SIGNED_IN,
     ("POST", "/api/auth/logout-everywhere"): SIGNED_IN,
@@ -54,6 +59,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/me/passkeys/options"): SIGNED_IN,
     ("POST", "/api/me/passkeys"): SIGNED_IN,
     ("DELETE", "/api/me/passkeys/{passkey_id}"): SIGNED_IN,
+    ("GET", "/api/me/identities"): SIGNED_IN,
+    ("DELETE", "/api/me/identities/{identity_id}"): SIGNED_IN,
     ("GET", "/api/me/documents"): SIGNED_IN,
     ("POST", "/api/me/documents"): SIGNED_IN,
     ("DELETE", "/api/me/documents/{document_id}"): SIGNED_IN,
@@ -114,6 +121,8 @@ def concrete_path(path: str) -> str:
         .replace("{passkey_id}", "abc")
         .replace("{dossier_id}", str(X))
         .replace("{document_id}", str(X))
+        .replace("{identity_id}", str(X))
+        .replace("{provider}", "vneid")
         .replace("{action}", "receive")
         .replace("{task}", "bhyt")
         .replace("{sha256}", "0" * 64)

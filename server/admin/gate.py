@@ -67,7 +67,8 @@ async def ensure_mirror(account: dict) -> int:
     """The id of the piccolo_user mirroring `account`, created or repaired."""
     from piccolo.apps.user.tables import BaseUser as U
 
-    email = account["email"]
+    # An administrator always has an address (invited by it); the id stands in otherwise.
+    email = account["email"] or str(account["id"])
     limit = U.username.length  # None: no limit
     username = email if limit is None or len(email) <= limit else str(account["id"])
     row = await U.select(U.id, U.active, U.admin, U.superuser).where(U.username == username).first()

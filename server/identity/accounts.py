@@ -186,7 +186,7 @@ async def reset_password(engine: Engine, token: str, password: str, lang: str, i
     account = await Account.select().where(Account.id == account_id).first()
     if account is None:  # cannot happen while accounts are never deleted
         raise ProblemError(400, "link_invalid")
-    errors = password_errors(password, account["email"], lang)
+    errors = password_errors(password, account["email"] or "", lang)
     if errors:
         raise ProblemError(422, "validation_failed", errors=errors)
     password_hash = await hashed(password)  # outside the transaction, off the loop

@@ -98,7 +98,8 @@ async def registration_options(
         rp_id=rp_id(settings),
         rp_name=RP_NAME,
         user_id=account["id"].bytes,
-        user_name=account["email"],
+        # An account made by the e-ID may have no address: its name then.
+        user_name=account["email"] or account["full_name"] or str(account["id"]),
         user_display_name=account["full_name"],
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED,

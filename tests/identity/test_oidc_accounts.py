@@ -4,6 +4,7 @@ refused, unlinking, and officials."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from harness.oidc_provider import OidcClient, OidcProvider, demo_identities
+from harness.oidc_provider import OidcClient, OidcProvider, complete_login, demo_identities
 from server.audit.tables import AuditEvent
 from server.identity.passwords import hash_password
 from server.identity.tables import Account, ExternalIdentity
@@ -27,11 +28,13 @@ from tests.identity.oidc_support import (
     LOGIN_AN,
     LOGIN_HOA,
     LOGIN_MAI,
+    callback,
     counts,
     identity_settings,  # noqa: F401  (fixture)
     landed,
     official_sign_in,  # noqa: F401  (fixture)
     sign_in_with,
+    start,
 )
 
 AN = "nguyenvanan@example.com"
@@ -311,3 +314,42 @@ async def test_any_official_sign_in_keeps_the_demo_officials_password(
 ) -> None:
     await _official("desk@example.vn")
     assert (await browser.sign_in("desk@example.vn", PASSWORD)).status_code == 200
+
+
+async def test_two_first_sign_ins_at_once_make_one_account(
+    browser: Browser, other_browser: Browser, oidc_provider: OidcProvider
+) -> None:
+    # The same person finishing on two devices at once: on PostgreSQL the two
+    # transactions cross on the unique indexes; the loser runs again and finds the
+    # winner's account instead of answering a 500.
+    first = complete_login(await start(browser), LOGIN_AN)
+    second = complete_login(await start(other_browser), LOGIN_AN)
+    landings = await asyncio.gather(callback(browser, first), callback(other_browser, second))
+    assert [landed(r) for r in landings] == ["signed_in", "signed_in"]
+    assert await Account.count() == 1
+    assert await ExternalIdentity.count() == 1
+    a, b = await _session(browser), await _session(other_browser)
+    assert a["account_id"] == b["account_id"]
+
+
+async def test_a_bound_account_that_cannot_sign_in_is_refused(
+    browser: Browser, other_browser: Browser, oidc_provider: OidcProvider
+) -> None:
+    assert landed(await sign_in_with(browser, LOGIN_AN)) == "signed_in"
+    await Account.update({Account.activated_at: None}).where(Account.id.is_not_null())
+    before = await counts()
+    assert landed(await sign_in_with(other_browser, LOGIN_AN)) == "account_disabled"
+    assert await counts() == before
+
+
+async def test_two_subjects_with_one_id_number_at_once_make_one_account(
+    browser: Browser, other_browser: Browser, oidc_provider: OidcProvider
+) -> None:
+    # Nothing unique stands behind a verified ID number in the database: the two
+    # sign-ins wait for each other, so the second sees the first's binding.
+    first = complete_login(await start(browser), LOGIN_AN)
+    second = complete_login(await start(other_browser), "an-again")
+    landings = await asyncio.gather(callback(browser, first), callback(other_browser, second))
+    assert sorted(landed(r) for r in landings) == ["id_number_bound_elsewhere", "signed_in"]
+    assert await Account.count() == 1
+    assert await ExternalIdentity.count() == 1

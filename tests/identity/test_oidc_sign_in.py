@@ -4,13 +4,19 @@ callback is refused without making anything."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import msgspec
+from asgi_lifespan import LifespanManager
 
 from harness.oidc_provider import OidcProvider, complete_login
+from server.app import create_app
 from server.audit.tables import AuditEvent
+from server.clock import SettableClock
 from server.identity.tables import Account, ExternalIdentity, OidcAttempt, Session
 from server.identity.tokens import digest
-from tests.identity.conftest import Browser
+from server.settings import Settings
+from tests.identity.conftest import Browser, new_browser
 from tests.identity.oidc_support import (
     LOGIN_AN,
     LOGIN_MAI,
@@ -18,13 +24,14 @@ from tests.identity.oidc_support import (
     cancel,
     counts,
     identity_settings,  # noqa: F401  (fixture)
-    official_sign_in,  # noqa: F401  (fixture)
     landed,
+    official_sign_in,  # noqa: F401  (fixture)
     query_of,
     refusals,
     sign_in_with,
     start,
 )
+from tests.support.smtp import SmtpServer
 
 AN_SUBJECT = "3f2b9c1e-7a54-4d0e-9b8f-1c6a2e5d7f01"
 
@@ -266,3 +273,20 @@ async def test_start_is_rate_limited_per_address(
 async def test_start_takes_json_only(browser: Browser, oidc_provider: OidcProvider) -> None:
     r = await browser.http.post("/api/auth/oidc/vneid/start", content=b"{}")
     assert r.status_code == 415
+
+
+async def test_an_expired_id_token_at_the_callback_makes_nothing(
+    identity_settings: Settings, smtp: SmtpServer, oidc_provider: OidcProvider
+) -> None:
+    # motcua's clock two hours ahead of the provider's: every ID token it receives has
+    # expired (the provider's tokens last an hour), however real their signature.
+    clock = SettableClock(dt.datetime.now(dt.UTC) + dt.timedelta(hours=2))
+    app = create_app(identity_settings, clock=clock)
+    async with LifespanManager(app):
+        browser = new_browser(app, identity_settings, smtp)
+        async with browser.http:
+            before = await counts()
+            r = await sign_in_with(browser, LOGIN_AN)
+            assert landed(r) == "token_invalid"
+            assert await counts() == before
+            assert await refusals("token_invalid") == 1

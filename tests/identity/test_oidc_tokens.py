@@ -115,9 +115,11 @@ async def test_an_expired_token_is_refused_past_the_leeway(
         await check(checker, tokens["id_token"], tokens["nonce"])
         with pytest.raises(TokenInvalid, match="exp"):
             await check(checker, tokens["id_token"], tokens["nonce"], leeway_seconds=0)
-    with clock_in_use(SettableClock(at_exp + dt.timedelta(seconds=61))):
-        with pytest.raises(TokenInvalid, match="exp"):
-            await check(checker, tokens["id_token"], tokens["nonce"])
+    with (
+        clock_in_use(SettableClock(at_exp + dt.timedelta(seconds=61))),
+        pytest.raises(TokenInvalid, match="exp"),
+    ):
+        await check(checker, tokens["id_token"], tokens["nonce"])
 
 
 async def test_a_token_from_the_future_is_refused(checker, oidc_provider: OidcProvider) -> None:
@@ -136,7 +138,8 @@ async def test_unsigned_and_hmac_tokens_are_refused(checker, oidc_provider: Oidc
         await check(checker, f"{none_header}.{payload}.", tokens["nonce"])
     # HS256 with the provider's public key as the shared secret (the classic confusion).
     jwks = oidc_provider.discovery()["jwks_uri"]
-    public = json.dumps(httpx.get(jwks).json()["keys"][0]).encode()
+    async with httpx.AsyncClient() as http:
+        public = json.dumps((await http.get(jwks)).json()["keys"][0]).encode()
     forged = jwt.encode(
         {"alg": "HS256", "kid": oidc_provider.kid},
         json.loads(_unb64(payload)),
@@ -151,7 +154,7 @@ async def test_unsigned_and_hmac_tokens_are_refused(checker, oidc_provider: Oidc
 async def test_an_unknown_key_id_fetches_the_keys_again_at_most_once_a_minute(
     checker, oidc_provider: OidcProvider
 ) -> None:
-    config, cache = checker
+    _, cache = checker
     clock = SettableClock(dt.datetime.now(dt.UTC))
     fetches: list[str] = []
     original = cache.keys

@@ -27,6 +27,8 @@ from server.identity.oidc.attempts import (
 )
 from server.identity.oidc.binding import Bound
 from server.identity.schemas import OidcProviderInfo, OidcStart, OidcStartRequest
+from server.identity.sessions import CSRF_HEADER
+from server.identity.tokens import same
 from server.problems import ProblemError
 from server.ratelimit.service import hit
 from server.settings import Settings
@@ -85,8 +87,8 @@ class OidcController(Controller):
             principal = await optional_principal(request)
             if principal is None or principal.via != "session":
                 raise ProblemError(401, "not_signed_in")
-            sent = request.headers.get("x-csrf-token", "")
-            if not sent or sent != principal.csrf_token:
+            sent = request.headers.get(CSRF_HEADER, "")
+            if not sent or not principal.csrf_token or not same(sent, principal.csrf_token):
                 raise ProblemError(403, "csrf_failed")
             account_id = principal.account_id
         url, attempt = await flow.start(

@@ -6,9 +6,11 @@ all. A refusal is a BindingRefused with the contract's code; nothing is written 
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 import msgspec
+from piccolo.engine.postgres import PostgresEngine
 
 from server.audit.service import record
 from server.clock import utcnow
@@ -120,7 +122,26 @@ async def _bind(provider: str, facts: VerifiedFacts, account_id: uuid.UUID, ip: 
     )
 
 
+async def _one_at_a_time(*keys: str) -> None:
+    """Sign-ins of one subject, ID number or address wait for each other until the
+    transaction ends. On PostgreSQL (read committed) two of them would otherwise each
+    read the state before the other's rows and both create: nothing unique stands
+    behind a verified ID number. SQLite needs none: a write transaction takes the one
+    write lock at BEGIN."""
+    if not isinstance(ExternalIdentity._meta.db, PostgresEngine):
+        return
+    # In one order, so two transactions never wait for each other's second lock.
+    for key in sorted({k for k in keys if k}):
+        number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+        await ExternalIdentity.raw("SELECT pg_advisory_xact_lock({})", number)
+
+
 async def bind_for_sign_in(provider: str, facts: VerifiedFacts, ip: str) -> Bound:
+    await _one_at_a_time(
+        f"oidc-subject:{provider}:{facts.subject}",
+        f"oidc-id-number:{facts.id_number}" if facts.id_number else "",
+        f"oidc-email:{facts.email}" if facts.email else "",
+    )
     known = await _identity_of_subject(provider, facts.subject)
     if known is not None:
         account = await _account(known["account_id"])
@@ -177,6 +198,11 @@ async def bind_for_sign_in(provider: str, facts: VerifiedFacts, ip: str) -> Boun
 async def bind_for_link(
     provider: str, facts: VerifiedFacts, account_id: uuid.UUID, ip: str
 ) -> Bound:
+    await _one_at_a_time(
+        f"oidc-subject:{provider}:{facts.subject}",
+        f"oidc-id-number:{facts.id_number}" if facts.id_number else "",
+        f"oidc-account:{provider}:{account_id}",
+    )
     account = await _account(account_id)
     known = await _identity_of_subject(provider, facts.subject)
     if known is not None and known["account_id"] != account_id:
