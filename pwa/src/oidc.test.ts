@@ -5,6 +5,13 @@ import { ApiError, NetworkError } from './api/http';
 import { setLang } from './i18n';
 import { OIDC_ERROR_CODES, oidcErrorText, oidcErrorWords, oidcStartErrorText, readOidcReturn, safeReturnTo } from './oidc';
 import { parseHash } from './router';
+import serverDoc from '../../docs/oidc.md?raw';
+
+/** The callback's codes as the server documents them: the table after "Callback (`oidc_error=`". */
+function documentedCodes(doc: string): string[] {
+  const section = doc.split('Callback (`oidc_error=`')[1]?.split('\n\n')[1] ?? '';
+  return [...section.matchAll(/^\| `([a-z_]+)` \|/gm)].map((m) => m[1]!);
+}
 
 describe('the return from the provider', () => {
   it('reads a sign-in and keeps the rest of the route', () => {
@@ -41,6 +48,12 @@ describe('the words for a failure', () => {
       expect(words.en, code).not.toContain(code);
     }
     expect(new Set(OIDC_ERROR_CODES.map((c) => oidcErrorWords(c).vi)).size).toBe(OIDC_ERROR_CODES.length);
+  });
+
+  it('covers every failure code the server documents (docs/oidc.md), and no other', () => {
+    const documented = documentedCodes(serverDoc);
+    expect(documented.length).toBeGreaterThan(5);
+    expect([...OIDC_ERROR_CODES].sort()).toEqual([...documented].sort());
   });
 
   it('a cancelled sign-in says so, in the chosen language, naming the provider', () => {
