@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
 import time
+import uuid
 from collections.abc import Iterator
 
 import msgspec
@@ -600,3 +602,35 @@ async def test_verified_facts_reach_no_other_account(
     assert await ExternalIdentity.count() == 1
     # The bound subject cannot be linked to the other account either.
     assert await rogue_sign_in(other_browser, rogue, purpose="link") == "identity_bound_elsewhere"
+
+
+@pytest.mark.parametrize(
+    "claimed", ["Can.Bo@Example.vn", "can.bo@example.vn\u200b", " can.bo@example.vn"]
+)
+async def test_an_officials_address_claimed_by_a_provider_opens_nothing(
+    browser: Browser, rogue: RogueProvider, claimed: str
+) -> None:
+    """Spelled in capitals it is the official's (refused); with an invisible character
+    or a space it is no address at all (a new citizen account without email)."""
+    now = dt.datetime.now(dt.UTC)
+    await Account.insert(
+        Account(
+            id=uuid.uuid4(),
+            email="can.bo@example.vn",
+            full_name="Cán Bộ Thử",
+            role="desk",
+            commune_code="00070",
+            password_hash="",
+            activated_at=now,
+            created_at=now,
+        )
+    )
+    rogue.claims = dict(rogue.claims) | {"email": claimed, "email_verified": True}
+    outcome = await rogue_sign_in(browser, rogue)
+    if claimed.isascii() and " " not in claimed:
+        assert outcome == "email_belongs_to_official"
+    else:
+        assert outcome == "signed_in"
+        session = (await browser.get("/api/auth/session")).json()
+        assert session["role"] == "citizen"
+        assert session["email"] in (None, "")
