@@ -15,7 +15,8 @@ from server.identity.controllers.common import client_ip, request_lang
 from server.identity.guards import current_principal, signed_in
 from server.identity.oidc.verified import linked_identities
 from server.identity.schemas import LinkedIdentityInfo
-from server.identity.tables import Account, ExternalIdentity, Passkey
+from server.identity.sign_in_ways import hold_account, sign_in_ways
+from server.identity.tables import ExternalIdentity
 from server.problems import ProblemError
 
 
@@ -41,20 +42,18 @@ class IdentitiesController(Controller):
     ) -> None:
         principal = await current_principal(request)
         async with write_transaction(state.engine):
-            mine = await ExternalIdentity.select(
-                ExternalIdentity.id, ExternalIdentity.provider
-            ).where(ExternalIdentity.account_id == principal.account_id)
-            target = next((r for r in mine if r["id"] == identity_id), None)
-            if target is None:
-                raise ProblemError(404, "not_found", detail=str(identity_id))
-            account = (
-                await Account.select(Account.password_hash)
-                .where(Account.id == principal.account_id)
+            await hold_account(principal.account_id)
+            target = (
+                await ExternalIdentity.select(ExternalIdentity.provider)
+                .where(
+                    (ExternalIdentity.id == identity_id)
+                    & (ExternalIdentity.account_id == principal.account_id)
+                )
                 .first()
             )
-            passkeys = await Passkey.count().where(Passkey.account_id == principal.account_id)
-            has_password = bool(account and account["password_hash"])
-            if not has_password and not passkeys and len(mine) == 1:
+            if target is None:
+                raise ProblemError(404, "not_found", detail=str(identity_id))
+            if await sign_in_ways(principal.account_id) <= 1:
                 # Without it nobody could sign in to this account again.
                 raise ProblemError(409, "last_sign_in_method")
             await ExternalIdentity.delete().where(ExternalIdentity.id == identity_id)

@@ -37,6 +37,7 @@ from server.identity.schemas import (
     RatingInfo,
     WebauthnOptions,
 )
+from server.identity.sign_in_ways import hold_account, sign_in_ways
 from server.identity.tables import Account, Device, Passkey, PersonalDocument
 from server.problems import FieldError, ProblemError
 
@@ -157,6 +158,7 @@ class MeController(Controller):
     ) -> None:
         principal = await current_principal(request)
         async with write_transaction(state.engine):
+            await hold_account(principal.account_id)
             mine = await Passkey.select(Passkey.id).where(
                 Passkey.account_id == principal.account_id
             )
@@ -165,6 +167,9 @@ class MeController(Controller):
             if principal.is_official and len(mine) == 1:
                 # An official's only way in: removing it would lock them out.
                 raise ProblemError(409, "last_passkey")
+            if await sign_in_ways(principal.account_id) <= 1:
+                # No password and no e-ID either (an account made by the e-ID, unlinked).
+                raise ProblemError(409, "last_sign_in_method")
             await Passkey.delete().where(Passkey.id == passkey_id)
             await record(
                 "passkey_removed",

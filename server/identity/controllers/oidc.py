@@ -30,7 +30,7 @@ from server.identity.schemas import OidcProviderInfo, OidcStart, OidcStartReques
 from server.identity.sessions import CSRF_HEADER
 from server.identity.tokens import same
 from server.problems import ProblemError
-from server.ratelimit.service import hit
+from server.ratelimit.service import hit, within
 from server.settings import Settings
 
 _NAME = Annotated[str, Parameter(max_length=32, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
@@ -195,7 +195,10 @@ class OidcController(Controller):
         ip: str,
         taken: bool,
     ) -> Response:
-        await flow.refusal_audit(state.engine, provider, code, account_id, ip)
+        # A callback that took no attempt is anyone's GET with a made-up state: its
+        # audit entries are counted per address, so a flood cannot fill the log.
+        if taken or await within("signin:ip", ip):
+            await flow.refusal_audit(state.engine, provider, code, account_id, ip)
         response = Redirect(flow.refusal_redirect(state.settings.base_url, code), status_code=303)
         if taken:
             # The browser's attempt is over. A callback that took none (a forged or

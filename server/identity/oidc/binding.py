@@ -161,8 +161,11 @@ async def bind_for_sign_in(provider: str, facts: VerifiedFacts, ip: str) -> Boun
         await _check_no_other_subject(provider, facts, by_email["id"])
         await _bind(provider, facts, by_email["id"], ip)
         if by_email["activated_at"] is None:
-            # The provider verified the address: as good as the activation link.
-            await Account.update({Account.activated_at: utcnow()}).where(
+            # The provider verified the address: as good as the activation link. But
+            # whoever registered it never proved it theirs, so their password goes (a
+            # registrant of someone else's address would otherwise hold the account);
+            # the owner sets one by the reset link if they want one.
+            await Account.update({Account.activated_at: utcnow(), Account.password_hash: ""}).where(
                 Account.id == by_email["id"]
             )
         return Bound(account=await _account(by_email["id"]), outcome="linked")

@@ -131,7 +131,22 @@ async def _discover(provider: ProviderConfig) -> ProviderMetadata:
         raise ProviderUnavailable(
             f"{url}: issuer {metadata.issuer!r} is not the configured {provider.issuer!r}"
         )
+    for name in ("authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint"):
+        endpoint = getattr(metadata, name)
+        if (endpoint or name != "userinfo_endpoint") and not _web_url(endpoint, provider.issuer):
+            raise ProviderUnavailable(f"{url}: {name} {endpoint!r} is not an http(s) URL")
     return metadata
+
+
+def _web_url(value: str, issuer: str) -> bool:
+    """An absolute http(s) URL (https when the issuer is): the browser is sent to the
+    authorization endpoint, where a `javascript:` URL would run in the app's origin."""
+    try:
+        url = httpx.URL(value)
+    except httpx.InvalidURL:
+        return False
+    schemes = ("https",) if issuer.startswith("https://") else ("http", "https")
+    return url.scheme in schemes and bool(url.host)
 
 
 async def _fetch_keys(provider: ProviderConfig, metadata: ProviderMetadata) -> KeySet:

@@ -57,6 +57,15 @@ def _text(claims: dict[str, Any], path: str, limit: int) -> str:
     return cleaned[:limit]
 
 
+def _email(claims: dict[str, Any], path: str) -> str:
+    """An address exactly as the provider verified it, or none: cut to the column or
+    cleaned of characters, it could be someone else's address."""
+    raw = claim_at(claims, path)
+    if not isinstance(raw, str) or len(raw) > 254 or not raw.isprintable() or " " in raw:
+        return ""
+    return raw.lower() if "@" in raw else ""
+
+
 def _sex(provider: ProviderConfig, raw: str) -> str:
     word = raw.strip().lower()
     if word in (w.lower() for w in provider.sex_values.male):
@@ -76,7 +85,7 @@ def _birth_date(raw: str) -> str:
 def verified_facts(provider: ProviderConfig, subject: str, claims: dict[str, Any]) -> VerifiedFacts:
     """`claims`: the ID token's claims with userinfo's over them."""
     m = provider.claims
-    email = _text(claims, m.email, 254).lower()
+    email = _email(claims, m.email)
     email_verified = claim_at(claims, m.email_verified) is True
     facts = VerifiedFacts(
         subject=subject,
@@ -85,7 +94,7 @@ def verified_facts(provider: ProviderConfig, subject: str, claims: dict[str, Any
         birth_date=_birth_date(_text(claims, m.birth_date, 10)),
         sex=_sex(provider, _text(claims, m.sex, 20)),
         residence=_text(claims, m.residence, 300),
-        email=email if email_verified and "@" in email else "",
+        email=email if email_verified else "",
     )
     check_id_number(provider, facts)
     return facts

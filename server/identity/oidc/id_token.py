@@ -7,6 +7,7 @@ algorithms it may accept are the asymmetric ones the provider advertises, so nei
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from joserfc import jwt
@@ -35,6 +36,11 @@ ASYMMETRIC_ALGORITHMS = frozenset(
         "Ed25519",
     }
 )
+
+
+# OpenID Connect Core §2: a subject is at most 255 ASCII characters; anything else
+# (a NUL, a lone surrogate, a longer one) no column can hold.
+_SUBJECT = re.compile(r"[\x20-\x7e]{1,255}")
 
 
 class TokenInvalid(Exception):
@@ -93,8 +99,10 @@ async def verify_id_token(
     if (len(audiences) > 1 or "azp" in claims) and claims.get("azp") != provider.client_id:
         raise TokenInvalid(f"azp {claims.get('azp')!r} is not our client")
     sent_nonce = claims.get("nonce")
-    if not isinstance(sent_nonce, str) or not same(sent_nonce, nonce):
+    # isascii first: a lone surrogate cannot even be encoded to be compared.
+    if not isinstance(sent_nonce, str) or not sent_nonce.isascii() or not same(sent_nonce, nonce):
         raise TokenInvalid("nonce differs from the attempt's")
-    if not isinstance(claims["sub"], str) or not claims["sub"]:
-        raise TokenInvalid("sub is empty")
+    sub = claims["sub"]
+    if not isinstance(sub, str) or not _SUBJECT.fullmatch(sub) or not sub.strip():
+        raise TokenInvalid("sub is not 1 to 255 ASCII characters")
     return claims
