@@ -194,6 +194,9 @@ export function CommunePicker({ id, value, province, invalid, describedBy, label
         }}
         onKeyDown={onKeyDown}
       />
+      {/* The listbox is the box that scrolls (style.css), not a group in it: the popup the
+          combobox controls is reached from the text box by the arrow keys, so a keyboard
+          needs no tab stop in it, and axe's scrollable-region-focusable agrees. */}
       <div id={listId} role="listbox" aria-label={t('Xã, phường tìm thấy', 'Communes found')} hidden={!expanded || !found}>
         <ul class="choices" role="group" hidden={!hits.length}>
           {/* Always the same rows, keyed by position: a key rewrites their text in place and
