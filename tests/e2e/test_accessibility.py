@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -508,4 +509,79 @@ async def test_keyboard_focus_shows_and_is_never_under_the_sticky_bar(
             if seen and seen["under"]:
                 problems.append(f"{path}: focused under the sticky bar: {seen['what']}")
                 await artifacts.screenshot(page, "focus-under-the-bar")
+    assert not problems, "\n".join(problems)
+
+
+# The commune choice the arrow keys are on, wholly inside the box that scrolls it.
+ACTIVE_CHOICE_SHOWN = """() => {
+  const active = document.getElementById(document.activeElement.getAttribute('aria-activedescendant'));
+  let box = active && active.parentElement;
+  while (box && box !== document.body && getComputedStyle(box).overflowY === 'visible') box = box.parentElement;
+  if (!box) return false;
+  const r = active.getBoundingClientRect(), b = box.getBoundingClientRect();
+  return r.top >= b.top - 0.5 && r.bottom <= b.bottom + 0.5;
+}"""
+
+
+async def test_the_commune_list_open_on_a_new_draft_has_no_serious_axe_violation(
+    live_server, new_page, artifacts
+):
+    """A new birth draft, no commune chosen yet: "phuong" typed into the commune box
+    opens its list of many choices (the demo draft the screens above open has its
+    commune chosen). In both languages axe finds nothing serious, at the phone width
+    the other screens are checked at; on a small phone (320 × 640) the screen does not
+    scroll sideways, cuts no text, has no small target, and Down reaches the last
+    choice, scrolled into view."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+    from playwright.async_api import expect
+
+    from tests.e2e.conftest import SHOW_ALL_SECTIONS
+
+    passwords = demo_passwords(live_server)
+    page = await signed_in_page(new_page, CITIZEN, passwords[CITIZEN])
+    found: dict[str, list[dict]] = {}
+    problems: list[str] = []
+    for lang in ("vi", "en"):
+        await page.set_viewport_size({"width": 412, "height": 900})
+        await go(page, "#/thu-tuc/khai-sinh", "main h1")
+        await set_language(page, lang)
+        await page.get_by_role(
+            "button", name=re.compile("Bắt đầu làm hồ sơ|Start the dossier")
+        ).click()
+        await expect(page.locator("form.draft")).to_be_visible(timeout=15_000)
+        box = page.locator('[id="f-agency.commune"]')
+        await box.fill("phuong")
+        await expect(box).to_have_attribute("aria-expanded", "true")
+        list_id = await box.get_attribute("aria-controls")
+        options = page.locator(f'[id="{list_id}"] [role=option]:visible')
+        await expect(options).to_have_count(20)
+        where = f"citizen/new-draft-commune-list-open/{lang}"
+        # Every form section laid out: one skipped while off screen (content-visibility)
+        # has no true boxes, and axe would take its checkboxes for covered by a field.
+        await page.evaluate(SHOW_ALL_SECTIONS, True)
+        found[where] = await axe_violations(page)
+        await page.set_viewport_size({"width": 320, "height": 640})
+        if sideways := await page.evaluate(SIDEWAYS):
+            problems.append(f"{where}: scrolls sideways at 320 px: {sideways}")
+        problems += [f"{where}: text cut at 320 px: {c}" for c in await page.evaluate(CUT_TEXT)]
+        problems += [
+            f"{where}: small target {s}" for s in await page.evaluate(SMALL_TARGETS, CONTROLS)
+        ]
+        await page.evaluate(SHOW_ALL_SECTIONS, False)
+        # Every choice is reached from the text box with Down, and shown when reached.
+        for _ in range(20):
+            await page.keyboard.press("ArrowDown")
+        last = await options.last.get_attribute("id")
+        await expect(box).to_have_attribute("aria-activedescendant", last or "")
+        # The scrolling into view follows the key's render (an effect): waited for.
+        try:
+            await page.wait_for_function(ACTIVE_CHOICE_SHOWN, timeout=5_000)
+        except PlaywrightTimeout:
+            problems.append(f"{where}: the last choice, reached with Down, not scrolled into view")
+        if any(v["impact"] in BLOCKING for v in found[where]) or problems:
+            await artifacts.screenshot(page, where)
+    artifacts.keep_file("axe.json", json.dumps(found, ensure_ascii=False, indent=1))
+    blocking = {w: [v for v in vs if v["impact"] in BLOCKING] for w, vs in found.items()}
+    blocking = {w: v for w, v in blocking.items() if v}
+    assert not blocking, "serious or critical axe violations:\n" + report(blocking)
     assert not problems, "\n".join(problems)

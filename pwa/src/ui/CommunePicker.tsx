@@ -77,7 +77,14 @@ export function CommunePicker({ id, value, province, invalid, describedBy, label
     focusInView(target);
   });
   useEffect(() => {
-    if (activeId) document.getElementById(activeId)?.scrollIntoView({ block: 'nearest' });
+    const option = activeId ? document.getElementById(activeId) : null;
+    if (!option) return;
+    option.scrollIntoView({ block: 'nearest' });
+    // Names of before 1 July 2025 stay at the foot of the list (style.css): one of today's
+    // names reached by the arrow keys is scrolled up out from under them.
+    const old = option.closest('.choices.old') ? null : option.closest('[role=listbox]')?.querySelector('.choices.old');
+    const under = old ? option.getBoundingClientRect().bottom - old.getBoundingClientRect().top : 0;
+    if (under > 0) option.closest('[role=listbox]')!.scrollTop += under;
   }, [activeId]);
 
   const choose = (code: string) => {
@@ -194,6 +201,9 @@ export function CommunePicker({ id, value, province, invalid, describedBy, label
         }}
         onKeyDown={onKeyDown}
       />
+      {/* The listbox is the box that scrolls (style.css), not a group in it: the popup the
+          combobox controls is reached from the text box by the arrow keys, so a keyboard
+          needs no tab stop in it, and axe's scrollable-region-focusable agrees. */}
       <div id={listId} role="listbox" aria-label={t('Xã, phường tìm thấy', 'Communes found')} hidden={!expanded || !found}>
         <ul class="choices" role="group" hidden={!hits.length}>
           {/* Always the same rows, keyed by position: a key rewrites their text in place and
