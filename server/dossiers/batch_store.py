@@ -57,6 +57,8 @@ class BatchStore:
         self._sent_by: uuid.UUID | None = None
         self._sent_asked: set[str] = set()
         self._sent: dict[str, int] = {}
+        # Whether the batch queued a message (a submission's confirmation) to send.
+        self.queued_messages = False
 
     # -- before the batch -----------------------------------------------------
 
@@ -245,3 +247,4 @@ class BatchStore:
 
     async def submitted(self, record: DossierRecord, by: Actor) -> None:
         await self._store.submitted(record, by)
+        self.queued_messages = True

@@ -47,6 +47,7 @@ class Tally:
     def __init__(self) -> None:
         self.outcomes: dict[str, int] = {}
         self.applied_kinds: dict[str, int] = {}
+        self.queued_messages = False
 
     def add(self, outcome: str, count: int = 1) -> None:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + count
@@ -204,6 +205,7 @@ async def _apply_batch(
         await sql.execute(SET_DEVICE_SEQUENCE, last_seq=last, device_id=envelope.device_id)
         # Outcomes recorded before seals existed get theirs when replayed.
         outcomes = [await sealer.seal(o) for o in outcomes]
+        tally.queued_messages = store.queued_messages
     response = PushResponse(
         outcomes=outcomes,
         last_seq=last,
@@ -258,7 +260,8 @@ async def push(
         raise ProblemError(409, "recover_first", detail=f"generation {result.generation}")
     response, tally = result
     tally.publish()
-    notify_now()  # a submission's confirmation email is waiting in the outbox
+    if tally.queued_messages:
+        notify_now()  # a submission's confirmation is waiting in the outbox
     return response
 
 
