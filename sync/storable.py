@@ -30,9 +30,33 @@ class Unstorable(NamedTuple):
 
 def unstorable(value: Any, root: str = "$") -> list[Unstorable]:
     """Every fault in `value` (up to MAX_FOUND), by path: `root.key`, `root[0]`."""
+    if _clean(value, 0):  # nearly every value: no path is built for it
+        return []
     found: list[Unstorable] = []
     _walk(value, root, 0, found)
     return found
+
+
+def _clean(value: Any, depth: int) -> bool:
+    """True when `value` has no fault; False when it may have one (then _walk, which
+    names them, decides). Every push payload passes here, so it only looks."""
+    kind = type(value)
+    if kind is str:
+        return "\x00" not in value and (value.isascii() or not _SURROGATE.search(value))
+    if kind is int:
+        return INT64_MIN <= value <= INT64_MAX
+    if kind is bool or kind is float or value is None:
+        return True
+    if depth >= MAX_DEPTH:
+        return False
+    if kind is list:
+        return all(_clean(item, depth + 1) for item in cast(list[Any], value))
+    if kind is dict:
+        for key, item in cast(dict[Any, Any], value).items():
+            if type(key) is not str or not _clean(key, depth) or not _clean(item, depth + 1):
+                return False
+        return True
+    return False
 
 
 def _walk(value: Any, path: str, depth: int, found: list[Unstorable]) -> None:
