@@ -370,6 +370,11 @@ ALLOCATE_CODE_COUNTERS = Statement(
     f"{{greatest}}(code_counter.next_value, {_COUNTER_FLOOR} + 1) + :count "
     "RETURNING next_value",
 )
+# The version of a procedure new drafts are written against (none once inactive).
+CURRENT_PROCEDURE_VERSION = Statement(
+    "current_procedure_version",
+    "SELECT current_version FROM procedure WHERE code = :code AND active = :active",
+)
 # Which of `codes` a dossier or a reservation already holds.
 TAKEN_CODES = Statement(
     "taken_codes",
@@ -397,4 +402,5 @@ STATEMENTS = (
     TAKEN_CODES,
     CURRENT_GENERATION,
     SET_DEVICE_RECOVERED,
+    CURRENT_PROCEDURE_VERSION,
 )

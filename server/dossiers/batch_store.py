@@ -19,6 +19,7 @@ from server.attachments.links import before_dossier_write, hashes_in, unsent_or_
 from server.clock import utcnow
 from server.dossiers.store import publish_changes, record_from_row, row_values
 from server.sql import (
+    CURRENT_PROCEDURE_VERSION,
     INSERT_AUDIT_EVENT,
     INSERT_DOSSIER,
     INSERT_DOSSIER_HISTORY,
@@ -176,10 +177,12 @@ class BatchStore:
     async def procedure(self, code: str, version: int | None) -> Procedure | None:
         if version is None:
             if code not in self._current_versions:
-                found = await self._store.procedure(code, None)
-                self._current_versions[code] = found.version if found else None
-                if found is not None:
-                    self._procedures[(code, found.version)] = found
+                # Only the number: the version itself is most likely in the
+                # application's cache already, parsed (decoding it is most of the cost).
+                current = await self._sql.fetch_value(
+                    CURRENT_PROCEDURE_VERSION, code=code, active=True
+                )
+                self._current_versions[code] = None if current is None else int(current)
             version = self._current_versions[code]
             if version is None:
                 return None
