@@ -40,7 +40,7 @@ def unstorable(value: Any, root: str = "$") -> list[Unstorable]:
 def _clean(value: Any, depth: int) -> bool:
     """True when `value` has no fault; False when it may have one (then _walk, which
     names them, decides). Every push payload passes here, so it only looks."""
-    kind = type(value)
+    kind = cast(type[Any], type(value))
     if kind is str:
         return "\x00" not in value and (value.isascii() or not _SURROGATE.search(value))
     if kind is int:
