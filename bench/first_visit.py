@@ -22,12 +22,17 @@ Floor = the bytes that must cross ÷ bandwidth + the round trips no app can avoi
   (both at once). What the worker precaches beyond what the page loaded could have been
   named by the page too, so no fifth round trip is counted.
 
+Full: 3G; 2G with bench/slow_link.py's seed (its first drop comes after the visit); 2G
+with a drop in the middle of the precache (seed 14, at 206 KB), to show the visit
+recovers. `--quick`: 3G only.
+
 `python -m bench.first_visit [--quick]`; also `python -m bench --only first_visit`."""
 
 from __future__ import annotations
 
 import asyncio
 import gzip
+import random
 import re
 import time
 from pathlib import Path
@@ -52,8 +57,10 @@ TARGET = 1.3
 DEADLINE_S = 240
 FLOOR_ROUND_TRIPS = 4
 PROCEDURE = "khai-sinh"
-FULL = [UMTS_3G, EDGE_2G]
-QUICK = [UMTS_3G]
+# (profile, seed of the 2G drops): 8 is bench/slow_link.py's, whose first drop comes after
+# the first visit; 14 drops every connection at 206 KB, in the middle of the precache.
+FULL = [(UMTS_3G, 8), (EDGE_2G, 8), (EDGE_2G, 14)]
+QUICK = [(UMTS_3G, 8)]
 
 # Where the app is, from the page: the worker activated (after its precache), the
 # reference data stored. Opens the database only once the app has made it (opening
@@ -103,6 +110,13 @@ def resource(exchange: Exchange) -> str:
     return "/index.html" if path == "/" else path
 
 
+def drop_at(profile: LinkProfile, seed: int) -> int:
+    """Bytes on the link before the first drop, as ShapedLink draws it."""
+    if profile.cut_every is None:
+        return 0
+    return random.Random(seed).randint(*profile.cut_every)
+
+
 def needed_resources(shell: list[str]) -> list[str]:
     return [
         "/index.html",
@@ -123,7 +137,7 @@ def floor_bytes(exchange: Exchange) -> int:
     return exchange.request_bytes + exchange.response_head_bytes + body
 
 
-async def first_visit(profile: LinkProfile) -> dict:
+async def first_visit(profile: LinkProfile, seed: int) -> dict:
     from playwright.async_api import async_playwright
 
     # The server and the app of the measured tree (in a git worktree the installed
@@ -132,7 +146,7 @@ async def first_visit(profile: LinkProfile) -> dict:
         server = cluster.servers[0]
         async with (
             HttpTap(server.port) as tap,
-            ShapedLink(profile, tap.port) as link,
+            ShapedLink(profile, tap.port, seed=seed) as link,
             async_playwright() as pw,
         ):
             browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -216,9 +230,15 @@ async def run(quick: bool = False) -> Report:
         ],
     )
     summary = []
-    for profile in QUICK if quick else FULL:
-        print(f"  first_visit: {profile.describe()} …", flush=True)
-        r = await first_visit(profile)
+    for profile, seed in QUICK if quick else FULL:
+        name = (
+            profile.name
+            if seed == 8
+            else f"{profile.name} (drop at {drop_at(profile, seed) // 1000} KB)"
+        )
+        key = profile.name if seed == 8 else f"{profile.name}_drop"
+        print(f"  first_visit: {profile.describe()}, seed {seed} …", flush=True)
+        r = await first_visit(profile, seed)
         exchanges: list[Exchange] = r["exchanges"]
         firsts: dict[str, Exchange] = {}
         for e in exchanges:
@@ -234,7 +254,7 @@ async def run(quick: bool = False) -> Report:
         )
         ratio = ready / floor if ready is not None else float("nan")
         table.add(
-            profile.describe(),
+            profile.describe() + (f", seed {seed}" if profile.cut_every else ""),
             r["shell_s"],
             r["reference_s"],
             ready,
@@ -246,22 +266,22 @@ async def run(quick: bool = False) -> Report:
             len(exchanges),
             r["drops"],
         )
-        report.figures[f"{profile.name}_seconds"] = ready
-        report.figures[f"{profile.name}_floor"] = floor
-        report.figures[f"{profile.name}_ratio"] = ratio
+        report.figures[f"{key}_seconds"] = ready
+        report.figures[f"{key}_floor"] = floor
+        report.figures[f"{key}_ratio"] = ratio
         if missing:
-            report.note(f"{profile.name}: needed but not seen complete: {', '.join(missing)}")
+            report.note(f"{name}: needed but not seen complete: {', '.join(missing)}")
         unprecached = sorted(set(shell) - set(r["precached"]))
         if unprecached:
-            report.note(f"{profile.name}: not in the worker's cache: {', '.join(unprecached)}")
+            report.note(f"{name}: not in the worker's cache: {', '.join(unprecached)}")
         if ready is None:
-            report.note(f"{profile.name}: not working offline after {DEADLINE_S} s: {r['state']}")
+            report.note(f"{name}: not working offline after {DEADLINE_S} s: {r['state']}")
         if r["reloads"]:
-            report.note(f"{profile.name}: the first navigation failed (a drop); reloaded once")
+            report.note(f"{name}: the first navigation failed (a drop); reloaded once")
 
         seen: set[str] = set()
         by_resource = report.table(
-            f"{profile.name}: every request, as it reached the server (s from navigation start, bytes on the link both ways)",
+            f"{name}: every request, as it reached the server (s from navigation start, bytes on the link both ways)",
             [
                 "at s",
                 "request",
@@ -304,13 +324,13 @@ async def run(quick: bool = False) -> Report:
             if resource(e) in seen and e is not firsts.get(resource(e))
         )
         report.note(
-            f"{profile.name}: {len(exchanges)} requests on {len({e.connection for e in exchanges})} connections; "
+            f"{name}: {len(exchanges)} requests on {len({e.connection for e in exchanges})} connections; "
             f"{again / 1000:.1f} KB fetched again; {sum(1 for e in exchanges if not e.encoding and len(e.body) > 1000)} answers over 1 KB sent uncompressed"
         )
         summary.append(
-            f"{profile.name} {ready:.1f} s = {ratio:.2f}× floor {floor:.1f} s (target ≤ {TARGET}×)"
+            f"{name} {ready:.1f} s = {ratio:.2f}× floor {floor:.1f} s (target ≤ {TARGET}×)"
             if ready is not None
-            else f"{profile.name}: never worked offline"
+            else f"{name}: never worked offline"
         )
     report.note(
         f"Floor = the bytes each needed resource took once (headers included; a body sent uncompressed "
