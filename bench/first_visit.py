@@ -296,11 +296,11 @@ async def run(quick: bool = False) -> Report:
             ],
         )
         for e in exchanges:
-            name = resource(e)
-            if name in needed and name not in seen and e is firsts.get(name):
+            path = resource(e)
+            if path in needed and path not in seen and e is firsts.get(path):
                 counted = "needed"
-                seen.add(name)
-            elif name in seen:
+                seen.add(path)
+            elif path in seen:
                 counted = "again"
             else:
                 counted = "not needed to work offline"
