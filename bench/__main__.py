@@ -43,6 +43,7 @@ BENCHMARKS = [
     "chaos",
     "slow_link",
     "slow_link_app",
+    "first_visit",
 ]
 
 

@@ -13,6 +13,7 @@ import type { JsonValue, Schema } from './forms/types';
 import { CATALOG, COMMUNES, indexCommunes, refreshReference, storedProcedure, type CommuneIndex } from './reference';
 import { State } from './states';
 import { DEVICE_KEY, SYNC_KEY, SYNC_LOCK, SyncLoop, syncOnce, type LoopStatus } from './sync';
+import { shellStored } from './swRegister';
 import { uploadWaiting } from './uploads';
 
 export const online = signal(typeof navigator === 'undefined' ? true : navigator.onLine);
@@ -163,7 +164,7 @@ export async function refreshReferenceData(force = false): Promise<void> {
   if (!force && Date.now() - lastReferenceRefresh < 10 * 60_000) return;
   lastReferenceRefresh = Date.now();
   const inUse = [...new Set(dossiers.value.map((d) => d.procedure_code))];
-  await refreshReference(db, inUse);
+  await refreshReference(db, inUse, undefined, { offlineReady: shellStored() });
   await loadReference();
 }
 

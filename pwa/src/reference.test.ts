@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import language from '../../sync/forms/language.json';
-import { fetchProcedureVersion, indexCommunes, prepareCommuneSearch, procedureFor, refreshCatalog, refreshProcedure, searchCommunes } from './reference';
+import { fetchProcedureVersion, indexCommunes, prepareCommuneSearch, procedureFor, refreshCatalog, refreshProcedure, refreshReference, searchCommunes } from './reference';
 import { freshDb } from './testing/db';
 
 const PAYLOAD = {
@@ -91,5 +91,49 @@ describe('a form stored by an older build', () => {
     // Stored now for this build: not asked again.
     expect(await procedureFor(db, 'khai-tu', 2, fetch as typeof globalThis.fetch)).toEqual(whole);
     expect(asked).toEqual(['W/"l1"']);
+  });
+});
+
+describe('a first visit', () => {
+  it('asks for the catalog, the communes and the birth form at once, and the other forms only once the app works offline', async () => {
+    const db = await freshDb();
+    const waiting: { path: string; answer: () => void }[] = [];
+    const fetch = (request: Request) =>
+      new Promise<Response>((resolve) => {
+        const path = new URL(request.url).pathname;
+        const body = path === '/api/catalog' ? { version: '1', procedures: [] } : path === '/api/communes' ? { version: '1', kinds: {}, provinces: [] } : { code: path.split('/').pop(), version: 1, form: { sections: [] } };
+        waiting.push({ path, answer: () => resolve(new Response(JSON.stringify(body), { status: 200, headers: { ETag: 'W/"1"' } })) });
+      });
+    let offlineReady!: () => void;
+    const shellStored = new Promise<void>((resolve) => (offlineReady = resolve));
+    const done = refreshReference(db, ['khai-sinh-luu-dong', 'trich-luc'], fetch as unknown as typeof globalThis.fetch, { offlineReady: shellStored });
+    await vi.waitFor(() => expect(waiting.map((w) => w.path).sort()).toEqual(['/api/catalog', '/api/catalog/khai-sinh', '/api/communes']));
+    for (const w of waiting.splice(0)) w.answer();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(waiting).toEqual([]); // nothing more until the shell is stored
+    offlineReady();
+    await vi.waitFor(() => expect(waiting.map((w) => w.path).sort()).toEqual(['/api/catalog/ket-hon', '/api/catalog/khai-sinh-luu-dong', '/api/catalog/khai-tu', '/api/catalog/trich-luc']));
+    for (const w of waiting.splice(0)) w.answer();
+    expect(await done).toEqual([]);
+    expect((await db.getAllKeys('reference')).map(String)).toContain('procedure:khai-sinh');
+  });
+
+  it('asks again when the link drops mid-answer, as 2G does', async () => {
+    const db = await freshDb();
+    let drops = 2;
+    const fetch = async (request: Request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/api/communes' && drops-- > 0) throw new TypeError('network error');
+      const body = path === '/api/communes' ? { version: '1', kinds: {}, provinces: [] } : { version: '1', procedures: [], code: 'x', form: { sections: [] } };
+      return new Response(JSON.stringify(body), { status: 200, headers: { ETag: 'W/"1"' } });
+    };
+    expect(await refreshReference(db, [], fetch as unknown as typeof globalThis.fetch, { retryDelaysMs: [1, 1] })).toEqual([]);
+    expect((await db.getAllKeys('reference')).map(String)).toContain('communes');
+
+    const offline = async () => {
+      throw new TypeError('offline');
+    };
+    const problems = await refreshReference(await freshDb(), [], offline as unknown as typeof globalThis.fetch, { retryDelaysMs: [1] });
+    expect(problems[0]).toMatch(/^catalog: network/);
   });
 });

@@ -2,7 +2,7 @@
 // communes, stored with their ETags and refreshed with conditional GETs when online
 // (a 304 costs a few hundred bytes on 2G).
 
-import { api, answered, type Fetch } from './api/http';
+import { api, answered, NetworkError, type Fetch } from './api/http';
 import type { CatalogPayload, CommunesPayload, ProcedureDetail } from './api/types';
 import type { MotcuaDB, RefEntry } from './db';
 import { FORM_LANGUAGE } from './forms/language';
@@ -94,19 +94,45 @@ export async function storedProcedure(db: MotcuaDB, code: string, version?: numb
   return entry?.data as ProcedureDetail | undefined;
 }
 
-/** Refreshes everything the app needs offline. Errors are reported, not thrown: offline is normal. */
-export async function refreshReference(db: MotcuaDB, extraCodes: readonly string[] = [], fetch?: Fetch): Promise<string[]> {
+export interface RefreshOptions {
+  /** Settles once the service worker has stored the shell: the forms beyond the first wait for it. */
+  offlineReady?: Promise<unknown>;
+  /** Waits before asking again after the link failed (a 2G drop resets every connection). */
+  retryDelaysMs?: readonly number[];
+}
+
+/** Refreshes everything the app needs offline. Errors are reported, not thrown: offline is normal.
+ * What a first visit needs to work offline — the catalog, the communes and the first
+ * prefetched form (birth registration) — is asked for at once; the other forms only
+ * once `offlineReady` settles: on 2G they would otherwise share the link with what the
+ * app cannot work without. A request the link broke is asked again a few times, so a
+ * drop does not leave a first visit without its reference data. */
+export async function refreshReference(db: MotcuaDB, extraCodes: readonly string[] = [], fetch?: Fetch, options: RefreshOptions = {}): Promise<string[]> {
+  const { offlineReady, retryDelaysMs = [1000, 3000, 9000] } = options;
   const problems: string[] = [];
   const attempt = async (what: string, fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-    } catch (error) {
-      problems.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+    for (let tried = 0; ; tried++) {
+      try {
+        await fn();
+        return;
+      } catch (error) {
+        if (error instanceof NetworkError && tried < retryDelaysMs.length) {
+          await new Promise((resolve) => setTimeout(resolve, retryDelaysMs[tried]));
+          continue;
+        }
+        problems.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+        return;
+      }
     }
   };
-  await attempt('catalog', () => refreshCatalog(db, fetch));
-  await attempt('communes', () => refreshCommunes(db, fetch));
-  for (const code of new Set([...PREFETCH, ...extraCodes])) await attempt(code, () => refreshProcedure(db, code, fetch));
+  const [first, ...rest] = new Set([...PREFETCH, ...extraCodes]);
+  await Promise.all([
+    attempt('catalog', () => refreshCatalog(db, fetch)),
+    attempt('communes', () => refreshCommunes(db, fetch)),
+    attempt(first!, () => refreshProcedure(db, first!, fetch)),
+  ]);
+  await offlineReady?.catch(() => undefined);
+  await Promise.all(rest.map((code) => attempt(code, () => refreshProcedure(db, code, fetch))));
   return problems;
 }
 

@@ -4,15 +4,21 @@
 // hashes, so any path works), and runs a sync pass on a Background Sync event when
 // no window is open (the outbox lives in IndexedDB, never in a Workbox queue).
 
-import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
+import { addRoute, cleanupOutdatedCaches, createHandlerBoundToURL } from 'workbox-precaching';
+import { getOrCreatePrecacheController } from 'workbox-precaching/utils/getOrCreatePrecacheController.js';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { precacheAtOnce } from './shellPrecache';
 import { openDatabase } from './db';
 import { onBackgroundSync, SYNC_TAG } from './backgroundSync';
 import { SYNC_LOCK } from './sync';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | { url: string; revision: string | null })[] };
 
-precacheAndRoute(self.__WB_MANIFEST);
+// Workbox's precache list, cache names and routes, with our own install: several
+// files at once instead of Workbox's one after the other (src/shellPrecache.ts).
+const shell = getOrCreatePrecacheController();
+shell.addToCacheList(self.__WB_MANIFEST);
+addRoute();
 cleanupOutdatedCaches();
 
 // The app is "/" (its screens are hashes): opening it, with any query string, gets the
@@ -20,9 +26,12 @@ cleanupOutdatedCaches();
 // the back office, …) and go to the network.
 registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { allowlist: [/^\/(index\.html)?(\?.*)?$/] }));
 
-self.addEventListener('install', () => {
+self.addEventListener('install', (event) => {
+  event.waitUntil(precacheAtOnce(shell, event));
   void self.skipWaiting();
 });
+// Workbox's activate drops what an older list had and this one has not.
+self.addEventListener('activate', shell.activate);
 self.addEventListener('activate', (event) => {
   event.waitUntil(self.clients.claim());
 });

@@ -9,3 +9,10 @@ export function registerServiceWorker(): void {
     });
   });
 }
+
+/** Settles once a service worker is active — it has stored the shell, so the app opens
+ * offline — or after `waitAtMost` ms (no worker here, or its install failed). */
+export function shellStored(waitAtMost = 120_000): Promise<unknown> {
+  const worker = 'serviceWorker' in navigator && !import.meta.env.DEV ? navigator.serviceWorker.ready : Promise.resolve();
+  return Promise.race([worker, new Promise((resolve) => setTimeout(resolve, waitAtMost))]);
+}
