@@ -27,6 +27,7 @@ UNGUARDED_PREFIXES = (
     "/enroll",
     "/reset-password",
     "/{file_path",
+    "/assets/{file_path",  # the app's hashed files (served immutable)
     "/",
 )
 
