@@ -164,7 +164,7 @@ export async function refreshReferenceData(force = false): Promise<void> {
   if (!force && Date.now() - lastReferenceRefresh < 10 * 60_000) return;
   lastReferenceRefresh = Date.now();
   const inUse = [...new Set(dossiers.value.map((d) => d.procedure_code))];
-  await refreshReference(db, inUse, undefined, { offlineReady: shellStored() });
+  await refreshReference(db, inUse, undefined, { offlineReady: shellStored(), onFirstStored: loadReference });
   await loadReference();
 }
 

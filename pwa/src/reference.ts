@@ -99,6 +99,9 @@ export interface RefreshOptions {
   offlineReady?: Promise<unknown>;
   /** Waits before asking again after the link failed (a 2G drop resets every connection). */
   retryDelaysMs?: readonly number[];
+  /** Runs once the catalog, communes and first form are through: the app shows them then,
+   * not after the other forms and their retries (which take seconds once offline). */
+  onFirstStored?: () => Promise<unknown>;
 }
 
 /** Refreshes everything the app needs offline. Errors are reported, not thrown: offline is normal.
@@ -108,7 +111,7 @@ export interface RefreshOptions {
  * app cannot work without. A request the link broke is asked again a few times, so a
  * drop does not leave a first visit without its reference data. */
 export async function refreshReference(db: MotcuaDB, extraCodes: readonly string[] = [], fetch?: Fetch, options: RefreshOptions = {}): Promise<string[]> {
-  const { offlineReady, retryDelaysMs = [1000, 3000, 9000] } = options;
+  const { offlineReady, retryDelaysMs = [1000, 3000, 9000], onFirstStored } = options;
   const problems: string[] = [];
   const attempt = async (what: string, fn: () => Promise<unknown>) => {
     for (let tried = 0; ; tried++) {
@@ -131,6 +134,7 @@ export async function refreshReference(db: MotcuaDB, extraCodes: readonly string
     attempt('communes', () => refreshCommunes(db, fetch)),
     attempt(first!, () => refreshProcedure(db, first!, fetch)),
   ]);
+  await onFirstStored?.();
   await offlineReady?.catch(() => undefined);
   await Promise.all(rest.map((code) => attempt(code, () => refreshProcedure(db, code, fetch))));
   return problems;
