@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import msgspec
+import pytest
 from asgi_lifespan import LifespanManager
 
 from harness.oidc_provider import OidcProvider, complete_login
@@ -290,3 +291,29 @@ async def test_an_expired_id_token_at_the_callback_makes_nothing(
             assert landed(r) == "token_invalid"
             assert await counts() == before
             assert await refusals("token_invalid") == 1
+
+
+async def test_a_sign_in_started_on_one_host_finishes_on_another(
+    identity_settings: Settings, smtp: SmtpServer, oidc_provider: OidcProvider
+) -> None:
+    # Behind a balancer the callback may reach another process than the start did: the
+    # attempt lives in the shared database and each process fetches the provider's
+    # configuration and keys for itself; the browser's cookie goes with the browser.
+    # Several hosts share PostgreSQL; an SQLite file is one host's (and two applications
+    # in one test process would share its one bound engine).
+    if identity_settings.engine == "sqlite":
+        pytest.skip("several hosts share PostgreSQL, not an SQLite file")
+    first, second = create_app(identity_settings), create_app(identity_settings)
+    async with LifespanManager(first), LifespanManager(second):
+        on_first = new_browser(first, identity_settings, smtp)
+        on_second = new_browser(second, identity_settings, smtp)
+        async with on_first.http, on_second.http:
+            redirect = complete_login(await start(on_first), LOGIN_AN)
+            on_second.http.cookies = on_first.http.cookies
+            assert landed(await callback(on_second, redirect)) == "signed_in"
+            on_first.http.cookies = on_second.http.cookies
+            session = await on_first.get("/api/auth/session")
+            assert session.status_code == 200, session.text
+            assert session.json()["verified"]["id_number"] == "001090004821"
+            # The attempt was spent on the second host: the first refuses it again.
+            assert landed(await callback(on_first, redirect)) == "state_invalid"
