@@ -16,7 +16,7 @@ from typing import Any
 
 from server.catalog.definition import Text
 from server.desk.schemas import VerifiedField, VerifiedRequester
-from server.identity.oidc.config import ProviderConfig
+from server.identity.oidc.config import ProviderConfig, provider_label
 from server.identity.roles import Role
 from server.identity.tables import Account, ExternalIdentity
 from sync.forms.normalize import WHITE_SPACE, is_empty, normalize
@@ -100,13 +100,6 @@ async def latest_identities(owners: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict
     return {owner: r for owner, r in latest.items() if owner in citizens}
 
 
-def _label(provider: str, providers: Iterable[ProviderConfig]) -> Text:
-    for p in providers:
-        if p.name == provider:
-            return Text(vi=p.label.vi, en=p.label.en)
-    return Text(vi=provider, en=provider)  # no longer configured: its name
-
-
 def verified_requester(
     identity: Mapping[str, Any] | None,
     form: Mapping[str, Any] | None,
@@ -120,9 +113,10 @@ def verified_requester(
     compared = compare_requester(fields, identity, requester_fields(form, fields))
     if not compared:
         return None
+    label = provider_label(providers, identity["provider"])
     return VerifiedRequester(
         provider=identity["provider"],
-        provider_label=_label(identity["provider"], providers),
+        provider_label=Text(vi=label.vi, en=label.en),
         verified_at=identity["verified_at"],
         fields=compared,
         any_changed=any(f.status == "changed" for f in compared.values()),

@@ -59,7 +59,7 @@ class OidcController(Controller):
     ) -> list[OidcProviderInfo]:
         chosen = _lang(request, lang)
         return [
-            OidcProviderInfo(name=p.name, label=p.label.vi if chosen == "vi" else p.label.en)
+            OidcProviderInfo(name=p.name, label=p.label.in_lang(chosen))
             for p in state.settings.oidc_providers
         ]
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -32,6 +33,9 @@ class OidcConfigError(ValueError):
 class Label(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     vi: str
     en: str
+
+    def in_lang(self, lang: str) -> str:
+        return self.vi if lang == "vi" else self.en
 
 
 class ClaimMap(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -128,3 +132,12 @@ def load_providers(path: str) -> tuple[ProviderConfig, ...]:
             f"MOTCUA_OIDC_PROVIDERS_FILE: cannot read {path!r} ({exc.strerror})"
         ) from None
     return parse_providers(raw)
+
+
+def provider_label(providers: Iterable[ProviderConfig], name: str) -> Label:
+    """A provider's words by its name; a provider no longer configured keeps its
+    bindings, named plainly."""
+    for p in providers:
+        if p.name == name:
+            return p.label
+    return Label(vi=name, en=name)

@@ -5,16 +5,9 @@ from __future__ import annotations
 
 import uuid
 
-from server.identity.oidc.config import ProviderConfig
+from server.identity.oidc.config import ProviderConfig, provider_label
 from server.identity.schemas import LinkedIdentityInfo, VerifiedIdentityInfo
 from server.identity.tables import ExternalIdentity
-
-
-def provider_label(providers: tuple[ProviderConfig, ...], name: str, lang: str) -> str:
-    for p in providers:
-        if p.name == name:
-            return p.label.vi if lang == "vi" else p.label.en
-    return name  # a provider no longer configured: its bindings stay, named plainly
 
 
 async def latest_verified(
@@ -30,7 +23,7 @@ async def latest_verified(
         return None
     return VerifiedIdentityInfo(
         provider=row["provider"],
-        provider_label=provider_label(providers, row["provider"], lang),
+        provider_label=provider_label(providers, row["provider"]).in_lang(lang),
         id_number=row["id_number"],
         full_name=row["full_name"],
         birth_date=row["birth_date"],
@@ -56,7 +49,7 @@ async def linked_identities(
         LinkedIdentityInfo(
             id=r["id"],
             provider=r["provider"],
-            provider_label=provider_label(providers, r["provider"], lang),
+            provider_label=provider_label(providers, r["provider"]).in_lang(lang),
             id_number_masked=masked(r["id_number"]),
             linked_at=r["linked_at"],
             verified_at=r["verified_at"],
