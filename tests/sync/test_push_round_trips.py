@@ -14,10 +14,22 @@ from asgi_lifespan import LifespanManager
 
 from harness.sync_client import SyncDevice, birth_answers, uuid7
 from server.app import create_app
+from server.audit.tables import AuditEvent
 from server.clock import vn_today
+from server.dossiers.tables import (
+    AppliedMutation,
+    ChangeFeed,
+    DeviceSequence,
+    Dossier,
+    DossierHistory,
+)
+from server.recovery.keys import seal_key
 from server.settings import Settings
+from server.sql import Sql
+from sync.seals import dossier_seal
 from tests.support.pg_wire import CountingRelay, WireConnection
 from tests.sync.conftest import device_for, make_account
+from tests.sync.test_push_pull import birth_draft
 
 BATCH = 100
 
@@ -85,3 +97,63 @@ async def test_a_batch_of_new_drafts_takes_few_trips(settings: Settings, relay: 
             assert len(busy) == 1
             trips, sent = _transaction(*busy[0])
             assert trips <= 5, "\n".join([f"{trips} trips:", *sent])
+
+
+async def test_what_one_batch_writes_is_the_same_on_both_databases(app, citizen) -> None:
+    """A batch that creates, edits and submits (its code and duplicate search write
+    what came before them first), then one that edits again: every row where the
+    one-by-one store would have put it, on both databases."""
+    first, second = uuid7(), uuid7()
+    birth_draft(citizen, first)  # create, attach
+    citizen.queue(
+        "create_draft",
+        second,
+        {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
+    )
+    citizen.queue("edit_draft", first, {"changes": {"child.full_name": "Lê Văn An"}}, 2)
+    citizen.queue("submit", first, {}, 3)
+    outcomes = await citizen.sync()
+    assert [o["status"] for o in outcomes] == ["applied"] * 5, outcomes
+    submitted = outcomes[-1]
+    key = await seal_key(Sql(app.state.engine))
+    owner = await Dossier.select(Dossier.owner_id).where(Dossier.id == first).first()
+    assert submitted["seal"] == dossier_seal(key, first, owner["owner_id"], submitted["code"])
+
+    citizen.queue("edit_draft", second, {"changes": {"child.full_name": "Lê Thị Bình"}}, 1)
+    [edited] = await citizen.sync()
+    assert edited["status"] == "applied"
+
+    rows = await Dossier.select(Dossier.id, Dossier.version, Dossier.code, Dossier.state)
+    assert {(r["id"], r["version"]) for r in rows} == {(first, 4), (second, 2)}
+    assert next(r for r in rows if r["id"] == first)["code"] == submitted["code"]
+    feed = await ChangeFeed.select(ChangeFeed.dossier_id, ChangeFeed.version).order_by(
+        ChangeFeed.id
+    )
+    assert feed == [
+        {"dossier_id": first, "version": 4},
+        {"dossier_id": second, "version": 2},
+    ]
+    history = await DossierHistory.select(
+        DossierHistory.dossier_id, DossierHistory.action, DossierHistory.at
+    ).order_by(DossierHistory.id)
+    assert [(h["dossier_id"], h["action"]) for h in history] == [
+        (first, "create_draft"),
+        (first, "attach"),
+        (second, "create_draft"),
+        (first, "edit_draft"),
+        (first, "submit"),
+        (second, "edit_draft"),
+    ]
+    assert [h["at"] for h in history] == sorted(h["at"] for h in history)
+    audit = (
+        await AuditEvent.select(AuditEvent.target_id, AuditEvent.action)
+        .where(AuditEvent.target_kind == "dossier")
+        .order_by(AuditEvent.id)
+    )
+    assert [(a["target_id"], a["action"]) for a in audit] == [
+        (str(h["dossier_id"]), h["action"]) for h in history
+    ]
+    applied = await AppliedMutation.select(AppliedMutation.seq).order_by(AppliedMutation.seq)
+    assert [a["seq"] for a in applied] == [1, 2, 3, 4, 5, 6]
+    device = await DeviceSequence.select(DeviceSequence.last_seq).first()
+    assert device["last_seq"] == 6
