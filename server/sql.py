@@ -285,21 +285,18 @@ RECORDED_OUTCOMES = Statement(
     "WHERE device_id = :device_id AND repeat_of IS NULL "
     "AND mutation_id = ANY(:mutation_ids::uuid[])",
 )
+APPLIED_MUTATION_COLUMNS = (
+    "device_id",
+    "seq",
+    "mutation_id",
+    "dossier_id",
+    "kind",
+    "outcome",
+    "applied_at",
+    "repeat_of",
+)
 INSERT_APPLIED_MUTATION = Statement(
-    "insert_applied_mutation",
-    _insert(
-        "applied_mutation",
-        (
-            "device_id",
-            "seq",
-            "mutation_id",
-            "dossier_id",
-            "kind",
-            "outcome",
-            "applied_at",
-            "repeat_of",
-        ),
-    ),
+    "insert_applied_mutation", _insert("applied_mutation", APPLIED_MUTATION_COLUMNS)
 )
 # Every dossier a batch names, in id order so that batches lock in one order.
 LOCK_DOSSIERS = Statement(
@@ -311,35 +308,38 @@ UPDATE_DOSSIER = Statement(
     "update_dossier",
     f"UPDATE dossier SET {', '.join(f'{c} = :{c}' for c in DOSSIER_COLUMNS)} WHERE id = :id",
 )
+DOSSIER_HISTORY_COLUMNS = (
+    "dossier_id",
+    "at",
+    "actor_id",
+    "actor_role",
+    "device_id",
+    "action",
+    "from_state",
+    "to_state",
+    "message",
+    "detail",
+)
 INSERT_DOSSIER_HISTORY = Statement(
-    "insert_dossier_history",
-    _insert(
-        "dossier_history",
-        (
-            "dossier_id",
-            "at",
-            "actor_id",
-            "actor_role",
-            "device_id",
-            "action",
-            "from_state",
-            "to_state",
-            "message",
-            "detail",
-        ),
-    ),
+    "insert_dossier_history", _insert("dossier_history", DOSSIER_HISTORY_COLUMNS)
 )
-INSERT_AUDIT_EVENT = Statement(
-    "insert_audit_event",
-    _insert(
-        "audit_event",
-        ("at", "actor_id", "device_id", "action", "target_kind", "target_id", "ip", "detail"),
-    ),
+AUDIT_EVENT_COLUMNS = (
+    "at",
+    "actor_id",
+    "device_id",
+    "action",
+    "target_kind",
+    "target_id",
+    "ip",
+    "detail",
 )
+INSERT_AUDIT_EVENT = Statement("insert_audit_event", _insert("audit_event", AUDIT_EVENT_COLUMNS))
+# A feed row's columns but its txid (the writing transaction's).
+FEED_COLUMNS = ("dossier_id", "owner_id", "commune_code", "version", "at")
 INSERT_FEED_ROW = Statement(
     "insert_feed_row",
-    "INSERT INTO change_feed (txid, dossier_id, owner_id, commune_code, version, at) "
-    "VALUES ({current_txid}, :dossier_id, :owner_id, :commune_code, :version, :at)",
+    f"INSERT INTO change_feed (txid, {', '.join(FEED_COLUMNS)}) "
+    f"VALUES ({{current_txid}}, {', '.join(':' + c for c in FEED_COLUMNS)})",
 )
 # Each dossier's feed rows but its newest (server/dossiers/store.py publish_changes).
 DELETE_OLDER_FEED_ROWS = Statement(
@@ -382,6 +382,64 @@ TAKEN_CODES = Statement(
     "UNION SELECT code FROM code_reservation WHERE code = ANY(:codes::text[])",
 )
 
+# -- a push batch on PostgreSQL, in two trips ---------------------------------------
+# On PostgreSQL every statement is a trip to the server and back (10-30 ms on a busy
+# machine), so a batch's reads go in one statement once its device is locked, and its
+# writes in another. SQLite, in the process, runs the statements above one by one.
+
+
+def _rows(table: str, columns: Sequence[str], parameter: str) -> str:
+    """The rows of a JSON array parameter, each object's values taken as `table`'s
+    columns' types (the table's own row type), in the array's order."""
+    return (
+        f"SELECT {', '.join('r.' + c for c in columns)} FROM json_populate_recordset("
+        f"NULL::{table}, :{parameter}::json) WITH ORDINALITY AS r ORDER BY r.ordinality"
+    )
+
+
+# What a batch reads once its device is locked: the device's recorded outcomes (as
+# RECORDED_OUTCOMES: [by_seq, seq, outcome] each), the current versions of the
+# procedures named (code: version, the active ones), and every dossier named, locked
+# in id order (one row each, or one row of NULLs without any).
+BATCH_READS = Statement(
+    "batch_reads",
+    "WITH locked AS (SELECT * FROM dossier WHERE id = ANY(:ids::uuid[]) ORDER BY id FOR UPDATE) "
+    "SELECT locked.*, looked.recorded, looked.current_versions FROM (SELECT "
+    "(SELECT json_agg(json_build_array(r.by_seq, r.seq, r.outcome::json)) "
+    f"FROM ({RECORDED_OUTCOMES.template}) r) AS recorded, "
+    "(SELECT json_object_agg(p.code, p.current_version) FROM procedure p "
+    "WHERE p.code = ANY(:codes::text[]) AND p.active) AS current_versions) looked "
+    "LEFT JOIN locked ON true",
+)
+# What a batch writes, in one statement of data-modifying parts: the same rows as
+# INSERT_DOSSIER, UPDATE_DOSSIER, INSERT_DOSSIER_HISTORY, INSERT_AUDIT_EVENT,
+# INSERT_FEED_ROW with DELETE_OLDER_FEED_ROWS, INSERT_APPLIED_MUTATION and
+# SET_DEVICE_SEQUENCE (without a device_id, no device's seq moves), each list a JSON
+# array of objects. All parts see the snapshot the statement began with, so the
+# prune cannot see the feed rows inserted beside it: it deletes every row it sees of
+# the dossiers given new ones, all older than those (no other writer adds a feed row
+# of a dossier this transaction holds locked; a sequence never hands an id back).
+WRITE_BATCH = Statement(
+    "write_batch",
+    "WITH new_dossiers AS (INSERT INTO dossier (id, "
+    f"{', '.join(DOSSIER_COLUMNS)}) {_rows('dossier', ('id', *DOSSIER_COLUMNS), 'new_dossiers')}), "
+    f"changed_dossiers AS (UPDATE dossier SET {', '.join(f'{c} = v.{c}' for c in DOSSIER_COLUMNS)} "
+    "FROM json_populate_recordset(NULL::dossier, :changed_dossiers::json) v "
+    "WHERE dossier.id = v.id), "
+    f"history AS (INSERT INTO dossier_history ({', '.join(DOSSIER_HISTORY_COLUMNS)}) "
+    f"{_rows('dossier_history', DOSSIER_HISTORY_COLUMNS, 'history')}), "
+    f"audit AS (INSERT INTO audit_event ({', '.join(AUDIT_EVENT_COLUMNS)}) "
+    f"{_rows('audit_event', AUDIT_EVENT_COLUMNS, 'audit')}), "
+    f"feed AS (INSERT INTO change_feed (txid, {', '.join(FEED_COLUMNS)}) "
+    f"SELECT {{current_txid}}, {_rows('change_feed', FEED_COLUMNS, 'feed')[len('SELECT ') :]} "
+    "RETURNING dossier_id), "
+    "older_feed AS (DELETE FROM change_feed WHERE dossier_id IN (SELECT dossier_id FROM feed)), "
+    f"applied AS (INSERT INTO applied_mutation ({', '.join(APPLIED_MUTATION_COLUMNS)}) "
+    f"{_rows('applied_mutation', APPLIED_MUTATION_COLUMNS, 'applied')}) "
+    "UPDATE device_sequence SET last_seq = :last_seq WHERE device_id = :device_id",
+)
+
+
 STATEMENTS = (
     DEVICE_ACCOUNT,
     LOCK_DEVICE_SEQUENCE,
@@ -404,3 +462,5 @@ STATEMENTS = (
     SET_DEVICE_RECOVERED,
     CURRENT_PROCEDURE_VERSION,
 )
+# Those only PostgreSQL runs (SQLite runs the statements they stand for).
+POSTGRES_STATEMENTS = (BATCH_READS, WRITE_BATCH)

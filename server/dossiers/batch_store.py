@@ -17,20 +17,32 @@ import msgspec
 from server.attachments.blobs import sent_sizes
 from server.attachments.links import before_dossier_write, hashes_in, unsent_or_too_large
 from server.clock import utcnow
-from server.dossiers.store import publish_changes, record_from_row, row_values
+from server.dossiers.store import feed_rows, record_from_row, row_values
 from server.sql import (
     CURRENT_PROCEDURE_VERSION,
+    DELETE_OLDER_FEED_ROWS,
+    INSERT_APPLIED_MUTATION,
     INSERT_AUDIT_EVENT,
     INSERT_DOSSIER,
     INSERT_DOSSIER_HISTORY,
+    INSERT_FEED_ROW,
     LOCK_DOSSIERS,
+    SET_DEVICE_SEQUENCE,
     UPDATE_DOSSIER,
+    WRITE_BATCH,
+    Dialect,
     Sql,
 )
 from sync.forms import Context
 from sync.store import Actor, ConflictRecord, DossierRecord, Procedure, Store
 
 _json = msgspec.json.encode
+
+
+def _json_text(rows: list[dict[str, Any]]) -> str:
+    """Rows as a JSON array for WRITE_BATCH: UUIDs, dates and times as PostgreSQL
+    reads them back (RFC 3339, with the zone of an aware time)."""
+    return _json(rows).decode()
 
 
 class BatchStore:
@@ -67,11 +79,21 @@ class BatchStore:
         """Load (and on PostgreSQL lock) every dossier the batch names, in one query."""
         if not dossier_ids:
             return
-        for row in await self._sql.fetch(LOCK_DOSSIERS, ids=sorted(dossier_ids)):
+        self.loaded(dossier_ids, await self._sql.fetch(LOCK_DOSSIERS, ids=sorted(dossier_ids)))
+
+    def loaded(self, dossier_ids: set[uuid.UUID], rows: list[dict[str, Any]]) -> None:
+        """The rows of the dossiers of `dossier_ids` that exist, read (and locked) by
+        the caller as LOCK_DOSSIERS does: the others are known not to exist."""
+        for row in rows:
             record = record_from_row(row)
             self._records[record.id] = record
             self._hashes[record.id] = frozenset(hashes_in(record.fields))
         self._absent = dossier_ids - set(self._records)
+
+    def current_versions(self, versions: dict[str, int | None]) -> None:
+        """The current versions of procedures (None: none active), read by the caller
+        in this transaction as CURRENT_PROCEDURE_VERSION does."""
+        self._current_versions.update(versions)
 
     async def prefetch_sent(self, account_id: uuid.UUID, hashes: set[str]) -> None:
         """Which of `hashes` (those the batch names, and those its dossiers hold) this
@@ -153,19 +175,52 @@ class BatchStore:
     async def publish(self, record: DossierRecord) -> None:
         self._published[record.id] = record
 
-    async def flush(self) -> None:
-        """Write what the batch collected so far, in the caller's transaction."""
+    async def flush(
+        self,
+        applied: list[dict[str, Any]] | None = None,
+        device_seq: tuple[uuid.UUID, int] | None = None,
+    ) -> None:
+        """Write what the batch collected so far, in the caller's transaction, with
+        the batch's `applied` mutations (INSERT_APPLIED_MUTATION's rows) and the
+        device's new last seq when given (at the end of the batch).
+
+        The rows are described once; PostgreSQL takes them all in one statement
+        (server/sql.py WRITE_BATCH: one trip to the server), SQLite one statement
+        per table, each for all its rows (in the process: no trip to save)."""
         sql = self._sql
-        await sql.execute_many(
-            INSERT_DOSSIER, [{"id": i, **row_values(self._records[i])} for i in sorted(self._new)]
-        )
-        await sql.execute_many(
-            UPDATE_DOSSIER,
-            [{"id": i, **row_values(self._records[i])} for i in sorted(self._dirty)],
-        )
-        await sql.execute_many(INSERT_DOSSIER_HISTORY, self._history)
-        await sql.execute_many(INSERT_AUDIT_EVENT, self._audit)
-        await publish_changes(sql.engine, list(self._published.values()))
+        new = [{"id": i, **row_values(self._records[i])} for i in sorted(self._new)]
+        changed = [{"id": i, **row_values(self._records[i])} for i in sorted(self._dirty)]
+        feed = feed_rows(list(self._published.values()), utcnow())
+        applied = applied or []
+        if sql.dialect is Dialect.POSTGRES:
+            if new or changed or self._history or self._audit or feed or applied or device_seq:
+                device_id, last_seq = device_seq or (None, None)
+                await sql.execute(
+                    WRITE_BATCH,
+                    new_dossiers=_json_text(new),
+                    changed_dossiers=_json_text(changed),
+                    history=_json_text(self._history),
+                    audit=_json_text(self._audit),
+                    feed=_json_text(feed),
+                    applied=_json_text(applied),
+                    device_id=device_id,
+                    last_seq=last_seq,
+                )
+        else:
+            await sql.execute_many(INSERT_DOSSIER, new)
+            await sql.execute_many(UPDATE_DOSSIER, changed)
+            await sql.execute_many(INSERT_DOSSIER_HISTORY, self._history)
+            await sql.execute_many(INSERT_AUDIT_EVENT, self._audit)
+            if feed:
+                # New rows first, then the older ones go (store.py publish_changes).
+                await sql.execute_many(INSERT_FEED_ROW, feed)
+                await sql.execute(
+                    DELETE_OLDER_FEED_ROWS, dossier_ids=[r["dossier_id"] for r in feed]
+                )
+            await sql.execute_many(INSERT_APPLIED_MUTATION, applied)
+            if device_seq is not None:
+                device_id, last_seq = device_seq
+                await sql.execute(SET_DEVICE_SEQUENCE, last_seq=last_seq, device_id=device_id)
         self._new.clear()
         self._dirty.clear()
         self._history.clear()

@@ -22,12 +22,11 @@ from server.notify.worker import notify_now
 from server.observability.metrics import MUTATIONS_APPLIED, PUSH_BATCHES_REFUSED, PUSH_MUTATIONS
 from server.problems import FieldError, ProblemError
 from server.recovery.detection import DeviceClaims, lock_device
-from server.recovery.keys import seal_key
 from server.settings import Settings
 from server.sql import (
-    INSERT_APPLIED_MUTATION,
+    BATCH_READS,
     RECORDED_OUTCOMES,
-    SET_DEVICE_SEQUENCE,
+    Dialect,
     Sql,
     dialect_of,
     transient_errors,
@@ -35,6 +34,7 @@ from server.sql import (
 from sync.engine import MutationApplier
 from sync.messages import Mutation, Outcome, PushEnvelope, PushResponse
 from sync.seals import dossier_seal
+from sync.storable import unstorable
 from sync.store import Actor
 
 T = TypeVar("T")
@@ -68,23 +68,75 @@ class RecoverFirst(msgspec.Struct, frozen=True):
     generation: int
 
 
-async def _recorded(
-    sql: Sql, device_id: uuid.UUID, seqs: list[int], mutation_ids: list[uuid.UUID]
-) -> tuple[dict[int, Outcome], dict[uuid.UUID, Outcome]]:
-    """What this device already has on record, in one round trip: the outcomes under
-    `seqs` (replays), and the outcomes of `mutation_ids` where they were applied,
-    under whatever seq (a renumbered resend of an applied mutation)."""
-    if not seqs and not mutation_ids:
+Recorded = tuple[dict[int, Outcome], dict[uuid.UUID, Outcome]]
+
+
+async def _look(
+    sql: Sql,
+    store: BatchStore,
+    device_id: uuid.UUID,
+    seqs: list[int],
+    fresh: list[Mutation],
+) -> Recorded:
+    """What the batch reads once its device is locked: what this device already has
+    on record (the outcomes under `seqs`, replays, and those of the fresh mutations'
+    ids where they were applied, under whatever seq: a renumbered resend of an
+    applied mutation), and into the store, every dossier the fresh mutations name,
+    loaded and locked. On PostgreSQL, with the current versions of the procedures
+    new drafts name, in one statement (one trip to the server)."""
+    mutation_ids = [m.id for m in fresh]
+    dossier_ids = {m.dossier_id for m in fresh}
+    if sql.dialect is Dialect.SQLITE:
+        recorded: list[tuple[int, int, Outcome]] = []
+        if seqs or mutation_ids:
+            rows = await sql.fetch(
+                RECORDED_OUTCOMES, device_id=device_id, seqs=seqs, mutation_ids=mutation_ids
+            )
+            recorded = [
+                (r["by_seq"], r["seq"], msgspec.json.decode(r["outcome"], type=Outcome))
+                for r in rows
+            ]
+        await store.prefetch(dossier_ids)
+        return _recorded(recorded)
+    if not seqs and not fresh:
         return {}, {}
+    codes = sorted({c for m in fresh if (c := _procedure_named(m)) is not None})
     rows = await sql.fetch(
-        RECORDED_OUTCOMES, device_id=device_id, seqs=seqs, mutation_ids=mutation_ids
+        BATCH_READS,
+        ids=sorted(dossier_ids),
+        device_id=device_id,
+        seqs=seqs,
+        mutation_ids=mutation_ids,
+        codes=codes,
     )
+    looked = rows[0]  # one row at least, its dossier columns NULL without a dossier
+    versions = msgspec.json.decode(looked["current_versions"] or "{}", type=dict[str, int | None])
+    store.current_versions({code: versions.get(code) for code in codes})
+    store.loaded(dossier_ids, [r for r in rows if r["id"] is not None])
+    return _recorded(
+        msgspec.json.decode(looked["recorded"] or "[]", type=list[tuple[int, int, Outcome]])
+    )
+
+
+def _procedure_named(mutation: Mutation) -> str | None:
+    """The procedure a new draft names, if it could be one (a payload with text no
+    column holds is the mutation's own fault, told when it is applied)."""
+    if mutation.kind != "create_draft":
+        return None
+    code = mutation.payload.get("procedure_code")
+    if not isinstance(code, str) or len(code) > 64 or unstorable(code):
+        return None
+    return code
+
+
+def _recorded(rows: list[tuple[int, int, Outcome]]) -> Recorded:
+    """RECORDED_OUTCOMES' rows (by_seq, seq, outcome) by seq (replays) and by mutation
+    id (those first applied under whatever seq)."""
     by_seq: dict[int, Outcome] = {}
     applied: dict[uuid.UUID, Outcome] = {}
-    for r in rows:
-        outcome = msgspec.json.decode(r["outcome"], type=Outcome)
-        if r["by_seq"]:
-            by_seq[int(r["seq"])] = outcome
+    for listed_by_seq, seq, outcome in rows:
+        if listed_by_seq:
+            by_seq[int(seq)] = outcome
         else:
             applied[outcome.mutation_id] = outcome
     return by_seq, applied
@@ -121,7 +173,6 @@ async def _apply_batch(
         device_id=envelope.device_id,
     )
     applier = MutationApplier(store, actor, now, vn_date(now), day_of=vn_date)
-    sealer = _Sealer(sql, principal.account_id)
     async with write_transaction(engine):
         # The device's row, created if new and locked until the batch commits (on
         # PostgreSQL the upsert holds the row lock; SQLite's IMMEDIATE transaction
@@ -133,15 +184,16 @@ async def _apply_batch(
         )
         if device.must_recover:
             return RecoverFirst(device.current_generation)  # a generation it began commits
+        sealer = _Sealer(device.seal_key, principal.account_id)
         last = device.last_seq
         fresh = [m for m in envelope.mutations if m.seq > last]
-        replays, applied_ids = await _recorded(
+        replays, applied_ids = await _look(
             sql,
+            store,
             envelope.device_id,
             [m.seq for m in envelope.mutations if m.seq <= last],
-            [m.id for m in fresh],
+            fresh,
         )
-        await store.prefetch({m.dossier_id for m in fresh})
         await store.prefetch_sent(principal.account_id, _named_files(fresh))
         outcomes: list[Outcome] = []
         applied: list[dict[str, Any]] = []
@@ -199,10 +251,9 @@ async def _apply_batch(
             )
             outcomes.append(outcome)
             last = mutation.seq
-        # Effects and recorded outcomes commit together, written once per batch.
-        await store.flush()
-        await sql.execute_many(INSERT_APPLIED_MUTATION, applied)
-        await sql.execute(SET_DEVICE_SEQUENCE, last_seq=last, device_id=envelope.device_id)
+        # Effects, recorded outcomes and the device's seq commit together, written
+        # once per batch (on PostgreSQL in one statement).
+        await store.flush(applied, (envelope.device_id, last))
         # Outcomes recorded before seals existed get theirs when replayed.
         outcomes = [await sealer.seal(o) for o in outcomes]
         tally.queued_messages = store.queued_messages
@@ -218,18 +269,15 @@ async def _apply_batch(
 
 class _Sealer:
     """A code goes to the device with the server's seal on it (§9.2), recorded with the
-    outcome. The key is read once per batch, and only for a batch with a code."""
+    outcome: sealed with the key the device's lock read (recovery/detection.py)."""
 
-    def __init__(self, sql: Sql, account_id: uuid.UUID) -> None:
-        self.sql = sql
+    def __init__(self, key: bytes, account_id: uuid.UUID) -> None:
+        self.key = key
         self.account_id = account_id
-        self.key: bytes | None = None
 
     async def seal(self, outcome: Outcome) -> Outcome:
         if not outcome.code or outcome.seal:
             return outcome
-        if self.key is None:
-            self.key = await seal_key(self.sql)
         seal = dossier_seal(self.key, outcome.dossier_id, self.account_id, outcome.code)
         return msgspec.structs.replace(outcome, seal=seal)
 

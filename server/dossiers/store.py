@@ -3,6 +3,7 @@ caller's write transaction."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import uuid
 from typing import Any
@@ -319,18 +320,20 @@ async def publish_changes(engine: Engine, records: list[DossierRecord]) -> None:
     if not records:
         return
     sql = Sql(engine)
-    now = utcnow()
-    await sql.execute_many(
-        INSERT_FEED_ROW,
-        [
-            {
-                "dossier_id": r.id,
-                "owner_id": r.owner_id,
-                "commune_code": r.commune_code,
-                "version": r.version,
-                "at": now,
-            }
-            for r in records
-        ],
-    )
-    await sql.execute(DELETE_OLDER_FEED_ROWS, dossier_ids=[r.id for r in records])
+    rows = feed_rows(records, utcnow())
+    await sql.execute_many(INSERT_FEED_ROW, rows)
+    await sql.execute(DELETE_OLDER_FEED_ROWS, dossier_ids=[r["dossier_id"] for r in rows])
+
+
+def feed_rows(records: list[DossierRecord], now: dt.datetime) -> list[dict[str, Any]]:
+    """The feed rows of `records` (server/sql.py FEED_COLUMNS), one per dossier."""
+    return [
+        {
+            "dossier_id": r.id,
+            "owner_id": r.owner_id,
+            "commune_code": r.commune_code,
+            "version": r.version,
+            "at": now,
+        }
+        for r in records
+    ]
