@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { VitePWA } from 'vite-plugin-pwa';
 import { API_DOCS_DIR, apiDocsAssets } from './scripts/apiDocsAssets.mjs';
+import { registerEarly } from './scripts/registerEarly.mjs';
 
 // The form validator imports shared data from the parent repository
 // (sync/forms/reference/*.json, sync/forms/messages.json, tests/vectors/forms.json),
@@ -19,6 +20,7 @@ export default defineConfig({
   },
   plugins: [
     apiDocsAssets(),
+    registerEarly(),
     VitePWA({
       strategies: 'injectManifest',
       srcDir: 'src',

@@ -6,8 +6,9 @@ import { registerServiceWorker } from './swRegister';
 import { App } from './ui/App';
 import './style.css';
 
+// The worker first: its script and precache are the longest chain of a first visit.
+registerServiceWorker();
 setLang(lang.value);
 startRouter();
 render(<App />, document.getElementById('app')!);
 void startApp();
-registerServiceWorker();
