@@ -97,6 +97,13 @@ PRECACHED = """async () => {
   return out;
 }"""
 
+# When the person first saw something (the first contentful paint): what registering the
+# worker early, beside the entry script, may cost.
+FIRST_PAINT = """() => {
+  const paint = performance.getEntriesByName('first-contentful-paint')[0];
+  return paint ? paint.startTime : null;
+}"""
+
 
 def precache_manifest(dist: Path) -> list[str]:
     """The paths the service worker precaches, as injected into dist/sw.js."""
@@ -179,6 +186,7 @@ async def first_visit(profile: LinkProfile, seed: int) -> dict:
                     await asyncio.sleep(0.05)
                 wall = time.perf_counter() - started
                 precached = await page.evaluate(PRECACHED)
+                first_paint = await page.evaluate(FIRST_PAINT)
                 link_bytes = link.stats.total
                 drops = link.stats.cuts
                 # What the app fetches after it is ready (the other prefetched forms):
@@ -192,6 +200,7 @@ async def first_visit(profile: LinkProfile, seed: int) -> dict:
         "shell_s": shell_ms / 1000 if shell_ms is not None else None,
         "reference_s": reference_ms / 1000 if reference_ms is not None else None,
         "wall_s": wall,
+        "first_paint_s": first_paint / 1000 if first_paint is not None else None,
         "precached": precached,
         "link_bytes_at_ready": link_bytes,
         "drops": drops,
@@ -217,6 +226,7 @@ async def run(quick: bool = False) -> Report:
         "worker activated (shell precached) and catalog, birth form and communes stored",
         [
             "link",
+            "first paint s",
             "shell precached s",
             "reference stored s",
             "works offline s",
@@ -255,6 +265,7 @@ async def run(quick: bool = False) -> Report:
         ratio = ready / floor if ready is not None else float("nan")
         table.add(
             profile.describe() + (f", seed {seed}" if profile.cut_every else ""),
+            r["first_paint_s"],
             r["shell_s"],
             r["reference_s"],
             ready,
@@ -269,6 +280,7 @@ async def run(quick: bool = False) -> Report:
         report.figures[f"{key}_seconds"] = ready
         report.figures[f"{key}_floor"] = floor
         report.figures[f"{key}_ratio"] = ratio
+        report.figures[f"{key}_first_paint_seconds"] = r["first_paint_s"]
         if missing:
             report.note(f"{name}: needed but not seen complete: {', '.join(missing)}")
         unprecached = sorted(set(shell) - set(r["precached"]))

@@ -27,7 +27,7 @@ export function registerEarly() {
       this.emitFile({ type: 'asset', fileName: REGISTER_EARLY, source: SOURCE });
     },
     transformIndexHtml() {
-      return [{ tag: 'script', attrs: { src: `./${REGISTER_EARLY}`, async: true }, injectTo: 'head-prepend' }];
+      return [{ tag: 'script', attrs: { src: `./${REGISTER_EARLY}`, async: true }, injectTo: 'head' }];
     },
   };
 }
