@@ -84,7 +84,8 @@ READINESS = """async (procedure) => {
     });
   }
   const reference = ['catalog', 'communes', 'procedure:' + procedure].every((k) => stored.includes(k));
-  return { shell, reference, now: performance.now() };
+  const shown = !!document.querySelector('main[data-ready="true"]');
+  return { shell, reference, shown, now: performance.now() };
 }"""
 
 # What the worker's precache holds once it is done: its cached URLs.
@@ -169,7 +170,7 @@ async def first_visit(profile: LinkProfile, seed: int) -> dict:
                 except Exception:  # a drop during the first request: the person reloads
                     reloads += 1
                     await page.goto("/", wait_until="commit", timeout=300_000)
-                shell_ms = reference_ms = None
+                shell_ms = reference_ms = shown_ms = None
                 state: dict = {}
                 while time.perf_counter() - started < DEADLINE_S:
                     try:
@@ -181,6 +182,8 @@ async def first_visit(profile: LinkProfile, seed: int) -> dict:
                         shell_ms = state["now"]
                     if state["reference"] and reference_ms is None:
                         reference_ms = state["now"]
+                    if state["shown"] and shown_ms is None:
+                        shown_ms = state["now"]
                     if shell_ms is not None and reference_ms is not None:
                         break
                     await asyncio.sleep(0.05)
@@ -201,6 +204,7 @@ async def first_visit(profile: LinkProfile, seed: int) -> dict:
         "reference_s": reference_ms / 1000 if reference_ms is not None else None,
         "wall_s": wall,
         "first_paint_s": first_paint / 1000 if first_paint is not None else None,
+        "shown_s": shown_ms / 1000 if shown_ms is not None else None,
         "precached": precached,
         "link_bytes_at_ready": link_bytes,
         "drops": drops,
@@ -227,6 +231,7 @@ async def run(quick: bool = False) -> Report:
         [
             "link",
             "first paint s",
+            "app shown s",
             "shell precached s",
             "reference stored s",
             "works offline s",
@@ -266,6 +271,7 @@ async def run(quick: bool = False) -> Report:
         table.add(
             profile.describe() + (f", seed {seed}" if profile.cut_every else ""),
             r["first_paint_s"],
+            r["shown_s"],
             r["shell_s"],
             r["reference_s"],
             ready,
@@ -281,6 +287,7 @@ async def run(quick: bool = False) -> Report:
         report.figures[f"{key}_floor"] = floor
         report.figures[f"{key}_ratio"] = ratio
         report.figures[f"{key}_first_paint_seconds"] = r["first_paint_s"]
+        report.figures[f"{key}_shown_seconds"] = r["shown_s"]
         if missing:
             report.note(f"{name}: needed but not seen complete: {', '.join(missing)}")
         unprecached = sorted(set(shell) - set(r["precached"]))
