@@ -4,7 +4,9 @@ on 2G and on 3G, and the clock runs from navigation start until the app works of
 its service worker is activated (Workbox activates it only once the whole shell is
 precached) and the catalog, the birth registration form and the communes are stored in
 IndexedDB (pwa/src/reference.ts). Readiness is read from the page (the service worker
-registration and the IndexedDB `reference` store), polled every 50 ms.
+registration and the IndexedDB `reference` store), polled every 50 ms. Beside it, what
+the person sees meanwhile: the first paint, and when the app is shown (its `main`
+marked ready) — the worker's downloads share the link with the entry script.
 
 Every byte between Chromium and `motcua serve` (SQLite, pwa/dist of this tree) crosses
 harness/shaped_link.py with the profiles of bench/slow_link.py (EDGE_2G, UMTS_3G: one

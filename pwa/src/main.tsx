@@ -6,7 +6,8 @@ import { registerServiceWorker } from './swRegister';
 import { App } from './ui/App';
 import './style.css';
 
-// The worker first: its script and precache are the longest chain of a first visit.
+// The worker first: its script and precache are the longest chain of a first visit
+// (index.html's head has usually registered it already: src/swRegister.ts).
 registerServiceWorker();
 setLang(lang.value);
 startRouter();

@@ -3,7 +3,10 @@
 
 /** Registers at once, not on the page's load event: on a first visit the worker's
  * script and then its precache are the longest chain before the app works offline
- * (bench/first_visit.py), and load waits for every image the first screen shows. */
+ * (bench/first_visit.py), and load waits for every image the first screen shows.
+ * The built index.html registers it earlier still, from a small script in its head
+ * (scripts/registerEarly.mjs); this call is for when that one could not load (the same
+ * script registered twice is one registration) and does nothing in development. */
 export function registerServiceWorker(): void {
   if (!('serviceWorker' in navigator) || import.meta.env.DEV) return;
   navigator.serviceWorker.register('./sw.js', { scope: './' }).catch((error) => {
