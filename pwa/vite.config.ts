@@ -1,7 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { VitePWA } from 'vite-plugin-pwa';
 import { API_DOCS_DIR, apiDocsAssets } from './scripts/apiDocsAssets.mjs';
-import { registerEarly } from './scripts/registerEarly.mjs';
 
 // The form validator imports shared data from the parent repository
 // (sync/forms/reference/*.json, sync/forms/messages.json, tests/vectors/forms.json),
@@ -20,12 +19,11 @@ export default defineConfig({
   },
   plugins: [
     apiDocsAssets(),
-    registerEarly(),
     VitePWA({
       strategies: 'injectManifest',
       srcDir: 'src',
       filename: 'sw.ts',
-      // The app registers the worker itself (src/swRegister.ts).
+      // The app registers the worker itself, as its entry script starts (src/registerFirst.ts).
       injectRegister: false,
       // Seen on Vite 8: an ES-module worker fails a classic registration
       // ("ServiceWorker script evaluation failed"); an IIFE registers everywhere.

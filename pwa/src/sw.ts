@@ -27,9 +27,9 @@ cleanupOutdatedCaches();
 registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { allowlist: [/^\/(index\.html)?(\?.*)?$/] }));
 
 // What index.html itself loads: its entry script and style sheet (Vite names them after
-// it, assets/index-<hash>) and the script that registers this worker. Stored first: on
-// a first visit the page is downloading them while this worker installs.
-const PAGE_FILES = /\/assets\/(index|register-sw)-[\w-]+\.(js|css)$/;
+// it, assets/index-<hash>). Stored first: on a first visit the page has them in its
+// HTTP cache (or is still downloading them) while this worker installs.
+const PAGE_FILES = /\/assets\/index-[\w-]+\.(js|css)$/;
 
 self.addEventListener('install', (event) => {
   event.waitUntil(precacheAtOnce(shell, event, { first: (url) => PAGE_FILES.test(new URL(url).pathname) }));
