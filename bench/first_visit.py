@@ -4,7 +4,9 @@ on 2G and on 3G, and the clock runs from navigation start until the app works of
 its service worker is activated (Workbox activates it only once the whole shell is
 precached) and the catalog, the birth registration form and the communes are stored in
 IndexedDB (pwa/src/reference.ts). Readiness is read from the page (the service worker
-registration and the IndexedDB `reference` store), polled every 50 ms.
+registration and the IndexedDB `reference` store), polled every 50 ms. Beside it, what
+the person sees meanwhile: the first paint, and when the app is shown (its `main`
+marked ready) — the worker's downloads share the link with the entry script.
 
 Every byte between Chromium and `motcua serve` (SQLite, pwa/dist of this tree) crosses
 harness/shaped_link.py with the profiles of bench/slow_link.py (EDGE_2G, UMTS_3G: one
@@ -84,7 +86,8 @@ READINESS = """async (procedure) => {
     });
   }
   const reference = ['catalog', 'communes', 'procedure:' + procedure].every((k) => stored.includes(k));
-  return { shell, reference, now: performance.now() };
+  const shown = !!document.querySelector('main[data-ready="true"]');
+  return { shell, reference, shown, now: performance.now() };
 }"""
 
 # What the worker's precache holds once it is done: its cached URLs.
@@ -95,6 +98,13 @@ PRECACHED = """async () => {
     for (const request of await cache.keys()) out.push(new URL(request.url).pathname);
   }
   return out;
+}"""
+
+# When the person first saw something (the first contentful paint): what registering the
+# worker early, beside the entry script, may cost.
+FIRST_PAINT = """() => {
+  const paint = performance.getEntriesByName('first-contentful-paint')[0];
+  return paint ? paint.startTime : null;
 }"""
 
 
@@ -162,7 +172,7 @@ async def first_visit(profile: LinkProfile, seed: int) -> dict:
                 except Exception:  # a drop during the first request: the person reloads
                     reloads += 1
                     await page.goto("/", wait_until="commit", timeout=300_000)
-                shell_ms = reference_ms = None
+                shell_ms = reference_ms = shown_ms = None
                 state: dict = {}
                 while time.perf_counter() - started < DEADLINE_S:
                     try:
@@ -174,11 +184,14 @@ async def first_visit(profile: LinkProfile, seed: int) -> dict:
                         shell_ms = state["now"]
                     if state["reference"] and reference_ms is None:
                         reference_ms = state["now"]
+                    if state["shown"] and shown_ms is None:
+                        shown_ms = state["now"]
                     if shell_ms is not None and reference_ms is not None:
                         break
                     await asyncio.sleep(0.05)
                 wall = time.perf_counter() - started
                 precached = await page.evaluate(PRECACHED)
+                first_paint = await page.evaluate(FIRST_PAINT)
                 link_bytes = link.stats.total
                 drops = link.stats.cuts
                 # What the app fetches after it is ready (the other prefetched forms):
@@ -192,6 +205,8 @@ async def first_visit(profile: LinkProfile, seed: int) -> dict:
         "shell_s": shell_ms / 1000 if shell_ms is not None else None,
         "reference_s": reference_ms / 1000 if reference_ms is not None else None,
         "wall_s": wall,
+        "first_paint_s": first_paint / 1000 if first_paint is not None else None,
+        "shown_s": shown_ms / 1000 if shown_ms is not None else None,
         "precached": precached,
         "link_bytes_at_ready": link_bytes,
         "drops": drops,
@@ -217,6 +232,8 @@ async def run(quick: bool = False) -> Report:
         "worker activated (shell precached) and catalog, birth form and communes stored",
         [
             "link",
+            "first paint s",
+            "app shown s",
             "shell precached s",
             "reference stored s",
             "works offline s",
@@ -255,6 +272,8 @@ async def run(quick: bool = False) -> Report:
         ratio = ready / floor if ready is not None else float("nan")
         table.add(
             profile.describe() + (f", seed {seed}" if profile.cut_every else ""),
+            r["first_paint_s"],
+            r["shown_s"],
             r["shell_s"],
             r["reference_s"],
             ready,
@@ -269,6 +288,8 @@ async def run(quick: bool = False) -> Report:
         report.figures[f"{key}_seconds"] = ready
         report.figures[f"{key}_floor"] = floor
         report.figures[f"{key}_ratio"] = ratio
+        report.figures[f"{key}_first_paint_seconds"] = r["first_paint_s"]
+        report.figures[f"{key}_shown_seconds"] = r["shown_s"]
         if missing:
             report.note(f"{name}: needed but not seen complete: {', '.join(missing)}")
         unprecached = sorted(set(shell) - set(r["precached"]))

@@ -23,7 +23,7 @@ export default defineConfig({
       strategies: 'injectManifest',
       srcDir: 'src',
       filename: 'sw.ts',
-      // The app registers the worker itself (src/swRegister.ts).
+      // The app registers the worker itself, as its entry script starts (src/registerFirst.ts).
       injectRegister: false,
       // Seen on Vite 8: an ES-module worker fails a classic registration
       // ("ServiceWorker script evaluation failed"); an IIFE registers everywhere.

@@ -1,8 +1,9 @@
+import './registerFirst';
 import { render } from 'preact';
 import { startApp } from './app';
+import { fetchLazyChunks } from './lazyChunks';
 import { setLang, lang } from './i18n';
 import { startRouter } from './router';
-import { registerServiceWorker } from './swRegister';
 import { App } from './ui/App';
 import './style.css';
 
@@ -10,4 +11,4 @@ setLang(lang.value);
 startRouter();
 render(<App />, document.getElementById('app')!);
 void startApp();
-registerServiceWorker();
+fetchLazyChunks();

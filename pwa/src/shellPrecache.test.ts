@@ -57,6 +57,43 @@ describe('the shell precache on install', () => {
     for (const a of asked) a.finish(true);
   });
 
+  it('asks for the hashed files first, then checks the others with the server', async () => {
+    // On a first visit the hashed files the page loaded come from the HTTP cache at
+    // once, and the others (lazy chunks) are the precache's largest downloads; the
+    // named files are mostly 304s, a round trip each, which overlap those downloads.
+    const { list, asked } = fakeList(urls);
+    void precacheAtOnce(list, 'install-event', { atOnce: 2 });
+    const order: string[] = [];
+    for (let i = 0; i < 100 && order.length < Object.keys(urls).length; i++) {
+      await flush();
+      for (const a of asked) {
+        if (a.finish) {
+          order.push(new URL(a.request.url).pathname);
+          a.finish(true);
+          a.finish = undefined as never;
+        }
+      }
+    }
+    expect(order.slice(0, 4).sort()).toEqual(['/a.js', '/b.js', '/c.js', '/d.css']);
+    expect(order).toHaveLength(Object.keys(urls).length);
+  });
+
+  it('stores the files the page itself loads before asking for any other', async () => {
+    // On a first visit the page is still downloading its entry script as the worker
+    // installs: the others would share the link with it and delay the first screen.
+    const { list, asked } = fakeList(urls);
+    void precacheAtOnce(list, 'install-event', { atOnce: 6, first: (url) => /\/(b\.js|d\.css)$/.test(url) });
+    await flush();
+    expect(asked.map((a) => new URL(a.request.url).pathname).sort()).toEqual(['/b.js', '/d.css']);
+    asked[0]!.finish(true);
+    await flush();
+    expect(asked).toHaveLength(2);
+    asked[1]!.finish(true);
+    for (let i = 0; i < 10; i++) await flush();
+    expect(asked).toHaveLength(2 + 6);
+    for (const a of asked) a.finish(true);
+  });
+
   it('asks again for a file the link broke (a 2G drop), and fails the install when it keeps failing', async () => {
     const { list, asked } = fakeList(urls);
     const install = precacheAtOnce(list, 'install-event', { atOnce: 3, retryDelaysMs: [1, 1] });

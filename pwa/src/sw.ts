@@ -26,8 +26,13 @@ cleanupOutdatedCaches();
 // the back office, …) and go to the network.
 registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { allowlist: [/^\/(index\.html)?(\?.*)?$/] }));
 
+// What index.html itself loads: its entry script and style sheet (Vite names them after
+// it, assets/index-<hash>). Stored first: on a first visit the page has them in its
+// HTTP cache (or is still downloading them) while this worker installs.
+const PAGE_FILES = /\/assets\/index-[\w-]+\.(js|css)$/;
+
 self.addEventListener('install', (event) => {
-  event.waitUntil(precacheAtOnce(shell, event));
+  event.waitUntil(precacheAtOnce(shell, event, { first: (url) => PAGE_FILES.test(new URL(url).pathname) }));
   void self.skipWaiting();
 });
 // Workbox's activate drops what an older list had and this one has not.
