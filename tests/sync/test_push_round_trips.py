@@ -4,6 +4,7 @@ database (10-30 ms on a loaded machine), whatever the batch's size."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from urllib.parse import urlsplit, urlunsplit
@@ -157,3 +158,33 @@ async def test_what_one_batch_writes_is_the_same_on_both_databases(app, citizen)
     assert [a["seq"] for a in applied] == [1, 2, 3, 4, 5, 6]
     device = await DeviceSequence.select(DeviceSequence.last_seq).first()
     assert device["last_seq"] == 6
+
+
+async def test_text_a_stranger_types_comes_back_exactly_through_the_one_statement_write(
+    app, citizen
+) -> None:
+    """The batch's rows travel to PostgreSQL as JSON text inside one statement: text
+    that looks like JSON escapes, quotes, backslashes, emoji, combining marks and
+    right-to-left marks must be stored and read back as typed (in Unicode's composed
+    form, NFC, as every answer is kept), on both databases."""
+    typed = 'Huế \\u0000 \\" "x" \\\\n 😀 e\u0301 \u202e ]}, {"id": 1'
+    dossier = uuid7()
+    citizen.queue(
+        "create_draft",
+        dossier,
+        {
+            "procedure_code": "khai-sinh",
+            "fields": {**birth_answers(vn_today()), "child.hometown": typed},
+        },
+    )
+    [created] = await citizen.sync()
+    assert created["status"] == "applied", created
+    citizen.queue("edit_draft", dossier, {"changes": {"child.full_name": "Lê Văn An"}}, 1)
+    [edited] = await citizen.sync()
+    assert edited["status"] == "applied", edited
+    row = await Dossier.select(Dossier.fields).where(Dossier.id == dossier).first()
+    fields = (
+        row["fields"] if isinstance(row["fields"], dict) else msgspec.json.decode(row["fields"])
+    )
+    assert fields["child.hometown"] == unicodedata.normalize("NFC", typed)
+    assert fields["child.full_name"] == "Lê Văn An"
