@@ -388,11 +388,12 @@ TAKEN_CODES = Statement(
 # writes in another. SQLite, in the process, runs the statements above one by one.
 
 
-def _rows(table: str, columns: Sequence[str], parameter: str) -> str:
+def _rows(table: str, columns: Sequence[str], parameter: str, leading: str = "") -> str:
     """The rows of a JSON array parameter, each object's values taken as `table`'s
-    columns' types (the table's own row type), in the array's order."""
+    columns' types (the table's own row type), in the array's order; `leading`
+    names values selected before them (e.g. the transaction's id)."""
     return (
-        f"SELECT {', '.join('r.' + c for c in columns)} FROM json_populate_recordset("
+        f"SELECT {leading}{', '.join('r.' + c for c in columns)} FROM json_populate_recordset("
         f"NULL::{table}, :{parameter}::json) WITH ORDINALITY AS r ORDER BY r.ordinality"
     )
 
@@ -431,7 +432,7 @@ WRITE_BATCH = Statement(
     f"audit AS (INSERT INTO audit_event ({', '.join(AUDIT_EVENT_COLUMNS)}) "
     f"{_rows('audit_event', AUDIT_EVENT_COLUMNS, 'audit')}), "
     f"feed AS (INSERT INTO change_feed (txid, {', '.join(FEED_COLUMNS)}) "
-    f"SELECT {{current_txid}}, {_rows('change_feed', FEED_COLUMNS, 'feed')[len('SELECT ') :]} "
+    f"{_rows('change_feed', FEED_COLUMNS, 'feed', leading='{current_txid}, ')} "
     "RETURNING dossier_id), "
     "older_feed AS (DELETE FROM change_feed WHERE dossier_id IN (SELECT dossier_id FROM feed)), "
     f"applied AS (INSERT INTO applied_mutation ({', '.join(APPLIED_MUTATION_COLUMNS)}) "
