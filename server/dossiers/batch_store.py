@@ -17,15 +17,13 @@ import msgspec
 from server.attachments.blobs import sent_sizes
 from server.attachments.links import before_dossier_write, hashes_in, unsent_or_too_large
 from server.clock import utcnow
-from server.dossiers.store import feed_rows, record_from_row, row_values
+from server.dossiers.store import feed_rows, record_from_row, row_values, write_feed_rows
 from server.sql import (
     CURRENT_PROCEDURE_VERSION,
-    DELETE_OLDER_FEED_ROWS,
     INSERT_APPLIED_MUTATION,
     INSERT_AUDIT_EVENT,
     INSERT_DOSSIER,
     INSERT_DOSSIER_HISTORY,
-    INSERT_FEED_ROW,
     LOCK_DOSSIERS,
     SET_DEVICE_SEQUENCE,
     UPDATE_DOSSIER,
@@ -211,12 +209,7 @@ class BatchStore:
             await sql.execute_many(UPDATE_DOSSIER, changed)
             await sql.execute_many(INSERT_DOSSIER_HISTORY, self._history)
             await sql.execute_many(INSERT_AUDIT_EVENT, self._audit)
-            if feed:
-                # New rows first, then the older ones go (store.py publish_changes).
-                await sql.execute_many(INSERT_FEED_ROW, feed)
-                await sql.execute(
-                    DELETE_OLDER_FEED_ROWS, dossier_ids=[r["dossier_id"] for r in feed]
-                )
+            await write_feed_rows(sql, feed)
             await sql.execute_many(INSERT_APPLIED_MUTATION, applied)
             if device_seq is not None:
                 device_id, last_seq = device_seq

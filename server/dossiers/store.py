@@ -319,8 +319,14 @@ async def publish_changes(engine: Engine, records: list[DossierRecord]) -> None:
     feed row for them meanwhile: each dossier's newest row is the one just written."""
     if not records:
         return
-    sql = Sql(engine)
-    rows = feed_rows(records, utcnow())
+    await write_feed_rows(Sql(engine), feed_rows(records, utcnow()))
+
+
+async def write_feed_rows(sql: Sql, rows: list[dict[str, Any]]) -> None:
+    """`rows` (feed_rows) into the feed, then their dossiers' older rows out, one
+    statement each (publish_changes says why in that order)."""
+    if not rows:
+        return
     await sql.execute_many(INSERT_FEED_ROW, rows)
     await sql.execute(DELETE_OLDER_FEED_ROWS, dossier_ids=[r["dossier_id"] for r in rows])
 
