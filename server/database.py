@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 
 # build_engine lives in server.engines (piccolo_conf needs it too); it is imported
 # here as well because callers build, bind and open an engine through this module.
@@ -114,10 +114,64 @@ async def bound_engine(settings: Settings) -> AsyncIterator[Engine]:
 async def write_transaction(engine: Engine) -> AsyncIterator[None]:
     """A transaction for writes. On SQLite it takes the write lock at BEGIN
     (IMMEDIATE): a DEFERRED transaction that later upgrades to a write fails with
-    'database is locked' instead of waiting its turn."""
+    'database is locked' instead of waiting its turn.
+
+    However it ends (committed, rolled back, COMMIT or BEGIN refused, cancelled), its
+    connection is let go and the task's transaction cleared. Piccolo's own exit does
+    both only after a COMMIT that succeeds: a refused COMMIT left SQLite's transaction
+    open, holding the write lock, and PostgreSQL's pool connection taken, until the
+    garbage collector happened by, and every write meanwhile failed. Inside another
+    write transaction it joins that one, as Piccolo's nesting does."""
+    if engine.current_transaction.get() is not None:
+        yield
+        return
     if isinstance(engine, SQLiteEngine):
-        async with engine.transaction(transaction_type=TransactionType.immediate):
-            yield
+        transaction: SQLiteTransaction | PostgresTransaction = engine.transaction(
+            transaction_type=TransactionType.immediate
+        )
     else:
-        async with engine.transaction():
-            yield
+        assert isinstance(engine, PostgresEngine)  # the only other engine build_engine makes
+        transaction = engine.transaction()
+    try:
+        await transaction.__aenter__()
+    except BaseException:
+        await _let_go(transaction)
+        raise
+    try:
+        yield
+    except BaseException:
+        await _end(engine, transaction, commit=False)
+        raise
+    await _end(engine, transaction, commit=True)
+
+
+async def _end(
+    engine: Engine, transaction: SQLiteTransaction | PostgresTransaction, *, commit: bool
+) -> None:
+    try:
+        if commit:
+            try:
+                await transaction.commit()
+            except BaseException:
+                # SQLite keeps a transaction whose COMMIT failed open; PostgreSQL has
+                # already ended it, and asyncpg refuses a second ending, harmlessly.
+                with suppress(Exception):
+                    await transaction.rollback()
+                raise
+        else:
+            await transaction.rollback()
+    finally:
+        engine.current_transaction.reset(transaction.context)
+        await _let_go(transaction)
+
+
+async def _let_go(transaction: SQLiteTransaction | PostgresTransaction) -> None:
+    """Close the transaction's connection, or give it back to the pool (which rolls
+    back anything still open on it)."""
+    connection = getattr(transaction, "connection", None)  # unset if never opened
+    if connection is None:
+        return
+    if isinstance(transaction, PostgresTransaction) and transaction.engine.pool:
+        await transaction.engine.pool.release(connection)
+    else:
+        await connection.close()
