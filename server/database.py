@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 
+import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
@@ -17,6 +18,7 @@ from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionTy
 from server import engines
 from server.engines import bound, build_engine
 from server.settings import Settings
+from server.sqlite_writer import close_kept_writers, kept_writer
 
 # Piccolo looks its configuration up by module name.
 os.environ.setdefault("PICCOLO_CONF", "server.piccolo_conf")
@@ -60,6 +62,8 @@ async def open_engine(engine: Engine, settings: Settings) -> None:
 async def close_engine(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
+    elif isinstance(engine, SQLiteEngine):
+        await close_kept_writers(engine)
 
 
 async def check_reachable(engine: Engine) -> None:
@@ -114,7 +118,8 @@ async def bound_engine(settings: Settings) -> AsyncIterator[Engine]:
 async def write_transaction(engine: Engine) -> AsyncIterator[None]:
     """A transaction for writes. On SQLite it takes the write lock at BEGIN
     (IMMEDIATE): a DEFERRED transaction that later upgrades to a write fails with
-    'database is locked' instead of waiting its turn.
+    'database is locked' instead of waiting its turn. It runs on the process's kept
+    write connection (server/sqlite_writer.py); on PostgreSQL, on one from the pool.
 
     However it ends (committed, rolled back, COMMIT or BEGIN refused, cancelled), its
     connection is let go and the task's transaction cleared. Piccolo's own exit does
@@ -126,52 +131,77 @@ async def write_transaction(engine: Engine) -> AsyncIterator[None]:
         yield
         return
     if isinstance(engine, SQLiteEngine):
-        transaction: SQLiteTransaction | PostgresTransaction = engine.transaction(
-            transaction_type=TransactionType.immediate
-        )
-    else:
-        assert isinstance(engine, PostgresEngine)  # the only other engine build_engine makes
-        transaction = engine.transaction()
-    try:
-        await transaction.__aenter__()
-    except BaseException:
-        await _let_go(transaction)
-        raise
-    try:
-        yield
-    except BaseException:
-        await _end(engine, transaction, commit=False)
-        raise
-    await _end(engine, transaction, commit=True)
+        writer = kept_writer(engine)
+        async with writer.turn() as connection:
+            kept = _OnKeptConnection(engine, connection)
 
+            async def close_if_unclean(clean: bool) -> None:
+                if not clean:
+                    await writer.close()
 
-async def _end(
-    engine: Engine, transaction: SQLiteTransaction | PostgresTransaction, *, commit: bool
-) -> None:
-    try:
-        if commit:
-            try:
-                await transaction.commit()
-            except BaseException:
-                # SQLite keeps a transaction whose COMMIT failed open; PostgreSQL has
-                # already ended it, and asyncpg refuses a second ending, harmlessly.
-                with suppress(Exception):
-                    await transaction.rollback()
-                raise
+            async with _ended_either_way(engine, kept, close_if_unclean):
+                yield
+        return
+    assert isinstance(engine, PostgresEngine)  # the only other engine build_engine makes
+    pooled = engine.transaction()
+
+    async def give_back(clean: bool) -> None:
+        # The pool rolls back anything still open on a connection given back.
+        if pooled.engine.pool is not None:
+            await pooled.engine.pool.release(pooled.connection)
         else:
+            await pooled.connection.close()
+
+    async with _ended_either_way(engine, pooled, give_back):
+        yield
+
+
+class _OnKeptConnection(SQLiteTransaction):
+    """Piccolo's SQLite transaction (its queries find the connection through it), on
+    the kept connection instead of a new one."""
+
+    __slots__ = ("_kept",)
+
+    def __init__(self, engine: SQLiteEngine, connection: aiosqlite.Connection) -> None:
+        super().__init__(engine, transaction_type=TransactionType.immediate)
+        self._kept = connection
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        return self._kept
+
+
+@asynccontextmanager
+async def _ended_either_way(
+    engine: Engine,
+    transaction: SQLiteTransaction | PostgresTransaction,
+    let_go: Callable[[bool], Awaitable[None]],
+) -> AsyncIterator[None]:
+    """BEGIN, the block, then COMMIT, or ROLLBACK if the block raised; `let_go` is
+    called once however it ends, told whether the connection is clean (False when
+    BEGIN, COMMIT or ROLLBACK raised or was cancelled: its state is unknown)."""
+    try:
+        await transaction.__aenter__()  # takes the connection, BEGIN, sets the task's transaction
+    except BaseException:
+        if getattr(transaction, "connection", None) is not None:  # unset if never taken
+            await let_go(False)
+        raise
+    clean = False
+    try:
+        try:
+            yield
+        except BaseException:
             await transaction.rollback()
+            clean = True
+            raise
+        try:
+            await transaction.commit()
+        except BaseException:
+            # SQLite keeps a transaction whose COMMIT failed open; PostgreSQL has
+            # already ended it, and asyncpg refuses a second ending, harmlessly.
+            with suppress(Exception):
+                await transaction.rollback()
+            raise
+        clean = True
     finally:
         engine.current_transaction.reset(transaction.context)
-        await _let_go(transaction)
-
-
-async def _let_go(transaction: SQLiteTransaction | PostgresTransaction) -> None:
-    """Close the transaction's connection, or give it back to the pool (which rolls
-    back anything still open on it)."""
-    connection = getattr(transaction, "connection", None)  # unset if never opened
-    if connection is None:
-        return
-    if isinstance(transaction, PostgresTransaction) and transaction.engine.pool:
-        await transaction.engine.pool.release(connection)
-    else:
-        await connection.close()
+        await let_go(clean)

@@ -18,7 +18,7 @@ import pytest
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
-from server.database import write_transaction
+from server.database import close_engine, write_transaction
 from tests.support import databases as dbs
 
 # Short, so a test that finds the lock held fails in a fraction of a second.
@@ -80,27 +80,31 @@ async def test_sqlite_a_refused_begin_leaves_no_connection_open(tmp_path: Path) 
     assert engine.current_transaction.get() is None
 
 
-async def test_sqlite_a_failing_body_rolls_back_and_lets_go(tmp_path: Path) -> None:
+async def test_sqlite_a_failing_body_rolls_back_and_the_connection_serves_the_next(
+    tmp_path: Path,
+) -> None:
     engine = SQLiteEngine(path=str(_sqlite_file(tmp_path)), timeout=BUSY_TIMEOUT)
-    threads_before = threading.active_count()
     with pytest.raises(RuntimeError, match="typed wrong"):
         async with write_transaction(engine):
             await engine.run_ddl("INSERT INTO note (body) VALUES ('rolled back')")
             raise RuntimeError("typed wrong")
-    assert await _threads_settle_at_most(threads_before)
+    threads_after_first = threading.active_count()
     async with write_transaction(engine):
         await engine.run_ddl("INSERT INTO note (body) VALUES ('kept')")
+    assert threading.active_count() == threads_after_first
     assert await _sqlite_notes(engine) == ["kept"]
+    await close_engine(engine)
+    assert await _threads_settle_at_most(threads_after_first - 1)
 
 
 async def _threads_settle_at_most(count: int) -> bool:
-    """Whether the thread count comes down to `count` or fewer: a closed aiosqlite
-    connection's thread ends just after close() returns."""
+    """Whether the thread count comes down to `count` or fewer: a closed aiosqlite connection's
+    thread ends just after close() returns."""
     for _ in range(200):
         if threading.active_count() <= count:
             return True
         await asyncio.sleep(0.01)
-    return False
+    return threading.active_count() <= count
 
 
 async def test_a_nested_write_transaction_joins_the_outer_one(tmp_path: Path) -> None:
