@@ -18,7 +18,7 @@ from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionTy
 from server import engines
 from server.engines import bound, build_engine
 from server.settings import Settings
-from server.sqlite_writer import close_kept_writers, kept_writer
+from server.sqlite_kept import Use, close_kept_connections, kept_connection
 
 # Piccolo looks its configuration up by module name.
 os.environ.setdefault("PICCOLO_CONF", "server.piccolo_conf")
@@ -63,7 +63,7 @@ async def close_engine(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
     elif isinstance(engine, SQLiteEngine):
-        await close_kept_writers(engine)
+        await close_kept_connections(engine)
 
 
 async def check_reachable(engine: Engine) -> None:
@@ -119,7 +119,7 @@ async def write_transaction(engine: Engine) -> AsyncIterator[None]:
     """A transaction for writes. On SQLite it takes the write lock at BEGIN
     (IMMEDIATE): a DEFERRED transaction that later upgrades to a write fails with
     'database is locked' instead of waiting its turn. It runs on the process's kept
-    write connection (server/sqlite_writer.py); on PostgreSQL, on one from the pool.
+    write connection (server/sqlite_kept.py); on PostgreSQL, on one from the pool.
 
     However it ends (committed, rolled back, COMMIT or BEGIN refused, cancelled), its
     connection is let go and the task's transaction cleared. Piccolo's own exit does
@@ -131,8 +131,8 @@ async def write_transaction(engine: Engine) -> AsyncIterator[None]:
         yield
         return
     if isinstance(engine, SQLiteEngine):
-        writer = kept_writer(engine)
-        async with writer.turn() as connection:
+        writer = kept_connection(engine, Use.WRITE)
+        async with writer.turn(close_on_error=False) as connection:
             kept = _OnKeptConnection(engine, connection)
 
             async def close_if_unclean(clean: bool) -> None:

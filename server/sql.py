@@ -32,6 +32,8 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
+from server.sqlite_kept import Use, kept_connection
+
 
 class Dialect(enum.Enum):
     SQLITE = "sqlite"
@@ -145,18 +147,17 @@ class Sql:
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[Any]:
-        """The transaction's connection; outside one, a connection of its own for
-        the statement, as Piccolo's own queries take (from the pool on PostgreSQL)."""
+        """The transaction's connection; outside one, on SQLite the process's kept
+        connection for such statements (server/sqlite_kept.py), this statement's
+        alone until it is fetched and committed; on PostgreSQL one from the pool."""
         transaction = self.engine.current_transaction.get()
         if transaction is not None:
             yield transaction.connection
         elif isinstance(self.engine, SQLiteEngine):
-            connection = await self.engine.get_connection()
-            try:
+            kept = kept_connection(self.engine, Use.STATEMENTS)
+            async with kept.turn(close_on_error=True) as connection:
                 yield connection
                 await connection.commit()
-            finally:
-                await connection.close()
         elif not isinstance(self.engine, PostgresEngine):
             raise TypeError(f"no SQL dialect for {type(self.engine).__name__}")
         elif self.engine.pool is not None:
@@ -191,8 +192,9 @@ class Sql:
         rendered = self._render(statement, values)
         async with self._connection() as connection:
             if self.dialect is Dialect.SQLITE:
-                async with connection.execute(rendered.sql, rendered.arguments(values)) as cursor:
-                    return [dict(row) for row in await cursor.fetchall()]
+                # One trip to the connection's thread (execute, fetch, close), not three.
+                rows = await connection.execute_fetchall(rendered.sql, rendered.arguments(values))
+                return [dict(row) for row in rows]
             return [
                 dict(row)
                 for row in await connection.fetch(rendered.sql, *rendered.arguments(values))

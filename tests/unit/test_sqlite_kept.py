@@ -1,4 +1,4 @@
-"""The process's writers share one kept SQLite connection, in turn (server/sqlite_writer.py).
+"""The process shares kept SQLite connections, each taken in turn (server/sqlite_kept.py).
 
 Each case drives many write transactions at once, as a server's requests do, on a
 real database file in WAL mode, with reads beside them on connections of their own."""
@@ -15,6 +15,7 @@ import pytest
 from piccolo.engine.sqlite import SQLiteEngine
 
 from server.database import close_engine, prepare_sqlite, write_transaction
+from server.sql import Sql, Statement
 
 WRITERS = 40
 
@@ -148,3 +149,44 @@ async def test_another_process_writing_the_same_file_waits_its_turn_too(
     other.close()
     await ours
     assert await _count(engine) == 101
+
+
+COUNT = Statement(
+    "count_entries", "SELECT count(*) AS c, coalesce(max(step), -1) AS top FROM entry"
+)
+BROKEN = Statement("broken", "SELECT no_such_column FROM entry")
+
+
+async def test_statements_outside_a_transaction_take_turns_beside_the_writers(
+    engine: SQLiteEngine,
+) -> None:
+    """Reads on the kept statements connection, many at once beside the writers: each
+    sees a committed state (never a writer's half), and none fails."""
+    sql = Sql(engine)
+    seen: list[tuple[int, int]] = []
+
+    async def read_many() -> None:
+        for _ in range(30):
+            row = (await sql.fetch(COUNT))[0]
+            seen.append((row["c"], row["top"]))
+            await asyncio.sleep(0)
+
+    await asyncio.gather(
+        *(_increment(engine, w, 0.001) for w in range(WRITERS)),
+        *(read_many() for _ in range(6)),
+    )
+    assert len(seen) == 180
+    # Committed states only: n entries have the steps 0 … n-1.
+    assert all(top == count - 1 for count, top in seen)
+    assert (await sql.fetch(COUNT))[0]["c"] == WRITERS
+
+
+async def test_a_failing_statement_closes_the_kept_connection_and_the_next_opens_one(
+    engine: SQLiteEngine,
+) -> None:
+    sql = Sql(engine)
+    assert (await sql.fetch(COUNT))[0]["c"] == 0
+    with pytest.raises(sqlite3.OperationalError, match="no_such_column"):
+        await sql.fetch(BROKEN)
+    await _increment(engine, 1, 0)
+    assert (await sql.fetch(COUNT))[0]["c"] == 1
