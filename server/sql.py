@@ -19,9 +19,11 @@ connections return rows as dicts."""
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import functools
 import re
+import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -30,7 +32,7 @@ import msgspec
 from asyncpg.exceptions import DeadlockDetectedError, SerializationError, UniqueViolationError
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import ADAPTERS, SQLiteEngine
 
 from server.sqlite_kept import Use, kept_connection
 
@@ -131,6 +133,31 @@ def transient_errors(dialect: Dialect) -> tuple[type[Exception], ...]:
     return (DeadlockDetectedError, SerializationError, UniqueViolationError)
 
 
+# The value types whose SQLite text Piccolo's adapters make (its own functions, so
+# the stored text stays theirs) and that recur across a batch's rows.
+_RECURRING = {t: ADAPTERS[t] for t in (uuid.UUID, dt.datetime)}
+
+
+def _adapted_once(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Each UUID and datetime of the rows as the text SQLite stores, made once per
+    value: a batch names a dossier's id in five tables and the device's id and the
+    batch's clock in every row, and sqlite3 would call the adapter for each place, in
+    the connection's thread, inside the write lock. Equal values give equal text (a
+    datetime is stored as UTC, and a naive one never equals an aware one)."""
+    texts: dict[Any, str] = {}
+
+    def adapt(value: Any) -> Any:
+        adapter = _RECURRING.get(type(value))
+        if adapter is None:
+            return value
+        text = texts.get(value)
+        if text is None:
+            text = texts[value] = adapter(value)
+        return text
+
+    return [tuple(adapt(value) for value in row) for row in rows]
+
+
 class Sql:
     """The statements, run on `engine`'s transaction in progress (or, outside one,
     each on a connection of its own)."""
@@ -185,8 +212,11 @@ class Sql:
         if not rows:
             return
         rendered = statement.render(self.dialect)
+        arguments = [rendered.arguments(r) for r in rows]
+        if self.dialect is Dialect.SQLITE:
+            arguments = _adapted_once(arguments)
         async with self._connection() as connection:
-            await connection.executemany(rendered.sql, [rendered.arguments(r) for r in rows])
+            await connection.executemany(rendered.sql, arguments)
 
     async def fetch(self, statement: Statement, **values: Any) -> list[dict[str, Any]]:
         rendered = self._render(statement, values)

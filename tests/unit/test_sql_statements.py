@@ -78,3 +78,35 @@ async def test_lists_of_any_length_on_the_database(settings: Settings, count: in
         codes = [f"code-{k}" for k in range(count)]
         taken = Statement("taken", "SELECT code FROM dossier WHERE code = ANY(:codes::text[])")
         assert await sql.fetch(taken, codes=codes) == []  # outside a transaction too
+
+
+def test_sqlite_rows_carry_the_text_piccolos_adapters_store() -> None:
+    """A batch's recurring UUIDs and datetimes are turned to text once, and the text is
+    what sqlite3 would have stored through Piccolo's adapters value by value."""
+    import datetime as dt
+    import sqlite3
+    import uuid
+
+    from piccolo.engine.sqlite import ADAPTERS
+
+    from server.sql import _adapted_once
+
+    dossier = uuid.uuid4()
+    aware = dt.datetime(2026, 12, 6, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    naive = dt.datetime(2026, 12, 6, 9, 30)
+    rows = [
+        (dossier, aware, naive, "text", 7, None),
+        (dossier, aware.astimezone(dt.UTC), naive, b"\x00", 1.5, dossier),
+    ]
+    adapted = _adapted_once(rows)
+
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE t (a, b, c, d, e, f)")
+    db.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)", rows)
+    by_adapters = db.execute("SELECT * FROM t").fetchall()
+    db.execute("DELETE FROM t")
+    db.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)", adapted)
+    assert db.execute("SELECT * FROM t").fetchall() == by_adapters
+    assert adapted[0][0] == ADAPTERS[uuid.UUID](dossier)
+    assert adapted[0][1] == adapted[1][1] == "2026-12-06 02:30:00+00:00"
+    assert adapted[0][2] == "2026-12-06 09:30:00"

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
-import threading
 from pathlib import Path
 
 import pytest
@@ -38,9 +37,15 @@ async def _count(engine: SQLiteEngine) -> int:
     return rows[0]["n"]
 
 
-async def _increment(engine: SQLiteEngine, writer: int, pause: float) -> None:
+async def _increment(
+    engine: SQLiteEngine, writer: int, pause: float, seen: set[int] | None = None
+) -> None:
     """Read, wait, write: lost updates show if two writers are ever inside at once."""
     async with write_transaction(engine):
+        if seen is not None:
+            transaction = engine.current_transaction.get()
+            assert transaction is not None
+            seen.add(id(transaction.connection))
         n = await _count(engine)
         await asyncio.sleep(pause)
         await engine.run_ddl(f"INSERT INTO entry (writer, step) VALUES ({writer}, {n})")
@@ -61,11 +66,14 @@ async def test_writers_take_turns_on_one_connection_while_others_read(
     engine: SQLiteEngine,
 ) -> None:
     random.seed(21)
-    threads_before = threading.active_count()
+    connections: set[int] = set()
     stop = asyncio.Event()
     readers = [asyncio.create_task(_reader(engine, stop)) for _ in range(3)]
     await asyncio.gather(
-        *(_increment(engine, w, random.choice([0, 0, 0.001, 0.005])) for w in range(WRITERS))
+        *(
+            _increment(engine, w, random.choice([0, 0, 0.001, 0.005]), connections)
+            for w in range(WRITERS)
+        )
     )
     stop.set()
     assert all(reads > 0 for reads in await asyncio.gather(*readers))
@@ -73,13 +81,7 @@ async def test_writers_take_turns_on_one_connection_while_others_read(
     assert await _count(engine) == WRITERS
     steps = await engine.run_ddl("SELECT step FROM entry ORDER BY step")
     assert [row["step"] for row in steps] == list(range(WRITERS))
-    # One kept connection (one thread) served every writer; the readers' own
-    # connections end their threads just after closing.
-    for _ in range(200):
-        if threading.active_count() <= threads_before + 1:
-            break
-        await asyncio.sleep(0.01)
-    assert threading.active_count() == threads_before + 1
+    assert len(connections) == 1  # one kept connection served every writer
 
 
 async def test_a_writer_cancelled_inside_its_transaction_leaves_nothing_and_no_block(
