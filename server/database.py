@@ -18,7 +18,7 @@ from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionTy
 from server import engines
 from server.engines import bound, build_engine
 from server.settings import Settings
-from server.sqlite_kept import Use, close_kept_connections, kept_connection
+from server.sqlite_kept import close_kept_connections, kept_writer
 
 # Piccolo looks its configuration up by module name.
 os.environ.setdefault("PICCOLO_CONF", "server.piccolo_conf")
@@ -131,11 +131,14 @@ async def write_transaction(engine: Engine) -> AsyncIterator[None]:
         yield
         return
     if isinstance(engine, SQLiteEngine):
-        writer = kept_connection(engine, Use.WRITE)
-        async with writer.turn(close_on_error=False) as connection:
+        writer = kept_writer(engine)
+        async with writer.turn() as connection:
             kept = _OnKeptConnection(engine, connection)
 
             async def close_if_unclean(clean: bool) -> None:
+                # A task started inside the transaction that outlives it still finds
+                # the transaction: it must fail, not write into the next writer's.
+                del kept.connection
                 if not clean:
                     await writer.close()
 

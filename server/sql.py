@@ -34,7 +34,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import ADAPTERS, SQLiteEngine
 
-from server.sqlite_kept import Use, kept_connection
+from server.sqlite_kept import statement_connections
 
 
 class Dialect(enum.Enum):
@@ -142,17 +142,18 @@ def _adapted_once(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Each UUID and datetime of the rows as the text SQLite stores, made once per
     value: a batch names a dossier's id in five tables and the device's id and the
     batch's clock in every row, and sqlite3 would call the adapter for each place, in
-    the connection's thread, inside the write lock. Equal values give equal text (a
-    datetime is stored as UTC, and a naive one never equals an aware one)."""
+    the connection's thread, inside the write lock. A datetime is known by its offset
+    too: two in one zone's repeated hour compare equal an hour apart."""
     texts: dict[Any, str] = {}
 
     def adapt(value: Any) -> Any:
         adapter = _RECURRING.get(type(value))
         if adapter is None:
             return value
-        text = texts.get(value)
+        key = (value, value.utcoffset()) if isinstance(value, dt.datetime) else value
+        text = texts.get(key)
         if text is None:
-            text = texts[value] = adapter(value)
+            text = texts[key] = adapter(value)
         return text
 
     return [tuple(adapt(value) for value in row) for row in rows]
@@ -174,15 +175,15 @@ class Sql:
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[Any]:
-        """The transaction's connection; outside one, on SQLite the process's kept
-        connection for such statements (server/sqlite_kept.py), this statement's
-        alone until it is fetched and committed; on PostgreSQL one from the pool."""
+        """The transaction's connection; outside one, on SQLite one of the process's
+        kept connections for such statements (server/sqlite_kept.py), this
+        statement's alone until it is fetched and committed; on PostgreSQL one from
+        the pool."""
         transaction = self.engine.current_transaction.get()
         if transaction is not None:
             yield transaction.connection
         elif isinstance(self.engine, SQLiteEngine):
-            kept = kept_connection(self.engine, Use.STATEMENTS)
-            async with kept.turn(close_on_error=True) as connection:
+            async with statement_connections(self.engine).taken() as connection:
                 yield connection
                 await connection.commit()
         elif not isinstance(self.engine, PostgresEngine):

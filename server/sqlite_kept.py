@@ -1,40 +1,42 @@
-"""SQLite connections kept open, each taken in turn by the process's tasks.
+"""SQLite connections kept open by the process and taken in turn by its tasks.
 
 Piccolo opens a new aiosqlite connection for every transaction and every statement
 outside one (a thread, the file, its schema, a pragma) and closes it afterwards. For
 a write, all of that happened while SQLite's write lock was held, and the other
 writers meanwhile polled for the lock in SQLite's busy handler, which naps 1 to
-100 ms between tries. Here each database has, per event loop, one kept connection for
-write transactions and one for statements outside a transaction; tasks queue for
-each on an asyncio lock and are woken in turn the moment the last one is done.
+100 ms between tries. Here each engine has, per event loop:
+
+- one kept connection for write transactions, taken in turn on an asyncio lock:
+  SQLite takes one writer at a time anyway, and a waiting writer is woken the moment
+  the last one ends. A writer that waits longer than the busy timeout gets SQLite's
+  own "database is locked", as it did from SQLite before;
+- a few kept connections for statements outside a transaction, each one task's at a
+  time, so a long read does not hold up a short one (WAL readers do not wait).
+
 SQLite's own lock (BEGIN IMMEDIATE and the busy timeout) still decides between
-processes, and between the two connections.
-
-One task at a time on a connection, from its first statement to its last fetch: an
-sqlite3 connection's statements are not to be interleaved by two users.
-
-A connection left in an unknown state (a ROLLBACK or COMMIT that raised or was
-cancelled, a statement that failed outside a transaction) is closed, and the next
-task opens a new one."""
+processes and between engines. One task at a time on a connection, from its first
+statement to its last fetch: an sqlite3 connection's statements are not to be
+interleaved by two users. A connection left in an unknown state (a ROLLBACK or COMMIT
+that raised or was cancelled, a statement that failed outside a transaction) is
+closed, and the next task opens a new one."""
 
 from __future__ import annotations
 
 import asyncio
-import enum
+import sqlite3
+import threading
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 import aiosqlite
 from piccolo.engine.sqlite import SQLiteEngine, dict_factory
 
-
-class Use(enum.Enum):
-    WRITE = "write transactions"
-    STATEMENTS = "statements outside a transaction"
+# Statements outside a transaction run at once on up to this many connections.
+STATEMENT_CONNECTIONS = 4
 
 
-class KeptConnection:
-    """One event loop's kept connection to one database file, for one use."""
+class KeptWriter:
+    """The connection one event loop's write transactions take in turn."""
 
     def __init__(self, engine: SQLiteEngine) -> None:
         self._engine = engine
@@ -42,25 +44,89 @@ class KeptConnection:
         self._connection: aiosqlite.Connection | None = None
 
     @asynccontextmanager
-    async def turn(self, *, close_on_error: bool) -> AsyncIterator[aiosqlite.Connection]:
+    async def turn(self) -> AsyncIterator[aiosqlite.Connection]:
         """The kept connection, the caller's alone for the block (opened if none is).
-        With `close_on_error`, a block that raises closes it; otherwise the caller
-        closes it (`close`) when it leaves it in an unknown state."""
-        async with self._turn:
+        A caller that leaves it in an unknown state closes it (`close`) first."""
+        try:
+            async with asyncio.timeout(_busy_timeout(self._engine)):
+                await self._turn.acquire()
+        except TimeoutError:
+            # What SQLite says to a writer that waited out the busy timeout.
+            raise sqlite3.OperationalError("database is locked") from None
+        try:
             if self._connection is None:
                 self._connection = await _open(self._engine)
-            try:
-                yield self._connection
-            except BaseException:
-                if close_on_error:
-                    await self.close()
-                raise
+            yield self._connection
+        finally:
+            self._turn.release()
 
     async def close(self) -> None:
-        """Close the kept connection; the next task opens a new one."""
+        """Close the kept connection; the next writer opens a new one."""
         connection, self._connection = self._connection, None
         if connection is not None:
             await connection.close()
+
+    async def close_when_free(self) -> None:
+        """Close it once the transaction in flight, if any, has ended (at shut-down),
+        waiting no longer than the busy timeout."""
+        with suppress(TimeoutError):
+            async with asyncio.timeout(_busy_timeout(self._engine)):
+                await self._turn.acquire()
+            try:
+                await self.close()
+            finally:
+                self._turn.release()
+            return
+        await self.close()
+
+    def drop(self) -> None:
+        """Its loop is closed: the thread is told to close the connection and stop;
+        nothing can wait for that on a closed loop."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.stop()
+
+
+class StatementConnections:
+    """The connections one event loop's statements outside a transaction take, each
+    one task's at a time."""
+
+    def __init__(self, engine: SQLiteEngine) -> None:
+        self._engine = engine
+        self._slots = asyncio.Semaphore(STATEMENT_CONNECTIONS)
+        self._idle: list[aiosqlite.Connection] = []
+        self._closed = False
+
+    @asynccontextmanager
+    async def taken(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A connection, the caller's alone for the block; closed if the block raises."""
+        async with self._slots:
+            connection = self._idle.pop() if self._idle else await _open(self._engine)
+            try:
+                yield connection
+            except BaseException:
+                await connection.close()
+                raise
+            if self._closed:
+                await connection.close()
+            else:
+                self._idle.append(connection)
+
+    async def close(self) -> None:
+        """Close the idle connections; one in use is closed when it is given back."""
+        self._closed = True
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await connection.close()
+
+    def drop(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.stop()
+
+
+def _busy_timeout(engine: SQLiteEngine) -> float:
+    return float(engine.connection_kwargs.get("timeout", 5.0))
 
 
 async def _open(engine: SQLiteEngine) -> aiosqlite.Connection:
@@ -69,7 +135,8 @@ async def _open(engine: SQLiteEngine) -> aiosqlite.Connection:
     any one request, and a process stopped without closing it has committed
     everything it wrote (SQLite's journal makes the rest safe)."""
     pending = aiosqlite.connect(**engine.connection_kwargs)
-    # aiosqlite has no public switch for this; its worker is a plain Thread.
+    # aiosqlite (0.22 and later: pyproject.toml) has no public switch for this; its
+    # worker is a plain Thread.
     pending._thread.daemon = True
     connection = await pending
     connection.row_factory = dict_factory  # pyright: ignore[reportAttributeAccessIssue]  # typed as a class
@@ -77,35 +144,49 @@ async def _open(engine: SQLiteEngine) -> aiosqlite.Connection:
     return connection
 
 
-# One per (database file, event loop, use). A process serves from one loop; tests and
-# commands run several loops one after another, and a closed loop's connections are
-# dropped when another loop next asks.
-_kept: dict[tuple[str, asyncio.AbstractEventLoop, Use], KeptConnection] = {}
+class _Kept:
+    """One engine's kept connections in one event loop. It holds the engine, so the
+    engine's id, which keys it, is not reused while it lives."""
+
+    def __init__(self, engine: SQLiteEngine) -> None:
+        self.engine = engine
+        self.writer = KeptWriter(engine)
+        self.statements = StatementConnections(engine)
 
 
-def kept_connection(engine: SQLiteEngine, use: Use) -> KeptConnection:
+# Per (engine, event loop). A process serves from one loop; tests and commands run
+# several loops, one after another or in threads of their own, and a closed loop's
+# connections are dropped when any loop next asks. The lock is for those threads.
+_kept: dict[tuple[int, asyncio.AbstractEventLoop], _Kept] = {}
+_kept_lock = threading.Lock()
+
+
+def _kept_for(engine: SQLiteEngine) -> _Kept:
     loop = asyncio.get_running_loop()
-    for key in [key for key in _kept if key[1].is_closed()]:
-        _drop(_kept.pop(key))
-    key = (str(engine.path), loop, use)
-    kept = _kept.get(key)
-    if kept is None:
-        kept = _kept[key] = KeptConnection(engine)
-    return kept
+    with _kept_lock:
+        for key in [key for key in _kept if key[1].is_closed()]:
+            stale = _kept.pop(key)
+            stale.writer.drop()
+            stale.statements.drop()
+        kept = _kept.get((id(engine), loop))
+        if kept is None:
+            kept = _kept[(id(engine), loop)] = _Kept(engine)
+        return kept
+
+
+def kept_writer(engine: SQLiteEngine) -> KeptWriter:
+    return _kept_for(engine).writer
+
+
+def statement_connections(engine: SQLiteEngine) -> StatementConnections:
+    return _kept_for(engine).statements
 
 
 async def close_kept_connections(engine: SQLiteEngine) -> None:
-    """Close this loop's kept connections to the engine's file (on shut-down)."""
-    loop = asyncio.get_running_loop()
-    for use in Use:
-        kept = _kept.pop((str(engine.path), loop, use), None)
-        if kept is not None:
-            await kept.close()
-
-
-def _drop(kept: KeptConnection) -> None:
-    """A connection of a loop that is closed: its thread is told to close it and
-    stop; nothing can wait for that on a closed loop."""
-    connection, kept._connection = kept._connection, None
-    if connection is not None:
-        connection.stop()
+    """Close this loop's kept connections of the engine (at shut-down), the write
+    connection once the transaction in flight has ended."""
+    with _kept_lock:
+        kept = _kept.pop((id(engine), asyncio.get_running_loop()), None)
+    if kept is not None:
+        await kept.writer.close_when_free()
+        await kept.statements.close()
