@@ -26,7 +26,7 @@ import asyncio
 import sqlite3
 import threading
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 
 import aiosqlite
 from piccolo.engine.sqlite import SQLiteEngine, dict_factory
@@ -47,12 +47,9 @@ class KeptWriter:
     async def turn(self) -> AsyncIterator[aiosqlite.Connection]:
         """The kept connection, the caller's alone for the block (opened if none is).
         A caller that leaves it in an unknown state closes it (`close`) first."""
-        try:
-            async with asyncio.timeout(_busy_timeout(self._engine)):
-                await self._turn.acquire()
-        except TimeoutError:
+        if not await self._take_turn():
             # What SQLite says to a writer that waited out the busy timeout.
-            raise sqlite3.OperationalError("database is locked") from None
+            raise sqlite3.OperationalError("database is locked")
         try:
             if self._connection is None:
                 self._connection = await _open(self._engine)
@@ -69,15 +66,21 @@ class KeptWriter:
     async def close_when_free(self) -> None:
         """Close it once the transaction in flight, if any, has ended (at shut-down),
         waiting no longer than the busy timeout."""
-        with suppress(TimeoutError):
+        taken = await self._take_turn()
+        try:
+            await self.close()
+        finally:
+            if taken:
+                self._turn.release()
+
+    async def _take_turn(self) -> bool:
+        """Whether the turn was taken within the busy timeout."""
+        try:
             async with asyncio.timeout(_busy_timeout(self._engine)):
                 await self._turn.acquire()
-            try:
-                await self.close()
-            finally:
-                self._turn.release()
-            return
-        await self.close()
+        except TimeoutError:
+            return False
+        return True
 
     def drop(self) -> None:
         """Its loop is closed: the thread is told to close the connection and stop;
