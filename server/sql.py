@@ -138,25 +138,36 @@ def transient_errors(dialect: Dialect) -> tuple[type[Exception], ...]:
 _RECURRING = {t: ADAPTERS[t] for t in (uuid.UUID, dt.datetime)}
 
 
-def _adapted_once(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Each UUID and datetime of the rows as the text SQLite stores, made once per
-    value: a batch names a dossier's id in five tables and the device's id and the
-    batch's clock in every row, and sqlite3 would call the adapter for each place, in
-    the connection's thread, inside the write lock. A datetime is known by its offset
+def _sqlite_rows(rendered: Rendered, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+    """The rows' arguments for sqlite3's executemany, built column by column: a column
+    with no UUID or datetime passes as it is, and in the others each value is turned
+    to the text SQLite stores once. A batch names the device's id and the batch's
+    clock in every row, and sqlite3 would call the adapter for each place, in the
+    connection's thread, inside the write lock. A datetime is known by its offset
     too: two in one zone's repeated hour compare equal an hour apart."""
     texts: dict[Any, str] = {}
+    columns = [
+        _sqlite_column([row[name] if i is None else row[name][i] for row in rows], texts)
+        for name, i in rendered.slots
+    ]
+    return list(zip(*columns, strict=True))
 
-    def adapt(value: Any) -> Any:
+
+def _sqlite_column(values: list[Any], texts: dict[Any, str]) -> list[Any]:
+    if _RECURRING.keys().isdisjoint(set(map(type, values))):
+        return values
+    adapted = []
+    for value in values:
         adapter = _RECURRING.get(type(value))
         if adapter is None:
-            return value
+            adapted.append(value)
+            continue
         key = (value, value.utcoffset()) if isinstance(value, dt.datetime) else value
         text = texts.get(key)
         if text is None:
             text = texts[key] = adapter(value)
-        return text
-
-    return [tuple(adapt(value) for value in row) for row in rows]
+        adapted.append(text)
+    return adapted
 
 
 class Sql:
@@ -213,9 +224,10 @@ class Sql:
         if not rows:
             return
         rendered = statement.render(self.dialect)
-        arguments = [rendered.arguments(r) for r in rows]
         if self.dialect is Dialect.SQLITE:
-            arguments = _adapted_once(arguments)
+            arguments = _sqlite_rows(rendered, rows)
+        else:
+            arguments = [rendered.arguments(r) for r in rows]
         async with self._connection() as connection:
             await connection.executemany(rendered.sql, arguments)
 

@@ -89,7 +89,7 @@ def test_sqlite_rows_carry_the_text_piccolos_adapters_store() -> None:
 
     from piccolo.engine.sqlite import ADAPTERS
 
-    from server.sql import _adapted_once
+    from server.sql import _sqlite_rows
 
     dossier = uuid.uuid4()
     aware = dt.datetime(2026, 12, 6, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=7)))
@@ -98,7 +98,10 @@ def test_sqlite_rows_carry_the_text_piccolos_adapters_store() -> None:
         (dossier, aware, naive, "text", 7, None),
         (dossier, aware.astimezone(dt.UTC), naive, b"\x00", 1.5, dossier),
     ]
-    adapted = _adapted_once(rows)
+    six = Statement("six", "INSERT INTO t VALUES (:a, :b, :c, :d, :e, :f)")
+    adapted = _sqlite_rows(
+        six.render(Dialect.SQLITE), [dict(zip("abcdef", row, strict=True)) for row in rows]
+    )
 
     db = sqlite3.connect(":memory:")
     db.execute("CREATE TABLE t (a, b, c, d, e, f)")
