@@ -22,9 +22,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import operator
 import re
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -138,22 +139,27 @@ def transient_errors(dialect: Dialect) -> tuple[type[Exception], ...]:
 _RECURRING = {t: ADAPTERS[t] for t in (uuid.UUID, dt.datetime)}
 
 
-def _sqlite_rows(rendered: Rendered, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+def _sqlite_rows(
+    rendered: Rendered, rows: Sequence[Mapping[str, Any]], texts: dict[Any, str]
+) -> list[tuple[Any, ...]]:
     """The rows' arguments for sqlite3's executemany, built column by column: a column
     with no UUID or datetime passes as it is, and in the others each value is turned
-    to the text SQLite stores once. A batch names the device's id and the batch's
-    clock in every row, and sqlite3 would call the adapter for each place, in the
-    connection's thread, inside the write lock. A datetime is known by its offset
-    too: two in one zone's repeated hour compare equal an hour apart."""
-    texts: dict[Any, str] = {}
-    columns = [
-        _sqlite_column([row[name] if i is None else row[name][i] for row in rows], texts)
-        for name, i in rendered.slots
-    ]
-    return list(zip(*columns, strict=True))
+    to the text SQLite stores once, kept in `texts` for the next statements. A batch
+    names a dossier's id in four tables, and the device's id and the batch's clock in
+    every row, and sqlite3 would call the adapter for each place, in the connection's
+    thread, inside the write lock. A datetime is known by its offset too: two in one
+    zone's repeated hour compare equal an hour apart."""
+    if any(i is not None for _, i in rendered.slots):
+        raise ValueError("a statement run for many rows takes no list parameter")
+    names = [name for name, _ in rendered.slots]
+    if len(names) == 1:
+        values: Iterable[Sequence[Any]] = [[row[names[0]] for row in rows]]
+    else:
+        values = zip(*map(operator.itemgetter(*names), rows), strict=True)
+    return list(zip(*(_sqlite_column(column, texts) for column in values), strict=True))
 
 
-def _sqlite_column(values: list[Any], texts: dict[Any, str]) -> list[Any]:
+def _sqlite_column(values: Sequence[Any], texts: dict[Any, str]) -> Sequence[Any]:
     if _RECURRING.keys().isdisjoint(set(map(type, values))):
         return values
     adapted = []
@@ -170,6 +176,11 @@ def _sqlite_column(values: list[Any], texts: dict[Any, str]) -> list[Any]:
     return adapted
 
 
+# How many texts a Sql keeps for SQLite (one batch's UUIDs and datetimes are a few
+# hundred); past it they are dropped and made again as needed.
+_TEXTS_KEPT = 10_000
+
+
 class Sql:
     """The statements, run on `engine`'s transaction in progress (or, outside one,
     each on a connection of its own)."""
@@ -177,6 +188,8 @@ class Sql:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = dialect_of(engine)
+        # SQLite's text of the UUIDs and datetimes of the rows given so far (_sqlite_rows).
+        self._texts: dict[Any, str] = {}
 
     def _render(self, statement: Statement, values: Mapping[str, Any]) -> Rendered:
         if self.dialect is Dialect.POSTGRES:
@@ -225,7 +238,9 @@ class Sql:
             return
         rendered = statement.render(self.dialect)
         if self.dialect is Dialect.SQLITE:
-            arguments = _sqlite_rows(rendered, rows)
+            if len(self._texts) > _TEXTS_KEPT:
+                self._texts.clear()
+            arguments = _sqlite_rows(rendered, rows, self._texts)
         else:
             arguments = [rendered.arguments(r) for r in rows]
         async with self._connection() as connection:

@@ -100,7 +100,7 @@ def test_sqlite_rows_carry_the_text_piccolos_adapters_store() -> None:
     ]
     six = Statement("six", "INSERT INTO t VALUES (:a, :b, :c, :d, :e, :f)")
     adapted = _sqlite_rows(
-        six.render(Dialect.SQLITE), [dict(zip("abcdef", row, strict=True)) for row in rows]
+        six.render(Dialect.SQLITE), [dict(zip("abcdef", row, strict=True)) for row in rows], {}
     )
 
     db = sqlite3.connect(":memory:")
