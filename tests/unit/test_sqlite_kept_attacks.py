@@ -160,11 +160,15 @@ async def test_execute_many_stores_each_instant_of_a_repeated_hour(
     second = first.replace(fold=1)  # 06:30 UTC
     assert first.astimezone(dt.UTC) != second.astimezone(dt.UTC)
     stamp = Statement("stamp", "INSERT INTO stamp (at) VALUES (:at)")
-    await Sql(engine).execute_many(stamp, [{"at": first}, {"at": second}])
+    sql = Sql(engine)
+    await sql.execute_many(stamp, [{"at": first}, {"at": second}])
+    # One Sql keeps the texts it made for its next statements (a batch's): the second
+    # instant, given alone, is still its own.
+    await sql.execute_many(stamp, [{"at": second}, {"at": first}])
     with sqlite3.connect(engine.path) as db:
         stored = [r[0] for r in db.execute("SELECT at FROM stamp ORDER BY rowid")]
     convert = ADAPTERS[dt.datetime]
-    assert stored == [convert(first), convert(second)]
+    assert stored == [convert(first), convert(second), convert(second), convert(first)]
 
 
 # 5. The module's dict of kept connections is read and written by every event loop of
