@@ -6,6 +6,7 @@ so the sender is told which value to fix."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any, NamedTuple, cast
 
 # The deepest legitimate document is a push: envelope, mutations, mutation, payload,
@@ -42,7 +43,7 @@ def _clean(value: Any, depth: int) -> bool:
     names them, decides). Every push payload passes here, so it only looks."""
     kind = cast(type[Any], type(value))
     if kind is str:
-        return "\x00" not in value and (value.isascii() or not _SURROGATE.search(value))
+        return _clean_text(value)
     if kind is int:
         return INT64_MIN <= value <= INT64_MAX
     if kind is bool or kind is float or value is None:
@@ -52,11 +53,25 @@ def _clean(value: Any, depth: int) -> bool:
     if kind is list:
         return all(_clean(item, depth + 1) for item in cast(list[Any], value))
     if kind is dict:
-        for key, item in cast(dict[Any, Any], value).items():
-            if type(key) is not str or not _clean(key, depth) or not _clean(item, depth + 1):
-                return False
-        return True
+        mapping = cast(dict[Any, Any], value)
+        if not _all_clean_text(mapping.keys()):
+            return False
+        if _all_clean_text(mapping.values()):  # a form's fields: text only, checked at once
+            return True
+        return all(_clean(item, depth + 1) for item in mapping.values())
     return False
+
+
+def _clean_text(text: str) -> bool:
+    return "\x00" not in text and (text.isascii() or not _SURROGATE.search(text))
+
+
+def _all_clean_text(values: Iterable[Any]) -> bool:
+    """True when every one of `values` is text without a fault (an empty lot too).
+    Joined, they are checked as one text: a fault is in the whole if and only if it
+    is in a part (a lone surrogate stays one code point beside any other)."""
+    kinds = set(map(type, values))
+    return kinds <= {str} and _clean_text("".join(values))
 
 
 def _walk(value: Any, path: str, depth: int, found: list[Unstorable]) -> None:
