@@ -147,11 +147,14 @@ def _sqlite_rows(
     to the text SQLite stores once, kept in `texts` for the next statements. A batch
     names a dossier's id in four tables, and the device's id and the batch's clock in
     every row, and sqlite3 would call the adapter for each place, in the connection's
-    thread, inside the write lock. A datetime is known by its offset too: two in one
-    zone's repeated hour compare equal an hour apart."""
+    thread, inside the write lock. A datetime is known by its offset too (two in one
+    zone's repeated hour compare equal an hour apart), and by whether it has a zone at
+    all (the adapter converts any zoned one to UTC, and a zone may give no offset)."""
     if any(i is not None for _, i in rendered.slots):
         raise ValueError("a statement run for many rows takes no list parameter")
     names = [name for name, _ in rendered.slots]
+    if not names:
+        return [()] * len(rows)  # run once per row, as given
     if len(names) == 1:
         values: Iterable[Sequence[Any]] = [[row[names[0]] for row in rows]]
     else:
@@ -168,7 +171,11 @@ def _sqlite_column(values: Sequence[Any], texts: dict[Any, str]) -> Sequence[Any
         if adapter is None:
             adapted.append(value)
             continue
-        key = (value, value.utcoffset()) if isinstance(value, dt.datetime) else value
+        key = (
+            (value, value.utcoffset(), value.tzinfo is None)
+            if isinstance(value, dt.datetime)
+            else value
+        )
         text = texts.get(key)
         if text is None:
             text = texts[key] = adapter(value)

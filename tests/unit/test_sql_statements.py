@@ -91,12 +91,21 @@ def test_sqlite_rows_carry_the_text_piccolos_adapters_store() -> None:
 
     from server.sql import _sqlite_rows
 
+    class NoOffset(dt.tzinfo):
+        """A zone that gives no offset: equal to the naive time, stored otherwise."""
+
+        def utcoffset(self, when: dt.datetime | None) -> None:
+            return None
+
     dossier = uuid.uuid4()
     aware = dt.datetime(2026, 12, 6, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=7)))
     naive = dt.datetime(2026, 12, 6, 9, 30)
+    zoned = naive.replace(tzinfo=NoOffset())
+    assert zoned == naive
     rows = [
         (dossier, aware, naive, "text", 7, None),
         (dossier, aware.astimezone(dt.UTC), naive, b"\x00", 1.5, dossier),
+        (dossier, aware, zoned, "", True, None),
     ]
     six = Statement("six", "INSERT INTO t VALUES (:a, :b, :c, :d, :e, :f)")
     adapted = _sqlite_rows(
@@ -113,3 +122,10 @@ def test_sqlite_rows_carry_the_text_piccolos_adapters_store() -> None:
     assert adapted[0][0] == ADAPTERS[uuid.UUID](dossier)
     assert adapted[0][1] == adapted[1][1] == "2026-12-06 02:30:00+00:00"
     assert adapted[0][2] == "2026-12-06 09:30:00"
+
+
+def test_sqlite_rows_of_a_statement_without_parameters_run_it_once_each() -> None:
+    from server.sql import _sqlite_rows
+
+    plain = Statement("plain", "INSERT INTO t DEFAULT VALUES")
+    assert _sqlite_rows(plain.render(Dialect.SQLITE), [{}, {}, {}], {}) == [(), (), ()]
