@@ -150,8 +150,8 @@ async def test_a_task_outliving_its_transaction_does_not_write_into_the_next_one
 
 # 4. Sql.execute_many's rows for SQLite (_sqlite_rows) memoised by ==, but two aware
 # datetimes in the same zone that differ only in `fold` (the repeated hour when
-# clocks go back) are == and hash alike while being an hour apart: the second is stored with the first's UTC text. sqlite3
-# adapting each value (before the change) stores each instant.
+# clocks go back) are == and hash alike while being an hour apart: the second was
+# stored with the first's UTC text. sqlite3 adapting each value stores each instant.
 async def test_execute_many_stores_each_instant_of_a_repeated_hour(
     engine: SQLiteEngine,
 ) -> None:
