@@ -9,6 +9,8 @@ import asyncio
 import datetime as dt
 import sqlite3
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -45,6 +47,32 @@ def _notes(path: Path) -> list[str]:
         return [r[0] for r in db.execute("SELECT body FROM note ORDER BY body")]
 
 
+@asynccontextmanager
+async def _writer_held_inside(
+    engine: SQLiteEngine, body: str, then: str | None = None
+) -> AsyncIterator[None]:
+    """A writer inside its write transaction, one row written (`body`), held there
+    while the block runs; then it writes `then` (if given) and commits, and leaving
+    the block waits for it (its error, if any, is the block's)."""
+    inside, go_on = asyncio.Event(), asyncio.Event()
+
+    async def writer() -> None:
+        async with write_transaction(engine):
+            await Sql(engine).execute(INSERT, body=body)
+            inside.set()
+            await go_on.wait()
+            if then is not None:
+                await Sql(engine).execute(INSERT, body=then)
+
+    task = asyncio.create_task(writer())
+    await inside.wait()
+    try:
+        yield
+    finally:
+        go_on.set()
+        await task
+
+
 # 1. Two engine objects for one file (bound_engine beside an app, several apps in one
 # process, a table whose _meta.db was found before binding): their kept connections
 # are keyed by the file's path, so they share one write turn. A write transaction on
@@ -74,41 +102,20 @@ async def test_a_write_transaction_on_a_second_engine_inside_one_fails_not_hangs
 async def test_closing_a_second_engine_does_not_break_a_transaction_in_flight(
     engine: SQLiteEngine,
 ) -> None:
-    inside, go_on = asyncio.Event(), asyncio.Event()
-
-    async def writer() -> None:
-        async with write_transaction(engine):
-            await Sql(engine).execute(INSERT, body="in flight")
-            inside.set()
-            await go_on.wait()
-            await Sql(engine).execute(INSERT, body="second statement")
-
-    task = asyncio.create_task(writer())
-    await inside.wait()
-    # A command or test's own engine for the same file, opened and closed meanwhile.
-    other = SQLiteEngine(path=engine.path, timeout=BUSY)
-    await Sql(other).fetch(NOTES)
-    await close_engine(other)
-    go_on.set()
-    await task  # fails: ValueError('Connection closed') -> a 500, the batch undone
+    # Leaving the block failed: ValueError('Connection closed') -> a 500, the batch undone.
+    async with _writer_held_inside(engine, "in flight", then="second statement"):
+        # A command or test's own engine for the same file, opened and closed meanwhile.
+        other = SQLiteEngine(path=engine.path, timeout=BUSY)
+        await Sql(other).fetch(NOTES)
+        await close_engine(other)
     assert _notes(Path(engine.path)) == ["in flight", "second statement"]
 
 
 async def test_shutdown_waits_for_the_transaction_in_flight(engine: SQLiteEngine) -> None:
-    inside, go_on = asyncio.Event(), asyncio.Event()
-
-    async def writer() -> None:
-        async with write_transaction(engine):
-            await Sql(engine).execute(INSERT, body="in flight")
-            inside.set()
-            await go_on.wait()
-
-    task = asyncio.create_task(writer())
-    await inside.wait()
-    closing = asyncio.create_task(close_engine(engine))
-    await asyncio.sleep(0.05)
-    go_on.set()
-    await task  # its COMMIT runs on a connection closed under it
+    # Leaving the block failed: the writer's COMMIT ran on a connection closed under it.
+    async with _writer_held_inside(engine, "in flight"):
+        closing = asyncio.create_task(close_engine(engine))
+        await asyncio.sleep(0.05)
     await closing
     assert _notes(Path(engine.path)) == ["in flight"]
 
@@ -220,27 +227,13 @@ def test_kept_connections_from_loops_in_two_threads(tmp_path: Path) -> None:
 async def test_a_writer_behind_a_stalled_one_gives_up_after_the_busy_timeout(
     engine: SQLiteEngine,
 ) -> None:
-    inside, release = asyncio.Event(), asyncio.Event()
-
-    async def stalled() -> None:
-        async with write_transaction(engine):
-            await Sql(engine).execute(INSERT, body="stalled")
-            inside.set()
-            await release.wait()
-
-    holder = asyncio.create_task(stalled())
-    await inside.wait()
-
     async def behind() -> None:
         async with write_transaction(engine):
             await Sql(engine).execute(INSERT, body="behind")
 
-    try:
+    async with _writer_held_inside(engine, "stalled"):
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             await asyncio.wait_for(behind(), BUSY * 10)
-    finally:
-        release.set()
-        await holder
 
 
 # 7. Statements outside a transaction all take turns on one connection (one thread)
