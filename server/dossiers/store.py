@@ -19,7 +19,6 @@ from server.catalog.tables import Procedure as ProcedureRow
 from server.clock import utcnow, vn_today
 from server.communes.seed import DATASET as COMMUNES_DATASET
 from server.communes.tables import Commune, Province
-from server.dossiers.field_devices import field_devices_from_stored, stored_field_devices
 from server.dossiers.minting import mint_codes
 from server.dossiers.notifications import enqueue_submitted
 from server.dossiers.tables import (
@@ -44,7 +43,6 @@ def _decode(text: str | None) -> Any:
 
 
 def record_from_row(row: dict) -> DossierRecord:
-    field_versions = _decode(row["field_versions"]) or {}
     return DossierRecord(
         id=row["id"],
         owner_id=row["owner_id"],
@@ -54,9 +52,9 @@ def record_from_row(row: dict) -> DossierRecord:
         state=row["state"],
         version=row["version"],
         fields=_decode(row["fields"]) or {},
-        field_versions=field_versions,
+        field_versions=_decode(row["field_versions"]) or {},
         commune_code=row["commune_code"],
-        field_devices=field_devices_from_stored(row["field_devices"], field_versions),
+        field_devices=_decode(row["field_devices"]) or {},
         code=row["code"],
         submitted_at=row["submitted_at"],
         due_date=row["due_date"],
@@ -88,7 +86,7 @@ def row_values(record: DossierRecord) -> dict[str, Any]:
         "code": record.code,
         "fields": _json(record.fields).decode(),
         "field_versions": _json(record.field_versions).decode(),
-        "field_devices": stored_field_devices(record.field_devices, record.field_versions),
+        "field_devices": _json(record.field_devices).decode(),
         "submitted_at": record.submitted_at,
         "due_date": record.due_date,
         "appointment_date": record.appointment_date,
