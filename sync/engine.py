@@ -112,23 +112,6 @@ def decode_payload(mutation: Mutation) -> Any:
     return msgspec.convert(mutation.payload, payload_type)
 
 
-class Decoded(msgspec.Struct, frozen=True):
-    """A mutation's payload decoded before its turn, as `decode_payload` gives it: it
-    depends on nothing stored, so a server can decode a batch before it takes the
-    write lock. The typed payload, or the fault that rejects the mutation when it is
-    applied."""
-
-    payload: Any = None
-    fault: Rejected | msgspec.ValidationError | None = None
-
-
-def decode_ahead(mutation: Mutation) -> Decoded:
-    try:
-        return Decoded(payload=decode_payload(mutation))
-    except (Rejected, msgspec.ValidationError) as fault:
-        return Decoded(fault=fault)
-
-
 def usable_id(dossier_id: uuid.UUID) -> bool:
     """Whether a device could have minted this id: not the nil or max UUID, and of
     the RFC 9562 variant (UUIDv7 and v4 alike)."""
@@ -324,15 +307,10 @@ class MutationApplier:
             "delete_draft": self._changing(self._delete_draft),
         }
 
-    async def apply(self, mutation: Mutation, decoded: Decoded | None = None) -> Outcome:
-        """`decoded`: the payload as `decode_ahead(mutation)` gave it, if it ran."""
+    async def apply(self, mutation: Mutation) -> Outcome:
         self._current = None
         try:
-            if decoded is None:
-                decoded = decode_ahead(mutation)
-            if decoded.fault is not None:
-                raise decoded.fault
-            payload = decoded.payload
+            payload = decode_payload(mutation)
             record, (status, conflicts) = await self.handlers[mutation.kind](mutation, payload)
         except Rejected as rejected:
             return self._rejected(mutation, rejected.reasons)

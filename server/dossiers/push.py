@@ -31,7 +31,7 @@ from server.sql import (
     dialect_of,
     transient_errors,
 )
-from sync.engine import MutationApplier, decode_ahead
+from sync.engine import MutationApplier
 from sync.messages import Mutation, Outcome, PushEnvelope, PushResponse
 from sync.seals import dossier_seal
 from sync.storable import unstorable
@@ -173,9 +173,6 @@ async def _apply_batch(
         device_id=envelope.device_id,
     )
     applier = MutationApplier(store, actor, now, vn_date(now), day_of=vn_date)
-    # Payloads depend on nothing stored: decoded before the write lock, while another
-    # batch may hold it (on SQLite its statements run without the interpreter's lock).
-    decoded = [decode_ahead(m) for m in envelope.mutations]
     async with write_transaction(engine):
         # The device's row, created if new and locked until the batch commits (on
         # PostgreSQL the upsert holds the row lock; SQLite's IMMEDIATE transaction
@@ -229,7 +226,7 @@ async def _apply_batch(
                 break
             first = applied_ids.get(mutation.id)
             if first is None:
-                outcome = await sealer.seal(await applier.apply(mutation, decoded[index]))
+                outcome = await sealer.seal(await applier.apply(mutation))
                 applied_ids[mutation.id] = outcome
                 tally.add(outcome.status)
                 if outcome.status in ("applied", "merged"):
