@@ -15,18 +15,26 @@ Beside the peer, the floor: the bare stack (bench/bare_stack.py: uvicorn, msgspe
 and one asyncpg transaction per batch that COPYs the mutations into PostgreSQL, with
 none of motcua's work) given the same envelopes from the same clients.
 
-Printed: documents per second for each, and motcua's rate divided by the peer's and
-by the floor's (issue #21: SQLite ≥ 1× the peer on LevelDB, PostgreSQL ≥ 0.5× the floor)."""
+Every server runs once in each of three rounds, every other round in the reverse order.
+Printed: documents per second for each (its median round, and every round's), and
+motcua's rate divided by the peer's and by the floor's, as the median of the ratios
+taken within each round (issue #21: SQLite ≥ 1× the peer on LevelDB, PostgreSQL ≥
+0.5× the floor)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import math
 import shutil
 import signal
+import statistics
 import subprocess
 import time
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -51,6 +59,9 @@ from harness.sync_client import uuid7
 
 NODE_MODULES = BENCH / "node_modules"
 DEADLINE = 60  # seconds for one timed phase; a slower run stops there and reports its rate
+# Every server runs once a round; the ratios are the median of the rounds' own.
+ROUNDS = 3
+BACK_TO_BACK = ("pouch_leveldb", "sqlite_1", "floor", "postgres_1", "postgres_2", "pouch_memory")
 POUCHDB_BIN = NODE_MODULES / "pouchdb-server" / "bin" / "pouchdb-server"
 
 
@@ -267,123 +278,193 @@ async def _warm(phone, i: int) -> None:
     await push_once(phone, [phone.mutation("create_draft", uuid7(), create_draft_payload(i))])
 
 
+@dataclass
+class Contender:
+    """One server of the comparison, run once per round."""
+
+    key: str
+    start: Callable[[], Awaitable[dict]]
+    # A peer or the floor failing is noted; motcua failing stops the suite.
+    may_fail: bool = False
+    runs: list[dict] = field(default_factory=list)
+
+    def rate(self, round_: int) -> float | None:
+        found = next((r for r in self.runs if r["round"] == round_), None)
+        return found["stats"].rate if found else None
+
+    def median_run(self) -> dict:
+        ranked = sorted(self.runs, key=lambda r: r["stats"].rate)
+        return ranked[(len(ranked) - 1) // 2]
+
+
+nan = math.nan
+
+
+def paired_median(ours: Contender, other: Contender, rounds: int) -> float | None:
+    """The median over the rounds of ours ÷ other, each ratio from one round: the
+    machine drifts over minutes, and a pair run back to back shares its state."""
+    ratios = [
+        a / b
+        for k in range(rounds)
+        if (a := ours.rate(k)) is not None and (b := other.rate(k)) is not None
+    ]
+    return statistics.median(ratios) if ratios else None
+
+
 async def run(
-    quick: bool = False, documents: int = 10_000, clients: int = 8, batch: int = 100
+    quick: bool = False,
+    documents: int = 10_000,
+    clients: int = 8,
+    batch: int = 100,
+    rounds: int = ROUNDS,
 ) -> Report:
     if quick:
-        documents = 800
+        documents, rounds = 800, 1
     report = Report("pouchdb_compare", "motcua vs pouchdb-server (same drafts, same clients)")
+    contenders: list[Contender] = []
+    why = install_pouchdb()
+    if why:
+        report.note(f"pouchdb-server could not be installed, so only motcua ran: {why}")
+    else:
+        for in_memory in (False, True):
+            contenders.append(
+                Contender(
+                    "pouch_memory" if in_memory else "pouch_leveldb",
+                    functools.partial(run_pouch, in_memory, documents, clients, batch),
+                    may_fail=True,
+                )
+            )
+    engines = available_engines()
+    if "postgres" in engines:
+        contenders.append(
+            Contender("floor", functools.partial(run_floor, documents, clients, batch), True)
+        )
+    # One process each is the like-for-like row (pouchdb-server runs its JavaScript on
+    # one core); two PostgreSQL processes show what the same 2 cores give motcua.
+    configs = [(e, 1) for e in engines] + ([("postgres", 2)] if "postgres" in engines else [])
+    for engine, processes in configs:
+        contenders.append(
+            Contender(
+                f"{engine}_{processes}",
+                functools.partial(run_motcua, engine, documents, clients, batch, processes),
+            )
+        )
+    # The pairs of the two targets back to back: the peer on disk and SQLite, the floor
+    # and one PostgreSQL process.
+    contenders.sort(key=lambda c: BACK_TO_BACK.index(c.key))
+    for k in range(rounds):
+        # Every other round in the reverse order, so that a drift of the machine over a
+        # round does not always fall on the same side of a pair.
+        for contender in contenders if k % 2 == 0 else contenders[::-1]:
+            print(f"  pouchdb_compare: round {k + 1}/{rounds}, {contender.key} …", flush=True)
+            try:
+                result = await contender.start()
+            except Exception as exc:
+                if not contender.may_fail:
+                    raise
+                report.note(f"{contender.key} failed in round {k + 1}: {exc}")
+                continue
+            contender.runs.append({**result, "round": k})
+    ran = [c for c in contenders if c.runs]
+    others = [c for c in ran if c.may_fail]
+    ours = [c for c in ran if not c.may_fail]
     table = report.table(
-        f"{documents:,} birth drafts, {clients} concurrent clients, batches of {batch}",
+        f"{documents:,} birth drafts, {clients} concurrent clients, batches of {batch}; "
+        f"{rounds} alternating round(s), the median round shown",
         [
             "server",
             "documents/s",
-            "seconds",
+            "each round",
             "batch p50 ms",
             "batch p95 ms",
             "peak RSS MiB",
             "check",
         ],
     )
-    peers: list[dict] = []
-    why = install_pouchdb()
-    if why:
-        report.note(f"pouchdb-server could not be installed, so only motcua ran: {why}")
-    else:
-        for in_memory in (False, True):
-            print(
-                f"  pouchdb_compare: pouchdb-server {'in memory' if in_memory else 'LevelDB'} …",
-                flush=True,
-            )
-            try:
-                peers.append(await run_pouch(in_memory, documents, clients, batch))
-            except Exception as exc:  # the peer failing must not stop the suite
-                report.note(
-                    f"pouchdb-server ({'memory' if in_memory else 'LevelDB'}) failed: {exc}"
-                )
-    ours: list[dict] = []
-    engines = available_engines()
-    floor: dict | None = None
-    if "postgres" in engines:
-        print("  pouchdb_compare: the bare stack (floor) …", flush=True)
-        try:
-            floor = await run_floor(documents, clients, batch)
-        except Exception as exc:  # the floor failing must not stop the suite
-            report.note(f"the bare stack (floor) failed: {exc}")
-    # One process each is the like-for-like row (pouchdb-server runs its JavaScript on
-    # one core); two PostgreSQL processes show what the same 2 cores give motcua.
-    configs = [(e, 1) for e in engines] + ([("postgres", 2)] if "postgres" in engines else [])
-    for engine, processes in configs:
-        print(f"  pouchdb_compare: motcua {engine} ×{processes} …", flush=True)
-        ours.append(await run_motcua(engine, documents, clients, batch, processes))
-    others = peers + ([floor] if floor else [])
-    for r in others + ours:
-        s = r["stats"]
+    for c in others + ours:
+        median = c.median_run()
+        s = median["stats"]
         table.add(
-            r["label"],
+            median["label"],
             s.rate,
-            s.seconds,
+            " / ".join(f"{r['stats'].rate:,.0f}" for r in c.runs),
             ms(percentile(s.latencies, 50)),
             ms(percentile(s.latencies, 95)),
-            r["peak_mb"],
-            r["check"],
+            max(r["peak_mb"] for r in c.runs),
+            "; ".join(dict.fromkeys(r["check"] for r in c.runs)),
         )
-        if s.problems:
-            report.note(f"{r['label']}: problems: {summarize_problems(s)}")
+        for r in c.runs:
+            if r["stats"].problems:
+                report.note(f"{r['label']}: problems: {summarize_problems(r['stats'])}")
+    by_key = {c.key: c for c in ran}
     if others:
         ratios = report.table(
-            "ratio: motcua documents/s ÷ the other's documents/s, same run",
-            ["motcua"] + [p["label"] for p in others],
+            "ratio: motcua documents/s ÷ the other's documents/s, median of the rounds' ratios",
+            ["motcua"] + [c.median_run()["label"] for c in others],
         )
-        for r in ours:
-            ratios.add(r["label"], *[r["stats"].rate / p["stats"].rate for p in others])
+        for c in ours:
+            found = [paired_median(c, o, rounds) for o in others]
+            ratios.add(c.median_run()["label"], *[nan if r is None else r for r in found])
     parts: list[str] = []
-    sqlite = next((r for r in ours if r["engine"] == "sqlite"), None)
-    postgres = next((r for r in ours if r["engine"] == "postgres" and r["processes"] == 1), None)
-    if peers and sqlite is not None:
+    sqlite, postgres = by_key.get("sqlite_1"), by_key.get("postgres_1")
+    pair, disk, floor = by_key.get("postgres_2"), by_key.get("pouch_leveldb"), by_key.get("floor")
+
+    def rate(c: Contender) -> str:
+        return f"{c.median_run()['stats'].rate:,.0f} docs/s"
+
+    if disk is not None and sqlite is not None:
         # Target 1 of issue #21: the embedded default against the peer on disk.
-        disk = peers[0]
-        ratio = sqlite["stats"].rate / disk["stats"].rate
-        report.figures["ratio"] = ratio
-        parts.append(
-            f"motcua SQLite {sqlite['stats'].rate:,.0f} docs/s vs {disk['label']} "
-            f"{disk['stats'].rate:,.0f} docs/s: ratio {ratio:.2f} "
-            f"(target ≥ 1: {'reached' if ratio >= 1 else 'not reached'})"
-        )
-        if postgres is not None:
-            report.figures["ratio_postgres"] = postgres["stats"].rate / disk["stats"].rate
-            parts.append(f"PostgreSQL ÷ peer {report.figures['ratio_postgres']:.2f}")
-        pair = next((r for r in ours if r["processes"] == 2), None)
-        if pair is not None:
-            report.figures["ratio_2_processes"] = pair["stats"].rate / disk["stats"].rate
-            parts.append(f"{pair['label']} ÷ peer {report.figures['ratio_2_processes']:.2f}")
-    elif not peers:
+        ratio = paired_median(sqlite, disk, rounds)
+        if ratio is not None:
+            report.figures["ratio"] = ratio
+            parts.append(
+                f"motcua SQLite {rate(sqlite)} vs {disk.median_run()['label']} {rate(disk)}: "
+                f"ratio {ratio:.2f} (target ≥ 1: {'reached' if ratio >= 1 else 'not reached'})"
+            )
+        for key, c in (("ratio_postgres", postgres), ("ratio_2_processes", pair)):
+            value = paired_median(c, disk, rounds) if c is not None else None
+            if c is not None and value is not None:
+                report.figures[key] = value
+                parts.append(f"{c.median_run()['label']} ÷ peer {value:.2f}")
+    elif disk is None:
         parts.append("pouchdb-server not run")
     if floor is not None and postgres is not None:
         # Target 2 of issue #21: motcua on PostgreSQL against what its stack carries bare.
-        ratio = postgres["stats"].rate / floor["stats"].rate
-        report.figures["floor_docs_s"] = floor["stats"].rate
-        report.figures["ratio_floor"] = ratio
-        parts.append(
-            f"PostgreSQL {postgres['stats'].rate:,.0f} docs/s ÷ bare stack "
-            f"{floor['stats'].rate:,.0f} docs/s = {ratio:.2f} "
-            f"(target ≥ 0.5: {'reached' if ratio >= 0.5 else 'not reached'})"
-        )
-    if sqlite is not None and floor is not None:
-        report.figures["ratio_floor_sqlite"] = sqlite["stats"].rate / floor["stats"].rate
+        ratio = paired_median(postgres, floor, rounds)
+        if ratio is not None:
+            report.figures["floor_docs_s"] = floor.median_run()["stats"].rate
+            report.figures["ratio_floor"] = ratio
+            parts.append(
+                f"PostgreSQL {rate(postgres)} ÷ bare stack {rate(floor)} = {ratio:.2f} "
+                f"(target ≥ 0.5: {'reached' if ratio >= 0.5 else 'not reached'})"
+            )
+        if pair is not None and (two := paired_median(pair, floor, rounds)) is not None:
+            report.figures["ratio_floor_2_processes"] = two
+    on_sqlite = paired_median(sqlite, floor, rounds) if sqlite and floor else None
+    if on_sqlite is not None:
+        report.figures["ratio_floor_sqlite"] = on_sqlite
     report.summary = "; ".join(parts) or ", ".join(
-        f"{r['label']} {r['stats'].rate:,.0f} docs/s" for r in ours
+        f"{c.median_run()['label']} {rate(c)}" for c in ours
     )
     report.plot(
-        "Documents per second, same drafts and clients",
+        "Documents per second, same drafts and clients (the median round)",
         "server",
         "documents/s",
         {
             "documents/s": [
-                (r["label"].replace("motcua ", "motcua\n"), r["stats"].rate) for r in others + ours
+                (
+                    c.median_run()["label"].replace("motcua ", "motcua\n"),
+                    c.median_run()["stats"].rate,
+                )
+                for c in others + ours
             ]
         },
         kind="bar",
+    )
+    report.note(
+        "Each round runs every server once, every other round in the reverse order; a ratio is "
+        "the median of the rounds' ratios, each taken within one round (the machine's speed drifts "
+        "over minutes, and two runs back to back share it)."
     )
     report.note(
         "pouchdb-server stores the JSON as given; motcua validates every field against the khai-sinh "
