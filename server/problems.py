@@ -86,6 +86,10 @@ TITLES: dict[str, tuple[str, str]] = {
         "Cơ sở dữ liệu tạm thời không truy cập được, vui lòng thử lại sau",
         "The database is unavailable for a moment, try again later",
     ),
+    "database_busy": (
+        "Máy chủ đang bận, vui lòng gửi lại sau ít phút",
+        "The server is busy for a moment, send again shortly",
+    ),
     "not_signed_in": ("Bạn chưa đăng nhập", "You are not signed in"),
     "forbidden": ("Bạn không có quyền làm việc này", "You are not allowed to do this"),
     "metrics_not_allowed": (
@@ -364,6 +368,14 @@ def _handle_unexpected(request: Request, exc: Exception) -> Response[Problem]:
             exc,
         )
         return problem_response(request, 503, "database_unavailable", headers=retry)
+    if outages.transactions_crossed(exc):
+        log.warning(
+            "transactions crossed on %s %s past its retries: %s",
+            request.method,
+            request.url.path,
+            type(exc).__name__,
+        )
+        return problem_response(request, 503, "database_busy", headers=retry)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(request, 500, "server_error")
 

@@ -17,7 +17,14 @@ import msgspec
 from server.attachments.blobs import sent_sizes
 from server.attachments.links import before_dossier_write, hashes_in, unsent_or_too_large
 from server.clock import utcnow
-from server.dossiers.store import feed_rows, record_from_row, row_values, write_feed_rows
+from server.dossiers.notifications import Confirmation, enqueue_confirmations
+from server.dossiers.store import (
+    PiccoloStore,
+    feed_rows,
+    record_from_row,
+    row_values,
+    write_feed_rows,
+)
 from server.sql import (
     CURRENT_PROCEDURE_VERSION,
     INSERT_APPLIED_MUTATION,
@@ -32,7 +39,7 @@ from server.sql import (
     Sql,
 )
 from sync.forms import Context
-from sync.store import Actor, ConflictRecord, DossierRecord, Procedure, Store
+from sync.store import Actor, ConflictRecord, DossierRecord, Procedure
 
 _json = msgspec.json.encode
 
@@ -47,7 +54,7 @@ class BatchStore:
     """A `Store` (sync/store.py) for one batch, in the caller's transaction."""
 
     def __init__(
-        self, store: Store, sql: Sql, procedures: dict[tuple[str, int], Procedure]
+        self, store: PiccoloStore, sql: Sql, procedures: dict[tuple[str, int], Procedure]
     ) -> None:
         self._store = store
         self._sql = sql
@@ -70,6 +77,7 @@ class BatchStore:
         self._sent: dict[str, int] = {}
         # Whether the batch queued a message (a submission's confirmation) to send.
         self.queued_messages = False
+        self._confirmations: list[Confirmation] = []
 
     # -- before the batch -----------------------------------------------------
 
@@ -178,6 +186,18 @@ class BatchStore:
         applied: list[dict[str, Any]] | None = None,
         device_seq: tuple[uuid.UUID, int] | None = None,
     ) -> None:
+        """At the batch's end: its submissions' confirmations into the outbox, once its
+        codes are minted (server/dossiers/notifications.py enqueue_confirmations says
+        why then), and what it collected written (`_write`)."""
+        confirmations, self._confirmations = self._confirmations, []
+        await enqueue_confirmations(confirmations)
+        await self._write(applied, device_seq)
+
+    async def _write(
+        self,
+        applied: list[dict[str, Any]] | None = None,
+        device_seq: tuple[uuid.UUID, int] | None = None,
+    ) -> None:
         """Write what the batch collected so far, in the caller's transaction, with
         the batch's `applied` mutations (INSERT_APPLIED_MUTATION's rows) and the
         device's new last seq when given (at the end of the batch).
@@ -249,11 +269,11 @@ class BatchStore:
         return unsent_or_too_large(wanted, self._sent)
 
     async def code_holder(self, code: str) -> uuid.UUID | None:
-        await self.flush()  # a dossier of this batch may hold it
+        await self._write()  # a dossier of this batch may hold it
         return await self._store.code_holder(code)
 
     async def find_duplicate(self, dup_key: str, exclude: uuid.UUID) -> uuid.UUID | None:
-        await self.flush()  # another dossier of this batch may be the match
+        await self._write()  # another dossier of this batch may be the match
         return await self._store.find_duplicate(dup_key, exclude)
 
     # -- the wrapped store's, as they are --------------------------------------
@@ -297,5 +317,6 @@ class BatchStore:
         return await self._store.bind_reserved_code(code, device_id, dossier_id)
 
     async def submitted(self, record: DossierRecord, by: Actor) -> None:
-        await self._store.submitted(record, by)
+        # Counted and queued by `flush`, at the batch's end.
+        self._confirmations += await self._store.confirmations(record, by)
         self.queued_messages = True

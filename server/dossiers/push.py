@@ -5,6 +5,7 @@ its recorded outcome commit together."""
 from __future__ import annotations
 
 import asyncio
+import random
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -19,7 +20,12 @@ from server.dossiers.batch_store import BatchStore
 from server.dossiers.store import PiccoloStore, StoreCaches
 from server.identity.principal import Principal
 from server.notify.worker import notify_now
-from server.observability.metrics import MUTATIONS_APPLIED, PUSH_BATCHES_REFUSED, PUSH_MUTATIONS
+from server.observability.metrics import (
+    MUTATIONS_APPLIED,
+    PUSH_BATCHES_REFUSED,
+    PUSH_BATCHES_RETRIED,
+    PUSH_MUTATIONS,
+)
 from server.problems import FieldError, ProblemError
 from server.recovery.detection import DeviceClaims, lock_device
 from server.settings import Settings
@@ -321,10 +327,13 @@ async def retrying(
 ) -> T:
     """`work()`, run again when it fails with one of `retry_on`: two batches crossed
     on the same rows and the database undid one, which may pass when run again.
-    Any other error, or the last attempt's, is raised."""
+    Any other error, or the last attempt's, is raised (the last one answered 503 with
+    Retry-After: server/outages.py transactions_crossed)."""
     for attempt in range(1, attempts):
         try:
             return await work()
-        except retry_on:
-            await asyncio.sleep(pause * attempt)
+        except retry_on as crossed:
+            PUSH_BATCHES_RETRIED.labels(type(crossed).__name__).inc()
+            # Jittered, so that two batches that crossed do not meet again in step.
+            await asyncio.sleep(pause * attempt * random.uniform(0.5, 1.5))
     return await work()

@@ -20,7 +20,11 @@ from server.clock import utcnow, vn_today
 from server.communes.seed import DATASET as COMMUNES_DATASET
 from server.communes.tables import Commune, Province
 from server.dossiers.minting import mint_codes
-from server.dossiers.notifications import enqueue_submitted
+from server.dossiers.notifications import (
+    Confirmation,
+    enqueue_confirmations,
+    submitted_confirmations,
+)
 from server.dossiers.tables import (
     CodeReservation,
     Dossier,
@@ -302,7 +306,10 @@ class PiccoloStore:
         await publish_change(self.engine, record)
 
     async def submitted(self, record: DossierRecord, by: Actor) -> None:
-        await enqueue_submitted(record, self.base_url, Role(by.role))
+        await enqueue_confirmations(await self.confirmations(record, by))
+
+    async def confirmations(self, record: DossierRecord, by: Actor) -> list[Confirmation]:
+        return await submitted_confirmations(record, self.base_url, Role(by.role))
 
 
 async def publish_change(engine: Engine, record: DossierRecord) -> None:

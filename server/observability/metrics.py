@@ -40,6 +40,13 @@ PUSH_BATCHES_REFUSED = Counter(
     "Push batches refused whole, by reason (seq_reused, recover_first, device_mismatch)",
     ["reason"],
 )
+PUSH_BATCHES_RETRIED = Counter(
+    "motcua_push_batches_retried",
+    "Push and put-back batches run again after they crossed another transaction and "
+    "the database undid them, by the driver's error (DeadlockDetectedError, "
+    "SerializationError, UniqueViolationError)",
+    ["error"],
+)
 MUTATIONS_APPLIED = Counter(
     "motcua_mutations_applied",
     "Mutations that changed a dossier (outcome applied or merged), by kind",

@@ -3,6 +3,7 @@ on errors raised by the real libraries."""
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import os
 import sqlite3
@@ -12,7 +13,13 @@ import asyncpg
 import pytest
 
 from harness.server_process import free_port
-from server.outages import database_unavailable, storage_full, unstorable_input
+from server.outages import (
+    database_unavailable,
+    storage_full,
+    transactions_crossed,
+    unstorable_input,
+)
+from tests.support.databases import pg_url
 
 
 def test_disk_full_and_file_size_limit_are_storage_full() -> None:
@@ -133,3 +140,31 @@ def test_a_full_postgresql_disk_is_storage_full() -> None:
     assert type(error).__name__ == "DiskFullError"
     assert storage_full(error)
     assert not database_unavailable(error)
+
+
+async def test_a_real_deadlock_is_transactions_crossed_not_a_bug(postgres_database: str) -> None:
+    # Two transactions take two rows in opposite orders; PostgreSQL undoes one.
+    url = pg_url(postgres_database)
+    first, second = await asyncpg.connect(url), await asyncpg.connect(url)
+    try:
+        await first.execute(
+            "CREATE TABLE crossed (id int PRIMARY KEY); INSERT INTO crossed VALUES (1), (2)"
+        )
+        for c in (first, second):
+            await c.execute("SET deadlock_timeout = '50ms'; BEGIN")
+        await first.execute("UPDATE crossed SET id = id WHERE id = 1")
+        await second.execute("UPDATE crossed SET id = id WHERE id = 2")
+        results = await asyncio.gather(
+            first.execute("UPDATE crossed SET id = id WHERE id = 2"),
+            second.execute("UPDATE crossed SET id = id WHERE id = 1"),
+            return_exceptions=True,
+        )
+        [undone] = [r for r in results if isinstance(r, BaseException)]
+        assert isinstance(undone, asyncpg.exceptions.DeadlockDetectedError)
+        assert transactions_crossed(undone)
+        assert not database_unavailable(undone) and unstorable_input(undone) is None
+    finally:
+        await first.close()
+        await second.close()
+    assert not transactions_crossed(asyncpg.exceptions.UniqueViolationError("duplicate key"))
+    assert not transactions_crossed(ValueError("deadlock"))
