@@ -369,11 +369,15 @@ def _handle_unexpected(request: Request, exc: Exception) -> Response[Problem]:
         )
         return problem_response(request, 503, "database_unavailable", headers=retry)
     if outages.transactions_crossed(exc):
+        # The database's detail names the sessions and the rows: what an operator
+        # needs to find two writes taking rows in opposite orders.
         log.warning(
-            "transactions crossed on %s %s past its retries: %s",
+            "transactions crossed on %s %s: %s: %s %s",
             request.method,
             request.url.path,
             type(exc).__name__,
+            exc,
+            getattr(exc, "detail", "") or "",
         )
         return problem_response(request, 503, "database_busy", headers=retry)
     log.exception("unhandled error on %s %s", request.method, request.url.path)

@@ -110,6 +110,11 @@ class BatchStore:
 
     # -- dossiers: read once, written at flush ---------------------------------
 
+    def loaded_commune(self, dossier_id: uuid.UUID) -> str | None:
+        """The commune of a dossier the batch has loaded, as stored."""
+        record = self._records.get(dossier_id)
+        return record.commune_code if record is not None and record.commune_code else None
+
     async def load_for_update(self, dossier_id: uuid.UUID) -> DossierRecord | None:
         if dossier_id in self._records:
             return self._records[dossier_id]

@@ -16,7 +16,8 @@ async def code_key(sql: Sql) -> bytes:
 
 async def allocate_counters(sql: Sql, commune_code: str, year: int, count: int) -> int:
     """The first of `count` consecutive counters for the commune and year.
-    One atomic upsert: concurrent processes never get the same counter."""
+    One atomic upsert: concurrent processes never get the same counter. With `count`
+    0 it takes the counter's row until the transaction ends and uses no counter."""
     after = await sql.fetch_value(
         ALLOCATE_CODE_COUNTERS, commune_code=commune_code, year=year, after=1 + count, count=count
     )

@@ -17,6 +17,7 @@ from server.attachments.links import hashes_in
 from server.clock import utcnow, vn_date
 from server.database import write_transaction
 from server.dossiers.batch_store import BatchStore
+from server.dossiers.minting import allocate_counters
 from server.dossiers.store import PiccoloStore, StoreCaches
 from server.identity.principal import Principal
 from server.notify.worker import notify_now
@@ -124,6 +125,25 @@ async def _look(
     )
 
 
+async def _take_code_counters(
+    sql: Sql, store: BatchStore, fresh: list[Mutation], year: int
+) -> None:
+    """The code counters of the communes the batch's submissions mint in, taken in one
+    order before any is minted. Minting takes each where its submit comes and holds it
+    until the commit, so two batches submitting in two communes in opposite orders
+    would cross (a deadlock). The commune is the stored dossier's: one the batch drafts
+    or moves first has its counter taken when it is minted, as before."""
+    communes = {
+        commune
+        for m in fresh
+        if m.kind == "submit"
+        and not m.payload.get("reserved_code")
+        and (commune := store.loaded_commune(m.dossier_id)) is not None
+    }
+    for commune in sorted(communes):
+        await allocate_counters(sql, commune, year, 0)
+
+
 def _procedure_named(mutation: Mutation) -> str | None:
     """The procedure a new draft names, if it could be one (a payload with text no
     column holds is the mutation's own fault, told when it is applied)."""
@@ -201,6 +221,8 @@ async def _apply_batch(
             fresh,
         )
         await store.prefetch_sent(principal.account_id, _named_files(fresh))
+        if sql.dialect is Dialect.POSTGRES:
+            await _take_code_counters(sql, store, fresh, vn_date(now).year)
         outcomes: list[Outcome] = []
         applied: list[dict[str, Any]] = []
         expected = None

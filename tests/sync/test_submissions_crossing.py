@@ -1,9 +1,11 @@
-"""Two batches submitting at once, on PostgreSQL, whose dossiers name one contact (the
-chaos benchmark's 500s): one batch minted a code in commune X, counted the contact's
-confirmation, then waited for commune Y's code counter; the other held Y's counter and
-waited for the contact's count. A deadlock, run again up to four times, and a 500 once
-those ran out. Confirmations are now counted at the batch's end, after its last code,
-in one order, so such batches wait for each other and never cross."""
+"""Two batches submitting at once, on PostgreSQL (the chaos benchmark's 500s). One
+minted a code in commune X, counted its contact's confirmation, then waited for
+commune Y's code counter; the other held Y's counter and waited for the same contact's
+count. Or: two batches submitting in X and Y in opposite orders. Each a deadlock, run
+again up to four times, and a 500 once those ran out. Confirmations are now counted at
+a batch's end, after its last code, in one order, and a batch takes the counters of
+its submissions' communes in one order before it mints; such batches wait for each
+other instead of crossing."""
 
 from __future__ import annotations
 
@@ -16,11 +18,13 @@ from prometheus_client import REGISTRY
 
 from harness.sync_client import SyncDevice, uuid7
 from server.clock import vn_today
+from server.notify.tables import OutboxMessage
 from server.settings import Settings
 from tests.sync.conftest import device_for, make_account
 from tests.sync.test_push_pull import birth_draft
 
 ELSEWHERE = {"agency.commune": "00004", "agency.province": "01"}  # the draft's own is 00070
+OTHER_CONTACT = {"contact.email": "khac@example.vn", "contact.phone": "0987000111"}
 
 
 def _retried() -> float:
@@ -57,21 +61,22 @@ async def _drafted(device: SyncDevice, *answers: dict) -> list:
     return ids
 
 
-async def test_batches_submitting_in_two_communes_to_one_contact_do_not_cross(
-    app, settings: Settings, engine_kind: str
+async def _crossing(
+    app, settings: Settings, first_drafts: list[dict], second_drafts: list[dict]
 ) -> None:
-    if engine_kind != "postgres":
-        pytest.skip("SQLite's write transactions queue whole: nothing can cross")
+    """`second` submits all its drafts, then `first` all its, while commune 00070's
+    code counter is held, so that both come to wait for it, `second` ahead; then it is
+    let go. Both batches must go through once, each submission with its code and its
+    confirmations."""
     first = await device_for(app, await make_account("citizen"))
     second = await device_for(app, await make_account("citizen"))
     holder = await asyncpg.connect(settings.database_url)
     async with aclosing(first.http), aclosing(second.http):
-        elsewhere, here = await _drafted(first, ELSEWHERE, {})
-        [also_here] = await _drafted(second, {})
+        firsts = await _drafted(first, *first_drafts)
+        seconds = await _drafted(second, *second_drafts)
         retried = _retried()
-        # Commune 00070's code counter held, so that both batches come to wait for it,
-        # in the order they came (a row that exists: waiters for a row being inserted
-        # all wake at once and race).
+        # Held in a row that exists: waiters for a row being inserted all wake at once
+        # and race, where those for an existing row queue in the order they came.
         year = vn_today().year
         await holder.execute(
             "INSERT INTO code_counter (commune_code, year, next_value) VALUES ('00070', $1, 0) "
@@ -84,12 +89,12 @@ async def test_batches_submitting_in_two_communes_to_one_contact_do_not_cross(
             "SELECT 1 FROM code_counter WHERE commune_code = '00070' AND year = $1 FOR UPDATE",
             year,
         )
-        second.queue("submit", also_here, {}, 2)
+        for dossier in seconds:
+            second.queue("submit", dossier, {}, 2)
         second_push = asyncio.create_task(second.push())
         await _until_queued(holder, 1)
-        # This one mints in 00004 first, then waits for 00070 behind the other.
-        first.queue("submit", elsewhere, {}, 2)
-        first.queue("submit", here, {}, 2)
+        for dossier in firsts:
+            first.queue("submit", dossier, {}, 2)
         first_push = asyncio.create_task(first.push())
         await _until_queued(holder, 2)
         await held.commit()
@@ -97,6 +102,32 @@ async def test_batches_submitting_in_two_communes_to_one_contact_do_not_cross(
     await holder.close()
     assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
     outcomes = [o for a in answers for o in a.json()["outcomes"]]
-    assert [o["status"] for o in outcomes] == ["applied"] * 3
+    assert [o["status"] for o in outcomes] == ["applied"] * len(outcomes)
     assert all(o["code"] for o in outcomes)
     assert _retried() == retried  # neither batch was undone and run again
+    for dossier in firsts + seconds:  # an email and an SMS each
+        key = f"%dossier_submitted:{dossier}%"
+        assert await OutboxMessage.count().where(OutboxMessage.message_key.like(key)) == 2
+
+
+async def test_batches_submitting_in_two_communes_to_one_contact_do_not_cross(
+    app, settings: Settings, engine_kind: str
+) -> None:
+    # `first` mints in 00004 and counts the contact, then waits for 00070.
+    if engine_kind != "postgres":
+        pytest.skip("SQLite's write transactions queue whole: nothing can cross")
+    await _crossing(app, settings, [ELSEWHERE, {}], [{}])
+
+
+async def test_batches_submitting_in_two_communes_in_opposite_orders_do_not_cross(
+    app, settings: Settings, engine_kind: str
+) -> None:
+    # Different contacts: only the code counters are shared.
+    if engine_kind != "postgres":
+        pytest.skip("SQLite's write transactions queue whole: nothing can cross")
+    await _crossing(
+        app,
+        settings,
+        [ELSEWHERE, {}],
+        [{**OTHER_CONTACT}, {**ELSEWHERE, **OTHER_CONTACT}],
+    )
