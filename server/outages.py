@@ -1,16 +1,18 @@
 """Which unexpected errors are passing outages rather than bugs: the disk is full,
 the database went away (restarting, connection cut), or the request's transaction
 crossed others on the same rows more times than it was run again (a deadlock, a
-serialization failure). The client is told to try
-again later (507 / 503 with Retry-After) instead of getting a 500; nothing was
-half-stored, since the request's transaction never committed. And which are the
-input's fault (text or numbers the database refused, nesting past the decoder's
-limit): a 400, since resending the same request cannot help."""
+serialization failure). The client is told to try again later (507 / 503 with
+Retry-After) instead of getting a 500; nothing was half-stored, since the request's
+transaction never committed. And which are the input's fault (text or numbers the
+database refused, nesting past the decoder's limit): a 400, since resending the same
+request cannot help."""
 
 from __future__ import annotations
 
 import errno
 import sqlite3
+
+from server.sql import CROSSED
 
 # ENOSPC: the filesystem is full; EDQUOT: the quota is; EFBIG: a file-size limit.
 _STORAGE_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
@@ -79,12 +81,8 @@ def database_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
 
 
-# PostgreSQL undid the transaction because it crossed others (SQLSTATE 40P01, 40001).
-_ASYNCPG_CROSSED = ("DeadlockDetectedError", "SerializationError")
-
-
 def transactions_crossed(exc: BaseException) -> bool:
     """The database undid the request's transaction for another's sake: sent again
     later it passes. The push runs a batch again itself a few times first
     (server/dossiers/push.py `retrying`); this is what is left after them."""
-    return bool({cls.__name__ for cls in type(exc).__mro__} & set(_ASYNCPG_CROSSED))
+    return isinstance(exc, CROSSED)

@@ -124,14 +124,19 @@ def dialect_of(engine: Engine) -> Dialect:
     return Dialect.SQLITE if isinstance(engine, SQLiteEngine) else Dialect.POSTGRES
 
 
+# PostgreSQL undid the transaction because it crossed others on the same rows
+# (SQLSTATE 40P01, 40001): run again later, it passes.
+CROSSED: tuple[type[Exception], ...] = (DeadlockDetectedError, SerializationError)
+
+
 def transient_errors(dialect: Dialect) -> tuple[type[Exception], ...]:
     """The driver's errors that undo a transaction which may succeed if run again:
-    on PostgreSQL, two transactions that crossed on the same rows (a deadlock, a
-    serialization failure, or two inserts of one new key). SQLite has none: every
-    write transaction takes the write lock at BEGIN, so writers queue instead."""
+    on PostgreSQL, two transactions that crossed on the same rows (`CROSSED`), or
+    two inserts of one new key. SQLite has none: every write transaction takes the
+    write lock at BEGIN, so writers queue instead."""
     if dialect is Dialect.SQLITE:
         return ()
-    return (DeadlockDetectedError, SerializationError, UniqueViolationError)
+    return (*CROSSED, UniqueViolationError)
 
 
 # The value types whose SQLite text Piccolo's adapters make (its own functions, so

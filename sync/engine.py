@@ -169,7 +169,8 @@ def check_changes(
 
 # The receiving agency: once submitted, the dossier was received by that commune's desk
 # and carries its code, so no later answer of the person's may name another one.
-RECEIVING_AGENCY = ("agency.province", "agency.commune")
+AGENCY_COMMUNE = "agency.commune"
+RECEIVING_AGENCY = ("agency.province", AGENCY_COMMUNE)
 
 
 def _refuse_agency_change(record: DossierRecord, changes: dict[str, Any]) -> None:
@@ -261,7 +262,7 @@ def new_draft(
         updated_at=now,
     )
     set_fields(record, values, version, actor.device_id)
-    record.commune_code = str(record.fields.get("agency.commune", ""))
+    record.commune_code = str(record.fields.get(AGENCY_COMMUNE, ""))
     return record
 
 
@@ -461,7 +462,7 @@ class MutationApplier:
         from_state = record.state
         record.version += 1
         set_fields(record, effective, record.version, self.actor.device_id)
-        record.commune_code = str(record.fields.get("agency.commune", record.commune_code))
+        record.commune_code = str(record.fields.get(AGENCY_COMMUNE, record.commune_code))
         conflicts: list[FieldConflict] = []
         for path, server_value, device_value in merged.conflicts:
             conflict_id = await self.store.add_conflict(
@@ -557,7 +558,7 @@ class MutationApplier:
         if await self.store.open_conflicts_count(record.id):
             raise _reason("unresolved_conflicts", "dossier_id")
         values = await self._validated(record)
-        commune = str(values.get("agency.commune", ""))
+        commune = str(values.get(AGENCY_COMMUNE, ""))
         if payload.reserved_code:
             try:
                 code = parse_code(payload.reserved_code)

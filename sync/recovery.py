@@ -13,7 +13,14 @@ import msgspec
 
 from sync.codes import InvalidCode, parse_code
 from sync.dupkeys import duplicate_key
-from sync.engine import Rejected, check_changes, new_draft, set_fields, usable_id
+from sync.engine import (
+    AGENCY_COMMUNE,
+    Rejected,
+    check_changes,
+    new_draft,
+    set_fields,
+    usable_id,
+)
 from sync.merge import same
 from sync.messages import (
     MAX_INT32,
@@ -186,7 +193,7 @@ class PutBackApplier:
         record.version += 1
         if not self._changed_since_restore(record):
             set_fields(record, differing, record.version, self.actor.device_id)
-            record.commune_code = str(record.fields.get("agency.commune", record.commune_code))
+            record.commune_code = str(record.fields.get(AGENCY_COMMUNE, record.commune_code))
             await self._save(record, State.DRAFT)
             return self._done(held, record, "restored", before=before)
         # Both sides worked on the draft since the backup: the server's answers stay and

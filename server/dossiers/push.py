@@ -38,7 +38,7 @@ from server.sql import (
     dialect_of,
     transient_errors,
 )
-from sync.engine import MutationApplier
+from sync.engine import AGENCY_COMMUNE, MutationApplier
 from sync.messages import Mutation, Outcome, PushEnvelope, PushResponse
 from sync.seals import dossier_seal
 from sync.storable import unstorable
@@ -131,17 +131,32 @@ async def _take_code_counters(
     """The code counters of the communes the batch's submissions mint in, taken in one
     order before any is minted. Minting takes each where its submit comes and holds it
     until the commit, so two batches submitting in two communes in opposite orders
-    would cross (a deadlock). The commune is the stored dossier's: one the batch drafts
-    or moves first has its counter taken when it is minted, as before."""
-    communes = {
-        commune
-        for m in fresh
-        if m.kind == "submit"
-        and not m.payload.get("reserved_code")
-        and (commune := store.loaded_commune(m.dossier_id)) is not None
+    would cross (a deadlock). A submission mints in its dossier's commune as stored,
+    or in one the batch's own drafting or edits name for it (an outreach official's
+    batch drafts each birth and submits it); a counter taken and not used costs
+    nothing. A commune chosen otherwise (a conflict resolved) has its counter taken
+    when it is minted, as before."""
+    submitted = {
+        m.dossier_id for m in fresh if m.kind == "submit" and not m.payload.get("reserved_code")
     }
+    if not submitted:
+        return
+    communes = {c for d in submitted if (c := store.loaded_commune(d)) is not None}
+    named = {c for m in fresh if m.dossier_id in submitted and (c := _commune_named(m))}
+    if named - communes:
+        communes |= named & (await store.form_context()).communes.keys()
     for commune in sorted(communes):
         await allocate_counters(sql, commune, year, 0)
+
+
+def _commune_named(mutation: Mutation) -> str | None:
+    """The receiving commune a draft or an edit names, unchecked (its mutation is
+    checked when applied)."""
+    answers = mutation.payload.get(
+        {"create_draft": "fields", "edit_draft": "changes"}.get(mutation.kind, "")
+    )
+    commune = answers.get(AGENCY_COMMUNE) if isinstance(answers, dict) else None
+    return commune if isinstance(commune, str) else None
 
 
 def _procedure_named(mutation: Mutation) -> str | None:

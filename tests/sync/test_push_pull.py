@@ -14,13 +14,19 @@ from sync.codes import parse_code
 from tests.sync.conftest import device_for, make_account
 
 
-def birth_draft(device: SyncDevice, dossier_id: uuid.UUID, **answers) -> None:
+def birth_draft(
+    device: SyncDevice,
+    dossier_id: uuid.UUID,
+    certificate: str = "giấy chứng sinh",
+    **answers,
+) -> None:
+    """A birth draft with its certificate (a file named by `certificate`) attached."""
     fields = {**birth_answers(vn_today()), **answers}
     device.queue("create_draft", dossier_id, {"procedure_code": "khai-sinh", "fields": fields})
     device.queue(
         "attach",
         dossier_id,
-        {"path": "attachments.birth_certificate", "sha256": fake_sha256("giấy chứng sinh")},
+        {"path": "attachments.birth_certificate", "sha256": fake_sha256(certificate)},
         1,
     )
 
