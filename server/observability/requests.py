@@ -2,6 +2,10 @@
 refusal by a middleware are seen too: the request id (taken from X-Request-ID when
 the balancer sent a well-formed one, else made here; returned in the answer's
 X-Request-ID), one access log line, and the latency histogram by route template.
+A request whose client went away before it was answered (a phone losing signal
+halfway through sending a batch) is recorded as 499, nginx's "client closed the
+request": Litestar answers the cut body with a 500 that nobody receives, and an
+operator would chase it as a fault.
 
 Why not Litestar's PrometheusMiddleware: it runs inside the route's middleware stack,
 so it never sees a 404 or 405, it records an exception raised by a middleware after
@@ -26,6 +30,7 @@ from server.observability.metrics import REQUEST_SECONDS, method_label
 WELL_FORMED_ID = re.compile(rb"[A-Za-z0-9._:-]{8,64}")
 HEADER = b"x-request-id"
 UNMATCHED = "unmatched"  # no route: a 404, or a 405 on a known path
+CLIENT_CLOSED = 499
 access = logging.getLogger("motcua.access")
 
 
@@ -56,12 +61,20 @@ class ObserveRequests:
             request_method.set(method),
             request_route.set(UNMATCHED),
         )
-        answer: dict[str, Any] = {"status": 500, "seconds": None}
+        answer: dict[str, Any] = {"status": 500, "seconds": None, "started": False}
         header = (HEADER, rid.encode("ascii"))
+
+        async def receiving() -> Message:
+            message = await receive()
+            if message["type"] == "http.disconnect" and not answer["started"]:
+                answer["status"] = CLIENT_CLOSED
+            return message
 
         async def answering(message: Message) -> None:
             if message["type"] == "http.response.start":
-                answer["status"] = message["status"]
+                answer["started"] = True
+                if answer["status"] != CLIENT_CLOSED:
+                    answer["status"] = message["status"]
                 message["headers"] = [*message.get("headers", ()), header]
                 request_route.set(scope.get("path_template") or UNMATCHED)
             elif answer["seconds"] is None:
@@ -69,7 +82,7 @@ class ObserveRequests:
             await send(message)
 
         try:
-            await self.app(scope, receive, answering)
+            await self.app(scope, receiving, answering)
         except BaseException:
             self._done(scope, method, answer, started, failed=True)
             raise
@@ -90,6 +103,7 @@ class ObserveRequests:
             seconds = time.perf_counter() - started
         route = scope.get("path_template") or UNMATCHED
         status = answer["status"]
+        failed = failed and status != CLIENT_CLOSED  # what failed was reading from no one
         REQUEST_SECONDS.labels(method, route, str(status)).observe(seconds)
         access.log(
             logging.ERROR if failed or status >= 500 else logging.INFO,

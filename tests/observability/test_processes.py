@@ -92,3 +92,51 @@ async def test_two_processes_share_their_metrics_and_log_json(
     pushes = [line for line in lines if line.get("route") == "/api/sync/push"]
     assert len(pushes) == 1 and pushes[0]["status"] == 200
     assert all(p not in (None, 0) for p in pids)
+
+
+async def test_a_push_whose_client_left_mid_body_is_logged_as_499_not_500(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A phone losing signal halfway through sending a batch: the server never
+    answered it, so its line and its metric say 499 (nginx's "client closed the
+    request"), not a 500 an operator would chase as a fault."""
+    shared = tmp_path / "prometheus"
+    shared.mkdir()
+    env = server_env(
+        settings,
+        MOTCUA_LOG_FORMAT="json",
+        MOTCUA_METRICS_ALLOW="127.0.0.1",
+        PROMETHEUS_MULTIPROC_DIR=str(shared),
+    )
+    server = ServerProcess(env, tmp_path, "a")
+    cut = "cut-" + uuid.uuid4().hex
+    async with bound_engine(settings), running([server]):
+        [email] = await insert_accounts([("citizen", "")])
+        async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+            device = await sign_in_device_at(server.url, email, PASSWORD, http)
+            url = httpx.URL(server.url)
+            reader, writer = await asyncio.open_connection(url.host, url.port)
+            head = (
+                f"POST /api/sync/push HTTP/1.1\r\nHost: {url.host}\r\n"
+                f"Authorization: {device.auth['Authorization']}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: 100000\r\n"
+                f"X-Request-ID: {cut}\r\n\r\n"
+            )
+            writer.write(head.encode() + b'{"device_id": "')
+            await writer.drain()
+            await asyncio.sleep(0.5)  # the server is reading the body
+            writer.close()
+            await writer.wait_closed()
+            for _ in range(200):
+                if any(line.get("request_id") == cut for line in json_lines(server)):
+                    break
+                await asyncio.sleep(0.05)
+            scraped = Scrape((await http.get("/metrics")).text)
+        assert await reader.read() == b""  # nothing was answered
+    [line] = [line for line in json_lines(server) if line.get("request_id") == cut]
+    assert line["logger"] == "motcua.access" and line["level"] == "INFO", line
+    assert line["route"] == "/api/sync/push" and line["status"] == 499, line
+    assert "exc_info" not in line and "traceback" not in str(line), line
+    duration = "motcua_http_request_duration_seconds_count"
+    assert scraped.value(duration, route="/api/sync/push", status="499") == 1
+    assert scraped.value(duration, route="/api/sync/push", status="500") == 0
