@@ -119,9 +119,7 @@ async def write_transaction(engine: Engine) -> AsyncIterator[None]:
     """A transaction for writes. On SQLite it takes the write lock at BEGIN
     (IMMEDIATE): a DEFERRED transaction that later upgrades to a write fails with
     'database is locked' instead of waiting its turn. It runs on the process's kept
-    write connection (server/sqlite_kept.py), where writers that queue share one
-    COMMIT; on PostgreSQL, on one from the pool. Either way it returns once the
-    block's writes are committed.
+    write connection (server/sqlite_kept.py); on PostgreSQL, on one from the pool.
 
     However it ends (committed, rolled back, COMMIT or BEGIN refused, cancelled), its
     connection is let go and the task's transaction cleared. Piccolo's own exit does
@@ -133,17 +131,19 @@ async def write_transaction(engine: Engine) -> AsyncIterator[None]:
         yield
         return
     if isinstance(engine, SQLiteEngine):
-        async with kept_writer(engine).member() as connection:
+        writer = kept_writer(engine)
+        async with writer.turn() as connection:
             kept = _OnKeptConnection(engine, connection)
-            kept.connection = connection
-            kept.context = engine.current_transaction.set(kept)
-            try:
-                yield
-            finally:
-                engine.current_transaction.reset(kept.context)
+
+            async def close_if_unclean(clean: bool) -> None:
                 # A task started inside the transaction that outlives it still finds
                 # the transaction: it must fail, not write into the next writer's.
                 del kept.connection
+                if not clean:
+                    await writer.close()
+
+            async with _ended_either_way(engine, kept, close_if_unclean):
+                yield
         return
     assert isinstance(engine, PostgresEngine)  # the only other engine build_engine makes
     pooled = engine.transaction()
@@ -161,7 +161,7 @@ async def write_transaction(engine: Engine) -> AsyncIterator[None]:
 
 class _OnKeptConnection(SQLiteTransaction):
     """Piccolo's SQLite transaction (its queries find the connection through it), on
-    the kept connection instead of a new one; the kept writer begins and ends it."""
+    the kept connection instead of a new one."""
 
     __slots__ = ("_kept",)
 

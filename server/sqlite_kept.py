@@ -9,9 +9,7 @@ writers meanwhile polled for the lock in SQLite's busy handler, which naps 1 to
 - one kept connection for write transactions, taken in turn on an asyncio lock:
   SQLite takes one writer at a time anyway, and a waiting writer is woken the moment
   the last one ends. A writer that waits longer than the busy timeout gets SQLite's
-  own "database is locked", as it did from SQLite before. Writers that queue commit
-  together (`KeptWriter.member`): a COMMIT is a durable write to the disk, the
-  largest part of a short transaction, and one COMMIT can end several;
+  own "database is locked", as it did from SQLite before;
 - a few kept connections for statements outside a transaction, each one task's at a
   time, so a long read does not hold up a short one (WAL readers do not wait).
 
@@ -28,38 +26,13 @@ import asyncio
 import sqlite3
 import threading
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 
 import aiosqlite
 from piccolo.engine.sqlite import SQLiteEngine, dict_factory
 
 # Statements outside a transaction run at once on up to this many connections.
 STATEMENT_CONNECTIONS = 4
-# At most this many writers' blocks end with one COMMIT.
-GROUP_LIMIT = 16
-_MEMBER = "motcua_member"  # the savepoint of a writer that joined an open transaction
-
-
-class _Group:
-    """One SQLite transaction that several writers' blocks ran in, one after another:
-    the first began it, each later one in a savepoint of its own, so that its failure
-    undoes only its own writes. Its COMMIT ends them all, or its failure fails them
-    all (none of their writes was stored)."""
-
-    def __init__(self) -> None:
-        self.members = 0
-        self.ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.ended.add_done_callback(lambda f: f.cancelled() or f.exception())  # seen
-
-    def end(self, error: BaseException | None) -> None:
-        if self.ended.done():
-            return
-        if error is None:
-            self.ended.set_result(None)
-        elif isinstance(error, Exception):
-            self.ended.set_exception(error)
-        else:  # cancelled mid-COMMIT: whether it reached the disk is unknown
-            self.ended.set_exception(sqlite3.OperationalError("the commit was interrupted"))
 
 
 class KeptWriter:
@@ -69,127 +42,20 @@ class KeptWriter:
         self._engine = engine
         self._turn = asyncio.Lock()
         self._connection: aiosqlite.Connection | None = None
-        self._writers_waiting = 0
-        self._group: _Group | None = None
 
     @asynccontextmanager
-    async def member(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The kept connection inside a write transaction, the caller's alone for the
-        block; it returns once the block's writes are committed, and raises if they
-        were not. When the block ends with other writers waiting for their turn, the
-        transaction is left open for them (at most GROUP_LIMIT blocks): the last of
-        them commits it, so one COMMIT (one write to the disk) ends them all. A
-        writer that waits longer than the busy timeout gets "database is locked"."""
-        self._writers_waiting += 1
-        try:
-            taken = await self._take_turn()
-        finally:
-            self._writers_waiting -= 1
-        if not taken:
+    async def turn(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The kept connection, the caller's alone for the block (opened if none is).
+        A caller that leaves it in an unknown state closes it (`close`) first."""
+        if not await self._take_turn():
             # What SQLite says to a writer that waited out the busy timeout.
             raise sqlite3.OperationalError("database is locked")
         try:
-            connection, group = await self._join()
-        except BaseException:
-            self._turn.release()
-            raise
-        alone = group.members == 1  # it began the transaction: no savepoint of its own
-        failed: BaseException | None = None
-        try:
-            yield connection
-        except BaseException as exc:
-            failed = exc
-        try:
-            if alone and failed is not None:
-                await self._roll_back(group, failed)
-            elif not alone:
-                if failed is not None:
-                    await connection.execute(f"ROLLBACK TO {_MEMBER}")
-                await connection.execute(f"RELEASE {_MEMBER}")
-            if self._group is group and not (self._writers_waiting and group.members < GROUP_LIMIT):
-                await self._commit(group)
-        except BaseException as exc:
-            if self._group is group:  # its state unknown: nothing of the group is kept
-                await self._fail(group, exc)
-            raise failed or exc from None
+            if self._connection is None:
+                self._connection = await _open(self._engine)
+            yield self._connection
         finally:
             self._turn.release()
-        if failed is not None:
-            raise failed
-        await self._until_ended(group)
-
-    async def _join(self) -> tuple[aiosqlite.Connection, _Group]:
-        """The transaction left open by the writers before, or a new one."""
-        if self._connection is None:
-            self._connection = await _open(self._engine)
-        connection, group = self._connection, self._group
-        if group is None:
-            try:
-                await connection.execute("BEGIN IMMEDIATE")
-            except BaseException:
-                await self.close()  # refused or cancelled: its state is unknown
-                raise
-            group = self._group = _Group()
-        else:
-            try:
-                await connection.execute(f"SAVEPOINT {_MEMBER}")
-            except BaseException as exc:
-                await self._fail(group, exc)
-                raise
-        group.members += 1
-        return connection, group
-
-    async def _until_ended(self, group: _Group) -> None:
-        """Until the group's transaction has ended. The writers it was left open for
-        may have given up waiting; if it is still open when this writer's turn comes
-        again, no one else will end it, and this writer commits it."""
-        while not group.ended.done():
-            turn = asyncio.ensure_future(self._turn.acquire())
-            try:
-                await asyncio.wait({group.ended, turn}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                if not turn.done():
-                    turn.cancel()
-                    with suppress(asyncio.CancelledError):
-                        await turn
-            if turn.done() and not turn.cancelled():  # the turn is this writer's
-                try:
-                    if self._group is group:
-                        with suppress(Exception):  # told through `group.ended`
-                            await self._commit(group)
-                finally:
-                    self._turn.release()
-        group.ended.result()
-
-    async def _commit(self, group: _Group) -> None:
-        connection = self._connection
-        assert connection is not None  # a group is open only on an open connection
-        try:
-            await connection.execute("COMMIT")
-        except BaseException as exc:
-            await self._fail(group, exc)
-            raise
-        self._group = None
-        group.end(None)
-
-    async def _roll_back(self, group: _Group, error: BaseException) -> None:
-        """The group's only writer failed: its transaction is undone."""
-        connection = self._connection
-        assert connection is not None
-        await connection.execute("ROLLBACK")
-        self._group = None
-        group.end(error)
-
-    async def _fail(self, group: _Group, error: BaseException) -> None:
-        """The transaction is in a state not known (a statement ending a block or
-        the transaction failed): it is rolled back if it can be, the connection is
-        closed, and every writer of the group told."""
-        self._group = None
-        group.end(error)
-        if self._connection is not None:
-            with suppress(Exception):
-                await self._connection.execute("ROLLBACK")
-        await self.close()
 
     async def close(self) -> None:
         """Close the kept connection; the next writer opens a new one."""
@@ -199,13 +65,9 @@ class KeptWriter:
 
     async def close_when_free(self) -> None:
         """Close it once the transaction in flight, if any, has ended (at shut-down),
-        waiting no longer than the busy timeout; one left open for writers that are
-        gone is committed first."""
+        waiting no longer than the busy timeout."""
         taken = await self._take_turn()
         try:
-            if taken and self._group is not None:
-                with suppress(Exception):  # its writers are told through the group
-                    await self._commit(self._group)
             await self.close()
         finally:
             if taken:
@@ -224,7 +86,6 @@ class KeptWriter:
         """Its loop is closed: the thread is told to close the connection and stop;
         nothing can wait for that on a closed loop."""
         connection, self._connection = self._connection, None
-        self._group = None
         if connection is not None:
             connection.stop()
 
