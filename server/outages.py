@@ -50,6 +50,7 @@ _ASYNCPG_UNSTORABLE = {
     "CharacterNotInRepertoireError": ("nul_character", "text the database cannot hold (NUL)"),
     "UntranslatableCharacterError": ("nul_character", "text the database cannot hold (NUL)"),
     "NumericValueOutOfRangeError": ("out_of_range", "a number past what the database holds"),
+    "StringDataRightTruncationError": ("too_long", "a text longer than the database holds"),
 }
 
 

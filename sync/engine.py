@@ -19,7 +19,7 @@ from sync.codes import InvalidCode, parse_code
 from sync.dupkeys import duplicate_key
 from sync.forms import Issue, render, validate
 from sync.forms.field_rules import has_json_type_of
-from sync.forms.normalize import is_empty, normalize
+from sync.forms.normalize import clean_string, is_empty, normalize
 from sync.merge import merge_changes, nfc, same
 from sync.messages import (
     MAX_CHANGES,
@@ -171,6 +171,19 @@ def check_changes(
 # and carries its code, so no later answer of the person's may name another one.
 AGENCY_COMMUNE = "agency.commune"
 RECEIVING_AGENCY = ("agency.province", AGENCY_COMMUNE)
+_COMMUNE_CODE = re.compile(r"[0-9]{5}")
+
+
+def answered_commune(fields: Mapping[str, Any], unnamed: str = "") -> str:
+    """The receiving commune a dossier's answers name, as the form reads it (trimmed),
+    or "" when the answer could be no commune's code; `unnamed` when there is no
+    answer. A draft's answers are not checked until it is submitted, and a text
+    longer than a code does not fit the stored column."""
+    if AGENCY_COMMUNE not in fields:
+        return unnamed
+    value = fields[AGENCY_COMMUNE]
+    code = clean_string(value) if isinstance(value, str) else ""
+    return code if _COMMUNE_CODE.fullmatch(code) else ""
 
 
 def _refuse_agency_change(record: DossierRecord, changes: dict[str, Any]) -> None:
@@ -262,7 +275,7 @@ def new_draft(
         updated_at=now,
     )
     set_fields(record, values, version, actor.device_id)
-    record.commune_code = str(record.fields.get(AGENCY_COMMUNE, ""))
+    record.commune_code = answered_commune(record.fields)
     return record
 
 
@@ -462,7 +475,7 @@ class MutationApplier:
         from_state = record.state
         record.version += 1
         set_fields(record, effective, record.version, self.actor.device_id)
-        record.commune_code = str(record.fields.get(AGENCY_COMMUNE, record.commune_code))
+        record.commune_code = answered_commune(record.fields, record.commune_code)
         conflicts: list[FieldConflict] = []
         for path, server_value, device_value in merged.conflicts:
             conflict_id = await self.store.add_conflict(

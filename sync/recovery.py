@@ -14,8 +14,8 @@ import msgspec
 from sync.codes import InvalidCode, parse_code
 from sync.dupkeys import duplicate_key
 from sync.engine import (
-    AGENCY_COMMUNE,
     Rejected,
+    answered_commune,
     check_changes,
     new_draft,
     set_fields,
@@ -193,7 +193,7 @@ class PutBackApplier:
         record.version += 1
         if not self._changed_since_restore(record):
             set_fields(record, differing, record.version, self.actor.device_id)
-            record.commune_code = str(record.fields.get(AGENCY_COMMUNE, record.commune_code))
+            record.commune_code = answered_commune(record.fields, record.commune_code)
             await self._save(record, State.DRAFT)
             return self._done(held, record, "restored", before=before)
         # Both sides worked on the draft since the backup: the server's answers stay and

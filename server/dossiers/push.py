@@ -39,6 +39,7 @@ from server.sql import (
     transient_errors,
 )
 from sync.engine import AGENCY_COMMUNE, MutationApplier
+from sync.forms.normalize import clean_string
 from sync.messages import Mutation, Outcome, PushEnvelope, PushResponse
 from sync.seals import dossier_seal
 from sync.storable import unstorable
@@ -132,29 +133,35 @@ async def _take_code_counters(
     order before any is minted. Minting takes each where its submit comes and holds it
     until the commit, so two batches submitting in two communes in opposite orders
     would cross (a deadlock). A submission mints in its dossier's commune as stored,
-    or in one the batch's own drafting or edits name for it (an outreach official's
-    batch drafts each birth and submits it); a counter taken and not used costs
-    nothing. A commune chosen otherwise (a conflict resolved) has its counter taken
-    when it is minted, as before."""
-    submitted = {
-        m.dossier_id for m in fresh if m.kind == "submit" and not m.payload.get("reserved_code")
-    }
-    if not submitted:
-        return
-    communes = {c for d in submitted if (c := store.loaded_commune(d)) is not None}
-    named = {c for m in fresh if m.dossier_id in submitted and (c := _commune_named(m))}
-    if named - communes:
-        communes |= named & (await store.form_context()).communes.keys()
-    for commune in sorted(communes):
-        await allocate_counters(sql, commune, year, 0)
+    or in the one the batch's own drafting or edits last named for it before the
+    submit (an outreach official's batch drafts each birth and submits it): both are
+    taken, if they are communes the reference data knows (a payload is not checked
+    yet; a counter row is made only for a real commune). A commune chosen otherwise
+    (a conflict resolved) has its counter taken when it is minted, as before."""
+    named: dict[uuid.UUID, str] = {}  # the commune the batch last named for a dossier
+    minted_in: set[str] = set()
+    for m in fresh:
+        if (commune := _commune_named(m)) is not None:
+            named[m.dossier_id] = commune
+        elif m.kind == "submit" and not m.payload.get("reserved_code"):
+            stored = store.loaded_commune(m.dossier_id)
+            minted_in |= {clean_string(c) for c in (named.get(m.dossier_id), stored) if c}
+    if minted_in:
+        known = (await store.form_context()).communes.keys()
+        for commune in sorted(minted_in & known):
+            await allocate_counters(sql, commune, year, 0)
+
+
+# The payload member that holds a mutation kind's answers, for kinds that may name
+# the receiving commune before a submit.
+_ANSWERS = {"create_draft": "fields", "edit_draft": "changes"}
 
 
 def _commune_named(mutation: Mutation) -> str | None:
     """The receiving commune a draft or an edit names, unchecked (its mutation is
     checked when applied)."""
-    answers = mutation.payload.get(
-        {"create_draft": "fields", "edit_draft": "changes"}.get(mutation.kind, "")
-    )
+    member = _ANSWERS.get(mutation.kind)
+    answers = mutation.payload.get(member) if member else None
     commune = answers.get(AGENCY_COMMUNE) if isinstance(answers, dict) else None
     return commune if isinstance(commune, str) else None
 

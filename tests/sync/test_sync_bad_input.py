@@ -615,3 +615,34 @@ async def test_half_a_surrogate_pair_refuses_its_item_by_path_not_the_whole_queu
     assert paths(r.json()) == ["$.mutations[1].payload.fields.requester.residence"]
     assert r.json()["errors"][0]["code"] == "lone_surrogate"
     assert await stored() == before  # nothing of the batch applied
+
+
+async def test_a_draft_naming_a_commune_no_column_holds_is_stored_not_a_5xx(
+    citizen: SyncDevice,
+) -> None:
+    """A draft's receiving commune is any text until it is submitted (then the form's
+    rules check it). Text longer than a commune code once made the whole batch a 500
+    on PostgreSQL (the dossier's five-character commune column), and the phone would
+    have resent it unchanged for ever."""
+    padded, long, wrong = uuid7(), uuid7(), uuid7()
+    for dossier, value in ((padded, "\t00070\u00a0"), (long, "0007000"), (wrong, "x" * 300)):
+        citizen.queue(
+            "create_draft",
+            dossier,
+            {"procedure_code": "khai-sinh", "fields": {"agency.commune": value}},
+        )
+    moved = uuid7()  # a stored draft edited to name one
+    citizen.queue("create_draft", moved, {"procedure_code": "khai-sinh", "fields": {}})
+    citizen.queue("edit_draft", moved, {"changes": {"agency.commune": "00070-00004"}}, 1)
+    outcomes = await citizen.sync()
+    assert [o["status"] for o in outcomes] == ["applied"] * 5, outcomes
+    rows = await Dossier.select(Dossier.id, Dossier.commune_code).where(
+        Dossier.id.is_in([padded, long, wrong, moved])
+    )
+    # The commune as the form reads it once trimmed, or none: never text no code is.
+    assert {r["id"]: r["commune_code"] for r in rows} == {
+        padded: "00070",
+        long: "",
+        wrong: "",
+        moved: "",
+    }

@@ -105,6 +105,14 @@ async def test_input_postgres_cannot_store_is_the_inputs_fault() -> None:
             assert unstorable_input(caught.value) == (code, unstorable_input(caught.value)[1]), (
                 caught.value
             )
+        # A text past a bounded column: the backstop for a check the push missed.
+        await connection.execute("CREATE TEMP TABLE bounded (code varchar(5))")
+        with pytest.raises(Exception) as caught:
+            await connection.execute("INSERT INTO bounded VALUES ($1)", "0007000")
+        assert unstorable_input(caught.value) == (
+            "too_long",
+            "a text longer than the database holds",
+        ), caught.value
         with pytest.raises(Exception) as caught:
             await connection.fetchval("SELECT * FROM nowhere")
         assert unstorable_input(caught.value) is None
