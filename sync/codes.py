@@ -64,8 +64,12 @@ def sequence_of(code: str) -> int:
     return value
 
 
+# A commune's code in the administrative units' list: five digits.
+COMMUNE_CODE = re.compile(r"[0-9]{5}")
+
+
 def make_code(commune_code: str, year: int, sequence: int) -> str:
-    if not re.fullmatch(r"[0-9]{5}", commune_code):
+    if not COMMUNE_CODE.fullmatch(commune_code):
         raise ValueError(f"commune code {commune_code!r} is not five digits")
     body = f"{commune_code}{year % 100:02d}{encode_sequence(sequence)}"
     return body + check_character(body)

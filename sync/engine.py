@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import msgspec
 
-from sync.codes import InvalidCode, parse_code
+from sync.codes import COMMUNE_CODE, InvalidCode, parse_code
 from sync.dupkeys import duplicate_key
 from sync.forms import Issue, render, validate
 from sync.forms.field_rules import has_json_type_of
@@ -171,7 +171,6 @@ def check_changes(
 # and carries its code, so no later answer of the person's may name another one.
 AGENCY_COMMUNE = "agency.commune"
 RECEIVING_AGENCY = ("agency.province", AGENCY_COMMUNE)
-_COMMUNE_CODE = re.compile(r"[0-9]{5}")
 
 
 def answered_commune(fields: Mapping[str, Any], unnamed: str = "") -> str:
@@ -183,7 +182,7 @@ def answered_commune(fields: Mapping[str, Any], unnamed: str = "") -> str:
         return unnamed
     value = fields[AGENCY_COMMUNE]
     code = clean_string(value) if isinstance(value, str) else ""
-    return code if _COMMUNE_CODE.fullmatch(code) else ""
+    return code if COMMUNE_CODE.fullmatch(code) else ""
 
 
 def _refuse_agency_change(record: DossierRecord, changes: dict[str, Any]) -> None:
