@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
+    InternalServerException,
     NotFoundException,
     ValidationException,
 )
 
 from server import outages
 from server.i18n import negotiate_language
+from server.observability.requests import CLIENT_CLOSED, CLIENT_GONE, RECORDED_STATUS
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("motcua.problems")
@@ -328,6 +330,10 @@ def _handle_not_found(request: Request, exc: NotFoundException) -> Response[Prob
 
 
 def _handle_http(request: Request, exc: HTTPException) -> Response[Problem]:
+    if isinstance(exc, InternalServerException) and request.scope.get(CLIENT_GONE):
+        # Litestar could not read a body the client cut off: nobody receives this
+        # answer, and nothing failed here.
+        cast(dict[str, Any], request.scope)[RECORDED_STATUS] = CLIENT_CLOSED
     code = _BY_STATUS.get(
         exc.status_code, "invalid_request" if exc.status_code < 500 else "server_error"
     )

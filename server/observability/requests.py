@@ -2,10 +2,13 @@
 refusal by a middleware are seen too: the request id (taken from X-Request-ID when
 the balancer sent a well-formed one, else made here; returned in the answer's
 X-Request-ID), one access log line, and the latency histogram by route template.
-A request whose client went away before it was answered (a phone losing signal
-halfway through sending a batch) is recorded as 499, nginx's "client closed the
-request": Litestar answers the cut body with a 500 that nobody receives, and an
-operator would chase it as a fault.
+A request whose body the client cut off (a phone losing signal halfway through
+sending a batch straight to this process; behind nginx, which buffers push bodies,
+nginx logs that one itself) is recorded as 499, nginx's "client closed the request":
+Litestar answers a cut body with a 500 that nobody receives, and an operator would
+chase it as a fault. Only that answer becomes 499 (server/problems.py sets
+RECORDED_STATUS): a handler that reads a cut body itself and goes on (a tus upload
+keeps the bytes that came) is recorded with whatever it answered, failures included.
 
 Why not Litestar's PrometheusMiddleware: it runs inside the route's middleware stack,
 so it never sees a 404 or 405, it records an exception raised by a middleware after
@@ -18,9 +21,9 @@ import logging
 import re
 import time
 import uuid
-from typing import Any
+from typing import Any, cast
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
 from server.observability.logs import request_id, request_method, request_route
 from server.observability.metrics import REQUEST_SECONDS, method_label
@@ -31,6 +34,10 @@ WELL_FORMED_ID = re.compile(rb"[A-Za-z0-9._:-]{8,64}")
 HEADER = b"x-request-id"
 UNMATCHED = "unmatched"  # no route: a 404, or a 405 on a known path
 CLIENT_CLOSED = 499
+# Scope keys: the client went away (this process read its disconnect), and the status
+# to record in place of the one answered.
+CLIENT_GONE = "motcua.client_gone"
+RECORDED_STATUS = "motcua.recorded_status"
 access = logging.getLogger("motcua.access")
 
 
@@ -61,20 +68,18 @@ class ObserveRequests:
             request_method.set(method),
             request_route.set(UNMATCHED),
         )
-        answer: dict[str, Any] = {"status": 500, "seconds": None, "started": False}
+        answer: dict[str, Any] = {"status": 500, "seconds": None}
         header = (HEADER, rid.encode("ascii"))
 
-        async def receiving() -> Message:
+        async def receiving() -> ReceiveMessage:
             message = await receive()
-            if message["type"] == "http.disconnect" and not answer["started"]:
-                answer["status"] = CLIENT_CLOSED
+            if message["type"] == "http.disconnect":
+                cast(dict[str, Any], scope)[CLIENT_GONE] = True
             return message
 
         async def answering(message: Message) -> None:
             if message["type"] == "http.response.start":
-                answer["started"] = True
-                if answer["status"] != CLIENT_CLOSED:
-                    answer["status"] = message["status"]
+                answer["status"] = message["status"]
                 message["headers"] = [*message.get("headers", ()), header]
                 request_route.set(scope.get("path_template") or UNMATCHED)
             elif answer["seconds"] is None:
@@ -102,8 +107,7 @@ class ObserveRequests:
         if seconds is None:
             seconds = time.perf_counter() - started
         route = scope.get("path_template") or UNMATCHED
-        status = answer["status"]
-        failed = failed and status != CLIENT_CLOSED  # what failed was reading from no one
+        status = scope.get(RECORDED_STATUS, answer["status"])
         REQUEST_SECONDS.labels(method, route, str(status)).observe(seconds)
         access.log(
             logging.ERROR if failed or status >= 500 else logging.INFO,

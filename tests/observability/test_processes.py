@@ -4,6 +4,8 @@ either answering /metrics for both; their JSON logs carry each request's id."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
 import uuid
 from pathlib import Path
@@ -12,6 +14,7 @@ import httpx
 import pytest
 
 from harness.devices import sign_in_device_at
+from harness.samples import pdf
 from harness.server_process import PASSWORD, ServerProcess, insert_accounts, server_env
 from harness.sync_client import uuid7
 from server.database import bound_engine
@@ -94,12 +97,34 @@ async def test_two_processes_share_their_metrics_and_log_json(
     assert all(p not in (None, 0) for p in pids)
 
 
-async def test_a_push_whose_client_left_mid_body_is_logged_as_499_not_500(
+async def _cut_mid_body(url: str, head: str, sent: bytes) -> None:
+    """Send a request's head and part of its body, then close the connection."""
+    address = httpx.URL(url)
+    _, writer = await asyncio.open_connection(address.host, address.port)
+    writer.write(head.encode() + b"\r\n" + sent)
+    await writer.drain()
+    await asyncio.sleep(0.5)  # the server is reading the body
+    writer.close()
+    await writer.wait_closed()
+
+
+async def _access_line(server: ServerProcess, request_id: str) -> dict:
+    for _ in range(200):
+        lines = [line for line in json_lines(server) if line.get("request_id") == request_id]
+        if lines:
+            [line] = lines
+            return line
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no access line for {request_id}: {server.log_text()}")
+
+
+async def test_a_body_cut_by_the_client_is_logged_as_499_not_500(
     settings: Settings, tmp_path: Path
 ) -> None:
-    """A phone losing signal halfway through sending a batch: the server never
-    answered it, so its line and its metric say 499 (nginx's "client closed the
-    request"), not a 500 an operator would chase as a fault."""
+    """A phone losing signal halfway through sending a batch: Litestar cannot read the
+    body and answers no one, so the line and the metric say 499 (nginx's "client
+    closed the request"), not a 500 an operator would chase as a fault. A tus upload
+    reads a cut body itself and keeps what came: that answer is recorded as it is."""
     shared = tmp_path / "prometheus"
     shared.mkdir()
     env = server_env(
@@ -109,34 +134,49 @@ async def test_a_push_whose_client_left_mid_body_is_logged_as_499_not_500(
         PROMETHEUS_MULTIPROC_DIR=str(shared),
     )
     server = ServerProcess(env, tmp_path, "a")
-    cut = "cut-" + uuid.uuid4().hex
+    push_id, upload_id = "cut-" + uuid.uuid4().hex, "cut-" + uuid.uuid4().hex
     async with bound_engine(settings), running([server]):
         [email] = await insert_accounts([("citizen", "")])
         async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
             device = await sign_in_device_at(server.url, email, PASSWORD, http)
-            url = httpx.URL(server.url)
-            reader, writer = await asyncio.open_connection(url.host, url.port)
-            head = (
-                f"POST /api/sync/push HTTP/1.1\r\nHost: {url.host}\r\n"
-                f"Authorization: {device.auth['Authorization']}\r\n"
+            auth = device.auth["Authorization"]
+            await _cut_mid_body(
+                server.url,
+                f"POST /api/sync/push HTTP/1.1\r\nHost: motcua\r\nAuthorization: {auth}\r\n"
                 f"Content-Type: application/json\r\nContent-Length: 100000\r\n"
-                f"X-Request-ID: {cut}\r\n\r\n"
+                f"X-Request-ID: {push_id}\r\n",
+                b'{"device_id": "',
             )
-            writer.write(head.encode() + b'{"device_id": "')
-            await writer.drain()
-            await asyncio.sleep(0.5)  # the server is reading the body
-            writer.close()
-            await writer.wait_closed()
-            for _ in range(200):
-                if any(line.get("request_id") == cut for line in json_lines(server)):
-                    break
-                await asyncio.sleep(0.05)
+            pushed = await _access_line(server, push_id)
+            data = pdf(20_000)  # a kind of file the upload takes
+            tus = {"Tus-Resumable": "1.0.0", "Authorization": auth}
+            sha = base64.b64encode(hashlib.sha256(data).hexdigest().encode()).decode()
+            r = await http.post(
+                "/api/uploads",
+                headers={
+                    **tus,
+                    "Upload-Length": str(len(data)),
+                    "Upload-Metadata": f"sha256 {sha}",
+                },
+            )
+            assert r.status_code == 201, r.text
+            location = httpx.URL(r.headers["location"]).path
+            await _cut_mid_body(
+                server.url,
+                f"PATCH {location} HTTP/1.1\r\nHost: motcua\r\nAuthorization: {auth}\r\n"
+                "Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\n"
+                f"Content-Type: application/offset+octet-stream\r\nContent-Length: {len(data)}\r\n"
+                f"X-Request-ID: {upload_id}\r\n",
+                data[:1000],
+            )
+            uploaded = await _access_line(server, upload_id)
+            kept = await http.head(location, headers=tus)
             scraped = Scrape((await http.get("/metrics")).text)
-        assert await reader.read() == b""  # nothing was answered
-    [line] = [line for line in json_lines(server) if line.get("request_id") == cut]
-    assert line["logger"] == "motcua.access" and line["level"] == "INFO", line
-    assert line["route"] == "/api/sync/push" and line["status"] == 499, line
-    assert "exc_info" not in line and "traceback" not in str(line), line
+    assert pushed["logger"] == "motcua.access" and pushed["level"] == "INFO", pushed
+    assert pushed["route"] == "/api/sync/push" and pushed["status"] == 499, pushed
     duration = "motcua_http_request_duration_seconds_count"
     assert scraped.value(duration, route="/api/sync/push", status="499") == 1
     assert scraped.value(duration, route="/api/sync/push", status="500") == 0
+    # The upload kept the 1,000 bytes that came, and says so in its own line.
+    assert kept.headers.get("upload-offset") == "1000", (kept.status_code, uploaded)
+    assert uploaded["status"] == 204 and uploaded["level"] == "INFO", uploaded
