@@ -37,9 +37,9 @@ def json_lines(server: ServerProcess) -> list[dict]:
     return lines
 
 
-async def test_two_processes_share_their_metrics_and_log_json(
-    settings: Settings, tmp_path: Path
-) -> None:
+def _observed_env(settings: Settings, tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """Settings for processes logging JSON and serving metrics to this host, with the
+    directory their metrics share."""
     shared = tmp_path / "prometheus"
     shared.mkdir()
     env = server_env(
@@ -48,6 +48,13 @@ async def test_two_processes_share_their_metrics_and_log_json(
         MOTCUA_METRICS_ALLOW="127.0.0.1",
         PROMETHEUS_MULTIPROC_DIR=str(shared),
     )
+    return shared, env
+
+
+async def test_two_processes_share_their_metrics_and_log_json(
+    settings: Settings, tmp_path: Path
+) -> None:
+    shared, env = _observed_env(settings, tmp_path)
     a, b = (ServerProcess(env, tmp_path, name) for name in ("a", "b"))
     ours = "obs-" + uuid.uuid4().hex
     forged = "x" * 4000
@@ -125,14 +132,7 @@ async def test_a_body_cut_by_the_client_is_logged_as_499_not_500(
     body and answers no one, so the line and the metric say 499 (nginx's "client
     closed the request"), not a 500 an operator would chase as a fault. A tus upload
     reads a cut body itself and keeps what came: that answer is recorded as it is."""
-    shared = tmp_path / "prometheus"
-    shared.mkdir()
-    env = server_env(
-        settings,
-        MOTCUA_LOG_FORMAT="json",
-        MOTCUA_METRICS_ALLOW="127.0.0.1",
-        PROMETHEUS_MULTIPROC_DIR=str(shared),
-    )
+    _, env = _observed_env(settings, tmp_path)
     server = ServerProcess(env, tmp_path, "a")
     push_id, upload_id = "cut-" + uuid.uuid4().hex, "cut-" + uuid.uuid4().hex
     async with bound_engine(settings), running([server]):

@@ -119,46 +119,37 @@ async def _crossing(
         assert await OutboxMessage.count().where(OutboxMessage.message_key.like(key)) == 2
 
 
-async def test_batches_submitting_in_two_communes_to_one_contact_do_not_cross(
-    app, settings: Settings, engine_kind: str
-) -> None:
+# (first's drafts, second's drafts, whether they are stored before the submits)
+CROSSINGS = {
     # `first` mints in 00004 and counts the contact, then waits for 00070.
-    if engine_kind != "postgres":
-        pytest.skip("SQLite's write transactions queue whole: nothing can cross")
-    await _crossing(app, settings, [ELSEWHERE, {}], [{}])
-
-
-async def test_batches_submitting_in_two_communes_in_opposite_orders_do_not_cross(
-    app, settings: Settings, engine_kind: str
-) -> None:
+    "two communes, one contact": ([ELSEWHERE, {}], [{}], True),
     # Different contacts: only the code counters are shared.
-    if engine_kind != "postgres":
-        pytest.skip("SQLite's write transactions queue whole: nothing can cross")
-    await _crossing(
-        app,
-        settings,
+    "two communes in opposite orders": (
         [ELSEWHERE, {}],
         [{**OTHER_CONTACT}, {**ELSEWHERE, **OTHER_CONTACT}],
-    )
-
-
-async def test_batches_drafting_and_submitting_in_two_communes_in_opposite_orders_do_not_cross(
-    app, settings: Settings, engine_kind: str
-) -> None:
-    # An outreach official's batch: each birth drafted and submitted in one push. The
-    # commune as typed, with spaces around it: the code is minted in the commune trimmed.
-    if engine_kind != "postgres":
-        pytest.skip("SQLite's write transactions queue whole: nothing can cross")
-    await _crossing(
-        app,
-        settings,
+        True,
+    ),
+    # An outreach official's batch: each birth drafted and submitted in one push, the
+    # commune as typed, with spaces around it (the code is minted in it trimmed).
+    "drafted and submitted in one batch": (
         [{**ELSEWHERE, "agency.commune": " 00004 "}, {"agency.commune": "00070 "}],
         [
             {**OTHER_CONTACT, "agency.commune": "\t00070"},
             {**ELSEWHERE, **OTHER_CONTACT, "agency.commune": "00004\u00a0"},
         ],
-        stored=False,
-    )
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CROSSINGS)
+async def test_batches_submitting_at_once_do_not_cross(
+    app, settings: Settings, engine_kind: str, case: str
+) -> None:
+    if engine_kind != "postgres":
+        pytest.skip("SQLite's write transactions queue whole: nothing can cross")
+    first, second, stored = CROSSINGS[case]
+    await _crossing(app, settings, first, second, stored)
 
 
 async def test_communes_a_batch_names_wrongly_take_no_counter(
