@@ -23,7 +23,6 @@ from sync.engine import (
 )
 from sync.merge import same
 from sync.messages import (
-    MAX_INT32,
     FieldConflict,
     HeldDossier,
     PutBackResult,
@@ -34,6 +33,10 @@ from sync.seals import dossier_seal, sealed
 from sync.search import search_text
 from sync.states import DEVICE_MUTATIONS, State
 from sync.store import Actor, DossierRecord, Procedure, Store
+
+# A phone's copy of a dossier the server lost: no dossier is changed a billion times, and
+# the INTEGER version column leaves room for as many changes after it.
+MAX_HELD_VERSION = 2**30
 
 # Why a put-back is listed for the agency administrator (PutBack.note): officials redo
 # what the restore lost (README, "Backups").
@@ -119,9 +122,11 @@ class PutBackApplier:
             return self._done(held, None, "kept")
         if not usable_id(held.id):
             raise Rejected(Reason("id_unavailable", "id", "this id cannot be used"))
-        if held.version >= MAX_INT32:
-            # The dossier goes on from the phone's version, which the record must hold.
-            raise Rejected(Reason("out_of_range", "version", f"at most {MAX_INT32 - 1}"))
+        if held.version > MAX_HELD_VERSION:
+            # The dossier goes on from the phone's version, which the record must hold,
+            # and every later change adds one to it: a version near the column's top
+            # would make each of them fail there.
+            raise Rejected(Reason("out_of_range", "version", f"at most {MAX_HELD_VERSION}"))
         procedure = await self._procedure(held)
         values = check_changes(procedure, held.fields, allow_attachments=True, key="fields")
         record = new_draft(held.id, procedure, self.actor, self.now, held.version + 1, values)

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import msgspec
 from piccolo.engine.base import Engine
 
-from server.attachments.links import hashes_in
+from server.attachments.links import SHA256, hashes_in
 from server.clock import utcnow, vn_date
 from server.database import write_transaction
 from server.dossiers.batch_store import BatchStore
@@ -195,9 +195,10 @@ def _named_files(mutations: list[Mutation]) -> set[str]:
     that whose bytes they are is asked once per batch (the engine decides the rest)."""
     named: set[str] = set()
     for m in mutations:
-        if m.kind == "attach" and isinstance(m.payload.get("sha256"), str):
-            named.add(m.payload["sha256"])
-        elif m.kind == "answer_supplement" and isinstance(m.payload.get("changes"), dict):
+        digest = m.payload.get("sha256") if m.kind == "attach" else None
+        if isinstance(digest, str) and SHA256.fullmatch(digest):
+            named.add(digest)  # anything else is the mutation's own fault, told when applied
+        if m.kind == "answer_supplement" and isinstance(m.payload.get("changes"), dict):
             named |= hashes_in(m.payload["changes"])
     return named
 

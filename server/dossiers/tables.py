@@ -11,6 +11,8 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
+from sync.dupkeys import DUP_KEY_LENGTH
+
 
 class Dossier(Table, tablename="dossier"):
     id = UUID(primary_key=True)  # minted by the device (UUIDv7)
@@ -29,7 +31,7 @@ class Dossier(Table, tablename="dossier"):
     submitted_at = Timestamptz(null=True, default=None)
     due_date = Date(null=True, default=None)
     appointment_date = Date(null=True, default=None)
-    dup_key = Varchar(length=400, null=True, default=None, index=True)
+    dup_key = Varchar(length=DUP_KEY_LENGTH, null=True, default=None, index=True)
     possible_duplicate_of = UUID(null=True, default=None)
     supplement = Text(null=True, default=None)  # JSON SupplementRequest
     rating_stars = Integer(null=True, default=None)

@@ -167,3 +167,28 @@ async def test_an_extreme_submitted_at_with_a_true_seal_is_not_a_5xx(
         # The phone's date is not sealed: a submission is never dated in the future.
         row = await Dossier.select(Dossier.submitted_at).where(Dossier.id == dossier).first()
         assert row is not None and row["submitted_at"].year < 9999
+
+
+async def test_a_version_near_the_records_top_is_refused_so_later_changes_fit(
+    settings: Settings,
+) -> None:
+    """A lost draft goes on from the phone's version, and every later change adds one:
+    put back at 2^31 − 2, its next edit once made the whole batch a 400 (the version
+    column's range) and wedged the phone's queue."""
+    async with serving(settings) as app:
+        phone = await device_for(app, await make_account("citizen"))
+        near, fine = _held(state=0, version=2**31 - 2), _held(state=0, version=2**30)
+        r = await phone.recover([near, fine])
+        assert r.status_code == 200, r.text
+        results = {x["dossier_id"]: x for x in r.json()["results"]}
+        assert results[near["id"]]["status"] == "rejected", results
+        assert results[near["id"]]["reasons"][0]["path"] == "version"
+        assert results[fine["id"]]["status"] == "restored", results
+        phone.queue(
+            "edit_draft",
+            uuid.UUID(fine["id"]),
+            {"changes": {"child.full_name": "Lê Văn An"}},
+            2**30 + 1,
+        )
+        [outcome] = await phone.sync()
+        assert outcome["status"] == "applied" and outcome["version"] == 2**30 + 2, outcome

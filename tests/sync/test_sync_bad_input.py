@@ -646,3 +646,53 @@ async def test_a_draft_naming_a_commune_no_column_holds_is_stored_not_a_5xx(
         wrong: "",
         moved: "",
     }
+
+
+async def test_a_file_named_by_no_digest_is_that_attachs_rejection_only(
+    citizen: SyncDevice,
+) -> None:
+    """The files a batch names are looked up before its mutations are checked: a NUL
+    in one attach's digest once refused the whole batch (400) on PostgreSQL."""
+    dossier = uuid7()
+    citizen.queue("create_draft", dossier, {"procedure_code": "khai-sinh", "fields": {}})
+    citizen.queue(
+        "attach", dossier, {"path": "attachments.birth_certificate", "sha256": "a\u0000b"}, 1
+    )
+    citizen.queue("edit_draft", dossier, {"changes": {"child.full_name": "Lê Văn An"}}, 1)
+    outcomes = await citizen.sync()
+    assert [o["status"] for o in outcomes] == ["applied", "rejected", "applied"], outcomes
+
+
+async def test_names_that_fold_longer_submit_and_still_meet_their_duplicate(
+    citizen: SyncDevice,
+) -> None:
+    """Names of 100 letters pass the form, and "ﬃ" folds to "ffi": the duplicate key
+    built from them was longer than its column, so the submission was refused for good
+    (400) on PostgreSQL. Two such submissions must still meet as duplicates."""
+    answers = {
+        **birth_answers(vn_today()),
+        "child.full_name": "\ufb03" * 100,
+        "requester.full_name": "\ufb03" * 100,
+        "requester.id_type": "passport",
+        "requester.document_number": "B1234567",
+        "requester.document_country": "VN",
+    }
+    answers.pop("requester.id_number", None)
+    first, second = uuid7(), uuid7()
+    for dossier in (first, second):
+        citizen.queue("create_draft", dossier, {"procedure_code": "khai-sinh", "fields": answers})
+        citizen.queue(
+            "attach",
+            dossier,
+            {"path": "attachments.birth_certificate", "sha256": fake_sha256("giấy chứng sinh")},
+            1,
+        )
+        citizen.queue("submit", dossier, {}, 2)
+    outcomes = await citizen.sync()
+    assert [o["status"] for o in outcomes] == ["applied"] * 6, outcomes
+    rows = await Dossier.select(Dossier.id, Dossier.dup_key, Dossier.possible_duplicate_of).where(
+        Dossier.id.is_in([first, second])
+    )
+    keys = {r["id"]: r for r in rows}
+    assert len(keys[first]["dup_key"]) <= 400 and keys[first]["dup_key"] == keys[second]["dup_key"]
+    assert keys[second]["possible_duplicate_of"] == first
