@@ -123,6 +123,31 @@ describe('syncOnce', () => {
     expect(server.lastSeq.get('0190a000-0000-7000-8000-000000000001')).toBe(2);
   });
 
+  it('a whole batch the database refused, no item named: split until the item is alone, which is set aside', async () => {
+    const { db, server, deps } = await setup();
+    const drafts = [];
+    for (let i = 0; i < 9; i++) drafts.push(await createDraft(db, 'khai-sinh', 1, { 'child.full_name': `Bé ${i}` }));
+    server.unstorable.add(drafts[6]!.id);
+    const report = await syncOnce(deps);
+    expect(report).toMatchObject({ pushed: 8, rejected: 1 });
+    const items = await db.getAll('outbox');
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ dossier_id: drafts[6]!.id, kind: 'create_draft', status: 'rejected' });
+    expect(items[0]!.reasons).toEqual([{ code: 'too_long', path: '$', message: 'a text longer than the database holds' }]);
+    for (const d of drafts.filter((_, i) => i !== 6)) expect(server.dossiers.get(d.id)).toBeTruthy();
+    // Halving, not one request per item: 9 → 4 → 2 → 1 refused, and the rest in a few.
+    expect(server.requests.filter((r) => r.path === '/api/sync/push').length).toBeLessThanOrEqual(8);
+  });
+
+  it('a 400 that names nothing at $ (a proxy, not the server) sets nothing aside', async () => {
+    const { db, server, deps } = await setup();
+    await createDraft(db, 'khai-sinh', 1);
+    await createDraft(db, 'khai-sinh', 1);
+    server.faults.push({ status: 400, body: { title: 'Bad Request' } });
+    await expect(syncOnce(deps)).rejects.toThrow();
+    expect(await outboxCounts(db)).toEqual({ pending: 2, rejected: 0 });
+  });
+
   it('waits for a sign-in without losing anything', async () => {
     const db = await freshDb();
     await createDraft(db, 'khai-sinh', 1);

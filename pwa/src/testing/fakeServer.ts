@@ -105,6 +105,11 @@ export class FakeServer {
   changedThisGeneration = new Set<string>();
   /** Put-backs, once per (generation, device, dossier). */
   putBacks = new Map<string, PutBackResult>();
+  /**
+   * Dossiers whose mutations the database refuses past the server's checks: a batch
+   * holding one is refused whole, 400 at `$`, as the server's backstop answers.
+   */
+  unstorable = new Set<string>();
   /** The feed's epoch: a restore makes every cursor unknown. */
   epoch = 1;
   private nextCode = 1;
@@ -138,8 +143,17 @@ export class FakeServer {
     let response: Response;
     if (url.pathname === '/api/sync/push') {
       const generation = this.deviceGenerations.get(body.device_id) ?? this.generation;
-      response =
-        generation < this.generation
+      // A set-aside item goes as an empty edit: nothing of it reaches the database.
+      const refused = (body.mutations as { dossier_id: string; payload: unknown }[]).some(
+        (m) => this.unstorable.has(m.dossier_id) && !same(m.payload, { changes: {} }),
+      );
+      response = refused
+        ? this.json(400, {
+            type: '/problems/invalid_request',
+            status: 400,
+            errors: [{ path: '$', code: 'too_long', message: 'a text longer than the database holds' }],
+          })
+        : generation < this.generation
           ? this.json(409, { type: '/problems/recover_first', title: 'Máy chủ đã được khôi phục từ bản sao lưu; thiết bị cần gửi lại dữ liệu', status: 409, detail: `generation ${this.generation}` })
           : this.json(200, this.push(body));
     } else if (url.pathname === '/api/sync/recover') response = this.json(200, this.recover(body));
