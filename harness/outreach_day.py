@@ -36,6 +36,7 @@ from typing import Any
 import httpx
 import msgspec
 
+from harness.http_client import KEEPALIVE_EXPIRY
 from harness.sync_client import birth_answers, uuid7
 
 PROCEDURE = "khai-sinh-luu-dong"
@@ -147,7 +148,7 @@ class OutreachDevice:
         *,
         parallel_uploads: int = 3,
         batch: int = 40,
-        keepalive: float = 4.0,
+        keepalive: float = KEEPALIVE_EXPIRY,
         max_retries: int = 200,
     ) -> None:
         self.base_url = base_url
@@ -155,8 +156,6 @@ class OutreachDevice:
         self.device_id = device_id
         self.parallel_uploads = parallel_uploads
         self.batch = batch
-        # Below the server's keep-alive (uvicorn: 5 s), so an idle connection is not
-        # reused just as the server closes it.
         self.keepalive = keepalive
         self.max_retries = max_retries
         self.seq = 0

@@ -8,6 +8,7 @@ import hashlib
 import httpx
 
 from harness.devices import sign_in_device
+from harness.http_client import served_client
 from harness.sync_client import SyncDevice, uuid7
 from harness.tus_client import TusClient
 
@@ -22,7 +23,7 @@ class Phone:
 
     @classmethod
     async def sign_in(cls, base_url: str, email: str, password: str) -> Phone:
-        http = httpx.AsyncClient(base_url=base_url, timeout=60)
+        http = served_client(base_url)
         return cls(http, await sign_in_device(http, email, password, name="điện thoại thử"))
 
     async def upload(self, data: bytes, name: str) -> str:

@@ -44,6 +44,7 @@ import httpx
 
 from harness.app_pages import page_today
 from harness.devices import sign_in_device_at
+from harness.http_client import served_client
 from harness.phone import Phone
 from harness.samples import scan_jpeg
 from harness.sync_client import SyncDevice, birth_answers
@@ -269,7 +270,7 @@ async def second_device(
     base_url: str, email: str, password: str
 ) -> tuple[SyncDevice, httpx.AsyncClient]:
     """Another install of the same account, speaking the protocol (sign in, register)."""
-    http = httpx.AsyncClient(base_url=base_url, timeout=60)
+    http = served_client(base_url)
     return await sign_in_device_at(base_url, email, password, http), http
 
 
@@ -295,7 +296,7 @@ class DeskOfficial:
             )
         finally:
             await phone.http.aclose()
-        http = httpx.AsyncClient(base_url=base_url, timeout=60)
+        http = served_client(base_url)
         r = await http.post("/api/auth/login", json={"email": desk[0], "password": desk[1]})
         assert r.status_code == 200, r.text
         return cls(http, r.json()["csrf_token"], dossier_id)
