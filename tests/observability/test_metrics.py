@@ -183,6 +183,9 @@ async def test_delivery_failures_counted(monitor: httpx.AsyncClient, settings: S
 
     before = await scrape(monitor)
     now = dt.datetime.now(dt.UTC)
+    # Due an hour from now, and the pass below runs as of then: the app's own sender,
+    # running beside the test, must not claim it first.
+    due = now + dt.timedelta(hours=1)
     await OutboxMessage.insert(
         OutboxMessage(
             id=uuid.uuid4(),
@@ -191,7 +194,7 @@ async def test_delivery_failures_counted(monitor: httpx.AsyncClient, settings: S
             template="activation",
             params="{}",
             status="pending",
-            next_attempt_at=now - dt.timedelta(seconds=1),
+            next_attempt_at=due,
             created_at=now,
         )
     )
@@ -204,7 +207,7 @@ async def test_delivery_failures_counted(monitor: httpx.AsyncClient, settings: S
     await deliver_pass(
         OutboxMessage._meta.db,
         channel="sms",
-        now=None,
+        now=due + dt.timedelta(seconds=1),
         limit=10,
         send_timeout=5,
         max_attempts=5,
