@@ -16,7 +16,8 @@ from urllib.parse import parse_qsl
 
 import msgspec
 from litestar import Request
-from litestar.handlers import ASGIRouteHandler
+from litestar.enums import RequestEncodingType
+from litestar.handlers import ASGIRouteHandler, HTTPRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import (
     ASGIApp,
@@ -91,6 +92,19 @@ def parameter_faults(scope: Scope) -> list[Unstorable]:
     return found
 
 
+def _reads_json_data(handler: Any) -> bool:
+    """Litestar decodes a handler's `data` as JSON whatever Content-Type the sender
+    declares (only a form or MessagePack body is declared on the handler itself), so
+    such a body is screened as JSON, not as what its sender calls it."""
+    if not isinstance(handler, HTTPRouteHandler):
+        return False
+    data = handler.parsed_fn_signature.parameters.get("data")
+    if data is None:
+        return False
+    declared = getattr(data.kwarg_definition, "media_type", RequestEncodingType.JSON)
+    return declared == RequestEncodingType.JSON
+
+
 def decode_any(body: bytes, msgpack: bool) -> Any:
     """The body as plain values, or None when it does not decode: its handler then
     answers the malformed body as it always has."""
@@ -156,14 +170,15 @@ class ScreenRequests(ASGIMiddleware):
         if scope["method"] in ("POST", "PUT", "PATCH", "DELETE") and not screens_own:
             request: Request = Request(scope, receive)
             media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            if media not in _NOT_DECODED:
+            reads_json = _reads_json_data(handler)
+            if reads_json or media not in _NOT_DECODED:
                 if isinstance(handler, ASGIRouteHandler):
                     body, receive = await buffered_body(receive)
                 else:
                     # Read once: Litestar keeps the body in the scope for the handler.
                     body = await request.body()
                 if body:
-                    found = unstorable(decode_any(body, media in _MSGPACK))
+                    found = unstorable(decode_any(body, media in _MSGPACK and not reads_json))
                     if found:
                         raise refusal(found)
         await next_app(scope, receive, send)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import re
 import unicodedata
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -16,6 +15,7 @@ from typing import Any, cast
 import msgspec
 
 from sync.codes import COMMUNE_CODE, InvalidCode, parse_code
+from sync.digests import is_sha256
 from sync.dupkeys import duplicate_key
 from sync.forms import Issue, render, validate
 from sync.forms.field_rules import has_json_type_of
@@ -47,9 +47,6 @@ from sync.states import DEVICE_MUTATIONS, State, label
 from sync.storable import unstorable
 from sync.store import Actor, DossierRecord, Procedure, Store
 
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
 # Documents one answer may name, and files per document (a form field holds ten).
 _MAX_SUPPLIED_DOCUMENTS = 50
 _MAX_FILES_PER_DOCUMENT = 10
@@ -67,7 +64,7 @@ def _supplied_documents(
     held: set[str] = set()
     for value in fields.values():
         if isinstance(value, list):
-            held |= {v for v in cast(list[Any], value) if isinstance(v, str) and _SHA256.match(v)}
+            held |= {v for v in cast(list[Any], value) if is_sha256(v)}
     # One entry per document, each file once in it: a document named twice (or a file
     # listed twice) is one answer said twice, and the desk's history says it once.
     supplied: dict[str, list[str]] = {}
@@ -491,7 +488,7 @@ class MutationApplier:
         entry = procedure.schema.fields_by_path().get(path)
         if entry is None or entry[1].type != "attachment":
             raise _reason("not_an_attachment_slot", "payload.path", path)
-        if not _SHA256.match(sha256):
+        if not is_sha256(sha256):
             raise _reason("invalid_attachment", "payload.sha256", "64 lower-case hex digits")
 
     async def _attach(self, record: DossierRecord, mutation: Mutation, payload: Attach) -> Applied:

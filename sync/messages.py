@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from sync.digests import Sha256Digest
+
 # Limits, enforced before anything is stored (413/422 with the path).
 MAX_MUTATIONS = 100
 MAX_BODY_BYTES = 1024 * 1024
@@ -41,6 +43,7 @@ Kind = Literal[
     "delete_draft",
 ]
 Status = Literal["applied", "merged", "conflict", "rejected"]
+# Checked where it is applied (sync/engine.py), so a bad digest rejects its own mutation.
 Sha256 = str
 
 
@@ -323,7 +326,7 @@ class HeldReservation(msgspec.Struct, forbid_unknown_fields=True):
 class HeldFile(msgspec.Struct, forbid_unknown_fields=True):
     # A file the device's dossiers name, with the server's seal on (account, hash)
     # given when the server held its bytes (POST /api/blobs/missing, the tus answer).
-    sha256: Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
+    sha256: Sha256Digest
     seal: Annotated[str, msgspec.Meta(max_length=64)]
 
 

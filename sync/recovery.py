@@ -178,11 +178,12 @@ class PutBackApplier:
             record.fields = {}
             set_fields(record, values, record.version, self.actor.device_id)
             await self._submitted(record, held, code)
-            await self.store.bind_reserved_code(code, self.actor.device_id, record.id)
             note = self._reapply_withdrawal(held, record)
             if changed:
                 note = note or DRAFT_CHANGED_AFTER_RESTORE
             await self._save(record, State.DRAFT)
+            # Once saved: a save refused (a size limit) leaves the reservation free.
+            await self.store.bind_reserved_code(code, self.actor.device_id, record.id)
             detail = {"server_answers": replaced} if changed and replaced else {}
             return self._done(
                 held,

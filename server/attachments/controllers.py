@@ -20,11 +20,12 @@ from server.attachments.image_check import thumbnail_of
 from server.attachments.schemas import MissingRequest, MissingResponse
 from server.attachments.sniff import ACCEPTED, Refused
 from server.attachments.store import BlobMissing, blob_key, thumbnail_key
-from server.attachments.uploads import SHA256, UPLOAD_ID, UploadProblem, Uploads
+from server.attachments.uploads import UPLOAD_ID, UploadProblem, Uploads
 from server.i18n import negotiate_language
 from server.identity.guards import DEVICE_CREDENTIAL, current_principal, signed_in
 from server.problems import FieldError, ProblemError
 from server.settings import Settings
+from sync.digests import is_sha256
 
 UPLOADS_PATH = "/api/uploads"
 FILE_SEAL_HEADER = "Motcua-File-Seal"
@@ -356,7 +357,7 @@ def attachment_controllers(settings: Settings) -> list:
                     message="64 lower-case hexadecimal digits",
                 )
                 for i, h in enumerate(data.hashes)
-                if not SHA256.match(h)
+                if not is_sha256(h)
             ]
             if errors:
                 raise ProblemError(422, "validation_failed", errors=errors[:20])
@@ -411,7 +412,7 @@ def attachment_controllers(settings: Settings) -> list:
 
 async def _readable(request: Request, sha256: str) -> dict:
     principal = await current_principal(request)
-    if not SHA256.match(sha256):
+    if not is_sha256(sha256):
         raise ProblemError(404, "not_found")
     row = await blob_row(sha256)
     # Someone not allowed learns nothing, not even that the file exists.

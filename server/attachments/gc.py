@@ -14,7 +14,7 @@ from piccolo.columns import Text, Varchar
 from piccolo.engine.base import Engine
 
 from server.attachments.store import BlobStore, blob_key, thumbnail_key
-from server.attachments.store.base import SHA256, sha256_of_key
+from server.attachments.store.base import sha256_of_key
 from server.attachments.tables import Blob, BlobUploader, Upload
 from server.attachments.upload_sql import (
     DELETE_EXPIRED_UPLOAD,
@@ -28,6 +28,7 @@ from server.dossiers.tables import Dossier
 from server.recovery.generation import current_generation, generation_started_at
 from server.settings import Settings
 from server.sql import Sql
+from sync.digests import is_sha256
 
 # Temporary files of <data dir>/uploads: a finish's copy of an upload, a put-back's
 # download of a file (server/recovery/files.py).
@@ -206,7 +207,7 @@ async def collect(
         sha = sha256_of_key(key) or (
             name[:-4] if key.startswith("thumbnails/") and name.endswith(".jpg") else None
         )
-        if sha is None or not SHA256.match(sha):
+        if not is_sha256(sha):
             continue
         batch.append((key, sha))
         if len(batch) >= 500:

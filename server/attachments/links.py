@@ -8,15 +8,14 @@ attach that would push a dossier past its size limit."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from typing import Any
 
 from server.attachments.tables import Blob, BlobRef
 from server.clock import utcnow
+from sync.digests import is_sha256
 from sync.messages import Reason
 
-SHA256 = re.compile(r"^[0-9a-f]{64}$")
 DEFAULT_MAX_DOSSIER_BYTES = 50 * 1024 * 1024
 
 
@@ -35,11 +34,7 @@ def configure(max_dossier_bytes: int) -> None:
 def hashes_in(fields: dict[str, Any]) -> set[str]:
     """The SHA-256 digests an attachment field (a list of digests) holds."""
     return {
-        v
-        for value in fields.values()
-        if isinstance(value, list)
-        for v in value
-        if isinstance(v, str) and SHA256.match(v)
+        v for value in fields.values() if isinstance(value, list) for v in value if is_sha256(v)
     }
 
 

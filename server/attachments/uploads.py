@@ -41,9 +41,9 @@ from server.identity.principal import Principal
 from server.observability.metrics import UPLOAD_BYTES, UPLOADS_COMPLETED
 from server.settings import MIN_UPLOAD_CHUNK_SIZE, Settings
 from server.sql import Sql
+from sync.digests import is_sha256
 
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
-SHA256 = re.compile(r"^[0-9a-f]{64}$")
 # An account may have this many unfinished uploads at once.
 MAX_OPEN_UPLOADS = 50
 # A HEAD waits this long for a PATCH still receiving (or committing) the same upload,
@@ -209,7 +209,7 @@ class Uploads:
         """A new upload; `receiving`: its first chunk follows in the same request (its
         receiving lease is the row's `receiving_until`)."""
         declared = metadata.get("sha256", b"").decode("ascii", "replace").strip().lower()
-        if not SHA256.match(declared):
+        if not is_sha256(declared):
             raise UploadProblem(
                 400,
                 "invalid_request",

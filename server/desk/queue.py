@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Literal
 
@@ -23,6 +22,7 @@ from server.identity.principal import Principal
 from server.identity.roles import Role
 from server.problems import ProblemError
 from sync.codes import InvalidCode, parse_code
+from sync.digests import is_sha256
 from sync.states import LABELS, OPEN_STATES, State
 from sync.text import search_key
 
@@ -231,15 +231,12 @@ async def desk_dossier(
     )
 
 
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
 def _hashes(fields: dict, history: list[HistoryEntry]) -> set[str]:
     """The SHA-256s in the answers (attachment lists) and in the history's details."""
     found: set[str] = set()
     for value in [*fields.values(), *(h.detail.get("sha256") for h in history)]:
         for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, str) and _SHA256.match(item):
+            if is_sha256(item):
                 found.add(item)
     return found
 

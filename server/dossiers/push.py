@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import msgspec
 from piccolo.engine.base import Engine
 
-from server.attachments.links import SHA256, hashes_in
+from server.attachments.links import hashes_in
 from server.clock import utcnow, vn_date
 from server.database import write_transaction
 from server.dossiers.batch_store import BatchStore
@@ -38,6 +38,7 @@ from server.sql import (
     dialect_of,
     transient_errors,
 )
+from sync.digests import is_sha256
 from sync.engine import AGENCY_COMMUNE, MutationApplier
 from sync.forms.normalize import clean_string
 from sync.messages import Mutation, Outcome, PushEnvelope, PushResponse
@@ -196,7 +197,7 @@ def _named_files(mutations: list[Mutation]) -> set[str]:
     named: set[str] = set()
     for m in mutations:
         digest = m.payload.get("sha256") if m.kind == "attach" else None
-        if isinstance(digest, str) and SHA256.fullmatch(digest):
+        if is_sha256(digest):
             named.add(digest)  # anything else is the mutation's own fault, told when applied
         if m.kind == "answer_supplement" and isinstance(m.payload.get("changes"), dict):
             named |= hashes_in(m.payload["changes"])

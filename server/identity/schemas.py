@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from sync.digests import Sha256Digest
+
 Lang = Literal["vi", "en"]
 
 
@@ -211,4 +213,4 @@ class PersonalDocumentAdd(msgspec.Struct, forbid_unknown_fields=True):
     # id_card | passport | residence | birth_certificate | other
     kind: Literal["id_card", "passport", "residence", "birth_certificate", "other"]
     label: str
-    sha256: Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
+    sha256: Sha256Digest

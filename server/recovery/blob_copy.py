@@ -9,8 +9,9 @@ import hashlib
 import logging
 from pathlib import Path
 
-from server.attachments.store.base import READ_CHUNK, SHA256, blob_key, thumbnail_key
+from server.attachments.store.base import READ_CHUNK, blob_key, thumbnail_key
 from server.attachments.store.local import copy_whole
+from sync.digests import is_sha256
 
 log = logging.getLogger("motcua.recovery")
 
@@ -18,7 +19,7 @@ log = logging.getLogger("motcua.recovery")
 def _stored_key(key: str) -> bool:
     """Only names the store itself makes: a blob or a blob's thumbnail."""
     name = key.rsplit("/", 1)[-1].removesuffix(".jpg")
-    return bool(SHA256.match(name)) and key in (blob_key(name), thumbnail_key(name))
+    return is_sha256(name) and key in (blob_key(name), thumbnail_key(name))
 
 
 def _files(root: Path) -> list[tuple[str, Path]]:

@@ -7,6 +7,8 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from sync.digests import is_sha256
+
 from . import schema as s
 from .conditions import is_number
 from .dates import DateValue, before, parse_date_value
@@ -21,7 +23,6 @@ EMAIL_PATTERN = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
     r"(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+"
 )
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 # ASCII digits only: re's [0-9] is ASCII, unlike \d, so both validators read the same
 _TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
@@ -167,7 +168,7 @@ def field_problems(field: s.Field, value: Any, ctx: Context) -> list[Problem]:
         case s.CheckboxField():
             pass  # `false` on a required checkbox is reported as `required` by the validator
         case s.AttachmentField():
-            if not all(isinstance(h, str) and _SHA256.fullmatch(h) for h in value):
+            if not all(is_sha256(h) for h in value):
                 out.append(("invalid_attachment", {}))
             if len(value) > field.max_files:
                 out.append(("too_many_files", {"max": field.max_files}))

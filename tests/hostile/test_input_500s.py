@@ -255,6 +255,45 @@ async def test_nul_in_a_key_is_refused_by_its_path(app) -> None:
         )
 
 
+@pytest.mark.parametrize(
+    "media", ["application/octet-stream", "application/x-msgpack", "multipart/form-data"]
+)
+async def test_nul_in_a_json_body_declared_as_another_type_is_refused_by_name(
+    app, device: SyncDevice, media: str
+) -> None:
+    """Litestar reads a handler's body as JSON whatever Content-Type the sender declares,
+    so the screen reads it the same way: a body declared as bytes, or as MessagePack that
+    does not decode, once passed unscreened, and its NUL reached the database (a
+    put-back page refused whole, 400 at `$`)."""
+    body = {
+        "device_id": str(device.device_id),
+        "done": False,
+        "dossiers": [
+            {
+                "id": str(uuid7()),
+                "procedure_code": f"khai-sinh{NUL}",
+                "schema_version": 1,
+                "state": 0,
+                "version": 1,
+                "fields": {},
+            }
+        ],
+    }
+    r = await device.http.post(
+        "/api/sync/recover",
+        content=json.dumps(body),
+        headers={**device.auth, "Content-Type": media},
+    )
+    names_nul(r, "$.dossiers[0].procedure_code")
+    async with signed_in_as(app, "citizen") as citizen:
+        r = await citizen.post(
+            "/api/devices",
+            content=json.dumps({"id": str(uuid.uuid4()), "name": f"máy{NUL}"}),
+            headers={"Content-Type": media},
+        )
+        names_nul(r, "$.name")
+
+
 async def test_nul_in_the_desk_search_is_refused_by_name(app) -> None:
     async with signed_in_as(app, "desk") as desk:
         names_nul(await desk.get("/api/desk/queue", params={"q": f"Nguyễn{NUL}"}), "q")

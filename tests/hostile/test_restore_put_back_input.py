@@ -8,9 +8,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import msgspec
 import pytest
 
+from harness import samples
 from harness.sync_client import SyncDevice, uuid7
+from server.attachments.tables import BlobRef
 from server.dossiers.tables import CodeReservation, Dossier
 from server.identity.tables import Device
 from server.recovery.keys import seal_key
@@ -18,6 +21,7 @@ from server.recovery.tables import PutBack
 from server.settings import Settings
 from server.sql import Sql
 from sync.seals import dossier_seal
+from tests.attachments.test_links_and_access import upload
 from tests.recovery.test_put_back import engine, serving
 from tests.sync.conftest import device_for, make_account
 from tests.sync.test_push_pull import birth_draft
@@ -192,3 +196,95 @@ async def test_a_version_near_the_records_top_is_refused_so_later_changes_fit(
         )
         [outcome] = await phone.sync()
         assert outcome["status"] == "applied" and outcome["version"] == 2**30 + 2, outcome
+
+
+# Seals are base64url: text outside ASCII can never be one. Compared as it came, it made
+# `hmac.compare_digest` raise, and the whole request a 500 the phone sends again for ever.
+NOT_ASCII = "é" * 22
+
+
+async def test_seals_not_in_ascii_are_refused_each_not_a_5xx(settings: Settings) -> None:
+    async with serving(settings) as app:
+        field = await device_for(app, await make_account("outreach", "00070"))
+        r = await field.http.post("/api/sync/codes/reserve", json={"count": 2}, headers=field.auth)
+        reserved, other = r.json()["codes"]
+        await CodeReservation.delete().where(CodeReservation.code.is_in([reserved["code"]]))
+        file = "a" * 64
+        held = _held(code=other["code"], seal=NOT_ASCII)
+        r = await field.recover(
+            [held],
+            reservations=[{**reserved, "seal": NOT_ASCII}],
+            files=[{"sha256": file, "seal": NOT_ASCII}],
+            done=False,
+        )
+        assert r.status_code == 200, r.text
+        answer = r.json()
+        assert answer["files_missing"] == [file]
+        [result] = answer["results"]
+        assert result["status"] == "rejected" and result["reasons"][0]["code"] == "seal_invalid"
+        assert [x["code"] for x in answer["reservations_refused"]] == ["seal_invalid"]
+        assert await Dossier.count() == 0
+
+
+@pytest.mark.parametrize("request_kind", ["push", "recover"])
+async def test_a_receipt_not_in_ascii_proves_nothing_not_a_5xx(
+    settings: Settings, request_kind: str
+) -> None:
+    """A device claiming a later generation than the server's, with a receipt no server
+    could have written: not a restore, and not a 500 either."""
+    async with serving(settings) as app:
+        phone = await device_for(app, await make_account("citizen"))
+        phone.generation, phone.receipt = 255, NOT_ASCII
+        if request_kind == "push":
+            birth_draft(phone, uuid7())
+            r = await phone.push()
+        else:
+            r = await phone.recover([], done=False)
+        assert r.status_code == 200, r.text
+        assert r.json()["generation"] == 1
+
+
+async def test_a_digest_followed_by_a_newline_names_no_file(settings: Settings) -> None:
+    """`^[0-9a-f]{64}$` also matches a digest followed by a newline: a put-back holding one
+    in an attachment field wrote a 65-character file reference, which PostgreSQL refused
+    for the whole page (400 at `$`, sent again unchanged)."""
+    async with serving(settings) as app:
+        phone = await device_for(app, await make_account("citizen"))
+        odd = "b" * 64 + "\n"
+        held = _held(state=0, version=2, fields={"attachments.birth_certificate": [odd]})
+        r = await phone.recover([held], done=False)
+        assert r.status_code == 200, r.text
+        [result] = r.json()["results"]
+        assert result["status"] == "restored", result
+        assert await BlobRef.count() == 0
+
+
+async def test_a_put_back_refused_as_it_is_saved_leaves_its_reserved_code_unbound(
+    settings: Settings,
+) -> None:
+    """A draft put back as submitted with its sealed reserved code bound the code to the
+    dossier before saving it: a save refused (its files past the dossier's limit) left
+    the reservation bound to a submission the server never took back."""
+    limited = msgspec.structs.replace(settings, max_file_bytes=400_000, max_dossier_bytes=500_000)
+    async with serving(limited) as app:
+        field = await device_for(app, await make_account("outreach", "00070"))
+        r = await field.http.post("/api/sync/codes/reserve", json={"count": 1}, headers=field.auth)
+        code = r.json()["codes"][0]["code"]
+        files = [await upload(field, samples.pdf(300_000, seed=seed)) for seed in (51, 52)]
+        dossier = uuid7()
+        birth_draft(field, dossier)
+        await field.sync()
+        await field.pull_all()
+        held = field.held(
+            str(dossier), state=1, code=code, seal=await _sealed(field, dossier, code)
+        )
+        held["fields"]["attachments.birth_certificate"] = files
+        r = await field.recover([held], done=False)
+        assert r.status_code == 200, r.text
+        [result] = r.json()["results"]
+        assert result["status"] == "rejected", result
+        assert result["reasons"][0]["code"] == "dossier_too_large", result
+        [row] = await CodeReservation.select(CodeReservation.dossier_id).where(
+            CodeReservation.code == code
+        )
+        assert row["dossier_id"] is None

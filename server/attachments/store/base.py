@@ -3,12 +3,12 @@ never from anything a client named."""
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-SHA256 = re.compile(r"^[0-9a-f]{64}$")
+from sync.digests import is_sha256
+
 READ_CHUNK = 64 * 1024
 
 
@@ -18,7 +18,7 @@ class BlobMissing(LookupError):
 
 def blob_key(sha256: str) -> str:
     """`ab/cd/abcd…`: two levels of fan-out keep directories small."""
-    if not SHA256.match(sha256):
+    if not is_sha256(sha256):
         raise ValueError("not a SHA-256 hex digest")
     return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
@@ -30,7 +30,7 @@ def thumbnail_key(sha256: str) -> str:
 def sha256_of_key(key: str) -> str | None:
     """The digest a blob key names, None for anything else (thumbnails, strays)."""
     name = key.rsplit("/", 1)[-1]
-    if SHA256.match(name) and key == blob_key(name):
+    if is_sha256(name) and key == blob_key(name):
         return name
     return None
 
