@@ -184,6 +184,41 @@ describe('recover', () => {
     expect(kept.answers).toEqual({ 'child.full_name': 'Bé 002' });
   });
 
+  it('a page refused whole (400 at `$`, no entry named) is halved until the dossier is alone; that one stays here, the put-back ends', async () => {
+    const { db, device, server, fetch } = await phone();
+    const ids = Array.from({ length: 9 }, (_, n) => `0190b000-0000-7000-8000-00000000000${n}`);
+    for (const id of ids) await db.put('dossiers', synced(id));
+    server.unstorable.add(ids[6]!);
+    await db.put('codes', { code: '0007026900000001', commune_code: '00070', expires_at: '2027-01-01T00:00:00Z', seal: reservationSeal('0007026900000001', PHONE) });
+
+    const outcome = await recover({ db, device, fetch });
+
+    expect(outcome.summary).toMatchObject({ put_back: 8, refused: 1, codes_refused: 0 });
+    const sent = bodies(server);
+    // 9 → 5 + 4 → 4: 2 + 2 → 2: 1 + 1, each half sent once it holds no refused dossier.
+    expect(sent.length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(ids.length)) + 2);
+    // Only the last request ends the put-back; any other marked done was refused.
+    expect(sent.at(-1)!.done).toBe(true);
+    expect(sent.slice(0, -1).filter((b) => b.done).every((b) => b.dossiers.some((d) => d.id === ids[6]))).toBe(true);
+    expect(sent.at(-1)!.reservations.map((r) => r.code)).toEqual(['0007026900000001']);
+    expect(server.reservations.get('0007026900000001')).toBe(PHONE);
+    expect([...server.dossiers.keys()].sort()).toEqual(ids.filter((id) => id !== ids[6]));
+    const kept = (await db.get('dossiers', ids[6]!))!;
+    expect(kept.put_back_refused!.reasons).toEqual([{ code: 'too_long', path: '$', message: 'a text longer than the database holds' }]);
+    expect(kept.answers).toEqual({ 'child.full_name': 'Bé 006' });
+    expect(await getMeta(db, GENERATION_KEY)).toBe(2);
+  });
+
+  it('a page refused whole for something else than an entry (a proxy\'s 400, no problem at `$`) stops the put-back and changes nothing here', async () => {
+    const { db, device, server, fetch } = await phone();
+    await db.put('dossiers', synced('0190b000-0000-7000-8000-000000000001'));
+    server.faults.push({ status: 400, body: { type: 'about:blank', title: 'Bad Request' } });
+    await expect(recover({ db, device, fetch })).rejects.toThrow(/400/);
+    expect(bodies(server)).toHaveLength(1);
+    expect((await db.get('dossiers', '0190b000-0000-7000-8000-000000000001'))!.put_back_refused).toBeUndefined();
+    expect(await getMeta(db, GENERATION_KEY)).toBeUndefined();
+  });
+
   it('keeps each page under the server\'s body limit', async () => {
     const { db, device, server, fetch } = await phone();
     const long = 'ệ'.repeat(400_000); // 1.2 MB in UTF-8 each

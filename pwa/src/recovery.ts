@@ -156,17 +156,53 @@ function pages(dossiers: readonly HeldDossier[]): HeldDossier[][] {
   return out;
 }
 
+const reasonsOf = (error: ApiError): Reason[] =>
+  (error.problem.errors ?? []).map((x) => ({ code: x.code ?? 'invalid', path: x.path, message: x.message ?? '' }));
+
 /** The entry a 422 names (`$.dossiers[3].schema_version`), with the server's reasons. */
 function refusedEntry(error: unknown): { list: 'dossiers' | 'reservations'; index: number; reasons: Reason[] } | null {
   if (!(error instanceof ApiError) || error.status !== 422) return null;
   for (const e of error.problem.errors ?? []) {
     const m = /^\$\.(dossiers|reservations)\[(\d+)\]/.exec(e.path);
-    if (m) {
-      const reasons = (error.problem.errors ?? []).map((x) => ({ code: x.code ?? 'invalid', path: x.path, message: x.message ?? '' }));
-      return { list: m[1] as 'dossiers' | 'reservations', index: Number(m[2]), reasons };
-    }
+    if (m) return { list: m[1] as 'dossiers' | 'reservations', index: Number(m[2]), reasons: reasonsOf(error) };
   }
   return null;
+}
+
+/** One request of the put-back: dossiers, reserved codes, and whether it ends it. */
+interface Page {
+  dossiers: HeldDossier[];
+  codes: HeldReservation[];
+  done: boolean;
+}
+
+/**
+ * What to send instead of a page refused whole: its two halves (only the second ends
+ * the put-back), or, for a single entry, the page without it, that entry refused.
+ */
+function splitRefused(page: Page, error: ApiError, results: PutBackResult[], codeRefused: () => void): Page[] {
+  const { dossiers, codes } = page;
+  if (dossiers.length > 1) {
+    const half = Math.ceil(dossiers.length / 2);
+    return [
+      { dossiers: dossiers.slice(0, half), codes: [], done: false },
+      { ...page, dossiers: dossiers.slice(half) },
+    ];
+  }
+  if (dossiers.length === 1 && !codes.length) {
+    results.push({ dossier_id: dossiers[0]!.id, status: 'rejected', reasons: reasonsOf(error) });
+    return [{ ...page, dossiers: [] }];
+  }
+  if (dossiers.length === 1) return [{ dossiers, codes: [], done: false }, { ...page, dossiers: [] }];
+  if (codes.length > 1) {
+    const half = Math.ceil(codes.length / 2);
+    return [
+      { dossiers: [], codes: codes.slice(0, half), done: false },
+      { ...page, codes: codes.slice(half) },
+    ];
+  }
+  codeRefused();
+  return [{ ...page, codes: [] }];
 }
 
 /** The server's answers, on the device: conflicts to choose, refusals to read, the server's versions. */
@@ -242,35 +278,36 @@ export async function recover(deps: RecoveryDeps): Promise<RecoveryOutcome> {
     if (waiting) throw new FilesNotOnServer(waiting);
   }
   const reservations = await heldReservations(db);
+  // Pages still to send: the last one ends the put-back and carries the reserved codes.
   const all = pages(dossiers);
+  const queue: Page[] = all.map((page, n) => ({ dossiers: page, codes: n === all.length - 1 ? reservations : [], done: n === all.length - 1 }));
   const results: PutBackResult[] = [];
   let answer: RecoverResponse | undefined;
   let codesRefused = 0;
-  for (const [n, first] of all.entries()) {
-    const last = n === all.length - 1;
-    let page = first;
-    let codes = last ? reservations : [];
-    // A page refused for one entry (422 naming it) goes again without it: that dossier
-    // stays here, refused with the server's reasons, and nothing else waits on it.
-    for (let tries = 0; ; tries++) {
-      const request: RecoverRequest = { ...base, dossiers: page, reservations: codes, done: last };
-      try {
-        answer = await send(request);
-        break;
-      } catch (error) {
-        const bad = tries < PUT_BACK_PAGE ? refusedEntry(error) : null;
-        if (bad?.list === 'dossiers' && page[bad.index]) {
-          results.push({ dossier_id: page[bad.index]!.id, status: 'rejected', reasons: bad.reasons });
-          page = page.filter((_, i) => i !== bad.index);
-        } else if (bad?.list === 'reservations' && codes[bad.index]) {
-          codesRefused++;
-          codes = codes.filter((_, i) => i !== bad.index);
-        } else {
-          throw error;
-        }
+  for (let page = queue.shift(); page; page = queue.shift()) {
+    if (!page.done && !page.dossiers.length && !page.codes.length) continue; // its one entry was refused
+    try {
+      answer = await send({ ...base, dossiers: page.dossiers, reservations: page.codes, done: page.done });
+      results.push(...(answer.results ?? []));
+    } catch (error) {
+      // A page refused for one entry (422 naming it) goes again without it: that dossier
+      // stays here, refused with the server's reasons, and nothing else waits on it.
+      const bad = refusedEntry(error);
+      if (bad?.list === 'dossiers' && page.dossiers[bad.index]) {
+        results.push({ dossier_id: page.dossiers[bad.index]!.id, status: 'rejected', reasons: bad.reasons });
+        queue.unshift({ ...page, dossiers: page.dossiers.filter((_, i) => i !== bad.index) });
+      } else if (bad?.list === 'reservations' && page.codes[bad.index]) {
+        codesRefused++;
+        queue.unshift({ ...page, codes: page.codes.filter((_, i) => i !== bad.index) });
+      } else if (error instanceof ApiError && error.refusedWhole && (page.dossiers.length || page.codes.length)) {
+        // Refused whole, no entry named: halves until the entry is alone, then that one
+        // stays here refused, as above. Sent again unchanged it would be refused for ever,
+        // and this device could never push again.
+        queue.unshift(...splitRefused(page, error, results, () => codesRefused++));
+      } else {
+        throw error;
       }
     }
-    results.push(...(answer.results ?? []));
   }
   if (!answer?.recovered) throw new Error('the server did not take the put-back as complete');
   const confirmed = laterConfirmation(kept, answer);

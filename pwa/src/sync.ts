@@ -115,15 +115,6 @@ function nextBatch(db: MotcuaDB, uploads: UploadReport | null, maxCount: number)
   });
 }
 
-/**
- * A push refused whole for its content, no item named: the server's problem document
- * (not a proxy's page) with a 400 at `$`. Sent again unchanged it is refused again, so
- * the batch is split until the item is alone, and that one is set aside.
- */
-function refusedWhole(error: ApiError): boolean {
-  return error.status === 400 && (error.problem.errors ?? []).some((e) => e.path === '$');
-}
-
 function batchPathIndex(error: ApiError): number | null {
   for (const e of error.problem.errors ?? []) {
     const m = /^\$\.mutations\[(\d+)\]/.exec(e.path);
@@ -162,7 +153,7 @@ async function push(deps: SyncDeps, device: DeviceRecord, uploads: UploadReport 
         maxCount = Math.max(1, Math.floor(items.length / 2));
         continue;
       }
-      if (error instanceof ApiError && (error.status === 422 || refusedWhole(error))) {
+      if (error instanceof ApiError && (error.status === 422 || error.refusedWhole)) {
         // The envelope was refused because of one item: keep it for the person, send a no-op.
         const index = batchPathIndex(error);
         const bad = index !== null ? items[index] : items.length === 1 ? items[0] : undefined;
@@ -176,7 +167,7 @@ async function push(deps: SyncDeps, device: DeviceRecord, uploads: UploadReport 
           maxCount = MAX_BATCH;
           continue;
         }
-        if (refusedWhole(error)) {
+        if (error.refusedWhole) {
           // Refused for something in it that the server could not place (the database
           // refused a text or a number a check missed): halves until the item is alone.
           maxCount = Math.max(1, Math.floor(items.length / 2));

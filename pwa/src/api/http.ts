@@ -40,6 +40,16 @@ export class ApiError extends Error {
   get transient(): boolean {
     return this.status >= 500 || this.status === 429 || this.status === 408;
   }
+
+  /**
+   * Refused whole for its content, no entry named: the server's problem document (not
+   * a proxy's page) with a 400 at `$` (the database refused a text or a number a check
+   * missed). Sent again unchanged it is refused again, so the sender splits what it
+   * sent until the entry is alone, and sets that one aside.
+   */
+  get refusedWhole(): boolean {
+    return this.status === 400 && (this.problem.errors ?? []).some((e) => e.path === '$');
+  }
 }
 
 function retryAfterSeconds(value: string | null): number | null {

@@ -107,7 +107,8 @@ export class FakeServer {
   putBacks = new Map<string, PutBackResult>();
   /**
    * Dossiers whose mutations the database refuses past the server's checks: a batch
-   * holding one is refused whole, 400 at `$`, as the server's backstop answers.
+   * or a put-back page holding one is refused whole, 400 at `$`, as the server's
+   * backstop answers.
    */
   unstorable = new Set<string>();
   /** The feed's epoch: a restore makes every cursor unknown. */
@@ -148,15 +149,14 @@ export class FakeServer {
         (m) => this.unstorable.has(m.dossier_id) && !same(m.payload, { changes: {} }),
       );
       response = refused
-        ? this.json(400, {
-            type: '/problems/invalid_request',
-            status: 400,
-            errors: [{ path: '$', code: 'too_long', message: 'a text longer than the database holds' }],
-          })
+        ? this.refusedWhole()
         : generation < this.generation
           ? this.json(409, { type: '/problems/recover_first', title: 'Máy chủ đã được khôi phục từ bản sao lưu; thiết bị cần gửi lại dữ liệu', status: 409, detail: `generation ${this.generation}` })
           : this.json(200, this.push(body));
-    } else if (url.pathname === '/api/sync/recover') response = this.json(200, this.recover(body));
+    } else if (url.pathname === '/api/sync/recover') {
+      const refused = (body.dossiers as { id: string }[] | undefined)?.some((d) => this.unstorable.has(d.id));
+      response = refused ? this.refusedWhole() : this.json(200, this.recover(body));
+    }
     else if (url.pathname === '/api/sync/codes/reserve') response = this.json(200, this.reserve(body, this.reserveDevice));
     else if (url.pathname === '/api/sync/pull') response = this.json(200, this.pull(url.searchParams.get('cursor')));
     else if (url.pathname === '/api/blobs/missing') response = this.json(200, this.missing(body));
@@ -165,6 +165,15 @@ export class FakeServer {
     if (fault === 'lost_response') throw new TypeError('connection reset');
     return response;
   };
+
+  /** The server's backstop: the database refused something in the request, no entry named. */
+  private refusedWhole(): Response {
+    return this.json(400, {
+      type: '/problems/invalid_request',
+      status: 400,
+      errors: [{ path: '$', code: 'too_long', message: 'a text longer than the database holds' }],
+    });
+  }
 
   private missing(body: { hashes: string[] }) {
     const sent = body.hashes.filter((h) => this.blobs.has(h));
