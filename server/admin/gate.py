@@ -266,7 +266,9 @@ class AdminGate:
         from piccolo.apps.user.tables import BaseUser
 
         csrf = cookies.get("csrftoken", "")
-        if not csrf or not secrets.compare_digest(csrf, _header(scope, b"x-csrftoken")):
+        given = _header(scope, b"x-csrftoken")
+        # As bytes: `compare_digest` raises on text outside ASCII (a 500, not a 403).
+        if not csrf or not secrets.compare_digest(csrf.encode(), given.encode()):
             raise ProblemError(403, "csrf_failed")
         async with write_transaction(BaseUser._meta.db):
             await revoke_session(session["token_hash"])

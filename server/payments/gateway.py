@@ -150,7 +150,8 @@ class GatewayProvider:
         if status != 200:
             raise ProviderError(self.name, f"{self.name} answered {status}: {response.text[:200]}")
         expected = answer_signature(self._secret, nonce, response.content)
-        if not hmac.compare_digest(response.headers.get("X-Motcua-Signature", ""), expected):
+        signature = response.headers.get("X-Motcua-Signature", "")
+        if not hmac.compare_digest(signature.encode(), expected.encode()):
             raise ProviderError(self.name, f"{self.name}'s answer is not signed with our secret")
         try:
             answer = msgspec.json.decode(response.content, type=GatewayAnswer)

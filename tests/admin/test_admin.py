@@ -155,6 +155,14 @@ async def test_the_log_out_button_ends_our_session(admin: AdminClient) -> None:
     assert [e["detail"] for e in await _audit("signed_out")] == ['{"via":"admin"}']
 
 
+async def test_a_csrf_token_outside_ascii_is_refused_not_a_5xx(admin: AdminClient) -> None:
+    """`compare_digest` raises on text outside ASCII: such a header was a 500."""
+    await admin.csrf()
+    r = await admin.http.post("/admin/public/logout/", headers={"X-CSRFToken": "é".encode()})
+    assert r.status_code == 403 and r.json()["type"] == "/problems/csrf_failed", r.text
+    assert "motcua_session" in admin.http.cookies
+
+
 async def test_writes_need_piccolo_admins_csrf_token(admin: AdminClient) -> None:
     await admin.csrf()
     r = await admin.http.patch(f"{TABLES}/account/{admin.account_id}/", json={"role": "admin"})

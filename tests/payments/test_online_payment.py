@@ -275,6 +275,18 @@ async def test_an_answer_signed_with_another_secret_is_not_trusted(person, desk,
     await assert_nothing_stored(dossier)
 
 
+async def test_an_answer_signed_outside_ascii_is_not_trusted_not_a_5xx(
+    person, desk, gateway
+) -> None:
+    """`compare_digest` raises on text outside ASCII: such a signature was a 500."""
+    dossier, code = await fee_requested(person, desk)
+    reference = gateway.pay(code, FEE)
+    gateway.answer_signature = "sha256=é".encode()
+    r = await desk.act(dossier, "record_payment", {"provider": PROVIDER, "reference": reference})
+    assert r.status_code == 502 and "not signed" in r.json()["detail"], r.text
+    await assert_nothing_stored(dossier)
+
+
 async def test_online_payment_is_for_level_4_fees_requested_online(person, desk, gateway) -> None:
     # A level-3 procedure (birth registration): its fee is paid at the desk.
     birth = await submitted_birth(person)

@@ -58,6 +58,8 @@ class PaymentGateway:
     hang_seconds: float = 2.0
     # Not None: answers are signed with this secret instead (a forged answer).
     answer_secret: str | None = None
+    # Not None: the signature header sent as these bytes (a broken or hostile gateway).
+    answer_signature: bytes | None = None
     payments: dict[str, GatewayPayment] = field(default_factory=dict)
     requests: list[SeenRequest] = field(default_factory=list)
     _nonces: set[str] = field(default_factory=set)
@@ -156,7 +158,8 @@ class PaymentGateway:
                     secret.encode(), f"{nonce}.".encode() + payload, hashlib.sha256
                 ).hexdigest()
             )
-            response_headers.append((b"x-motcua-signature", signature.encode()))
+            raw = signature.encode() if self.answer_signature is None else self.answer_signature
+            response_headers.append((b"x-motcua-signature", raw))
         await send({"type": "http.response.start", "status": status, "headers": response_headers})
         await send({"type": "http.response.body", "body": payload})
 
