@@ -36,7 +36,7 @@ async def forwards():
                 for value in fields.values()
                 if isinstance(value, list)
                 for v in value
-                if isinstance(v, str) and _SHA256.match(v)
+                if isinstance(v, str) and _SHA256.fullmatch(v)
             }
             for digest in sorted(hashes):  # hex digits and a UUID from the database only
                 await engine.run_ddl(

@@ -32,6 +32,9 @@ from server.problems import FieldError, ProblemError
 from sync.storable import DEPTH_MESSAGE, NUL_MESSAGE, Unstorable, unstorable
 
 SCREENS_OWN_BODY = "screens_own_body"
+# A handler that decodes its body as JSON itself, whatever Content-Type it is sent with
+# (no `data` parameter for Litestar to read): screened as JSON, as those are.
+READS_JSON_BODY = "reads_json_body"
 # Bodies that are not JSON to anyone: tus chunks, files, HTML forms.
 _NOT_DECODED = (
     "application/offset+octet-stream",
@@ -98,6 +101,8 @@ def _reads_json_data(handler: Any) -> bool:
     such a body is screened as JSON, not as what its sender calls it."""
     if not isinstance(handler, HTTPRouteHandler):
         return False
+    if handler.opt.get(READS_JSON_BODY):
+        return True
     data = handler.parsed_fn_signature.parameters.get("data")
     if data is None:
         return False

@@ -19,6 +19,7 @@ from server.desk.tasks import update_task
 from server.identity.guards import DEVICE_CREDENTIAL, admins, current_principal, require
 from server.identity.roles import Role
 from server.problems import ProblemError
+from server.request_screen import READS_JSON_BODY
 
 desk_roles = require(Role.desk, Role.agency_admin, Role.admin)
 DossierId = Annotated[uuid.UUID, PathParameter()]
@@ -83,6 +84,7 @@ class DeskController(Controller):
         summary="receive, refuse, start, request_documents, request_fee, record_payment, stop, complete, "
         "return_result, accept_withdrawal, message, mark_duplicate, mark_not_duplicate, "
         "extend_for_verification, apologise",
+        opt={READS_JSON_BODY: True},
     )
     async def act(
         self,

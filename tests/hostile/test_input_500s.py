@@ -292,6 +292,14 @@ async def test_nul_in_a_json_body_declared_as_another_type_is_refused_by_name(
             headers={"Content-Type": media},
         )
         names_nul(r, "$.name")
+    # The desk's actions decode their body themselves, as JSON whatever its type.
+    async with signed_in_as(app, "desk") as desk:
+        r = await desk.post(
+            f"/api/desk/dossiers/{uuid.uuid4()}/actions/request_fee",
+            content=json.dumps({"amount": 5_000, "method": "desk", "message": f"lệ phí{NUL}"}),
+            headers={"Content-Type": media},
+        )
+        names_nul(r, "$.message")
 
 
 async def test_nul_in_the_desk_search_is_refused_by_name(app) -> None:
