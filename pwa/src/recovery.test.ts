@@ -209,6 +209,46 @@ describe('recover', () => {
     expect(await getMeta(db, GENERATION_KEY)).toBe(2);
   });
 
+  it('a reserved code refused whole is halved out too; the codes the server refused are all counted', async () => {
+    const { db, device, server, fetch } = await phone();
+    await db.put('dossiers', synced('0190b000-0000-7000-8000-000000000001'));
+    const codes = ['0007026900000001', '0007026900000002', '0007026900000003', '0007026900000004'];
+    for (const code of codes) {
+      const seal = code.endsWith('2') ? 'forged' : reservationSeal(code, PHONE);
+      await db.put('codes', { code, commune_code: '00070', expires_at: '2027-01-01T00:00:00Z', seal });
+    }
+    server.unstorable.add(codes[2]!);
+
+    const outcome = await recover({ db, device, fetch });
+
+    expect(outcome.summary).toMatchObject({ put_back: 1, refused: 0, codes_refused: 2 });
+    expect([...server.reservations.keys()].sort()).toEqual([codes[0], codes[3]]);
+    expect(bodies(server).at(-1)!.done).toBe(true);
+    expect((await db.get('dossiers', '0190b000-0000-7000-8000-000000000001'))!.put_back_refused).toBeUndefined();
+  });
+
+  it('when every request is refused whole, not an entry, it stops after one empty page, marking nothing', async () => {
+    const { db, device, server } = await phone();
+    const ids = Array.from({ length: 40 }, (_, n) => `0190b000-0000-7000-8000-0000000000${String(n).padStart(2, '0')}`);
+    for (const id of ids) await db.put('dossiers', synced(id));
+    const refuseAll = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = input instanceof Request ? input : null;
+      if (new URL(request ? request.url : String(input), 'http://test').pathname === '/api/sync/recover') {
+        server.requests.push({ method: 'POST', path: '/api/sync/recover', body: request ? JSON.parse(await request.text()) : undefined });
+        return new Response(JSON.stringify({ type: '/problems/invalid_request', status: 400, errors: [{ path: '$', code: 'too_long', message: 'x' }] }), {
+          status: 400,
+          headers: { 'Content-Type': 'application/problem+json' },
+        });
+      }
+      return server.fetch(input, init);
+    }) as typeof fetch;
+
+    await expect(recover({ db, device, fetch: refuseAll })).rejects.toThrow(/400/);
+
+    expect(bodies(server).map((b) => b.dossiers.length)).toEqual([40, 0]);
+    for (const id of ids) expect((await db.get('dossiers', id))!.put_back_refused).toBeUndefined();
+  });
+
   it('a page refused whole for something else than an entry (a proxy\'s 400, no problem at `$`) stops the put-back and changes nothing here', async () => {
     const { db, device, server, fetch } = await phone();
     await db.put('dossiers', synced('0190b000-0000-7000-8000-000000000001'));

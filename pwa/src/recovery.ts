@@ -284,11 +284,13 @@ export async function recover(deps: RecoveryDeps): Promise<RecoveryOutcome> {
   const results: PutBackResult[] = [];
   let answer: RecoverResponse | undefined;
   let codesRefused = 0;
+  let probed = false;
   for (let page = queue.shift(); page; page = queue.shift()) {
     if (!page.done && !page.dossiers.length && !page.codes.length) continue; // its one entry was refused
     try {
       answer = await send({ ...base, dossiers: page.dossiers, reservations: page.codes, done: page.done });
       results.push(...(answer.results ?? []));
+      codesRefused += answer.reservations_refused?.length ?? 0;
     } catch (error) {
       // A page refused for one entry (422 naming it) goes again without it: that dossier
       // stays here, refused with the server's reasons, and nothing else waits on it.
@@ -302,7 +304,15 @@ export async function recover(deps: RecoveryDeps): Promise<RecoveryOutcome> {
       } else if (error instanceof ApiError && error.refusedWhole && (page.dossiers.length || page.codes.length)) {
         // Refused whole, no entry named: halves until the entry is alone, then that one
         // stays here refused, as above. Sent again unchanged it would be refused for ever,
-        // and this device could never push again.
+        // and this device could never push again. Once, first: a page with no entry, so
+        // that a refusal of every request (not of an entry) stops here, not after
+        // twice as many requests as entries.
+        if (!probed) {
+          probed = true;
+          await send({ ...base, dossiers: [], reservations: [], done: false }).catch(() => {
+            throw error;
+          });
+        }
         queue.unshift(...splitRefused(page, error, results, () => codesRefused++));
       } else {
         throw error;
@@ -323,7 +333,7 @@ export async function recover(deps: RecoveryDeps): Promise<RecoveryOutcome> {
       // What the server took back from this phone; what it already held as the phone does is no news.
       put_back: mine.filter((r) => r.status === 'restored' || r.status === 'conflict').length,
       refused: mine.filter((r) => r.status === 'rejected').length,
-      codes_refused: (answer.reservations_refused?.length ?? 0) + codesRefused,
+      codes_refused: codesRefused,
     },
   };
 }

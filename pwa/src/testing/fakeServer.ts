@@ -106,7 +106,7 @@ export class FakeServer {
   /** Put-backs, once per (generation, device, dossier). */
   putBacks = new Map<string, PutBackResult>();
   /**
-   * Dossiers whose mutations the database refuses past the server's checks: a batch
+   * Dossiers (or reserved codes) the database refuses past the server's checks: a batch
    * or a put-back page holding one is refused whole, 400 at `$`, as the server's
    * backstop answers.
    */
@@ -154,7 +154,9 @@ export class FakeServer {
           ? this.json(409, { type: '/problems/recover_first', title: 'Máy chủ đã được khôi phục từ bản sao lưu; thiết bị cần gửi lại dữ liệu', status: 409, detail: `generation ${this.generation}` })
           : this.json(200, this.push(body));
     } else if (url.pathname === '/api/sync/recover') {
-      const refused = (body.dossiers as { id: string }[] | undefined)?.some((d) => this.unstorable.has(d.id));
+      const refused =
+        (body.dossiers as { id: string }[] | undefined)?.some((d) => this.unstorable.has(d.id)) ||
+        (body.reservations as { code: string }[] | undefined)?.some((r) => this.unstorable.has(r.code));
       response = refused ? this.refusedWhole() : this.json(200, this.recover(body));
     }
     else if (url.pathname === '/api/sync/codes/reserve') response = this.json(200, this.reserve(body, this.reserveDevice));
