@@ -4,7 +4,7 @@ before a final newline): no 64-character column holds it, and on PostgreSQL the 
 request failed on it."""
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, TypeGuard
 
 import msgspec
 
@@ -15,5 +15,5 @@ SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 Sha256Digest = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$", max_length=64)]
 
 
-def is_sha256(value: Any) -> bool:
+def is_sha256(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and SHA256_HEX.fullmatch(value) is not None
