@@ -39,7 +39,12 @@ def hashes_in(fields: dict[str, Any]) -> set[str]:
 
 
 def _paths_holding(fields: dict[str, Any], hashes: set[str]) -> list[str]:
-    return sorted(p for p, v in fields.items() if isinstance(v, list) and hashes & set(v))
+    # Item by item: a list stored before put-backs were checked may hold anything.
+    return sorted(
+        p
+        for p, v in fields.items()
+        if isinstance(v, list) and any(isinstance(h, str) and h in hashes for h in v)
+    )
 
 
 async def known_bytes(hashes: set[str] | list[str]) -> tuple[int, set[str]]:

@@ -288,3 +288,37 @@ async def test_a_put_back_refused_as_it_is_saved_leaves_its_reserved_code_unboun
             CodeReservation.code == code
         )
         assert row["dossier_id"] is None
+
+
+@pytest.mark.parametrize("junk", [{"a": 1}, [1], "not a digest"])
+async def test_a_put_back_attachment_list_holds_whole_digests_only(
+    settings: Settings, junk: Any
+) -> None:
+    """A put-back's attachment list was stored as it came: an item no digest (a map, a
+    list) made the dossier's size check fail, a 500 on the put-back and then on every
+    push attaching a file to it; 20,000 made-up digests were 20,000 file references
+    (past PostgreSQL's 32,767 arguments, a 500). Now such a dossier is refused, alone."""
+    limited = msgspec.structs.replace(settings, max_file_bytes=400_000, max_dossier_bytes=500_000)
+    async with serving(limited) as app:
+        phone = await device_for(app, await make_account("citizen"))
+        first, second = [await upload(phone, samples.pdf(300_000, seed=seed)) for seed in (61, 62)]
+        slot = "attachments.birth_certificate"
+        kept = _held(state=0, version=2, fields={slot: [first]})
+        refused = [
+            _held(state=0, version=2, fields={slot: [first, second, junk]}),  # past the limit
+            _held(state=0, version=2, fields={slot: [first, junk]}),
+            _held(state=0, version=2, fields={slot: [f"{i:064x}" for i in range(20_000)]}),
+        ]
+        r = await phone.recover([kept, *refused], done=False)
+        assert r.status_code == 200, r.text
+        results = {x["dossier_id"]: x for x in r.json()["results"]}
+        assert results[kept["id"]]["status"] == "restored", results
+        for held in refused:
+            assert results[held["id"]]["status"] == "rejected", results[held["id"]]
+            assert results[held["id"]]["reasons"][0]["path"].endswith(slot)
+        # The draft taken back goes on as any other: a file attached past the limit is
+        # refused, alone.
+        phone.queue("attach", uuid.UUID(kept["id"]), {"path": slot, "sha256": second}, 3)
+        [outcome] = await phone.sync()
+        assert outcome["status"] == "rejected", outcome
+        assert outcome["reasons"][0]["code"] == "dossier_too_large", outcome
