@@ -37,9 +37,18 @@ def accepts_gzip(request: Request) -> bool:
     for part in request.headers.get("accept-encoding", "").lower().split(","):
         coding, _, params = part.strip().partition(";")
         if coding.strip() in ("gzip", "*"):
-            quality = params.strip().removeprefix("q=")
-            return not (params and quality.replace(".", "", 1).isdigit() and float(quality) == 0)
+            return _quality(params) != 0
     return False
+
+
+def _quality(params: str) -> float:
+    """The `q=` of an Accept-Encoding entry: 1 when absent or not a number (as
+    Python reads one: superscript digits pass `isdigit()`, not `float()`)."""
+    quality = params.strip().removeprefix("q=")
+    try:
+        return float(quality) if params and quality.isascii() else 1.0
+    except ValueError:
+        return 1.0
 
 
 def _gzip(body: bytes) -> bytes:

@@ -27,6 +27,16 @@ async def test_communes_small_when_gzipped(client: httpx.AsyncClient) -> None:
     assert compressed < 60 * 1024, compressed
 
 
+async def test_a_quality_that_is_no_number_is_not_a_5xx(client: httpx.AsyncClient) -> None:
+    """Superscript digits pass `str.isdigit()` but not `float()`: `q=²` was a 500 on
+    the reference data every phone keeps offline. A quality no number counts as 1."""
+    for path in ("/api/communes", "/api/catalog", "/api/catalog/khai-sinh"):
+        for q in (b"\xb2", b"1\xb9", b"0.\xb3", b"x"):
+            r = await client.get(path, headers={"Accept-Encoding": b"gzip;q=" + q})
+            assert r.status_code == 200, (path, q, r.text)
+            assert r.headers["content-encoding"] == "gzip", (path, q)
+
+
 async def test_reference_bodies_gzipped_once_and_identical_to_plain(
     client: httpx.AsyncClient,
 ) -> None:
