@@ -18,11 +18,7 @@ from webauthn import (
     verify_registration_response,
 )
 from webauthn.helpers import bytes_to_base64url
-from webauthn.helpers.exceptions import (
-    InvalidAuthenticationResponse,
-    InvalidJSONStructure,
-    InvalidRegistrationResponse,
-)
+from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
@@ -42,6 +38,10 @@ CHALLENGE_LIFETIME = dt.timedelta(minutes=5)
 def rp_id(settings: Settings) -> str:
     # Browsers refuse an IP address as relying-party id; MOTCUA_BASE_URL names the host.
     return urlparse(settings.base_url).hostname or "localhost"
+
+
+# WebAuthn's bound on a credential id; its base64url text fits the stored column.
+MAX_CREDENTIAL_ID_BYTES = 1023
 
 
 def _refuse(code: str, detail: str | None = None) -> ProblemError:
@@ -126,14 +126,14 @@ async def finish_registration(
             expected_origin=settings.base_url,
             require_user_verification=True,
         )
-    except (
-        InvalidRegistrationResponse,
-        InvalidJSONStructure,
-        KeyError,
-        ValueError,
-        TypeError,
-    ) as exc:
+    except (WebAuthnException, KeyError, ValueError, TypeError) as exc:
+        # WebAuthnException: every refusal of the library (flags, key types, CBOR), not
+        # only the few it documents for this call.
         raise _refuse("passkey_rejected", str(exc)) from None
+    if len(verified.credential_id) > MAX_CREDENTIAL_ID_BYTES:
+        raise _refuse(
+            "passkey_rejected", f"a credential id of at most {MAX_CREDENTIAL_ID_BYTES} bytes"
+        )
     credential_id = bytes_to_base64url(verified.credential_id)
     if await Passkey.exists().where(Passkey.id == credential_id):
         raise _refuse("passkey_exists")
@@ -185,13 +185,9 @@ async def finish_authentication(
             credential_current_sign_count=passkey["sign_count"],
             require_user_verification=True,
         )
-    except (
-        InvalidAuthenticationResponse,
-        InvalidJSONStructure,
-        KeyError,
-        ValueError,
-        TypeError,
-    ) as exc:
+    except (WebAuthnException, KeyError, ValueError, TypeError) as exc:
+        # WebAuthnException: every refusal of the library (flags, key types, CBOR), not
+        # only the few it documents for this call.
         raise _refuse("passkey_rejected", str(exc)) from None
     handle = (credential.get("response") or {}).get("userHandle")
     if handle and base64url_to_bytes(handle) != passkey["account_id"].bytes:
