@@ -67,6 +67,25 @@ def not_modified(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+# Past these, the file system refuses the lookup (ENAMETOOLONG) and Litestar answers 500.
+_NAME_MAX, _PATH_MAX = 255, 4096
+
+
+def no_such_long_name(app: ASGIApp) -> ASGIApp:
+    """A 404 for a path no file here could have: one of its names longer than a file
+    name may be, or the whole longer than a path."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "").encode("utf-8", "surrogateescape")
+        if len(path) > _PATH_MAX or any(len(name) > _NAME_MAX for name in path.split(b"/")):
+            await send({"type": "http.response.start", "status": 404, "headers": []})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        await app(scope, receive, send)
+
+    return middleware
+
+
 def pwa_router(dist: Path) -> Router:
     if (dist / "index.html").is_file():
         named = create_static_files_router(
@@ -76,7 +95,7 @@ def pwa_router(dist: Path) -> Router:
             name="pwa",
             include_in_schema=False,
             cache_control=NAMED,
-            middleware=[not_modified],
+            middleware=[no_such_long_name, not_modified],
         )
         if not (dist / "assets").is_dir():
             return named
@@ -86,6 +105,7 @@ def pwa_router(dist: Path) -> Router:
             name="pwa-assets",
             include_in_schema=False,
             cache_control=HASHED,
+            middleware=[no_such_long_name],
         )
         return Router(path="/", route_handlers=[hashed, named])
 

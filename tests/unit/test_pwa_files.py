@@ -68,3 +68,16 @@ async def test_a_missing_file_is_not_found(client: httpx.AsyncClient) -> None:
     assert (await client.get("/assets/gone-12345678.js")).status_code == 404
     r = await client.get("/nothing.png", headers={"If-None-Match": "*"})
     assert r.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/" + "a" * 300, "/assets/" + "a" * 300 + ".js", "/" + "a/" * 3000, "/" + "ạ" * 100],
+)
+async def test_a_name_no_file_could_have_is_not_found(client: httpx.AsyncClient, path: str) -> None:
+    """Past 255 bytes a name, or 4,096 a path, the file system refuses the lookup: it
+    was a 500 on the public root (nginx sends every other path to the app)."""
+    for method in ("GET", "HEAD"):
+        r = await client.request(method, path)
+        assert r.status_code == 404, (method, path[:40], r.status_code)
+    assert (await client.get("/sw.js")).status_code == 200
