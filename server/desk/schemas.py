@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 from server.catalog.definition import Text
+from sync.messages import MAX_INT32
 
 
 class QueueItem(msgspec.Struct):
@@ -137,7 +138,8 @@ class RequestDocuments(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class RequestFee(msgspec.Struct, forbid_unknown_fields=True):
-    amount: int  # đồng
+    # đồng; no more than a recorded payment's column holds
+    amount: Annotated[int, msgspec.Meta(le=MAX_INT32)]
     # desk: paid at the one-stop desk; online: level 4, paid through a provider
     method: Literal["desk", "online"]
     message: str = ""

@@ -21,7 +21,7 @@ from server.notify.outbox import enqueue_email
 from server.notify.schemas import OfficialEnrollmentParams
 from server.problems import FieldError, ProblemError
 from server.settings import Settings
-from sync.forms.field_rules import EMAIL_PATTERN  # the rule every form uses
+from sync.forms.field_rules import is_email  # the rule every form uses
 
 
 def _invalid(path: str, code: str, message: str) -> ProblemError:
@@ -43,7 +43,7 @@ async def invite_official(
     `by` is None when the command line creates the first administrator; `lang` is the
     language of the refusals."""
     email = invite.email.strip().lower()
-    if not EMAIL_PATTERN.fullmatch(email):
+    if not is_email(email):
         raise _invalid("email", "invalid_email", email)
     name = chosen_name("full_name", invite.full_name, lang, max_length=100)
     role = Role(invite.role)

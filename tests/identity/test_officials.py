@@ -84,6 +84,18 @@ async def test_invite_checks_its_fields(browser: Browser) -> None:
         {"email": "x@example.vn", "full_name": "X", "role": "citizen"},
     )
     assert wrong_role.status_code == 400 and wrong_role.json()["errors"][0]["path"] == "role"
+    # Past the 254 characters an address may have: refused by name (a 500 on SQLite
+    # and the whole request's 400 on PostgreSQL before).
+    long = await browser.post(
+        "/api/admin/accounts/officials",
+        {
+            "email": "a" * 250 + "@example.vn",
+            "full_name": "X",
+            "role": "desk",
+            "commune_code": "00070",
+        },
+    )
+    assert long.status_code == 422 and long.json()["errors"][0]["path"] == "email", long.text
 
 
 async def test_officials_cannot_use_passwords_outside_demo_mode(browser: Browser) -> None:

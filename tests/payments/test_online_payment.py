@@ -287,6 +287,22 @@ async def test_an_answer_signed_outside_ascii_is_not_trusted_not_a_5xx(
     await assert_nothing_stored(dossier)
 
 
+async def test_a_fee_past_what_a_payment_holds_is_refused_by_name(person, desk) -> None:
+    """A fee of 2^31 đồng was taken, and then no payment of it could be recorded:
+    PostgreSQL refused the whole request (the payment's amount is a 32-bit integer)."""
+    dossier = uuid7()
+    person.queue(
+        "create_draft",
+        dossier,
+        {"procedure_code": "trich-luc-khai-sinh", "fields": extract_answers()},
+    )
+    person.queue("submit", dossier, {}, 1)
+    await person.sync()
+    assert (await desk.act(dossier, "receive")).status_code == 200
+    r = await desk.act(dossier, "request_fee", {"amount": 2**31, "method": "desk"})
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "$.amount", r.text
+
+
 async def test_online_payment_is_for_level_4_fees_requested_online(person, desk, gateway) -> None:
     # A level-3 procedure (birth registration): its fee is paid at the desk.
     birth = await submitted_birth(person)
