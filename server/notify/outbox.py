@@ -41,7 +41,7 @@ async def enqueue_email(
     if lang not in ("vi", "en"):
         raise ValueError(f"unsupported language {lang!r}")
     recipient = recipient.strip()
-    if len(recipient) > 254 or not _ADDRESS.match(recipient):
+    if not is_address(recipient):
         raise ValueError(f"not an email address: {recipient!r}")
     if key is not None and not 0 < len(key) <= 200:
         raise ValueError("a message key has 1 to 200 characters")
@@ -72,6 +72,12 @@ async def enqueue_email(
     )
     assert existing is not None  # the conflict was on this key
     return _as_uuid(existing["id"])
+
+
+def is_address(text: str) -> bool:
+    """Whether `text` (stripped) is an address the outbox takes."""
+    text = text.strip()
+    return len(text) <= 254 and _ADDRESS.match(text) is not None
 
 
 def _as_uuid(value: object) -> uuid.UUID:

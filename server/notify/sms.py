@@ -92,6 +92,14 @@ _SEPARATORS = re.compile(r"[\s().\-/]")
 _VN_MOBILE = re.compile(r"^[35789][0-9]{8}$")
 
 
+def is_phone(text: str) -> bool:
+    try:
+        normalize_phone(text)
+    except ValueError:
+        return False
+    return True
+
+
 def normalize_phone(text: str) -> str:
     """A mobile number in E.164 ("+84912345678"), from the ways people write it:
     "0912 345 678", "0912.345.678", "84912345678", "+84 912 345 678", or a foreign

@@ -12,16 +12,20 @@ import msgspec
 import pytest
 
 from harness import samples
-from harness.sync_client import SyncDevice, uuid7
+from harness.sync_client import SyncDevice, birth_answers, uuid7
 from server.attachments.tables import BlobRef
+from server.clock import vn_today
 from server.dossiers.tables import CodeReservation, Dossier
 from server.identity.tables import Device
+from server.notify.tables import OutboxMessage
 from server.recovery.keys import seal_key
 from server.recovery.tables import PutBack
 from server.settings import Settings
 from server.sql import Sql
+from sync.codes import make_code
 from sync.seals import dossier_seal
 from tests.attachments.test_links_and_access import upload
+from tests.desk.conftest import official
 from tests.recovery.test_put_back import engine, serving
 from tests.sync.conftest import device_for, make_account
 from tests.sync.test_push_pull import birth_draft
@@ -247,7 +251,8 @@ async def test_a_receipt_not_in_ascii_proves_nothing_not_a_5xx(
 async def test_a_digest_followed_by_a_newline_names_no_file(settings: Settings) -> None:
     """`^[0-9a-f]{64}$` also matches a digest followed by a newline: a put-back holding one
     in an attachment field wrote a 65-character file reference, which PostgreSQL refused
-    for the whole page (400 at `$`, sent again unchanged)."""
+    for the whole page (400 at `$`, sent again unchanged). Now it is no digest, and the
+    dossier holding it is refused, alone."""
     async with serving(settings) as app:
         phone = await device_for(app, await make_account("citizen"))
         odd = "b" * 64 + "\n"
@@ -255,7 +260,8 @@ async def test_a_digest_followed_by_a_newline_names_no_file(settings: Settings) 
         r = await phone.recover([held], done=False)
         assert r.status_code == 200, r.text
         [result] = r.json()["results"]
-        assert result["status"] == "restored", result
+        assert result["status"] == "rejected", result
+        assert result["reasons"][0]["code"] == "invalid_attachment", result
         assert await BlobRef.count() == 0
 
 
@@ -322,3 +328,36 @@ async def test_a_put_back_attachment_list_holds_whole_digests_only(
         [outcome] = await phone.sync()
         assert outcome["status"] == "rejected", outcome
         assert outcome["reasons"][0]["code"] == "dossier_too_large", outcome
+
+
+@pytest.mark.parametrize(
+    ("contact", "told_by"),
+    [
+        ({"contact.phone": "hello"}, ["email"]),
+        ({"contact.email": "x"}, ["sms"]),
+        ({"contact.phone": "0912345678", "contact.email": "a@b"}, ["sms"]),
+    ],
+)
+async def test_a_put_back_contact_that_is_none_leaves_the_desks_actions_working(
+    settings: Settings, contact: dict[str, str], told_by: list[str]
+) -> None:
+    """A submitted dossier put back holds answers only shape-checked: a contact that is
+    no address made every desk action that tells the person a 500. Now that contact is
+    left out, and the other one is told."""
+    async with serving(settings) as app:
+        phone = await device_for(app, await make_account("citizen"))
+        dossier = uuid7()
+        code = make_code("00070", vn_today().year, 987654)
+        fields = {**birth_answers(vn_today()), **contact}
+        held = _held(
+            id=str(dossier), fields=fields, code=code, seal=await _sealed(phone, dossier, code)
+        )
+        [result] = (await phone.recover([held], done=False)).json()["results"]
+        assert result["status"] == "restored", result
+        desk = await official(app)
+        r = await desk.act(dossier, "receive")
+        assert r.status_code == 200, r.text
+        told = await OutboxMessage.select(OutboxMessage.channel).where(
+            OutboxMessage.message_key.like(f"%dossier_received:{dossier}%")
+        )
+        assert [m["channel"] for m in told] == told_by, told
