@@ -12,7 +12,7 @@ headers, path and query are still screened here."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import msgspec
 from litestar import Request
@@ -110,6 +110,17 @@ def _reads_json_data(handler: Any) -> bool:
     return declared == RequestEncodingType.JSON
 
 
+def _host_is_a_url_authority(scope: Scope) -> bool:
+    host = next((v for k, v in scope["headers"] if k == b"host"), None)
+    if host is None:
+        return True
+    try:
+        port = urlsplit("//" + host.decode("latin-1")).port  # raises as Litestar's URL would
+    except ValueError:
+        return False
+    return port is None or port >= 0
+
+
 def decode_any(body: bytes, msgpack: bool) -> Any:
     """The body as plain values, or None when it does not decode: its handler then
     answers the malformed body as it always has."""
@@ -170,6 +181,15 @@ class ScreenRequests(ASGIMiddleware):
         found = parameter_faults(scope)
         if found:
             raise refusal(found)
+        if not _host_is_a_url_authority(scope):
+            # Litestar builds the request's URL from it (a validation message, a log
+            # line): a port past 65535 raised there, a 500 from outside the app.
+            raise ProblemError(
+                400,
+                "invalid_request",
+                detail="the Host header is not a host and port",
+                errors=[FieldError(path="Host", code="invalid_host", message="host[:port]")],
+            )
         handler = scope.get("route_handler")
         screens_own = handler is not None and handler.opt.get(SCREENS_OWN_BODY)
         if scope["method"] in ("POST", "PUT", "PATCH", "DELETE") and not screens_own:

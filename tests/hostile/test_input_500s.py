@@ -439,3 +439,15 @@ async def test_every_integer_parameter_is_bounded_within_int64(app) -> None:
                     ):
                         unbounded.append(f"{method.upper()} {path} {parameter['name']}: {schema}")
     assert not unbounded, "\n".join(unbounded)
+
+
+@pytest.mark.parametrize("host", ["localhost:99999999999", "localhost:-1", "[::1"])
+async def test_a_host_no_url_can_hold_is_refused_by_name(app, host: str) -> None:
+    """Litestar builds a request's URL from its Host header (for a validation message
+    or a log line): a port past 65535 raised there, and the server outside the app
+    answered 500 (nginx in front sets Host itself; a server reached directly does not)."""
+    async with client_for(app) as anonymous:
+        for method, path in (("POST", "/api/auth/login"), ("GET", "/api/catalog")):
+            r = await anonymous.request(method, path, json={}, headers={"Host": host})
+            problem = refused(r, 400)
+            assert paths(problem) == ["Host"], problem
