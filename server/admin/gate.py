@@ -27,11 +27,14 @@ UI sends) still applies to its writes.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from typing import Any
+from urllib.parse import parse_qsl
 
 from litestar import asgi
 from litestar.types import Message, Receive, Scope, Send
+from piccolo.table import TABLE_REGISTRY
 from starlette.requests import cookie_parser
 
 from server.admin.signed_in import SCOPE_KEY, admin_scope
@@ -42,7 +45,7 @@ from server.clock import utcnow
 from server.database import write_transaction
 from server.identity.roles import Role
 from server.identity.sessions import COOKIE, revoke_session, session_account
-from server.problems import ProblemError
+from server.problems import FieldError, ProblemError
 from server.settings import Settings
 
 MOUNT = "/admin"
@@ -140,6 +143,33 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
+_TABLE_LISTING = re.compile(r"/api/tables/([a-z_][a-z0-9_]*)/")
+_RANGE_HEADER = re.compile(r"[A-Za-z0-9-]{1,64}")
+
+
+def _listing_fault(rest: str, query: str) -> tuple[str, str] | None:
+    """The first of piccolo-admin's own listing parameters it would fail on (a 500:
+    an unknown or repeated column in `__order`, a page out of range, a header name
+    outside ASCII), as (name, what it must be); piccolo-admin checks the others."""
+    listing = _TABLE_LISTING.match(rest)
+    if listing is None:
+        return None
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if name in ("__page", "__page_size"):
+            bound = 1000 if name == "__page_size" else 1_000_000
+            if not (value.isascii() and value.isdigit() and 1 <= int(value) <= bound):
+                return name, f"a whole number from 1 to {bound}"
+        elif name == "__range_header_name" and not _RANGE_HEADER.fullmatch(value):
+            return name, "letters, digits and hyphens"
+        elif name == "__order":
+            table = next((t for t in TABLE_REGISTRY if t._meta.tablename == listing.group(1)), None)
+            known = {c._meta.name for c in table._meta.columns} if table else set()
+            named = [item.removeprefix("-") for item in value.split(",")]
+            if len(set(named)) != len(named) or not set(named) <= known:
+                return name, "the table's columns, each once, '-' before one for descending"
+    return None
+
+
 def _cookies(scope: Scope) -> dict[str, str]:
     jar: dict[str, str] = {}
     for key, value in scope["headers"]:
@@ -213,6 +243,14 @@ class AdminGate:
         if rest == _LOGOUT and scope["method"] == "POST":
             return await self._logout(scope, send, session, account, mirror_id, cookies, ip)
 
+        fault = _listing_fault(rest, (scope.get("query_string") or b"").decode("latin-1"))
+        if fault:
+            raise ProblemError(
+                400,
+                "invalid_parameter",
+                detail=fault[1],
+                errors=[FieldError(path=fault[0], code="invalid", message=fault[1])],
+            )
         piccolo_token = await piccolo_session_token(mirror_id, self.settings)
         cookies.pop(COOKIE, None)  # piccolo-admin has no use for our session
         cookies[PICCOLO_COOKIE] = piccolo_token
