@@ -18,12 +18,12 @@ from sync.codes import COMMUNE_CODE, InvalidCode, parse_code
 from sync.digests import is_sha256
 from sync.dupkeys import duplicate_key
 from sync.forms import Issue, render, validate
-from sync.forms.field_rules import attachment_problems, has_json_type_of
+from sync.forms.field_rules import has_json_type_of
 from sync.forms.normalize import clean_string, is_empty, normalize
-from sync.forms.schema import AttachmentField
 from sync.merge import merge_changes, nfc, same
 from sync.messages import (
     MAX_CHANGES,
+    MAX_FILES_PER_ANSWER,
     MAX_TEXT,
     PAYLOAD_TYPES,
     AnswerSupplement,
@@ -48,10 +48,7 @@ from sync.states import DEVICE_MUTATIONS, State, label
 from sync.storable import unstorable
 from sync.store import Actor, DossierRecord, Procedure, Store
 
-_ATTACHMENT_FAULTS = {
-    "invalid_attachment": "each a file's SHA-256: 64 lower-case hex digits",
-    "too_many_files": "at most {0.max_files} files",
-}
+_DIGESTS = "each a file's SHA-256: 64 lower-case hex digits"
 
 # Documents one answer may name, and files per document (a form field holds ten).
 _MAX_SUPPLIED_DOCUMENTS = 50
@@ -157,17 +154,19 @@ def check_changes(
             # `""` is the person's "I emptied this field", whatever its type (sync/forms/README.md).
             reasons.append(Reason("wrong_type", f"payload.{key}.{path}", kind))
         elif kind == "attachment" and isinstance(value, list) and value:
-            # A put-back's list (the only answers that hold one): stored as it comes, so
-            # only whole digests, and no more than the field holds; anything else broke
-            # every later write of the dossier (its files' sizes are summed by digest).
-            field = cast(AttachmentField, procedure.schema.fields_by_path()[path][1])
-            faults = [code for code, _ in attachment_problems(field, cast(list[Any], value))]
-            reasons += [
-                Reason(code, f"payload.{key}.{path}", _ATTACHMENT_FAULTS[code].format(field))
-                for code in faults
-            ]
-            if not faults:
-                values[path] = value
+            # A put-back's or a supplement's list, stored as it comes (the form's own
+            # file limit waits for the submission, as for any edit): only whole digests,
+            # and no more than any answer may name; anything else broke every later
+            # write of the dossier (its files' sizes are summed by digest).
+            files = cast(list[Any], value)
+            if not all(is_sha256(h) for h in files):
+                reasons.append(Reason("invalid_attachment", f"payload.{key}.{path}", _DIGESTS))
+            elif len(files) > MAX_FILES_PER_ANSWER:
+                reasons.append(
+                    Reason("too_many_files", f"payload.{key}.{path}", str(MAX_FILES_PER_ANSWER))
+                )
+            else:
+                values[path] = files
         elif isinstance(value, str):  # most answers: one length check, NFC only when needed
             if len(value) > MAX_TEXT:
                 reasons.append(Reason("too_long", f"payload.{key}.{path}", str(MAX_TEXT)))

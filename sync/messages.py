@@ -13,6 +13,9 @@ from sync.digests import Sha256Digest
 
 # Limits, enforced before anything is stored (413/422 with the path).
 MAX_MUTATIONS = 100
+# Files one attachment answer may name where a list is taken whole (a put-back, a
+# supplement); a form's own limit (at most 10) is checked when it is submitted.
+MAX_FILES_PER_ANSWER = 100
 MAX_BODY_BYTES = 1024 * 1024
 MAX_CHANGES = 300
 MAX_TEXT = 4000

@@ -176,17 +176,10 @@ def field_problems(field: s.Field, value: Any, ctx: Context) -> list[Problem]:
         case s.CheckboxField():
             pass  # `false` on a required checkbox is reported as `required` by the validator
         case s.AttachmentField():
-            out.extend(attachment_problems(field, value))
-    return out
-
-
-def attachment_problems(field: s.AttachmentField, value: list[Any]) -> list[Problem]:
-    """An attachment field's list: whole SHA-256 digests, at most the field's count."""
-    out: list[Problem] = []
-    if not all(is_sha256(h) for h in value):
-        out.append(("invalid_attachment", {}))
-    if len(value) > field.max_files:
-        out.append(("too_many_files", {"max": field.max_files}))
+            if not all(is_sha256(h) for h in value):
+                out.append(("invalid_attachment", {}))
+            if len(value) > field.max_files:
+                out.append(("too_many_files", {"max": field.max_files}))
     return out
 
 

@@ -361,3 +361,17 @@ async def test_a_put_back_contact_that_is_none_leaves_the_desks_actions_working(
             OutboxMessage.message_key.like(f"%dossier_received:{dossier}%")
         )
         assert [m["channel"] for m in told] == told_by, told
+
+
+async def test_a_put_back_keeps_more_files_than_the_form_takes(settings: Settings) -> None:
+    """The form's own file limit waits for the submission, as for any edit: a draft
+    holding seven files (the app lets a person attach up to ten where a form names no
+    limit) is taken back as the phone holds it."""
+    async with serving(settings) as app:
+        phone = await device_for(app, await make_account("citizen"))
+        files = [f"{i:064x}" for i in range(7)]
+        held = _held(state=0, version=2, fields={"attachments.birth_certificate": files})
+        r = await phone.recover([held], done=False)
+        assert r.status_code == 200, r.text
+        [result] = r.json()["results"]
+        assert result["status"] == "restored", result
