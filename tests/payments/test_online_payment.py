@@ -45,10 +45,8 @@ def extract_answers() -> dict:
     }
 
 
-async def fee_requested(
-    person: SyncDevice, desk: DeskOfficial, amount: int = FEE, method: str = "online"
-) -> tuple[str, str]:
-    """A submitted extract, received, its fee asked for; returns (dossier id, code)."""
+async def received_extract(person: SyncDevice, desk: DeskOfficial) -> uuid.UUID:
+    """An extract the person submitted and the desk received."""
     dossier = uuid7()
     person.queue(
         "create_draft",
@@ -59,6 +57,14 @@ async def fee_requested(
     outcomes = await person.sync()
     assert outcomes[-1]["state"] == 1, outcomes
     assert (await desk.act(dossier, "receive")).status_code == 200
+    return dossier
+
+
+async def fee_requested(
+    person: SyncDevice, desk: DeskOfficial, amount: int = FEE, method: str = "online"
+) -> tuple[str, str]:
+    """A submitted extract, received, its fee asked for; returns (dossier id, code)."""
+    dossier = await received_extract(person, desk)
     r = await desk.act(dossier, "request_fee", {"amount": amount, "method": method})
     assert r.status_code == 200 and r.json()["state"] == 6, r.text
     code = (await person.pull_all())[str(dossier)]["code"]
@@ -290,15 +296,7 @@ async def test_an_answer_signed_outside_ascii_is_not_trusted_not_a_5xx(
 async def test_a_fee_past_what_a_payment_holds_is_refused_by_name(person, desk) -> None:
     """A fee of 2^31 đồng was taken, and then no payment of it could be recorded:
     PostgreSQL refused the whole request (the payment's amount is a 32-bit integer)."""
-    dossier = uuid7()
-    person.queue(
-        "create_draft",
-        dossier,
-        {"procedure_code": "trich-luc-khai-sinh", "fields": extract_answers()},
-    )
-    person.queue("submit", dossier, {}, 1)
-    await person.sync()
-    assert (await desk.act(dossier, "receive")).status_code == 200
+    dossier = await received_extract(person, desk)
     r = await desk.act(dossier, "request_fee", {"amount": 2**31, "method": "desk"})
     assert r.status_code == 422 and r.json()["errors"][0]["path"] == "$.amount", r.text
 
