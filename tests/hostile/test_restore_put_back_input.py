@@ -5,6 +5,7 @@ says otherwise."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -375,3 +376,26 @@ async def test_a_put_back_keeps_more_files_than_the_form_takes(settings: Setting
         assert r.status_code == 200, r.text
         [result] = r.json()["results"]
         assert result["status"] == "restored", result
+
+
+async def test_a_stored_attachment_list_holding_junk_does_not_wedge_later_attaches(
+    settings: Settings,
+) -> None:
+    """A database from before put-back lists were checked (or restored from one) may
+    hold a draft whose attachment list holds a map: its size check read the list as a
+    set, and every push attaching to that draft got a 500."""
+    limited = msgspec.structs.replace(settings, max_file_bytes=400_000, max_dossier_bytes=500_000)
+    async with serving(limited) as app:
+        phone = await device_for(app, await make_account("citizen"))
+        first, second = [await upload(phone, samples.pdf(300_000, seed=seed)) for seed in (81, 82)]
+        slot = "attachments.birth_certificate"
+        kept = _held(state=0, version=2, fields={slot: [first]})
+        assert (await phone.recover([kept], done=False)).status_code == 200
+        dossier = uuid.UUID(kept["id"])
+        [row] = await Dossier.select(Dossier.fields).where(Dossier.id == dossier)
+        fields = {**json.loads(row["fields"]), slot: [first, {"a": 1}]}
+        await Dossier.update({Dossier.fields: json.dumps(fields)}).where(Dossier.id == dossier)
+        phone.queue("attach", dossier, {"path": slot, "sha256": second}, 3)
+        [outcome] = await phone.sync()
+        assert outcome["status"] == "rejected", outcome
+        assert outcome["reasons"][0]["code"] == "dossier_too_large", outcome
