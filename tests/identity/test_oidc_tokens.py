@@ -18,8 +18,9 @@ from joserfc.jwk import OctKey
 from harness.oidc_provider import OidcProvider, obtain_tokens
 from server.clock import SettableClock, clock_in_use
 from server.identity.oidc.config import ProviderConfig
-from server.identity.oidc.discovery import DiscoveryCache, ProviderUnavailable
+from server.identity.oidc.discovery import DiscoveryCache
 from server.identity.oidc.id_token import TokenInvalid, verify_id_token
+from server.identity.oidc.provider_http import ProviderUnavailable
 from tests.identity.oidc_support import vneid
 
 

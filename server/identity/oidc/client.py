@@ -10,7 +10,14 @@ import httpx
 from authlib.deprecate import AuthlibDeprecationWarning
 
 from server.identity.oidc.config import ProviderConfig
-from server.identity.oidc.discovery import ProviderMetadata, ProviderUnavailable
+from server.identity.oidc.discovery import ProviderMetadata
+from server.identity.oidc.provider_http import (
+    BoundedTransport,
+    ProviderUnavailable,
+    deadline,
+    failure,
+    provider_client,
+)
 
 with warnings.catch_warnings():
     # Authlib 1.9 prefers the `httpx2` package and warns when it falls back to httpx,
@@ -52,6 +59,7 @@ def _client(
         code_challenge_method="S256",
         timeout=provider.timeout_seconds,
         follow_redirects=False,
+        transport=BoundedTransport(),
     )
 
 
@@ -86,16 +94,17 @@ async def exchange_code(
     """The token response (id_token, access_token, …)."""
     client = _client(provider, metadata, redirect_uri)
     try:
-        token = await client.fetch_token(
-            metadata.token_endpoint,
-            grant_type="authorization_code",
-            code=code,
-            code_verifier=code_verifier,
-        )
+        async with deadline("token endpoint", provider.timeout_seconds):
+            token = await client.fetch_token(
+                metadata.token_endpoint,
+                grant_type="authorization_code",
+                code=code,
+                code_verifier=code_verifier,
+            )
     except OAuthError as exc:
         raise TokenRefused(f"{exc.error}: {exc.description}") from None
     except httpx.HTTPError as exc:
-        raise ProviderUnavailable(f"token endpoint: {type(exc).__name__}") from None
+        raise ProviderUnavailable(failure("token endpoint", exc)) from None
     except ValueError as exc:  # a body that is not JSON: the provider is broken
         raise ProviderUnavailable(f"token endpoint: {exc}") from None
     finally:
@@ -110,16 +119,15 @@ async def userinfo(
 ) -> dict[str, Any]:
     if not metadata.userinfo_endpoint:
         return {}
+    seconds = provider.timeout_seconds
     try:
-        async with httpx.AsyncClient(
-            timeout=provider.timeout_seconds, follow_redirects=False
-        ) as http:
+        async with deadline("userinfo", seconds), provider_client(seconds) as http:
             response = await http.get(
                 metadata.userinfo_endpoint,
                 headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
             )
     except httpx.HTTPError as exc:
-        raise ProviderUnavailable(f"userinfo: {type(exc).__name__}") from None
+        raise ProviderUnavailable(failure("userinfo", exc)) from None
     if response.status_code in (401, 403):
         raise TokenRefused(f"userinfo refused the access token: HTTP {response.status_code}")
     if response.status_code != 200:

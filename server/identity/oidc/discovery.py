@@ -16,18 +16,18 @@ from joserfc.jwk import KeySet
 
 from server.clock import current_clock
 from server.identity.oidc.config import ProviderConfig
+from server.identity.oidc.provider_http import (
+    ProviderUnavailable,
+    deadline,
+    failure,
+    provider_client,
+)
 
 # How long a provider's configuration and keys are trusted before being fetched again.
 METADATA_TTL_SECONDS = 3600.0
 JWKS_TTL_SECONDS = 3600.0
 # The shortest time between two key fetches caused by an unknown key id.
 JWKS_REFETCH_SECONDS = 60.0
-# The largest answer read from a provider (a JWKS or a configuration is a few kB).
-_MAX_BODY = 512 * 1024
-
-
-class ProviderUnavailable(Exception):
-    """The provider did not answer, or answered something unusable."""
 
 
 class ProviderMetadata(msgspec.Struct, frozen=True):
@@ -45,14 +45,12 @@ class ProviderMetadata(msgspec.Struct, frozen=True):
 
 async def fetch_json(url: str, seconds: float) -> bytes:
     try:
-        async with httpx.AsyncClient(timeout=seconds, follow_redirects=False) as http:
+        async with deadline(url, seconds), provider_client(seconds) as http:
             response = await http.get(url, headers={"Accept": "application/json"})
     except httpx.HTTPError as exc:
-        raise ProviderUnavailable(f"{url}: {type(exc).__name__}") from None
+        raise ProviderUnavailable(failure(url, exc)) from None
     if response.status_code != 200:
         raise ProviderUnavailable(f"{url}: HTTP {response.status_code}")
-    if len(response.content) > _MAX_BODY:
-        raise ProviderUnavailable(f"{url}: answer too large")
     return response.content
 
 

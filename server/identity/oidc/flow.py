@@ -25,9 +25,10 @@ from server.identity.oidc.attempts import (
 )
 from server.identity.oidc.binding import BindingRefused, Bound, bind_for_link, bind_for_sign_in
 from server.identity.oidc.config import ProviderConfig
-from server.identity.oidc.discovery import DiscoveryCache, ProviderUnavailable
+from server.identity.oidc.discovery import DiscoveryCache
 from server.identity.oidc.facts import ClaimRefused, VerifiedFacts, verified_facts
 from server.identity.oidc.id_token import TokenInvalid, verify_id_token
+from server.identity.oidc.provider_http import ProviderUnavailable
 from server.problems import ProblemError
 from server.settings import Settings
 from server.sql import dialect_of, transient_errors
