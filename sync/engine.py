@@ -500,6 +500,10 @@ class MutationApplier:
         )
         return ("conflict" if conflicts else status), conflicts
 
+    async def _is_attachment_field(self, record: DossierRecord, path: str) -> bool:
+        entry = (await self._procedure(record)).schema.fields_by_path().get(path)
+        return entry is not None and entry[1].type == "attachment"
+
     async def _attachment_field(self, record: DossierRecord, path: str, sha256: str) -> None:
         procedure = await self._procedure(record)
         entry = procedure.schema.fields_by_path().get(path)
@@ -713,6 +717,11 @@ class MutationApplier:
             value = check_changes(
                 procedure, {conflict.path: payload.value}, allow_attachments=False
             )[conflict.path]
+        if isinstance(value, list) and await self._is_attachment_field(record, conflict.path):
+            # Chosen from a put-back's answers or the server's: it names only files
+            # this account sent, as every way into a dossier does.
+            named = cast("list[object]", value)
+            await self._require_sent({"payload.choice": [str(h) for h in named]})
         _refuse_agency_change(record, {conflict.path: value})
         current = record.fields.get(conflict.path)
         # The field changed after the version this person decided on (another edit, or

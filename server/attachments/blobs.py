@@ -122,10 +122,13 @@ async def record_blob_rows(
 
 async def may_read(principal: Principal, sha256: str) -> bool:
     """Whoever sent its bytes, the desk of the commune of a dossier that holds it
-    (once that dossier is no longer a draft), and administrators: the desk's right
-    to the dossier (server.dossiers.access.may_process). Holding a dossier that
-    names the hash is not enough: naming costs nothing. An outreach official reads
-    the files they sent, not those of another official's births."""
+    (once that dossier is no longer a draft) when the dossier's owner sent them too,
+    and administrators: the desk's right to the dossier
+    (server.dossiers.access.may_process). Holding a dossier that names the hash is
+    not enough: naming costs nothing. Every way a file enters a dossier checks that
+    its owner sent it; this holds for a name that got in any other way (a put-back's
+    answers, a database from before a check). An outreach official reads the files
+    they sent, not those of another official's births."""
     if principal.role is Role.admin:
         return True
     if await BlobUploader.exists().where(
@@ -136,7 +139,8 @@ async def may_read(principal: Principal, sha256: str) -> bool:
         return False
     rows = await BlobRef.raw(
         "SELECT d.commune_code, d.state FROM blob_ref r JOIN dossier d ON d.id = r.dossier_id "
-        "WHERE r.sha256 = {}",
+        "WHERE r.sha256 = {} AND EXISTS (SELECT 1 FROM blob_uploader u "
+        "WHERE u.sha256 = r.sha256 AND u.account_id = d.owner_id)",
         sha256,
     )
     return any(may_process(principal, row) for row in rows)

@@ -9,6 +9,7 @@ commune its dossier is in (officials read the files of their commune's dossiers)
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from contextlib import AsyncExitStack, aclosing
 
@@ -187,3 +188,108 @@ async def test_a_desk_result_names_only_a_file_the_official_sent(app) -> None:
             await Dossier.select(Dossier.state, Dossier.result).where(Dossier.id == dossier).first()
         )
         assert row["state"] == 4 and row["result"] is None  # nothing half-stored
+
+
+async def test_a_put_back_and_a_resolved_conflict_never_put_anothers_file_in_a_dossier(
+    app,
+) -> None:
+    """A put-back needs no restore, and its answers are only shape-checked: naming
+    another account's file in a draft's attachment list made a conflict holding that
+    hash. Resolved for the device once the dossier was submitted (re-resolving a
+    settled conflict opens a new one, and resolve_conflict is allowed while documents
+    are asked for), it went into a submitted dossier unchecked, and the commune's desk
+    read the file."""
+    async with AsyncExitStack() as stack:
+        owner = await device_for(app, await make_account("citizen"))
+        await stack.enter_async_context(aclosing(owner.http))
+        scan = samples.jpeg(seed=1304)
+        theirs = await _uploaded_by(owner, scan)
+
+        prober = await device_for(app, await make_account("citizen"))
+        await stack.enter_async_context(aclosing(prober.http))
+        desk = await official(app, commune=COMMUNE)
+        await stack.enter_async_context(aclosing(desk.http))
+
+        draft = await _draft(prober)
+        await prober.pull_all()
+        held = prober.held(str(draft))
+        held["fields"][OTHER_SLOT] = [theirs]
+        r = await prober.recover([held], done=False)
+        assert r.status_code == 200, r.text
+        [put_back] = r.json()["results"]
+        assert put_back["status"] == "conflict", put_back
+        [first] = put_back["conflicts"]
+        assert first["device_value"] == [theirs]
+
+        prober.queue(
+            "resolve_conflict", draft, {"conflict_id": first["conflict_id"], "choice": "server"}, 3
+        )
+        prober.queue("submit", draft, {}, 4)
+        resolved, submitted = await prober.sync()
+        assert resolved["status"] == "applied" and submitted["state"] == 1, (resolved, submitted)
+        assert (await desk.act(draft, "receive")).status_code == 200
+        due = (vn_today() + dt.timedelta(days=3)).isoformat()
+        asked = await desk.act(
+            draft,
+            "request_documents",
+            {"documents": ["Giấy chứng nhận kết hôn"], "reason": "Cần đối chiếu.", "due_date": due},
+        )
+        assert asked.status_code == 200 and asked.json()["state"] == 5, asked.text
+
+        # The settled conflict, chosen for the device: a new conflict, then that one too.
+        version = asked.json()["version"]
+        prober.queue(
+            "resolve_conflict",
+            draft,
+            {"conflict_id": first["conflict_id"], "choice": "device"},
+            version,
+        )
+        [again] = await prober.sync()
+        if again["status"] == "conflict":
+            [second] = again["conflicts"]
+            prober.queue(
+                "resolve_conflict",
+                draft,
+                {"conflict_id": second["conflict_id"], "choice": "device"},
+                again["version"],
+            )
+            [again] = await prober.sync()
+        _refused(again)
+
+        row = await Dossier.select(Dossier.fields).where(Dossier.id == draft).first()
+        assert theirs not in (
+            row["fields"] if isinstance(row["fields"], str) else str(row["fields"])
+        )
+        assert await BlobRef.count().where(BlobRef.sha256 == theirs) == 0
+        await _cannot_read(theirs, (desk.http, {}), (prober.http, prober.auth))
+
+
+async def test_a_dossier_naming_a_file_its_owner_never_sent_opens_it_to_no_desk(app) -> None:
+    """However the name got into a submitted dossier (a database from before the
+    checks, a restore of one, a path not yet thought of), the desk reads a dossier's
+    file only when the dossier's owner sent its bytes."""
+    async with AsyncExitStack() as stack:
+        owner = await device_for(app, await make_account("citizen"))
+        await stack.enter_async_context(aclosing(owner.http))
+        theirs = await _uploaded_by(owner, samples.jpeg(seed=1305))
+        prober = await device_for(app, await make_account("citizen"))
+        await stack.enter_async_context(aclosing(prober.http))
+        mine = await _uploaded_by(prober, samples.jpeg(seed=1306))
+        desk = await official(app, commune=COMMUNE)
+        await stack.enter_async_context(aclosing(desk.http))
+
+        dossier = await _draft(prober)
+        prober.queue("attach", dossier, {"path": OTHER_SLOT, "sha256": mine}, 2)
+        prober.queue("submit", dossier, {}, 3)
+        attached, submitted = await prober.sync()
+        assert attached["status"] == "applied" and submitted["state"] == 1, (attached, submitted)
+        # The other account's hash written beside the prober's own, with its link row.
+        row = await Dossier.select(Dossier.fields).where(Dossier.id == dossier).first()
+        fields = json.loads(row["fields"])
+        fields[OTHER_SLOT] = [mine, theirs]
+        await Dossier.update({Dossier.fields: json.dumps(fields)}).where(Dossier.id == dossier)
+        await BlobRef.insert(BlobRef(sha256=theirs, dossier_id=dossier))
+
+        await _cannot_read(theirs, (desk.http, {}), (prober.http, prober.auth))
+        # The file its owner sent is the desk's to read, as before.
+        assert (await desk.http.get(f"/api/blobs/{mine}")).status_code == 200
