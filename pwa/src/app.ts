@@ -109,6 +109,21 @@ function exclusive<T>(fn: () => Promise<T>): Promise<T> {
   return locks ? (locks.request(SYNC_LOCK, fn) as Promise<T>) : fn();
 }
 
+/** The pass this tab runs now, to cut its requests short when its person leaves. */
+let passAbort: AbortController | null = null;
+
+/**
+ * This install changes hands (a sign-out, or another account signing in): `handover`
+ * runs once no sync pass runs, in any tab or in the worker. A pass still on its way
+ * (a slow link) would otherwise store what it fetched for the person who left after
+ * their data was forgotten, or take its late push answer for what the next person
+ * queued under the same seq. This tab's pass is cut short; the worker's is waited for.
+ */
+export async function changeHands(handover: (db: MotcuaDB) => Promise<void>): Promise<void> {
+  passAbort?.abort();
+  await exclusive(() => handover(db));
+}
+
 export function syncNow(reason = 'button'): Promise<void> {
   return loop?.trigger(reason) ?? Promise.resolve();
 }
@@ -185,10 +200,19 @@ export async function startApp(): Promise<void> {
 
   loop = new SyncLoop(
     async () => {
+      const pass = new AbortController();
+      passAbort = pass;
+      const { signal } = pass;
       try {
         // A put-back after a restore is shown while it runs, not only once the pass ends.
-        return await syncOnce({ db, uploads: (d, dev) => uploadWaiting(d, dev), onProgress: () => void refresh() });
+        return await syncOnce({
+          db,
+          fetch: (input, init) => fetch(input, { ...init, signal }),
+          uploads: (d, dev) => uploadWaiting(d, dev),
+          onProgress: () => void refresh(),
+        });
       } finally {
+        if (passAbort === pass) passAbort = null;
         await refresh();
       }
     },

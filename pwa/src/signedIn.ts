@@ -3,12 +3,11 @@
 // credential signs every sync request from then on; the sync starts.
 
 import type { SessionInfo } from './api/types';
-import { changed, counts, device, getDb, syncNow } from './app';
+import { changeHands, changed, counts, device, syncNow } from './app';
 import { forgetEverything, registerDevice } from './auth';
 import { t } from './i18n';
 
 export async function afterSignIn(info: SessionInfo): Promise<void> {
-  const db = getDb();
   const current = device.value;
   if (current && current.account_id !== info.account_id && counts.value.pending > 0) {
     const who = current.email || current.full_name;
@@ -19,8 +18,12 @@ export async function afterSignIn(info: SessionInfo): Promise<void> {
       ),
     );
   }
-  if (current && current.account_id !== info.account_id) await forgetEverything(db);
-  await registerDevice(db, info);
+  // Under the sync lock: a pass of the device being replaced would push its items
+  // while they are renumbered, or store the last person's dossiers after they go.
+  await changeHands(async (db) => {
+    if (current && current.account_id !== info.account_id) await forgetEverything(db);
+    await registerDevice(db, info);
+  });
   changed();
   await syncNow('signed-in');
 }

@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, NetworkError } from '../api/http';
 import type { SessionInfo } from '../api/types';
-import { changed, communes, counts, device, getDb, online, session, syncMeta } from '../app';
+import { changeHands, changed, communes, counts, device, online, session, syncMeta } from '../app';
 import { addPasskey, deviceKind, forgetEverything, passkeySignIn, passwordSignIn, registerAccount, signOutServer } from '../auth';
 import { afterSignIn } from '../signedIn';
 import { formatTime, t } from '../i18n';
@@ -207,7 +207,7 @@ export function AccountPage() {
             onClick={async () => {
               if (counts.value.pending > 0 && !confirm(t('Xóa cả các thay đổi chưa gửi?', 'Delete the unsent changes too?'))) return;
               await signOutServer(session.value ?? undefined);
-              await forgetEverything(getDb());
+              await changeHands(forgetEverything);
               changed();
             }}
           >

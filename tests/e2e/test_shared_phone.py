@@ -1,0 +1,124 @@
+"""One phone, several people: what one person leaves by signing out is nothing the next
+one can see or lose by. A sync pass still on its way when a person signs out (a slow
+link) must not write their dossiers back, nor have its late answer taken for what the
+next person queued; a session left on the server by a sign-out made offline must not
+let the next person back into it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from playwright.async_api import Route, expect
+
+from harness.app_pages import app_ready, install_app, sign_in
+from tests.e2e.test_pwa_offline import CITIZEN, demo_password
+
+# What this install holds, read in the page: the dossiers, the outbox and the meta keys.
+HELD = """async () => new Promise((resolve, reject) => {
+  const open = indexedDB.open('motcua');
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const db = open.result;
+    const tx = db.transaction(['dossiers', 'outbox', 'meta']);
+    const out = {};
+    const read = (name, request) => new Promise((done) => { request.onsuccess = () => { out[name] = request.result; done(); }; });
+    Promise.all([
+      read('dossiers', tx.objectStore('dossiers').getAll()),
+      read('outbox', tx.objectStore('outbox').getAll()),
+      read('meta', tx.objectStore('meta').getAllKeys()),
+    ]).then(() => { db.close(); resolve(out); });
+  };
+})"""
+
+
+async def _held(page) -> dict:
+    return await page.evaluate(HELD)
+
+
+class Held:
+    """Requests to one path held until released, as a slow link would."""
+
+    def __init__(self) -> None:
+        self.reached = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def __call__(self, route: Route) -> None:
+        self.reached.set()
+        await self.release.wait()
+        with contextlib.suppress(Exception):  # the page gave the request up meanwhile
+            await route.continue_()
+
+
+async def _sign_out(page) -> None:
+    await page.goto("/#/tai-khoan")
+    await page.get_by_role("button", name="Đăng xuất", exact=True).click()
+    await expect(page.locator("#signin-email")).to_be_visible(timeout=15_000)
+
+
+async def test_a_pull_still_on_its_way_at_sign_out_writes_nothing_back(
+    new_page, live_server
+) -> None:
+    page = await new_page()
+    await install_app(page)
+    pull = Held()
+    await page.context.route("**/api/sync/pull*", pull)
+    await sign_in(page, CITIZEN, demo_password(live_server, CITIZEN))
+    await asyncio.wait_for(pull.reached.wait(), 15)
+
+    await _sign_out(page)
+    pull.release.set()
+    await page.wait_for_timeout(2_000)  # the answer, had it been taken, is stored by now
+    await page.context.unroute("**/api/sync/pull*")
+
+    held = await _held(page)
+    assert held["dossiers"] == [], [d["id"] for d in held["dossiers"]]
+    assert "device" not in held["meta"], held["meta"]
+    await page.reload()
+    await app_ready(page)
+    await expect(page.locator('a.dossier-item[href^="#/ho-so/"]')).to_have_count(0)
+
+
+async def test_a_late_push_answer_takes_nothing_the_next_person_queued(
+    new_page, live_server
+) -> None:
+    page = await new_page()
+    page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await install_app(page)
+    await sign_in(page, CITIZEN, demo_password(live_server, CITIZEN))
+    await expect(page.get_by_test_id("syncbar")).to_have_attribute(
+        "data-pending", "0", timeout=30_000
+    )
+
+    # The first person's change, queued offline, goes out on a slow link.
+    await page.context.set_offline(True)
+    await _new_birth_draft(page, "Con người trước")
+    push = Held()
+    await page.context.route("**/api/sync/push", push)
+    await page.context.set_offline(False)
+    await page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    await asyncio.wait_for(push.reached.wait(), 20)
+
+    # They sign out (and let the unsent change go); the next person drafts, signed out.
+    await _sign_out(page)
+    theirs = await _new_birth_draft(page, "Con người sau")
+    push.release.set()
+    await page.wait_for_timeout(2_000)
+    await page.context.unroute("**/api/sync/push")
+
+    held = await _held(page)
+    assert [d["id"] for d in held["dossiers"]] == [theirs]
+    queued = [i for i in held["outbox"] if i["status"] == "pending"]
+    assert queued and {i["dossier_id"] for i in queued} == {theirs}, held["outbox"]
+
+
+async def _new_birth_draft(page, child: str) -> str:
+    await page.goto("/#/")
+    await page.get_by_role("button", name="Đăng ký khai sinh").click()
+    await expect(page.locator("form.draft h1")).to_have_text("Đăng ký khai sinh")
+    dossier_id = page.url.split("/ho-so/")[1].split("?")[0]
+    field = page.locator('[id="f-child.full_name"]')
+    await field.fill(child)
+    await field.blur()
+    await expect(page.get_by_test_id("syncbar")).not_to_have_attribute("data-pending", "0")
+    return dossier_id
