@@ -3,7 +3,7 @@
 
 import { computed, signal } from '@preact/signals';
 import type { CatalogPayload, CommunesPayload, SessionInfo } from './api/types';
-import { SESSION_KEY, verifiedOf } from './auth';
+import { SESSION_KEY, settleOwedSignOut, verifiedOf } from './auth';
 import { prefillFromVerified } from './prefill';
 import { database, getMeta, onGaveWay, type BlobRecord, type DeviceRecord, type LocalDossier, type MotcuaDB, type Notice, type OutboxItem, type SyncMeta } from './db';
 import { outboxCounts, type OutboxCounts } from './outbox';
@@ -230,6 +230,7 @@ export async function startApp(): Promise<void> {
 
   window.addEventListener('online', () => {
     online.value = true;
+    void settleOwedSignOut();
     void syncNow('online');
     void refreshReferenceData(true);
   });
@@ -255,6 +256,7 @@ export async function startApp(): Promise<void> {
 
   loop.start();
   if (!navigator.onLine) leaveToWorker();
+  else void settleOwedSignOut();
   void refreshReferenceData(true);
   void askPersistence();
 }

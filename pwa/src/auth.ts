@@ -2,7 +2,7 @@
 // check, and register this install as a device whose credential signs every sync
 // request. Drafting never needs any of it; syncing waits for it.
 
-import { api, answered, dataOf, type Fetch } from './api/http';
+import { ApiError, api, answered, dataOf, type Fetch } from './api/http';
 import type { CaptchaOut, RegisterRequest, SessionInfo, VerifiedIdentityInfo } from './api/types';
 import { getMeta, setMeta, type DeviceRecord, type MotcuaDB } from './db';
 import { DEVICE_KEY, SYNC_KEY } from './sync';
@@ -130,12 +130,42 @@ export function verifiedOf(session: SessionInfo | null | undefined, device: Devi
   return session?.verified ?? device?.verified ?? null;
 }
 
+/**
+ * A sign-out the server has not heard of yet (made offline): the session's CSRF token,
+ * kept outside IndexedDB, which the sign-out clears. Until the server ends that session
+ * the browser's cookie would let the next person holding the phone into it.
+ */
+const SIGN_OUT_OWED_KEY = 'motcua.sign_out_owed';
+
 export async function signOutServer(session: SessionInfo | undefined, fetch?: Fetch): Promise<void> {
   if (!session) return;
+  if (await endServerSession(session.csrf_token, fetch)) return;
   try {
-    await answered(api.POST('/api/auth/logout', { headers: { 'X-CSRF-Token': session.csrf_token }, fetch }));
+    globalThis.localStorage?.setItem(SIGN_OUT_OWED_KEY, session.csrf_token);
   } catch {
-    // Offline or already ended: the device forgets it anyway.
+    // Storage refused: the session still ends at its idle limit.
+  }
+}
+
+/** Ends the session now, if the network is back since a sign-out made offline. */
+export async function settleOwedSignOut(fetch?: Fetch): Promise<void> {
+  let token: string | null = null;
+  try {
+    token = globalThis.localStorage?.getItem(SIGN_OUT_OWED_KEY) ?? null;
+  } catch {
+    return;
+  }
+  if (token && (await endServerSession(token, fetch))) globalThis.localStorage?.removeItem(SIGN_OUT_OWED_KEY);
+}
+
+/** Whether the server has answered: it ended the session, or there was none to end (or
+ *  the cookie is another sign-in's since, which an old token must not end). */
+async function endServerSession(csrfToken: string, fetch?: Fetch): Promise<boolean> {
+  try {
+    await answered(api.POST('/api/auth/logout', { headers: { 'X-CSRF-Token': csrfToken }, fetch }));
+    return true;
+  } catch (error) {
+    return error instanceof ApiError && !error.transient;
   }
 }
 

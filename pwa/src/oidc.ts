@@ -43,7 +43,35 @@ export async function startOidc(
   } catch {
     // not kept: the words say "VNeID"
   }
+  try {
+    globalThis.localStorage?.setItem(ATTEMPT_KEY, String(Date.now()));
+  } catch {
+    // not kept: the return is then taken for one this browser did not start
+  }
   return authorization_url;
+}
+
+/**
+ * When this browser last sent someone to a provider. The return (`?oidc=signed_in`)
+ * signs in whoever the browser's session cookie names, so it is taken only when a
+ * sign-in was started here lately: a link carrying it, opened on a shared phone, would
+ * otherwise give the next person the session a sign-out made offline left behind.
+ * Kept in localStorage: the server binds an attempt to the browser (its cookie), not
+ * to one tab, and the provider may come back in another.
+ */
+const ATTEMPT_KEY = 'motcua.oidc.started_at';
+/** As long as the server keeps an attempt open (server/identity/oidc/attempts.py). */
+const ATTEMPT_MS = 10 * 60_000;
+
+/** Whether a sign-in or link was started here within an attempt's lifetime; forgotten once asked. */
+export function takeStartedAttempt(now = Date.now()): boolean {
+  try {
+    const started = Number(globalThis.localStorage?.getItem(ATTEMPT_KEY) ?? NaN);
+    globalThis.localStorage?.removeItem(ATTEMPT_KEY);
+    return started <= now && now - started <= ATTEMPT_MS;
+  } catch {
+    return false;
+  }
 }
 
 /** The server takes a path of plain characters only; anything else comes back home. */

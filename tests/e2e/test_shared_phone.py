@@ -122,3 +122,56 @@ async def _new_birth_draft(page, child: str) -> str:
     await field.blur()
     await expect(page.get_by_test_id("syncbar")).not_to_have_attribute("data-pending", "0")
     return dossier_id
+
+
+async def test_a_sign_out_made_offline_leaves_no_session_for_the_next_person(
+    new_page, live_server
+) -> None:
+    page = await new_page()
+    await install_app(page)
+    await sign_in(page, CITIZEN, demo_password(live_server, CITIZEN))
+    await expect(page.get_by_test_id("syncbar")).to_have_attribute(
+        "data-pending", "0", timeout=30_000
+    )
+    await page.context.set_offline(True)
+    await _sign_out(page)
+    await page.context.set_offline(False)
+    await page.evaluate("() => window.dispatchEvent(new Event('online'))")
+
+    # The server's session ends once the network is back...
+    session = "() => fetch('/api/auth/session', {credentials: 'same-origin'}).then((r) => r.status)"
+    for _ in range(60):
+        if await page.evaluate(session) == 401:
+            break
+        await page.wait_for_timeout(250)
+    assert await page.evaluate(session) == 401
+    # ...and an address claiming a finished e-ID sign-in signs nobody in that the
+    # person holding the phone did not start.
+    await page.goto("/#/?oidc=signed_in")
+    await page.wait_for_timeout(1_500)
+    await page.goto("/#/tai-khoan")
+    await expect(page.locator("#signin-email")).to_be_visible()
+    assert "device" not in (await _held(page))["meta"]
+
+
+async def test_an_e_id_return_this_browser_did_not_start_adopts_no_session(
+    new_page, live_server
+) -> None:
+    """A session the browser holds (its cookie) becomes this install's account only
+    through a sign-in started here: a link ending in `?oidc=signed_in` is no sign-in."""
+    page = await new_page()
+    await install_app(page)
+    password = demo_password(live_server, CITIZEN)
+    # A session made beside the app (as a sign-in in another tab, long ago, would).
+    made = await page.evaluate(
+        """async ([email, password]) => (await fetch('/api/auth/login', {method: 'POST',
+             headers: {'Content-Type': 'application/json'},
+             body: JSON.stringify({email, password})})).status""",
+        [CITIZEN, password],
+    )
+    assert made == 200
+    await page.goto("/#/?oidc=signed_in")
+    await page.wait_for_timeout(1_500)
+    await page.goto("/#/tai-khoan")
+    await expect(page.locator("#signin-email")).to_be_visible()
+    assert "device" not in (await _held(page))["meta"]

@@ -9,7 +9,7 @@ import type { LinkedIdentityInfo, OidcProviderInfo } from '../api/types';
 import { device, getDb, online, ready, refresh, session } from '../app';
 import { currentSession, registerDevice, verifiedOf } from '../auth';
 import { formatDate, formatTime, lang, t } from '../i18n';
-import { lastProviderLabel, linkedIdentities, oidcErrorText, oidcStartErrorText, providers, readOidcReturn, startOidc, unlinkIdentity, type OidcPurpose } from '../oidc';
+import { lastProviderLabel, linkedIdentities, oidcErrorText, oidcStartErrorText, providers, readOidcReturn, startOidc, takeStartedAttempt, unlinkIdentity, type OidcPurpose } from '../oidc';
 import { navigate, route } from '../router';
 import { afterSignIn } from '../signedIn';
 import { focusInView } from './focusing';
@@ -122,6 +122,7 @@ export function OidcReturn() {
       notice.value = { kind: 'error', code: back.code, path, provider };
       return;
     }
+    if (!takeStartedAttempt()) return; // no sign-in started here: a link, not a return
     notice.value = { kind: 'busy', path, provider };
     void (async () => {
       try {
