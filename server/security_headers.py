@@ -145,10 +145,16 @@ def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable
         if message["type"] != "http.response.start":
             return
         headers = MutableScopeHeaders.from_message(message)
+        # raw_path: Litestar strips a mount's prefix from "path" (/admin/x is "/x").
+        raw = scope.get("raw_path") or scope.get("path", "/").encode()
+        path = raw.decode("latin-1").split("?", 1)[0]
         if CSP not in headers:
-            # raw_path: Litestar strips a mount's prefix from "path" (/admin/x is "/x").
-            raw = scope.get("raw_path") or scope.get("path", "/").encode()
-            headers[CSP] = policy_for(raw.decode("latin-1").split("?", 1)[0])
+            headers[CSP] = policy_for(path)
+        if path.startswith("/api/") and "Cache-Control" not in headers:
+            # The API's answers carry someone's data unless their handler says how long
+            # they keep (the public reference data): neither a shared phone's browser
+            # nor a proxy keeps them for the next person.
+            headers["Cache-Control"] = "no-store"
         for name, value in fixed.items():
             if name not in headers:
                 headers[name] = value

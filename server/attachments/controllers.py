@@ -444,7 +444,9 @@ async def _serve(
         "X-Content-Type-Options": "nosniff",
         # A file opened in a tab can run nothing and load nothing.
         "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
-        "Cache-Control": "private, max-age=31536000, immutable",
+        # Revalidated on every use (a 304 by its ETag): a browser never shows the copy
+        # it kept to someone no longer allowed (a shared phone, a revoked device).
+        "Cache-Control": "private, no-cache",
         "ETag": f'"{etag}"',
     }
     if request.headers.get("if-none-match", "").strip() == f'"{etag}"':

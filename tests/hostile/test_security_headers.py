@@ -16,7 +16,7 @@ import pytest
 from harness import samples
 from harness.tus_client import TusClient
 from server.settings import Settings
-from tests.support.demo_accounts import client_for, demo_app, signed_in
+from tests.support.demo_accounts import client_for, demo_app, signed_in, signed_in_as
 
 FIXED = {
     "x-content-type-options": "nosniff",
@@ -188,3 +188,38 @@ async def test_hsts_only_when_the_server_is_reached_over_https(
                 ), (path, value)
             else:
                 assert value is None, (path, value)
+
+
+async def test_answers_carrying_someones_data_are_kept_by_no_cache(settings: Settings) -> None:
+    """A shared phone's browser, or a proxy between, must not keep one person's answers
+    for the next: the API's answers are `no-store` unless their handler says otherwise
+    (the public reference data, revalidated by its ETag), and a file is revalidated on
+    every use, so someone no longer allowed is answered 404, never the copy kept."""
+    async with demo_app(settings) as app:
+        async with signed_in_as(app, "citizen") as citizen:
+            for path in ("/api/me", "/api/auth/session", "/api/me/activity"):
+                r = await citizen.get(path)
+                assert r.status_code == 200, (path, r.status_code)
+                assert r.headers.get("cache-control") == "no-store", (path, r.headers)
+            refused = await citizen.get("/api/desk/queue")
+            assert refused.status_code in (401, 403)
+            assert refused.headers.get("cache-control") == "no-store"
+            photo = samples.jpeg(seed=73)
+            report = await TusClient(
+                citizen, {"X-CSRF-Token": citizen.headers["X-CSRF-Token"]}
+            ).upload(photo)
+            assert report.ok, report.problem
+            r = await citizen.get(f"/api/blobs/{samples.sha(photo)}")
+            assert r.status_code == 200
+            assert r.headers.get("cache-control") == "private, no-cache", r.headers
+            again = await citizen.get(
+                f"/api/blobs/{samples.sha(photo)}", headers={"If-None-Match": r.headers["etag"]}
+            )
+            assert again.status_code == 304
+        async with signed_in_as(app, "desk") as desk:
+            r = await desk.get("/api/desk/queue")
+            assert r.status_code == 200
+            assert r.headers.get("cache-control") == "no-store"
+        async with client_for(app) as anonymous:
+            catalog = await anonymous.get("/api/catalog")
+            assert catalog.headers.get("cache-control") == "no-cache"  # the handler's own
