@@ -106,9 +106,8 @@ async def verify(provider: PaymentProvider, query: PaymentQuery) -> PaymentConfi
         and query.dossier_code is not None
         and found.dossier_code != query.dossier_code
     ):
-        raise OtherDossier(
-            name, ref, f"payment {ref} at {name} was made for dossier {found.dossier_code}"
-        )
+        # Not naming which: a dossier of another commune is not the official's to learn.
+        raise OtherDossier(name, ref, f"payment {ref} at {name} was made for another dossier")
     if found.amount != query.amount:
         raise AmountMismatch(
             name,

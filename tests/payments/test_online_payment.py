@@ -183,6 +183,8 @@ async def test_a_payment_made_for_another_dossier_is_refused(person, desk, gatew
     reference = gateway.pay(other_code, FEE)
     r = await desk.act(dossier, "record_payment", {"provider": PROVIDER, "reference": reference})
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "paid_for_another_dossier"
+    # Which dossier it paid for is not this official's to learn (another commune's, maybe).
+    assert other_code not in r.text
     await assert_nothing_stored(dossier)
 
 
