@@ -139,6 +139,29 @@ describe('syncOnce', () => {
     expect(server.requests.filter((r) => r.path === '/api/sync/push').length).toBeLessThanOrEqual(8);
   });
 
+  it('one change larger than the server takes (413 when alone) is set aside with its reason; the queue goes on', async () => {
+    const { db, server, deps } = await setup();
+    const pasted = await createDraft(db, 'khai-sinh', 1, { 'child.full_name': 'A'.repeat(1_100_000) });
+    const after = await createDraft(db, 'khai-sinh', 1, { 'child.full_name': 'Bé sau' });
+    server.maxBodyBytes = 1024 * 1024;
+    const report = await syncOnce(deps);
+    expect(report).toMatchObject({ pushed: 1, rejected: 1 });
+    const [kept] = await db.getAll('outbox');
+    expect(kept).toMatchObject({ dossier_id: pasted.id, kind: 'create_draft', status: 'rejected' });
+    expect(kept!.reasons![0]!.code).toBe('too_large');
+    expect(server.dossiers.get(after.id)).toBeTruthy();
+    // On the phone still: what was typed is the person's to shorten.
+    expect((await db.get('dossiers', pasted.id))!.answers['child.full_name']).toHaveLength(1_100_000);
+  });
+
+  it('a 413 for a change of ordinary size (a proxy set too low) sets nothing aside', async () => {
+    const { db, server, deps } = await setup();
+    await createDraft(db, 'khai-sinh', 1, { 'child.full_name': 'Bé' });
+    server.maxBodyBytes = 100;
+    await expect(syncOnce(deps)).rejects.toThrow();
+    expect(await outboxCounts(db)).toEqual({ pending: 1, rejected: 0 });
+  });
+
   it('a 400 that names nothing at $ (a proxy, not the server) sets nothing aside', async () => {
     const { db, server, deps } = await setup();
     await createDraft(db, 'khai-sinh', 1);

@@ -27,7 +27,7 @@ import { rememberDeletion } from './deletedDrafts';
 import { noticeName } from './dossierNames';
 import { settlePending } from './conflicts';
 import { confirmation, confirmedSeq, keepConfirmation, keepGeneration, keptGeneration, restoredSince } from './generations';
-import { applyPushResponse, overlay, takeBatch, voidItem, wireMutation } from './outbox';
+import { applyPushResponse, overlay, takeBatch, voidItem, wireMutation, wireSize } from './outbox';
 import { recover, type UploadReport, type Uploads } from './recovery';
 import { holdsBytes } from './heldFiles';
 import { attachmentHashes, keepRefusedFiles, takeBackRefused } from './refused';
@@ -149,8 +149,23 @@ async function push(deps: SyncDeps, device: DeviceRecord, uploads: UploadReport 
     } catch (error) {
       // Nothing of the batch was applied; it goes again after the put-back.
       if (error instanceof ApiError && error.status === 409 && error.code === 'recover_first') throw new RestoreDetected('recover_first');
-      if (error instanceof ApiError && error.status === 413 && maxCount > 1) {
+      if (error instanceof ApiError && error.status === 413 && items.length > 1) {
         maxCount = Math.max(1, Math.floor(items.length / 2));
+        continue;
+      }
+      if (error instanceof ApiError && error.status === 413 && wireSize(items[0]!) > MAX_BATCH_BYTES) {
+        // One change larger than any request may be (a huge paste): it can never go, and
+        // everything queued behind it would wait for ever. Kept here, refused, for the
+        // person to shorten; a 413 for a change of ordinary size is a proxy set too low,
+        // which the operator must mend, so that one waits.
+        await voidItem(db, items[0]!.seq, [
+          {
+            code: 'too_large',
+            path: '',
+            message: `this change is about ${Math.round(wireSize(items[0]!) / 2048)} kB, more than the server takes in one request: shorten what was typed`,
+          },
+        ]);
+        maxCount = MAX_BATCH;
         continue;
       }
       if (error instanceof ApiError && (error.status === 422 || error.refusedWhole)) {

@@ -35,7 +35,7 @@ const LETTER = /\p{L}/u; // a name needs at least one: a lone "-" or "'" is not 
 const PHONE = /^0(3[2-9]|5[25689]|7[06-9]|8[1-9]|9[0-9])[0-9]{7}$/;
 const EMAIL =
   /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
-const EMAIL_MAX_LENGTH = 254;
+export const EMAIL_MAX_LENGTH = 254;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const TIME = /^([01][0-9]|2[0-3]):[0-5][0-9]$/; // HH:MM, 00:00–23:59, ASCII digits
 

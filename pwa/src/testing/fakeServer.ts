@@ -111,6 +111,8 @@ export class FakeServer {
    * backstop answers.
    */
   unstorable = new Set<string>();
+  /** The largest request body the server (or a proxy before it) takes: past it, 413. */
+  maxBodyBytes = Infinity;
   /** The feed's epoch: a restore makes every cursor unknown. */
   epoch = 1;
   private nextCode = 1;
@@ -131,6 +133,10 @@ export class FakeServer {
       : typeof init.body === 'string' || !init.body
         ? init.body
         : new Uint8Array(await new Response(init.body).arrayBuffer());
+    if (typeof raw === 'string' && new TextEncoder().encode(raw).length > this.maxBodyBytes) {
+      this.requests.push({ method, path: url.pathname + url.search });
+      return this.json(413, { type: '/problems/payload_too_large', status: 413, title: 'Request Entity Too Large' });
+    }
     const body = typeof raw === 'string' ? JSON.parse(raw) : raw ?? undefined;
     this.requests.push({ method, path: url.pathname + url.search, body });
     const fault = this.faults.shift();

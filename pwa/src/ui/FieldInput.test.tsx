@@ -90,3 +90,16 @@ describe('what a screen reader is told about a field', () => {
     expect(vnode.props['aria-describedby']).toBeUndefined();
   });
 });
+
+describe('what a field takes as typed', () => {
+  const render = (field: Field) =>
+    FieldInput({ field, path: 's.x', dossierId: 'd', value: '', onChange: vi.fn() }) as VNode<Record<string, unknown>>;
+
+  it('stops at the length the form allows: a paste past it never reaches a change no request could carry', () => {
+    expect(render({ id: 'x', type: 'person_name', label } as Field).props.maxLength).toBe(100);
+    expect(render({ id: 'x', type: 'text', multiline: true, max_length: 4000, label } as Field).props.maxLength).toBe(4000);
+    expect(render({ id: 'x', type: 'text', multiline: true, label } as Field).props.maxLength).toBe(255);
+    expect(render({ id: 'x', type: 'email', label } as Field).props.maxLength).toBe(254);
+    expect(render({ id: 'x', type: 'phone', label } as Field).props.maxLength).toBe(32);
+  });
+});

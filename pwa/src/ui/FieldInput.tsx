@@ -2,6 +2,7 @@
 
 import { communes } from '../app';
 import { ETHNICITIES, NATIONALITIES, countryName } from '../formModel';
+import { DEFAULT_TEXT_MAX_LENGTH, EMAIL_MAX_LENGTH, PERSON_NAME_MAX_LENGTH } from '../forms/fieldRules';
 import type { Field, JsonValue } from '../forms/types';
 import { t, tx } from '../i18n';
 import { Attachments } from './Attachments';
@@ -29,6 +30,10 @@ export interface FieldProps {
   /** Ids of the hint and error texts under the field, read out with it. */
   describedBy?: string;
 }
+
+// A phone number as typed, separators and all ("0912 345 678"), is far shorter; the
+// limit only stops a paste no sync request could carry.
+const PHONE_MAX_TYPED = 32;
 
 const str = (v: JsonValue | undefined) => (v === undefined || v === null ? '' : String(v));
 
@@ -59,9 +64,9 @@ export function FieldInput(props: FieldProps) {
   switch (field.type) {
     case 'text': {
       const input = field.multiline ? (
-        <textarea {...common} rows={3} value={str(shown)} onInput={text} />
+        <textarea {...common} rows={3} value={str(shown)} onInput={text} maxLength={field.max_length ?? DEFAULT_TEXT_MAX_LENGTH} />
       ) : (
-        <input {...common} type="text" value={str(shown)} onInput={text} maxLength={field.max_length ?? 255} />
+        <input {...common} type="text" value={str(shown)} onInput={text} maxLength={field.max_length ?? DEFAULT_TEXT_MAX_LENGTH} />
       );
       if (!ADDRESS_FIELDS.has(field.id)) return input;
       // An address written with the units of before 1 July 2025: today's offered, never imposed.
@@ -73,13 +78,13 @@ export function FieldInput(props: FieldProps) {
       );
     }
     case 'person_name':
-      return <input {...common} type="text" autocapitalize="words" autocomplete="off" value={str(shown)} onInput={text} />;
+      return <input {...common} type="text" autocapitalize="words" autocomplete="off" value={str(shown)} onInput={text} maxLength={PERSON_NAME_MAX_LENGTH} />;
     case 'personal_id':
       return <input {...common} type="text" inputMode="numeric" maxLength={12} pattern="[0-9]*" value={str(shown)} onInput={text} />;
     case 'phone':
-      return <input {...common} type="tel" autocomplete="tel" value={str(shown)} onInput={text} />;
+      return <input {...common} type="tel" autocomplete="tel" value={str(shown)} onInput={text} maxLength={PHONE_MAX_TYPED} />;
     case 'email':
-      return <input {...common} type="email" autocomplete="email" value={str(shown)} onInput={text} />;
+      return <input {...common} type="email" autocomplete="email" value={str(shown)} onInput={text} maxLength={EMAIL_MAX_LENGTH} />;
     case 'date':
       if (field.allow_year) {
         return (

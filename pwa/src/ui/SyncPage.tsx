@@ -115,6 +115,11 @@ const REASON_TEXT: Record<string, [string, string]> = {
     'Mã của hồ sơ này đã thuộc về một hồ sơ khác trên máy chủ. Hãy mang mã hồ sơ đến bộ phận một cửa để được hỗ trợ.',
     'This dossier\'s code now belongs to another dossier on the server. Take the code to the one-stop desk for help.',
   ],
+  // Set aside by the app itself (sync.ts): larger than any request the server takes.
+  too_large: [
+    'Thay đổi này quá lớn để gửi lên máy chủ (có thể do dán một đoạn văn bản rất dài). Hãy rút ngắn nội dung đã nhập.',
+    'This change is too large to send to the server (perhaps a very long text was pasted). Shorten what was typed.',
+  ],
   unknown_dossier: ['Hồ sơ này không thuộc tài khoản đang đăng nhập.', 'This dossier does not belong to the signed-in account.'],
   attachment_not_uploaded: ['Máy chủ chưa có tệp đính kèm của hồ sơ này.', 'The server does not have this dossier\'s attached file.'],
   changed_since_seen: [
