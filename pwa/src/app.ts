@@ -30,6 +30,19 @@ export const notices = signal<Notice[]>([]);
 export const waitingFiles = signal(0);
 /** Files the server refused, still on the device until the person removes them. */
 export const refusedFiles = signal<RefusedFile[]>([]);
+
+/**
+ * What this phone alone holds of the person's work, which forgetting the install (a
+ * sign-out, another account signing in) would lose: changes not sent yet, and those
+ * the server refused or would not take back after a restore, kept here for the person
+ * to see and mend.
+ */
+export function heldOnlyHere(): { unsent: number; refused: number } {
+  return {
+    unsent: counts.value.pending,
+    refused: counts.value.rejected + dossiers.value.filter((d) => d.put_back_refused).length,
+  };
+}
 /** true: granted; false: refused (warn); null: unknown or not asked. */
 export const persisted = signal<boolean | null>(null);
 export const ready = signal(false);

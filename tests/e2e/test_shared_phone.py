@@ -175,3 +175,55 @@ async def test_an_e_id_return_this_browser_did_not_start_adopts_no_session(
     await page.goto("/#/tai-khoan")
     await expect(page.locator("#signin-email")).to_be_visible()
     assert "device" not in (await _held(page))["meta"]
+
+
+# A change the server refused, as the outbox keeps it: on this phone only.
+REFUSED = """async ([dossierId]) => new Promise((resolve, reject) => {
+  const open = indexedDB.open('motcua');
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const db = open.result;
+    const tx = db.transaction(['outbox'], 'readwrite');
+    tx.objectStore('outbox').put({
+      seq: -7, id: '01900000-0000-7000-8000-0000000000aa', dossier_id: dossierId, kind: 'edit_draft',
+      payload: {changes: {'child.full_name': 'Tên bị từ chối'}}, base_version: 1,
+      client_time: new Date().toISOString(), status: 'rejected', sent: true,
+      reasons: [{code: 'too_long', path: 'payload.changes.child.full_name', message: 'too long'}],
+      rejected_at: new Date().toISOString(),
+    });
+    tx.oncomplete = () => { db.close(); resolve(true); };
+  };
+})"""
+
+
+async def test_sign_out_says_what_only_this_phone_holds_and_asks_first(
+    new_page, live_server
+) -> None:
+    """A change the server refused is kept on the phone for the person to see and mend;
+    signing out deletes it, so the sign-out says so and asks, as it does for changes
+    not sent yet."""
+    page = await new_page()
+    await install_app(page)
+    await sign_in(page, CITIZEN, demo_password(live_server, CITIZEN))
+    dossier = await _new_birth_draft(page, "Con được giữ")
+    await expect(page.get_by_test_id("syncbar")).to_have_attribute(
+        "data-pending", "0", timeout=30_000
+    )
+    await page.evaluate(REFUSED, [dossier])
+    await page.reload()
+    await app_ready(page)
+
+    await page.goto("/#/tai-khoan")
+    await expect(page.locator(".card .warning")).to_contain_text("từ chối")
+    asked: list[str] = []
+
+    async def decline(dialog) -> None:
+        asked.append(dialog.message)
+        await dialog.dismiss()
+
+    page.on("dialog", decline)
+    await page.get_by_role("button", name="Đăng xuất", exact=True).click()
+    await page.wait_for_timeout(500)
+    assert asked, "signed out with no question"
+    await expect(page.get_by_role("heading", name="Đăng xuất khỏi máy này")).to_be_visible()
+    assert [i for i in (await _held(page))["outbox"] if i["status"] == "rejected"]

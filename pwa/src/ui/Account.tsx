@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, NetworkError } from '../api/http';
 import type { SessionInfo } from '../api/types';
-import { changeHands, changed, communes, counts, device, online, session, syncMeta } from '../app';
+import { changeHands, changed, communes, heldOnlyHere, counts, device, online, session, syncMeta } from '../app';
 import { addPasskey, deviceKind, forgetEverything, passkeySignIn, passwordSignIn, registerAccount, signOutServer } from '../auth';
 import { afterSignIn } from '../signedIn';
 import { formatTime, t } from '../i18n';
@@ -154,6 +154,7 @@ export function AccountPage() {
   // Officials belong to a commune; without the stored list its name is left out, not its code shown.
   const place = communeName(dev?.commune_code, communes.value);
   if (dev && !syncMeta.value.needs_sign_in) {
+    const held = heldOnlyHere();
     return (
       <div>
         <h1>{t('Tài khoản', 'Account')}</h1>
@@ -191,21 +192,31 @@ export function AccountPage() {
         <LinkedAccounts />
         <div class="card">
           <h2>{t('Đăng xuất khỏi máy này', 'Sign out of this device')}</h2>
-          {counts.value.pending > 0 ? (
+          {held.unsent > 0 && (
             <p class="warning">
               {t(
-                `Còn ${counts.value.pending} thay đổi chưa gửi. Hãy đồng bộ trước khi đăng xuất, nếu không chúng sẽ mất.`,
-                `${counts.value.pending} change(s) are not sent yet. Sync before signing out, or they are lost.`,
+                `Còn ${held.unsent} thay đổi chưa gửi. Hãy đồng bộ trước khi đăng xuất, nếu không chúng sẽ mất.`,
+                `${held.unsent} change(s) are not sent yet. Sync before signing out, or they are lost.`,
               )}
             </p>
-          ) : (
+          )}
+          {held.refused > 0 && (
+            <p class="warning">
+              {t(
+                `${held.refused} thay đổi bị máy chủ từ chối chỉ còn trên máy này (xem trang Đồng bộ). Đăng xuất sẽ xóa chúng.`,
+                `${held.refused} change(s) the server refused are only on this device (see the Sync page). Signing out deletes them.`,
+              )}
+            </p>
+          )}
+          {held.unsent + held.refused === 0 && (
             <p>{t('Mọi thay đổi đã được gửi. Đăng xuất sẽ xóa hồ sơ khỏi máy này (vẫn còn trên máy chủ).', 'Everything is sent. Signing out removes your dossiers from this device (they stay on the server).')}</p>
           )}
           <button
             type="button"
             class="danger"
             onClick={async () => {
-              if (counts.value.pending > 0 && !confirm(t('Xóa cả các thay đổi chưa gửi?', 'Delete the unsent changes too?'))) return;
+              const now = heldOnlyHere();
+              if (now.unsent + now.refused > 0 && !confirm(t('Xóa cả những thay đổi chỉ còn trên máy này?', 'Delete the changes that are only on this device too?'))) return;
               await signOutServer(session.value ?? undefined);
               await changeHands(forgetEverything);
               changed();
