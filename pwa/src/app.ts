@@ -4,6 +4,7 @@
 import { computed, signal } from '@preact/signals';
 import type { CatalogPayload, CommunesPayload, SessionInfo } from './api/types';
 import { SESSION_KEY, settleOwedSignOut, verifiedOf } from './auth';
+import { restoreRescued } from './typedRescue';
 import { prefillFromVerified } from './prefill';
 import { database, getMeta, onGaveWay, type BlobRecord, type DeviceRecord, type LocalDossier, type MotcuaDB, type Notice, type OutboxItem, type SyncMeta } from './db';
 import { outboxCounts, type OutboxCounts } from './outbox';
@@ -207,6 +208,8 @@ export async function startApp(): Promise<void> {
     openFailure.value = error instanceof DOMException ? error.name : String(error);
     throw error;
   }
+  // What the last page had typed but not stored as it went (typedRescue.ts).
+  await restoreRescued(db).catch(() => 0);
   await refresh();
   await loadReference();
   ready.value = true;

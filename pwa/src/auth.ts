@@ -6,6 +6,7 @@ import { ApiError, api, answered, dataOf, type Fetch } from './api/http';
 import type { CaptchaOut, RegisterRequest, SessionInfo, VerifiedIdentityInfo } from './api/types';
 import { getMeta, setMeta, type DeviceRecord, type MotcuaDB } from './db';
 import { DEVICE_KEY, SYNC_KEY } from './sync';
+import { forgetRescued } from './typedRescue';
 import { uuid7 } from './uuid7';
 
 export const SESSION_KEY = 'session';
@@ -177,4 +178,5 @@ export async function forgetEverything(db: MotcuaDB): Promise<void> {
   for (const s of stores) await tx.objectStore(s).clear();
   if (lang) await tx.objectStore('meta').put(lang, 'lang');
   await tx.done;
+  forgetRescued();
 }

@@ -227,3 +227,31 @@ async def test_sign_out_says_what_only_this_phone_holds_and_asks_first(
     assert asked, "signed out with no question"
     await expect(page.get_by_role("heading", name="Đăng xuất khỏi máy này")).to_be_visible()
     assert [i for i in (await _held(page))["outbox"] if i["status"] == "rejected"]
+
+
+async def test_what_was_typed_just_before_the_page_went_is_kept(new_page) -> None:
+    """The form saves after a pause in typing; a reload or a closed tab right after the
+    last key (pull-to-refresh on a phone) must not lose the word typed."""
+    page = await new_page()
+    await install_app(page)
+    dossier = await _new_birth_draft(page, "Con đầu")
+    for i, leave in enumerate(("reload", "close", "away")):
+        typed = f"Làng thứ {i} đã gõ"
+        await page.goto(f"/#/ho-so/{dossier}")
+        field = page.locator('[id="f-child.hometown"]')
+        await field.click()
+        await field.press("Control+a")
+        await page.keyboard.type(typed, delay=10)
+        if leave == "reload":
+            await page.reload()
+        elif leave == "close":
+            context = page.context
+            await page.close(run_before_unload=True)
+            page = await context.new_page()
+            await page.goto("/")
+        else:
+            await page.goto("about:blank")
+            await page.goto("/")
+        await app_ready(page)
+        await page.goto(f"/#/ho-so/{dossier}")
+        await expect(page.locator('[id="f-child.hometown"]')).to_have_value(typed)

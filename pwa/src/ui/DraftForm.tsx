@@ -17,6 +17,7 @@ import { draftNotSavedText } from '../storageFull';
 import { ErrorAnnouncer } from './ErrorAnnouncer';
 import { FieldInput } from './FieldInput';
 import { focusField, focusIfLost } from './focusing';
+import { rescued, rescueTyped } from '../typedRescue';
 import { useProcedure } from './useProcedure';
 
 const SAVE_DELAY = 400;
@@ -116,12 +117,17 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
     }
     setSaveError(null);
     setSavedAt(new Date().toISOString());
+    if (!Object.keys(pending.current).length && !Object.keys(saving.current).length) rescued(dossier.id);
     changed();
     return true;
   }
 
   useEffect(() => {
-    const hide = () => void flush();
+    const hide = () => {
+      // At once, as the page may be going: what the save has not stored yet.
+      if (document.visibilityState === 'hidden') rescueTyped(dossier.id, { ...saving.current, ...pending.current });
+      void flush();
+    };
     window.addEventListener('pagehide', hide);
     document.addEventListener('visibilitychange', hide);
     // Before the page gives way to a newer version: what is typed, and a write already
