@@ -101,6 +101,8 @@ FIXED = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
+# Where answers are someone's data unless their handler says otherwise.
+_PERSONAL = ("/api/", "/admin")
 # Two years; not includeSubDomains, as the server does not own its parent domain's names.
 HSTS = "max-age=63072000"
 
@@ -150,10 +152,10 @@ def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable
         path = raw.decode("latin-1").split("?", 1)[0]
         if CSP not in headers:
             headers[CSP] = policy_for(path)
-        if path.startswith("/api/") and "Cache-Control" not in headers:
-            # The API's answers carry someone's data unless their handler says how long
-            # they keep (the public reference data): neither a shared phone's browser
-            # nor a proxy keeps them for the next person.
+        if path.startswith(_PERSONAL) and "Cache-Control" not in headers:
+            # The API's and /admin's answers carry someone's data unless their handler
+            # says how long they keep (the public reference data): neither a shared
+            # browser nor a proxy keeps them for the next person.
             headers["Cache-Control"] = "no-store"
         for name, value in fixed.items():
             if name not in headers:

@@ -41,7 +41,16 @@ export const refusedFiles = signal<RefusedFile[]>([]);
 export function heldOnlyHere(): { unsent: number; refused: number } {
   return {
     unsent: counts.value.pending,
-    refused: counts.value.rejected + dossiers.value.filter((d) => d.put_back_refused).length,
+    refused: counts.value.rejected + dossiers.value.filter((d) => d.put_back_refused).length + refusedFiles.value.length,
+  };
+}
+
+/** `heldOnlyHere` as the database holds it now (the screens' copy may lag a pass). */
+export async function heldOnlyHereIn(store: MotcuaDB): Promise<{ unsent: number; refused: number }> {
+  const [c, all, blobs] = await Promise.all([outboxCounts(store), store.getAll('dossiers'), store.getAll('blobs')]);
+  return {
+    unsent: c.pending,
+    refused: c.rejected + all.filter((d) => d.put_back_refused).length + blobs.filter((b) => b.refused).length,
   };
 }
 /** true: granted; false: refused (warn); null: unknown or not asked. */
@@ -209,7 +218,8 @@ export async function startApp(): Promise<void> {
     throw error;
   }
   // What the last page had typed but not stored as it went (typedRescue.ts).
-  await restoreRescued(db).catch(() => 0);
+  const signedIn = await getMeta<DeviceRecord>(db, DEVICE_KEY);
+  await restoreRescued(db, signedIn?.account_id ?? null).catch(() => 0);
   await refresh();
   await loadReference();
   ready.value = true;
@@ -224,7 +234,7 @@ export async function startApp(): Promise<void> {
         return await syncOnce({
           db,
           fetch: (input, init) => fetch(input, { ...init, signal }),
-          uploads: (d, dev) => uploadWaiting(d, dev),
+          uploads: (d, dev) => uploadWaiting(d, dev, undefined, signal),
           onProgress: () => void refresh(),
         });
       } finally {

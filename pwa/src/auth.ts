@@ -6,6 +6,7 @@ import { ApiError, api, answered, dataOf, type Fetch } from './api/http';
 import type { CaptchaOut, RegisterRequest, SessionInfo, VerifiedIdentityInfo } from './api/types';
 import { getMeta, setMeta, type DeviceRecord, type MotcuaDB } from './db';
 import { DEVICE_KEY, SYNC_KEY } from './sync';
+import { takeStartedAttempt } from './oidc';
 import { forgetRescued } from './typedRescue';
 import { uuid7 } from './uuid7';
 
@@ -148,15 +149,19 @@ export async function signOutServer(session: SessionInfo | undefined, fetch?: Fe
   }
 }
 
-/** Ends the session now, if the network is back since a sign-out made offline. */
-export async function settleOwedSignOut(fetch?: Fetch): Promise<void> {
+/** Ends the session now, if the network is back since a sign-out made offline; whether
+ *  no sign-out is owed any more. */
+export async function settleOwedSignOut(fetch?: Fetch): Promise<boolean> {
   let token: string | null = null;
   try {
     token = globalThis.localStorage?.getItem(SIGN_OUT_OWED_KEY) ?? null;
   } catch {
-    return;
+    return true;
   }
-  if (token && (await endServerSession(token, fetch))) globalThis.localStorage?.removeItem(SIGN_OUT_OWED_KEY);
+  if (!token) return true;
+  if (!(await endServerSession(token, fetch))) return false;
+  globalThis.localStorage?.removeItem(SIGN_OUT_OWED_KEY);
+  return true;
 }
 
 /** Whether the server has answered: it ended the session, or there was none to end (or
@@ -179,4 +184,5 @@ export async function forgetEverything(db: MotcuaDB): Promise<void> {
   if (lang) await tx.objectStore('meta').put(lang, 'lang');
   await tx.done;
   forgetRescued();
+  takeStartedAttempt(); // an e-ID sign-in begun before is no sign-in of the next person
 }

@@ -42,6 +42,9 @@ export interface OutboxItem {
   voided?: Reason[];
   /** Its draft was thrown away before it ever left: it leaves quietly once answered. */
   discarded?: boolean;
+  /** resolve_conflict: the files its choice puts in the dossier (the payload names only
+   *  the conflict), so that it waits for their upload as an attach does. */
+  holds?: string[];
   reasons?: Reason[];
   rejected_at?: string;
   /** delete_draft: the newest view the feed brought while it waited, so that the draft

@@ -38,7 +38,8 @@ async function load(tx: Tx, id: string): Promise<LocalDossier> {
   return d;
 }
 
-const isAttachmentList = (v: unknown) => Array.isArray(v) && v.every((h) => typeof h === 'string' && /^[0-9a-f]{64}$/.test(h));
+const SHA256 = /^[0-9a-f]{64}$/;
+const isAttachmentList = (v: unknown) => Array.isArray(v) && v.every((h) => typeof h === 'string' && SHA256.test(h));
 
 export async function createDraft(
   db: MotcuaDB,
@@ -194,7 +195,8 @@ export async function resolveConflict(db: MotcuaDB, id: string, conflictId: numb
     d.conflicts = (d.conflicts ?? []).filter((c) => c.conflict_id !== conflictId);
     d.updated_at = nextStamp(d.updated_at, now);
     await tx.objectStore('dossiers').put(d);
-    await enqueueIn(tx, { kind: 'resolve_conflict', dossier_id: id, payload: { conflict_id: conflictId, ...choice } }, now);
+    const holds = Array.isArray(value) ? value.filter((h): h is string => typeof h === 'string' && SHA256.test(h)) : [];
+    await enqueueIn(tx, { kind: 'resolve_conflict', dossier_id: id, payload: { conflict_id: conflictId, ...choice }, holds }, now);
     return d;
   });
 }

@@ -21,6 +21,8 @@ export interface NewMutation {
   kind: MutationKind;
   dossier_id: string;
   payload: Record<string, unknown>;
+  /** The files it puts in the dossier that its payload does not name (OutboxItem.holds). */
+  holds?: string[];
 }
 
 const SEQ_KEY = 'next_seq';
@@ -36,6 +38,7 @@ function bumps(item: OutboxItem): boolean {
  */
 export async function enqueueIn(tx: Tx, m: NewMutation, now: Date = new Date()): Promise<OutboxItem> {
   const outbox = tx.objectStore('outbox');
+  m = await asCreationIfNeverCreated(tx, m);
   const last = await outbox.openCursor(null, 'prev');
   const lastItem = last?.value;
   // Fold an edit into the last item when it is this dossier's unsent draft change.
@@ -80,6 +83,7 @@ export async function enqueueIn(tx: Tx, m: NewMutation, now: Date = new Date()):
     base_version: m.kind === 'create_draft' ? 0 : (dossier?.version ?? 0) + ahead,
     client_time: now.toISOString(),
     status: 'pending',
+    ...(m.holds?.length ? { holds: m.holds } : {}),
   };
   await outbox.add(item);
   return item;
@@ -126,6 +130,11 @@ export interface BatchLimits {
 /** An item's size on the wire, roughly (UTF-16 worst case). */
 export function wireSize(item: OutboxItem): number {
   return JSON.stringify(wireMutation(item)).length * 2;
+}
+
+/** An item's size on the wire, exactly: its JSON's UTF-8 bytes. */
+export function wireBytes(item: OutboxItem): number {
+  return new TextEncoder().encode(JSON.stringify(wireMutation(item))).length;
 }
 
 /**
@@ -304,6 +313,22 @@ export async function dismissRejected(db: MotcuaDB, seq: number): Promise<void> 
 export async function voidItem(db: MotcuaDB, seq: number, reasons: Reason[]): Promise<void> {
   const item = await db.get('outbox', seq);
   if (item && item.status === 'pending') await db.put('outbox', { ...item, voided: reasons });
+}
+
+/**
+ * An edit of a draft whose creation never reached the server (set aside as too large, or
+ * refused): the server has no such dossier, so the draft goes again as a new
+ * `create_draft` holding its answers as they now are (files go by their own attach).
+ */
+async function asCreationIfNeverCreated(tx: Tx, m: NewMutation): Promise<NewMutation> {
+  if (m.kind !== 'edit_draft') return m;
+  const dossier = await tx.objectStore('dossiers').get(m.dossier_id);
+  if (!dossier || dossier.version !== 0) return m;
+  const creations = (await tx.objectStore('outbox').index('dossier').getAll(m.dossier_id)).filter((i) => i.kind === 'create_draft');
+  const last = creations.at(-1);
+  if (!last || !creations.every((i) => i.voided || i.status === 'rejected')) return m;
+  const fields = Object.fromEntries(Object.entries(dossier.answers).filter(([, v]) => !Array.isArray(v)));
+  return { kind: 'create_draft', dossier_id: m.dossier_id, payload: { ...last.payload, fields } };
 }
 
 /** What goes on the wire for an item. */

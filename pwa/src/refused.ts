@@ -22,6 +22,7 @@ const hashesIn = (value: unknown): string[] => (Array.isArray(value) ? value.fil
  * dossier only from an account that has sent its bytes. */
 export function attachmentHashes(item: OutboxItem, answers: Record<string, unknown>): string[] {
   if (item.kind === 'attach') return [item.payload.sha256 as string];
+  if (item.kind === 'resolve_conflict') return item.holds ?? [];
   if (item.kind !== 'submit' && item.kind !== 'answer_supplement') return [];
   return Object.values(answers).flatMap(hashesIn);
 }

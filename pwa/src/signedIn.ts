@@ -3,31 +3,39 @@
 // credential signs every sync request from then on; the sync starts.
 
 import type { SessionInfo } from './api/types';
-import { changeHands, changed, device, heldOnlyHere, syncNow } from './app';
+import type { DeviceRecord } from './db';
+import { changeHands, changed, device, heldOnlyHere, heldOnlyHereIn, syncNow } from './app';
 import { forgetEverything, registerDevice } from './auth';
 import { t } from './i18n';
 
 export async function afterSignIn(info: SessionInfo): Promise<void> {
   const current = device.value;
-  const held = heldOnlyHere();
-  if (current && current.account_id !== info.account_id && held.unsent + held.refused > 0) {
-    // Another account signing in forgets this install's data: what only this phone
-    // holds of the last person's work (unsent, or refused for them to mend) would go.
-    const who = current.email || current.full_name;
-    const n = held.unsent + held.refused;
-    throw new Error(
-      t(
-        `Máy này còn ${n} thay đổi của tài khoản ${who} chưa có trên máy chủ. Hãy đăng nhập lại tài khoản đó để gửi hoặc xem trước.`,
-        `This device still holds ${n} change(s) of ${who} that are not on the server. Sign in with that account first to send or review them.`,
-      ),
-    );
-  }
+  const switching = current !== null && current.account_id !== info.account_id;
+  if (switching) refuseOver(current, heldOnlyHere());
   // Under the sync lock: a pass of the device being replaced would push its items
   // while they are renumbered, or store the last person's dossiers after they go.
   await changeHands(async (db) => {
-    if (current && current.account_id !== info.account_id) await forgetEverything(db);
+    if (switching) {
+      // Asked again now no pass runs: one may have left a refusal while this waited.
+      refuseOver(current, await heldOnlyHereIn(db));
+      await forgetEverything(db);
+    }
     await registerDevice(db, info);
   });
   changed();
   await syncNow('signed-in');
+}
+
+/** Another account signing in forgets this install's data: what only this phone holds
+ *  of the last person's work (unsent, or refused for them to mend) would go with it. */
+function refuseOver(current: DeviceRecord, held: { unsent: number; refused: number }): void {
+  const n = held.unsent + held.refused;
+  if (n === 0) return;
+  const who = current.email || current.full_name;
+  throw new Error(
+    t(
+      `Máy này còn ${n} thay đổi của tài khoản ${who} chưa có trên máy chủ. Hãy đăng nhập lại tài khoản đó để gửi hoặc xem trước.`,
+      `This device still holds ${n} change(s) of ${who} that are not on the server. Sign in with that account first to send or review them.`,
+    ),
+  );
 }

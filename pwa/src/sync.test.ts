@@ -141,7 +141,8 @@ describe('syncOnce', () => {
 
   it('one change larger than the server takes (413 when alone) is set aside with its reason; the queue goes on', async () => {
     const { db, server, deps } = await setup();
-    const pasted = await createDraft(db, 'khai-sinh', 1, { 'child.full_name': 'A'.repeat(1_100_000) });
+    // 400,000 letters of three UTF-8 bytes each: 1.2 MB on the wire.
+    const pasted = await createDraft(db, 'khai-sinh', 1, { 'child.full_name': 'ệ'.repeat(400_000) });
     const after = await createDraft(db, 'khai-sinh', 1, { 'child.full_name': 'Bé sau' });
     server.maxBodyBytes = 1024 * 1024;
     const report = await syncOnce(deps);
@@ -151,7 +152,13 @@ describe('syncOnce', () => {
     expect(kept!.reasons![0]!.code).toBe('too_large');
     expect(server.dossiers.get(after.id)).toBeTruthy();
     // On the phone still: what was typed is the person's to shorten.
-    expect((await db.get('dossiers', pasted.id))!.answers['child.full_name']).toHaveLength(1_100_000);
+    expect((await db.get('dossiers', pasted.id))!.answers['child.full_name']).toHaveLength(400_000);
+    // Shortened, the draft reaches the server whole: its creation was set aside, so it
+    // goes as a new create_draft, not as an edit of a dossier the server never had.
+    await editAnswers(db, pasted.id, { 'child.full_name': 'Bé Ệ' });
+    await syncOnce(deps);
+    expect(server.dossiers.get(pasted.id)?.fields['child.full_name']).toBe('Bé Ệ');
+    expect(await outboxCounts(db)).toEqual({ pending: 0, rejected: 1 });
   });
 
   it('a 413 for a change of ordinary size (a proxy set too low) sets nothing aside', async () => {
@@ -282,6 +289,21 @@ describe('syncOnce', () => {
     expect((await pendingItems(db)).map((i) => i.kind)).toEqual(['attach', 'submit']);
     const done = await syncOnce({ ...deps, uploads: async () => ({ available: true, waiting: new Set<string>() }) });
     expect(done.pushed).toBe(2);
+  });
+
+  it('holds back a conflict resolved for the phone\'s files while they wait to be uploaded', async () => {
+    const { db, deps } = await setup();
+    const d = await createDraft(db, 'khai-sinh', 1, { 'contact.phone': '0912345678' });
+    await syncOnce(deps);
+    const sha = 'f'.repeat(64);
+    // A put-back left the phone's list beside the server's: the person keeps the phone's.
+    const local = (await db.get('dossiers', d.id))!;
+    await db.put('dossiers', { ...local, conflicts: [{ conflict_id: 7, path: 'attachments.birth_certificate', server_value: null, device_value: [sha] }] });
+    await resolveConflict(db, d.id, 7, { choice: 'device' });
+    const waiting = async () => ({ available: true, waiting: new Set([sha]) });
+    const report = await syncOnce({ ...deps, uploads: waiting });
+    expect(report).toMatchObject({ pushed: 0, held: 1 });
+    expect((await pendingItems(db)).map((i) => [i.kind, i.holds])).toEqual([['resolve_conflict', [sha]]]);
   });
 
   it('holds an attach back whose file was chosen after the pass looked for files to upload', async () => {

@@ -27,7 +27,7 @@ import { rememberDeletion } from './deletedDrafts';
 import { noticeName } from './dossierNames';
 import { settlePending } from './conflicts';
 import { confirmation, confirmedSeq, keepConfirmation, keepGeneration, keptGeneration, restoredSince } from './generations';
-import { applyPushResponse, overlay, takeBatch, voidItem, wireMutation, wireSize } from './outbox';
+import { applyPushResponse, overlay, takeBatch, voidItem, wireBytes, wireMutation } from './outbox';
 import { recover, type UploadReport, type Uploads } from './recovery';
 import { holdsBytes } from './heldFiles';
 import { attachmentHashes, keepRefusedFiles, takeBackRefused } from './refused';
@@ -153,7 +153,7 @@ async function push(deps: SyncDeps, device: DeviceRecord, uploads: UploadReport 
         maxCount = Math.max(1, Math.floor(items.length / 2));
         continue;
       }
-      if (error instanceof ApiError && error.status === 413 && wireSize(items[0]!) > MAX_BATCH_BYTES) {
+      if (error instanceof ApiError && error.status === 413 && wireBytes(items[0]!) > MAX_BATCH_BYTES) {
         // One change larger than any request may be (a huge paste): it can never go, and
         // everything queued behind it would wait for ever. Kept here, refused, for the
         // person to shorten; a 413 for a change of ordinary size is a proxy set too low,
@@ -162,7 +162,7 @@ async function push(deps: SyncDeps, device: DeviceRecord, uploads: UploadReport 
           {
             code: 'too_large',
             path: '',
-            message: `this change is about ${Math.round(wireSize(items[0]!) / 2048)} kB, more than the server takes in one request: shorten what was typed`,
+            message: `this change is about ${Math.round(wireBytes(items[0]!) / 1024)} kB, more than the server takes in one request: shorten what was typed`,
           },
         ]);
         maxCount = MAX_BATCH;

@@ -13,7 +13,9 @@ import { State } from './states';
 const KEY = 'motcua.typed_rescue';
 
 type Changes = Record<string, JsonValue | null>;
-type Rescued = Record<string, Changes>;
+/** A draft's rescued answers, with the account signed in when they were typed (none: null). */
+type Kept = { account: string | null; changes: Changes };
+type Rescued = Record<string, Kept>;
 type Store = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
 function storage(): Store | null {
@@ -33,40 +35,50 @@ function read(store: Store): Rescued {
   }
 }
 
-/** Keeps a draft's unsaved answers, at once (the page is going). */
-export function rescueTyped(dossierId: string, changes: Changes, store = storage()): void {
-  if (!store || !Object.keys(changes).length) return;
-  const all = read(store);
-  all[dossierId] = { ...all[dossierId], ...changes };
+function write(store: Store, all: Rescued): void {
   try {
-    store.setItem(KEY, JSON.stringify(all));
+    if (Object.keys(all).length) store.setItem(KEY, JSON.stringify(all));
+    else store.removeItem(KEY);
   } catch {
     // Storage full or refused: the IndexedDB write may still commit.
   }
 }
 
-/** The draft's answers are in IndexedDB: nothing of it is left to rescue. */
-export function rescued(dossierId: string, store = storage()): void {
+/** Keeps a draft's unsaved answers, at once (the page is going). */
+export function rescueTyped(dossierId: string, account: string | null, changes: Changes, store = storage()): void {
+  if (!store || !Object.keys(changes).length) return;
+  const all = read(store);
+  const kept = all[dossierId]?.account === account ? all[dossierId]!.changes : {};
+  all[dossierId] = { account, changes: { ...kept, ...changes } };
+  write(store, all);
+}
+
+/** `saved` is in IndexedDB: those answers are no longer to rescue (another tab's may be). */
+export function rescued(dossierId: string, saved: Changes, store = storage()): void {
   if (!store) return;
   const all = read(store);
-  if (!(dossierId in all)) return;
-  delete all[dossierId];
-  if (Object.keys(all).length) store.setItem(KEY, JSON.stringify(all));
-  else store.removeItem(KEY);
+  const kept = all[dossierId];
+  if (!kept) return;
+  for (const [path, value] of Object.entries(saved)) {
+    if (JSON.stringify(kept.changes[path]) === JSON.stringify(value)) delete kept.changes[path];
+  }
+  if (!Object.keys(kept.changes).length) delete all[dossierId];
+  write(store, all);
 }
 
 /** At start: what the last page kept goes into its drafts, each as an edit. A draft no
  *  longer here or no longer a draft (deleted, submitted, the install forgotten since)
- *  takes nothing. */
-export async function restoreRescued(db: MotcuaDB, store = storage()): Promise<number> {
+ *  takes nothing, nor one typed while another account was signed in (a tab left open
+ *  after a sign-out). */
+export async function restoreRescued(db: MotcuaDB, account: string | null, store = storage()): Promise<number> {
   if (!store) return 0;
   const all = read(store);
   let restored = 0;
-  for (const [dossierId, changes] of Object.entries(all)) {
+  for (const [dossierId, kept] of Object.entries(all)) {
     const draft = await db.get('dossiers', dossierId);
     // Still open to edits, as the form shows it (a submission queued closes it).
-    if (draft?.state === State.DRAFT && !draft.submit_queued) {
-      await editAnswers(db, dossierId, changes);
+    if (draft?.state === State.DRAFT && !draft.submit_queued && kept.account === account) {
+      await editAnswers(db, dossierId, kept.changes);
       restored++;
     }
   }

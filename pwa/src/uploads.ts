@@ -25,6 +25,17 @@ export const FILE_SEAL_HEADER = 'Motcua-File-Seal';
 const HASHES_A_CALL = 1000;
 
 /** Which of `hashes` the server lacks, with the seals of the others: one call per 1000. */
+/** `fetch`, or the browser's, given up when `signal` aborts. */
+function abortable(fetch: Fetch | undefined, signal: AbortSignal | undefined): Fetch | undefined {
+  if (!signal) return fetch;
+  const send = fetch ?? globalThis.fetch.bind(globalThis);
+  return (input, init) => send(input, { ...init, signal });
+}
+
+function aborted(): DOMException {
+  return new DOMException('the sync pass was cut short', 'AbortError');
+}
+
 async function missingOnServer(hashes: string[], device: DeviceRecord, fetch?: Fetch): Promise<MissingResponse | null> {
   const pages: MissingResponse[] = [];
   for (let start = 0; start < hashes.length; start += HASHES_A_CALL) {
@@ -52,6 +63,7 @@ function tusUpload(
   where: MissingResponse,
   onUrl: (url: string) => void,
   fetch?: Fetch,
+  signal?: AbortSignal,
 ): Promise<string | undefined> {
   const httpStack = httpStackFor(fetch);
   return import('tus-js-client').then(
@@ -73,6 +85,9 @@ function tusUpload(
           onError: (error) => reject(error),
           onSuccess: ({ lastResponse }) => resolve(lastResponse.getHeader(FILE_SEAL_HEADER) || undefined),
         });
+        if (signal?.aborted) return reject(aborted());
+        // Cut short (the install changes hands): tus stops its request, the upload resumes later.
+        signal?.addEventListener('abort', () => void upload.abort().finally(() => reject(aborted())), { once: true });
         upload.start();
       }),
   );
@@ -102,7 +117,7 @@ export function refusalOf(error: unknown, now: Date): FileRefusal | null {
   };
 }
 
-export async function uploadWaiting(db: MotcuaDB, device: DeviceRecord, fetch?: Fetch): Promise<UploadReport> {
+export async function uploadWaiting(db: MotcuaDB, device: DeviceRecord, fetch?: Fetch, signal?: AbortSignal): Promise<UploadReport> {
   const all = await db.getAll('blobs');
   const waiting = all.filter((b) => !b.uploaded && !b.refused && holdsBytes(b));
   // Sent before the server sealed files: their seals come with this pass's answer.
@@ -111,7 +126,7 @@ export async function uploadWaiting(db: MotcuaDB, device: DeviceRecord, fetch?: 
   const answer = await missingOnServer(
     [...waiting, ...unsealed].map((b) => b.sha256),
     device,
-    fetch,
+    abortable(fetch, signal),
   );
   if (answer === null) return { available: false, waiting: new Set(waiting.map((b) => b.sha256)) };
   const missing = answer.missing;
@@ -128,14 +143,14 @@ export async function uploadWaiting(db: MotcuaDB, device: DeviceRecord, fetch?: 
   // A few files at once: on a slow link one upload leaves the radio idle during each
   // request's round trip; three keep it busy (bench/slow_link_app.py measures it).
   const worker = async (): Promise<void> => {
-    for (let record = queue.shift(); record && !offline; record = queue.shift()) {
+    for (let record = queue.shift(); record && !offline && !signal?.aborted; record = queue.shift()) {
       if (!missing.includes(record.sha256)) {
         await db.put('blobs', { ...record, uploaded: true, last_error: undefined, seal: seals[record.sha256] ?? record.seal });
         continue;
       }
       try {
         const sending = record as BlobRecord & { blob: Blob };
-        const seal = await tusUpload(sending, device, answer, (url) => void db.put('blobs', { ...sending, upload_url: url }), fetch);
+        const seal = await tusUpload(sending, device, answer, (url) => void db.put('blobs', { ...sending, upload_url: url }), fetch, signal);
         await db.put('blobs', { ...(await db.get('blobs', record.sha256))!, uploaded: true, last_error: undefined, ...(seal ? { seal } : {}) });
       } catch (error) {
         const refused = refusalOf(error, new Date());
@@ -152,6 +167,7 @@ export async function uploadWaiting(db: MotcuaDB, device: DeviceRecord, fetch?: 
     }
   };
   await Promise.all(Array.from({ length: Math.min(UPLOADS_AT_ONCE, queue.length) }, worker));
+  if (signal?.aborted) throw aborted();
   for (const record of queue) still.add(record.sha256); // not tried: still waiting
   return { available: true, waiting: still };
 }

@@ -12,6 +12,7 @@ import contextlib
 from playwright.async_api import Route, expect
 
 from harness.app_pages import app_ready, install_app, sign_in
+from harness.samples import photo_jpeg
 from tests.e2e.test_pwa_offline import CITIZEN, demo_password
 
 # What this install holds, read in the page: the dossiers, the outbox and the meta keys.
@@ -255,3 +256,31 @@ async def test_what_was_typed_just_before_the_page_went_is_kept(new_page) -> Non
         await app_ready(page)
         await page.goto(f"/#/ho-so/{dossier}")
         await expect(page.locator('[id="f-child.hometown"]')).to_have_value(typed)
+
+
+async def test_a_file_upload_on_its_way_does_not_hold_the_sign_out(new_page, live_server) -> None:
+    """A photo going up on a slow link is cut short by a sign-out (it resumes for its
+    owner at their next sign-in): the phone is handed over at once, not when the
+    upload ends."""
+    page = await new_page()
+    page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await install_app(page)
+    await sign_in(page, CITIZEN, demo_password(live_server, CITIZEN))
+    await expect(page.get_by_test_id("syncbar")).to_have_attribute(
+        "data-pending", "0", timeout=30_000
+    )
+    upload = Held()
+    await page.context.route("**/api/uploads**", upload)
+    await page.goto("/#/")
+    await page.get_by_role("button", name="Đăng ký khai sinh").click()
+    await expect(page.locator("form.draft h1")).to_have_text("Đăng ký khai sinh")
+    await page.locator('[id="f-attachments.birth_certificate"]').set_input_files(
+        {"name": "giay-chung-sinh.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()}
+    )
+    await page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    await asyncio.wait_for(upload.reached.wait(), 30)
+
+    await _sign_out(page)  # the sign-in form within its 15 s, the upload still held
+    held = await _held(page)
+    assert held["dossiers"] == [] and "device" not in held["meta"]
+    upload.release.set()

@@ -220,6 +220,10 @@ async def test_answers_carrying_someones_data_are_kept_by_no_cache(settings: Set
             r = await desk.get("/api/desk/queue")
             assert r.status_code == 200
             assert r.headers.get("cache-control") == "no-store"
+        async with signed_in_as(app, "admin") as admin:
+            r = await admin.get("/admin/api/tables/", headers={"Accept": "application/json"})
+            assert r.status_code == 200
+            assert r.headers.get("cache-control") == "no-store"
         async with client_for(app) as anonymous:
             catalog = await anonymous.get("/api/catalog")
             assert catalog.headers.get("cache-control") == "no-cache"  # the handler's own

@@ -12,6 +12,7 @@ import gzip
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import httpx
 import pytest
 
 from server.identity.oidc.client import exchange_code, userinfo
@@ -86,6 +87,11 @@ class HostileProvider:
                 writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
                 await writer.drain()
                 self.sent += len(chunk)
+        elif path.endswith("/fine"):
+            body = _token_json(0)
+            writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            await writer.drain()
+            self.sent += len(body)
         elif path.endswith("/dripping"):
             body = b" " * (DRIPPED_BYTES - 2) + b"{}"
             writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode())
@@ -168,3 +174,65 @@ async def test_an_answer_dripping_past_the_deadline_is_given_up(
 async def test_a_compressed_answer_is_refused(hostile: HostileProvider, call: str) -> None:
     with pytest.raises(ProviderUnavailable, match="encoded"):
         await _calls()[call](f"{hostile.url}/inflating")
+
+
+class ForwardProxy:
+    """A plain HTTP forward proxy (requests in absolute form, as a client sends them to
+    a proxy for an http:// address), noting each address it relays."""
+
+    def __init__(self) -> None:
+        self.relayed: list[str] = []
+        self._server: asyncio.AbstractServer | None = None
+        self.url = ""
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+
+    async def stop(self) -> None:
+        assert self._server is not None
+        self._server.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        line, rest = head.split(b"\r\n", 1)
+        method, target, _ = line.split(b" ", 2)
+        self.relayed.append(target.decode())
+        url = httpx.URL(target.decode())
+        length = next(
+            (
+                int(h.split(b":", 1)[1])
+                for h in rest.split(b"\r\n")
+                if h.lower().startswith(b"content-length:")
+            ),
+            0,
+        )
+        body = await reader.readexactly(length)
+        up_reader, up_writer = await asyncio.open_connection(url.host, url.port)
+        up_writer.write(method + b" " + url.raw_path + b" HTTP/1.1\r\n" + rest + body)
+        await up_writer.drain()
+        while chunk := await up_reader.read(65536):
+            writer.write(chunk)
+            await writer.drain()
+        up_writer.close()
+        writer.close()
+
+
+@pytest.mark.parametrize("call", ["configuration_or_keys", "token", "userinfo"])
+async def test_a_proxy_the_environment_names_carries_every_call(
+    hostile: HostileProvider, call: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployment reaching its provider through a proxy (HTTP_PROXY and the like, as
+    httpx reads them) keeps doing so with the bounded transport, and stays bounded."""
+    proxy = ForwardProxy()
+    await proxy.start()
+    try:
+        for name in ("NO_PROXY", "no_proxy", "http_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        assert await _calls()[call](f"{hostile.url}/fine")
+        with pytest.raises(ProviderUnavailable, match="larger than"):
+            await _calls()[call](f"{hostile.url}/chunked/endless")
+        assert proxy.relayed == [f"{hostile.url}/fine", f"{hostile.url}/chunked/endless"]
+    finally:
+        await proxy.stop()

@@ -151,6 +151,7 @@ function Register() {
 export function AccountPage() {
   const dev = device.value;
   const [message, setMessage] = useState<string | null>(null);
+  const [signingOut, setSigningOut] = useState(false);
   // Officials belong to a commune; without the stored list its name is left out, not its code shown.
   const place = communeName(dev?.commune_code, communes.value);
   if (dev && !syncMeta.value.needs_sign_in) {
@@ -214,15 +215,23 @@ export function AccountPage() {
           <button
             type="button"
             class="danger"
+            disabled={signingOut}
             onClick={async () => {
               const now = heldOnlyHere();
               if (now.unsent + now.refused > 0 && !confirm(t('Xóa cả những thay đổi chỉ còn trên máy này?', 'Delete the changes that are only on this device too?'))) return;
-              await signOutServer(session.value ?? undefined);
-              await changeHands(forgetEverything);
-              changed();
+              setSigningOut(true);
+              try {
+                const ending = session.value ?? undefined;
+                // This device's data goes first (once no sync pass runs), then the session.
+                await changeHands(forgetEverything);
+                await signOutServer(ending);
+              } finally {
+                setSigningOut(false);
+                changed();
+              }
             }}
           >
-            {t('Đăng xuất', 'Sign out')}
+            {signingOut ? t('Đang đăng xuất…', 'Signing out…') : t('Đăng xuất', 'Sign out')}
           </button>
         </div>
       </div>

@@ -117,7 +117,7 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
     }
     setSaveError(null);
     setSavedAt(new Date().toISOString());
-    if (!Object.keys(pending.current).length && !Object.keys(saving.current).length) rescued(dossier.id);
+    rescued(dossier.id, changes);
     changed();
     return true;
   }
@@ -125,7 +125,7 @@ export function DraftForm({ dossier, focus }: { dossier: LocalDossier; focus?: s
   useEffect(() => {
     const hide = () => {
       // At once, as the page may be going: what the save has not stored yet.
-      if (document.visibilityState === 'hidden') rescueTyped(dossier.id, { ...saving.current, ...pending.current });
+      if (document.visibilityState === 'hidden') rescueTyped(dossier.id, device.value?.account_id ?? null, { ...saving.current, ...pending.current });
       void flush();
     };
     window.addEventListener('pagehide', hide);

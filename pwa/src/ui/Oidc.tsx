@@ -7,7 +7,7 @@ import { signal } from '@preact/signals';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { LinkedIdentityInfo, OidcProviderInfo } from '../api/types';
 import { device, getDb, online, ready, refresh, session } from '../app';
-import { currentSession, registerDevice, verifiedOf } from '../auth';
+import { currentSession, registerDevice, settleOwedSignOut, verifiedOf } from '../auth';
 import { formatDate, formatTime, lang, t } from '../i18n';
 import { lastProviderLabel, linkedIdentities, oidcErrorText, oidcStartErrorText, providers, readOidcReturn, startOidc, takeStartedAttempt, unlinkIdentity, type OidcPurpose } from '../oidc';
 import { navigate, route } from '../router';
@@ -118,14 +118,17 @@ export function OidcReturn() {
     const provider = lastProviderLabel();
     const path = back.path.split('?', 1)[0]!;
     navigate(back.path, true);
+    const started = takeStartedAttempt();
     if (back.kind === 'error') {
       notice.value = { kind: 'error', code: back.code, path, provider };
       return;
     }
-    if (!takeStartedAttempt()) return; // no sign-in started here: a link, not a return
+    if (!started) return; // no sign-in started here: a link, not a return
     notice.value = { kind: 'busy', path, provider };
     void (async () => {
       try {
+        // A sign-out made offline ends its session first: the cookie may still name it.
+        if (!(await settleOwedSignOut())) throw new Error(t('Chưa kết nối được máy chủ để hoàn tất đăng xuất trước đó.', 'The server could not be reached to finish the earlier sign-out.'));
         await afterSignIn(await currentSession());
         notice.value = { kind: 'ok', linked: back.kind === 'linked', path, provider };
       } catch (e) {

@@ -11,6 +11,7 @@ our own requests and for Authlib's (its client takes a `transport`)."""
 from __future__ import annotations
 
 import asyncio
+import urllib.request
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -47,18 +48,34 @@ class _BoundedStream(httpx.AsyncByteStream):
         await self._inner.aclose()
 
 
+# What an answer may come encoded with that would inflate past what was read.
+_COMPRESSIONS = frozenset({"gzip", "x-gzip", "deflate", "br", "zstd", "compress", "x-compress"})
+
+
 class BoundedTransport(httpx.AsyncBaseTransport):
     """httpx's own transport, asking for unencoded answers and reading at most
-    MAX_ANSWER_BYTES of one."""
+    MAX_ANSWER_BYTES of one. The environment's proxies (`HTTPS_PROXY`, `ALL_PROXY`,
+    `NO_PROXY`) are used as httpx uses them for a client with no transport of its own:
+    a deployment that reaches the provider through one keeps doing so."""
 
     def __init__(self) -> None:
-        self._inner = httpx.AsyncHTTPTransport()
+        self._proxies = urllib.request.getproxies()
+        self._direct = httpx.AsyncHTTPTransport()
+        self._via: dict[str, httpx.AsyncHTTPTransport] = {}
+
+    def _route(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
+        proxy = self._proxies.get(url.scheme) or self._proxies.get("all")
+        if not proxy or urllib.request.proxy_bypass(url.host):
+            return self._direct
+        if proxy not in self._via:
+            self._via[proxy] = httpx.AsyncHTTPTransport(proxy=proxy)
+        return self._via[proxy]
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         request.headers["Accept-Encoding"] = "identity"
-        response = await self._inner.handle_async_request(request)
+        response = await self._route(request.url).handle_async_request(request)
         encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
-        if encoding != "identity":
+        if encoding in _COMPRESSIONS:
             await response.aclose()
             raise AnswerRefused(f"{request.url}: answer encoded ({encoding}), none was asked for")
         declared = response.headers.get("Content-Length", "")
@@ -74,7 +91,8 @@ class BoundedTransport(httpx.AsyncBaseTransport):
         )
 
     async def aclose(self) -> None:
-        await self._inner.aclose()
+        for transport in (self._direct, *self._via.values()):
+            await transport.aclose()
 
 
 def provider_client(seconds: float) -> httpx.AsyncClient:
