@@ -51,6 +51,19 @@ class Held:
             await route.continue_()
 
 
+async def _signed_in(new_page, live_server, accept_dialogs: bool = False):
+    """A page of the installed app, the demo citizen signed in and everything synced."""
+    page = await new_page()
+    if accept_dialogs:
+        page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await install_app(page)
+    await sign_in(page, CITIZEN, demo_password(live_server, CITIZEN))
+    await expect(page.get_by_test_id("syncbar")).to_have_attribute(
+        "data-pending", "0", timeout=30_000
+    )
+    return page
+
+
 async def _sign_out(page) -> None:
     await page.goto("/#/tai-khoan")
     await page.get_by_role("button", name="Đăng xuất", exact=True).click()
@@ -83,13 +96,7 @@ async def test_a_pull_still_on_its_way_at_sign_out_writes_nothing_back(
 async def test_a_late_push_answer_takes_nothing_the_next_person_queued(
     new_page, live_server
 ) -> None:
-    page = await new_page()
-    page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
-    await install_app(page)
-    await sign_in(page, CITIZEN, demo_password(live_server, CITIZEN))
-    await expect(page.get_by_test_id("syncbar")).to_have_attribute(
-        "data-pending", "0", timeout=30_000
-    )
+    page = await _signed_in(new_page, live_server, accept_dialogs=True)
 
     # The first person's change, queued offline, goes out on a slow link.
     await page.context.set_offline(True)
@@ -128,12 +135,7 @@ async def _new_birth_draft(page, child: str) -> str:
 async def test_a_sign_out_made_offline_leaves_no_session_for_the_next_person(
     new_page, live_server
 ) -> None:
-    page = await new_page()
-    await install_app(page)
-    await sign_in(page, CITIZEN, demo_password(live_server, CITIZEN))
-    await expect(page.get_by_test_id("syncbar")).to_have_attribute(
-        "data-pending", "0", timeout=30_000
-    )
+    page = await _signed_in(new_page, live_server)
     await page.context.set_offline(True)
     await _sign_out(page)
     await page.context.set_offline(False)
@@ -262,13 +264,7 @@ async def test_a_file_upload_on_its_way_does_not_hold_the_sign_out(new_page, liv
     """A photo going up on a slow link is cut short by a sign-out (it resumes for its
     owner at their next sign-in): the phone is handed over at once, not when the
     upload ends."""
-    page = await new_page()
-    page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
-    await install_app(page)
-    await sign_in(page, CITIZEN, demo_password(live_server, CITIZEN))
-    await expect(page.get_by_test_id("syncbar")).to_have_attribute(
-        "data-pending", "0", timeout=30_000
-    )
+    page = await _signed_in(new_page, live_server, accept_dialogs=True)
     upload = Held()
     await page.context.route("**/api/uploads**", upload)
     await page.goto("/#/")

@@ -67,6 +67,11 @@ async def _supplement_requested(device: SyncDevice, desk: DeskOfficial) -> tuple
     device.queue("submit", dossier, {}, 2)
     [submitted] = await device.sync()
     assert submitted["state"] == 1, submitted
+    return dossier, await _asked_for_documents(desk, dossier)
+
+
+async def _asked_for_documents(desk: DeskOfficial, dossier: uuid.UUID) -> int:
+    """A submitted dossier received and asked for more documents (state 5); its version."""
     assert (await desk.act(dossier, "receive")).status_code == 200
     due = (vn_today() + dt.timedelta(days=3)).isoformat()
     asked = await desk.act(
@@ -75,7 +80,7 @@ async def _supplement_requested(device: SyncDevice, desk: DeskOfficial) -> tuple
         {"documents": ["Giấy chứng nhận kết hôn"], "reason": "Cần đối chiếu.", "due_date": due},
     )
     assert asked.status_code == 200 and asked.json()["state"] == 5, asked.text
-    return dossier, asked.json()["version"]
+    return asked.json()["version"]
 
 
 def _refused(outcome: dict) -> None:
@@ -227,17 +232,9 @@ async def test_a_put_back_and_a_resolved_conflict_never_put_anothers_file_in_a_d
         prober.queue("submit", draft, {}, 4)
         resolved, submitted = await prober.sync()
         assert resolved["status"] == "applied" and submitted["state"] == 1, (resolved, submitted)
-        assert (await desk.act(draft, "receive")).status_code == 200
-        due = (vn_today() + dt.timedelta(days=3)).isoformat()
-        asked = await desk.act(
-            draft,
-            "request_documents",
-            {"documents": ["Giấy chứng nhận kết hôn"], "reason": "Cần đối chiếu.", "due_date": due},
-        )
-        assert asked.status_code == 200 and asked.json()["state"] == 5, asked.text
+        version = await _asked_for_documents(desk, draft)
 
         # The settled conflict, chosen for the device: a new conflict, then that one too.
-        version = asked.json()["version"]
         prober.queue(
             "resolve_conflict",
             draft,
