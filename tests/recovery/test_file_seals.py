@@ -17,6 +17,7 @@ from server.attachments.tables import Blob, BlobUploader, Upload
 from server.clock import utcnow, vn_today
 from server.recovery.generation import generation_started_at
 from server.settings import Settings
+from tests.desk.conftest import official
 from tests.recovery import snapshots
 from tests.recovery.test_put_back import engine, serving
 from tests.sync.conftest import device_for, make_account
@@ -244,3 +245,44 @@ async def test_gc_keeps_unrecorded_files_a_put_back_may_still_claim(
         assert report.stray_objects_removed >= 1
         assert not await store.exists(blob_key(sha))
     await store.close()
+
+
+async def test_the_desk_reads_the_files_of_a_dossier_put_back_after_a_restore(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The desk reads a dossier's file only when its owner sent the bytes (the rule
+    that keeps a named hash from opening anyone's file). A dossier submitted after the
+    backup, with a photo sent after it, comes back by the phone's put-back: the file by
+    its seal, recorded for the phone's account before the dossier that names it, so the
+    commune's desk reads it as before the restore."""
+    photo = samples.jpeg(seed=73)
+    sha = samples.sha(photo)
+    async with serving(settings) as app:
+        phone = await device_for(app, await make_account("citizen"))
+        copy = await snapshots.take(settings, tmp_path / "backup")
+        seal = await upload(phone, photo)
+        dossier = uuid7()
+        phone.queue(
+            "create_draft",
+            dossier,
+            {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
+        )
+        phone.queue("attach", dossier, {"path": SLOT, "sha256": sha}, 1)
+        phone.queue("submit", dossier, {}, 2)
+        assert [o["status"] for o in await phone.sync()] == ["applied"] * 3
+        await phone.pull_all()
+        held = phone.held(str(dossier))
+        assert held["fields"][SLOT] == [sha] and held["state"] == 1
+    await snapshots.put_back(settings, copy, declare=True)
+
+    async with serving(settings, phone) as app:
+        assert await recorded(sha) == (0, 0)  # the restored database forgot the photo
+        r = await phone.recover([held], files=[{"sha256": sha, "seal": seal}])
+        assert r.status_code == 200, r.text
+        assert [x["status"] for x in r.json()["results"]] == ["restored"], r.text
+        desk = await official(app, commune="00070")
+        try:
+            served = await desk.http.get(f"/api/blobs/{sha}")
+            assert served.status_code == 200 and served.content == photo
+        finally:
+            await desk.http.aclose()
