@@ -5,6 +5,7 @@ import { nextStamp, type Answers, type BlobRecord, type LocalDossier, type Motcu
 import type { JsonValue } from './forms/types';
 import { chosenValue, type ConflictChoice } from './conflicts';
 import { rememberDeletion } from './deletedDrafts';
+import { SHA256, hashesIn } from './fileHashes';
 import { recordToStore } from './heldFiles';
 import { enqueueIn, OUTBOX_STORES, type Tx } from './outbox';
 import { State } from './states';
@@ -38,7 +39,6 @@ async function load(tx: Tx, id: string): Promise<LocalDossier> {
   return d;
 }
 
-const SHA256 = /^[0-9a-f]{64}$/;
 const isAttachmentList = (v: unknown) => Array.isArray(v) && v.every((h) => typeof h === 'string' && SHA256.test(h));
 
 export async function createDraft(
@@ -195,8 +195,7 @@ export async function resolveConflict(db: MotcuaDB, id: string, conflictId: numb
     d.conflicts = (d.conflicts ?? []).filter((c) => c.conflict_id !== conflictId);
     d.updated_at = nextStamp(d.updated_at, now);
     await tx.objectStore('dossiers').put(d);
-    const holds = Array.isArray(value) ? value.filter((h): h is string => typeof h === 'string' && SHA256.test(h)) : [];
-    await enqueueIn(tx, { kind: 'resolve_conflict', dossier_id: id, payload: { conflict_id: conflictId, ...choice }, holds }, now);
+    await enqueueIn(tx, { kind: 'resolve_conflict', dossier_id: id, payload: { conflict_id: conflictId, ...choice }, holds: hashesIn(value) }, now);
     return d;
   });
 }

@@ -17,6 +17,7 @@ import { takeConflicts } from './outbox';
 import { State } from './states';
 import { CONFIRMED_SEQ_KEY, CURSOR_KEY, GENERATION_KEY } from './syncKeys';
 import { afterFilePutBack, sealedFiles } from './heldFiles';
+import { hashesIn } from './fileHashes';
 
 export const RECOVER_URL = '/api/sync/recover' as const;
 /** Dossiers in one page of a put-back (sync/messages.py MAX_HELD_DOSSIERS). */
@@ -63,8 +64,6 @@ export class FilesNotOnServer extends Error {
   }
 }
 
-const SHA256 = /^[0-9a-f]{64}$/;
-const hashesIn = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && SHA256.test(v)) : []);
 
 /**
  * The restored database may have lost which files this account sent: a file no seal

@@ -11,12 +11,11 @@
 import type { Reason } from './api/types';
 import { noticeName } from './dossierNames';
 import { nextStamp, type Answers, type BlobRecord, type FileRefusal, type MotcuaDB, type OutboxItem } from './db';
+import { hashesIn } from './fileHashes';
 
-const SHA256 = /^[0-9a-f]{64}$/;
 /** The refusal code of a file lost after a restore (heldFiles.ts). */
 export const LOST = 'file_lost';
 
-const hashesIn = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && SHA256.test(v)) : []);
 
 /** The files a queued change needs on the server first: the server takes a file into a
  * dossier only from an account that has sent its bytes. */
