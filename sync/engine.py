@@ -505,9 +505,7 @@ class MutationApplier:
         return entry is not None and entry[1].type == "attachment"
 
     async def _attachment_field(self, record: DossierRecord, path: str, sha256: str) -> None:
-        procedure = await self._procedure(record)
-        entry = procedure.schema.fields_by_path().get(path)
-        if entry is None or entry[1].type != "attachment":
+        if not await self._is_attachment_field(record, path):
             raise _reason("not_an_attachment_slot", "payload.path", path)
         if not is_sha256(sha256):
             raise _reason("invalid_attachment", "payload.sha256", "64 lower-case hex digits")

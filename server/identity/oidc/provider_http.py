@@ -1,6 +1,6 @@
 """Every request to an OpenID provider, bounded: an answer is read up to
-MAX_ANSWER_BYTES and no further, it must come unencoded (a few kilobytes of gzip can
-inflate to gigabytes), and the whole request, from connecting to the answer's last
+MAX_ANSWER_BYTES and no further, it must not come compressed (a few kilobytes of gzip
+can inflate to gigabytes), and the whole request, from connecting to the answer's last
 byte, must end within the provider's timeout.
 
 httpx's own timeout bounds each phase (each read) only, so a provider sending a byte
@@ -27,7 +27,7 @@ class ProviderUnavailable(Exception):
 
 
 class AnswerRefused(httpx.HTTPError):
-    """An answer past the limit, or encoded when none was asked for: a transport error
+    """An answer past the limit, or compressed when it was asked for plain: a transport error
     to httpx and Authlib alike, so each caller's `except httpx.HTTPError` takes it."""
 
 
@@ -53,7 +53,7 @@ _COMPRESSIONS = frozenset({"gzip", "x-gzip", "deflate", "br", "zstd", "compress"
 
 
 class BoundedTransport(httpx.AsyncBaseTransport):
-    """httpx's own transport, asking for unencoded answers and reading at most
+    """httpx's own transport, asking for uncompressed answers and reading at most
     MAX_ANSWER_BYTES of one. The environment's proxies (`HTTPS_PROXY`, `ALL_PROXY`,
     `NO_PROXY`) are used as httpx uses them for a client with no transport of its own:
     a deployment that reaches the provider through one keeps doing so."""
