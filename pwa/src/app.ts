@@ -2,6 +2,7 @@
 // browser's events. Everything is loaded from IndexedDB; the network only updates it.
 
 import { computed, signal } from '@preact/signals';
+import { abortable } from './api/http';
 import type { CatalogPayload, CommunesPayload, SessionInfo } from './api/types';
 import { SESSION_KEY, settleOwedSignOut, verifiedOf } from './auth';
 import { restoreRescued } from './typedRescue';
@@ -38,20 +39,23 @@ export const refusedFiles = signal<RefusedFile[]>([]);
  * the server refused or would not take back after a restore, kept here for the person
  * to see and mend.
  */
-export function heldOnlyHere(): { unsent: number; refused: number } {
-  return {
-    unsent: counts.value.pending,
-    refused: counts.value.rejected + dossiers.value.filter((d) => d.put_back_refused).length + refusedFiles.value.length,
-  };
+export function heldOnlyHere(): HeldOnlyHere {
+  return held(counts.value, dossiers.value, refusedFiles.value.length);
 }
 
 /** `heldOnlyHere` as the database holds it now (the screens' copy may lag a pass). */
-export async function heldOnlyHereIn(store: MotcuaDB): Promise<{ unsent: number; refused: number }> {
+export async function heldOnlyHereIn(store: MotcuaDB): Promise<HeldOnlyHere> {
   const [c, all, blobs] = await Promise.all([outboxCounts(store), store.getAll('dossiers'), store.getAll('blobs')]);
-  return {
-    unsent: c.pending,
-    refused: c.rejected + all.filter((d) => d.put_back_refused).length + blobs.filter((b) => b.refused).length,
-  };
+  return held(c, all, blobs.filter((b) => b.refused).length);
+}
+
+export interface HeldOnlyHere {
+  unsent: number;
+  refused: number;
+}
+
+function held(c: OutboxCounts, all: readonly LocalDossier[], refusedFileCount: number): HeldOnlyHere {
+  return { unsent: c.pending, refused: c.rejected + all.filter((d) => d.put_back_refused).length + refusedFileCount };
 }
 /** true: granted; false: refused (warn); null: unknown or not asked. */
 export const persisted = signal<boolean | null>(null);
@@ -233,7 +237,7 @@ export async function startApp(): Promise<void> {
         // A put-back after a restore is shown while it runs, not only once the pass ends.
         return await syncOnce({
           db,
-          fetch: (input, init) => fetch(input, { ...init, signal }),
+          fetch: abortable(undefined, signal),
           uploads: (d, dev) => uploadWaiting(d, dev, undefined, signal),
           onProgress: () => void refresh(),
         });

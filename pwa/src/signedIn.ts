@@ -4,7 +4,7 @@
 
 import type { SessionInfo } from './api/types';
 import type { DeviceRecord } from './db';
-import { changeHands, changed, device, heldOnlyHere, heldOnlyHereIn, syncNow } from './app';
+import { changeHands, changed, device, heldOnlyHere, heldOnlyHereIn, syncNow, type HeldOnlyHere } from './app';
 import { forgetEverything, registerDevice } from './auth';
 import { t } from './i18n';
 
@@ -28,7 +28,7 @@ export async function afterSignIn(info: SessionInfo): Promise<void> {
 
 /** Another account signing in forgets this install's data: what only this phone holds
  *  of the last person's work (unsent, or refused for them to mend) would go with it. */
-function refuseOver(current: DeviceRecord, held: { unsent: number; refused: number }): void {
+function refuseOver(current: DeviceRecord, held: HeldOnlyHere): void {
   const n = held.unsent + held.refused;
   if (n === 0) return;
   const who = current.email || current.full_name;

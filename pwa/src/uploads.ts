@@ -11,7 +11,7 @@
 // finds it complete), or from `seals` of the missing answer. A file sent before seals
 // existed gets its seal from the missing call of the next pass.
 
-import { ApiError, NetworkError, api, dataOf, type Fetch } from './api/http';
+import { ApiError, NetworkError, abortable, api, dataOf, type Fetch } from './api/http';
 import type { MissingResponse, Problem } from './api/types';
 import type { BlobRecord, DeviceRecord, FileRefusal, MotcuaDB } from './db';
 import { FetchHttpStack } from './fetchHttpStack';
@@ -25,13 +25,6 @@ export const FILE_SEAL_HEADER = 'Motcua-File-Seal';
 const HASHES_A_CALL = 1000;
 
 /** Which of `hashes` the server lacks, with the seals of the others: one call per 1000. */
-/** `fetch`, or the browser's, given up when `signal` aborts. */
-function abortable(fetch: Fetch | undefined, signal: AbortSignal | undefined): Fetch | undefined {
-  if (!signal) return fetch;
-  const send = fetch ?? globalThis.fetch.bind(globalThis);
-  return (input, init) => send(input, { ...init, signal });
-}
-
 function aborted(): DOMException {
   return new DOMException('the sync pass was cut short', 'AbortError');
 }

@@ -11,6 +11,13 @@ import type { Problem } from './types';
 
 export type Fetch = typeof fetch;
 
+/** `fetch`, or the browser's, given up when `signal` aborts (a sync pass cut short). */
+export function abortable(fetch: Fetch | undefined, signal: AbortSignal | undefined): Fetch | undefined {
+  if (!signal) return fetch;
+  const send = fetch ?? globalThis.fetch.bind(globalThis);
+  return (input, init) => send(input, { ...init, signal });
+}
+
 export class NetworkError extends Error {
   constructor(cause: unknown) {
     super(`network: ${cause instanceof Error ? cause.message : String(cause)}`);
