@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import msgspec
@@ -297,6 +299,19 @@ async def test_a_put_back_refused_as_it_is_saved_leaves_its_reserved_code_unboun
         assert row["dossier_id"] is None
 
 
+@asynccontextmanager
+async def _phone_with_two_files(
+    settings: Settings, seeds: tuple[int, int]
+) -> AsyncIterator[tuple[SyncDevice, str, str]]:
+    """A server whose dossiers hold at most 500 KB of files, and a phone that sent two
+    PDFs of 300 KB: either fits a dossier, both do not."""
+    limited = msgspec.structs.replace(settings, max_file_bytes=400_000, max_dossier_bytes=500_000)
+    async with serving(limited) as app:
+        phone = await device_for(app, await make_account("citizen"))
+        first, second = [await upload(phone, samples.pdf(300_000, seed=seed)) for seed in seeds]
+        yield phone, first, second
+
+
 @pytest.mark.parametrize("junk", [{"a": 1}, [1], "not a digest"])
 async def test_a_put_back_attachment_list_holds_whole_digests_only(
     settings: Settings, junk: Any
@@ -305,10 +320,7 @@ async def test_a_put_back_attachment_list_holds_whole_digests_only(
     list) made the dossier's size check fail, a 500 on the put-back and then on every
     push attaching a file to it; 20,000 made-up digests were 20,000 file references
     (past PostgreSQL's 32,767 arguments, a 500). Now such a dossier is refused, alone."""
-    limited = msgspec.structs.replace(settings, max_file_bytes=400_000, max_dossier_bytes=500_000)
-    async with serving(limited) as app:
-        phone = await device_for(app, await make_account("citizen"))
-        first, second = [await upload(phone, samples.pdf(300_000, seed=seed)) for seed in (61, 62)]
+    async with _phone_with_two_files(settings, (61, 62)) as (phone, first, second):
         slot = "attachments.birth_certificate"
         kept = _held(state=0, version=2, fields={slot: [first]})
         refused = [
@@ -384,10 +396,7 @@ async def test_a_stored_attachment_list_holding_junk_does_not_wedge_later_attach
     """A database from before put-back lists were checked (or restored from one) may
     hold a draft whose attachment list holds a map: its size check read the list as a
     set, and every push attaching to that draft got a 500."""
-    limited = msgspec.structs.replace(settings, max_file_bytes=400_000, max_dossier_bytes=500_000)
-    async with serving(limited) as app:
-        phone = await device_for(app, await make_account("citizen"))
-        first, second = [await upload(phone, samples.pdf(300_000, seed=seed)) for seed in (81, 82)]
+    async with _phone_with_two_files(settings, (81, 82)) as (phone, first, second):
         slot = "attachments.birth_certificate"
         kept = _held(state=0, version=2, fields={slot: [first]})
         assert (await phone.recover([kept], done=False)).status_code == 200
