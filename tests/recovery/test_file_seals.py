@@ -6,6 +6,7 @@ the bytes again (a phone that freed space no longer has them)."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from pathlib import Path
 
 from harness import samples
@@ -44,6 +45,22 @@ async def ask_missing(device: SyncDevice, *hashes: str) -> dict:
     )
     assert r.status_code == 200, r.text
     return r.json()
+
+
+async def submitted_with(phone: SyncDevice, sha: str) -> uuid.UUID:
+    """A birth drafted, given the file, and submitted in one push: all applied."""
+    dossier = uuid7()
+    phone.queue(
+        "create_draft",
+        dossier,
+        {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
+    )
+    phone.queue("attach", dossier, {"path": SLOT, "sha256": sha}, 1)
+    phone.queue("submit", dossier, {}, 2)
+    outcomes = await phone.sync()
+    assert [o["status"] for o in outcomes] == ["applied"] * 3, outcomes
+    assert outcomes[-1]["state"] == 1
+    return dossier
 
 
 async def recorded(sha: str) -> tuple[int, int]:
@@ -94,17 +111,7 @@ async def test_a_file_sent_after_the_backup_comes_back_by_its_seal_without_its_b
         assert answer["seals"] == {sha_before: seal_before, sha_after: seal_after}
 
         # A dossier naming it is attached and submitted as if nothing had happened.
-        dossier = uuid7()
-        phone.queue(
-            "create_draft",
-            dossier,
-            {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
-        )
-        phone.queue("attach", dossier, {"path": SLOT, "sha256": sha_after}, 1)
-        phone.queue("submit", dossier, {}, 2)
-        outcomes = await phone.sync()
-        assert [o["status"] for o in outcomes] == ["applied"] * 3, outcomes
-        assert outcomes[-1]["state"] == 1
+        await submitted_with(phone, sha_after)
 
         # Put back again: nothing more to record, nor to send, whatever the seal.
         again = await phone.recover(
@@ -261,15 +268,7 @@ async def test_the_desk_reads_the_files_of_a_dossier_put_back_after_a_restore(
         phone = await device_for(app, await make_account("citizen"))
         copy = await snapshots.take(settings, tmp_path / "backup")
         seal = await upload(phone, photo)
-        dossier = uuid7()
-        phone.queue(
-            "create_draft",
-            dossier,
-            {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
-        )
-        phone.queue("attach", dossier, {"path": SLOT, "sha256": sha}, 1)
-        phone.queue("submit", dossier, {}, 2)
-        assert [o["status"] for o in await phone.sync()] == ["applied"] * 3
+        dossier = await submitted_with(phone, sha)
         await phone.pull_all()
         held = phone.held(str(dossier))
         assert held["fields"][SLOT] == [sha] and held["state"] == 1
