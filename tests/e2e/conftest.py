@@ -10,7 +10,11 @@ Fixtures:
 - `browser`: a headless Chromium (`/usr/bin/chromium`). Missing, it skips the test
   with the reason, and fails it under CI (`CI=true`).
 - `new_page`: `await new_page()` opens a page in a fresh browser context whose
-  base URL is the live server's (cookies and storage of its own).
+  base URL is the live server's (cookies and storage of its own);
+  `await new_page(link.url)` reaches it through `link`.
+- `link`: a `HoldingLink` (harness/holding_link.py) in front of the live server:
+  `link.hold("/api/sync/pull", "GET")` keeps such requests on their way until
+  `.release()`, whatever path they took inside Chromium.
 - `artifacts`: `await artifacts.screenshot(page, "label")` saves a PNG under
   `tests/e2e/artifacts/<test>/`, beside the pages' console log and the server's log.
   A test that fails also gets a screenshot of every page still open at its end.
@@ -39,6 +43,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.holding_link import HoldingLink
 from tests.support import databases as dbs
 from tests.support.smtp import free_port
 from tests.support.waiting import wait_until_sync
@@ -347,12 +352,16 @@ async def browser(chromium_executable: Path) -> AsyncIterator:
 @pytest.fixture
 async def new_page(
     browser, live_server: LiveServer, artifacts: Artifacts, request: pytest.FixtureRequest
-) -> AsyncIterator[Callable[[], Awaitable]]:
+) -> AsyncIterator[Callable[..., Awaitable]]:
     contexts = []
     console: list[str] = []
 
-    async def open_page():
-        context = await browser.new_context(base_url=live_server.base_url, locale="vi-VN")
+    async def open_page(base_url: str | None = None):
+        """A page in a context of its own; `base_url` reaches the server another way
+        (a proxy in front of it)."""
+        context = await browser.new_context(
+            base_url=base_url or live_server.base_url, locale="vi-VN"
+        )
         contexts.append(context)
         page = await context.new_page()
         n = len(contexts)
@@ -373,6 +382,14 @@ async def new_page(
         artifacts.keep_file("console.log", "\n".join(console) + "\n")
         for context in contexts:
             await context.close()
+
+
+@pytest.fixture
+async def link(live_server: LiveServer) -> AsyncIterator[HoldingLink]:
+    """The server reached through a link whose requests a test can hold on their way
+    (`new_page(link.url)`): see harness/holding_link.py for why not Playwright's routing."""
+    async with HoldingLink(live_server.port) as held_link:
+        yield held_link
 
 
 # -- passkeys -----------------------------------------------------------------

@@ -7,11 +7,11 @@ let the next person back into it."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
-from playwright.async_api import Route, expect
+from playwright.async_api import expect
 
 from harness.app_pages import app_ready, install_app, sign_in
+from harness.holding_link import HoldingLink
 from harness.samples import photo_jpeg
 from tests.e2e.test_pwa_offline import CITIZEN, demo_password
 
@@ -37,23 +37,12 @@ async def _held(page) -> dict:
     return await page.evaluate(HELD)
 
 
-class Held:
-    """Requests to one path held until released, as a slow link would."""
-
-    def __init__(self) -> None:
-        self.reached = asyncio.Event()
-        self.release = asyncio.Event()
-
-    async def __call__(self, route: Route) -> None:
-        self.reached.set()
-        await self.release.wait()
-        with contextlib.suppress(Exception):  # the page gave the request up meanwhile
-            await route.continue_()
-
-
-async def _signed_in(new_page, live_server, accept_dialogs: bool = False):
-    """A page of the installed app, the demo citizen signed in and everything synced."""
-    page = await new_page()
+async def _signed_in(
+    new_page, live_server, link: HoldingLink | None = None, accept_dialogs: bool = False
+):
+    """A page of the installed app (reaching the server through `link` if given), the
+    demo citizen signed in and everything synced."""
+    page = await new_page(link.url if link else None)
     if accept_dialogs:
         page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
     await install_app(page)
@@ -71,19 +60,17 @@ async def _sign_out(page) -> None:
 
 
 async def test_a_pull_still_on_its_way_at_sign_out_writes_nothing_back(
-    new_page, live_server
+    new_page, live_server, link
 ) -> None:
-    page = await new_page()
+    page = await new_page(link.url)
     await install_app(page)
-    pull = Held()
-    await page.context.route("**/api/sync/pull*", pull)
+    pull = link.hold("/api/sync/pull", "GET")
     await sign_in(page, CITIZEN, demo_password(live_server, CITIZEN))
     await asyncio.wait_for(pull.reached.wait(), 15)
 
     await _sign_out(page)
-    pull.release.set()
+    pull.release()
     await page.wait_for_timeout(2_000)  # the answer, had it been taken, is stored by now
-    await page.context.unroute("**/api/sync/pull*")
 
     held = await _held(page)
     assert held["dossiers"] == [], [d["id"] for d in held["dossiers"]]
@@ -94,15 +81,14 @@ async def test_a_pull_still_on_its_way_at_sign_out_writes_nothing_back(
 
 
 async def test_a_late_push_answer_takes_nothing_the_next_person_queued(
-    new_page, live_server
+    new_page, live_server, link
 ) -> None:
-    page = await _signed_in(new_page, live_server, accept_dialogs=True)
+    page = await _signed_in(new_page, live_server, link, accept_dialogs=True)
 
     # The first person's change, queued offline, goes out on a slow link.
     await page.context.set_offline(True)
     await _new_birth_draft(page, "Con người trước")
-    push = Held()
-    await page.context.route("**/api/sync/push", push)
+    push = link.hold("/api/sync/push", "POST")
     await page.context.set_offline(False)
     await page.evaluate("() => window.dispatchEvent(new Event('online'))")
     await asyncio.wait_for(push.reached.wait(), 20)
@@ -110,9 +96,8 @@ async def test_a_late_push_answer_takes_nothing_the_next_person_queued(
     # They sign out (and let the unsent change go); the next person drafts, signed out.
     await _sign_out(page)
     theirs = await _new_birth_draft(page, "Con người sau")
-    push.release.set()
+    push.release()
     await page.wait_for_timeout(2_000)
-    await page.context.unroute("**/api/sync/push")
 
     held = await _held(page)
     assert [d["id"] for d in held["dossiers"]] == [theirs]
@@ -260,13 +245,14 @@ async def test_what_was_typed_just_before_the_page_went_is_kept(new_page) -> Non
         await expect(page.locator('[id="f-child.hometown"]')).to_have_value(typed)
 
 
-async def test_a_file_upload_on_its_way_does_not_hold_the_sign_out(new_page, live_server) -> None:
+async def test_a_file_upload_on_its_way_does_not_hold_the_sign_out(
+    new_page, live_server, link
+) -> None:
     """A photo going up on a slow link is cut short by a sign-out (it resumes for its
     owner at their next sign-in): the phone is handed over at once, not when the
     upload ends."""
-    page = await _signed_in(new_page, live_server, accept_dialogs=True)
-    upload = Held()
-    await page.context.route("**/api/uploads**", upload)
+    page = await _signed_in(new_page, live_server, link, accept_dialogs=True)
+    upload = link.hold("/api/uploads")
     await page.goto("/#/")
     await page.get_by_role("button", name="Đăng ký khai sinh").click()
     await expect(page.locator("form.draft h1")).to_have_text("Đăng ký khai sinh")
@@ -279,4 +265,4 @@ async def test_a_file_upload_on_its_way_does_not_hold_the_sign_out(new_page, liv
     await _sign_out(page)  # the sign-in form within its 15 s, the upload still held
     held = await _held(page)
     assert held["dossiers"] == [] and "device" not in held["meta"]
-    upload.release.set()
+    upload.release()

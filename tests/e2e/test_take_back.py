@@ -101,27 +101,19 @@ async def test_a_submission_cancelled_offline_reaches_the_server_as_a_draft(
     await expect(drafts).to_contain_text("Nguyễn Minh Khang")  # still among the drafts
 
 
-async def test_a_submission_that_has_left_is_not_taken_back(live_server, new_page, artifacts):
+async def test_a_submission_that_has_left_is_not_taken_back(live_server, new_page, link, artifacts):
     from playwright.async_api import expect
 
-    page = await new_page()
+    page = await new_page(link.url)
     await install_app(page)
     await sign_in(page, CITIZEN, demo_password(live_server, CITIZEN))
     dossier_id = await submit_offline(page)
 
     # Back online, the push is held on the way: the submission has left the outbox.
-    release = asyncio.Event()
-    held = asyncio.Event()
-
-    async def hold(route):
-        held.set()
-        await release.wait()
-        await route.continue_()
-
-    await page.context.route("**/api/sync/push", hold)
+    push = link.hold("/api/sync/push", "POST")
     await page.context.set_offline(False)
     await page.evaluate("() => window.dispatchEvent(new Event('online'))")
-    await asyncio.wait_for(held.wait(), 30)
+    await asyncio.wait_for(push.reached.wait(), 30)
 
     cancel = page.get_by_role("button", name=CANCEL)
     if await cancel.count():
@@ -131,11 +123,10 @@ async def test_a_submission_that_has_left_is_not_taken_back(live_server, new_pag
     await expect(page.locator('[id="f-child.full_name"]')).to_have_count(0)  # not a draft again
     await artifacts.screenshot(page, "cancel-refused-in-flight")
 
-    release.set()
+    push.release()
     await expect(page.locator(".status .state")).to_have_text("Mới đăng ký", timeout=30_000)
     row = await dossier_row(live_server, dossier_id)
     assert row["state"] == 1 and row["submits"] == 1, row
-    await page.context.unroute("**/api/sync/push")
 
 
 async def test_a_synced_draft_is_deleted_on_the_server_and_on_the_other_device(
