@@ -4,14 +4,16 @@
 
 import type { SessionInfo } from './api/types';
 import type { DeviceRecord } from './db';
-import { changeHands, changed, device, heldOnlyHere, heldOnlyHereIn, syncNow, type HeldOnlyHere } from './app';
-import { forgetEverything, registerDevice } from './auth';
+import { changeHands, changed, device, getDb, heldOnlyHere, heldOnlyHereIn, syncNow, type HeldOnlyHere } from './app';
+import { forgetEverything, registerDevice, signOutServer } from './auth';
 import { t } from './i18n';
 
-export async function afterSignIn(info: SessionInfo): Promise<void> {
+/** `ask` puts a yes/no question to the person at the phone. */
+export async function afterSignIn(info: SessionInfo, ask: (question: string) => boolean = (q) => confirm(q)): Promise<void> {
   const current = device.value;
   const switching = current !== null && current.account_id !== info.account_id;
   if (switching) refuseOver(current, heldOnlyHere());
+  if (current === null) await adoptOnlyIfTheirs(info, ask);
   // Under the sync lock: a pass of the device being replaced would push its items
   // while they are renumbered, or store the last person's dossiers after they go.
   await changeHands(async (db) => {
@@ -24,6 +26,32 @@ export async function afterSignIn(info: SessionInfo): Promise<void> {
   });
   changed();
   await syncNow('signed-in');
+}
+
+/**
+ * Drafts typed here while nobody was signed in join the account signing in only if that
+ * person says so: on a phone several people share they may be someone else's, who would
+ * lose them to a stranger's account (and the stranger would read them on the server).
+ * Declined, nobody is signed in and the drafts stay on the phone for whoever typed them.
+ */
+async function adoptOnlyIfTheirs(info: SessionInfo, ask: (question: string) => boolean): Promise<void> {
+  const n = await getDb().count('dossiers');
+  if (n === 0) return;
+  const who = info.email || info.full_name;
+  const theirs = ask(
+    t(
+      `Máy này có ${n} hồ sơ được soạn khi chưa đăng nhập. Thêm vào tài khoản ${who}?\n\nChọn "Hủy" nếu không phải của bạn: bạn sẽ chưa đăng nhập, và các hồ sơ vẫn ở trên máy cho người đã soạn.`,
+      `This device has ${n} dossier(s) drafted while nobody was signed in. Add them to the account ${who}?\n\nChoose "Cancel" if they are not yours: you will not be signed in, and they stay on this device for whoever drafted them.`,
+    ),
+  );
+  if (theirs) return;
+  await signOutServer(info);
+  throw new Error(
+    t(
+      `Chưa đăng nhập: ${n} hồ sơ soạn trên máy này khi chưa đăng nhập không được thêm vào tài khoản ${who}. Người đã soạn hãy đăng nhập để gửi, hoặc xóa chúng trước.`,
+      `Not signed in: the ${n} dossier(s) drafted on this device while nobody was signed in were not added to the account ${who}. Whoever drafted them can sign in to send them, or delete them first.`,
+    ),
+  );
 }
 
 /** Another account signing in forgets this install's data: what only this phone holds

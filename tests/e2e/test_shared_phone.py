@@ -14,6 +14,7 @@ from harness.app_pages import app_ready, install_app, sign_in
 from harness.holding_link import HoldingLink
 from harness.samples import photo_jpeg
 from tests.e2e.test_pwa_offline import CITIZEN, demo_password
+from tests.e2e.test_take_back import dossier_row
 
 # What this install holds, read in the page: the dossiers, the outbox and the meta keys.
 HELD = """async () => new Promise((resolve, reject) => {
@@ -266,3 +267,46 @@ async def test_a_file_upload_on_its_way_does_not_hold_the_sign_out(
     held = await _held(page)
     assert held["dossiers"] == [] and "device" not in held["meta"]
     upload.release()
+
+
+async def test_drafts_typed_signed_out_join_an_account_only_if_the_person_says_so(
+    new_page, live_server
+) -> None:
+    """Someone drafts a birth on a phone nobody is signed in to; the next person to sign
+    in is asked before those drafts go into their account. Declined, they are not signed
+    in and the drafts stay on the phone, on no server; accepted, the drafts go up."""
+    page = await new_page()
+    await install_app(page)
+    drafted = await _new_birth_draft(page, "Con của người soạn trước")
+    questions: list[str] = []
+    answers: list[asyncio.Future] = []
+
+    def answer(yes: bool):
+        def on_dialog(dialog) -> None:
+            questions.append(dialog.message)
+            answers.append(asyncio.ensure_future(dialog.accept() if yes else dialog.dismiss()))
+
+        return on_dialog
+
+    password = demo_password(live_server, CITIZEN)
+    page.once("dialog", answer(False))
+    await page.goto("/#/tai-khoan")
+    await page.locator("#signin-email").fill(CITIZEN)
+    await page.locator("#signin-password").fill(password)
+    await page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    await expect(page.get_by_role("alert")).to_contain_text("Chưa đăng nhập", timeout=15_000)
+    assert len(questions) == 1 and "1 hồ sơ" in questions[0] and CITIZEN in questions[0]
+    held = await _held(page)
+    assert [d["id"] for d in held["dossiers"]] == [drafted] and "device" not in held["meta"]
+    assert await page.evaluate("async () => (await fetch('/api/me')).status") == 401
+    await page.wait_for_timeout(1_000)
+    assert await dossier_row(live_server, drafted) is None
+
+    page.once("dialog", answer(True))
+    await sign_in(page, CITIZEN, password)
+    await expect(page.get_by_test_id("syncbar")).to_have_attribute(
+        "data-pending", "0", timeout=30_000
+    )
+    assert len(questions) == 2
+    row = await dossier_row(live_server, drafted)
+    assert row is not None and row["state"] == 0, row
