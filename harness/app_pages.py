@@ -4,6 +4,7 @@ by the end-to-end tests and the benchmarks that run the real app."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 
@@ -62,9 +63,32 @@ async def install_app(page, timeout_ms: int = 20_000) -> None:
     await page.wait_for_function(REFERENCE_STORED, timeout=timeout_ms, polling=250)
 
 
-async def sign_in(page, email: str, password: str):
+# Answers to the questions the app asked, kept until Playwright has sent them.
+_answers: set[asyncio.Future] = set()
+
+
+def say_the_drafts_are_mine(page) -> list[str]:
+    """The next sign-in asks whether the drafts typed here while nobody was signed in
+    are the person's (they go into their account only if so): they say yes. Returns
+    the list the question is put in once asked."""
+    asked: list[str] = []
+
+    def on_dialog(dialog) -> None:
+        asked.append(dialog.message)
+        answer = asyncio.ensure_future(dialog.accept())
+        _answers.add(answer)
+        answer.add_done_callback(_answers.discard)
+
+    page.once("dialog", on_dialog)
+    return asked
+
+
+async def sign_in(page, email: str, password: str, adopt_drafts: bool = False):
+    """Signs in with a password; `adopt_drafts`: the phone holds drafts typed signed
+    out, and the person says they are theirs when asked."""
     from playwright.async_api import expect
 
+    asked = say_the_drafts_are_mine(page) if adopt_drafts else None
     await page.goto("/#/tai-khoan")
     await page.locator("#signin-email").fill(email)
     await page.locator("#signin-password").fill(password)
@@ -72,6 +96,8 @@ async def sign_in(page, email: str, password: str):
     await expect(page.get_by_role("heading", name="Đăng xuất khỏi máy này")).to_be_visible(
         timeout=15_000
     )
+    if asked is not None:
+        assert asked and "soạn khi chưa đăng nhập" in asked[0], asked
 
 
 async def fill_outreach_birth(page, today: dt.date, child: str, mother_id: str):

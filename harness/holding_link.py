@@ -20,18 +20,28 @@ from contextlib import suppress
 
 class Hold:
     """Every request whose path starts with `path_prefix` (of `method`, or of any when
-    None) waits here until `release()`."""
+    None) waits here until `release()`; only the first `times` such requests when given
+    (a link that stalls once)."""
 
-    def __init__(self, path_prefix: str, method: str | None = None) -> None:
+    def __init__(
+        self, path_prefix: str, method: str | None = None, times: int | None = None
+    ) -> None:
         self.method = method.encode() if method else None
         self.path_prefix = path_prefix.encode()
+        self.times = times
+        self.taken = 0
         self.reached = asyncio.Event()
         self.released = asyncio.Event()
 
     def takes(self, request_line: bytes) -> bool:
         method, _, rest = request_line.partition(b" ")
         target = rest.split(b" ", 1)[0]
-        return self.method in (None, method) and target.startswith(self.path_prefix)
+        if self.released.is_set() or (self.times is not None and self.taken >= self.times):
+            return False
+        if self.method in (None, method) and target.startswith(self.path_prefix):
+            self.taken += 1
+            return True
+        return False
 
     def release(self) -> None:
         self.released.set()
@@ -62,8 +72,8 @@ class HoldingLink:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def hold(self, path_prefix: str, method: str | None = None) -> Hold:
-        hold = Hold(path_prefix, method)
+    def hold(self, path_prefix: str, method: str | None = None, times: int | None = None) -> Hold:
+        hold = Hold(path_prefix, method, times)
         self._holds.append(hold)
         return hold
 
@@ -89,10 +99,10 @@ class HoldingLink:
     async def __aexit__(self, *exc) -> None:
         await self.close()
 
-    async def _wait_if_held(self, head: bytes) -> None:
+    async def wait_if_held(self, head: bytes) -> None:
         request_line = head.split(b"\r\n", 1)[0]
         for hold in self._holds:
-            if not hold.released.is_set() and hold.takes(request_line):
+            if hold.takes(request_line):
                 hold.reached.set()
                 await hold.released.wait()
 
@@ -102,55 +112,91 @@ class HoldingLink:
         task = asyncio.current_task()
         assert task is not None
         self._connections.add(task)
+        relay = _Relay(self, client_reader, client_writer)
         try:
-            upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            client_writer.transport.abort()
-            self._connections.discard(task)
-            return
-
-        async def client_to_server() -> None:
-            pending = b""
-            body_left: int | None = 0  # None: chunked, pass everything as it comes
-            while data := await client_reader.read(64 * 1024):
-                if body_left is None:
-                    upstream_writer.write(data)
-                    await upstream_writer.drain()
-                    continue
-                pending += data
-                while pending:
-                    if body_left:
-                        part, pending = pending[:body_left], pending[body_left:]
-                        body_left -= len(part)
-                        upstream_writer.write(part)
-                        continue
-                    end = pending.find(b"\r\n\r\n")
-                    if end < 0:
-                        break  # the rest of the head is still to come
-                    head, pending = pending[: end + 4], pending[end + 4 :]
-                    await upstream_writer.drain()
-                    await self._wait_if_held(head)
-                    upstream_writer.write(head)
-                    body_left = _body_length(head)
-                    if body_left is None:
-                        upstream_writer.write(pending)
-                        pending = b""
-                await upstream_writer.drain()
-
-        async def server_to_client() -> None:
-            while data := await upstream_reader.read(64 * 1024):
-                client_writer.write(data)
-                await client_writer.drain()
-
-        pumps = [asyncio.create_task(client_to_server()), asyncio.create_task(server_to_client())]
-        try:
-            await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+            await relay.run()
         finally:
-            for pump in pumps:
-                pump.cancel()
-            for pump in pumps:
-                with suppress(BaseException):
-                    await pump
-            upstream_writer.close()
-            client_writer.close()
             self._connections.discard(task)
+
+
+class _Relay:
+    """One browser connection. The server's side is opened when a request is to go, and
+    again after the server closed an idle one: a request held longer than the server
+    keeps an idle connection would otherwise see its connection closed, and Chromium
+    sends it again on a new one, past the hold."""
+
+    def __init__(
+        self, link: HoldingLink, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        self.link = link
+        self.client_reader = reader
+        self.client_writer = writer
+        self.upstream: asyncio.StreamWriter | None = None
+        self.answer_owed = False  # bytes went to the server since it last sent any
+        self.done = asyncio.Event()
+        self.tasks: set[asyncio.Task] = set()
+
+    async def run(self) -> None:
+        reading = asyncio.create_task(self._client_to_server())
+        self.tasks.add(reading)
+        reading.add_done_callback(lambda _: self.done.set())
+        try:
+            await self.done.wait()
+        finally:
+            for t in list(self.tasks):
+                t.cancel()
+            for t in list(self.tasks):
+                with suppress(BaseException):
+                    await t
+            if self.upstream is not None:
+                self.upstream.close()
+            self.client_writer.close()
+
+    async def _send(self, data: bytes) -> None:
+        if self.upstream is None or self.upstream.is_closing():
+            reader, self.upstream = await asyncio.open_connection(*self.link.target)
+            pump = asyncio.create_task(self._server_to_client(reader, self.upstream))
+            self.tasks.add(pump)
+        self.answer_owed = True
+        self.upstream.write(data)
+        await self.upstream.drain()
+
+    async def _server_to_client(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        try:
+            while data := await reader.read(64 * 1024):
+                self.answer_owed = False
+                self.client_writer.write(data)
+                await self.client_writer.drain()
+        except ConnectionError:
+            pass
+        writer.close()
+        if self.upstream is writer:
+            self.upstream = None
+            if self.answer_owed:  # closed with a request unanswered: the browser must know
+                self.done.set()
+
+    async def _client_to_server(self) -> None:
+        pending = b""
+        body_left: int | None = 0  # None: chunked, pass everything as it comes
+        while data := await self.client_reader.read(64 * 1024):
+            if body_left is None:
+                await self._send(data)
+                continue
+            pending += data
+            while pending:
+                if body_left:
+                    part, pending = pending[:body_left], pending[body_left:]
+                    body_left -= len(part)
+                    await self._send(part)
+                    continue
+                end = pending.find(b"\r\n\r\n")
+                if end < 0:
+                    break  # the rest of the head is still to come
+                head, pending = pending[: end + 4], pending[end + 4 :]
+                await self.link.wait_if_held(head)
+                body_left = _body_length(head)
+                if body_left is None:
+                    head, pending = head + pending, b""
+                await self._send(head)

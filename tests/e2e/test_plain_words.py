@@ -92,7 +92,7 @@ async def test_citizen_screens_say_names_and_full_dates_never_codes(
     await artifacts.screenshot(page, "receipt-short-reference")
 
     # Signed in: the role by its name, this device by what it is and when it was added.
-    await sign_in(page, CITIZEN, password)
+    await sign_in(page, CITIZEN, password, adopt_drafts=True)
     await expect(page.get_by_test_id("account-role")).to_have_text("Vai trò: Công dân")
     await expect(page.get_by_test_id("account-device")).to_have_text(
         re.compile(rf"^Máy này \(Chrome trên Linux\), thêm vào tài khoản lúc {TIME_VI}$")

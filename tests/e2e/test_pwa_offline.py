@@ -17,6 +17,7 @@ from harness.app_pages import (
     install_app,
     open_app,
     page_today,
+    say_the_drafts_are_mine,
     sign_in,
 )
 from harness.samples import photo_jpeg
@@ -192,8 +193,10 @@ async def test_birth_dossier_drafted_offline_gets_its_code_when_online(
     await app_ready(page)
     await expect(page.locator(".status .state")).to_have_text("Đã nộp trên máy – chờ gửi đi")
 
-    # Back online. Syncing waits for a sign-in; then everything goes and the code comes back.
+    # Back online. Syncing waits for a sign-in, which asks whether the dossier typed
+    # before it is the person's (yes); then everything goes and the code comes back.
     await page.context.set_offline(False)
+    asked = say_the_drafts_are_mine(page)
     await page.goto("/#/tai-khoan")
     await page.locator("#signin-email").fill(CITIZEN)
     await page.locator("#signin-password").fill(password)
@@ -202,6 +205,11 @@ async def test_birth_dossier_drafted_offline_gets_its_code_when_online(
     await expect(page.get_by_role("heading", name="Đăng xuất khỏi máy này")).to_be_visible(
         timeout=15_000
     )
+    assert asked == [
+        f"Máy này có 1 hồ sơ được soạn khi chưa đăng nhập. Thêm vào tài khoản {CITIZEN}?\n\n"
+        'Chọn "Hủy" nếu không phải của bạn: bạn sẽ chưa đăng nhập, và các hồ sơ vẫn ở '
+        "trên máy cho người đã soạn."
+    ], asked
 
     await page.goto(f"/#/ho-so/{dossier_id}")
     code = page.get_by_test_id("dossier-code")

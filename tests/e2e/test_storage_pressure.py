@@ -179,7 +179,7 @@ async def test_a_photo_that_does_not_fit_is_refused_whole_and_the_dossier_is_unc
 
     # Signed in, it is all sent; the photo stays on the phone until the person makes
     # room by removing the sent files, which works on a full phone too.
-    await sign_in(page, CITIZEN, password)
+    await sign_in(page, CITIZEN, password, adopt_drafts=True)
     await page.goto("/#/dong-bo")
     free_space = page.get_by_test_id("free-space")
     await expect(free_space).to_contain_text(
@@ -250,7 +250,7 @@ async def test_a_field_typed_on_a_full_device_stays_on_screen_and_is_saved_once_
     # Signed in while the server cannot be reached: the note stays, with "sync now",
     # which sends it once the server answers again.
     await page.route("**/api/sync/**", lambda route: route.abort())
-    await sign_in(page, CITIZEN, password)
+    await sign_in(page, CITIZEN, password, adopt_drafts=True)
     await page.goto("/#/")
     sync_now = note.get_by_role("button", name="Đồng bộ ngay")
     await expect(sync_now).to_be_enabled()

@@ -7,14 +7,18 @@
 
 import createClient from 'openapi-fetch';
 import type { paths } from './schema';
+import { limitStalls } from './stallLimit';
 import type { Problem } from './types';
 
 export type Fetch = typeof fetch;
 
+/** The browser's fetch, looked up at each call, given up when the link stalls. */
+const browserFetch: Fetch = limitStalls((input, init) => globalThis.fetch(input, init));
+
 /** `fetch`, or the browser's, given up when `signal` aborts (a sync pass cut short). */
 export function abortable(fetch: Fetch | undefined, signal: AbortSignal | undefined): Fetch | undefined {
   if (!signal) return fetch;
-  const send = fetch ?? globalThis.fetch.bind(globalThis);
+  const send = fetch ?? browserFetch;
   return (input, init) => send(input, { ...init, signal });
 }
 
@@ -70,12 +74,13 @@ function retryAfterSeconds(value: string | null): number | null {
 /**
  * The client. Paths are absolute on the app's own origin; Node (the unit tests) has
  * no location, and there every call carries the test's fetch, which reads the path.
- * The global fetch is looked up at each call, not kept from the first.
+ * The global fetch is looked up at each call, not kept from the first, and a call
+ * whose link stalls is given up (./stallLimit.ts).
  */
 export const api = createClient<paths>({
   baseUrl: globalThis.location?.origin ?? 'http://localhost',
   headers: { Accept: 'application/json' },
-  fetch: (request) => globalThis.fetch(request),
+  fetch: (request) => browserFetch(request),
 });
 
 /** openapi-fetch's answer: data on success, the parsed error body otherwise. */
