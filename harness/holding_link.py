@@ -120,10 +120,11 @@ class HoldingLink:
 
 
 class _Relay:
-    """One browser connection. The server's side is opened when a request is to go, and
-    again after the server closed an idle one: a request held longer than the server
-    keeps an idle connection would otherwise see its connection closed, and Chromium
-    sends it again on a new one, past the hold."""
+    """One browser connection. The server closing its side is passed on to the browser,
+    except while a request of this connection is held: the server then closed a
+    connection idle behind the hold (uvicorn keeps one 5 s), and passing that on would
+    have Chromium send the request again on a new connection, past the hold. The held
+    request goes on a new connection to the server once released."""
 
     def __init__(
         self, link: HoldingLink, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -132,7 +133,7 @@ class _Relay:
         self.client_reader = reader
         self.client_writer = writer
         self.upstream: asyncio.StreamWriter | None = None
-        self.answer_owed = False  # bytes went to the server since it last sent any
+        self.holding = False
         self.done = asyncio.Event()
         self.tasks: set[asyncio.Task] = set()
 
@@ -157,7 +158,6 @@ class _Relay:
             reader, self.upstream = await asyncio.open_connection(*self.link.target)
             pump = asyncio.create_task(self._server_to_client(reader, self.upstream))
             self.tasks.add(pump)
-        self.answer_owed = True
         self.upstream.write(data)
         await self.upstream.drain()
 
@@ -166,7 +166,6 @@ class _Relay:
     ) -> None:
         try:
             while data := await reader.read(64 * 1024):
-                self.answer_owed = False
                 self.client_writer.write(data)
                 await self.client_writer.drain()
         except ConnectionError:
@@ -174,7 +173,7 @@ class _Relay:
         writer.close()
         if self.upstream is writer:
             self.upstream = None
-            if self.answer_owed:  # closed with a request unanswered: the browser must know
+            if not self.holding:
                 self.done.set()
 
     async def _client_to_server(self) -> None:
@@ -195,7 +194,11 @@ class _Relay:
                 if end < 0:
                     break  # the rest of the head is still to come
                 head, pending = pending[: end + 4], pending[end + 4 :]
-                await self.link.wait_if_held(head)
+                self.holding = True
+                try:
+                    await self.link.wait_if_held(head)
+                finally:
+                    self.holding = False
                 body_left = _body_length(head)
                 if body_left is None:
                     head, pending = head + pending, b""

@@ -287,6 +287,11 @@ export async function startApp(): Promise<void> {
   loop.start();
   if (!navigator.onLine) leaveToWorker();
   else void settleOwedSignOut();
+  // A sign-out the server has not heard of yet (made offline, or on a link that dropped)
+  // is told again every minute too: a stalled link may never fire 'online'.
+  setInterval(() => {
+    if (navigator.onLine) void settleOwedSignOut();
+  }, 60_000);
   void refreshReferenceData(true);
   void askPersistence();
 }

@@ -206,9 +206,9 @@ async def test_birth_dossier_drafted_offline_gets_its_code_when_online(
         timeout=15_000
     )
     assert asked == [
-        f"Máy này có 1 hồ sơ được soạn khi chưa đăng nhập. Thêm vào tài khoản {CITIZEN}?\n\n"
-        'Chọn "Hủy" nếu không phải của bạn: bạn sẽ chưa đăng nhập, và các hồ sơ vẫn ở '
-        "trên máy cho người đã soạn."
+        "Máy này có 1 hồ sơ và 1 tệp đính kèm được soạn khi chưa đăng nhập. Thêm vào tài "
+        f'khoản {CITIZEN}?\n\nChọn "Hủy" nếu không phải của bạn: bạn sẽ chưa đăng nhập, '
+        "và chúng vẫn ở trên máy cho người đã soạn."
     ], asked
 
     await page.goto(f"/#/ho-so/{dossier_id}")

@@ -310,3 +310,39 @@ async def test_drafts_typed_signed_out_join_an_account_only_if_the_person_says_s
     assert len(questions) == 2
     row = await dossier_row(live_server, drafted)
     assert row is not None and row["state"] == 0, row
+
+
+async def test_a_photo_left_by_a_draft_deleted_signed_out_is_asked_about_too(
+    new_page, live_server, link
+) -> None:
+    """A draft's photo outlives the draft deleted on a phone nobody is signed in to
+    (unsent files wait in the phone's store): the next sign-in asks about it as well,
+    and declined, nothing of it goes to the server."""
+    page = await new_page(link.url)
+    page.on("dialog", lambda dialog: asyncio.ensure_future(_answer(dialog)))
+    await install_app(page)
+    await _new_birth_draft(page, "Con có ảnh giấy tờ")
+    await page.locator('[id="f-attachments.birth_certificate"]').set_input_files(
+        {"name": "cccd.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()}
+    )
+    await expect(page.locator(".thumb img")).to_have_count(1, timeout=15_000)
+    await page.get_by_role("button", name="Xóa bản nháp").click()
+    await expect(page.locator("form.draft")).to_have_count(0)
+    uploads = link.hold("/api/uploads")  # any upload would show here
+
+    await page.goto("/#/tai-khoan")
+    await page.locator("#signin-email").fill(CITIZEN)
+    await page.locator("#signin-password").fill(demo_password(live_server, CITIZEN))
+    await page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    await expect(page.get_by_role("alert")).to_contain_text("1 tệp đính kèm", timeout=15_000)
+    await page.wait_for_timeout(2_000)
+    assert not uploads.reached.is_set()
+    assert await page.evaluate("async () => (await fetch('/api/me')).status") == 401
+
+
+async def _answer(dialog) -> None:
+    """Yes to deleting the draft; no to adding what was made signed out to the account."""
+    if "Xóa bản nháp" in dialog.message:
+        await dialog.accept()
+    else:
+        await dialog.dismiss()

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { answered, api, NetworkError, type Fetch } from './http';
-import { limitStalls, Stalled, type StallLimits } from './stallLimit';
+import { MAX_BATCH_BYTES } from '../sync';
+import { PUT_BACK_PAGE_BYTES } from '../recovery';
+import { limitStalls, Stalled, STALL_LIMITS, type StallLimits } from './stallLimit';
 
 const LIMITS: StallLimits = { answerMs: 60_000, idleMs: 30_000, minBytesPerSecond: 1_000 };
 
@@ -34,6 +36,14 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
   await vi.advanceTimersByTimeAsync(0);
   return done;
 }
+
+describe('the limits the app ships with', () => {
+  it('never cut the largest push or put-back page while it goes up a loaded GPRS uplink (500 B/s)', () => {
+    const allowed = (bytes: number) => STALL_LIMITS.answerMs + (bytes * 1000) / STALL_LIMITS.minBytesPerSecond;
+    const needed = (bytes: number) => (bytes * 1000) / 500;
+    for (const bytes of [2_000, 100_000, MAX_BATCH_BYTES, PUT_BACK_PAGE_BYTES]) expect(allowed(bytes)).toBeGreaterThan(needed(bytes));
+  });
+});
 
 describe('a request on a link that stalls', () => {
   beforeEach(() => vi.useFakeTimers());

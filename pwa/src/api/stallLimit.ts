@@ -18,8 +18,12 @@ export interface StallLimits {
   minBytesPerSecond: number;
 }
 
-/** 1 KB/s is slower than any 2G link still carrying data (GPRS gives 4 or more). */
-export const STALL_LIMITS: StallLimits = { answerMs: 60_000, idleMs: 30_000, minBytesPerSecond: 1_000 };
+/**
+ * 250 B/s (2 kbit/s) is below a loaded GPRS uplink still carrying data (500 B/s and up):
+ * a body sent that slowly is never cut while it goes, at the price of waiting longer
+ * for a large one that has stalled (a 100 KB push: 7 minutes).
+ */
+export const STALL_LIMITS: StallLimits = { answerMs: 60_000, idleMs: 30_000, minBytesPerSecond: 250 };
 
 /** Thrown when a request is given up: not an AbortError, which means "cut short on purpose". */
 export class Stalled extends TypeError {
