@@ -10,10 +10,10 @@ import asyncio
 
 from playwright.async_api import expect
 
-from harness.app_pages import app_ready, install_app, sign_in
+from harness.app_pages import app_ready, install_app, open_app, sign_in
 from harness.holding_link import HoldingLink
 from harness.samples import photo_jpeg
-from tests.e2e.test_pwa_offline import CITIZEN, demo_password
+from tests.e2e.test_pwa_offline import CITIZEN, OUTREACH, demo_password, demo_passwords
 from tests.e2e.test_take_back import dossier_row
 
 # What this install holds, read in the page: the dossiers, the outbox and the meta keys.
@@ -30,6 +30,17 @@ HELD = """async () => new Promise((resolve, reject) => {
       read('outbox', tx.objectStore('outbox').getAll()),
       read('meta', tx.objectStore('meta').getAllKeys()),
     ]).then(() => { db.close(); resolve(out); });
+  };
+})"""
+
+
+# The email of the account this install's device belongs to, read in the page.
+DEVICE_ACCOUNT = """async () => new Promise((resolve, reject) => {
+  const open = indexedDB.open('motcua');
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const get = open.result.transaction('meta').objectStore('meta').get('device');
+    get.onsuccess = () => { open.result.close(); resolve(get.result ? get.result.email : null); };
   };
 })"""
 
@@ -346,3 +357,36 @@ async def _answer(dialog) -> None:
         await dialog.accept()
     else:
         await dialog.dismiss()
+
+
+async def test_a_sign_in_answered_after_another_window_signed_someone_in_is_refused(
+    new_page, live_server
+) -> None:
+    """Two windows of the app on one phone, a draft typed signed out. One window's
+    sign-in waits on its question while the other signs another person in; answered
+    afterwards, the first must not take the install over from them (their queued work
+    would be renumbered under its device and sent to its account)."""
+    citizen, official = demo_passwords(live_server, CITIZEN, OUTREACH)
+    first = await new_page()
+    await install_app(first)
+    await _new_birth_draft(first, "Con trong cửa sổ thứ nhất")
+    asked: list = []
+    first.once("dialog", lambda dialog: asked.append(dialog))  # left open meanwhile
+    await first.goto("/#/tai-khoan")
+    await first.locator("#signin-email").fill(CITIZEN)
+    await first.locator("#signin-password").fill(citizen)
+    await first.get_by_role("button", name="Đăng nhập", exact=True).click()
+    for _ in range(150):
+        if asked:
+            break
+        await asyncio.sleep(0.1)
+    assert len(asked) == 1, "the sign-in asked nothing"
+
+    second = await first.context.new_page()
+    await open_app(second)
+    await sign_in(second, OUTREACH, official, adopt_drafts=True)
+    await asked[0].accept()
+
+    await expect(first.get_by_role("alert")).to_contain_text("cửa sổ khác", timeout=15_000)
+    device = await first.evaluate(DEVICE_ACCOUNT)
+    assert device == OUTREACH, device
