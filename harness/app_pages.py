@@ -83,16 +83,21 @@ def say_the_drafts_are_mine(page) -> list[str]:
     return asked
 
 
+async def submit_sign_in(page, email: str, password: str) -> None:
+    """The sign-in form filled in and sent; what follows is the caller's to wait for."""
+    await page.goto("/#/tai-khoan")
+    await page.locator("#signin-email").fill(email)
+    await page.locator("#signin-password").fill(password)
+    await page.get_by_role("button", name="Đăng nhập", exact=True).click()
+
+
 async def sign_in(page, email: str, password: str, adopt_drafts: bool = False):
     """Signs in with a password; `adopt_drafts`: the phone holds drafts typed signed
     out, and the person says they are theirs when asked."""
     from playwright.async_api import expect
 
     asked = say_the_drafts_are_mine(page) if adopt_drafts else None
-    await page.goto("/#/tai-khoan")
-    await page.locator("#signin-email").fill(email)
-    await page.locator("#signin-password").fill(password)
-    await page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    await submit_sign_in(page, email, password)
     await expect(page.get_by_role("heading", name="Đăng xuất khỏi máy này")).to_be_visible(
         timeout=15_000
     )

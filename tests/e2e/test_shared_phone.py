@@ -10,7 +10,7 @@ import asyncio
 
 from playwright.async_api import expect
 
-from harness.app_pages import app_ready, install_app, open_app, sign_in
+from harness.app_pages import app_ready, install_app, open_app, sign_in, submit_sign_in
 from harness.holding_link import HoldingLink
 from harness.samples import photo_jpeg
 from tests.e2e.test_pwa_offline import CITIZEN, OUTREACH, demo_password, demo_passwords
@@ -301,10 +301,7 @@ async def test_drafts_typed_signed_out_join_an_account_only_if_the_person_says_s
 
     password = demo_password(live_server, CITIZEN)
     page.once("dialog", answer(False))
-    await page.goto("/#/tai-khoan")
-    await page.locator("#signin-email").fill(CITIZEN)
-    await page.locator("#signin-password").fill(password)
-    await page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    await submit_sign_in(page, CITIZEN, password)
     await expect(page.get_by_role("alert")).to_contain_text("Chưa đăng nhập", timeout=15_000)
     assert len(questions) == 1 and "1 hồ sơ" in questions[0] and CITIZEN in questions[0]
     held = await _held(page)
@@ -341,10 +338,7 @@ async def test_a_photo_left_by_a_draft_deleted_signed_out_is_asked_about_too(
     await expect(page.locator("form.draft")).to_have_count(0)
     uploads = link.hold("/api/uploads")  # any upload would show here
 
-    await page.goto("/#/tai-khoan")
-    await page.locator("#signin-email").fill(CITIZEN)
-    await page.locator("#signin-password").fill(demo_password(live_server, CITIZEN))
-    await page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    await submit_sign_in(page, CITIZEN, demo_password(live_server, CITIZEN))
     await expect(page.get_by_role("alert")).to_contain_text("1 tệp đính kèm", timeout=15_000)
     await page.wait_for_timeout(2_000)
     assert not uploads.reached.is_set()
@@ -372,10 +366,7 @@ async def test_a_sign_in_answered_after_another_window_signed_someone_in_is_refu
     await _new_birth_draft(first, "Con trong cửa sổ thứ nhất")
     asked: list = []
     first.once("dialog", lambda dialog: asked.append(dialog))  # left open meanwhile
-    await first.goto("/#/tai-khoan")
-    await first.locator("#signin-email").fill(CITIZEN)
-    await first.locator("#signin-password").fill(citizen)
-    await first.get_by_role("button", name="Đăng nhập", exact=True).click()
+    await submit_sign_in(first, CITIZEN, citizen)
     for _ in range(150):
         if asked:
             break
