@@ -295,3 +295,35 @@ async def test_a_password_account_links_vneid_and_unlinks_it(
     # What it verified goes with it: a new draft is not pre-filled from it any more.
     await expect(page.get_by_test_id("verified-facts")).to_have_count(0)
     await artifacts.screenshot(page, "unlinked")
+
+
+async def test_an_e_id_sign_in_over_drafts_someone_typed_signed_out_asks_first(
+    live_server, vneid: OidcProvider, new_page
+):
+    """Back from the provider on a phone holding a draft typed while nobody was signed
+    in: the person is asked before it joins their account. Declined, the session the
+    return made is ended, none of the provider's facts stay on screen, and the draft
+    stays on the phone."""
+    from playwright.async_api import expect
+
+    page = await new_page()
+    await install_app(page)
+    await page.get_by_role("button", name="Đăng ký khai sinh").click()
+    await expect(page.locator("form.draft h1")).to_have_text("Đăng ký khai sinh")
+    field = page.locator('[id="f-child.full_name"]')
+    await field.fill("Con của người soạn trước")
+    await field.blur()
+    await expect(page.get_by_test_id("syncbar")).not_to_have_attribute("data-pending", "0")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss())[1])
+
+    await sign_in_with_vneid(page, vneid, AN["label"])
+    await expect(page.get_by_test_id("oidc-error")).to_contain_text(
+        "Chưa đăng nhập", timeout=15_000
+    )
+    assert len(asked) == 1 and "1 hồ sơ" in asked[0], asked
+    assert await page.evaluate("async () => (await fetch('/api/me')).status") == 401
+    await expect(page.get_by_test_id("verified-facts")).to_have_count(0)
+    await expect(page.get_by_role("heading", name="Đăng xuất khỏi máy này")).to_have_count(0)
+    await page.goto("/#/")
+    await expect(page.locator('a.dossier-item[href^="#/ho-so/"]')).to_have_count(1)
