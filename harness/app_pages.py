@@ -67,15 +67,15 @@ async def install_app(page, timeout_ms: int = 20_000) -> None:
 _answers: set[asyncio.Future] = set()
 
 
-def say_the_drafts_are_mine(page) -> list[str]:
-    """The next sign-in asks whether the drafts typed here while nobody was signed in
-    are the person's (they go into their account only if so): they say yes. Returns
-    the list the question is put in once asked."""
+def answer_the_sign_in_question(page, yes: bool) -> list[str]:
+    """The next sign-in asks whether what was made here while nobody was signed in is
+    the person's (it goes into their account only if so): they answer `yes`, or no.
+    Returns the list the question is put in once asked."""
     asked: list[str] = []
 
     def on_dialog(dialog) -> None:
         asked.append(dialog.message)
-        answer = asyncio.ensure_future(dialog.accept())
+        answer = asyncio.ensure_future(dialog.accept() if yes else dialog.dismiss())
         _answers.add(answer)
         answer.add_done_callback(_answers.discard)
 
@@ -96,7 +96,7 @@ async def sign_in(page, email: str, password: str, adopt_drafts: bool = False):
     out, and the person says they are theirs when asked."""
     from playwright.async_api import expect
 
-    asked = say_the_drafts_are_mine(page) if adopt_drafts else None
+    asked = answer_the_sign_in_question(page, yes=True) if adopt_drafts else None
     await submit_sign_in(page, email, password)
     await expect(page.get_by_role("heading", name="Đăng xuất khỏi máy này")).to_be_visible(
         timeout=15_000

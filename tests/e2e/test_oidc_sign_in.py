@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.app_pages import app_ready, install_app, sign_in
+from harness.app_pages import answer_the_sign_in_question, app_ready, install_app, sign_in
 from harness.oidc_provider import OidcClient, OidcProvider, demo_identities, provider_problem
 from tests.conftest import IN_CI
 from tests.e2e.test_accessibility import AXE_JS, BLOCKING, WCAG_AA_TAGS, axe_violations
@@ -314,8 +314,7 @@ async def test_an_e_id_sign_in_over_drafts_someone_typed_signed_out_asks_first(
     await field.fill("Con của người soạn trước")
     await field.blur()
     await expect(page.get_by_test_id("syncbar")).not_to_have_attribute("data-pending", "0")
-    asked: list[str] = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss())[1])
+    asked = answer_the_sign_in_question(page, yes=False)
 
     await sign_in_with_vneid(page, vneid, AN["label"])
     await expect(page.get_by_test_id("oidc-error")).to_contain_text(

@@ -12,12 +12,12 @@ import httpx
 
 from harness.app_pages import (
     CODE_SHOWN,
+    answer_the_sign_in_question,
     app_ready,
     fill_outreach_birth,
     install_app,
     open_app,
     page_today,
-    say_the_drafts_are_mine,
     sign_in,
 )
 from harness.samples import photo_jpeg
@@ -196,7 +196,7 @@ async def test_birth_dossier_drafted_offline_gets_its_code_when_online(
     # Back online. Syncing waits for a sign-in, which asks whether the dossier typed
     # before it is the person's (yes); then everything goes and the code comes back.
     await page.context.set_offline(False)
-    asked = say_the_drafts_are_mine(page)
+    asked = answer_the_sign_in_question(page, yes=True)
     await page.goto("/#/tai-khoan")
     await page.locator("#signin-email").fill(CITIZEN)
     await page.locator("#signin-password").fill(password)

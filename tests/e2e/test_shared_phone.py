@@ -10,7 +10,14 @@ import asyncio
 
 from playwright.async_api import expect
 
-from harness.app_pages import app_ready, install_app, open_app, sign_in, submit_sign_in
+from harness.app_pages import (
+    answer_the_sign_in_question,
+    app_ready,
+    install_app,
+    open_app,
+    sign_in,
+    submit_sign_in,
+)
 from harness.holding_link import HoldingLink
 from harness.samples import photo_jpeg
 from tests.e2e.test_pwa_offline import CITIZEN, OUTREACH, demo_password, demo_passwords
@@ -289,33 +296,21 @@ async def test_drafts_typed_signed_out_join_an_account_only_if_the_person_says_s
     page = await new_page()
     await install_app(page)
     drafted = await _new_birth_draft(page, "Con của người soạn trước")
-    questions: list[str] = []
-    answers: list[asyncio.Future] = []
-
-    def answer(yes: bool):
-        def on_dialog(dialog) -> None:
-            questions.append(dialog.message)
-            answers.append(asyncio.ensure_future(dialog.accept() if yes else dialog.dismiss()))
-
-        return on_dialog
-
     password = demo_password(live_server, CITIZEN)
-    page.once("dialog", answer(False))
+    declined = answer_the_sign_in_question(page, yes=False)
     await submit_sign_in(page, CITIZEN, password)
     await expect(page.get_by_role("alert")).to_contain_text("Chưa đăng nhập", timeout=15_000)
-    assert len(questions) == 1 and "1 hồ sơ" in questions[0] and CITIZEN in questions[0]
+    assert len(declined) == 1 and "1 hồ sơ" in declined[0] and CITIZEN in declined[0]
     held = await _held(page)
     assert [d["id"] for d in held["dossiers"]] == [drafted] and "device" not in held["meta"]
     assert await page.evaluate("async () => (await fetch('/api/me')).status") == 401
     await page.wait_for_timeout(1_000)
     assert await dossier_row(live_server, drafted) is None
 
-    page.once("dialog", answer(True))
-    await sign_in(page, CITIZEN, password)
+    await sign_in(page, CITIZEN, password, adopt_drafts=True)
     await expect(page.get_by_test_id("syncbar")).to_have_attribute(
         "data-pending", "0", timeout=30_000
     )
-    assert len(questions) == 2
     row = await dossier_row(live_server, drafted)
     assert row is not None and row["state"] == 0, row
 
@@ -327,30 +322,23 @@ async def test_a_photo_left_by_a_draft_deleted_signed_out_is_asked_about_too(
     (unsent files wait in the phone's store): the next sign-in asks about it as well,
     and declined, nothing of it goes to the server."""
     page = await new_page(link.url)
-    page.on("dialog", lambda dialog: asyncio.ensure_future(_answer(dialog)))
     await install_app(page)
     await _new_birth_draft(page, "Con có ảnh giấy tờ")
     await page.locator('[id="f-attachments.birth_certificate"]').set_input_files(
         {"name": "cccd.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()}
     )
     await expect(page.locator(".thumb img")).to_have_count(1, timeout=15_000)
+    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
     await page.get_by_role("button", name="Xóa bản nháp").click()
     await expect(page.locator("form.draft")).to_have_count(0)
     uploads = link.hold("/api/uploads")  # any upload would show here
+    answer_the_sign_in_question(page, yes=False)
 
     await submit_sign_in(page, CITIZEN, demo_password(live_server, CITIZEN))
     await expect(page.get_by_role("alert")).to_contain_text("1 tệp đính kèm", timeout=15_000)
     await page.wait_for_timeout(2_000)
     assert not uploads.reached.is_set()
     assert await page.evaluate("async () => (await fetch('/api/me')).status") == 401
-
-
-async def _answer(dialog) -> None:
-    """Yes to deleting the draft; no to adding what was made signed out to the account."""
-    if "Xóa bản nháp" in dialog.message:
-        await dialog.accept()
-    else:
-        await dialog.dismiss()
 
 
 async def test_a_sign_in_answered_after_another_window_signed_someone_in_is_refused(
