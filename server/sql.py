@@ -168,24 +168,33 @@ def _sqlite_rows(
 
 
 def _sqlite_column(values: Sequence[Any], texts: dict[Any, str]) -> Sequence[Any]:
-    if _RECURRING.keys().isdisjoint(set(map(type, values))):
+    kinds = set(map(type, values))
+    if _RECURRING.keys().isdisjoint(kinds):
         return values
+    if kinds <= _UUIDS_ONLY:
+        # msgspec writes a UUID's text (str's) in C: Python's UUID.__str__ was a
+        # fifth of a SQLite batch's own time under the write lock.
+        return msgspec.to_builtins(values)
     adapted = []
     for value in values:
         adapter = _RECURRING.get(type(value))
         if adapter is None:
             adapted.append(value)
             continue
-        key = (
-            (value, value.utcoffset(), value.tzinfo is None)
-            if isinstance(value, dt.datetime)
-            else value
-        )
+        if isinstance(value, dt.datetime) and value.tzinfo is dt.UTC:
+            key: Any = value  # in UTC, equal instants have one text (no fold, no offset to tell)
+        elif isinstance(value, dt.datetime):
+            key = (value, value.utcoffset(), value.tzinfo is None)
+        else:
+            key = value
         text = texts.get(key)
         if text is None:
             text = texts[key] = adapter(value)
         adapted.append(text)
     return adapted
+
+
+_UUIDS_ONLY = frozenset({uuid.UUID, type(None)})
 
 
 # How many texts a Sql keeps for SQLite (one batch's UUIDs and datetimes are a few

@@ -234,7 +234,7 @@ class BatchStore:
             await sql.execute_many(UPDATE_DOSSIER, changed)
             await sql.execute_many(INSERT_DOSSIER_HISTORY, self._history)
             await sql.execute_many(INSERT_AUDIT_EVENT, self._audit)
-            await write_feed_rows(sql, feed)
+            await write_feed_rows(sql, feed, self._new)
             await sql.execute_many(INSERT_APPLIED_MUTATION, applied)
             if device_seq is not None:
                 device_id, last_seq = device_seq

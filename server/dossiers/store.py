@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
+from collections.abc import Set
 from typing import Any
 
 import msgspec
@@ -329,13 +330,19 @@ async def publish_changes(engine: Engine, records: list[DossierRecord]) -> None:
     await write_feed_rows(Sql(engine), feed_rows(records, utcnow()))
 
 
-async def write_feed_rows(sql: Sql, rows: list[dict[str, Any]]) -> None:
+async def write_feed_rows(
+    sql: Sql, rows: list[dict[str, Any]], new: Set[uuid.UUID] = frozenset()
+) -> None:
     """`rows` (feed_rows) into the feed, then their dossiers' older rows out, one
-    statement each (publish_changes says why in that order)."""
+    statement each (publish_changes says why in that order). Dossiers of `new` were
+    inserted by the caller's transaction: they have no older rows to take out (a batch
+    of new drafts, the commonest push, spares itself the statement)."""
     if not rows:
         return
     await sql.execute_many(INSERT_FEED_ROW, rows)
-    await sql.execute(DELETE_OLDER_FEED_ROWS, dossier_ids=[r["dossier_id"] for r in rows])
+    older = [r["dossier_id"] for r in rows if r["dossier_id"] not in new]
+    if older:
+        await sql.execute(DELETE_OLDER_FEED_ROWS, dossier_ids=older)
 
 
 def feed_rows(records: list[DossierRecord], now: dt.datetime) -> list[dict[str, Any]]:

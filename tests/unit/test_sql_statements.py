@@ -81,8 +81,9 @@ async def test_lists_of_any_length_on_the_database(settings: Settings, count: in
 
 
 def test_sqlite_rows_carry_the_text_piccolos_adapters_store() -> None:
-    """A batch's recurring UUIDs and datetimes are turned to text once, and the text is
-    what sqlite3 would have stored through Piccolo's adapters value by value."""
+    """A batch's UUIDs and datetimes are turned to text (a column of UUIDs at once,
+    a recurring datetime once), and the text is what sqlite3 would have stored
+    through Piccolo's adapters value by value."""
     import datetime as dt
     import sqlite3
     import uuid
@@ -102,25 +103,29 @@ def test_sqlite_rows_carry_the_text_piccolos_adapters_store() -> None:
     naive = dt.datetime(2026, 12, 6, 9, 30)
     zoned = naive.replace(tzinfo=NoOffset())
     assert zoned == naive
+    in_utc = aware.astimezone(dt.UTC)
     rows = [
-        (dossier, aware, naive, "text", 7, None),
-        (dossier, aware.astimezone(dt.UTC), naive, b"\x00", 1.5, dossier),
-        (dossier, aware, zoned, "", True, None),
+        (dossier, aware, naive, "text", 7, None, in_utc),
+        (dossier, in_utc, naive, b"\x00", 1.5, dossier, in_utc),
+        (dossier, aware, zoned, "", True, None, in_utc + dt.timedelta(microseconds=1)),
     ]
-    six = Statement("six", "INSERT INTO t VALUES (:a, :b, :c, :d, :e, :f)")
+    seven = Statement("seven", "INSERT INTO t VALUES (:a, :b, :c, :d, :e, :f, :g)")
     adapted = _sqlite_rows(
-        six.render(Dialect.SQLITE), [dict(zip("abcdef", row, strict=True)) for row in rows], {}
+        seven.render(Dialect.SQLITE),
+        [dict(zip("abcdefg", row, strict=True)) for row in rows],
+        {},
     )
 
     db = sqlite3.connect(":memory:")
-    db.execute("CREATE TABLE t (a, b, c, d, e, f)")
-    db.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)", rows)
+    db.execute("CREATE TABLE t (a, b, c, d, e, f, g)")
+    db.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     by_adapters = db.execute("SELECT * FROM t").fetchall()
     db.execute("DELETE FROM t")
-    db.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)", adapted)
+    db.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?)", adapted)
     assert db.execute("SELECT * FROM t").fetchall() == by_adapters
     assert adapted[0][0] == ADAPTERS[uuid.UUID](dossier)
-    assert adapted[0][1] == adapted[1][1] == "2026-12-06 02:30:00+00:00"
+    assert adapted[0][1] == adapted[1][1] == adapted[0][6] == "2026-12-06 02:30:00+00:00"
+    assert adapted[2][6] == "2026-12-06 02:30:00.000001+00:00"
     assert adapted[0][2] == "2026-12-06 09:30:00"
 
 
