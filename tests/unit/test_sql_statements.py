@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import piccolo.engine.sqlite  # noqa: F401  # registers the adapters sqlite3 stores values through
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from server.database import bound_engine, write_transaction
 from server.settings import Settings
@@ -127,6 +133,85 @@ def test_sqlite_rows_carry_the_text_piccolos_adapters_store() -> None:
     assert adapted[0][1] == adapted[1][1] == adapted[0][6] == "2026-12-06 02:30:00+00:00"
     assert adapted[2][6] == "2026-12-06 02:30:00.000001+00:00"
     assert adapted[0][2] == "2026-12-06 09:30:00"
+
+
+class _ZeroNamed(dt.tzinfo):
+    """A zone of offset zero that is not datetime.UTC: equal instants, its own object."""
+
+    def utcoffset(self, when: dt.datetime | None) -> dt.timedelta:
+        return dt.timedelta(0)
+
+    def dst(self, when: dt.datetime | None) -> dt.timedelta:
+        return dt.timedelta(0)
+
+
+_LONDON = ZoneInfo("Europe/London")  # 2026-10-25 01:30 happens twice there
+_REPEATED = dt.datetime(2026, 10, 25, 1, 30, tzinfo=_LONDON)
+# Few values, so that a batch meets the same instant, and the same wall time, under
+# different zones and folds.
+_TIMES = st.sampled_from(
+    [
+        _REPEATED,
+        _REPEATED.replace(fold=1),  # == the one above, an hour later
+        _REPEATED.astimezone(dt.UTC),
+        _REPEATED.replace(fold=1).astimezone(dt.UTC),
+        _REPEATED.astimezone(dt.UTC).replace(fold=1),
+        _REPEATED.astimezone(dt.timezone(dt.timedelta(0))),
+        _REPEATED.astimezone(ZoneInfo("UTC")),
+        _REPEATED.astimezone(_ZeroNamed()),
+        _REPEATED.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")),
+        _REPEATED.replace(tzinfo=None),
+        dt.datetime(2026, 12, 6, 9, 30, 0, 1, tzinfo=dt.UTC),
+        dt.datetime.max.replace(year=9998, tzinfo=dt.UTC),
+    ]
+)
+_UUIDS = st.builds(uuid.UUID, int=st.sampled_from([0, 1, 2**128 - 1, 2**127 + 12345]))
+_SCALARS = st.one_of(st.none(), st.text(max_size=3), st.integers(-5, 5), st.binary(max_size=2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(
+                st.lists(st.one_of(_UUIDS, st.none()), min_size=4, max_size=4),  # a UUID column
+                st.lists(st.one_of(_TIMES, st.none()), min_size=4, max_size=4),  # a time column
+                st.lists(st.one_of(_UUIDS, _TIMES, _SCALARS), min_size=4, max_size=4),
+            ),
+            min_size=3,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_sqlite_rows_store_what_the_adapters_store_for_any_values(
+    statements: list[list[list[Any]]],
+) -> None:
+    """Whatever columns a batch's statements carry (UUIDs, times in any zone or fold,
+    anything else), one Sql's texts kept across them: the stored values and their
+    SQLite types are the adapters' own, value by value."""
+    import sqlite3
+
+    from server.sql import _sqlite_rows
+
+    three = Statement("three", "INSERT INTO t VALUES (:a, :b, :c)")
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE t (a, b, c)")
+    texts: dict[Any, str] = {}
+    read = "SELECT a, typeof(a), b, typeof(b), c, typeof(c) FROM t ORDER BY rowid"
+    for columns in statements:
+        rows = list(zip(*columns, strict=True))
+        db.execute("DELETE FROM t")
+        db.executemany("INSERT INTO t VALUES (?, ?, ?)", rows)
+        by_adapters = db.execute(read).fetchall()
+        named = [dict(zip("abc", row, strict=True)) for row in rows]
+        db.execute("DELETE FROM t")
+        db.executemany(
+            "INSERT INTO t VALUES (?, ?, ?)",
+            _sqlite_rows(three.render(Dialect.SQLITE), named, texts),
+        )
+        assert db.execute(read).fetchall() == by_adapters
 
 
 def test_sqlite_rows_of_a_statement_without_parameters_run_it_once_each() -> None:
