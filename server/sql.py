@@ -172,8 +172,9 @@ def _sqlite_column(values: Sequence[Any], texts: dict[Any, str]) -> Sequence[Any
     if _RECURRING.keys().isdisjoint(kinds):
         return values
     if kinds <= _UUIDS_ONLY:
-        # msgspec writes a UUID's text (str's) in C: Python's UUID.__str__ was a
-        # fifth of a SQLite batch's own time under the write lock.
+        # msgspec writes a UUID's text (str's) in C, where the adapter runs Python's
+        # UUID.__str__ value by value: a batch's rows, built under the write lock, in
+        # about half the time (docs/perf-push-profile.md).
         return msgspec.to_builtins(values)
     adapted = []
     for value in values:
