@@ -9,8 +9,32 @@
  * put the first screen off (about 5 s on 2G). Does nothing in development. */
 export function registerServiceWorker(): void {
   if (!('serviceWorker' in navigator) || import.meta.env.DEV) return;
-  navigator.serviceWorker.register('./sw.js', { scope: './' }).catch((error) => {
-    console.error('service worker registration failed', error);
+  void registerWithRetries(() => navigator.serviceWorker.register('./sw.js', { scope: './' }));
+}
+
+/** Waits before registering again after a failed registration. */
+export const REGISTER_RETRY_MS: readonly number[] = [2_000, 5_000, 15_000, 30_000, 60_000, 120_000];
+
+/**
+ * `register()`, asked again after each wait of `delays` while it fails. On 2G the
+ * worker's script (36 KB) takes about 20 s to come; a drop meanwhile fails the
+ * registration, and nothing else asks again: the app would not work offline until the
+ * person's next visit (bench/first_visit.py, seed 14). Resolves whether it registered.
+ */
+export function registerWithRetries(register: () => Promise<unknown>, delays: readonly number[] = REGISTER_RETRY_MS): Promise<boolean> {
+  return new Promise((resolve) => {
+    let tried = 0;
+    const attempt = () => {
+      register().then(
+        () => resolve(true),
+        (error: unknown) => {
+          console.error('service worker registration failed', error);
+          if (tried >= delays.length) resolve(false);
+          else setTimeout(attempt, delays[tried++]);
+        },
+      );
+    };
+    attempt();
   });
 }
 
