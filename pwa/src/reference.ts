@@ -7,6 +7,7 @@ import type { CatalogPayload, CommunesPayload, ProcedureDetail } from './api/typ
 import type { MotcuaDB, RefEntry } from './db';
 import { FORM_LANGUAGE } from './forms/language';
 import type { ValidationContext } from './forms/types';
+import { withRetries } from './retry';
 import { searchKey } from './text';
 
 export const CATALOG = 'catalog';
@@ -114,18 +115,10 @@ export async function refreshReference(db: MotcuaDB, extraCodes: readonly string
   const { offlineReady, retryDelaysMs = [1000, 3000, 9000], onFirstStored } = options;
   const problems: string[] = [];
   const attempt = async (what: string, fn: () => Promise<unknown>) => {
-    for (let tried = 0; ; tried++) {
-      try {
-        await fn();
-        return;
-      } catch (error) {
-        if (error instanceof NetworkError && tried < retryDelaysMs.length) {
-          await new Promise((resolve) => setTimeout(resolve, retryDelaysMs[tried]));
-          continue;
-        }
-        problems.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
-        return;
-      }
+    try {
+      await withRetries(fn, retryDelaysMs, (error) => error instanceof NetworkError);
+    } catch (error) {
+      problems.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
   const [first, ...rest] = new Set([...PREFETCH, ...extraCodes]);

@@ -3,6 +3,8 @@
 // on 2G and 3G each file then waits a round trip with the radio idle, which made the
 // shell's precache the slowest part of a first visit (bench/first_visit.py).
 
+import { withRetries } from './retry';
+
 /** What of Workbox's PrecacheController this needs. */
 export interface PrecacheList<E> {
   getURLsToCacheKeys(): Map<string, string>;
@@ -39,22 +41,15 @@ export async function precacheAtOnce<E>(list: PrecacheList<E>, event: E, options
   // round trip each, then overlap them instead of holding the link idle before them.
   const entries = [...list.getURLsToCacheKeys()];
   const ordered = [...entries.filter(([url, key]) => key === url), ...entries.filter(([url, key]) => key !== url)];
-  const store = async (url: string, cacheKey: string) => {
-    for (let tried = 0; ; tried++) {
+  const store = (url: string, cacheKey: string) =>
+    withRetries(async () => {
       const request = new Request(url, {
         integrity: list.getIntegrityForCacheKey(cacheKey),
         cache: cacheKey === url ? 'default' : 'no-cache',
         credentials: 'same-origin',
       });
-      try {
-        await Promise.all(list.strategy.handleAll({ request, event, params: { cacheKey } }));
-        return;
-      } catch (error) {
-        if (tried >= retryDelaysMs.length) throw error;
-        await new Promise((resolve) => setTimeout(resolve, retryDelaysMs[tried]));
-      }
-    }
-  };
+      await Promise.all(list.strategy.handleAll({ request, event, params: { cacheKey } }));
+    }, retryDelaysMs);
   const storeAll = async (queue: [string, string][]) => {
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) await store(...next);

@@ -95,3 +95,30 @@ async def test_the_worker_waits_for_the_entry_script_then_installs_beside_the_ap
     await page.context.set_offline(True)
     await page.reload()
     await app_ready(page)
+
+
+async def test_a_failed_install_is_asked_again_in_the_same_visit(new_page):
+    """A 2G drop can fail a shell file more times than the precache asks (1 + 3 tries):
+    the worker's install fails, and a first registration whose install failed is gone.
+    The page registers again; the app works offline in this visit, not the next."""
+    page = await new_page()
+    failed: list[str] = []
+
+    async def fail_four_times(route):
+        # The worker's own requests (the precache): context.route sees them.
+        if len(failed) < 4:
+            failed.append(route.request.url)
+            await route.abort("connectionreset")
+        else:
+            await route.continue_()
+
+    await page.context.route("**/icons/icon-maskable-512.png", fail_four_times)
+    await page.goto("/")
+    assert await worker_reaches(page, "activated", tries=400) == "activated", (
+        f"the install failed ({len(failed)} failed requests) and nothing registered again"
+    )
+    assert len(failed) == 4
+    await install_app(page)
+    await page.context.set_offline(True)
+    await page.reload()
+    await app_ready(page)
