@@ -13,8 +13,14 @@ writers meanwhile polled for the lock in SQLite's busy handler, which naps 1 to
 - a few kept connections for statements outside a transaction, each one task's at a
   time, so a long read does not hold up a short one (WAL readers do not wait).
 
-SQLite's own lock (BEGIN IMMEDIATE and the busy timeout) still decides between
-processes and between engines. One task at a time on a connection, from its first
+Between processes sharing the file (`motcua serve --processes N`, or several started
+by hand), the writer's turn is also an exclusive lock on a file beside the database
+(`ProcessTurn`), asked for again every millisecond: with SQLite's own lock alone, a
+writer of another process that found it taken napped 1 to 100 ms in the busy handler
+while the lock lay free, and a second process gave no more pushes a second than one
+(docs/perf-push-profile.md). SQLite's own lock (BEGIN IMMEDIATE and the busy timeout)
+still decides against every writer that does not take that turn (commands,
+migrations) and between engines. One task at a time on a connection, from its first
 statement to its last fetch: an sqlite3 connection's statements are not to be
 interleaved by two users. A connection left in an unknown state (a ROLLBACK or COMMIT
 that raised or was cancelled, a statement that failed outside a transaction) is
@@ -23,6 +29,8 @@ closed, and the next task opens a new one."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import sqlite3
 import threading
 from collections.abc import AsyncIterator
@@ -33,6 +41,48 @@ from piccolo.engine.sqlite import SQLiteEngine, dict_factory
 
 # Statements outside a transaction run at once on up to this many connections.
 STATEMENT_CONNECTIONS = 4
+# How often a writer asks again for the write turn another process holds. A batch
+# holds it for about 13 ms; SQLite's busy handler naps up to 100 ms instead.
+PROCESS_TURN_POLL_SECONDS = 0.001
+
+
+class ProcessTurn:
+    """The write turn between processes: an exclusive `flock` on `<database>.write.lock`,
+    taken after the process's own turn and let go before it. The kernel lets go of it
+    when its process dies. A database not in a file of its own (in memory) has none."""
+
+    def __init__(self, database: str) -> None:
+        self._path = (
+            None
+            if database == ":memory:" or database.startswith("file:")
+            else f"{database}.write.lock"
+        )
+        self._fd: int | None = None
+
+    async def take(self, deadline: float) -> bool:
+        """Whether the turn was taken before `deadline` (the loop's clock)."""
+        if self._path is None:
+            return True
+        if self._fd is None:
+            self._fd = os.open(self._path, os.O_CREAT | os.O_RDWR, 0o600)
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if loop.time() >= deadline:
+                    return False
+                await asyncio.sleep(PROCESS_TURN_POLL_SECONDS)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)  # a lock still held goes with the descriptor
 
 
 class KeptWriter:
@@ -41,19 +91,27 @@ class KeptWriter:
     def __init__(self, engine: SQLiteEngine) -> None:
         self._engine = engine
         self._turn = asyncio.Lock()
+        self._between_processes = ProcessTurn(str(engine.connection_kwargs["database"]))
         self._connection: aiosqlite.Connection | None = None
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The kept connection, the caller's alone for the block (opened if none is).
-        A caller that leaves it in an unknown state closes it (`close`) first."""
+        """The kept connection, the caller's alone for the block (opened if none is),
+        and the write turn between processes. A caller that leaves it in an unknown
+        state closes it (`close`) first."""
+        deadline = asyncio.get_running_loop().time() + _busy_timeout(self._engine)
         if not await self._take_turn():
             # What SQLite says to a writer that waited out the busy timeout.
             raise sqlite3.OperationalError("database is locked")
         try:
-            if self._connection is None:
-                self._connection = await _open(self._engine)
-            yield self._connection
+            if not await self._between_processes.take(deadline):
+                raise sqlite3.OperationalError("database is locked")
+            try:
+                if self._connection is None:
+                    self._connection = await _open(self._engine)
+                yield self._connection
+            finally:
+                self._between_processes.release()
         finally:
             self._turn.release()
 
@@ -70,6 +128,7 @@ class KeptWriter:
         try:
             await self.close()
         finally:
+            self._between_processes.close()
             if taken:
                 self._turn.release()
 
@@ -88,6 +147,7 @@ class KeptWriter:
         connection, self._connection = self._connection, None
         if connection is not None:
             connection.stop()
+        self._between_processes.close()
 
 
 class StatementConnections:

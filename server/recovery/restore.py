@@ -113,7 +113,7 @@ async def restore_backup(settings: Settings, path: Path) -> RestoreReport:
 
 
 def _remove_sqlite(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", ".migrate.lock"):
+    for suffix in ("", "-wal", "-shm", ".migrate.lock", ".write.lock"):
         leftover = path.with_name(path.name + suffix)
         leftover.unlink(missing_ok=True)
 

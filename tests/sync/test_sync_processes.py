@@ -1,6 +1,7 @@
 """Sync against real `motcua serve` processes.
 
-(a) PostgreSQL: four server processes share one database; twenty devices (18
+(a) Both engines: four server processes share one database (on SQLite one file, their
+    writers taking turns, server/sqlite_kept.py); twenty devices (18
     citizens and 2 outreach officials with reserved codes) push drafts and
     submissions at once to random processes, some batches sent twice at once to two
     processes, some split so a later part arrives first. Every mutation is applied
@@ -47,8 +48,6 @@ from server.dossiers.tables import (
 )
 from server.settings import Settings
 from sync.codes import parse_code
-from tests.conftest import ENGINES
-from tests.support import databases as dbs
 from tests.support.waiting import wait_until
 
 # Real `motcua serve` processes, started, killed and restarted: seconds each.
@@ -153,15 +152,10 @@ async def pull_views(http: httpx.AsyncClient, device: SyncDevice) -> dict[str, d
 # -- (a) many processes, many devices ---------------------------------------------------
 
 
-async def test_four_processes_twenty_devices_at_once(
-    postgres_database: str, tmp_path: Path
-) -> None:
-    if "postgres" not in ENGINES:
-        pytest.skip("PostgreSQL is not among MOTCUA_TEST_ENGINES")
+async def test_four_processes_twenty_devices_at_once(settings: Settings, tmp_path: Path) -> None:
     seed = random.randrange(1 << 30)
     print(f"random seed {seed}")
     rng = random.Random(seed)
-    settings = dbs.settings_for(dbs.pg_url(postgres_database), tmp_path / "data")
     servers = [ServerProcess(server_env(settings), tmp_path, f"serve{i}") for i in range(4)]
     roles = [("citizen", "")] * 18 + [("outreach", "00070"), ("outreach", "00004")]
 
