@@ -7,8 +7,9 @@ a temporary directory and once in memory. Each of 8 clients sends its share of t
 documents to `_bulk_docs` in batches of 100: a document is
 `{_id, procedure_code, fields}` with exactly the JSON of motcua's create_draft
 payload. motcua gets the same drafts as create_draft mutations, batches of 100,
-from 8 devices, on SQLite and PostgreSQL — and unlike the peer it validates every
-field against the form schema and records each (device, seq) outcome for
+from 8 devices, on SQLite and PostgreSQL, with one server process and with two
+sharing the database (`motcua serve --processes 2`) — and unlike the peer it validates
+every field against the form schema and records each (device, seq) outcome for
 exactly-once replay in the same transaction.
 
 Beside the peer, the floor: the bare stack (bench/bare_stack.py: uvicorn, msgspec
@@ -61,7 +62,15 @@ NODE_MODULES = BENCH / "node_modules"
 DEADLINE = 60  # seconds for one timed phase; a slower run stops there and reports its rate
 # Every server runs once a round; the ratios are the median of the rounds' own.
 ROUNDS = 3
-BACK_TO_BACK = ("pouch_leveldb", "sqlite_1", "floor", "postgres_1", "postgres_2", "pouch_memory")
+BACK_TO_BACK = (
+    "sqlite_2",
+    "pouch_leveldb",
+    "sqlite_1",
+    "floor",
+    "postgres_1",
+    "postgres_2",
+    "pouch_memory",
+)
 POUCHDB_BIN = NODE_MODULES / "pouchdb-server" / "bin" / "pouchdb-server"
 
 
@@ -340,8 +349,10 @@ async def run(
             Contender("floor", functools.partial(run_floor, documents, clients, batch), True)
         )
     # One process each is the like-for-like row (pouchdb-server runs its JavaScript on
-    # one core); two PostgreSQL processes show what the same 2 cores give motcua.
-    configs = [(e, 1) for e in engines] + ([("postgres", 2)] if "postgres" in engines else [])
+    # one core); two processes on either engine show what the same 2 cores give motcua
+    # (`motcua serve --processes 2`; here two servers on ports of their own, the
+    # clients spread over them).
+    configs = [(e, 1) for e in engines] + [(e, 2) for e in engines]
     for engine, processes in configs:
         contenders.append(
             Contender(
@@ -407,6 +418,7 @@ async def run(
             ratios.add(c.median_run()["label"], *[nan if r is None else r for r in found])
     parts: list[str] = []
     sqlite, postgres = by_key.get("sqlite_1"), by_key.get("postgres_1")
+    sqlite_pair = by_key.get("sqlite_2")
     pair, disk, floor = by_key.get("postgres_2"), by_key.get("pouch_leveldb"), by_key.get("floor")
 
     def rate(c: Contender) -> str:
@@ -421,7 +433,11 @@ async def run(
                 f"motcua SQLite {rate(sqlite)} vs {disk.median_run()['label']} {rate(disk)}: "
                 f"ratio {ratio:.2f} (target ≥ 1: {'reached' if ratio >= 1 else 'not reached'})"
             )
-        for key, c in (("ratio_postgres", postgres), ("ratio_2_processes", pair)):
+        for key, c in (
+            ("ratio_sqlite_2_processes", sqlite_pair),
+            ("ratio_postgres", postgres),
+            ("ratio_2_processes", pair),
+        ):
             value = paired_median(c, disk, rounds) if c is not None else None
             if c is not None and value is not None:
                 report.figures[key] = value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import shutil
 import sys
 import warnings
 from collections.abc import Callable, Coroutine
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
+
+from server.settings import MAX_PROCESSES
 
 if TYPE_CHECKING:
     from server.settings import Settings
@@ -312,7 +315,13 @@ def restored(taken_at: str | None) -> None:
 @main.command(help="Migrate, then serve the API and the app.")
 @click.option("--host", default=None, help="Overrides MOTCUA_HOST.")
 @click.option("--port", type=int, default=None, help="Overrides MOTCUA_PORT.")
-def serve(host: str | None, port: int | None) -> None:
+@click.option(
+    "--processes",
+    type=click.IntRange(1, MAX_PROCESSES),
+    default=None,
+    help="Overrides MOTCUA_PROCESSES: worker processes sharing the port.",
+)
+def serve(host: str | None, port: int | None, processes: int | None) -> None:
     import uvicorn
 
     from server import demo_oidc
@@ -332,6 +341,9 @@ def serve(host: str | None, port: int | None) -> None:
     _run(lambda: _with_engine(settings, run_migrations))
     host = host or settings.host
     port = port or settings.port
+    processes = processes or settings.processes
+    if processes > 1:
+        _share_metrics(settings.data_dir)
     click.echo(
         f"motcua: serving on http://{host}:{port} (open {settings.base_url}; API docs at /schema)"
     )
@@ -355,7 +367,22 @@ def serve(host: str | None, port: int | None) -> None:
             # own (server/observability/requests.py), with the request id and the route.
             log_config=None,
             access_log=False,
+            # Several: uvicorn's supervisor starts them after the migration above, on
+            # one listening socket, and starts again one that dies.
+            workers=processes if processes > 1 else None,
         )
+
+
+def _share_metrics(data_dir: Path) -> None:
+    """Worker processes answer /metrics for all of them from one directory
+    (PROMETHEUS_MULTIPROC_DIR): the operator's, else `<data dir>/metrics`, emptied
+    first (a file left by an earlier run would add its counts to this one's)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    shared = data_dir / "metrics"
+    shutil.rmtree(shared, ignore_errors=True)
+    shared.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(shared)
 
 
 if __name__ == "__main__":

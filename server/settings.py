@@ -20,6 +20,10 @@ DEFAULT_BASE_URL = "http://localhost:8000"
 MIN_UPLOAD_CHUNK_SIZE = 16 * 1024
 
 
+# More worker processes than this on one host is a typo, not a plan.
+MAX_PROCESSES = 64
+
+
 class SettingsError(ValueError):
     """A setting has a value the server cannot use."""
 
@@ -34,6 +38,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # name the client (server/client_address.py): addresses and networks, canonical.
     # Empty: the client is whoever connects, whatever the headers say.
     trusted_proxies: tuple[str, ...] = ()
+    # `motcua serve` worker processes on this host, sharing its port, database and data
+    # dir (on SQLite, one file: server/sqlite_kept.py takes their writers in turn).
+    processes: int = 1
     # PostgreSQL pool bounds per server process.
     db_pool_min: int = 1
     db_pool_max: int = 10
@@ -172,6 +179,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     port = _int(env, "MOTCUA_PORT", 8000)
     if not 0 < port < 65536:
         raise SettingsError(f"MOTCUA_PORT: {port} is not a TCP port")
+    processes = _int(env, "MOTCUA_PROCESSES", 1)
+    if not 1 <= processes <= MAX_PROCESSES:
+        raise SettingsError(f"MOTCUA_PROCESSES: expected 1 to {MAX_PROCESSES}, got {processes}")
     kwargs: _PathSettings = {}
     if env.get("MOTCUA_PWA_DIST"):
         kwargs["pwa_dist"] = Path(env["MOTCUA_PWA_DIST"]).resolve()
@@ -194,6 +204,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         host=env.get("MOTCUA_HOST") or "127.0.0.1",
         port=port,
         trusted_proxies=trusted_proxies,
+        processes=processes,
         db_pool_min=_int(env, "MOTCUA_DB_POOL_MIN", 1),
         db_pool_max=_int(env, "MOTCUA_DB_POOL_MAX", 10),
         smtp_host=env.get("MOTCUA_SMTP_HOST", ""),

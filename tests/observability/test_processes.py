@@ -18,6 +18,7 @@ from harness.samples import pdf
 from harness.server_process import PASSWORD, ServerProcess, insert_accounts, server_env
 from harness.sync_client import uuid7
 from server.database import bound_engine
+from server.dossiers.tables import AppliedMutation
 from server.settings import Settings
 from tests.observability.conftest import Scrape
 from tests.sync.test_push_pull import birth_draft
@@ -180,3 +181,36 @@ async def test_a_body_cut_by_the_client_is_logged_as_499_not_500(
     # The upload kept the 1,000 bytes that came, and says so in its own line.
     assert kept.headers.get("upload-offset") == "1000", (kept.status_code, uploaded)
     assert uploaded["status"] == 204 and uploaded["level"] == "INFO", uploaded
+
+
+async def test_serve_with_two_worker_processes_on_one_port(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """`motcua serve --processes 2` (MOTCUA_PROCESSES): two workers behind one port, one
+    database (on SQLite one file), one metrics directory made in the data dir; pushes
+    from devices at once all land once, and either worker answers /metrics for both."""
+    env = server_env(settings, MOTCUA_PROCESSES="2", MOTCUA_METRICS_ALLOW="127.0.0.1")
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    server = ServerProcess(env, tmp_path, "serve")
+    shared = settings.data_dir / "metrics"
+    async with bound_engine(settings), running([server]):
+        emails = await insert_accounts([("citizen", "")] * 6)
+        async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+            devices = await asyncio.gather(
+                *(sign_in_device_at(server.url, email, PASSWORD, http) for email in emails)
+            )
+            for device in devices:
+                birth_draft(device, uuid7())  # create_draft and attach
+            await asyncio.gather(*(device.sync() for device in devices))
+            # Each worker writes its metrics under its own pid as it starts.
+            for _ in range(100):
+                pids = {p.stem.rsplit("_", 1)[-1] for p in shared.glob("*.db")}
+                if len(pids) >= 2:
+                    break
+                await asyncio.sleep(0.1)
+            assert len(pids) == 2, sorted(p.name for p in shared.iterdir())
+            scrapes = [Scrape((await http.get("/metrics")).text) for _ in range(4)]
+        for scraped in scrapes:
+            assert scraped.value("motcua_push_mutations_total", outcome="applied") == 12
+        assert await AppliedMutation.count() == 12
+    assert server.process is not None and server.process.returncode == 0, server.log_text()
