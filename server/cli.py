@@ -82,7 +82,7 @@ def check() -> None:
     click.echo(f"database: {describe_engine(build_engine(settings))}")
     click.echo(f"data dir: {settings.data_dir}")
     click.echo(f"base url: {settings.base_url}")
-    click.echo(f"listen:   {settings.host}:{settings.port}")
+    click.echo(f"listen:   {settings.host}:{settings.port}, {settings.processes} process(es)")
     proxies = ", ".join(settings.trusted_proxies)
     click.echo(
         f"proxies:  {proxies} (their X-Forwarded-For / Forwarded name the client)"
