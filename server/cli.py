@@ -375,14 +375,31 @@ def serve(host: str | None, port: int | None, processes: int | None) -> None:
 
 def _share_metrics(data_dir: Path) -> None:
     """Worker processes answer /metrics for all of them from one directory
-    (PROMETHEUS_MULTIPROC_DIR): the operator's, else `<data dir>/metrics`, emptied
-    first (a file left by an earlier run would add its counts to this one's)."""
+    (PROMETHEUS_MULTIPROC_DIR): the operator's, else `<data dir>/metrics/<this pid>`, a
+    new one for each start (files of an earlier run would add their counts to this
+    one's). Those of servers no longer running are removed; a server still running
+    on the same data dir keeps its own."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         return
-    shared = data_dir / "metrics"
-    shutil.rmtree(shared, ignore_errors=True)
-    shared.mkdir(parents=True)
+    root = data_dir / "metrics"
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.iterdir():
+        if old.is_dir() and old.name.isdigit() and not _running(int(old.name)):
+            shutil.rmtree(old, ignore_errors=True)
+    shared = root / str(os.getpid())
+    shutil.rmtree(shared, ignore_errors=True)  # a pid reused since a run long ago
+    shared.mkdir()
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(shared)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 if __name__ == "__main__":

@@ -182,6 +182,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     processes = _int(env, "MOTCUA_PROCESSES", 1)
     if not 1 <= processes <= MAX_PROCESSES:
         raise SettingsError(f"MOTCUA_PROCESSES: expected 1 to {MAX_PROCESSES}, got {processes}")
+    if processes > 1 and database_engine(database_url) == "sqlite":
+        from server.sqlite_kept import has_own_file
+
+        if not has_own_file(str(sqlite_path(database_url))):
+            raise SettingsError(
+                "MOTCUA_PROCESSES: several processes share a SQLite database only in a "
+                f"file of its own, not {database_url!r}"
+            )
     kwargs: _PathSettings = {}
     if env.get("MOTCUA_PWA_DIST"):
         kwargs["pwa_dist"] = Path(env["MOTCUA_PWA_DIST"]).resolve()

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import os
 import sqlite3
 import threading
@@ -38,6 +39,15 @@ from contextlib import asynccontextmanager
 
 import aiosqlite
 from piccolo.engine.sqlite import SQLiteEngine, dict_factory
+
+log = logging.getLogger("motcua.sqlite")
+
+
+def has_own_file(database: str) -> bool:
+    """Whether SQLite keeps this database in a file of that name: not in memory, not
+    its private temporary database (""), not a URI."""
+    return database not in ("", ":memory:") and not database.startswith("file:")
+
 
 # Statements outside a transaction run at once on up to this many connections.
 STATEMENT_CONNECTIONS = 4
@@ -49,14 +59,12 @@ PROCESS_TURN_POLL_SECONDS = 0.001
 class ProcessTurn:
     """The write turn between processes: an exclusive `flock` on `<database>.write.lock`,
     taken after the process's own turn and let go before it. The kernel lets go of it
-    when its process dies. A database not in a file of its own (in memory) has none."""
+    when its process dies. A database not in a file of its own (in memory, SQLite's
+    private temporary one, a URI) has none, and neither has one whose lock file cannot
+    be opened: SQLite's own lock still keeps its writes apart, only slower."""
 
     def __init__(self, database: str) -> None:
-        self._path = (
-            None
-            if database == ":memory:" or database.startswith("file:")
-            else f"{database}.write.lock"
-        )
+        self._path = None if not has_own_file(database) else f"{database}.write.lock"
         self._fd: int | None = None
 
     async def take(self, deadline: float) -> bool:
@@ -64,7 +72,14 @@ class ProcessTurn:
         if self._path is None:
             return True
         if self._fd is None:
-            self._fd = os.open(self._path, os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                # Read-only is enough for flock, and opens a file another user (root
+                # running a command) made, which holds nothing.
+                self._fd = os.open(self._path, os.O_CREAT | os.O_RDONLY, 0o644)
+            except OSError as exc:
+                log.warning("no write turn between processes (%s): %s", self._path, exc)
+                self._path = None
+                return True
         loop = asyncio.get_running_loop()
         while True:
             try:

@@ -192,7 +192,7 @@ async def test_serve_with_two_worker_processes_on_one_port(
     env = server_env(settings, MOTCUA_PROCESSES="2", MOTCUA_METRICS_ALLOW="127.0.0.1")
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     server = ServerProcess(env, tmp_path, "serve")
-    shared = settings.data_dir / "metrics"
+    root = settings.data_dir / "metrics"
     async with bound_engine(settings), running([server]):
         emails = await insert_accounts([("citizen", "")] * 6)
         async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
@@ -203,6 +203,9 @@ async def test_serve_with_two_worker_processes_on_one_port(
                 birth_draft(device, uuid7())  # create_draft and attach
             await asyncio.gather(*(device.sync() for device in devices))
             # Each worker writes its metrics under its own pid as it starts.
+            assert server.process is not None
+            [shared] = root.iterdir()  # this start's own, named after the supervisor
+            assert shared.name == str(server.process.pid)
             for _ in range(100):
                 pids = {p.stem.rsplit("_", 1)[-1] for p in shared.glob("*.db")}
                 if len(pids) >= 2:

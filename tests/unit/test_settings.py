@@ -27,6 +27,14 @@ def test_postgres_url_selects_postgres() -> None:
         ({"MOTCUA_PORT": "eighty"}, "MOTCUA_PORT"),
         ({"MOTCUA_PORT": "70000"}, "MOTCUA_PORT"),
         ({"MOTCUA_BASE_URL": "localhost:8000"}, "MOTCUA_BASE_URL"),
+        ({"MOTCUA_PROCESSES": "0"}, "MOTCUA_PROCESSES"),
+        ({"MOTCUA_PROCESSES": "65"}, "MOTCUA_PROCESSES"),
+        ({"MOTCUA_PROCESSES": "two"}, "MOTCUA_PROCESSES"),
+        # Each worker would have an empty database of its own.
+        (
+            {"MOTCUA_PROCESSES": "2", "MOTCUA_DATABASE_URL": "sqlite:///:memory:"},
+            "MOTCUA_PROCESSES",
+        ),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict, name: str) -> None:
@@ -49,3 +57,11 @@ def test_bad_settings_name_the_variable(env: dict, name: str) -> None:
 )
 def test_language_negotiation(header: str | None, lang: str) -> None:
     assert negotiate_language(header) == lang
+
+
+def test_several_processes_on_a_sqlite_file_or_on_postgres(tmp_path: Path) -> None:
+    on_file = {"MOTCUA_PROCESSES": "2", "MOTCUA_DATABASE_URL": f"sqlite:///{tmp_path}/m.db"}
+    assert load_settings(on_file).processes == 2
+    on_postgres = {"MOTCUA_PROCESSES": "4", "MOTCUA_DATABASE_URL": "postgresql://u@db/motcua"}
+    assert load_settings(on_postgres).processes == 4
+    assert load_settings({}).processes == 1

@@ -19,6 +19,7 @@ import pytest
 from piccolo.engine.sqlite import SQLiteEngine
 
 from server.database import close_engine, prepare_sqlite, write_transaction
+from server.sqlite_kept import ProcessTurn
 
 ROOT = Path(__file__).resolve().parents[2]
 BUSY = 1.0
@@ -190,3 +191,27 @@ def test_a_database_in_memory_has_no_turn_file(tmp_path: Path, monkeypatch) -> N
 
     asyncio.run(write())
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("database", ["", ":memory:", "file:kept?mode=memory"])
+def test_databases_without_a_file_of_their_own_take_no_turn_file(
+    database: str, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    turn = ProcessTurn(database)
+    assert asyncio.run(turn.take(deadline=0))
+    turn.release()
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_a_turn_file_that_cannot_be_opened_leaves_the_writes_to_sqlite(
+    database, caplog
+) -> None:
+    """A lock file nobody can open (here a link to a directory that does not exist):
+    writes still go through, SQLite's own lock keeping them apart, and the log says why."""
+    path, engine = database
+    os.symlink("/nonexistent-motcua/turn", f"{path}.write.lock")
+    await _add_one(engine)
+    await _add_one(engine)
+    assert await _count(engine) == 2
+    assert "no write turn between processes" in caplog.text
