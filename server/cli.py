@@ -327,10 +327,16 @@ def serve(host: str | None, port: int | None, processes: int | None) -> None:
     from server import demo_oidc
     from server.migrate import migrate as run_migrations
     from server.observability.logs import configure_logging
-    from server.settings import SettingsError
+    from server.settings import SettingsError, check_processes
 
     settings = _settings()
     configure_logging(settings.log_format)
+    if processes is not None:
+        # The option is checked as the variable is: click has checked only its range.
+        try:
+            check_processes(processes, settings.database_url, "--processes")
+        except SettingsError as exc:
+            _fail(str(exc))
     try:
         # In demo mode with no OpenID provider configured, a local one stands in for
         # VNeID while this serves (server/demo_oidc.py); the app reads it from os.environ.

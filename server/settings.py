@@ -147,6 +147,21 @@ def sqlite_path(url: str) -> Path:
     return Path(rest[1:])
 
 
+def check_processes(processes: int, database_url: str, name: str) -> None:
+    """Refuses a worker count the database cannot serve; `name` is where it was set
+    (the variable, or `serve --processes`)."""
+    if not 1 <= processes <= MAX_PROCESSES:
+        raise SettingsError(f"{name}: expected 1 to {MAX_PROCESSES}, got {processes}")
+    if processes > 1 and database_engine(database_url) == "sqlite":
+        from server.sqlite_kept import has_own_file
+
+        if not has_own_file(str(sqlite_path(database_url))):
+            raise SettingsError(
+                f"{name}: several processes share a SQLite database only in a "
+                f"file of its own, not {database_url!r}"
+            )
+
+
 def _int(env: dict[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -180,16 +195,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     if not 0 < port < 65536:
         raise SettingsError(f"MOTCUA_PORT: {port} is not a TCP port")
     processes = _int(env, "MOTCUA_PROCESSES", 1)
-    if not 1 <= processes <= MAX_PROCESSES:
-        raise SettingsError(f"MOTCUA_PROCESSES: expected 1 to {MAX_PROCESSES}, got {processes}")
-    if processes > 1 and database_engine(database_url) == "sqlite":
-        from server.sqlite_kept import has_own_file
-
-        if not has_own_file(str(sqlite_path(database_url))):
-            raise SettingsError(
-                "MOTCUA_PROCESSES: several processes share a SQLite database only in a "
-                f"file of its own, not {database_url!r}"
-            )
+    check_processes(processes, database_url, "MOTCUA_PROCESSES")
     kwargs: _PathSettings = {}
     if env.get("MOTCUA_PWA_DIST"):
         kwargs["pwa_dist"] = Path(env["MOTCUA_PWA_DIST"]).resolve()

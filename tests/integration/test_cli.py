@@ -83,6 +83,24 @@ def test_serve_refuses_a_trusted_proxy_that_is_not_an_address(tmp_path: Path) ->
     assert "MOTCUA_TRUSTED_PROXIES" in result.stderr and "'nginx'" in result.stderr
 
 
+def test_serve_refuses_several_processes_on_a_database_in_memory(tmp_path: Path) -> None:
+    """`--processes` is checked as MOTCUA_PROCESSES is: each worker would have an empty
+    database of its own. Refused before anything is served (a server that started would
+    run until the timeout and fail the test)."""
+    from harness.server_process import free_port
+
+    env = {"MOTCUA_DATABASE_URL": "sqlite:///:memory:", "MOTCUA_DATA_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [*MOTCUA, "serve", "--processes", "2", "--port", str(free_port())],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "--processes" in result.stderr and "file of its own" in result.stderr
+
+
 def test_check_says_whose_forwarded_headers_are_believed(tmp_path: Path) -> None:
     env = {"MOTCUA_DATA_DIR": str(tmp_path)}
     assert "proxies:  none" in run(["check"], env).stdout
