@@ -470,14 +470,36 @@ TAKEN_CODES = Statement(
 # writes in another. SQLite, in the process, runs the statements above one by one.
 
 
-def _rows(table: str, columns: Sequence[str], parameter: str, leading: str = "") -> str:
+# A dossier's JSON documents: its fields, and their versions and devices. They go to
+# WRITE_BATCH as text arrays beside the rows' JSON, not inside it: escaped inside a JSON
+# string, unescaping them was two thirds of PostgreSQL's work on a batch's dossier rows
+# (100 new drafts: 2.0 ms, against 0.7 ms without them; docs/perf-push-profile.md).
+DOSSIER_DOCUMENTS = ("fields", "field_versions", "field_devices")
+
+
+def _rows(
+    table: str,
+    columns: Sequence[str],
+    parameter: str,
+    leading: str = "",
+    texts: Sequence[str] = (),
+) -> str:
     """The rows of a JSON array parameter, each object's values taken as `table`'s
     columns' types (the table's own row type), in the array's order; `leading`
-    names values selected before them (e.g. the transaction's id)."""
-    return (
-        f"SELECT {leading}{', '.join('r.' + c for c in columns)} FROM json_populate_recordset("
-        f"NULL::{table}, :{parameter}::json) WITH ORDINALITY AS r ORDER BY r.ordinality"
+    names values selected before them (e.g. the transaction's id). The columns of
+    `texts` come instead from text array parameters, `:{parameter}_{column}`, one item
+    per row in the same order."""
+    rows = (
+        f"json_populate_recordset(NULL::{table}, :{parameter}::json) WITH ORDINALITY AS r"
     )
+    if texts:
+        arrays = ", ".join(f":{parameter}_{c}::text[]" for c in texts)
+        rows += (
+            f" JOIN unnest({arrays}) WITH ORDINALITY AS t({', '.join(texts)}, ordinality) "
+            "ON t.ordinality = r.ordinality"
+        )
+    picked = ", ".join(("t." if c in texts else "r.") + c for c in columns)
+    return f"SELECT {leading}{picked} FROM {rows} ORDER BY r.ordinality"
 
 
 # What a batch reads once its device is locked: the device's recorded outcomes (as
@@ -498,30 +520,32 @@ BATCH_READS = Statement(
 # INSERT_DOSSIER, UPDATE_DOSSIER, INSERT_DOSSIER_HISTORY, INSERT_AUDIT_EVENT,
 # INSERT_FEED_ROW with DELETE_OLDER_FEED_ROWS, INSERT_APPLIED_MUTATION and
 # SET_DEVICE_SEQUENCE (without a device_id, no device's seq moves), each list a JSON
-# array of objects. All parts see the snapshot the statement began with, so the
-# prune cannot see the feed rows inserted beside it: it deletes every row it sees of
-# the dossiers given new ones, all older than those (no other writer adds a feed row
-# of a dossier this transaction holds locked; a sequence never hands an id back).
+# array of objects (a dossier's DOSSIER_DOCUMENTS as text arrays beside them). All
+# parts see the snapshot the statement began with, so the prune cannot see the feed
+# rows inserted beside it: it deletes every row it sees of the dossiers named in
+# `older_feed` (those given a new row that the batch did not insert: server/dossiers/
+# store.py older_feed_dossiers), all older than the new ones (no other writer adds a
+# feed row of a dossier this transaction holds locked; a sequence never hands an id back).
+_DOSSIER_ROWS = ("id", *DOSSIER_COLUMNS)
 WRITE_BATCH = Statement(
     "write_batch",
     "WITH new_dossiers AS (INSERT INTO dossier (id, "
-    f"{', '.join(DOSSIER_COLUMNS)}) {_rows('dossier', ('id', *DOSSIER_COLUMNS), 'new_dossiers')}), "
+    f"{', '.join(DOSSIER_COLUMNS)}) "
+    f"{_rows('dossier', _DOSSIER_ROWS, 'new_dossiers', texts=DOSSIER_DOCUMENTS)}), "
     f"changed_dossiers AS (UPDATE dossier SET {', '.join(f'{c} = v.{c}' for c in DOSSIER_COLUMNS)} "
-    "FROM json_populate_recordset(NULL::dossier, :changed_dossiers::json) v "
+    f"FROM ({_rows('dossier', _DOSSIER_ROWS, 'changed_dossiers', texts=DOSSIER_DOCUMENTS)}) v "
     "WHERE dossier.id = v.id), "
     f"history AS (INSERT INTO dossier_history ({', '.join(DOSSIER_HISTORY_COLUMNS)}) "
     f"{_rows('dossier_history', DOSSIER_HISTORY_COLUMNS, 'history')}), "
     f"audit AS (INSERT INTO audit_event ({', '.join(AUDIT_EVENT_COLUMNS)}) "
     f"{_rows('audit_event', AUDIT_EVENT_COLUMNS, 'audit')}), "
     f"feed AS (INSERT INTO change_feed (txid, {', '.join(FEED_COLUMNS)}) "
-    f"{_rows('change_feed', FEED_COLUMNS, 'feed', leading='{current_txid}, ')} "
-    "RETURNING dossier_id), "
-    "older_feed AS (DELETE FROM change_feed WHERE dossier_id IN (SELECT dossier_id FROM feed)), "
+    f"{_rows('change_feed', FEED_COLUMNS, 'feed', leading='{current_txid}, ')}), "
+    "older_feed AS (DELETE FROM change_feed WHERE dossier_id = ANY(:older_feed::uuid[])), "
     f"applied AS (INSERT INTO applied_mutation ({', '.join(APPLIED_MUTATION_COLUMNS)}) "
     f"{_rows('applied_mutation', APPLIED_MUTATION_COLUMNS, 'applied')}) "
     "UPDATE device_sequence SET last_seq = :last_seq WHERE device_id = :device_id",
 )
-
 
 STATEMENTS = (
     DEVICE_ACCOUNT,

@@ -21,12 +21,14 @@ from server.dossiers.notifications import Confirmation, enqueue_confirmations
 from server.dossiers.store import (
     PiccoloStore,
     feed_rows,
+    older_feed_dossiers,
     record_from_row,
     row_values,
     write_feed_rows,
 )
 from server.sql import (
     CURRENT_PROCEDURE_VERSION,
+    DOSSIER_DOCUMENTS,
     INSERT_APPLIED_MUTATION,
     INSERT_AUDIT_EVENT,
     INSERT_DOSSIER,
@@ -48,6 +50,12 @@ def _json_text(rows: list[dict[str, Any]]) -> str:
     """Rows as a JSON array for WRITE_BATCH: UUIDs, dates and times as PostgreSQL
     reads them back (RFC 3339, with the zone of an aware time)."""
     return _json(rows).decode()
+
+
+def _documents(parameter: str, rows: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """WRITE_BATCH's text arrays of the dossier `rows`' DOSSIER_DOCUMENTS, taken out of
+    the rows (their JSON then leaves them out)."""
+    return {f"{parameter}_{c}": [row.pop(c) for row in rows] for c in DOSSIER_DOCUMENTS}
 
 
 class BatchStore:
@@ -218,13 +226,16 @@ class BatchStore:
         if sql.dialect is Dialect.POSTGRES:
             if new or changed or self._history or self._audit or feed or applied or device_seq:
                 device_id, last_seq = device_seq or (None, None)
+                documents = _documents("new_dossiers", new) | _documents("changed_dossiers", changed)
                 await sql.execute(
                     WRITE_BATCH,
                     new_dossiers=_json_text(new),
                     changed_dossiers=_json_text(changed),
+                    **documents,
                     history=_json_text(self._history),
                     audit=_json_text(self._audit),
                     feed=_json_text(feed),
+                    older_feed=older_feed_dossiers(feed, self._new),
                     applied=_json_text(applied),
                     device_id=device_id,
                     last_seq=last_seq,

@@ -340,9 +340,15 @@ async def write_feed_rows(
     if not rows:
         return
     await sql.execute_many(INSERT_FEED_ROW, rows)
-    older = [r["dossier_id"] for r in rows if r["dossier_id"] not in new]
+    older = older_feed_dossiers(rows, new)
     if older:
         await sql.execute(DELETE_OLDER_FEED_ROWS, dossier_ids=older)
+
+
+def older_feed_dossiers(rows: list[dict[str, Any]], new: Set[uuid.UUID]) -> list[uuid.UUID]:
+    """The dossiers of feed `rows` whose older rows must go: all but those of `new`,
+    inserted by the caller's transaction, which have none."""
+    return [r["dossier_id"] for r in rows if r["dossier_id"] not in new]
 
 
 def feed_rows(records: list[DossierRecord], now: dt.datetime) -> list[dict[str, Any]]:
