@@ -526,6 +526,8 @@ BATCH_READS = Statement(
 # `older_feed` (those given a new row that the batch did not insert: server/dossiers/
 # store.py older_feed_dossiers), all older than the new ones (no other writer adds a
 # feed row of a dossier this transaction holds locked; a sequence never hands an id back).
+# It reads the insert's RETURNING so that the new rows take their ids first, before the
+# prune can wait on another transaction's lock (tests/sync/test_pull_out_of_order.py).
 _DOSSIER_ROWS = ("id", *DOSSIER_COLUMNS)
 WRITE_BATCH = Statement(
     "write_batch",
@@ -540,8 +542,10 @@ WRITE_BATCH = Statement(
     f"audit AS (INSERT INTO audit_event ({', '.join(AUDIT_EVENT_COLUMNS)}) "
     f"{_rows('audit_event', AUDIT_EVENT_COLUMNS, 'audit')}), "
     f"feed AS (INSERT INTO change_feed (txid, {', '.join(FEED_COLUMNS)}) "
-    f"{_rows('change_feed', FEED_COLUMNS, 'feed', leading='{current_txid}, ')}), "
-    "older_feed AS (DELETE FROM change_feed WHERE dossier_id = ANY(:older_feed::uuid[])), "
+    f"{_rows('change_feed', FEED_COLUMNS, 'feed', leading='{current_txid}, ')} "
+    "RETURNING dossier_id), "
+    "older_feed AS (DELETE FROM change_feed WHERE dossier_id IN "
+    "(SELECT dossier_id FROM feed WHERE dossier_id = ANY(:older_feed::uuid[]))), "
     f"applied AS (INSERT INTO applied_mutation ({', '.join(APPLIED_MUTATION_COLUMNS)}) "
     f"{_rows('applied_mutation', APPLIED_MUTATION_COLUMNS, 'applied')}) "
     "UPDATE device_sequence SET last_seq = :last_seq WHERE device_id = :device_id",
