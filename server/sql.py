@@ -489,9 +489,7 @@ def _rows(
     names values selected before them (e.g. the transaction's id). The columns of
     `texts` come instead from text array parameters, `:{parameter}_{column}`, one item
     per row in the same order."""
-    rows = (
-        f"json_populate_recordset(NULL::{table}, :{parameter}::json) WITH ORDINALITY AS r"
-    )
+    rows = f"json_populate_recordset(NULL::{table}, :{parameter}::json) WITH ORDINALITY AS r"
     if texts:
         arrays = ", ".join(f":{parameter}_{c}::text[]" for c in texts)
         rows += (

@@ -226,7 +226,9 @@ class BatchStore:
         if sql.dialect is Dialect.POSTGRES:
             if new or changed or self._history or self._audit or feed or applied or device_seq:
                 device_id, last_seq = device_seq or (None, None)
-                documents = _documents("new_dossiers", new) | _documents("changed_dossiers", changed)
+                documents = _documents("new_dossiers", new) | _documents(
+                    "changed_dossiers", changed
+                )
                 await sql.execute(
                     WRITE_BATCH,
                     new_dossiers=_json_text(new),

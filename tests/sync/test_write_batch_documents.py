@@ -16,9 +16,11 @@ from tests.sync.conftest import device_for, make_account
 
 
 async def _stored(dossier: uuid.UUID) -> tuple[dict, dict, dict]:
-    row = await Dossier.select(
-        Dossier.fields, Dossier.field_versions, Dossier.field_devices
-    ).where(Dossier.id == dossier).first()
+    row = (
+        await Dossier.select(Dossier.fields, Dossier.field_versions, Dossier.field_devices)
+        .where(Dossier.id == dossier)
+        .first()
+    )
     assert row is not None, dossier
     return (
         json.loads(row["fields"]),
@@ -36,7 +38,9 @@ async def test_each_dossier_of_a_batch_keeps_its_own_documents(app) -> None:
         dossiers = [uuid7() for _ in range(5)]
         for k in (3, 0, 4, 1, 2):
             fields = {**birth_answers(vn_today()), hometown: f"Xã số {k}"}
-            phone.queue("create_draft", dossiers[k], {"procedure_code": "khai-sinh", "fields": fields})
+            phone.queue(
+                "create_draft", dossiers[k], {"procedure_code": "khai-sinh", "fields": fields}
+            )
         outcomes = await phone.sync()
         assert [o["status"] for o in outcomes] == ["applied"] * 5, outcomes
 
@@ -45,7 +49,9 @@ async def test_each_dossier_of_a_batch_keeps_its_own_documents(app) -> None:
         for k in (4, 0, 2):
             tablet.queue("edit_draft", dossiers[k], {"changes": {hometown: f"Phường {k}"}}, 1)
         tablet.queue(
-            "create_draft", late, {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())}
+            "create_draft",
+            late,
+            {"procedure_code": "khai-sinh", "fields": birth_answers(vn_today())},
         )
         outcomes = await tablet.sync()
         assert [o["status"] for o in outcomes] == ["applied"] * 4, outcomes
