@@ -488,12 +488,13 @@ def _rows(
     columns' types (the table's own row type), in the array's order; `leading`
     names values selected before them (e.g. the transaction's id). The columns of
     `texts` come instead from text array parameters, `:{parameter}_{column}`, one item
-    per row in the same order."""
+    per row in the same order (a LEFT JOIN: were an array ever shorter than the rows, the
+    rows past its end would be NULL there and refused by NOT NULL, not left out)."""
     rows = f"json_populate_recordset(NULL::{table}, :{parameter}::json) WITH ORDINALITY AS r"
     if texts:
         arrays = ", ".join(f":{parameter}_{c}::text[]" for c in texts)
         rows += (
-            f" JOIN unnest({arrays}) WITH ORDINALITY AS t({', '.join(texts)}, ordinality) "
+            f" LEFT JOIN unnest({arrays}) WITH ORDINALITY AS t({', '.join(texts)}, ordinality) "
             "ON t.ordinality = r.ordinality"
         )
     picked = ", ".join(("t." if c in texts else "r.") + c for c in columns)
