@@ -58,6 +58,36 @@ def _documents(parameter: str, rows: list[dict[str, Any]]) -> dict[str, list[str
     return {f"{parameter}_{c}": [row.pop(c) for row in rows] for c in DOSSIER_DOCUMENTS}
 
 
+def write_batch_values(
+    new: list[dict[str, Any]],
+    changed: list[dict[str, Any]],
+    history: list[dict[str, Any]],
+    audit: list[dict[str, Any]],
+    feed: list[dict[str, Any]],
+    older_feed: list[uuid.UUID],
+    applied: list[dict[str, Any]],
+    device_seq: tuple[uuid.UUID, int] | None,
+) -> dict[str, Any]:
+    """WRITE_BATCH's values for a batch's rows (the dossier rows `new` and `changed` as
+    row_values gives them, with their ids; their documents are taken out of them):
+    each table's rows as a JSON array, the documents beside them as text arrays.
+    Also what bench/write_ceiling.py sends, so it measures the statement as sent."""
+    device_id, last_seq = device_seq or (None, None)
+    documents = _documents("new_dossiers", new) | _documents("changed_dossiers", changed)
+    return {
+        "new_dossiers": _json_text(new),  # after their documents are taken out
+        "changed_dossiers": _json_text(changed),
+        **documents,
+        "history": _json_text(history),
+        "audit": _json_text(audit),
+        "feed": _json_text(feed),
+        "older_feed": older_feed,
+        "applied": _json_text(applied),
+        "device_id": device_id,
+        "last_seq": last_seq,
+    }
+
+
 class BatchStore:
     """A `Store` (sync/store.py) for one batch, in the caller's transaction."""
 
@@ -225,23 +255,17 @@ class BatchStore:
         applied = applied or []
         if sql.dialect is Dialect.POSTGRES:
             if new or changed or self._history or self._audit or feed or applied or device_seq:
-                device_id, last_seq = device_seq or (None, None)
-                documents = _documents("new_dossiers", new) | _documents(
-                    "changed_dossiers", changed
+                values = write_batch_values(
+                    new,
+                    changed,
+                    self._history,
+                    self._audit,
+                    feed,
+                    older_feed_dossiers(feed, self._new),
+                    applied,
+                    device_seq,
                 )
-                await sql.execute(
-                    WRITE_BATCH,
-                    new_dossiers=_json_text(new),
-                    changed_dossiers=_json_text(changed),
-                    **documents,
-                    history=_json_text(self._history),
-                    audit=_json_text(self._audit),
-                    feed=_json_text(feed),
-                    older_feed=older_feed_dossiers(feed, self._new),
-                    applied=_json_text(applied),
-                    device_id=device_id,
-                    last_seq=last_seq,
-                )
+                await sql.execute(WRITE_BATCH, **values)
         else:
             await sql.execute_many(INSERT_DOSSIER, new)
             await sql.execute_many(UPDATE_DOSSIER, changed)
