@@ -14,7 +14,10 @@ exactly-once replay in the same transaction.
 
 Beside the peer, the floor: the bare stack (bench/bare_stack.py: uvicorn, msgspec
 and one asyncpg transaction per batch that COPYs the mutations into PostgreSQL, with
-none of motcua's work) given the same envelopes from the same clients.
+none of motcua's work) given the same envelopes from the same clients. And the
+ceiling: PostgreSQL alone with motcua's own statements for the same drafts
+(bench/write_ceiling.py), no server running; it shows how much of the distance to the
+floor is what a draft writes rather than the server's work.
 
 Every server runs once in each of three rounds, every other round in the reverse order.
 Printed: documents per second for each (its median round, and every round's), and
@@ -56,6 +59,7 @@ from bench.load import (
 from bench.push_throughput import split
 from bench.servers import available_engines, free_port, memory_of, motcua, scratch_dir
 from bench.workload import PROCEDURE, birth_fields, chunks, create_draft_payload
+from bench.write_ceiling import run_ceiling
 from harness.sync_client import uuid7
 
 NODE_MODULES = BENCH / "node_modules"
@@ -68,6 +72,7 @@ BACK_TO_BACK = (
     "sqlite_1",
     "floor",
     "postgres_1",
+    "ceiling",
     "postgres_2",
     "pouch_memory",
 )
@@ -348,6 +353,11 @@ async def run(
         contenders.append(
             Contender("floor", functools.partial(run_floor, documents, clients, batch), True)
         )
+        # What PostgreSQL alone takes of motcua's statements (bench/write_ceiling.py):
+        # no server can go past it on the same cores.
+        contenders.append(
+            Contender("ceiling", functools.partial(run_ceiling, documents, clients, batch), True)
+        )
     # One process each is the like-for-like row (pouchdb-server runs its JavaScript on
     # one core); two processes on either engine show what the same 2 cores give motcua
     # (`motcua serve --processes 2`; here two servers on ports of their own, the
@@ -456,6 +466,18 @@ async def run(
             )
         if pair is not None and (two := paired_median(pair, floor, rounds)) is not None:
             report.figures["ratio_floor_2_processes"] = two
+    ceiling = by_key.get("ceiling")
+    if ceiling is not None and floor is not None:
+        # How much of target 2's gap is what a draft writes, not the server's work.
+        alone = paired_median(ceiling, floor, rounds)
+        if alone is not None:
+            report.figures["ceiling_docs_s"] = ceiling.median_run()["stats"].rate
+            report.figures["ratio_ceiling_floor"] = alone
+            parts.append(
+                f"PostgreSQL alone with motcua's statements {rate(ceiling)} = {alone:.2f}× the bare stack"
+            )
+        if postgres is not None and (share := paired_median(postgres, ceiling, rounds)) is not None:
+            report.figures["ratio_postgres_ceiling"] = share
     on_sqlite = paired_median(sqlite, floor, rounds) if sqlite and floor else None
     if on_sqlite is not None:
         report.figures["ratio_floor_sqlite"] = on_sqlite
@@ -491,6 +513,13 @@ async def run(
         "envelope, and one asyncpg transaction per batch (the device's sequence row upserted, the "
         "mutations COPYed into a jsonb table, durable commit), with no validation, merge, history, "
         "audit, feed or recorded outcomes."
+    )
+    report.note(
+        "PostgreSQL alone with motcua's statements (bench/write_ceiling.py) is the ceiling of a push "
+        "on PostgreSQL: the rows one batch per device stored through the real push, copied with "
+        "fresh ids and sent straight to PostgreSQL from one connection per device with the two "
+        "statements a push of new drafts sends, one transaction per batch, no server running. A "
+        "motcua server shares the same cores with that work, so it can only approach this rate."
     )
     report.note(
         "Durability differs in the peer's favour: LevelDB (leveldown) does not fsync its writes by "
