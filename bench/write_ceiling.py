@@ -27,6 +27,7 @@ import math
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -52,21 +53,16 @@ from server.sql import (
 LABEL = "PostgreSQL alone: motcua's statements, no server"
 
 
+@dataclass
 class Batch:
     """One device's rows of one batch of new drafts, as the push stored them."""
 
-    def __init__(
-        self,
-        device_id: uuid.UUID,
-        dossiers: list[dict[str, Any]],
-        history: list[dict[str, Any]],
-        audit: list[dict[str, Any]],
-        feed: list[dict[str, Any]],
-        applied: list[dict[str, Any]],
-    ) -> None:
-        self.device_id = device_id
-        self.dossiers, self.history, self.audit = dossiers, history, audit
-        self.feed, self.applied = feed, applied
+    device_id: uuid.UUID
+    dossiers: list[dict[str, Any]]
+    history: list[dict[str, Any]]
+    audit: list[dict[str, Any]]
+    feed: list[dict[str, Any]]
+    applied: list[dict[str, Any]]
 
     def copy(
         self, first_seq: int, drafts: int
@@ -75,12 +71,12 @@ class Batch:
         numbered from `first_seq`: the dossiers' ids, the mutations' ids, and
         WRITE_BATCH's values."""
         dossier_ids = {d["id"]: uuid7() for d in self.dossiers[:drafts]}
-        applied = [a for a in self.applied if a["dossier_id"] in dossier_ids]
-        mutation_ids = {a["mutation_id"]: uuid7() for a in applied}
 
         def mine(rows: list[dict[str, Any]], key: str = "dossier_id") -> list[dict[str, Any]]:
             return [{**r, key: dossier_ids[r[key]]} for r in rows if r[key] in dossier_ids]
 
+        applied = mine(self.applied)
+        mutation_ids = {a["mutation_id"]: uuid7() for a in applied}
         audit = [
             {**a, "target_id": str(dossier_ids[target])}
             for a in self.audit
@@ -88,7 +84,7 @@ class Batch:
         ]
         applied = [
             {**a, "mutation_id": mutation_ids[a["mutation_id"]], "seq": first_seq + k}
-            for k, a in enumerate(mine(applied))
+            for k, a in enumerate(applied)
         ]
         values = write_batch_values(
             mine(self.dossiers, "id"),
@@ -137,16 +133,16 @@ async def _stored_batch(connection: asyncpg.Connection, device_id: uuid.UUID) ->
     )
 
 
-Copy = tuple[list[uuid.UUID], list[uuid.UUID], dict[str, Any], int]
+# A batch's dossier ids, its mutations' ids and WRITE_BATCH's values.
+Copy = tuple[list[uuid.UUID], list[uuid.UUID], dict[str, Any]]
 
 
 def _copies(batch: Batch, count: int, size: int) -> list[Copy]:
-    """`count` drafts as copies of `batch`'s, in batches of `size`: each batch's dossier
-    ids, mutation ids, WRITE_BATCH's values and number of drafts."""
+    """`count` drafts as copies of `batch`'s, in batches of `size`."""
     seq = len(batch.applied) + 1
     copies = []
     for share in chunks(list(range(count)), size):
-        copies.append((*batch.copy(seq, len(share)), len(share)))
+        copies.append(batch.copy(seq, len(share)))
         seq += len(share)
     return copies
 
@@ -156,7 +152,7 @@ async def _send(
 ) -> None:
     """The batches one after another, one transaction each, as a device's pushes are."""
     reads, write = BATCH_READS.render(Dialect.POSTGRES), WRITE_BATCH.render(Dialect.POSTGRES)
-    for ids, mutation_ids, values, drafts in copies:
+    for ids, mutation_ids, values in copies:
         looked = {
             "ids": ids,
             "device_id": device_id,
@@ -169,7 +165,7 @@ async def _send(
             await connection.fetch(reads.sql, *reads.arguments(looked))
             await connection.execute(write.sql, *write.arguments(values))
         stats.latencies.append(time.perf_counter() - started)
-        stats.items += drafts
+        stats.items += len(ids)
 
 
 async def run_ceiling(documents: int, clients: int, batch: int) -> dict[str, Any]:
